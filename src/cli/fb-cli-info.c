@@ -1,0 +1,133 @@
+/* fb-cli-info.c — freebits-cli info NETWORK [--json]
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fb-cli.h"
+
+static char *
+shape_string (FbShape s)
+{
+  return g_strdup_printf ("%ux%ux%u", s.h, s.w, s.c);
+}
+
+static JsonNode *
+info_json (FbNetwork *net)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, fb_network_get_name (net));
+  json_builder_set_member_name (b, "network_sha256");
+  json_builder_add_string_value (b, fb_network_get_sha256 (net));
+  json_builder_set_member_name (b, "macs");
+  json_builder_add_int_value (b, fb_network_get_macs (net));
+  json_builder_set_member_name (b, "params");
+  json_builder_add_int_value (b, fb_network_get_params (net));
+  json_builder_set_member_name (b, "weighted_layers");
+  json_builder_add_int_value (b, fb_network_get_n_weighted (net));
+  json_builder_set_member_name (b, "input");
+  json_builder_begin_array (b);
+  {
+    FbShape s = fb_network_get_input (net)->shape;
+    json_builder_add_int_value (b, s.h);
+    json_builder_add_int_value (b, s.w);
+    json_builder_add_int_value (b, s.c);
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "layers");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, l->name);
+      json_builder_set_member_name (b, "op");
+      json_builder_add_string_value (b, fb_op_to_string (l->op));
+      json_builder_set_member_name (b, "inputs");
+      json_builder_begin_array (b);
+      for (guint j = 0; j < l->n_inputs; j++)
+        json_builder_add_string_value (b, fb_network_get_tensor (net, l->inputs[j])->name);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "output");
+      json_builder_add_string_value (b, fb_network_get_tensor (net, l->output)->name);
+      json_builder_set_member_name (b, "output_shape");
+      json_builder_begin_array (b);
+      json_builder_add_int_value (b, l->out_shape.h);
+      json_builder_add_int_value (b, l->out_shape.w);
+      json_builder_add_int_value (b, l->out_shape.c);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "macs");
+      json_builder_add_int_value (b, l->macs);
+      json_builder_set_member_name (b, "params");
+      json_builder_add_int_value (b, l->params);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+info_table (FbNetwork *net)
+{
+  g_autofree char *macs = fb_cli_group (fb_network_get_macs (net));
+  g_autofree char *params = fb_cli_group (fb_network_get_params (net));
+  g_autofree char *in_shape = shape_string (fb_network_get_input (net)->shape);
+
+  g_print ("%s — input %s (HxWxC), %u layers, %u with weights\n",
+           fb_network_get_name (net), in_shape, fb_network_get_n_layers (net), fb_network_get_n_weighted (net));
+  if (fb_network_get_description (net))
+    g_print ("%s\n", fb_network_get_description (net));
+  g_print ("\n%3s  %-14s %-17s %-12s %-12s %-5s %-3s %14s %11s\n",
+           "#", "layer", "op", "input", "output", "k", "s", "MACs", "params");
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      g_autofree char *in = shape_string (l->in_shape);
+      g_autofree char *out = shape_string (l->out_shape);
+      g_autofree char *k = l->kernel_h ? g_strdup_printf ("%ux%u", l->kernel_h, l->kernel_w) : g_strdup ("-");
+      g_autofree char *s = l->stride_h ? g_strdup_printf ("%u", l->stride_h) : g_strdup ("-");
+      g_autofree char *m = fb_cli_group (l->macs);
+      g_autofree char *p = fb_cli_group (l->params);
+      g_print ("%3u  %-14s %-17s %-12s %-12s %-5s %-3s %14s %11s\n",
+               i, l->name, fb_op_to_string (l->op), in, out, k, s, m, p);
+    }
+  g_print ("%3s  %-14s %-17s %-12s %-12s %-5s %-3s %14s %11s\n", "", "total", "", "", "", "", "", macs, params);
+  g_print ("\n%.2f M MACs, %.3f M parameters, topology sha256 %.16s…\n",
+           fb_network_get_macs (net) / 1e6, fb_network_get_params (net) / 1e6, fb_network_get_sha256 (net));
+}
+
+int
+fb_cli_info (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON (macs, params, layers)", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = NULL;
+
+  g_option_context_set_summary (context, "Print a network's layers with shapes, MACs and parameter counts.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fb_cli_parse (context, &argc, &argv))
+    return FB_CLI_EXIT_INPUT;
+  if (argc != 2)
+    return fb_cli_usage (context, "expected one NETWORK file");
+
+  net = fb_network_load (argv[1], &error);
+  if (net == NULL)
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+
+  if (json)
+    {
+      g_autoptr(JsonNode) root = info_json (net);
+      fb_cli_print_json (root);
+    }
+  else
+    info_table (net);
+  return FB_CLI_EXIT_OK;
+}

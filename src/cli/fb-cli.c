@@ -1,0 +1,115 @@
+/* fb-cli.c — freebits-cli: every action of the application, headless.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fb-build-config.h"
+#include "fb-cli.h"
+#include "fb-json.h"
+
+typedef struct {
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} Subcommand;
+
+static const Subcommand subcommands[] = {
+  { "info",    fb_cli_info,    "Per-layer table and totals of a network (MACs, parameters)" },
+  { "metrics", fb_cli_metrics, "Size, BOPs, latency and peak memory of a precision config" },
+  { "bench",   fb_cli_bench,   "Benchmarks (bench kernels)" },
+};
+
+gboolean
+fb_cli_parse (GOptionContext *context, int *argc, char ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("freebits-cli: %s\n", error->message);
+      g_printerr ("Try \"freebits-cli %s --help\".\n", (*argv)[0]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+fb_cli_error (const GError *error, int status)
+{
+  g_printerr ("freebits-cli: %s\n", error->message);
+  return status;
+}
+
+int
+fb_cli_usage (GOptionContext *context, const char *message)
+{
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+  g_printerr ("freebits-cli: %s\n\n%s", message, help);
+  return FB_CLI_EXIT_INPUT;
+}
+
+void
+fb_cli_print_json (JsonNode *root)
+{
+  g_autofree char *text = fb_json_to_string (root, TRUE);
+  g_print ("%s\n", text);
+}
+
+char *
+fb_cli_group (guint64 value)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
+  GString *s = g_string_new (NULL);
+  gsize n = strlen (digits);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (i > 0 && (n - i) % 3 == 0)
+        g_string_append_c (s, ',');
+      g_string_append_c (s, digits[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: freebits-cli COMMAND [OPTIONS...]\n\n"
+                "Explore per-layer bit-widths of small CNNs for microcontrollers.\n\n"
+                "Commands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    fprintf (out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+  fprintf (out, "\nRun \"freebits-cli COMMAND --help\" for a command's options.\n"
+                "Configs: a freebits-config/1 JSON file or a shorthand such as w8a8, w4a8, w2a2.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? FB_CLI_EXIT_INPUT : FB_CLI_EXIT_OK;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      g_print ("freebits-cli %s\n", FB_VERSION);
+      return FB_CLI_EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    if (strcmp (argv[1], subcommands[i].name) == 0)
+      {
+        g_autofree char *prgname = g_strdup_printf ("freebits-cli %s", argv[1]);
+        g_set_prgname (prgname);
+        return subcommands[i].run (argc - 1, argv + 1);
+      }
+  g_printerr ("freebits-cli: unknown command \"%s\"\n\n", argv[1]);
+  print_usage (stderr);
+  return FB_CLI_EXIT_INPUT;
+}

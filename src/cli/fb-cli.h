@@ -1,0 +1,42 @@
+/* fb-cli.h — freebits-cli subcommands and shared helpers.
+ *
+ * Every subcommand has the signature of main(): argv[0] is the subcommand
+ * name. Exit status: 0 success, 1 failure of the job itself, 2 bad input
+ * (usage, missing or malformed files).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "fb-latency-table.h"
+#include "fb-metrics.h"
+#include "fb-network.h"
+#include "fb-precision-config.h"
+
+G_BEGIN_DECLS
+
+#define FB_CLI_EXIT_OK     0
+#define FB_CLI_EXIT_FAILED 1
+#define FB_CLI_EXIT_INPUT  2
+
+int  fb_cli_info    (int argc, char **argv);
+int  fb_cli_metrics (int argc, char **argv);
+int  fb_cli_bench   (int argc, char **argv);
+
+/* Parses options of a subcommand; prints the error and returns FALSE on bad usage. */
+gboolean fb_cli_parse      (GOptionContext *context,
+                            int            *argc,
+                            char         ***argv);
+/* Prints "freebits-cli: MESSAGE" on stderr and returns @status. */
+int      fb_cli_error      (const GError   *error,
+                            int             status);
+int      fb_cli_usage      (GOptionContext *context,
+                            const char     *message);
+/* Prints a JSON tree compactly or pretty on stdout. */
+void     fb_cli_print_json (JsonNode       *root);
+/* "1 234 567" style grouping for tables. */
+char    *fb_cli_group      (guint64         value);
+
+G_END_DECLS

@@ -1,0 +1,391 @@
+/* fb-json.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include "fb-error.h"
+#include "fb-json.h"
+
+/* json-glib silently wraps integers beyond 64 bits (e.g. to -1), so a huge
+ * number would pass as a small one; find such literals in the text first. */
+static gboolean
+check_huge_integers (const char *data, gsize length, const char *origin, GError **error)
+{
+  gboolean in_string = FALSE;
+  guint line = 1, col = 1;
+
+  for (gsize i = 0; i < length; i++, col++)
+    {
+      char c = data[i];
+      if (c == '\n')
+        {
+          line++;
+          col = 0;
+          continue;
+        }
+      if (in_string)
+        {
+          if (c == '\\')
+            i++, col++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        {
+          in_string = TRUE;
+          continue;
+        }
+      if (g_ascii_isdigit (c))
+        {
+          gsize start = i;
+          while (i + 1 < length && g_ascii_isdigit (data[i + 1]))
+            i++;
+          if (i - start + 1 > 18 && !(i + 1 < length && (data[i + 1] == '.' || data[i + 1] == 'e' || data[i + 1] == 'E')) &&
+              !(start > 0 && data[start - 1] == '.'))
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                           "%s:%u:%u: number %.*s%s is too large", origin, line, col,
+                           (int) MIN (i - start + 1, 24), data + start, i - start + 1 > 24 ? "…" : "");
+              return FALSE;
+            }
+          col += i - start;
+        }
+    }
+  return TRUE;
+}
+
+JsonNode *
+fb_json_load_data (const char *data, gssize length, const char *origin, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+
+  if (length < 0)
+    length = strlen (data);
+
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      /* json-glib reports "<data>:LINE:COL: ..."; replace its placeholder by the origin. */
+      const char *msg = local_error->message;
+      if (g_str_has_prefix (msg, "<data>"))
+        msg += strlen ("<data>");
+      else if (*msg != ':')
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not valid JSON: %s", origin, msg);
+          return NULL;
+        }
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s%s", origin, msg);
+      return NULL;
+    }
+  if (!check_huge_integers (data, length, origin, error))
+    return NULL;
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: empty file, expected a JSON object", origin);
+      return NULL;
+    }
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+JsonNode *
+fb_json_load_file (const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_get_contents (path, &data, &length, &local_error))
+    {
+      /* GLib's message already names the file. */
+      g_set_error_literal (error, FB_ERROR, FB_ERROR_IO, local_error->message);
+      return NULL;
+    }
+  if (!g_utf8_validate (data, length, NULL))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not UTF-8 text, expected a JSON file", path);
+      return NULL;
+    }
+  return fb_json_load_data (data, length, path, error);
+}
+
+char *
+fb_json_to_string (JsonNode *root, gboolean pretty)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  json_generator_set_pretty (gen, pretty);
+  json_generator_set_indent (gen, 2);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+gboolean
+fb_json_save_file (JsonNode *root, const char *path, GError **error)
+{
+  g_autofree char *text = fb_json_to_string (root, TRUE);
+  g_autofree char *with_nl = g_strconcat (text, "\n", NULL);
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_set_contents_full (path, with_nl, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local_error))
+    {
+      g_set_error_literal (error, FB_ERROR, FB_ERROR_IO, local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+const char *
+fb_json_node_describe (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return "null";
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return "an object";
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return "an array";
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64: return "an integer";
+    case G_TYPE_DOUBLE: return "a number";
+    case G_TYPE_BOOLEAN: return "a boolean";
+    case G_TYPE_STRING: return "a string";
+    default: return "a value";
+    }
+}
+
+JsonObject *
+fb_json_root_object (JsonNode *root, const char *family, const char *origin, GError **error)
+{
+  JsonObject *obj;
+  JsonNode *fmt;
+  const char *value;
+  g_autofree char *expected = g_strdup_printf ("%s/1", family);
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
+                   "%s: expected a JSON object with \"format\": \"%s\", got %s",
+                   origin, expected, fb_json_node_describe (root));
+      return NULL;
+    }
+  obj = json_node_get_object (root);
+  fmt = json_object_get_member (obj, "format");
+  if (fmt == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
+                   "%s: missing field \"format\" (expected \"%s\")", origin, expected);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (fmt) || json_node_get_value_type (fmt) != G_TYPE_STRING)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
+                   "%s: field \"format\" must be the string \"%s\", got %s",
+                   origin, expected, fb_json_node_describe (fmt));
+      return NULL;
+    }
+  value = json_node_get_string (fmt);
+  if (g_strcmp0 (value, expected) != 0)
+    {
+      gsize flen = strlen (family);
+      if (strncmp (value, family, flen) == 0 && value[flen] == '/')
+        g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
+                     "%s: \"format\" is \"%s\", this freebits reads only \"%s\"",
+                     origin, value, expected);
+      else
+        g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
+                     "%s: \"format\" is \"%s\", expected \"%s\" (is this the right kind of file?)",
+                     origin, value, expected);
+      return NULL;
+    }
+  return obj;
+}
+
+static JsonNode *
+get_member (JsonObject *obj, const char *member, const char *where, gboolean required, GError **error)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+  if (node == NULL && required)
+    g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: missing field \"%s\"", where, member);
+  return node;
+}
+
+static gboolean
+node_to_int (JsonNode *node, const char *where, const char *member, gint64 min, gint64 max,
+             gint64 *out, GError **error)
+{
+  gint64 v;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                     "%s: field \"%s\": expected an integer in [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "], got %g",
+                     where, member, min, max, json_node_get_double (node));
+      else
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                     "%s: field \"%s\": expected an integer, got %s",
+                     where, member, fb_json_node_describe (node));
+      return FALSE;
+    }
+  v = json_node_get_int (node);
+  if (v < min || v > max)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: field \"%s\": %" G_GINT64_FORMAT " is out of range, expected %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT,
+                   where, member, v, min, max);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+gboolean
+fb_json_get_int (JsonObject *obj, const char *member, const char *where, gboolean required,
+                 gint64 min, gint64 max, gint64 *inout, GError **error)
+{
+  JsonNode *node = get_member (obj, member, where, required, error);
+  if (node == NULL)
+    return !required;
+  return node_to_int (node, where, member, min, max, inout, error);
+}
+
+gboolean
+fb_json_get_number (JsonObject *obj, const char *member, const char *where, gboolean required,
+                    double *inout, GError **error)
+{
+  JsonNode *node = get_member (obj, member, where, required, error);
+  GType t;
+  double v;
+
+  if (node == NULL)
+    return !required;
+  t = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+  if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected a number, got %s",
+                   where, member, fb_json_node_describe (node));
+      return FALSE;
+    }
+  v = t == G_TYPE_INT64 ? (double) json_node_get_int (node) : json_node_get_double (node);
+  if (!isfinite (v))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected a finite number",
+                   where, member);
+      return FALSE;
+    }
+  *inout = v;
+  return TRUE;
+}
+
+gboolean
+fb_json_get_bool (JsonObject *obj, const char *member, const char *where, gboolean required,
+                  gboolean *inout, GError **error)
+{
+  JsonNode *node = get_member (obj, member, where, required, error);
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected true or false, got %s",
+                   where, member, fb_json_node_describe (node));
+      return FALSE;
+    }
+  *inout = json_node_get_boolean (node);
+  return TRUE;
+}
+
+gboolean
+fb_json_get_string (JsonObject *obj, const char *member, const char *where, gboolean required,
+                    const char **out, GError **error)
+{
+  JsonNode *node = get_member (obj, member, where, required, error);
+  *out = NULL;
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected a string, got %s",
+                   where, member, fb_json_node_describe (node));
+      return FALSE;
+    }
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+gboolean
+fb_json_get_int_tuple (JsonObject *obj, const char *member, const char *where, gboolean required,
+                       gint64 min, gint64 max, guint n_out, gint64 *inout, GError **error)
+{
+  JsonNode *node = get_member (obj, member, where, required, error);
+  JsonArray *arr;
+
+  if (node == NULL)
+    return !required;
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      gint64 v;
+      if (!node_to_int (node, where, member, min, max, &v, error))
+        return FALSE;
+      for (guint i = 0; i < n_out; i++)
+        inout[i] = v;
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: field \"%s\": expected an integer or an array of %u integers, got %s",
+                   where, member, n_out, fb_json_node_describe (node));
+      return FALSE;
+    }
+  arr = json_node_get_array (node);
+  if (json_array_get_length (arr) != n_out)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: field \"%s\": expected %u integers, got %u",
+                   where, member, n_out, json_array_get_length (arr));
+      return FALSE;
+    }
+  for (guint i = 0; i < n_out; i++)
+    if (!node_to_int (json_array_get_element (arr, i), where, member, min, max, &inout[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+fb_json_get_object (JsonObject *obj, const char *member, const char *where, gboolean required,
+                    JsonObject **out, GError **error)
+{
+  JsonNode *node = get_member (obj, member, where, required, error);
+  *out = NULL;
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected an object, got %s",
+                   where, member, fb_json_node_describe (node));
+      return FALSE;
+    }
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
+gboolean
+fb_json_get_array (JsonObject *obj, const char *member, const char *where, gboolean required,
+                   JsonArray **out, GError **error)
+{
+  JsonNode *node = get_member (obj, member, where, required, error);
+  *out = NULL;
+  if (node == NULL)
+    return !required;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected an array, got %s",
+                   where, member, fb_json_node_describe (node));
+      return FALSE;
+    }
+  *out = json_node_get_array (node);
+  return TRUE;
+}

@@ -1,0 +1,89 @@
+/* fb-json.h — typed, error-reporting access to json-glib trees.
+ *
+ * Every getter names the file, the object (e.g. `layers[3] "conv2"`) and the
+ * field in its error, so a user can find the mistake without a debugger.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Parses @path; errors carry the file and, for syntax errors, line:column. */
+JsonNode   *fb_json_load_file       (const char   *path,
+                                     GError      **error);
+/* Parses @data; @origin names it in errors. */
+JsonNode   *fb_json_load_data       (const char   *data,
+                                     gssize        length,
+                                     const char   *origin,
+                                     GError      **error);
+/* Writes pretty JSON atomically (temp file + rename). */
+gboolean    fb_json_save_file       (JsonNode     *root,
+                                     const char   *path,
+                                     GError      **error);
+char       *fb_json_to_string       (JsonNode     *root,
+                                     gboolean      pretty);
+
+/* Root must be an object whose "format" is "@family/1". */
+JsonObject *fb_json_root_object     (JsonNode     *root,
+                                     const char   *family,
+                                     const char   *origin,
+                                     GError      **error);
+
+gboolean    fb_json_get_int         (JsonObject   *obj,
+                                     const char   *member,
+                                     const char   *where,
+                                     gboolean      required,
+                                     gint64        min,
+                                     gint64        max,
+                                     gint64       *inout,
+                                     GError      **error);
+gboolean    fb_json_get_number      (JsonObject   *obj,
+                                     const char   *member,
+                                     const char   *where,
+                                     gboolean      required,
+                                     double       *inout,
+                                     GError      **error);
+gboolean    fb_json_get_bool        (JsonObject   *obj,
+                                     const char   *member,
+                                     const char   *where,
+                                     gboolean      required,
+                                     gboolean     *inout,
+                                     GError      **error);
+/* *out points into @obj; NULL if absent and not required. */
+gboolean    fb_json_get_string      (JsonObject   *obj,
+                                     const char   *member,
+                                     const char   *where,
+                                     gboolean      required,
+                                     const char  **out,
+                                     GError      **error);
+/* Accepts N or [N, N, ...] with exactly @n_out integers in [min, max]. */
+gboolean    fb_json_get_int_tuple   (JsonObject   *obj,
+                                     const char   *member,
+                                     const char   *where,
+                                     gboolean      required,
+                                     gint64        min,
+                                     gint64        max,
+                                     guint         n_out,
+                                     gint64       *inout,
+                                     GError      **error);
+/* Member must be an object / array (if present). */
+gboolean    fb_json_get_object      (JsonObject   *obj,
+                                     const char   *member,
+                                     const char   *where,
+                                     gboolean      required,
+                                     JsonObject  **out,
+                                     GError      **error);
+gboolean    fb_json_get_array       (JsonObject   *obj,
+                                     const char   *member,
+                                     const char   *where,
+                                     gboolean      required,
+                                     JsonArray   **out,
+                                     GError      **error);
+
+/* A short description of a node's type for messages: "string", "array", ... */
+const char *fb_json_node_describe   (JsonNode     *node);
+
+G_END_DECLS

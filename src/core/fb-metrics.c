@@ -1,0 +1,118 @@
+/* fb-metrics.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+
+#include "fb-metrics.h"
+
+/* int32 kappa + int32 lambda per output channel (CONVENTIONS.md). */
+#define REQUANT_BYTES_PER_CHANNEL 8
+/* The classifier keeps raw int32 accumulators plus an int32 bias. */
+#define LOGITS_BIAS_BYTES_PER_CHANNEL 4
+
+guint64
+fb_metrics_tensor_bytes (const FbTensor *tensor, guint bits)
+{
+  guint64 pixels = (guint64) tensor->shape.h * tensor->shape.w;
+  if (bits == FB_BITS_LOGITS)
+    return pixels * tensor->shape.c * 4;
+  return pixels * (((guint64) tensor->shape.c * bits + 7) / 8);
+}
+
+guint64
+fb_metrics_weight_bytes (FbNetwork *network, guint layer, guint w_bits)
+{
+  const FbLayer *l = fb_network_get_layer (network, layer);
+  gboolean logits = fb_network_get_tensor (network, l->output)->kind == FB_TENSOR_LOGITS;
+  guint64 per_channel = logits ? LOGITS_BIAS_BYTES_PER_CHANNEL : REQUANT_BYTES_PER_CHANNEL;
+
+  switch (l->op)
+    {
+    case FB_OP_CONV2D:
+    case FB_OP_LINEAR:
+      {
+        /* [Cout][Ky][Kx][Cin], each output channel's row padded to a byte. */
+        guint64 row_bits = (guint64) l->kernel_h * l->kernel_w * l->cin * w_bits;
+        return l->cout * ((row_bits + 7) / 8) + per_channel * l->cout;
+      }
+    case FB_OP_DEPTHWISE_CONV2D:
+      /* [Ky][Kx][C] packed along C like an activation tensor. */
+      return (guint64) l->kernel_h * l->kernel_w * (((guint64) l->cin * w_bits + 7) / 8) +
+             per_channel * l->cout;
+    case FB_OP_ADD:
+    case FB_OP_GLOBAL_AVG_POOL:
+    default:
+      return 0;
+    }
+}
+
+gboolean
+fb_metrics_compute (FbPrecisionConfig *config,
+                    FbLatencyTable    *table,
+                    FbMetrics         *out,
+                    FbLayerMetrics    *per_layer,
+                    GError           **error)
+{
+  FbNetwork *net = fb_precision_config_get_network (config);
+  guint n_layers = fb_network_get_n_layers (net);
+  guint n_tensors = fb_network_get_n_tensors (net);
+  g_autofree guint64 *tensor_bytes = g_new (guint64, n_tensors);
+  FbMetrics m = { 0 };
+
+  if (table != NULL && !fb_latency_table_check_network (table, net, error))
+    return FALSE;
+
+  for (guint t = 0; t < n_tensors; t++)
+    tensor_bytes[t] = fb_metrics_tensor_bytes (fb_network_get_tensor (net, t),
+                                               fb_precision_config_get_tensor_bits (config, t));
+
+  m.latency = table != NULL ? 0.0 : NAN;
+  for (guint i = 0; i < n_layers; i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      FbLayerMetrics lm = { 0 };
+
+      lm.a_in_bits = fb_precision_config_get_tensor_bits (config, l->inputs[0]);
+      lm.out_bits = fb_precision_config_get_tensor_bits (config, l->output);
+      if (l->op == FB_OP_ADD)
+        lm.mid_bits = fb_precision_config_get_tensor_bits (config, l->inputs[1]);
+      else if (fb_layer_is_weighted (l))
+        lm.mid_bits = fb_precision_config_get_weight_bits (config, i);
+
+      if (fb_layer_is_weighted (l))
+        {
+          lm.weight_bytes = fb_metrics_weight_bytes (net, i, lm.mid_bits);
+          lm.bops = l->macs * lm.mid_bits * lm.a_in_bits;
+        }
+
+      lm.latency = NAN;
+      if (table != NULL)
+        {
+          if (!fb_latency_table_layer_cost (table, config, i, &lm.latency, error))
+            return FALSE;
+          m.latency += lm.latency;
+        }
+
+      /* Tensors alive during layer i: produced at or before i, last read at or after i. */
+      for (guint t = 0; t < n_tensors; t++)
+        {
+          const FbTensor *ten = fb_network_get_tensor (net, t);
+          if (ten->producer <= (int) i && ten->last_use >= i)
+            lm.live_bytes += tensor_bytes[t];
+        }
+
+      m.macs += l->macs;
+      m.size_bytes += lm.weight_bytes;
+      m.bops += lm.bops;
+      if (lm.live_bytes > m.peak_activation_bytes)
+        {
+          m.peak_activation_bytes = lm.live_bytes;
+          m.peak_layer = i;
+        }
+      if (per_layer != NULL)
+        per_layer[i] = lm;
+    }
+  *out = m;
+  return TRUE;
+}

@@ -1,0 +1,826 @@
+/* fb-network.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "fb-error.h"
+#include "fb-json.h"
+#include "fb-network.h"
+
+/* Limits that keep every derived count (MACs, bytes) far inside 64 bits and
+ * reject obviously broken files before they allocate anything. */
+#define MAX_SPATIAL   16384
+#define MAX_CHANNELS  65536
+#define MAX_KERNEL    31
+#define MAX_STRIDE    8
+#define MAX_LAYERS    4096
+
+struct _FbNetwork {
+  gatomicrefcount  ref;
+  char            *name;
+  char            *description;
+  char            *path;
+  char            *weights_path;
+  char            *sha256;
+  GPtrArray       *layers;   /* FbLayer* */
+  GPtrArray       *tensors;  /* FbTensor* */
+  GHashTable      *layer_by_name;
+  GHashTable      *tensor_by_name;
+  guint64          macs;
+  guint64          params;
+  guint            n_weighted;
+};
+
+static const char *op_names[] = {
+  [FB_OP_CONV2D] = "conv2d",
+  [FB_OP_DEPTHWISE_CONV2D] = "depthwise_conv2d",
+  [FB_OP_LINEAR] = "linear",
+  [FB_OP_ADD] = "add",
+  [FB_OP_GLOBAL_AVG_POOL] = "global_avg_pool",
+};
+
+const char *
+fb_op_to_string (FbOp op)
+{
+  g_return_val_if_fail (op < G_N_ELEMENTS (op_names), "?");
+  return op_names[op];
+}
+
+gboolean
+fb_op_from_string (const char *str, FbOp *op)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (op_names); i++)
+    if (g_strcmp0 (str, op_names[i]) == 0)
+      {
+        *op = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+fb_layer_is_weighted (const FbLayer *layer)
+{
+  return layer->op == FB_OP_CONV2D || layer->op == FB_OP_DEPTHWISE_CONV2D || layer->op == FB_OP_LINEAR;
+}
+
+static void
+layer_free (gpointer data)
+{
+  FbLayer *layer = data;
+  g_free (layer->name);
+  g_free (layer);
+}
+
+static void
+tensor_free (gpointer data)
+{
+  FbTensor *tensor = data;
+  g_free (tensor->name);
+  g_free (tensor->consumers);
+  g_free (tensor);
+}
+
+static FbNetwork *
+fb_network_new (void)
+{
+  FbNetwork *self = g_new0 (FbNetwork, 1);
+  g_atomic_ref_count_init (&self->ref);
+  self->layers = g_ptr_array_new_with_free_func (layer_free);
+  self->tensors = g_ptr_array_new_with_free_func (tensor_free);
+  self->layer_by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  self->tensor_by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  return self;
+}
+
+FbNetwork *
+fb_network_ref (FbNetwork *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+void
+fb_network_unref (FbNetwork *self)
+{
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref))
+    return;
+  g_hash_table_unref (self->layer_by_name);
+  g_hash_table_unref (self->tensor_by_name);
+  g_ptr_array_unref (self->layers);
+  g_ptr_array_unref (self->tensors);
+  g_free (self->name);
+  g_free (self->description);
+  g_free (self->path);
+  g_free (self->weights_path);
+  g_free (self->sha256);
+  g_free (self);
+}
+
+static gboolean
+valid_name (const char *name)
+{
+  /* Names appear in generated C comments, CSV cells and latency keys. */
+  if (name == NULL || *name == '\0' || strlen (name) > 128)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '_' || *p == '-' || *p == '.' || *p == '/'))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+get_name_field (JsonObject *obj, const char *member, const char *where, const char **out, GError **error)
+{
+  if (!fb_json_get_string (obj, member, where, TRUE, out, error))
+    return FALSE;
+  if (!valid_name (*out))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: field \"%s\": \"%s\" is not a valid name (1-128 characters of A-Z a-z 0-9 _ - . /)",
+                   where, member, *out);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static FbTensor *
+add_tensor (FbNetwork *self, const char *name, FbShape shape, FbTensorKind kind, int producer)
+{
+  FbTensor *t = g_new0 (FbTensor, 1);
+  t->name = g_strdup (name);
+  t->index = self->tensors->len;
+  t->shape = shape;
+  t->kind = kind;
+  t->producer = producer;
+  t->bits_source = t->index;
+  t->last_use = producer < 0 ? 0 : (guint) producer;
+  g_ptr_array_add (self->tensors, t);
+  g_hash_table_insert (self->tensor_by_name, t->name, t);
+  return t;
+}
+
+/* Multiplies with an overflow check; counts stay far below this with the limits above. */
+static gboolean
+mul_checked (guint64 *acc, guint64 factor)
+{
+  return g_uint64_checked_mul (acc, *acc, factor);
+}
+
+static gboolean
+parse_layer (FbNetwork   *self,
+             JsonObject  *lobj,
+             guint        index,
+             const char  *origin,
+             GPtrArray   *all_layer_objs,
+             GError     **error)
+{
+  g_autofree char *where = NULL;
+  const char *name, *op_str, *out_name;
+  FbLayer *layer;
+  JsonArray *inputs;
+  gint64 kernel[2] = { 1, 1 }, stride[2] = { 1, 1 }, pad[4] = { 0, 0, 0, 0 };
+  gint64 cout = 0, cin = 0, groups = 1;
+  gboolean relu;
+  const FbTensor *in;
+  FbShape out_shape = { 0 };
+  guint64 macs = 1, n_weights = 1;
+
+  where = g_strdup_printf ("%s: layers[%u]", origin, index);
+  if (!get_name_field (lobj, "name", where, &name, error))
+    return FALSE;
+  g_free (where);
+  where = g_strdup_printf ("%s: layer %u \"%s\"", origin, index, name);
+
+  if (g_hash_table_contains (self->layer_by_name, name))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: duplicated layer name \"%s\"", where, name);
+      return FALSE;
+    }
+
+  layer = g_new0 (FbLayer, 1);
+  layer->name = g_strdup (name);
+  layer->index = index;
+  g_ptr_array_add (self->layers, layer);
+  g_hash_table_insert (self->layer_by_name, layer->name, layer);
+
+  if (!fb_json_get_string (lobj, "op", where, TRUE, &op_str, error))
+    return FALSE;
+  if (!fb_op_from_string (op_str, &layer->op))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: unknown op \"%s\" (expected conv2d, depthwise_conv2d, linear, add or global_avg_pool)",
+                   where, op_str);
+      return FALSE;
+    }
+
+  if (!fb_json_get_array (lobj, "inputs", where, TRUE, &inputs, error))
+    return FALSE;
+  {
+    guint want = layer->op == FB_OP_ADD ? 2 : 1;
+    if (json_array_get_length (inputs) != want)
+      {
+        g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: op %s takes %u input%s, got %u",
+                     where, op_str, want, want == 1 ? "" : "s", json_array_get_length (inputs));
+        return FALSE;
+      }
+    layer->n_inputs = want;
+  }
+  for (guint i = 0; i < layer->n_inputs; i++)
+    {
+      JsonNode *node = json_array_get_element (inputs, i);
+      const char *tname;
+      FbTensor *t;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: inputs[%u]: expected a tensor name, got %s",
+                       where, i, fb_json_node_describe (node));
+          return FALSE;
+        }
+      tname = json_node_get_string (node);
+      t = g_hash_table_lookup (self->tensor_by_name, tname);
+      if (t == NULL)
+        {
+          /* A later producer means the layers are not in topological order (or form a cycle). */
+          for (guint j = index + 1; j < all_layer_objs->len; j++)
+            {
+              JsonObject *other = g_ptr_array_index (all_layer_objs, j);
+              const char *o = json_object_get_string_member_with_default (other, "output", NULL);
+              if (g_strcmp0 (o, tname) == 0)
+                {
+                  g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
+                               "%s: reads tensor \"%s\", which layer %u \"%s\" writes later; "
+                               "layers must be in topological order (a cycle cannot be)",
+                               where, tname, j,
+                               json_object_get_string_member_with_default (other, "name", "?"));
+                  return FALSE;
+                }
+            }
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
+                       "%s: reads tensor \"%s\", which no earlier layer writes and is not the network input",
+                       where, tname);
+          return FALSE;
+        }
+      layer->inputs[i] = t->index;
+    }
+  in = g_ptr_array_index (self->tensors, layer->inputs[0]);
+  layer->in_shape = in->shape;
+
+  relu = layer->op == FB_OP_CONV2D || layer->op == FB_OP_DEPTHWISE_CONV2D;
+  if (!fb_json_get_bool (lobj, "relu", where, FALSE, &relu, error))
+    return FALSE;
+  layer->relu = relu;
+
+  switch (layer->op)
+    {
+    case FB_OP_CONV2D:
+    case FB_OP_DEPTHWISE_CONV2D:
+      if (!fb_json_get_int_tuple (lobj, "kernel", where, TRUE, 1, MAX_KERNEL, 2, kernel, error) ||
+          !fb_json_get_int_tuple (lobj, "stride", where, FALSE, 1, MAX_STRIDE, 2, stride, error) ||
+          !fb_json_get_int_tuple (lobj, "pad", where, FALSE, 0, MAX_KERNEL - 1, 4, pad, error) ||
+          !fb_json_get_int (lobj, "groups", where, FALSE, 1, MAX_CHANNELS, &groups, error))
+        return FALSE;
+      if (pad[0] >= kernel[0] || pad[1] >= kernel[0] || pad[2] >= kernel[1] || pad[3] >= kernel[1])
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                       "%s: padding [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                       "] (top, bottom, left, right) must be smaller than the kernel %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT,
+                       where, pad[0], pad[1], pad[2], pad[3], kernel[0], kernel[1]);
+          return FALSE;
+        }
+      if ((gint64) in->shape.h + pad[0] + pad[1] < kernel[0] ||
+          (gint64) in->shape.w + pad[2] + pad[3] < kernel[1])
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                       "%s: kernel %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " does not fit the padded input %ux%u",
+                       where, kernel[0], kernel[1], in->shape.h, in->shape.w);
+          return FALSE;
+        }
+      layer->kernel_h = kernel[0];
+      layer->kernel_w = kernel[1];
+      layer->stride_h = stride[0];
+      layer->stride_w = stride[1];
+      layer->pad_top = pad[0];
+      layer->pad_bottom = pad[1];
+      layer->pad_left = pad[2];
+      layer->pad_right = pad[3];
+      out_shape.h = (in->shape.h + pad[0] + pad[1] - kernel[0]) / stride[0] + 1;
+      out_shape.w = (in->shape.w + pad[2] + pad[3] - kernel[1]) / stride[1] + 1;
+      break;
+    case FB_OP_LINEAR:
+    case FB_OP_ADD:
+    case FB_OP_GLOBAL_AVG_POOL:
+      for (guint i = 0; i < 4; i++)
+        {
+          static const char *conv_only[] = { "kernel", "stride", "pad", "groups" };
+          if (json_object_has_member (lobj, conv_only[i]))
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: op %s has no field \"%s\"",
+                           where, op_str, conv_only[i]);
+              return FALSE;
+            }
+        }
+      break;
+    }
+
+  if (!fb_json_get_int (lobj, "cin", where, FALSE, 1, G_MAXINT32, &cin, error) ||
+      !fb_json_get_int (lobj, "cout", where,
+                        layer->op == FB_OP_CONV2D || layer->op == FB_OP_LINEAR,
+                        1, MAX_CHANNELS, &cout, error))
+    return FALSE;
+
+  switch (layer->op)
+    {
+    case FB_OP_CONV2D:
+      if (groups != 1)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                       "%s: grouped conv2d (groups %" G_GINT64_FORMAT ") is not supported; "
+                       "use op depthwise_conv2d for groups = channels",
+                       where, groups);
+          return FALSE;
+        }
+      layer->cin = in->shape.c;
+      layer->cout = cout;
+      out_shape.c = cout;
+      n_weights = (guint64) layer->kernel_h * layer->kernel_w * layer->cin * layer->cout;
+      macs = n_weights;
+      mul_checked (&macs, (guint64) out_shape.h * out_shape.w);
+      break;
+    case FB_OP_DEPTHWISE_CONV2D:
+      if (groups != 1 && groups != in->shape.c)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                       "%s: depthwise_conv2d needs groups = input channels (%u), got %" G_GINT64_FORMAT,
+                       where, in->shape.c, groups);
+          return FALSE;
+        }
+      if (cout != 0 && cout != in->shape.c)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                       "%s: depthwise_conv2d keeps the channel count: cout %" G_GINT64_FORMAT " != input channels %u",
+                       where, cout, in->shape.c);
+          return FALSE;
+        }
+      layer->cin = layer->cout = in->shape.c;
+      out_shape.c = in->shape.c;
+      n_weights = (guint64) layer->kernel_h * layer->kernel_w * layer->cin;
+      macs = n_weights * out_shape.h * out_shape.w;
+      break;
+    case FB_OP_LINEAR:
+      layer->cin = in->shape.h * in->shape.w * in->shape.c;
+      layer->cout = cout;
+      out_shape = (FbShape) { 1, 1, cout };
+      n_weights = (guint64) layer->cin * layer->cout;
+      macs = n_weights;
+      break;
+    case FB_OP_ADD:
+      {
+        const FbTensor *in2 = g_ptr_array_index (self->tensors, layer->inputs[1]);
+        if (in->shape.h != in2->shape.h || in->shape.w != in2->shape.w || in->shape.c != in2->shape.c)
+          {
+            g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                         "%s: add needs equal shapes, got \"%s\" %ux%ux%u and \"%s\" %ux%ux%u (HxWxC)",
+                         where, in->name, in->shape.h, in->shape.w, in->shape.c,
+                         in2->name, in2->shape.h, in2->shape.w, in2->shape.c);
+            return FALSE;
+          }
+        if (cout != 0 && cout != in->shape.c)
+          {
+            g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: cout %" G_GINT64_FORMAT " != input channels %u",
+                         where, cout, in->shape.c);
+            return FALSE;
+          }
+        layer->cin = layer->cout = in->shape.c;
+        out_shape = in->shape;
+        n_weights = 0;
+        macs = 0;
+      }
+      break;
+    case FB_OP_GLOBAL_AVG_POOL:
+      if (cout != 0 && cout != in->shape.c)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: cout %" G_GINT64_FORMAT " != input channels %u",
+                       where, cout, in->shape.c);
+          return FALSE;
+        }
+      if (layer->relu)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: global_avg_pool has no ReLU", where);
+          return FALSE;
+        }
+      layer->cin = layer->cout = in->shape.c;
+      out_shape = (FbShape) { 1, 1, in->shape.c };
+      n_weights = 0;
+      macs = 0;
+      break;
+    }
+
+  if (cin != 0 && (guint64) cin != layer->cin)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                   "%s: field \"cin\" says %" G_GINT64_FORMAT " but the input \"%s\" (%ux%ux%u) gives %u",
+                   where, cin, in->name, in->shape.h, in->shape.w, in->shape.c, layer->cin);
+      return FALSE;
+    }
+  if (layer->op == FB_OP_LINEAR && layer->cin > (guint) MAX_CHANNELS * 64)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: linear input of %u features is too large", where, layer->cin);
+      return FALSE;
+    }
+  if (macs > (G_GUINT64_CONSTANT (1) << 50))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: %" G_GUINT64_FORMAT " MACs is beyond what freebits handles", where, macs);
+      return FALSE;
+    }
+  layer->out_shape = out_shape;
+  layer->macs = macs;
+  layer->n_weights = n_weights;
+  layer->params = fb_layer_is_weighted (layer) ? n_weights + layer->cout : 0;
+
+  if (!get_name_field (lobj, "output", where, &out_name, error))
+    return FALSE;
+  {
+    FbTensor *existing = g_hash_table_lookup (self->tensor_by_name, out_name);
+    FbTensorKind kind;
+    FbTensor *t;
+
+    if (existing != NULL)
+      {
+        if (existing->producer < 0)
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: writes \"%s\", the network input", where, out_name);
+        else
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: writes tensor \"%s\", already written by layer \"%s\"",
+                       where, out_name,
+                       ((FbLayer *) g_ptr_array_index (self->layers, existing->producer))->name);
+        return FALSE;
+      }
+    kind = layer->op == FB_OP_GLOBAL_AVG_POOL ? FB_TENSOR_POOLED : FB_TENSOR_ACTIVATION;
+    t = add_tensor (self, out_name, out_shape, kind, index);
+    if (kind == FB_TENSOR_POOLED)
+      t->bits_source = in->bits_source;
+    layer->output = t->index;
+  }
+
+  for (guint i = 0; i < layer->n_inputs; i++)
+    {
+      FbTensor *t = g_ptr_array_index (self->tensors, layer->inputs[i]);
+      if (i == 1 && layer->inputs[1] == layer->inputs[0])
+        continue;
+      t->consumers = g_renew (guint, t->consumers, t->n_consumers + 1);
+      t->consumers[t->n_consumers++] = index;
+      t->last_use = index;
+    }
+  return TRUE;
+}
+
+static char *
+canonical_topology (FbNetwork *self)
+{
+  GString *s = g_string_new ("freebits-network/1\n");
+  const FbTensor *in = g_ptr_array_index (self->tensors, 0);
+
+  g_string_append_printf (s, "input %s %u %u %u\n", in->name, in->shape.h, in->shape.w, in->shape.c);
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      const FbLayer *l = g_ptr_array_index (self->layers, i);
+      g_string_append_printf (s, "%s %s", l->name, fb_op_to_string (l->op));
+      for (guint j = 0; j < l->n_inputs; j++)
+        g_string_append_printf (s, " <%s", ((FbTensor *) g_ptr_array_index (self->tensors, l->inputs[j]))->name);
+      g_string_append_printf (s, " >%s k%ux%u s%ux%u p%u,%u,%u,%u c%u,%u r%d\n",
+                              ((FbTensor *) g_ptr_array_index (self->tensors, l->output))->name,
+                              l->kernel_h, l->kernel_w, l->stride_h, l->stride_w,
+                              l->pad_top, l->pad_bottom, l->pad_left, l->pad_right,
+                              l->cin, l->cout, l->relu ? 1 : 0);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+finish_graph (FbNetwork *self, const char *origin, GError **error)
+{
+  FbLayer *last;
+  FbTensor *out;
+
+  if (self->layers->len == 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: field \"layers\" is empty", origin);
+      return FALSE;
+    }
+  last = g_ptr_array_index (self->layers, self->layers->len - 1);
+  out = g_ptr_array_index (self->tensors, last->output);
+  if (last->op != FB_OP_LINEAR)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
+                   "%s: the last layer \"%s\" must be the linear classifier that writes the logits, it is %s",
+                   origin, last->name, fb_op_to_string (last->op));
+      return FALSE;
+    }
+  out->kind = FB_TENSOR_LOGITS;
+
+  for (guint i = 0; i < self->tensors->len; i++)
+    {
+      FbTensor *t = g_ptr_array_index (self->tensors, i);
+      if (t->n_consumers == 0 && t->kind != FB_TENSOR_LOGITS)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
+                       "%s: tensor \"%s\"%s%s%s is never read (only the classifier's logits may be left unused)",
+                       origin, t->name,
+                       t->producer >= 0 ? " written by layer \"" : "",
+                       t->producer >= 0 ? ((FbLayer *) g_ptr_array_index (self->layers, t->producer))->name : "",
+                       t->producer >= 0 ? "\"" : "");
+          return FALSE;
+        }
+    }
+
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      const FbLayer *l = g_ptr_array_index (self->layers, i);
+      if (!g_uint64_checked_add (&self->macs, self->macs, l->macs))
+        g_assert_not_reached ();
+      self->params += l->params;
+      if (fb_layer_is_weighted (l))
+        self->n_weighted++;
+    }
+
+  {
+    g_autofree char *canon = canonical_topology (self);
+    self->sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canon, -1);
+  }
+  return TRUE;
+}
+
+FbNetwork *
+fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_dir, GError **error)
+{
+  g_autoptr(FbNetwork) self = fb_network_new ();
+  g_autoptr(GPtrArray) layer_objs = g_ptr_array_new ();
+  g_autofree char *input_where = g_strdup_printf ("%s: input", origin);
+  JsonObject *obj, *input;
+  JsonArray *layers;
+  const char *name, *desc, *weights, *in_name;
+  gint64 shape[3];
+
+  obj = fb_json_root_object (root, "freebits-network", origin, error);
+  if (obj == NULL)
+    return NULL;
+  if (!get_name_field (obj, "name", origin, &name, error) ||
+      !fb_json_get_string (obj, "description", origin, FALSE, &desc, error) ||
+      !fb_json_get_string (obj, "weights", origin, FALSE, &weights, error) ||
+      !fb_json_get_object (obj, "input", origin, TRUE, &input, error) ||
+      !fb_json_get_array (obj, "layers", origin, TRUE, &layers, error))
+    return NULL;
+  self->name = g_strdup (name);
+  self->description = g_strdup (desc);
+  if (weights != NULL)
+    {
+      if (*weights == '\0')
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"weights\" is an empty path", origin);
+          return NULL;
+        }
+      self->weights_path = g_path_is_absolute (weights) || base_dir == NULL
+        ? g_strdup (weights)
+        : g_build_filename (base_dir, weights, NULL);
+    }
+
+  if (!get_name_field (input, "name", input_where, &in_name, error) ||
+      !fb_json_get_int_tuple (input, "shape", input_where, TRUE, 1, MAX_SPATIAL, 3, shape, error))
+    return NULL;
+  if (shape[2] > MAX_CHANNELS)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"shape\": %" G_GINT64_FORMAT " channels is more than %d",
+                   input_where, shape[2], MAX_CHANNELS);
+      return NULL;
+    }
+  add_tensor (self, in_name, (FbShape) { shape[0], shape[1], shape[2] }, FB_TENSOR_INPUT, -1);
+
+  if (json_array_get_length (layers) > MAX_LAYERS)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: %u layers is more than %d",
+                   origin, json_array_get_length (layers), MAX_LAYERS);
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (layers); i++)
+    {
+      JsonNode *node = json_array_get_element (layers, i);
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: layers[%u]: expected an object, got %s",
+                       origin, i, fb_json_node_describe (node));
+          return NULL;
+        }
+      g_ptr_array_add (layer_objs, json_node_get_object (node));
+    }
+  for (guint i = 0; i < layer_objs->len; i++)
+    if (!parse_layer (self, g_ptr_array_index (layer_objs, i), i, origin, layer_objs, error))
+      return NULL;
+  if (!finish_graph (self, origin, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+FbNetwork *
+fb_network_load_from_data (const char *data, gssize length, const char *origin, GError **error)
+{
+  g_autoptr(JsonNode) root = fb_json_load_data (data, length, origin, error);
+  if (root == NULL)
+    return NULL;
+  return fb_network_new_from_json (root, origin, NULL, error);
+}
+
+FbNetwork *
+fb_network_load (const char *path, GError **error)
+{
+  g_autoptr(JsonNode) root = fb_json_load_file (path, error);
+  g_autofree char *dir = NULL;
+  FbNetwork *self;
+
+  if (root == NULL)
+    return NULL;
+  dir = g_path_get_dirname (path);
+  self = fb_network_new_from_json (root, path, dir, error);
+  if (self != NULL)
+    self->path = g_canonicalize_filename (path, NULL);
+  return self;
+}
+
+static JsonNode *
+int_array (const guint *values, guint n)
+{
+  JsonArray *arr = json_array_sized_new (n);
+  for (guint i = 0; i < n; i++)
+    json_array_add_int_element (arr, values[i]);
+  return json_node_init_array (json_node_alloc (), arr);
+}
+
+JsonNode *
+fb_network_to_json (FbNetwork *self, const char *dest_dir)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  const FbTensor *in = g_ptr_array_index (self->tensors, 0);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, "freebits-network/1");
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, self->name);
+  if (self->description)
+    {
+      json_builder_set_member_name (b, "description");
+      json_builder_add_string_value (b, self->description);
+    }
+  if (self->weights_path)
+    {
+      g_autofree char *abs_dest = dest_dir ? g_canonicalize_filename (dest_dir, NULL) : NULL;
+      const char *w = self->weights_path;
+      gsize n = abs_dest ? strlen (abs_dest) : 0;
+      /* Keep the path relative when the weights sit next to (or below) the file. */
+      if (abs_dest && strncmp (w, abs_dest, n) == 0 && w[n] == G_DIR_SEPARATOR)
+        w += n + 1;
+      json_builder_set_member_name (b, "weights");
+      json_builder_add_string_value (b, w);
+    }
+  json_builder_set_member_name (b, "input");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, in->name);
+  json_builder_set_member_name (b, "shape");
+  json_builder_add_value (b, int_array ((guint[]) { in->shape.h, in->shape.w, in->shape.c }, 3));
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "layers");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      const FbLayer *l = g_ptr_array_index (self->layers, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, l->name);
+      json_builder_set_member_name (b, "op");
+      json_builder_add_string_value (b, fb_op_to_string (l->op));
+      json_builder_set_member_name (b, "inputs");
+      json_builder_begin_array (b);
+      for (guint j = 0; j < l->n_inputs; j++)
+        json_builder_add_string_value (b, ((FbTensor *) g_ptr_array_index (self->tensors, l->inputs[j]))->name);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "output");
+      json_builder_add_string_value (b, ((FbTensor *) g_ptr_array_index (self->tensors, l->output))->name);
+      if (l->op == FB_OP_CONV2D || l->op == FB_OP_DEPTHWISE_CONV2D)
+        {
+          json_builder_set_member_name (b, "kernel");
+          json_builder_add_value (b, int_array ((guint[]) { l->kernel_h, l->kernel_w }, 2));
+          json_builder_set_member_name (b, "stride");
+          json_builder_add_value (b, int_array ((guint[]) { l->stride_h, l->stride_w }, 2));
+          json_builder_set_member_name (b, "pad");
+          json_builder_add_value (b, int_array ((guint[]) { l->pad_top, l->pad_bottom, l->pad_left, l->pad_right }, 4));
+        }
+      json_builder_set_member_name (b, "cin");
+      json_builder_add_int_value (b, l->cin);
+      json_builder_set_member_name (b, "cout");
+      json_builder_add_int_value (b, l->cout);
+      json_builder_set_member_name (b, "relu");
+      json_builder_add_boolean_value (b, l->relu);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+gboolean
+fb_network_save (FbNetwork *self, const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(JsonNode) root = fb_network_to_json (self, dir);
+  return fb_json_save_file (root, path, error);
+}
+
+const char *fb_network_get_name (FbNetwork *self) { return self->name; }
+const char *fb_network_get_description (FbNetwork *self) { return self->description; }
+const char *fb_network_get_path (FbNetwork *self) { return self->path; }
+const char *fb_network_get_weights_path (FbNetwork *self) { return self->weights_path; }
+const char *fb_network_get_sha256 (FbNetwork *self) { return self->sha256; }
+guint fb_network_get_n_layers (FbNetwork *self) { return self->layers->len; }
+guint fb_network_get_n_tensors (FbNetwork *self) { return self->tensors->len; }
+guint64 fb_network_get_macs (FbNetwork *self) { return self->macs; }
+guint64 fb_network_get_params (FbNetwork *self) { return self->params; }
+guint fb_network_get_n_weighted (FbNetwork *self) { return self->n_weighted; }
+
+const FbLayer *
+fb_network_get_layer (FbNetwork *self, guint index)
+{
+  g_return_val_if_fail (index < self->layers->len, NULL);
+  return g_ptr_array_index (self->layers, index);
+}
+
+const FbTensor *
+fb_network_get_tensor (FbNetwork *self, guint index)
+{
+  g_return_val_if_fail (index < self->tensors->len, NULL);
+  return g_ptr_array_index (self->tensors, index);
+}
+
+const FbLayer *
+fb_network_lookup_layer (FbNetwork *self, const char *name)
+{
+  return g_hash_table_lookup (self->layer_by_name, name);
+}
+
+const FbTensor *
+fb_network_lookup_tensor (FbNetwork *self, const char *name)
+{
+  return g_hash_table_lookup (self->tensor_by_name, name);
+}
+
+const FbTensor *
+fb_network_get_input (FbNetwork *self)
+{
+  return g_ptr_array_index (self->tensors, 0);
+}
+
+const FbTensor *
+fb_network_get_logits (FbNetwork *self)
+{
+  const FbLayer *last = g_ptr_array_index (self->layers, self->layers->len - 1);
+  return g_ptr_array_index (self->tensors, last->output);
+}
+
+gboolean
+fb_network_tensor_admits_bits (FbNetwork *self, guint tensor, guint bits)
+{
+  const FbTensor *t = fb_network_get_tensor (self, tensor);
+
+  switch (t->kind)
+    {
+    case FB_TENSOR_INPUT:
+      return bits == 8;
+    case FB_TENSOR_LOGITS:
+      return bits == FB_BITS_LOGITS;
+    case FB_TENSOR_POOLED:
+      return fb_network_tensor_admits_bits (self, t->bits_source, bits);
+    case FB_TENSOR_ACTIVATION:
+    default:
+      /* b-bit values pack 8/b per byte along C. */
+      return FB_BITS_IS_VALID (bits) && t->shape.c % (8 / bits) == 0;
+    }
+}
+
+gboolean
+fb_network_layer_admits_weight_bits (FbNetwork *self, guint layer, guint bits)
+{
+  const FbLayer *l = fb_network_get_layer (self, layer);
+
+  if (!fb_layer_is_weighted (l))
+    return FALSE;
+  if (!FB_BITS_IS_VALID (bits))
+    return FALSE;
+  /* Depthwise weights are packed [Ky][Kx][C] along C like an activation;
+   * conv/linear rows are padded to a byte, so any count fits. */
+  if (l->op == FB_OP_DEPTHWISE_CONV2D)
+    return l->cin % (8 / bits) == 0;
+  return TRUE;
+}

@@ -9,45 +9,93 @@
 #include "fb-json.h"
 
 /* json-glib silently wraps integers beyond 64 bits (e.g. to -1), so a huge
- * number would pass as a small one; find such literals in the text first. */
+ * number would pass as a small one; find such literals in the text first.
+ * Runs on text json-glib has already accepted, so the scan can be simple; it
+ * tracks the member each nesting level belongs to so the message names the
+ * field. Columns count characters, like json-glib's. */
+#define HUGE_SCAN_MAX_DEPTH 64
+
 static gboolean
 check_huge_integers (const char *data, gsize length, const char *origin, GError **error)
 {
-  gboolean in_string = FALSE;
-  guint line = 1, col = 1;
+  struct { const char *p; gsize len; } keys[HUGE_SCAN_MAX_DEPTH] = { { NULL, 0 } };
+  guint depth = 0, line = 1, col = 0;
 
-  for (gsize i = 0; i < length; i++, col++)
+  for (gsize i = 0; i < length; i++)
     {
       char c = data[i];
+
       if (c == '\n')
         {
           line++;
           col = 0;
           continue;
         }
-      if (in_string)
-        {
-          if (c == '\\')
-            i++, col++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
+      if (((guchar) c & 0xC0) != 0x80)
+        col++;
       if (c == '"')
         {
-          in_string = TRUE;
+          gsize s = i + 1, j;
+          for (j = s; j < length && data[j] != '"'; j++)
+            {
+              if (data[j] == '\\')
+                {
+                  col++;
+                  j++;
+                }
+              if (j < length && ((guchar) data[j] & 0xC0) != 0x80)
+                col++;
+            }
+          col++;   /* closing quote */
+          i = j;
+          /* A string followed by ':' is a member name. */
+          for (j = i + 1; j < length && g_ascii_isspace (data[j]); j++)
+            ;
+          if (j < length && data[j] == ':' && depth < HUGE_SCAN_MAX_DEPTH)
+            {
+              keys[depth].p = data + s;
+              keys[depth].len = i - s;
+            }
+          continue;
+        }
+      if (c == '{' || c == '[')
+        {
+          depth++;
+          if (depth < HUGE_SCAN_MAX_DEPTH)
+            {
+              /* Elements of an array belong to the array's member. */
+              if (c == '[')
+                keys[depth] = keys[depth - 1];
+              else
+                keys[depth].p = NULL, keys[depth].len = 0;
+            }
+          continue;
+        }
+      if (c == '}' || c == ']')
+        {
+          if (depth > 0)
+            depth--;
           continue;
         }
       if (g_ascii_isdigit (c))
         {
           gsize start = i;
+          gboolean negative = start > 0 && data[start - 1] == '-';
           while (i + 1 < length && g_ascii_isdigit (data[i + 1]))
             i++;
           if (i - start + 1 > 18 && !(i + 1 < length && (data[i + 1] == '.' || data[i + 1] == 'e' || data[i + 1] == 'E')) &&
-              !(start > 0 && data[start - 1] == '.'))
+              !(start > 0 && (data[start - 1] == '.' || data[start - 1] == 'e' || data[start - 1] == 'E' ||
+                              ((data[start - 1] == '-' || data[start - 1] == '+') && start > 1 &&
+                               (data[start - 2] == 'e' || data[start - 2] == 'E')))))
             {
+              g_autofree char *field = NULL;
+              guint ncol = negative ? col - 1 : col;
+
+              if (depth < HUGE_SCAN_MAX_DEPTH && keys[depth].p != NULL)
+                field = g_strdup_printf ("field \"%.*s\": ", (int) MIN (keys[depth].len, 128), keys[depth].p);
               g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                           "%s:%u:%u: number %.*s%s is too large", origin, line, col,
+                           "%s:%u:%u: %snumber %s%.*s%s is too large (at most 18 digits)",
+                           origin, line, ncol, field ? field : "", negative ? "-" : "",
                            (int) MIN (i - start + 1, 24), data + start, i - start + 1 > 24 ? "…" : "");
               return FALSE;
             }
@@ -95,6 +143,7 @@ fb_json_load_file (const char *path, GError **error)
 {
   g_autofree char *data = NULL;
   gsize length = 0;
+  const char *end = NULL;
   g_autoptr(GError) local_error = NULL;
 
   if (!g_file_get_contents (path, &data, &length, &local_error))
@@ -103,9 +152,20 @@ fb_json_load_file (const char *path, GError **error)
       g_set_error_literal (error, FB_ERROR, FB_ERROR_IO, local_error->message);
       return NULL;
     }
-  if (!g_utf8_validate (data, length, NULL))
+  if (!g_utf8_validate (data, length, &end))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not UTF-8 text, expected a JSON file", path);
+      /* Say where, so the user can find the stray byte. */
+      guint line = 1, col = 1;
+      for (const char *p = data; p < end; p++)
+        {
+          if (*p == '\n')
+            line++, col = 1;
+          else if (((guchar) *p & 0xC0) != 0x80)
+            col++;
+        }
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+                   "%s:%u:%u: not UTF-8 text (byte 0x%02X), expected a JSON file",
+                   path, line, col, (guchar) *end);
       return NULL;
     }
   return fb_json_load_data (data, length, path, error);
@@ -324,6 +384,14 @@ fb_json_get_int_tuple (JsonObject *obj, const char *member, const char *where, g
 
   if (node == NULL)
     return !required;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) != G_TYPE_INT64 &&
+      json_node_get_value_type (node) != G_TYPE_DOUBLE)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: field \"%s\": expected an integer or an array of %u integers, got %s",
+                   where, member, n_out, fb_json_node_describe (node));
+      return FALSE;
+    }
   if (JSON_NODE_HOLDS_VALUE (node))
     {
       gint64 v;
@@ -387,5 +455,47 @@ fb_json_get_array (JsonObject *obj, const char *member, const char *where, gbool
       return FALSE;
     }
   *out = json_node_get_array (node);
+  return TRUE;
+}
+
+gboolean
+fb_json_check_members (JsonObject *obj, const char *where, const char **allowed, GError **error)
+{
+  g_autoptr(GList) members = json_object_get_members (obj);
+
+  for (GList *m = members; m; m = m->next)
+    {
+      const char *name = m->data;
+      const char *closest = NULL;
+      guint best = 2;
+      gboolean known = FALSE;
+
+      for (const char **a = allowed; *a && !known; a++)
+        known = strcmp (*a, name) == 0;
+      if (known)
+        continue;
+      /* Suggest the field sharing the longest prefix, if it is 3+ characters. */
+      for (const char **a = allowed; *a; a++)
+        {
+          guint common = 0;
+          while ((*a)[common] && (*a)[common] == name[common])
+            common++;
+          if (common > best)
+            {
+              closest = *a;
+              best = common;
+            }
+        }
+      {
+        g_autofree char *list = g_strjoinv (", ", (char **) allowed);
+        if (closest)
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: unknown field \"%s\" (did you mean \"%s\"?)",
+                       where, name, closest);
+        else
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: unknown field \"%s\" (known: %s)",
+                       where, name, list);
+      }
+      return FALSE;
+    }
   return TRUE;
 }

@@ -83,6 +83,13 @@ gboolean    fb_json_get_array       (JsonObject   *obj,
                                      JsonArray   **out,
                                      GError      **error);
 
+/* Fails on any member of @obj not in the NULL-terminated @allowed list, so a
+ * typo ("strides") is an error instead of a silently ignored field. */
+gboolean    fb_json_check_members   (JsonObject   *obj,
+                                     const char   *where,
+                                     const char  **allowed,
+                                     GError      **error);
+
 /* A short description of a node's type for messages: "string", "array", ... */
 const char *fb_json_node_describe   (JsonNode     *node);
 

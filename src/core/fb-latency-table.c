@@ -381,7 +381,8 @@ fb_latency_table_layer_cost (FbLatencyTable *self, FbPrecisionConfig *config, gu
     {
       if (!g_hash_table_contains (self->layer_by_name, l->name))
         g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
-                     "latency table (%s) has no entry for layer \"%s\"", self->target, l->name);
+                     "latency table (%s) has no entry for layer \"%s\" (needed: key \"%s\")",
+                     self->target, l->name, key);
       else
         g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
                      "latency table (%s) has no cost for layer \"%s\" key \"%s\"", self->target, l->name, key);
@@ -403,6 +404,12 @@ fb_latency_table_new_from_json (JsonNode *root, const char *origin, GError **err
   obj = fb_json_root_object (root, "freebits-latency", origin, error);
   if (obj == NULL)
     return NULL;
+  {
+    static const char *known[] = { "format", "network", "network_sha256", "target", "unit", "clock_hz",
+                                   "method", "provenance", "layers", "spread", NULL };
+    if (!fb_json_check_members (obj, origin, known, error))
+      return NULL;
+  }
   if (!fb_json_get_string (obj, "target", origin, TRUE, &target, error) ||
       !fb_json_get_string (obj, "unit", origin, TRUE, &unit_s, error) ||
       !fb_json_get_string (obj, "method", origin, TRUE, &method_s, error) ||

@@ -32,8 +32,10 @@ fb_metrics_weight_bytes (FbNetwork *network, guint layer, guint w_bits)
     case FB_OP_CONV2D:
     case FB_OP_LINEAR:
       {
-        /* [Cout][Ky][Kx][Cin], each output channel's row padded to a byte. */
-        guint64 row_bits = (guint64) l->kernel_h * l->kernel_w * l->cin * w_bits;
+        /* [Cout][Ky][Kx][Cin], each output channel's row padded to a byte.
+         * The row length comes from the weight count: a linear layer has no
+         * kernel (kernel_h = kernel_w = 0), its row is its Cin inputs. */
+        guint64 row_bits = l->n_weights / l->cout * w_bits;
         return l->cout * ((row_bits + 7) / 8) + per_channel * l->cout;
       }
     case FB_OP_DEPTHWISE_CONV2D:

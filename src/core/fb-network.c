@@ -146,6 +146,18 @@ get_name_field (JsonObject *obj, const char *member, const char *where, const ch
   return TRUE;
 }
 
+/* A string member or NULL, for peeking at layers not parsed yet: unlike
+ * json_object_get_string_member_with_default() it never warns about a
+ * member of the wrong type (that layer's own parse reports it). */
+static const char *
+peek_string (JsonObject *obj, const char *member)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static FbTensor *
 add_tensor (FbNetwork *self, const char *name, FbShape shape, FbTensorKind kind, int producer)
 {
@@ -193,6 +205,12 @@ parse_layer (FbNetwork   *self,
     return FALSE;
   g_free (where);
   where = g_strdup_printf ("%s: layer %u \"%s\"", origin, index, name);
+  {
+    static const char *known[] = { "name", "op", "inputs", "output", "kernel", "stride", "pad",
+                                   "groups", "cin", "cout", "relu", NULL };
+    if (!fb_json_check_members (lobj, where, known, error))
+      return FALSE;
+  }
 
   if (g_hash_table_contains (self->layer_by_name, name))
     {
@@ -244,18 +262,24 @@ parse_layer (FbNetwork   *self,
       t = g_hash_table_lookup (self->tensor_by_name, tname);
       if (t == NULL)
         {
+          if (g_strcmp0 (peek_string (lobj, "output"), tname) == 0)
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
+                           "%s: reads tensor \"%s\", its own output (a cycle)", where, tname);
+              return FALSE;
+            }
           /* A later producer means the layers are not in topological order (or form a cycle). */
           for (guint j = index + 1; j < all_layer_objs->len; j++)
             {
               JsonObject *other = g_ptr_array_index (all_layer_objs, j);
-              const char *o = json_object_get_string_member_with_default (other, "output", NULL);
+              const char *o = peek_string (other, "output");
               if (g_strcmp0 (o, tname) == 0)
                 {
                   g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
                                "%s: reads tensor \"%s\", which layer %u \"%s\" writes later; "
                                "layers must be in topological order (a cycle cannot be)",
                                where, tname, j,
-                               json_object_get_string_member_with_default (other, "name", "?"));
+                               peek_string (other, "name") ? peek_string (other, "name") : "?");
                   return FALSE;
                 }
             }
@@ -351,10 +375,10 @@ parse_layer (FbNetwork   *self,
       mul_checked (&macs, (guint64) out_shape.h * out_shape.w);
       break;
     case FB_OP_DEPTHWISE_CONV2D:
-      if (groups != 1 && groups != in->shape.c)
+      if (json_object_has_member (lobj, "groups") && groups != in->shape.c)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: depthwise_conv2d needs groups = input channels (%u), got %" G_GINT64_FORMAT,
+                       "%s: field \"groups\": depthwise_conv2d needs groups = input channels (%u), got %" G_GINT64_FORMAT,
                        where, in->shape.c, groups);
           return FALSE;
         }
@@ -409,7 +433,7 @@ parse_layer (FbNetwork   *self,
         }
       if (layer->relu)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: global_avg_pool has no ReLU", where);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"relu\": global_avg_pool has no ReLU", where);
           return FALSE;
         }
       layer->cin = layer->cout = in->shape.c;
@@ -521,6 +545,21 @@ finish_graph (FbNetwork *self, const char *origin, GError **error)
     }
   out->kind = FB_TENSOR_LOGITS;
 
+  /* Activations are unsigned (PULP-NN): a weighted layer writing a searchable
+   * tensor without ReLU would have its negative outputs clipped away. */
+  for (guint i = 0; i + 1 < self->layers->len; i++)
+    {
+      const FbLayer *l = g_ptr_array_index (self->layers, i);
+      if (fb_layer_is_weighted (l) && !l->relu)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                       "%s: layer %u \"%s\": field \"relu\": false is not supported here; freebits activations "
+                       "are unsigned, so every %s except the final classifier needs a ReLU",
+                       origin, i, l->name, fb_op_to_string (l->op));
+          return FALSE;
+        }
+    }
+
   for (guint i = 0; i < self->tensors->len; i++)
     {
       FbTensor *t = g_ptr_array_index (self->tensors, i);
@@ -567,6 +606,16 @@ fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_d
   obj = fb_json_root_object (root, "freebits-network", origin, error);
   if (obj == NULL)
     return NULL;
+  {
+    static const char *known[] = { "format", "name", "description", "weights", "input", "layers", NULL };
+    static const char *known_input[] = { "name", "shape", NULL };
+    JsonNode *in_node = json_object_get_member (obj, "input");
+    if (!fb_json_check_members (obj, origin, known, error))
+      return NULL;
+    if (in_node && JSON_NODE_HOLDS_OBJECT (in_node) &&
+        !fb_json_check_members (json_node_get_object (in_node), input_where, known_input, error))
+      return NULL;
+  }
   if (!get_name_field (obj, "name", origin, &name, error) ||
       !fb_json_get_string (obj, "description", origin, FALSE, &desc, error) ||
       !fb_json_get_string (obj, "weights", origin, FALSE, &weights, error) ||
@@ -641,7 +690,12 @@ fb_network_load (const char *path, GError **error)
 
   if (root == NULL)
     return NULL;
-  dir = g_path_get_dirname (path);
+  {
+    /* Absolute, so a relative "weights" resolves to an absolute path
+     * (fb_network_get_weights_path) whatever the current directory. */
+    g_autofree char *rel_dir = g_path_get_dirname (path);
+    dir = g_canonicalize_filename (rel_dir, NULL);
+  }
   self = fb_network_new_from_json (root, path, dir, error);
   if (self != NULL)
     self->path = g_canonicalize_filename (path, NULL);
@@ -652,9 +706,14 @@ static JsonNode *
 int_array (const guint *values, guint n)
 {
   JsonArray *arr = json_array_sized_new (n);
+  JsonNode *node;
+
   for (guint i = 0; i < n; i++)
     json_array_add_int_element (arr, values[i]);
-  return json_node_init_array (json_node_alloc (), arr);
+  /* json_node_init_array() takes its own reference. */
+  node = json_node_init_array (json_node_alloc (), arr);
+  json_array_unref (arr);
+  return node;
 }
 
 JsonNode *

@@ -344,12 +344,19 @@ fb_precision_config_new_from_json (FbNetwork *network, JsonNode *root, const cha
 {
   g_autoptr(FbPrecisionConfig) self = fb_precision_config_new (network);
   JsonObject *obj, *weights, *acts, *pinned, *prov;
-  const char *sha;
+  const char *sha, *netname;
 
   obj = fb_json_root_object (root, "freebits-config", origin, error);
   if (obj == NULL)
     return NULL;
-  if (!fb_json_get_string (obj, "network_sha256", origin, FALSE, &sha, error) ||
+  {
+    static const char *known[] = { "format", "network", "network_sha256", "weights", "activations",
+                                   "pinned", "provenance", NULL };
+    if (!fb_json_check_members (obj, origin, known, error))
+      return NULL;
+  }
+  if (!fb_json_get_string (obj, "network", origin, FALSE, &netname, error) ||
+      !fb_json_get_string (obj, "network_sha256", origin, FALSE, &sha, error) ||
       !fb_json_get_object (obj, "weights", origin, FALSE, &weights, error) ||
       !fb_json_get_object (obj, "activations", origin, FALSE, &acts, error) ||
       !fb_json_get_object (obj, "pinned", origin, FALSE, &pinned, error) ||
@@ -358,10 +365,16 @@ fb_precision_config_new_from_json (FbNetwork *network, JsonNode *root, const cha
 
   if (sha != NULL && g_ascii_strcasecmp (sha, fb_network_get_sha256 (network)) != 0)
     {
-      const char *netname = json_object_get_string_member_with_default (obj, "network", "another network");
+      /* The names may agree while the topologies differ: say it is the topology. */
+      g_autofree char *made_for =
+        netname == NULL ? g_strdup ("another network")
+        : g_strcmp0 (netname, fb_network_get_name (network)) == 0
+        ? g_strdup_printf ("another version of \"%s\"", netname)
+        : g_strdup_printf ("network \"%s\"", netname);
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-                   "%s: made for %s (network_sha256 %.12s…), not for \"%s\" (%.12s…)",
-                   origin, netname, sha, fb_network_get_name (network), fb_network_get_sha256 (network));
+                   "%s: field \"network_sha256\" (%.12s…) does not match the topology of network \"%s\" (%.12s…); "
+                   "the config was made for %s",
+                   origin, sha, fb_network_get_name (network), fb_network_get_sha256 (network), made_for);
       return NULL;
     }
 

@@ -1,0 +1,271 @@
+/* fb-plan.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "fb-error.h"
+#include "fb-metrics.h"
+#include "fb-plan.h"
+
+struct _FbPlan {
+  gatomicrefcount    ref;
+  FbPrecisionConfig *config;
+  FbKernelArch       arch;
+  GArray            *steps;          /* FbPlanStep */
+  gsize             *tensor_offset;  /* per tensor */
+  gsize              arena_bytes;
+  gsize              scratch_bytes;
+};
+
+static const char *kind_names[] = { "conv", "depthwise", "linear", "linear_i32", "add", "avgpool" };
+
+const char *
+fb_plan_kind_to_string (FbPlanKind kind)
+{
+  g_return_val_if_fail (kind < G_N_ELEMENTS (kind_names), "?");
+  return kind_names[kind];
+}
+
+static gboolean
+kernel_status_error (FbKernelStatus status, const FbLayer *l, const char *kernel, GError **error)
+{
+  if (status == FB_KERNEL_OK)
+    return TRUE;
+  g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "layer \"%s\": %s rejects this geometry: %s",
+               l->name, kernel, fb_kernel_status_to_string (status));
+  return FALSE;
+}
+
+gboolean
+fb_plan_step_init (FbNetwork   *network,
+                   guint        layer,
+                   guint        in_bits,
+                   guint        mid_bits,
+                   guint        out_bits,
+                   FbKernelArch arch,
+                   FbPlanStep  *step,
+                   GError     **error)
+{
+  const FbLayer *l = fb_network_get_layer (network, layer);
+  const FbTensor *in = fb_network_get_tensor (network, l->inputs[0]);
+  const FbTensor *out = fb_network_get_tensor (network, l->output);
+
+  memset (step, 0, sizeof *step);
+  step->layer = layer;
+  step->in_bits = in_bits;
+  step->mid_bits = mid_bits;
+  step->out_bits = out_bits;
+  step->macs = l->macs;
+  step->input_bytes = fb_metrics_tensor_bytes (in, in_bits);
+  step->output_bytes = fb_metrics_tensor_bytes (out, out_bits);
+
+  switch (l->op)
+    {
+    case FB_OP_CONV2D:
+    case FB_OP_DEPTHWISE_CONV2D:
+      {
+        gboolean dw = l->op == FB_OP_DEPTHWISE_CONV2D;
+        FbConvParams *p = &step->conv;
+
+        step->kind = dw ? FB_PLAN_DEPTHWISE : FB_PLAN_CONV;
+        g_snprintf (step->kernel, sizeof step->kernel, "fb_%s_u%u_u%u_i%u",
+                    dw ? "depthwise" : "conv", in_bits, out_bits, mid_bits);
+        p->dim_in_x = l->in_shape.w;
+        p->dim_in_y = l->in_shape.h;
+        p->ch_in = l->in_shape.c;
+        p->dim_out_x = l->out_shape.w;
+        p->dim_out_y = l->out_shape.h;
+        p->ch_out = l->out_shape.c;
+        p->dim_kernel_x = l->kernel_w;
+        p->dim_kernel_y = l->kernel_h;
+        p->pad_top = l->pad_top;
+        p->pad_bottom = l->pad_bottom;
+        p->pad_left = l->pad_left;
+        p->pad_right = l->pad_right;
+        p->stride_x = l->stride_w;
+        p->stride_y = l->stride_h;
+        p->flag_relu = l->relu;
+        if (!kernel_status_error (fb_conv_check_params (in_bits, out_bits, mid_bits, dw, p), l, step->kernel, error))
+          return FALSE;
+        step->scratch_bytes = dw
+          ? fb_depthwise_get_buffer_size_for_arch (arch, in_bits, out_bits, mid_bits, p)
+          : fb_conv_get_buffer_size_for_arch (arch, in_bits, out_bits, mid_bits, p);
+        step->weight_bytes = dw
+          ? (gsize) l->kernel_h * l->kernel_w * (l->cin * mid_bits / 8)
+          : (gsize) l->cout * fb_kernel_weight_row_bytes ((gsize) l->kernel_h * l->kernel_w * l->cin, mid_bits);
+      }
+      break;
+    case FB_OP_LINEAR:
+      step->dim_vec = l->cin;
+      step->num_o_neurons = l->cout;
+      step->weight_bytes = (gsize) l->cout * fb_kernel_weight_row_bytes (l->cin, mid_bits);
+      if (out_bits == FB_BITS_LOGITS)
+        {
+          step->kind = FB_PLAN_LINEAR_I32;
+          g_snprintf (step->kernel, sizeof step->kernel, "fb_linear_u%u_i32_i%u", in_bits, mid_bits);
+        }
+      else
+        {
+          step->kind = FB_PLAN_LINEAR;
+          g_snprintf (step->kernel, sizeof step->kernel, "fb_linear_u%u_u%u_i%u", in_bits, out_bits, mid_bits);
+        }
+      if ((out_bits == FB_BITS_LOGITS ? (void *) fb_linear_i32_lookup (in_bits, mid_bits)
+                                      : (void *) fb_linear_lookup (in_bits, out_bits, mid_bits)) == NULL)
+        return kernel_status_error (FB_KERNEL_ERROR_BITS, l, step->kernel, error);
+      step->scratch_bytes = fb_linear_get_buffer_size_for_arch (arch, in_bits, out_bits, mid_bits,
+                                                                step->dim_vec, step->num_o_neurons);
+      break;
+    case FB_OP_ADD:
+      step->kind = FB_PLAN_ADD;
+      g_snprintf (step->kernel, sizeof step->kernel, "fb_add_u%u_u%u_u%u", in_bits, mid_bits, out_bits);
+      step->dim_x = l->out_shape.w;
+      step->dim_y = l->out_shape.h;
+      step->ch = l->out_shape.c;
+      step->input2_bytes = fb_metrics_tensor_bytes (fb_network_get_tensor (network, l->inputs[1]), mid_bits);
+      if (fb_add_lookup (in_bits, mid_bits, out_bits) == NULL)
+        return kernel_status_error (FB_KERNEL_ERROR_BITS, l, step->kernel, error);
+      break;
+    case FB_OP_GLOBAL_AVG_POOL:
+      step->kind = FB_PLAN_AVGPOOL;
+      g_snprintf (step->kernel, sizeof step->kernel, "fb_avgpool_u%u", in_bits);
+      step->dim_x = l->in_shape.w;
+      step->dim_y = l->in_shape.h;
+      step->ch = l->in_shape.c;
+      if (fb_avgpool_lookup (in_bits) == NULL || out_bits != in_bits)
+        return kernel_status_error (FB_KERNEL_ERROR_BITS, l, step->kernel, error);
+      break;
+    }
+  return TRUE;
+}
+
+/* First-fit placement by lifetime: tensors live from their producer to their
+ * last reader; two tensors may share bytes only if their lifetimes are disjoint.
+ * Sequential networks end up ping-ponging between two regions. */
+static void
+place_tensors (FbPlan *self)
+{
+  FbNetwork *net = fb_precision_config_get_network (self->config);
+  guint n = fb_network_get_n_tensors (net);
+  g_autofree gsize *size = g_new0 (gsize, n);
+
+  for (guint t = 0; t < n; t++)
+    {
+      const FbTensor *ten = fb_network_get_tensor (net, t);
+      int first = ten->producer;
+      guint last = ten->last_use;
+      gsize offset = 0;
+      gboolean moved;
+
+      size[t] = (fb_metrics_tensor_bytes (ten, fb_precision_config_get_tensor_bits (self->config, t)) + 3) & ~(gsize) 3;
+      do
+        {
+          moved = FALSE;
+          for (guint u = 0; u < t; u++)
+            {
+              const FbTensor *o = fb_network_get_tensor (net, u);
+              gboolean overlap_time = o->producer <= (int) last && (int) o->last_use >= first;
+              gboolean overlap_space = self->tensor_offset[u] < offset + size[t] &&
+                                       offset < self->tensor_offset[u] + size[u];
+              if (overlap_time && overlap_space)
+                {
+                  offset = self->tensor_offset[u] + size[u];
+                  moved = TRUE;
+                }
+            }
+        }
+      while (moved);
+      self->tensor_offset[t] = offset;
+      self->arena_bytes = MAX (self->arena_bytes, offset + size[t]);
+    }
+}
+
+FbPlan *
+fb_plan_new (FbPrecisionConfig *config, FbKernelArch arch, GError **error)
+{
+  FbNetwork *net = fb_precision_config_get_network (config);
+  g_autoptr(FbPlan) self = g_new0 (FbPlan, 1);
+
+  g_atomic_ref_count_init (&self->ref);
+  self->config = fb_precision_config_copy (config);
+  self->arch = arch;
+  self->steps = g_array_new (FALSE, TRUE, sizeof (FbPlanStep));
+  self->tensor_offset = g_new0 (gsize, fb_network_get_n_tensors (net));
+
+  if (!fb_precision_config_validate (config, error))
+    return NULL;
+  place_tensors (self);
+
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      FbPlanStep step;
+      guint mid = l->op == FB_OP_ADD
+        ? fb_precision_config_get_tensor_bits (config, l->inputs[1])
+        : fb_precision_config_get_weight_bits (config, i);
+
+      if (!fb_plan_step_init (net, i,
+                              fb_precision_config_get_tensor_bits (config, l->inputs[0]), mid,
+                              fb_precision_config_get_tensor_bits (config, l->output),
+                              arch, &step, error))
+        return NULL;
+      step.input_offset = self->tensor_offset[l->inputs[0]];
+      if (l->n_inputs > 1)
+        step.input2_offset = self->tensor_offset[l->inputs[1]];
+      step.output_offset = self->tensor_offset[l->output];
+      self->scratch_bytes = MAX (self->scratch_bytes, step.scratch_bytes);
+      g_array_append_val (self->steps, step);
+    }
+  return g_steal_pointer (&self);
+}
+
+FbPlan *
+fb_plan_ref (FbPlan *self)
+{
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+void
+fb_plan_unref (FbPlan *self)
+{
+  if (self == NULL || !g_atomic_ref_count_dec (&self->ref))
+    return;
+  fb_precision_config_free (self->config);
+  g_array_unref (self->steps);
+  g_free (self->tensor_offset);
+  g_free (self);
+}
+
+FbPrecisionConfig *fb_plan_get_config (FbPlan *self) { return self->config; }
+FbKernelArch fb_plan_get_arch (FbPlan *self) { return self->arch; }
+guint fb_plan_get_n_steps (FbPlan *self) { return self->steps->len; }
+gsize fb_plan_get_arena_bytes (FbPlan *self) { return self->arena_bytes; }
+gsize fb_plan_get_scratch_bytes (FbPlan *self) { return self->scratch_bytes; }
+
+const FbPlanStep *
+fb_plan_get_step (FbPlan *self, guint index)
+{
+  g_return_val_if_fail (index < self->steps->len, NULL);
+  return &g_array_index (self->steps, FbPlanStep, index);
+}
+
+gsize
+fb_plan_get_tensor_offset (FbPlan *self, guint tensor)
+{
+  g_return_val_if_fail (tensor < fb_network_get_n_tensors (fb_precision_config_get_network (self->config)), 0);
+  return self->tensor_offset[tensor];
+}
+
+gsize
+fb_plan_get_input_offset (FbPlan *self)
+{
+  return self->tensor_offset[0];
+}
+
+gsize
+fb_plan_get_logits_offset (FbPlan *self)
+{
+  FbNetwork *net = fb_precision_config_get_network (self->config);
+  return self->tensor_offset[fb_network_get_logits (net)->index];
+}

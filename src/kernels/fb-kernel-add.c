@@ -1,0 +1,190 @@
+/* fb-kernel-add.c — residual add fb_add_uA_uB_uO (one template, 27 variants) and global
+ * average pooling fb_avgpool_uB (3 variants).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fb-kernel-internal.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Residual add                                                                               */
+
+FB_KI_INLINE int32_t
+add_one (const int HI, int32_t x1, int32_t x2, int32_t m1, int32_t m2, int64_t r, int32_t shift,
+         int32_t maxv)
+{
+  int64_t v = (int64_t) x1 * m1 + (int64_t) x2 * m2 + r;
+  if (HI)
+    {
+      /* shift >= 32 (given as shift - 32): the high word, shifted */
+      int32_t h = (int32_t) (v >> 32) >> shift;
+      return h < 0 ? 0 : h > maxv ? maxv : h;
+    }
+  v >>= shift;
+  return v < 0 ? 0 : v > maxv ? (int32_t) maxv : (int32_t) v;
+}
+
+/* When |x1 m1| + |x2 m2| + r < 2^31 for all inputs (shift <= 31), int32 arithmetic is exact
+ * and much cheaper on 32-bit cores. */
+FB_KI_INLINE void
+add_impl32 (const int A, const int B, const int O, const uint8_t *in1, const uint8_t *in2,
+            uint8_t *out, int64_t n, int32_t m1, int32_t m2, int32_t r, int32_t shift)
+{
+  const uint32_t maxv = (1u << O) - 1u;
+  const int per = 8 / O;
+  int64_t i;
+  int e;
+  for (i = 0; i < n; i += per)
+    {
+      uint32_t byte = 0;
+      for (e = 0; e < per; e++)
+        {
+          const int32_t x1 = fb_ki_get_u (A, in1, (size_t) (i + e));
+          const int32_t x2 = fb_ki_get_u (B, in2, (size_t) (i + e));
+          int32_t y = (x1 * m1 + x2 * m2 + r) >> shift;
+          if ((uint32_t) y > maxv)
+            y = y < 0 ? 0 : (int32_t) maxv;
+          byte |= (uint32_t) y << (e * O);
+        }
+      out[i / per] = (uint8_t) byte;
+    }
+}
+
+FB_KI_INLINE void
+add_impl (const int A, const int B, const int O, const int HI, const uint8_t *in1,
+          const uint8_t *in2, uint8_t *out, int64_t n, int32_t m1, int32_t m2, int64_t r,
+          int32_t shift)
+{
+  const int32_t maxv = (1 << O) - 1;
+  const int per = 8 / O;
+  int64_t i;
+  int e;
+  /* n is a multiple of 8/A, 8/B and 8/O (ch is, and n = pixels * ch) */
+  for (i = 0; i < n; i += per)
+    {
+      uint32_t byte = 0;
+      for (e = 0; e < per; e++)
+        {
+          const int32_t x1 = fb_ki_get_u (A, in1, (size_t) (i + e));
+          const int32_t x2 = fb_ki_get_u (B, in2, (size_t) (i + e));
+          byte |= (uint32_t) add_one (HI, x1, x2, m1, m2, r, shift, maxv) << (e * O);
+        }
+      out[i / per] = (uint8_t) byte;
+    }
+}
+
+FB_KI_INLINE FbKernelStatus
+add_generic (const int A, const int B, const int O, const uint8_t *in1, const uint8_t *in2,
+             uint8_t *out, int32_t dim_x, int32_t dim_y, int32_t ch, int32_t m1, int32_t m2,
+             int32_t out_shift)
+{
+  int64_t n, r;
+  if (in1 == NULL || in2 == NULL || out == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  if (dim_x < 1 || dim_y < 1 || ch < 1 || dim_x > FB_KERNEL_MAX_DIM || dim_y > FB_KERNEL_MAX_DIM
+      || ch > FB_KERNEL_MAX_DIM
+      || (int64_t) dim_x * dim_y * ch > (int64_t) FB_KERNEL_MAX_ELEMENTS)
+    return FB_KERNEL_ERROR_DIM;
+  if (ch % (8 / A) != 0 || ch % (8 / B) != 0 || ch % (8 / O) != 0)
+    return FB_KERNEL_ERROR_CHANNELS;
+  if (out_shift < 0 || out_shift > FB_KERNEL_MAX_SHIFT)
+    return FB_KERNEL_ERROR_SHIFT;
+  n = (int64_t) dim_x * dim_y * ch;
+  r = out_shift > 0 ? (int64_t) 1 << (out_shift - 1) : 0;
+  {
+    const int64_t am1 = m1 < 0 ? -(int64_t) m1 : m1, am2 = m2 < 0 ? -(int64_t) m2 : m2;
+    if (out_shift <= 31 && am1 * ((1 << A) - 1) + am2 * ((1 << B) - 1) + r < ((int64_t) 1 << 31))
+      {
+        add_impl32 (A, B, O, in1, in2, out, n, m1, m2, (int32_t) r, out_shift);
+        return FB_KERNEL_OK;
+      }
+  }
+  if (out_shift >= 32)
+    add_impl (A, B, O, 1, in1, in2, out, n, m1, m2, r, out_shift - 32);
+  else
+    add_impl (A, B, O, 0, in1, in2, out, n, m1, m2, r, out_shift);
+  return FB_KERNEL_OK;
+}
+
+#define FB_ADD_DEFINE(a, b, o)                                                                \
+  FbKernelStatus                                                                              \
+  fb_add_u##a##_u##b##_u##o (const uint8_t *input1, const uint8_t *input2, uint8_t *output,   \
+                             int32_t dim_x, int32_t dim_y, int32_t ch, int32_t m1, int32_t m2, \
+                             int32_t out_shift)                                               \
+  {                                                                                           \
+    return add_generic (a, b, o, input1, input2, output, dim_x, dim_y, ch, m1, m2, out_shift); \
+  }
+
+FB_KERNEL_VARIANTS_ADD (FB_ADD_DEFINE)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Global average pooling                                                                     */
+
+int
+fb_avgpool_reciprocal (int32_t n, uint64_t *m, int32_t *s)
+{
+  uint64_t d;
+  int32_t l = 0;
+  if (n < 1 || n > FB_KERNEL_MAX_POOL || m == NULL || s == NULL)
+    return 0;
+  d = 2 * (uint64_t) n;
+  while (((uint64_t) 1 << l) < d)   /* l = ceil (log2 (2n)) */
+    l++;
+  *s = 30 + l;
+  *m = (((uint64_t) 1 << *s) + d - 1) / d;
+  return 1;
+}
+
+FB_KI_INLINE void
+avgpool_impl (const int A, const uint8_t *in, uint8_t *out, int32_t npix, int32_t ch)
+{
+  const int per = 8 / A;
+  const size_t px_bytes = (size_t) ch * (size_t) A / 8;
+  const uint32_t mask = (1u << A) - 1u;
+  uint64_t m = 1;
+  int32_t s = 0, i;
+  size_t cb;
+  int e;
+  fb_avgpool_reciprocal (npix, &m, &s);
+  /* one byte column (8/A channels) at a time: each input byte is loaded once */
+  for (cb = 0; cb < px_bytes; cb++)
+    {
+      uint32_t sum[4] = { 0, 0, 0, 0 };   /* <= 255 * 2^21 < 2^32 */
+      uint32_t byte = 0;
+      const uint8_t *p = in + cb;
+      for (i = 0; i < npix; i++, p += px_bytes)
+        {
+          const uint32_t b = *p;
+          for (e = 0; e < per; e++)
+            sum[e] += (b >> (e * A)) & mask;
+        }
+      for (e = 0; e < per; e++)
+        /* (2S + N) * m >> s == floor ((2S + N) / 2N), see fb-kernels.h */
+        byte |= (uint32_t) (((uint64_t) (2 * sum[e] + (uint32_t) npix) * m) >> s) << (e * A);
+      out[cb] = (uint8_t) byte;
+    }
+}
+
+FB_KI_INLINE FbKernelStatus
+avgpool_generic (const int A, const uint8_t *in, uint8_t *out, int32_t dim_x, int32_t dim_y,
+                 int32_t ch)
+{
+  if (in == NULL || out == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  if (dim_x < 1 || dim_y < 1 || ch < 1 || ch > FB_KERNEL_MAX_DIM
+      || (int64_t) dim_x * dim_y > FB_KERNEL_MAX_POOL)
+    return FB_KERNEL_ERROR_DIM;
+  if (ch % (8 / A) != 0)
+    return FB_KERNEL_ERROR_CHANNELS;
+  avgpool_impl (A, in, out, dim_x * dim_y, ch);
+  return FB_KERNEL_OK;
+}
+
+#define FB_POOL_DEFINE(b)                                                                     \
+  FbKernelStatus                                                                              \
+  fb_avgpool_u##b (const uint8_t *input, uint8_t *output, int32_t dim_x, int32_t dim_y,       \
+                   int32_t ch)                                                                \
+  {                                                                                           \
+    return avgpool_generic (b, input, output, dim_x, dim_y, ch);                              \
+  }
+
+FB_KERNEL_VARIANTS_POOL (FB_POOL_DEFINE)

@@ -1,0 +1,61 @@
+/* fb-kernel-bench-rv32.c — main of the rv32imc benchmark ELF (not part of any library).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Built at run time by `freebits-cli bench kernels --target rv32imc` with
+ * riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 -O2 and picolibc (semihosting), run under
+ * qemu-system-riscv32 -icount shift=0.  For every entry of the benchmark suite and every
+ * variant it counts the retired instructions (minstret) of one kernel call, scratch
+ * preparation, im2col and requantization included, and prints
+ *   R <family> <kernel> <shape> <instructions> <work> <fnv1a of the output>
+ * then "done".  Instruction counts are deterministic.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fb-kernel-bench.h"
+
+static uint32_t
+instret (void)
+{
+  uint32_t v;
+  __asm__ volatile (".option push\n.option arch, +zicsr\ncsrr %0, minstret\n.option pop"
+                    : "=r" (v));
+  return v;
+}
+
+int
+main (void)
+{
+  size_t i, v;
+  FbKernelFamily family;
+  const char *shape_name;
+  FbKernelBenchShape shape;
+
+  for (i = 0; fb_kernel_bench_suite (i, &family, &shape_name, &shape); i++)
+    {
+      size_t nv = 0;
+      fb_kernel_family_variants (family, &nv);
+      for (v = 0; v < nv; v++)
+        {
+          FbKernelBenchCase c;
+          uint32_t t0, t1;
+          int st;
+          if (fb_kernel_bench_setup (&c, family, v, &shape, fb_kernel_bench_seed (i, v)) != 0)
+            {
+              printf ("E %s %u setup failed\n", fb_kernel_family_name (family), (unsigned) v);
+              continue;
+            }
+          t0 = instret ();
+          st = (int) fb_kernel_bench_run (&c);
+          t1 = instret ();
+          printf ("R %s %s %s %lu %lu %08lx %d\n", fb_kernel_family_name (family),
+                  c.variant->name, shape_name, (unsigned long) (t1 - t0),
+                  (unsigned long) c.work, (unsigned long) fb_kernel_bench_output_hash (&c), st);
+          fb_kernel_bench_clear (&c);
+        }
+    }
+  printf ("done\n");
+  fflush (stdout);
+  exit (0);   /* ends QEMU; returning from main does not */
+}

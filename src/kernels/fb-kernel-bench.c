@@ -1,0 +1,511 @@
+/* fb-kernel-bench.c — deterministic workloads for the kernel benchmark and cross-checks.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fb-kernel-bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fb-kernel-pack.h"
+#include "fb-kernel-ref.h"
+
+static uint32_t
+rng_next (uint32_t *s)
+{
+  uint32_t x = *s;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  *s = x;
+  return x;
+}
+
+/* uniform in [lo, hi] (hi - lo < 2^32) */
+static int64_t
+rng_range (uint32_t *s, int64_t lo, int64_t hi)
+{
+  return lo + (int64_t) (rng_next (s) % (uint32_t) (hi - lo + 1));
+}
+
+static int32_t
+round_up (int32_t v, int32_t m)
+{
+  return (v + m - 1) / m * m;
+}
+
+void
+fb_kernel_bench_standard_shape (FbKernelFamily family, FbKernelBenchShape *shape)
+{
+  memset (shape, 0, sizeof *shape);
+  switch (family)
+    {
+    case FB_KERNEL_FAMILY_CONV:
+    case FB_KERNEL_FAMILY_DEPTHWISE:
+      shape->conv.dim_in_x = 16;
+      shape->conv.dim_in_y = 16;
+      shape->conv.ch_in = 32;
+      shape->conv.ch_out = 32;
+      shape->conv.dim_kernel_x = 3;
+      shape->conv.dim_kernel_y = 3;
+      shape->conv.pad_top = shape->conv.pad_bottom = 1;
+      shape->conv.pad_left = shape->conv.pad_right = 1;
+      shape->conv.stride_x = shape->conv.stride_y = 1;
+      break;
+    case FB_KERNEL_FAMILY_LINEAR:
+      shape->dim_vec = 256;
+      shape->num_o = 64;
+      break;
+    case FB_KERNEL_FAMILY_LINEAR_I32:
+      shape->dim_vec = 256;
+      shape->num_o = 16;
+      break;
+    case FB_KERNEL_FAMILY_ADD:
+      shape->dim_x = 16;
+      shape->dim_y = 16;
+      shape->ch = 32;
+      break;
+    case FB_KERNEL_FAMILY_AVGPOOL:
+      shape->dim_x = 8;
+      shape->dim_y = 8;
+      shape->ch = 64;
+      break;
+    default:
+      break;
+    }
+}
+
+int
+fb_kernel_bench_suite (size_t i, FbKernelFamily *family, const char **shape_name,
+                       FbKernelBenchShape *shape)
+{
+  if (i < (size_t) FB_KERNEL_N_FAMILIES)
+    {
+      *family = (FbKernelFamily) i;
+      *shape_name = "std";
+      fb_kernel_bench_standard_shape (*family, shape);
+      return 1;
+    }
+  if (i == (size_t) FB_KERNEL_N_FAMILIES || i == (size_t) FB_KERNEL_N_FAMILIES + 1)
+    {
+      const int pointwise = i == (size_t) FB_KERNEL_N_FAMILIES + 1;
+      *family = FB_KERNEL_FAMILY_CONV;
+      *shape_name = pointwise ? "64x64-1x1" : "64x64-3x3";
+      fb_kernel_bench_standard_shape (FB_KERNEL_FAMILY_CONV, shape);
+      shape->conv.ch_in = shape->conv.ch_out = 64;
+      if (pointwise)
+        {
+          shape->conv.dim_kernel_x = shape->conv.dim_kernel_y = 1;
+          shape->conv.pad_top = shape->conv.pad_bottom = 0;
+          shape->conv.pad_left = shape->conv.pad_right = 0;
+        }
+      return 1;
+    }
+  return 0;
+}
+
+uint32_t
+fb_kernel_bench_seed (size_t suite_index, size_t variant)
+{
+  return 0x600DBE7u + (uint32_t) (suite_index * 100 + variant);
+}
+
+void
+fb_kernel_bench_clear (FbKernelBenchCase *c)
+{
+  free (c->input);
+  free (c->input2);
+  free (c->weights);
+  free (c->output);
+  free (c->kappa);
+  free (c->lambda);
+  free (c->bias);
+  free (c->output32);
+  free (c->buffer);
+  free (c->ref_x);
+  free (c->ref_x2);
+  free (c->ref_w);
+  free (c->ref_y);
+  memset (c, 0, sizeof *c);
+}
+
+static int32_t *
+random_values (uint32_t *s, size_t n, int32_t lo, int32_t hi)
+{
+  int32_t *v = (int32_t *) malloc ((n ? n : 1) * sizeof (int32_t));
+  size_t i;
+  if (v != NULL)
+    for (i = 0; i < n; i++)
+      v[i] = (int32_t) rng_range (s, lo, hi);
+  return v;
+}
+
+static uint8_t *
+pack_u (const int32_t *v, size_t n, int bits)
+{
+  uint8_t *tmp = (uint8_t *) malloc (n ? n : 1);
+  uint8_t *out = (uint8_t *) malloc (fb_kernel_packed_bytes (n, bits) + 1);
+  size_t i;
+  if (tmp == NULL || out == NULL)
+    {
+      free (tmp);
+      free (out);
+      return NULL;
+    }
+  for (i = 0; i < n; i++)
+    tmp[i] = (uint8_t) v[i];
+  fb_kernel_pack_unsigned (tmp, n, bits, out);
+  free (tmp);
+  return out;
+}
+
+static int8_t *
+to_i8 (const int32_t *v, size_t n)
+{
+  int8_t *t = (int8_t *) malloc (n ? n : 1);
+  size_t i;
+  if (t != NULL)
+    for (i = 0; i < n; i++)
+      t[i] = (int8_t) v[i];
+  return t;
+}
+
+/* Requantization parameters that keep outputs spread over [0, 2^O - 1] for accumulators of
+ * about acc_scale, with shift 40 (the common case d >= 32). */
+static void
+fill_requant (uint32_t *s, int32_t n, int out_bits, double acc_scale, int32_t *kappa,
+              int32_t *lambda, int32_t *shift)
+{
+  const int d = 40;
+  int32_t i;
+  double k0 = (double) ((int64_t) 1 << (d - 8)) * (double) (1 << out_bits) / acc_scale * 256.0;
+  if (k0 < 1.0)
+    k0 = 1.0;
+  for (i = 0; i < n; i++)
+    {
+      double k = k0 * (0.5 + (double) (rng_next (s) % 1000) / 1000.0);
+      /* clamp before converting: an out-of-range double -> int32 conversion is undefined
+       * (and differs between x86 and RISC-V) */
+      kappa[i] = (int32_t) (k > 2.0e9 ? 2.0e9 : k);
+      lambda[i] = (int32_t) ((int64_t) 1 << 30) + (int32_t) rng_range (s, -(1 << 20), 1 << 20);
+    }
+  *shift = d;
+}
+
+int
+fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t variant,
+                       const FbKernelBenchShape *shape, uint32_t seed)
+{
+  size_t nv = 0;
+  const FbKernelVariant *vars = fb_kernel_family_variants (family, &nv);
+  const FbKernelVariant *v;
+  uint32_t s = seed ? seed : 0x9E3779B9u;
+  int A, O, W;
+
+  memset (c, 0, sizeof *c);
+  if (vars == NULL || variant >= nv || shape == NULL)
+    return -1;
+  v = &vars[variant];
+  c->family = family;
+  c->variant = v;
+  c->shape = *shape;
+  A = v->in_bits;
+  O = v->out_bits;
+  W = v->w_bits;
+
+  if (family == FB_KERNEL_FAMILY_CONV || family == FB_KERNEL_FAMILY_DEPTHWISE)
+    {
+      FbConvParams *p = &c->shape.conv;
+      const int dw = family == FB_KERNEL_FAMILY_DEPTHWISE;
+      size_t n_in, n_out, n_w, k_len;
+      int8_t *w8;
+      if (p->stride_x < 1 || p->stride_y < 1 || p->dim_kernel_x < 1 || p->dim_kernel_y < 1)
+        return -1;
+      if (dw)
+        {
+          int32_t m = 8 / A > 8 / O ? 8 / A : 8 / O;
+          m = m > 8 / W ? m : 8 / W;
+          p->ch_in = p->ch_out = round_up (p->ch_in, m);
+        }
+      else
+        {
+          p->ch_in = round_up (p->ch_in, 8 / A);
+          p->ch_out = round_up (p->ch_out, 8 / O);
+        }
+      p->dim_out_x = (p->dim_in_x + p->pad_left + p->pad_right - p->dim_kernel_x) / p->stride_x
+                     + 1;
+      p->dim_out_y = (p->dim_in_y + p->pad_top + p->pad_bottom - p->dim_kernel_y) / p->stride_y
+                     + 1;
+      if (fb_conv_check_params (A, O, W, dw, p) != FB_KERNEL_OK)
+        return -1;
+      n_in = (size_t) p->dim_in_x * (size_t) p->dim_in_y * (size_t) p->ch_in;
+      n_out = (size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_out;
+      k_len = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (dw ? 1 : (size_t) p->ch_in);
+      n_w = k_len * (size_t) p->ch_out;
+      c->ref_x = random_values (&s, n_in, 0, (1 << A) - 1);
+      c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
+      c->ref_y = (int32_t *) malloc (n_out * sizeof (int32_t));
+      c->kappa = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
+      c->lambda = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
+      if (c->ref_x == NULL || c->ref_w == NULL || c->ref_y == NULL || c->kappa == NULL
+          || c->lambda == NULL)
+        goto fail;
+      fill_requant (&s, p->ch_out, O, (double) k_len * (1 << A) * (1 << (W - 1)) / 16.0,
+                    c->kappa, c->lambda, &p->out_shift);
+      c->input = pack_u (c->ref_x, n_in, A);
+      c->input_bytes = fb_kernel_packed_bytes (n_in, A);
+      w8 = to_i8 (c->ref_w, n_w);
+      if (w8 == NULL)
+        goto fail;
+      if (dw)
+        {
+          c->weights = (uint8_t *) malloc (fb_kernel_depthwise_weights_bytes (
+                                             (size_t) p->ch_in, (size_t) p->dim_kernel_y,
+                                             (size_t) p->dim_kernel_x, W) + 1);
+          if (c->weights != NULL)
+            fb_kernel_pack_depthwise_weights (w8, (size_t) p->ch_in, (size_t) p->dim_kernel_y,
+                                              (size_t) p->dim_kernel_x, W, c->weights);
+          c->buffer_size = fb_depthwise_get_buffer_size (A, O, W, p);
+        }
+      else
+        {
+          c->weights = (uint8_t *) malloc (fb_kernel_conv_weights_bytes ((size_t) p->ch_out,
+                                                                         k_len, W) + 1);
+          if (c->weights != NULL)
+            fb_kernel_pack_conv_weights (w8, (size_t) p->ch_out, k_len, W, c->weights);
+          c->buffer_size = fb_conv_get_buffer_size (A, O, W, p);
+        }
+      free (w8);
+      c->output_bytes = fb_kernel_packed_bytes (n_out, O);
+      c->output = (uint8_t *) malloc (c->output_bytes);
+      c->buffer = malloc (c->buffer_size ? c->buffer_size : 1);
+      if (c->input == NULL || c->weights == NULL || c->output == NULL || c->buffer == NULL)
+        goto fail;
+      c->work = fb_conv_macs (p, dw);
+      c->out_shift = p->out_shift;
+      return 0;
+    }
+
+  if (family == FB_KERNEL_FAMILY_LINEAR || family == FB_KERNEL_FAMILY_LINEAR_I32)
+    {
+      const int i32 = family == FB_KERNEL_FAMILY_LINEAR_I32;
+      int8_t *w8;
+      size_t n_w;
+      c->shape.dim_vec = round_up (c->shape.dim_vec, 8 / A);
+      if (!i32)
+        c->shape.num_o = round_up (c->shape.num_o, 8 / O);
+      if (c->shape.dim_vec < 1 || c->shape.num_o < 1
+          || c->shape.dim_vec > FB_KERNEL_MAX_REDUCTION || c->shape.num_o > FB_KERNEL_MAX_DIM)
+        return -1;
+      n_w = (size_t) c->shape.dim_vec * (size_t) c->shape.num_o;
+      c->ref_x = random_values (&s, (size_t) c->shape.dim_vec, 0, (1 << A) - 1);
+      c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
+      c->ref_y = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
+      if (c->ref_x == NULL || c->ref_w == NULL || c->ref_y == NULL)
+        goto fail;
+      if (i32)
+        {
+          c->bias = random_values (&s, (size_t) c->shape.num_o, -100000, 100000);
+          c->output32 = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
+          c->output_bytes = (size_t) c->shape.num_o * 4;
+          if (c->bias == NULL || c->output32 == NULL)
+            goto fail;
+        }
+      else
+        {
+          c->kappa = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
+          c->lambda = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
+          c->output_bytes = fb_kernel_packed_bytes ((size_t) c->shape.num_o, O);
+          c->output = (uint8_t *) malloc (c->output_bytes);
+          if (c->kappa == NULL || c->lambda == NULL || c->output == NULL)
+            goto fail;
+          fill_requant (&s, c->shape.num_o, O,
+                        (double) c->shape.dim_vec * (1 << A) * (1 << (W - 1)) / 16.0, c->kappa,
+                        c->lambda, &c->out_shift);
+        }
+      c->input = pack_u (c->ref_x, (size_t) c->shape.dim_vec, A);
+      c->input_bytes = fb_kernel_packed_bytes ((size_t) c->shape.dim_vec, A);
+      w8 = to_i8 (c->ref_w, n_w);
+      c->weights = (uint8_t *) malloc (fb_kernel_conv_weights_bytes (
+                                         (size_t) c->shape.num_o, (size_t) c->shape.dim_vec, W)
+                                       + 1);
+      if (w8 == NULL || c->weights == NULL || c->input == NULL)
+        {
+          free (w8);
+          goto fail;
+        }
+      fb_kernel_pack_conv_weights (w8, (size_t) c->shape.num_o, (size_t) c->shape.dim_vec, W,
+                                   c->weights);
+      free (w8);
+      c->buffer_size = fb_linear_get_buffer_size (A, i32 ? 32 : O, W, c->shape.dim_vec,
+                                                  c->shape.num_o);
+      c->buffer = malloc (c->buffer_size ? c->buffer_size : 1);
+      if (c->buffer == NULL)
+        goto fail;
+      c->work = (uint64_t) c->shape.dim_vec * (uint64_t) c->shape.num_o;
+      return 0;
+    }
+
+  if (family == FB_KERNEL_FAMILY_ADD || family == FB_KERNEL_FAMILY_AVGPOOL)
+    {
+      const int add = family == FB_KERNEL_FAMILY_ADD;
+      const int B = add ? W : A;   /* add: w_bits holds the second input's bits */
+      size_t n;
+      int32_t m = 8 / A > 8 / O ? 8 / A : 8 / O;
+      m = m > 8 / B ? m : 8 / B;
+      c->shape.ch = round_up (c->shape.ch, m);
+      if (c->shape.dim_x < 1 || c->shape.dim_y < 1 || c->shape.ch < 1)
+        return -1;
+      n = (size_t) c->shape.dim_x * (size_t) c->shape.dim_y * (size_t) c->shape.ch;
+      c->ref_x = random_values (&s, n, 0, (1 << A) - 1);
+      c->input = pack_u (c->ref_x, n, A);
+      c->input_bytes = fb_kernel_packed_bytes (n, A);
+      if (add)
+        {
+          const int d = 16;
+          c->ref_x2 = random_values (&s, n, 0, (1 << B) - 1);
+          c->input2 = pack_u (c->ref_x2, n, B);
+          c->ref_y = (int32_t *) malloc (n * sizeof (int32_t));
+          c->output_bytes = fb_kernel_packed_bytes (n, O);
+          /* scales so that y covers [0, 2^O - 1] */
+          c->m1 = (int32_t) (((int64_t) 1 << d) * ((1 << O) - 1) / ((1 << A) - 1) / 2);
+          c->m2 = (int32_t) (((int64_t) 1 << d) * ((1 << O) - 1) / ((1 << B) - 1) / 2);
+          c->out_shift = d;
+        }
+      else
+        {
+          c->ref_y = (int32_t *) malloc ((size_t) c->shape.ch * sizeof (int32_t));
+          c->output_bytes = fb_kernel_packed_bytes ((size_t) c->shape.ch, A);
+        }
+      c->output = (uint8_t *) malloc (c->output_bytes);
+      if (c->ref_x == NULL || c->input == NULL || c->ref_y == NULL || c->output == NULL
+          || (add && (c->ref_x2 == NULL || c->input2 == NULL)))
+        goto fail;
+      c->work = (uint64_t) n;
+      return 0;
+    }
+  return -1;
+
+fail:
+  fb_kernel_bench_clear (c);
+  return -1;
+}
+
+FbKernelStatus
+fb_kernel_bench_run (FbKernelBenchCase *c)
+{
+  const FbKernelVariant *v = c->variant;
+  const FbKernelBenchShape *sh = &c->shape;
+  switch (c->family)
+    {
+    case FB_KERNEL_FAMILY_CONV:
+      return fb_conv_lookup (v->in_bits, v->out_bits, v->w_bits) (
+        c->input, c->weights, c->kappa, c->lambda, c->output, &sh->conv, c->buffer,
+        c->buffer_size);
+    case FB_KERNEL_FAMILY_DEPTHWISE:
+      return fb_depthwise_lookup (v->in_bits, v->out_bits, v->w_bits) (
+        c->input, c->weights, c->kappa, c->lambda, c->output, &sh->conv, c->buffer,
+        c->buffer_size);
+    case FB_KERNEL_FAMILY_LINEAR:
+      return fb_linear_lookup (v->in_bits, v->out_bits, v->w_bits) (
+        c->input, c->weights, c->kappa, c->lambda, c->output, sh->dim_vec, sh->num_o,
+        c->out_shift, 0, c->buffer, c->buffer_size);
+    case FB_KERNEL_FAMILY_LINEAR_I32:
+      return fb_linear_i32_lookup (v->in_bits, v->w_bits) (
+        c->input, c->weights, c->bias, c->output32, sh->dim_vec, sh->num_o, 0, c->buffer,
+        c->buffer_size);
+    case FB_KERNEL_FAMILY_ADD:
+      return fb_add_lookup (v->in_bits, v->w_bits, v->out_bits) (
+        c->input, c->input2, c->output, sh->dim_x, sh->dim_y, sh->ch, c->m1, c->m2,
+        c->out_shift);
+    case FB_KERNEL_FAMILY_AVGPOOL:
+      return fb_avgpool_lookup (v->in_bits) (c->input, c->output, sh->dim_x, sh->dim_y, sh->ch);
+    default:
+      return FB_KERNEL_ERROR_NULL;
+    }
+}
+
+void
+fb_kernel_bench_run_ref (FbKernelBenchCase *c)
+{
+  const FbKernelVariant *v = c->variant;
+  const FbKernelBenchShape *sh = &c->shape;
+  switch (c->family)
+    {
+    case FB_KERNEL_FAMILY_CONV:
+      fb_ref_conv (c->ref_x, c->ref_w, c->kappa, c->lambda, c->ref_y, &sh->conv, v->out_bits);
+      break;
+    case FB_KERNEL_FAMILY_DEPTHWISE:
+      fb_ref_depthwise (c->ref_x, c->ref_w, c->kappa, c->lambda, c->ref_y, &sh->conv,
+                        v->out_bits);
+      break;
+    case FB_KERNEL_FAMILY_LINEAR:
+      fb_ref_linear (c->ref_x, c->ref_w, c->kappa, c->lambda, c->ref_y, sh->dim_vec, sh->num_o,
+                     c->out_shift, v->out_bits);
+      break;
+    case FB_KERNEL_FAMILY_LINEAR_I32:
+      fb_ref_linear_i32 (c->ref_x, c->ref_w, c->bias, c->ref_y, sh->dim_vec, sh->num_o, 0);
+      break;
+    case FB_KERNEL_FAMILY_ADD:
+      fb_ref_add (c->ref_x, c->ref_x2, c->ref_y,
+                  (int64_t) sh->dim_x * sh->dim_y * sh->ch, c->m1, c->m2, c->out_shift,
+                  v->out_bits);
+      break;
+    case FB_KERNEL_FAMILY_AVGPOOL:
+      fb_ref_avgpool (c->ref_x, c->ref_y, sh->dim_x, sh->dim_y, sh->ch);
+      break;
+    default:
+      break;
+    }
+}
+
+int
+fb_kernel_bench_matches_ref (const FbKernelBenchCase *c)
+{
+  size_t n, i;
+  int bits;
+  if (c->family == FB_KERNEL_FAMILY_LINEAR_I32)
+    {
+      for (i = 0; i < (size_t) c->shape.num_o; i++)
+        if (c->output32[i] != c->ref_y[i])
+          return 0;
+      return 1;
+    }
+  bits = c->variant->out_bits;
+  n = c->output_bytes * 8 / (size_t) bits;
+  for (i = 0; i < n; i++)
+    {
+      size_t bit = i * (size_t) bits;
+      int32_t y = (int32_t) ((c->output[bit / 8] >> (bit % 8)) & ((1u << bits) - 1u));
+      if (y != c->ref_y[i])
+        return 0;
+    }
+  return 1;
+}
+
+uint32_t
+fb_kernel_bench_output_hash (const FbKernelBenchCase *c)
+{
+  uint32_t h = 2166136261u;
+  size_t i;
+  if (c->family == FB_KERNEL_FAMILY_LINEAR_I32)
+    {
+      for (i = 0; i < (size_t) c->shape.num_o; i++)
+        {
+          uint32_t v = (uint32_t) c->output32[i];
+          int b;
+          for (b = 0; b < 4; b++)
+            {
+              h ^= (v >> (8 * b)) & 0xFFu;
+              h *= 16777619u;
+            }
+        }
+      return h;
+    }
+  for (i = 0; i < c->output_bytes; i++)
+    {
+      h ^= c->output[i];
+      h *= 16777619u;
+    }
+  return h;
+}

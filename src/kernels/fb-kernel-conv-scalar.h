@@ -1,0 +1,519 @@
+/* fb-kernel-conv-scalar.h — the scalar (RV32IMC) path of the conv template.
+ * Included by fb-kernel-conv.c only.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Blocks of 4 output pixels (along x, same output row) x 4 output channels.
+ *
+ * - im2col: the 4 pixels' columns (kernel rows inside the input only) are unpacked to one
+ *   value per byte and stored in groups of 4 k steps, x[g * 16 + pixel * 4 + j], so a pixel's
+ *   4 consecutive values are one word (word copies / in-register nibble spreading) and the
+ *   inner loop reads everything through one pointer with constant offsets.  A short block
+ *   (fewer than 4 pixels left in the row) is padded with zero columns, outputs dropped.
+ * - Weights are unpacked once per call into blocks of 4 channels (zero channels beyond
+ *   ch_out), in the form the inner loop wants (see fb-kernel-rv32-asm.py).
+ * - u8 x i8 ("plain"): 16 int32 accumulators, one mul + one add per MAC.
+ * - Any sub-byte operand ("SWAR"): weights are biased to unsigned, w' = w + 2^(W-1), and
+ *   2 (16-bit lanes) or 4 (8-bit lanes, u2 x i2) output channels share one 32-bit word, so
+ *   one mul computes 2 or 4 products, which accumulate in the lanes of one register for up to
+ *   T k steps (T = lane capacity / max product, e.g. 65535 / (255 * 15) = 17 for u8 x i4),
+ *   then are flushed to the int32 accumulators.  The bias is removed per output as
+ *   acc -= 2^(W-1) * sum(x), the column sum of each pixel being computed once per block.
+ * - On RISC-V the k loops are assembly (fb-kernel-rv32-asm.inc); elsewhere (the tests force
+ *   this path on the host) the C twins below compute exactly the same thing.
+ */
+
+#define FB_CONV_SC_PIX 4
+
+/* Lanes per 32-bit word for input bits A and weight bits W (1 = plain int32 accumulation). */
+FB_KI_INLINE int
+fb_ki_swar_lanes (int A, int W)
+{
+  if (A == 8 && W == 8)
+    return 1;
+  if (A == 2 && W == 2)
+    return 4;
+  return 2;
+}
+
+/* Groups of 4 k steps that the lanes can accumulate before a flush. */
+FB_KI_INLINE int32_t
+fb_ki_swar_chunk4 (int A, int W)
+{
+  const int32_t maxprod = ((1 << A) - 1) * ((1 << W) - 1);
+  const int lanes = fb_ki_swar_lanes (A, W);
+  const int32_t cap = lanes == 4 ? 255 : 65535;
+  return lanes == 1 ? 0 : cap / maxprod / 4;
+}
+
+/* Bytes of prepared weights per k step of a 4-channel block. */
+FB_KI_INLINE size_t
+fb_ki_swar_wbytes (int A, int W)
+{
+  return fb_ki_swar_lanes (A, W) == 2 ? 8 : 4;
+}
+
+static size_t
+conv_scalar_kp (size_t k)
+{
+  return FB_KI_ALIGN_UP (k, 4);
+}
+
+static size_t
+conv_scalar_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
+{
+  size_t k = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
+  size_t kp = conv_scalar_kp (k);
+  size_t cout4 = FB_KI_ALIGN_UP ((size_t) p->ch_out, 4);
+  return 4                                                  /* alignment slack */
+         + FB_CONV_SC_PIX * cout4 * 4                       /* int32 accumulators */
+         + FB_CONV_SC_PIX * kp                              /* u8 im2col of 4 pixels */
+         + cout4 / 4 * kp * fb_ki_swar_wbytes (in_bits, w_bits); /* prepared weights */
+}
+
+#if FB_KI_SCALAR
+
+#if defined(__riscv) && defined(__riscv_mul) && __riscv_xlen == 32 && !defined(FB_KERNEL_NO_ASM)
+#define FB_KI_RV32_ASM 1
+/* see fb-kernel-rv32-asm.py for the contract */
+void fb_ki_rv32_plain_4x4 (const uint8_t *x, const int8_t *w, const uint8_t *xend, int32_t *acc,
+                           int32_t stride_bytes, int32_t nblk, int32_t wblk_bytes);
+void fb_ki_rv32_swar2_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
+                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
+                           int32_t wblk_bytes);
+void fb_ki_rv32_swar4_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
+                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
+                           int32_t wblk_bytes);
+#include "fb-kernel-rv32-asm.inc"
+#else
+#define FB_KI_RV32_ASM 0
+#endif
+
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FB_KI_LITTLE_ENDIAN 1
+#else
+#define FB_KI_LITTLE_ENDIAN 0
+#endif
+
+FB_KI_INLINE uint32_t
+fb_ki_ld32 (const uint8_t *p)   /* p 4-byte aligned */
+{
+  uint32_t v;
+#if defined(__GNUC__)
+  memcpy (&v, __builtin_assume_aligned (p, 4), 4);
+#else
+  memcpy (&v, p, 4);
+#endif
+  return v;
+}
+
+FB_KI_INLINE void
+fb_ki_st32 (uint8_t *p, uint32_t v)   /* p 4-byte aligned */
+{
+#if defined(__GNUC__)
+  memcpy (__builtin_assume_aligned (p, 4), &v, 4);
+#else
+  memcpy (p, &v, 4);
+#endif
+}
+
+/* SWAR sum of the 4 bytes of v into two 16-bit lanes (each lane grows by <= 510). */
+FB_KI_INLINE uint32_t
+fb_ki_bytesum2 (uint32_t v)
+{
+  return (v & 0x00FF00FFu) + ((v >> 8) & 0x00FF00FFu);
+}
+
+/* Copy / unpack n4 groups of 4 values (A bits each) from src to d[i * 16]; returns their sum
+ * when SUM.  src must be 4-byte aligned when A = 8 and ALIGNED. */
+FB_KI_INLINE int32_t
+conv_scalar_copy_groups (const int A, const int SUM, const int ALIGNED, const uint8_t *src,
+                         int32_t n4, uint8_t *d)
+{
+  int32_t total = 0, i = 0;
+  while (i < n4)
+    {
+      /* lanes of s take at most 128 groups */
+      const int32_t end = n4 - i > 128 ? i + 128 : n4;
+      uint32_t s = 0;
+      for (; i < end; i++, d += 16)
+        {
+          uint32_t v;
+          if (A == 8)
+            {
+              if (ALIGNED)
+                v = fb_ki_ld32 (src + (size_t) i * 4);
+              else
+                memcpy (&v, src + (size_t) i * 4, 4);
+            }
+          else if (A == 4)
+            {
+              v = (uint32_t) src[2 * i] | (uint32_t) src[2 * i + 1] << 16;
+              v = (v & 0x000F000Fu) | (v & 0x00F000F0u) << 4;
+            }
+          else
+            {
+              v = src[i];
+              v = (v | v << 6 | v << 12 | v << 18) & 0x03030303u;
+            }
+          fb_ki_st32 (d, v);
+          if (SUM)
+            s += fb_ki_bytesum2 (v);
+        }
+      if (SUM)
+        total += (int32_t) ((s & 0xFFFFu) + (s >> 16));
+    }
+  return total;
+}
+
+/* Gather one pixel's column, kernel rows [ky_lo, ky_hi), into col (already offset by
+ * pixel * 4): element j goes to col[(j / 4) * 16 + j % 4].  Returns the sum of the gathered
+ * values when SUM (0 otherwise). */
+FB_KI_INLINE int32_t
+conv_scalar_im2col (const int A, const int SUM, const uint8_t *input, const FbConvParams *p,
+                    int32_t iy0, int32_t ix0, int32_t ky_lo, int32_t ky_hi, uint8_t *col)
+{
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
+  const size_t px_bytes = (size_t) cin * (size_t) A / 8;
+  const int32_t kx_lo = ix0 < 0 ? (-ix0 < kxn ? -ix0 : kxn) : 0;
+  const int32_t kx_hi = p->dim_in_x - ix0 < kxn ? (p->dim_in_x - ix0 > kx_lo ? p->dim_in_x - ix0
+                                                                               : kx_lo)
+                                                : kxn;
+  int32_t ky, i, total = 0;
+
+  if (FB_KI_LITTLE_ENDIAN && cin % 4 == 0)
+    {
+      /* every tap starts a group; the taps [kx_lo, kx_hi) of a kernel row are contiguous in
+       * the input, copied as one run of whole words */
+      const int32_t g_row = kxn * cin / 4, g_lo = kx_lo * cin / 4, g_hi = kx_hi * cin / 4;
+      uint8_t *d = col;
+      for (ky = ky_lo; ky < ky_hi; ky++, d += (size_t) g_row * 16)
+        {
+          for (i = 0; i < g_lo; i++)
+            fb_ki_st32 (d + (size_t) i * 16, 0);
+          for (i = g_hi; i < g_row; i++)
+            fb_ki_st32 (d + (size_t) i * 16, 0);
+          if (g_hi > g_lo)
+            {
+              const uint8_t *src = input + ((size_t) (iy0 + ky) * (size_t) p->dim_in_x
+                                            + (size_t) (ix0 + kx_lo)) * px_bytes;
+              if (A == 8 && ((uintptr_t) src & 3u) != 0)
+                total += conv_scalar_copy_groups (A, SUM, 0, src, g_hi - g_lo,
+                                                  d + (size_t) g_lo * 16);
+              else
+                total += conv_scalar_copy_groups (A, SUM, 1, src, g_hi - g_lo,
+                                                  d + (size_t) g_lo * 16);
+            }
+        }
+    }
+  else
+    {
+      int32_t kx, j = 0;
+      for (ky = ky_lo; ky < ky_hi; ky++)
+        for (kx = 0; kx < kxn; kx++, j += cin)
+          {
+            const int32_t ix = ix0 + kx;
+            const int pad = ix < 0 || ix >= p->dim_in_x;
+            const uint8_t *src = pad ? NULL
+                                 : input + ((size_t) (iy0 + ky) * (size_t) p->dim_in_x
+                                            + (size_t) ix) * px_bytes;
+            for (i = 0; i < cin; i++)
+              {
+                const int32_t jj = j + i;
+                const int32_t v = pad ? 0 : fb_ki_get_u (A, src, (size_t) i);
+                col[(size_t) (jj / 4) * 16 + (size_t) (jj % 4)] = (uint8_t) v;
+                total += v;
+              }
+          }
+    }
+  return SUM ? total : 0;
+}
+
+/* Unpack the weight rows and arrange them in blocks of 4 channels (see top of file).  The
+ * biased value w + 2^(W-1) of a W-bit two's complement w is its bit pattern XOR 2^(W-1). */
+FB_KI_INLINE void
+conv_scalar_prepare_weights (const int A, const int W, const uint8_t *weights, int32_t k_len,
+                             size_t rb, size_t kp, int32_t cout, void *wbuf)
+{
+  const int lanes = fb_ki_swar_lanes (A, W);
+  const int32_t cout4 = (cout + 3) & ~3;
+  const int G = 4 / lanes;
+  int32_t c, k;
+
+  if (lanes == 1)
+    {
+      int8_t *wb = (int8_t *) wbuf;
+      for (c = 0; c < cout4; c++)
+        {
+          int8_t *d = wb + (size_t) (c / 4) * kp * 4 + (size_t) (c % 4);
+          const uint8_t *src = weights + (size_t) c * rb;
+          if (c >= cout)
+            for (k = 0; k < k_len; k++)
+              d[(size_t) k * 4] = 0;
+          else
+            for (k = 0; k < k_len; k++)
+              d[(size_t) k * 4] = (int8_t) src[k];
+        }
+      return;
+    }
+
+  /* zero, then OR each channel's biased values into its lane (channels >= cout stay 0) */
+  for (c = 0; c < cout4 / 4; c++)
+    {
+      uint32_t *d = (uint32_t *) wbuf + (size_t) c * kp * (size_t) G;
+      for (k = 0; k < k_len * G; k++)
+        d[k] = 0;
+    }
+  for (c = 0; c < cout; c++)
+    {
+      uint32_t *d = (uint32_t *) wbuf + (size_t) (c / 4) * kp * (size_t) G
+                    + (size_t) ((c % 4) / lanes);
+      const int sh = (c % lanes) * (32 / lanes);
+      const uint8_t *src = weights + (size_t) c * rb;
+      if (W == 8)
+        {
+          for (k = 0; k < k_len; k++)
+            d[(size_t) k * G] |= (uint32_t) (src[k] ^ 0x80u) << sh;
+        }
+      else if (W == 4)
+        {
+          for (k = 0; k + 2 <= k_len; k += 2)
+            {
+              const uint32_t b = src[k / 2] ^ 0x88u;
+              d[(size_t) k * G] |= (b & 15u) << sh;
+              d[(size_t) (k + 1) * G] |= (b >> 4) << sh;
+            }
+          if (k < k_len)
+            d[(size_t) k * G] |= ((src[k / 2] ^ 0x08u) & 15u) << sh;
+        }
+      else
+        {
+          for (k = 0; k + 4 <= k_len; k += 4)
+            {
+              const uint32_t b = src[k / 4] ^ 0xAAu;
+              d[(size_t) k * G] |= (b & 3u) << sh;
+              d[(size_t) (k + 1) * G] |= ((b >> 2) & 3u) << sh;
+              d[(size_t) (k + 2) * G] |= ((b >> 4) & 3u) << sh;
+              d[(size_t) (k + 3) * G] |= (b >> 6) << sh;
+            }
+          for (; k < k_len; k++)
+            d[(size_t) k * G] |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u) << sh;
+        }
+    }
+}
+
+/* C twins of the assembly routines (same contract, same results). */
+FB_KI_INLINE void
+conv_sc_plain_c (const uint8_t *x0, const int8_t *w, const uint8_t *xend, int32_t *acc,
+                 int32_t stride, int32_t nblk, size_t wblk)
+{
+  int32_t blk, j;
+  for (blk = 0; blk < nblk; blk++, acc += 4)
+    {
+      int32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0;   /* s<channel><pixel> */
+      int32_t s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      int32_t s20 = 0, s21 = 0, s22 = 0, s23 = 0;
+      int32_t s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      const uint8_t *x = x0;
+      const int8_t *wp = w + (size_t) blk * wblk;
+      int32_t *a = acc;
+      for (; x != xend; x += 16, wp += 16)
+        for (j = 0; j < 4; j++)
+          {
+            const int32_t p0 = x[j], p1 = x[4 + j], p2 = x[8 + j], p3 = x[12 + j];
+            int32_t b;
+            b = wp[4 * j];     s00 += p0 * b; s01 += p1 * b; s02 += p2 * b; s03 += p3 * b;
+            b = wp[4 * j + 1]; s10 += p0 * b; s11 += p1 * b; s12 += p2 * b; s13 += p3 * b;
+            b = wp[4 * j + 2]; s20 += p0 * b; s21 += p1 * b; s22 += p2 * b; s23 += p3 * b;
+            b = wp[4 * j + 3]; s30 += p0 * b; s31 += p1 * b; s32 += p2 * b; s33 += p3 * b;
+          }
+      a[0] = s00; a[1] = s10; a[2] = s20; a[3] = s30;
+      a += stride;
+      a[0] = s01; a[1] = s11; a[2] = s21; a[3] = s31;
+      a += stride;
+      a[0] = s02; a[1] = s12; a[2] = s22; a[3] = s32;
+      a += stride;
+      a[0] = s03; a[1] = s13; a[2] = s23; a[3] = s33;
+    }
+}
+
+FB_KI_INLINE void
+conv_sc_swar_c (const int lanes, const uint8_t *x0, const uint32_t *w0, const uint8_t *xend,
+                int32_t *acc, int32_t stride, int32_t chunk_bytes, int32_t nblk, size_t wblk)
+{
+  const int G = 4 / lanes;
+  int32_t blk, q, g, j, lane;
+  for (blk = 0; blk < nblk; blk++, acc += 4)
+    {
+      const uint8_t *x = x0;
+      const uint32_t *w = (const uint32_t *) ((const uint8_t *) w0 + (size_t) blk * wblk);
+      while (x != xend)
+        {
+          const uint8_t *cend = xend - x > chunk_bytes ? x + chunk_bytes : xend;
+          uint32_t a[2][4] = { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } };
+          for (; x != cend; x += 16, w += 4 * G)
+            for (j = 0; j < 4; j++)
+              for (g = 0; g < G; g++)
+                {
+                  const uint32_t b = w[j * G + g];
+                  for (q = 0; q < 4; q++)
+                    a[g][q] += (uint32_t) x[4 * q + j] * b;
+                }
+          for (q = 0; q < 4; q++)
+            for (g = 0; g < G; g++)
+              for (lane = 0; lane < lanes; lane++)
+                acc[q * stride + g * lanes + lane]
+                  += (int32_t) ((a[g][q] >> (lane * 32 / lanes))
+                                & (lanes == 2 ? 0xFFFFu : 0xFFu));
+        }
+    }
+}
+
+/* All channel blocks for one im2col block of kn k steps: sets acc[pixel * stride + channel]
+ * (biased sums when SWAR).  w: prepared weights of block 0 at the first k; wblk: bytes
+ * between blocks. */
+FB_KI_INLINE void
+conv_scalar_blocks (const int A, const int W, const uint8_t *x, const uint8_t *w, int32_t kn,
+                    int32_t *acc, int32_t stride, int32_t nblk, size_t wblk)
+{
+  const int lanes = fb_ki_swar_lanes (A, W);
+  const int32_t groups = kn / 4, rem = kn % 4;
+  const uint8_t *xend = x + (size_t) groups * 16;
+  int32_t blk, q, c, j;
+
+  if (lanes == 1)
+    {
+      if (groups > 0)
+        {
+#if FB_KI_RV32_ASM
+          fb_ki_rv32_plain_4x4 (x, (const int8_t *) w, xend, acc, stride * 4, nblk,
+                                (int32_t) wblk);
+#else
+          conv_sc_plain_c (x, (const int8_t *) w, xend, acc, stride, nblk, wblk);
+#endif
+        }
+      else
+        for (q = 0; q < 4; q++)
+          for (c = 0; c < nblk * 4; c++)
+            acc[q * stride + c] = 0;
+      for (blk = 0; blk < nblk && rem > 0; blk++)
+        {
+          const int8_t *wb = (const int8_t *) (w + (size_t) blk * wblk) + (size_t) groups * 16;
+          for (j = 0; j < rem; j++)
+            for (q = 0; q < 4; q++)
+              for (c = 0; c < 4; c++)
+                acc[q * stride + blk * 4 + c] += (int32_t) xend[4 * q + j] * wb[4 * j + c];
+        }
+    }
+  else
+    {
+      const int G = 4 / lanes;
+      const int32_t chunk = fb_ki_swar_chunk4 (A, W) * 16;
+      for (q = 0; q < 4; q++)
+        for (c = 0; c < nblk * 4; c++)
+          acc[q * stride + c] = 0;
+      if (groups > 0)
+        {
+#if FB_KI_RV32_ASM
+          if (lanes == 2)
+            fb_ki_rv32_swar2_4x4 (x, (const uint32_t *) (const void *) w, xend, acc, stride * 4,
+                                  chunk, nblk, (int32_t) wblk);
+          else
+            fb_ki_rv32_swar4_4x4 (x, (const uint32_t *) (const void *) w, xend, acc, stride * 4,
+                                  chunk, nblk, (int32_t) wblk);
+#else
+          conv_sc_swar_c (lanes, x, (const uint32_t *) (const void *) w, xend, acc, stride, chunk,
+                          nblk, wblk);
+#endif
+        }
+      for (blk = 0; blk < nblk && rem > 0; blk++)
+        {
+          const uint32_t *ww = (const uint32_t *) (const void *) (w + (size_t) blk * wblk)
+                               + (size_t) groups * 4 * (size_t) G;
+          for (j = 0; j < rem; j++)
+            for (q = 0; q < 4; q++)
+              for (c = 0; c < 4; c++)
+                {
+                  const uint32_t word = ww[j * G + c / lanes];
+                  const uint32_t wv = (word >> ((c % lanes) * 32 / lanes))
+                                      & (lanes == 2 ? 0xFFFFu : 0xFFu);
+                  acc[q * stride + blk * 4 + c] += (int32_t) ((uint32_t) xend[4 * q + j] * wv);
+                }
+        }
+    }
+}
+
+FB_KI_INLINE void
+conv_scalar (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+             const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+             void *buffer)
+{
+  const int lanes = fb_ki_swar_lanes (A, W);
+  const int32_t cin = p->ch_in, cout = p->ch_out;
+  const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
+  const size_t k_len = (size_t) kxn * (size_t) kyn * (size_t) cin;
+  const size_t kp = conv_scalar_kp (k_len);
+  const size_t cout4 = FB_KI_ALIGN_UP ((size_t) cout, 4);
+  const size_t rb = fb_kernel_weight_row_bytes (k_len, W);
+  const size_t wbk = fb_ki_swar_wbytes (A, W);
+  const size_t out_px_bytes = (size_t) cout * (size_t) O / 8;
+  const int32_t bias = 1 << (W - 1);
+  int32_t *acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
+  uint8_t *col = (uint8_t *) (acc + FB_CONV_SC_PIX * cout4);
+  uint8_t *wbuf = col + FB_CONV_SC_PIX * kp;
+  int32_t c, oy, ox, q;
+
+  conv_scalar_prepare_weights (A, W, weights, (int32_t) k_len, rb, kp, cout, wbuf);
+
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
+      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+      size_t klo;
+      int32_t kn;
+      if (ky_hi < ky_lo)
+        ky_hi = ky_lo;
+      klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
+      kn = (ky_hi - ky_lo) * kxn * cin;
+
+      for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)
+        {
+          const int32_t npx = p->dim_out_x - ox < FB_CONV_SC_PIX ? p->dim_out_x - ox
+                                                                 : FB_CONV_SC_PIX;
+          int32_t colsum[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };
+
+          for (q = 0; q < FB_CONV_SC_PIX; q++)
+            {
+              if (q < npx)
+                colsum[q] = conv_scalar_im2col (A, lanes > 1, input, p, iy0,
+                                                (ox + q) * p->stride_x - p->pad_left,
+                                                ky_lo, ky_hi, col + q * 4);
+              else
+                {
+                  int32_t g;
+                  for (g = 0; g < (kn + 3) / 4; g++)
+                    fb_ki_st32 (col + (size_t) g * 16 + (size_t) q * 4, 0);
+                }
+            }
+          conv_scalar_blocks (A, W, col, wbuf + klo * wbk, kn, acc, (int32_t) cout4,
+                              (int32_t) (cout4 / 4), kp * wbk);
+          for (q = 0; q < npx; q++)
+            {
+              int32_t *aq = acc + (size_t) q * cout4;
+              if (lanes > 1)
+                {
+                  const int32_t corr = bias * colsum[q];
+                  for (c = 0; c < cout; c++)
+                    aq[c] -= corr;
+                }
+              fb_ki_requant_pack (O, aq, kappa, lambda, p->out_shift, cout,
+                                  output + ((size_t) oy * (size_t) p->dim_out_x
+                                            + (size_t) (ox + q)) * out_px_bytes);
+            }
+        }
+    }
+}
+
+#endif /* FB_KI_SCALAR */

@@ -1,0 +1,239 @@
+/* fb-kernel-conv.c — the convolution family fb_conv_uI_uO_iW (one template, 27 variants).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Algorithm (both paths): for each output row, the range of kernel rows that fall inside the
+ * input is the same for every pixel of the row, so rows entirely in the top/bottom padding
+ * are skipped (they are a contiguous part of both the im2col column and the weight row).
+ * A block of output pixels is gathered (im2col) with sub-byte activations unpacked to one
+ * value per byte/halfword, then multiplied with a block of output channels, register-blocked,
+ * and the int32 accumulators are requantized and packed.
+ *
+ *  - Host path (FB_KERNEL_ARCH_HOST): weights unpacked once per call to int16 rows, im2col of
+ *    2 pixels in int16, 2 pixels x 4 channels per block; the k loop is a widening int16 dot
+ *    product that the compiler vectorizes (pmaddwd and friends).
+ *  - Scalar path (FB_KERNEL_ARCH_SCALAR, RV32IMC): see fb-kernel-conv-scalar.h.
+ */
+#include "fb-kernel-internal.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Scratch layouts (computable for either architecture on any build)                          */
+
+#define FB_CONV_HOST_ALIGN 64
+
+static size_t
+conv_host_kp (size_t k)
+{
+  return FB_KI_ALIGN_UP (k, 32);
+}
+
+static size_t
+conv_host_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
+{
+  size_t k = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
+  size_t kp = conv_host_kp (k);
+  size_t cout = (size_t) p->ch_out;
+  (void) in_bits;
+  (void) w_bits;
+  return FB_CONV_HOST_ALIGN                               /* alignment slack */
+         + FB_KI_ALIGN_UP (cout * kp * 2, FB_CONV_HOST_ALIGN) /* int16 weights */
+         + FB_KI_ALIGN_UP (2 * kp * 2, FB_CONV_HOST_ALIGN)    /* int16 im2col, 2 pixels */
+         + 2 * cout * 4;                                  /* int32 accumulators, 2 pixels */
+}
+
+#include "fb-kernel-conv-scalar.h"
+
+size_t
+fb_conv_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, int w_bits,
+                                  const FbConvParams *params)
+{
+  if (fb_ki_check_conv (in_bits, out_bits, w_bits, 0, params) != FB_KERNEL_OK)
+    return 0;
+  if (arch == FB_KERNEL_ARCH_HOST)
+    return conv_host_buffer_size (in_bits, w_bits, params);
+  if (arch == FB_KERNEL_ARCH_SCALAR)
+    return conv_scalar_buffer_size (in_bits, w_bits, params);
+  return 0;
+}
+
+size_t
+fb_conv_get_buffer_size (int in_bits, int out_bits, int w_bits, const FbConvParams *params)
+{
+  return fb_conv_get_buffer_size_for_arch (FB_KI_ARCH, in_bits, out_bits, w_bits, params);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Host path                                                                                  */
+
+#if !FB_KI_SCALAR
+
+/* Gather one output pixel's receptive field, kernel rows [ky_lo, ky_hi), into col (indexed by
+ * the flat k of the weight row, so col[k] pairs with w[k]). */
+FB_KI_INLINE void
+conv_host_im2col (const int A, const uint8_t *input, const FbConvParams *p, int32_t iy0,
+                  int32_t ix0, int32_t ky_lo, int32_t ky_hi, int16_t *col)
+{
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
+  const size_t px_bytes = (size_t) cin * (size_t) A / 8;
+  int32_t ky, kx;
+
+  for (ky = ky_lo; ky < ky_hi; ky++)
+    {
+      const int32_t iy = iy0 + ky;
+      for (kx = 0; kx < kxn; kx++)
+        {
+          const int32_t ix = ix0 + kx;
+          int16_t *d = col + ((size_t) ky * (size_t) kxn + (size_t) kx) * (size_t) cin;
+          if (ix < 0 || ix >= p->dim_in_x)
+            memset (d, 0, (size_t) cin * sizeof (int16_t));
+          else
+            fb_ki_unpack_u_i16 (A, input + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix)
+                                             * px_bytes,
+                                cin, d, 1);
+        }
+    }
+}
+
+/* 2 pixels x 4 channels over kn values. */
+FB_KI_INLINE void
+conv_host_dot_2x4 (const int16_t *FB_KI_RESTRICT x0, const int16_t *FB_KI_RESTRICT x1,
+                   const int16_t *FB_KI_RESTRICT w0, const int16_t *FB_KI_RESTRICT w1,
+                   const int16_t *FB_KI_RESTRICT w2, const int16_t *FB_KI_RESTRICT w3,
+                   int32_t kn, int32_t *a0, int32_t *a1)
+{
+  int32_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+  int32_t k;
+  for (k = 0; k < kn; k++)
+    {
+      const int32_t p0 = x0[k], p1 = x1[k];
+      s00 += p0 * w0[k];
+      s01 += p0 * w1[k];
+      s02 += p0 * w2[k];
+      s03 += p0 * w3[k];
+      s10 += p1 * w0[k];
+      s11 += p1 * w1[k];
+      s12 += p1 * w2[k];
+      s13 += p1 * w3[k];
+    }
+  a0[0] = s00; a0[1] = s01; a0[2] = s02; a0[3] = s03;
+  a1[0] = s10; a1[1] = s11; a1[2] = s12; a1[3] = s13;
+}
+
+FB_KI_INLINE void
+conv_host_dot_2x1 (const int16_t *FB_KI_RESTRICT x0, const int16_t *FB_KI_RESTRICT x1,
+                   const int16_t *FB_KI_RESTRICT w0, int32_t kn, int32_t *a0, int32_t *a1)
+{
+  int32_t s0 = 0, s1 = 0, k;
+  for (k = 0; k < kn; k++)
+    {
+      s0 += (int32_t) x0[k] * w0[k];
+      s1 += (int32_t) x1[k] * w0[k];
+    }
+  *a0 = s0;
+  *a1 = s1;
+}
+
+FB_KI_INLINE void
+conv_host (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+           const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+           void *buffer)
+{
+  const int32_t cin = p->ch_in, cout = p->ch_out;
+  const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
+  const size_t k_len = (size_t) kxn * (size_t) kyn * (size_t) cin;
+  const size_t kp = conv_host_kp (k_len);
+  const size_t rb = fb_kernel_weight_row_bytes (k_len, W);
+  const size_t out_px_bytes = (size_t) cout * (size_t) O / 8;
+  int16_t *wbuf = (int16_t *) fb_ki_align_ptr (buffer, FB_CONV_HOST_ALIGN);
+  int16_t *col = wbuf + FB_KI_ALIGN_UP ((size_t) cout * kp * 2, FB_CONV_HOST_ALIGN) / 2;
+  int32_t *acc = (int32_t *) (col + FB_KI_ALIGN_UP (2 * kp * 2, FB_CONV_HOST_ALIGN) / 2);
+  int32_t c, oy, ox;
+
+  for (c = 0; c < cout; c++)
+    fb_ki_unpack_s_i16 (W, weights + (size_t) c * rb, (int32_t) k_len, wbuf + (size_t) c * kp);
+
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
+      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+      size_t klo;
+      int32_t kn;
+      if (ky_hi < ky_lo)
+        ky_hi = ky_lo;
+      klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
+      kn = (ky_hi - ky_lo) * kxn * cin;
+
+      for (ox = 0; ox < p->dim_out_x; ox += 2)
+        {
+          const int32_t npx = p->dim_out_x - ox < 2 ? p->dim_out_x - ox : 2;
+          const int16_t *x0 = col + klo, *x1 = col + kp + klo;
+          int32_t q;
+
+          for (q = 0; q < 2; q++)
+            {
+              if (q < npx)
+                conv_host_im2col (A, input, p, iy0, (ox + q) * p->stride_x - p->pad_left,
+                                  ky_lo, ky_hi, col + (size_t) q * kp);
+              else
+                memset (col + (size_t) q * kp + klo, 0, (size_t) kn * sizeof (int16_t));
+            }
+          for (c = 0; c + 4 <= cout; c += 4)
+            {
+              const int16_t *w0 = wbuf + (size_t) c * kp + klo;
+              conv_host_dot_2x4 (x0, x1, w0, w0 + kp, w0 + 2 * kp, w0 + 3 * kp, kn, acc + c,
+                                 acc + cout + c);
+            }
+          for (; c < cout; c++)
+            conv_host_dot_2x1 (x0, x1, wbuf + (size_t) c * kp + klo, kn, acc + c,
+                               acc + cout + c);
+          for (q = 0; q < npx; q++)
+            fb_ki_requant_pack (O, acc + (size_t) q * (size_t) cout, kappa, lambda, p->out_shift,
+                                cout,
+                                output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) (ox + q))
+                                           * out_px_bytes);
+        }
+    }
+}
+
+#endif /* !FB_KI_SCALAR */
+
+/* ------------------------------------------------------------------------------------------ */
+/* The template and its variants                                                              */
+
+FB_KI_INLINE FbKernelStatus
+conv_generic (const int A, const int O, const int W, const uint8_t *input,
+              const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+              uint8_t *output, const FbConvParams *params, void *buffer, size_t buffer_size)
+{
+  FbKernelStatus st;
+  size_t need;
+
+  if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
+      || params == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  st = fb_ki_check_conv (A, O, W, 0, params);
+  if (st != FB_KERNEL_OK)
+    return st;
+  need = fb_conv_get_buffer_size (A, O, W, params);
+  if (buffer == NULL || buffer_size < need)
+    return FB_KERNEL_ERROR_BUFFER;
+#if FB_KI_SCALAR
+  conv_scalar (A, O, W, input, weights, kappa, lambda, output, params, buffer);
+#else
+  conv_host (A, O, W, input, weights, kappa, lambda, output, params, buffer);
+#endif
+  return FB_KERNEL_OK;
+}
+
+#define FB_CONV_DEFINE(i, o, w)                                                               \
+  FbKernelStatus                                                                              \
+  fb_conv_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,                   \
+                              const int32_t *kappa, const int32_t *lambda, uint8_t *output,   \
+                              const FbConvParams *params, void *buffer, size_t buffer_size)   \
+  {                                                                                           \
+    return conv_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer,      \
+                         buffer_size);                                                        \
+  }
+
+FB_KERNEL_VARIANTS_IOW (FB_CONV_DEFINE)

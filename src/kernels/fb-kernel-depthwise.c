@@ -1,0 +1,259 @@
+/* fb-kernel-depthwise.c — the depthwise family fb_depthwise_uI_uO_iW (one template, 27 variants).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Weights are [Ky][Kx][C] packed along C (the layout fb_kernel_pack_depthwise_weights()
+ * writes), so for one tap the weights of consecutive channels are consecutive, exactly like
+ * the input pixel they multiply.  For each output pixel only the taps inside the input are
+ * visited.  With stride 1, two neighbouring pixels whose windows lie inside the input along x
+ * are computed together (each weight load serves both, each input column is loaded once).
+ * Channels are processed 4 at a time with the accumulators in registers, activations and
+ * weights unpacked on the fly from their packed bytes; the int32 sums of the pixel(s) go to the
+ * scratch buffer (8 bytes per channel) and are requantized together.  The same code serves
+ * both architectures.
+ */
+#include "fb-kernel-internal.h"
+
+size_t
+fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, int w_bits,
+                                       const FbConvParams *params)
+{
+  if (fb_ki_check_conv (in_bits, out_bits, w_bits, 1, params) != FB_KERNEL_OK)
+    return 0;
+  if (arch != FB_KERNEL_ARCH_HOST && arch != FB_KERNEL_ARCH_SCALAR)
+    return 0;
+  /* int32 accumulators of two output pixels */
+  return 4 + (size_t) params->ch_out * 8;
+}
+
+size_t
+fb_depthwise_get_buffer_size (int in_bits, int out_bits, int w_bits, const FbConvParams *params)
+{
+  return fb_depthwise_get_buffer_size_for_arch (FB_KI_ARCH, in_bits, out_bits, w_bits, params);
+}
+
+/* 4 consecutive values (the first at a byte boundary) of a packed unsigned A-bit row. */
+FB_KI_INLINE void
+dw_load4_u (const int A, const uint8_t *p, int32_t v[4])
+{
+  if (A == 8)
+    {
+      v[0] = p[0]; v[1] = p[1]; v[2] = p[2]; v[3] = p[3];
+    }
+  else if (A == 4)
+    {
+      const uint32_t b0 = p[0], b1 = p[1];
+      v[0] = (int32_t) (b0 & 15u); v[1] = (int32_t) (b0 >> 4);
+      v[2] = (int32_t) (b1 & 15u); v[3] = (int32_t) (b1 >> 4);
+    }
+  else
+    {
+      const uint32_t b = p[0];
+      v[0] = (int32_t) (b & 3u); v[1] = (int32_t) ((b >> 2) & 3u);
+      v[2] = (int32_t) ((b >> 4) & 3u); v[3] = (int32_t) (b >> 6);
+    }
+}
+
+/* The same for signed W-bit values. */
+FB_KI_INLINE void
+dw_load4_s (const int W, const uint8_t *p, int32_t v[4])
+{
+  if (W == 8)
+    {
+      v[0] = (int8_t) p[0]; v[1] = (int8_t) p[1]; v[2] = (int8_t) p[2]; v[3] = (int8_t) p[3];
+    }
+  else if (W == 4)
+    {
+      const int32_t b0 = (int8_t) p[0], b1 = (int8_t) p[1];
+      v[0] = (int32_t) ((uint32_t) b0 << 28) >> 28; v[1] = b0 >> 4;
+      v[2] = (int32_t) ((uint32_t) b1 << 28) >> 28; v[3] = b1 >> 4;
+    }
+  else
+    {
+      const int32_t b = (int8_t) p[0];
+      v[0] = (int32_t) ((uint32_t) b << 30) >> 30;
+      v[1] = (int32_t) ((uint32_t) b << 28) >> 30;
+      v[2] = (int32_t) ((uint32_t) b << 26) >> 30;
+      v[3] = b >> 6;
+    }
+}
+
+FB_KI_INLINE void
+depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
+                const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+                uint8_t *output, const FbConvParams *p, void *buffer)
+{
+  const int32_t ch = p->ch_in, kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
+  const size_t in_px = (size_t) ch * (size_t) A / 8, w_tap = (size_t) ch * (size_t) W / 8;
+  const size_t out_px = (size_t) ch * (size_t) O / 8;
+  const size_t in_row = (size_t) p->dim_in_x * in_px, w_row = (size_t) kxn * w_tap;
+  const int32_t ch4 = ch & ~3;
+  int32_t *acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
+  int32_t oy, ox, c, ky, kx, e;
+
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      const int32_t ky_lo = iy0 < 0 ? (-iy0 < kyn ? -iy0 : kyn) : 0;
+      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+      if (ky_hi < ky_lo)
+        ky_hi = ky_lo;
+      for (ox = 0; ox < p->dim_out_x; ox++)
+        {
+          const int32_t ix0 = ox * p->stride_x - p->pad_left;
+          /* stride 1, two neighbouring pixels whose windows lie inside the input along x:
+           * each weight serves both and each input column is loaded once */
+          if (p->stride_x == 1 && ox + 1 < p->dim_out_x && ix0 >= 0
+              && ix0 + 1 + kxn <= p->dim_in_x && ky_hi > ky_lo)
+            {
+              const int32_t nky = ky_hi - ky_lo;
+              const uint8_t *x0 = input + ((size_t) (iy0 + ky_lo) * (size_t) p->dim_in_x
+                                           + (size_t) ix0) * in_px;
+              const uint8_t *w0 = weights + (size_t) ky_lo * w_row;
+              int32_t *acc2 = acc + ch;
+              for (c = 0; c < ch4; c += 4)
+                {
+                  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+                  const uint8_t *xr = x0 + (size_t) c * (size_t) A / 8;
+                  const uint8_t *wr = w0 + (size_t) c * (size_t) W / 8;
+                  for (ky = 0; ky < nky; ky++, xr += in_row, wr += w_row)
+                    {
+                      const uint8_t *xp = xr + in_px, *wp = wr;
+                      int32_t xa[4], xb[4], wv[4];
+                      dw_load4_u (A, xr, xa);
+                      for (kx = 0; kx < kxn; kx++, xp += in_px, wp += w_tap)
+                        {
+                          dw_load4_s (W, wp, wv);
+                          dw_load4_u (A, xp, xb);
+                          a0 += xa[0] * wv[0]; b0 += xb[0] * wv[0];
+                          a1 += xa[1] * wv[1]; b1 += xb[1] * wv[1];
+                          a2 += xa[2] * wv[2]; b2 += xb[2] * wv[2];
+                          a3 += xa[3] * wv[3]; b3 += xb[3] * wv[3];
+                          xa[0] = xb[0]; xa[1] = xb[1]; xa[2] = xb[2]; xa[3] = xb[3];
+                        }
+                    }
+                  acc[c] = a0; acc[c + 1] = a1; acc[c + 2] = a2; acc[c + 3] = a3;
+                  acc2[c] = b0; acc2[c + 1] = b1; acc2[c + 2] = b2; acc2[c + 3] = b3;
+                }
+              for (e = ch4; e < ch; e++)
+                {
+                  int32_t sa = 0, sb = 0;
+                  for (ky = 0; ky < nky; ky++)
+                    for (kx = 0; kx < kxn; kx++)
+                      {
+                        const size_t px = (size_t) (iy0 + ky_lo + ky) * (size_t) p->dim_in_x
+                                          + (size_t) (ix0 + kx);
+                        const int32_t wv = fb_ki_get_s (W, weights,
+                                                        ((size_t) (ky_lo + ky) * (size_t) kxn
+                                                         + (size_t) kx) * (size_t) ch
+                                                          + (size_t) e);
+                        sa += fb_ki_get_u (A, input, px * (size_t) ch + (size_t) e) * wv;
+                        sb += fb_ki_get_u (A, input, (px + 1) * (size_t) ch + (size_t) e) * wv;
+                      }
+                  acc[e] = sa;
+                  acc2[e] = sb;
+                }
+              fb_ki_requant_pack (O, acc, kappa, lambda, p->out_shift, ch,
+                                  output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                             * out_px);
+              fb_ki_requant_pack (O, acc2, kappa, lambda, p->out_shift, ch,
+                                  output + ((size_t) oy * (size_t) p->dim_out_x
+                                            + (size_t) ox + 1) * out_px);
+              ox++;
+              continue;
+            }
+          {
+          const int32_t kx_lo = ix0 < 0 ? (-ix0 < kxn ? -ix0 : kxn) : 0;
+          int32_t kx_hi = p->dim_in_x - ix0 < kxn ? p->dim_in_x - ix0 : kxn;
+          const uint8_t *x0, *w0;
+          int32_t nky, nkx;
+          if (kx_hi < kx_lo)
+            kx_hi = kx_lo;
+          nky = ky_hi - ky_lo;
+          nkx = kx_hi - kx_lo;
+          /* first tap inside the input (only dereferenced when there is one) */
+          x0 = nky > 0 && nkx > 0
+                 ? input + ((size_t) (iy0 + ky_lo) * (size_t) p->dim_in_x
+                            + (size_t) (ix0 + kx_lo)) * in_px
+                 : input;
+          w0 = weights + ((size_t) ky_lo * (size_t) kxn + (size_t) kx_lo) * w_tap;
+
+          for (c = 0; c < ch4; c += 4)
+            {
+              int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+              const uint8_t *xr = x0 + (size_t) c * (size_t) A / 8;
+              const uint8_t *wr = w0 + (size_t) c * (size_t) W / 8;
+              for (ky = 0; ky < nky; ky++, xr += in_row, wr += w_row)
+                {
+                  const uint8_t *xp = xr, *wp = wr;
+                  for (kx = 0; kx < nkx; kx++, xp += in_px, wp += w_tap)
+                    {
+                      int32_t xv[4], wv[4];
+                      dw_load4_u (A, xp, xv);
+                      dw_load4_s (W, wp, wv);
+                      s0 += xv[0] * wv[0];
+                      s1 += xv[1] * wv[1];
+                      s2 += xv[2] * wv[2];
+                      s3 += xv[3] * wv[3];
+                    }
+                }
+              acc[c] = s0;
+              acc[c + 1] = s1;
+              acc[c + 2] = s2;
+              acc[c + 3] = s3;
+            }
+          /* ch % 4 remaining channels (only with 8- or 4-bit operands) */
+          for (e = ch4; e < ch; e++)
+            {
+              int32_t s = 0;
+              for (ky = 0; ky < nky; ky++)
+                for (kx = 0; kx < nkx; kx++)
+                  {
+                    const size_t px = (size_t) (iy0 + ky_lo + ky) * (size_t) p->dim_in_x
+                                      + (size_t) (ix0 + kx_lo + kx);
+                    const size_t tap = (size_t) (ky_lo + ky) * (size_t) kxn
+                                       + (size_t) (kx_lo + kx);
+                    s += fb_ki_get_u (A, input, px * (size_t) ch + (size_t) e)
+                         * fb_ki_get_s (W, weights, tap * (size_t) ch + (size_t) e);
+                  }
+              acc[e] = s;
+            }
+          fb_ki_requant_pack (O, acc, kappa, lambda, p->out_shift, ch,
+                              output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                         * out_px);
+          }
+        }
+    }
+}
+
+FB_KI_INLINE FbKernelStatus
+depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
+                   const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+                   uint8_t *output, const FbConvParams *params, void *buffer, size_t buffer_size)
+{
+  FbKernelStatus st;
+
+  if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
+      || params == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  st = fb_ki_check_conv (A, O, W, 1, params);
+  if (st != FB_KERNEL_OK)
+    return st;
+  if (buffer == NULL || buffer_size < fb_depthwise_get_buffer_size (A, O, W, params))
+    return FB_KERNEL_ERROR_BUFFER;
+  depthwise_impl (A, O, W, input, weights, kappa, lambda, output, params, buffer);
+  return FB_KERNEL_OK;
+}
+
+#define FB_DEPTHWISE_DEFINE(i, o, w)                                                          \
+  FbKernelStatus                                                                              \
+  fb_depthwise_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
+                                   const int32_t *kappa, const int32_t *lambda,               \
+                                   uint8_t *output, const FbConvParams *params, void *buffer, \
+                                   size_t buffer_size)                                        \
+  {                                                                                           \
+    return depthwise_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer, \
+                              buffer_size);                                                   \
+  }
+
+FB_KERNEL_VARIANTS_IOW (FB_DEPTHWISE_DEFINE)

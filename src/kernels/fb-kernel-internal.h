@@ -1,0 +1,238 @@
+/* fb-kernel-internal.h — helpers shared by the kernel templates (not installed, not public).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every kernel family is written once as a `static` generic function whose bit-widths are
+ * parameters; each variant calls it with constant bit-widths and FB_KI_INLINE forces it inline,
+ * so the compiler specializes every unpack, SWAR lane count and requantization.
+ */
+#ifndef FB_KERNEL_INTERNAL_H
+#define FB_KERNEL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fb-kernels.h"
+
+#if defined(__GNUC__)
+#define FB_KI_INLINE static inline __attribute__ ((always_inline))
+#define FB_KI_NOINLINE static __attribute__ ((noinline))
+#define FB_KI_RESTRICT __restrict__
+#else
+#define FB_KI_INLINE static inline
+#define FB_KI_NOINLINE static
+#define FB_KI_RESTRICT
+#endif
+
+/* Code path: the scalar (MCU) path on RISC-V and other 32-bit targets, or when forced. */
+#if defined(FB_KERNEL_FORCE_SCALAR) || defined(__riscv) || (defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ < 8)
+#define FB_KI_SCALAR 1
+#define FB_KI_ARCH FB_KERNEL_ARCH_SCALAR
+#else
+#define FB_KI_SCALAR 0
+#define FB_KI_ARCH FB_KERNEL_ARCH_HOST
+#endif
+
+/* The requantization relies on `>>` of a negative signed integer being an arithmetic shift
+ * (floor), as GCC and Clang define it.  Refuse to build where it is not. */
+typedef char fb_ki_arithmetic_shift_check[((-1) >> 1) == -1 && ((int64_t) -3 >> 1) == -2 ? 1 : -1];
+
+#define FB_KI_ALIGN_UP(n, a) (((n) + ((size_t) (a) - 1)) / (size_t) (a) * (size_t) (a))
+
+/* Align a scratch pointer up to `align` bytes (power of two). */
+FB_KI_INLINE void *
+fb_ki_align_ptr (void *p, size_t align)
+{
+  uintptr_t u = (uintptr_t) p;
+  return (void *) ((u + (align - 1)) & ~(uintptr_t) (align - 1));
+}
+
+/* Requantize one accumulator: clip ((kappa * acc + lambda) >> shift, 0, maxv). */
+FB_KI_INLINE int32_t
+fb_ki_requant (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift, int32_t maxv)
+{
+  int64_t v = (int64_t) kappa * acc + lambda;
+  v >>= shift;
+  return v < 0 ? 0 : v > maxv ? maxv : (int32_t) v;
+}
+
+/* The same for shift >= 32, given shift - 32: floor (v / 2^shift) is the high word of v
+ * shifted by shift - 32, which saves the 64-bit shift and compare on 32-bit cores. */
+FB_KI_INLINE int32_t
+fb_ki_requant_hi (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift_hi, int32_t maxv)
+{
+  int32_t v = (int32_t) (((int64_t) kappa * acc + lambda) >> 32) >> shift_hi;
+  /* one unsigned compare for the in-range case */
+  if ((uint32_t) v > (uint32_t) maxv)
+    v = v < 0 ? 0 : maxv;
+  return v;
+}
+
+FB_KI_INLINE void
+fb_ki_requant_pack_impl (const int O, const int HI, const int32_t *acc, const int32_t *kappa,
+                         const int32_t *lambda, int32_t shift, int32_t n, uint8_t *dst)
+{
+  const int32_t maxv = (1 << O) - 1;
+  const int per = 8 / O;
+  int32_t i, e;
+
+#define FB_KI_RQ(j) (HI ? fb_ki_requant_hi (acc[j], kappa[j], lambda[j], shift, maxv)      \
+                        : fb_ki_requant (acc[j], kappa[j], lambda[j], shift, maxv))
+  i = 0;
+  if (O == 8)
+    {
+      /* 4 per iteration: one pointer increment per array for 4 outputs */
+      for (; i + 4 <= n; i += 4)
+        {
+          dst[i] = (uint8_t) FB_KI_RQ (i);
+          dst[i + 1] = (uint8_t) FB_KI_RQ (i + 1);
+          dst[i + 2] = (uint8_t) FB_KI_RQ (i + 2);
+          dst[i + 3] = (uint8_t) FB_KI_RQ (i + 3);
+        }
+    }
+#undef FB_KI_RQ
+  for (; i < n; i += per)
+    {
+      uint32_t byte = 0;
+      for (e = 0; e < per; e++)
+        {
+          const int32_t y = HI ? fb_ki_requant_hi (acc[i + e], kappa[i + e], lambda[i + e],
+                                                   shift, maxv)
+                               : fb_ki_requant (acc[i + e], kappa[i + e], lambda[i + e], shift,
+                                                maxv);
+          byte |= (uint32_t) y << (e * O);
+        }
+      dst[i / per] = (uint8_t) byte;
+    }
+}
+
+/* Requantize n accumulators (n a multiple of 8/O) and pack them at O bits into dst. */
+FB_KI_INLINE void
+fb_ki_requant_pack (const int O, const int32_t *acc, const int32_t *kappa, const int32_t *lambda,
+                    int32_t shift, int32_t n, uint8_t *dst)
+{
+  if (shift >= 32)
+    fb_ki_requant_pack_impl (O, 1, acc, kappa, lambda, shift - 32, n, dst);
+  else
+    fb_ki_requant_pack_impl (O, 0, acc, kappa, lambda, shift, n, dst);
+}
+
+/* Unpack n unsigned A-bit values (n a multiple of 8/A) from src into dst[i * stride]. */
+#define FB_KI_DEFINE_UNPACK_U(suffix, T)                                                      \
+  FB_KI_INLINE void                                                                           \
+  fb_ki_unpack_u_##suffix (const int A, const uint8_t *FB_KI_RESTRICT src, int32_t n,         \
+                           T *FB_KI_RESTRICT dst, const int32_t stride)                       \
+  {                                                                                           \
+    int32_t i;                                                                                \
+    if (A == 8)                                                                               \
+      {                                                                                       \
+        for (i = 0; i < n; i++)                                                               \
+          dst[i * stride] = (T) src[i];                                                       \
+      }                                                                                       \
+    else if (A == 4)                                                                          \
+      {                                                                                       \
+        for (i = 0; i < n / 2; i++)                                                           \
+          {                                                                                   \
+            unsigned b = src[i];                                                              \
+            dst[(2 * i) * stride] = (T) (b & 15u);                                            \
+            dst[(2 * i + 1) * stride] = (T) (b >> 4);                                         \
+          }                                                                                   \
+      }                                                                                       \
+    else                                                                                      \
+      {                                                                                       \
+        for (i = 0; i < n / 4; i++)                                                           \
+          {                                                                                   \
+            unsigned b = src[i];                                                              \
+            dst[(4 * i) * stride] = (T) (b & 3u);                                             \
+            dst[(4 * i + 1) * stride] = (T) ((b >> 2) & 3u);                                  \
+            dst[(4 * i + 2) * stride] = (T) ((b >> 4) & 3u);                                  \
+            dst[(4 * i + 3) * stride] = (T) (b >> 6);                                         \
+          }                                                                                   \
+      }                                                                                       \
+  }
+
+FB_KI_DEFINE_UNPACK_U (u8, uint8_t)
+FB_KI_DEFINE_UNPACK_U (i16, int16_t)
+
+/* Signed element i of a packed W-bit array (any i, no alignment requirement). */
+FB_KI_INLINE int32_t
+fb_ki_get_s (const int W, const uint8_t *src, size_t i)
+{
+  if (W == 8)
+    return (int32_t) (int8_t) src[i];
+  else
+    {
+      size_t bit = i * (size_t) W;
+      int32_t v = (int32_t) ((src[bit / 8] >> (bit % 8)) & ((1u << W) - 1u));
+      return v - ((v & (1 << (W - 1))) << 1);
+    }
+}
+
+/* Unsigned element i of a packed A-bit array. */
+FB_KI_INLINE int32_t
+fb_ki_get_u (const int A, const uint8_t *src, size_t i)
+{
+  if (A == 8)
+    return src[i];
+  else
+    {
+      size_t bit = i * (size_t) A;
+      return (int32_t) ((src[bit / 8] >> (bit % 8)) & ((1u << A) - 1u));
+    }
+}
+
+/* Unpack a signed packed row of n W-bit values (starting at a byte boundary) into dst. */
+#define FB_KI_DEFINE_UNPACK_S(suffix, T)                                                      \
+  FB_KI_INLINE void                                                                           \
+  fb_ki_unpack_s_##suffix (const int W, const uint8_t *FB_KI_RESTRICT src, int32_t n,         \
+                           T *FB_KI_RESTRICT dst)                                             \
+  {                                                                                           \
+    int32_t i;                                                                                \
+    if (W == 8)                                                                               \
+      {                                                                                       \
+        for (i = 0; i < n; i++)                                                               \
+          dst[i] = (T) (int8_t) src[i];                                                       \
+      }                                                                                       \
+    else if (W == 4)                                                                          \
+      {                                                                                       \
+        for (i = 0; i + 2 <= n; i += 2)                                                       \
+          {                                                                                   \
+            int32_t b = (int8_t) src[i / 2];                                                  \
+            dst[i] = (T) ((int32_t) ((uint32_t) b << 28) >> 28);                              \
+            dst[i + 1] = (T) (b >> 4);                                                        \
+          }                                                                                   \
+        for (; i < n; i++)                                                                    \
+          dst[i] = (T) fb_ki_get_s (4, src, (size_t) i);                                      \
+      }                                                                                       \
+    else                                                                                      \
+      {                                                                                       \
+        for (i = 0; i + 4 <= n; i += 4)                                                       \
+          {                                                                                   \
+            int32_t b = (int8_t) src[i / 4];                                                  \
+            dst[i] = (T) ((int32_t) ((uint32_t) b << 30) >> 30);                              \
+            dst[i + 1] = (T) ((int32_t) ((uint32_t) b << 28) >> 30);                          \
+            dst[i + 2] = (T) ((int32_t) ((uint32_t) b << 26) >> 30);                          \
+            dst[i + 3] = (T) (b >> 6);                                                        \
+          }                                                                                   \
+        for (; i < n; i++)                                                                    \
+          dst[i] = (T) fb_ki_get_s (2, src, (size_t) i);                                      \
+      }                                                                                       \
+  }
+
+FB_KI_DEFINE_UNPACK_S (i8, int8_t)
+FB_KI_DEFINE_UNPACK_S (i16, int16_t)
+
+FB_KI_INLINE int
+fb_ki_bits_ok (int b)
+{
+  return b == 8 || b == 4 || b == 2;
+}
+
+/* Shared validation (fb-kernel-common.c). */
+FbKernelStatus fb_ki_check_conv (int in_bits, int out_bits, int w_bits, int depthwise,
+                                 const FbConvParams *p);
+FbKernelStatus fb_ki_check_linear (int in_bits, int out_bits, int w_bits, int32_t dim_vec,
+                                   int32_t num_o, int32_t out_shift);
+
+#endif /* FB_KERNEL_INTERNAL_H */

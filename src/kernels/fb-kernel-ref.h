@@ -1,0 +1,46 @@
+/* fb-kernel-ref.h — the plain reference implementation of every kernel family.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Unpacked int32/int64 arithmetic, one obvious loop nest per family, no optimization at all.
+ * Used by the tests (bit-exactness of every variant) and by the benchmark (speed ratio).  Not
+ * part of what the exporter ships.  Tensors are unpacked, one int32 per element, in the
+ * kernels' logical layouts:
+ *   activations [H][W][C];  conv weights [Cout][Ky][Kx][Cin];  depthwise weights [C][Ky][Kx];
+ *   linear weights [Cout][dim_vec].
+ * Values are not range-checked: the caller passes values representable at the stated bits.
+ */
+#ifndef FB_KERNEL_REF_H
+#define FB_KERNEL_REF_H
+
+#include <stdint.h>
+
+#include "fb-kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* floor (v / 2^shift) for shift in [0, 63], by division (independent of `>>` on negatives). */
+int64_t fb_ref_floor_shift (int64_t v, int32_t shift);
+/* clip (floor ((kappa * acc + lambda) / 2^shift), 0, 2^out_bits - 1) */
+int32_t fb_ref_requant (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift, int out_bits);
+
+void fb_ref_conv (const int32_t *x, const int32_t *w, const int32_t *kappa,
+                  const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits);
+void fb_ref_depthwise (const int32_t *x, const int32_t *w, const int32_t *kappa,
+                       const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits);
+void fb_ref_linear (const int32_t *x, const int32_t *w, const int32_t *kappa,
+                    const int32_t *lambda, int32_t *y, int32_t dim_vec, int32_t num_o,
+                    int32_t out_shift, int out_bits);
+void fb_ref_linear_i32 (const int32_t *x, const int32_t *w, const int32_t *bias, int32_t *y,
+                        int32_t dim_vec, int32_t num_o, int32_t flag_relu);
+void fb_ref_add (const int32_t *x1, const int32_t *x2, int32_t *y, int64_t n, int32_t m1,
+                 int32_t m2, int32_t out_shift, int out_bits);
+void fb_ref_avgpool (const int32_t *x, int32_t *y, int32_t dim_x, int32_t dim_y, int32_t ch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FB_KERNEL_REF_H */

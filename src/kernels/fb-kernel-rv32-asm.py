@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+# fb-kernel-rv32-asm.py — generates fb-kernel-rv32-asm.inc, the RV32IM inner loops of the
+# scalar conv/linear path.  Run it after changing it:  python3 fb-kernel-rv32-asm.py
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# All routines use the standard calling convention and compute nblk blocks of 4 pixels x 4
+# output channels that share one im2col block:
+#   x      im2col block, groups of 4 k steps: x[g * 16 + pixel * 4 + j]  (u8, one value/byte)
+#   w      prepared weights of the first channel block at the first k (plain: int8
+#          w[k * 4 + channel]; swar2: uint32 w[k * 2 + h] = w'[2h] | w'[2h+1] << 16;
+#          swar4: uint32 w[k] = w'[0] | w'[1] << 8 | w'[2] << 16 | w'[3] << 24, where
+#          w' = w + 2^(W-1)); block b's weights start at w + b * wblk_bytes
+#   xend   x + 16 * number of 4-step groups (> x)
+#   acc    int32 accumulators acc[pixel * stride_bytes / 4 + channel], block b at acc + 4 * b;
+#          plain STORES the sums, swar ADDS them (the caller zeroes acc first)
+#   chunk  (swar only) bytes of x after which the packed lanes are flushed (16 * T/4)
+# Plain: per 4 k steps and block (64 MACs) 16 lbu/lb + 64 mul + 64 add + 3 = 163 instructions.
+import os
+
+S = ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11',
+     't3', 't4', 't5', 't6']
+P = ['t0', 't1', 't2', 'a6']
+
+
+def plain():
+    # void fb_ki_rv32_plain_4x4 (x, w, xend, acc, stride_bytes, nblk, wblk_bytes)
+    name = 'fb_ki_rv32_plain_4x4'
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         'addi sp, sp, -64']
+    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += ['sw a0, 48(sp)', 'sw a1, 52(sp)', 'sw a6, 56(sp)', 'sw a5, 60(sp)']
+    L.append('4:')
+    L += [f'li {r}, 0' for r in S]
+    L.append('1:')
+    for j in range(4):
+        L += [f'lbu {P[q]}, {4 * q + j}(a0)' for q in range(4)]
+        for c in range(4):
+            L.append(f'lb a7, {4 * j + c}(a1)')
+            for q in range(4):
+                L += [f'mul a5, {P[q]}, a7', f'add {S[c * 4 + q]}, {S[c * 4 + q]}, a5']
+    L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, a2, 1b']
+    L.append('mv t0, a3')
+    for q in range(4):
+        L += [f'sw {S[c * 4 + q]}, {4 * c}(t0)' for c in range(4)]
+        if q < 3:
+            L.append('add t0, t0, a4')
+    # next block
+    L += ['lw a0, 48(sp)', 'lw a1, 52(sp)', 'lw t0, 56(sp)', 'add a1, a1, t0', 'sw a1, 52(sp)',
+          'addi a3, a3, 16', 'lw t0, 60(sp)', 'addi t0, t0, -1', 'sw t0, 60(sp)', 'bnez t0, 4b']
+    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += ['addi sp, sp, 64', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
+def swar(lanes):
+    # void fb_ki_rv32_swarN_4x4 (x, w, xend, acc, stride_bytes, chunk_bytes, nblk, wblk_bytes)
+    # lanes 2: 2 words per k (channels 0,1 | 2,3), 16-bit lanes; lanes 4: 1 word, 8-bit lanes
+    name = f'fb_ki_rv32_swar{lanes}_4x4'
+    G = 4 // lanes
+    acc = [f's{i}' for i in range(4 * G)]          # packed acc A[g*4+q]
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         'addi sp, sp, -64']
+    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    # s11 = x start, t6 = blocks left, 48(sp) = w of the block, 52(sp) = wblk_bytes
+    L += ['mv s11, a0', 'mv t6, a6', 'sw a1, 48(sp)', 'sw a7, 52(sp)']
+    if lanes == 2:
+        L.append('li s10, 65535')
+    L.append('5:')                                  # block loop
+    L.append('1:')                                  # chunk loop
+    L += ['add s9, a0, a5', 'bleu s9, a2, 2f', 'mv s9, a2', '2:']
+    L += [f'li {r}, 0' for r in acc]
+    L.append('3:')                                  # k loop
+    for j in range(4):
+        L += [f'lbu {P[q]}, {4 * q + j}(a0)' for q in range(4)]
+        for g in range(G):
+            L.append(f'lw a7, {4 * (j * G + g)}(a1)')
+            for q in range(4):
+                L += [f'mul s8, {P[q]}, a7', f'add {acc[g * 4 + q]}, {acc[g * 4 + q]}, s8']
+    L += ['addi a0, a0, 16', f'addi a1, a1, {16 * G}', 'bne a0, s9, 3b']
+    # flush the lanes into acc
+    L.append('mv t3, a3')
+    for q in range(4):
+        for g in range(G):
+            v = acc[g * 4 + q]
+            for lane in range(lanes):
+                c = g * lanes + lane
+                if lanes == 2:
+                    L.append(f'and t4, {v}, s10' if lane == 0 else f'srli t4, {v}, 16')
+                else:
+                    if lane == 0:
+                        L.append(f'andi t4, {v}, 255')
+                    elif lane == 3:
+                        L.append(f'srli t4, {v}, 24')
+                    else:
+                        L += [f'srli t4, {v}, {8 * lane}', 'andi t4, t4, 255']
+                L += [f'lw t5, {4 * c}(t3)', 'add t5, t5, t4', f'sw t5, {4 * c}(t3)']
+        if q < 3:
+            L.append('add t3, t3, a4')
+    L.append('bne a0, a2, 1b')
+    # next block
+    L += ['mv a0, s11', 'lw a1, 48(sp)', 'lw t3, 52(sp)', 'add a1, a1, t3', 'sw a1, 48(sp)',
+          'addi a3, a3, 16', 'addi t6, t6, -1', 'bnez t6, 5b']
+    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += ['addi sp, sp, 64', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
+def emit(fn):
+    name, L = fn
+    body = '\n'.join(f'  "{l}\\n"' for l in L)
+    return f'__asm__ (\n{body}\n);\n'
+
+
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, 'fb-kernel-rv32-asm.inc'), 'w') as f:
+    f.write('/* fb-kernel-rv32-asm.inc — GENERATED by fb-kernel-rv32-asm.py, do not edit.\n'
+            ' * RV32IM inner loops of the scalar path; see the generator for the contract.\n'
+            ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n')
+    for fn in (plain(), swar(2), swar(4)):
+        f.write(emit(fn) + '\n')

@@ -1,0 +1,111 @@
+/* kernel-selftest.c — see kernel-selftest.h.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kernel-selftest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fb-kernel-bench.h"
+
+static void
+conv_shape (FbKernelBenchShape *s, int in_x, int in_y, int cin, int cout, int kx, int ky,
+            int pt, int pb, int pl, int pr, int sx, int sy)
+{
+  memset (s, 0, sizeof *s);
+  s->conv.dim_in_x = in_x;
+  s->conv.dim_in_y = in_y;
+  s->conv.ch_in = cin;
+  s->conv.ch_out = cout;
+  s->conv.dim_kernel_x = kx;
+  s->conv.dim_kernel_y = ky;
+  s->conv.pad_top = pt;
+  s->conv.pad_bottom = pb;
+  s->conv.pad_left = pl;
+  s->conv.pad_right = pr;
+  s->conv.stride_x = sx;
+  s->conv.stride_y = sy;
+}
+
+/* Shapes per family: odd sizes, asymmetric padding, stride 2, channel counts that are not
+ * multiples of 4, reductions long enough for several SWAR flushes (a4 x w2: > 1456 steps),
+ * pointwise. */
+static int
+shapes (FbKernelFamily f, FbKernelBenchShape *out)
+{
+  int n = 0;
+  switch (f)
+    {
+    case FB_KERNEL_FAMILY_CONV:
+      conv_shape (&out[n++], 5, 7, 16, 6, 3, 3, 1, 0, 2, 1, 1, 1);
+      conv_shape (&out[n++], 9, 6, 40, 20, 3, 3, 1, 1, 1, 1, 2, 2);
+      conv_shape (&out[n++], 4, 3, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1);
+      conv_shape (&out[n++], 3, 3, 200, 5, 3, 3, 1, 1, 1, 1, 1, 1);
+      conv_shape (&out[n++], 8, 8, 32, 16, 1, 1, 0, 0, 0, 0, 1, 1);
+      conv_shape (&out[n++], 6, 5, 24, 12, 1, 3, 2, 0, 0, 1, 1, 2);
+      break;
+    case FB_KERNEL_FAMILY_DEPTHWISE:
+      conv_shape (&out[n++], 7, 5, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
+      conv_shape (&out[n++], 6, 6, 12, 12, 3, 3, 0, 1, 1, 0, 2, 2);
+      break;
+    case FB_KERNEL_FAMILY_LINEAR:
+      memset (&out[n], 0, sizeof out[n]);
+      out[n].dim_vec = 100;
+      out[n++].num_o = 12;
+      break;
+    case FB_KERNEL_FAMILY_LINEAR_I32:
+      memset (&out[n], 0, sizeof out[n]);
+      out[n].dim_vec = 100;
+      out[n++].num_o = 10;
+      break;
+    case FB_KERNEL_FAMILY_ADD:
+    case FB_KERNEL_FAMILY_AVGPOOL:
+      memset (&out[n], 0, sizeof out[n]);
+      out[n].dim_x = 5;
+      out[n].dim_y = 3;
+      out[n++].ch = 8;
+      break;
+    default:
+      break;
+    }
+  return n;
+}
+
+int
+kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *user_data)
+{
+  int f, bad = 0;
+  for (f = 0; f < FB_KERNEL_N_FAMILIES; f++)
+    {
+      FbKernelBenchShape sh[8];
+      size_t nv = 0, v;
+      int ns = shapes ((FbKernelFamily) f, sh), s;
+      fb_kernel_family_variants ((FbKernelFamily) f, &nv);
+      for (v = 0; v < nv; v++)
+        for (s = 0; s < ns; s++)
+          {
+            FbKernelBenchCase c;
+            char line[160];
+            int st, ok;
+            if (fb_kernel_bench_setup (&c, (FbKernelFamily) f, v, &sh[s],
+                                       0x1234567u + (uint32_t) (f * 1000 + (int) v * 10 + s)) != 0)
+              {
+                snprintf (line, sizeof line, "family %d variant %d s%d setup failed", f, (int) v, s);
+                emit (line, user_data);
+                bad++;
+                continue;
+              }
+            st = (int) fb_kernel_bench_run (&c);
+            fb_kernel_bench_run_ref (&c);
+            ok = st == 0 && fb_kernel_bench_matches_ref (&c);
+            bad += !ok;
+            snprintf (line, sizeof line, "%s s%d st=%d ref=%d n=%lu h=%08lx", c.variant->name, s,
+                      st, ok, (unsigned long) c.output_bytes,
+                      (unsigned long) fb_kernel_bench_output_hash (&c));
+            emit (line, user_data);
+            fb_kernel_bench_clear (&c);
+          }
+    }
+  return bad;
+}

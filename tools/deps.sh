@@ -4,6 +4,10 @@
 FB_PKGS_BUILD="gcc pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev"
 # Kernel tests and latency measurement on the RV32IMC target (QEMU).
 FB_PKGS_TARGET="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc"
+# Training and accuracy: OpenBLAS and the Fashion-MNIST data.
+FB_PKGS_NN="libopenblas-dev dataset-fashion-mnist"
+# The GTK application, and a virtual display for its tests and screenshots.
+FB_PKGS_UI="libgtk-3-dev xvfb xauth appstream"
 
 fb_install_deps () {
   local missing=() pkg

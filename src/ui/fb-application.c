@@ -1,0 +1,138 @@
+/* fb-application.c — the freebits GtkApplication.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fb-build-config.h"
+
+#include <glib/gi18n.h>
+
+#include "fb-application.h"
+#include "fb-window.h"
+
+struct _FbApplication {
+  GtkApplication parent_instance;
+};
+
+G_DEFINE_TYPE (FbApplication, fb_application, GTK_TYPE_APPLICATION)
+
+FbApplication *
+fb_application_new (void)
+{
+  return g_object_new (FB_TYPE_APPLICATION,
+                       "application-id", FB_APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/org/freebits/Explorer",
+                       NULL);
+}
+
+static FbWindow *
+get_window (FbApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (FB_IS_WINDOW (window))
+    return FB_WINDOW (window);
+  return fb_window_new (self);
+}
+
+static void
+fb_application_activate (GApplication *app)
+{
+  gtk_window_present (GTK_WINDOW (get_window (FB_APPLICATION (app))));
+}
+
+static void
+fb_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  FbWindow *window = get_window (FB_APPLICATION (app));
+
+  fb_window_open_files (window, files, (guint) n_files);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+action_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  /* Destroying windows cancels their jobs (FbWindow's GCancellable). */
+  GList *copy = g_list_copy (windows);
+  for (GList *l = copy; l != NULL; l = l->next)
+    gtk_widget_destroy (l->data);
+  g_list_free (copy);
+  g_application_quit (app);
+}
+
+static void
+action_about (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  static const char *authors[] = { "The freebits developers", NULL };
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  gtk_show_about_dialog (parent,
+                         "program-name", "freebits",
+                         "logo-icon-name", FB_APPLICATION_ID,
+                         "version", FB_VERSION,
+                         "comments", _("Choose 8-, 4- or 2-bit weights and activations per layer, "
+                                       "so a CNN gets smaller and faster on a microcontroller "
+                                       "without losing accuracy."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", authors,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", action_quit, NULL, NULL, NULL, { 0 } },
+  { "about", action_about, NULL, NULL, NULL, { 0 } },
+};
+
+static void
+fb_application_startup (GApplication *app)
+{
+  static const struct { const char *action; const char *accels[3]; } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.save-config", { "<Control>s", NULL } },
+    { "win.export-plot", { "<Control>e", NULL } },
+    { "win.reset-view", { "<Control>0", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
+  };
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  G_APPLICATION_CLASS (fb_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+
+  gtk_css_provider_load_from_resource (css, "/org/freebits/Explorer/style.css");
+  gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  gtk_window_set_default_icon_name (FB_APPLICATION_ID);
+}
+
+static void
+fb_application_class_init (FbApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->activate = fb_application_activate;
+  app_class->open = fb_application_open;
+  app_class->startup = fb_application_startup;
+}
+
+static void
+fb_application_init (FbApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[NETWORK|CONFIG|LATENCY.json…]"));
+  g_application_set_option_context_summary (G_APPLICATION (self),
+    _("Explore per-layer bit-widths (8/4/2) of a CNN: size, BOPs, latency and accuracy."));
+}

@@ -1,0 +1,22 @@
+/* fb-application.h — the freebits GtkApplication: one process, many windows.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "fb-ui-types.h"
+
+G_BEGIN_DECLS
+
+#define FB_APPLICATION_ID "org.freebits.Explorer"
+
+#define FB_TYPE_APPLICATION (fb_application_get_type ())
+G_DECLARE_FINAL_TYPE (FbApplication, fb_application, FB, APPLICATION, GtkApplication)
+
+/* HANDLES_OPEN: `freebits net.json cfg.json table.json` opens them in the
+ * active window (a second launch hands its files to the running instance). */
+FbApplication *fb_application_new (void);
+
+G_END_DECLS

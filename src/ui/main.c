@@ -1,0 +1,46 @@
+/* main.c — freebits, the GTK application.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fb-build-config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "fb-application.h"
+
+static int
+on_handle_local_options (GApplication *app, GVariantDict *options, gpointer user_data)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("freebits %s\n", FB_VERSION);
+      return 0;
+    }
+  /* Say plainly what is wrong instead of GTK's bare warning; tools/run
+   * relies on the exit status to fall back to the CLI. */
+  if (!gtk_init_check (NULL, NULL))
+    {
+      g_printerr (_("freebits: cannot open a display (is DISPLAY or WAYLAND_DISPLAY set?); "
+                    "freebits-cli works without one\n"));
+      return 3;
+    }
+  return -1; /* keep going */
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(FbApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, FB_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  /* The recent-files filter and "app_name" of saved entries use this. */
+  g_set_application_name ("freebits");
+
+  app = fb_application_new ();
+  g_signal_connect (app, "handle-local-options", G_CALLBACK (on_handle_local_options), NULL);
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# take-screenshot.sh — regenerate docs/screenshot.png.
+#
+# Starts freebits under Xvfb on the bundled fmnist-mbv1 network with the
+# example mixed-precision config (tests/ui/data/fmnist-mixed.json), captures
+# the screen with ImageMagick's `import` and trims the empty screen around
+# the window. Needs xvfb-run, xauth and imagemagick.
+#
+#   tests/ui/take-screenshot.sh [BUILDDIR [OUT.png]]     (defaults: build, docs/screenshot.png)
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$root/build}
+out=${2:-$root/docs/screenshot.png}
+case "$build" in /*) ;; *) build=$PWD/$build ;; esac
+case "$out" in /*) ;; *) out=$PWD/$out ;; esac
+app=$build/src/ui/freebits
+[ -x "$app" ] || { echo "take-screenshot: $app not built" >&2; exit 1; }
+for tool in xvfb-run import convert; do
+  command -v $tool >/dev/null || { echo "take-screenshot: $tool is missing (apt-get install xvfb xauth imagemagick)" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/run.sh" <<INNER
+#!/bin/sh
+# A throwaway home: no recent files or settings of the user leak into the picture.
+export HOME="$tmp" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" NO_AT_BRIDGE=1 GDK_BACKEND=x11
+"$app" "$root/tests/ui/data/fmnist-mixed.json" &
+pid=\$!
+sleep \${FB_SCREENSHOT_DELAY:-4}
+import -window root "$tmp/screen.png"
+kill \$pid
+wait \$pid 2>/dev/null || true
+INNER
+chmod +x "$tmp/run.sh"
+xvfb-run -a -s "-screen 0 1400x900x24" "$tmp/run.sh"
+# The window sits at the top left of a black screen: keep just the window.
+convert "$tmp/screen.png" -bordercolor black -border 1 -trim +repage "$out"
+echo "take-screenshot: wrote $out"

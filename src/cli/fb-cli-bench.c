@@ -11,25 +11,20 @@
  *    minstret CSR under qemu-system-riscv32 -icount shift=0 (deterministic).  The ELF is built
  *    at run time: the kernel sources are compiled with riscv64-unknown-elf-gcc (rv32imc, ilp32,
  *    picolibc, semihosting) from $FB_SOURCE_ROOT/src/kernels, else from the source tree this
- *    program was built from.  Each rv32imc output is checked against the host's (same seeds,
+ *    program was built from (fb-rv32.h in src/latency: shared with the latency harness, cached
+ *    in ~/.cache/freebits/rv32).  Each rv32imc output is checked against the host's (same seeds,
  *    FNV-1a of the output bytes); every host output is checked against the reference.
  * Exit status: 0, 1 if a kernel failed or disagreed, 2 on bad usage or a missing toolchain.
  */
-#include <errno.h>
 #include <string.h>
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 
 #include "fb-build-config.h"
 #include "fb-cli.h"
 #include "fb-kernel-bench.h"
 #include "fb-kernels.h"
-
-#define CROSS_CC "riscv64-unknown-elf-gcc"
-#define QEMU "qemu-system-riscv32"
-#define INSTALL_HINT "install the Debian packages gcc-riscv64-unknown-elf, " \
-                     "picolibc-riscv64-unknown-elf and qemu-system-misc"
+#include "fb-rv32.h"
 
 typedef struct {
   FbKernelFamily family;
@@ -153,134 +148,6 @@ bench_host (const char *only, double min_time, GPtrArray *rows)
   return failures;
 }
 
-static char *
-kernel_source_dir (void)
-{
-  const char *root = g_getenv ("FB_SOURCE_ROOT");
-  g_autofree char *probe = NULL;
-  if (root != NULL && *root != '\0')
-    {
-      char *dir = g_build_filename (root, "src", "kernels", NULL);
-      probe = g_build_filename (dir, "fb-kernels.h", NULL);
-      if (g_file_test (probe, G_FILE_TEST_EXISTS))
-        return dir;
-      g_free (dir);
-    }
-#ifdef FB_SOURCE_ROOT
-  return g_build_filename (FB_SOURCE_ROOT, "src", "kernels", NULL);
-#elif defined(FB_KERNELS_SOURCE_DIR)
-  return g_strdup (FB_KERNELS_SOURCE_DIR);
-#else
-  return NULL;
-#endif
-}
-
-static gboolean
-spawn (GPtrArray *argv, char **out, GError **error)
-{
-  g_autofree char *o = NULL, *e = NULL;
-  int status = 0;
-  g_ptr_array_add (argv, NULL);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e,
-                     &status, error))
-    return FALSE;
-  if (!g_spawn_check_wait_status (status, error))
-    {
-      g_prefix_error (error, "%s: %s", (char *) g_ptr_array_index (argv, 0),
-                      e != NULL ? e : "");
-      return FALSE;
-    }
-  /* semihosting console output arrives on QEMU's stderr */
-  if (out != NULL)
-    *out = g_strconcat (o != NULL ? o : "", "\n", e != NULL ? e : "", NULL);
-  return TRUE;
-}
-
-/* Compiles each source to an object in dir, at most g_get_num_processors () compilers at a
- * time, then links them into out.  flags: options for every step (NULL-free array). */
-static gboolean
-cross_build (const char *cc, const char *const *flags, gsize n_flags, GPtrArray *sources,
-             const char *dir, const char *out, GError **error)
-{
-  g_autoptr (GPtrArray) objects = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) running = g_ptr_array_new_with_free_func (g_object_unref);
-  guint max_jobs = MAX (1, g_get_num_processors ()), i, next = 0;
-  gboolean ok = TRUE;
-
-  while (ok && (next < sources->len || running->len > 0))
-    {
-      if (next < sources->len && running->len < max_jobs)
-        {
-          g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-          GSubprocess *p;
-          char *obj = g_strdup_printf ("%s/%u.o", dir, next);
-          gsize f;
-          g_ptr_array_add (argv, g_strdup (cc));
-          for (f = 0; f < n_flags; f++)
-            g_ptr_array_add (argv, g_strdup (flags[f]));
-          g_ptr_array_add (argv, g_strdup ("-c"));
-          g_ptr_array_add (argv, g_strdup (g_ptr_array_index (sources, next)));
-          g_ptr_array_add (argv, g_strdup ("-o"));
-          g_ptr_array_add (argv, g_strdup (obj));
-          g_ptr_array_add (argv, NULL);
-          g_ptr_array_add (objects, obj);
-          p = g_subprocess_newv ((const char *const *) argv->pdata,
-                                 G_SUBPROCESS_FLAGS_STDERR_MERGE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                 error);
-          if (p == NULL)
-            ok = FALSE;
-          else
-            g_ptr_array_add (running, p);
-          next++;
-          continue;
-        }
-      /* wait for the oldest job */
-      {
-        GSubprocess *p = g_ptr_array_index (running, 0);
-        g_autofree char *text = NULL;
-        if (!g_subprocess_communicate_utf8 (p, NULL, NULL, &text, NULL, error))
-          ok = FALSE;
-        else if (!g_subprocess_get_successful (p))
-          {
-            g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "%s failed: %s", cc,
-                         text != NULL ? text : "");
-            ok = FALSE;
-          }
-        g_ptr_array_remove_index (running, 0);
-      }
-    }
-  for (i = 0; i < running->len; i++)
-    g_subprocess_wait (g_ptr_array_index (running, i), NULL, NULL);
-  if (ok)
-    {
-      g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr (GSubprocess) p = NULL;
-      g_autofree char *text = NULL;
-      gsize f;
-      g_ptr_array_add (argv, g_strdup (cc));
-      for (f = 0; f < n_flags; f++)
-        g_ptr_array_add (argv, g_strdup (flags[f]));
-      for (i = 0; i < objects->len; i++)
-        g_ptr_array_add (argv, g_strdup (g_ptr_array_index (objects, i)));
-      g_ptr_array_add (argv, g_strdup ("-o"));
-      g_ptr_array_add (argv, g_strdup (out));
-      g_ptr_array_add (argv, NULL);
-      p = g_subprocess_newv ((const char *const *) argv->pdata,
-                             G_SUBPROCESS_FLAGS_STDERR_MERGE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                             error);
-      ok = p != NULL && g_subprocess_communicate_utf8 (p, NULL, NULL, &text, NULL, error);
-      if (ok && !g_subprocess_get_successful (p))
-        {
-          g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "%s failed: %s", cc,
-                       text != NULL ? text : "");
-          ok = FALSE;
-        }
-    }
-  for (i = 0; i < objects->len; i++)
-    g_remove (g_ptr_array_index (objects, i));
-  return ok;
-}
-
 static int
 bench_rv32 (const char *only, GPtrArray *rows)
 {
@@ -289,86 +156,52 @@ bench_rv32 (const char *only, GPtrArray *rows)
     "fb-kernel-linear.c", "fb-kernel-add.c", "fb-kernel-dispatch.c", "fb-kernel-ref.c",
     "fb-kernel-bench.c", "fb-kernel-bench-rv32.c",
   };
-  static const char *flags[] = {
-    "-march=rv32imc", "-mabi=ilp32", "-O2", "-std=c99", "--specs=picolibc.specs",
-    "--oslib=semihost", "-Wl,--defsym=__flash=0x80000000", "-Wl,--defsym=__flash_size=0x400000",
-    "-Wl,--defsym=__ram=0x80400000", "-Wl,--defsym=__ram_size=0x7000000",
-  };
-  g_autofree char *cc = g_find_program_in_path (CROSS_CC);
-  g_autofree char *qemu = g_find_program_in_path (QEMU);
-  g_autofree char *src = NULL, *dir = NULL, *elf = NULL, *out = NULL, *specs = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (FbRv32Toolchain) tc = NULL;
+  g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *src = NULL, *elf = NULL, *out = NULL;
   g_autoptr (GError) error = NULL;
+  const char *inc[2] = { NULL, NULL };
+  gboolean temporary = FALSE, ran;
   char **lines, **l;
   gsize i;
   int failures = 0;
 
-  if (cc == NULL || qemu == NULL)
+  tc = fb_rv32_toolchain_find (&error);
+  if (tc == NULL)
     {
-      g_printerr ("freebits-cli: %s not found; %s\n", cc == NULL ? CROSS_CC : QEMU, INSTALL_HINT);
+      g_printerr ("freebits-cli: %s\n", error->message);
       return -2;
     }
-  {
-    const char *a[] = { cc, "-print-file-name=picolibc.specs", NULL };
-    if (!g_spawn_sync (NULL, (char **) a, NULL, 0, NULL, NULL, &specs, NULL, NULL, NULL)
-        || !g_path_is_absolute (g_strstrip (specs)))
-      {
-        g_printerr ("freebits-cli: picolibc for riscv64-unknown-elf not found; %s\n",
-                    INSTALL_HINT);
-        return -2;
-      }
-  }
-  src = kernel_source_dir ();
+#ifdef FB_KERNELS_SOURCE_DIR
+  src = fb_rv32_find_source_dir ("src/kernels", "fb-kernels.h", FB_KERNELS_SOURCE_DIR);
+#else
+  src = fb_rv32_find_source_dir ("src/kernels", "fb-kernels.h", NULL);
+#endif
   if (src == NULL)
     {
       g_printerr ("freebits-cli: kernel sources not found; set FB_SOURCE_ROOT to the freebits "
                   "source tree\n");
       return -2;
     }
-  dir = g_dir_make_tmp ("freebits-bench-XXXXXX", &error);
-  if (dir == NULL)
+  for (i = 0; i < G_N_ELEMENTS (files); i++)
+    g_ptr_array_add (sources, g_build_filename (src, files[i], NULL));
+  g_ptr_array_add (sources, NULL);
+  inc[0] = src;
+  elf = fb_rv32_build_elf (tc, "kernel-bench", (const char *const *) sources->pdata, inc,
+                           &temporary, NULL, &error);
+  if (elf == NULL)
     {
-      g_printerr ("freebits-cli: %s\n", error->message);
+      g_printerr ("freebits-cli: building the rv32imc benchmark failed: %s\n", error->message);
       return -1;
     }
-  elf = g_build_filename (dir, "bench.elf", NULL);
-
-  {
-    g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
-    g_autofree char *inc = g_strdup_printf ("-I%s", src);
-    const char *all_flags[G_N_ELEMENTS (flags) + 1];
-    for (i = 0; i < G_N_ELEMENTS (flags); i++)
-      all_flags[i] = flags[i];
-    all_flags[i] = inc;
-    for (i = 0; i < G_N_ELEMENTS (files); i++)
-      g_ptr_array_add (sources, g_build_filename (src, files[i], NULL));
-    if (!cross_build (cc, all_flags, G_N_ELEMENTS (all_flags), sources, dir, elf, &error))
-      {
-        g_printerr ("freebits-cli: building the rv32imc benchmark failed: %s\n", error->message);
-        g_rmdir (dir);
-        return -1;
-      }
-  }
-
-  g_ptr_array_set_size (argv, 0);
-  g_ptr_array_add (argv, g_strdup (qemu));
-  {
-    const char *q[] = { "-machine", "virt", "-m", "128M", "-nographic", "-bios", "none",
-                        "-icount", "shift=0", "-semihosting-config", "enable=on,target=native",
-                        "-kernel" };
-    for (i = 0; i < G_N_ELEMENTS (q); i++)
-      g_ptr_array_add (argv, g_strdup (q[i]));
-  }
-  g_ptr_array_add (argv, g_strdup (elf));
-  if (!spawn (argv, &out, &error))
+  ran = fb_rv32_run (tc, elf, NULL, &out, NULL, &error);
+  if (temporary)
+    fb_rv32_remove_temporary (elf);
+  if (!ran)
     {
       g_printerr ("freebits-cli: running the rv32imc benchmark failed: %s\n", error->message);
-      g_remove (elf);
-      g_rmdir (dir);
       return -1;
     }
-  g_remove (elf);
-  g_rmdir (dir);
 
   g_strdelimit (out, "\r", '\n');
   lines = g_strsplit (out, "\n", -1);

@@ -20,6 +20,7 @@ static const Subcommand subcommands[] = {
   { "info",    fb_cli_info,    "Per-layer table and totals of a network (MACs, parameters)" },
   { "metrics", fb_cli_metrics, "Size, BOPs, latency and peak memory of a precision config" },
   { "bench",   fb_cli_bench,   "Benchmarks (bench kernels)" },
+  { "latency", fb_cli_latency, "Latency tables: measure (rv32imc, host), model (gap8), import (CSV)" },
 };
 
 gboolean

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fb-kernels.h"
+#include "fb-rv32.h"
 #include "kernel-selftest.h"
 
 #ifndef FB_KERNELS_SOURCE_DIR
@@ -23,11 +24,6 @@
 #ifndef FB_KERNELS_TEST_DIR
 #error "FB_KERNELS_TEST_DIR must name tests/kernels"
 #endif
-
-#define CROSS_CC "riscv64-unknown-elf-gcc"
-#define QEMU "qemu-system-riscv32"
-#define INSTALL_HINT "install the Debian packages gcc-riscv64-unknown-elf, " \
-                     "picolibc-riscv64-unknown-elf and qemu-system-misc"
 
 static const char *kernel_files[] = {
   "fb-kernel-common.c", "fb-kernel-pack.c", "fb-kernel-conv.c", "fb-kernel-depthwise.c",
@@ -41,185 +37,46 @@ static struct {
   char **lines;        /* from QEMU */
 } rv32;
 
-/* Compiles each source to an object in dir, at most g_get_num_processors () compilers at a
- * time, then links them into out.  flags: options for every step (NULL-free array). */
-static gboolean
-cross_build (const char *cc, const char *const *flags, gsize n_flags, GPtrArray *sources,
-             const char *dir, const char *out, GError **error)
-{
-  g_autoptr (GPtrArray) objects = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) running = g_ptr_array_new_with_free_func (g_object_unref);
-  guint max_jobs = MAX (1, g_get_num_processors ()), i, next = 0;
-  gboolean ok = TRUE;
-
-  while (ok && (next < sources->len || running->len > 0))
-    {
-      if (next < sources->len && running->len < max_jobs)
-        {
-          g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-          GSubprocess *p;
-          char *obj = g_strdup_printf ("%s/%u.o", dir, next);
-          gsize f;
-          g_ptr_array_add (argv, g_strdup (cc));
-          for (f = 0; f < n_flags; f++)
-            g_ptr_array_add (argv, g_strdup (flags[f]));
-          g_ptr_array_add (argv, g_strdup ("-c"));
-          g_ptr_array_add (argv, g_strdup (g_ptr_array_index (sources, next)));
-          g_ptr_array_add (argv, g_strdup ("-o"));
-          g_ptr_array_add (argv, g_strdup (obj));
-          g_ptr_array_add (argv, NULL);
-          g_ptr_array_add (objects, obj);
-          p = g_subprocess_newv ((const char *const *) argv->pdata,
-                                 G_SUBPROCESS_FLAGS_STDERR_MERGE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                 error);
-          if (p == NULL)
-            ok = FALSE;
-          else
-            g_ptr_array_add (running, p);
-          next++;
-          continue;
-        }
-      /* wait for the oldest job */
-      {
-        GSubprocess *p = g_ptr_array_index (running, 0);
-        g_autofree char *text = NULL;
-        if (!g_subprocess_communicate_utf8 (p, NULL, NULL, &text, NULL, error))
-          ok = FALSE;
-        else if (!g_subprocess_get_successful (p))
-          {
-            g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "%s failed: %s", cc,
-                         text != NULL ? text : "");
-            ok = FALSE;
-          }
-        g_ptr_array_remove_index (running, 0);
-      }
-    }
-  for (i = 0; i < running->len; i++)
-    g_subprocess_wait (g_ptr_array_index (running, i), NULL, NULL);
-  if (ok)
-    {
-      g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr (GSubprocess) p = NULL;
-      g_autofree char *text = NULL;
-      gsize f;
-      g_ptr_array_add (argv, g_strdup (cc));
-      for (f = 0; f < n_flags; f++)
-        g_ptr_array_add (argv, g_strdup (flags[f]));
-      for (i = 0; i < objects->len; i++)
-        g_ptr_array_add (argv, g_strdup (g_ptr_array_index (objects, i)));
-      g_ptr_array_add (argv, g_strdup ("-o"));
-      g_ptr_array_add (argv, g_strdup (out));
-      g_ptr_array_add (argv, NULL);
-      p = g_subprocess_newv ((const char *const *) argv->pdata,
-                             G_SUBPROCESS_FLAGS_STDERR_MERGE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                             error);
-      ok = p != NULL && g_subprocess_communicate_utf8 (p, NULL, NULL, &text, NULL, error);
-      if (ok && !g_subprocess_get_successful (p))
-        {
-          g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "%s failed: %s", cc,
-                       text != NULL ? text : "");
-          ok = FALSE;
-        }
-    }
-  for (i = 0; i < objects->len; i++)
-    g_remove (g_ptr_array_index (objects, i));
-  return ok;
-}
-
 static void
 collect (const char *line, void *user_data)
 {
   g_ptr_array_add ((GPtrArray *) user_data, g_strdup (line));
 }
 
-/* Runs argv; *out receives stdout followed by stderr (QEMU writes the semihosting console,
- * which picolibc opens as ":tt" in append mode, to its stderr). */
-static gboolean
-run_argv (GPtrArray *argv, char **out, int *status, GError **error)
-{
-  g_autofree char *o = NULL, *e = NULL;
-  gboolean ok;
-  g_ptr_array_add (argv, NULL);
-  ok = g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e,
-                     status, error);
-  *out = g_strconcat (o != NULL ? o : "", "\n", e != NULL ? e : "", NULL);
-  return ok;
-}
-
+/* Cross-builds and runs the self-test with the same toolchain code the latency
+ * harness and the benchmark use (src/latency/fb-rv32.c). */
 static void
 build_and_run (void)
 {
-  g_autofree char *cc = NULL, *qemu = NULL, *specs = NULL, *dir = NULL, *elf = NULL;
-  g_autofree char *out = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (FbRv32Toolchain) tc = NULL;
+  g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
-  int status = 0;
+  g_autofree char *elf = NULL, *out = NULL;
+  const char *include_dirs[] = { FB_KERNELS_SOURCE_DIR, FB_KERNELS_TEST_DIR, NULL };
+  gboolean temporary = FALSE;
   gsize i;
 
   rv32.done = TRUE;
-  cc = g_find_program_in_path (CROSS_CC);
-  qemu = g_find_program_in_path (QEMU);
-  if (cc == NULL || qemu == NULL)
+  tc = fb_rv32_toolchain_find (&error);
+  if (tc == NULL)
     {
-      rv32.skip_reason = g_strdup_printf ("%s not found: " INSTALL_HINT,
-                                          cc == NULL ? CROSS_CC : QEMU);
+      rv32.skip_reason = g_strdup (error->message);
       return;
     }
-  {
-    const char *a[] = { cc, "-print-file-name=picolibc.specs", NULL };
-    if (!g_spawn_sync (NULL, (char **) a, NULL, 0, NULL, NULL, &specs, NULL, NULL, NULL)
-        || !g_path_is_absolute (g_strstrip (specs)))
-      {
-        rv32.skip_reason = g_strdup ("picolibc for riscv64-unknown-elf not found: " INSTALL_HINT);
-        return;
-      }
-  }
+  for (i = 0; i < G_N_ELEMENTS (kernel_files); i++)
+    g_ptr_array_add (sources, g_build_filename (FB_KERNELS_SOURCE_DIR, kernel_files[i], NULL));
+  g_ptr_array_add (sources, g_build_filename (FB_KERNELS_TEST_DIR, "kernel-selftest.c", NULL));
+  g_ptr_array_add (sources, g_build_filename (FB_KERNELS_TEST_DIR, "rv32-selftest-main.c", NULL));
+  g_ptr_array_add (sources, NULL);
 
-  dir = g_dir_make_tmp ("freebits-rv32-XXXXXX", &error);
+  elf = fb_rv32_build_elf (tc, "kernel-selftest", (const char *const *) sources->pdata,
+                           include_dirs, &temporary, NULL, &error);
   g_assert_no_error (error);
-  elf = g_build_filename (dir, "selftest.elf", NULL);
-
-  {
-    static const char *flags[] = {
-      "-march=rv32imc", "-mabi=ilp32", "-O2", "-std=c99", "-Wall", "-Wextra",
-      "--specs=picolibc.specs", "--oslib=semihost",
-      "-Wl,--defsym=__flash=0x80000000", "-Wl,--defsym=__flash_size=0x400000",
-      "-Wl,--defsym=__ram=0x80400000", "-Wl,--defsym=__ram_size=0x7000000",
-      "-I" FB_KERNELS_SOURCE_DIR, "-I" FB_KERNELS_TEST_DIR,
-    };
-    g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
-    for (i = 0; i < G_N_ELEMENTS (kernel_files); i++)
-      g_ptr_array_add (sources, g_build_filename (FB_KERNELS_SOURCE_DIR, kernel_files[i], NULL));
-    g_ptr_array_add (sources, g_build_filename (FB_KERNELS_TEST_DIR, "kernel-selftest.c", NULL));
-    g_ptr_array_add (sources, g_build_filename (FB_KERNELS_TEST_DIR, "rv32-selftest-main.c", NULL));
-    cross_build (cc, flags, G_N_ELEMENTS (flags), sources, dir, elf, &error);
-    g_assert_no_error (error);
-  }
-
-  /* run, with a generous bound in case QEMU hangs */
-  g_ptr_array_set_size (argv, 0);
-  if (g_find_program_in_path ("timeout") != NULL)
-    {
-      g_ptr_array_add (argv, g_strdup ("timeout"));
-      g_ptr_array_add (argv, g_strdup ("300"));
-    }
-  g_ptr_array_add (argv, g_strdup (qemu));
-  g_ptr_array_add (argv, g_strdup ("-machine"));
-  g_ptr_array_add (argv, g_strdup ("virt"));
-  g_ptr_array_add (argv, g_strdup ("-m"));
-  g_ptr_array_add (argv, g_strdup ("128M"));
-  g_ptr_array_add (argv, g_strdup ("-nographic"));
-  g_ptr_array_add (argv, g_strdup ("-bios"));
-  g_ptr_array_add (argv, g_strdup ("none"));
-  g_ptr_array_add (argv, g_strdup ("-icount"));
-  g_ptr_array_add (argv, g_strdup ("shift=0"));
-  g_ptr_array_add (argv, g_strdup ("-kernel"));
-  g_ptr_array_add (argv, g_strdup (elf));
-  g_ptr_array_add (argv, g_strdup ("-semihosting-config"));
-  g_ptr_array_add (argv, g_strdup ("enable=on,target=native"));
-  run_argv (argv, &out, &status, &error);
+  fb_rv32_run (tc, elf, NULL, &out, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  if (temporary)
+    fb_rv32_remove_temporary (elf);
+
   g_strdelimit (out, "\r", '\n');
   {
     g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
@@ -233,8 +90,6 @@ build_and_run (void)
     g_ptr_array_add (lines, NULL);
     rv32.lines = (char **) g_ptr_array_steal (lines, NULL);
   }
-  g_remove (elf);
-  g_rmdir (dir);
 }
 
 static void

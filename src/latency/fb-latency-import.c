@@ -1,0 +1,310 @@
+/* fb-latency-import.c — latency tables measured elsewhere, from CSV.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include "fb-build-config.h"
+#include "fb-error.h"
+#include "fb-latency-import.h"
+
+enum { COL_LAYER, COL_A, COL_W, COL_O, COL_COST, N_COLS };
+static const char *const col_names[N_COLS] = { "layer", "a_bits", "w_bits", "o_bits", "cost" };
+
+#define MAX_LISTED 40
+
+static char *
+field_clean (const char *f)
+{
+  char *s = g_strstrip (g_strdup (f));
+  gsize n = strlen (s);
+  if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+    {
+      memmove (s, s + 1, n - 2);
+      s[n - 2] = '\0';
+      g_strstrip (s);
+    }
+  return s;
+}
+
+static gboolean
+parse_bits (const char *origin, guint line, const char *col, const char *note, const char *text,
+            gboolean allow32, guint *bits, GError **error)
+{
+  if (g_str_equal (text, "8") || g_str_equal (text, "4") || g_str_equal (text, "2")
+      || (allow32 && g_str_equal (text, "32")))
+    {
+      *bits = (guint) g_ascii_strtoull (text, NULL, 10);
+      return TRUE;
+    }
+  g_set_error (error, FB_ERROR, FB_ERROR_BITS, "%s:%u: column \"%s\"%s: %s%s%s is not %s",
+               origin, line, col, note, *text ? "\"" : "", *text ? text : "empty value", *text ? "\"" : "",
+               allow32 ? "32 (the classifier's int32 logits)" : "8, 4 or 2");
+  return FALSE;
+}
+
+static char *
+join_keys (char **keys)
+{
+  return g_strjoinv (", ", keys);
+}
+
+FbLatencyTable *
+fb_latency_import_csv (FbNetwork *network, const char *data, gssize length, const char *origin,
+                       const char *target, FbLatencyUnit unit, GError **error)
+{
+  g_autofree char *text = g_strndup (data, length < 0 ? strlen (data) : (gsize) length);
+  g_auto (GStrv) lines = NULL;
+  int col_index[N_COLS];
+  guint n_header = 0, header_line = 0;
+  /* "layer\nkey" → line number */
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) costs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (FbLatencyTable) table = NULL;
+  guint n_layers = fb_network_get_n_layers (network);
+
+  if (target == NULL || *target == '\0')
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: no target name given", origin);
+      return NULL;
+    }
+  g_strdelimit (text, "\r", '\n');
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; i < N_COLS; i++)
+    col_index[i] = -1;
+
+  for (guint li = 0; lines[li] != NULL; li++)
+    {
+      guint line = li + 1;
+      g_autofree char *stripped = g_strstrip (g_strdup (lines[li]));
+      g_auto (GStrv) raw = NULL;
+      g_autoptr (GPtrArray) f = g_ptr_array_new_with_free_func (g_free);
+      const FbLayer *layer;
+      guint a = 0, w = 0, o = 0;
+      double cost;
+      char *end;
+      char key[FB_LATENCY_KEY_MAX];
+      g_auto (GStrv) admissible = NULL;
+      gboolean ok_key = FALSE;
+      char *id;
+
+      if (*stripped == '\0' || *stripped == '#')
+        continue;
+      raw = g_strsplit (stripped, ",", -1);
+      for (char **r = raw; *r != NULL; r++)
+        g_ptr_array_add (f, field_clean (*r));
+
+      if (header_line == 0)
+        {
+          header_line = line;
+          n_header = f->len;
+          for (guint c = 0; c < f->len; c++)
+            {
+              const char *name = g_ptr_array_index (f, c);
+              guint k;
+              for (k = 0; k < N_COLS; k++)
+                if (g_ascii_strcasecmp (name, col_names[k]) == 0)
+                  break;
+              if (k == N_COLS)
+                {
+                  g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+                               "%s:%u: header: unknown column \"%s\" (expected the columns "
+                               "layer,a_bits,w_bits,o_bits,cost)", origin, line, name);
+                  return NULL;
+                }
+              if (col_index[k] >= 0)
+                {
+                  g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+                               "%s:%u: header: column \"%s\" appears twice", origin, line,
+                               col_names[k]);
+                  return NULL;
+                }
+              col_index[k] = (int) c;
+            }
+          for (guint k = 0; k < N_COLS; k++)
+            if (col_index[k] < 0)
+              {
+                g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+                             "%s:%u: header: missing column \"%s\" (the first line must name "
+                             "the columns layer,a_bits,w_bits,o_bits,cost)", origin, line,
+                             col_names[k]);
+                return NULL;
+              }
+          continue;
+        }
+
+      if (f->len != n_header)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s:%u: expected %u fields, got %u",
+                       origin, line, n_header, f->len);
+          return NULL;
+        }
+#define FIELD(c) ((const char *) g_ptr_array_index (f, col_index[c]))
+      layer = fb_network_lookup_layer (network, FIELD (COL_LAYER));
+      if (layer == NULL)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
+                       "%s:%u: column \"layer\": network \"%s\" has no layer \"%s\"", origin,
+                       line, fb_network_get_name (network), FIELD (COL_LAYER));
+          return NULL;
+        }
+      if (!parse_bits (origin, line, "a_bits", "", FIELD (COL_A), FALSE, &a, error))
+        return NULL;
+      if (layer->op == FB_OP_GLOBAL_AVG_POOL)
+        {
+          if (*FIELD (COL_W) != '\0')
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_BITS,
+                           "%s:%u: column \"w_bits\": must be empty for the global average "
+                           "pool \"%s\", got \"%s\"", origin, line, layer->name, FIELD (COL_W));
+              return NULL;
+            }
+        }
+      else if (!parse_bits (origin, line, "w_bits",
+                            layer->op == FB_OP_ADD ? " (the add's second input)" : "",
+                            FIELD (COL_W), FALSE, &w, error))
+        return NULL;
+      if (fb_network_get_tensor (network, layer->output)->kind == FB_TENSOR_LOGITS)
+        {
+          if (!g_str_equal (FIELD (COL_O), "32"))
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_BITS,
+                           "%s:%u: column \"o_bits\": the classifier \"%s\" writes int32 "
+                           "logits, so o_bits must be 32, got \"%s\"", origin, line,
+                           layer->name, FIELD (COL_O));
+              return NULL;
+            }
+          o = 32;
+        }
+      else if (!parse_bits (origin, line, "o_bits", "", FIELD (COL_O), FALSE, &o, error))
+        return NULL;
+      if (layer->op == FB_OP_GLOBAL_AVG_POOL && o != a)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_BITS,
+                       "%s:%u: column \"o_bits\": a global average pool keeps its input's "
+                       "bits, so o_bits must be %u, got %u", origin, line, a, o);
+          return NULL;
+        }
+      cost = g_ascii_strtod (FIELD (COL_COST), &end);
+      if (*FIELD (COL_COST) == '\0' || *end != '\0' || !isfinite (cost) || cost < 0)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                       "%s:%u: column \"cost\": \"%s\" is not a non-negative number", origin,
+                       line, FIELD (COL_COST));
+          return NULL;
+        }
+#undef FIELD
+      if (layer->op == FB_OP_ADD)
+        g_snprintf (key, sizeof key, "a%ub%uo%u", a, w, o);
+      else if (layer->op == FB_OP_GLOBAL_AVG_POOL)
+        g_snprintf (key, sizeof key, "a%uo%u", a, o);
+      else
+        g_snprintf (key, sizeof key, "a%uw%uo%u", a, w, o);
+      admissible = fb_latency_admissible_keys (network, layer->index);
+      for (char **k = admissible; *k != NULL; k++)
+        ok_key |= g_str_equal (*k, key);
+      if (!ok_key)
+        {
+          g_autofree char *list = join_keys (admissible);
+          g_set_error (error, FB_ERROR, FB_ERROR_BITS,
+                       "%s:%u: layer \"%s\" does not admit %s (channel packing); its keys are "
+                       "%s", origin, line, layer->name, key, list);
+          return NULL;
+        }
+      id = g_strdup_printf ("%s\n%s", layer->name, key);
+      if (g_hash_table_contains (seen, id))
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                       "%s:%u: layer \"%s\" key %s was already given on line %u", origin, line,
+                       layer->name, key, GPOINTER_TO_UINT (g_hash_table_lookup (seen, id)));
+          g_free (id);
+          return NULL;
+        }
+      g_hash_table_insert (seen, id, GUINT_TO_POINTER (line));
+      g_hash_table_insert (costs, g_strdup (id), g_memdup2 (&cost, sizeof cost));
+    }
+  if (header_line == 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+                   "%s: empty; expected a header line layer,a_bits,w_bits,o_bits,cost and one "
+                   "row per layer and key", origin);
+      return NULL;
+    }
+
+  /* every admissible key of every layer, in network order */
+  table = fb_latency_table_new (target, unit, FB_LATENCY_METHOD_IMPORTED);
+  {
+    GString *missing = g_string_new (NULL);
+    guint n_missing = 0;
+    for (guint l = 0; l < n_layers; l++)
+      {
+        const FbLayer *layer = fb_network_get_layer (network, l);
+        g_auto (GStrv) keys = fb_latency_admissible_keys (network, l);
+        gboolean layer_listed = FALSE;
+        for (char **k = keys; *k != NULL; k++)
+          {
+            g_autofree char *id = g_strdup_printf ("%s\n%s", layer->name, *k);
+            double *c = g_hash_table_lookup (costs, id);
+            if (c != NULL)
+              {
+                fb_latency_table_set_cost (table, layer->name, *k, *c);
+                continue;
+              }
+            if (n_missing < MAX_LISTED)
+              {
+                if (!layer_listed)
+                  g_string_append_printf (missing, "%s%s: ", missing->len ? "; " : "",
+                                          layer->name);
+                else
+                  g_string_append (missing, ", ");
+                g_string_append (missing, *k);
+                layer_listed = TRUE;
+              }
+            n_missing++;
+          }
+      }
+    if (n_missing > 0)
+      {
+        if (n_missing > MAX_LISTED)
+          g_string_append_printf (missing, "; … and %u more", n_missing - MAX_LISTED);
+        g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
+                     "%s: missing %u admissible key%s of network \"%s\": %s", origin, n_missing,
+                     n_missing == 1 ? "" : "s", fb_network_get_name (network), missing->str);
+        g_string_free (missing, TRUE);
+        return NULL;
+      }
+    g_string_free (missing, TRUE);
+  }
+  fb_latency_table_set_network (table, network);
+  {
+    g_autoptr (JsonObject) prov = json_object_new ();
+    g_autofree char *base = g_path_get_basename (origin);
+    json_object_set_string_member (prov, "tool", "freebits-cli " FB_VERSION);
+    json_object_set_string_member (prov, "target", target);
+    json_object_set_string_member (prov, "source", base);
+    fb_latency_table_set_provenance (table, prov);
+  }
+  return g_steal_pointer (&table);
+}
+
+FbLatencyTable *
+fb_latency_import_csv_file (FbNetwork *network, const char *path, const char *target,
+                            FbLatencyUnit unit, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (GError) e = NULL;
+
+  if (!g_file_get_contents (path, &data, &len, &e))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s", e->message);
+      return NULL;
+    }
+  if (!g_utf8_validate (data, (gssize) len, NULL))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not UTF-8 text", path);
+      return NULL;
+    }
+  return fb_latency_import_csv (network, data, (gssize) len, path, target, unit, error);
+}

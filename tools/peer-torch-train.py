@@ -15,6 +15,11 @@ Usage (the comparison in docs uses 2 threads, like freebits on this machine):
 
 Prints one JSON object: images_per_s (training steps, including batch
 preparation), seconds, and test accuracy when --eval is given.
+
+    /usr/bin/python3 tools/peer-torch-train.py NETWORK --load-weights W.fbw
+
+evaluates a freebits-weights/1 file with PyTorch instead (an independent
+check of the file layout and of freebits' float forward pass).
 """
 
 import argparse
@@ -122,6 +127,50 @@ class Net(nn.Module):
         return t[self.output].reshape(x.shape[0], -1)
 
 
+def load_fbw(model, spec, path):
+    """Copies a freebits-weights/1 file into the model."""
+    with open(path, "rb") as f:
+        data = f.read()
+    nul = data.index(b"\0")
+    header = json.loads(data[:nul])
+    if header.get("format") != "freebits-weights/1":
+        sys.exit(f"{path}: not a freebits-weights/1 file")
+    blob = (nul + 1 + 63) // 64 * 64
+    tensors = {}
+    for t in header["tensors"]:
+        n = int(np.prod(t["shape"]))
+        a = np.frombuffer(data, dtype="<f4", count=n, offset=blob + t["offset"]).reshape(t["shape"])
+        tensors[(t["layer"], t["param"])] = torch.from_numpy(a.copy())
+    with torch.no_grad():
+        for i, l in enumerate(spec["layers"]):
+            key, name = f"l{i}", l["name"]
+            if l["op"] == "conv2d":
+                model.mods[key]["conv"].weight.copy_(tensors[(name, "weight")].permute(0, 3, 1, 2))
+            elif l["op"] == "depthwise_conv2d":
+                model.mods[key]["conv"].weight.copy_(tensors[(name, "weight")].permute(2, 0, 1).unsqueeze(1))
+            elif l["op"] == "linear":
+                model.mods[key].weight.copy_(tensors[(name, "weight")])
+                model.mods[key].bias.copy_(tensors[(name, "bias")])
+            if l["op"] in ("conv2d", "depthwise_conv2d"):
+                bn = model.mods[key]["bn"]
+                bn.weight.copy_(tensors[(name, "bn_gamma")])
+                bn.bias.copy_(tensors[(name, "bn_beta")])
+                bn.running_mean.copy_(tensors[(name, "bn_mean")])
+                bn.running_var.copy_(tensors[(name, "bn_var")])
+    return header
+
+
+def evaluate(model, fmt):
+    x_test, y_test = load_split("t10k")
+    model.eval()
+    right = 0
+    with torch.no_grad():
+        for i in range(0, x_test.shape[0], 500):
+            xb = x_test[i:i + 500].contiguous(memory_format=fmt)
+            right += (model(xb).argmax(1) == y_test[i:i + 500]).sum().item()
+    return right / x_test.shape[0]
+
+
 def augment(x, gen):
     """Random crop with 2-pixel zero padding and horizontal flip, per image."""
     n, _, h, w = x.shape
@@ -149,6 +198,7 @@ def main():
     ap.add_argument("--limit-train", type=int, default=0)
     ap.add_argument("--channels-last", action="store_true", help="NHWC memory format")
     ap.add_argument("--eval", action="store_true", help="report float test accuracy after training")
+    ap.add_argument("--load-weights", metavar="FBW", help="only evaluate this freebits-weights/1 file")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -159,6 +209,12 @@ def main():
     model = Net(spec)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
+    if args.load_weights:
+        header = load_fbw(model, spec, args.load_weights)
+        print(json.dumps({"tool": f"pytorch {torch.__version__}", "weights": args.load_weights,
+                          "float_test_accuracy": evaluate(model, fmt),
+                          "freebits_float_test_accuracy": header.get("training", {}).get("float_test_accuracy")}))
+        return
 
     x_train, y_train = load_split("train")
     if args.limit_train:
@@ -213,14 +269,7 @@ def main():
         "seconds": round(time.perf_counter() - t_start, 2),
     }
     if args.eval:
-        x_test, y_test = load_split("t10k")
-        model.eval()
-        right = 0
-        with torch.no_grad():
-            for i in range(0, x_test.shape[0], 500):
-                xb = x_test[i:i + 500].contiguous(memory_format=fmt)
-                right += (model(xb).argmax(1) == y_test[i:i + 500]).sum().item()
-        result["float_test_accuracy"] = right / x_test.shape[0]
+        result["float_test_accuracy"] = evaluate(model, fmt)
     print(json.dumps(result))
 
 

@@ -1,0 +1,331 @@
+/* fb-cli-train.c — freebits-cli train NETWORK -o WEIGHTS [options]
+ *
+ * Float training on Fashion-MNIST with a one-line progress display, a test
+ * evaluation and an atomic checkpoint (WEIGHTS.ckpt) after every epoch.
+ * Ctrl-C (or SIGTERM) finishes the current step, writes the checkpoint and
+ * exits with 130; --resume continues from it with the same batches.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "fb-build-config.h"
+#include "fb-cli.h"
+#include "fb-dataset.h"
+#include "fb-error.h"
+#include "fb-trainer.h"
+
+#define FB_CLI_EXIT_INTERRUPTED 130
+
+/* Set by the signal handler; the progress callback turns it into a
+ * cancellation between steps (GCancellable is not async-signal-safe). */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal (int sig)
+{
+  interrupted = sig;
+}
+
+static void
+install_handlers (void)
+{
+  struct sigaction sa = { 0 };
+
+  sa.sa_handler = on_signal;
+  /* A second Ctrl-C kills at once: the checkpoint on disk stays whole
+   * because it is only ever replaced by rename. */
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+}
+
+typedef struct {
+  GCancellable *cancellable;
+  const char   *checkpoint_path;
+  gboolean      tty;
+  gboolean      quiet;
+  gint64        last_print;
+  gboolean      line_open;   /* a \r progress line is on screen */
+} TrainUi;
+
+static char *
+format_duration (double s)
+{
+  guint64 t = (guint64) MAX (s, 0.0);
+  if (t >= 3600)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT ":%02u:%02u", t / 3600, (guint) (t / 60 % 60),
+                            (guint) (t % 60));
+  return g_strdup_printf ("%u:%02u", (guint) (t / 60), (guint) (t % 60));
+}
+
+static void
+end_line (TrainUi *ui)
+{
+  if (ui->line_open)
+    {
+      fputs ("\r\033[K", stderr);
+      ui->line_open = FALSE;
+    }
+}
+
+static gboolean
+on_progress (FbTrainer *trainer, const FbTrainProgress *p, gpointer user_data, GError **error)
+{
+  TrainUi *ui = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (interrupted)
+    g_cancellable_cancel (ui->cancellable);
+
+  if (p->event == FB_TRAIN_EVENT_STEP)
+    {
+      /* A TTY gets a live line (≤ 10 updates/s); a log gets one line per 30 s. */
+      gint64 period = ui->tty ? G_USEC_PER_SEC / 10 : 30 * G_USEC_PER_SEC;
+      if (ui->quiet || (now - ui->last_print < period && !(ui->tty && p->step == p->steps)))
+        return TRUE;
+      g_autofree char *eta = format_duration (p->eta_s);
+      ui->last_print = now;
+      g_printerr ("%sepoch %u/%u  step %u/%u  loss %.4f  acc %.1f%%  %.0f img/s  lr %.4f  ETA %s%s",
+                  ui->tty ? "\r\033[K" : "", p->epoch + 1, p->epochs, p->step, p->steps, p->loss,
+                  100 * p->accuracy, p->images_per_s, p->lr, eta, ui->tty ? "" : "\n");
+      ui->line_open = ui->tty;
+      return TRUE;
+    }
+
+  /* End of an epoch: the trainer has already advanced to the next one, so
+   * the checkpoint resumes there. */
+  {
+    g_autoptr(FbWeights) ck = fb_trainer_get_checkpoint (trainer);
+    g_autofree char *eta = format_duration (p->eta_s);
+
+    if (!fb_weights_save (ck, ui->checkpoint_path, error))
+      return FALSE;
+    end_line (ui);
+    if (!ui->quiet)
+      g_printerr ("epoch %u/%u: train loss %.4f, train accuracy %.2f%%, test accuracy %.2f%% (float), "
+                  "%.0f images/s, ETA %s\n",
+                  p->epoch + 1, p->epochs, p->loss, 100 * p->accuracy, 100 * p->test_accuracy,
+                  p->images_per_s, eta);
+  }
+  return TRUE;
+}
+
+/* With --resume, an option given on the command line must agree with the
+ * checkpoint: silently training with other settings would not be a resume. */
+static gboolean
+check_same (const char *name, gboolean given, double cli, double ck, const char *path,
+            GError **error)
+{
+  if (given && cli != ck)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: --%s %g differs from the checkpoint's %g; --resume continues with the "
+                   "checkpoint's options (drop --%s, or start anew without --resume)",
+                   path, name, cli, ck, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+add_cli_provenance (FbWeights *w, int argc, char **argv)
+{
+  JsonObject *training = fb_weights_get_training (w);
+  g_autoptr(GString) cmd = g_string_new ("freebits-cli");
+
+  for (int i = 0; i < argc; i++)
+    {
+      g_autofree char *q = g_shell_quote (argv[i]);
+      g_string_append_c (cmd, ' ');
+      g_string_append (cmd, argv[i][0] != '\0' && strpbrk (argv[i], " '\"\\$*?") == NULL ? argv[i] : q);
+    }
+  json_object_set_string_member (training, "tool", "freebits-cli " FB_VERSION);
+  json_object_set_string_member (training, "data",
+                                 "Fashion-MNIST (Debian package " FB_FASHION_MNIST_PACKAGE "), pixels / 255");
+  json_object_set_string_member (training, "command", cmd->str);
+}
+
+int
+fb_cli_train (int argc, char **argv)
+{
+  g_autofree char *output = NULL, *checkpoint = NULL, *data_dir = NULL;
+  gint epochs = -1, batch = -1, shards = -1, limit = -1;
+  gint64 seed = -1;
+  double lr = NAN, wd = NAN, warmup = NAN;
+  gboolean resume = FALSE, no_augment = FALSE, quiet = FALSE;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Weights file to write (freebits-weights/1)", "WEIGHTS" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 20)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Images per step (default 128)", "N" },
+    { "shards", 0, 0, G_OPTION_ARG_INT, &shards, "Shards per batch, run in parallel, each with its own batch-norm statistics (default 2)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default 0.1; 1 warm-up epoch, then cosine)", "X" },
+    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "Weight decay of conv/linear weights (default 1e-4)", "X" },
+    { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Warm-up epochs (default 1)", "EPOCHS" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of initialization, shuffling, augmentation (default 1)", "N" },
+    { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit, "Train on the first N images only", "N" },
+    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No random crop / flip", NULL },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint, "Checkpoint file (default WEIGHTS.ckpt)", "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from the checkpoint", NULL },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Fashion-MNIST directory (default " FB_FASHION_MNIST_DIR ")", "DIR" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress display", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbWeights) init = NULL;
+  g_autoptr(FbTrainer) trainer = NULL;
+  g_autoptr(FbDataset) train = NULL, test = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(FbWeights) result = NULL;
+  g_autofree char *out_dir = NULL, *default_checkpoint = NULL, *at = NULL;
+  FbTrainOptions opt;
+  TrainUi ui = { 0 };
+  gint64 t0;
+  int full_argc = argc;
+  /* GOption reorders argv; the provenance records the command as typed. */
+  g_autofree char **full_argv = g_memdup2 (argv, sizeof (char *) * (argc + 1));
+  gboolean ok;
+
+  g_option_context_set_summary (context,
+    "Trains NETWORK in float on Fashion-MNIST (Debian package dataset-fashion-mnist):\n"
+    "conv → batch norm → ReLU, SGD with Nesterov momentum, cosine schedule.\n"
+    "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
+    "and writes it; --resume continues exactly where training stopped.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fb_cli_parse (context, &argc, &argv))
+    return FB_CLI_EXIT_INPUT;
+  if (argc != 2 || output == NULL)
+    return fb_cli_usage (context, argc != 2 ? "expected one NETWORK file" : "missing -o WEIGHTS");
+  if ((epochs != -1 && epochs < 1) || (batch != -1 && batch < 1) || (limit != -1 && limit < 1) ||
+      (shards != -1 && (shards < 1 || shards > 256)) ||
+      (!isnan (lr) && !(lr > 0)) || (!isnan (wd) && !(wd >= 0)) || (!isnan (warmup) && !(warmup >= 0)) ||
+      (seed != -1 && (seed < 0 || seed > G_MAXUINT32)))
+    return fb_cli_usage (context, "--epochs, --batch and --limit-train must be ≥ 1, --shards 1..256, --lr > 0, "
+                                    "--weight-decay and --warmup ≥ 0, --seed in 0..4294967295");
+  default_checkpoint = g_strconcat (output, ".ckpt", NULL);
+  if (checkpoint == NULL)
+    checkpoint = g_strdup (default_checkpoint);
+
+  net = fb_network_load (argv[1], &error);
+  if (net == NULL)
+    goto input_error;
+
+  /* Fail before hours of training, not after. */
+  out_dir = g_path_get_dirname (output);
+  if (g_access (out_dir, W_OK) != 0)
+    {
+      g_set_error (&error, FB_ERROR, FB_ERROR_IO, "%s: cannot write into directory %s", output, out_dir);
+      goto input_error;
+    }
+
+  fb_train_options_init (&opt);
+  if (resume)
+    {
+      init = fb_weights_load (checkpoint, net, &error);
+      if (init == NULL || !fb_train_options_from_checkpoint (&opt, init, checkpoint, &error) ||
+          !check_same ("epochs", epochs != -1, epochs, opt.epochs, checkpoint, &error) ||
+          !check_same ("batch", batch != -1, batch, opt.batch_size, checkpoint, &error) ||
+          !check_same ("shards", shards != -1, shards, opt.shards, checkpoint, &error) ||
+          !check_same ("lr", !isnan (lr), lr, opt.lr, checkpoint, &error) ||
+          !check_same ("weight-decay", !isnan (wd), wd, opt.weight_decay, checkpoint, &error) ||
+          !check_same ("warmup", !isnan (warmup), warmup, opt.warmup_epochs, checkpoint, &error) ||
+          !check_same ("seed", seed != -1, (double) seed, opt.seed, checkpoint, &error) ||
+          !check_same ("limit-train", limit != -1, limit, opt.limit_train, checkpoint, &error) ||
+          !check_same ("no-augment", no_augment, no_augment, !opt.augment, checkpoint, &error))
+        goto input_error;
+    }
+  else
+    {
+      if (epochs != -1)
+        opt.epochs = (guint) epochs;
+      if (batch != -1)
+        opt.batch_size = (guint) batch;
+      if (shards != -1)
+        opt.shards = (guint) shards;
+      if (!isnan (lr))
+        opt.lr = lr;
+      if (!isnan (wd))
+        opt.weight_decay = wd;
+      if (!isnan (warmup))
+        opt.warmup_epochs = warmup;
+      if (seed != -1)
+        opt.seed = (guint32) seed;
+      if (limit != -1)
+        opt.limit_train = (guint) limit;
+      opt.augment = !no_augment;
+    }
+
+  trainer = fb_trainer_new (net, &opt, init, checkpoint, &error);
+  if (trainer == NULL || (resume && !fb_trainer_resume (trainer, init, checkpoint, &error)))
+    goto input_error;
+
+  train = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TRAIN, NULL, &error);
+  if (train != NULL)
+    test = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TEST, NULL, &error);
+  if (test == NULL)
+    goto input_error;
+
+  /* From here on Ctrl-C means "stop after this step" (before the banner, so
+   * whoever reads it can rely on that). */
+  install_handlers ();
+  if (!quiet)
+    {
+      guint n = opt.limit_train ? MIN (opt.limit_train, fb_dataset_get_n_images (train))
+                                : fb_dataset_get_n_images (train);
+      if (resume)
+        at = g_strdup_printf (" (at epoch %u, step %u)", fb_trainer_get_epoch (trainer) + 1,
+                              fb_trainer_get_step (trainer));
+      g_printerr ("%s %s: %u training images, %u epochs, batch %u, lr %g, seed %u%s\n",
+                  resume ? "resuming" : "training", fb_network_get_name (net), n, opt.epochs,
+                  opt.batch_size, opt.lr, opt.seed, at ? at : "");
+    }
+
+  ui.cancellable = cancellable;
+  ui.checkpoint_path = checkpoint;
+  ui.tty = isatty (STDERR_FILENO);
+  ui.quiet = quiet;
+  t0 = g_get_monotonic_time ();
+  ok = fb_trainer_run (trainer, train, test, on_progress, &ui, cancellable, &error);
+  end_line (&ui);
+  signal (SIGINT, SIG_DFL);
+  signal (SIGTERM, SIG_DFL);
+
+  if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autoptr(FbWeights) ck = fb_trainer_get_checkpoint (trainer);
+      g_autoptr(GError) save_error = NULL;
+      gboolean custom = g_strcmp0 (checkpoint, default_checkpoint) != 0;
+      if (!fb_weights_save (ck, checkpoint, &save_error))
+        return fb_cli_error (save_error, FB_CLI_EXIT_FAILED);
+      g_printerr ("freebits-cli: interrupted at epoch %u, step %u; checkpoint written to %s\n"
+                  "resume with: freebits-cli train %s -o %s --resume%s%s\n",
+                  fb_trainer_get_epoch (trainer) + 1, fb_trainer_get_step (trainer), checkpoint,
+                  argv[1], output, custom ? " --checkpoint " : "", custom ? checkpoint : "");
+      return FB_CLI_EXIT_INTERRUPTED;
+    }
+  if (!ok)
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+
+  result = fb_trainer_get_weights (trainer);
+  add_cli_provenance (result, full_argc, full_argv);
+  if (!fb_weights_save (result, output, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+  /* Finished: nothing left to resume. */
+  g_unlink (checkpoint);
+  g_printerr ("wrote %s: float test accuracy %.2f%% after %u epochs (%.1f s this run)\n", output,
+              100 * fb_trainer_get_test_accuracy (trainer), opt.epochs,
+              (g_get_monotonic_time () - t0) / 1e6);
+  return FB_CLI_EXIT_OK;
+
+input_error:
+  return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+}

@@ -1,0 +1,1167 @@
+/* fb-trainer.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include "fb-error.h"
+#include "fb-json.h"
+#include "fb-nn-ops.h"
+#include "fb-optimizer.h"
+#include "fb-trainer.h"
+
+#define BN_MOMENTUM 0.1f
+
+typedef enum {
+  NODE_CONV,
+  NODE_DEPTHWISE,
+  NODE_LINEAR,
+  NODE_ADD,
+  NODE_POOL,
+} NodeKind;
+
+/* A layer's parameters, shared by all shards. */
+typedef struct {
+  const FbLayer *layer;
+  NodeKind       kind;
+  gboolean       relu;
+  gsize          out_size;   /* floats per image */
+  /* weights: conv [Cout][Ky][Kx][Cin], depthwise [Ky][Kx][C], linear [Cout][Cin] */
+  float         *w;
+  gsize          n_w;
+  guint          w_dims[4];
+  guint          w_ndims;
+  float         *b;                    /* linear */
+  float         *gamma, *beta;         /* conv, depthwise */
+  float         *rmean, *rvar;         /* running statistics */
+} Node;
+
+/* What one shard of a batch needs for itself: activations, their
+ * gradients, the layer's batch statistics and parameter gradients. */
+typedef struct {
+  float *z;                            /* pre-normalization output */
+  float *bmean, *bvar;                 /* statistics of this shard */
+  float *gw, *gb, *ggamma, *gbeta;
+} NodeShard;
+
+typedef struct {
+  FbTrainer    *owner;
+  guint         index;
+  float       **act;
+  float       **grad;                  /* NULL for the network input */
+  NodeShard    *ns;
+  float        *scratch;
+  /* The job of the current step. */
+  const float  *x;
+  const guint8 *labels;
+  guint         n;                     /* images of this shard (may be 0) */
+  guint         batch_n;               /* images of the whole batch */
+  double        loss;
+  guint         correct;
+} Shard;
+
+typedef void (*ShardFunc) (Shard *shard);
+
+struct _FbTrainer {
+  FbNetwork      *network;
+  FbTrainOptions  opt;
+  guint           cap;          /* images per batch the buffers hold */
+  guint           n_nodes;
+  Node           *nodes;
+  guint           n_tensors;
+  gsize          *tsize;        /* floats per image of each tensor */
+  guint           n_classes;
+  guint           input, logits;
+  FbOptimizer    *optim;        /* gradients: those of shard 0 */
+
+  /* Shards of a batch run on a small pool: threads meet once per step. */
+  guint           n_shards;
+  Shard          *shards;
+  float          *eval_logits;
+  guint           n_threads;
+  GThread       **threads;
+  GMutex          lock;
+  GCond           start_cond, done_cond;
+  guint           generation;
+  guint           pending;
+  gboolean        quit;
+  ShardFunc       job;
+
+  /* Where training stands (saved in checkpoints). */
+  guint           epoch, step;
+  double          epoch_loss_sum;
+  guint64         epoch_correct, epoch_seen;
+  double          test_accuracy, test_loss;
+  double          train_seconds;
+  guint64         images_trained;
+};
+
+void
+fb_train_options_init (FbTrainOptions *o)
+{
+  *o = (FbTrainOptions) {
+    .epochs = 20,
+    .batch_size = 128,
+    .shards = 2,
+    .lr = 0.1,
+    .momentum = 0.9,
+    .nesterov = TRUE,
+    .weight_decay = 1e-4,
+    .warmup_epochs = 1.0,
+    .seed = 1,
+    .limit_train = 0,
+    .augment = TRUE,
+  };
+}
+
+static gsize
+shape_size (FbShape s)
+{
+  return (gsize) s.h * s.w * s.c;
+}
+
+static float *
+alloc_floats (gsize n)
+{
+  return g_new0 (float, MAX (n, 1));
+}
+
+/* ---- the shard pool ------------------------------------------------------ */
+
+static void
+run_assigned (FbTrainer *self, guint thread, ShardFunc fn)
+{
+  for (guint s = thread; s < self->n_shards; s += self->n_threads)
+    fn (&self->shards[s]);
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Shard *first = data;
+  FbTrainer *self = first->owner;
+  guint thread = first->index;
+  guint seen = 0;
+
+  g_mutex_lock (&self->lock);
+  for (;;)
+    {
+      ShardFunc fn;
+      while (self->generation == seen && !self->quit)
+        g_cond_wait (&self->start_cond, &self->lock);
+      if (self->quit)
+        break;
+      seen = self->generation;
+      fn = self->job;
+      g_mutex_unlock (&self->lock);
+      run_assigned (self, thread, fn);
+      g_mutex_lock (&self->lock);
+      if (--self->pending == 0)
+        g_cond_signal (&self->done_cond);
+    }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+/* Runs @fn on every shard; the calling thread takes its share. Waiting is
+ * passive (condition variables), so a core shared with other work is not
+ * burnt spinning. */
+static void
+run_shards (FbTrainer *self, ShardFunc fn)
+{
+  if (self->n_threads > 1)
+    {
+      g_mutex_lock (&self->lock);
+      self->job = fn;
+      self->pending = self->n_threads - 1;
+      self->generation++;
+      g_cond_broadcast (&self->start_cond);
+      g_mutex_unlock (&self->lock);
+    }
+  run_assigned (self, 0, fn);
+  if (self->n_threads > 1)
+    {
+      g_mutex_lock (&self->lock);
+      while (self->pending > 0)
+        g_cond_wait (&self->done_cond, &self->lock);
+      g_mutex_unlock (&self->lock);
+    }
+}
+
+void
+fb_trainer_free (FbTrainer *self)
+{
+  if (self == NULL)
+    return;
+  if (self->threads != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      self->quit = TRUE;
+      g_cond_broadcast (&self->start_cond);
+      g_mutex_unlock (&self->lock);
+      for (guint t = 1; t < self->n_threads; t++)
+        if (self->threads[t] != NULL)
+          g_thread_join (self->threads[t]);
+      g_free (self->threads);
+    }
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->start_cond);
+  g_cond_clear (&self->done_cond);
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      g_free (n->w);
+      g_free (n->b);
+      g_free (n->gamma);
+      g_free (n->beta);
+      g_free (n->rmean);
+      g_free (n->rvar);
+    }
+  for (guint s = 0; s < self->n_shards && self->shards != NULL; s++)
+    {
+      Shard *sh = &self->shards[s];
+      for (guint t = 0; t < self->n_tensors; t++)
+        {
+          g_free (sh->act[t]);
+          g_free (sh->grad[t]);
+        }
+      for (guint i = 0; i < self->n_nodes; i++)
+        {
+          NodeShard *ns = &sh->ns[i];
+          g_free (ns->z);
+          g_free (ns->bmean);
+          g_free (ns->bvar);
+          g_free (ns->gw);
+          g_free (ns->gb);
+          g_free (ns->ggamma);
+          g_free (ns->gbeta);
+        }
+      g_free (sh->act);
+      g_free (sh->grad);
+      g_free (sh->ns);
+      g_free (sh->scratch);
+    }
+  g_free (self->shards);
+  g_free (self->nodes);
+  g_free (self->tsize);
+  g_free (self->eval_logits);
+  fb_optimizer_free (self->optim);
+  g_clear_pointer (&self->network, fb_network_unref);
+  g_free (self);
+}
+
+static void
+conv_geometry (const Node *n, guint batch, FbNnConv *g)
+{
+  const FbLayer *l = n->layer;
+  fb_nn_conv_init (g, batch, l->in_shape.h, l->in_shape.w, l->in_shape.c, l->out_shape.c,
+                   l->kernel_h, l->kernel_w, l->stride_h, l->stride_w,
+                   l->pad_top, l->pad_bottom, l->pad_left, l->pad_right);
+}
+
+/* He-normal: keeps the activation variance through ReLU layers. */
+static void
+init_normal (GRand *rand, float *w, gsize n, double std)
+{
+  for (gsize i = 0; i < n; i += 2)
+    {
+      double u1 = g_rand_double (rand), u2 = g_rand_double (rand);
+      double r = sqrt (-2.0 * log (1.0 - u1)) * std;
+      w[i] = (float) (r * cos (2 * G_PI * u2));
+      if (i + 1 < n)
+        w[i + 1] = (float) (r * sin (2 * G_PI * u2));
+    }
+}
+
+static gboolean
+copy_param (FbWeights *init, const char *origin, const Node *n, const char *param, float *dst,
+            guint n_dims, const guint *dims, GError **error)
+{
+  const FbWeightsTensor *t = fb_weights_require (init, n->layer->name, param, n_dims, dims,
+                                                 origin, error);
+  if (t == NULL)
+    return FALSE;
+  memcpy (dst, t->data, t->n * sizeof (float));
+  return TRUE;
+}
+
+/* Parameters, from @init or freshly initialized. */
+static gboolean
+init_node (FbTrainer *self, Node *n, GRand *rand, FbWeights *init, const char *origin,
+           GError **error)
+{
+  const FbLayer *l = n->layer;
+  guint c = l->out_shape.c, cdims[1] = { c };
+
+  n->n_w = 1;
+  for (guint d = 0; d < n->w_ndims; d++)
+    n->n_w *= n->w_dims[d];
+  n->w = alloc_floats (n->n_w);
+
+  if (n->kind == NODE_LINEAR)
+    {
+      guint bdims[1] = { l->cout };
+      n->b = alloc_floats (l->cout);
+      if (init != NULL)
+        return copy_param (init, origin, n, "weight", n->w, n->w_ndims, n->w_dims, error) &&
+               copy_param (init, origin, n, "bias", n->b, 1, bdims, error);
+      if (l->output == self->logits)
+        {
+          /* PyTorch's default for the classifier: small uniform weights. */
+          double bound = 1.0 / sqrt (l->cin);
+          for (gsize k = 0; k < n->n_w; k++)
+            n->w[k] = (float) g_rand_double_range (rand, -bound, bound);
+        }
+      else
+        init_normal (rand, n->w, n->n_w, sqrt (2.0 / l->cin));
+      return TRUE;
+    }
+
+  n->gamma = alloc_floats (c);
+  n->beta = alloc_floats (c);
+  n->rmean = alloc_floats (c);
+  n->rvar = alloc_floats (c);
+  if (init != NULL)
+    {
+      if (!copy_param (init, origin, n, "weight", n->w, n->w_ndims, n->w_dims, error) ||
+          !copy_param (init, origin, n, "bn_gamma", n->gamma, 1, cdims, error) ||
+          !copy_param (init, origin, n, "bn_beta", n->beta, 1, cdims, error) ||
+          !copy_param (init, origin, n, "bn_mean", n->rmean, 1, cdims, error) ||
+          !copy_param (init, origin, n, "bn_var", n->rvar, 1, cdims, error))
+        return FALSE;
+      for (guint k = 0; k < c; k++)
+        if (n->rvar[k] < 0.0f)
+          {
+            g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                         "%s: layer \"%s\": bn_var[%u] is negative (%g)", origin, l->name, k,
+                         n->rvar[k]);
+            return FALSE;
+          }
+      return TRUE;
+    }
+  init_normal (rand, n->w, n->n_w,
+               sqrt (2.0 / (l->kernel_h * l->kernel_w * (n->kind == NODE_CONV ? l->cin : 1))));
+  for (guint k = 0; k < c; k++)
+    {
+      n->gamma[k] = 1.0f;
+      n->rvar[k] = 1.0f;
+    }
+  return TRUE;
+}
+
+static void
+init_shard (FbTrainer *self, Shard *sh, guint index, guint cap)
+{
+  gsize scratch = 0;
+
+  sh->owner = self;
+  sh->index = index;
+  sh->act = g_new0 (float *, self->n_tensors);
+  sh->grad = g_new0 (float *, self->n_tensors);
+  sh->ns = g_new0 (NodeShard, self->n_nodes);
+  for (guint t = 0; t < self->n_tensors; t++)
+    {
+      sh->act[t] = alloc_floats (self->tsize[t] * cap);
+      if (t != self->input)
+        sh->grad[t] = alloc_floats (self->tsize[t] * cap);
+    }
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      NodeShard *ns = &sh->ns[i];
+      guint c = n->layer->out_shape.c;
+
+      if (n->w == NULL)
+        continue;
+      ns->gw = alloc_floats (n->n_w);
+      if (n->kind == NODE_LINEAR)
+        {
+          ns->gb = alloc_floats (n->layer->cout);
+          continue;
+        }
+      ns->ggamma = alloc_floats (c);
+      ns->gbeta = alloc_floats (c);
+      ns->bmean = alloc_floats (c);
+      ns->bvar = alloc_floats (c);
+      ns->z = alloc_floats (n->out_size * cap);
+      if (n->kind == NODE_CONV)
+        {
+          FbNnConv g;
+          conv_geometry (n, cap, &g);
+          scratch = MAX (scratch, fb_nn_conv2d_scratch_size (&g));
+        }
+    }
+  sh->scratch = alloc_floats (scratch);
+}
+
+FbTrainer *
+fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *init,
+                const char *init_origin, GError **error)
+{
+  g_autoptr(FbTrainer) self = g_new0 (FbTrainer, 1);
+  g_autoptr(GRand) rand = NULL;
+  guint32 seeds[2] = { options->seed, 0x1417u };
+  guint shard_cap;
+
+  g_return_val_if_fail (options->batch_size > 0 && options->shards > 0, NULL);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->start_cond);
+  g_cond_init (&self->done_cond);
+  if (init_origin == NULL)
+    init_origin = "weights";
+  if (init != NULL && g_strcmp0 (fb_weights_get_network_sha256 (init), fb_network_get_sha256 (network)) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
+                   "%s: weights made for network \"%s\", not for \"%s\" (network_sha256 differs)",
+                   init_origin, fb_weights_get_network_name (init), fb_network_get_name (network));
+      return NULL;
+    }
+
+  self->network = fb_network_ref (network);
+  self->opt = *options;
+  self->cap = options->batch_size;
+  self->test_accuracy = self->test_loss = NAN;
+  self->n_nodes = fb_network_get_n_layers (network);
+  self->nodes = g_new0 (Node, self->n_nodes);
+  self->n_tensors = fb_network_get_n_tensors (network);
+  self->tsize = g_new0 (gsize, self->n_tensors);
+  self->input = fb_network_get_input (network)->index;
+  self->logits = fb_network_get_logits (network)->index;
+  self->n_classes = fb_network_get_logits (network)->shape.c;
+  self->eval_logits = alloc_floats ((gsize) self->cap * self->n_classes);
+  for (guint t = 0; t < self->n_tensors; t++)
+    self->tsize[t] = shape_size (fb_network_get_tensor (network, t)->shape);
+
+  rand = g_rand_new_with_seed_array (seeds, G_N_ELEMENTS (seeds));
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      const FbLayer *l = fb_network_get_layer (network, i);
+
+      n->layer = l;
+      n->relu = l->relu;
+      n->out_size = shape_size (l->out_shape);
+      switch (l->op)
+        {
+        case FB_OP_CONV2D:
+          n->kind = NODE_CONV;
+          n->w_ndims = 4;
+          n->w_dims[0] = l->cout;
+          n->w_dims[1] = l->kernel_h;
+          n->w_dims[2] = l->kernel_w;
+          n->w_dims[3] = l->cin;
+          break;
+        case FB_OP_DEPTHWISE_CONV2D:
+          n->kind = NODE_DEPTHWISE;
+          n->w_ndims = 3;
+          n->w_dims[0] = l->kernel_h;
+          n->w_dims[1] = l->kernel_w;
+          n->w_dims[2] = l->out_shape.c;
+          break;
+        case FB_OP_LINEAR:
+          n->kind = NODE_LINEAR;
+          n->w_ndims = 2;
+          n->w_dims[0] = l->cout;
+          n->w_dims[1] = l->cin;
+          break;
+        case FB_OP_ADD:
+          n->kind = NODE_ADD;
+          continue;
+        case FB_OP_GLOBAL_AVG_POOL:
+          n->kind = NODE_POOL;
+          continue;
+        default:
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "layer \"%s\": op %s cannot be trained",
+                       l->name, fb_op_to_string (l->op));
+          return NULL;
+        }
+      if (!init_node (self, n, rand, init, init_origin, error))
+        return NULL;
+    }
+
+  /* Shards: their number is an option (batch-norm statistics are per
+   * shard), the threads that run them are what the machine offers. */
+  self->n_shards = MIN (options->shards, options->batch_size);
+  shard_cap = (self->cap + self->n_shards - 1) / self->n_shards;
+  self->shards = g_new0 (Shard, self->n_shards);
+  for (guint s = 0; s < self->n_shards; s++)
+    init_shard (self, &self->shards[s], s, shard_cap);
+
+  self->optim = fb_optimizer_new_sgd (options->momentum, options->nesterov, options->weight_decay);
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      NodeShard *ns = &self->shards[0].ns[i];
+      const char *name = n->layer->name;
+      guint c = n->layer->out_shape.c;
+
+      if (n->w == NULL)
+        continue;
+      fb_optimizer_add (self->optim, name, "weight", n->w, ns->gw, n->n_w, TRUE);
+      if (n->kind == NODE_LINEAR)
+        fb_optimizer_add (self->optim, name, "bias", n->b, ns->gb, n->layer->cout, FALSE);
+      else
+        {
+          fb_optimizer_add (self->optim, name, "bn_gamma", n->gamma, ns->ggamma, c, FALSE);
+          fb_optimizer_add (self->optim, name, "bn_beta", n->beta, ns->gbeta, c, FALSE);
+        }
+    }
+
+  self->n_threads = MIN (fb_nn_threads_init (), self->n_shards);
+  if (self->n_threads > 1)
+    {
+      self->threads = g_new0 (GThread *, self->n_threads);
+      for (guint t = 1; t < self->n_threads; t++)
+        {
+          /* The worker's first shard carries (owner, thread index). */
+          Shard *first = &self->shards[t];
+          self->threads[t] = g_thread_try_new ("fb-trainer", worker_main, first, error);
+          if (self->threads[t] == NULL)
+            return NULL;
+        }
+    }
+  return g_steal_pointer (&self);
+}
+
+const FbTrainOptions *fb_trainer_get_options (FbTrainer *self) { return &self->opt; }
+FbNetwork *fb_trainer_get_network (FbTrainer *self) { return self->network; }
+guint fb_trainer_get_epoch (FbTrainer *self) { return self->epoch; }
+guint fb_trainer_get_step (FbTrainer *self) { return self->step; }
+double fb_trainer_get_test_accuracy (FbTrainer *self) { return self->test_accuracy; }
+
+gboolean
+fb_trainer_is_finished (FbTrainer *self)
+{
+  return self->epoch >= self->opt.epochs;
+}
+
+/* ---- forward / backward of one shard ----------------------------------------- */
+
+static void
+forward (Shard *sh, gboolean train)
+{
+  FbTrainer *self = sh->owner;
+  guint batch = sh->n;
+
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      NodeShard *ns = &sh->ns[i];
+      const FbLayer *l = n->layer;
+      const float *x = sh->act[l->inputs[0]];
+      float *y = sh->act[l->output];
+      gsize m = (gsize) batch * l->out_shape.h * l->out_shape.w;
+      guint c = l->out_shape.c;
+      FbNnConv g;
+
+      switch (n->kind)
+        {
+        case NODE_CONV:
+        case NODE_DEPTHWISE:
+          conv_geometry (n, batch, &g);
+          if (n->kind == NODE_CONV)
+            fb_nn_conv2d_forward (&g, x, n->w, ns->z, sh->scratch);
+          else
+            fb_nn_depthwise_forward (&g, x, n->w, ns->z);
+          if (train)
+            fb_nn_batch_norm_train_forward ((guint) m, c, ns->z, n->gamma, n->beta, n->relu, y,
+                                            ns->bmean, ns->bvar);
+          else
+            fb_nn_batch_norm_eval_forward ((guint) m, c, ns->z, n->gamma, n->beta, n->rmean,
+                                           n->rvar, n->relu, y);
+          break;
+        case NODE_LINEAR:
+          fb_nn_linear_forward (batch, l->cin, l->cout, x, n->w, n->b, y);
+          if (n->relu)
+            fb_nn_relu_forward ((gsize) batch * l->cout, y, y);
+          break;
+        case NODE_ADD:
+          fb_nn_add_forward ((gsize) batch * n->out_size, x, sh->act[l->inputs[1]], n->relu, y);
+          break;
+        case NODE_POOL:
+          fb_nn_global_avg_pool_forward (batch, l->in_shape.h * l->in_shape.w, c, x, y);
+          break;
+        }
+    }
+}
+
+static void
+backward (Shard *sh)
+{
+  FbTrainer *self = sh->owner;
+  guint batch = sh->n;
+
+  /* Gradients accumulate (a tensor may feed several layers), so start from
+   * zero everywhere but at the loss. */
+  for (guint t = 0; t < self->n_tensors; t++)
+    if (sh->grad[t] != NULL && t != self->logits)
+      memset (sh->grad[t], 0, (gsize) batch * self->tsize[t] * sizeof (float));
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      NodeShard *ns = &sh->ns[i];
+      if (ns->gw != NULL)
+        memset (ns->gw, 0, n->n_w * sizeof (float));
+      if (ns->gb != NULL)
+        memset (ns->gb, 0, n->layer->cout * sizeof (float));
+      if (ns->ggamma != NULL)
+        {
+          memset (ns->ggamma, 0, n->layer->out_shape.c * sizeof (float));
+          memset (ns->gbeta, 0, n->layer->out_shape.c * sizeof (float));
+        }
+    }
+
+  for (guint i = self->n_nodes; i-- > 0;)
+    {
+      Node *n = &self->nodes[i];
+      NodeShard *ns = &sh->ns[i];
+      const FbLayer *l = n->layer;
+      const float *x = sh->act[l->inputs[0]];
+      float *dx = sh->grad[l->inputs[0]];
+      const float *y = sh->act[l->output];
+      float *dy = sh->grad[l->output];
+      gsize m = (gsize) batch * l->out_shape.h * l->out_shape.w;
+      guint c = l->out_shape.c;
+      FbNnConv g;
+
+      switch (n->kind)
+        {
+        case NODE_CONV:
+        case NODE_DEPTHWISE:
+          /* dy becomes d(pre-normalization output) in place: every reader of
+           * this tensor has already added its share. */
+          fb_nn_batch_norm_backward ((guint) m, c, ns->z, y, n->gamma, ns->bmean, ns->bvar,
+                                     n->relu, dy, dy, ns->ggamma, ns->gbeta);
+          conv_geometry (n, batch, &g);
+          if (n->kind == NODE_CONV)
+            fb_nn_conv2d_backward (&g, x, n->w, dy, ns->gw, dx, sh->scratch);
+          else
+            fb_nn_depthwise_backward (&g, x, n->w, dy, ns->gw, dx);
+          break;
+        case NODE_LINEAR:
+          if (n->relu)
+            for (gsize k = 0; k < (gsize) batch * l->cout; k++)
+              if (y[k] <= 0.0f)
+                dy[k] = 0.0f;
+          fb_nn_linear_backward (batch, l->cin, l->cout, x, n->w, dy, ns->gw, ns->gb, dx);
+          break;
+        case NODE_ADD:
+          fb_nn_add_backward ((gsize) batch * n->out_size, y, n->relu, dy, dx,
+                              sh->grad[l->inputs[1]]);
+          break;
+        case NODE_POOL:
+          if (dx != NULL)
+            fb_nn_global_avg_pool_backward (batch, l->in_shape.h * l->in_shape.w, c, dy, dx);
+          break;
+        }
+    }
+}
+
+static void
+shard_load_input (Shard *sh)
+{
+  FbTrainer *self = sh->owner;
+  memcpy (sh->act[self->input], sh->x, (gsize) sh->n * self->tsize[self->input] * sizeof (float));
+}
+
+static void
+shard_train (Shard *sh)
+{
+  FbTrainer *self = sh->owner;
+  float *dlogits = sh->grad[self->logits];
+  float scale;
+
+  if (sh->n == 0)
+    return;
+  shard_load_input (sh);
+  forward (sh, TRUE);
+  sh->loss = fb_nn_softmax_cross_entropy (sh->n, self->n_classes, sh->act[self->logits],
+                                          sh->labels, dlogits, &sh->correct);
+  /* The loss is the mean over the whole batch, not over the shard. */
+  scale = (float) sh->n / (float) sh->batch_n;
+  for (gsize k = 0; k < (gsize) sh->n * self->n_classes; k++)
+    dlogits[k] *= scale;
+  backward (sh);
+}
+
+static void
+shard_eval (Shard *sh)
+{
+  if (sh->n == 0)
+    return;
+  shard_load_input (sh);
+  forward (sh, FALSE);
+}
+
+/* Splits @n images into the shards, in order. */
+static void
+assign_shards (FbTrainer *self, const float *x, const guint8 *labels, guint n)
+{
+  gsize in = self->tsize[self->input];
+
+  for (guint s = 0; s < self->n_shards; s++)
+    {
+      Shard *sh = &self->shards[s];
+      guint lo = (guint) ((guint64) n * s / self->n_shards);
+      guint hi = (guint) ((guint64) n * (s + 1) / self->n_shards);
+      sh->x = x + (gsize) lo * in;
+      sh->labels = labels != NULL ? labels + lo : NULL;
+      sh->n = hi - lo;
+      sh->batch_n = n;
+      sh->loss = 0.0;
+      sh->correct = 0;
+    }
+}
+
+void
+fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, guint n, double lr,
+                       double *loss, guint *correct)
+{
+  double total_loss = 0.0;
+  guint right = 0, used = 0;
+
+  g_return_if_fail (n > 0 && n <= self->cap);
+  assign_shards (self, x, labels, n);
+  run_shards (self, shard_train);
+
+  /* Reduce in shard order, so results do not depend on the thread count. */
+  for (guint s = 0; s < self->n_shards; s++)
+    {
+      Shard *sh = &self->shards[s];
+      if (sh->n == 0)
+        continue;
+      total_loss += sh->loss * sh->n;
+      right += sh->correct;
+      used++;
+      if (s == 0)
+        continue;
+      for (guint i = 0; i < self->n_nodes; i++)
+        {
+          Node *nd = &self->nodes[i];
+          NodeShard *dst = &self->shards[0].ns[i], *src = &sh->ns[i];
+          guint c = nd->layer->out_shape.c;
+          if (src->gw == NULL)
+            continue;
+          for (gsize k = 0; k < nd->n_w; k++)
+            dst->gw[k] += src->gw[k];
+          if (src->gb != NULL)
+            for (guint k = 0; k < nd->layer->cout; k++)
+              dst->gb[k] += src->gb[k];
+          if (src->ggamma != NULL)
+            for (guint k = 0; k < c; k++)
+              {
+                dst->ggamma[k] += src->ggamma[k];
+                dst->gbeta[k] += src->gbeta[k];
+              }
+        }
+    }
+
+  /* Running statistics: the mean of the shards' statistics, one update per
+   * step; the variance unbiased like PyTorch's. */
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *nd = &self->nodes[i];
+      guint c = nd->layer->out_shape.c;
+      gsize hw = (gsize) nd->layer->out_shape.h * nd->layer->out_shape.w;
+
+      if (nd->rmean == NULL)
+        continue;
+      for (guint k = 0; k < c; k++)
+        {
+          double mu = 0.0, var = 0.0;
+          for (guint s = 0; s < self->n_shards; s++)
+            {
+              Shard *sh = &self->shards[s];
+              gsize m = sh->n * hw;
+              if (sh->n == 0)
+                continue;
+              mu += sh->ns[i].bmean[k];
+              var += sh->ns[i].bvar[k] * (m > 1 ? (double) m / (m - 1) : 1.0);
+            }
+          nd->rmean[k] += BN_MOMENTUM * (float) (mu / used - nd->rmean[k]);
+          nd->rvar[k] += BN_MOMENTUM * (float) (var / used - nd->rvar[k]);
+        }
+    }
+
+  fb_optimizer_step (self->optim, lr);
+  if (loss != NULL)
+    *loss = total_loss / n;
+  if (correct != NULL)
+    *correct = right;
+}
+
+const float *
+fb_trainer_forward_eval (FbTrainer *self, const float *x, guint n)
+{
+  g_return_val_if_fail (n > 0 && n <= self->cap, NULL);
+  assign_shards (self, x, NULL, n);
+  run_shards (self, shard_eval);
+  for (guint s = 0; s < self->n_shards; s++)
+    {
+      Shard *sh = &self->shards[s];
+      guint lo = (guint) ((guint64) n * s / self->n_shards);
+      memcpy (self->eval_logits + (gsize) lo * self->n_classes, sh->act[self->logits],
+              (gsize) sh->n * self->n_classes * sizeof (float));
+    }
+  return self->eval_logits;
+}
+
+static gboolean
+check_dataset (FbTrainer *self, FbDataset *ds, GError **error)
+{
+  const FbTensor *in = fb_network_get_input (self->network);
+
+  if (in->shape.h != fb_dataset_get_height (ds) || in->shape.w != fb_dataset_get_width (ds) ||
+      in->shape.c != 1)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                   "network \"%s\" takes %u×%u×%u inputs, but %s holds %u×%u×1 images",
+                   fb_network_get_name (self->network), in->shape.h, in->shape.w, in->shape.c,
+                   fb_dataset_get_path (ds), fb_dataset_get_height (ds), fb_dataset_get_width (ds));
+      return FALSE;
+    }
+  if (self->n_classes != fb_dataset_get_n_classes (ds))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                   "network \"%s\" has %u outputs, but %s has %u classes",
+                   fb_network_get_name (self->network), self->n_classes,
+                   fb_dataset_get_path (ds), fb_dataset_get_n_classes (ds));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+fb_trainer_evaluate (FbTrainer *self, FbDataset *dataset, guint limit, GCancellable *cancellable,
+                     double *accuracy, double *loss, GError **error)
+{
+  g_autoptr(FbDataLoader) loader = NULL;
+  g_autofree float *x = NULL;
+  g_autofree guint8 *labels = g_new (guint8, self->cap);
+  double loss_sum = 0.0;
+  guint64 right = 0, seen = 0;
+
+  if (!check_dataset (self, dataset, error))
+    return FALSE;
+  loader = fb_data_loader_new (dataset, FB_DATA_LOADER_EVAL, self->cap, limit, 0);
+  x = g_new (float, (gsize) self->cap * self->tsize[fb_network_get_input (self->network)->index]);
+  for (guint s = 0; s < fb_data_loader_get_n_batches (loader); s++)
+    {
+      guint n = fb_data_loader_fill (loader, 0, s, x, labels), ok = 0;
+      const float *logits;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      logits = fb_trainer_forward_eval (self, x, n);
+      loss_sum += fb_nn_softmax_cross_entropy (n, self->n_classes, logits, labels, NULL, &ok) * n;
+      right += ok;
+      seen += n;
+    }
+  if (accuracy != NULL)
+    *accuracy = seen ? (double) right / seen : 0.0;
+  if (loss != NULL)
+    *loss = seen ? loss_sum / seen : 0.0;
+  return TRUE;
+}
+
+gboolean
+fb_trainer_run (FbTrainer *self, FbDataset *train, FbDataset *test, FbTrainProgressFunc progress,
+                gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(FbDataLoader) loader = NULL;
+  g_autofree float *x = NULL;
+  g_autofree guint8 *labels = g_new (guint8, self->cap);
+  guint steps;
+  guint64 total, warmup, run_steps = 0, run_images = 0;
+  double run_seconds = 0.0, eval_seconds = -1.0;
+
+  if (!check_dataset (self, train, error) || (test != NULL && !check_dataset (self, test, error)))
+    return FALSE;
+  loader = fb_data_loader_new (train, self->opt.augment ? FB_DATA_LOADER_TRAIN : FB_DATA_LOADER_SHUFFLE,
+                               self->cap, self->opt.limit_train, self->opt.seed);
+  x = g_new (float, (gsize) self->cap * self->tsize[fb_network_get_input (self->network)->index]);
+  steps = fb_data_loader_get_n_batches (loader);
+  if (self->step > steps)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "cannot resume at step %u: an epoch of %u images has %u steps of %u",
+                   self->step, fb_data_loader_get_n_images (loader), steps, self->cap);
+      return FALSE;
+    }
+  total = (guint64) steps * self->opt.epochs;
+  warmup = (guint64) (self->opt.warmup_epochs * steps);
+
+  while (self->epoch < self->opt.epochs)
+    {
+      while (self->step < steps)
+        {
+          guint64 global = (guint64) self->epoch * steps + self->step;
+          double lr = fb_optimizer_cosine_lr (self->opt.lr, global, total, warmup);
+          gint64 t0 = g_get_monotonic_time ();
+          guint n = fb_data_loader_fill (loader, self->epoch, self->step, x, labels), ok = 0;
+          double loss = 0.0, dt;
+
+          fb_trainer_train_step (self, x, labels, n, lr, &loss, &ok);
+          dt = (g_get_monotonic_time () - t0) / 1e6;
+          if (!isfinite (loss))
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                           "training diverged at epoch %u step %u (loss %g); try a smaller --lr",
+                           self->epoch + 1, self->step + 1, loss);
+              return FALSE;
+            }
+          self->step++;
+          self->epoch_loss_sum += loss * n;
+          self->epoch_correct += ok;
+          self->epoch_seen += n;
+          self->train_seconds += dt;
+          self->images_trained += n;
+          run_seconds += dt;
+          run_images += n;
+          run_steps++;
+
+          if (progress != NULL)
+            {
+              guint64 left = total - ((guint64) self->epoch * steps + self->step);
+              guint evals_left = self->opt.epochs - self->epoch;
+              FbTrainProgress p = {
+                .event = FB_TRAIN_EVENT_STEP,
+                .epoch = self->epoch,
+                .epochs = self->opt.epochs,
+                .step = self->step,
+                .steps = steps,
+                .lr = lr,
+                .loss = self->epoch_loss_sum / self->epoch_seen,
+                .accuracy = (double) self->epoch_correct / self->epoch_seen,
+                .images_per_s = run_seconds > 0 ? run_images / run_seconds : 0.0,
+                .eta_s = run_seconds / run_steps * left +
+                         (test != NULL ? MAX (eval_seconds, 0.0) * evals_left : 0.0),
+                .test_accuracy = NAN,
+                .test_loss = NAN,
+              };
+              if (!progress (self, &p, user_data, error))
+                return FALSE;
+            }
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+        }
+
+      if (test != NULL)
+        {
+          gint64 t0 = g_get_monotonic_time ();
+          if (!fb_trainer_evaluate (self, test, 0, cancellable, &self->test_accuracy,
+                                    &self->test_loss, error))
+            return FALSE;
+          eval_seconds = (g_get_monotonic_time () - t0) / 1e6;
+        }
+
+      FbTrainProgress p = {
+        .event = FB_TRAIN_EVENT_EPOCH_END,
+        .epoch = self->epoch,
+        .epochs = self->opt.epochs,
+        .step = steps,
+        .steps = steps,
+        .lr = fb_optimizer_cosine_lr (self->opt.lr, (guint64) (self->epoch + 1) * steps - 1, total, warmup),
+        .loss = self->epoch_seen ? self->epoch_loss_sum / self->epoch_seen : NAN,
+        .accuracy = self->epoch_seen ? (double) self->epoch_correct / self->epoch_seen : NAN,
+        .images_per_s = run_seconds > 0 ? run_images / run_seconds : 0.0,
+        .eta_s = run_steps ? run_seconds / run_steps * (total - (guint64) (self->epoch + 1) * steps) +
+                             MAX (eval_seconds, 0.0) * (self->opt.epochs - self->epoch - 1) : 0.0,
+        .test_accuracy = self->test_accuracy,
+        .test_loss = self->test_loss,
+      };
+      /* Advance before reporting, so a checkpoint written by the callback
+       * resumes at the next epoch. */
+      self->epoch++;
+      self->step = 0;
+      self->epoch_loss_sum = 0.0;
+      self->epoch_correct = self->epoch_seen = 0;
+      if (progress != NULL && !progress (self, &p, user_data, error))
+        return FALSE;
+      if (self->epoch < self->opt.epochs && g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- weights and checkpoints ----------------------------------------------- */
+
+static JsonObject *
+options_to_json (const FbTrainOptions *o)
+{
+  JsonObject *obj = json_object_new ();
+  json_object_set_int_member (obj, "epochs", o->epochs);
+  json_object_set_int_member (obj, "batch_size", o->batch_size);
+  json_object_set_int_member (obj, "shards", o->shards);
+  json_object_set_double_member (obj, "lr", o->lr);
+  json_object_set_double_member (obj, "momentum", o->momentum);
+  json_object_set_boolean_member (obj, "nesterov", o->nesterov);
+  json_object_set_double_member (obj, "weight_decay", o->weight_decay);
+  json_object_set_double_member (obj, "warmup_epochs", o->warmup_epochs);
+  json_object_set_int_member (obj, "seed", o->seed);
+  json_object_set_int_member (obj, "limit_train", o->limit_train);
+  json_object_set_boolean_member (obj, "augment", o->augment);
+  return obj;
+}
+
+static void
+set_number_or_null (JsonObject *obj, const char *member, double v)
+{
+  if (isfinite (v))
+    json_object_set_double_member (obj, member, v);
+  else
+    json_object_set_null_member (obj, member);
+}
+
+static void
+add_params (FbTrainer *self, FbWeights *w)
+{
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      const char *name = n->layer->name;
+      guint c = n->layer->out_shape.c, cdims[1] = { c };
+
+      if (n->w == NULL)
+        continue;
+      memcpy (fb_weights_add (w, name, "weight", n->w_ndims, n->w_dims), n->w, n->n_w * sizeof (float));
+      if (n->kind == NODE_LINEAR)
+        {
+          guint bdims[1] = { n->layer->cout };
+          memcpy (fb_weights_add (w, name, "bias", 1, bdims), n->b, n->layer->cout * sizeof (float));
+          continue;
+        }
+      memcpy (fb_weights_add (w, name, "bn_gamma", 1, cdims), n->gamma, c * sizeof (float));
+      memcpy (fb_weights_add (w, name, "bn_beta", 1, cdims), n->beta, c * sizeof (float));
+      memcpy (fb_weights_add (w, name, "bn_mean", 1, cdims), n->rmean, c * sizeof (float));
+      memcpy (fb_weights_add (w, name, "bn_var", 1, cdims), n->rvar, c * sizeof (float));
+    }
+}
+
+FbWeights *
+fb_trainer_get_weights (FbTrainer *self)
+{
+  FbWeights *w = fb_weights_new_for_network (self->network);
+  g_autoptr(JsonObject) training = json_object_new ();
+
+  add_params (self, w);
+  json_object_set_string_member (training, "method", "float");
+  json_object_set_string_member (training, "batch_norm",
+                                 "conv → batch norm → ReLU; batch statistics per shard of batch_size / shards "
+                                 "images; to be folded into the requantization at deployment");
+  json_object_set_int_member (training, "epochs_completed", MIN (self->epoch, self->opt.epochs));
+  json_object_set_object_member (training, "options", options_to_json (&self->opt));
+  json_object_set_string_member (training, "augmentation",
+                                 self->opt.augment ? "random crop with 2-pixel zero padding, horizontal flip" : "none");
+  set_number_or_null (training, "float_test_accuracy", self->test_accuracy);
+  set_number_or_null (training, "float_test_loss", self->test_loss);
+  json_object_set_double_member (training, "train_seconds", round (self->train_seconds * 10) / 10);
+  json_object_set_int_member (training, "images_trained", (gint64) self->images_trained);
+  fb_weights_set_training (w, training);
+  return w;
+}
+
+FbWeights *
+fb_trainer_get_checkpoint (FbTrainer *self)
+{
+  FbWeights *w = fb_trainer_get_weights (self);
+  g_autoptr(JsonObject) ck = json_object_new ();
+
+  fb_optimizer_save_state (self->optim, w);
+  json_object_set_int_member (ck, "epoch", self->epoch);
+  json_object_set_int_member (ck, "step", self->step);
+  json_object_set_double_member (ck, "epoch_loss_sum", self->epoch_loss_sum);
+  json_object_set_int_member (ck, "epoch_correct", (gint64) self->epoch_correct);
+  json_object_set_int_member (ck, "epoch_seen", (gint64) self->epoch_seen);
+  set_number_or_null (ck, "test_accuracy", self->test_accuracy);
+  set_number_or_null (ck, "test_loss", self->test_loss);
+  json_object_set_double_member (ck, "train_seconds", self->train_seconds);
+  json_object_set_int_member (ck, "images_trained", (gint64) self->images_trained);
+  json_object_set_object_member (ck, "options", options_to_json (&self->opt));
+  fb_weights_set_checkpoint (w, ck);
+  return w;
+}
+
+gboolean
+fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, const char *origin,
+                                  GError **error)
+{
+  static const char *known[] = { "epochs", "batch_size", "shards", "lr", "momentum", "nesterov", "weight_decay",
+                                 "warmup_epochs", "seed", "limit_train", "augment", NULL };
+  JsonObject *ck = fb_weights_get_checkpoint (checkpoint), *obj = NULL;
+  g_autofree char *where = g_strdup_printf ("%s: checkpoint.options", origin);
+  gint64 epochs = 0, batch = 0, shards = 0, seed = 0, limit = 0;
+
+  if (ck == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: not a checkpoint (no \"checkpoint\" object): it cannot be resumed", origin);
+      return FALSE;
+    }
+  fb_train_options_init (o);
+  if (!fb_json_get_object (ck, "options", origin, TRUE, &obj, error) ||
+      !fb_json_check_members (obj, where, known, error) ||
+      !fb_json_get_int (obj, "epochs", where, TRUE, 1, 100000, &epochs, error) ||
+      !fb_json_get_int (obj, "batch_size", where, TRUE, 1, 65536, &batch, error) ||
+      !fb_json_get_int (obj, "shards", where, TRUE, 1, 256, &shards, error) ||
+      !fb_json_get_number (obj, "lr", where, TRUE, &o->lr, error) ||
+      !fb_json_get_number (obj, "momentum", where, TRUE, &o->momentum, error) ||
+      !fb_json_get_bool (obj, "nesterov", where, TRUE, &o->nesterov, error) ||
+      !fb_json_get_number (obj, "weight_decay", where, TRUE, &o->weight_decay, error) ||
+      !fb_json_get_number (obj, "warmup_epochs", where, TRUE, &o->warmup_epochs, error) ||
+      !fb_json_get_int (obj, "seed", where, TRUE, 0, G_MAXUINT32, &seed, error) ||
+      !fb_json_get_int (obj, "limit_train", where, TRUE, 0, G_MAXUINT32, &limit, error) ||
+      !fb_json_get_bool (obj, "augment", where, TRUE, &o->augment, error))
+    return FALSE;
+  o->epochs = (guint) epochs;
+  o->batch_size = (guint) batch;
+  o->shards = (guint) shards;
+  o->seed = (guint32) seed;
+  o->limit_train = (guint) limit;
+  return TRUE;
+}
+
+gboolean
+fb_trainer_resume (FbTrainer *self, FbWeights *checkpoint, const char *origin, GError **error)
+{
+  JsonObject *ck = fb_weights_get_checkpoint (checkpoint);
+  gint64 epoch = 0, step = 0, correct = 0, seen = 0, images = 0;
+  double loss_sum = 0, secs = 0, acc = NAN, tloss = NAN;
+  JsonNode *node;
+
+  if (ck == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: not a checkpoint (no \"checkpoint\" object): it cannot be resumed", origin);
+      return FALSE;
+    }
+  if (!fb_json_get_int (ck, "epoch", origin, TRUE, 0, self->opt.epochs, &epoch, error) ||
+      !fb_json_get_int (ck, "step", origin, TRUE, 0, G_MAXINT32, &step, error) ||
+      !fb_json_get_number (ck, "epoch_loss_sum", origin, TRUE, &loss_sum, error) ||
+      !fb_json_get_int (ck, "epoch_correct", origin, TRUE, 0, G_MAXINT64, &correct, error) ||
+      !fb_json_get_int (ck, "epoch_seen", origin, TRUE, 0, G_MAXINT64, &seen, error) ||
+      !fb_json_get_number (ck, "train_seconds", origin, TRUE, &secs, error) ||
+      !fb_json_get_int (ck, "images_trained", origin, TRUE, 0, G_MAXINT64, &images, error) ||
+      !fb_optimizer_load_state (self->optim, checkpoint, origin, error))
+    return FALSE;
+  /* Test results are null until the first epoch ends. */
+  node = json_object_get_member (ck, "test_accuracy");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node) &&
+      !fb_json_get_number (ck, "test_accuracy", origin, TRUE, &acc, error))
+    return FALSE;
+  node = json_object_get_member (ck, "test_loss");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node) &&
+      !fb_json_get_number (ck, "test_loss", origin, TRUE, &tloss, error))
+    return FALSE;
+  self->epoch = (guint) epoch;
+  self->step = (guint) step;
+  self->epoch_loss_sum = loss_sum;
+  self->epoch_correct = (guint64) correct;
+  self->epoch_seen = (guint64) seen;
+  self->train_seconds = secs;
+  self->images_trained = (guint64) images;
+  self->test_accuracy = acc;
+  self->test_loss = tloss;
+  return TRUE;
+}

@@ -1,0 +1,154 @@
+/* fb-trainer.h — float training and evaluation of an FbNetwork.
+ *
+ * How the graph is trained:
+ * - conv2d and depthwise_conv2d: conv (no bias) → batch norm → ReLU (when
+ *   the layer has "relu"). Batch norm uses the statistics of the batch shard
+ *   (FbTrainOptions.shards) in training and running averages (momentum 0.1,
+ *   unbiased variance, like PyTorch) in evaluation. It does not exist on the microcontroller: deployment folds
+ *   γ, β, μ, σ into the per-channel requantization (kappa, lambda;
+ *   CONVENTIONS.md), so a conv's float weights carry no bias.
+ * - linear: weights and a bias; hidden linear layers end in ReLU, the final
+ *   classifier does not (its outputs are the logits).
+ * - add and global_avg_pool as in the graph; softmax cross-entropy loss.
+ * - SGD with Nesterov momentum, weight decay on conv/linear weights only,
+ *   linear warm-up then cosine decay of the learning rate per step.
+ *
+ * Tensors in the weights (FbWeights): per conv/depthwise layer "weight"
+ * ([Cout][Ky][Kx][Cin] resp. [Ky][Kx][C]), "bn_gamma", "bn_beta", "bn_mean",
+ * "bn_var" ([C]); per linear layer "weight" ([Cout][Cin]) and "bias".
+ *
+ * Long jobs report through a callback and stop at a GCancellable between
+ * steps, leaving the trainer consistent, so a checkpoint can be written.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "fb-data-loader.h"
+#include "fb-network.h"
+#include "fb-weights.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FbTrainer FbTrainer;
+
+typedef struct {
+  guint    epochs;
+  guint    batch_size;
+  /* The batch is split into this many shards, run on as many threads as
+   * there are cores; batch-norm statistics are per shard ("ghost batch
+   * norm", like PyTorch DistributedDataParallel without SyncBatchNorm).
+   * Fixed by the options, not by the core count, so results are the same
+   * on any machine. */
+  guint    shards;
+  double   lr;              /* peak learning rate */
+  double   momentum;
+  gboolean nesterov;
+  double   weight_decay;
+  double   warmup_epochs;
+  guint32  seed;            /* initialization, shuffling, augmentation */
+  guint    limit_train;     /* first N training images, 0 = all */
+  gboolean augment;         /* random crop (2-pixel zero padding) + horizontal flip */
+} FbTrainOptions;
+
+typedef enum {
+  FB_TRAIN_EVENT_STEP,
+  FB_TRAIN_EVENT_EPOCH_END,   /* after the test-set evaluation */
+} FbTrainEvent;
+
+typedef struct {
+  FbTrainEvent event;
+  guint        epoch;          /* 0-based epoch in progress (or just finished) */
+  guint        epochs;
+  guint        step;           /* steps done in this epoch */
+  guint        steps;          /* steps per epoch */
+  double       lr;
+  double       loss;           /* mean training loss over the epoch so far */
+  double       accuracy;       /* training accuracy over the epoch so far */
+  double       images_per_s;   /* training throughput of this run */
+  double       eta_s;          /* remaining time, including evaluations */
+  double       test_accuracy;  /* EPOCH_END: float test accuracy, else NAN */
+  double       test_loss;
+} FbTrainProgress;
+
+/* Return FALSE (and set @error) to stop training, e.g. when a checkpoint
+ * cannot be written. */
+typedef gboolean (*FbTrainProgressFunc) (FbTrainer             *trainer,
+                                         const FbTrainProgress *progress,
+                                         gpointer               user_data,
+                                         GError               **error);
+
+void           fb_train_options_init        (FbTrainOptions       *options);
+
+/* @init (may be NULL: random initialization from the seed) provides the
+ * tensors; its checkpoint state, if any, is not used (fb_trainer_resume). */
+FbTrainer     *fb_trainer_new               (FbNetwork            *network,
+                                             const FbTrainOptions *options,
+                                             FbWeights            *init,
+                                             const char           *init_origin,
+                                             GError              **error);
+void           fb_trainer_free              (FbTrainer            *self);
+
+/* Continues from a checkpoint written by fb_trainer_get_checkpoint: momentum,
+ * epoch, step and options (which must then be the checkpoint's; the trainer
+ * must have been created from the same checkpoint). */
+gboolean       fb_trainer_resume            (FbTrainer            *self,
+                                             FbWeights            *checkpoint,
+                                             const char           *origin,
+                                             GError              **error);
+/* Options stored in a checkpoint, to create the trainer that resumes it. */
+gboolean       fb_train_options_from_checkpoint (FbTrainOptions   *options,
+                                             FbWeights            *checkpoint,
+                                             const char           *origin,
+                                             GError              **error);
+
+const FbTrainOptions *fb_trainer_get_options (FbTrainer           *self);
+FbNetwork     *fb_trainer_get_network       (FbTrainer            *self);
+guint          fb_trainer_get_epoch         (FbTrainer            *self);
+guint          fb_trainer_get_step          (FbTrainer            *self);
+gboolean       fb_trainer_is_finished       (FbTrainer            *self);
+
+/* One SGD step on @n ≤ batch_size images (float NHWC). */
+void           fb_trainer_train_step        (FbTrainer            *self,
+                                             const float          *x,
+                                             const guint8         *labels,
+                                             guint                 n,
+                                             double                lr,
+                                             double               *loss,
+                                             guint                *correct);
+/* Logits of @n ≤ batch_size images in evaluation mode; returns a pointer
+ * to n × classes floats owned by the trainer, valid until the next call. */
+const float   *fb_trainer_forward_eval      (FbTrainer            *self,
+                                             const float          *x,
+                                             guint                 n);
+/* Float accuracy (fraction) and mean loss over a dataset. */
+gboolean       fb_trainer_evaluate          (FbTrainer            *self,
+                                             FbDataset            *dataset,
+                                             guint                 limit,
+                                             GCancellable         *cancellable,
+                                             double               *accuracy,
+                                             double               *loss,
+                                             GError              **error);
+/* Trains from the current epoch/step to the end of the last epoch,
+ * evaluating @test (may be NULL) after every epoch. Cancelling finishes
+ * the current step and returns G_IO_ERROR_CANCELLED. */
+gboolean       fb_trainer_run               (FbTrainer            *self,
+                                             FbDataset            *train,
+                                             FbDataset            *test,
+                                             FbTrainProgressFunc   progress,
+                                             gpointer              user_data,
+                                             GCancellable         *cancellable,
+                                             GError              **error);
+
+/* Snapshot of the parameters with a "training" provenance object. */
+FbWeights     *fb_trainer_get_weights       (FbTrainer            *self);
+/* Snapshot plus momentum buffers and a "checkpoint" object to resume. */
+FbWeights     *fb_trainer_get_checkpoint    (FbTrainer            *self);
+/* Float test accuracy after the last completed epoch, or NAN. */
+double         fb_trainer_get_test_accuracy (FbTrainer            *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FbTrainer, fb_trainer_free)
+
+G_END_DECLS

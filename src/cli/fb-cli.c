@@ -21,6 +21,8 @@ static const Subcommand subcommands[] = {
   { "metrics", fb_cli_metrics, "Size, BOPs, latency and peak memory of a precision config" },
   { "bench",   fb_cli_bench,   "Benchmarks (bench kernels)" },
   { "latency", fb_cli_latency, "Latency tables: measure (rv32imc, host), model (gap8), import (CSV)" },
+  { "search",  fb_cli_search,  "Search bit-widths: uniform baselines, Free Bits heuristic, exact Pareto front" },
+  { "train",   fb_cli_train,   "Train a network in float on Fashion-MNIST (checkpointed, resumable)" },
 };
 
 gboolean

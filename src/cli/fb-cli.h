@@ -25,6 +25,8 @@ int  fb_cli_info    (int argc, char **argv);
 int  fb_cli_metrics (int argc, char **argv);
 int  fb_cli_bench   (int argc, char **argv);
 int  fb_cli_latency (int argc, char **argv);
+int  fb_cli_search  (int argc, char **argv);
+int  fb_cli_train   (int argc, char **argv);
 
 /* Parses options of a subcommand; prints the error and returns FALSE on bad usage. */
 gboolean fb_cli_parse      (GOptionContext *context,

@@ -1,0 +1,367 @@
+/* fb-cli-search.c — freebits-cli search NETWORK --method uniform|free-bits|pareto ...
+ *
+ * Progress goes to stderr, the result table (or --json) to stdout, the candidates
+ * file to -o. Without an accuracy oracle every candidate's accuracy is null.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "fb-cli.h"
+#include "fb-error.h"
+#include "fb-free-bits.h"
+#include "fb-json.h"
+#include "fb-pareto.h"
+#include "fb-search-uniform.h"
+
+typedef struct {
+  FbCandidateList *list;
+  gboolean         tty;
+  int              last_decile;
+  const char      *label;
+} Job;
+
+static void
+on_progress (double fraction, const char *message, gpointer user_data)
+{
+  Job *job = user_data;
+  int decile = (int) (fraction * 10);
+
+  /* A terminal gets a live line; a log gets one line per 10 %. */
+  if (job->tty)
+    g_printerr ("\r\033[K%s: %3.0f%% %s", job->label, 100 * fraction, message);
+  else if (decile > job->last_decile)
+    {
+      job->last_decile = decile;
+      g_printerr ("%s: %3.0f%% %s\n", job->label, 100 * fraction, message);
+    }
+}
+
+static void
+on_candidate (FbCandidate *candidate, gpointer user_data)
+{
+  Job *job = user_data;
+  fb_candidate_list_add (job->list, candidate);
+}
+
+static void
+progress_done (Job *job)
+{
+  if (job->tty)
+    g_printerr ("\r\033[K");
+  job->last_decile = -1;
+}
+
+/* "w8a8" for a uniform config, else bit counts: "w 8:10 4:3 · a 8:9 4:4". */
+static char *
+config_summary (FbCandidate *cand)
+{
+  FbPrecisionConfig *c = fb_candidate_get_config (cand);
+  FbNetwork *net = fb_precision_config_get_network (c);
+  guint wn[9] = { 0 }, an[9] = { 0 };
+  GString *s = g_string_new (NULL);
+  guint nw = 0, na = 0;
+
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
+      {
+        wn[fb_precision_config_get_weight_bits (c, i)]++;
+        nw++;
+      }
+  for (guint t = 0; t < fb_network_get_n_tensors (net); t++)
+    if (fb_network_get_tensor (net, t)->kind == FB_TENSOR_ACTIVATION)
+      {
+        an[fb_precision_config_get_tensor_bits (c, t)]++;
+        na++;
+      }
+  for (guint b = 2; b <= 8; b *= 2)
+    for (guint a = 2; a <= 8; a *= 2)
+      if (wn[b] == nw && an[a] == na)
+        {
+          g_string_printf (s, "w%ua%u", b, a);
+          return g_string_free (s, FALSE);
+        }
+  g_string_append (s, "w");
+  for (guint b = 8; b >= 2; b /= 2)
+    if (wn[b])
+      g_string_append_printf (s, " %u:%u", b, wn[b]);
+  g_string_append (s, " · a");
+  for (guint b = 8; b >= 2; b /= 2)
+    if (an[b])
+      g_string_append_printf (s, " %u:%u", b, an[b]);
+  return g_string_free (s, FALSE);
+}
+
+static void
+print_table (FbCandidateList *list, FbLatencyTable *table)
+{
+  const char *unit = table ? fb_latency_unit_to_string (fb_latency_table_get_unit (table)) : "latency";
+
+  g_print ("%3s  %-10s %-28s %12s %16s %14s %12s\n", "#", "method", "config", "size B", "BOPs", unit, "RAM B");
+  for (guint i = 0; i < fb_candidate_list_get_length (list); i++)
+    {
+      FbCandidate *c = fb_candidate_list_get (list, i);
+      const FbMetrics *m = fb_candidate_get_metrics (c);
+      g_autofree char *summary = config_summary (c);
+      g_autofree char *size = fb_cli_group (m->size_bytes);
+      g_autofree char *bops = fb_cli_group (m->bops);
+      g_autofree char *ram = fb_cli_group (m->peak_activation_bytes);
+      g_autofree char *lat = isnan (m->latency) ? g_strdup ("-") : g_strdup_printf ("%.10g", m->latency);
+
+      g_print ("%3u  %-10s %-28s %12s %16s %14s %12s\n", i, fb_candidate_get_method (c), summary,
+               size, bops, lat, ram);
+    }
+  if (fb_candidate_list_get_length (list) == 0)
+    g_print ("(no candidate fits the budgets)\n");
+}
+
+static gboolean
+parse_size (const char *text, const char *option, guint64 *out, GError **error)
+{
+  char *end = NULL;
+  guint64 v;
+
+  if (text == NULL)
+    return TRUE;
+  v = g_ascii_strtoull (text, &end, 10);
+  if (end == text || *end != '\0' || v == 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s: expected a positive number of bytes, got \"%s\"", option, text);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_double (const char *text, const char *option, double min, double max, double *out, GError **error)
+{
+  char *end = NULL;
+  double v;
+
+  if (text == NULL)
+    return TRUE;
+  v = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !(v >= min && v <= max))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s: expected a number in [%g, %g], got \"%s\"", option, min, max, text);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+int
+fb_cli_search (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  g_autofree char *method = NULL, *latency_path = NULL, *config_spec = NULL, *objectives_text = NULL;
+  g_autofree char *max_latency = NULL, *max_size = NULL, *max_ram = NULL, *min_accuracy = NULL;
+  g_autofree char *tolerance_text = NULL, *epsilon_text = NULL, *output = NULL;
+  GOptionEntry entries[] = {
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "uniform, free-bits or pareto", "METHOD" },
+    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Latency table (freebits-latency/1)", "TABLE" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_spec,
+      "Start config (file or wXaY); its pins hold in every result. free-bits without it starts from every uniform config", "START" },
+    { "objectives", 0, 0, G_OPTION_ARG_STRING, &objectives_text, "pareto: latency,size (default), bops too", "LIST" },
+    { "epsilon", 0, 0, G_OPTION_ARG_STRING, &epsilon_text, "pareto with 3 objectives: ε-dominance factor (default 0.01; 0 = exact)", "E" },
+    { "max-latency", 0, 0, G_OPTION_ARG_STRING, &max_latency, "Latency budget (table units)", "X" },
+    { "max-size", 0, 0, G_OPTION_ARG_STRING, &max_size, "Weight memory (Flash) budget", "BYTES" },
+    { "max-ram", 0, 0, G_OPTION_ARG_STRING, &max_ram, "Peak activation memory (RAM) budget", "BYTES" },
+    /* The spellings of issue 7. */
+    { "budget-latency", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_latency, NULL, NULL },
+    { "budget-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_size, NULL, NULL },
+    { "budget-ram", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_ram, NULL, NULL },
+    { "min-accuracy", 0, 0, G_OPTION_ARG_STRING, &min_accuracy, "Minimum accuracy (fraction; needs measured accuracy)", "A" },
+    { "tolerance", 0, 0, G_OPTION_ARG_STRING, &tolerance_text,
+      "free-bits: accept a raise costing up to this fraction of the affected layers' latency (default 0)", "F" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the candidates (freebits-candidates/1)", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON instead of a table", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbLatencyTable) table = NULL;
+  g_autoptr(FbPrecisionConfig) start = NULL;
+  g_autoptr(FbCandidateList) list = NULL;
+  g_autoptr(GPtrArray) starts = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
+  g_autoptr(JsonBuilder) changes_json = json_builder_new ();
+  FbParetoObjectives objectives = FB_PARETO_LATENCY | FB_PARETO_SIZE;
+  FbSearchConstraints cons;
+  double tolerance = 0, epsilon = 0;
+  guint n_states = 0;
+  gint64 t0;
+  Job job = { NULL, isatty (2), -1, "search" };
+  gboolean ok = TRUE;
+
+  g_option_context_set_summary (context,
+    "Search per-layer bit-widths: uniform baselines, the Free Bits heuristic (latency stage),\n"
+    "or the exact Pareto front of additive objectives.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fb_cli_parse (context, &argc, &argv))
+    return FB_CLI_EXIT_INPUT;
+  if (argc != 2)
+    return fb_cli_usage (context, "expected one NETWORK file");
+  if (method == NULL)
+    return fb_cli_usage (context, "--method is required (uniform, free-bits, pareto)");
+  if (g_str_equal (method, "freebits"))
+    {
+      g_free (method);
+      method = g_strdup ("free-bits");
+    }
+  if (!g_str_equal (method, "uniform") && !g_str_equal (method, "free-bits") && !g_str_equal (method, "pareto"))
+    return fb_cli_usage (context, "--method must be uniform, free-bits or pareto");
+
+  fb_search_constraints_init (&cons);
+  if (!parse_double (max_latency, "--max-latency", 0, INFINITY, &cons.max_latency, &error) ||
+      !parse_size (max_size, "--max-size", &cons.max_size, &error) ||
+      !parse_size (max_ram, "--max-ram", &cons.max_ram, &error) ||
+      !parse_double (min_accuracy, "--min-accuracy", 0, 1, &cons.min_accuracy, &error) ||
+      !parse_double (tolerance_text, "--tolerance", 0, 10, &tolerance, &error) ||
+      !parse_double (epsilon_text, "--epsilon", 0, 1, &epsilon, &error) ||
+      (objectives_text && !fb_pareto_objectives_parse (objectives_text, &objectives, &error)))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  /* The exact 3-objective front of a 60-layer net takes minutes (fronts of
+   * tens of thousands of points); 1 % ε keeps it to seconds. */
+  if (epsilon_text == NULL && (objectives & FB_PARETO_LATENCY) && (objectives & FB_PARETO_SIZE) &&
+      (objectives & FB_PARETO_BOPS) && g_str_equal (method, "pareto"))
+    {
+      epsilon = 0.01;
+      g_printerr ("freebits-cli: three objectives: ε-dominance with ε = 0.01 (--epsilon 0 for the exact front)\n");
+    }
+  if (max_latency && isinf (cons.max_latency))
+    cons.max_latency = INFINITY;
+  if (min_accuracy)
+    g_printerr ("freebits-cli: warning: no accuracy oracle yet; --min-accuracy cannot exclude anything "
+                "(accuracy is null)\n");
+
+  net = fb_network_load (argv[1], &error);
+  if (net == NULL)
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  if (latency_path)
+    {
+      table = fb_latency_table_load (latency_path, &error);
+      if (table == NULL || !fb_latency_table_check_network (table, net, &error))
+        return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+    }
+  if (config_spec)
+    {
+      start = fb_precision_config_new_from_spec (net, config_spec, &error);
+      if (start == NULL)
+        return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+    }
+  if (table == NULL && (g_str_equal (method, "free-bits") || max_latency ||
+                        (g_str_equal (method, "pareto") && (objectives & FB_PARETO_LATENCY))))
+    return fb_cli_usage (context, "this search needs a latency table (--latency TABLE)");
+
+  list = fb_candidate_list_new (net);
+  job.list = list;
+  job.label = method;
+  t0 = g_get_monotonic_time ();
+  json_builder_begin_array (changes_json);
+
+  if (g_str_equal (method, "uniform"))
+    ok = fb_search_uniform (net, table, start, &cons, on_candidate, on_progress, &job, NULL, &error);
+  else if (g_str_equal (method, "pareto"))
+    ok = fb_search_pareto (net, table, start, objectives, epsilon, &cons, on_candidate, on_progress, &job,
+                           NULL, &n_states, &error);
+  else
+    {
+      /* No start config: the uniform ones stand in for a stage-1 sweep. */
+      if (start)
+        g_ptr_array_add (starts, fb_precision_config_copy (start));
+      else
+        for (guint w = 8; w >= 2; w /= 2)
+          for (guint a = 8; a >= 2; a /= 2)
+            {
+              FbPrecisionConfig *u = fb_precision_config_new_uniform (net, w, a, NULL);
+              if (u)
+                g_ptr_array_add (starts, u);
+            }
+      for (guint k = 0; k < starts->len && ok; k++)
+        {
+          FbPrecisionConfig *s = g_ptr_array_index (starts, k);
+          g_autoptr(GPtrArray) changes = NULL;
+          g_autoptr(FbCandidate) result = NULL;
+          g_autoptr(FbCandidate) before = fb_candidate_new_evaluated (s, table, NAN, "start", NULL, &error);
+          g_autofree char *name = NULL;
+
+          if (before == NULL)
+            {
+              ok = FALSE;
+              break;
+            }
+          name = config_spec ? g_strdup (config_spec) : config_summary (before);
+          ok = fb_search_free_bits (s, table, tolerance, &cons, on_candidate, on_progress, &job, NULL,
+                                    &changes, &result, &error);
+          if (!ok)
+            break;
+          progress_done (&job);
+          json_builder_begin_object (changes_json);
+          json_builder_set_member_name (changes_json, "start");
+          json_builder_add_string_value (changes_json, name);
+          json_builder_set_member_name (changes_json, "latency_before");
+          json_builder_add_double_value (changes_json, fb_candidate_get_metrics (before)->latency);
+          json_builder_set_member_name (changes_json, "latency_after");
+          json_builder_add_double_value (changes_json, fb_candidate_get_metrics (result)->latency);
+          json_builder_set_member_name (changes_json, "changes");
+          json_builder_begin_array (changes_json);
+          if (!json)
+            g_print ("from %s: %u change%s, latency %.10g → %.10g\n", name, changes->len,
+                     changes->len == 1 ? "" : "s", fb_candidate_get_metrics (before)->latency,
+                     fb_candidate_get_metrics (result)->latency);
+          for (guint i = 0; i < changes->len; i++)
+            {
+              FbFreeBitsChange *ch = g_ptr_array_index (changes, i);
+              json_builder_add_string_value (changes_json, ch->message);
+              if (!json)
+                g_print ("  %s\n", ch->message);
+            }
+          json_builder_end_array (changes_json);
+          json_builder_end_object (changes_json);
+        }
+      if (!json && ok)
+        g_print ("\n");
+    }
+  progress_done (&job);
+  json_builder_end_array (changes_json);
+  if (!ok)
+    {
+      /* Table gaps and packing problems are the input's fault. */
+      return fb_cli_error (error, error->domain == FB_ERROR ? FB_CLI_EXIT_INPUT : FB_CLI_EXIT_FAILED);
+    }
+  {
+    g_autofree char *states = g_str_equal (method, "pareto") ? g_strdup_printf (" (max %u DP states)", n_states)
+                                                             : g_strdup ("");
+    g_printerr ("%s: %u candidate%s in %.1f ms%s\n", method, fb_candidate_list_get_length (list),
+                fb_candidate_list_get_length (list) == 1 ? "" : "s", (g_get_monotonic_time () - t0) / 1e3,
+                states);
+  }
+
+  if (output && !fb_candidate_list_save (list, output, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+
+  if (json)
+    {
+      g_autoptr(JsonNode) root = fb_candidate_list_to_json (list);
+      JsonObject *obj = json_node_get_object (root);
+      json_object_set_string_member (obj, "method", method);
+      if (table)
+        {
+          json_object_set_string_member (obj, "target", fb_latency_table_get_target (table));
+          json_object_set_string_member (obj, "latency_unit",
+                                         fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
+        }
+      if (g_str_equal (method, "free-bits"))
+        json_object_set_member (obj, "free_bits", json_builder_get_root (changes_json));
+      fb_cli_print_json (root);
+    }
+  else
+    print_table (list, table);
+  return FB_CLI_EXIT_OK;
+}

@@ -1,0 +1,257 @@
+/* fb-free-bits.c — raise precision where the latency table says it is free.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+
+#include "fb-free-bits.h"
+
+typedef struct {
+  FbPrecisionConfig *config;
+  FbLatencyTable    *table;
+  double             tolerance;
+  const FbSearchConstraints *constraints;
+  GArray           **tensor_layers;   /* per activation tensor: layers whose key holds its bits */
+  GPtrArray         *changes;
+  const char        *unit;
+} FreeBits;
+
+/* Latency of @layers under the current config; FALSE if the table lacks a key. */
+static gboolean
+layers_cost (FreeBits *fb, GArray *layers, double *out)
+{
+  double sum = 0;
+
+  for (guint k = 0; k < layers->len; k++)
+    {
+      double c;
+      if (!fb_latency_table_layer_cost (fb->table, fb->config, g_array_index (layers, guint, k), &c, NULL))
+        return FALSE;
+      sum += c;
+    }
+  *out = sum;
+  return TRUE;
+}
+
+/* Raises only break size/RAM budgets (or latency within tolerance), so the full
+ * metrics are computed only when there is a budget to check. */
+static gboolean
+fits_budgets (FreeBits *fb)
+{
+  const FbSearchConstraints *c = fb->constraints;
+  FbMetrics m;
+
+  if (c == NULL || (c->max_size == 0 && c->max_ram == 0 && !fb_search_constraints_has_latency (c)))
+    return TRUE;
+  if (!fb_metrics_compute (fb->config, fb->table, &m, NULL, NULL))
+    return FALSE;
+  return fb_search_constraints_check (c, &m, NAN);
+}
+
+static void
+set_bits (FreeBits *fb, gboolean is_weight, guint index, guint bits)
+{
+  if (is_weight)
+    fb_precision_config_set_weight_bits (fb->config, index, bits);
+  else
+    fb_precision_config_set_tensor_bits (fb->config, index, bits);
+}
+
+static char *
+describe (FreeBits *fb, gboolean is_weight, guint index, GArray *layers, guint from, guint to,
+          double before, double after)
+{
+  FbNetwork *net = fb_precision_config_get_network (fb->config);
+  g_autofree char *why = NULL;
+  GString *s = g_string_new (NULL);
+
+  if (after == before)
+    why = g_strdup ("free");
+  else if (after < before)
+    why = g_strdup_printf ("faster by %.3g%%", 100.0 * (before - after) / before);
+  else
+    why = g_strdup_printf ("+%.3g%%, within tolerance %.3g%%", 100.0 * (after - before) / before,
+                           100.0 * fb->tolerance);
+
+  if (is_weight)
+    g_string_append_printf (s, "%s weights %u→%u", fb_network_get_layer (net, index)->name, from, to);
+  else
+    {
+      g_string_append_printf (s, "%s activations %u→%u (layers", fb_network_get_tensor (net, index)->name,
+                              from, to);
+      for (guint k = 0; k < layers->len; k++)
+        g_string_append_printf (s, "%s%s", k ? ", " : " ",
+                                fb_network_get_layer (net, g_array_index (layers, guint, k))->name);
+      g_string_append_c (s, ')');
+    }
+  g_string_append_printf (s, ": latency %.10g→%.10g %s (%s)", before, after, fb->unit, why);
+  return g_string_free (s, FALSE);
+}
+
+/* Tries the highest admissible bits above the current ones first; keeps the
+ * first that costs at most the tolerance. Returns TRUE if it changed the entry. */
+static gboolean
+try_raise (FreeBits *fb, gboolean is_weight, guint index, GArray *layers)
+{
+  static const guint bits[] = { 8, 4 };
+  FbNetwork *net = fb_precision_config_get_network (fb->config);
+  guint cur = is_weight ? fb_precision_config_get_weight_bits (fb->config, index)
+                        : fb_precision_config_get_tensor_bits (fb->config, index);
+  double before;
+
+  if (!layers_cost (fb, layers, &before))
+    return FALSE;
+  for (guint k = 0; k < G_N_ELEMENTS (bits); k++)
+    {
+      guint nb = bits[k];
+      double after;
+      gboolean admits = is_weight ? fb_network_layer_admits_weight_bits (net, index, nb)
+                                  : fb_network_tensor_admits_bits (net, index, nb);
+
+      if (nb <= cur || !admits)
+        continue;
+      set_bits (fb, is_weight, index, nb);
+      /* A key missing from the table is an option the target cannot run. */
+      if (layers_cost (fb, layers, &after) &&
+          after - before <= fb->tolerance * before && fits_budgets (fb))
+        {
+          g_autofree char *msg = describe (fb, is_weight, index, layers, cur, nb, before, after);
+          g_ptr_array_add (fb->changes,
+                           fb_free_bits_change_new (is_weight, index, cur, nb, before, after, msg));
+          return TRUE;
+        }
+      set_bits (fb, is_weight, index, cur);
+    }
+  return FALSE;
+}
+
+static void
+add_unique (GArray *a, guint v)
+{
+  for (guint k = 0; k < a->len; k++)
+    if (g_array_index (a, guint, k) == v)
+      return;
+  g_array_append_val (a, v);
+}
+
+static gint
+cmp_uint (gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  return x < y ? -1 : x > y;
+}
+
+gboolean
+fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, double tolerance,
+                     const FbSearchConstraints *constraints, FbSearchCandidateFunc candidate_func,
+                     FbSearchProgressFunc progress_func, gpointer user_data,
+                     GCancellable *cancellable, GPtrArray **out_changes,
+                     FbCandidate **out_result, GError **error)
+{
+  FbNetwork *net = fb_precision_config_get_network (start);
+  guint n_layers = fb_network_get_n_layers (net);
+  guint n_tensors = fb_network_get_n_tensors (net);
+  g_autoptr(FbPrecisionConfig) config = fb_precision_config_copy (start);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_free_bits_change_free);
+  g_autoptr(GArray) one = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(FbCandidate) cand = NULL;
+  g_autoptr(JsonObject) prov = json_object_new ();
+  g_autofree GArray **tensor_layers = g_new0 (GArray *, n_tensors);
+  FreeBits fb = { 0 };
+  FbMetrics m0;
+  gboolean changed = TRUE, ok = FALSE;
+  guint pass = 0;
+
+  g_return_val_if_fail (table != NULL, FALSE);
+  if (!(tolerance >= 0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "tolerance must be a fraction >= 0, got %g", tolerance);
+      return FALSE;
+    }
+  /* Fails early, naming the layer and key, if the start config is not in the table. */
+  if (!fb_metrics_compute (start, table, &m0, NULL, error))
+    return FALSE;
+
+  /* The layers whose key holds an activation tensor's bits: its producer, its
+   * consumers, and through a pool (whose output shares the bits) the pool's consumers. */
+  for (guint t = 0; t < n_tensors; t++)
+    {
+      const FbTensor *ten = fb_network_get_tensor (net, t);
+      guint src = ten->bits_source;
+
+      if (ten->kind != FB_TENSOR_ACTIVATION && ten->kind != FB_TENSOR_POOLED)
+        continue;
+      if (fb_network_get_tensor (net, src)->kind != FB_TENSOR_ACTIVATION)
+        continue;
+      if (tensor_layers[src] == NULL)
+        tensor_layers[src] = g_array_new (FALSE, FALSE, sizeof (guint));
+      if (ten->producer >= 0)
+        add_unique (tensor_layers[src], ten->producer);
+      for (guint k = 0; k < ten->n_consumers; k++)
+        add_unique (tensor_layers[src], ten->consumers[k]);
+    }
+  for (guint t = 0; t < n_tensors; t++)
+    if (tensor_layers[t])
+      g_array_sort (tensor_layers[t], cmp_uint);
+
+  fb.config = config;
+  fb.table = table;
+  fb.tolerance = tolerance;
+  fb.constraints = constraints;
+  fb.tensor_layers = tensor_layers;
+  fb.changes = changes;
+  fb.unit = fb_latency_unit_to_string (fb_latency_table_get_unit (table));
+
+  g_array_set_size (one, 1);
+  while (changed)
+    {
+      changed = FALSE;
+      pass++;
+      for (guint i = 0; i < n_layers; i++)
+        {
+          const FbLayer *l = fb_network_get_layer (net, i);
+
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            goto out;
+          if (progress_func && (i % 8) == 0)
+            {
+              g_autofree char *msg = g_strdup_printf ("pass %u, layer %s", pass, l->name);
+              /* Passes are few (bits only go up); the bar restarts per pass. */
+              progress_func ((double) i / n_layers, msg, user_data);
+            }
+          if (fb_layer_is_weighted (l) && !fb_precision_config_get_weight_pinned (config, i))
+            {
+              g_array_index (one, guint, 0) = i;
+              changed |= try_raise (&fb, TRUE, i, one);
+            }
+          if (fb_network_get_tensor (net, l->output)->kind == FB_TENSOR_ACTIVATION &&
+              !fb_precision_config_get_tensor_pinned (config, l->output) && tensor_layers[l->output])
+            changed |= try_raise (&fb, FALSE, l->output, tensor_layers[l->output]);
+        }
+    }
+
+  json_object_set_string_member (prov, "method", "free-bits");
+  json_object_set_string_member (prov, "target", fb_latency_table_get_target (table));
+  json_object_set_double_member (prov, "tolerance", tolerance);
+  json_object_set_int_member (prov, "changes", changes->len);
+  fb_precision_config_set_provenance (config, prov);
+  cand = fb_candidate_new_evaluated (config, table, NAN, "free-bits", prov, error);
+  if (cand == NULL)
+    goto out;
+  if (candidate_func && fb_search_constraints_check (constraints, fb_candidate_get_metrics (cand), NAN))
+    candidate_func (cand, user_data);
+  if (progress_func)
+    progress_func (1.0, "done", user_data);
+  if (out_changes)
+    *out_changes = g_steal_pointer (&changes);
+  if (out_result)
+    *out_result = g_steal_pointer (&cand);
+  ok = TRUE;
+
+out:
+  for (guint t = 0; t < n_tensors; t++)
+    if (tensor_layers[t])
+      g_array_unref (tensor_layers[t]);
+  return ok;
+}

@@ -7,7 +7,7 @@ FB_PKGS_TARGET="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system
 # Training and accuracy: OpenBLAS and the Fashion-MNIST data.
 FB_PKGS_NN="libopenblas-dev dataset-fashion-mnist"
 # The GTK application, and a virtual display for its tests and screenshots.
-FB_PKGS_UI="libgtk-3-dev xvfb xauth appstream"
+FB_PKGS_UI="libgtk-3-dev xvfb xauth appstream gettext desktop-file-utils"
 
 fb_install_deps () {
   local missing=() pkg

@@ -431,11 +431,14 @@ fb_cli_bench (int argc, char **argv)
   g_option_context_set_summary (context,
                                 "Benchmark every kernel variant: MACs/s and the ratio to the "
                                 "reference on the host,\ninstructions per MAC on rv32imc.");
+  /* "bench search" has its own options (fb-cli-bench-search.c). */
+  if (argc >= 2 && g_str_equal (argv[1], "search"))
+    return fb_cli_bench_search (argc, argv);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!fb_cli_parse (context, &argc, &argv))
     return FB_CLI_EXIT_INPUT;
   if (argc != 2 || !g_str_equal (argv[1], "kernels"))
-    return fb_cli_usage (context, "expected \"bench kernels\"");
+    return fb_cli_usage (context, "expected \"bench kernels\" or \"bench search\"");
   if (target != NULL && !g_str_equal (target, "host") && !g_str_equal (target, "rv32imc"))
     return fb_cli_usage (context, "--target must be host or rv32imc");
   if (family != NULL)

@@ -1,7 +1,8 @@
-/* fb-cli-search.c — freebits-cli search NETWORK --method uniform|free-bits|pareto ...
+/* fb-cli-search.c — freebits-cli search NETWORK --method uniform|free-bits|pareto|bops ...
  *
  * Progress goes to stderr, the result table (or --json) to stdout, the candidates
- * file to -o. Without an accuracy oracle every candidate's accuracy is null.
+ * file to -o. Without an accuracy oracle every candidate's accuracy is null and
+ * the accuracy options are refused (fb_cli_create_oracle() below).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,14 +11,51 @@
 #include <unistd.h>
 
 #include "fb-cli.h"
+#include "fb-dataset.h"
 #include "fb-error.h"
 #include "fb-free-bits.h"
 #include "fb-json.h"
+#include "fb-nn-oracle.h"
 #include "fb-pareto.h"
+#include "fb-search-measure.h"
 #include "fb-search-uniform.h"
+#include "fb-sensitivity.h"
+
+/* ======================================================================
+ * The one place freebits-cli search and compare get an accuracy oracle: the
+ * nn engine on the trained weights. Returns NULL (no error) when @network has
+ * no weights: every accuracy option then fails with "no accuracy engine for
+ * this network".
+ * NULL + @error set = the engine exists but could not start: a search that asked
+ * for accuracy fails (exit 1), any other search warns and runs without it.
+ * @weights_path is --weights (NULL: the network's own weights file).
+ * ====================================================================== */
+FbAccuracyOracle *
+fb_cli_create_oracle (FbNetwork *network, const char *weights_path, GError **error)
+{
+  const char *path = weights_path != NULL ? weights_path : fb_network_get_weights_path (network);
+
+  /* No trained weights: this network has no accuracy engine. */
+  if (path == NULL)
+    return NULL;
+
+  g_autoptr(FbWeights) weights = fb_weights_load (path, network, error);
+  if (weights == NULL)
+    return NULL;
+  g_autoptr(FbDataset) test = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TEST, NULL, error);
+  if (test == NULL)
+    return NULL;
+  /* Training images calibrate float-only weights and recalibrate a supernet's
+   * batch norm per config. */
+  g_autoptr(FbDataset) train = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TRAIN, NULL, error);
+  if (train == NULL)
+    return NULL;
+  return fb_nn_oracle_new (network, weights, path, test, train, NULL, error);
+}
 
 typedef struct {
   FbCandidateList *list;
+  GPtrArray       *found;
   gboolean         tty;
   int              last_decile;
   const char      *label;
@@ -43,7 +81,7 @@ static void
 on_candidate (FbCandidate *candidate, gpointer user_data)
 {
   Job *job = user_data;
-  fb_candidate_list_add (job->list, candidate);
+  g_ptr_array_add (job->found, fb_candidate_ref (candidate));
 }
 
 static void
@@ -99,7 +137,8 @@ print_table (FbCandidateList *list, FbLatencyTable *table)
 {
   const char *unit = table ? fb_latency_unit_to_string (fb_latency_table_get_unit (table)) : "latency";
 
-  g_print ("%3s  %-10s %-28s %12s %16s %14s %12s\n", "#", "method", "config", "size B", "BOPs", unit, "RAM B");
+  g_print ("%3s  %-10s %-28s %12s %16s %14s %12s %9s\n", "#", "method", "config", "size B", "BOPs", unit, "RAM B",
+           "accuracy");
   for (guint i = 0; i < fb_candidate_list_get_length (list); i++)
     {
       FbCandidate *c = fb_candidate_list_get (list, i);
@@ -109,9 +148,11 @@ print_table (FbCandidateList *list, FbLatencyTable *table)
       g_autofree char *bops = fb_cli_group (m->bops);
       g_autofree char *ram = fb_cli_group (m->peak_activation_bytes);
       g_autofree char *lat = isnan (m->latency) ? g_strdup ("-") : g_strdup_printf ("%.10g", m->latency);
+      double a = fb_candidate_get_accuracy (c);
+      g_autofree char *acc = isnan (a) ? g_strdup ("-") : g_strdup_printf ("%.2f%%", 100 * a);
 
-      g_print ("%3u  %-10s %-28s %12s %16s %14s %12s\n", i, fb_candidate_get_method (c), summary,
-               size, bops, lat, ram);
+      g_print ("%3u  %-10s %-28s %12s %16s %14s %12s %9s\n", i, fb_candidate_get_method (c), summary,
+               size, bops, lat, ram, acc);
     }
   if (fb_candidate_list_get_length (list) == 0)
     g_print ("(no candidate fits the budgets)\n");
@@ -158,17 +199,22 @@ parse_double (const char *text, const char *option, double min, double max, doub
 int
 fb_cli_search (int argc, char **argv)
 {
-  gboolean json = FALSE;
+  gboolean json = FALSE, full = FALSE, no_measure = FALSE;
+  gint limit = -1;
   g_autofree char *method = NULL, *latency_path = NULL, *config_spec = NULL, *objectives_text = NULL;
   g_autofree char *max_latency = NULL, *max_size = NULL, *max_ram = NULL, *min_accuracy = NULL;
-  g_autofree char *tolerance_text = NULL, *epsilon_text = NULL, *output = NULL;
+  g_autofree char *tolerance_text = NULL, *epsilon_text = NULL, *output = NULL, *max_drop_text = NULL;
+  g_autofree char *min_gain_text = NULL, *sensitivity_path = NULL, *weights = NULL;
+  gint64 seed = 1;
   GOptionEntry entries[] = {
-    { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "uniform, free-bits or pareto", "METHOD" },
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "uniform, free-bits, pareto or bops (diff: with the supernet)", "METHOD" },
     { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Latency table (freebits-latency/1)", "TABLE" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_spec,
       "Start config (file or wXaY); its pins hold in every result. free-bits without it starts from every uniform config", "START" },
-    { "objectives", 0, 0, G_OPTION_ARG_STRING, &objectives_text, "pareto: latency,size (default), bops too", "LIST" },
-    { "epsilon", 0, 0, G_OPTION_ARG_STRING, &epsilon_text, "pareto with 3 objectives: ε-dominance factor (default 0.01; 0 = exact)", "E" },
+    { "objectives", 0, 0, G_OPTION_ARG_STRING, &objectives_text,
+      "pareto: latency,size (default); bops and accuracy (the sensitivity proxy) optional", "LIST" },
+    { "epsilon", 0, 0, G_OPTION_ARG_STRING, &epsilon_text,
+      "pareto with 3+ objectives: ε-dominance factor (default 0.01; 0 = exact)", "E" },
     { "max-latency", 0, 0, G_OPTION_ARG_STRING, &max_latency, "Latency budget (table units)", "X" },
     { "max-size", 0, 0, G_OPTION_ARG_STRING, &max_size, "Weight memory (Flash) budget", "BYTES" },
     { "max-ram", 0, 0, G_OPTION_ARG_STRING, &max_ram, "Peak activation memory (RAM) budget", "BYTES" },
@@ -176,9 +222,21 @@ fb_cli_search (int argc, char **argv)
     { "budget-latency", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_latency, NULL, NULL },
     { "budget-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_size, NULL, NULL },
     { "budget-ram", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_ram, NULL, NULL },
-    { "min-accuracy", 0, 0, G_OPTION_ARG_STRING, &min_accuracy, "Minimum accuracy (fraction; needs measured accuracy)", "A" },
+    { "min-accuracy", 0, 0, G_OPTION_ARG_STRING, &min_accuracy, "Minimum measured accuracy (fraction; needs the accuracy engine)", "A" },
     { "tolerance", 0, 0, G_OPTION_ARG_STRING, &tolerance_text,
       "free-bits: accept a raise costing up to this fraction of the affected layers' latency (default 0)", "F" },
+    { "max-accuracy-drop", 0, 0, G_OPTION_ARG_STRING, &max_drop_text,
+      "free-bits: run the lowering step, accepting moves while accuracy stays within this fraction of the "
+      "reference (e.g. 0.005 = 0.5 pt; needs the accuracy engine)", "F" },
+    { "min-gain", 0, 0, G_OPTION_ARG_STRING, &min_gain_text,
+      "free-bits lowering: minimum latency gain, fraction of the affected layers (default 0.01)", "F" },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Test images per accuracy evaluation (default: the engine's)", "N" },
+    { "full", 0, 0, G_OPTION_ARG_NONE, &full, "Measure the results on the full test set", NULL },
+    { "no-measure", 0, 0, G_OPTION_ARG_NONE, &no_measure, "Do not measure the results' accuracy", NULL },
+    { "sensitivity", 0, 0, G_OPTION_ARG_FILENAME, &sensitivity_path,
+      "pareto with accuracy: reuse the sensitivities cached in a candidates file", "FILE" },
+    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights, "Trained weights for the accuracy engine", "FILE" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (recorded; the methods here are deterministic)", "N" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the candidates (freebits-candidates/1)", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON instead of a table", NULL },
     { NULL }
@@ -189,56 +247,77 @@ fb_cli_search (int argc, char **argv)
   g_autoptr(FbLatencyTable) table = NULL;
   g_autoptr(FbPrecisionConfig) start = NULL;
   g_autoptr(FbCandidateList) list = NULL;
+  g_autoptr(FbAccuracyOracle) oracle = NULL;
+  g_autoptr(FbSensitivity) sensitivity = NULL;
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
   g_autoptr(GPtrArray) starts = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
   g_autoptr(JsonBuilder) changes_json = json_builder_new ();
   FbParetoObjectives objectives = FB_PARETO_LATENCY | FB_PARETO_SIZE;
   FbSearchConstraints cons;
-  double tolerance = 0, epsilon = 0;
-  guint n_states = 0;
+  FbFreeBitsOptions fbo;
+  double epsilon = 0;
+  FbParetoStats pstats = { 0 };
   gint64 t0;
-  Job job = { NULL, isatty (2), -1, "search" };
-  gboolean ok = TRUE;
+  Job job = { NULL, NULL, isatty (2), -1, "search" };
+  gboolean ok = TRUE, is_pareto, is_bops, wants_accuracy;
+  guint measure_limit = 0;
 
   g_option_context_set_summary (context,
-    "Search per-layer bit-widths: uniform baselines, the Free Bits heuristic (latency stage),\n"
-    "or the exact Pareto front of additive objectives.");
+    "Search per-layer bit-widths: uniform baselines, the Free Bits heuristic (raise free bits;\n"
+    "with the accuracy engine also lower them where the latency gain is real), the exact\n"
+    "Pareto front of additive objectives, or the BOPs-targeted baseline (exact BOPs-size front).");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!fb_cli_parse (context, &argc, &argv))
     return FB_CLI_EXIT_INPUT;
   if (argc != 2)
     return fb_cli_usage (context, "expected one NETWORK file");
   if (method == NULL)
-    return fb_cli_usage (context, "--method is required (uniform, free-bits, pareto)");
+    return fb_cli_usage (context, "--method is required (uniform, free-bits, pareto, bops)");
   if (g_str_equal (method, "freebits"))
     {
       g_free (method);
       method = g_strdup ("free-bits");
     }
-  if (!g_str_equal (method, "uniform") && !g_str_equal (method, "free-bits") && !g_str_equal (method, "pareto"))
-    return fb_cli_usage (context, "--method must be uniform, free-bits or pareto");
+  if (g_str_equal (method, "diff"))
+    {
+      g_printerr ("freebits-cli: --method diff (the differentiable search) needs the trained QAT supernet; "
+                  "it is not available yet\n");
+      return FB_CLI_EXIT_INPUT;
+    }
+  if (!g_str_equal (method, "uniform") && !g_str_equal (method, "free-bits") && !g_str_equal (method, "pareto") &&
+      !g_str_equal (method, "bops"))
+    return fb_cli_usage (context, "--method must be uniform, free-bits, pareto or bops");
+  is_pareto = g_str_equal (method, "pareto");
+  is_bops = g_str_equal (method, "bops");
 
   fb_search_constraints_init (&cons);
+  fb_free_bits_options_init (&fbo);
   if (!parse_double (max_latency, "--max-latency", 0, INFINITY, &cons.max_latency, &error) ||
       !parse_size (max_size, "--max-size", &cons.max_size, &error) ||
       !parse_size (max_ram, "--max-ram", &cons.max_ram, &error) ||
       !parse_double (min_accuracy, "--min-accuracy", 0, 1, &cons.min_accuracy, &error) ||
-      !parse_double (tolerance_text, "--tolerance", 0, 10, &tolerance, &error) ||
+      !parse_double (tolerance_text, "--tolerance", 0, 10, &fbo.tolerance, &error) ||
+      !parse_double (max_drop_text, "--max-accuracy-drop", 0, 1, &fbo.max_accuracy_drop, &error) ||
+      !parse_double (min_gain_text, "--min-gain", 0, 1, &fbo.min_gain, &error) ||
       !parse_double (epsilon_text, "--epsilon", 0, 1, &epsilon, &error) ||
       (objectives_text && !fb_pareto_objectives_parse (objectives_text, &objectives, &error)))
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  if (limit < -1)
+    return fb_cli_usage (context, "--limit must be >= 0");
+  if (is_bops && objectives_text)
+    return fb_cli_usage (context, "--method bops has fixed objectives; use --method pareto for others");
+  if (objectives_text && !is_pareto)
+    return fb_cli_usage (context, "--objectives is for --method pareto");
   /* The exact 3-objective front of a 60-layer net takes minutes (fronts of
    * tens of thousands of points); 1 % ε keeps it to seconds. */
-  if (epsilon_text == NULL && (objectives & FB_PARETO_LATENCY) && (objectives & FB_PARETO_SIZE) &&
-      (objectives & FB_PARETO_BOPS) && g_str_equal (method, "pareto"))
+  if (epsilon_text == NULL && is_pareto && fb_pareto_objectives_count (objectives) >= 3)
     {
       epsilon = 0.01;
-      g_printerr ("freebits-cli: three objectives: ε-dominance with ε = 0.01 (--epsilon 0 for the exact front)\n");
+      g_printerr ("freebits-cli: %u objectives: ε-dominance with ε = 0.01 per layer (--epsilon 0 for the exact front)\n",
+                  fb_pareto_objectives_count (objectives));
     }
   if (max_latency && isinf (cons.max_latency))
     cons.max_latency = INFINITY;
-  if (min_accuracy)
-    g_printerr ("freebits-cli: warning: no accuracy oracle yet; --min-accuracy cannot exclude anything "
-                "(accuracy is null)\n");
 
   net = fb_network_load (argv[1], &error);
   if (net == NULL)
@@ -256,20 +335,84 @@ fb_cli_search (int argc, char **argv)
         return fb_cli_error (error, FB_CLI_EXIT_INPUT);
     }
   if (table == NULL && (g_str_equal (method, "free-bits") || max_latency ||
-                        (g_str_equal (method, "pareto") && (objectives & FB_PARETO_LATENCY))))
+                        (is_pareto && (objectives & FB_PARETO_LATENCY))))
     return fb_cli_usage (context, "this search needs a latency table (--latency TABLE)");
 
+  /* Accuracy: everything that needs measured accuracy needs the engine. */
+  wants_accuracy = min_accuracy || max_drop_text || min_gain_text || limit >= 0 || full ||
+                   ((objectives & FB_PARETO_ACCURACY) && sensitivity_path == NULL);
+  oracle = fb_cli_create_oracle (net, weights, &error);
+  if (oracle == NULL && error)
+    {
+      /* Asked for accuracy: fail. Otherwise the search stands without it. */
+      if (wants_accuracy)
+        return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+      g_printerr ("freebits-cli: warning: accuracy engine unavailable (%s); results are not measured\n",
+                  error->message);
+      g_clear_error (&error);
+    }
+
+  /* BOPs-targeted baseline: BOPs against the accuracy proxy when sensitivities
+   * exist (engine or --sensitivity), else against size, which is degenerate. */
+  if (is_bops)
+    {
+      if (oracle || sensitivity_path)
+        objectives = FB_PARETO_BOPS | FB_PARETO_ACCURACY;
+      else
+        {
+          objectives = FB_PARETO_BOPS | FB_PARETO_SIZE;
+          g_printerr ("freebits-cli: no accuracy engine: the BOPs-targeted front is (BOPs, size), where the lowest "
+                      "admissible bits minimize both (one point); with accuracy it is (BOPs, accuracy proxy)\n");
+        }
+    }
+
+  if (oracle == NULL && wants_accuracy)
+    {
+      g_printerr ("freebits-cli: no accuracy engine for this network (%s): --min-accuracy, --max-accuracy-drop, "
+                  "--min-gain, --limit, --full and the accuracy objective need one%s\n", fb_network_get_name (net),
+                  (objectives & FB_PARETO_ACCURACY) ? " (or --sensitivity FILE with cached sensitivities)" : "");
+      return FB_CLI_EXIT_INPUT;
+    }
+  if (oracle)
+    {
+      measure_limit = full ? 0 : limit >= 0 ? (guint) limit : fb_accuracy_oracle_get_default_limit (oracle);
+      if (max_drop_text)
+        {
+          fbo.oracle = oracle;
+          fbo.limit = limit >= 0 ? (guint) limit : fb_accuracy_oracle_get_default_limit (oracle);
+        }
+    }
+  if (objectives & FB_PARETO_ACCURACY)
+    {
+      if (sensitivity_path)
+        {
+          g_autoptr(FbCandidateList) cached = fb_candidate_list_load (net, sensitivity_path, &error);
+          if (cached == NULL || !(sensitivity = fb_sensitivity_new_from_candidates (cached, sensitivity_path, &error)))
+            return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+        }
+      else
+        {
+          guint sl = limit >= 0 ? (guint) limit : fb_accuracy_oracle_get_default_limit (oracle);
+          job.label = "sensitivity";
+          sensitivity = fb_sensitivity_measure (oracle, sl, on_progress, &job, NULL, &error);
+          progress_done (&job);
+          if (sensitivity == NULL)
+            return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+        }
+    }
+
   list = fb_candidate_list_new (net);
-  job.list = list;
+  job.list = NULL;
+  job.found = found;
   job.label = method;
   t0 = g_get_monotonic_time ();
   json_builder_begin_array (changes_json);
 
   if (g_str_equal (method, "uniform"))
     ok = fb_search_uniform (net, table, start, &cons, on_candidate, on_progress, &job, NULL, &error);
-  else if (g_str_equal (method, "pareto"))
-    ok = fb_search_pareto (net, table, start, objectives, epsilon, &cons, on_candidate, on_progress, &job,
-                           NULL, &n_states, &error);
+  else if (is_pareto || is_bops)
+    ok = fb_search_pareto (net, table, sensitivity, start, objectives, epsilon, &cons, method, on_candidate,
+                           on_progress, &job, NULL, &pstats, &error);
   else
     {
       /* No start config: the uniform ones stand in for a stage-1 sweep. */
@@ -290,6 +433,7 @@ fb_cli_search (int argc, char **argv)
           g_autoptr(FbCandidate) result = NULL;
           g_autoptr(FbCandidate) before = fb_candidate_new_evaluated (s, table, NAN, "start", NULL, &error);
           g_autofree char *name = NULL;
+          guint applied = 0;
 
           if (before == NULL)
             {
@@ -297,11 +441,13 @@ fb_cli_search (int argc, char **argv)
               break;
             }
           name = config_spec ? g_strdup (config_spec) : config_summary (before);
-          ok = fb_search_free_bits (s, table, tolerance, &cons, on_candidate, on_progress, &job, NULL,
+          ok = fb_search_free_bits (s, table, &fbo, &cons, on_candidate, on_progress, &job, NULL,
                                     &changes, &result, &error);
           if (!ok)
             break;
           progress_done (&job);
+          for (guint i = 0; i < changes->len; i++)
+            applied += ((FbFreeBitsChange *) g_ptr_array_index (changes, i))->applied;
           json_builder_begin_object (changes_json);
           json_builder_set_member_name (changes_json, "start");
           json_builder_add_string_value (changes_json, name);
@@ -312,8 +458,8 @@ fb_cli_search (int argc, char **argv)
           json_builder_set_member_name (changes_json, "changes");
           json_builder_begin_array (changes_json);
           if (!json)
-            g_print ("from %s: %u change%s, latency %.10g → %.10g\n", name, changes->len,
-                     changes->len == 1 ? "" : "s", fb_candidate_get_metrics (before)->latency,
+            g_print ("from %s: %u change%s, latency %.10g → %.10g\n", name, applied,
+                     applied == 1 ? "" : "s", fb_candidate_get_metrics (before)->latency,
                      fb_candidate_get_metrics (result)->latency);
           for (guint i = 0; i < changes->len; i++)
             {
@@ -336,12 +482,28 @@ fb_cli_search (int argc, char **argv)
       return fb_cli_error (error, error->domain == FB_ERROR ? FB_CLI_EXIT_INPUT : FB_CLI_EXIT_FAILED);
     }
   {
-    g_autofree char *states = g_str_equal (method, "pareto") ? g_strdup_printf (" (max %u DP states)", n_states)
-                                                             : g_strdup ("");
-    g_printerr ("%s: %u candidate%s in %.1f ms%s\n", method, fb_candidate_list_get_length (list),
-                fb_candidate_list_get_length (list) == 1 ? "" : "s", (g_get_monotonic_time () - t0) / 1e3,
-                states);
+    g_autofree char *states = (is_pareto || is_bops)
+      ? g_strdup_printf (" (DP %.1f ms, with candidates %.1f ms, max %u DP states)", pstats.dp_seconds * 1e3,
+                         pstats.total_seconds * 1e3, pstats.max_states)
+      : g_strdup ("");
+    g_printerr ("%s: %u candidate%s in %.1f ms%s\n", method, found->len, found->len == 1 ? "" : "s",
+                (g_get_monotonic_time () - t0) / 1e3, states);
   }
+
+  /* Real accuracy of the results, all on the same images (the lowering step's own
+   * evaluations used its --limit; these replace them). */
+  if (oracle && !no_measure)
+    {
+      g_autoptr(GPtrArray) measured = NULL;
+      job.label = "accuracy";
+      if (!fb_search_measure (found, oracle, measure_limit, &cons, on_progress, &job, NULL, &measured, &error))
+        return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+      progress_done (&job);
+      g_ptr_array_unref (found);
+      found = g_steal_pointer (&measured);
+    }
+  for (guint i = 0; i < found->len; i++)
+    fb_candidate_list_add (list, g_ptr_array_index (found, i));
 
   if (output && !fb_candidate_list_save (list, output, &error))
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
@@ -351,11 +513,18 @@ fb_cli_search (int argc, char **argv)
       g_autoptr(JsonNode) root = fb_candidate_list_to_json (list);
       JsonObject *obj = json_node_get_object (root);
       json_object_set_string_member (obj, "method", method);
+      json_object_set_int_member (obj, "seed", seed);
       if (table)
         {
           json_object_set_string_member (obj, "target", fb_latency_table_get_target (table));
           json_object_set_string_member (obj, "latency_unit",
                                          fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
+        }
+      if (is_pareto || is_bops)
+        {
+          g_autofree char *objs = fb_pareto_objectives_to_string (objectives);
+          json_object_set_string_member (obj, "objectives", objs);
+          json_object_set_double_member (obj, "epsilon", fb_pareto_objectives_count (objectives) >= 3 ? epsilon : 0);
         }
       if (g_str_equal (method, "free-bits"))
         json_object_set_member (obj, "free_bits", json_builder_get_root (changes_json));

@@ -109,10 +109,16 @@ on_progress (FbTrainer *trainer, const FbTrainProgress *p, gpointer user_data, G
     if (!fb_weights_save (ck, ui->checkpoint_path, error))
       return FALSE;
     end_line (ui);
-    if (!ui->quiet)
-      g_printerr ("epoch %u/%u: train loss %.4f, train accuracy %.2f%%, test accuracy %.2f%% (float), "
+    if (!ui->quiet && fb_trainer_get_options (trainer)->quant == FB_TRAIN_SUPERNET)
+      g_printerr ("epoch %u/%u: train loss %.4f, train accuracy %.2f%% (all-8), test accuracy "
+                  "w8a8 %.2f%%, w4a4 %.2f%%, w2a2 %.2f%% (fake-quant; w4a4, w2a2 with recalibrated batch norm), %.0f images/s, ETA %s\n",
+                  p->epoch + 1, p->epochs, p->loss, 100 * p->accuracy, 100 * p->test_accuracy,
+                  100 * p->test_w4a4, 100 * p->test_w2a2, p->images_per_s, eta);
+    else if (!ui->quiet)
+      g_printerr ("epoch %u/%u: train loss %.4f, train accuracy %.2f%%, test accuracy %.2f%% (%s), "
                   "%.0f images/s, ETA %s\n",
                   p->epoch + 1, p->epochs, p->loss, 100 * p->accuracy, 100 * p->test_accuracy,
+                  fb_trainer_get_options (trainer)->quant == FB_TRAIN_FLOAT ? "float" : "fake-quant",
                   p->images_per_s, eta);
   }
   return TRUE;
@@ -153,14 +159,19 @@ add_cli_provenance (FbWeights *w, int argc, char **argv)
   json_object_set_string_member (training, "command", cmd->str);
 }
 
+/* `train` and `finetune` (fb-cli-finetune.c) share everything but their
+ * options: finetune is fixed-config quantization-aware training from
+ * supernet weights. */
 int
-fb_cli_train (int argc, char **argv)
+fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
 {
   g_autofree char *output = NULL, *checkpoint = NULL, *data_dir = NULL;
-  gint epochs = -1, batch = -1, shards = -1, limit = -1;
+  g_autofree char *init_path = NULL, *config_spec = NULL;
+  g_autoptr(FbPrecisionConfig) config = NULL;
+  gint epochs = -1, batch = -1, shards = -1, limit = -1, random_configs = -1;
   gint64 seed = -1;
   double lr = NAN, wd = NAN, warmup = NAN;
-  gboolean resume = FALSE, no_augment = FALSE, quiet = FALSE;
+  gboolean resume = FALSE, no_augment = FALSE, quiet = FALSE, supernet = FALSE, distill = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Weights file to write (freebits-weights/1)", "WEIGHTS" },
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 20)", "N" },
@@ -173,6 +184,25 @@ fb_cli_train (int argc, char **argv)
     { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit, "Train on the first N images only", "N" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No random crop / flip", NULL },
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint, "Checkpoint file (default WEIGHTS.ckpt)", "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from the checkpoint", NULL },
+    { "supernet", 0, 0, G_OPTION_ARG_NONE, &supernet, "Quantization-aware supernet training: every step trains all-8, all-2 and random per-layer precision configs on shared weights", NULL },
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path, "Start from these weights (e.g. the float ones)", "WEIGHTS" },
+    { "random-configs", 0, 0, G_OPTION_ARG_INT, &random_configs, "Supernet: random configs per step besides all-8 and all-2 (default 2)", "N" },
+    { "distill", 0, 0, G_OPTION_ARG_NONE, &distill, "Supernet: in-place distillation, the all-8 pass's predictions teach the other configs", NULL },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Fashion-MNIST directory (default " FB_FASHION_MNIST_DIR ")", "DIR" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress display", NULL },
+    { NULL }
+  };
+  GOptionEntry finetune_entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_spec, "Precision config to fine-tune: wXaY or a freebits-config/1 file", "C" },
+    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &init_path, "Supernet weights to start from", "WEIGHTS" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Weights file to write (freebits-weights/1)", "OUT" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 3)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Images per step (default 128)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default 0.002; 0.2 warm-up epochs, then cosine)", "X" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of shuffling and augmentation (default 1)", "N" },
+    { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit, "Train on the first N images only", "N" },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint, "Checkpoint file (default OUT.ckpt)", "FILE" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from the checkpoint", NULL },
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Fashion-MNIST directory (default " FB_FASHION_MNIST_DIR ")", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress display", NULL },
@@ -195,22 +225,37 @@ fb_cli_train (int argc, char **argv)
   g_autofree char **full_argv = g_memdup2 (argv, sizeof (char *) * (argc + 1));
   gboolean ok;
 
-  g_option_context_set_summary (context,
-    "Trains NETWORK in float on Fashion-MNIST (Debian package dataset-fashion-mnist):\n"
-    "conv → batch norm → ReLU, SGD with Nesterov momentum, cosine schedule.\n"
-    "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
-    "and writes it; --resume continues exactly where training stopped.");
-  g_option_context_add_main_entries (context, entries, NULL);
+  if (finetune)
+    g_option_context_set_summary (context,
+      "Quantization-aware fine-tuning of one precision config of NETWORK, starting from\n"
+      "supernet weights (freebits-cli train --supernet), on Fashion-MNIST. The result has\n"
+      "the same tensors (act_alpha, w_step, batch-norm statistics of this config).\n"
+      "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
+      "and writes it; --resume continues exactly where training stopped.");
+  else
+    g_option_context_set_summary (context,
+      "Trains NETWORK on Fashion-MNIST (Debian package dataset-fashion-mnist):\n"
+      "conv → batch norm → ReLU, SGD with Nesterov momentum, cosine schedule; in float,\n"
+      "or with --supernet quantization-aware for every precision config at once.\n"
+      "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
+      "and writes it; --resume continues exactly where training stopped.");
+  g_option_context_add_main_entries (context, finetune ? finetune_entries : entries, NULL);
   if (!fb_cli_parse (context, &argc, &argv))
     return FB_CLI_EXIT_INPUT;
   if (argc != 2 || output == NULL)
     return fb_cli_usage (context, argc != 2 ? "expected one NETWORK file" : "missing -o WEIGHTS");
+  if (finetune && (config_spec == NULL || init_path == NULL))
+    return fb_cli_usage (context, "finetune needs --config C and --weights WEIGHTS");
   if ((epochs != -1 && epochs < 1) || (batch != -1 && batch < 1) || (limit != -1 && limit < 1) ||
       (shards != -1 && (shards < 1 || shards > 256)) ||
       (!isnan (lr) && !(lr > 0)) || (!isnan (wd) && !(wd >= 0)) || (!isnan (warmup) && !(warmup >= 0)) ||
-      (seed != -1 && (seed < 0 || seed > G_MAXUINT32)))
+      (seed != -1 && (seed < 0 || seed > G_MAXUINT32)) || (random_configs != -1 && (random_configs < 0 || random_configs > 64)))
     return fb_cli_usage (context, "--epochs, --batch and --limit-train must be ≥ 1, --shards 1..256, --lr > 0, "
-                                    "--weight-decay and --warmup ≥ 0, --seed in 0..4294967295");
+                                    "--weight-decay and --warmup ≥ 0, --seed in 0..4294967295, --random-configs 0..64");
+  if (!supernet && (random_configs != -1 || distill))
+    return fb_cli_usage (context, "--random-configs and --distill need --supernet");
+  if (resume && init_path != NULL && !finetune)
+    return fb_cli_usage (context, "--init starts a new training; --resume continues the checkpoint's");
   default_checkpoint = g_strconcat (output, ".ckpt", NULL);
   if (checkpoint == NULL)
     checkpoint = g_strdup (default_checkpoint);
@@ -218,6 +263,12 @@ fb_cli_train (int argc, char **argv)
   net = fb_network_load (argv[1], &error);
   if (net == NULL)
     goto input_error;
+  if (finetune)
+    {
+      config = fb_precision_config_new_from_spec (net, config_spec, &error);
+      if (config == NULL)
+        goto input_error;
+    }
 
   /* Fail before hours of training, not after. */
   out_dir = g_path_get_dirname (output);
@@ -228,6 +279,14 @@ fb_cli_train (int argc, char **argv)
     }
 
   fb_train_options_init (&opt);
+  if (finetune)
+    {
+      /* From trained supernet weights: a short, gentle schedule. */
+      opt.epochs = 3;
+      opt.lr = 0.002;
+      opt.warmup_epochs = 0.2;
+      opt.quant = FB_TRAIN_FIXED;
+    }
   if (resume)
     {
       init = fb_weights_load (checkpoint, net, &error);
@@ -240,8 +299,26 @@ fb_cli_train (int argc, char **argv)
           !check_same ("warmup", !isnan (warmup), warmup, opt.warmup_epochs, checkpoint, &error) ||
           !check_same ("seed", seed != -1, (double) seed, opt.seed, checkpoint, &error) ||
           !check_same ("limit-train", limit != -1, limit, opt.limit_train, checkpoint, &error) ||
-          !check_same ("no-augment", no_augment, no_augment, !opt.augment, checkpoint, &error))
+          !check_same ("no-augment", no_augment, no_augment, !opt.augment, checkpoint, &error) ||
+          !check_same ("supernet", supernet, supernet, opt.quant == FB_TRAIN_SUPERNET, checkpoint, &error) ||
+          !check_same ("random-configs", random_configs != -1, random_configs, opt.random_configs, checkpoint, &error) ||
+          !check_same ("distill", distill, distill, opt.distill, checkpoint, &error))
         goto input_error;
+      if (finetune)
+        {
+          /* The checkpoint records the config it fine-tunes. */
+          JsonObject *ck = fb_weights_get_checkpoint (init);
+          g_autofree char *want = fb_precision_config_to_string (config);
+          const char *have = ck != NULL && json_object_has_member (ck, "config")
+                               ? json_object_get_string_member (ck, "config") : NULL;
+          if (opt.quant != FB_TRAIN_FIXED || g_strcmp0 (have, want) != 0)
+            {
+              g_set_error (&error, FB_ERROR, FB_ERROR_MISMATCH,
+                           "%s: the checkpoint fine-tunes %s, not --config %s", checkpoint,
+                           have != NULL ? have : "no fixed config", config_spec);
+              goto input_error;
+            }
+        }
     }
   else
     {
@@ -262,11 +339,32 @@ fb_cli_train (int argc, char **argv)
       if (limit != -1)
         opt.limit_train = (guint) limit;
       opt.augment = !no_augment;
+      if (supernet)
+        {
+          opt.quant = FB_TRAIN_SUPERNET;
+          opt.distill = distill;
+          if (random_configs != -1)
+            opt.random_configs = (guint) random_configs;
+        }
+      if (init_path != NULL)
+        {
+          init = fb_weights_load (init_path, net, &error);
+          if (init == NULL)
+            goto input_error;
+        }
     }
 
-  trainer = fb_trainer_new (net, &opt, init, checkpoint, &error);
-  if (trainer == NULL || (resume && !fb_trainer_resume (trainer, init, checkpoint, &error)))
+  trainer = fb_trainer_new (net, &opt, init, resume ? checkpoint : init_path, &error);
+  if (trainer == NULL || (resume && !fb_trainer_resume (trainer, init, checkpoint, &error)) ||
+      (finetune && !fb_trainer_set_fixed_config (trainer, config, &error)))
     goto input_error;
+  if (finetune && !fb_trainer_has_act_alpha (trainer))
+    {
+      g_set_error (&error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: no act_alpha (activation clipping values): fine-tune supernet weights "
+                   "(freebits-cli train --supernet), not float ones", init_path);
+      goto input_error;
+    }
 
   train = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TRAIN, NULL, &error);
   if (train != NULL)
@@ -284,9 +382,11 @@ fb_cli_train (int argc, char **argv)
       if (resume)
         at = g_strdup_printf (" (at epoch %u, step %u)", fb_trainer_get_epoch (trainer) + 1,
                               fb_trainer_get_step (trainer));
-      g_printerr ("%s %s: %u training images, %u epochs, batch %u, lr %g, seed %u%s\n",
-                  resume ? "resuming" : "training", fb_network_get_name (net), n, opt.epochs,
-                  opt.batch_size, opt.lr, opt.seed, at ? at : "");
+      g_autofree char *cfg = config != NULL ? fb_precision_config_to_string (config) : NULL;
+      g_printerr ("%s %s%s%s%s: %u training images, %u epochs, batch %u, lr %g, seed %u%s\n",
+                  resume ? "resuming" : finetune ? "fine-tuning" : "training", fb_network_get_name (net),
+                  opt.quant == FB_TRAIN_SUPERNET ? " as a supernet" : "", cfg ? " at " : "",
+                  cfg ? cfg : "", n, opt.epochs, opt.batch_size, opt.lr, opt.seed, at ? at : "");
     }
 
   ui.cancellable = cancellable;
@@ -306,10 +406,17 @@ fb_cli_train (int argc, char **argv)
       gboolean custom = g_strcmp0 (checkpoint, default_checkpoint) != 0;
       if (!fb_weights_save (ck, checkpoint, &save_error))
         return fb_cli_error (save_error, FB_CLI_EXIT_FAILED);
-      g_printerr ("freebits-cli: interrupted at epoch %u, step %u; checkpoint written to %s\n"
-                  "resume with: freebits-cli train %s -o %s --resume%s%s\n",
-                  fb_trainer_get_epoch (trainer) + 1, fb_trainer_get_step (trainer), checkpoint,
-                  argv[1], output, custom ? " --checkpoint " : "", custom ? checkpoint : "");
+      if (finetune)
+        g_printerr ("freebits-cli: interrupted at epoch %u, step %u; checkpoint written to %s\n"
+                    "resume with: freebits-cli finetune %s --config %s --weights %s -o %s --resume%s%s\n",
+                    fb_trainer_get_epoch (trainer) + 1, fb_trainer_get_step (trainer), checkpoint,
+                    argv[1], config_spec, init_path, output, custom ? " --checkpoint " : "",
+                    custom ? checkpoint : "");
+      else
+        g_printerr ("freebits-cli: interrupted at epoch %u, step %u; checkpoint written to %s\n"
+                    "resume with: freebits-cli train %s -o %s --resume%s%s\n",
+                    fb_trainer_get_epoch (trainer) + 1, fb_trainer_get_step (trainer), checkpoint,
+                    argv[1], output, custom ? " --checkpoint " : "", custom ? checkpoint : "");
       return FB_CLI_EXIT_INTERRUPTED;
     }
   if (!ok)
@@ -321,11 +428,18 @@ fb_cli_train (int argc, char **argv)
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   /* Finished: nothing left to resume. */
   g_unlink (checkpoint);
-  g_printerr ("wrote %s: float test accuracy %.2f%% after %u epochs (%.1f s this run)\n", output,
+  g_printerr ("wrote %s: %s test accuracy %.2f%% after %u epochs (%.1f s this run)\n", output,
+              opt.quant == FB_TRAIN_SUPERNET ? "w8a8 fake-quant" : opt.quant == FB_TRAIN_FIXED ? "fake-quant" : "float",
               100 * fb_trainer_get_test_accuracy (trainer), opt.epochs,
               (g_get_monotonic_time () - t0) / 1e6);
   return FB_CLI_EXIT_OK;
 
 input_error:
   return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+}
+
+int
+fb_cli_train (int argc, char **argv)
+{
+  return fb_cli_train_or_finetune (argc, argv, FALSE);
 }

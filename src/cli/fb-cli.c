@@ -19,10 +19,14 @@ typedef struct {
 static const Subcommand subcommands[] = {
   { "info",    fb_cli_info,    "Per-layer table and totals of a network (MACs, parameters)" },
   { "metrics", fb_cli_metrics, "Size, BOPs, latency and peak memory of a precision config" },
-  { "bench",   fb_cli_bench,   "Benchmarks (bench kernels)" },
+  { "bench",   fb_cli_bench,   "Benchmarks (bench kernels, bench search)" },
   { "latency", fb_cli_latency, "Latency tables: measure (rv32imc, host), model (gap8), import (CSV)" },
   { "search",  fb_cli_search,  "Search bit-widths: uniform baselines, Free Bits heuristic, exact Pareto front" },
-  { "train",   fb_cli_train,   "Train a network in float on Fashion-MNIST (checkpointed, resumable)" },
+  { "compare", fb_cli_compare, "BOPs vs latency: rank correlation and BOPs- vs latency-optimal configs per target" },
+  { "train",   fb_cli_train,   "Train a network on Fashion-MNIST, in float or as a quantization-aware supernet (checkpointed, resumable)" },
+  { "finetune", fb_cli_finetune, "Quantization-aware fine-tuning of one precision config from supernet weights" },
+  { "eval",    fb_cli_eval,    "Accuracy of a precision config in integer arithmetic (Fashion-MNIST test set)" },
+  { "export",  fb_cli_export,  "Write a C project (network, weights, kernels, harness, Makefile) for a precision config" },
 };
 
 gboolean

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "fb-accuracy-oracle.h"
 #include "fb-latency-table.h"
 #include "fb-metrics.h"
 #include "fb-network.h"
@@ -24,9 +25,22 @@ G_BEGIN_DECLS
 int  fb_cli_info    (int argc, char **argv);
 int  fb_cli_metrics (int argc, char **argv);
 int  fb_cli_bench   (int argc, char **argv);
+int  fb_cli_bench_search (int argc, char **argv);
+int  fb_cli_compare (int argc, char **argv);
 int  fb_cli_latency (int argc, char **argv);
 int  fb_cli_search  (int argc, char **argv);
 int  fb_cli_train   (int argc, char **argv);
+int  fb_cli_finetune (int argc, char **argv);
+/* train and finetune share one implementation (fb-cli-train.c). */
+int  fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune);
+int  fb_cli_eval    (int argc, char **argv);
+int  fb_cli_export  (int argc, char **argv);
+
+/* The accuracy oracle for search and compare (fb-cli-search.c); NULL without
+ * an error while no accuracy engine exists for @network. */
+FbAccuracyOracle *fb_cli_create_oracle (FbNetwork   *network,
+                                        const char  *weights_path,
+                                        GError     **error);
 
 /* Parses options of a subcommand; prints the error and returns FALSE on bad usage. */
 gboolean fb_cli_parse      (GOptionContext *context,

@@ -9,10 +9,34 @@
  * are computed together (each weight load serves both, each input column is loaded once).
  * Channels are processed 4 at a time with the accumulators in registers, activations and
  * weights unpacked on the fly from their packed bytes; the int32 sums of the pixel(s) go to the
- * scratch buffer (8 bytes per channel) and are requantized together.  The same code serves
- * both architectures.
+ * scratch buffer (8 bytes per channel) and are requantized together.  This is the scalar
+ * (RV32) path; it also runs on the host when FB_KERNEL_FORCE_SCALAR is defined.
+ *
+ * Host path (FB_KERNEL_ARCH_HOST): vectorized across channels instead.  The weights are
+ * unpacked once per call to int16 in the "plane" order of the input: an A-bit input byte holds
+ * 8/A consecutive channels, so plane j holds channels c with c % (8/A) == j, and one byte
+ * loop serves all planes with a shift and a mask, no shuffles.  The accumulators of one output
+ * pixel live in the scratch in the same plane order; a kernel row of 3 taps is one pass over
+ * the channels (3 products per accumulator load/store), other widths one pass per tap.  Each
+ * u*xi product fits int16 exactly (|255 * -128| < 2^15), so the compiler can multiply in
+ * 16-bit lanes.  GCC vectorizes these loops (SSE2 baseline; an AVX2 copy of every variant is
+ * selected at run time on x86-64 when the CPU has it).  Results are bit-identical: the same
+ * int32 sums, the same requantization.
  */
 #include "fb-kernel-internal.h"
+
+/* Host scratch: alignment slack, int16 weights [Ky*Kx][C], int32 accumulators in plane order
+ * and in channel order (both rounded to the alignment). */
+#define FB_DW_HOST_ALIGN 64
+
+static size_t
+dw_host_buffer_size (const FbConvParams *p)
+{
+  const size_t ch = (size_t) p->ch_in;
+  const size_t taps = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y;
+  return FB_DW_HOST_ALIGN + FB_KI_ALIGN_UP (taps * ch * 2, FB_DW_HOST_ALIGN)
+         + FB_KI_ALIGN_UP (ch * 4, FB_DW_HOST_ALIGN) + ch * 4;
+}
 
 size_t
 fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, int w_bits,
@@ -22,6 +46,8 @@ fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_b
     return 0;
   if (arch != FB_KERNEL_ARCH_HOST && arch != FB_KERNEL_ARCH_SCALAR)
     return 0;
+  if (arch == FB_KERNEL_ARCH_HOST)
+    return dw_host_buffer_size (params);
   /* int32 accumulators of two output pixels */
   return 4 + (size_t) params->ch_out * 8;
 }
@@ -226,6 +252,176 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Host path                                                                                  */
+
+#if !FB_KI_SCALAR
+
+/* Runtime selection of the AVX2 copies (GCC/Clang on x86-64). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FB_DW_AVX2 1
+#else
+#define FB_DW_AVX2 0
+#endif
+
+/* Value of plane j of a packed input byte (A = 8: the byte). */
+#define FB_DW_X(A, b, j) ((int32_t) (((uint32_t) (b) >> ((A) * (j))) & ((1u << (A)) - 1u)))
+
+/* acc (+)= one kernel row of 3 taps: acc[j*n + i] gets the products of plane j of input byte i
+ * of each tap with the weights w_k[j*n + i].  ADD = 0 stores instead of accumulating. */
+FB_KI_INLINE void
+dw_host_row3 (const int A, const int ADD, const uint8_t *FB_KI_RESTRICT x0,
+              const uint8_t *FB_KI_RESTRICT x1, const uint8_t *FB_KI_RESTRICT x2,
+              const int16_t *FB_KI_RESTRICT w0, const int16_t *FB_KI_RESTRICT w1,
+              const int16_t *FB_KI_RESTRICT w2, int32_t n, int32_t *FB_KI_RESTRICT acc)
+{
+  int j;
+  int32_t i;
+  for (j = 0; j < 8 / A; j++)
+    {
+      const int16_t *FB_KI_RESTRICT v0 = w0 + (size_t) j * (size_t) n;
+      const int16_t *FB_KI_RESTRICT v1 = w1 + (size_t) j * (size_t) n;
+      const int16_t *FB_KI_RESTRICT v2 = w2 + (size_t) j * (size_t) n;
+      int32_t *FB_KI_RESTRICT a = acc + (size_t) j * (size_t) n;
+      for (i = 0; i < n; i++)
+        {
+          /* each product fits int16 exactly: lets the compiler multiply 16-bit lanes */
+          const int32_t s = (int16_t) (FB_DW_X (A, x0[i], j) * v0[i])
+                            + (int16_t) (FB_DW_X (A, x1[i], j) * v1[i])
+                            + (int16_t) (FB_DW_X (A, x2[i], j) * v2[i]);
+          a[i] = ADD ? a[i] + s : s;
+        }
+    }
+}
+
+/* The same for one tap. */
+FB_KI_INLINE void
+dw_host_tap (const int A, const int ADD, const uint8_t *FB_KI_RESTRICT x0,
+             const int16_t *FB_KI_RESTRICT w0, int32_t n, int32_t *FB_KI_RESTRICT acc)
+{
+  int j;
+  int32_t i;
+  for (j = 0; j < 8 / A; j++)
+    {
+      const int16_t *FB_KI_RESTRICT v0 = w0 + (size_t) j * (size_t) n;
+      int32_t *FB_KI_RESTRICT a = acc + (size_t) j * (size_t) n;
+      for (i = 0; i < n; i++)
+        {
+          const int32_t s = (int16_t) (FB_DW_X (A, x0[i], j) * v0[i]);
+          a[i] = ADD ? a[i] + s : s;
+        }
+    }
+}
+
+FB_KI_INLINE void
+dw_host (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+         const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+         void *buffer)
+{
+  const int per = 8 / A;
+  const int32_t ch = p->ch_in, n = ch / per, kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
+  const size_t in_px = (size_t) ch * (size_t) A / 8, out_px = (size_t) ch * (size_t) O / 8;
+  const size_t w_tap = (size_t) ch * (size_t) W / 8;
+  const size_t taps = (size_t) kxn * (size_t) kyn;
+  int16_t *wbuf = (int16_t *) fb_ki_align_ptr (buffer, FB_DW_HOST_ALIGN);
+  int32_t *acc = (int32_t *) (wbuf + FB_KI_ALIGN_UP (taps * (size_t) ch * 2, FB_DW_HOST_ALIGN) / 2);
+  int32_t *nat = acc + FB_KI_ALIGN_UP ((size_t) ch * 4, FB_DW_HOST_ALIGN) / 4;
+  size_t t;
+  int32_t c, oy, ox, ky, kx, i;
+  int j;
+
+  /* weights of every tap to int16, in the plane order of the input (once per call) */
+  for (t = 0; t < taps; t++)
+    for (c = 0; c < ch; c++)
+      wbuf[t * (size_t) ch + (size_t) (c % per) * (size_t) n + (size_t) (c / per)]
+        = (int16_t) fb_ki_get_s (W, weights + t * w_tap, (size_t) c);
+
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      const int32_t ky_lo = iy0 < 0 ? (-iy0 < kyn ? -iy0 : kyn) : 0;
+      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+      if (ky_hi < ky_lo)
+        ky_hi = ky_lo;
+      for (ox = 0; ox < p->dim_out_x; ox++)
+        {
+          const int32_t ix0 = ox * p->stride_x - p->pad_left;
+          const int32_t kx_lo = ix0 < 0 ? (-ix0 < kxn ? -ix0 : kxn) : 0;
+          int32_t kx_hi = p->dim_in_x - ix0 < kxn ? p->dim_in_x - ix0 : kxn;
+          int32_t nkx;
+          int first = 1;
+          if (kx_hi < kx_lo)
+            kx_hi = kx_lo;
+          nkx = kx_hi - kx_lo;
+          for (ky = ky_lo; ky < ky_hi && nkx > 0; ky++)
+            {
+              const uint8_t *xr = input + ((size_t) (iy0 + ky) * (size_t) p->dim_in_x
+                                           + (size_t) (ix0 + kx_lo)) * in_px;
+              const int16_t *wr = wbuf + ((size_t) ky * (size_t) kxn + (size_t) kx_lo)
+                                           * (size_t) ch;
+              if (nkx == 3)
+                {
+                  if (first)
+                    dw_host_row3 (A, 0, xr, xr + in_px, xr + 2 * in_px, wr, wr + ch,
+                                  wr + 2 * (size_t) ch, n, acc);
+                  else
+                    dw_host_row3 (A, 1, xr, xr + in_px, xr + 2 * in_px, wr, wr + ch,
+                                  wr + 2 * (size_t) ch, n, acc);
+                  first = 0;
+                }
+              else
+                for (kx = 0; kx < nkx; kx++, xr += in_px, wr += ch)
+                  {
+                    if (first)
+                      dw_host_tap (A, 0, xr, wr, n, acc);
+                    else
+                      dw_host_tap (A, 1, xr, wr, n, acc);
+                    first = 0;
+                  }
+            }
+          if (first) /* window entirely in the padding */
+            memset (acc, 0, (size_t) ch * sizeof (int32_t));
+          if (per == 1)
+            fb_ki_requant_pack (O, acc, kappa, lambda, p->out_shift, ch,
+                                output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                           * out_px);
+          else
+            {
+              for (j = 0; j < per; j++)
+                for (i = 0; i < n; i++)
+                  nat[i * per + j] = acc[(size_t) j * (size_t) n + (size_t) i];
+              fb_ki_requant_pack (O, nat, kappa, lambda, p->out_shift, ch,
+                                  output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                             * out_px);
+            }
+        }
+    }
+}
+
+/* The argument checks of depthwise_generic (same order, same status). */
+FB_KI_INLINE FbKernelStatus
+depthwise_check (const int A, const int O, const int W, const uint8_t *input,
+                 const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+                 uint8_t *output, const FbConvParams *params, void *buffer, size_t buffer_size)
+{
+  FbKernelStatus st;
+
+  if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
+      || params == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  st = fb_ki_check_conv (A, O, W, 1, params);
+  if (st != FB_KERNEL_OK)
+    return st;
+  if (buffer == NULL || buffer_size < fb_depthwise_get_buffer_size (A, O, W, params))
+    return FB_KERNEL_ERROR_BUFFER;
+  return FB_KERNEL_OK;
+}
+
+#endif /* !FB_KI_SCALAR */
+
+/* ------------------------------------------------------------------------------------------ */
+/* The template and its variants                                                              */
+
 FB_KI_INLINE FbKernelStatus
 depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
                    const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
@@ -245,6 +441,8 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
   return FB_KERNEL_OK;
 }
 
+#if FB_KI_SCALAR
+
 #define FB_DEPTHWISE_DEFINE(i, o, w)                                                          \
   FbKernelStatus                                                                              \
   fb_depthwise_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
@@ -255,5 +453,48 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
     return depthwise_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer, \
                               buffer_size);                                                   \
   }
+
+
+#else /* host: the same validation, then the vectorized path (AVX2 copy when available) */
+
+#if FB_DW_AVX2
+#define FB_DW_AVX2_DEFINE(i, o, w)                                                            \
+  __attribute__ ((target ("avx2"), noinline)) static void                                     \
+  dw_host_avx2_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
+                                   const int32_t *kappa, const int32_t *lambda,               \
+                                   uint8_t *output, const FbConvParams *params, void *buffer) \
+  {                                                                                           \
+    dw_host (i, o, w, input, weights, kappa, lambda, output, params, buffer);                 \
+  }
+#define FB_DW_AVX2_CALL(i, o, w)                                                              \
+  if (__builtin_cpu_supports ("avx2"))                                                        \
+    {                                                                                         \
+      dw_host_avx2_u##i##_u##o##_i##w (input, weights, kappa, lambda, output, params,         \
+                                       buffer);                                               \
+      return FB_KERNEL_OK;                                                                    \
+    }
+#else
+#define FB_DW_AVX2_DEFINE(i, o, w)
+#define FB_DW_AVX2_CALL(i, o, w)
+#endif
+
+#define FB_DEPTHWISE_DEFINE(i, o, w)                                                          \
+  FB_DW_AVX2_DEFINE (i, o, w)                                                                 \
+  FbKernelStatus                                                                              \
+  fb_depthwise_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
+                                   const int32_t *kappa, const int32_t *lambda,               \
+                                   uint8_t *output, const FbConvParams *params, void *buffer, \
+                                   size_t buffer_size)                                        \
+  {                                                                                           \
+    FbKernelStatus st = depthwise_check (i, o, w, input, weights, kappa, lambda, output,      \
+                                         params, buffer, buffer_size);                        \
+    if (st != FB_KERNEL_OK)                                                                   \
+      return st;                                                                              \
+    FB_DW_AVX2_CALL (i, o, w)                                                                 \
+    dw_host (i, o, w, input, weights, kappa, lambda, output, params, buffer);                 \
+    return FB_KERNEL_OK;                                                                      \
+  }
+
+#endif /* FB_KI_SCALAR */
 
 FB_KERNEL_VARIANTS_IOW (FB_DEPTHWISE_DEFINE)

@@ -16,7 +16,7 @@
 #include "fb-kernels.h"
 
 #if defined(__GNUC__)
-#define FB_KI_INLINE static inline __attribute__ ((always_inline))
+#define FB_KI_INLINE static inline __attribute__ ((always_inline, unused))
 #define FB_KI_NOINLINE static __attribute__ ((noinline))
 #define FB_KI_RESTRICT __restrict__
 #else

@@ -915,3 +915,46 @@ fb_nn_softmax_cross_entropy (guint n, guint k, const float *logits, const guint8
     *correct = right;
   return n > 0 ? total / n : 0.0;
 }
+
+double
+fb_nn_soft_cross_entropy (guint n, guint k, const float *logits, const float *targets,
+                          float *dlogits)
+{
+  double total = 0.0;
+
+  for (guint r = 0; r < n; r++)
+    {
+      const float *z = logits + (gsize) r * k, *t = targets + (gsize) r * k;
+      double mx = z[0], sum = 0.0, lse;
+
+      for (guint i = 1; i < k; i++)
+        mx = MAX (mx, z[i]);
+      for (guint i = 0; i < k; i++)
+        sum += exp (z[i] - mx);
+      lse = log (sum) + mx;
+      for (guint i = 0; i < k; i++)
+        {
+          total -= t[i] * (z[i] - lse);
+          if (dlogits != NULL)
+            dlogits[(gsize) r * k + i] = (float) ((exp (z[i] - lse) - t[i]) / n);
+        }
+    }
+  return n > 0 ? total / n : 0.0;
+}
+
+void
+fb_nn_softmax (guint n, guint k, const float *logits, float *p)
+{
+  for (guint r = 0; r < n; r++)
+    {
+      const float *z = logits + (gsize) r * k;
+      double mx = z[0], sum = 0.0;
+
+      for (guint i = 1; i < k; i++)
+        mx = MAX (mx, z[i]);
+      for (guint i = 0; i < k; i++)
+        sum += exp (z[i] - mx);
+      for (guint i = 0; i < k; i++)
+        p[(gsize) r * k + i] = (float) (exp (z[i] - mx) / sum);
+    }
+}

@@ -180,4 +180,16 @@ double fb_nn_softmax_cross_entropy      (guint           n,
                                          float          *dlogits,
                                          guint          *correct);
 
+/* Mean cross-entropy against soft targets (rows of probabilities), for
+ * in-place distillation; gradient to @dlogits (may be NULL). */
+double fb_nn_soft_cross_entropy         (guint           n,
+                                         guint           k,
+                                         const float    *logits,
+                                         const float    *targets,
+                                         float          *dlogits);
+void   fb_nn_softmax                    (guint           n,
+                                         guint           k,
+                                         const float    *logits,
+                                         float          *p);
+
 G_END_DECLS

@@ -6,10 +6,17 @@
 #include <string.h>
 
 #include "fb-error.h"
+#include "fb-fake-quant.h"
 #include "fb-json.h"
 #include "fb-nn-ops.h"
 #include "fb-optimizer.h"
+#include "fb-supernet.h"
 #include "fb-trainer.h"
+
+/* Lower bounds of learned steps and clipping values: SGD must not drive
+ * them through zero. */
+#define MIN_W_STEP 1e-7f
+#define MIN_ALPHA 1e-4f
 
 #define BN_MOMENTUM 0.1f
 
@@ -35,6 +42,14 @@ typedef struct {
   float         *b;                    /* linear */
   float         *gamma, *beta;         /* conv, depthwise */
   float         *rmean, *rvar;         /* running statistics */
+  /* Gradients of the whole step (sum over shards and configs): what the
+   * optimizer reads. */
+  float         *gw, *gb, *ggamma, *gbeta;
+  /* Quantization: weights of the current pass, LSQ steps [3][n_wch] and
+   * their gradient; the tensor seen as [wq_outer][n_wch][wq_inner]. */
+  float         *wq;
+  float         *w_step, *g_w_step;
+  guint          n_wch, wq_outer, wq_inner;
 } Node;
 
 /* What one shard of a batch needs for itself: activations, their
@@ -50,6 +65,9 @@ typedef struct {
   guint         index;
   float       **act;
   float       **grad;                  /* NULL for the network input */
+  float       **pre;                   /* activation / pooled tensors before fake quantization */
+  double       *galpha;                /* [n_tensors][3]: dL/dα of this pass, unscaled */
+  float        *teacher;               /* distillation: softmax of the all-8 pass */
   NodeShard    *ns;
   float        *scratch;
   /* The job of the current step. */
@@ -73,7 +91,17 @@ struct _FbTrainer {
   gsize          *tsize;        /* floats per image of each tensor */
   guint           n_classes;
   guint           input, logits;
-  FbOptimizer    *optim;        /* gradients: those of shard 0 */
+  FbOptimizer    *optim;        /* gradients: the nodes' step totals */
+
+  /* Quantization. Bits of the current pass (0: float) per layer's weights
+   * and per tensor (a pooled tensor has its source's); α per tensor
+   * [n_tensors][3] (activation tensors only) and its step gradient. */
+  guint8         *cur_w, *cur_a;
+  float          *alpha, *g_alpha;
+  gboolean        alpha_ready;
+  FbPrecisionConfig *fixed;
+  enum { ROLE_HARD, ROLE_TEACHER, ROLE_STUDENT } role;
+  float           pass_scale;   /* 1 / configs per step: the loss is their mean */
 
   /* Shards of a batch run on a small pool: threads meet once per step. */
   guint           n_shards;
@@ -93,6 +121,7 @@ struct _FbTrainer {
   double          epoch_loss_sum;
   guint64         epoch_correct, epoch_seen;
   double          test_accuracy, test_loss;
+  double          test_w4a4, test_w2a2;   /* supernet: fake-quant test accuracies */
   double          train_seconds;
   guint64         images_trained;
 };
@@ -112,6 +141,9 @@ fb_train_options_init (FbTrainOptions *o)
     .seed = 1,
     .limit_train = 0,
     .augment = TRUE,
+    .quant = FB_TRAIN_FLOAT,
+    .random_configs = 2,
+    .distill = FALSE,
   };
 }
 
@@ -217,6 +249,13 @@ fb_trainer_free (FbTrainer *self)
       g_free (n->beta);
       g_free (n->rmean);
       g_free (n->rvar);
+      g_free (n->gw);
+      g_free (n->gb);
+      g_free (n->ggamma);
+      g_free (n->gbeta);
+      g_free (n->wq);
+      g_free (n->w_step);
+      g_free (n->g_w_step);
     }
   for (guint s = 0; s < self->n_shards && self->shards != NULL; s++)
     {
@@ -225,7 +264,11 @@ fb_trainer_free (FbTrainer *self)
         {
           g_free (sh->act[t]);
           g_free (sh->grad[t]);
+          g_free (sh->pre[t]);
         }
+      g_free (sh->pre);
+      g_free (sh->galpha);
+      g_free (sh->teacher);
       for (guint i = 0; i < self->n_nodes; i++)
         {
           NodeShard *ns = &sh->ns[i];
@@ -246,6 +289,11 @@ fb_trainer_free (FbTrainer *self)
   g_free (self->nodes);
   g_free (self->tsize);
   g_free (self->eval_logits);
+  g_free (self->cur_w);
+  g_free (self->cur_a);
+  g_free (self->alpha);
+  g_free (self->g_alpha);
+  g_clear_pointer (&self->fixed, fb_precision_config_free);
   fb_optimizer_free (self->optim);
   g_clear_pointer (&self->network, fb_network_unref);
   g_free (self);
@@ -350,6 +398,126 @@ init_node (FbTrainer *self, Node *n, GRand *rand, FbWeights *init, const char *o
   return TRUE;
 }
 
+static void refresh_w8_steps (Node *n);
+
+/* Step totals and quantization state of a weighted node. */
+static gboolean
+init_node_quant (FbTrainer *self, Node *n, FbWeights *init, const char *origin, GError **error)
+{
+  const FbLayer *l = n->layer;
+  guint cout = l->out_shape.c;
+  const FbWeightsTensor *t = NULL;
+
+  n->gw = alloc_floats (n->n_w);
+  if (n->kind == NODE_LINEAR)
+    n->gb = alloc_floats (l->cout);
+  else
+    {
+      n->ggamma = alloc_floats (cout);
+      n->gbeta = alloc_floats (cout);
+    }
+  switch (n->kind)
+    {
+    case NODE_DEPTHWISE:
+      n->wq_outer = l->kernel_h * l->kernel_w;
+      n->n_wch = cout;
+      n->wq_inner = 1;
+      break;
+    case NODE_LINEAR:
+      if (l->output == self->logits)
+        {
+          /* One scale for the whole classifier: its int32 logits share a unit. */
+          n->wq_outer = 1;
+          n->n_wch = 1;
+          n->wq_inner = (guint) n->n_w;
+          break;
+        }
+      /* fall through */
+    default:
+      n->wq_outer = 1;
+      n->n_wch = cout;
+      n->wq_inner = (guint) (n->n_w / cout);
+      break;
+    }
+  n->wq = alloc_floats (n->n_w);
+  n->w_step = alloc_floats (3 * n->n_wch);
+  n->g_w_step = alloc_floats (3 * n->n_wch);
+
+  if (init != NULL && fb_weights_lookup (init, l->name, "w_step") != NULL)
+    {
+      guint dims[2] = { 3, cout };
+      t = fb_weights_require (init, l->name, "w_step", 2, dims, origin, error);
+      if (t == NULL)
+        return FALSE;
+      for (guint b = 0; b < 3; b++)
+        for (guint c = 0; c < n->n_wch; c++)
+          {
+            float v = t->data[b * cout + c];
+            if (!(v > 0.0f) || !isfinite (v))
+              {
+                g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                             "%s: layer \"%s\": w_step[%u][%u] must be a positive number, not %g",
+                             origin, l->name, b, c, v);
+                return FALSE;
+              }
+            n->w_step[b * n->n_wch + c] = v;
+          }
+      return TRUE;
+    }
+  refresh_w8_steps (n);
+  for (guint b = 1; b < 3; b++)
+    fb_fake_quant_weights_init_step (n->wq_outer, n->n_wch, n->wq_inner, n->w,
+                                     fb_fake_quant_index_bits (b), n->w_step + b * n->n_wch);
+  return TRUE;
+}
+
+/* α of every activation tensor from @init, if it has them all. */
+static gboolean
+init_alpha (FbTrainer *self, FbWeights *init, const char *origin, GError **error)
+{
+  guint found = 0, wanted = 0;
+
+  self->alpha = alloc_floats ((gsize) self->n_tensors * 3);
+  self->g_alpha = alloc_floats ((gsize) self->n_tensors * 3);
+  for (guint t = 0; t < self->n_tensors; t++)
+    {
+      const FbTensor *ten = fb_network_get_tensor (self->network, t);
+      const FbLayer *prod;
+      const FbWeightsTensor *wt;
+      guint dims[1] = { 3 };
+
+      if (ten->kind != FB_TENSOR_ACTIVATION)
+        continue;
+      wanted++;
+      prod = fb_network_get_layer (self->network, (guint) ten->producer);
+      if (init == NULL || fb_weights_lookup (init, prod->name, "act_alpha") == NULL)
+        continue;
+      wt = fb_weights_require (init, prod->name, "act_alpha", 1, dims, origin, error);
+      if (wt == NULL)
+        return FALSE;
+      for (guint b = 0; b < 3; b++)
+        {
+          if (!(wt->data[b] > 0.0f) || !isfinite (wt->data[b]))
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                           "%s: layer \"%s\": act_alpha[%u] must be a positive number, not %g",
+                           origin, prod->name, b, wt->data[b]);
+              return FALSE;
+            }
+          self->alpha[t * 3 + b] = wt->data[b];
+        }
+      found++;
+    }
+  if (found != 0 && found != wanted)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: act_alpha is given for %u of the %u activation tensors", origin, found, wanted);
+      return FALSE;
+    }
+  self->alpha_ready = found == wanted;
+  return TRUE;
+}
+
 static void
 init_shard (FbTrainer *self, Shard *sh, guint index, guint cap)
 {
@@ -359,12 +527,18 @@ init_shard (FbTrainer *self, Shard *sh, guint index, guint cap)
   sh->index = index;
   sh->act = g_new0 (float *, self->n_tensors);
   sh->grad = g_new0 (float *, self->n_tensors);
+  sh->pre = g_new0 (float *, self->n_tensors);
+  sh->galpha = g_new0 (double, (gsize) self->n_tensors * 3);
+  sh->teacher = alloc_floats ((gsize) cap * self->n_classes);
   sh->ns = g_new0 (NodeShard, self->n_nodes);
   for (guint t = 0; t < self->n_tensors; t++)
     {
+      FbTensorKind kind = fb_network_get_tensor (self->network, t)->kind;
       sh->act[t] = alloc_floats (self->tsize[t] * cap);
       if (t != self->input)
         sh->grad[t] = alloc_floats (self->tsize[t] * cap);
+      if (kind == FB_TENSOR_ACTIVATION || kind == FB_TENSOR_POOLED)
+        sh->pre[t] = alloc_floats (self->tsize[t] * cap);
     }
   for (guint i = 0; i < self->n_nodes; i++)
     {
@@ -422,6 +596,7 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
   self->opt = *options;
   self->cap = options->batch_size;
   self->test_accuracy = self->test_loss = NAN;
+  self->test_w4a4 = self->test_w2a2 = NAN;
   self->n_nodes = fb_network_get_n_layers (network);
   self->nodes = g_new0 (Node, self->n_nodes);
   self->n_tensors = fb_network_get_n_tensors (network);
@@ -476,9 +651,14 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
                        l->name, fb_op_to_string (l->op));
           return NULL;
         }
-      if (!init_node (self, n, rand, init, init_origin, error))
+      if (!init_node (self, n, rand, init, init_origin, error) ||
+          !init_node_quant (self, n, init, init_origin, error))
         return NULL;
     }
+  self->cur_w = g_new0 (guint8, self->n_nodes);
+  self->cur_a = g_new0 (guint8, self->n_tensors);
+  if (!init_alpha (self, init, init_origin, error))
+    return NULL;
 
   /* Shards: their number is an option (batch-norm statistics are per
    * shard), the threads that run them are what the machine offers. */
@@ -492,21 +672,32 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
   for (guint i = 0; i < self->n_nodes; i++)
     {
       Node *n = &self->nodes[i];
-      NodeShard *ns = &self->shards[0].ns[i];
       const char *name = n->layer->name;
       guint c = n->layer->out_shape.c;
 
       if (n->w == NULL)
         continue;
-      fb_optimizer_add (self->optim, name, "weight", n->w, ns->gw, n->n_w, TRUE);
+      fb_optimizer_add (self->optim, name, "weight", n->w, n->gw, n->n_w, TRUE);
       if (n->kind == NODE_LINEAR)
-        fb_optimizer_add (self->optim, name, "bias", n->b, ns->gb, n->layer->cout, FALSE);
+        fb_optimizer_add (self->optim, name, "bias", n->b, n->gb, n->layer->cout, FALSE);
       else
         {
-          fb_optimizer_add (self->optim, name, "bn_gamma", n->gamma, ns->ggamma, c, FALSE);
-          fb_optimizer_add (self->optim, name, "bn_beta", n->beta, ns->gbeta, c, FALSE);
+          fb_optimizer_add (self->optim, name, "bn_gamma", n->gamma, n->ggamma, c, FALSE);
+          fb_optimizer_add (self->optim, name, "bn_beta", n->beta, n->gbeta, c, FALSE);
         }
+      /* Learned steps and clipping values: no weight decay (it would only
+       * shrink the ranges). */
+      if (options->quant != FB_TRAIN_FLOAT)
+        fb_optimizer_add (self->optim, name, "w_step", n->w_step, n->g_w_step, 3 * n->n_wch, FALSE);
     }
+  if (options->quant != FB_TRAIN_FLOAT)
+    for (guint t = 0; t < self->n_tensors; t++)
+      {
+        const FbTensor *ten = fb_network_get_tensor (network, t);
+        if (ten->kind == FB_TENSOR_ACTIVATION)
+          fb_optimizer_add (self->optim, fb_network_get_layer (network, (guint) ten->producer)->name,
+                            "act_alpha", self->alpha + t * 3, self->g_alpha + t * 3, 3, FALSE);
+      }
 
   self->n_threads = MIN (fb_nn_threads_init (), self->n_shards);
   if (self->n_threads > 1)
@@ -538,6 +729,14 @@ fb_trainer_is_finished (FbTrainer *self)
 
 /* ---- forward / backward of one shard ----------------------------------------- */
 
+/* α of tensor @t at @bits: a pooled tensor has its source's scale. */
+static inline float
+tensor_alpha (FbTrainer *self, guint t, guint bits)
+{
+  guint src = fb_network_get_tensor (self->network, t)->bits_source;
+  return self->alpha[src * 3 + fb_fake_quant_bits_index (bits)];
+}
+
 static void
 forward (Shard *sh, gboolean train)
 {
@@ -550,8 +749,12 @@ forward (Shard *sh, gboolean train)
       NodeShard *ns = &sh->ns[i];
       const FbLayer *l = n->layer;
       const float *x = sh->act[l->inputs[0]];
-      float *y = sh->act[l->output];
+      guint qa = self->cur_a[l->output];
+      /* A quantized output is computed into pre, then rounded into act. */
+      float *y = qa ? sh->pre[l->output] : sh->act[l->output];
+      const float *w = self->cur_w[i] ? n->wq : n->w;
       gsize m = (gsize) batch * l->out_shape.h * l->out_shape.w;
+      gsize size = (gsize) batch * n->out_size;
       guint c = l->out_shape.c;
       FbNnConv g;
 
@@ -561,9 +764,9 @@ forward (Shard *sh, gboolean train)
         case NODE_DEPTHWISE:
           conv_geometry (n, batch, &g);
           if (n->kind == NODE_CONV)
-            fb_nn_conv2d_forward (&g, x, n->w, ns->z, sh->scratch);
+            fb_nn_conv2d_forward (&g, x, w, ns->z, sh->scratch);
           else
-            fb_nn_depthwise_forward (&g, x, n->w, ns->z);
+            fb_nn_depthwise_forward (&g, x, w, ns->z);
           if (train)
             fb_nn_batch_norm_train_forward ((guint) m, c, ns->z, n->gamma, n->beta, n->relu, y,
                                             ns->bmean, ns->bvar);
@@ -572,17 +775,24 @@ forward (Shard *sh, gboolean train)
                                            n->rvar, n->relu, y);
           break;
         case NODE_LINEAR:
-          fb_nn_linear_forward (batch, l->cin, l->cout, x, n->w, n->b, y);
+          fb_nn_linear_forward (batch, l->cin, l->cout, x, w, n->b, y);
           if (n->relu)
             fb_nn_relu_forward ((gsize) batch * l->cout, y, y);
           break;
         case NODE_ADD:
-          fb_nn_add_forward ((gsize) batch * n->out_size, x, sh->act[l->inputs[1]], n->relu, y);
+          fb_nn_add_forward (size, x, sh->act[l->inputs[1]], n->relu, y);
           break;
         case NODE_POOL:
           fb_nn_global_avg_pool_forward (batch, l->in_shape.h * l->in_shape.w, c, x, y);
           break;
         }
+      if (qa == 0)
+        continue;
+      if (n->kind == NODE_POOL)
+        fb_fake_quant_round_forward (size, y, tensor_alpha (self, l->output, qa) / ((1u << qa) - 1),
+                                     sh->act[l->output]);
+      else
+        fb_fake_quant_act_forward (size, y, tensor_alpha (self, l->output, qa), qa, sh->act[l->output]);
     }
 }
 
@@ -597,6 +807,7 @@ backward (Shard *sh)
   for (guint t = 0; t < self->n_tensors; t++)
     if (sh->grad[t] != NULL && t != self->logits)
       memset (sh->grad[t], 0, (gsize) batch * self->tsize[t] * sizeof (float));
+  memset (sh->galpha, 0, (gsize) self->n_tensors * 3 * sizeof (double));
   for (guint i = 0; i < self->n_nodes; i++)
     {
       Node *n = &self->nodes[i];
@@ -619,11 +830,27 @@ backward (Shard *sh)
       const FbLayer *l = n->layer;
       const float *x = sh->act[l->inputs[0]];
       float *dx = sh->grad[l->inputs[0]];
-      const float *y = sh->act[l->output];
+      guint qa = self->cur_a[l->output];
+      const float *y = qa ? sh->pre[l->output] : sh->act[l->output];
+      const float *w = self->cur_w[i] ? n->wq : n->w;
       float *dy = sh->grad[l->output];
       gsize m = (gsize) batch * l->out_shape.h * l->out_shape.w;
+      gsize size = (gsize) batch * n->out_size;
       guint c = l->out_shape.c;
       FbNnConv g;
+
+      /* Through the fake quantization first: dy becomes d(pre) in place. */
+      if (qa != 0)
+        {
+          guint src = fb_network_get_tensor (self->network, l->output)->bits_source;
+          guint qmax = (1u << qa) - 1;
+          float alpha = tensor_alpha (self, l->output, qa);
+          double *ga = &sh->galpha[src * 3 + fb_fake_quant_bits_index (qa)];
+          if (n->kind == NODE_POOL)
+            *ga += fb_fake_quant_round_backward (size, y, alpha / qmax, dy) / qmax;
+          else
+            *ga += fb_fake_quant_act_backward (size, y, alpha, qa, dy, dy);
+        }
 
       switch (n->kind)
         {
@@ -635,20 +862,19 @@ backward (Shard *sh)
                                      n->relu, dy, dy, ns->ggamma, ns->gbeta);
           conv_geometry (n, batch, &g);
           if (n->kind == NODE_CONV)
-            fb_nn_conv2d_backward (&g, x, n->w, dy, ns->gw, dx, sh->scratch);
+            fb_nn_conv2d_backward (&g, x, w, dy, ns->gw, dx, sh->scratch);
           else
-            fb_nn_depthwise_backward (&g, x, n->w, dy, ns->gw, dx);
+            fb_nn_depthwise_backward (&g, x, w, dy, ns->gw, dx);
           break;
         case NODE_LINEAR:
           if (n->relu)
             for (gsize k = 0; k < (gsize) batch * l->cout; k++)
               if (y[k] <= 0.0f)
                 dy[k] = 0.0f;
-          fb_nn_linear_backward (batch, l->cin, l->cout, x, n->w, dy, ns->gw, ns->gb, dx);
+          fb_nn_linear_backward (batch, l->cin, l->cout, x, w, dy, ns->gw, ns->gb, dx);
           break;
         case NODE_ADD:
-          fb_nn_add_backward ((gsize) batch * n->out_size, y, n->relu, dy, dx,
-                              sh->grad[l->inputs[1]]);
+          fb_nn_add_backward (size, y, n->relu, dy, dx, sh->grad[l->inputs[1]]);
           break;
         case NODE_POOL:
           if (dx != NULL)
@@ -670,16 +896,29 @@ shard_train (Shard *sh)
 {
   FbTrainer *self = sh->owner;
   float *dlogits = sh->grad[self->logits];
+  const float *logits;
   float scale;
 
   if (sh->n == 0)
     return;
   shard_load_input (sh);
   forward (sh, TRUE);
-  sh->loss = fb_nn_softmax_cross_entropy (sh->n, self->n_classes, sh->act[self->logits],
-                                          sh->labels, dlogits, &sh->correct);
-  /* The loss is the mean over the whole batch, not over the shard. */
-  scale = (float) sh->n / (float) sh->batch_n;
+  logits = sh->act[self->logits];
+  if (self->role == ROLE_STUDENT)
+    {
+      /* In-place distillation: the all-8 pass's predictions are the target;
+       * accuracy still counts against the labels. */
+      sh->loss = fb_nn_soft_cross_entropy (sh->n, self->n_classes, logits, sh->teacher, dlogits);
+      fb_nn_softmax_cross_entropy (sh->n, self->n_classes, logits, sh->labels, NULL, &sh->correct);
+    }
+  else
+    sh->loss = fb_nn_softmax_cross_entropy (sh->n, self->n_classes, logits, sh->labels, dlogits,
+                                            &sh->correct);
+  if (self->role == ROLE_TEACHER)
+    fb_nn_softmax (sh->n, self->n_classes, logits, sh->teacher);
+  /* The loss is the mean over the whole batch (not the shard) and over the
+   * configs of the step. */
+  scale = (float) sh->n / (float) sh->batch_n * self->pass_scale;
   for (gsize k = 0; k < (gsize) sh->n * self->n_classes; k++)
     dlogits[k] *= scale;
   backward (sh);
@@ -714,18 +953,59 @@ assign_shards (FbTrainer *self, const float *x, const guint8 *labels, guint n)
     }
 }
 
-void
-fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, guint n, double lr,
-                       double *loss, guint *correct)
+/* 8-bit weight steps are not learned: max|w_c| / 127 (CONVENTIONS.md's
+ * rule) of the current weights. At 8 bit that rule loses nothing measurable,
+ * and LSQ's step gradient, 127·dwq for every clipped weight against a step
+ * 16× smaller than the 4-bit one, drove 8-bit steps to 0 or 300× their
+ * size within 100 supernet steps (measured), whatever the learning rate. */
+static void
+refresh_w8_steps (Node *n)
+{
+  for (guint c = 0; c < n->n_wch; c++)
+    {
+      float amax = 0.0f;
+      for (guint o = 0; o < n->wq_outer; o++)
+        for (guint i = 0; i < n->wq_inner; i++)
+          amax = MAX (amax, fabsf (n->w[((gsize) o * n->n_wch + c) * n->wq_inner + i]));
+      n->w_step[c] = amax > 0.0f ? amax / 127.0f : 1e-3f;
+    }
+}
+
+/* Bits of the passes that follow (NULL: float), weights quantized. */
+static void
+set_config (FbTrainer *self, FbPrecisionConfig *config)
+{
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      guint b = 0;
+      if (n->w == NULL)
+        continue;
+      if (config != NULL)
+        b = fb_precision_config_get_weight_bits (config, i);
+      self->cur_w[i] = (guint8) b;
+      if (b == 8)
+        refresh_w8_steps (n);
+      if (b != 0)
+        fb_fake_quant_weights_forward (n->wq_outer, n->n_wch, n->wq_inner, n->w,
+                                       n->w_step + fb_fake_quant_bits_index (b) * n->n_wch, b, n->wq);
+    }
+  for (guint t = 0; t < self->n_tensors; t++)
+    {
+      FbTensorKind kind = fb_network_get_tensor (self->network, t)->kind;
+      self->cur_a[t] = config != NULL && (kind == FB_TENSOR_ACTIVATION || kind == FB_TENSOR_POOLED)
+                         ? (guint8) fb_precision_config_get_tensor_bits (config, t) : 0;
+    }
+}
+
+/* Adds the gradients of one pass (summed over shards into shard 0, in
+ * shard order) to the step totals, through the weights' fake quantization. */
+static void
+reduce_pass (FbTrainer *self, gboolean update_running, double *loss, guint *correct)
 {
   double total_loss = 0.0;
-  guint right = 0, used = 0;
+  guint right = 0, used = 0, seen = 0;
 
-  g_return_if_fail (n > 0 && n <= self->cap);
-  assign_shards (self, x, labels, n);
-  run_shards (self, shard_train);
-
-  /* Reduce in shard order, so results do not depend on the thread count. */
   for (guint s = 0; s < self->n_shards; s++)
     {
       Shard *sh = &self->shards[s];
@@ -733,7 +1013,10 @@ fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, gu
         continue;
       total_loss += sh->loss * sh->n;
       right += sh->correct;
+      seen += sh->n;
       used++;
+      for (guint t = 0; t < self->n_tensors * 3; t++)
+        self->g_alpha[t] += (float) sh->galpha[t];
       if (s == 0)
         continue;
       for (guint i = 0; i < self->n_nodes; i++)
@@ -757,9 +1040,38 @@ fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, gu
         }
     }
 
-  /* Running statistics: the mean of the shards' statistics, one update per
-   * step; the variance unbiased like PyTorch's. */
   for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *nd = &self->nodes[i];
+      NodeShard *ns = &self->shards[0].ns[i];
+      guint c = nd->layer->out_shape.c, b = self->cur_w[i];
+      if (nd->w == NULL)
+        continue;
+      if (b != 0)
+        fb_fake_quant_weights_backward (nd->wq_outer, nd->n_wch, nd->wq_inner, nd->w,
+                                        nd->w_step + fb_fake_quant_bits_index (b) * nd->n_wch, b,
+                                        ns->gw, nd->gw,
+                                        nd->g_w_step + fb_fake_quant_bits_index (b) * nd->n_wch);
+      else
+        for (gsize k = 0; k < nd->n_w; k++)
+          nd->gw[k] += ns->gw[k];
+      if (nd->gb != NULL)
+        for (guint k = 0; k < nd->layer->cout; k++)
+          nd->gb[k] += ns->gb[k];
+      if (nd->ggamma != NULL)
+        for (guint k = 0; k < c; k++)
+          {
+            nd->ggamma[k] += ns->ggamma[k];
+            nd->gbeta[k] += ns->gbeta[k];
+          }
+    }
+
+  /* Running statistics: the mean of the shards' statistics, one update per
+   * step; the variance unbiased like PyTorch's. A supernet keeps those of
+   * its all-8 pass: other configs' statistics differ (2-bit activations
+   * most), and a mix fits none; fb_trainer_recalibrate_bn() estimates a
+   * config's own. */
+  for (guint i = 0; update_running && i < self->n_nodes; i++)
     {
       Node *nd = &self->nodes[i];
       guint c = nd->layer->out_shape.c;
@@ -783,12 +1095,127 @@ fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, gu
           nd->rvar[k] += BN_MOMENTUM * (float) (var / used - nd->rvar[k]);
         }
     }
+  *loss = seen ? total_loss / seen : 0.0;
+  *correct = right;
+}
+
+/* LSQ's gradient scale 1/sqrt(N·Qp) (N: elements sharing the step) for
+ * the 4- and 2-bit weight steps (8-bit ones follow the weights:
+ * refresh_w8_steps). α = Qp·s, so LSQ on s is Qp²/sqrt(N·Qp) on α; at 8
+ * bit that factor (4 072/sqrt(N)) made α8 collapse to its floor in small
+ * networks, so α8 takes the 4-bit factor: dL/dα is dominated by the
+ * clipped elements at every bit-width, and α8 ≈ 2·α4. */
+static void
+scale_step_gradients (FbTrainer *self)
+{
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      if (n->w == NULL)
+        continue;
+      memset (n->g_w_step, 0, n->n_wch * sizeof (float));
+      for (guint b = 1; b < 3; b++)
+        {
+          double qp = (1 << (fb_fake_quant_index_bits (b) - 1)) - 1;
+          float g = (float) (1.0 / sqrt ((double) n->wq_outer * n->wq_inner * qp));
+          for (guint c = 0; c < n->n_wch; c++)
+            n->g_w_step[b * n->n_wch + c] *= g;
+        }
+    }
+  for (guint t = 0; t < self->n_tensors; t++)
+    for (guint b = 0; b < 3; b++)
+      {
+        double qp = (1u << fb_fake_quant_index_bits (MAX (b, 1))) - 1;
+        self->g_alpha[t * 3 + b] *= (float) (qp * qp / sqrt ((double) self->tsize[t] * qp));
+      }
+}
+
+static void
+clamp_steps (FbTrainer *self)
+{
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      for (guint k = 0; n->w != NULL && k < 3 * n->n_wch; k++)
+        n->w_step[k] = MAX (n->w_step[k], MIN_W_STEP);
+    }
+  for (guint k = 0; k < self->n_tensors * 3; k++)
+    if (self->alpha[k] != 0.0f)
+      self->alpha[k] = MAX (self->alpha[k], MIN_ALPHA);
+}
+
+static void
+zero_totals (FbTrainer *self)
+{
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      guint c = n->layer->out_shape.c;
+      if (n->w == NULL)
+        continue;
+      memset (n->gw, 0, n->n_w * sizeof (float));
+      memset (n->g_w_step, 0, 3 * n->n_wch * sizeof (float));
+      if (n->gb != NULL)
+        memset (n->gb, 0, n->layer->cout * sizeof (float));
+      if (n->ggamma != NULL)
+        {
+          memset (n->ggamma, 0, c * sizeof (float));
+          memset (n->gbeta, 0, c * sizeof (float));
+        }
+    }
+  memset (self->g_alpha, 0, (gsize) self->n_tensors * 3 * sizeof (float));
+}
+
+void
+fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, guint n, double lr,
+                       double *loss, guint *correct)
+{
+  g_autoptr(GPtrArray) configs = NULL;
+  double loss_sum = 0.0;
+  guint first_correct = 0;
+
+  g_return_if_fail (n > 0 && n <= self->cap);
+  if (self->opt.quant == FB_TRAIN_SUPERNET)
+    configs = fb_supernet_step_configs (self->network, self->opt.seed, self->epoch, self->step,
+                                        self->opt.random_configs);
+  else
+    {
+      configs = g_ptr_array_new ();
+      g_ptr_array_add (configs, self->opt.quant == FB_TRAIN_FIXED ? self->fixed : NULL);
+    }
+  if (self->opt.quant != FB_TRAIN_FLOAT && !self->alpha_ready)
+    fb_trainer_calibrate_act_alpha (self, x, n);
+
+  zero_totals (self);
+  self->pass_scale = 1.0f / configs->len;
+  for (guint p = 0; p < configs->len; p++)
+    {
+      double pass_loss;
+      guint pass_correct;
+
+      set_config (self, g_ptr_array_index (configs, p));
+      self->role = !self->opt.distill || self->opt.quant != FB_TRAIN_SUPERNET ? ROLE_HARD
+                   : p == 0 ? ROLE_TEACHER : ROLE_STUDENT;
+      assign_shards (self, x, labels, n);
+      run_shards (self, shard_train);
+      reduce_pass (self, p == 0, &pass_loss, &pass_correct);
+      loss_sum += pass_loss;
+      if (p == 0)
+        first_correct = pass_correct;
+    }
+  set_config (self, NULL);
+  self->role = ROLE_HARD;
+  if (self->opt.quant != FB_TRAIN_FLOAT)
+    scale_step_gradients (self);
 
   fb_optimizer_step (self->optim, lr);
+  if (self->opt.quant != FB_TRAIN_FLOAT)
+    clamp_steps (self);
+  /* Loss: mean over the configs; accuracy: of the first (all-8 for a supernet). */
   if (loss != NULL)
-    *loss = total_loss / n;
+    *loss = loss_sum / configs->len;
   if (correct != NULL)
-    *correct = right;
+    *correct = first_correct;
 }
 
 const float *
@@ -865,6 +1292,268 @@ fb_trainer_evaluate (FbTrainer *self, FbDataset *dataset, guint limit, GCancella
   return TRUE;
 }
 
+/* ---- quantization ------------------------------------------------------------ */
+
+gboolean
+fb_trainer_has_act_alpha (FbTrainer *self)
+{
+  return self->alpha_ready;
+}
+
+gboolean
+fb_trainer_set_fixed_config (FbTrainer *self, FbPrecisionConfig *config, GError **error)
+{
+  if (fb_precision_config_get_network (config) != self->network &&
+      g_strcmp0 (fb_network_get_sha256 (fb_precision_config_get_network (config)),
+                 fb_network_get_sha256 (self->network)) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "the config is for another network than \"%s\"",
+                   fb_network_get_name (self->network));
+      return FALSE;
+    }
+  if (!fb_precision_config_validate (config, error))
+    return FALSE;
+  g_clear_pointer (&self->fixed, fb_precision_config_free);
+  self->fixed = fb_precision_config_copy (config);
+  return TRUE;
+}
+
+void
+fb_trainer_calibrate_act_alpha (FbTrainer *self, const float *x, guint n)
+{
+  g_return_if_fail (n > 0 && n <= self->cap);
+  set_config (self, NULL);
+  assign_shards (self, x, NULL, n);
+  run_shards (self, shard_eval);
+  for (guint t = 0; t < self->n_tensors; t++)
+    {
+      g_autofree FbFakeQuantHist *hist = NULL;
+      float mx = 0.0f;
+
+      if (fb_network_get_tensor (self->network, t)->kind != FB_TENSOR_ACTIVATION)
+        continue;
+      for (guint s = 0; s < self->n_shards; s++)
+        {
+          Shard *sh = &self->shards[s];
+          for (gsize k = 0; k < (gsize) sh->n * self->tsize[t]; k++)
+            mx = MAX (mx, sh->act[t][k]);
+        }
+      hist = g_new0 (FbFakeQuantHist, 1);
+      hist->range = mx > 0.0f ? mx : 1.0;
+      for (guint s = 0; s < self->n_shards; s++)
+        fb_fake_quant_hist_add (hist, (gsize) self->shards[s].n * self->tsize[t], self->shards[s].act[t]);
+      for (guint b = 0; b < 3; b++)
+        self->alpha[t * 3 + b] = MAX (fb_fake_quant_hist_best_alpha (hist, fb_fake_quant_index_bits (b)),
+                                      MIN_ALPHA);
+    }
+  self->alpha_ready = TRUE;
+}
+
+static gboolean
+check_config (FbTrainer *self, FbPrecisionConfig *config, GError **error)
+{
+  if (config == NULL)
+    return TRUE;
+  if (g_strcmp0 (fb_network_get_sha256 (fb_precision_config_get_network (config)),
+                 fb_network_get_sha256 (self->network)) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "the config is for another network than \"%s\"",
+                   fb_network_get_name (self->network));
+      return FALSE;
+    }
+  if (!self->alpha_ready)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "network \"%s\": the weights have no act_alpha (activation clipping values); "
+                   "train them with --supernet or fine-tune a config first",
+                   fb_network_get_name (self->network));
+      return FALSE;
+    }
+  return fb_precision_config_validate (config, error);
+}
+
+gboolean
+fb_trainer_evaluate_config (FbTrainer *self, FbPrecisionConfig *config, FbDataset *dataset,
+                            guint limit, GCancellable *cancellable, double *accuracy, double *loss,
+                            GError **error)
+{
+  gboolean ok;
+
+  if (!check_config (self, config, error))
+    return FALSE;
+  set_config (self, config);
+  ok = fb_trainer_evaluate (self, dataset, limit, cancellable, accuracy, loss, error);
+  set_config (self, NULL);
+  return ok;
+}
+
+static void
+shard_forward_train (Shard *sh)
+{
+  if (sh->n == 0)
+    return;
+  shard_load_input (sh);
+  forward (sh, TRUE);
+}
+
+gboolean
+fb_trainer_recalibrate_bn (FbTrainer *self, FbPrecisionConfig *config, FbDataset *train,
+                           guint n_images, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(FbDataLoader) loader = NULL;
+  g_autofree float *x = NULL;
+  g_autofree guint8 *labels = g_new (guint8, self->cap);
+  g_autofree double *sum_mean = NULL, *sum_var = NULL;
+  gsize total_c = 0;
+  guint batches, count = 0;
+
+  if (!check_config (self, config, error) || !check_dataset (self, train, error))
+    return FALSE;
+  for (guint i = 0; i < self->n_nodes; i++)
+    if (self->nodes[i].rmean != NULL)
+      total_c += self->nodes[i].layer->out_shape.c;
+  sum_mean = g_new0 (double, MAX (total_c, 1));
+  sum_var = g_new0 (double, MAX (total_c, 1));
+  loader = fb_data_loader_new (train, FB_DATA_LOADER_SHUFFLE, self->cap, n_images, self->opt.seed);
+  x = g_new (float, (gsize) self->cap * self->tsize[self->input]);
+  batches = fb_data_loader_get_n_batches (loader);
+  set_config (self, config);
+  for (guint b = 0; b < batches; b++)
+    {
+      guint n = fb_data_loader_fill (loader, 0, b, x, labels);
+      gsize off = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          set_config (self, NULL);
+          return FALSE;
+        }
+      assign_shards (self, x, labels, n);
+      run_shards (self, shard_forward_train);
+      /* Per shard, as in training: the statistics deployment folds are
+       * those of shard-sized batches. */
+      for (guint i = 0; i < self->n_nodes; i++)
+        {
+          Node *nd = &self->nodes[i];
+          guint c = nd->layer->out_shape.c;
+          gsize hw = (gsize) nd->layer->out_shape.h * nd->layer->out_shape.w;
+          if (nd->rmean == NULL)
+            continue;
+          for (guint s = 0; s < self->n_shards; s++)
+            {
+              Shard *sh = &self->shards[s];
+              gsize m = sh->n * hw;
+              if (sh->n == 0)
+                continue;
+              for (guint k = 0; k < c; k++)
+                {
+                  sum_mean[off + k] += sh->ns[i].bmean[k];
+                  sum_var[off + k] += sh->ns[i].bvar[k] * (m > 1 ? (double) m / (m - 1) : 1.0);
+                }
+            }
+          off += c;
+        }
+      for (guint s = 0; s < self->n_shards; s++)
+        count += self->shards[s].n != 0;
+    }
+  set_config (self, NULL);
+  if (count == 0)
+    return TRUE;
+  for (guint i = 0, off = 0; i < self->n_nodes; i++)
+    {
+      Node *nd = &self->nodes[i];
+      guint c = nd->layer->out_shape.c;
+      if (nd->rmean == NULL)
+        continue;
+      for (guint k = 0; k < c; k++)
+        {
+          nd->rmean[k] = (float) (sum_mean[off + k] / count);
+          nd->rvar[k] = (float) (sum_var[off + k] / count);
+        }
+      off += c;
+    }
+  return TRUE;
+}
+
+/* Saves or restores every running batch-norm statistic. */
+static void
+swap_running_stats (FbTrainer *self, float *buf, gboolean save)
+{
+  gsize off = 0;
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *nd = &self->nodes[i];
+      gsize c = nd->layer->out_shape.c;
+      if (nd->rmean == NULL)
+        continue;
+      if (save)
+        {
+          memcpy (buf + off, nd->rmean, c * sizeof (float));
+          memcpy (buf + off + c, nd->rvar, c * sizeof (float));
+        }
+      else
+        {
+          memcpy (nd->rmean, buf + off, c * sizeof (float));
+          memcpy (nd->rvar, buf + off + c, c * sizeof (float));
+        }
+      off += 2 * c;
+    }
+}
+
+#define EPOCH_RECAL_IMAGES 2048
+
+/* A supernet config's fake-quant test accuracy with its own batch-norm
+ * statistics (recalibrated on training images, as fb_supernet_specialize
+ * does), leaving the trainer's statistics as they were. */
+static gboolean
+evaluate_recalibrated (FbTrainer *self, FbPrecisionConfig *config, FbDataset *train, FbDataset *test,
+                       GCancellable *cancellable, double *accuracy, GError **error)
+{
+  g_autofree float *saved = NULL;
+  gsize total = 0;
+  gboolean ok;
+
+  for (guint i = 0; i < self->n_nodes; i++)
+    if (self->nodes[i].rmean != NULL)
+      total += 2 * self->nodes[i].layer->out_shape.c;
+  saved = g_new (float, MAX (total, 1));
+  swap_running_stats (self, saved, TRUE);
+  ok = fb_trainer_recalibrate_bn (self, config, train, EPOCH_RECAL_IMAGES, cancellable, error) &&
+       fb_trainer_evaluate_config (self, config, test, 0, cancellable, accuracy, NULL, error);
+  swap_running_stats (self, saved, FALSE);
+  return ok;
+}
+
+/* The epoch's test evaluation: float, the fixed config, or for a supernet
+ * its largest config (the running statistics are its own), and uniform
+ * 4 bit (where it packs) and its smallest config with recalibrated
+ * batch-norm statistics, all fake-quantized. */
+static gboolean
+evaluate_epoch (FbTrainer *self, FbDataset *train, FbDataset *test, GCancellable *cancellable,
+                GError **error)
+{
+  g_autoptr(FbPrecisionConfig) max = NULL, min = NULL, w4a4 = NULL;
+
+  switch (self->opt.quant)
+    {
+    case FB_TRAIN_FLOAT:
+      return fb_trainer_evaluate (self, test, 0, cancellable, &self->test_accuracy, &self->test_loss, error);
+    case FB_TRAIN_FIXED:
+      return fb_trainer_evaluate_config (self, self->fixed, test, 0, cancellable, &self->test_accuracy,
+                                         &self->test_loss, error);
+    case FB_TRAIN_SUPERNET:
+      break;
+    }
+  max = fb_supernet_config_max (self->network);
+  min = fb_supernet_config_min (self->network);
+  w4a4 = fb_precision_config_new_uniform (self->network, 4, 4, NULL);
+  self->test_w4a4 = NAN;
+  return fb_trainer_evaluate_config (self, max, test, 0, cancellable, &self->test_accuracy,
+                                     &self->test_loss, error) &&
+         (w4a4 == NULL || evaluate_recalibrated (self, w4a4, train, test, cancellable, &self->test_w4a4, error)) &&
+         evaluate_recalibrated (self, min, train, test, cancellable, &self->test_w2a2, error);
+}
+
 gboolean
 fb_trainer_run (FbTrainer *self, FbDataset *train, FbDataset *test, FbTrainProgressFunc progress,
                 gpointer user_data, GCancellable *cancellable, GError **error)
@@ -939,6 +1628,8 @@ fb_trainer_run (FbTrainer *self, FbDataset *train, FbDataset *test, FbTrainProgr
                          (test != NULL ? MAX (eval_seconds, 0.0) * evals_left : 0.0),
                 .test_accuracy = NAN,
                 .test_loss = NAN,
+                .test_w4a4 = NAN,
+                .test_w2a2 = NAN,
               };
               if (!progress (self, &p, user_data, error))
                 return FALSE;
@@ -950,8 +1641,7 @@ fb_trainer_run (FbTrainer *self, FbDataset *train, FbDataset *test, FbTrainProgr
       if (test != NULL)
         {
           gint64 t0 = g_get_monotonic_time ();
-          if (!fb_trainer_evaluate (self, test, 0, cancellable, &self->test_accuracy,
-                                    &self->test_loss, error))
+          if (!evaluate_epoch (self, train, test, cancellable, error))
             return FALSE;
           eval_seconds = (g_get_monotonic_time () - t0) / 1e6;
         }
@@ -970,6 +1660,8 @@ fb_trainer_run (FbTrainer *self, FbDataset *train, FbDataset *test, FbTrainProgr
                              MAX (eval_seconds, 0.0) * (self->opt.epochs - self->epoch - 1) : 0.0,
         .test_accuracy = self->test_accuracy,
         .test_loss = self->test_loss,
+        .test_w4a4 = self->test_w4a4,
+        .test_w2a2 = self->test_w2a2,
       };
       /* Advance before reporting, so a checkpoint written by the callback
        * resumes at the next epoch. */
@@ -987,6 +1679,8 @@ fb_trainer_run (FbTrainer *self, FbDataset *train, FbDataset *test, FbTrainProgr
 
 /* ---- weights and checkpoints ----------------------------------------------- */
 
+static const char *quant_names[] = { "float", "supernet", "fixed" };
+
 static JsonObject *
 options_to_json (const FbTrainOptions *o)
 {
@@ -1002,6 +1696,12 @@ options_to_json (const FbTrainOptions *o)
   json_object_set_int_member (obj, "seed", o->seed);
   json_object_set_int_member (obj, "limit_train", o->limit_train);
   json_object_set_boolean_member (obj, "augment", o->augment);
+  json_object_set_string_member (obj, "quantization", quant_names[o->quant]);
+  if (o->quant == FB_TRAIN_SUPERNET)
+    {
+      json_object_set_int_member (obj, "random_configs", o->random_configs);
+      json_object_set_boolean_member (obj, "distill", o->distill);
+    }
   return obj;
 }
 
@@ -1037,6 +1737,34 @@ add_params (FbTrainer *self, FbWeights *w)
       memcpy (fb_weights_add (w, name, "bn_mean", 1, cdims), n->rmean, c * sizeof (float));
       memcpy (fb_weights_add (w, name, "bn_var", 1, cdims), n->rvar, c * sizeof (float));
     }
+  if (self->opt.quant == FB_TRAIN_FLOAT)
+    return;
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *n = &self->nodes[i];
+      guint cout = n->layer->out_shape.c, dims[2] = { 3, cout };
+      float *dst;
+
+      if (n->w == NULL)
+        continue;
+      refresh_w8_steps (n);
+      dst = fb_weights_add (w, n->layer->name, "w_step", 2, dims);
+      /* The classifier's one scale is repeated over its output channels. */
+      for (guint b = 0; b < 3; b++)
+        for (guint c = 0; c < cout; c++)
+          dst[b * cout + c] = n->w_step[b * n->n_wch + (n->n_wch == 1 ? 0 : c)];
+    }
+  if (!self->alpha_ready)
+    return;
+  for (guint t = 0; t < self->n_tensors; t++)
+    {
+      const FbTensor *ten = fb_network_get_tensor (self->network, t);
+      guint dims[1] = { 3 };
+      if (ten->kind == FB_TENSOR_ACTIVATION)
+        memcpy (fb_weights_add (w, fb_network_get_layer (self->network, (guint) ten->producer)->name,
+                                "act_alpha", 1, dims),
+                self->alpha + t * 3, 3 * sizeof (float));
+    }
 }
 
 FbWeights *
@@ -1046,7 +1774,46 @@ fb_trainer_get_weights (FbTrainer *self)
   g_autoptr(JsonObject) training = json_object_new ();
 
   add_params (self, w);
-  json_object_set_string_member (training, "method", "float");
+  if (self->opt.quant == FB_TRAIN_FLOAT)
+    json_object_set_string_member (training, "method", "float");
+  else
+    {
+      g_autoptr(JsonObject) q = json_object_new ();
+      json_object_set_string_member (training, "method",
+                                     self->opt.quant == FB_TRAIN_SUPERNET ? "supernet" : "fixed-config");
+      json_object_set_string_member (q, "weights",
+                                     "per output channel symmetric (classifier: one scale), full grid "
+                                     "[-2^(b-1), 2^(b-1)-1]; 8 bit: step max|w_c|/127; 4 and 2 bit: "
+                                     "learned step w_step (LSQ, straight-through, gradient scale "
+                                     "1/sqrt(N*Qp)) initialized at the per-channel MSE optimum");
+      json_object_set_string_member (q, "activations",
+                                     "unsigned, zero point 0, s = alpha/(2^b-1), learned alpha per tensor "
+                                     "and bit-width (LSQ; alpha8 with alpha4's gradient scale), initialized "
+                                     "at the MSE optimum of the first batch; pool output rounded at its "
+                                     "input's scale; logits float");
+      json_object_set_string_member (q, "batch_norm_statistics",
+                                     self->opt.quant == FB_TRAIN_SUPERNET
+                                       ? "running averages of the all-8 config (the largest); other configs "
+                                         "get theirs by recalibration (fb_supernet_specialize)"
+                                       : "running averages of the fine-tuned config");
+      if (self->opt.quant == FB_TRAIN_SUPERNET)
+        {
+          json_object_set_string_member (q, "sampling",
+                                         "per step: all-8, all-2 (sandwich rule) and random_configs configs "
+                                         "drawn uniformly per weighted layer and activation tensor; gradients "
+                                         "of the mean loss over them, one optimizer step");
+          json_object_set_boolean_member (q, "distill", self->opt.distill);
+          set_number_or_null (q, "test_accuracy_w8a8", self->test_accuracy);
+          set_number_or_null (q, "test_accuracy_w4a4", self->test_w4a4);
+          set_number_or_null (q, "test_accuracy_w2a2", self->test_w2a2);
+        }
+      else if (self->fixed != NULL)
+        {
+          g_autofree char *c = fb_precision_config_to_string (self->fixed);
+          json_object_set_string_member (q, "config", c);
+        }
+      json_object_set_object_member (training, "quantization", json_object_ref (q));
+    }
   json_object_set_string_member (training, "batch_norm",
                                  "conv → batch norm → ReLU; batch statistics per shard of batch_size / shards "
                                  "images; to be folded into the requantization at deployment");
@@ -1054,8 +1821,10 @@ fb_trainer_get_weights (FbTrainer *self)
   json_object_set_object_member (training, "options", options_to_json (&self->opt));
   json_object_set_string_member (training, "augmentation",
                                  self->opt.augment ? "random crop with 2-pixel zero padding, horizontal flip" : "none");
-  set_number_or_null (training, "float_test_accuracy", self->test_accuracy);
-  set_number_or_null (training, "float_test_loss", self->test_loss);
+  set_number_or_null (training, self->opt.quant == FB_TRAIN_FLOAT ? "float_test_accuracy" : "test_accuracy",
+                      self->test_accuracy);
+  set_number_or_null (training, self->opt.quant == FB_TRAIN_FLOAT ? "float_test_loss" : "test_loss",
+                      self->test_loss);
   json_object_set_double_member (training, "train_seconds", round (self->train_seconds * 10) / 10);
   json_object_set_int_member (training, "images_trained", (gint64) self->images_trained);
   fb_weights_set_training (w, training);
@@ -1076,6 +1845,13 @@ fb_trainer_get_checkpoint (FbTrainer *self)
   json_object_set_int_member (ck, "epoch_seen", (gint64) self->epoch_seen);
   set_number_or_null (ck, "test_accuracy", self->test_accuracy);
   set_number_or_null (ck, "test_loss", self->test_loss);
+  set_number_or_null (ck, "test_w4a4", self->test_w4a4);
+  set_number_or_null (ck, "test_w2a2", self->test_w2a2);
+  if (self->fixed != NULL)
+    {
+      g_autofree char *c = fb_precision_config_to_string (self->fixed);
+      json_object_set_string_member (ck, "config", c);
+    }
   json_object_set_double_member (ck, "train_seconds", self->train_seconds);
   json_object_set_int_member (ck, "images_trained", (gint64) self->images_trained);
   json_object_set_object_member (ck, "options", options_to_json (&self->opt));
@@ -1088,7 +1864,8 @@ fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, cons
                                   GError **error)
 {
   static const char *known[] = { "epochs", "batch_size", "shards", "lr", "momentum", "nesterov", "weight_decay",
-                                 "warmup_epochs", "seed", "limit_train", "augment", NULL };
+                                 "warmup_epochs", "seed", "limit_train", "augment", "quantization",
+                                 "random_configs", "distill", NULL };
   JsonObject *ck = fb_weights_get_checkpoint (checkpoint), *obj = NULL;
   g_autofree char *where = g_strdup_printf ("%s: checkpoint.options", origin);
   gint64 epochs = 0, batch = 0, shards = 0, seed = 0, limit = 0;
@@ -1114,6 +1891,25 @@ fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, cons
       !fb_json_get_int (obj, "limit_train", where, TRUE, 0, G_MAXUINT32, &limit, error) ||
       !fb_json_get_bool (obj, "augment", where, TRUE, &o->augment, error))
     return FALSE;
+  {
+    const char *quant = NULL;
+    gint64 random = o->random_configs;
+    if (!fb_json_get_string (obj, "quantization", where, FALSE, &quant, error) ||
+        !fb_json_get_int (obj, "random_configs", where, FALSE, 0, 64, &random, error) ||
+        !fb_json_get_bool (obj, "distill", where, FALSE, &o->distill, error))
+      return FALSE;
+    o->quant = FB_TRAIN_FLOAT;
+    for (guint q = 0; quant != NULL && q < G_N_ELEMENTS (quant_names); q++)
+      if (g_str_equal (quant, quant_names[q]))
+        o->quant = (FbTrainQuant) q;
+    if (quant != NULL && !g_str_equal (quant, quant_names[o->quant]))
+      {
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                     "%s: quantization \"%s\" is not one of float, supernet, fixed", where, quant);
+        return FALSE;
+      }
+    o->random_configs = (guint) random;
+  }
   o->epochs = (guint) epochs;
   o->batch_size = (guint) batch;
   o->shards = (guint) shards;
@@ -1163,5 +1959,15 @@ fb_trainer_resume (FbTrainer *self, FbWeights *checkpoint, const char *origin, G
   self->images_trained = (guint64) images;
   self->test_accuracy = acc;
   self->test_loss = tloss;
+  for (guint k = 0; k < 2; k++)
+    {
+      const char *member = k == 0 ? "test_w4a4" : "test_w2a2";
+      double v = NAN;
+      node = json_object_get_member (ck, member);
+      if (node != NULL && !JSON_NODE_HOLDS_NULL (node) &&
+          !fb_json_get_number (ck, member, origin, TRUE, &v, error))
+        return FALSE;
+      *(k == 0 ? &self->test_w4a4 : &self->test_w2a2) = v;
+    }
   return TRUE;
 }

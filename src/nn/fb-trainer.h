@@ -28,11 +28,19 @@
 
 #include "fb-data-loader.h"
 #include "fb-network.h"
+#include "fb-precision-config.h"
 #include "fb-weights.h"
 
 G_BEGIN_DECLS
 
 typedef struct _FbTrainer FbTrainer;
+
+/* What a training step optimizes. */
+typedef enum {
+  FB_TRAIN_FLOAT,     /* the float network */
+  FB_TRAIN_SUPERNET,  /* sandwich of configs per step (fb-supernet.h), shared weights */
+  FB_TRAIN_FIXED,     /* one config (fb_trainer_set_fixed_config): fine-tuning */
+} FbTrainQuant;
 
 typedef struct {
   guint    epochs;
@@ -51,6 +59,9 @@ typedef struct {
   guint32  seed;            /* initialization, shuffling, augmentation */
   guint    limit_train;     /* first N training images, 0 = all */
   gboolean augment;         /* random crop (2-pixel zero padding) + horizontal flip */
+  FbTrainQuant quant;
+  guint    random_configs;  /* supernet: random configs per step besides max and min */
+  gboolean distill;         /* supernet: the all-8 pass's softmax teaches the others */
 } FbTrainOptions;
 
 typedef enum {
@@ -69,8 +80,12 @@ typedef struct {
   double       accuracy;       /* training accuracy over the epoch so far */
   double       images_per_s;   /* training throughput of this run */
   double       eta_s;          /* remaining time, including evaluations */
-  double       test_accuracy;  /* EPOCH_END: float test accuracy, else NAN */
+  double       test_accuracy;  /* EPOCH_END: test accuracy (float; the config's when
+                                FIXED; w8a8's for a supernet), else NAN */
   double       test_loss;
+  double       test_w4a4;      /* EPOCH_END of a supernet: fake-quant test accuracy with
+                                batch norm recalibrated for the config, else NAN */
+  double       test_w2a2;
 } FbTrainProgress;
 
 /* Return FALSE (and set @error) to stop training, e.g. when a checkpoint
@@ -139,6 +154,46 @@ gboolean       fb_trainer_run               (FbTrainer            *self,
                                              FbDataset            *test,
                                              FbTrainProgressFunc   progress,
                                              gpointer              user_data,
+                                             GCancellable         *cancellable,
+                                             GError              **error);
+
+/* ---- quantization-aware training (fb-fake-quant.h) ----
+ *
+ * Besides the float tensors, quantized training keeps per weighted layer
+ * "w_step" [3][Cout] (LSQ steps for 8, 4, 2 bit; the classifier's single
+ * scale repeated over Cout) and per activation tensor, under its producer
+ * layer, "act_alpha" [3] = [α8, α4, α2]. They are taken from @init when
+ * present; otherwise the steps start at the per-channel MSE optimum and α
+ * at the MSE optimum of the activations of the first training batch. */
+
+/* FIXED mode: the config every step trains (copied). */
+gboolean       fb_trainer_set_fixed_config  (FbTrainer            *self,
+                                             FbPrecisionConfig    *config,
+                                             GError              **error);
+/* Whether every activation tensor has its α (trained or calibrated). */
+gboolean       fb_trainer_has_act_alpha     (FbTrainer            *self);
+/* α from the activations of @n float images (MSE-optimal per bit-width);
+ * batch norm in evaluation mode. */
+void           fb_trainer_calibrate_act_alpha (FbTrainer          *self,
+                                             const float          *x,
+                                             guint                 n);
+/* Accuracy of the fake-quantized float model of @config (NULL: float) —
+ * what the integer network should reproduce up to rounding. Batch norm
+ * uses the running statistics. Needs α (FB_ERROR_FIELD otherwise). */
+gboolean       fb_trainer_evaluate_config   (FbTrainer            *self,
+                                             FbPrecisionConfig    *config,
+                                             FbDataset            *dataset,
+                                             guint                 limit,
+                                             GCancellable         *cancellable,
+                                             double               *accuracy,
+                                             double               *loss,
+                                             GError              **error);
+/* Replaces the running batch-norm statistics by those of @config on
+ * @n_images shuffled training images (no augmentation, cumulative mean). */
+gboolean       fb_trainer_recalibrate_bn    (FbTrainer            *self,
+                                             FbPrecisionConfig    *config,
+                                             FbDataset            *train,
+                                             guint                 n_images,
                                              GCancellable         *cancellable,
                                              GError              **error);
 

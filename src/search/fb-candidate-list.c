@@ -82,7 +82,9 @@ fb_candidate_list_save (FbCandidateList *self, const char *path, GError **error)
 FbCandidateList *
 fb_candidate_list_new_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError **error)
 {
-  static const char *allowed[] = { "format", "network", "network_sha256", "candidates", NULL };
+  /* The rest are what search --json adds about the run (informative, not read). */
+  static const char *allowed[] = { "format", "network", "network_sha256", "candidates", "method", "seed",
+                                   "target", "latency_unit", "objectives", "epsilon", "free_bits", NULL };
   g_autoptr(FbCandidateList) self = NULL;
   JsonObject *obj;
   JsonArray *arr = NULL;

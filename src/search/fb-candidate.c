@@ -34,6 +34,50 @@ fb_candidate_new (FbPrecisionConfig *config, const FbMetrics *metrics, double ac
 }
 
 FbCandidate *
+fb_candidate_new_take (FbPrecisionConfig *config, const FbMetrics *metrics, double accuracy,
+                       const char *method, JsonObject *provenance)
+{
+  FbCandidate *self = g_new0 (FbCandidate, 1);
+
+  g_return_val_if_fail (config != NULL && metrics != NULL, NULL);
+  g_atomic_ref_count_init (&self->ref);
+  self->config = config;
+  self->metrics = *metrics;
+  self->accuracy = accuracy;
+  self->method = g_strdup (method ? method : "unknown");
+  self->provenance = provenance ? json_object_ref (provenance) : NULL;
+  return self;
+}
+
+FbCandidate *
+fb_candidate_new_with_accuracy (FbCandidate *self, double accuracy, JsonObject *extra)
+{
+  g_autoptr(JsonObject) prov = json_object_new ();
+  g_autoptr(FbPrecisionConfig) config = fb_precision_config_copy (self->config);
+
+  if (self->provenance)
+    {
+      JsonObjectIter it;
+      const char *name;
+      JsonNode *node;
+      json_object_iter_init (&it, self->provenance);
+      while (json_object_iter_next (&it, &name, &node))
+        json_object_set_member (prov, name, json_node_copy (node));
+    }
+  if (extra)
+    {
+      JsonObjectIter it;
+      const char *name;
+      JsonNode *node;
+      json_object_iter_init (&it, extra);
+      while (json_object_iter_next (&it, &name, &node))
+        json_object_set_member (prov, name, json_node_copy (node));
+    }
+  fb_precision_config_set_provenance (config, prov);
+  return fb_candidate_new_take (g_steal_pointer (&config), &self->metrics, accuracy, self->method, prov);
+}
+
+FbCandidate *
 fb_candidate_new_evaluated (FbPrecisionConfig *config, FbLatencyTable *table, double accuracy,
                             const char *method, JsonObject *provenance, GError **error)
 {

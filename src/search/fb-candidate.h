@@ -23,6 +23,17 @@ FbCandidate       *fb_candidate_new            (FbPrecisionConfig *config,
                                                 double             accuracy,
                                                 const char        *method,
                                                 JsonObject        *provenance);
+/* Same, but takes ownership of @config (no copy: fronts have thousands of points). */
+FbCandidate       *fb_candidate_new_take       (FbPrecisionConfig *config,
+                                                const FbMetrics   *metrics,
+                                                double             accuracy,
+                                                const char        *method,
+                                                JsonObject        *provenance);
+/* A copy of @self with @accuracy (a fraction, or NAN) and extra provenance
+ * members from @extra (may be NULL), e.g. after measuring it. */
+FbCandidate       *fb_candidate_new_with_accuracy (FbCandidate    *self,
+                                                   double          accuracy,
+                                                   JsonObject     *extra);
 /* Computes the metrics itself (@table may be NULL: latency NAN). */
 FbCandidate       *fb_candidate_new_evaluated  (FbPrecisionConfig *config,
                                                 FbLatencyTable    *table,

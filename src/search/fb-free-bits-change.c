@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <math.h>
+
 #include "fb-free-bits-change.h"
 
 FbFreeBitsChange *
@@ -16,6 +18,9 @@ fb_free_bits_change_new (gboolean is_weight, guint index, guint old_bits, guint 
   self->new_bits = new_bits;
   self->latency_before = latency_before;
   self->latency_after = latency_after;
+  self->accuracy_before = NAN;
+  self->accuracy_after = NAN;
+  self->applied = TRUE;
   self->message = g_strdup (message);
   return self;
 }

@@ -15,6 +15,11 @@ typedef struct {
   guint     new_bits;
   double    latency_before;  /* of the affected layers, table units */
   double    latency_after;
+  /* Lowering step only (else NAN): the oracle's accuracy before and after. */
+  double    accuracy_before;
+  double    accuracy_after;
+  /* FALSE for a lowering the oracle vetoed (logged so the report says why). */
+  gboolean  applied;
   char     *message;         /* e.g. "pw3 weights 4→8: latency 12034→12034 instructions (free)" */
 } FbFreeBitsChange;
 

@@ -1,9 +1,11 @@
-/* fb-free-bits.c — raise precision where the latency table says it is free.
+/* fb-free-bits.c — raise precision where the latency table says it is free, then
+ * (with an oracle) lower it where the gain is real and the accuracy holds.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
 
+#include "fb-error.h"
 #include "fb-free-bits.h"
 
 typedef struct {
@@ -14,7 +16,19 @@ typedef struct {
   GArray           **tensor_layers;   /* per activation tensor: layers whose key holds its bits */
   GPtrArray         *changes;
   const char        *unit;
+  const FbFreeBitsOptions *opt;
+  GCancellable      *cancellable;
 } FreeBits;
+
+void
+fb_free_bits_options_init (FbFreeBitsOptions *self)
+{
+  self->tolerance = 0;
+  self->oracle = NULL;
+  self->max_accuracy_drop = 0.005;
+  self->min_gain = 0.01;
+  self->limit = 1000;
+}
 
 /* Latency of @layers under the current config; FALSE if the table lacks a key. */
 static gboolean
@@ -141,8 +155,148 @@ cmp_uint (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+typedef struct {
+  gboolean is_weight;
+  guint    index;
+  guint    bits;
+  double   before, after;
+  GArray  *layers;   /* borrowed */
+} Move;
+
+static gint
+move_cmp (gconstpointer a, gconstpointer b)
+{
+  const Move *x = a, *y = b;
+  double gx = x->before - x->after, gy = y->before - y->after;
+
+  /* Largest gain first; ties in enumeration order (stable, deterministic). */
+  if (gx != gy)
+    return gx > gy ? -1 : 1;
+  if (x->is_weight != y->is_weight)
+    return x->is_weight ? -1 : 1;
+  if (x->index != y->index)
+    return x->index < y->index ? -1 : 1;
+  return (int) y->bits - (int) x->bits;
+}
+
+/* Key of a vetoed (entry, bits) in the rejected set. */
+static gpointer
+veto_key (gboolean is_weight, guint index, guint bits)
+{
+  return GUINT_TO_POINTER (((guint) is_weight << 30) | (index << 4) | bits);
+}
+
+static void
+add_move (FreeBits *fb, GArray *moves, GHashTable *vetoed, gboolean is_weight, guint index, GArray *layers)
+{
+  static const guint lower[] = { 4, 2 };
+  FbNetwork *net = fb_precision_config_get_network (fb->config);
+  guint cur = is_weight ? fb_precision_config_get_weight_bits (fb->config, index)
+                        : fb_precision_config_get_tensor_bits (fb->config, index);
+  double before;
+
+  if (!layers_cost (fb, layers, &before))
+    return;
+  for (guint k = 0; k < G_N_ELEMENTS (lower); k++)
+    {
+      guint nb = lower[k];
+      double after;
+      gboolean admits = is_weight ? fb_network_layer_admits_weight_bits (net, index, nb)
+                                  : fb_network_tensor_admits_bits (net, index, nb);
+      if (nb >= cur || !admits || g_hash_table_contains (vetoed, veto_key (is_weight, index, nb)))
+        continue;
+      set_bits (fb, is_weight, index, nb);
+      if (layers_cost (fb, layers, &after) && before - after > fb->opt->min_gain * before)
+        {
+          Move m = { is_weight, index, nb, before, after, layers };
+          g_array_append_val (moves, m);
+        }
+      set_bits (fb, is_weight, index, cur);
+    }
+}
+
+/* The lowering step; *@acc is the current accuracy (in: after the raise step). */
+static gboolean
+lower_step (FreeBits *fb, GArray **tensor_layers, GArray *one_per_layer, double *acc,
+            FbSearchProgressFunc progress_func, gpointer user_data, GError **error)
+{
+  FbPrecisionConfig *c = fb->config;
+  FbNetwork *net = fb_precision_config_get_network (c);
+  const FbFreeBitsOptions *opt = fb->opt;
+  const FbSearchConstraints *cons = fb->constraints;
+  double reference = *acc;
+  double floor_acc = reference - opt->max_accuracy_drop;
+  g_autoptr(GHashTable) vetoed = g_hash_table_new (NULL, NULL);
+  gboolean accepted = TRUE;
+  guint evaluations = 0;
+
+  if (cons && !isnan (cons->min_accuracy))
+    floor_acc = MAX (floor_acc, cons->min_accuracy);
+  while (accepted)
+    {
+      g_autoptr(GArray) moves = g_array_new (FALSE, FALSE, sizeof (Move));
+
+      accepted = FALSE;
+      for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+        {
+          const FbLayer *l = fb_network_get_layer (net, i);
+          if (fb_layer_is_weighted (l) && !fb_precision_config_get_weight_pinned (c, i))
+            add_move (fb, moves, vetoed, TRUE, i,
+                      g_array_index (one_per_layer, GArray *, i));
+          if (fb_network_get_tensor (net, l->output)->kind == FB_TENSOR_ACTIVATION &&
+              !fb_precision_config_get_tensor_pinned (c, l->output) && tensor_layers[l->output])
+            add_move (fb, moves, vetoed, FALSE, l->output, tensor_layers[l->output]);
+        }
+      g_array_sort (moves, move_cmp);
+      for (guint k = 0; k < moves->len && !accepted; k++)
+        {
+          Move *m = &g_array_index (moves, Move, k);
+          guint old = m->is_weight ? fb_precision_config_get_weight_bits (c, m->index)
+                                   : fb_precision_config_get_tensor_bits (c, m->index);
+          g_autofree char *base = NULL;
+          g_autofree char *msg = NULL;
+          FbFreeBitsChange *ch;
+          double a;
+
+          if (progress_func)
+            {
+              g_autofree char *p = g_strdup_printf ("lowering: %u accuracy evaluations", evaluations);
+              progress_func (0.99, p, user_data);
+            }
+          set_bits (fb, m->is_weight, m->index, m->bits);
+          if (!fb_accuracy_oracle_evaluate (opt->oracle, c, opt->limit, fb->cancellable, &a, error))
+            return FALSE;
+          evaluations++;
+          base = describe (fb, m->is_weight, m->index, m->layers, old, m->bits, m->before, m->after);
+          if (a >= floor_acc)
+            {
+              msg = g_strdup_printf ("%s; accuracy %.2f%%→%.2f%% (%.2f pt below the reference %.2f%%, "
+                                     "allowed %.2f pt)", base, 100 * *acc, 100 * a, 100 * (reference - a),
+                                     100 * reference, 100 * (reference - floor_acc));
+              accepted = TRUE;
+            }
+          else
+            {
+              msg = g_strdup_printf ("not lowered: %s; accuracy would be %.2f%% (%.2f pt below the reference "
+                                     "%.2f%%, allowed %.2f pt)", base, 100 * a, 100 * (reference - a),
+                                     100 * reference, 100 * (reference - floor_acc));
+              set_bits (fb, m->is_weight, m->index, old);
+              g_hash_table_add (vetoed, veto_key (m->is_weight, m->index, m->bits));
+            }
+          ch = fb_free_bits_change_new (m->is_weight, m->index, old, m->bits, m->before, m->after, msg);
+          ch->accuracy_before = *acc;
+          ch->accuracy_after = a;
+          ch->applied = accepted;
+          g_ptr_array_add (fb->changes, ch);
+          if (accepted)
+            *acc = a;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
-fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, double tolerance,
+fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, const FbFreeBitsOptions *options,
                      const FbSearchConstraints *constraints, FbSearchCandidateFunc candidate_func,
                      FbSearchProgressFunc progress_func, gpointer user_data,
                      GCancellable *cancellable, GPtrArray **out_changes,
@@ -157,12 +311,32 @@ fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, double tol
   g_autoptr(FbCandidate) cand = NULL;
   g_autoptr(JsonObject) prov = json_object_new ();
   g_autofree GArray **tensor_layers = g_new0 (GArray *, n_tensors);
+  g_autoptr(GArray) one_per_layer = g_array_new (FALSE, TRUE, sizeof (GArray *));
   FreeBits fb = { 0 };
+  FbFreeBitsOptions defaults;
   FbMetrics m0;
   gboolean changed = TRUE, ok = FALSE;
   guint pass = 0;
+  double tolerance, accuracy = NAN;
 
   g_return_val_if_fail (table != NULL, FALSE);
+  fb_free_bits_options_init (&defaults);
+  if (options == NULL)
+    options = &defaults;
+  tolerance = options->tolerance;
+  if (options->oracle && fb_accuracy_oracle_get_network (options->oracle) != net &&
+      g_strcmp0 (fb_network_get_sha256 (fb_accuracy_oracle_get_network (options->oracle)),
+                 fb_network_get_sha256 (net)) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "the accuracy oracle belongs to another network");
+      return FALSE;
+    }
+  if (!(options->max_accuracy_drop >= 0 && options->max_accuracy_drop <= 1) || !(options->min_gain >= 0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "max accuracy drop must be a fraction in [0, 1] and the minimum gain >= 0");
+      return FALSE;
+    }
   if (!(tolerance >= 0))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -202,6 +376,8 @@ fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, double tol
   fb.tensor_layers = tensor_layers;
   fb.changes = changes;
   fb.unit = fb_latency_unit_to_string (fb_latency_table_get_unit (table));
+  fb.opt = options;
+  fb.cancellable = cancellable;
 
   g_array_set_size (one, 1);
   while (changed)
@@ -231,15 +407,43 @@ fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, double tol
         }
     }
 
-  json_object_set_string_member (prov, "method", "free-bits");
-  json_object_set_string_member (prov, "target", fb_latency_table_get_target (table));
-  json_object_set_double_member (prov, "tolerance", tolerance);
-  json_object_set_int_member (prov, "changes", changes->len);
+  if (options->oracle)
+    {
+      double reference;
+      /* One-element layer lists for weight moves, built once. */
+      g_array_set_size (one_per_layer, n_layers);
+      for (guint i = 0; i < n_layers; i++)
+        {
+          GArray *a = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_array_append_val (a, i);
+          g_array_index (one_per_layer, GArray *, i) = a;
+        }
+      if (!fb_accuracy_oracle_evaluate (options->oracle, config, options->limit, cancellable, &accuracy, error))
+        goto out;
+      reference = accuracy;
+      if (!lower_step (&fb, tensor_layers, one_per_layer, &accuracy, progress_func, user_data, error))
+        goto out;
+      json_object_set_string_member (prov, "oracle", fb_accuracy_oracle_get_name (options->oracle));
+      json_object_set_int_member (prov, "accuracy_limit", options->limit);
+      json_object_set_double_member (prov, "reference_accuracy", reference);
+      json_object_set_double_member (prov, "max_accuracy_drop", options->max_accuracy_drop);
+      json_object_set_double_member (prov, "min_gain", options->min_gain);
+    }
+
+  {
+    guint applied = 0;
+    for (guint k = 0; k < changes->len; k++)
+      applied += ((FbFreeBitsChange *) changes->pdata[k])->applied;
+    json_object_set_string_member (prov, "method", "free-bits");
+    json_object_set_string_member (prov, "target", fb_latency_table_get_target (table));
+    json_object_set_double_member (prov, "tolerance", tolerance);
+    json_object_set_int_member (prov, "changes", applied);
+  }
   fb_precision_config_set_provenance (config, prov);
-  cand = fb_candidate_new_evaluated (config, table, NAN, "free-bits", prov, error);
+  cand = fb_candidate_new_evaluated (config, table, accuracy, "free-bits", prov, error);
   if (cand == NULL)
     goto out;
-  if (candidate_func && fb_search_constraints_check (constraints, fb_candidate_get_metrics (cand), NAN))
+  if (candidate_func && fb_search_constraints_check (constraints, fb_candidate_get_metrics (cand), accuracy))
     candidate_func (cand, user_data);
   if (progress_func)
     progress_func (1.0, "done", user_data);
@@ -253,5 +457,7 @@ out:
   for (guint t = 0; t < n_tensors; t++)
     if (tensor_layers[t])
       g_array_unref (tensor_layers[t]);
+  for (guint i = 0; i < one_per_layer->len; i++)
+    g_array_unref (g_array_index (one_per_layer, GArray *, i));
   return ok;
 }

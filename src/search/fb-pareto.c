@@ -9,11 +9,12 @@
 #include "fb-error.h"
 #include "fb-pareto.h"
 
-#define N_QTY 3          /* tracked additive quantities: latency, size, BOPs */
+#define N_QTY 4          /* tracked additive quantities: latency, size, BOPs, accuracy proxy */
 #define MAX_OPEN 40      /* open tensors per state: 3^40 < 2^64 */
 #define CODE_LOGITS 3    /* bit codes: 8 → 0, 4 → 1, 2 → 2, 32 → 3 */
 
 static const guint code_bits[4] = { 8, 4, 2, 32 };
+static const char *qty_names[N_QTY] = { "latency", "size", "bops", "accuracy" };
 
 static guint
 bits_code (guint bits)
@@ -36,10 +37,24 @@ typedef struct {
   guint8  o_code;
 } Node;
 
+/* What backtracking needs of a kept node, stored for every layer (the values
+ * only for the previous and current layer: writing fresh memory page-faults). */
+typedef guint32 Back;   /* parent index << 4 | w_code << 2 | o_code */
+#define BACK_MAX_NODES (1u << 28)
+#define BACK_PARENT(b) ((gint32) ((b) >> 4))
+#define BACK_W(b)      (((b) >> 2) & 3)
+#define BACK_O(b)      ((b) & 3)
+
+/* One (source state, choice) transition: the source's front shifted by @d. */
+typedef struct {
+  guint   src;           /* index of the source state */
+  double  d[N_QTY];
+  guint8  w_code, o_code;
+} Run;
+
 typedef struct {
   guint64 key;
-  GArray *nodes;         /* Node, candidates before pruning */
-  GArray *runs;          /* guint: where each (source state, choice) run starts in @nodes */
+  GArray *runs;          /* Run */
   guint   first, n_kept; /* survivors: a run of the layer's node array */
 } State;
 
@@ -72,18 +87,17 @@ fb_pareto_objectives_parse (const char *text, FbParetoObjectives *out, GError **
   for (guint i = 0; words[i]; i++)
     {
       const char *w = g_strstrip (words[i]);
-      if (g_str_equal (w, "latency"))
-        mask |= FB_PARETO_LATENCY;
-      else if (g_str_equal (w, "size"))
-        mask |= FB_PARETO_SIZE;
-      else if (g_str_equal (w, "bops"))
-        mask |= FB_PARETO_BOPS;
-      else
+      guint q;
+      for (q = 0; q < N_QTY; q++)
+        if (g_str_equal (w, qty_names[q]))
+          break;
+      if (q == N_QTY)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "unknown objective \"%s\" (use latency, size, bops)", w);
+                       "unknown objective \"%s\" (use latency, size, bops, accuracy)", w);
           return FALSE;
         }
+      mask |= 1u << q;
     }
   if (mask == 0)
     {
@@ -94,16 +108,43 @@ fb_pareto_objectives_parse (const char *text, FbParetoObjectives *out, GError **
   return TRUE;
 }
 
-static guint g_sort_dims[N_QTY], g_sort_n;
+char *
+fb_pareto_objectives_to_string (FbParetoObjectives objectives)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint q = 0; q < N_QTY; q++)
+    if (objectives & (1u << q))
+      g_string_append_printf (s, "%s%s", s->len ? "," : "", qty_names[q]);
+  return g_string_free (s, FALSE);
+}
+
+guint
+fb_pareto_objectives_count (FbParetoObjectives objectives)
+{
+  guint n = 0;
+
+  for (guint q = 0; q < N_QTY; q++)
+    n += (objectives >> q) & 1;
+  return n;
+}
+
+typedef struct {
+  const guint *dims;
+  guint        n;
+} SortCtx;
 
 /* Lexicographic on the pruning dims, then on the choices so the result does
- * not depend on qsort's order among equal values. */
-static int
-node_cmp_dims (const Node *x, const Node *y, const guint *dims, guint n)
+ * not depend on the sort's order among equal values. */
+static gint
+node_cmp (gconstpointer a, gconstpointer b, gpointer data)
 {
-  for (guint k = 0; k < n; k++)
-    if (x->v[dims[k]] != y->v[dims[k]])
-      return x->v[dims[k]] < y->v[dims[k]] ? -1 : 1;
+  const Node *x = a, *y = b;
+  const SortCtx *ctx = data;
+
+  for (guint k = 0; k < ctx->n; k++)
+    if (x->v[ctx->dims[k]] != y->v[ctx->dims[k]])
+      return x->v[ctx->dims[k]] < y->v[ctx->dims[k]] ? -1 : 1;
   if (x->parent != y->parent)
     return x->parent < y->parent ? -1 : 1;
   if (x->w_code != y->w_code)
@@ -112,30 +153,79 @@ node_cmp_dims (const Node *x, const Node *y, const guint *dims, guint n)
 }
 
 static int
-node_cmp (const void *a, const void *b)
+double_cmp (const void *a, const void *b)
 {
-  return node_cmp_dims (a, b, g_sort_dims, g_sort_n);
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
 }
 
-/* Keeps the non-dominated nodes of @nodes (sorted in place); returns how many,
- * moved to the front. Equal vectors count as dominated: one survives. */
+/* Three dims, nodes sorted on them: a node is dominated iff an earlier kept one
+ * has d1 ≤ and d2 ≤ (each within (1 + ε)); earlier ones already have d0 ≤. A
+ * Fenwick tree over the ranks of d1 holds the least d2 kept so far, so each
+ * query is a prefix minimum: O(n log n) instead of O(n · kept). */
+static guint
+prune_3d (Node *nodes, guint n, const guint *dims, double eps)
+{
+  g_autofree double *keys = g_new (double, n);
+  g_autofree double *fw = NULL;
+  guint m = 0, kept = 0;
+
+  for (guint k = 0; k < n; k++)
+    keys[k] = nodes[k].v[dims[1]];
+  qsort (keys, n, sizeof (double), double_cmp);
+  for (guint k = 0; k < n; k++)
+    if (m == 0 || keys[k] != keys[m - 1])
+      keys[m++] = keys[k];
+  fw = g_new (double, m + 1);
+  for (guint k = 0; k <= m; k++)
+    fw[k] = INFINITY;
+  for (guint k = 0; k < n; k++)
+    {
+      double x = nodes[k].v[dims[1]] * (1.0 + eps), y = nodes[k].v[dims[2]] * (1.0 + eps), q = INFINITY;
+      guint lo = 0, hi = m;
+
+      /* r = number of keys ≤ x: the prefix to query. */
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+          if (keys[mid] <= x)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      for (guint i = lo; i > 0; i -= i & -i)
+        q = MIN (q, fw[i]);
+      if (q <= y)
+        continue;
+      /* Keep it: insert at the rank of its own d1. */
+      lo = 0, hi = m;
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+          if (keys[mid] < nodes[k].v[dims[1]])
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      for (guint i = lo + 1; i <= m; i += i & -i)
+        fw[i] = MIN (fw[i], nodes[k].v[dims[2]]);
+      nodes[kept++] = nodes[k];
+    }
+  return kept;
+}
+
+/* Any number of dims: keeps the non-dominated nodes of @nodes (sorted in place);
+ * returns how many, moved to the front. Equal vectors count as dominated: one
+ * survives. */
 static guint
 prune (Node *nodes, guint n, const guint *dims, guint nd, double eps)
 {
+  SortCtx ctx = { dims, nd };
   guint kept = 0;
 
   if (n == 0)
     return 0;
-  /* qsort has no user data; the search runs in one thread at a time per call,
-   * but two concurrent searches must not race, hence the lock. */
-  {
-    static GMutex lock;
-    g_mutex_lock (&lock);
-    memcpy (g_sort_dims, dims, sizeof g_sort_dims);
-    g_sort_n = nd;
-    qsort (nodes, n, sizeof (Node), node_cmp);
-    g_mutex_unlock (&lock);
-  }
+  g_qsort_with_data (nodes, n, sizeof (Node), node_cmp, &ctx);
   if (nd == 1)
     return 1;
   if (nd == 2)
@@ -149,6 +239,8 @@ prune (Node *nodes, guint n, const guint *dims, guint nd, double eps)
           }
       return kept;
     }
+  if (nd == 3)
+    return prune_3d (nodes, n, dims, eps);
   for (guint k = 0; k < n; k++)
     {
       gboolean dominated = FALSE;
@@ -165,51 +257,161 @@ prune (Node *nodes, guint n, const guint *dims, guint nd, double eps)
   return kept;
 }
 
-/* Two objectives: every run is a source state's front shifted by one constant
- * vector, so it is already sorted and non-dominated; merging runs pairwise with
- * a sweep is linear per run, where sorting everything was the DP's main cost.
- * Ties go the same way as in prune(), so both give the same front. */
-static guint
-merge_prune_2d (Node *nodes, guint n, GArray *runs, const guint *dims, GArray *buf_a, GArray *buf_b)
+/* ---- two dims: merging shifted fronts ---- */
+
+/* A merged front is kept as segments: stretches [lo, hi) of one run (a source
+ * front shifted by the run's vector), in front order. Merging two fronts then
+ * costs per stretch (binary searches at each alternation), not per node; the
+ * nodes are written once, when a state's front is final. */
+typedef struct {
+  guint32 run;           /* index in the target state's runs */
+  guint32 lo, hi;        /* node indices in the previous layer's array */
+} Seg;
+
+typedef struct {
+  const Node *src;       /* previous layer's nodes */
+  const Run  *runs;
+  guint       d0, d1;
+} MergeCtx;
+
+static inline double
+val (const MergeCtx *c, guint32 run, guint j, guint d)
 {
-  Node *a, *b;
-  guint na = 0;
+  return c->src[j].v[d] + c->runs[run].d[d];
+}
 
-  /* Scratch reused across states and layers: fresh large blocks page-fault. */
-  if (buf_a->len < n)
+/* First j in [lo, hi) of @run whose v1 is < @bound (v1 falls along a front). */
+static inline guint
+first_below (const MergeCtx *c, guint32 run, guint lo, guint hi, double bound)
+{
+  while (lo < hi)
     {
-      g_array_set_size (buf_a, n);
-      g_array_set_size (buf_b, n);
+      guint mid = lo + (hi - lo) / 2;
+      if (val (c, run, mid, c->d1) < bound)
+        hi = mid;
+      else
+        lo = mid + 1;
     }
-  a = (Node *) buf_a->data;
-  b = (Node *) buf_b->data;
+  return lo;
+}
 
-  for (guint r = 0; r < runs->len; r++)
+/* First j in [lo, hi) of @run that does not come before (x0, x1) in merge order:
+ * with @strict, "before" is (v0, v1) < (x0, x1) lexicographically, else ≤. */
+static inline guint
+first_after (const MergeCtx *c, guint32 run, guint lo, guint hi, double x0, double x1, gboolean strict)
+{
+  while (lo < hi)
     {
-      guint start = g_array_index (runs, guint, r);
-      guint end = r + 1 < runs->len ? g_array_index (runs, guint, r + 1) : n;
-      guint x = 0, y = start, nb = 0;
-      double best = INFINITY;
-      Node *t;
+      guint mid = lo + (hi - lo) / 2;
+      double m0 = val (c, run, mid, c->d0), m1 = val (c, run, mid, c->d1);
+      gboolean before = m0 < x0 || (m0 == x0 && (strict ? m1 < x1 : m1 <= x1));
+      if (before)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
 
-      while (x < na || y < end)
+static inline void
+emit (GArray *out, guint32 run, guint lo, guint hi)
+{
+  Seg *last = out->len ? &g_array_index (out, Seg, out->len - 1) : NULL;
+
+  if (lo >= hi)
+    return;
+  if (last && last->run == run && last->hi == lo)
+    last->hi = hi;
+  else
+    {
+      Seg s = { run, lo, hi };
+      g_array_append_val (out, s);
+    }
+}
+
+/* Merges the front @acc (segments) with run @ry over [y, yhi) into @out (cleared
+ * first). Ties go to @acc. Both inputs are fronts sorted by (v0, v1), so a
+ * dominated node starts a dominated stretch (skipped by binary search) and a kept
+ * node keeps every following node of its input up to the other input's head. */
+static void
+merge_segs (const MergeCtx *c, GArray *acc, guint32 ry, guint y, guint yhi, GArray *out)
+{
+  const Seg *A = (const Seg *) acc->data;
+  guint na = acc->len, k = 0, x = na ? A[0].lo : 0;
+  double best = INFINITY;
+
+  g_array_set_size (out, 0);
+  while (k < na && y < yhi)
+    {
+      double a0 = val (c, A[k].run, x, c->d0), a1 = val (c, A[k].run, x, c->d1);
+      double y0 = val (c, ry, y, c->d0), y1 = val (c, ry, y, c->d1);
+
+      if (a0 < y0 || (a0 == y0 && a1 <= y1))
         {
-          const Node *p;
-          if (y >= end || (x < na && node_cmp_dims (&a[x], &nodes[y], dims, 2) <= 0))
-            p = &a[x++];
-          else
-            p = &nodes[y++];
-          if (p->v[dims[1]] < best)
+          if (!(a1 < best))
             {
-              best = p->v[dims[1]];
-              b[nb++] = *p;
+              /* Skip whole dominated segments, then the dominated head of one. */
+              while (k < na && !(val (c, A[k].run, A[k].hi - 1, c->d1) < best))
+                if (++k < na)
+                  x = A[k].lo;
+              if (k < na)
+                x = first_below (c, A[k].run, x, A[k].hi, best);
+              continue;
+            }
+          for (;;)
+            {
+              guint e = A[k].hi;
+              double l0 = val (c, A[k].run, e - 1, c->d0), l1 = val (c, A[k].run, e - 1, c->d1);
+              if (l0 < y0 || (l0 == y0 && l1 <= y1))
+                {
+                  emit (out, A[k].run, x, e);
+                  best = l1;
+                  if (++k == na)
+                    break;
+                  x = A[k].lo;
+                  a0 = val (c, A[k].run, x, c->d0);
+                  a1 = val (c, A[k].run, x, c->d1);
+                  if (!(a0 < y0 || (a0 == y0 && a1 <= y1)))
+                    break;
+                }
+              else
+                {
+                  guint end = first_after (c, A[k].run, x + 1, e, y0, y1, FALSE);
+                  emit (out, A[k].run, x, end);
+                  best = val (c, A[k].run, end - 1, c->d1);
+                  x = end;
+                  break;
+                }
             }
         }
-      t = a, a = b, b = t;
-      na = nb;
+      else
+        {
+          guint end;
+          if (!(y1 < best))
+            {
+              y = first_below (c, ry, y, yhi, best);
+              continue;
+            }
+          end = first_after (c, ry, y + 1, yhi, a0, a1, TRUE);
+          emit (out, ry, y, end);
+          best = val (c, ry, end - 1, c->d1);
+          y = end;
+        }
     }
-  memcpy (nodes, a, na * sizeof (Node));
-  return na;
+  if (k < na)
+    {
+      while (k < na && !(val (c, A[k].run, A[k].hi - 1, c->d1) < best))
+        if (++k < na)
+          x = A[k].lo;
+      if (k < na)
+        {
+          emit (out, A[k].run, first_below (c, A[k].run, x, A[k].hi, best), A[k].hi);
+          for (k++; k < na; k++)
+            emit (out, A[k].run, A[k].lo, A[k].hi);
+        }
+    }
+  else if (y < yhi)
+    emit (out, ry, first_below (c, ry, y, yhi, best), yhi);
 }
 
 static void
@@ -422,8 +624,6 @@ static void
 state_free (gpointer p)
 {
   State *s = p;
-  if (s->nodes)
-    g_array_unref (s->nodes);
   if (s->runs)
     g_array_unref (s->runs);
   g_free (s);
@@ -436,28 +636,133 @@ state_cmp (gconstpointer a, gconstpointer b)
   return x->key < y->key ? -1 : x->key > y->key;
 }
 
+/* Range [*lo, *hi) of a source front (sorted on d0 ascending, d1 descending)
+ * whose shifted values fit the budgets on the two dims. */
+static void
+feasible_range (const Node *f, guint lo, guint hi, const Run *r, guint d0, guint d1,
+                double lim0, double lim1, guint *out_lo, guint *out_hi)
+{
+  guint a = lo, b = hi;
+
+  if (isfinite (lim0))
+    {
+      guint l = lo, h = hi;
+      while (l < h)
+        {
+          guint mid = l + (h - l) / 2;
+          if (f[mid].v[d0] + r->d[d0] <= lim0)
+            l = mid + 1;
+          else
+            h = mid;
+        }
+      b = l;
+    }
+  if (isfinite (lim1))
+    {
+      guint l = lo, h = b;
+      while (l < h)
+        {
+          guint mid = l + (h - l) / 2;
+          if (f[mid].v[d1] + r->d[d1] > lim1)
+            l = mid + 1;
+          else
+            h = mid;
+        }
+      a = l;
+    }
+  *out_lo = a;
+  *out_hi = MAX (a, b);
+}
+
+static FbCandidate *
+build_candidate (Dp *dp, GPtrArray *arena, const Node *last, gint32 ni, FbPrecisionConfig *start, FbLatencyTable *table,
+                 FbSensitivity *sens, guint8 *var_code, const char *method, JsonObject *shared_prov,
+                 guint64 macs)
+{
+  FbNetwork *net = dp->net;
+  g_autoptr(FbPrecisionConfig) c = start ? fb_precision_config_copy (start) : fb_precision_config_new (net);
+  g_autoptr(JsonObject) own = NULL;
+  FbMetrics m = { 0 };
+
+  for (guint i = dp->n_layers; i-- > 0;)
+    {
+      Back n = g_array_index ((GArray *) g_ptr_array_index (arena, i + 1), Back, ni);
+      const FbLayer *l = fb_network_get_layer (net, i);
+      if (fb_layer_is_weighted (l))
+        fb_precision_config_set_weight_bits (c, i, code_bits[BACK_W (n)]);
+      if (fb_network_get_tensor (net, l->output)->kind == FB_TENSOR_ACTIVATION)
+        {
+          fb_precision_config_set_tensor_bits (c, l->output, code_bits[BACK_O (n)]);
+          var_code[l->output] = BACK_O (n);
+        }
+      ni = BACK_PARENT (n);
+    }
+  /* The DP's sums are the metrics (same terms, same order as fb_metrics_compute);
+   * only the peak RAM, a max, is recomputed from the chosen bits. */
+  m.macs = macs;
+  m.latency = table ? last->v[0] : NAN;
+  m.size_bytes = (guint64) last->v[1];
+  m.bops = (guint64) last->v[2];
+  for (guint i = 0; i < dp->n_layers; i++)
+    {
+      guint64 live = 0;
+      for (guint k = 0; k < dp->alive[i]->len; k++)
+        {
+          guint t = g_array_index (dp->alive[i], guint, k);
+          live += dp->tbytes[t * 4 + tensor_code (dp, var_code, t)];
+        }
+      if (live > m.peak_activation_bytes)
+        {
+          m.peak_activation_bytes = live;
+          m.peak_layer = i;
+        }
+    }
+  if (sens)
+    {
+      /* Per-candidate provenance: the shared members plus this point's proxy. */
+      JsonObjectIter it;
+      const char *name;
+      JsonNode *node;
+      own = json_object_new ();
+      json_object_iter_init (&it, shared_prov);
+      while (json_object_iter_next (&it, &name, &node))
+        json_object_set_member (own, name, json_node_ref (node));
+      json_object_set_double_member (own, "accuracy_proxy", last->v[3]);
+      json_object_set_double_member (own, "accuracy_estimate",
+                                     fb_sensitivity_get_baseline (sens) - last->v[3]);
+    }
+  fb_precision_config_set_provenance (c, own ? own : shared_prov);
+  return fb_candidate_new_take (g_steal_pointer (&c), &m, NAN, method, own ? own : shared_prov);
+}
+
 gboolean
-fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *start,
-                  FbParetoObjectives objectives, double epsilon,
-                  const FbSearchConstraints *constraints, FbSearchCandidateFunc candidate_func,
-                  FbSearchProgressFunc progress_func, gpointer user_data,
-                  GCancellable *cancellable, guint *out_n_states, GError **error)
+fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbSensitivity *sensitivity,
+                  FbPrecisionConfig *start, FbParetoObjectives objectives, double epsilon,
+                  const FbSearchConstraints *constraints, const char *method,
+                  FbSearchCandidateFunc candidate_func, FbSearchProgressFunc progress_func,
+                  gpointer user_data, GCancellable *cancellable, FbParetoStats *out_stats,
+                  GError **error)
 {
   Dp dp = { 0 };
   gboolean ok = FALSE;
-  /* One node array per layer (index 0: the root), each allocated once at its
-   * final size: a single growing arena spent most of its time in realloc. */
+  /* One Back array per layer (index 0: the root), each allocated once at its
+   * final size, kept for the backtracking; node values in two buffers. */
   g_autoptr(GPtrArray) arena = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  guint64 total_nodes = 1;
+  g_autoptr(GArray) vals_prev = g_array_new (FALSE, FALSE, sizeof (Node));
+  g_autoptr(GArray) vals_cur = g_array_new (FALSE, FALSE, sizeof (Node));
   g_autoptr(GArray) scratch_a = g_array_new (FALSE, FALSE, sizeof (Node));
-  g_autoptr(GArray) scratch_b = g_array_new (FALSE, FALSE, sizeof (Node));
+  g_autoptr(GArray) seg_a = g_array_new (FALSE, FALSE, sizeof (Seg));
+  g_autoptr(GArray) seg_b = g_array_new (FALSE, FALSE, sizeof (Seg));
   g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (state_free);
   g_autofree guint8 *var_code = NULL;
   double max_lat = constraints && fb_search_constraints_has_latency (constraints) ? constraints->max_latency : INFINITY;
   double max_size = constraints && constraints->max_size ? (double) constraints->max_size : INFINITY;
   guint64 max_ram = constraints ? constraints->max_ram : 0;
-  guint max_states = 1;
+  FbParetoStats stats = { 0 };
+  gint64 t0 = g_get_monotonic_time ();
 
+  if (method == NULL)
+    method = "pareto";
   if (start && fb_precision_config_get_network (start) != network)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "start config belongs to another network");
@@ -469,6 +774,20 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *
                    "the latency objective or a latency budget needs a latency table");
       return FALSE;
     }
+  if ((objectives & FB_PARETO_ACCURACY) && sensitivity == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "the accuracy objective needs per-entry sensitivities (an accuracy oracle)");
+      return FALSE;
+    }
+  if (sensitivity && fb_sensitivity_get_network (sensitivity) != network &&
+      g_strcmp0 (fb_network_get_sha256 (fb_sensitivity_get_network (sensitivity)), fb_network_get_sha256 (network)) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "sensitivities belong to another network");
+      return FALSE;
+    }
+  if (!(objectives & FB_PARETO_ACCURACY))
+    sensitivity = NULL;
   if (table && !fb_latency_table_check_network (table, network, error))
     return FALSE;
   if (!(epsilon >= 0))
@@ -480,6 +799,7 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *
   dp.net = network;
   dp.n_layers = fb_network_get_n_layers (network);
   dp.n_tensors = fb_network_get_n_tensors (network);
+  stats.n_layers = dp.n_layers;
   for (guint q = 0; q < N_QTY; q++)
     if (objectives & (1u << q))
       dp.odims[dp.n_odims++] = q;
@@ -499,12 +819,14 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *
 
   {
     State *s0 = g_new0 (State, 1);
-    Node root = { { 0, 0, 0 }, -1, 0, 0 };
-    GArray *a0 = g_array_sized_new (FALSE, FALSE, sizeof (Node), 1);
+    Node root = { { 0, 0, 0, 0 }, -1, 0, 0 };
+    Back broot = 0;
+    GArray *a0 = g_array_sized_new (FALSE, FALSE, sizeof (Back), 1);
     s0->key = 0;
     s0->first = 0;
     s0->n_kept = 1;
-    g_array_append_val (a0, root);
+    g_array_append_val (a0, broot);
+    g_array_append_val (vals_prev, root);
     g_ptr_array_add (arena, a0);
     g_ptr_array_add (states, s0);
   }
@@ -517,20 +839,28 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *
       int vo = fb_network_get_tensor (network, l->output)->kind == FB_TENSOR_ACTIVATION ? (int) l->output : -1;
       guint no = vo >= 0 ? dp.n_opts[vo] : 1;
       gboolean weighted = fb_layer_is_weighted (l);
-      guint64 work = 0;
-      GArray *prev = g_ptr_array_index (arena, i);
-      GArray *cur;
+      gboolean last = i + 1 == dp.n_layers;
+      /* Runs are sorted by the pruning dims only if the previous layer was pruned
+       * with the same two dims (always, except into the last layer when a
+       * budgeted non-objective drops out). */
+      gboolean two = dp.n_dims == 2 && (!last || dp.n_odims == 2);
+      const guint *pdims = last ? dp.odims : dp.dims;
+      guint pn = last ? dp.n_odims : dp.n_dims;
+      double lim[N_QTY] = { max_lat, max_size, INFINITY, INFINITY };
+      const Node *pn_nodes = (const Node *) vals_prev->data;
+      GArray *cur = vals_cur;
       guint n_cur = 0;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         goto out;
       if (progress_func)
         {
-          g_autofree char *msg = g_strdup_printf ("layer %u/%u %s: %u states, %u partial solutions",
-                                                  i + 1, dp.n_layers, l->name, states->len, (guint) total_nodes);
+          g_autofree char *msg = g_strdup_printf ("layer %u/%u %s: %u states, %" G_GUINT64_FORMAT " partial solutions",
+                                                  i + 1, dp.n_layers, l->name, states->len, stats.kept);
           progress_func ((double) i / dp.n_layers, msg, user_data);
         }
 
+      /* Transitions: one run per (source state, choice), grouped by target state. */
       for (guint si = 0; si < states->len; si++)
         {
           State *s = g_ptr_array_index (states, si);
@@ -541,7 +871,7 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *
               {
                 guint w = dp.wopts[i][iw];
                 guint a, m, o;
-                double lat = 0, size = 0, bops = 0;
+                Run run = { si, { 0, 0, 0, 0 }, w, 0 };
                 guint64 key;
                 State *ns;
 
@@ -552,14 +882,21 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *
                 o = tensor_code (&dp, var_code, l->output);
                 if (table)
                   {
-                    lat = LAT (&dp, i, a, m, o);
-                    if (isinf (lat))
+                    run.d[0] = LAT (&dp, i, a, m, o);
+                    if (isinf (run.d[0]))
                       continue;   /* the table has no entry: the target cannot run it */
                   }
                 if (weighted)
                   {
-                    size = (double) fb_metrics_weight_bytes (network, i, code_bits[w]);
-                    bops = (double) l->macs * code_bits[w] * code_bits[a];
+                    run.d[1] = (double) fb_metrics_weight_bytes (network, i, code_bits[w]);
+                    run.d[2] = (double) l->macs * code_bits[w] * code_bits[a];
+                  }
+                if (sensitivity)
+                  {
+                    if (weighted)
+                      run.d[3] += fb_sensitivity_get_weight_drop (sensitivity, i, code_bits[w]);
+                    if (vo >= 0)
+                      run.d[3] += fb_sensitivity_get_tensor_drop (sensitivity, vo, code_bits[var_code[vo]]);
                   }
                 if (max_ram > 0)
                   {
@@ -572,6 +909,7 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *
                     if (live > max_ram)
                       continue;
                   }
+                run.o_code = vo >= 0 ? var_code[vo] : 0;
 
                 key = encode (&dp, i + 1, var_code);
                 ns = g_hash_table_lookup (next_by_key, &key);
@@ -579,124 +917,191 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbPrecisionConfig *
                   {
                     ns = g_new0 (State, 1);
                     ns->key = key;
-                    ns->nodes = g_array_sized_new (FALSE, FALSE, sizeof (Node), prev->len);
-                    ns->runs = g_array_new (FALSE, FALSE, sizeof (guint));
+                    ns->runs = g_array_new (FALSE, FALSE, sizeof (Run));
                     g_ptr_array_add (next, ns);
                     g_hash_table_insert (next_by_key, &ns->key, ns);
                   }
-
-                g_array_append_val (ns->runs, ns->nodes->len);
-                for (guint k = 0; k < s->n_kept; k++)
-                  {
-                    gint32 pi = s->first + k;
-                    const Node *p = &g_array_index (prev, Node, pi);
-                    Node n;
-
-                    n.v[0] = p->v[0] + lat;
-                    n.v[1] = p->v[1] + size;
-                    n.v[2] = p->v[2] + bops;
-                    /* Additive, nonnegative: over budget now means over budget at the end. */
-                    if (n.v[0] > max_lat || n.v[1] > max_size)
-                      continue;
-                    n.parent = pi;
-                    n.w_code = w;
-                    n.o_code = vo >= 0 ? var_code[vo] : 0;
-                    g_array_append_val (ns->nodes, n);
-                  }
-                if ((++work & 1023) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-                  goto out;
+                g_array_append_val (ns->runs, run);
               }
         }
+      /* A fixed order of target states, so node indices do not depend on hashing. */
+      g_ptr_array_sort (next, state_cmp);
 
-      /* Prune each state's partial solutions and move the survivors to the arena. */
+      /* Per target state: merge (two dims) or materialize and prune its runs. */
+      g_array_set_size (cur, 0);
       for (guint si = 0; si < next->len; si++)
         {
           State *ns = g_ptr_array_index (next, si);
-          gboolean last = i + 1 == dp.n_layers;
-          /* Runs are sorted by the pruning dims only if the previous layer was
-           * pruned with the same two dims (always, except into the last layer
-           * when a budgeted non-objective drops out). */
-          if (dp.n_dims == 2 && (!last || dp.n_odims == 2))
-            ns->n_kept = merge_prune_2d ((Node *) ns->nodes->data, ns->nodes->len, ns->runs, dp.dims,
-                                         scratch_a, scratch_b);
+          guint n_acc = 0;
+          gsize bound = 0;
+
+          for (guint r = 0; r < ns->runs->len; r++)
+            bound += ((State *) g_ptr_array_index (states, g_array_index (ns->runs, Run, r).src))->n_kept;
+          if (!two && scratch_a->len < bound)
+            g_array_set_size (scratch_a, bound);   /* reused across states and layers */
+
+          if (two)
+            {
+              MergeCtx mc = { pn_nodes, (const Run *) ns->runs->data, dp.dims[0], dp.dims[1] };
+              GArray *acc = seg_a, *tmp = seg_b, *t;
+              guint base;
+
+              g_array_set_size (acc, 0);
+              for (guint r = 0; r < ns->runs->len; r++)
+                {
+                  const Run *run = &g_array_index (ns->runs, Run, r);
+                  State *s = g_ptr_array_index (states, run->src);
+                  guint lo, hi;
+
+                  feasible_range (pn_nodes, s->first, s->first + s->n_kept, run, mc.d0, mc.d1,
+                                  lim[mc.d0], lim[mc.d1], &lo, &hi);
+                  stats.partials += hi - lo;
+                  if (lo >= hi)
+                    continue;
+                  merge_segs (&mc, acc, r, lo, hi, tmp);
+                  t = acc, acc = tmp, tmp = t;
+                }
+              /* Write the state's front once. */
+              for (guint k = 0; k < acc->len; k++)
+                n_acc += g_array_index (acc, Seg, k).hi - g_array_index (acc, Seg, k).lo;
+              base = cur->len;
+              g_array_set_size (cur, base + n_acc);
+              {
+                Node *o = &g_array_index (cur, Node, base);
+                guint n = 0;
+                double best = INFINITY;
+                for (guint k = 0; k < acc->len; k++)
+                  {
+                    const Seg *sg = &g_array_index (acc, Seg, k);
+                    const Run *run = &mc.runs[sg->run];
+                    for (guint j = sg->lo; j < sg->hi; j++)
+                      {
+                        Node *nd = &o[n];
+                        for (guint q = 0; q < N_QTY; q++)
+                          nd->v[q] = pn_nodes[j].v[q] + run->d[q];
+                        nd->parent = (gint32) j;
+                        nd->w_code = run->w_code;
+                        nd->o_code = run->o_code;
+                        /* Exact for integral costs; with fractional ones a shift can
+                         * round two values into one, so recheck dominance here. */
+                        if (!(nd->v[mc.d1] < best))
+                          continue;
+                        if (n > 0 && o[n - 1].v[mc.d0] == nd->v[mc.d0])
+                          o[n - 1] = *nd;
+                        else
+                          n++;
+                        best = nd->v[mc.d1];
+                      }
+                  }
+                n_acc = n;
+                g_array_set_size (cur, base + n);
+              }
+              ns->first = base;
+            }
           else
-            ns->n_kept = prune ((Node *) ns->nodes->data, ns->nodes->len,
-                                last ? dp.odims : dp.dims, last ? dp.n_odims : dp.n_dims, dp.epsilon);
-          g_array_set_size (ns->nodes, ns->n_kept);
-          n_cur += ns->n_kept;
-          if ((si & 63) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+            {
+              Node *buf = (Node *) scratch_a->data;
+              for (guint r = 0; r < ns->runs->len; r++)
+                {
+                  const Run *run = &g_array_index (ns->runs, Run, r);
+                  State *s = g_ptr_array_index (states, run->src);
+                  for (guint k = 0; k < s->n_kept; k++)
+                    {
+                      const Node *p = &pn_nodes[s->first + k];
+                      Node *n = &buf[n_acc];
+                      for (guint q = 0; q < N_QTY; q++)
+                        n->v[q] = p->v[q] + run->d[q];
+                      /* Additive, nonnegative: over budget now means over budget at the end. */
+                      if (n->v[0] > max_lat || n->v[1] > max_size)
+                        continue;
+                      n->parent = (gint32) (s->first + k);
+                      n->w_code = run->w_code;
+                      n->o_code = run->o_code;
+                      n_acc++;
+                    }
+                }
+              stats.partials += n_acc;
+              n_acc = prune (buf, n_acc, pdims, pn, dp.epsilon);
+              ns->first = cur->len;
+              g_array_append_vals (cur, buf, n_acc);
+            }
+          ns->n_kept = n_acc;
+          n_cur += n_acc;
+          if ((si & 15) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
             goto out;
         }
-      /* Drop states that lost every partial solution (budgets); keep a fixed order. */
+      /* Drop states that lost every partial solution (budgets). */
       for (guint si = next->len; si-- > 0;)
         if (((State *) g_ptr_array_index (next, si))->n_kept == 0)
           g_ptr_array_remove_index (next, si);
-      g_ptr_array_sort (next, state_cmp);
-      cur = g_array_sized_new (FALSE, FALSE, sizeof (Node), n_cur);
-      for (guint si = 0; si < next->len; si++)
+      if (cur->len >= BACK_MAX_NODES)
         {
-          State *ns = g_ptr_array_index (next, si);
-          ns->first = cur->len;
-          g_array_append_vals (cur, ns->nodes->data, ns->n_kept);
-          g_clear_pointer (&ns->nodes, g_array_unref);
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
+                       "more than %u partial solutions after layer %s: use a budget or ε", BACK_MAX_NODES, l->name);
+          goto out;
         }
-      g_ptr_array_add (arena, cur);
-      total_nodes += n_cur;
-      max_states = MAX (max_states, next->len);
+      {
+        GArray *back = g_array_sized_new (FALSE, FALSE, sizeof (Back), cur->len);
+        Back *bk;
+        g_array_set_size (back, cur->len);
+        bk = (Back *) back->data;
+        for (guint k = 0; k < cur->len; k++)
+          {
+            const Node *nd = &g_array_index (cur, Node, k);
+            bk[k] = (Back) nd->parent << 4 | (Back) nd->w_code << 2 | nd->o_code;
+          }
+        g_ptr_array_add (arena, back);
+        vals_cur = vals_prev;
+        vals_prev = cur;
+      }
+      stats.kept += n_cur;
+      stats.max_kept = MAX (stats.max_kept, n_cur);
+      stats.max_states = MAX (stats.max_states, next->len);
       g_ptr_array_unref (states);
       states = g_ptr_array_ref (next);
       if (states->len == 0)
         break;
     }
+  stats.dp_seconds = (g_get_monotonic_time () - t0) / 1e6;
 
   /* After the classifier no tensor is open: one state holds the front. */
-  if (states->len == 1)
+  if (states->len == 1 && arena->len == dp.n_layers + 1)
     {
       State *s = g_ptr_array_index (states, 0);
-      guint n_front = s->n_kept;
+      g_autoptr(JsonObject) prov = json_object_new ();
+      g_autofree char *objs = fb_pareto_objectives_to_string (objectives);
+      guint64 macs = 0;
 
-      for (guint k = 0; k < n_front; k++)
+      for (guint i = 0; i < dp.n_layers; i++)
+        macs += fb_network_get_layer (network, i)->macs;
+      json_object_set_string_member (prov, "method", method);
+      if (table)
+        json_object_set_string_member (prov, "target", fb_latency_table_get_target (table));
+      json_object_set_string_member (prov, "objectives", objs);
+      json_object_set_double_member (prov, "epsilon", dp.epsilon);
+      json_object_set_int_member (prov, "front_size", s->n_kept);
+      if (sensitivity)
+        json_object_set_object_member (prov, "sensitivity", fb_sensitivity_to_json (sensitivity));
+      /* Non-activation tensors keep code 0 / logits; activation codes come from the nodes. */
+      memset (var_code, 0, dp.n_tensors);
+      stats.front_size = s->n_kept;
+      for (guint k = 0; k < s->n_kept; k++)
         {
-          g_autoptr(FbPrecisionConfig) c = start ? fb_precision_config_copy (start) : fb_precision_config_new (network);
-          g_autoptr(FbCandidate) cand = NULL;
-          g_autoptr(JsonObject) prov = json_object_new ();
-          gint32 ni = s->first + k;
-
-          for (guint i = dp.n_layers; i-- > 0;)
-            {
-              const Node *n = &g_array_index ((GArray *) g_ptr_array_index (arena, i + 1), Node, ni);
-              const FbLayer *l = fb_network_get_layer (network, i);
-              if (fb_layer_is_weighted (l))
-                fb_precision_config_set_weight_bits (c, i, code_bits[n->w_code]);
-              if (fb_network_get_tensor (network, l->output)->kind == FB_TENSOR_ACTIVATION)
-                fb_precision_config_set_tensor_bits (c, l->output, code_bits[n->o_code]);
-              ni = n->parent;
-            }
-          json_object_set_string_member (prov, "method", "pareto");
-          if (table)
-            json_object_set_string_member (prov, "target", fb_latency_table_get_target (table));
-          json_object_set_string_member (prov, "objectives",
-                                         objectives == (FB_PARETO_LATENCY | FB_PARETO_SIZE) ? "latency,size" :
-                                         objectives == (FB_PARETO_LATENCY | FB_PARETO_SIZE | FB_PARETO_BOPS) ? "latency,size,bops" :
-                                         objectives == (FB_PARETO_LATENCY | FB_PARETO_BOPS) ? "latency,bops" :
-                                         objectives == (FB_PARETO_SIZE | FB_PARETO_BOPS) ? "size,bops" :
-                                         objectives == FB_PARETO_LATENCY ? "latency" :
-                                         objectives == FB_PARETO_SIZE ? "size" : "bops");
-          json_object_set_double_member (prov, "epsilon", dp.epsilon);
-          json_object_set_int_member (prov, "front_size", n_front);
-          fb_precision_config_set_provenance (c, prov);
-          cand = fb_candidate_new_evaluated (c, table, NAN, "pareto", prov, error);
-          if (cand == NULL)
-            goto out;
+          g_autoptr(FbCandidate) cand = build_candidate (&dp, arena, &g_array_index (vals_prev, Node, s->first + k),
+                                                         s->first + k, start, table, sensitivity,
+                                                         var_code, method, prov, macs);
           /* The DP already honoured every budget; the check is a cheap safeguard. */
           if (candidate_func && fb_search_constraints_check (constraints, fb_candidate_get_metrics (cand), NAN))
             candidate_func (cand, user_data);
+          if ((k & 255) == 255 && g_cancellable_set_error_if_cancelled (cancellable, error))
+            goto out;
         }
     }
   if (progress_func)
     progress_func (1.0, "done", user_data);
-  if (out_n_states)
-    *out_n_states = max_states;
+  stats.total_seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (out_stats)
+    *out_stats = stats;
   ok = TRUE;
 
 out:

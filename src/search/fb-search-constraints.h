@@ -21,8 +21,9 @@ typedef struct {
 /* No budget at all. */
 void     fb_search_constraints_init   (FbSearchConstraints       *self);
 /* Whether @metrics fit the budgets. An unknown latency (NAN) fails a latency
- * budget; an unknown accuracy (NAN) passes the minimum, because no method here
- * has an accuracy oracle yet: callers say so to the user. */
+ * budget; an unknown accuracy (NAN) passes the minimum: results are measured
+ * afterwards (fb_search_measure), which applies it, and without an accuracy
+ * engine the CLI refuses --min-accuracy. */
 gboolean fb_search_constraints_check  (const FbSearchConstraints *self,
                                        const FbMetrics           *metrics,
                                        double                     accuracy);

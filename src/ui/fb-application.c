@@ -10,7 +10,10 @@
 #include "fb-window.h"
 
 struct _FbApplication {
-  GtkApplication parent_instance;
+  GtkApplication  parent_instance;
+  GSettings      *settings;
+  gboolean        settings_looked_up;
+  int             startup_search;  /* FbSearchMethod from --search, or -1 */
 };
 
 G_DEFINE_TYPE (FbApplication, fb_application, GTK_TYPE_APPLICATION)
@@ -25,6 +28,45 @@ fb_application_new (void)
                        NULL);
 }
 
+static GSettings *
+create_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, FB_APPLICATION_ID, TRUE);
+#ifdef FB_BUILD_SCHEMA_DIR
+  if (schema == NULL)
+    {
+      /* Running from the build tree (tools/run, the screenshot script). */
+      g_autoptr(GSettingsSchemaSource) build = NULL;
+      build = g_settings_schema_source_new_from_directory (FB_BUILD_SCHEMA_DIR, source, FALSE, NULL);
+      if (build != NULL)
+        schema = g_settings_schema_source_lookup (build, FB_APPLICATION_ID, FALSE);
+    }
+#endif
+  if (schema == NULL)
+    {
+      g_message ("settings schema %s not installed: window size, axes and target are not remembered",
+                 FB_APPLICATION_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+GSettings *
+fb_application_get_settings (FbApplication *self)
+{
+  g_return_val_if_fail (FB_IS_APPLICATION (self), NULL);
+  if (!self->settings_looked_up)
+    {
+      self->settings_looked_up = TRUE;
+      self->settings = create_settings ();
+    }
+  return self->settings;
+}
+
 static FbWindow *
 get_window (FbApplication *self)
 {
@@ -35,10 +77,30 @@ get_window (FbApplication *self)
   return fb_window_new (self);
 }
 
+void
+fb_application_set_startup_search (FbApplication *self, int method)
+{
+  g_return_if_fail (FB_IS_APPLICATION (self));
+  self->startup_search = method;
+}
+
+/* --search: once, after the files of the command line are open. */
+static void
+run_startup_search (FbApplication *self, FbWindow *window)
+{
+  if (self->startup_search < 0)
+    return;
+  fb_window_run_search (window, (FbSearchMethod) self->startup_search);
+  self->startup_search = -1;
+}
+
 static void
 fb_application_activate (GApplication *app)
 {
-  gtk_window_present (GTK_WINDOW (get_window (FB_APPLICATION (app))));
+  FbWindow *window = get_window (FB_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  run_startup_search (FB_APPLICATION (app), window);
 }
 
 static void
@@ -48,6 +110,7 @@ fb_application_open (GApplication *app, GFile **files, int n_files, const char *
 
   fb_window_open_files (window, files, (guint) n_files);
   gtk_window_present (GTK_WINDOW (window));
+  run_startup_search (FB_APPLICATION (app), window);
 }
 
 static void
@@ -98,6 +161,9 @@ fb_application_startup (GApplication *app)
     { "win.export-plot", { "<Control>e", NULL } },
     { "win.reset-view", { "<Control>0", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
+    { "win.show-search", { "F9", NULL } },
+    { "win.run-search", { "<Control>r", NULL } },
+    { "win.save-candidates", { "<Control><Shift>s", NULL } },
   };
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
@@ -114,10 +180,32 @@ fb_application_startup (GApplication *app)
 }
 
 static void
+fb_application_shutdown (GApplication *app)
+{
+  FbApplication *self = FB_APPLICATION (app);
+
+  /* Windows write their size and axes as they go away; make it stick. */
+  if (self->settings != NULL)
+    g_settings_sync ();
+  G_APPLICATION_CLASS (fb_application_parent_class)->shutdown (app);
+}
+
+static void
+fb_application_finalize (GObject *object)
+{
+  FbApplication *self = FB_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (fb_application_parent_class)->finalize (object);
+}
+
+static void
 fb_application_class_init (FbApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->finalize = fb_application_finalize;
+  app_class->shutdown = fb_application_shutdown;
   app_class->activate = fb_application_activate;
   app_class->open = fb_application_open;
   app_class->startup = fb_application_startup;
@@ -126,13 +214,16 @@ fb_application_class_init (FbApplicationClass *klass)
 static void
 fb_application_init (FbApplication *self)
 {
+  self->startup_search = -1;
   static const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { "search", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Run a search once the files are open: uniform, free-bits or pareto"), N_("METHOD") },
     { NULL }
   };
 
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[NETWORK|CONFIG|LATENCY.json…]"));
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[NETWORK|CONFIG|LATENCY|CANDIDATES.json…]"));
   g_application_set_option_context_summary (G_APPLICATION (self),
     _("Explore per-layer bit-widths (8/4/2) of a CNN: size, BOPs, latency and accuracy."));
 }

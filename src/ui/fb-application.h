@@ -17,6 +17,15 @@ G_DECLARE_FINAL_TYPE (FbApplication, fb_application, FB, APPLICATION, GtkApplica
 
 /* HANDLES_OPEN: `freebits net.json cfg.json table.json` opens them in the
  * active window (a second launch hands its files to the running instance). */
-FbApplication *fb_application_new (void);
+FbApplication *fb_application_new          (void);
+
+/* The org.freebits.Explorer settings: the installed schema, else the one
+ * compiled in the build tree (running uninstalled); NULL when neither exists,
+ * and then nothing is remembered (never an abort). */
+GSettings     *fb_application_get_settings (FbApplication *self);
+/* The --search option: the first window runs this FbSearchMethod (with the
+ * search panel's settings) once its files are open; -1 for none. */
+void           fb_application_set_startup_search (FbApplication *self,
+                                                  int            method);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fb-candidate.h"
 #include "fb-plot-metric.h"
 #include "fb-point-set.h"
 #include "fb-precision-config.h"
@@ -17,6 +18,8 @@ struct _FbPointSet {
   GPtrArray       *series;       /* char* names */
   GArray          *series_size;  /* guint */
   GStringChunk    *strings;      /* labels */
+  GPtrArray       *owned;        /* configs given to append (freed with the set) */
+  GPtrArray       *candidates;   /* FbCandidate refs whose configs points borrow */
   FbLatencyUnit    latency_unit;
   char            *target;
 };
@@ -33,6 +36,8 @@ fb_point_set_new (void)
   self->series = g_ptr_array_new_with_free_func (g_free);
   self->series_size = g_array_new (FALSE, TRUE, sizeof (guint));
   self->strings = g_string_chunk_new (256);
+  self->owned = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
+  self->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
   self->latency_unit = FB_LATENCY_UNIT_INSTRUCTIONS;
   return self;
 }
@@ -51,11 +56,8 @@ fb_point_set_unref (FbPointSet *self)
   g_return_if_fail (self != NULL);
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
-  for (guint i = 0; i < self->points->len; i++)
-    {
-      FbPlotPoint *p = &g_array_index (self->points, FbPlotPoint, i);
-      g_clear_pointer (&p->config, fb_precision_config_free);
-    }
+  g_ptr_array_unref (self->owned);
+  g_ptr_array_unref (self->candidates);
   g_array_unref (self->points);
   g_ptr_array_unref (self->series);
   g_array_unref (self->series_size);
@@ -88,6 +90,29 @@ fb_point_set_append (FbPointSet *self, const double values[FB_PLOT_N_METRICS], g
   p.flags = flags;
   p.label = label ? g_string_chunk_insert_const (self->strings, label) : NULL;
   p.config = config;
+  if (config != NULL)
+    g_ptr_array_add (self->owned, config);
+  g_array_append_val (self->points, p);
+  g_array_index (self->series_size, guint, series)++;
+}
+
+void
+fb_point_set_append_candidate (FbPointSet *self, const double values[FB_PLOT_N_METRICS], guint series,
+                               const char *label, FbCandidate *candidate)
+{
+  FbPlotPoint p;
+
+  g_return_if_fail (!self->sealed);
+  g_return_if_fail (series < self->series->len);
+  g_return_if_fail (candidate != NULL);
+  memcpy (p.values, values, sizeof p.values);
+  p.series = series;
+  p.flags = 0;
+  p.label = label ? g_string_chunk_insert_const (self->strings, label) : NULL;
+  /* Candidates are immutable: borrow the config instead of copying it, so
+   * rebuilding a set of 100 000 search results stays cheap. */
+  p.config = fb_candidate_get_config (candidate);
+  g_ptr_array_add (self->candidates, fb_candidate_ref (candidate));
   g_array_append_val (self->points, p);
   g_array_index (self->series_size, guint, series)++;
 }

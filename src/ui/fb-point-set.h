@@ -11,6 +11,7 @@
 
 #include <glib-object.h>
 
+#include "fb-candidate.h"
 #include "fb-latency-table.h"
 #include "fb-ui-types.h"
 
@@ -47,6 +48,13 @@ void               fb_point_set_append            (FbPointSet        *self,
                                                    guint              flags,
                                                    const char        *label,
                                                    FbPrecisionConfig *config);
+/* A search result: the point's config is @candidate's (referenced, not
+ * copied, since candidates are immutable). */
+void               fb_point_set_append_candidate  (FbPointSet        *self,
+                                                   const double       values[FB_PLOT_N_METRICS],
+                                                   guint              series,
+                                                   const char        *label,
+                                                   FbCandidate       *candidate);
 /* The unit and target of the latency values. */
 void               fb_point_set_set_latency_unit  (FbPointSet        *self,
                                                    FbLatencyUnit      unit,

@@ -140,3 +140,27 @@ fb_ui_format_change (double value, double reference)
     return g_strdup_printf ("%s%.0f" NNBSP "%%", pct < 0 ? "−" : "+", fabs (pct));
   return g_strdup_printf ("%s%.1f" NNBSP "%%", pct < 0 ? "−" : "+", fabs (pct));
 }
+
+const char *
+fb_ui_latency_method_name (FbLatencyMethod method)
+{
+  switch (method)
+    {
+    case FB_LATENCY_METHOD_MEASURED: return _("measured");
+    case FB_LATENCY_METHOD_MODELED:  return _("modeled");
+    case FB_LATENCY_METHOD_IMPORTED: return _("imported");
+    default:                         return fb_latency_method_to_string (method);
+    }
+}
+
+const char *
+fb_ui_latency_unit_name (FbLatencyUnit unit)
+{
+  switch (unit)
+    {
+    case FB_LATENCY_UNIT_CYCLES:       return _("cycles");
+    case FB_LATENCY_UNIT_INSTRUCTIONS: return _("instructions");
+    case FB_LATENCY_UNIT_US:           return "µs";
+    default:                           return fb_latency_unit_to_string (unit);
+    }
+}

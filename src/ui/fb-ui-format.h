@@ -23,6 +23,10 @@ char *fb_ui_format_si        (double         value);
 /* A latency in its table's unit: "1.23 M instr.", "812 k cycles", "4.56 ms". */
 char *fb_ui_format_latency   (double         value,
                               FbLatencyUnit  unit);
+/* Translated "measured", "modeled", "imported" (files keep the English words). */
+const char *fb_ui_latency_method_name (FbLatencyMethod method);
+/* Translated "instructions", "cycles", "µs". */
+const char *fb_ui_latency_unit_name   (FbLatencyUnit   unit);
 /* "−62 %", "+3.1 %", "±0 %": change of @value relative to @reference. */
 char *fb_ui_format_change    (double         value,
                               double         reference);

@@ -6,6 +6,7 @@
 
 #include "fb-layer-table.h"
 #include "fb-pareto-plot.h"
+#include "fb-search-panel.h"
 #include "fb-window.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,18 @@ GtkInfoBar     *fb_window_get_info_bar       (FbWindow     *self);
 gboolean        fb_window_save_config        (FbWindow     *self,
                                               const char   *path,
                                               GError      **error);
+/* What the Save Candidates dialog does once a path is chosen: every search
+ * result and opened candidate, with the current target's metrics. */
+gboolean        fb_window_save_candidates    (FbWindow     *self,
+                                              const char   *path,
+                                              GError      **error);
+FbSearchPanel  *fb_window_get_search_panel   (FbWindow     *self);
+/* The last search started (running or finished), or NULL. */
+FbSearchJob    *fb_window_get_search_job     (FbWindow     *self);
+/* The target selector of the sidebar (ids are target names). */
+GtkComboBox    *fb_window_get_target_combo   (FbWindow     *self);
+/* Search results and opened candidates now in the plot. */
+guint           fb_window_get_n_results      (FbWindow     *self);
 /* The info bar's text, or NULL when it is hidden. */
 const char     *fb_window_get_info_message   (FbWindow     *self);
 

@@ -15,6 +15,7 @@
 #include "fb-plot-metric.h"
 #include "fb-plot-view.h"
 #include "fb-point-set.h"
+#include "fb-search-panel.h"
 #include "fb-ui-format.h"
 #include "fb-ui-resources.h"
 #include "fb-window-private.h"
@@ -32,6 +33,35 @@ static const FbPlotMetric summary_metrics[] = {
   FB_PLOT_METRIC_LATENCY,
   FB_PLOT_METRIC_ACCURACY,
 };
+
+/* Candidates shown as one series of the plot: one search method's last run,
+ * or one opened candidates file. Their metrics are always those of the
+ * current latency table (re-evaluated when the target switches). */
+typedef struct {
+  char           *name;        /* legend: method or file name */
+  int             method;      /* FbSearchMethod, or -1 for a file */
+  GPtrArray      *candidates;  /* FbCandidate */
+  FbLatencyTable *table;       /* what the metrics were computed with (not a ref; compared only) */
+} ResultGroup;
+
+static ResultGroup *
+result_group_new (const char *name, int method)
+{
+  ResultGroup *g = g_new0 (ResultGroup, 1);
+
+  g->name = g_strdup (name);
+  g->method = method;
+  g->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  return g;
+}
+
+static void
+result_group_free (ResultGroup *g)
+{
+  g_ptr_array_unref (g->candidates);
+  g_free (g->name);
+  g_free (g);
+}
 
 struct _FbWindow {
   GtkApplicationWindow  parent_instance;
@@ -53,6 +83,9 @@ struct _FbWindow {
   GtkLabel             *precision_label;
   GtkLabel             *target_label;
   FbLayerTable         *layer_table;
+  GtkRevealer          *search_revealer;
+  FbSearchPanel        *search_panel;
+  GtkComboBox          *target_combo;
 
   GtkLabel             *value_labels[FB_PLOT_N_METRICS];
   GtkLabel             *note_labels[FB_PLOT_N_METRICS];
@@ -66,10 +99,30 @@ struct _FbWindow {
   GCancellable         *cancellable;
   gboolean              edited;                       /* changed in the table since loaded */
   gboolean              updating_combos;
+  guint                 combo_state;                  /* metrics and axes the combos show */
   gboolean              latency_error_shown;
+
+  GtkListStore         *targets;                      /* id (target), label: the loaded tables */
+  GPtrArray            *tables;                       /* FbLatencyTable, rows of @targets */
+  gboolean              updating_targets;
+  GPtrArray            *groups;                       /* ResultGroup: search results, candidate files */
+  FbSearchJob          *job;                          /* the last search (running or done) */
+  ResultGroup          *job_group;                    /* where @job's results go */
+  GSettings            *settings;                     /* NULL without the schema */
+  FbAccuracyOracle     *oracle;                       /* optional, for the network shown */
+  int                   saved_width, saved_height;
+  gboolean              saved_maximized;
 };
 
 G_DEFINE_TYPE (FbWindow, fb_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum {
+  TARGET_COLUMN_ID,
+  TARGET_COLUMN_LABEL,
+};
+
+static void update_results (FbWindow *self);
+
 
 /* ---- errors --------------------------------------------------------------- */
 
@@ -132,7 +185,8 @@ metrics_to_values (const FbMetrics *m, gboolean have_latency, double values[FB_P
   values[FB_PLOT_METRIC_BOPS] = (double) m->bops;
   values[FB_PLOT_METRIC_LATENCY] = have_latency ? m->latency : NAN;
   values[FB_PLOT_METRIC_PEAK_RAM] = (double) m->peak_activation_bytes;
-  /* No accuracy oracle yet (the nn engine and imported tables come later). */
+  /* Accuracy comes with candidates that carry it (an accuracy oracle's
+   * results); configs made here have none. */
   values[FB_PLOT_METRIC_ACCURACY] = NAN;
 }
 
@@ -167,9 +221,64 @@ compute_values (FbWindow *self, FbPrecisionConfig *config, double values[FB_PLOT
   return TRUE;
 }
 
-/* The nine uniform configs (fewer if the packing rejects some). This is
- * cheap for every bundled network; searches will stream theirs in from
- * worker threads through the same sealed FbPointSets. */
+/* "w4a8" when every weight and every activation tensor share one width. */
+static char *
+uniform_label (FbPrecisionConfig *config)
+{
+  FbNetwork *net = fb_precision_config_get_network (config);
+  guint w = 0, a = 0;
+
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
+      {
+        guint b = fb_precision_config_get_weight_bits (config, i);
+        if (w != 0 && b != w)
+          return NULL;
+        w = b;
+      }
+  for (guint i = 0; i < fb_network_get_n_tensors (net); i++)
+    if (fb_network_get_tensor (net, i)->kind == FB_TENSOR_ACTIVATION)
+      {
+        guint b = fb_precision_config_get_tensor_bits (config, i);
+        if (a != 0 && b != a)
+          return NULL;
+        a = b;
+      }
+  return w != 0 && a != 0 ? g_strdup_printf ("w%ua%u", w, a) : NULL;
+}
+
+/* Search results and opened candidates after the baselines, one series per
+ * group, so indices of earlier points survive while results stream in. */
+static void
+append_results (FbWindow *self, FbPointSet *set)
+{
+  for (guint g = 0; g < self->groups->len; g++)
+    {
+      ResultGroup *group = g_ptr_array_index (self->groups, g);
+      guint series;
+
+      if (group->candidates->len == 0)
+        continue;
+      series = fb_point_set_add_series (set, group->name);
+      for (guint i = 0; i < group->candidates->len; i++)
+        {
+          FbCandidate *c = g_ptr_array_index (group->candidates, i);
+          g_autofree char *label = uniform_label (fb_candidate_get_config (c));
+          double values[FB_PLOT_N_METRICS];
+
+          metrics_to_values (fb_candidate_get_metrics (c), self->latency != NULL, values);
+          values[FB_PLOT_METRIC_ACCURACY] = fb_candidate_get_accuracy (c);
+          if (label == NULL)
+            /* TRANSLATORS: a search result in tooltips and the summary: "Pareto front #12" */
+            label = g_strdup_printf (_("%s #%u"), group->name, i + 1);
+          fb_point_set_append_candidate (set, values, series, label, c);
+        }
+    }
+}
+
+/* The nine uniform configs (fewer if the packing rejects some), then what
+ * searches and candidate files brought. Worker threads hand their results
+ * over as immutable candidates; the set references them. */
 static FbPointSet *
 build_uniform_points (FbWindow *self)
 {
@@ -195,6 +304,7 @@ build_uniform_points (FbWindow *self)
         fb_point_set_append (set, values, series, FB_PLOT_POINT_BASELINE, label,
                              g_steal_pointer (&config));
       }
+  append_results (self, set);
   fb_point_set_seal (set);
   return set;
 }
@@ -293,6 +403,20 @@ update_summary (FbWindow *self)
 
   if (config == NULL || !compute_values (self, config, values, &m))
     return;
+  /* Accuracy is known only for results that carry it (an oracle measured it). */
+  {
+    int idx = self->points ? fb_point_set_find_config (self->points, config) : -1;
+    for (guint i = MAX (idx, 0); idx >= 0 && i < fb_point_set_get_n_points (self->points); i++)
+      {
+        const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
+        if (!isnan (p->values[FB_PLOT_METRIC_ACCURACY]) && p->config != NULL &&
+            fb_precision_config_equal (p->config, config))
+          {
+            values[FB_PLOT_METRIC_ACCURACY] = p->values[FB_PLOT_METRIC_ACCURACY];
+            break;
+          }
+      }
+  }
   name = current_config_name (self, &baseline);
   pins = count_pins (config);
   gtk_label_set_text (self->config_title_label, name);
@@ -305,6 +429,7 @@ update_summary (FbWindow *self)
       : g_strdup (kind);
   }
   gtk_label_set_text (self->config_subtitle_label, subtitle);
+  fb_search_panel_set_n_pins (self->search_panel, pins);
 
   for (guint i = 0; i < G_N_ELEMENTS (summary_metrics); i++)
     {
@@ -322,7 +447,8 @@ update_summary (FbWindow *self)
         }
       if (metric == FB_PLOT_METRIC_ACCURACY)
         {
-          set_note (self->note_labels[metric], _("needs the accuracy engine"), 0);
+          set_note (self->note_labels[metric], isnan (values[metric]) ? _("needs the accuracy engine")
+                                                                      : _("measured during the search"), 0);
           continue;
         }
       {
@@ -343,7 +469,7 @@ update_summary (FbWindow *self)
         else if (metric == FB_PLOT_METRIC_LATENCY)
           note = g_strdup_printf (_("%s vs w8a8 · %s, %s"), change,
                                   fb_latency_table_get_target (self->latency),
-                                  fb_latency_method_to_string (fb_latency_table_get_method (self->latency)));
+                                  fb_ui_latency_method_name (fb_latency_table_get_method (self->latency)));
         else
           note = g_strdup_printf (_("%s vs w8a8"), change);
       }
@@ -384,8 +510,8 @@ update_titles (FbWindow *self)
         : g_strdup ("");
       g_autofree char *target = g_strdup_printf (_("%s: %s %s per layer and bit-width%s."),
         fb_latency_table_get_target (self->latency),
-        fb_latency_method_to_string (fb_latency_table_get_method (self->latency)),
-        fb_latency_unit_to_string (fb_latency_table_get_unit (self->latency)), clock);
+        fb_ui_latency_method_name (fb_latency_table_get_method (self->latency)),
+        fb_ui_latency_unit_name (fb_latency_table_get_unit (self->latency)), clock);
       gtk_label_set_text (self->target_label, target);
     }
   else
@@ -422,7 +548,18 @@ choose_axes (FbWindow *self, gboolean keep_if_possible)
   if (!keep_if_possible || !fb_point_set_has_metric (self->points, x) ||
       !fb_point_set_has_metric (self->points, y))
     {
-      if (has_acc)
+      g_autofree char *saved_x = self->settings ? g_settings_get_string (self->settings, "x-axis") : NULL;
+      g_autofree char *saved_y = self->settings ? g_settings_get_string (self->settings, "y-axis") : NULL;
+      FbPlotMetric sx, sy;
+
+      /* The user's last choice, when the points have both metrics. */
+      if (fb_plot_metric_from_nick (saved_x, &sx) && fb_plot_metric_from_nick (saved_y, &sy) &&
+          sx != sy && fb_point_set_has_metric (self->points, sx) && fb_point_set_has_metric (self->points, sy))
+        {
+          x = sx;
+          y = sy;
+        }
+      else if (has_acc)
         {
           x = has_lat ? FB_PLOT_METRIC_LATENCY : FB_PLOT_METRIC_BOPS;
           y = FB_PLOT_METRIC_ACCURACY;
@@ -433,8 +570,20 @@ choose_axes (FbWindow *self, gboolean keep_if_possible)
           y = has_lat ? FB_PLOT_METRIC_LATENCY : FB_PLOT_METRIC_BOPS;
         }
     }
-  self->updating_combos = TRUE;
   fb_pareto_plot_set_axes (self->plot, x, y);
+  /* Refill the combos only when their content changes: results stream in
+   * many times a second, and an open combo popup must stay open. */
+  {
+    guint mask = 0;
+    for (guint m = 0; m < FB_PLOT_N_METRICS; m++)
+      if (fb_point_set_has_metric (self->points, m))
+        mask |= 1u << m;
+    mask |= (guint) x << 8 | (guint) y << 16 | 1u << 24;
+    if (mask == self->combo_state)
+      return;
+    self->combo_state = mask;
+  }
+  self->updating_combos = TRUE;
   fill_combo (self, self->x_combo, x);
   fill_combo (self, self->y_combo, y);
   self->updating_combos = FALSE;
@@ -451,6 +600,11 @@ on_axis_changed (GtkComboBox *combo, FbWindow *self)
       !fb_plot_metric_from_nick (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->y_combo)), &y))
     return;
   fb_pareto_plot_set_axes (self->plot, x, y);
+  if (self->settings != NULL)
+    {
+      g_settings_set_string (self->settings, "x-axis", fb_plot_metric_to_nick (x));
+      g_settings_set_string (self->settings, "y-axis", fb_plot_metric_to_nick (y));
+    }
 }
 
 /* ---- loading -------------------------------------------------------------- */
@@ -458,9 +612,26 @@ on_axis_changed (GtkComboBox *combo, FbWindow *self)
 static void
 refresh_points (FbWindow *self, gboolean keep_axes)
 {
-  g_clear_pointer (&self->points, fb_point_set_unref);
-  self->points = build_uniform_points (self);
-  fb_pareto_plot_set_points (self->plot, self->points);
+  FbPlotView *view = fb_pareto_plot_get_view (self->plot);
+  int selected = fb_plot_view_get_selected (view);
+  FbPrecisionConfig *selected_config = NULL;
+
+  if (self->points != NULL && selected >= 0 && (guint) selected < fb_point_set_get_n_points (self->points))
+    selected_config = fb_point_set_get_point (self->points, selected)->config;
+  /* The old set stays alive until the new one replaces it in the plot. */
+  {
+    g_autoptr(FbPointSet) old = g_steal_pointer (&self->points);
+    self->points = build_uniform_points (self);
+    fb_pareto_plot_set_points (self->plot, self->points);
+    /* Results only ever append: a selected point keeps its index (the
+     * marker stays where the user clicked while a search streams in). */
+    if (selected_config != NULL && (guint) selected < fb_point_set_get_n_points (self->points) &&
+        fb_precision_config_equal (fb_point_set_get_point (self->points, selected)->config, selected_config))
+      {
+        fb_plot_view_set_selected (view, selected);
+        gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+      }
+  }
   choose_axes (self, keep_axes);
 }
 
@@ -477,6 +648,59 @@ set_config (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonO
   update_summary (self);
 }
 
+/* Re-evaluates @c under the current table (keeping accuracy, method and
+ * provenance); a table lacking an entry gives an unknown latency. */
+static FbCandidate *
+evaluate_candidate (FbWindow *self, FbCandidate *c)
+{
+  FbCandidate *n = NULL;
+
+  if (self->latency != NULL)
+    n = fb_candidate_new_evaluated (fb_candidate_get_config (c), self->latency, fb_candidate_get_accuracy (c),
+                                    fb_candidate_get_method (c), fb_candidate_get_provenance (c), NULL);
+  if (n == NULL)
+    n = fb_candidate_new_evaluated (fb_candidate_get_config (c), NULL, fb_candidate_get_accuracy (c),
+                                    fb_candidate_get_method (c), fb_candidate_get_provenance (c), NULL);
+  return n != NULL ? n : fb_candidate_ref (c);
+}
+
+static void
+reevaluate_groups (FbWindow *self)
+{
+  for (guint g = 0; g < self->groups->len; g++)
+    {
+      ResultGroup *group = g_ptr_array_index (self->groups, g);
+
+      if (group->table == self->latency)
+        continue;
+      for (guint i = 0; i < group->candidates->len; i++)
+        {
+          FbCandidate *old = group->candidates->pdata[i];
+          group->candidates->pdata[i] = evaluate_candidate (self, old);
+          fb_candidate_unref (old);
+        }
+      group->table = self->latency;
+    }
+}
+
+static void
+update_panel_reference (FbWindow *self)
+{
+  g_autoptr(FbPrecisionConfig) w8a8 = NULL;
+  FbMetrics m;
+
+  if (self->network == NULL)
+    return;
+  w8a8 = fb_precision_config_new (self->network);
+  if (self->latency == NULL || !fb_metrics_compute (w8a8, self->latency, &m, NULL, NULL))
+    {
+      if (!fb_metrics_compute (w8a8, NULL, &m, NULL, NULL))
+        return;
+    }
+  fb_search_panel_set_reference (self->search_panel, &m,
+                                 self->latency ? fb_latency_table_get_unit (self->latency) : FB_LATENCY_UNIT_INSTRUCTIONS);
+}
+
 static void
 set_latency_table (FbWindow *self, FbLatencyTable *table)
 {
@@ -486,47 +710,396 @@ set_latency_table (FbWindow *self, FbLatencyTable *table)
   self->latency = table;
   self->latency_error_shown = FALSE;
   fb_layer_table_set_latency_table (self->layer_table, table);
-  /* A new target moves every latency: rebuild the baselines; switch the
-   * axes to latency when it just became available. */
+  /* A new target moves every latency: results are re-evaluated, the
+   * baselines rebuilt; switch the axes to latency when it just became
+   * available. */
+  reevaluate_groups (self);
   refresh_points (self, FALSE);
+  update_panel_reference (self);
   update_titles (self);
   update_summary (self);
 }
+
+/* ---- targets -------------------------------------------------------------- */
+
+static int
+find_target (FbWindow *self, const char *target)
+{
+  for (guint i = 0; i < self->tables->len; i++)
+    if (g_strcmp0 (fb_latency_table_get_target (g_ptr_array_index (self->tables, i)), target) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* Adds @table to the target list; a table for a target already listed
+ * replaces it (the newest measurement wins). */
+static void
+add_target (FbWindow *self, FbLatencyTable *table)
+{
+  const char *target = fb_latency_table_get_target (table);
+  g_autofree char *label = g_strdup_printf ("%s (%s)", target,
+                                            fb_ui_latency_method_name (fb_latency_table_get_method (table)));
+  int idx = find_target (self, target);
+  GtkTreeIter iter;
+
+  if (idx >= 0)
+    {
+      fb_latency_table_unref (self->tables->pdata[idx]);
+      self->tables->pdata[idx] = fb_latency_table_ref (table);
+      gtk_tree_model_iter_nth_child (GTK_TREE_MODEL (self->targets), &iter, NULL, idx);
+    }
+  else
+    {
+      g_ptr_array_add (self->tables, fb_latency_table_ref (table));
+      gtk_list_store_append (self->targets, &iter);
+    }
+  gtk_list_store_set (self->targets, &iter, TARGET_COLUMN_ID, target, TARGET_COLUMN_LABEL, label, -1);
+}
+
+/* Makes @target current in the selectors and everywhere else. */
+static void
+select_target (FbWindow *self, const char *target)
+{
+  int idx = target ? find_target (self, target) : -1;
+
+  self->updating_targets = TRUE;
+  if (idx >= 0)
+    gtk_combo_box_set_active_id (self->target_combo, target);
+  else
+    gtk_combo_box_set_active (self->target_combo, -1);
+  self->updating_targets = FALSE;
+  set_latency_table (self, idx >= 0 ? g_ptr_array_index (self->tables, idx) : NULL);
+}
+
+static void
+on_target_changed (GtkComboBox *combo, FbWindow *self)
+{
+  const char *target = gtk_combo_box_get_active_id (combo);
+
+  if (self->updating_targets || target == NULL)
+    return;
+  if (self->latency != NULL && g_strcmp0 (fb_latency_table_get_target (self->latency), target) == 0)
+    return;
+  select_target (self, target);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-target", target);
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Every bundled table of @network: latency/<network>-<target>.json in the
+ * data directories (the first directory holding a target wins). */
+static void
+load_bundled_tables (FbWindow *self, FbNetwork *network)
+{
+  const char *dirs[] = { g_getenv ("FREEBITS_DATADIR"), FB_SOURCE_DATADIR, FB_DATADIR };
+  g_autofree char *prefix = g_strconcat (fb_network_get_name (network), "-", NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint d = 0; d < G_N_ELEMENTS (dirs); d++)
+    {
+      g_autofree char *dir_path = NULL;
+      g_autoptr(GDir) dir = NULL;
+      const char *name;
+
+      if (dirs[d] == NULL || dirs[d][0] == '\0')
+        continue;
+      dir_path = g_build_filename (dirs[d], "latency", NULL);
+      dir = g_dir_open (dir_path, 0, NULL);
+      if (dir == NULL)
+        continue;
+      g_ptr_array_set_size (names, 0);
+      while ((name = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, ".json"))
+          g_ptr_array_add (names, g_strdup (name));
+      /* Directory order is arbitrary; the target list should not be. */
+      g_ptr_array_sort (names, compare_names);
+      for (guint i = 0; i < names->len; i++)
+        {
+          g_autofree char *path = g_build_filename (dir_path, g_ptr_array_index (names, i), NULL);
+          g_autoptr(GError) error = NULL;
+          g_autoptr(FbLatencyTable) table = fb_latency_table_load (path, &error);
+
+          if (table != NULL && !fb_latency_table_check_network (table, network, &error))
+            {
+              fb_error_prefix_file (&error, path);
+              g_clear_pointer (&table, fb_latency_table_unref);
+            }
+          if (table == NULL)
+            {
+              report_gerror (self, error);
+              continue;
+            }
+          if (find_target (self, fb_latency_table_get_target (table)) < 0)
+            add_target (self, table);
+        }
+    }
+}
+
+/* ---- search results ------------------------------------------------------- */
+
+static guint
+count_results (FbWindow *self)
+{
+  guint n = 0;
+
+  for (guint g = 0; g < self->groups->len; g++)
+    n += ((ResultGroup *) g_ptr_array_index (self->groups, g))->candidates->len;
+  return n;
+}
+
+static void
+update_results (FbWindow *self)
+{
+  gboolean running = self->job != NULL && fb_search_job_is_running (self->job);
+  guint n = count_results (self);
+  guint sources = 0;
+
+  for (guint g = 0; g < self->groups->len; g++)
+    if (((ResultGroup *) g_ptr_array_index (self->groups, g))->candidates->len > 0)
+      sources++;
+  fb_search_panel_set_n_results (self->search_panel, n, sources);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "save-candidates")),
+                               n > 0);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "clear-results")),
+                               self->groups->len > 0);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "run-search")),
+                               !running && self->network != NULL);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "cancel-search")),
+                               running);
+}
+
+static void
+stop_job (FbWindow *self)
+{
+  if (self->job == NULL)
+    return;
+  /* Its thread may still be finishing; it keeps its own references and
+   * nothing of it reaches this window any more. */
+  fb_search_job_cancel (self->job);
+  g_signal_handlers_disconnect_by_data (self->job, self);
+  fb_search_panel_set_job (self->search_panel, NULL);
+  g_clear_object (&self->job);
+  self->job_group = NULL;
+}
+
+static void
+clear_results (FbWindow *self)
+{
+  stop_job (self);
+  g_ptr_array_set_size (self->groups, 0);
+}
+
+static void
+on_job_candidates (FbSearchJob *job, GPtrArray *batch, FbWindow *self)
+{
+  gboolean same_table = fb_search_job_get_table (job) == self->latency;
+
+  if (self->job_group == NULL)
+    return;
+  for (guint i = 0; i < batch->len; i++)
+    {
+      FbCandidate *c = g_ptr_array_index (batch, i);
+      /* The user may have switched the target while the search runs. */
+      g_ptr_array_add (self->job_group->candidates, same_table ? fb_candidate_ref (c) : evaluate_candidate (self, c));
+    }
+  refresh_points (self, TRUE);
+  update_summary (self);
+  update_results (self);
+}
+
+static void
+on_job_finished (FbSearchJob *job, FbWindow *self)
+{
+  const GError *error = fb_search_job_get_error (job);
+
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    report_gerror (self, error);
+  update_results (self);
+}
+
+/* The start config of a search: the table's config, or a uniform one that
+ * takes over the table's pinned entries (pins always come from the table). */
+static FbPrecisionConfig *
+make_start_config (FbWindow *self, const char *start, GError **error)
+{
+  FbPrecisionConfig *table_config = fb_layer_table_get_config (self->layer_table);
+  g_autoptr(FbPrecisionConfig) config = NULL;
+
+  if (g_strcmp0 (start, FB_SEARCH_PANEL_START_TABLE) == 0 || start == NULL)
+    return fb_precision_config_copy (table_config);
+  config = fb_precision_config_new_from_spec (self->network, start, error);
+  if (config == NULL)
+    return NULL;
+  for (guint i = 0; i < fb_network_get_n_layers (self->network); i++)
+    if (fb_layer_is_weighted (fb_network_get_layer (self->network, i)) &&
+        fb_precision_config_get_weight_pinned (table_config, i))
+      {
+        fb_precision_config_set_weight_bits (config, i, fb_precision_config_get_weight_bits (table_config, i));
+        fb_precision_config_set_weight_pinned (config, i, TRUE);
+      }
+  for (guint i = 0; i < fb_network_get_n_tensors (self->network); i++)
+    if (fb_network_get_tensor (self->network, i)->kind == FB_TENSOR_ACTIVATION &&
+        fb_precision_config_get_tensor_pinned (table_config, i))
+      {
+        fb_precision_config_set_tensor_bits (config, i, fb_precision_config_get_tensor_bits (table_config, i));
+        fb_precision_config_set_tensor_pinned (config, i, TRUE);
+      }
+  return g_steal_pointer (&config);
+}
+
+static void
+on_search_run (FbWindow *self)
+{
+  g_autoptr(FbPrecisionConfig) start = NULL;
+  g_autoptr(GError) error = NULL;
+  FbSearchParams params;
+  ResultGroup *group = NULL;
+
+  if (self->network == NULL || (self->job != NULL && fb_search_job_is_running (self->job)))
+    return;
+  fb_search_panel_get_params (self->search_panel, &params);
+  if (params.method == FB_SEARCH_METHOD_FREE_BITS && self->latency == NULL)
+    {
+      fb_window_report_error (self, _("The Free Bits heuristic needs a latency table: open one for this network."));
+      return;
+    }
+  start = make_start_config (self, fb_search_panel_get_start (self->search_panel), &error);
+  if (start == NULL)
+    {
+      report_gerror (self, error);
+      return;
+    }
+
+  stop_job (self);
+  /* A method's new run replaces its old results. */
+  for (guint g = 0; g < self->groups->len; g++)
+    {
+      ResultGroup *old = g_ptr_array_index (self->groups, g);
+      if (old->method == (int) params.method)
+        {
+          group = old;
+          g_ptr_array_set_size (group->candidates, 0);
+          break;
+        }
+    }
+  if (group == NULL)
+    {
+      group = result_group_new (fb_search_method_get_name (params.method), params.method);
+      g_ptr_array_add (self->groups, group);
+    }
+  group->table = self->latency;
+  self->job_group = group;
+
+  self->job = fb_search_job_new (self->network, self->latency, start, &params);
+  if (self->oracle != NULL)
+    fb_search_job_set_oracle (self->job, self->oracle);
+  g_signal_connect (self->job, "candidates", G_CALLBACK (on_job_candidates), self);
+  g_signal_connect (self->job, "finished", G_CALLBACK (on_job_finished), self);
+  /* The window's cancellable stops it when the window closes. */
+  fb_search_job_start (self->job, self->cancellable);
+  fb_search_panel_set_job (self->search_panel, self->job);
+  refresh_points (self, TRUE);
+  update_results (self);
+}
+
+/* An oracle measures one network: it only serves the network it was made for. */
+static void
+update_oracle (FbWindow *self)
+{
+  gboolean usable = self->oracle != NULL && self->network != NULL &&
+                    g_strcmp0 (fb_network_get_sha256 (fb_accuracy_oracle_get_network (self->oracle)),
+                               fb_network_get_sha256 (self->network)) == 0;
+
+  fb_search_panel_set_accuracy_available (self->search_panel, usable);
+}
+
+void
+fb_window_set_accuracy_oracle (FbWindow *self, FbAccuracyOracle *oracle)
+{
+  g_return_if_fail (FB_IS_WINDOW (self));
+  if (oracle != NULL)
+    fb_accuracy_oracle_ref (oracle);
+  g_clear_pointer (&self->oracle, fb_accuracy_oracle_unref);
+  self->oracle = oracle;
+  update_oracle (self);
+}
+
+void
+fb_window_run_search (FbWindow *self, FbSearchMethod method)
+{
+  g_return_if_fail (FB_IS_WINDOW (self));
+  fb_search_panel_set_method (self->search_panel, method);
+  gtk_revealer_set_reveal_child (self->search_revealer, TRUE);
+  on_search_run (self);
+}
+
+static void
+on_search_cancel (FbWindow *self)
+{
+  if (self->job != NULL)
+    fb_search_job_cancel (self->job);
+}
+
+/* ---- network -------------------------------------------------------------- */
 
 static void
 set_network (FbWindow *self, FbNetwork *network)
 {
   g_autoptr(FbPrecisionConfig) w8a8 = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *table_path = NULL;
-  g_autoptr(FbLatencyTable) table = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autofree char *saved = NULL;
+  const char *target = NULL;
+  static const char *const no_labels[] = { NULL };
+  g_autoptr(GPtrArray) uniform = g_ptr_array_new_with_free_func (g_free);
 
+  /* Results and searches belong to the old network. */
+  clear_results (self);
   fb_network_ref (network);
   g_clear_pointer (&self->network, fb_network_unref);
   self->network = network;
   g_clear_pointer (&self->latency, fb_latency_table_unref);
   fb_layer_table_set_latency_table (self->layer_table, NULL);
 
-  /* The default target's table, when one has been measured and bundled. */
-  name = g_strdup_printf ("latency/%s-%s.json", fb_network_get_name (network), DEFAULT_TARGET);
-  table_path = find_data_file (name);
-  if (table_path != NULL)
-    {
-      table = fb_latency_table_load (table_path, &error);
-      if (table != NULL && !fb_latency_table_check_network (table, network, &error))
-        {
-          fb_error_prefix_file (&error, table_path);
-          g_clear_pointer (&table, fb_latency_table_unref);
-        }
-      if (error != NULL)
-        report_gerror (self, error);
-    }
+  self->updating_targets = TRUE;
+  gtk_list_store_clear (self->targets);
+  g_ptr_array_set_size (self->tables, 0);
+  self->updating_targets = FALSE;
+  load_bundled_tables (self, network);
+
+  /* The target used last, else the default one, else any. */
+  saved = self->settings ? g_settings_get_string (self->settings, "last-target") : NULL;
+  if (saved != NULL && find_target (self, saved) >= 0)
+    target = saved;
+  else if (find_target (self, DEFAULT_TARGET) >= 0)
+    target = DEFAULT_TARGET;
+  else if (self->tables->len > 0)
+    target = fb_latency_table_get_target (g_ptr_array_index (self->tables, 0));
+
+  for (guint w = 8; w >= 2; w /= 2)
+    for (guint a = 8; a >= 2; a /= 2)
+      {
+        g_autoptr(FbPrecisionConfig) u = fb_precision_config_new_uniform (network, w, a, NULL);
+        if (u != NULL)
+          g_ptr_array_add (uniform, g_strdup_printf ("w%ua%u", w, a));
+      }
+  g_ptr_array_add (uniform, NULL);
+  fb_search_panel_set_uniform_starts (self->search_panel,
+                                      uniform->len > 1 ? (const char * const *) uniform->pdata : no_labels);
 
   w8a8 = fb_precision_config_new (network);
   fb_layer_table_set_config (self->layer_table, w8a8);
-  set_latency_table (self, table);
+  select_target (self, target);
   set_config (self, w8a8, NULL, NULL);
+  update_results (self);
+  /* Another network: an oracle for the old one no longer applies. */
+  if (self->oracle != NULL && g_strcmp0 (fb_network_get_sha256 (fb_accuracy_oracle_get_network (self->oracle)),
+                                         fb_network_get_sha256 (network)) != 0)
+    g_clear_pointer (&self->oracle, fb_accuracy_oracle_unref);
+  update_oracle (self);
 }
 
 typedef enum {
@@ -571,7 +1144,7 @@ detect_kind (const char *path, GError **error)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
                    _("%s: not a freebits file: no \"format\" string (expected freebits-network/1, "
-                     "freebits-config/1 or freebits-latency/1)"), path);
+                     "freebits-config/1, freebits-latency/1 or freebits-candidates/1)"), path);
       return KIND_UNKNOWN;
     }
   if (g_str_has_prefix (tag, "freebits-network/"))
@@ -584,7 +1157,7 @@ detect_kind (const char *path, GError **error)
     return KIND_CANDIDATES;
   g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
                _("%s: field \"format\": unknown format \"%s\" (expected freebits-network/1, "
-                 "freebits-config/1 or freebits-latency/1)"), path, tag);
+                 "freebits-config/1, freebits-latency/1 or freebits-candidates/1)"), path, tag);
   return KIND_UNKNOWN;
 }
 
@@ -626,7 +1199,48 @@ open_latency (FbWindow *self, const char *path, GError **error)
       fb_error_prefix_file (error, path);
       return FALSE;
     }
-  set_latency_table (self, table);
+  /* Another target to switch to; the one just opened becomes current. */
+  add_target (self, table);
+  select_target (self, fb_latency_table_get_target (table));
+  return TRUE;
+}
+
+/* A freebits-candidates/1 file becomes one series, named after the file. */
+static gboolean
+open_candidates (FbWindow *self, const char *path, GError **error)
+{
+  g_autoptr(FbCandidateList) list = NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  ResultGroup *group;
+
+  list = fb_candidate_list_load (self->network, path, error);
+  if (list == NULL)
+    {
+      /* Say which file, whatever the loader's message says. */
+      fb_error_prefix_file (error, path);
+      return FALSE;
+    }
+  /* Opening the same file again replaces its series. */
+  for (guint g = 0; g < self->groups->len; g++)
+    {
+      ResultGroup *old = g_ptr_array_index (self->groups, g);
+      if (old->method < 0 && g_strcmp0 (old->name, base) == 0)
+        {
+          if (old == self->job_group)
+            stop_job (self);
+          g_ptr_array_remove_index (self->groups, g);
+          break;
+        }
+    }
+  group = result_group_new (base, -1);
+  for (guint i = 0; i < fb_candidate_list_get_length (list); i++)
+    /* Shown with the current target's latency, like everything else. */
+    g_ptr_array_add (group->candidates, evaluate_candidate (self, fb_candidate_list_get (list, i)));
+  group->table = self->latency;
+  g_ptr_array_add (self->groups, group);
+  refresh_points (self, TRUE);
+  update_summary (self);
+  update_results (self);
   return TRUE;
 }
 
@@ -648,7 +1262,7 @@ void
 fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
 {
   /* Networks first: tables and configs are read against the network. */
-  static const FileKind order[] = { KIND_NETWORK, KIND_LATENCY, KIND_CONFIG };
+  static const FileKind order[] = { KIND_NETWORK, KIND_LATENCY, KIND_CONFIG, KIND_CANDIDATES };
   g_autofree FileKind *kinds = g_new0 (FileKind, MAX (n_files, 1));
 
   g_return_if_fail (FB_IS_WINDOW (self));
@@ -665,10 +1279,6 @@ fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
           continue;
         }
       kinds[i] = detect_kind (path, &error);
-      if (kinds[i] == KIND_CANDIDATES)
-        g_set_error (&error, FB_ERROR, FB_ERROR_FORMAT,
-                     _("%s: candidate lists (freebits-candidates/1) cannot be opened by this version yet"),
-                     path);
       if (error != NULL)
         {
           kinds[i] = KIND_UNKNOWN;
@@ -691,8 +1301,8 @@ fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
           case KIND_NETWORK: ok = open_network (self, path, &error); break;
           case KIND_LATENCY: ok = open_latency (self, path, &error); break;
           case KIND_CONFIG:  ok = open_config (self, path, &error); break;
+          case KIND_CANDIDATES: ok = open_candidates (self, path, &error); break;
           case KIND_UNKNOWN:
-          case KIND_CANDIDATES:
           default:
             break;
           }
@@ -804,7 +1414,7 @@ action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FbWindow *self = user_data;
   GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Open Network, Config or Latency Table"), GTK_WINDOW (self),
+    gtk_file_chooser_native_new (_("Open Network, Config, Latency Table or Candidates"), GTK_WINDOW (self),
                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
 
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
@@ -950,11 +1560,102 @@ action_reset_view (GSimpleAction *action, GVariant *param, gpointer user_data)
   fb_pareto_plot_reset_view (self->plot);
 }
 
+gboolean
+fb_window_save_candidates (FbWindow *self, const char *path, GError **error)
+{
+  g_autoptr(FbCandidateList) list = NULL;
+
+  g_return_val_if_fail (FB_IS_WINDOW (self), FALSE);
+  if (self->network == NULL || count_results (self) == 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: nothing to save: run a search or open candidates first"), path);
+      return FALSE;
+    }
+  list = fb_candidate_list_new (self->network);
+  for (guint g = 0; g < self->groups->len; g++)
+    {
+      ResultGroup *group = g_ptr_array_index (self->groups, g);
+      for (guint i = 0; i < group->candidates->len; i++)
+        fb_candidate_list_add (list, g_ptr_array_index (group->candidates, i));
+    }
+  return fb_candidate_list_save (list, path, error);
+}
+
+static void
+on_save_candidates_response (GtkNativeDialog *dialog, int response, FbWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (path == NULL || !fb_window_save_candidates (self, path, &error))
+        {
+          if (error != NULL)
+            report_gerror (self, error);
+        }
+      else
+        add_recent (file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+action_save_candidates (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FbWindow *self = user_data;
+  GtkFileChooserNative *dialog;
+  g_autofree char *file_name = NULL;
+
+  if (self->network == NULL || count_results (self) == 0)
+    return;
+  dialog = gtk_file_chooser_native_new (_("Save Candidates"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (dialog), TRUE);
+  add_json_filters (GTK_FILE_CHOOSER (dialog));
+  file_name = g_strdup_printf ("%s-%s-candidates.json", fb_network_get_name (self->network),
+                               self->latency ? fb_latency_table_get_target (self->latency) : "bops");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), file_name);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_candidates_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+action_clear_results (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FbWindow *self = user_data;
+
+  clear_results (self);
+  refresh_points (self, TRUE);
+  update_summary (self);
+  update_results (self);
+}
+
+static void
+action_run_search (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FbWindow *self = user_data;
+
+  gtk_revealer_set_reveal_child (self->search_revealer, TRUE);
+  on_search_run (self);
+}
+
+static void
+action_cancel_search (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  on_search_cancel (user_data);
+}
+
 static const GActionEntry win_actions[] = {
   { "open", action_open, NULL, NULL, NULL, { 0 } },
   { "save-config", action_save_config, NULL, NULL, NULL, { 0 } },
+  { "save-candidates", action_save_candidates, NULL, NULL, NULL, { 0 } },
   { "export-plot", action_export_plot, NULL, NULL, NULL, { 0 } },
   { "reset-view", action_reset_view, NULL, NULL, NULL, { 0 } },
+  { "run-search", action_run_search, NULL, NULL, NULL, { 0 } },
+  { "cancel-search", action_cancel_search, NULL, NULL, NULL, { 0 } },
+  { "clear-results", action_clear_results, NULL, NULL, NULL, { 0 } },
 };
 
 /* ---- construction --------------------------------------------------------- */
@@ -1036,6 +1737,31 @@ load_bundled (FbWindow *self)
 }
 
 static void
+save_window_state (FbWindow *self)
+{
+  if (self->settings == NULL || self->saved_width <= 0)
+    return;
+  g_settings_set_int (self->settings, "window-width", self->saved_width);
+  g_settings_set_int (self->settings, "window-height", self->saved_height);
+  g_settings_set_boolean (self->settings, "window-maximized", self->saved_maximized);
+}
+
+static void
+on_size_allocate (GtkWidget *widget, GdkRectangle *allocation, FbWindow *self)
+{
+  /* Remember the unmaximized size (what to restore to), as GNOME apps do. */
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)))
+    gtk_window_get_size (GTK_WINDOW (self), &self->saved_width, &self->saved_height);
+}
+
+static gboolean
+on_window_state_event (GtkWidget *widget, GdkEventWindowState *event, FbWindow *self)
+{
+  self->saved_maximized = (event->new_window_state & GDK_WINDOW_STATE_MAXIMIZED) != 0;
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
 fb_window_dispose (GObject *object)
 {
   FbWindow *self = FB_WINDOW (object);
@@ -1043,7 +1769,11 @@ fb_window_dispose (GObject *object)
   /* Closing the window stops whatever it started. */
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  stop_job (self);
+  save_window_state (self);
+  self->saved_width = 0;
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (fb_window_parent_class)->dispose (object);
 }
 
@@ -1056,6 +1786,10 @@ fb_window_finalize (GObject *object)
   g_clear_pointer (&self->latency, fb_latency_table_unref);
   g_clear_pointer (&self->points, fb_point_set_unref);
   g_clear_pointer (&self->config_provenance, json_object_unref);
+  g_clear_pointer (&self->groups, g_ptr_array_unref);
+  g_clear_pointer (&self->oracle, fb_accuracy_oracle_unref);
+  g_clear_pointer (&self->tables, g_ptr_array_unref);
+  g_clear_object (&self->targets);
   g_free (self->config_origin);
   G_OBJECT_CLASS (fb_window_parent_class)->finalize (object);
 }
@@ -1086,6 +1820,7 @@ fb_window_class_init (FbWindowClass *klass)
   (void) fb_ui_get_resource ();
   g_type_ensure (FB_TYPE_PARETO_PLOT);
   g_type_ensure (FB_TYPE_LAYER_TABLE);
+  g_type_ensure (FB_TYPE_SEARCH_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/freebits/Explorer/fb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FbWindow, header_bar);
@@ -1104,17 +1839,81 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbWindow, precision_label);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_label);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, layer_table);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, search_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, search_panel);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, target_combo);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_run);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_cancel);
   gtk_widget_class_bind_template_callback (widget_class, on_info_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_point_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_config_changed);
 }
 
+/* Lets a combo box ellipsize its text, so long names (and translations)
+ * shrink before the window grows. */
+static void
+combo_ellipsize (GtkComboBox *combo)
+{
+  g_autoptr(GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
+
+  for (GList *l = cells; l != NULL; l = l->next)
+    if (GTK_IS_CELL_RENDERER_TEXT (l->data))
+      g_object_set (l->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+}
+
+/* After construction, when the application is known ("application" is not
+ * a construct property of GtkWindow): settings, then the bundled network. */
+static void
+fb_window_start (FbWindow *self, FbApplication *app)
+{
+  if (FB_IS_APPLICATION (app) && fb_application_get_settings (FB_APPLICATION (app)) != NULL)
+    {
+      self->settings = g_object_ref (fb_application_get_settings (FB_APPLICATION (app)));
+      gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
+                                   g_settings_get_int (self->settings, "window-height"));
+      if (g_settings_get_boolean (self->settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+      g_settings_bind (self->settings, "log-x", self->log_x_toggle, "active", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "log-y", self->log_y_toggle, "active", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "show-search", self->search_revealer, "reveal-child", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "search-method",
+                       fb_search_panel_get_method_combo (self->search_panel), "active-id", G_SETTINGS_BIND_DEFAULT);
+    }
+  g_signal_connect (self, "size-allocate", G_CALLBACK (on_size_allocate), self);
+  g_signal_connect (self, "window-state-event", G_CALLBACK (on_window_state_event), self);
+
+  load_bundled (self);
+  /* Start on the plot, not on a table row (which would show as selected). */
+  gtk_widget_grab_focus (GTK_WIDGET (self->plot));
+}
+
 static void
 fb_window_init (FbWindow *self)
 {
+  GtkCellRenderer *cell;
+  g_autoptr(GPropertyAction) show_search = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) result_group_free);
+  self->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_latency_table_unref);
+  self->targets = gtk_list_store_new (2, G_TYPE_STRING, G_TYPE_STRING);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
+  show_search = g_property_action_new ("show-search", self->search_revealer, "reveal-child");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (show_search));
+
+  /* One list of targets, two selectors (sidebar and search panel). */
+  gtk_combo_box_set_model (self->target_combo, GTK_TREE_MODEL (self->targets));
+  gtk_combo_box_set_id_column (self->target_combo, TARGET_COLUMN_ID);
+  cell = gtk_cell_renderer_text_new ();
+  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+  gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (self->target_combo), cell, TRUE);
+  gtk_cell_layout_add_attribute (GTK_CELL_LAYOUT (self->target_combo), cell, "text", TARGET_COLUMN_LABEL);
+  fb_search_panel_set_target_model (self->search_panel, GTK_TREE_MODEL (self->targets));
+  g_object_bind_property (self->target_combo, "active-id",
+                          fb_search_panel_get_target_combo (self->search_panel), "active-id",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect (self->target_combo, "changed", G_CALLBACK (on_target_changed), self);
 
   build_metrics_grid (self);
   build_recent_menu (self);
@@ -1123,6 +1922,8 @@ fb_window_init (FbWindow *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->log_y_toggle, "active", self->plot, "log-y",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  combo_ellipsize (GTK_COMBO_BOX (self->x_combo));
+  combo_ellipsize (GTK_COMBO_BOX (self->y_combo));
   g_signal_connect (self->x_combo, "changed", G_CALLBACK (on_axis_changed), self);
   g_signal_connect (self->y_combo, "changed", G_CALLBACK (on_axis_changed), self);
 
@@ -1130,16 +1931,15 @@ fb_window_init (FbWindow *self)
   gtk_drag_dest_set (GTK_WIDGET (self), GTK_DEST_DEFAULT_ALL, NULL, 0, GDK_ACTION_COPY);
   gtk_drag_dest_add_uri_targets (GTK_WIDGET (self));
   g_signal_connect (self, "drag-data-received", G_CALLBACK (on_drag_data_received), self);
-
-  load_bundled (self);
-  /* Start on the plot, not on a table row (which would show as selected). */
-  gtk_widget_grab_focus (GTK_WIDGET (self->plot));
 }
 
 FbWindow *
 fb_window_new (FbApplication *application)
 {
-  return g_object_new (FB_TYPE_WINDOW, "application", application, NULL);
+  FbWindow *self = g_object_new (FB_TYPE_WINDOW, "application", application, NULL);
+
+  fb_window_start (self, application);
+  return self;
 }
 
 GCancellable *
@@ -1192,6 +1992,30 @@ GtkInfoBar *
 fb_window_get_info_bar (FbWindow *self)
 {
   return self->info_bar;
+}
+
+FbSearchPanel *
+fb_window_get_search_panel (FbWindow *self)
+{
+  return self->search_panel;
+}
+
+FbSearchJob *
+fb_window_get_search_job (FbWindow *self)
+{
+  return self->job;
+}
+
+GtkComboBox *
+fb_window_get_target_combo (FbWindow *self)
+{
+  return self->target_combo;
+}
+
+guint
+fb_window_get_n_results (FbWindow *self)
+{
+  return count_results (self);
 }
 
 const char *

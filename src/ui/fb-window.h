@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "fb-search-job.h"
 #include "fb-ui-types.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,18 @@ void          fb_window_open_file         (FbWindow       *self,
 /* Shows @message in the info bar (appended while the bar is open). */
 void          fb_window_report_error      (FbWindow       *self,
                                            const char     *message);
+
+/* Runs @method with the search panel's target, budgets and start config,
+ * as the panel's Run button does (nothing if a search is running). */
+void          fb_window_run_search        (FbWindow       *self,
+                                           FbSearchMethod  method);
+
+/* The accuracy oracle of the shown network (NULL: none). With one, the
+ * search panel's minimum-accuracy budget becomes usable and searches that can
+ * measure accuracy (Free Bits' lowering step) get it. Dropped when another
+ * network is opened. */
+void          fb_window_set_accuracy_oracle (FbWindow       *self,
+                                             FbAccuracyOracle *oracle);
 
 /* Cancelled when the window closes: every job the window starts uses it. */
 GCancellable *fb_window_get_cancellable   (FbWindow       *self);

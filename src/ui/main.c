@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "fb-application.h"
+#include "fb-search-job.h"
 
 static int
 on_handle_local_options (GApplication *app, GVariantDict *options, gpointer user_data)
@@ -16,6 +17,20 @@ on_handle_local_options (GApplication *app, GVariantDict *options, gpointer user
     {
       g_print ("freebits %s\n", FB_VERSION);
       return 0;
+    }
+  if (g_variant_dict_contains (options, "search"))
+    {
+      const char *nick = NULL;
+      FbSearchMethod method;
+
+      g_variant_dict_lookup (options, "search", "&s", &nick);
+      if (!fb_search_method_from_nick (nick, &method))
+        {
+          g_printerr (_("freebits: --search: unknown method \"%s\" (expected uniform, free-bits or pareto)\n"),
+                      nick);
+          return 2;
+        }
+      fb_application_set_startup_search (FB_APPLICATION (app), method);
     }
   /* Say plainly what is wrong instead of GTK's bare warning; tools/run
    * relies on the exit status to fall back to the CLI. */
@@ -35,6 +50,14 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, FB_LOCALEDIR);
+#if defined(FB_BUILD_ROOT) && defined(__linux__)
+  /* Run from the build tree (tools/run): the translations compiled there. */
+  {
+    g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+    if (exe != NULL && g_str_has_prefix (exe, FB_BUILD_ROOT G_DIR_SEPARATOR_S))
+      bindtextdomain (GETTEXT_PACKAGE, FB_BUILD_ROOT G_DIR_SEPARATOR_S "po");
+  }
+#endif
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   /* The recent-files filter and "app_name" of saved entries use this. */

@@ -248,11 +248,106 @@ test_interrupt_and_resume (void)
   fb_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* `train --supernet` then `finetune --config`: exit statuses, the tensors
+ * of the results and their provenance; bad combinations exit 2. */
+static void
+test_supernet_and_finetune (void)
+{
+  g_autofree char *net = fb_test_network_path ("fmnist-mbv1.json");
+  g_autofree char *dir = NULL, *sn = NULL, *ft = NULL, *flt = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) network = NULL;
+  g_autoptr(FbWeights) w = NULL, f = NULL;
+  JsonObject *training;
+
+  if (skip_unless_cli ())
+    return;
+  dir = fb_test_tmpdir_new ();
+  sn = g_build_filename (dir, "sn.fbw", NULL);
+  ft = g_build_filename (dir, "ft.fbw", NULL);
+  flt = g_build_filename (dir, "float.fbw", NULL);
+  write_data (dir, 256);
+  network = fb_test_load_network (net);
+  {
+    const char *args[] = { "train", net, "-o", sn, "--data", dir, "--supernet", "--epochs", "1",
+                           "--batch", "64", "--random-configs", "1", "--distill", NULL };
+    Run r = { 0 };
+    run_cli (&r, args);
+    g_assert_cmpint (r.status, ==, 0);
+    fb_test_assert_mentions (r.err, "as a supernet");
+    fb_test_assert_mentions (r.err, "w2a2");
+    run_clear (&r);
+  }
+  w = fb_weights_load (sn, network, &error);
+  g_assert_no_error (error);
+  training = fb_weights_get_training (w);
+  g_assert_cmpstr (json_object_get_string_member (training, "method"), ==, "supernet");
+  g_assert_true (json_object_has_member (training, "quantization"));
+  for (guint t = 0; t < fb_network_get_n_tensors (network); t++)
+    {
+      const FbTensor *ten = fb_network_get_tensor (network, t);
+      if (ten->kind == FB_TENSOR_ACTIVATION)
+        g_assert_nonnull (fb_weights_lookup (w, fb_network_get_layer (network, (guint) ten->producer)->name,
+                                             "act_alpha"));
+    }
+  g_assert_nonnull (fb_weights_lookup (w, "fc", "w_step"));
+
+  {
+    const char *args[] = { "finetune", net, "--config", "w4a8", "--weights", sn, "-o", ft, "--data", dir,
+                           "--epochs", "1", "--batch", "64", NULL };
+    Run r = { 0 };
+    run_cli (&r, args);
+    g_assert_cmpint (r.status, ==, 0);
+    fb_test_assert_mentions (r.err, "fine-tuning");
+    run_clear (&r);
+  }
+  f = fb_weights_load (ft, network, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (fb_weights_get_training (f), "method"), ==, "fixed-config");
+  g_assert_nonnull (fb_weights_lookup (f, "pw7", "act_alpha"));
+  {
+    g_autofree char *ft_ckpt = g_strconcat (ft, ".ckpt", NULL);
+    g_assert_false (g_file_test (ft_ckpt, G_FILE_TEST_EXISTS));
+  }
+
+  /* Float weights (no act_alpha) cannot be fine-tuned; options need their mode. */
+  {
+    const char *float_args[] = { "train", net, "-o", flt, "--data", dir, "--epochs", "1", "--batch", "64",
+                                 "-q", NULL };
+    Run r = { 0 };
+    run_cli (&r, float_args);
+    g_assert_cmpint (r.status, ==, 0);
+    run_clear (&r);
+  }
+  {
+    struct {
+      const char *args[14];
+      const char *mention;
+    } cases[] = {
+      { { "finetune", net, "--weights", sn, "-o", ft, NULL }, "--config" },
+      { { "finetune", net, "--config", "w4a4", "-o", ft, NULL }, "--weights" },
+      { { "finetune", net, "--config", "w3a4", "--weights", sn, "-o", ft, NULL }, "w3a4" },
+      { { "finetune", net, "--config", "w4a4", "--weights", flt, "-o", ft, "--data", dir, NULL }, "act_alpha" },
+      { { "train", net, "-o", ft, "--distill", NULL }, "--supernet" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        Run r = { 0 };
+        run_cli (&r, cases[i].args);
+        g_assert_cmpint (r.status, ==, 2);
+        fb_test_assert_mentions (r.err, cases[i].mention);
+        run_clear (&r);
+      }
+  }
+  fb_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/nn/cli-train/bad-input-exits-2", test_bad_input);
   g_test_add_func ("/nn/cli-train/interrupt-and-resume", test_interrupt_and_resume);
+  g_test_add_func ("/nn/cli-train/supernet-and-finetune", test_supernet_and_finetune);
   return g_test_run ();
 }

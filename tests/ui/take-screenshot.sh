@@ -2,9 +2,11 @@
 # take-screenshot.sh — regenerate docs/screenshot.png.
 #
 # Starts freebits under Xvfb on the bundled fmnist-mbv1 network with the
-# example mixed-precision config (tests/ui/data/fmnist-mixed.json), captures
-# the screen with ImageMagick's `import` and trims the empty screen around
-# the window. Needs xvfb-run, xauth and imagemagick.
+# example mixed-precision config (tests/ui/data/fmnist-mixed.json), runs the
+# exact Pareto front from the search panel (--search=pareto: the panel's
+# defaults, rv32imc latency and Flash), captures the screen with
+# ImageMagick's `import` and trims the empty screen around the window.
+# Needs xvfb-run, xauth and imagemagick.
 #
 #   tests/ui/take-screenshot.sh [BUILDDIR [OUT.png]]     (defaults: build, docs/screenshot.png)
 set -eu
@@ -25,7 +27,12 @@ cat > "$tmp/run.sh" <<INNER
 #!/bin/sh
 # A throwaway home: no recent files or settings of the user leak into the picture.
 export HOME="$tmp" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" NO_AT_BRIDGE=1 GDK_BACKEND=x11
-"$app" "$root/tests/ui/data/fmnist-mixed.json" &
+# Settings (the build tree's schema) from a throwaway keyfile, never the
+# user's: the defaults, but a window large enough for the whole layer table.
+export GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$build/data"
+mkdir -p "$tmp/config/glib-2.0/settings"
+printf '[org/freebits/Explorer]\nwindow-width=1600\nwindow-height=900\n' > "$tmp/config/glib-2.0/settings/keyfile"
+"$app" --search=pareto "$root/tests/ui/data/fmnist-mixed.json" &
 pid=\$!
 sleep \${FB_SCREENSHOT_DELAY:-4}
 import -window root "$tmp/screen.png"
@@ -33,7 +40,7 @@ kill \$pid
 wait \$pid 2>/dev/null || true
 INNER
 chmod +x "$tmp/run.sh"
-xvfb-run -a -s "-screen 0 1400x900x24" "$tmp/run.sh"
+xvfb-run -a -s "-screen 0 1680x960x24" "$tmp/run.sh"
 # The window sits at the top left of a black screen: keep just the window.
 convert "$tmp/screen.png" -bordercolor black -border 1 -trim +repage "$out"
 echo "take-screenshot: wrote $out"

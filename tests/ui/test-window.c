@@ -8,10 +8,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "fb-accuracy-oracle.h"
 #include "fb-application.h"
+#include "fb-candidate-list.h"
 #include "fb-error.h"
+#include "fb-free-bits.h"
 #include "fb-latency-table.h"
 #include "fb-metrics.h"
+#include "fb-plot-metric.h"
 #include "fb-plot-view.h"
 #include "fb-precision-config.h"
 #include "fb-window-private.h"
@@ -56,6 +60,18 @@ fixture_setup (Fixture *f, gconstpointer data)
       return;
     }
   f->tmpdir = g_dir_make_tmp ("fb-window-XXXXXX", NULL);
+  /* Every test starts from the defaults, whatever the last one remembered. */
+  {
+    GSettings *settings = fb_application_get_settings (app);
+    g_autoptr(GSettingsSchema) schema = NULL;
+    g_auto(GStrv) keys = NULL;
+
+    g_assert_nonnull (settings);
+    g_object_get (settings, "settings-schema", &schema, NULL);
+    keys = g_settings_schema_list_keys (schema);
+    for (guint i = 0; keys[i] != NULL; i++)
+      g_settings_reset (settings, keys[i]);
+  }
   f->window = fb_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
   gtk_widget_show (GTK_WIDGET (f->window));
@@ -619,6 +635,641 @@ test_close_cancels (Fixture *f, gconstpointer data)
   g_assert_true (g_cancellable_is_cancelled (cancellable));
 }
 
+
+/* ---- searches, targets, candidates files, settings ------------------------ */
+
+/* Spins the main loop until @job has finished; fails after @bound seconds
+ * (a hang, not a timing check). */
+static void
+wait_for_job (FbSearchJob *job, double bound)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
+
+  while (fb_search_job_is_running (job))
+    {
+      while (gtk_events_pending ())
+        gtk_main_iteration_do (FALSE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("search still running after %.0f s", bound);
+      g_usleep (1000);
+    }
+  spin ();
+}
+
+/* Runs a search through the panel as a user would (the Run button). */
+static FbSearchJob *
+run_search (Fixture *f, FbSearchMethod method, const char *start)
+{
+  FbSearchPanel *panel = fb_window_get_search_panel (f->window);
+  FbSearchJob *job;
+
+  fb_search_panel_set_method (panel, method);
+  fb_search_panel_set_start (panel, start);
+  g_assert_cmpstr (fb_search_panel_get_start (panel), ==, start);
+  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
+  job = fb_window_get_search_job (f->window);
+  g_assert_nonnull (job);
+  g_assert_cmpint (fb_search_job_get_method (job), ==, method);
+  return job;
+}
+
+/* Index of the series called @name in @points, or -1. */
+static int
+find_series (FbPointSet *points, const char *name)
+{
+  for (guint s = 0; s < fb_point_set_get_n_series (points); s++)
+    if (g_strcmp0 (fb_point_set_get_series_name (points, s), name) == 0)
+      return (int) s;
+  return -1;
+}
+
+/* The config of the only point of series @name. */
+static FbPrecisionConfig *
+single_result (FbPointSet *points, const char *name)
+{
+  int series = find_series (points, name);
+  FbPrecisionConfig *config = NULL;
+
+  g_assert_cmpint (series, >=, 0);
+  g_assert_cmpuint (fb_point_set_get_series_size (points, series), ==, 1);
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    if (fb_point_set_get_point (points, i)->series == (guint) series)
+      config = fb_point_set_get_point (points, i)->config;
+  g_assert_nonnull (config);
+  return config;
+}
+
+static void
+test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
+{
+  FbNetwork *net;
+  FbSearchJob *job;
+  FbPointSet *points;
+  int series;
+  FbPrecisionConfig *result;
+  g_autoptr(FbPrecisionConfig) w2a2 = NULL;
+  g_autoptr(FbCandidate) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  FbSearchConstraints none;
+  FbMetrics m_result, m_start;
+
+  if (f->window == NULL)
+    return;
+  net = fb_window_get_network (f->window);
+  g_assert_nonnull (fb_window_get_latency_table (f->window));
+
+  /* Uniform: the nine wXaY again, as a second series on top of the baselines. */
+  job = run_search (f, FB_SEARCH_METHOD_UNIFORM, "table");
+  wait_for_job (job, 30);
+  g_assert_null (fb_search_job_get_error (job));
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_UNIFORM));
+  g_assert_cmpint (series, >=, 0);
+  g_assert_cmpuint (fb_point_set_get_series_size (points, series), ==, 9);
+  g_assert_cmpuint (fb_point_set_get_n_points (points), ==, 18);
+  for (guint i = 9; i < 18; i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      int twin = fb_point_set_find_config (points, p->config);
+      /* The same config as a baseline, with the same metrics. */
+      g_assert_cmpint (twin, >=, 0);
+      g_assert_cmpint (twin, <, 9);
+      g_assert_cmpfloat (p->values[FB_PLOT_METRIC_SIZE], ==, fb_point_set_get_point (points, twin)->values[FB_PLOT_METRIC_SIZE]);
+      g_assert_cmpfloat (p->values[FB_PLOT_METRIC_LATENCY], ==, fb_point_set_get_point (points, twin)->values[FB_PLOT_METRIC_LATENCY]);
+    }
+  g_assert_cmpuint (fb_window_get_n_results (f->window), ==, 9);
+
+  /* Free Bits from w2a2: one config, never fewer bits than w2a2 anywhere,
+   * and no slower on the target. */
+  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
+  wait_for_job (job, 30);
+  g_assert_null (fb_search_job_get_error (job));
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  g_assert_cmpuint (fb_point_set_get_n_points (points), ==, 19);
+  result = single_result (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
+  w2a2 = fb_precision_config_new_uniform (net, 2, 2, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
+      g_assert_cmpuint (fb_precision_config_get_weight_bits (result, i), >=, 2);
+  g_assert_false (fb_precision_config_equal (result, w2a2));
+  g_assert_true (fb_metrics_compute (result, fb_window_get_latency_table (f->window), &m_result, NULL, NULL));
+  g_assert_true (fb_metrics_compute (w2a2, fb_window_get_latency_table (f->window), &m_start, NULL, NULL));
+  g_assert_cmpfloat (m_result.latency, <=, m_start.latency);
+
+  /* The panel reports the change log: raises only. */
+  {
+    GPtrArray *changes = fb_search_job_get_changes (job);
+    g_assert_nonnull (changes);
+    g_assert_cmpuint (changes->len, >=, 1);
+    for (guint i = 0; i < changes->len; i++)
+      {
+        const FbFreeBitsChange *c = g_ptr_array_index (changes, i);
+        g_assert_cmpuint (c->new_bits, >, c->old_bits);
+      }
+    g_assert_nonnull (strstr (fb_search_panel_get_status (fb_window_get_search_panel (f->window)), "changed"));
+  }
+
+  /* The window ran the library's heuristic on the right inputs. */
+  fb_search_constraints_init (&none);
+  g_assert_true (fb_search_free_bits (w2a2, fb_window_get_latency_table (f->window), NULL, &none, NULL, NULL, NULL,
+                                      NULL, NULL, &expected, &error));
+  g_assert_no_error (error);
+  g_assert_true (fb_precision_config_equal (result, fb_candidate_get_config (expected)));
+
+  /* Clicking the result loads it into the layer table. */
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    if (fb_point_set_get_point (points, i)->config == result)
+      fb_pareto_plot_select (fb_window_get_plot (f->window), (int) i);
+  spin ();
+  g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), result));
+}
+
+static void
+test_search_budgets (Fixture *f, gconstpointer data)
+{
+  FbSearchPanel *panel;
+  FbSearchJob *job;
+  FbPointSet *points;
+  FbSearchParams params;
+  int series;
+  guint n = 0;
+
+  if (f->window == NULL)
+    return;
+  panel = fb_window_get_search_panel (f->window);
+  /* Budgets go from the panel into the job in bytes. */
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_SIZE, 40000);
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_PEAK_RAM, 30000);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_cmpuint (params.constraints.max_size, ==, 40000);
+  g_assert_cmpuint (params.constraints.max_ram, ==, 30000);
+  g_assert_false (isfinite (params.constraints.max_latency));
+  /* No oracle yet: the accuracy minimum cannot be switched on. */
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_ACCURACY, 0.9);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_true (isnan (params.constraints.min_accuracy));
+
+  job = run_search (f, FB_SEARCH_METHOD_UNIFORM, "table");
+  wait_for_job (job, 30);
+  g_assert_null (fb_search_job_get_error (job));
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_UNIFORM));
+  g_assert_cmpint (series, >=, 0);
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      if (p->series != (guint) series)
+        continue;
+      n++;
+      g_assert_cmpfloat (p->values[FB_PLOT_METRIC_SIZE], <=, 40000);
+      g_assert_cmpfloat (p->values[FB_PLOT_METRIC_PEAK_RAM], <=, 30000);
+    }
+  /* Some uniform configs fit and some (w8a8 at 60.9 kB) do not. */
+  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (n, <, 9);
+
+  /* Switched off again: NAN. */
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_SIZE, NAN);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_cmpuint (params.constraints.max_size, ==, 0);
+}
+
+/* A stand-in accuracy oracle: more bits, more accuracy (a made-up but
+ * monotone rule; what matters is that the window passes it on). */
+static double
+fake_accuracy (FbPrecisionConfig *config)
+{
+  FbNetwork *net = fb_precision_config_get_network (config);
+  double bits = 0, n = 0;
+
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
+      {
+        bits += fb_precision_config_get_weight_bits (config, i);
+        n++;
+      }
+  return 0.5 + 0.4 * bits / (8 * n);
+}
+
+static gboolean
+fake_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
+               double *accuracy, GError **error)
+{
+  *accuracy = fake_accuracy (config);
+  return TRUE;
+}
+
+static const FbAccuracyOracleClass fake_oracle_class = { "fake", fake_evaluate, NULL, NULL };
+
+static void
+test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
+{
+  FbAccuracyOracle *oracle;
+  FbSearchPanel *panel;
+  FbSearchParams params;
+  FbSearchJob *job;
+  FbPointSet *points;
+  FbPrecisionConfig *result = NULL;
+  int series;
+  guint n = 0;
+  g_autofree char *other = network_path ("mobilenet-v1-0.25-128");
+
+  if (f->window == NULL)
+    return;
+  panel = fb_window_get_search_panel (f->window);
+  /* No oracle: the minimum accuracy stays off whatever is asked. */
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_ACCURACY, 0.8);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_true (isnan (params.constraints.min_accuracy));
+
+  oracle = g_new0 (FbAccuracyOracle, 1);
+  fb_accuracy_oracle_init (oracle, &fake_oracle_class, fb_window_get_network (f->window));
+  fb_window_set_accuracy_oracle (f->window, oracle);
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_ACCURACY, 0.6);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_cmpfloat_with_epsilon (params.constraints.min_accuracy, 0.6, 1e-9);
+
+  /* Free Bits gets the oracle: its result carries the oracle's accuracy,
+   * and the plot can now show accuracy. */
+  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
+  wait_for_job (job, 30);
+  g_assert_null (fb_search_job_get_error (job));
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
+  g_assert_cmpint (series, >=, 0);
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      if (p->series != (guint) series)
+        continue;
+      result = p->config;
+      n++;
+      g_assert_cmpfloat_with_epsilon (p->values[FB_PLOT_METRIC_ACCURACY], fake_accuracy (result), 1e-12);
+      g_assert_cmpfloat (p->values[FB_PLOT_METRIC_ACCURACY], >=, 0.6);
+    }
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_true (fb_point_set_has_metric (points, FB_PLOT_METRIC_ACCURACY));
+  /* Selected, the summary shows the measured accuracy. */
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    if (fb_point_set_get_point (points, i)->config == result)
+      fb_pareto_plot_select (fb_window_get_plot (f->window), (int) i);
+  spin ();
+  {
+    g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_autofree char *expected = fb_plot_metric_format (FB_PLOT_METRIC_ACCURACY, FB_LATENCY_UNIT_INSTRUCTIONS,
+                                                       fake_accuracy (result));
+    g_assert_cmpstr (shown, ==, expected);
+  }
+
+  /* Another network: the oracle no longer applies. */
+  open_path (f, other);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_true (isnan (params.constraints.min_accuracy));
+  fb_accuracy_oracle_unref (oracle);
+}
+
+static void
+test_search_respects_pins (Fixture *f, gconstpointer data)
+{
+  FbNetwork *net;
+  FbLayerTable *table;
+  FbSearchJob *job;
+  FbPrecisionConfig *free_run, *pinned_run;
+  const FbLayer *raised = NULL;
+  g_autoptr(FbPrecisionConfig) first = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->window == NULL)
+    return;
+  net = fb_window_get_network (f->window);
+  table = fb_window_get_layer_table (f->window);
+
+  /* Unpinned, Free Bits raises some layer's 2-bit weights. */
+  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
+  wait_for_job (job, 30);
+  free_run = single_result (fb_pareto_plot_get_points (fb_window_get_plot (f->window)),
+                            fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
+  first = fb_precision_config_copy (free_run);
+  for (guint i = 0; i < fb_network_get_n_layers (net) && raised == NULL; i++)
+    if (fb_layer_is_weighted (fb_network_get_layer (net, i)) && fb_precision_config_get_weight_bits (first, i) > 2)
+      raised = fb_network_get_layer (net, i);
+  g_assert_nonnull (raised);
+
+  /* Pin that layer at 2 bits in the table: the same search keeps it. */
+  g_assert_true (fb_layer_table_set_weight_bits (table, raised->index, 2, &error));
+  g_assert_no_error (error);
+  fb_layer_table_set_pinned (table, raised->index, TRUE);
+  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
+  wait_for_job (job, 30);
+  pinned_run = single_result (fb_pareto_plot_get_points (fb_window_get_plot (f->window)),
+                              fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (pinned_run, raised->index), ==, 2);
+  g_assert_true (fb_precision_config_get_weight_pinned (pinned_run, raised->index));
+  /* Its output tensor was pinned too, at the table's bits (8 from w8a8). */
+  g_assert_true (fb_precision_config_get_tensor_pinned (pinned_run, raised->output));
+  g_assert_cmpuint (fb_precision_config_get_tensor_bits (pinned_run, raised->output), ==,
+                    fb_precision_config_get_tensor_bits (fb_layer_table_get_config (table), raised->output));
+  g_assert_false (fb_precision_config_equal (pinned_run, first));
+}
+
+static void
+test_cancel_pareto (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = network_path ("mobilenet-v2-1.0-224");
+  FbSearchPanel *panel;
+  FbSearchJob *job;
+  gint64 cancelled_at;
+  double waited;
+
+  if (f->window == NULL)
+    return;
+  open_path (f, path);
+  g_assert_null (fb_window_get_info_message (f->window));
+  g_assert_cmpstr (fb_network_get_name (fb_window_get_network (f->window)), ==, "mobilenet-v2-1.0-224");
+  gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
+  spin ();
+  g_assert_cmpstr (fb_latency_table_get_target (fb_window_get_latency_table (f->window)), ==, "gap8");
+
+  /* The exact three-objective front of MobileNetV2 takes minutes. */
+  panel = fb_window_get_search_panel (f->window);
+  fb_search_panel_set_pareto_options (panel, "latency,size,bops", 0);
+  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
+  g_assert_true (fb_search_job_is_running (job));
+  /* Run has turned into Cancel. */
+  {
+    GtkWidget *cancel = fb_search_panel_get_cancel_button (panel);
+    g_assert_true (gtk_stack_get_visible_child (GTK_STACK (gtk_widget_get_parent (cancel))) == cancel);
+  }
+  /* Let it get going, then cancel as a user would. */
+  {
+    gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 5;
+    while (g_get_monotonic_time () < until)
+      {
+        while (gtk_events_pending ())
+          gtk_main_iteration_do (FALSE);
+        g_usleep (1000);
+      }
+  }
+  g_assert_true (fb_search_job_is_running (job));
+  cancelled_at = g_get_monotonic_time ();
+  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_cancel_button (panel)));
+  wait_for_job (job, 2);
+  waited = (double) (g_get_monotonic_time () - cancelled_at) / G_USEC_PER_SEC;
+  g_test_message ("cancel took %.3f s", waited);
+  g_assert_error ((GError *) fb_search_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (fb_search_panel_get_status (panel), "Cancelled"));
+  /* Not an error for the info bar. */
+  g_assert_null (fb_window_get_info_message (f->window));
+  g_object_unref (job);
+}
+
+static void
+test_close_cancels_search (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = network_path ("mobilenet-v2-1.0-224");
+  g_autoptr(FbSearchJob) job = NULL;
+
+  if (f->window == NULL)
+    return;
+  open_path (f, path);
+  gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
+  fb_search_panel_set_pareto_options (fb_window_get_search_panel (f->window), "latency,size,bops", 0);
+  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
+  spin ();
+  gtk_widget_destroy (GTK_WIDGET (f->window));
+  f->window = NULL;
+  /* The worker sees the window's cancellable and stops. */
+  wait_for_job (job, 2);
+  g_assert_error ((GError *) fb_search_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+typedef struct {
+  gint64 last;
+  gint64 max_gap;
+} LoopProbe;
+
+static gboolean
+probe_tick (gpointer data)
+{
+  LoopProbe *probe = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (probe->last != 0)
+    probe->max_gap = MAX (probe->max_gap, now - probe->last);
+  probe->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_stream_large_front (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = network_path ("mobilenet-v2-1.0-224");
+  g_autoptr(FbSearchJob) job = NULL;
+  LoopProbe probe = { 0, 0 };
+  guint probe_id;
+  FbPointSet *points;
+  int series;
+
+  if (f->window == NULL)
+    return;
+  open_path (f, path);
+  gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
+  spin ();
+  /* Thousands of configs on the two-objective front, streamed in batches. */
+  fb_search_panel_set_pareto_options (fb_window_get_search_panel (f->window), "latency,size", 0);
+  probe_id = g_timeout_add (5, probe_tick, &probe);
+  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
+  wait_for_job (job, 120);
+  g_source_remove (probe_id);
+  g_assert_null (fb_search_job_get_error (job));
+  g_assert_cmpuint (fb_search_job_get_n_results (job), >, 1000);
+  /* Every candidate the job produced is in the plot, in its own series. */
+  g_assert_cmpuint (fb_window_get_n_results (f->window), ==, fb_search_job_get_n_results (job));
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_PARETO));
+  g_assert_cmpint (series, >=, 0);
+  g_assert_cmpuint (fb_point_set_get_series_size (points, series), ==, fb_search_job_get_n_results (job));
+  /* Reported, not asserted (tests check behaviour, not timing). */
+  g_test_message ("%u candidates in %.2f s; longest main-loop stall while streaming: %.1f ms",
+                  fb_search_job_get_n_results (job), fb_search_job_get_elapsed (job), probe.max_gap / 1000.0);
+}
+
+static void
+test_switch_target (Fixture *f, gconstpointer data)
+{
+  GtkComboBox *combo;
+  GtkTreeModel *model;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *saved = NULL;
+  FbLatencyTable *gap8;
+  FbMetrics m;
+  g_autoptr(FbWindow) second = NULL;
+
+  if (f->window == NULL)
+    return;
+  /* Every bundled table of fmnist-mbv1 is a target; rv32imc is the default. */
+  combo = fb_window_get_target_combo (f->window);
+  model = gtk_combo_box_get_model (combo);
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), >=, 3);
+  g_assert_cmpstr (gtk_combo_box_get_active_id (combo), ==, "rv32imc");
+  g_assert_cmpstr (gtk_combo_box_get_active_id (fb_search_panel_get_target_combo (fb_window_get_search_panel (f->window))),
+                   ==, "rv32imc");
+  before = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_LATENCY));
+
+  gtk_combo_box_set_active_id (combo, "gap8");
+  spin ();
+  gap8 = fb_window_get_latency_table (f->window);
+  g_assert_cmpstr (fb_latency_table_get_target (gap8), ==, "gap8");
+  after = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_LATENCY));
+  g_assert_cmpstr (after, !=, before);
+  /* What the core computes for w8a8 on gap8, in the table's unit. */
+  g_assert_true (fb_metrics_compute (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), gap8, &m, NULL, NULL));
+  expected = fb_plot_metric_format (FB_PLOT_METRIC_LATENCY, fb_latency_table_get_unit (gap8), m.latency);
+  g_assert_cmpstr (after, ==, expected);
+  /* The search panel's selector follows, and the plot's points moved. */
+  g_assert_cmpstr (gtk_combo_box_get_active_id (fb_search_panel_get_target_combo (fb_window_get_search_panel (f->window))),
+                   ==, "gap8");
+  g_assert_cmpstr (fb_point_set_get_target (fb_pareto_plot_get_points (fb_window_get_plot (f->window))), ==, "gap8");
+
+  /* Remembered: a new window opens on gap8. */
+  saved = g_settings_get_string (fb_application_get_settings (app), "last-target");
+  g_assert_cmpstr (saved, ==, "gap8");
+  second = g_object_ref_sink (fb_window_new (app));
+  g_assert_cmpstr (fb_latency_table_get_target (fb_window_get_latency_table (second)), ==, "gap8");
+  gtk_widget_destroy (GTK_WIDGET (second));
+}
+
+static void
+test_search_results_follow_target (Fixture *f, gconstpointer data)
+{
+  FbSearchJob *job;
+  FbPointSet *points;
+  FbLatencyTable *table;
+
+  if (f->window == NULL)
+    return;
+  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  wait_for_job (job, 30);
+  g_assert_null (fb_search_job_get_error (job));
+  g_assert_cmpuint (fb_window_get_n_results (f->window), >, 1);
+
+  /* After a switch every result shows its latency on the new target. */
+  gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8-xpulpnn");
+  spin ();
+  table = fb_window_get_latency_table (f->window);
+  g_assert_cmpstr (fb_latency_table_get_target (table), ==, "gap8-xpulpnn");
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  for (guint i = 9; i < fb_point_set_get_n_points (points); i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      FbMetrics m;
+      g_assert_true (fb_metrics_compute (p->config, table, &m, NULL, NULL));
+      g_assert_cmpfloat (p->values[FB_PLOT_METRIC_LATENCY], ==, m.latency);
+    }
+}
+
+static void
+test_candidates_files (Fixture *f, gconstpointer data)
+{
+  FbSearchJob *job;
+  guint n;
+  g_autofree char *path = NULL;
+  g_autofree char *stale = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbCandidateList) back = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  FbPointSet *points;
+
+  if (f->window == NULL)
+    return;
+  /* Nothing to save yet. */
+  path = g_build_filename (f->tmpdir, "results.json", NULL);
+  g_assert_false (fb_window_save_candidates (f->window, path, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  wait_for_job (job, 30);
+  n = fb_window_get_n_results (f->window);
+  g_assert_cmpuint (n, >, 1);
+  g_assert_true (fb_window_save_candidates (f->window, path, &error));
+  g_assert_no_error (error);
+  back = fb_candidate_list_load (fb_window_get_network (f->window), path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fb_candidate_list_get_length (back), ==, n);
+  g_assert_cmpstr (fb_candidate_get_method (fb_candidate_list_get (back, 0)), ==, "pareto");
+
+  /* Cleared, then opened from the file: the same candidates, one series. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "clear-results", NULL);
+  spin ();
+  g_assert_cmpuint (fb_window_get_n_results (f->window), ==, 0);
+  g_assert_cmpuint (fb_point_set_get_n_points (fb_pareto_plot_get_points (fb_window_get_plot (f->window))), ==, 9);
+  open_path (f, path);
+  g_assert_null (fb_window_get_info_message (f->window));
+  g_assert_cmpuint (fb_window_get_n_results (f->window), ==, n);
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  g_assert_cmpint (find_series (points, "results.json"), >=, 0);
+  g_assert_cmpuint (fb_point_set_get_n_points (points), ==, 9 + n);
+
+  /* A stale file (a size that does not match its config): the info bar
+   * names the file, and nothing loaded is lost. */
+  {
+    JsonObject *first;
+    g_autofree char *text = NULL;
+    root = fb_candidate_list_to_json (back);
+    first = json_array_get_object_element (json_object_get_array_member (json_node_get_object (root), "candidates"), 0);
+    json_object_set_int_member (first, "size_bytes", 1);
+    text = json_to_string (root, TRUE);
+    stale = write_file (f, "stale-candidates.json", text);
+  }
+  open_path (f, stale);
+  assert_info_mentions (f, "stale-candidates.json");
+  g_assert_cmpuint (fb_window_get_n_results (f->window), ==, n);
+}
+
+static void
+test_settings (Fixture *f, gconstpointer data)
+{
+  GSettings *settings;
+  FbParetoPlot *plot;
+
+  if (f->window == NULL)
+    return;
+  settings = fb_application_get_settings (app);
+  plot = fb_window_get_plot (f->window);
+  g_assert_false (g_settings_get_boolean (settings, "log-x"));
+  fb_pareto_plot_set_log_x (plot, TRUE);
+  spin ();
+  /* Plot → toggle (binding) → settings. */
+  g_assert_true (g_settings_get_boolean (settings, "log-x"));
+  fb_search_panel_set_method (fb_window_get_search_panel (f->window), FB_SEARCH_METHOD_FREE_BITS);
+  {
+    g_autofree char *method = g_settings_get_string (settings, "search-method");
+    g_assert_cmpstr (method, ==, "free-bits");
+  }
+
+  /* A new window takes them up, and its size from the settings. */
+  g_settings_set_int (settings, "window-width", 1111);
+  g_settings_set_int (settings, "window-height", 777);
+  g_settings_set_string (settings, "x-axis", "bops");
+  g_settings_set_string (settings, "y-axis", "peak-ram");
+  {
+    g_autoptr(FbWindow) second = g_object_ref_sink (fb_window_new (app));
+    int w, h;
+    gtk_window_get_default_size (GTK_WINDOW (second), &w, &h);
+    g_assert_cmpint (w, ==, 1111);
+    g_assert_cmpint (h, ==, 777);
+    g_assert_true (fb_pareto_plot_get_log_x (fb_window_get_plot (second)));
+    g_assert_cmpint (fb_search_panel_get_method (fb_window_get_search_panel (second)), ==, FB_SEARCH_METHOD_FREE_BITS);
+    g_assert_cmpint (fb_pareto_plot_get_x_metric (fb_window_get_plot (second)), ==, FB_PLOT_METRIC_BOPS);
+    g_assert_cmpint (fb_pareto_plot_get_y_metric (fb_window_get_plot (second)), ==, FB_PLOT_METRIC_PEAK_RAM);
+    gtk_widget_destroy (GTK_WIDGET (second));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -667,6 +1318,17 @@ main (int argc, char **argv)
   ADD ("export-plot", test_export_plot);
   ADD ("screenshot-not-blank", test_screenshot_not_blank);
   ADD ("close-cancels", test_close_cancels);
+  ADD ("search-uniform-and-free-bits", test_search_uniform_and_free_bits);
+  ADD ("search-budgets", test_search_budgets);
+  ADD ("search-respects-pins", test_search_respects_pins);
+  ADD ("accuracy-oracle-hook", test_accuracy_oracle_hook);
+  ADD ("cancel-pareto", test_cancel_pareto);
+  ADD ("close-cancels-search", test_close_cancels_search);
+  ADD ("stream-large-front", test_stream_large_front);
+  ADD ("switch-target", test_switch_target);
+  ADD ("search-results-follow-target", test_search_results_follow_target);
+  ADD ("candidates-files", test_candidates_files);
+  ADD ("settings", test_settings);
 #undef ADD
 
   status = g_test_run ();

@@ -1,0 +1,286 @@
+/* fb-cli-bench-search.c — freebits-cli bench search NETWORK --latency TABLE [--repeat N] [--json]
+ *
+ * Times the searches on a real network and table: the exact (latency, size) front
+ * (DP alone and with the candidates built), the Free Bits heuristic from every
+ * uniform start, how long a cancelled front takes to return (cancel from another
+ * thread mid-run), and how the DP grows with depth on synthetic residual chains
+ * (inverted-residual blocks, seeded random tables). Times are the best of
+ * --repeat runs (wall clock; CPU time alongside, which contention inflates less).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <time.h>
+
+#include "fb-cli.h"
+#include "fb-free-bits.h"
+#include "fb-json.h"
+#include "fb-pareto.h"
+
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct {
+  FbNetwork      *net;
+  FbLatencyTable *table;
+  GCancellable   *cancellable;
+  gint64          returned_at;
+  gboolean        cancelled;
+} CancelRun;
+
+static gpointer
+cancel_thread (gpointer data)
+{
+  CancelRun *r = data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = fb_search_pareto (r->net, r->table, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL,
+                                  NULL, NULL, NULL, NULL, r->cancellable, NULL, &error);
+  r->returned_at = g_get_monotonic_time ();
+  r->cancelled = !ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  return NULL;
+}
+
+/* B inverted-residual blocks (expand, depthwise, project, add) on 8 channels,
+ * then pool and a classifier: 4·B + 3 layers, B residual adds. */
+static FbNetwork *
+synthetic_chain (guint blocks, GError **error)
+{
+  GString *s = g_string_new ("{ \"format\": \"freebits-network/1\", \"name\": \"chain\","
+                             " \"input\": { \"name\": \"input\", \"shape\": [4, 4, 8] }, \"layers\": ["
+                             " { \"name\": \"stem\", \"op\": \"conv2d\", \"inputs\": [\"input\"], \"output\": \"b0\","
+                             " \"kernel\": 3, \"pad\": 1, \"cout\": 8 }");
+  g_autofree char *text = NULL;
+
+  for (guint b = 1; b <= blocks; b++)
+    g_string_append_printf (s,
+      ", { \"name\": \"e%u\", \"op\": \"conv2d\", \"inputs\": [\"b%u\"], \"output\": \"e%u\", \"kernel\": 1, \"cout\": 16 }"
+      ", { \"name\": \"d%u\", \"op\": \"depthwise_conv2d\", \"inputs\": [\"e%u\"], \"output\": \"d%u\", \"kernel\": 3, \"pad\": 1 }"
+      ", { \"name\": \"p%u\", \"op\": \"conv2d\", \"inputs\": [\"d%u\"], \"output\": \"p%u\", \"kernel\": 1, \"cout\": 8 }"
+      ", { \"name\": \"a%u\", \"op\": \"add\", \"inputs\": [\"b%u\", \"p%u\"], \"output\": \"b%u\" }",
+      b, b - 1, b, b, b, b, b, b, b, b, b - 1, b, b);
+  g_string_append_printf (s, ", { \"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"b%u\"], \"output\": \"pool\" }"
+                             ", { \"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"pool\"], \"output\": \"fc\", \"cout\": 10 } ] }",
+                          blocks);
+  text = g_string_free (s, FALSE);
+  return fb_network_load_from_data (text, -1, "chain", error);
+}
+
+static FbLatencyTable *
+random_table (FbNetwork *net, guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  FbLatencyTable *t = fb_latency_table_new ("synthetic", FB_LATENCY_UNIT_CYCLES, FB_LATENCY_METHOD_MODELED);
+
+  fb_latency_table_set_network (t, net);
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      g_auto(GStrv) keys = fb_latency_admissible_keys (net, i);
+      for (guint k = 0; keys[k]; k++)
+        fb_latency_table_set_cost (t, fb_network_get_layer (net, i)->name, keys[k], g_rand_int_range (rand, 100, 1000));
+    }
+  return t;
+}
+
+int
+fb_cli_bench_search (int argc, char **argv)
+{
+  g_autofree char *latency_path = NULL;
+  gboolean json = FALSE;
+  gint repeat = 5;
+  GOptionEntry entries[] = {
+    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Latency table (freebits-latency/1)", "TABLE" },
+    { "repeat", 'n', 0, G_OPTION_ARG_INT, &repeat, "Runs per measurement, best taken (default 5)", "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("search NETWORK");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbLatencyTable) table = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  FbParetoStats best = { 0 };
+  double best_cpu = INFINITY, fb_wall = INFINITY, fb_cpu = INFINITY, cancel_ms = NAN, cancel_after_ms = NAN;
+  guint n_starts = 0;
+
+  g_option_context_set_summary (context, "Time the exact Pareto DP, the Free Bits heuristic and cancellation,\n"
+                                         "and the DP's growth with depth on synthetic residual chains.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fb_cli_parse (context, &argc, &argv))
+    return FB_CLI_EXIT_INPUT;
+  if (argc != 3 || !g_str_equal (argv[1], "search"))
+    return fb_cli_usage (context, "expected \"bench search NETWORK --latency TABLE\"");
+  if (latency_path == NULL)
+    return fb_cli_usage (context, "--latency TABLE is required");
+  if (repeat < 1 || repeat > 1000)
+    return fb_cli_usage (context, "--repeat must be in [1, 1000]");
+  net = fb_network_load (argv[2], &error);
+  if (net == NULL)
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  table = fb_latency_table_load (latency_path, &error);
+  if (table == NULL || !fb_latency_table_check_network (table, net, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+
+  /* Exact front. */
+  best.total_seconds = INFINITY;
+  for (gint r = 0; r < repeat; r++)
+    {
+      FbParetoStats st;
+      double c0 = cpu_now ();
+      if (!fb_search_pareto (net, table, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL,
+                             NULL, NULL, NULL, NULL, &st, &error))
+        return fb_cli_error (error, error->domain == G_IO_ERROR ? FB_CLI_EXIT_FAILED : FB_CLI_EXIT_INPUT);
+      best_cpu = MIN (best_cpu, cpu_now () - c0);
+      if (st.total_seconds < best.total_seconds)
+        best = st;
+    }
+
+  /* Free Bits from every uniform start (the whole set, and per start). */
+  for (gint r = 0; r < repeat; r++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      double c0 = cpu_now ();
+      n_starts = 0;
+      for (guint w = 8; w >= 2; w /= 2)
+        for (guint a = 8; a >= 2; a /= 2)
+          {
+            g_autoptr(FbPrecisionConfig) u = fb_precision_config_new_uniform (net, w, a, NULL);
+            g_autoptr(FbCandidate) res = NULL;
+            if (u == NULL)
+              continue;
+            if (!fb_search_free_bits (u, table, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &res, &error))
+              return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+            n_starts++;
+          }
+      fb_wall = MIN (fb_wall, (g_get_monotonic_time () - t0) / 1e6);
+      fb_cpu = MIN (fb_cpu, cpu_now () - c0);
+    }
+
+  /* Cancel from another thread halfway through the front. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    CancelRun run = { net, table, cancellable, 0, FALSE };
+    GThread *th = g_thread_new ("bench-cancel", cancel_thread, &run);
+    gint64 at;
+    g_usleep ((gulong) (best.dp_seconds * 0.5e6));
+    at = g_get_monotonic_time ();
+    g_cancellable_cancel (cancellable);
+    g_thread_join (th);
+    if (run.cancelled)
+      {
+        cancel_ms = (run.returned_at - at) / 1e3;
+        cancel_after_ms = best.dp_seconds * 0.5e3;
+      }
+  }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "network");
+  json_builder_add_string_value (b, fb_network_get_name (net));
+  json_builder_set_member_name (b, "target");
+  json_builder_add_string_value (b, fb_latency_table_get_target (table));
+  json_builder_set_member_name (b, "layers");
+  json_builder_add_int_value (b, fb_network_get_n_layers (net));
+  json_builder_set_member_name (b, "repeat");
+  json_builder_add_int_value (b, repeat);
+  json_builder_set_member_name (b, "pareto");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "front_size");
+  json_builder_add_int_value (b, best.front_size);
+  json_builder_set_member_name (b, "max_states");
+  json_builder_add_int_value (b, best.max_states);
+  json_builder_set_member_name (b, "partials");
+  json_builder_add_int_value (b, best.partials);
+  json_builder_set_member_name (b, "kept");
+  json_builder_add_int_value (b, best.kept);
+  json_builder_set_member_name (b, "dp_ms");
+  json_builder_add_double_value (b, best.dp_seconds * 1e3);
+  json_builder_set_member_name (b, "total_ms");
+  json_builder_add_double_value (b, best.total_seconds * 1e3);
+  json_builder_set_member_name (b, "cpu_ms");
+  json_builder_add_double_value (b, best_cpu * 1e3);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "free_bits");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "starts");
+  json_builder_add_int_value (b, n_starts);
+  json_builder_set_member_name (b, "all_starts_ms");
+  json_builder_add_double_value (b, fb_wall * 1e3);
+  json_builder_set_member_name (b, "all_starts_cpu_ms");
+  json_builder_add_double_value (b, fb_cpu * 1e3);
+  json_builder_set_member_name (b, "per_start_ms");
+  json_builder_add_double_value (b, n_starts ? fb_wall * 1e3 / n_starts : NAN);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "cancel_latency_ms");
+  if (isnan (cancel_ms))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, cancel_ms);
+
+  if (!json)
+    {
+      g_print ("%s, %u layers, table %s (best of %d)\n", fb_network_get_name (net), fb_network_get_n_layers (net),
+               fb_latency_table_get_target (table), repeat);
+      g_print ("  exact front (latency, size): %u points, max %u DP states, %" G_GUINT64_FORMAT
+               " partial solutions generated, %" G_GUINT64_FORMAT " kept\n",
+               best.front_size, best.max_states, best.partials, best.kept);
+      g_print ("    DP %.1f ms, with candidates %.1f ms (CPU %.1f ms)\n", best.dp_seconds * 1e3,
+               best.total_seconds * 1e3, best_cpu * 1e3);
+      g_print ("  Free Bits from %u uniform starts: %.2f ms (%.2f ms per start, CPU %.2f ms)\n", n_starts,
+               fb_wall * 1e3, n_starts ? fb_wall * 1e3 / n_starts : NAN, fb_cpu * 1e3);
+      if (isnan (cancel_ms))
+        g_print ("  cancel: the front finished before the cancel arrived\n");
+      else
+        g_print ("  cancel %.1f ms into the front: returned %.2f ms later\n", cancel_after_ms, cancel_ms);
+      g_print ("  growth on synthetic residual chains (seeded random tables):\n");
+      g_print ("  %6s %7s %7s %12s %10s %10s\n", "layers", "adds", "front", "partials", "kept", "DP ms");
+    }
+
+  json_builder_set_member_name (b, "growth");
+  json_builder_begin_array (b);
+  for (guint blocks = 2; blocks <= 32; blocks *= 2)
+    {
+      g_autoptr(FbNetwork) chain = synthetic_chain (blocks, &error);
+      g_autoptr(FbLatencyTable) t = NULL;
+      FbParetoStats gb = { 0 };
+      if (chain == NULL)
+        return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+      t = random_table (chain, blocks);
+      gb.dp_seconds = INFINITY;
+      for (gint r = 0; r < repeat; r++)
+        {
+          FbParetoStats st;
+          if (!fb_search_pareto (chain, t, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL,
+                                 NULL, NULL, NULL, NULL, &st, &error))
+            return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+          if (st.dp_seconds < gb.dp_seconds)
+            gb = st;
+        }
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "layers");
+      json_builder_add_int_value (b, gb.n_layers);
+      json_builder_set_member_name (b, "front_size");
+      json_builder_add_int_value (b, gb.front_size);
+      json_builder_set_member_name (b, "partials");
+      json_builder_add_int_value (b, gb.partials);
+      json_builder_set_member_name (b, "kept");
+      json_builder_add_int_value (b, gb.kept);
+      json_builder_set_member_name (b, "dp_ms");
+      json_builder_add_double_value (b, gb.dp_seconds * 1e3);
+      json_builder_end_object (b);
+      if (!json)
+        g_print ("  %6u %7u %7u %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10.2f\n", gb.n_layers, blocks,
+                 gb.front_size, gb.partials, gb.kept, gb.dp_seconds * 1e3);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  if (json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (b);
+      fb_cli_print_json (root);
+    }
+  return FB_CLI_EXIT_OK;
+}

@@ -1,0 +1,239 @@
+/* fb-cli-eval.c — freebits-cli eval NETWORK --config C [--weights W] [--limit N] [--json]
+ *
+ * Folds the weights for the config into the integer network (FbIntNetwork),
+ * runs it with the kernels on the Fashion-MNIST test images and prints its
+ * accuracy, the float model's accuracy on the same images, the time and the
+ * logits checksum (CONVENTIONS.md). Float-only weights (no learned "act_alpha")
+ * are calibrated on training images first (post-training quantization).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "fb-cli.h"
+#include "fb-dataset.h"
+#include "fb-error.h"
+#include "fb-int-network.h"
+#include "fb-nn-ops.h"
+#include "fb-trainer.h"
+
+#define DEFAULT_CALIBRATION_IMAGES 2000
+#define DEFAULT_BN_IMAGES 2048
+
+static double
+round3 (double v)
+{
+  return round (v * 1000) / 1000;
+}
+
+static gboolean
+float_accuracy (FbNetwork *net, FbWeights *weights, const char *origin, FbDataset *test,
+                guint limit, double *accuracy, GError **error)
+{
+  FbTrainOptions opt;
+  g_autoptr(FbTrainer) trainer = NULL;
+  double loss;
+
+  fb_train_options_init (&opt);
+  trainer = fb_trainer_new (net, &opt, weights, origin, error);
+  return trainer != NULL && fb_trainer_evaluate (trainer, test, limit, NULL, accuracy, &loss, error);
+}
+
+int
+fb_cli_eval (int argc, char **argv)
+{
+  g_autofree char *config_spec = NULL, *weights_path = NULL, *data_dir = NULL, *save_path = NULL;
+  gint limit = 0, calib = DEFAULT_CALIBRATION_IMAGES, bn_images = DEFAULT_BN_IMAGES, threads = 0;
+  gboolean json = FALSE, no_float = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_STRING, &config_spec, "Precision config: a freebits-config/1 file or a shorthand such as w8a8", "C" },
+    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights_path, "Weights file (default: the network's \"weights\")", "W" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "Evaluate the first N test images only (default: all)", "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON (accuracy as a fraction)", NULL },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Fashion-MNIST directory (default " FB_FASHION_MNIST_DIR ")", "DIR" },
+    { "calibration-images", 0, 0, G_OPTION_ARG_INT, &calib, "Training images that calibrate float-only weights (default 2000)", "N" },
+    { "bn-images", 0, 0, G_OPTION_ARG_INT, &bn_images, "Training images that recalibrate batch norm of supernet weights for the config (default 2048)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Evaluation threads (default: $FB_NN_THREADS or the cores)", "N" },
+    { "no-float", 0, 0, G_OPTION_ARG_NONE, &no_float, "Skip the float model's accuracy", NULL },
+    { "save-calibrated", 0, 0, G_OPTION_ARG_FILENAME, &save_path, "Write the weights evaluated (with the calibrated act_alpha) to W", "W" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbPrecisionConfig) config = NULL;
+  g_autoptr(FbWeights) weights = NULL, folded = NULL;
+  g_autoptr(FbDataset) test = NULL, train = NULL;
+  g_autoptr(FbIntNetwork) inet = NULL;
+  FbIntEvalResult r;
+  double float_acc = NAN, calib_s = 0.0, bn_s = 0.0, fold_s, total_s;
+  gboolean recalibrated = FALSE;
+  gboolean calibrated = FALSE;
+  gint64 t0;
+
+  g_option_context_set_summary (context,
+    "Evaluates NETWORK at a precision config in integer arithmetic, exactly as the\n"
+    "exported C runs it, on the Fashion-MNIST test set (Debian package\n"
+    "dataset-fashion-mnist). Float-only weights are calibrated on training images\n"
+    "first (post-training quantization of the activations).");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fb_cli_parse (context, &argc, &argv))
+    return FB_CLI_EXIT_INPUT;
+  if (argc != 2 || config_spec == NULL)
+    return fb_cli_usage (context, argc != 2 ? "expected one NETWORK file" : "missing --config C");
+  if (limit < 0 || calib < 1 || bn_images < 1 || threads < 0 || threads > 256)
+    return fb_cli_usage (context, "--limit must be ≥ 0, --calibration-images and --bn-images ≥ 1, "
+                                  "--threads 0..256");
+
+  net = fb_network_load (argv[1], &error);
+  if (net == NULL)
+    goto input_error;
+  config = fb_precision_config_new_from_spec (net, config_spec, &error);
+  if (config == NULL)
+    goto input_error;
+  if (weights_path == NULL)
+    {
+      if (fb_network_get_weights_path (net) == NULL)
+        {
+          g_set_error (&error, FB_ERROR, FB_ERROR_FIELD,
+                       "%s names no weights file: pass --weights W (e.g. a file written by "
+                       "\"freebits-cli train\")", argv[1]);
+          goto input_error;
+        }
+      weights_path = g_strdup (fb_network_get_weights_path (net));
+    }
+  weights = fb_weights_load (weights_path, net, &error);
+  if (weights == NULL)
+    goto input_error;
+  test = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TEST, NULL, &error);
+  if (test == NULL)
+    goto input_error;
+
+  if (fb_int_network_needs_calibration (net, weights) || fb_int_network_is_supernet (weights))
+    {
+      train = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TRAIN, NULL, &error);
+      if (train == NULL)
+        goto input_error;
+    }
+  if (fb_int_network_needs_calibration (net, weights))
+    {
+      g_autoptr(FbWeights) cal = NULL;
+      t0 = g_get_monotonic_time ();
+      cal = fb_int_network_calibrate (net, weights, weights_path, train, (guint) calib, NULL, &error);
+      if (cal == NULL)
+        goto input_error;
+      calib_s = (g_get_monotonic_time () - t0) / 1e6;
+      g_clear_pointer (&weights, fb_weights_unref);
+      weights = g_steal_pointer (&cal);
+      calibrated = TRUE;
+    }
+
+  if (save_path != NULL && !fb_weights_save (weights, save_path, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+
+  /* Per config: batch-norm recalibration (supernet weights), folding and
+   * the integer run are all part of the measured time. */
+  t0 = g_get_monotonic_time ();
+  folded = fb_int_network_weights_for_config (weights, weights_path, config, train, (guint) bn_images,
+                                              NULL, &error);
+  if (folded == NULL)
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+  recalibrated = folded != weights;
+  bn_s = (g_get_monotonic_time () - t0) / 1e6;
+  t0 = g_get_monotonic_time ();
+  inet = fb_int_network_new (config, folded, weights_path, fb_kernel_arch (), &error);
+  if (inet == NULL)
+    goto input_error;
+  fold_s = (g_get_monotonic_time () - t0) / 1e6;
+  if (!fb_int_network_evaluate (inet, test, (guint) limit, (guint) threads, NULL, &r, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+  total_s = bn_s + fold_s + r.seconds;
+  if (!no_float && !float_accuracy (net, weights, weights_path, test, (guint) limit, &float_acc, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *cfg = fb_precision_config_to_string (config);
+      g_autofree char *hash = g_strdup_printf ("0x%08x", r.logits_fnv1a);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "network");
+      json_builder_add_string_value (b, fb_network_get_name (net));
+      json_builder_set_member_name (b, "config");
+      json_builder_add_string_value (b, config_spec);
+      json_builder_set_member_name (b, "bits");
+      json_builder_add_string_value (b, cfg);
+      json_builder_set_member_name (b, "weights");
+      json_builder_add_string_value (b, weights_path);
+      json_builder_set_member_name (b, "calibrated");
+      json_builder_add_boolean_value (b, calibrated);
+      if (calibrated)
+        {
+          json_builder_set_member_name (b, "calibration_images");
+          json_builder_add_int_value (b, MIN ((guint) calib, fb_dataset_get_n_images (train)));
+          json_builder_set_member_name (b, "calibration_seconds");
+          json_builder_add_double_value (b, round3 (calib_s));
+        }
+      json_builder_set_member_name (b, "images");
+      json_builder_add_int_value (b, r.n_images);
+      json_builder_set_member_name (b, "correct");
+      json_builder_add_int_value (b, r.correct);
+      json_builder_set_member_name (b, "accuracy");
+      json_builder_add_double_value (b, r.accuracy);
+      json_builder_set_member_name (b, "float_accuracy");
+      if (isnan (float_acc))
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_double_value (b, float_acc);
+      json_builder_set_member_name (b, "bn_recalibrated");
+      json_builder_add_boolean_value (b, recalibrated);
+      if (recalibrated)
+        {
+          json_builder_set_member_name (b, "bn_images");
+          json_builder_add_int_value (b, MIN ((guint) bn_images, fb_dataset_get_n_images (train)));
+        }
+      json_builder_set_member_name (b, "bn_seconds");
+      json_builder_add_double_value (b, round3 (bn_s));
+      json_builder_set_member_name (b, "fold_seconds");
+      json_builder_add_double_value (b, round3 (fold_s));
+      json_builder_set_member_name (b, "int_seconds");
+      json_builder_add_double_value (b, round3 (r.seconds));
+      json_builder_set_member_name (b, "seconds");
+      json_builder_add_double_value (b, round3 (total_s));
+      json_builder_set_member_name (b, "images_per_s");
+      json_builder_add_double_value (b, total_s > 0 ? round (r.n_images / total_s * 10) / 10 : 0.0);
+      json_builder_set_member_name (b, "threads");
+      json_builder_add_int_value (b, threads > 0 ? threads : (gint) fb_nn_threads_init ());
+      json_builder_set_member_name (b, "logits_fnv1a");
+      json_builder_add_string_value (b, hash);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      fb_cli_print_json (root);
+    }
+  else
+    {
+      g_print ("network      %s, config %s\n", fb_network_get_name (net), config_spec);
+      g_print ("weights      %s%s\n", weights_path,
+               calibrated ? " (float-only: activations calibrated on training images)" : "");
+      if (calibrated)
+        g_print ("calibration  %u training images, %.2f s\n",
+                 MIN ((guint) calib, fb_dataset_get_n_images (train)), calib_s);
+      g_print ("accuracy     %.2f %% (%u of %u test images, integer)\n", 100 * r.accuracy, r.correct,
+               r.n_images);
+      if (!isnan (float_acc))
+        g_print ("float        %.2f %%\n", 100 * float_acc);
+      if (recalibrated)
+        g_print ("batch norm   recalibrated for the config on %u training images, %.2f s\n",
+                 MIN ((guint) bn_images, fb_dataset_get_n_images (train)), bn_s);
+      g_print ("time         %.3f s, %.0f images/s (integer run %.3f s, fold %.3f s)\n", total_s,
+               total_s > 0 ? r.n_images / total_s : 0.0, r.seconds, fold_s);
+      g_print ("logits_fnv1a 0x%08x\n", r.logits_fnv1a);
+    }
+  return FB_CLI_EXIT_OK;
+
+input_error:
+  return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+}

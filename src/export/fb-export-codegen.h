@@ -1,0 +1,70 @@
+/* fb-export-codegen.h — the text of a generated C bundle (network.[ch], weights.[ch], the
+ * reduced kernel variant list, Makefile, README.md) for one FbIntNetwork.
+ *
+ * Everything the generated code contains comes from the network's FbPlan (kernel variant,
+ * shapes, arena offsets) and its FbIntStep integers (packed weights, kappa, lambda, bias,
+ * shift, add multipliers): nothing is re-derived, so the bundle computes what the integer
+ * evaluator computes.  FbExporter gathers the inputs and writes the files.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "fb-int-network.h"
+#include "fb-latency-table.h"
+#include "fb-metrics.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  /* inputs (set by fb_export_codegen_init) */
+  FbIntNetwork         *network;          /* host architecture */
+  FbPlan               *plan;             /* its plan */
+  FbPlan               *scalar_plan;      /* same config lowered for FB_KERNEL_ARCH_SCALAR */
+  FbLatencyTable       *table;            /* NULL: no latency in the comments */
+  char                 *config_label;     /* "w8a8", "mixed.json", ... */
+  /* derived */
+  FbMetrics             metrics;
+  FbLayerMetrics       *per_layer;        /* [n_layers] */
+  char                **layer_idents;     /* [n_layers] C identifiers */
+  char                **tensor_idents;    /* [n_tensors] C identifiers */
+  gsize                 arena_bytes;      /* activation arena of the plan */
+  gsize                 host_scratch;     /* largest kernel scratch, host build */
+  gsize                 rv32_scratch;     /* largest kernel scratch, rv32imc build */
+  gsize                 kernel_scratch_offset;
+  gsize                 kernel_scratch_bytes;
+  gsize                 scratch_bytes;    /* FB_NETWORK_SCRATCH_BYTES */
+  gsize                 const_bytes;      /* bytes of all arrays in weights.c */
+  GPtrArray            *kernel_files;     /* basenames of the kernel sources the bundle needs */
+  /* set by the caller before generating README.md (optional) */
+  const FbIntEvalResult *eval;
+  guint                 n_images;
+} FbExportCodegen;
+
+/* Prepares @cg for @network (built for FB_KERNEL_ARCH_HOST); @table may be NULL.  Fails
+ * when the table lacks an entry of this config or was measured for another network. */
+gboolean fb_export_codegen_init        (FbExportCodegen *cg,
+                                        FbIntNetwork    *network,
+                                        FbLatencyTable  *table,
+                                        const char      *config_label,
+                                        GError         **error);
+void     fb_export_codegen_clear       (FbExportCodegen *cg);
+
+char    *fb_export_codegen_network_h   (FbExportCodegen *cg);
+char    *fb_export_codegen_network_c   (FbExportCodegen *cg);
+char    *fb_export_codegen_weights_h   (FbExportCodegen *cg);
+char    *fb_export_codegen_weights_c   (FbExportCodegen *cg);
+/* The variant list that replaces src/kernels/fb-kernel-variants.inc: only the variants the
+ * plan calls.  @sources are the texts of the kernel files shipped (the IOW list is routed
+ * per family by the name of the X macro each file expands it with). */
+char    *fb_export_codegen_variants    (FbExportCodegen *cg,
+                                        const char *const *sources,
+                                        GError         **error);
+char    *fb_export_codegen_makefile    (FbExportCodegen *cg);
+char    *fb_export_codegen_readme      (FbExportCodegen *cg);
+
+/* The QEMU command line of `make run-rv32imc` (the one of src/latency/fb-rv32.c), without
+ * the ELF. */
+const char *fb_export_codegen_qemu_command (void);
+
+G_END_DECLS

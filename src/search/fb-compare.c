@@ -1,0 +1,557 @@
+/* fb-compare.c — BOPs vs latency on a pool of configs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "fb-compare.h"
+#include "fb-free-bits.h"
+#include "fb-pareto.h"
+#include "fb-search-uniform.h"
+
+typedef struct {
+  FbPrecisionConfig *config;
+  char              *label;
+  char              *source;
+  guint64            size, bops;
+  double            *latency;    /* per table */
+  double             accuracy;   /* measured or proxy estimate; NAN */
+} Entry;
+
+typedef struct {
+  FbNetwork  *net;
+  GPtrArray  *tables;
+  GPtrArray  *entries;   /* Entry * */
+  GHashTable *seen;      /* FbPrecisionConfig * (borrowed from entries) */
+  GError     *error;
+} Pool;
+
+void
+fb_compare_options_init (FbCompareOptions *self)
+{
+  self->samples = 200;
+  self->seed = 1;
+  self->max_front = 64;
+  self->oracle = NULL;
+  self->limit = 1000;
+  self->sensitivity = NULL;
+}
+
+static void
+entry_free (gpointer p)
+{
+  Entry *e = p;
+  fb_precision_config_free (e->config);
+  g_free (e->label);
+  g_free (e->source);
+  g_free (e->latency);
+  g_free (e);
+}
+
+/* ---- Spearman ---- */
+
+typedef struct {
+  double v;
+  guint  i;
+} Ranked;
+
+static int
+ranked_cmp (const void *a, const void *b)
+{
+  const Ranked *x = a, *y = b;
+  if (x->v != y->v)
+    return x->v < y->v ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Ranks 1..n, ties get the average of the ranks they span. */
+static void
+average_ranks (const double *v, guint n, double *rank)
+{
+  g_autofree Ranked *r = g_new (Ranked, n);
+
+  for (guint i = 0; i < n; i++)
+    r[i] = (Ranked) { v[i], i };
+  qsort (r, n, sizeof (Ranked), ranked_cmp);
+  for (guint i = 0; i < n;)
+    {
+      guint j = i;
+      while (j + 1 < n && r[j + 1].v == r[i].v)
+        j++;
+      for (guint k = i; k <= j; k++)
+        rank[r[k].i] = (i + j) / 2.0 + 1.0;
+      i = j + 1;
+    }
+}
+
+double
+fb_spearman (const double *x, const double *y, guint n)
+{
+  g_autofree double *rx = NULL, *ry = NULL;
+  double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+
+  if (n < 2)
+    return NAN;
+  rx = g_new (double, n);
+  ry = g_new (double, n);
+  average_ranks (x, n, rx);
+  average_ranks (y, n, ry);
+  /* Pearson correlation of the ranks: exact with ties, unlike 1 − 6Σd²/(n(n²−1)). */
+  for (guint i = 0; i < n; i++)
+    {
+      mx += rx[i];
+      my += ry[i];
+    }
+  mx /= n;
+  my /= n;
+  for (guint i = 0; i < n; i++)
+    {
+      sxy += (rx[i] - mx) * (ry[i] - my);
+      sxx += (rx[i] - mx) * (rx[i] - mx);
+      syy += (ry[i] - my) * (ry[i] - my);
+    }
+  if (sxx == 0 || syy == 0)
+    return NAN;
+  return sxy / sqrt (sxx * syy);
+}
+
+/* ---- pool ---- */
+
+static gboolean
+pool_add (Pool *pool, FbPrecisionConfig *config, const char *label, const char *source, GError **error)
+{
+  Entry *e;
+  guint nt = pool->tables->len;
+  FbMetrics m;
+
+  if (g_hash_table_contains (pool->seen, config))
+    return TRUE;
+  e = g_new0 (Entry, 1);
+  e->config = fb_precision_config_copy (config);
+  fb_precision_config_set_provenance (e->config, NULL);
+  e->label = g_strdup (label);
+  e->source = g_strdup (source);
+  e->latency = g_new (double, nt);
+  e->accuracy = NAN;
+  for (guint t = 0; t < nt; t++)
+    {
+      if (!fb_metrics_compute (e->config, g_ptr_array_index (pool->tables, t), &m, NULL, error))
+        {
+          entry_free (e);
+          return FALSE;
+        }
+      e->latency[t] = m.latency;
+    }
+  e->size = m.size_bytes;
+  e->bops = m.bops;
+  g_ptr_array_add (pool->entries, e);
+  g_hash_table_add (pool->seen, e->config);
+  return TRUE;
+}
+
+static void
+collect (FbCandidate *c, gpointer data)
+{
+  g_ptr_array_add (data, fb_candidate_ref (c));
+}
+
+/* Adds a front thinned to @max points (evenly spaced by index, ends kept). */
+static gboolean
+pool_add_front (Pool *pool, GPtrArray *front, guint max, const char *prefix, const char *source, GError **error)
+{
+  guint n = front->len;
+  guint take = max > 0 && n > max ? max : n;
+
+  for (guint k = 0; k < take; k++)
+    {
+      guint idx = take > 1 ? (guint) ((guint64) k * (n - 1) / (take - 1)) : 0;
+      g_autofree char *label = g_strdup_printf ("%s #%u", prefix, idx);
+      if (!pool_add (pool, fb_candidate_get_config (g_ptr_array_index (front, idx)), label, source, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+entry_json (Pool *pool, Entry *e, guint t)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *o = json_object_new ();
+  json_object_set_string_member (o, "label", e->label);
+  json_object_set_string_member (o, "source", e->source);
+  json_object_set_int_member (o, "size_bytes", e->size);
+  json_object_set_int_member (o, "bops", e->bops);
+  json_object_set_double_member (o, "latency", e->latency[t]);
+  if (isnan (e->accuracy))
+    json_object_set_null_member (o, "accuracy");
+  else
+    json_object_set_double_member (o, "accuracy", e->accuracy);
+  json_node_take_object (node, o);
+  return node;
+}
+
+/* Index of the eligible entry minimizing @key (bops or target latency), ties to
+ * the lower latency, then the pool order. */
+static int
+argmin (Pool *pool, const gboolean *ok, gboolean by_bops, guint t)
+{
+  int best = -1;
+
+  for (guint i = 0; i < pool->entries->len; i++)
+    {
+      Entry *e = g_ptr_array_index (pool->entries, i), *b;
+      if (!ok[i])
+        continue;
+      if (best < 0)
+        {
+          best = i;
+          continue;
+        }
+      b = g_ptr_array_index (pool->entries, best);
+      if (by_bops ? (e->bops < b->bops || (e->bops == b->bops && e->latency[t] < b->latency[t]))
+                  : e->latency[t] < b->latency[t])
+        best = i;
+    }
+  return best;
+}
+
+JsonNode *
+fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *options,
+                FbSearchProgressFunc progress_func, gpointer user_data, GCancellable *cancellable,
+                GError **error)
+{
+  FbCompareOptions defaults;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (entry_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new ((GHashFunc) fb_precision_config_hash,
+                                                 (GEqualFunc) fb_precision_config_equal);
+  g_autoptr(GPtrArray) uniform = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  g_autoptr(GPtrArray) bops_front = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  g_autoptr(GRand) rand = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  Pool pool = { net, tables, entries, seen, NULL };
+  const char *acc_kind = "none";
+  guint n_random = 0;
+
+  fb_compare_options_init (&defaults);
+  if (options == NULL)
+    options = &defaults;
+  g_return_val_if_fail (tables != NULL && tables->len > 0, NULL);
+  for (guint t = 0; t < tables->len; t++)
+    {
+      if (!fb_latency_table_check_network (g_ptr_array_index (tables, t), net, error))
+        return NULL;
+      /* Results are keyed by target. */
+      for (guint u = 0; u < t; u++)
+        if (g_str_equal (fb_latency_table_get_target (g_ptr_array_index (tables, t)),
+                         fb_latency_table_get_target (g_ptr_array_index (tables, u))))
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "two latency tables for target %s: give one table per target",
+                         fb_latency_table_get_target (g_ptr_array_index (tables, t)));
+            return NULL;
+          }
+    }
+
+  /* Random configs first: their Spearman is reported separately. */
+  rand = g_rand_new_with_seed (options->seed);
+  for (guint k = 0; k < options->samples; k++)
+    {
+      static const guint bits[] = { 8, 4, 2 };
+      g_autoptr(FbPrecisionConfig) c = fb_precision_config_new (net);
+      g_autofree char *label = g_strdup_printf ("random %u", k);
+      guint before = entries->len;
+
+      for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+        if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
+          {
+            guint bb;
+            do
+              bb = bits[g_rand_int_range (rand, 0, 3)];
+            while (!fb_network_layer_admits_weight_bits (net, i, bb));
+            fb_precision_config_set_weight_bits (c, i, bb);
+          }
+      for (guint t = 0; t < fb_network_get_n_tensors (net); t++)
+        if (fb_network_get_tensor (net, t)->kind == FB_TENSOR_ACTIVATION)
+          {
+            guint bb;
+            do
+              bb = bits[g_rand_int_range (rand, 0, 3)];
+            while (!fb_network_tensor_admits_bits (net, t, bb));
+            fb_precision_config_set_tensor_bits (c, t, bb);
+          }
+      if (!pool_add (&pool, c, label, "random", error))
+        return NULL;
+      n_random += entries->len - before;
+      if ((k & 63) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+    }
+  if (progress_func)
+    progress_func (0.1, "random configs", user_data);
+
+  /* Uniform baselines and the BOPs-targeted front (no table needed). */
+  if (!fb_search_uniform (net, NULL, NULL, NULL, collect, NULL, uniform, cancellable, error))
+    return NULL;
+  for (guint k = 0; k < uniform->len; k++)
+    {
+      JsonObject *prov = fb_candidate_get_provenance (g_ptr_array_index (uniform, k));
+      if (!pool_add (&pool, fb_candidate_get_config (g_ptr_array_index (uniform, k)),
+                     json_object_get_string_member (prov, "name"), "uniform", error))
+        return NULL;
+    }
+  /* As search --method bops: against the accuracy proxy when there is one. */
+  if (!fb_search_pareto (net, NULL, options->sensitivity, NULL,
+                         FB_PARETO_BOPS | (options->sensitivity ? FB_PARETO_ACCURACY : FB_PARETO_SIZE), 0, NULL,
+                         "bops", collect, NULL, bops_front, cancellable, NULL, error) ||
+      !pool_add_front (&pool, bops_front, options->max_front, "bops front", "bops", error))
+    return NULL;
+  if (progress_func)
+    progress_func (0.2, "uniform and BOPs-targeted", user_data);
+
+  for (guint t = 0; t < tables->len; t++)
+    {
+      FbLatencyTable *table = g_ptr_array_index (tables, t);
+      const char *target = fb_latency_table_get_target (table);
+      g_autoptr(GPtrArray) front = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+      g_autofree char *fsrc = g_strdup_printf ("free-bits:%s", target);
+      g_autofree char *psrc = g_strdup_printf ("pareto:%s", target);
+      g_autofree char *pfx = g_strdup_printf ("%s front", target);
+
+      for (guint k = 0; k < uniform->len; k++)
+        {
+          FbCandidate *u = g_ptr_array_index (uniform, k);
+          g_autoptr(FbCandidate) r = NULL;
+          g_autofree char *label = g_strdup_printf ("free-bits(%s) from %s", target,
+                                                    json_object_get_string_member (fb_candidate_get_provenance (u), "name"));
+          if (!fb_search_free_bits (fb_candidate_get_config (u), table, NULL, NULL, NULL, NULL, NULL, cancellable,
+                                    NULL, &r, error) ||
+              !pool_add (&pool, fb_candidate_get_config (r), label, fsrc, error))
+            return NULL;
+        }
+      if (!fb_search_pareto (net, table, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL, collect,
+                             NULL, front, cancellable, NULL, error) ||
+          !pool_add_front (&pool, front, options->max_front, pfx, psrc, error))
+        return NULL;
+      if (progress_func)
+        progress_func (0.2 + 0.3 * (t + 1) / tables->len, target, user_data);
+    }
+
+  /* Accuracy: measured, else the proxy, else none. */
+  if (options->oracle)
+    {
+      acc_kind = "measured";
+      for (guint i = 0; i < entries->len; i++)
+        {
+          Entry *e = g_ptr_array_index (entries, i);
+          if (progress_func)
+            {
+              g_autofree char *msg = g_strdup_printf ("accuracy %u/%u", i + 1, entries->len);
+              progress_func (0.5 + 0.5 * i / entries->len, msg, user_data);
+            }
+          if (!fb_accuracy_oracle_evaluate (options->oracle, e->config, options->limit, cancellable, &e->accuracy,
+                                            error))
+            return NULL;
+        }
+    }
+  else if (options->sensitivity)
+    {
+      acc_kind = "proxy";
+      for (guint i = 0; i < entries->len; i++)
+        {
+          Entry *e = g_ptr_array_index (entries, i);
+          e->accuracy = fb_sensitivity_get_baseline (options->sensitivity) -
+                        fb_sensitivity_estimate_drop (options->sensitivity, e->config);
+        }
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "network");
+  json_builder_add_string_value (b, fb_network_get_name (net));
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, options->seed);
+  json_builder_set_member_name (b, "samples");
+  json_builder_add_int_value (b, options->samples);
+  json_builder_set_member_name (b, "max_front");
+  json_builder_add_int_value (b, options->max_front);
+  json_builder_set_member_name (b, "n_configs");
+  json_builder_add_int_value (b, entries->len);
+  json_builder_set_member_name (b, "accuracy");
+  json_builder_add_string_value (b, acc_kind);
+  if (options->oracle)
+    {
+      json_builder_set_member_name (b, "accuracy_limit");
+      json_builder_add_int_value (b, options->limit);
+    }
+
+  {
+    /* Top-level member the issue asks for: the first table's ρ. */
+    guint n = entries->len;
+    g_autofree double *lat = g_new (double, n), *bops = g_new (double, n);
+    double rho;
+    for (guint i = 0; i < n; i++)
+      {
+        Entry *e = g_ptr_array_index (entries, i);
+        lat[i] = e->latency[0];
+        bops[i] = (double) e->bops;
+      }
+    rho = fb_spearman (bops, lat, n);
+    json_builder_set_member_name (b, "spearman_bops_latency");
+    isnan (rho) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rho);
+  }
+  json_builder_set_member_name (b, "targets");
+  json_builder_begin_array (b);
+  for (guint t = 0; t < tables->len; t++)
+    {
+      FbLatencyTable *table = g_ptr_array_index (tables, t);
+      guint n = entries->len;
+      g_autofree double *lat = g_new (double, n), *bops = g_new (double, n), *size = g_new (double, n);
+      g_autofree gboolean *ok = g_new0 (gboolean, n);
+      g_autoptr(GArray) levels = g_array_new (FALSE, FALSE, sizeof (double));
+      gboolean by_size = isnan (((Entry *) g_ptr_array_index (entries, 0))->accuracy);
+      Entry *ref = NULL;
+      double rho_b, rho_s;
+
+      for (guint i = 0; i < n; i++)
+        {
+          Entry *e = g_ptr_array_index (entries, i);
+          lat[i] = e->latency[t];
+          bops[i] = (double) e->bops;
+          size[i] = (double) e->size;
+          if (ref == NULL && g_str_equal (e->source, "uniform") && g_str_equal (e->label, "w8a8"))
+            ref = e;
+        }
+      rho_b = fb_spearman (bops, lat, n);
+      rho_s = fb_spearman (size, lat, n);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "target");
+      json_builder_add_string_value (b, fb_latency_table_get_target (table));
+      json_builder_set_member_name (b, "unit");
+      json_builder_add_string_value (b, fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
+      json_builder_set_member_name (b, "spearman_bops_latency");
+      isnan (rho_b) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rho_b);
+      json_builder_set_member_name (b, "spearman_size_latency");
+      isnan (rho_s) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rho_s);
+      json_builder_set_member_name (b, "random_only");
+      json_builder_begin_object (b);
+      {
+        double rb = fb_spearman (bops, lat, n_random), rs = fb_spearman (size, lat, n_random);
+        json_builder_set_member_name (b, "n");
+        json_builder_add_int_value (b, n_random);
+        json_builder_set_member_name (b, "spearman_bops_latency");
+        isnan (rb) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rb);
+        json_builder_set_member_name (b, "spearman_size_latency");
+        isnan (rs) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rs);
+      }
+      json_builder_end_object (b);
+
+      /* Levels: accuracy within 0.5/1/2/5 pt of w8a8; without accuracy, weight size
+       * stands in for it (at least the size of w8a8, w4a8, w2a8 and between: more
+       * weight bits, more capacity) — blind to activation bits, and said so. */
+      json_builder_set_member_name (b, "matched_by");
+      json_builder_add_string_value (b, by_size ? "size" : options->oracle ? "accuracy" : "accuracy_proxy");
+      if (!by_size && ref)
+        {
+          static const double drops[] = { 0.005, 0.01, 0.02, 0.05 };
+          for (guint k = 0; k < G_N_ELEMENTS (drops); k++)
+            {
+              double v = ref->accuracy - drops[k];
+              g_array_append_val (levels, v);
+            }
+        }
+      else if (by_size)
+        {
+          double s8 = NAN, s4 = NAN, s2 = NAN;
+          for (guint i = 0; i < n; i++)
+            {
+              Entry *e = g_ptr_array_index (entries, i);
+              if (!g_str_equal (e->source, "uniform"))
+                continue;
+              if (g_str_equal (e->label, "w8a8")) s8 = size[i];
+              if (g_str_equal (e->label, "w4a8")) s4 = size[i];
+              if (g_str_equal (e->label, "w2a8")) s2 = size[i];
+            }
+          double cand[] = { s8, (s8 + s4) / 2, s4, (s4 + s2) / 2, s2 };
+          for (guint k = 0; k < G_N_ELEMENTS (cand); k++)
+            if (!isnan (cand[k]))
+              g_array_append_val (levels, cand[k]);
+        }
+      json_builder_set_member_name (b, "rows");
+      json_builder_begin_array (b);
+      for (guint k = 0; k < levels->len; k++)
+        {
+          double th = g_array_index (levels, double, k);
+          guint n_ok = 0;
+          int ib, il;
+          for (guint i = 0; i < n; i++)
+            {
+              Entry *e = g_ptr_array_index (entries, i);
+              ok[i] = by_size ? size[i] >= th : e->accuracy >= th;
+              n_ok += ok[i];
+            }
+          ib = argmin (&pool, ok, TRUE, t);
+          il = argmin (&pool, ok, FALSE, t);
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "level");
+          if (by_size)
+            {
+              g_autofree char *lv = g_strdup_printf ("size >= %.0f B", th);
+              json_builder_add_string_value (b, lv);
+            }
+          else
+            {
+              g_autofree char *lv = g_strdup_printf ("accuracy >= w8a8 - %.1f pt", 100 * (ref->accuracy - th));
+              json_builder_add_string_value (b, lv);
+            }
+          json_builder_set_member_name (b, "threshold");
+          json_builder_add_double_value (b, th);
+          json_builder_set_member_name (b, "n_eligible");
+          json_builder_add_int_value (b, n_ok);
+          if (ib >= 0 && il >= 0)
+            {
+              Entry *eb = g_ptr_array_index (entries, ib), *el = g_ptr_array_index (entries, il);
+              json_builder_set_member_name (b, "bops_optimal");
+              json_builder_add_value (b, entry_json (&pool, eb, t));
+              json_builder_set_member_name (b, "latency_optimal");
+              json_builder_add_value (b, entry_json (&pool, el, t));
+              json_builder_set_member_name (b, "latency_ratio");
+              json_builder_add_double_value (b, eb->latency[t] / el->latency[t]);
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "configs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *e = g_ptr_array_index (entries, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, e->label);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, e->source);
+      json_builder_set_member_name (b, "size_bytes");
+      json_builder_add_int_value (b, e->size);
+      json_builder_set_member_name (b, "bops");
+      json_builder_add_int_value (b, e->bops);
+      json_builder_set_member_name (b, "latency");
+      json_builder_begin_object (b);
+      for (guint t = 0; t < tables->len; t++)
+        {
+          json_builder_set_member_name (b, fb_latency_table_get_target (g_ptr_array_index (tables, t)));
+          json_builder_add_double_value (b, e->latency[t]);
+        }
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "accuracy");
+      isnan (e->accuracy) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, e->accuracy);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  if (progress_func)
+    progress_func (1.0, "done", user_data);
+  return json_builder_get_root (b);
+}

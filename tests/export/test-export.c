@@ -1,0 +1,912 @@
+/* test-export.c — the exported C bundle computes what freebits computes.
+ *
+ * For w8a8, w2a2 and a mixed 8/4/2-bit config of fmnist-mbv1 (the committed float
+ * weights, calibrated once): the bundle is written with FbExporter, built with the host
+ * compiler (-Wall -Wextra -Werror, through its Makefile) and run; its accuracy and
+ * logits_fnv1a must equal the in-process evaluation of the same FbIntNetwork on the same
+ * images.  Then the rv32imc build runs a few images under QEMU (skipped without the cross
+ * toolchain) and must give the same checksum.  Through freebits-cli ($FB_CLI): the bundle's
+ * checksum equals `freebits-cli eval --json`'s; bad input (another network's config or
+ * latency table, bad weights, an unwritable or existing destination) gives a clear error
+ * and leaves nothing behind.
+ *
+ * Needs the Fashion-MNIST package (dataset-fashion-mnist) and make; skips visibly without.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "fb-error.h"
+#include "fb-exporter.h"
+#include "fb-int-network.h"
+#include "fb-rv32.h"
+
+#define HOST_IMAGES 20   /* host runs: enough to cover several classes, quick to build and run */
+#define RV32_IMAGES 2    /* QEMU runs: ~17 M instructions per image */
+#define CALIBRATION_IMAGES 300
+
+static FbNetwork *network;
+static FbWeights *weights;      /* calibrated */
+static FbDataset *test_set;
+static char *weights_path;
+static char *network_path;
+static char *skip_reason;
+
+/* ------------------------------------------------------------------------------------------ */
+/* helpers                                                                                     */
+
+static char *
+source_path (const char *first, ...)
+{
+  const char *root = g_getenv ("FB_SOURCE_ROOT");
+  g_autofree char *rel = NULL;
+  va_list ap;
+  va_start (ap, first);
+  rel = g_build_filename_valist (first, &ap);
+  va_end (ap);
+  g_assert_nonnull (root);
+  return g_build_filename (root, rel, NULL);
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+      const char *name;
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_remove (path);
+}
+
+static char *
+tmpdir_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("freebits-export-XXXXXX", &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+/* Names in @dir, sorted, joined by spaces ("" when empty). */
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static char *
+list_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (n));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+static gboolean
+skip_if_needed (void)
+{
+  if (skip_reason == NULL)
+    return FALSE;
+  g_test_skip (skip_reason);
+  return TRUE;
+}
+
+/* Runs @argv in @cwd; returns the exit status, stdout+stderr in *output. */
+static int
+run (const char *cwd, const char *const *argv, char **output)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) l =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) p = NULL;
+
+  g_subprocess_launcher_set_cwd (l, cwd);
+  p = g_subprocess_launcher_spawnv (l, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, output, NULL, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : 128;
+}
+
+typedef struct {
+  guint   n_images;
+  guint   correct;
+  guint32 fnv;
+  guint64 instructions;   /* rv32 only */
+  guint   n_layer_lines;  /* rv32 only: "layer <i> <name> <count>" */
+  guint64 layer_sum;
+} HarnessOutput;
+
+/* Parses the lines main.c prints. */
+static void
+parse_harness (const char *text, HarnessOutput *o)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  gboolean got_acc = FALSE, got_fnv = FALSE;
+
+  memset (o, 0, sizeof *o);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      unsigned a, b, h;
+      unsigned long long ins;
+      const char *paren = strchr (lines[i], '(');
+      if (g_str_has_prefix (lines[i], "accuracy ") && paren != NULL &&
+          sscanf (paren, "(%u/%u)", &a, &b) == 2)
+        {
+          o->correct = a;
+          o->n_images = b;
+          got_acc = TRUE;
+        }
+      else if (sscanf (lines[i], "logits_fnv1a 0x%x", &h) == 1)
+        {
+          o->fnv = h;
+          got_fnv = TRUE;
+        }
+      else if (sscanf (lines[i], "instructions_per_inference %llu", &ins) == 1)
+        o->instructions = ins;
+      else if (g_str_has_prefix (lines[i], "layer "))
+        {
+          g_auto(GStrv) f = g_strsplit (lines[i], " ", -1);
+          g_assert_cmpuint (g_strv_length (f), ==, 4);
+          g_assert_cmpuint (g_ascii_strtoull (f[1], NULL, 10), ==, o->n_layer_lines);
+          o->layer_sum += g_ascii_strtoull (f[3], NULL, 10);
+          o->n_layer_lines++;
+        }
+    }
+  if (!got_acc || !got_fnv)
+    g_test_message ("harness output:\n%s", text);
+  g_assert_true (got_acc);
+  g_assert_true (got_fnv);
+}
+
+static FbPrecisionConfig *
+config_from_spec (const char *spec)
+{
+  g_autoptr(GError) error = NULL;
+  FbPrecisionConfig *c;
+  if (g_str_has_suffix (spec, ".json"))
+    {
+      g_autofree char *path = g_test_build_filename (G_TEST_DIST, "export", spec, NULL);
+      c = fb_precision_config_load (network, path, &error);
+    }
+  else
+    c = fb_precision_config_new_from_spec (network, spec, &error);
+  g_assert_no_error (error);
+  return c;
+}
+
+static FbIntNetwork *
+int_network (const char *spec)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbPrecisionConfig) config = config_from_spec (spec);
+  FbIntNetwork *inet = fb_int_network_new (config, weights, weights_path, FB_KERNEL_ARCH_HOST,
+                                           &error);
+  g_assert_no_error (error);
+  return inet;
+}
+
+static void
+in_process (FbIntNetwork *inet, guint n, FbIntEvalResult *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true (fb_int_network_evaluate (inet, test_set, n, 1, NULL, r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->n_images, ==, n);
+}
+
+static void
+export_bundle (FbIntNetwork *inet, const char *label, guint n_images, const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbExporter) ex = fb_exporter_new (inet);
+  g_autofree char *table_path = source_path ("data", "latency", "fmnist-mbv1-rv32imc.json", NULL);
+  g_autoptr(FbLatencyTable) table = fb_latency_table_load (table_path, &error);
+
+  g_assert_no_error (error);
+  fb_exporter_set_config_label (ex, label);
+  fb_exporter_set_latency_table (ex, table);
+  fb_exporter_set_weights_origin (ex, weights_path);
+  fb_exporter_set_test_images (ex, test_set, n_images);
+  g_assert_true (fb_exporter_write (ex, dir, FALSE, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* host and rv32imc builds                                                                     */
+
+static void
+check_bundle_contents (FbIntNetwork *inet, const char *dir)
+{
+  FbPlan *plan = fb_int_network_get_plan (inet);
+  g_autofree char *network_c_path = g_build_filename (dir, "network.c", NULL);
+  g_autofree char *network_c = NULL;
+  g_autofree char *files = list_dir (dir);
+  g_autoptr(GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_true (g_file_get_contents (network_c_path, &network_c, NULL, NULL));
+  /* every planned call, in plan order */
+  {
+    const char *from = network_c;
+    for (guint i = 0; i < fb_plan_get_n_steps (plan); i++)
+      {
+        const FbPlanStep *st = fb_plan_get_step (plan, i);
+        g_autofree char *call = g_strdup_printf ("status = %s (", st->kernel);
+        const char *at = strstr (from, call);
+        if (at == NULL)
+          g_test_fail_printf ("network.c lacks the call of step %u (%s) after the previous one",
+                              i, st->kernel);
+        else
+          from = at + 1;
+        g_hash_table_add (used, (gpointer) st->kernel);
+      }
+  }
+  /* only the kernel sources it needs */
+  g_test_message ("bundle: %s", files);
+  g_assert_null (strstr (files, "fb-kernel-ref"));
+  g_assert_null (strstr (files, "fb-kernel-bench"));
+  g_assert_null (strstr (files, "fb-kernel-dispatch"));
+  g_assert_nonnull (strstr (files, "freebits_config.json"));
+  g_assert_nonnull (strstr (files, "README.md"));
+  g_assert_nonnull (strstr (files, "Makefile"));
+  /* the host binary contains the planned variants and no other variant of the families */
+  {
+    g_autofree char *bin_path = g_build_filename (dir, "fb_demo", NULL);
+    g_autofree char *bin = NULL;
+    gsize len = 0;
+    static const char *const families[] = { "fb_conv_u", "fb_depthwise_u", "fb_linear_u",
+                                            "fb_add_u", "fb_avgpool_u" };
+    guint n_found = 0;
+    g_assert_true (g_file_get_contents (bin_path, &bin, &len, NULL));
+    for (gsize off = 0; off < len; off++)
+      for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+        {
+          gsize fl = strlen (families[f]);
+          if (off + fl + 12 <= len && memcmp (bin + off, families[f], fl) == 0)
+            {
+              char name[40];
+              gsize k = 0;
+              while (k < sizeof name - 1 && off + k < len &&
+                     (g_ascii_isalnum (bin[off + k]) || bin[off + k] == '_'))
+                {
+                  name[k] = bin[off + k];
+                  k++;
+                }
+              name[k] = '\0';
+              n_found++;
+              if (!g_hash_table_contains (used, name))
+                g_test_fail_printf ("the host binary contains %s, which the plan never calls", name);
+            }
+        }
+    /* the binary keeps its symbol table: the check above saw the variants */
+    g_assert_cmpuint (n_found, >=, g_hash_table_size (used));
+  }
+}
+
+/* What the harness must print for the first n images. */
+typedef struct {
+  guint   n_images;
+  guint   correct;
+  guint32 fnv;
+} Expected;
+
+typedef void (*ReferenceFunc) (FbIntNetwork *inet, const char *dir, guint n, Expected *e);
+
+/* The official in-process evaluation on the Fashion-MNIST test images. */
+static void
+reference_evaluate (FbIntNetwork *inet, const char *dir, guint n, Expected *e)
+{
+  FbIntEvalResult r;
+  in_process (inet, n, &r);
+  e->n_images = r.n_images;
+  e->correct = r.correct;
+  e->fnv = r.logits_fnv1a;
+}
+
+/* fb_int_network_run() on the bundle's own test_images.bin / test_labels.bin. */
+static void
+reference_run (FbIntNetwork *inet, const char *dir, guint n, Expected *e)
+{
+  FbPlan *plan = fb_int_network_get_plan (inet);
+  g_autofree char *ip = g_build_filename (dir, "test_images.bin", NULL);
+  g_autofree char *lp = g_build_filename (dir, "test_labels.bin", NULL);
+  g_autofree guint8 *images = NULL, *labels = NULL;
+  g_autofree guint8 *arena = g_malloc0 (fb_plan_get_arena_bytes (plan));
+  g_autofree guint8 *scratch = g_malloc0 (MAX (fb_plan_get_scratch_bytes (plan), 1));
+  guint classes = fb_int_network_get_n_classes (inet);
+  g_autofree gint32 *logits = g_new0 (gint32, classes);
+  const FbTensor *in = fb_network_get_input (fb_int_network_get_network (inet));
+  gsize image_bytes = (gsize) in->shape.h * in->shape.w * in->shape.c, len = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (ip, (char **) &images, &len, NULL));
+  g_assert_cmpuint (len, >=, image_bytes * n);
+  g_assert_true (g_file_get_contents (lp, (char **) &labels, &len, NULL));
+  g_assert_cmpuint (len, >=, n);
+  memset (e, 0, sizeof *e);
+  e->fnv = FB_FNV1A32_INIT;
+  for (guint i = 0; i < n; i++)
+    {
+      guint best = 0;
+      g_assert_true (fb_int_network_run (inet, images + image_bytes * i, logits, arena, scratch,
+                                         &error));
+      g_assert_no_error (error);
+      for (guint c = 1; c < classes; c++)
+        if (logits[c] > logits[best])
+          best = c;
+      e->correct += best == labels[i];
+      /* CONVENTIONS.md: little-endian int32 logits */
+      for (guint c = 0; c < classes; c++)
+        {
+          guint32 u = (guint32) logits[c];
+          guint8 b[4] = { u & 0xff, (u >> 8) & 0xff, (u >> 16) & 0xff, u >> 24 };
+          e->fnv = fb_fnv1a32 (e->fnv, b, 4);
+        }
+      e->n_images++;
+    }
+}
+
+/* Builds the bundle in @dir for the host and runs its @n_host images, then (toolchain
+ * permitting) for rv32imc on @n_rv32 of them; each against @reference. */
+static void
+build_and_compare (FbIntNetwork *inet, const char *dir, const char *what, guint n_host,
+                   guint n_rv32, ReferenceFunc reference)
+{
+  g_autofree char *out = NULL, *run_out = NULL;
+  g_autoptr(FbRv32Toolchain) tc = NULL;
+  g_autoptr(GError) error = NULL;
+  Expected ref;
+  HarnessOutput h;
+
+  /* host: the Makefile's own flags include -Wall -Wextra -Werror */
+  {
+    const char *argv[] = { "make", "host", "CFLAGS=-O2", NULL };
+    int st = run (dir, argv, &out);
+    if (st != 0)
+      g_test_message ("make host:\n%s", out);
+    g_assert_cmpint (st, ==, 0);
+    g_assert_nonnull (strstr (out, "-Wall -Wextra -Werror"));
+  }
+  {
+    const char *argv[] = { "./fb_demo", "test_images.bin", "test_labels.bin", NULL };
+    int st = run (dir, argv, &run_out);
+    g_assert_cmpint (st, ==, 0);
+  }
+  parse_harness (run_out, &h);
+  reference (inet, dir, n_host, &ref);
+  g_test_message ("%s host: %u/%u 0x%08x, in process %u/%u 0x%08x", what, h.correct, h.n_images,
+                  h.fnv, ref.correct, ref.n_images, ref.fnv);
+  g_assert_cmpuint (h.n_images, ==, ref.n_images);
+  g_assert_cmpuint (h.correct, ==, ref.correct);
+  g_assert_cmphex (h.fnv, ==, ref.fnv);
+  check_bundle_contents (inet, dir);
+
+  /* rv32imc under QEMU, a few images */
+  tc = fb_rv32_toolchain_find (&error);
+  if (tc == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("rv32imc part skipped: %s", error->message);
+      g_test_skip (msg);
+      return;
+    }
+  {
+    g_autofree char *make_out = NULL, *qemu_out = NULL, *elf = g_build_filename (dir, "fb_demo.elf", NULL);
+    g_autofree char *images_arg = g_strdup_printf ("RV32_IMAGES=%u", n_rv32);
+    const char *argv[] = { "make", "rv32imc", images_arg, NULL };
+    Expected ref32;
+    HarnessOutput h32;
+    int st = run (dir, argv, &make_out);
+    if (st != 0)
+      g_test_message ("make rv32imc:\n%s", make_out);
+    g_assert_cmpint (st, ==, 0);
+    g_assert_true (fb_rv32_run (tc, elf, dir, &qemu_out, NULL, &error));
+    g_assert_no_error (error);
+    parse_harness (qemu_out, &h32);
+    reference (inet, dir, n_rv32, &ref32);
+    g_test_message ("%s rv32imc: %u/%u 0x%08x, in process 0x%08x, %" G_GUINT64_FORMAT
+                    " instructions per inference", what, h32.correct, h32.n_images, h32.fnv,
+                    ref32.fnv, h32.instructions);
+    g_assert_cmpuint (h32.n_images, ==, n_rv32);
+    g_assert_cmpuint (h32.correct, ==, ref32.correct);
+    g_assert_cmphex (h32.fnv, ==, ref32.fnv);
+    /* one profile line per layer, whose counts add up to at most the whole inference */
+    g_assert_cmpuint (h32.n_layer_lines, ==, fb_plan_get_n_steps (fb_int_network_get_plan (inet)));
+    g_assert_cmpuint (h32.layer_sum, >, 0);
+    g_assert_cmpuint (h32.layer_sum, <=, h32.instructions);
+
+    /* the Makefile's own QEMU command line runs the same program */
+    {
+      g_autofree char *run_make_out = NULL;
+      const char *run_argv[] = { "make", "-s", "run-rv32imc", NULL };
+      HarnessOutput hm;
+      g_assert_cmpint (run (dir, run_argv, &run_make_out), ==, 0);
+      parse_harness (run_make_out, &hm);
+      g_assert_cmphex (hm.fnv, ==, h32.fnv);
+      g_assert_cmpuint (hm.instructions, ==, h32.instructions);
+    }
+  }
+}
+
+static void
+test_config (gconstpointer data)
+{
+  const char *spec = data;
+  g_autoptr(FbIntNetwork) inet = NULL;
+  g_autofree char *tmp = NULL, *dir = NULL;
+
+  if (skip_if_needed ())
+    return;
+  inet = int_network (spec);
+  tmp = tmpdir_new ();
+  dir = g_build_filename (tmp, "bundle", NULL);
+  export_bundle (inet, spec, HOST_IMAGES, dir);
+  build_and_compare (inet, dir, spec, HOST_IMAGES, RV32_IMAGES, reference_evaluate);
+  remove_tree (tmp);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* a residual network with random weights (add, pool, 6-channel tensors; no data set needed)   */
+
+static void
+fill (GRand *r, float *v, gsize n, double lo, double hi)
+{
+  for (gsize i = 0; i < n; i++)
+    v[i] = (float) g_rand_double_range (r, lo, hi);
+}
+
+/* Float weights for every layer of @net with a learned-looking α per activation, so the
+ * integer network needs no calibration data. */
+static FbWeights *
+random_weights (FbNetwork *net, guint32 seed)
+{
+  g_autoptr(GRand) r = g_rand_new_with_seed (seed);
+  FbWeights *w = fb_weights_new_for_network (net);
+
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      const FbTensor *out = fb_network_get_tensor (net, l->output);
+      if (l->op == FB_OP_CONV2D || l->op == FB_OP_DEPTHWISE_CONV2D)
+        {
+          gboolean dw = l->op == FB_OP_DEPTHWISE_CONV2D;
+          guint d4[4] = { l->cout, l->kernel_h, l->kernel_w, l->cin };
+          guint d3[3] = { l->kernel_h, l->kernel_w, l->cout };
+          guint dc[1] = { l->cout };
+          const char *bn[] = { "bn_gamma", "bn_beta", "bn_mean", "bn_var" };
+          const double lo[] = { 0.8, -0.1, -0.1, 0.5 }, hi[] = { 1.2, 0.1, 0.1, 1.5 };
+          float *wt = dw ? fb_weights_add (w, l->name, "weight", 3, d3)
+                         : fb_weights_add (w, l->name, "weight", 4, d4);
+          fill (r, wt, (gsize) l->n_weights, -0.5, 0.5);
+          for (guint k = 0; k < 4; k++)
+            fill (r, fb_weights_add (w, l->name, bn[k], 1, dc), l->cout, lo[k], hi[k]);
+        }
+      else if (l->op == FB_OP_LINEAR)
+        {
+          guint d2[2] = { l->cout, l->cin }, dc[1] = { l->cout };
+          fill (r, fb_weights_add (w, l->name, "weight", 2, d2), (gsize) l->cout * l->cin, -0.5, 0.5);
+          fill (r, fb_weights_add (w, l->name, "bias", 1, dc), l->cout, -0.1, 0.1);
+        }
+      if (out->kind == FB_TENSOR_ACTIVATION)
+        {
+          guint d[1] = { 3 };
+          float *alpha = fb_weights_add (w, l->name, "act_alpha", 1, d);
+          alpha[0] = 3.0f;   /* α at 8, 4, 2 bits */
+          alpha[1] = 2.5f;
+          alpha[2] = 2.0f;
+        }
+    }
+  return w;
+}
+
+static void
+test_residual (gconstpointer data)
+{
+  const char *spec = data;
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "net-small.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = fb_network_load (path, &error);
+  g_autoptr(FbWeights) w = NULL;
+  g_autoptr(FbPrecisionConfig) config = NULL;
+  g_autoptr(FbIntNetwork) inet = NULL;
+  g_autoptr(FbExporter) ex = NULL;
+  g_autoptr(GRand) r = g_rand_new_with_seed (7);
+  g_autofree char *tmp = NULL, *dir = NULL, *ip = NULL, *lp = NULL, *network_c = NULL, *ncp = NULL;
+  const FbTensor *in;
+  gsize image_bytes, n = 6;
+  g_autofree guint8 *images = NULL, *labels = NULL;
+
+  if (g_find_program_in_path ("make") == NULL)
+    {
+      g_test_skip ("make is not installed");
+      return;
+    }
+  g_assert_no_error (error);
+  w = random_weights (net, 1234);
+  config = fb_precision_config_new_from_spec (net, spec, &error);
+  g_assert_no_error (error);
+  inet = fb_int_network_new (config, w, "random weights", FB_KERNEL_ARCH_HOST, &error);
+  g_assert_no_error (error);
+
+  tmp = tmpdir_new ();
+  dir = g_build_filename (tmp, "small", NULL);
+  ex = fb_exporter_new (inet);
+  fb_exporter_set_config_label (ex, spec);
+  g_assert_true (fb_exporter_write (ex, dir, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (fb_exporter_get_evaluation (ex));
+
+  /* the network's own input shape (8x8x3): random images, random labels */
+  in = fb_network_get_input (net);
+  image_bytes = (gsize) in->shape.h * in->shape.w * in->shape.c;
+  images = g_malloc (image_bytes * n);
+  labels = g_malloc (n);
+  for (gsize i = 0; i < image_bytes * n; i++)
+    images[i] = (guint8) g_rand_int_range (r, 0, 256);
+  for (gsize i = 0; i < n; i++)
+    labels[i] = (guint8) g_rand_int_range (r, 0, (gint32) fb_int_network_get_n_classes (inet));
+  ip = g_build_filename (dir, "test_images.bin", NULL);
+  lp = g_build_filename (dir, "test_labels.bin", NULL);
+  g_assert_true (g_file_set_contents (ip, (const char *) images, (gssize) (image_bytes * n), NULL));
+  g_assert_true (g_file_set_contents (lp, (const char *) labels, (gssize) n, NULL));
+
+  /* the residual add is called with the folded multipliers */
+  ncp = g_build_filename (dir, "network.c", NULL);
+  g_assert_true (g_file_get_contents (ncp, &network_c, NULL, NULL));
+  g_assert_nonnull (strstr (network_c, "status = fb_add_u"));
+  g_assert_nonnull (strstr (network_c, "status = fb_avgpool_u"));
+
+  build_and_compare (inet, dir, spec, (guint) n, 2, reference_run);
+  remove_tree (tmp);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* freebits-cli                                                                                */
+
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} CliRun;
+
+static void
+cli_run_clear (CliRun *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+static void
+run_cli (CliRun *r, const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = NULL;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("FB_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_newv ((const char *const *) argv->pdata,
+                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &r->out, &r->err, &error);
+  g_assert_no_error (error);
+  r->status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : 128;
+}
+
+static gboolean
+skip_unless_cli (void)
+{
+  if (skip_if_needed ())
+    return TRUE;
+  if (g_getenv ("FB_CLI") == NULL)
+    {
+      g_test_skip ("$FB_CLI is not set");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The check: the bundle's checksum equals `freebits-cli eval --json`'s. */
+static void
+test_cli_matches_eval (void)
+{
+  g_autofree char *tmp = NULL, *dir = NULL, *config = NULL, *out = NULL, *run_out = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  CliRun ex = { 0 }, ev = { 0 };
+  HarnessOutput h;
+  JsonObject *o;
+  unsigned eval_fnv = 0;
+
+  if (skip_unless_cli ())
+    return;
+  tmp = tmpdir_new ();
+  dir = g_build_filename (tmp, "mixed", NULL);
+  config = g_test_build_filename (G_TEST_DIST, "export", "fmnist-mbv1-mixed.json", NULL);
+  {
+    const char *args[] = { "export", network_path, "--config", config, "--weights", weights_path,
+                           "--images", "10", "--calibration-images", "300", "-q", "-o", dir, NULL };
+    run_cli (&ex, args);
+  }
+  if (ex.status != 0)
+    g_test_message ("export: %s", ex.err);
+  g_assert_cmpint (ex.status, ==, 0);
+  {
+    const char *args[] = { "eval", network_path, "--config", config, "--weights", weights_path,
+                           "--limit", "10", "--calibration-images", "300", "--no-float", "--json",
+                           NULL };
+    run_cli (&ev, args);
+  }
+  g_assert_cmpint (ev.status, ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, ev.out, -1, &error));
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (sscanf (json_object_get_string_member (o, "logits_fnv1a"), "0x%x", &eval_fnv) == 1);
+
+  {
+    const char *argv[] = { "make", "host", NULL };
+    int st = run (dir, argv, &out);
+    if (st != 0)
+      g_test_message ("make host:\n%s", out);
+    g_assert_cmpint (st, ==, 0);
+  }
+  {
+    const char *argv[] = { "./fb_demo", "test_images.bin", "test_labels.bin", NULL };
+    g_assert_cmpint (run (dir, argv, &run_out), ==, 0);
+  }
+  parse_harness (run_out, &h);
+  g_assert_cmpuint (h.n_images, ==, 10);
+  g_assert_cmphex (h.fnv, ==, eval_fnv);
+
+  /* the config in the bundle reads back as the same config */
+  {
+    g_autofree char *exported = g_build_filename (dir, "freebits_config.json", NULL);
+    g_autoptr(FbPrecisionConfig) a = fb_precision_config_load (network, exported, &error);
+    g_autoptr(FbPrecisionConfig) b = NULL;
+    g_assert_no_error (error);
+    b = fb_precision_config_load (network, config, &error);
+    g_assert_no_error (error);
+    g_assert_true (fb_precision_config_equal (a, b));
+    g_assert_nonnull (fb_precision_config_get_provenance (a));
+    g_assert_true (json_object_has_member (fb_precision_config_get_provenance (a), "metrics"));
+  }
+  cli_run_clear (&ex);
+  cli_run_clear (&ev);
+  remove_tree (tmp);
+}
+
+/* Runs a failing export into @tmp/out and checks the status, the message and that @tmp is
+ * left exactly as it was. */
+static void
+check_cli_failure (const char *tmp, const char *const *extra, int status, const char *mention)
+{
+  g_autofree char *before = list_dir (tmp), *after = NULL;
+  g_autofree char *out_dir = g_build_filename (tmp, "out", NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  CliRun r = { 0 };
+
+  g_ptr_array_add (args, (gpointer) "export");
+  for (guint i = 0; extra[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) extra[i]);
+  g_ptr_array_add (args, (gpointer) "-o");
+  g_ptr_array_add (args, out_dir);
+  g_ptr_array_add (args, NULL);
+  run_cli (&r, (const char *const *) args->pdata);
+  g_test_message ("status %d: %s", r.status, r.err);
+  g_assert_cmpint (r.status, ==, status);
+  g_assert_nonnull (strstr (r.err, mention));
+  after = list_dir (tmp);
+  g_assert_cmpstr (after, ==, before);
+  cli_run_clear (&r);
+}
+
+static void
+test_cli_errors (void)
+{
+  g_autofree char *tmp = NULL, *other_config = NULL, *other_table = NULL, *not_weights = NULL;
+
+  if (skip_unless_cli ())
+    return;
+  tmp = tmpdir_new ();
+  other_config = g_test_build_filename (G_TEST_DIST, "data", "bad-config-sha-mismatch.json", NULL);
+  other_table = source_path ("data", "latency", "mobilenet-v1-0.25-128-rv32imc.json", NULL);
+  not_weights = g_strdup (network_path);
+  {
+    /* a config made for another topology */
+    const char *args[] = { network_path, "--config", other_config, "--weights", weights_path, NULL };
+    check_cli_failure (tmp, args, 2, "network_sha256");
+  }
+  {
+    /* a latency table of another network */
+    const char *args[] = { network_path, "--config", "w8a8", "--weights", weights_path,
+                           "--latency", other_table, NULL };
+    check_cli_failure (tmp, args, 2, "mobilenet-v1-0.25-128-rv32imc.json");
+  }
+  {
+    /* weights that are no weights file */
+    const char *args[] = { network_path, "--config", "w8a8", "--weights", not_weights, NULL };
+    check_cli_failure (tmp, args, 2, "fmnist-mbv1.json");
+  }
+  {
+    /* the network names no weights */
+    const char *args[] = { network_path, "--config", "w8a8", NULL };
+    check_cli_failure (tmp, args, 2, "--weights");
+  }
+  {
+    /* an output directory that cannot be created (its parent is a file): status 1 after the
+     * whole job ran, still nothing left behind */
+    g_autofree char *file = g_build_filename (tmp, "a-file", NULL);
+    g_autofree char *target = g_build_filename (file, "bundle", NULL);
+    g_autofree char *before = NULL, *after = NULL;
+    const char *args[] = { "export", network_path, "--config", "w8a8", "--weights", weights_path,
+                           "--images", "2", "--calibration-images", "50", "-q", "-o", target, NULL };
+    CliRun r = { 0 };
+    g_assert_true (g_file_set_contents (file, "x", 1, NULL));
+    before = list_dir (tmp);
+    run_cli (&r, args);
+    g_test_message ("status %d: %s", r.status, r.err);
+    g_assert_cmpint (r.status, ==, 1);
+    g_assert_nonnull (strstr (r.err, "a-file"));
+    after = list_dir (tmp);
+    g_assert_cmpstr (after, ==, before);
+    cli_run_clear (&r);
+  }
+  remove_tree (tmp);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* atomic writing                                                                              */
+
+static void
+test_destination (void)
+{
+  g_autoptr(FbIntNetwork) inet = NULL;
+  g_autoptr(FbExporter) ex = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = NULL, *file = NULL, *under_file = NULL, *dir = NULL, *stale = NULL;
+  g_autofree char *other = NULL, *other_file = NULL, *before = NULL, *after = NULL;
+
+  if (skip_if_needed ())
+    return;
+  inet = int_network ("w4a4");
+  ex = fb_exporter_new (inet);
+  fb_exporter_set_test_images (ex, test_set, 2);
+  tmp = tmpdir_new ();
+
+  /* unwritable: the parent is a regular file (fails even as root) */
+  file = g_build_filename (tmp, "a-file", NULL);
+  g_assert_true (g_file_set_contents (file, "x", 1, NULL));
+  under_file = g_build_filename (file, "bundle", NULL);
+  before = list_dir (tmp);
+  g_assert_false (fb_exporter_write (ex, under_file, FALSE, NULL, &error));
+  g_assert_error (error, FB_ERROR, FB_ERROR_IO);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "a-file"));
+  g_clear_error (&error);
+  after = list_dir (tmp);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_null (fb_exporter_get_files (ex));
+
+  /* unwritable: a read-only parent (only meaningful when not root) */
+  if (geteuid () != 0)
+    {
+      g_autofree char *ro = g_build_filename (tmp, "read-only", NULL);
+      g_autofree char *target = g_build_filename (ro, "bundle", NULL);
+      g_autofree char *listing = NULL;
+      g_assert_cmpint (g_mkdir (ro, 0555), ==, 0);
+      g_assert_false (fb_exporter_write (ex, target, FALSE, NULL, &error));
+      g_assert_error (error, FB_ERROR, FB_ERROR_IO);
+      g_clear_error (&error);
+      listing = list_dir (ro);
+      g_assert_cmpstr (listing, ==, "");
+      g_chmod (ro, 0755);
+      g_rmdir (ro);
+    }
+
+  /* a fresh destination, then no overwrite without force */
+  dir = g_build_filename (tmp, "bundle", NULL);
+  g_assert_true (fb_exporter_write (ex, dir, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (fb_exporter_get_evaluation (ex));
+  stale = g_build_filename (dir, "stale.txt", NULL);
+  g_assert_true (g_file_set_contents (stale, "old", 3, NULL));
+  g_assert_false (fb_exporter_write (ex, dir, FALSE, NULL, &error));
+  g_assert_error (error, FB_ERROR, FB_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "--force"));
+  g_clear_error (&error);
+  g_assert_true (g_file_test (stale, G_FILE_TEST_EXISTS));
+
+  /* force replaces a bundle entirely */
+  g_assert_true (fb_exporter_write (ex, dir, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+
+  /* but never a directory that is not a bundle */
+  other = g_build_filename (tmp, "precious", NULL);
+  g_assert_cmpint (g_mkdir (other, 0755), ==, 0);
+  other_file = g_build_filename (other, "notes.txt", NULL);
+  g_assert_true (g_file_set_contents (other_file, "keep", 4, NULL));
+  g_assert_false (fb_exporter_write (ex, other, TRUE, NULL, &error));
+  g_assert_error (error, FB_ERROR, FB_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (other_file, G_FILE_TEST_EXISTS));
+
+  /* no temporary directories left next to the destinations */
+  g_clear_pointer (&after, g_free);
+  after = list_dir (tmp);
+  g_assert_cmpstr (after, ==, "a-file bundle precious");
+  remove_tree (tmp);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbDataset) train = NULL;
+  g_autoptr(FbWeights) raw = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  network_path = source_path ("data", "networks", "fmnist-mbv1.json", NULL);
+  weights_path = source_path ("data", "networks", "fmnist-mbv1-float.fbw", NULL);
+  network = fb_network_load (network_path, &error);
+  g_assert_no_error (error);
+  if (g_find_program_in_path ("make") == NULL)
+    skip_reason = g_strdup ("make is not installed");
+  else
+    {
+      test_set = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TEST, NULL, &error);
+      if (test_set != NULL)
+        train = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TRAIN, NULL, &error);
+      if (train == NULL)
+        skip_reason = g_strdup_printf ("Fashion-MNIST not available (%s): install %s",
+                                       error->message, FB_FASHION_MNIST_PACKAGE);
+      g_clear_error (&error);
+    }
+  if (skip_reason == NULL)
+    {
+      raw = fb_weights_load (weights_path, network, &error);
+      g_assert_no_error (error);
+      weights = fb_int_network_needs_calibration (network, raw)
+                  ? fb_int_network_calibrate (network, raw, weights_path, train,
+                                              CALIBRATION_IMAGES, NULL, &error)
+                  : fb_weights_ref (raw);
+      g_assert_no_error (error);
+    }
+
+  g_test_add_data_func ("/export/bundle/w8a8", "w8a8", test_config);
+  g_test_add_data_func ("/export/bundle/w2a2", "w2a2", test_config);
+  g_test_add_data_func ("/export/bundle/mixed", "fmnist-mbv1-mixed.json", test_config);
+  g_test_add_data_func ("/export/residual/w8a8", "w8a8", test_residual);
+  g_test_add_data_func ("/export/residual/w4a4", "w4a4", test_residual);
+  g_test_add_func ("/export/destination", test_destination);
+  g_test_add_func ("/export/cli/matches-eval", test_cli_matches_eval);
+  g_test_add_func ("/export/cli/errors", test_cli_errors);
+  status = g_test_run ();
+
+  g_clear_pointer (&weights, fb_weights_unref);
+  g_clear_pointer (&test_set, fb_dataset_unref);
+  g_clear_pointer (&network, fb_network_unref);
+  g_free (network_path);
+  g_free (weights_path);
+  g_free (skip_reason);
+  return status;
+}

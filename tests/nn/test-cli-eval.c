@@ -1,0 +1,326 @@
+/* test-cli-eval.c — `freebits-cli eval`: output, checksum, exit statuses.
+ *
+ * Runs the real binary ($FB_CLI) on fmnist-mbv1 with random weights and a
+ * small synthetic data set written in Fashion-MNIST's file names, so it needs
+ * neither the package nor trained weights.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gstdio.h>
+
+#include "fb-error.h"
+#include "fb-int-network.h"
+#include "fb-int-test-util.h"
+#include "fb-nn-test-util.h"
+
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+static gboolean
+skip_unless_cli (void)
+{
+  const char *cli = g_getenv ("FB_CLI");
+  const char *argv[] = { cli, "eval", "--help", NULL };
+  int status = -1;
+
+  if (cli != NULL &&
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, &status, NULL) &&
+      g_spawn_check_wait_status (status, NULL))
+    return FALSE;
+  g_test_skip ("freebits-cli has no eval command in this build ($FB_CLI)");
+  return TRUE;
+}
+
+static void
+run_cli (Run *r, const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = NULL;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("FB_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_newv ((const char *const *) argv->pdata,
+                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &r->out, &r->err, &error);
+  g_assert_no_error (error);
+  r->status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : 128;
+  g_test_message ("exit %d; stderr: %s", r->status, r->err);
+}
+
+/* Synthetic 28×28 train and test splits (gzip, Fashion-MNIST's names). */
+static void
+write_data (const char *dir)
+{
+  for (guint split = 0; split < 2; split++)
+    {
+      const char *prefix = split == 0 ? "train" : "t10k";
+      guint count = split == 0 ? 300 : 150;
+      g_autoptr(FbDataset) ds = fb_test_synthetic_dataset (dir, prefix, count, 28, 28, 21 + split);
+      g_autofree guint8 *pixels = g_new (guint8, (gsize) count * 784);
+      g_autofree guint8 *labels = g_new (guint8, count);
+      g_autofree char *ip = g_strdup_printf ("%s/%s-images-idx3-ubyte.gz", dir, prefix);
+      g_autofree char *lp = g_strdup_printf ("%s/%s-labels-idx1-ubyte.gz", dir, prefix);
+      guint32 idims[3] = { count, 28, 28 }, ldims[1] = { count };
+
+      for (guint i = 0; i < count; i++)
+        {
+          memcpy (pixels + (gsize) i * 784, fb_dataset_get_image (ds, i), 784);
+          labels[i] = fb_dataset_get_label (ds, i);
+        }
+      fb_test_write_idx (ip, 3, idims, pixels, (gsize) count * 784, TRUE);
+      fb_test_write_idx (lp, 1, ldims, labels, count, TRUE);
+    }
+}
+
+static void
+save_weights (FbWeights *w, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true (fb_weights_save (w, path, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_json_output (void)
+{
+  g_autofree char *net_path = fb_test_network_path ("fmnist-mbv1.json");
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbWeights) w = NULL;
+  g_autoptr(GError) error = NULL;
+  char *dir;
+
+  if (skip_unless_cli ())
+    return;
+  net = fb_test_load_network (net_path);
+  w = fb_test_random_int_weights (net, 5, TRUE);
+  dir = fb_test_tmpdir_new ();
+  write_data (dir);
+  {
+    g_autofree char *wpath = g_build_filename (dir, "w.fbw", NULL);
+    g_autofree char *test_images = g_build_filename (dir, "t10k-images-idx3-ubyte.gz", NULL);
+    g_autofree char *test_labels = g_build_filename (dir, "t10k-labels-idx1-ubyte.gz", NULL);
+    const char *args[] = { "eval", net_path, "--config", "w4a8", "--weights", wpath, "--data", dir,
+                           "--limit", "100", "--json", NULL };
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autoptr(FbDataset) test = NULL;
+    g_autoptr(FbPrecisionConfig) cfg = NULL;
+    g_autoptr(FbIntNetwork) inet = NULL;
+    g_autofree char *hex = NULL;
+    FbIntEvalResult r;
+    JsonObject *o;
+    Run run = { 0 };
+
+    save_weights (w, wpath);
+    run_cli (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (json_parser_load_from_data (parser, run.out, -1, &error));
+    g_assert_no_error (error);
+    o = json_node_get_object (json_parser_get_root (parser));
+
+    /* The same evaluation in-process. */
+    test = fb_dataset_load_idx (test_images, test_labels, 10, NULL, &error);
+    g_assert_no_error (error);
+    cfg = fb_precision_config_new_from_spec (net, "w4a8", &error);
+    inet = fb_int_network_new (cfg, w, wpath, fb_kernel_arch (), &error);
+    g_assert_no_error (error);
+    g_assert_true (fb_int_network_evaluate (inet, test, 100, 1, NULL, &r, &error));
+    hex = g_strdup_printf ("0x%08x", r.logits_fnv1a);
+
+    g_assert_cmpint (json_object_get_int_member (o, "images"), ==, 100);
+    g_assert_cmpint (json_object_get_int_member (o, "correct"), ==, r.correct);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "accuracy"), r.accuracy, 1e-12);
+    g_assert_cmpstr (json_object_get_string_member (o, "logits_fnv1a"), ==, hex);
+    g_assert_false (json_object_get_boolean_member (o, "calibrated"));
+    g_assert_true (json_object_get_double_member (o, "float_accuracy") >= 0.0);
+    g_assert_true (json_object_get_double_member (o, "float_accuracy") <= 1.0);
+    g_assert_true (json_object_get_double_member (o, "seconds") > 0.0);
+    g_assert_true (json_object_get_double_member (o, "images_per_s") > 0.0);
+    run_clear (&run);
+  }
+  fb_test_tmpdir_free (dir);
+}
+
+/* Without --weights, the network file's "weights" (relative to it). */
+static void
+test_network_weights_field (void)
+{
+  g_autofree char *net_path = fb_test_network_path ("fmnist-mbv1.json");
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbWeights) w = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  char *dir;
+
+  if (skip_unless_cli ())
+    return;
+  net = fb_test_load_network (net_path);
+  w = fb_test_random_int_weights (net, 8, TRUE);
+  dir = fb_test_tmpdir_new ();
+  write_data (dir);
+  g_assert_true (g_file_get_contents (net_path, &text, NULL, &error));
+  {
+    g_autofree char *wpath = g_build_filename (dir, "net-weights.fbw", NULL);
+    g_autofree char *npath = g_build_filename (dir, "net.json", NULL);
+    /* The bundled file plus a "weights" member after "format". */
+    g_autofree char *with = NULL;
+    const char *args[] = { "eval", npath, "--config", "w8a8", "--data", dir, "--no-float", "--json", NULL };
+    char *at = strstr (text, "\"format\"");
+    Run r = { 0 };
+
+    g_assert_nonnull (at);
+    with = g_strdup_printf ("%.*s\"weights\": \"net-weights.fbw\",\n  %s", (int) (at - text), text, at);
+    g_assert_true (g_file_set_contents (npath, with, -1, &error));
+    save_weights (w, wpath);
+    run_cli (&r, args);
+    g_assert_cmpint (r.status, ==, 0);
+    fb_test_assert_mentions (r.out, "net-weights.fbw");
+    fb_test_assert_mentions (r.out, "\"accuracy\"");
+    run_clear (&r);
+  }
+  fb_test_tmpdir_free (dir);
+}
+
+/* Float-only weights: calibrated first; the calibrated file can be saved
+ * and then evaluates to the same checksum without calibration. */
+static void
+test_calibrated (void)
+{
+  g_autofree char *net_path = fb_test_network_path ("fmnist-mbv1.json");
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbWeights) w = NULL;
+  g_autoptr(GError) error = NULL;
+  char *dir;
+
+  if (skip_unless_cli ())
+    return;
+  net = fb_test_load_network (net_path);
+  w = fb_test_random_int_weights (net, 6, FALSE);
+  dir = fb_test_tmpdir_new ();
+  write_data (dir);
+  {
+    g_autofree char *wpath = g_build_filename (dir, "plain.fbw", NULL);
+    g_autofree char *cpath = g_build_filename (dir, "cal.fbw", NULL);
+    const char *a1[] = { "eval", net_path, "-c", "w2a4", "-w", wpath, "--data", dir, "--no-float",
+                         "--calibration-images", "200", "--save-calibrated", cpath, "--json", NULL };
+    const char *a2[] = { "eval", net_path, "-c", "w2a4", "-w", cpath, "--data", dir, "--no-float",
+                         "--json", NULL };
+    g_autoptr(JsonParser) p1 = json_parser_new ();
+    g_autoptr(JsonParser) p2 = json_parser_new ();
+    JsonObject *o1, *o2;
+    Run r1 = { 0 }, r2 = { 0 };
+
+    save_weights (w, wpath);
+    run_cli (&r1, a1);
+    g_assert_cmpint (r1.status, ==, 0);
+    run_cli (&r2, a2);
+    g_assert_cmpint (r2.status, ==, 0);
+    g_assert_true (json_parser_load_from_data (p1, r1.out, -1, NULL));
+    g_assert_true (json_parser_load_from_data (p2, r2.out, -1, NULL));
+    o1 = json_node_get_object (json_parser_get_root (p1));
+    o2 = json_node_get_object (json_parser_get_root (p2));
+    g_assert_true (json_object_get_boolean_member (o1, "calibrated"));
+    g_assert_cmpint (json_object_get_int_member (o1, "calibration_images"), ==, 200);
+    g_assert_false (json_object_get_boolean_member (o2, "calibrated"));
+    g_assert_true (json_node_is_null (json_object_get_member (o1, "float_accuracy")));
+    g_assert_cmpint (json_object_get_int_member (o1, "images"), ==, 150);
+    g_assert_cmpstr (json_object_get_string_member (o1, "logits_fnv1a"), ==,
+                     json_object_get_string_member (o2, "logits_fnv1a"));
+    run_clear (&r1);
+    run_clear (&r2);
+  }
+  fb_test_tmpdir_free (dir);
+}
+
+static void
+test_bad_input (void)
+{
+  g_autofree char *net_path = fb_test_network_path ("fmnist-mbv1.json");
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbNetwork) tiny = NULL;
+  g_autoptr(FbWeights) w = NULL, other = NULL;
+  char *dir;
+
+  if (skip_unless_cli ())
+    return;
+  net = fb_test_load_network (net_path);
+  tiny = fb_test_tiny_network (28, 28);
+  w = fb_test_random_int_weights (net, 7, TRUE);
+  other = fb_test_random_int_weights (tiny, 7, TRUE);
+  dir = fb_test_tmpdir_new ();
+  write_data (dir);
+  {
+    g_autofree char *good = g_build_filename (dir, "good.fbw", NULL);
+    g_autofree char *wrong = g_build_filename (dir, "tiny.fbw", NULL);
+    g_autofree char *corrupt = g_build_filename (dir, "corrupt.fbw", NULL);
+    g_autofree char *cfg_other = g_build_filename (dir, "tiny-config.json", NULL);
+    g_autofree char *cfg_bad = g_build_filename (dir, "bits3.json", NULL);
+    g_autofree char *missing = g_build_filename (dir, "nothing", NULL);
+    g_autoptr(FbPrecisionConfig) tiny_cfg = fb_precision_config_new (tiny);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *data = NULL;
+    gsize len;
+    struct {
+      const char *args[14];
+      const char *mention;
+    } cases[] = {
+      { { "eval", net_path, "--weights", good, NULL }, "--config" },
+      { { "eval", "--config", "w8a8", "--weights", good, NULL }, "NETWORK" },
+      { { "eval", net_path, "--config", "w8a8", NULL }, "--weights" },
+      { { "eval", net_path, "--config", "w3a8", "--weights", good, "--data", dir, NULL }, "w3a8" },
+      { { "eval", net_path, "--config", cfg_bad, "--weights", good, "--data", dir, NULL }, "bits3.json" },
+      { { "eval", net_path, "--config", cfg_other, "--weights", good, "--data", dir, NULL }, "tiny-config.json" },
+      { { "eval", net_path, "--config", "w8a8", "--weights", wrong, "--data", dir, NULL }, "tiny.fbw" },
+      { { "eval", net_path, "--config", "w8a8", "--weights", corrupt, "--data", dir, NULL }, "corrupt.fbw" },
+      { { "eval", net_path, "--config", "w8a8", "--weights", missing, "--data", dir, NULL }, "nothing" },
+      { { "eval", net_path, "--config", "w8a8", "--weights", good, "--data", missing, NULL }, "dataset-fashion-mnist" },
+      { { "eval", net_path, "--config", "w8a8", "--weights", good, "--limit", "-1", NULL }, "--limit" },
+    };
+
+    save_weights (w, good);
+    save_weights (other, wrong);
+    /* A weights file with a flipped byte in its data. */
+    g_assert_true (g_file_get_contents (good, &data, &len, &error));
+    data[len - 5] ^= 0x40;
+    g_assert_true (g_file_set_contents (corrupt, data, (gssize) len, &error));
+    g_assert_true (fb_precision_config_save (tiny_cfg, cfg_other, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_set_contents (cfg_bad,
+                                        "{ \"format\": \"freebits-config/1\", \"network\": \"fmnist-mbv1\","
+                                        "  \"weights\": { \"conv1\": 3 } }", -1, &error));
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        Run r = { 0 };
+        run_cli (&r, cases[i].args);
+        g_assert_cmpint (r.status, ==, 2);
+        fb_test_assert_mentions (r.err, cases[i].mention);
+        run_clear (&r);
+      }
+  }
+  fb_test_tmpdir_free (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli-eval/json-output", test_json_output);
+  g_test_add_func ("/cli-eval/network-weights-field", test_network_weights_field);
+  g_test_add_func ("/cli-eval/calibrated", test_calibrated);
+  g_test_add_func ("/cli-eval/bad-input", test_bad_input);
+  return g_test_run ();
+}

@@ -1,0 +1,253 @@
+/* test-nn-oracle.c — FbNnOracle: the integer-evaluation accuracy oracle.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gstdio.h>
+
+#include "fb-error.h"
+#include "fb-int-network.h"
+#include "fb-nn-oracle.h"
+#include "fb-int-test-util.h"
+#include "fb-nn-test-util.h"
+
+typedef struct {
+  char      *dir;
+  FbNetwork *net;
+  FbDataset *train;
+  FbDataset *test;
+  FbWeights *weights;   /* with act_alpha */
+  FbWeights *plain;     /* float only */
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("fb-oracle-XXXXXX", NULL);
+  f->net = fb_test_tiny_network (12, 12);
+  f->train = fb_test_synthetic_dataset (f->dir, "train", 200, 12, 12, 1);
+  f->test = fb_test_synthetic_dataset (f->dir, "t10k", 400, 12, 12, 2);
+  f->weights = fb_test_random_int_weights (f->net, 3, TRUE);
+  f->plain = fb_test_random_int_weights (f->net, 3, FALSE);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDir) d = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (f->dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  fb_network_unref (f->net);
+  fb_dataset_unref (f->train);
+  fb_dataset_unref (f->test);
+  fb_weights_unref (f->weights);
+  fb_weights_unref (f->plain);
+}
+
+/* The accuracy FbIntNetwork measures directly. */
+static double
+direct_accuracy (Fixture *f, FbWeights *w, FbPrecisionConfig *cfg, guint limit)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbIntNetwork) inet = fb_int_network_new (cfg, w, "w", fb_kernel_arch (), &error);
+  FbIntEvalResult r;
+
+  g_assert_no_error (error);
+  g_assert_true (fb_int_network_evaluate (inet, f->test, limit, 1, NULL, &r, &error));
+  return r.accuracy;
+}
+
+static void
+test_caches (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbAccuracyOracle) o = fb_nn_oracle_new (f->net, f->weights, "w.fbw", f->test, NULL, NULL, &error);
+  g_autoptr(FbPrecisionConfig) a = fb_precision_config_new_from_spec (f->net, "w4a4", &error);
+  g_autoptr(FbPrecisionConfig) a2 = NULL;
+  g_autoptr(FbPrecisionConfig) b = fb_precision_config_new_from_spec (f->net, "w2a8", &error);
+  double acc, acc2;
+
+  g_assert_no_error (error);
+  g_assert_true (fb_nn_oracle_is (o));
+  g_assert_cmpstr (fb_accuracy_oracle_get_name (o), ==, "nn");
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), ==, 0);
+
+  g_assert_true (fb_accuracy_oracle_evaluate (o, a, 300, NULL, &acc, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (acc, ==, direct_accuracy (f, f->weights, a, 300));
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), ==, 1);
+
+  /* The same config (another object, equal entries): from the cache. */
+  a2 = fb_precision_config_copy (a);
+  g_assert_true (fb_accuracy_oracle_evaluate (o, a2, 300, NULL, &acc2, &error));
+  g_assert_cmpfloat (acc2, ==, acc);
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), ==, 1);
+
+  /* Another limit or config: evaluated. Limit 0 and the set's size are one entry. */
+  g_assert_true (fb_accuracy_oracle_evaluate (o, a, 100, NULL, &acc2, &error));
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), ==, 2);
+  g_assert_cmpfloat (acc2, ==, direct_accuracy (f, f->weights, a, 100));
+  g_assert_true (fb_accuracy_oracle_evaluate (o, b, 0, NULL, &acc2, &error));
+  g_assert_true (fb_accuracy_oracle_evaluate (o, b, 400, NULL, &acc, &error));
+  g_assert_true (fb_accuracy_oracle_evaluate (o, b, 5000, NULL, &acc, &error));
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), ==, 3);
+  g_assert_cmpfloat (acc, ==, acc2);
+  g_assert_cmpfloat (acc, ==, direct_accuracy (f, f->weights, b, 0));
+}
+
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbAccuracyOracle) o = fb_nn_oracle_new (f->net, f->weights, "w.fbw", f->test, NULL, NULL, &error);
+  g_autoptr(FbPrecisionConfig) cfg = fb_precision_config_new_from_spec (f->net, "w8a4", &error);
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  double acc = -1;
+
+  g_assert_no_error (error);
+  g_cancellable_cancel (cancel);
+  /* The implementation itself (the interface checks before calling it too). */
+  g_assert_false (o->klass->evaluate (o, cfg, 0, cancel, &acc, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_false (fb_accuracy_oracle_evaluate (o, cfg, 0, cancel, &acc, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  /* A cancelled evaluation is not cached: the next one runs. */
+  g_assert_true (fb_accuracy_oracle_evaluate (o, cfg, 0, NULL, &acc, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), ==, 1);
+  g_assert_cmpfloat (acc, >=, 0.0);
+  g_assert_cmpfloat (acc, <=, 1.0);
+}
+
+typedef struct {
+  FbAccuracyOracle  *oracle;
+  FbPrecisionConfig *config;
+  double             accuracy;
+} ThreadJob;
+
+static gpointer
+evaluate_in_thread (gpointer data)
+{
+  ThreadJob *job = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fb_accuracy_oracle_evaluate (job->oracle, job->config, 0, NULL, &job->accuracy, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+/* Several threads at once, some asking for the same config: every answer
+ * is the direct measurement, and each config is cached once. */
+static void
+test_threads (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbAccuracyOracle) o = fb_nn_oracle_new (f->net, f->weights, "w.fbw", f->test, NULL, NULL, &error);
+  const char *specs[] = { "w8a8", "w4a4", "w2a2", "w4a4", "w8a2", "w2a2" };
+  ThreadJob jobs[G_N_ELEMENTS (specs)];
+  GThread *threads[G_N_ELEMENTS (specs)];
+  double acc;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      jobs[i].oracle = o;
+      jobs[i].config = fb_precision_config_new_from_spec (f->net, specs[i], &error);
+      g_assert_no_error (error);
+      threads[i] = g_thread_new ("eval", evaluate_in_thread, &jobs[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    g_thread_join (threads[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      g_assert_cmpfloat (jobs[i].accuracy, ==, direct_accuracy (f, f->weights, jobs[i].config, 0));
+      fb_precision_config_free (jobs[i].config);
+    }
+  /* Between 4 (distinct configs) and 6 (duplicates computed concurrently). */
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), >=, 4);
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), <=, 6);
+  {
+    g_autoptr(FbPrecisionConfig) again = fb_precision_config_new_from_spec (f->net, "w2a2", &error);
+    guint before = fb_nn_oracle_get_n_evaluations (o);
+    g_assert_true (fb_accuracy_oracle_evaluate (o, again, 0, NULL, &acc, &error));
+    g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (o), ==, before);
+  }
+}
+
+static void
+test_cost_hint (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbAccuracyOracle) o = fb_nn_oracle_new (f->net, f->weights, "w.fbw", f->test, NULL, NULL, &error);
+  double small, all;
+
+  g_assert_no_error (error);
+  small = fb_accuracy_oracle_cost_hint (o, 10);
+  all = fb_accuracy_oracle_cost_hint (o, 0);
+  g_assert_cmpfloat (small, >, 0.0);
+  g_assert_cmpfloat (all, >, small);
+  /* Capped at the test set's size. */
+  g_assert_cmpfloat (fb_accuracy_oracle_cost_hint (o, 100000), ==, all);
+}
+
+static void
+test_float_only (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbAccuracyOracle) none = fb_nn_oracle_new (f->net, f->plain, "plain.fbw", f->test, NULL, NULL, &error);
+  g_autoptr(FbAccuracyOracle) o = NULL;
+  g_autoptr(FbPrecisionConfig) cfg = fb_precision_config_new (f->net);
+  double acc;
+
+  g_assert_null (none);
+  g_assert_error (error, FB_ERROR, FB_ERROR_FIELD);
+  g_assert_nonnull (strstr (error->message, "plain.fbw"));
+  g_clear_error (&error);
+
+  o = fb_nn_oracle_new (f->net, f->plain, "plain.fbw", f->test, f->train, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (fb_int_network_needs_calibration (f->net, fb_nn_oracle_get_weights (o)));
+  g_assert_true (fb_accuracy_oracle_evaluate (o, cfg, 0, NULL, &acc, &error));
+  g_assert_cmpfloat (acc, ==, direct_accuracy (f, fb_nn_oracle_get_weights (o), cfg, 0));
+}
+
+static void
+test_mismatch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbAccuracyOracle) o = fb_nn_oracle_new (f->net, f->weights, "w.fbw", f->test, NULL, NULL, &error);
+  g_autoptr(FbNetwork) other = fb_test_tiny_network (14, 14);
+  g_autoptr(FbPrecisionConfig) cfg = fb_precision_config_new (other);
+  g_autoptr(FbWeights) wrong = fb_test_random_int_weights (other, 1, TRUE);
+  g_autoptr(FbAccuracyOracle) bad = NULL;
+  double acc;
+
+  g_assert_false (fb_accuracy_oracle_evaluate (o, cfg, 0, NULL, &acc, &error));
+  g_assert_error (error, FB_ERROR, FB_ERROR_MISMATCH);
+  g_clear_error (&error);
+  bad = fb_nn_oracle_new (f->net, wrong, "wrong.fbw", f->test, NULL, NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, FB_ERROR, FB_ERROR_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "wrong.fbw"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/nn-oracle/caches", Fixture, NULL, setup, test_caches, teardown);
+  g_test_add ("/nn-oracle/cancel", Fixture, NULL, setup, test_cancel, teardown);
+  g_test_add ("/nn-oracle/threads", Fixture, NULL, setup, test_threads, teardown);
+  g_test_add ("/nn-oracle/cost-hint", Fixture, NULL, setup, test_cost_hint, teardown);
+  g_test_add ("/nn-oracle/float-only", Fixture, NULL, setup, test_float_only, teardown);
+  g_test_add ("/nn-oracle/mismatch", Fixture, NULL, setup, test_mismatch, teardown);
+  return g_test_run ();
+}

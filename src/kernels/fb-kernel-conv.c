@@ -38,7 +38,8 @@ conv_host_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
   return FB_CONV_HOST_ALIGN                               /* alignment slack */
          + FB_KI_ALIGN_UP (cout * kp * 2, FB_CONV_HOST_ALIGN) /* int16 weights */
          + FB_KI_ALIGN_UP (2 * kp * 2, FB_CONV_HOST_ALIGN)    /* int16 im2col, 2 pixels */
-         + 2 * cout * 4;                                  /* int32 accumulators, 2 pixels */
+         + 2 * cout * 4                                   /* int32 accumulators, 2 pixels */
+         + cout;                                          /* outputs before packing */
 }
 
 #include "fb-kernel-conv-scalar.h"
@@ -147,6 +148,7 @@ conv_host (const int A, const int O, const int W, const uint8_t *input, const ui
   int16_t *wbuf = (int16_t *) fb_ki_align_ptr (buffer, FB_CONV_HOST_ALIGN);
   int16_t *col = wbuf + FB_KI_ALIGN_UP ((size_t) cout * kp * 2, FB_CONV_HOST_ALIGN) / 2;
   int32_t *acc = (int32_t *) (col + FB_KI_ALIGN_UP (2 * kp * 2, FB_CONV_HOST_ALIGN) / 2);
+  uint8_t *tmp = (uint8_t *) (acc + 2 * (size_t) cout);
   int32_t c, oy, ox;
 
   for (c = 0; c < cout; c++)
@@ -188,10 +190,11 @@ conv_host (const int A, const int O, const int W, const uint8_t *input, const ui
             conv_host_dot_2x1 (x0, x1, wbuf + (size_t) c * kp + klo, kn, acc + c,
                                acc + cout + c);
           for (q = 0; q < npx; q++)
-            fb_ki_requant_pack (O, acc + (size_t) q * (size_t) cout, kappa, lambda, p->out_shift,
-                                cout,
-                                output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) (ox + q))
-                                           * out_px_bytes);
+            fb_ki_requant_pack_host (O, acc + (size_t) q * (size_t) cout, kappa, lambda,
+                                     p->out_shift, cout,
+                                     output + ((size_t) oy * (size_t) p->dim_out_x
+                                               + (size_t) (ox + q)) * out_px_bytes,
+                                     tmp);
         }
     }
 }
@@ -201,10 +204,37 @@ conv_host (const int A, const int O, const int W, const uint8_t *input, const ui
 /* ------------------------------------------------------------------------------------------ */
 /* The template and its variants                                                              */
 
+#if !FB_KI_SCALAR
+/* The host path of one variant compiled for AVX2, selected at run time (x86-64 GCC/Clang). */
+typedef void (*ConvHostFunc) (const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
+                              const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+                              void *buffer);
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(FB_KERNEL_NO_AVX2)
+#define FB_CONV_AVX2_DEFINE(i, o, w)                                                          \
+  __attribute__ ((target ("avx2"), noinline)) static void                                     \
+  conv_host_avx2_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,            \
+                                     const int32_t *kappa, const int32_t *lambda,             \
+                                     uint8_t *output, const FbConvParams *p, void *buffer)    \
+  {                                                                                           \
+    conv_host (i, o, w, input, weights, kappa, lambda, output, p, buffer);                    \
+  }
+#define FB_CONV_AVX2(i, o, w) , conv_host_avx2_u##i##_u##o##_i##w
+#else
+#define FB_CONV_AVX2_DEFINE(i, o, w)
+#define FB_CONV_AVX2(i, o, w) , NULL
+#endif
+FB_KERNEL_VARIANTS_IOW (FB_CONV_AVX2_DEFINE)
+#define FB_CONV_AVX2_PARAM , ConvHostFunc avx2
+#else
+#define FB_CONV_AVX2(i, o, w)
+#define FB_CONV_AVX2_PARAM
+#endif
+
 FB_KI_INLINE FbKernelStatus
 conv_generic (const int A, const int O, const int W, const uint8_t *input,
               const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
-              uint8_t *output, const FbConvParams *params, void *buffer, size_t buffer_size)
+              uint8_t *output, const FbConvParams *params, void *buffer,
+              size_t buffer_size FB_CONV_AVX2_PARAM)
 {
   FbKernelStatus st;
   size_t need;
@@ -221,7 +251,10 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
 #if FB_KI_SCALAR
   conv_scalar (A, O, W, input, weights, kappa, lambda, output, params, buffer);
 #else
-  conv_host (A, O, W, input, weights, kappa, lambda, output, params, buffer);
+  if (avx2 != NULL && __builtin_cpu_supports ("avx2"))
+    avx2 (input, weights, kappa, lambda, output, params, buffer);
+  else
+    conv_host (A, O, W, input, weights, kappa, lambda, output, params, buffer);
 #endif
   return FB_KERNEL_OK;
 }
@@ -233,7 +266,7 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
                               const FbConvParams *params, void *buffer, size_t buffer_size)   \
   {                                                                                           \
     return conv_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer,      \
-                         buffer_size);                                                        \
+                         buffer_size FB_CONV_AVX2 (i, o, w));                                 \
   }
 
 FB_KERNEL_VARIANTS_IOW (FB_CONV_DEFINE)

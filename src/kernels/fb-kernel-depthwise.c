@@ -13,29 +13,31 @@
  * (RV32) path; it also runs on the host when FB_KERNEL_FORCE_SCALAR is defined.
  *
  * Host path (FB_KERNEL_ARCH_HOST): vectorized across channels instead.  The weights are
- * unpacked once per call to int16 in the "plane" order of the input: an A-bit input byte holds
- * 8/A consecutive channels, so plane j holds channels c with c % (8/A) == j, and one byte
- * loop serves all planes with a shift and a mask, no shuffles.  The accumulators of one output
- * pixel live in the scratch in the same plane order; a kernel row of 3 taps is one pass over
- * the channels (3 products per accumulator load/store), other widths one pass per tap.  Each
- * u*xi product fits int16 exactly (|255 * -128| < 2^15), so the compiler can multiply in
- * 16-bit lanes.  GCC vectorizes these loops (SSE2 baseline; an AVX2 copy of every variant is
- * selected at run time on x86-64 when the CPU has it).  Results are bit-identical: the same
- * int32 sums, the same requantization.
+ * unpacked once per call to int16 [Ky*Kx][C]; a sub-byte input has the input rows of each
+ * output row unpacked to int16 (an 8-bit input is read in place), so the channel loops run over
+ * at least 16-bit lanes and vectorize even for few channels.  Per output pixel only the taps
+ * inside the input are visited: a kernel row of 3 taps is one pass over the channels (3
+ * products per int32 accumulator load/store), other widths one pass per tap.  Each u*i product
+ * fits int16 exactly (|255 * -128| < 2^15), so the compiler can multiply in 16-bit lanes.  The
+ * requantization is vectorized too (fb_ki_requant_pack_host()).  GCC vectorizes these loops
+ * (SSE2 baseline; an AVX2 copy of every variant is selected at run time on x86-64 when the CPU
+ * has it).  Results are bit-identical: the same int32 sums, the same requantization.
  */
 #include "fb-kernel-internal.h"
 
-/* Host scratch: alignment slack, int16 weights [Ky*Kx][C], int32 accumulators in plane order
- * and in channel order (both rounded to the alignment). */
-#define FB_DW_HOST_ALIGN 64
+/* Host scratch: alignment slack, int16 weights [Ky*Kx][C], int32 accumulators and output bytes
+ * of one pixel, and for a sub-byte input the Ky input rows of an output row unpacked to int16.
+ * Natural alignment is enough (the vector loads are unaligned). */
+#define FB_DW_HOST_ALIGN 4
 
 static size_t
-dw_host_buffer_size (const FbConvParams *p)
+dw_host_buffer_size (int in_bits, const FbConvParams *p)
 {
   const size_t ch = (size_t) p->ch_in;
   const size_t taps = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y;
-  return FB_DW_HOST_ALIGN + FB_KI_ALIGN_UP (taps * ch * 2, FB_DW_HOST_ALIGN)
-         + FB_KI_ALIGN_UP (ch * 4, FB_DW_HOST_ALIGN) + ch * 4;
+  const size_t rows = in_bits == 8 ? 0
+                                   : (size_t) p->dim_kernel_y * (size_t) p->dim_in_x * ch * 2;
+  return FB_DW_HOST_ALIGN + FB_KI_ALIGN_UP (taps * ch * 2, FB_DW_HOST_ALIGN) + ch * 8 + rows;
 }
 
 size_t
@@ -47,7 +49,7 @@ fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_b
   if (arch != FB_KERNEL_ARCH_HOST && arch != FB_KERNEL_ARCH_SCALAR)
     return 0;
   if (arch == FB_KERNEL_ARCH_HOST)
-    return dw_host_buffer_size (params);
+    return dw_host_buffer_size (in_bits, params);
   /* int32 accumulators of two output pixels */
   return 4 + (size_t) params->ch_out * 8;
 }
@@ -258,83 +260,110 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
 #if !FB_KI_SCALAR
 
 /* Runtime selection of the AVX2 copies (GCC/Clang on x86-64). */
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(FB_KERNEL_NO_AVX2)
 #define FB_DW_AVX2 1
 #else
 #define FB_DW_AVX2 0
 #endif
 
-/* Value of plane j of a packed input byte (A = 8: the byte). */
-#define FB_DW_X(A, b, j) ((int32_t) (((uint32_t) (b) >> ((A) * (j))) & ((1u << (A)) - 1u)))
+/* acc (+)= one kernel row of 3 taps: acc[c] gets x_k[c] * w_k[c] for the 3 taps k (x: u8
+ * bytes or unpacked int16).  Each product fits int16 exactly (|255 * -128| < 2^15), which lets
+ * the compiler multiply in 16-bit lanes.  ADD = 0 stores instead of accumulating. */
+#define FB_DW_DEFINE_ROW3(suffix, T)                                                          \
+  FB_KI_INLINE void                                                                           \
+  dw_host_row3_##suffix (const int ADD, const T *FB_KI_RESTRICT x0,                           \
+                         const T *FB_KI_RESTRICT x1, const T *FB_KI_RESTRICT x2,              \
+                         const int16_t *FB_KI_RESTRICT w0, const int16_t *FB_KI_RESTRICT w1,  \
+                         const int16_t *FB_KI_RESTRICT w2, int32_t n,                         \
+                         int32_t *FB_KI_RESTRICT acc)                                         \
+  {                                                                                           \
+    int32_t i;                                                                                \
+    for (i = 0; i < n; i++)                                                                   \
+      {                                                                                       \
+        const int32_t s = (int16_t) (x0[i] * w0[i]) + (int16_t) (x1[i] * w1[i])               \
+                          + (int16_t) (x2[i] * w2[i]);                                        \
+        acc[i] = ADD ? acc[i] + s : s;                                                        \
+      }                                                                                       \
+  }                                                                                           \
+  FB_KI_INLINE void                                                                           \
+  dw_host_tap_##suffix (const int ADD, const T *FB_KI_RESTRICT x0,                            \
+                        const int16_t *FB_KI_RESTRICT w0, int32_t n,                          \
+                        int32_t *FB_KI_RESTRICT acc)                                          \
+  {                                                                                           \
+    int32_t i;                                                                                \
+    for (i = 0; i < n; i++)                                                                   \
+      {                                                                                       \
+        const int32_t s = (int16_t) (x0[i] * w0[i]);                                          \
+        acc[i] = ADD ? acc[i] + s : s;                                                        \
+      }                                                                                       \
+  }
 
-/* acc (+)= one kernel row of 3 taps: acc[j*n + i] gets the products of plane j of input byte i
- * of each tap with the weights w_k[j*n + i].  ADD = 0 stores instead of accumulating. */
-FB_KI_INLINE void
-dw_host_row3 (const int A, const int ADD, const uint8_t *FB_KI_RESTRICT x0,
-              const uint8_t *FB_KI_RESTRICT x1, const uint8_t *FB_KI_RESTRICT x2,
-              const int16_t *FB_KI_RESTRICT w0, const int16_t *FB_KI_RESTRICT w1,
-              const int16_t *FB_KI_RESTRICT w2, int32_t n, int32_t *FB_KI_RESTRICT acc)
-{
-  int j;
-  int32_t i;
-  for (j = 0; j < 8 / A; j++)
-    {
-      const int16_t *FB_KI_RESTRICT v0 = w0 + (size_t) j * (size_t) n;
-      const int16_t *FB_KI_RESTRICT v1 = w1 + (size_t) j * (size_t) n;
-      const int16_t *FB_KI_RESTRICT v2 = w2 + (size_t) j * (size_t) n;
-      int32_t *FB_KI_RESTRICT a = acc + (size_t) j * (size_t) n;
-      for (i = 0; i < n; i++)
-        {
-          /* each product fits int16 exactly: lets the compiler multiply 16-bit lanes */
-          const int32_t s = (int16_t) (FB_DW_X (A, x0[i], j) * v0[i])
-                            + (int16_t) (FB_DW_X (A, x1[i], j) * v1[i])
-                            + (int16_t) (FB_DW_X (A, x2[i], j) * v2[i]);
-          a[i] = ADD ? a[i] + s : s;
-        }
-    }
-}
+FB_DW_DEFINE_ROW3 (u8, uint8_t)
+FB_DW_DEFINE_ROW3 (i16, int16_t)
 
-/* The same for one tap. */
-FB_KI_INLINE void
-dw_host_tap (const int A, const int ADD, const uint8_t *FB_KI_RESTRICT x0,
-             const int16_t *FB_KI_RESTRICT w0, int32_t n, int32_t *FB_KI_RESTRICT acc)
-{
-  int j;
-  int32_t i;
-  for (j = 0; j < 8 / A; j++)
-    {
-      const int16_t *FB_KI_RESTRICT v0 = w0 + (size_t) j * (size_t) n;
-      int32_t *FB_KI_RESTRICT a = acc + (size_t) j * (size_t) n;
-      for (i = 0; i < n; i++)
-        {
-          const int32_t s = (int16_t) (FB_DW_X (A, x0[i], j) * v0[i]);
-          a[i] = ADD ? a[i] + s : s;
-        }
-    }
-}
+/* The taps of kernel rows [ky_lo, ky_hi), columns [kx_lo, kx_lo + nkx) of one output pixel;
+ * x points at the input pixel of the first column in row ky_lo, rows x_row elements apart. */
+#define FB_DW_DEFINE_PIXEL(suffix, T)                                                         \
+  FB_KI_INLINE void                                                                           \
+  dw_host_pixel_##suffix (const T *x, size_t x_row, const int16_t *wbuf, int32_t ch,          \
+                          int32_t kxn, int32_t ky_lo, int32_t ky_hi, int32_t kx_lo,           \
+                          int32_t nkx, int32_t *acc)                                          \
+  {                                                                                           \
+    int first = 1;                                                                            \
+    int32_t ky, kx;                                                                           \
+    for (ky = ky_lo; ky < ky_hi && nkx > 0; ky++, x += x_row)                                 \
+      {                                                                                       \
+        const int16_t *wr = wbuf + ((size_t) ky * (size_t) kxn + (size_t) kx_lo) * (size_t) ch; \
+        const T *xp = x;                                                                      \
+        if (nkx == 3)                                                                         \
+          {                                                                                   \
+            if (first)                                                                        \
+              dw_host_row3_##suffix (0, xp, xp + ch, xp + 2 * (size_t) ch, wr, wr + ch,       \
+                                     wr + 2 * (size_t) ch, ch, acc);                          \
+            else                                                                              \
+              dw_host_row3_##suffix (1, xp, xp + ch, xp + 2 * (size_t) ch, wr, wr + ch,       \
+                                     wr + 2 * (size_t) ch, ch, acc);                          \
+            first = 0;                                                                        \
+          }                                                                                   \
+        else                                                                                  \
+          for (kx = 0; kx < nkx; kx++, xp += ch, wr += ch)                                    \
+            {                                                                                 \
+              if (first)                                                                      \
+                dw_host_tap_##suffix (0, xp, wr, ch, acc);                                    \
+              else                                                                            \
+                dw_host_tap_##suffix (1, xp, wr, ch, acc);                                    \
+              first = 0;                                                                      \
+            }                                                                                 \
+      }                                                                                       \
+    if (first) /* window entirely in the padding */                                           \
+      memset (acc, 0, (size_t) ch * sizeof (int32_t));                                        \
+  }
+
+FB_DW_DEFINE_PIXEL (u8, uint8_t)
+FB_DW_DEFINE_PIXEL (i16, int16_t)
 
 FB_KI_INLINE void
 dw_host (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
          const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
          void *buffer)
 {
-  const int per = 8 / A;
-  const int32_t ch = p->ch_in, n = ch / per, kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
-  const size_t in_px = (size_t) ch * (size_t) A / 8, out_px = (size_t) ch * (size_t) O / 8;
-  const size_t w_tap = (size_t) ch * (size_t) W / 8;
+  const int32_t ch = p->ch_in, kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
+  const int32_t in_x = p->dim_in_x;
+  const size_t out_px = (size_t) ch * (size_t) O / 8, w_tap = (size_t) ch * (size_t) W / 8;
   const size_t taps = (size_t) kxn * (size_t) kyn;
+  const size_t row_n = (size_t) in_x * (size_t) ch; /* values in one input row */
   int16_t *wbuf = (int16_t *) fb_ki_align_ptr (buffer, FB_DW_HOST_ALIGN);
   int32_t *acc = (int32_t *) (wbuf + FB_KI_ALIGN_UP (taps * (size_t) ch * 2, FB_DW_HOST_ALIGN) / 2);
-  int32_t *nat = acc + FB_KI_ALIGN_UP ((size_t) ch * 4, FB_DW_HOST_ALIGN) / 4;
+  uint8_t *tmp = (uint8_t *) (acc + ch);
+  int16_t *rows = (int16_t *) (acc + 2 * (size_t) ch);
   size_t t;
-  int32_t c, oy, ox, ky, kx, i;
-  int j;
+  int32_t c, oy, ox, ky;
 
-  /* weights of every tap to int16, in the plane order of the input (once per call) */
+  /* weights of every tap to int16 (once per call) */
   for (t = 0; t < taps; t++)
     for (c = 0; c < ch; c++)
-      wbuf[t * (size_t) ch + (size_t) (c % per) * (size_t) n + (size_t) (c / per)]
-        = (int16_t) fb_ki_get_s (W, weights + t * w_tap, (size_t) c);
+      wbuf[t * (size_t) ch + (size_t) c] = (int16_t) fb_ki_get_s (W, weights + t * w_tap,
+                                                                 (size_t) c);
 
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
@@ -343,57 +372,32 @@ dw_host (const int A, const int O, const int W, const uint8_t *input, const uint
       int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
       if (ky_hi < ky_lo)
         ky_hi = ky_lo;
+      /* sub-byte input: the input rows of this output row unpacked to int16, so the channel
+       * loops run over 16-bit lanes (long enough to vectorize even for few channels) */
+      if (A != 8)
+        for (ky = ky_lo; ky < ky_hi; ky++)
+          fb_ki_unpack_u_i16 (A, input + (size_t) (iy0 + ky) * row_n * (size_t) A / 8,
+                              (int32_t) row_n, rows + (size_t) (ky - ky_lo) * row_n, 1);
       for (ox = 0; ox < p->dim_out_x; ox++)
         {
           const int32_t ix0 = ox * p->stride_x - p->pad_left;
           const int32_t kx_lo = ix0 < 0 ? (-ix0 < kxn ? -ix0 : kxn) : 0;
-          int32_t kx_hi = p->dim_in_x - ix0 < kxn ? p->dim_in_x - ix0 : kxn;
-          int32_t nkx;
-          int first = 1;
+          int32_t kx_hi = in_x - ix0 < kxn ? in_x - ix0 : kxn;
+          size_t x_off;
           if (kx_hi < kx_lo)
             kx_hi = kx_lo;
-          nkx = kx_hi - kx_lo;
-          for (ky = ky_lo; ky < ky_hi && nkx > 0; ky++)
-            {
-              const uint8_t *xr = input + ((size_t) (iy0 + ky) * (size_t) p->dim_in_x
-                                           + (size_t) (ix0 + kx_lo)) * in_px;
-              const int16_t *wr = wbuf + ((size_t) ky * (size_t) kxn + (size_t) kx_lo)
-                                           * (size_t) ch;
-              if (nkx == 3)
-                {
-                  if (first)
-                    dw_host_row3 (A, 0, xr, xr + in_px, xr + 2 * in_px, wr, wr + ch,
-                                  wr + 2 * (size_t) ch, n, acc);
-                  else
-                    dw_host_row3 (A, 1, xr, xr + in_px, xr + 2 * in_px, wr, wr + ch,
-                                  wr + 2 * (size_t) ch, n, acc);
-                  first = 0;
-                }
-              else
-                for (kx = 0; kx < nkx; kx++, xr += in_px, wr += ch)
-                  {
-                    if (first)
-                      dw_host_tap (A, 0, xr, wr, n, acc);
-                    else
-                      dw_host_tap (A, 1, xr, wr, n, acc);
-                    first = 0;
-                  }
-            }
-          if (first) /* window entirely in the padding */
-            memset (acc, 0, (size_t) ch * sizeof (int32_t));
-          if (per == 1)
-            fb_ki_requant_pack (O, acc, kappa, lambda, p->out_shift, ch,
-                                output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
-                                           * out_px);
+          /* first tap's pixel (only dereferenced when the window has taps) */
+          x_off = kx_hi > kx_lo ? (size_t) (ix0 + kx_lo) * (size_t) ch : 0;
+          if (A == 8)
+            dw_host_pixel_u8 (input + (ky_hi > ky_lo ? (size_t) (iy0 + ky_lo) * row_n : 0) + x_off,
+                              row_n, wbuf, ch, kxn, ky_lo, ky_hi, kx_lo, kx_hi - kx_lo, acc);
           else
-            {
-              for (j = 0; j < per; j++)
-                for (i = 0; i < n; i++)
-                  nat[i * per + j] = acc[(size_t) j * (size_t) n + (size_t) i];
-              fb_ki_requant_pack (O, nat, kappa, lambda, p->out_shift, ch,
-                                  output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
-                                             * out_px);
-            }
+            dw_host_pixel_i16 (rows + x_off, row_n, wbuf, ch, kxn, ky_lo, ky_hi, kx_lo,
+                               kx_hi - kx_lo, acc);
+          fb_ki_requant_pack_host (O, acc, kappa, lambda, p->out_shift, ch,
+                                   output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                              * out_px,
+                                   tmp);
         }
     }
 }

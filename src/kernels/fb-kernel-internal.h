@@ -118,6 +118,40 @@ fb_ki_requant_pack (const int O, const int32_t *acc, const int32_t *kappa, const
     fb_ki_requant_pack_impl (O, 0, acc, kappa, lambda, shift, n, dst);
 }
 
+#if !FB_KI_SCALAR
+/* Host only: the same requantization and packing in a form the compiler vectorizes.  A
+ * negative v is clamped to 0 before the shift (floor (v / 2^d) < 0 exactly when v < 0, and
+ * the clip maps both to 0), so the shift is a logical one: SSE2/AVX2 have no 64-bit
+ * arithmetic shift.  Outputs go through tmp (n bytes, not overlapping the other arrays) when
+ * O < 8. */
+FB_KI_INLINE void
+fb_ki_requant_pack_host (const int O, const int32_t *FB_KI_RESTRICT acc,
+                         const int32_t *FB_KI_RESTRICT kappa,
+                         const int32_t *FB_KI_RESTRICT lambda, int32_t shift, int32_t n,
+                         uint8_t *FB_KI_RESTRICT dst, uint8_t *FB_KI_RESTRICT tmp)
+{
+  const uint64_t maxv = (1u << O) - 1u;
+  uint8_t *FB_KI_RESTRICT y = O == 8 ? dst : tmp;
+  int32_t i, e;
+
+  for (i = 0; i < n; i++)
+    {
+      const int64_t v = (int64_t) kappa[i] * acc[i] + lambda[i];
+      uint64_t u = v < 0 ? 0 : (uint64_t) v;
+      u >>= shift;
+      y[i] = (uint8_t) (u > maxv ? maxv : u);
+    }
+  if (O != 8)
+    for (i = 0; i < n / (8 / O); i++)
+      {
+        uint32_t byte = 0;
+        for (e = 0; e < 8 / O; e++)
+          byte |= (uint32_t) tmp[i * (8 / O) + e] << (e * O);
+        dst[i] = (uint8_t) byte;
+      }
+}
+#endif
+
 /* Unpack n unsigned A-bit values (n a multiple of 8/A) from src into dst[i * stride]. */
 #define FB_KI_DEFINE_UNPACK_U(suffix, T)                                                      \
   FB_KI_INLINE void                                                                           \

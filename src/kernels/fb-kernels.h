@@ -141,7 +141,8 @@ typedef FbKernelStatus (*FbConvFunc) (const uint8_t *input, const uint8_t *weigh
 /* Depthwise convolution fb_depthwise_uI_uO_iW (27 variants): as fb_conv_*, except
  *   weights      [dim_kernel_y][dim_kernel_x][ch] packed along ch at W bits (no row padding)
  *   kappa/lambda [ch]
- *   buffer       scratch of fb_depthwise_get_buffer_size() bytes (4 + 8 * ch)
+ *   buffer       scratch of fb_depthwise_get_buffer_size() bytes (RV32: 4 + 8 * ch; the host
+ *                path also holds int16 weights and, for sub-byte inputs, int16 input rows)
  * and params->ch_in == params->ch_out == ch, a multiple of 8/I, 8/O and 8/W. */
 typedef FbConvFunc FbDepthwiseFunc;
 

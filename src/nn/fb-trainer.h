@@ -1,4 +1,5 @@
-/* fb-trainer.h — float training and evaluation of an FbNetwork.
+/* fb-trainer.h — training and evaluation of an FbNetwork: float, as a
+ * quantization-aware supernet of every precision config, or one config.
  *
  * How the graph is trained:
  * - conv2d and depthwise_conv2d: conv (no bias) → batch norm → ReLU (when
@@ -125,7 +126,10 @@ guint          fb_trainer_get_epoch         (FbTrainer            *self);
 guint          fb_trainer_get_step          (FbTrainer            *self);
 gboolean       fb_trainer_is_finished       (FbTrainer            *self);
 
-/* One SGD step on @n ≤ batch_size images (float NHWC). */
+/* One SGD step on @n ≤ batch_size images (float NHWC): of the float
+ * model, of the configs of this (epoch, step) for a supernet (gradients of
+ * the mean loss over them; @correct counts the all-8 config's), or of the
+ * fixed config. */
 void           fb_trainer_train_step        (FbTrainer            *self,
                                              const float          *x,
                                              const guint8         *labels,

@@ -83,10 +83,10 @@ make_key (FbPrecisionConfig *config, guint limit)
 /* ---- finding the files ------------------------------------------------------ */
 
 const char *
-fb_accuracy_engine_get_dataset_dir (void)
+fb_accuracy_engine_get_dataset_dir (const char *dir)
 {
-  const char *dir = g_getenv ("FB_FASHION_MNIST_DIR");
-
+  if (dir == NULL)
+    dir = g_getenv ("FB_FASHION_MNIST_DIR");
   return dir != NULL && dir[0] != '\0' ? dir : FB_FASHION_MNIST_DIR;
 }
 
@@ -126,6 +126,7 @@ fb_accuracy_engine_find_weights (FbNetwork *network, GPtrArray *tried)
 typedef struct {
   FbNetwork *network;
   char      *weights_path;
+  char      *dataset_dir;
 } LoadData;
 
 static void
@@ -133,6 +134,7 @@ load_data_free (LoadData *d)
 {
   fb_network_unref (d->network);
   g_free (d->weights_path);
+  g_free (d->dataset_dir);
   g_free (d);
 }
 
@@ -149,11 +151,11 @@ load_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancel
 
   weights = fb_weights_load (d->weights_path, d->network, &error);
   if (weights != NULL)
-    test = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TEST, cancellable, &error);
+    test = fb_dataset_load_fashion_mnist (d->dataset_dir, FB_DATASET_TEST, cancellable, &error);
   /* Training images calibrate float-only weights and recalibrate a
    * supernet's batch norm per config. */
   if (test != NULL)
-    train = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TRAIN, cancellable, &error);
+    train = fb_dataset_load_fashion_mnist (d->dataset_dir, FB_DATASET_TRAIN, cancellable, &error);
   if (train != NULL)
     oracle = fb_nn_oracle_new (d->network, weights, d->weights_path, test, train, cancellable, &error);
   if (oracle == NULL)
@@ -175,7 +177,7 @@ load_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancel
 }
 
 void
-fb_accuracy_engine_load_async (FbNetwork *network, GCancellable *cancellable,
+fb_accuracy_engine_load_async (FbNetwork *network, const char *dataset_dir, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
@@ -195,16 +197,18 @@ fb_accuracy_engine_load_async (FbNetwork *network, GCancellable *cancellable,
                                "%s", list);
       return;
     }
-  images = g_build_filename (fb_accuracy_engine_get_dataset_dir (), "t10k-images-idx3-ubyte.gz", NULL);
+  dataset_dir = fb_accuracy_engine_get_dataset_dir (dataset_dir);
+  images = g_build_filename (dataset_dir, "t10k-images-idx3-ubyte.gz", NULL);
   if (!g_file_test (images, G_FILE_TEST_EXISTS))
     {
       g_task_return_new_error (task, FB_ACCURACY_ENGINE_ERROR, FB_ACCURACY_ENGINE_ERROR_NO_DATASET,
-                               "%s", fb_accuracy_engine_get_dataset_dir ());
+                               "%s", dataset_dir);
       return;
     }
   d = g_new0 (LoadData, 1);
   d->network = fb_network_ref (network);
   d->weights_path = g_steal_pointer (&weights);
+  d->dataset_dir = g_strdup (dataset_dir);
   g_task_set_task_data (task, d, (GDestroyNotify) load_data_free);
   g_task_run_in_thread (task, load_in_thread);
 }
@@ -359,8 +363,6 @@ fb_accuracy_engine_measure_current (FbAccuracyEngine *self, FbPrecisionConfig *c
   g_return_if_fail (FB_IS_ACCURACY_ENGINE (self));
   g_return_if_fail (config != NULL);
   key = make_key (config, limit);
-  if (g_hash_table_contains (self->cache, key))
-    return;
   /* Already being measured (e.g. a queued baseline the user selected). */
   if (self->running != NULL && strcmp (self->running->key, key) == 0)
     {
@@ -369,12 +371,15 @@ fb_accuracy_engine_measure_current (FbAccuracyEngine *self, FbPrecisionConfig *c
       g_clear_handle_id (&self->current_timeout, g_source_remove);
       return;
     }
-  /* The config shown before is no longer wanted. */
+  /* The config shown before is no longer wanted, even when this one is
+   * known already. */
   if (self->running != NULL && self->running->current)
     g_cancellable_cancel (self->running->cancellable);
   g_clear_pointer (&self->current, request_free);
-  self->current = request_new (config, limit, key, TRUE);
   g_clear_handle_id (&self->current_timeout, g_source_remove);
+  if (g_hash_table_contains (self->cache, key))
+    return;
+  self->current = request_new (config, limit, key, TRUE);
   self->current_timeout = g_timeout_add (CURRENT_DELAY_MS, on_current_timeout, self);
   g_source_set_name_by_id (self->current_timeout, "[freebits] accuracy edit");
 }

@@ -41,13 +41,15 @@ GQuark            fb_accuracy_engine_error_quark   (void);
  * NULL) receives the paths looked at, for the message when none exists. */
 char             *fb_accuracy_engine_find_weights  (FbNetwork          *network,
                                                     GPtrArray          *tried);
-/* The Fashion-MNIST directory used: $FB_FASHION_MNIST_DIR, else the system one. */
-const char       *fb_accuracy_engine_get_dataset_dir (void);
+/* The Fashion-MNIST directory: @dir if not NULL, else $FB_FASHION_MNIST_DIR,
+ * else the system one (FB_FASHION_MNIST_DIR). */
+const char       *fb_accuracy_engine_get_dataset_dir (const char       *dir);
 
-/* Finds the weights and checks the data set on the calling thread (cheap
- * file tests, so "not installed" is known at once), then loads and creates
- * the oracle in a worker thread. */
+/* Finds the weights and checks the data set (in @dataset_dir, NULL: the
+ * default) on the calling thread (cheap file tests, so "not installed" is
+ * known at once), then loads and creates the oracle in a worker thread. */
 void              fb_accuracy_engine_load_async    (FbNetwork          *network,
+                                                    const char         *dataset_dir,
                                                     GCancellable       *cancellable,
                                                     GAsyncReadyCallback callback,
                                                     gpointer            user_data);
@@ -78,7 +80,8 @@ gboolean          fb_accuracy_engine_is_pending    (FbAccuracyEngine   *self,
                                                     guint               limit);
 /* Makes @config the current request (copied); it starts after a short quiet
  * time so a burst of edits costs one evaluation, and cancels a running
- * evaluation of an earlier current config. Nothing if already known. */
+ * evaluation of an earlier current config (even when @config's accuracy is
+ * known already, and then nothing else happens). */
 void              fb_accuracy_engine_measure_current (FbAccuracyEngine *self,
                                                     FbPrecisionConfig  *config,
                                                     guint               limit);

@@ -223,8 +223,8 @@ fb_search_panel_set_accuracy_available (FbSearchPanel *self, gboolean available)
     gtk_toggle_button_set_active (self->accuracy_check, FALSE);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->accuracy_check), available
                                ? _("Keep only configs whose measured accuracy reaches this")
-                               : _("Needs an accuracy oracle (the trained network); "
-                                   "this build cannot measure accuracy during a search yet"));
+                               : _("Needs the accuracy engine: the network's trained weights and "
+                                   "the Fashion-MNIST test images (Debian package dataset-fashion-mnist)"));
   on_budget_toggled (self);
 }
 

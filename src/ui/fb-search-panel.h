@@ -2,8 +2,8 @@
  *
  * Method (uniform baselines, Free Bits, exact Pareto front) with its options,
  * target (the loaded latency tables; the combo shares the window's model),
- * budgets for latency, Flash and RAM (and minimum accuracy once an accuracy
- * oracle exists), the start config (the table's config or a uniform one; pins
+ * budgets for latency, Flash and RAM (and minimum accuracy when the window
+ * has an accuracy oracle), the start config (the table's config or a uniform one; pins
  * always come from the table). Run emits "run"; the window starts an
  * FbSearchJob and hands it back with fb_search_panel_set_job(), after which
  * the panel follows its progress (bar, ETA, status) until it finishes.

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "fb-accuracy-engine.h"
 #include "fb-layer-table.h"
 #include "fb-pareto-plot.h"
 #include "fb-search-panel.h"
@@ -38,5 +39,23 @@ GtkComboBox    *fb_window_get_target_combo   (FbWindow     *self);
 guint           fb_window_get_n_results      (FbWindow     *self);
 /* The info bar's text, or NULL when it is hidden. */
 const char     *fb_window_get_info_message   (FbWindow     *self);
+
+/* The accuracy engine of the shown network (NULL while it loads or when
+ * there is none). */
+FbAccuracyEngine *fb_window_get_accuracy_engine (FbWindow   *self);
+/* For tests, before creating windows: whether they make an accuracy engine
+ * (loading weights and Fashion-MNIST in a thread), with how many images per
+ * evaluation (0: the oracle's default, 1000) and the Fashion-MNIST directory
+ * (NULL: $FB_FASHION_MNIST_DIR or the system one). */
+void            fb_window_set_accuracy_defaults (gboolean    enabled,
+                                                 guint       limit,
+                                                 const char *dataset_dir);
+/* What "Export C Bundle…" does once the dialog is answered: writes the
+ * table's config as a C bundle to @dir in a worker thread; the info bar
+ * tells the outcome. */
+void            fb_window_export_bundle      (FbWindow     *self,
+                                              const char   *dir,
+                                              guint         n_images,
+                                              gboolean      force);
 
 G_END_DECLS

@@ -8,8 +8,12 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include "fb-accuracy-engine.h"
 #include "fb-application.h"
+#include "fb-bundle-job.h"
 #include "fb-error.h"
+#include "fb-export-dialog.h"
+#include "fb-exporter.h"
 #include "fb-json.h"
 #include "fb-metrics.h"
 #include "fb-plot-metric.h"
@@ -24,6 +28,14 @@
 #define DEFAULT_TARGET  "rv32imc"
 /* Larger files are not freebits JSON; refuse before reading them whole. */
 #define MAX_FILE_BYTES  (64 * 1024 * 1024)
+/* The info bar's "Open Folder" button. */
+#define RESPONSE_OPEN_FOLDER 1
+
+/* For tests (fb_window_set_accuracy_defaults()): whether new windows build
+ * an accuracy engine, and with how many images per evaluation. */
+static gboolean accuracy_enabled = TRUE;
+static guint    accuracy_test_limit = 0;
+static char    *accuracy_dataset_dir = NULL;
 
 /* The summary shows these, in this order. */
 static const FbPlotMetric summary_metrics[] = {
@@ -109,7 +121,13 @@ struct _FbWindow {
   FbSearchJob          *job;                          /* the last search (running or done) */
   ResultGroup          *job_group;                    /* where @job's results go */
   GSettings            *settings;                     /* NULL without the schema */
-  FbAccuracyOracle     *oracle;                       /* optional, for the network shown */
+  FbAccuracyEngine     *engine;                       /* optional, for the network shown */
+  GCancellable         *engine_loading;               /* the engine being made, or NULL */
+  char                 *engine_problem;               /* why there is no engine (summary note) */
+  gboolean              axes_chose_accuracy;          /* switched to accuracy once baselines were measured */
+  GtkWidget            *open_folder_button;           /* in the info bar */
+  char                 *info_folder;                  /* what "Open Folder" opens */
+  guint                 n_exports;                    /* bundles being written */
   int                   saved_width, saved_height;
   gboolean              saved_maximized;
 };
@@ -122,26 +140,41 @@ enum {
 };
 
 static void update_results (FbWindow *self);
+static void request_accuracy (FbWindow *self);
+static void queue_results (FbWindow *self);
 
 
 /* ---- errors --------------------------------------------------------------- */
 
-void
-fb_window_report_error (FbWindow *self, const char *message)
+/* Shows @message; messages of one type pile up while the bar is open, a
+ * message of another type replaces them. @folder: what "Open Folder" opens
+ * (NULL: no such button). */
+static void
+show_message (FbWindow *self, GtkMessageType type, const char *message, const char *folder)
 {
-  const char *old;
+  const char *old = gtk_label_get_text (self->info_label);
 
-  g_return_if_fail (FB_IS_WINDOW (self));
-  old = gtk_label_get_text (self->info_label);
   /* Several files can fail at once (drop, command line); show them all. */
-  if (gtk_info_bar_get_revealed (self->info_bar) && old != NULL && old[0] != '\0')
+  if (gtk_info_bar_get_revealed (self->info_bar) && old != NULL && old[0] != '\0' &&
+      gtk_info_bar_get_message_type (self->info_bar) == type && folder == NULL && self->info_folder == NULL)
     {
       g_autofree char *both = g_strconcat (old, "\n", message, NULL);
       gtk_label_set_text (self->info_label, both);
     }
   else
     gtk_label_set_text (self->info_label, message);
+  gtk_info_bar_set_message_type (self->info_bar, type);
+  g_free (self->info_folder);
+  self->info_folder = g_strdup (folder);
+  gtk_widget_set_visible (self->open_folder_button, folder != NULL);
   gtk_info_bar_set_revealed (self->info_bar, TRUE);
+}
+
+void
+fb_window_report_error (FbWindow *self, const char *message)
+{
+  g_return_if_fail (FB_IS_WINDOW (self));
+  show_message (self, GTK_MESSAGE_ERROR, message, NULL);
 }
 
 static void
@@ -153,9 +186,65 @@ report_gerror (FbWindow *self, const GError *error)
 static void
 on_info_bar_response (GtkInfoBar *bar, int response, FbWindow *self)
 {
+  if (response == RESPONSE_OPEN_FOLDER && self->info_folder != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (self->info_folder);
+      g_autofree char *uri = g_file_get_uri (file);
+      g_autoptr(GError) error = NULL;
+
+      if (!gtk_show_uri_on_window (GTK_WINDOW (self), uri, gtk_get_current_event_time (), &error))
+        {
+          fb_window_report_error (self, error->message);
+          return;
+        }
+    }
   gtk_info_bar_set_revealed (bar, FALSE);
   gtk_label_set_text (self->info_label, "");
+  g_clear_pointer (&self->info_folder, g_free);
+  gtk_widget_hide (self->open_folder_button);
 }
+
+/* ---- accuracy ------------------------------------------------------------- */
+
+/* An engine measures one network: it only serves the network it was made for. */
+static gboolean
+engine_usable (FbWindow *self)
+{
+  return self->engine != NULL && self->network != NULL &&
+         g_strcmp0 (fb_network_get_sha256 (fb_accuracy_oracle_get_network (fb_accuracy_engine_get_oracle (self->engine))),
+                    fb_network_get_sha256 (self->network)) == 0;
+}
+
+/* Images per evaluation of the baselines and search results. */
+static guint
+default_limit (FbWindow *self)
+{
+  return fb_accuracy_engine_get_default_limit (self->engine);
+}
+
+/* Images per evaluation of the config in the summary: the default, or the
+ * whole test set when asked for. */
+static guint
+summary_limit (FbWindow *self)
+{
+  GAction *full = g_action_map_lookup_action (G_ACTION_MAP (self), "full-test-set");
+  g_autoptr(GVariant) state = full ? g_action_get_state (full) : NULL;
+
+  return state != NULL && g_variant_get_boolean (state) ? 0 : default_limit (self);
+}
+
+/* Number of images a limit stands for, for the notes ("on 1000 test images"). */
+static guint
+limit_images (FbWindow *self, guint limit)
+{
+  FbDataset *test = fb_accuracy_engine_get_test_set (self->engine);
+  guint n = test != NULL ? fb_dataset_get_n_images (test) : 0;
+
+  if (limit == 0)
+    return n;
+  return n > 0 ? MIN (limit, n) : limit;
+}
+
 
 /* ---- data ----------------------------------------------------------------- */
 
@@ -299,6 +388,9 @@ build_uniform_points (FbWindow *self)
         config = fb_precision_config_new_uniform (self->network, bits[w], bits[a], NULL);
         if (config == NULL || !compute_values (self, config, values, NULL))
           continue; /* e.g. 2-bit activations on 6 channels: not a candidate */
+        /* Measured in the background once the accuracy engine is there. */
+        if (engine_usable (self))
+          fb_accuracy_engine_lookup (self->engine, config, default_limit (self), &values[FB_PLOT_METRIC_ACCURACY]);
         if (bits[w] == 8 && bits[a] == 8)
           memcpy (self->reference, values, sizeof values);
         fb_point_set_append (set, values, series, FB_PLOT_POINT_BASELINE, label,
@@ -398,12 +490,26 @@ update_summary (FbWindow *self)
   g_autofree char *name = NULL;
   g_autofree char *subtitle = NULL;
   gboolean baseline;
+  gboolean measuring = FALSE;
+  guint measured_on = 0;
   FbMetrics m;
   guint pins;
 
   if (config == NULL || !compute_values (self, config, values, &m))
     return;
+  /* The accuracy engine's measurement of this very config (at the summary's
+   * number of images); else what a search result carries. */
+  if (engine_usable (self))
+    {
+      guint limit = summary_limit (self);
+
+      if (fb_accuracy_engine_lookup (self->engine, config, limit, &values[FB_PLOT_METRIC_ACCURACY]))
+        measured_on = limit_images (self, limit);
+      else
+        measuring = fb_accuracy_engine_is_pending (self->engine, config, limit);
+    }
   /* Accuracy is known only for results that carry it (an oracle measured it). */
+  if (isnan (values[FB_PLOT_METRIC_ACCURACY]))
   {
     int idx = self->points ? fb_point_set_find_config (self->points, config) : -1;
     for (guint i = MAX (idx, 0); idx >= 0 && i < fb_point_set_get_n_points (self->points); i++)
@@ -438,6 +544,12 @@ update_summary (FbWindow *self)
       g_autofree char *note = NULL;
       int better = 0;
 
+      if (metric == FB_PLOT_METRIC_ACCURACY && measuring && isnan (values[metric]))
+        {
+          g_free (value);
+          /* TRANSLATORS: the accuracy value while it is being measured */
+          value = g_strdup (_("measuring…"));
+        }
       gtk_label_set_text (self->value_labels[metric], value);
       if (metric == FB_PLOT_METRIC_LATENCY && isnan (values[metric]))
         {
@@ -447,8 +559,47 @@ update_summary (FbWindow *self)
         }
       if (metric == FB_PLOT_METRIC_ACCURACY)
         {
-          set_note (self->note_labels[metric], isnan (values[metric]) ? _("needs the accuracy engine")
-                                                                      : _("measured during the search"), 0);
+          g_autofree char *text = NULL;
+          int change = 0;
+
+          if (measured_on > 0)
+            {
+              double ref = NAN;
+              g_autoptr(FbPrecisionConfig) w8a8 = fb_precision_config_new (self->network);
+
+              fb_accuracy_engine_lookup (self->engine, w8a8, summary_limit (self), &ref);
+              if (!isnan (ref) && !fb_precision_config_equal (w8a8, config))
+                {
+                  /* Points, not percent: "−1.2 pt vs w8a8". */
+                  double d = 100 * (values[metric] - ref);
+                  change = d > 0.05 ? 1 : d < -0.05 ? -1 : 0;
+                  /* TRANSLATORS: accuracy change in percentage points, then the images measured */
+                  text = g_strdup_printf (ngettext ("%+.1f pt vs w8a8 · integer, on %u test image",
+                                                    "%+.1f pt vs w8a8 · integer, on %u test images", measured_on),
+                                          d, measured_on);
+                }
+              else
+                text = g_strdup_printf (ngettext ("integer arithmetic, on %u Fashion-MNIST test image",
+                                                  "integer arithmetic, on %u Fashion-MNIST test images", measured_on),
+                                        measured_on);
+            }
+          else if (measuring)
+            {
+              guint n = limit_images (self, summary_limit (self));
+              text = g_strdup_printf (ngettext ("in the background, on %u test image",
+                                                "in the background, on %u test images", n), n);
+            }
+          else if (!isnan (values[metric]))
+            text = g_strdup (_("measured during the search"));
+          else if (engine_usable (self))
+            text = g_strdup (_("not measured yet"));
+          else if (self->engine_loading != NULL)
+            text = g_strdup (_("loading the trained weights and test images…"));
+          else if (self->engine_problem != NULL)
+            text = g_strdup (self->engine_problem);
+          else
+            text = g_strdup (_("needs the accuracy engine"));
+          set_note (self->note_labels[metric], text, change);
           continue;
         }
       {
@@ -645,6 +796,7 @@ set_config (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonO
   if (provenance != NULL)
     self->config_provenance = json_object_ref (provenance);
   fb_layer_table_set_config (self->layer_table, config);
+  request_accuracy (self);
   update_summary (self);
 }
 
@@ -912,6 +1064,27 @@ on_job_candidates (FbSearchJob *job, GPtrArray *batch, FbWindow *self)
   update_results (self);
 }
 
+/* The results again, with measured accuracy: they replace the unmeasured
+ * ones (those below the minimum accuracy are gone). */
+static void
+on_job_measured (FbSearchJob *job, GPtrArray *measured, FbWindow *self)
+{
+  gboolean same_table = fb_search_job_get_table (job) == self->latency;
+
+  if (self->job_group == NULL)
+    return;
+  g_ptr_array_set_size (self->job_group->candidates, 0);
+  for (guint i = 0; i < measured->len; i++)
+    {
+      FbCandidate *c = g_ptr_array_index (measured, i);
+      g_ptr_array_add (self->job_group->candidates, same_table ? fb_candidate_ref (c) : evaluate_candidate (self, c));
+    }
+  /* Indices changed: keep the selection only if it still is the same config. */
+  refresh_points (self, TRUE);
+  update_summary (self);
+  update_results (self);
+}
+
 static void
 on_job_finished (FbSearchJob *job, FbWindow *self)
 {
@@ -920,6 +1093,9 @@ on_job_finished (FbSearchJob *job, FbWindow *self)
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     report_gerror (self, error);
   update_results (self);
+  /* What the job did not measure (it ran before the engine was ready, or
+   * was cancelled) is measured in the background. */
+  queue_results (self);
 }
 
 /* The start config of a search: the table's config, or a uniform one that
@@ -996,9 +1172,10 @@ on_search_run (FbWindow *self)
   self->job_group = group;
 
   self->job = fb_search_job_new (self->network, self->latency, start, &params);
-  if (self->oracle != NULL)
-    fb_search_job_set_oracle (self->job, self->oracle);
+  if (engine_usable (self))
+    fb_search_job_set_oracle (self->job, fb_accuracy_engine_get_oracle (self->engine));
   g_signal_connect (self->job, "candidates", G_CALLBACK (on_job_candidates), self);
+  g_signal_connect (self->job, "measured", G_CALLBACK (on_job_measured), self);
   g_signal_connect (self->job, "finished", G_CALLBACK (on_job_finished), self);
   /* The window's cancellable stops it when the window closes. */
   fb_search_job_start (self->job, self->cancellable);
@@ -1007,26 +1184,267 @@ on_search_run (FbWindow *self)
   update_results (self);
 }
 
-/* An oracle measures one network: it only serves the network it was made for. */
+/* Measures the config in the summary (after a short quiet time, replacing
+ * the previous request). */
 static void
-update_oracle (FbWindow *self)
+request_accuracy (FbWindow *self)
 {
-  gboolean usable = self->oracle != NULL && self->network != NULL &&
-                    g_strcmp0 (fb_network_get_sha256 (fb_accuracy_oracle_get_network (self->oracle)),
-                               fb_network_get_sha256 (self->network)) == 0;
+  FbPrecisionConfig *config = fb_layer_table_get_config (self->layer_table);
 
-  fb_search_panel_set_accuracy_available (self->search_panel, usable);
+  if (!engine_usable (self) || config == NULL)
+    return;
+  fb_accuracy_engine_measure_current (self->engine, config, summary_limit (self));
+}
+
+/* The nine uniform baselines, measured in the background so accuracy can be
+ * a plot axis. */
+static void
+queue_baselines (FbWindow *self)
+{
+  if (!engine_usable (self))
+    return;
+  for (guint w = 8; w >= 2; w /= 2)
+    for (guint a = 8; a >= 2; a /= 2)
+      {
+        g_autoptr(FbPrecisionConfig) u = fb_precision_config_new_uniform (self->network, w, a, NULL);
+        if (u != NULL)
+          fb_accuracy_engine_measure_background (self->engine, u, default_limit (self));
+      }
+}
+
+/* Results without accuracy (found before the engine was ready, or opened
+ * from a file without it) are measured in the background as well, up to
+ * this many: a front of thousands would keep the engine busy for hours. */
+#define MAX_BACKGROUND_RESULTS 400
+
+static gboolean
+group_is_streaming (FbWindow *self, ResultGroup *group)
+{
+  /* A running job measures its own results when it is done. */
+  return group == self->job_group && self->job != NULL && fb_search_job_is_running (self->job);
+}
+
+static void
+queue_results (FbWindow *self)
+{
+  guint n = 0;
+
+  if (!engine_usable (self))
+    return;
+  for (guint g = 0; g < self->groups->len; g++)
+    {
+      ResultGroup *group = g_ptr_array_index (self->groups, g);
+
+      if (group_is_streaming (self, group))
+        continue;
+      for (guint i = 0; i < group->candidates->len && n < MAX_BACKGROUND_RESULTS; i++)
+        {
+          FbCandidate *c = g_ptr_array_index (group->candidates, i);
+          if (!isnan (fb_candidate_get_accuracy (c)))
+            continue;
+          fb_accuracy_engine_measure_background (self->engine, fb_candidate_get_config (c), default_limit (self));
+          n++;
+        }
+    }
+}
+
+/* Gives every result of @config without accuracy the one just measured.
+ * Returns whether any changed. */
+static gboolean
+apply_to_results (FbWindow *self, FbPrecisionConfig *config, guint limit, double accuracy)
+{
+  g_autoptr(JsonObject) extra = json_object_new ();
+  gboolean changed = FALSE;
+
+  /* As fb_search_measure() records it. */
+  json_object_set_string_member (extra, "oracle", fb_accuracy_oracle_get_name (fb_accuracy_engine_get_oracle (self->engine)));
+  json_object_set_int_member (extra, "accuracy_limit", limit);
+  for (guint g = 0; g < self->groups->len; g++)
+    {
+      ResultGroup *group = g_ptr_array_index (self->groups, g);
+
+      if (group_is_streaming (self, group))
+        continue;
+      for (guint i = 0; i < group->candidates->len; i++)
+        {
+          FbCandidate *c = g_ptr_array_index (group->candidates, i);
+          if (!isnan (fb_candidate_get_accuracy (c)) || !fb_precision_config_equal (fb_candidate_get_config (c), config))
+            continue;
+          group->candidates->pdata[i] = fb_candidate_new_with_accuracy (c, accuracy, extra);
+          fb_candidate_unref (c);
+          changed = TRUE;
+        }
+    }
+  return changed;
+}
+
+static gboolean
+baselines_measured (FbWindow *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; self->points != NULL && i < fb_point_set_get_n_points (self->points); i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
+      if ((p->flags & FB_PLOT_POINT_BASELINE) == 0)
+        continue;
+      if (isnan (p->values[FB_PLOT_METRIC_ACCURACY]))
+        return FALSE;
+      n++;
+    }
+  return n > 0;
+}
+
+static void
+on_engine_measured (FbAccuracyEngine *engine, FbPrecisionConfig *config, guint limit, double accuracy,
+                    FbWindow *self)
+{
+  g_autofree char *uniform = uniform_label (config);
+  gboolean result = limit == default_limit (self) && apply_to_results (self, config, limit, accuracy);
+
+  /* A baseline or a result: its point in the plot gets the accuracy. */
+  if ((uniform != NULL && limit == default_limit (self)) || result)
+    {
+      refresh_points (self, TRUE);
+      /* Once every baseline has one, accuracy is worth plotting: switch to
+       * it once (unless the user saved other axes). */
+      if (!self->axes_chose_accuracy && baselines_measured (self))
+        {
+          self->axes_chose_accuracy = TRUE;
+          choose_axes (self, FALSE);
+        }
+    }
+  update_summary (self);
+}
+
+static void
+on_engine_failed (FbAccuracyEngine *engine, FbPrecisionConfig *config, const GError *error, FbWindow *self)
+{
+  g_autofree char *msg = g_strdup_printf (_("Measuring the accuracy failed: %s"), error->message);
+
+  fb_window_report_error (self, msg);
+  update_summary (self);
+}
+
+static void
+set_engine (FbWindow *self, FbAccuracyEngine *engine)
+{
+  g_autoptr(FbAccuracyEngine) keep = engine != NULL ? g_object_ref (engine) : NULL;
+
+  if (self->engine != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->engine, self);
+      /* Another engine: nothing of the old one is wanted any more. */
+      if (self->engine != engine)
+        fb_accuracy_engine_cancel (self->engine);
+      g_clear_object (&self->engine);
+    }
+  if (engine != NULL)
+    {
+      self->engine = g_steal_pointer (&keep);
+      g_clear_pointer (&self->engine_problem, g_free);
+      g_signal_connect (engine, "measured", G_CALLBACK (on_engine_measured), self);
+      g_signal_connect (engine, "failed", G_CALLBACK (on_engine_failed), self);
+    }
+  fb_search_panel_set_accuracy_available (self->search_panel, engine_usable (self));
+  /* The config in the table first, then the baselines, then results. */
+  request_accuracy (self);
+  queue_baselines (self);
+  queue_results (self);
+  update_summary (self);
 }
 
 void
 fb_window_set_accuracy_oracle (FbWindow *self, FbAccuracyOracle *oracle)
 {
+  g_autoptr(FbAccuracyEngine) engine = NULL;
+
   g_return_if_fail (FB_IS_WINDOW (self));
+  /* An oracle given replaces the one being loaded. */
+  if (self->engine_loading != NULL)
+    g_cancellable_cancel (self->engine_loading);
+  g_clear_object (&self->engine_loading);
   if (oracle != NULL)
-    fb_accuracy_oracle_ref (oracle);
-  g_clear_pointer (&self->oracle, fb_accuracy_oracle_unref);
-  self->oracle = oracle;
-  update_oracle (self);
+    engine = fb_accuracy_engine_new (oracle);
+  set_engine (self, engine);
+}
+
+static void
+on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(FbWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbAccuracyEngine) engine = fb_accuracy_engine_load_finish (result, &error);
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+
+  /* Superseded (another network, a given oracle) or the window closed. */
+  if (g_cancellable_is_cancelled (cancellable) || cancellable != self->engine_loading)
+    return;
+  g_clear_object (&self->engine_loading);
+  if (engine != NULL)
+    {
+      if (accuracy_test_limit > 0)
+        fb_accuracy_oracle_set_default_limit (fb_accuracy_engine_get_oracle (engine), accuracy_test_limit);
+      set_engine (self, engine);
+      return;
+    }
+  g_free (self->engine_problem);
+  if (g_error_matches (error, FB_ACCURACY_ENGINE_ERROR, FB_ACCURACY_ENGINE_ERROR_NO_DATASET))
+    {
+      g_autofree char *msg = g_strdup_printf (
+        _("Accuracy is not shown: the Fashion-MNIST test images are not installed in %s. "
+          "Install the Debian package %s (apt install %s) and reopen the network; "
+          "everything else works without them."),
+        error->message, FB_FASHION_MNIST_PACKAGE, FB_FASHION_MNIST_PACKAGE);
+      self->engine_problem = g_strdup_printf (_("install the package %s"), FB_FASHION_MNIST_PACKAGE);
+      show_message (self, GTK_MESSAGE_INFO, msg, NULL);
+    }
+  else if (g_error_matches (error, FB_ACCURACY_ENGINE_ERROR, FB_ACCURACY_ENGINE_ERROR_NO_WEIGHTS))
+    {
+      g_autofree char *msg = g_strdup_printf (
+        _("Accuracy is not shown: %s has no trained weights (looked for %s). "
+          "Train them with \"freebits-cli train\" or install the freebits data; "
+          "everything else works without them."),
+        fb_network_get_name (self->network), error->message);
+      self->engine_problem = g_strdup (_("no trained weights for this network"));
+      show_message (self, GTK_MESSAGE_INFO, msg, NULL);
+    }
+  else
+    {
+      g_autofree char *msg = g_strdup_printf (_("Accuracy is not shown: %s"), error->message);
+      self->engine_problem = g_strdup (_("the accuracy engine could not start"));
+      show_message (self, GTK_MESSAGE_WARNING, msg, NULL);
+    }
+  update_summary (self);
+}
+
+/* Makes the accuracy engine of the shown network in a worker thread. */
+static void
+load_engine (FbWindow *self)
+{
+  if (self->engine_loading != NULL)
+    g_cancellable_cancel (self->engine_loading);
+  g_clear_object (&self->engine_loading);
+  g_clear_pointer (&self->engine_problem, g_free);
+  if (!accuracy_enabled || self->network == NULL || engine_usable (self))
+    return;
+  self->engine_loading = g_cancellable_new ();
+  fb_accuracy_engine_load_async (self->network, accuracy_dataset_dir, self->engine_loading, on_engine_loaded, g_object_ref (self));
+}
+
+void
+fb_window_set_accuracy_defaults (gboolean enabled, guint limit, const char *dataset_dir)
+{
+  accuracy_enabled = enabled;
+  accuracy_test_limit = limit;
+  g_free (accuracy_dataset_dir);
+  accuracy_dataset_dir = g_strdup (dataset_dir);
+}
+
+FbAccuracyEngine *
+fb_window_get_accuracy_engine (FbWindow *self)
+{
+  return self->engine;
 }
 
 void
@@ -1095,11 +1513,14 @@ set_network (FbWindow *self, FbNetwork *network)
   select_target (self, target);
   set_config (self, w8a8, NULL, NULL);
   update_results (self);
-  /* Another network: an oracle for the old one no longer applies. */
-  if (self->oracle != NULL && g_strcmp0 (fb_network_get_sha256 (fb_accuracy_oracle_get_network (self->oracle)),
-                                         fb_network_get_sha256 (network)) != 0)
-    g_clear_pointer (&self->oracle, fb_accuracy_oracle_unref);
-  update_oracle (self);
+  /* Another network: an engine for the old one no longer applies. */
+  if (self->engine != NULL && !engine_usable (self))
+    set_engine (self, NULL);
+  else
+    set_engine (self, self->engine);
+  self->axes_chose_accuracy = FALSE;
+  load_engine (self);
+  update_summary (self);
 }
 
 typedef enum {
@@ -1241,6 +1662,7 @@ open_candidates (FbWindow *self, const char *path, GError **error)
   refresh_points (self, TRUE);
   update_summary (self);
   update_results (self);
+  queue_results (self);
   return TRUE;
 }
 
@@ -1332,6 +1754,8 @@ on_config_changed (FbLayerTable *table, FbWindow *self)
       g_autofree char *old = self->config_origin;
       self->config_origin = g_strconcat (old, _(" (edited)"), NULL);
     }
+  /* A new config to measure; a burst of edits costs one evaluation. */
+  request_accuracy (self);
   update_summary (self);
 }
 
@@ -1553,6 +1977,152 @@ action_export_plot (GSimpleAction *action, GVariant *param, gpointer user_data)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* ---- C bundle ------------------------------------------------------------- */
+
+static void
+update_export_action (FbWindow *self)
+{
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "export-bundle")),
+                               self->network != NULL && self->n_exports == 0);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "export-bundle-to")),
+                               self->network != NULL && self->n_exports == 0);
+}
+
+static void
+on_bundle_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(FbWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  double accuracy = NAN;
+  g_autofree char *dir = fb_bundle_job_run_finish (result, &accuracy, &error);
+
+  self->n_exports--;
+  /* The window closed meanwhile: nobody to tell. */
+  if (self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;
+  update_export_action (self);
+  if (dir == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Exporting the C bundle failed: %s"), error->message);
+      fb_window_report_error (self, msg);
+      return;
+    }
+  {
+    g_autofree char *msg = NULL;
+    if (!isnan (accuracy))
+      {
+        g_autofree char *acc = fb_plot_metric_format (FB_PLOT_METRIC_ACCURACY, FB_LATENCY_UNIT_INSTRUCTIONS, accuracy);
+        /* TRANSLATORS: %s: folder, then the accuracy of the bundled test images ("91.2 %") */
+        msg = g_strdup_printf (_("C bundle written to %s (accuracy on its test images: %s). "
+                                 "Build it with \"make host\" there."), dir, acc);
+      }
+    else
+      msg = g_strdup_printf (_("C bundle written to %s. Build it with \"make host\" there."), dir);
+    show_message (self, GTK_MESSAGE_INFO, msg, dir);
+  }
+}
+
+void
+fb_window_export_bundle (FbWindow *self, const char *dir, guint n_images, gboolean force)
+{
+  FbPrecisionConfig *config;
+  FbBundleJob *job;
+  g_autofree char *label = NULL;
+  gboolean baseline;
+
+  g_return_if_fail (FB_IS_WINDOW (self));
+  config = fb_layer_table_get_config (self->layer_table);
+  if (self->network == NULL || config == NULL || self->n_exports > 0)
+    return;
+  job = fb_bundle_job_new (config, dir);
+  label = current_config_name (self, &baseline);
+  fb_bundle_job_set_label (job, label);
+  fb_bundle_job_set_latency_table (job, self->latency);
+  fb_bundle_job_set_images (job, n_images);
+  fb_bundle_job_set_force (job, force);
+  /* The engine's weights are the ones the summary's accuracy was measured
+   * with (calibrated when the file had float weights only). */
+  if (engine_usable (self) && fb_accuracy_engine_get_weights_path (self->engine) != NULL)
+    {
+      fb_bundle_job_set_weights (job, fb_accuracy_engine_get_weights_path (self->engine),
+                                 fb_accuracy_engine_get_weights (self->engine));
+      fb_bundle_job_set_datasets (job, fb_accuracy_engine_get_test_set (self->engine),
+                                  fb_accuracy_engine_get_train_set (self->engine));
+    }
+  else
+    {
+      g_autofree char *path = fb_accuracy_engine_find_weights (self->network, NULL);
+      fb_bundle_job_set_weights (job, path, NULL);
+    }
+  self->n_exports++;
+  update_export_action (self);
+  fb_bundle_job_run_async (job, self->cancellable, on_bundle_written, g_object_ref (self));
+}
+
+static void
+on_export_dialog_response (GtkDialog *dialog, int response, FbWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      FbExportDialog *d = FB_EXPORT_DIALOG (dialog);
+      g_autofree char *path = fb_export_dialog_get_path (d);
+
+      if (path != NULL)
+        fb_window_export_bundle (self, path, fb_export_dialog_get_images (d), fb_export_dialog_get_force (d));
+    }
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+static void
+action_export_bundle (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FbWindow *self = user_data;
+  FbPrecisionConfig *config = fb_layer_table_get_config (self->layer_table);
+  g_autofree char *name = NULL;
+  g_autofree char *dir_name = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *size = NULL;
+  const char *folder;
+  FbExportDialog *dialog;
+  gboolean baseline;
+  double values[FB_PLOT_N_METRICS];
+
+  if (self->network == NULL || config == NULL || !compute_values (self, config, values, NULL))
+    return;
+  name = current_config_name (self, &baseline);
+  dir_name = g_strdup_printf ("%s-%s", fb_network_get_name (self->network), name);
+  g_strdelimit (dir_name, " ()/\\", '-');
+  size = fb_plot_metric_format (FB_PLOT_METRIC_SIZE, FB_LATENCY_UNIT_INSTRUCTIONS, values[FB_PLOT_METRIC_SIZE]);
+  /* TRANSLATORS: "fmnist-mbv1 at w4a8 (45.2 kB Flash): generated C ..." */
+  description = g_strdup_printf (_("%s at %s (%s Flash): generated C that runs exactly the integer network "
+                                   "whose accuracy freebits shows, with the kernels it calls."),
+                                 fb_network_get_name (self->network), name, size);
+  folder = g_get_user_special_dir (G_USER_DIRECTORY_DOCUMENTS);
+  if (folder == NULL || !g_file_test (folder, G_FILE_TEST_IS_DIR))
+    folder = g_get_home_dir ();
+  dialog = fb_export_dialog_new (GTK_WINDOW (self), folder, dir_name, description);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_dialog_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* With the dialog's defaults (1000 test images, no replacing): for
+ * scripts and tests, "win.export-bundle-to" with the bundle directory. */
+static void
+action_export_bundle_to (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fb_window_export_bundle (user_data, g_variant_get_string (param, NULL), FB_EXPORTER_DEFAULT_IMAGES, FALSE);
+}
+
+static void
+change_full_test_set (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  FbWindow *self = user_data;
+
+  g_simple_action_set_state (action, value);
+  request_accuracy (self);
+  update_summary (self);
+}
+
 static void
 action_reset_view (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -1652,6 +2222,9 @@ static const GActionEntry win_actions[] = {
   { "save-config", action_save_config, NULL, NULL, NULL, { 0 } },
   { "save-candidates", action_save_candidates, NULL, NULL, NULL, { 0 } },
   { "export-plot", action_export_plot, NULL, NULL, NULL, { 0 } },
+  { "export-bundle", action_export_bundle, NULL, NULL, NULL, { 0 } },
+  { "export-bundle-to", action_export_bundle_to, "s", NULL, NULL, { 0 } },
+  { "full-test-set", NULL, NULL, "false", change_full_test_set, { 0 } },
   { "reset-view", action_reset_view, NULL, NULL, NULL, { 0 } },
   { "run-search", action_run_search, NULL, NULL, NULL, { 0 } },
   { "cancel-search", action_cancel_search, NULL, NULL, NULL, { 0 } },
@@ -1698,6 +2271,19 @@ build_metrics_grid (FbWindow *self)
       gtk_widget_show (note);
       self->value_labels[m] = GTK_LABEL (value);
       self->note_labels[m] = GTK_LABEL (note);
+      if (m == FB_PLOT_METRIC_ACCURACY)
+        {
+          /* The default 1000 images answer in a moment; the whole test set
+           * is the number to quote. */
+          GtkWidget *full = gtk_check_button_new_with_mnemonic (_("Measure on _all test images"));
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (full), "win.full-test-set");
+          gtk_widget_set_tooltip_text (full, _("Measure the accuracy of this config on the whole "
+                                               "Fashion-MNIST test set (10 000 images) instead of the first 1000"));
+          gtk_widget_set_halign (full, GTK_ALIGN_START);
+          gtk_style_context_add_class (gtk_widget_get_style_context (full), "fb-metric-note");
+          gtk_grid_attach (self->metrics_grid, full, 0, 2 * i + 2, 2, 1);
+          gtk_widget_show (full);
+        }
     }
 }
 
@@ -1769,6 +2355,15 @@ fb_window_dispose (GObject *object)
   /* Closing the window stops whatever it started. */
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  if (self->engine_loading != NULL)
+    g_cancellable_cancel (self->engine_loading);
+  g_clear_object (&self->engine_loading);
+  if (self->engine != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->engine, self);
+      fb_accuracy_engine_cancel (self->engine);
+      g_clear_object (&self->engine);
+    }
   stop_job (self);
   save_window_state (self);
   self->saved_width = 0;
@@ -1787,8 +2382,9 @@ fb_window_finalize (GObject *object)
   g_clear_pointer (&self->points, fb_point_set_unref);
   g_clear_pointer (&self->config_provenance, json_object_unref);
   g_clear_pointer (&self->groups, g_ptr_array_unref);
-  g_clear_pointer (&self->oracle, fb_accuracy_oracle_unref);
   g_clear_pointer (&self->tables, g_ptr_array_unref);
+  g_free (self->engine_problem);
+  g_free (self->info_folder);
   g_clear_object (&self->targets);
   g_free (self->config_origin);
   G_OBJECT_CLASS (fb_window_parent_class)->finalize (object);
@@ -1917,6 +2513,8 @@ fb_window_init (FbWindow *self)
 
   build_metrics_grid (self);
   build_recent_menu (self);
+  self->open_folder_button = gtk_info_bar_add_button (self->info_bar, _("Open _Folder"), RESPONSE_OPEN_FOLDER);
+  gtk_widget_hide (self->open_folder_button);
 
   g_object_bind_property (self->log_x_toggle, "active", self->plot, "log-x",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);

@@ -36,10 +36,12 @@ void          fb_window_report_error      (FbWindow       *self,
 void          fb_window_run_search        (FbWindow       *self,
                                            FbSearchMethod  method);
 
-/* The accuracy oracle of the shown network (NULL: none). With one, the
- * search panel's minimum-accuracy budget becomes usable and searches that can
- * measure accuracy (Free Bits' lowering step) get it. Dropped when another
- * network is opened. */
+/* The accuracy oracle of the shown network (NULL: none). The window makes
+ * one itself when a network is opened (the nn oracle on the network's
+ * trained weights, loaded in a thread: fb-accuracy-engine.h); this replaces
+ * it. With one, the summary, the baselines and search results get measured
+ * accuracy, the search panel's minimum-accuracy budget becomes usable and
+ * searches get the oracle. Dropped when another network is opened. */
 void          fb_window_set_accuracy_oracle (FbWindow       *self,
                                              FbAccuracyOracle *oracle);
 

@@ -3,9 +3,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Built twice: against the kernels as compiled for this machine (host path) and against a copy
- * compiled with -DFB_KERNEL_FORCE_SCALAR (the RV32 algorithm, C twins of the assembly), so the
- * test paths start with /kernels/host/ or /kernels/scalar/.
+ * Built three times: against the kernels as compiled for this machine (host path), against a
+ * copy compiled with -DFB_KERNEL_NO_AVX2 (host path without its run-time AVX2 copies) and
+ * against a copy compiled with -DFB_KERNEL_FORCE_SCALAR (the RV32 algorithm, C twins of the
+ * assembly), so the test paths start with /kernels/host/ or /kernels/scalar/.
  *
  * Random cases use fixed seeds.  Inputs are packed and outputs unpacked with this file's own
  * bit-by-bit helpers, independent of fb-kernel-pack.c.  Every call runs with guard bytes after

@@ -4,9 +4,11 @@
 # Starts freebits under Xvfb on the bundled fmnist-mbv1 network with the
 # example mixed-precision config (tests/ui/data/fmnist-mixed.json), runs the
 # exact Pareto front from the search panel (--search=pareto: the panel's
-# defaults, rv32imc latency and Flash), captures the screen with
-# ImageMagick's `import` and trims the empty screen around the window.
-# Needs xvfb-run, xauth and imagemagick.
+# defaults, rv32imc latency and Flash), waits FB_SCREENSHOT_DELAY seconds
+# (default 60: the accuracy engine loads the weights and Fashion-MNIST and
+# measures the baselines, the config and the front in the background),
+# captures the screen with ImageMagick's `import` and trims the empty screen
+# around the window. Needs xvfb-run, xauth and imagemagick.
 #
 #   tests/ui/take-screenshot.sh [BUILDDIR [OUT.png]]     (defaults: build, docs/screenshot.png)
 set -eu
@@ -34,7 +36,7 @@ mkdir -p "$tmp/config/glib-2.0/settings"
 printf '[org/freebits/Explorer]\nwindow-width=1600\nwindow-height=900\n' > "$tmp/config/glib-2.0/settings/keyfile"
 "$app" --search=pareto "$root/tests/ui/data/fmnist-mixed.json" &
 pid=\$!
-sleep \${FB_SCREENSHOT_DELAY:-4}
+sleep \${FB_SCREENSHOT_DELAY:-60}
 import -window root "$tmp/screen.png"
 kill \$pid
 wait \$pid 2>/dev/null || true

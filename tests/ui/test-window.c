@@ -7,14 +7,18 @@
 #include <locale.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "fb-accuracy-oracle.h"
 #include "fb-application.h"
 #include "fb-candidate-list.h"
 #include "fb-error.h"
+#include "fb-export-dialog.h"
 #include "fb-free-bits.h"
 #include "fb-latency-table.h"
+#include "fb-dataset.h"
 #include "fb-metrics.h"
+#include "fb-nn-oracle.h"
 #include "fb-plot-metric.h"
 #include "fb-plot-view.h"
 #include "fb-precision-config.h"
@@ -1270,6 +1274,373 @@ test_settings (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- accuracy engine and C bundle ------------------------------------------ */
+
+/* Images per evaluation in these tests: enough to be a real measurement,
+ * few enough to keep the suite quick. */
+#define TEST_ACCURACY_LIMIT 200
+/* A Fashion-MNIST directory that does not exist. */
+#define NO_DATASET_DIR "/nonexistent/fashion-mnist"
+
+/* @data: the Fashion-MNIST directory the windows use (NULL: the system one). */
+static void
+accuracy_setup (Fixture *f, gconstpointer data)
+{
+  fb_window_set_accuracy_defaults (TRUE, TEST_ACCURACY_LIMIT, data);
+  fixture_setup (f, data);
+}
+
+static void
+accuracy_teardown (Fixture *f, gconstpointer data)
+{
+  fixture_teardown (f, data);
+  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
+}
+
+/* Longest single main-loop dispatch seen by wait_until(), wall clock and
+ * main-thread CPU time, in ms: reported (not asserted) by the accuracy test,
+ * since the engine must never run on the main loop. On a loaded machine the
+ * wall time also counts time the main thread waited for a core. */
+static double longest_dispatch, longest_dispatch_cpu;
+
+static double
+thread_cpu_ms (void)
+{
+  struct timespec t;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Runs the main loop until @cond holds; @bound (seconds) only catches hangs. */
+static void
+wait_until (gboolean (*cond) (Fixture *f, gconstpointer arg), Fixture *f, gconstpointer arg,
+            double bound, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
+
+  while (!cond (f, arg))
+    {
+      while (gtk_events_pending ())
+        {
+          gint64 t0 = g_get_monotonic_time ();
+          double c0 = thread_cpu_ms ();
+          gtk_main_iteration_do (FALSE);
+          longest_dispatch = MAX (longest_dispatch, (g_get_monotonic_time () - t0) / 1000.0);
+          longest_dispatch_cpu = MAX (longest_dispatch_cpu, thread_cpu_ms () - c0);
+        }
+      if (g_get_monotonic_time () > deadline)
+        g_error ("still waiting for %s after %.0f s", what, bound);
+      g_usleep (2000);
+    }
+}
+
+static gboolean
+has_engine (Fixture *f, gconstpointer arg)
+{
+  return fb_window_get_accuracy_engine (f->window) != NULL;
+}
+
+static gboolean
+engine_idle (Fixture *f, gconstpointer arg)
+{
+  return fb_accuracy_engine_get_n_pending (fb_window_get_accuracy_engine (f->window)) == 0;
+}
+
+static gboolean
+message_contains (Fixture *f, gconstpointer arg)
+{
+  const char *msg = fb_window_get_info_message (f->window);
+  return msg != NULL && strstr (msg, arg) != NULL;
+}
+
+/* Index of the uniform baseline @label in the plot's model, or -1. */
+static int
+find_baseline (FbPointSet *points, const char *label)
+{
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      if ((p->flags & FB_PLOT_POINT_BASELINE) && g_strcmp0 (p->label, label) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+static gboolean
+baseline_measured (Fixture *f, gconstpointer label)
+{
+  FbPointSet *points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  int i = find_baseline (points, label);
+
+  return i >= 0 && !isnan (fb_point_set_get_point (points, i)->values[FB_PLOT_METRIC_ACCURACY]);
+}
+
+static gboolean
+summary_measured (Fixture *f, gconstpointer arg)
+{
+  FbAccuracyEngine *engine = fb_window_get_accuracy_engine (f->window);
+  FbPrecisionConfig *config = fb_layer_table_get_config (fb_window_get_layer_table (f->window));
+
+  return fb_accuracy_engine_lookup (engine, config, TEST_ACCURACY_LIMIT, NULL);
+}
+
+/* What the oracle itself says for @config, formatted as the summary shows it. */
+static char *
+oracle_accuracy_text (FbAccuracyOracle *oracle, FbPrecisionConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  double accuracy = NAN;
+
+  g_assert_true (fb_accuracy_oracle_evaluate (oracle, config, TEST_ACCURACY_LIMIT, NULL, &accuracy, &error));
+  g_assert_no_error (error);
+  return fb_plot_metric_format (FB_PLOT_METRIC_ACCURACY, FB_LATENCY_UNIT_INSTRUCTIONS, accuracy);
+}
+
+static void
+test_accuracy_engine (Fixture *f, gconstpointer data)
+{
+  g_autofree char *images = g_build_filename (FB_FASHION_MNIST_DIR, "t10k-images-idx3-ubyte.gz", NULL);
+  g_autofree char *bundle = NULL;
+  g_autofree char *network_c = NULL;
+  g_autofree char *readme = NULL;
+  FbAccuracyEngine *engine;
+  FbAccuracyOracle *oracle;
+  FbSearchPanel *panel;
+  FbSearchParams params;
+  FbPointSet *points;
+  FbLayerTable *table;
+  FbNetwork *net;
+  const FbPlotPoint *p;
+  guint n_before;
+  int idx;
+
+  if (f->window == NULL)
+    return;
+  if (!g_file_test (images, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("Fashion-MNIST is not installed (Debian package " FB_FASHION_MNIST_PACKAGE ")");
+      return;
+    }
+  /* The network next to its committed float weights only (whatever trained
+   * weights the data directory holds today): the engine finds
+   * <name>-float.fbw and calibrates it. */
+  {
+    g_autofree char *source = network_path ("fmnist-mbv1");
+    g_autofree char *dir = g_path_get_dirname (source);
+    g_autofree char *float_src = g_build_filename (dir, "fmnist-mbv1-float.fbw", NULL);
+    g_autofree char *float_dst = g_build_filename (f->tmpdir, "fmnist-mbv1-float.fbw", NULL);
+    g_autofree char *contents = NULL;
+    g_autofree char *blob = NULL;
+    g_autofree char *copy = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (source, &contents, NULL, NULL));
+    g_assert_true (g_file_get_contents (float_src, &blob, &length, NULL));
+    g_assert_true (g_file_set_contents (float_dst, blob, (gssize) length, NULL));
+    copy = write_file (f, "fmnist-mbv1.json", contents);
+    fb_window_set_accuracy_defaults (TRUE, TEST_ACCURACY_LIMIT, NULL);
+    open_path (f, copy);
+  }
+  /* Made in a worker thread from the float weights and the data set. */
+  longest_dispatch = longest_dispatch_cpu = 0;
+  wait_until (has_engine, f, NULL, 900, "the accuracy engine");
+  engine = fb_window_get_accuracy_engine (f->window);
+  oracle = fb_accuracy_engine_get_oracle (engine);
+  g_assert_true (fb_nn_oracle_is (oracle));
+  g_assert_cmpuint (fb_accuracy_engine_get_default_limit (engine), ==, TEST_ACCURACY_LIMIT);
+  g_assert_true (g_str_has_suffix (fb_accuracy_engine_get_weights_path (engine), "fmnist-mbv1-float.fbw"));
+  g_assert_null (fb_window_get_info_message (f->window));
+
+  /* The minimum accuracy of the search panel is usable now. */
+  panel = fb_window_get_search_panel (f->window);
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_ACCURACY, 0.5);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_cmpfloat_with_epsilon (params.constraints.min_accuracy, 0.5, 1e-9);
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_ACCURACY, NAN);
+
+  /* Baselines are measured in the background and reach the plot's model. */
+  wait_until (baseline_measured, f, "w4a8", 900, "the accuracy of w4a8");
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  idx = find_baseline (points, "w4a8");
+  p = fb_point_set_get_point (points, idx);
+  {
+    g_autoptr(GError) error = NULL;
+    double expected = NAN;
+    g_assert_true (fb_accuracy_oracle_evaluate (oracle, p->config, TEST_ACCURACY_LIMIT, NULL, &expected, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (p->values[FB_PLOT_METRIC_ACCURACY], ==, expected);
+    g_assert_cmpfloat (expected, >, 0.1);  /* better than guessing among 10 classes */
+  }
+  g_assert_true (fb_point_set_has_metric (points, FB_PLOT_METRIC_ACCURACY));
+
+  /* The config in the table (w8a8) is measured too; once every baseline is,
+   * the plot shows accuracy. */
+  wait_until (engine_idle, f, NULL, 900, "the baselines");
+  wait_until (summary_measured, f, NULL, 900, "the summary's accuracy");
+  spin ();
+  g_assert_cmpint (fb_pareto_plot_get_y_metric (fb_window_get_plot (f->window)), ==, FB_PLOT_METRIC_ACCURACY);
+  {
+    g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_autofree char *expected = oracle_accuracy_text (oracle, fb_layer_table_get_config (fb_window_get_layer_table (f->window)));
+    g_assert_cmpstr (shown, ==, expected);
+  }
+
+  /* Editing a bit-width: "measuring…" at once, then the new config's own
+   * accuracy. */
+  table = fb_window_get_layer_table (f->window);
+  net = fb_window_get_network (f->window);
+  g_assert_true (fb_layer_table_set_weight_bits (table, fb_network_lookup_layer (net, "pw6")->index, 2, NULL));
+  {
+    g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_assert_cmpstr (shown, ==, "measuring…");
+  }
+  wait_until (summary_measured, f, NULL, 900, "the edited config's accuracy");
+  spin ();
+  {
+    g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_autofree char *expected = oracle_accuracy_text (oracle, fb_layer_table_get_config (table));
+    g_assert_cmpstr (shown, ==, expected);
+  }
+
+  /* A burst of edits costs one evaluation: only the last config is measured. */
+  wait_until (engine_idle, f, NULL, 900, "the engine");
+  n_before = fb_nn_oracle_get_n_evaluations (oracle);
+  g_assert_true (fb_layer_table_set_weight_bits (table, fb_network_lookup_layer (net, "pw5")->index, 4, NULL));
+  g_assert_true (fb_layer_table_set_weight_bits (table, fb_network_lookup_layer (net, "pw4")->index, 4, NULL));
+  g_assert_true (fb_layer_table_set_weight_bits (table, fb_network_lookup_layer (net, "pw3")->index, 4, NULL));
+  wait_until (summary_measured, f, NULL, 900, "the last edit's accuracy");
+  wait_until (engine_idle, f, NULL, 900, "the engine");
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (oracle), ==, n_before + 1);
+  spin ();
+  {
+    g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_autofree char *expected = oracle_accuracy_text (oracle, fb_layer_table_get_config (table));
+    g_assert_cmpstr (shown, ==, expected);
+  }
+
+  /* All test images on request: measured anew; back to the default, the
+   * known value at once and the full evaluation is dropped. */
+  {
+    FbPrecisionConfig *config = fb_layer_table_get_config (table);
+    g_autofree char *before = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_autofree char *during = NULL;
+    g_autofree char *after = NULL;
+
+    g_action_group_change_action_state (G_ACTION_GROUP (f->window), "full-test-set", g_variant_new_boolean (TRUE));
+    during = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_assert_cmpstr (during, ==, "measuring…");
+    g_assert_true (fb_accuracy_engine_is_pending (engine, config, 0));
+    g_action_group_change_action_state (G_ACTION_GROUP (f->window), "full-test-set", g_variant_new_boolean (FALSE));
+    after = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_assert_cmpstr (after, ==, before);
+    g_assert_false (fb_accuracy_engine_is_pending (engine, config, 0));
+    wait_until (engine_idle, f, NULL, 900, "the engine");
+  }
+
+  /* Export C Bundle through the window's action, into a temporary folder. */
+  bundle = g_build_filename (f->tmpdir, "bundle", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "export-bundle-to", g_variant_new_string (bundle));
+  wait_until (message_contains, f, bundle, 900, "the export");
+  g_assert_cmpint (gtk_info_bar_get_message_type (fb_window_get_info_bar (f->window)), ==, GTK_MESSAGE_INFO);
+  network_c = g_build_filename (bundle, "network.c", NULL);
+  readme = g_build_filename (bundle, "README.md", NULL);
+  g_assert_true (g_file_test (network_c, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (readme, G_FILE_TEST_IS_REGULAR));
+  remove_tree (bundle);
+  g_test_message ("longest main-loop dispatch while loading, measuring and exporting: %.1f ms "
+                  "wall clock, %.1f ms main-thread CPU", longest_dispatch, longest_dispatch_cpu);
+}
+
+/* No weights for the network: an info bar says so, and the rest works. */
+static void
+test_accuracy_missing_weights (Fixture *f, gconstpointer data)
+{
+  g_autofree char *source = network_path ("fmnist-mbv1");
+  g_autofree char *contents = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *size = NULL;
+  FbSearchPanel *panel;
+  FbSearchParams params;
+
+  if (f->window == NULL)
+    return;
+  /* The network alone in a folder without any .fbw. */
+  g_assert_true (g_file_get_contents (source, &contents, NULL, NULL));
+  copy = write_file (f, "fmnist-mbv1.json", contents);
+  open_path (f, copy);
+  wait_until (message_contains, f, "no trained weights", 60, "the missing-weights message");
+  g_assert_cmpint (gtk_info_bar_get_message_type (fb_window_get_info_bar (f->window)), ==, GTK_MESSAGE_INFO);
+  g_assert_null (fb_window_get_accuracy_engine (f->window));
+
+  /* No accuracy minimum, but everything else. */
+  panel = fb_window_get_search_panel (f->window);
+  fb_search_panel_set_budget (panel, FB_PLOT_METRIC_ACCURACY, 0.8);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_true (isnan (params.constraints.min_accuracy));
+  size = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_SIZE));
+  g_assert_cmpstr (size, ==, "60.9\u202fkB");
+
+  /* Nothing to export either: the info bar says why, nothing is written. */
+  {
+    g_autofree char *bundle = g_build_filename (f->tmpdir, "bundle", NULL);
+    g_action_group_activate_action (G_ACTION_GROUP (f->window), "export-bundle-to", g_variant_new_string (bundle));
+    wait_until (message_contains, f, "no trained weights to export", 60, "the export error");
+    g_assert_cmpint (gtk_info_bar_get_message_type (fb_window_get_info_bar (f->window)), ==, GTK_MESSAGE_ERROR);
+    g_assert_false (g_file_test (bundle, G_FILE_TEST_EXISTS));
+  }
+}
+
+/* Export C Bundle… asks where (named after network and config), how many
+ * test images, whether to replace. */
+static void
+test_export_dialog (Fixture *f, gconstpointer data)
+{
+  FbExportDialog *dialog = NULL;
+  g_autofree char *path = NULL;
+  GList *toplevels;
+
+  if (f->window == NULL)
+    return;
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "export-bundle", NULL);
+  spin ();
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (FB_IS_EXPORT_DIALOG (l->data) &&
+        gtk_window_get_transient_for (GTK_WINDOW (l->data)) == GTK_WINDOW (f->window))
+      dialog = l->data;
+  g_list_free (toplevels);
+  g_assert_nonnull (dialog);
+  path = fb_export_dialog_get_path (dialog);
+  g_assert_nonnull (path);
+  g_assert_true (g_str_has_suffix (path, G_DIR_SEPARATOR_S "fmnist-mbv1-w8a8"));
+  g_assert_cmpuint (fb_export_dialog_get_images (dialog), ==, 1000);
+  g_assert_false (fb_export_dialog_get_force (dialog));
+  /* Cancel closes it and exports nothing. */
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  spin ();
+  g_assert_null (fb_window_get_info_message (f->window));
+}
+
+/* No Fashion-MNIST: the info bar names the package to install. */
+static void
+test_accuracy_missing_dataset (Fixture *f, gconstpointer data)
+{
+  g_autofree char *note = NULL;
+
+  if (f->window == NULL)
+    return;
+  wait_until (message_contains, f, FB_FASHION_MNIST_PACKAGE, 60, "the missing-data message");
+  g_assert_true (message_contains (f, NO_DATASET_DIR));
+  g_assert_null (fb_window_get_accuracy_engine (f->window));
+  {
+    g_autofree char *value = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
+    g_assert_cmpstr (value, !=, "measuring…");
+  }
+  /* The plot still has its nine baselines. */
+  g_assert_cmpuint (fb_point_set_get_n_points (fb_pareto_plot_get_points (fb_window_get_plot (f->window))), ==, 9);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1294,6 +1665,8 @@ main (int argc, char **argv)
   }
   g_test_init (&argc, &argv, NULL);
   g_set_application_name ("freebits");
+  /* Windows load no accuracy engine unless a test asks for one. */
+  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
   have_display = gtk_init_check (&argc, &argv);
 
   if (have_display)
@@ -1329,7 +1702,16 @@ main (int argc, char **argv)
   ADD ("search-results-follow-target", test_search_results_follow_target);
   ADD ("candidates-files", test_candidates_files);
   ADD ("settings", test_settings);
+  ADD ("export-dialog", test_export_dialog);
 #undef ADD
+#define ADD_ACC(path, dir, fn) \
+  g_test_add ("/ui/window/" path, Fixture, dir, accuracy_setup, fn, accuracy_teardown)
+  ADD_ACC ("accuracy-missing-dataset", NO_DATASET_DIR, test_accuracy_missing_dataset);
+  ADD_ACC ("accuracy-missing-weights", NO_DATASET_DIR, test_accuracy_missing_weights);
+  /* Made with the engine off; the test opens its own copy of the network. */
+  g_test_add ("/ui/window/accuracy-engine-and-export", Fixture, NULL, fixture_setup, test_accuracy_engine,
+              accuracy_teardown);
+#undef ADD_ACC
 
   status = g_test_run ();
   g_clear_object (&app);

@@ -746,7 +746,8 @@ test_cli_errors (void)
   }
   {
     /* the network names no weights */
-    const char *args[] = { network_path, "--config", "w8a8", NULL };
+    g_autofree char *unweighted = source_path ("data", "networks", "mobilenet-v1-0.25-128.json", NULL);
+    const char *args[] = { unweighted, "--config", "w8a8", NULL };
     check_cli_failure (tmp, args, 2, "--weights");
   }
   {

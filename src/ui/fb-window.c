@@ -1877,8 +1877,11 @@ fb_window_save_config (FbWindow *self, const char *path, GError **error)
   return fb_precision_config_save (config, path, error);
 }
 
+typedef gboolean (*SaveFunc) (FbWindow *self, const char *path, GError **error);
+
+/* What every save dialog does with its answer: save, report or remember. */
 static void
-on_save_response (GtkNativeDialog *dialog, int response, FbWindow *self)
+finish_save_dialog (FbWindow *self, GtkNativeDialog *dialog, int response, SaveFunc save)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -1886,7 +1889,7 @@ on_save_response (GtkNativeDialog *dialog, int response, FbWindow *self)
       g_autofree char *path = g_file_get_path (file);
       g_autoptr(GError) error = NULL;
 
-      if (path == NULL || !fb_window_save_config (self, path, &error))
+      if (path == NULL || !save (self, path, &error))
         {
           if (error != NULL)
             report_gerror (self, error);
@@ -1895,6 +1898,12 @@ on_save_response (GtkNativeDialog *dialog, int response, FbWindow *self)
         add_recent (file);
     }
   g_object_unref (dialog);
+}
+
+static void
+on_save_response (GtkNativeDialog *dialog, int response, FbWindow *self)
+{
+  finish_save_dialog (self, dialog, response, fb_window_save_config);
 }
 
 static void
@@ -2154,21 +2163,7 @@ fb_window_save_candidates (FbWindow *self, const char *path, GError **error)
 static void
 on_save_candidates_response (GtkNativeDialog *dialog, int response, FbWindow *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr(GError) error = NULL;
-
-      if (path == NULL || !fb_window_save_candidates (self, path, &error))
-        {
-          if (error != NULL)
-            report_gerror (self, error);
-        }
-      else
-        add_recent (file);
-    }
-  g_object_unref (dialog);
+  finish_save_dialog (self, dialog, response, fb_window_save_candidates);
 }
 
 static void

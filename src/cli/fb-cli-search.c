@@ -1,4 +1,4 @@
-/* fb-cli-search.c — freebits-cli search NETWORK --method uniform|free-bits|pareto|bops ...
+/* fb-cli-search.c — freebits-cli search NETWORK --method uniform|diff|free-bits|pareto|bops ...
  *
  * Progress goes to stderr, the result table (or --json) to stdout, the candidates
  * file to -o. Without an accuracy oracle every candidate's accuracy is null and
@@ -12,6 +12,7 @@
 
 #include "fb-cli.h"
 #include "fb-dataset.h"
+#include "fb-diff-search.h"
 #include "fb-error.h"
 #include "fb-free-bits.h"
 #include "fb-json.h"
@@ -196,6 +197,100 @@ parse_double (const char *text, const char *option, double min, double max, doub
   return TRUE;
 }
 
+/* ---- --method diff: the differentiable search on the supernet ---------- */
+
+typedef struct {
+  Job            *job;
+  FbLatencyTable *table;
+  const char     *method;
+  GError        **error;
+  gboolean        failed;
+  gboolean        quiet;
+} DiffJob;
+
+static void
+on_diff_result (FbPrecisionConfig *config, const FbDiffSearchResult *r, gpointer user_data)
+{
+  DiffJob *dj = user_data;
+  JsonObject *prov = fb_precision_config_get_provenance (config);
+  g_autoptr(FbCandidate) cand = NULL;
+
+  if (dj->failed)
+    return;
+  cand = fb_candidate_new_evaluated (config, dj->table, NAN, dj->method, prov, dj->error);
+  if (cand == NULL)
+    {
+      dj->failed = TRUE;
+      return;
+    }
+  progress_done (dj->job);
+  if (!dj->quiet)
+    g_printerr ("λ %-6g E[cost] %.3f → argmax %.3f of all-8, mixed loss %.3f, %.1f s\n", r->lambda,
+                r->expected_cost, r->cost, r->loss, r->seconds);
+  on_candidate (cand, dj->job);
+}
+
+static void
+on_diff_progress (double fraction, const char *message, gpointer user_data)
+{
+  DiffJob *dj = user_data;
+  on_progress (fraction, message, dj->job);
+}
+
+/* "0,0.5,1" → doubles. */
+static gboolean
+parse_lambdas (const char *text, GArray *out, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *end = NULL;
+      double v = g_ascii_strtod (g_strstrip (parts[i]), &end);
+      if (end == parts[i] || *end != '\0' || !(v >= 0.0) || !isfinite (v))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--lambdas: expected comma-separated numbers >= 0, got \"%s\"", parts[i]);
+          return FALSE;
+        }
+      g_array_append_val (out, v);
+    }
+  if (out->len == 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--lambdas: empty list");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+run_diff (FbNetwork *net, const char *weights_path, FbLatencyTable *table, const FbDiffSearchOptions *dopt,
+          GArray *lambdas, const char *method, gboolean quiet, Job *job, GError **error)
+{
+  const char *path = weights_path != NULL ? weights_path : fb_network_get_weights_path (net);
+  g_autoptr(FbWeights) weights = NULL;
+  g_autoptr(FbDataset) train = NULL;
+  DiffJob dj = { job, table, method, error, FALSE, quiet };
+
+  if (path == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: --method diff needs trained supernet weights (the network names none; use --weights)",
+                   fb_network_get_name (net));
+      return FALSE;
+    }
+  weights = fb_weights_load (path, net, error);
+  if (weights == NULL)
+    return FALSE;
+  train = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TRAIN, NULL, error);
+  if (train == NULL)
+    return FALSE;
+  if (!fb_diff_search_sweep (net, weights, path, train, dopt, (const double *) lambdas->data, lambdas->len,
+                             on_diff_result, on_diff_progress, &dj, NULL, error))
+    return FALSE;
+  return !dj.failed;
+}
+
 int
 fb_cli_search (int argc, char **argv)
 {
@@ -205,12 +300,24 @@ fb_cli_search (int argc, char **argv)
   g_autofree char *max_latency = NULL, *max_size = NULL, *max_ram = NULL, *min_accuracy = NULL;
   g_autofree char *tolerance_text = NULL, *epsilon_text = NULL, *output = NULL, *max_drop_text = NULL;
   g_autofree char *min_gain_text = NULL, *sensitivity_path = NULL, *weights = NULL;
+  g_autofree char *cost_text = NULL, *lambdas_text = NULL, *starts_path = NULL, *lr_text = NULL;
+  gint steps = 300, limit_train = 0;
   gint64 seed = 1;
   GOptionEntry entries[] = {
-    { "method", 'm', 0, G_OPTION_ARG_STRING, &method, "uniform, free-bits, pareto or bops (diff: with the supernet)", "METHOD" },
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &method,
+      "uniform, diff (differentiable, on the supernet), free-bits, pareto or bops", "METHOD" },
     { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Latency table (freebits-latency/1)", "TABLE" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_spec,
       "Start config (file or wXaY); its pins hold in every result. free-bits without it starts from every uniform config", "START" },
+    { "starts", 0, 0, G_OPTION_ARG_FILENAME, &starts_path,
+      "free-bits: start from every config of a candidates file (e.g. a diff sweep's -o)", "FILE" },
+    { "cost", 0, 0, G_OPTION_ARG_STRING, &cost_text,
+      "diff: the regularized cost, size (weights' Flash bytes, default) or bops", "COST" },
+    { "lambdas", 0, 0, G_OPTION_ARG_STRING, &lambdas_text,
+      "diff: λ values of the sweep (default 0,0.25,0.5,1,2,4)", "LIST" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "diff: architecture steps per λ (batches of 128; default 300)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, "diff: Adam learning rate of the architecture logits (default 0.05)", "R" },
+    { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit_train, "diff: use the first N training images (default all)", "N" },
     { "objectives", 0, 0, G_OPTION_ARG_STRING, &objectives_text,
       "pareto: latency,size (default); bops and accuracy (the sensitivity proxy) optional", "LIST" },
     { "epsilon", 0, 0, G_OPTION_ARG_STRING, &epsilon_text,
@@ -236,7 +343,7 @@ fb_cli_search (int argc, char **argv)
     { "sensitivity", 0, 0, G_OPTION_ARG_FILENAME, &sensitivity_path,
       "pareto with accuracy: reuse the sensitivities cached in a candidates file", "FILE" },
     { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights, "Trained weights for the accuracy engine", "FILE" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (recorded; the methods here are deterministic)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (diff: its batches; the other methods are deterministic)", "N" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the candidates (freebits-candidates/1)", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON instead of a table", NULL },
     { NULL }
@@ -259,11 +366,15 @@ fb_cli_search (int argc, char **argv)
   FbParetoStats pstats = { 0 };
   gint64 t0;
   Job job = { NULL, NULL, isatty (2), -1, "search" };
-  gboolean ok = TRUE, is_pareto, is_bops, wants_accuracy;
+  gboolean ok = TRUE, is_pareto, is_bops, is_diff, wants_accuracy;
+  g_autoptr(GArray) lambdas = g_array_new (FALSE, FALSE, sizeof (double));
+  FbDiffSearchOptions dopt;
+  const char *diff_method = "diff";
   guint measure_limit = 0;
 
   g_option_context_set_summary (context,
-    "Search per-layer bit-widths: uniform baselines, the Free Bits heuristic (raise free bits;\n"
+    "Search per-layer bit-widths: uniform baselines, the differentiable search (EdMIPS on the\n"
+    "supernet, size- or BOPs-regularized λ sweep), the Free Bits heuristic (raise free bits;\n"
     "with the accuracy engine also lower them where the latency gain is real), the exact\n"
     "Pareto front of additive objectives, or the BOPs-targeted baseline (exact BOPs-size front).");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -272,23 +383,38 @@ fb_cli_search (int argc, char **argv)
   if (argc != 2)
     return fb_cli_usage (context, "expected one NETWORK file");
   if (method == NULL)
-    return fb_cli_usage (context, "--method is required (uniform, free-bits, pareto, bops)");
+    return fb_cli_usage (context, "--method is required (uniform, diff, free-bits, pareto, bops)");
   if (g_str_equal (method, "freebits"))
     {
       g_free (method);
       method = g_strdup ("free-bits");
     }
-  if (g_str_equal (method, "diff"))
-    {
-      g_printerr ("freebits-cli: --method diff (the differentiable search) needs the trained QAT supernet; "
-                  "it is not available yet\n");
-      return FB_CLI_EXIT_INPUT;
-    }
   if (!g_str_equal (method, "uniform") && !g_str_equal (method, "free-bits") && !g_str_equal (method, "pareto") &&
-      !g_str_equal (method, "bops"))
-    return fb_cli_usage (context, "--method must be uniform, free-bits, pareto or bops");
+      !g_str_equal (method, "bops") && !g_str_equal (method, "diff"))
+    return fb_cli_usage (context, "--method must be uniform, diff, free-bits, pareto or bops");
   is_pareto = g_str_equal (method, "pareto");
   is_bops = g_str_equal (method, "bops");
+  is_diff = g_str_equal (method, "diff");
+
+  fb_diff_search_options_init (&dopt);
+  if ((cost_text || lambdas_text || lr_text || steps != 300 || limit_train) && !is_diff)
+    return fb_cli_usage (context, "--cost, --lambdas, --steps, --lr and --limit-train are for --method diff");
+  if (starts_path && !g_str_equal (method, "free-bits"))
+    return fb_cli_usage (context, "--starts is for --method free-bits");
+  if (starts_path && config_spec)
+    return fb_cli_usage (context, "--starts and --config exclude each other");
+  if (cost_text && !fb_diff_cost_from_string (cost_text, &dopt.cost))
+    return fb_cli_usage (context, "--cost must be size or bops");
+  if (steps <= 0 || limit_train < 0)
+    return fb_cli_usage (context, "--steps must be > 0 and --limit-train >= 0");
+  if (!parse_double (lr_text, "--lr", 1e-6, 10, &dopt.lr, &error) ||
+      !parse_lambdas (lambdas_text ? lambdas_text : "0,0.25,0.5,1,2,4", lambdas, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  dopt.steps = (guint) steps;
+  dopt.limit_train = (guint) limit_train;
+  dopt.seed = (guint32) seed;
+  if (dopt.cost == FB_DIFF_COST_BOPS)
+    diff_method = "diff-bops";
 
   fb_search_constraints_init (&cons);
   fb_free_bits_options_init (&fbo);
@@ -408,16 +534,37 @@ fb_cli_search (int argc, char **argv)
   t0 = g_get_monotonic_time ();
   json_builder_begin_array (changes_json);
 
-  if (g_str_equal (method, "uniform"))
+  if (is_diff)
+    {
+      dopt.start = start;
+      job.label = diff_method;
+      ok = run_diff (net, weights, table, &dopt, lambdas, diff_method, json, &job, &error);
+    }
+  else if (g_str_equal (method, "uniform"))
     ok = fb_search_uniform (net, table, start, &cons, on_candidate, on_progress, &job, NULL, &error);
   else if (is_pareto || is_bops)
     ok = fb_search_pareto (net, table, sensitivity, start, objectives, epsilon, &cons, method, on_candidate,
                            on_progress, &job, NULL, &pstats, &error);
   else
     {
-      /* No start config: the uniform ones stand in for a stage-1 sweep. */
+      /* Start configs: --config, every config of --starts (a stage-1 sweep), else
+       * the uniform ones stand in for a sweep. */
       if (start)
         g_ptr_array_add (starts, fb_precision_config_copy (start));
+      else if (starts_path)
+        {
+          g_autoptr(FbCandidateList) from = fb_candidate_list_load (net, starts_path, &error);
+          if (from == NULL)
+            return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+          for (guint k = 0; k < fb_candidate_list_get_length (from); k++)
+            g_ptr_array_add (starts, fb_precision_config_copy (
+                                       fb_candidate_get_config (fb_candidate_list_get (from, k))));
+          if (starts->len == 0)
+            {
+              g_printerr ("freebits-cli: %s: no candidates to start from\n", starts_path);
+              return FB_CLI_EXIT_INPUT;
+            }
+        }
       else
         for (guint w = 8; w >= 2; w /= 2)
           for (guint a = 8; a >= 2; a /= 2)

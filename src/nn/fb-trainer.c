@@ -50,6 +50,7 @@ typedef struct {
   float         *wq;
   float         *w_step, *g_w_step;
   guint          n_wch, wq_outer, wq_inner;
+  float         *wq_b;                 /* mixed pass: Q_8, Q_4, Q_2 of w ([3][n_w]) */
 } Node;
 
 /* What one shard of a batch needs for itself: activations, their
@@ -68,6 +69,10 @@ typedef struct {
   float       **pre;                   /* activation / pooled tensors before fake quantization */
   double       *galpha;                /* [n_tensors][3]: dL/dα of this pass, unscaled */
   float        *teacher;               /* distillation: softmax of the all-8 pass */
+  /* Mixed pass (fb_trainer_mixed_step): dL/dp per tensor and bit-width, and
+   * two tensor-sized buffers for the branches' backward. */
+  double       *gmix_a;
+  float        *mix_tmp, *mix_acc;
   NodeShard    *ns;
   float        *scratch;
   /* The job of the current step. */
@@ -102,6 +107,9 @@ struct _FbTrainer {
   FbPrecisionConfig *fixed;
   enum { ROLE_HARD, ROLE_TEACHER, ROLE_STUDENT } role;
   float           pass_scale;   /* 1 / configs per step: the loss is their mean */
+  /* Mixed pass: branch probabilities [n_layers][3] and [n_tensors][3] (8, 4,
+   * 2 bit) while fb_trainer_mixed_step runs, else NULL. */
+  const float    *mix_w, *mix_a;
 
   /* Shards of a batch run on a small pool: threads meet once per step. */
   guint           n_shards;
@@ -256,6 +264,7 @@ fb_trainer_free (FbTrainer *self)
       g_free (n->wq);
       g_free (n->w_step);
       g_free (n->g_w_step);
+      g_free (n->wq_b);
     }
   for (guint s = 0; s < self->n_shards && self->shards != NULL; s++)
     {
@@ -269,6 +278,9 @@ fb_trainer_free (FbTrainer *self)
       g_free (sh->pre);
       g_free (sh->galpha);
       g_free (sh->teacher);
+      g_free (sh->gmix_a);
+      g_free (sh->mix_tmp);
+      g_free (sh->mix_acc);
       for (guint i = 0; i < self->n_nodes; i++)
         {
           NodeShard *ns = &sh->ns[i];
@@ -737,6 +749,71 @@ tensor_alpha (FbTrainer *self, guint t, guint bits)
   return self->alpha[src * 3 + fb_fake_quant_bits_index (bits)];
 }
 
+/* ---- mixed pass (differentiable precision search) ------------------------
+ *
+ * EdMIPS's relaxation: a tensor is the probability-weighted sum of its
+ * quantized branches, y = Σ_b p_b Q_b(x); its gradient reaches x through each
+ * branch's straight-through estimator, and p_b gets Σ dy · Q_b(x). */
+
+#define MIXED_BITS 255
+
+static void
+mixed_act_forward (Shard *sh, guint t, gboolean pool, gsize size, const float *x, float *y)
+{
+  FbTrainer *self = sh->owner;
+  guint src = fb_network_get_tensor (self->network, t)->bits_source;
+
+  memset (y, 0, size * sizeof (float));
+  for (guint b = 0; b < 3; b++)
+    {
+      float p = self->mix_a[src * 3 + b];
+      guint bits = fb_fake_quant_index_bits (b);
+      float alpha = self->alpha[src * 3 + b];
+      if (p == 0.0f)
+        continue;
+      if (pool)
+        fb_fake_quant_round_forward (size, x, alpha / ((1u << bits) - 1), sh->mix_tmp);
+      else
+        fb_fake_quant_act_forward (size, x, alpha, bits, sh->mix_tmp);
+      for (gsize k = 0; k < size; k++)
+        y[k] += p * sh->mix_tmp[k];
+    }
+}
+
+/* @dy (in place) becomes d(x); adds dL/dp to the shard's gmix_a. */
+static void
+mixed_act_backward (Shard *sh, guint t, gboolean pool, gsize size, const float *x, float *dy)
+{
+  FbTrainer *self = sh->owner;
+  guint src = fb_network_get_tensor (self->network, t)->bits_source;
+
+  memset (sh->mix_acc, 0, size * sizeof (float));
+  for (guint b = 0; b < 3; b++)
+    {
+      float p = self->mix_a[src * 3 + b];
+      guint bits = fb_fake_quant_index_bits (b);
+      float alpha = self->alpha[src * 3 + b];
+      double g = 0.0;
+      if (p == 0.0f)
+        continue;
+      if (pool)
+        fb_fake_quant_round_forward (size, x, alpha / ((1u << bits) - 1), sh->mix_tmp);
+      else
+        fb_fake_quant_act_forward (size, x, alpha, bits, sh->mix_tmp);
+      for (gsize k = 0; k < size; k++)
+        g += (double) dy[k] * sh->mix_tmp[k];
+      sh->gmix_a[src * 3 + b] += g;
+      /* Rounding passes the gradient straight through; clipping stops it. */
+      if (pool)
+        memcpy (sh->mix_tmp, dy, size * sizeof (float));
+      else
+        fb_fake_quant_act_backward (size, x, alpha, bits, dy, sh->mix_tmp);
+      for (gsize k = 0; k < size; k++)
+        sh->mix_acc[k] += p * sh->mix_tmp[k];
+    }
+  memcpy (dy, sh->mix_acc, size * sizeof (float));
+}
+
 static void
 forward (Shard *sh, gboolean train)
 {
@@ -788,7 +865,9 @@ forward (Shard *sh, gboolean train)
         }
       if (qa == 0)
         continue;
-      if (n->kind == NODE_POOL)
+      if (qa == MIXED_BITS)
+        mixed_act_forward (sh, l->output, n->kind == NODE_POOL, size, y, sh->act[l->output]);
+      else if (n->kind == NODE_POOL)
         fb_fake_quant_round_forward (size, y, tensor_alpha (self, l->output, qa) / ((1u << qa) - 1),
                                      sh->act[l->output]);
       else
@@ -840,7 +919,9 @@ backward (Shard *sh)
       FbNnConv g;
 
       /* Through the fake quantization first: dy becomes d(pre) in place. */
-      if (qa != 0)
+      if (qa == MIXED_BITS)
+        mixed_act_backward (sh, l->output, n->kind == NODE_POOL, size, y, dy);
+      else if (qa != 0)
         {
           guint src = fb_network_get_tensor (self->network, l->output)->bits_source;
           guint qmax = (1u << qa) - 1;
@@ -1232,6 +1313,116 @@ fb_trainer_forward_eval (FbTrainer *self, const float *x, guint n)
               (gsize) sh->n * self->n_classes * sizeof (float));
     }
   return self->eval_logits;
+}
+
+/* Buffers of the mixed pass, allocated on first use: a supernet that is only
+ * trained never pays for them. */
+static void
+ensure_mixed_buffers (FbTrainer *self)
+{
+  gsize biggest = 0;
+
+  for (guint t = 0; t < self->n_tensors; t++)
+    biggest = MAX (biggest, self->tsize[t]);
+  for (guint s = 0; s < self->n_shards; s++)
+    {
+      Shard *sh = &self->shards[s];
+      guint cap = (self->cap + self->n_shards - 1) / self->n_shards;
+      if (sh->gmix_a != NULL)
+        continue;
+      sh->gmix_a = g_new0 (double, (gsize) self->n_tensors * 3);
+      sh->mix_tmp = alloc_floats (biggest * cap);
+      sh->mix_acc = alloc_floats (biggest * cap);
+    }
+  for (guint i = 0; i < self->n_nodes; i++)
+    if (self->nodes[i].w != NULL && self->nodes[i].wq_b == NULL)
+      self->nodes[i].wq_b = alloc_floats (3 * self->nodes[i].n_w);
+}
+
+void
+fb_trainer_mixed_step (FbTrainer *self, const float *x, const guint8 *labels, guint n,
+                       const float *p_w, const float *p_a, double *loss, guint *correct,
+                       double *g_w, double *g_a)
+{
+  double total_loss = 0.0;
+  guint right = 0;
+
+  g_return_if_fail (n > 0 && n <= self->cap && self->alpha_ready);
+  ensure_mixed_buffers (self);
+  self->mix_w = p_w;
+  self->mix_a = p_a;
+
+  /* Weights: wq = Σ_b p_b Q_b(w), the branches kept for dL/dp. */
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *nd = &self->nodes[i];
+      if (nd->w == NULL)
+        continue;
+      refresh_w8_steps (nd);
+      memset (nd->wq, 0, nd->n_w * sizeof (float));
+      for (guint b = 0; b < 3; b++)
+        {
+          float p = p_w[i * 3 + b], *q = nd->wq_b + b * nd->n_w;
+          if (p == 0.0f)
+            continue;
+          fb_fake_quant_weights_forward (nd->wq_outer, nd->n_wch, nd->wq_inner, nd->w,
+                                         nd->w_step + b * nd->n_wch, fb_fake_quant_index_bits (b), q);
+          for (gsize k = 0; k < nd->n_w; k++)
+            nd->wq[k] += p * q[k];
+        }
+      self->cur_w[i] = MIXED_BITS;
+    }
+  for (guint t = 0; t < self->n_tensors; t++)
+    {
+      FbTensorKind kind = fb_network_get_tensor (self->network, t)->kind;
+      self->cur_a[t] = kind == FB_TENSOR_ACTIVATION || kind == FB_TENSOR_POOLED ? MIXED_BITS : 0;
+    }
+
+  self->role = ROLE_HARD;
+  self->pass_scale = 1.0f;
+  for (guint s = 0; s < self->n_shards; s++)
+    memset (self->shards[s].gmix_a, 0, (gsize) self->n_tensors * 3 * sizeof (double));
+  assign_shards (self, x, labels, n);
+  run_shards (self, shard_train);
+
+  memset (g_a, 0, (gsize) self->n_tensors * 3 * sizeof (double));
+  for (guint s = 0; s < self->n_shards; s++)
+    {
+      Shard *sh = &self->shards[s];
+      if (sh->n == 0)
+        continue;
+      total_loss += sh->loss * sh->n;
+      right += sh->correct;
+      for (guint k = 0; k < self->n_tensors * 3; k++)
+        g_a[k] += sh->gmix_a[k];
+    }
+  /* dL/dp_b of a layer's weights = <dL/dwq, Q_b(w)>, summed over shards. */
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *nd = &self->nodes[i];
+      for (guint b = 0; b < 3; b++)
+        g_w[i * 3 + b] = 0.0;
+      if (nd->w == NULL)
+        continue;
+      for (guint b = 0; b < 3; b++)
+        {
+          const float *q = nd->wq_b + b * nd->n_w;
+          double g = 0.0;
+          if (p_w[i * 3 + b] == 0.0f)
+            continue;
+          for (guint s = 0; s < self->n_shards; s++)
+            if (self->shards[s].n > 0)
+              for (gsize k = 0; k < nd->n_w; k++)
+                g += (double) self->shards[s].ns[i].gw[k] * q[k];
+          g_w[i * 3 + b] = g;
+        }
+    }
+  self->mix_w = self->mix_a = NULL;
+  set_config (self, NULL);
+  if (loss != NULL)
+    *loss = total_loss / n;
+  if (correct != NULL)
+    *correct = right;
 }
 
 static gboolean

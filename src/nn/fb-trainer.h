@@ -201,6 +201,28 @@ gboolean       fb_trainer_recalibrate_bn    (FbTrainer            *self,
                                              GCancellable         *cancellable,
                                              GError              **error);
 
+/* ---- differentiable precision search (fb-diff-search.h) ----
+ *
+ * One mixed pass (EdMIPS): every weighted layer computes with
+ * Σ_b p_w[layer][b]·Q_b(w) and every activation tensor is
+ * Σ_b p_a[tensor][b]·Q_b(x), b over 8, 4, 2 bit (index 0, 1, 2; a pooled
+ * tensor uses its source's row; rows of other layers and tensors are
+ * ignored). Batch norm uses the batch's statistics (training mode) and the
+ * running statistics are left alone; no parameter changes. Writes the mean
+ * cross-entropy over the @n images, the correct count, and its gradient with
+ * respect to every probability into @g_w [n_layers][3] and @g_a [n_tensors][3]
+ * (0 where p = 0). Needs α (fb_trainer_has_act_alpha). */
+void           fb_trainer_mixed_step        (FbTrainer            *self,
+                                             const float          *x,
+                                             const guint8         *labels,
+                                             guint                 n,
+                                             const float          *p_w,
+                                             const float          *p_a,
+                                             double               *loss,
+                                             guint                *correct,
+                                             double               *g_w,
+                                             double               *g_a);
+
 /* Snapshot of the parameters with a "training" provenance object. */
 FbWeights     *fb_trainer_get_weights       (FbTrainer            *self);
 /* Snapshot plus momentum buffers and a "checkpoint" object to resume. */

@@ -1507,11 +1507,50 @@ test_cli_more (void)
           g_assert_nonnull (strstr (e2, "no accuracy engine for this network"));
         }
   }
+  /* The differentiable search needs the supernet (the engine's weights). With
+   * it: a 2-λ sweep of a few steps gives measured "diff" configs, a larger λ a
+   * smaller one, and free-bits --starts takes every one of them as a start. */
   {
-    g_autofree char *args = g_strdup_printf ("%s --method diff --latency %s", npath, tpath);
-    g_autofree char *err = NULL;
-    g_assert_cmpint (run_cmd ("search", args, NULL, &err), ==, 2);
-    g_assert_nonnull (strstr (err, "supernet"));
+    g_autofree char *dpath = g_build_filename (dir, "diff.json", NULL);
+    g_autofree char *args = g_strdup_printf ("%s --method diff --latency %s --steps 4 --lambdas 0,50 "
+                                             "--limit-train 1024 --limit 20 --json -o %s", npath, tpath, dpath);
+    g_autofree char *out = NULL, *err = NULL;
+    if (!engine)
+      {
+        g_assert_cmpint (run_cmd ("search", args, NULL, &err), ==, 2);
+        g_assert_nonnull (strstr (err, "supernet"));
+      }
+    else
+      {
+        g_autoptr(JsonNode) keep = NULL;
+        g_autofree char *fargs = g_strdup_printf ("%s --method free-bits --latency %s --starts %s --no-measure --json",
+                                                  npath, tpath, dpath);
+        g_autofree char *fout = NULL;
+        g_autoptr(JsonNode) fkeep = NULL;
+        g_autofree char *bad = g_strdup_printf ("%s --method diff --cost nope", npath);
+        JsonArray *c, *fb;
+        JsonObject *a0, *a1;
+        g_assert_cmpint (run_cmd ("search", args, &out, &err), ==, 0);
+        c = json_object_get_array_member (parse_out (out, &keep), "candidates");
+        g_assert_cmpuint (json_array_get_length (c), ==, 2);
+        a0 = json_array_get_object_element (c, 0);
+        a1 = json_array_get_object_element (c, 1);
+        g_assert_cmpstr (json_object_get_string_member (a0, "method"), ==, "diff");
+        g_assert_cmpfloat (json_object_get_double_member (a0, "accuracy"), >, 0.1);
+        g_assert_cmpint (json_object_get_int_member (a1, "size_bytes"), <, json_object_get_int_member (a0, "size_bytes"));
+        /* One free-bits result per start, never slower than its start. */
+        g_assert_cmpint (run_cmd ("search", fargs, &fout, NULL), ==, 0);
+        fb = json_object_get_array_member (parse_out (fout, &fkeep), "free_bits");
+        g_assert_cmpuint (json_array_get_length (fb), ==, 2);
+        for (guint i = 0; i < 2; i++)
+          {
+            JsonObject *o = json_array_get_object_element (fb, i);
+            g_assert_cmpfloat (json_object_get_double_member (o, "latency_after"), <=,
+                               json_object_get_double_member (o, "latency_before"));
+          }
+        g_assert_cmpint (run_cmd ("search", bad, NULL, NULL), ==, 2);
+        g_unlink (dpath);
+      }
   }
 
   /* --method bops without accuracy: the exact (BOPs, size) front, named "bops";

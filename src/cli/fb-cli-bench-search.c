@@ -121,8 +121,8 @@ fb_cli_bench_search (int argc, char **argv)
   net = fb_network_load (argv[2], &error);
   if (net == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-  table = fb_latency_table_load (latency_path, &error);
-  if (table == NULL || !fb_latency_table_check_network (table, net, &error))
+  table = fb_cli_load_table (latency_path, net, &error);
+  if (table == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
 
   /* Exact front. */
@@ -178,47 +178,28 @@ fb_cli_bench_search (int argc, char **argv)
   }
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "network");
-  json_builder_add_string_value (b, fb_network_get_name (net));
-  json_builder_set_member_name (b, "target");
-  json_builder_add_string_value (b, fb_latency_table_get_target (table));
-  json_builder_set_member_name (b, "layers");
-  json_builder_add_int_value (b, fb_network_get_n_layers (net));
-  json_builder_set_member_name (b, "repeat");
-  json_builder_add_int_value (b, repeat);
+  fb_json_add_string (b, "network", fb_network_get_name (net));
+  fb_json_add_string (b, "target", fb_latency_table_get_target (table));
+  fb_json_add_int (b, "layers", fb_network_get_n_layers (net));
+  fb_json_add_int (b, "repeat", repeat);
   json_builder_set_member_name (b, "pareto");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "front_size");
-  json_builder_add_int_value (b, best.front_size);
-  json_builder_set_member_name (b, "max_states");
-  json_builder_add_int_value (b, best.max_states);
-  json_builder_set_member_name (b, "partials");
-  json_builder_add_int_value (b, best.partials);
-  json_builder_set_member_name (b, "kept");
-  json_builder_add_int_value (b, best.kept);
-  json_builder_set_member_name (b, "dp_ms");
-  json_builder_add_double_value (b, best.dp_seconds * 1e3);
-  json_builder_set_member_name (b, "total_ms");
-  json_builder_add_double_value (b, best.total_seconds * 1e3);
-  json_builder_set_member_name (b, "cpu_ms");
-  json_builder_add_double_value (b, best_cpu * 1e3);
+  fb_json_add_int (b, "front_size", best.front_size);
+  fb_json_add_int (b, "max_states", best.max_states);
+  fb_json_add_int (b, "partials", best.partials);
+  fb_json_add_int (b, "kept", best.kept);
+  fb_json_add_double (b, "dp_ms", best.dp_seconds * 1e3);
+  fb_json_add_double (b, "total_ms", best.total_seconds * 1e3);
+  fb_json_add_double (b, "cpu_ms", best_cpu * 1e3);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "free_bits");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "starts");
-  json_builder_add_int_value (b, n_starts);
-  json_builder_set_member_name (b, "all_starts_ms");
-  json_builder_add_double_value (b, fb_wall * 1e3);
-  json_builder_set_member_name (b, "all_starts_cpu_ms");
-  json_builder_add_double_value (b, fb_cpu * 1e3);
-  json_builder_set_member_name (b, "per_start_ms");
-  json_builder_add_double_value (b, n_starts ? fb_wall * 1e3 / n_starts : NAN);
+  fb_json_add_int (b, "starts", n_starts);
+  fb_json_add_double (b, "all_starts_ms", fb_wall * 1e3);
+  fb_json_add_double (b, "all_starts_cpu_ms", fb_cpu * 1e3);
+  fb_json_add_double (b, "per_start_ms", n_starts ? fb_wall * 1e3 / n_starts : NAN);
   json_builder_end_object (b);
-  json_builder_set_member_name (b, "cancel_latency_ms");
-  if (isnan (cancel_ms))
-    json_builder_add_null_value (b);
-  else
-    json_builder_add_double_value (b, cancel_ms);
+  fb_json_add_double_or_null (b, "cancel_latency_ms", cancel_ms);
 
   if (!json)
     {
@@ -260,16 +241,11 @@ fb_cli_bench_search (int argc, char **argv)
             gb = st;
         }
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "layers");
-      json_builder_add_int_value (b, gb.n_layers);
-      json_builder_set_member_name (b, "front_size");
-      json_builder_add_int_value (b, gb.front_size);
-      json_builder_set_member_name (b, "partials");
-      json_builder_add_int_value (b, gb.partials);
-      json_builder_set_member_name (b, "kept");
-      json_builder_add_int_value (b, gb.kept);
-      json_builder_set_member_name (b, "dp_ms");
-      json_builder_add_double_value (b, gb.dp_seconds * 1e3);
+      fb_json_add_int (b, "layers", gb.n_layers);
+      fb_json_add_int (b, "front_size", gb.front_size);
+      fb_json_add_int (b, "partials", gb.partials);
+      fb_json_add_int (b, "kept", gb.kept);
+      fb_json_add_double (b, "dp_ms", gb.dp_seconds * 1e3);
       json_builder_end_object (b);
       if (!json)
         g_print ("  %6u %7u %7u %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10.2f\n", gb.n_layers, blocks,

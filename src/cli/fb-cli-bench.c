@@ -288,25 +288,19 @@ add_shape_json (JsonBuilder *b, const Row *r)
       gsize i;
       for (i = 0; i < G_N_ELEMENTS (m); i++)
         {
-          json_builder_set_member_name (b, m[i].k);
-          json_builder_add_int_value (b, m[i].v);
+          fb_json_add_int (b, m[i].k, m[i].v);
         }
     }
   else if (r->family == FB_KERNEL_FAMILY_LINEAR || r->family == FB_KERNEL_FAMILY_LINEAR_I32)
     {
-      json_builder_set_member_name (b, "dim_vec");
-      json_builder_add_int_value (b, r->dims.dim_vec);
-      json_builder_set_member_name (b, "num_o");
-      json_builder_add_int_value (b, r->dims.num_o);
+      fb_json_add_int (b, "dim_vec", r->dims.dim_vec);
+      fb_json_add_int (b, "num_o", r->dims.num_o);
     }
   else
     {
-      json_builder_set_member_name (b, "h");
-      json_builder_add_int_value (b, r->dims.dim_y);
-      json_builder_set_member_name (b, "w");
-      json_builder_add_int_value (b, r->dims.dim_x);
-      json_builder_set_member_name (b, "c");
-      json_builder_add_int_value (b, r->dims.ch);
+      fb_json_add_int (b, "h", r->dims.dim_y);
+      fb_json_add_int (b, "w", r->dims.dim_x);
+      fb_json_add_int (b, "c", r->dims.ch);
     }
   json_builder_end_object (b);
 }
@@ -319,18 +313,13 @@ print_json (gboolean rv32, GPtrArray *rows)
   guint i;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, "freebits-kernel-bench/1");
-  json_builder_set_member_name (b, "target");
-  json_builder_add_string_value (b, rv32 ? "rv32imc" : "host");
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, rv32 ? "instructions_per_mac" : "macs_per_second");
+  fb_json_add_string (b, "format", "freebits-kernel-bench/1");
+  fb_json_add_string (b, "target", rv32 ? "rv32imc" : "host");
+  fb_json_add_string (b, "unit", rv32 ? "instructions_per_mac" : "macs_per_second");
   json_builder_set_member_name (b, "provenance");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "tool");
-  json_builder_add_string_value (b, "freebits-cli " FB_VERSION);
-  json_builder_set_member_name (b, "method");
-  json_builder_add_string_value (b, rv32 ? "minstret under qemu-system-riscv32 -icount shift=0, "
+  fb_json_add_string (b, "tool", "freebits-cli " FB_VERSION);
+  fb_json_add_string (b, "method", rv32 ? "minstret under qemu-system-riscv32 -icount shift=0, "
                                            "riscv64-unknown-elf-gcc -march=rv32imc -O2"
                                          : "monotonic clock, same-run reference");
   json_builder_set_member_name (b, "work");
@@ -343,31 +332,22 @@ print_json (gboolean rv32, GPtrArray *rows)
     {
       const Row *r = g_ptr_array_index (rows, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "family");
-      json_builder_add_string_value (b, fb_kernel_family_name (r->family));
-      json_builder_set_member_name (b, "kernel");
-      json_builder_add_string_value (b, r->kernel);
-      json_builder_set_member_name (b, "shape_name");
-      json_builder_add_string_value (b, r->shape);
+      fb_json_add_string (b, "family", fb_kernel_family_name (r->family));
+      fb_json_add_string (b, "kernel", r->kernel);
+      fb_json_add_string (b, "shape_name", r->shape);
       add_shape_json (b, r);
-      json_builder_set_member_name (b, "macs");
-      json_builder_add_int_value (b, (gint64) r->work);
+      fb_json_add_int (b, "macs", (gint64) r->work);
       if (rv32)
         {
-          json_builder_set_member_name (b, "instructions");
-          json_builder_add_int_value (b, (gint64) r->instructions);
-          json_builder_set_member_name (b, "instructions_per_mac");
-          json_builder_add_double_value (b, (double) r->instructions / (double) r->work);
+          fb_json_add_int (b, "instructions", (gint64) r->instructions);
+          fb_json_add_double (b, "instructions_per_mac", (double) r->instructions / (double) r->work);
           json_builder_set_member_name (b, "matches_host");
         }
       else
         {
-          json_builder_set_member_name (b, "macs_per_second");
-          json_builder_add_double_value (b, r->per_second);
-          json_builder_set_member_name (b, "ref_macs_per_second");
-          json_builder_add_double_value (b, r->ref_per_second);
-          json_builder_set_member_name (b, "speedup_vs_ref");
-          json_builder_add_double_value (b, r->per_second / r->ref_per_second);
+          fb_json_add_double (b, "macs_per_second", r->per_second);
+          fb_json_add_double (b, "ref_macs_per_second", r->ref_per_second);
+          fb_json_add_double (b, "speedup_vs_ref", r->per_second / r->ref_per_second);
           json_builder_set_member_name (b, "matches_ref");
         }
       json_builder_add_boolean_value (b, r->ok);

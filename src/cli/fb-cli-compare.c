@@ -129,14 +129,10 @@ fb_cli_compare (int argc, char **argv)
   g_autoptr(JsonNode) root = NULL;
   FbCompareOptions opt;
 
-  g_option_context_set_summary (context,
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Compare BOPs with table latency: Spearman rank correlation per target and the\n"
-    "BOPs-optimal vs latency-optimal config at matched accuracy (or size without one).");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+    "BOPs-optimal vs latency-optimal config at matched accuracy (or size without one)."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one NETWORK file");
   if (latency_paths == NULL || latency_paths[0] == NULL)
     return fb_cli_usage (context, "at least one --latency TABLE is required");
   if (samples < 0 || samples > 1000000 || max_front < 0 || limit < -1 || seed < 0 || seed > G_MAXUINT32)
@@ -147,12 +143,10 @@ fb_cli_compare (int argc, char **argv)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
   for (guint i = 0; latency_paths[i]; i++)
     {
-      FbLatencyTable *t = fb_latency_table_load (latency_paths[i], &error);
+      FbLatencyTable *t = fb_cli_load_table (latency_paths[i], net, &error);
       if (t == NULL)
         return fb_cli_error (error, FB_CLI_EXIT_INPUT);
       g_ptr_array_add (tables, t);
-      if (!fb_latency_table_check_network (t, net, &error))
-        return fb_cli_error (error, FB_CLI_EXIT_INPUT);
     }
   oracle = fb_cli_create_oracle (net, weights, &error);
   if (oracle == NULL && error)

@@ -13,7 +13,6 @@
 
 #include "fb-cli.h"
 #include "fb-dataset.h"
-#include "fb-error.h"
 #include "fb-int-network.h"
 #include "fb-nn-ops.h"
 #include "fb-trainer.h"
@@ -72,16 +71,14 @@ fb_cli_eval (int argc, char **argv)
   gboolean calibrated = FALSE;
   gint64 t0;
 
-  g_option_context_set_summary (context,
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Evaluates NETWORK at a precision config in integer arithmetic, exactly as the\n"
     "exported C runs it, on the Fashion-MNIST test set (Debian package\n"
     "dataset-fashion-mnist). Float-only weights are calibrated on training images\n"
-    "first (post-training quantization of the activations).");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+    "first (post-training quantization of the activations)."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2 || config_spec == NULL)
-    return fb_cli_usage (context, argc != 2 ? "expected one NETWORK file" : "missing --config C");
+  if (config_spec == NULL)
+    return fb_cli_usage (context, "missing --config C");
   if (limit < 0 || calib < 1 || bn_images < 1 || threads < 0 || threads > 256)
     return fb_cli_usage (context, "--limit must be ≥ 0, --calibration-images and --bn-images ≥ 1, "
                                   "--threads 0..256");
@@ -92,18 +89,7 @@ fb_cli_eval (int argc, char **argv)
   config = fb_precision_config_new_from_spec (net, config_spec, &error);
   if (config == NULL)
     goto input_error;
-  if (weights_path == NULL)
-    {
-      if (fb_network_get_weights_path (net) == NULL)
-        {
-          g_set_error (&error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s names no weights file: pass --weights W (e.g. a file written by "
-                       "\"freebits-cli train\")", argv[1]);
-          goto input_error;
-        }
-      weights_path = g_strdup (fb_network_get_weights_path (net));
-    }
-  weights = fb_weights_load (weights_path, net, &error);
+  weights = fb_cli_load_weights (net, argv[1], &weights_path, &error);
   if (weights == NULL)
     goto input_error;
   test = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TEST, NULL, &error);
@@ -160,55 +146,30 @@ fb_cli_eval (int argc, char **argv)
       g_autofree char *hash = g_strdup_printf ("0x%08x", r.logits_fnv1a);
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "network");
-      json_builder_add_string_value (b, fb_network_get_name (net));
-      json_builder_set_member_name (b, "config");
-      json_builder_add_string_value (b, config_spec);
-      json_builder_set_member_name (b, "bits");
-      json_builder_add_string_value (b, cfg);
-      json_builder_set_member_name (b, "weights");
-      json_builder_add_string_value (b, weights_path);
-      json_builder_set_member_name (b, "calibrated");
-      json_builder_add_boolean_value (b, calibrated);
+      fb_json_add_string (b, "network", fb_network_get_name (net));
+      fb_json_add_string (b, "config", config_spec);
+      fb_json_add_string (b, "bits", cfg);
+      fb_json_add_string (b, "weights", weights_path);
+      fb_json_add_boolean (b, "calibrated", calibrated);
       if (calibrated)
         {
-          json_builder_set_member_name (b, "calibration_images");
-          json_builder_add_int_value (b, MIN ((guint) calib, fb_dataset_get_n_images (train)));
-          json_builder_set_member_name (b, "calibration_seconds");
-          json_builder_add_double_value (b, round3 (calib_s));
+          fb_json_add_int (b, "calibration_images", MIN ((guint) calib, fb_dataset_get_n_images (train)));
+          fb_json_add_double (b, "calibration_seconds", round3 (calib_s));
         }
-      json_builder_set_member_name (b, "images");
-      json_builder_add_int_value (b, r.n_images);
-      json_builder_set_member_name (b, "correct");
-      json_builder_add_int_value (b, r.correct);
-      json_builder_set_member_name (b, "accuracy");
-      json_builder_add_double_value (b, r.accuracy);
-      json_builder_set_member_name (b, "float_accuracy");
-      if (isnan (float_acc))
-        json_builder_add_null_value (b);
-      else
-        json_builder_add_double_value (b, float_acc);
-      json_builder_set_member_name (b, "bn_recalibrated");
-      json_builder_add_boolean_value (b, recalibrated);
+      fb_json_add_int (b, "images", r.n_images);
+      fb_json_add_int (b, "correct", r.correct);
+      fb_json_add_double (b, "accuracy", r.accuracy);
+      fb_json_add_double_or_null (b, "float_accuracy", float_acc);
+      fb_json_add_boolean (b, "bn_recalibrated", recalibrated);
       if (recalibrated)
-        {
-          json_builder_set_member_name (b, "bn_images");
-          json_builder_add_int_value (b, MIN ((guint) bn_images, fb_dataset_get_n_images (train)));
-        }
-      json_builder_set_member_name (b, "bn_seconds");
-      json_builder_add_double_value (b, round3 (bn_s));
-      json_builder_set_member_name (b, "fold_seconds");
-      json_builder_add_double_value (b, round3 (fold_s));
-      json_builder_set_member_name (b, "int_seconds");
-      json_builder_add_double_value (b, round3 (r.seconds));
-      json_builder_set_member_name (b, "seconds");
-      json_builder_add_double_value (b, round3 (total_s));
-      json_builder_set_member_name (b, "images_per_s");
-      json_builder_add_double_value (b, total_s > 0 ? round (r.n_images / total_s * 10) / 10 : 0.0);
-      json_builder_set_member_name (b, "threads");
-      json_builder_add_int_value (b, threads > 0 ? threads : (gint) fb_nn_threads_init ());
-      json_builder_set_member_name (b, "logits_fnv1a");
-      json_builder_add_string_value (b, hash);
+        fb_json_add_int (b, "bn_images", MIN ((guint) bn_images, fb_dataset_get_n_images (train)));
+      fb_json_add_double (b, "bn_seconds", round3 (bn_s));
+      fb_json_add_double (b, "fold_seconds", round3 (fold_s));
+      fb_json_add_double (b, "int_seconds", round3 (r.seconds));
+      fb_json_add_double (b, "seconds", round3 (total_s));
+      fb_json_add_double (b, "images_per_s", total_s > 0 ? round (r.n_images / total_s * 10) / 10 : 0.0);
+      fb_json_add_int (b, "threads", threads > 0 ? threads : (gint) fb_nn_threads_init ());
+      fb_json_add_string (b, "logits_fnv1a", hash);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       fb_cli_print_json (root);

@@ -47,16 +47,12 @@ fb_cli_export (int argc, char **argv)
   g_autofree char *label = NULL;
   const FbIntEvalResult *eval;
 
-  g_option_context_set_summary (context,
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Writes a C project that runs NETWORK at a precision config with the freebits kernels:\n"
     "freebits_config.json, network.[ch], weights.[ch], the kernel sources it needs, a test\n"
     "harness with the first N Fashion-MNIST test images, a Makefile (host, rv32imc,\n"
-    "run-rv32imc) and a README. The bundle is written atomically.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+    "run-rv32imc) and a README. The bundle is written atomically."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one NETWORK file");
   if (config_spec == NULL)
     return fb_cli_usage (context, "missing --config CONFIG");
   if (output == NULL)
@@ -77,18 +73,7 @@ fb_cli_export (int argc, char **argv)
   config = fb_precision_config_new_from_spec (net, config_spec, &error);
   if (config == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-  if (weights_path == NULL)
-    {
-      if (fb_network_get_weights_path (net) == NULL)
-        {
-          g_set_error (&error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s names no weights file: pass --weights W (e.g. a file written by "
-                       "\"freebits-cli train\")", argv[1]);
-          return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-        }
-      weights_path = g_strdup (fb_network_get_weights_path (net));
-    }
-  weights = fb_weights_load (weights_path, net, &error);
+  weights = fb_cli_load_weights (net, argv[1], &weights_path, &error);
   if (weights == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
   if (latency_path != NULL)

@@ -16,16 +16,11 @@ info_json (FbNetwork *net)
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, fb_network_get_name (net));
-  json_builder_set_member_name (b, "network_sha256");
-  json_builder_add_string_value (b, fb_network_get_sha256 (net));
-  json_builder_set_member_name (b, "macs");
-  json_builder_add_int_value (b, fb_network_get_macs (net));
-  json_builder_set_member_name (b, "params");
-  json_builder_add_int_value (b, fb_network_get_params (net));
-  json_builder_set_member_name (b, "weighted_layers");
-  json_builder_add_int_value (b, fb_network_get_n_weighted (net));
+  fb_json_add_string (b, "name", fb_network_get_name (net));
+  fb_json_add_string (b, "network_sha256", fb_network_get_sha256 (net));
+  fb_json_add_int (b, "macs", fb_network_get_macs (net));
+  fb_json_add_int (b, "params", fb_network_get_params (net));
+  fb_json_add_int (b, "weighted_layers", fb_network_get_n_weighted (net));
   json_builder_set_member_name (b, "input");
   json_builder_begin_array (b);
   {
@@ -41,27 +36,22 @@ info_json (FbNetwork *net)
     {
       const FbLayer *l = fb_network_get_layer (net, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, l->name);
-      json_builder_set_member_name (b, "op");
-      json_builder_add_string_value (b, fb_op_to_string (l->op));
+      fb_json_add_string (b, "name", l->name);
+      fb_json_add_string (b, "op", fb_op_to_string (l->op));
       json_builder_set_member_name (b, "inputs");
       json_builder_begin_array (b);
       for (guint j = 0; j < l->n_inputs; j++)
         json_builder_add_string_value (b, fb_network_get_tensor (net, l->inputs[j])->name);
       json_builder_end_array (b);
-      json_builder_set_member_name (b, "output");
-      json_builder_add_string_value (b, fb_network_get_tensor (net, l->output)->name);
+      fb_json_add_string (b, "output", fb_network_get_tensor (net, l->output)->name);
       json_builder_set_member_name (b, "output_shape");
       json_builder_begin_array (b);
       json_builder_add_int_value (b, l->out_shape.h);
       json_builder_add_int_value (b, l->out_shape.w);
       json_builder_add_int_value (b, l->out_shape.c);
       json_builder_end_array (b);
-      json_builder_set_member_name (b, "macs");
-      json_builder_add_int_value (b, l->macs);
-      json_builder_set_member_name (b, "params");
-      json_builder_add_int_value (b, l->params);
+      fb_json_add_int (b, "macs", l->macs);
+      fb_json_add_int (b, "params", l->params);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -111,12 +101,9 @@ fb_cli_info (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(FbNetwork) net = NULL;
 
-  g_option_context_set_summary (context, "Print a network's layers with shapes, MACs and parameter counts.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
+    "Print a network's layers with shapes, MACs and parameter counts."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one NETWORK file");
 
   net = fb_network_load (argv[1], &error);
   if (net == NULL)

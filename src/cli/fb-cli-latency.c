@@ -127,15 +127,11 @@ cmd_measure (int argc, char **argv)
   gint64 t0;
   int status;
 
-  g_option_context_set_summary (context,
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Measure the latency of every layer at every precision combination it admits:\n"
     "rv32imc: retired instructions of each kernel call under qemu-system-riscv32 -icount;\n"
-    "host: median microseconds on this CPU (the spread goes into the table).");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+    "host: median microseconds on this CPU (the spread goes into the table)."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one NETWORK file");
   if (target == NULL || (!g_str_equal (target, "rv32imc") && !g_str_equal (target, "host")))
     return fb_cli_usage (context, "--target must be rv32imc or host (gap8 tables come from "
                                   "\"latency model\")");
@@ -189,14 +185,10 @@ cmd_model (int argc, char **argv)
   g_autoptr (FbNetwork) net = NULL;
   g_autoptr (FbLatencyTable) table = NULL;
 
-  g_option_context_set_summary (context,
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Model the latency (cycles at 175 MHz) of every layer at every precision combination on an\n"
-    "8-core GAP-8 cluster running PULP-NN-style kernels (see docs/latency.md).");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+    "8-core GAP-8 cluster running PULP-NN-style kernels (see docs/latency.md)."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one NETWORK file");
   if (!fb_latency_model_target_is_valid (target))
     return fb_cli_usage (context, "--target must be gap8 or gap8-xpulpnn");
   if (output == NULL)
@@ -231,15 +223,11 @@ cmd_import (int argc, char **argv)
   g_autoptr (FbLatencyTable) table = NULL;
   FbLatencyUnit unit;
 
-  g_option_context_set_summary (context,
+  if (!fb_cli_parse_one (context, entries, "CSV", &argc, &argv,
     "Turn a CSV of per-layer costs measured on a board into a latency table.\n"
     "Columns (header required): layer,a_bits,w_bits,o_bits,cost; add layers: w_bits = the\n"
-    "second input's bits; pool layers: w_bits empty; the classifier: o_bits 32.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+    "second input's bits; pool layers: w_bits empty; the classifier: o_bits 32."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one CSV file");
   if (network == NULL || target == NULL || unit_s == NULL || output == NULL)
     return fb_cli_usage (context, "--network, --target, --unit and -o are required");
   if (!fb_latency_unit_from_string (unit_s, &unit))
@@ -287,14 +275,10 @@ cmd_run (int argc, char **argv)
   guint sig_int;
   gboolean ok;
 
-  g_option_context_set_summary (context,
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Run the whole network (its plan for CONFIG) end to end once on the target and print the\n"
-    "measured latency of the sequence of kernel calls and of each call in it.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+    "measured latency of the sequence of kernel calls and of each call in it."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one NETWORK file");
   if (target == NULL || (!g_str_equal (target, "rv32imc") && !g_str_equal (target, "host")))
     return fb_cli_usage (context, "--target must be rv32imc or host");
   if (repeats < 1)
@@ -330,30 +314,19 @@ cmd_run (int argc, char **argv)
       g_autoptr (JsonBuilder) b = json_builder_new ();
       g_autoptr (JsonNode) root = NULL;
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "network");
-      json_builder_add_string_value (b, fb_network_get_name (net));
-      json_builder_set_member_name (b, "config");
-      json_builder_add_string_value (b, spec);
-      json_builder_set_member_name (b, "target");
-      json_builder_add_string_value (b, target);
-      json_builder_set_member_name (b, "unit");
-      json_builder_add_string_value (b, g_str_equal (target, "host") ? "us" : "instructions");
-      json_builder_set_member_name (b, "total");
-      json_builder_add_double_value (b, total);
-      json_builder_set_member_name (b, "table_total");
-      if (isnan (table_total))
-        json_builder_add_null_value (b);
-      else
-        json_builder_add_double_value (b, table_total);
+      fb_json_add_string (b, "network", fb_network_get_name (net));
+      fb_json_add_string (b, "config", spec);
+      fb_json_add_string (b, "target", target);
+      fb_json_add_string (b, "unit", g_str_equal (target, "host") ? "us" : "instructions");
+      fb_json_add_double (b, "total", total);
+      fb_json_add_double_or_null (b, "table_total", table_total);
       json_builder_set_member_name (b, "layers");
       json_builder_begin_array (b);
       for (guint i = 0; i < steps->len; i++)
         {
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, fb_network_get_layer (net, i)->name);
-          json_builder_set_member_name (b, "cost");
-          json_builder_add_double_value (b, g_array_index (steps, double, i));
+          fb_json_add_string (b, "name", fb_network_get_layer (net, i)->name);
+          fb_json_add_double (b, "cost", g_array_index (steps, double, i));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

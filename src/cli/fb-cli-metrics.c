@@ -14,16 +14,11 @@ metrics_json (FbPrecisionConfig *config, FbLatencyTable *table, const char *spec
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "network");
-  json_builder_add_string_value (b, fb_network_get_name (net));
-  json_builder_set_member_name (b, "config");
-  json_builder_add_string_value (b, spec);
-  json_builder_set_member_name (b, "macs");
-  json_builder_add_int_value (b, m->macs);
-  json_builder_set_member_name (b, "size_bytes");
-  json_builder_add_int_value (b, m->size_bytes);
-  json_builder_set_member_name (b, "bops");
-  json_builder_add_int_value (b, m->bops);
+  fb_json_add_string (b, "network", fb_network_get_name (net));
+  fb_json_add_string (b, "config", spec);
+  fb_json_add_int (b, "macs", m->macs);
+  fb_json_add_int (b, "size_bytes", m->size_bytes);
+  fb_json_add_int (b, "bops", m->bops);
   json_builder_set_member_name (b, "latency");
   if (table)
     json_builder_add_double_value (b, m->latency);
@@ -39,10 +34,8 @@ metrics_json (FbPrecisionConfig *config, FbLatencyTable *table, const char *spec
     json_builder_add_string_value (b, fb_latency_table_get_target (table));
   else
     json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "peak_activation_bytes");
-  json_builder_add_int_value (b, m->peak_activation_bytes);
-  json_builder_set_member_name (b, "peak_layer");
-  json_builder_add_string_value (b, fb_network_get_layer (net, m->peak_layer)->name);
+  fb_json_add_int (b, "peak_activation_bytes", m->peak_activation_bytes);
+  fb_json_add_string (b, "peak_layer", fb_network_get_layer (net, m->peak_layer)->name);
 
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
@@ -54,21 +47,16 @@ metrics_json (FbPrecisionConfig *config, FbLatencyTable *table, const char *spec
 
       fb_latency_key_for_layer (config, i, key);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, l->name);
-      json_builder_set_member_name (b, "key");
-      json_builder_add_string_value (b, key);
-      json_builder_set_member_name (b, "weight_bytes");
-      json_builder_add_int_value (b, lm->weight_bytes);
-      json_builder_set_member_name (b, "bops");
-      json_builder_add_int_value (b, lm->bops);
+      fb_json_add_string (b, "name", l->name);
+      fb_json_add_string (b, "key", key);
+      fb_json_add_int (b, "weight_bytes", lm->weight_bytes);
+      fb_json_add_int (b, "bops", lm->bops);
       json_builder_set_member_name (b, "latency");
       if (table)
         json_builder_add_double_value (b, lm->latency);
       else
         json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "live_bytes");
-      json_builder_add_int_value (b, lm->live_bytes);
+      fb_json_add_int (b, "live_bytes", lm->live_bytes);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -134,13 +122,9 @@ fb_cli_metrics (int argc, char **argv)
   g_autofree FbLayerMetrics *per_layer = NULL;
   FbMetrics m;
 
-  g_option_context_set_summary (context,
-    "Weight memory, BOPs, latency (from a table) and peak activation memory of a precision config.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
+    "Weight memory, BOPs, latency (from a table) and peak activation memory of a precision config."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one NETWORK file");
 
   net = fb_network_load (argv[1], &error);
   if (net == NULL)

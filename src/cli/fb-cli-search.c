@@ -372,16 +372,12 @@ fb_cli_search (int argc, char **argv)
   const char *diff_method = "diff";
   guint measure_limit = 0;
 
-  g_option_context_set_summary (context,
+  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Search per-layer bit-widths: uniform baselines, the differentiable search (EdMIPS on the\n"
     "supernet, size- or BOPs-regularized λ sweep), the Free Bits heuristic (raise free bits;\n"
     "with the accuracy engine also lower them where the latency gain is real), the exact\n"
-    "Pareto front of additive objectives, or the BOPs-targeted baseline (exact BOPs-size front).");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+    "Pareto front of additive objectives, or the BOPs-targeted baseline (exact BOPs-size front)."))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2)
-    return fb_cli_usage (context, "expected one NETWORK file");
   if (method == NULL)
     return fb_cli_usage (context, "--method is required (uniform, diff, free-bits, pareto, bops)");
   if (g_str_equal (method, "freebits"))
@@ -450,8 +446,8 @@ fb_cli_search (int argc, char **argv)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
   if (latency_path)
     {
-      table = fb_latency_table_load (latency_path, &error);
-      if (table == NULL || !fb_latency_table_check_network (table, net, &error))
+      table = fb_cli_load_table (latency_path, net, &error);
+      if (table == NULL)
         return fb_cli_error (error, FB_CLI_EXIT_INPUT);
     }
   if (config_spec)
@@ -596,12 +592,9 @@ fb_cli_search (int argc, char **argv)
           for (guint i = 0; i < changes->len; i++)
             applied += ((FbFreeBitsChange *) g_ptr_array_index (changes, i))->applied;
           json_builder_begin_object (changes_json);
-          json_builder_set_member_name (changes_json, "start");
-          json_builder_add_string_value (changes_json, name);
-          json_builder_set_member_name (changes_json, "latency_before");
-          json_builder_add_double_value (changes_json, fb_candidate_get_metrics (before)->latency);
-          json_builder_set_member_name (changes_json, "latency_after");
-          json_builder_add_double_value (changes_json, fb_candidate_get_metrics (result)->latency);
+          fb_json_add_string (changes_json, "start", name);
+          fb_json_add_double (changes_json, "latency_before", fb_candidate_get_metrics (before)->latency);
+          fb_json_add_double (changes_json, "latency_after", fb_candidate_get_metrics (result)->latency);
           json_builder_set_member_name (changes_json, "changes");
           json_builder_begin_array (changes_json);
           if (!json)

@@ -239,11 +239,11 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
       "or with --supernet quantization-aware for every precision config at once.\n"
       "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
       "and writes it; --resume continues exactly where training stopped.");
-  g_option_context_add_main_entries (context, finetune ? finetune_entries : entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+  if (!fb_cli_parse_one (context, finetune ? finetune_entries : entries, "NETWORK", &argc, &argv,
+                         NULL))
     return FB_CLI_EXIT_INPUT;
-  if (argc != 2 || output == NULL)
-    return fb_cli_usage (context, argc != 2 ? "expected one NETWORK file" : "missing -o WEIGHTS");
+  if (output == NULL)
+    return fb_cli_usage (context, "missing -o WEIGHTS");
   if (finetune && (config_spec == NULL || init_path == NULL))
     return fb_cli_usage (context, "finetune needs --config C and --weights WEIGHTS");
   if ((epochs != -1 && epochs < 1) || (batch != -1 && batch < 1) || (limit != -1 && limit < 1) ||

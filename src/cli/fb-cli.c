@@ -8,6 +8,7 @@
 
 #include "fb-build-config.h"
 #include "fb-cli.h"
+#include "fb-error.h"
 #include "fb-json.h"
 
 typedef struct {
@@ -43,6 +44,51 @@ fb_cli_parse (GOptionContext *context, int *argc, char ***argv)
   return TRUE;
 }
 
+gboolean
+fb_cli_parse_one (GOptionContext *context, const GOptionEntry *entries, const char *operand,
+                  int *argc, char ***argv, const char *summary)
+{
+  if (summary != NULL)
+    g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fb_cli_parse (context, argc, argv))
+    return FALSE;
+  if (*argc != 2)
+    {
+      g_autofree char *message = g_strdup_printf ("expected one %s file", operand);
+      fb_cli_usage (context, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+FbWeights *
+fb_cli_load_weights (FbNetwork *net, const char *network_path, char **weights_path,
+                     GError **error)
+{
+  if (*weights_path == NULL)
+    {
+      if (fb_network_get_weights_path (net) == NULL)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                       "%s names no weights file: pass --weights W (e.g. a file written by "
+                       "\"freebits-cli train\")", network_path);
+          return NULL;
+        }
+      *weights_path = g_strdup (fb_network_get_weights_path (net));
+    }
+  return fb_weights_load (*weights_path, net, error);
+}
+
+FbLatencyTable *
+fb_cli_load_table (const char *path, FbNetwork *net, GError **error)
+{
+  g_autoptr(FbLatencyTable) table = fb_latency_table_load (path, error);
+  if (table == NULL || !fb_latency_table_check_network (table, net, error))
+    return NULL;
+  return g_steal_pointer (&table);
+}
+
 int
 fb_cli_error (const GError *error, int status)
 {
@@ -68,17 +114,7 @@ fb_cli_print_json (JsonNode *root)
 char *
 fb_cli_group (guint64 value)
 {
-  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
-  GString *s = g_string_new (NULL);
-  gsize n = strlen (digits);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      if (i > 0 && (n - i) % 3 == 0)
-        g_string_append_c (s, ',');
-      g_string_append_c (s, digits[i]);
-    }
-  return g_string_free (s, FALSE);
+  return fb_metrics_format_count (value);
 }
 
 static void

@@ -11,10 +11,12 @@
 #include <glib.h>
 
 #include "fb-accuracy-oracle.h"
+#include "fb-json.h"
 #include "fb-latency-table.h"
 #include "fb-metrics.h"
 #include "fb-network.h"
 #include "fb-precision-config.h"
+#include "fb-weights.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +48,27 @@ FbAccuracyOracle *fb_cli_create_oracle (FbNetwork   *network,
 gboolean fb_cli_parse      (GOptionContext *context,
                             int            *argc,
                             char         ***argv);
+/* The start of most subcommands: sets @summary (unless NULL) and @entries on @context,
+ * parses, and checks that exactly one operand follows ("expected one @operand file").
+ * Returns FALSE after printing the problem; the subcommand then exits with
+ * FB_CLI_EXIT_INPUT. */
+gboolean fb_cli_parse_one  (GOptionContext     *context,
+                            const GOptionEntry *entries,
+                            const char         *operand,
+                            int                *argc,
+                            char             ***argv,
+                            const char         *summary);
+/* The float weights of @net: from *@weights_path, or when that is NULL from the file the
+ * network names (stored into *@weights_path); an error naming @network_path when it names
+ * none. */
+FbWeights      *fb_cli_load_weights (FbNetwork  *net,
+                                     const char *network_path,
+                                     char      **weights_path,
+                                     GError    **error);
+/* Loads the latency table at @path and checks that it is for @net. */
+FbLatencyTable *fb_cli_load_table   (const char *path,
+                                     FbNetwork  *net,
+                                     GError    **error);
 /* Prints "freebits-cli: MESSAGE" on stderr and returns @status. */
 int      fb_cli_error      (const GError   *error,
                             int             status);

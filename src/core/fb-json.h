@@ -93,4 +93,23 @@ gboolean    fb_json_check_members   (JsonObject   *obj,
 /* A short description of a node's type for messages: "string", "array", ... */
 const char *fb_json_node_describe   (JsonNode     *node);
 
+/* Add `"@member": value` to the object @b is building (json_builder_set_member_name()
+ * followed by the matching json_builder_add_*_value()). */
+void        fb_json_add_int         (JsonBuilder  *b,
+                                     const char   *member,
+                                     gint64        value);
+void        fb_json_add_double      (JsonBuilder  *b,
+                                     const char   *member,
+                                     double        value);
+void        fb_json_add_string      (JsonBuilder  *b,
+                                     const char   *member,
+                                     const char   *value);
+void        fb_json_add_boolean     (JsonBuilder  *b,
+                                     const char   *member,
+                                     gboolean      value);
+/* NaN (not measured) becomes null. */
+void        fb_json_add_double_or_null (JsonBuilder *b,
+                                        const char  *member,
+                                        double       value);
+
 G_END_DECLS

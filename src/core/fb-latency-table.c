@@ -542,29 +542,21 @@ fb_latency_table_to_json (FbLatencyTable *self)
   gboolean any_spread = FALSE;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, "freebits-latency/1");
+  fb_json_add_string (b, "format", "freebits-latency/1");
   if (self->network)
-    {
-      json_builder_set_member_name (b, "network");
-      json_builder_add_string_value (b, self->network);
-    }
+    fb_json_add_string (b, "network", self->network);
   if (self->network_sha256)
     {
-      json_builder_set_member_name (b, "network_sha256");
-      json_builder_add_string_value (b, self->network_sha256);
+      fb_json_add_string (b, "network_sha256", self->network_sha256);
     }
-  json_builder_set_member_name (b, "target");
-  json_builder_add_string_value (b, self->target);
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, fb_latency_unit_to_string (self->unit));
+  fb_json_add_string (b, "target", self->target);
+  fb_json_add_string (b, "unit", fb_latency_unit_to_string (self->unit));
   json_builder_set_member_name (b, "clock_hz");
   if (self->clock_hz > 0)
     json_builder_add_double_value (b, self->clock_hz);
   else
     json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "method");
-  json_builder_add_string_value (b, fb_latency_method_to_string (self->method));
+  fb_json_add_string (b, "method", fb_latency_method_to_string (self->method));
   if (self->provenance)
     {
       json_builder_set_member_name (b, "provenance");

@@ -35,6 +35,10 @@ guint64  fb_metrics_weight_bytes  (FbNetwork          *network,
                                    guint               layer,
                                    guint               w_bits);
 
+/* @value in decimal with ',' between groups of three digits ("1,234,567"), as the CLI's
+ * tables and the exported bundle's README print counts and bytes. */
+char    *fb_metrics_format_count  (guint64             value);
+
 /* Computes everything for @config. @table may be NULL (latency = NAN);
  * @per_layer, if not NULL, has fb_network_get_n_layers() entries.
  * Fails only when the table lacks an entry (the error names layer and key)

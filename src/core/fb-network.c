@@ -723,15 +723,10 @@ fb_network_to_json (FbNetwork *self, const char *dest_dir)
   const FbTensor *in = g_ptr_array_index (self->tensors, 0);
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, "freebits-network/1");
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, self->name);
+  fb_json_add_string (b, "format", "freebits-network/1");
+  fb_json_add_string (b, "name", self->name);
   if (self->description)
-    {
-      json_builder_set_member_name (b, "description");
-      json_builder_add_string_value (b, self->description);
-    }
+    fb_json_add_string (b, "description", self->description);
   if (self->weights_path)
     {
       g_autofree char *abs_dest = dest_dir ? g_canonicalize_filename (dest_dir, NULL) : NULL;
@@ -740,13 +735,11 @@ fb_network_to_json (FbNetwork *self, const char *dest_dir)
       /* Keep the path relative when the weights sit next to (or below) the file. */
       if (abs_dest && strncmp (w, abs_dest, n) == 0 && w[n] == G_DIR_SEPARATOR)
         w += n + 1;
-      json_builder_set_member_name (b, "weights");
-      json_builder_add_string_value (b, w);
+      fb_json_add_string (b, "weights", w);
     }
   json_builder_set_member_name (b, "input");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, in->name);
+  fb_json_add_string (b, "name", in->name);
   json_builder_set_member_name (b, "shape");
   json_builder_add_value (b, int_array ((guint[]) { in->shape.h, in->shape.w, in->shape.c }, 3));
   json_builder_end_object (b);
@@ -757,17 +750,14 @@ fb_network_to_json (FbNetwork *self, const char *dest_dir)
     {
       const FbLayer *l = g_ptr_array_index (self->layers, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, l->name);
-      json_builder_set_member_name (b, "op");
-      json_builder_add_string_value (b, fb_op_to_string (l->op));
+      fb_json_add_string (b, "name", l->name);
+      fb_json_add_string (b, "op", fb_op_to_string (l->op));
       json_builder_set_member_name (b, "inputs");
       json_builder_begin_array (b);
       for (guint j = 0; j < l->n_inputs; j++)
         json_builder_add_string_value (b, ((FbTensor *) g_ptr_array_index (self->tensors, l->inputs[j]))->name);
       json_builder_end_array (b);
-      json_builder_set_member_name (b, "output");
-      json_builder_add_string_value (b, ((FbTensor *) g_ptr_array_index (self->tensors, l->output))->name);
+      fb_json_add_string (b, "output", ((FbTensor *) g_ptr_array_index (self->tensors, l->output))->name);
       if (l->op == FB_OP_CONV2D || l->op == FB_OP_DEPTHWISE_CONV2D)
         {
           json_builder_set_member_name (b, "kernel");
@@ -777,12 +767,9 @@ fb_network_to_json (FbNetwork *self, const char *dest_dir)
           json_builder_set_member_name (b, "pad");
           json_builder_add_value (b, int_array ((guint[]) { l->pad_top, l->pad_bottom, l->pad_left, l->pad_right }, 4));
         }
-      json_builder_set_member_name (b, "cin");
-      json_builder_add_int_value (b, l->cin);
-      json_builder_set_member_name (b, "cout");
-      json_builder_add_int_value (b, l->cout);
-      json_builder_set_member_name (b, "relu");
-      json_builder_add_boolean_value (b, l->relu);
+      fb_json_add_int (b, "cin", l->cin);
+      fb_json_add_int (b, "cout", l->cout);
+      fb_json_add_boolean (b, "relu", l->relu);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -476,31 +476,22 @@ fb_precision_config_to_json (FbPrecisionConfig *self)
   FbNetwork *net = self->network;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, "freebits-config/1");
-  json_builder_set_member_name (b, "network");
-  json_builder_add_string_value (b, fb_network_get_name (net));
-  json_builder_set_member_name (b, "network_sha256");
-  json_builder_add_string_value (b, fb_network_get_sha256 (net));
+  fb_json_add_string (b, "format", "freebits-config/1");
+  fb_json_add_string (b, "network", fb_network_get_name (net));
+  fb_json_add_string (b, "network_sha256", fb_network_get_sha256 (net));
 
   json_builder_set_member_name (b, "weights");
   json_builder_begin_object (b);
   for (guint i = 0; i < self->n_layers; i++)
     if (self->w_bits[i] != 0)
-      {
-        json_builder_set_member_name (b, fb_network_get_layer (net, i)->name);
-        json_builder_add_int_value (b, self->w_bits[i]);
-      }
+      fb_json_add_int (b, fb_network_get_layer (net, i)->name, self->w_bits[i]);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "activations");
   json_builder_begin_object (b);
   for (guint i = 0; i < self->n_tensors; i++)
     if (fb_network_get_tensor (net, i)->kind == FB_TENSOR_ACTIVATION)
-      {
-        json_builder_set_member_name (b, fb_network_get_tensor (net, i)->name);
-        json_builder_add_int_value (b, self->a_bits[i]);
-      }
+      fb_json_add_int (b, fb_network_get_tensor (net, i)->name, self->a_bits[i]);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "pinned");

@@ -14,32 +14,6 @@
  * the two regions apart on a word boundary). */
 #define SCRATCH_ALIGN 8
 
-static const char qemu_command[] =
-  "qemu-system-riscv32 -machine virt -m 128M -display none -serial none -monitor none "
-  "-bios none -icount shift=0 -semihosting-config enable=on,target=native -kernel";
-
-const char *
-fb_export_codegen_qemu_command (void)
-{
-  return qemu_command;
-}
-
-static char *
-group (guint64 value)
-{
-  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, value);
-  GString *s = g_string_new (NULL);
-  gsize n = strlen (digits);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      if (i > 0 && (n - i) % 3 == 0)
-        g_string_append_c (s, ',');
-      g_string_append_c (s, digits[i]);
-    }
-  return g_string_free (s, FALSE);
-}
-
 /* A C identifier from a layer or tensor name: other characters become '_', a leading digit
  * gets a prefix; @used makes it unique. */
 static char *
@@ -255,7 +229,7 @@ describe_latency (FbExportCodegen *cg, guint layer)
   g_autofree char *v = NULL;
   if (cg->table == NULL)
     return g_strdup ("no latency table");
-  v = group ((guint64) llround (cg->per_layer[layer].latency));
+  v = fb_metrics_format_count ((guint64) llround (cg->per_layer[layer].latency));
   return g_strdup_printf ("table latency %s %s (%s)", v,
                           fb_latency_unit_to_string (fb_latency_table_get_unit (cg->table)),
                           fb_latency_table_get_target (cg->table));
@@ -405,7 +379,7 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
       g_autofree char *ins = describe_shape (&l->in_shape);
       g_autofree char *outs = describe_shape (&l->out_shape);
       g_autofree char *bits = describe_bits (st);
-      g_autofree char *macs = group (st->macs);
+      g_autofree char *macs = fb_metrics_format_count (st->macs);
       g_autofree char *lat = describe_latency (cg, st->layer);
       const char *x = tensor_expr (cg, l->inputs[0]);
       const char *y = tensor_expr (cg, l->output);
@@ -726,6 +700,7 @@ char *
 fb_export_codegen_makefile (FbExportCodegen *cg)
 {
   g_autofree char *rv32_flags = fb_rv32_cflags_string ();
+  g_autofree char *qemu_command = fb_rv32_qemu_command_string ();
   GString *s = g_string_new (NULL);
 
   g_string_append_printf (s,
@@ -750,7 +725,7 @@ fb_export_codegen_makefile (FbExportCodegen *cg)
     "CFLAGS ?= -O2\n"
     "WARNINGS = -std=c99 -Wall -Wextra -Werror\n"
     "\n"
-    "RV32_CC = riscv64-unknown-elf-gcc\n"
+    "RV32_CC = " FB_RV32_CC "\n"
     "RV32_CFLAGS = %s\n"
     "RV32_IMAGES = 3\n"
     "QEMU = %s\n"
@@ -787,13 +762,13 @@ fb_export_codegen_readme (FbExportCodegen *cg)
 {
   FbNetwork *net = cg_net (cg);
   GString *s = g_string_new (NULL);
-  g_autofree char *weights = group (cg->const_bytes);
-  g_autofree char *arena = group (cg->arena_bytes);
-  g_autofree char *kscr = group (cg->kernel_scratch_bytes);
-  g_autofree char *scr = group (cg->scratch_bytes);
-  g_autofree char *peak = group (cg->metrics.peak_activation_bytes);
-  g_autofree char *size = group (cg->metrics.size_bytes);
-  g_autofree char *macs = group (cg->metrics.macs);
+  g_autofree char *weights = fb_metrics_format_count (cg->const_bytes);
+  g_autofree char *arena = fb_metrics_format_count (cg->arena_bytes);
+  g_autofree char *kscr = fb_metrics_format_count (cg->kernel_scratch_bytes);
+  g_autofree char *scr = fb_metrics_format_count (cg->scratch_bytes);
+  g_autofree char *peak = fb_metrics_format_count (cg->metrics.peak_activation_bytes);
+  g_autofree char *size = fb_metrics_format_count (cg->metrics.size_bytes);
+  g_autofree char *macs = fb_metrics_format_count (cg->metrics.macs);
   const char *unit = cg->table != NULL
                        ? fb_latency_unit_to_string (fb_latency_table_get_unit (cg->table)) : NULL;
 
@@ -870,21 +845,21 @@ fb_export_codegen_readme (FbExportCodegen *cg)
       g_autofree char *ins = describe_shape (&l->in_shape);
       g_autofree char *outs = describe_shape (&l->out_shape);
       g_autofree char *bits = describe_bits (st);
-      g_autofree char *m = group (st->macs);
+      g_autofree char *m = fb_metrics_format_count (st->macs);
       g_autofree char *cb = NULL;
       g_autofree char *lat = cg->table != NULL
-                               ? group ((guint64) llround (cg->per_layer[st->layer].latency))
+                               ? fb_metrics_format_count ((guint64) llround (cg->per_layer[st->layer].latency))
                                : g_strdup ("–");
       gsize c = 0;
       for (guint k = 0; k < N_ARRAYS; k++)
         c += array_length (is, k) * (k == ARRAY_WEIGHTS ? 1 : 4);
-      cb = group (c);
+      cb = fb_metrics_format_count (c);
       g_string_append_printf (s, "| %u | %s | `%s` | %s → %s | %s | %s | %s | %s |\n", i,
                               l->name, st->kernel, ins, outs, bits, m, cb, lat);
     }
   if (cg->table != NULL)
     {
-      g_autofree char *total = group ((guint64) llround (cg->metrics.latency));
+      g_autofree char *total = fb_metrics_format_count ((guint64) llround (cg->metrics.latency));
       g_string_append_printf (s,
         "| | **total** | | | | %s | %s | %s |\n\n"
         "Latency: table `%s`, target %s, %s, in %s.\n\n",

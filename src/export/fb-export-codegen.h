@@ -63,8 +63,4 @@ char    *fb_export_codegen_variants    (FbExportCodegen *cg,
 char    *fb_export_codegen_makefile    (FbExportCodegen *cg);
 char    *fb_export_codegen_readme      (FbExportCodegen *cg);
 
-/* The QEMU command line of `make run-rv32imc` (the one of src/latency/fb-rv32.c), without
- * the ELF. */
-const char *fb_export_codegen_qemu_command (void);
-
 G_END_DECLS

@@ -14,15 +14,7 @@
 #include <stdlib.h>
 
 #include "fb-kernel-bench.h"
-
-static uint32_t
-instret (void)
-{
-  uint32_t v;
-  __asm__ volatile (".option push\n.option arch, +zicsr\ncsrr %0, minstret\n.option pop"
-                    : "=r" (v));
-  return v;
-}
+#include "fb-kernel-workload.h"
 
 int
 main (void)
@@ -46,9 +38,9 @@ main (void)
               printf ("E %s %u setup failed\n", fb_kernel_family_name (family), (unsigned) v);
               continue;
             }
-          t0 = instret ();
+          t0 = fb_kernel_workload_instret ();
           st = (int) fb_kernel_bench_run (&c);
-          t1 = instret ();
+          t1 = fb_kernel_workload_instret ();
           printf ("R %s %s %s %lu %lu %08lx %d\n", fb_kernel_family_name (family),
                   c.variant->name, shape_name, (unsigned long) (t1 - t0),
                   (unsigned long) c.work, (unsigned long) fb_kernel_bench_output_hash (&c), st);

@@ -7,25 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fb-kernel-workload.h"
 #include "fb-kernel-pack.h"
 #include "fb-kernel-ref.h"
-
-static uint32_t
-rng_next (uint32_t *s)
-{
-  uint32_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  *s = x;
-  return x;
-}
 
 /* uniform in [lo, hi] (hi - lo < 2^32) */
 static int64_t
 rng_range (uint32_t *s, int64_t lo, int64_t hi)
 {
-  return lo + (int64_t) (rng_next (s) % (uint32_t) (hi - lo + 1));
+  return lo + (int64_t) (fb_kernel_workload_random (s) % (uint32_t) (hi - lo + 1));
 }
 
 static int32_t
@@ -183,7 +173,7 @@ fill_requant (uint32_t *s, int32_t n, int out_bits, double acc_scale, int32_t *k
     k0 = 1.0;
   for (i = 0; i < n; i++)
     {
-      double k = k0 * (0.5 + (double) (rng_next (s) % 1000) / 1000.0);
+      double k = k0 * (0.5 + (double) (fb_kernel_workload_random (s) % 1000) / 1000.0);
       /* clamp before converting: an out-of-range double -> int32 conversion is undefined
        * (and differs between x86 and RISC-V) */
       kappa[i] = (int32_t) (k > 2.0e9 ? 2.0e9 : k);
@@ -486,26 +476,6 @@ fb_kernel_bench_matches_ref (const FbKernelBenchCase *c)
 uint32_t
 fb_kernel_bench_output_hash (const FbKernelBenchCase *c)
 {
-  uint32_t h = 2166136261u;
-  size_t i;
-  if (c->family == FB_KERNEL_FAMILY_LINEAR_I32)
-    {
-      for (i = 0; i < (size_t) c->shape.num_o; i++)
-        {
-          uint32_t v = (uint32_t) c->output32[i];
-          int b;
-          for (b = 0; b < 4; b++)
-            {
-              h ^= (v >> (8 * b)) & 0xFFu;
-              h *= 16777619u;
-            }
-        }
-      return h;
-    }
-  for (i = 0; i < c->output_bytes; i++)
-    {
-      h ^= c->output[i];
-      h *= 16777619u;
-    }
-  return h;
+  return fb_kernel_workload_output_hash (c->family, c->output, c->output_bytes, c->output32,
+                                (size_t) c->shape.num_o);
 }

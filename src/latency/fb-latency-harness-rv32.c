@@ -26,18 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fb-kernel-workload.h"
 #include "fb-latency-job.h"
 
 #define MAX_CHAIN 256
-
-static uint32_t
-instret (void)
-{
-  uint32_t v;
-  __asm__ volatile (".option push\n.option arch, +zicsr\ncsrr %0, minstret\n.option pop"
-                    : "=r" (v));
-  return v;
-}
 
 static FbLatencyJob chain_jobs[MAX_CHAIN];
 static FbLatencyCall chain_calls[MAX_CHAIN];
@@ -65,9 +57,9 @@ run_job (FbLatencyArena *arena, const FbLatencyJob *j)
       fflush (stdout);
       return;
     }
-  t0 = instret ();
+  t0 = fb_kernel_workload_instret ();
   st = (int) fb_latency_job_run (j, &c);
-  t1 = instret ();
+  t1 = fb_kernel_workload_instret ();
   printf ("R %lu %lu %d %08lx\n", (unsigned long) j->id, (unsigned long) (t1 - t0), st,
           (unsigned long) fb_latency_call_hash (j, &c));
   fflush (stdout);
@@ -79,9 +71,8 @@ run_chain (FbLatencyArena *arena, FILE *f, unsigned long id, int n, unsigned lon
 {
   char line[FB_LATENCY_JOB_LINE_MAX];
   uint8_t *act;
-  uint32_t s = (uint32_t) seed, t0, t1, h = 2166136261u;
+  uint32_t s = (uint32_t) seed, t0, t1, h;
   int i, worst = 0;
-  unsigned long b;
 
   if (n < 1 || n > MAX_CHAIN)
     fail ("chain too long");
@@ -105,25 +96,21 @@ run_chain (FbLatencyArena *arena, FILE *f, unsigned long id, int n, unsigned lon
       else
         c->output = act + j->output_offset;
     }
-  t0 = instret ();
+  t0 = fb_kernel_workload_instret ();
   for (i = 0; i < n; i++)
     {
-      uint32_t a = instret ();
+      uint32_t a = fb_kernel_workload_instret ();
       chain_status[i] = (int) fb_latency_job_run (&chain_jobs[i], &chain_calls[i]);
-      chain_counts[i] = instret () - a;
+      chain_counts[i] = fb_kernel_workload_instret () - a;
     }
-  t1 = instret ();
+  t1 = fb_kernel_workload_instret ();
   for (i = 0; i < n; i++)
     {
       printf ("S %lu %d %lu %d\n", id, i, (unsigned long) chain_counts[i], chain_status[i]);
       if (chain_status[i] != 0)
         worst = chain_status[i];
     }
-  for (b = 0; b < bytes; b++)
-    {
-      h ^= act[b];
-      h *= 16777619u;
-    }
+  h = fb_kernel_workload_hash (FB_KERNEL_WORKLOAD_HASH_INIT, act, bytes);
   printf ("T %lu %lu %d %08lx\n", id, (unsigned long) (t1 - t0), worst, (unsigned long) h);
   fflush (stdout);
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fb-kernel-workload.h"
+
 void
 fb_latency_arena_init (FbLatencyArena *a, void *base, size_t size)
 {
@@ -222,17 +224,6 @@ fb_latency_job_arena_bytes (const FbLatencyJob *j, int with_io)
   return w + 3 * 4 * ch + scratch_size (j) + (with_io ? in + in2 + out : 0) + 8 * 16;
 }
 
-static uint32_t
-rng_next (uint32_t *s)
-{
-  uint32_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  *s = x;
-  return x;
-}
-
 void
 fb_latency_fill_random (uint32_t *state, uint8_t *dst, size_t n)
 {
@@ -241,7 +232,7 @@ fb_latency_fill_random (uint32_t *state, uint8_t *dst, size_t n)
     *state = 0x9E3779B9u;
   for (; i + 4 <= n; i += 4)
     {
-      uint32_t r = rng_next (state);
+      uint32_t r = fb_kernel_workload_random (state);
       dst[i] = (uint8_t) r;
       dst[i + 1] = (uint8_t) (r >> 8);
       dst[i + 2] = (uint8_t) (r >> 16);
@@ -249,7 +240,7 @@ fb_latency_fill_random (uint32_t *state, uint8_t *dst, size_t n)
     }
   if (i < n)
     {
-      uint32_t r = rng_next (state);
+      uint32_t r = fb_kernel_workload_random (state);
       for (; i < n; i++, r >>= 8)
         dst[i] = (uint8_t) r;
     }
@@ -288,9 +279,9 @@ fill_requant (uint32_t *s, const FbLatencyJob *j, int32_t k_len, int32_t *kappa,
     k0 = 0x3fffffff;
   for (i = 0; i < n; i++)
     {
-      int64_t k = k0 / 2 + (int64_t) (rng_next (s) % (uint32_t) k0);
+      int64_t k = k0 / 2 + (int64_t) (fb_kernel_workload_random (s) % (uint32_t) k0);
       int64_t l = (d > 0 ? ((int64_t) 1 << (d - 1)) : 0)
-                  + (int64_t) (rng_next (s) % (uint32_t) (2 * range + 1)) - range;
+                  + (int64_t) (fb_kernel_workload_random (s) % (uint32_t) (2 * range + 1)) - range;
       kappa[i] = (int32_t) (k > 0x7fffffff ? 0x7fffffff : k);
       lambda[i] = (int32_t) (l > 0x7fffffff ? 0x7fffffff : l < -0x7fffffff ? -0x7fffffff : l);
     }
@@ -338,7 +329,7 @@ fb_latency_job_setup (const FbLatencyJob *j, FbLatencyArena *a, int with_io, FbL
       if (c->bias == NULL)
         return -1;
       for (i = 0; i < (size_t) ch; i++)
-        c->bias[i] = (int32_t) (rng_next (&s) % 200001u) - 100000;
+        c->bias[i] = (int32_t) (fb_kernel_workload_random (&s) % 200001u) - 100000;
     }
   else if (ch > 0)
     {
@@ -450,26 +441,6 @@ fb_latency_job_run (const FbLatencyJob *j, const FbLatencyCall *c)
 uint32_t
 fb_latency_call_hash (const FbLatencyJob *j, const FbLatencyCall *c)
 {
-  uint32_t h = 2166136261u;
-  size_t i;
-  if (j->family == FB_KERNEL_FAMILY_LINEAR_I32)
-    {
-      for (i = 0; i < (size_t) j->num_o; i++)
-        {
-          uint32_t v = (uint32_t) c->output32[i];
-          int b;
-          for (b = 0; b < 4; b++)
-            {
-              h ^= (v >> (8 * b)) & 0xFFu;
-              h *= 16777619u;
-            }
-        }
-      return h;
-    }
-  for (i = 0; i < c->output_bytes; i++)
-    {
-      h ^= c->output[i];
-      h *= 16777619u;
-    }
-  return h;
+  return fb_kernel_workload_output_hash (j->family, c->output, c->output_bytes, c->output32,
+                                (size_t) j->num_o);
 }

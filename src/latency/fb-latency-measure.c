@@ -11,6 +11,7 @@
 
 #include "fb-build-config.h"
 #include "fb-error.h"
+#include "fb-kernel-workload.h"
 #include "fb-latency-job.h"
 #include "fb-latency-measure.h"
 #include "fb-plan.h"
@@ -142,12 +143,7 @@ static guint32
 seed_for (const char *layer, const char *key, guint rows)
 {
   g_autofree char *s = g_strdup_printf ("%s/%s/%u", layer, key, rows);
-  guint32 h = 2166136261u;
-  for (const char *p = s; *p; p++)
-    {
-      h ^= (guchar) *p;
-      h *= 16777619u;
-    }
+  guint32 h = fb_kernel_workload_hash (FB_KERNEL_WORKLOAD_HASH_INIT, (const guint8 *) s, strlen (s));
   return h ? h : 1;
 }
 

@@ -34,6 +34,19 @@ fb_rv32_cflags_string (void)
   return g_strjoinv (" ", (char **) cflags);
 }
 
+const char *const *
+fb_rv32_qemu_args (void)
+{
+  return qemu_args;
+}
+
+char *
+fb_rv32_qemu_command_string (void)
+{
+  g_autofree char *args = g_strjoinv (" ", (char **) qemu_args);
+  return g_strconcat (FB_RV32_QEMU, " ", args, NULL);
+}
+
 void
 fb_rv32_toolchain_free (FbRv32Toolchain *tc)
 {

@@ -40,6 +40,12 @@ void             fb_rv32_toolchain_free   (FbRv32Toolchain  *tc);
 const char *const *fb_rv32_cflags         (void);
 char            *fb_rv32_cflags_string    (void);
 
+/* The arguments QEMU gets before the ELF (NULL-terminated, without the program name), and
+ * the whole command line "qemu-system-riscv32 ARGS..." without the ELF as one string: the
+ * exported bundle's `make run-rv32imc` runs exactly what fb_rv32_spawn() runs. */
+const char *const *fb_rv32_qemu_args      (void);
+char            *fb_rv32_qemu_command_string (void);
+
 /* A directory of the freebits source tree: $FB_SOURCE_ROOT/@subdir if it holds @probe,
  * else @compiled_in if it holds @probe; NULL when neither does. */
 char            *fb_rv32_find_source_dir  (const char       *subdir,

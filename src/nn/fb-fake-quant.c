@@ -83,6 +83,64 @@ fb_fake_quant_act_backward (gsize n, const float *x, float alpha, guint bits, co
   return ds / qmax;
 }
 
+/* The three branches in one pass over x (the mixed pass of the
+ * differentiable search runs them on every activation of every step). */
+FB_FQ_CLONES void
+fb_fake_quant_act_mix_forward (gsize n, const float *x, const float alpha[3], const float p[3], float *y)
+{
+  float qmax[3], inv[3], ps[3];
+
+  for (guint b = 0; b < 3; b++)
+    {
+      qmax[b] = (float) ((1u << fb_fake_quant_index_bits (b)) - 1);
+      inv[b] = qmax[b] / alpha[b];
+      ps[b] = p[b] * (alpha[b] / qmax[b]);
+    }
+  for (gsize k = 0; k < n; k++)
+    {
+      float acc = 0.0f;
+      for (guint b = 0; b < 3; b++)
+        {
+          float v = MIN (MAX (x[k] * inv[b], 0.0f), qmax[b]);
+          acc += round_half_up_nonneg (v) * ps[b];
+        }
+      y[k] = acc;
+    }
+}
+
+FB_FQ_REDUCE void
+fb_fake_quant_act_mix_backward (gsize n, const float *x, const float alpha[3], const float p[3],
+                                const float *dy, float *dx, double gp[3])
+{
+  float qmax[3], inv[3], s[3];
+
+  for (guint b = 0; b < 3; b++)
+    {
+      qmax[b] = (float) ((1u << fb_fake_quant_index_bits (b)) - 1);
+      inv[b] = qmax[b] / alpha[b];
+      s[b] = alpha[b] / qmax[b];
+    }
+  for (gsize k0 = 0; k0 < n; k0 += 1024)
+    {
+      gsize end = MIN (n, k0 + 1024);
+      float acc[3] = { 0.0f, 0.0f, 0.0f };
+      for (gsize k = k0; k < end; k++)
+        {
+          float g = dy[k], d = 0.0f;
+          for (guint b = 0; b < 3; b++)
+            {
+              float v = x[k] * inv[b];
+              float in = (float) ((v >= 0.0f) & (v <= qmax[b]));
+              acc[b] += g * (round_half_up_nonneg (MIN (MAX (v, 0.0f), qmax[b])) * s[b]);
+              d += p[b] * in;
+            }
+          dx[k] = g * d;
+        }
+      for (guint b = 0; b < 3; b++)
+        gp[b] += acc[b];
+    }
+}
+
 void
 fb_fake_quant_round_forward (gsize n, const float *x, float step, float *y)
 {

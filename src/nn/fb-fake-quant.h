@@ -49,6 +49,24 @@ double fb_fake_quant_act_backward        (gsize        n,
                                           const float *dy,
                                           float       *dx);
 
+/* The mixed activation of the differentiable search (EdMIPS):
+ * y = Σ_b p[b]·Q_b(x) over the 8-, 4- and 2-bit branches (index 0, 1, 2),
+ * each with its α. @y may alias @x. */
+void   fb_fake_quant_act_mix_forward     (gsize        n,
+                                          const float *x,
+                                          const float  alpha[3],
+                                          const float  p[3],
+                                          float       *y);
+/* @dx (written; may alias @dy) = Σ_b p[b]·[0 ≤ x ≤ α_b]·dy; ADDS
+ * Σ dy·Q_b(x) = dL/dp[b] to @gp[b]. */
+void   fb_fake_quant_act_mix_backward    (gsize        n,
+                                          const float *x,
+                                          const float  alpha[3],
+                                          const float  p[3],
+                                          const float *dy,
+                                          float       *dx,
+                                          double       gp[3]);
+
 /* y = s·floor(x/s + ½) (no clipping: an average never exceeds its inputs).
  * @y may alias @x. */
 void   fb_fake_quant_round_forward       (gsize        n,

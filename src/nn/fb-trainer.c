@@ -70,9 +70,9 @@ typedef struct {
   double       *galpha;                /* [n_tensors][3]: dL/dα of this pass, unscaled */
   float        *teacher;               /* distillation: softmax of the all-8 pass */
   /* Mixed pass (fb_trainer_mixed_step): dL/dp per tensor and bit-width, and
-   * two tensor-sized buffers for the branches' backward. */
+   * a tensor-sized buffer for the pool output's branches. */
   double       *gmix_a;
-  float        *mix_tmp, *mix_acc;
+  float        *mix_tmp;
   NodeShard    *ns;
   float        *scratch;
   /* The job of the current step. */
@@ -280,7 +280,6 @@ fb_trainer_free (FbTrainer *self)
       g_free (sh->teacher);
       g_free (sh->gmix_a);
       g_free (sh->mix_tmp);
-      g_free (sh->mix_acc);
       for (guint i = 0; i < self->n_nodes; i++)
         {
           NodeShard *ns = &sh->ns[i];
@@ -763,18 +762,19 @@ mixed_act_forward (Shard *sh, guint t, gboolean pool, gsize size, const float *x
   FbTrainer *self = sh->owner;
   guint src = fb_network_get_tensor (self->network, t)->bits_source;
 
+  if (!pool)
+    {
+      fb_fake_quant_act_mix_forward (size, x, self->alpha + src * 3, self->mix_a + src * 3, y);
+      return;
+    }
   memset (y, 0, size * sizeof (float));
   for (guint b = 0; b < 3; b++)
     {
       float p = self->mix_a[src * 3 + b];
       guint bits = fb_fake_quant_index_bits (b);
-      float alpha = self->alpha[src * 3 + b];
       if (p == 0.0f)
         continue;
-      if (pool)
-        fb_fake_quant_round_forward (size, x, alpha / ((1u << bits) - 1), sh->mix_tmp);
-      else
-        fb_fake_quant_act_forward (size, x, alpha, bits, sh->mix_tmp);
+      fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / ((1u << bits) - 1), sh->mix_tmp);
       for (gsize k = 0; k < size; k++)
         y[k] += p * sh->mix_tmp[k];
     }
@@ -787,31 +787,35 @@ mixed_act_backward (Shard *sh, guint t, gboolean pool, gsize size, const float *
   FbTrainer *self = sh->owner;
   guint src = fb_network_get_tensor (self->network, t)->bits_source;
 
-  memset (sh->mix_acc, 0, size * sizeof (float));
-  for (guint b = 0; b < 3; b++)
+  if (!pool)
     {
-      float p = self->mix_a[src * 3 + b];
-      guint bits = fb_fake_quant_index_bits (b);
-      float alpha = self->alpha[src * 3 + b];
-      double g = 0.0;
-      if (p == 0.0f)
-        continue;
-      if (pool)
-        fb_fake_quant_round_forward (size, x, alpha / ((1u << bits) - 1), sh->mix_tmp);
-      else
-        fb_fake_quant_act_forward (size, x, alpha, bits, sh->mix_tmp);
-      for (gsize k = 0; k < size; k++)
-        g += (double) dy[k] * sh->mix_tmp[k];
-      sh->gmix_a[src * 3 + b] += g;
-      /* Rounding passes the gradient straight through; clipping stops it. */
-      if (pool)
-        memcpy (sh->mix_tmp, dy, size * sizeof (float));
-      else
-        fb_fake_quant_act_backward (size, x, alpha, bits, dy, sh->mix_tmp);
-      for (gsize k = 0; k < size; k++)
-        sh->mix_acc[k] += p * sh->mix_tmp[k];
+      double gp[3] = { 0.0, 0.0, 0.0 };
+      fb_fake_quant_act_mix_backward (size, x, self->alpha + src * 3, self->mix_a + src * 3, dy, dy, gp);
+      for (guint b = 0; b < 3; b++)
+        if (self->mix_a[src * 3 + b] != 0.0f)
+          sh->gmix_a[src * 3 + b] += gp[b];
+      return;
     }
-  memcpy (dy, sh->mix_acc, size * sizeof (float));
+  /* The pool output: rounded at each branch's step, no clipping, so the
+   * gradient passes straight through every branch: dx = Σ_b p_b·dy. */
+  {
+    float psum = 0.0f;
+    for (guint b = 0; b < 3; b++)
+      {
+        float p = self->mix_a[src * 3 + b];
+        guint bits = fb_fake_quant_index_bits (b);
+        double g = 0.0;
+        if (p == 0.0f)
+          continue;
+        psum += p;
+        fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / ((1u << bits) - 1), sh->mix_tmp);
+        for (gsize k = 0; k < size; k++)
+          g += (double) dy[k] * sh->mix_tmp[k];
+        sh->gmix_a[src * 3 + b] += g;
+      }
+    for (gsize k = 0; k < size; k++)
+      dy[k] *= psum;
+  }
 }
 
 static void
@@ -1332,7 +1336,6 @@ ensure_mixed_buffers (FbTrainer *self)
         continue;
       sh->gmix_a = g_new0 (double, (gsize) self->n_tensors * 3);
       sh->mix_tmp = alloc_floats (biggest * cap);
-      sh->mix_acc = alloc_floats (biggest * cap);
     }
   for (guint i = 0; i < self->n_nodes; i++)
     if (self->nodes[i].w != NULL && self->nodes[i].wq_b == NULL)

@@ -533,6 +533,9 @@ fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *optio
       json_builder_add_string_value (b, e->label);
       json_builder_set_member_name (b, "source");
       json_builder_add_string_value (b, e->source);
+      /* The bits, so a point can be reopened (the GUI's layer table, a config file). */
+      json_builder_set_member_name (b, "config");
+      json_builder_add_value (b, fb_precision_config_to_json (e->config));
       json_builder_set_member_name (b, "size_bytes");
       json_builder_add_int_value (b, e->size);
       json_builder_set_member_name (b, "bops");

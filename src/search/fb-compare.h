@@ -49,7 +49,7 @@ double    fb_spearman             (const double     *x,
  *                    "matched_by": "accuracy"|"accuracy_proxy"|"size",
  *                    "rows": [ { "level", "threshold", "n_eligible", "bops_optimal": {...},
  *                                "latency_optimal": {...}, "latency_ratio" } ] } ],
- *     "configs": [ { "label", "source", "size_bytes", "bops", "latency": {target: x},
+ *     "configs": [ { "label", "source", "config" (freebits-config/1), "size_bytes", "bops", "latency": {target: x},
  *                    "accuracy": a|null } ] } */
 JsonNode *fb_compare_run          (FbNetwork              *network,
                                    GPtrArray              *tables,

@@ -5,6 +5,11 @@
 #include "fb-build-config.h"
 
 #include <glib/gi18n.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "fb-application.h"
 #include "fb-window.h"
@@ -14,9 +19,47 @@ struct _FbApplication {
   GSettings      *settings;
   gboolean        settings_looked_up;
   int             startup_search;  /* FbSearchMethod from --search, or -1 */
+  gboolean        startup_compare; /* --compare */
 };
 
 G_DEFINE_TYPE (FbApplication, fb_application, GTK_TYPE_APPLICATION)
+
+#ifdef __linux__
+static void
+pool_noop (gpointer data, gpointer user_data)
+{
+}
+
+static gpointer
+prime_shared_pool (gpointer data)
+{
+  id_t tid = (id_t) syscall (SYS_gettid);
+  GThreadPool *pool;
+
+  /* Only this thread: nice applies per thread on Linux. Relative to what
+   * it inherited (tests and builds run under nice already). */
+  if (setpriority (PRIO_PROCESS, tid, MIN (getpriority (PRIO_PROCESS, tid) + GPOINTER_TO_INT (data), 19)) != 0)
+    return NULL;
+  /* GLib (2.64+) gives every thread of a shared (non-exclusive) pool the
+   * scheduling settings of the thread that made the first such pool: this
+   * one. */
+  pool = g_thread_pool_new (pool_noop, NULL, 1, FALSE, NULL);
+  if (pool != NULL)
+    g_thread_pool_free (pool, FALSE, TRUE);
+  return NULL;
+}
+#endif
+
+void
+fb_application_lower_worker_priority (int delta)
+{
+#ifdef __linux__
+  GThread *thread = g_thread_new ("fb-prime-pool", prime_shared_pool, GINT_TO_POINTER (delta));
+  g_thread_join (thread);
+#else
+  (void) delta;
+#endif
+}
 
 FbApplication *
 fb_application_new (void)
@@ -84,10 +127,22 @@ fb_application_set_startup_search (FbApplication *self, int method)
   self->startup_search = method;
 }
 
-/* --search: once, after the files of the command line are open. */
+void
+fb_application_set_startup_compare (FbApplication *self, gboolean compare)
+{
+  g_return_if_fail (FB_IS_APPLICATION (self));
+  self->startup_compare = compare;
+}
+
+/* --search and --compare: once, after the files of the command line are open. */
 static void
 run_startup_search (FbApplication *self, FbWindow *window)
 {
+  if (self->startup_compare)
+    {
+      self->startup_compare = FALSE;
+      fb_window_run_compare (window);
+    }
   if (self->startup_search < 0)
     return;
   fb_window_run_search (window, (FbSearchMethod) self->startup_search);
@@ -220,6 +275,8 @@ fb_application_init (FbApplication *self)
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
     { "search", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Run a search once the files are open: uniform, free-bits or pareto"), N_("METHOD") },
+    { "compare", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Show the Compare page and compare BOPs with latency once the files are open"), NULL },
     { NULL }
   };
 

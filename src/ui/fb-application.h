@@ -19,6 +19,14 @@ G_DECLARE_FINAL_TYPE (FbApplication, fb_application, FB, APPLICATION, GtkApplica
  * active window (a second launch hands its files to the running instance). */
 FbApplication *fb_application_new          (void);
 
+/* Makes the worker threads of GLib's shared thread pools — every GTask
+ * thread (searches, the accuracy engine, the comparison, exports) and the nn
+ * evaluator's threads — run @delta nice levels (e.g. 10, at most up to 19)
+ * below the main thread, which keeps its priority, so on a busy machine the main loop gets a core first.
+ * Call before anything makes a thread pool (first thing in main()). Linux
+ * only; elsewhere it does nothing. */
+void           fb_application_lower_worker_priority (int delta);
+
 /* The org.freebits.Explorer settings: the installed schema, else the one
  * compiled in the build tree (running uninstalled); NULL when neither exists,
  * and then nothing is remembered (never an abort). */
@@ -27,5 +35,9 @@ GSettings     *fb_application_get_settings (FbApplication *self);
  * search panel's settings) once its files are open; -1 for none. */
 void           fb_application_set_startup_search (FbApplication *self,
                                                   int            method);
+/* The --compare option: the first window runs the comparison once its files
+ * are open (after the accuracy engine has loaded, if one is loading). */
+void           fb_application_set_startup_compare (FbApplication *self,
+                                                   gboolean       compare);
 
 G_END_DECLS

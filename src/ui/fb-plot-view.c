@@ -1202,6 +1202,20 @@ draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
       draw_text (self, cr, g_ptr_array_index (labels, i), 0, 0, 0, 0, NULL, FALSE, &widths[i], NULL);
       total += widths[i] + 16 + 18;
     }
+  /* Too narrow for the counts (a plot beside a table): names only, which
+   * the tooltips and the point counts of the page say anyway. */
+  if (total - 18 > t->area.width)
+    {
+      total = 0;
+      for (guint i = 0; i < labels->len; i++)
+        {
+          char *paren = strrchr (g_ptr_array_index (labels, i), '(');
+          if (paren != NULL && paren > (char *) g_ptr_array_index (labels, i))
+            paren[-1] = '\0';
+          draw_text (self, cr, g_ptr_array_index (labels, i), 0, 0, 0, 0, NULL, FALSE, &widths[i], NULL);
+          total += widths[i] + 16 + 18;
+        }
+    }
   x = MAX (t->area.left, t->area.left + t->area.width - total + 18);
   if (self->hint != NULL)
     {

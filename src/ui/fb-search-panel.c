@@ -354,18 +354,6 @@ fb_search_panel_set_n_pins (FbSearchPanel *self, guint n_pins)
 
 /* ---- running ------------------------------------------------------------ */
 
-static char *
-format_seconds (double s)
-{
-  if (s < 1)
-    return g_strdup (_("less than a second"));
-  if (s < 90)
-    return g_strdup_printf (ngettext ("%u second", "%u seconds", (guint) lround (s)), (guint) lround (s));
-  if (s < 90 * 60)
-    return g_strdup_printf (ngettext ("%u minute", "%u minutes", (guint) lround (s / 60)), (guint) lround (s / 60));
-  return g_strdup_printf (ngettext ("%u hour", "%u hours", (guint) lround (s / 3600)), (guint) lround (s / 3600));
-}
-
 static void
 update_progress (FbSearchPanel *self)
 {
@@ -381,7 +369,7 @@ update_progress (FbSearchPanel *self)
   if (fb_search_job_is_running (job))
     {
       double eta = fb_search_job_get_eta (job);
-      g_autofree char *left = isnan (eta) ? NULL : format_seconds (eta);
+      g_autofree char *left = isnan (eta) ? NULL : fb_ui_format_duration (eta);
       guint percent = (guint) floor (fb_search_job_get_fraction (job) * 100);
 
       gtk_progress_bar_set_fraction (self->progress_bar, fb_search_job_get_fraction (job));
@@ -394,7 +382,7 @@ update_progress (FbSearchPanel *self)
   else
     {
       const GError *error = fb_search_job_get_error (job);
-      g_autofree char *took = format_seconds (fb_search_job_get_elapsed (job));
+      g_autofree char *took = fb_ui_format_duration (fb_search_job_get_elapsed (job));
 
       gtk_progress_bar_set_fraction (self->progress_bar, error == NULL ? 1.0 : fb_search_job_get_fraction (job));
       if (error == NULL)

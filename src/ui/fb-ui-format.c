@@ -164,3 +164,15 @@ fb_ui_latency_unit_name (FbLatencyUnit unit)
     default:                           return fb_latency_unit_to_string (unit);
     }
 }
+
+char *
+fb_ui_format_duration (double s)
+{
+  if (s < 1)
+    return g_strdup (_("less than a second"));
+  if (s < 90)
+    return g_strdup_printf (ngettext ("%u second", "%u seconds", (guint) lround (s)), (guint) lround (s));
+  if (s < 90 * 60)
+    return g_strdup_printf (ngettext ("%u minute", "%u minutes", (guint) lround (s / 60)), (guint) lround (s / 60));
+  return g_strdup_printf (ngettext ("%u hour", "%u hours", (guint) lround (s / 3600)), (guint) lround (s / 3600));
+}

@@ -27,6 +27,9 @@ char *fb_ui_format_latency   (double         value,
 const char *fb_ui_latency_method_name (FbLatencyMethod method);
 /* Translated "instructions", "cycles", "µs". */
 const char *fb_ui_latency_unit_name   (FbLatencyUnit   unit);
+/* A duration for progress and status lines: "less than a second",
+ * "12 seconds", "3 minutes", "2 hours". */
+char *fb_ui_format_duration  (double         seconds);
 /* "−62 %", "+3.1 %", "±0 %": change of @value relative to @reference. */
 char *fb_ui_format_change    (double         value,
                               double         reference);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "fb-accuracy-engine.h"
+#include "fb-compare-panel.h"
 #include "fb-layer-table.h"
 #include "fb-pareto-plot.h"
 #include "fb-search-panel.h"
@@ -33,6 +34,8 @@ gboolean        fb_window_save_candidates    (FbWindow     *self,
 FbSearchPanel  *fb_window_get_search_panel   (FbWindow     *self);
 /* The last search started (running or finished), or NULL. */
 FbSearchJob    *fb_window_get_search_job     (FbWindow     *self);
+/* The Compare page. */
+FbComparePanel *fb_window_get_compare_panel  (FbWindow     *self);
 /* The target selector of the sidebar (ids are target names). */
 GtkComboBox    *fb_window_get_target_combo   (FbWindow     *self);
 /* Search results and opened candidates now in the plot. */

@@ -11,6 +11,7 @@
 #include "fb-accuracy-engine.h"
 #include "fb-application.h"
 #include "fb-bundle-job.h"
+#include "fb-compare-panel.h"
 #include "fb-error.h"
 #include "fb-export-dialog.h"
 #include "fb-exporter.h"
@@ -98,6 +99,9 @@ struct _FbWindow {
   GtkRevealer          *search_revealer;
   FbSearchPanel        *search_panel;
   GtkComboBox          *target_combo;
+  GtkStack             *view_stack;
+  FbComparePanel       *compare_panel;
+  gboolean              compare_waiting;              /* runs once the engine is loaded (or not) */
 
   GtkLabel             *value_labels[FB_PLOT_N_METRICS];
   GtkLabel             *note_labels[FB_PLOT_N_METRICS];
@@ -862,6 +866,8 @@ set_latency_table (FbWindow *self, FbLatencyTable *table)
   self->latency = table;
   self->latency_error_shown = FALSE;
   fb_layer_table_set_latency_table (self->layer_table, table);
+  /* The comparison evaluated every table: it only redraws. */
+  fb_compare_panel_set_target (self->compare_panel, table ? fb_latency_table_get_target (table) : NULL);
   /* A new target moves every latency: results are re-evaluated, the
    * baselines rebuilt; switch the axes to latency when it just became
    * available. */
@@ -1386,6 +1392,8 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       if (accuracy_test_limit > 0)
         fb_accuracy_oracle_set_default_limit (fb_accuracy_engine_get_oracle (engine), accuracy_test_limit);
       set_engine (self, engine);
+      if (self->compare_waiting)
+        fb_window_run_compare (self);
       return;
     }
   g_free (self->engine_problem);
@@ -1416,6 +1424,8 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       show_message (self, GTK_MESSAGE_WARNING, msg, NULL);
     }
   update_summary (self);
+  if (self->compare_waiting)
+    fb_window_run_compare (self);
 }
 
 /* Makes the accuracy engine of the shown network in a worker thread. */
@@ -1456,6 +1466,58 @@ fb_window_run_search (FbWindow *self, FbSearchMethod method)
   on_search_run (self);
 }
 
+void
+fb_window_run_compare (FbWindow *self)
+{
+  FbAccuracyOracle *oracle = NULL;
+  guint limit = 0;
+
+  g_return_if_fail (FB_IS_WINDOW (self));
+  gtk_stack_set_visible_child_name (self->view_stack, "compare");
+  if (self->network == NULL)
+    return;
+  /* Measured accuracy is worth the wait: an engine being loaded decides. */
+  if (self->engine_loading != NULL)
+    {
+      self->compare_waiting = TRUE;
+      fb_compare_panel_set_waiting (self->compare_panel);
+      return;
+    }
+  self->compare_waiting = FALSE;
+  if (self->tables->len == 0)
+    {
+      fb_window_report_error (self, _("The comparison needs at least one latency table: open a "
+                                      "freebits-latency/1 file for this network."));
+      return;
+    }
+  /* Measured accuracy when the engine is ready, on the images the
+   * baselines are measured on; else fb_compare_run matches on Flash size. */
+  if (engine_usable (self))
+    {
+      oracle = fb_accuracy_engine_get_oracle (self->engine);
+      limit = default_limit (self);
+    }
+  fb_compare_panel_start (self->compare_panel, self->network, self->tables, oracle, limit, self->cancellable);
+}
+
+static void
+on_compare_run (FbWindow *self)
+{
+  fb_window_run_compare (self);
+}
+
+static void
+on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *config, const char *label, FbWindow *self)
+{
+  set_config (self, config, label, fb_precision_config_get_provenance (config));
+}
+
+static void
+on_compare_failed (FbComparePanel *panel, const char *message, FbWindow *self)
+{
+  fb_window_report_error (self, message);
+}
+
 static void
 on_search_cancel (FbWindow *self)
 {
@@ -1474,8 +1536,9 @@ set_network (FbWindow *self, FbNetwork *network)
   static const char *const no_labels[] = { NULL };
   g_autoptr(GPtrArray) uniform = g_ptr_array_new_with_free_func (g_free);
 
-  /* Results and searches belong to the old network. */
+  /* Results, searches and the comparison belong to the old network. */
   clear_results (self);
+  fb_compare_panel_set_network (self->compare_panel, network);
   fb_network_ref (network);
   g_clear_pointer (&self->network, fb_network_unref);
   self->network = network;
@@ -1929,6 +1992,15 @@ action_save_config (GSimpleAction *action, GVariant *param, gpointer user_data)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* The plot of the page shown: Export Plot and Fit act on it. */
+static FbParetoPlot *
+shown_plot (FbWindow *self)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "compare") == 0)
+    return fb_compare_panel_get_plot (self->compare_panel);
+  return self->plot;
+}
+
 static void
 on_export_response (GtkNativeDialog *dialog, int response, FbWindow *self)
 {
@@ -1949,7 +2021,7 @@ on_export_response (GtkNativeDialog *dialog, int response, FbWindow *self)
           path = with_ext;
           fb_plot_format_from_path (path, &format);
         }
-      if (path != NULL && !fb_pareto_plot_export (self->plot, path, format, &error))
+      if (path != NULL && !fb_pareto_plot_export (shown_plot (self), path, format, &error))
         report_gerror (self, error);
     }
   g_object_unref (dialog);
@@ -1979,8 +2051,8 @@ action_export_plot (GSimpleAction *action, GVariant *param, gpointer user_data)
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
     }
   file_name = g_strdup_printf ("%s-%s-vs-%s.png", fb_network_get_name (self->network),
-                               fb_plot_metric_to_nick (fb_pareto_plot_get_y_metric (self->plot)),
-                               fb_plot_metric_to_nick (fb_pareto_plot_get_x_metric (self->plot)));
+                               fb_plot_metric_to_nick (fb_pareto_plot_get_y_metric (shown_plot (self))),
+                               fb_plot_metric_to_nick (fb_pareto_plot_get_x_metric (shown_plot (self))));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), file_name);
   g_signal_connect (dialog, "response", G_CALLBACK (on_export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -2136,7 +2208,7 @@ static void
 action_reset_view (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FbWindow *self = user_data;
-  fb_pareto_plot_reset_view (self->plot);
+  fb_pareto_plot_reset_view (shown_plot (self));
 }
 
 gboolean
@@ -2412,6 +2484,7 @@ fb_window_class_init (FbWindowClass *klass)
   g_type_ensure (FB_TYPE_PARETO_PLOT);
   g_type_ensure (FB_TYPE_LAYER_TABLE);
   g_type_ensure (FB_TYPE_SEARCH_PANEL);
+  g_type_ensure (FB_TYPE_COMPARE_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/freebits/Explorer/fb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FbWindow, header_bar);
@@ -2433,6 +2506,11 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbWindow, search_revealer);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, search_panel);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_combo);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, compare_panel);
+  gtk_widget_class_bind_template_callback (widget_class, on_compare_run);
+  gtk_widget_class_bind_template_callback (widget_class, on_compare_config_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_compare_failed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_run);
   gtk_widget_class_bind_template_callback (widget_class, on_search_cancel);
   gtk_widget_class_bind_template_callback (widget_class, on_info_bar_response);
@@ -2597,6 +2675,12 @@ FbSearchJob *
 fb_window_get_search_job (FbWindow *self)
 {
   return self->job;
+}
+
+FbComparePanel *
+fb_window_get_compare_panel (FbWindow *self)
+{
+  return self->compare_panel;
 }
 
 GtkComboBox *

@@ -36,6 +36,11 @@ void          fb_window_report_error      (FbWindow       *self,
 void          fb_window_run_search        (FbWindow       *self,
                                            FbSearchMethod  method);
 
+/* Shows the Compare page and runs the comparison (fb_compare_run) on every
+ * loaded latency table, with measured accuracy when the accuracy engine is
+ * ready, as the page's Compare button does (a running one is replaced). */
+void          fb_window_run_compare       (FbWindow       *self);
+
 /* The accuracy oracle of the shown network (NULL: none). The window makes
  * one itself when a network is opened (the nn oracle on the network's
  * trained weights, loaded in a thread: fb-accuracy-engine.h); this replaces

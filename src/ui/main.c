@@ -32,6 +32,8 @@ on_handle_local_options (GApplication *app, GVariantDict *options, gpointer user
         }
       fb_application_set_startup_search (FB_APPLICATION (app), method);
     }
+  if (g_variant_dict_contains (options, "compare"))
+    fb_application_set_startup_compare (FB_APPLICATION (app), TRUE);
   /* Say plainly what is wrong instead of GTK's bare warning; tools/run
    * relies on the exit status to fall back to the CLI. */
   if (!gtk_init_check (NULL, NULL))
@@ -48,6 +50,8 @@ main (int argc, char **argv)
 {
   g_autoptr(FbApplication) app = NULL;
 
+  /* Our own worker threads give way to the main loop on a busy machine. */
+  fb_application_lower_worker_priority (10);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, FB_LOCALEDIR);
 #if defined(FB_BUILD_ROOT) && defined(__linux__)

@@ -11,52 +11,9 @@
 #include "fb-metrics.h"
 #include "fb-test-util.h"
 
-static const char *cli_path;
-
-typedef struct {
-  int   status;   /* exit status, -1 if killed by a signal */
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-/* Runs freebits-cli with the NULL-terminated @args. */
-static void
-run_cli (Run *r, const char *const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GError) exit_error = NULL;
-  int wait_status = 0;
-
-  g_ptr_array_add (argv, (gpointer) cli_path);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &r->out, &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  if (g_spawn_check_wait_status (wait_status, &exit_error))
-    r->status = 0;
-  else if (exit_error->domain == G_SPAWN_EXIT_ERROR)
-    r->status = exit_error->code;
-  else
-    r->status = -1;
-  g_test_message ("exit %d, stderr: %s", r->status, r->err);
-}
-
 /* stderr holds exactly one line, which mentions @needle. */
 static void
-assert_one_line_error (const Run *r, const char *needle)
+assert_one_line_error (const FbTestRun *r, const char *needle)
 {
   const char *nl = strchr (r->err, '\n');
 
@@ -96,12 +53,12 @@ test_info_json (void)
 {
   g_autofree char *path = fb_test_network_path ("fmnist-mbv1.json");
   g_autoptr(FbNetwork) net = fb_test_load_network (path);
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
   g_autoptr(JsonNode) root = NULL;
   JsonObject *obj;
   JsonArray *layers;
 
-  run_cli (&r, (const char *[]) { "info", path, "--json", NULL });
+  fb_test_run_cli (&r, (const char *[]) { "info", path, "--json", NULL });
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
   obj = parse_object (r.out, &root);
@@ -134,11 +91,11 @@ test_info_published (gconstpointer data)
 {
   const Published *p = data;
   g_autofree char *path = fb_test_network_path (p->file);
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
   g_autoptr(JsonNode) root = NULL;
   JsonObject *obj;
 
-  run_cli (&r, (const char *[]) { "info", path, "--json", NULL });
+  fb_test_run_cli (&r, (const char *[]) { "info", path, "--json", NULL });
   g_assert_cmpint (r.status, ==, 0);
   obj = parse_object (r.out, &root);
   g_assert_cmpfloat (fabs (int_member (obj, "macs") - p->macs), <=, 0.03 * p->macs);
@@ -149,9 +106,9 @@ static void
 test_info_table (void)
 {
   g_autofree char *path = fb_test_network_path ("fmnist-mbv1.json");
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
 
-  run_cli (&r, (const char *[]) { "info", path, NULL });
+  fb_test_run_cli (&r, (const char *[]) { "info", path, NULL });
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "fmnist-mbv1"));
   g_assert_nonnull (strstr (r.out, "pw7"));
@@ -167,7 +124,7 @@ check_metrics_json (const char *spec, const char *latency_path, double expected_
   g_autoptr(FbNetwork) net = fb_test_load_network (path);
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_new_from_spec (net, spec ? spec : "w8a8", NULL);
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
   JsonObject *obj;
@@ -191,7 +148,7 @@ check_metrics_json (const char *spec, const char *latency_path, double expected_
     }
   g_ptr_array_add (args, (gpointer) "--json");
   g_ptr_array_add (args, NULL);
-  run_cli (&r, (const char *const *) args->pdata);
+  fb_test_run_cli (&r, (const char *const *) args->pdata);
 
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
@@ -262,23 +219,23 @@ test_bad_file (gconstpointer data)
 
   if (g_str_has_prefix (file, "bad-config-"))
     {
-      g_auto(Run) r = { 0 };
-      run_cli (&r, (const char *[]) { "metrics", small, "--config", path, NULL });
+      g_auto(FbTestRun) r = { 0 };
+      fb_test_run_cli (&r, (const char *[]) { "metrics", small, "--config", path, NULL });
       assert_one_line_error (&r, file);
     }
   else if (g_str_has_prefix (file, "bad-latency-"))
     {
-      g_auto(Run) r = { 0 };
-      run_cli (&r, (const char *[]) { "metrics", small, "--latency", path, "--json", NULL });
+      g_auto(FbTestRun) r = { 0 };
+      fb_test_run_cli (&r, (const char *[]) { "metrics", small, "--latency", path, "--json", NULL });
       assert_one_line_error (&r, file);
     }
   else
     {
-      g_auto(Run) r = { 0 };
-      g_auto(Run) r2 = { 0 };
-      run_cli (&r, (const char *[]) { "metrics", path, NULL });
+      g_auto(FbTestRun) r = { 0 };
+      g_auto(FbTestRun) r2 = { 0 };
+      fb_test_run_cli (&r, (const char *[]) { "metrics", path, NULL });
       assert_one_line_error (&r, file);
-      run_cli (&r2, (const char *[]) { "info", path, "--json", NULL });
+      fb_test_run_cli (&r2, (const char *[]) { "info", path, "--json", NULL });
       assert_one_line_error (&r2, file);
     }
 }
@@ -299,9 +256,9 @@ static void
 test_missing_file (void)
 {
   g_autofree char *path = fb_test_data_path ("no-such-file.json");
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
 
-  run_cli (&r, (const char *[]) { "metrics", path, NULL });
+  fb_test_run_cli (&r, (const char *[]) { "metrics", path, NULL });
   assert_one_line_error (&r, "no-such-file.json");
 }
 
@@ -315,12 +272,12 @@ test_latency_for_other_network (void)
   g_autoptr(GError) error = NULL;
   char *dir = fb_test_tmpdir_new ();
   g_autofree char *table_path = g_build_filename (dir, "fmnist-latency.json", NULL);
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
 
   fb_latency_table_set_network (table, fmnist);
   g_assert_true (fb_latency_table_save (table, table_path, &error));
   g_assert_no_error (error);
-  run_cli (&r, (const char *[]) { "metrics", small, "--latency", table_path, NULL });
+  fb_test_run_cli (&r, (const char *[]) { "metrics", small, "--latency", table_path, NULL });
   assert_one_line_error (&r, "fmnist-latency.json");
   fb_test_assert_mentions (r.err, "fmnist-mbv1");
   fb_test_tmpdir_free (dir);
@@ -330,9 +287,9 @@ static void
 test_bad_shorthand (void)
 {
   g_autofree char *path = fb_test_network_path ("fmnist-mbv1.json");
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
 
-  run_cli (&r, (const char *[]) { "metrics", path, "--config", "w3a3", NULL });
+  fb_test_run_cli (&r, (const char *[]) { "metrics", path, "--config", "w3a3", NULL });
   assert_one_line_error (&r, "w3a3");
 }
 
@@ -342,9 +299,9 @@ static void
 test_help (gconstpointer data)
 {
   const char *command = data;
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
 
-  run_cli (&r, (const char *[]) { command, "--help", NULL });
+  fb_test_run_cli (&r, (const char *[]) { command, "--help", NULL });
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "Usage"));
   g_assert_nonnull (strstr (r.out, "--json"));
@@ -354,9 +311,9 @@ test_help (gconstpointer data)
 static void
 test_unknown_command (void)
 {
-  g_auto(Run) r = { 0 };
+  g_auto(FbTestRun) r = { 0 };
 
-  run_cli (&r, (const char *[]) { "frobnicate", NULL });
+  fb_test_run_cli (&r, (const char *[]) { "frobnicate", NULL });
   g_assert_cmpint (r.status, ==, 2);
   g_assert_cmpstr (r.out, ==, "");
   fb_test_assert_mentions (r.err, "frobnicate");
@@ -366,18 +323,18 @@ static void
 test_usage_errors (void)
 {
   g_autofree char *path = fb_test_network_path ("fmnist-mbv1.json");
-  g_auto(Run) none = { 0 };
-  g_auto(Run) no_network = { 0 };
-  g_auto(Run) two = { 0 };
-  g_auto(Run) bad_option = { 0 };
+  g_auto(FbTestRun) none = { 0 };
+  g_auto(FbTestRun) no_network = { 0 };
+  g_auto(FbTestRun) two = { 0 };
+  g_auto(FbTestRun) bad_option = { 0 };
 
-  run_cli (&none, (const char *[]) { NULL });
+  fb_test_run_cli (&none, (const char *[]) { NULL });
   g_assert_cmpint (none.status, ==, 2);
-  run_cli (&no_network, (const char *[]) { "metrics", NULL });
+  fb_test_run_cli (&no_network, (const char *[]) { "metrics", NULL });
   g_assert_cmpint (no_network.status, ==, 2);
-  run_cli (&two, (const char *[]) { "info", path, path, NULL });
+  fb_test_run_cli (&two, (const char *[]) { "info", path, path, NULL });
   g_assert_cmpint (two.status, ==, 2);
-  run_cli (&bad_option, (const char *[]) { "info", "--frobnicate", path, NULL });
+  fb_test_run_cli (&bad_option, (const char *[]) { "info", "--frobnicate", path, NULL });
   g_assert_cmpint (bad_option.status, ==, 2);
   fb_test_assert_mentions (bad_option.err, "--frobnicate");
 }
@@ -414,9 +371,12 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
 
-  cli_path = g_getenv ("FB_CLI");
-  if (cli_path == NULL)
-    cli_path = g_test_build_filename (G_TEST_BUILT, "..", "..", "src", "cli", "freebits-cli", NULL);
+  if (g_getenv ("FB_CLI") == NULL)
+    {
+      g_autofree char *cli = g_test_build_filename (G_TEST_BUILT, "..", "..", "src", "cli",
+                                                    "freebits-cli", NULL);
+      g_setenv ("FB_CLI", cli, TRUE);
+    }
   bad_files = list_bad_files ();
 
   g_test_add_func ("/cli/info/json", test_info_json);

@@ -9,21 +9,6 @@
 #include "fb-latency-table.h"
 #include "fb-test-util.h"
 
-static FbNetwork *
-load_small (void)
-{
-  g_autofree char *path = fb_test_data_path ("net-small.json");
-  return fb_test_load_network (path);
-}
-
-static guint
-layer_index (FbNetwork *net, const char *name)
-{
-  const FbLayer *l = fb_network_lookup_layer (net, name);
-  g_assert_nonnull (l);
-  return l->index;
-}
-
 /* ---------------------------------------------------------------------------
  * Malformed tables, one test case per row. */
 static const FbBadCase bad_tables[] = {
@@ -84,26 +69,26 @@ test_invalid_keys (void)
 static void
 test_key_for_layer (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_new (net);
   char key[FB_LATENCY_KEY_MAX];
 
-  fb_precision_config_set_weight_bits (config, layer_index (net, "pw8"), 2);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "pw8"), 2);
   fb_precision_config_set_tensor_bits (config, fb_network_lookup_tensor (net, "q6")->index, 4);
   fb_precision_config_set_tensor_bits (config, fb_network_lookup_tensor (net, "d1")->index, 2);
   fb_precision_config_set_tensor_bits (config, fb_network_lookup_tensor (net, "r")->index, 4);
 
-  fb_latency_key_for_layer (config, layer_index (net, "conv1"), key);
+  fb_latency_key_for_layer (config, fb_test_layer_index (net, "conv1"), key);
   g_assert_cmpstr (key, ==, "a8w8o8");
-  fb_latency_key_for_layer (config, layer_index (net, "dw1"), key);
+  fb_latency_key_for_layer (config, fb_test_layer_index (net, "dw1"), key);
   g_assert_cmpstr (key, ==, "a8w8o2");
-  fb_latency_key_for_layer (config, layer_index (net, "pw8"), key);
+  fb_latency_key_for_layer (config, fb_test_layer_index (net, "pw8"), key);
   g_assert_cmpstr (key, ==, "a4w2o8");
-  fb_latency_key_for_layer (config, layer_index (net, "res"), key);   /* d1 + p8 → r */
+  fb_latency_key_for_layer (config, fb_test_layer_index (net, "res"), key);   /* d1 + p8 → r */
   g_assert_cmpstr (key, ==, "a2b8o4");
-  fb_latency_key_for_layer (config, layer_index (net, "pool"), key);  /* follows r */
+  fb_latency_key_for_layer (config, fb_test_layer_index (net, "pool"), key);  /* follows r */
   g_assert_cmpstr (key, ==, "a4o4");
-  fb_latency_key_for_layer (config, layer_index (net, "fc"), key);
+  fb_latency_key_for_layer (config, fb_test_layer_index (net, "fc"), key);
   g_assert_cmpstr (key, ==, "a4w8o32");
 }
 
@@ -135,8 +120,8 @@ static void
 test_admissible_keys (gconstpointer data)
 {
   const Admissible *a = data;
-  g_autoptr(FbNetwork) net = load_small ();
-  g_auto(GStrv) keys = fb_latency_admissible_keys (net, layer_index (net, a->layer));
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
+  g_auto(GStrv) keys = fb_latency_admissible_keys (net, fb_test_layer_index (net, a->layer));
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   gboolean has = FALSE;
 
@@ -181,7 +166,7 @@ full_table (FbNetwork *net, gboolean reverse_keys)
 static void
 test_round_trip (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbLatencyTable) table = full_table (net, FALSE);
   g_autoptr(FbLatencyTable) back = NULL;
   g_autoptr(JsonNode) prov = json_from_string ("{ \"tool\": \"freebits-cli 0.1.0\", \"options\": \"-O2\" }", NULL);
@@ -258,7 +243,7 @@ test_round_trip (void)
 static void
 test_save_is_order_independent (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbLatencyTable) a = full_table (net, FALSE);
   g_autoptr(FbLatencyTable) b = full_table (net, TRUE);
   g_autoptr(JsonNode) ja = fb_latency_table_to_json (a);
@@ -305,7 +290,7 @@ test_get_keys_order (void)
 static void
 test_layer_cost (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_new (net);
   g_autoptr(FbLatencyTable) table = fb_latency_table_new ("gap8", FB_LATENCY_UNIT_CYCLES, FB_LATENCY_METHOD_MODELED);
   g_autoptr(GError) error = NULL;
@@ -313,19 +298,19 @@ test_layer_cost (void)
 
   fb_latency_table_set_cost (table, "conv1", "a8w8o8", 1234);
   fb_latency_table_set_cost (table, "dw1", "a8w4o8", 50);
-  g_assert_true (fb_latency_table_layer_cost (table, config, layer_index (net, "conv1"), &cost, &error));
+  g_assert_true (fb_latency_table_layer_cost (table, config, fb_test_layer_index (net, "conv1"), &cost, &error));
   g_assert_no_error (error);
   g_assert_cmpfloat (cost, ==, 1234);
 
   /* The layer is there, the key is not. */
-  g_assert_false (fb_latency_table_layer_cost (table, config, layer_index (net, "dw1"), &cost, &error));
+  g_assert_false (fb_latency_table_layer_cost (table, config, fb_test_layer_index (net, "dw1"), &cost, &error));
   g_assert_error (error, FB_ERROR, FB_ERROR_MISSING);
   fb_test_assert_mentions (error->message, "\"dw1\"");
   fb_test_assert_mentions (error->message, "\"a8w8o8\"");
   g_clear_error (&error);
 
   /* The layer is not there at all: still say which key was needed. */
-  g_assert_false (fb_latency_table_layer_cost (table, config, layer_index (net, "fc"), &cost, &error));
+  g_assert_false (fb_latency_table_layer_cost (table, config, fb_test_layer_index (net, "fc"), &cost, &error));
   g_assert_error (error, FB_ERROR, FB_ERROR_MISSING);
   fb_test_assert_mentions (error->message, "\"fc\"");
   fb_test_assert_mentions (error->message, "\"a8w8o32\"");
@@ -334,7 +319,7 @@ test_layer_cost (void)
 static void
 test_check_network (void)
 {
-  g_autoptr(FbNetwork) small = load_small ();
+  g_autoptr(FbNetwork) small = fb_test_load_small ();
   g_autoptr(FbNetwork) fmnist = fb_test_load_bundled ("fmnist-mbv1.json");
   g_autoptr(FbLatencyTable) table = fb_latency_table_new ("host", FB_LATENCY_UNIT_US, FB_LATENCY_METHOD_MEASURED);
   g_autoptr(GError) error = NULL;

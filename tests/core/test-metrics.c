@@ -348,6 +348,31 @@ test_fmnist_peak (void)
   g_assert_cmpstr (fb_network_get_layer (net, m.peak_layer)->name, ==, "pw2");
 }
 
+/* The grouping the CLI tables and the exported README print. */
+static void
+test_format_count (void)
+{
+  static const struct {
+    guint64     value;
+    const char *text;
+  } cases[] = {
+    { 0, "0" },
+    { 7, "7" },
+    { 999, "999" },
+    { 1000, "1,000" },
+    { 65536, "65,536" },
+    { 1234567, "1,234,567" },
+    { 100000000, "100,000,000" },
+    { G_MAXUINT64, "18,446,744,073,709,551,615" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = fb_metrics_format_count (cases[i].value);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -372,6 +397,7 @@ main (int argc, char **argv)
       g_test_add_data_func (name, bundled[i], test_bundled_w8a8);
     }
   g_test_add_func ("/metrics/fmnist-peak", test_fmnist_peak);
+  g_test_add_func ("/metrics/format-count", test_format_count);
 
   return g_test_run ();
 }

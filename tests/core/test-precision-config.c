@@ -7,24 +7,6 @@
 #include "fb-precision-config.h"
 #include "fb-test-util.h"
 
-/* tests/data/net-small.json: layers conv1 dw1 pw6 dw6 pw8 res(add) pool fc;
- * activation tensors c1 d1 p6 q6 p8 r (p6 and q6 have 6 channels: 8 or 4
- * bits only), pool output "pooled", logits "logits", input "in". */
-static FbNetwork *
-load_small (void)
-{
-  g_autofree char *path = fb_test_data_path ("net-small.json");
-  return fb_test_load_network (path);
-}
-
-static guint
-layer_index (FbNetwork *net, const char *name)
-{
-  const FbLayer *l = fb_network_lookup_layer (net, name);
-  g_assert_nonnull (l);
-  return l->index;
-}
-
 static guint
 tensor_index (FbNetwork *net, const char *name)
 {
@@ -55,7 +37,7 @@ static void
 test_bad_config (gconstpointer data)
 {
   const FbBadCase *c = data;
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autofree char *path = fb_test_data_path (c->file);
   g_autoptr(GError) error = NULL;
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_load (net, path, &error);
@@ -68,7 +50,7 @@ test_bad_config (gconstpointer data)
 static void
 test_network_file_as_config (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autofree char *path = fb_test_data_path ("net-small.json");
   g_autoptr(GError) error = NULL;
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_load (net, path, &error);
@@ -160,7 +142,7 @@ test_bad_shorthand (gconstpointer data)
 static void
 test_shorthand_packing (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(GError) error = NULL;
   g_autoptr(FbPrecisionConfig) w2a2 = fb_precision_config_new_from_spec (net, "w2a2", &error);
   g_autoptr(FbPrecisionConfig) w8a2 = NULL;
@@ -188,14 +170,14 @@ test_shorthand_packing (void)
 static void
 test_spec_file (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_new (net);
   g_autoptr(FbPrecisionConfig) back = NULL;
   g_autoptr(GError) error = NULL;
   char *dir = fb_test_tmpdir_new ();
   g_autofree char *path = g_build_filename (dir, "c.json", NULL);
 
-  fb_precision_config_set_weight_bits (config, layer_index (net, "pw8"), 2);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "pw8"), 2);
   g_assert_true (fb_precision_config_save (config, path, &error));
   g_assert_no_error (error);
   back = fb_precision_config_new_from_spec (net, path, &error);
@@ -209,14 +191,14 @@ test_spec_file (void)
 static void
 test_defaults (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_new (net);
   g_autofree char *text = NULL;
   guint r = tensor_index (net, "r"), pooled = tensor_index (net, "pooled");
 
-  g_assert_cmpuint (fb_precision_config_get_weight_bits (config, layer_index (net, "conv1")), ==, 8);
-  g_assert_cmpuint (fb_precision_config_get_weight_bits (config, layer_index (net, "res")), ==, 0);
-  g_assert_cmpuint (fb_precision_config_get_weight_bits (config, layer_index (net, "pool")), ==, 0);
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (config, fb_test_layer_index (net, "conv1")), ==, 8);
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (config, fb_test_layer_index (net, "res")), ==, 0);
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (config, fb_test_layer_index (net, "pool")), ==, 0);
   g_assert_cmpuint (fb_precision_config_get_tensor_bits (config, tensor_index (net, "in")), ==, 8);
   g_assert_cmpuint (fb_precision_config_get_tensor_bits (config, tensor_index (net, "logits")), ==, 32);
   g_assert_cmpuint (fb_precision_config_get_tensor_bits (config, r), ==, 8);
@@ -236,7 +218,7 @@ test_defaults (void)
 static void
 test_validate (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_new (net);
   g_autoptr(GError) error = NULL;
 
@@ -254,15 +236,15 @@ test_validate (void)
   g_clear_error (&error);
 
   fb_precision_config_set_tensor_bits (config, tensor_index (net, "p6"), 8);
-  fb_precision_config_set_weight_bits (config, layer_index (net, "dw6"), 2);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "dw6"), 2);
   g_assert_false (fb_precision_config_validate (config, &error));
   g_assert_error (error, FB_ERROR, FB_ERROR_BITS);
   fb_test_assert_mentions (error->message, "\"dw6\"");
   g_clear_error (&error);
 
   /* Conv weight rows are padded to a byte: 2-bit fits the 6-output pw6. */
-  fb_precision_config_set_weight_bits (config, layer_index (net, "dw6"), 4);
-  fb_precision_config_set_weight_bits (config, layer_index (net, "pw6"), 2);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "dw6"), 4);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "pw6"), 2);
   g_assert_true (fb_precision_config_validate (config, &error));
   g_assert_no_error (error);
 }
@@ -270,21 +252,21 @@ test_validate (void)
 static void
 test_copy_equal_hash (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbPrecisionConfig) a = fb_precision_config_new (net);
   g_autoptr(FbPrecisionConfig) b = NULL;
   g_autoptr(FbPrecisionConfig) c = NULL;
 
-  fb_precision_config_set_weight_bits (a, layer_index (net, "pw8"), 4);
+  fb_precision_config_set_weight_bits (a, fb_test_layer_index (net, "pw8"), 4);
   fb_precision_config_set_tensor_bits (a, tensor_index (net, "d1"), 2);
-  fb_precision_config_set_weight_pinned (a, layer_index (net, "conv1"), TRUE);
+  fb_precision_config_set_weight_pinned (a, fb_test_layer_index (net, "conv1"), TRUE);
   b = fb_precision_config_copy (a);
   g_assert_true (fb_precision_config_equal (a, b));
   g_assert_cmpuint (fb_precision_config_hash (a), ==, fb_precision_config_hash (b));
-  g_assert_true (fb_precision_config_get_weight_pinned (b, layer_index (net, "conv1")));
+  g_assert_true (fb_precision_config_get_weight_pinned (b, fb_test_layer_index (net, "conv1")));
 
   /* Pins do not change what the network computes: still equal. */
-  fb_precision_config_set_weight_pinned (b, layer_index (net, "conv1"), FALSE);
+  fb_precision_config_set_weight_pinned (b, fb_test_layer_index (net, "conv1"), FALSE);
   g_assert_true (fb_precision_config_equal (a, b));
 
   c = fb_precision_config_copy (a);
@@ -299,7 +281,7 @@ test_copy_equal_hash (void)
 static void
 test_round_trip (void)
 {
-  g_autoptr(FbNetwork) net = load_small ();
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_new (net);
   g_autoptr(FbPrecisionConfig) back = NULL;
   g_autoptr(JsonNode) prov_node = NULL;
@@ -309,16 +291,16 @@ test_round_trip (void)
   g_autofree char *path2 = g_build_filename (dir, "config2.json", NULL);
   g_autofree char *bytes1 = NULL, *bytes2 = NULL, *prov1 = NULL, *prov2 = NULL;
 
-  fb_precision_config_set_weight_bits (config, layer_index (net, "dw1"), 4);
-  fb_precision_config_set_weight_bits (config, layer_index (net, "pw6"), 2);
-  fb_precision_config_set_weight_bits (config, layer_index (net, "dw6"), 4);
-  fb_precision_config_set_weight_bits (config, layer_index (net, "fc"), 2);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "dw1"), 4);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "pw6"), 2);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "dw6"), 4);
+  fb_precision_config_set_weight_bits (config, fb_test_layer_index (net, "fc"), 2);
   fb_precision_config_set_tensor_bits (config, tensor_index (net, "c1"), 4);
   fb_precision_config_set_tensor_bits (config, tensor_index (net, "d1"), 2);
   fb_precision_config_set_tensor_bits (config, tensor_index (net, "p6"), 4);
   fb_precision_config_set_tensor_bits (config, tensor_index (net, "r"), 2);
-  fb_precision_config_set_weight_pinned (config, layer_index (net, "conv1"), TRUE);
-  fb_precision_config_set_weight_pinned (config, layer_index (net, "fc"), TRUE);
+  fb_precision_config_set_weight_pinned (config, fb_test_layer_index (net, "conv1"), TRUE);
+  fb_precision_config_set_weight_pinned (config, fb_test_layer_index (net, "fc"), TRUE);
   fb_precision_config_set_tensor_pinned (config, tensor_index (net, "p6"), TRUE);
 
   prov_node = json_from_string ("{ \"method\": \"free-bits\", \"target\": \"rv32imc\", "
@@ -376,7 +358,7 @@ static void
 test_other_network (void)
 {
   g_autoptr(FbNetwork) fmnist = fb_test_load_bundled ("fmnist-mbv1.json");
-  g_autoptr(FbNetwork) small = load_small ();
+  g_autoptr(FbNetwork) small = fb_test_load_small ();
   g_autoptr(FbPrecisionConfig) config = fb_precision_config_new_uniform (fmnist, 4, 4, NULL);
   g_autoptr(FbPrecisionConfig) back = NULL;
   g_autoptr(JsonNode) root = NULL;

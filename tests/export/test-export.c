@@ -23,6 +23,7 @@
 #include "fb-exporter.h"
 #include "fb-int-network.h"
 #include "fb-rv32.h"
+#include "fb-test-util.h"
 
 #define HOST_IMAGES 20   /* host runs: enough to cover several classes, quick to build and run */
 #define RV32_IMAGES 2    /* QEMU runs: ~17 M instructions per image */
@@ -37,46 +38,6 @@ static char *skip_reason;
 
 /* ------------------------------------------------------------------------------------------ */
 /* helpers                                                                                     */
-
-static char *
-source_path (const char *first, ...)
-{
-  const char *root = g_getenv ("FB_SOURCE_ROOT");
-  g_autofree char *rel = NULL;
-  va_list ap;
-  va_start (ap, first);
-  rel = g_build_filename_valist (first, &ap);
-  va_end (ap);
-  g_assert_nonnull (root);
-  return g_build_filename (root, rel, NULL);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_remove (path);
-}
-
-static char *
-tmpdir_new (void)
-{
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp ("freebits-export-XXXXXX", &error);
-  g_assert_no_error (error);
-  return dir;
-}
 
 /* Names in @dir, sorted, joined by spaces ("" when empty). */
 static int
@@ -216,7 +177,7 @@ export_bundle (FbIntNetwork *inet, const char *label, guint n_images, const char
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FbExporter) ex = fb_exporter_new (inet);
-  g_autofree char *table_path = source_path ("data", "latency", "fmnist-mbv1-rv32imc.json", NULL);
+  g_autofree char *table_path = fb_test_source_path ("data", "latency", "fmnist-mbv1-rv32imc.json", NULL);
   g_autoptr(FbLatencyTable) table = fb_latency_table_load (table_path, &error);
 
   g_assert_no_error (error);
@@ -230,6 +191,37 @@ export_bundle (FbIntNetwork *inet, const char *label, guint n_images, const char
 
 /* ------------------------------------------------------------------------------------------ */
 /* host and rv32imc builds                                                                     */
+
+/* `make -n rv32imc run-rv32imc` prints the commands the bundle's Makefile would run: the
+ * cross compiler with the flags of src/latency/fb-rv32.c and QEMU with fb_rv32_spawn()'s
+ * command line, so an ELF built and run from the bundle is what freebits measures. */
+static void
+check_makefile_commands (const char *dir)
+{
+  g_autofree char *out = NULL, *cflags = fb_rv32_cflags_string ();
+  g_autofree char *qemu = fb_rv32_qemu_command_string ();
+  g_autofree char *qemu_args = g_strjoinv (" ", (char **) fb_rv32_qemu_args ());
+  g_autofree char *want_cc = g_strconcat (FB_RV32_CC " -std=c99 -Wall -Wextra -Werror ", cflags,
+                                          " ", NULL);
+  g_autofree char *want_qemu = g_strconcat (qemu, " fb_demo.elf", NULL);
+  g_autofree char *from_args = g_strconcat (FB_RV32_QEMU, " ", qemu_args, NULL);
+  const char *argv[] = { "make", "-n", "-B", "rv32imc", "run-rv32imc", NULL };
+  g_auto(GStrv) lines = NULL;
+  guint n;
+
+  /* the string is the argv fb_rv32_spawn() runs (program name, arguments, then the ELF) */
+  g_assert_cmpstr (qemu, ==, from_args);
+  g_assert_true (g_str_has_suffix (qemu, " -icount shift=0 -semihosting-config "
+                                         "enable=on,target=native -kernel"));
+
+  g_assert_cmpint (run (dir, argv, &out), ==, 0);
+  g_test_message ("make -n rv32imc run-rv32imc:\n%s", out);
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_true (g_str_has_prefix (lines[0], want_cc));
+  g_assert_cmpstr (lines[n - 1], ==, want_qemu);
+}
 
 static void
 check_bundle_contents (FbIntNetwork *inet, const char *dir)
@@ -265,6 +257,7 @@ check_bundle_contents (FbIntNetwork *inet, const char *dir)
   g_assert_nonnull (strstr (files, "freebits_config.json"));
   g_assert_nonnull (strstr (files, "README.md"));
   g_assert_nonnull (strstr (files, "Makefile"));
+  check_makefile_commands (dir);
   /* the host binary contains the planned variants and no other variant of the families */
   {
     g_autofree char *bin_path = g_build_filename (dir, "fb_demo", NULL);
@@ -453,11 +446,11 @@ test_config (gconstpointer data)
   if (skip_if_needed ())
     return;
   inet = int_network (spec);
-  tmp = tmpdir_new ();
+  tmp = fb_test_tmpdir_new ();
   dir = g_build_filename (tmp, "bundle", NULL);
   export_bundle (inet, spec, HOST_IMAGES, dir);
   build_and_compare (inet, dir, spec, HOST_IMAGES, RV32_IMAGES, reference_evaluate);
-  remove_tree (tmp);
+  fb_test_remove_tree (tmp);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -543,7 +536,7 @@ test_residual (gconstpointer data)
   inet = fb_int_network_new (config, w, "random weights", FB_KERNEL_ARCH_HOST, &error);
   g_assert_no_error (error);
 
-  tmp = tmpdir_new ();
+  tmp = fb_test_tmpdir_new ();
   dir = g_build_filename (tmp, "small", NULL);
   ex = fb_exporter_new (inet);
   fb_exporter_set_config_label (ex, spec);
@@ -572,43 +565,11 @@ test_residual (gconstpointer data)
   g_assert_nonnull (strstr (network_c, "status = fb_avgpool_u"));
 
   build_and_compare (inet, dir, spec, (guint) n, 2, reference_run);
-  remove_tree (tmp);
+  fb_test_remove_tree (tmp);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* freebits-cli                                                                                */
-
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} CliRun;
-
-static void
-cli_run_clear (CliRun *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-static void
-run_cli (CliRun *r, const char *const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = NULL;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("FB_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  p = g_subprocess_newv ((const char *const *) argv->pdata,
-                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (p, NULL, NULL, &r->out, &r->err, &error);
-  g_assert_no_error (error);
-  r->status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : 128;
-}
 
 static gboolean
 skip_unless_cli (void)
@@ -630,20 +591,20 @@ test_cli_matches_eval (void)
   g_autofree char *tmp = NULL, *dir = NULL, *config = NULL, *out = NULL, *run_out = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
-  CliRun ex = { 0 }, ev = { 0 };
+  FbTestRun ex = { 0 }, ev = { 0 };
   HarnessOutput h;
   JsonObject *o;
   unsigned eval_fnv = 0;
 
   if (skip_unless_cli ())
     return;
-  tmp = tmpdir_new ();
+  tmp = fb_test_tmpdir_new ();
   dir = g_build_filename (tmp, "mixed", NULL);
   config = g_test_build_filename (G_TEST_DIST, "export", "fmnist-mbv1-mixed.json", NULL);
   {
     const char *args[] = { "export", network_path, "--config", config, "--weights", weights_path,
                            "--images", "10", "--calibration-images", "300", "-q", "-o", dir, NULL };
-    run_cli (&ex, args);
+    fb_test_run_cli (&ex, args);
   }
   if (ex.status != 0)
     g_test_message ("export: %s", ex.err);
@@ -652,7 +613,7 @@ test_cli_matches_eval (void)
     const char *args[] = { "eval", network_path, "--config", config, "--weights", weights_path,
                            "--limit", "10", "--calibration-images", "300", "--no-float", "--json",
                            NULL };
-    run_cli (&ev, args);
+    fb_test_run_cli (&ev, args);
   }
   g_assert_cmpint (ev.status, ==, 0);
   g_assert_true (json_parser_load_from_data (parser, ev.out, -1, &error));
@@ -687,9 +648,9 @@ test_cli_matches_eval (void)
     g_assert_nonnull (fb_precision_config_get_provenance (a));
     g_assert_true (json_object_has_member (fb_precision_config_get_provenance (a), "metrics"));
   }
-  cli_run_clear (&ex);
-  cli_run_clear (&ev);
-  remove_tree (tmp);
+  fb_test_run_clear (&ex);
+  fb_test_run_clear (&ev);
+  fb_test_remove_tree (tmp);
 }
 
 /* Runs a failing export into @tmp/out and checks the status, the message and that @tmp is
@@ -700,7 +661,7 @@ check_cli_failure (const char *tmp, const char *const *extra, int status, const 
   g_autofree char *before = list_dir (tmp), *after = NULL;
   g_autofree char *out_dir = g_build_filename (tmp, "out", NULL);
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  CliRun r = { 0 };
+  FbTestRun r = { 0 };
 
   g_ptr_array_add (args, (gpointer) "export");
   for (guint i = 0; extra[i] != NULL; i++)
@@ -708,13 +669,13 @@ check_cli_failure (const char *tmp, const char *const *extra, int status, const 
   g_ptr_array_add (args, (gpointer) "-o");
   g_ptr_array_add (args, out_dir);
   g_ptr_array_add (args, NULL);
-  run_cli (&r, (const char *const *) args->pdata);
+  fb_test_run_cli (&r, (const char *const *) args->pdata);
   g_test_message ("status %d: %s", r.status, r.err);
   g_assert_cmpint (r.status, ==, status);
   g_assert_nonnull (strstr (r.err, mention));
   after = list_dir (tmp);
   g_assert_cmpstr (after, ==, before);
-  cli_run_clear (&r);
+  fb_test_run_clear (&r);
 }
 
 static void
@@ -724,9 +685,9 @@ test_cli_errors (void)
 
   if (skip_unless_cli ())
     return;
-  tmp = tmpdir_new ();
+  tmp = fb_test_tmpdir_new ();
   other_config = g_test_build_filename (G_TEST_DIST, "data", "bad-config-sha-mismatch.json", NULL);
-  other_table = source_path ("data", "latency", "mobilenet-v1-0.25-128-rv32imc.json", NULL);
+  other_table = fb_test_source_path ("data", "latency", "mobilenet-v1-0.25-128-rv32imc.json", NULL);
   not_weights = g_strdup (network_path);
   {
     /* a config made for another topology */
@@ -746,7 +707,7 @@ test_cli_errors (void)
   }
   {
     /* the network names no weights */
-    g_autofree char *unweighted = source_path ("data", "networks", "mobilenet-v1-0.25-128.json", NULL);
+    g_autofree char *unweighted = fb_test_source_path ("data", "networks", "mobilenet-v1-0.25-128.json", NULL);
     const char *args[] = { unweighted, "--config", "w8a8", NULL };
     check_cli_failure (tmp, args, 2, "--weights");
   }
@@ -758,18 +719,18 @@ test_cli_errors (void)
     g_autofree char *before = NULL, *after = NULL;
     const char *args[] = { "export", network_path, "--config", "w8a8", "--weights", weights_path,
                            "--images", "2", "--calibration-images", "50", "-q", "-o", target, NULL };
-    CliRun r = { 0 };
+    FbTestRun r = { 0 };
     g_assert_true (g_file_set_contents (file, "x", 1, NULL));
     before = list_dir (tmp);
-    run_cli (&r, args);
+    fb_test_run_cli (&r, args);
     g_test_message ("status %d: %s", r.status, r.err);
     g_assert_cmpint (r.status, ==, 1);
     g_assert_nonnull (strstr (r.err, "a-file"));
     after = list_dir (tmp);
     g_assert_cmpstr (after, ==, before);
-    cli_run_clear (&r);
+    fb_test_run_clear (&r);
   }
-  remove_tree (tmp);
+  fb_test_remove_tree (tmp);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -789,7 +750,7 @@ test_destination (void)
   inet = int_network ("w4a4");
   ex = fb_exporter_new (inet);
   fb_exporter_set_test_images (ex, test_set, 2);
-  tmp = tmpdir_new ();
+  tmp = fb_test_tmpdir_new ();
 
   /* unwritable: the parent is a regular file (fails even as root) */
   file = g_build_filename (tmp, "a-file", NULL);
@@ -853,7 +814,7 @@ test_destination (void)
   g_clear_pointer (&after, g_free);
   after = list_dir (tmp);
   g_assert_cmpstr (after, ==, "a-file bundle precious");
-  remove_tree (tmp);
+  fb_test_remove_tree (tmp);
 }
 
 int
@@ -866,8 +827,8 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
 
-  network_path = source_path ("data", "networks", "fmnist-mbv1.json", NULL);
-  weights_path = source_path ("data", "networks", "fmnist-mbv1-float.fbw", NULL);
+  network_path = fb_test_source_path ("data", "networks", "fmnist-mbv1.json", NULL);
+  weights_path = fb_test_source_path ("data", "networks", "fmnist-mbv1-float.fbw", NULL);
   network = fb_network_load (network_path, &error);
   g_assert_no_error (error);
   if (g_find_program_in_path ("make") == NULL)

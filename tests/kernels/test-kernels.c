@@ -262,8 +262,8 @@ run_conv_case (GRand *r, const Bits *b, gboolean dw, gboolean big, int case_inde
 {
   FbConvParams p;
   gsize n_in, n_out, n_w, k_len, w_bytes, out_bytes, in_bytes, buf_size, i;
-  gint32 *x, *w, *kappa, *lambda, *y;
-  guint8 *wp;
+  g_autofree gint32 *x = NULL, *w = NULL, *kappa = NULL, *lambda = NULL, *y = NULL;
+  g_autofree guint8 *wp = NULL;
   Guarded in, out, buf;
   FbConvFunc fn = dw ? fb_depthwise_lookup (b->a, b->o, b->w) : fb_conv_lookup (b->a, b->o, b->w);
   FbKernelStatus st;
@@ -360,12 +360,6 @@ run_conv_case (GRand *r, const Bits *b, gboolean dw, gboolean big, int case_inde
   guarded_clear (&in);
   guarded_clear (&out);
   guarded_clear (&buf);
-  g_free (wp);
-  g_free (x);
-  g_free (w);
-  g_free (y);
-  g_free (kappa);
-  g_free (lambda);
 }
 
 static void
@@ -398,8 +392,8 @@ run_linear_case (GRand *r, const Bits *b, gboolean i32, int case_index)
 {
   gint32 dim_vec, num_o, shift = 0, relu = g_rand_boolean (r);
   gsize n_w, rb, out_bytes, buf_size, i;
-  gint32 *x, *w, *kappa = NULL, *lambda = NULL, *bias = NULL, *y;
-  guint8 *wp;
+  g_autofree gint32 *x = NULL, *w = NULL, *kappa = NULL, *lambda = NULL, *bias = NULL, *y = NULL;
+  g_autofree guint8 *wp = NULL;
   Guarded in, out, buf;
   FbKernelStatus st;
   int vmode = g_rand_int_range (r, 0, VAL_N);
@@ -485,13 +479,6 @@ run_linear_case (GRand *r, const Bits *b, gboolean i32, int case_index)
   guarded_clear (&in);
   guarded_clear (&out);
   guarded_clear (&buf);
-  g_free (wp);
-  g_free (x);
-  g_free (w);
-  g_free (y);
-  g_free (kappa);
-  g_free (lambda);
-  g_free (bias);
 }
 
 static void

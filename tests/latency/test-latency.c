@@ -20,6 +20,7 @@
 #include "fb-metrics.h"
 #include "fb-plan.h"
 #include "fb-rv32.h"
+#include "fb-test-util.h"
 
 static const char *cli_path;
 static char *tmp_dir;
@@ -27,101 +28,17 @@ static char *tmp_dir;
 /* ------------------------------------------------------------------------------------------ */
 /* helpers                                                                                    */
 
-static char *
-source_path (const char *first, ...)
-{
-  const char *root = g_getenv ("FB_SOURCE_ROOT");
-  va_list ap;
-  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
-  const char *p;
-
-  g_assert_nonnull (root);
-  g_ptr_array_add (parts, (gpointer) root);
-  va_start (ap, first);
-  for (p = first; p != NULL; p = va_arg (ap, const char *))
-    g_ptr_array_add (parts, (gpointer) p);
-  va_end (ap);
-  g_ptr_array_add (parts, NULL);
-  return g_build_filenamev ((char **) parts->pdata);
-}
-
-static FbNetwork *
-load_network (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  FbNetwork *net = fb_network_load (path, &error);
-  g_assert_no_error (error);
-  return net;
-}
-
 static FbNetwork *
 tiny_network (void)
 {
-  g_autofree char *path = source_path ("tests", "data", "latency", "tiny.json", NULL);
-  return load_network (path);
-}
-
-static FbNetwork *
-network_from_string (const char *json)
-{
-  g_autoptr (GError) error = NULL;
-  FbNetwork *net = fb_network_load_from_data (json, -1, "test.json", &error);
-  g_assert_no_error (error);
-  return net;
+  g_autofree char *path = fb_test_source_path ("tests", "data", "latency", "tiny.json", NULL);
+  return fb_test_load_network (path);
 }
 
 static char *
 tmp_file (const char *name)
 {
   return g_build_filename (tmp_dir, name, NULL);
-}
-
-typedef struct {
-  int status;   /* exit status; -1 if killed */
-  char *out, *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_cli (Run *r, const char *const *args)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL, exit_error = NULL;
-  int wait_status = 0;
-
-  g_ptr_array_add (argv, (gpointer) cli_path);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
-                &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  if (g_spawn_check_wait_status (wait_status, &exit_error))
-    r->status = 0;
-  else if (exit_error->domain == G_SPAWN_EXIT_ERROR)
-    r->status = exit_error->code;
-  else
-    r->status = -1;
-  if (r->status != 0)
-    g_test_message ("exit %d, stderr: %s", r->status, r->err);
-}
-
-static char *
-read_file (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
 }
 
 static FbLatencyTable *
@@ -233,7 +150,7 @@ layer_network (const char *op, guint channels)
       "{\"name\":\"pool\",\"op\":\"global_avg_pool\",\"inputs\":[\"x\"],\"output\":\"pool\"},"
       "{\"name\":\"fc\",\"op\":\"linear\",\"inputs\":[\"pool\"],\"output\":\"fc\",\"cout\":10}]}",
       channels);
-  return network_from_string (json);
+  return fb_test_network_from_string (json);
 }
 
 /* The same layer with more output channels never costs less, for every key, on both
@@ -282,8 +199,8 @@ test_model_more_channels (void)
 static void
 test_model_fmnist (void)
 {
-  g_autofree char *path = source_path ("data", "networks", "fmnist-mbv1.json", NULL);
-  g_autoptr (FbNetwork) net = load_network (path);
+  g_autofree char *path = fb_test_source_path ("data", "networks", "fmnist-mbv1.json", NULL);
+  g_autoptr (FbNetwork) net = fb_test_load_network (path);
   for (guint t = 0; t < G_N_ELEMENTS (model_targets); t++)
     {
       g_autoptr (GError) error = NULL;
@@ -306,7 +223,7 @@ test_model_fmnist (void)
 static void
 test_model_subbyte (void)
 {
-  g_autoptr (FbNetwork) net = network_from_string (
+  g_autoptr (FbNetwork) net = fb_test_network_from_string (
     "{\"format\":\"freebits-network/1\",\"name\":\"m\",\"input\":{\"name\":\"input\","
     "\"shape\":[16,16,64]},\"layers\":["
     "{\"name\":\"x\",\"op\":\"conv2d\",\"inputs\":[\"input\"],\"output\":\"x\",\"kernel\":3,"
@@ -357,7 +274,7 @@ test_model_unknown_target (void)
 static void
 test_cli_model_roundtrip (void)
 {
-  g_autofree char *net = source_path ("data", "networks", "fmnist-mbv1.json", NULL);
+  g_autofree char *net = fb_test_source_path ("data", "networks", "fmnist-mbv1.json", NULL);
   g_autofree char *a = tmp_file ("model-a.json"), *b = tmp_file ("model-b.json");
   g_autofree char *c = tmp_file ("model-c.json");
   g_autofree char *ta = NULL, *tb = NULL, *tc = NULL;
@@ -366,30 +283,30 @@ test_cli_model_roundtrip (void)
 
   for (guint t = 0; t < G_N_ELEMENTS (model_targets); t++)
     {
-      g_auto (Run) r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
+      g_auto (FbTestRun) r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
       const char *args1[] = { "latency", "model", net, "--target", model_targets[t], "-o", a,
                               NULL };
       const char *args2[] = { "latency", "model", net, "--target", model_targets[t], "-o", b,
                               NULL };
       const char *args3[] = { "metrics", net, "--config", "w4a8", "--latency", a, "--json",
                               NULL };
-      run_cli (&r1, args1);
-      run_cli (&r2, args2);
+      fb_test_run_cli (&r1, args1);
+      fb_test_run_cli (&r2, args2);
       g_assert_cmpint (r1.status, ==, 0);
       g_assert_cmpint (r2.status, ==, 0);
       g_clear_pointer (&ta, g_free);
       g_clear_pointer (&tb, g_free);
       g_clear_pointer (&tc, g_free);
-      ta = read_file (a);
-      tb = read_file (b);
+      ta = fb_test_read_file (a);
+      tb = fb_test_read_file (b);
       g_assert_cmpstr (ta, ==, tb);
       g_clear_pointer (&table, fb_latency_table_unref);
       table = load_table (a);
       g_assert_true (fb_latency_table_save (table, c, &error));
       g_assert_no_error (error);
-      tc = read_file (c);
+      tc = fb_test_read_file (c);
       g_assert_cmpstr (ta, ==, tc);
-      run_cli (&r3, args3);
+      fb_test_run_cli (&r3, args3);
       g_assert_cmpint (r3.status, ==, 0);
       g_assert_nonnull (strstr (r3.out, "\"latency\""));
       g_assert_null (strstr (r3.out, "\"latency\" : null"));
@@ -427,7 +344,7 @@ table_to_csv (FbLatencyTable *table, FbNetwork *net)
 static void
 test_cli_import_roundtrip (void)
 {
-  g_autofree char *netpath = source_path ("tests", "data", "latency", "tiny.json", NULL);
+  g_autofree char *netpath = fb_test_source_path ("tests", "data", "latency", "tiny.json", NULL);
   g_autoptr (FbNetwork) net = tiny_network ();
   g_autoptr (GError) error = NULL;
   g_autoptr (FbLatencyTable) model = fb_latency_model (net, "gap8", &error);
@@ -436,14 +353,14 @@ test_cli_import_roundtrip (void)
   g_autofree char *again = tmp_file ("tiny-again.json");
   g_autofree char *t1 = NULL, *t2 = NULL;
   g_autoptr (FbLatencyTable) imported = NULL;
-  g_auto (Run) r = { 0 };
+  g_auto (FbTestRun) r = { 0 };
   const char *args[] = { "latency", "import", csv_path, "--network", netpath, "--target",
                          "myboard", "--unit", "cycles", "--clock-hz", "64000000", "-o", out,
                          NULL };
 
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (csv_path, csv, -1, NULL));
-  run_cli (&r, args);
+  fb_test_run_cli (&r, args);
   g_assert_cmpint (r.status, ==, 0);
   imported = load_table (out);
   g_assert_cmpstr (fb_latency_table_get_target (imported), ==, "myboard");
@@ -467,8 +384,8 @@ test_cli_import_roundtrip (void)
     }
   g_assert_true (fb_latency_table_save (imported, again, &error));
   g_assert_no_error (error);
-  t1 = read_file (out);
-  t2 = read_file (again);
+  t1 = fb_test_read_file (out);
+  t2 = fb_test_read_file (again);
   g_assert_cmpstr (t1, ==, t2);
 }
 
@@ -514,19 +431,19 @@ test_cli_import_errors (void)
       { "missing 100 admissible keys", "conv1: a8w8o4, a8w8o2, a8w4o8",
         "… and 60 more" } },
   };
-  g_autofree char *netpath = source_path ("tests", "data", "latency", "tiny.json", NULL);
+  g_autofree char *netpath = fb_test_source_path ("tests", "data", "latency", "tiny.json", NULL);
   g_autofree char *out = tmp_file ("bad-out.json");
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("bad-%s.csv", cases[i].name);
       g_autofree char *path = tmp_file (name);
-      g_auto (Run) r = { 0 };
+      g_auto (FbTestRun) r = { 0 };
       const char *args[] = { "latency", "import", path, "--network", netpath, "--target", "b",
                              "--unit", "us", "-o", out, NULL };
       const char *nl;
       g_assert_true (g_file_set_contents (path, cases[i].csv, -1, NULL));
-      run_cli (&r, args);
+      fb_test_run_cli (&r, args);
       g_test_message ("%s: %s", cases[i].name, r.err);
       g_assert_cmpint (r.status, ==, 2);
       g_assert_cmpstr (r.out, ==, "");
@@ -545,7 +462,7 @@ test_cli_import_errors (void)
 static void
 test_cli_usage (void)
 {
-  g_autofree char *net = source_path ("tests", "data", "latency", "tiny.json", NULL);
+  g_autofree char *net = fb_test_source_path ("tests", "data", "latency", "tiny.json", NULL);
   g_autofree char *out = tmp_file ("usage.json");
   const char *const bad[][8] = {
     { "latency", NULL },
@@ -557,8 +474,8 @@ test_cli_usage (void)
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_auto (Run) r = { 0 };
-      run_cli (&r, bad[i]);
+      g_auto (FbTestRun) r = { 0 };
+      fb_test_run_cli (&r, bad[i]);
       g_assert_cmpint (r.status, ==, 2);
       g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
     }
@@ -572,29 +489,29 @@ test_cli_usage (void)
 static void
 test_rv32_deterministic (void)
 {
-  g_autofree char *net = source_path ("tests", "data", "latency", "tiny.json", NULL);
+  g_autofree char *net = fb_test_source_path ("tests", "data", "latency", "tiny.json", NULL);
   g_autofree char *a = tmp_file ("rv32-a.json"), *b = tmp_file ("rv32-b.json");
   g_autofree char *ta = NULL, *tb = NULL;
   g_autoptr (FbNetwork) network = tiny_network ();
   g_autoptr (FbLatencyTable) table = NULL;
-  g_auto (Run) r1 = { 0 }, r2 = { 0 };
+  g_auto (FbTestRun) r1 = { 0 }, r2 = { 0 };
   const char *args1[] = { "latency", "measure", net, "--target", "rv32imc", "-o", a, NULL };
   const char *args2[] = { "latency", "measure", net, "--target", "rv32imc", "-o", b, "-j", "1",
                           NULL };
 
   if (!have_rv32 ())
     return;
-  run_cli (&r1, args1);
+  fb_test_run_cli (&r1, args1);
   g_assert_cmpint (r1.status, ==, 0);
   /* progress on stderr, one line per entry when not a terminal */
   g_assert_true (g_str_has_prefix (r1.err, "[1/102] "));
   g_assert_nonnull (strstr (r1.err, "] conv1 a8w8o8\n"));
   g_assert_nonnull (strstr (r1.err, "] add3 a2b2o2\n"));
   g_assert_nonnull (strstr (r1.err, "\n[102/102] "));
-  run_cli (&r2, args2);   /* one QEMU process instead of several: same counts */
+  fb_test_run_cli (&r2, args2);   /* one QEMU process instead of several: same counts */
   g_assert_cmpint (r2.status, ==, 0);
-  ta = read_file (a);
-  tb = read_file (b);
+  ta = fb_test_read_file (a);
+  tb = fb_test_read_file (b);
   g_assert_cmpstr (ta, ==, tb);
   g_assert_null (strstr (ta, "scaled_rows"));
   table = load_table (a);
@@ -685,7 +602,7 @@ test_rv32_row_slices (void)
 static void
 test_rv32_cancel (void)
 {
-  g_autofree char *net = source_path ("data", "networks", "mobilenet-v1-0.25-128.json", NULL);
+  g_autofree char *net = fb_test_source_path ("data", "networks", "mobilenet-v1-0.25-128.json", NULL);
   g_autofree char *out = tmp_file ("cancelled.json");
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) p = NULL;
@@ -719,16 +636,16 @@ test_rv32_cancel (void)
 static void
 test_host_measure (void)
 {
-  g_autofree char *net = source_path ("tests", "data", "latency", "tiny.json", NULL);
+  g_autofree char *net = fb_test_source_path ("tests", "data", "latency", "tiny.json", NULL);
   g_autofree char *a = tmp_file ("host.json");
   g_autoptr (FbNetwork) network = tiny_network ();
   g_autoptr (FbLatencyTable) table = NULL;
-  g_auto (Run) r = { 0 };
+  g_auto (FbTestRun) r = { 0 };
   const char *args[] = { "latency", "measure", net, "--target", "host", "--repeats", "3", "-q",
                          "-o", a, NULL };
   double spread = -1;
 
-  run_cli (&r, args);
+  fb_test_run_cli (&r, args);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
   table = load_table (a);
@@ -767,15 +684,6 @@ main (int argc, char **argv)
   g_test_add_func ("/latency/host/measure", test_host_measure);
   status = g_test_run ();
 
-  {
-    g_autoptr (GDir) d = g_dir_open (tmp_dir, 0, NULL);
-    const char *n;
-    while (d != NULL && (n = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *p = g_build_filename (tmp_dir, n, NULL);
-        g_remove (p);
-      }
-    g_rmdir (tmp_dir);
-  }
+  fb_test_remove_tree (tmp_dir);
   return status;
 }

@@ -13,55 +13,6 @@
 #include "fb-int-test-util.h"
 #include "fb-nn-test-util.h"
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-static gboolean
-skip_unless_cli (void)
-{
-  const char *cli = g_getenv ("FB_CLI");
-  const char *argv[] = { cli, "eval", "--help", NULL };
-  int status = -1;
-
-  if (cli != NULL &&
-      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                    NULL, NULL, NULL, NULL, &status, NULL) &&
-      g_spawn_check_wait_status (status, NULL))
-    return FALSE;
-  g_test_skip ("freebits-cli has no eval command in this build ($FB_CLI)");
-  return TRUE;
-}
-
-static void
-run_cli (Run *r, const char *const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = NULL;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("FB_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  p = g_subprocess_newv ((const char *const *) argv->pdata,
-                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (p, NULL, NULL, &r->out, &r->err, &error);
-  g_assert_no_error (error);
-  r->status = g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : 128;
-  g_test_message ("exit %d; stderr: %s", r->status, r->err);
-}
-
 /* Synthetic 28×28 train and test splits (gzip, Fashion-MNIST's names). */
 static void
 write_data (const char *dir)
@@ -95,6 +46,23 @@ save_weights (FbWeights *w, const char *path)
   g_assert_no_error (error);
 }
 
+/* The common start of a case: fmnist-mbv1 (*@net), random integer-network weights for it
+ * (*@w: @seed, α per bit-width when @with_alpha) and a temporary directory holding the
+ * synthetic data set, which is returned; NULL when the case is skipped (no eval command). */
+static char *
+setup (const char *net_path, guint32 seed, gboolean with_alpha, FbNetwork **net, FbWeights **w)
+{
+  char *dir;
+
+  if (fb_test_skip_without_cli ("eval"))
+    return NULL;
+  *net = fb_test_load_network (net_path);
+  *w = fb_test_random_int_weights (*net, seed, with_alpha);
+  dir = fb_test_tmpdir_new ();
+  write_data (dir);
+  return dir;
+}
+
 static void
 test_json_output (void)
 {
@@ -104,12 +72,9 @@ test_json_output (void)
   g_autoptr(GError) error = NULL;
   char *dir;
 
-  if (skip_unless_cli ())
+  dir = setup (net_path, 5, TRUE, &net, &w);
+  if (dir == NULL)
     return;
-  net = fb_test_load_network (net_path);
-  w = fb_test_random_int_weights (net, 5, TRUE);
-  dir = fb_test_tmpdir_new ();
-  write_data (dir);
   {
     g_autofree char *wpath = g_build_filename (dir, "w.fbw", NULL);
     g_autofree char *test_images = g_build_filename (dir, "t10k-images-idx3-ubyte.gz", NULL);
@@ -123,10 +88,10 @@ test_json_output (void)
     g_autofree char *hex = NULL;
     FbIntEvalResult r;
     JsonObject *o;
-    Run run = { 0 };
+    FbTestRun run = { 0 };
 
     save_weights (w, wpath);
-    run_cli (&run, args);
+    fb_test_run_cli (&run, args);
     g_assert_cmpint (run.status, ==, 0);
     g_assert_true (json_parser_load_from_data (parser, run.out, -1, &error));
     g_assert_no_error (error);
@@ -150,7 +115,7 @@ test_json_output (void)
     g_assert_true (json_object_get_double_member (o, "float_accuracy") <= 1.0);
     g_assert_true (json_object_get_double_member (o, "seconds") > 0.0);
     g_assert_true (json_object_get_double_member (o, "images_per_s") > 0.0);
-    run_clear (&run);
+    fb_test_run_clear (&run);
   }
   fb_test_tmpdir_free (dir);
 }
@@ -166,12 +131,9 @@ test_network_weights_field (void)
   g_autofree char *text = NULL;
   char *dir;
 
-  if (skip_unless_cli ())
+  dir = setup (net_path, 8, TRUE, &net, &w);
+  if (dir == NULL)
     return;
-  net = fb_test_load_network (net_path);
-  w = fb_test_random_int_weights (net, 8, TRUE);
-  dir = fb_test_tmpdir_new ();
-  write_data (dir);
   g_assert_true (g_file_get_contents (net_path, &text, NULL, &error));
   {
     g_autofree char *wpath = g_build_filename (dir, "net-weights.fbw", NULL);
@@ -180,7 +142,7 @@ test_network_weights_field (void)
     g_autofree char *with = NULL;
     const char *args[] = { "eval", npath, "--config", "w8a8", "--data", dir, "--no-float", "--json", NULL };
     char *at = strstr (text, "\"format\"");
-    Run r = { 0 };
+    FbTestRun r = { 0 };
 
     g_assert_nonnull (at);
     /* Drop the bundled file's own "weights" member: members are unique. */
@@ -196,11 +158,11 @@ test_network_weights_field (void)
     with = g_strdup_printf ("%.*s\"weights\": \"net-weights.fbw\",\n  %s", (int) (at - text), text, at);
     g_assert_true (g_file_set_contents (npath, with, -1, &error));
     save_weights (w, wpath);
-    run_cli (&r, args);
+    fb_test_run_cli (&r, args);
     g_assert_cmpint (r.status, ==, 0);
     fb_test_assert_mentions (r.out, "net-weights.fbw");
     fb_test_assert_mentions (r.out, "\"accuracy\"");
-    run_clear (&r);
+    fb_test_run_clear (&r);
   }
   fb_test_tmpdir_free (dir);
 }
@@ -216,12 +178,9 @@ test_calibrated (void)
   g_autoptr(GError) error = NULL;
   char *dir;
 
-  if (skip_unless_cli ())
+  dir = setup (net_path, 6, FALSE, &net, &w);
+  if (dir == NULL)
     return;
-  net = fb_test_load_network (net_path);
-  w = fb_test_random_int_weights (net, 6, FALSE);
-  dir = fb_test_tmpdir_new ();
-  write_data (dir);
   {
     g_autofree char *wpath = g_build_filename (dir, "plain.fbw", NULL);
     g_autofree char *cpath = g_build_filename (dir, "cal.fbw", NULL);
@@ -232,12 +191,12 @@ test_calibrated (void)
     g_autoptr(JsonParser) p1 = json_parser_new ();
     g_autoptr(JsonParser) p2 = json_parser_new ();
     JsonObject *o1, *o2;
-    Run r1 = { 0 }, r2 = { 0 };
+    FbTestRun r1 = { 0 }, r2 = { 0 };
 
     save_weights (w, wpath);
-    run_cli (&r1, a1);
+    fb_test_run_cli (&r1, a1);
     g_assert_cmpint (r1.status, ==, 0);
-    run_cli (&r2, a2);
+    fb_test_run_cli (&r2, a2);
     g_assert_cmpint (r2.status, ==, 0);
     g_assert_true (json_parser_load_from_data (p1, r1.out, -1, NULL));
     g_assert_true (json_parser_load_from_data (p2, r2.out, -1, NULL));
@@ -250,8 +209,8 @@ test_calibrated (void)
     g_assert_cmpint (json_object_get_int_member (o1, "images"), ==, 150);
     g_assert_cmpstr (json_object_get_string_member (o1, "logits_fnv1a"), ==,
                      json_object_get_string_member (o2, "logits_fnv1a"));
-    run_clear (&r1);
-    run_clear (&r2);
+    fb_test_run_clear (&r1);
+    fb_test_run_clear (&r2);
   }
   fb_test_tmpdir_free (dir);
 }
@@ -265,14 +224,11 @@ test_bad_input (void)
   g_autoptr(FbWeights) w = NULL, other = NULL;
   char *dir;
 
-  if (skip_unless_cli ())
+  dir = setup (net_path, 7, TRUE, &net, &w);
+  if (dir == NULL)
     return;
-  net = fb_test_load_network (net_path);
   tiny = fb_test_tiny_network (28, 28);
-  w = fb_test_random_int_weights (net, 7, TRUE);
   other = fb_test_random_int_weights (tiny, 7, TRUE);
-  dir = fb_test_tmpdir_new ();
-  write_data (dir);
   {
     g_autofree char *good = g_build_filename (dir, "good.fbw", NULL);
     g_autofree char *wrong = g_build_filename (dir, "tiny.fbw", NULL);
@@ -316,11 +272,7 @@ test_bad_input (void)
                                         "  \"weights\": { \"conv1\": 3 } }", -1, &error));
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
-        Run r = { 0 };
-        run_cli (&r, cases[i].args);
-        g_assert_cmpint (r.status, ==, 2);
-        fb_test_assert_mentions (r.err, cases[i].mention);
-        run_clear (&r);
+        fb_test_cli_expect (cases[i].args, 2, cases[i].mention);
       }
   }
   fb_test_tmpdir_free (dir);

@@ -14,45 +14,10 @@
 #include "fb-nn-test-util.h"
 #include "fb-weights.h"
 
-typedef struct {
-  int   status;   /* exit status, or 128 + signal */
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
 static const char *
 cli_path (void)
 {
   return g_getenv ("FB_CLI");
-}
-
-static gboolean
-have_train (void)
-{
-  const char *argv[] = { cli_path (), "train", "--help", NULL };
-  int status = -1;
-
-  if (cli_path () == NULL)
-    return FALSE;
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                NULL, NULL, NULL, NULL, &status, NULL);
-  return g_spawn_check_wait_status (status, NULL);
-}
-
-static gboolean
-skip_unless_cli (void)
-{
-  if (have_train ())
-    return FALSE;
-  g_test_skip ("freebits-cli has no train command in this build ($FB_CLI)");
-  return TRUE;
 }
 
 static void
@@ -62,27 +27,6 @@ wait_status (GSubprocess *p, int *status)
     *status = 128 + g_subprocess_get_term_sig (p);
   else
     *status = g_subprocess_get_exit_status (p);
-}
-
-/* Runs freebits-cli with @args (NULL-terminated, after the binary). */
-static void
-run_cli (Run *r, const char *const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = NULL;
-
-  g_ptr_array_add (argv, (gpointer) cli_path ());
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  p = g_subprocess_newv ((const char *const *) argv->pdata,
-                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (p, NULL, NULL, &r->out, &r->err, &error);
-  g_assert_no_error (error);
-  wait_status (p, &r->status);
-  g_test_message ("exit %d; stderr: %s", r->status, r->err);
 }
 
 /* Synthetic 28×28 train (n images) and test (200) splits in @dir. */
@@ -116,7 +60,7 @@ test_bad_input (void)
   g_autofree char *net = fb_test_network_path ("fmnist-mbv1.json");
   char *dir;
 
-  if (skip_unless_cli ())
+  if (fb_test_skip_without_cli ("train"))
     return;
   dir = fb_test_tmpdir_new ();
   {
@@ -138,11 +82,7 @@ test_bad_input (void)
     };
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
-        Run r = { 0 };
-        run_cli (&r, cases[i].args);
-        g_assert_cmpint (r.status, ==, 2);
-        fb_test_assert_mentions (r.err, cases[i].mention);
-        run_clear (&r);
+        fb_test_cli_expect (cases[i].args, 2, cases[i].mention);
       }
   }
   fb_test_tmpdir_free (dir);
@@ -159,7 +99,7 @@ test_interrupt_and_resume (void)
   g_autoptr(FbNetwork) network = NULL;
   int status;
 
-  if (skip_unless_cli ())
+  if (fb_test_skip_without_cli ("train"))
     return;
   dir = fb_test_tmpdir_new ();
   out = g_build_filename (dir, "w.fbw", NULL);
@@ -204,20 +144,12 @@ test_interrupt_and_resume (void)
   /* Changing the options on resume is refused. */
   {
     const char *args[] = { "train", net, "-o", out, "--data", dir, "--resume", "--epochs", "4", NULL };
-    Run r = { 0 };
-    run_cli (&r, args);
-    g_assert_cmpint (r.status, ==, 2);
-    fb_test_assert_mentions (r.err, "--epochs");
-    run_clear (&r);
+    fb_test_cli_expect (args, 2, "--epochs");
   }
   /* Resume to the end. */
   {
     const char *args[] = { "train", net, "-o", out, "--data", dir, "--resume", NULL };
-    Run r = { 0 };
-    run_cli (&r, args);
-    g_assert_cmpint (r.status, ==, 0);
-    fb_test_assert_mentions (r.err, "resuming");
-    run_clear (&r);
+    fb_test_cli_expect (args, 0, "resuming");
     g_assert_true (g_file_test (out, G_FILE_TEST_EXISTS));
     g_assert_false (g_file_test (ckpt, G_FILE_TEST_EXISTS));
   }
@@ -225,12 +157,12 @@ test_interrupt_and_resume (void)
   {
     const char *args[] = { "train", net, "-o", ref, "--data", dir, "--epochs", "3", "--batch", "64",
                            "-q", NULL };
-    Run r = { 0 };
+    FbTestRun r = { 0 };
     g_autoptr(FbWeights) a = NULL, b = NULL;
 
-    run_cli (&r, args);
+    fb_test_run_cli (&r, args);
     g_assert_cmpint (r.status, ==, 0);
-    run_clear (&r);
+    fb_test_run_clear (&r);
     a = fb_weights_load (out, network, &error);
     g_assert_no_error (error);
     b = fb_weights_load (ref, network, &error);
@@ -260,7 +192,7 @@ test_supernet_and_finetune (void)
   g_autoptr(FbWeights) w = NULL, f = NULL;
   JsonObject *training;
 
-  if (skip_unless_cli ())
+  if (fb_test_skip_without_cli ("train"))
     return;
   dir = fb_test_tmpdir_new ();
   sn = g_build_filename (dir, "sn.fbw", NULL);
@@ -271,12 +203,12 @@ test_supernet_and_finetune (void)
   {
     const char *args[] = { "train", net, "-o", sn, "--data", dir, "--supernet", "--epochs", "1",
                            "--batch", "64", "--random-configs", "1", "--distill", NULL };
-    Run r = { 0 };
-    run_cli (&r, args);
+    FbTestRun r = { 0 };
+    fb_test_run_cli (&r, args);
     g_assert_cmpint (r.status, ==, 0);
     fb_test_assert_mentions (r.err, "as a supernet");
     fb_test_assert_mentions (r.err, "w2a2");
-    run_clear (&r);
+    fb_test_run_clear (&r);
   }
   w = fb_weights_load (sn, network, &error);
   g_assert_no_error (error);
@@ -295,11 +227,7 @@ test_supernet_and_finetune (void)
   {
     const char *args[] = { "finetune", net, "--config", "w4a8", "--weights", sn, "-o", ft, "--data", dir,
                            "--epochs", "1", "--batch", "64", NULL };
-    Run r = { 0 };
-    run_cli (&r, args);
-    g_assert_cmpint (r.status, ==, 0);
-    fb_test_assert_mentions (r.err, "fine-tuning");
-    run_clear (&r);
+    fb_test_cli_expect (args, 0, "fine-tuning");
   }
   f = fb_weights_load (ft, network, &error);
   g_assert_no_error (error);
@@ -314,10 +242,7 @@ test_supernet_and_finetune (void)
   {
     const char *float_args[] = { "train", net, "-o", flt, "--data", dir, "--epochs", "1", "--batch", "64",
                                  "-q", NULL };
-    Run r = { 0 };
-    run_cli (&r, float_args);
-    g_assert_cmpint (r.status, ==, 0);
-    run_clear (&r);
+    fb_test_cli_expect (float_args, 0, NULL);
   }
   {
     struct {
@@ -332,11 +257,7 @@ test_supernet_and_finetune (void)
     };
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
-        Run r = { 0 };
-        run_cli (&r, cases[i].args);
-        g_assert_cmpint (r.status, ==, 2);
-        fb_test_assert_mentions (r.err, cases[i].mention);
-        run_clear (&r);
+        fb_test_cli_expect (cases[i].args, 2, cases[i].mention);
       }
   }
   fb_test_tmpdir_free (g_steal_pointer (&dir));

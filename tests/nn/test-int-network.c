@@ -469,7 +469,7 @@ typedef struct {
 static void
 eval_setup (EvalFixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp ("fb-int-XXXXXX", NULL);
+  f->dir = fb_test_tmpdir_new ();
   f->net = fb_test_tiny_network (12, 12);
   f->train = fb_test_synthetic_dataset (f->dir, "train", 300, 12, 12, 3);
   f->test = fb_test_synthetic_dataset (f->dir, "t10k", 300, 12, 12, 4);
@@ -478,16 +478,7 @@ eval_setup (EvalFixture *f, gconstpointer data)
 static void
 eval_teardown (EvalFixture *f, gconstpointer data)
 {
-  g_autoptr(GDir) d = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (f->dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  fb_test_tmpdir_free (f->dir);
   fb_network_unref (f->net);
   fb_dataset_unref (f->train);
   fb_dataset_unref (f->test);

@@ -207,62 +207,27 @@ run_conv_case (const ConvCase *cc)
   check_gradients (conv_fwd, &c, r, ny, list, G_N_ELEMENTS (list), 1e-2, 1e-3, 1e-3);
 }
 
-static void
-test_conv_3x3_s1_pad (void)
-{
-  ConvCase cc = { 2, 5, 4, 3, 4, 3, 3, 1, 1, 1, 1, 1, 1, FALSE };
-  run_conv_case (&cc);
-}
-
-static void
-test_conv_3x3_s2_pad (void)
-{
+/* The geometries of the conv and depthwise gradient checks, one test case each. */
+static const struct {
+  const char *path;
+  ConvCase    cc;
+} conv_cases[] = {
+  { "/nn/grad/conv2d/3x3-stride1-pad", { 2, 5, 4, 3, 4, 3, 3, 1, 1, 1, 1, 1, 1, FALSE } },
   /* Odd size, asymmetric padding (TF "same" with stride 2). */
-  ConvCase cc = { 2, 7, 6, 2, 3, 3, 3, 2, 2, 0, 1, 1, 0, FALSE };
-  run_conv_case (&cc);
-}
-
-/* K = 3·3·5 = 45: above the direct path's limit, through im2col + GEMM. */
-static void
-test_conv_3x3_im2col (void)
-{
-  ConvCase cc = { 2, 4, 5, 5, 3, 3, 3, 1, 2, 1, 1, 1, 1, FALSE };
-  run_conv_case (&cc);
-}
+  { "/nn/grad/conv2d/3x3-stride2-asymmetric-pad", { 2, 7, 6, 2, 3, 3, 3, 2, 2, 0, 1, 1, 0, FALSE } },
+  /* K = 3·3·5 = 45: above the direct path's limit, through im2col + GEMM. */
+  { "/nn/grad/conv2d/3x3-im2col-gemm", { 2, 4, 5, 5, 3, 3, 3, 1, 2, 1, 1, 1, 1, FALSE } },
+  { "/nn/grad/conv2d/1x1-stride1", { 3, 3, 4, 5, 6, 1, 1, 1, 1, 0, 0, 0, 0, FALSE } },
+  { "/nn/grad/conv2d/1x1-stride2", { 2, 5, 5, 4, 3, 1, 1, 2, 2, 0, 0, 0, 0, FALSE } },
+  { "/nn/grad/conv2d/2x3-kernel-mixed-stride", { 1, 6, 5, 2, 2, 2, 3, 1, 2, 0, 1, 1, 1, FALSE } },
+  { "/nn/grad/depthwise/3x3-stride1", { 2, 5, 4, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, TRUE } },
+  { "/nn/grad/depthwise/3x3-stride2", { 2, 7, 6, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, TRUE } },
+};
 
 static void
-test_conv_1x1_s1 (void)
+test_conv_case (gconstpointer data)
 {
-  ConvCase cc = { 3, 3, 4, 5, 6, 1, 1, 1, 1, 0, 0, 0, 0, FALSE };
-  run_conv_case (&cc);
-}
-
-static void
-test_conv_1x1_s2 (void)
-{
-  ConvCase cc = { 2, 5, 5, 4, 3, 1, 1, 2, 2, 0, 0, 0, 0, FALSE };
-  run_conv_case (&cc);
-}
-
-static void
-test_conv_rect_kernel (void)
-{
-  ConvCase cc = { 1, 6, 5, 2, 2, 2, 3, 1, 2, 0, 1, 1, 1, FALSE };
-  run_conv_case (&cc);
-}
-
-static void
-test_depthwise_s1 (void)
-{
-  ConvCase cc = { 2, 5, 4, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, TRUE };
-  run_conv_case (&cc);
-}
-
-static void
-test_depthwise_s2 (void)
-{
-  ConvCase cc = { 2, 7, 6, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, TRUE };
-  run_conv_case (&cc);
+  run_conv_case (data);
 }
 
 /* Realistic sizes (im2col chunking, 1×1 GEMM, row-wise depthwise) against
@@ -666,14 +631,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   test_rand = g_rand_new_with_seed (20240601);
 
-  g_test_add_func ("/nn/grad/conv2d/3x3-stride1-pad", test_conv_3x3_s1_pad);
-  g_test_add_func ("/nn/grad/conv2d/3x3-stride2-asymmetric-pad", test_conv_3x3_s2_pad);
-  g_test_add_func ("/nn/grad/conv2d/3x3-im2col-gemm", test_conv_3x3_im2col);
-  g_test_add_func ("/nn/grad/conv2d/1x1-stride1", test_conv_1x1_s1);
-  g_test_add_func ("/nn/grad/conv2d/1x1-stride2", test_conv_1x1_s2);
-  g_test_add_func ("/nn/grad/conv2d/2x3-kernel-mixed-stride", test_conv_rect_kernel);
-  g_test_add_func ("/nn/grad/depthwise/3x3-stride1", test_depthwise_s1);
-  g_test_add_func ("/nn/grad/depthwise/3x3-stride2", test_depthwise_s2);
+  for (guint i = 0; i < G_N_ELEMENTS (conv_cases); i++)
+    g_test_add_data_func (conv_cases[i].path, &conv_cases[i].cc, test_conv_case);
   g_test_add_func ("/nn/grad/batch-norm", test_batch_norm);
   g_test_add_func ("/nn/grad/batch-norm-relu", test_batch_norm_relu);
   g_test_add_func ("/nn/grad/relu", test_relu);

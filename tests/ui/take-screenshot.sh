@@ -11,6 +11,13 @@
 # around the window. Needs xvfb-run, xauth and imagemagick.
 #
 #   tests/ui/take-screenshot.sh [BUILDDIR [OUT.png]]     (defaults: build, docs/screenshot.png)
+#
+# FB_SCREENSHOT_ARGS replaces freebits' arguments and FB_SCREENSHOT_SETTINGS
+# adds lines to the settings keyfile, e.g. for the Compare page
+# (docs/screenshot-compare.png; the comparison measures the accuracy of a
+# few hundred configs, so give it time):
+#   FB_SCREENSHOT_ARGS=--compare FB_SCREENSHOT_SETTINGS=show-search=false \
+#   FB_SCREENSHOT_DELAY=420 tests/ui/take-screenshot.sh build docs/screenshot-compare.png
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
@@ -23,6 +30,8 @@ for tool in xvfb-run import convert; do
   command -v $tool >/dev/null || { echo "take-screenshot: $tool is missing (apt-get install xvfb xauth imagemagick)" >&2; exit 1; }
 done
 
+args=${FB_SCREENSHOT_ARGS:-"--search=pareto $root/tests/ui/data/fmnist-mixed.json"}
+settings=${FB_SCREENSHOT_SETTINGS:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/run.sh" <<INNER
@@ -32,9 +41,12 @@ export HOME="$tmp" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" NO_AT
 # Settings (the build tree's schema) from a throwaway keyfile, never the
 # user's: the defaults, but a window large enough for the whole layer table.
 export GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$build/data"
-mkdir -p "$tmp/config/glib-2.0/settings"
-printf '[org/freebits/Explorer]\nwindow-width=1600\nwindow-height=900\n' > "$tmp/config/glib-2.0/settings/keyfile"
-"$app" --search=pareto "$root/tests/ui/data/fmnist-mixed.json" &
+mkdir -p "$tmp/config/glib-2.0/settings" "$tmp/config/gtk-3.0"
+# No window manager under Xvfb: GTK's animations (the search panel's
+# revealer) can stall mid-way, so show every state at once.
+printf '[Settings]\ngtk-enable-animations=false\n' > "$tmp/config/gtk-3.0/settings.ini"
+printf '[org/freebits/Explorer]\nwindow-width=1600\nwindow-height=900\n%s\n' "$settings" > "$tmp/config/glib-2.0/settings/keyfile"
+"$app" $args &
 pid=\$!
 sleep \${FB_SCREENSHOT_DELAY:-60}
 import -window root "$tmp/screen.png"

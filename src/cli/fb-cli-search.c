@@ -203,6 +203,7 @@ typedef struct {
   Job            *job;
   FbLatencyTable *table;
   const char     *method;
+  const FbSearchConstraints *cons;
   GError        **error;
   gboolean        failed;
   gboolean        quiet;
@@ -227,6 +228,13 @@ on_diff_result (FbPrecisionConfig *config, const FbDiffSearchResult *r, gpointer
   if (!dj->quiet)
     g_printerr ("λ %-6g E[cost] %.3f → argmax %.3f of all-8, mixed loss %.3f, %.1f s\n", r->lambda,
                 r->expected_cost, r->cost, r->loss, r->seconds);
+  /* The sweep cannot aim at a budget; results outside one are dropped (the
+   * minimum accuracy is applied when they are measured). */
+  if (!fb_search_constraints_check (dj->cons, fb_candidate_get_metrics (cand), NAN))
+    {
+      g_printerr ("λ %g: result outside the latency/size/RAM budget, dropped\n", r->lambda);
+      return;
+    }
   on_candidate (cand, dj->job);
 }
 
@@ -265,12 +273,13 @@ parse_lambdas (const char *text, GArray *out, GError **error)
 
 static gboolean
 run_diff (FbNetwork *net, const char *weights_path, FbLatencyTable *table, const FbDiffSearchOptions *dopt,
-          GArray *lambdas, const char *method, gboolean quiet, Job *job, GError **error)
+          GArray *lambdas, const char *method, const FbSearchConstraints *cons, gboolean quiet, Job *job,
+          GError **error)
 {
   const char *path = weights_path != NULL ? weights_path : fb_network_get_weights_path (net);
   g_autoptr(FbWeights) weights = NULL;
   g_autoptr(FbDataset) train = NULL;
-  DiffJob dj = { job, table, method, error, FALSE, quiet };
+  DiffJob dj = { job, table, method, cons, error, FALSE, quiet };
 
   if (path == NULL)
     {
@@ -534,7 +543,7 @@ fb_cli_search (int argc, char **argv)
     {
       dopt.start = start;
       job.label = diff_method;
-      ok = run_diff (net, weights, table, &dopt, lambdas, diff_method, json, &job, &error);
+      ok = run_diff (net, weights, table, &dopt, lambdas, diff_method, &cons, json, &job, &error);
     }
   else if (g_str_equal (method, "uniform"))
     ok = fb_search_uniform (net, table, start, &cons, on_candidate, on_progress, &job, NULL, &error);

@@ -1549,6 +1549,20 @@ test_cli_more (void)
                                json_object_get_double_member (o, "latency_before"));
           }
         g_assert_cmpint (run_cmd ("search", bad, NULL, NULL), ==, 2);
+        /* A size budget between the two results keeps only the smaller one. */
+        {
+          gint64 budget = json_object_get_int_member (a0, "size_bytes") - 1;
+          g_autofree char *bargs = g_strdup_printf ("%s --method diff --latency %s --steps 4 --lambdas 0,50 "
+                                                    "--limit-train 1024 --no-measure --max-size %" G_GINT64_FORMAT
+                                                    " --json", npath, tpath, budget);
+          g_autofree char *bout = NULL;
+          g_autoptr(JsonNode) bkeep = NULL;
+          JsonArray *bc;
+          g_assert_cmpint (run_cmd ("search", bargs, &bout, NULL), ==, 0);
+          bc = json_object_get_array_member (parse_out (bout, &bkeep), "candidates");
+          g_assert_cmpuint (json_array_get_length (bc), ==, 1);
+          g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (bc, 0), "size_bytes"), <=, budget);
+        }
         g_unlink (dpath);
       }
   }

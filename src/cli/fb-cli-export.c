@@ -15,13 +15,14 @@
 
 /* Same default as `freebits-cli eval`, so both fold the same integers. */
 #define DEFAULT_CALIBRATION_IMAGES 2000
+#define DEFAULT_BN_IMAGES 2048
 
 int
 fb_cli_export (int argc, char **argv)
 {
   g_autofree char *config_spec = NULL, *weights_path = NULL, *latency_path = NULL;
   g_autofree char *data_dir = NULL, *output = NULL;
-  gint images = FB_EXPORTER_DEFAULT_IMAGES, calib = DEFAULT_CALIBRATION_IMAGES;
+  gint images = FB_EXPORTER_DEFAULT_IMAGES, calib = DEFAULT_CALIBRATION_IMAGES, bn_images = DEFAULT_BN_IMAGES;
   gboolean force = FALSE, quiet = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_STRING, &config_spec, "Precision config: a freebits-config/1 file or a shorthand such as w8a8", "CONFIG" },
@@ -32,6 +33,8 @@ fb_cli_export (int argc, char **argv)
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace DIR if it is an earlier bundle", NULL },
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Fashion-MNIST directory (default " FB_FASHION_MNIST_DIR ")", "DIR" },
     { "calibration-images", 0, 0, G_OPTION_ARG_INT, &calib, "Training images that calibrate float-only weights (default 2000, as eval)", "N" },
+    { "bn-images", 0, 0, G_OPTION_ARG_INT, &bn_images,
+      "Training images that recalibrate batch norm of supernet weights for the config (default 2048, as eval)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL },
     { NULL }
   };
@@ -41,7 +44,8 @@ fb_cli_export (int argc, char **argv)
   g_autoptr(FbPrecisionConfig) config = NULL;
   g_autoptr(FbWeights) weights = NULL;
   g_autoptr(FbLatencyTable) table = NULL;
-  g_autoptr(FbDataset) test = NULL;
+  g_autoptr(FbDataset) test = NULL, train = NULL;
+  g_autoptr(FbWeights) folded = NULL;
   g_autoptr(FbIntNetwork) inet = NULL;
   g_autoptr(FbExporter) exporter = NULL;
   g_autofree char *label = NULL;
@@ -57,8 +61,8 @@ fb_cli_export (int argc, char **argv)
     return fb_cli_usage (context, "missing --config CONFIG");
   if (output == NULL)
     return fb_cli_usage (context, "missing -o DIR");
-  if (images < 0 || calib < 1)
-    return fb_cli_usage (context, "--images must be ≥ 0, --calibration-images ≥ 1");
+  if (images < 0 || calib < 1 || bn_images < 1)
+    return fb_cli_usage (context, "--images must be ≥ 0, --calibration-images and --bn-images ≥ 1");
   /* Fail before the slow steps; the exporter checks again when it writes. */
   if (!force && g_file_test (output, G_FILE_TEST_EXISTS))
     {
@@ -93,23 +97,29 @@ fb_cli_export (int argc, char **argv)
       if (test == NULL)
         return fb_cli_error (error, FB_CLI_EXIT_INPUT);
     }
+  /* Training images calibrate float-only weights and recalibrate a
+   * supernet's batch norm for the config: the bundle computes what eval,
+   * the searches and the GUI measured. */
+  train = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TRAIN, NULL, &error);
+  if (train == NULL)
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
   if (fb_int_network_needs_calibration (net, weights))
     {
-      g_autoptr(FbDataset) train = NULL;
       g_autoptr(FbWeights) cal = NULL;
       if (!quiet)
         g_printerr ("calibrating the activation ranges of %s on %d training images…\n",
                     weights_path, calib);
-      train = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TRAIN, NULL, &error);
-      if (train == NULL)
-        return fb_cli_error (error, FB_CLI_EXIT_INPUT);
       cal = fb_int_network_calibrate (net, weights, weights_path, train, (guint) calib, NULL, &error);
       if (cal == NULL)
         return fb_cli_error (error, FB_CLI_EXIT_INPUT);
       g_clear_pointer (&weights, fb_weights_unref);
       weights = g_steal_pointer (&cal);
     }
-  inet = fb_int_network_new (config, weights, weights_path, FB_KERNEL_ARCH_HOST, &error);
+  folded = fb_int_network_weights_for_config (weights, weights_path, config, train, (guint) bn_images, NULL,
+                                              &error);
+  if (folded == NULL)
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+  inet = fb_int_network_new (config, folded, weights_path, FB_KERNEL_ARCH_HOST, &error);
   if (inet == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
 

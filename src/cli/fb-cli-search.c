@@ -323,7 +323,7 @@ fb_cli_search (int argc, char **argv)
     { "cost", 0, 0, G_OPTION_ARG_STRING, &cost_text,
       "diff: the regularized cost, size (weights' Flash bytes, default) or bops", "COST" },
     { "lambdas", 0, 0, G_OPTION_ARG_STRING, &lambdas_text,
-      "diff: λ values of the sweep (default 0,0.25,0.5,1,2,4)", "LIST" },
+      "diff: λ values of the sweep (default 0,0.02,0.05,0.1,0.2,0.5,1)", "LIST" },
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "diff: architecture steps per λ (batches of 128; default 300)", "N" },
     { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, "diff: Adam learning rate of the architecture logits (default 0.05)", "R" },
     { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit_train, "diff: use the first N training images (default all)", "N" },
@@ -413,7 +413,7 @@ fb_cli_search (int argc, char **argv)
   if (steps <= 0 || limit_train < 0)
     return fb_cli_usage (context, "--steps must be > 0 and --limit-train >= 0");
   if (!parse_double (lr_text, "--lr", 1e-6, 10, &dopt.lr, &error) ||
-      !parse_lambdas (lambdas_text ? lambdas_text : "0,0.25,0.5,1,2,4", lambdas, &error))
+      !parse_lambdas (lambdas_text ? lambdas_text : "0,0.02,0.05,0.1,0.2,0.5,1", lambdas, &error))
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
   dopt.steps = (guint) steps;
   dopt.limit_train = (guint) limit_train;

@@ -274,7 +274,7 @@ fb_application_init (FbApplication *self)
   static const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
     { "search", 0, 0, G_OPTION_ARG_STRING, NULL,
-      N_("Run a search once the files are open: uniform, free-bits or pareto"), N_("METHOD") },
+      N_("Run a search once the files are open: uniform, diff, free-bits or pareto"), N_("METHOD") },
     { "compare", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Show the Compare page and compare BOPs with latency once the files are open"), NULL },
     { NULL }

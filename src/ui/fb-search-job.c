@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "fb-error.h"
 #include "fb-search-job.h"
 #include "fb-search-measure.h"
 
@@ -23,6 +24,9 @@ struct _FbSearchJob {
   FbPrecisionConfig *start;
   FbAccuracyOracle  *oracle;
   FbSearchParams     params;
+  FbWeights         *supernet;        /* differentiable search */
+  char              *supernet_origin;
+  FbDataset         *train;
 
   GMainContext      *context;
   GCancellable      *cancellable;
@@ -84,6 +88,7 @@ static const struct {
   [FB_SEARCH_METHOD_UNIFORM]   = { "uniform",   N_("Uniform search") },
   [FB_SEARCH_METHOD_FREE_BITS] = { "free-bits", N_("Free Bits") },
   [FB_SEARCH_METHOD_PARETO]    = { "pareto",    N_("Pareto DP") },
+  [FB_SEARCH_METHOD_DIFF]      = { "diff",      N_("Differentiable") },
 };
 
 const char *
@@ -110,6 +115,16 @@ fb_search_method_get_name (FbSearchMethod method)
 {
   g_return_val_if_fail (method < FB_SEARCH_N_METHODS, NULL);
   return _(methods[method].name);
+}
+
+const char *
+fb_search_params_get_series_name (const FbSearchParams *params)
+{
+  g_return_val_if_fail (params != NULL && params->method < FB_SEARCH_N_METHODS, NULL);
+  /* As the CLI names them, so GUI and CLI results line up in one plot. */
+  if (params->method == FB_SEARCH_METHOD_DIFF)
+    return params->diff_cost == FB_DIFF_COST_BOPS ? "diff-bops" : "diff";
+  return fb_search_method_get_name (params->method);
 }
 
 /* ---- worker side ------------------------------------------------------------ */
@@ -162,6 +177,99 @@ on_progress (double fraction, const char *message, gpointer user_data)
   g_mutex_unlock (&self->lock);
 }
 
+/* The differentiable search hands over one config per λ. */
+typedef struct {
+  FbSearchJob  *job;
+  GCancellable *cancellable;
+  guint         done;    /* λ values finished */
+  GError       *error;   /* the first result that could not be evaluated */
+} DiffRun;
+
+/* Each λ's result is measured at once (a second or two, against a minute of
+ * training), so it appears in an accuracy plot while the sweep goes on. */
+static void
+on_diff_result (FbPrecisionConfig *config, const FbDiffSearchResult *result, gpointer user_data)
+{
+  DiffRun *run = user_data;
+  FbSearchJob *self = run->job;
+  const FbSearchParams *p = &self->params;
+  g_autoptr(FbCandidate) candidate = NULL;
+  g_autoptr(FbCandidate) measured = NULL;
+  g_autoptr(JsonObject) extra = NULL;
+  double accuracy = NAN;
+  guint limit;
+
+  run->done++;
+  if (run->error != NULL)
+    return;
+  candidate = fb_candidate_new_evaluated (config, self->table, NAN, fb_search_params_get_series_name (p),
+                                          fb_precision_config_get_provenance (config), &run->error);
+  if (candidate == NULL)
+    return;
+  if (self->oracle == NULL)
+    {
+      on_candidate (candidate, self);
+      return;
+    }
+  limit = fb_accuracy_oracle_get_default_limit (self->oracle);
+  {
+    g_autofree char *message = g_strdup_printf ("λ %g (%u/%u): accuracy on %u test images", result->lambda,
+                                                run->done, p->n_lambdas, limit);
+    on_progress ((double) run->done / p->n_lambdas, message, self);
+  }
+  /* Cancelled here, the sweep stops at its next step. */
+  if (!fb_accuracy_oracle_evaluate (self->oracle, config, limit, run->cancellable, &accuracy, &run->error))
+    return;
+  if (!fb_search_constraints_check (&p->constraints, fb_candidate_get_metrics (candidate), accuracy))
+    return;
+  /* As fb_search_measure() records it. */
+  extra = json_object_new ();
+  json_object_set_string_member (extra, "oracle", fb_accuracy_oracle_get_name (self->oracle));
+  json_object_set_int_member (extra, "accuracy_limit", limit);
+  measured = fb_candidate_new_with_accuracy (candidate, accuracy, extra);
+  on_candidate (measured, self);
+}
+
+static void
+on_diff_progress (double fraction, const char *message, gpointer user_data)
+{
+  on_progress (fraction, message, ((DiffRun *) user_data)->job);
+}
+
+static gboolean
+run_diff (FbSearchJob *self, GCancellable *cancellable, GError **error)
+{
+  const FbSearchParams *p = &self->params;
+  FbDiffSearchOptions options;
+  DiffRun run = { self, cancellable, 0, NULL };
+
+  if (self->supernet == NULL || self->train == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   _("%s: the differentiable search needs the network's trained weights and the "
+                     "Fashion-MNIST training images"), fb_network_get_name (self->network));
+      return FALSE;
+    }
+  fb_diff_search_options_init (&options);
+  options.cost = p->diff_cost;
+  if (p->diff_steps > 0)
+    options.steps = p->diff_steps;
+  /* Its pinned entries hold in every result. */
+  options.start = self->start;
+  if (!fb_diff_search_sweep (self->network, self->supernet, self->supernet_origin, self->train, &options,
+                             p->lambdas, p->n_lambdas, on_diff_result, on_diff_progress, &run, cancellable, error))
+    {
+      g_clear_error (&run.error);
+      return FALSE;
+    }
+  if (run.error != NULL)
+    {
+      g_propagate_error (error, run.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 run_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
@@ -173,9 +281,9 @@ run_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
   JobResult *result;
   gboolean ok = FALSE;
 
-  /* Free Bits measures its own result; the other methods' results are
-   * measured once the search is done. */
-  if (self->oracle != NULL && p->method != FB_SEARCH_METHOD_FREE_BITS)
+  /* Free Bits and the differentiable search measure their own results; the
+   * other methods' results are measured once the search is done. */
+  if (self->oracle != NULL && p->method != FB_SEARCH_METHOD_FREE_BITS && p->method != FB_SEARCH_METHOD_DIFF)
     self->found = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
 
   switch (p->method)
@@ -202,6 +310,9 @@ run_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
       /* No sensitivity model here yet: the accuracy objective is not offered. */
       ok = fb_search_pareto (self->network, self->table, NULL, self->start, p->objectives, p->epsilon,
                              &p->constraints, NULL, on_candidate, on_progress, self, cancellable, NULL, &error);
+      break;
+    case FB_SEARCH_METHOD_DIFF:
+      ok = run_diff (self, cancellable, &error);
       break;
     case FB_SEARCH_N_METHODS:
     default:
@@ -350,6 +461,23 @@ fb_search_job_set_oracle (FbSearchJob *self, FbAccuracyOracle *oracle)
 }
 
 void
+fb_search_job_set_supernet (FbSearchJob *self, FbWeights *weights, const char *origin, FbDataset *train)
+{
+  g_return_if_fail (FB_IS_SEARCH_JOB (self));
+  g_return_if_fail (self->start_time == 0);
+  if (weights != NULL)
+    fb_weights_ref (weights);
+  g_clear_pointer (&self->supernet, fb_weights_unref);
+  self->supernet = weights;
+  g_free (self->supernet_origin);
+  self->supernet_origin = g_strdup (origin);
+  if (train != NULL)
+    fb_dataset_ref (train);
+  g_clear_pointer (&self->train, fb_dataset_unref);
+  self->train = train;
+}
+
+void
 fb_search_job_cancel (FbSearchJob *self)
 {
   g_return_if_fail (FB_IS_SEARCH_JOB (self));
@@ -397,6 +525,9 @@ fb_search_job_finalize (GObject *object)
   g_clear_pointer (&self->table, fb_latency_table_unref);
   g_clear_pointer (&self->start, fb_precision_config_free);
   g_clear_pointer (&self->oracle, fb_accuracy_oracle_unref);
+  g_clear_pointer (&self->supernet, fb_weights_unref);
+  g_clear_pointer (&self->train, fb_dataset_unref);
+  g_free (self->supernet_origin);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->pending, g_ptr_array_unref);

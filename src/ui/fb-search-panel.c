@@ -27,6 +27,11 @@ struct _FbSearchPanel {
   GtkWidget        *epsilon_label;
   GtkWidget        *epsilon_spin;
   GtkWidget        *epsilon_unit_label;
+  GtkComboBoxText  *diff_cost_combo;
+  GtkEntry         *lambdas_entry;
+  GtkLabel         *lambdas_error_label;
+  GtkSpinButton    *diff_steps_spin;
+  GtkLabel         *diff_note_label;
   GtkToggleButton  *latency_check;
   GtkSpinButton    *latency_spin;
   GtkLabel         *latency_unit_label;
@@ -47,6 +52,7 @@ struct _FbSearchPanel {
 
   double            latency_divisor;   /* spin value × divisor = table units */
   gboolean          have_latency;
+  char             *lambdas_error;     /* NULL while the λ list is valid */
   FbSearchJob      *job;
   guint             tick_id;
 };
@@ -71,10 +77,15 @@ update_method (FbSearchPanel *self)
       N_("Every admissible wXaY that fits the budgets. Quick; the reference every other method must beat."),
     [FB_SEARCH_METHOD_FREE_BITS] =
       N_("From the start config, raise weights and activations to more bits wherever the latency table "
-         "says it costs no latency (latency stage of Free Bits)."),
+         "says it costs no latency (latency stage of Free Bits). For the paper's two stages, click a "
+         "differentiable result in the plot and run this from the config in the table."),
     [FB_SEARCH_METHOD_PARETO] =
       N_("All configs no other config beats in every objective, found exactly by dynamic programming "
          "over the layers."),
+    [FB_SEARCH_METHOD_DIFF] =
+      N_("Learns on the trained supernet which bit-widths each layer prefers, trading accuracy against "
+         "size or BOPs (EdMIPS-style; hardware-agnostic stage of Free Bits): one config per λ, a larger λ "
+         "giving a smaller model. About a minute per λ; each result is measured as soon as its λ is done."),
   };
   FbSearchMethod method = fb_search_panel_get_method (self);
 
@@ -98,6 +109,105 @@ on_objectives_changed (FbSearchPanel *self)
   gtk_widget_set_sensitive (self->epsilon_label, three);
   gtk_widget_set_sensitive (self->epsilon_spin, three);
   gtk_widget_set_sensitive (self->epsilon_unit_label, three);
+}
+
+/* "0, 0.5,1" → values ≥ 0. */
+static gboolean
+parse_lambdas (const char *text, double *values, guint *n_values, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text != NULL ? text : "", ",", -1);
+  guint n = 0;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *item = g_strstrip (parts[i]);
+      char *end = NULL;
+      double v;
+
+      if (item[0] == '\0' && parts[i + 1] == NULL && i > 0)
+        break;  /* a trailing comma */
+      if (item[0] == '\0')
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("A value is missing between two commas."));
+          return FALSE;
+        }
+      v = g_ascii_strtod (item, &end);
+      if (end == item || *end != '\0' || !isfinite (v) || v < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       /* TRANSLATORS: %s is what the user typed in the λ list */
+                       _("“%s” is not a number ≥ 0. Give λ values separated by commas, e.g. 0,0.1,1."), item);
+          return FALSE;
+        }
+      if (n == FB_SEARCH_MAX_LAMBDAS)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("At most %u λ values: each one is a search of its own."), FB_SEARCH_MAX_LAMBDAS);
+          return FALSE;
+        }
+      values[n++] = v;
+    }
+  if (n == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Give at least one λ value, e.g. 0,0.1,1."));
+      return FALSE;
+    }
+  *n_values = n;
+  return TRUE;
+}
+
+static void
+on_lambdas_changed (FbSearchPanel *self)
+{
+  double values[FB_SEARCH_MAX_LAMBDAS];
+  guint n = 0;
+  g_autoptr(GError) error = NULL;
+  GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self->lambdas_entry));
+
+  g_clear_pointer (&self->lambdas_error, g_free);
+  if (!parse_lambdas (gtk_entry_get_text (self->lambdas_entry), values, &n, &error))
+    self->lambdas_error = g_strdup (error->message);
+  gtk_label_set_text (self->lambdas_error_label, self->lambdas_error != NULL ? self->lambdas_error : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->lambdas_error_label), self->lambdas_error != NULL);
+  if (self->lambdas_error != NULL)
+    gtk_style_context_add_class (style, GTK_STYLE_CLASS_ERROR);
+  else
+    gtk_style_context_remove_class (style, GTK_STYLE_CLASS_ERROR);
+}
+
+const char *
+fb_search_panel_get_lambdas_error (FbSearchPanel *self)
+{
+  g_return_val_if_fail (FB_IS_SEARCH_PANEL (self), NULL);
+  return self->lambdas_error;
+}
+
+void
+fb_search_panel_set_diff_options (FbSearchPanel *self, FbDiffCost cost, const char *lambdas, guint steps)
+{
+  g_return_if_fail (FB_IS_SEARCH_PANEL (self));
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->diff_cost_combo), fb_diff_cost_to_string (cost));
+  if (lambdas != NULL)
+    gtk_entry_set_text (self->lambdas_entry, lambdas);
+  if (steps > 0)
+    gtk_spin_button_set_value (self->diff_steps_spin, steps);
+}
+
+GtkEntry *
+fb_search_panel_get_lambdas_entry (FbSearchPanel *self)
+{
+  g_return_val_if_fail (FB_IS_SEARCH_PANEL (self), NULL);
+  return self->lambdas_entry;
+}
+
+void
+fb_search_panel_set_diff_problem (FbSearchPanel *self, const char *problem)
+{
+  g_return_if_fail (FB_IS_SEARCH_PANEL (self));
+  gtk_label_set_text (self->diff_note_label, problem != NULL ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->diff_note_label), problem != NULL);
 }
 
 FbSearchMethod
@@ -301,6 +411,12 @@ fb_search_panel_get_params (FbSearchPanel *self, FbSearchParams *p)
   if (!self->have_latency && (p->objectives & FB_PARETO_LATENCY))
     p->objectives = FB_PARETO_SIZE | FB_PARETO_BOPS;
   p->epsilon = gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->epsilon_spin)) / 100;
+  if (!fb_diff_cost_from_string (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->diff_cost_combo)), &p->diff_cost))
+    p->diff_cost = FB_DIFF_COST_SIZE;
+  p->diff_steps = (guint) gtk_spin_button_get_value_as_int (self->diff_steps_spin);
+  /* An invalid list leaves none: the window refuses to run and says why. */
+  if (!parse_lambdas (gtk_entry_get_text (self->lambdas_entry), p->lambdas, &p->n_lambdas, NULL))
+    p->n_lambdas = 0;
 }
 
 /* ---- start config ------------------------------------------------------- */
@@ -539,12 +655,22 @@ fb_search_panel_dispose (GObject *object)
 }
 
 static void
+fb_search_panel_finalize (GObject *object)
+{
+  FbSearchPanel *self = FB_SEARCH_PANEL (object);
+
+  g_free (self->lambdas_error);
+  G_OBJECT_CLASS (fb_search_panel_parent_class)->finalize (object);
+}
+
+static void
 fb_search_panel_class_init (FbSearchPanelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = fb_search_panel_dispose;
+  object_class->finalize = fb_search_panel_finalize;
 
   signals[SIGNAL_RUN] = g_signal_new ("run", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -562,6 +688,11 @@ fb_search_panel_class_init (FbSearchPanelClass *klass)
   BIND (epsilon_label);
   BIND (epsilon_spin);
   BIND (epsilon_unit_label);
+  BIND (diff_cost_combo);
+  BIND (lambdas_entry);
+  BIND (lambdas_error_label);
+  BIND (diff_steps_spin);
+  BIND (diff_note_label);
   BIND (latency_check);
   BIND (latency_spin);
   BIND (latency_unit_label);
@@ -582,6 +713,7 @@ fb_search_panel_class_init (FbSearchPanelClass *klass)
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_method_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_objectives_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_lambdas_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_budget_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_run_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
@@ -617,9 +749,11 @@ fb_search_panel_init (FbSearchPanel *self)
   combo_ellipsize (GTK_COMBO_BOX (self->method_combo));
   combo_ellipsize (GTK_COMBO_BOX (self->objectives_combo));
   combo_ellipsize (GTK_COMBO_BOX (self->start_combo));
+  combo_ellipsize (GTK_COMBO_BOX (self->diff_cost_combo));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->method_combo), "pareto");
   update_method (self);
   on_objectives_changed (self);
+  on_lambdas_changed (self);
   fb_search_panel_set_uniform_starts (self, NULL);
   fb_search_panel_set_n_pins (self, 0);
   fb_search_panel_set_n_results (self, 0, 0);

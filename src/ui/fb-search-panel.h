@@ -1,6 +1,7 @@
 /* fb-search-panel.h — the search side pane: what to search, and how it goes.
  *
- * Method (uniform baselines, Free Bits, exact Pareto front) with its options,
+ * Method (uniform baselines, the differentiable λ sweep, Free Bits, exact
+ * Pareto front) with its options,
  * target (the loaded latency tables; the combo shares the window's model),
  * budgets for latency, Flash and RAM (and minimum accuracy when the window
  * has an accuracy oracle), the start config (the table's config or a uniform one; pins
@@ -68,7 +69,21 @@ void            fb_search_panel_set_pareto_options (FbSearchPanel        *self,
 /* Free Bits: accepted latency cost of a raise, a fraction. */
 void            fb_search_panel_set_tolerance      (FbSearchPanel        *self,
                                                     double                tolerance);
-/* Everything the job needs but the start config. */
+/* Differentiable search: cost, λ list as typed ("0,0.1,1"; NULL keeps it),
+ * steps per λ (0 keeps it). */
+void            fb_search_panel_set_diff_options   (FbSearchPanel        *self,
+                                                    FbDiffCost            cost,
+                                                    const char           *lambdas,
+                                                    guint                 steps);
+/* Why the λ list is invalid (shown under it), or NULL when it is valid. */
+const char     *fb_search_panel_get_lambdas_error  (FbSearchPanel        *self);
+GtkEntry       *fb_search_panel_get_lambdas_entry  (FbSearchPanel        *self);
+/* Why the differentiable search cannot run now (shown in its options), or
+ * NULL when it can. */
+void            fb_search_panel_set_diff_problem   (FbSearchPanel        *self,
+                                                    const char           *problem);
+/* Everything the job needs but the start config (an invalid λ list gives
+ * n_lambdas = 0). */
 void            fb_search_panel_get_params         (FbSearchPanel        *self,
                                                     FbSearchParams       *params);
 

@@ -102,6 +102,7 @@ struct _FbWindow {
   GtkStack             *view_stack;
   FbComparePanel       *compare_panel;
   gboolean              compare_waiting;              /* runs once the engine is loaded (or not) */
+  gboolean              search_waiting;               /* a differentiable search, likewise */
 
   GtkLabel             *value_labels[FB_PLOT_N_METRICS];
   GtkLabel             *note_labels[FB_PLOT_N_METRICS];
@@ -485,6 +486,23 @@ set_note (GtkLabel *label, const char *text, int better)
     gtk_style_context_add_class (style, "fb-worse");
 }
 
+/* Why the differentiable search cannot run now, or NULL: it trains on the
+ * accuracy engine's weights and training images. */
+static char *
+diff_problem (FbWindow *self)
+{
+  if (engine_usable (self) && fb_accuracy_engine_get_weights (self->engine) != NULL &&
+      fb_accuracy_engine_get_train_set (self->engine) != NULL)
+    return NULL;
+  if (self->engine_loading != NULL)
+    return g_strdup (_("Loading the trained weights and training images…"));
+  /* TRANSLATORS: %s says what is missing, e.g. "no trained weights for this network" */
+  return g_strdup_printf (_("Needs the network's trained weights and the Fashion-MNIST training images: %s."),
+                          self->engine_problem != NULL ? self->engine_problem
+                          : accuracy_enabled ? _("the accuracy engine is not ready")
+                          : _("the accuracy engine is off"));
+}
+
 static void
 update_summary (FbWindow *self)
 {
@@ -492,6 +510,7 @@ update_summary (FbWindow *self)
   FbLatencyUnit unit = self->latency ? fb_latency_table_get_unit (self->latency) : FB_LATENCY_UNIT_INSTRUCTIONS;
   double values[FB_PLOT_N_METRICS];
   g_autofree char *name = NULL;
+  g_autofree char *problem = diff_problem (self);
   g_autofree char *subtitle = NULL;
   gboolean baseline;
   gboolean measuring = FALSE;
@@ -499,6 +518,8 @@ update_summary (FbWindow *self)
   FbMetrics m;
   guint pins;
 
+  /* Every change of the engine's state ends here. */
+  fb_search_panel_set_diff_problem (self->search_panel, problem);
   if (config == NULL || !compute_values (self, config, values, &m))
     return;
   /* The accuracy engine's measurement of this very config (at the summary's
@@ -1134,6 +1155,9 @@ make_start_config (FbWindow *self, const char *start, GError **error)
   return g_steal_pointer (&config);
 }
 
+#define SEARCH_WAITING_MESSAGE \
+  N_("The differentiable search starts once the trained weights and training images are loaded.")
+
 static void
 on_search_run (FbWindow *self)
 {
@@ -1141,6 +1165,7 @@ on_search_run (FbWindow *self)
   g_autoptr(GError) error = NULL;
   FbSearchParams params;
   ResultGroup *group = NULL;
+  const char *series;
 
   if (self->network == NULL || (self->job != NULL && fb_search_job_is_running (self->job)))
     return;
@@ -1150,6 +1175,30 @@ on_search_run (FbWindow *self)
       fb_window_report_error (self, _("The Free Bits heuristic needs a latency table: open one for this network."));
       return;
     }
+  if (params.method == FB_SEARCH_METHOD_DIFF)
+    {
+      g_autofree char *problem = diff_problem (self);
+      g_autofree char *msg = NULL;
+
+      if (params.n_lambdas == 0)
+        msg = g_strdup_printf (_("The differentiable search cannot run: the λ list is not valid. %s"),
+                               fb_search_panel_get_lambdas_error (self->search_panel));
+      else if (problem != NULL && self->engine_loading != NULL)
+        {
+          /* It trains on what the engine is loading: start when it is there. */
+          self->search_waiting = TRUE;
+          show_message (self, GTK_MESSAGE_INFO, _(SEARCH_WAITING_MESSAGE), NULL);
+          return;
+        }
+      else if (problem != NULL)
+        msg = g_strdup_printf (_("The differentiable search cannot run. %s"), problem);
+      if (msg != NULL)
+        {
+          fb_window_report_error (self, msg);
+          return;
+        }
+    }
+  series = fb_search_params_get_series_name (&params);
   start = make_start_config (self, fb_search_panel_get_start (self->search_panel), &error);
   if (start == NULL)
     {
@@ -1162,7 +1211,8 @@ on_search_run (FbWindow *self)
   for (guint g = 0; g < self->groups->len; g++)
     {
       ResultGroup *old = g_ptr_array_index (self->groups, g);
-      if (old->method == (int) params.method)
+      /* Size- and BOPs-regularized sweeps are separate series. */
+      if (old->method == (int) params.method && g_strcmp0 (old->name, series) == 0)
         {
           group = old;
           g_ptr_array_set_size (group->candidates, 0);
@@ -1171,7 +1221,7 @@ on_search_run (FbWindow *self)
     }
   if (group == NULL)
     {
-      group = result_group_new (fb_search_method_get_name (params.method), params.method);
+      group = result_group_new (series, params.method);
       g_ptr_array_add (self->groups, group);
     }
   group->table = self->latency;
@@ -1180,6 +1230,10 @@ on_search_run (FbWindow *self)
   self->job = fb_search_job_new (self->network, self->latency, start, &params);
   if (engine_usable (self))
     fb_search_job_set_oracle (self->job, fb_accuracy_engine_get_oracle (self->engine));
+  if (params.method == FB_SEARCH_METHOD_DIFF)
+    fb_search_job_set_supernet (self->job, fb_accuracy_engine_get_weights (self->engine),
+                                fb_accuracy_engine_get_weights_path (self->engine),
+                                fb_accuracy_engine_get_train_set (self->engine));
   g_signal_connect (self->job, "candidates", G_CALLBACK (on_job_candidates), self);
   g_signal_connect (self->job, "measured", G_CALLBACK (on_job_measured), self);
   g_signal_connect (self->job, "finished", G_CALLBACK (on_job_finished), self);
@@ -1392,6 +1446,16 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       if (accuracy_test_limit > 0)
         fb_accuracy_oracle_set_default_limit (fb_accuracy_engine_get_oracle (engine), accuracy_test_limit);
       set_engine (self, engine);
+      /* Unless the user chose another method meanwhile. */
+      if (self->search_waiting &&
+          fb_search_panel_get_method (self->search_panel) == FB_SEARCH_METHOD_DIFF)
+        {
+          /* The wait is over: its note goes. */
+          if (g_strcmp0 (gtk_label_get_text (self->info_label), _(SEARCH_WAITING_MESSAGE)) == 0)
+            on_info_bar_response (self->info_bar, GTK_RESPONSE_CLOSE, self);
+          on_search_run (self);
+        }
+      self->search_waiting = FALSE;
       if (self->compare_waiting)
         fb_window_run_compare (self);
       return;
@@ -1424,6 +1488,16 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       show_message (self, GTK_MESSAGE_WARNING, msg, NULL);
     }
   update_summary (self);
+  /* Unless the user chose another method meanwhile. */
+  if (self->search_waiting &&
+      fb_search_panel_get_method (self->search_panel) == FB_SEARCH_METHOD_DIFF)
+    {
+      /* The wait is over: its note goes. */
+      if (g_strcmp0 (gtk_label_get_text (self->info_label), _(SEARCH_WAITING_MESSAGE)) == 0)
+        on_info_bar_response (self->info_bar, GTK_RESPONSE_CLOSE, self);
+      on_search_run (self);
+    }
+  self->search_waiting = FALSE;
   if (self->compare_waiting)
     fb_window_run_compare (self);
 }
@@ -2530,6 +2604,38 @@ combo_ellipsize (GtkComboBox *combo)
       g_object_set (l->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
 }
 
+/* The method combo's id as the "search-method" key. A method the installed
+ * schema does not list (an older schema) is simply not remembered. */
+static GSettingsSchemaKey *
+method_key (GSettings *settings)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  return g_settings_schema_get_key (schema, "search-method");
+}
+
+static gboolean
+method_get_mapping (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_string (value, g_variant_get_string (variant, NULL));
+  return TRUE;
+}
+
+static GVariant *
+method_set_mapping (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  const char *id = g_value_get_string (value);
+  g_autoptr(GVariant) variant = NULL;
+
+  if (id == NULL)
+    return NULL;
+  variant = g_variant_ref_sink (g_variant_new_string (id));
+  if (!g_settings_schema_key_range_check (user_data, variant))
+    return NULL;
+  return g_steal_pointer (&variant);
+}
+
 /* After construction, when the application is known ("application" is not
  * a construct property of GtkWindow): settings, then the bundled network. */
 static void
@@ -2545,8 +2651,11 @@ fb_window_start (FbWindow *self, FbApplication *app)
       g_settings_bind (self->settings, "log-x", self->log_x_toggle, "active", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "log-y", self->log_y_toggle, "active", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "show-search", self->search_revealer, "reveal-child", G_SETTINGS_BIND_DEFAULT);
-      g_settings_bind (self->settings, "search-method",
-                       fb_search_panel_get_method_combo (self->search_panel), "active-id", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind_with_mapping (self->settings, "search-method",
+                                    fb_search_panel_get_method_combo (self->search_panel), "active-id",
+                                    G_SETTINGS_BIND_DEFAULT, method_get_mapping, method_set_mapping,
+                                    method_key (self->settings),
+                                    (GDestroyNotify) g_settings_schema_key_unref);
     }
   g_signal_connect (self, "size-allocate", G_CALLBACK (on_size_allocate), self);
   g_signal_connect (self, "window-state-event", G_CALLBACK (on_window_state_event), self);

@@ -26,7 +26,7 @@ on_handle_local_options (GApplication *app, GVariantDict *options, gpointer user
       g_variant_dict_lookup (options, "search", "&s", &nick);
       if (!fb_search_method_from_nick (nick, &method))
         {
-          g_printerr (_("freebits: --search: unknown method \"%s\" (expected uniform, free-bits or pareto)\n"),
+          g_printerr (_("freebits: --search: unknown method \"%s\" (expected uniform, diff, free-bits or pareto)\n"),
                       nick);
           return 2;
         }

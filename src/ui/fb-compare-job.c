@@ -5,6 +5,7 @@
 #include "fb-build-config.h"
 
 #include "fb-compare-job.h"
+#include "fb-cancel-link.h"
 
 /* Progress is batched like the search job's results: live enough, and one
  * main-loop wakeup per interval however often the worker reports. */
@@ -20,8 +21,7 @@ struct _FbCompareJob {
 
   GMainContext     *context;
   GCancellable     *cancellable;
-  GCancellable     *parent;
-  gulong            parent_handler;
+  FbCancelLink      parent_link;
   gint64            start_time;
   gint64            end_time;
   gboolean          running;
@@ -124,17 +124,8 @@ on_task_done (GObject *object, GAsyncResult *result, gpointer user_data)
   if (error == NULL)
     self->fraction = 1.0;
   self->error = g_steal_pointer (&error);
-  if (self->parent != NULL && self->parent_handler != 0)
-    g_cancellable_disconnect (self->parent, self->parent_handler);
-  self->parent_handler = 0;
+  fb_cancel_link_clear (&self->parent_link);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
-}
-
-static void
-on_parent_cancelled (GCancellable *parent, gpointer user_data)
-{
-  /* May run in any thread; GCancellable is thread-safe. */
-  g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
 void
@@ -149,11 +140,7 @@ fb_compare_job_start (FbCompareJob *self, GCancellable *parent)
   self->running = TRUE;
   self->start_time = g_get_monotonic_time ();
   if (parent != NULL)
-    {
-      self->parent = g_object_ref (parent);
-      self->parent_handler = g_cancellable_connect (parent, G_CALLBACK (on_parent_cancelled),
-                                                    g_object_ref (self->cancellable), g_object_unref);
-    }
+    fb_cancel_link_connect (&self->parent_link, parent, self->cancellable);
   task = g_task_new (self, self->cancellable, on_task_done, NULL);
   g_task_set_source_tag (task, fb_compare_job_start);
   g_task_set_name (task, "[freebits] compare");
@@ -194,10 +181,7 @@ fb_compare_job_dispose (GObject *object)
 {
   FbCompareJob *self = FB_COMPARE_JOB (object);
 
-  if (self->parent != NULL && self->parent_handler != 0)
-    g_cancellable_disconnect (self->parent, self->parent_handler);
-  self->parent_handler = 0;
-  g_clear_object (&self->parent);
+  fb_cancel_link_clear (&self->parent_link);
   G_OBJECT_CLASS (fb_compare_job_parent_class)->dispose (object);
 }
 

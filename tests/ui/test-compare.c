@@ -19,6 +19,7 @@
 #include <unistd.h>
 #endif
 
+#include "fb-ui-test-util.h"
 #include "fb-accuracy-oracle.h"
 #include "fb-application.h"
 #include "fb-compare.h"
@@ -817,37 +818,10 @@ test_engine_main_loop (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
-  /* As the application does, first thing (FB_TEST_WORKER_NICE=0 measures
-   * without it). */
-  fb_application_lower_worker_priority (g_getenv ("FB_TEST_WORKER_NICE")
-                                        ? atoi (g_getenv ("FB_TEST_WORKER_NICE")) : 10);
-  g_setenv ("LANGUAGE", "C", TRUE);
-  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
-  setlocale (LC_ALL, "C.UTF-8");
-  {
-    g_autofree char *home = g_dir_make_tmp ("fb-test-home-XXXXXX", NULL);
-    g_autofree char *data = g_build_filename (home, "data", NULL);
-    g_autofree char *config = g_build_filename (home, "config", NULL);
-    g_autofree char *cache = g_build_filename (home, "cache", NULL);
-    g_setenv ("HOME", home, TRUE);
-    g_setenv ("XDG_DATA_HOME", data, TRUE);
-    g_setenv ("XDG_CONFIG_HOME", config, TRUE);
-    g_setenv ("XDG_CACHE_HOME", cache, TRUE);
-  }
-  g_test_init (&argc, &argv, NULL);
-  g_set_application_name ("freebits");
-  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
-  have_display = gtk_init_check (&argc, &argv);
-  if (have_display)
-    {
-      app = fb_application_new ();
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-      g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-      g_assert_no_error (error);
-    }
+  app = fb_ui_test_init (&argc, &argv);
+  have_display = app != NULL;
 
   if (g_getenv ("FB_TEST_WORKER_NICE") == NULL)
     g_test_add_func ("/ui/compare/worker-priority", test_worker_priority);

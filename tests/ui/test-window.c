@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fb-ui-test-util.h"
 #include "fb-accuracy-oracle.h"
 #include "fb-application.h"
 #include "fb-candidate-list.h"
@@ -1645,43 +1646,10 @@ test_accuracy_missing_dataset (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
-  /* As the application does, first thing (FB_TEST_WORKER_NICE=0 measures
-   * without it). */
-  fb_application_lower_worker_priority (g_getenv ("FB_TEST_WORKER_NICE")
-                                        ? atoi (g_getenv ("FB_TEST_WORKER_NICE")) : 10);
-  g_setenv ("LANGUAGE", "C", TRUE);
-  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
-  setlocale (LC_ALL, "C.UTF-8");
-  /* Recent files go to a throwaway home, not the user's. (Not
-   * G_TEST_OPTION_ISOLATE_DIRS: it also hides XDG_DATA_DIRS, and with it
-   * the MIME database GTK needs to load its icons.) */
-  {
-    g_autofree char *home = g_dir_make_tmp ("fb-test-home-XXXXXX", NULL);
-    g_autofree char *data = g_build_filename (home, "data", NULL);
-    g_autofree char *config = g_build_filename (home, "config", NULL);
-    g_autofree char *cache = g_build_filename (home, "cache", NULL);
-    g_setenv ("HOME", home, TRUE);
-    g_setenv ("XDG_DATA_HOME", data, TRUE);
-    g_setenv ("XDG_CONFIG_HOME", config, TRUE);
-    g_setenv ("XDG_CACHE_HOME", cache, TRUE);
-  }
-  g_test_init (&argc, &argv, NULL);
-  g_set_application_name ("freebits");
-  /* Windows load no accuracy engine unless a test asks for one. */
-  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
-  have_display = gtk_init_check (&argc, &argv);
-
-  if (have_display)
-    {
-      app = fb_application_new ();
-      /* Tests may run next to a real instance; never hand over to it. */
-      g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-      g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-      g_assert_no_error (error);
-    }
+  app = fb_ui_test_init (&argc, &argv);
+  have_display = app != NULL;
 
 #define ADD(path, fn) g_test_add ("/ui/window/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("bundled-network", test_bundled_network);

@@ -322,6 +322,8 @@ print_json (gboolean rv32, GPtrArray *rows)
   fb_json_add_string (b, "method", rv32 ? "minstret under qemu-system-riscv32 -icount shift=0, "
                                            "riscv64-unknown-elf-gcc -march=rv32imc -O2"
                                          : "monotonic clock, same-run reference");
+  if (!rv32) /* which run-time selected copy of the host kernels ran */
+    fb_json_add_string (b, "host_code", fb_kernel_host_code ());
   json_builder_set_member_name (b, "work");
   json_builder_add_string_value (b, "MACs over taps inside the input; add and avgpool: "
                                     "input elements");

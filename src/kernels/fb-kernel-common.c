@@ -27,6 +27,24 @@ fb_kernel_arch (void)
   return FB_KI_ARCH;
 }
 
+const char *
+fb_kernel_host_code (void)
+{
+#if FB_KI_SCALAR
+  return "scalar";
+#else
+#if FB_KI_VNNI
+  if (fb_ki_cpu_has_vnni ())
+    return "avx512vnni";
+#endif
+#if FB_KI_AVX2
+  if (__builtin_cpu_supports ("avx2"))
+    return "avx2";
+#endif
+  return "baseline";
+#endif
+}
+
 static int
 dim_ok (int32_t v)
 {

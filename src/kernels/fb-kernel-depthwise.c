@@ -21,7 +21,8 @@
  * fits int16 exactly (|255 * -128| < 2^15), so the compiler can multiply in 16-bit lanes.  The
  * requantization is vectorized too (fb_ki_requant_pack_host()).  GCC vectorizes these loops
  * (SSE2 baseline; an AVX2 copy of every variant is selected at run time on x86-64 when the CPU
- * has it).  Results are bit-identical: the same int32 sums, the same requantization.
+ * has it; on a CPU with AVX-512 VNNI that copy requantizes with fb_ki_requant_pack_vnni()).
+ * Results are bit-identical: the same int32 sums, the same requantization.
  */
 #include "fb-kernel-internal.h"
 
@@ -342,8 +343,31 @@ FB_DW_DEFINE_ROW3 (i16, int16_t)
 FB_DW_DEFINE_PIXEL (u8, uint8_t)
 FB_DW_DEFINE_PIXEL (i16, int16_t)
 
+#if FB_KI_VNNI
+/* The AVX-512 requantization as a call (the taps stay AVX2 code: GCC's 512-bit vectorization
+ * of them is no faster for the usual 16-64 channels). */
+#define FB_DW_DEFINE_RQ(o)                                                                    \
+  __attribute__ ((target (FB_KI_VNNI_TARGET), noinline)) static void                          \
+  dw_requant_vnni_u##o (const int32_t *acc, const int32_t *kappa, const int32_t *lambda,      \
+                        int32_t shift, int32_t n, uint8_t *dst)                               \
+  {                                                                                           \
+    fb_ki_requant_pack_vnni (o, acc, kappa, lambda, shift, n, dst);                           \
+  }
+FB_DW_DEFINE_RQ (8)
+FB_DW_DEFINE_RQ (4)
+FB_DW_DEFINE_RQ (2)
+#define FB_DW_REQUANT_VNNI(O, acc, kappa, lambda, shift, n, dst)                              \
+  ((O) == 8 ? dw_requant_vnni_u8 (acc, kappa, lambda, shift, n, dst)                          \
+   : (O) == 4 ? dw_requant_vnni_u4 (acc, kappa, lambda, shift, n, dst)                        \
+              : dw_requant_vnni_u2 (acc, kappa, lambda, shift, n, dst))
+#else
+#define FB_DW_REQUANT_VNNI(O, acc, kappa, lambda, shift, n, dst) ((void) 0)
+#endif
+
+/* V: requantize with the AVX-512 code (only in the copy selected when the CPU has it). */
 FB_KI_INLINE void
-dw_host (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+dw_host (const int V, const int A, const int O, const int W, const uint8_t *input,
+         const uint8_t *weights,
          const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
          void *buffer)
 {
@@ -394,10 +418,15 @@ dw_host (const int A, const int O, const int W, const uint8_t *input, const uint
           else
             dw_host_pixel_i16 (rows + x_off, row_n, wbuf, ch, kxn, ky_lo, ky_hi, kx_lo,
                                kx_hi - kx_lo, acc);
-          fb_ki_requant_pack_host (O, acc, kappa, lambda, p->out_shift, ch,
-                                   output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
-                                              * out_px,
-                                   tmp);
+          if (V)
+            FB_DW_REQUANT_VNNI (O, acc, kappa, lambda, p->out_shift, ch,
+                                output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                           * out_px);
+          else
+            fb_ki_requant_pack_host (O, acc, kappa, lambda, p->out_shift, ch,
+                                     output + ((size_t) oy * (size_t) p->dim_out_x
+                                               + (size_t) ox) * out_px,
+                                     tmp);
         }
     }
 }
@@ -468,9 +497,31 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
                                    const int32_t *kappa, const int32_t *lambda,               \
                                    uint8_t *output, const FbConvParams *params, void *buffer) \
   {                                                                                           \
-    dw_host (i, o, w, input, weights, kappa, lambda, output, params, buffer);                 \
+    dw_host (0, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
   }
+#if FB_KI_VNNI
+/* the AVX2 taps with the AVX-512 requantization */
+#define FB_DW_VNNI_DEFINE(i, o, w)                                                            \
+  __attribute__ ((target ("avx2"), noinline)) static void                                     \
+  dw_host_vnni_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
+                                   const int32_t *kappa, const int32_t *lambda,               \
+                                   uint8_t *output, const FbConvParams *params, void *buffer) \
+  {                                                                                           \
+    dw_host (1, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
+  }
+#define FB_DW_VNNI_CALL(i, o, w)                                                              \
+  if (fb_ki_cpu_has_vnni ())                                                                  \
+    {                                                                                         \
+      dw_host_vnni_u##i##_u##o##_i##w (input, weights, kappa, lambda, output, params,         \
+                                       buffer);                                               \
+      return FB_KERNEL_OK;                                                                    \
+    }
+#else
+#define FB_DW_VNNI_DEFINE(i, o, w)
+#define FB_DW_VNNI_CALL(i, o, w)
+#endif
 #define FB_DW_AVX2_CALL(i, o, w)                                                              \
+  FB_DW_VNNI_CALL (i, o, w)                                                                   \
   if (__builtin_cpu_supports ("avx2"))                                                        \
     {                                                                                         \
       dw_host_avx2_u##i##_u##o##_i##w (input, weights, kappa, lambda, output, params,         \
@@ -479,11 +530,13 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
     }
 #else
 #define FB_DW_AVX2_DEFINE(i, o, w)
+#define FB_DW_VNNI_DEFINE(i, o, w)
 #define FB_DW_AVX2_CALL(i, o, w)
 #endif
 
 #define FB_DEPTHWISE_DEFINE(i, o, w)                                                          \
   FB_DW_AVX2_DEFINE (i, o, w)                                                                 \
+  FB_DW_VNNI_DEFINE (i, o, w)                                                                 \
   FbKernelStatus                                                                              \
   fb_depthwise_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
                                    const int32_t *kappa, const int32_t *lambda,               \
@@ -495,7 +548,7 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
     if (st != FB_KERNEL_OK)                                                                   \
       return st;                                                                              \
     FB_DW_AVX2_CALL (i, o, w)                                                                 \
-    dw_host (i, o, w, input, weights, kappa, lambda, output, params, buffer);                 \
+    dw_host (0, i, o, w, input, weights, kappa, lambda, output, params, buffer);                 \
     return FB_KERNEL_OK;                                                                      \
   }
 

@@ -152,6 +152,87 @@ fb_ki_requant_pack_host (const int O, const int32_t *FB_KI_RESTRICT acc,
 }
 #endif
 
+/* Run-time selected x86-64 copies of the host path (GCC/Clang): AVX2 (conv, depthwise) unless
+ * -DFB_KERNEL_NO_AVX2, AVX-512 VNNI (conv) unless -DFB_KERNEL_NO_VNNI or -DFB_KERNEL_NO_AVX2. */
+#if !FB_KI_SCALAR && defined(__x86_64__) && defined(__GNUC__) && !defined(FB_KERNEL_NO_AVX2)
+#define FB_KI_AVX2 1
+#else
+#define FB_KI_AVX2 0
+#endif
+#if FB_KI_AVX2 && !defined(FB_KERNEL_NO_VNNI)
+#define FB_KI_VNNI 1
+#else
+#define FB_KI_VNNI 0
+#endif
+
+#if FB_KI_VNNI
+/* Whether the CPU (and OS) run the AVX-512 VNNI copies. */
+FB_KI_INLINE int
+fb_ki_cpu_has_vnni (void)
+{
+  return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+         && __builtin_cpu_supports ("avx512dq") && __builtin_cpu_supports ("avx512vl")
+         && __builtin_cpu_supports ("avx512vnni");
+}
+
+#include <immintrin.h>
+
+#define FB_KI_VNNI_TARGET "avx512f,avx512bw,avx512dq,avx512vl,avx512vnni"
+#define FB_KI_VNNI_INLINE                                                                     \
+  static inline __attribute__ ((always_inline, unused, target (FB_KI_VNNI_TARGET)))
+
+/* fb_ki_requant_pack_host() with intrinsics, 16 channels per step (masked tail): the same
+ * clamp-then-logical-shift formula, so the same outputs (GCC's vectorization of the C leaves
+ * the short channel counts of small layers to scalar code). */
+FB_KI_VNNI_INLINE void
+fb_ki_requant_pack_vnni (const int O, const int32_t *acc, const int32_t *kappa,
+                         const int32_t *lambda, int32_t shift, int32_t n, uint8_t *dst)
+{
+  const __m512i maxv = _mm512_set1_epi64 ((1 << O) - 1), zero = _mm512_setzero_si512 ();
+  const __m128i sh = _mm_cvtsi32_si128 (shift);
+  int32_t i;
+
+  for (i = 0; i < n; i += 16)
+    {
+      const int32_t left = n - i < 16 ? n - i : 16;
+      const __mmask16 m = (__mmask16) ((1u << left) - 1u);
+      const __m512i a = _mm512_maskz_loadu_epi32 (m, acc + i);
+      const __m512i k = _mm512_maskz_loadu_epi32 (m, kappa + i);
+      const __m512i l = _mm512_maskz_loadu_epi32 (m, lambda + i);
+      __m512i v0 = _mm512_add_epi64 (
+        _mm512_mul_epi32 (_mm512_cvtepi32_epi64 (_mm512_castsi512_si256 (a)),
+                          _mm512_cvtepi32_epi64 (_mm512_castsi512_si256 (k))),
+        _mm512_cvtepi32_epi64 (_mm512_castsi512_si256 (l)));
+      __m512i v1 = _mm512_add_epi64 (
+        _mm512_mul_epi32 (_mm512_cvtepi32_epi64 (_mm512_extracti64x4_epi64 (a, 1)),
+                          _mm512_cvtepi32_epi64 (_mm512_extracti64x4_epi64 (k, 1))),
+        _mm512_cvtepi32_epi64 (_mm512_extracti64x4_epi64 (l, 1)));
+      __m128i y;
+      v0 = _mm512_min_epu64 (_mm512_srl_epi64 (_mm512_max_epi64 (v0, zero), sh), maxv);
+      v1 = _mm512_min_epu64 (_mm512_srl_epi64 (_mm512_max_epi64 (v1, zero), sh), maxv);
+      y = _mm_unpacklo_epi64 (_mm512_cvtepi64_epi8 (v0), _mm512_cvtepi64_epi8 (v1));
+      if (O == 8)
+        _mm_mask_storeu_epi8 (dst + i, m, y);
+      else if (O == 4)
+        {
+          /* byte pairs -> x0 + 16 x1 in 16-bit lanes -> bytes */
+          const __m128i z = _mm_maddubs_epi16 (y, _mm_set1_epi16 (0x1001));
+          _mm_mask_storeu_epi8 (dst + i / 2, (__mmask16) ((1u << (left / 2)) - 1u),
+                                _mm_packus_epi16 (z, z));
+        }
+      else
+        {
+          /* x0 + 4 x1 in 16-bit lanes, then pairs of those + 16 x in 32-bit lanes -> bytes */
+          const __m128i z = _mm_madd_epi16 (_mm_maddubs_epi16 (y, _mm_set1_epi16 (0x0401)),
+                                            _mm_set1_epi32 (0x00100001));
+          const __m128i b = _mm_packus_epi32 (z, z);
+          _mm_mask_storeu_epi8 (dst + i / 4, (__mmask16) ((1u << (left / 4)) - 1u),
+                                _mm_packus_epi16 (b, b));
+        }
+    }
+}
+#endif
+
 /* Unpack n unsigned A-bit values (n a multiple of 8/A) from src into dst[i * stride]. */
 #define FB_KI_DEFINE_UNPACK_U(suffix, T)                                                      \
   FB_KI_INLINE void                                                                           \

@@ -89,6 +89,11 @@ typedef enum {
 /* The architecture this copy of the kernels was compiled for. */
 FbKernelArch fb_kernel_arch (void);
 
+/* The instruction set the conv kernels run with on this CPU: "avx512vnni" or "avx2" (x86-64
+ * copies selected at run time), "baseline" (the host path compiled for the build's target, e.g.
+ * SSE2) or "scalar" (FB_KERNEL_ARCH_SCALAR).  Same results on every path. */
+const char *fb_kernel_host_code (void);
+
 /* Bytes of one packed weight row of n signed elements of w_bits (padded to a whole byte). */
 size_t fb_kernel_weight_row_bytes (size_t n, int w_bits);
 

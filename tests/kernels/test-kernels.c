@@ -3,10 +3,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Built three times: against the kernels as compiled for this machine (host path), against a
- * copy compiled with -DFB_KERNEL_NO_AVX2 (host path without its run-time AVX2 copies) and
- * against a copy compiled with -DFB_KERNEL_FORCE_SCALAR (the RV32 algorithm, C twins of the
- * assembly), so the test paths start with /kernels/host/ or /kernels/scalar/.
+ * Built four times: against the kernels as compiled for this machine (host path, AVX-512 VNNI
+ * or AVX2 copies as the CPU allows), against a copy compiled with -DFB_KERNEL_NO_VNNI (AVX2
+ * copies at most), against a copy compiled with -DFB_KERNEL_NO_AVX2 (host path without its
+ * run-time copies) and against a copy compiled with -DFB_KERNEL_FORCE_SCALAR (the RV32
+ * algorithm, C twins of the assembly), so the test paths start with /kernels/host/ or
+ * /kernels/scalar/.  FB_TEST_KERNELS_MAX_ISA names the best copy the build contains; the
+ * code-path test checks that the best one the CPU allows is the one that runs.
  *
  * Random cases use fixed seeds.  Inputs are packed and outputs unpacked with this file's own
  * bit-by-bit helpers, independent of fb-kernel-pack.c.  Every call runs with guard bytes after
@@ -25,6 +28,10 @@
 #define GUARD_BYTE 0xA5
 
 static const char *arch_name;
+
+#ifndef FB_TEST_KERNELS_MAX_ISA
+#define FB_TEST_KERNELS_MAX_ISA "avx512vnni"
+#endif
 
 /* ------------------------------------------------------------------------------------------ */
 /* Independent packing helpers                                                                */
@@ -1140,6 +1147,32 @@ test_invalid_linear_add_pool (void)
   g_free (o);
 }
 
+/* The copy the kernels should run: the best the build has (FB_TEST_KERNELS_MAX_ISA) that
+ * the CPU supports. */
+static const char *
+expected_host_code (void)
+{
+  const char *max = FB_TEST_KERNELS_MAX_ISA;
+  if (fb_kernel_arch () == FB_KERNEL_ARCH_SCALAR)
+    return "scalar";
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (g_str_equal (max, "avx512vnni") && __builtin_cpu_supports ("avx512f")
+      && __builtin_cpu_supports ("avx512bw") && __builtin_cpu_supports ("avx512dq")
+      && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512vnni"))
+    return "avx512vnni";
+  if (!g_str_equal (max, "baseline") && __builtin_cpu_supports ("avx2"))
+    return "avx2";
+#endif
+  return "baseline";
+}
+
+static void
+test_code_path (void)
+{
+  g_test_message ("kernels run with: %s", fb_kernel_host_code ());
+  g_assert_cmpstr (fb_kernel_host_code (), ==, expected_host_code ());
+}
+
 static void
 test_dispatch (void)
 {
@@ -1249,6 +1282,7 @@ main (int argc, char **argv)
   add_simple ("invalid/conv-depthwise", test_invalid_conv);
   add_simple ("invalid/linear-add-pool", test_invalid_linear_add_pool);
   add_simple ("dispatch", test_dispatch);
+  add_simple ("code-path", test_code_path);
 
   /* one test case per variant per family, from the X-macro list */
 #define REG_CONV(i, o, w) add_variant ("conv", i, o, w, test_conv_random);

@@ -431,7 +431,12 @@ dw_host (const int V, const int A, const int O, const int W, const uint8_t *inpu
     }
 }
 
-/* The argument checks of depthwise_generic (same order, same status). */
+#endif /* !FB_KI_SCALAR */
+
+/* ------------------------------------------------------------------------------------------ */
+/* The template and its variants                                                              */
+
+/* The argument checks of every depthwise entry point. */
 FB_KI_INLINE FbKernelStatus
 depthwise_check (const int A, const int O, const int W, const uint8_t *input,
                  const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
@@ -450,26 +455,16 @@ depthwise_check (const int A, const int O, const int W, const uint8_t *input,
   return FB_KERNEL_OK;
 }
 
-#endif /* !FB_KI_SCALAR */
-
-/* ------------------------------------------------------------------------------------------ */
-/* The template and its variants                                                              */
-
 FB_KI_INLINE FbKernelStatus
 depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
                    const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
                    uint8_t *output, const FbConvParams *params, void *buffer, size_t buffer_size)
 {
-  FbKernelStatus st;
+  FbKernelStatus st = depthwise_check (A, O, W, input, weights, kappa, lambda, output, params, buffer,
+                                       buffer_size);
 
-  if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
-      || params == NULL)
-    return FB_KERNEL_ERROR_NULL;
-  st = fb_ki_check_conv (A, O, W, 1, params);
   if (st != FB_KERNEL_OK)
     return st;
-  if (buffer == NULL || buffer_size < fb_depthwise_get_buffer_size (A, O, W, params))
-    return FB_KERNEL_ERROR_BUFFER;
   depthwise_impl (A, O, W, input, weights, kappa, lambda, output, params, buffer);
   return FB_KERNEL_OK;
 }

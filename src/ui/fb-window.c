@@ -1073,19 +1073,26 @@ clear_results (FbWindow *self)
   g_ptr_array_set_size (self->groups, 0);
 }
 
+/* Appends a job's results to its plot group, re-evaluated when the user has
+ * switched the target since the job started. */
 static void
-on_job_candidates (FbSearchJob *job, GPtrArray *batch, FbWindow *self)
+add_job_candidates (FbWindow *self, FbSearchJob *job, GPtrArray *candidates)
 {
   gboolean same_table = fb_search_job_get_table (job) == self->latency;
 
-  if (self->job_group == NULL)
-    return;
-  for (guint i = 0; i < batch->len; i++)
+  for (guint i = 0; i < candidates->len; i++)
     {
-      FbCandidate *c = g_ptr_array_index (batch, i);
-      /* The user may have switched the target while the search runs. */
+      FbCandidate *c = g_ptr_array_index (candidates, i);
       g_ptr_array_add (self->job_group->candidates, same_table ? fb_candidate_ref (c) : evaluate_candidate (self, c));
     }
+}
+
+static void
+on_job_candidates (FbSearchJob *job, GPtrArray *batch, FbWindow *self)
+{
+  if (self->job_group == NULL)
+    return;
+  add_job_candidates (self, job, batch);
   refresh_points (self, TRUE);
   update_summary (self);
   update_results (self);
@@ -1096,16 +1103,10 @@ on_job_candidates (FbSearchJob *job, GPtrArray *batch, FbWindow *self)
 static void
 on_job_measured (FbSearchJob *job, GPtrArray *measured, FbWindow *self)
 {
-  gboolean same_table = fb_search_job_get_table (job) == self->latency;
-
   if (self->job_group == NULL)
     return;
   g_ptr_array_set_size (self->job_group->candidates, 0);
-  for (guint i = 0; i < measured->len; i++)
-    {
-      FbCandidate *c = g_ptr_array_index (measured, i);
-      g_ptr_array_add (self->job_group->candidates, same_table ? fb_candidate_ref (c) : evaluate_candidate (self, c));
-    }
+  add_job_candidates (self, job, measured);
   /* Indices changed: keep the selection only if it still is the same config. */
   refresh_points (self, TRUE);
   update_summary (self);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fb-error.h"
+#include "fb-file.h"
 #include "fb-json.h"
 
 /* json-glib silently wraps integers beyond 64 bits (e.g. to -1), so a huge
@@ -105,6 +106,83 @@ check_huge_integers (const char *data, gsize length, const char *origin, GError 
   return TRUE;
 }
 
+/* json-glib's parser recurses once per nesting level, so 100 000 '[' overflow
+ * the stack; count the depth first with a scan that skips strings. Real
+ * freebits files nest fewer than 10 levels. */
+static gboolean
+check_depth (const char *data, gsize length, const char *origin, GError **error)
+{
+  guint depth = 0, line = 1, col = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (c == '\n')
+        {
+          line++;
+          col = 0;
+          continue;
+        }
+      if (((guchar) c & 0xC0) != 0x80)
+        col++;
+      if (c == '"')
+        {
+          /* Skip the string; an unterminated one is json-glib's to report. */
+          for (i++; i < length && data[i] != '"' && data[i] != '\n'; i++)
+            if (data[i] == '\\')
+              i++;
+          if (i < length && data[i] == '\n')
+            i--;
+          continue;
+        }
+      if (c == '{' || c == '[')
+        {
+          if (++depth > FB_JSON_MAX_DEPTH)
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+                           "%s:%u:%u: nested deeper than %u levels of [ and {",
+                           origin, line, col, FB_JSON_MAX_DEPTH);
+              return FALSE;
+            }
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+/* json-glib's messages quote the offending token, newlines and all; keep the
+ * error on one line (and short) by escaping control characters. */
+static char *
+one_line (const char *msg)
+{
+  g_autofree char *valid = g_utf8_make_valid (msg, -1);
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      guchar c = (guchar) *p;
+
+      if (out->len >= 400)
+        {
+          g_string_append (out, "…");
+          break;
+        }
+      if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\r')
+        g_string_append (out, "\\r");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c < 0x20 || c == 0x7F)
+        g_string_append_printf (out, "\\x%02X", c);
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+    }
+  return g_string_free (out, FALSE);
+}
+
 JsonNode *
 fb_json_load_data (const char *data, gssize length, const char *origin, GError **error)
 {
@@ -114,10 +192,13 @@ fb_json_load_data (const char *data, gssize length, const char *origin, GError *
   if (length < 0)
     length = strlen (data);
 
+  if (!check_depth (data, length, origin, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       /* json-glib reports "<data>:LINE:COL: ..."; replace its placeholder by the origin. */
-      const char *msg = local_error->message;
+      g_autofree char *flat = one_line (local_error->message);
+      const char *msg = flat;
       if (g_str_has_prefix (msg, "<data>"))
         msg += strlen ("<data>");
       else if (*msg != ':')
@@ -144,14 +225,9 @@ fb_json_load_file (const char *path, GError **error)
   g_autofree char *data = NULL;
   gsize length = 0;
   const char *end = NULL;
-  g_autoptr(GError) local_error = NULL;
 
-  if (!g_file_get_contents (path, &data, &length, &local_error))
-    {
-      /* GLib's message already names the file. */
-      g_set_error_literal (error, FB_ERROR, FB_ERROR_IO, local_error->message);
-      return NULL;
-    }
+  if (!fb_file_read (path, FB_FILE_MAX_JSON, "a JSON file", &data, &length, error))
+    return NULL;
   if (!g_utf8_validate (data, length, &end))
     {
       /* Say where, so the user can find the stray byte. */

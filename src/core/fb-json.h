@@ -11,7 +11,11 @@
 
 G_BEGIN_DECLS
 
-/* Parses @path; errors carry the file and, for syntax errors, line:column. */
+/* Deepest nesting of [ and { any freebits JSON file may have (checked before
+ * parsing, so a hostile file cannot overflow json-glib's recursive parser). */
+#define FB_JSON_MAX_DEPTH 64u
+
+/* Parses @path (a regular file of at most FB_FILE_MAX_JSON bytes); errors carry the file and, for syntax errors, line:column. */
 JsonNode   *fb_json_load_file       (const char   *path,
                                      GError      **error);
 /* Parses @data; @origin names it in errors. */

@@ -13,6 +13,7 @@
 #include "fb-export-codegen.h"
 #include "fb-export-resources.h"
 #include "fb-exporter.h"
+#include "fb-file.h"
 #include "fb-json.h"
 
 #define RESOURCE_PREFIX "/org/freebits/export/"
@@ -152,7 +153,7 @@ file_sha256 (const char *path)
 {
   g_autofree char *data = NULL;
   gsize len = 0;
-  if (path == NULL || !g_file_get_contents (path, &data, &len, NULL))
+  if (path == NULL || !fb_file_read (path, FB_FILE_MAX_WEIGHTS, "a file", &data, &len, NULL))
     return NULL;
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
 }

@@ -7,6 +7,7 @@
 
 #include "fb-build-config.h"
 #include "fb-error.h"
+#include "fb-file.h"
 #include "fb-latency-import.h"
 
 enum { COL_LAYER, COL_A, COL_W, COL_O, COL_COST, N_COLS };
@@ -294,13 +295,9 @@ fb_latency_import_csv_file (FbNetwork *network, const char *path, const char *ta
 {
   g_autofree char *data = NULL;
   gsize len = 0;
-  g_autoptr (GError) e = NULL;
 
-  if (!g_file_get_contents (path, &data, &len, &e))
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s", e->message);
-      return NULL;
-    }
+  if (!fb_file_read (path, FB_FILE_MAX_CSV, "a CSV file", &data, &len, error))
+    return NULL;
   if (!g_utf8_validate (data, (gssize) len, NULL))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not UTF-8 text", path);

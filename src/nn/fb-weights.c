@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fb-error.h"
+#include "fb-file.h"
 #include "fb-json.h"
 #include "fb-weights.h"
 
@@ -560,12 +561,8 @@ fb_weights_load (const char *path, FbNetwork *network, GError **error)
 {
   g_autofree char *data = NULL;
   gsize length = 0;
-  g_autoptr(GError) local = NULL;
 
-  if (!g_file_get_contents (path, &data, &length, &local))
-    {
-      g_set_error_literal (error, FB_ERROR, FB_ERROR_IO, local->message);
-      return NULL;
-    }
+  if (!fb_file_read (path, FB_FILE_MAX_WEIGHTS, "a freebits-weights/1 file", &data, &length, error))
+    return NULL;
   return fb_weights_load_from_data ((const guint8 *) data, length, path, network, error);
 }

@@ -1,0 +1,117 @@
+/* fb-file.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "fb-error.h"
+#include "fb-file.h"
+
+static const char *
+describe_mode (mode_t mode)
+{
+  if (S_ISDIR (mode))
+    return "a directory";
+  if (S_ISFIFO (mode))
+    return "a FIFO";
+  if (S_ISCHR (mode))
+    return "a character device";
+  if (S_ISBLK (mode))
+    return "a block device";
+  if (S_ISSOCK (mode))
+    return "a socket";
+  return "not a regular file";
+}
+
+static gboolean
+fail_too_large (const char *path, gsize max_bytes, const char *what, GError **error)
+{
+  /* Plain ASCII: g_format_size() puts a no-break space before the unit. */
+  g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: larger than %" G_GSIZE_FORMAT " MiB, the limit for %s",
+               path, max_bytes >> 20, what);
+  return FALSE;
+}
+
+gboolean
+fb_file_read (const char *path, gsize max_bytes, const char *what,
+              char **contents, gsize *length, GError **error)
+{
+  g_autofree char *buf = NULL;
+  struct stat st;
+  gsize used = 0, size;
+  int fd;
+
+  *contents = NULL;
+  *length = 0;
+  /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. */
+  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot open: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  if (fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot stat: %s", path, g_strerror (saved));
+      close (fd);
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: is %s, expected %s (a regular file)",
+                   path, describe_mode (st.st_mode), what);
+      close (fd);
+      return FALSE;
+    }
+  if ((guint64) st.st_size > max_bytes)
+    {
+      close (fd);
+      return fail_too_large (path, max_bytes, what, error);
+    }
+  /* Read to the end, not to st_size: the file may grow or shrink meanwhile;
+   * still never past the limit. */
+  size = (gsize) st.st_size + 1;
+  buf = g_malloc (size + 1);
+  for (;;)
+    {
+      gssize n;
+
+      if (used == size)
+        {
+          if (size > max_bytes)
+            {
+              close (fd);
+              return fail_too_large (path, max_bytes, what, error);
+            }
+          size = MIN (size * 2, max_bytes + 1);
+          buf = g_realloc (buf, size + 1);
+        }
+      n = read (fd, buf + used, size - used);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot read: %s", path, g_strerror (saved));
+          close (fd);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      used += (gsize) n;
+    }
+  close (fd);
+  if (used > max_bytes)
+    return fail_too_large (path, max_bytes, what, error);
+  buf[used] = '\0';
+  *contents = g_steal_pointer (&buf);
+  *length = used;
+  return TRUE;
+}

@@ -247,14 +247,78 @@ fb_json_load_file (const char *path, GError **error)
   return fb_json_load_data (data, length, path, error);
 }
 
+/* json-glib appends ".0" to every double printed without a '.', which turns
+ * 1e+20 into "1e+20.0" and infinity into "inf.0": not JSON, and freebits
+ * could not read its own files back. Repair the generator's number tokens in
+ * place (only ever shortening them): drop ".0" after an exponent, and write a
+ * non-finite number as null. Strings are skipped. */
+static void
+fix_number_tokens (char *text)
+{
+  char *r = text, *w = text;
+
+  while (*r)
+    {
+      if (*r == '"')
+        {
+          *w++ = *r++;
+          while (*r && *r != '"')
+            {
+              if (*r == '\\' && r[1])
+                *w++ = *r++;
+              *w++ = *r++;
+            }
+          if (*r)
+            *w++ = *r++;
+          continue;
+        }
+      if (*r == '-' || g_ascii_isalnum (*r))
+        {
+          const char *start = r;
+          gsize len;
+
+          while (*r && (*r == '-' || *r == '+' || *r == '.' || g_ascii_isalnum (*r)))
+            r++;
+          len = (gsize) (r - start);
+          if (len >= 2 && (g_ascii_isdigit (start[0]) || (start[0] == '-' && g_ascii_isdigit (start[1]))))
+            {
+              /* A number: "1e+20.0" -> "1e+20". */
+              if (len > 2 && start[len - 2] == '.' && start[len - 1] == '0' &&
+                  memchr (start, 'e', len - 2) != NULL)
+                len -= 2;
+              memmove (w, start, len);
+              w += len;
+            }
+          else if (len >= 3 && (g_ascii_strncasecmp (start + (start[0] == '-'), "inf", 3) == 0 ||
+                                g_ascii_strncasecmp (start + (start[0] == '-'), "nan", 3) == 0))
+            {
+              memcpy (w, "null", 4);   /* "inf.0" is at least 5 characters */
+              w += 4;
+            }
+          else
+            {
+              memmove (w, start, len);   /* true, false, null */
+              w += len;
+            }
+          continue;
+        }
+      *w++ = *r++;
+    }
+  *w = '\0';
+}
+
 char *
 fb_json_to_string (JsonNode *root, gboolean pretty)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
+  char *text;
+
   json_generator_set_pretty (gen, pretty);
   json_generator_set_indent (gen, 2);
   json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  text = json_generator_to_data (gen, NULL);
+  fix_number_tokens (text);
+  return text;
 }
 
 gboolean
@@ -587,7 +651,11 @@ void
 fb_json_add_double (JsonBuilder *b, const char *member, double value)
 {
   json_builder_set_member_name (b, member);
-  json_builder_add_double_value (b, value);
+  /* JSON has no infinity or NaN; callers reject those first, null is the last guard. */
+  if (!isfinite (value))
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, value);
 }
 
 void
@@ -608,7 +676,7 @@ void
 fb_json_add_double_or_null (JsonBuilder *b, const char *member, double value)
 {
   json_builder_set_member_name (b, member);
-  if (isnan (value))
+  if (!isfinite (value))
     json_builder_add_null_value (b);
   else
     json_builder_add_double_value (b, value);

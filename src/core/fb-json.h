@@ -27,6 +27,8 @@ JsonNode   *fb_json_load_data       (const char   *data,
 gboolean    fb_json_save_file       (JsonNode     *root,
                                      const char   *path,
                                      GError      **error);
+/* Every number in the text is valid JSON (json-glib's "1e+20.0" is repaired,
+ * a non-finite double becomes null); write JSON only through this. */
 char       *fb_json_to_string       (JsonNode     *root,
                                      gboolean      pretty);
 
@@ -111,7 +113,8 @@ void        fb_json_add_string      (JsonBuilder  *b,
 void        fb_json_add_boolean     (JsonBuilder  *b,
                                      const char   *member,
                                      gboolean      value);
-/* NaN (not measured) becomes null. */
+/* fb_json_add_double() writes a non-finite value as null (JSON has no
+ * infinity); NaN (not measured) becomes null here too. */
 void        fb_json_add_double_or_null (JsonBuilder *b,
                                         const char  *member,
                                         double       value);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fb-error.h"
 #include "fb-metrics.h"
 
 /* int32 kappa + int32 lambda per output channel (CONVENTIONS.md). */
@@ -115,6 +116,16 @@ fb_metrics_compute (FbPrecisionConfig *config,
         }
       if (per_layer != NULL)
         per_layer[i] = lm;
+    }
+  /* Finite entries (1e308 each) can still sum to infinity, which JSON cannot carry. */
+  if (table != NULL && !isfinite (m.latency))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "latency table for \"%s\": the layers' costs sum to more than %g %s; "
+                   "is the table in the right unit?",
+                   fb_latency_table_get_target (table), G_MAXDOUBLE,
+                   fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
+      return FALSE;
     }
   *out = m;
   return TRUE;

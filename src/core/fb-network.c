@@ -15,6 +15,9 @@
 #define MAX_KERNEL    31
 #define MAX_STRIDE    8
 #define MAX_LAYERS    4096
+/* MACs of one layer and of the whole network (docs/formats.md, "Limits"): keeps BOPs
+ * (MACs x 8 x 8) and every sum over layers within 64 bits. */
+#define MAX_MACS      (G_GUINT64_CONSTANT (1) << 50)
 
 struct _FbNetwork {
   gatomicrefcount  ref;
@@ -174,7 +177,7 @@ add_tensor (FbNetwork *self, const char *name, FbShape shape, FbTensorKind kind,
   return t;
 }
 
-/* Multiplies with an overflow check; counts stay far below this with the limits above. */
+/* Multiplies with an overflow check (FALSE on overflow, then *acc is undefined). */
 static gboolean
 mul_checked (guint64 *acc, guint64 factor)
 {
@@ -372,7 +375,8 @@ parse_layer (FbNetwork   *self,
       out_shape.c = cout;
       n_weights = (guint64) layer->kernel_h * layer->kernel_w * layer->cin * layer->cout;
       macs = n_weights;
-      mul_checked (&macs, (guint64) out_shape.h * out_shape.w);
+      if (!mul_checked (&macs, (guint64) out_shape.h * out_shape.w))
+        macs = G_MAXUINT64;   /* reported as too many MACs below */
       break;
     case FB_OP_DEPTHWISE_CONV2D:
       if (json_object_has_member (lobj, "groups") && groups != in->shape.c)
@@ -392,9 +396,20 @@ parse_layer (FbNetwork   *self,
       layer->cin = layer->cout = in->shape.c;
       out_shape.c = in->shape.c;
       n_weights = (guint64) layer->kernel_h * layer->kernel_w * layer->cin;
-      macs = n_weights * out_shape.h * out_shape.w;
+      macs = n_weights;
+      if (!mul_checked (&macs, (guint64) out_shape.h * out_shape.w))
+        macs = G_MAXUINT64;
       break;
     case FB_OP_LINEAR:
+      /* In 64 bits: 16384 x 16384 x 16 features wrapped to 0 in 32. */
+      if ((guint64) in->shape.h * in->shape.w * in->shape.c > (guint64) MAX_CHANNELS * 64)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                       "%s: linear input of %ux%ux%u = %" G_GUINT64_FORMAT " features is too large (at most %u)",
+                       where, in->shape.h, in->shape.w, in->shape.c,
+                       (guint64) in->shape.h * in->shape.w * in->shape.c, MAX_CHANNELS * 64);
+          return FALSE;
+        }
       layer->cin = in->shape.h * in->shape.w * in->shape.c;
       layer->cout = cout;
       out_shape = (FbShape) { 1, 1, cout };
@@ -455,9 +470,12 @@ parse_layer (FbNetwork   *self,
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: linear input of %u features is too large", where, layer->cin);
       return FALSE;
     }
-  if (macs > (G_GUINT64_CONSTANT (1) << 50))
+  if (macs > MAX_MACS)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: %" G_GUINT64_FORMAT " MACs is beyond what freebits handles", where, macs);
+      if (macs == G_MAXUINT64)
+        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: more than 2^64 MACs is beyond what freebits handles (at most 2^50)", where);
+      else
+        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: %" G_GUINT64_FORMAT " MACs is beyond what freebits handles (at most 2^50)", where, macs);
       return FALSE;
     }
   layer->out_shape = out_shape;
@@ -602,6 +620,7 @@ fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_d
   JsonArray *layers;
   const char *name, *desc, *weights, *in_name;
   gint64 shape[3];
+  guint64 total_macs = 0;
 
   obj = fb_json_root_object (root, "freebits-network", origin, error);
   if (obj == NULL)
@@ -665,8 +684,21 @@ fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_d
       g_ptr_array_add (layer_objs, json_node_get_object (node));
     }
   for (guint i = 0; i < layer_objs->len; i++)
-    if (!parse_layer (self, g_ptr_array_index (layer_objs, i), i, origin, layer_objs, error))
-      return NULL;
+    {
+      const FbLayer *l;
+
+      if (!parse_layer (self, g_ptr_array_index (layer_objs, i), i, origin, layer_objs, error))
+        return NULL;
+      l = g_ptr_array_index (self->layers, i);
+      total_macs += l->macs;   /* each <= MAX_MACS, so no wrap before the check */
+      if (total_macs > MAX_MACS)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                       "%s: layers[%u] \"%s\": the network's MACs pass 2^50, beyond what freebits handles",
+                       origin, i, l->name);
+          return NULL;
+        }
+    }
   if (!finish_graph (self, origin, error))
     return NULL;
   return g_steal_pointer (&self);

@@ -2,8 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE   /* renameat2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -361,15 +365,125 @@ sibling_template (const char *dir, const char *what)
 {
   g_autofree char *parent = g_path_get_dirname (dir);
   g_autofree char *base = g_path_get_basename (dir);
-  g_autofree char *name = g_strdup_printf (".%s.%s-XXXXXX", base, what);
+  g_autofree char *name = g_strdup_printf (".%s.fb-%s-XXXXXX", base, what);
   return g_build_filename (parent, name, NULL);
+}
+
+/* Test-only fault hook: with FB_TEST_EXPORT_FAULT=@step the process kills itself
+ * (SIGKILL, like kill -9) at that step, so tests can check every state the
+ * destination passes through. */
+static void
+fault_point (const char *step)
+{
+  const char *fault = g_getenv ("FB_TEST_EXPORT_FAULT");
+  if (fault != NULL && strcmp (fault, step) == 0)
+    raise (SIGKILL);
+}
+
+/* Removes the old bundle, with a fault point halfway through its files. */
+static void
+remove_old_bundle (const char *old)
+{
+  g_autoptr (GDir) d = g_dir_open (old, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (old, name, NULL);
+      if (n++ == 2)
+        fault_point ("removing");
+      remove_tree (child);
+    }
+  g_rmdir (old);
+}
+
+/* Leftovers of an export killed earlier (.DIR.fb-tmp-* and .DIR.fb-old-* next to @dir):
+ * if @dir is missing but a moved-aside bundle exists (killed between the two renames of
+ * the fallback swap), put that bundle back; remove everything else. Concurrent exports
+ * to one destination are not supported. */
+static void
+recover_siblings (const char *dir)
+{
+  g_autofree char *parent = g_path_get_dirname (dir);
+  g_autofree char *base = g_path_get_basename (dir);
+  g_autofree char *tmp_prefix = g_strdup_printf (".%s.fb-tmp-", base);
+  g_autofree char *old_prefix = g_strdup_printf (".%s.fb-old-", base);
+  g_autoptr (GDir) d = g_dir_open (parent, 0, NULL);
+  g_autoptr (GPtrArray) stale = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if ((g_str_has_prefix (name, tmp_prefix) && strlen (name) == strlen (tmp_prefix) + 6) ||
+        (g_str_has_prefix (name, old_prefix) && strlen (name) == strlen (old_prefix) + 6))
+      g_ptr_array_add (stale, g_build_filename (parent, name, NULL));
+  for (guint i = 0; i < stale->len; i++)
+    {
+      const char *path = g_ptr_array_index (stale, i);
+      g_autofree char *sib_base = g_path_get_basename (path);
+      g_autofree char *marker = g_build_filename (path, CONFIG_FILE, NULL);
+
+      if (g_str_has_prefix (sib_base, old_prefix) && !g_file_test (dir, G_FILE_TEST_EXISTS) &&
+          !g_file_test (dir, G_FILE_TEST_IS_SYMLINK) && g_file_test (marker, G_FILE_TEST_IS_REGULAR) &&
+          g_rename (path, dir) == 0)
+        continue;
+      remove_tree (path);
+    }
+}
+
+/* Puts the complete bundle @tmp at @dir, replacing the bundle there. Linux's
+ * renameat2(RENAME_EXCHANGE) swaps the two directories in one step, so @dir always
+ * holds either the old or the new bundle. Where it is missing (not Linux, old kernels,
+ * some file systems) the fallback renames the old bundle aside first; a kill between its
+ * two renames leaves the old bundle at .DIR.fb-old-*, which the next export puts back
+ * (recover_siblings). FB_TEST_EXPORT_NO_EXCHANGE=1 forces the fallback for tests. */
+static gboolean
+swap_into_place (const char *tmp, const char *dir, GError **error)
+{
+  g_autofree char *old = NULL;
+
+#ifdef RENAME_EXCHANGE
+  if (g_getenv ("FB_TEST_EXPORT_NO_EXCHANGE") == NULL)
+    {
+      if (renameat2 (AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0)
+        {
+          fault_point ("exchanged");
+          remove_old_bundle (tmp);   /* @tmp now holds the old bundle */
+          return TRUE;
+        }
+      if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        {
+          int err = errno;
+          remove_tree (tmp);
+          return io_error (error, err, "cannot replace the existing", dir);
+        }
+    }
+#endif
+  old = sibling_template (dir, "old");
+  if (g_mkdtemp_full (old, 0700) == NULL || g_rename (dir, old) != 0)
+    {
+      int err = errno;
+      remove_tree (tmp);
+      g_rmdir (old);
+      return io_error (error, err, "cannot move aside the existing", dir);
+    }
+  fault_point ("moved-aside");
+  if (g_rename (tmp, dir) != 0)
+    {
+      int err = errno;
+      remove_tree (tmp);
+      g_rename (old, dir);
+      return io_error (error, err, "cannot rename the bundle to", dir);
+    }
+  fault_point ("placed");
+  remove_old_bundle (old);
+  return TRUE;
 }
 
 static gboolean
 place_bundle (GPtrArray *files, const char *dir, gboolean exists, GError **error)
 {
   g_autofree char *tmp = sibling_template (dir, "tmp");
-  g_autofree char *old = NULL;
 
   /* Next to the destination, so the final rename stays on one file system. */
   if (g_mkdtemp_full (tmp, 0755) == NULL)
@@ -384,6 +498,8 @@ place_bundle (GPtrArray *files, const char *dir, gboolean exists, GError **error
       gsize len = 0;
       const char *data = g_bytes_get_data (f->data, &len);
       g_autoptr (GError) local = NULL;
+      if (i == 2)
+        fault_point ("writing");
       if (!g_file_set_contents (path, data, (gssize) len, &local))
         {
           g_set_error (error, FB_ERROR, FB_ERROR_IO, "cannot write the bundle: %s", local->message);
@@ -391,28 +507,15 @@ place_bundle (GPtrArray *files, const char *dir, gboolean exists, GError **error
           return FALSE;
         }
     }
+  fault_point ("written");
   if (exists)
-    {
-      old = sibling_template (dir, "old");
-      if (g_mkdtemp_full (old, 0700) == NULL || g_rename (dir, old) != 0)
-        {
-          int err = errno;
-          remove_tree (tmp);
-          if (old != NULL)
-            g_rmdir (old);
-          return io_error (error, err, "cannot move aside the existing", dir);
-        }
-    }
+    return swap_into_place (tmp, dir, error);
   if (g_rename (tmp, dir) != 0)
     {
       int err = errno;
       remove_tree (tmp);
-      if (old != NULL)
-        g_rename (old, dir);
       return io_error (error, err, "cannot rename the bundle to", dir);
     }
-  if (old != NULL)
-    remove_tree (old);
   return TRUE;
 }
 
@@ -428,6 +531,7 @@ fb_exporter_write (FbExporter *self, const char *dir, gboolean force, GCancellab
 
   self->have_eval = FALSE;
   g_clear_pointer (&self->files, g_strfreev);
+  recover_siblings (dir);
   if (!check_destination (dir, force, &exists, error))
     return FALSE;
   if (self->dataset != NULL &&

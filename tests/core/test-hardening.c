@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <fcntl.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "fb-json.h"
 #include "fb-latency-import.h"
 #include "fb-latency-table.h"
+#include "fb-metrics.h"
 #include "fb-precision-config.h"
 #include "fb-weights.h"
 
@@ -233,6 +235,177 @@ test_parse_error_one_line (void)
   }
 }
 
+/* ---------------------------------------------------------------------------
+ * Checked arithmetic: shapes and counts that do not fit are errors, not wraps. */
+
+static void
+expect_network_error (const char *json, const char *mention)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = fb_network_load_from_data (json, -1, "huge.json", &error);
+
+  g_assert_null (net);
+  g_assert_error (error, FB_ERROR, FB_ERROR_SHAPE);
+  assert_one_line (error->message);
+  fb_test_assert_mentions (error->message, "huge.json");
+  fb_test_assert_mentions (error->message, mention);
+}
+
+/* 16384 x 16384 x 16 = 2^32 features wrapped to 0 in a 32-bit cin: 0 MACs, no error. */
+static void
+test_linear_cin_wrap (void)
+{
+  expect_network_error ("{\"format\": \"freebits-network/1\", \"name\": \"wrap\","
+                        " \"input\": {\"name\": \"in\", \"shape\": [16384, 16384, 16]},"
+                        " \"layers\": [{\"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"in\"],"
+                        " \"output\": \"logits\", \"cout\": 10}]}",
+                        "16384x16384x16 = 4294967296 features is too large");
+}
+
+/* 16x16 kernel, 16384 -> 65536 channels on 16384x16384: 2^66 MACs wrapped to 0 (the
+ * checked multiply's result was discarded), passing the MAC limit. */
+static void
+test_conv_macs_overflow (void)
+{
+  expect_network_error ("{\"format\": \"freebits-network/1\", \"name\": \"wrap\","
+                        " \"input\": {\"name\": \"in\", \"shape\": [16384, 16384, 16384]},"
+                        " \"layers\": [{\"name\": \"conv\", \"op\": \"conv2d\", \"inputs\": [\"in\"],"
+                        " \"output\": \"c\", \"kernel\": 16, \"pad\": [7, 8, 7, 8], \"cout\": 65536},"
+                        " {\"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"c\"], \"output\": \"p\"},"
+                        " {\"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"p\"],"
+                        " \"output\": \"logits\", \"cout\": 10}]}",
+                        "more than 2^64 MACs");
+}
+
+/* Each layer under the per-layer limit, together over the network's (2^50). */
+static void
+test_network_macs_limit (void)
+{
+  /* 1x1 conv 2048 -> 2048 channels on 8192x8192: 2^48 MACs each, so the fifth passes 2^50. */
+  g_autoptr(GString) json = g_string_new (NULL);
+
+  g_string_assign (json, "{\"format\": \"freebits-network/1\", \"name\": \"big\","
+                         " \"input\": {\"name\": \"t0\", \"shape\": [8192, 8192, 2048]}, \"layers\": [");
+  for (guint i = 0; i < 5; i++)
+    g_string_append_printf (json, "{\"name\": \"conv%u\", \"op\": \"conv2d\", \"inputs\": [\"t%u\"],"
+                            " \"output\": \"t%u\", \"kernel\": 1, \"cout\": 2048},", i, i, i + 1);
+  g_string_append (json, "{\"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"t5\"], \"output\": \"p\"},"
+                         " {\"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"p\"], \"output\": \"logits\", \"cout\": 10}]}");
+  expect_network_error (json->str, "layers[4] \"conv4\": the network's MACs pass 2^50");
+}
+
+/* ---------------------------------------------------------------------------
+ * Finite numbers only, in a form every JSON reader accepts. */
+
+/* json-glib writes a double without '.' as "1e+20.0" and infinity as "inf.0". */
+static void
+test_json_numbers_round_trip (void)
+{
+  static const double values[] = { 1e20, -3e+25, 1e300, 5e-324, 0.5, 1e6, 123456789012345678.0 };
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL, back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *obj;
+
+  json_builder_begin_object (b);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("v%u", i);
+      fb_json_add_double (b, name, values[i]);
+    }
+  fb_json_add_double (b, "inf", INFINITY);
+  fb_json_add_double (b, "nan", NAN);
+  /* Values added with json-glib directly get the same repair. */
+  json_builder_set_member_name (b, "raw_inf");
+  json_builder_add_double_value (b, -INFINITY);
+  json_builder_set_member_name (b, "raw_1e20");
+  json_builder_add_double_value (b, 1e20);
+  fb_json_add_string (b, "text", "1e+20.0 inf.0 \"quoted\"");
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  text = fb_json_to_string (root, TRUE);
+  g_test_message ("%s", text);
+
+  back = fb_json_load_data (text, -1, "numbers", &error);
+  g_assert_no_error (error);
+  obj = json_node_get_object (back);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("v%u", i);
+      double v = 0;
+      g_assert_true (fb_json_get_number (obj, name, "numbers", TRUE, &v, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat (v, ==, values[i]);
+    }
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (obj, "inf")));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (obj, "nan")));
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (obj, "raw_inf")));
+  g_assert_cmpfloat (json_object_get_double_member (obj, "raw_1e20"), ==, 1e20);
+  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "1e+20.0 inf.0 \"quoted\"");
+}
+
+/* `latency import` of a cost of 1e20 wrote "1e+20.0", which freebits then rejected. */
+static void
+test_latency_table_huge_cost_round_trip (void)
+{
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = fb_test_tmpdir_new ();
+  g_autofree char *path = g_build_filename (dir, "table.json", NULL);
+  g_autoptr(FbLatencyTable) table = fb_latency_table_new ("board", FB_LATENCY_UNIT_CYCLES,
+                                                          FB_LATENCY_METHOD_MEASURED);
+  g_autoptr(FbLatencyTable) back = NULL;
+  double cost = 0;
+
+  /* What `latency import` builds from a CSV line "conv1,8,8,8,1e20". */
+  fb_latency_table_set_network (table, net);
+  fb_latency_table_set_cost (table, "conv1", "a8w8o8", 1e20);
+  fb_latency_table_set_cost (table, "fc", "a8w8o32", 2.5e-7);
+  g_assert_true (fb_latency_table_save (table, path, &error));
+  g_assert_no_error (error);
+  back = fb_latency_table_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (back);
+  g_assert_true (fb_latency_table_lookup (back, "conv1", "a8w8o8", &cost));
+  g_assert_cmpfloat (cost, ==, 1e20);
+  g_assert_true (fb_latency_table_lookup (back, "fc", "a8w8o32", &cost));
+  g_assert_cmpfloat (cost, ==, 2.5e-7);
+  fb_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
+/* Entries of 1e308 are finite; their sum is not, and JSON cannot carry it. */
+static void
+test_latency_sum_not_finite (void)
+{
+  static const struct { const char *layer, *key; } entries[] = {
+    { "conv1", "a8w8o8" }, { "dw1", "a8w8o8" }, { "pw6", "a8w8o8" }, { "dw6", "a8w8o8" },
+    { "pw8", "a8w8o8" }, { "res", "a8b8o8" }, { "pool", "a8o8" }, { "fc", "a8w8o32" },
+  };
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
+  g_autoptr(FbLatencyTable) table = fb_latency_table_new ("board", FB_LATENCY_UNIT_CYCLES,
+                                                          FB_LATENCY_METHOD_MEASURED);
+  g_autoptr(FbPrecisionConfig) config = fb_precision_config_new_uniform (net, 8, 8, NULL);
+  g_autoptr(GError) error = NULL;
+  FbMetrics m;
+
+  fb_latency_table_set_network (table, net);
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    fb_latency_table_set_cost (table, entries[i].layer, entries[i].key, 1e308);
+  g_assert_false (fb_metrics_compute (config, table, &m, NULL, &error));
+  g_assert_error (error, FB_ERROR, FB_ERROR_FIELD);
+  assert_one_line (error->message);
+  fb_test_assert_mentions (error->message, "costs sum to more than");
+
+  /* Finite sums still work. */
+  g_clear_error (&error);
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    fb_latency_table_set_cost (table, entries[i].layer, entries[i].key, 1e300);
+  g_assert_true (fb_metrics_compute (config, table, &m, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (m.latency, ==, 8e300);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -242,5 +415,11 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/non-regular-files", test_non_regular_files);
   g_test_add_func ("/hardening/size-limit", test_size_limit);
   g_test_add_func ("/hardening/parse-error-one-line", test_parse_error_one_line);
+  g_test_add_func ("/hardening/linear-cin-wrap", test_linear_cin_wrap);
+  g_test_add_func ("/hardening/conv-macs-overflow", test_conv_macs_overflow);
+  g_test_add_func ("/hardening/network-macs-limit", test_network_macs_limit);
+  g_test_add_func ("/hardening/json-numbers-round-trip", test_json_numbers_round_trip);
+  g_test_add_func ("/hardening/latency-huge-cost-round-trip", test_latency_table_huge_cost_round_trip);
+  g_test_add_func ("/hardening/latency-sum-not-finite", test_latency_sum_not_finite);
   return g_test_run ();
 }

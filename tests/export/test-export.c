@@ -822,6 +822,130 @@ test_destination (void)
   fb_test_remove_tree (tmp);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* export --force killed at every step                                                         */
+
+/* Names and SHA-256 of every file in the flat bundle @dir ("" if @dir is missing). */
+static char *
+bundle_digest (const char *dir)
+{
+  g_autofree char *names = list_dir (dir);
+  g_auto(GStrv) list = g_strsplit (names, " ", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; list[i] != NULL && list[i][0] != '\0'; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, list[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+      g_autofree char *sum = NULL;
+
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+      g_string_append_printf (out, "%s %s\n", list[i], sum);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+copy_bundle (const char *from, const char *to)
+{
+  g_autofree char *names = list_dir (from);
+  g_auto(GStrv) list = g_strsplit (names, " ", -1);
+
+  fb_test_remove_tree (to);
+  g_assert_cmpint (g_mkdir (to, 0755), ==, 0);
+  for (guint i = 0; list[i] != NULL && list[i][0] != '\0'; i++)
+    {
+      g_autofree char *src = g_build_filename (from, list[i], NULL);
+      g_autofree char *dst = g_build_filename (to, list[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, data, (gssize) len, NULL));
+    }
+}
+
+/* `freebits-cli export --force` of @config into @dir with the fault hook at @fault (NULL:
+ * none); returns the exit status (128 + signal when killed). */
+static int
+export_with_fault (const char *config, const char *dir, const char *fault, gboolean no_exchange)
+{
+  const char *argv[] = { g_getenv ("FB_CLI"), "export", network_path, "--config", config,
+                         "--weights", weights_path, "--images", "2", "--calibration-images", "50",
+                         "-q", "--force", "-o", dir, NULL };
+  g_auto(GStrv) env = g_get_environ ();
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  if (fault != NULL)
+    env = g_environ_setenv (env, "FB_TEST_EXPORT_FAULT", fault, TRUE);
+  if (no_exchange)
+    env = g_environ_setenv (env, "FB_TEST_EXPORT_NO_EXCHANGE", "1", TRUE);
+  g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                NULL, NULL, &wait_status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
+}
+
+/* Issue 20: killed between the two renames, the old export left nothing at the target.
+ * Kill at each step of both swaps (renameat2 exchange and the two-rename fallback): the
+ * target holds the complete old or the complete new bundle; a fallback killed between its
+ * renames is put back by the next export; the next clean export leaves no temporaries. */
+static void
+test_force_killed (gconstpointer data)
+{
+  gboolean no_exchange = data != NULL;
+  static const char *exchange_steps[] = { "writing", "written", "exchanged", "removing", NULL };
+  static const char *fallback_steps[] = { "writing", "written", "moved-aside", "placed", "removing", NULL };
+  const char *const *steps = no_exchange ? fallback_steps : exchange_steps;
+  g_autofree char *tmp = NULL, *ref_old = NULL, *ref_new = NULL, *target = NULL;
+  g_autofree char *old_digest = NULL, *new_digest = NULL, *listing = NULL;
+
+  if (skip_if_needed ())
+    return;
+  tmp = fb_test_tmpdir_new ();
+  ref_old = g_build_filename (tmp, "ref-old", NULL);
+  ref_new = g_build_filename (tmp, "ref-new", NULL);
+  target = g_build_filename (tmp, "bundle", NULL);
+  g_assert_cmpint (export_with_fault ("w8a8", ref_old, NULL, FALSE), ==, 0);
+  g_assert_cmpint (export_with_fault ("w4a4", ref_new, NULL, FALSE), ==, 0);
+  old_digest = bundle_digest (ref_old);
+  new_digest = bundle_digest (ref_new);
+  g_assert_cmpstr (old_digest, !=, new_digest);
+  g_assert_cmpstr (old_digest, !=, "");
+
+  for (guint i = 0; steps[i] != NULL; i++)
+    {
+      g_autofree char *digest = NULL;
+
+      copy_bundle (ref_old, target);
+      g_assert_cmpint (export_with_fault ("w4a4", target, steps[i], no_exchange), ==, 128 + SIGKILL);
+      if (g_strcmp0 (steps[i], "moved-aside") == 0)
+        {
+          /* The one window of the fallback: the old bundle waits next to the target. The
+           * next export puts it back before anything else (killed right after writing, so
+           * the target must be the old bundle again). */
+          g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+          g_assert_cmpint (export_with_fault ("w4a4", target, "written", no_exchange), ==, 128 + SIGKILL);
+        }
+      digest = bundle_digest (target);
+      g_test_message ("killed at %s: target holds the %s bundle", steps[i],
+                      g_str_equal (digest, old_digest) ? "old" : g_str_equal (digest, new_digest) ? "new" : "a broken");
+      g_assert_true (g_str_equal (digest, old_digest) || g_str_equal (digest, new_digest));
+      /* The next export completes and clears what the killed one left. */
+      g_assert_cmpint (export_with_fault ("w4a4", target, NULL, no_exchange), ==, 0);
+      g_clear_pointer (&digest, g_free);
+      digest = bundle_digest (target);
+      g_assert_cmpstr (digest, ==, new_digest);
+      listing = list_dir (tmp);
+      g_assert_cmpstr (listing, ==, "bundle ref-new ref-old");
+      g_clear_pointer (&listing, g_free);
+    }
+  fb_test_remove_tree (tmp);
+  g_free (g_steal_pointer (&tmp));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -865,6 +989,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/export/residual/w8a8", "w8a8", test_residual);
   g_test_add_data_func ("/export/residual/w4a4", "w4a4", test_residual);
   g_test_add_func ("/export/destination", test_destination);
+  g_test_add_data_func ("/export/force-killed/exchange", NULL, test_force_killed);
+  g_test_add_data_func ("/export/force-killed/fallback", "fallback", test_force_killed);
   g_test_add_data_func ("/export/cli/matches-eval", NULL, test_cli_matches_eval);
   g_test_add_data_func ("/export/cli/matches-eval-supernet", "supernet", test_cli_matches_eval);
   g_test_add_func ("/export/cli/errors", test_cli_errors);

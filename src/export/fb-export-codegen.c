@@ -15,7 +15,9 @@
 #define SCRATCH_ALIGN 8
 
 /* A C identifier from a layer or tensor name: other characters become '_', a leading digit
- * gets a prefix; @used makes it unique. */
+ * or a kernel's namespace gets a prefix; @used makes it unique. The suffix is tried until it is free: a_b_2, a_b and
+ * a-b once gave a_b_2 twice. (Layer identifiers are only used with a suffix such as _weights,
+ * and every suffix is distinct, so unique bases give unique symbols.) */
 static char *
 make_ident (const char *name, const char *prefix, GHashTable *used, guint index)
 {
@@ -24,10 +26,19 @@ make_ident (const char *name, const char *prefix, GHashTable *used, guint index)
 
   for (const char *p = name; *p; p++)
     g_string_append_c (s, g_ascii_isalnum (*p) ? *p : '_');
-  if (s->len == 0 || g_ascii_isdigit (s->str[0]))
+  /* fb_* and conv_scalar_* belong to the bundled kernels (fb_kernel_pack_conv_weights). */
+  if (s->len == 0 || g_ascii_isdigit (s->str[0]) || g_str_has_prefix (s->str, "fb_") ||
+      g_str_has_prefix (s->str, "conv_scalar_"))
     g_string_prepend (s, "l_");
   if (g_hash_table_contains (used, s->str))
-    g_string_append_printf (s, "_%u", index);
+    {
+      gsize base = s->len;
+      for (guint n = index; g_hash_table_contains (used, s->str); n++)
+        {
+          g_string_truncate (s, base);
+          g_string_append_printf (s, "_%u", n);
+        }
+    }
   ident = g_string_free (s, FALSE);
   g_hash_table_add (used, g_strdup (ident));
   return ident;

@@ -507,13 +507,12 @@ random_weights (FbNetwork *net, guint32 seed)
   return w;
 }
 
+/* Exports @net with random weights at @spec, builds the bundle and compares it with the
+ * in-process run. */
 static void
-test_residual (gconstpointer data)
+random_bundle (FbNetwork *net, const char *spec)
 {
-  const char *spec = data;
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "net-small.json", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(FbNetwork) net = fb_network_load (path, &error);
   g_autoptr(FbWeights) w = NULL;
   g_autoptr(FbPrecisionConfig) config = NULL;
   g_autoptr(FbIntNetwork) inet = NULL;
@@ -529,7 +528,6 @@ test_residual (gconstpointer data)
       g_test_skip ("make is not installed");
       return;
     }
-  g_assert_no_error (error);
   w = random_weights (net, 1234);
   config = fb_precision_config_new_from_spec (net, spec, &error);
   g_assert_no_error (error);
@@ -566,6 +564,46 @@ test_residual (gconstpointer data)
 
   build_and_compare (inet, dir, spec, (guint) n, 2, reference_run);
   fb_test_remove_tree (tmp);
+}
+
+static void
+test_residual (gconstpointer data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "net-small.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = fb_network_load (path, &error);
+
+  g_assert_no_error (error);
+  random_bundle (net, data);
+}
+
+/* Issue 20: layers named a_b_2, a_b and a-b gave two a_b_2_weights arrays and a bundle that
+ * did not compile; tensors q-r and q_r likewise; a layer fb_kernel_pack_conv clashed with a
+ * kernel function. Every name must get its own C identifier. */
+static void
+test_identifiers (void)
+{
+  static const char *renames[][2] = {
+    { "\"conv1\"", "\"a_b_2\"" }, { "\"dw1\"", "\"a_b\"" }, { "\"pw6\"", "\"a-b\"" },
+    { "\"pw8\"", "\"l_1\"" }, { "\"dw6\"", "\"1\"" }, { "\"fc\"", "\"fb_kernel_pack_conv\"" },
+    { "\"c1\"", "\"q-r\"" }, { "\"d1\"", "\"q_r\"" }, { "\"p6\"", "\"q_r_1\"" },
+  };
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "net-small.json", NULL);
+  g_autofree char *text = fb_test_read_file (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (renames); i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (text, renames[i][0], -1);
+      g_assert_cmpuint (g_strv_length (parts), >=, 2);
+      g_free (text);
+      text = g_strjoinv (renames[i][1], parts);
+    }
+  net = fb_network_load_from_data (text, -1, "renamed", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fb_network_lookup_layer (net, "a-b"));
+  random_bundle (net, "w8a8");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -988,6 +1026,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/export/bundle/mixed", "fmnist-mbv1-mixed.json", test_config);
   g_test_add_data_func ("/export/residual/w8a8", "w8a8", test_residual);
   g_test_add_data_func ("/export/residual/w4a4", "w4a4", test_residual);
+  g_test_add_func ("/export/identifiers", test_identifiers);
   g_test_add_func ("/export/destination", test_destination);
   g_test_add_data_func ("/export/force-killed/exchange", NULL, test_force_killed);
   g_test_add_data_func ("/export/force-killed/fallback", "fallback", test_force_killed);

@@ -28,4 +28,14 @@ gboolean fb_file_read (const char  *path,
                        gsize       *length,
                        GError     **error);
 
+/* Writes @path atomically: a temporary ".NAME.fb-tmp-XXXXXX" next to it, fsync,
+ * rename. A process killed mid-write leaves only such a temporary, and the next
+ * write of the same @path removes it (so two processes must not write one
+ * path at once). Errors are FB_ERROR_IO naming @path. */
+gboolean fb_file_write_atomic (const char  *path,
+                               const void  *data,
+                               gsize        length,
+                               int          mode,
+                               GError     **error);
+
 G_END_DECLS

@@ -326,15 +326,8 @@ fb_json_save_file (JsonNode *root, const char *path, GError **error)
 {
   g_autofree char *text = fb_json_to_string (root, TRUE);
   g_autofree char *with_nl = g_strconcat (text, "\n", NULL);
-  g_autoptr(GError) local_error = NULL;
 
-  if (!g_file_set_contents_full (path, with_nl, -1,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local_error))
-    {
-      g_set_error_literal (error, FB_ERROR, FB_ERROR_IO, local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  return fb_file_write_atomic (path, with_nl, strlen (with_nl), 0644, error);
 }
 
 const char *

@@ -329,17 +329,11 @@ gboolean
 fb_weights_save (FbWeights *self, const char *path, GError **error)
 {
   g_autoptr(GBytes) bytes = fb_weights_to_bytes (self);
-  g_autoptr(GError) local = NULL;
   gsize size = 0;
   const char *data = g_bytes_get_data (bytes, &size);
 
-  if (!g_file_set_contents_full (path, data, (gssize) size, G_FILE_SET_CONTENTS_CONSISTENT,
-                                 0644, &local))
-    {
-      g_set_error_literal (error, FB_ERROR, FB_ERROR_IO, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  /* .WEIGHTS.fb-tmp-XXXXXX while writing; a killed save's temporary goes on the next save. */
+  return fb_file_write_atomic (path, data, size, 0644, error);
 }
 
 static gboolean

@@ -406,6 +406,68 @@ test_latency_sum_not_finite (void)
   g_assert_cmpfloat (m.latency, ==, 8e300);
 }
 
+/* ---------------------------------------------------------------------------
+ * Temporaries of a killed write: recognisable, and removed by the next write. */
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static char *
+list_names (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+
+  while (d != NULL && (n = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (n));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+static void
+test_killed_write_temporaries (void)
+{
+  g_autofree char *dir = NULL, *path = NULL, *names = NULL, *other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = json_from_string ("{\"a\": 1}", NULL);
+
+  if (g_test_subprocess ())
+    {
+      /* Dies by SIGKILL inside the write, after the temporary is complete. */
+      g_setenv ("FB_TEST_WRITE_FAULT", "before-rename", TRUE);
+      fb_json_save_file (root, g_getenv ("FB_TEST_TARGET"), NULL);
+      return;
+    }
+  dir = fb_test_tmpdir_new ();
+  path = g_build_filename (dir, "table.json", NULL);
+  other = g_build_filename (dir, ".other.json.fb-tmp-ABCDEF", NULL);
+  g_assert_true (g_file_set_contents (other, "x", 1, NULL));
+  g_setenv ("FB_TEST_TARGET", path, TRUE);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+      g_assert_false (g_test_trap_has_passed ());
+    }
+  g_unsetenv ("FB_TEST_TARGET");
+  names = list_names (dir);
+  g_test_message ("after two killed writes: %s", names);
+  /* The second write removed the first one's temporary before it was killed too. */
+  g_assert_true (g_regex_match_simple ("^\\.other\\.json\\.fb-tmp-ABCDEF \\.table\\.json\\.fb-tmp-[A-Za-z0-9]{6}$",
+                                       names, 0, 0));
+  g_assert_true (fb_json_save_file (root, path, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&names, g_free);
+  names = list_names (dir);
+  /* Only the target's own temporaries go; another file's are left alone. */
+  g_assert_cmpstr (names, ==, ".other.json.fb-tmp-ABCDEF table.json");
+  fb_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -421,5 +483,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/json-numbers-round-trip", test_json_numbers_round_trip);
   g_test_add_func ("/hardening/latency-huge-cost-round-trip", test_latency_table_huge_cost_round_trip);
   g_test_add_func ("/hardening/latency-sum-not-finite", test_latency_sum_not_finite);
+  g_test_add_func ("/hardening/killed-write-temporaries", test_killed_write_temporaries);
   return g_test_run ();
 }

@@ -584,7 +584,7 @@ test_cancel (Fixture *f, gconstpointer data)
   spin ();
   t0 = g_get_monotonic_time ();
   fb_compare_panel_cancel (panel);
-  wait_until (job_done, job, 10, "the cancelled comparison");
+  wait_until (job_done, job, 60, "the cancelled comparison");
   g_test_message ("cancelled after %.2f s of running; stopped %.3f s after Cancel",
                   fb_compare_job_get_elapsed (job), (g_get_monotonic_time () - t0) / 1e6);
   g_assert_error ((GError *) fb_compare_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -607,7 +607,7 @@ test_close_cancels (Fixture *f, gconstpointer data)
   g_assert_true (fb_compare_job_is_running (job));
   gtk_widget_destroy (GTK_WIDGET (f->window));
   f->window = NULL;
-  wait_until (job_done, job, 10, "the comparison of a closed window");
+  wait_until (job_done, job, 60, "the comparison of a closed window");
   g_assert_error ((GError *) fb_compare_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
@@ -683,7 +683,7 @@ test_progress (Fixture *f, gconstpointer data)
   g_test_message ("while measuring: \"%s\", \"%s\"", fb_compare_panel_get_progress_text (panel_of (f)),
                   fb_compare_panel_get_status (panel_of (f)));
   fb_compare_panel_cancel (panel_of (f));
-  wait_until (job_done, job, 10, "the cancelled comparison");
+  wait_until (job_done, job, 60, "the cancelled comparison");
 }
 
 static void
@@ -758,7 +758,7 @@ test_worker_priority (void)
     }
   task = g_task_new (NULL, NULL, on_nice, &nice);
   g_task_run_in_thread (task, worker_nice);
-  wait_until (nice_known, &nice, 10, "a GTask thread");
+  wait_until (nice_known, &nice, 60, "a GTask thread");
   /* Ten levels below the main thread (at most 19: meson runs tests niced). */
   g_assert_cmpint (nice, ==, MIN (getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)) + 10, 19));
   g_assert_cmpint (nice, >, getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)));

@@ -1,7 +1,7 @@
 # tools/deps.sh — sourced by tools/run and tools/test: installs the Debian
 # packages freebits needs, only those missing (one apt-get call).
 
-FB_PKGS_BUILD="gcc pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev"
+FB_PKGS_BUILD="gcc clang pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev"
 # Kernel tests and latency measurement on the RV32IMC target (QEMU).
 FB_PKGS_TARGET="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc"
 # Training and accuracy: OpenBLAS and the Fashion-MNIST data.

@@ -152,52 +152,38 @@ check_depth (const char *data, gsize length, const char *origin, GError **error)
   return TRUE;
 }
 
-/* json-glib's messages quote the offending token, newlines and all; keep the
- * error on one line (and short) by escaping control characters. */
-static char *
-one_line (const char *msg)
-{
-  g_autofree char *valid = g_utf8_make_valid (msg, -1);
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = valid; *p; p = g_utf8_next_char (p))
-    {
-      guchar c = (guchar) *p;
-
-      if (out->len >= 400)
-        {
-          g_string_append (out, "…");
-          break;
-        }
-      if (c == '\n')
-        g_string_append (out, "\\n");
-      else if (c == '\r')
-        g_string_append (out, "\\r");
-      else if (c == '\t')
-        g_string_append (out, "\\t");
-      else if (c < 0x20 || c == 0x7F)
-        g_string_append_printf (out, "\\x%02X", c);
-      else
-        g_string_append_len (out, p, g_utf8_next_char (p) - p);
-    }
-  return g_string_free (out, FALSE);
-}
-
 JsonNode *
 fb_json_load_data (const char *data, gssize length, const char *origin, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
+  const char *end = NULL;
 
   if (length < 0)
     length = strlen (data);
 
+  if (!g_utf8_validate (data, length, &end))
+    {
+      /* Say where, so the user can find the stray byte. */
+      guint line = 1, col = 1;
+      for (const char *p = data; p < end; p++)
+        {
+          if (*p == '\n')
+            line++, col = 1;
+          else if (((guchar) *p & 0xC0) != 0x80)
+            col++;
+        }
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+                   "%s:%u:%u: not UTF-8 text (byte 0x%02X), expected a JSON file",
+                   origin, line, col, (guchar) *end);
+      return NULL;
+    }
   if (!check_depth (data, length, origin, error))
     return NULL;
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       /* json-glib reports "<data>:LINE:COL: ..."; replace its placeholder by the origin. */
-      g_autofree char *flat = one_line (local_error->message);
+      g_autofree char *flat = fb_error_flatten (local_error->message);
       const char *msg = flat;
       if (g_str_has_prefix (msg, "<data>"))
         msg += strlen ("<data>");
@@ -224,26 +210,9 @@ fb_json_load_file (const char *path, GError **error)
 {
   g_autofree char *data = NULL;
   gsize length = 0;
-  const char *end = NULL;
 
   if (!fb_file_read (path, FB_FILE_MAX_JSON, "a JSON file", &data, &length, error))
     return NULL;
-  if (!g_utf8_validate (data, length, &end))
-    {
-      /* Say where, so the user can find the stray byte. */
-      guint line = 1, col = 1;
-      for (const char *p = data; p < end; p++)
-        {
-          if (*p == '\n')
-            line++, col = 1;
-          else if (((guchar) *p & 0xC0) != 0x80)
-            col++;
-        }
-      g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                   "%s:%u:%u: not UTF-8 text (byte 0x%02X), expected a JSON file",
-                   path, line, col, (guchar) *end);
-      return NULL;
-    }
   return fb_json_load_data (data, length, path, error);
 }
 

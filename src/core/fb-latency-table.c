@@ -391,8 +391,8 @@ fb_latency_table_layer_cost (FbLatencyTable *self, FbPrecisionConfig *config, gu
   return TRUE;
 }
 
-FbLatencyTable *
-fb_latency_table_new_from_json (JsonNode *root, const char *origin, GError **error)
+static FbLatencyTable *
+latency_table_from_json (JsonNode *root, const char *origin, GError **error)
 {
   g_autoptr(FbLatencyTable) self = NULL;
   JsonObject *obj, *layers, *spread, *prov;
@@ -494,6 +494,16 @@ fb_latency_table_new_from_json (JsonNode *root, const char *origin, GError **err
         }
     }
   return g_steal_pointer (&self);
+}
+
+/* Every error of this loader on one line, whatever the file quotes (issue 20). */
+FbLatencyTable *
+fb_latency_table_new_from_json (JsonNode *root, const char *origin, GError **error)
+{
+  FbLatencyTable *result = latency_table_from_json (root, origin, error);
+  if (result == NULL)
+    fb_error_one_line (error);
+  return result;
 }
 
 FbLatencyTable *

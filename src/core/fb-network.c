@@ -610,8 +610,8 @@ finish_graph (FbNetwork *self, const char *origin, GError **error)
   return TRUE;
 }
 
-FbNetwork *
-fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_dir, GError **error)
+static FbNetwork *
+network_from_json (JsonNode *root, const char *origin, const char *base_dir, GError **error)
 {
   g_autoptr(FbNetwork) self = fb_network_new ();
   g_autoptr(GPtrArray) layer_objs = g_ptr_array_new ();
@@ -702,6 +702,16 @@ fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_d
   if (!finish_graph (self, origin, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+/* Every error of this loader on one line, whatever the file quotes (issue 20). */
+FbNetwork *
+fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_dir, GError **error)
+{
+  FbNetwork *result = network_from_json (root, origin, base_dir, error);
+  if (result == NULL)
+    fb_error_one_line (error);
+  return result;
 }
 
 FbNetwork *

@@ -339,8 +339,8 @@ lookup_activation (FbNetwork *net, const char *name, const char *where, guint *o
     }
 }
 
-FbPrecisionConfig *
-fb_precision_config_new_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError **error)
+static FbPrecisionConfig *
+config_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError **error)
 {
   g_autoptr(FbPrecisionConfig) self = fb_precision_config_new (network);
   JsonObject *obj, *weights, *acts, *pinned, *prov;
@@ -458,6 +458,16 @@ fb_precision_config_new_from_json (FbNetwork *network, JsonNode *root, const cha
       return NULL;
     }
   return g_steal_pointer (&self);
+}
+
+/* Every error of this loader on one line, whatever the file quotes (issue 20). */
+FbPrecisionConfig *
+fb_precision_config_new_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError **error)
+{
+  FbPrecisionConfig *result = config_from_json (network, root, origin, error);
+  if (result == NULL)
+    fb_error_one_line (error);
+  return result;
 }
 
 FbPrecisionConfig *

@@ -51,9 +51,9 @@ join_keys (char **keys)
   return g_strjoinv (", ", keys);
 }
 
-FbLatencyTable *
-fb_latency_import_csv (FbNetwork *network, const char *data, gssize length, const char *origin,
-                       const char *target, FbLatencyUnit unit, GError **error)
+static FbLatencyTable *
+import_csv (FbNetwork *network, const char *data, gssize length, const char *origin,
+            const char *target, FbLatencyUnit unit, GError **error)
 {
   g_autofree char *text = g_strndup (data, length < 0 ? strlen (data) : (gsize) length);
   g_auto (GStrv) lines = NULL;
@@ -287,6 +287,17 @@ fb_latency_import_csv (FbNetwork *network, const char *data, gssize length, cons
     fb_latency_table_set_provenance (table, prov);
   }
   return g_steal_pointer (&table);
+}
+
+/* Every error of this loader on one line, whatever the file quotes (issue 20). */
+FbLatencyTable *
+fb_latency_import_csv (FbNetwork *network, const char *data, gssize length, const char *origin,
+                       const char *target, FbLatencyUnit unit, GError **error)
+{
+  FbLatencyTable *result = import_csv (network, data, length, origin, target, unit, error);
+  if (result == NULL)
+    fb_error_one_line (error);
+  return result;
 }
 
 FbLatencyTable *

@@ -379,9 +379,9 @@ parse_shape (JsonObject *obj, const char *where, guint *n_dims, guint *dims, gsi
   return TRUE;
 }
 
-FbWeights *
-fb_weights_load_from_data (const guint8 *data, gsize length, const char *origin,
-                           FbNetwork *network, GError **error)
+static FbWeights *
+weights_from_data (const guint8 *data, gsize length, const char *origin,
+                   FbNetwork *network, GError **error)
 {
   static const char *known[] = { "format", "network", "network_sha256", "byte_order", "alignment",
                                  "data_bytes", "data_sha256", "tensors", "training",
@@ -548,6 +548,17 @@ fb_weights_load_from_data (const guint8 *data, gsize length, const char *origin,
   fb_weights_set_training (self, training);
   fb_weights_set_checkpoint (self, checkpoint);
   return g_steal_pointer (&self);
+}
+
+/* Every error of this loader on one line, whatever the file quotes (issue 20). */
+FbWeights *
+fb_weights_load_from_data (const guint8 *data, gsize length, const char *origin,
+                           FbNetwork *network, GError **error)
+{
+  FbWeights *result = weights_from_data (data, length, origin, network, error);
+  if (result == NULL)
+    fb_error_one_line (error);
+  return result;
 }
 
 FbWeights *

@@ -79,8 +79,8 @@ fb_candidate_list_save (FbCandidateList *self, const char *path, GError **error)
   return fb_json_save_file (root, path, error);
 }
 
-FbCandidateList *
-fb_candidate_list_new_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError **error)
+static FbCandidateList *
+candidate_list_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError **error)
 {
   /* The rest are what search --json adds about the run (informative, not read). */
   static const char *allowed[] = { "format", "network", "network_sha256", "candidates", "method", "seed",
@@ -117,6 +117,16 @@ fb_candidate_list_new_from_json (FbNetwork *network, JsonNode *root, const char 
       g_ptr_array_add (self->items, c);
     }
   return g_steal_pointer (&self);
+}
+
+/* Every error of this loader on one line, whatever the file quotes (issue 20). */
+FbCandidateList *
+fb_candidate_list_new_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError **error)
+{
+  FbCandidateList *result = candidate_list_from_json (network, root, origin, error);
+  if (result == NULL)
+    fb_error_one_line (error);
+  return result;
 }
 
 FbCandidateList *

@@ -393,7 +393,7 @@ update_rho (FbComparePanel *self)
 static void
 update_view (FbComparePanel *self)
 {
-  g_autoptr(FbPointSet) old = g_steal_pointer (&self->points);
+  g_autoptr(FbPointSet) old G_GNUC_UNUSED = g_steal_pointer (&self->points);   /* keep-alive */
 
   self->points = build_points (self);
   fb_pareto_plot_set_points (self->plot, self->points);

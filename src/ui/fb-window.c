@@ -796,7 +796,7 @@ refresh_points (FbWindow *self, gboolean keep_axes)
     selected_config = fb_point_set_get_point (self->points, selected)->config;
   /* The old set stays alive until the new one replaces it in the plot. */
   {
-    g_autoptr(FbPointSet) old = g_steal_pointer (&self->points);
+    g_autoptr(FbPointSet) old G_GNUC_UNUSED = g_steal_pointer (&self->points);
     self->points = build_uniform_points (self);
     fb_pareto_plot_set_points (self->plot, self->points);
     /* Results only ever append: a selected point keeps its index (the

@@ -230,6 +230,7 @@ test_parse_error_one_line (void)
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(JsonNode) root = fb_json_load_data (texts[0], -1, "multi.json", &error);
+    g_assert_null (root);
     g_assert_cmpstr (error->message, ==,
                      "multi.json:2:2: Parse error: unexpected string constant \"a\\nb\", expected character `,'");
   }
@@ -468,6 +469,44 @@ test_killed_write_temporaries (void)
   fb_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* Found by fuzz-network: a member name with an escaped newline came back in the "unknown
+ * field" message as a real one. Every loader's entry flattens its errors. */
+static void
+test_semantic_error_one_line (void)
+{
+  static const char *networks[] = {
+    "{\"format\": \"freebits-network/1\", \" n\\name\": 1}",
+    "{\"format\": \"freebits-net\\nwork/1\"}",
+    "{\"format\": \"freebits-network/1\", \"name\": \"a\\nb\"}",
+  };
+  g_autoptr(FbNetwork) net = fb_test_load_small ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (networks); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(FbNetwork) n = fb_network_load_from_data (networks[i], -1, "lines.json", &error);
+      g_autoptr(JsonNode) root = fb_json_load_data (networks[i], -1, "lines.json", NULL);
+      g_autoptr(GError) config_error = NULL;
+      g_autoptr(FbPrecisionConfig) config = fb_precision_config_new_from_json (net, root, "lines.json", &config_error);
+      g_autoptr(GError) table_error = NULL;
+      g_autoptr(FbLatencyTable) table = fb_latency_table_new_from_json (root, "lines.json", &table_error);
+
+      g_assert_null (n);
+      g_assert_nonnull (error);
+      assert_one_line (error->message);
+      g_assert_null (config);
+      assert_one_line (config_error->message);
+      g_assert_null (table);
+      assert_one_line (table_error->message);
+    }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FbNetwork) n = fb_network_load_from_data (networks[0], -1, "lines.json", &error);
+    g_assert_null (n);
+    g_assert_cmpstr (error->message, ==, "lines.json: unknown field \" n\\name\" (known: format, name, description, weights, input, layers)");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -484,5 +523,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/latency-huge-cost-round-trip", test_latency_table_huge_cost_round_trip);
   g_test_add_func ("/hardening/latency-sum-not-finite", test_latency_sum_not_finite);
   g_test_add_func ("/hardening/killed-write-temporaries", test_killed_write_temporaries);
+  g_test_add_func ("/hardening/semantic-error-one-line", test_semantic_error_one_line);
   return g_test_run ();
 }

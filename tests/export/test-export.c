@@ -60,6 +60,13 @@ list_dir (const char *dir)
 }
 
 static gboolean
+have_make (void)
+{
+  g_autofree char *make = g_find_program_in_path ("make");
+  return make != NULL;
+}
+
+static gboolean
 skip_if_needed (void)
 {
   if (skip_reason == NULL)
@@ -523,7 +530,7 @@ random_bundle (FbNetwork *net, const char *spec)
   gsize image_bytes, n = 6;
   g_autofree guint8 *images = NULL, *labels = NULL;
 
-  if (g_find_program_in_path ("make") == NULL)
+  if (!have_make ())
     {
       g_test_skip ("make is not installed");
       return;
@@ -998,7 +1005,7 @@ main (int argc, char **argv)
   weights_path = fb_test_source_path ("data", "networks", "fmnist-mbv1-float.fbw", NULL);
   network = fb_network_load (network_path, &error);
   g_assert_no_error (error);
-  if (g_find_program_in_path ("make") == NULL)
+  if (!have_make ())
     skip_reason = g_strdup ("make is not installed");
   else
     {

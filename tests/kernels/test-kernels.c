@@ -1238,7 +1238,7 @@ test_dispatch (void)
 static void
 add_variant (const char *family, int a, int o, int w, GTestDataFunc fn)
 {
-  Bits *b = g_new (Bits, 1);   /* lives as long as the test program */
+  Bits *b = g_new (Bits, 1);   /* freed by GTest when the test suite is freed */
   char *path;
   b->a = a;
   b->o = o;
@@ -1251,7 +1251,7 @@ add_variant (const char *family, int a, int o, int w, GTestDataFunc fn)
     path = g_strdup_printf ("/kernels/%s/%s/u%d", arch_name, family, a);
   else
     path = g_strdup_printf ("/kernels/%s/%s/u%d_u%d_i%d", arch_name, family, a, o, w);
-  g_test_add_data_func (path, b, fn);
+  g_test_add_data_func_full (path, b, fn, g_free);
   g_free (path);
 }
 

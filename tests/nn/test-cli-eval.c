@@ -175,7 +175,6 @@ test_calibrated (void)
   g_autofree char *net_path = fb_test_network_path ("fmnist-mbv1.json");
   g_autoptr(FbNetwork) net = NULL;
   g_autoptr(FbWeights) w = NULL;
-  g_autoptr(GError) error = NULL;
   char *dir;
 
   dir = setup (net_path, 6, FALSE, &net, &w);

@@ -162,6 +162,7 @@ test_damage (void)
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(FbWeights) back = fb_weights_load_from_data (orig, len - 4, "cut.fbw", net, &error);
+    g_assert_null (back);
     g_assert_error (error, FB_ERROR, FB_ERROR_FORMAT);
     fb_test_assert_mentions (error->message, "truncated");
   }
@@ -199,6 +200,7 @@ test_damage (void)
     g_autoptr(GError) error = NULL;
     g_autoptr(FbWeights) back = fb_weights_load_from_data ((const guint8 *) "{\"format\": \"freebits-network/1\"}", 33,
                                                            "net.json", net, &error);
+    g_assert_null (back);
     g_assert_error (error, FB_ERROR, FB_ERROR_FORMAT);
     fb_test_assert_mentions (error->message, "net.json");
   }
@@ -206,6 +208,7 @@ test_damage (void)
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(FbWeights) back = fb_weights_load ("/nonexistent/x.fbw", net, &error);
+    g_assert_null (back);
     g_assert_error (error, FB_ERROR, FB_ERROR_IO);
     fb_test_assert_mentions (error->message, "/nonexistent/x.fbw");
   }

@@ -1628,8 +1628,6 @@ test_export_dialog (Fixture *f, gconstpointer data)
 static void
 test_accuracy_missing_dataset (Fixture *f, gconstpointer data)
 {
-  g_autofree char *note = NULL;
-
   if (f->window == NULL)
     return;
   wait_until (message_contains, f, FB_FASHION_MNIST_PACKAGE, 60, "the missing-data message");

@@ -28,7 +28,7 @@ fb_error_flatten (const char *text)
     {
       guchar c = (guchar) *p;
 
-      if (out->len >= 400)
+      if (out->len >= 4000)
         {
           g_string_append (out, "…");
           break;

@@ -28,7 +28,7 @@ GQuark fb_error_quark (void);
 void fb_error_prefix_file (GError **error, const char *path);
 
 /* Rewrites the message of *@error (if any) to one line: newlines, tabs and other control
- * characters a file put into a quoted name become \n, \t, \xHH, and a message over 400
+ * characters a file put into a quoted name become \n, \t, \xHH, and a message over 4000
  * characters is cut. Every loader's entry point calls it on failure. */
 void fb_error_one_line (GError **error);
 /* The same for any text: a newly allocated one-line copy of @text. */

@@ -70,6 +70,8 @@ step_channels (const FbPlanStep *s)
       return (gsize) s->num_o_neurons;
     case FB_PLAN_ADD:
     case FB_PLAN_AVGPOOL:
+    case FB_PLAN_AVGPOOL2D:
+    case FB_PLAN_MAXPOOL2D:
       break;
     }
   return 0;
@@ -86,6 +88,8 @@ step_family (const FbPlanStep *s)
     case FB_PLAN_LINEAR_I32: return FB_KERNEL_FAMILY_LINEAR_I32;
     case FB_PLAN_ADD: return FB_KERNEL_FAMILY_ADD;
     case FB_PLAN_AVGPOOL: return FB_KERNEL_FAMILY_AVGPOOL;
+    case FB_PLAN_AVGPOOL2D: return FB_KERNEL_FAMILY_AVGPOOL2D;
+    case FB_PLAN_MAXPOOL2D: return FB_KERNEL_FAMILY_MAXPOOL2D;
     }
   g_assert_not_reached ();
 }
@@ -175,7 +179,8 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
     g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-depthwise.c");
   if (family_used (cg, FB_KERNEL_FAMILY_LINEAR) || family_used (cg, FB_KERNEL_FAMILY_LINEAR_I32))
     g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-linear.c");
-  if (family_used (cg, FB_KERNEL_FAMILY_ADD) || family_used (cg, FB_KERNEL_FAMILY_AVGPOOL))
+  if (family_used (cg, FB_KERNEL_FAMILY_ADD) || family_used (cg, FB_KERNEL_FAMILY_AVGPOOL) ||
+      family_used (cg, FB_KERNEL_FAMILY_AVGPOOL2D) || family_used (cg, FB_KERNEL_FAMILY_MAXPOOL2D))
     g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-add.c");
   return TRUE;
 }
@@ -269,7 +274,12 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
   FbNetwork *net = cg_net (cg);
   const FbTensor *in = fb_network_get_input (net);
   GString *s = g_string_new (NULL);
+  gboolean values = fb_network_get_output_kind (net) == FB_OUTPUT_VALUES;
+  char in_scale[G_ASCII_DTOSTR_BUF_SIZE], out_scale[G_ASCII_DTOSTR_BUF_SIZE];
 
+  g_ascii_dtostr (in_scale, sizeof in_scale, fb_network_get_input_scale (net));
+  g_ascii_dtostr (out_scale, sizeof out_scale,
+                  fb_int_network_get_tensor_scale (cg->network, fb_network_get_logits (net)->index));
   append_header_comment (s, cg, "network.h", "the exported network, one call per inference");
   g_string_append_printf (s,
     "#ifndef FB_NETWORK_H\n"
@@ -279,13 +289,22 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "\n"
     "#define FB_NETWORK_NAME \"%s\"\n"
     "\n"
-    "/* Input: one u8 image, HWC, pixels as they are (scale 1/255, zero point 0). */\n"
+    "/* Input: HWC, one byte per element, x_int = round (x / FB_NETWORK_INPUT_SCALE)\n"
+    " * + FB_NETWORK_INPUT_ZERO_POINT clipped to u8 (or to i8, two's complement, when\n"
+    " * FB_NETWORK_INPUT_SIGNED). */\n"
     "#define FB_NETWORK_INPUT_H      %u\n"
     "#define FB_NETWORK_INPUT_W      %u\n"
     "#define FB_NETWORK_INPUT_C      %u\n"
     "#define FB_NETWORK_INPUT_BYTES  %u\n"
-    "/* Output: int32 logits; the predicted class is the index of the first maximum. */\n"
+    "#define FB_NETWORK_INPUT_SIGNED %d\n"
+    "#define FB_NETWORK_INPUT_SCALE  %s\n"
+    "#define FB_NETWORK_INPUT_ZERO_POINT %d\n"
+    "/* Output: FB_NETWORK_CLASSES int32 values; FB_NETWORK_OUTPUT_VALUES 0: logits, the\n"
+    " * predicted class is the index of the first maximum; 1: real values, each int32 times\n"
+    " * FB_NETWORK_OUTPUT_SCALE (the real value of one unit, also right for logits). */\n"
     "#define FB_NETWORK_CLASSES      %u\n"
+    "#define FB_NETWORK_OUTPUT_VALUES %d\n"
+    "#define FB_NETWORK_OUTPUT_SCALE %s\n"
     "\n"
     "/* Scratch of one inference: the activation arena (every intermediate tensor at the\n"
     " * offset the plan gave it, so tensors alive at the same time never overlap), then the\n"
@@ -306,7 +325,9 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "\n"
     "#endif /* FB_NETWORK_H */\n",
     fb_network_get_name (net), in->shape.h, in->shape.w, in->shape.c,
-    in->shape.h * in->shape.w * in->shape.c, fb_int_network_get_n_classes (cg->network),
+    in->shape.h * in->shape.w * in->shape.c, fb_network_get_input_signed (net) ? 1 : 0, in_scale,
+    fb_network_get_input_zero_point (net), fb_int_network_get_n_classes (cg->network),
+    values ? 1 : 0, out_scale,
     cg->host_scratch, cg->rv32_scratch, cg->arena_bytes, cg->kernel_scratch_offset,
     cg->kernel_scratch_bytes, cg->scratch_bytes, cg->const_bytes);
   return g_string_free (s, FALSE);
@@ -401,8 +422,11 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
         {
         case FB_PLAN_CONV:
         case FB_PLAN_DEPTHWISE:
+        case FB_PLAN_AVGPOOL2D:
+        case FB_PLAN_MAXPOOL2D:
           {
             const FbConvParams *p = &st->conv;
+            gboolean pool = st->kind == FB_PLAN_AVGPOOL2D || st->kind == FB_PLAN_MAXPOOL2D;
             g_string_append_printf (s,
               "  {\n"
               "    static const FbConvParams p = {\n"
@@ -412,23 +436,27 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
               "      .pad_top = %d, .pad_bottom = %d, .pad_left = %d, .pad_right = %d,\n"
               "      .stride_x = %d, .stride_y = %d,\n"
               "      .out_shift = %d, .flag_relu = %d,\n"
-              "    };\n"
-              "    status = %s (%s, %s_weights, %s_kappa, %s_lambda, %s, &p,\n"
-              "             kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n"
-              "  }\n",
+              "    };\n",
               p->dim_in_x, p->dim_in_y, p->ch_in, p->dim_out_x, p->dim_out_y, p->ch_out,
               p->dim_kernel_x, p->dim_kernel_y, p->pad_top, p->pad_bottom, p->pad_left,
-              p->pad_right, p->stride_x, p->stride_y, is->shift, p->flag_relu,
-              st->kernel, x, id, id, id, y);
+              p->pad_right, p->stride_x, p->stride_y, is->shift, p->flag_relu);
+            if (pool)
+              g_string_append_printf (s, "    status = %s (%s, %s, &p);\n  }\n", st->kernel, x, y);
+            else
+              g_string_append_printf (s,
+                "    status = %s (%s, %s_weights, %s_kappa, %s_lambda, %s, &p,\n"
+                "             kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n"
+                "  }\n",
+                st->kernel, x, id, id, id, y);
           }
           break;
         case FB_PLAN_LINEAR:
           g_string_append_printf (s,
             "  status = %s (%s, %s_weights, %s_kappa, %s_lambda, %s,\n"
             "           %d /* dim_vec */, %d /* num_o_neurons */, %d /* out_shift */,\n"
-            "           %d /* flag_relu */, kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
+            "           %d /* flags */, kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
             st->kernel, x, id, id, id, y, st->dim_vec, st->num_o_neurons, is->shift,
-            l->relu ? 1 : 0);
+            st->conv.flag_relu);
           break;
         case FB_PLAN_LINEAR_I32:
           {
@@ -436,21 +464,21 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
                                                      : g_strdup ("NULL");
             g_string_append_printf (s,
               "  status = %s (%s, %s_weights, %s, %s,\n"
-              "           %d /* dim_vec */, %d /* num_o_neurons */, %d /* flag_relu */,\n"
+              "           %d /* dim_vec */, %d /* num_o_neurons */, %d /* flags */,\n"
               "           kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
-              st->kernel, x, id, bias, y, st->dim_vec, st->num_o_neurons, l->relu ? 1 : 0);
+              st->kernel, x, id, bias, y, st->dim_vec, st->num_o_neurons, st->conv.flag_relu);
           }
           break;
         case FB_PLAN_ADD:
           g_string_append_printf (s,
             "  status = %s (%s, %s, %s, %d, %d, %d /* x, y, ch */,\n"
-            "           %d, %d /* m1, m2 */, %d /* out_shift */);\n",
+            "           %d, %d /* m1, m2 */, %d /* out_shift */, %d /* flags */);\n",
             st->kernel, x, tensor_expr (cg, l->inputs[1]), y, st->dim_x, st->dim_y, st->ch,
-            is->m1, is->m2, is->shift);
+            is->m1, is->m2, is->shift, st->conv.flag_relu);
           break;
         case FB_PLAN_AVGPOOL:
-          g_string_append_printf (s, "  status = %s (%s, %s, %d, %d, %d /* x, y, ch */);\n",
-                                  st->kernel, x, y, st->dim_x, st->dim_y, st->ch);
+          g_string_append_printf (s, "  status = %s (%s, %s, %d, %d, %d /* x, y, ch */, %d /* flags */);\n",
+                                  st->kernel, x, y, st->dim_x, st->dim_y, st->ch, st->conv.flag_relu);
           break;
         }
       append_call_end (s, st->layer, l->name);
@@ -588,6 +616,15 @@ append_list (GString *s, FbExportCodegen *cg, const char *macro, FbKernelFamily 
       const FbPlanStep *st = fb_plan_get_step (cg->plan, i);
       if (step_family (st) == family)
         g_hash_table_add (used, (gpointer) st->kernel);
+      /* one list (FB_KERNEL_VARIANTS_POOL) defines the global and the windowed pools */
+      else if (family == FB_KERNEL_FAMILY_AVGPOOL &&
+               (st->kind == FB_PLAN_AVGPOOL2D || st->kind == FB_PLAN_MAXPOOL2D))
+        {
+          const FbKernelVariant *pv = fb_kernel_family_variants (family, &n);
+          for (size_t k = 0; k < n; k++)
+            if (pv[k].in_bits == (int) st->in_bits)
+              g_hash_table_add (used, (gpointer) pv[k].name);
+        }
     }
   v = fb_kernel_family_variants (family, &n);
   g_string_append_printf (s, "#define %s(X)", macro);

@@ -23,12 +23,16 @@ extern "C" {
 
 /* The shape of a workload.  Which fields matter depends on the family:
  *   conv, depthwise: conv (ch_out ignored for depthwise: = ch_in)
+ *   avgpool2d, maxpool2d: conv (ch_in; ch_out = ch_in)
  *   linear, linear_i32: dim_vec, num_o
- *   add, avgpool: dim_x, dim_y, ch */
+ *   add, avgpool: dim_x, dim_y, ch
+ * and flags (every family): the kernel's flag word (FB_KERNEL_FLAG_SIGNED_*,
+ * FB_KERNEL_FLAG_COUNT_INCLUDE_PAD); signed operands get random values on the signed grid. */
 typedef struct {
   FbConvParams conv;
   int32_t dim_vec, num_o;
   int32_t dim_x, dim_y, ch;
+  int32_t flags;
 } FbKernelBenchShape;
 
 typedef struct {
@@ -55,7 +59,9 @@ void fb_kernel_bench_standard_shape (FbKernelFamily family, FbKernelBenchShape *
 /* The benchmark suite: entry i (0, 1, ...) is a family, a shape name and a shape; returns 0
  * past the end.  Every family on its standard shape ("std"), then the conv family on two more
  * layers: "64x64-3x3" (16x16x64 -> 64, 3x3, pad 1) and "64x64-1x1" (16x16x64 -> 64,
- * pointwise).  The host benchmark and the rv32imc ELF run the same list with the same seeds
+ * pointwise), then the standard conv with a signed output ("std-signed-out") and with a signed
+ * input and output ("std-signed-in-out").  The host benchmark and the rv32imc ELF run the same
+ * list with the same seeds
  * (fb_kernel_bench_seed()), so their outputs can be compared by hash. */
 int fb_kernel_bench_suite (size_t i, FbKernelFamily *family, const char **shape_name,
                            FbKernelBenchShape *shape);

@@ -152,6 +152,28 @@ void   fb_nn_global_avg_pool_backward   (guint           n,
                                          const float    *dy,
                                          float          *dx);
 
+/* Windowed pools on NHWC maps, geometry as for a depthwise conv (cin ==
+ * cout). Average: the divisor is the window's pixels inside the input, or
+ * (@count_include_pad) inside the padded input, as PyTorch and ONNX
+ * AveragePool. Max: padding never wins (−∞); backward sends each output's
+ * gradient to the first maximum of its window. */
+void   fb_nn_avg_pool2d_forward         (const FbNnConv *g,
+                                         gboolean        count_include_pad,
+                                         const float    *x,
+                                         float          *y);
+void   fb_nn_avg_pool2d_backward        (const FbNnConv *g,
+                                         gboolean        count_include_pad,
+                                         const float    *dy,
+                                         float          *dx);
+void   fb_nn_max_pool2d_forward         (const FbNnConv *g,
+                                         const float    *x,
+                                         float          *y);
+void   fb_nn_max_pool2d_backward        (const FbNnConv *g,
+                                         const float    *x,
+                                         const float    *y,
+                                         const float    *dy,
+                                         float          *dx);
+
 /* y[n][cout] = x[n][cin] · wᵀ + b; @b may be NULL (no bias). */
 void   fb_nn_linear_forward             (guint           n,
                                          guint           cin,

@@ -33,6 +33,9 @@ typedef struct {
   const FbLayer *layer;
   NodeKind       kind;
   gboolean       relu;
+  /* A bounded ReLU (ONNX Clip(0, max), e.g. ReLU6): the tensor (layer,
+   * "relu_max") [1] of the weights; 0 when unbounded. */
+  float          relu_max;
   gsize          out_size;   /* floats per image */
   /* weights: conv [Cout][Ky][Kx][Cin], depthwise [Ky][Kx][C], linear [Cout][Cin] */
   float         *w;
@@ -411,6 +414,51 @@ init_node (FbTrainer *self, Node *n, GRand *rand, FbWeights *init, const char *o
 
 static void refresh_w8_steps (Node *n);
 
+static gboolean
+init_relu_max (Node *n, FbWeights *init, const char *origin, GError **error)
+{
+  const FbWeightsTensor *t = init != NULL ? fb_weights_lookup (init, n->layer->name, "relu_max") : NULL;
+
+  if (t == NULL)
+    return TRUE;
+  if (t->n != 1 || !(t->data[0] > 0.0f) || !n->relu)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: layer \"%s\": \"relu_max\" must be one positive value on a layer with ReLU",
+                   origin, n->layer->name);
+      return FALSE;
+    }
+  n->relu_max = t->data[0];
+  return TRUE;
+}
+
+/* min(y, relu_max) after the ReLU; backward: no gradient where it clipped. */
+static void
+clip_relu_max (const Node *n, gsize size, float *y)
+{
+  if (n->relu_max > 0.0f)
+    for (gsize k = 0; k < size; k++)
+      y[k] = MIN (y[k], n->relu_max);
+}
+
+static void
+clip_relu_max_backward (const Node *n, gsize size, const float *y, float *dy)
+{
+  if (n->relu_max > 0.0f)
+    for (gsize k = 0; k < size; k++)
+      if (y[k] >= n->relu_max)
+        dy[k] = 0.0f;
+}
+
+static void
+pool_geometry (const Node *n, guint batch, FbNnConv *g)
+{
+  const FbLayer *l = n->layer;
+  fb_nn_conv_init (g, batch, l->in_shape.h, l->in_shape.w, l->in_shape.c, l->out_shape.c,
+                   l->kernel_h, l->kernel_w, l->stride_h, l->stride_w,
+                   l->pad_top, l->pad_bottom, l->pad_left, l->pad_right);
+}
+
 /* Step totals and quantization state of a weighted node. */
 static gboolean
 init_node_quant (FbTrainer *self, Node *n, FbWeights *init, const char *origin, GError **error)
@@ -628,6 +676,8 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
       n->layer = l;
       n->relu = l->relu;
       n->out_size = shape_size (l->out_shape);
+      if (!init_relu_max (n, init, init_origin, error))
+        return NULL;
       switch (l->op)
         {
         case FB_OP_CONV2D:
@@ -655,6 +705,8 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
           n->kind = NODE_ADD;
           continue;
         case FB_OP_GLOBAL_AVG_POOL:
+        case FB_OP_AVG_POOL2D:
+        case FB_OP_MAX_POOL2D:
           n->kind = NODE_POOL;
           continue;
         default:
@@ -864,9 +916,19 @@ forward (Shard *sh, gboolean train)
           fb_nn_add_forward (size, x, sh->act[l->inputs[1]], n->relu, y);
           break;
         case NODE_POOL:
-          fb_nn_global_avg_pool_forward (batch, l->in_shape.h * l->in_shape.w, c, x, y);
+          if (l->op == FB_OP_GLOBAL_AVG_POOL)
+            fb_nn_global_avg_pool_forward (batch, l->in_shape.h * l->in_shape.w, c, x, y);
+          else
+            {
+              pool_geometry (n, batch, &g);
+              if (l->op == FB_OP_AVG_POOL2D)
+                fb_nn_avg_pool2d_forward (&g, l->count_include_pad, x, y);
+              else
+                fb_nn_max_pool2d_forward (&g, x, y);
+            }
           break;
         }
+      clip_relu_max (n, size, y);
       if (qa == 0)
         continue;
       if (qa == MIXED_BITS)
@@ -937,6 +999,7 @@ backward (Shard *sh)
             *ga += fb_fake_quant_act_backward (size, y, alpha, qa, dy, dy);
         }
 
+      clip_relu_max_backward (n, size, y, dy);
       switch (n->kind)
         {
         case NODE_CONV:
@@ -962,8 +1025,18 @@ backward (Shard *sh)
           fb_nn_add_backward (size, y, n->relu, dy, dx, sh->grad[l->inputs[1]]);
           break;
         case NODE_POOL:
-          if (dx != NULL)
+          if (dx == NULL)
+            break;
+          if (l->op == FB_OP_GLOBAL_AVG_POOL)
             fb_nn_global_avg_pool_backward (batch, l->in_shape.h * l->in_shape.w, c, dy, dx);
+          else
+            {
+              pool_geometry (n, batch, &g);
+              if (l->op == FB_OP_AVG_POOL2D)
+                fb_nn_avg_pool2d_backward (&g, l->count_include_pad, dy, dx);
+              else
+                fb_nn_max_pool2d_backward (&g, x, y, dy, dx);
+            }
           break;
         }
     }
@@ -1915,8 +1988,10 @@ add_params (FbTrainer *self, FbWeights *w)
     {
       Node *n = &self->nodes[i];
       const char *name = n->layer->name;
-      guint c = n->layer->out_shape.c, cdims[1] = { c };
+      guint c = n->layer->out_shape.c, cdims[1] = { c }, one = 1;
 
+      if (n->relu_max > 0.0f)
+        fb_weights_add (w, name, "relu_max", 1, &one)[0] = n->relu_max;
       if (n->w == NULL)
         continue;
       memcpy (fb_weights_add (w, name, "weight", n->w_ndims, n->w_dims), n->w, n->n_w * sizeof (float));

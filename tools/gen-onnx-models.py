@@ -153,6 +153,8 @@ class Pools(nn.Module):
         self.conv2 = nn.Conv2d(8, 16, 3, 1, 0)
         self.conv3 = nn.Conv2d(16, 16, 1, 1, 0)
         self.fc = nn.Linear(16 * 4 * 4, 5)
+        with torch.no_grad():
+            self.conv2.weight.mul_(30.0)  # so that ReLU6's bound clips some outputs
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 3, 2, 1)                # 16 -> 8
@@ -214,6 +216,9 @@ def main():
         export(model, x, path, opset)
         with torch.no_grad():
             y = model(x)
+            if name == "pools":
+                pre = model.conv2(F.pad(F.max_pool2d(F.relu(model.conv1(x)), 3, 2, 1), (1, 1, 1, 1)))
+                print(f"pools: {(pre > 6).float().mean().item():.1%} of ReLU6 inputs above 6 (max {pre.max().item():.2f})")
             if name == "kws":
                 y = torch.log(y)  # softmax is removed on import: compare logits up to a constant
         macs, params = count(model, x)

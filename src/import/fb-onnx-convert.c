@@ -299,14 +299,33 @@ layer_at (Ctx *c, int index)
   return index >= 0 ? g_ptr_array_index (c->g->layers, index) : NULL;
 }
 
+/* PyTorch names nodes "/module/path/OpType" (or "OpType_3"): the layer
+ * takes the module path; a name that is only the op keeps it. */
+static const char *
+short_node_name (const Onnx__NodeProto *n, char **trimmed)
+{
+  const char *name = n->name != NULL ? n->name : "";
+  const char *slash = strrchr (name, '/');
+  const char *last = slash != NULL ? slash + 1 : NULL;
+  gsize op_len = n->op_type != NULL ? strlen (n->op_type) : 0;
+
+  if (last == NULL || op_len == 0 || strncmp (last, n->op_type, op_len) != 0 ||
+      (last[op_len] != '\0' && (last[op_len] != '_' || strspn (last + op_len + 1, "0123456789") !=
+                                 strlen (last + op_len + 1))))
+    return name;
+  *trimmed = g_strndup (name, slash - name);
+  return strspn (*trimmed, "/") == strlen (*trimmed) ? name : *trimmed;
+}
+
 static FbOnnxLayer *
 new_layer (Ctx *c, FbOnnxOp op, const Value *in)
 {
   FbOnnxLayer *l = g_new0 (FbOnnxLayer, 1);
   g_autofree char *fallback = g_strdup_printf ("%s_%u", c->node->op_type, c->node_index);
   g_autofree char *lower = g_ascii_strdown (fallback, -1);
+  g_autofree char *trimmed = NULL;
 
-  l->name = unique_name (c, c->node->name, lower);
+  l->name = unique_name (c, short_node_name (c->node, &trimmed), lower);
   l->op = op;
   l->n_inputs = 1;
   l->inputs[0] = in->producer;

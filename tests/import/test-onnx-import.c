@@ -358,10 +358,52 @@ test_sanitized_names (void)
   g_autoptr(FbOnnxImport) imp = import_model ("resnet", NULL);
   FbNetwork *net = fb_onnx_import_get_network (imp);
 
-  /* PyTorch's scoped node names lose their leading '/' and keep the rest. */
-  g_assert_nonnull (fb_network_lookup_layer (net, "fc/Gemm"));
+  /* PyTorch's scoped node names "/module/path/OpType" become the module path. */
+  g_assert_nonnull (fb_network_lookup_layer (net, "fc"));
+  g_assert_nonnull (fb_network_lookup_layer (net, "block2/shortcut"));
+  g_assert_nonnull (fb_network_lookup_layer (net, "block1/conv2/conv2.0"));
   for (guint i = 0; i < fb_network_get_n_layers (net); i++)
     g_assert_false (g_str_has_prefix (fb_network_get_layer (net, i)->name, "/"));
+}
+
+/* Corrupted models (random bytes overwritten, or cut anywhere): each load
+ * either succeeds or fails with a one-line error; never a crash (run the
+ * sanitize build to catch memory errors too). */
+static void
+test_mutations (void)
+{
+  g_autofree char *path = fb_test_source_path ("tests", "data", "onnx", "pools.onnx", NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (14);
+  guint failed = 0, loaded = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  for (guint round = 0; round < 400; round++)
+    {
+      g_autofree guint8 *copy = g_memdup2 (data, len);
+      gsize n = len;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(FbOnnxImport) imp = NULL;
+
+      if (round % 2 == 0)
+        n = g_rand_int_range (rand, 0, len);
+      else
+        for (guint k = 0; k < 1 + round % 8; k++)
+          copy[g_rand_int_range (rand, 0, len)] = g_rand_int_range (rand, 0, 256);
+      imp = fb_onnx_import_load_from_data (copy, n, "mutated.onnx", NULL, &error);
+      if (imp == NULL)
+        {
+          g_assert_nonnull (error);
+          g_assert_null (strchr (error->message, '\n'));
+          g_assert_true (g_str_has_prefix (error->message, "mutated.onnx: "));
+          failed++;
+        }
+      else
+        loaded++;
+    }
+  g_test_message ("400 mutations: %u refused, %u loaded (bytes that change only values)", failed, loaded);
+  g_assert_cmpuint (failed, >, 200);
 }
 
 int
@@ -386,6 +428,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/normalization-note", test_normalization_note);
   g_test_add_func ("/import/sanitized-names", test_sanitized_names);
   g_test_add_func ("/import/cli", test_cli_import);
+  g_test_add_func ("/import/mutations", test_mutations);
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
     {
       g_autofree char *path = g_strdup_printf ("/import/malformed/%s", malformed[i][0]);

@@ -792,6 +792,20 @@ fb_trainer_is_finished (FbTrainer *self)
 
 /* ---- forward / backward of one shard ----------------------------------------- */
 
+/* Whether tensor @t holds signed values (a layer without ReLU wrote it or its
+ * pool's source): its grid is symmetric, its step α / (2^(bits−1) − 1). */
+static inline gboolean
+tensor_signed (FbTrainer *self, guint t)
+{
+  return fb_network_tensor_is_signed (self->network, fb_network_get_tensor (self->network, t)->bits_source);
+}
+
+static inline float
+tensor_levels (FbTrainer *self, guint t, guint bits)
+{
+  return (float) fb_fake_quant_act_levels (bits, tensor_signed (self, t));
+}
+
 /* α of tensor @t at @bits: a pooled tensor has its source's scale. */
 static inline float
 tensor_alpha (FbTrainer *self, guint t, guint bits)
@@ -816,7 +830,10 @@ mixed_act_forward (Shard *sh, guint t, gboolean pool, gsize size, const float *x
 
   if (!pool)
     {
-      fb_fake_quant_act_mix_forward (size, x, self->alpha + src * 3, self->mix_a + src * 3, y);
+      if (tensor_signed (self, t))
+        fb_fake_quant_act_signed_mix_forward (size, x, self->alpha + src * 3, self->mix_a + src * 3, y);
+      else
+        fb_fake_quant_act_mix_forward (size, x, self->alpha + src * 3, self->mix_a + src * 3, y);
       return;
     }
   memset (y, 0, size * sizeof (float));
@@ -826,7 +843,7 @@ mixed_act_forward (Shard *sh, guint t, gboolean pool, gsize size, const float *x
       guint bits = fb_fake_quant_index_bits (b);
       if (p == 0.0f)
         continue;
-      fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / ((1u << bits) - 1), sh->mix_tmp);
+      fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / tensor_levels (self, t, bits), sh->mix_tmp);
       for (gsize k = 0; k < size; k++)
         y[k] += p * sh->mix_tmp[k];
     }
@@ -842,7 +859,10 @@ mixed_act_backward (Shard *sh, guint t, gboolean pool, gsize size, const float *
   if (!pool)
     {
       double gp[3] = { 0.0, 0.0, 0.0 };
-      fb_fake_quant_act_mix_backward (size, x, self->alpha + src * 3, self->mix_a + src * 3, dy, dy, gp);
+      if (tensor_signed (self, t))
+        fb_fake_quant_act_signed_mix_backward (size, x, self->alpha + src * 3, self->mix_a + src * 3, dy, dy, gp);
+      else
+        fb_fake_quant_act_mix_backward (size, x, self->alpha + src * 3, self->mix_a + src * 3, dy, dy, gp);
       for (guint b = 0; b < 3; b++)
         if (self->mix_a[src * 3 + b] != 0.0f)
           sh->gmix_a[src * 3 + b] += gp[b];
@@ -860,7 +880,7 @@ mixed_act_backward (Shard *sh, guint t, gboolean pool, gsize size, const float *
         if (p == 0.0f)
           continue;
         psum += p;
-        fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / ((1u << bits) - 1), sh->mix_tmp);
+        fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / tensor_levels (self, t, bits), sh->mix_tmp);
         for (gsize k = 0; k < size; k++)
           g += (double) dy[k] * sh->mix_tmp[k];
         sh->gmix_a[src * 3 + b] += g;
@@ -934,8 +954,10 @@ forward (Shard *sh, gboolean train)
       if (qa == MIXED_BITS)
         mixed_act_forward (sh, l->output, n->kind == NODE_POOL, size, y, sh->act[l->output]);
       else if (n->kind == NODE_POOL)
-        fb_fake_quant_round_forward (size, y, tensor_alpha (self, l->output, qa) / ((1u << qa) - 1),
+        fb_fake_quant_round_forward (size, y, tensor_alpha (self, l->output, qa) / tensor_levels (self, l->output, qa),
                                      sh->act[l->output]);
+      else if (tensor_signed (self, l->output))
+        fb_fake_quant_act_signed_forward (size, y, tensor_alpha (self, l->output, qa), qa, sh->act[l->output]);
       else
         fb_fake_quant_act_forward (size, y, tensor_alpha (self, l->output, qa), qa, sh->act[l->output]);
     }
@@ -990,11 +1012,13 @@ backward (Shard *sh)
       else if (qa != 0)
         {
           guint src = fb_network_get_tensor (self->network, l->output)->bits_source;
-          guint qmax = (1u << qa) - 1;
+          float qmax = tensor_levels (self, l->output, qa);
           float alpha = tensor_alpha (self, l->output, qa);
           double *ga = &sh->galpha[src * 3 + fb_fake_quant_bits_index (qa)];
           if (n->kind == NODE_POOL)
             *ga += fb_fake_quant_round_backward (size, y, alpha / qmax, dy) / qmax;
+          else if (tensor_signed (self, l->output))
+            *ga += fb_fake_quant_act_signed_backward (size, y, alpha, qa, dy, dy);
           else
             *ga += fb_fake_quant_act_backward (size, y, alpha, qa, dy, dy);
         }
@@ -1392,6 +1416,18 @@ fb_trainer_forward_eval (FbTrainer *self, const float *x, guint n)
   return self->eval_logits;
 }
 
+const float *
+fb_trainer_forward_config (FbTrainer *self, FbPrecisionConfig *config, const float *x, guint n)
+{
+  const float *out;
+
+  g_return_val_if_fail (config == NULL || self->alpha_ready, NULL);
+  set_config (self, config);
+  out = fb_trainer_forward_eval (self, x, n);
+  set_config (self, NULL);
+  return out;
+}
+
 /* Buffers of the mixed pass, allocated on first use: a supernet that is only
  * trained never pays for them. */
 static void
@@ -1595,23 +1631,36 @@ fb_trainer_calibrate_act_alpha (FbTrainer *self, const float *x, guint n)
   for (guint t = 0; t < self->n_tensors; t++)
     {
       g_autofree FbFakeQuantHist *hist = NULL;
-      float mx = 0.0f;
+      const FbTensor *ten = fb_network_get_tensor (self->network, t);
+      gboolean sgn = tensor_signed (self, t);
+      float mx = 0.0f, relu_max;
 
-      if (fb_network_get_tensor (self->network, t)->kind != FB_TENSOR_ACTIVATION)
+      if (ten->kind != FB_TENSOR_ACTIVATION)
         continue;
       for (guint s = 0; s < self->n_shards; s++)
         {
           Shard *sh = &self->shards[s];
           for (gsize k = 0; k < (gsize) sh->n * self->tsize[t]; k++)
-            mx = MAX (mx, sh->act[t][k]);
+            mx = MAX (mx, sgn ? fabsf (sh->act[t][k]) : sh->act[t][k]);
         }
       hist = g_new0 (FbFakeQuantHist, 1);
       hist->range = mx > 0.0f ? mx : 1.0;
       for (guint s = 0; s < self->n_shards; s++)
-        fb_fake_quant_hist_add (hist, (gsize) self->shards[s].n * self->tsize[t], self->shards[s].act[t]);
+        if (sgn)
+          fb_fake_quant_hist_add_abs (hist, (gsize) self->shards[s].n * self->tsize[t], self->shards[s].act[t]);
+        else
+          fb_fake_quant_hist_add (hist, (gsize) self->shards[s].n * self->tsize[t], self->shards[s].act[t]);
+      /* A bounded ReLU (ReLU6) is honoured by clipping at α ≤ its bound. */
+      relu_max = self->nodes[ten->producer].relu_max;
       for (guint b = 0; b < 3; b++)
-        self->alpha[t * 3 + b] = MAX (fb_fake_quant_hist_best_alpha (hist, fb_fake_quant_index_bits (b)),
-                                      MIN_ALPHA);
+        {
+          /* Signed: the positive half of the symmetric grid has 2^(b−1) − 1 levels. */
+          guint bits = fb_fake_quant_index_bits (b);
+          float a = fb_fake_quant_hist_best_alpha (hist, sgn ? bits - 1 : bits);
+          if (relu_max > 0.0f)
+            a = MIN (a, relu_max);
+          self->alpha[t * 3 + b] = MAX (a, MIN_ALPHA);
+        }
     }
   self->alpha_ready = TRUE;
 }

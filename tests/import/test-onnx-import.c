@@ -15,6 +15,7 @@
 #include "fb-json.h"
 #include "fb-onnx-import.h"
 #include "fb-test-util.h"
+#include "fb-precision-config.h"
 #include "fb-trainer.h"
 
 /* PyTorch and freebits sum in different orders (OpenBLAS GEMMs, folded
@@ -406,6 +407,47 @@ test_mutations (void)
   g_assert_cmpuint (failed, >, 200);
 }
 
+/* The ResNet's signed tensors (second convs, shortcuts) under fake
+ * quantization: w8a8 stays close to float, w4a4 further, w2a2 furthest. A
+ * signed tensor quantized on an unsigned grid would lose its negative half
+ * (the w8a8 error would then be of the order of the outputs). */
+static void
+test_resnet_quantized (void)
+{
+  JsonObject *meta = model_meta ("resnet");
+  g_autoptr(FbOnnxImport) imp = import_model ("resnet", NULL);
+  FbNetwork *net = fb_onnx_import_get_network (imp);
+  guint n = json_object_get_int_member (meta, "n"), k = json_object_get_int_member (meta, "outputs");
+  g_autofree float *x = read_floats ("resnet-inputs.bin", (gsize) n * 32 * 32 * 3);
+  g_autofree float *fl = NULL;
+  static const char *configs[] = { "w8a8", "w4a4", "w2a2" };
+  double err[3];
+  FbTrainOptions opt;
+  g_autoptr(GError) error = NULL;
+  FbTrainer *tr;
+
+  fb_train_options_init (&opt);
+  opt.batch_size = n;
+  opt.shards = 1;
+  opt.quant = FB_TRAIN_SUPERNET;
+  tr = fb_trainer_new (net, &opt, fb_onnx_import_get_weights (imp), "imported", &error);
+  g_assert_no_error (error);
+  fl = g_memdup2 (fb_trainer_forward_config (tr, NULL, x, n), (gsize) n * k * sizeof (float));
+  fb_trainer_calibrate_act_alpha (tr, x, n);
+  for (guint c = 0; c < G_N_ELEMENTS (configs); c++)
+    {
+      g_autoptr(FbPrecisionConfig) cfg = fb_precision_config_new_from_spec (net, configs[c], &error);
+      g_assert_no_error (error);
+      err[c] = compare (fb_trainer_forward_config (tr, cfg, x, n), fl, n, k, FALSE);
+      g_test_message ("resnet %s (fake-quant): largest difference to float %.3g of the largest output",
+                      configs[c], err[c]);
+    }
+  fb_trainer_free (tr);
+  g_assert_cmpfloat (err[0], <, 0.05);
+  g_assert_cmpfloat (err[0], <, err[1]);
+  g_assert_cmpfloat (err[1], <, err[2]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -429,6 +471,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/sanitized-names", test_sanitized_names);
   g_test_add_func ("/import/cli", test_cli_import);
   g_test_add_func ("/import/mutations", test_mutations);
+  g_test_add_func ("/import/resnet-quantized", test_resnet_quantized);
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
     {
       g_autofree char *path = g_strdup_printf ("/import/malformed/%s", malformed[i][0]);

@@ -187,13 +187,14 @@ attr_string_is (Ctx *c, const char *name, const char *def, const char *const *al
                 GError **error)
 {
   const Onnx__AttributeProto *a = attr (c, name);
-  static char buf[64];
+  char buf[64] = "";
   *out = def;
   if (a == NULL)
     return TRUE;
   if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING)
     return fail (c, error, "attribute \"%s\" should be a string", name);
-  g_strlcpy (buf, (const char *) a->s.data, MIN (sizeof buf, a->s.len + 1));
+  if (a->s.data != NULL)
+    memcpy (buf, a->s.data, MIN (sizeof buf - 1, a->s.len));
   for (guint i = 0; allowed[i] != NULL; i++)
     if (strcmp (buf, allowed[i]) == 0)
       {

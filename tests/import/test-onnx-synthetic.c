@@ -3,7 +3,8 @@
  * cover: initializers as typed arrays (float_data, int64_data) instead of
  * raw_data, and the graph shape tf2onnx writes for a Keras model (an NHWC
  * input with a Transpose to NCHW, MatMul + Add for Dense, a Transpose back
- * to NHWC before the Reshape, Clip with attributes as before opset 11).
+ * to NHWC before the Reshape, Clip with attributes as before opset 11), and
+ * two nodes of the same name.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -120,7 +121,7 @@ build (Model *m, GRand *rand)
   m->perm_out[0] = 0, m->perm_out[1] = 2, m->perm_out[2] = 3, m->perm_out[3] = 1;
   ints_attr (m, 3, 3, "perm", m->perm_out, 4);
   node (m, 4, "Reshape", "flatten", in_reshape, 2, out_f);
-  node (m, 5, "MatMul", "dense", in_mm, 2, out_m);
+  node (m, 5, "MatMul", "conv", in_mm, 2, out_m);   /* a name taken: becomes conv_2 */
   node (m, 6, "Add", "dense_bias", in_add, 2, out_y);
 
   float_init (m, 0, "w1", m->w1, F * C, F, C);   /* OIHW with H = W = 1: dims below */
@@ -221,6 +222,8 @@ test_tf2onnx_style (void)
   g_assert_cmpuint (fb_network_get_input (net)->shape.w, ==, W);
   g_assert_cmpuint (fb_network_get_input (net)->shape.c, ==, C);
   g_assert_nonnull (fb_weights_lookup (fb_onnx_import_get_weights (imp), "conv", "relu_max"));
+  g_assert_cmpint (fb_network_lookup_layer (net, "conv")->op, ==, FB_OP_CONV2D);
+  g_assert_cmpint (fb_network_lookup_layer (net, "conv_2")->op, ==, FB_OP_LINEAR);
 
   /* The reference, computed here in NHWC from the model's own arrays. */
   for (guint i = 0; i < H * W * C; i++)

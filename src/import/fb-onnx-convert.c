@@ -950,10 +950,22 @@ op_transpose (Ctx *c, GError **error)
 static gboolean
 op_identity (Ctx *c, GError **error)
 {
-  Value *v = in_value (c, 0, error);
+  const char *name = input_name (c, 0);
+  const FbOnnxTensor *k = name != NULL ? g_hash_table_lookup (c->consts, name) : NULL;
+  Value *v;
   Value out;
 
-  if (v == NULL)
+  /* PyTorch shares one initializer between uses through Identity nodes. */
+  if (k != NULL && c->node->n_output >= 1)
+    {
+      FbOnnxTensor *t = g_memdup2 (k, sizeof *k);
+      t->name = g_strdup (c->node->output[0]);
+      t->f = k->f != NULL ? g_memdup2 (k->f, MAX (k->n, 1) * sizeof (float)) : NULL;
+      t->i = k->i != NULL ? g_memdup2 (k->i, MAX (k->n, 1) * sizeof (gint64)) : NULL;
+      g_hash_table_insert (c->consts, g_strdup (t->name), t);
+      return TRUE;
+    }
+  if ((v = in_value (c, 0, error)) == NULL)
     return FALSE;
   if (c->node->n_output > 1 && c->node->output[1][0] != '\0' &&
       g_hash_table_lookup (c->uses, c->node->output[1]) != NULL)

@@ -164,6 +164,20 @@ class Pools(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class Shared(nn.Module):
+    """Two conv + batch norm layers with default statistics: their folded
+    biases are equal (zeros), and PyTorch writes the second as an Identity
+    of the first initializer."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(conv_bn(3, 4, 3, 1), conv_bn(4, 4, 3, 1))
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.body(x), 1), 1))
+
+
 def count(model, x):
     macs = [0]
     params = [0]
@@ -211,31 +225,41 @@ def main():
     meta = []
     for name, model, x, opset, input_desc in specs:
         bn_randomize(model, gen)
-        model.eval()
-        path = os.path.join(OUT, name + ".onnx")
-        export(model, x, path, opset)
-        with torch.no_grad():
-            y = model(x)
-            if name == "pools":
-                pre = model.conv2(F.pad(F.max_pool2d(F.relu(model.conv1(x)), 3, 2, 1), (1, 1, 1, 1)))
-                print(f"pools: {(pre > 6).float().mean().item():.1%} of ReLU6 inputs above 6 (max {pre.max().item():.2f})")
-            if name == "kws":
-                y = torch.log(y)  # softmax is removed on import: compare logits up to a constant
-        macs, params = count(model, x)
-        xin = x.permute(0, 2, 3, 1) if x.dim() == 4 else x
-        with open(os.path.join(OUT, name + "-inputs.bin"), "wb") as f:
-            f.write(to_le_f32(xin))
-        with open(os.path.join(OUT, name + "-outputs.bin"), "wb") as f:
-            f.write(to_le_f32(y))
-        meta.append({"name": name, "model": name + ".onnx", "opset": opset, "n": x.shape[0],
-                     "input_shape": list(xin.shape[1:]), "outputs": y.shape[1],
-                     "softmax_removed": name == "kws", "input": input_desc,
-                     "macs": macs, "params": params})
-        print(f"{name}: {macs} MACs, {params} parameters, {os.path.getsize(path)} bytes")
+        meta.append(record(name, model, x, opset, input_desc))
+    malformed(os.path.join(OUT, "malformed"), os.path.join(OUT, "pools.onnx"))
+    # Made last, with its own seeds, so the files above stay as they were.
+    torch.manual_seed(15)
+    gen = torch.Generator().manual_seed(15)
+    x = torch.randint(0, 256, (2, 3, 8, 8), generator=gen).float() / 255.0
+    meta.append(record("shared", Shared(), x, 13, {}))
     with open(os.path.join(OUT, "models.json"), "w") as f:
         json.dump({"generator": "tools/gen-onnx-models.py", "torch": torch.__version__, "models": meta}, f, indent=1)
         f.write("\n")
-    malformed(os.path.join(OUT, "malformed"), os.path.join(OUT, "pools.onnx"))
+
+
+def record(name, model, x, opset, input_desc):
+    """Exports @model, writes its inputs and PyTorch's outputs, returns its models.json entry."""
+    model.eval()
+    path = os.path.join(OUT, name + ".onnx")
+    export(model, x, path, opset)
+    with torch.no_grad():
+        y = model(x)
+        if name == "pools":
+            pre = model.conv2(F.pad(F.max_pool2d(F.relu(model.conv1(x)), 3, 2, 1), (1, 1, 1, 1)))
+            print(f"pools: {(pre > 6).float().mean().item():.1%} of ReLU6 inputs above 6 (max {pre.max().item():.2f})")
+        if name == "kws":
+            y = torch.log(y)  # softmax is removed on import: compare logits up to a constant
+    macs, params = count(model, x)
+    xin = x.permute(0, 2, 3, 1) if x.dim() == 4 else x
+    with open(os.path.join(OUT, name + "-inputs.bin"), "wb") as f:
+        f.write(to_le_f32(xin))
+    with open(os.path.join(OUT, name + "-outputs.bin"), "wb") as f:
+        f.write(to_le_f32(y))
+    print(f"{name}: {macs} MACs, {params} parameters, {os.path.getsize(path)} bytes")
+    return {"name": name, "model": name + ".onnx", "opset": opset, "n": x.shape[0],
+            "input_shape": list(xin.shape[1:]), "outputs": y.shape[1],
+            "softmax_removed": name == "kws", "input": input_desc,
+            "macs": macs, "params": params}
 
 
 class Seq(nn.Module):

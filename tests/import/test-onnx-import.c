@@ -453,7 +453,7 @@ main (int argc, char **argv)
 {
   g_autofree char *meta_path = NULL;
   g_autoptr(GError) error = NULL;
-  static const char *names[] = { "resnet", "mbv1", "kws", "autoencoder", "pools" };
+  static const char *names[] = { "resnet", "mbv1", "kws", "autoencoder", "pools", "shared" };
 
   g_test_init (&argc, &argv, NULL);
   meta_path = fb_test_source_path ("tests", "data", "onnx", "models.json", NULL);

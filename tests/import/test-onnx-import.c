@@ -448,6 +448,72 @@ test_resnet_quantized (void)
   g_assert_cmpfloat (err[1], <, err[2]);
 }
 
+/* Training through every new op (max pool, average pool with and without
+ * count_include_pad, a bounded ReLU, a flatten of a 4×4 map) and through
+ * signed tensors (the ResNet's blocks), in float and as a supernet: the
+ * imported models memorize a small batch of random labels, which only
+ * works when the gradients are right. */
+static void
+memorize (const char *name, FbTrainQuant quant, double *first, double *last)
+{
+  JsonObject *meta = model_meta (name);
+  FbOnnxImportOptions o;
+  g_autoptr(FbOnnxImport) imp = NULL;
+  JsonArray *shape = json_object_get_array_member (meta, "input_shape");
+  enum { N = 16, STEPS = 60 };
+  guint k = json_object_get_int_member (meta, "outputs");
+  gsize in_size = 1;
+  g_autofree float *x = NULL;
+  guint8 labels[N];
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  FbTrainOptions opt;
+  g_autoptr(GError) error = NULL;
+  FbTrainer *tr;
+
+  options_from_meta (meta, &o);
+  imp = import_model (name, &o);
+  for (guint d = 0; d < json_array_get_length (shape); d++)
+    in_size *= json_array_get_int_element (shape, d);
+  x = g_new (float, N * in_size);
+  for (gsize i = 0; i < N * in_size; i++)
+    x[i] = g_rand_double (rand);
+  for (guint i = 0; i < N; i++)
+    labels[i] = g_rand_int_range (rand, 0, k);
+  fb_train_options_init (&opt);
+  opt.batch_size = N;
+  opt.shards = 1;
+  opt.lr = 0.05;
+  opt.quant = quant;
+  opt.augment = FALSE;
+  tr = fb_trainer_new (fb_onnx_import_get_network (imp), &opt, fb_onnx_import_get_weights (imp), "imported", &error);
+  g_assert_no_error (error);
+  for (guint step = 0; step < STEPS; step++)
+    {
+      double loss;
+      fb_trainer_train_step (tr, x, labels, N, opt.lr, &loss, NULL);
+      g_assert_true (isfinite (loss));
+      if (step == 0)
+        *first = loss;
+      *last = loss;
+    }
+  fb_trainer_free (tr);
+  g_test_message ("%s (%s): training loss %.3f -> %.3f in %d steps", name,
+                  quant == FB_TRAIN_FLOAT ? "float" : "supernet", *first, *last, STEPS);
+}
+
+static void
+test_train_memorizes (void)
+{
+  double first, last;
+
+  memorize ("pools", FB_TRAIN_FLOAT, &first, &last);
+  g_assert_cmpfloat (last, <, 0.5 * first);
+  memorize ("resnet", FB_TRAIN_FLOAT, &first, &last);
+  g_assert_cmpfloat (last, <, 0.5 * first);
+  memorize ("resnet", FB_TRAIN_SUPERNET, &first, &last);
+  g_assert_cmpfloat (last, <, 0.5 * first);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -472,6 +538,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/cli", test_cli_import);
   g_test_add_func ("/import/mutations", test_mutations);
   g_test_add_func ("/import/resnet-quantized", test_resnet_quantized);
+  g_test_add_func ("/import/train-memorizes", test_train_memorizes);
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
     {
       g_autofree char *path = g_strdup_printf ("/import/malformed/%s", malformed[i][0]);

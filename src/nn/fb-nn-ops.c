@@ -1093,3 +1093,19 @@ fb_nn_max_pool2d_backward (const FbNnConv *g, const float *x, const float *y, co
             }
         }
 }
+
+double
+fb_nn_mse (guint n, guint k, const float *y, const float *targets, float *dy)
+{
+  gsize total = (gsize) n * k;
+  double sum = 0.0;
+
+  for (gsize i = 0; i < total; i++)
+    {
+      double d = (double) y[i] - targets[i];
+      sum += d * d;
+      if (dy != NULL)
+        dy[i] = (float) (2.0 * d / total);
+    }
+  return total > 0 ? sum / total : 0.0;
+}

@@ -192,6 +192,15 @@ void   fb_nn_linear_backward            (guint           n,
                                          float          *db,
                                          float          *dx);
 
+/* Mean squared error over @n rows of @k values against @targets (a
+ * reconstruction or regression, output_kind "values"): Σ (y − t)² / (n·k);
+ * writes its gradient 2 (y − t) / (n·k) to @dy (may be NULL). */
+double fb_nn_mse                        (guint           n,
+                                         guint           k,
+                                         const float    *y,
+                                         const float    *targets,
+                                         float          *dy);
+
 /* Mean softmax cross-entropy over @n rows of @k logits; writes its gradient
  * to @dlogits (may be NULL) and the number of rows whose argmax is the
  * label to @correct (may be NULL). */

@@ -81,6 +81,7 @@ typedef struct {
   /* The job of the current step. */
   const float  *x;
   const guint8 *labels;
+  const float  *targets;               /* output_kind values: n × outputs, else NULL */
   guint         n;                     /* images of this shard (may be 0) */
   guint         batch_n;               /* images of the whole batch */
   double        loss;
@@ -1086,7 +1087,9 @@ shard_train (Shard *sh)
   shard_load_input (sh);
   forward (sh, TRUE);
   logits = sh->act[self->logits];
-  if (self->role == ROLE_STUDENT)
+  if (sh->targets != NULL)
+    sh->loss = fb_nn_mse (sh->n, self->n_classes, logits, sh->targets, dlogits);
+  else if (self->role == ROLE_STUDENT)
     {
       /* In-place distillation: the all-8 pass's predictions are the target;
        * accuracy still counts against the labels. */
@@ -1096,7 +1099,7 @@ shard_train (Shard *sh)
   else
     sh->loss = fb_nn_softmax_cross_entropy (sh->n, self->n_classes, logits, sh->labels, dlogits,
                                             &sh->correct);
-  if (self->role == ROLE_TEACHER)
+  if (self->role == ROLE_TEACHER && sh->targets == NULL)
     fb_nn_softmax (sh->n, self->n_classes, logits, sh->teacher);
   /* The loss is the mean over the whole batch (not the shard) and over the
    * configs of the step. */
@@ -1128,6 +1131,7 @@ assign_shards (FbTrainer *self, const float *x, const guint8 *labels, guint n)
       guint hi = (guint) ((guint64) n * (s + 1) / self->n_shards);
       sh->x = x + (gsize) lo * in;
       sh->labels = labels != NULL ? labels + lo : NULL;
+      sh->targets = NULL;
       sh->n = hi - lo;
       sh->batch_n = n;
       sh->loss = 0.0;
@@ -1348,9 +1352,28 @@ zero_totals (FbTrainer *self)
   memset (self->g_alpha, 0, (gsize) self->n_tensors * 3 * sizeof (float));
 }
 
+static void
+train_step (FbTrainer *self, const float *x, const guint8 *labels, const float *targets, guint n,
+            double lr, double *loss, guint *correct);
+
 void
 fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, guint n, double lr,
                        double *loss, guint *correct)
+{
+  train_step (self, x, labels, NULL, n, lr, loss, correct);
+}
+
+void
+fb_trainer_train_step_values (FbTrainer *self, const float *x, const float *targets, guint n, double lr,
+                              double *loss)
+{
+  g_return_if_fail (targets != NULL);
+  train_step (self, x, NULL, targets, n, lr, loss, NULL);
+}
+
+static void
+train_step (FbTrainer *self, const float *x, const guint8 *labels, const float *targets, guint n,
+            double lr, double *loss, guint *correct)
 {
   g_autoptr(GPtrArray) configs = NULL;
   double loss_sum = 0.0;
@@ -1379,6 +1402,9 @@ fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, gu
       self->role = !self->opt.distill || self->opt.quant != FB_TRAIN_SUPERNET ? ROLE_HARD
                    : p == 0 ? ROLE_TEACHER : ROLE_STUDENT;
       assign_shards (self, x, labels, n);
+      if (targets != NULL)
+        for (guint s = 0; s < self->n_shards; s++)
+          self->shards[s].targets = targets + (gsize) ((guint64) n * s / self->n_shards) * self->n_classes;
       run_shards (self, shard_train);
       reduce_pass (self, p == 0, &pass_loss, &pass_correct);
       loss_sum += pass_loss;

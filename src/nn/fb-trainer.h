@@ -142,6 +142,15 @@ void           fb_trainer_train_step        (FbTrainer            *self,
                                              double                lr,
                                              double               *loss,
                                              guint                *correct);
+/* The same step for a network whose output_kind is "values": the loss is
+ * the mean squared error against @targets (@n × outputs floats; for a
+ * reconstruction, the input itself). @loss is that MSE. */
+void           fb_trainer_train_step_values (FbTrainer            *self,
+                                             const float          *x,
+                                             const float          *targets,
+                                             guint                 n,
+                                             double                lr,
+                                             double               *loss);
 /* Logits of @n ≤ batch_size images in evaluation mode; returns a pointer
  * to n × classes floats owned by the trainer, valid until the next call. */
 const float   *fb_trainer_forward_eval      (FbTrainer            *self,

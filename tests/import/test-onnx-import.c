@@ -514,6 +514,68 @@ test_train_memorizes (void)
   g_assert_cmpfloat (last, <, 0.5 * first);
 }
 
+/* The autoencoder (output_kind values) learns to reconstruct its inputs
+ * with the MSE loss. */
+static void
+test_train_values (void)
+{
+  JsonObject *meta = model_meta ("autoencoder");
+  FbOnnxImportOptions o;
+  g_autoptr(FbOnnxImport) imp = NULL;
+  enum { N = 16, D = 640, STEPS = 200 };
+  g_autofree float *x = g_new (float, N * D);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4);
+  FbTrainOptions opt;
+  g_autoptr(GError) error = NULL;
+  FbTrainer *tr;
+  double first = 0, last = 0;
+
+  options_from_meta (meta, &o);
+  imp = import_model ("autoencoder", &o);
+  g_assert_cmpint (fb_network_get_output_kind (fb_onnx_import_get_network (imp)), ==, FB_OUTPUT_VALUES);
+  {
+    /* Inputs on a 3-dimensional subspace: the 8-value bottleneck can hold them. */
+    float pattern[3][D];
+    for (guint p = 0; p < 3; p++)
+      for (guint i = 0; i < D; i++)
+        pattern[p][i] = g_rand_double_range (rand, -1, 1);
+    for (guint e = 0; e < N; e++)
+      {
+        double a[3] = { g_rand_double_range (rand, -1, 1), g_rand_double_range (rand, -1, 1),
+                        g_rand_double_range (rand, -1, 1) };
+        for (guint i = 0; i < D; i++)
+          x[e * D + i] = a[0] * pattern[0][i] + a[1] * pattern[1][i] + a[2] * pattern[2][i];
+      }
+  }
+  fb_train_options_init (&opt);
+  opt.batch_size = N;
+  opt.shards = 2;
+  opt.lr = 0.2;
+  opt.augment = FALSE;
+  tr = fb_trainer_new (fb_onnx_import_get_network (imp), &opt, fb_onnx_import_get_weights (imp), "imported", &error);
+  g_assert_no_error (error);
+  for (guint step = 0; step < STEPS; step++)
+    {
+      double loss;
+      fb_trainer_train_step_values (tr, x, x, N, opt.lr, &loss);
+      g_assert_true (isfinite (loss));
+      if (step == 0)
+        first = loss;
+      last = loss;
+    }
+  {
+    /* The loss reported is the MSE of the outputs before the step. */
+    const float *y = fb_trainer_forward_eval (tr, x, N);
+    double mse = 0.0;
+    for (gsize i = 0; i < N * D; i++)
+      mse += (double) (y[i] - x[i]) * (y[i] - x[i]) / (N * D);
+    g_test_message ("autoencoder: reconstruction MSE %.4f -> %.4f in %d steps (eval %.4f)", first, last, STEPS, mse);
+    g_assert_cmpfloat (mse, <, 0.5 * first);
+  }
+  fb_trainer_free (tr);
+  g_assert_cmpfloat (last, <, 0.5 * first);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -539,6 +601,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/mutations", test_mutations);
   g_test_add_func ("/import/resnet-quantized", test_resnet_quantized);
   g_test_add_func ("/import/train-memorizes", test_train_memorizes);
+  g_test_add_func ("/import/train-values", test_train_values);
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
     {
       g_autofree char *path = g_strdup_printf ("/import/malformed/%s", malformed[i][0]);

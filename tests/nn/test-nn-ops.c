@@ -623,6 +623,33 @@ test_max_pool2d (void)
   check_pool2d (TRUE, FALSE, 2, 2, 0);
 }
 
+static void
+test_mse (void)
+{
+  enum { N = 3, K = 4 };
+  float y[N * K], t[N * K], dy[N * K];
+  double loss, want = 0.0;
+
+  fill_random (y, N * K, -2, 2);
+  fill_random (t, N * K, -2, 2);
+  for (guint i = 0; i < N * K; i++)
+    want += (double) (y[i] - t[i]) * (y[i] - t[i]) / (N * K);
+  loss = fb_nn_mse (N, K, y, t, dy);
+  g_assert_cmpfloat (fabs (loss - want), <, 1e-6 * want);
+  for (guint i = 0; i < N * K; i++)
+    {
+      /* The loss is quadratic: the central difference is exact up to rounding. */
+      float saved = y[i];
+      double lp, lm;
+      y[i] = saved + 1e-2f;
+      lp = fb_nn_mse (N, K, y, t, NULL);
+      y[i] = saved - 1e-2f;
+      lm = fb_nn_mse (N, K, y, t, NULL);
+      y[i] = saved;
+      g_assert_cmpfloat (fabs ((lp - lm) / ((double) (saved + 1e-2f) - (saved - 1e-2f)) - dy[i]), <, 1e-4);
+    }
+}
+
 typedef struct {
   guint  n, cin, cout;
   float *x, *w, *b;
@@ -732,6 +759,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/grad/avg-pool2d", test_avg_pool2d);
   g_test_add_func ("/nn/grad/max-pool2d", test_max_pool2d);
   g_test_add_func ("/nn/grad/linear", test_linear);
+  g_test_add_func ("/nn/grad/mse", test_mse);
   g_test_add_func ("/nn/grad/softmax-cross-entropy", test_softmax_cross_entropy);
   g_test_add_func ("/nn/ops/conv-large-matches-reference", test_large_matches_reference);
   g_test_add_func ("/nn/ops/batch-norm-large-and-eval", test_batch_norm_large);

@@ -2131,10 +2131,11 @@ fb_trainer_get_weights (FbTrainer *self)
                                      "learned step w_step (LSQ, straight-through, gradient scale "
                                      "1/sqrt(N*Qp)) initialized at the per-channel MSE optimum");
       json_object_set_string_member (q, "activations",
-                                     "unsigned, zero point 0, s = alpha/(2^b-1), learned alpha per tensor "
+                                     "unsigned, zero point 0, s = alpha/(2^b-1) (signed tensors, written "
+                                     "without ReLU: symmetric, s = alpha/(2^(b-1)-1)), learned alpha per tensor "
                                      "and bit-width (LSQ; alpha8 with alpha4's gradient scale), initialized "
-                                     "at the MSE optimum of the first batch; pool output rounded at its "
-                                     "input's scale; logits float");
+                                     "at the MSE optimum of the first batch (capped at relu_max); pool output "
+                                     "rounded at its input's scale; logits float");
       json_object_set_string_member (q, "batch_norm_statistics",
                                      self->opt.quant == FB_TRAIN_SUPERNET
                                        ? "running averages of the all-8 config (the largest); other configs "

@@ -12,6 +12,8 @@
 #include <math.h>
 
 #include "fb-error.h"
+#include "fb-int-network.h"
+#include "fb-kernels.h"
 #include "fb-json.h"
 #include "fb-onnx-import.h"
 #include "fb-test-util.h"
@@ -577,6 +579,129 @@ test_train_values (void)
   g_assert_cmpfloat (last, <, 0.5 * first);
 }
 
+typedef struct {
+  const float *x;
+  gsize        size;
+} Inputs;
+
+static void
+input_at (gpointer user_data, guint index, float *dst)
+{
+  const Inputs *in = user_data;
+  memcpy (dst, in->x + index * in->size, in->size * sizeof (float));
+}
+
+/* The integer network (src/nn/fb-int-network, the exported C's arithmetic)
+ * of an imported model at @spec, calibrated post-training on the recorded
+ * inputs: largest difference of its dequantized outputs to PyTorch's float
+ * outputs, relative to the largest output. */
+/* Calibration by freebits' trainer: α of every tensor from its float
+ * forward on @in (capped at a bounded ReLU's max), weight steps at their
+ * initial values; the weights a fine-tuning of @cfg would start from. */
+static FbWeights *
+calibrate_by_trainer (FbOnnxImport *imp, FbPrecisionConfig *cfg, const Inputs *in, guint n)
+{
+  FbTrainOptions opt;
+  g_autoptr(GError) error = NULL;
+  FbTrainer *tr;
+  FbWeights *w;
+
+  fb_train_options_init (&opt);
+  opt.batch_size = n;
+  opt.shards = 1;
+  opt.quant = FB_TRAIN_FIXED;
+  tr = fb_trainer_new (fb_onnx_import_get_network (imp), &opt, fb_onnx_import_get_weights (imp), "imported", &error);
+  g_assert_no_error (error);
+  g_assert_true (fb_trainer_set_fixed_config (tr, cfg, &error));
+  fb_trainer_calibrate_act_alpha (tr, in->x, n);
+  w = fb_trainer_get_weights (tr);
+  fb_trainer_free (tr);
+  return w;
+}
+
+static double
+integer_error (const char *name, const char *spec, gboolean by_trainer)
+{
+  JsonObject *meta = model_meta (name);
+  FbOnnxImportOptions o;
+  g_autoptr(FbOnnxImport) imp = NULL;
+  FbNetwork *net;
+  JsonArray *shape = json_object_get_array_member (meta, "input_shape");
+  guint n = json_object_get_int_member (meta, "n"), k = json_object_get_int_member (meta, "outputs");
+  gsize size = 1;
+  g_autofree char *in_file = g_strconcat (name, "-inputs.bin", NULL);
+  g_autofree char *out_file = g_strconcat (name, "-outputs.bin", NULL);
+  g_autofree float *x = NULL, *want = NULL, *got = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbWeights) calibrated = NULL;
+  g_autoptr(FbPrecisionConfig) cfg = NULL;
+  g_autoptr(FbIntNetwork) inet = NULL;
+  g_autofree guint8 *image = NULL, *arena = NULL, *scratch = NULL;
+  g_autofree gint32 *logits = g_new (gint32, k);
+  Inputs in;
+  double scale;
+
+  for (guint d = 0; d < json_array_get_length (shape); d++)
+    size *= json_array_get_int_element (shape, d);
+  options_from_meta (meta, &o);
+  imp = import_model (name, &o);
+  net = fb_onnx_import_get_network (imp);
+  x = read_floats (in_file, n * size);
+  want = read_floats (out_file, (gsize) n * k);
+  in = (Inputs) { x, size };
+  cfg = fb_precision_config_new_from_spec (net, spec, &error);
+  g_assert_no_error (error);
+  if (by_trainer)
+    calibrated = calibrate_by_trainer (imp, cfg, &in, n);
+  else
+    calibrated = fb_int_network_calibrate_with (net, fb_onnx_import_get_weights (imp), "imported", input_at, &in,
+                                                n, NULL, &error);
+  g_assert_no_error (error);
+  inet = fb_int_network_new (cfg, calibrated, "calibrated", fb_kernel_arch (), &error);
+  g_assert_no_error (error);
+  image = g_new0 (guint8, size);
+  arena = g_malloc0 (fb_plan_get_arena_bytes (fb_int_network_get_plan (inet)) + 1);
+  scratch = g_malloc0 (fb_plan_get_scratch_bytes (fb_int_network_get_plan (inet)) + 1);
+  scale = fb_int_network_get_tensor_scale (inet, fb_network_get_logits (net)->index);
+  got = g_new (float, (gsize) n * k);
+  for (guint i = 0; i < n; i++)
+    {
+      fb_int_network_quantize_input (inet, x + i * size, image);
+      g_assert_true (fb_int_network_run (inet, image, logits, arena, scratch, &error));
+      g_assert_no_error (error);
+      for (guint j = 0; j < k; j++)
+        got[(gsize) i * k + j] = logits[j] * scale;
+    }
+  return compare (got, want, n, k, json_object_get_boolean_member (meta, "softmax_removed"));
+}
+
+/* The imported ResNet as published (signed second convs and shortcuts,
+ * ReLU after the add) in integer arithmetic stays close to float; the other
+ * models run too (signed 1-D input and values output, signed MFCC input,
+ * windowed pools, ReLU6). Calibrated on the recorded inputs, by the integer
+ * network's post-training calibration or by the trainer (which caps α at a
+ * bounded ReLU's max: the pools model's ReLU6 is only honoured that way).
+ * The bounds are generous: the figures are the report. */
+static void
+test_integer (void)
+{
+  static const struct { const char *name, *spec; gboolean by_trainer; double bound; } cases[] = {
+    { "resnet", "w8a8", FALSE, 0.1 }, { "resnet", "w4a4", FALSE, 0.5 },
+    { "resnet", "w8a8", TRUE, 0.1 }, { "resnet", "w4a4", TRUE, 0.5 },
+    { "kws", "w8a8", FALSE, 0.1 }, { "autoencoder", "w8a8", FALSE, 0.1 },
+    { "pools", "w8a8", TRUE, 0.1 }, { "mbv1", "w8a8", FALSE, 0.2 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      double err = integer_error (cases[i].name, cases[i].spec, cases[i].by_trainer);
+      g_test_message ("%s %s (integer, calibrated by the %s on its recorded inputs): largest difference to "
+                      "PyTorch %.3g of the largest output", cases[i].name, cases[i].spec,
+                      cases[i].by_trainer ? "trainer" : "integer network", err);
+      g_assert_cmpfloat (err, <, cases[i].bound);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -603,6 +728,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/resnet-quantized", test_resnet_quantized);
   g_test_add_func ("/import/train-memorizes", test_train_memorizes);
   g_test_add_func ("/import/train-values", test_train_values);
+  g_test_add_func ("/import/integer", test_integer);
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
     {
       g_autofree char *path = g_strdup_printf ("/import/malformed/%s", malformed[i][0]);

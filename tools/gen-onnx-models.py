@@ -6,8 +6,9 @@
 Small models of the four kinds a microcontroller user brings (a ResNet-style
 classifier, MobileNetV1 0.25 at 96x96x3 with 2 classes, a depthwise-separable
 keyword-spotting CNN on 49x10x1 MFCC-like signed features, a fully-connected
-autoencoder) and a pooling model, with random weights and random batch-norm
-statistics, exported with torch.onnx.export. For each, PyTorch's float outputs
+autoencoder), a pooling model and a model whose equal initializers PyTorch
+shares through Identity nodes, with random weights (and, but for the last,
+random batch-norm statistics), exported with torch.onnx.export. For each, PyTorch's float outputs
 on a few fixed inputs and PyTorch's MAC and parameter counts go to
 models.json; inputs and outputs are little-endian float32 files, the inputs
 in freebits' HWC order (a 1-D input as is). The tests need no PyTorch.

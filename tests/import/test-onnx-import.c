@@ -304,6 +304,35 @@ test_cli_import (void)
   fb_test_tmpdir_free (g_steal_pointer (&dir));
 }
 
+/* An output that cannot be written: one line, exit 2, no file left. */
+static void
+test_cli_unwritable (void)
+{
+  g_autofree char *dir = fb_test_tmpdir_new ();
+  g_autofree char *model = fb_test_source_path ("tests", "data", "onnx", "pools.onnx", NULL);
+  g_autofree char *out = g_build_filename (dir, "missing-dir", "net.json", NULL);
+  g_auto(FbTestRun) r = { 0 }, opt = { 0 };
+  const char *nl;
+
+  fb_test_run_cli (&r, (const char *[]) { "import", model, "-o", out, NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  nl = strchr (r.err, '\n');
+  g_assert_nonnull (nl);
+  g_assert_cmpstr (nl + 1, ==, "");
+  fb_test_assert_mentions (r.err, "missing-dir");
+  {
+    GDir *d = g_dir_open (dir, 0, NULL);   /* still empty */
+    g_assert_nonnull (d);
+    g_assert_null (g_dir_read_name (d));
+    g_dir_close (d);
+  }
+  /* A bad option value is an input error too. */
+  fb_test_run_cli (&opt, (const char *[]) { "import", model, "-o", out, "--mean", "0.5,x", NULL });
+  g_assert_cmpint (opt.status, ==, 2);
+  fb_test_assert_mentions (opt.err, "--mean");
+  fb_test_tmpdir_free (g_steal_pointer (&dir));
+}
+
 /* Every malformed file: one line naming the file, exit 2, nothing written. */
 static void
 test_malformed (gconstpointer data)
@@ -724,6 +753,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/normalization-note", test_normalization_note);
   g_test_add_func ("/import/sanitized-names", test_sanitized_names);
   g_test_add_func ("/import/cli", test_cli_import);
+  g_test_add_func ("/import/cli-unwritable", test_cli_unwritable);
   g_test_add_func ("/import/mutations", test_mutations);
   g_test_add_func ("/import/resnet-quantized", test_resnet_quantized);
   g_test_add_func ("/import/train-memorizes", test_train_memorizes);

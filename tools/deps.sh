@@ -2,6 +2,8 @@
 # packages freebits needs, only those missing (one apt-get call).
 
 FB_PKGS_BUILD="gcc clang pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev"
+# ONNX import: onnx.proto, the protobuf-c code generator and its runtime.
+FB_PKGS_BUILD="$FB_PKGS_BUILD libonnx-dev protobuf-c-compiler libprotobuf-c-dev"
 # Kernel tests and latency measurement on the RV32IMC target (QEMU).
 FB_PKGS_TARGET="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc"
 # Training and accuracy: OpenBLAS and the Fashion-MNIST data.

@@ -28,6 +28,7 @@ static const Subcommand subcommands[] = {
   { "finetune", fb_cli_finetune, "Quantization-aware fine-tuning of one precision config from supernet weights" },
   { "eval",    fb_cli_eval,    "Accuracy of a precision config in integer arithmetic (Fashion-MNIST test set)" },
   { "export",  fb_cli_export,  "Write a C project (network, weights, kernels, harness, Makefile) for a precision config" },
+  { "import",  fb_cli_import,  "Convert an ONNX model (torch.onnx.export, tf2onnx) to a network and its float weights" },
 };
 
 gboolean

@@ -37,6 +37,7 @@ int  fb_cli_finetune (int argc, char **argv);
 int  fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune);
 int  fb_cli_eval    (int argc, char **argv);
 int  fb_cli_export  (int argc, char **argv);
+int  fb_cli_import  (int argc, char **argv);
 
 /* The accuracy oracle for search and compare (fb-cli-search.c); NULL without
  * an error while no accuracy engine exists for @network. */

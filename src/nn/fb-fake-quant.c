@@ -301,3 +301,98 @@ fb_fake_quant_hist_best_alpha (const FbFakeQuantHist *hist, guint bits)
     }
   return (float) best_alpha;
 }
+
+/* ---- signed activations -------------------------------------------------- */
+
+guint
+fb_fake_quant_act_levels (guint bits, gboolean is_signed)
+{
+  return is_signed ? (1u << (bits - 1)) - 1 : (1u << bits) - 1;
+}
+
+static inline float
+signed_level (float v, float qmin, float qmax)
+{
+  return floorf (MIN (MAX (v, qmin), qmax) + 0.5f);
+}
+
+void
+fb_fake_quant_act_signed_forward (gsize n, const float *x, float alpha, guint bits, float *y)
+{
+  float qmax = (float) fb_fake_quant_act_levels (bits, TRUE), qmin = -qmax - 1.0f;
+  float s = alpha / qmax, inv = qmax / alpha;
+
+  for (gsize k = 0; k < n; k++)
+    y[k] = MIN (signed_level (x[k] * inv, qmin, qmax), qmax) * s;
+}
+
+double
+fb_fake_quant_act_signed_backward (gsize n, const float *x, float alpha, guint bits, const float *dy,
+                                   float *dx)
+{
+  float qmax = (float) fb_fake_quant_act_levels (bits, TRUE), qmin = -qmax - 1.0f;
+  float inv = qmax / alpha;
+  double ds = 0.0;
+
+  for (gsize k = 0; k < n; k++)
+    {
+      float v = x[k] * inv, g = dy[k];
+      if (v < qmin)
+        ds += (double) g * qmin, dx[k] = 0.0f;
+      else if (v > qmax)
+        ds += (double) g * qmax, dx[k] = 0.0f;
+      else
+        ds += (double) g * (MIN (signed_level (v, qmin, qmax), qmax) - v), dx[k] = g;
+    }
+  return ds / qmax;
+}
+
+void
+fb_fake_quant_act_signed_mix_forward (gsize n, const float *x, const float alpha[3], const float p[3], float *y)
+{
+  for (gsize k = 0; k < n; k++)
+    {
+      float acc = 0.0f;
+      for (guint b = 0; b < 3; b++)
+        {
+          float qmax = (float) fb_fake_quant_act_levels (fb_fake_quant_index_bits (b), TRUE);
+          if (p[b] != 0.0f)
+            acc += p[b] * MIN (signed_level (x[k] * qmax / alpha[b], -qmax - 1.0f, qmax), qmax) * (alpha[b] / qmax);
+        }
+      y[k] = acc;
+    }
+}
+
+void
+fb_fake_quant_act_signed_mix_backward (gsize n, const float *x, const float alpha[3], const float p[3],
+                                       const float *dy, float *dx, double gp[3])
+{
+  for (gsize k = 0; k < n; k++)
+    {
+      float g = dy[k], d = 0.0f;
+      for (guint b = 0; b < 3; b++)
+        {
+          float qmax = (float) fb_fake_quant_act_levels (fb_fake_quant_index_bits (b), TRUE);
+          float v = x[k] * qmax / alpha[b];
+          if (p[b] == 0.0f)
+            continue;
+          gp[b] += (double) g * MIN (signed_level (v, -qmax - 1.0f, qmax), qmax) * (alpha[b] / qmax);
+          if (v >= -qmax - 1.0f && v <= qmax)
+            d += p[b];
+        }
+      dx[k] = g * d;
+    }
+}
+
+void
+fb_fake_quant_hist_add_abs (FbFakeQuantHist *hist, gsize n, const float *x)
+{
+  double scale = FB_FAKE_QUANT_HIST_BINS / hist->range;
+
+  for (gsize k = 0; k < n; k++)
+    {
+      double b = fabsf (x[k]) * scale;
+      guint bin = b >= FB_FAKE_QUANT_HIST_BINS ? FB_FAKE_QUANT_HIST_BINS - 1 : (guint) b;
+      hist->count[bin] += 1.0;
+    }
+}

@@ -49,6 +49,41 @@ double fb_fake_quant_act_backward        (gsize        n,
                                           const float *dy,
                                           float       *dx);
 
+/* Signed activations (a layer without ReLU; CONVENTIONS.md): symmetric,
+ * zero point 0, s = alpha / (2^(bits−1) − 1),
+ * y = s·clamp(floor(x/s + ½), −2^(bits−1), 2^(bits−1) − 1) — round half up
+ * on both sides, like the requantization's arithmetic shift. @y may alias @x. */
+void   fb_fake_quant_act_signed_forward  (gsize        n,
+                                          const float *x,
+                                          float        alpha,
+                                          guint        bits,
+                                          float       *y);
+/* @dx (written; may alias @dy) = dy inside the grid's range, else 0;
+ * returns dL/dα (LSQ: q − x/s inside, the clipped level outside, / qmax). */
+double fb_fake_quant_act_signed_backward (gsize        n,
+                                          const float *x,
+                                          float        alpha,
+                                          guint        bits,
+                                          const float *dy,
+                                          float       *dx);
+/* The mixed activation of a signed tensor: y = Σ_b p[b]·Q_b(x). */
+void   fb_fake_quant_act_signed_mix_forward  (gsize        n,
+                                          const float *x,
+                                          const float  alpha[3],
+                                          const float  p[3],
+                                          float       *y);
+/* As fb_fake_quant_act_mix_backward, for a signed tensor. */
+void   fb_fake_quant_act_signed_mix_backward (gsize        n,
+                                          const float *x,
+                                          const float  alpha[3],
+                                          const float  p[3],
+                                          const float *dy,
+                                          float       *dx,
+                                          double       gp[3]);
+/* Positive levels of an activation grid: 2^bits − 1 unsigned, 2^(bits−1) − 1 signed. */
+guint  fb_fake_quant_act_levels          (guint        bits,
+                                          gboolean     is_signed);
+
 /* The mixed activation of the differentiable search (EdMIPS):
  * y = Σ_b p[b]·Q_b(x) over the 8-, 4- and 2-bit branches (index 0, 1, 2),
  * each with its α. @y may alias @x. */
@@ -115,6 +150,11 @@ typedef struct {
 } FbFakeQuantHist;
 
 void   fb_fake_quant_hist_add            (FbFakeQuantHist *hist,
+                                          gsize            n,
+                                          const float     *x);
+/* |x| of signed activations, for fb_fake_quant_hist_best_alpha (bits − 1):
+ * the symmetric grid's error (its extra negative level ignored). */
+void   fb_fake_quant_hist_add_abs        (FbFakeQuantHist *hist,
                                           gsize            n,
                                           const float     *x);
 /* α minimizing the expected squared error of fb_fake_quant_act_forward. */

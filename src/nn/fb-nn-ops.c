@@ -958,3 +958,154 @@ fb_nn_softmax (guint n, guint k, const float *logits, float *p)
         p[(gsize) r * k + i] = (float) (exp (z[i] - mx) / sum);
     }
 }
+
+/* ---- windowed pools ------------------------------------------------------ */
+
+/* The input rows/columns window (oy, ox) covers, clipped to the input, and
+ * the window's size clipped to the padded input (count_include_pad's divisor). */
+typedef struct {
+  int y0, y1, x0, x1;
+  guint padded_area;
+} PoolWindow;
+
+static void
+pool_window (const FbNnConv *g, guint oy, guint ox, PoolWindow *win)
+{
+  int ty = (int) (oy * g->sh) - (int) g->pad_top, tx = (int) (ox * g->sw) - (int) g->pad_left;
+  int pad_bottom = (int) ((g->ho - 1) * g->sh + g->kh) - (int) g->h - (int) g->pad_top;
+  int pad_right = (int) ((g->wo - 1) * g->sw + g->kw) - (int) g->w - (int) g->pad_left;
+  int py1 = MIN (ty + (int) g->kh, (int) g->h + MAX (pad_bottom, 0));
+  int px1 = MIN (tx + (int) g->kw, (int) g->w + MAX (pad_right, 0));
+
+  win->y0 = MAX (ty, 0);
+  win->x0 = MAX (tx, 0);
+  win->y1 = MIN (ty + (int) g->kh, (int) g->h);
+  win->x1 = MIN (tx + (int) g->kw, (int) g->w);
+  win->padded_area = (guint) ((py1 - ty) * (px1 - tx));
+}
+
+void
+fb_nn_avg_pool2d_forward (const FbNnConv *g, gboolean count_include_pad, const float *x, float *y)
+{
+  guint c = g->cin;
+
+  for (guint b = 0; b < g->n; b++)
+    for (guint oy = 0; oy < g->ho; oy++)
+      for (guint ox = 0; ox < g->wo; ox++)
+        {
+          float *restrict yp = y + (((gsize) b * g->ho + oy) * g->wo + ox) * c;
+          PoolWindow win;
+          float inv;
+
+          pool_window (g, oy, ox, &win);
+          memset (yp, 0, c * sizeof (float));
+          for (int iy = win.y0; iy < win.y1; iy++)
+            for (int ix = win.x0; ix < win.x1; ix++)
+              {
+                const float *restrict xp = x + (((gsize) b * g->h + iy) * g->w + ix) * c;
+                for (guint i = 0; i < c; i++)
+                  yp[i] += xp[i];
+              }
+          inv = 1.0f / (float) (count_include_pad ? win.padded_area
+                                                  : (guint) ((win.y1 - win.y0) * (win.x1 - win.x0)));
+          for (guint i = 0; i < c; i++)
+            yp[i] *= inv;
+        }
+}
+
+void
+fb_nn_avg_pool2d_backward (const FbNnConv *g, gboolean count_include_pad, const float *dy, float *dx)
+{
+  guint c = g->cin;
+
+  for (guint b = 0; b < g->n; b++)
+    for (guint oy = 0; oy < g->ho; oy++)
+      for (guint ox = 0; ox < g->wo; ox++)
+        {
+          const float *restrict dyp = dy + (((gsize) b * g->ho + oy) * g->wo + ox) * c;
+          PoolWindow win;
+          float inv;
+
+          pool_window (g, oy, ox, &win);
+          inv = 1.0f / (float) (count_include_pad ? win.padded_area
+                                                  : (guint) ((win.y1 - win.y0) * (win.x1 - win.x0)));
+          for (int iy = win.y0; iy < win.y1; iy++)
+            for (int ix = win.x0; ix < win.x1; ix++)
+              {
+                float *restrict dxp = dx + (((gsize) b * g->h + iy) * g->w + ix) * c;
+                for (guint i = 0; i < c; i++)
+                  dxp[i] += dyp[i] * inv;
+              }
+        }
+}
+
+void
+fb_nn_max_pool2d_forward (const FbNnConv *g, const float *x, float *y)
+{
+  guint c = g->cin;
+
+  for (guint b = 0; b < g->n; b++)
+    for (guint oy = 0; oy < g->ho; oy++)
+      for (guint ox = 0; ox < g->wo; ox++)
+        {
+          float *restrict yp = y + (((gsize) b * g->ho + oy) * g->wo + ox) * c;
+          PoolWindow win;
+
+          pool_window (g, oy, ox, &win);
+          for (guint i = 0; i < c; i++)
+            yp[i] = -INFINITY;
+          for (int iy = win.y0; iy < win.y1; iy++)
+            for (int ix = win.x0; ix < win.x1; ix++)
+              {
+                const float *restrict xp = x + (((gsize) b * g->h + iy) * g->w + ix) * c;
+                for (guint i = 0; i < c; i++)
+                  yp[i] = MAX (yp[i], xp[i]);
+              }
+        }
+}
+
+void
+fb_nn_max_pool2d_backward (const FbNnConv *g, const float *x, const float *y, const float *dy, float *dx)
+{
+  guint c = g->cin;
+
+  for (guint b = 0; b < g->n; b++)
+    for (guint oy = 0; oy < g->ho; oy++)
+      for (guint ox = 0; ox < g->wo; ox++)
+        {
+          gsize o = (((gsize) b * g->ho + oy) * g->wo + ox) * c;
+          PoolWindow win;
+
+          pool_window (g, oy, ox, &win);
+          for (guint i = 0; i < c; i++)
+            {
+              gboolean done = FALSE;
+              for (int iy = win.y0; iy < win.y1 && !done; iy++)
+                for (int ix = win.x0; ix < win.x1 && !done; ix++)
+                  {
+                    gsize k = (((gsize) b * g->h + iy) * g->w + ix) * c + i;
+                    if (x[k] == y[o + i])
+                      {
+                        dx[k] += dy[o + i];
+                        done = TRUE;
+                      }
+                  }
+            }
+        }
+}
+
+double
+fb_nn_mse (guint n, guint k, const float *y, const float *targets, float *dy)
+{
+  gsize total = (gsize) n * k;
+  double sum = 0.0;
+
+  for (gsize i = 0; i < total; i++)
+    {
+      double d = (double) y[i] - targets[i];
+      sum += d * d;
+      if (dy != NULL)
+        dy[i] = (float) (2.0 * d / total);
+    }
+  return total > 0 ? sum / total : 0.0;
+}

@@ -152,6 +152,28 @@ void   fb_nn_global_avg_pool_backward   (guint           n,
                                          const float    *dy,
                                          float          *dx);
 
+/* Windowed pools on NHWC maps, geometry as for a depthwise conv (cin ==
+ * cout). Average: the divisor is the window's pixels inside the input, or
+ * (@count_include_pad) inside the padded input, as PyTorch and ONNX
+ * AveragePool. Max: padding never wins (−∞); backward sends each output's
+ * gradient to the first maximum of its window. */
+void   fb_nn_avg_pool2d_forward         (const FbNnConv *g,
+                                         gboolean        count_include_pad,
+                                         const float    *x,
+                                         float          *y);
+void   fb_nn_avg_pool2d_backward        (const FbNnConv *g,
+                                         gboolean        count_include_pad,
+                                         const float    *dy,
+                                         float          *dx);
+void   fb_nn_max_pool2d_forward         (const FbNnConv *g,
+                                         const float    *x,
+                                         float          *y);
+void   fb_nn_max_pool2d_backward        (const FbNnConv *g,
+                                         const float    *x,
+                                         const float    *y,
+                                         const float    *dy,
+                                         float          *dx);
+
 /* y[n][cout] = x[n][cin] · wᵀ + b; @b may be NULL (no bias). */
 void   fb_nn_linear_forward             (guint           n,
                                          guint           cin,
@@ -169,6 +191,15 @@ void   fb_nn_linear_backward            (guint           n,
                                          float          *dw,
                                          float          *db,
                                          float          *dx);
+
+/* Mean squared error over @n rows of @k values against @targets (a
+ * reconstruction or regression, output_kind "values"): Σ (y − t)² / (n·k);
+ * writes its gradient 2 (y − t) / (n·k) to @dy (may be NULL). */
+double fb_nn_mse                        (guint           n,
+                                         guint           k,
+                                         const float    *y,
+                                         const float    *targets,
+                                         float          *dy);
 
 /* Mean softmax cross-entropy over @n rows of @k logits; writes its gradient
  * to @dlogits (may be NULL) and the number of rows whose argmax is the

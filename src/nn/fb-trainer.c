@@ -33,6 +33,9 @@ typedef struct {
   const FbLayer *layer;
   NodeKind       kind;
   gboolean       relu;
+  /* A bounded ReLU (ONNX Clip(0, max), e.g. ReLU6): the tensor (layer,
+   * "relu_max") [1] of the weights; 0 when unbounded. */
+  float          relu_max;
   gsize          out_size;   /* floats per image */
   /* weights: conv [Cout][Ky][Kx][Cin], depthwise [Ky][Kx][C], linear [Cout][Cin] */
   float         *w;
@@ -78,6 +81,7 @@ typedef struct {
   /* The job of the current step. */
   const float  *x;
   const guint8 *labels;
+  const float  *targets;               /* output_kind values: n × outputs, else NULL */
   guint         n;                     /* images of this shard (may be 0) */
   guint         batch_n;               /* images of the whole batch */
   double        loss;
@@ -411,6 +415,51 @@ init_node (FbTrainer *self, Node *n, GRand *rand, FbWeights *init, const char *o
 
 static void refresh_w8_steps (Node *n);
 
+static gboolean
+init_relu_max (Node *n, FbWeights *init, const char *origin, GError **error)
+{
+  const FbWeightsTensor *t = init != NULL ? fb_weights_lookup (init, n->layer->name, "relu_max") : NULL;
+
+  if (t == NULL)
+    return TRUE;
+  if (t->n != 1 || !(t->data[0] > 0.0f) || !n->relu)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: layer \"%s\": \"relu_max\" must be one positive value on a layer with ReLU",
+                   origin, n->layer->name);
+      return FALSE;
+    }
+  n->relu_max = t->data[0];
+  return TRUE;
+}
+
+/* min(y, relu_max) after the ReLU; backward: no gradient where it clipped. */
+static void
+clip_relu_max (const Node *n, gsize size, float *y)
+{
+  if (n->relu_max > 0.0f)
+    for (gsize k = 0; k < size; k++)
+      y[k] = MIN (y[k], n->relu_max);
+}
+
+static void
+clip_relu_max_backward (const Node *n, gsize size, const float *y, float *dy)
+{
+  if (n->relu_max > 0.0f)
+    for (gsize k = 0; k < size; k++)
+      if (y[k] >= n->relu_max)
+        dy[k] = 0.0f;
+}
+
+static void
+pool_geometry (const Node *n, guint batch, FbNnConv *g)
+{
+  const FbLayer *l = n->layer;
+  fb_nn_conv_init (g, batch, l->in_shape.h, l->in_shape.w, l->in_shape.c, l->out_shape.c,
+                   l->kernel_h, l->kernel_w, l->stride_h, l->stride_w,
+                   l->pad_top, l->pad_bottom, l->pad_left, l->pad_right);
+}
+
 /* Step totals and quantization state of a weighted node. */
 static gboolean
 init_node_quant (FbTrainer *self, Node *n, FbWeights *init, const char *origin, GError **error)
@@ -628,6 +677,8 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
       n->layer = l;
       n->relu = l->relu;
       n->out_size = shape_size (l->out_shape);
+      if (!init_relu_max (n, init, init_origin, error))
+        return NULL;
       switch (l->op)
         {
         case FB_OP_CONV2D:
@@ -655,6 +706,8 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
           n->kind = NODE_ADD;
           continue;
         case FB_OP_GLOBAL_AVG_POOL:
+        case FB_OP_AVG_POOL2D:
+        case FB_OP_MAX_POOL2D:
           n->kind = NODE_POOL;
           continue;
         default:
@@ -740,6 +793,20 @@ fb_trainer_is_finished (FbTrainer *self)
 
 /* ---- forward / backward of one shard ----------------------------------------- */
 
+/* Whether tensor @t holds signed values (a layer without ReLU wrote it or its
+ * pool's source): its grid is symmetric, its step α / (2^(bits−1) − 1). */
+static inline gboolean
+tensor_signed (FbTrainer *self, guint t)
+{
+  return fb_network_tensor_is_signed (self->network, fb_network_get_tensor (self->network, t)->bits_source);
+}
+
+static inline float
+tensor_levels (FbTrainer *self, guint t, guint bits)
+{
+  return (float) fb_fake_quant_act_levels (bits, tensor_signed (self, t));
+}
+
 /* α of tensor @t at @bits: a pooled tensor has its source's scale. */
 static inline float
 tensor_alpha (FbTrainer *self, guint t, guint bits)
@@ -764,7 +831,10 @@ mixed_act_forward (Shard *sh, guint t, gboolean pool, gsize size, const float *x
 
   if (!pool)
     {
-      fb_fake_quant_act_mix_forward (size, x, self->alpha + src * 3, self->mix_a + src * 3, y);
+      if (tensor_signed (self, t))
+        fb_fake_quant_act_signed_mix_forward (size, x, self->alpha + src * 3, self->mix_a + src * 3, y);
+      else
+        fb_fake_quant_act_mix_forward (size, x, self->alpha + src * 3, self->mix_a + src * 3, y);
       return;
     }
   memset (y, 0, size * sizeof (float));
@@ -774,7 +844,7 @@ mixed_act_forward (Shard *sh, guint t, gboolean pool, gsize size, const float *x
       guint bits = fb_fake_quant_index_bits (b);
       if (p == 0.0f)
         continue;
-      fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / ((1u << bits) - 1), sh->mix_tmp);
+      fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / tensor_levels (self, t, bits), sh->mix_tmp);
       for (gsize k = 0; k < size; k++)
         y[k] += p * sh->mix_tmp[k];
     }
@@ -790,7 +860,10 @@ mixed_act_backward (Shard *sh, guint t, gboolean pool, gsize size, const float *
   if (!pool)
     {
       double gp[3] = { 0.0, 0.0, 0.0 };
-      fb_fake_quant_act_mix_backward (size, x, self->alpha + src * 3, self->mix_a + src * 3, dy, dy, gp);
+      if (tensor_signed (self, t))
+        fb_fake_quant_act_signed_mix_backward (size, x, self->alpha + src * 3, self->mix_a + src * 3, dy, dy, gp);
+      else
+        fb_fake_quant_act_mix_backward (size, x, self->alpha + src * 3, self->mix_a + src * 3, dy, dy, gp);
       for (guint b = 0; b < 3; b++)
         if (self->mix_a[src * 3 + b] != 0.0f)
           sh->gmix_a[src * 3 + b] += gp[b];
@@ -808,7 +881,7 @@ mixed_act_backward (Shard *sh, guint t, gboolean pool, gsize size, const float *
         if (p == 0.0f)
           continue;
         psum += p;
-        fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / ((1u << bits) - 1), sh->mix_tmp);
+        fb_fake_quant_round_forward (size, x, self->alpha[src * 3 + b] / tensor_levels (self, t, bits), sh->mix_tmp);
         for (gsize k = 0; k < size; k++)
           g += (double) dy[k] * sh->mix_tmp[k];
         sh->gmix_a[src * 3 + b] += g;
@@ -864,16 +937,28 @@ forward (Shard *sh, gboolean train)
           fb_nn_add_forward (size, x, sh->act[l->inputs[1]], n->relu, y);
           break;
         case NODE_POOL:
-          fb_nn_global_avg_pool_forward (batch, l->in_shape.h * l->in_shape.w, c, x, y);
+          if (l->op == FB_OP_GLOBAL_AVG_POOL)
+            fb_nn_global_avg_pool_forward (batch, l->in_shape.h * l->in_shape.w, c, x, y);
+          else
+            {
+              pool_geometry (n, batch, &g);
+              if (l->op == FB_OP_AVG_POOL2D)
+                fb_nn_avg_pool2d_forward (&g, l->count_include_pad, x, y);
+              else
+                fb_nn_max_pool2d_forward (&g, x, y);
+            }
           break;
         }
+      clip_relu_max (n, size, y);
       if (qa == 0)
         continue;
       if (qa == MIXED_BITS)
         mixed_act_forward (sh, l->output, n->kind == NODE_POOL, size, y, sh->act[l->output]);
       else if (n->kind == NODE_POOL)
-        fb_fake_quant_round_forward (size, y, tensor_alpha (self, l->output, qa) / ((1u << qa) - 1),
+        fb_fake_quant_round_forward (size, y, tensor_alpha (self, l->output, qa) / tensor_levels (self, l->output, qa),
                                      sh->act[l->output]);
+      else if (tensor_signed (self, l->output))
+        fb_fake_quant_act_signed_forward (size, y, tensor_alpha (self, l->output, qa), qa, sh->act[l->output]);
       else
         fb_fake_quant_act_forward (size, y, tensor_alpha (self, l->output, qa), qa, sh->act[l->output]);
     }
@@ -928,15 +1013,18 @@ backward (Shard *sh)
       else if (qa != 0)
         {
           guint src = fb_network_get_tensor (self->network, l->output)->bits_source;
-          guint qmax = (1u << qa) - 1;
+          float qmax = tensor_levels (self, l->output, qa);
           float alpha = tensor_alpha (self, l->output, qa);
           double *ga = &sh->galpha[src * 3 + fb_fake_quant_bits_index (qa)];
           if (n->kind == NODE_POOL)
             *ga += fb_fake_quant_round_backward (size, y, alpha / qmax, dy) / qmax;
+          else if (tensor_signed (self, l->output))
+            *ga += fb_fake_quant_act_signed_backward (size, y, alpha, qa, dy, dy);
           else
             *ga += fb_fake_quant_act_backward (size, y, alpha, qa, dy, dy);
         }
 
+      clip_relu_max_backward (n, size, y, dy);
       switch (n->kind)
         {
         case NODE_CONV:
@@ -962,8 +1050,18 @@ backward (Shard *sh)
           fb_nn_add_backward (size, y, n->relu, dy, dx, sh->grad[l->inputs[1]]);
           break;
         case NODE_POOL:
-          if (dx != NULL)
+          if (dx == NULL)
+            break;
+          if (l->op == FB_OP_GLOBAL_AVG_POOL)
             fb_nn_global_avg_pool_backward (batch, l->in_shape.h * l->in_shape.w, c, dy, dx);
+          else
+            {
+              pool_geometry (n, batch, &g);
+              if (l->op == FB_OP_AVG_POOL2D)
+                fb_nn_avg_pool2d_backward (&g, l->count_include_pad, dy, dx);
+              else
+                fb_nn_max_pool2d_backward (&g, x, y, dy, dx);
+            }
           break;
         }
     }
@@ -989,7 +1087,9 @@ shard_train (Shard *sh)
   shard_load_input (sh);
   forward (sh, TRUE);
   logits = sh->act[self->logits];
-  if (self->role == ROLE_STUDENT)
+  if (sh->targets != NULL)
+    sh->loss = fb_nn_mse (sh->n, self->n_classes, logits, sh->targets, dlogits);
+  else if (self->role == ROLE_STUDENT)
     {
       /* In-place distillation: the all-8 pass's predictions are the target;
        * accuracy still counts against the labels. */
@@ -999,7 +1099,7 @@ shard_train (Shard *sh)
   else
     sh->loss = fb_nn_softmax_cross_entropy (sh->n, self->n_classes, logits, sh->labels, dlogits,
                                             &sh->correct);
-  if (self->role == ROLE_TEACHER)
+  if (self->role == ROLE_TEACHER && sh->targets == NULL)
     fb_nn_softmax (sh->n, self->n_classes, logits, sh->teacher);
   /* The loss is the mean over the whole batch (not the shard) and over the
    * configs of the step. */
@@ -1031,6 +1131,7 @@ assign_shards (FbTrainer *self, const float *x, const guint8 *labels, guint n)
       guint hi = (guint) ((guint64) n * (s + 1) / self->n_shards);
       sh->x = x + (gsize) lo * in;
       sh->labels = labels != NULL ? labels + lo : NULL;
+      sh->targets = NULL;
       sh->n = hi - lo;
       sh->batch_n = n;
       sh->loss = 0.0;
@@ -1251,9 +1352,28 @@ zero_totals (FbTrainer *self)
   memset (self->g_alpha, 0, (gsize) self->n_tensors * 3 * sizeof (float));
 }
 
+static void
+train_step (FbTrainer *self, const float *x, const guint8 *labels, const float *targets, guint n,
+            double lr, double *loss, guint *correct);
+
 void
 fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, guint n, double lr,
                        double *loss, guint *correct)
+{
+  train_step (self, x, labels, NULL, n, lr, loss, correct);
+}
+
+void
+fb_trainer_train_step_values (FbTrainer *self, const float *x, const float *targets, guint n, double lr,
+                              double *loss)
+{
+  g_return_if_fail (targets != NULL);
+  train_step (self, x, NULL, targets, n, lr, loss, NULL);
+}
+
+static void
+train_step (FbTrainer *self, const float *x, const guint8 *labels, const float *targets, guint n,
+            double lr, double *loss, guint *correct)
 {
   g_autoptr(GPtrArray) configs = NULL;
   double loss_sum = 0.0;
@@ -1282,6 +1402,9 @@ fb_trainer_train_step (FbTrainer *self, const float *x, const guint8 *labels, gu
       self->role = !self->opt.distill || self->opt.quant != FB_TRAIN_SUPERNET ? ROLE_HARD
                    : p == 0 ? ROLE_TEACHER : ROLE_STUDENT;
       assign_shards (self, x, labels, n);
+      if (targets != NULL)
+        for (guint s = 0; s < self->n_shards; s++)
+          self->shards[s].targets = targets + (gsize) ((guint64) n * s / self->n_shards) * self->n_classes;
       run_shards (self, shard_train);
       reduce_pass (self, p == 0, &pass_loss, &pass_correct);
       loss_sum += pass_loss;
@@ -1317,6 +1440,18 @@ fb_trainer_forward_eval (FbTrainer *self, const float *x, guint n)
               (gsize) sh->n * self->n_classes * sizeof (float));
     }
   return self->eval_logits;
+}
+
+const float *
+fb_trainer_forward_config (FbTrainer *self, FbPrecisionConfig *config, const float *x, guint n)
+{
+  const float *out;
+
+  g_return_val_if_fail (config == NULL || self->alpha_ready, NULL);
+  set_config (self, config);
+  out = fb_trainer_forward_eval (self, x, n);
+  set_config (self, NULL);
+  return out;
 }
 
 /* Buffers of the mixed pass, allocated on first use: a supernet that is only
@@ -1522,23 +1657,36 @@ fb_trainer_calibrate_act_alpha (FbTrainer *self, const float *x, guint n)
   for (guint t = 0; t < self->n_tensors; t++)
     {
       g_autofree FbFakeQuantHist *hist = NULL;
-      float mx = 0.0f;
+      const FbTensor *ten = fb_network_get_tensor (self->network, t);
+      gboolean sgn = tensor_signed (self, t);
+      float mx = 0.0f, relu_max;
 
-      if (fb_network_get_tensor (self->network, t)->kind != FB_TENSOR_ACTIVATION)
+      if (ten->kind != FB_TENSOR_ACTIVATION)
         continue;
       for (guint s = 0; s < self->n_shards; s++)
         {
           Shard *sh = &self->shards[s];
           for (gsize k = 0; k < (gsize) sh->n * self->tsize[t]; k++)
-            mx = MAX (mx, sh->act[t][k]);
+            mx = MAX (mx, sgn ? fabsf (sh->act[t][k]) : sh->act[t][k]);
         }
       hist = g_new0 (FbFakeQuantHist, 1);
       hist->range = mx > 0.0f ? mx : 1.0;
       for (guint s = 0; s < self->n_shards; s++)
-        fb_fake_quant_hist_add (hist, (gsize) self->shards[s].n * self->tsize[t], self->shards[s].act[t]);
+        if (sgn)
+          fb_fake_quant_hist_add_abs (hist, (gsize) self->shards[s].n * self->tsize[t], self->shards[s].act[t]);
+        else
+          fb_fake_quant_hist_add (hist, (gsize) self->shards[s].n * self->tsize[t], self->shards[s].act[t]);
+      /* A bounded ReLU (ReLU6) is honoured by clipping at α ≤ its bound. */
+      relu_max = self->nodes[ten->producer].relu_max;
       for (guint b = 0; b < 3; b++)
-        self->alpha[t * 3 + b] = MAX (fb_fake_quant_hist_best_alpha (hist, fb_fake_quant_index_bits (b)),
-                                      MIN_ALPHA);
+        {
+          /* Signed: the positive half of the symmetric grid has 2^(b−1) − 1 levels. */
+          guint bits = fb_fake_quant_index_bits (b);
+          float a = fb_fake_quant_hist_best_alpha (hist, sgn ? bits - 1 : bits);
+          if (relu_max > 0.0f)
+            a = MIN (a, relu_max);
+          self->alpha[t * 3 + b] = MAX (a, MIN_ALPHA);
+        }
     }
   self->alpha_ready = TRUE;
 }
@@ -1915,8 +2063,10 @@ add_params (FbTrainer *self, FbWeights *w)
     {
       Node *n = &self->nodes[i];
       const char *name = n->layer->name;
-      guint c = n->layer->out_shape.c, cdims[1] = { c };
+      guint c = n->layer->out_shape.c, cdims[1] = { c }, one = 1;
 
+      if (n->relu_max > 0.0f)
+        fb_weights_add (w, name, "relu_max", 1, &one)[0] = n->relu_max;
       if (n->w == NULL)
         continue;
       memcpy (fb_weights_add (w, name, "weight", n->w_ndims, n->w_dims), n->w, n->n_w * sizeof (float));
@@ -1981,10 +2131,11 @@ fb_trainer_get_weights (FbTrainer *self)
                                      "learned step w_step (LSQ, straight-through, gradient scale "
                                      "1/sqrt(N*Qp)) initialized at the per-channel MSE optimum");
       json_object_set_string_member (q, "activations",
-                                     "unsigned, zero point 0, s = alpha/(2^b-1), learned alpha per tensor "
+                                     "unsigned, zero point 0, s = alpha/(2^b-1) (signed tensors, written "
+                                     "without ReLU: symmetric, s = alpha/(2^(b-1)-1)), learned alpha per tensor "
                                      "and bit-width (LSQ; alpha8 with alpha4's gradient scale), initialized "
-                                     "at the MSE optimum of the first batch; pool output rounded at its "
-                                     "input's scale; logits float");
+                                     "at the MSE optimum of the first batch (capped at relu_max); pool output "
+                                     "rounded at its input's scale; logits float");
       json_object_set_string_member (q, "batch_norm_statistics",
                                      self->opt.quant == FB_TRAIN_SUPERNET
                                        ? "running averages of the all-8 config (the largest); other configs "

@@ -3,14 +3,19 @@
  *
  * How the graph is trained:
  * - conv2d and depthwise_conv2d: conv (no bias) → batch norm → ReLU (when
- *   the layer has "relu"). Batch norm uses the statistics of the batch shard
+ *   the layer has "relu"; without it the output is signed). Batch norm uses the statistics of the batch shard
  *   (FbTrainOptions.shards) in training and running averages (momentum 0.1,
  *   unbiased variance, like PyTorch) in evaluation. It does not exist on the microcontroller: deployment folds
  *   γ, β, μ, σ into the per-channel requantization (kappa, lambda;
  *   CONVENTIONS.md), so a conv's float weights carry no bias.
  * - linear: weights and a bias; hidden linear layers end in ReLU, the final
  *   classifier does not (its outputs are the logits).
- * - add and global_avg_pool as in the graph; softmax cross-entropy loss.
+ * - add (with or without ReLU), global_avg_pool, avg_pool2d (count_include_pad
+ *   as in the layer) and max_pool2d as in the graph; softmax cross-entropy loss.
+ * - a layer with the optional tensor "relu_max" [1] (a bounded ReLU, e.g. an
+ *   imported ReLU6) clamps its output at it; quantized, its α is capped at it.
+ * - the input is the real value the model sees: (x_int − zero_point) · scale
+ *   of the network's input description.
  * - SGD with Nesterov momentum, weight decay on conv/linear weights only,
  *   linear warm-up then cosine decay of the learning rate per step.
  *
@@ -137,6 +142,15 @@ void           fb_trainer_train_step        (FbTrainer            *self,
                                              double                lr,
                                              double               *loss,
                                              guint                *correct);
+/* The same step for a network whose output_kind is "values": the loss is
+ * the mean squared error against @targets (@n × outputs floats; for a
+ * reconstruction, the input itself). @loss is that MSE. */
+void           fb_trainer_train_step_values (FbTrainer            *self,
+                                             const float          *x,
+                                             const float          *targets,
+                                             guint                 n,
+                                             double                lr,
+                                             double               *loss);
 /* Logits of @n ≤ batch_size images in evaluation mode; returns a pointer
  * to n × classes floats owned by the trainer, valid until the next call. */
 const float   *fb_trainer_forward_eval      (FbTrainer            *self,
@@ -168,7 +182,9 @@ gboolean       fb_trainer_run               (FbTrainer            *self,
  * scale repeated over Cout) and per activation tensor, under its producer
  * layer, "act_alpha" [3] = [α8, α4, α2]. They are taken from @init when
  * present; otherwise the steps start at the per-channel MSE optimum and α
- * at the MSE optimum of the activations of the first training batch. */
+ * at the MSE optimum of the activations of the first training batch.
+ * Signed tensors (written by a layer without ReLU) are quantized on the
+ * symmetric grid [−2^(b−1), 2^(b−1) − 1] with step α / (2^(b−1) − 1). */
 
 /* FIXED mode: the config every step trains (copied). */
 gboolean       fb_trainer_set_fixed_config  (FbTrainer            *self,
@@ -192,6 +208,13 @@ gboolean       fb_trainer_evaluate_config   (FbTrainer            *self,
                                              double               *accuracy,
                                              double               *loss,
                                              GError              **error);
+/* Outputs of @n ≤ batch_size images under @config's fake quantization
+ * (NULL: float), batch norm in evaluation mode; like fb_trainer_forward_eval.
+ * Needs α (fb_trainer_has_act_alpha) when @config is set. */
+const float   *fb_trainer_forward_config    (FbTrainer            *self,
+                                             FbPrecisionConfig    *config,
+                                             const float          *x,
+                                             guint                 n);
 /* Replaces the running batch-norm statistics by those of @config on
  * @n_images shuffled training images (no augmentation, cumulative mean). */
 gboolean       fb_trainer_recalibrate_bn    (FbTrainer            *self,

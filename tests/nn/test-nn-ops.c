@@ -532,6 +532,124 @@ test_global_avg_pool (void)
   check_gradients (pool_fwd, &p, r, ny, list, 1, 1e-2, 1e-3, 1e-4);
 }
 
+/* ---- windowed pools --------------------------------------------------------- */
+
+typedef struct {
+  FbNnConv g;
+  gboolean max, include_pad;
+  float   *x;
+} Pool2dCtx;
+
+static void
+pool2d_fwd (gpointer data, float *y)
+{
+  Pool2dCtx *p = data;
+  if (p->max)
+    fb_nn_max_pool2d_forward (&p->g, p->x, y);
+  else
+    fb_nn_avg_pool2d_forward (&p->g, p->include_pad, p->x, y);
+}
+
+/* Brute force of one output: the window over the padded input, as PyTorch
+ * defines it (padding is 0 for the average, −∞ for the max). */
+static double
+pool2d_reference (const Pool2dCtx *p, guint b, guint oy, guint ox, guint ch)
+{
+  const FbNnConv *g = &p->g;
+  double acc = p->max ? -INFINITY : 0.0;
+  guint valid = 0;
+
+  for (guint ky = 0; ky < g->kh; ky++)
+    for (guint kx = 0; kx < g->kw; kx++)
+      {
+        int iy = (int) (oy * g->sh + ky) - (int) g->pad_top, ix = (int) (ox * g->sw + kx) - (int) g->pad_left;
+        double v;
+        if (iy < 0 || ix < 0 || iy >= (int) g->h || ix >= (int) g->w)
+          continue;
+        v = p->x[(((gsize) b * g->h + iy) * g->w + ix) * g->cin + ch];
+        acc = p->max ? MAX (acc, v) : acc + v;
+        valid++;
+      }
+  return p->max ? acc : acc / (p->include_pad ? g->kh * g->kw : valid);
+}
+
+static void
+check_pool2d (gboolean max, gboolean include_pad, guint k, guint stride, guint pad)
+{
+  guint n = 2, h = 7, w = 6, c = 3;
+  Pool2dCtx p = { .max = max, .include_pad = include_pad };
+  gsize nx, ny;
+  g_autofree float *y = NULL, *r = NULL, *dx = NULL;
+  g_autofree double *want = NULL;
+
+  fb_nn_conv_init (&p.g, n, h, w, c, c, k, k, stride, stride, pad, pad, pad, pad);
+  nx = (gsize) n * h * w * c;
+  ny = (gsize) n * p.g.ho * p.g.wo * c;
+  p.x = g_new (float, nx);
+  y = g_new (float, ny), r = g_new (float, ny), dx = g_new0 (float, nx), want = g_new (double, ny);
+  fill_random (p.x, nx, -1, 1);
+  fill_random (r, ny, -1, 1);
+  pool2d_fwd (&p, y);
+  for (guint b = 0; b < n; b++)
+    for (guint oy = 0; oy < p.g.ho; oy++)
+      for (guint ox = 0; ox < p.g.wo; ox++)
+        for (guint ch = 0; ch < c; ch++)
+          want[(((gsize) b * p.g.ho + oy) * p.g.wo + ox) * c + ch] = pool2d_reference (&p, b, oy, ox, ch);
+  assert_close (max ? "max_pool2d" : "avg_pool2d", y, want, ny, 1e-6);
+  if (max)
+    fb_nn_max_pool2d_backward (&p.g, p.x, y, r, dx);
+  else
+    fb_nn_avg_pool2d_backward (&p.g, include_pad, r, dx);
+  {
+    /* Small steps: a max must not change its winner under perturbation. */
+    Checked list[] = { { "x", p.x, nx, dx } };
+    check_gradients (pool2d_fwd, &p, r, ny, list, 1, max ? 1e-4 : 1e-2, 1e-2, 1e-3);
+  }
+  g_free (p.x);
+}
+
+static void
+test_avg_pool2d (void)
+{
+  check_pool2d (FALSE, FALSE, 3, 1, 1);
+  check_pool2d (FALSE, TRUE, 3, 2, 1);
+  check_pool2d (FALSE, FALSE, 2, 2, 0);
+}
+
+static void
+test_max_pool2d (void)
+{
+  check_pool2d (TRUE, FALSE, 3, 2, 1);
+  check_pool2d (TRUE, FALSE, 2, 2, 0);
+}
+
+static void
+test_mse (void)
+{
+  enum { N = 3, K = 4 };
+  float y[N * K], t[N * K], dy[N * K];
+  double loss, want = 0.0;
+
+  fill_random (y, N * K, -2, 2);
+  fill_random (t, N * K, -2, 2);
+  for (guint i = 0; i < N * K; i++)
+    want += (double) (y[i] - t[i]) * (y[i] - t[i]) / (N * K);
+  loss = fb_nn_mse (N, K, y, t, dy);
+  g_assert_cmpfloat (fabs (loss - want), <, 1e-6 * want);
+  for (guint i = 0; i < N * K; i++)
+    {
+      /* The loss is quadratic: the central difference is exact up to rounding. */
+      float saved = y[i];
+      double lp, lm;
+      y[i] = saved + 1e-2f;
+      lp = fb_nn_mse (N, K, y, t, NULL);
+      y[i] = saved - 1e-2f;
+      lm = fb_nn_mse (N, K, y, t, NULL);
+      y[i] = saved;
+      g_assert_cmpfloat (fabs ((lp - lm) / ((double) (saved + 1e-2f) - (saved - 1e-2f)) - dy[i]), <, 1e-4);
+    }
+}
+
 typedef struct {
   guint  n, cin, cout;
   float *x, *w, *b;
@@ -638,7 +756,10 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/grad/relu", test_relu);
   g_test_add_func ("/nn/grad/add", test_add);
   g_test_add_func ("/nn/grad/global-avg-pool", test_global_avg_pool);
+  g_test_add_func ("/nn/grad/avg-pool2d", test_avg_pool2d);
+  g_test_add_func ("/nn/grad/max-pool2d", test_max_pool2d);
   g_test_add_func ("/nn/grad/linear", test_linear);
+  g_test_add_func ("/nn/grad/mse", test_mse);
   g_test_add_func ("/nn/grad/softmax-cross-entropy", test_softmax_cross_entropy);
   g_test_add_func ("/nn/ops/conv-large-matches-reference", test_large_matches_reference);
   g_test_add_func ("/nn/ops/batch-norm-large-and-eval", test_batch_norm_large);

@@ -191,6 +191,78 @@ test_act_grid_values (void)
     }
 }
 
+/* Signed activations: levels on the symmetric grid [−2^(b−1), 2^(b−1) − 1]
+ * of step α / (2^(b−1) − 1), the nearest one (half up), the ends clipped. */
+static void
+test_act_signed_grid_values (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (17);
+  enum { N = 1000 };
+  float x[N], y[N];
+
+  fill_uniform (rand, x, N, -5, 5);
+  for (guint bits = 8; bits >= 2; bits /= 2)
+    {
+      float alpha = 3.0f, qmax = (float) ((1u << (bits - 1)) - 1), s = alpha / qmax;
+      gboolean seen_min = FALSE;
+      fb_fake_quant_act_signed_forward (N, x, alpha, bits, y);
+      for (guint k = 0; k < N; k++)
+        {
+          float q = y[k] / s;
+          g_assert_cmpfloat (fabsf (q - roundf (q)), <, 1e-3f);
+          g_assert_cmpfloat (roundf (q), >=, -qmax - 1);
+          g_assert_cmpfloat (roundf (q), <=, qmax);
+          g_assert_cmpfloat (fabsf (y[k] - CLAMP (x[k], (-qmax - 1) * s, alpha)), <=, s / 2 + 1e-5f);
+          seen_min |= roundf (q) == -qmax - 1;
+        }
+      g_assert_true (seen_min);   /* the extra negative level is used */
+    }
+  {
+    /* Half up on the negative side too: −0.5 s → 0, −1.5 s → −1 (floor(v + ½)). */
+    float h[2] = { -0.5f, -1.5f }, out[2];
+    fb_fake_quant_act_signed_forward (2, h, 127.0f, 8, out);
+    g_assert_cmpfloat (out[0], ==, 0.0f);
+    g_assert_cmpfloat (out[1], ==, -1.0f);
+  }
+}
+
+/* Signed gradients: STE inside [−(qmax+1)·s, α], LSQ's dL/dα checked against
+ * finite differences as for unsigned tensors. */
+static void
+test_act_signed_gradients (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (19);
+  enum { N = 400 };
+  float x[N], y[N], c[N], dx[N], yp[N], ym[N];
+
+  for (guint bits = 8; bits >= 2; bits /= 2)
+    {
+      float alpha = bits == 2 ? 1.3f : 2.1f, h = alpha * 1e-4f;
+      float qmax = (float) ((1u << (bits - 1)) - 1), lo = -(qmax + 1) * alpha / qmax;
+      double dalpha, num = 0.0;
+
+      fill_uniform (rand, c, N, -1, 1);
+      for (guint k = 0; k < N; k++)
+        do
+          x[k] = (float) g_rand_double_range (rand, 1.3 * lo, 1.3 * alpha);
+        while (near_boundary (x[k] * qmax / alpha) || fabsf (x[k] - alpha) < 0.05f * alpha ||
+               fabsf (x[k] - lo) < 0.05f * alpha);
+      fb_fake_quant_act_signed_forward (N, x, alpha, bits, y);
+      dalpha = fb_fake_quant_act_signed_backward (N, x, alpha, bits, c, dx);
+      fb_fake_quant_act_signed_forward (N, x, alpha + h, bits, yp);
+      fb_fake_quant_act_signed_forward (N, x, alpha - h, bits, ym);
+      for (guint k = 0; k < N; k++)
+        {
+          gboolean inside = x[k] >= lo && x[k] <= alpha;
+          g_assert_cmpfloat (dx[k], ==, inside ? c[k] : 0.0f);
+          num += c[k] * ((double) yp[k] - ym[k]) / (2.0 * h);
+          if (inside)
+            num -= c[k] * (x[k] / alpha);
+        }
+      g_assert_cmpfloat (fabs (dalpha - num), <, 2e-2 * MAX (1.0, fabs (num)));
+    }
+}
+
 static void
 test_round_pool (void)
 {
@@ -677,6 +749,8 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/supernet/weight-gradients", test_weight_gradients);
   g_test_add_func ("/nn/supernet/act-grid-values", test_act_grid_values);
   g_test_add_func ("/nn/supernet/round-pool", test_round_pool);
+  g_test_add_func ("/nn/supernet/act-signed-grid-values", test_act_signed_grid_values);
+  g_test_add_func ("/nn/supernet/act-signed-gradients", test_act_signed_gradients);
   g_test_add_func ("/nn/supernet/init-step-beats-max", test_init_step_beats_max);
   g_test_add_func ("/nn/supernet/soft-cross-entropy", test_soft_cross_entropy);
   g_test_add_func ("/nn/supernet/sampling-respects-packing", test_sampling_respects_packing);

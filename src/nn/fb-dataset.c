@@ -50,6 +50,20 @@ fb_dataset_spec_init (FbDatasetSpec *spec)
   spec->input_scale = 1.0 / 255.0;
 }
 
+gboolean
+fb_dataset_layout_from_string (const char *name, FbDatasetLayout *layout)
+{
+  if (name == NULL || g_ascii_strcasecmp (name, "auto") == 0)
+    *layout = FB_DATASET_LAYOUT_AUTO;
+  else if (g_ascii_strcasecmp (name, "nhwc") == 0)
+    *layout = FB_DATASET_LAYOUT_NHWC;
+  else if (g_ascii_strcasecmp (name, "nchw") == 0)
+    *layout = FB_DATASET_LAYOUT_NCHW;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 void
 fb_dataset_spec_init_for_network (FbDatasetSpec *spec, FbNetwork *network)
 {

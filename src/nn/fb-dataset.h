@@ -62,6 +62,10 @@ typedef struct {
   const char      *network_name;     /* for messages; may be NULL */
 } FbDatasetSpec;
 
+/* "nhwc", "nchw" or "auto" (NULL: auto); FALSE for anything else. */
+gboolean      fb_dataset_layout_from_string  (const char     *name,
+                                              FbDatasetLayout *layout);
+
 /* Defaults: any shape, u8 input 1/255, 0; classes from the labels. */
 void          fb_dataset_spec_init           (FbDatasetSpec  *spec);
 /* @network's input shape, input description, classes / output kind. */

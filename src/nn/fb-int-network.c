@@ -608,7 +608,8 @@ fb_int_network_evaluate (FbIntNetwork    *self,
   guint32 hash = FB_FNV1A32_INIT;
 
   if (fb_dataset_get_height (dataset) != input->shape.h ||
-      fb_dataset_get_width (dataset) != input->shape.w || input->shape.c != 1 ||
+      fb_dataset_get_width (dataset) != input->shape.w ||
+      fb_dataset_get_channels (dataset) != input->shape.c ||
       fb_dataset_get_n_classes (dataset) > self->n_classes)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
@@ -851,7 +852,7 @@ fb_int_network_calibrate (FbNetwork    *network,
       return NULL;
     }
   if (fb_dataset_get_height (train) != input->shape.h || fb_dataset_get_width (train) != input->shape.w ||
-      input->shape.c != 1)
+      fb_dataset_get_channels (train) != input->shape.c)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: images are %u×%u, network \"%s\" takes %u×%u×%u",
                    fb_dataset_get_path (train), fb_dataset_get_height (train),
@@ -888,7 +889,7 @@ fb_int_network_calibrate (FbNetwork    *network,
   for (guint first = 0; first < n_images && ok; first += CALIB_BATCH)
     {
       guint n = MIN (CALIB_BATCH, n_images - first);
-      gsize px = (gsize) input->shape.h * input->shape.w;
+      gsize px = (gsize) input->shape.h * input->shape.w * input->shape.c;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
@@ -896,11 +897,7 @@ fb_int_network_calibrate (FbNetwork    *network,
           break;
         }
       for (guint k = 0; k < n; k++)
-        {
-          const guint8 *img = fb_dataset_get_image (train, first + k);
-          for (gsize p = 0; p < px; p++)
-            act[input->index][k * px + p] = img[p] / 255.0f;
-        }
+        fb_dataset_get_float (train, first + k, act[input->index] + k * px);
       ok = float_forward (network, weights, origin, act, n, scratch, z, error);
       for (guint t = 0; t < n_tensors && ok; t++)
         {

@@ -249,53 +249,77 @@ bits_char_ok (const char *p, gboolean allow32, const char **end)
   return FALSE;
 }
 
+/* An operand: its role letter ('a' input, 'b' second input, 'o' output) or
+ * 'i' when it is signed, then its bits. */
+static gboolean
+operand_ok (const char **p, char role, gboolean allow32)
+{
+  if (**p != role && **p != 'i')
+    return FALSE;
+  /* int32 logits are always written "o32". */
+  if ((*p)[0] == 'i' && (*p)[1] == '3')
+    return FALSE;
+  return bits_char_ok (*p + 1, allow32, p);
+}
+
 gboolean
 fb_latency_key_is_valid (const char *key)
 {
   const char *p = key;
 
-  if (*p++ != 'a' || !bits_char_ok (p, FALSE, &p))
+  if (!operand_ok (&p, 'a', FALSE))
     return FALSE;
   if (*p == 'w')
     {
       p++;
-      if (!bits_char_ok (p, FALSE, &p) || *p++ != 'o' || !bits_char_ok (p, TRUE, &p))
+      if (!bits_char_ok (p, FALSE, &p) || !operand_ok (&p, 'o', TRUE))
         return FALSE;
       return *p == '\0';
     }
-  if (*p == 'b')
-    {
-      p++;
-      if (!bits_char_ok (p, FALSE, &p) || *p++ != 'o' || !bits_char_ok (p, FALSE, &p))
-        return FALSE;
-      return *p == '\0';
-    }
-  if (*p == 'o')
-    {
-      p++;
-      return bits_char_ok (p, FALSE, &p) && *p == '\0';
-    }
-  return FALSE;
+  /* pool: the output follows directly; add: a second input, then the output. */
+  {
+    const char *q = p;
+    if (operand_ok (&q, 'o', FALSE) && *q == '\0')
+      return TRUE;
+  }
+  return operand_ok (&p, 'b', FALSE) && operand_ok (&p, 'o', FALSE) && *p == '\0';
 }
 
-static void
-format_key (const FbLayer *l, guint a, guint a2_or_w, guint o, char *buf)
+gboolean
+fb_latency_key_parse (const char *key, guint *in_bits, guint *mid_bits, guint *out_bits)
 {
-  switch (l->op)
+  guint v[3] = { 0, 0, 0 }, n = 0;
+
+  if (key == NULL || !fb_latency_key_is_valid (key))
+    return FALSE;
+  for (const char *p = key; *p != '\0' && n < 3;)
     {
-    case FB_OP_ADD:
-      g_snprintf (buf, FB_LATENCY_KEY_MAX, "a%ub%uo%u", a, a2_or_w, o);
-      break;
-    case FB_OP_GLOBAL_AVG_POOL:
-      g_snprintf (buf, FB_LATENCY_KEY_MAX, "a%uo%u", a, o);
-      break;
-    case FB_OP_CONV2D:
-    case FB_OP_DEPTHWISE_CONV2D:
-    case FB_OP_LINEAR:
-    default:
-      g_snprintf (buf, FB_LATENCY_KEY_MAX, "a%uw%uo%u", a, a2_or_w, o);
-      break;
+      char *end;
+      v[n++] = (guint) g_ascii_strtoull (p + 1, &end, 10);
+      p = end;
     }
+  *in_bits = v[0];
+  *mid_bits = n == 3 ? v[1] : 0;
+  *out_bits = v[n - 1];
+  return TRUE;
+}
+
+void
+fb_latency_format_key (FbNetwork *network, guint layer, guint in_bits, guint mid_bits, guint out_bits,
+                       char *buf)
+{
+  const FbLayer *l = fb_network_get_layer (network, layer);
+  const FbTensor *out = fb_network_get_tensor (network, l->output);
+  char a = fb_network_tensor_is_signed (network, l->inputs[0]) ? 'i' : 'a';
+  char o = out->kind != FB_TENSOR_LOGITS && out->is_signed ? 'i' : 'o';
+
+  if (l->op == FB_OP_ADD)
+    g_snprintf (buf, FB_LATENCY_KEY_MAX, "%c%u%c%u%c%u", a, in_bits,
+                fb_network_tensor_is_signed (network, l->inputs[1]) ? 'i' : 'b', mid_bits, o, out_bits);
+  else if (fb_layer_is_pool (l))
+    g_snprintf (buf, FB_LATENCY_KEY_MAX, "%c%u%c%u", a, in_bits, o, out_bits);
+  else
+    g_snprintf (buf, FB_LATENCY_KEY_MAX, "%c%uw%u%c%u", a, in_bits, mid_bits, o, out_bits);
 }
 
 void
@@ -309,7 +333,7 @@ fb_latency_key_for_layer (FbPrecisionConfig *config, guint layer, char *buf)
     ? fb_precision_config_get_tensor_bits (config, l->inputs[1])
     : fb_precision_config_get_weight_bits (config, layer);
 
-  format_key (l, a, mid, o, buf);
+  fb_latency_format_key (net, layer, a, mid, o, buf);
 }
 
 char **
@@ -324,9 +348,9 @@ fb_latency_admissible_keys (FbNetwork *network, guint layer)
     {
       if (!fb_network_tensor_admits_bits (network, l->inputs[0], bits[i]))
         continue;
-      if (l->op == FB_OP_GLOBAL_AVG_POOL)
+      if (fb_layer_is_pool (l))
         {
-          format_key (l, bits[i], 0, bits[i], buf);
+          fb_latency_format_key (network, layer, bits[i], 0, bits[i], buf);
           g_ptr_array_add (keys, g_strdup (buf));
           continue;
         }
@@ -339,14 +363,14 @@ fb_latency_admissible_keys (FbNetwork *network, guint layer)
             continue;
           if (fb_network_get_tensor (network, l->output)->kind == FB_TENSOR_LOGITS)
             {
-              format_key (l, bits[i], bits[j], FB_BITS_LOGITS, buf);
+              fb_latency_format_key (network, layer, bits[i], bits[j], FB_BITS_LOGITS, buf);
               g_ptr_array_add (keys, g_strdup (buf));
               continue;
             }
           for (guint k = 0; k < G_N_ELEMENTS (bits); k++)
             if (fb_network_tensor_admits_bits (network, l->output, bits[k]))
               {
-                format_key (l, bits[i], bits[j], bits[k], buf);
+                fb_latency_format_key (network, layer, bits[i], bits[j], bits[k], buf);
                 g_ptr_array_add (keys, g_strdup (buf));
               }
         }

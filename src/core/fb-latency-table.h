@@ -2,7 +2,10 @@
  *
  * Keys (CONVENTIONS.md): weighted layers "a8w4o8" (input bits, weight bits,
  * output bits; the classifier writes "o32"), add "a8b4o8" (two inputs),
- * pool "a8o8". Immutable after loading/building; reference counted.
+ * pool "a8o8". A signed operand's letter is 'i' instead: "a8w4i8" (signed
+ * output), "i8b8o8" (add of a signed and an unsigned input, ReLU after),
+ * "i4i4" (pool of a signed tensor). Immutable after loading/building;
+ * reference counted.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -102,6 +105,19 @@ void            fb_latency_key_for_layer          (FbPrecisionConfig *config,
 char          **fb_latency_admissible_keys        (FbNetwork        *network,
                                                    guint             layer);
 gboolean        fb_latency_key_is_valid           (const char       *key);
+/* The key of @layer for explicit bits (@mid_bits: weight bits, the add's
+ * second input, ignored for a pool); a signed operand is spelled 'i'. */
+void            fb_latency_format_key             (FbNetwork        *network,
+                                                   guint             layer,
+                                                   guint             in_bits,
+                                                   guint             mid_bits,
+                                                   guint             out_bits,
+                                                   char             *buf);
+/* Bits of a valid key, signed or not; @mid_bits is 0 for a pool key. */
+gboolean        fb_latency_key_parse              (const char       *key,
+                                                   guint            *in_bits,
+                                                   guint            *mid_bits,
+                                                   guint            *out_bits);
 
 const char     *fb_latency_unit_to_string         (FbLatencyUnit     unit);
 gboolean        fb_latency_unit_from_string       (const char       *str,

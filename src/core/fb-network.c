@@ -30,6 +30,12 @@ struct _FbNetwork {
   guint64          macs;
   guint64          params;
   guint            n_weighted;
+  /* Input description and output meaning (FORMAT: optional, defaults = u8 pixels). */
+  gboolean         input_signed;
+  double           input_scale;
+  int              input_zero_point;
+  guint            input_rank;
+  FbOutputKind     output_kind;
 };
 
 static const char *op_names[] = {
@@ -38,7 +44,33 @@ static const char *op_names[] = {
   [FB_OP_LINEAR] = "linear",
   [FB_OP_ADD] = "add",
   [FB_OP_GLOBAL_AVG_POOL] = "global_avg_pool",
+  [FB_OP_AVG_POOL2D] = "avg_pool2d",
+  [FB_OP_MAX_POOL2D] = "max_pool2d",
 };
+
+static const char *output_kind_names[] = {
+  [FB_OUTPUT_CLASSES] = "classes",
+  [FB_OUTPUT_VALUES] = "values",
+};
+
+const char *
+fb_output_kind_to_string (FbOutputKind kind)
+{
+  g_return_val_if_fail (kind < G_N_ELEMENTS (output_kind_names), "?");
+  return output_kind_names[kind];
+}
+
+gboolean
+fb_output_kind_from_string (const char *str, FbOutputKind *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (output_kind_names); i++)
+    if (g_strcmp0 (str, output_kind_names[i]) == 0)
+      {
+        *kind = i;
+        return TRUE;
+      }
+  return FALSE;
+}
 
 const char *
 fb_op_to_string (FbOp op)
@@ -63,6 +95,12 @@ gboolean
 fb_layer_is_weighted (const FbLayer *layer)
 {
   return layer->op == FB_OP_CONV2D || layer->op == FB_OP_DEPTHWISE_CONV2D || layer->op == FB_OP_LINEAR;
+}
+
+gboolean
+fb_layer_is_pool (const FbLayer *layer)
+{
+  return layer->op == FB_OP_GLOBAL_AVG_POOL || layer->op == FB_OP_AVG_POOL2D || layer->op == FB_OP_MAX_POOL2D;
 }
 
 static void
@@ -91,6 +129,8 @@ fb_network_new (void)
   self->tensors = g_ptr_array_new_with_free_func (tensor_free);
   self->layer_by_name = g_hash_table_new (g_str_hash, g_str_equal);
   self->tensor_by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  self->input_scale = 1.0 / 255.0;
+  self->input_rank = 3;
   return self;
 }
 
@@ -181,6 +221,31 @@ mul_checked (guint64 *acc, guint64 factor)
   return g_uint64_checked_mul (acc, *acc, factor);
 }
 
+/* FORMAT: a weighted layer without ReLU writes a signed tensor; an add is
+ * unsigned after its ReLU, else signed if any input is; a pool keeps its
+ * input's signedness. */
+static gboolean
+output_is_signed (FbNetwork *self, const FbLayer *layer)
+{
+  const FbTensor *in = g_ptr_array_index (self->tensors, layer->inputs[0]);
+
+  switch (layer->op)
+    {
+    case FB_OP_CONV2D:
+    case FB_OP_DEPTHWISE_CONV2D:
+    case FB_OP_LINEAR:
+      return !layer->relu;
+    case FB_OP_ADD:
+      return !layer->relu &&
+             (in->is_signed || ((FbTensor *) g_ptr_array_index (self->tensors, layer->inputs[1]))->is_signed);
+    case FB_OP_GLOBAL_AVG_POOL:
+    case FB_OP_AVG_POOL2D:
+    case FB_OP_MAX_POOL2D:
+    default:
+      return in->is_signed;
+    }
+}
+
 static gboolean
 parse_layer (FbNetwork   *self,
              JsonObject  *lobj,
@@ -207,7 +272,7 @@ parse_layer (FbNetwork   *self,
   where = g_strdup_printf ("%s: layer %u \"%s\"", origin, index, name);
   {
     static const char *known[] = { "name", "op", "inputs", "output", "kernel", "stride", "pad",
-                                   "groups", "cin", "cout", "relu", NULL };
+                                   "groups", "cin", "cout", "relu", "count_include_pad", NULL };
     if (!fb_json_check_members (lobj, where, known, error))
       return FALSE;
   }
@@ -229,7 +294,8 @@ parse_layer (FbNetwork   *self,
   if (!fb_op_from_string (op_str, &layer->op))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: unknown op \"%s\" (expected conv2d, depthwise_conv2d, linear, add or global_avg_pool)",
+                   "%s: unknown op \"%s\" (expected conv2d, depthwise_conv2d, linear, add, global_avg_pool, "
+                   "avg_pool2d or max_pool2d)",
                    where, op_str);
       return FALSE;
     }
@@ -297,9 +363,28 @@ parse_layer (FbNetwork   *self,
   if (!fb_json_get_bool (lobj, "relu", where, FALSE, &relu, error))
     return FALSE;
   layer->relu = relu;
+  if (layer->op == FB_OP_AVG_POOL2D)
+    {
+      if (!fb_json_get_bool (lobj, "count_include_pad", where, FALSE, &layer->count_include_pad, error))
+        return FALSE;
+    }
+  else if (json_object_has_member (lobj, "count_include_pad"))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: op %s has no field \"count_include_pad\" (only avg_pool2d)",
+                   where, op_str);
+      return FALSE;
+    }
 
   switch (layer->op)
     {
+    case FB_OP_AVG_POOL2D:
+    case FB_OP_MAX_POOL2D:
+      if (json_object_has_member (lobj, "groups"))
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: op %s has no field \"groups\"", where, op_str);
+          return FALSE;
+        }
+      G_GNUC_FALLTHROUGH;
     case FB_OP_CONV2D:
     case FB_OP_DEPTHWISE_CONV2D:
       if (!fb_json_get_int_tuple (lobj, "kernel", where, TRUE, 1, MAX_KERNEL, 2, kernel, error) ||
@@ -425,6 +510,8 @@ parse_layer (FbNetwork   *self,
       }
       break;
     case FB_OP_GLOBAL_AVG_POOL:
+    case FB_OP_AVG_POOL2D:
+    case FB_OP_MAX_POOL2D:
       if (cout != 0 && cout != in->shape.c)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: cout %" G_GINT64_FORMAT " != input channels %u",
@@ -433,11 +520,15 @@ parse_layer (FbNetwork   *self,
         }
       if (layer->relu)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"relu\": global_avg_pool has no ReLU", where);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"relu\": %s has no ReLU", where, op_str);
           return FALSE;
         }
       layer->cin = layer->cout = in->shape.c;
-      out_shape = (FbShape) { 1, 1, in->shape.c };
+      if (layer->op == FB_OP_GLOBAL_AVG_POOL)
+        out_shape = (FbShape) { 1, 1, in->shape.c };
+      else
+        out_shape.c = in->shape.c;
+      /* No multiply-accumulates with weights: MACs and BOPs count weighted layers only. */
       n_weights = 0;
       macs = 0;
       break;
@@ -482,10 +573,11 @@ parse_layer (FbNetwork   *self,
                        ((FbLayer *) g_ptr_array_index (self->layers, existing->producer))->name);
         return FALSE;
       }
-    kind = layer->op == FB_OP_GLOBAL_AVG_POOL ? FB_TENSOR_POOLED : FB_TENSOR_ACTIVATION;
+    kind = fb_layer_is_pool (layer) ? FB_TENSOR_POOLED : FB_TENSOR_ACTIVATION;
     t = add_tensor (self, out_name, out_shape, kind, index);
     if (kind == FB_TENSOR_POOLED)
       t->bits_source = in->bits_source;
+    t->is_signed = output_is_signed (self, layer);
     layer->output = t->index;
   }
 
@@ -508,6 +600,11 @@ canonical_topology (FbNetwork *self)
   const FbTensor *in = g_ptr_array_index (self->tensors, 0);
 
   g_string_append_printf (s, "input %s %u %u %u\n", in->name, in->shape.h, in->shape.w, in->shape.c);
+  /* Signedness selects other kernels (and latency keys), so it is topology;
+   * the input's scale and zero point are numbers of the trained model, not.
+   * Extras are appended only when present, so old networks keep their hash. */
+  if (self->input_signed)
+    g_string_append (s, "input signed\n");
   for (guint i = 0; i < self->layers->len; i++)
     {
       const FbLayer *l = g_ptr_array_index (self->layers, i);
@@ -519,6 +616,8 @@ canonical_topology (FbNetwork *self)
                               l->kernel_h, l->kernel_w, l->stride_h, l->stride_w,
                               l->pad_top, l->pad_bottom, l->pad_left, l->pad_right,
                               l->cin, l->cout, l->relu ? 1 : 0);
+      if (l->count_include_pad)
+        g_string_append_printf (s, "%s count_include_pad\n", l->name);
     }
   return g_string_free (s, FALSE);
 }
@@ -544,21 +643,7 @@ finish_graph (FbNetwork *self, const char *origin, GError **error)
       return FALSE;
     }
   out->kind = FB_TENSOR_LOGITS;
-
-  /* Activations are unsigned (PULP-NN): a weighted layer writing a searchable
-   * tensor without ReLU would have its negative outputs clipped away. */
-  for (guint i = 0; i + 1 < self->layers->len; i++)
-    {
-      const FbLayer *l = g_ptr_array_index (self->layers, i);
-      if (fb_layer_is_weighted (l) && !l->relu)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: layer %u \"%s\": field \"relu\": false is not supported here; freebits activations "
-                       "are unsigned, so every %s except the final classifier needs a ReLU",
-                       origin, i, l->name, fb_op_to_string (l->op));
-          return FALSE;
-        }
-    }
+  out->is_signed = TRUE;
 
   for (guint i = 0; i < self->tensors->len; i++)
     {
@@ -592,6 +677,67 @@ finish_graph (FbNetwork *self, const char *origin, GError **error)
   return TRUE;
 }
 
+/* "input": name, shape [H, W, C] or [N], and the optional description
+ * (signed, scale, zero_point) of how real values map to the 8-bit grid. */
+static gboolean
+parse_input (FbNetwork *self, JsonObject *input, const char *where, GError **error)
+{
+  JsonNode *shape_node = json_object_get_member (input, "shape");
+  const char *in_name;
+  gint64 shape[3] = { 1, 1, 1 };
+  gint64 zero_point = 0;
+  gint64 zp_min, zp_max;
+  FbTensor *t;
+
+  if (!get_name_field (input, "name", where, &in_name, error))
+    return FALSE;
+  if (shape_node != NULL && JSON_NODE_HOLDS_ARRAY (shape_node) &&
+      json_array_get_length (json_node_get_array (shape_node)) == 1)
+    {
+      /* [N]: a vector of N features, treated as 1x1xN. */
+      self->input_rank = 1;
+      if (!fb_json_get_int_tuple (input, "shape", where, TRUE, 1, MAX_CHANNELS, 1, &shape[2], error))
+        return FALSE;
+    }
+  else
+    {
+      if (shape_node != NULL && JSON_NODE_HOLDS_ARRAY (shape_node) &&
+          json_array_get_length (json_node_get_array (shape_node)) != 3)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                       "%s: field \"shape\": expected [H, W, C] or [N], got %u integers",
+                       where, json_array_get_length (json_node_get_array (shape_node)));
+          return FALSE;
+        }
+      if (!fb_json_get_int_tuple (input, "shape", where, TRUE, 1, MAX_SPATIAL, 3, shape, error))
+        return FALSE;
+      if (shape[2] > MAX_CHANNELS)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"shape\": %" G_GINT64_FORMAT " channels is more than %d",
+                       where, shape[2], MAX_CHANNELS);
+          return FALSE;
+        }
+    }
+  if (!fb_json_get_bool (input, "signed", where, FALSE, &self->input_signed, error) ||
+      !fb_json_get_number (input, "scale", where, FALSE, &self->input_scale, error))
+    return FALSE;
+  if (!(self->input_scale > 0) || self->input_scale > 1e30 || self->input_scale < 1e-30)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: field \"scale\": expected a positive number (real value of one integer step), got %g",
+                   where, self->input_scale);
+      return FALSE;
+    }
+  zp_min = self->input_signed ? -128 : 0;
+  zp_max = self->input_signed ? 127 : 255;
+  if (!fb_json_get_int (input, "zero_point", where, FALSE, zp_min, zp_max, &zero_point, error))
+    return FALSE;
+  self->input_zero_point = zero_point;
+  t = add_tensor (self, in_name, (FbShape) { shape[0], shape[1], shape[2] }, FB_TENSOR_INPUT, -1);
+  t->is_signed = self->input_signed;
+  return TRUE;
+}
+
 FbNetwork *
 fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_dir, GError **error)
 {
@@ -600,15 +746,15 @@ fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_d
   g_autofree char *input_where = g_strdup_printf ("%s: input", origin);
   JsonObject *obj, *input;
   JsonArray *layers;
-  const char *name, *desc, *weights, *in_name;
-  gint64 shape[3];
+  const char *name, *desc, *weights, *output_kind = NULL;
 
   obj = fb_json_root_object (root, "freebits-network", origin, error);
   if (obj == NULL)
     return NULL;
   {
-    static const char *known[] = { "format", "name", "description", "weights", "input", "layers", NULL };
-    static const char *known_input[] = { "name", "shape", NULL };
+    static const char *known[] = { "format", "name", "description", "weights", "input", "layers",
+                                   "output_kind", NULL };
+    static const char *known_input[] = { "name", "shape", "signed", "scale", "zero_point", NULL };
     JsonNode *in_node = json_object_get_member (obj, "input");
     if (!fb_json_check_members (obj, origin, known, error))
       return NULL;
@@ -620,8 +766,16 @@ fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_d
       !fb_json_get_string (obj, "description", origin, FALSE, &desc, error) ||
       !fb_json_get_string (obj, "weights", origin, FALSE, &weights, error) ||
       !fb_json_get_object (obj, "input", origin, TRUE, &input, error) ||
-      !fb_json_get_array (obj, "layers", origin, TRUE, &layers, error))
+      !fb_json_get_array (obj, "layers", origin, TRUE, &layers, error) ||
+      !fb_json_get_string (obj, "output_kind", origin, FALSE, &output_kind, error))
     return NULL;
+  if (output_kind != NULL && !fb_output_kind_from_string (output_kind, &self->output_kind))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: field \"output_kind\": expected \"classes\" or \"values\", got \"%s\"",
+                   origin, output_kind);
+      return NULL;
+    }
   self->name = g_strdup (name);
   self->description = g_strdup (desc);
   if (weights != NULL)
@@ -636,16 +790,8 @@ fb_network_new_from_json (JsonNode *root, const char *origin, const char *base_d
         : g_build_filename (base_dir, weights, NULL);
     }
 
-  if (!get_name_field (input, "name", input_where, &in_name, error) ||
-      !fb_json_get_int_tuple (input, "shape", input_where, TRUE, 1, MAX_SPATIAL, 3, shape, error))
+  if (!parse_input (self, input, input_where, error))
     return NULL;
-  if (shape[2] > MAX_CHANNELS)
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"shape\": %" G_GINT64_FORMAT " channels is more than %d",
-                   input_where, shape[2], MAX_CHANNELS);
-      return NULL;
-    }
-  add_tensor (self, in_name, (FbShape) { shape[0], shape[1], shape[2] }, FB_TENSOR_INPUT, -1);
 
   if (json_array_get_length (layers) > MAX_LAYERS)
     {
@@ -741,8 +887,20 @@ fb_network_to_json (FbNetwork *self, const char *dest_dir)
   json_builder_begin_object (b);
   fb_json_add_string (b, "name", in->name);
   json_builder_set_member_name (b, "shape");
-  json_builder_add_value (b, int_array ((guint[]) { in->shape.h, in->shape.w, in->shape.c }, 3));
+  if (self->input_rank == 1)
+    json_builder_add_value (b, int_array ((guint[]) { in->shape.c }, 1));
+  else
+    json_builder_add_value (b, int_array ((guint[]) { in->shape.h, in->shape.w, in->shape.c }, 3));
+  /* The description only when it differs from the default u8 pixels. */
+  if (self->input_signed)
+    fb_json_add_boolean (b, "signed", TRUE);
+  if (self->input_scale != 1.0 / 255.0)
+    fb_json_add_double (b, "scale", self->input_scale);
+  if (self->input_zero_point != 0)
+    fb_json_add_int (b, "zero_point", self->input_zero_point);
   json_builder_end_object (b);
+  if (self->output_kind != FB_OUTPUT_CLASSES)
+    fb_json_add_string (b, "output_kind", fb_output_kind_to_string (self->output_kind));
 
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
@@ -758,7 +916,8 @@ fb_network_to_json (FbNetwork *self, const char *dest_dir)
         json_builder_add_string_value (b, ((FbTensor *) g_ptr_array_index (self->tensors, l->inputs[j]))->name);
       json_builder_end_array (b);
       fb_json_add_string (b, "output", ((FbTensor *) g_ptr_array_index (self->tensors, l->output))->name);
-      if (l->op == FB_OP_CONV2D || l->op == FB_OP_DEPTHWISE_CONV2D)
+      if (l->op == FB_OP_CONV2D || l->op == FB_OP_DEPTHWISE_CONV2D ||
+          l->op == FB_OP_AVG_POOL2D || l->op == FB_OP_MAX_POOL2D)
         {
           json_builder_set_member_name (b, "kernel");
           json_builder_add_value (b, int_array ((guint[]) { l->kernel_h, l->kernel_w }, 2));
@@ -770,6 +929,8 @@ fb_network_to_json (FbNetwork *self, const char *dest_dir)
       fb_json_add_int (b, "cin", l->cin);
       fb_json_add_int (b, "cout", l->cout);
       fb_json_add_boolean (b, "relu", l->relu);
+      if (l->op == FB_OP_AVG_POOL2D)
+        fb_json_add_boolean (b, "count_include_pad", l->count_include_pad);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -795,6 +956,17 @@ guint fb_network_get_n_tensors (FbNetwork *self) { return self->tensors->len; }
 guint64 fb_network_get_macs (FbNetwork *self) { return self->macs; }
 guint64 fb_network_get_params (FbNetwork *self) { return self->params; }
 guint fb_network_get_n_weighted (FbNetwork *self) { return self->n_weighted; }
+gboolean fb_network_get_input_signed (FbNetwork *self) { return self->input_signed; }
+double fb_network_get_input_scale (FbNetwork *self) { return self->input_scale; }
+int fb_network_get_input_zero_point (FbNetwork *self) { return self->input_zero_point; }
+guint fb_network_get_input_rank (FbNetwork *self) { return self->input_rank; }
+FbOutputKind fb_network_get_output_kind (FbNetwork *self) { return self->output_kind; }
+
+gboolean
+fb_network_tensor_is_signed (FbNetwork *self, guint tensor)
+{
+  return fb_network_get_tensor (self, tensor)->is_signed;
+}
 
 const FbLayer *
 fb_network_get_layer (FbNetwork *self, guint index)

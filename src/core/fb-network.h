@@ -19,16 +19,24 @@ typedef enum {
   FB_OP_LINEAR,
   FB_OP_ADD,
   FB_OP_GLOBAL_AVG_POOL,
+  FB_OP_AVG_POOL2D,     /* windowed average pool */
+  FB_OP_MAX_POOL2D,     /* windowed max pool */
 } FbOp;
+
+/* What the last layer's int32 output means (top-level "output_kind"). */
+typedef enum {
+  FB_OUTPUT_CLASSES,    /* logits: argmax is the class */
+  FB_OUTPUT_VALUES,     /* real values (regression, reconstruction): int32 times a float scale */
+} FbOutputKind;
 
 typedef struct {
   guint h, w, c;
 } FbShape;
 
 typedef enum {
-  FB_TENSOR_INPUT,      /* network input: fixed u8 */
-  FB_TENSOR_ACTIVATION, /* searchable: unsigned 8/4/2 bit */
-  FB_TENSOR_POOLED,     /* pool output: shares the bits of its source tensor */
+  FB_TENSOR_INPUT,      /* network input: fixed 8 bit (u8 or i8, see the input description) */
+  FB_TENSOR_ACTIVATION, /* searchable: 8/4/2 bit, unsigned or signed */
+  FB_TENSOR_POOLED,     /* pool output: shares the bits (and signedness) of its source tensor */
   FB_TENSOR_LOGITS,     /* classifier output: int32 */
 } FbTensorKind;
 
@@ -42,6 +50,10 @@ struct _FbTensor {
   guint        *consumers;     /* layer indices, ascending */
   guint         bits_source;   /* tensor whose bits this one has (itself unless POOLED) */
   guint         last_use;      /* index of the last layer that reads it (producer if none) */
+  /* Symmetric signed grid [-2^(b-1), 2^(b-1)-1] instead of unsigned [0, 2^b-1];
+   * fixed by the network (a layer without ReLU writes it), never a search choice.
+   * The int32 logits count as signed. */
+  gboolean      is_signed;
 };
 
 struct _FbLayer {
@@ -56,6 +68,7 @@ struct _FbLayer {
   guint    pad_top, pad_bottom, pad_left, pad_right;
   guint    cin, cout;
   gboolean relu;
+  gboolean count_include_pad;  /* avg_pool2d: padding counts as zeros in the divisor */
   FbShape  in_shape;           /* shape of inputs[0] */
   FbShape  out_shape;
   guint64  macs;
@@ -104,6 +117,18 @@ const FbTensor *fb_network_lookup_tensor     (FbNetwork      *self,
 const FbTensor *fb_network_get_input         (FbNetwork      *self);
 const FbTensor *fb_network_get_logits        (FbNetwork      *self);
 
+/* Whether tensor @tensor holds signed values (see FbTensor.is_signed). */
+gboolean        fb_network_tensor_is_signed  (FbNetwork      *self,
+                                              guint           tensor);
+/* The input description: x_int = round (x_real / scale) + zero_point, clipped
+ * to the 8-bit grid (u8, or i8 when signed). Defaults: u8, 1/255, 0. */
+gboolean        fb_network_get_input_signed  (FbNetwork      *self);
+double          fb_network_get_input_scale   (FbNetwork      *self);
+int             fb_network_get_input_zero_point (FbNetwork   *self);
+/* 1 for an input given as [N] (treated as 1x1xN), 3 for [H, W, C]. */
+guint           fb_network_get_input_rank    (FbNetwork      *self);
+FbOutputKind    fb_network_get_output_kind   (FbNetwork      *self);
+
 guint64         fb_network_get_macs          (FbNetwork      *self);
 guint64         fb_network_get_params        (FbNetwork      *self);
 guint           fb_network_get_n_weighted    (FbNetwork      *self);
@@ -121,6 +146,11 @@ const char     *fb_op_to_string              (FbOp            op);
 gboolean        fb_op_from_string            (const char     *str,
                                               FbOp           *op);
 gboolean        fb_layer_is_weighted         (const FbLayer  *layer);
+/* global_avg_pool, avg_pool2d, max_pool2d: no weights, output bits = input bits. */
+gboolean        fb_layer_is_pool             (const FbLayer  *layer);
+const char     *fb_output_kind_to_string     (FbOutputKind    kind);
+gboolean        fb_output_kind_from_string   (const char     *str,
+                                              FbOutputKind   *kind);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FbNetwork, fb_network_unref)
 

@@ -52,6 +52,16 @@ fb_plan_step_init (FbNetwork   *network,
   const FbTensor *out = fb_network_get_tensor (network, l->output);
 
   memset (step, 0, sizeof *step);
+  {
+    gboolean any_signed = out->kind != FB_TENSOR_LOGITS && out->is_signed;
+    for (guint i = 0; i < l->n_inputs; i++)
+      any_signed |= fb_network_tensor_is_signed (network, l->inputs[i]);
+    if (any_signed)
+      {
+        g_set_error (error, FB_ERROR, FB_ERROR_BITS, "layer \"%s\": signed tensors have no kernels yet", l->name);
+        return FALSE;
+      }
+  }
   step->layer = layer;
   step->in_bits = in_bits;
   step->mid_bits = mid_bits;
@@ -135,6 +145,11 @@ fb_plan_step_init (FbNetwork   *network,
       if (fb_avgpool_lookup (in_bits) == NULL || out_bits != in_bits)
         return kernel_status_error (FB_KERNEL_ERROR_BITS, l, step->kernel, error);
       break;
+    case FB_OP_AVG_POOL2D:
+    case FB_OP_MAX_POOL2D:
+      g_set_error (error, FB_ERROR, FB_ERROR_BITS, "layer \"%s\": op %s has no kernel yet", l->name,
+                   fb_op_to_string (l->op));
+      return FALSE;
     }
   return TRUE;
 }

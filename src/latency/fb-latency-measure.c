@@ -48,31 +48,6 @@ fb_latency_measure_options_init (FbLatencyMeasureOptions *opts, const char *targ
   opts->min_sample = 0.002;
 }
 
-gboolean
-fb_latency_key_parse (const char *key, guint *in_bits, guint *mid_bits, guint *out_bits)
-{
-  const char *p = key;
-  char *end;
-  guint64 v;
-
-  if (key == NULL || !fb_latency_key_is_valid (key))
-    return FALSE;
-  p++;
-  v = g_ascii_strtoull (p, &end, 10);
-  *in_bits = (guint) v;
-  p = end;
-  *mid_bits = 0;
-  if (*p == 'w' || *p == 'b')
-    {
-      *mid_bits = (guint) g_ascii_strtoull (p + 1, &end, 10);
-      p = end;
-    }
-  if (*p != 'o')
-    return FALSE;
-  *out_bits = (guint) g_ascii_strtoull (p + 1, &end, 10);
-  return *end == '\0';
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Jobs from plan steps                                                                       */
 

@@ -72,10 +72,5 @@ gboolean        fb_latency_run_plan             (FbPrecisionConfig       *config
                                                  GCancellable            *cancellable,
                                                  GError                 **error);
 
-/* "a4w2o8" → 4, 2, 8 (also "a8b4o8", "a4o4" with mid 0); FALSE if malformed. */
-gboolean        fb_latency_key_parse            (const char              *key,
-                                                 guint                   *in_bits,
-                                                 guint                   *mid_bits,
-                                                 guint                   *out_bits);
 
 G_END_DECLS

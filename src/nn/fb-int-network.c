@@ -820,6 +820,12 @@ float_forward (FbNetwork *net, FbWeights *w, const char *origin, float **act, gu
         case FB_OP_GLOBAL_AVG_POOL:
           fb_nn_global_avg_pool_forward (n, l->in_shape.h * l->in_shape.w, l->in_shape.c, x, y);
           break;
+        case FB_OP_AVG_POOL2D:
+        case FB_OP_MAX_POOL2D:
+        default:
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "layer \"%s\": op %s has no float forward here yet",
+                       l->name, fb_op_to_string (l->op));
+          return FALSE;
         }
     }
   return TRUE;

@@ -47,6 +47,8 @@ test_valid_keys (void)
     "a8w8o8", "a8w4o8", "a2w2o2", "a4w8o2", "a8w8o32", "a2w4o32",   /* weighted, classifier */
     "a8b8o8", "a4b2o8", "a2b2o2",                                   /* add */
     "a8o8", "a4o4", "a2o2",                                         /* pool */
+    "a8w4i8", "i8w8o8", "i4w2i2", "i8w8o32",                        /* signed operands */
+    "i8b8o8", "a8i4o8", "i8i8i8", "a2b2i2", "i4i4",
   };
   for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
     if (!fb_latency_key_is_valid (valid[i]))
@@ -60,6 +62,7 @@ test_invalid_keys (void)
     "", "a", "a8", "a8w8", "a8w8o", "a8w3o8", "a3w8o8", "a8w8o3", "a8w8o16", "a8w8o8x",
     "a8b8o32", "a8o32", "a32w8o8", "a8w32o8", "w8a8", "A8W8O8", "a8x8o8", "a8w8o8 ", " a8w8o8",
     "a8b8", "a8o", "a8w8o32o8",
+    "a8w8i32", "i8w8i32", "i8b8", "i8o32", "i8i8i8i8", "a8w4i", "i8wi8o8", "s8w8o8",
   };
   for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
     if (fb_latency_key_is_valid (invalid[i]))
@@ -90,6 +93,47 @@ test_key_for_layer (void)
   g_assert_cmpstr (key, ==, "a4o4");
   fb_latency_key_for_layer (config, fb_test_layer_index (net, "fc"), key);
   g_assert_cmpstr (key, ==, "a4w8o32");
+}
+
+/* Signed operands are spelled 'i' in keys (tests/data/net-signed.json). */
+static void
+test_signed_keys (void)
+{
+  g_autofree char *path = fb_test_data_path ("net-signed.json");
+  g_autoptr(FbNetwork) net = fb_test_load_network (path);
+  g_autoptr(FbPrecisionConfig) config = fb_precision_config_new (net);
+  static const struct { const char *layer, *key, *first_admissible; guint n_admissible; } expect[] = {
+    { "conv1", "i8w8o4",  "i8w8o8",  9 },    /* signed input, ReLU output */
+    { "conv2", "a4w8i8",  "a8w8i8",  27 },   /* relu false → signed output */
+    { "short", "i8w8i8",  "i8w8i8",  9 },
+    { "res",   "i8i8o8",  "i8i8o8",  27 },   /* two signed inputs, ReLU after */
+    { "res2",  "i8b8i8",  "i8b8i8",  27 },   /* signed + unsigned, no ReLU */
+    { "mpool", "i8i8",    "i8i8",    3 },
+    { "apool", "i8i8",    "i8i8",    3 },
+    { "fc",    "i8w8o32", "i8w8o32", 9 },
+  };
+  guint key_parts[3];
+
+  fb_precision_config_set_tensor_bits (config, fb_network_lookup_tensor (net, "c1")->index, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    {
+      guint layer = fb_test_layer_index (net, expect[i].layer);
+      g_auto(GStrv) keys = fb_latency_admissible_keys (net, layer);
+      char key[FB_LATENCY_KEY_MAX];
+
+      fb_latency_key_for_layer (config, layer, key);
+      g_assert_cmpstr (key, ==, expect[i].key);
+      g_assert_true (fb_latency_key_is_valid (key));
+      g_assert_cmpstr (keys[0], ==, expect[i].first_admissible);
+      g_assert_cmpuint (g_strv_length (keys), ==, expect[i].n_admissible);
+    }
+  g_assert_true (fb_latency_key_parse ("i8b4i2", &key_parts[0], &key_parts[1], &key_parts[2]));
+  g_assert_cmpuint (key_parts[0] * 100 + key_parts[1] * 10 + key_parts[2], ==, 842);
+  g_assert_true (fb_latency_key_parse ("i4i4", &key_parts[0], &key_parts[1], &key_parts[2]));
+  g_assert_cmpuint (key_parts[0] * 100 + key_parts[1] * 10 + key_parts[2], ==, 404);
+  g_assert_true (fb_latency_key_parse ("a2w4o32", &key_parts[0], &key_parts[1], &key_parts[2]));
+  g_assert_cmpuint (key_parts[2], ==, 32);
+  g_assert_false (fb_latency_key_parse ("i8w8i32", &key_parts[0], &key_parts[1], &key_parts[2]));
 }
 
 /* ---------------------------------------------------------------------------
@@ -374,6 +418,7 @@ main (int argc, char **argv)
   g_test_add_func ("/latency/keys/valid", test_valid_keys);
   g_test_add_func ("/latency/keys/invalid", test_invalid_keys);
   g_test_add_func ("/latency/keys/for-layer", test_key_for_layer);
+  g_test_add_func ("/latency/keys/signed", test_signed_keys);
   for (guint i = 0; i < G_N_ELEMENTS (admissible); i++)
     {
       g_autofree char *name = g_strdup_printf ("/latency/admissible/%s", admissible[i].layer);

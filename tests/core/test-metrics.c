@@ -373,6 +373,48 @@ test_format_count (void)
     }
 }
 
+/* tests/data/net-signed.json (8x8x4 signed input; conv1 3x3→8, conv2 3x3 8→8,
+ * short 1x1 4→8, res add, proj 1x1 8→8, res2 add, mpool 3x3/2 pad 1 → 4x4,
+ * apool 2x2/2 → 2x2, global pool, fc 8→4), by hand:
+ *   weights at w8: conv1 8·36 + 64 = 352, conv2 8·72 + 64 = 640, short 8·4 + 64 = 96,
+ *   proj 8·8 + 64 = 128, fc 4·8 + 16 = 48 → 1264; pools and adds weigh nothing;
+ *   at w4 each row halves: 144+64, 288+64, 16+64, 32+64, 16+16 → 768.
+ *   MACs 64·(288 + 576 + 32 + 64) + 32 = 61472; BOPs = MACs · w · a.
+ *   Peak at a8: while res runs, c2, s and r (512 B each) are alive: 1536;
+ *   while mpool runs: r2 (512) + m (4·4·8 = 128) = 640; at a4: 256 + 64 = 320. */
+static void
+test_signed_and_pools (void)
+{
+  g_autofree char *path = fb_test_data_path ("net-signed.json");
+  g_autoptr(FbNetwork) net = fb_test_load_network (path);
+  g_autoptr(FbPrecisionConfig) w8a8 = fb_precision_config_new_uniform (net, 8, 8, NULL);
+  g_autoptr(FbPrecisionConfig) w4a4 = fb_precision_config_new_uniform (net, 4, 4, NULL);
+  guint n = fb_network_get_n_layers (net);
+  g_autofree FbLayerMetrics *per = g_new0 (FbLayerMetrics, n);
+  guint mp = fb_test_layer_index (net, "mpool");
+  FbMetrics m;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fb_metrics_compute (w8a8, NULL, &m, per, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (m.size_bytes, ==, 1264);
+  g_assert_cmpuint (m.macs, ==, 61472);
+  g_assert_cmpuint (m.bops, ==, 61472 * 64);
+  g_assert_cmpuint (m.peak_activation_bytes, ==, 1536);
+  g_assert_cmpuint (m.peak_layer, ==, fb_test_layer_index (net, "res"));
+  g_assert_cmpuint (per[mp].live_bytes, ==, 640);
+  g_assert_cmpuint (per[mp].weight_bytes + per[mp].bops, ==, 0);
+  g_assert_cmpuint (per[mp].a_in_bits, ==, 8);
+  g_assert_cmpuint (per[mp].out_bits, ==, 8);
+
+  g_assert_true (fb_metrics_compute (w4a4, NULL, &m, per, &error));
+  g_assert_cmpuint (m.size_bytes, ==, 768);
+  /* conv1 and short read the 8-bit input: 4 · 8 bit operations per MAC. */
+  g_assert_cmpuint (m.bops, ==, (guint64) 64 * (288 + 32) * 4 * 8 + 64 * (576 + 64) * 4 * 4 + 32 * 4 * 4);
+  g_assert_cmpuint (per[mp].live_bytes, ==, 320);
+  g_assert_cmpuint (per[mp].out_bits, ==, 4);   /* the pool follows r2 */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -398,6 +440,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/metrics/fmnist-peak", test_fmnist_peak);
   g_test_add_func ("/metrics/format-count", test_format_count);
+  g_test_add_func ("/metrics/signed-and-pools", test_signed_and_pools);
 
   return g_test_run ();
 }

@@ -39,7 +39,16 @@ static const FbBadCase bad_networks[] = {
   { "bad-pool-relu.json",          FB_ERROR_FIELD,  { "\"pool\"", "\"relu\"" } },
   { "bad-groups.json",             FB_ERROR_FIELD,  { "\"conv1\"", "groups", "3" } },
   { "bad-unknown-field.json",      FB_ERROR_FIELD,  { "\"conv1\"", "\"strides\"", "\"stride\"" } },
-  { "bad-relu-false.json",         FB_ERROR_FIELD,  { "\"pw2\"", "\"relu\"", "unsigned" } },
+  { "bad-pool2d-relu.json",        FB_ERROR_FIELD,  { "\"mp\"", "\"relu\"", "max_pool2d" } },
+  { "bad-pool2d-cip-on-max.json",  FB_ERROR_FIELD,  { "\"mp\"", "\"count_include_pad\"", "avg_pool2d" } },
+  { "bad-pool2d-no-kernel.json",   FB_ERROR_FIELD,  { "\"ap\"", "\"kernel\"", "missing" } },
+  { "bad-pool2d-groups.json",      FB_ERROR_FIELD,  { "\"ap\"", "\"groups\"", "avg_pool2d" } },
+  { "bad-input-scale.json",        FB_ERROR_FIELD,  { "input", "\"scale\"", "positive" } },
+  { "bad-input-scale-type.json",   FB_ERROR_FIELD,  { "input", "\"scale\"", "number", "string" } },
+  { "bad-input-zero-point.json",   FB_ERROR_FIELD,  { "input", "\"zero_point\"", "128" } },
+  { "bad-input-signed-type.json",  FB_ERROR_FIELD,  { "input", "\"signed\"", "true or false" } },
+  { "bad-input-shape-rank.json",   FB_ERROR_FIELD,  { "input", "\"shape\"", "[H, W, C] or [N]" } },
+  { "bad-output-kind.json",        FB_ERROR_FIELD,  { "\"output_kind\"", "\"regression\"", "values" } },
   { "bad-dw-groups-one.json",      FB_ERROR_FIELD,  { "\"dw1\"", "\"groups\"", "4" } },
   { "bad-input-unknown-field.json", FB_ERROR_FIELD, { "input", "\"layout\"" } },
   /* Sizes out of range. */
@@ -59,6 +68,7 @@ static const FbBadCase bad_networks[] = {
   { "bad-cin-mismatch.json",       FB_ERROR_SHAPE,  { "\"conv2\"", "\"cin\"", "16" } },
   { "bad-dw-cout.json",            FB_ERROR_SHAPE,  { "\"dw\"", "cout", "16" } },
   { "bad-pad-ge-kernel.json",      FB_ERROR_SHAPE,  { "\"conv1\"", "pad", "kernel" } },
+  { "bad-pool2d-pad.json",         FB_ERROR_SHAPE,  { "\"ap\"", "padding", "kernel 2x2" } },
   { "bad-kernel-too-large.json",   FB_ERROR_SHAPE,  { "\"conv1\"", "kernel", "11x3" } },
   /* Graph structure. */
   { "bad-add-one-input.json",      FB_ERROR_GRAPH,  { "\"sum\"", "inputs" } },
@@ -276,7 +286,7 @@ test_admits_bits (void)
 static void
 test_op_names (void)
 {
-  for (FbOp op = FB_OP_CONV2D; op <= FB_OP_GLOBAL_AVG_POOL; op++)
+  for (FbOp op = FB_OP_CONV2D; op <= FB_OP_MAX_POOL2D; op++)
     {
       FbOp back = (FbOp) -1;
       g_assert_true (fb_op_from_string (fb_op_to_string (op), &back));
@@ -287,6 +297,175 @@ test_op_names (void)
     g_assert_false (fb_op_from_string ("Conv2D", &op));
     g_assert_false (fb_op_from_string ("", &op));
   }
+}
+
+/* ---------------------------------------------------------------------------
+ * Signed tensors, windowed pools, the input description (FORMAT, Wave 2). */
+
+/* tests/data/net-signed.json: a ResNet-style block as published (relu-less
+ * conv before the add, a bare 1x1 shortcut conv), a signed add, pools. */
+static void
+test_signed_tensors (void)
+{
+  g_autofree char *path = fb_test_data_path ("net-signed.json");
+  g_autoptr(FbNetwork) net = fb_test_load_network (path);
+  static const struct { const char *name; gboolean is_signed; } expect[] = {
+    { "in", TRUE },      /* "signed": true in the input description */
+    { "c1", FALSE },     /* conv with its default ReLU */
+    { "c2", TRUE },      /* "relu": false */
+    { "s", TRUE },       /* shortcut conv, "relu": false */
+    { "r", FALSE },      /* add of two signed inputs, ReLU after it */
+    { "p", TRUE },       /* projection without ReLU */
+    { "r2", TRUE },      /* add without ReLU, one input signed */
+    { "m", TRUE },       /* max pool keeps its input's signedness */
+    { "a", TRUE },       /* so does the average pool */
+    { "pooled", TRUE },  /* and the global one */
+    { "logits", TRUE },  /* int32 */
+  };
+  const FbLayer *mp = fb_network_lookup_layer (net, "mpool");
+  const FbLayer *ap = fb_network_lookup_layer (net, "apool");
+
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    {
+      const FbTensor *t = fb_network_lookup_tensor (net, expect[i].name);
+      g_assert_nonnull (t);
+      if (fb_network_tensor_is_signed (net, t->index) != expect[i].is_signed)
+        g_test_fail_printf ("tensor \"%s\" should be %s", t->name, expect[i].is_signed ? "signed" : "unsigned");
+    }
+  g_assert_true (fb_network_get_input_signed (net));
+  g_assert_cmpfloat (fb_network_get_input_scale (net), ==, 0.05);
+  g_assert_cmpint (fb_network_get_input_zero_point (net), ==, 0);
+  g_assert_cmpuint (fb_network_get_input_rank (net), ==, 3);
+  g_assert_cmpint (fb_network_get_output_kind (net), ==, FB_OUTPUT_CLASSES);
+
+  /* max_pool2d 3x3 /2 pad 1 on 8x8 → 4x4; avg_pool2d 2x2 /2 → 2x2. */
+  g_assert_cmpint (mp->op, ==, FB_OP_MAX_POOL2D);
+  g_assert_true (fb_layer_is_pool (mp) && fb_layer_is_pool (ap));
+  g_assert_false (fb_layer_is_weighted (mp));
+  g_assert_cmpuint (mp->out_shape.h, ==, 4);
+  g_assert_cmpuint (mp->out_shape.w, ==, 4);
+  g_assert_cmpuint (mp->out_shape.c, ==, 8);
+  g_assert_cmpuint (mp->pad_top, ==, 1);
+  g_assert_cmpuint (mp->stride_h, ==, 2);
+  g_assert_false (mp->count_include_pad);
+  g_assert_cmpuint (ap->out_shape.h, ==, 2);
+  g_assert_true (ap->count_include_pad);
+  g_assert_cmpuint (mp->macs + ap->macs + mp->params + ap->params, ==, 0);
+  /* Pool outputs are not search choices: they follow the tensor they pool. */
+  g_assert_cmpint (fb_network_get_tensor (net, mp->output)->kind, ==, FB_TENSOR_POOLED);
+  g_assert_cmpuint (fb_network_get_tensor (net, mp->output)->bits_source, ==,
+                    fb_network_lookup_tensor (net, "r2")->index);
+  g_assert_cmpuint (fb_network_get_tensor (net, ap->output)->bits_source, ==,
+                    fb_network_lookup_tensor (net, "r2")->index);
+  /* conv1 3x3x4x8 on 8x8, conv2 3x3x8x8, short 1x1x4x8, proj 1x1x8x8, fc 8x4. */
+  g_assert_cmpuint (fb_network_get_macs (net), ==, 64 * (288 + 576 + 32 + 64) + 32);
+  g_assert_cmpuint (fb_network_get_params (net), ==, 288 + 576 + 32 + 64 + 32 + 4 * 8 + 4);
+}
+
+static const char vector_json[] =
+  "{ \"format\": \"freebits-network/1\", \"name\": \"ae\", \"output_kind\": \"values\","
+  "  \"input\": { \"name\": \"x\", \"shape\": [16], \"scale\": 0.125, \"zero_point\": 3 },"
+  "  \"layers\": ["
+  "    { \"name\": \"enc\", \"op\": \"linear\", \"inputs\": [\"x\"], \"output\": \"h\", \"cout\": 8, \"relu\": true },"
+  "    { \"name\": \"code\", \"op\": \"linear\", \"inputs\": [\"h\"], \"output\": \"z\", \"cout\": 8 },"
+  "    { \"name\": \"dec\", \"op\": \"linear\", \"inputs\": [\"z\"], \"output\": \"y\", \"cout\": 16 } ] }";
+
+/* A 1-D input [N] is 1x1xN; a network of linear layers only; "values" output. */
+static void
+test_vector_input (void)
+{
+  g_autoptr(FbNetwork) net = fb_test_network_from_string (vector_json);
+  const FbTensor *in = fb_network_get_input (net);
+
+  g_assert_cmpuint (fb_network_get_input_rank (net), ==, 1);
+  g_assert_cmpuint (in->shape.h, ==, 1);
+  g_assert_cmpuint (in->shape.w, ==, 1);
+  g_assert_cmpuint (in->shape.c, ==, 16);
+  g_assert_false (fb_network_get_input_signed (net));
+  g_assert_cmpfloat (fb_network_get_input_scale (net), ==, 0.125);
+  g_assert_cmpint (fb_network_get_input_zero_point (net), ==, 3);
+  g_assert_cmpint (fb_network_get_output_kind (net), ==, FB_OUTPUT_VALUES);
+  g_assert_false (fb_network_tensor_is_signed (net, fb_network_lookup_tensor (net, "h")->index));
+  g_assert_true (fb_network_tensor_is_signed (net, fb_network_lookup_tensor (net, "z")->index));
+  g_assert_cmpint (fb_network_lookup_tensor (net, "z")->kind, ==, FB_TENSOR_ACTIVATION);
+  g_assert_cmpint (fb_network_get_logits (net)->kind, ==, FB_TENSOR_LOGITS);
+  g_assert_cmpuint (fb_network_get_macs (net), ==, 16 * 8 + 8 * 8 + 8 * 16);
+}
+
+/* Saving writes the new fields back (and only when they are not the
+ * defaults), so a network survives a round trip with its hash. */
+static void
+test_new_fields_round_trip (void)
+{
+  g_autofree char *path = fb_test_data_path ("net-signed.json");
+  g_autoptr(FbNetwork) a = fb_test_load_network (path);
+  g_autoptr(FbNetwork) v = fb_test_network_from_string (vector_json);
+  g_autoptr(JsonNode) ja = fb_network_to_json (a, NULL);
+  g_autoptr(JsonNode) jv = fb_network_to_json (v, NULL);
+  g_autofree char *ta = fb_json_to_string (ja, FALSE);
+  g_autofree char *tv = fb_json_to_string (jv, FALSE);
+  g_autoptr(FbNetwork) a2 = fb_test_network_from_string (ta);
+  g_autoptr(FbNetwork) v2 = fb_test_network_from_string (tv);
+  JsonObject *vin = json_object_get_object_member (json_node_get_object (jv), "input");
+
+  g_assert_cmpstr (fb_network_get_sha256 (a2), ==, fb_network_get_sha256 (a));
+  g_assert_true (fb_network_get_input_signed (a2));
+  g_assert_cmpfloat (fb_network_get_input_scale (a2), ==, 0.05);
+  g_assert_true (fb_network_lookup_layer (a2, "apool")->count_include_pad);
+  g_assert_cmpint (fb_network_lookup_layer (a2, "mpool")->op, ==, FB_OP_MAX_POOL2D);
+  g_assert_cmpuint (fb_network_lookup_layer (a2, "mpool")->kernel_h, ==, 3);
+  g_assert_true (fb_network_tensor_is_signed (a2, fb_network_lookup_tensor (a2, "r2")->index));
+
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (vin, "shape")), ==, 1);
+  g_assert_false (json_object_has_member (vin, "signed"));
+  g_assert_cmpstr (fb_network_get_sha256 (v2), ==, fb_network_get_sha256 (v));
+  g_assert_cmpint (fb_network_get_output_kind (v2), ==, FB_OUTPUT_VALUES);
+  g_assert_cmpfloat (fb_network_get_input_scale (v2), ==, 0.125);
+  g_assert_cmpint (fb_network_get_input_zero_point (v2), ==, 3);
+  g_assert_cmpuint (fb_network_get_input_rank (v2), ==, 1);
+
+  /* An old-style file writes no new fields. */
+  {
+    g_autoptr(FbNetwork) small = fb_test_load_small ();
+    g_autoptr(JsonNode) js = fb_network_to_json (small, NULL);
+    JsonObject *root = json_node_get_object (js);
+    JsonObject *sin = json_object_get_object_member (root, "input");
+    g_assert_false (json_object_has_member (root, "output_kind"));
+    g_assert_false (json_object_has_member (sin, "scale"));
+    g_assert_false (json_object_has_member (sin, "zero_point"));
+    g_assert_false (json_object_has_member (sin, "signed"));
+  }
+}
+
+static char *rewrite_json (const char *text, void (*edit) (JsonObject *root));
+
+static void
+edit_input_signed (JsonObject *root)
+{
+  json_object_set_boolean_member (json_object_get_object_member (root, "input"), "signed", TRUE);
+}
+
+static void
+edit_input_scale (JsonObject *root)
+{
+  json_object_set_double_member (json_object_get_object_member (root, "input"), "scale", 0.5);
+}
+
+/* Signedness picks other kernels, so it is topology; the scale is a number of
+ * the trained model, so it is not. */
+static void
+test_sha256_signedness (void)
+{
+  g_autofree char *path = fb_test_data_path ("net-small.json");
+  g_autofree char *text = fb_test_read_file (path);
+  g_autofree char *s = rewrite_json (text, edit_input_signed);
+  g_autofree char *sc = rewrite_json (text, edit_input_scale);
+  g_autoptr(FbNetwork) a = fb_test_network_from_string (text);
+  g_autoptr(FbNetwork) b = fb_test_network_from_string (s);
+  g_autoptr(FbNetwork) c = fb_test_network_from_string (sc);
+
+  g_assert_cmpstr (fb_network_get_sha256 (b), !=, fb_network_get_sha256 (a));
+  g_assert_cmpstr (fb_network_get_sha256 (c), ==, fb_network_get_sha256 (a));
 }
 
 /* ---------------------------------------------------------------------------
@@ -653,6 +832,10 @@ main (int argc, char **argv)
   g_test_add_func ("/network/tensor-graph", test_tensor_graph);
   g_test_add_func ("/network/admits-bits", test_admits_bits);
   g_test_add_func ("/network/op-names", test_op_names);
+  g_test_add_func ("/network/signed-tensors", test_signed_tensors);
+  g_test_add_func ("/network/vector-input", test_vector_input);
+  g_test_add_func ("/network/new-fields-round-trip", test_new_fields_round_trip);
+  g_test_add_func ("/network/sha256-signedness", test_sha256_signedness);
   g_test_add_func ("/network/sha256-is-topology", test_sha256_is_topology);
   g_test_add_func ("/network/scalar-and-tuple-forms", test_scalar_and_tuple_forms);
   g_test_add_func ("/network/weights-path", test_weights_path);

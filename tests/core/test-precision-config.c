@@ -214,6 +214,47 @@ test_defaults (void)
   g_assert_cmpstr (text, ==, "w 8 8 8 8 8 8 | a 8 8 8 8 8 4");
 }
 
+/* Signed tensors are searchable like unsigned ones; windowed pools' outputs
+ * follow their input like global_avg_pool's and cannot be listed. */
+static void
+test_signed_and_pools (void)
+{
+  g_autofree char *path = fb_test_data_path ("net-signed.json");
+  g_autoptr(FbNetwork) net = fb_test_load_network (path);
+  g_autoptr(FbPrecisionConfig) w4a2 = fb_precision_config_new_from_spec (net, "w4a2", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbPrecisionConfig) bad = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  JsonObject *acts;
+  static const char bad_json[] =
+    "{ \"format\": \"freebits-config/1\", \"activations\": { \"m\": 4 } }";
+
+  g_assert_nonnull (w4a2);
+  g_assert_cmpuint (fb_precision_config_get_tensor_bits (w4a2, tensor_index (net, "in")), ==, 8);
+  g_assert_cmpuint (fb_precision_config_get_tensor_bits (w4a2, tensor_index (net, "c2")), ==, 2);
+  g_assert_cmpuint (fb_precision_config_get_tensor_bits (w4a2, tensor_index (net, "m")), ==, 2);
+  g_assert_cmpuint (fb_precision_config_get_tensor_bits (w4a2, tensor_index (net, "a")), ==, 2);
+  fb_precision_config_set_tensor_bits (w4a2, tensor_index (net, "r2"), 8);
+  g_assert_cmpuint (fb_precision_config_get_tensor_bits (w4a2, tensor_index (net, "a")), ==, 8);
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (w4a2, fb_test_layer_index (net, "mpool")), ==, 0);
+
+  json = fb_precision_config_to_json (w4a2);
+  acts = json_object_get_object_member (json_node_get_object (json), "activations");
+  g_assert_true (json_object_has_member (acts, "c2"));    /* signed, searchable */
+  g_assert_true (json_object_has_member (acts, "s"));
+  g_assert_false (json_object_has_member (acts, "m"));    /* pool outputs are not listed */
+  g_assert_false (json_object_has_member (acts, "a"));
+
+  {
+    g_autoptr(JsonNode) root = json_from_string (bad_json, NULL);
+    bad = fb_precision_config_new_from_json (net, root, "cfg.json", &error);
+  }
+  g_assert_null (bad);
+  g_assert_error (error, FB_ERROR, FB_ERROR_FIELD);
+  fb_test_assert_mentions (error->message, "\"m\"");
+  fb_test_assert_mentions (error->message, "\"r2\"");
+}
+
 /* Setting bits through the API is checked by validate(), naming the tensor. */
 static void
 test_validate (void)
@@ -407,6 +448,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/spec-file", test_spec_file);
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add_func ("/config/validate", test_validate);
+  g_test_add_func ("/config/signed-and-pools", test_signed_and_pools);
   g_test_add_func ("/config/copy-equal-hash", test_copy_equal_hash);
   g_test_add_func ("/config/round-trip", test_round_trip);
   g_test_add_func ("/config/other-network", test_other_network);

@@ -215,6 +215,8 @@ check_step (FbIntNetwork *inet, FbWeights *w, FbPrecisionConfig *cfg, guint si, 
           }
       }
       break;
+    default:
+      g_assert_not_reached ();
     }
 
   if (out->kind == FB_TENSOR_LOGITS)

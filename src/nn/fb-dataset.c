@@ -74,7 +74,11 @@ fb_dataset_spec_init_for_network (FbDatasetSpec *spec, FbNetwork *network)
   spec->h = in->shape.h;
   spec->w = in->shape.w;
   spec->c = in->shape.c;
-  spec->n_classes = out->shape.c;
+  spec->input_signed = fb_network_get_input_signed (network);
+  spec->input_scale = fb_network_get_input_scale (network);
+  spec->input_zero_point = fb_network_get_input_zero_point (network);
+  spec->values = fb_network_get_output_kind (network) == FB_OUTPUT_VALUES;
+  spec->n_classes = spec->values ? 0 : out->shape.c;
   spec->n_values = out->shape.h * out->shape.w * out->shape.c;
   spec->network_name = fb_network_get_name (network);
 }

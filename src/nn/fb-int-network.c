@@ -412,7 +412,7 @@ fb_int_network_new (FbPrecisionConfig *config,
   self->buffers = g_ptr_array_new_with_free_func (g_free);
   self->n_classes = logits->shape.c;
   self->input_bytes = (gsize) input->shape.h * input->shape.w * input->shape.c;
-  self->tensor_scale[input->index] = 1.0 / 255.0;
+  self->tensor_scale[input->index] = fb_network_get_input_scale (fb_precision_config_get_network (config));
 
   for (guint i = 0; i < self->n_steps; i++)
     {

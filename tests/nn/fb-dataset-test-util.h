@@ -29,8 +29,9 @@ fb_test_set_clear (FbTestSet *s)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FbTestSet, fb_test_set_clear)
 
-/* Learnable: the class sets the level of channel (label % c) and the
- * overall brightness, under noise. @cyclic: labels 0, 1, …, n_classes − 1,
+/* Learnable, not trivially: the class sets the overall brightness (blurred
+ * by a random offset per example) and raises channel (label % c), under
+ * noise. @cyclic: labels 0, 1, …, n_classes − 1,
  * 0, … (the order image class folders give back); else random. */
 static inline void
 fb_test_set_init (FbTestSet *s, guint n, guint h, guint w, guint c, guint n_classes, gboolean cyclic,
@@ -46,10 +47,12 @@ fb_test_set_init (FbTestSet *s, guint n, guint h, guint w, guint c, guint n_clas
     {
       guint label = cyclic ? i % n_classes : (guint) g_rand_int_range (r, 0, (gint32) n_classes);
       s->y[i] = (guint8) label;
+      /* An offset per example blurs neighbouring classes: not trivially separable. */
+      guint offset = (guint) g_rand_int_range (r, 0, (gint32) (2 * (200 / n_classes)));
       for (gsize k = 0; k < ex; k++)
         {
           guint ch = k % c, base = 10 + label * (200 / n_classes);
-          guint v = base + (ch == label % c ? 30 : 0) + (guint) g_rand_int_range (r, 0, 20);
+          guint v = base + offset + (ch == label % c ? 15 : 0) + (guint) g_rand_int_range (r, 0, 20);
           s->x[i * ex + k] = (guint8) MIN (v, 255u);
         }
     }

@@ -331,6 +331,46 @@ test_bad_datasets_exit_2 (void)
   fb_test_tmpdir_free (dir);
 }
 
+/* A network with a signed input (the input description) refuses uint8
+ * codes, before anything is folded. */
+static void
+test_signed_input_dtype (void)
+{
+  char *dir;
+  g_autofree char *net = fb_test_data_path ("net-signed.json");
+  g_autofree char *w = NULL, *u8 = NULL;
+  g_autoptr(FbNetwork) network = NULL;
+  g_autoptr(FbWeights) weights = NULL;
+  g_auto(FbTestSet) s = { 0 };
+
+  if (fb_test_skip_without_cli ("eval"))
+    return;
+  dir = fb_test_tmpdir_new ();
+  w = g_build_filename (dir, "signed.fbw", NULL);
+  u8 = g_build_filename (dir, "u8.npz", NULL);
+  network = fb_test_load_network (net);
+  weights = fb_test_random_int_weights (network, 5, TRUE);
+  g_assert_true (fb_weights_save (weights, w, NULL));
+  fb_test_set_init (&s, 10, 8, 8, 4, 4, FALSE, 16);
+  {
+    const char *names[2] = { "x", "y" };
+    GBytes *m[2] = { fb_test_set_x_npy (&s, 0, 10, FALSE), fb_test_set_y_npy (&s, 0, 10) };
+    fb_test_write_npz (u8, 2, names, m, FALSE);
+    g_bytes_unref (m[0]);
+    g_bytes_unref (m[1]);
+  }
+  {
+    const char *args[] = { "eval", net, "--config", "w8a8", "--weights", w, "--data", u8, NULL };
+    g_auto(FbTestRun) run = { 0 };
+    fb_test_run_cli (&run, args);
+    g_assert_cmpint (run.status, ==, 2);
+    fb_test_assert_mentions (run.err, "u8.npz: x: wrong dtype: uint8 examples");
+    fb_test_assert_mentions (run.err, "signed");
+    g_assert_cmpuint (count_lines (run.err), ==, 1);
+  }
+  fb_test_tmpdir_free (dir);
+}
+
 /* output_kind "values": an autoencoder-shaped network on float32 examples
  * (target = the input): the MSE of its real outputs, computed here from the
  * integer runs, and the same through `eval --json`. */
@@ -424,6 +464,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/cli-data/same-accuracy-every-form", test_same_accuracy_every_form);
   g_test_add_func ("/nn/cli-data/human-output", test_human_output);
   g_test_add_func ("/nn/cli-data/bad-datasets-exit-2", test_bad_datasets_exit_2);
+  g_test_add_func ("/nn/cli-data/signed-input-dtype", test_signed_input_dtype);
   g_test_add_func ("/nn/cli-data/values-mse", test_values_mse);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
  */
 #include <math.h>
 
+#include "fb-data-loader.h"
 #include "fb-error.h"
 #include "fb-dataset-test-util.h"
 
@@ -348,6 +349,96 @@ test_image_folders (void)
   fb_test_tmpdir_free (dir);
 }
 
+/* The input description and output kind of a network become the spec. */
+static void
+test_spec_for_network (void)
+{
+  g_autofree char *path = fb_test_data_path ("net-signed.json");
+  g_autoptr(FbNetwork) net = fb_test_load_network (path);
+  g_autoptr(FbNetwork) ae = fb_test_network_from_string (
+    "{ \"format\": \"freebits-network/1\", \"name\": \"ae\", \"output_kind\": \"values\","
+    "  \"input\": { \"name\": \"x\", \"shape\": [16], \"signed\": true, \"scale\": 0.05, \"zero_point\": -3 },"
+    "  \"layers\": [ { \"name\": \"d\", \"op\": \"linear\", \"inputs\": [\"x\"], \"output\": \"y\", \"cout\": 16 } ] }");
+  FbDatasetSpec spec;
+
+  fb_dataset_spec_init_for_network (&spec, net);
+  g_assert_cmpuint (spec.h, ==, 8);
+  g_assert_cmpuint (spec.w, ==, 8);
+  g_assert_cmpuint (spec.c, ==, 4);
+  g_assert_true (spec.input_signed);
+  g_assert_cmpfloat (spec.input_scale, ==, 0.05);
+  g_assert_cmpint (spec.input_zero_point, ==, 0);
+  g_assert_false (spec.values);
+  g_assert_cmpuint (spec.n_classes, ==, 4);
+  g_assert_cmpstr (spec.network_name, ==, "signed");
+
+  fb_dataset_spec_init_for_network (&spec, ae);
+  g_assert_cmpuint (spec.h, ==, 1);
+  g_assert_cmpuint (spec.c, ==, 16);
+  g_assert_cmpint (spec.input_zero_point, ==, -3);
+  g_assert_true (spec.values);
+  g_assert_cmpuint (spec.n_values, ==, 16);
+}
+
+/* Random crops and flips of H×W×C examples move whole pixels: the C values
+ * of an output pixel are those of one source pixel (or all zero). */
+static void
+test_loader_channels (void)
+{
+  char *dir = fb_test_tmpdir_new ();
+  g_autofree char *xp = g_build_filename (dir, "x.npy", NULL), *yp = g_build_filename (dir, "y.npy", NULL);
+  g_auto(FbTestSet) s = { 0 };
+  FbDatasetSpec spec = spec_for (5, 6, 3, 4);
+  g_autoptr(FbDataset) ds = NULL;
+  g_autoptr(FbDataLoader) plain = NULL, aug = NULL;
+  float x[8 * 5 * 6 * 3];
+  guint8 lab[8];
+  gboolean moved = FALSE;
+
+  fb_test_set_init (&s, 16, 5, 6, 3, 4, FALSE, 9);
+  {
+    g_autoptr(GBytes) xb = fb_test_set_x_npy (&s, 0, 16, FALSE), yb = fb_test_set_y_npy (&s, 0, 16);
+    fb_test_write_bytes (xp, xb);
+    fb_test_write_bytes (yp, yb);
+  }
+  open_ok (xp, &spec, NULL, &ds);
+  plain = fb_data_loader_new (ds, FB_DATA_LOADER_EVAL, 8, 0, 1);
+  g_assert_cmpuint (fb_data_loader_fill (plain, 0, 1, x, lab), ==, 8);
+  for (guint k = 0; k < 5 * 6 * 3; k++)
+    g_assert_cmpfloat (x[k], ==, s.x[8 * 90 + k] / 255.0f);
+  g_assert_cmpuint (lab[0], ==, s.y[8]);
+
+  aug = fb_data_loader_new (ds, FB_DATA_LOADER_TRAIN, 8, 0, 7);
+  for (guint step = 0; step < 2; step++)
+    {
+      fb_data_loader_fill (aug, 0, step, x, lab);
+      for (guint b = 0; b < 8; b++)
+        for (guint p = 0; p < 30; p++)
+          {
+            const float *o = x + b * 90 + p * 3;
+            gboolean found = o[0] == 0 && o[1] == 0 && o[2] == 0;
+            for (guint i = 0; i < 16 && !found; i++)
+              for (guint q = 0; q < 30 && !found; q++)
+                found = s.y[i] == lab[b] && o[0] == s.x[i * 90 + q * 3] / 255.0f &&
+                        o[1] == s.x[i * 90 + q * 3 + 1] / 255.0f && o[2] == s.x[i * 90 + q * 3 + 2] / 255.0f;
+            g_assert_true (found);
+          }
+      for (guint b = 0; b < 8 && !moved; b++)
+        {
+          gboolean exact = FALSE;
+          for (guint i = 0; i < 16 && !exact; i++)
+            {
+              exact = TRUE;
+              for (guint k = 0; k < 90 && exact; k++)
+                exact = x[b * 90 + k] == s.x[i * 90 + k] / 255.0f;
+            }
+          moved = !exact;
+        }
+    }
+  g_assert_true (moved);
+  fb_test_tmpdir_free (dir);
+}
+
 /* Each kind of bad dataset: one line naming the file and the problem. */
 static void
 test_bad_datasets (void)
@@ -435,5 +526,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/dataset-formats/cifar-binary", test_cifar);
   g_test_add_func ("/nn/dataset-formats/image-folders", test_image_folders);
   g_test_add_func ("/nn/dataset-formats/bad-datasets-one-line", test_bad_datasets);
+  g_test_add_func ("/nn/dataset-formats/spec-for-network", test_spec_for_network);
+  g_test_add_func ("/nn/data-loader/channels-crop-flip", test_loader_channels);
   return g_test_run ();
 }

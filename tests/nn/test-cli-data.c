@@ -444,7 +444,19 @@ test_values_mse (void)
   g_assert_cmpfloat_with_epsilon (res.mse, sse / (40 * 12), 1e-9 * (1 + sse));
   g_assert_true (isnan (res.top1));
   g_assert_true (res.quality >= 0.0 && res.quality <= 1.0);
+  g_assert_cmpfloat_with_epsilon (res.quality, MAX (0.0, 1.0 - res.mse / res.target_variance), 1e-12);
   fb_nn_eval_result_clear (&res);
+  /* The searches' oracle: that explained variance, a fraction in [0, 1]. */
+  {
+    g_autoptr(FbAccuracyOracle) o = fb_nn_oracle_new (net, w, wp, test, NULL, NULL, &error);
+    double q = -1;
+    g_assert_no_error (error);
+    g_assert_true (fb_accuracy_oracle_evaluate (o, cfg, 0, NULL, &q, &error));
+    g_assert_no_error (error);
+    g_assert_true (fb_nn_evaluate (inet, test, 0, 1, NULL, &res, &error));
+    g_assert_cmpfloat (q, ==, res.quality);
+    fb_nn_eval_result_clear (&res);
+  }
 
   if (!fb_test_skip_without_cli ("eval"))
     {

@@ -105,6 +105,12 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
     h->kind = d[0];
     h->itemsize = (guint) g_ascii_strtoull (d + 1, NULL, 10);
   }
+  if (h->itemsize == 0 || strchr ("uifb", h->kind) == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: wrong dtype: '%s' is not a numeric array",
+                   origin, h->descr);
+      return FALSE;
+    }
   parts = g_strsplit (shape, ",", -1);
   h->n_dims = 0;
   for (guint i = 0; parts[i] != NULL; i++)
@@ -129,7 +135,7 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
         count = 0;
       h->n_dims++;
     }
-  if (h->itemsize == 0 || size - h->offset < count * h->itemsize)
+  if (size - h->offset < count * h->itemsize)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
                    "%s: truncated: shape (%s) of '%s' needs %" G_GSIZE_FORMAT " bytes of data, only %"

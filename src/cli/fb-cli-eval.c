@@ -80,6 +80,105 @@ print_accuracy (const FbNnEvalResult *r)
   g_print (" %%\n");
 }
 
+/* What eval measured, for the two output forms. */
+typedef struct {
+  FbNetwork             *net;
+  const char            *config_spec;
+  FbPrecisionConfig     *config;
+  const char            *weights_path;
+  gboolean               calibrated;
+  guint                  calib_images;
+  double                 calib_s;
+  FbDataset             *test;
+  const FbNnEvalResult  *r;
+  double                 float_acc;
+  gboolean               recalibrated;
+  guint                  bn_images;
+  double                 bn_s, fold_s, total_s;
+  gint                   threads;
+} EvalReport;
+
+static void
+report_json (const EvalReport *e)
+{
+  const FbNnEvalResult *r = e->r;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *cfg = fb_precision_config_to_string (e->config);
+  g_autofree char *hash = g_strdup_printf ("0x%08x", r->logits_fnv1a);
+
+  json_builder_begin_object (b);
+  fb_json_add_string (b, "network", fb_network_get_name (e->net));
+  fb_json_add_string (b, "config", e->config_spec);
+  fb_json_add_string (b, "bits", cfg);
+  fb_json_add_string (b, "weights", e->weights_path);
+  fb_json_add_boolean (b, "calibrated", e->calibrated);
+  if (e->calibrated)
+    {
+      fb_json_add_int (b, "calibration_images", e->calib_images);
+      fb_json_add_double (b, "calibration_seconds", round3 (e->calib_s));
+    }
+  fb_json_add_string (b, "data", fb_dataset_get_path (e->test));
+  fb_json_add_string (b, "output_kind", r->values ? "values" : "classes");
+  fb_json_add_int (b, "images", r->n_images);
+  if (r->values)
+    {
+      fb_json_add_double (b, "mse", r->mse);
+      fb_json_add_double (b, "target_variance", r->target_variance);
+      fb_json_add_double (b, "quality", r->quality);
+    }
+  else
+    {
+      fb_json_add_int (b, "correct", r->correct);
+      fb_json_add_double (b, "accuracy", r->top1);
+      fb_json_add_double (b, "top1", r->top1);
+      fb_json_add_double_or_null (b, "top5", r->top5);
+      add_per_class (b, r);
+    }
+  fb_json_add_double_or_null (b, "float_accuracy", e->float_acc);
+  fb_json_add_boolean (b, "bn_recalibrated", e->recalibrated);
+  if (e->recalibrated)
+    fb_json_add_int (b, "bn_images", e->bn_images);
+  fb_json_add_double (b, "bn_seconds", round3 (e->bn_s));
+  fb_json_add_double (b, "fold_seconds", round3 (e->fold_s));
+  fb_json_add_double (b, "int_seconds", round3 (r->seconds));
+  fb_json_add_double (b, "seconds", round3 (e->total_s));
+  fb_json_add_double (b, "images_per_s", e->total_s > 0 ? round (r->n_images / e->total_s * 10) / 10 : 0.0);
+  fb_json_add_int (b, "threads", e->threads);
+  fb_json_add_string (b, "logits_fnv1a", hash);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  fb_cli_print_json (root);
+}
+
+static void
+report_text (const EvalReport *e)
+{
+  const FbNnEvalResult *r = e->r;
+  FbDataset *test = e->test;
+
+  g_print ("network      %s, config %s\n", fb_network_get_name (e->net), e->config_spec);
+  g_print ("weights      %s%s\n", e->weights_path,
+           e->calibrated ? " (float-only: activations calibrated on training images)" : "");
+  if (e->calibrated)
+    g_print ("calibration  %u training images, %.2f s\n", e->calib_images, e->calib_s);
+  g_print ("data         %s (%u×%u×%u %s)\n", fb_dataset_get_path (test), fb_dataset_get_height (test),
+           fb_dataset_get_width (test), fb_dataset_get_channels (test),
+           fb_dataset_dtype_to_string (fb_dataset_get_source_dtype (test)));
+  if (r->values)
+    g_print ("mse          %.6g (%u test examples, integer; target variance %.6g, explained %.2f %%)\n",
+             r->mse, r->n_images, r->target_variance, 100 * r->quality);
+  else
+    print_accuracy (r);
+  if (!isnan (e->float_acc))
+    g_print ("float        %.2f %%\n", 100 * e->float_acc);
+  if (e->recalibrated)
+    g_print ("batch norm   recalibrated for the config on %u training images, %.2f s\n", e->bn_images, e->bn_s);
+  g_print ("time         %.3f s, %.0f images/s (integer run %.3f s, fold %.3f s)\n", e->total_s,
+           e->total_s > 0 ? r->n_images / e->total_s : 0.0, r->seconds, e->fold_s);
+  g_print ("logits_fnv1a 0x%08x\n", r->logits_fnv1a);
+}
+
 int
 fb_cli_eval (int argc, char **argv)
 {
@@ -190,81 +289,20 @@ fb_cli_eval (int argc, char **argv)
   if (!no_float && !r.values && !float_accuracy (net, weights, weights_path, test, (guint) limit, &float_acc, &error))
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
 
-  if (json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *cfg = fb_precision_config_to_string (config);
-      g_autofree char *hash = g_strdup_printf ("0x%08x", r.logits_fnv1a);
-
-      json_builder_begin_object (b);
-      fb_json_add_string (b, "network", fb_network_get_name (net));
-      fb_json_add_string (b, "config", config_spec);
-      fb_json_add_string (b, "bits", cfg);
-      fb_json_add_string (b, "weights", weights_path);
-      fb_json_add_boolean (b, "calibrated", calibrated);
-      if (calibrated)
-        {
-          fb_json_add_int (b, "calibration_images", MIN ((guint) calib, fb_dataset_get_n_images (train)));
-          fb_json_add_double (b, "calibration_seconds", round3 (calib_s));
-        }
-      fb_json_add_string (b, "data", fb_dataset_get_path (test));
-      fb_json_add_string (b, "output_kind", r.values ? "values" : "classes");
-      fb_json_add_int (b, "images", r.n_images);
-      if (r.values)
-        {
-          fb_json_add_double (b, "mse", r.mse);
-          fb_json_add_double (b, "target_variance", r.target_variance);
-          fb_json_add_double (b, "quality", r.quality);
-        }
-      else
-        {
-          fb_json_add_int (b, "correct", r.correct);
-          fb_json_add_double (b, "accuracy", r.top1);
-          fb_json_add_double (b, "top1", r.top1);
-          fb_json_add_double_or_null (b, "top5", r.top5);
-          add_per_class (b, &r);
-        }
-      fb_json_add_double_or_null (b, "float_accuracy", float_acc);
-      fb_json_add_boolean (b, "bn_recalibrated", recalibrated);
-      if (recalibrated)
-        fb_json_add_int (b, "bn_images", MIN ((guint) bn_images, fb_dataset_get_n_images (train)));
-      fb_json_add_double (b, "bn_seconds", round3 (bn_s));
-      fb_json_add_double (b, "fold_seconds", round3 (fold_s));
-      fb_json_add_double (b, "int_seconds", round3 (r.seconds));
-      fb_json_add_double (b, "seconds", round3 (total_s));
-      fb_json_add_double (b, "images_per_s", total_s > 0 ? round (r.n_images / total_s * 10) / 10 : 0.0);
-      fb_json_add_int (b, "threads", threads > 0 ? threads : (gint) fb_nn_threads_init ());
-      fb_json_add_string (b, "logits_fnv1a", hash);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      fb_cli_print_json (root);
-    }
-  else
-    {
-      g_print ("network      %s, config %s\n", fb_network_get_name (net), config_spec);
-      g_print ("weights      %s%s\n", weights_path,
-               calibrated ? " (float-only: activations calibrated on training images)" : "");
-      if (calibrated)
-        g_print ("calibration  %u training images, %.2f s\n",
-                 MIN ((guint) calib, fb_dataset_get_n_images (train)), calib_s);
-      g_print ("data         %s (%u×%u×%u %s)\n", fb_dataset_get_path (test), fb_dataset_get_height (test),
-               fb_dataset_get_width (test), fb_dataset_get_channels (test),
-               fb_dataset_dtype_to_string (fb_dataset_get_source_dtype (test)));
-      if (r.values)
-        g_print ("mse          %.6g (%u test examples, integer; target variance %.6g, explained %.2f %%)\n",
-                 r.mse, r.n_images, r.target_variance, 100 * r.quality);
-      else
-        print_accuracy (&r);
-      if (!isnan (float_acc))
-        g_print ("float        %.2f %%\n", 100 * float_acc);
-      if (recalibrated)
-        g_print ("batch norm   recalibrated for the config on %u training images, %.2f s\n",
-                 MIN ((guint) bn_images, fb_dataset_get_n_images (train)), bn_s);
-      g_print ("time         %.3f s, %.0f images/s (integer run %.3f s, fold %.3f s)\n", total_s,
-               total_s > 0 ? r.n_images / total_s : 0.0, r.seconds, fold_s);
-      g_print ("logits_fnv1a 0x%08x\n", r.logits_fnv1a);
-    }
+  {
+    EvalReport rep = {
+      .net = net, .config_spec = config_spec, .config = config, .weights_path = weights_path,
+      .calibrated = calibrated, .calib_s = calib_s, .test = test, .r = &r, .float_acc = float_acc,
+      .recalibrated = recalibrated, .bn_s = bn_s, .fold_s = fold_s, .total_s = total_s,
+      .threads = threads > 0 ? threads : (gint) fb_nn_threads_init (),
+      .calib_images = train != NULL ? MIN ((guint) calib, fb_dataset_get_n_images (train)) : 0,
+      .bn_images = train != NULL ? MIN ((guint) bn_images, fb_dataset_get_n_images (train)) : 0,
+    };
+    if (json)
+      report_json (&rep);
+    else
+      report_text (&rep);
+  }
   fb_nn_eval_result_clear (&r);
   return FB_CLI_EXIT_OK;
 

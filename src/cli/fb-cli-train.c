@@ -280,6 +280,12 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
   net = fb_network_load (argv[1], &error);
   if (net == NULL)
     goto input_error;
+  if (fb_network_get_output_kind (net) == FB_OUTPUT_VALUES)
+    {
+      g_set_error (&error, FB_ERROR, FB_ERROR_FIELD, "%s: output_kind \"values\": the trainer trains "
+                   "classifiers only (softmax cross-entropy); eval measures such a network's MSE", argv[1]);
+      goto input_error;
+    }
   if (finetune)
     {
       config = fb_precision_config_new_from_spec (net, config_spec, &error);

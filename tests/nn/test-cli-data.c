@@ -462,7 +462,11 @@ test_values_mse (void)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
       JsonObject *o = eval_json (net_path, wp, xp, parser);
+      g_autofree char *out = g_build_filename (dir, "ae-trained.fbw", NULL);
+      const char *train[] = { "train", net_path, "-o", out, "--data", xp, NULL };
       g_assert_cmpstr (json_object_get_string_member (o, "output_kind"), ==, "values");
+      /* The float trainer is a classifier's: refused in one line. */
+      fb_test_cli_expect (train, 2, "output_kind \"values\"");
       g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "mse"), sse / (40 * 12),
                                       1e-9 * (1 + sse));
     }

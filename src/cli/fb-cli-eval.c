@@ -244,14 +244,11 @@ fb_cli_eval (int argc, char **argv)
   spec.val_split = val_split;
   if (!fb_dataset_layout_from_string (layout, &spec.layout))
     return fb_cli_usage (context, "--layout must be nhwc, nchw or auto");
-  if (!fb_dataset_open (data_dir, &spec, NULL, &test, NULL, &error))
+  /* The training part only when the weights need it (calibration, batch norm). */
+  if (!fb_dataset_open (data_dir, &spec,
+                        fb_int_network_needs_calibration (net, weights) || fb_int_network_is_supernet (weights)
+                          ? &train : NULL, &test, NULL, &error))
     goto input_error;
-
-  if (fb_int_network_needs_calibration (net, weights) || fb_int_network_is_supernet (weights))
-    {
-      if (!fb_dataset_open (data_dir, &spec, &train, NULL, NULL, &error))
-        goto input_error;
-    }
   if (fb_int_network_needs_calibration (net, weights))
     {
       g_autoptr(FbWeights) cal = NULL;

@@ -337,6 +337,34 @@ test_image_folders (void)
   g_clear_pointer (&train, fb_dataset_unref);
   g_clear_pointer (&test, fb_dataset_unref);
 
+  /* JPEG through the same decoder (lossy: the shape and the labels are checked). */
+  {
+    g_autofree char *jd = g_build_filename (dir, "jpeg", "b-class", NULL);
+    g_autofree char *jd2 = g_build_filename (dir, "jpeg", "a-class", NULL);
+    g_autofree char *jroot = g_build_filename (dir, "jpeg", NULL);
+    FbDatasetSpec js = spec_for (6, 5, 3, 0);
+    g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 5, 6);
+    g_autoptr(GError) error = NULL;
+    gdk_pixbuf_fill (pb, 0x80402000);
+    g_assert_cmpint (g_mkdir_with_parents (jd, 0755), ==, 0);
+    g_assert_cmpint (g_mkdir_with_parents (jd2, 0755), ==, 0);
+    for (guint i = 0; i < 3; i++)
+      {
+        g_autofree char *f = g_strdup_printf ("%s/%u.JPG", i < 2 ? jd : jd2, i);
+        g_assert_true (gdk_pixbuf_save (pb, f, "jpeg", &error, NULL));
+        g_assert_no_error (error);
+      }
+    open_ok (jroot, &js, NULL, &test);
+    g_assert_cmpuint (fb_dataset_get_n_images (test), ==, 3);
+    g_assert_cmpuint (fb_dataset_get_n_classes (test), ==, 2);
+    /* In turn from each class: a-class (label 0), b-class (1), b-class. */
+    g_assert_cmpuint (fb_dataset_get_label (test, 0), ==, 0);
+    g_assert_cmpuint (fb_dataset_get_label (test, 1), ==, 1);
+    g_assert_cmpuint (fb_dataset_get_label (test, 2), ==, 1);
+    g_assert_cmpuint (fb_dataset_get_image (test, 0)[0], >=, 0x78);
+    g_assert_cmpuint (fb_dataset_get_image (test, 0)[0], <=, 0x88);
+    g_clear_pointer (&test, fb_dataset_unref);
+  }
   /* Gray PNGs for a 1-channel network; classes from the sorted folder names. */
   {
     g_autofree char *gd = g_build_filename (dir, "gray", NULL);

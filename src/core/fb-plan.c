@@ -18,7 +18,8 @@ struct _FbPlan {
   gsize              scratch_bytes;
 };
 
-static const char *kind_names[] = { "conv", "depthwise", "linear", "linear_i32", "add", "avgpool" };
+static const char *kind_names[] = { "conv", "depthwise", "linear", "linear_i32", "add", "avgpool",
+                                    "avgpool2d", "maxpool2d" };
 
 const char *
 fb_plan_kind_to_string (FbPlanKind kind)
@@ -52,15 +53,19 @@ fb_plan_step_init (FbNetwork   *network,
   const FbTensor *out = fb_network_get_tensor (network, l->output);
 
   memset (step, 0, sizeof *step);
+  /* The kernel's flag word: ReLU, signedness of the operands (which the kernel
+   * names do not carry), the average pool's divisor rule. */
   {
-    gboolean any_signed = out->kind != FB_TENSOR_LOGITS && out->is_signed;
-    for (guint i = 0; i < l->n_inputs; i++)
-      any_signed |= fb_network_tensor_is_signed (network, l->inputs[i]);
-    if (any_signed)
-      {
-        g_set_error (error, FB_ERROR, FB_ERROR_BITS, "layer \"%s\": signed tensors have no kernels yet", l->name);
-        return FALSE;
-      }
+    gint32 flags = l->relu ? FB_KERNEL_FLAG_RELU : 0;
+    if (fb_network_tensor_is_signed (network, l->inputs[0]))
+      flags |= FB_KERNEL_FLAG_SIGNED_IN;
+    if (l->n_inputs > 1 && fb_network_tensor_is_signed (network, l->inputs[1]))
+      flags |= FB_KERNEL_FLAG_SIGNED_IN2;
+    if (out->kind != FB_TENSOR_LOGITS && out->is_signed && !fb_layer_is_pool (l))
+      flags |= FB_KERNEL_FLAG_SIGNED_OUT;
+    if (l->count_include_pad)
+      flags |= FB_KERNEL_FLAG_COUNT_INCLUDE_PAD;
+    step->conv.flag_relu = flags;
   }
   step->layer = layer;
   step->in_bits = in_bits;
@@ -95,7 +100,6 @@ fb_plan_step_init (FbNetwork   *network,
         p->pad_right = l->pad_right;
         p->stride_x = l->stride_w;
         p->stride_y = l->stride_h;
-        p->flag_relu = l->relu;
         if (!kernel_status_error (fb_conv_check_params (in_bits, out_bits, mid_bits, dw, p), l, step->kernel, error))
           return FALSE;
         step->scratch_bytes = dw
@@ -147,9 +151,31 @@ fb_plan_step_init (FbNetwork   *network,
       break;
     case FB_OP_AVG_POOL2D:
     case FB_OP_MAX_POOL2D:
-      g_set_error (error, FB_ERROR, FB_ERROR_BITS, "layer \"%s\": op %s has no kernel yet", l->name,
-                   fb_op_to_string (l->op));
-      return FALSE;
+      {
+        gboolean avg = l->op == FB_OP_AVG_POOL2D;
+        FbConvParams *p = &step->conv;
+
+        step->kind = avg ? FB_PLAN_AVGPOOL2D : FB_PLAN_MAXPOOL2D;
+        g_snprintf (step->kernel, sizeof step->kernel, "fb_%spool2d_u%u", avg ? "avg" : "max", in_bits);
+        p->dim_in_x = l->in_shape.w;
+        p->dim_in_y = l->in_shape.h;
+        p->ch_in = p->ch_out = l->in_shape.c;
+        p->dim_out_x = l->out_shape.w;
+        p->dim_out_y = l->out_shape.h;
+        p->dim_kernel_x = l->kernel_w;
+        p->dim_kernel_y = l->kernel_h;
+        p->pad_top = l->pad_top;
+        p->pad_bottom = l->pad_bottom;
+        p->pad_left = l->pad_left;
+        p->pad_right = l->pad_right;
+        p->stride_x = l->stride_w;
+        p->stride_y = l->stride_h;
+        if (out_bits != in_bits)
+          return kernel_status_error (FB_KERNEL_ERROR_BITS, l, step->kernel, error);
+        if (!kernel_status_error (fb_pool2d_check_params (in_bits, p), l, step->kernel, error))
+          return FALSE;
+      }
+      break;
     }
   return TRUE;
 }

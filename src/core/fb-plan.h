@@ -23,7 +23,9 @@ typedef enum {
   FB_PLAN_LINEAR,      /* quantized output */
   FB_PLAN_LINEAR_I32,  /* int32 logits */
   FB_PLAN_ADD,
-  FB_PLAN_AVGPOOL,
+  FB_PLAN_AVGPOOL,     /* global average pool */
+  FB_PLAN_AVGPOOL2D,   /* windowed average pool: geometry in conv */
+  FB_PLAN_MAXPOOL2D,   /* windowed max pool: geometry in conv */
 } FbPlanKind;
 
 /* All offsets are into one activation arena; every tensor lives at one place
@@ -36,7 +38,10 @@ typedef struct {
   guint         in_bits;
   guint         mid_bits;         /* weight bits; add: second input's bits; pool: 0 */
   guint         out_bits;         /* 32 for the logits */
-  FbConvParams  conv;             /* conv / depthwise geometry; out_shift left 0 */
+  FbConvParams  conv;             /* conv / depthwise / windowed pool geometry; out_shift left 0.
+                                   * conv.flag_relu is the kernel's flag word for every kind:
+                                   * FB_KERNEL_FLAG_RELU, _SIGNED_IN, _SIGNED_IN2, _SIGNED_OUT,
+                                   * _COUNT_INCLUDE_PAD as the network says */
   gint32        dim_vec;          /* linear: input length */
   gint32        num_o_neurons;    /* linear: output length */
   gint32        dim_x, dim_y, ch; /* add / avgpool */

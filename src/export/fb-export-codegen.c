@@ -59,6 +59,8 @@ step_channels (const FbPlanStep *s)
       return (gsize) s->num_o_neurons;
     case FB_PLAN_ADD:
     case FB_PLAN_AVGPOOL:
+    case FB_PLAN_AVGPOOL2D:
+    case FB_PLAN_MAXPOOL2D:
       break;
     }
   return 0;
@@ -75,6 +77,8 @@ step_family (const FbPlanStep *s)
     case FB_PLAN_LINEAR_I32: return FB_KERNEL_FAMILY_LINEAR_I32;
     case FB_PLAN_ADD: return FB_KERNEL_FAMILY_ADD;
     case FB_PLAN_AVGPOOL: return FB_KERNEL_FAMILY_AVGPOOL;
+    case FB_PLAN_AVGPOOL2D: return FB_KERNEL_FAMILY_AVGPOOL2D;
+    case FB_PLAN_MAXPOOL2D: return FB_KERNEL_FAMILY_MAXPOOL2D;
     }
   g_assert_not_reached ();
 }
@@ -164,7 +168,8 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
     g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-depthwise.c");
   if (family_used (cg, FB_KERNEL_FAMILY_LINEAR) || family_used (cg, FB_KERNEL_FAMILY_LINEAR_I32))
     g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-linear.c");
-  if (family_used (cg, FB_KERNEL_FAMILY_ADD) || family_used (cg, FB_KERNEL_FAMILY_AVGPOOL))
+  if (family_used (cg, FB_KERNEL_FAMILY_ADD) || family_used (cg, FB_KERNEL_FAMILY_AVGPOOL) ||
+      family_used (cg, FB_KERNEL_FAMILY_AVGPOOL2D) || family_used (cg, FB_KERNEL_FAMILY_MAXPOOL2D))
     g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-add.c");
   return TRUE;
 }
@@ -390,8 +395,11 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
         {
         case FB_PLAN_CONV:
         case FB_PLAN_DEPTHWISE:
+        case FB_PLAN_AVGPOOL2D:
+        case FB_PLAN_MAXPOOL2D:
           {
             const FbConvParams *p = &st->conv;
+            gboolean pool = st->kind == FB_PLAN_AVGPOOL2D || st->kind == FB_PLAN_MAXPOOL2D;
             g_string_append_printf (s,
               "  {\n"
               "    static const FbConvParams p = {\n"
@@ -401,23 +409,27 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
               "      .pad_top = %d, .pad_bottom = %d, .pad_left = %d, .pad_right = %d,\n"
               "      .stride_x = %d, .stride_y = %d,\n"
               "      .out_shift = %d, .flag_relu = %d,\n"
-              "    };\n"
-              "    status = %s (%s, %s_weights, %s_kappa, %s_lambda, %s, &p,\n"
-              "             kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n"
-              "  }\n",
+              "    };\n",
               p->dim_in_x, p->dim_in_y, p->ch_in, p->dim_out_x, p->dim_out_y, p->ch_out,
               p->dim_kernel_x, p->dim_kernel_y, p->pad_top, p->pad_bottom, p->pad_left,
-              p->pad_right, p->stride_x, p->stride_y, is->shift, p->flag_relu,
-              st->kernel, x, id, id, id, y);
+              p->pad_right, p->stride_x, p->stride_y, is->shift, p->flag_relu);
+            if (pool)
+              g_string_append_printf (s, "    status = %s (%s, %s, &p);\n  }\n", st->kernel, x, y);
+            else
+              g_string_append_printf (s,
+                "    status = %s (%s, %s_weights, %s_kappa, %s_lambda, %s, &p,\n"
+                "             kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n"
+                "  }\n",
+                st->kernel, x, id, id, id, y);
           }
           break;
         case FB_PLAN_LINEAR:
           g_string_append_printf (s,
             "  status = %s (%s, %s_weights, %s_kappa, %s_lambda, %s,\n"
             "           %d /* dim_vec */, %d /* num_o_neurons */, %d /* out_shift */,\n"
-            "           %d /* flag_relu */, kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
+            "           %d /* flags */, kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
             st->kernel, x, id, id, id, y, st->dim_vec, st->num_o_neurons, is->shift,
-            l->relu ? 1 : 0);
+            st->conv.flag_relu);
           break;
         case FB_PLAN_LINEAR_I32:
           {
@@ -425,21 +437,21 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
                                                      : g_strdup ("NULL");
             g_string_append_printf (s,
               "  status = %s (%s, %s_weights, %s, %s,\n"
-              "           %d /* dim_vec */, %d /* num_o_neurons */, %d /* flag_relu */,\n"
+              "           %d /* dim_vec */, %d /* num_o_neurons */, %d /* flags */,\n"
               "           kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
-              st->kernel, x, id, bias, y, st->dim_vec, st->num_o_neurons, l->relu ? 1 : 0);
+              st->kernel, x, id, bias, y, st->dim_vec, st->num_o_neurons, st->conv.flag_relu);
           }
           break;
         case FB_PLAN_ADD:
           g_string_append_printf (s,
             "  status = %s (%s, %s, %s, %d, %d, %d /* x, y, ch */,\n"
-            "           %d, %d /* m1, m2 */, %d /* out_shift */);\n",
+            "           %d, %d /* m1, m2 */, %d /* out_shift */, %d /* flags */);\n",
             st->kernel, x, tensor_expr (cg, l->inputs[1]), y, st->dim_x, st->dim_y, st->ch,
-            is->m1, is->m2, is->shift);
+            is->m1, is->m2, is->shift, st->conv.flag_relu);
           break;
         case FB_PLAN_AVGPOOL:
-          g_string_append_printf (s, "  status = %s (%s, %s, %d, %d, %d /* x, y, ch */);\n",
-                                  st->kernel, x, y, st->dim_x, st->dim_y, st->ch);
+          g_string_append_printf (s, "  status = %s (%s, %s, %d, %d, %d /* x, y, ch */, %d /* flags */);\n",
+                                  st->kernel, x, y, st->dim_x, st->dim_y, st->ch, st->conv.flag_relu);
           break;
         }
       append_call_end (s, st->layer, l->name);
@@ -577,6 +589,15 @@ append_list (GString *s, FbExportCodegen *cg, const char *macro, FbKernelFamily 
       const FbPlanStep *st = fb_plan_get_step (cg->plan, i);
       if (step_family (st) == family)
         g_hash_table_add (used, (gpointer) st->kernel);
+      /* one list (FB_KERNEL_VARIANTS_POOL) defines the global and the windowed pools */
+      else if (family == FB_KERNEL_FAMILY_AVGPOOL &&
+               (st->kind == FB_PLAN_AVGPOOL2D || st->kind == FB_PLAN_MAXPOOL2D))
+        {
+          const FbKernelVariant *pv = fb_kernel_family_variants (family, &n);
+          for (size_t k = 0; k < n; k++)
+            if (pv[k].in_bits == (int) st->in_bits)
+              g_hash_table_add (used, (gpointer) pv[k].name);
+        }
     }
   v = fb_kernel_family_variants (family, &n);
   g_string_append_printf (s, "#define %s(X)", macro);

@@ -1,5 +1,6 @@
-/* fb-kernel-add.c — residual add fb_add_uA_uB_uO (one template, 27 variants) and global
- * average pooling fb_avgpool_uB (3 variants).
+/* fb-kernel-add.c — residual add fb_add_uA_uB_uO (one template, 27 variants), global
+ * average pooling fb_avgpool_uB and windowed pooling fb_avgpool2d_uB, fb_maxpool2d_uB
+ * (3 variants each).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -72,10 +73,27 @@ add_impl (const int A, const int B, const int O, const int HI, const uint8_t *in
     }
 }
 
+/* Signed inputs (S1, S2) and/or output (SO): the int64 formula, one element at a time. */
+FB_KI_INLINE void
+add_impl_signed (const int A, const int B, const int O, const int S1, const int S2,
+                 const int SO, const uint8_t *in1, const uint8_t *in2, uint8_t *out, int64_t n,
+                 int32_t m1, int32_t m2, int64_t r, int32_t shift)
+{
+  const int64_t lo = SO ? -((int64_t) 1 << (O - 1)) : 0;
+  const int64_t hi = SO ? ((int64_t) 1 << (O - 1)) - 1 : ((int64_t) 1 << O) - 1;
+  int64_t i;
+  for (i = 0; i < n; i++)
+    {
+      const int64_t v = ((int64_t) fb_ki_get_a (A, S1, in1, (size_t) i) * m1
+                         + (int64_t) fb_ki_get_a (B, S2, in2, (size_t) i) * m2 + r) >> shift;
+      fb_ki_put_any (O, out, (size_t) i, (int32_t) (v < lo ? lo : v > hi ? hi : v));
+    }
+}
+
 FB_KI_INLINE FbKernelStatus
 add_generic (const int A, const int B, const int O, const uint8_t *in1, const uint8_t *in2,
              uint8_t *out, int32_t dim_x, int32_t dim_y, int32_t ch, int32_t m1, int32_t m2,
-             int32_t out_shift)
+             int32_t out_shift, int32_t flags)
 {
   int64_t n, r;
   if (in1 == NULL || in2 == NULL || out == NULL)
@@ -90,6 +108,14 @@ add_generic (const int A, const int B, const int O, const uint8_t *in1, const ui
     return FB_KERNEL_ERROR_SHIFT;
   n = (int64_t) dim_x * dim_y * ch;
   r = out_shift > 0 ? (int64_t) 1 << (out_shift - 1) : 0;
+  if (flags & FB_KERNEL_FLAGS_SIGNED)
+    {
+      add_impl_signed (A, B, O, (flags & FB_KERNEL_FLAG_SIGNED_IN) != 0,
+                       (flags & FB_KERNEL_FLAG_SIGNED_IN2) != 0,
+                       (flags & FB_KERNEL_FLAG_SIGNED_OUT) != 0, in1, in2, out, n, m1, m2, r,
+                       out_shift);
+      return FB_KERNEL_OK;
+    }
   {
     const int64_t am1 = m1 < 0 ? -(int64_t) m1 : m1, am2 = m2 < 0 ? -(int64_t) m2 : m2;
     if (out_shift <= 31 && am1 * ((1 << A) - 1) + am2 * ((1 << B) - 1) + r < ((int64_t) 1 << 31))
@@ -109,9 +135,10 @@ add_generic (const int A, const int B, const int O, const uint8_t *in1, const ui
   FbKernelStatus                                                                              \
   fb_add_u##a##_u##b##_u##o (const uint8_t *input1, const uint8_t *input2, uint8_t *output,   \
                              int32_t dim_x, int32_t dim_y, int32_t ch, int32_t m1, int32_t m2, \
-                             int32_t out_shift)                                               \
+                             int32_t out_shift, int32_t flags)                                \
   {                                                                                           \
-    return add_generic (a, b, o, input1, input2, output, dim_x, dim_y, ch, m1, m2, out_shift); \
+    return add_generic (a, b, o, input1, input2, output, dim_x, dim_y, ch, m1, m2, out_shift, \
+                        flags);                                                               \
   }
 
 FB_KERNEL_VARIANTS_ADD (FB_ADD_DEFINE)
@@ -164,9 +191,34 @@ avgpool_impl (const int A, const uint8_t *in, uint8_t *out, int32_t npix, int32_
     }
 }
 
+/* floor ((2 S + N) / (2 N)) for any sign of S (N >= 1), by division. */
+FB_KI_INLINE int32_t
+pool_round_div (int64_t s, int64_t n)
+{
+  const int64_t x = 2 * s + n, d = 2 * n;
+  int64_t q = x / d;
+  if (x % d != 0 && x < 0)
+    q -= 1;
+  return (int32_t) q;
+}
+
+/* Signed input: per channel, the int64 sum and a division. */
+FB_KI_INLINE void
+avgpool_impl_signed (const int A, const uint8_t *in, uint8_t *out, int32_t npix, int32_t ch)
+{
+  int32_t c, i;
+  for (c = 0; c < ch; c++)
+    {
+      int64_t s = 0;
+      for (i = 0; i < npix; i++)
+        s += fb_ki_get_s (A, in, (size_t) i * (size_t) ch + (size_t) c);
+      fb_ki_put_any (A, out, (size_t) c, pool_round_div (s, npix));
+    }
+}
+
 FB_KI_INLINE FbKernelStatus
 avgpool_generic (const int A, const uint8_t *in, uint8_t *out, int32_t dim_x, int32_t dim_y,
-                 int32_t ch)
+                 int32_t ch, int32_t flags)
 {
   if (in == NULL || out == NULL)
     return FB_KERNEL_ERROR_NULL;
@@ -175,16 +227,112 @@ avgpool_generic (const int A, const uint8_t *in, uint8_t *out, int32_t dim_x, in
     return FB_KERNEL_ERROR_DIM;
   if (ch % (8 / A) != 0)
     return FB_KERNEL_ERROR_CHANNELS;
-  avgpool_impl (A, in, out, dim_x * dim_y, ch);
+  if (flags & FB_KERNEL_FLAG_SIGNED_IN)
+    avgpool_impl_signed (A, in, out, dim_x * dim_y, ch);
+  else
+    avgpool_impl (A, in, out, dim_x * dim_y, ch);
   return FB_KERNEL_OK;
 }
 
 #define FB_POOL_DEFINE(b)                                                                     \
   FbKernelStatus                                                                              \
   fb_avgpool_u##b (const uint8_t *input, uint8_t *output, int32_t dim_x, int32_t dim_y,       \
-                   int32_t ch)                                                                \
+                   int32_t ch, int32_t flags)                                                 \
   {                                                                                           \
-    return avgpool_generic (b, input, output, dim_x, dim_y, ch);                              \
+    return avgpool_generic (b, input, output, dim_x, dim_y, ch, flags);                       \
   }
 
 FB_KERNEL_VARIANTS_POOL (FB_POOL_DEFINE)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Windowed pooling                                                                           */
+
+FbKernelStatus
+fb_pool2d_check_params (int bits, const FbConvParams *p)
+{
+  FbKernelStatus st;
+  if (p == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  /* the geometry of a depthwise conv whose "weights" have the activation's bits */
+  st = fb_ki_check_conv (bits, bits, bits, 1, p);
+  if (st != FB_KERNEL_OK)
+    return st;
+  if (p->pad_top >= p->dim_kernel_y || p->pad_bottom >= p->dim_kernel_y
+      || p->pad_left >= p->dim_kernel_x || p->pad_right >= p->dim_kernel_x)
+    return FB_KERNEL_ERROR_SHAPE;   /* a window entirely in the padding has no pixel */
+  return FB_KERNEL_OK;
+}
+
+/* One template for both pools (MAX: max, else average); the window's pixels inside the input
+ * are [y0, y1) x [x0, x1). */
+FB_KI_INLINE void
+pool2d_impl (const int A, const int MAX, const int S, const uint8_t *in, uint8_t *out,
+             const FbConvParams *p)
+{
+  const int32_t ch = p->ch_in;
+  const int cip = (p->flag_relu & FB_KERNEL_FLAG_COUNT_INCLUDE_PAD) != 0;
+  int32_t oy, ox, c, y, x;
+  size_t o = 0;
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy = oy * p->stride_y - p->pad_top;
+      const int32_t y0 = iy < 0 ? 0 : iy;
+      const int32_t y1 = iy + p->dim_kernel_y > p->dim_in_y ? p->dim_in_y : iy + p->dim_kernel_y;
+      for (ox = 0; ox < p->dim_out_x; ox++)
+        {
+          const int32_t ix = ox * p->stride_x - p->pad_left;
+          const int32_t x0 = ix < 0 ? 0 : ix;
+          const int32_t x1 = ix + p->dim_kernel_x > p->dim_in_x ? p->dim_in_x
+                                                                : ix + p->dim_kernel_x;
+          const int64_t n = cip ? (int64_t) p->dim_kernel_x * p->dim_kernel_y
+                                : (int64_t) (y1 - y0) * (x1 - x0);
+          for (c = 0; c < ch; c++, o++)
+            {
+              int64_t acc = MAX ? INT32_MIN : 0;
+              for (y = y0; y < y1; y++)
+                for (x = x0; x < x1; x++)
+                  {
+                    const int32_t v = fb_ki_get_a (A, S, in, ((size_t) y * (size_t) p->dim_in_x
+                                                              + (size_t) x) * (size_t) ch
+                                                                 + (size_t) c);
+                    if (MAX)
+                      acc = v > acc ? v : acc;
+                    else
+                      acc += v;
+                  }
+              fb_ki_put_any (A, out, o, MAX ? (int32_t) acc : pool_round_div (acc, n));
+            }
+        }
+    }
+}
+
+FB_KI_INLINE FbKernelStatus
+pool2d_generic (const int A, const int MAX, const uint8_t *in, uint8_t *out,
+                const FbConvParams *p)
+{
+  FbKernelStatus st;
+  if (in == NULL || out == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  st = fb_pool2d_check_params (A, p);
+  if (st != FB_KERNEL_OK)
+    return st;
+  if (p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+    pool2d_impl (A, MAX, 1, in, out, p);
+  else
+    pool2d_impl (A, MAX, 0, in, out, p);
+  return FB_KERNEL_OK;
+}
+
+#define FB_POOL2D_DEFINE(b)                                                                   \
+  FbKernelStatus                                                                              \
+  fb_avgpool2d_u##b (const uint8_t *input, uint8_t *output, const FbConvParams *params)       \
+  {                                                                                           \
+    return pool2d_generic (b, 0, input, output, params);                                      \
+  }                                                                                           \
+  FbKernelStatus                                                                              \
+  fb_maxpool2d_u##b (const uint8_t *input, uint8_t *output, const FbConvParams *params)       \
+  {                                                                                           \
+    return pool2d_generic (b, 1, input, output, params);                                      \
+  }
+
+FB_KERNEL_VARIANTS_POOL (FB_POOL2D_DEFINE)

@@ -60,6 +60,17 @@ fb_kernel_bench_standard_shape (FbKernelFamily family, FbKernelBenchShape *shape
       shape->dim_y = 8;
       shape->ch = 64;
       break;
+    case FB_KERNEL_FAMILY_AVGPOOL2D:
+    case FB_KERNEL_FAMILY_MAXPOOL2D:
+      /* 16x16x32, 3x3 stride 2 pad 1 (a stem's max pool) */
+      shape->conv.dim_in_x = 16;
+      shape->conv.dim_in_y = 16;
+      shape->conv.ch_in = shape->conv.ch_out = 32;
+      shape->conv.dim_kernel_x = shape->conv.dim_kernel_y = 3;
+      shape->conv.pad_top = shape->conv.pad_bottom = 1;
+      shape->conv.pad_left = shape->conv.pad_right = 1;
+      shape->conv.stride_x = shape->conv.stride_y = 2;
+      break;
     default:
       break;
     }
@@ -142,8 +153,9 @@ pack_u (const int32_t *v, size_t n, int bits)
       free (out);
       return NULL;
     }
+  /* two's complement for signed values: the low bits */
   for (i = 0; i < n; i++)
-    tmp[i] = (uint8_t) v[i];
+    tmp[i] = (uint8_t) ((uint32_t) v[i] & ((1u << bits) - 1u));
   fb_kernel_pack_unsigned (tmp, n, bits, out);
   free (tmp);
   return out;
@@ -191,6 +203,7 @@ fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t varia
   const FbKernelVariant *v;
   uint32_t s = seed ? seed : 0x9E3779B9u;
   int A, O, W;
+  int32_t xlo, xhi;
 
   memset (c, 0, sizeof *c);
   if (vars == NULL || variant >= nv || shape == NULL)
@@ -202,6 +215,37 @@ fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t varia
   A = v->in_bits;
   O = v->out_bits;
   W = v->w_bits;
+  /* the input's grid (add: input1) */
+  xlo = shape->flags & FB_KERNEL_FLAG_SIGNED_IN ? -(1 << (A - 1)) : 0;
+  xhi = shape->flags & FB_KERNEL_FLAG_SIGNED_IN ? (1 << (A - 1)) - 1 : (1 << A) - 1;
+
+  if (family == FB_KERNEL_FAMILY_AVGPOOL2D || family == FB_KERNEL_FAMILY_MAXPOOL2D)
+    {
+      FbConvParams *p = &c->shape.conv;
+      size_t n_in, n_out;
+      if (p->stride_x < 1 || p->stride_y < 1 || p->dim_kernel_x < 1 || p->dim_kernel_y < 1)
+        return -1;
+      p->ch_in = p->ch_out = round_up (p->ch_in, 8 / A);
+      p->dim_out_x = (p->dim_in_x + p->pad_left + p->pad_right - p->dim_kernel_x) / p->stride_x
+                     + 1;
+      p->dim_out_y = (p->dim_in_y + p->pad_top + p->pad_bottom - p->dim_kernel_y) / p->stride_y
+                     + 1;
+      p->flag_relu = shape->flags;
+      if (fb_pool2d_check_params (A, p) != FB_KERNEL_OK)
+        return -1;
+      n_in = (size_t) p->dim_in_x * (size_t) p->dim_in_y * (size_t) p->ch_in;
+      n_out = (size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_in;
+      c->ref_x = random_values (&s, n_in, xlo, xhi);
+      c->ref_y = (int32_t *) malloc (n_out * sizeof (int32_t));
+      c->input = pack_u (c->ref_x, n_in, A);
+      c->input_bytes = fb_kernel_packed_bytes (n_in, A);
+      c->output_bytes = fb_kernel_packed_bytes (n_out, A);
+      c->output = (uint8_t *) malloc (c->output_bytes);
+      if (c->ref_x == NULL || c->ref_y == NULL || c->input == NULL || c->output == NULL)
+        goto fail;
+      c->work = (uint64_t) n_out * (uint64_t) p->dim_kernel_x * (uint64_t) p->dim_kernel_y;
+      return 0;
+    }
 
   if (family == FB_KERNEL_FAMILY_CONV || family == FB_KERNEL_FAMILY_DEPTHWISE)
     {
@@ -226,13 +270,14 @@ fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t varia
                      + 1;
       p->dim_out_y = (p->dim_in_y + p->pad_top + p->pad_bottom - p->dim_kernel_y) / p->stride_y
                      + 1;
+      p->flag_relu |= shape->flags;
       if (fb_conv_check_params (A, O, W, dw, p) != FB_KERNEL_OK)
         return -1;
       n_in = (size_t) p->dim_in_x * (size_t) p->dim_in_y * (size_t) p->ch_in;
       n_out = (size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_out;
       k_len = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (dw ? 1 : (size_t) p->ch_in);
       n_w = k_len * (size_t) p->ch_out;
-      c->ref_x = random_values (&s, n_in, 0, (1 << A) - 1);
+      c->ref_x = random_values (&s, n_in, xlo, xhi);
       c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
       c->ref_y = (int32_t *) malloc (n_out * sizeof (int32_t));
       c->kappa = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
@@ -288,7 +333,7 @@ fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t varia
           || c->shape.dim_vec > FB_KERNEL_MAX_REDUCTION || c->shape.num_o > FB_KERNEL_MAX_DIM)
         return -1;
       n_w = (size_t) c->shape.dim_vec * (size_t) c->shape.num_o;
-      c->ref_x = random_values (&s, (size_t) c->shape.dim_vec, 0, (1 << A) - 1);
+      c->ref_x = random_values (&s, (size_t) c->shape.dim_vec, xlo, xhi);
       c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
       c->ref_y = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
       if (c->ref_x == NULL || c->ref_w == NULL || c->ref_y == NULL)
@@ -347,13 +392,16 @@ fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t varia
       if (c->shape.dim_x < 1 || c->shape.dim_y < 1 || c->shape.ch < 1)
         return -1;
       n = (size_t) c->shape.dim_x * (size_t) c->shape.dim_y * (size_t) c->shape.ch;
-      c->ref_x = random_values (&s, n, 0, (1 << A) - 1);
+      c->ref_x = random_values (&s, n, xlo, xhi);
       c->input = pack_u (c->ref_x, n, A);
       c->input_bytes = fb_kernel_packed_bytes (n, A);
       if (add)
         {
           const int d = 16;
-          c->ref_x2 = random_values (&s, n, 0, (1 << B) - 1);
+          if (shape->flags & FB_KERNEL_FLAG_SIGNED_IN2)
+            c->ref_x2 = random_values (&s, n, -(1 << (B - 1)), (1 << (B - 1)) - 1);
+          else
+            c->ref_x2 = random_values (&s, n, 0, (1 << B) - 1);
           c->input2 = pack_u (c->ref_x2, n, B);
           c->ref_y = (int32_t *) malloc (n * sizeof (int32_t));
           c->output_bytes = fb_kernel_packed_bytes (n, O);
@@ -399,20 +447,35 @@ fb_kernel_bench_run (FbKernelBenchCase *c)
     case FB_KERNEL_FAMILY_LINEAR:
       return fb_linear_lookup (v->in_bits, v->out_bits, v->w_bits) (
         c->input, c->weights, c->kappa, c->lambda, c->output, sh->dim_vec, sh->num_o,
-        c->out_shift, 0, c->buffer, c->buffer_size);
+        c->out_shift, sh->flags, c->buffer, c->buffer_size);
     case FB_KERNEL_FAMILY_LINEAR_I32:
       return fb_linear_i32_lookup (v->in_bits, v->w_bits) (
-        c->input, c->weights, c->bias, c->output32, sh->dim_vec, sh->num_o, 0, c->buffer,
+        c->input, c->weights, c->bias, c->output32, sh->dim_vec, sh->num_o, sh->flags, c->buffer,
         c->buffer_size);
     case FB_KERNEL_FAMILY_ADD:
       return fb_add_lookup (v->in_bits, v->w_bits, v->out_bits) (
         c->input, c->input2, c->output, sh->dim_x, sh->dim_y, sh->ch, c->m1, c->m2,
-        c->out_shift);
+        c->out_shift, sh->flags);
     case FB_KERNEL_FAMILY_AVGPOOL:
-      return fb_avgpool_lookup (v->in_bits) (c->input, c->output, sh->dim_x, sh->dim_y, sh->ch);
+      return fb_avgpool_lookup (v->in_bits) (c->input, c->output, sh->dim_x, sh->dim_y, sh->ch,
+                                             sh->flags);
+    case FB_KERNEL_FAMILY_AVGPOOL2D:
+      return fb_avgpool2d_lookup (v->in_bits) (c->input, c->output, &sh->conv);
+    case FB_KERNEL_FAMILY_MAXPOOL2D:
+      return fb_maxpool2d_lookup (v->in_bits) (c->input, c->output, &sh->conv);
     default:
       return FB_KERNEL_ERROR_NULL;
     }
+}
+
+/* Whether the case's output is signed: pools follow their input, the rest the flag. */
+static int
+output_signed (const FbKernelBenchCase *c)
+{
+  if (c->family == FB_KERNEL_FAMILY_AVGPOOL || c->family == FB_KERNEL_FAMILY_AVGPOOL2D
+      || c->family == FB_KERNEL_FAMILY_MAXPOOL2D)
+    return (c->shape.flags & FB_KERNEL_FLAG_SIGNED_IN) != 0;
+  return (c->shape.flags & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
 }
 
 void
@@ -420,29 +483,39 @@ fb_kernel_bench_run_ref (FbKernelBenchCase *c)
 {
   const FbKernelVariant *v = c->variant;
   const FbKernelBenchShape *sh = &c->shape;
+  const int so = output_signed (c);
   switch (c->family)
     {
     case FB_KERNEL_FAMILY_CONV:
-      fb_ref_conv (c->ref_x, c->ref_w, c->kappa, c->lambda, c->ref_y, &sh->conv, v->out_bits);
+      fb_ref_conv (c->ref_x, c->ref_w, c->kappa, c->lambda, c->ref_y, &sh->conv, v->out_bits,
+                   so);
       break;
     case FB_KERNEL_FAMILY_DEPTHWISE:
       fb_ref_depthwise (c->ref_x, c->ref_w, c->kappa, c->lambda, c->ref_y, &sh->conv,
-                        v->out_bits);
+                        v->out_bits, so);
       break;
     case FB_KERNEL_FAMILY_LINEAR:
       fb_ref_linear (c->ref_x, c->ref_w, c->kappa, c->lambda, c->ref_y, sh->dim_vec, sh->num_o,
-                     c->out_shift, v->out_bits);
+                     c->out_shift, v->out_bits, so);
       break;
     case FB_KERNEL_FAMILY_LINEAR_I32:
-      fb_ref_linear_i32 (c->ref_x, c->ref_w, c->bias, c->ref_y, sh->dim_vec, sh->num_o, 0);
+      fb_ref_linear_i32 (c->ref_x, c->ref_w, c->bias, c->ref_y, sh->dim_vec, sh->num_o,
+                         sh->flags & FB_KERNEL_FLAG_RELU);
       break;
     case FB_KERNEL_FAMILY_ADD:
       fb_ref_add (c->ref_x, c->ref_x2, c->ref_y,
                   (int64_t) sh->dim_x * sh->dim_y * sh->ch, c->m1, c->m2, c->out_shift,
-                  v->out_bits);
+                  v->out_bits, so);
       break;
     case FB_KERNEL_FAMILY_AVGPOOL:
       fb_ref_avgpool (c->ref_x, c->ref_y, sh->dim_x, sh->dim_y, sh->ch);
+      break;
+    case FB_KERNEL_FAMILY_AVGPOOL2D:
+      fb_ref_avgpool2d (c->ref_x, c->ref_y, &sh->conv,
+                        (sh->flags & FB_KERNEL_FLAG_COUNT_INCLUDE_PAD) != 0);
+      break;
+    case FB_KERNEL_FAMILY_MAXPOOL2D:
+      fb_ref_maxpool2d (c->ref_x, c->ref_y, &sh->conv);
       break;
     default:
       break;
@@ -467,6 +540,8 @@ fb_kernel_bench_matches_ref (const FbKernelBenchCase *c)
     {
       size_t bit = i * (size_t) bits;
       int32_t y = (int32_t) ((c->output[bit / 8] >> (bit % 8)) & ((1u << bits) - 1u));
+      if (output_signed (c) && y >= 1 << (bits - 1))
+        y -= 1 << bits;
       if (y != c->ref_y[i])
         return 0;
     }

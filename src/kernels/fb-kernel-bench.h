@@ -23,12 +23,16 @@ extern "C" {
 
 /* The shape of a workload.  Which fields matter depends on the family:
  *   conv, depthwise: conv (ch_out ignored for depthwise: = ch_in)
+ *   avgpool2d, maxpool2d: conv (ch_in; ch_out = ch_in)
  *   linear, linear_i32: dim_vec, num_o
- *   add, avgpool: dim_x, dim_y, ch */
+ *   add, avgpool: dim_x, dim_y, ch
+ * and flags (every family): the kernel's flag word (FB_KERNEL_FLAG_SIGNED_*,
+ * FB_KERNEL_FLAG_COUNT_INCLUDE_PAD); signed operands get random values on the signed grid. */
 typedef struct {
   FbConvParams conv;
   int32_t dim_vec, num_o;
   int32_t dim_x, dim_y, ch;
+  int32_t flags;
 } FbKernelBenchShape;
 
 typedef struct {

@@ -102,8 +102,8 @@ fb_conv_get_buffer_size (int in_bits, int out_bits, int w_bits, const FbConvPara
 /* Gather one output pixel's receptive field, kernel rows [ky_lo, ky_hi), into col (indexed by
  * the flat k of the weight row, so col[k] pairs with w[k]). */
 FB_KI_INLINE void
-conv_host_im2col (const int A, const uint8_t *input, const FbConvParams *p, int32_t iy0,
-                  int32_t ix0, int32_t ky_lo, int32_t ky_hi, int16_t *col)
+conv_host_im2col (const int A, const int SI, const uint8_t *input, const FbConvParams *p,
+                  int32_t iy0, int32_t ix0, int32_t ky_lo, int32_t ky_hi, int16_t *col)
 {
   const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
   const size_t px_bytes = (size_t) cin * (size_t) A / 8;
@@ -118,6 +118,10 @@ conv_host_im2col (const int A, const uint8_t *input, const FbConvParams *p, int3
           int16_t *d = col + ((size_t) ky * (size_t) kxn + (size_t) kx) * (size_t) cin;
           if (ix < 0 || ix >= p->dim_in_x)
             memset (d, 0, (size_t) cin * sizeof (int16_t));
+          else if (SI)
+            fb_ki_unpack_s_i16 (A, input + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix)
+                                             * px_bytes,
+                                cin, d);
           else
             fb_ki_unpack_u_i16 (A, input + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix)
                                              * px_bytes,
@@ -165,10 +169,11 @@ conv_host_dot_2x1 (const int16_t *FB_KI_RESTRICT x0, const int16_t *FB_KI_RESTRI
   *a1 = s1;
 }
 
+/* SI, SO: signed input / output (0, 0 for every unsigned call: the code it always was). */
 FB_KI_INLINE void
-conv_host (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
-           const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
-           void *buffer)
+conv_host (const int A, const int O, const int W, const int SI, const int SO,
+           const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
+           const int32_t *lambda, uint8_t *output, const FbConvParams *p, void *buffer)
 {
   const int32_t cin = p->ch_in, cout = p->ch_out;
   const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
@@ -206,7 +211,7 @@ conv_host (const int A, const int O, const int W, const uint8_t *input, const ui
           for (q = 0; q < 2; q++)
             {
               if (q < npx)
-                conv_host_im2col (A, input, p, iy0, (ox + q) * p->stride_x - p->pad_left,
+                conv_host_im2col (A, SI, input, p, iy0, (ox + q) * p->stride_x - p->pad_left,
                                   ky_lo, ky_hi, col + (size_t) q * kp);
               else
                 memset (col + (size_t) q * kp + klo, 0, (size_t) kn * sizeof (int16_t));
@@ -221,11 +226,17 @@ conv_host (const int A, const int O, const int W, const uint8_t *input, const ui
             conv_host_dot_2x1 (x0, x1, wbuf + (size_t) c * kp + klo, kn, acc + c,
                                acc + cout + c);
           for (q = 0; q < npx; q++)
-            fb_ki_requant_pack_host (O, acc + (size_t) q * (size_t) cout, kappa, lambda,
-                                     p->out_shift, cout,
-                                     output + ((size_t) oy * (size_t) p->dim_out_x
-                                               + (size_t) (ox + q)) * out_px_bytes,
-                                     tmp);
+            if (SO)
+              fb_ki_requant_pack_any (O, 1, acc + (size_t) q * (size_t) cout, kappa, lambda,
+                                      p->out_shift, cout,
+                                      output + ((size_t) oy * (size_t) p->dim_out_x
+                                                + (size_t) (ox + q)) * out_px_bytes);
+            else
+              fb_ki_requant_pack_host (O, acc + (size_t) q * (size_t) cout, kappa, lambda,
+                                       p->out_shift, cout,
+                                       output + ((size_t) oy * (size_t) p->dim_out_x
+                                                 + (size_t) (ox + q)) * out_px_bytes,
+                                       tmp);
         }
     }
 }
@@ -484,7 +495,7 @@ typedef void (*ConvHostFunc) (const uint8_t *input, const uint8_t *weights, cons
                                      const int32_t *kappa, const int32_t *lambda,             \
                                      uint8_t *output, const FbConvParams *p, void *buffer)    \
   {                                                                                           \
-    conv_host (i, o, w, input, weights, kappa, lambda, output, p, buffer);                    \
+    conv_host (i, o, w, 0, 0, input, weights, kappa, lambda, output, p, buffer);              \
   }
 #define FB_CONV_AVX2(i, o, w) , conv_host_avx2_u##i##_u##o##_i##w
 #else
@@ -531,6 +542,17 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
   need = fb_conv_get_buffer_size (A, O, W, params);
   if (buffer == NULL || buffer_size < need)
     return FB_KERNEL_ERROR_BUFFER;
+  if (params->flag_relu & FB_KERNEL_FLAGS_SIGNED)
+    {
+      const int si = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0;
+      const int so = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
+#if FB_KI_SCALAR
+      fb_ki_conv_direct (A, O, W, 0, si, so, input, weights, kappa, lambda, output, params);
+#else
+      conv_host (A, O, W, si, so, input, weights, kappa, lambda, output, params, buffer);
+#endif
+      return FB_KERNEL_OK;
+    }
 #if FB_KI_SCALAR
   conv_scalar (A, O, W, input, weights, kappa, lambda, output, params, buffer);
 #else
@@ -544,7 +566,7 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
   if (avx2 != NULL && __builtin_cpu_supports ("avx2"))
     avx2 (input, weights, kappa, lambda, output, params, buffer);
   else
-    conv_host (A, O, W, input, weights, kappa, lambda, output, params, buffer);
+    conv_host (A, O, W, 0, 0, input, weights, kappa, lambda, output, params, buffer);
 #endif
   return FB_KERNEL_OK;
 }

@@ -465,7 +465,12 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
 
   if (st != FB_KERNEL_OK)
     return st;
-  depthwise_impl (A, O, W, input, weights, kappa, lambda, output, params, buffer);
+  if (params->flag_relu & FB_KERNEL_FLAGS_SIGNED)
+    fb_ki_conv_direct (A, O, W, 1, (params->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0,
+                       (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights,
+                       kappa, lambda, output, params);
+  else
+    depthwise_impl (A, O, W, input, weights, kappa, lambda, output, params, buffer);
   return FB_KERNEL_OK;
 }
 
@@ -542,6 +547,13 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
                                          params, buffer, buffer_size);                        \
     if (st != FB_KERNEL_OK)                                                                   \
       return st;                                                                              \
+    if (params->flag_relu & FB_KERNEL_FLAGS_SIGNED)                                           \
+      {                                                                                       \
+        fb_ki_conv_direct (i, o, w, 1, (params->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0,   \
+                           (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input,       \
+                           weights, kappa, lambda, output, params);                           \
+        return FB_KERNEL_OK;                                                                  \
+      }                                                                                       \
     FB_DW_AVX2_CALL (i, o, w)                                                                 \
     dw_host (0, i, o, w, input, weights, kappa, lambda, output, params, buffer);                 \
     return FB_KERNEL_OK;                                                                      \

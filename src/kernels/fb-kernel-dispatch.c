@@ -26,6 +26,8 @@ index3 (int a, int b, int c)
 #define FB_PTR_LIN32(i, w) fb_linear_u##i##_i32_i##w,
 #define FB_PTR_ADD(a, b, o) fb_add_u##a##_u##b##_u##o,
 #define FB_PTR_POOL(b) fb_avgpool_u##b,
+#define FB_PTR_AVG2D(b) fb_avgpool2d_u##b,
+#define FB_PTR_MAX2D(b) fb_maxpool2d_u##b,
 
 static const FbConvFunc conv_table[] = { FB_KERNEL_VARIANTS_IOW (FB_PTR_CONV) };
 static const FbDepthwiseFunc dw_table[] = { FB_KERNEL_VARIANTS_IOW (FB_PTR_DW) };
@@ -33,6 +35,8 @@ static const FbLinearFunc lin_table[] = { FB_KERNEL_VARIANTS_IOW (FB_PTR_LIN) };
 static const FbLinearI32Func lin32_table[] = { FB_KERNEL_VARIANTS_IW (FB_PTR_LIN32) };
 static const FbAddFunc add_table[] = { FB_KERNEL_VARIANTS_ADD (FB_PTR_ADD) };
 static const FbAvgPoolFunc pool_table[] = { FB_KERNEL_VARIANTS_POOL (FB_PTR_POOL) };
+static const FbPool2dFunc avg2d_table[] = { FB_KERNEL_VARIANTS_POOL (FB_PTR_AVG2D) };
+static const FbPool2dFunc max2d_table[] = { FB_KERNEL_VARIANTS_POOL (FB_PTR_MAX2D) };
 
 /* The tables above are indexed by index3() / bits_index(); that holds as long as the lists
  * in fb-kernel-variants.inc are complete and in 8, 4, 2 order.  Checked at compile time: */
@@ -83,12 +87,28 @@ fb_avgpool_lookup (int bits)
   return i < 0 ? NULL : pool_table[i];
 }
 
+FbPool2dFunc
+fb_avgpool2d_lookup (int bits)
+{
+  int i = bits_index (bits);
+  return i < 0 ? NULL : avg2d_table[i];
+}
+
+FbPool2dFunc
+fb_maxpool2d_lookup (int bits)
+{
+  int i = bits_index (bits);
+  return i < 0 ? NULL : max2d_table[i];
+}
+
 #define FB_VAR_CONV(i, o, w) { "fb_conv_u" #i "_u" #o "_i" #w, i, o, w },
 #define FB_VAR_DW(i, o, w) { "fb_depthwise_u" #i "_u" #o "_i" #w, i, o, w },
 #define FB_VAR_LIN(i, o, w) { "fb_linear_u" #i "_u" #o "_i" #w, i, o, w },
 #define FB_VAR_LIN32(i, w) { "fb_linear_u" #i "_i32_i" #w, i, 32, w },
 #define FB_VAR_ADD(a, b, o) { "fb_add_u" #a "_u" #b "_u" #o, a, o, b },
 #define FB_VAR_POOL(b) { "fb_avgpool_u" #b, b, b, 0 },
+#define FB_VAR_AVG2D(b) { "fb_avgpool2d_u" #b, b, b, 0 },
+#define FB_VAR_MAX2D(b) { "fb_maxpool2d_u" #b, b, b, 0 },
 
 static const FbKernelVariant conv_vars[] = { FB_KERNEL_VARIANTS_IOW (FB_VAR_CONV) };
 static const FbKernelVariant dw_vars[] = { FB_KERNEL_VARIANTS_IOW (FB_VAR_DW) };
@@ -96,6 +116,8 @@ static const FbKernelVariant lin_vars[] = { FB_KERNEL_VARIANTS_IOW (FB_VAR_LIN) 
 static const FbKernelVariant lin32_vars[] = { FB_KERNEL_VARIANTS_IW (FB_VAR_LIN32) };
 static const FbKernelVariant add_vars[] = { FB_KERNEL_VARIANTS_ADD (FB_VAR_ADD) };
 static const FbKernelVariant pool_vars[] = { FB_KERNEL_VARIANTS_POOL (FB_VAR_POOL) };
+static const FbKernelVariant avg2d_vars[] = { FB_KERNEL_VARIANTS_POOL (FB_VAR_AVG2D) };
+static const FbKernelVariant max2d_vars[] = { FB_KERNEL_VARIANTS_POOL (FB_VAR_MAX2D) };
 
 const FbKernelVariant *
 fb_kernel_family_variants (FbKernelFamily family, size_t *n_variants)
@@ -110,6 +132,8 @@ fb_kernel_family_variants (FbKernelFamily family, size_t *n_variants)
     case FB_KERNEL_FAMILY_LINEAR_I32: v = lin32_vars; n = sizeof lin32_vars / sizeof *v; break;
     case FB_KERNEL_FAMILY_ADD: v = add_vars; n = sizeof add_vars / sizeof *v; break;
     case FB_KERNEL_FAMILY_AVGPOOL: v = pool_vars; n = sizeof pool_vars / sizeof *v; break;
+    case FB_KERNEL_FAMILY_AVGPOOL2D: v = avg2d_vars; n = sizeof avg2d_vars / sizeof *v; break;
+    case FB_KERNEL_FAMILY_MAXPOOL2D: v = max2d_vars; n = sizeof max2d_vars / sizeof *v; break;
     default: break;
     }
   if (n_variants != NULL)
@@ -128,6 +152,8 @@ fb_kernel_family_name (FbKernelFamily family)
     case FB_KERNEL_FAMILY_LINEAR_I32: return "linear_i32";
     case FB_KERNEL_FAMILY_ADD: return "add";
     case FB_KERNEL_FAMILY_AVGPOOL: return "avgpool";
+    case FB_KERNEL_FAMILY_AVGPOOL2D: return "avgpool2d";
+    case FB_KERNEL_FAMILY_MAXPOOL2D: return "maxpool2d";
     default: return NULL;
     }
 }

@@ -344,6 +344,130 @@ fb_ki_bits_ok (int b)
   return b == 8 || b == 4 || b == 2;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Signed activations (FB_KERNEL_FLAG_SIGNED_*): the plain loop nests every signed call takes  */
+/* except the host conv.  A, O, W are constants at every call site; SI, SO need not be.        */
+
+/* Activation element i of a packed A-bit array, sign-extended when SI. */
+FB_KI_INLINE int32_t
+fb_ki_get_a (const int A, const int SI, const uint8_t *src, size_t i)
+{
+  return SI ? fb_ki_get_s (A, src, i) : fb_ki_get_u (A, src, i);
+}
+
+/* clip (floor ((kappa * acc + lambda) / 2^shift)) to the O-bit grid, signed when SO. */
+FB_KI_INLINE int32_t
+fb_ki_requant_any (const int O, const int SO, int32_t acc, int32_t kappa, int32_t lambda,
+                   int32_t shift)
+{
+  const int64_t v = ((int64_t) kappa * acc + lambda) >> shift;
+  const int64_t lo = SO ? -((int64_t) 1 << (O - 1)) : 0;
+  const int64_t hi = SO ? ((int64_t) 1 << (O - 1)) - 1 : ((int64_t) 1 << O) - 1;
+  return (int32_t) (v < lo ? lo : v > hi ? hi : v);
+}
+
+/* Writes value y (two's complement, any sign) as element i of a packed O-bit array whose
+ * byte of element i was cleared when i % (8/O) == 0. */
+FB_KI_INLINE void
+fb_ki_put_any (const int O, uint8_t *dst, size_t i, int32_t y)
+{
+  const size_t bit = i * (size_t) O;
+  const uint32_t mask = O == 8 ? 0xFFu : (1u << O) - 1u;
+  if (bit % 8 == 0)
+    dst[bit / 8] = 0;
+  dst[bit / 8] = (uint8_t) (dst[bit / 8] | (((uint32_t) y & mask) << (bit % 8)));
+}
+
+/* Requantize n accumulators (n a multiple of 8/O) and pack them at O bits, signed when SO. */
+FB_KI_INLINE void
+fb_ki_requant_pack_any (const int O, const int SO, const int32_t *acc, const int32_t *kappa,
+                        const int32_t *lambda, int32_t shift, int32_t n, uint8_t *dst)
+{
+  int32_t i;
+  if (!SO)
+    {
+      fb_ki_requant_pack (O, acc, kappa, lambda, shift, n, dst);
+      return;
+    }
+  for (i = 0; i < n; i++)
+    fb_ki_put_any (O, dst, (size_t) i, fb_ki_requant_any (O, 1, acc[i], kappa[i], lambda[i], shift));
+}
+
+/* Direct convolution (depthwise: DW) with signed and/or unsigned activations: one
+ * accumulator at a time, operands read from the packed arrays, no scratch. */
+FB_KI_INLINE void
+fb_ki_conv_direct (const int A, const int O, const int W, const int DW, const int SI,
+                   const int SO, const uint8_t *input, const uint8_t *weights,
+                   const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+                   const FbConvParams *p)
+{
+  const int32_t cin = p->ch_in, cout = p->ch_out, kxn = p->dim_kernel_x;
+  const size_t rb = DW ? 0 : fb_kernel_weight_row_bytes ((size_t) kxn * (size_t) p->dim_kernel_y
+                                                         * (size_t) cin, W);
+  int32_t oy, ox, c, ky, kx, ci;
+  size_t o = 0;
+
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    for (ox = 0; ox < p->dim_out_x; ox++)
+      for (c = 0; c < cout; c++, o++)
+        {
+          int32_t acc = 0;
+          for (ky = 0; ky < p->dim_kernel_y; ky++)
+            {
+              const int32_t iy = oy * p->stride_y - p->pad_top + ky;
+              if (iy < 0 || iy >= p->dim_in_y)
+                continue;
+              for (kx = 0; kx < kxn; kx++)
+                {
+                  const int32_t ix = ox * p->stride_x - p->pad_left + kx;
+                  const size_t px = ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix)
+                                    * (size_t) cin;
+                  const size_t tap = (size_t) ky * (size_t) kxn + (size_t) kx;
+                  if (ix < 0 || ix >= p->dim_in_x)
+                    continue;
+                  if (DW)
+                    acc += fb_ki_get_a (A, SI, input, px + (size_t) c)
+                           * fb_ki_get_s (W, weights, tap * (size_t) cout + (size_t) c);
+                  else
+                    for (ci = 0; ci < cin; ci++)
+                      acc += fb_ki_get_a (A, SI, input, px + (size_t) ci)
+                             * fb_ki_get_s (W, weights + (size_t) c * rb,
+                                            tap * (size_t) cin + (size_t) ci);
+                }
+            }
+          fb_ki_put_any (O, output, o, fb_ki_requant_any (O, SO, acc, kappa[c], lambda[c],
+                                                          p->out_shift));
+        }
+}
+
+/* Direct linear layer; O = 32: int32 output with bias, saturation and optional ReLU. */
+FB_KI_INLINE void
+fb_ki_linear_direct (const int A, const int O, const int W, const int SI, const int SO,
+                     const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
+                     const int32_t *lambda, const int32_t *bias, uint8_t *output,
+                     int32_t *output32, int32_t dim_vec, int32_t num_o, int32_t out_shift,
+                     int32_t relu)
+{
+  const size_t rb = fb_kernel_weight_row_bytes ((size_t) dim_vec, W);
+  int32_t o, i;
+  for (o = 0; o < num_o; o++)
+    {
+      const uint8_t *row = weights + (size_t) o * rb;
+      int32_t acc = 0;
+      for (i = 0; i < dim_vec; i++)
+        acc += fb_ki_get_a (A, SI, input, (size_t) i) * fb_ki_get_s (W, row, (size_t) i);
+      if (O == 32)
+        {
+          int64_t v = (int64_t) acc + (bias != NULL ? bias[o] : 0);
+          v = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
+          output32[o] = relu && v < 0 ? 0 : (int32_t) v;
+        }
+      else
+        fb_ki_put_any (O == 32 ? 8 : O, output, (size_t) o,
+                       fb_ki_requant_any (O == 32 ? 8 : O, SO, acc, kappa[o], lambda[o], out_shift));
+    }
+}
+
 /* Shared validation (fb-kernel-common.c). */
 FbKernelStatus fb_ki_check_conv (int in_bits, int out_bits, int w_bits, int depthwise,
                                  const FbConvParams *p);

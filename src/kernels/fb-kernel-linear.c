@@ -214,7 +214,7 @@ linear_impl (const int A, const int O, const int W, const uint8_t *input, const 
                 v = INT32_MAX;
               if (v < INT32_MIN)
                 v = INT32_MIN;
-              if (flag_relu && v < 0)
+              if ((flag_relu & FB_KERNEL_FLAG_RELU) && v < 0)
                 v = 0;
               output32[o + e] = (int32_t) v;
             }
@@ -240,9 +240,13 @@ linear_generic (const int A, const int O, const int W, const uint8_t *input,
     return st;
   if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, dim_vec))
     return FB_KERNEL_ERROR_BUFFER;
-  (void) flag_relu;
-  linear_impl (A, O, W, input, weights, kappa, lambda, NULL, output, NULL, dim_vec, num_o,
-               out_shift, 0, buffer);
+  if (flag_relu & FB_KERNEL_FLAGS_SIGNED)
+    fb_ki_linear_direct (A, O, W, (flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0,
+                         (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights, kappa,
+                         lambda, NULL, output, NULL, dim_vec, num_o, out_shift, 0);
+  else
+    linear_impl (A, O, W, input, weights, kappa, lambda, NULL, output, NULL, dim_vec, num_o,
+                 out_shift, 0, buffer);
   return FB_KERNEL_OK;
 }
 
@@ -259,8 +263,12 @@ linear_i32_generic (const int A, const int W, const uint8_t *input, const uint8_
     return st;
   if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, dim_vec))
     return FB_KERNEL_ERROR_BUFFER;
-  linear_impl (A, 32, W, input, weights, NULL, NULL, bias, NULL, output, dim_vec, num_o, 0,
-               flag_relu, buffer);
+  if (flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+    fb_ki_linear_direct (A, 32, W, 1, 0, input, weights, NULL, NULL, bias, NULL, output, dim_vec,
+                         num_o, 0, flag_relu & FB_KERNEL_FLAG_RELU);
+  else
+    linear_impl (A, 32, W, input, weights, NULL, NULL, bias, NULL, output, dim_vec, num_o, 0,
+                 flag_relu, buffer);
   return FB_KERNEL_OK;
 }
 

@@ -24,6 +24,33 @@ clip (int64_t v, int out_bits)
   return (int32_t) (v < 0 ? 0 : v > maxv ? maxv : v);
 }
 
+static int32_t
+clip_any (int64_t v, int out_bits, int out_signed)
+{
+  int64_t lo = -((int64_t) 1 << (out_bits - 1)), hi = ((int64_t) 1 << (out_bits - 1)) - 1;
+  if (!out_signed)
+    return clip (v, out_bits);
+  return (int32_t) (v < lo ? lo : v > hi ? hi : v);
+}
+
+int32_t
+fb_ref_requant_any (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift, int out_bits,
+                    int out_signed)
+{
+  return clip_any (fb_ref_floor_shift ((int64_t) kappa * acc + lambda, shift), out_bits,
+                   out_signed);
+}
+
+/* floor (a / b), b > 0 */
+static int64_t
+floor_div (int64_t a, int64_t b)
+{
+  int64_t q = a / b;
+  if (a % b != 0 && a < 0)
+    q -= 1;
+  return q;
+}
+
 int32_t
 fb_ref_requant (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift, int out_bits)
 {
@@ -32,7 +59,7 @@ fb_ref_requant (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift, int o
 
 void
 fb_ref_conv (const int32_t *x, const int32_t *w, const int32_t *kappa, const int32_t *lambda,
-             int32_t *y, const FbConvParams *p, int out_bits)
+             int32_t *y, const FbConvParams *p, int out_bits, int out_signed)
 {
   int32_t oy, ox, co, ky, kx, ci;
   for (oy = 0; oy < p->dim_out_y; oy++)
@@ -53,13 +80,15 @@ fb_ref_conv (const int32_t *x, const int32_t *w, const int32_t *kappa, const int
                                * p->ch_in + ci];
               }
           y[((int64_t) oy * p->dim_out_x + ox) * p->ch_out + co]
-            = fb_ref_requant ((int32_t) acc, kappa[co], lambda[co], p->out_shift, out_bits);
+            = fb_ref_requant_any ((int32_t) acc, kappa[co], lambda[co], p->out_shift, out_bits,
+                                  out_signed);
         }
 }
 
 void
 fb_ref_depthwise (const int32_t *x, const int32_t *w, const int32_t *kappa,
-                  const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits)
+                  const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits,
+                  int out_signed)
 {
   int32_t oy, ox, c, ky, kx;
   for (oy = 0; oy < p->dim_out_y; oy++)
@@ -78,13 +107,15 @@ fb_ref_depthwise (const int32_t *x, const int32_t *w, const int32_t *kappa,
                        * w[((int64_t) c * p->dim_kernel_y + ky) * p->dim_kernel_x + kx];
               }
           y[((int64_t) oy * p->dim_out_x + ox) * p->ch_out + c]
-            = fb_ref_requant ((int32_t) acc, kappa[c], lambda[c], p->out_shift, out_bits);
+            = fb_ref_requant_any ((int32_t) acc, kappa[c], lambda[c], p->out_shift, out_bits,
+                                  out_signed);
         }
 }
 
 void
 fb_ref_linear (const int32_t *x, const int32_t *w, const int32_t *kappa, const int32_t *lambda,
-               int32_t *y, int32_t dim_vec, int32_t num_o, int32_t out_shift, int out_bits)
+               int32_t *y, int32_t dim_vec, int32_t num_o, int32_t out_shift, int out_bits,
+               int out_signed)
 {
   int32_t o, i;
   for (o = 0; o < num_o; o++)
@@ -92,7 +123,8 @@ fb_ref_linear (const int32_t *x, const int32_t *w, const int32_t *kappa, const i
       int64_t acc = 0;
       for (i = 0; i < dim_vec; i++)
         acc += (int64_t) x[i] * w[(int64_t) o * dim_vec + i];
-      y[o] = fb_ref_requant ((int32_t) acc, kappa[o], lambda[o], out_shift, out_bits);
+      y[o] = fb_ref_requant_any ((int32_t) acc, kappa[o], lambda[o], out_shift, out_bits,
+                                 out_signed);
     }
 }
 
@@ -118,13 +150,14 @@ fb_ref_linear_i32 (const int32_t *x, const int32_t *w, const int32_t *bias, int3
 
 void
 fb_ref_add (const int32_t *x1, const int32_t *x2, int32_t *y, int64_t n, int32_t m1, int32_t m2,
-            int32_t out_shift, int out_bits)
+            int32_t out_shift, int out_bits, int out_signed)
 {
   int64_t i;
   int64_t r = out_shift > 0 ? (int64_t) 1 << (out_shift - 1) : 0;
   for (i = 0; i < n; i++)
-    y[i] = clip (fb_ref_floor_shift ((int64_t) x1[i] * m1 + (int64_t) x2[i] * m2 + r, out_shift),
-                 out_bits);
+    y[i] = clip_any (fb_ref_floor_shift ((int64_t) x1[i] * m1 + (int64_t) x2[i] * m2 + r,
+                                         out_shift),
+                     out_bits, out_signed);
 }
 
 void
@@ -137,6 +170,48 @@ fb_ref_avgpool (const int32_t *x, int32_t *y, int32_t dim_x, int32_t dim_y, int3
       int64_t s = 0;
       for (i = 0; i < n; i++)
         s += x[i * ch + c];
-      y[c] = (int32_t) ((2 * s + n) / (2 * n));
+      y[c] = (int32_t) floor_div (2 * s + n, 2 * n);
     }
+}
+
+static void
+pool2d (const int32_t *x, int32_t *y, const FbConvParams *p, int max, int count_include_pad)
+{
+  int32_t oy, ox, c, ky, kx;
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    for (ox = 0; ox < p->dim_out_x; ox++)
+      for (c = 0; c < p->ch_in; c++)
+        {
+          int64_t s = 0, n = 0, m = INT64_MIN;
+          for (ky = 0; ky < p->dim_kernel_y; ky++)
+            for (kx = 0; kx < p->dim_kernel_x; kx++)
+              {
+                int32_t iy = oy * p->stride_y - p->pad_top + ky;
+                int32_t ix = ox * p->stride_x - p->pad_left + kx;
+                int64_t v;
+                if (iy < 0 || iy >= p->dim_in_y || ix < 0 || ix >= p->dim_in_x)
+                  {
+                    n += count_include_pad;   /* a zero that counts, or nothing */
+                    continue;
+                  }
+                v = x[((int64_t) iy * p->dim_in_x + ix) * p->ch_in + c];
+                s += v;
+                n++;
+                m = v > m ? v : m;
+              }
+          y[((int64_t) oy * p->dim_out_x + ox) * p->ch_in + c]
+            = (int32_t) (max ? m : floor_div (2 * s + n, 2 * n));
+        }
+}
+
+void
+fb_ref_avgpool2d (const int32_t *x, int32_t *y, const FbConvParams *p, int count_include_pad)
+{
+  pool2d (x, y, p, 0, count_include_pad);
+}
+
+void
+fb_ref_maxpool2d (const int32_t *x, int32_t *y, const FbConvParams *p)
+{
+  pool2d (x, y, p, 1, 0);
 }

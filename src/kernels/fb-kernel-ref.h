@@ -25,19 +25,31 @@ extern "C" {
 int64_t fb_ref_floor_shift (int64_t v, int32_t shift);
 /* clip (floor ((kappa * acc + lambda) / 2^shift), 0, 2^out_bits - 1) */
 int32_t fb_ref_requant (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift, int out_bits);
+/* The same clipped to [-2^(out_bits-1), 2^(out_bits-1) - 1] when out_signed. */
+int32_t fb_ref_requant_any (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift,
+                            int out_bits, int out_signed);
 
+/* The x values may be signed (a signed input is just values below 0 here); out_signed
+ * selects the signed output grid. */
 void fb_ref_conv (const int32_t *x, const int32_t *w, const int32_t *kappa,
-                  const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits);
+                  const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits,
+                  int out_signed);
 void fb_ref_depthwise (const int32_t *x, const int32_t *w, const int32_t *kappa,
-                       const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits);
+                       const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits,
+                       int out_signed);
 void fb_ref_linear (const int32_t *x, const int32_t *w, const int32_t *kappa,
                     const int32_t *lambda, int32_t *y, int32_t dim_vec, int32_t num_o,
-                    int32_t out_shift, int out_bits);
+                    int32_t out_shift, int out_bits, int out_signed);
 void fb_ref_linear_i32 (const int32_t *x, const int32_t *w, const int32_t *bias, int32_t *y,
                         int32_t dim_vec, int32_t num_o, int32_t flag_relu);
 void fb_ref_add (const int32_t *x1, const int32_t *x2, int32_t *y, int64_t n, int32_t m1,
-                 int32_t m2, int32_t out_shift, int out_bits);
+                 int32_t m2, int32_t out_shift, int out_bits, int out_signed);
+/* floor ((2 S + N) / (2 N)) per channel, any sign. */
 void fb_ref_avgpool (const int32_t *x, int32_t *y, int32_t dim_x, int32_t dim_y, int32_t ch);
+/* Windowed pools: geometry in p (ch_in channels), count_include_pad as in the kernels. */
+void fb_ref_avgpool2d (const int32_t *x, int32_t *y, const FbConvParams *p,
+                       int count_include_pad);
+void fb_ref_maxpool2d (const int32_t *x, int32_t *y, const FbConvParams *p);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,24 @@
  *   applies; flag_relu is accepted for PULP-NN compatibility and has no effect on them.  It
  *   does act on the int32-output linear kernels (logits), see there.
  *
+ * ## Signed activations (run-time flags, not more variants)
+ * The flag word of every kernel (FbConvParams.flag_relu, the linear kernels' flag_relu
+ * argument, the `flags` argument of add and the pools) holds, besides PULP-NN's ReLU bit
+ * (FB_KERNEL_FLAG_RELU), the signedness of the activation operands:
+ *   FB_KERNEL_FLAG_SIGNED_IN    the input (add: input1) is signed: symmetric two's complement
+ *                               on [-2^(b-1), 2^(b-1)-1], packed like an unsigned tensor and
+ *                               sign-extended when unpacked
+ *   FB_KERNEL_FLAG_SIGNED_IN2   add only: input2 is signed
+ *   FB_KERNEL_FLAG_SIGNED_OUT   the quantized output is signed: the requantization clips to
+ *                               [-2^(O-1), 2^(O-1)-1] instead of [0, 2^O-1] (pools: the output
+ *                               has the input's signedness, this bit is ignored)
+ * A variant's name gives its bit-widths ("u" is PULP-NN's spelling of the default, unsigned).
+ * With no signedness bit set every kernel runs exactly the code it ran before the flags
+ * existed (one test of the flag word per call), so unsigned networks keep their speed.  The
+ * signed paths: conv on the host reuses the vectorized int16 path (not the AVX2/VNNI copies);
+ * everything else, and every signed kernel on RV32, runs a plain loop nest specialized for its
+ * bit-widths (see docs/kernels.md for their measured speed).
+ *
  * ## Conventions of every kernel
  * - Returns FB_KERNEL_OK or an error status; on error nothing has been written to the output.
  * - Never reads or writes outside the documented extent of its buffers when it returns OK, and
@@ -78,6 +96,15 @@ const char *fb_kernel_status_to_string (FbKernelStatus status);
 #define FB_KERNEL_MAX_POOL       2097152 /* dim_x * dim_y of a pooled tensor (2^21) */
 #define FB_KERNEL_MAX_SHIFT      63
 
+/* Bits of the flag word (see "Signed activations" above). */
+#define FB_KERNEL_FLAG_RELU              1
+#define FB_KERNEL_FLAG_SIGNED_IN         2
+#define FB_KERNEL_FLAG_SIGNED_IN2        4
+#define FB_KERNEL_FLAG_SIGNED_OUT        8
+#define FB_KERNEL_FLAG_COUNT_INCLUDE_PAD 16  /* windowed average pool: padding counts (as 0) */
+#define FB_KERNEL_FLAGS_SIGNED (FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_IN2 \
+                                | FB_KERNEL_FLAG_SIGNED_OUT)
+
 /* Which code path this build of the kernels uses.  The scratch size depends on it. */
 typedef enum {
   FB_KERNEL_ARCH_HOST = 0,    /* 64-bit host: int16 operands laid out for the auto-vectorizer */
@@ -113,7 +140,9 @@ size_t fb_kernel_weight_row_bytes (size_t n, int w_bits);
  *                         window entirely in the padding gives acc = 0)
  *   stride_x/_y           >= 1
  *   out_shift             requantization shift d, in [0, 63]
- *   flag_relu             accepted, no effect on the unsigned outputs (see top of file)
+ *   flag_relu             the flag word: FB_KERNEL_FLAG_RELU (no effect on the quantized
+ *                         outputs), FB_KERNEL_FLAG_SIGNED_IN / _OUT (see top of file); the
+ *                         windowed pools also read FB_KERNEL_FLAG_COUNT_INCLUDE_PAD
  */
 typedef struct {
   int32_t dim_in_x, dim_in_y, ch_in;
@@ -183,7 +212,7 @@ uint64_t fb_conv_macs (const FbConvParams *params, int depthwise);
  *   dim_vec        input length, 1 .. FB_KERNEL_MAX_REDUCTION
  *   num_o_neurons  output length, 1 .. FB_KERNEL_MAX_DIM
  *   out_shift      requantization shift, [0, 63]
- *   flag_relu      accepted, no effect (unsigned output)
+ *   flag_relu      the flag word: FB_KERNEL_FLAG_SIGNED_IN / _OUT; the ReLU bit has no effect
  *   buffer, buffer_size  scratch, see fb_linear_get_buffer_size() */
 typedef FbKernelStatus (*FbLinearFunc) (const uint8_t *input, const uint8_t *weights,
                                         const int32_t *kappa, const int32_t *lambda,
@@ -192,7 +221,8 @@ typedef FbKernelStatus (*FbLinearFunc) (const uint8_t *input, const uint8_t *wei
                                         void *buffer, size_t buffer_size);
 
 /* Linear with int32 output (logits) fb_linear_uI_i32_iW (9 variants), no requantization:
- *   y[j] = saturate_int32 (acc[j] + bias[j]), then y[j] = max (y[j], 0) if flag_relu
+ *   y[j] = saturate_int32 (acc[j] + bias[j]), then y[j] = max (y[j], 0) if flag_relu has
+ *   FB_KERNEL_FLAG_RELU; FB_KERNEL_FLAG_SIGNED_IN: a signed input
  *   input, weights, dim_vec, num_o_neurons, buffer, buffer_size  as FbLinearFunc
  *   bias           [num_o_neurons] int32 (may be NULL: no bias)
  *   output         [num_o_neurons] int32 */
@@ -212,7 +242,9 @@ size_t fb_linear_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int o
 
 /* Residual add fb_add_uA_uB_uO (27 variants, in1 bits A, in2 bits B, out bits O):
  *   y = clip ((x1 * m1 + x2 * m2 + r) >> out_shift, 0, 2^O - 1),  r = 2^(out_shift-1), or 0
- *   when out_shift = 0; computed in int64, `>>` arithmetic.
+ *   when out_shift = 0; computed in int64, `>>` arithmetic.  flags: FB_KERNEL_FLAG_SIGNED_IN,
+ *   _IN2 (signed inputs), _SIGNED_OUT (clip to [-2^(O-1), 2^(O-1)-1]; without it the clip at 0
+ *   is the ReLU after the add).
  *   input1         [dim_y][dim_x][ch] packed at A bits
  *   input2         [dim_y][dim_x][ch] packed at B bits
  *   output         [dim_y][dim_x][ch] packed at O bits
@@ -222,7 +254,7 @@ size_t fb_linear_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int o
  * No scratch. */
 typedef FbKernelStatus (*FbAddFunc) (const uint8_t *input1, const uint8_t *input2,
                                      uint8_t *output, int32_t dim_x, int32_t dim_y, int32_t ch,
-                                     int32_t m1, int32_t m2, int32_t out_shift);
+                                     int32_t m1, int32_t m2, int32_t out_shift, int32_t flags);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Global average pooling                                                                     */
@@ -236,9 +268,31 @@ typedef FbKernelStatus (*FbAddFunc) (const uint8_t *input1, const uint8_t *input
  *   input          [dim_y][dim_x][ch] packed at B bits
  *   output         [ch] packed at B bits
  *   dim_x, dim_y   >= 1, dim_x * dim_y <= FB_KERNEL_MAX_POOL;  ch a multiple of 8/B
+ *   flags          FB_KERNEL_FLAG_SIGNED_IN: signed input and output; the same formula with
+ *                  floor on negative sums, computed by division
  * No scratch. */
 typedef FbKernelStatus (*FbAvgPoolFunc) (const uint8_t *input, uint8_t *output,
-                                         int32_t dim_x, int32_t dim_y, int32_t ch);
+                                         int32_t dim_x, int32_t dim_y, int32_t ch, int32_t flags);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Windowed pooling                                                                           */
+
+/* Windowed average pool fb_avgpool2d_uB and max pool fb_maxpool2d_uB (3 variants each;
+ * output bits and signedness = the input's):
+ *   params       the geometry of a depthwise convolution (FbConvParams: ch_in == ch_out,
+ *                dim_out as for a convolution, each pad smaller than the kernel so that every
+ *                window covers at least one input pixel); out_shift unused; flag_relu the flag
+ *                word: FB_KERNEL_FLAG_SIGNED_IN, FB_KERNEL_FLAG_COUNT_INCLUDE_PAD
+ *   average      y = floor ((2 S + N) / (2 N)) (S / N rounded to nearest, ties up), S the int32
+ *                sum of the window's pixels inside the input, N their count, or Ky * Kx with
+ *                FB_KERNEL_FLAG_COUNT_INCLUDE_PAD (padding counted as zeros)
+ *   max          y = the largest of the window's pixels inside the input (padding ignored)
+ * No scratch. */
+typedef FbKernelStatus (*FbPool2dFunc) (const uint8_t *input, uint8_t *output,
+                                        const FbConvParams *params);
+
+/* Validates a windowed pool's geometry for bits (same checks and status as the kernels). */
+FbKernelStatus fb_pool2d_check_params (int bits, const FbConvParams *params);
 
 /* The reciprocal used by the average pool (exposed for tests and for the integer evaluator):
  * sets *m and *s for N = dim_x * dim_y as documented above.  Returns 0 if N is out of range. */
@@ -274,10 +328,15 @@ int fb_avgpool_reciprocal (int32_t n, uint64_t *m, int32_t *s);
   FbKernelStatus fb_add_u##a##_u##b##_u##o (const uint8_t *input1, const uint8_t *input2, \
                                              uint8_t *output, int32_t dim_x, int32_t dim_y, \
                                              int32_t ch, int32_t m1, int32_t m2, \
-                                             int32_t out_shift);
+                                             int32_t out_shift, int32_t flags);
 #define FB_KERNEL_DECLARE_POOL(b) \
   FbKernelStatus fb_avgpool_u##b (const uint8_t *input, uint8_t *output, int32_t dim_x, \
-                                  int32_t dim_y, int32_t ch);
+                                  int32_t dim_y, int32_t ch, int32_t flags);
+#define FB_KERNEL_DECLARE_POOL2D(b) \
+  FbKernelStatus fb_avgpool2d_u##b (const uint8_t *input, uint8_t *output, \
+                                    const FbConvParams *params); \
+  FbKernelStatus fb_maxpool2d_u##b (const uint8_t *input, uint8_t *output, \
+                                    const FbConvParams *params);
 
 FB_KERNEL_VARIANTS_IOW (FB_KERNEL_DECLARE_CONV)
 FB_KERNEL_VARIANTS_IOW (FB_KERNEL_DECLARE_DEPTHWISE)
@@ -285,6 +344,7 @@ FB_KERNEL_VARIANTS_IOW (FB_KERNEL_DECLARE_LINEAR)
 FB_KERNEL_VARIANTS_IW (FB_KERNEL_DECLARE_LINEAR_I32)
 FB_KERNEL_VARIANTS_ADD (FB_KERNEL_DECLARE_ADD)
 FB_KERNEL_VARIANTS_POOL (FB_KERNEL_DECLARE_POOL)
+FB_KERNEL_VARIANTS_POOL (FB_KERNEL_DECLARE_POOL2D)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Dispatch: variant lookup by bit-widths (8, 4 or 2; linear out_bits may be 32)            */
@@ -296,6 +356,8 @@ FbLinearFunc    fb_linear_lookup (int in_bits, int out_bits, int w_bits);
 FbLinearI32Func fb_linear_i32_lookup (int in_bits, int w_bits);
 FbAddFunc       fb_add_lookup (int in1_bits, int in2_bits, int out_bits);
 FbAvgPoolFunc   fb_avgpool_lookup (int bits);
+FbPool2dFunc    fb_avgpool2d_lookup (int bits);
+FbPool2dFunc    fb_maxpool2d_lookup (int bits);
 
 /* Tables of all variants, in the order of fb-kernel-variants.inc. */
 typedef struct {
@@ -312,12 +374,14 @@ typedef enum {
   FB_KERNEL_FAMILY_LINEAR_I32,
   FB_KERNEL_FAMILY_ADD,
   FB_KERNEL_FAMILY_AVGPOOL,
+  FB_KERNEL_FAMILY_AVGPOOL2D,
+  FB_KERNEL_FAMILY_MAXPOOL2D,
   FB_KERNEL_N_FAMILIES
 } FbKernelFamily;
 
-/* The variants of a family; *n_variants receives their count (27, 27, 27, 9, 27, 3). */
+/* The variants of a family; *n_variants receives their count (27, 27, 27, 9, 27, 3, 3, 3). */
 const FbKernelVariant *fb_kernel_family_variants (FbKernelFamily family, size_t *n_variants);
-/* "conv", "depthwise", "linear", "linear_i32", "add", "avgpool" */
+/* "conv", "depthwise", "linear", "linear_i32", "add", "avgpool", "avgpool2d", "maxpool2d" */
 const char *fb_kernel_family_name (FbKernelFamily family);
 
 #ifdef __cplusplus

@@ -166,6 +166,12 @@ fb_latency_job_sizes (const FbLatencyJob *j, size_t *input, size_t *input2, size
       in = packed ((size_t) j->dim_x * (size_t) j->dim_y * (size_t) j->ch, j->in_bits);
       out = packed ((size_t) j->ch, j->in_bits);
       break;
+    case FB_KERNEL_FAMILY_AVGPOOL2D:
+    case FB_KERNEL_FAMILY_MAXPOOL2D:
+      in = packed ((size_t) p->dim_in_x * (size_t) p->dim_in_y * (size_t) p->ch_in, j->in_bits);
+      out = packed ((size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_in,
+                    j->in_bits);
+      break;
     default:
       break;
     }
@@ -296,7 +302,8 @@ fb_latency_job_setup (const FbLatencyJob *j, FbLatencyArena *a, int with_io, FbL
 
   memset (c, 0, sizeof *c);
   if (j->in_bits < 2 || j->in_bits > 8 || j->out_bits < 2
-      || (j->family != FB_KERNEL_FAMILY_AVGPOOL && (j->mid_bits < 2 || j->mid_bits > 8)))
+      || (j->family != FB_KERNEL_FAMILY_AVGPOOL && j->family != FB_KERNEL_FAMILY_AVGPOOL2D
+          && j->family != FB_KERNEL_FAMILY_MAXPOOL2D && (j->mid_bits < 2 || j->mid_bits > 8)))
     return -1;
   fb_latency_job_sizes (j, &c->input_bytes, &c->input2_bytes, &c->weight_bytes,
                         &c->output_bytes);
@@ -425,13 +432,20 @@ fb_latency_job_run (const FbLatencyJob *j, const FbLatencyCall *c)
         FbAddFunc f = fb_add_lookup (j->in_bits, j->mid_bits, j->out_bits);
         return f == NULL ? FB_KERNEL_ERROR_BITS
                          : f (c->input, c->input2, c->output, j->dim_x, j->dim_y, j->ch, c->m1,
-                              c->m2, j->shift);
+                              c->m2, j->shift, j->conv.flag_relu);
       }
     case FB_KERNEL_FAMILY_AVGPOOL:
       {
         FbAvgPoolFunc f = fb_avgpool_lookup (j->in_bits);
         return f == NULL ? FB_KERNEL_ERROR_BITS
-                         : f (c->input, c->output, j->dim_x, j->dim_y, j->ch);
+                         : f (c->input, c->output, j->dim_x, j->dim_y, j->ch, j->conv.flag_relu);
+      }
+    case FB_KERNEL_FAMILY_AVGPOOL2D:
+    case FB_KERNEL_FAMILY_MAXPOOL2D:
+      {
+        FbPool2dFunc f = j->family == FB_KERNEL_FAMILY_AVGPOOL2D ? fb_avgpool2d_lookup (j->in_bits)
+                                                                : fb_maxpool2d_lookup (j->in_bits);
+        return f == NULL ? FB_KERNEL_ERROR_BITS : f (c->input, c->output, &j->conv);
       }
     default:
       return FB_KERNEL_ERROR_NULL;

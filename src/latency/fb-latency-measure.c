@@ -61,6 +61,8 @@ job_from_step (const FbPlanStep *st, gint shift, FbLatencyJob *j)
     [FB_PLAN_LINEAR_I32] = FB_KERNEL_FAMILY_LINEAR_I32,
     [FB_PLAN_ADD] = FB_KERNEL_FAMILY_ADD,
     [FB_PLAN_AVGPOOL] = FB_KERNEL_FAMILY_AVGPOOL,
+    [FB_PLAN_AVGPOOL2D] = FB_KERNEL_FAMILY_AVGPOOL2D,
+    [FB_PLAN_MAXPOOL2D] = FB_KERNEL_FAMILY_MAXPOOL2D,
   };
   memset (j, 0, sizeof *j);
   j->family = family[st->kind];

@@ -186,6 +186,22 @@ fb_latency_model_step (const FbPlanStep *st, const char *target, FbLatencyModelC
         transfers = 2.0;
       }
       break;
+    case FB_PLAN_AVGPOOL2D:
+    case FB_PLAN_MAXPOOL2D:
+      {
+        /* parallel over output rows; per window tap a load and an add or compare (the
+         * average pays a division per output instead of a multiply-shift), unpacking for
+         * sub-byte inputs, packing for sub-byte outputs */
+        const FbConvParams *p = &st->conv;
+        double outs = ceil_div (p->dim_out_y, CORES) * p->dim_out_x * p->ch_in;
+        double taps = (double) p->dim_kernel_x * p->dim_kernel_y;
+        cost->compute = outs * taps * 2.0;
+        if (!nn)
+          cost->im2col = A < 8 ? outs * taps * 1.5 : 0.0;
+        cost->requant = outs * ((st->kind == FB_PLAN_AVGPOOL2D ? 8.0 : 0.0) + (A < 8 ? 1.0 : 0.0));
+        transfers = 2.0;
+      }
+      break;
     }
   bytes = (double) st->input_bytes + (double) st->input2_bytes + (double) st->weight_bytes
           + (double) st->output_bytes;

@@ -238,7 +238,8 @@ convert_codes (FbDataset *self, const FbDatasetSpec *spec, const FbDatasetRaw *r
                          "%s: example %u holds a non-finite value (%g)", raw->origin, i, x);
             return FALSE;
           }
-        double q = floor (x / spec->input_scale + 0.5) + spec->input_zero_point;
+        /* As fb_int_network_quantize_input(): nearest, ties to even. */
+        double q = nearbyint (x * (1.0 / spec->input_scale)) + spec->input_zero_point;
         int v = (int) CLAMP (q, lo, hi);
         dst[(gsize) i * ex + k] = (guint8) (v & 0xff);
       }

@@ -7,7 +7,8 @@
  * CONVENTIONS.md). Integer sources (u8 / i8 arrays, images, IDX, CIFAR) are
  * those codes as they are, so their signedness must match the network's;
  * float32 sources are real values, quantized once when loaded:
- * q = clamp(round(x / scale) + zero_point). So the float trainer and the
+ * q = clamp(round(x / scale) + zero_point), ties to even as
+ * fb_int_network_quantize_input(). So the float trainer and the
  * integer network see exactly the same inputs, and the dataset stays 8-bit in
  * memory (memory-mapped, not copied, when the file holds HWC codes as they
  * are: .npy, stored .npz members, plain IDX).

@@ -23,6 +23,7 @@ typedef union {
   FbLinearI32Func linear_i32;
   FbAddFunc       add;
   FbAvgPoolFunc   pool;
+  FbPool2dFunc    pool2d;
 } KernelFunc;
 
 struct _FbIntNetwork {
@@ -37,6 +38,7 @@ struct _FbIntNetwork {
   GPtrArray      *buffers;   /* packed weights, kappa, lambda, bias: g_free */
   guint           n_classes;
   gsize           input_bytes;
+  int             input_zero_point;
 };
 
 static int
@@ -68,10 +70,18 @@ require (FbWeights *w, const FbLayer *l, const char *param, guint n_dims, guint 
   return fb_weights_require (w, l->name, param, n_dims, dims, origin, error);
 }
 
+/* Levels above zero of a b-bit activation grid: 2^b − 1 unsigned, 2^(b−1) − 1
+ * signed (symmetric, CONVENTIONS.md "Signed activations"). */
+static double
+activation_levels (guint bits, gboolean is_signed)
+{
+  return is_signed ? (double) ((1u << (bits - 1)) - 1) : (double) ((1u << bits) - 1);
+}
+
 /* α of the tensor written by layer @l at @bits, from (l, "act_alpha"). */
 static gboolean
-activation_scale (FbWeights *w, const FbLayer *l, guint bits, const char *origin, double *scale,
-                  GError **error)
+activation_scale (FbWeights *w, const FbLayer *l, guint bits, gboolean is_signed, const char *origin,
+                  double *scale, GError **error)
 {
   const FbWeightsTensor *t = fb_weights_lookup (w, l->name, "act_alpha");
   double alpha;
@@ -93,7 +103,39 @@ activation_scale (FbWeights *w, const FbLayer *l, guint bits, const char *origin
                    origin, l->name, bits, alpha);
       return FALSE;
     }
-  *scale = alpha / ((1u << bits) - 1);
+  *scale = alpha / activation_levels (bits, is_signed);
+  return TRUE;
+}
+
+/* A layer reading the network input with zero point zp computes Σ w·(x + zp):
+ * per output channel, the Σ w·zp to take away (exact wherever the window lies
+ * inside the input; a padded tap contributes 0, not zp, which is the one
+ * inexact case, see docs/formats.md). 0 for other layers. */
+static gboolean
+input_zero_point_sums (FbIntNetwork *self, const FbLayer *l, const gint8 *q, guint c_out, guint row_len,
+                       gboolean depthwise, double *zsum, GError **error)
+{
+  int zp = self->input_zero_point;
+
+  for (guint c = 0; c < c_out; c++)
+    zsum[c] = 0.0;
+  if (zp == 0 || l->inputs[0] != fb_network_get_input (self->network)->index)
+    return TRUE;
+  if (!fb_layer_is_weighted (l))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "layer \"%s\": %s reads the network input, whose zero point %d only a conv, "
+                   "depthwise or linear layer can take away", l->name, fb_op_to_string (l->op), zp);
+      return FALSE;
+    }
+  for (guint c = 0; c < c_out; c++)
+    {
+      gint64 s = 0;
+      for (guint i = 0; i < row_len; i++)
+        s += q[(gsize) c * row_len + i];
+      zsum[c] = (double) zp * (double) s;
+    }
+  (void) depthwise;
   return TRUE;
 }
 
@@ -223,11 +265,13 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
 
   if (out->kind == FB_TENSOR_ACTIVATION)
     {
-      if (!activation_scale (w, l, ps->out_bits, origin, &s_y, error))
+      if (!activation_scale (w, l, ps->out_bits, out->is_signed, origin, &s_y, error))
         return FALSE;
     }
   else if (out->kind == FB_TENSOR_POOLED)
     s_y = s_x;
+  if (!fb_layer_is_weighted (l) && !input_zero_point_sums (self, l, NULL, 0, 0, FALSE, NULL, error))
+    return FALSE;
 
   switch (ps->kind)
     {
@@ -243,6 +287,7 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
         g_autofree double *s_w = g_new (double, c_out);
         g_autofree double *mul = g_new (double, c_out);
         g_autofree double *add = g_new (double, c_out);
+        g_autofree double *add_zp_fix = g_new (double, c_out);
         guint8 *packed;
         FbKernelStatus st;
 
@@ -259,6 +304,13 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
          * packing helper takes them as [C][Ky][Kx]. */
         quantize_weights (wt->data, c_out, row_len, dw ? 1 : row_len, dw ? c_out : 1, wb, step,
                           FALSE, q, s_w);
+        {
+          g_autofree double *zsum = g_new (double, c_out);
+          if (!input_zero_point_sums (self, l, q, c_out, row_len, dw, zsum, error))
+            return FALSE;
+          for (guint c = 0; c < c_out; c++)
+            add_zp_fix[c] = zsum[c];
+        }
         for (guint c = 0; c < c_out; c++)
           {
             double sigma;
@@ -272,7 +324,7 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
             sigma = sqrt ((double) var->data[c] + (double) FB_NN_BN_EPS);
             double gs = g->data[c] / sigma;
             mul[c] = gs * s_x * s_w[c] / s_y;
-            add[c] = (b->data[c] - gs * mu->data[c]) / s_y;
+            add[c] = (b->data[c] - gs * mu->data[c]) / s_y - mul[c] * add_zp_fix[c];
           }
         packed = g_malloc0 (MAX (ps->weight_bytes, 1));
         g_ptr_array_add (self->buffers, packed);
@@ -308,8 +360,11 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
             (bias = require (w, l, "bias", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
             !learned_step (w, l, c_out, logits, wb, origin, &step, error))
           return FALSE;
+        g_autofree double *zsum = g_new (double, c_out);
         /* The classifier's logits must share one unit for the argmax. */
         quantize_weights (wt->data, c_out, c_in, c_in, 1, wb, step, logits, q, s_w);
+        if (!input_zero_point_sums (self, l, q, c_out, c_in, FALSE, zsum, error))
+          return FALSE;
         packed = g_malloc0 (MAX (ps->weight_bytes, 1));
         g_ptr_array_add (self->buffers, packed);
         fb_kernel_pack_conv_weights (q, c_out, c_in, wb, packed);
@@ -320,7 +375,8 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
             g_ptr_array_add (self->buffers, b32);
             is->out_scale = s_x * s_w[0];
             for (guint c = 0; c < c_out; c++)
-              b32[c] = (gint32) CLAMP (nearbyint (bias->data[c] / is->out_scale), G_MININT32, G_MAXINT32);
+              b32[c] = (gint32) CLAMP (nearbyint (bias->data[c] / is->out_scale - zsum[c]), G_MININT32,
+                                       G_MAXINT32);
             is->bias = b32;
             self->tensor_scale[l->output] = is->out_scale;
             self->funcs[index].linear_i32 = fb_linear_i32_lookup (ps->in_bits, wb);
@@ -332,7 +388,7 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
             for (guint c = 0; c < c_out; c++)
               {
                 mul[c] = s_x * s_w[c] / s_y;
-                add[c] = bias->data[c] / s_y;
+                add[c] = bias->data[c] / s_y - mul[c] * zsum[c];
               }
             if ((is->kappa = fold_requant (self, l, mul, add, c_out, (gint32 **) &is->lambda,
                                            &is->shift, error)) == NULL)
@@ -362,6 +418,14 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
     case FB_PLAN_AVGPOOL:
       is->out_scale = s_x;
       self->funcs[index].pool = fb_avgpool_lookup (ps->in_bits);
+      break;
+    case FB_PLAN_AVGPOOL2D:
+      is->out_scale = s_x;
+      self->funcs[index].pool2d = fb_avgpool2d_lookup (ps->in_bits);
+      break;
+    case FB_PLAN_MAXPOOL2D:
+      is->out_scale = s_x;
+      self->funcs[index].pool2d = fb_maxpool2d_lookup (ps->in_bits);
       break;
     }
   if (self->tensor_scale[l->output] == 0.0)
@@ -412,7 +476,8 @@ fb_int_network_new (FbPrecisionConfig *config,
   self->buffers = g_ptr_array_new_with_free_func (g_free);
   self->n_classes = logits->shape.c;
   self->input_bytes = (gsize) input->shape.h * input->shape.w * input->shape.c;
-  self->tensor_scale[input->index] = fb_network_get_input_scale (fb_precision_config_get_network (config));
+  self->tensor_scale[input->index] = fb_network_get_input_scale (net);
+  self->input_zero_point = fb_network_get_input_zero_point (net);
 
   for (guint i = 0; i < self->n_steps; i++)
     {
@@ -500,20 +565,24 @@ fb_int_network_run_step (FbIntNetwork *self,
       break;
     case FB_PLAN_LINEAR:
       st = self->funcs[index].linear (in, is->weights, is->kappa, is->lambda, out, ps->dim_vec,
-                                      ps->num_o_neurons, is->shift, 0, scratch, scratch_bytes);
+                                      ps->num_o_neurons, is->shift, ps->conv.flag_relu, scratch,
+                                      scratch_bytes);
       break;
     case FB_PLAN_LINEAR_I32:
       st = self->funcs[index].linear_i32 (in, is->weights, is->bias, (gint32 *) (gpointer) out,
-                                          ps->dim_vec, ps->num_o_neurons,
-                                          fb_network_get_layer (self->network, ps->layer)->relu,
+                                          ps->dim_vec, ps->num_o_neurons, ps->conv.flag_relu,
                                           scratch, scratch_bytes);
       break;
     case FB_PLAN_ADD:
       st = self->funcs[index].add (in, arena + ps->input2_offset, out, ps->dim_x, ps->dim_y, ps->ch,
-                                   is->m1, is->m2, is->shift);
+                                   is->m1, is->m2, is->shift, ps->conv.flag_relu);
       break;
     case FB_PLAN_AVGPOOL:
-      st = self->funcs[index].pool (in, out, ps->dim_x, ps->dim_y, ps->ch);
+      st = self->funcs[index].pool (in, out, ps->dim_x, ps->dim_y, ps->ch, ps->conv.flag_relu);
+      break;
+    case FB_PLAN_AVGPOOL2D:
+    case FB_PLAN_MAXPOOL2D:
+      st = self->funcs[index].pool2d (in, out, &ps->conv);
       break;
     }
   if (st != FB_KERNEL_OK)
@@ -524,6 +593,21 @@ fb_int_network_run_step (FbIntNetwork *self,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+fb_int_network_quantize_input (FbIntNetwork *self, const float *x, guint8 *dst)
+{
+  FbNetwork *net = self->network;
+  double inv = 1.0 / fb_network_get_input_scale (net);
+  gboolean is_signed = fb_network_get_input_signed (net);
+  double lo = is_signed ? -128.0 : 0.0, hi = is_signed ? 127.0 : 255.0;
+
+  for (gsize i = 0; i < self->input_bytes; i++)
+    {
+      double v = CLAMP (nearbyint (x[i] * inv) + self->input_zero_point, lo, hi);
+      dst[i] = (guint8) ((gint) v & 0xFF);   /* i8: two's complement */
+    }
 }
 
 gboolean
@@ -666,7 +750,8 @@ fb_int_network_evaluate (FbIntNetwork    *self,
 
 /* Histogram of the positive values of one tensor over [0, range); the
  * range doubles (pairs of bins merge) when a larger value arrives. Exact
- * zeros (ReLU) are counted apart: they quantize without error. */
+ * zeros (ReLU) are counted apart: they quantize without error. A signed
+ * tensor's histogram holds |x| (its grid is symmetric). */
 typedef struct {
   double  range;
   double  zeros;
@@ -674,10 +759,19 @@ typedef struct {
 } Histogram;
 
 static void
-histogram_add (Histogram *h, const float *x, gsize n)
+histogram_add (Histogram *h, const float *x_in, gsize n, gboolean absolute)
 {
+  g_autofree float *abs_copy = NULL;
+  const float *x = x_in;
   float m = 0.0f;
 
+  if (absolute)
+    {
+      abs_copy = g_new (float, MAX (n, 1));
+      for (gsize i = 0; i < n; i++)
+        abs_copy[i] = fabsf (x_in[i]);
+      x = abs_copy;
+    }
   for (gsize i = 0; i < n; i++)
     m = MAX (m, x[i]);
   if (m <= 0.0f)
@@ -707,12 +801,13 @@ histogram_add (Histogram *h, const float *x, gsize n)
 }
 
 /* The clipping value minimizing the mean squared quantization error of the
- * histogram (bin centres) on a grid of @bits unsigned levels. */
+ * histogram (bin centres) on a grid of @bits levels (unsigned, or the
+ * positive half of the symmetric signed grid). */
 static double
-histogram_best_alpha (const Histogram *h, guint bits)
+histogram_best_alpha (const Histogram *h, guint bits, gboolean is_signed)
 {
   double width = h->range / HIST_BINS, best = h->range, best_err = INFINITY;
-  guint levels = (1u << bits) - 1;
+  double levels = activation_levels (bits, is_signed);
   guint top = HIST_BINS;
 
   while (top > 1 && h->bins[top - 1] == 0.0)
@@ -751,6 +846,40 @@ fb_int_network_needs_calibration (FbNetwork *network, FbWeights *weights)
         return TRUE;
     }
   return FALSE;
+}
+
+/* Windowed average / max pool of a batch of @n HWC tensors in float (the
+ * same window rules as the kernels: padding ignored by the max, counted as
+ * zeros by the average only with count_include_pad). */
+static void
+float_pool2d (const FbLayer *l, guint n, const float *x, float *y)
+{
+  guint H = l->in_shape.h, W = l->in_shape.w, C = l->in_shape.c;
+  guint OH = l->out_shape.h, OW = l->out_shape.w;
+
+  for (guint b = 0; b < n; b++)
+    for (guint oy = 0; oy < OH; oy++)
+      for (guint ox = 0; ox < OW; ox++)
+        {
+          int iy = (int) (oy * l->stride_h) - (int) l->pad_top;
+          int ix = (int) (ox * l->stride_w) - (int) l->pad_left;
+          int y0 = MAX (iy, 0), y1 = MIN (iy + (int) l->kernel_h, (int) H);
+          int x0 = MAX (ix, 0), x1 = MIN (ix + (int) l->kernel_w, (int) W);
+          double count = l->count_include_pad ? (double) l->kernel_h * l->kernel_w
+                                              : (double) (y1 - y0) * (x1 - x0);
+          float *out = y + (((gsize) b * OH + oy) * OW + ox) * C;
+          for (guint c = 0; c < C; c++)
+            {
+              double acc = l->op == FB_OP_MAX_POOL2D ? -INFINITY : 0.0;
+              for (int yy = y0; yy < y1; yy++)
+                for (int xx = x0; xx < x1; xx++)
+                  {
+                    double v = x[(((gsize) b * H + yy) * W + xx) * C + c];
+                    acc = l->op == FB_OP_MAX_POOL2D ? MAX (acc, v) : acc + v;
+                  }
+              out[c] = (float) (l->op == FB_OP_MAX_POOL2D ? acc : acc / count);
+            }
+        }
 }
 
 /* The float forward of the trainer's evaluation mode (BN with running
@@ -822,13 +951,19 @@ float_forward (FbNetwork *net, FbWeights *w, const char *origin, float **act, gu
           break;
         case FB_OP_AVG_POOL2D:
         case FB_OP_MAX_POOL2D:
-        default:
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "layer \"%s\": op %s has no float forward here yet",
-                       l->name, fb_op_to_string (l->op));
-          return FALSE;
+          float_pool2d (l, n, x, y);
+          break;
         }
     }
   return TRUE;
+}
+
+static void
+dataset_input (gpointer user_data, guint index, float *dst)
+{
+  /* The real values of the input codes (the dataset knows the network's
+   * input description). */
+  fb_dataset_get_float (user_data, index, dst);
 }
 
 FbWeights *
@@ -839,6 +974,32 @@ fb_int_network_calibrate (FbNetwork    *network,
                           guint         n_images,
                           GCancellable *cancellable,
                           GError      **error)
+{
+  const FbTensor *input = fb_network_get_input (network);
+
+  if (fb_dataset_get_height (train) != input->shape.h || fb_dataset_get_width (train) != input->shape.w ||
+      fb_dataset_get_channels (train) != input->shape.c)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: images are %u×%u, network \"%s\" takes %u×%u×%u",
+                   fb_dataset_get_path (train), fb_dataset_get_height (train),
+                   fb_dataset_get_width (train), fb_network_get_name (network), input->shape.h,
+                   input->shape.w, input->shape.c);
+      return NULL;
+    }
+  n_images = n_images == 0 ? fb_dataset_get_n_images (train) : MIN (n_images, fb_dataset_get_n_images (train));
+  return fb_int_network_calibrate_with (network, weights, weights_origin, dataset_input, train, n_images,
+                                        cancellable, error);
+}
+
+FbWeights *
+fb_int_network_calibrate_with (FbNetwork       *network,
+                               FbWeights       *weights,
+                               const char      *weights_origin,
+                               FbIntInputFunc   input_func,
+                               gpointer         user_data,
+                               guint            n_images,
+                               GCancellable    *cancellable,
+                               GError         **error)
 {
   const char *origin = weights_origin != NULL ? weights_origin : "weights";
   const FbTensor *input = fb_network_get_input (network);
@@ -857,16 +1018,6 @@ fb_int_network_calibrate (FbNetwork    *network,
                    origin, fb_weights_get_network_name (weights), fb_network_get_name (network));
       return NULL;
     }
-  if (fb_dataset_get_height (train) != input->shape.h || fb_dataset_get_width (train) != input->shape.w ||
-      fb_dataset_get_channels (train) != input->shape.c)
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: images are %u×%u, network \"%s\" takes %u×%u×%u",
-                   fb_dataset_get_path (train), fb_dataset_get_height (train),
-                   fb_dataset_get_width (train), fb_network_get_name (network), input->shape.h,
-                   input->shape.w, input->shape.c);
-      return NULL;
-    }
-  n_images = n_images == 0 ? fb_dataset_get_n_images (train) : MIN (n_images, fb_dataset_get_n_images (train));
   fb_nn_threads_init ();   /* serial OpenBLAS */
 
   act = g_new0 (float *, n_tensors);
@@ -903,13 +1054,14 @@ fb_int_network_calibrate (FbNetwork    *network,
           break;
         }
       for (guint k = 0; k < n; k++)
-        fb_dataset_get_float (train, first + k, act[input->index] + k * px);
+        input_func (user_data, first + k, act[input->index] + k * px);
       ok = float_forward (network, weights, origin, act, n, scratch, z, error);
       for (guint t = 0; t < n_tensors && ok; t++)
         {
           const FbTensor *ten = fb_network_get_tensor (network, t);
           if (ten->kind == FB_TENSOR_ACTIVATION)
-            histogram_add (&hist[t], act[t], (gsize) n * ten->shape.h * ten->shape.w * ten->shape.c);
+            histogram_add (&hist[t], act[t], (gsize) n * ten->shape.h * ten->shape.w * ten->shape.c,
+                           ten->is_signed);
         }
     }
   for (guint t = 0; t < n_tensors; t++)
@@ -935,9 +1087,9 @@ fb_int_network_calibrate (FbNetwork    *network,
       if (ten->kind != FB_TENSOR_ACTIVATION)
         continue;
       alpha = fb_weights_add (out, l->name, "act_alpha", 1, &three);
-      alpha[0] = (float) histogram_best_alpha (&hist[ten->index], 8);
-      alpha[1] = (float) histogram_best_alpha (&hist[ten->index], 4);
-      alpha[2] = (float) histogram_best_alpha (&hist[ten->index], 2);
+      alpha[0] = (float) histogram_best_alpha (&hist[ten->index], 8, ten->is_signed);
+      alpha[1] = (float) histogram_best_alpha (&hist[ten->index], 4, ten->is_signed);
+      alpha[2] = (float) histogram_best_alpha (&hist[ten->index], 2, ten->is_signed);
     }
   /* Weight steps: the per-channel MSE optimum per bit-width (the
    * quantization-aware trainer's starting point), not max|w|: at 4 and 2

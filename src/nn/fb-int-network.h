@@ -8,9 +8,12 @@
  * accuracy freebits reports and the accuracy of the exported C are one
  * computation.
  *
- * Activation scales: a tensor at b bits has s = α_b / (2^b − 1), α_b from the
+ * Activation scales: a tensor at b bits has s = α_b / (2^b − 1), or
+ * α_b / (2^(b−1) − 1) when it is signed (a layer without ReLU), α_b from the
  * weights tensor (producer layer, "act_alpha") = [α_8, α_4, α_2]; the network
- * input has s = 1/255; a pool output has its input's scale. Weights: per
+ * input has the scale of its description (default 1/255); its zero point is
+ * taken away in the bias of each layer reading it; a pool output has its
+ * input's scale. Weights: per
  * output channel symmetric, s_w[c] = max|w_c| / (2^(b−1) − 1), unless the
  * weights carry a learned (layer, "w_step") = [3][Cout] step per bit-width
  * (order 8, 4, 2); q = clamp(floor(w / s_w + ½)) on the full signed grid
@@ -69,7 +72,16 @@ const FbIntStep *fb_int_network_get_step       (FbIntNetwork      *self,
 /* Classes = length of the logits vector. */
 guint            fb_int_network_get_n_classes  (FbIntNetwork      *self);
 
-/* Runs one u8 image (the network's input shape, HWC) into int32 @logits.
+/* The integer input of real values @x (the network's input shape, HWC):
+ * x_int = round (x / scale) + zero_point clipped to u8 or i8 as the network's
+ * input description says, one byte each (i8 in two's complement). */
+void             fb_int_network_quantize_input (FbIntNetwork      *self,
+                                                const float       *x,
+                                                guint8            *dst);
+
+/* Runs one integer input (the network's input shape, HWC, one byte per
+ * element: u8 pixels, or the bytes fb_int_network_quantize_input() writes)
+ * into int32 @logits (the last layer's output: logits or values).
  * @arena: fb_plan_get_arena_bytes(), @scratch: fb_plan_get_scratch_bytes()
  * bytes. Kernel failures are FB_ERROR_FIELD naming the step and status; a
  * network lowered for another architecture than fb_kernel_arch() (e.g. for
@@ -110,6 +122,19 @@ FbWeights       *fb_int_network_calibrate      (FbNetwork         *network,
                                                 FbWeights         *weights,
                                                 const char        *weights_origin,
                                                 FbDataset         *train,
+                                                guint              n_images,
+                                                GCancellable      *cancellable,
+                                                GError           **error);
+/* Writes the real-valued network input number @index (H·W·C floats, HWC). */
+typedef void (*FbIntInputFunc) (gpointer user_data, guint index, float *dst);
+/* The same calibration on any real-valued inputs (imported models, vectors,
+ * several channels): @n_images inputs from @input_func. Signed tensors get
+ * the α of the symmetric grid, MSE-optimal over a histogram of |x|. */
+FbWeights       *fb_int_network_calibrate_with (FbNetwork         *network,
+                                                FbWeights         *weights,
+                                                const char        *weights_origin,
+                                                FbIntInputFunc     input_func,
+                                                gpointer           user_data,
                                                 guint              n_images,
                                                 GCancellable      *cancellable,
                                                 GError           **error);

@@ -59,6 +59,11 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       out[n].dim_vec = 100;
       out[n++].num_o = 10;
       break;
+    case FB_KERNEL_FAMILY_AVGPOOL2D:
+    case FB_KERNEL_FAMILY_MAXPOOL2D:
+      conv_shape (&out[n++], 7, 6, 8, 8, 3, 3, 1, 1, 1, 0, 2, 2);
+      conv_shape (&out[n++], 5, 5, 16, 16, 2, 3, 0, 2, 1, 0, 1, 2);
+      break;
     case FB_KERNEL_FAMILY_ADD:
     case FB_KERNEL_FAMILY_AVGPOOL:
       memset (&out[n], 0, sizeof out[n]);
@@ -72,6 +77,35 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
   return n;
 }
 
+/* The flag words each family runs with: unsigned first (the original list), then signed
+ * operands. */
+static int
+flag_sets (FbKernelFamily f, int32_t *out)
+{
+  int n = 0;
+  out[n++] = 0;
+  switch (f)
+    {
+    case FB_KERNEL_FAMILY_ADD:
+      out[n++] = FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_IN2 | FB_KERNEL_FLAG_SIGNED_OUT;
+      out[n++] = FB_KERNEL_FLAG_SIGNED_IN2;
+      break;
+    case FB_KERNEL_FAMILY_LINEAR_I32:
+    case FB_KERNEL_FAMILY_AVGPOOL:
+    case FB_KERNEL_FAMILY_MAXPOOL2D:
+      out[n++] = FB_KERNEL_FLAG_SIGNED_IN;
+      break;
+    case FB_KERNEL_FAMILY_AVGPOOL2D:
+      out[n++] = FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_COUNT_INCLUDE_PAD;
+      break;
+    default:
+      out[n++] = FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_OUT;
+      out[n++] = FB_KERNEL_FLAG_SIGNED_OUT;
+      break;
+    }
+  return n;
+}
+
 int
 kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *user_data)
 {
@@ -79,15 +113,18 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
   for (f = 0; f < FB_KERNEL_N_FAMILIES; f++)
     {
       FbKernelBenchShape sh[8];
+      int32_t fl[4];
       size_t nv = 0, v;
-      int ns = shapes ((FbKernelFamily) f, sh), s;
+      int ns = shapes ((FbKernelFamily) f, sh), s, nf = flag_sets ((FbKernelFamily) f, fl), k;
       fb_kernel_family_variants ((FbKernelFamily) f, &nv);
+      for (k = 0; k < nf; k++)
       for (v = 0; v < nv; v++)
         for (s = 0; s < ns; s++)
           {
             FbKernelBenchCase c;
             char line[160];
             int st, ok;
+            sh[s].flags = fl[k];
             if (fb_kernel_bench_setup (&c, (FbKernelFamily) f, v, &sh[s],
                                        0x1234567u + (uint32_t) (f * 1000 + (int) v * 10 + s)) != 0)
               {
@@ -100,8 +137,8 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
             fb_kernel_bench_run_ref (&c);
             ok = st == 0 && fb_kernel_bench_matches_ref (&c);
             bad += !ok;
-            snprintf (line, sizeof line, "%s s%d st=%d ref=%d n=%lu h=%08lx", c.variant->name, s,
-                      st, ok, (unsigned long) c.output_bytes,
+            snprintf (line, sizeof line, "%s s%d f%x st=%d ref=%d n=%lu h=%08lx", c.variant->name,
+                      s, (unsigned) fl[k], st, ok, (unsigned long) c.output_bytes,
                       (unsigned long) fb_kernel_bench_output_hash (&c));
             emit (line, user_data);
             fb_kernel_bench_clear (&c);

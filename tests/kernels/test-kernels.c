@@ -19,6 +19,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fb-kernel-bench.h"
 #include "fb-kernel-pack.h"
 #include "fb-kernel-ref.h"
 #include "fb-kernels.h"
@@ -338,9 +339,9 @@ run_conv_case (GRand *r, const Bits *b, gboolean dw, gboolean big, int case_inde
   g_assert_true (guarded_intact (&out, out_bytes));
   g_assert_true (guarded_intact (&buf, buf_size));
   if (dw)
-    fb_ref_depthwise (x, w, kappa, lambda, y, &p, b->o);
+    fb_ref_depthwise (x, w, kappa, lambda, y, &p, b->o, 0);
   else
-    fb_ref_conv (x, w, kappa, lambda, y, &p, b->o);
+    fb_ref_conv (x, w, kappa, lambda, y, &p, b->o, 0);
   for (i = 0; i < n_out; i++)
     {
       gint32 got = unpack_u (out.data, i, b->o);
@@ -470,7 +471,7 @@ run_linear_case (GRand *r, const Bits *b, gboolean i32, int case_index)
                                                 num_o, shift, relu, buf.data, buf_size);
       g_assert_cmpint (st, ==, FB_KERNEL_OK);
       g_assert_true (guarded_intact (&out, out_bytes));
-      fb_ref_linear (x, w, kappa, lambda, y, dim_vec, num_o, shift, b->o);
+      fb_ref_linear (x, w, kappa, lambda, y, dim_vec, num_o, shift, b->o, 0);
       for (i = 0; i < (gsize) num_o; i++)
         {
           gint32 got = unpack_u (out.data, i, b->o);
@@ -557,10 +558,10 @@ test_add_random (gconstpointer data)
       guarded_init (&out, out_bytes, 0);
       pack_bits (x1, n, b->a, in1.data);
       pack_bits (x2, n, b->w, in2.data);
-      st = fb_add_lookup (b->a, b->w, b->o) (in1.data, in2.data, out.data, dx, dy, ch, m1, m2, d);
+      st = fb_add_lookup (b->a, b->w, b->o) (in1.data, in2.data, out.data, dx, dy, ch, m1, m2, d, 0);
       g_assert_cmpint (st, ==, FB_KERNEL_OK);
       g_assert_true (guarded_intact (&out, out_bytes));
-      fb_ref_add (x1, x2, y, (gint64) n, m1, m2, d, b->o);
+      fb_ref_add (x1, x2, y, (gint64) n, m1, m2, d, b->o, 0);
       for (i = 0; i < n; i++)
         {
           gint32 got = unpack_u (out.data, i, b->o);
@@ -599,7 +600,7 @@ test_avgpool_random (gconstpointer data)
       guarded_init (&in, packed_len (n, b->a), (gsize) g_rand_int_range (r, 0, 4));
       guarded_init (&out, out_bytes, 0);
       pack_bits (x, n, b->a, in.data);
-      st = fb_avgpool_lookup (b->a) (in.data, out.data, dx, dy, ch);
+      st = fb_avgpool_lookup (b->a) (in.data, out.data, dx, dy, ch, 0);
       g_assert_cmpint (st, ==, FB_KERNEL_OK);
       g_assert_true (guarded_intact (&out, out_bytes));
       fb_ref_avgpool (x, y, dx, dy, ch);
@@ -810,14 +811,14 @@ test_hand_add_pool (void)
   /* add u8 u8 u8: 10 * 0.5 + 20 * 0.25 + 0.5 -> floor 10;  3 * 0.5 + 0.5 -> 2 */
   const guint8 a[2] = { 10, 3 }, b[2] = { 20, 0 };
   guint8 y[2];
-  g_assert_cmpint (fb_add_u8_u8_u8 (a, b, y, 1, 1, 2, 128, 64, 8), ==, FB_KERNEL_OK);
+  g_assert_cmpint (fb_add_u8_u8_u8 (a, b, y, 1, 1, 2, 128, 64, 8, 0), ==, FB_KERNEL_OK);
   g_assert_cmpuint (y[0], ==, 10);
   g_assert_cmpuint (y[1], ==, 2);
   /* add u4 u2 u4, 4 channels: (1, 2, 3, 15) + (3, 0, 1, 2) = (4, 2, 4, 17 -> 15) */
   {
     const guint8 a4[2] = { 0x21, 0xF3 }, b2[1] = { 0x93 };
     guint8 y4[2];
-    g_assert_cmpint (fb_add_u4_u2_u4 (a4, b2, y4, 1, 1, 4, 16, 16, 4), ==, FB_KERNEL_OK);
+    g_assert_cmpint (fb_add_u4_u2_u4 (a4, b2, y4, 1, 1, 4, 16, 16, 4, 0), ==, FB_KERNEL_OK);
     g_assert_cmphex (y4[0], ==, 0x24);
     g_assert_cmphex (y4[1], ==, 0xF4);
   }
@@ -825,16 +826,16 @@ test_hand_add_pool (void)
   {
     const guint8 px[4] = { 1, 2, 3, 4 }, px2[4] = { 1, 1, 1, 2 };
     guint8 m[1];
-    g_assert_cmpint (fb_avgpool_u8 (px, m, 2, 2, 1), ==, FB_KERNEL_OK);
+    g_assert_cmpint (fb_avgpool_u8 (px, m, 2, 2, 1, 0), ==, FB_KERNEL_OK);
     g_assert_cmpuint (m[0], ==, 3);
-    g_assert_cmpint (fb_avgpool_u8 (px2, m, 2, 2, 1), ==, FB_KERNEL_OK);
+    g_assert_cmpint (fb_avgpool_u8 (px2, m, 2, 2, 1, 0), ==, FB_KERNEL_OK);
     g_assert_cmpuint (m[0], ==, 1);
   }
   /* avgpool u4, 3x1 pixels, 2 channels: (15, 15, 14) -> 14.67 -> 15; (0, 1, 1) -> 1 */
   {
     const guint8 px[3] = { 0x0F, 0x1F, 0x1E };
     guint8 m[1];
-    g_assert_cmpint (fb_avgpool_u4 (px, m, 3, 1, 2), ==, FB_KERNEL_OK);
+    g_assert_cmpint (fb_avgpool_u4 (px, m, 3, 1, 2, 0), ==, FB_KERNEL_OK);
     g_assert_cmphex (m[0], ==, 0x1F);
   }
 }
@@ -1131,17 +1132,17 @@ test_invalid_linear_add_pool (void)
   g_assert_null (fb_linear_lookup (8, 32, 8));
   g_assert_null (fb_linear_i32_lookup (8, 3));
 
-  EXPECT (fb_add_u8_u4_u2 (NULL, in2, o, 2, 2, 4, 1, 1, 0), FB_KERNEL_ERROR_NULL);
-  EXPECT (fb_add_u8_u4_u2 (in, in2, o, 0, 2, 4, 1, 1, 0), FB_KERNEL_ERROR_DIM);
-  EXPECT (fb_add_u8_u4_u2 (in, in2, o, 2, 2, 2, 1, 1, 0), FB_KERNEL_ERROR_CHANNELS);
-  EXPECT (fb_add_u8_u4_u2 (in, in2, o, 2, 2, 4, 1, 1, 64), FB_KERNEL_ERROR_SHIFT);
-  EXPECT (fb_add_u8_u4_u2 (in, in2, o, 2, 2, 4, 1, 1, -1), FB_KERNEL_ERROR_SHIFT);
+  EXPECT (fb_add_u8_u4_u2 (NULL, in2, o, 2, 2, 4, 1, 1, 0, 0), FB_KERNEL_ERROR_NULL);
+  EXPECT (fb_add_u8_u4_u2 (in, in2, o, 0, 2, 4, 1, 1, 0, 0), FB_KERNEL_ERROR_DIM);
+  EXPECT (fb_add_u8_u4_u2 (in, in2, o, 2, 2, 2, 1, 1, 0, 0), FB_KERNEL_ERROR_CHANNELS);
+  EXPECT (fb_add_u8_u4_u2 (in, in2, o, 2, 2, 4, 1, 1, 64, 0), FB_KERNEL_ERROR_SHIFT);
+  EXPECT (fb_add_u8_u4_u2 (in, in2, o, 2, 2, 4, 1, 1, -1, 0), FB_KERNEL_ERROR_SHIFT);
   g_assert_null (fb_add_lookup (8, 8, 6));
 
-  EXPECT (fb_avgpool_u2 (NULL, o, 2, 2, 4), FB_KERNEL_ERROR_NULL);
-  EXPECT (fb_avgpool_u2 (in, o, 2, 0, 4), FB_KERNEL_ERROR_DIM);
-  EXPECT (fb_avgpool_u2 (in, o, 2048, 2048, 4), FB_KERNEL_ERROR_DIM);
-  EXPECT (fb_avgpool_u2 (in, o, 2, 2, 6), FB_KERNEL_ERROR_CHANNELS);
+  EXPECT (fb_avgpool_u2 (NULL, o, 2, 2, 4, 0), FB_KERNEL_ERROR_NULL);
+  EXPECT (fb_avgpool_u2 (in, o, 2, 0, 4, 0), FB_KERNEL_ERROR_DIM);
+  EXPECT (fb_avgpool_u2 (in, o, 2048, 2048, 4, 0), FB_KERNEL_ERROR_DIM);
+  EXPECT (fb_avgpool_u2 (in, o, 2, 2, 6, 0), FB_KERNEL_ERROR_CHANNELS);
   g_assert_null (fb_avgpool_lookup (16));
 #undef EXPECT
   g_free (o);
@@ -1234,6 +1235,178 @@ test_dispatch (void)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Signed activations and windowed pools: every variant of a family under every signedness    */
+/* flag set, on random geometries, bit-exact against the reference (through the bench cases,  */
+/* which pack signed values as two's complement and unpack signed outputs).                    */
+
+#define SI FB_KERNEL_FLAG_SIGNED_IN
+#define SI2 FB_KERNEL_FLAG_SIGNED_IN2
+#define SO FB_KERNEL_FLAG_SIGNED_OUT
+#define CIP FB_KERNEL_FLAG_COUNT_INCLUDE_PAD
+
+static void
+random_shape (GRand *r, FbKernelFamily f, FbKernelBenchShape *sh)
+{
+  FbConvParams *p = &sh->conv;
+  memset (sh, 0, sizeof *sh);
+  p->dim_kernel_x = g_rand_int_range (r, 1, 4);
+  p->dim_kernel_y = g_rand_int_range (r, 1, 4);
+  p->dim_in_x = g_rand_int_range (r, p->dim_kernel_x, 9);
+  p->dim_in_y = g_rand_int_range (r, p->dim_kernel_y, 9);
+  p->ch_in = g_rand_int_range (r, 1, 20);
+  p->ch_out = g_rand_int_range (r, 1, 20);
+  p->stride_x = g_rand_int_range (r, 1, 3);
+  p->stride_y = g_rand_int_range (r, 1, 3);
+  /* pads below the kernel (the pools need it; the convs take any) */
+  p->pad_top = g_rand_int_range (r, 0, p->dim_kernel_y);
+  p->pad_bottom = g_rand_int_range (r, 0, p->dim_kernel_y);
+  p->pad_left = g_rand_int_range (r, 0, p->dim_kernel_x);
+  p->pad_right = g_rand_int_range (r, 0, p->dim_kernel_x);
+  sh->dim_vec = g_rand_int_range (r, 1, 300);
+  sh->num_o = g_rand_int_range (r, 1, 24);
+  sh->dim_x = g_rand_int_range (r, 1, 7);
+  sh->dim_y = g_rand_int_range (r, 1, 7);
+  sh->ch = g_rand_int_range (r, 1, 20);
+  (void) f;
+}
+
+static void
+test_signed_family (gconstpointer data)
+{
+  const FbKernelFamily f = (FbKernelFamily) GPOINTER_TO_INT (data);
+  static const int32_t weighted[] = { SI, SO, SI | SO, SI | FB_KERNEL_FLAG_RELU };
+  static const int32_t add[] = { SI, SI2, SO, SI | SI2, SI | SO, SI2 | SO, SI | SI2 | SO };
+  static const int32_t pool[] = { 0, SI };
+  static const int32_t pool_avg[] = { 0, SI, CIP, SI | CIP };
+  const int32_t *sets;
+  size_t n_sets, nv = 0, v, k;
+  guint cases = 0, signed_values = 0;
+  GRand *r = g_rand_new_with_seed (0x5167 + (guint32) f);
+
+  switch (f)
+    {
+    case FB_KERNEL_FAMILY_ADD: sets = add; n_sets = G_N_ELEMENTS (add); break;
+    case FB_KERNEL_FAMILY_AVGPOOL:
+    case FB_KERNEL_FAMILY_MAXPOOL2D: sets = pool; n_sets = G_N_ELEMENTS (pool); break;
+    case FB_KERNEL_FAMILY_AVGPOOL2D: sets = pool_avg; n_sets = G_N_ELEMENTS (pool_avg); break;
+    default: sets = weighted; n_sets = G_N_ELEMENTS (weighted); break;
+    }
+  fb_kernel_family_variants (f, &nv);
+  for (v = 0; v < nv; v++)
+    for (k = 0; k < n_sets; k++)
+      for (int rep = 0; rep < 6; rep++)
+        {
+          FbKernelBenchShape sh;
+          FbKernelBenchCase c;
+          random_shape (r, f, &sh);
+          sh.flags = sets[k];
+          if (f == FB_KERNEL_FAMILY_LINEAR_I32)
+            sh.flags &= ~SO;
+          g_assert_cmpint (fb_kernel_bench_setup (&c, f, v, &sh, g_rand_int (r) | 1u), ==, 0);
+          g_assert_cmpint (fb_kernel_bench_run (&c), ==, FB_KERNEL_OK);
+          fb_kernel_bench_run_ref (&c);
+          if (!fb_kernel_bench_matches_ref (&c))
+            g_error ("%s flags 0x%x rep %d: differs from the reference", c.variant->name,
+                     (unsigned) sh.flags, rep);
+          /* the signed outputs really reach below zero */
+          {
+            size_t n_out = f == FB_KERNEL_FAMILY_LINEAR_I32
+                             ? (size_t) c.shape.num_o
+                             : c.output_bytes * 8 / (size_t) c.variant->out_bits;
+            for (size_t i = 0; i < n_out; i++)
+              signed_values += c.ref_y[i] < 0;
+          }
+          cases++;
+          fb_kernel_bench_clear (&c);
+        }
+  g_test_message ("%u cases, %u negative outputs", cases, signed_values);
+  g_assert_cmpuint (signed_values, >, 0);
+  g_rand_free (r);
+}
+
+/* Hand-computed signed and pooling cases. */
+static void
+test_hand_signed (void)
+{
+  /* 1x1 conv, 2 input channels i8, one output channel i8: acc = -3*2 + 5*(-1) = -11;
+   * kappa 1, lambda 0, shift 0 → -11; an unsigned output clips it to 0. */
+  {
+    const guint8 x[2] = { (guint8) -3, 5 };
+    const gint8 w[2] = { 2, -1 };
+    const gint32 kappa[1] = { 1 }, lambda[1] = { 0 };
+    guint8 y[1], buf[4096];
+    FbConvParams p = { 1, 1, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, SI | SO };
+    g_assert_cmpint (fb_conv_u8_u8_i8 (x, (const guint8 *) w, kappa, lambda, y, &p, buf,
+                                       fb_conv_get_buffer_size (8, 8, 8, &p)), ==, FB_KERNEL_OK);
+    g_assert_cmpint ((gint8) y[0], ==, -11);
+    p.flag_relu = SI;
+    g_assert_cmpint (fb_conv_u8_u8_i8 (x, (const guint8 *) w, kappa, lambda, y, &p, buf,
+                                       fb_conv_get_buffer_size (8, 8, 8, &p)), ==, FB_KERNEL_OK);
+    g_assert_cmpuint (y[0], ==, 0);
+    /* i4 output clips at -8: kappa 1 shift 0 → -11 → -8 = 0x8 in the low nibble */
+    p.flag_relu = SI | SO;
+    p.ch_out = 2;
+    {
+      const gint8 w2[4] = { 2, -1, 0, 1 };   /* second channel: 5 */
+      const gint32 k2[2] = { 1, 1 }, l2[2] = { 0, 0 };
+      g_assert_cmpint (fb_conv_u8_u4_i8 (x, (const guint8 *) w2, k2, l2, y, &p, buf,
+                                         fb_conv_get_buffer_size (8, 4, 8, &p)), ==, FB_KERNEL_OK);
+      g_assert_cmphex (y[0], ==, 0x58);
+    }
+  }
+  /* signed add: x1 = -4 (i4), x2 = 3 (u8), m1 = m2 = 1, shift 0: -1; with ReLU (unsigned
+   * output) 0 */
+  {
+    const guint8 a[1] = { 0xCC }, b[2] = { 3, 3 };   /* two i4 elements -4, -4 */
+    guint8 y[2];
+    g_assert_cmpint (fb_add_u4_u8_u8 (a, b, y, 1, 1, 2, 1, 1, 0, SI | SO), ==, FB_KERNEL_OK);
+    g_assert_cmpint ((gint8) y[0], ==, -1);
+    g_assert_cmpint (fb_add_u4_u8_u8 (a, b, y, 1, 1, 2, 1, 1, 0, SI), ==, FB_KERNEL_OK);
+    g_assert_cmpuint (y[0], ==, 0);
+  }
+  /* 3x3 input, one channel, i8: 2x2 windows stride 1, pad left/top 1 */
+  {
+    const gint8 x[9] = { -9, 2, 3, 4, -5, 6, 7, 8, -1 };
+    FbConvParams p = { 3, 3, 1, 3, 3, 1, 2, 2, 1, 0, 1, 0, 1, 1, 0, SI };
+    gint8 y[9];
+    g_assert_cmpint (fb_maxpool2d_u8 ((const guint8 *) x, (guint8 *) y, &p), ==, FB_KERNEL_OK);
+    /* window of (0,0) is x[0] alone; of (1,1) is x[0], x[1], x[3], x[4] */
+    g_assert_cmpint (y[0], ==, -9);
+    g_assert_cmpint (y[4], ==, 4);
+    g_assert_cmpint (y[8], ==, 8);
+    g_assert_cmpint (fb_avgpool2d_u8 ((const guint8 *) x, (guint8 *) y, &p), ==, FB_KERNEL_OK);
+    /* (1,1): (-9 + 2 + 4 - 5) / 4 = -2; (0,1): (-9 + 2) / 2 = -3.5 → -3 (ties up) */
+    g_assert_cmpint (y[4], ==, -2);
+    g_assert_cmpint (y[1], ==, -3);
+    p.flag_relu = SI | CIP;
+    g_assert_cmpint (fb_avgpool2d_u8 ((const guint8 *) x, (guint8 *) y, &p), ==, FB_KERNEL_OK);
+    /* (0,1) with the padding counted: -7 / 4 = -1.75 → -2; (0,0): -9 / 4 = -2.25 → -2 */
+    g_assert_cmpint (y[1], ==, -2);
+    g_assert_cmpint (y[0], ==, -2);
+    /* a pad as large as the kernel leaves a window without pixels: refused */
+    p.pad_top = 2;
+    g_assert_cmpint (fb_maxpool2d_u8 ((const guint8 *) x, (guint8 *) y, &p), ==,
+                     FB_KERNEL_ERROR_SHAPE);
+  }
+  /* signed global average: (-3 + -4 + 2) / 3 = -1.67 → -2 */
+  {
+    const gint8 x[3] = { -3, -4, 2 };
+    gint8 y[1];
+    g_assert_cmpint (fb_avgpool_u8 ((const guint8 *) x, (guint8 *) y, 3, 1, 1, SI), ==,
+                     FB_KERNEL_OK);
+    g_assert_cmpint (y[0], ==, -2);
+  }
+}
+
+static void
+add_signed_family (FbKernelFamily f)
+{
+  char *path = g_strdup_printf ("/kernels/%s/signed/%s", arch_name, fb_kernel_family_name (f));
+  g_test_add_data_func (path, GINT_TO_POINTER (f), test_signed_family);
+  g_free (path);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 static void
 add_variant (const char *family, int a, int o, int w, GTestDataFunc fn)
@@ -1283,6 +1456,9 @@ main (int argc, char **argv)
   add_simple ("invalid/linear-add-pool", test_invalid_linear_add_pool);
   add_simple ("dispatch", test_dispatch);
   add_simple ("code-path", test_code_path);
+  add_simple ("hand/signed-and-pools", test_hand_signed);
+  for (int f = 0; f < FB_KERNEL_N_FAMILIES; f++)
+    add_signed_family ((FbKernelFamily) f);
 
   /* one test case per variant per family, from the X-macro list */
 #define REG_CONV(i, o, w) add_variant ("conv", i, o, w, test_conv_random);

@@ -371,6 +371,80 @@ test_signed_input_dtype (void)
   fb_test_tmpdir_free (dir);
 }
 
+/* A 12-class keyword-spotting shape: 49×10×1 signed features (scale 1/16).
+ * int8 codes and the same values as float32 give the same result; top-5
+ * and 12 per-class accuracies are reported. */
+static const char kws[] =
+  "{ \"format\": \"freebits-network/1\", \"name\": \"kws\","
+  "  \"input\": { \"name\": \"mfcc\", \"shape\": [49, 10, 1], \"signed\": true, \"scale\": 0.0625 },"
+  "  \"layers\": ["
+  "   { \"name\": \"c1\", \"op\": \"conv2d\", \"inputs\": [\"mfcc\"], \"output\": \"c1\","
+  "     \"kernel\": 3, \"stride\": 2, \"pad\": 1, \"cout\": 8 },"
+  "   { \"name\": \"d2\", \"op\": \"depthwise_conv2d\", \"inputs\": [\"c1\"], \"output\": \"d2\", \"kernel\": 3, \"pad\": 1 },"
+  "   { \"name\": \"p2\", \"op\": \"conv2d\", \"inputs\": [\"d2\"], \"output\": \"p2\", \"kernel\": 1, \"cout\": 16 },"
+  "   { \"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"p2\"], \"output\": \"pool\" },"
+  "   { \"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"pool\"], \"output\": \"fc\", \"cout\": 12 }"
+  "  ] }";
+
+static void
+test_signed_kws (void)
+{
+  char *dir;
+  g_autofree char *net = NULL, *w = NULL, *i8 = NULL, *f32 = NULL;
+  g_autoptr(FbNetwork) network = NULL;
+  g_autoptr(FbWeights) weights = NULL;
+  g_autoptr(GRand) r = g_rand_new_with_seed (17);
+  g_autoptr(JsonParser) p1 = json_parser_new (), p2 = json_parser_new ();
+  const guint n = 60, ex = 490;
+  g_autofree gint8 *codes = g_new (gint8, n * ex);
+  g_autofree float *real = g_new (float, n * ex);
+  g_autofree gint64 *y = g_new (gint64, n);
+  guint dims[4] = { n, 49, 10, 1 }, ydims[1] = { n };
+  const char *names[2] = { "x", "y" };
+  JsonObject *a, *b;
+
+  if (fb_test_skip_without_cli ("eval"))
+    return;
+  dir = fb_test_tmpdir_new ();
+  net = g_build_filename (dir, "kws.json", NULL);
+  w = g_build_filename (dir, "kws.fbw", NULL);
+  i8 = g_build_filename (dir, "kws-int8.npz", NULL);
+  f32 = g_build_filename (dir, "kws-float.npz", NULL);
+  write_text (net, kws);
+  network = fb_test_load_network (net);
+  weights = fb_test_random_int_weights (network, 7, TRUE);
+  g_assert_true (fb_weights_save (weights, w, NULL));
+  for (guint i = 0; i < n; i++)
+    {
+      y[i] = GINT64_TO_LE ((gint64) (i % 12));
+      for (guint k = 0; k < ex; k++)
+        {
+          codes[i * ex + k] = (gint8) g_rand_int_range (r, -128, 128);
+          real[i * ex + k] = codes[i * ex + k] * 0.0625f;   /* exact */
+        }
+    }
+  {
+    GBytes *m[2] = { fb_test_npy_bytes ("|i1", 4, dims, codes, n * ex),
+                     fb_test_npy_bytes ("<i8", 1, ydims, y, n * sizeof (gint64)) };
+    fb_test_write_npz (i8, 2, names, m, FALSE);
+    g_bytes_unref (m[0]);
+    m[0] = fb_test_npy_bytes ("<f4", 4, dims, real, n * ex * sizeof (float));
+    fb_test_write_npz (f32, 2, names, m, TRUE);
+    g_bytes_unref (m[0]);
+    g_bytes_unref (m[1]);
+  }
+  a = eval_json (net, w, i8, p1);
+  b = eval_json (net, w, f32, p2);
+  g_assert_cmpint (json_object_get_int_member (a, "images"), ==, n);
+  g_assert_false (json_object_get_null_member (a, "top5"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (a, "per_class")), ==, 12);
+  g_assert_cmpint (json_object_get_int_member (a, "correct"), ==, json_object_get_int_member (b, "correct"));
+  g_assert_cmpfloat (json_object_get_double_member (a, "top5"), ==, json_object_get_double_member (b, "top5"));
+  g_assert_cmpstr (json_object_get_string_member (a, "logits_fnv1a"), ==,
+                   json_object_get_string_member (b, "logits_fnv1a"));
+  fb_test_tmpdir_free (dir);
+}
+
 /* output_kind "values": an autoencoder-shaped network on float32 examples
  * (target = the input): the MSE of its real outputs, computed here from the
  * integer runs, and the same through `eval --json`. */
@@ -433,7 +507,7 @@ test_values_mse (void)
         for (guint k = 0; k < 12; k++)
           {
             /* The input code: round(x / 0.02), clipped to 255. */
-            double q = MIN (floor (x[i * 12 + k] / 0.02 + 0.5), 255.0);
+            double q = MIN (nearbyint (x[i * 12 + k] * (1 / 0.02)), 255.0);
             double d = out[k] * scale - q * 0.02;
             sse += d * d;
           }
@@ -481,6 +555,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/cli-data/human-output", test_human_output);
   g_test_add_func ("/nn/cli-data/bad-datasets-exit-2", test_bad_datasets_exit_2);
   g_test_add_func ("/nn/cli-data/signed-input-dtype", test_signed_input_dtype);
+  g_test_add_func ("/nn/cli-data/signed-12-class-kws", test_signed_kws);
   g_test_add_func ("/nn/cli-data/values-mse", test_values_mse);
   return g_test_run ();
 }

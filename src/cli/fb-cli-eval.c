@@ -43,7 +43,7 @@ float_accuracy (FbNetwork *net, FbWeights *weights, const char *origin, FbDatase
 }
 
 static void
-add_per_class (JsonBuilder *b, const FbNnEvalResult *r)
+add_per_class (JsonBuilder *b, const FbNnEvalResult *r, FbDataset *test)
 {
   json_builder_set_member_name (b, "per_class");
   json_builder_begin_array (b);
@@ -51,6 +51,8 @@ add_per_class (JsonBuilder *b, const FbNnEvalResult *r)
     {
       json_builder_begin_object (b);
       fb_json_add_int (b, "class", c);
+      if (fb_dataset_get_class_name (test, c) != NULL)
+        fb_json_add_string (b, "name", fb_dataset_get_class_name (test, c));
       fb_json_add_int (b, "images", r->class_total[c]);
       fb_json_add_int (b, "correct", r->class_correct[c]);
       fb_json_add_double_or_null (b, "accuracy", fb_nn_eval_result_class_accuracy (r, c));
@@ -60,7 +62,7 @@ add_per_class (JsonBuilder *b, const FbNnEvalResult *r)
 }
 
 static void
-print_accuracy (const FbNnEvalResult *r)
+print_accuracy (const FbNnEvalResult *r, FbDataset *test)
 {
   g_print ("accuracy     %.2f %% (%u of %u test images, integer)\n", 100 * r->top1, r->correct,
            r->n_images);
@@ -70,10 +72,12 @@ print_accuracy (const FbNnEvalResult *r)
   for (guint c = 0; c < r->n_classes; c++)
     {
       double a = fb_nn_eval_result_class_accuracy (r, c);
+      const char *name = fb_dataset_get_class_name (test, c);
+      g_autofree char *label = name != NULL ? g_strdup (name) : g_strdup_printf ("%u", c);
       if (isnan (a))
-        g_print (" %u: -", c);
+        g_print (" %s: -", label);
       else
-        g_print (" %u: %.1f", c, 100 * a);
+        g_print (" %s: %.1f", label, 100 * a);
       if (c + 1 < r->n_classes)
         g_print (c % 10 == 9 ? "\n            " : ",");
     }
@@ -133,7 +137,7 @@ report_json (const EvalReport *e)
       fb_json_add_double (b, "accuracy", r->top1);
       fb_json_add_double (b, "top1", r->top1);
       fb_json_add_double_or_null (b, "top5", r->top5);
-      add_per_class (b, r);
+      add_per_class (b, r, e->test);
     }
   fb_json_add_double_or_null (b, "float_accuracy", e->float_acc);
   fb_json_add_boolean (b, "bn_recalibrated", e->recalibrated);
@@ -169,7 +173,7 @@ report_text (const EvalReport *e)
     g_print ("mse          %.6g (%u test examples, integer; target variance %.6g, explained %.2f %%)\n",
              r->mse, r->n_images, r->target_variance, 100 * r->quality);
   else
-    print_accuracy (r);
+    print_accuracy (r, test);
   if (!isnan (e->float_acc))
     g_print ("float        %.2f %%\n", 100 * e->float_acc);
   if (e->recalibrated)

@@ -171,6 +171,8 @@ load_folders (const char *dir, GPtrArray *classes, const FbDatasetSpec *spec, GP
   bytes = g_byte_array_free_to_bytes (d.codes);
   raw.bytes = bytes;
   ds = fb_dataset_build (spec, &raw, error);
+  if (ds != NULL)
+    fb_dataset_set_class_names (ds, classes);
   if (ds != NULL && found != NULL)
     *found = g_ptr_array_ref (names);
   return ds;

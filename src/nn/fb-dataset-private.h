@@ -39,6 +39,10 @@ FbDataset    *fb_dataset_build               (const FbDatasetSpec *spec,
                                               const FbDatasetRaw  *raw,
                                               GError             **error);
 
+/* Names the classes (@names: label order); before the dataset is shared. */
+void          fb_dataset_set_class_names     (FbDataset           *self,
+                                              GPtrArray           *names);
+
 /* The whole file, memory-mapped when it is plain, decompressed in memory
  * when it starts with the gzip magic; *@mapped says which. */
 GBytes       *fb_dataset_read_file           (const char          *path,

@@ -34,6 +34,7 @@ struct _FbDataset {
   GBytes          *target_storage; /* NULL: target = input */
   const float     *targets;        /* n × n_targets */
   guint            n_targets;
+  GStrv            class_names;    /* NULL: none */
   float            lut[256];       /* code byte → real value */
 };
 
@@ -90,6 +91,7 @@ fb_dataset_free (FbDataset *self)
   g_bytes_unref (self->storage);
   g_clear_pointer (&self->target_storage, g_bytes_unref);
   g_free (self->labels);
+  g_strfreev (self->class_names);
   g_free (self);
 }
 
@@ -395,6 +397,7 @@ fb_dataset_slice (FbDataset *self, guint first, guint n)
   s->storage = g_bytes_new_from_bytes (self->storage, first * ex, n * ex);
   s->codes = g_bytes_get_data (s->storage, NULL);
   s->labels = g_memdup2 (self->labels + first, MAX (n, 1));
+  s->class_names = g_strdupv (self->class_names);
   if (self->target_storage != NULL)
     {
       gsize tb = (gsize) self->n_targets * sizeof (float);
@@ -921,6 +924,23 @@ gint fb_dataset_get_input_zero_point (FbDataset *self) { return self->input_zero
 gboolean fb_dataset_is_mapped (FbDataset *self) { return self->mapped; }
 guint fb_dataset_get_n_targets (FbDataset *self) { return self->n_targets; }
 const char *fb_dataset_get_path (FbDataset *self) { return self->path; }
+
+void
+fb_dataset_set_class_names (FbDataset *self, GPtrArray *names)
+{
+  g_strfreev (self->class_names);
+  self->class_names = g_new0 (char *, names->len + 1);
+  for (guint i = 0; i < names->len; i++)
+    self->class_names[i] = g_strdup (names->pdata[i]);
+}
+
+const char *
+fb_dataset_get_class_name (FbDataset *self, guint c)
+{
+  if (self->class_names == NULL || c >= g_strv_length (self->class_names))
+    return NULL;
+  return self->class_names[c];
+}
 
 const char *
 fb_dataset_dtype_to_string (FbDatasetDtype dtype)

@@ -149,6 +149,10 @@ guint8        fb_dataset_get_label           (FbDataset      *self,
 const float  *fb_dataset_get_targets         (FbDataset      *self,
                                               guint           index);
 guint         fb_dataset_get_n_targets       (FbDataset      *self);
+/* The name of class @c (an image folder's name), or NULL when the source
+ * has none. */
+const char   *fb_dataset_get_class_name      (FbDataset      *self,
+                                              guint           c);
 /* The file (and array) the examples came from, for messages. */
 const char   *fb_dataset_get_path            (FbDataset      *self);
 

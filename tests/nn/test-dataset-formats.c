@@ -334,6 +334,9 @@ test_image_folders (void)
   open_ok (dir, &spec, &train, &test);
   fb_test_assert_set_equal (train, &s, 0, 16);
   fb_test_assert_set_equal (test, &s, 16, 8);
+  g_assert_cmpstr (fb_dataset_get_class_name (test, 0), ==, "c00");
+  g_assert_cmpstr (fb_dataset_get_class_name (test, 3), ==, "c03");
+  g_assert_null (fb_dataset_get_class_name (test, 4));
   g_clear_pointer (&train, fb_dataset_unref);
   g_clear_pointer (&test, fb_dataset_unref);
 

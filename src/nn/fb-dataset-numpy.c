@@ -388,51 +388,53 @@ load_pair (Source *src, const char *suffix, const FbDatasetSpec *spec, gboolean 
   return fb_dataset_build (spec, &raw, error);
 }
 
+/* Whether array @name is in @src (without reading it). */
+static gboolean
+has_array (Source *src, const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".npy", NULL);
+  g_autofree char *path = NULL;
+
+  if (src->zip != NULL)
+    return zip_name_locate (src->zip, file, 0) >= 0;
+  if (!src->is_dir)
+    return FALSE;
+  path = g_build_filename (src->path, file, NULL);
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
 static gboolean
 open_source (Source *src, const FbDatasetSpec *spec, FbDataset **train, FbDataset **test,
              GCancellable *cancellable, GError **error)
 {
-  g_autoptr(FbDataset) tr = NULL, te = NULL;
-  gboolean absent_train = TRUE, absent_test = TRUE;
+  gboolean has_train = has_array (src, "x_train"), has_test = has_array (src, "x_test");
+  gboolean absent = FALSE;
+  FbDataset *all;
 
-  if (src->x_file == NULL)
+  if (has_train && has_test)
     {
+      /* Two parts: only those asked for are read. */
+      g_autoptr(FbDataset) tr = NULL, te = NULL;
+      if (test != NULL && (te = load_pair (src, "_test", spec, &absent, cancellable, error)) == NULL)
+        return FALSE;
+      if (train != NULL && (tr = load_pair (src, "_train", spec, &absent, cancellable, error)) == NULL)
+        return FALSE;
+      if (train != NULL)
+        *train = g_steal_pointer (&tr);
       if (test != NULL)
-        {
-          te = load_pair (src, "_test", spec, &absent_test, cancellable, error);
-          if (te == NULL && !absent_test)
-            return FALSE;
-        }
-      if (train != NULL || absent_test)
-        {
-          tr = load_pair (src, "_train", spec, &absent_train, cancellable, error);
-          if (tr == NULL && !absent_train)
-            return FALSE;
-        }
-    }
-  if ((train == NULL || absent_train) && (test == NULL || absent_test))
-    {
-      /* x / y: one set. */
-      gboolean absent = FALSE;
-      FbDataset *all = load_pair (src, "", spec, &absent, cancellable, error);
-      if (all == NULL)
-        {
-          if (absent)
-            g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                         "%s: no arrays x_train / x_test or x (with y_train / y_test or y)", src->path);
-          return FALSE;
-        }
-      fb_dataset_assign_parts (all, spec, train, test);
+        *test = g_steal_pointer (&te);
       return TRUE;
     }
-  if (train != NULL && tr == NULL)
-    tr = te != NULL ? fb_dataset_ref (te) : NULL;
-  if (test != NULL && te == NULL)
-    te = tr != NULL ? fb_dataset_ref (tr) : NULL;
-  if (train != NULL)
-    *train = g_steal_pointer (&tr);
-  if (test != NULL)
-    *test = g_steal_pointer (&te);
+  /* One set: x_train, x_test or x alone, both parts or split by --val-split. */
+  all = load_pair (src, has_train ? "_train" : has_test ? "_test" : "", spec, &absent, cancellable, error);
+  if (all == NULL)
+    {
+      if (absent)
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                     "%s: no arrays x_train / x_test or x (with y_train / y_test or y)", src->path);
+      return FALSE;
+    }
+  fb_dataset_assign_parts (all, spec, train, test);
   return TRUE;
 }
 

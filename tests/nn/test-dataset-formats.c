@@ -226,6 +226,19 @@ test_npz (void)
     open_ok (path, &spec, NULL, &test);
     fb_test_assert_set_equal (test, &s, 40, 10);
   }
+  /* x_train / y_train alone: one set too. */
+  {
+    g_autofree char *path = g_build_filename (dir, "train-only.npz", NULL);
+    const char *names[2] = { "x_train", "y_train" };
+    GBytes *m[2] = { fb_test_set_x_npy (&s, 0, 50, FALSE), fb_test_set_y_npy (&s, 0, 50) };
+    g_autoptr(FbDataset) train = NULL, test = NULL;
+    fb_test_write_npz (path, 2, names, m, FALSE);
+    g_bytes_unref (m[0]);
+    g_bytes_unref (m[1]);
+    open_ok (path, &spec, &train, &test);
+    fb_test_assert_set_equal (train, &s, 0, 40);
+    fb_test_assert_set_equal (test, &s, 40, 10);
+  }
   fb_test_tmpdir_free (dir);
 }
 

@@ -8,6 +8,8 @@ FB_PKGS_BUILD="$FB_PKGS_BUILD libonnx-dev protobuf-c-compiler libprotobuf-c-dev"
 FB_PKGS_TARGET="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc"
 # Training and accuracy: OpenBLAS and the Fashion-MNIST data.
 FB_PKGS_NN="libopenblas-dev dataset-fashion-mnist"
+# User datasets: .npz members (libzip), image class folders (gdk-pixbuf, no GTK).
+FB_PKGS_NN="$FB_PKGS_NN libzip-dev libgdk-pixbuf-2.0-dev"
 # The GTK application, and a virtual display for its tests and screenshots.
 FB_PKGS_UI="libgtk-3-dev xvfb xauth appstream gettext desktop-file-utils"
 

@@ -1,6 +1,6 @@
 /* fb-cli-train.c — freebits-cli train NETWORK -o WEIGHTS [options]
  *
- * Float training on Fashion-MNIST with a one-line progress display, a test
+ * Float training on a dataset (--data; default Fashion-MNIST) with a one-line progress display, a test
  * evaluation and an atomic checkpoint (WEIGHTS.ckpt) after every epoch.
  * Ctrl-C (or SIGTERM) finishes the current step, writes the checkpoint and
  * exits with 130; --resume continues from it with the same batches.
@@ -142,7 +142,7 @@ check_same (const char *name, gboolean given, double cli, double ck, const char 
 }
 
 static void
-add_cli_provenance (FbWeights *w, int argc, char **argv)
+add_cli_provenance (FbWeights *w, int argc, char **argv, const char *data_path, FbDataset *train)
 {
   JsonObject *training = fb_weights_get_training (w);
   g_autoptr(GString) cmd = g_string_new ("freebits-cli");
@@ -154,8 +154,18 @@ add_cli_provenance (FbWeights *w, int argc, char **argv)
       g_string_append (cmd, argv[i][0] != '\0' && strpbrk (argv[i], " '\"\\$*?") == NULL ? argv[i] : q);
     }
   json_object_set_string_member (training, "tool", "freebits-cli " FB_VERSION);
-  json_object_set_string_member (training, "data",
-                                 "Fashion-MNIST (Debian package " FB_FASHION_MNIST_PACKAGE "), pixels / 255");
+  if (data_path == NULL)
+    json_object_set_string_member (training, "data",
+                                   "Fashion-MNIST (Debian package " FB_FASHION_MNIST_PACKAGE "), pixels / 255");
+  else
+    {
+      g_autofree char *d = g_strdup_printf ("%s: %u examples %u×%u×%u, %s, %u classes", data_path,
+                                            fb_dataset_get_n_images (train), fb_dataset_get_height (train),
+                                            fb_dataset_get_width (train), fb_dataset_get_channels (train),
+                                            fb_dataset_dtype_to_string (fb_dataset_get_source_dtype (train)),
+                                            fb_dataset_get_n_classes (train));
+      json_object_set_string_member (training, "data", d);
+    }
   json_object_set_string_member (training, "command", cmd->str);
 }
 
@@ -165,7 +175,9 @@ add_cli_provenance (FbWeights *w, int argc, char **argv)
 int
 fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
 {
-  g_autofree char *output = NULL, *checkpoint = NULL, *data_dir = NULL;
+  g_autofree char *output = NULL, *checkpoint = NULL, *data_dir = NULL, *layout = NULL;
+  double val_split = 0.0;
+  FbDatasetSpec spec;
   g_autofree char *init_path = NULL, *config_spec = NULL;
   g_autoptr(FbPrecisionConfig) config = NULL;
   gint epochs = -1, batch = -1, shards = -1, limit = -1, random_configs = -1;
@@ -189,7 +201,9 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
     { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path, "Start from these weights (e.g. the float ones)", "WEIGHTS" },
     { "random-configs", 0, 0, G_OPTION_ARG_INT, &random_configs, "Supernet: random configs per step besides all-8 and all-2 (default 2)", "N" },
     { "distill", 0, 0, G_OPTION_ARG_NONE, &distill, "Supernet: in-place distillation, the all-8 pass's predictions teach the other configs", NULL },
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Fashion-MNIST directory (default " FB_FASHION_MNIST_DIR ")", "DIR" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
+    { "layout", 0, 0, G_OPTION_ARG_STRING, &layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
+    { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress display", NULL },
     { NULL }
   };
@@ -204,7 +218,9 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
     { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit, "Train on the first N images only", "N" },
     { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint, "Checkpoint file (default OUT.ckpt)", "FILE" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from the checkpoint", NULL },
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Fashion-MNIST directory (default " FB_FASHION_MNIST_DIR ")", "DIR" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
+    { "layout", 0, 0, G_OPTION_ARG_STRING, &layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
+    { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress display", NULL },
     { NULL }
   };
@@ -228,13 +244,14 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
   if (finetune)
     g_option_context_set_summary (context,
       "Quantization-aware fine-tuning of one precision config of NETWORK, starting from\n"
-      "supernet weights (freebits-cli train --supernet), on Fashion-MNIST. The result has\n"
-      "the same tensors (act_alpha, w_step, batch-norm statistics of this config).\n"
+      "supernet weights (freebits-cli train --supernet), on --data (default Fashion-MNIST).\n"
+      "The result has the same tensors (act_alpha, w_step, batch-norm statistics of this\n"
+      "config).\n"
       "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
       "and writes it; --resume continues exactly where training stopped.");
   else
     g_option_context_set_summary (context,
-      "Trains NETWORK on Fashion-MNIST (Debian package dataset-fashion-mnist):\n"
+      "Trains NETWORK on --data (default: Fashion-MNIST, Debian package dataset-fashion-mnist):\n"
       "conv → batch norm → ReLU, SGD with Nesterov momentum, cosine schedule; in float,\n"
       "or with --supernet quantization-aware for every precision config at once.\n"
       "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
@@ -263,6 +280,12 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
   net = fb_network_load (argv[1], &error);
   if (net == NULL)
     goto input_error;
+  if (fb_network_get_output_kind (net) == FB_OUTPUT_VALUES)
+    {
+      g_set_error (&error, FB_ERROR, FB_ERROR_FIELD, "%s: output_kind \"values\": the trainer trains "
+                   "classifiers only (softmax cross-entropy); eval measures such a network's MSE", argv[1]);
+      goto input_error;
+    }
   if (finetune)
     {
       config = fb_precision_config_new_from_spec (net, config_spec, &error);
@@ -366,10 +389,11 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
       goto input_error;
     }
 
-  train = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TRAIN, NULL, &error);
-  if (train != NULL)
-    test = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TEST, NULL, &error);
-  if (test == NULL)
+  fb_dataset_spec_init_for_network (&spec, net);
+  spec.val_split = val_split;
+  if (!fb_dataset_layout_from_string (layout, &spec.layout) || !(val_split >= 0 && val_split < 1))
+    return fb_cli_usage (context, "--layout must be nhwc, nchw or auto, --val-split in [0, 1)");
+  if (!fb_dataset_open (data_dir, &spec, &train, &test, NULL, &error))
     goto input_error;
 
   /* From here on Ctrl-C means "stop after this step" (before the banner, so
@@ -423,7 +447,7 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
 
   result = fb_trainer_get_weights (trainer);
-  add_cli_provenance (result, full_argc, full_argv);
+  add_cli_provenance (result, full_argc, full_argv, data_dir, train);
   if (!fb_weights_save (result, output, &error))
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   /* Finished: nothing left to resume. */

@@ -17,7 +17,6 @@ struct _FbDataLoader {
   guint            *perm;
   guint             perm_epoch;
   gboolean          perm_valid;
-  float             scale[256];
 };
 
 FbDataLoader *
@@ -35,8 +34,6 @@ fb_data_loader_new (FbDataset *dataset, FbDataLoaderMode mode, guint batch_size,
   self->n = limit > 0 && limit < n ? limit : n;
   self->seed = seed;
   self->perm = g_new (guint, self->n);
-  for (guint i = 0; i < 256; i++)
-    self->scale[i] = (float) i / 255.0f;
   return self;
 }
 
@@ -89,9 +86,12 @@ guint
 fb_data_loader_fill (FbDataLoader *self, guint epoch, guint step, float *x, guint8 *labels)
 {
   guint h = fb_dataset_get_height (self->dataset), w = fb_dataset_get_width (self->dataset);
+  guint ch = fb_dataset_get_channels (self->dataset);
+  gsize ex = fb_dataset_get_example_size (self->dataset);
   guint first = step * self->batch_size, count;
   gboolean shuffle = self->mode != FB_DATA_LOADER_EVAL;
   gboolean augment = self->mode == FB_DATA_LOADER_TRAIN;
+  g_autofree float *img = augment ? g_new (float, ex) : NULL;
   GRand *rand = NULL;
 
   g_return_val_if_fail (step < fb_data_loader_get_n_batches (self), 0);
@@ -106,34 +106,36 @@ fb_data_loader_fill (FbDataLoader *self, guint epoch, guint step, float *x, guin
   for (guint b = 0; b < count; b++)
     {
       guint index = shuffle ? self->perm[first + b] : first + b;
-      const guint8 *src = fb_dataset_get_image (self->dataset, index);
-      float *dst = x + (gsize) b * h * w;
+      float *dst = x + (gsize) b * ex;
 
       labels[b] = fb_dataset_get_label (self->dataset, index);
       if (!augment)
         {
-          for (guint i = 0; i < h * w; i++)
-            dst[i] = self->scale[src[i]];
+          fb_dataset_get_float (self->dataset, index, dst);
           continue;
         }
+      fb_dataset_get_float (self->dataset, index, img);
       /* Crop an H×W window at offset (oy, ox) of the image padded by AUG_PAD
-       * zeros on every side, then maybe mirror it left to right. */
+       * zeros (real zero) on every side, then maybe mirror it left to right. */
       int oy = g_rand_int_range (rand, -AUG_PAD, AUG_PAD + 1);
       int ox = g_rand_int_range (rand, -AUG_PAD, AUG_PAD + 1);
       gboolean flip = g_rand_boolean (rand);
       for (guint r = 0; r < h; r++)
         {
           int sr = (int) r + oy;
-          float *row = dst + (gsize) r * w;
+          float *row = dst + (gsize) r * w * ch;
           if (sr < 0 || sr >= (int) h)
             {
-              memset (row, 0, w * sizeof (float));
+              memset (row, 0, (gsize) w * ch * sizeof (float));
               continue;
             }
           for (guint c = 0; c < w; c++)
             {
               int sc = (int) (flip ? w - 1 - c : c) + ox;
-              row[c] = sc < 0 || sc >= (int) w ? 0.0f : self->scale[src[(gsize) sr * w + sc]];
+              if (sc < 0 || sc >= (int) w)
+                memset (row + (gsize) c * ch, 0, ch * sizeof (float));
+              else
+                memcpy (row + (gsize) c * ch, img + ((gsize) sr * w + sc) * ch, ch * sizeof (float));
             }
         }
     }

@@ -5,8 +5,9 @@
  * one seeded with (seed, epoch, step). So training resumed from a checkpoint
  * in the middle of an epoch sees exactly the batches it would have seen.
  *
- * Pixels become p / 255 (zero point 0, no mean subtraction: CONVENTIONS.md),
- * so the zero padding of the augmentation and of the convolutions is the
+ * Examples become the real values the integer network sees
+ * (fb_dataset_get_float(): (q − zero point) · scale; u8 pixels: p / 255), so
+ * the zero padding of the augmentation and of the convolutions is the
  * integer network's zero.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -43,7 +44,7 @@ guint         fb_data_loader_get_n_batches  (FbDataLoader     *self);
 guint         fb_data_loader_get_batch_size (FbDataLoader     *self);
 FbDataset    *fb_data_loader_get_dataset    (FbDataLoader     *self);
 
-/* Writes batch @step of @epoch: @x gets n × H × W floats (HWC with C = 1),
+/* Writes batch @step of @epoch: @x gets n × H × W × C floats (HWC),
  * @labels n bytes; returns n. Not reentrant (caches the permutation). */
 guint         fb_data_loader_fill           (FbDataLoader     *self,
                                              guint             epoch,

@@ -329,7 +329,7 @@ fb_diff_search_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, F
                    fb_dataset_get_path (train), o->batch_size);
       return FALSE;
     }
-  x = g_new (float, (gsize) o->batch_size * fb_dataset_get_height (train) * fb_dataset_get_width (train));
+  x = g_new (float, (gsize) o->batch_size * fb_dataset_get_example_size (train));
   labels = g_new (guint8, o->batch_size);
   if (!fb_trainer_has_act_alpha (trainer))
     {

@@ -692,7 +692,8 @@ fb_int_network_evaluate (FbIntNetwork    *self,
   guint32 hash = FB_FNV1A32_INIT;
 
   if (fb_dataset_get_height (dataset) != input->shape.h ||
-      fb_dataset_get_width (dataset) != input->shape.w || input->shape.c != 1 ||
+      fb_dataset_get_width (dataset) != input->shape.w ||
+      fb_dataset_get_channels (dataset) != input->shape.c ||
       fb_dataset_get_n_classes (dataset) > self->n_classes)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
@@ -960,12 +961,9 @@ float_forward (FbNetwork *net, FbWeights *w, const char *origin, float **act, gu
 static void
 dataset_input (gpointer user_data, guint index, float *dst)
 {
-  FbDataset *train = user_data;
-  const guint8 *img = fb_dataset_get_image (train, index);
-  gsize px = (gsize) fb_dataset_get_height (train) * fb_dataset_get_width (train);
-
-  for (gsize p = 0; p < px; p++)
-    dst[p] = img[p] / 255.0f;
+  /* The real values of the input codes (the dataset knows the network's
+   * input description). */
+  fb_dataset_get_float (user_data, index, dst);
 }
 
 FbWeights *
@@ -980,7 +978,7 @@ fb_int_network_calibrate (FbNetwork    *network,
   const FbTensor *input = fb_network_get_input (network);
 
   if (fb_dataset_get_height (train) != input->shape.h || fb_dataset_get_width (train) != input->shape.w ||
-      input->shape.c != 1)
+      fb_dataset_get_channels (train) != input->shape.c)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: images are %u×%u, network \"%s\" takes %u×%u×%u",
                    fb_dataset_get_path (train), fb_dataset_get_height (train),

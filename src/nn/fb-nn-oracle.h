@@ -1,7 +1,8 @@
 /* fb-nn-oracle.h — the accuracy oracle of the nn engine.
  *
  * An FbAccuracyOracle (src/core/fb-accuracy-oracle.h) that measures the
- * accuracy of a precision config by folding the trained weights into the
+ * quality (top-1 accuracy, or explained variance for a network whose output
+ * is values; see FbNnEvalResult) of a precision config by folding the trained weights into the
  * integer network (FbIntNetwork) and running it on the first images of a
  * test set, exactly as `freebits-cli eval` and the exported C do.
  *
@@ -21,9 +22,50 @@
 
 #include "fb-accuracy-oracle.h"
 #include "fb-dataset.h"
+#include "fb-int-network.h"
 #include "fb-weights.h"
 
 G_BEGIN_DECLS
+
+/* What an integer evaluation measured, by the kind of output: a classifier
+ * (labels) gets top-1, top-5 (from 10 classes up) and per-class accuracy; a
+ * network whose output is values (a dataset with targets: a y array or the
+ * input itself) gets the mean squared error of its real outputs
+ * (int32 × output scale) against the targets. */
+typedef struct {
+  guint    n_images;
+  gboolean values;          /* output_kind "values": mse is the metric */
+  guint    n_classes;       /* length of the output vector */
+  guint    correct;         /* top-1 */
+  guint    correct5;        /* top-5 (0 below 10 classes) */
+  double   top1;            /* correct / n_images (NAN for values) */
+  double   top5;            /* NAN below 10 classes and for values */
+  guint   *class_total;     /* [n_classes]: test images per label (NULL for values) */
+  guint   *class_correct;   /* [n_classes]: of those, top-1 right */
+  double   mse;             /* values: mean over images and outputs; NAN for classes */
+  double   target_variance; /* values: of the targets, over the same images */
+  /* The FbAccuracyOracle fraction: top1, or for values the explained
+   * variance max(0, 1 − mse / target_variance). */
+  double   quality;
+  guint32  logits_fnv1a;    /* CONVENTIONS.md "Logits checksum", as fb_int_network_evaluate() */
+  double   seconds;
+} FbNnEvalResult;
+
+/* Runs the first @limit examples of @dataset (0: all) through @inet on
+ * @n_threads threads (0: fb_nn_threads_init()). Ties rank by class index
+ * (the first maximum is the top-1, as fb_int_network_evaluate()). */
+gboolean          fb_nn_evaluate                  (FbIntNetwork   *inet,
+                                                   FbDataset      *dataset,
+                                                   guint           limit,
+                                                   guint           n_threads,
+                                                   GCancellable   *cancellable,
+                                                   FbNnEvalResult *result,
+                                                   GError        **error);
+/* Frees the per-class arrays. */
+void              fb_nn_eval_result_clear         (FbNnEvalResult *result);
+/* Per-class accuracy of class @c (NAN without test images of it). */
+double            fb_nn_eval_result_class_accuracy (const FbNnEvalResult *result,
+                                                   guint           c);
 
 typedef struct _FbNnOracle FbNnOracle;
 

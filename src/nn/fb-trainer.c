@@ -1569,12 +1569,13 @@ check_dataset (FbTrainer *self, FbDataset *ds, GError **error)
   const FbTensor *in = fb_network_get_input (self->network);
 
   if (in->shape.h != fb_dataset_get_height (ds) || in->shape.w != fb_dataset_get_width (ds) ||
-      in->shape.c != 1)
+      in->shape.c != fb_dataset_get_channels (ds))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "network \"%s\" takes %u×%u×%u inputs, but %s holds %u×%u×1 images",
+                   "network \"%s\" takes %u×%u×%u inputs, but %s holds %u×%u×%u images",
                    fb_network_get_name (self->network), in->shape.h, in->shape.w, in->shape.c,
-                   fb_dataset_get_path (ds), fb_dataset_get_height (ds), fb_dataset_get_width (ds));
+                   fb_dataset_get_path (ds), fb_dataset_get_height (ds), fb_dataset_get_width (ds),
+                   fb_dataset_get_channels (ds));
       return FALSE;
     }
   if (self->n_classes != fb_dataset_get_n_classes (ds))

@@ -254,7 +254,7 @@ test_bad_input (void)
       { { "eval", net_path, "--config", "w8a8", "--weights", wrong, "--data", dir, NULL }, "tiny.fbw" },
       { { "eval", net_path, "--config", "w8a8", "--weights", corrupt, "--data", dir, NULL }, "corrupt.fbw" },
       { { "eval", net_path, "--config", "w8a8", "--weights", missing, "--data", dir, NULL }, "nothing" },
-      { { "eval", net_path, "--config", "w8a8", "--weights", good, "--data", missing, NULL }, "dataset-fashion-mnist" },
+      { { "eval", net_path, "--config", "w8a8", "--weights", good, "--data", missing, NULL }, "No such file" },
       { { "eval", net_path, "--config", "w8a8", "--weights", good, "--limit", "-1", NULL }, "--limit" },
     };
 

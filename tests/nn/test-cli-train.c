@@ -77,7 +77,7 @@ test_bad_input (void)
       { { "train", net, "-o", out, "--lr", "-1", NULL }, "--lr" },
       { { "train", net, "-o", out, "--bogus", NULL }, "bogus" },
       { { "train", net, "-o", out, "--resume", NULL }, "w.fbw.ckpt" },
-      { { "train", net, "-o", out, "--data", missing, NULL }, "dataset-fashion-mnist" },
+      { { "train", net, "-o", out, "--data", missing, NULL }, "No such file" },
       { { "train", net, "-o", "/nonexistent-dir/w.fbw", NULL }, "/nonexistent-dir" },
     };
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

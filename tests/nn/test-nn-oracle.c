@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <math.h>
+
 #include <glib/gstdio.h>
 
 #include "fb-error.h"
@@ -230,6 +232,102 @@ test_mismatch (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "wrong.fbw"));
 }
 
+/* fb_nn_evaluate() against a direct count from fb_int_network_run(): top-1
+ * (and the checksum) as fb_int_network_evaluate(), top-5 and per class. */
+static void
+test_metrics (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbPrecisionConfig) cfg = fb_precision_config_new_from_spec (f->net, "w4a8", &error);
+  g_autoptr(FbIntNetwork) inet = fb_int_network_new (cfg, f->weights, "w", fb_kernel_arch (), &error);
+  g_autofree guint8 *arena = NULL, *scratch = NULL;
+  guint total[10] = { 0 }, right[10] = { 0 }, top5 = 0, n = fb_dataset_get_n_images (f->test);
+  FbIntEvalResult ir;
+  FbNnEvalResult r;
+
+  g_assert_no_error (error);
+  g_assert_true (fb_nn_evaluate (inet, f->test, 0, 2, NULL, &r, &error));
+  g_assert_no_error (error);
+  g_assert_true (fb_int_network_evaluate (inet, f->test, 0, 1, NULL, &ir, &error));
+  g_assert_cmpuint (r.correct, ==, ir.correct);
+  g_assert_cmpfloat (r.top1, ==, ir.accuracy);
+  g_assert_cmphex (r.logits_fnv1a, ==, ir.logits_fnv1a);
+  g_assert_cmpfloat (r.quality, ==, r.top1);
+
+  arena = g_malloc0 (fb_plan_get_arena_bytes (fb_int_network_get_plan (inet)) + 4);
+  scratch = g_malloc0 (fb_plan_get_scratch_bytes (fb_int_network_get_plan (inet)) + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      gint32 lg[10];
+      guint label = fb_dataset_get_label (f->test, i), above = 0;
+      gboolean first_max = TRUE;
+      g_assert_true (fb_int_network_run (inet, fb_dataset_get_image (f->test, i), lg, arena, scratch, &error));
+      for (guint c = 0; c < 10; c++)
+        {
+          above += lg[c] > lg[label];
+          if (lg[c] > lg[label] || (lg[c] == lg[label] && c < label))
+            first_max = FALSE;
+        }
+      /* Ties: the label counts as below the classes of equal score before it. */
+      for (guint c = 0; c < label; c++)
+        above += lg[c] == lg[label];
+      total[label]++;
+      right[label] += first_max;
+      top5 += above < 5;
+    }
+  g_assert_cmpuint (r.correct5, ==, top5);
+  g_assert_cmpfloat (r.top5, ==, (double) top5 / n);
+  g_assert_true (r.top5 >= r.top1);
+  for (guint c = 0; c < 10; c++)
+    {
+      g_assert_cmpuint (r.class_total[c], ==, total[c]);
+      g_assert_cmpuint (r.class_correct[c], ==, right[c]);
+      if (total[c] > 0)
+        g_assert_cmpfloat (fb_nn_eval_result_class_accuracy (&r, c), ==, (double) right[c] / total[c]);
+    }
+  g_assert_true (isnan (r.mse));
+  fb_nn_eval_result_clear (&r);
+}
+
+/* Fewer than 10 classes: no top-5. */
+static void
+test_no_top5_below_10 (void)
+{
+  char *dir = fb_test_tmpdir_new ();
+  g_autoptr(FbNetwork) net = fb_test_network_from_string (
+    "{ \"format\": \"freebits-network/1\", \"name\": \"four\","
+    "  \"input\": { \"name\": \"x\", \"shape\": [6, 6, 1] },"
+    "  \"layers\": ["
+    "   { \"name\": \"c\", \"op\": \"conv2d\", \"inputs\": [\"x\"], \"output\": \"c\", \"kernel\": 3, \"cout\": 4 },"
+    "   { \"name\": \"p\", \"op\": \"global_avg_pool\", \"inputs\": [\"c\"], \"output\": \"p\" },"
+    "   { \"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"p\"], \"output\": \"fc\", \"cout\": 4 } ] }");
+  g_autoptr(FbWeights) w = fb_test_random_int_weights (net, 9, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbPrecisionConfig) cfg = fb_precision_config_new_from_spec (net, "w8a8", &error);
+  g_autoptr(FbIntNetwork) inet = fb_int_network_new (cfg, w, "w", fb_kernel_arch (), &error);
+  g_autofree char *ip = g_build_filename (dir, "s-images-idx3-ubyte", NULL);
+  g_autofree char *lp = g_build_filename (dir, "s-labels-idx1-ubyte", NULL);
+  guint8 px[20 * 36], lab[20];
+  guint32 idims[3] = { 20, 6, 6 }, ldims[1] = { 20 };
+  g_autoptr(FbDataset) ds = NULL;
+  FbNnEvalResult r;
+
+  for (guint i = 0; i < sizeof px; i++)
+    px[i] = (guint8) (i * 37);
+  for (guint i = 0; i < 20; i++)
+    lab[i] = (guint8) (i % 4);
+  fb_test_write_idx (ip, 3, idims, px, sizeof px, FALSE);
+  fb_test_write_idx (lp, 1, ldims, lab, sizeof lab, FALSE);
+  ds = fb_dataset_load_idx (ip, lp, 4, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (fb_nn_evaluate (inet, ds, 0, 1, NULL, &r, &error));
+  g_assert_cmpuint (r.n_classes, ==, 4);
+  g_assert_true (isnan (r.top5));
+  g_assert_cmpuint (r.correct5, ==, 0);
+  fb_nn_eval_result_clear (&r);
+  fb_test_tmpdir_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -240,5 +338,7 @@ main (int argc, char **argv)
   g_test_add ("/nn-oracle/cost-hint", Fixture, NULL, setup, test_cost_hint, teardown);
   g_test_add ("/nn-oracle/float-only", Fixture, NULL, setup, test_float_only, teardown);
   g_test_add ("/nn-oracle/mismatch", Fixture, NULL, setup, test_mismatch, teardown);
+  g_test_add ("/nn-oracle/metrics-top5-per-class", Fixture, NULL, setup, test_metrics, teardown);
+  g_test_add_func ("/nn-oracle/no-top5-below-10-classes", test_no_top5_below_10);
   return g_test_run ();
 }

@@ -552,12 +552,19 @@ dp_setup (Dp *dp, FbLatencyTable *table, FbPrecisionConfig *start, GError **erro
   for (guint i = 0; i < L; i++)
     {
       const FbLayer *l = fb_network_get_layer (net, i);
+      g_auto(GStrv) keys = fb_latency_table_get_keys (table, l->name);
       int va = dp->var_of[l->inputs[0]];
       int vm = l->op == FB_OP_ADD ? dp->var_of[l->inputs[1]] : -1;
       int vo = fb_network_get_tensor (net, l->output)->kind == FB_TENSOR_ACTIVATION ? (int) l->output : -1;
       guint na = va >= 0 ? dp->n_opts[va] : 1;
       guint nm = l->op == FB_OP_ADD ? (vm >= 0 ? dp->n_opts[vm] : 1) : dp->n_wopts[i];
       guint no = vo >= 0 ? dp->n_opts[vo] : 1;
+
+      /* A layer the table lacks altogether is the table's fault (as metrics and
+       * uniform say), not a front of no candidates; single missing keys only
+       * rule those precisions out. */
+      if (keys == NULL || keys[0] == NULL)
+        return fb_latency_table_layer_cost (table, scratch, i, &(double) { 0 }, error);
 
       for (guint ia = 0; ia < na; ia++)
         for (guint im = 0; im < nm; im++)

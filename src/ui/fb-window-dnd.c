@@ -128,7 +128,9 @@ void
 fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
 {
   /* Networks first: tables and configs are read against the network. */
-  static const FbFileKind order[] = { FB_FILE_KIND_NETWORK, FB_FILE_KIND_LATENCY, FB_FILE_KIND_CONFIG, FB_FILE_KIND_CANDIDATES };
+  static const FbFileKind order[] = {
+    FB_FILE_KIND_NETWORK, FB_FILE_KIND_LATENCY, FB_FILE_KIND_CONFIG, FB_FILE_KIND_CANDIDATES
+  };
   g_autofree FbFileKind *kinds = g_new0 (FbFileKind, MAX (n_files, 1));
 
   g_return_if_fail (FB_IS_WINDOW (self));

@@ -172,7 +172,8 @@ struct _FbWindow {
 /* ---- fb-window.c: messages, accuracy limits, points, axes, targets, the network, construction */
 void fb_window_add_target (FbWindow *self, FbLatencyTable *table);
 void fb_window_choose_axes (FbWindow *self, gboolean keep_if_possible);
-gboolean fb_window_compute_values (FbWindow *self, FbPrecisionConfig *config, double values[FB_PLOT_N_METRICS], FbMetrics *out);
+gboolean fb_window_compute_values (FbWindow *self, FbPrecisionConfig *config, double values[FB_PLOT_N_METRICS],
+                                   FbMetrics *out);
 guint fb_window_default_limit (FbWindow *self);
 gboolean fb_window_engine_usable (FbWindow *self);
 FbCandidate * fb_window_evaluate_candidate (FbWindow *self, FbCandidate *c);
@@ -200,7 +201,8 @@ gboolean fb_window_get_accuracy_enabled (void);
 void fb_window_clear_results (FbWindow *self);
 guint fb_window_count_results (FbWindow *self);
 void fb_window_load_engine (FbWindow *self);
-void fb_window_on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *config, const char *label, FbWindow *self);
+void fb_window_on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *config, const char *label,
+                                           FbWindow *self);
 void fb_window_on_compare_failed (FbComparePanel *panel, const char *message, FbWindow *self);
 void fb_window_on_compare_run (FbWindow *self);
 void fb_window_on_search_cancel (FbWindow *self);
@@ -213,7 +215,8 @@ void fb_window_update_results (FbWindow *self);
 
 /* ---- fb-window-dnd.c: opening files (command line, recent files, drag and drop) */
 void fb_window_add_recent (GFile *file);
-void fb_window_on_drag_data_received (GtkWidget *widget, GdkDragContext *context, int x, int y, GtkSelectionData *data, guint info, guint time, FbWindow *self);
+void fb_window_on_drag_data_received (GtkWidget *widget, GdkDragContext *context, int x, int y,
+                                      GtkSelectionData *data, guint info, guint time, FbWindow *self);
 void fb_window_on_recent_activated (GtkRecentChooser *chooser, FbWindow *self);
 gboolean fb_window_open_network (FbWindow *self, const char *path, GError **error);
 

@@ -96,7 +96,8 @@ add_job_candidates (FbWindow *self, FbSearchJob *job, GPtrArray *candidates)
   for (guint i = 0; i < candidates->len; i++)
     {
       FbCandidate *c = g_ptr_array_index (candidates, i);
-      g_ptr_array_add (self->job_group->candidates, same_table ? fb_candidate_ref (c) : fb_window_evaluate_candidate (self, c));
+      g_ptr_array_add (self->job_group->candidates,
+                       same_table ? fb_candidate_ref (c) : fb_window_evaluate_candidate (self, c));
     }
 }
 
@@ -317,7 +318,8 @@ fb_window_queue_results (FbWindow *self)
           FbCandidate *c = g_ptr_array_index (group->candidates, i);
           if (!isnan (fb_candidate_get_accuracy (c)))
             continue;
-          fb_accuracy_engine_measure_background (self->engine, fb_candidate_get_config (c), fb_window_default_limit (self));
+          fb_accuracy_engine_measure_background (self->engine, fb_candidate_get_config (c),
+                                                 fb_window_default_limit (self));
           n++;
         }
     }
@@ -332,7 +334,8 @@ apply_to_results (FbWindow *self, FbPrecisionConfig *config, guint limit, double
   gboolean changed = FALSE;
 
   /* As fb_search_measure() records it. */
-  json_object_set_string_member (extra, "oracle", fb_accuracy_oracle_get_name (fb_accuracy_engine_get_oracle (self->engine)));
+  json_object_set_string_member (extra, "oracle",
+                                 fb_accuracy_oracle_get_name (fb_accuracy_engine_get_oracle (self->engine)));
   json_object_set_int_member (extra, "accuracy_limit", limit);
   for (guint g = 0; g < self->groups->len; g++)
     {
@@ -343,7 +346,8 @@ apply_to_results (FbWindow *self, FbPrecisionConfig *config, guint limit, double
       for (guint i = 0; i < group->candidates->len; i++)
         {
           FbCandidate *c = g_ptr_array_index (group->candidates, i);
-          if (!isnan (fb_candidate_get_accuracy (c)) || !fb_precision_config_equal (fb_candidate_get_config (c), config))
+          if (!isnan (fb_candidate_get_accuracy (c)) ||
+              !fb_precision_config_equal (fb_candidate_get_config (c), config))
             continue;
           group->candidates->pdata[i] = fb_candidate_new_with_accuracy (c, accuracy, extra);
           fb_candidate_unref (c);
@@ -528,7 +532,8 @@ fb_window_load_engine (FbWindow *self)
   if (!accuracy_enabled || self->network == NULL || fb_window_engine_usable (self))
     return;
   self->engine_loading = g_cancellable_new ();
-  fb_accuracy_engine_load_async (self->network, accuracy_dataset_dir, self->engine_loading, on_engine_loaded, g_object_ref (self));
+  fb_accuracy_engine_load_async (self->network, accuracy_dataset_dir, self->engine_loading, on_engine_loaded,
+                                 g_object_ref (self));
 }
 
 void
@@ -596,7 +601,8 @@ fb_window_on_compare_run (FbWindow *self)
 }
 
 void
-fb_window_on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *config, const char *label, FbWindow *self)
+fb_window_on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *config, const char *label,
+                                      FbWindow *self)
 {
   fb_window_set_config (self, config, label, fb_precision_config_get_provenance (config));
 }

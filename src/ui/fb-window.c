@@ -296,7 +296,8 @@ build_uniform_points (FbWindow *self)
           continue; /* e.g. 2-bit activations on 6 channels: not a candidate */
         /* Measured in the background once the accuracy engine is there. */
         if (fb_window_engine_usable (self))
-          fb_accuracy_engine_lookup (self->engine, config, fb_window_default_limit (self), &values[FB_PLOT_METRIC_ACCURACY]);
+          fb_accuracy_engine_lookup (self->engine, config, fb_window_default_limit (self),
+                                     &values[FB_PLOT_METRIC_ACCURACY]);
         if (bits[w] == 8 && bits[a] == 8)
           memcpy (self->reference, values, sizeof values);
         fb_point_set_append (set, values, series, FB_PLOT_POINT_BASELINE, label,

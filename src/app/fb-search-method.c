@@ -463,10 +463,16 @@ run_pareto (FbSearchRun *run, GError **error)
   const FbSearchParams *p = run->params;
   FbSensitivity *sensitivity = run->sensitivity != NULL ? run->sensitivity : run->measured_sensitivity;
 
+  FbParetoParams pp;
+
   run->objectives_used = fb_search_params_get_objectives (p, sensitivity != NULL);
-  return fb_search_pareto (run->network, run->table, sensitivity, run->start, run->objectives_used, p->epsilon,
-                           &p->constraints, fb_search_params_get_method_name (p), run->candidate_func,
-                           run->progress_func, run->user_data, run->cancellable, &run->pareto_stats, error);
+  pp = (FbParetoParams) {
+    .network = run->network, .table = run->table, .sensitivity = sensitivity, .start = run->start,
+    .objectives = run->objectives_used, .epsilon = p->epsilon, .constraints = &p->constraints,
+    .method = fb_search_params_get_method_name (p), .candidate_func = run->candidate_func,
+    .progress_func = run->progress_func, .user_data = run->user_data, .cancellable = run->cancellable,
+  };
+  return fb_search_pareto_run (&pp, &run->pareto_stats, error);
 }
 
 /* The differentiable search hands over one config per λ. */

@@ -126,6 +126,130 @@ fb_window_diff_problem (FbWindow *self)
                           : _("the accuracy engine is off"));
 }
 
+/* The accuracy of @config: the engine's measurement (at the summary's number
+ * of images; *@measured_on images), else what a search result carries.
+ * *@measuring: the engine is on it. */
+static void
+lookup_accuracy (FbWindow *self, FbPrecisionConfig *config, double *accuracy, guint *measured_on,
+                 gboolean *measuring)
+{
+  int idx;
+
+  if (fb_window_engine_usable (self))
+    {
+      guint limit = fb_window_summary_limit (self);
+
+      if (fb_accuracy_engine_lookup (self->engine, config, limit, accuracy))
+        *measured_on = fb_window_limit_images (self, limit);
+      else
+        *measuring = fb_accuracy_engine_is_pending (self->engine, config, limit);
+    }
+  /* Accuracy is known only for results that carry it (an oracle measured it). */
+  if (!isnan (*accuracy))
+    return;
+  idx = self->points ? fb_point_set_find_config (self->points, config) : -1;
+  for (guint i = MAX (idx, 0); idx >= 0 && i < fb_point_set_get_n_points (self->points); i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
+      if (!isnan (p->values[FB_PLOT_METRIC_ACCURACY]) && p->config != NULL &&
+          fb_precision_config_equal (p->config, config))
+        {
+          *accuracy = p->values[FB_PLOT_METRIC_ACCURACY];
+          return;
+        }
+    }
+}
+
+/* Title and subtitle: the config's name, where it comes from, its pins.
+ * Returns the name. */
+static char *
+update_config_title (FbWindow *self, FbPrecisionConfig *config)
+{
+  gboolean baseline;
+  char *name = fb_window_current_config_name (self, &baseline);
+  guint pins = count_pins (config);
+  const char *kind = baseline ? _("uniform baseline")
+                   : self->edited || self->config_origin == NULL ? _("edited in the table")
+                   : _("loaded from a file");
+  g_autofree char *subtitle = pins > 0
+    ? g_strdup_printf (ngettext ("%s · %u pinned entry", "%s · %u pinned entries", pins), kind, pins)
+    : g_strdup (kind);
+
+  gtk_label_set_text (self->config_title_label, name);
+  gtk_label_set_text (self->config_subtitle_label, subtitle);
+  fb_search_panel_set_n_pins (self->search_panel, pins);
+  return name;
+}
+
+/* The accuracy's note: against w8a8 when both are measured, else where the
+ * number stands. *@change: better (1), worse (-1) or neither. */
+static char *
+accuracy_note (FbWindow *self, FbPrecisionConfig *config, double accuracy, guint measured_on, gboolean measuring,
+               int *change)
+{
+  *change = 0;
+  if (measured_on > 0)
+    {
+      double ref = NAN;
+      g_autoptr(FbPrecisionConfig) w8a8 = fb_precision_config_new (self->network);
+
+      fb_accuracy_engine_lookup (self->engine, w8a8, fb_window_summary_limit (self), &ref);
+      if (!isnan (ref) && !fb_precision_config_equal (w8a8, config))
+        {
+          /* Points, not percent: "−1.2 pt vs w8a8". */
+          double d = 100 * (accuracy - ref);
+          *change = d > 0.05 ? 1 : d < -0.05 ? -1 : 0;
+          /* TRANSLATORS: accuracy change in percentage points, then the images measured */
+          return g_strdup_printf (ngettext ("%+.1f pt vs w8a8 · integer, on %u test image",
+                                            "%+.1f pt vs w8a8 · integer, on %u test images", measured_on),
+                                  d, measured_on);
+        }
+      return g_strdup_printf (ngettext ("integer arithmetic, on %u Fashion-MNIST test image",
+                                        "integer arithmetic, on %u Fashion-MNIST test images", measured_on),
+                              measured_on);
+    }
+  if (measuring)
+    {
+      guint n = fb_window_limit_images (self, fb_window_summary_limit (self));
+      return g_strdup_printf (ngettext ("in the background, on %u test image",
+                                        "in the background, on %u test images", n), n);
+    }
+  if (!isnan (accuracy))
+    return g_strdup (_("measured during the search"));
+  if (fb_window_engine_usable (self))
+    return g_strdup (_("not measured yet"));
+  if (self->engine_loading != NULL)
+    return g_strdup (_("loading the trained weights and test images…"));
+  if (self->engine_problem != NULL)
+    return g_strdup (self->engine_problem);
+  return g_strdup (_("needs the accuracy engine"));
+}
+
+/* Size, RAM, BOPs and latency against w8a8. *@better as for accuracy_note(). */
+static char *
+metric_note (FbWindow *self, FbPlotMetric metric, double value, const FbMetrics *m, int *better)
+{
+  g_autofree char *change = fb_ui_format_change (value, self->reference[metric]);
+
+  *better = 0;
+  if (value < self->reference[metric] * 0.9995)
+    *better = 1;
+  else if (value > self->reference[metric] * 1.0005)
+    *better = -1;
+  if (metric == FB_PLOT_METRIC_SIZE || metric == FB_PLOT_METRIC_PEAK_RAM)
+    {
+      g_autofree char *exact = fb_ui_format_count ((guint64) value);
+      if (metric == FB_PLOT_METRIC_PEAK_RAM)
+        return g_strdup_printf (_("%s vs w8a8 · %s B, at layer %s"), change, exact,
+                                fb_network_get_layer (self->network, m->peak_layer)->name);
+      return g_strdup_printf (_("%s vs w8a8 · %s B"), change, exact);
+    }
+  if (metric == FB_PLOT_METRIC_LATENCY)
+    return g_strdup_printf (_("%s vs w8a8 · %s, %s"), change, fb_latency_table_get_target (self->latency),
+                            fb_ui_latency_method_name (fb_latency_table_get_method (self->latency)));
+  return g_strdup_printf (_("%s vs w8a8"), change);
+}
+
 void
 fb_window_update_summary (FbWindow *self)
 {
@@ -134,56 +258,17 @@ fb_window_update_summary (FbWindow *self)
   double values[FB_PLOT_N_METRICS];
   g_autofree char *name = NULL;
   g_autofree char *problem = fb_window_diff_problem (self);
-  g_autofree char *subtitle = NULL;
-  gboolean baseline;
+  g_autofree char *precision = NULL;
   gboolean measuring = FALSE;
   guint measured_on = 0;
   FbMetrics m;
-  guint pins;
 
   /* Every change of the engine's state ends here. */
   fb_search_panel_set_diff_problem (self->search_panel, problem);
   if (config == NULL || !fb_window_compute_values (self, config, values, &m))
     return;
-  /* The accuracy engine's measurement of this very config (at the summary's
-   * number of images); else what a search result carries. */
-  if (fb_window_engine_usable (self))
-    {
-      guint limit = fb_window_summary_limit (self);
-
-      if (fb_accuracy_engine_lookup (self->engine, config, limit, &values[FB_PLOT_METRIC_ACCURACY]))
-        measured_on = fb_window_limit_images (self, limit);
-      else
-        measuring = fb_accuracy_engine_is_pending (self->engine, config, limit);
-    }
-  /* Accuracy is known only for results that carry it (an oracle measured it). */
-  if (isnan (values[FB_PLOT_METRIC_ACCURACY]))
-  {
-    int idx = self->points ? fb_point_set_find_config (self->points, config) : -1;
-    for (guint i = MAX (idx, 0); idx >= 0 && i < fb_point_set_get_n_points (self->points); i++)
-      {
-        const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
-        if (!isnan (p->values[FB_PLOT_METRIC_ACCURACY]) && p->config != NULL &&
-            fb_precision_config_equal (p->config, config))
-          {
-            values[FB_PLOT_METRIC_ACCURACY] = p->values[FB_PLOT_METRIC_ACCURACY];
-            break;
-          }
-      }
-  }
-  name = fb_window_current_config_name (self, &baseline);
-  pins = count_pins (config);
-  gtk_label_set_text (self->config_title_label, name);
-  {
-    const char *kind = baseline ? _("uniform baseline")
-                     : self->edited || self->config_origin == NULL ? _("edited in the table")
-                     : _("loaded from a file");
-    subtitle = pins > 0
-      ? g_strdup_printf (ngettext ("%s · %u pinned entry", "%s · %u pinned entries", pins), kind, pins)
-      : g_strdup (kind);
-  }
-  gtk_label_set_text (self->config_subtitle_label, subtitle);
-  fb_search_panel_set_n_pins (self->search_panel, pins);
+  lookup_accuracy (self, config, &values[FB_PLOT_METRIC_ACCURACY], &measured_on, &measuring);
+  name = update_config_title (self, config);
 
   for (guint i = 0; i < G_N_ELEMENTS (summary_metrics); i++)
     {
@@ -206,79 +291,13 @@ fb_window_update_summary (FbWindow *self)
           continue;
         }
       if (metric == FB_PLOT_METRIC_ACCURACY)
-        {
-          g_autofree char *text = NULL;
-          int change = 0;
-
-          if (measured_on > 0)
-            {
-              double ref = NAN;
-              g_autoptr(FbPrecisionConfig) w8a8 = fb_precision_config_new (self->network);
-
-              fb_accuracy_engine_lookup (self->engine, w8a8, fb_window_summary_limit (self), &ref);
-              if (!isnan (ref) && !fb_precision_config_equal (w8a8, config))
-                {
-                  /* Points, not percent: "−1.2 pt vs w8a8". */
-                  double d = 100 * (values[metric] - ref);
-                  change = d > 0.05 ? 1 : d < -0.05 ? -1 : 0;
-                  /* TRANSLATORS: accuracy change in percentage points, then the images measured */
-                  text = g_strdup_printf (ngettext ("%+.1f pt vs w8a8 · integer, on %u test image",
-                                                    "%+.1f pt vs w8a8 · integer, on %u test images", measured_on),
-                                          d, measured_on);
-                }
-              else
-                text = g_strdup_printf (ngettext ("integer arithmetic, on %u Fashion-MNIST test image",
-                                                  "integer arithmetic, on %u Fashion-MNIST test images", measured_on),
-                                        measured_on);
-            }
-          else if (measuring)
-            {
-              guint n = fb_window_limit_images (self, fb_window_summary_limit (self));
-              text = g_strdup_printf (ngettext ("in the background, on %u test image",
-                                                "in the background, on %u test images", n), n);
-            }
-          else if (!isnan (values[metric]))
-            text = g_strdup (_("measured during the search"));
-          else if (fb_window_engine_usable (self))
-            text = g_strdup (_("not measured yet"));
-          else if (self->engine_loading != NULL)
-            text = g_strdup (_("loading the trained weights and test images…"));
-          else if (self->engine_problem != NULL)
-            text = g_strdup (self->engine_problem);
-          else
-            text = g_strdup (_("needs the accuracy engine"));
-          set_note (self->note_labels[metric], text, change);
-          continue;
-        }
-      {
-        g_autofree char *change = fb_ui_format_change (values[metric], self->reference[metric]);
-        if (values[metric] < self->reference[metric] * 0.9995)
-          better = 1;
-        else if (values[metric] > self->reference[metric] * 1.0005)
-          better = -1;
-        if (metric == FB_PLOT_METRIC_SIZE || metric == FB_PLOT_METRIC_PEAK_RAM)
-          {
-            g_autofree char *exact = fb_ui_format_count ((guint64) values[metric]);
-            if (metric == FB_PLOT_METRIC_PEAK_RAM)
-              note = g_strdup_printf (_("%s vs w8a8 · %s B, at layer %s"), change, exact,
-                                      fb_network_get_layer (self->network, m.peak_layer)->name);
-            else
-              note = g_strdup_printf (_("%s vs w8a8 · %s B"), change, exact);
-          }
-        else if (metric == FB_PLOT_METRIC_LATENCY)
-          note = g_strdup_printf (_("%s vs w8a8 · %s, %s"), change,
-                                  fb_latency_table_get_target (self->latency),
-                                  fb_ui_latency_method_name (fb_latency_table_get_method (self->latency)));
-        else
-          note = g_strdup_printf (_("%s vs w8a8"), change);
-      }
+        note = accuracy_note (self, config, values[metric], measured_on, measuring, &better);
+      else
+        note = metric_note (self, metric, values[metric], &m, &better);
       set_note (self->note_labels[metric], note, better);
     }
-
-  {
-    g_autofree char *precision = precision_text (config);
-    gtk_label_set_text (self->precision_label, precision);
-  }
+  precision = precision_text (config);
+  gtk_label_set_text (self->precision_label, precision);
   fb_pareto_plot_set_current (self->plot, values, name);
 }
 

@@ -448,6 +448,25 @@ fb_window_set_accuracy_oracle (FbWindow *self, FbAccuracyOracle *oracle)
   fb_window_set_engine (self, engine);
 }
 
+/* The engine is there or will not come: what waited for it runs now (a
+ * differentiable search, unless the user chose another method meanwhile, and
+ * the comparison). */
+static void
+run_waiting (FbWindow *self)
+{
+  if (self->search_waiting &&
+      fb_search_panel_get_method (self->search_panel) == FB_SEARCH_METHOD_DIFF)
+    {
+      /* The wait is over: its note goes. */
+      if (self->info_is_search_waiting)
+        fb_window_on_info_bar_response (self->info_bar, GTK_RESPONSE_CLOSE, self);
+      fb_window_on_search_run (self);
+    }
+  self->search_waiting = FALSE;
+  if (self->compare_waiting)
+    fb_window_run_compare (self);
+}
+
 static void
 on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -465,18 +484,7 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       if (accuracy_test_limit > 0)
         fb_accuracy_oracle_set_default_limit (fb_accuracy_engine_get_oracle (engine), accuracy_test_limit);
       fb_window_set_engine (self, engine);
-      /* Unless the user chose another method meanwhile. */
-      if (self->search_waiting &&
-          fb_search_panel_get_method (self->search_panel) == FB_SEARCH_METHOD_DIFF)
-        {
-          /* The wait is over: its note goes. */
-          if (self->info_is_search_waiting)
-            fb_window_on_info_bar_response (self->info_bar, GTK_RESPONSE_CLOSE, self);
-          fb_window_on_search_run (self);
-        }
-      self->search_waiting = FALSE;
-      if (self->compare_waiting)
-        fb_window_run_compare (self);
+      run_waiting (self);
       return;
     }
   g_free (self->engine_problem);
@@ -507,18 +515,7 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       fb_window_show_message (self, GTK_MESSAGE_WARNING, msg, NULL);
     }
   fb_window_update_summary (self);
-  /* Unless the user chose another method meanwhile. */
-  if (self->search_waiting &&
-      fb_search_panel_get_method (self->search_panel) == FB_SEARCH_METHOD_DIFF)
-    {
-      /* The wait is over: its note goes. */
-      if (self->info_is_search_waiting)
-        fb_window_on_info_bar_response (self->info_bar, GTK_RESPONSE_CLOSE, self);
-      fb_window_on_search_run (self);
-    }
-  self->search_waiting = FALSE;
-  if (self->compare_waiting)
-    fb_window_run_compare (self);
+  run_waiting (self);
 }
 
 /* Makes the accuracy engine of the shown network in a worker thread. */

@@ -277,6 +277,13 @@ fb_job_cancel (FbJob *self)
 }
 
 gboolean
+fb_job_is_synchronous (FbJob *self)
+{
+  FbJobPrivate *priv = fb_job_get_instance_private (self);
+  return priv->sync;
+}
+
+gboolean
 fb_job_is_running (FbJob *self)
 {
   FbJobPrivate *priv = fb_job_get_instance_private (self);

@@ -82,6 +82,11 @@ gpointer      fb_job_get_result       (FbJob               *self);
 
 /* ---- for subclasses' run() (any thread) ---- */
 
+/* Whether run() runs on the caller's thread (fb_job_run()) rather than in a
+ * worker: work that iterates a main context uses the caller's there, its own
+ * in a worker. */
+gboolean      fb_job_is_synchronous   (FbJob               *self);
+
 /* Thread-safe; @stage may be NULL (keeps no label). Same signature as
  * FbSearchProgressFunc with the job as user data. */
 void          fb_job_report_progress  (double               fraction,

@@ -13,6 +13,7 @@
 #include "fb-candidate-list.h"
 #include "fb-job.h"
 #include "fb-json.h"
+#include "fb-latency-measure-job.h"
 #include "fb-search-job.h"
 #include "fb-search-method.h"
 
@@ -498,6 +499,80 @@ test_pareto_gui_equals_cli (void)
   seen_clear (&seen);
 }
 
+/* ---- the latency-measure job ------------------------------------------------ */
+
+static const char tiny_net[] =
+  "{ \"format\": \"freebits-network/1\", \"name\": \"tiny\","
+  "  \"input\": { \"name\": \"input\", \"shape\": [4, 4, 4] },"
+  "  \"layers\": ["
+  "   { \"name\": \"c1\", \"op\": \"conv2d\", \"inputs\": [\"input\"], \"output\": \"c1\", \"kernel\": 3, \"pad\": 1, \"cout\": 8 },"
+  "   { \"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"c1\"], \"output\": \"pool\" },"
+  "   { \"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"pool\"], \"output\": \"fc\", \"cout\": 4 } ] }";
+
+/* Host timings in a worker: every (layer, key) entry, progress per entry,
+ * the table as the result; and a cancel stops it. */
+static void
+test_latency_measure_job (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = fb_network_load_from_data (tiny_net, -1, "tiny", &error);
+  g_autoptr(FbLatencyMeasureJob) job = NULL;
+  g_autoptr(FbLatencyMeasureJob) cancelled = NULL;
+  FbLatencyMeasureOptions options;
+  FbLatencyTable *table;
+  Seen seen = { 0 }, seen2 = { 0 };
+  guint expected = 0;
+
+  g_assert_no_error (error);
+  fb_latency_measure_options_init (&options, "host");
+  options.repeats = 1;
+  options.min_sample = 0.0002;
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      g_auto(GStrv) keys = fb_latency_admissible_keys (net, i);
+      expected += g_strv_length (keys);
+    }
+
+  job = fb_latency_measure_job_new (net, &options);
+  seen.stages = g_ptr_array_new_with_free_func (g_free);
+  seen.monotonic = TRUE;
+  g_signal_connect (job, "progress", G_CALLBACK (on_progress), &seen);
+  g_signal_connect (job, "finished", G_CALLBACK (on_finished), &seen);
+  fb_job_start (FB_JOB (job), NULL);
+  while (seen.n_finished == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error ((GError *) fb_job_get_error (FB_JOB (job)));
+  g_assert_true (seen.monotonic);
+  table = fb_latency_measure_job_get_table (job);
+  g_assert_nonnull (table);
+  g_assert_cmpstr (fb_latency_table_get_target (table), ==, "host");
+  {
+    g_autoptr(GPtrArray) layers = fb_latency_table_get_layers (table);
+    guint n = 0;
+    for (guint i = 0; i < layers->len; i++)
+      {
+        g_auto(GStrv) keys = fb_latency_table_get_keys (table, g_ptr_array_index (layers, i));
+        n += g_strv_length (keys);
+      }
+    g_assert_cmpuint (n, ==, expected);
+  }
+  /* The last stage drained names the last entry. */
+  {
+    g_autofree char *last = g_strdup_printf ("[%u/%u] ", expected, expected);
+    g_assert_true (g_str_has_prefix (g_ptr_array_index (seen.stages, seen.stages->len - 1), last));
+  }
+
+  cancelled = fb_latency_measure_job_new (net, &options);
+  g_signal_connect (cancelled, "finished", G_CALLBACK (on_finished), &seen2);
+  fb_job_start (FB_JOB (cancelled), NULL);
+  fb_job_cancel (FB_JOB (cancelled));
+  while (seen2.n_finished == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error ((GError *) fb_job_get_error (FB_JOB (cancelled)), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (fb_latency_measure_job_get_table (cancelled));
+  seen_clear (&seen);
+}
+
 /* ---- freebits-cli search: input errors exit 2 with one line ------------------ */
 
 static int
@@ -574,6 +649,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/job/error", test_job_error);
   g_test_add_func ("/app/job/cancel", test_job_cancel);
   g_test_add_func ("/app/job/sync", test_job_sync);
+  g_test_add_func ("/app/job/latency-measure", test_latency_measure_job);
   g_test_add_func ("/app/pareto/gui-equals-cli", test_pareto_gui_equals_cli);
   g_test_add_func ("/app/cli/input-errors", test_cli_input_errors);
   return g_test_run ();

@@ -403,9 +403,11 @@ fb_window_refresh_points (FbWindow *self, gboolean keep_axes)
 
   if (self->points != NULL && selected >= 0 && (guint) selected < fb_point_set_get_n_points (self->points))
     selected_config = fb_point_set_get_point (self->points, selected)->config;
-  /* The old set stays alive until the new one replaces it in the plot. */
+  /* The old set stays alive until the new one replaces it in the plot (and
+   * the selection is carried over). */
   {
-    g_autoptr(FbPointSet) old = g_steal_pointer (&self->points);
+    FbPointSet *old = g_steal_pointer (&self->points);
+
     self->points = build_uniform_points (self);
     fb_pareto_plot_set_points (self->plot, self->points);
     /* Results only ever append: a selected point keeps its index (the
@@ -416,6 +418,8 @@ fb_window_refresh_points (FbWindow *self, gboolean keep_axes)
         fb_plot_view_set_selected (view, selected);
         gtk_widget_queue_draw (GTK_WIDGET (self->plot));
       }
+    /* Only now: @selected_config may belong to it. */
+    g_clear_pointer (&old, fb_point_set_unref);
   }
   fb_window_choose_axes (self, keep_axes);
 }

@@ -11,6 +11,7 @@
 #include "fb-metrics.h"
 #include "fb-search-panel.h"
 #include "fb-ui-format.h"
+#include "fb-ui-widgets.h"
 
 /* How often the ETA is refreshed while the worker is quiet. */
 #define TICK_MS 250
@@ -770,18 +771,6 @@ fb_search_panel_class_init (FbSearchPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
 }
 
-/* Lets a combo box ellipsize its text, so long names (and translations)
- * shrink before the window grows. */
-static void
-combo_ellipsize (GtkComboBox *combo)
-{
-  g_autoptr(GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
-
-  for (GList *l = cells; l != NULL; l = l->next)
-    if (GTK_IS_CELL_RENDERER_TEXT (l->data))
-      g_object_set (l->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
-}
-
 static void
 fb_search_panel_init (FbSearchPanel *self)
 {
@@ -797,10 +786,10 @@ fb_search_panel_init (FbSearchPanel *self)
   gtk_cell_layout_add_attribute (GTK_CELL_LAYOUT (self->target_combo), cell, "text", 1);
   gtk_combo_box_set_id_column (self->target_combo, 0);
 
-  combo_ellipsize (GTK_COMBO_BOX (self->method_combo));
-  combo_ellipsize (GTK_COMBO_BOX (self->objectives_combo));
-  combo_ellipsize (GTK_COMBO_BOX (self->start_combo));
-  combo_ellipsize (GTK_COMBO_BOX (self->diff_cost_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->method_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->objectives_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->start_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->diff_cost_combo));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->method_combo), "pareto");
   update_method (self);
   on_objectives_changed (self);

@@ -124,6 +124,20 @@ finish_save_dialog (FbWindow *self, GtkNativeDialog *dialog, int response, SaveF
   g_object_unref (dialog);
 }
 
+/* A JSON save dialog proposing @file_name; @on_response finishes it. */
+static void
+show_save_dialog (FbWindow *self, const char *title, const char *file_name, GCallback on_response)
+{
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                              _("_Save"), _("_Cancel"));
+
+  gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (dialog), TRUE);
+  add_json_filters (GTK_FILE_CHOOSER (dialog));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), file_name);
+  g_signal_connect (dialog, "response", on_response, self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static void
 on_save_response (GtkNativeDialog *dialog, int response, FbWindow *self)
 {
@@ -134,23 +148,16 @@ static void
 action_save_config (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FbWindow *self = user_data;
-  GtkFileChooserNative *dialog;
   g_autofree char *name = NULL;
   g_autofree char *file_name = NULL;
   gboolean baseline;
 
   if (fb_layer_table_get_config (self->layer_table) == NULL)
     return;
-  dialog = gtk_file_chooser_native_new (_("Save Precision Config"), GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (dialog), TRUE);
-  add_json_filters (GTK_FILE_CHOOSER (dialog));
   name = fb_window_current_config_name (self, &baseline);
   g_strdelimit (name, " ()/\\", '-');
   file_name = g_strdup_printf ("%s-%s.json", fb_network_get_name (self->network), name);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), file_name);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  show_save_dialog (self, _("Save Precision Config"), file_name, G_CALLBACK (on_save_response));
 }
 
 /* The plot of the page shown: Export Plot and Fit act on it. */
@@ -403,20 +410,13 @@ static void
 action_save_candidates (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FbWindow *self = user_data;
-  GtkFileChooserNative *dialog;
   g_autofree char *file_name = NULL;
 
   if (self->network == NULL || fb_window_count_results (self) == 0)
     return;
-  dialog = gtk_file_chooser_native_new (_("Save Candidates"), GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (dialog), TRUE);
-  add_json_filters (GTK_FILE_CHOOSER (dialog));
   file_name = g_strdup_printf ("%s-%s-candidates.json", fb_network_get_name (self->network),
                                self->latency ? fb_latency_table_get_target (self->latency) : "bops");
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), file_name);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_save_candidates_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  show_save_dialog (self, _("Save Candidates"), file_name, G_CALLBACK (on_save_candidates_response));
 }
 
 static void

@@ -24,6 +24,7 @@
 #include "fb-search-panel.h"
 #include "fb-ui-format.h"
 #include "fb-ui-resources.h"
+#include "fb-ui-widgets.h"
 #include "fb-window-private.h"
 
 G_DEFINE_TYPE (FbWindow, fb_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -945,18 +946,6 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_config_changed);
 }
 
-/* Lets a combo box ellipsize its text, so long names (and translations)
- * shrink before the window grows. */
-static void
-combo_ellipsize (GtkComboBox *combo)
-{
-  g_autoptr(GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
-
-  for (GList *l = cells; l != NULL; l = l->next)
-    if (GTK_IS_CELL_RENDERER_TEXT (l->data))
-      g_object_set (l->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
-}
-
 /* The method combo's id as the "search-method" key. A method the installed
  * schema does not list (an older schema) is simply not remembered. */
 static GSettingsSchemaKey *
@@ -1055,8 +1044,8 @@ fb_window_init (FbWindow *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->log_y_toggle, "active", self->plot, "log-y",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  combo_ellipsize (GTK_COMBO_BOX (self->x_combo));
-  combo_ellipsize (GTK_COMBO_BOX (self->y_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->x_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->y_combo));
   g_signal_connect (self->x_combo, "changed", G_CALLBACK (on_axis_changed), self);
   g_signal_connect (self->y_combo, "changed", G_CALLBACK (on_axis_changed), self);
 

@@ -86,6 +86,177 @@ random_table (FbNetwork *net, guint32 seed)
   return t;
 }
 
+/* What is measured; times are the best of --repeat runs. */
+typedef struct {
+  FbNetwork      *net;
+  FbLatencyTable *table;
+  gint            repeat;
+  FbParetoStats   front;          /* the exact (latency, size) front */
+  double          front_cpu;
+  guint           n_starts;       /* Free Bits from every uniform config */
+  double          fb_wall, fb_cpu;
+  double          cancel_ms;      /* NAN: finished before the cancel */
+  double          cancel_after_ms;
+} Bench;
+
+static gboolean
+time_front (Bench *bench, GError **error)
+{
+  bench->front.total_seconds = INFINITY;
+  bench->front_cpu = INFINITY;
+  for (gint r = 0; r < bench->repeat; r++)
+    {
+      FbParetoStats st;
+      double c0 = cpu_now ();
+      if (!fb_search_pareto (bench->net, bench->table, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL,
+                             NULL, NULL, NULL, NULL, &st, error))
+        return FALSE;
+      bench->front_cpu = MIN (bench->front_cpu, cpu_now () - c0);
+      if (st.total_seconds < bench->front.total_seconds)
+        bench->front = st;
+    }
+  return TRUE;
+}
+
+/* Free Bits from every uniform start (the whole set, and per start). */
+static gboolean
+time_free_bits (Bench *bench, GError **error)
+{
+  bench->fb_wall = bench->fb_cpu = INFINITY;
+  for (gint r = 0; r < bench->repeat; r++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      double c0 = cpu_now ();
+      bench->n_starts = 0;
+      for (guint w = 8; w >= 2; w /= 2)
+        for (guint a = 8; a >= 2; a /= 2)
+          {
+            g_autoptr(FbPrecisionConfig) u = fb_precision_config_new_uniform (bench->net, w, a, NULL);
+            g_autoptr(FbCandidate) res = NULL;
+            if (u == NULL)
+              continue;
+            if (!fb_search_free_bits (u, bench->table, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &res, error))
+              return FALSE;
+            bench->n_starts++;
+          }
+      bench->fb_wall = MIN (bench->fb_wall, (g_get_monotonic_time () - t0) / 1e6);
+      bench->fb_cpu = MIN (bench->fb_cpu, cpu_now () - c0);
+    }
+  return TRUE;
+}
+
+/* Cancel from another thread halfway through the front. */
+static void
+time_cancel (Bench *bench)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  CancelRun run = { bench->net, bench->table, cancellable, 0, FALSE };
+  GThread *th = g_thread_new ("bench-cancel", cancel_thread, &run);
+  gint64 at;
+
+  g_usleep ((gulong) (bench->front.dp_seconds * 0.5e6));
+  at = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  g_thread_join (th);
+  bench->cancel_ms = bench->cancel_after_ms = NAN;
+  if (run.cancelled)
+    {
+      bench->cancel_ms = (run.returned_at - at) / 1e3;
+      bench->cancel_after_ms = bench->front.dp_seconds * 0.5e3;
+    }
+}
+
+static void
+add_json (JsonBuilder *b, const Bench *bench)
+{
+  const FbParetoStats *best = &bench->front;
+
+  fb_json_add_string (b, "network", fb_network_get_name (bench->net));
+  fb_json_add_string (b, "target", fb_latency_table_get_target (bench->table));
+  fb_json_add_int (b, "layers", fb_network_get_n_layers (bench->net));
+  fb_json_add_int (b, "repeat", bench->repeat);
+  json_builder_set_member_name (b, "pareto");
+  json_builder_begin_object (b);
+  fb_json_add_int (b, "front_size", best->front_size);
+  fb_json_add_int (b, "max_states", best->max_states);
+  fb_json_add_int (b, "partials", best->partials);
+  fb_json_add_int (b, "kept", best->kept);
+  fb_json_add_double (b, "dp_ms", best->dp_seconds * 1e3);
+  fb_json_add_double (b, "total_ms", best->total_seconds * 1e3);
+  fb_json_add_double (b, "cpu_ms", bench->front_cpu * 1e3);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "free_bits");
+  json_builder_begin_object (b);
+  fb_json_add_int (b, "starts", bench->n_starts);
+  fb_json_add_double (b, "all_starts_ms", bench->fb_wall * 1e3);
+  fb_json_add_double (b, "all_starts_cpu_ms", bench->fb_cpu * 1e3);
+  fb_json_add_double (b, "per_start_ms", bench->n_starts ? bench->fb_wall * 1e3 / bench->n_starts : NAN);
+  json_builder_end_object (b);
+  fb_json_add_double_or_null (b, "cancel_latency_ms", bench->cancel_ms);
+}
+
+static void
+print_text (const Bench *bench)
+{
+  const FbParetoStats *best = &bench->front;
+  guint n = bench->n_starts;
+
+  g_print ("%s, %u layers, table %s (best of %d)\n", fb_network_get_name (bench->net),
+           fb_network_get_n_layers (bench->net), fb_latency_table_get_target (bench->table), bench->repeat);
+  g_print ("  exact front (latency, size): %u points, max %u DP states, %" G_GUINT64_FORMAT
+           " partial solutions generated, %" G_GUINT64_FORMAT " kept\n",
+           best->front_size, best->max_states, best->partials, best->kept);
+  g_print ("    DP %.1f ms, with candidates %.1f ms (CPU %.1f ms)\n", best->dp_seconds * 1e3,
+           best->total_seconds * 1e3, bench->front_cpu * 1e3);
+  g_print ("  Free Bits from %u uniform starts: %.2f ms (%.2f ms per start, CPU %.2f ms)\n", n,
+           bench->fb_wall * 1e3, n ? bench->fb_wall * 1e3 / n : NAN, bench->fb_cpu * 1e3);
+  if (isnan (bench->cancel_ms))
+    g_print ("  cancel: the front finished before the cancel arrived\n");
+  else
+    g_print ("  cancel %.1f ms into the front: returned %.2f ms later\n", bench->cancel_after_ms, bench->cancel_ms);
+  g_print ("  growth on synthetic residual chains (seeded random tables):\n");
+  g_print ("  %6s %7s %7s %12s %10s %10s\n", "layers", "adds", "front", "partials", "kept", "DP ms");
+}
+
+/* The DP's growth with depth on synthetic residual chains. */
+static gboolean
+add_growth (JsonBuilder *b, gint repeat, gboolean json, GError **error)
+{
+  json_builder_set_member_name (b, "growth");
+  json_builder_begin_array (b);
+  for (guint blocks = 2; blocks <= 32; blocks *= 2)
+    {
+      g_autoptr(FbNetwork) chain = synthetic_chain (blocks, error);
+      g_autoptr(FbLatencyTable) t = NULL;
+      FbParetoStats gb = { 0 };
+      if (chain == NULL)
+        return FALSE;
+      t = random_table (chain, blocks);
+      gb.dp_seconds = INFINITY;
+      for (gint r = 0; r < repeat; r++)
+        {
+          FbParetoStats st;
+          if (!fb_search_pareto (chain, t, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL,
+                                 NULL, NULL, NULL, NULL, &st, error))
+            return FALSE;
+          if (st.dp_seconds < gb.dp_seconds)
+            gb = st;
+        }
+      json_builder_begin_object (b);
+      fb_json_add_int (b, "layers", gb.n_layers);
+      fb_json_add_int (b, "front_size", gb.front_size);
+      fb_json_add_int (b, "partials", gb.partials);
+      fb_json_add_int (b, "kept", gb.kept);
+      fb_json_add_double (b, "dp_ms", gb.dp_seconds * 1e3);
+      json_builder_end_object (b);
+      if (!json)
+        g_print ("  %6u %7u %7u %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10.2f\n", gb.n_layers, blocks,
+                 gb.front_size, gb.partials, gb.kept, gb.dp_seconds * 1e3);
+    }
+  json_builder_end_array (b);
+  return TRUE;
+}
+
 int
 fb_cli_bench_search (int argc, char **argv)
 {
@@ -103,9 +274,7 @@ fb_cli_bench_search (int argc, char **argv)
   g_autoptr(FbNetwork) net = NULL;
   g_autoptr(FbLatencyTable) table = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  FbParetoStats best = { 0 };
-  double best_cpu = INFINITY, fb_wall = INFINITY, fb_cpu = INFINITY, cancel_ms = NAN, cancel_after_ms = NAN;
-  guint n_starts = 0;
+  Bench bench = { 0 };
 
   g_option_context_set_summary (context, "Time the exact Pareto DP, the Free Bits heuristic and cancellation,\n"
                                          "and the DP's growth with depth on synthetic residual chains.");
@@ -125,133 +294,19 @@ fb_cli_bench_search (int argc, char **argv)
   if (table == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
 
-  /* Exact front. */
-  best.total_seconds = INFINITY;
-  for (gint r = 0; r < repeat; r++)
-    {
-      FbParetoStats st;
-      double c0 = cpu_now ();
-      if (!fb_search_pareto (net, table, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL,
-                             NULL, NULL, NULL, NULL, &st, &error))
-        return fb_cli_error (error, error->domain == G_IO_ERROR ? FB_CLI_EXIT_FAILED : FB_CLI_EXIT_INPUT);
-      best_cpu = MIN (best_cpu, cpu_now () - c0);
-      if (st.total_seconds < best.total_seconds)
-        best = st;
-    }
-
-  /* Free Bits from every uniform start (the whole set, and per start). */
-  for (gint r = 0; r < repeat; r++)
-    {
-      gint64 t0 = g_get_monotonic_time ();
-      double c0 = cpu_now ();
-      n_starts = 0;
-      for (guint w = 8; w >= 2; w /= 2)
-        for (guint a = 8; a >= 2; a /= 2)
-          {
-            g_autoptr(FbPrecisionConfig) u = fb_precision_config_new_uniform (net, w, a, NULL);
-            g_autoptr(FbCandidate) res = NULL;
-            if (u == NULL)
-              continue;
-            if (!fb_search_free_bits (u, table, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &res, &error))
-              return fb_cli_error (error, FB_CLI_EXIT_FAILED);
-            n_starts++;
-          }
-      fb_wall = MIN (fb_wall, (g_get_monotonic_time () - t0) / 1e6);
-      fb_cpu = MIN (fb_cpu, cpu_now () - c0);
-    }
-
-  /* Cancel from another thread halfway through the front. */
-  {
-    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-    CancelRun run = { net, table, cancellable, 0, FALSE };
-    GThread *th = g_thread_new ("bench-cancel", cancel_thread, &run);
-    gint64 at;
-    g_usleep ((gulong) (best.dp_seconds * 0.5e6));
-    at = g_get_monotonic_time ();
-    g_cancellable_cancel (cancellable);
-    g_thread_join (th);
-    if (run.cancelled)
-      {
-        cancel_ms = (run.returned_at - at) / 1e3;
-        cancel_after_ms = best.dp_seconds * 0.5e3;
-      }
-  }
+  bench = (Bench) { .net = net, .table = table, .repeat = repeat };
+  if (!time_front (&bench, &error))
+    return fb_cli_error (error, error->domain == G_IO_ERROR ? FB_CLI_EXIT_FAILED : FB_CLI_EXIT_INPUT);
+  if (!time_free_bits (&bench, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+  time_cancel (&bench);
 
   json_builder_begin_object (b);
-  fb_json_add_string (b, "network", fb_network_get_name (net));
-  fb_json_add_string (b, "target", fb_latency_table_get_target (table));
-  fb_json_add_int (b, "layers", fb_network_get_n_layers (net));
-  fb_json_add_int (b, "repeat", repeat);
-  json_builder_set_member_name (b, "pareto");
-  json_builder_begin_object (b);
-  fb_json_add_int (b, "front_size", best.front_size);
-  fb_json_add_int (b, "max_states", best.max_states);
-  fb_json_add_int (b, "partials", best.partials);
-  fb_json_add_int (b, "kept", best.kept);
-  fb_json_add_double (b, "dp_ms", best.dp_seconds * 1e3);
-  fb_json_add_double (b, "total_ms", best.total_seconds * 1e3);
-  fb_json_add_double (b, "cpu_ms", best_cpu * 1e3);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "free_bits");
-  json_builder_begin_object (b);
-  fb_json_add_int (b, "starts", n_starts);
-  fb_json_add_double (b, "all_starts_ms", fb_wall * 1e3);
-  fb_json_add_double (b, "all_starts_cpu_ms", fb_cpu * 1e3);
-  fb_json_add_double (b, "per_start_ms", n_starts ? fb_wall * 1e3 / n_starts : NAN);
-  json_builder_end_object (b);
-  fb_json_add_double_or_null (b, "cancel_latency_ms", cancel_ms);
-
+  add_json (b, &bench);
   if (!json)
-    {
-      g_print ("%s, %u layers, table %s (best of %d)\n", fb_network_get_name (net), fb_network_get_n_layers (net),
-               fb_latency_table_get_target (table), repeat);
-      g_print ("  exact front (latency, size): %u points, max %u DP states, %" G_GUINT64_FORMAT
-               " partial solutions generated, %" G_GUINT64_FORMAT " kept\n",
-               best.front_size, best.max_states, best.partials, best.kept);
-      g_print ("    DP %.1f ms, with candidates %.1f ms (CPU %.1f ms)\n", best.dp_seconds * 1e3,
-               best.total_seconds * 1e3, best_cpu * 1e3);
-      g_print ("  Free Bits from %u uniform starts: %.2f ms (%.2f ms per start, CPU %.2f ms)\n", n_starts,
-               fb_wall * 1e3, n_starts ? fb_wall * 1e3 / n_starts : NAN, fb_cpu * 1e3);
-      if (isnan (cancel_ms))
-        g_print ("  cancel: the front finished before the cancel arrived\n");
-      else
-        g_print ("  cancel %.1f ms into the front: returned %.2f ms later\n", cancel_after_ms, cancel_ms);
-      g_print ("  growth on synthetic residual chains (seeded random tables):\n");
-      g_print ("  %6s %7s %7s %12s %10s %10s\n", "layers", "adds", "front", "partials", "kept", "DP ms");
-    }
-
-  json_builder_set_member_name (b, "growth");
-  json_builder_begin_array (b);
-  for (guint blocks = 2; blocks <= 32; blocks *= 2)
-    {
-      g_autoptr(FbNetwork) chain = synthetic_chain (blocks, &error);
-      g_autoptr(FbLatencyTable) t = NULL;
-      FbParetoStats gb = { 0 };
-      if (chain == NULL)
-        return fb_cli_error (error, FB_CLI_EXIT_FAILED);
-      t = random_table (chain, blocks);
-      gb.dp_seconds = INFINITY;
-      for (gint r = 0; r < repeat; r++)
-        {
-          FbParetoStats st;
-          if (!fb_search_pareto (chain, t, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL,
-                                 NULL, NULL, NULL, NULL, &st, &error))
-            return fb_cli_error (error, FB_CLI_EXIT_FAILED);
-          if (st.dp_seconds < gb.dp_seconds)
-            gb = st;
-        }
-      json_builder_begin_object (b);
-      fb_json_add_int (b, "layers", gb.n_layers);
-      fb_json_add_int (b, "front_size", gb.front_size);
-      fb_json_add_int (b, "partials", gb.partials);
-      fb_json_add_int (b, "kept", gb.kept);
-      fb_json_add_double (b, "dp_ms", gb.dp_seconds * 1e3);
-      json_builder_end_object (b);
-      if (!json)
-        g_print ("  %6u %7u %7u %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %10.2f\n", gb.n_layers, blocks,
-                 gb.front_size, gb.partials, gb.kept, gb.dp_seconds * 1e3);
-    }
-  json_builder_end_array (b);
+    print_text (&bench);
+  if (!add_growth (b, repeat, json, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   json_builder_end_object (b);
   if (json)
     {

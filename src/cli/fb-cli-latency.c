@@ -19,6 +19,7 @@
 #include "fb-cli.h"
 #include "fb-error.h"
 #include "fb-latency-import.h"
+#include "fb-latency-measure-job.h"
 #include "fb-latency-measure.h"
 #include "fb-latency-model.h"
 
@@ -30,16 +31,16 @@ typedef struct {
   guint last_len;
 } Progress;
 
+/* Each entry measured: "[done/total] layer key". */
 static void
-progress_cb (guint done, guint total, const char *layer, const char *key, gpointer data)
+on_job_progress (FbJob *job, Progress *p)
 {
-  Progress *p = data;
-  if (p->quiet)
+  if (p->quiet || fb_job_get_stage (job) == NULL)
     return;
   if (p->tty)
-    g_printerr ("\r\033[K[%u/%u] %s %s", done, total, layer, key);
+    g_printerr ("\r\033[K%s", fb_job_get_stage (job));
   else
-    g_printerr ("[%u/%u] %s %s\n", done, total, layer, key);
+    g_printerr ("%s\n", fb_job_get_stage (job));
   p->last_len = 1;
 }
 
@@ -121,6 +122,7 @@ cmd_measure (int argc, char **argv)
   g_autoptr (FbNetwork) net = NULL;
   g_autoptr (FbLatencyTable) table = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (FbLatencyMeasureJob) job = NULL;
   FbLatencyMeasureOptions opts;
   Progress progress = { isatty (2), FALSE, 0 };
   guint sig_int, sig_term;
@@ -155,7 +157,12 @@ cmd_measure (int argc, char **argv)
   sig_int = g_unix_signal_add (SIGINT, on_signal, cancellable);
   sig_term = g_unix_signal_add (SIGTERM, on_signal, cancellable);
   t0 = g_get_monotonic_time ();
-  table = fb_latency_measure (net, &opts, progress_cb, &progress, cancellable, &error);
+  /* The application layer's job, run on this thread: its stage label is the
+   * entry just measured. */
+  job = fb_latency_measure_job_new (net, &opts);
+  g_signal_connect (job, "progress", G_CALLBACK (on_job_progress), &progress);
+  if (fb_job_run (FB_JOB (job), cancellable, &error))
+    table = fb_latency_table_ref (fb_latency_measure_job_get_table (job));
   g_source_remove (sig_int);
   g_source_remove (sig_term);
   if (table == NULL)

@@ -1,6 +1,8 @@
 /* fb-cli-search.c — freebits-cli search NETWORK --method uniform|diff|free-bits|pareto|bops ...
  *
- * Progress goes to stderr, the result table (or --json) to stdout, the candidates
+ * The method, its options and its run come from the method table in src/app
+ * (fb-search-method.h), through FbSearchJob run on this thread: the GUI's
+ * search panel runs the same code. Progress goes to stderr, the result table (or --json) to stdout, the candidates
  * file to -o. Without an accuracy oracle every candidate's accuracy is null and
  * the accuracy options are refused (fb_cli_create_oracle() below).
  *
@@ -10,17 +12,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fb-app-session.h"
 #include "fb-cli.h"
-#include "fb-dataset.h"
-#include "fb-diff-search.h"
 #include "fb-error.h"
-#include "fb-free-bits.h"
+#include "fb-free-bits-change.h"
 #include "fb-json.h"
-#include "fb-nn-oracle.h"
-#include "fb-pareto.h"
+#include "fb-search-job.h"
 #include "fb-search-measure.h"
-#include "fb-search-uniform.h"
-#include "fb-sensitivity.h"
+#include "fb-search-summary.h"
 
 /* ======================================================================
  * The one place freebits-cli search and compare get an accuracy oracle: the
@@ -34,104 +33,63 @@
 FbAccuracyOracle *
 fb_cli_create_oracle (FbNetwork *network, const char *weights_path, GError **error)
 {
-  const char *path = weights_path != NULL ? weights_path : fb_network_get_weights_path (network);
+  g_autoptr(FbAppSession) session = fb_app_session_new (network);
 
-  /* No trained weights: this network has no accuracy engine. */
-  if (path == NULL)
-    return NULL;
-
-  g_autoptr(FbWeights) weights = fb_weights_load (path, network, error);
-  if (weights == NULL)
-    return NULL;
-  g_autoptr(FbDataset) test = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TEST, NULL, error);
-  if (test == NULL)
-    return NULL;
-  /* Training images calibrate float-only weights and recalibrate a supernet's
-   * batch norm per config. */
-  g_autoptr(FbDataset) train = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TRAIN, NULL, error);
-  if (train == NULL)
-    return NULL;
-  return fb_nn_oracle_new (network, weights, path, test, train, NULL, error);
+  fb_app_session_set_weights_path (session, weights_path);
+  return fb_app_session_create_oracle (session, NULL, error);
 }
 
+
+/* ---- progress on stderr ------------------------------------------------- */
+
 typedef struct {
-  FbCandidateList *list;
-  GPtrArray       *found;
-  gboolean         tty;
-  int              last_decile;
-  const char      *label;
-} Job;
+  gboolean    tty;
+  int         last_decile;
+  const char *label;
+  double      last_fraction;
+} Progress;
 
 static void
-on_progress (double fraction, const char *message, gpointer user_data)
+progress_print (Progress *p, double fraction, const char *message)
 {
-  Job *job = user_data;
   int decile = (int) (fraction * 10);
 
   /* A terminal gets a live line; a log gets one line per 10 %. */
-  if (job->tty)
-    g_printerr ("\r\033[K%s: %3.0f%% %s", job->label, 100 * fraction, message);
-  else if (decile > job->last_decile)
+  if (p->tty)
+    g_printerr ("\r\033[K%s: %3.0f%% %s", p->label, 100 * fraction, message ? message : "");
+  else if (decile > p->last_decile)
     {
-      job->last_decile = decile;
-      g_printerr ("%s: %3.0f%% %s\n", job->label, 100 * fraction, message);
+      p->last_decile = decile;
+      g_printerr ("%s: %3.0f%% %s\n", p->label, 100 * fraction, message ? message : "");
     }
 }
 
 static void
-on_candidate (FbCandidate *candidate, gpointer user_data)
+on_progress (double fraction, const char *message, gpointer user_data)
 {
-  Job *job = user_data;
-  g_ptr_array_add (job->found, fb_candidate_ref (candidate));
+  progress_print (user_data, fraction, message);
 }
 
 static void
-progress_done (Job *job)
+on_job_progress (FbJob *job, Progress *p)
 {
-  if (job->tty)
+  /* The job also says "progress" for every candidate; print real changes only. */
+  if (fb_job_get_fraction (job) == p->last_fraction && p->tty)
+    return;
+  p->last_fraction = fb_job_get_fraction (job);
+  progress_print (p, fb_job_get_fraction (job), fb_job_get_stage (job));
+}
+
+static void
+progress_done (Progress *p)
+{
+  if (p->tty)
     g_printerr ("\r\033[K");
-  job->last_decile = -1;
+  p->last_decile = -1;
+  p->last_fraction = -1;
 }
 
-/* "w8a8" for a uniform config, else bit counts: "w 8:10 4:3 · a 8:9 4:4". */
-static char *
-config_summary (FbCandidate *cand)
-{
-  FbPrecisionConfig *c = fb_candidate_get_config (cand);
-  FbNetwork *net = fb_precision_config_get_network (c);
-  guint wn[9] = { 0 }, an[9] = { 0 };
-  GString *s = g_string_new (NULL);
-  guint nw = 0, na = 0;
-
-  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
-    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
-      {
-        wn[fb_precision_config_get_weight_bits (c, i)]++;
-        nw++;
-      }
-  for (guint t = 0; t < fb_network_get_n_tensors (net); t++)
-    if (fb_network_get_tensor (net, t)->kind == FB_TENSOR_ACTIVATION)
-      {
-        an[fb_precision_config_get_tensor_bits (c, t)]++;
-        na++;
-      }
-  for (guint b = 2; b <= 8; b *= 2)
-    for (guint a = 2; a <= 8; a *= 2)
-      if (wn[b] == nw && an[a] == na)
-        {
-          g_string_printf (s, "w%ua%u", b, a);
-          return g_string_free (s, FALSE);
-        }
-  g_string_append (s, "w");
-  for (guint b = 8; b >= 2; b /= 2)
-    if (wn[b])
-      g_string_append_printf (s, " %u:%u", b, wn[b]);
-  g_string_append (s, " · a");
-  for (guint b = 8; b >= 2; b /= 2)
-    if (an[b])
-      g_string_append_printf (s, " %u:%u", b, an[b]);
-  return g_string_free (s, FALSE);
-}
+/* ---- results ------------------------------------------------------------ */
 
 static void
 print_table (FbCandidateList *list, FbLatencyTable *table)
@@ -144,7 +102,7 @@ print_table (FbCandidateList *list, FbLatencyTable *table)
     {
       FbCandidate *c = fb_candidate_list_get (list, i);
       const FbMetrics *m = fb_candidate_get_metrics (c);
-      g_autofree char *summary = config_summary (c);
+      g_autofree char *summary = fb_search_config_summary (fb_candidate_get_config (c));
       g_autofree char *size = fb_cli_group (m->size_bytes);
       g_autofree char *bops = fb_cli_group (m->bops);
       g_autofree char *ram = fb_cli_group (m->peak_activation_bytes);
@@ -159,527 +117,427 @@ print_table (FbCandidateList *list, FbLatencyTable *table)
     g_print ("(no candidate fits the budgets)\n");
 }
 
-static gboolean
-parse_size (const char *text, const char *option, guint64 *out, GError **error)
+/* Free Bits' changes per start: printed (unless @json) and as JSON. */
+static JsonNode *
+free_bits_runs (GPtrArray *runs, gboolean json)
 {
-  char *end = NULL;
-  guint64 v;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
 
-  if (text == NULL)
-    return TRUE;
-  v = g_ascii_strtoull (text, &end, 10);
-  if (end == text || *end != '\0' || v == 0)
+  json_builder_begin_array (b);
+  for (guint k = 0; runs != NULL && k < runs->len; k++)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s: expected a positive number of bytes, got \"%s\"", option, text);
-      return FALSE;
-    }
-  *out = v;
-  return TRUE;
-}
+      FbFreeBitsRun *r = g_ptr_array_index (runs, k);
+      guint applied = 0;
 
-static gboolean
-parse_double (const char *text, const char *option, double min, double max, double *out, GError **error)
-{
-  char *end = NULL;
-  double v;
-
-  if (text == NULL)
-    return TRUE;
-  v = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !(v >= min && v <= max))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s: expected a number in [%g, %g], got \"%s\"", option, min, max, text);
-      return FALSE;
-    }
-  *out = v;
-  return TRUE;
-}
-
-/* ---- --method diff: the differentiable search on the supernet ---------- */
-
-typedef struct {
-  Job            *job;
-  FbLatencyTable *table;
-  const char     *method;
-  const FbSearchConstraints *cons;
-  GError        **error;
-  gboolean        failed;
-  gboolean        quiet;
-} DiffJob;
-
-static void
-on_diff_result (FbPrecisionConfig *config, const FbDiffSearchResult *r, gpointer user_data)
-{
-  DiffJob *dj = user_data;
-  JsonObject *prov = fb_precision_config_get_provenance (config);
-  g_autoptr(FbCandidate) cand = NULL;
-
-  if (dj->failed)
-    return;
-  cand = fb_candidate_new_evaluated (config, dj->table, NAN, dj->method, prov, dj->error);
-  if (cand == NULL)
-    {
-      dj->failed = TRUE;
-      return;
-    }
-  progress_done (dj->job);
-  if (!dj->quiet)
-    g_printerr ("λ %-6g E[cost] %.3f → argmax %.3f of all-8, mixed loss %.3f, %.1f s\n", r->lambda,
-                r->expected_cost, r->cost, r->loss, r->seconds);
-  /* The sweep cannot aim at a budget; results outside one are dropped (the
-   * minimum accuracy is applied when they are measured). */
-  if (!fb_search_constraints_check (dj->cons, fb_candidate_get_metrics (cand), NAN))
-    {
-      g_printerr ("λ %g: result outside the latency/size/RAM budget, dropped\n", r->lambda);
-      return;
-    }
-  on_candidate (cand, dj->job);
-}
-
-static void
-on_diff_progress (double fraction, const char *message, gpointer user_data)
-{
-  DiffJob *dj = user_data;
-  on_progress (fraction, message, dj->job);
-}
-
-/* "0,0.5,1" → doubles. */
-static gboolean
-parse_lambdas (const char *text, GArray *out, GError **error)
-{
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      char *end = NULL;
-      double v = g_ascii_strtod (g_strstrip (parts[i]), &end);
-      if (end == parts[i] || *end != '\0' || !(v >= 0.0) || !isfinite (v))
+      for (guint i = 0; i < r->changes->len; i++)
+        applied += ((FbFreeBitsChange *) g_ptr_array_index (r->changes, i))->applied;
+      json_builder_begin_object (b);
+      fb_json_add_string (b, "start", r->start);
+      fb_json_add_double (b, "latency_before", r->latency_before);
+      fb_json_add_double (b, "latency_after", r->latency_after);
+      json_builder_set_member_name (b, "changes");
+      json_builder_begin_array (b);
+      if (!json)
+        g_print ("from %s: %u change%s, latency %.10g → %.10g\n", r->start, applied, applied == 1 ? "" : "s",
+                 r->latency_before, r->latency_after);
+      for (guint i = 0; i < r->changes->len; i++)
         {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--lambdas: expected comma-separated numbers >= 0, got \"%s\"", parts[i]);
-          return FALSE;
+          FbFreeBitsChange *ch = g_ptr_array_index (r->changes, i);
+          json_builder_add_string_value (b, ch->message);
+          if (!json)
+            g_print ("  %s\n", ch->message);
         }
-      g_array_append_val (out, v);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
     }
-  if (out->len == 0)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--lambdas: empty list");
-      return FALSE;
-    }
-  return TRUE;
+  json_builder_end_array (b);
+  if (!json && runs != NULL)
+    g_print ("\n");
+  return json_builder_get_root (b);
 }
 
-static gboolean
-run_diff (FbNetwork *net, const char *weights_path, FbLatencyTable *table, const FbDiffSearchOptions *dopt,
-          GArray *lambdas, const char *method, const FbSearchConstraints *cons, gboolean quiet, Job *job,
-          GError **error)
-{
-  const char *path = weights_path != NULL ? weights_path : fb_network_get_weights_path (net);
-  g_autoptr(FbWeights) weights = NULL;
-  g_autoptr(FbDataset) train = NULL;
-  DiffJob dj = { job, table, method, cons, error, FALSE, quiet };
+/* ---- the command -------------------------------------------------------- */
 
-  if (path == NULL)
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: --method diff needs trained supernet weights (the network names none; use --weights)",
-                   fb_network_get_name (net));
-      return FALSE;
-    }
-  weights = fb_weights_load (path, net, error);
-  if (weights == NULL)
-    return FALSE;
-  train = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TRAIN, NULL, error);
-  if (train == NULL)
-    return FALSE;
-  if (!fb_diff_search_sweep (net, weights, path, train, dopt, (const double *) lambdas->data, lambdas->len,
-                             on_diff_result, on_diff_progress, &dj, NULL, error))
-    return FALSE;
-  return !dj.failed;
+/* What the command line gave, besides the method's options. */
+typedef struct {
+  FbSearchOptionTexts texts;
+  FbSearchParams      params;
+  char               *method, *latency_path, *config_spec, *starts_path, *sensitivity_path, *weights, *output;
+  char               *objectives, *epsilon, *max_latency, *max_size, *max_ram, *min_accuracy, *tolerance;
+  char               *max_drop, *min_gain, *cost, *lambdas, *lr, *batch, *seed, *steps, *limit_train, *limit;
+  gboolean            json, full, no_measure, epsilon_defaulted;
+} SearchArgs;
+
+static void
+search_args_clear (SearchArgs *a)
+{
+  char **strings[] = { &a->method, &a->latency_path, &a->config_spec, &a->starts_path, &a->sensitivity_path,
+                       &a->weights, &a->output, &a->objectives, &a->epsilon, &a->max_latency, &a->max_size,
+                       &a->max_ram, &a->min_accuracy, &a->tolerance, &a->max_drop, &a->min_gain, &a->cost,
+                       &a->lambdas, &a->lr, &a->batch, &a->seed, &a->steps, &a->limit_train, &a->limit };
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    g_clear_pointer (strings[i], g_free);
 }
 
-int
-fb_cli_search (int argc, char **argv)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SearchArgs, search_args_clear)
+
+/* Parses argv into @a (options) and the method's params; an exit code or -1. */
+static int
+parse_args (SearchArgs *a, int *argc, char ***argv)
 {
-  gboolean json = FALSE, full = FALSE, no_measure = FALSE;
-  gint limit = -1;
-  g_autofree char *method = NULL, *latency_path = NULL, *config_spec = NULL, *objectives_text = NULL;
-  g_autofree char *max_latency = NULL, *max_size = NULL, *max_ram = NULL, *min_accuracy = NULL;
-  g_autofree char *tolerance_text = NULL, *epsilon_text = NULL, *output = NULL, *max_drop_text = NULL;
-  g_autofree char *min_gain_text = NULL, *sensitivity_path = NULL, *weights = NULL;
-  g_autofree char *cost_text = NULL, *lambdas_text = NULL, *starts_path = NULL, *lr_text = NULL;
-  gint steps = 300, limit_train = 0;
-  gint64 seed = 1;
   GOptionEntry entries[] = {
-    { "method", 'm', 0, G_OPTION_ARG_STRING, &method,
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &a->method,
       "uniform, diff (differentiable, on the supernet), free-bits, pareto or bops", "METHOD" },
-    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Latency table (freebits-latency/1)", "TABLE" },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_spec,
+    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &a->latency_path, "Latency table (freebits-latency/1)", "TABLE" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &a->config_spec,
       "Start config (file or wXaY); its pins hold in every result. free-bits without it starts from every uniform config", "START" },
-    { "starts", 0, 0, G_OPTION_ARG_FILENAME, &starts_path,
+    { "starts", 0, 0, G_OPTION_ARG_FILENAME, &a->starts_path,
       "free-bits: start from every config of a candidates file (e.g. a diff sweep's -o)", "FILE" },
-    { "cost", 0, 0, G_OPTION_ARG_STRING, &cost_text,
+    { "cost", 0, 0, G_OPTION_ARG_STRING, &a->cost,
       "diff: the regularized cost, size (weights' Flash bytes, default) or bops", "COST" },
-    { "lambdas", 0, 0, G_OPTION_ARG_STRING, &lambdas_text,
+    { "lambdas", 0, 0, G_OPTION_ARG_STRING, &a->lambdas,
       "diff: λ values of the sweep (default 0,0.02,0.05,0.1,0.2,0.5,1)", "LIST" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "diff: architecture steps per λ (batches of 128; default 300)", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, "diff: Adam learning rate of the architecture logits (default 0.05)", "R" },
-    { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit_train, "diff: use the first N training images (default all)", "N" },
-    { "objectives", 0, 0, G_OPTION_ARG_STRING, &objectives_text,
+    { "steps", 0, 0, G_OPTION_ARG_STRING, &a->steps, "diff: architecture steps per λ (default 300)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &a->batch, "diff: images per architecture step (default 128)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &a->lr, "diff: Adam learning rate of the architecture logits (default 0.05)", "R" },
+    { "limit-train", 0, 0, G_OPTION_ARG_STRING, &a->limit_train, "diff: use the first N training images (default all)", "N" },
+    { "objectives", 0, 0, G_OPTION_ARG_STRING, &a->objectives,
       "pareto: latency,size (default); bops and accuracy (the sensitivity proxy) optional", "LIST" },
-    { "epsilon", 0, 0, G_OPTION_ARG_STRING, &epsilon_text,
+    { "epsilon", 0, 0, G_OPTION_ARG_STRING, &a->epsilon,
       "pareto with 3+ objectives: ε-dominance factor (default 0.01; 0 = exact)", "E" },
-    { "max-latency", 0, 0, G_OPTION_ARG_STRING, &max_latency, "Latency budget (table units)", "X" },
-    { "max-size", 0, 0, G_OPTION_ARG_STRING, &max_size, "Weight memory (Flash) budget", "BYTES" },
-    { "max-ram", 0, 0, G_OPTION_ARG_STRING, &max_ram, "Peak activation memory (RAM) budget", "BYTES" },
+    { "max-latency", 0, 0, G_OPTION_ARG_STRING, &a->max_latency, "Latency budget (table units)", "X" },
+    { "max-size", 0, 0, G_OPTION_ARG_STRING, &a->max_size, "Weight memory (Flash) budget", "BYTES" },
+    { "max-ram", 0, 0, G_OPTION_ARG_STRING, &a->max_ram, "Peak activation memory (RAM) budget", "BYTES" },
     /* The spellings of issue 7. */
-    { "budget-latency", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_latency, NULL, NULL },
-    { "budget-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_size, NULL, NULL },
-    { "budget-ram", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &max_ram, NULL, NULL },
-    { "min-accuracy", 0, 0, G_OPTION_ARG_STRING, &min_accuracy, "Minimum measured accuracy (fraction; needs the accuracy engine)", "A" },
-    { "tolerance", 0, 0, G_OPTION_ARG_STRING, &tolerance_text,
+    { "budget-latency", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &a->max_latency, NULL, NULL },
+    { "budget-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &a->max_size, NULL, NULL },
+    { "budget-ram", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &a->max_ram, NULL, NULL },
+    { "min-accuracy", 0, 0, G_OPTION_ARG_STRING, &a->min_accuracy, "Minimum measured accuracy (fraction; needs the accuracy engine)", "A" },
+    { "tolerance", 0, 0, G_OPTION_ARG_STRING, &a->tolerance,
       "free-bits: accept a raise costing up to this fraction of the affected layers' latency (default 0)", "F" },
-    { "max-accuracy-drop", 0, 0, G_OPTION_ARG_STRING, &max_drop_text,
+    { "max-accuracy-drop", 0, 0, G_OPTION_ARG_STRING, &a->max_drop,
       "free-bits: run the lowering step, accepting moves while accuracy stays within this fraction of the "
       "reference (e.g. 0.005 = 0.5 pt; needs the accuracy engine)", "F" },
-    { "min-gain", 0, 0, G_OPTION_ARG_STRING, &min_gain_text,
+    { "min-gain", 0, 0, G_OPTION_ARG_STRING, &a->min_gain,
       "free-bits lowering: minimum latency gain, fraction of the affected layers (default 0.01)", "F" },
-    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Test images per accuracy evaluation (default: the engine's)", "N" },
-    { "full", 0, 0, G_OPTION_ARG_NONE, &full, "Measure the results on the full test set", NULL },
-    { "no-measure", 0, 0, G_OPTION_ARG_NONE, &no_measure, "Do not measure the results' accuracy", NULL },
-    { "sensitivity", 0, 0, G_OPTION_ARG_FILENAME, &sensitivity_path,
+    { "limit", 0, 0, G_OPTION_ARG_STRING, &a->limit, "Test images per accuracy evaluation (default: the engine's)", "N" },
+    { "full", 0, 0, G_OPTION_ARG_NONE, &a->full, "Measure the results on the full test set", NULL },
+    { "no-measure", 0, 0, G_OPTION_ARG_NONE, &a->no_measure, "Do not measure the results' accuracy", NULL },
+    { "sensitivity", 0, 0, G_OPTION_ARG_FILENAME, &a->sensitivity_path,
       "pareto with accuracy: reuse the sensitivities cached in a candidates file", "FILE" },
-    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights, "Trained weights for the accuracy engine", "FILE" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (diff: its batches; the other methods are deterministic)", "N" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the candidates (freebits-candidates/1)", "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON instead of a table", NULL },
+    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &a->weights, "Trained weights for the accuracy engine", "FILE" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "Seed (diff: its batches; the other methods are deterministic)", "N" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output, "Write the candidates (freebits-candidates/1)", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &a->json, "Print JSON instead of a table", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
   g_autoptr(GError) error = NULL;
-  g_autoptr(FbNetwork) net = NULL;
-  g_autoptr(FbLatencyTable) table = NULL;
-  g_autoptr(FbPrecisionConfig) start = NULL;
-  g_autoptr(FbCandidateList) list = NULL;
-  g_autoptr(FbAccuracyOracle) oracle = NULL;
-  g_autoptr(FbSensitivity) sensitivity = NULL;
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
-  g_autoptr(GPtrArray) starts = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
-  g_autoptr(JsonBuilder) changes_json = json_builder_new ();
-  FbParetoObjectives objectives = FB_PARETO_LATENCY | FB_PARETO_SIZE;
-  FbSearchConstraints cons;
-  FbFreeBitsOptions fbo;
-  double epsilon = 0;
-  FbParetoStats pstats = { 0 };
-  gint64 t0;
-  Job job = { NULL, NULL, isatty (2), -1, "search" };
-  gboolean ok = TRUE, is_pareto, is_bops, is_diff, wants_accuracy;
-  g_autoptr(GArray) lambdas = g_array_new (FALSE, FALSE, sizeof (double));
-  FbDiffSearchOptions dopt;
-  const char *diff_method = "diff";
-  guint measure_limit = 0;
+  g_autofree char *nicks = fb_search_method_list_nicks ();
+  FbSearchOptionTexts *t = &a->texts;
 
-  if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
+  if (!fb_cli_parse_one (context, entries, "NETWORK", argc, argv,
     "Search per-layer bit-widths: uniform baselines, the differentiable search (EdMIPS on the\n"
     "supernet, size- or BOPs-regularized λ sweep), the Free Bits heuristic (raise free bits;\n"
     "with the accuracy engine also lower them where the latency gain is real), the exact\n"
     "Pareto front of additive objectives, or the BOPs-targeted baseline (exact BOPs-size front)."))
     return FB_CLI_EXIT_INPUT;
-  if (method == NULL)
-    return fb_cli_usage (context, "--method is required (uniform, diff, free-bits, pareto, bops)");
-  if (g_str_equal (method, "freebits"))
+  if (a->method == NULL)
     {
-      g_free (method);
-      method = g_strdup ("free-bits");
+      g_autofree char *message = g_strdup_printf ("--method is required (%s)", nicks);
+      return fb_cli_usage (context, message);
     }
-  if (!g_str_equal (method, "uniform") && !g_str_equal (method, "free-bits") && !g_str_equal (method, "pareto") &&
-      !g_str_equal (method, "bops") && !g_str_equal (method, "diff"))
-    return fb_cli_usage (context, "--method must be uniform, diff, free-bits, pareto or bops");
-  is_pareto = g_str_equal (method, "pareto");
-  is_bops = g_str_equal (method, "bops");
-  is_diff = g_str_equal (method, "diff");
-
-  fb_diff_search_options_init (&dopt);
-  if ((cost_text || lambdas_text || lr_text || steps != 300 || limit_train) && !is_diff)
-    return fb_cli_usage (context, "--cost, --lambdas, --steps, --lr and --limit-train are for --method diff");
-  if (starts_path && !g_str_equal (method, "free-bits"))
-    return fb_cli_usage (context, "--starts is for --method free-bits");
-  if (starts_path && config_spec)
-    return fb_cli_usage (context, "--starts and --config exclude each other");
-  if (cost_text && !fb_diff_cost_from_string (cost_text, &dopt.cost))
-    return fb_cli_usage (context, "--cost must be size or bops");
-  if (steps <= 0 || limit_train < 0)
-    return fb_cli_usage (context, "--steps must be > 0 and --limit-train >= 0");
-  if (!parse_double (lr_text, "--lr", 1e-6, 10, &dopt.lr, &error) ||
-      !parse_lambdas (lambdas_text ? lambdas_text : "0,0.02,0.05,0.1,0.2,0.5,1", lambdas, &error))
+  *t = (FbSearchOptionTexts) {
+    .method = a->method, .objectives = a->objectives, .epsilon = a->epsilon, .max_latency = a->max_latency,
+    .max_size = a->max_size, .max_ram = a->max_ram, .min_accuracy = a->min_accuracy, .tolerance = a->tolerance,
+    .max_accuracy_drop = a->max_drop, .min_gain = a->min_gain, .cost = a->cost, .lambdas = a->lambdas,
+    .lr = a->lr, .batch = a->batch, .seed = a->seed, .steps = a->steps, .limit_train = a->limit_train,
+    .limit = a->limit, .start = a->config_spec != NULL, .starts = a->starts_path != NULL,
+    .sensitivity = a->sensitivity_path != NULL,
+  };
+  if (!fb_search_params_parse (t, &a->params, &a->epsilon_defaulted, &error))
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-  dopt.steps = (guint) steps;
-  dopt.limit_train = (guint) limit_train;
-  dopt.seed = (guint32) seed;
-  if (dopt.cost == FB_DIFF_COST_BOPS)
-    diff_method = "diff-bops";
+  if (a->epsilon_defaulted)
+    g_printerr ("freebits-cli: %u objectives: ε-dominance with ε = 0.01 per layer (--epsilon 0 for the exact front)\n",
+                fb_pareto_objectives_count (a->params.objectives));
+  return -1;
+}
 
-  fb_search_constraints_init (&cons);
-  fb_free_bits_options_init (&fbo);
-  if (!parse_double (max_latency, "--max-latency", 0, INFINITY, &cons.max_latency, &error) ||
-      !parse_size (max_size, "--max-size", &cons.max_size, &error) ||
-      !parse_size (max_ram, "--max-ram", &cons.max_ram, &error) ||
-      !parse_double (min_accuracy, "--min-accuracy", 0, 1, &cons.min_accuracy, &error) ||
-      !parse_double (tolerance_text, "--tolerance", 0, 10, &fbo.tolerance, &error) ||
-      !parse_double (max_drop_text, "--max-accuracy-drop", 0, 1, &fbo.max_accuracy_drop, &error) ||
-      !parse_double (min_gain_text, "--min-gain", 0, 1, &fbo.min_gain, &error) ||
-      !parse_double (epsilon_text, "--epsilon", 0, 1, &epsilon, &error) ||
-      (objectives_text && !fb_pareto_objectives_parse (objectives_text, &objectives, &error)))
-    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-  if (limit < -1)
-    return fb_cli_usage (context, "--limit must be >= 0");
-  if (is_bops && objectives_text)
-    return fb_cli_usage (context, "--method bops has fixed objectives; use --method pareto for others");
-  if (objectives_text && !is_pareto)
-    return fb_cli_usage (context, "--objectives is for --method pareto");
-  /* The exact 3-objective front of a 60-layer net takes minutes (fronts of
-   * tens of thousands of points); 1 % ε keeps it to seconds. */
-  if (epsilon_text == NULL && is_pareto && fb_pareto_objectives_count (objectives) >= 3)
+/* Everything the job runs on, loaded from the files the options name. */
+typedef struct {
+  FbNetwork         *net;
+  FbLatencyTable    *table;
+  FbPrecisionConfig *start;
+  GPtrArray         *starts;
+  FbAccuracyOracle  *oracle;
+  FbSensitivity     *sensitivity;
+  FbAppSession      *session;
+} SearchInputs;
+
+static void
+search_inputs_clear (SearchInputs *in)
+{
+  g_clear_pointer (&in->net, fb_network_unref);
+  g_clear_pointer (&in->table, fb_latency_table_unref);
+  g_clear_pointer (&in->start, fb_precision_config_free);
+  g_clear_pointer (&in->starts, g_ptr_array_unref);
+  g_clear_pointer (&in->oracle, fb_accuracy_oracle_unref);
+  g_clear_pointer (&in->sensitivity, fb_sensitivity_unref);
+  g_clear_pointer (&in->session, fb_app_session_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SearchInputs, search_inputs_clear)
+
+/* Every config of a candidates file (--starts). */
+static GPtrArray *
+load_starts (FbNetwork *net, const char *path, GError **error)
+{
+  g_autoptr(FbCandidateList) from = fb_candidate_list_load (net, path, error);
+  g_autoptr(GPtrArray) starts = NULL;
+
+  if (from == NULL)
+    return NULL;
+  starts = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
+  for (guint k = 0; k < fb_candidate_list_get_length (from); k++)
+    g_ptr_array_add (starts, fb_precision_config_copy (fb_candidate_get_config (fb_candidate_list_get (from, k))));
+  if (starts->len == 0)
     {
-      epsilon = 0.01;
-      g_printerr ("freebits-cli: %u objectives: ε-dominance with ε = 0.01 per layer (--epsilon 0 for the exact front)\n",
-                  fb_pareto_objectives_count (objectives));
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: no candidates to start from", path);
+      return NULL;
     }
-  if (max_latency && isinf (cons.max_latency))
-    cons.max_latency = INFINITY;
+  return g_steal_pointer (&starts);
+}
 
-  net = fb_network_load (argv[1], &error);
-  if (net == NULL)
+/* Network, table, start configs; an exit code or -1. */
+static int
+load_files (SearchArgs *a, const char *network_path, SearchInputs *in)
+{
+  g_autoptr(GError) error = NULL;
+
+  in->net = fb_network_load (network_path, &error);
+  if (in->net == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-  if (latency_path)
+  if (a->latency_path != NULL && !(in->table = fb_cli_load_table (a->latency_path, in->net, &error)))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  if (a->config_spec != NULL && !(in->start = fb_precision_config_new_from_spec (in->net, a->config_spec, &error)))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  if (in->table == NULL && fb_search_params_needs_table (&a->params))
     {
-      table = fb_cli_load_table (latency_path, net, &error);
-      if (table == NULL)
+      g_printerr ("freebits-cli: this search needs a latency table (--latency TABLE)\n");
+      return FB_CLI_EXIT_INPUT;
+    }
+  if (a->starts_path != NULL && !(in->starts = load_starts (in->net, a->starts_path, &error)))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  in->session = fb_app_session_new (in->net);
+  fb_app_session_set_weights_path (in->session, a->weights);
+  fb_app_session_set_latency_table (in->session, in->table);
+  return -1;
+}
+
+/* The accuracy engine and cached sensitivities; an exit code or -1. */
+static int
+load_accuracy (SearchArgs *a, SearchInputs *in)
+{
+  const FbSearchParams *p = &a->params;
+  g_autoptr(GError) error = NULL;
+  gboolean weights_failed = FALSE;
+  /* Everything that needs measured accuracy needs the engine. */
+  gboolean wants = fb_search_params_wants_accuracy (p, a->sensitivity_path != NULL) || a->min_gain || a->limit ||
+                   a->full;
+
+  in->oracle = fb_app_session_create_oracle (in->session, &weights_failed, &error);
+  if (in->oracle == NULL && error != NULL)
+    {
+      /* Bad --weights are the user's input, as in eval and export. */
+      if (weights_failed && fb_app_session_has_explicit_weights (in->session))
         return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-    }
-  if (config_spec)
-    {
-      start = fb_precision_config_new_from_spec (net, config_spec, &error);
-      if (start == NULL)
-        return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-    }
-  if (table == NULL && (g_str_equal (method, "free-bits") || max_latency ||
-                        (is_pareto && (objectives & FB_PARETO_LATENCY))))
-    return fb_cli_usage (context, "this search needs a latency table (--latency TABLE)");
-
-  /* Accuracy: everything that needs measured accuracy needs the engine. */
-  wants_accuracy = min_accuracy || max_drop_text || min_gain_text || limit >= 0 || full ||
-                   ((objectives & FB_PARETO_ACCURACY) && sensitivity_path == NULL);
-  oracle = fb_cli_create_oracle (net, weights, &error);
-  if (oracle == NULL && error)
-    {
       /* Asked for accuracy: fail. Otherwise the search stands without it. */
-      if (wants_accuracy)
+      if (wants)
         return fb_cli_error (error, FB_CLI_EXIT_FAILED);
       g_printerr ("freebits-cli: warning: accuracy engine unavailable (%s); results are not measured\n",
                   error->message);
       g_clear_error (&error);
     }
-
-  /* BOPs-targeted baseline: BOPs against the accuracy proxy when sensitivities
-   * exist (engine or --sensitivity), else against size, which is degenerate. */
-  if (is_bops)
-    {
-      if (oracle || sensitivity_path)
-        objectives = FB_PARETO_BOPS | FB_PARETO_ACCURACY;
-      else
-        {
-          objectives = FB_PARETO_BOPS | FB_PARETO_SIZE;
-          g_printerr ("freebits-cli: no accuracy engine: the BOPs-targeted front is (BOPs, size), where the lowest "
-                      "admissible bits minimize both (one point); with accuracy it is (BOPs, accuracy proxy)\n");
-        }
-    }
-
-  if (oracle == NULL && wants_accuracy)
+  if (in->oracle == NULL && wants)
     {
       g_printerr ("freebits-cli: no accuracy engine for this network (%s): --min-accuracy, --max-accuracy-drop, "
-                  "--min-gain, --limit, --full and the accuracy objective need one%s\n", fb_network_get_name (net),
-                  (objectives & FB_PARETO_ACCURACY) ? " (or --sensitivity FILE with cached sensitivities)" : "");
+                  "--min-gain, --limit, --full and the accuracy objective need one%s\n", fb_network_get_name (in->net),
+                  (p->objectives & FB_PARETO_ACCURACY) ? " (or --sensitivity FILE with cached sensitivities)" : "");
       return FB_CLI_EXIT_INPUT;
     }
-  if (oracle)
+  if (p->method == FB_SEARCH_METHOD_BOPS && in->oracle == NULL && a->sensitivity_path == NULL)
+    g_printerr ("freebits-cli: no accuracy engine: the BOPs-targeted front is (BOPs, size), where the lowest "
+                "admissible bits minimize both (one point); with accuracy it is (BOPs, accuracy proxy)\n");
+  if (a->sensitivity_path != NULL)
     {
-      measure_limit = full ? 0 : limit >= 0 ? (guint) limit : fb_accuracy_oracle_get_default_limit (oracle);
-      if (max_drop_text)
-        {
-          fbo.oracle = oracle;
-          fbo.limit = limit >= 0 ? (guint) limit : fb_accuracy_oracle_get_default_limit (oracle);
-        }
+      g_autoptr(FbCandidateList) cached = fb_candidate_list_load (in->net, a->sensitivity_path, &error);
+      if (cached == NULL ||
+          !(in->sensitivity = fb_sensitivity_new_from_candidates (cached, a->sensitivity_path, &error)))
+        return fb_cli_error (error, FB_CLI_EXIT_INPUT);
     }
-  if (objectives & FB_PARETO_ACCURACY)
-    {
-      if (sensitivity_path)
-        {
-          g_autoptr(FbCandidateList) cached = fb_candidate_list_load (net, sensitivity_path, &error);
-          if (cached == NULL || !(sensitivity = fb_sensitivity_new_from_candidates (cached, sensitivity_path, &error)))
-            return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-        }
-      else
-        {
-          guint sl = limit >= 0 ? (guint) limit : fb_accuracy_oracle_get_default_limit (oracle);
-          job.label = "sensitivity";
-          sensitivity = fb_sensitivity_measure (oracle, sl, on_progress, &job, NULL, &error);
-          progress_done (&job);
-          if (sensitivity == NULL)
-            return fb_cli_error (error, FB_CLI_EXIT_FAILED);
-        }
-    }
+  return -1;
+}
 
-  list = fb_candidate_list_new (net);
-  job.list = NULL;
-  job.found = found;
-  job.label = method;
-  t0 = g_get_monotonic_time ();
-  json_builder_begin_array (changes_json);
+/* --method diff: each λ's line on stderr. */
+static void
+on_diff (const FbDiffSearchResult *r, FbCandidate *candidate, gboolean fits, gpointer user_data)
+{
+  SearchArgs *a = user_data;
 
-  if (is_diff)
-    {
-      dopt.start = start;
-      job.label = diff_method;
-      ok = run_diff (net, weights, table, &dopt, lambdas, diff_method, &cons, json, &job, &error);
-    }
-  else if (g_str_equal (method, "uniform"))
-    ok = fb_search_uniform (net, table, start, &cons, on_candidate, on_progress, &job, NULL, &error);
-  else if (is_pareto || is_bops)
-    ok = fb_search_pareto (net, table, sensitivity, start, objectives, epsilon, &cons, method, on_candidate,
-                           on_progress, &job, NULL, &pstats, &error);
-  else
-    {
-      /* Start configs: --config, every config of --starts (a stage-1 sweep), else
-       * the uniform ones stand in for a sweep. */
-      if (start)
-        g_ptr_array_add (starts, fb_precision_config_copy (start));
-      else if (starts_path)
-        {
-          g_autoptr(FbCandidateList) from = fb_candidate_list_load (net, starts_path, &error);
-          if (from == NULL)
-            return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-          for (guint k = 0; k < fb_candidate_list_get_length (from); k++)
-            g_ptr_array_add (starts, fb_precision_config_copy (
-                                       fb_candidate_get_config (fb_candidate_list_get (from, k))));
-          if (starts->len == 0)
-            {
-              g_printerr ("freebits-cli: %s: no candidates to start from\n", starts_path);
-              return FB_CLI_EXIT_INPUT;
-            }
-        }
-      else
-        for (guint w = 8; w >= 2; w /= 2)
-          for (guint a = 8; a >= 2; a /= 2)
-            {
-              FbPrecisionConfig *u = fb_precision_config_new_uniform (net, w, a, NULL);
-              if (u)
-                g_ptr_array_add (starts, u);
-            }
-      for (guint k = 0; k < starts->len && ok; k++)
-        {
-          FbPrecisionConfig *s = g_ptr_array_index (starts, k);
-          g_autoptr(GPtrArray) changes = NULL;
-          g_autoptr(FbCandidate) result = NULL;
-          g_autoptr(FbCandidate) before = fb_candidate_new_evaluated (s, table, NAN, "start", NULL, &error);
-          g_autofree char *name = NULL;
-          guint applied = 0;
+  if (!a->json)
+    g_printerr ("λ %-6g E[cost] %.3f → argmax %.3f of all-8, mixed loss %.3f, %.1f s\n", r->lambda,
+                r->expected_cost, r->cost, r->loss, r->seconds);
+  if (!fits)
+    g_printerr ("λ %g: result outside the latency/size/RAM budget, dropped\n", r->lambda);
+}
 
-          if (before == NULL)
-            {
-              ok = FALSE;
-              break;
-            }
-          name = config_spec ? g_strdup (config_spec) : config_summary (before);
-          ok = fb_search_free_bits (s, table, &fbo, &cons, on_candidate, on_progress, &job, NULL,
-                                    &changes, &result, &error);
-          if (!ok)
-            break;
-          progress_done (&job);
-          for (guint i = 0; i < changes->len; i++)
-            applied += ((FbFreeBitsChange *) g_ptr_array_index (changes, i))->applied;
-          json_builder_begin_object (changes_json);
-          fb_json_add_string (changes_json, "start", name);
-          fb_json_add_double (changes_json, "latency_before", fb_candidate_get_metrics (before)->latency);
-          fb_json_add_double (changes_json, "latency_after", fb_candidate_get_metrics (result)->latency);
-          json_builder_set_member_name (changes_json, "changes");
-          json_builder_begin_array (changes_json);
-          if (!json)
-            g_print ("from %s: %u change%s, latency %.10g → %.10g\n", name, applied,
-                     applied == 1 ? "" : "s", fb_candidate_get_metrics (before)->latency,
-                     fb_candidate_get_metrics (result)->latency);
-          for (guint i = 0; i < changes->len; i++)
-            {
-              FbFreeBitsChange *ch = g_ptr_array_index (changes, i);
-              json_builder_add_string_value (changes_json, ch->message);
-              if (!json)
-                g_print ("  %s\n", ch->message);
-            }
-          json_builder_end_array (changes_json);
-          json_builder_end_object (changes_json);
-        }
-      if (!json && ok)
-        g_print ("\n");
-    }
-  progress_done (&job);
-  json_builder_end_array (changes_json);
-  if (!ok)
-    {
-      /* Table gaps and packing problems are the input's fault. */
-      return fb_cli_error (error, error->domain == FB_ERROR ? FB_CLI_EXIT_INPUT : FB_CLI_EXIT_FAILED);
-    }
-  {
-    g_autofree char *states = (is_pareto || is_bops)
-      ? g_strdup_printf (" (DP %.1f ms, with candidates %.1f ms, max %u DP states)", pstats.dp_seconds * 1e3,
-                         pstats.total_seconds * 1e3, pstats.max_states)
-      : g_strdup ("");
-    g_printerr ("%s: %u candidate%s in %.1f ms%s\n", method, found->len, found->len == 1 ? "" : "s",
-                (g_get_monotonic_time () - t0) / 1e3, states);
-  }
+/* The differentiable search's supernet and training images. */
+static int
+setup_diff (SearchArgs *a, SearchInputs *in, FbSearchJob *job)
+{
+  g_autoptr(GError) error = NULL;
+  FbWeights *weights;
+  FbDataset *train;
 
-  /* Real accuracy of the results, all on the same images (the lowering step's own
-   * evaluations used its --limit; these replace them). */
-  if (oracle && !no_measure)
+  if (fb_app_session_get_weights_path (in->session) == NULL)
     {
-      g_autoptr(GPtrArray) measured = NULL;
-      job.label = "accuracy";
-      if (!fb_search_measure (found, oracle, measure_limit, &cons, on_progress, &job, NULL, &measured, &error))
+      g_printerr ("freebits-cli: %s: --method diff needs trained supernet weights (the network names none; use "
+                  "--weights)\n", fb_network_get_name (in->net));
+      return FB_CLI_EXIT_INPUT;
+    }
+  if (!(weights = fb_app_session_load_weights (in->session, &error)))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  if (!(train = fb_app_session_load_dataset (in->session, FB_DATASET_TRAIN, &error)))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+  fb_search_job_set_supernet (job, weights, fb_app_session_get_weights_path (in->session), train);
+  fb_search_job_set_diff_func (job, on_diff, a);
+  return -1;
+}
+
+static void
+print_json (SearchArgs *a, SearchInputs *in, FbCandidateList *list, FbSearchJob *job)
+{
+  const FbSearchRun *run = fb_search_job_get_run (job);
+  g_autoptr(JsonNode) root = fb_candidate_list_to_json (list);
+  JsonObject *obj = json_node_get_object (root);
+
+  json_object_set_string_member (obj, "method", fb_search_method_to_nick (a->params.method));
+  json_object_set_int_member (obj, "seed", a->params.diff_seed);
+  if (in->table)
+    {
+      json_object_set_string_member (obj, "target", fb_latency_table_get_target (in->table));
+      json_object_set_string_member (obj, "latency_unit",
+                                     fb_latency_unit_to_string (fb_latency_table_get_unit (in->table)));
+    }
+  if (a->params.method == FB_SEARCH_METHOD_PARETO || a->params.method == FB_SEARCH_METHOD_BOPS)
+    {
+      g_autofree char *objs = fb_pareto_objectives_to_string (run->objectives_used);
+      json_object_set_string_member (obj, "objectives", objs);
+      json_object_set_double_member (obj, "epsilon",
+                                     fb_pareto_objectives_count (run->objectives_used) >= 3 ? a->params.epsilon : 0);
+    }
+  if (a->params.method == FB_SEARCH_METHOD_FREE_BITS)
+    json_object_set_member (obj, "free_bits", free_bits_runs (run->free_bits_runs, TRUE));
+  fb_cli_print_json (root);
+}
+
+/* Real accuracy of the results, all on the same images (the lowering step's
+ * own evaluations used its --limit; these replace them); then the output. */
+static int
+finish (SearchArgs *a, SearchInputs *in, FbSearchJob *job, Progress *progress)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = g_ptr_array_ref (fb_search_job_get_found (job));
+  g_autoptr(FbCandidateList) list = fb_candidate_list_new (in->net);
+
+  if (in->oracle != NULL && !a->no_measure)
+    {
+      guint limit = a->full ? 0 : a->params.accuracy_limit >= 0 ? (guint) a->params.accuracy_limit
+                                                                : fb_accuracy_oracle_get_default_limit (in->oracle);
+      GPtrArray *measured = NULL;
+
+      progress->label = "accuracy";
+      if (!fb_search_measure (found, in->oracle, limit, &a->params.constraints, on_progress, progress, NULL,
+                              &measured, &error))
         return fb_cli_error (error, FB_CLI_EXIT_FAILED);
-      progress_done (&job);
+      progress_done (progress);
       g_ptr_array_unref (found);
-      found = g_steal_pointer (&measured);
+      found = measured;
     }
   for (guint i = 0; i < found->len; i++)
     fb_candidate_list_add (list, g_ptr_array_index (found, i));
-
-  if (output && !fb_candidate_list_save (list, output, &error))
+  if (a->output && !fb_candidate_list_save (list, a->output, &error))
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
-
-  if (json)
+  if (a->json)
+    print_json (a, in, list, job);
+  else
     {
-      g_autoptr(JsonNode) root = fb_candidate_list_to_json (list);
-      JsonObject *obj = json_node_get_object (root);
-      json_object_set_string_member (obj, "method", method);
-      json_object_set_int_member (obj, "seed", seed);
-      if (table)
-        {
-          json_object_set_string_member (obj, "target", fb_latency_table_get_target (table));
-          json_object_set_string_member (obj, "latency_unit",
-                                         fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
-        }
-      if (is_pareto || is_bops)
-        {
-          g_autofree char *objs = fb_pareto_objectives_to_string (objectives);
-          json_object_set_string_member (obj, "objectives", objs);
-          json_object_set_double_member (obj, "epsilon", fb_pareto_objectives_count (objectives) >= 3 ? epsilon : 0);
-        }
-      if (g_str_equal (method, "free-bits"))
-        json_object_set_member (obj, "free_bits", json_builder_get_root (changes_json));
-      fb_cli_print_json (root);
+      if (a->params.method == FB_SEARCH_METHOD_FREE_BITS)
+        json_node_unref (free_bits_runs (fb_search_job_get_run (job)->free_bits_runs, FALSE));
+      print_table (list, in->table);
+    }
+  return FB_CLI_EXIT_OK;
+}
+
+/* Runs the method through FbSearchJob on this thread; an exit code or -1. */
+static int
+run_job (SearchArgs *a, SearchInputs *in, FbSearchJob *job, Progress *progress)
+{
+  g_autoptr(GError) error = NULL;
+  const FbSearchRun *run = fb_search_job_get_run (job);
+  g_autofree char *states = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  guint n;
+
+  fb_search_job_set_oracle (job, in->oracle);
+  fb_search_job_set_sensitivity (job, in->sensitivity);
+  /* The CLI measures the results itself, on its --limit / --full images. */
+  fb_search_job_set_measure (job, FALSE);
+  if (in->starts != NULL)
+    fb_search_job_set_starts (job, in->starts, NULL);
+  else if (in->start == NULL && a->params.method == FB_SEARCH_METHOD_FREE_BITS)
+    {
+      g_autoptr(GPtrArray) uniform = fb_search_uniform_configs (in->net);
+      fb_search_job_set_starts (job, uniform, NULL);
     }
   else
-    print_table (list, table);
-  return FB_CLI_EXIT_OK;
+    fb_search_job_set_starts (job, NULL, a->config_spec);
+  g_signal_connect (job, "progress", G_CALLBACK (on_job_progress), progress);
+  if (!fb_job_run (FB_JOB (job), NULL, &error))
+    {
+      progress_done (progress);
+      /* Table gaps and packing problems are the input's fault. */
+      return fb_cli_error (error, error->domain == FB_ERROR ? FB_CLI_EXIT_INPUT : FB_CLI_EXIT_FAILED);
+    }
+  progress_done (progress);
+  n = fb_search_job_get_found (job)->len;
+  if (a->params.method == FB_SEARCH_METHOD_PARETO || a->params.method == FB_SEARCH_METHOD_BOPS)
+    states = g_strdup_printf (" (DP %.1f ms, with candidates %.1f ms, max %u DP states)",
+                              run->pareto_stats.dp_seconds * 1e3, run->pareto_stats.total_seconds * 1e3,
+                              run->pareto_stats.max_states);
+  g_printerr ("%s: %u candidate%s in %.1f ms%s\n", fb_search_method_to_nick (a->params.method), n,
+              n == 1 ? "" : "s", (g_get_monotonic_time () - t0) / 1e3, states ? states : "");
+  return -1;
+}
+
+int
+fb_cli_search (int argc, char **argv)
+{
+  g_auto(SearchArgs) a = { 0 };
+  g_auto(SearchInputs) in = { 0 };
+  g_autoptr(FbSearchJob) job = NULL;
+  Progress progress = { isatty (2), -1, NULL, -1 };
+  int status;
+
+  if ((status = parse_args (&a, &argc, &argv)) >= 0 ||
+      (status = load_files (&a, argv[1], &in)) >= 0 ||
+      (status = load_accuracy (&a, &in)) >= 0)
+    return status;
+  job = fb_search_job_new (in.net, in.table, in.start, &a.params);
+  progress.label = fb_search_params_get_method_name (&a.params);
+  if ((a.params.method == FB_SEARCH_METHOD_DIFF && (status = setup_diff (&a, &in, job)) >= 0) ||
+      (status = run_job (&a, &in, job, &progress)) >= 0)
+    return status;
+  return finish (&a, &in, job, &progress);
 }

@@ -169,6 +169,122 @@ add_cli_provenance (FbWeights *w, int argc, char **argv, const char *data_path, 
   json_object_set_string_member (training, "command", cmd->str);
 }
 
+/* The training options as typed (-1 / NAN: not given). */
+typedef struct {
+  gint     epochs, batch, shards, limit, random_configs;
+  gint64   seed;
+  double   lr, wd, warmup;
+  gboolean no_augment, supernet, distill;
+} TrainArgs;
+
+static const char train_summary[] =
+  "Trains NETWORK on --data (default: Fashion-MNIST, Debian package dataset-fashion-mnist):\n"
+  "conv → batch norm → ReLU, SGD with Nesterov momentum, cosine schedule; in float,\n"
+  "or with --supernet quantization-aware for every precision config at once.\n"
+  "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
+  "and writes it; --resume continues exactly where training stopped.";
+static const char finetune_summary[] =
+  "Quantization-aware fine-tuning of one precision config of NETWORK, starting from\n"
+  "supernet weights (freebits-cli train --supernet), on --data (default Fashion-MNIST).\n"
+  "The result has the same tensors (act_alpha, w_step, batch-norm statistics of this\n"
+  "config).\n"
+  "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
+  "and writes it; --resume continues exactly where training stopped.";
+
+static gboolean
+args_in_range (const TrainArgs *a)
+{
+  return !((a->epochs != -1 && a->epochs < 1) || (a->batch != -1 && a->batch < 1) ||
+           (a->limit != -1 && a->limit < 1) || (a->shards != -1 && (a->shards < 1 || a->shards > 256)) ||
+           (!isnan (a->lr) && !(a->lr > 0)) || (!isnan (a->wd) && !(a->wd >= 0)) ||
+           (!isnan (a->warmup) && !(a->warmup >= 0)) || (a->seed != -1 && (a->seed < 0 || a->seed > G_MAXUINT32)) ||
+           (a->random_configs != -1 && (a->random_configs < 0 || a->random_configs > 64)));
+}
+
+/* --resume: every option given must match the checkpoint's. */
+static gboolean
+check_args_same (const TrainArgs *a, const FbTrainOptions *opt, const char *checkpoint, GError **error)
+{
+  return check_same ("epochs", a->epochs != -1, a->epochs, opt->epochs, checkpoint, error) &&
+         check_same ("batch", a->batch != -1, a->batch, opt->batch_size, checkpoint, error) &&
+         check_same ("shards", a->shards != -1, a->shards, opt->shards, checkpoint, error) &&
+         check_same ("lr", !isnan (a->lr), a->lr, opt->lr, checkpoint, error) &&
+         check_same ("weight-decay", !isnan (a->wd), a->wd, opt->weight_decay, checkpoint, error) &&
+         check_same ("warmup", !isnan (a->warmup), a->warmup, opt->warmup_epochs, checkpoint, error) &&
+         check_same ("seed", a->seed != -1, (double) a->seed, opt->seed, checkpoint, error) &&
+         check_same ("limit-train", a->limit != -1, a->limit, opt->limit_train, checkpoint, error) &&
+         check_same ("no-augment", a->no_augment, a->no_augment, !opt->augment, checkpoint, error) &&
+         check_same ("supernet", a->supernet, a->supernet, opt->quant == FB_TRAIN_SUPERNET, checkpoint, error) &&
+         check_same ("random-configs", a->random_configs != -1, a->random_configs, opt->random_configs, checkpoint,
+                     error) &&
+         check_same ("distill", a->distill, a->distill, opt->distill, checkpoint, error);
+}
+
+/* A new training: the options given replace the defaults. */
+static void
+apply_args (const TrainArgs *a, FbTrainOptions *opt)
+{
+  if (a->epochs != -1)
+    opt->epochs = (guint) a->epochs;
+  if (a->batch != -1)
+    opt->batch_size = (guint) a->batch;
+  if (a->shards != -1)
+    opt->shards = (guint) a->shards;
+  if (!isnan (a->lr))
+    opt->lr = a->lr;
+  if (!isnan (a->wd))
+    opt->weight_decay = a->wd;
+  if (!isnan (a->warmup))
+    opt->warmup_epochs = a->warmup;
+  if (a->seed != -1)
+    opt->seed = (guint32) a->seed;
+  if (a->limit != -1)
+    opt->limit_train = (guint) a->limit;
+  opt->augment = !a->no_augment;
+  if (a->supernet)
+    {
+      opt->quant = FB_TRAIN_SUPERNET;
+      opt->distill = a->distill;
+      if (a->random_configs != -1)
+        opt->random_configs = (guint) a->random_configs;
+    }
+}
+
+/* finetune --resume: the checkpoint records the config it fine-tunes. */
+static gboolean
+check_checkpoint_config (FbWeights *init, const FbTrainOptions *opt, FbPrecisionConfig *config,
+                         const char *config_spec, const char *checkpoint, GError **error)
+{
+  JsonObject *ck = fb_weights_get_checkpoint (init);
+  g_autofree char *want = fb_precision_config_to_string (config);
+  const char *have = ck != NULL && json_object_has_member (ck, "config")
+                       ? json_object_get_string_member (ck, "config") : NULL;
+
+  if (opt->quant != FB_TRAIN_FIXED || g_strcmp0 (have, want) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "%s: the checkpoint fine-tunes %s, not --config %s",
+                   checkpoint, have != NULL ? have : "no fixed config", config_spec);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Ctrl-C: the checkpoint written and how to resume. */
+static int
+report_interrupted (FbTrainer *trainer, const char *checkpoint, gboolean custom, const char *resume_args)
+{
+  g_autoptr(FbWeights) ck = fb_trainer_get_checkpoint (trainer);
+  g_autoptr(GError) save_error = NULL;
+
+  if (!fb_weights_save (ck, checkpoint, &save_error))
+    return fb_cli_error (save_error, FB_CLI_EXIT_FAILED);
+  g_printerr ("freebits-cli: interrupted at epoch %u, step %u; checkpoint written to %s\n"
+              "resume with: freebits-cli %s --resume%s%s\n",
+              fb_trainer_get_epoch (trainer) + 1, fb_trainer_get_step (trainer), checkpoint, resume_args,
+              custom ? " --checkpoint " : "", custom ? checkpoint : "");
+  return FB_CLI_EXIT_INTERRUPTED;
+}
+
 /* `train` and `finetune` (fb-cli-finetune.c) share everything but their
  * options: finetune is fixed-config quantization-aware training from
  * supernet weights. */
@@ -234,6 +350,7 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
   g_autoptr(FbWeights) result = NULL;
   g_autofree char *out_dir = NULL, *default_checkpoint = NULL, *at = NULL;
   FbTrainOptions opt;
+  TrainArgs args;
   TrainUi ui = { 0 };
   gint64 t0;
   int full_argc = argc;
@@ -241,21 +358,7 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
   g_autofree char **full_argv = g_memdup2 (argv, sizeof (char *) * (argc + 1));
   gboolean ok;
 
-  if (finetune)
-    g_option_context_set_summary (context,
-      "Quantization-aware fine-tuning of one precision config of NETWORK, starting from\n"
-      "supernet weights (freebits-cli train --supernet), on --data (default Fashion-MNIST).\n"
-      "The result has the same tensors (act_alpha, w_step, batch-norm statistics of this\n"
-      "config).\n"
-      "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
-      "and writes it; --resume continues exactly where training stopped.");
-  else
-    g_option_context_set_summary (context,
-      "Trains NETWORK on --data (default: Fashion-MNIST, Debian package dataset-fashion-mnist):\n"
-      "conv → batch norm → ReLU, SGD with Nesterov momentum, cosine schedule; in float,\n"
-      "or with --supernet quantization-aware for every precision config at once.\n"
-      "A checkpoint is written after every epoch; Ctrl-C stops after the current step\n"
-      "and writes it; --resume continues exactly where training stopped.");
+  g_option_context_set_summary (context, finetune ? finetune_summary : train_summary);
   if (!fb_cli_parse_one (context, finetune ? finetune_entries : entries, "NETWORK", &argc, &argv,
                          NULL))
     return FB_CLI_EXIT_INPUT;
@@ -263,10 +366,9 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
     return fb_cli_usage (context, "missing -o WEIGHTS");
   if (finetune && (config_spec == NULL || init_path == NULL))
     return fb_cli_usage (context, "finetune needs --config C and --weights WEIGHTS");
-  if ((epochs != -1 && epochs < 1) || (batch != -1 && batch < 1) || (limit != -1 && limit < 1) ||
-      (shards != -1 && (shards < 1 || shards > 256)) ||
-      (!isnan (lr) && !(lr > 0)) || (!isnan (wd) && !(wd >= 0)) || (!isnan (warmup) && !(warmup >= 0)) ||
-      (seed != -1 && (seed < 0 || seed > G_MAXUINT32)) || (random_configs != -1 && (random_configs < 0 || random_configs > 64)))
+  args = (TrainArgs) { epochs, batch, shards, limit, random_configs, seed, lr, wd, warmup, no_augment, supernet,
+                       distill };
+  if (!args_in_range (&args))
     return fb_cli_usage (context, "--epochs, --batch and --limit-train must be ≥ 1, --shards 1..256, --lr > 0, "
                                     "--weight-decay and --warmup ≥ 0, --seed in 0..4294967295, --random-configs 0..64");
   if (!supernet && (random_configs != -1 || distill))
@@ -314,61 +416,13 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
     {
       init = fb_weights_load (checkpoint, net, &error);
       if (init == NULL || !fb_train_options_from_checkpoint (&opt, init, checkpoint, &error) ||
-          !check_same ("epochs", epochs != -1, epochs, opt.epochs, checkpoint, &error) ||
-          !check_same ("batch", batch != -1, batch, opt.batch_size, checkpoint, &error) ||
-          !check_same ("shards", shards != -1, shards, opt.shards, checkpoint, &error) ||
-          !check_same ("lr", !isnan (lr), lr, opt.lr, checkpoint, &error) ||
-          !check_same ("weight-decay", !isnan (wd), wd, opt.weight_decay, checkpoint, &error) ||
-          !check_same ("warmup", !isnan (warmup), warmup, opt.warmup_epochs, checkpoint, &error) ||
-          !check_same ("seed", seed != -1, (double) seed, opt.seed, checkpoint, &error) ||
-          !check_same ("limit-train", limit != -1, limit, opt.limit_train, checkpoint, &error) ||
-          !check_same ("no-augment", no_augment, no_augment, !opt.augment, checkpoint, &error) ||
-          !check_same ("supernet", supernet, supernet, opt.quant == FB_TRAIN_SUPERNET, checkpoint, &error) ||
-          !check_same ("random-configs", random_configs != -1, random_configs, opt.random_configs, checkpoint, &error) ||
-          !check_same ("distill", distill, distill, opt.distill, checkpoint, &error))
+          !check_args_same (&args, &opt, checkpoint, &error) ||
+          (finetune && !check_checkpoint_config (init, &opt, config, config_spec, checkpoint, &error)))
         goto input_error;
-      if (finetune)
-        {
-          /* The checkpoint records the config it fine-tunes. */
-          JsonObject *ck = fb_weights_get_checkpoint (init);
-          g_autofree char *want = fb_precision_config_to_string (config);
-          const char *have = ck != NULL && json_object_has_member (ck, "config")
-                               ? json_object_get_string_member (ck, "config") : NULL;
-          if (opt.quant != FB_TRAIN_FIXED || g_strcmp0 (have, want) != 0)
-            {
-              g_set_error (&error, FB_ERROR, FB_ERROR_MISMATCH,
-                           "%s: the checkpoint fine-tunes %s, not --config %s", checkpoint,
-                           have != NULL ? have : "no fixed config", config_spec);
-              goto input_error;
-            }
-        }
     }
   else
     {
-      if (epochs != -1)
-        opt.epochs = (guint) epochs;
-      if (batch != -1)
-        opt.batch_size = (guint) batch;
-      if (shards != -1)
-        opt.shards = (guint) shards;
-      if (!isnan (lr))
-        opt.lr = lr;
-      if (!isnan (wd))
-        opt.weight_decay = wd;
-      if (!isnan (warmup))
-        opt.warmup_epochs = warmup;
-      if (seed != -1)
-        opt.seed = (guint32) seed;
-      if (limit != -1)
-        opt.limit_train = (guint) limit;
-      opt.augment = !no_augment;
-      if (supernet)
-        {
-          opt.quant = FB_TRAIN_SUPERNET;
-          opt.distill = distill;
-          if (random_configs != -1)
-            opt.random_configs = (guint) random_configs;
-        }
+      apply_args (&args, &opt);
       if (init_path != NULL)
         {
           init = fb_weights_load (init_path, net, &error);
@@ -425,23 +479,11 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
 
   if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autoptr(FbWeights) ck = fb_trainer_get_checkpoint (trainer);
-      g_autoptr(GError) save_error = NULL;
-      gboolean custom = g_strcmp0 (checkpoint, default_checkpoint) != 0;
-      if (!fb_weights_save (ck, checkpoint, &save_error))
-        return fb_cli_error (save_error, FB_CLI_EXIT_FAILED);
-      if (finetune)
-        g_printerr ("freebits-cli: interrupted at epoch %u, step %u; checkpoint written to %s\n"
-                    "resume with: freebits-cli finetune %s --config %s --weights %s -o %s --resume%s%s\n",
-                    fb_trainer_get_epoch (trainer) + 1, fb_trainer_get_step (trainer), checkpoint,
-                    argv[1], config_spec, init_path, output, custom ? " --checkpoint " : "",
-                    custom ? checkpoint : "");
-      else
-        g_printerr ("freebits-cli: interrupted at epoch %u, step %u; checkpoint written to %s\n"
-                    "resume with: freebits-cli train %s -o %s --resume%s%s\n",
-                    fb_trainer_get_epoch (trainer) + 1, fb_trainer_get_step (trainer), checkpoint,
-                    argv[1], output, custom ? " --checkpoint " : "", custom ? checkpoint : "");
-      return FB_CLI_EXIT_INTERRUPTED;
+      /* The resume command repeats what was typed. */
+      g_autofree char *resume_args = finetune
+        ? g_strdup_printf ("finetune %s --config %s --weights %s -o %s", argv[1], config_spec, init_path, output)
+        : g_strdup_printf ("train %s -o %s", argv[1], output);
+      return report_interrupted (trainer, checkpoint, g_strcmp0 (checkpoint, default_checkpoint) != 0, resume_args);
     }
   if (!ok)
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);

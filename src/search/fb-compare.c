@@ -216,32 +216,14 @@ argmin (Pool *pool, const gboolean *ok, gboolean by_bops, guint t)
   return best;
 }
 
-JsonNode *
-fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *options,
-                FbSearchProgressFunc progress_func, gpointer user_data, GCancellable *cancellable,
-                GError **error)
+/* Every table for @net, one per target (results are keyed by target). */
+static gboolean
+check_tables (FbNetwork *net, GPtrArray *tables, GError **error)
 {
-  FbCompareOptions defaults;
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (entry_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new ((GHashFunc) fb_precision_config_hash,
-                                                 (GEqualFunc) fb_precision_config_equal);
-  g_autoptr(GPtrArray) uniform = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
-  g_autoptr(GPtrArray) bops_front = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
-  g_autoptr(GRand) rand = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  Pool pool = { net, tables, entries, seen, NULL };
-  const char *acc_kind = "none";
-  guint n_random = 0;
-
-  fb_compare_options_init (&defaults);
-  if (options == NULL)
-    options = &defaults;
-  g_return_val_if_fail (tables != NULL && tables->len > 0, NULL);
   for (guint t = 0; t < tables->len; t++)
     {
       if (!fb_latency_table_check_network (g_ptr_array_index (tables, t), net, error))
-        return NULL;
-      /* Results are keyed by target. */
+        return FALSE;
       for (guint u = 0; u < t; u++)
         if (g_str_equal (fb_latency_table_get_target (g_ptr_array_index (tables, t)),
                          fb_latency_table_get_target (g_ptr_array_index (tables, u))))
@@ -249,18 +231,26 @@ fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *optio
             g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                          "two latency tables for target %s: give one table per target",
                          fb_latency_table_get_target (g_ptr_array_index (tables, t)));
-            return NULL;
+            return FALSE;
           }
     }
+  return TRUE;
+}
 
-  /* Random configs first: their Spearman is reported separately. */
-  rand = g_rand_new_with_seed (options->seed);
+/* @samples random admissible configs; *@n_random: how many were new. */
+static gboolean
+add_random (Pool *pool, const FbCompareOptions *options, guint *n_random, GCancellable *cancellable,
+            GError **error)
+{
+  static const guint bits[] = { 8, 4, 2 };
+  FbNetwork *net = pool->net;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (options->seed);
+
   for (guint k = 0; k < options->samples; k++)
     {
-      static const guint bits[] = { 8, 4, 2 };
       g_autoptr(FbPrecisionConfig) c = fb_precision_config_new (net);
       g_autofree char *label = g_strdup_printf ("random %u", k);
-      guint before = entries->len;
+      guint before = pool->entries->len;
 
       for (guint i = 0; i < fb_network_get_n_layers (net); i++)
         if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
@@ -280,66 +270,90 @@ fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *optio
             while (!fb_network_tensor_admits_bits (net, t, bb));
             fb_precision_config_set_tensor_bits (c, t, bb);
           }
-      if (!pool_add (&pool, c, label, "random", error))
-        return NULL;
-      n_random += entries->len - before;
+      if (!pool_add (pool, c, label, "random", error))
+        return FALSE;
+      *n_random += pool->entries->len - before;
       if ((k & 63) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
+        return FALSE;
     }
-  if (progress_func)
-    progress_func (0.1, "random configs", user_data);
+  return TRUE;
+}
 
-  /* Uniform baselines and the BOPs-targeted front (no table needed). */
-  if (!fb_search_uniform (net, NULL, NULL, NULL, collect, NULL, uniform, cancellable, error))
-    return NULL;
+/* Free Bits from every uniform config and the exact latency-size front on @table. */
+static gboolean
+add_target_searches (Pool *pool, FbLatencyTable *table, GPtrArray *uniform, const FbCompareOptions *options,
+                     GCancellable *cancellable, GError **error)
+{
+  const char *target = fb_latency_table_get_target (table);
+  g_autoptr(GPtrArray) front = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  g_autofree char *fsrc = g_strdup_printf ("free-bits:%s", target);
+  g_autofree char *psrc = g_strdup_printf ("pareto:%s", target);
+  g_autofree char *pfx = g_strdup_printf ("%s front", target);
+
+  for (guint k = 0; k < uniform->len; k++)
+    {
+      FbCandidate *u = g_ptr_array_index (uniform, k);
+      g_autoptr(FbCandidate) r = NULL;
+      g_autofree char *label = g_strdup_printf ("free-bits(%s) from %s", target,
+                                                json_object_get_string_member (fb_candidate_get_provenance (u), "name"));
+      if (!fb_search_free_bits (fb_candidate_get_config (u), table, NULL, NULL, NULL, NULL, NULL, cancellable,
+                                NULL, &r, error) ||
+          !pool_add (pool, fb_candidate_get_config (r), label, fsrc, error))
+        return FALSE;
+    }
+  return fb_search_pareto (pool->net, table, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL, collect,
+                           NULL, front, cancellable, NULL, error) &&
+         pool_add_front (pool, front, options->max_front, pfx, psrc, error);
+}
+
+/* Uniform baselines, the BOPs-targeted front, then per target Free Bits and
+ * the latency front. */
+static gboolean
+add_searches (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc progress_func,
+              gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GPtrArray) uniform = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  g_autoptr(GPtrArray) bops_front = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  GPtrArray *tables = pool->tables;
+
+  if (!fb_search_uniform (pool->net, NULL, NULL, NULL, collect, NULL, uniform, cancellable, error))
+    return FALSE;
   for (guint k = 0; k < uniform->len; k++)
     {
       JsonObject *prov = fb_candidate_get_provenance (g_ptr_array_index (uniform, k));
-      if (!pool_add (&pool, fb_candidate_get_config (g_ptr_array_index (uniform, k)),
+      if (!pool_add (pool, fb_candidate_get_config (g_ptr_array_index (uniform, k)),
                      json_object_get_string_member (prov, "name"), "uniform", error))
-        return NULL;
+        return FALSE;
     }
   /* As search --method bops: against the accuracy proxy when there is one. */
-  if (!fb_search_pareto (net, NULL, options->sensitivity, NULL,
+  if (!fb_search_pareto (pool->net, NULL, options->sensitivity, NULL,
                          FB_PARETO_BOPS | (options->sensitivity ? FB_PARETO_ACCURACY : FB_PARETO_SIZE), 0, NULL,
                          "bops", collect, NULL, bops_front, cancellable, NULL, error) ||
-      !pool_add_front (&pool, bops_front, options->max_front, "bops front", "bops", error))
-    return NULL;
+      !pool_add_front (pool, bops_front, options->max_front, "bops front", "bops", error))
+    return FALSE;
   if (progress_func)
     progress_func (0.2, "uniform and BOPs-targeted", user_data);
-
   for (guint t = 0; t < tables->len; t++)
     {
       FbLatencyTable *table = g_ptr_array_index (tables, t);
-      const char *target = fb_latency_table_get_target (table);
-      g_autoptr(GPtrArray) front = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
-      g_autofree char *fsrc = g_strdup_printf ("free-bits:%s", target);
-      g_autofree char *psrc = g_strdup_printf ("pareto:%s", target);
-      g_autofree char *pfx = g_strdup_printf ("%s front", target);
 
-      for (guint k = 0; k < uniform->len; k++)
-        {
-          FbCandidate *u = g_ptr_array_index (uniform, k);
-          g_autoptr(FbCandidate) r = NULL;
-          g_autofree char *label = g_strdup_printf ("free-bits(%s) from %s", target,
-                                                    json_object_get_string_member (fb_candidate_get_provenance (u), "name"));
-          if (!fb_search_free_bits (fb_candidate_get_config (u), table, NULL, NULL, NULL, NULL, NULL, cancellable,
-                                    NULL, &r, error) ||
-              !pool_add (&pool, fb_candidate_get_config (r), label, fsrc, error))
-            return NULL;
-        }
-      if (!fb_search_pareto (net, table, NULL, NULL, FB_PARETO_LATENCY | FB_PARETO_SIZE, 0, NULL, NULL, collect,
-                             NULL, front, cancellable, NULL, error) ||
-          !pool_add_front (&pool, front, options->max_front, pfx, psrc, error))
-        return NULL;
+      if (!add_target_searches (pool, table, uniform, options, cancellable, error))
+        return FALSE;
       if (progress_func)
-        progress_func (0.2 + 0.3 * (t + 1) / tables->len, target, user_data);
+        progress_func (0.2 + 0.3 * (t + 1) / tables->len, fb_latency_table_get_target (table), user_data);
     }
+  return TRUE;
+}
 
-  /* Accuracy: measured, else the proxy, else none. */
+/* Accuracy: measured, else the proxy, else none. Returns which. */
+static const char *
+set_accuracy (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc progress_func,
+              gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  GPtrArray *entries = pool->entries;
+
   if (options->oracle)
     {
-      acc_kind = "measured";
       for (guint i = 0; i < entries->len; i++)
         {
           Entry *e = g_ptr_array_index (entries, i);
@@ -352,21 +366,200 @@ fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *optio
                                             error))
             return NULL;
         }
+      return "measured";
     }
-  else if (options->sensitivity)
+  if (options->sensitivity)
     {
-      acc_kind = "proxy";
       for (guint i = 0; i < entries->len; i++)
         {
           Entry *e = g_ptr_array_index (entries, i);
           e->accuracy = fb_sensitivity_get_baseline (options->sensitivity) -
                         fb_sensitivity_estimate_drop (options->sensitivity, e->config);
         }
+      return "proxy";
     }
+  return "none";
+}
+
+static void
+add_double_or_null (JsonBuilder *b, const char *member, double v)
+{
+  json_builder_set_member_name (b, member);
+  isnan (v) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, v);
+}
+
+/* Levels: accuracy within 0.5/1/2/5 pt of w8a8 (@ref); without accuracy, weight
+ * size stands in for it (at least the size of w8a8, w4a8, w2a8 and between:
+ * more weight bits, more capacity) — blind to activation bits, and said so. */
+static GArray *
+match_levels (Pool *pool, gboolean by_size, Entry *ref)
+{
+  GArray *levels = g_array_new (FALSE, FALSE, sizeof (double));
+
+  if (!by_size && ref)
+    {
+      static const double drops[] = { 0.005, 0.01, 0.02, 0.05 };
+      for (guint k = 0; k < G_N_ELEMENTS (drops); k++)
+        {
+          double v = ref->accuracy - drops[k];
+          g_array_append_val (levels, v);
+        }
+    }
+  else if (by_size)
+    {
+      double s8 = NAN, s4 = NAN, s2 = NAN;
+      for (guint i = 0; i < pool->entries->len; i++)
+        {
+          Entry *e = g_ptr_array_index (pool->entries, i);
+          if (!g_str_equal (e->source, "uniform"))
+            continue;
+          if (g_str_equal (e->label, "w8a8")) s8 = (double) e->size;
+          if (g_str_equal (e->label, "w4a8")) s4 = (double) e->size;
+          if (g_str_equal (e->label, "w2a8")) s2 = (double) e->size;
+        }
+      double cand[] = { s8, (s8 + s4) / 2, s4, (s4 + s2) / 2, s2 };
+      for (guint k = 0; k < G_N_ELEMENTS (cand); k++)
+        if (!isnan (cand[k]))
+          g_array_append_val (levels, cand[k]);
+    }
+  return levels;
+}
+
+/* One row per level: the BOPs-optimal and the latency-optimal eligible config on table @t. */
+static void
+add_rows_json (JsonBuilder *b, Pool *pool, guint t, GArray *levels, gboolean by_size, Entry *ref)
+{
+  guint n = pool->entries->len;
+  g_autofree gboolean *ok = g_new0 (gboolean, n);
+
+  json_builder_set_member_name (b, "rows");
+  json_builder_begin_array (b);
+  for (guint k = 0; k < levels->len; k++)
+    {
+      double th = g_array_index (levels, double, k);
+      g_autofree char *lv = by_size ? g_strdup_printf ("size >= %.0f B", th)
+                                    : g_strdup_printf ("accuracy >= w8a8 - %.1f pt", 100 * (ref->accuracy - th));
+      guint n_ok = 0;
+      int ib, il;
+
+      for (guint i = 0; i < n; i++)
+        {
+          Entry *e = g_ptr_array_index (pool->entries, i);
+          ok[i] = by_size ? (double) e->size >= th : e->accuracy >= th;
+          n_ok += ok[i];
+        }
+      ib = argmin (pool, ok, TRUE, t);
+      il = argmin (pool, ok, FALSE, t);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "level");
+      json_builder_add_string_value (b, lv);
+      json_builder_set_member_name (b, "threshold");
+      json_builder_add_double_value (b, th);
+      json_builder_set_member_name (b, "n_eligible");
+      json_builder_add_int_value (b, n_ok);
+      if (ib >= 0 && il >= 0)
+        {
+          Entry *eb = g_ptr_array_index (pool->entries, ib), *el = g_ptr_array_index (pool->entries, il);
+          json_builder_set_member_name (b, "bops_optimal");
+          json_builder_add_value (b, entry_json (pool, eb, t));
+          json_builder_set_member_name (b, "latency_optimal");
+          json_builder_add_value (b, entry_json (pool, el, t));
+          json_builder_set_member_name (b, "latency_ratio");
+          json_builder_add_double_value (b, eb->latency[t] / el->latency[t]);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+/* Table @t: Spearman of BOPs and size against its latency (all and random
+ * configs only) and the matched rows. */
+static void
+add_target_json (JsonBuilder *b, Pool *pool, guint t, guint n_random, const FbCompareOptions *options)
+{
+  FbLatencyTable *table = g_ptr_array_index (pool->tables, t);
+  guint n = pool->entries->len;
+  g_autofree double *lat = g_new (double, n), *bops = g_new (double, n), *size = g_new (double, n);
+  g_autoptr(GArray) levels = NULL;
+  gboolean by_size = isnan (((Entry *) g_ptr_array_index (pool->entries, 0))->accuracy);
+  Entry *ref = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      Entry *e = g_ptr_array_index (pool->entries, i);
+      lat[i] = e->latency[t];
+      bops[i] = (double) e->bops;
+      size[i] = (double) e->size;
+      if (ref == NULL && g_str_equal (e->source, "uniform") && g_str_equal (e->label, "w8a8"))
+        ref = e;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "target");
+  json_builder_add_string_value (b, fb_latency_table_get_target (table));
+  json_builder_set_member_name (b, "unit");
+  json_builder_add_string_value (b, fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
+  add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n));
+  add_double_or_null (b, "spearman_size_latency", fb_spearman (size, lat, n));
+  json_builder_set_member_name (b, "random_only");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "n");
+  json_builder_add_int_value (b, n_random);
+  add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n_random));
+  add_double_or_null (b, "spearman_size_latency", fb_spearman (size, lat, n_random));
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "matched_by");
+  json_builder_add_string_value (b, by_size ? "size" : options->oracle ? "accuracy" : "accuracy_proxy");
+  levels = match_levels (pool, by_size, ref);
+  add_rows_json (b, pool, t, levels, by_size, ref);
+  json_builder_end_object (b);
+}
+
+/* Every config: its label, source, bits and metrics. */
+static void
+add_configs_json (JsonBuilder *b, Pool *pool)
+{
+  json_builder_set_member_name (b, "configs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < pool->entries->len; i++)
+    {
+      Entry *e = g_ptr_array_index (pool->entries, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, e->label);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, e->source);
+      /* The bits, so a point can be reopened (the GUI's layer table, a config file). */
+      json_builder_set_member_name (b, "config");
+      json_builder_add_value (b, fb_precision_config_to_json (e->config));
+      json_builder_set_member_name (b, "size_bytes");
+      json_builder_add_int_value (b, e->size);
+      json_builder_set_member_name (b, "bops");
+      json_builder_add_int_value (b, e->bops);
+      json_builder_set_member_name (b, "latency");
+      json_builder_begin_object (b);
+      for (guint t = 0; t < pool->tables->len; t++)
+        {
+          json_builder_set_member_name (b, fb_latency_table_get_target (g_ptr_array_index (pool->tables, t)));
+          json_builder_add_double_value (b, e->latency[t]);
+        }
+      json_builder_end_object (b);
+      add_double_or_null (b, "accuracy", e->accuracy);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static JsonNode *
+compare_to_json (Pool *pool, const FbCompareOptions *options, const char *acc_kind, guint n_random)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  GPtrArray *entries = pool->entries;
+  guint n = entries->len;
+  g_autofree double *lat = g_new (double, n), *bops = g_new (double, n);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "network");
-  json_builder_add_string_value (b, fb_network_get_name (net));
+  json_builder_add_string_value (b, fb_network_get_name (pool->net));
   json_builder_set_member_name (b, "seed");
   json_builder_add_int_value (b, options->seed);
   json_builder_set_member_name (b, "samples");
@@ -382,179 +575,56 @@ fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *optio
       json_builder_set_member_name (b, "accuracy_limit");
       json_builder_add_int_value (b, options->limit);
     }
-
-  {
-    /* Top-level member the issue asks for: the first table's ρ. */
-    guint n = entries->len;
-    g_autofree double *lat = g_new (double, n), *bops = g_new (double, n);
-    double rho;
-    for (guint i = 0; i < n; i++)
-      {
-        Entry *e = g_ptr_array_index (entries, i);
-        lat[i] = e->latency[0];
-        bops[i] = (double) e->bops;
-      }
-    rho = fb_spearman (bops, lat, n);
-    json_builder_set_member_name (b, "spearman_bops_latency");
-    isnan (rho) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rho);
-  }
-  json_builder_set_member_name (b, "targets");
-  json_builder_begin_array (b);
-  for (guint t = 0; t < tables->len; t++)
-    {
-      FbLatencyTable *table = g_ptr_array_index (tables, t);
-      guint n = entries->len;
-      g_autofree double *lat = g_new (double, n), *bops = g_new (double, n), *size = g_new (double, n);
-      g_autofree gboolean *ok = g_new0 (gboolean, n);
-      g_autoptr(GArray) levels = g_array_new (FALSE, FALSE, sizeof (double));
-      gboolean by_size = isnan (((Entry *) g_ptr_array_index (entries, 0))->accuracy);
-      Entry *ref = NULL;
-      double rho_b, rho_s;
-
-      for (guint i = 0; i < n; i++)
-        {
-          Entry *e = g_ptr_array_index (entries, i);
-          lat[i] = e->latency[t];
-          bops[i] = (double) e->bops;
-          size[i] = (double) e->size;
-          if (ref == NULL && g_str_equal (e->source, "uniform") && g_str_equal (e->label, "w8a8"))
-            ref = e;
-        }
-      rho_b = fb_spearman (bops, lat, n);
-      rho_s = fb_spearman (size, lat, n);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "target");
-      json_builder_add_string_value (b, fb_latency_table_get_target (table));
-      json_builder_set_member_name (b, "unit");
-      json_builder_add_string_value (b, fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
-      json_builder_set_member_name (b, "spearman_bops_latency");
-      isnan (rho_b) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rho_b);
-      json_builder_set_member_name (b, "spearman_size_latency");
-      isnan (rho_s) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rho_s);
-      json_builder_set_member_name (b, "random_only");
-      json_builder_begin_object (b);
-      {
-        double rb = fb_spearman (bops, lat, n_random), rs = fb_spearman (size, lat, n_random);
-        json_builder_set_member_name (b, "n");
-        json_builder_add_int_value (b, n_random);
-        json_builder_set_member_name (b, "spearman_bops_latency");
-        isnan (rb) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rb);
-        json_builder_set_member_name (b, "spearman_size_latency");
-        isnan (rs) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, rs);
-      }
-      json_builder_end_object (b);
-
-      /* Levels: accuracy within 0.5/1/2/5 pt of w8a8; without accuracy, weight size
-       * stands in for it (at least the size of w8a8, w4a8, w2a8 and between: more
-       * weight bits, more capacity) — blind to activation bits, and said so. */
-      json_builder_set_member_name (b, "matched_by");
-      json_builder_add_string_value (b, by_size ? "size" : options->oracle ? "accuracy" : "accuracy_proxy");
-      if (!by_size && ref)
-        {
-          static const double drops[] = { 0.005, 0.01, 0.02, 0.05 };
-          for (guint k = 0; k < G_N_ELEMENTS (drops); k++)
-            {
-              double v = ref->accuracy - drops[k];
-              g_array_append_val (levels, v);
-            }
-        }
-      else if (by_size)
-        {
-          double s8 = NAN, s4 = NAN, s2 = NAN;
-          for (guint i = 0; i < n; i++)
-            {
-              Entry *e = g_ptr_array_index (entries, i);
-              if (!g_str_equal (e->source, "uniform"))
-                continue;
-              if (g_str_equal (e->label, "w8a8")) s8 = size[i];
-              if (g_str_equal (e->label, "w4a8")) s4 = size[i];
-              if (g_str_equal (e->label, "w2a8")) s2 = size[i];
-            }
-          double cand[] = { s8, (s8 + s4) / 2, s4, (s4 + s2) / 2, s2 };
-          for (guint k = 0; k < G_N_ELEMENTS (cand); k++)
-            if (!isnan (cand[k]))
-              g_array_append_val (levels, cand[k]);
-        }
-      json_builder_set_member_name (b, "rows");
-      json_builder_begin_array (b);
-      for (guint k = 0; k < levels->len; k++)
-        {
-          double th = g_array_index (levels, double, k);
-          guint n_ok = 0;
-          int ib, il;
-          for (guint i = 0; i < n; i++)
-            {
-              Entry *e = g_ptr_array_index (entries, i);
-              ok[i] = by_size ? size[i] >= th : e->accuracy >= th;
-              n_ok += ok[i];
-            }
-          ib = argmin (&pool, ok, TRUE, t);
-          il = argmin (&pool, ok, FALSE, t);
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "level");
-          if (by_size)
-            {
-              g_autofree char *lv = g_strdup_printf ("size >= %.0f B", th);
-              json_builder_add_string_value (b, lv);
-            }
-          else
-            {
-              g_autofree char *lv = g_strdup_printf ("accuracy >= w8a8 - %.1f pt", 100 * (ref->accuracy - th));
-              json_builder_add_string_value (b, lv);
-            }
-          json_builder_set_member_name (b, "threshold");
-          json_builder_add_double_value (b, th);
-          json_builder_set_member_name (b, "n_eligible");
-          json_builder_add_int_value (b, n_ok);
-          if (ib >= 0 && il >= 0)
-            {
-              Entry *eb = g_ptr_array_index (entries, ib), *el = g_ptr_array_index (entries, il);
-              json_builder_set_member_name (b, "bops_optimal");
-              json_builder_add_value (b, entry_json (&pool, eb, t));
-              json_builder_set_member_name (b, "latency_optimal");
-              json_builder_add_value (b, entry_json (&pool, el, t));
-              json_builder_set_member_name (b, "latency_ratio");
-              json_builder_add_double_value (b, eb->latency[t] / el->latency[t]);
-            }
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-
-  json_builder_set_member_name (b, "configs");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < entries->len; i++)
+  /* Top-level member the issue asks for: the first table's ρ. */
+  for (guint i = 0; i < n; i++)
     {
       Entry *e = g_ptr_array_index (entries, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "label");
-      json_builder_add_string_value (b, e->label);
-      json_builder_set_member_name (b, "source");
-      json_builder_add_string_value (b, e->source);
-      /* The bits, so a point can be reopened (the GUI's layer table, a config file). */
-      json_builder_set_member_name (b, "config");
-      json_builder_add_value (b, fb_precision_config_to_json (e->config));
-      json_builder_set_member_name (b, "size_bytes");
-      json_builder_add_int_value (b, e->size);
-      json_builder_set_member_name (b, "bops");
-      json_builder_add_int_value (b, e->bops);
-      json_builder_set_member_name (b, "latency");
-      json_builder_begin_object (b);
-      for (guint t = 0; t < tables->len; t++)
-        {
-          json_builder_set_member_name (b, fb_latency_table_get_target (g_ptr_array_index (tables, t)));
-          json_builder_add_double_value (b, e->latency[t]);
-        }
-      json_builder_end_object (b);
-      json_builder_set_member_name (b, "accuracy");
-      isnan (e->accuracy) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, e->accuracy);
-      json_builder_end_object (b);
+      lat[i] = e->latency[0];
+      bops[i] = (double) e->bops;
     }
+  add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n));
+  json_builder_set_member_name (b, "targets");
+  json_builder_begin_array (b);
+  for (guint t = 0; t < pool->tables->len; t++)
+    add_target_json (b, pool, t, n_random, options);
   json_builder_end_array (b);
+  add_configs_json (b, pool);
   json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+JsonNode *
+fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *options,
+                FbSearchProgressFunc progress_func, gpointer user_data, GCancellable *cancellable,
+                GError **error)
+{
+  FbCompareOptions defaults;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (entry_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new ((GHashFunc) fb_precision_config_hash,
+                                                 (GEqualFunc) fb_precision_config_equal);
+  Pool pool = { net, tables, entries, seen, NULL };
+  const char *acc_kind;
+  guint n_random = 0;
+  JsonNode *root;
+
+  fb_compare_options_init (&defaults);
+  if (options == NULL)
+    options = &defaults;
+  g_return_val_if_fail (tables != NULL && tables->len > 0, NULL);
+  if (!check_tables (net, tables, error))
+    return NULL;
+  /* Random configs first: their Spearman is reported separately. */
+  if (!add_random (&pool, options, &n_random, cancellable, error))
+    return NULL;
+  if (progress_func)
+    progress_func (0.1, "random configs", user_data);
+  if (!add_searches (&pool, options, progress_func, user_data, cancellable, error))
+    return NULL;
+  acc_kind = set_accuracy (&pool, options, progress_func, user_data, cancellable, error);
+  if (acc_kind == NULL)
+    return NULL;
+  root = compare_to_json (&pool, options, acc_kind, n_random);
   if (progress_func)
     progress_func (1.0, "done", user_data);
-  return json_builder_get_root (b);
+  return root;
 }

@@ -295,35 +295,9 @@ lower_step (FreeBits *fb, GArray **tensor_layers, GArray *one_per_layer, double 
   return TRUE;
 }
 
-gboolean
-fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, const FbFreeBitsOptions *options,
-                     const FbSearchConstraints *constraints, FbSearchCandidateFunc candidate_func,
-                     FbSearchProgressFunc progress_func, gpointer user_data,
-                     GCancellable *cancellable, GPtrArray **out_changes,
-                     FbCandidate **out_result, GError **error)
+static gboolean
+check_options (FbNetwork *net, const FbFreeBitsOptions *options, GError **error)
 {
-  FbNetwork *net = fb_precision_config_get_network (start);
-  guint n_layers = fb_network_get_n_layers (net);
-  guint n_tensors = fb_network_get_n_tensors (net);
-  g_autoptr(FbPrecisionConfig) config = fb_precision_config_copy (start);
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_free_bits_change_free);
-  g_autoptr(GArray) one = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(FbCandidate) cand = NULL;
-  g_autoptr(JsonObject) prov = json_object_new ();
-  g_autofree GArray **tensor_layers = g_new0 (GArray *, n_tensors);
-  g_autoptr(GArray) one_per_layer = g_array_new (FALSE, TRUE, sizeof (GArray *));
-  FreeBits fb = { 0 };
-  FbFreeBitsOptions defaults;
-  FbMetrics m0;
-  gboolean changed = TRUE, ok = FALSE;
-  guint pass = 0;
-  double tolerance, accuracy = NAN;
-
-  g_return_val_if_fail (table != NULL, FALSE);
-  fb_free_bits_options_init (&defaults);
-  if (options == NULL)
-    options = &defaults;
-  tolerance = options->tolerance;
   if (options->oracle && fb_accuracy_oracle_get_network (options->oracle) != net &&
       g_strcmp0 (fb_network_get_sha256 (fb_accuracy_oracle_get_network (options->oracle)),
                  fb_network_get_sha256 (net)) != 0)
@@ -337,18 +311,24 @@ fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, const FbFr
                    "max accuracy drop must be a fraction in [0, 1] and the minimum gain >= 0");
       return FALSE;
     }
-  if (!(tolerance >= 0))
+  if (!(options->tolerance >= 0))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "tolerance must be a fraction >= 0, got %g", tolerance);
+                   "tolerance must be a fraction >= 0, got %g", options->tolerance);
       return FALSE;
     }
-  /* Fails early, naming the layer and key, if the start config is not in the table. */
-  if (!fb_metrics_compute (start, table, &m0, NULL, error))
-    return FALSE;
+  return TRUE;
+}
 
-  /* The layers whose key holds an activation tensor's bits: its producer, its
-   * consumers, and through a pool (whose output shares the bits) the pool's consumers. */
+/* Per activation tensor, the layers whose key holds its bits: its producer,
+ * its consumers, and through a pool (whose output shares the bits) the
+ * pool's consumers; sorted. NULL where none. Free with tensor_layers_free(). */
+static GArray **
+tensor_layers_new (FbNetwork *net)
+{
+  guint n_tensors = fb_network_get_n_tensors (net);
+  GArray **tensor_layers = g_new0 (GArray *, n_tensors);
+
   for (guint t = 0; t < n_tensors; t++)
     {
       const FbTensor *ten = fb_network_get_tensor (net, t);
@@ -368,16 +348,28 @@ fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, const FbFr
   for (guint t = 0; t < n_tensors; t++)
     if (tensor_layers[t])
       g_array_sort (tensor_layers[t], cmp_uint);
+  return tensor_layers;
+}
 
-  fb.config = config;
-  fb.table = table;
-  fb.tolerance = tolerance;
-  fb.constraints = constraints;
-  fb.tensor_layers = tensor_layers;
-  fb.changes = changes;
-  fb.unit = fb_latency_unit_to_string (fb_latency_table_get_unit (table));
-  fb.opt = options;
-  fb.cancellable = cancellable;
+static void
+tensor_layers_free (GArray **tensor_layers, guint n_tensors)
+{
+  for (guint t = 0; t < n_tensors; t++)
+    if (tensor_layers[t])
+      g_array_unref (tensor_layers[t]);
+  g_free (tensor_layers);
+}
+
+/* The raise step: passes over the layers until no free bit is left. */
+static gboolean
+raise_passes (FreeBits *fb, GArray **tensor_layers, FbSearchProgressFunc progress_func, gpointer user_data,
+              GError **error)
+{
+  FbNetwork *net = fb_precision_config_get_network (fb->config);
+  guint n_layers = fb_network_get_n_layers (net);
+  g_autoptr(GArray) one = g_array_new (FALSE, FALSE, sizeof (guint));
+  gboolean changed = TRUE;
+  guint pass = 0;
 
   g_array_set_size (one, 1);
   while (changed)
@@ -388,57 +380,111 @@ fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, const FbFr
         {
           const FbLayer *l = fb_network_get_layer (net, i);
 
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            goto out;
+          if (g_cancellable_set_error_if_cancelled (fb->cancellable, error))
+            return FALSE;
           if (progress_func && (i % 8) == 0)
             {
               g_autofree char *msg = g_strdup_printf ("pass %u, layer %s", pass, l->name);
               /* Passes are few (bits only go up); the bar restarts per pass. */
               progress_func ((double) i / n_layers, msg, user_data);
             }
-          if (fb_layer_is_weighted (l) && !fb_precision_config_get_weight_pinned (config, i))
+          if (fb_layer_is_weighted (l) && !fb_precision_config_get_weight_pinned (fb->config, i))
             {
               g_array_index (one, guint, 0) = i;
-              changed |= try_raise (&fb, TRUE, i, one);
+              changed |= try_raise (fb, TRUE, i, one);
             }
           if (fb_network_get_tensor (net, l->output)->kind == FB_TENSOR_ACTIVATION &&
-              !fb_precision_config_get_tensor_pinned (config, l->output) && tensor_layers[l->output])
-            changed |= try_raise (&fb, FALSE, l->output, tensor_layers[l->output]);
+              !fb_precision_config_get_tensor_pinned (fb->config, l->output) && tensor_layers[l->output])
+            changed |= try_raise (fb, FALSE, l->output, tensor_layers[l->output]);
         }
     }
+  return TRUE;
+}
 
-  if (options->oracle)
+/* The lowering step with the oracle; records its settings in @prov. */
+static gboolean
+run_lowering (FreeBits *fb, GArray **tensor_layers, JsonObject *prov, double *accuracy,
+              FbSearchProgressFunc progress_func, gpointer user_data, GError **error)
+{
+  const FbFreeBitsOptions *options = fb->opt;
+  guint n_layers = fb_network_get_n_layers (fb_precision_config_get_network (fb->config));
+  /* One-element layer lists for weight moves, built once. */
+  g_autoptr(GPtrArray) one_per_layer = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr(GArray) lists = g_array_new (FALSE, TRUE, sizeof (GArray *));
+  double reference;
+
+  g_array_set_size (lists, n_layers);
+  for (guint i = 0; i < n_layers; i++)
     {
-      double reference;
-      /* One-element layer lists for weight moves, built once. */
-      g_array_set_size (one_per_layer, n_layers);
-      for (guint i = 0; i < n_layers; i++)
-        {
-          GArray *a = g_array_new (FALSE, FALSE, sizeof (guint));
-          g_array_append_val (a, i);
-          g_array_index (one_per_layer, GArray *, i) = a;
-        }
-      if (!fb_accuracy_oracle_evaluate (options->oracle, config, options->limit, cancellable, &accuracy, error))
-        goto out;
-      reference = accuracy;
-      if (!lower_step (&fb, tensor_layers, one_per_layer, &accuracy, progress_func, user_data, error))
-        goto out;
-      json_object_set_string_member (prov, "oracle", fb_accuracy_oracle_get_name (options->oracle));
-      json_object_set_int_member (prov, "accuracy_limit", options->limit);
-      json_object_set_double_member (prov, "reference_accuracy", reference);
-      json_object_set_double_member (prov, "max_accuracy_drop", options->max_accuracy_drop);
-      json_object_set_double_member (prov, "min_gain", options->min_gain);
+      GArray *a = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_array_append_val (a, i);
+      g_ptr_array_add (one_per_layer, a);
+      g_array_index (lists, GArray *, i) = a;
     }
+  if (!fb_accuracy_oracle_evaluate (options->oracle, fb->config, options->limit, fb->cancellable, accuracy, error))
+    return FALSE;
+  reference = *accuracy;
+  if (!lower_step (fb, tensor_layers, lists, accuracy, progress_func, user_data, error))
+    return FALSE;
+  json_object_set_string_member (prov, "oracle", fb_accuracy_oracle_get_name (options->oracle));
+  json_object_set_int_member (prov, "accuracy_limit", options->limit);
+  json_object_set_double_member (prov, "reference_accuracy", reference);
+  json_object_set_double_member (prov, "max_accuracy_drop", options->max_accuracy_drop);
+  json_object_set_double_member (prov, "min_gain", options->min_gain);
+  return TRUE;
+}
 
-  {
-    guint applied = 0;
-    for (guint k = 0; k < changes->len; k++)
-      applied += ((FbFreeBitsChange *) changes->pdata[k])->applied;
-    json_object_set_string_member (prov, "method", "free-bits");
-    json_object_set_string_member (prov, "target", fb_latency_table_get_target (table));
-    json_object_set_double_member (prov, "tolerance", tolerance);
-    json_object_set_int_member (prov, "changes", applied);
-  }
+gboolean
+fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, const FbFreeBitsOptions *options,
+                     const FbSearchConstraints *constraints, FbSearchCandidateFunc candidate_func,
+                     FbSearchProgressFunc progress_func, gpointer user_data,
+                     GCancellable *cancellable, GPtrArray **out_changes,
+                     FbCandidate **out_result, GError **error)
+{
+  FbNetwork *net = fb_precision_config_get_network (start);
+  g_autoptr(FbPrecisionConfig) config = fb_precision_config_copy (start);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_free_bits_change_free);
+  g_autoptr(FbCandidate) cand = NULL;
+  g_autoptr(JsonObject) prov = json_object_new ();
+  GArray **tensor_layers = NULL;
+  FreeBits fb = { 0 };
+  FbFreeBitsOptions defaults;
+  FbMetrics m0;
+  gboolean ok = FALSE;
+  double accuracy = NAN;
+  guint applied = 0;
+
+  g_return_val_if_fail (table != NULL, FALSE);
+  fb_free_bits_options_init (&defaults);
+  if (options == NULL)
+    options = &defaults;
+  if (!check_options (net, options, error))
+    return FALSE;
+  /* Fails early, naming the layer and key, if the start config is not in the table. */
+  if (!fb_metrics_compute (start, table, &m0, NULL, error))
+    return FALSE;
+
+  tensor_layers = tensor_layers_new (net);
+  fb.config = config;
+  fb.table = table;
+  fb.tolerance = options->tolerance;
+  fb.constraints = constraints;
+  fb.tensor_layers = tensor_layers;
+  fb.changes = changes;
+  fb.unit = fb_latency_unit_to_string (fb_latency_table_get_unit (table));
+  fb.opt = options;
+  fb.cancellable = cancellable;
+  if (!raise_passes (&fb, tensor_layers, progress_func, user_data, error))
+    goto out;
+  if (options->oracle && !run_lowering (&fb, tensor_layers, prov, &accuracy, progress_func, user_data, error))
+    goto out;
+
+  for (guint k = 0; k < changes->len; k++)
+    applied += ((FbFreeBitsChange *) changes->pdata[k])->applied;
+  json_object_set_string_member (prov, "method", "free-bits");
+  json_object_set_string_member (prov, "target", fb_latency_table_get_target (table));
+  json_object_set_double_member (prov, "tolerance", options->tolerance);
+  json_object_set_int_member (prov, "changes", applied);
   fb_precision_config_set_provenance (config, prov);
   cand = fb_candidate_new_evaluated (config, table, accuracy, "free-bits", prov, error);
   if (cand == NULL)
@@ -454,10 +500,6 @@ fb_search_free_bits (FbPrecisionConfig *start, FbLatencyTable *table, const FbFr
   ok = TRUE;
 
 out:
-  for (guint t = 0; t < n_tensors; t++)
-    if (tensor_layers[t])
-      g_array_unref (tensor_layers[t]);
-  for (guint i = 0; i < one_per_layer->len; i++)
-    g_array_unref (g_array_index (one_per_layer, GArray *, i));
+  tensor_layers_free (tensor_layers, fb_network_get_n_tensors (net));
   return ok;
 }

@@ -446,6 +446,68 @@ tensor_code (Dp *dp, const guint8 *var_code, guint t)
   return ten->kind == FB_TENSOR_LOGITS ? CODE_LOGITS : 0;
 }
 
+/* The per-layer latency of every combination of bits, through the table's
+ * own key logic (@scratch: a config holding the pins, changed here). */
+static gboolean
+dp_fill_latency (Dp *dp, FbLatencyTable *table, FbPrecisionConfig *scratch, GError **error)
+{
+  FbNetwork *net = dp->net;
+
+  for (guint i = 0; i < dp->n_layers; i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      g_auto(GStrv) keys = fb_latency_table_get_keys (table, l->name);
+      int va = dp->var_of[l->inputs[0]];
+      int vm = l->op == FB_OP_ADD ? dp->var_of[l->inputs[1]] : -1;
+      int vo = fb_network_get_tensor (net, l->output)->kind == FB_TENSOR_ACTIVATION ? (int) l->output : -1;
+      guint na = va >= 0 ? dp->n_opts[va] : 1;
+      guint nm = l->op == FB_OP_ADD ? (vm >= 0 ? dp->n_opts[vm] : 1) : dp->n_wopts[i];
+      guint no = vo >= 0 ? dp->n_opts[vo] : 1;
+
+      /* A layer the table lacks altogether is the table's fault (as metrics and
+       * uniform say), not a front of no candidates; single missing keys only
+       * rule those precisions out. */
+      if (keys == NULL || keys[0] == NULL)
+        return fb_latency_table_layer_cost (table, scratch, i, &(double) { 0 }, error);
+
+      for (guint ia = 0; ia < na; ia++)
+        for (guint im = 0; im < nm; im++)
+          for (guint io = 0; io < no; io++)
+            {
+              guint a = va >= 0 ? dp->opts[va][ia] : 0;
+              guint m, o;
+              double cost;
+
+              if (va >= 0)
+                fb_precision_config_set_tensor_bits (scratch, va, code_bits[a]);
+              if (l->op == FB_OP_ADD)
+                {
+                  m = vm >= 0 ? dp->opts[vm][im] : 0;
+                  if (vm >= 0)
+                    fb_precision_config_set_tensor_bits (scratch, vm, code_bits[m]);
+                  if (vm == va && m != a)
+                    continue;   /* x + x: both inputs are one tensor */
+                }
+              else
+                {
+                  m = dp->wopts[i][im];
+                  if (fb_layer_is_weighted (l))
+                    fb_precision_config_set_weight_bits (scratch, i, code_bits[m]);
+                }
+              if (vo >= 0)
+                {
+                  o = dp->opts[vo][io];
+                  fb_precision_config_set_tensor_bits (scratch, vo, code_bits[o]);
+                }
+              else
+                o = bits_code (fb_precision_config_get_tensor_bits (scratch, l->output));
+              if (fb_latency_table_layer_cost (table, scratch, i, &cost, NULL))
+                LAT (dp, i, a, m, o) = cost;
+            }
+    }
+  return TRUE;
+}
+
 static gboolean
 dp_setup (Dp *dp, FbLatencyTable *table, FbPrecisionConfig *start, GError **error)
 {
@@ -549,52 +611,7 @@ dp_setup (Dp *dp, FbLatencyTable *table, FbPrecisionConfig *start, GError **erro
     dp->lat[k] = INFINITY;
   if (table == NULL)
     return TRUE;
-  for (guint i = 0; i < L; i++)
-    {
-      const FbLayer *l = fb_network_get_layer (net, i);
-      int va = dp->var_of[l->inputs[0]];
-      int vm = l->op == FB_OP_ADD ? dp->var_of[l->inputs[1]] : -1;
-      int vo = fb_network_get_tensor (net, l->output)->kind == FB_TENSOR_ACTIVATION ? (int) l->output : -1;
-      guint na = va >= 0 ? dp->n_opts[va] : 1;
-      guint nm = l->op == FB_OP_ADD ? (vm >= 0 ? dp->n_opts[vm] : 1) : dp->n_wopts[i];
-      guint no = vo >= 0 ? dp->n_opts[vo] : 1;
-
-      for (guint ia = 0; ia < na; ia++)
-        for (guint im = 0; im < nm; im++)
-          for (guint io = 0; io < no; io++)
-            {
-              guint a = va >= 0 ? dp->opts[va][ia] : 0;
-              guint m, o;
-              double cost;
-
-              if (va >= 0)
-                fb_precision_config_set_tensor_bits (scratch, va, code_bits[a]);
-              if (l->op == FB_OP_ADD)
-                {
-                  m = vm >= 0 ? dp->opts[vm][im] : 0;
-                  if (vm >= 0)
-                    fb_precision_config_set_tensor_bits (scratch, vm, code_bits[m]);
-                  if (vm == va && m != a)
-                    continue;   /* x + x: both inputs are one tensor */
-                }
-              else
-                {
-                  m = dp->wopts[i][im];
-                  if (fb_layer_is_weighted (l))
-                    fb_precision_config_set_weight_bits (scratch, i, code_bits[m]);
-                }
-              if (vo >= 0)
-                {
-                  o = dp->opts[vo][io];
-                  fb_precision_config_set_tensor_bits (scratch, vo, code_bits[o]);
-                }
-              else
-                o = bits_code (fb_precision_config_get_tensor_bits (scratch, l->output));
-              if (fb_latency_table_layer_cost (table, scratch, i, &cost, NULL))
-                LAT (dp, i, a, m, o) = cost;
-            }
-    }
-  return TRUE;
+  return dp_fill_latency (dp, table, scratch, error);
 }
 
 static guint64
@@ -735,6 +752,482 @@ build_candidate (Dp *dp, GPtrArray *arena, const Node *last, gint32 ni, FbPrecis
   return fb_candidate_new_take (g_steal_pointer (&c), &m, NAN, method, own ? own : shared_prov);
 }
 
+/* One search: the parameters, the DP and its buffers, reused across layers. */
+typedef struct {
+  const FbParetoParams *p;
+  FbSensitivity        *sensitivity;  /* NULL unless accuracy is an objective */
+  Dp                    dp;
+  /* One Back array per layer (index 0: the root), each allocated once at its
+   * final size, kept for the backtracking; node values in two buffers. */
+  GPtrArray            *arena;
+  GArray               *vals_prev;
+  GArray               *vals_cur;
+  GArray               *scratch_a;
+  GArray               *seg_a;
+  GArray               *seg_b;
+  GPtrArray            *states;
+  guint8               *var_code;
+  double                max_lat;
+  double                max_size;
+  guint64               max_ram;
+  FbParetoStats         stats;
+} Search;
+
+static void
+search_clear (Search *s)
+{
+  dp_clear (&s->dp);
+  g_clear_pointer (&s->arena, g_ptr_array_unref);
+  g_clear_pointer (&s->vals_prev, g_array_unref);
+  g_clear_pointer (&s->vals_cur, g_array_unref);
+  g_clear_pointer (&s->scratch_a, g_array_unref);
+  g_clear_pointer (&s->seg_a, g_array_unref);
+  g_clear_pointer (&s->seg_b, g_array_unref);
+  g_clear_pointer (&s->states, g_ptr_array_unref);
+  g_clear_pointer (&s->var_code, g_free);
+}
+
+static gboolean
+check_params (const FbParetoParams *p, double max_lat, GError **error)
+{
+  if (p->start && fb_precision_config_get_network (p->start) != p->network)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "start config belongs to another network");
+      return FALSE;
+    }
+  if (p->table == NULL && ((p->objectives & FB_PARETO_LATENCY) || isfinite (max_lat)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "the latency objective or a latency budget needs a latency table");
+      return FALSE;
+    }
+  if ((p->objectives & FB_PARETO_ACCURACY) && p->sensitivity == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "the accuracy objective needs per-entry sensitivities (an accuracy oracle)");
+      return FALSE;
+    }
+  if (p->sensitivity && fb_sensitivity_get_network (p->sensitivity) != p->network &&
+      g_strcmp0 (fb_network_get_sha256 (fb_sensitivity_get_network (p->sensitivity)),
+                 fb_network_get_sha256 (p->network)) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "sensitivities belong to another network");
+      return FALSE;
+    }
+  if (p->table && !fb_latency_table_check_network (p->table, p->network, error))
+    return FALSE;
+  if (!(p->epsilon >= 0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "epsilon must be >= 0, got %g", p->epsilon);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The dimensions, the DP's tables and the root state. */
+static gboolean
+search_init (Search *s, const FbParetoParams *p, GError **error)
+{
+  Dp *dp = &s->dp;
+  const FbSearchConstraints *c = p->constraints;
+
+  s->p = p;
+  s->max_lat = c && fb_search_constraints_has_latency (c) ? c->max_latency : INFINITY;
+  s->max_size = c && c->max_size ? (double) c->max_size : INFINITY;
+  s->max_ram = c ? c->max_ram : 0;
+  s->arena = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  s->vals_prev = g_array_new (FALSE, FALSE, sizeof (Node));
+  s->vals_cur = g_array_new (FALSE, FALSE, sizeof (Node));
+  s->scratch_a = g_array_new (FALSE, FALSE, sizeof (Node));
+  s->seg_a = g_array_new (FALSE, FALSE, sizeof (Seg));
+  s->seg_b = g_array_new (FALSE, FALSE, sizeof (Seg));
+  s->states = g_ptr_array_new_with_free_func (state_free);
+  if (!check_params (p, s->max_lat, error))
+    return FALSE;
+  s->sensitivity = (p->objectives & FB_PARETO_ACCURACY) ? p->sensitivity : NULL;
+
+  dp->net = p->network;
+  dp->n_layers = fb_network_get_n_layers (p->network);
+  dp->n_tensors = fb_network_get_n_tensors (p->network);
+  s->stats.n_layers = dp->n_layers;
+  for (guint q = 0; q < N_QTY; q++)
+    if (p->objectives & (1u << q))
+      dp->odims[dp->n_odims++] = q;
+  /* A budgeted quantity that is not an objective still has to take part in
+   * dominance, or a cheaper-but-over-budget partial could evict a feasible one. */
+  memcpy (dp->dims, dp->odims, sizeof dp->dims);
+  dp->n_dims = dp->n_odims;
+  if (isfinite (s->max_lat) && !(p->objectives & FB_PARETO_LATENCY))
+    dp->dims[dp->n_dims++] = 0;
+  if (isfinite (s->max_size) && !(p->objectives & FB_PARETO_SIZE))
+    dp->dims[dp->n_dims++] = 1;
+  dp->epsilon = dp->n_odims >= 3 ? p->epsilon : 0.0;
+
+  if (!dp_setup (dp, p->table, p->start, error))
+    return FALSE;
+  s->var_code = g_new0 (guint8, dp->n_tensors);
+  {
+    State *s0 = g_new0 (State, 1);
+    Node root = { { 0, 0, 0, 0 }, -1, 0, 0 };
+    Back broot = 0;
+    GArray *a0 = g_array_sized_new (FALSE, FALSE, sizeof (Back), 1);
+
+    s0->key = 0;
+    s0->first = 0;
+    s0->n_kept = 1;
+    g_array_append_val (a0, broot);
+    g_array_append_val (s->vals_prev, root);
+    g_ptr_array_add (s->arena, a0);
+    g_ptr_array_add (s->states, s0);
+  }
+  return TRUE;
+}
+
+/* The quantities layer @i adds under one choice of its bits; FALSE when the
+ * choice is impossible (no table entry, over the RAM budget). */
+static gboolean
+choice_cost (Search *s, guint i, guint w, Run *run)
+{
+  Dp *dp = &s->dp;
+  const FbLayer *l = fb_network_get_layer (dp->net, i);
+  const guint8 *var_code = s->var_code;
+  int vo = fb_network_get_tensor (dp->net, l->output)->kind == FB_TENSOR_ACTIVATION ? (int) l->output : -1;
+  guint a = tensor_code (dp, var_code, l->inputs[0]);
+  guint m = l->op == FB_OP_ADD ? tensor_code (dp, var_code, l->inputs[1]) : w;
+  guint o = tensor_code (dp, var_code, l->output);
+
+  if (s->p->table)
+    {
+      run->d[0] = LAT (dp, i, a, m, o);
+      if (isinf (run->d[0]))
+        return FALSE;   /* the table has no entry: the target cannot run it */
+    }
+  if (fb_layer_is_weighted (l))
+    {
+      run->d[1] = (double) fb_metrics_weight_bytes (dp->net, i, code_bits[w]);
+      run->d[2] = (double) l->macs * code_bits[w] * code_bits[a];
+    }
+  if (s->sensitivity)
+    {
+      if (fb_layer_is_weighted (l))
+        run->d[3] += fb_sensitivity_get_weight_drop (s->sensitivity, i, code_bits[w]);
+      if (vo >= 0)
+        run->d[3] += fb_sensitivity_get_tensor_drop (s->sensitivity, vo, code_bits[var_code[vo]]);
+    }
+  if (s->max_ram > 0)
+    {
+      guint64 live = 0;
+      for (guint k = 0; k < dp->alive[i]->len; k++)
+        {
+          guint t = g_array_index (dp->alive[i], guint, k);
+          live += dp->tbytes[t * 4 + tensor_code (dp, var_code, t)];
+        }
+      if (live > s->max_ram)
+        return FALSE;
+    }
+  run->o_code = vo >= 0 ? var_code[vo] : 0;
+  return TRUE;
+}
+
+/* Transitions of layer @i: one run per (source state, choice), grouped by
+ * target state into @next (in a fixed order, so node indices do not depend on
+ * hashing). */
+static GPtrArray *
+layer_transitions (Search *s, guint i)
+{
+  Dp *dp = &s->dp;
+  const FbLayer *l = fb_network_get_layer (dp->net, i);
+  g_autoptr(GHashTable) next_by_key = g_hash_table_new (g_int64_hash, g_int64_equal);
+  GPtrArray *next = g_ptr_array_new_with_free_func (state_free);
+  int vo = fb_network_get_tensor (dp->net, l->output)->kind == FB_TENSOR_ACTIVATION ? (int) l->output : -1;
+  guint no = vo >= 0 ? dp->n_opts[vo] : 1;
+
+  for (guint si = 0; si < s->states->len; si++)
+    {
+      State *st = g_ptr_array_index (s->states, si);
+
+      decode (dp, i, st->key, s->var_code);
+      for (guint iw = 0; iw < dp->n_wopts[i]; iw++)
+        for (guint io = 0; io < no; io++)
+          {
+            Run run = { si, { 0, 0, 0, 0 }, dp->wopts[i][iw], 0 };
+            guint64 key;
+            State *ns;
+
+            if (vo >= 0)
+              s->var_code[vo] = dp->opts[vo][io];
+            if (!choice_cost (s, i, run.w_code, &run))
+              continue;
+            key = encode (dp, i + 1, s->var_code);
+            ns = g_hash_table_lookup (next_by_key, &key);
+            if (ns == NULL)
+              {
+                ns = g_new0 (State, 1);
+                ns->key = key;
+                ns->runs = g_array_new (FALSE, FALSE, sizeof (Run));
+                g_ptr_array_add (next, ns);
+                g_hash_table_insert (next_by_key, &ns->key, ns);
+              }
+            g_array_append_val (ns->runs, run);
+          }
+    }
+  g_ptr_array_sort (next, state_cmp);
+  return next;
+}
+
+/* Two pruning dims: merge the state's runs (each a sorted, shifted slice of a
+ * source front) into its front, written once to @cur. Returns its size. */
+static guint
+merge_state (Search *s, State *ns, const double *lim, GArray *cur)
+{
+  const Node *pn_nodes = (const Node *) s->vals_prev->data;
+  MergeCtx mc = { pn_nodes, (const Run *) ns->runs->data, s->dp.dims[0], s->dp.dims[1] };
+  GArray *acc = s->seg_a, *tmp = s->seg_b, *t;
+  guint base, n = 0, n_acc = 0;
+  double best = INFINITY;
+  Node *o;
+
+  g_array_set_size (acc, 0);
+  for (guint r = 0; r < ns->runs->len; r++)
+    {
+      const Run *run = &g_array_index (ns->runs, Run, r);
+      State *src = g_ptr_array_index (s->states, run->src);
+      guint lo, hi;
+
+      feasible_range (pn_nodes, src->first, src->first + src->n_kept, run, mc.d0, mc.d1,
+                      lim[mc.d0], lim[mc.d1], &lo, &hi);
+      s->stats.partials += hi - lo;
+      if (lo >= hi)
+        continue;
+      merge_segs (&mc, acc, r, lo, hi, tmp);
+      t = acc, acc = tmp, tmp = t;
+    }
+  for (guint k = 0; k < acc->len; k++)
+    n_acc += g_array_index (acc, Seg, k).hi - g_array_index (acc, Seg, k).lo;
+  base = cur->len;
+  g_array_set_size (cur, base + n_acc);
+  o = &g_array_index (cur, Node, base);
+  for (guint k = 0; k < acc->len; k++)
+    {
+      const Seg *sg = &g_array_index (acc, Seg, k);
+      const Run *run = &mc.runs[sg->run];
+
+      for (guint j = sg->lo; j < sg->hi; j++)
+        {
+          Node *nd = &o[n];
+          for (guint q = 0; q < N_QTY; q++)
+            nd->v[q] = pn_nodes[j].v[q] + run->d[q];
+          nd->parent = (gint32) j;
+          nd->w_code = run->w_code;
+          nd->o_code = run->o_code;
+          /* Exact for integral costs; with fractional ones a shift can
+           * round two values into one, so recheck dominance here. */
+          if (!(nd->v[mc.d1] < best))
+            continue;
+          if (n > 0 && o[n - 1].v[mc.d0] == nd->v[mc.d0])
+            o[n - 1] = *nd;
+          else
+            n++;
+          best = nd->v[mc.d1];
+        }
+    }
+  g_array_set_size (cur, base + n);
+  ns->first = base;
+  return n;
+}
+
+/* More pruning dims: materialize the state's runs, prune, append to @cur. */
+static guint
+prune_state (Search *s, State *ns, const guint *pdims, guint pn, GArray *cur)
+{
+  const Node *pn_nodes = (const Node *) s->vals_prev->data;
+  gsize bound = 0;
+  guint n_acc = 0;
+  Node *buf;
+
+  for (guint r = 0; r < ns->runs->len; r++)
+    bound += ((State *) g_ptr_array_index (s->states, g_array_index (ns->runs, Run, r).src))->n_kept;
+  if (s->scratch_a->len < bound)
+    g_array_set_size (s->scratch_a, bound);   /* reused across states and layers */
+  buf = (Node *) s->scratch_a->data;
+  for (guint r = 0; r < ns->runs->len; r++)
+    {
+      const Run *run = &g_array_index (ns->runs, Run, r);
+      State *src = g_ptr_array_index (s->states, run->src);
+
+      for (guint k = 0; k < src->n_kept; k++)
+        {
+          const Node *p = &pn_nodes[src->first + k];
+          Node *n = &buf[n_acc];
+          for (guint q = 0; q < N_QTY; q++)
+            n->v[q] = p->v[q] + run->d[q];
+          /* Additive, nonnegative: over budget now means over budget at the end. */
+          if (n->v[0] > s->max_lat || n->v[1] > s->max_size)
+            continue;
+          n->parent = (gint32) (src->first + k);
+          n->w_code = run->w_code;
+          n->o_code = run->o_code;
+          n_acc++;
+        }
+    }
+  s->stats.partials += n_acc;
+  n_acc = prune (buf, n_acc, pdims, pn, s->dp.epsilon);
+  ns->first = cur->len;
+  g_array_append_vals (cur, buf, n_acc);
+  return n_acc;
+}
+
+/* Keeps the layer's back pointers for the backtracking and swaps the value
+ * buffers: @cur becomes the previous layer's values. */
+static void
+push_back_pointers (Search *s, GArray *cur)
+{
+  GArray *back = g_array_sized_new (FALSE, FALSE, sizeof (Back), cur->len);
+  Back *bk;
+
+  g_array_set_size (back, cur->len);
+  bk = (Back *) back->data;
+  for (guint k = 0; k < cur->len; k++)
+    {
+      const Node *nd = &g_array_index (cur, Node, k);
+      bk[k] = (Back) nd->parent << 4 | (Back) nd->w_code << 2 | nd->o_code;
+    }
+  g_ptr_array_add (s->arena, back);
+  s->vals_cur = s->vals_prev;
+  s->vals_prev = cur;
+}
+
+/* One layer of the DP. */
+static gboolean
+search_layer (Search *s, guint i, GError **error)
+{
+  const FbParetoParams *p = s->p;
+  Dp *dp = &s->dp;
+  const FbLayer *l = fb_network_get_layer (p->network, i);
+  g_autoptr(GPtrArray) next = NULL;
+  gboolean last = i + 1 == dp->n_layers;
+  /* Runs are sorted by the pruning dims only if the previous layer was pruned
+   * with the same two dims (always, except into the last layer when a
+   * budgeted non-objective drops out). */
+  gboolean two = dp->n_dims == 2 && (!last || dp->n_odims == 2);
+  const guint *pdims = last ? dp->odims : dp->dims;
+  guint pn = last ? dp->n_odims : dp->n_dims;
+  double lim[N_QTY] = { s->max_lat, s->max_size, INFINITY, INFINITY };
+  GArray *cur = s->vals_cur;
+  guint n_cur = 0;
+
+  if (g_cancellable_set_error_if_cancelled (p->cancellable, error))
+    return FALSE;
+  if (p->progress_func)
+    {
+      g_autofree char *msg = g_strdup_printf ("layer %u/%u %s: %u states, %" G_GUINT64_FORMAT " partial solutions",
+                                              i + 1, dp->n_layers, l->name, s->states->len, s->stats.kept);
+      p->progress_func ((double) i / dp->n_layers, msg, p->user_data);
+    }
+  next = layer_transitions (s, i);
+
+  /* Per target state: merge (two dims) or materialize and prune its runs. */
+  g_array_set_size (cur, 0);
+  for (guint si = 0; si < next->len; si++)
+    {
+      State *ns = g_ptr_array_index (next, si);
+
+      ns->n_kept = two ? merge_state (s, ns, lim, cur) : prune_state (s, ns, pdims, pn, cur);
+      n_cur += ns->n_kept;
+      if ((si & 15) == 0 && g_cancellable_set_error_if_cancelled (p->cancellable, error))
+        return FALSE;
+    }
+  /* Drop states that lost every partial solution (budgets). */
+  for (guint si = next->len; si-- > 0;)
+    if (((State *) g_ptr_array_index (next, si))->n_kept == 0)
+      g_ptr_array_remove_index (next, si);
+  if (cur->len >= BACK_MAX_NODES)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
+                   "more than %u partial solutions after layer %s: use a budget or ε", BACK_MAX_NODES, l->name);
+      return FALSE;
+    }
+  push_back_pointers (s, cur);
+  s->stats.kept += n_cur;
+  s->stats.max_kept = MAX (s->stats.max_kept, n_cur);
+  s->stats.max_states = MAX (s->stats.max_states, next->len);
+  g_ptr_array_unref (s->states);
+  s->states = g_ptr_array_ref (next);
+  return TRUE;
+}
+
+/* After the classifier no tensor is open: one state holds the front. */
+static gboolean
+emit_front (Search *s, GError **error)
+{
+  const FbParetoParams *p = s->p;
+  Dp *dp = &s->dp;
+  const char *method = p->method != NULL ? p->method : "pareto";
+  State *st;
+  g_autoptr(JsonObject) prov = NULL;
+  g_autofree char *objs = NULL;
+  guint64 macs = 0;
+
+  if (s->states->len != 1 || s->arena->len != dp->n_layers + 1)
+    return TRUE;
+  st = g_ptr_array_index (s->states, 0);
+  prov = json_object_new ();
+  objs = fb_pareto_objectives_to_string (p->objectives);
+  for (guint i = 0; i < dp->n_layers; i++)
+    macs += fb_network_get_layer (p->network, i)->macs;
+  json_object_set_string_member (prov, "method", method);
+  if (p->table)
+    json_object_set_string_member (prov, "target", fb_latency_table_get_target (p->table));
+  json_object_set_string_member (prov, "objectives", objs);
+  json_object_set_double_member (prov, "epsilon", dp->epsilon);
+  json_object_set_int_member (prov, "front_size", st->n_kept);
+  if (s->sensitivity)
+    json_object_set_object_member (prov, "sensitivity", fb_sensitivity_to_json (s->sensitivity));
+  /* Non-activation tensors keep code 0 / logits; activation codes come from the nodes. */
+  memset (s->var_code, 0, dp->n_tensors);
+  s->stats.front_size = st->n_kept;
+  for (guint k = 0; k < st->n_kept; k++)
+    {
+      g_autoptr(FbCandidate) cand = build_candidate (dp, s->arena, &g_array_index (s->vals_prev, Node, st->first + k),
+                                                     st->first + k, p->start, p->table, s->sensitivity,
+                                                     s->var_code, method, prov, macs);
+      /* The DP already honoured every budget; the check is a cheap safeguard. */
+      if (p->candidate_func && fb_search_constraints_check (p->constraints, fb_candidate_get_metrics (cand), NAN))
+        p->candidate_func (cand, p->user_data);
+      if ((k & 255) == 255 && g_cancellable_set_error_if_cancelled (p->cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+fb_search_pareto_run (const FbParetoParams *params, FbParetoStats *out_stats, GError **error)
+{
+  Search s = { 0 };
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (params != NULL && params->network != NULL, FALSE);
+  if (!search_init (&s, params, error))
+    goto out;
+  for (guint i = 0; i < s.dp.n_layers && s.states->len > 0; i++)
+    if (!search_layer (&s, i, error))
+      goto out;
+  s.stats.dp_seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (!emit_front (&s, error))
+    goto out;
+  if (params->progress_func)
+    params->progress_func (1.0, "done", params->user_data);
+  s.stats.total_seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (out_stats)
+    *out_stats = s.stats;
+  ok = TRUE;
+
+out:
+  search_clear (&s);
+  return ok;
+}
+
 gboolean
 fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbSensitivity *sensitivity,
                   FbPrecisionConfig *start, FbParetoObjectives objectives, double epsilon,
@@ -743,368 +1236,12 @@ fb_search_pareto (FbNetwork *network, FbLatencyTable *table, FbSensitivity *sens
                   gpointer user_data, GCancellable *cancellable, FbParetoStats *out_stats,
                   GError **error)
 {
-  Dp dp = { 0 };
-  gboolean ok = FALSE;
-  /* One Back array per layer (index 0: the root), each allocated once at its
-   * final size, kept for the backtracking; node values in two buffers. */
-  g_autoptr(GPtrArray) arena = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  g_autoptr(GArray) vals_prev = g_array_new (FALSE, FALSE, sizeof (Node));
-  g_autoptr(GArray) vals_cur = g_array_new (FALSE, FALSE, sizeof (Node));
-  g_autoptr(GArray) scratch_a = g_array_new (FALSE, FALSE, sizeof (Node));
-  g_autoptr(GArray) seg_a = g_array_new (FALSE, FALSE, sizeof (Seg));
-  g_autoptr(GArray) seg_b = g_array_new (FALSE, FALSE, sizeof (Seg));
-  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (state_free);
-  g_autofree guint8 *var_code = NULL;
-  double max_lat = constraints && fb_search_constraints_has_latency (constraints) ? constraints->max_latency : INFINITY;
-  double max_size = constraints && constraints->max_size ? (double) constraints->max_size : INFINITY;
-  guint64 max_ram = constraints ? constraints->max_ram : 0;
-  FbParetoStats stats = { 0 };
-  gint64 t0 = g_get_monotonic_time ();
+  FbParetoParams params = {
+    .network = network, .table = table, .sensitivity = sensitivity, .start = start,
+    .objectives = objectives, .epsilon = epsilon, .constraints = constraints, .method = method,
+    .candidate_func = candidate_func, .progress_func = progress_func, .user_data = user_data,
+    .cancellable = cancellable,
+  };
 
-  if (method == NULL)
-    method = "pareto";
-  if (start && fb_precision_config_get_network (start) != network)
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "start config belongs to another network");
-      return FALSE;
-    }
-  if (table == NULL && ((objectives & FB_PARETO_LATENCY) || isfinite (max_lat)))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "the latency objective or a latency budget needs a latency table");
-      return FALSE;
-    }
-  if ((objectives & FB_PARETO_ACCURACY) && sensitivity == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "the accuracy objective needs per-entry sensitivities (an accuracy oracle)");
-      return FALSE;
-    }
-  if (sensitivity && fb_sensitivity_get_network (sensitivity) != network &&
-      g_strcmp0 (fb_network_get_sha256 (fb_sensitivity_get_network (sensitivity)), fb_network_get_sha256 (network)) != 0)
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "sensitivities belong to another network");
-      return FALSE;
-    }
-  if (!(objectives & FB_PARETO_ACCURACY))
-    sensitivity = NULL;
-  if (table && !fb_latency_table_check_network (table, network, error))
-    return FALSE;
-  if (!(epsilon >= 0))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "epsilon must be >= 0, got %g", epsilon);
-      return FALSE;
-    }
-
-  dp.net = network;
-  dp.n_layers = fb_network_get_n_layers (network);
-  dp.n_tensors = fb_network_get_n_tensors (network);
-  stats.n_layers = dp.n_layers;
-  for (guint q = 0; q < N_QTY; q++)
-    if (objectives & (1u << q))
-      dp.odims[dp.n_odims++] = q;
-  /* A budgeted quantity that is not an objective still has to take part in
-   * dominance, or a cheaper-but-over-budget partial could evict a feasible one. */
-  memcpy (dp.dims, dp.odims, sizeof dp.dims);
-  dp.n_dims = dp.n_odims;
-  if (isfinite (max_lat) && !(objectives & FB_PARETO_LATENCY))
-    dp.dims[dp.n_dims++] = 0;
-  if (isfinite (max_size) && !(objectives & FB_PARETO_SIZE))
-    dp.dims[dp.n_dims++] = 1;
-  dp.epsilon = dp.n_odims >= 3 ? epsilon : 0.0;
-
-  if (!dp_setup (&dp, table, start, error))
-    goto out;
-  var_code = g_new0 (guint8, dp.n_tensors);
-
-  {
-    State *s0 = g_new0 (State, 1);
-    Node root = { { 0, 0, 0, 0 }, -1, 0, 0 };
-    Back broot = 0;
-    GArray *a0 = g_array_sized_new (FALSE, FALSE, sizeof (Back), 1);
-    s0->key = 0;
-    s0->first = 0;
-    s0->n_kept = 1;
-    g_array_append_val (a0, broot);
-    g_array_append_val (vals_prev, root);
-    g_ptr_array_add (arena, a0);
-    g_ptr_array_add (states, s0);
-  }
-
-  for (guint i = 0; i < dp.n_layers; i++)
-    {
-      const FbLayer *l = fb_network_get_layer (network, i);
-      g_autoptr(GHashTable) next_by_key = g_hash_table_new (g_int64_hash, g_int64_equal);
-      g_autoptr(GPtrArray) next = g_ptr_array_new_with_free_func (state_free);
-      int vo = fb_network_get_tensor (network, l->output)->kind == FB_TENSOR_ACTIVATION ? (int) l->output : -1;
-      guint no = vo >= 0 ? dp.n_opts[vo] : 1;
-      gboolean weighted = fb_layer_is_weighted (l);
-      gboolean last = i + 1 == dp.n_layers;
-      /* Runs are sorted by the pruning dims only if the previous layer was pruned
-       * with the same two dims (always, except into the last layer when a
-       * budgeted non-objective drops out). */
-      gboolean two = dp.n_dims == 2 && (!last || dp.n_odims == 2);
-      const guint *pdims = last ? dp.odims : dp.dims;
-      guint pn = last ? dp.n_odims : dp.n_dims;
-      double lim[N_QTY] = { max_lat, max_size, INFINITY, INFINITY };
-      const Node *pn_nodes = (const Node *) vals_prev->data;
-      GArray *cur = vals_cur;
-      guint n_cur = 0;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto out;
-      if (progress_func)
-        {
-          g_autofree char *msg = g_strdup_printf ("layer %u/%u %s: %u states, %" G_GUINT64_FORMAT " partial solutions",
-                                                  i + 1, dp.n_layers, l->name, states->len, stats.kept);
-          progress_func ((double) i / dp.n_layers, msg, user_data);
-        }
-
-      /* Transitions: one run per (source state, choice), grouped by target state. */
-      for (guint si = 0; si < states->len; si++)
-        {
-          State *s = g_ptr_array_index (states, si);
-
-          decode (&dp, i, s->key, var_code);
-          for (guint iw = 0; iw < dp.n_wopts[i]; iw++)
-            for (guint io = 0; io < no; io++)
-              {
-                guint w = dp.wopts[i][iw];
-                guint a, m, o;
-                Run run = { si, { 0, 0, 0, 0 }, w, 0 };
-                guint64 key;
-                State *ns;
-
-                if (vo >= 0)
-                  var_code[vo] = dp.opts[vo][io];
-                a = tensor_code (&dp, var_code, l->inputs[0]);
-                m = l->op == FB_OP_ADD ? tensor_code (&dp, var_code, l->inputs[1]) : w;
-                o = tensor_code (&dp, var_code, l->output);
-                if (table)
-                  {
-                    run.d[0] = LAT (&dp, i, a, m, o);
-                    if (isinf (run.d[0]))
-                      continue;   /* the table has no entry: the target cannot run it */
-                  }
-                if (weighted)
-                  {
-                    run.d[1] = (double) fb_metrics_weight_bytes (network, i, code_bits[w]);
-                    run.d[2] = (double) l->macs * code_bits[w] * code_bits[a];
-                  }
-                if (sensitivity)
-                  {
-                    if (weighted)
-                      run.d[3] += fb_sensitivity_get_weight_drop (sensitivity, i, code_bits[w]);
-                    if (vo >= 0)
-                      run.d[3] += fb_sensitivity_get_tensor_drop (sensitivity, vo, code_bits[var_code[vo]]);
-                  }
-                if (max_ram > 0)
-                  {
-                    guint64 live = 0;
-                    for (guint k = 0; k < dp.alive[i]->len; k++)
-                      {
-                        guint t = g_array_index (dp.alive[i], guint, k);
-                        live += dp.tbytes[t * 4 + tensor_code (&dp, var_code, t)];
-                      }
-                    if (live > max_ram)
-                      continue;
-                  }
-                run.o_code = vo >= 0 ? var_code[vo] : 0;
-
-                key = encode (&dp, i + 1, var_code);
-                ns = g_hash_table_lookup (next_by_key, &key);
-                if (ns == NULL)
-                  {
-                    ns = g_new0 (State, 1);
-                    ns->key = key;
-                    ns->runs = g_array_new (FALSE, FALSE, sizeof (Run));
-                    g_ptr_array_add (next, ns);
-                    g_hash_table_insert (next_by_key, &ns->key, ns);
-                  }
-                g_array_append_val (ns->runs, run);
-              }
-        }
-      /* A fixed order of target states, so node indices do not depend on hashing. */
-      g_ptr_array_sort (next, state_cmp);
-
-      /* Per target state: merge (two dims) or materialize and prune its runs. */
-      g_array_set_size (cur, 0);
-      for (guint si = 0; si < next->len; si++)
-        {
-          State *ns = g_ptr_array_index (next, si);
-          guint n_acc = 0;
-          gsize bound = 0;
-
-          for (guint r = 0; r < ns->runs->len; r++)
-            bound += ((State *) g_ptr_array_index (states, g_array_index (ns->runs, Run, r).src))->n_kept;
-          if (!two && scratch_a->len < bound)
-            g_array_set_size (scratch_a, bound);   /* reused across states and layers */
-
-          if (two)
-            {
-              MergeCtx mc = { pn_nodes, (const Run *) ns->runs->data, dp.dims[0], dp.dims[1] };
-              GArray *acc = seg_a, *tmp = seg_b, *t;
-              guint base;
-
-              g_array_set_size (acc, 0);
-              for (guint r = 0; r < ns->runs->len; r++)
-                {
-                  const Run *run = &g_array_index (ns->runs, Run, r);
-                  State *s = g_ptr_array_index (states, run->src);
-                  guint lo, hi;
-
-                  feasible_range (pn_nodes, s->first, s->first + s->n_kept, run, mc.d0, mc.d1,
-                                  lim[mc.d0], lim[mc.d1], &lo, &hi);
-                  stats.partials += hi - lo;
-                  if (lo >= hi)
-                    continue;
-                  merge_segs (&mc, acc, r, lo, hi, tmp);
-                  t = acc, acc = tmp, tmp = t;
-                }
-              /* Write the state's front once. */
-              for (guint k = 0; k < acc->len; k++)
-                n_acc += g_array_index (acc, Seg, k).hi - g_array_index (acc, Seg, k).lo;
-              base = cur->len;
-              g_array_set_size (cur, base + n_acc);
-              {
-                Node *o = &g_array_index (cur, Node, base);
-                guint n = 0;
-                double best = INFINITY;
-                for (guint k = 0; k < acc->len; k++)
-                  {
-                    const Seg *sg = &g_array_index (acc, Seg, k);
-                    const Run *run = &mc.runs[sg->run];
-                    for (guint j = sg->lo; j < sg->hi; j++)
-                      {
-                        Node *nd = &o[n];
-                        for (guint q = 0; q < N_QTY; q++)
-                          nd->v[q] = pn_nodes[j].v[q] + run->d[q];
-                        nd->parent = (gint32) j;
-                        nd->w_code = run->w_code;
-                        nd->o_code = run->o_code;
-                        /* Exact for integral costs; with fractional ones a shift can
-                         * round two values into one, so recheck dominance here. */
-                        if (!(nd->v[mc.d1] < best))
-                          continue;
-                        if (n > 0 && o[n - 1].v[mc.d0] == nd->v[mc.d0])
-                          o[n - 1] = *nd;
-                        else
-                          n++;
-                        best = nd->v[mc.d1];
-                      }
-                  }
-                n_acc = n;
-                g_array_set_size (cur, base + n);
-              }
-              ns->first = base;
-            }
-          else
-            {
-              Node *buf = (Node *) scratch_a->data;
-              for (guint r = 0; r < ns->runs->len; r++)
-                {
-                  const Run *run = &g_array_index (ns->runs, Run, r);
-                  State *s = g_ptr_array_index (states, run->src);
-                  for (guint k = 0; k < s->n_kept; k++)
-                    {
-                      const Node *p = &pn_nodes[s->first + k];
-                      Node *n = &buf[n_acc];
-                      for (guint q = 0; q < N_QTY; q++)
-                        n->v[q] = p->v[q] + run->d[q];
-                      /* Additive, nonnegative: over budget now means over budget at the end. */
-                      if (n->v[0] > max_lat || n->v[1] > max_size)
-                        continue;
-                      n->parent = (gint32) (s->first + k);
-                      n->w_code = run->w_code;
-                      n->o_code = run->o_code;
-                      n_acc++;
-                    }
-                }
-              stats.partials += n_acc;
-              n_acc = prune (buf, n_acc, pdims, pn, dp.epsilon);
-              ns->first = cur->len;
-              g_array_append_vals (cur, buf, n_acc);
-            }
-          ns->n_kept = n_acc;
-          n_cur += n_acc;
-          if ((si & 15) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
-            goto out;
-        }
-      /* Drop states that lost every partial solution (budgets). */
-      for (guint si = next->len; si-- > 0;)
-        if (((State *) g_ptr_array_index (next, si))->n_kept == 0)
-          g_ptr_array_remove_index (next, si);
-      if (cur->len >= BACK_MAX_NODES)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                       "more than %u partial solutions after layer %s: use a budget or ε", BACK_MAX_NODES, l->name);
-          goto out;
-        }
-      {
-        GArray *back = g_array_sized_new (FALSE, FALSE, sizeof (Back), cur->len);
-        Back *bk;
-        g_array_set_size (back, cur->len);
-        bk = (Back *) back->data;
-        for (guint k = 0; k < cur->len; k++)
-          {
-            const Node *nd = &g_array_index (cur, Node, k);
-            bk[k] = (Back) nd->parent << 4 | (Back) nd->w_code << 2 | nd->o_code;
-          }
-        g_ptr_array_add (arena, back);
-        vals_cur = vals_prev;
-        vals_prev = cur;
-      }
-      stats.kept += n_cur;
-      stats.max_kept = MAX (stats.max_kept, n_cur);
-      stats.max_states = MAX (stats.max_states, next->len);
-      g_ptr_array_unref (states);
-      states = g_ptr_array_ref (next);
-      if (states->len == 0)
-        break;
-    }
-  stats.dp_seconds = (g_get_monotonic_time () - t0) / 1e6;
-
-  /* After the classifier no tensor is open: one state holds the front. */
-  if (states->len == 1 && arena->len == dp.n_layers + 1)
-    {
-      State *s = g_ptr_array_index (states, 0);
-      g_autoptr(JsonObject) prov = json_object_new ();
-      g_autofree char *objs = fb_pareto_objectives_to_string (objectives);
-      guint64 macs = 0;
-
-      for (guint i = 0; i < dp.n_layers; i++)
-        macs += fb_network_get_layer (network, i)->macs;
-      json_object_set_string_member (prov, "method", method);
-      if (table)
-        json_object_set_string_member (prov, "target", fb_latency_table_get_target (table));
-      json_object_set_string_member (prov, "objectives", objs);
-      json_object_set_double_member (prov, "epsilon", dp.epsilon);
-      json_object_set_int_member (prov, "front_size", s->n_kept);
-      if (sensitivity)
-        json_object_set_object_member (prov, "sensitivity", fb_sensitivity_to_json (sensitivity));
-      /* Non-activation tensors keep code 0 / logits; activation codes come from the nodes. */
-      memset (var_code, 0, dp.n_tensors);
-      stats.front_size = s->n_kept;
-      for (guint k = 0; k < s->n_kept; k++)
-        {
-          g_autoptr(FbCandidate) cand = build_candidate (&dp, arena, &g_array_index (vals_prev, Node, s->first + k),
-                                                         s->first + k, start, table, sensitivity,
-                                                         var_code, method, prov, macs);
-          /* The DP already honoured every budget; the check is a cheap safeguard. */
-          if (candidate_func && fb_search_constraints_check (constraints, fb_candidate_get_metrics (cand), NAN))
-            candidate_func (cand, user_data);
-          if ((k & 255) == 255 && g_cancellable_set_error_if_cancelled (cancellable, error))
-            goto out;
-        }
-    }
-  if (progress_func)
-    progress_func (1.0, "done", user_data);
-  stats.total_seconds = (g_get_monotonic_time () - t0) / 1e6;
-  if (out_stats)
-    *out_stats = stats;
-  ok = TRUE;
-
-out:
-  dp_clear (&dp);
-  return ok;
+  return fb_search_pareto_run (&params, out_stats, error);
 }

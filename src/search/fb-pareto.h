@@ -63,6 +63,27 @@ gboolean fb_pareto_objectives_parse     (const char         *text,
 char    *fb_pareto_objectives_to_string (FbParetoObjectives  objectives);
 guint    fb_pareto_objectives_count     (FbParetoObjectives  objectives);
 
+/* One front search; the fields are those of fb_search_pareto() below (all
+ * borrowed for the call). */
+typedef struct {
+  FbNetwork                 *network;
+  FbLatencyTable            *table;
+  FbSensitivity             *sensitivity;
+  FbPrecisionConfig         *start;
+  FbParetoObjectives         objectives;
+  double                     epsilon;
+  const FbSearchConstraints *constraints;
+  const char                *method;
+  FbSearchCandidateFunc      candidate_func;
+  FbSearchProgressFunc       progress_func;
+  gpointer                   user_data;
+  GCancellable              *cancellable;
+} FbParetoParams;
+
+gboolean fb_search_pareto_run (const FbParetoParams *params,
+                               FbParetoStats        *out_stats,
+                               GError              **error);
+
 /* Streams the front sorted by the first objective (latency, size, BOPs, accuracy
  * order). @table is needed for the latency objective or a latency budget;
  * @sensitivity for the accuracy objective (each candidate's provenance then

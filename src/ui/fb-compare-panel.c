@@ -393,10 +393,12 @@ update_rho (FbComparePanel *self)
 static void
 update_view (FbComparePanel *self)
 {
-  g_autoptr(FbPointSet) old G_GNUC_UNUSED = g_steal_pointer (&self->points);   /* keep-alive */
+  /* The old set stays alive until the new one replaces it in the plot. */
+  FbPointSet *old = g_steal_pointer (&self->points);
 
   self->points = build_points (self);
   fb_pareto_plot_set_points (self->plot, self->points);
+  g_clear_pointer (&old, fb_point_set_unref);
   update_rho (self);
   update_rows (self);
 }

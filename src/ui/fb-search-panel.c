@@ -6,10 +6,12 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "fb-metrics.h"
 #include "fb-search-panel.h"
 #include "fb-ui-format.h"
+#include "fb-ui-widgets.h"
 
 /* How often the ETA is refreshed while the worker is quiet. */
 #define TICK_MS 250
@@ -31,6 +33,9 @@ struct _FbSearchPanel {
   GtkEntry         *lambdas_entry;
   GtkLabel         *lambdas_error_label;
   GtkSpinButton    *diff_steps_spin;
+  GtkSpinButton    *diff_lr_spin;
+  GtkSpinButton    *diff_batch_spin;
+  GtkSpinButton    *diff_seed_spin;
   GtkLabel         *diff_note_label;
   GtkToggleButton  *latency_check;
   GtkSpinButton    *latency_spin;
@@ -324,10 +329,50 @@ on_budget_toggled (FbSearchPanel *self)
                             gtk_widget_get_sensitive (GTK_WIDGET (self->accuracy_check)));
 }
 
+/* The objectives with the accuracy proxy, offered while there is an
+ * accuracy engine (the search measures the sensitivities with it, as
+ * freebits-cli search does). */
+static const struct {
+  const char *id;
+  const char *label;
+} accuracy_objectives[] = {
+  { "latency,accuracy", N_("Latency and accuracy proxy") },
+  { "size,accuracy", N_("Flash and accuracy proxy") },
+};
+
+static void
+update_accuracy_objectives (FbSearchPanel *self, gboolean available)
+{
+  GtkComboBox *combo = GTK_COMBO_BOX (self->objectives_combo);
+  GtkTreeModel *model = gtk_combo_box_get_model (combo);
+  g_autofree char *active = g_strdup (gtk_combo_box_get_active_id (combo));
+  gboolean was_accuracy = active != NULL && strstr (active, "accuracy") != NULL;
+  GtkTreeIter iter;
+  int n = gtk_tree_model_iter_n_children (model, NULL);
+  int id_column = gtk_combo_box_get_id_column (combo);
+
+  /* Remove them (from the end), then add them back when available. */
+  for (int i = n - 1; i >= 0; i--)
+    if (gtk_tree_model_iter_nth_child (model, &iter, NULL, i))
+      {
+        g_autofree char *id = NULL;
+
+        gtk_tree_model_get (model, &iter, id_column, &id, -1);
+        if (id != NULL && strstr (id, "accuracy") != NULL)
+          gtk_combo_box_text_remove (self->objectives_combo, i);
+      }
+  if (available)
+    for (guint i = 0; i < G_N_ELEMENTS (accuracy_objectives); i++)
+      gtk_combo_box_text_append (self->objectives_combo, accuracy_objectives[i].id, _(accuracy_objectives[i].label));
+  if (was_accuracy)
+    gtk_combo_box_set_active_id (combo, available ? active : "latency,size");
+}
+
 void
 fb_search_panel_set_accuracy_available (FbSearchPanel *self, gboolean available)
 {
   g_return_if_fail (FB_IS_SEARCH_PANEL (self));
+  update_accuracy_objectives (self, available);
   gtk_widget_set_sensitive (GTK_WIDGET (self->accuracy_check), available);
   if (!available)
     gtk_toggle_button_set_active (self->accuracy_check, FALSE);
@@ -391,9 +436,8 @@ fb_search_panel_get_params (FbSearchPanel *self, FbSearchParams *p)
   const char *objectives;
 
   g_return_if_fail (FB_IS_SEARCH_PANEL (self));
-  memset (p, 0, sizeof *p);
-  p->method = fb_search_panel_get_method (self);
-  fb_search_constraints_init (&p->constraints);
+  /* The method table's defaults, then what the panel shows. */
+  fb_search_params_init (p, fb_search_panel_get_method (self));
   if (gtk_toggle_button_get_active (self->latency_check) && self->have_latency)
     p->constraints.max_latency = gtk_spin_button_get_value (self->latency_spin) * self->latency_divisor;
   if (gtk_toggle_button_get_active (self->size_check))
@@ -414,6 +458,11 @@ fb_search_panel_get_params (FbSearchPanel *self, FbSearchParams *p)
   if (!fb_diff_cost_from_string (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->diff_cost_combo)), &p->diff_cost))
     p->diff_cost = FB_DIFF_COST_SIZE;
   p->diff_steps = (guint) gtk_spin_button_get_value_as_int (self->diff_steps_spin);
+  p->diff_lr = gtk_spin_button_get_value (self->diff_lr_spin);
+  p->diff_batch = (guint) gtk_spin_button_get_value_as_int (self->diff_batch_spin);
+  p->diff_seed = (guint32) gtk_spin_button_get_value (self->diff_seed_spin);
+  /* With the accuracy engine Free Bits also runs its accuracy-checked lowering. */
+  p->lower = TRUE;
   /* An invalid list leaves none: the window refuses to run and says why. */
   if (!parse_lambdas (gtk_entry_get_text (self->lambdas_entry), p->lambdas, &p->n_lambdas, NULL))
     p->n_lambdas = 0;
@@ -692,6 +741,9 @@ fb_search_panel_class_init (FbSearchPanelClass *klass)
   BIND (lambdas_entry);
   BIND (lambdas_error_label);
   BIND (diff_steps_spin);
+  BIND (diff_lr_spin);
+  BIND (diff_batch_spin);
+  BIND (diff_seed_spin);
   BIND (diff_note_label);
   BIND (latency_check);
   BIND (latency_spin);
@@ -719,18 +771,6 @@ fb_search_panel_class_init (FbSearchPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
 }
 
-/* Lets a combo box ellipsize its text, so long names (and translations)
- * shrink before the window grows. */
-static void
-combo_ellipsize (GtkComboBox *combo)
-{
-  g_autoptr(GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
-
-  for (GList *l = cells; l != NULL; l = l->next)
-    if (GTK_IS_CELL_RENDERER_TEXT (l->data))
-      g_object_set (l->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
-}
-
 static void
 fb_search_panel_init (FbSearchPanel *self)
 {
@@ -746,10 +786,10 @@ fb_search_panel_init (FbSearchPanel *self)
   gtk_cell_layout_add_attribute (GTK_CELL_LAYOUT (self->target_combo), cell, "text", 1);
   gtk_combo_box_set_id_column (self->target_combo, 0);
 
-  combo_ellipsize (GTK_COMBO_BOX (self->method_combo));
-  combo_ellipsize (GTK_COMBO_BOX (self->objectives_combo));
-  combo_ellipsize (GTK_COMBO_BOX (self->start_combo));
-  combo_ellipsize (GTK_COMBO_BOX (self->diff_cost_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->method_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->objectives_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->start_combo));
+  fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->diff_cost_combo));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->method_combo), "pareto");
   update_method (self);
   on_objectives_changed (self);

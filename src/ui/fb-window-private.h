@@ -1,17 +1,29 @@
-/* fb-window-private.h — window internals for tests (not for other widgets).
+/* fb-window-private.h — the window's internals, shared by the files that
+ * make it up (fb-window.c, -summary.c, -search.c, -dnd.c, -actions.c, as
+ * gnome-text-editor splits editor-window.c) and by the tests. Not for other
+ * widgets.
+ *
+ * Ownership of the fields is noted where it is not obvious: "owned" is freed
+ * in dispose/finalize, "borrowed" points into something else that outlives it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
+#include <gtk/gtk.h>
+
 #include "fb-accuracy-engine.h"
 #include "fb-compare-panel.h"
 #include "fb-layer-table.h"
 #include "fb-pareto-plot.h"
+#include "fb-plot-metric.h"
+#include "fb-point-set.h"
+#include "fb-search-job.h"
 #include "fb-search-panel.h"
 #include "fb-window.h"
 
 G_BEGIN_DECLS
+
 
 FbNetwork      *fb_window_get_network        (FbWindow     *self);
 FbLatencyTable *fb_window_get_latency_table  (FbWindow     *self);
@@ -61,4 +73,154 @@ void            fb_window_export_bundle      (FbWindow     *self,
                                               guint         n_images,
                                               gboolean      force);
 
+/* ---- internals ------------------------------------------------------------ */
+
+#define BUNDLED_NETWORK "fmnist-mbv1"
+#define DEFAULT_TARGET  "rv32imc"
+/* The info bar's "Open Folder" button. */
+#define RESPONSE_OPEN_FOLDER 1
+
+/* The summary shows these, in this order. */
+static const FbPlotMetric summary_metrics[] G_GNUC_UNUSED = {
+  FB_PLOT_METRIC_SIZE,
+  FB_PLOT_METRIC_PEAK_RAM,
+  FB_PLOT_METRIC_BOPS,
+  FB_PLOT_METRIC_LATENCY,
+  FB_PLOT_METRIC_ACCURACY,
+};
+
+enum {
+  TARGET_COLUMN_ID,
+  TARGET_COLUMN_LABEL,
+};
+
+/* Candidates shown as one series of the plot: one search method's last run,
+ * or one opened candidates file. Their metrics are always those of the
+ * current latency table (re-evaluated when the target switches). */
+typedef struct {
+  char           *name;        /* legend: method or file name */
+  int             method;      /* FbSearchMethod, or -1 for a file */
+  GPtrArray      *candidates;  /* FbCandidate */
+  FbLatencyTable *table;       /* what the metrics were computed with (not a ref; compared only) */
+} ResultGroup;
+
+struct _FbWindow {
+  GtkApplicationWindow  parent_instance;
+
+  /* Template children: borrowed (the template owns them). */
+  GtkHeaderBar         *header_bar;
+  GtkMenuButton        *recent_button;
+  GtkInfoBar           *info_bar;
+  GtkLabel             *info_label;
+  GtkComboBoxText      *x_combo;
+  GtkComboBoxText      *y_combo;
+  GtkToggleButton      *log_x_toggle;
+  GtkToggleButton      *log_y_toggle;
+  FbParetoPlot         *plot;
+  GtkLabel             *config_title_label;
+  GtkLabel             *config_subtitle_label;
+  GtkGrid              *metrics_grid;
+  GtkLabel             *network_label;
+  GtkLabel             *precision_label;
+  GtkLabel             *target_label;
+  FbLayerTable         *layer_table;
+  GtkRevealer          *search_revealer;
+  FbSearchPanel        *search_panel;
+  GtkComboBox          *target_combo;
+  GtkStack             *view_stack;
+  FbComparePanel       *compare_panel;
+
+  /* Borrowed: built into @metrics_grid. */
+  GtkLabel             *value_labels[FB_PLOT_N_METRICS];
+  GtkLabel             *note_labels[FB_PLOT_N_METRICS];
+
+  /* State, never read back from the widgets' texts. */
+  gboolean              compare_waiting;              /* runs once the engine is loaded (or not) */
+  gboolean              search_waiting;               /* a differentiable search, likewise */
+  gboolean              info_is_search_waiting;       /* the info bar shows only the search's waiting note */
+
+  FbNetwork            *network;                      /* owned (ref) */
+  FbLatencyTable       *latency;                      /* owned (ref); also a row of @tables */
+  FbPointSet           *points;                       /* owned (ref) */
+  double                reference[FB_PLOT_N_METRICS]; /* w8a8, for "−50 % vs w8a8" */
+  char                 *config_origin;                /* owned: file name or point label */
+  JsonObject           *config_provenance;            /* owned (ref): from a loaded file */
+  GCancellable         *cancellable;                  /* owned; cancelled on close */
+  gboolean              edited;                       /* changed in the table since loaded */
+  gboolean              updating_combos;
+  guint                 combo_state;                  /* metrics and axes the combos show */
+  gboolean              latency_error_shown;
+
+  GtkListStore         *targets;                      /* owned: id (target), label: the loaded tables */
+  GPtrArray            *tables;                       /* owned: FbLatencyTable, rows of @targets */
+  gboolean              updating_targets;
+  GPtrArray            *groups;                       /* owned: ResultGroup: search results, candidate files */
+  FbSearchJob          *job;                          /* owned (ref): the last search (running or done) */
+  ResultGroup          *job_group;                    /* borrowed: one of @groups: where @job's results go */
+  GSettings            *settings;                     /* owned: NULL without the schema */
+  FbAccuracyEngine     *engine;                       /* owned (ref): optional, for the network shown */
+  GCancellable         *engine_loading;               /* owned: the engine being made, or NULL */
+  char                 *engine_problem;               /* owned: why there is no engine (summary note) */
+  gboolean              axes_chose_accuracy;          /* switched to accuracy once baselines were measured */
+  GtkWidget            *open_folder_button;           /* borrowed: a child of @info_bar: in the info bar */
+  char                 *info_folder;                  /* owned: what "Open Folder" opens */
+  guint                 n_exports;                    /* bundles being written */
+  int                   saved_width, saved_height;
+  gboolean              saved_maximized;
+};
+
+/* ---- fb-window.c: messages, accuracy limits, points, axes, targets, the network, construction */
+void fb_window_add_target (FbWindow *self, FbLatencyTable *table);
+void fb_window_choose_axes (FbWindow *self, gboolean keep_if_possible);
+gboolean fb_window_compute_values (FbWindow *self, FbPrecisionConfig *config, double values[FB_PLOT_N_METRICS],
+                                   FbMetrics *out);
+guint fb_window_default_limit (FbWindow *self);
+gboolean fb_window_engine_usable (FbWindow *self);
+FbCandidate * fb_window_evaluate_candidate (FbWindow *self, FbCandidate *c);
+guint fb_window_limit_images (FbWindow *self, guint limit);
+void fb_window_on_info_bar_response (GtkInfoBar *bar, int response, FbWindow *self);
+void fb_window_refresh_points (FbWindow *self, gboolean keep_axes);
+void fb_window_report_gerror (FbWindow *self, const GError *error);
+ResultGroup * fb_window_result_group_new (const char *name, int method);
+void fb_window_select_target (FbWindow *self, const char *target);
+void fb_window_set_config (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonObject *provenance);
+void fb_window_set_network (FbWindow *self, FbNetwork *network);
+void fb_window_show_message (FbWindow *self, GtkMessageType type, const char *message, const char *folder);
+guint fb_window_summary_limit (FbWindow *self);
+char * fb_window_uniform_label (FbPrecisionConfig *config);
+
+/* ---- fb-window-summary.c: the summary and the titles */
+char * fb_window_current_config_name (FbWindow *self, gboolean *is_baseline);
+char * fb_window_diff_problem (FbWindow *self);
+void fb_window_update_summary (FbWindow *self);
+void fb_window_update_titles (FbWindow *self);
+
+/* ---- fb-window-search.c: search results, the accuracy engine, compare */
+/* Whether new windows make an accuracy engine (fb_window_set_accuracy_defaults()). */
+gboolean fb_window_get_accuracy_enabled (void);
+void fb_window_clear_results (FbWindow *self);
+guint fb_window_count_results (FbWindow *self);
+void fb_window_load_engine (FbWindow *self);
+void fb_window_on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *config, const char *label,
+                                           FbWindow *self);
+void fb_window_on_compare_failed (FbComparePanel *panel, const char *message, FbWindow *self);
+void fb_window_on_compare_run (FbWindow *self);
+void fb_window_on_search_cancel (FbWindow *self);
+void fb_window_on_search_run (FbWindow *self);
+void fb_window_queue_results (FbWindow *self);
+void fb_window_request_accuracy (FbWindow *self);
+void fb_window_set_engine (FbWindow *self, FbAccuracyEngine *engine);
+void fb_window_stop_job (FbWindow *self);
+void fb_window_update_results (FbWindow *self);
+
+/* ---- fb-window-dnd.c: opening files (command line, recent files, drag and drop) */
+void fb_window_add_recent (GFile *file);
+void fb_window_on_drag_data_received (GtkWidget *widget, GdkDragContext *context, int x, int y,
+                                      GtkSelectionData *data, guint info, guint time, FbWindow *self);
+void fb_window_on_recent_activated (GtkRecentChooser *chooser, FbWindow *self);
+gboolean fb_window_open_network (FbWindow *self, const char *path, GError **error);
+
+/* ---- fb-window-actions.c: the win.* actions */
+/* Adds the win.* actions to @self. */
+void fb_window_actions_init (FbWindow *self);
 G_END_DECLS

@@ -24,7 +24,10 @@ on_handle_local_options (GApplication *app, GVariantDict *options, gpointer user
       FbSearchMethod method;
 
       g_variant_dict_lookup (options, "search", "&s", &nick);
-      if (!fb_search_method_from_nick (nick, &method))
+      /* The panel offers every method but the BOPs-targeted baseline (a
+       * Pareto front with fixed objectives: the panel's Pareto search with
+       * BOPs). */
+      if (!fb_search_method_from_nick (nick, &method) || method == FB_SEARCH_METHOD_BOPS)
         {
           g_printerr (_("freebits: --search: unknown method \"%s\" (expected uniform, diff, free-bits or pareto)\n"),
                       nick);

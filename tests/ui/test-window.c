@@ -936,6 +936,79 @@ test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
 }
 
 static void
+collect_candidate (FbCandidate *candidate, gpointer user_data)
+{
+  g_ptr_array_add (user_data, fb_candidate_ref (candidate));
+}
+
+/* With the engine the panel's Pareto search offers the accuracy proxy, measures
+ * the sensitivities with the window's oracle and finds the front the search
+ * library finds with them (the code path of freebits-cli search; tests/app
+ * compares the two front ends' fronts point by point). */
+static void
+test_pareto_accuracy_proxy (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbSensitivity) sensitivity = NULL;
+  g_autoptr(GPtrArray) direct = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  FbAccuracyOracle *oracle;
+  FbSearchPanel *panel;
+  FbSearchParams params;
+  FbSearchJob *job;
+  GPtrArray *found;
+  FbParetoParams pp;
+
+  if (f->window == NULL)
+    return;
+  panel = fb_window_get_search_panel (f->window);
+  fb_search_panel_set_method (panel, FB_SEARCH_METHOD_PARETO);
+  /* No engine, no proxy. */
+  fb_search_panel_set_pareto_options (panel, "latency,accuracy", 0.01);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_false (params.objectives & FB_PARETO_ACCURACY);
+
+  oracle = g_new0 (FbAccuracyOracle, 1);
+  fb_accuracy_oracle_init (oracle, &fake_oracle_class, fb_window_get_network (f->window));
+  fb_window_set_accuracy_oracle (f->window, oracle);
+  fb_search_panel_set_pareto_options (panel, "latency,accuracy", 0.01);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_cmpint (params.objectives, ==, FB_PARETO_LATENCY | FB_PARETO_ACCURACY);
+
+  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  wait_for_job (job, 60);
+  g_assert_no_error ((GError *) fb_search_job_get_error (job));
+  g_assert_nonnull (fb_search_job_get_run (job)->measured_sensitivity);
+  found = fb_search_job_get_found (job);
+  g_assert_cmpuint (found->len, >, 0);
+
+  /* The same sensitivities and the same front, computed without the window. */
+  sensitivity = fb_sensitivity_measure (oracle, fb_accuracy_oracle_get_default_limit (oracle), NULL, NULL, NULL,
+                                        &error);
+  g_assert_no_error (error);
+  pp = (FbParetoParams) {
+    .network = fb_window_get_network (f->window), .table = fb_window_get_latency_table (f->window),
+    .sensitivity = sensitivity, .objectives = FB_PARETO_LATENCY | FB_PARETO_ACCURACY,
+    .candidate_func = collect_candidate, .user_data = direct,
+  };
+  g_assert_true (fb_search_pareto_run (&pp, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, direct->len);
+  for (guint i = 0; i < found->len; i++)
+    {
+      FbCandidate *a = g_ptr_array_index (found, i), *b = g_ptr_array_index (direct, i);
+      g_assert_true (fb_precision_config_equal (fb_candidate_get_config (a), fb_candidate_get_config (b)));
+      g_assert_cmpfloat (json_object_get_double_member (fb_candidate_get_provenance (a), "accuracy_proxy"), ==,
+                         json_object_get_double_member (fb_candidate_get_provenance (b), "accuracy_proxy"));
+    }
+
+  /* The proxy goes with the engine. */
+  fb_window_set_accuracy_oracle (f->window, NULL);
+  fb_search_panel_get_params (panel, &params);
+  g_assert_false (params.objectives & FB_PARETO_ACCURACY);
+  fb_accuracy_oracle_unref (oracle);
+}
+
+static void
 test_search_respects_pins (Fixture *f, gconstpointer data)
 {
   FbNetwork *net;
@@ -1666,6 +1739,7 @@ main (int argc, char **argv)
   ADD ("search-budgets", test_search_budgets);
   ADD ("search-respects-pins", test_search_respects_pins);
   ADD ("accuracy-oracle-hook", test_accuracy_oracle_hook);
+  ADD ("pareto-accuracy-proxy", test_pareto_accuracy_proxy);
   ADD ("cancel-pareto", test_cancel_pareto);
   ADD ("close-cancels-search", test_close_cancels_search);
   ADD ("stream-large-front", test_stream_large_front);

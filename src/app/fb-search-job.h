@@ -1,5 +1,6 @@
-/* fb-search-job.h — one search (uniform, Free Bits, Pareto front, the
- * differentiable λ sweep) in a worker thread.
+/* fb-search-job.h — one search (any row of the method table,
+ * fb-search-method.h) as an FbJob: in a worker thread for the GUI, on the
+ * caller's thread for the CLI.
  *
  * The job copies what it needs (network and table are referenced, the start
  * config copied), runs the src/search function with g_task_run_in_thread and
@@ -15,53 +16,13 @@
 
 #include <gio/gio.h>
 
-#include "fb-accuracy-oracle.h"
-#include "fb-dataset.h"
-#include "fb-diff-search.h"
-#include "fb-free-bits.h"
-#include "fb-pareto.h"
-#include "fb-search-uniform.h"
+#include "fb-job.h"
+#include "fb-search-method.h"
 
 G_BEGIN_DECLS
 
-typedef enum {
-  FB_SEARCH_METHOD_UNIFORM,
-  FB_SEARCH_METHOD_FREE_BITS,
-  FB_SEARCH_METHOD_PARETO,
-  FB_SEARCH_METHOD_DIFF,
-  FB_SEARCH_N_METHODS
-} FbSearchMethod;
-
-/* Most λ values one differentiable sweep takes (each is a search of its own,
- * about a minute). */
-#define FB_SEARCH_MAX_LAMBDAS 32
-
-typedef struct {
-  FbSearchMethod       method;
-  FbSearchConstraints  constraints;
-  double               tolerance;   /* Free Bits: accepted latency cost of a raise (fraction) */
-  FbParetoObjectives   objectives;  /* Pareto front */
-  double               epsilon;     /* Pareto front with three objectives */
-  FbDiffCost           diff_cost;   /* differentiable: the regularized cost */
-  guint                diff_steps;  /* differentiable: θ updates per λ */
-  guint                n_lambdas;   /* differentiable: the sweep, in order */
-  double               lambdas[FB_SEARCH_MAX_LAMBDAS];
-} FbSearchParams;
-
-/* Stable identifiers ("uniform", "free-bits", "pareto", "diff"), as in the
- * CLI and in candidates' "method". */
-const char *fb_search_method_to_nick   (FbSearchMethod  method);
-gboolean    fb_search_method_from_nick (const char     *nick,
-                                        FbSearchMethod *method);
-/* Translated name for the plot legend and status ("Free Bits", "Pareto DP"). */
-const char *fb_search_method_get_name  (FbSearchMethod  method);
-/* The plot series (and the candidates' "method") of a search with @params:
- * the method's name, except "diff" / "diff-bops" for the differentiable
- * search, as the CLI names its results. */
-const char *fb_search_params_get_series_name (const FbSearchParams *params);
-
 #define FB_TYPE_SEARCH_JOB (fb_search_job_get_type ())
-G_DECLARE_FINAL_TYPE (FbSearchJob, fb_search_job, FB, SEARCH_JOB, GObject)
+G_DECLARE_FINAL_TYPE (FbSearchJob, fb_search_job, FB, SEARCH_JOB, FbJob)
 
 /* @table may be NULL (then only BOPs/size objectives make sense); @start may
  * be NULL for uniform and Pareto (no pins) and is copied. */
@@ -89,7 +50,30 @@ void            fb_search_job_set_supernet   (FbSearchJob          *self,
                                               const char           *origin,
                                               FbDataset            *train);
 
-/* Starts the worker. @parent (may be NULL) cancels the job when cancelled,
+/* Optional: the accuracy proxy for the accuracy objective (referenced).
+ * Without it the job measures the sensitivities with its oracle when the
+ * front needs them, as freebits-cli search does. */
+void            fb_search_job_set_sensitivity (FbSearchJob         *self,
+                                              FbSensitivity        *sensitivity);
+/* Free Bits: start configs (FbPrecisionConfig, copied), instead of the one
+ * start config; @start_name names the one start config in the runs. */
+void            fb_search_job_set_starts     (FbSearchJob          *self,
+                                              GPtrArray            *starts,
+                                              const char           *start_name);
+/* Whether the job measures the results with its oracle: each λ's result of
+ * the differentiable search as it arrives, the other methods' results (not
+ * Free Bits', whose lowering step measures) afterwards ("measured"). Default
+ * TRUE; the CLI measures afterwards itself. The oracle still serves Free
+ * Bits' lowering (params.lower) and the sensitivities of the accuracy objective. */
+void            fb_search_job_set_measure    (FbSearchJob          *self,
+                                              gboolean              measure);
+
+/* The differentiable search: called for each λ's result (in the worker). */
+void            fb_search_job_set_diff_func  (FbSearchJob          *self,
+                                              FbSearchDiffFunc      func,
+                                              gpointer              user_data);
+
+/* The FbJob life cycle under the search's names. Starts the worker. @parent (may be NULL) cancels the job when cancelled,
  * e.g. the window's cancellable. Signals are emitted on the thread-default
  * main context of the caller. */
 void            fb_search_job_start          (FbSearchJob          *self,
@@ -111,7 +95,13 @@ double          fb_search_job_get_eta        (FbSearchJob          *self);
 guint           fb_search_job_get_n_results  (FbSearchJob          *self);
 /* After "finished": NULL on success, else the error (cancelled: G_IO_ERROR_CANCELLED). */
 const GError   *fb_search_job_get_error      (FbSearchJob          *self);
-/* Free Bits: the changes applied (FbFreeBitsChange), after "finished"; may be NULL. */
+/* Free Bits: the changes applied (FbFreeBitsChange) from the first start,
+ * after "finished"; may be NULL. */
 GPtrArray      *fb_search_job_get_changes    (FbSearchJob          *self);
+/* After "finished": the run's outputs (free-bits runs, objectives used, DP
+ * statistics, the sensitivity measured). */
+const FbSearchRun *fb_search_job_get_run     (FbSearchJob          *self);
+/* Every candidate streamed, in order (after "finished"). */
+GPtrArray      *fb_search_job_get_found      (FbSearchJob          *self);
 
 G_END_DECLS

@@ -13,12 +13,14 @@
 #include <gio/gio.h>
 
 #include "fb-dataset.h"
+#include "fb-job.h"
 #include "fb-latency-table.h"
 #include "fb-weights.h"
 
 G_BEGIN_DECLS
 
-typedef struct _FbBundleJob FbBundleJob;
+#define FB_TYPE_BUNDLE_JOB (fb_bundle_job_get_type ())
+G_DECLARE_FINAL_TYPE (FbBundleJob, fb_bundle_job, FB, BUNDLE_JOB, FbJob)
 
 /* Images calibrating float-only weights and recalibrating a supernet's batch
  * norm: the defaults of freebits-cli eval and export, so all fold the same. */
@@ -28,6 +30,7 @@ typedef struct _FbBundleJob FbBundleJob;
 /* @config is copied; @dir is the bundle directory to write. */
 FbBundleJob *fb_bundle_job_new            (FbPrecisionConfig *config,
                                            const char        *dir);
+/* g_object_unref(). */
 void         fb_bundle_job_free           (FbBundleJob       *self);
 
 /* How the config is named in the bundle ("w4a8", "mixed.json"). */
@@ -50,7 +53,7 @@ void         fb_bundle_job_set_datasets   (FbBundleJob       *self,
                                            FbDataset         *test,
                                            FbDataset         *train);
 
-/* Takes ownership of @self. */
+/* Takes ownership of @self (fb_job_run() runs it synchronously). */
 void         fb_bundle_job_run_async      (FbBundleJob       *self,
                                            GCancellable      *cancellable,
                                            GAsyncReadyCallback callback,
@@ -61,6 +64,5 @@ char        *fb_bundle_job_run_finish     (GAsyncResult      *result,
                                            double            *accuracy,
                                            GError           **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FbBundleJob, fb_bundle_job_free)
 
 G_END_DECLS

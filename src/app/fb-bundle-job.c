@@ -13,6 +13,9 @@
 #include "fb-int-network.h"
 
 struct _FbBundleJob {
+  FbJob              parent_instance;
+
+  /* Read-only once running (the worker reads them; it may load what is NULL). */
   FbPrecisionConfig *config;
   char              *dir;
   char              *label;
@@ -37,13 +40,15 @@ bundle_result_free (BundleResult *r)
   g_free (r);
 }
 
+G_DEFINE_FINAL_TYPE (FbBundleJob, fb_bundle_job, FB_TYPE_JOB)
+
 FbBundleJob *
 fb_bundle_job_new (FbPrecisionConfig *config, const char *dir)
 {
   FbBundleJob *self;
 
   g_return_val_if_fail (config != NULL && dir != NULL, NULL);
-  self = g_new0 (FbBundleJob, 1);
+  self = g_object_new (FB_TYPE_BUNDLE_JOB, NULL);
   self->config = fb_precision_config_copy (config);
   self->dir = g_strdup (dir);
   self->n_images = FB_EXPORTER_DEFAULT_IMAGES;
@@ -53,8 +58,15 @@ fb_bundle_job_new (FbPrecisionConfig *config, const char *dir)
 void
 fb_bundle_job_free (FbBundleJob *self)
 {
-  if (self == NULL)
-    return;
+  if (self != NULL)
+    g_object_unref (self);
+}
+
+static void
+fb_bundle_job_finalize (GObject *object)
+{
+  FbBundleJob *self = FB_BUNDLE_JOB (object);
+
   fb_precision_config_free (self->config);
   g_clear_pointer (&self->table, fb_latency_table_unref);
   g_clear_pointer (&self->weights, fb_weights_unref);
@@ -63,7 +75,7 @@ fb_bundle_job_free (FbBundleJob *self)
   g_free (self->weights_path);
   g_free (self->label);
   g_free (self->dir);
-  g_free (self);
+  G_OBJECT_CLASS (fb_bundle_job_parent_class)->finalize (object);
 }
 
 void
@@ -127,10 +139,10 @@ need_train (FbBundleJob *self, GCancellable *cancellable, GError **error)
   return self->train;
 }
 
-static void
-run_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+static gboolean
+fb_bundle_job_run (FbJob *job, GCancellable *cancellable, GError **out_error)
 {
-  FbBundleJob *self = task_data;
+  FbBundleJob *self = FB_BUNDLE_JOB (job);
   FbNetwork *network = fb_precision_config_get_network (self->config);
   g_autoptr(GError) error = NULL;
   g_autoptr(FbWeights) folded = NULL;
@@ -141,12 +153,12 @@ run_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
 
   if (self->weights_path == NULL)
     {
-      g_task_return_new_error (task, FB_ERROR, FB_ERROR_FIELD,
+      g_set_error (out_error, FB_ERROR, FB_ERROR_FIELD,
                                _("%s: no trained weights to export (the network names none and "
                                  "neither %s.fbw nor %s-float.fbw lies next to it)"),
-                               fb_network_get_name (network), fb_network_get_name (network),
-                               fb_network_get_name (network));
-      return;
+                   fb_network_get_name (network), fb_network_get_name (network),
+                   fb_network_get_name (network));
+      return FALSE;
     }
   if (self->weights == NULL)
     {
@@ -198,38 +210,47 @@ run_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
   result = g_new0 (BundleResult, 1);
   result->dir = g_strdup (self->dir);
   result->accuracy = eval != NULL ? eval->accuracy : NAN;
-  g_task_return_pointer (task, result, (GDestroyNotify) bundle_result_free);
-  return;
+  fb_job_set_result (job, result, (GDestroyNotify) bundle_result_free);
+  return TRUE;
 
 fail:
-  g_task_return_error (task, g_steal_pointer (&error));
+  g_propagate_error (out_error, g_steal_pointer (&error));
+  return FALSE;
 }
 
 void
 fb_bundle_job_run_async (FbBundleJob *self, GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, fb_bundle_job_run_async);
-  g_task_set_name (task, "[freebits] export bundle");
-  g_task_set_task_data (task, self, (GDestroyNotify) fb_bundle_job_free);
-  g_task_run_in_thread (task, run_in_thread);
+  g_return_if_fail (FB_IS_BUNDLE_JOB (self));
+  fb_job_run_async (FB_JOB (self), cancellable, callback, user_data);
+  /* The running task holds the job. */
+  g_object_unref (self);
 }
 
 char *
 fb_bundle_job_run_finish (GAsyncResult *result, double *accuracy, GError **error)
 {
+  g_autoptr(GObject) source = g_async_result_get_source_object (result);
   BundleResult *r;
-  char *dir;
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  r = g_task_propagate_pointer (G_TASK (result), error);
-  if (r == NULL)
+  g_return_val_if_fail (FB_IS_BUNDLE_JOB (source), NULL);
+  if (!fb_job_run_finish (FB_JOB (source), result, error))
     return NULL;
+  r = fb_job_get_result (FB_JOB (source));
   if (accuracy != NULL)
     *accuracy = r->accuracy;
-  dir = g_steal_pointer (&r->dir);
-  bundle_result_free (r);
-  return dir;
+  return g_strdup (r->dir);
+}
+
+static void
+fb_bundle_job_class_init (FbBundleJobClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = fb_bundle_job_finalize;
+  FB_JOB_CLASS (klass)->run = fb_bundle_job_run;
+}
+
+static void
+fb_bundle_job_init (FbBundleJob *self)
+{
 }

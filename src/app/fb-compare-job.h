@@ -1,11 +1,9 @@
 /* fb-compare-job.h — fb_compare_run (BOPs vs latency) in a worker thread.
  *
- * Like FbSearchJob: the job references the network, the tables and the
- * oracle, runs src/search's fb_compare_run with g_task_run_in_thread, and
- * hands progress to the main loop through a locked slot drained by a short
- * timeout (not one idle per report). "finished" comes from the GTask callback;
- * then either the JSON result or the error (cancelled: G_IO_ERROR_CANCELLED)
- * is there.
+ * An FbJob: the job references the network, the tables and the oracle and
+ * runs src/search's fb_compare_run in a worker thread; progress, cancel and
+ * "finished" are FbJob's. Then either the JSON result or the error
+ * (cancelled: G_IO_ERROR_CANCELLED) is there.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,11 +13,12 @@
 #include <json-glib/json-glib.h>
 
 #include "fb-compare.h"
+#include "fb-job.h"
 
 G_BEGIN_DECLS
 
 #define FB_TYPE_COMPARE_JOB (fb_compare_job_get_type ())
-G_DECLARE_FINAL_TYPE (FbCompareJob, fb_compare_job, FB, COMPARE_JOB, GObject)
+G_DECLARE_FINAL_TYPE (FbCompareJob, fb_compare_job, FB, COMPARE_JOB, FbJob)
 
 /* @tables: FbLatencyTable * (referenced, at least one). @options: samples,
  * seed, max_front, limit are copied; its oracle is referenced (may be NULL);

@@ -1,0 +1,218 @@
+/* fb-window-dnd.c — opening files in the window: command line, recent files, drag and drop.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fb-build-config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "fb-accuracy-engine.h"
+#include "fb-application.h"
+#include "fb-bundle-job.h"
+#include "fb-compare-panel.h"
+#include "fb-error.h"
+#include "fb-export-dialog.h"
+#include "fb-file-kind.h"
+#include "fb-exporter.h"
+#include "fb-json.h"
+#include "fb-metrics.h"
+#include "fb-plot-metric.h"
+#include "fb-plot-view.h"
+#include "fb-point-set.h"
+#include "fb-search-panel.h"
+#include "fb-ui-format.h"
+#include "fb-ui-resources.h"
+#include "fb-window-private.h"
+
+void
+fb_window_add_recent (GFile *file)
+{
+  g_autofree char *uri = g_file_get_uri (file);
+  GtkRecentData data = {
+    .display_name = NULL,
+    .description = NULL,
+    .mime_type = (char *) "application/json",
+    .app_name = (char *) g_get_application_name (),
+    .app_exec = (char *) "freebits %u",
+  };
+
+  gtk_recent_manager_add_full (gtk_recent_manager_get_default (), uri, &data);
+}
+
+gboolean
+fb_window_open_network (FbWindow *self, const char *path, GError **error)
+{
+  g_autoptr(FbNetwork) net = fb_network_load (path, error);
+
+  if (net == NULL)
+    return FALSE;
+  fb_window_set_network (self, net);
+  return TRUE;
+}
+
+static gboolean
+open_latency (FbWindow *self, const char *path, GError **error)
+{
+  g_autoptr(FbLatencyTable) table = fb_latency_table_load (path, error);
+
+  if (table == NULL)
+    return FALSE;
+  if (!fb_latency_table_check_network (table, self->network, error))
+    {
+      fb_error_prefix_file (error, path);
+      return FALSE;
+    }
+  /* Another target to switch to; the one just opened becomes current. */
+  fb_window_add_target (self, table);
+  fb_window_select_target (self, fb_latency_table_get_target (table));
+  return TRUE;
+}
+
+/* A freebits-candidates/1 file becomes one series, named after the file. */
+static gboolean
+open_candidates (FbWindow *self, const char *path, GError **error)
+{
+  g_autoptr(FbCandidateList) list = NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  ResultGroup *group;
+
+  list = fb_candidate_list_load (self->network, path, error);
+  if (list == NULL)
+    {
+      /* Say which file, whatever the loader's message says. */
+      fb_error_prefix_file (error, path);
+      return FALSE;
+    }
+  /* Opening the same file again replaces its series. */
+  for (guint g = 0; g < self->groups->len; g++)
+    {
+      ResultGroup *old = g_ptr_array_index (self->groups, g);
+      if (old->method < 0 && g_strcmp0 (old->name, base) == 0)
+        {
+          if (old == self->job_group)
+            fb_window_stop_job (self);
+          g_ptr_array_remove_index (self->groups, g);
+          break;
+        }
+    }
+  group = fb_window_result_group_new (base, -1);
+  for (guint i = 0; i < fb_candidate_list_get_length (list); i++)
+    /* Shown with the current target's latency, like everything else. */
+    g_ptr_array_add (group->candidates, fb_window_evaluate_candidate (self, fb_candidate_list_get (list, i)));
+  group->table = self->latency;
+  g_ptr_array_add (self->groups, group);
+  fb_window_refresh_points (self, TRUE);
+  fb_window_update_summary (self);
+  fb_window_update_results (self);
+  fb_window_queue_results (self);
+  return TRUE;
+}
+
+static gboolean
+open_config (FbWindow *self, const char *path, GError **error)
+{
+  g_autoptr(FbPrecisionConfig) config = fb_precision_config_load (self->network, path, error);
+  g_autofree char *base = NULL;
+
+  if (config == NULL)
+    return FALSE;
+  base = g_path_get_basename (path);
+  fb_window_set_config (self, config, base, fb_precision_config_get_provenance (config));
+  fb_pareto_plot_select (self->plot, -1);
+  return TRUE;
+}
+
+void
+fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
+{
+  /* Networks first: tables and configs are read against the network. */
+  static const FbFileKind order[] = {
+    FB_FILE_KIND_NETWORK, FB_FILE_KIND_LATENCY, FB_FILE_KIND_CONFIG, FB_FILE_KIND_CANDIDATES
+  };
+  g_autofree FbFileKind *kinds = g_new0 (FbFileKind, MAX (n_files, 1));
+
+  g_return_if_fail (FB_IS_WINDOW (self));
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autofree char *path = g_file_get_path (files[i]);
+      g_autoptr(GError) error = NULL;
+
+      if (path == NULL)
+        {
+          g_autofree char *uri = g_file_get_uri (files[i]);
+          g_autofree char *msg = g_strdup_printf (_("%s: only local files can be opened"), uri);
+          fb_window_report_error (self, msg);
+          continue;
+        }
+      kinds[i] = fb_file_kind_detect (path, &error);
+      if (error != NULL)
+        {
+          kinds[i] = FB_FILE_KIND_UNKNOWN;
+          fb_window_report_gerror (self, error);
+        }
+    }
+
+  for (guint k = 0; k < G_N_ELEMENTS (order); k++)
+    for (guint i = 0; i < n_files; i++)
+      {
+        g_autofree char *path = NULL;
+        g_autoptr(GError) error = NULL;
+        gboolean ok = FALSE;
+
+        if (kinds[i] != order[k])
+          continue;
+        path = g_file_get_path (files[i]);
+        switch (kinds[i])
+          {
+          case FB_FILE_KIND_NETWORK: ok = fb_window_open_network (self, path, &error); break;
+          case FB_FILE_KIND_LATENCY: ok = open_latency (self, path, &error); break;
+          case FB_FILE_KIND_CONFIG:  ok = open_config (self, path, &error); break;
+          case FB_FILE_KIND_CANDIDATES: ok = open_candidates (self, path, &error); break;
+          case FB_FILE_KIND_UNKNOWN:
+          default:
+            break;
+          }
+        if (ok)
+          fb_window_add_recent (files[i]);
+        else if (error != NULL)
+          fb_window_report_gerror (self, error);
+      }
+}
+
+void
+fb_window_open_file (FbWindow *self, GFile *file)
+{
+  fb_window_open_files (self, &file, 1);
+}
+
+void
+fb_window_on_recent_activated (GtkRecentChooser *chooser, FbWindow *self)
+{
+  g_autofree char *uri = gtk_recent_chooser_get_current_uri (chooser);
+  g_autoptr(GFile) file = NULL;
+
+  if (uri == NULL)
+    return;
+  file = g_file_new_for_uri (uri);
+  fb_window_open_file (self, file);
+}
+
+void
+fb_window_on_drag_data_received (GtkWidget *widget, GdkDragContext *context, int x, int y,
+                       GtkSelectionData *data, guint info, guint time, FbWindow *self)
+{
+  g_auto(GStrv) uris = gtk_selection_data_get_uris (data);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (uris == NULL)
+    {
+      gtk_drag_finish (context, FALSE, FALSE, time);
+      return;
+    }
+  for (guint i = 0; uris[i] != NULL; i++)
+    g_ptr_array_add (files, g_file_new_for_uri (uris[i]));
+  fb_window_open_files (self, (GFile **) files->pdata, files->len);
+  gtk_drag_finish (context, TRUE, FALSE, time);
+}

@@ -203,8 +203,8 @@ check_depth (const char *data, gsize length, const char *origin, GError **error)
   return TRUE;
 }
 
-JsonNode *
-fb_json_load_data (const char *data, gssize length, const char *origin, GError **error)
+static JsonNode *
+load_data (const char *data, gssize length, const char *origin, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
@@ -254,6 +254,17 @@ fb_json_load_data (const char *data, gssize length, const char *origin, GError *
       return NULL;
     }
   return json_node_ref (json_parser_get_root (parser));
+}
+
+/* Every error on one line: the checks above quote member names from the file (found by
+ * fuzz-config: a key with a newline in the "number too large" message). */
+JsonNode *
+fb_json_load_data (const char *data, gssize length, const char *origin, GError **error)
+{
+  JsonNode *root = load_data (data, length, origin, error);
+  if (root == NULL)
+    fb_error_one_line (error);
+  return root;
 }
 
 JsonNode *

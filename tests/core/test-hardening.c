@@ -500,6 +500,14 @@ test_semantic_error_one_line (void)
       assert_one_line (table_error->message);
     }
   {
+    /* Found by fuzz-config: the "too large" check quoted a member name with a newline. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = fb_json_load_data ("{\"a\nb\": 12345678901234567890}", -1, "lines.json", &error);
+    g_assert_null (root);
+    g_assert_nonnull (error);
+    assert_one_line (error->message);
+  }
+  {
     g_autoptr(GError) error = NULL;
     g_autoptr(FbNetwork) n = fb_network_load_from_data (networks[0], -1, "lines.json", &error);
     g_assert_null (n);

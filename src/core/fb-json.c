@@ -106,6 +106,52 @@ check_huge_integers (const char *data, gsize length, const char *origin, GError 
   return TRUE;
 }
 
+static gint
+hex4 (const char *data, gsize length, gsize at)
+{
+  gint v = 0;
+
+  if (at + 4 > length)
+    return -1;
+  for (gsize k = at; k < at + 4; k++)
+    {
+      if (!g_ascii_isxdigit (data[k]))
+        return -1;
+      v = v * 16 + g_ascii_xdigit_value (data[k]);
+    }
+  return v;
+}
+
+/* json-glib's scanner also takes GScanner's escapes (\NNN octal, any \X), which put
+ * bytes that are not UTF-8 into strings; and a lone UTF-16 surrogate (\uD800) decodes to
+ * no character. Accept JSON's escapes only. @at is the character after the backslash;
+ * @line/@col locate the string. Returns how many characters the escape takes after the
+ * backslash, or 0 with @error set. */
+static gsize
+check_escape (const char *data, gsize length, gsize at, const char *origin, guint line, guint col,
+              GError **error)
+{
+  gint u, low;
+
+  if (at < length && data[at] != '\0' && strchr ("\"\\/bfnrt", data[at]) != NULL)
+    return 1;
+  if (at < length && data[at] == 'u' && (u = hex4 (data, length, at + 1)) >= 0)
+    {
+      if (u < 0xD800 || u > 0xDFFF)
+        return 5;
+      if (u <= 0xDBFF && at + 6 < length && data[at + 5] == '\\' && data[at + 6] == 'u' &&
+          (low = hex4 (data, length, at + 7)) >= 0xDC00 && low <= 0xDFFF)
+        return 11;
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+                   "%s:%u:%u: a string has a lone UTF-16 surrogate \\u%04X", origin, line, col, u);
+      return 0;
+    }
+  g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
+               "%s:%u:%u: a string has an invalid escape (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+               origin, line, col);
+  return 0;
+}
+
 /* json-glib's parser recurses once per nesting level, so 100 000 '[' overflow
  * the stack; count the depth first with a scan that skips strings. Real
  * freebits files nest fewer than 10 levels. */
@@ -131,7 +177,12 @@ check_depth (const char *data, gsize length, const char *origin, GError **error)
           /* Skip the string; an unterminated one is json-glib's to report. */
           for (i++; i < length && data[i] != '"' && data[i] != '\n'; i++)
             if (data[i] == '\\')
-              i++;
+              {
+                gsize n = check_escape (data, length, i + 1, origin, line, col, error);
+                if (n == 0)
+                  return FALSE;
+                i += n;   /* the loop steps past the escape's last character */
+              }
           if (i < length && data[i] == '\n')
             i--;
           continue;
@@ -152,8 +203,8 @@ check_depth (const char *data, gsize length, const char *origin, GError **error)
   return TRUE;
 }
 
-JsonNode *
-fb_json_load_data (const char *data, gssize length, const char *origin, GError **error)
+static JsonNode *
+load_data (const char *data, gssize length, const char *origin, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
@@ -203,6 +254,17 @@ fb_json_load_data (const char *data, gssize length, const char *origin, GError *
       return NULL;
     }
   return json_node_ref (json_parser_get_root (parser));
+}
+
+/* Every error on one line: the checks above quote member names from the file (found by
+ * fuzz-config: a key with a newline in the "number too large" message). */
+JsonNode *
+fb_json_load_data (const char *data, gssize length, const char *origin, GError **error)
+{
+  JsonNode *root = load_data (data, length, origin, error);
+  if (root == NULL)
+    fb_error_one_line (error);
+  return root;
 }
 
 JsonNode *

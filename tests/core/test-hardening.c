@@ -500,11 +500,55 @@ test_semantic_error_one_line (void)
       assert_one_line (table_error->message);
     }
   {
+    /* Found by fuzz-config: the "too large" check quoted a member name with a newline. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = fb_json_load_data ("{\"a\nb\": 12345678901234567890}", -1, "lines.json", &error);
+    g_assert_null (root);
+    g_assert_nonnull (error);
+    assert_one_line (error->message);
+  }
+  {
     g_autoptr(GError) error = NULL;
     g_autoptr(FbNetwork) n = fb_network_load_from_data (networks[0], -1, "lines.json", &error);
     g_assert_null (n);
     g_assert_cmpstr (error->message, ==, "lines.json: unknown field \" n\\name\" (known: format, name, description, weights, input, layers)");
   }
+}
+
+/* Found by fuzz-config: json-glib takes GScanner's escapes (\333 octal) and lone surrogates,
+ * so a valid UTF-8 file gave strings that are not UTF-8, and freebits wrote a config it
+ * could not read back. Only JSON's escapes are accepted. */
+static void
+test_string_escapes (void)
+{
+  static const char *bad[] = {
+    "{\"a\\3333\": 1}", "{\"a\": \"\\h\"}", "{\"a\": \"\\uD800\"}", "{\"a\": \"\\uDC00x\"}",
+    "{\"a\": \"\\uD83Dx\"}", "{\"a\": \"\\u12\"}", "{\"a\": \"\\", "{\"a\": \"\\\\\\$\"}",
+  };
+  static const struct { const char *text, *value; } good[] = {
+    { "{\"a\": \"\\uD83D\\uDE00\"}", "\xF0\x9F\x98\x80" },
+    { "{\"a\": \"\\u00e9\\n\\t\\\\\\/\\\"\"}", "\xC3\xA9\n\t\\/\"" },
+    { "{\"a\": \"x\\\\uD800\"}", "x\\uD800" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = fb_json_load_data (bad[i], -1, "esc.json", &error);
+
+      g_test_message ("%s", bad[i]);
+      g_assert_null (root);
+      g_assert_error (error, FB_ERROR, FB_ERROR_PARSE);
+      assert_one_line (error->message);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = fb_json_load_data (good[i].text, -1, "esc.json", &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "a"), ==, good[i].value);
+    }
 }
 
 int
@@ -524,5 +568,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/latency-sum-not-finite", test_latency_sum_not_finite);
   g_test_add_func ("/hardening/killed-write-temporaries", test_killed_write_temporaries);
   g_test_add_func ("/hardening/semantic-error-one-line", test_semantic_error_one_line);
+  g_test_add_func ("/hardening/string-escapes", test_string_escapes);
   return g_test_run ();
 }

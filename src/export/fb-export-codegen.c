@@ -263,7 +263,12 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
   FbNetwork *net = cg_net (cg);
   const FbTensor *in = fb_network_get_input (net);
   GString *s = g_string_new (NULL);
+  gboolean values = fb_network_get_output_kind (net) == FB_OUTPUT_VALUES;
+  char in_scale[G_ASCII_DTOSTR_BUF_SIZE], out_scale[G_ASCII_DTOSTR_BUF_SIZE];
 
+  g_ascii_dtostr (in_scale, sizeof in_scale, fb_network_get_input_scale (net));
+  g_ascii_dtostr (out_scale, sizeof out_scale,
+                  fb_int_network_get_tensor_scale (cg->network, fb_network_get_logits (net)->index));
   append_header_comment (s, cg, "network.h", "the exported network, one call per inference");
   g_string_append_printf (s,
     "#ifndef FB_NETWORK_H\n"
@@ -273,13 +278,22 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "\n"
     "#define FB_NETWORK_NAME \"%s\"\n"
     "\n"
-    "/* Input: one u8 image, HWC, pixels as they are (scale 1/255, zero point 0). */\n"
+    "/* Input: HWC, one byte per element, x_int = round (x / FB_NETWORK_INPUT_SCALE)\n"
+    " * + FB_NETWORK_INPUT_ZERO_POINT clipped to u8 (or to i8, two's complement, when\n"
+    " * FB_NETWORK_INPUT_SIGNED). */\n"
     "#define FB_NETWORK_INPUT_H      %u\n"
     "#define FB_NETWORK_INPUT_W      %u\n"
     "#define FB_NETWORK_INPUT_C      %u\n"
     "#define FB_NETWORK_INPUT_BYTES  %u\n"
-    "/* Output: int32 logits; the predicted class is the index of the first maximum. */\n"
+    "#define FB_NETWORK_INPUT_SIGNED %d\n"
+    "#define FB_NETWORK_INPUT_SCALE  %s\n"
+    "#define FB_NETWORK_INPUT_ZERO_POINT %d\n"
+    "/* Output: FB_NETWORK_CLASSES int32 values; FB_NETWORK_OUTPUT_VALUES 0: logits, the\n"
+    " * predicted class is the index of the first maximum; 1: real values, each int32 times\n"
+    " * FB_NETWORK_OUTPUT_SCALE (the real value of one unit, also right for logits). */\n"
     "#define FB_NETWORK_CLASSES      %u\n"
+    "#define FB_NETWORK_OUTPUT_VALUES %d\n"
+    "#define FB_NETWORK_OUTPUT_SCALE %s\n"
     "\n"
     "/* Scratch of one inference: the activation arena (every intermediate tensor at the\n"
     " * offset the plan gave it, so tensors alive at the same time never overlap), then the\n"
@@ -300,7 +314,9 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "\n"
     "#endif /* FB_NETWORK_H */\n",
     fb_network_get_name (net), in->shape.h, in->shape.w, in->shape.c,
-    in->shape.h * in->shape.w * in->shape.c, fb_int_network_get_n_classes (cg->network),
+    in->shape.h * in->shape.w * in->shape.c, fb_network_get_input_signed (net) ? 1 : 0, in_scale,
+    fb_network_get_input_zero_point (net), fb_int_network_get_n_classes (cg->network),
+    values ? 1 : 0, out_scale,
     cg->host_scratch, cg->rv32_scratch, cg->arena_bytes, cg->kernel_scratch_offset,
     cg->kernel_scratch_bytes, cg->scratch_bytes, cg->const_bytes);
   return g_string_free (s, FALSE);

@@ -102,6 +102,16 @@ fb_kernel_bench_suite (size_t i, FbKernelFamily *family, const char **shape_name
         }
       return 1;
     }
+  /* the standard conv with a signed output (a layer without ReLU) and with a signed input */
+  if (i == (size_t) FB_KERNEL_N_FAMILIES + 2 || i == (size_t) FB_KERNEL_N_FAMILIES + 3)
+    {
+      const int signed_in = i == (size_t) FB_KERNEL_N_FAMILIES + 3;
+      *family = FB_KERNEL_FAMILY_CONV;
+      *shape_name = signed_in ? "std-signed-in-out" : "std-signed-out";
+      fb_kernel_bench_standard_shape (FB_KERNEL_FAMILY_CONV, shape);
+      shape->flags = FB_KERNEL_FLAG_SIGNED_OUT | (signed_in ? FB_KERNEL_FLAG_SIGNED_IN : 0);
+      return 1;
+    }
   return 0;
 }
 

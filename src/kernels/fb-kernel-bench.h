@@ -59,7 +59,9 @@ void fb_kernel_bench_standard_shape (FbKernelFamily family, FbKernelBenchShape *
 /* The benchmark suite: entry i (0, 1, ...) is a family, a shape name and a shape; returns 0
  * past the end.  Every family on its standard shape ("std"), then the conv family on two more
  * layers: "64x64-3x3" (16x16x64 -> 64, 3x3, pad 1) and "64x64-1x1" (16x16x64 -> 64,
- * pointwise).  The host benchmark and the rv32imc ELF run the same list with the same seeds
+ * pointwise), then the standard conv with a signed output ("std-signed-out") and with a signed
+ * input and output ("std-signed-in-out").  The host benchmark and the rv32imc ELF run the same
+ * list with the same seeds
  * (fb_kernel_bench_seed()), so their outputs can be compared by hash. */
 int fb_kernel_bench_suite (size_t i, FbKernelFamily *family, const char **shape_name,
                            FbKernelBenchShape *shape);

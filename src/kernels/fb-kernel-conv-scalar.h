@@ -68,7 +68,10 @@ conv_scalar_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
   return 4                                                  /* alignment slack */
          + FB_CONV_SC_PIX * cout4 * 4                       /* int32 accumulators */
          + FB_CONV_SC_PIX * kp                              /* u8 im2col of 4 pixels */
-         + cout4 / 4 * kp * fb_ki_swar_wbytes (in_bits, w_bits); /* prepared weights */
+         + cout4 / 4 * kp * fb_ki_swar_wbytes (in_bits, w_bits) /* prepared weights */
+         /* signed input: per channel and kernel row, the sum of the weights */
+         + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+              ? (size_t) p->ch_out * (size_t) p->dim_kernel_y * 4 : 0);
 }
 
 #if FB_KI_SCALAR
@@ -125,11 +128,21 @@ fb_ki_bytesum2 (uint32_t v)
   return (v & 0x00FF00FFu) + ((v >> 8) & 0x00FF00FFu);
 }
 
+/* A signed input (SI) enters the unsigned products offset by 2^(A-1): flipping the top bit of
+ * each A-bit two's complement value gives x + 2^(A-1) in [0, 2^A - 1] (in each byte of an
+ * unpacked word: XOR with this pattern), and a padded tap holds 2^(A-1), the offset zero.
+ * conv_scalar() takes 2^(A-1) times the weights of the gathered kernel rows back out. */
+FB_KI_INLINE uint32_t
+fb_ki_offset_word (const int A)
+{
+  return A == 8 ? 0x80808080u : A == 4 ? 0x08080808u : 0x02020202u;
+}
+
 /* Copy / unpack n4 groups of 4 values (A bits each) from src to d[i * 16]; returns their sum
  * when SUM.  src must be 4-byte aligned when A = 8 and ALIGNED. */
 FB_KI_INLINE int32_t
-conv_scalar_copy_groups (const int A, const int SUM, const int ALIGNED, const uint8_t *src,
-                         int32_t n4, uint8_t *d)
+conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALIGNED,
+                         const uint8_t *src, int32_t n4, uint8_t *d)
 {
   int32_t total = 0, i = 0;
   while (i < n4)
@@ -157,6 +170,8 @@ conv_scalar_copy_groups (const int A, const int SUM, const int ALIGNED, const ui
               v = src[i];
               v = (v | v << 6 | v << 12 | v << 18) & 0x03030303u;
             }
+          if (SI)
+            v ^= fb_ki_offset_word (A);
           fb_ki_st32 (d, v);
           if (SUM)
             s += fb_ki_bytesum2 (v);
@@ -171,9 +186,12 @@ conv_scalar_copy_groups (const int A, const int SUM, const int ALIGNED, const ui
  * pixel * 4): element j goes to col[(j / 4) * 16 + j % 4].  Returns the sum of the gathered
  * values when SUM (0 otherwise). */
 FB_KI_INLINE int32_t
-conv_scalar_im2col (const int A, const int SUM, const uint8_t *input, const FbConvParams *p,
-                    int32_t iy0, int32_t ix0, int32_t ky_lo, int32_t ky_hi, uint8_t *col)
+conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *input,
+                    const FbConvParams *p, int32_t iy0, int32_t ix0, int32_t ky_lo, int32_t ky_hi,
+                    uint8_t *col)
 {
+  const uint32_t pad_word = SI ? fb_ki_offset_word (A) : 0;
+  const int32_t pad_value = SI ? 1 << (A - 1) : 0;
   const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
   const size_t px_bytes = (size_t) cin * (size_t) A / 8;
   const int32_t kx_lo = ix0 < 0 ? (-ix0 < kxn ? -ix0 : kxn) : 0;
@@ -191,18 +209,20 @@ conv_scalar_im2col (const int A, const int SUM, const uint8_t *input, const FbCo
       for (ky = ky_lo; ky < ky_hi; ky++, d += (size_t) g_row * 16)
         {
           for (i = 0; i < g_lo; i++)
-            fb_ki_st32 (d + (size_t) i * 16, 0);
+            fb_ki_st32 (d + (size_t) i * 16, pad_word);
           for (i = g_hi; i < g_row; i++)
-            fb_ki_st32 (d + (size_t) i * 16, 0);
+            fb_ki_st32 (d + (size_t) i * 16, pad_word);
+          if (SI)
+            total += 4 * pad_value * (g_lo + g_row - g_hi);
           if (g_hi > g_lo)
             {
               const uint8_t *src = input + ((size_t) (iy0 + ky) * (size_t) p->dim_in_x
                                             + (size_t) (ix0 + kx_lo)) * px_bytes;
               if (A == 8 && ((uintptr_t) src & 3u) != 0)
-                total += conv_scalar_copy_groups (A, SUM, 0, src, g_hi - g_lo,
+                total += conv_scalar_copy_groups (A, SI, SUM, 0, src, g_hi - g_lo,
                                                   d + (size_t) g_lo * 16);
               else
-                total += conv_scalar_copy_groups (A, SUM, 1, src, g_hi - g_lo,
+                total += conv_scalar_copy_groups (A, SI, SUM, 1, src, g_hi - g_lo,
                                                   d + (size_t) g_lo * 16);
             }
         }
@@ -221,7 +241,8 @@ conv_scalar_im2col (const int A, const int SUM, const uint8_t *input, const FbCo
             for (i = 0; i < cin; i++)
               {
                 const int32_t jj = j + i;
-                const int32_t v = pad ? 0 : fb_ki_get_u (A, src, (size_t) i);
+                const int32_t v = pad ? pad_value
+                                      : fb_ki_get_u (A, src, (size_t) i) ^ pad_value;
                 col[(size_t) (jj / 4) * 16 + (size_t) (jj % 4)] = (uint8_t) v;
                 total += v;
               }
@@ -444,10 +465,11 @@ conv_scalar_blocks (const int A, const int W, const uint8_t *x, const uint8_t *w
     }
 }
 
+/* SI, SO: signed input / output (0, 0 for every unsigned call: the code it always was). */
 FB_KI_INLINE void
-conv_scalar (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
-             const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
-             void *buffer)
+conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
+             const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
+             const int32_t *lambda, uint8_t *output, const FbConvParams *p, void *buffer)
 {
   const int lanes = fb_ki_swar_lanes (A, W);
   const int32_t cin = p->ch_in, cout = p->ch_out;
@@ -464,7 +486,22 @@ conv_scalar (const int A, const int O, const int W, const uint8_t *input, const 
   uint8_t *wbuf = col + FB_CONV_SC_PIX * kp;
   int32_t c, oy, ox, q;
 
+  /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
+  int32_t *rowsum = (int32_t *) (void *) (wbuf + cout4 / 4 * kp * wbk);
+
   conv_scalar_prepare_weights (A, W, weights, (int32_t) k_len, rb, kp, cout, wbuf);
+  if (SI)
+    for (c = 0; c < cout; c++)
+      {
+        int32_t ky, e;
+        for (ky = 0; ky < kyn; ky++)
+          {
+            int32_t s = 0;
+            for (e = 0; e < kxn * cin; e++)
+              s += fb_ki_get_s (W, weights + (size_t) c * rb, (size_t) (ky * kxn * cin + e));
+            rowsum[c * kyn + ky] = s;
+          }
+      }
 
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
@@ -487,7 +524,7 @@ conv_scalar (const int A, const int O, const int W, const uint8_t *input, const 
           for (q = 0; q < FB_CONV_SC_PIX; q++)
             {
               if (q < npx)
-                colsum[q] = conv_scalar_im2col (A, lanes > 1, input, p, iy0,
+                colsum[q] = conv_scalar_im2col (A, SI, lanes > 1, input, p, iy0,
                                                 (ox + q) * p->stride_x - p->pad_left,
                                                 ky_lo, ky_hi, col + q * 4);
               else
@@ -508,9 +545,17 @@ conv_scalar (const int A, const int O, const int W, const uint8_t *input, const 
                   for (c = 0; c < cout; c++)
                     aq[c] -= corr;
                 }
-              fb_ki_requant_pack (O, aq, kappa, lambda, p->out_shift, cout,
-                                  output + ((size_t) oy * (size_t) p->dim_out_x
-                                            + (size_t) (ox + q)) * out_px_bytes);
+              if (SI)
+                for (c = 0; c < cout; c++)
+                  {
+                    int32_t ky, s = 0;
+                    for (ky = ky_lo; ky < ky_hi; ky++)
+                      s += rowsum[c * kyn + ky];
+                    aq[c] -= s << (A - 1);
+                  }
+              fb_ki_requant_pack_any (O, SO, aq, kappa, lambda, p->out_shift, cout,
+                                      output + ((size_t) oy * (size_t) p->dim_out_x
+                                                + (size_t) (ox + q)) * out_px_bytes);
             }
         }
     }

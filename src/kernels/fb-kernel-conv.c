@@ -547,14 +547,15 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
       const int si = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0;
       const int so = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
 #if FB_KI_SCALAR
-      fb_ki_conv_direct (A, O, W, 0, si, so, input, weights, kappa, lambda, output, params);
+      /* a signed output only changes the clip, a signed input is offset to unsigned */
+      conv_scalar (A, O, W, si, so, input, weights, kappa, lambda, output, params, buffer);
 #else
       conv_host (A, O, W, si, so, input, weights, kappa, lambda, output, params, buffer);
 #endif
       return FB_KERNEL_OK;
     }
 #if FB_KI_SCALAR
-  conv_scalar (A, O, W, input, weights, kappa, lambda, output, params, buffer);
+  conv_scalar (A, O, W, 0, 0, input, weights, kappa, lambda, output, params, buffer);
 #else
 #if FB_CONV_VNNI
   if (vnni != NULL && fb_ki_cpu_has_vnni ())

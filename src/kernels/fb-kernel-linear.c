@@ -165,7 +165,8 @@ lin_scalar_dot4 (const int W, const fb_lin_x_t *FB_KI_RESTRICT x, const uint8_t 
 
 /* O = 32: int32 output with bias (kappa, lambda unused); otherwise requantized. */
 FB_KI_INLINE void
-linear_impl (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+linear_impl (const int A, const int O, const int W, const int SO, const uint8_t *input,
+             const uint8_t *weights,
              const int32_t *kappa, const int32_t *lambda, const int32_t *bias, uint8_t *output,
              int32_t *output32, int32_t dim_vec, int32_t num_o, int32_t out_shift,
              int32_t flag_relu, void *buffer)
@@ -221,7 +222,7 @@ linear_impl (const int A, const int O, const int W, const uint8_t *input, const 
         }
       else
         /* m is a multiple of 8/O, so this writes whole bytes */
-        fb_ki_requant_pack (O == 32 ? 8 : O, acc, kappa + o, lambda + o, out_shift, m,
+        fb_ki_requant_pack_any (O == 32 ? 8 : O, SO, acc, kappa + o, lambda + o, out_shift, m,
                             output + (size_t) o * (size_t) (O == 32 ? 8 : O) / 8);
     }
 }
@@ -240,12 +241,14 @@ linear_generic (const int A, const int O, const int W, const uint8_t *input,
     return st;
   if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, dim_vec))
     return FB_KERNEL_ERROR_BUFFER;
-  if (flag_relu & FB_KERNEL_FLAGS_SIGNED)
-    fb_ki_linear_direct (A, O, W, (flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0,
-                         (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights, kappa,
-                         lambda, NULL, output, NULL, dim_vec, num_o, out_shift, 0);
+  if (flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+    fb_ki_linear_direct (A, O, W, 1, (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights,
+                         kappa, lambda, NULL, output, NULL, dim_vec, num_o, out_shift, 0);
+  else if (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT)   /* only the clip differs */
+    linear_impl (A, O, W, 1, input, weights, kappa, lambda, NULL, output, NULL, dim_vec, num_o,
+                 out_shift, 0, buffer);
   else
-    linear_impl (A, O, W, input, weights, kappa, lambda, NULL, output, NULL, dim_vec, num_o,
+    linear_impl (A, O, W, 0, input, weights, kappa, lambda, NULL, output, NULL, dim_vec, num_o,
                  out_shift, 0, buffer);
   return FB_KERNEL_OK;
 }
@@ -267,7 +270,7 @@ linear_i32_generic (const int A, const int W, const uint8_t *input, const uint8_
     fb_ki_linear_direct (A, 32, W, 1, 0, input, weights, NULL, NULL, bias, NULL, output, dim_vec,
                          num_o, 0, flag_relu & FB_KERNEL_FLAG_RELU);
   else
-    linear_impl (A, 32, W, input, weights, NULL, NULL, bias, NULL, output, dim_vec, num_o, 0,
+    linear_impl (A, 32, W, 0, input, weights, NULL, NULL, bias, NULL, output, dim_vec, num_o, 0,
                  flag_relu, buffer);
   return FB_KERNEL_OK;
 }

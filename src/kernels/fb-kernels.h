@@ -48,9 +48,12 @@
  * A variant's name gives its bit-widths ("u" is PULP-NN's spelling of the default, unsigned).
  * With no signedness bit set every kernel runs exactly the code it ran before the flags
  * existed (one test of the flag word per call), so unsigned networks keep their speed.  The
- * signed paths: conv on the host reuses the vectorized int16 path (not the AVX2/VNNI copies);
- * everything else, and every signed kernel on RV32, runs a plain loop nest specialized for its
- * bit-widths (see docs/kernels.md for their measured speed).
+ * signed paths: conv on RV32 keeps its SWAR path (a signed output changes only the clip; a
+ * signed input enters offset by 2^(b-1), taken back out per kernel row); conv on the host
+ * reuses the vectorized int16 path (not the AVX2/VNNI copies); a linear layer with a signed
+ * output only changes its clip; every other signed call (depthwise, linear with a signed
+ * input, add, pools) runs a plain loop nest specialized for its bit-widths (docs/kernels.md
+ * has their measured speed).
  *
  * ## Conventions of every kernel
  * - Returns FB_KERNEL_OK or an error status; on error nothing has been written to the output.

@@ -657,6 +657,39 @@ test_host_measure (void)
   g_assert_cmpfloat (spread, >=, 0);
 }
 
+/* A network with signed tensors and windowed pools (tests/data/net-signed.json): the modeled
+ * and the host-measured tables have every admissible key, spelled with 'i' for the signed
+ * operands, and a config's latency sums them. */
+static void
+test_signed_network (void)
+{
+  g_autofree char *net = fb_test_source_path ("tests", "data", "net-signed.json", NULL);
+  g_autofree char *a = tmp_file ("signed-host.json");
+  g_autoptr (FbNetwork) network = fb_test_load_network (net);
+  g_autoptr (FbLatencyTable) host = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FbLatencyTable) model = fb_latency_model (network, "gap8", &error);
+  g_auto (FbTestRun) r = { 0 };
+  const char *args[] = { "latency", "measure", net, "--target", "host", "--repeats", "3", "-q",
+                         "-o", a, NULL };
+  double c = -1;
+
+  g_assert_no_error (error);
+  assert_complete (model, network);
+  g_assert_true (fb_latency_table_lookup (model, "conv2", "a8w8i8", &c));
+  g_assert_true (fb_latency_table_lookup (model, "mpool", "i4i4", &c));
+  g_assert_cmpfloat (config_latency (network, model, "w4a4"), >, 0);
+
+  fb_test_run_cli (&r, args);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  host = load_table (a);
+  assert_complete (host, network);
+  g_assert_true (fb_latency_table_lookup (host, "res2", "i8b8i8", &c));
+  g_assert_true (fb_latency_table_lookup (host, "apool", "i2i2", &c));
+  g_assert_cmpfloat (config_latency (network, host, "w8a8"), >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -682,6 +715,7 @@ main (int argc, char **argv)
   g_test_add_func ("/latency/rv32imc/row-slices", test_rv32_row_slices);
   g_test_add_func ("/latency/rv32imc/cancel", test_rv32_cancel);
   g_test_add_func ("/latency/host/measure", test_host_measure);
+  g_test_add_func ("/latency/signed-network", test_signed_network);
   status = g_test_run ();
 
   fb_test_remove_tree (tmp_dir);

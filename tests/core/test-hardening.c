@@ -511,7 +511,7 @@ test_semantic_error_one_line (void)
     g_autoptr(GError) error = NULL;
     g_autoptr(FbNetwork) n = fb_network_load_from_data (networks[0], -1, "lines.json", &error);
     g_assert_null (n);
-    g_assert_cmpstr (error->message, ==, "lines.json: unknown field \" n\\name\" (known: format, name, description, weights, input, layers)");
+    g_assert_cmpstr (error->message, ==, "lines.json: unknown field \" n\\name\" (known: format, name, description, weights, input, layers, output_kind)");
   }
 }
 

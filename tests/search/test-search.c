@@ -1769,35 +1769,60 @@ test_cli (void)
   g_rmdir (dir);
 }
 
+/* The binary takes ~150 s on a quiet 2-core machine; meson runs it as four groups
+ * (FB_TEST_GROUP=core|pareto|accuracy|cli) so no test runs much over a minute and
+ * two groups share the cores. Without FB_TEST_GROUP every case runs. Every case
+ * names its group here, so none can fall between them. */
+typedef struct
+{
+  const char   *group;
+  const char   *path;
+  GTestFunc     func;        /* a case without data, or */
+  GTestDataFunc data_func;   /* one with data */
+  gconstpointer data;
+} SearchCase;
+
 int
 main (int argc, char **argv)
 {
+  static const SearchCase cases[] = {
+    { "core", "/search/candidates/round-trip", test_candidates_round_trip, NULL, NULL },
+    { "core", "/search/candidates/bad-files", test_candidates_bad_files, NULL, NULL },
+    { "core", "/search/uniform/set", test_uniform_set, NULL, NULL },
+    { "core", "/search/free-bits/raise-and-keep", test_free_bits_raise_and_keep, NULL, NULL },
+    { "core", "/search/free-bits/pins", test_free_bits_pins, NULL, NULL },
+    { "core", "/search/free-bits/coupling", test_free_bits_coupling, NULL, NULL },
+    { "pareto", "/search/pareto/brute-force", test_pareto_brute_force, NULL, NULL },
+    { "pareto", "/search/pareto/pins", test_pareto_pins, NULL, NULL },
+    { "core", "/search/budgets", test_budgets, NULL, NULL },
+    { "core", "/search/cancel", test_cancel, NULL, NULL },
+    { "pareto", "/search/pareto/fmnist-mbv1", NULL, test_pareto_bundled, "fmnist-mbv1.json" },
+    { "pareto", "/search/pareto/mobilenet-v2", NULL, test_pareto_bundled, "mobilenet-v2-1.0-224.json" },
+    { "cli", "/search/cli", test_cli, NULL, NULL },
+    { "cli", "/search/cli-more", test_cli_more, NULL, NULL },
+    { "pareto", "/search/pareto/random-nets", test_pareto_random_nets, NULL, NULL },
+    { "pareto", "/search/pareto/accuracy-objective", test_pareto_accuracy_objective, NULL, NULL },
+    { "pareto", "/search/pareto/growth", test_pareto_growth, NULL, NULL },
+    { "pareto", "/search/pareto/determinism", test_determinism, NULL, NULL },
+    { "accuracy", "/search/sensitivity", test_sensitivity, NULL, NULL },
+    { "accuracy", "/search/free-bits/lowering", test_free_bits_lowering, NULL, NULL },
+    { "accuracy", "/search/free-bits/lowering-pins-floor", test_free_bits_lowering_pins_and_floor, NULL, NULL },
+    { "accuracy", "/search/measure", test_measure, NULL, NULL },
+    { "accuracy", "/search/compare/spearman", test_spearman, NULL, NULL },
+    { "accuracy", "/search/compare/pool", test_compare, NULL, NULL },
+    { "accuracy", "/search/cancel-accuracy", test_cancel_accuracy, NULL, NULL },
+    { "core", "/search/cancel-thread", test_cancel_thread, NULL, NULL },
+  };
+  const char *group = g_getenv ("FB_TEST_GROUP");
+
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/search/candidates/round-trip", test_candidates_round_trip);
-  g_test_add_func ("/search/candidates/bad-files", test_candidates_bad_files);
-  g_test_add_func ("/search/uniform/set", test_uniform_set);
-  g_test_add_func ("/search/free-bits/raise-and-keep", test_free_bits_raise_and_keep);
-  g_test_add_func ("/search/free-bits/pins", test_free_bits_pins);
-  g_test_add_func ("/search/free-bits/coupling", test_free_bits_coupling);
-  g_test_add_func ("/search/pareto/brute-force", test_pareto_brute_force);
-  g_test_add_func ("/search/pareto/pins", test_pareto_pins);
-  g_test_add_func ("/search/budgets", test_budgets);
-  g_test_add_func ("/search/cancel", test_cancel);
-  g_test_add_data_func ("/search/pareto/fmnist-mbv1", "fmnist-mbv1.json", test_pareto_bundled);
-  g_test_add_data_func ("/search/pareto/mobilenet-v2", "mobilenet-v2-1.0-224.json", test_pareto_bundled);
-  g_test_add_func ("/search/cli", test_cli);
-  g_test_add_func ("/search/cli-more", test_cli_more);
-  g_test_add_func ("/search/pareto/random-nets", test_pareto_random_nets);
-  g_test_add_func ("/search/pareto/accuracy-objective", test_pareto_accuracy_objective);
-  g_test_add_func ("/search/pareto/growth", test_pareto_growth);
-  g_test_add_func ("/search/pareto/determinism", test_determinism);
-  g_test_add_func ("/search/sensitivity", test_sensitivity);
-  g_test_add_func ("/search/free-bits/lowering", test_free_bits_lowering);
-  g_test_add_func ("/search/free-bits/lowering-pins-floor", test_free_bits_lowering_pins_and_floor);
-  g_test_add_func ("/search/measure", test_measure);
-  g_test_add_func ("/search/compare/spearman", test_spearman);
-  g_test_add_func ("/search/compare/pool", test_compare);
-  g_test_add_func ("/search/cancel-accuracy", test_cancel_accuracy);
-  g_test_add_func ("/search/cancel-thread", test_cancel_thread);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (group == NULL || g_str_equal (group, cases[i].group))
+      {
+        if (cases[i].func != NULL)
+          g_test_add_func (cases[i].path, cases[i].func);
+        else
+          g_test_add_data_func (cases[i].path, cases[i].data, cases[i].data_func);
+      }
   return g_test_run ();
 }

@@ -616,15 +616,6 @@ append_list (GString *s, FbExportCodegen *cg, const char *macro, FbKernelFamily 
       const FbPlanStep *st = fb_plan_get_step (cg->plan, i);
       if (step_family (st) == family)
         g_hash_table_add (used, (gpointer) st->kernel);
-      /* one list (FB_KERNEL_VARIANTS_POOL) defines the global and the windowed pools */
-      else if (family == FB_KERNEL_FAMILY_AVGPOOL &&
-               (st->kind == FB_PLAN_AVGPOOL2D || st->kind == FB_PLAN_MAXPOOL2D))
-        {
-          const FbKernelVariant *pv = fb_kernel_family_variants (family, &n);
-          for (size_t k = 0; k < n; k++)
-            if (pv[k].in_bits == (int) st->in_bits)
-              g_hash_table_add (used, (gpointer) pv[k].name);
-        }
     }
   v = fb_kernel_family_variants (family, &n);
   g_string_append_printf (s, "#define %s(X)", macro);
@@ -638,6 +629,8 @@ append_list (GString *s, FbExportCodegen *cg, const char *macro, FbKernelFamily 
           g_string_append_printf (s, " X(%d,%d)", v[i].in_bits, v[i].w_bits);
           break;
         case FB_KERNEL_FAMILY_AVGPOOL:
+        case FB_KERNEL_FAMILY_AVGPOOL2D:
+        case FB_KERNEL_FAMILY_MAXPOOL2D:
           g_string_append_printf (s, " X(%d)", v[i].in_bits);
           break;
         case FB_KERNEL_FAMILY_ADD: /* X(in1, in2, out); the table keeps in2 in w_bits */
@@ -720,6 +713,8 @@ fb_export_codegen_variants (FbExportCodegen *cg, const char *const *sources, GEr
   append_list (s, cg, "FB_KERNEL_VARIANTS_IW", FB_KERNEL_FAMILY_LINEAR_I32);
   append_list (s, cg, "FB_KERNEL_VARIANTS_ADD", FB_KERNEL_FAMILY_ADD);
   append_list (s, cg, "FB_KERNEL_VARIANTS_POOL", FB_KERNEL_FAMILY_AVGPOOL);
+  append_list (s, cg, "FB_KERNEL_VARIANTS_AVGPOOL2D", FB_KERNEL_FAMILY_AVGPOOL2D);
+  append_list (s, cg, "FB_KERNEL_VARIANTS_MAXPOOL2D", FB_KERNEL_FAMILY_MAXPOOL2D);
   g_string_append (s, "\n#endif /* FB_KERNEL_VARIANTS_INC */\n");
   return g_string_free (s, FALSE);
 }

@@ -323,16 +323,18 @@ pool2d_generic (const int A, const int MAX, const uint8_t *in, uint8_t *out,
   return FB_KERNEL_OK;
 }
 
-#define FB_POOL2D_DEFINE(b)                                                                   \
+#define FB_AVGPOOL2D_DEFINE(b)                                                                \
   FbKernelStatus                                                                              \
   fb_avgpool2d_u##b (const uint8_t *input, uint8_t *output, const FbConvParams *params)       \
   {                                                                                           \
     return pool2d_generic (b, 0, input, output, params);                                      \
-  }                                                                                           \
+  }
+#define FB_MAXPOOL2D_DEFINE(b)                                                                \
   FbKernelStatus                                                                              \
   fb_maxpool2d_u##b (const uint8_t *input, uint8_t *output, const FbConvParams *params)       \
   {                                                                                           \
     return pool2d_generic (b, 1, input, output, params);                                      \
   }
 
-FB_KERNEL_VARIANTS_POOL (FB_POOL2D_DEFINE)
+FB_KERNEL_VARIANTS_AVGPOOL2D (FB_AVGPOOL2D_DEFINE)
+FB_KERNEL_VARIANTS_MAXPOOL2D (FB_MAXPOOL2D_DEFINE)

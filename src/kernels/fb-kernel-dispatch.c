@@ -35,8 +35,8 @@ static const FbLinearFunc lin_table[] = { FB_KERNEL_VARIANTS_IOW (FB_PTR_LIN) };
 static const FbLinearI32Func lin32_table[] = { FB_KERNEL_VARIANTS_IW (FB_PTR_LIN32) };
 static const FbAddFunc add_table[] = { FB_KERNEL_VARIANTS_ADD (FB_PTR_ADD) };
 static const FbAvgPoolFunc pool_table[] = { FB_KERNEL_VARIANTS_POOL (FB_PTR_POOL) };
-static const FbPool2dFunc avg2d_table[] = { FB_KERNEL_VARIANTS_POOL (FB_PTR_AVG2D) };
-static const FbPool2dFunc max2d_table[] = { FB_KERNEL_VARIANTS_POOL (FB_PTR_MAX2D) };
+static const FbPool2dFunc avg2d_table[] = { FB_KERNEL_VARIANTS_AVGPOOL2D (FB_PTR_AVG2D) };
+static const FbPool2dFunc max2d_table[] = { FB_KERNEL_VARIANTS_MAXPOOL2D (FB_PTR_MAX2D) };
 
 /* The tables above are indexed by index3() / bits_index(); that holds as long as the lists
  * in fb-kernel-variants.inc are complete and in 8, 4, 2 order.  Checked at compile time: */
@@ -116,8 +116,8 @@ static const FbKernelVariant lin_vars[] = { FB_KERNEL_VARIANTS_IOW (FB_VAR_LIN) 
 static const FbKernelVariant lin32_vars[] = { FB_KERNEL_VARIANTS_IW (FB_VAR_LIN32) };
 static const FbKernelVariant add_vars[] = { FB_KERNEL_VARIANTS_ADD (FB_VAR_ADD) };
 static const FbKernelVariant pool_vars[] = { FB_KERNEL_VARIANTS_POOL (FB_VAR_POOL) };
-static const FbKernelVariant avg2d_vars[] = { FB_KERNEL_VARIANTS_POOL (FB_VAR_AVG2D) };
-static const FbKernelVariant max2d_vars[] = { FB_KERNEL_VARIANTS_POOL (FB_VAR_MAX2D) };
+static const FbKernelVariant avg2d_vars[] = { FB_KERNEL_VARIANTS_AVGPOOL2D (FB_VAR_AVG2D) };
+static const FbKernelVariant max2d_vars[] = { FB_KERNEL_VARIANTS_MAXPOOL2D (FB_VAR_MAX2D) };
 
 const FbKernelVariant *
 fb_kernel_family_variants (FbKernelFamily family, size_t *n_variants)

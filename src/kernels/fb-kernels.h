@@ -335,9 +335,10 @@ int fb_avgpool_reciprocal (int32_t n, uint64_t *m, int32_t *s);
 #define FB_KERNEL_DECLARE_POOL(b) \
   FbKernelStatus fb_avgpool_u##b (const uint8_t *input, uint8_t *output, int32_t dim_x, \
                                   int32_t dim_y, int32_t ch, int32_t flags);
-#define FB_KERNEL_DECLARE_POOL2D(b) \
+#define FB_KERNEL_DECLARE_AVGPOOL2D(b) \
   FbKernelStatus fb_avgpool2d_u##b (const uint8_t *input, uint8_t *output, \
-                                    const FbConvParams *params); \
+                                    const FbConvParams *params);
+#define FB_KERNEL_DECLARE_MAXPOOL2D(b) \
   FbKernelStatus fb_maxpool2d_u##b (const uint8_t *input, uint8_t *output, \
                                     const FbConvParams *params);
 
@@ -347,7 +348,8 @@ FB_KERNEL_VARIANTS_IOW (FB_KERNEL_DECLARE_LINEAR)
 FB_KERNEL_VARIANTS_IW (FB_KERNEL_DECLARE_LINEAR_I32)
 FB_KERNEL_VARIANTS_ADD (FB_KERNEL_DECLARE_ADD)
 FB_KERNEL_VARIANTS_POOL (FB_KERNEL_DECLARE_POOL)
-FB_KERNEL_VARIANTS_POOL (FB_KERNEL_DECLARE_POOL2D)
+FB_KERNEL_VARIANTS_AVGPOOL2D (FB_KERNEL_DECLARE_AVGPOOL2D)
+FB_KERNEL_VARIANTS_MAXPOOL2D (FB_KERNEL_DECLARE_MAXPOOL2D)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Dispatch: variant lookup by bit-widths (8, 4 or 2; linear out_bits may be 32)            */

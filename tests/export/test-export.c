@@ -271,7 +271,8 @@ check_bundle_contents (FbIntNetwork *inet, const char *dir)
     g_autofree char *bin = NULL;
     gsize len = 0;
     static const char *const families[] = { "fb_conv_u", "fb_depthwise_u", "fb_linear_u",
-                                            "fb_add_u", "fb_avgpool_u" };
+                                            "fb_add_u", "fb_avgpool_u", "fb_avgpool2d_u",
+                                            "fb_maxpool2d_u" };
     guint n_found = 0;
     g_assert_true (g_file_get_contents (bin_path, &bin, &len, NULL));
     for (gsize off = 0; off < len; off++)
@@ -515,9 +516,9 @@ random_weights (FbNetwork *net, guint32 seed)
 }
 
 /* Exports @net with random weights at @spec, builds the bundle and compares it with the
- * in-process run. */
+ * in-process run; @is_signed: @net is tests/data/net-signed.json (signed tensors, pools). */
 static void
-random_bundle (FbNetwork *net, const char *spec)
+random_bundle (FbNetwork *net, const char *spec, gboolean is_signed)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FbWeights) w = NULL;
@@ -568,20 +569,33 @@ random_bundle (FbNetwork *net, const char *spec)
   g_assert_true (g_file_get_contents (ncp, &network_c, NULL, NULL));
   g_assert_nonnull (strstr (network_c, "status = fb_add_u"));
   g_assert_nonnull (strstr (network_c, "status = fb_avgpool_u"));
+  if (is_signed)
+    {
+      /* windowed pools, and signed operands passed as kernel flags */
+      g_autofree char *network_h = NULL, *nhp = g_build_filename (dir, "network.h", NULL);
+      g_assert_nonnull (strstr (network_c, "status = fb_maxpool2d_u"));
+      g_assert_nonnull (strstr (network_c, "status = fb_avgpool2d_u"));
+      g_assert_nonnull (strstr (network_c, ".flag_relu = 10,"));   /* signed in and out */
+      g_assert_true (g_file_get_contents (nhp, &network_h, NULL, NULL));
+      g_assert_nonnull (strstr (network_h, "#define FB_NETWORK_INPUT_SIGNED 1"));
+      g_assert_nonnull (strstr (network_h, "#define FB_NETWORK_INPUT_SCALE  0.05"));
+    }
 
   build_and_compare (inet, dir, spec, (guint) n, 2, reference_run);
   fb_test_remove_tree (tmp);
 }
 
+/* @data: "NETWORK|SPEC", NETWORK a file of tests/data. */
 static void
 test_residual (gconstpointer data)
 {
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "net-small.json", NULL);
+  g_auto(GStrv) parts = g_strsplit (data, "|", 2);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", parts[0], NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(FbNetwork) net = fb_network_load (path, &error);
 
   g_assert_no_error (error);
-  random_bundle (net, data);
+  random_bundle (net, parts[1], g_str_equal (parts[0], "net-signed.json"));
 }
 
 /* Issue 20: layers named a_b_2, a_b and a-b gave two a_b_2_weights arrays and a bundle that
@@ -610,7 +624,7 @@ test_identifiers (void)
   net = fb_network_load_from_data (text, -1, "renamed", &error);
   g_assert_no_error (error);
   g_assert_nonnull (fb_network_lookup_layer (net, "a-b"));
-  random_bundle (net, "w8a8");
+  random_bundle (net, "w8a8", FALSE);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1031,8 +1045,10 @@ main (int argc, char **argv)
   g_test_add_data_func ("/export/bundle/w8a8", "w8a8", test_config);
   g_test_add_data_func ("/export/bundle/w2a2", "w2a2", test_config);
   g_test_add_data_func ("/export/bundle/mixed", "fmnist-mbv1-mixed.json", test_config);
-  g_test_add_data_func ("/export/residual/w8a8", "w8a8", test_residual);
-  g_test_add_data_func ("/export/residual/w4a4", "w4a4", test_residual);
+  g_test_add_data_func ("/export/residual/w8a8", "net-small.json|w8a8", test_residual);
+  g_test_add_data_func ("/export/residual/w4a4", "net-small.json|w4a4", test_residual);
+  g_test_add_data_func ("/export/signed/w8a8", "net-signed.json|w8a8", test_residual);
+  g_test_add_data_func ("/export/signed/w4a2", "net-signed.json|w4a2", test_residual);
   g_test_add_func ("/export/identifiers", test_identifiers);
   g_test_add_func ("/export/destination", test_destination);
   g_test_add_data_func ("/export/force-killed/exchange", NULL, test_force_killed);

@@ -558,17 +558,23 @@ describe_test_images (FbExporter *self, guint n)
   FbDataset *d = self->dataset;
   gboolean is_signed = fb_dataset_get_input_signed (d);
   guint n_classes = fb_int_network_get_n_classes (self->network);
+  gboolean values = fb_network_get_output_kind (fb_int_network_get_network (self->network)) == FB_OUTPUT_VALUES;
+  g_autofree char *labels = values
+    ? g_strdup ("`test_labels.bin` holds a 0 byte per image: the network's output is values, not\n"
+                "classes, so compare `logits_fnv1a`, not the harness's accuracy line.\n")
+    : g_strdup_printf ("`test_labels.bin` holds one u8 label per image, a class 0–%u of the network's %u "
+                       "outputs.\n", n_classes - 1, n_classes);
 
   return g_strdup_printf (
     "`test_images.bin` holds the first %u examples of the test part of `%s` (source dtype %s),\n"
     "back to back, each %u×%u×%u = %" G_GSIZE_FORMAT " bytes in HWC order: the network's input\n"
     "codes, %s (%s input; real value = (q − %d) × %.9g), as `fb_network_run()` takes them.\n"
-    "`test_labels.bin` holds one u8 label per image, a class 0–%u of the network's %u outputs.\n"
+    "%s"
     "`freebits-cli eval --data` on the same data set measures the same images in the same order.",
     n, fb_dataset_get_path (d), fb_dataset_dtype_to_string (fb_dataset_get_source_dtype (d)),
     fb_dataset_get_height (d), fb_dataset_get_width (d), fb_dataset_get_channels (d),
     fb_dataset_get_example_size (d), is_signed ? "int8" : "uint8", is_signed ? "signed" : "unsigned",
-    fb_dataset_get_input_zero_point (d), fb_dataset_get_input_scale (d), n_classes - 1, n_classes);
+    fb_dataset_get_input_zero_point (d), fb_dataset_get_input_scale (d), labels);
 }
 
 gboolean

@@ -203,7 +203,7 @@ test_search_equals_eval (void)
 }
 
 static void
-test_compare_equals_eval (void)
+check_compare (void)
 {
   const char *args[] = { "compare", fx.net, "--latency", fx.table, "--weights", fx.weights, "--data", fx.npz,
                          "--samples", "8", "--limit", "100", "--json", NULL };
@@ -211,8 +211,6 @@ test_compare_equals_eval (void)
   JsonArray *targets;
   guint checked = 0;
 
-  if (!fixture ())
-    return;
   root = run_json (args);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "accuracy"), ==, "measured");
   targets = json_object_get_array_member (json_node_get_object (root), "targets");
@@ -242,6 +240,53 @@ test_compare_equals_eval (void)
         }
     }
   g_assert_cmpuint (checked, >, 0);
+}
+
+/* (The argument arrays need the fixture's paths: made before they are.) */
+static void
+test_compare_equals_eval (void)
+{
+  if (fixture ())
+    check_compare ();
+}
+
+/* One set split by --val-split (and an explicit --layout): search measures
+ * the same test part as eval. */
+static void
+check_val_split (void)
+{
+  const char *search[] = { "search", fx.net, "--method", "uniform", "--weights", fx.weights, "--data", fx.one_set,
+                           "--val-split", "0.25", "--layout", "nhwc", "--full", "--json", NULL };
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *cands;
+
+  root = run_json (search);
+  cands = json_object_get_array_member (json_node_get_object (root), "candidates");
+  g_assert_cmpuint (json_array_get_length (cands), ==, 9);
+  for (guint i = 0; i < 9; i += 4)
+    {
+      JsonObject *c = json_array_get_object_element (cands, i);
+      g_autofree char *path = g_strdup_printf ("%s/split-%u.json", fx.dir, i);
+      g_autofree char *text = json_to_string (json_object_get_member (c, "config"), TRUE);
+      const char *eval[] = { "eval", fx.net, "--config", path, "--weights", fx.weights, "--data", fx.one_set,
+                             "--val-split", "0.25", "--layout", "nhwc", "--json", "--no-float", NULL };
+      g_autoptr(JsonNode) ev = NULL;
+      JsonObject *e;
+
+      write_text (path, text);
+      ev = run_json (eval);
+      e = json_node_get_object (ev);
+      g_assert_cmpint (json_object_get_int_member (e, "images"), ==, (N_TRAIN + N_TEST) / 4);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (c, "accuracy"),
+                                      json_object_get_double_member (e, "accuracy"), 1e-12);
+    }
+}
+
+static void
+test_search_val_split (void)
+{
+  if (fixture ())
+    check_val_split ();
 }
 
 /* A bad data set: one line naming it, exit 2, in each command. */
@@ -464,6 +509,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/app/data/search-equals-eval", test_search_equals_eval);
   g_test_add_func ("/app/data/compare-equals-eval", test_compare_equals_eval);
+  g_test_add_func ("/app/data/search-val-split", test_search_val_split);
   g_test_add_func ("/app/data/bad-data-exit-2", test_bad_data_exit_2);
   g_test_add_func ("/app/data/export-bundle-matches-eval", test_export_bundle_matches_eval);
   g_test_add_func ("/app/data/session-summary", test_session_summary);

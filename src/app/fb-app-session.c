@@ -13,6 +13,8 @@ struct _FbAppSession {
   char           *weights_path;   /* explicit; NULL: the network's */
   FbLatencyTable *table;
   char           *dataset_path;   /* NULL: Fashion-MNIST's default directory */
+  FbDatasetLayout layout;
+  double          val_split;
   FbWeights      *weights;        /* loaded on first use */
   FbDataset      *sets[2];        /* FB_DATASET_TRAIN, FB_DATASET_TEST; loaded on first use */
 };
@@ -99,6 +101,71 @@ fb_app_session_get_dataset_path (FbAppSession *self)
   return self->dataset_path;
 }
 
+void
+fb_app_session_set_dataset_options (FbAppSession *self, FbDatasetLayout layout, double val_split)
+{
+  g_return_if_fail (val_split >= 0 && val_split < 1);
+  self->layout = layout;
+  self->val_split = val_split;
+  for (guint i = 0; i < G_N_ELEMENTS (self->sets); i++)
+    g_clear_pointer (&self->sets[i], fb_dataset_unref);
+}
+
+/* Both parts in one open: the file is read (or mapped) once, and a one-set
+ * source is split once. Checked against the network, as eval checks it. */
+static gboolean
+open_parts (FbAppSession *self, GError **error)
+{
+  FbDatasetSpec spec;
+
+  if (self->sets[0] != NULL && self->sets[1] != NULL)
+    return TRUE;
+  fb_dataset_spec_init_for_network (&spec, self->network);
+  spec.layout = self->layout;
+  spec.val_split = self->val_split;
+  for (guint i = 0; i < G_N_ELEMENTS (self->sets); i++)
+    g_clear_pointer (&self->sets[i], fb_dataset_unref);
+  return fb_dataset_open (self->dataset_path, &spec, &self->sets[0], &self->sets[1], NULL, error);
+}
+
+gboolean
+fb_app_session_open_dataset (FbAppSession *self, FbAppDatasetSummary *summary, GError **error)
+{
+  FbDataset *train, *test;
+
+  if (!open_parts (self, error))
+    return FALSE;
+  if (summary == NULL)
+    return TRUE;
+  train = self->sets[0];
+  test = self->sets[1];
+  *summary = (FbAppDatasetSummary) {
+    .path = fb_dataset_get_path (test),
+    .n_train = fb_dataset_get_n_images (train),
+    .n_test = fb_dataset_get_n_images (test),
+    .height = fb_dataset_get_height (test),
+    .width = fb_dataset_get_width (test),
+    .channels = fb_dataset_get_channels (test),
+    .input_signed = fb_dataset_get_input_signed (test),
+    .source_dtype = fb_dataset_get_source_dtype (test),
+    .values = fb_network_get_output_kind (self->network) == FB_OUTPUT_VALUES,
+  };
+  if (!summary->values)
+    summary->n_classes = MAX (fb_dataset_get_n_classes (train), fb_dataset_get_n_classes (test));
+  return TRUE;
+}
+
+char *
+fb_app_dataset_summary_to_string (const FbAppDatasetSummary *summary)
+{
+  g_autofree char *what = summary->values ? g_strdup ("real-valued targets")
+                                          : g_strdup_printf ("%u classes", summary->n_classes);
+
+  return g_strdup_printf ("%s: %u training + %u test examples, %u×%u×%u %s, %s", summary->path, summary->n_train,
+                          summary->n_test, summary->height, summary->width, summary->channels,
+                          fb_dataset_dtype_to_string (summary->source_dtype), what);
+}
+
 FbWeights *
 fb_app_session_load_weights (FbAppSession *self, GError **error)
 {
@@ -119,11 +186,9 @@ fb_app_session_load_weights (FbAppSession *self, GError **error)
 FbDataset *
 fb_app_session_load_dataset (FbAppSession *self, FbDatasetSplit split, GError **error)
 {
-  guint i = split == FB_DATASET_TRAIN ? 0 : 1;
-
-  if (self->sets[i] == NULL)
-    self->sets[i] = fb_dataset_load_fashion_mnist (self->dataset_path, split, NULL, error);
-  return self->sets[i];
+  if (!open_parts (self, error))
+    return NULL;
+  return self->sets[split == FB_DATASET_TRAIN ? 0 : 1];
 }
 
 FbAccuracyOracle *

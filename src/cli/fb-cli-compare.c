@@ -108,6 +108,7 @@ fb_cli_compare (int argc, char **argv)
   gboolean json = FALSE, tty = isatty (2);
   gint samples = 200, max_front = 64, limit = -1;
   gint64 seed = 1;
+  g_auto(FbCliData) data = { 0 };
   GOptionEntry entries[] = {
     { "latency", 'l', 0, G_OPTION_ARG_FILENAME_ARRAY, &latency_paths, "Latency table, once per target", "TABLE" },
     { "samples", 'n', 0, G_OPTION_ARG_INT, &samples, "Random configs (default 200)", "N" },
@@ -117,6 +118,7 @@ fb_cli_compare (int argc, char **argv)
       "Match on the accuracy proxy cached in a candidates file (without the accuracy engine)", "FILE" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Test images per accuracy evaluation (needs the accuracy engine)", "N" },
     { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights, "Trained weights for the accuracy engine", "FILE" },
+    FB_CLI_DATA_ENTRIES (&data),
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
     { NULL }
   };
@@ -125,9 +127,11 @@ fb_cli_compare (int argc, char **argv)
   g_autoptr(FbNetwork) net = NULL;
   g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_latency_table_unref);
   g_autoptr(FbAccuracyOracle) oracle = NULL;
+  g_autoptr(FbAppSession) session = NULL;
   g_autoptr(FbSensitivity) sensitivity = NULL;
   g_autoptr(JsonNode) root = NULL;
   FbCompareOptions opt;
+  int status;
 
   if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Compare BOPs with table latency: Spearman rank correlation per target and the\n"
@@ -148,7 +152,9 @@ fb_cli_compare (int argc, char **argv)
         return fb_cli_error (error, FB_CLI_EXIT_INPUT);
       g_ptr_array_add (tables, t);
     }
-  oracle = fb_cli_create_oracle (net, weights, &error);
+  if (!(session = fb_cli_session_new (net, weights, &data, &status)))
+    return status;
+  oracle = fb_cli_create_oracle (session, &error);
   if (oracle == NULL && error)
     {
       if (limit >= 0)

@@ -1,9 +1,10 @@
 /* fb-cli-export.c — freebits-cli export NETWORK --config C [--weights W] [--latency T]
- *                   [--images N] [--force] -o DIR
+ *                   [--images N] [--data PATH [--layout L] [--val-split F]] [--force] -o DIR
  *
  * Folds the weights for the config into the integer network (as `freebits-cli eval` does,
  * calibrating float-only weights the same way, so the accuracies agree) and writes the C
- * bundle of docs/export.md.
+ * bundle of docs/export.md. The test images are the first N of the test part of --data
+ * (default Fashion-MNIST), the same data set eval reads, in the network's input format.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,7 +22,8 @@ int
 fb_cli_export (int argc, char **argv)
 {
   g_autofree char *config_spec = NULL, *weights_path = NULL, *latency_path = NULL;
-  g_autofree char *data_dir = NULL, *output = NULL;
+  g_autofree char *output = NULL;
+  g_auto(FbCliData) data = { 0 };
   gint images = FB_EXPORTER_DEFAULT_IMAGES, calib = DEFAULT_CALIBRATION_IMAGES, bn_images = DEFAULT_BN_IMAGES;
   gboolean force = FALSE, quiet = FALSE;
   GOptionEntry entries[] = {
@@ -31,7 +33,7 @@ fb_cli_export (int argc, char **argv)
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Bundle directory to create", "DIR" },
     { "images", 'n', 0, G_OPTION_ARG_INT, &images, "Test images to export and evaluate (default 1000; 0: none)", "N" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace DIR if it is an earlier bundle", NULL },
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Fashion-MNIST directory (default " FB_FASHION_MNIST_DIR ")", "DIR" },
+    FB_CLI_DATA_ENTRIES (&data),
     { "calibration-images", 0, 0, G_OPTION_ARG_INT, &calib, "Training images that calibrate float-only weights (default 2000, as eval)", "N" },
     { "bn-images", 0, 0, G_OPTION_ARG_INT, &bn_images,
       "Training images that recalibrate batch norm of supernet weights for the config (default 2048, as eval)", "N" },
@@ -44,17 +46,19 @@ fb_cli_export (int argc, char **argv)
   g_autoptr(FbPrecisionConfig) config = NULL;
   g_autoptr(FbWeights) weights = NULL;
   g_autoptr(FbLatencyTable) table = NULL;
-  g_autoptr(FbDataset) test = NULL, train = NULL;
+  g_autoptr(FbAppSession) session = NULL;
+  FbDataset *test = NULL, *train = NULL;
   g_autoptr(FbWeights) folded = NULL;
   g_autoptr(FbIntNetwork) inet = NULL;
   g_autoptr(FbExporter) exporter = NULL;
   g_autofree char *label = NULL;
   const FbIntEvalResult *eval;
+  int status;
 
   if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
     "Writes a C project that runs NETWORK at a precision config with the freebits kernels:\n"
     "freebits_config.json, network.[ch], weights.[ch], the kernel sources it needs, a test\n"
-    "harness with the first N Fashion-MNIST test images, a Makefile (host, rv32imc,\n"
+    "harness with the first N test images of --data, a Makefile (host, rv32imc,\n"
     "run-rv32imc) and a README. The bundle is written atomically."))
     return FB_CLI_EXIT_INPUT;
   if (config_spec == NULL)
@@ -91,17 +95,16 @@ fb_cli_export (int argc, char **argv)
           return fb_cli_error (error, FB_CLI_EXIT_INPUT);
         }
     }
-  if (images > 0)
-    {
-      test = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TEST, NULL, &error);
-      if (test == NULL)
-        return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-    }
+  /* The datasets through the session, as search and compare read them. */
+  if (!(session = fb_cli_session_new (net, weights_path, &data, &status)))
+    return status;
+  if (images > 0 && !(test = fb_app_session_load_dataset (session, FB_DATASET_TEST, &error)))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
   /* Training images calibrate float-only weights and recalibrate a
    * supernet's batch norm for the config: the bundle computes what eval,
    * the searches and the GUI measured. */
-  train = fb_dataset_load_fashion_mnist (data_dir, FB_DATASET_TRAIN, NULL, &error);
-  if (train == NULL)
+  if ((fb_int_network_needs_calibration (net, weights) || fb_int_network_is_supernet (weights)) &&
+      !(train = fb_app_session_load_dataset (session, FB_DATASET_TRAIN, &error)))
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
   if (fb_int_network_needs_calibration (net, weights))
     {

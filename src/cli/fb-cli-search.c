@@ -31,12 +31,46 @@
  * @weights_path is --weights (NULL: the network's own weights file).
  * ====================================================================== */
 FbAccuracyOracle *
-fb_cli_create_oracle (FbNetwork *network, const char *weights_path, GError **error)
+fb_cli_create_oracle (FbAppSession *session, GError **error)
+{
+  return fb_app_session_create_oracle (session, NULL, error);
+}
+
+void
+fb_cli_data_clear (FbCliData *d)
+{
+  g_clear_pointer (&d->path, g_free);
+  g_clear_pointer (&d->layout, g_free);
+}
+
+FbAppSession *
+fb_cli_session_new (FbNetwork *network, const char *weights_path, FbCliData *data, int *status)
 {
   g_autoptr(FbAppSession) session = fb_app_session_new (network);
+  g_autoptr(GError) error = NULL;
+  FbDatasetLayout layout;
 
+  *status = FB_CLI_EXIT_INPUT;
+  if (!fb_dataset_layout_from_string (data->layout, &layout))
+    {
+      g_printerr ("freebits-cli: --layout must be nhwc, nchw or auto, not \"%s\"\n", data->layout);
+      return NULL;
+    }
+  if (!(data->val_split >= 0 && data->val_split < 1))
+    {
+      g_printerr ("freebits-cli: --val-split must be in [0, 1), not %g\n", data->val_split);
+      return NULL;
+    }
   fb_app_session_set_weights_path (session, weights_path);
-  return fb_app_session_create_oracle (session, NULL, error);
+  fb_app_session_set_dataset_path (session, data->path);
+  fb_app_session_set_dataset_options (session, layout, data->val_split);
+  if (data->path != NULL && !fb_app_session_open_dataset (session, NULL, &error))
+    {
+      fb_cli_error (error, FB_CLI_EXIT_INPUT);
+      return NULL;
+    }
+  *status = -1;
+  return g_steal_pointer (&session);
 }
 
 
@@ -166,6 +200,7 @@ typedef struct {
   char               *objectives, *epsilon, *max_latency, *max_size, *max_ram, *min_accuracy, *tolerance;
   char               *max_drop, *min_gain, *cost, *lambdas, *lr, *batch, *seed, *steps, *limit_train, *limit;
   gboolean            json, full, no_measure, epsilon_defaulted;
+  FbCliData           data;
 } SearchArgs;
 
 static void
@@ -178,6 +213,7 @@ search_args_clear (SearchArgs *a)
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
+  fb_cli_data_clear (&a->data);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SearchArgs, search_args_clear)
@@ -227,6 +263,7 @@ parse_args (SearchArgs *a, int *argc, char ***argv)
     { "sensitivity", 0, 0, G_OPTION_ARG_FILENAME, &a->sensitivity_path,
       "pareto with accuracy: reuse the sensitivities cached in a candidates file", "FILE" },
     { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &a->weights, "Trained weights for the accuracy engine", "FILE" },
+    FB_CLI_DATA_ENTRIES (&a->data),
     { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "Seed (diff: its batches; the other methods are deterministic)", "N" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output, "Write the candidates (freebits-candidates/1)", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &a->json, "Print JSON instead of a table", NULL },
@@ -329,8 +366,11 @@ load_files (SearchArgs *a, const char *network_path, SearchInputs *in)
     }
   if (a->starts_path != NULL && !(in->starts = load_starts (in->net, a->starts_path, &error)))
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-  in->session = fb_app_session_new (in->net);
-  fb_app_session_set_weights_path (in->session, a->weights);
+  {
+    int status;
+    if (!(in->session = fb_cli_session_new (in->net, a->weights, &a->data, &status)))
+      return status;
+  }
   fb_app_session_set_latency_table (in->session, in->table);
   return -1;
 }

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "fb-accuracy-oracle.h"
+#include "fb-app-session.h"
 #include "fb-json.h"
 #include "fb-latency-table.h"
 #include "fb-metrics.h"
@@ -39,11 +40,38 @@ int  fb_cli_eval    (int argc, char **argv);
 int  fb_cli_export  (int argc, char **argv);
 int  fb_cli_import  (int argc, char **argv);
 
+/* --data, --layout, --val-split of the commands that measure accuracy
+ * (search, compare, export; eval and train have their own): the texts as
+ * given, handed to fb_cli_session_new() (fb-cli-search.c). */
+typedef struct {
+  char   *path;
+  char   *layout;
+  double  val_split;
+} FbCliData;
+
+#define FB_CLI_DATA_ENTRIES(d) \
+  { "data", 0, 0, G_OPTION_ARG_FILENAME, &(d)->path, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of " \
+    "images, or a directory of those (default: Fashion-MNIST)", "PATH" }, \
+  { "layout", 0, 0, G_OPTION_ARG_STRING, &(d)->layout, "Layout of 4-D arrays: nhwc, nchw or auto (default)", "L" }, \
+  { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &(d)->val_split, \
+    "One-set data: the last fraction F of it is the test part (default: all of it)", "F" }
+
+void fb_cli_data_clear (FbCliData *d);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FbCliData, fb_cli_data_clear)
+
+/* The session of @network with --weights (NULL: the network's) and the data
+ * options. With --data the data set is opened and checked against the
+ * network here, so a bad one is the user's input (exit 2) before any slow
+ * step. NULL after printing the problem, *@status then holds the exit code. */
+FbAppSession     *fb_cli_session_new   (FbNetwork    *network,
+                                        const char   *weights_path,
+                                        FbCliData    *data,
+                                        int          *status);
+
 /* The accuracy oracle for search and compare (fb-cli-search.c); NULL without
- * an error while no accuracy engine exists for @network. */
-FbAccuracyOracle *fb_cli_create_oracle (FbNetwork   *network,
-                                        const char  *weights_path,
-                                        GError     **error);
+ * an error while no accuracy engine exists for the session's network. */
+FbAccuracyOracle *fb_cli_create_oracle (FbAppSession *session,
+                                        GError      **error);
 
 /* Parses options of a subcommand; prints the error and returns FALSE on bad usage. */
 gboolean fb_cli_parse      (GOptionContext *context,

@@ -923,9 +923,14 @@ fb_export_codegen_readme (FbExportCodegen *cg)
     "| `weights.h`, `weights.c` | constant packed weights and requantization parameters |\n"
     "| `fb-kernels.h`, `fb-kernel-*.c/.h/.inc` | the kernels this config calls, copied from freebits' `src/kernels` |\n"
     "| `fb-kernel-variants.inc` | the variants this config calls (the others are not compiled) |\n"
-    "| `main.c` | the harness: accuracy and `logits_fnv1a` over the test images |\n"
-    "| `test_images.bin`, `test_labels.bin` | Fashion-MNIST test images (raw u8 28×28, back to back) and labels (one u8 each) |\n"
-    "| `Makefile` | `host`, `rv32imc`, `run-rv32imc`, `clean` |\n\n"
+    "| `main.c` | the harness: accuracy and `logits_fnv1a` over the test images |\n");
+  if (cg->images_desc != NULL)
+    g_string_append (s, "| `test_images.bin`, `test_labels.bin` | the test images and their labels (below) |\n");
+  g_string_append (s,
+    "| `Makefile` | `host`, `rv32imc`, `run-rv32imc`, `clean` |\n\n");
+  if (cg->images_desc != NULL)
+    g_string_append_printf (s, "### Test images\n\n%s\n\n", cg->images_desc);
+  g_string_append (s,
     "`logits_fnv1a` is FNV-1a 32-bit over the little-endian int32 logits of all images, in\n"
     "order.\n");
   return g_string_free (s, FALSE);

@@ -39,6 +39,7 @@ typedef struct {
   /* set by the caller before generating README.md (optional) */
   const FbIntEvalResult *eval;
   guint                 n_images;
+  const char           *images_desc;      /* what test_images.bin holds (Markdown); NULL: none */
 } FbExportCodegen;
 
 /* Prepares @cg for @network (built for FB_KERNEL_ARCH_HOST); @table may be NULL.  Fails

@@ -282,7 +282,8 @@ build_files (FbExporter *self, FbExportCodegen *cg, GPtrArray *files, GError **e
   if (self->dataset != NULL && self->n_images > 0)
     {
       guint n = MIN (self->n_images, fb_dataset_get_n_images (self->dataset));
-      gsize px = (gsize) fb_dataset_get_height (self->dataset) * fb_dataset_get_width (self->dataset);
+      /* One example: H×W×C input codes (int8 in the same bytes when signed). */
+      gsize px = fb_dataset_get_example_size (self->dataset);
       guint8 *images = g_malloc (px * n), *labels = g_malloc (MAX (n, 1));
       for (guint i = 0; i < n; i++)
         {
@@ -519,6 +520,63 @@ place_bundle (GPtrArray *files, const char *dir, gboolean exists, GError **error
   return TRUE;
 }
 
+/* The test images are the network's input codes as they are (HWC, 8 bits,
+ * signed or not as the input): the shape and signedness must be the
+ * network's, which fb_dataset_open() checked for a dataset opened for it. */
+static gboolean
+check_test_images (FbExporter *self, GError **error)
+{
+  FbNetwork *net = fb_int_network_get_network (self->network);
+  const FbTensor *in = fb_network_get_input (net);
+  FbDataset *d = self->dataset;
+
+  if (fb_dataset_get_height (d) != in->shape.h || fb_dataset_get_width (d) != in->shape.w ||
+      fb_dataset_get_channels (d) != in->shape.c)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                   "%s: test images are %u×%u×%u, network \"%s\" takes %u×%u×%u (H×W×C) inputs",
+                   fb_dataset_get_path (d), fb_dataset_get_height (d), fb_dataset_get_width (d),
+                   fb_dataset_get_channels (d), fb_network_get_name (net), in->shape.h, in->shape.w,
+                   in->shape.c);
+      return FALSE;
+    }
+  if (fb_dataset_get_input_signed (d) != fb_network_get_input_signed (net))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                   "%s: test images are %s codes, network \"%s\" takes %s inputs", fb_dataset_get_path (d),
+                   fb_dataset_get_input_signed (d) ? "int8" : "uint8", fb_network_get_name (net),
+                   fb_network_get_input_signed (net) ? "signed (int8)" : "unsigned (uint8)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The README's paragraph on test_images.bin / test_labels.bin. */
+static char *
+describe_test_images (FbExporter *self, guint n)
+{
+  FbDataset *d = self->dataset;
+  gboolean is_signed = fb_dataset_get_input_signed (d);
+  guint n_classes = fb_int_network_get_n_classes (self->network);
+  gboolean values = fb_network_get_output_kind (fb_int_network_get_network (self->network)) == FB_OUTPUT_VALUES;
+  g_autofree char *labels = values
+    ? g_strdup ("`test_labels.bin` holds a 0 byte per image: the network's output is values, not\n"
+                "classes, so compare `logits_fnv1a`, not the harness's accuracy line.\n")
+    : g_strdup_printf ("`test_labels.bin` holds one u8 label per image, a class 0–%u of the network's %u "
+                       "outputs.\n", n_classes - 1, n_classes);
+
+  return g_strdup_printf (
+    "`test_images.bin` holds the first %u examples of the test part of `%s` (source dtype %s),\n"
+    "back to back, each %u×%u×%u = %" G_GSIZE_FORMAT " bytes in HWC order: the network's input\n"
+    "codes, %s (%s input; real value = (q − %d) × %.9g), as `fb_network_run()` takes them.\n"
+    "%s"
+    "`freebits-cli eval --data` on the same data set measures the same images in the same order.",
+    n, fb_dataset_get_path (d), fb_dataset_dtype_to_string (fb_dataset_get_source_dtype (d)),
+    fb_dataset_get_height (d), fb_dataset_get_width (d), fb_dataset_get_channels (d),
+    fb_dataset_get_example_size (d), is_signed ? "int8" : "uint8", is_signed ? "signed" : "unsigned",
+    fb_dataset_get_input_zero_point (d), fb_dataset_get_input_scale (d), labels);
+}
+
 gboolean
 fb_exporter_write (FbExporter *self, const char *dir, gboolean force, GCancellable *cancellable,
                    GError **error)
@@ -526,25 +584,15 @@ fb_exporter_write (FbExporter *self, const char *dir, gboolean force, GCancellab
   FbExportCodegen cg;
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (bundle_file_free);
   gboolean exists = FALSE, ok = FALSE;
-  FbNetwork *net = fb_int_network_get_network (self->network);
-  const FbTensor *in = fb_network_get_input (net);
+  g_autofree char *images_desc = NULL;
 
   self->have_eval = FALSE;
   g_clear_pointer (&self->files, g_strfreev);
   recover_siblings (dir);
   if (!check_destination (dir, force, &exists, error))
     return FALSE;
-  if (self->dataset != NULL &&
-      (fb_dataset_get_height (self->dataset) != in->shape.h ||
-       fb_dataset_get_width (self->dataset) != in->shape.w || in->shape.c != 1))
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "test images are %ux%u grayscale, network \"%s\" takes %ux%ux%u; "
-                   "export without test images (--images 0)",
-                   fb_dataset_get_height (self->dataset), fb_dataset_get_width (self->dataset),
-                   fb_network_get_name (net), in->shape.h, in->shape.w, in->shape.c);
-      return FALSE;
-    }
+  if (self->dataset != NULL && !check_test_images (self, error))
+    return FALSE;
   if (!fb_export_codegen_init (&cg, self->network, self->table, self->config_label, error))
     goto out;
   if (self->dataset != NULL && self->n_images > 0)
@@ -556,6 +604,8 @@ fb_exporter_write (FbExporter *self, const char *dir, gboolean force, GCancellab
       self->have_eval = TRUE;
       cg.eval = &self->eval;
       cg.n_images = n;
+      images_desc = describe_test_images (self, n);
+      cg.images_desc = images_desc;
     }
   if (!build_files (self, &cg, files, error))
     goto out;

@@ -13,8 +13,9 @@
  *                                           first image; their sum is the total minus the
  *                                           hook calls and the glue between kernel calls)
  *
- * test_images.bin holds raw u8 images (FB_NETWORK_INPUT_BYTES each, HWC) back to back,
- * test_labels.bin one u8 label per image.  logits_fnv1a is FNV-1a 32-bit over the
+ * test_images.bin holds the network's input codes (FB_NETWORK_INPUT_BYTES each, HWC: u8,
+ * or i8 in the same bytes when FB_NETWORK_INPUT_SIGNED) back to back, test_labels.bin one
+ * u8 label per image (the README says where they came from).  logits_fnv1a is FNV-1a 32-bit over the
  * little-endian int32 logits of all images in order, the checksum `freebits-cli` reports
  * for the same images, so the two can be compared bit for bit.
  *

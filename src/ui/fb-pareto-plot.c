@@ -343,7 +343,8 @@ fb_pareto_plot_init (FbParetoPlot *self)
   fb_plot_view_set_hint (self->view, _("Scroll zooms · drag pans · double-click fits"));
   gtk_widget_set_can_focus (widget, TRUE);
   gtk_widget_set_has_tooltip (widget, TRUE);
-  gtk_widget_set_size_request (widget, 360, 240);
+  /* Small: on a laptop screen the panels beside it need the room. */
+  gtk_widget_set_size_request (widget, 220, 180);
   gtk_widget_add_events (widget, GDK_POINTER_MOTION_MASK | GDK_BUTTON_PRESS_MASK |
                                  GDK_BUTTON_RELEASE_MASK | GDK_SCROLL_MASK |
                                  GDK_SMOOTH_SCROLL_MASK | GDK_LEAVE_NOTIFY_MASK |

@@ -445,7 +445,21 @@ action_cancel_search (GSimpleAction *action, GVariant *param, gpointer user_data
   fb_window_on_search_cancel (user_data);
 }
 
+static void
+action_undo (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fb_window_undo (user_data);
+}
+
+static void
+action_redo (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fb_window_redo (user_data);
+}
+
 static const GActionEntry win_actions[] = {
+  { "undo", action_undo, NULL, NULL, NULL, { 0 } },
+  { "redo", action_redo, NULL, NULL, NULL, { 0 } },
   { "open", action_open, NULL, NULL, NULL, { 0 } },
   { "save-config", action_save_config, NULL, NULL, NULL, { 0 } },
   { "save-candidates", action_save_candidates, NULL, NULL, NULL, { 0 } },
@@ -464,4 +478,6 @@ void
 fb_window_actions_init (FbWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "undo")), FALSE);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "redo")), FALSE);
 }

@@ -104,6 +104,9 @@ typedef struct {
   FbLatencyTable *table;       /* what the metrics were computed with (not a ref; compared only) */
 } ResultGroup;
 
+/* What the table showed, for undo (fb-window-undo.c). */
+typedef struct _FbWindowSnapshot FbWindowSnapshot;
+
 struct _FbWindow {
   GtkApplicationWindow  parent_instance;
 
@@ -144,6 +147,7 @@ struct _FbWindow {
   FbPointSet           *points;                       /* owned (ref) */
   double                reference[FB_PLOT_N_METRICS]; /* w8a8, for "−50 % vs w8a8" */
   char                 *config_origin;                /* owned: file name or point label */
+  char                 *config_source;                /* owned: where it came from (subtitle), or NULL */
   JsonObject           *config_provenance;            /* owned (ref): from a loaded file */
   GCancellable         *cancellable;                  /* owned; cancelled on close */
   gboolean              edited;                       /* changed in the table since loaded */
@@ -165,6 +169,10 @@ struct _FbWindow {
   GtkWidget            *open_folder_button;           /* borrowed: a child of @info_bar: in the info bar */
   char                 *info_folder;                  /* owned: what "Open Folder" opens */
   guint                 n_exports;                    /* bundles being written */
+  GPtrArray            *undo_stack;                   /* owned: FbWindowSnapshot, oldest first */
+  GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
+  FbWindowSnapshot     *shown;                        /* owned: the state shown now */
+  gboolean              restoring;                    /* an undo is setting the config: not recorded */
   int                   saved_width, saved_height;
   gboolean              saved_maximized;
 };
@@ -184,6 +192,9 @@ void fb_window_report_gerror (FbWindow *self, const GError *error);
 ResultGroup * fb_window_result_group_new (const char *name, int method);
 void fb_window_select_target (FbWindow *self, const char *target);
 void fb_window_set_config (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonObject *provenance);
+/* Likewise, with the subtitle's "where from" (NULL: worked out from the plot). */
+void fb_window_set_config_from (FbWindow *self, FbPrecisionConfig *config, const char *origin,
+                                JsonObject *provenance, const char *source);
 void fb_window_set_network (FbWindow *self, FbNetwork *network);
 void fb_window_show_message (FbWindow *self, GtkMessageType type, const char *message, const char *folder);
 guint fb_window_summary_limit (FbWindow *self);
@@ -219,6 +230,18 @@ void fb_window_on_drag_data_received (GtkWidget *widget, GdkDragContext *context
                                       GtkSelectionData *data, guint info, guint time, FbWindow *self);
 void fb_window_on_recent_activated (GtkRecentChooser *chooser, FbWindow *self);
 gboolean fb_window_open_network (FbWindow *self, const char *path, GError **error);
+
+/* ---- fb-window-undo.c: undo and redo of edits, pins and replaced configs */
+void fb_window_undo_init (FbWindow *self);
+void fb_window_undo_finalize (FbWindow *self);
+/* After the table's config changed: the state before becomes an undo step. */
+void fb_window_undo_record (FbWindow *self);
+/* Forgets every step (another network). */
+void fb_window_undo_reset (FbWindow *self);
+void fb_window_snapshot_free (FbWindowSnapshot *s);
+/* FALSE when there is nothing to undo (redo). */
+gboolean fb_window_undo (FbWindow *self);
+gboolean fb_window_redo (FbWindow *self);
 
 /* ---- fb-window-actions.c: the win.* actions */
 /* Adds the win.* actions to @self. */

@@ -428,8 +428,17 @@ fb_window_refresh_points (FbWindow *self, gboolean keep_axes)
 void
 fb_window_set_config (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonObject *provenance)
 {
+  fb_window_set_config_from (self, config, origin, provenance, NULL);
+}
+
+void
+fb_window_set_config_from (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonObject *provenance,
+                           const char *source)
+{
   g_free (self->config_origin);
   self->config_origin = g_strdup (origin);
+  g_free (self->config_source);
+  self->config_source = g_strdup (source);
   self->edited = FALSE;
   g_clear_pointer (&self->config_provenance, json_object_unref);
   if (provenance != NULL)
@@ -437,6 +446,7 @@ fb_window_set_config (FbWindow *self, FbPrecisionConfig *config, const char *ori
   fb_layer_table_set_config (self->layer_table, config);
   fb_window_request_accuracy (self);
   fb_window_update_summary (self);
+  fb_window_undo_record (self);
 }
 
 /* Re-evaluates @c under the current table (keeping accuracy, method and
@@ -502,6 +512,8 @@ set_latency_table (FbWindow *self, FbLatencyTable *table)
   self->latency_error_shown = FALSE;
   fb_layer_table_set_latency_table (self->layer_table, table);
   /* The comparison evaluated every table: it only redraws. */
+  if (table != NULL)
+    fb_compare_panel_set_target_unit (self->compare_panel, fb_latency_table_get_unit (table));
   fb_compare_panel_set_target (self->compare_panel, table ? fb_latency_table_get_target (table) : NULL);
   /* A new target moves every latency: results are re-evaluated, the
    * baselines rebuilt; switch the axes to latency when it just became
@@ -682,6 +694,8 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
   w8a8 = fb_precision_config_new (network);
   fb_layer_table_set_config (self->layer_table, w8a8);
   fb_window_select_target (self, target);
+  /* Undo steps hold configs of the old network. */
+  fb_window_undo_reset (self);
   fb_window_set_config (self, w8a8, NULL, NULL);
   fb_window_update_results (self);
   /* Another network: an engine for the old one no longer applies. */
@@ -705,6 +719,7 @@ on_config_changed (FbLayerTable *table, FbWindow *self)
   /* A new config to measure; a burst of edits costs one evaluation. */
   fb_window_request_accuracy (self);
   fb_window_update_summary (self);
+  fb_window_undo_record (self);
 }
 
 static void
@@ -717,6 +732,14 @@ on_point_selected (FbParetoPlot *plot, int index, FbWindow *self)
   p = fb_point_set_get_point (self->points, index);
   if (p->config == NULL)
     return;
+  if (!(p->flags & FB_PLOT_POINT_BASELINE))
+    {
+      /* TRANSLATORS: %s is a search method ("Pareto DP", "Free Bits") or a candidates file */
+      g_autofree char *source = g_strdup_printf (_("result of %s"),
+                                                 fb_point_set_get_series_name (self->points, p->series));
+      fb_window_set_config_from (self, p->config, p->label, fb_precision_config_get_provenance (p->config), source);
+      return;
+    }
   fb_window_set_config (self, p->config, p->label, fb_precision_config_get_provenance (p->config));
 }
 
@@ -735,6 +758,7 @@ build_metrics_grid (FbWindow *self)
       /* name ........ value
        * note (change vs w8a8, exact bytes, where) */
       gtk_label_set_xalign (GTK_LABEL (name), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
       gtk_widget_set_hexpand (name, TRUE);
       gtk_widget_set_valign (name, GTK_ALIGN_BASELINE);
       gtk_label_set_xalign (GTK_LABEL (value), 1);
@@ -743,6 +767,7 @@ build_metrics_grid (FbWindow *self)
       gtk_label_set_selectable (GTK_LABEL (value), TRUE);
       gtk_widget_set_can_focus (value, FALSE);
       gtk_label_set_line_wrap (GTK_LABEL (note), TRUE);
+      gtk_label_set_line_wrap_mode (GTK_LABEL (note), PANGO_WRAP_WORD_CHAR);
       gtk_label_set_max_width_chars (GTK_LABEL (note), 30);
       gtk_style_context_add_class (gtk_widget_get_style_context (name), "fb-metric-name");
       gtk_style_context_add_class (gtk_widget_get_style_context (value), "fb-metric-value");
@@ -769,6 +794,8 @@ build_metrics_grid (FbWindow *self)
           gtk_widget_set_tooltip_text (full, _("Measure the accuracy of this config on the whole "
                                                "Fashion-MNIST test set (10 000 images) instead of the first 1000"));
           gtk_widget_set_halign (full, GTK_ALIGN_START);
+          /* A long translation wraps instead of widening the sidebar. */
+          gtk_label_set_line_wrap (GTK_LABEL (gtk_bin_get_child (GTK_BIN (full))), TRUE);
           gtk_style_context_add_class (gtk_widget_get_style_context (full), "fb-metric-note");
           gtk_grid_attach (self->metrics_grid, full, 0, 2 * i + 2, 2, 1);
           gtk_widget_show (full);
@@ -876,6 +903,8 @@ fb_window_finalize (GObject *object)
   g_free (self->info_folder);
   g_clear_object (&self->targets);
   g_free (self->config_origin);
+  g_free (self->config_source);
+  fb_window_undo_finalize (self);
   G_OBJECT_CLASS (fb_window_parent_class)->finalize (object);
 }
 
@@ -1015,6 +1044,7 @@ fb_window_init (FbWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  fb_window_undo_init (self);
   self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) result_group_free);
   self->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_latency_table_unref);
   self->targets = gtk_list_store_new (2, G_TYPE_STRING, G_TYPE_STRING);

@@ -248,6 +248,78 @@ test_edit_updates_summary (Fixture *f, gconstpointer data)
   g_assert_cmpstr (name, ==, "custom");
 }
 
+/* Ctrl+Z undoes a bit-width edit, a pin and a config replaced by a click on
+ * the plot; Ctrl+Shift+Z redoes. */
+static void
+test_undo (Fixture *f, gconstpointer data)
+{
+  FbLayerTable *table;
+  FbParetoPlot *plot;
+  FbPointSet *points;
+  const FbLayer *pw6;
+  g_autoptr(FbPrecisionConfig) before = NULL;
+  g_autoptr(FbPrecisionConfig) edited = NULL;
+  g_autoptr(GError) error = NULL;
+  GActionGroup *actions;
+  int w4a4 = -1;
+
+  if (f->window == NULL)
+    return;
+  actions = G_ACTION_GROUP (f->window);
+  table = fb_window_get_layer_table (f->window);
+  pw6 = fb_network_lookup_layer (fb_window_get_network (f->window), "pw6");
+  before = fb_precision_config_copy (fb_layer_table_get_config (table));
+  g_assert_false (g_action_group_get_action_enabled (actions, "undo"));
+
+  /* An edit, then a pin. */
+  g_assert_true (fb_layer_table_set_weight_bits (table, pw6->index, 2, &error));
+  g_assert_no_error (error);
+  fb_layer_table_set_pinned (table, pw6->index, TRUE);
+  spin ();
+  edited = fb_precision_config_copy (fb_layer_table_get_config (table));
+  g_assert_true (g_action_group_get_action_enabled (actions, "undo"));
+
+  /* Clicking a point replaces the edited, pinned config... */
+  plot = fb_window_get_plot (f->window);
+  points = fb_pareto_plot_get_points (plot);
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    if (g_strcmp0 (fb_point_set_get_point (points, i)->label, "w4a4") == 0)
+      w4a4 = (int) i;
+  g_assert_cmpint (w4a4, >=, 0);
+  fb_pareto_plot_select (plot, w4a4);
+  spin ();
+  g_assert_false (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
+
+  /* ...and undo brings it back, pin included, then the pin goes, then the edit. */
+  g_action_group_activate_action (actions, "undo", NULL);
+  spin ();
+  g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (table), edited));
+  g_assert_true (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
+  g_action_group_activate_action (actions, "undo", NULL);
+  spin ();
+  g_assert_false (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (fb_layer_table_get_config (table), pw6->index), ==, 2);
+  g_action_group_activate_action (actions, "undo", NULL);
+  spin ();
+  g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (table), before));
+  g_assert_false (g_action_group_get_action_enabled (actions, "undo"));
+  {
+    g_autofree char *name = label_text (fb_window_get_config_label (f->window));
+    g_assert_cmpstr (name, ==, "w8a8");
+  }
+
+  /* Redo walks forward again. */
+  g_assert_true (g_action_group_get_action_enabled (actions, "redo"));
+  g_action_group_activate_action (actions, "redo", NULL);
+  spin ();
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (fb_layer_table_get_config (table), pw6->index), ==, 2);
+  /* A new edit forgets what could be redone. */
+  g_assert_true (fb_layer_table_set_weight_bits (table, pw6->index, 4, &error));
+  g_assert_no_error (error);
+  spin ();
+  g_assert_false (g_action_group_get_action_enabled (actions, "redo"));
+}
+
 static void
 test_activation_edit_and_pins (Fixture *f, gconstpointer data)
 {
@@ -789,6 +861,50 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
       fb_pareto_plot_select (fb_window_get_plot (f->window), (int) i);
   spin ();
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), result));
+}
+
+/* A search result selected on the plot is named by its method in the
+ * sidebar's subtitle, never "uniform baseline"; a baseline still is one. */
+static void
+test_result_subtitle_names_method (Fixture *f, gconstpointer data)
+{
+  FbSearchJob *job;
+  FbPointSet *points;
+  FbParetoPlot *plot;
+  const char *method = fb_search_method_get_name (FB_SEARCH_METHOD_PARETO);
+  int series, picked = -1;
+  g_autofree char *subtitle = NULL;
+
+  if (f->window == NULL)
+    return;
+  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  wait_for_job (job, 60);
+  g_assert_null (fb_search_job_get_error (job));
+  spin ();
+  plot = fb_window_get_plot (f->window);
+  points = fb_pareto_plot_get_points (plot);
+  series = find_series (points, method);
+  g_assert_cmpint (series, >=, 0);
+  /* A front point that is not also a uniform baseline. */
+  for (guint i = 0; i < fb_point_set_get_n_points (points) && picked < 0; i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      if ((int) p->series == series && fb_point_set_find_config (points, p->config) == (int) i)
+        picked = (int) i;
+    }
+  g_assert_cmpint (picked, >=, 0);
+  fb_pareto_plot_select (plot, picked);
+  spin ();
+  subtitle = label_text (f->window->config_subtitle_label);
+  if (strstr (subtitle, method) == NULL || strstr (subtitle, "uniform") != NULL)
+    g_error ("subtitle of a %s result says \"%s\"", method, subtitle);
+
+  /* A baseline is still called one. */
+  g_clear_pointer (&subtitle, g_free);
+  fb_pareto_plot_select (plot, 0);
+  spin ();
+  subtitle = label_text (f->window->config_subtitle_label);
+  g_assert_nonnull (strstr (subtitle, "uniform baseline"));
 }
 
 static void
@@ -1729,6 +1845,7 @@ main (int argc, char **argv)
   ADD ("edit-updates-summary", test_edit_updates_summary);
   ADD ("activation-edit-and-pins", test_activation_edit_and_pins);
   ADD ("select-point", test_select_point);
+  ADD ("undo", test_undo);
   ADD ("bad-files", test_bad_files);
   ADD ("open-config", test_open_config);
   ADD ("save-config", test_save_config);
@@ -1739,6 +1856,7 @@ main (int argc, char **argv)
   ADD ("close-cancels", test_close_cancels);
   ADD ("search-uniform-and-free-bits", test_search_uniform_and_free_bits);
   ADD ("search-budgets", test_search_budgets);
+  ADD ("result-subtitle-names-method", test_result_subtitle_names_method);
   ADD ("search-respects-pins", test_search_respects_pins);
   ADD ("accuracy-oracle-hook", test_accuracy_oracle_hook);
   ADD ("pareto-accuracy-proxy", test_pareto_accuracy_proxy);

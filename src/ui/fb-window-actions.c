@@ -98,7 +98,10 @@ fb_window_save_config (FbWindow *self, const char *path, GError **error)
         json_object_set_string_member (prov, "target", fb_latency_table_get_target (self->latency));
     }
   fb_precision_config_set_provenance (config, prov);
-  return fb_precision_config_save (config, path, error);
+  if (!fb_precision_config_save (config, path, error))
+    return FALSE;
+  fb_window_saved (self, path);
+  return TRUE;
 }
 
 typedef gboolean (*SaveFunc) (FbWindow *self, const char *path, GError **error);
@@ -191,6 +194,8 @@ on_export_response (GtkNativeDialog *dialog, int response, FbWindow *self)
         }
       if (path != NULL && !fb_pareto_plot_export (shown_plot (self), path, format, &error))
         fb_window_report_gerror (self, error);
+      else if (path != NULL)
+        fb_window_saved (self, path);
     }
   g_object_unref (dialog);
 }
@@ -397,7 +402,10 @@ fb_window_save_candidates (FbWindow *self, const char *path, GError **error)
       for (guint i = 0; i < group->candidates->len; i++)
         fb_candidate_list_add (list, g_ptr_array_index (group->candidates, i));
     }
-  return fb_candidate_list_save (list, path, error);
+  if (!fb_candidate_list_save (list, path, error))
+    return FALSE;
+  fb_window_saved (self, path);
+  return TRUE;
 }
 
 static void

@@ -112,6 +112,7 @@ struct _FbWindow {
 
   /* Template children: borrowed (the template owns them). */
   GtkHeaderBar         *header_bar;
+  GtkOverlay           *overlay;
   GtkMenuButton        *recent_button;
   GtkInfoBar           *info_bar;
   GtkLabel             *info_label;
@@ -172,7 +173,13 @@ struct _FbWindow {
   GPtrArray            *undo_stack;                   /* owned: FbWindowSnapshot, oldest first */
   GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
   FbWindowSnapshot     *shown;                        /* owned: the state shown now */
-  gboolean              restoring;                    /* an undo is setting the config: not recorded */
+  gboolean              restoring;
+  gboolean              info_batch;                   /* opening several files: their errors are listed together */
+  GtkRevealer          *toast;                        /* borrowed: an overlay child: the in-app notification */
+  GtkLabel             *toast_label;                  /* borrowed */
+  GtkWidget            *toast_open_button;            /* borrowed */
+  char                 *toast_folder;                 /* owned: what its "Open Folder" opens */
+  guint                 toast_timeout;                /* hides it */                    /* an undo is setting the config: not recorded */
   int                   saved_width, saved_height;
   gboolean              saved_maximized;
 };
@@ -242,6 +249,16 @@ void fb_window_snapshot_free (FbWindowSnapshot *s);
 /* FALSE when there is nothing to undo (redo). */
 gboolean fb_window_undo (FbWindow *self);
 gboolean fb_window_redo (FbWindow *self);
+
+/* ---- fb-window-toast.c: the in-app notification after a save or an export */
+void fb_window_toast_init (FbWindow *self);
+void fb_window_toast_dispose (FbWindow *self);
+/* Shows @message for a few seconds, with "Open Folder" when @folder is set. */
+void fb_window_show_toast (FbWindow *self, const char *message, const char *folder);
+/* "Saved NAME" with its folder, after a save or export to @path. */
+void fb_window_saved (FbWindow *self, const char *path);
+/* The notification's text, or NULL when it is hidden. */
+const char *fb_window_get_toast_message (FbWindow *self);
 
 /* ---- fb-window-actions.c: the win.* actions */
 /* Adds the win.* actions to @self. */

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 
 #include "fb-accuracy-engine.h"
 #include "fb-application.h"
@@ -60,12 +61,16 @@ fb_window_show_message (FbWindow *self, GtkMessageType type, const char *message
   const char *old = gtk_label_get_text (self->info_label);
 
   self->info_is_search_waiting = FALSE;
-  /* Several files can fail at once (drop, command line); show them all. */
-  if (gtk_info_bar_get_revealed (self->info_bar) && old != NULL && old[0] != '\0' &&
+  /* One message at a time, replaced rather than stacked; only the files of
+   * one open (a drop, the command line) are listed together, each once. */
+  if (self->info_batch && gtk_info_bar_get_revealed (self->info_bar) && old != NULL && old[0] != '\0' &&
       gtk_info_bar_get_message_type (self->info_bar) == type && folder == NULL && self->info_folder == NULL)
     {
-      g_autofree char *both = g_strconcat (old, "\n", message, NULL);
-      gtk_label_set_text (self->info_label, both);
+      if (strstr (old, message) == NULL)
+        {
+          g_autofree char *both = g_strconcat (old, "\n", message, NULL);
+          gtk_label_set_text (self->info_label, both);
+        }
     }
   else
     gtk_label_set_text (self->info_label, message);
@@ -869,6 +874,7 @@ fb_window_dispose (GObject *object)
   FbWindow *self = FB_WINDOW (object);
 
   /* Closing the window stops whatever it started. */
+  fb_window_toast_dispose (self);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   if (self->engine_loading != NULL)
@@ -959,6 +965,7 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_combo);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, compare_panel);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, overlay);
   gtk_widget_class_bind_template_callback_full (widget_class, "on_compare_run",
                                                 G_CALLBACK (fb_window_on_compare_run));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_compare_config_selected",
@@ -1067,6 +1074,7 @@ fb_window_init (FbWindow *self)
 
   build_metrics_grid (self);
   build_recent_menu (self);
+  fb_window_toast_init (self);
   self->open_folder_button = gtk_info_bar_add_button (self->info_bar, _("Open _Folder"), RESPONSE_OPEN_FOLDER);
   gtk_widget_hide (self->open_folder_button);
 

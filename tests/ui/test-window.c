@@ -475,6 +475,30 @@ test_bad_files (Fixture *f, gconstpointer data)
   /* Nothing was replaced. */
   g_assert_true (fb_window_get_network (f->window) == before);
   g_assert_cmpuint (fb_layer_table_get_n_rows (fb_window_get_layer_table (f->window)), ==, 14);
+
+  /* One message at a time: a later failure replaces the earlier one, the
+   * same failure is not repeated, and a good open clears it. */
+  {
+    g_autofree char *one = write_file (f, "one.json", "{ not json");
+    g_autofree char *two = write_file (f, "two.json", "[]");
+    g_autoptr(FbNetwork) net = NULL;
+    g_autofree char *good = NULL;
+    const char *msg;
+
+    open_path (f, one);
+    open_path (f, two);
+    msg = fb_window_get_info_message (f->window);
+    g_assert_nonnull (msg);
+    g_assert_null (strstr (msg, "one.json"));
+    g_assert_nonnull (strstr (msg, "two.json"));
+    open_path (f, two);
+    msg = fb_window_get_info_message (f->window);
+    g_assert_nonnull (strstr (msg, "two.json"));
+    g_assert_null (strstr (strstr (msg, "two.json") + 1, "two.json"));
+    good = network_path ("fmnist-mbv1");
+    open_path (f, good);
+    g_assert_null (fb_window_get_info_message (f->window));
+  }
 }
 
 static void
@@ -525,8 +549,13 @@ test_save_config (Fixture *f, gconstpointer data)
   fb_layer_table_set_pinned (table, fb_network_lookup_layer (net, "conv1")->index, TRUE);
 
   path = g_build_filename (f->tmpdir, "saved.json", NULL);
+  g_assert_null (fb_window_get_toast_message (f->window));
   g_assert_true (fb_window_save_config (f->window, path, &error));
   g_assert_no_error (error);
+  /* A notification says so, with the folder to open. */
+  g_assert_cmpstr (fb_window_get_toast_message (f->window), ==, "Saved saved.json");
+  g_assert_cmpstr (f->window->toast_folder, ==, f->tmpdir);
+  g_assert_true (gtk_widget_get_visible (f->window->toast_open_button));
   back = fb_precision_config_load (net, path, &error);
   g_assert_no_error (error);
   g_assert_true (fb_precision_config_equal (back, fb_layer_table_get_config (table)));

@@ -727,6 +727,59 @@ test_screenshot_not_blank (Fixture *f, gconstpointer data)
   cairo_surface_destroy (surface);
 }
 
+/* Luminance (0–1) of the plot widget's top-left pixel, drawn as on screen. */
+static double
+plot_corner_luminance (FbParetoPlot *plot)
+{
+  int w = gtk_widget_get_allocated_width (GTK_WIDGET (plot));
+  int h = gtk_widget_get_allocated_height (GTK_WIDGET (plot));
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
+  cairo_t *cr = cairo_create (surface);
+  guint32 px;
+  double lum;
+
+  gtk_widget_draw (GTK_WIDGET (plot), cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  px = *(guint32 *) (cairo_image_surface_get_data (surface) + 2 * cairo_image_surface_get_stride (surface) + 2 * 4);
+  lum = (0.299 * (px >> 16 & 0xff) + 0.587 * (px >> 8 & 0xff) + 0.114 * (px & 0xff)) / 255.0;
+  cairo_surface_destroy (surface);
+  return lum;
+}
+
+/* The canvas follows gtk-application-prefer-dark-theme; exports stay light. */
+static void
+test_dark_theme_plot (Fixture *f, gconstpointer data)
+{
+  GtkSettings *settings = gtk_settings_get_default ();
+  FbParetoPlot *plot;
+  g_autofree char *png = NULL;
+  g_autoptr(GError) error = NULL;
+  cairo_surface_t *exported;
+  guint32 px;
+
+  if (f->window == NULL)
+    return;
+  plot = fb_window_get_plot (f->window);
+  g_assert_cmpfloat (plot_corner_luminance (plot), >, 0.8);
+  g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
+  spin ();
+  g_assert_cmpfloat (plot_corner_luminance (plot), <, 0.25);
+
+  png = g_build_filename (f->tmpdir, "dark.png", NULL);
+  g_assert_true (fb_pareto_plot_export (plot, png, FB_PLOT_FORMAT_PNG, &error));
+  g_assert_no_error (error);
+  exported = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (exported), ==, CAIRO_STATUS_SUCCESS);
+  px = *(guint32 *) (cairo_image_surface_get_data (exported) + 2 * cairo_image_surface_get_stride (exported) + 2 * 4);
+  g_assert_cmphex (px & 0xffffff, ==, 0xffffff);
+  cairo_surface_destroy (exported);
+
+  g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
+  spin ();
+  g_assert_cmpfloat (plot_corner_luminance (plot), >, 0.8);
+}
+
 static void
 test_close_cancels (Fixture *f, gconstpointer data)
 {
@@ -1870,6 +1923,9 @@ main (int argc, char **argv)
   have_display = app != NULL;
 
 #define ADD(path, fn) g_test_add ("/ui/window/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  /* First: a theme switch restyles every style context, and an earlier
+   * test's stale one (inside GTK) would take it down. */
+  ADD ("dark-theme-plot", test_dark_theme_plot);
   ADD ("bundled-network", test_bundled_network);
   ADD ("edit-updates-summary", test_edit_updates_summary);
   ADD ("activation-edit-and-pins", test_activation_edit_and_pins);

@@ -147,6 +147,36 @@ on_save_response (GtkNativeDialog *dialog, int response, FbWindow *self)
   finish_save_dialog (self, dialog, response, fb_window_save_config);
 }
 
+/* A file or folder name from a config's name ("Pareto DP #3 (edited)" →
+ * "Pareto-DP-3-edited"): letters, digits, '.', '_' and '+' kept, every run
+ * of anything else (spaces, '#', brackets, slashes) one '-'. Takes @name. */
+char *
+fb_window_file_stem (char *name)
+{
+  char *out = name;
+  gboolean dash = FALSE;
+
+  for (const char *in = name; *in != '\0'; in++)
+    {
+      if (g_ascii_isalnum (*in) || *in == '.' || *in == '_' || *in == '+' || (guchar) *in >= 0x80)
+        {
+          if (dash && out != name)
+            *out++ = '-';
+          *out++ = *in;
+          dash = FALSE;
+        }
+      else
+        dash = TRUE;
+    }
+  *out = '\0';
+  if (name[0] == '\0')
+    {
+      g_free (name);
+      return g_strdup ("config");
+    }
+  return name;
+}
+
 static void
 action_save_config (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -157,8 +187,7 @@ action_save_config (GSimpleAction *action, GVariant *param, gpointer user_data)
 
   if (fb_layer_table_get_config (self->layer_table) == NULL)
     return;
-  name = fb_window_current_config_name (self, &baseline);
-  g_strdelimit (name, " ()/\\", '-');
+  name = fb_window_file_stem (fb_window_current_config_name (self, &baseline));
   file_name = g_strdup_printf ("%s-%s.json", fb_network_get_name (self->network), name);
   show_save_dialog (self, _("Save Precision Config"), file_name, G_CALLBACK (on_save_response));
 }
@@ -344,8 +373,7 @@ action_export_bundle (GSimpleAction *action, GVariant *param, gpointer user_data
   if (self->network == NULL || config == NULL || !fb_window_compute_values (self, config, values, NULL))
     return;
   name = fb_window_current_config_name (self, &baseline);
-  dir_name = g_strdup_printf ("%s-%s", fb_network_get_name (self->network), name);
-  g_strdelimit (dir_name, " ()/\\", '-');
+  dir_name = fb_window_file_stem (g_strdup_printf ("%s-%s", fb_network_get_name (self->network), name));
   size = fb_plot_metric_format (FB_PLOT_METRIC_SIZE, FB_LATENCY_UNIT_INSTRUCTIONS, values[FB_PLOT_METRIC_SIZE]);
   /* TRANSLATORS: "fmnist-mbv1 at w4a8 (45.2 kB Flash): generated C ..." */
   description = g_strdup_printf (_("%s at %s (%s Flash): generated C that runs exactly the integer network "

@@ -261,6 +261,8 @@ void fb_window_saved (FbWindow *self, const char *path);
 const char *fb_window_get_toast_message (FbWindow *self);
 
 /* ---- fb-window-actions.c: the win.* actions */
+/* A file name from a config's name ("Pareto DP #3 (edited)" → "Pareto-DP-3-edited"); takes @name. */
+char *fb_window_file_stem (char *name);
 /* Adds the win.* actions to @self. */
 void fb_window_actions_init (FbWindow *self);
 G_END_DECLS

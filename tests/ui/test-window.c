@@ -530,6 +530,25 @@ test_open_config (Fixture *f, gconstpointer data)
   g_assert_cmpstr (name, ==, "mixed.json");
 }
 
+/* Proposed file names carry no '#', spaces or brackets. */
+static void
+test_file_stem (Fixture *f, gconstpointer data)
+{
+  const struct { const char *in, *out; } cases[] = {
+    { "Pareto DP #3 (edited)", "Pareto-DP-3-edited" },
+    { "fmnist-mbv1-w4a8", "fmnist-mbv1-w4a8" },
+    { "#1", "1" },
+    { "diff λ=0.5", "diff-λ-0.5" },
+    { " /#() ", "config" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *stem = fb_window_file_stem (g_strdup (cases[i].in));
+      g_assert_cmpstr (stem, ==, cases[i].out);
+    }
+}
+
 static void
 test_save_config (Fixture *f, gconstpointer data)
 {
@@ -1934,6 +1953,7 @@ main (int argc, char **argv)
   ADD ("bad-files", test_bad_files);
   ADD ("open-config", test_open_config);
   ADD ("save-config", test_save_config);
+  ADD ("file-stem", test_file_stem);
   ADD ("open-latency-table", test_open_latency_table);
   ADD ("open-order", test_open_order);
   ADD ("export-plot", test_export_plot);

@@ -194,6 +194,17 @@ update_config_title (FbWindow *self, FbPrecisionConfig *config)
   char *name = fb_window_current_config_name (self, &baseline);
   guint pins = count_pins (config);
   g_autofree char *kind = config_kind (self, baseline);
+  const char *searched_for = self->config_provenance != NULL
+    ? json_object_get_string_member_with_default (self->config_provenance, "target", NULL) : NULL;
+  /* A search's result was best for its target, not necessarily for this one. */
+  if (!baseline && searched_for != NULL && self->latency != NULL &&
+      g_strcmp0 (searched_for, fb_latency_table_get_target (self->latency)) != 0)
+    {
+      /* TRANSLATORS: "result of Pareto DP · searched for rv32imc" (another target than the one shown) */
+      char *stale = g_strdup_printf (_("%s · searched for %s"), kind, searched_for);
+      g_free (kind);
+      kind = stale;
+    }
   g_autofree char *subtitle = pins > 0
     ? g_strdup_printf (ngettext ("%s · %u pinned entry", "%s · %u pinned entries", pins), kind, pins)
     : g_strdup (kind);

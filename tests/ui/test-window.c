@@ -999,6 +999,19 @@ test_result_subtitle_names_method (Fixture *f, gconstpointer data)
   subtitle = label_text (f->window->config_subtitle_label);
   if (strstr (subtitle, method) == NULL || strstr (subtitle, "uniform") != NULL)
     g_error ("subtitle of a %s result says \"%s\"", method, subtitle);
+  g_assert_null (strstr (subtitle, "searched for"));
+
+  /* Shown under another target, it says which target it was searched for. */
+  {
+    const char *target = fb_latency_table_get_target (fb_window_get_latency_table (f->window));
+    g_autofree char *expected = g_strdup_printf ("searched for %s", target);
+    fb_window_select_target (f->window, g_strcmp0 (target, "gap8") == 0 ? "rv32imc" : "gap8");
+    spin ();
+    g_clear_pointer (&subtitle, g_free);
+    subtitle = label_text (f->window->config_subtitle_label);
+    if (strstr (subtitle, expected) == NULL)
+      g_error ("subtitle after a target switch says \"%s\"", subtitle);
+  }
 
   /* A baseline is still called one. */
   g_clear_pointer (&subtitle, g_free);

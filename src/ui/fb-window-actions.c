@@ -76,6 +76,35 @@ action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* "Open Another Latency Table…": starts in the tables' folder, showing the
+ * loaded network's tables first. */
+static void
+action_open_latency_table (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FbWindow *self = user_data;
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Open Latency Table"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
+  if (self->network != NULL)
+    {
+      GtkFileFilter *filter = gtk_file_filter_new ();
+      g_autofree char *pattern = g_strdup_printf ("%s-*.json", fb_network_get_name (self->network));
+      /* TRANSLATORS: %s is a network's name */
+      g_autofree char *name = g_strdup_printf (_("Latency tables of %s"), fb_network_get_name (self->network));
+
+      gtk_file_filter_set_name (filter, name);
+      gtk_file_filter_add_pattern (filter, pattern);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+    }
+  add_json_filters (GTK_FILE_CHOOSER (dialog));
+  if (self->latency_folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), self->latency_folder);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 gboolean
 fb_window_save_config (FbWindow *self, const char *path, GError **error)
 {
@@ -495,6 +524,7 @@ action_redo (GSimpleAction *action, GVariant *param, gpointer user_data)
 
 static const GActionEntry win_actions[] = {
   { "undo", action_undo, NULL, NULL, NULL, { 0 } },
+  { "open-latency-table", action_open_latency_table, NULL, NULL, NULL, { 0 } },
   { "redo", action_redo, NULL, NULL, NULL, { 0 } },
   { "open", action_open, NULL, NULL, NULL, { 0 } },
   { "save-config", action_save_config, NULL, NULL, NULL, { 0 } },

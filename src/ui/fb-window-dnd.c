@@ -64,6 +64,9 @@ open_latency (FbWindow *self, const char *path, GError **error)
       fb_error_prefix_file (error, path);
       return FALSE;
     }
+  /* The next table is looked for where this one was. */
+  g_free (self->latency_folder);
+  self->latency_folder = g_path_get_dirname (path);
   /* Another target to switch to; the one just opened becomes current. */
   fb_window_add_target (self, table);
   fb_window_select_target (self, fb_latency_table_get_target (table));

@@ -174,6 +174,7 @@ struct _FbWindow {
   GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
   FbWindowSnapshot     *shown;                        /* owned: the state shown now */
   gboolean              restoring;
+  char                 *latency_folder;               /* owned: where the latency table chooser starts, or NULL */
   gboolean              info_batch;                   /* opening several files: their errors are listed together */
   GtkRevealer          *toast;                        /* borrowed: an overlay child: the in-app notification */
   GtkLabel             *toast_label;                  /* borrowed */

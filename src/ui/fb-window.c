@@ -622,6 +622,9 @@ load_bundled_tables (FbWindow *self, FbNetwork *network)
       dir = g_dir_open (dir_path, 0, NULL);
       if (dir == NULL)
         continue;
+      /* Where "Open Another Latency Table…" starts. */
+      if (self->latency_folder == NULL)
+        self->latency_folder = g_strdup (dir_path);
       g_ptr_array_set_size (names, 0);
       while ((name = g_dir_read_name (dir)) != NULL)
         if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, ".json"))
@@ -910,6 +913,7 @@ fb_window_finalize (GObject *object)
   g_clear_object (&self->targets);
   g_free (self->config_origin);
   g_free (self->config_source);
+  g_free (self->latency_folder);
   fb_window_undo_finalize (self);
   G_OBJECT_CLASS (fb_window_parent_class)->finalize (object);
 }

@@ -203,6 +203,13 @@ test_bundled_network (Fixture *f, gconstpointer data)
 
   config = label_text (fb_window_get_config_label (f->window));
   g_assert_cmpstr (config, ==, "w8a8");
+
+  /* The latency table chooser starts where the bundled tables are. */
+  {
+    g_autofree char *folder = g_path_get_basename (f->window->latency_folder);
+    g_assert_cmpstr (folder, ==, "latency");
+    g_assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "open-latency-table"));
+  }
 }
 
 static void
@@ -603,6 +610,8 @@ test_open_latency_table (Fixture *f, gconstpointer data)
     return;
   path = write_latency_table (f, fb_window_get_network (f->window), "fmnist-testcore.json");
   open_path (f, path);
+  /* The next table chooser starts where this one was. */
+  g_assert_cmpstr (f->window->latency_folder, ==, f->tmpdir);
   g_assert_null (fb_window_get_info_message (f->window));
   g_assert_nonnull (fb_window_get_latency_table (f->window));
 

@@ -113,6 +113,7 @@ struct _FbWindow {
   /* Template children: borrowed (the template owns them). */
   GtkHeaderBar         *header_bar;
   GtkOverlay           *overlay;
+  GtkWidget            *sidebar;
   GtkMenuButton        *recent_button;
   GtkInfoBar           *info_bar;
   GtkLabel             *info_label;

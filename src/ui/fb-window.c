@@ -970,6 +970,7 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, compare_panel);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, overlay);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, sidebar);
   gtk_widget_class_bind_template_callback_full (widget_class, "on_compare_run",
                                                 G_CALLBACK (fb_window_on_compare_run));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_compare_config_selected",
@@ -1052,6 +1053,7 @@ fb_window_init (FbWindow *self)
 {
   GtkCellRenderer *cell;
   g_autoptr(GPropertyAction) show_search = NULL;
+  g_autoptr(GPropertyAction) show_sidebar = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
@@ -1062,6 +1064,9 @@ fb_window_init (FbWindow *self)
   fb_window_actions_init (self);
   show_search = g_property_action_new ("show-search", self->search_revealer, "reveal-child");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (show_search));
+  /* The sidebar folds away too (Shift+F9), leaving the plot the whole width. */
+  show_sidebar = g_property_action_new ("show-sidebar", self->sidebar, "visible");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (show_sidebar));
 
   /* One list of targets, two selectors (sidebar and search panel). */
   gtk_combo_box_set_model (self->target_combo, GTK_TREE_MODEL (self->targets));

@@ -131,6 +131,39 @@ test_minimum_size (gconstpointer data)
   check_minimum (lang, TRUE);
 }
 
+/* The sidebar folds away (win.show-sidebar, Shift+F9) and gives its width
+ * back. */
+static void
+test_collapse_sidebar (void)
+{
+  FbWindow *window;
+  GtkRequisition with, without;
+
+  if (app == NULL)
+    {
+      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
+      return;
+    }
+  use_language (&languages[0]);
+  window = fb_window_new (app);
+  gtk_widget_show (GTK_WIDGET (window));
+  spin ();
+  /* The content below the header bar (which has a minimum of its own). */
+  gtk_widget_get_preferred_size (gtk_bin_get_child (GTK_BIN (window)), &with, NULL);
+  g_assert_true (gtk_widget_get_visible (window->sidebar));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-sidebar", NULL);
+  spin ();
+  g_assert_false (gtk_widget_get_visible (window->sidebar));
+  gtk_widget_get_preferred_size (gtk_bin_get_child (GTK_BIN (window)), &without, NULL);
+  g_test_message ("minimum width %d with the sidebar, %d without", with.width, without.width);
+  g_assert_cmpint (without.width, <=, with.width - 280);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-sidebar", NULL);
+  spin ();
+  g_assert_true (gtk_widget_get_visible (window->sidebar));
+  gtk_widget_destroy (GTK_WIDGET (window));
+  spin ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -147,6 +180,7 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/ui/layout/minimum-size/%s", languages[i].locale);
       g_test_add_data_func (path, &languages[i], test_minimum_size);
     }
+  g_test_add_func ("/ui/layout/collapse-sidebar", test_collapse_sidebar);
   status = g_test_run ();
   g_clear_object (&app);
   return status;

@@ -543,8 +543,14 @@ update_progress (FbSearchPanel *self)
 
       gtk_progress_bar_set_fraction (self->progress_bar, fb_search_job_get_fraction (job));
       /* TRANSLATORS: progress bar text: "42 % · about 12 seconds left" */
-      text = left != NULL ? g_strdup_printf (_("%u %% · about %s left"), percent, left)
-                          : g_strdup_printf (_("%u %%"), percent);
+      /* No "about less than a second left"; at 100 % a later stage (measuring
+       * accuracy) is still running: the bar says which. */
+      if (percent >= 100 && fb_search_job_get_message (job) != NULL)
+        text = g_strdup (fb_search_job_get_message (job));
+      else if (left != NULL && eta >= 1)
+        text = g_strdup_printf (_("%u %% · about %s left"), percent, left);
+      else
+        text = g_strdup_printf (_("%u %%"), percent);
       status = g_strdup_printf (ngettext ("%s\n%u candidate so far", "%s\n%u candidates so far", n),
                                 fb_search_job_get_message (job) ? fb_search_job_get_message (job) : "", n);
     }

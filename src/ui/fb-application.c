@@ -220,6 +220,9 @@ fb_application_startup (GApplication *app)
     { "win.show-search", { "F9", NULL } },
     { "win.run-search", { "<Control>r", NULL } },
     { "win.save-candidates", { "<Control><Shift>s", NULL } },
+    { "win.undo", { "<Control>z", NULL } },
+    { "win.show-sidebar", { "<Shift>F9", NULL } },
+    { "win.redo", { "<Control><Shift>z", "<Control>y" } },
   };
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 

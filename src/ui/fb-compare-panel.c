@@ -50,6 +50,7 @@ struct _FbComparePanel {
   GtkListStore     *rows;
   FbNetwork        *network;
   char             *target;
+  FbLatencyUnit     target_unit;
   FbCompareJob     *job;
   JsonNode         *result;
   GPtrArray        *configs;    /* FbPrecisionConfig or NULL, per entry of result's "configs" */
@@ -117,10 +118,12 @@ target_object (FbComparePanel *self)
   return NULL;
 }
 
+/* The result's unit for the target, else the loaded table's (the empty
+ * page's axis says cycles for gap8, not instructions). */
 static FbLatencyUnit
-target_unit (JsonObject *t)
+target_unit (FbComparePanel *self, JsonObject *t)
 {
-  FbLatencyUnit unit = FB_LATENCY_UNIT_INSTRUCTIONS;
+  FbLatencyUnit unit = self->target_unit;
 
   if (t != NULL)
     fb_latency_unit_from_string (json_object_get_string_member_with_default (t, "unit", ""), &unit);
@@ -169,7 +172,7 @@ build_points (FbComparePanel *self)
   guint n = configs ? json_array_get_length (configs) : 0;
   guint count[N_SERIES] = { 0 }, index[N_SERIES] = { 0 };
 
-  fb_point_set_set_latency_unit (set, target_unit (t), self->target);
+  fb_point_set_set_latency_unit (set, target_unit (self, t), self->target);
   for (guint i = 0; i < n; i++)
     count[series_of (self, json_object_get_string_member_with_default (
                              json_array_get_object_element (configs, i), "source", ""))]++;
@@ -268,7 +271,7 @@ update_rows (FbComparePanel *self)
 {
   JsonObject *root = self->result ? json_node_get_object (self->result) : NULL;
   JsonObject *t = target_object (self);
-  FbLatencyUnit unit = target_unit (t);
+  FbLatencyUnit unit = target_unit (self, t);
   const char *matched = t ? json_object_get_string_member_with_default (t, "matched_by", "") : "";
   gboolean by_size = g_str_equal (matched, "size");
   double ref = w8a8_accuracy (self);
@@ -729,6 +732,7 @@ static void
 fb_compare_panel_init (FbComparePanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->target_unit = FB_LATENCY_UNIT_INSTRUCTIONS;
   self->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
   self->rows = gtk_list_store_new (FB_COMPARE_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_DOUBLE, G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT);
@@ -785,6 +789,16 @@ fb_compare_panel_set_target (FbComparePanel *self, const char *target)
     return;
   g_free (self->target);
   self->target = g_strdup (target);
+  update_view (self);
+}
+
+void
+fb_compare_panel_set_target_unit (FbComparePanel *self, FbLatencyUnit unit)
+{
+  g_return_if_fail (FB_IS_COMPARE_PANEL (self));
+  if (self->target_unit == unit)
+    return;
+  self->target_unit = unit;
   update_view (self);
 }
 

@@ -49,6 +49,9 @@ void            fb_compare_panel_set_network    (FbComparePanel    *self,
 /* The target whose latency is shown (NULL: none); the result is kept. */
 void            fb_compare_panel_set_target     (FbComparePanel    *self,
                                                  const char        *target);
+/* The current table's latency unit, for the axis before any result. */
+void            fb_compare_panel_set_target_unit (FbComparePanel   *self,
+                                                  FbLatencyUnit     unit);
 const char     *fb_compare_panel_get_target     (FbComparePanel    *self);
 
 /* Random configs in the pool (the spin button). */

@@ -70,6 +70,13 @@ fb_pareto_plot_draw (GtkWidget *widget, cairo_t *cr)
   gtk_style_context_get (style, gtk_style_context_get_state (style), "font", &font, NULL);
   fb_plot_view_set_font (self->view, font);
   pango_font_description_free ((PangoFontDescription *) font);
+  /* The canvas follows the theme: a light text colour means a dark theme
+   * (gtk-application-prefer-dark-theme or a dark theme by name). */
+  {
+    GdkRGBA fg;
+    gtk_style_context_get_color (style, gtk_style_context_get_state (style), &fg);
+    fb_plot_view_set_dark (self->view, 0.299 * fg.red + 0.587 * fg.green + 0.114 * fg.blue > 0.5);
+  }
   fb_plot_view_render (self->view, cr,
                        gtk_widget_get_allocated_width (widget),
                        gtk_widget_get_allocated_height (widget));
@@ -343,7 +350,8 @@ fb_pareto_plot_init (FbParetoPlot *self)
   fb_plot_view_set_hint (self->view, _("Scroll zooms · drag pans · double-click fits"));
   gtk_widget_set_can_focus (widget, TRUE);
   gtk_widget_set_has_tooltip (widget, TRUE);
-  gtk_widget_set_size_request (widget, 360, 240);
+  /* Small: on a laptop screen the panels beside it need the room. */
+  gtk_widget_set_size_request (widget, 220, 180);
   gtk_widget_add_events (widget, GDK_POINTER_MOTION_MASK | GDK_BUTTON_PRESS_MASK |
                                  GDK_BUTTON_RELEASE_MASK | GDK_SCROLL_MASK |
                                  GDK_SMOOTH_SCROLL_MASK | GDK_LEAVE_NOTIFY_MASK |
@@ -492,10 +500,15 @@ fb_pareto_plot_export (FbParetoPlot *self, const char *path, FbPlotFormat format
   g_autofree char *hint = g_strdup (fb_plot_view_get_hint (self->view));
   gboolean ok;
 
-  /* The pointer and the usage hint are not part of the picture. */
+  gboolean dark = fb_plot_view_get_dark (self->view);
+
+  /* The pointer and the usage hint are not part of the picture; a figure
+   * for a document is light whatever the theme. */
   fb_plot_view_set_hover (self->view, -1);
   fb_plot_view_set_hint (self->view, NULL);
+  fb_plot_view_set_dark (self->view, FALSE);
   ok = fb_plot_view_export (self->view, path, format, w, h, error);
+  fb_plot_view_set_dark (self->view, dark);
   fb_plot_view_set_hover (self->view, hover);
   fb_plot_view_set_hint (self->view, hint);
   /* Export re-laid the view out at its own size; restore ours. */

@@ -45,14 +45,33 @@ static const Rgb series_colors[] = {
   RGB (0xc061cb), /* pink */
   RGB (0x5e5c64), /* grey */
 };
-static const Rgb color_bg        = RGB (0xffffff);
-static const Rgb color_grid      = RGB (0xebebed);
-static const Rgb color_frame     = RGB (0xc0bfbc);
-static const Rgb color_text      = RGB (0x241f31);
-static const Rgb color_dim_text  = RGB (0x5e5c64);
-static const Rgb color_front    = RGB (0x3d3846);
-static const Rgb color_current   = RGB (0xe01b24);
-static const Rgb color_highlight = RGB (0x000000);
+/* The canvas colours: light, and dark for a dark GTK theme (Adwaita's
+ * dark window colours), picked with fb_plot_view_set_dark(). */
+typedef struct {
+  Rgb bg, grid, frame, text, dim_text, front, current, highlight;
+} Palette;
+
+static const Palette light_palette = {
+  .bg        = RGB (0xffffff),
+  .grid      = RGB (0xebebed),
+  .frame     = RGB (0xc0bfbc),
+  .text      = RGB (0x241f31),
+  .dim_text  = RGB (0x5e5c64),
+  .front     = RGB (0x3d3846),
+  .current   = RGB (0xe01b24),
+  .highlight = RGB (0x000000),
+};
+
+static const Palette dark_palette = {
+  .bg        = RGB (0x242424),
+  .grid      = RGB (0x353535),
+  .frame     = RGB (0x5e5c64),
+  .text      = RGB (0xeeeeec),
+  .dim_text  = RGB (0xb0afac),
+  .front     = RGB (0xdeddda),
+  .current   = RGB (0xff7b63),
+  .highlight = RGB (0xffffff),
+};
 
 typedef enum {
   SHAPE_CIRCLE,
@@ -63,6 +82,7 @@ typedef enum {
 } Shape;
 
 struct _FbPlotView {
+  const Palette        *palette;
   FbPointSet           *points;
   FbPlotMetric          xm, ym;
   gboolean              log_x, log_y;
@@ -102,6 +122,7 @@ fb_plot_view_new (void)
 {
   FbPlotView *self = g_new0 (FbPlotView, 1);
 
+  self->palette = &light_palette;
   self->xm = FB_PLOT_METRIC_SIZE;
   self->ym = FB_PLOT_METRIC_BOPS;
   self->hover = -1;
@@ -241,6 +262,18 @@ int
 fb_plot_view_get_selected (FbPlotView *self)
 {
   return self->selected;
+}
+
+void
+fb_plot_view_set_dark (FbPlotView *self, gboolean dark)
+{
+  self->palette = dark ? &dark_palette : &light_palette;
+}
+
+gboolean
+fb_plot_view_get_dark (FbPlotView *self)
+{
+  return self->palette == &dark_palette;
 }
 
 void
@@ -711,7 +744,7 @@ draw_axes (FbPlotView *self, cairo_t *cr, const Transform *t)
 
   /* Grid. */
   cairo_set_line_width (cr, 1);
-  set_rgb (cr, &color_grid);
+  set_rgb (cr, &self->palette->grid);
   for (guint i = 0; i < nx; i++)
     {
       double x = round (tx (t, xt[i].pos)) + 0.5;
@@ -727,7 +760,7 @@ draw_axes (FbPlotView *self, cairo_t *cr, const Transform *t)
   cairo_stroke (cr);
 
   /* Frame. */
-  set_rgb (cr, &color_frame);
+  set_rgb (cr, &self->palette->frame);
   cairo_rectangle (cr, round (a->left) + 0.5, round (a->top) + 0.5,
                    round (a->width) - 1, round (a->height) - 1);
   cairo_stroke (cr);
@@ -737,21 +770,21 @@ draw_axes (FbPlotView *self, cairo_t *cr, const Transform *t)
     {
       g_autofree char *label = fb_plot_axis_format (xt[i].value / xdiv, xstep);
       double x = round (tx (t, xt[i].pos)) + 0.5;
-      set_rgb (cr, &color_frame);
+      set_rgb (cr, &self->palette->frame);
       cairo_move_to (cr, x, a->top + a->height);
       cairo_line_to (cr, x, a->top + a->height + 4);
       cairo_stroke (cr);
-      draw_text (self, cr, label, x, a->top + a->height + 6, 0.5, 0, &color_dim_text, FALSE, NULL, NULL);
+      draw_text (self, cr, label, x, a->top + a->height + 6, 0.5, 0, &self->palette->dim_text, FALSE, NULL, NULL);
     }
   for (guint i = 0; i < ny; i++)
     {
       g_autofree char *label = fb_plot_axis_format (yt[i].value / ydiv, ystep);
       double y = round (ty (t, yt[i].pos)) + 0.5;
-      set_rgb (cr, &color_frame);
+      set_rgb (cr, &self->palette->frame);
       cairo_move_to (cr, a->left - 4, y);
       cairo_line_to (cr, a->left, y);
       cairo_stroke (cr);
-      draw_text (self, cr, label, a->left - 7, y, 1, 0.5, &color_dim_text, FALSE, NULL, NULL);
+      draw_text (self, cr, label, a->left - 7, y, 1, 0.5, &self->palette->dim_text, FALSE, NULL, NULL);
     }
 
   /* Titles, with "(log)" so a log axis is never mistaken for a linear one. */
@@ -762,14 +795,14 @@ draw_axes (FbPlotView *self, cairo_t *cr, const Transform *t)
     int w, h;
 
     draw_text (self, cr, xt_full, a->left + a->width / 2, a->top + a->height + 26, 0.5, 0,
-               &color_text, TRUE, NULL, NULL);
+               &self->palette->text, TRUE, NULL, NULL);
 
     layout = make_layout (self, cr, yt_full, TRUE, 1);
     pango_layout_get_pixel_size (layout, &w, &h);
     cairo_save (cr);
     cairo_translate (cr, 8, round (a->top + a->height / 2 + w / 2.0));
     cairo_rotate (cr, -G_PI / 2);
-    set_rgb (cr, &color_text);
+    set_rgb (cr, &self->palette->text);
     cairo_move_to (cr, 0, 0);
     pango_cairo_show_layout (cr, layout);
     cairo_restore (cr);
@@ -808,7 +841,7 @@ draw_front (FbPlotView *self, cairo_t *cr, const Transform *t)
         }
       py = y;
     }
-  cairo_set_source_rgba (cr, color_front.r, color_front.g, color_front.b, 0.75);
+  cairo_set_source_rgba (cr, self->palette->front.r, self->palette->front.g, self->palette->front.b, 0.75);
   cairo_set_line_width (cr, 1.75);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_stroke (cr);
@@ -840,7 +873,7 @@ draw_points_vector (FbPlotView *self, cairo_t *cr, const Transform *t)
         continue;
       cairo_set_source_rgba (cr, c->r, c->g, c->b, 0.9);
       cairo_fill_preserve (cr);
-      cairo_set_source_rgb (cr, 1, 1, 1);
+      set_rgb (cr, &self->palette->bg);
       cairo_stroke (cr);
     }
 }
@@ -1060,7 +1093,7 @@ draw_baseline_labels (FbPlotView *self, cairo_t *cr, const Transform *t,
           marker_path (cr, series_shape (p->series), x, y, MARKER_RADIUS);
           set_rgb (cr, c);
           cairo_fill_preserve (cr);
-          cairo_set_source_rgb (cr, 1, 1, 1);
+          set_rgb (cr, &self->palette->bg);
           cairo_set_line_width (cr, 1);
           cairo_stroke (cr);
         }
@@ -1094,7 +1127,7 @@ draw_baseline_labels (FbPlotView *self, cairo_t *cr, const Transform *t,
       marker_path (cr, series_shape (fb_point_set_get_point (self->points, k)->series),
                    tx (t, self->cx[k]), ty (t, self->cy[k]), MARKER_RADIUS + 1.5);
     }
-  set_rgb (cr, &color_front);
+  set_rgb (cr, &self->palette->front);
   cairo_stroke (cr);
 
   for (guint i = 0; i < n; i++)
@@ -1111,10 +1144,10 @@ draw_baseline_labels (FbPlotView *self, cairo_t *cr, const Transform *t,
       if (!place_label (placed, t, x, y, w, h, &b))
         continue;
       /* A white halo keeps labels legible over dense point clouds. */
-      cairo_set_source_rgba (cr, 1, 1, 1, 0.8);
+      cairo_set_source_rgba (cr, self->palette->bg.r, self->palette->bg.g, self->palette->bg.b, 0.8);
       cairo_rectangle (cr, b.x - 1, b.y, b.w + 2, b.h);
       cairo_fill (cr);
-      draw_text (self, cr, p->label, b.x, b.y, 0, 0, &color_text, FALSE, NULL, NULL);
+      draw_text (self, cr, p->label, b.x, b.y, 0, 0, &self->palette->text, FALSE, NULL, NULL);
     }
 }
 
@@ -1127,7 +1160,7 @@ draw_current (FbPlotView *self, cairo_t *cr, const Transform *t,
   if (!self->has_current || !fb_plot_view_to_pixel (self, self->current, &x, &y))
     return;
   /* Crosshair ring in red: the config in the table, wherever it is. */
-  cairo_set_source_rgb (cr, color_current.r, color_current.g, color_current.b);
+  cairo_set_source_rgb (cr, self->palette->current.r, self->palette->current.g, self->palette->current.b);
   cairo_set_line_width (cr, 2);
   cairo_new_sub_path (cr);
   cairo_arc (cr, x, y, 8, 0, 2 * G_PI);
@@ -1142,11 +1175,11 @@ draw_current (FbPlotView *self, cairo_t *cr, const Transform *t,
     return;
   if (current_placed != NULL && *current_placed)
     {
-      cairo_set_source_rgba (cr, 1, 1, 1, 0.8);
+      cairo_set_source_rgba (cr, self->palette->bg.r, self->palette->bg.g, self->palette->bg.b, 0.8);
       cairo_rectangle (cr, current_box->x - 1, current_box->y, current_box->w + 2, current_box->h);
       cairo_fill (cr);
       draw_text (self, cr, self->current_label, current_box->x, current_box->y, 0, 0,
-                 &color_current, TRUE, NULL, NULL);
+                 &self->palette->current, TRUE, NULL, NULL);
     }
   else
     {
@@ -1154,9 +1187,9 @@ draw_current (FbPlotView *self, cairo_t *cr, const Transform *t,
       double w, h;
       draw_text (self, cr, self->current_label, 0, 0, 0, 0, NULL, TRUE, &w, &h);
       if (x + 15 + w < t->area.left + t->area.width)
-        draw_text (self, cr, self->current_label, x + 15, y + 3, 0, 0, &color_current, TRUE, NULL, NULL);
+        draw_text (self, cr, self->current_label, x + 15, y + 3, 0, 0, &self->palette->current, TRUE, NULL, NULL);
       else
-        draw_text (self, cr, self->current_label, x - 15, y + 3, 1, 0, &color_current, TRUE, NULL, NULL);
+        draw_text (self, cr, self->current_label, x - 15, y + 3, 1, 0, &self->palette->current, TRUE, NULL, NULL);
     }
 }
 
@@ -1175,7 +1208,7 @@ draw_highlight (FbPlotView *self, cairo_t *cr, const Transform *t, int index, gb
   if (selected)
     cairo_set_source_rgb (cr, series_colors[0].r, series_colors[0].g, series_colors[0].b);
   else
-    set_rgb (cr, &color_highlight);
+    set_rgb (cr, &self->palette->highlight);
   cairo_set_line_width (cr, selected ? 2.5 : 1.5);
   cairo_stroke (cr);
 }
@@ -1222,7 +1255,7 @@ draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
       double w;
       draw_text (self, cr, self->hint, 0, 0, 0, 0, NULL, FALSE, &w, NULL);
       if (t->area.left + w + 24 < x)
-        draw_text (self, cr, self->hint, t->area.left, y + 8, 0, 0.5, &color_dim_text, FALSE, NULL, NULL);
+        draw_text (self, cr, self->hint, t->area.left, y + 8, 0, 0.5, &self->palette->dim_text, FALSE, NULL, NULL);
     }
   for (guint i = 0; i < labels->len; i++)
     {
@@ -1240,7 +1273,7 @@ draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
           cairo_line_to (cr, x + 5, cy + 4);
           cairo_line_to (cr, x + 5, cy - 4);
           cairo_line_to (cr, x + 13, cy - 4);
-          cairo_set_source_rgba (cr, color_front.r, color_front.g, color_front.b, 0.75);
+          cairo_set_source_rgba (cr, self->palette->front.r, self->palette->front.g, self->palette->front.b, 0.75);
           cairo_set_line_width (cr, 1.75);
           cairo_stroke (cr);
         }
@@ -1248,11 +1281,11 @@ draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
         {
           cairo_new_sub_path (cr);
           cairo_arc (cr, x + 5, cy, 5.5, 0, 2 * G_PI);
-          set_rgb (cr, &color_current);
+          set_rgb (cr, &self->palette->current);
           cairo_set_line_width (cr, 2);
           cairo_stroke (cr);
         }
-      draw_text (self, cr, g_ptr_array_index (labels, i), x + 16, cy, 0, 0.5, &color_text, FALSE, NULL, NULL);
+      draw_text (self, cr, g_ptr_array_index (labels, i), x + 16, cy, 0, 0.5, &self->palette->text, FALSE, NULL, NULL);
       x += widths[i] + 16 + 18;
     }
 }
@@ -1282,7 +1315,7 @@ fb_plot_view_render (FbPlotView *self, cairo_t *cr, int width, int height)
   get_transform (self, &t);
 
   cairo_save (cr);
-  set_rgb (cr, &color_bg);
+  set_rgb (cr, &self->palette->bg);
   cairo_rectangle (cr, 0, 0, width, height);
   cairo_fill (cr);
 
@@ -1316,7 +1349,7 @@ fb_plot_view_render (FbPlotView *self, cairo_t *cr, int width, int height)
                                               fb_plot_metric_get_name (self->xm),
                                               fb_plot_metric_get_name (self->ym));
       draw_text (self, cr, msg, t.area.left + t.area.width / 2, t.area.top + t.area.height / 2,
-                 0.5, 0.5, &color_dim_text, FALSE, NULL, NULL);
+                 0.5, 0.5, &self->palette->dim_text, FALSE, NULL, NULL);
     }
   draw_current (self, cr, &t, &current_box, &current_placed);
   cairo_restore (cr);

@@ -109,6 +109,10 @@ int           fb_plot_view_pick             (FbPlotView          *self,
 char         *fb_plot_view_describe_point   (FbPlotView          *self,
                                              guint                index);
 
+/* Dark canvas colours (a dark GTK theme); light by default and for exports. */
+void          fb_plot_view_set_dark         (FbPlotView          *self,
+                                             gboolean             dark);
+gboolean      fb_plot_view_get_dark         (FbPlotView          *self);
 void          fb_plot_view_render           (FbPlotView          *self,
                                              cairo_t             *cr,
                                              int                  width,

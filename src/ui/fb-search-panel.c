@@ -47,6 +47,7 @@ struct _FbSearchPanel {
   GtkToggleButton  *accuracy_check;
   GtkSpinButton    *accuracy_spin;
   GtkComboBoxText  *start_combo;
+  GtkWidget        *start_label;
   GtkLabel         *pins_label;
   GtkStack         *run_stack;
   GtkWidget        *run_button;
@@ -96,6 +97,9 @@ update_method (FbSearchPanel *self)
 
   gtk_label_set_text (self->method_description_label, _(descriptions[method]));
   gtk_stack_set_visible_child_name (self->options_stack, fb_search_method_to_nick (method));
+  /* The uniform sweep starts from nothing. */
+  gtk_widget_set_visible (self->start_label, method != FB_SEARCH_METHOD_UNIFORM);
+  gtk_widget_set_visible (GTK_WIDGET (self->start_combo), method != FB_SEARCH_METHOD_UNIFORM);
 }
 
 static void
@@ -539,8 +543,14 @@ update_progress (FbSearchPanel *self)
 
       gtk_progress_bar_set_fraction (self->progress_bar, fb_search_job_get_fraction (job));
       /* TRANSLATORS: progress bar text: "42 % · about 12 seconds left" */
-      text = left != NULL ? g_strdup_printf (_("%u %% · about %s left"), percent, left)
-                          : g_strdup_printf (_("%u %%"), percent);
+      /* No "about less than a second left"; at 100 % a later stage (measuring
+       * accuracy) is still running: the bar says which. */
+      if (percent >= 100 && fb_search_job_get_message (job) != NULL)
+        text = g_strdup (fb_search_job_get_message (job));
+      else if (left != NULL && eta >= 1)
+        text = g_strdup_printf (_("%u %% · about %s left"), percent, left);
+      else
+        text = g_strdup_printf (_("%u %%"), percent);
       status = g_strdup_printf (ngettext ("%s\n%u candidate so far", "%s\n%u candidates so far", n),
                                 fb_search_job_get_message (job) ? fb_search_job_get_message (job) : "", n);
     }
@@ -755,6 +765,7 @@ fb_search_panel_class_init (FbSearchPanelClass *klass)
   BIND (accuracy_check);
   BIND (accuracy_spin);
   BIND (start_combo);
+  BIND (start_label);
   BIND (pins_label);
   BIND (run_stack);
   BIND (run_button);
@@ -786,6 +797,12 @@ fb_search_panel_init (FbSearchPanel *self)
   gtk_cell_layout_add_attribute (GTK_CELL_LAYOUT (self->target_combo), cell, "text", 1);
   gtk_combo_box_set_id_column (self->target_combo, 0);
 
+  /* Budget names wrap (German is long) instead of widening the panel. */
+  {
+    GtkToggleButton *checks[] = { self->latency_check, self->size_check, self->ram_check, self->accuracy_check };
+    for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
+      gtk_label_set_line_wrap (GTK_LABEL (gtk_bin_get_child (GTK_BIN (checks[i]))), TRUE);
+  }
   fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->method_combo));
   fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->objectives_combo));
   fb_ui_combo_ellipsize (GTK_COMBO_BOX (self->start_combo));

@@ -76,6 +76,35 @@ action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* "Open Another Latency Table…": starts in the tables' folder, showing the
+ * loaded network's tables first. */
+static void
+action_open_latency_table (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FbWindow *self = user_data;
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Open Latency Table"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
+  if (self->network != NULL)
+    {
+      GtkFileFilter *filter = gtk_file_filter_new ();
+      g_autofree char *pattern = g_strdup_printf ("%s-*.json", fb_network_get_name (self->network));
+      /* TRANSLATORS: %s is a network's name */
+      g_autofree char *name = g_strdup_printf (_("Latency tables of %s"), fb_network_get_name (self->network));
+
+      gtk_file_filter_set_name (filter, name);
+      gtk_file_filter_add_pattern (filter, pattern);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+    }
+  add_json_filters (GTK_FILE_CHOOSER (dialog));
+  if (self->latency_folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), self->latency_folder);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 gboolean
 fb_window_save_config (FbWindow *self, const char *path, GError **error)
 {
@@ -98,7 +127,10 @@ fb_window_save_config (FbWindow *self, const char *path, GError **error)
         json_object_set_string_member (prov, "target", fb_latency_table_get_target (self->latency));
     }
   fb_precision_config_set_provenance (config, prov);
-  return fb_precision_config_save (config, path, error);
+  if (!fb_precision_config_save (config, path, error))
+    return FALSE;
+  fb_window_saved (self, path);
+  return TRUE;
 }
 
 typedef gboolean (*SaveFunc) (FbWindow *self, const char *path, GError **error);
@@ -144,6 +176,36 @@ on_save_response (GtkNativeDialog *dialog, int response, FbWindow *self)
   finish_save_dialog (self, dialog, response, fb_window_save_config);
 }
 
+/* A file or folder name from a config's name ("Pareto DP #3 (edited)" →
+ * "Pareto-DP-3-edited"): letters, digits, '.', '_' and '+' kept, every run
+ * of anything else (spaces, '#', brackets, slashes) one '-'. Takes @name. */
+char *
+fb_window_file_stem (char *name)
+{
+  char *out = name;
+  gboolean dash = FALSE;
+
+  for (const char *in = name; *in != '\0'; in++)
+    {
+      if (g_ascii_isalnum (*in) || *in == '.' || *in == '_' || *in == '+' || (guchar) *in >= 0x80)
+        {
+          if (dash && out != name)
+            *out++ = '-';
+          *out++ = *in;
+          dash = FALSE;
+        }
+      else
+        dash = TRUE;
+    }
+  *out = '\0';
+  if (name[0] == '\0')
+    {
+      g_free (name);
+      return g_strdup ("config");
+    }
+  return name;
+}
+
 static void
 action_save_config (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -154,8 +216,7 @@ action_save_config (GSimpleAction *action, GVariant *param, gpointer user_data)
 
   if (fb_layer_table_get_config (self->layer_table) == NULL)
     return;
-  name = fb_window_current_config_name (self, &baseline);
-  g_strdelimit (name, " ()/\\", '-');
+  name = fb_window_file_stem (fb_window_current_config_name (self, &baseline));
   file_name = g_strdup_printf ("%s-%s.json", fb_network_get_name (self->network), name);
   show_save_dialog (self, _("Save Precision Config"), file_name, G_CALLBACK (on_save_response));
 }
@@ -191,6 +252,8 @@ on_export_response (GtkNativeDialog *dialog, int response, FbWindow *self)
         }
       if (path != NULL && !fb_pareto_plot_export (shown_plot (self), path, format, &error))
         fb_window_report_gerror (self, error);
+      else if (path != NULL)
+        fb_window_saved (self, path);
     }
   g_object_unref (dialog);
 }
@@ -339,8 +402,7 @@ action_export_bundle (GSimpleAction *action, GVariant *param, gpointer user_data
   if (self->network == NULL || config == NULL || !fb_window_compute_values (self, config, values, NULL))
     return;
   name = fb_window_current_config_name (self, &baseline);
-  dir_name = g_strdup_printf ("%s-%s", fb_network_get_name (self->network), name);
-  g_strdelimit (dir_name, " ()/\\", '-');
+  dir_name = fb_window_file_stem (g_strdup_printf ("%s-%s", fb_network_get_name (self->network), name));
   size = fb_plot_metric_format (FB_PLOT_METRIC_SIZE, FB_LATENCY_UNIT_INSTRUCTIONS, values[FB_PLOT_METRIC_SIZE]);
   /* TRANSLATORS: "fmnist-mbv1 at w4a8 (45.2 kB Flash): generated C ..." */
   description = g_strdup_printf (_("%s at %s (%s Flash): generated C that runs exactly the integer network "
@@ -397,7 +459,10 @@ fb_window_save_candidates (FbWindow *self, const char *path, GError **error)
       for (guint i = 0; i < group->candidates->len; i++)
         fb_candidate_list_add (list, g_ptr_array_index (group->candidates, i));
     }
-  return fb_candidate_list_save (list, path, error);
+  if (!fb_candidate_list_save (list, path, error))
+    return FALSE;
+  fb_window_saved (self, path);
+  return TRUE;
 }
 
 static void
@@ -445,7 +510,22 @@ action_cancel_search (GSimpleAction *action, GVariant *param, gpointer user_data
   fb_window_on_search_cancel (user_data);
 }
 
+static void
+action_undo (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fb_window_undo (user_data);
+}
+
+static void
+action_redo (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fb_window_redo (user_data);
+}
+
 static const GActionEntry win_actions[] = {
+  { "undo", action_undo, NULL, NULL, NULL, { 0 } },
+  { "open-latency-table", action_open_latency_table, NULL, NULL, NULL, { 0 } },
+  { "redo", action_redo, NULL, NULL, NULL, { 0 } },
   { "open", action_open, NULL, NULL, NULL, { 0 } },
   { "save-config", action_save_config, NULL, NULL, NULL, { 0 } },
   { "save-candidates", action_save_candidates, NULL, NULL, NULL, { 0 } },
@@ -464,4 +544,6 @@ void
 fb_window_actions_init (FbWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "undo")), FALSE);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "redo")), FALSE);
 }

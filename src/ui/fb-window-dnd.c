@@ -64,6 +64,9 @@ open_latency (FbWindow *self, const char *path, GError **error)
       fb_error_prefix_file (error, path);
       return FALSE;
     }
+  /* The next table is looked for where this one was. */
+  g_free (self->latency_folder);
+  self->latency_folder = g_path_get_dirname (path);
   /* Another target to switch to; the one just opened becomes current. */
   fb_window_add_target (self, table);
   fb_window_select_target (self, fb_latency_table_get_target (table));
@@ -134,6 +137,11 @@ fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
   g_autofree FbFileKind *kinds = g_new0 (FbFileKind, MAX (n_files, 1));
 
   g_return_if_fail (FB_IS_WINDOW (self));
+  /* An earlier failure is old news once the user opens something again;
+   * this open's own failures are listed together. */
+  if (gtk_info_bar_get_revealed (self->info_bar) && gtk_info_bar_get_message_type (self->info_bar) == GTK_MESSAGE_ERROR)
+    gtk_info_bar_response (self->info_bar, GTK_RESPONSE_CLOSE);
+  self->info_batch = TRUE;
   for (guint i = 0; i < n_files; i++)
     {
       g_autofree char *path = g_file_get_path (files[i]);
@@ -179,6 +187,7 @@ fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
         else if (error != NULL)
           fb_window_report_gerror (self, error);
       }
+  self->info_batch = FALSE;
 }
 
 void

@@ -104,11 +104,16 @@ typedef struct {
   FbLatencyTable *table;       /* what the metrics were computed with (not a ref; compared only) */
 } ResultGroup;
 
+/* What the table showed, for undo (fb-window-undo.c). */
+typedef struct _FbWindowSnapshot FbWindowSnapshot;
+
 struct _FbWindow {
   GtkApplicationWindow  parent_instance;
 
   /* Template children: borrowed (the template owns them). */
   GtkHeaderBar         *header_bar;
+  GtkOverlay           *overlay;
+  GtkWidget            *sidebar;
   GtkMenuButton        *recent_button;
   GtkInfoBar           *info_bar;
   GtkLabel             *info_label;
@@ -144,6 +149,7 @@ struct _FbWindow {
   FbPointSet           *points;                       /* owned (ref) */
   double                reference[FB_PLOT_N_METRICS]; /* w8a8, for "−50 % vs w8a8" */
   char                 *config_origin;                /* owned: file name or point label */
+  char                 *config_source;                /* owned: where it came from (subtitle), or NULL */
   JsonObject           *config_provenance;            /* owned (ref): from a loaded file */
   GCancellable         *cancellable;                  /* owned; cancelled on close */
   gboolean              edited;                       /* changed in the table since loaded */
@@ -165,6 +171,17 @@ struct _FbWindow {
   GtkWidget            *open_folder_button;           /* borrowed: a child of @info_bar: in the info bar */
   char                 *info_folder;                  /* owned: what "Open Folder" opens */
   guint                 n_exports;                    /* bundles being written */
+  GPtrArray            *undo_stack;                   /* owned: FbWindowSnapshot, oldest first */
+  GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
+  FbWindowSnapshot     *shown;                        /* owned: the state shown now */
+  gboolean              restoring;
+  char                 *latency_folder;               /* owned: where the latency table chooser starts, or NULL */
+  gboolean              info_batch;                   /* opening several files: their errors are listed together */
+  GtkRevealer          *toast;                        /* borrowed: an overlay child: the in-app notification */
+  GtkLabel             *toast_label;                  /* borrowed */
+  GtkWidget            *toast_open_button;            /* borrowed */
+  char                 *toast_folder;                 /* owned: what its "Open Folder" opens */
+  guint                 toast_timeout;                /* hides it */                    /* an undo is setting the config: not recorded */
   int                   saved_width, saved_height;
   gboolean              saved_maximized;
 };
@@ -184,6 +201,9 @@ void fb_window_report_gerror (FbWindow *self, const GError *error);
 ResultGroup * fb_window_result_group_new (const char *name, int method);
 void fb_window_select_target (FbWindow *self, const char *target);
 void fb_window_set_config (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonObject *provenance);
+/* Likewise, with the subtitle's "where from" (NULL: worked out from the plot). */
+void fb_window_set_config_from (FbWindow *self, FbPrecisionConfig *config, const char *origin,
+                                JsonObject *provenance, const char *source);
 void fb_window_set_network (FbWindow *self, FbNetwork *network);
 void fb_window_show_message (FbWindow *self, GtkMessageType type, const char *message, const char *folder);
 guint fb_window_summary_limit (FbWindow *self);
@@ -220,7 +240,31 @@ void fb_window_on_drag_data_received (GtkWidget *widget, GdkDragContext *context
 void fb_window_on_recent_activated (GtkRecentChooser *chooser, FbWindow *self);
 gboolean fb_window_open_network (FbWindow *self, const char *path, GError **error);
 
+/* ---- fb-window-undo.c: undo and redo of edits, pins and replaced configs */
+void fb_window_undo_init (FbWindow *self);
+void fb_window_undo_finalize (FbWindow *self);
+/* After the table's config changed: the state before becomes an undo step. */
+void fb_window_undo_record (FbWindow *self);
+/* Forgets every step (another network). */
+void fb_window_undo_reset (FbWindow *self);
+void fb_window_snapshot_free (FbWindowSnapshot *s);
+/* FALSE when there is nothing to undo (redo). */
+gboolean fb_window_undo (FbWindow *self);
+gboolean fb_window_redo (FbWindow *self);
+
+/* ---- fb-window-toast.c: the in-app notification after a save or an export */
+void fb_window_toast_init (FbWindow *self);
+void fb_window_toast_dispose (FbWindow *self);
+/* Shows @message for a few seconds, with "Open Folder" when @folder is set. */
+void fb_window_show_toast (FbWindow *self, const char *message, const char *folder);
+/* "Saved NAME" with its folder, after a save or export to @path. */
+void fb_window_saved (FbWindow *self, const char *path);
+/* The notification's text, or NULL when it is hidden. */
+const char *fb_window_get_toast_message (FbWindow *self);
+
 /* ---- fb-window-actions.c: the win.* actions */
+/* A file name from a config's name ("Pareto DP #3 (edited)" → "Pareto-DP-3-edited"); takes @name. */
+char *fb_window_file_stem (char *name);
 /* Adds the win.* actions to @self. */
 void fb_window_actions_init (FbWindow *self);
 G_END_DECLS

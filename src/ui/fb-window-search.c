@@ -601,7 +601,8 @@ void
 fb_window_on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *config, const char *label,
                                       FbWindow *self)
 {
-  fb_window_set_config (self, config, label, fb_precision_config_get_provenance (config));
+  fb_window_set_config_from (self, config, label, fb_precision_config_get_provenance (config),
+                             _("a point of the Compare page"));
 }
 
 void

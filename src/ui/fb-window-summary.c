@@ -34,7 +34,8 @@ fb_window_current_config_name (FbWindow *self, gboolean *is_baseline)
   FbPrecisionConfig *config = fb_layer_table_get_config (self->layer_table);
   int idx = self->points ? fb_point_set_find_config (self->points, config) : -1;
 
-  *is_baseline = idx >= 0;
+  /* Only the uniform series is a baseline; a search result is a point too. */
+  *is_baseline = idx >= 0 && (fb_point_set_get_point (self->points, idx)->flags & FB_PLOT_POINT_BASELINE);
   if (idx >= 0 && fb_point_set_get_point (self->points, idx)->label != NULL)
     return g_strdup (fb_point_set_get_point (self->points, idx)->label);
   /* The origin stays the file's or point's name; edits are a state of their own. */
@@ -160,6 +161,30 @@ lookup_accuracy (FbWindow *self, FbPrecisionConfig *config, double *accuracy, gu
     }
 }
 
+/* Where the table's config came from, for the subtitle: what the caller of
+ * fb_window_set_config_from() said, else the plot's series of an equal
+ * point (a search result is named by its method, never "uniform"). */
+static char *
+config_kind (FbWindow *self, gboolean baseline)
+{
+  FbPrecisionConfig *config = fb_layer_table_get_config (self->layer_table);
+  int idx = self->points ? fb_point_set_find_config (self->points, config) : -1;
+
+  if (baseline)
+    return g_strdup (_("uniform baseline"));
+  if (self->edited)
+    return g_strdup (_("edited in the table"));
+  if (self->config_source != NULL)
+    return g_strdup (self->config_source);
+  if (idx >= 0)
+    /* TRANSLATORS: %s is a search method ("Pareto DP", "Free Bits") or a candidates file */
+    return g_strdup_printf (_("result of %s"),
+                            fb_point_set_get_series_name (self->points, fb_point_set_get_point (self->points, idx)->series));
+  if (self->config_origin == NULL)
+    return g_strdup (_("edited in the table"));
+  return g_strdup (_("loaded from a file"));
+}
+
 /* Title and subtitle: the config's name, where it comes from, its pins.
  * Returns the name. */
 static char *
@@ -168,9 +193,18 @@ update_config_title (FbWindow *self, FbPrecisionConfig *config)
   gboolean baseline;
   char *name = fb_window_current_config_name (self, &baseline);
   guint pins = count_pins (config);
-  const char *kind = baseline ? _("uniform baseline")
-                   : self->edited || self->config_origin == NULL ? _("edited in the table")
-                   : _("loaded from a file");
+  g_autofree char *kind = config_kind (self, baseline);
+  const char *searched_for = self->config_provenance != NULL
+    ? json_object_get_string_member_with_default (self->config_provenance, "target", NULL) : NULL;
+  /* A search's result was best for its target, not necessarily for this one. */
+  if (!baseline && searched_for != NULL && self->latency != NULL &&
+      g_strcmp0 (searched_for, fb_latency_table_get_target (self->latency)) != 0)
+    {
+      /* TRANSLATORS: "result of Pareto DP · searched for rv32imc" (another target than the one shown) */
+      char *stale = g_strdup_printf (_("%s · searched for %s"), kind, searched_for);
+      g_free (kind);
+      kind = stale;
+    }
   g_autofree char *subtitle = pins > 0
     ? g_strdup_printf (ngettext ("%s · %u pinned entry", "%s · %u pinned entries", pins), kind, pins)
     : g_strdup (kind);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 
 #include "fb-accuracy-engine.h"
 #include "fb-application.h"
@@ -60,12 +61,16 @@ fb_window_show_message (FbWindow *self, GtkMessageType type, const char *message
   const char *old = gtk_label_get_text (self->info_label);
 
   self->info_is_search_waiting = FALSE;
-  /* Several files can fail at once (drop, command line); show them all. */
-  if (gtk_info_bar_get_revealed (self->info_bar) && old != NULL && old[0] != '\0' &&
+  /* One message at a time, replaced rather than stacked; only the files of
+   * one open (a drop, the command line) are listed together, each once. */
+  if (self->info_batch && gtk_info_bar_get_revealed (self->info_bar) && old != NULL && old[0] != '\0' &&
       gtk_info_bar_get_message_type (self->info_bar) == type && folder == NULL && self->info_folder == NULL)
     {
-      g_autofree char *both = g_strconcat (old, "\n", message, NULL);
-      gtk_label_set_text (self->info_label, both);
+      if (strstr (old, message) == NULL)
+        {
+          g_autofree char *both = g_strconcat (old, "\n", message, NULL);
+          gtk_label_set_text (self->info_label, both);
+        }
     }
   else
     gtk_label_set_text (self->info_label, message);
@@ -428,8 +433,17 @@ fb_window_refresh_points (FbWindow *self, gboolean keep_axes)
 void
 fb_window_set_config (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonObject *provenance)
 {
+  fb_window_set_config_from (self, config, origin, provenance, NULL);
+}
+
+void
+fb_window_set_config_from (FbWindow *self, FbPrecisionConfig *config, const char *origin, JsonObject *provenance,
+                           const char *source)
+{
   g_free (self->config_origin);
   self->config_origin = g_strdup (origin);
+  g_free (self->config_source);
+  self->config_source = g_strdup (source);
   self->edited = FALSE;
   g_clear_pointer (&self->config_provenance, json_object_unref);
   if (provenance != NULL)
@@ -437,6 +451,7 @@ fb_window_set_config (FbWindow *self, FbPrecisionConfig *config, const char *ori
   fb_layer_table_set_config (self->layer_table, config);
   fb_window_request_accuracy (self);
   fb_window_update_summary (self);
+  fb_window_undo_record (self);
 }
 
 /* Re-evaluates @c under the current table (keeping accuracy, method and
@@ -502,6 +517,8 @@ set_latency_table (FbWindow *self, FbLatencyTable *table)
   self->latency_error_shown = FALSE;
   fb_layer_table_set_latency_table (self->layer_table, table);
   /* The comparison evaluated every table: it only redraws. */
+  if (table != NULL)
+    fb_compare_panel_set_target_unit (self->compare_panel, fb_latency_table_get_unit (table));
   fb_compare_panel_set_target (self->compare_panel, table ? fb_latency_table_get_target (table) : NULL);
   /* A new target moves every latency: results are re-evaluated, the
    * baselines rebuilt; switch the axes to latency when it just became
@@ -605,6 +622,9 @@ load_bundled_tables (FbWindow *self, FbNetwork *network)
       dir = g_dir_open (dir_path, 0, NULL);
       if (dir == NULL)
         continue;
+      /* Where "Open Another Latency Table…" starts. */
+      if (self->latency_folder == NULL)
+        self->latency_folder = g_strdup (dir_path);
       g_ptr_array_set_size (names, 0);
       while ((name = g_dir_read_name (dir)) != NULL)
         if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, ".json"))
@@ -682,6 +702,8 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
   w8a8 = fb_precision_config_new (network);
   fb_layer_table_set_config (self->layer_table, w8a8);
   fb_window_select_target (self, target);
+  /* Undo steps hold configs of the old network. */
+  fb_window_undo_reset (self);
   fb_window_set_config (self, w8a8, NULL, NULL);
   fb_window_update_results (self);
   /* Another network: an engine for the old one no longer applies. */
@@ -705,6 +727,7 @@ on_config_changed (FbLayerTable *table, FbWindow *self)
   /* A new config to measure; a burst of edits costs one evaluation. */
   fb_window_request_accuracy (self);
   fb_window_update_summary (self);
+  fb_window_undo_record (self);
 }
 
 static void
@@ -717,6 +740,14 @@ on_point_selected (FbParetoPlot *plot, int index, FbWindow *self)
   p = fb_point_set_get_point (self->points, index);
   if (p->config == NULL)
     return;
+  if (!(p->flags & FB_PLOT_POINT_BASELINE))
+    {
+      /* TRANSLATORS: %s is a search method ("Pareto DP", "Free Bits") or a candidates file */
+      g_autofree char *source = g_strdup_printf (_("result of %s"),
+                                                 fb_point_set_get_series_name (self->points, p->series));
+      fb_window_set_config_from (self, p->config, p->label, fb_precision_config_get_provenance (p->config), source);
+      return;
+    }
   fb_window_set_config (self, p->config, p->label, fb_precision_config_get_provenance (p->config));
 }
 
@@ -735,6 +766,7 @@ build_metrics_grid (FbWindow *self)
       /* name ........ value
        * note (change vs w8a8, exact bytes, where) */
       gtk_label_set_xalign (GTK_LABEL (name), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
       gtk_widget_set_hexpand (name, TRUE);
       gtk_widget_set_valign (name, GTK_ALIGN_BASELINE);
       gtk_label_set_xalign (GTK_LABEL (value), 1);
@@ -743,6 +775,7 @@ build_metrics_grid (FbWindow *self)
       gtk_label_set_selectable (GTK_LABEL (value), TRUE);
       gtk_widget_set_can_focus (value, FALSE);
       gtk_label_set_line_wrap (GTK_LABEL (note), TRUE);
+      gtk_label_set_line_wrap_mode (GTK_LABEL (note), PANGO_WRAP_WORD_CHAR);
       gtk_label_set_max_width_chars (GTK_LABEL (note), 30);
       gtk_style_context_add_class (gtk_widget_get_style_context (name), "fb-metric-name");
       gtk_style_context_add_class (gtk_widget_get_style_context (value), "fb-metric-value");
@@ -769,6 +802,8 @@ build_metrics_grid (FbWindow *self)
           gtk_widget_set_tooltip_text (full, _("Measure the accuracy of this config on the whole "
                                                "Fashion-MNIST test set (10 000 images) instead of the first 1000"));
           gtk_widget_set_halign (full, GTK_ALIGN_START);
+          /* A long translation wraps instead of widening the sidebar. */
+          gtk_label_set_line_wrap (GTK_LABEL (gtk_bin_get_child (GTK_BIN (full))), TRUE);
           gtk_style_context_add_class (gtk_widget_get_style_context (full), "fb-metric-note");
           gtk_grid_attach (self->metrics_grid, full, 0, 2 * i + 2, 2, 1);
           gtk_widget_show (full);
@@ -842,6 +877,7 @@ fb_window_dispose (GObject *object)
   FbWindow *self = FB_WINDOW (object);
 
   /* Closing the window stops whatever it started. */
+  fb_window_toast_dispose (self);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   if (self->engine_loading != NULL)
@@ -876,6 +912,9 @@ fb_window_finalize (GObject *object)
   g_free (self->info_folder);
   g_clear_object (&self->targets);
   g_free (self->config_origin);
+  g_free (self->config_source);
+  g_free (self->latency_folder);
+  fb_window_undo_finalize (self);
   G_OBJECT_CLASS (fb_window_parent_class)->finalize (object);
 }
 
@@ -930,6 +969,8 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_combo);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, compare_panel);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, overlay);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, sidebar);
   gtk_widget_class_bind_template_callback_full (widget_class, "on_compare_run",
                                                 G_CALLBACK (fb_window_on_compare_run));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_compare_config_selected",
@@ -1012,15 +1053,20 @@ fb_window_init (FbWindow *self)
 {
   GtkCellRenderer *cell;
   g_autoptr(GPropertyAction) show_search = NULL;
+  g_autoptr(GPropertyAction) show_sidebar = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  fb_window_undo_init (self);
   self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) result_group_free);
   self->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_latency_table_unref);
   self->targets = gtk_list_store_new (2, G_TYPE_STRING, G_TYPE_STRING);
   fb_window_actions_init (self);
   show_search = g_property_action_new ("show-search", self->search_revealer, "reveal-child");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (show_search));
+  /* The sidebar folds away too (Shift+F9), leaving the plot the whole width. */
+  show_sidebar = g_property_action_new ("show-sidebar", self->sidebar, "visible");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (show_sidebar));
 
   /* One list of targets, two selectors (sidebar and search panel). */
   gtk_combo_box_set_model (self->target_combo, GTK_TREE_MODEL (self->targets));
@@ -1037,6 +1083,7 @@ fb_window_init (FbWindow *self)
 
   build_metrics_grid (self);
   build_recent_menu (self);
+  fb_window_toast_init (self);
   self->open_folder_button = gtk_info_bar_add_button (self->info_bar, _("Open _Folder"), RESPONSE_OPEN_FOLDER);
   gtk_widget_hide (self->open_folder_button);
 

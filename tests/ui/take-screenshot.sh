@@ -18,6 +18,11 @@
 # few hundred configs, so give it time):
 #   FB_SCREENSHOT_ARGS=--compare FB_SCREENSHOT_SETTINGS=show-search=false \
 #   FB_SCREENSHOT_DELAY=420 tests/ui/take-screenshot.sh build docs/screenshot-compare.png
+#
+# FB_SCREENSHOT_SIZE=WIDTHxHEIGHT sets the window's size (default 1600x900),
+# FB_SCREENSHOT_THEME=dark the dark variant of the theme
+# (gtk-application-prefer-dark-theme), e.g. a laptop screen:
+#   FB_SCREENSHOT_SIZE=1024x700 tests/ui/take-screenshot.sh build docs/screenshot-1024x700.png
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
@@ -32,6 +37,16 @@ done
 
 args=${FB_SCREENSHOT_ARGS:-"--search=pareto $root/tests/ui/data/fmnist-mixed.json"}
 settings=${FB_SCREENSHOT_SETTINGS:-}
+size=${FB_SCREENSHOT_SIZE:-1600x900}
+width=${size%x*}
+height=${size#*x}
+case "$width$height" in *[!0-9]*|'') echo "take-screenshot: FB_SCREENSHOT_SIZE=$size is not WIDTHxHEIGHT" >&2; exit 1 ;; esac
+dark=false
+case "${FB_SCREENSHOT_THEME:-light}" in
+  dark) dark=true ;;
+  light) ;;
+  *) echo "take-screenshot: FB_SCREENSHOT_THEME must be light or dark" >&2; exit 1 ;;
+esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/run.sh" <<INNER
@@ -44,8 +59,8 @@ export GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$build/data"
 mkdir -p "$tmp/config/glib-2.0/settings" "$tmp/config/gtk-3.0"
 # No window manager under Xvfb: GTK's animations (the search panel's
 # revealer) can stall mid-way, so show every state at once.
-printf '[Settings]\ngtk-enable-animations=false\n' > "$tmp/config/gtk-3.0/settings.ini"
-printf '[org/freebits/Explorer]\nwindow-width=1600\nwindow-height=900\n%s\n' "$settings" > "$tmp/config/glib-2.0/settings/keyfile"
+printf '[Settings]\ngtk-enable-animations=false\ngtk-application-prefer-dark-theme=$dark\n' > "$tmp/config/gtk-3.0/settings.ini"
+printf '[org/freebits/Explorer]\nwindow-width=$width\nwindow-height=$height\n%s\n' "$settings" > "$tmp/config/glib-2.0/settings/keyfile"
 "$app" $args &
 pid=\$!
 sleep \${FB_SCREENSHOT_DELAY:-60}
@@ -54,7 +69,7 @@ kill \$pid
 wait \$pid 2>/dev/null || true
 INNER
 chmod +x "$tmp/run.sh"
-xvfb-run -a -s "-screen 0 1680x960x24" "$tmp/run.sh"
+xvfb-run -a -s "-screen 0 $((width + 80))x$((height + 60))x24" "$tmp/run.sh"
 # The window sits at the top left of a black screen: keep just the window.
 convert "$tmp/screen.png" -bordercolor black -border 1 -trim +repage "$out"
 echo "take-screenshot: wrote $out"

@@ -203,6 +203,13 @@ test_bundled_network (Fixture *f, gconstpointer data)
 
   config = label_text (fb_window_get_config_label (f->window));
   g_assert_cmpstr (config, ==, "w8a8");
+
+  /* The latency table chooser starts where the bundled tables are. */
+  {
+    g_autofree char *folder = g_path_get_basename (f->window->latency_folder);
+    g_assert_cmpstr (folder, ==, "latency");
+    g_assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "open-latency-table"));
+  }
 }
 
 static void
@@ -246,6 +253,78 @@ test_edit_updates_summary (Fixture *f, gconstpointer data)
 
   name = label_text (fb_window_get_config_label (f->window));
   g_assert_cmpstr (name, ==, "custom");
+}
+
+/* Ctrl+Z undoes a bit-width edit, a pin and a config replaced by a click on
+ * the plot; Ctrl+Shift+Z redoes. */
+static void
+test_undo (Fixture *f, gconstpointer data)
+{
+  FbLayerTable *table;
+  FbParetoPlot *plot;
+  FbPointSet *points;
+  const FbLayer *pw6;
+  g_autoptr(FbPrecisionConfig) before = NULL;
+  g_autoptr(FbPrecisionConfig) edited = NULL;
+  g_autoptr(GError) error = NULL;
+  GActionGroup *actions;
+  int w4a4 = -1;
+
+  if (f->window == NULL)
+    return;
+  actions = G_ACTION_GROUP (f->window);
+  table = fb_window_get_layer_table (f->window);
+  pw6 = fb_network_lookup_layer (fb_window_get_network (f->window), "pw6");
+  before = fb_precision_config_copy (fb_layer_table_get_config (table));
+  g_assert_false (g_action_group_get_action_enabled (actions, "undo"));
+
+  /* An edit, then a pin. */
+  g_assert_true (fb_layer_table_set_weight_bits (table, pw6->index, 2, &error));
+  g_assert_no_error (error);
+  fb_layer_table_set_pinned (table, pw6->index, TRUE);
+  spin ();
+  edited = fb_precision_config_copy (fb_layer_table_get_config (table));
+  g_assert_true (g_action_group_get_action_enabled (actions, "undo"));
+
+  /* Clicking a point replaces the edited, pinned config... */
+  plot = fb_window_get_plot (f->window);
+  points = fb_pareto_plot_get_points (plot);
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    if (g_strcmp0 (fb_point_set_get_point (points, i)->label, "w4a4") == 0)
+      w4a4 = (int) i;
+  g_assert_cmpint (w4a4, >=, 0);
+  fb_pareto_plot_select (plot, w4a4);
+  spin ();
+  g_assert_false (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
+
+  /* ...and undo brings it back, pin included, then the pin goes, then the edit. */
+  g_action_group_activate_action (actions, "undo", NULL);
+  spin ();
+  g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (table), edited));
+  g_assert_true (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
+  g_action_group_activate_action (actions, "undo", NULL);
+  spin ();
+  g_assert_false (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (fb_layer_table_get_config (table), pw6->index), ==, 2);
+  g_action_group_activate_action (actions, "undo", NULL);
+  spin ();
+  g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (table), before));
+  g_assert_false (g_action_group_get_action_enabled (actions, "undo"));
+  {
+    g_autofree char *name = label_text (fb_window_get_config_label (f->window));
+    g_assert_cmpstr (name, ==, "w8a8");
+  }
+
+  /* Redo walks forward again. */
+  g_assert_true (g_action_group_get_action_enabled (actions, "redo"));
+  g_action_group_activate_action (actions, "redo", NULL);
+  spin ();
+  g_assert_cmpuint (fb_precision_config_get_weight_bits (fb_layer_table_get_config (table), pw6->index), ==, 2);
+  /* A new edit forgets what could be redone. */
+  g_assert_true (fb_layer_table_set_weight_bits (table, pw6->index, 4, &error));
+  g_assert_no_error (error);
+  spin ();
+  g_assert_false (g_action_group_get_action_enabled (actions, "redo"));
 }
 
 static void
@@ -403,6 +482,30 @@ test_bad_files (Fixture *f, gconstpointer data)
   /* Nothing was replaced. */
   g_assert_true (fb_window_get_network (f->window) == before);
   g_assert_cmpuint (fb_layer_table_get_n_rows (fb_window_get_layer_table (f->window)), ==, 14);
+
+  /* One message at a time: a later failure replaces the earlier one, the
+   * same failure is not repeated, and a good open clears it. */
+  {
+    g_autofree char *one = write_file (f, "one.json", "{ not json");
+    g_autofree char *two = write_file (f, "two.json", "[]");
+    g_autoptr(FbNetwork) net = NULL;
+    g_autofree char *good = NULL;
+    const char *msg;
+
+    open_path (f, one);
+    open_path (f, two);
+    msg = fb_window_get_info_message (f->window);
+    g_assert_nonnull (msg);
+    g_assert_null (strstr (msg, "one.json"));
+    g_assert_nonnull (strstr (msg, "two.json"));
+    open_path (f, two);
+    msg = fb_window_get_info_message (f->window);
+    g_assert_nonnull (strstr (msg, "two.json"));
+    g_assert_null (strstr (strstr (msg, "two.json") + 1, "two.json"));
+    good = network_path ("fmnist-mbv1");
+    open_path (f, good);
+    g_assert_null (fb_window_get_info_message (f->window));
+  }
 }
 
 static void
@@ -434,6 +537,25 @@ test_open_config (Fixture *f, gconstpointer data)
   g_assert_cmpstr (name, ==, "mixed.json");
 }
 
+/* Proposed file names carry no '#', spaces or brackets. */
+static void
+test_file_stem (Fixture *f, gconstpointer data)
+{
+  const struct { const char *in, *out; } cases[] = {
+    { "Pareto DP #3 (edited)", "Pareto-DP-3-edited" },
+    { "fmnist-mbv1-w4a8", "fmnist-mbv1-w4a8" },
+    { "#1", "1" },
+    { "diff λ=0.5", "diff-λ-0.5" },
+    { " /#() ", "config" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *stem = fb_window_file_stem (g_strdup (cases[i].in));
+      g_assert_cmpstr (stem, ==, cases[i].out);
+    }
+}
+
 static void
 test_save_config (Fixture *f, gconstpointer data)
 {
@@ -453,8 +575,13 @@ test_save_config (Fixture *f, gconstpointer data)
   fb_layer_table_set_pinned (table, fb_network_lookup_layer (net, "conv1")->index, TRUE);
 
   path = g_build_filename (f->tmpdir, "saved.json", NULL);
+  g_assert_null (fb_window_get_toast_message (f->window));
   g_assert_true (fb_window_save_config (f->window, path, &error));
   g_assert_no_error (error);
+  /* A notification says so, with the folder to open. */
+  g_assert_cmpstr (fb_window_get_toast_message (f->window), ==, "Saved saved.json");
+  g_assert_cmpstr (f->window->toast_folder, ==, f->tmpdir);
+  g_assert_true (gtk_widget_get_visible (f->window->toast_open_button));
   back = fb_precision_config_load (net, path, &error);
   g_assert_no_error (error);
   g_assert_true (fb_precision_config_equal (back, fb_layer_table_get_config (table)));
@@ -483,6 +610,8 @@ test_open_latency_table (Fixture *f, gconstpointer data)
     return;
   path = write_latency_table (f, fb_window_get_network (f->window), "fmnist-testcore.json");
   open_path (f, path);
+  /* The next table chooser starts where this one was. */
+  g_assert_cmpstr (f->window->latency_folder, ==, f->tmpdir);
   g_assert_null (fb_window_get_info_message (f->window));
   g_assert_nonnull (fb_window_get_latency_table (f->window));
 
@@ -624,6 +753,59 @@ test_screenshot_not_blank (Fixture *f, gconstpointer data)
   if (g_getenv ("FB_TEST_SCREENSHOT") != NULL)
     cairo_surface_write_to_png (surface, g_getenv ("FB_TEST_SCREENSHOT"));
   cairo_surface_destroy (surface);
+}
+
+/* Luminance (0–1) of the plot widget's top-left pixel, drawn as on screen. */
+static double
+plot_corner_luminance (FbParetoPlot *plot)
+{
+  int w = gtk_widget_get_allocated_width (GTK_WIDGET (plot));
+  int h = gtk_widget_get_allocated_height (GTK_WIDGET (plot));
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
+  cairo_t *cr = cairo_create (surface);
+  guint32 px;
+  double lum;
+
+  gtk_widget_draw (GTK_WIDGET (plot), cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  px = *(guint32 *) (cairo_image_surface_get_data (surface) + 2 * cairo_image_surface_get_stride (surface) + 2 * 4);
+  lum = (0.299 * (px >> 16 & 0xff) + 0.587 * (px >> 8 & 0xff) + 0.114 * (px & 0xff)) / 255.0;
+  cairo_surface_destroy (surface);
+  return lum;
+}
+
+/* The canvas follows gtk-application-prefer-dark-theme; exports stay light. */
+static void
+test_dark_theme_plot (Fixture *f, gconstpointer data)
+{
+  GtkSettings *settings = gtk_settings_get_default ();
+  FbParetoPlot *plot;
+  g_autofree char *png = NULL;
+  g_autoptr(GError) error = NULL;
+  cairo_surface_t *exported;
+  guint32 px;
+
+  if (f->window == NULL)
+    return;
+  plot = fb_window_get_plot (f->window);
+  g_assert_cmpfloat (plot_corner_luminance (plot), >, 0.8);
+  g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
+  spin ();
+  g_assert_cmpfloat (plot_corner_luminance (plot), <, 0.25);
+
+  png = g_build_filename (f->tmpdir, "dark.png", NULL);
+  g_assert_true (fb_pareto_plot_export (plot, png, FB_PLOT_FORMAT_PNG, &error));
+  g_assert_no_error (error);
+  exported = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (exported), ==, CAIRO_STATUS_SUCCESS);
+  px = *(guint32 *) (cairo_image_surface_get_data (exported) + 2 * cairo_image_surface_get_stride (exported) + 2 * 4);
+  g_assert_cmphex (px & 0xffffff, ==, 0xffffff);
+  cairo_surface_destroy (exported);
+
+  g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
+  spin ();
+  g_assert_cmpfloat (plot_corner_luminance (plot), >, 0.8);
 }
 
 static void
@@ -789,6 +971,63 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
       fb_pareto_plot_select (fb_window_get_plot (f->window), (int) i);
   spin ();
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), result));
+}
+
+/* A search result selected on the plot is named by its method in the
+ * sidebar's subtitle, never "uniform baseline"; a baseline still is one. */
+static void
+test_result_subtitle_names_method (Fixture *f, gconstpointer data)
+{
+  FbSearchJob *job;
+  FbPointSet *points;
+  FbParetoPlot *plot;
+  const char *method = fb_search_method_get_name (FB_SEARCH_METHOD_PARETO);
+  int series, picked = -1;
+  g_autofree char *subtitle = NULL;
+
+  if (f->window == NULL)
+    return;
+  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  wait_for_job (job, 60);
+  g_assert_null (fb_search_job_get_error (job));
+  spin ();
+  plot = fb_window_get_plot (f->window);
+  points = fb_pareto_plot_get_points (plot);
+  series = find_series (points, method);
+  g_assert_cmpint (series, >=, 0);
+  /* A front point that is not also a uniform baseline. */
+  for (guint i = 0; i < fb_point_set_get_n_points (points) && picked < 0; i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      if ((int) p->series == series && fb_point_set_find_config (points, p->config) == (int) i)
+        picked = (int) i;
+    }
+  g_assert_cmpint (picked, >=, 0);
+  fb_pareto_plot_select (plot, picked);
+  spin ();
+  subtitle = label_text (f->window->config_subtitle_label);
+  if (strstr (subtitle, method) == NULL || strstr (subtitle, "uniform") != NULL)
+    g_error ("subtitle of a %s result says \"%s\"", method, subtitle);
+  g_assert_null (strstr (subtitle, "searched for"));
+
+  /* Shown under another target, it says which target it was searched for. */
+  {
+    const char *target = fb_latency_table_get_target (fb_window_get_latency_table (f->window));
+    g_autofree char *expected = g_strdup_printf ("searched for %s", target);
+    fb_window_select_target (f->window, g_strcmp0 (target, "gap8") == 0 ? "rv32imc" : "gap8");
+    spin ();
+    g_clear_pointer (&subtitle, g_free);
+    subtitle = label_text (f->window->config_subtitle_label);
+    if (strstr (subtitle, expected) == NULL)
+      g_error ("subtitle after a target switch says \"%s\"", subtitle);
+  }
+
+  /* A baseline is still called one. */
+  g_clear_pointer (&subtitle, g_free);
+  fb_pareto_plot_select (plot, 0);
+  spin ();
+  subtitle = label_text (f->window->config_subtitle_label);
+  g_assert_nonnull (strstr (subtitle, "uniform baseline"));
 }
 
 static void
@@ -1723,13 +1962,18 @@ main (int argc, char **argv)
   have_display = app != NULL;
 
 #define ADD(path, fn) g_test_add ("/ui/window/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  /* First: a theme switch restyles every style context, and an earlier
+   * test's stale one (inside GTK) would take it down. */
+  ADD ("dark-theme-plot", test_dark_theme_plot);
   ADD ("bundled-network", test_bundled_network);
   ADD ("edit-updates-summary", test_edit_updates_summary);
   ADD ("activation-edit-and-pins", test_activation_edit_and_pins);
   ADD ("select-point", test_select_point);
+  ADD ("undo", test_undo);
   ADD ("bad-files", test_bad_files);
   ADD ("open-config", test_open_config);
   ADD ("save-config", test_save_config);
+  ADD ("file-stem", test_file_stem);
   ADD ("open-latency-table", test_open_latency_table);
   ADD ("open-order", test_open_order);
   ADD ("export-plot", test_export_plot);
@@ -1737,6 +1981,7 @@ main (int argc, char **argv)
   ADD ("close-cancels", test_close_cancels);
   ADD ("search-uniform-and-free-bits", test_search_uniform_and_free_bits);
   ADD ("search-budgets", test_search_budgets);
+  ADD ("result-subtitle-names-method", test_result_subtitle_names_method);
   ADD ("search-respects-pins", test_search_respects_pins);
   ADD ("accuracy-oracle-hook", test_accuracy_oracle_hook);
   ADD ("pareto-accuracy-proxy", test_pareto_accuracy_proxy);

@@ -152,13 +152,13 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
         }
       if (!parse_bits (origin, line, "a_bits", "", FIELD (COL_A), FALSE, &a, error))
         return NULL;
-      if (layer->op == FB_OP_GLOBAL_AVG_POOL)
+      if (fb_layer_is_pool (layer))
         {
           if (*FIELD (COL_W) != '\0')
             {
               g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                           "%s:%u: column \"w_bits\": must be empty for the global average "
-                           "pool \"%s\", got \"%s\"", origin, line, layer->name, FIELD (COL_W));
+                           "%s:%u: column \"w_bits\": must be empty for the pool \"%s\", "
+                           "got \"%s\"", origin, line, layer->name, FIELD (COL_W));
               return NULL;
             }
         }
@@ -180,10 +180,10 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
         }
       else if (!parse_bits (origin, line, "o_bits", "", FIELD (COL_O), FALSE, &o, error))
         return NULL;
-      if (layer->op == FB_OP_GLOBAL_AVG_POOL && o != a)
+      if (fb_layer_is_pool (layer) && o != a)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                       "%s:%u: column \"o_bits\": a global average pool keeps its input's "
+                       "%s:%u: column \"o_bits\": a pool keeps its input's "
                        "bits, so o_bits must be %u, got %u", origin, line, a, o);
           return NULL;
         }
@@ -196,12 +196,8 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
           return NULL;
         }
 #undef FIELD
-      if (layer->op == FB_OP_ADD)
-        g_snprintf (key, sizeof key, "a%ub%uo%u", a, w, o);
-      else if (layer->op == FB_OP_GLOBAL_AVG_POOL)
-        g_snprintf (key, sizeof key, "a%uo%u", a, o);
-      else
-        g_snprintf (key, sizeof key, "a%uw%uo%u", a, w, o);
+      /* the core spells the key, signed operands included (i8w4i8, …) */
+      fb_latency_format_key (network, layer->index, a, w, o, key);
       admissible = fb_latency_admissible_keys (network, layer->index);
       for (char **k = admissible; *k != NULL; k++)
         ok_key |= g_str_equal (*k, key);

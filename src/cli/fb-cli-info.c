@@ -59,19 +59,36 @@ info_json (FbNetwork *net)
   return json_builder_get_root (b);
 }
 
+/* The layer column as wide as the longest name (imported models keep their module
+ * paths, e.g. "block2/conv1/conv1.0"), so the columns stay aligned. */
+static int
+name_width (FbNetwork *net)
+{
+  int width = 14;
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    width = MAX (width, (int) g_utf8_strlen (fb_network_get_layer (net, i)->name, -1));
+  return width;
+}
+
 static void
 info_table (FbNetwork *net)
 {
   g_autofree char *macs = fb_cli_group (fb_network_get_macs (net));
   g_autofree char *params = fb_cli_group (fb_network_get_params (net));
   g_autofree char *in_shape = shape_string (fb_network_get_input (net)->shape);
+  int nw = name_width (net);
 
   g_print ("%s — input %s (HxWxC), %u layers, %u with weights\n",
            fb_network_get_name (net), in_shape, fb_network_get_n_layers (net), fb_network_get_n_weighted (net));
+  g_print ("input: %s 8-bit, scale %g, zero point %d; output: %s\n",
+           fb_network_get_input_signed (net) ? "signed" : "unsigned",
+           fb_network_get_input_scale (net), fb_network_get_input_zero_point (net),
+           fb_network_get_output_kind (net) == FB_OUTPUT_VALUES ? "values (int32 with a scale)"
+                                                                : "class logits (int32)");
   if (fb_network_get_description (net))
     g_print ("%s\n", fb_network_get_description (net));
-  g_print ("\n%3s  %-14s %-17s %-12s %-12s %-5s %-3s %14s %11s\n",
-           "#", "layer", "op", "input", "output", "k", "s", "MACs", "params");
+  g_print ("\n%3s  %-*s %-17s %-12s %-12s %-8s %-5s %-3s %14s %11s\n",
+           "#", nw, "layer", "op", "input", "output", "out", "k", "s", "MACs", "params");
   for (guint i = 0; i < fb_network_get_n_layers (net); i++)
     {
       const FbLayer *l = fb_network_get_layer (net, i);
@@ -81,10 +98,14 @@ info_table (FbNetwork *net)
       g_autofree char *s = l->stride_h ? g_strdup_printf ("%u", l->stride_h) : g_strdup ("-");
       g_autofree char *m = fb_cli_group (l->macs);
       g_autofree char *p = fb_cli_group (l->params);
-      g_print ("%3u  %-14s %-17s %-12s %-12s %-5s %-3s %14s %11s\n",
-               i, l->name, fb_op_to_string (l->op), in, out, k, s, m, p);
+      /* which tensors are signed is decided by the network (no ReLU), not by the search */
+      const char *sign = fb_network_get_tensor (net, l->output)->kind == FB_TENSOR_LOGITS
+        ? "int32" : fb_network_tensor_is_signed (net, l->output) ? "signed" : "unsigned";
+      g_print ("%3u  %-*s %-17s %-12s %-12s %-8s %-5s %-3s %14s %11s\n",
+               i, nw, l->name, fb_op_to_string (l->op), in, out, sign, k, s, m, p);
     }
-  g_print ("%3s  %-14s %-17s %-12s %-12s %-5s %-3s %14s %11s\n", "", "total", "", "", "", "", "", macs, params);
+  g_print ("%3s  %-*s %-17s %-12s %-12s %-8s %-5s %-3s %14s %11s\n", "", nw, "total", "", "", "", "", "", "",
+           macs, params);
   g_print ("\n%.2f M MACs, %.3f M parameters, topology sha256 %.16s…\n",
            fb_network_get_macs (net) / 1e6, fb_network_get_params (net) / 1e6, fb_network_get_sha256 (net));
 }

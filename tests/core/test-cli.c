@@ -115,6 +115,32 @@ test_info_table (void)
   g_assert_nonnull (strstr (r.out, "total"));
 }
 
+/* The table says which tensors are signed (layers without ReLU) and describes the input. */
+static void
+test_info_signed (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "net-signed.json", NULL);
+  g_auto(FbTestRun) r = { 0 };
+  g_auto(GStrv) lines = NULL;
+  int seen = 0;
+
+  fb_test_run_cli (&r, (const char *[]) { "info", path, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "input: signed 8-bit, scale 0.05, zero point 0"));
+  lines = g_strsplit (r.out, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      /* conv2 has no ReLU: signed; res is an add with ReLU: unsigned; fc: the logits */
+      if (g_str_has_prefix (*l, "  1  conv2 "))
+        seen += strstr (*l, " signed ") != NULL;
+      else if (g_str_has_prefix (*l, "  3  res "))
+        seen += strstr (*l, " unsigned ") != NULL;
+      else if (g_str_has_prefix (*l, "  9  fc "))
+        seen += strstr (*l, " int32 ") != NULL;
+    }
+  g_assert_cmpint (seen, ==, 3);
+}
+
 /* ---------------------------------------------------------------------------
  * metrics */
 static void
@@ -381,6 +407,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/cli/info/json", test_info_json);
   g_test_add_func ("/cli/info/table", test_info_table);
+  g_test_add_func ("/cli/info/signed", test_info_signed);
   for (guint i = 0; i < G_N_ELEMENTS (published); i++)
     {
       g_autofree char *name = g_strdup_printf ("/cli/info/published/%s", published[i].file);

@@ -488,7 +488,6 @@ test_bad_files (Fixture *f, gconstpointer data)
   {
     g_autofree char *one = write_file (f, "one.json", "{ not json");
     g_autofree char *two = write_file (f, "two.json", "[]");
-    g_autoptr(FbNetwork) net = NULL;
     g_autofree char *good = NULL;
     const char *msg;
 

@@ -66,6 +66,17 @@ action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
 
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
+  {
+    /* The default filter: what Open reads, ONNX models included. */
+    GtkFileFilter *filter = gtk_file_filter_new ();
+
+    gtk_file_filter_set_name (filter, _("freebits files and ONNX models (*.json, *.onnx)"));
+    gtk_file_filter_add_pattern (filter, "*.json");
+    gtk_file_filter_add_pattern (filter, "*.JSON");
+    gtk_file_filter_add_pattern (filter, "*.onnx");
+    gtk_file_filter_add_pattern (filter, "*.ONNX");
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  }
   add_json_filters (GTK_FILE_CHOOSER (dialog));
   if (self->network && fb_network_get_path (self->network))
     {

@@ -79,6 +79,7 @@ void            fb_window_export_bundle      (FbWindow     *self,
 #define DEFAULT_TARGET  "rv32imc"
 /* The info bar's "Open Folder" button. */
 #define RESPONSE_OPEN_FOLDER 1
+#define RESPONSE_SAVE_CONVERTED 2
 
 /* The summary shows these, in this order. */
 static const FbPlotMetric summary_metrics[] G_GNUC_UNUSED = {
@@ -170,6 +171,9 @@ struct _FbWindow {
   gboolean              axes_chose_accuracy;          /* switched to accuracy once baselines were measured */
   GtkWidget            *open_folder_button;           /* borrowed: a child of @info_bar: in the info bar */
   char                 *info_folder;                  /* owned: what "Open Folder" opens */
+  GtkWidget            *save_converted_button;        /* borrowed: a child of @info_bar */
+  struct _FbOnnxImport *onnx_import;                  /* owned: the .onnx shown, until saved or replaced */
+  char                 *onnx_path;                    /* owned: where it was read */
   guint                 n_exports;                    /* bundles being written */
   GPtrArray            *undo_stack;                   /* owned: FbWindowSnapshot, oldest first */
   GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
@@ -239,6 +243,11 @@ void fb_window_on_drag_data_received (GtkWidget *widget, GdkDragContext *context
                                       GtkSelectionData *data, guint info, guint time, FbWindow *self);
 void fb_window_on_recent_activated (GtkRecentChooser *chooser, FbWindow *self);
 gboolean fb_window_open_network (FbWindow *self, const char *path, GError **error);
+/* Imports an .onnx in memory, shows its network and offers to save it. */
+gboolean fb_window_open_onnx (FbWindow *self, const char *path, GError **error);
+/* Writes the shown import next to its .onnx (NAME.json + weights), then
+ * opens the saved network (its float weights feed the accuracy engine). */
+gboolean fb_window_save_converted (FbWindow *self, GError **error);
 
 /* ---- fb-window-undo.c: undo and redo of edits, pins and replaced configs */
 void fb_window_undo_init (FbWindow *self);

@@ -17,6 +17,7 @@ typedef enum {
   FB_FILE_KIND_CONFIG,      /* freebits-config/N: fb_precision_config_load() */
   FB_FILE_KIND_CANDIDATES,  /* freebits-candidates/N: fb_candidate_list_load() */
   FB_FILE_KIND_ONNX,        /* an ONNX model (".onnx"): fb_onnx_import_load() */
+  FB_FILE_KIND_DATASET,     /* .npz/.npy, IDX (-ubyte), CIFAR .bin, a folder: fb_dataset_open() */
 } FbFileKind;
 
 /* A name ending in ".onnx" (any case) is an ONNX model, whatever it holds:

@@ -18,6 +18,7 @@
 #include "fb-file-kind.h"
 #include "fb-exporter.h"
 #include "fb-json.h"
+#include "fb-app-session.h"
 #include "fb-metrics.h"
 #include "fb-onnx-import.h"
 #include "fb-plot-metric.h"
@@ -108,6 +109,78 @@ fb_window_open_onnx (FbWindow *self, const char *path, GError **error)
     }
   fb_window_show_message (self, GTK_MESSAGE_INFO, msg, NULL);
   gtk_widget_show (self->save_converted_button);
+  return TRUE;
+}
+
+/* The session's check and summary of @path for the shown network. */
+static char *
+dataset_summary (FbWindow *self, const char *path, GError **error)
+{
+  g_autoptr(FbAppSession) session = fb_app_session_new (self->network);
+  FbAppDatasetSummary summary = { 0 };
+
+  fb_app_session_set_dataset_path (session, path);
+  if (!fb_app_session_open_dataset (session, &summary, error))
+    return NULL;
+  return fb_app_dataset_summary_to_string (&summary);
+}
+
+void
+fb_window_restore_dataset (FbWindow *self)
+{
+  g_autoptr(GVariant) dict = NULL;
+  const char *path = NULL;
+
+  g_clear_pointer (&self->dataset_path, g_free);
+  g_clear_pointer (&self->dataset_summary, g_free);
+  if (self->settings == NULL || self->network == NULL)
+    return;
+  dict = g_settings_get_value (self->settings, "network-datasets");
+  if (!g_variant_lookup (dict, fb_network_get_name (self->network), "&s", &path))
+    return;
+  /* Gone or changed since: Fashion-MNIST, quietly, as before it was chosen. */
+  self->dataset_summary = dataset_summary (self, path, NULL);
+  if (self->dataset_summary != NULL)
+    self->dataset_path = g_strdup (path);
+}
+
+gboolean
+fb_window_open_dataset (FbWindow *self, const char *path, GError **error)
+{
+  g_autofree char *line = NULL;
+  g_autofree char *msg = NULL;
+
+  g_return_val_if_fail (self->network != NULL, FALSE);
+  /* Checked here, on the main thread, so a bad set is one line at once. */
+  line = dataset_summary (self, path, error);
+  if (line == NULL)
+    return FALSE;
+  g_free (self->dataset_path);
+  self->dataset_path = g_strdup (path);
+  g_free (self->dataset_summary);
+  self->dataset_summary = g_strdup (line);
+  if (self->settings != NULL)
+    {
+      g_autoptr(GVariant) old = g_settings_get_value (self->settings, "network-datasets");
+      const char *name = fb_network_get_name (self->network);
+      GVariantBuilder b;
+      GVariantIter iter;
+      const char *key, *value;
+
+      g_variant_builder_init (&b, G_VARIANT_TYPE ("a{ss}"));
+      g_variant_iter_init (&iter, old);
+      while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+        if (g_strcmp0 (key, name) != 0)
+          g_variant_builder_add (&b, "{ss}", key, value);
+      g_variant_builder_add (&b, "{ss}", name, path);
+      g_settings_set_value (self->settings, "network-datasets", g_variant_builder_end (&b));
+    }
+  /* Every accuracy measured so far was on the other data. */
+  fb_window_set_engine (self, NULL);
+  fb_window_load_engine (self);
+  msg = g_strdup_printf (_("Data set: %s"), line);
+  fb_window_show_message (self, GTK_MESSAGE_INFO, msg, NULL);
+  fb_window_update_summary (self);
   return TRUE;
 }
 
@@ -224,7 +297,7 @@ fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
 {
   /* Networks first: tables and configs are read against the network. */
   static const FbFileKind order[] = {
-    FB_FILE_KIND_NETWORK, FB_FILE_KIND_ONNX, FB_FILE_KIND_LATENCY, FB_FILE_KIND_CONFIG, FB_FILE_KIND_CANDIDATES
+    FB_FILE_KIND_NETWORK, FB_FILE_KIND_ONNX, FB_FILE_KIND_DATASET, FB_FILE_KIND_LATENCY, FB_FILE_KIND_CONFIG, FB_FILE_KIND_CANDIDATES
   };
   g_autofree FbFileKind *kinds = g_new0 (FbFileKind, MAX (n_files, 1));
 
@@ -268,6 +341,7 @@ fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
           {
           case FB_FILE_KIND_NETWORK: ok = fb_window_open_network (self, path, &error); break;
           case FB_FILE_KIND_ONNX: ok = fb_window_open_onnx (self, path, &error); break;
+          case FB_FILE_KIND_DATASET: ok = fb_window_open_dataset (self, path, &error); break;
           case FB_FILE_KIND_LATENCY: ok = open_latency (self, path, &error); break;
           case FB_FILE_KIND_CONFIG:  ok = open_config (self, path, &error); break;
           case FB_FILE_KIND_CANDIDATES: ok = open_candidates (self, path, &error); break;

@@ -174,6 +174,8 @@ struct _FbWindow {
   GtkWidget            *save_converted_button;        /* borrowed: a child of @info_bar */
   struct _FbOnnxImport *onnx_import;                  /* owned: the .onnx shown, until saved or replaced */
   char                 *onnx_path;                    /* owned: where it was read */
+  char                 *dataset_path;                 /* owned: the user's data set, NULL: Fashion-MNIST */
+  char                 *dataset_summary;              /* owned: its one-line summary */
   guint                 n_exports;                    /* bundles being written */
   GPtrArray            *undo_stack;                   /* owned: FbWindowSnapshot, oldest first */
   GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
@@ -248,6 +250,12 @@ gboolean fb_window_open_onnx (FbWindow *self, const char *path, GError **error);
 /* Writes the shown import next to its .onnx (NAME.json + weights), then
  * opens the saved network (its float weights feed the accuracy engine). */
 gboolean fb_window_save_converted (FbWindow *self, GError **error);
+/* Checks @path as the shown network's data set (FbAppSession), shows its
+ * summary and re-measures accuracy on it (a new accuracy engine). */
+gboolean fb_window_open_dataset (FbWindow *self, const char *path, GError **error);
+/* The data set remembered for the shown network (GSettings), if it still
+ * opens; else Fashion-MNIST. Before the engine loads. */
+void fb_window_restore_dataset (FbWindow *self);
 
 /* ---- fb-window-undo.c: undo and redo of edits, pins and replaced configs */
 void fb_window_undo_init (FbWindow *self);

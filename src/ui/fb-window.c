@@ -723,6 +723,7 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
   else
     fb_window_set_engine (self, self->engine);
   self->axes_chose_accuracy = FALSE;
+  fb_window_restore_dataset (self);
   fb_window_load_engine (self);
   fb_window_update_summary (self);
 }
@@ -907,6 +908,8 @@ fb_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->onnx_import, fb_onnx_import_free);
   g_clear_pointer (&self->onnx_path, g_free);
+  g_clear_pointer (&self->dataset_path, g_free);
+  g_clear_pointer (&self->dataset_summary, g_free);
   G_OBJECT_CLASS (fb_window_parent_class)->dispose (object);
 }
 

@@ -99,6 +99,14 @@ fb_window_open_onnx (FbWindow *self, const char *path, GError **error)
   msg = g_strdup_printf (_("%s imported (%u layers, float weights in memory). Save the converted network "
                            "as %s to measure its accuracy and to use it with freebits-cli."),
                          source_base, fb_network_get_n_layers (self->network), target_base);
+  /* Saving replaces an earlier conversion; say so before the click. */
+  if (g_file_test (target, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *warn = g_strdup_printf (_("%s already exists and will be replaced."), target_base);
+      char *more = g_strconcat (msg, " ", warn, NULL);
+      g_free (msg);
+      msg = more;
+    }
   /* The importer's remarks (e.g. an inexact mean/std folding), one line each. */
   notes = fb_onnx_import_get_notes (self->onnx_import);
   for (guint i = 0; notes != NULL && notes[i] != NULL; i++)

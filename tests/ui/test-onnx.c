@@ -164,6 +164,12 @@ test_open_and_save (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_nonnull (weights);
   g_assert_false (gtk_widget_get_visible (f->window->save_converted_button));
+
+  /* Opened again, the offer says the saved file would be replaced. */
+  open_path (f, model);
+  msg = fb_window_get_info_message (f->window);
+  g_assert_nonnull (msg);
+  g_assert_nonnull (strstr (msg, "kws.json already exists and will be replaced."));
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fb-accuracy-engine.h"
+#include "fb-app-session.h"
 #include "fb-error.h"
 #include "fb-nn-oracle.h"
 
@@ -127,6 +128,9 @@ typedef struct {
   FbNetwork *network;
   char      *weights_path;
   char      *dataset_dir;
+  char      *dataset_path;   /* a user data set, read through FbAppSession; NULL: Fashion-MNIST */
+  FbDatasetLayout layout;
+  double     val_split;
 } LoadData;
 
 static void
@@ -135,6 +139,7 @@ load_data_free (LoadData *d)
   fb_network_unref (d->network);
   g_free (d->weights_path);
   g_free (d->dataset_dir);
+  g_free (d->dataset_path);
   g_free (d);
 }
 
@@ -150,12 +155,30 @@ load_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancel
   FbAccuracyEngine *self;
 
   weights = fb_weights_load (d->weights_path, d->network, &error);
-  if (weights != NULL)
-    test = fb_dataset_load_fashion_mnist (d->dataset_dir, FB_DATASET_TEST, cancellable, &error);
-  /* Training images calibrate float-only weights and recalibrate a
-   * supernet's batch norm per config. */
-  if (test != NULL)
-    train = fb_dataset_load_fashion_mnist (d->dataset_dir, FB_DATASET_TRAIN, cancellable, &error);
+  if (weights != NULL && d->dataset_path != NULL)
+    {
+      /* The user's data: the session opens and checks both parts against
+       * the network (shapes, signedness, label range) with one-line errors. */
+      g_autoptr(FbAppSession) session = fb_app_session_new (d->network);
+
+      fb_app_session_set_dataset_path (session, d->dataset_path);
+      fb_app_session_set_dataset_options (session, d->layout, d->val_split);
+      test = fb_app_session_load_dataset (session, FB_DATASET_TEST, &error);
+      if (test != NULL)
+        train = fb_app_session_load_dataset (session, FB_DATASET_TRAIN, &error);
+      if (test != NULL)
+        fb_dataset_ref (test);
+      if (train != NULL)
+        fb_dataset_ref (train);
+    }
+  else if (weights != NULL)
+    {
+      test = fb_dataset_load_fashion_mnist (d->dataset_dir, FB_DATASET_TEST, cancellable, &error);
+      /* Training images calibrate float-only weights and recalibrate a
+       * supernet's batch norm per config. */
+      if (test != NULL)
+        train = fb_dataset_load_fashion_mnist (d->dataset_dir, FB_DATASET_TRAIN, cancellable, &error);
+    }
   if (train != NULL)
     oracle = fb_nn_oracle_new (d->network, weights, d->weights_path, test, train, cancellable, &error);
   if (oracle == NULL)
@@ -180,6 +203,15 @@ void
 fb_accuracy_engine_load_async (FbNetwork *network, const char *dataset_dir, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
+  fb_accuracy_engine_load_dataset_async (network, dataset_dir, NULL, FB_DATASET_LAYOUT_AUTO, 0,
+                                         cancellable, callback, user_data);
+}
+
+void
+fb_accuracy_engine_load_dataset_async (FbNetwork *network, const char *dataset_dir, const char *dataset_path,
+                                       FbDatasetLayout layout, double val_split, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data)
+{
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   g_autoptr(GPtrArray) tried = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *weights = NULL;
@@ -199,7 +231,7 @@ fb_accuracy_engine_load_async (FbNetwork *network, const char *dataset_dir, GCan
     }
   dataset_dir = fb_accuracy_engine_get_dataset_dir (dataset_dir);
   images = g_build_filename (dataset_dir, "t10k-images-idx3-ubyte.gz", NULL);
-  if (!g_file_test (images, G_FILE_TEST_EXISTS))
+  if (dataset_path == NULL && !g_file_test (images, G_FILE_TEST_EXISTS))
     {
       g_task_return_new_error (task, FB_ACCURACY_ENGINE_ERROR, FB_ACCURACY_ENGINE_ERROR_NO_DATASET,
                                "%s", dataset_dir);
@@ -209,6 +241,9 @@ fb_accuracy_engine_load_async (FbNetwork *network, const char *dataset_dir, GCan
   d->network = fb_network_ref (network);
   d->weights_path = g_steal_pointer (&weights);
   d->dataset_dir = g_strdup (dataset_dir);
+  d->dataset_path = g_strdup (dataset_path);
+  d->layout = layout;
+  d->val_split = val_split;
   g_task_set_task_data (task, d, (GDestroyNotify) load_data_free);
   g_task_run_in_thread (task, load_in_thread);
 }

@@ -53,6 +53,17 @@ void              fb_accuracy_engine_load_async    (FbNetwork          *network,
                                                     GCancellable       *cancellable,
                                                     GAsyncReadyCallback callback,
                                                     gpointer            user_data);
+/* The same on a user data set (@dataset_path: anything fb_dataset_open()
+ * reads, opened through FbAppSession with @layout and @val_split); NULL:
+ * Fashion-MNIST in @dataset_dir as above. Finish with load_finish(). */
+void              fb_accuracy_engine_load_dataset_async (FbNetwork     *network,
+                                                    const char         *dataset_dir,
+                                                    const char         *dataset_path,
+                                                    FbDatasetLayout     layout,
+                                                    double              val_split,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
 FbAccuracyEngine *fb_accuracy_engine_load_finish   (GAsyncResult       *result,
                                                     GError            **error);
 

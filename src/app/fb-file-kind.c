@@ -24,7 +24,18 @@ fb_file_kind_detect (const char *path, GError **error)
   JsonNode *format;
   const char *tag;
   GStatBuf st;
+  g_autofree char *lower = g_ascii_strdown (path, -1);
 
+  /* Protobuf has no magic number to tell it by; the extension is what
+   * torch.onnx.export and tf2onnx write. */
+  if (g_str_has_suffix (lower, ".onnx"))
+    return FB_FILE_KIND_ONNX;
+  /* Data sets, by the names their writers give them (NumPy, IDX, CIFAR's
+   * binary batches) or a folder (one sub-folder per class, or parts). */
+  if (g_str_has_suffix (lower, ".npz") || g_str_has_suffix (lower, ".npy") ||
+      g_str_has_suffix (lower, "-ubyte") || g_str_has_suffix (lower, "-ubyte.gz") ||
+      g_str_has_suffix (lower, ".bin") || g_file_test (path, G_FILE_TEST_IS_DIR))
+    return FB_FILE_KIND_DATASET;
   if (g_stat (path, &st) == 0 && st.st_size > MAX_FILE_BYTES)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: %lld bytes is too large for a freebits file"),

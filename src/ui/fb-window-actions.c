@@ -58,6 +58,34 @@ on_open_response (GtkNativeDialog *dialog, int response, FbWindow *self)
 }
 
 static void
+on_open_dataset_response (GtkNativeDialog *dialog, int response, FbWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autofree char *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (dialog));
+      g_autoptr(GError) error = NULL;
+
+      if (path != NULL && !fb_window_open_dataset (self, path, &error))
+        fb_window_report_gerror (self, error);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+action_open_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FbWindow *self = user_data;
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Open Data Set (.npz, .npy, IDX, CIFAR .bin)"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+
+  /* A class folder is dropped on the window; the chooser picks files. */
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_dataset_response), self);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
 action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FbWindow *self = user_data;
@@ -66,6 +94,17 @@ action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
 
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
+  {
+    /* The default filter: what Open reads, ONNX models included. */
+    GtkFileFilter *filter = gtk_file_filter_new ();
+
+    gtk_file_filter_set_name (filter, _("freebits files and ONNX models (*.json, *.onnx)"));
+    gtk_file_filter_add_pattern (filter, "*.json");
+    gtk_file_filter_add_pattern (filter, "*.JSON");
+    gtk_file_filter_add_pattern (filter, "*.onnx");
+    gtk_file_filter_add_pattern (filter, "*.ONNX");
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  }
   add_json_filters (GTK_FILE_CHOOSER (dialog));
   if (self->network && fb_network_get_path (self->network))
     {
@@ -527,6 +566,7 @@ static const GActionEntry win_actions[] = {
   { "open-latency-table", action_open_latency_table, NULL, NULL, NULL, { 0 } },
   { "redo", action_redo, NULL, NULL, NULL, { 0 } },
   { "open", action_open, NULL, NULL, NULL, { 0 } },
+  { "open-dataset", action_open_dataset, NULL, NULL, NULL, { 0 } },
   { "save-config", action_save_config, NULL, NULL, NULL, { 0 } },
   { "save-candidates", action_save_candidates, NULL, NULL, NULL, { 0 } },
   { "export-plot", action_export_plot, NULL, NULL, NULL, { 0 } },

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 
 #include "fb-accuracy-engine.h"
 #include "fb-application.h"
@@ -17,7 +18,9 @@
 #include "fb-file-kind.h"
 #include "fb-exporter.h"
 #include "fb-json.h"
+#include "fb-app-session.h"
 #include "fb-metrics.h"
+#include "fb-onnx-import.h"
 #include "fb-plot-metric.h"
 #include "fb-plot-view.h"
 #include "fb-point-set.h"
@@ -48,7 +51,177 @@ fb_window_open_network (FbWindow *self, const char *path, GError **error)
 
   if (net == NULL)
     return FALSE;
+  /* A network from a file: nothing left to convert. */
+  g_clear_pointer (&self->onnx_import, fb_onnx_import_free);
+  g_clear_pointer (&self->onnx_path, g_free);
   fb_window_set_network (self, net);
+  return TRUE;
+}
+
+/* Where the converted network goes: next to the model, MODEL.json. */
+static char *
+converted_path (const char *onnx_path)
+{
+  g_autofree char *dir = g_path_get_dirname (onnx_path);
+  g_autofree char *base = g_path_get_basename (onnx_path);
+  char *dot = strrchr (base, '.');
+  g_autofree char *file = NULL;
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  file = g_strconcat (base, ".json", NULL);
+  return g_build_filename (dir, file, NULL);
+}
+
+gboolean
+fb_window_open_onnx (FbWindow *self, const char *path, GError **error)
+{
+  FbOnnxImportOptions options;
+  g_autoptr(FbOnnxImport) import = NULL;
+  g_autofree char *target = converted_path (path);
+  g_autofree char *target_base = g_path_get_basename (target);
+  g_autofree char *source_base = NULL;
+  g_autofree char *msg = NULL;
+  const char * const *notes;
+
+  fb_onnx_import_options_init (&options);
+  import = fb_onnx_import_load (path, &options, error);
+  if (import == NULL)
+    return FALSE;
+  fb_window_set_network (self, fb_onnx_import_get_network (import));
+  /* Kept until saved: its float weights exist only in memory. */
+  g_clear_pointer (&self->onnx_import, fb_onnx_import_free);
+  g_free (self->onnx_path);
+  self->onnx_import = g_steal_pointer (&import);
+  self->onnx_path = g_strdup (path);
+
+  source_base = g_path_get_basename (path);
+  msg = g_strdup_printf (_("%s imported (%u layers, float weights in memory). Save the converted network "
+                           "as %s to measure its accuracy and to use it with freebits-cli."),
+                         source_base, fb_network_get_n_layers (self->network), target_base);
+  /* Saving replaces an earlier conversion; say so before the click. */
+  if (g_file_test (target, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *warn = g_strdup_printf (_("%s already exists and will be replaced."), target_base);
+      char *more = g_strconcat (msg, " ", warn, NULL);
+      g_free (msg);
+      msg = more;
+    }
+  /* The importer's remarks (e.g. an inexact mean/std folding), one line each. */
+  notes = fb_onnx_import_get_notes (self->onnx_import);
+  for (guint i = 0; notes != NULL && notes[i] != NULL; i++)
+    {
+      char *more = g_strconcat (msg, "\n", notes[i], NULL);
+      g_free (msg);
+      msg = more;
+    }
+  fb_window_show_message (self, GTK_MESSAGE_INFO, msg, NULL);
+  gtk_widget_show (self->save_converted_button);
+  return TRUE;
+}
+
+/* The session's check and summary of @path for the shown network. */
+static char *
+dataset_summary (FbWindow *self, const char *path, GError **error)
+{
+  g_autoptr(FbAppSession) session = fb_app_session_new (self->network);
+  FbAppDatasetSummary summary = { 0 };
+
+  fb_app_session_set_dataset_path (session, path);
+  if (!fb_app_session_open_dataset (session, &summary, error))
+    return NULL;
+  return fb_app_dataset_summary_to_string (&summary);
+}
+
+void
+fb_window_restore_dataset (FbWindow *self)
+{
+  g_autoptr(GVariant) dict = NULL;
+  const char *path = NULL;
+
+  g_clear_pointer (&self->dataset_path, g_free);
+  g_clear_pointer (&self->dataset_summary, g_free);
+  if (self->settings == NULL || self->network == NULL)
+    return;
+  dict = g_settings_get_value (self->settings, "network-datasets");
+  if (!g_variant_lookup (dict, fb_network_get_name (self->network), "&s", &path))
+    return;
+  /* Gone or changed since: Fashion-MNIST, quietly, as before it was chosen. */
+  self->dataset_summary = dataset_summary (self, path, NULL);
+  if (self->dataset_summary != NULL)
+    self->dataset_path = g_strdup (path);
+}
+
+gboolean
+fb_window_open_dataset (FbWindow *self, const char *path, GError **error)
+{
+  g_autofree char *line = NULL;
+  g_autofree char *msg = NULL;
+
+  g_return_val_if_fail (self->network != NULL, FALSE);
+  /* Checked here, on the main thread, so a bad set is one line at once. */
+  line = dataset_summary (self, path, error);
+  if (line == NULL)
+    return FALSE;
+  g_free (self->dataset_path);
+  self->dataset_path = g_strdup (path);
+  g_free (self->dataset_summary);
+  self->dataset_summary = g_strdup (line);
+  if (self->settings != NULL)
+    {
+      g_autoptr(GVariant) old = g_settings_get_value (self->settings, "network-datasets");
+      const char *name = fb_network_get_name (self->network);
+      GVariantBuilder b;
+      GVariantIter iter;
+      const char *key, *value;
+
+      g_variant_builder_init (&b, G_VARIANT_TYPE ("a{ss}"));
+      g_variant_iter_init (&iter, old);
+      while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+        if (g_strcmp0 (key, name) != 0)
+          g_variant_builder_add (&b, "{ss}", key, value);
+      g_variant_builder_add (&b, "{ss}", name, path);
+      g_settings_set_value (self->settings, "network-datasets", g_variant_builder_end (&b));
+    }
+  /* Every accuracy measured so far was on the other data. */
+  fb_window_set_engine (self, NULL);
+  fb_window_load_engine (self);
+  msg = g_strdup_printf (_("Data set: %s"), line);
+  fb_window_show_message (self, GTK_MESSAGE_INFO, msg, NULL);
+  fb_window_update_summary (self);
+  return TRUE;
+}
+
+gboolean
+fb_window_save_converted (FbWindow *self, GError **error)
+{
+  g_autofree char *target = NULL;
+  g_autofree char *weights = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *msg = NULL;
+
+  if (self->onnx_import == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("No imported model to save"));
+      return FALSE;
+    }
+  target = converted_path (self->onnx_path);
+  if (!fb_onnx_import_save (self->onnx_import, target, &weights, error))
+    return FALSE;
+  /* The saved network names its weights file: opened from disk, the
+   * accuracy engine finds and calibrates on the float weights. */
+  if (!fb_window_open_network (self, target, error))
+    return FALSE;
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (target);
+    fb_window_add_recent (file);
+  }
+  gtk_info_bar_response (self->info_bar, GTK_RESPONSE_CLOSE);
+  dir = g_path_get_dirname (target);
+  base = g_path_get_basename (target);
+  msg = g_strdup_printf (_("Saved %s"), base);
+  fb_window_show_toast (self, msg, dir);
   return TRUE;
 }
 
@@ -132,7 +305,7 @@ fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
 {
   /* Networks first: tables and configs are read against the network. */
   static const FbFileKind order[] = {
-    FB_FILE_KIND_NETWORK, FB_FILE_KIND_LATENCY, FB_FILE_KIND_CONFIG, FB_FILE_KIND_CANDIDATES
+    FB_FILE_KIND_NETWORK, FB_FILE_KIND_ONNX, FB_FILE_KIND_DATASET, FB_FILE_KIND_LATENCY, FB_FILE_KIND_CONFIG, FB_FILE_KIND_CANDIDATES
   };
   g_autofree FbFileKind *kinds = g_new0 (FbFileKind, MAX (n_files, 1));
 
@@ -175,6 +348,8 @@ fb_window_open_files (FbWindow *self, GFile **files, guint n_files)
         switch (kinds[i])
           {
           case FB_FILE_KIND_NETWORK: ok = fb_window_open_network (self, path, &error); break;
+          case FB_FILE_KIND_ONNX: ok = fb_window_open_onnx (self, path, &error); break;
+          case FB_FILE_KIND_DATASET: ok = fb_window_open_dataset (self, path, &error); break;
           case FB_FILE_KIND_LATENCY: ok = open_latency (self, path, &error); break;
           case FB_FILE_KIND_CONFIG:  ok = open_config (self, path, &error); break;
           case FB_FILE_KIND_CANDIDATES: ok = open_candidates (self, path, &error); break;

@@ -79,6 +79,7 @@ void            fb_window_export_bundle      (FbWindow     *self,
 #define DEFAULT_TARGET  "rv32imc"
 /* The info bar's "Open Folder" button. */
 #define RESPONSE_OPEN_FOLDER 1
+#define RESPONSE_SAVE_CONVERTED 2
 
 /* The summary shows these, in this order. */
 static const FbPlotMetric summary_metrics[] G_GNUC_UNUSED = {
@@ -170,6 +171,11 @@ struct _FbWindow {
   gboolean              axes_chose_accuracy;          /* switched to accuracy once baselines were measured */
   GtkWidget            *open_folder_button;           /* borrowed: a child of @info_bar: in the info bar */
   char                 *info_folder;                  /* owned: what "Open Folder" opens */
+  GtkWidget            *save_converted_button;        /* borrowed: a child of @info_bar */
+  struct _FbOnnxImport *onnx_import;                  /* owned: the .onnx shown, until saved or replaced */
+  char                 *onnx_path;                    /* owned: where it was read */
+  char                 *dataset_path;                 /* owned: the user's data set, NULL: Fashion-MNIST */
+  char                 *dataset_summary;              /* owned: its one-line summary */
   guint                 n_exports;                    /* bundles being written */
   GPtrArray            *undo_stack;                   /* owned: FbWindowSnapshot, oldest first */
   GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
@@ -239,6 +245,17 @@ void fb_window_on_drag_data_received (GtkWidget *widget, GdkDragContext *context
                                       GtkSelectionData *data, guint info, guint time, FbWindow *self);
 void fb_window_on_recent_activated (GtkRecentChooser *chooser, FbWindow *self);
 gboolean fb_window_open_network (FbWindow *self, const char *path, GError **error);
+/* Imports an .onnx in memory, shows its network and offers to save it. */
+gboolean fb_window_open_onnx (FbWindow *self, const char *path, GError **error);
+/* Writes the shown import next to its .onnx (NAME.json + weights), then
+ * opens the saved network (its float weights feed the accuracy engine). */
+gboolean fb_window_save_converted (FbWindow *self, GError **error);
+/* Checks @path as the shown network's data set (FbAppSession), shows its
+ * summary and re-measures accuracy on it (a new accuracy engine). */
+gboolean fb_window_open_dataset (FbWindow *self, const char *path, GError **error);
+/* The data set remembered for the shown network (GSettings), if it still
+ * opens; else Fashion-MNIST. Before the engine loads. */
+void fb_window_restore_dataset (FbWindow *self);
 
 /* ---- fb-window-undo.c: undo and redo of edits, pins and replaced configs */
 void fb_window_undo_init (FbWindow *self);

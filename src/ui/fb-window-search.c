@@ -488,7 +488,14 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_free (self->engine_problem);
-  if (g_error_matches (error, FB_ACCURACY_ENGINE_ERROR, FB_ACCURACY_ENGINE_ERROR_NO_DATASET))
+  if (self->onnx_import != NULL &&
+      g_error_matches (error, FB_ACCURACY_ENGINE_ERROR, FB_ACCURACY_ENGINE_ERROR_NO_WEIGHTS))
+    {
+      /* An imported model's weights are in memory until saved: the info
+       * bar offering to save it stays, and says so. */
+      self->engine_problem = g_strdup (_("save the converted network to measure it"));
+    }
+  else if (g_error_matches (error, FB_ACCURACY_ENGINE_ERROR, FB_ACCURACY_ENGINE_ERROR_NO_DATASET))
     {
       g_autofree char *msg = g_strdup_printf (
         _("Accuracy is not shown: the Fashion-MNIST test images are not installed in %s. "
@@ -529,8 +536,9 @@ fb_window_load_engine (FbWindow *self)
   if (!accuracy_enabled || self->network == NULL || fb_window_engine_usable (self))
     return;
   self->engine_loading = g_cancellable_new ();
-  fb_accuracy_engine_load_async (self->network, accuracy_dataset_dir, self->engine_loading, on_engine_loaded,
-                                 g_object_ref (self));
+  fb_accuracy_engine_load_dataset_async (self->network, accuracy_dataset_dir, self->dataset_path,
+                                         FB_DATASET_LAYOUT_AUTO, 0, self->engine_loading, on_engine_loaded,
+                                         g_object_ref (self));
 }
 
 void

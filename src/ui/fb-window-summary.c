@@ -238,6 +238,10 @@ accuracy_note (FbWindow *self, FbPrecisionConfig *config, double accuracy, guint
                                             "%+.1f pt vs w8a8 · integer, on %u test images", measured_on),
                                   d, measured_on);
         }
+      if (self->dataset_path != NULL)
+        return g_strdup_printf (ngettext ("integer arithmetic, on %u test image",
+                                          "integer arithmetic, on %u test images", measured_on),
+                                measured_on);
       return g_strdup_printf (ngettext ("integer arithmetic, on %u Fashion-MNIST test image",
                                         "integer arithmetic, on %u Fashion-MNIST test images", measured_on),
                               measured_on);
@@ -325,7 +329,16 @@ fb_window_update_summary (FbWindow *self)
           continue;
         }
       if (metric == FB_PLOT_METRIC_ACCURACY)
-        note = accuracy_note (self, config, values[metric], measured_on, measuring, &better);
+        {
+          note = accuracy_note (self, config, values[metric], measured_on, measuring, &better);
+          /* Which data the accuracy is on, when it is the user's. */
+          if (self->dataset_summary != NULL)
+            {
+              char *with = g_strconcat (note, "\n", self->dataset_summary, NULL);
+              g_free (note);
+              note = with;
+            }
+        }
       else
         note = metric_note (self, metric, values[metric], &m, &better);
       set_note (self->note_labels[metric], note, better);

@@ -26,6 +26,7 @@
 #include "fb-ui-format.h"
 #include "fb-ui-resources.h"
 #include "fb-ui-widgets.h"
+#include "fb-onnx-import.h"
 #include "fb-window-private.h"
 
 G_DEFINE_TYPE (FbWindow, fb_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -78,6 +79,7 @@ fb_window_show_message (FbWindow *self, GtkMessageType type, const char *message
   g_free (self->info_folder);
   self->info_folder = g_strdup (folder);
   gtk_widget_set_visible (self->open_folder_button, folder != NULL);
+  gtk_widget_hide (self->save_converted_button);
   gtk_info_bar_set_revealed (self->info_bar, TRUE);
 }
 
@@ -97,6 +99,14 @@ fb_window_report_gerror (FbWindow *self, const GError *error)
 void
 fb_window_on_info_bar_response (GtkInfoBar *bar, int response, FbWindow *self)
 {
+  if (response == RESPONSE_SAVE_CONVERTED)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!fb_window_save_converted (self, &error))
+        fb_window_report_gerror (self, error);
+      return;
+    }
   if (response == RESPONSE_OPEN_FOLDER && self->info_folder != NULL)
     {
       g_autoptr(GFile) file = g_file_new_for_path (self->info_folder);
@@ -114,6 +124,7 @@ fb_window_on_info_bar_response (GtkInfoBar *bar, int response, FbWindow *self)
   self->info_is_search_waiting = FALSE;
   g_clear_pointer (&self->info_folder, g_free);
   gtk_widget_hide (self->open_folder_button);
+  gtk_widget_hide (self->save_converted_button);
 }
 
 /* ---- accuracy ------------------------------------------------------------- */
@@ -712,6 +723,7 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
   else
     fb_window_set_engine (self, self->engine);
   self->axes_chose_accuracy = FALSE;
+  fb_window_restore_dataset (self);
   fb_window_load_engine (self);
   fb_window_update_summary (self);
 }
@@ -894,6 +906,10 @@ fb_window_dispose (GObject *object)
   self->saved_width = 0;
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->onnx_import, fb_onnx_import_free);
+  g_clear_pointer (&self->onnx_path, g_free);
+  g_clear_pointer (&self->dataset_path, g_free);
+  g_clear_pointer (&self->dataset_summary, g_free);
   G_OBJECT_CLASS (fb_window_parent_class)->dispose (object);
 }
 
@@ -1086,6 +1102,9 @@ fb_window_init (FbWindow *self)
   fb_window_toast_init (self);
   self->open_folder_button = gtk_info_bar_add_button (self->info_bar, _("Open _Folder"), RESPONSE_OPEN_FOLDER);
   gtk_widget_hide (self->open_folder_button);
+  self->save_converted_button = gtk_info_bar_add_button (self->info_bar, _("_Save Converted Network"),
+                                                         RESPONSE_SAVE_CONVERTED);
+  gtk_widget_hide (self->save_converted_button);
 
   g_object_bind_property (self->log_x_toggle, "active", self->plot, "log-x",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);

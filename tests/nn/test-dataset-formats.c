@@ -577,6 +577,16 @@ test_npy_header_newline (void)
   fb_test_tmpdir_free (dir);
 }
 
+/* fuzz-dataset: a deflated .npz member declaring 3.3 GB was allocated before reading. */
+static void
+test_npz_huge_member (void)
+{
+  g_autofree char *path = fb_test_source_path ("tests", "data", "npz-huge-member.npz", NULL);
+  FbDatasetSpec spec = spec_for (4, 4, 1, 2);
+
+  expect_open_error (path, &spec, FB_ERROR_FORMAT, "npz-huge-member.npz", "compressed bytes (corrupted)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -592,5 +602,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/dataset-formats/spec-for-network", test_spec_for_network);
   g_test_add_func ("/nn/data-loader/channels-crop-flip", test_loader_channels);
   g_test_add_func ("/nn/dataset-formats/npy-header-newline", test_npy_header_newline);
+  g_test_add_func ("/nn/dataset-formats/npz-huge-member", test_npz_huge_member);
   return g_test_run ();
 }

@@ -236,23 +236,26 @@ fold_slice (const Onnx__NodeProto *n, FbOnnxTensor **in, char **why)
     lo[d] = 0, st[d] = 1, dims[d] = in[0]->dims[d];
   for (guint i = 0; i < ns; i++)
     {
-      gint64 a = axes[i] < 0 ? axes[i] + nd : axes[i], size, s, e;
+      gint64 a = axes[i] < 0 ? axes[i] + nd : axes[i], size, s, e, step;
       if (a < 0 || a >= nd || steps[i] == 0)
         return *why = g_strdup ("axis out of range or step 0"), NULL;
       size = in[0]->dims[a];
+      /* A step longer than the axis takes one element at most: clamped, so the counts below
+       * cannot overflow (fuzz-onnx: a step near INT64_MIN). */
+      step = CLAMP (steps[i], -(size + 1), size + 1);
       s = starts[i] < 0 ? starts[i] + size : starts[i];
       e = ends[i] < 0 ? ends[i] + size : ends[i];
-      if (steps[i] > 0)
+      if (step > 0)
         {
           s = CLAMP (s, 0, size), e = CLAMP (e, 0, size);
-          dims[a] = e > s ? (e - s + steps[i] - 1) / steps[i] : 0;
+          dims[a] = e > s ? (e - s + step - 1) / step : 0;
         }
       else
         {
           s = CLAMP (s, -1, size - 1), e = CLAMP (e, -1, size - 1);
-          dims[a] = s > e ? (s - e - steps[i] - 1) / -steps[i] : 0;
+          dims[a] = s > e ? (s - e - step - 1) / -step : 0;
         }
-      lo[a] = s, st[a] = steps[i];
+      lo[a] = s, st[a] = step;
     }
   if ((t = tensor_new (nd, dims, in[0]->is_float, why)) == NULL)
     return NULL;

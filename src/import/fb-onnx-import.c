@@ -336,9 +336,9 @@ check_options (const FbOnnxImportOptions *o, const char *origin, GError **error)
   return TRUE;
 }
 
-FbOnnxImport *
-fb_onnx_import_load_from_data (const guint8 *data, gsize length, const char *origin,
-                               const FbOnnxImportOptions *options, GError **error)
+static FbOnnxImport *
+load_from_data (const guint8 *data, gsize length, const char *origin,
+                const FbOnnxImportOptions *options, GError **error)
 {
   FbOnnxImportOptions defaults;
   Onnx__ModelProto *model;
@@ -380,6 +380,17 @@ fb_onnx_import_load_from_data (const guint8 *data, gsize length, const char *ori
   fb_onnx_graph_clear (&g);
   onnx__model_proto__free_unpacked (model, NULL);
   return ok ? g_steal_pointer (&self) : NULL;
+}
+
+FbOnnxImport *
+fb_onnx_import_load_from_data (const guint8 *data, gsize length, const char *origin,
+                               const FbOnnxImportOptions *options, GError **error)
+{
+  FbOnnxImport *self = load_from_data (data, length, origin, options, error);
+
+  /* Names in the file (nodes, attributes) may hold newlines; the error stays one line. */
+  fb_error_one_line (error);
+  return self;
 }
 
 FbOnnxImport *

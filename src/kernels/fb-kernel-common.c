@@ -38,7 +38,7 @@ fb_kernel_host_code (void)
     return "avx512vnni";
 #endif
 #if FB_KI_AVX2
-  if (__builtin_cpu_supports ("avx2"))
+  if (fb_ki_cpu_has_avx2 ())
     return "avx2";
 #endif
   return "baseline";

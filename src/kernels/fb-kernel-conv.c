@@ -564,7 +564,7 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
 #else
   (void) vnni;
 #endif
-  if (avx2 != NULL && __builtin_cpu_supports ("avx2"))
+  if (avx2 != NULL && fb_ki_cpu_has_avx2 ())
     avx2 (input, weights, kappa, lambda, output, params, buffer);
   else
     conv_host (A, O, W, 0, 0, input, weights, kappa, lambda, output, params, buffer);

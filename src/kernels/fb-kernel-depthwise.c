@@ -522,7 +522,7 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
 #endif
 #define FB_DW_AVX2_CALL(i, o, w)                                                              \
   FB_DW_VNNI_CALL (i, o, w)                                                                   \
-  if (__builtin_cpu_supports ("avx2"))                                                        \
+  if (fb_ki_cpu_has_avx2 ())                                                                  \
     {                                                                                         \
       dw_host_avx2_u##i##_u##o##_i##w (input, weights, kappa, lambda, output, params,         \
                                        buffer);                                               \

@@ -165,14 +165,33 @@ fb_ki_requant_pack_host (const int O, const int32_t *FB_KI_RESTRICT acc,
 #define FB_KI_VNNI 0
 #endif
 
+#if FB_KI_AVX2
+/* The best copy this CPU (and OS) runs, as far as this build has it: resolved on the first
+ * call and cached for the process (fb-kernel-dispatch.c), so the kernels do not test CPU
+ * features on every call. */
+enum { FB_KI_LEVEL_BASELINE = 0, FB_KI_LEVEL_AVX2 = 1, FB_KI_LEVEL_VNNI = 2 };
+int fb_ki_host_level (void);
+
+FB_KI_INLINE int
+fb_ki_cpu_has_avx2 (void)
+{
+  return fb_ki_host_level () >= FB_KI_LEVEL_AVX2;
+}
+#else
+/* No AVX2 copies in this build (-DFB_KERNEL_NO_AVX2, not x86-64 GCC/Clang). */
+FB_KI_INLINE int
+fb_ki_cpu_has_avx2 (void)
+{
+  return 0;
+}
+#endif
+
 #if FB_KI_VNNI
 /* Whether the CPU (and OS) run the AVX-512 VNNI copies. */
 FB_KI_INLINE int
 fb_ki_cpu_has_vnni (void)
 {
-  return __builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
-         && __builtin_cpu_supports ("avx512dq") && __builtin_cpu_supports ("avx512vl")
-         && __builtin_cpu_supports ("avx512vnni");
+  return fb_ki_host_level () >= FB_KI_LEVEL_VNNI;
 }
 
 #include <immintrin.h>

@@ -842,9 +842,9 @@ open_directory (const char *path, const FbDatasetSpec *spec, FbDataset **train, 
   return fb_dataset_open_images (path, spec, train, test, cancellable, error);
 }
 
-gboolean
-fb_dataset_open (const char *path, const FbDatasetSpec *spec, FbDataset **train, FbDataset **test,
-                 GCancellable *cancellable, GError **error)
+static gboolean
+open_dataset (const char *path, const FbDatasetSpec *spec, FbDataset **train, FbDataset **test,
+              GCancellable *cancellable, GError **error)
 {
   FbDatasetSpec defaults;
   g_autofree char *base = NULL;
@@ -907,6 +907,17 @@ fb_dataset_open (const char *path, const FbDatasetSpec *spec, FbDataset **train,
   if (test != NULL)
     *test = te;
   return TRUE;
+}
+
+gboolean
+fb_dataset_open (const char *path, const FbDatasetSpec *spec, FbDataset **train, FbDataset **test,
+                 GCancellable *cancellable, GError **error)
+{
+  gboolean ok = open_dataset (path, spec, train, test, cancellable, error);
+
+  /* The loaders quote what they read (a .npy header, names); the error stays one line. */
+  fb_error_one_line (error);
+  return ok;
 }
 
 /* ---- accessors ---------------------------------------------------------- */

@@ -397,6 +397,10 @@ static const char *const malformed[][2] = {
   { "no-linear.onnx", "last layer" },
   { "two-inputs.onnx", "2 inputs" },
   { "missing-initializer.onnx", "\"fc.weight\" is neither an initializer" },
+  /* fuzz-onnx: an operator name with newlines (and tabs) came back inside the message */
+  { "newline-in-op-type.onnx", "is not supported by freebits" },
+  /* fuzz-onnx: a Slice step near INT64_MIN overflowed the folded shape (UBSan, -Dsanitize) */
+  { "slice-huge-step.onnx", "should be 8 integers" },
 };
 
 static void

@@ -558,6 +558,35 @@ test_bad_datasets (void)
   fb_test_tmpdir_free (dir);
 }
 
+/* fuzz-dataset: a .npy header (which ends in a newline) quoted whole into the message. */
+static void
+test_npy_header_newline (void)
+{
+  char *dir = fb_test_tmpdir_new ();
+  g_autofree char *xp = g_build_filename (dir, "x.npy", NULL);
+  static const char header[] = "{'descr': '|u1'), }                        \n";
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  guint8 len[2] = { sizeof header - 1, 0 };
+  FbDatasetSpec spec = spec_for (4, 4, 1, 2);
+
+  g_byte_array_append (b, (const guint8 *) "\x93NUMPY\x01\x00", 8);
+  g_byte_array_append (b, len, 2);
+  g_byte_array_append (b, (const guint8 *) header, sizeof header - 1);
+  g_assert_true (g_file_set_contents (xp, (char *) b->data, b->len, NULL));
+  expect_open_error (xp, &spec, FB_ERROR_FORMAT, "x.npy", "unreadable .npy header");
+  fb_test_tmpdir_free (dir);
+}
+
+/* fuzz-dataset: a deflated .npz member declaring 3.3 GB was allocated before reading. */
+static void
+test_npz_huge_member (void)
+{
+  g_autofree char *path = fb_test_source_path ("tests", "data", "npz-huge-member.npz", NULL);
+  FbDatasetSpec spec = spec_for (4, 4, 1, 2);
+
+  expect_open_error (path, &spec, FB_ERROR_FORMAT, "npz-huge-member.npz", "compressed bytes (corrupted)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -572,5 +601,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/dataset-formats/bad-datasets-one-line", test_bad_datasets);
   g_test_add_func ("/nn/dataset-formats/spec-for-network", test_spec_for_network);
   g_test_add_func ("/nn/data-loader/channels-crop-flip", test_loader_channels);
+  g_test_add_func ("/nn/dataset-formats/npy-header-newline", test_npy_header_newline);
+  g_test_add_func ("/nn/dataset-formats/npz-huge-member", test_npz_huge_member);
   return g_test_run ();
 }

@@ -4,6 +4,42 @@
  */
 #include "fb-kernel-internal.h"
 
+/* Here, not in fb-kernel-dispatch.c: exported bundles compile fb-kernel-common.c with
+ * the kernels they call, but not the dispatcher. */
+#if FB_KI_AVX2
+static int
+detect_host_level (void)
+{
+#if FB_KI_VNNI
+  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+      && __builtin_cpu_supports ("avx512dq") && __builtin_cpu_supports ("avx512vl")
+      && __builtin_cpu_supports ("avx512vnni"))
+    return FB_KI_LEVEL_VNNI;
+#endif
+  return __builtin_cpu_supports ("avx2") ? FB_KI_LEVEL_AVX2 : FB_KI_LEVEL_BASELINE;
+}
+
+/* Resolved once per process. Threads that race on the first call all compute the same
+ * value, so relaxed atomics suffice (no lock, no pthread_once: the kernels stay plain C99
+ * plus the GCC/Clang builtins this path already needs). -1: not resolved yet. */
+int
+fb_ki_host_level (void)
+{
+  static int level = -1;
+  int l = __atomic_load_n (&level, __ATOMIC_RELAXED);
+
+  if (l < 0)
+    {
+      /* __builtin_cpu_supports needs the CPU model initialized, which a caller from
+       * another library's constructor could run before libgcc's own initializer. */
+      __builtin_cpu_init ();
+      l = detect_host_level ();
+      __atomic_store_n (&level, l, __ATOMIC_RELAXED);
+    }
+  return l;
+}
+#endif
+
 const char *
 fb_kernel_status_to_string (FbKernelStatus status)
 {

@@ -4,6 +4,8 @@
 FB_PKGS_BUILD="gcc clang pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev"
 # ONNX import: onnx.proto, the protobuf-c code generator and its runtime.
 FB_PKGS_BUILD="$FB_PKGS_BUILD libonnx-dev protobuf-c-compiler libprotobuf-c-dev"
+# The CLI's German-error test makes de_DE.UTF-8 with localedef (the locale sources).
+FB_PKGS_BUILD="$FB_PKGS_BUILD locales"
 # Kernel tests and latency measurement on the RV32IMC target (QEMU).
 FB_PKGS_TARGET="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc"
 # Training and accuracy: OpenBLAS and the Fashion-MNIST data.

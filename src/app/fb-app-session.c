@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <glib/gi18n-lib.h>
+
 #include "fb-build-config.h"
 
 #include "fb-app-session.h"
@@ -175,7 +177,7 @@ fb_app_session_load_weights (FbAppSession *self, GError **error)
     return self->weights;
   if (path == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s names no trained weights (use --weights)",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s names no trained weights (use --weights)"),
                    fb_network_get_name (self->network));
       return NULL;
     }

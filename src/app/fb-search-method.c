@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <inttypes.h>
 
 #include "fb-error.h"
 #include "fb-search-method.h"
@@ -170,7 +171,7 @@ parse_double (const char *text, const char *option, double min, double max, doub
   if (end == text || *end != '\0' || !(v >= min && v <= max))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s: expected a number in [%g, %g], got \"%s\"", option, min, max, text);
+                   _("%s: expected a number in [%g, %g], got \"%s\""), option, min, max, text);
       return FALSE;
     }
   *out = v;
@@ -190,7 +191,7 @@ parse_uint (const char *text, const char *option, guint64 min, guint64 max, guin
   if (end == text || *end != '\0' || text[0] == '-' || v < min || v > max)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s: expected a whole number in [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "], got \"%s\"",
+                   _("%s: expected a whole number in [%" PRIu64 ", %" PRIu64 "], got \"%s\""),
                    option, min, max, text);
       return FALSE;
     }
@@ -216,20 +217,20 @@ parse_lambdas (const char *text, FbSearchParams *p, GError **error)
       if (end == parts[i] || *end != '\0' || !(v >= 0.0) || !isfinite (v))
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--lambdas: expected comma-separated numbers >= 0, got \"%s\"", parts[i]);
+                       _("--lambdas: expected comma-separated numbers >= 0, got \"%s\""), parts[i]);
           return FALSE;
         }
       if (p->n_lambdas == FB_SEARCH_MAX_LAMBDAS)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--lambdas: at most %d values", FB_SEARCH_MAX_LAMBDAS);
+                       _("--lambdas: at most %d values"), FB_SEARCH_MAX_LAMBDAS);
           return FALSE;
         }
       p->lambdas[p->n_lambdas++] = v;
     }
   if (p->n_lambdas == 0)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--lambdas: empty list");
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--lambdas: empty list"));
       return FALSE;
     }
   return TRUE;
@@ -263,7 +264,7 @@ check_takes (const FbSearchMethodInfo *info, const FbSearchOptionTexts *t, GErro
   for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
     if (checks[i].given && !(info->takes & checks[i].flag))
       {
-        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s is not an option of --method %s%s",
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("%s is not an option of --method %s%s"),
                      checks[i].option, info->nick,
                      info->method == FB_SEARCH_METHOD_BOPS && checks[i].flag == FB_SEARCH_TAKES_OBJECTIVES
                        ? " (its objectives are fixed; use --method pareto for others)" : "");
@@ -271,7 +272,7 @@ check_takes (const FbSearchMethodInfo *info, const FbSearchOptionTexts *t, GErro
       }
   if (t->start && t->starts)
     {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--starts and --config exclude each other");
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--starts and --config exclude each other"));
       return FALSE;
     }
   return TRUE;
@@ -284,7 +285,7 @@ parse_diff (const FbSearchOptionTexts *t, FbSearchParams *p, GError **error)
 
   if (t->cost != NULL && !fb_diff_cost_from_string (t->cost, &p->diff_cost))
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--cost: expected size or bops, got \"%s\"",
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--cost: expected size or bops, got \"%s\""),
                    t->cost);
       return FALSE;
     }
@@ -314,7 +315,7 @@ fb_search_params_parse (const FbSearchOptionTexts *t, FbSearchParams *p, gboolea
     *epsilon_defaulted = FALSE;
   if (t->method == NULL || (info = fb_search_method_lookup (t->method)) == NULL)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--method: expected %s, got %s%s%s", nicks,
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--method: expected %s, got %s%s%s"), nicks,
                    t->method ? "\"" : "", t->method ? t->method : "none", t->method ? "\"" : "");
       return FALSE;
     }
@@ -601,13 +602,13 @@ check_run (FbSearchRun *run, GError **error)
 
   if (run->table == NULL && fb_search_params_needs_table (p))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISSING, "%s: this search needs a latency table",
+      g_set_error (error, FB_ERROR, FB_ERROR_MISSING, _("%s: this search needs a latency table"),
                    fb_network_get_name (run->network));
       return FALSE;
     }
   if (p->method == FB_SEARCH_METHOD_DIFF && p->n_lambdas == 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: the differentiable search needs at least one λ",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: the differentiable search needs at least one λ"),
                    fb_network_get_name (run->network));
       return FALSE;
     }
@@ -628,7 +629,7 @@ prepare_sensitivity (FbSearchRun *run, GError **error)
   if (run->oracle == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
-                   "%s: the accuracy objective needs the accuracy engine or cached sensitivities",
+                   _("%s: the accuracy objective needs the accuracy engine or cached sensitivities"),
                    fb_network_get_name (run->network));
       return FALSE;
     }

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <glib/gi18n-lib.h>
+
 #include "fb-accuracy-oracle.h"
 
 #include "fb-error.h"
@@ -60,7 +62,7 @@ fb_accuracy_oracle_evaluate (FbAccuracyOracle   *self,
       g_strcmp0 (fb_network_get_sha256 (network), fb_network_get_sha256 (self->network)) != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-                   "the config is for network “%s”, the accuracy oracle for “%s”",
+                   _("the config is for network “%s”, the accuracy oracle for “%s”"),
                    fb_network_get_name (network),
                    fb_network_get_name (self->network));
       return FALSE;

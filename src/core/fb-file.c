@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <glib/gi18n-lib.h>
 
 #include <glib/gstdio.h>
 
@@ -34,7 +35,7 @@ static gboolean
 fail_too_large (const char *path, gsize max_bytes, const char *what, GError **error)
 {
   /* Plain ASCII: g_format_size() puts a no-break space before the unit. */
-  g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: larger than %" G_GSIZE_FORMAT " MiB, the limit for %s",
+  g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: larger than %zu MiB, the limit for %s"),
                path, max_bytes >> 20, what);
   return FALSE;
 }
@@ -55,19 +56,19 @@ fb_file_read (const char *path, gsize max_bytes, const char *what,
   if (fd < 0)
     {
       int saved = errno;
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot open: %s", path, g_strerror (saved));
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: cannot open: %s"), path, g_strerror (saved));
       return FALSE;
     }
   if (fstat (fd, &st) != 0)
     {
       int saved = errno;
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot stat: %s", path, g_strerror (saved));
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: cannot stat: %s"), path, g_strerror (saved));
       close (fd);
       return FALSE;
     }
   if (!S_ISREG (st.st_mode))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: is %s, expected %s (a regular file)",
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: is %s, expected %s (a regular file)"),
                    path, describe_mode (st.st_mode), what);
       close (fd);
       return FALSE;
@@ -101,7 +102,7 @@ fb_file_read (const char *path, gsize max_bytes, const char *what,
       if (n < 0)
         {
           int saved = errno;
-          g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot read: %s", path, g_strerror (saved));
+          g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: cannot read: %s"), path, g_strerror (saved));
           close (fd);
           return FALSE;
         }
@@ -163,7 +164,7 @@ fb_file_write_atomic (const char *path, const void *data, gsize length, int mode
   if (fd < 0)
     {
       saved = errno;
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot write (creating a temporary file in %s): %s",
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: cannot write (creating a temporary file in %s): %s"),
                    path, dir, g_strerror (saved));
       return FALSE;
     }
@@ -172,7 +173,7 @@ fb_file_write_atomic (const char *path, const void *data, gsize length, int mode
       saved = errno;
       close (fd);
       g_unlink (tmp);
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot write: %s", path, g_strerror (saved));
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: cannot write: %s"), path, g_strerror (saved));
       return FALSE;
     }
   /* Test-only: die like kill -9 with the temporary written but not renamed. */
@@ -182,7 +183,7 @@ fb_file_write_atomic (const char *path, const void *data, gsize length, int mode
     {
       saved = errno;
       g_unlink (tmp);
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot write: %s", path, g_strerror (saved));
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: cannot write: %s"), path, g_strerror (saved));
       return FALSE;
     }
   return TRUE;

@@ -4,6 +4,8 @@
  */
 #include <math.h>
 #include <string.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-file.h"
@@ -95,7 +97,7 @@ check_huge_integers (const char *data, gsize length, const char *origin, GError 
               if (depth < HUGE_SCAN_MAX_DEPTH && keys[depth].p != NULL)
                 field = g_strdup_printf ("field \"%.*s\": ", (int) MIN (keys[depth].len, 128), keys[depth].p);
               g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                           "%s:%u:%u: %snumber %s%.*s%s is too large (at most 18 digits)",
+                           _("%s:%u:%u: %snumber %s%.*s%s is too large (at most 18 digits)"),
                            origin, line, ncol, field ? field : "", negative ? "-" : "",
                            (int) MIN (i - start + 1, 24), data + start, i - start + 1 > 24 ? "…" : "");
               return FALSE;
@@ -143,11 +145,11 @@ check_escape (const char *data, gsize length, gsize at, const char *origin, guin
           (low = hex4 (data, length, at + 7)) >= 0xDC00 && low <= 0xDFFF)
         return 11;
       g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                   "%s:%u:%u: a string has a lone UTF-16 surrogate \\u%04X", origin, line, col, u);
+                   _("%s:%u:%u: a string has a lone UTF-16 surrogate \\u%04X"), origin, line, col, u);
       return 0;
     }
   g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-               "%s:%u:%u: a string has an invalid escape (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+               _("%s:%u:%u: a string has an invalid escape (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"),
                origin, line, col);
   return 0;
 }
@@ -192,7 +194,7 @@ check_depth (const char *data, gsize length, const char *origin, GError **error)
           if (++depth > FB_JSON_MAX_DEPTH)
             {
               g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                           "%s:%u:%u: nested deeper than %u levels of [ and {",
+                           _("%s:%u:%u: nested deeper than %u levels of [ and {"),
                            origin, line, col, FB_JSON_MAX_DEPTH);
               return FALSE;
             }
@@ -225,7 +227,7 @@ load_data (const char *data, gssize length, const char *origin, GError **error)
             col++;
         }
       g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                   "%s:%u:%u: not UTF-8 text (byte 0x%02X), expected a JSON file",
+                   _("%s:%u:%u: not UTF-8 text (byte 0x%02X), expected a JSON file"),
                    origin, line, col, (guchar) *end);
       return NULL;
     }
@@ -240,7 +242,7 @@ load_data (const char *data, gssize length, const char *origin, GError **error)
         msg += strlen ("<data>");
       else if (*msg != ':')
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not valid JSON: %s", origin, msg);
+          g_set_error (error, FB_ERROR, FB_ERROR_PARSE, _("%s: not valid JSON: %s"), origin, msg);
           return NULL;
         }
       g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s%s", origin, msg);
@@ -250,7 +252,7 @@ load_data (const char *data, gssize length, const char *origin, GError **error)
     return NULL;
   if (json_parser_get_root (parser) == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: empty file, expected a JSON object", origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, _("%s: empty file, expected a JSON object"), origin);
       return NULL;
     }
   return json_node_ref (json_parser_get_root (parser));
@@ -391,7 +393,7 @@ fb_json_root_object (JsonNode *root, const char *family, const char *origin, GEr
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: expected a JSON object with \"format\": \"%s\", got %s",
+                   _("%s: expected a JSON object with \"format\": \"%s\", got %s"),
                    origin, expected, fb_json_node_describe (root));
       return NULL;
     }
@@ -400,13 +402,13 @@ fb_json_root_object (JsonNode *root, const char *family, const char *origin, GEr
   if (fmt == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: missing field \"format\" (expected \"%s\")", origin, expected);
+                   _("%s: missing field \"format\" (expected \"%s\")"), origin, expected);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_VALUE (fmt) || json_node_get_value_type (fmt) != G_TYPE_STRING)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: field \"format\" must be the string \"%s\", got %s",
+                   _("%s: field \"format\" must be the string \"%s\", got %s"),
                    origin, expected, fb_json_node_describe (fmt));
       return NULL;
     }
@@ -416,11 +418,11 @@ fb_json_root_object (JsonNode *root, const char *family, const char *origin, GEr
       gsize flen = strlen (family);
       if (strncmp (value, family, flen) == 0 && value[flen] == '/')
         g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                     "%s: \"format\" is \"%s\", this freebits reads only \"%s\"",
+                     _("%s: \"format\" is \"%s\", this freebits reads only \"%s\""),
                      origin, value, expected);
       else
         g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                     "%s: \"format\" is \"%s\", expected \"%s\" (is this the right kind of file?)",
+                     _("%s: \"format\" is \"%s\", expected \"%s\" (is this the right kind of file?)"),
                      origin, value, expected);
       return NULL;
     }
@@ -432,7 +434,7 @@ get_member (JsonObject *obj, const char *member, const char *where, gboolean req
 {
   JsonNode *node = json_object_get_member (obj, member);
   if (node == NULL && required)
-    g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: missing field \"%s\"", where, member);
+    g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: missing field \"%s\""), where, member);
   return node;
 }
 
@@ -446,11 +448,11 @@ node_to_int (JsonNode *node, const char *where, const char *member, gint64 min, 
     {
       if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
         g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                     "%s: field \"%s\": expected an integer in [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "], got %g",
+                     _("%s: field \"%s\": expected an integer in [%" PRId64 ", %" PRId64 "], got %g"),
                      where, member, min, max, json_node_get_double (node));
       else
         g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                     "%s: field \"%s\": expected an integer, got %s",
+                     _("%s: field \"%s\": expected an integer, got %s"),
                      where, member, fb_json_node_describe (node));
       return FALSE;
     }
@@ -458,7 +460,7 @@ node_to_int (JsonNode *node, const char *where, const char *member, gint64 min, 
   if (v < min || v > max)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"%s\": %" G_GINT64_FORMAT " is out of range, expected %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT,
+                   _("%s: field \"%s\": %" PRId64 " is out of range, expected %" PRId64 "..%" PRId64),
                    where, member, v, min, max);
       return FALSE;
     }
@@ -489,14 +491,14 @@ fb_json_get_number (JsonObject *obj, const char *member, const char *where, gboo
   t = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
   if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected a number, got %s",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"%s\": expected a number, got %s"),
                    where, member, fb_json_node_describe (node));
       return FALSE;
     }
   v = t == G_TYPE_INT64 ? (double) json_node_get_int (node) : json_node_get_double (node);
   if (!isfinite (v))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected a finite number",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"%s\": expected a finite number"),
                    where, member);
       return FALSE;
     }
@@ -513,7 +515,7 @@ fb_json_get_bool (JsonObject *obj, const char *member, const char *where, gboole
     return !required;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected true or false, got %s",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"%s\": expected true or false, got %s"),
                    where, member, fb_json_node_describe (node));
       return FALSE;
     }
@@ -531,7 +533,7 @@ fb_json_get_string (JsonObject *obj, const char *member, const char *where, gboo
     return !required;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected a string, got %s",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"%s\": expected a string, got %s"),
                    where, member, fb_json_node_describe (node));
       return FALSE;
     }
@@ -552,7 +554,7 @@ fb_json_get_int_tuple (JsonObject *obj, const char *member, const char *where, g
       json_node_get_value_type (node) != G_TYPE_DOUBLE)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"%s\": expected an integer or an array of %u integers, got %s",
+                   _("%s: field \"%s\": expected an integer or an array of %u integers, got %s"),
                    where, member, n_out, fb_json_node_describe (node));
       return FALSE;
     }
@@ -568,7 +570,7 @@ fb_json_get_int_tuple (JsonObject *obj, const char *member, const char *where, g
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"%s\": expected an integer or an array of %u integers, got %s",
+                   _("%s: field \"%s\": expected an integer or an array of %u integers, got %s"),
                    where, member, n_out, fb_json_node_describe (node));
       return FALSE;
     }
@@ -576,7 +578,7 @@ fb_json_get_int_tuple (JsonObject *obj, const char *member, const char *where, g
   if (json_array_get_length (arr) != n_out)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"%s\": expected %u integers, got %u",
+                   _("%s: field \"%s\": expected %u integers, got %u"),
                    where, member, n_out, json_array_get_length (arr));
       return FALSE;
     }
@@ -596,7 +598,7 @@ fb_json_get_object (JsonObject *obj, const char *member, const char *where, gboo
     return !required;
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected an object, got %s",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"%s\": expected an object, got %s"),
                    where, member, fb_json_node_describe (node));
       return FALSE;
     }
@@ -614,7 +616,7 @@ fb_json_get_array (JsonObject *obj, const char *member, const char *where, gbool
     return !required;
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"%s\": expected an array, got %s",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"%s\": expected an array, got %s"),
                    where, member, fb_json_node_describe (node));
       return FALSE;
     }
@@ -653,10 +655,10 @@ fb_json_check_members (JsonObject *obj, const char *where, const char **allowed,
       {
         g_autofree char *list = g_strjoinv (", ", (char **) allowed);
         if (closest)
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: unknown field \"%s\" (did you mean \"%s\"?)",
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: unknown field \"%s\" (did you mean \"%s\"?)"),
                        where, name, closest);
         else
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: unknown field \"%s\" (known: %s)",
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: unknown field \"%s\" (known: %s)"),
                        where, name, list);
       }
       return FALSE;

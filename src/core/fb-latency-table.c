@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-json.h"
@@ -386,7 +387,7 @@ fb_latency_table_check_network (FbLatencyTable *self, FbNetwork *network, GError
       g_ascii_strcasecmp (self->network_sha256, fb_network_get_sha256 (network)) != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-                   "latency table for target %s was made for network \"%s\", not for \"%s\" (topology differs)",
+                   _("latency table for target %s was made for network \"%s\", not for \"%s\" (topology differs)"),
                    self->target, self->network ? self->network : "?", fb_network_get_name (network));
       return FALSE;
     }
@@ -405,11 +406,11 @@ fb_latency_table_layer_cost (FbLatencyTable *self, FbPrecisionConfig *config, gu
     {
       if (!g_hash_table_contains (self->layer_by_name, l->name))
         g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
-                     "latency table (%s) has no entry for layer \"%s\" (needed: key \"%s\")",
+                     _("latency table (%s) has no entry for layer \"%s\" (needed: key \"%s\")"),
                      self->target, l->name, key);
       else
         g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
-                     "latency table (%s) has no cost for layer \"%s\" key \"%s\"", self->target, l->name, key);
+                     _("latency table (%s) has no cost for layer \"%s\" key \"%s\""), self->target, l->name, key);
       return FALSE;
     }
   return TRUE;
@@ -449,20 +450,20 @@ latency_table_from_json (JsonNode *root, const char *origin, GError **error)
         return NULL;
       if (clock < 0)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"clock_hz\" must not be negative", origin);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"clock_hz\" must not be negative"), origin);
           return NULL;
         }
     }
   if (!fb_latency_unit_from_string (unit_s, &unit))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"unit\": \"%s\" is not one of cycles, instructions, us", origin, unit_s);
+                   _("%s: field \"unit\": \"%s\" is not one of cycles, instructions, us"), origin, unit_s);
       return NULL;
     }
   if (!fb_latency_method_from_string (method_s, &method))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"method\": \"%s\" is not one of measured, modeled, imported", origin, method_s);
+                   _("%s: field \"method\": \"%s\" is not one of measured, modeled, imported"), origin, method_s);
       return NULL;
     }
   self = fb_latency_table_new (target, unit, method);
@@ -487,7 +488,7 @@ latency_table_from_json (JsonNode *root, const char *origin, GError **error)
 
           if (!JSON_NODE_HOLDS_OBJECT (node))
             {
-              g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: expected an object of key → cost, got %s",
+              g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: expected an object of key → cost, got %s"),
                            where, fb_json_node_describe (node));
               return NULL;
             }
@@ -499,14 +500,14 @@ latency_table_from_json (JsonNode *root, const char *origin, GError **error)
               if (!fb_latency_key_is_valid (k->data))
                 {
                   g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                               "%s: key \"%s\" is not of the form a8w4o8, a8b8o4 or a8o8", where, (char *) k->data);
+                               _("%s: key \"%s\" is not of the form a8w4o8, a8b8o4 or a8o8"), where, (char *) k->data);
                   return NULL;
                 }
               if (!fb_json_get_number (entries, k->data, where, TRUE, &v, error))
                 return NULL;
               if (v < 0)
                 {
-                  g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: key \"%s\": cost %g is negative",
+                  g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: key \"%s\": cost %g is negative"),
                                where, (char *) k->data, v);
                   return NULL;
                 }

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-metrics.h"
@@ -121,8 +122,8 @@ fb_metrics_compute (FbPrecisionConfig *config,
   if (table != NULL && !isfinite (m.latency))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "latency table for \"%s\": the layers' costs sum to more than %g %s; "
-                   "is the table in the right unit?",
+                   _("latency table for \"%s\": the layers' costs sum to more than %g %s; "
+                     "is the table in the right unit?"),
                    fb_latency_table_get_target (table), G_MAXDOUBLE,
                    fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
       return FALSE;

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-json.h"
@@ -182,7 +184,7 @@ get_name_field (JsonObject *obj, const char *member, const char *where, const ch
   if (!valid_name (*out))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"%s\": \"%s\" is not a valid name (1-128 characters of A-Z a-z 0-9 _ - . /)",
+                   _("%s: field \"%s\": \"%s\" is not a valid name (1-128 characters of A-Z a-z 0-9 _ - . /)"),
                    where, member, *out);
       return FALSE;
     }
@@ -282,7 +284,7 @@ parse_layer (FbNetwork   *self,
 
   if (g_hash_table_contains (self->layer_by_name, name))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: duplicated layer name \"%s\"", where, name);
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: duplicated layer name \"%s\""), where, name);
       return FALSE;
     }
 
@@ -297,8 +299,8 @@ parse_layer (FbNetwork   *self,
   if (!fb_op_from_string (op_str, &layer->op))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: unknown op \"%s\" (expected conv2d, depthwise_conv2d, linear, add, global_avg_pool, "
-                   "avg_pool2d or max_pool2d)",
+                   _("%s: unknown op \"%s\" (expected conv2d, depthwise_conv2d, linear, add, global_avg_pool, "
+                     "avg_pool2d or max_pool2d)"),
                    where, op_str);
       return FALSE;
     }
@@ -309,7 +311,7 @@ parse_layer (FbNetwork   *self,
     guint want = layer->op == FB_OP_ADD ? 2 : 1;
     if (json_array_get_length (inputs) != want)
       {
-        g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: op %s takes %u input%s, got %u",
+        g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: op %s takes %u input%s, got %u"),
                      where, op_str, want, want == 1 ? "" : "s", json_array_get_length (inputs));
         return FALSE;
       }
@@ -323,7 +325,7 @@ parse_layer (FbNetwork   *self,
 
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: inputs[%u]: expected a tensor name, got %s",
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: inputs[%u]: expected a tensor name, got %s"),
                        where, i, fb_json_node_describe (node));
           return FALSE;
         }
@@ -334,7 +336,7 @@ parse_layer (FbNetwork   *self,
           if (g_strcmp0 (peek_string (lobj, "output"), tname) == 0)
             {
               g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                           "%s: reads tensor \"%s\", its own output (a cycle)", where, tname);
+                           _("%s: reads tensor \"%s\", its own output (a cycle)"), where, tname);
               return FALSE;
             }
           /* A later producer means the layers are not in topological order (or form a cycle). */
@@ -345,15 +347,15 @@ parse_layer (FbNetwork   *self,
               if (g_strcmp0 (o, tname) == 0)
                 {
                   g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                               "%s: reads tensor \"%s\", which layer %u \"%s\" writes later; "
-                               "layers must be in topological order (a cycle cannot be)",
+                               _("%s: reads tensor \"%s\", which layer %u \"%s\" writes later; "
+                                 "layers must be in topological order (a cycle cannot be)"),
                                where, tname, j,
                                peek_string (other, "name") ? peek_string (other, "name") : "?");
                   return FALSE;
                 }
             }
           g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                       "%s: reads tensor \"%s\", which no earlier layer writes and is not the network input",
+                       _("%s: reads tensor \"%s\", which no earlier layer writes and is not the network input"),
                        where, tname);
           return FALSE;
         }
@@ -373,7 +375,7 @@ parse_layer (FbNetwork   *self,
     }
   else if (json_object_has_member (lobj, "count_include_pad"))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: op %s has no field \"count_include_pad\" (only avg_pool2d)",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: op %s has no field \"count_include_pad\" (only avg_pool2d)"),
                    where, op_str);
       return FALSE;
     }
@@ -384,7 +386,7 @@ parse_layer (FbNetwork   *self,
     case FB_OP_MAX_POOL2D:
       if (json_object_has_member (lobj, "groups"))
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: op %s has no field \"groups\"", where, op_str);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: op %s has no field \"groups\""), where, op_str);
           return FALSE;
         }
       G_GNUC_FALLTHROUGH;
@@ -398,8 +400,8 @@ parse_layer (FbNetwork   *self,
       if (pad[0] >= kernel[0] || pad[1] >= kernel[0] || pad[2] >= kernel[1] || pad[3] >= kernel[1])
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                       "%s: padding [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-                       "] (top, bottom, left, right) must be smaller than the kernel %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT,
+                       _("%s: padding [%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+                         "] (top, bottom, left, right) must be smaller than the kernel %" PRId64 "x%" PRId64),
                        where, pad[0], pad[1], pad[2], pad[3], kernel[0], kernel[1]);
           return FALSE;
         }
@@ -407,7 +409,7 @@ parse_layer (FbNetwork   *self,
           (gint64) in->shape.w + pad[2] + pad[3] < kernel[1])
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                       "%s: kernel %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " does not fit the padded input %ux%u",
+                       _("%s: kernel %" PRId64 "x%" PRId64 " does not fit the padded input %ux%u"),
                        where, kernel[0], kernel[1], in->shape.h, in->shape.w);
           return FALSE;
         }
@@ -430,7 +432,7 @@ parse_layer (FbNetwork   *self,
           static const char *conv_only[] = { "kernel", "stride", "pad", "groups" };
           if (json_object_has_member (lobj, conv_only[i]))
             {
-              g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: op %s has no field \"%s\"",
+              g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: op %s has no field \"%s\""),
                            where, op_str, conv_only[i]);
               return FALSE;
             }
@@ -450,8 +452,8 @@ parse_layer (FbNetwork   *self,
       if (groups != 1)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: grouped conv2d (groups %" G_GINT64_FORMAT ") is not supported; "
-                       "use op depthwise_conv2d for groups = channels",
+                       _("%s: grouped conv2d (groups %" PRId64 ") is not supported; "
+                         "use op depthwise_conv2d for groups = channels"),
                        where, groups);
           return FALSE;
         }
@@ -467,14 +469,14 @@ parse_layer (FbNetwork   *self,
       if (json_object_has_member (lobj, "groups") && groups != in->shape.c)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: field \"groups\": depthwise_conv2d needs groups = input channels (%u), got %" G_GINT64_FORMAT,
+                       _("%s: field \"groups\": depthwise_conv2d needs groups = input channels (%u), got %" PRId64),
                        where, in->shape.c, groups);
           return FALSE;
         }
       if (cout != 0 && cout != in->shape.c)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                       "%s: depthwise_conv2d keeps the channel count: cout %" G_GINT64_FORMAT " != input channels %u",
+                       _("%s: depthwise_conv2d keeps the channel count: cout %" PRId64 " != input channels %u"),
                        where, cout, in->shape.c);
           return FALSE;
         }
@@ -490,7 +492,7 @@ parse_layer (FbNetwork   *self,
       if ((guint64) in->shape.h * in->shape.w * in->shape.c > (guint64) MAX_CHANNELS * 64)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                       "%s: linear input of %ux%ux%u = %" G_GUINT64_FORMAT " features is too large (at most %u)",
+                       _("%s: linear input of %ux%ux%u = %" PRIu64 " features is too large (at most %u)"),
                        where, in->shape.h, in->shape.w, in->shape.c,
                        (guint64) in->shape.h * in->shape.w * in->shape.c, MAX_CHANNELS * 64);
           return FALSE;
@@ -507,14 +509,14 @@ parse_layer (FbNetwork   *self,
         if (in->shape.h != in2->shape.h || in->shape.w != in2->shape.w || in->shape.c != in2->shape.c)
           {
             g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                         "%s: add needs equal shapes, got \"%s\" %ux%ux%u and \"%s\" %ux%ux%u (HxWxC)",
+                         _("%s: add needs equal shapes, got \"%s\" %ux%ux%u and \"%s\" %ux%ux%u (HxWxC)"),
                          where, in->name, in->shape.h, in->shape.w, in->shape.c,
                          in2->name, in2->shape.h, in2->shape.w, in2->shape.c);
             return FALSE;
           }
         if (cout != 0 && cout != in->shape.c)
           {
-            g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: cout %" G_GINT64_FORMAT " != input channels %u",
+            g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: cout %" PRId64 " != input channels %u"),
                          where, cout, in->shape.c);
             return FALSE;
           }
@@ -529,13 +531,13 @@ parse_layer (FbNetwork   *self,
     case FB_OP_MAX_POOL2D:
       if (cout != 0 && cout != in->shape.c)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: cout %" G_GINT64_FORMAT " != input channels %u",
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: cout %" PRId64 " != input channels %u"),
                        where, cout, in->shape.c);
           return FALSE;
         }
       if (layer->relu)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"relu\": %s has no ReLU", where, op_str);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"relu\": %s has no ReLU"), where, op_str);
           return FALSE;
         }
       layer->cin = layer->cout = in->shape.c;
@@ -552,21 +554,21 @@ parse_layer (FbNetwork   *self,
   if (cin != 0 && (guint64) cin != layer->cin)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: field \"cin\" says %" G_GINT64_FORMAT " but the input \"%s\" (%ux%ux%u) gives %u",
+                   _("%s: field \"cin\" says %" PRId64 " but the input \"%s\" (%ux%ux%u) gives %u"),
                    where, cin, in->name, in->shape.h, in->shape.w, in->shape.c, layer->cin);
       return FALSE;
     }
   if (layer->op == FB_OP_LINEAR && layer->cin > (guint) MAX_CHANNELS * 64)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: linear input of %u features is too large", where, layer->cin);
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: linear input of %u features is too large"), where, layer->cin);
       return FALSE;
     }
   if (macs > MAX_MACS)
     {
       if (macs == G_MAXUINT64)
-        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: more than 2^64 MACs is beyond what freebits handles (at most 2^50)", where);
+        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: more than 2^64 MACs is beyond what freebits handles (at most 2^50)"), where);
       else
-        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: %" G_GUINT64_FORMAT " MACs is beyond what freebits handles (at most 2^50)", where, macs);
+        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: %" PRIu64 " MACs is beyond what freebits handles (at most 2^50)"), where, macs);
       return FALSE;
     }
   layer->out_shape = out_shape;
@@ -584,9 +586,9 @@ parse_layer (FbNetwork   *self,
     if (existing != NULL)
       {
         if (existing->producer < 0)
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: writes \"%s\", the network input", where, out_name);
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: writes \"%s\", the network input"), where, out_name);
         else
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: writes tensor \"%s\", already written by layer \"%s\"",
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: writes tensor \"%s\", already written by layer \"%s\""),
                        where, out_name,
                        ((FbLayer *) g_ptr_array_index (self->layers, existing->producer))->name);
         return FALSE;
@@ -648,7 +650,7 @@ finish_graph (FbNetwork *self, const char *origin, GError **error)
 
   if (self->layers->len == 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: field \"layers\" is empty", origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: field \"layers\" is empty"), origin);
       return FALSE;
     }
   last = g_ptr_array_index (self->layers, self->layers->len - 1);
@@ -656,7 +658,7 @@ finish_graph (FbNetwork *self, const char *origin, GError **error)
   if (last->op != FB_OP_LINEAR)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                   "%s: the last layer \"%s\" must be the linear classifier that writes the logits, it is %s",
+                   _("%s: the last layer \"%s\" must be the linear classifier that writes the logits, it is %s"),
                    origin, last->name, fb_op_to_string (last->op));
       return FALSE;
     }
@@ -669,7 +671,7 @@ finish_graph (FbNetwork *self, const char *origin, GError **error)
       if (t->n_consumers == 0 && t->kind != FB_TENSOR_LOGITS)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                       "%s: tensor \"%s\"%s%s%s is never read (only the classifier's logits may be left unused)",
+                       _("%s: tensor \"%s\"%s%s%s is never read (only the classifier's logits may be left unused)"),
                        origin, t->name,
                        t->producer >= 0 ? " written by layer \"" : "",
                        t->producer >= 0 ? ((FbLayer *) g_ptr_array_index (self->layers, t->producer))->name : "",
@@ -723,7 +725,7 @@ parse_input (FbNetwork *self, JsonObject *input, const char *where, GError **err
           json_array_get_length (json_node_get_array (shape_node)) != 3)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: field \"shape\": expected [H, W, C] or [N], got %u integers",
+                       _("%s: field \"shape\": expected [H, W, C] or [N], got %u integers"),
                        where, json_array_get_length (json_node_get_array (shape_node)));
           return FALSE;
         }
@@ -731,7 +733,7 @@ parse_input (FbNetwork *self, JsonObject *input, const char *where, GError **err
         return FALSE;
       if (shape[2] > MAX_CHANNELS)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"shape\": %" G_GINT64_FORMAT " channels is more than %d",
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"shape\": %" PRId64 " channels is more than %d"),
                        where, shape[2], MAX_CHANNELS);
           return FALSE;
         }
@@ -742,7 +744,7 @@ parse_input (FbNetwork *self, JsonObject *input, const char *where, GError **err
   if (!(self->input_scale > 0) || self->input_scale > 1e30 || self->input_scale < 1e-30)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"scale\": expected a positive number (real value of one integer step), got %g",
+                   _("%s: field \"scale\": expected a positive number (real value of one integer step), got %g"),
                    where, self->input_scale);
       return FALSE;
     }
@@ -791,7 +793,7 @@ network_from_json (JsonNode *root, const char *origin, const char *base_dir, GEr
   if (output_kind != NULL && !fb_output_kind_from_string (output_kind, &self->output_kind))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"output_kind\": expected \"classes\" or \"values\", got \"%s\"",
+                   _("%s: field \"output_kind\": expected \"classes\" or \"values\", got \"%s\""),
                    origin, output_kind);
       return NULL;
     }
@@ -801,7 +803,7 @@ network_from_json (JsonNode *root, const char *origin, const char *base_dir, GEr
     {
       if (*weights == '\0')
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"weights\" is an empty path", origin);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"weights\" is an empty path"), origin);
           return NULL;
         }
       self->weights_path = g_path_is_absolute (weights) || base_dir == NULL
@@ -814,7 +816,7 @@ network_from_json (JsonNode *root, const char *origin, const char *base_dir, GEr
 
   if (json_array_get_length (layers) > MAX_LAYERS)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: %u layers is more than %d",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: %u layers is more than %d"),
                    origin, json_array_get_length (layers), MAX_LAYERS);
       return NULL;
     }
@@ -823,7 +825,7 @@ network_from_json (JsonNode *root, const char *origin, const char *base_dir, GEr
       JsonNode *node = json_array_get_element (layers, i);
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: layers[%u]: expected an object, got %s",
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: layers[%u]: expected an object, got %s"),
                        origin, i, fb_json_node_describe (node));
           return NULL;
         }
@@ -840,7 +842,7 @@ network_from_json (JsonNode *root, const char *origin, const char *base_dir, GEr
       if (total_macs > MAX_MACS)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                       "%s: layers[%u] \"%s\": the network's MACs pass 2^50, beyond what freebits handles",
+                       _("%s: layers[%u] \"%s\": the network's MACs pass 2^50, beyond what freebits handles"),
                        origin, i, l->name);
           return NULL;
         }

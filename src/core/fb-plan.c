@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-metrics.h"
@@ -33,7 +34,7 @@ kernel_status_error (FbKernelStatus status, const FbLayer *l, const char *kernel
 {
   if (status == FB_KERNEL_OK)
     return TRUE;
-  g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "layer \"%s\": %s rejects this geometry: %s",
+  g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("layer \"%s\": %s rejects this geometry: %s"),
                l->name, kernel, fb_kernel_status_to_string (status));
   return FALSE;
 }

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-json.h"
@@ -191,8 +193,8 @@ fb_precision_config_validate (FbPrecisionConfig *self, GError **error)
       if (b != 0 && !fb_network_layer_admits_weight_bits (net, i, b))
         {
           g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                       "layer \"%s\": %u-bit depthwise weights pack %u per byte along the channels, "
-                       "so the channel count must be a multiple of %u, but it is %u",
+                       _("layer \"%s\": %u-bit depthwise weights pack %u per byte along the channels, "
+                         "so the channel count must be a multiple of %u, but it is %u"),
                        l->name, b, 8 / b, 8 / b, l->cin);
           return FALSE;
         }
@@ -204,8 +206,8 @@ fb_precision_config_validate (FbPrecisionConfig *self, GError **error)
       if (t->kind == FB_TENSOR_ACTIVATION && !fb_network_tensor_admits_bits (net, i, b))
         {
           g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                       "tensor \"%s\" (output of layer \"%s\"): %u-bit activations pack %u per byte along "
-                       "the channels, so the channel count must be a multiple of %u, but it is %u",
+                       _("tensor \"%s\" (output of layer \"%s\"): %u-bit activations pack %u per byte along "
+                         "the channels, so the channel count must be a multiple of %u, but it is %u"),
                        t->name, fb_network_get_layer (net, t->producer)->name, b, 8 / b, 8 / b, t->shape.c);
           return FALSE;
         }
@@ -221,7 +223,7 @@ fb_precision_config_new_uniform (FbNetwork *network, guint w_bits, guint a_bits,
   if (!FB_BITS_IS_VALID (w_bits) || !FB_BITS_IS_VALID (a_bits))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                   "w%ua%u: bit-widths must be 8, 4 or 2", w_bits, a_bits);
+                   _("w%ua%u: bit-widths must be 8, 4 or 2"), w_bits, a_bits);
       return NULL;
     }
   for (guint i = 0; i < self->n_layers; i++)
@@ -232,7 +234,7 @@ fb_precision_config_new_uniform (FbNetwork *network, guint w_bits, guint a_bits,
       self->a_bits[i] = a_bits;
   if (!fb_precision_config_validate (self, error))
     {
-      g_prefix_error (error, "w%ua%u on network \"%s\": ", w_bits, a_bits, fb_network_get_name (network));
+      g_prefix_error (error, _("w%ua%u on network \"%s\": "), w_bits, a_bits, fb_network_get_name (network));
       return NULL;
     }
   return g_steal_pointer (&self);
@@ -260,7 +262,7 @@ fb_precision_config_new_from_spec (FbNetwork *network, const char *spec, GError 
   if (!g_file_test (spec, G_FILE_TEST_EXISTS) && !strchr (spec, '/') && !g_str_has_suffix (spec, ".json"))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_IO,
-                   "%s: not a config file and not a shorthand like w8a8, w4a8, w2a2", spec);
+                   _("%s: not a config file and not a shorthand like w8a8, w4a8, w2a2"), spec);
       return NULL;
     }
   return fb_precision_config_load (network, spec, error);
@@ -273,14 +275,14 @@ read_bits (JsonNode *node, const char *where, guint *out, GError **error)
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: expected bits 8, 4 or 2, got %s",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: expected bits 8, 4 or 2, got %s"),
                    where, fb_json_node_describe (node));
       return FALSE;
     }
   v = json_node_get_int (node);
   if (v != 8 && v != 4 && v != 2)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_BITS, "%s: %" G_GINT64_FORMAT " bits is not supported (expected 8, 4 or 2)",
+      g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("%s: %" PRId64 " bits is not supported (expected 8, 4 or 2)"),
                    where, v);
       return FALSE;
     }
@@ -295,13 +297,13 @@ lookup_weighted_layer (FbNetwork *net, const char *name, const char *where, guin
 
   if (l == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "%s: network \"%s\" has no layer \"%s\"",
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("%s: network \"%s\" has no layer \"%s\""),
                    where, fb_network_get_name (net), name);
       return FALSE;
     }
   if (!fb_layer_is_weighted (l))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: layer \"%s\" (%s) has no weights",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: layer \"%s\" (%s) has no weights"),
                    where, name, fb_op_to_string (l->op));
       return FALSE;
     }
@@ -316,20 +318,20 @@ lookup_activation (FbNetwork *net, const char *name, const char *where, guint *o
 
   if (t == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "%s: network \"%s\" has no tensor \"%s\"",
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("%s: network \"%s\" has no tensor \"%s\""),
                    where, fb_network_get_name (net), name);
       return FALSE;
     }
   switch (t->kind)
     {
     case FB_TENSOR_INPUT:
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: \"%s\" is the network input, fixed at 8 bits", where, name);
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: \"%s\" is the network input, fixed at 8 bits"), where, name);
       return FALSE;
     case FB_TENSOR_LOGITS:
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: \"%s\" are the int32 logits, not a choice", where, name);
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: \"%s\" are the int32 logits, not a choice"), where, name);
       return FALSE;
     case FB_TENSOR_POOLED:
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: \"%s\" is a pool output; its bits follow \"%s\"",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: \"%s\" is a pool output; its bits follow \"%s\""),
                    where, name, fb_network_get_tensor (net, t->bits_source)->name);
       return FALSE;
     case FB_TENSOR_ACTIVATION:
@@ -372,8 +374,8 @@ config_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError
         ? g_strdup_printf ("another version of \"%s\"", netname)
         : g_strdup_printf ("network \"%s\"", netname);
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-                   "%s: field \"network_sha256\" (%.12s…) does not match the topology of network \"%s\" (%.12s…); "
-                   "the config was made for %s",
+                   _("%s: field \"network_sha256\" (%.12s…) does not match the topology of network \"%s\" (%.12s…); "
+                     "the config was made for %s"),
                    origin, sha, fb_network_get_name (network), fb_network_get_sha256 (network), made_for);
       return NULL;
     }
@@ -413,7 +415,7 @@ config_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError
         if (g_strcmp0 (m->data, kinds[0]) != 0 && g_strcmp0 (m->data, kinds[1]) != 0)
           {
             g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                         "%s: pinned.%s: unknown key, expected \"weights\" or \"activations\"",
+                         _("%s: pinned.%s: unknown key, expected \"weights\" or \"activations\""),
                          origin, (char *) m->data);
             return NULL;
           }
@@ -430,7 +432,7 @@ config_from_json (FbNetwork *network, JsonNode *root, const char *origin, GError
               guint index;
               if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
                 {
-                  g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: expected a name, got %s",
+                  g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: expected a name, got %s"),
                                w2, fb_json_node_describe (node));
                   return NULL;
                 }

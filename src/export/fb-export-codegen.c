@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-build-config.h"
 #include "fb-error.h"
@@ -128,7 +129,7 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
   if (fb_int_network_get_arch (network) != FB_KERNEL_ARCH_HOST)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "export needs the integer network lowered for the host architecture");
+                   _("export needs the integer network lowered for the host architecture"));
       return FALSE;
     }
   if (table != NULL && !fb_latency_table_check_network (table, net, error))
@@ -701,8 +702,8 @@ fb_export_codegen_variants (FbExportCodegen *cg, const char *const *sources, GEr
       if (list == NULL)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "kernel sources expand FB_KERNEL_VARIANTS_IOW with \"%s\", which names "
-                       "none of conv, depthwise, linear; the exporter cannot reduce the variant list",
+                       _("kernel sources expand FB_KERNEL_VARIANTS_IOW with \"%s\", which names "
+                         "none of conv, depthwise, linear; the exporter cannot reduce the variant list"),
                        name);
           g_string_free (s, TRUE);
           return NULL;

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include <glib/gstdio.h>
 
@@ -338,13 +339,13 @@ check_destination (const char *dir, gboolean force, gboolean *exists, GError **e
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || g_file_test (dir, G_FILE_TEST_IS_SYMLINK))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_IO,
-                   "%s exists and is not a directory; choose another output directory", dir);
+                   _("%s exists and is not a directory; choose another output directory"), dir);
       return FALSE;
     }
   if (!force)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_IO,
-                   "%s already exists; use --force to replace it", dir);
+                   _("%s already exists; use --force to replace it"), dir);
       return FALSE;
     }
   {
@@ -353,8 +354,8 @@ check_destination (const char *dir, gboolean force, gboolean *exists, GError **e
     if (!g_file_test (marker, G_FILE_TEST_IS_REGULAR) && d != NULL && g_dir_read_name (d) != NULL)
       {
         g_set_error (error, FB_ERROR, FB_ERROR_IO,
-                     "%s is not an exported bundle (no %s) and not empty; "
-                     "refusing to replace it even with --force", dir, CONFIG_FILE);
+                     _("%s is not an exported bundle (no %s) and not empty; "
+                       "refusing to replace it even with --force"), dir, CONFIG_FILE);
         return FALSE;
       }
   }
@@ -503,7 +504,7 @@ place_bundle (GPtrArray *files, const char *dir, gboolean exists, GError **error
         fault_point ("writing");
       if (!g_file_set_contents (path, data, (gssize) len, &local))
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_IO, "cannot write the bundle: %s", local->message);
+          g_set_error (error, FB_ERROR, FB_ERROR_IO, _("cannot write the bundle: %s"), local->message);
           remove_tree (tmp);
           return FALSE;
         }
@@ -534,7 +535,7 @@ check_test_images (FbExporter *self, GError **error)
       fb_dataset_get_channels (d) != in->shape.c)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: test images are %u×%u×%u, network \"%s\" takes %u×%u×%u (H×W×C) inputs",
+                   _("%s: test images are %u×%u×%u, network \"%s\" takes %u×%u×%u (H×W×C) inputs"),
                    fb_dataset_get_path (d), fb_dataset_get_height (d), fb_dataset_get_width (d),
                    fb_dataset_get_channels (d), fb_network_get_name (net), in->shape.h, in->shape.w,
                    in->shape.c);
@@ -543,7 +544,7 @@ check_test_images (FbExporter *self, GError **error)
   if (fb_dataset_get_input_signed (d) != fb_network_get_input_signed (net))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: test images are %s codes, network \"%s\" takes %s inputs", fb_dataset_get_path (d),
+                   _("%s: test images are %s codes, network \"%s\" takes %s inputs"), fb_dataset_get_path (d),
                    fb_dataset_get_input_signed (d) ? "int8" : "uint8", fb_network_get_name (net),
                    fb_network_get_input_signed (net) ? "signed (int8)" : "unsigned (uint8)");
       return FALSE;

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-onnx-convert.h"
@@ -96,7 +97,7 @@ fail (Ctx *c, GError **error, const char *fmt, ...)
   va_start (ap, fmt);
   msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: node %u \"%s\" (%s): %s", c->origin, c->node_index,
+  g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: node %u \"%s\" (%s): %s"), c->origin, c->node_index,
                c->node->name != NULL ? c->node->name : "", c->node->op_type != NULL ? c->node->op_type : "", msg);
   return FALSE;
 }
@@ -1111,7 +1112,7 @@ read_initializers (Ctx *c, const Onnx__GraphProto *graph, GError **error)
 
       if (p->name == NULL || p->name[0] == '\0')
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: has no name", where);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: has no name"), where);
           return FALSE;
         }
       if ((t = fb_onnx_tensor_new_from_proto (p, where, error)) == NULL)
@@ -1137,7 +1138,7 @@ read_input (Ctx *c, const Onnx__GraphProto *graph, GError **error)
       in = graph->input[i], n++;
   if (n != 1)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: the graph has %u inputs; freebits networks have one", c->origin, n);
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: the graph has %u inputs; freebits networks have one"), c->origin, n);
       return FALSE;
     }
   if (in->type == NULL || in->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
@@ -1146,14 +1147,14 @@ read_input (Ctx *c, const Onnx__GraphProto *graph, GError **error)
     {
       int t = in->type != NULL && in->type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && in->type->tensor_type
               ? in->type->tensor_type->elem_type : 0;
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: input \"%s\" is %s, expected a float32 tensor of known shape",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: input \"%s\" is %s, expected a float32 tensor of known shape"),
                    c->origin, in->name, t ? fb_onnx_data_type_name (t) : "not a tensor");
       return FALSE;
     }
   if (shape->n_dim != 4 && shape->n_dim != 2)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: input \"%s\" has %" G_GSIZE_FORMAT " dimensions; "
-                   "expected N×C×H×W (an image) or N×F (features)", c->origin, in->name, shape->n_dim);
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: input \"%s\" has %zu dimensions; "
+                     "expected N×C×H×W (an image) or N×F (features)"), c->origin, in->name, shape->n_dim);
       return FALSE;
     }
   for (gsize i = 1; i < shape->n_dim; i++)
@@ -1162,8 +1163,8 @@ read_input (Ctx *c, const Onnx__GraphProto *graph, GError **error)
       if (dim->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || dim->dim_value < 1 ||
           dim->dim_value > MAX_DIM)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: input \"%s\" dimension %" G_GSIZE_FORMAT " is %s%s; "
-                       "freebits needs fixed sizes (1-%d) except the batch: export with a fixed input size",
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: input \"%s\" dimension %zu is %s%s; "
+                         "freebits needs fixed sizes (1-%d) except the batch: export with a fixed input size"),
                        c->origin, in->name, i,
                        dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? "dynamic: " : "unknown",
                        dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? dim->dim_param : "",
@@ -1277,15 +1278,15 @@ check_output (Ctx *c, const Onnx__GraphProto *graph, GError **error)
 
   if (graph->n_output != 1 || graph->output[0]->name == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: the graph has %" G_GSIZE_FORMAT " outputs; freebits networks have one",
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: the graph has %zu outputs; freebits networks have one"),
                    c->origin, graph->n_output);
       return FALSE;
     }
   v = g_hash_table_lookup (c->values, graph->output[0]->name);
   if (v == NULL || v->producer < 0 || (guint) v->producer != c->g->layers->len - 1 || v->has_pad || v->nhwc)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: output \"%s\" is not the output of the last layer "
-                   "(freebits networks end with the layer that writes their output)", c->origin, graph->output[0]->name);
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: output \"%s\" is not the output of the last layer "
+                     "(freebits networks end with the layer that writes their output)"), c->origin, graph->output[0]->name);
       return FALSE;
     }
   c->g->output_elements = v->c * v->h * v->w;
@@ -1301,7 +1302,7 @@ fb_onnx_convert (const Onnx__ModelProto *model, const char *origin, FbOnnxGraph 
 
   if (graph == NULL || graph->n_node == 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not an ONNX model (no graph, or a graph without nodes)", origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, _("%s: not an ONNX model (no graph, or a graph without nodes)"), origin);
       return FALSE;
     }
   c.origin = origin;
@@ -1327,7 +1328,7 @@ fb_onnx_convert (const Onnx__ModelProto *model, const char *origin, FbOnnxGraph 
     }
   if (g->layers->len == 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: the graph has no layer freebits can run", origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: the graph has no layer freebits can run"), origin);
       goto out;
     }
   ok = check_output (&c, graph, error);

@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-json.h"
@@ -90,14 +91,14 @@ fold_normalization (FbOnnxImport *self, FbOnnxGraph *g, const FbOnnxImportOption
   if ((o->n_mean != 0 && o->n_mean != 1 && o->n_mean != channels) ||
       (o->n_std != 0 && o->n_std != 1 && o->n_std != channels))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: --mean and --std need 1 or %u values (one per input channel)",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: --mean and --std need 1 or %u values (one per input channel)"),
                    origin, channels);
       return FALSE;
     }
   for (guint i = 0; i < o->n_std; i++)
     if (!(o->std[i] > 0))
       {
-        g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: --std value %g is not positive", origin, o->std[i]);
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: --std value %g is not positive"), origin, o->std[i]);
         return FALSE;
       }
   for (guint i = 0; i < g->layers->len; i++)
@@ -110,8 +111,8 @@ fold_normalization (FbOnnxImport *self, FbOnnxGraph *g, const FbOnnxImportOption
   if (n_readers != 1 || l->op == FB_ONNX_ADD || l->op == FB_ONNX_GLOBAL_AVG_POOL ||
       l->op == FB_ONNX_AVG_POOL || l->op == FB_ONNX_MAX_POOL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: --mean/--std fold into the one conv or linear layer that "
-                   "reads the input; this model's input is read by %u layer(s)%s", origin, n_readers,
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: --mean/--std fold into the one conv or linear layer that "
+                     "reads the input; this model's input is read by %u layer(s)%s"), origin, n_readers,
                    n_readers == 1 ? " that has no weights" : "");
       return FALSE;
     }
@@ -323,13 +324,13 @@ check_options (const FbOnnxImportOptions *o, const char *origin, GError **error)
 {
   if (o->output_kind != NULL && strcmp (o->output_kind, "classes") != 0 && strcmp (o->output_kind, "values") != 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: output kind \"%s\" is not \"classes\" or \"values\"",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: output kind \"%s\" is not \"classes\" or \"values\""),
                    origin, o->output_kind);
       return FALSE;
     }
   if (o->input_zero_point < (o->input_signed ? -128 : 0) || o->input_zero_point > (o->input_signed ? 127 : 255))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: input zero point %d is outside the %s 8-bit range",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: input zero point %d is outside the %s 8-bit range"),
                    origin, o->input_zero_point, o->input_signed ? "signed" : "unsigned");
       return FALSE;
     }
@@ -357,7 +358,7 @@ load_from_data (const guint8 *data, gsize length, const char *origin,
   model = onnx__model_proto__unpack (NULL, length, data);
   if (model == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not a valid ONNX protobuf (truncated or corrupted)", origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, _("%s: not a valid ONNX protobuf (truncated or corrupted)"), origin);
       return NULL;
     }
   self = g_new0 (FbOnnxImport, 1);

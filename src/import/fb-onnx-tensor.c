@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-onnx-tensor.h"
@@ -53,7 +55,7 @@ read_float (FbOnnxTensor *t, const Onnx__TensorProto *p, const char *where, GErr
   return TRUE;
 count:
   g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-               "%s: holds %" G_GSIZE_FORMAT " float values, its shape needs %" G_GSIZE_FORMAT,
+               _("%s: holds %zu float values, its shape needs %zu"),
                where, p->has_raw_data ? p->raw_data.len / 4 : p->n_float_data, t->n);
   return FALSE;
 }
@@ -95,7 +97,7 @@ read_int (FbOnnxTensor *t, const Onnx__TensorProto *p, const char *where, GError
   return TRUE;
 count:
   g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-               "%s: holds %" G_GSIZE_FORMAT " integer values, its shape needs %" G_GSIZE_FORMAT,
+               _("%s: holds %zu integer values, its shape needs %zu"),
                where, have, t->n);
   return FALSE;
 }
@@ -111,13 +113,13 @@ fb_onnx_tensor_new_from_proto (const Onnx__TensorProto *proto, const char *where
   if (proto->has_data_location && proto->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: data stored in an external file is not supported; export with the weights inside the model",
+                   _("%s: data stored in an external file is not supported; export with the weights inside the model"),
                    where);
       return NULL;
     }
   if (proto->n_dims > FB_ONNX_MAX_DIMS)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: %" G_GSIZE_FORMAT " dimensions (at most %d)",
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: %zu dimensions (at most %d)"),
                    where, proto->n_dims, FB_ONNX_MAX_DIMS);
       return NULL;
     }
@@ -126,8 +128,8 @@ fb_onnx_tensor_new_from_proto (const Onnx__TensorProto *proto, const char *where
     {
       if (proto->dims[d] < 0 || !g_uint64_checked_mul (&n, n, (guint64) proto->dims[d]) || n > MAX_ELEMENTS)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: dimension %u is %" G_GINT64_FORMAT
-                       " (negative, or the tensor is too large)", where, d, proto->dims[d]);
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: dimension %u is %" PRId64
+                         " (negative, or the tensor is too large)"), where, d, proto->dims[d]);
           return NULL;
         }
       t->dims[d] = proto->dims[d];
@@ -146,7 +148,7 @@ fb_onnx_tensor_new_from_proto (const Onnx__TensorProto *proto, const char *where
       break;
     default:
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: data type %s (%d) is not supported; freebits imports float32 models (FLOAT weights, INT64 shapes)",
+                   _("%s: data type %s (%d) is not supported; freebits imports float32 models (FLOAT weights, INT64 shapes)"),
                    where, fb_onnx_data_type_name (type), type);
       return NULL;
     }

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-build-config.h"
 #include "fb-error.h"
@@ -39,7 +40,7 @@ parse_bits (const char *origin, guint line, const char *col, const char *note, c
       *bits = (guint) g_ascii_strtoull (text, NULL, 10);
       return TRUE;
     }
-  g_set_error (error, FB_ERROR, FB_ERROR_BITS, "%s:%u: column \"%s\"%s: %s%s%s is not %s",
+  g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("%s:%u: column \"%s\"%s: %s%s%s is not %s"),
                origin, line, col, note, *text ? "\"" : "", *text ? text : "empty value", *text ? "\"" : "",
                allow32 ? "32 (the classifier's int32 logits)" : "8, 4 or 2");
   return FALSE;
@@ -67,7 +68,7 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
 
   if (target == NULL || *target == '\0')
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: no target name given", origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: no target name given"), origin);
       return NULL;
     }
   g_strdelimit (text, "\r", '\n');
@@ -110,14 +111,14 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
               if (k == N_COLS)
                 {
                   g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                               "%s:%u: header: unknown column \"%s\" (expected the columns "
-                               "layer,a_bits,w_bits,o_bits,cost)", origin, line, name);
+                               _("%s:%u: header: unknown column \"%s\" (expected the columns "
+                                 "layer,a_bits,w_bits,o_bits,cost)"), origin, line, name);
                   return NULL;
                 }
               if (col_index[k] >= 0)
                 {
                   g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                               "%s:%u: header: column \"%s\" appears twice", origin, line,
+                               _("%s:%u: header: column \"%s\" appears twice"), origin, line,
                                col_names[k]);
                   return NULL;
                 }
@@ -127,8 +128,8 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
             if (col_index[k] < 0)
               {
                 g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                             "%s:%u: header: missing column \"%s\" (the first line must name "
-                             "the columns layer,a_bits,w_bits,o_bits,cost)", origin, line,
+                             _("%s:%u: header: missing column \"%s\" (the first line must name "
+                               "the columns layer,a_bits,w_bits,o_bits,cost)"), origin, line,
                              col_names[k]);
                 return NULL;
               }
@@ -137,7 +138,7 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
 
       if (f->len != n_header)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s:%u: expected %u fields, got %u",
+          g_set_error (error, FB_ERROR, FB_ERROR_PARSE, _("%s:%u: expected %u fields, got %u"),
                        origin, line, n_header, f->len);
           return NULL;
         }
@@ -146,7 +147,7 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
       if (layer == NULL)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
-                       "%s:%u: column \"layer\": network \"%s\" has no layer \"%s\"", origin,
+                       _("%s:%u: column \"layer\": network \"%s\" has no layer \"%s\""), origin,
                        line, fb_network_get_name (network), FIELD (COL_LAYER));
           return NULL;
         }
@@ -157,8 +158,8 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
           if (*FIELD (COL_W) != '\0')
             {
               g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                           "%s:%u: column \"w_bits\": must be empty for the pool \"%s\", "
-                           "got \"%s\"", origin, line, layer->name, FIELD (COL_W));
+                           _("%s:%u: column \"w_bits\": must be empty for the pool \"%s\", "
+                             "got \"%s\""), origin, line, layer->name, FIELD (COL_W));
               return NULL;
             }
         }
@@ -171,8 +172,8 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
           if (!g_str_equal (FIELD (COL_O), "32"))
             {
               g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                           "%s:%u: column \"o_bits\": the classifier \"%s\" writes int32 "
-                           "logits, so o_bits must be 32, got \"%s\"", origin, line,
+                           _("%s:%u: column \"o_bits\": the classifier \"%s\" writes int32 "
+                             "logits, so o_bits must be 32, got \"%s\""), origin, line,
                            layer->name, FIELD (COL_O));
               return NULL;
             }
@@ -183,15 +184,15 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
       if (fb_layer_is_pool (layer) && o != a)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                       "%s:%u: column \"o_bits\": a pool keeps its input's "
-                       "bits, so o_bits must be %u, got %u", origin, line, a, o);
+                       _("%s:%u: column \"o_bits\": a pool keeps its input's "
+                         "bits, so o_bits must be %u, got %u"), origin, line, a, o);
           return NULL;
         }
       cost = g_ascii_strtod (FIELD (COL_COST), &end);
       if (*FIELD (COL_COST) == '\0' || *end != '\0' || !isfinite (cost) || cost < 0)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s:%u: column \"cost\": \"%s\" is not a non-negative number", origin,
+                       _("%s:%u: column \"cost\": \"%s\" is not a non-negative number"), origin,
                        line, FIELD (COL_COST));
           return NULL;
         }
@@ -205,15 +206,15 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
         {
           g_autofree char *list = join_keys (admissible);
           g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                       "%s:%u: layer \"%s\" does not admit %s (channel packing); its keys are "
-                       "%s", origin, line, layer->name, key, list);
+                       _("%s:%u: layer \"%s\" does not admit %s (channel packing); its keys are "
+                         "%s"), origin, line, layer->name, key, list);
           return NULL;
         }
       id = g_strdup_printf ("%s\n%s", layer->name, key);
       if (g_hash_table_contains (seen, id))
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s:%u: layer \"%s\" key %s was already given on line %u", origin, line,
+                       _("%s:%u: layer \"%s\" key %s was already given on line %u"), origin, line,
                        layer->name, key, GPOINTER_TO_UINT (g_hash_table_lookup (seen, id)));
           g_free (id);
           return NULL;
@@ -224,8 +225,8 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
   if (header_line == 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                   "%s: empty; expected a header line layer,a_bits,w_bits,o_bits,cost and one "
-                   "row per layer and key", origin);
+                   _("%s: empty; expected a header line layer,a_bits,w_bits,o_bits,cost and one "
+                     "row per layer and key"), origin);
       return NULL;
     }
 
@@ -266,7 +267,7 @@ import_csv (FbNetwork *network, const char *data, gssize length, const char *ori
         if (n_missing > MAX_LISTED)
           g_string_append_printf (missing, "; … and %u more", n_missing - MAX_LISTED);
         g_set_error (error, FB_ERROR, FB_ERROR_MISSING,
-                     "%s: missing %u admissible key%s of network \"%s\": %s", origin, n_missing,
+                     _("%s: missing %u admissible key%s of network \"%s\": %s"), origin, n_missing,
                      n_missing == 1 ? "" : "s", fb_network_get_name (network), missing->str);
         g_string_free (missing, TRUE);
         return NULL;
@@ -307,7 +308,7 @@ fb_latency_import_csv_file (FbNetwork *network, const char *path, const char *ta
     return NULL;
   if (!g_utf8_validate (data, (gssize) len, NULL))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s: not UTF-8 text", path);
+      g_set_error (error, FB_ERROR, FB_ERROR_PARSE, _("%s: not UTF-8 text"), path);
       return NULL;
     }
   return fb_latency_import_csv (network, data, (gssize) len, path, target, unit, error);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <glib/gi18n-lib.h>
 
 #include <glib/gstdio.h>
 
@@ -200,7 +201,7 @@ plan_build (Plan *p, FbKernelArch arch, gboolean slicing, GError **error)
 
           if (!fb_latency_key_parse (*k, &a, &m, &out))
             {
-              g_set_error (error, FB_ERROR, FB_ERROR_BITS, "layer \"%s\": bad key \"%s\"",
+              g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("layer \"%s\": bad key \"%s\""),
                            layer->name, *k);
               return FALSE;
             }
@@ -223,7 +224,7 @@ plan_build (Plan *p, FbKernelArch arch, gboolean slicing, GError **error)
                   if (!slice_job (&full, rows, arch, &j))
                     {
                       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                                   "layer \"%s\": cannot measure a slice of %u output rows",
+                                   _("layer \"%s\": cannot measure a slice of %u output rows"),
                                    layer->name, rows);
                       return FALSE;
                     }
@@ -367,7 +368,7 @@ wait_cb (GObject *source, GAsyncResult *res, gpointer data)
                                                    g_subprocess_get_exit_status (w->proc))
                                 : g_strdup ("was killed");
       run_fail (run, g_error_new (G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
-                                  "%s %s before finishing its jobs%s%s", FB_RV32_QEMU, what,
+                                  _("%s %s before finishing its jobs%s%s"), FB_RV32_QEMU, what,
                                   w->other->len > 0 ? ": " : "", w->other->str));
     }
 }
@@ -402,7 +403,7 @@ read_cb (GObject *source, GAsyncResult *res, gpointer data)
     w->saw_done = TRUE;
   else if (g_str_has_prefix (line, "E "))
     run_fail (run, g_error_new (G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
-                                "the rv32imc harness failed: %s", line + 2));
+                                _("the rv32imc harness failed: %s"), line + 2));
   else if (line[0] == 'R' || line[0] == 'S' || line[0] == 'T')
     run->on_line (run, line);
   else if (w->other->len < 2000 && line[0] != '\0')
@@ -491,8 +492,8 @@ harness_elf (FbRv32Toolchain *tc, gboolean *temporary, GCancellable *cancellable
   if (kdir == NULL || ldir == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "the kernel and latency sources were not found; set FB_SOURCE_ROOT to the "
-                   "freebits source tree");
+                   _("the kernel and latency sources were not found; set FB_SOURCE_ROOT to the "
+                     "freebits source tree"));
       return NULL;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (kernel_files); i++)
@@ -545,8 +546,8 @@ measure_rv32 (Plan *p, FbRv32Toolchain *tc, GCancellable *cancellable, GError **
   if (arena > RV32_ARENA_MAX)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "a layer needs %" G_GSIZE_FORMAT " bytes, more than the emulated RAM holds; "
-                   "measure large layers on row slices (--max-rows)", arena);
+                   _("a layer needs %zu bytes, more than the emulated RAM holds; "
+                     "measure large layers on row slices (--max-rows)"), arena);
       return FALSE;
     }
   n_workers = MIN (n_workers, MAX (1, p->jobs->len));
@@ -813,7 +814,7 @@ plan_table (Plan *p, FbRv32Toolchain *tc, GError **error)
           {
             int st = p->status[e->job[s]];
             g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                         "layer \"%s\" key %s: the kernel call failed: %s", name, e->key,
+                         _("layer \"%s\" key %s: the kernel call failed: %s"), name, e->key,
                          !p->have[e->job[s]] ? "no result"
                          : st == -100        ? "its buffers do not fit the arena"
                                              : fb_kernel_status_to_string ((FbKernelStatus) st));
@@ -909,7 +910,7 @@ fb_latency_measure (FbNetwork *network, const FbLatencyMeasureOptions *opts,
   if (!rv32 && g_strcmp0 (opts->target, "host") != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "cannot measure target \"%s\" (rv32imc or host)", opts->target);
+                   _("cannot measure target \"%s\" (rv32imc or host)"), opts->target);
       return NULL;
     }
   if (rv32 && (tc = fb_rv32_toolchain_find (error)) == NULL)
@@ -994,7 +995,7 @@ fb_latency_run_plan (FbPrecisionConfig *config, const FbLatencyMeasureOptions *o
   if (!rv32 && g_strcmp0 (opts->target, "host") != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "cannot measure target \"%s\" (rv32imc or host)", opts->target);
+                   _("cannot measure target \"%s\" (rv32imc or host)"), opts->target);
       return FALSE;
     }
   plan = fb_plan_new (config, rv32 ? FB_KERNEL_ARCH_SCALAR : FB_KERNEL_ARCH_HOST, error);
@@ -1027,7 +1028,7 @@ fb_latency_run_plan (FbPrecisionConfig *config, const FbLatencyMeasureOptions *o
         return FALSE;
       if (n > 256)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "the harness runs at most 256 steps");
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the harness runs at most 256 steps"));
           return FALSE;
         }
       for (guint i = 0; i < n; i++)
@@ -1035,8 +1036,8 @@ fb_latency_run_plan (FbPrecisionConfig *config, const FbLatencyMeasureOptions *o
       if (arena > RV32_ARENA_MAX)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                       "the network needs %" G_GSIZE_FORMAT " bytes, more than the emulated "
-                       "RAM holds", arena);
+                       _("the network needs %zu bytes, more than the emulated "
+                         "RAM holds"), arena);
           return FALSE;
         }
       s = g_string_new (NULL);
@@ -1068,7 +1069,7 @@ fb_latency_run_plan (FbPrecisionConfig *config, const FbLatencyMeasureOptions *o
         return FALSE;
       if (!r.have_total || r.status != 0)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "the end-to-end run failed: %s",
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the end-to-end run failed: %s"),
                        r.have_total ? fb_kernel_status_to_string ((FbKernelStatus) r.status)
                                     : "no result");
           return FALSE;
@@ -1101,7 +1102,7 @@ fb_latency_run_plan (FbPrecisionConfig *config, const FbLatencyMeasureOptions *o
         {
           if (fb_latency_job_setup (&jobs[i], &arena, 0, &calls[i]) != 0)
             {
-              g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "step %u does not fit its arena", i);
+              g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("step %u does not fit its arena"), i);
               return FALSE;
             }
           calls[i].input = act + jobs[i].input_offset;
@@ -1115,7 +1116,7 @@ fb_latency_run_plan (FbPrecisionConfig *config, const FbLatencyMeasureOptions *o
         return !g_cancellable_set_error_if_cancelled (cancellable, error);
       if (status != 0)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "the end-to-end run failed: %s",
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the end-to-end run failed: %s"),
                        fb_kernel_status_to_string ((FbKernelStatus) status));
           return FALSE;
         }

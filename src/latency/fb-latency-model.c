@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-build-config.h"
 #include "fb-error.h"
@@ -97,7 +98,7 @@ fb_latency_model_step (const FbPlanStep *st, const char *target, FbLatencyModelC
   if (!fb_latency_model_target_is_valid (target))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "unknown model target \"%s\" (gap8 or gap8-xpulpnn)", target);
+                   _("unknown model target \"%s\" (gap8 or gap8-xpulpnn)"), target);
       return FALSE;
     }
   switch (st->kind)
@@ -225,7 +226,7 @@ fb_latency_model (FbNetwork *network, const char *target, GError **error)
   if (!fb_latency_model_target_is_valid (target))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "unknown model target \"%s\" (gap8 or gap8-xpulpnn)", target);
+                   _("unknown model target \"%s\" (gap8 or gap8-xpulpnn)"), target);
       return NULL;
     }
   table = fb_latency_table_new (target, FB_LATENCY_UNIT_CYCLES, FB_LATENCY_METHOD_MODELED);
@@ -245,7 +246,7 @@ fb_latency_model (FbNetwork *network, const char *target, GError **error)
               || !fb_latency_model_step (&step, target, &cost, error))
             {
               if (error != NULL && *error == NULL)
-                g_set_error (error, FB_ERROR, FB_ERROR_BITS, "layer \"%s\": bad key \"%s\"",
+                g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("layer \"%s\": bad key \"%s\""),
                              layer->name, *k);
               return NULL;
             }

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include <glib/gstdio.h>
 
@@ -68,7 +69,7 @@ fb_rv32_toolchain_find (GError **error)
   tc->qemu = g_find_program_in_path (FB_RV32_QEMU);
   if (tc->cc == NULL || tc->qemu == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s not found; %s",
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("%s not found; %s"),
                    tc->cc == NULL ? FB_RV32_CC : FB_RV32_QEMU, FB_RV32_INSTALL_HINT);
       return NULL;
     }
@@ -79,7 +80,7 @@ fb_rv32_toolchain_find (GError **error)
         || !g_path_is_absolute (g_strstrip (specs)))
       {
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                     "picolibc for riscv64-unknown-elf not found; %s", FB_RV32_INSTALL_HINT);
+                     _("picolibc for riscv64-unknown-elf not found; %s"), FB_RV32_INSTALL_HINT);
         return NULL;
       }
   }
@@ -129,7 +130,7 @@ wait_compiler (GSubprocess *p, const char *cc, GCancellable *cancellable, GError
     }
   if (!g_subprocess_get_successful (p))
     {
-      g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "%s failed: %s", cc,
+      g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, _("%s failed: %s"), cc,
                    text != NULL ? text : "");
       return FALSE;
     }

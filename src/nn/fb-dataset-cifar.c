@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-dataset-private.h"
 #include "fb-error.h"
@@ -82,8 +83,8 @@ load_batches (GPtrArray *files, const FbDatasetSpec *spec, GCancellable *cancell
       if (size % CIFAR_RECORD != 0)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                       "%s: truncated: %" G_GSIZE_FORMAT " bytes is not a whole number of %u-byte "
-                       "CIFAR-10 records (1 label byte + 32×32×3 image bytes)", path, size, CIFAR_RECORD);
+                       _("%s: truncated: %zu bytes is not a whole number of %u-byte "
+                         "CIFAR-10 records (1 label byte + 32×32×3 image bytes)"), path, size, CIFAR_RECORD);
           return NULL;
         }
       for (gsize r = 0; r < size / CIFAR_RECORD; r++)

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-dataset-private.h"
 #include "fb-error.h"
@@ -66,7 +67,7 @@ decode_one (const char *path, gint64 label, const FbDatasetSpec *spec, Decoded *
 
   if (pb == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: cannot decode the image: %s", path, local->message);
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: cannot decode the image: %s"), path, local->message);
       return FALSE;
     }
   w = (guint) gdk_pixbuf_get_width (pb);
@@ -82,8 +83,8 @@ decode_one (const char *path, gint64 label, const FbDatasetSpec *spec, Decoded *
   if (h != d->h || w != d->w || (d->c != 1 && d->c != 3) || gdk_pixbuf_get_bits_per_sample (pb) != 8 || nch < 3)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: wrong shape: a %u×%u image (H×W), network \"%s\" takes %u×%u×%u inputs "
-                   "(images give 1 or 3 channels, no resizing)", path, h, w,
+                   _("%s: wrong shape: a %u×%u image (H×W), network \"%s\" takes %u×%u×%u inputs "
+                     "(images give 1 or 3 channels, no resizing)"), path, h, w,
                    spec->network_name != NULL ? spec->network_name : "the network", d->h, d->w, d->c);
       return FALSE;
     }
@@ -132,8 +133,8 @@ load_folders (const char *dir, GPtrArray *classes, const FbDatasetSpec *spec, GP
         label++;
       if (label == classes->len)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: class folder \"%s\" is not among the "
-                       "training classes", dir, (char *) names->pdata[k]);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: class folder \"%s\" is not among the "
+                         "training classes"), dir, (char *) names->pdata[k]);
           g_ptr_array_unref (imgs);
           g_byte_array_unref (d.codes);
           return NULL;
@@ -146,7 +147,7 @@ load_folders (const char *dir, GPtrArray *classes, const FbDatasetSpec *spec, GP
   if (total == 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: no images: expected one sub-folder of PNG or JPEG images per class", dir);
+                   _("%s: no images: expected one sub-folder of PNG or JPEG images per class"), dir);
       g_byte_array_unref (d.codes);
       return NULL;
     }

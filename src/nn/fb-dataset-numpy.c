@@ -16,6 +16,8 @@
  */
 #include <string.h>
 #include <zip.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-dataset-private.h"
 #include "fb-error.h"
@@ -73,12 +75,12 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
     hlen = p[8] | (p[9] << 8) | ((gsize) p[10] << 16) | ((gsize) p[11] << 24), h->offset = 12;
   else
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: unknown .npy version %u", origin, p[6]);
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: unknown .npy version %u"), origin, p[6]);
       return FALSE;
     }
   if (size - h->offset < hlen)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: truncated: the .npy header is cut short", origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: truncated: the .npy header is cut short"), origin);
       return FALSE;
     }
   header = g_strndup ((const char *) p + h->offset, hlen);
@@ -88,13 +90,13 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
   shape = match_field (header, "'shape'\\s*:\\s*\\(([0-9,\\s]*)\\)");
   if (h->descr == NULL || fortran == NULL || shape == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: unreadable .npy header %s", origin, header);
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: unreadable .npy header %s"), origin, header);
       return FALSE;
     }
   if (strcmp (fortran, "True") == 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: Fortran-order array; save np.ascontiguousarray(x) instead", origin);
+                   _("%s: Fortran-order array; save np.ascontiguousarray(x) instead"), origin);
       return FALSE;
     }
   {
@@ -107,7 +109,7 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
   }
   if (h->itemsize == 0 || strchr ("uifb", h->kind) == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: wrong dtype: '%s' is not a numeric array",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: wrong dtype: '%s' is not a numeric array"),
                    origin, h->descr);
       return FALSE;
     }
@@ -120,7 +122,7 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
         continue;
       if (h->n_dims == G_N_ELEMENTS (h->dims))
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: wrong shape: (%s) has too many dimensions",
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: wrong shape: (%s) has too many dimensions"),
                        origin, shape);
           return FALSE;
         }
@@ -128,7 +130,7 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
       count *= MAX (h->dims[h->n_dims], 1);
       if (h->dims[h->n_dims] > (1u << 26) || count > G_MAXSIZE / 16)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: implausibly large shape (%s)", origin, shape);
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: implausibly large shape (%s)"), origin, shape);
           return FALSE;
         }
       if (h->dims[h->n_dims] == 0)
@@ -138,8 +140,7 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
   if (size - h->offset < count * h->itemsize)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: truncated: shape (%s) of '%s' needs %" G_GSIZE_FORMAT " bytes of data, only %"
-                   G_GSIZE_FORMAT " present", origin, shape, h->descr, count * h->itemsize, size - h->offset);
+                   _("%s: truncated: shape (%s) of '%s' needs %zu bytes of data, only %zu present"), origin, shape, h->descr, count * h->itemsize, size - h->offset);
       return FALSE;
     }
   return TRUE;
@@ -198,7 +199,7 @@ read_zip_member (Source *src, const char *name, const char *origin, gboolean *ma
     return NULL;
   if (zip_stat_index (src->zip, (zip_uint64_t) index, 0, &st) != 0 || st.size > G_MAXSIZE / 2)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: unreadable member", origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: unreadable member"), origin);
       return NULL;
     }
   /* The buffer below is sized by the member's declared size: refuse sizes its compressed
@@ -209,8 +210,8 @@ read_zip_member (Source *src, const char *name, const char *origin, gboolean *ma
        (st.comp_method == ZIP_CM_DEFLATE && st.size / 1032 > st.comp_size + 1)))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: member %s declares %" G_GUINT64_FORMAT " bytes from %" G_GUINT64_FORMAT
-                   " compressed bytes (corrupted)", origin, name, (guint64) st.size, (guint64) st.comp_size);
+                   _("%s: member %s declares %" PRIu64 " bytes from %" PRIu64
+                     " compressed bytes (corrupted)"), origin, name, (guint64) st.size, (guint64) st.comp_size);
       return NULL;
     }
   if (st.comp_method == ZIP_CM_STORE && st.encryption_method == ZIP_EM_NONE)
@@ -233,7 +234,7 @@ read_zip_member (Source *src, const char *name, const char *origin, gboolean *ma
   got = zip_fread (zf, buf, st.size);
   if (got < 0 || (zip_uint64_t) got != st.size)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: truncated or corrupted member: %s", origin,
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: truncated or corrupted member: %s"), origin,
                    got < 0 ? zip_file_strerror (zf) : "short read");
       zip_fclose (zf);
       g_free (buf);
@@ -284,13 +285,13 @@ decode_labels (const NpyHeader *h, GBytes *bytes, const char *origin, GError **e
       (h->itemsize != 1 && h->itemsize != 2 && h->itemsize != 4 && h->itemsize != 8))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: wrong dtype: labels are '%s', expected integers", origin, h->descr);
+                   _("%s: wrong dtype: labels are '%s', expected integers"), origin, h->descr);
       return NULL;
     }
   if (h->n_dims < 1 || h->n_dims > 2 || (h->n_dims == 2 && h->dims[1] != 1))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: wrong shape: labels must be one integer per example (N or N×1)", origin);
+                   _("%s: wrong shape: labels must be one integer per example (N or N×1)"), origin);
       return NULL;
     }
   out = g_new (gint64, MAX (n, 1));
@@ -321,7 +322,7 @@ x_dtype (const NpyHeader *h, const char *origin, FbDatasetDtype *dtype, GError *
   else
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: wrong dtype: '%s', expected uint8, int8 or float32 (x.astype(np.float32))",
+                   _("%s: wrong dtype: '%s', expected uint8, int8 or float32 (x.astype(np.float32))"),
                    origin, h->descr);
       return FALSE;
     }
@@ -353,7 +354,7 @@ load_pair (Source *src, const char *suffix, const FbDatasetSpec *spec, gboolean 
   if (xh.n_dims < 2 || xh.n_dims > 4)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: wrong shape: %u dimensions, expected N×H×W×C, N×C×H×W, N×H×W or N×F",
+                   _("%s: wrong shape: %u dimensions, expected N×H×W×C, N×C×H×W, N×H×W or N×F"),
                    xorigin, xh.n_dims);
       return NULL;
     }
@@ -362,7 +363,7 @@ load_pair (Source *src, const char *suffix, const FbDatasetSpec *spec, gboolean 
     return NULL;
   if (yb == NULL && !spec->values)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: no labels: %s is missing", xorigin, yorigin);
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: no labels: %s is missing"), xorigin, yorigin);
       return NULL;
     }
   if (yb != NULL)
@@ -371,8 +372,8 @@ load_pair (Source *src, const char *suffix, const FbDatasetSpec *spec, gboolean 
         return NULL;
       if (yh.n_dims < 1 || yh.dims[0] != xh.dims[0])
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: %" G_GUINT64_FORMAT " labels, but %s has %"
-                       G_GUINT64_FORMAT " examples", yorigin, yh.n_dims ? yh.dims[0] : 0, xorigin, xh.dims[0]);
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: %" PRIu64 " labels, but %s has %"
+                         PRIu64 " examples"), yorigin, yh.n_dims ? yh.dims[0] : 0, xorigin, xh.dims[0]);
           return NULL;
         }
       if (spec->values && yh.kind == 'f' && yh.itemsize == 4 && !yh.big_endian)
@@ -443,7 +444,7 @@ open_source (Source *src, const FbDatasetSpec *spec, FbDataset **train, FbDatase
     {
       if (absent)
         g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                     "%s: no arrays x_train / x_test or x (with y_train / y_test or y)", src->path);
+                     _("%s: no arrays x_train / x_test or x (with y_train / y_test or y)"), src->path);
       return FALSE;
     }
   fb_dataset_assign_parts (all, spec, train, test);
@@ -487,7 +488,7 @@ fb_dataset_open_numpy (const char *path, const FbDatasetSpec *spec, FbDataset **
         {
           zip_error_t ze;
           zip_error_init_with_code (&ze, code);
-          g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: not a readable .npz (zip) archive%s: %s",
+          g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: not a readable .npz (zip) archive%s: %s"),
                        path, code == ZIP_ER_NOZIP || code == ZIP_ER_INCONS ? ", truncated or corrupted" : "",
                        zip_error_strerror (&ze));
           zip_error_fini (&ze);

@@ -8,6 +8,8 @@
  */
 #include <math.h>
 #include <string.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-dataset-private.h"
 #include "fb-error.h"
@@ -171,7 +173,7 @@ resolve_shape (const FbDatasetSpec *spec, const FbDatasetRaw *raw, guint *h, gui
     const char *layout = raw->chw ? " (C×H×W)" : spec->layout == FB_DATASET_LAYOUT_NCHW ? " (NCHW)"
                                   : spec->layout == FB_DATASET_LAYOUT_NHWC ? " (NHWC)" : "";
     g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                 "%s: wrong shape: examples are %s%s, network \"%s\" takes %u×%u×%u (H×W×C) inputs",
+                 _("%s: wrong shape: examples are %s%s, network \"%s\" takes %u×%u×%u (H×W×C) inputs"),
                  raw->origin, got, layout, network_name (spec), spec->h, spec->w, spec->c);
   }
   return FALSE;
@@ -183,15 +185,15 @@ check_dtype (const FbDatasetSpec *spec, const FbDatasetRaw *raw, GError **error)
   if (raw->dtype == FB_DATASET_DTYPE_U8 && spec->input_signed)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: wrong dtype: uint8 examples, but network \"%s\" takes signed (int8) input; "
-                   "give int8 codes or float32 values", raw->origin, network_name (spec));
+                   _("%s: wrong dtype: uint8 examples, but network \"%s\" takes signed (int8) input; "
+                     "give int8 codes or float32 values"), raw->origin, network_name (spec));
       return FALSE;
     }
   if (raw->dtype == FB_DATASET_DTYPE_I8 && !spec->input_signed)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: wrong dtype: int8 examples, but network \"%s\" takes unsigned (uint8) input; "
-                   "give uint8 codes or float32 values", raw->origin, network_name (spec));
+                   _("%s: wrong dtype: int8 examples, but network \"%s\" takes unsigned (uint8) input; "
+                     "give uint8 codes or float32 values"), raw->origin, network_name (spec));
       return FALSE;
     }
   return TRUE;
@@ -237,7 +239,7 @@ convert_codes (FbDataset *self, const FbDatasetSpec *spec, const FbDatasetRaw *r
         if (!isfinite (x))
           {
             g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                         "%s: example %u holds a non-finite value (%g)", raw->origin, i, x);
+                         _("%s: example %u holds a non-finite value (%g)"), raw->origin, i, x);
             return FALSE;
           }
         /* As fb_int_network_quantize_input(): nearest, ties to even. */
@@ -259,7 +261,7 @@ build_labels (FbDataset *self, const FbDatasetSpec *spec, const FbDatasetRaw *ra
     {
       if (!spec->values)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: no labels", raw->origin);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: no labels"), raw->origin);
           return FALSE;
         }
       self->n_classes = 1;
@@ -273,12 +275,12 @@ build_labels (FbDataset *self, const FbDatasetSpec *spec, const FbDatasetRaw *ra
       {
         if (spec->n_classes > 0)
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: label %" G_GINT64_FORMAT " of image %u is out of range "
-                       "(network \"%s\" has %u classes)",
+                       _("%s: label %" PRId64 " of image %u is out of range "
+                         "(network \"%s\" has %u classes)"),
                        raw->labels_origin, raw->labels[i], i, network_name (spec), limit);
         else
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: label %" G_GINT64_FORMAT " of image %u is out of range (0 to 255)",
+                       _("%s: label %" PRId64 " of image %u is out of range (0 to 255)"),
                        raw->labels_origin, raw->labels[i], i);
         return FALSE;
       }
@@ -301,8 +303,8 @@ build_targets (FbDataset *self, const FbDatasetSpec *spec, const FbDatasetRaw *r
       if (spec->n_values != 0 && spec->n_values != ex)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                       "%s: no target array, and the network's %u outputs cannot reconstruct "
-                       "%" G_GSIZE_FORMAT "-value examples", raw->origin, spec->n_values, ex);
+                       _("%s: no target array, and the network's %u outputs cannot reconstruct "
+                         "%zu-value examples"), raw->origin, spec->n_values, ex);
           return FALSE;
         }
       self->n_targets = (guint) ex;
@@ -311,7 +313,7 @@ build_targets (FbDataset *self, const FbDatasetSpec *spec, const FbDatasetRaw *r
   if (spec->n_values != 0 && raw->n_targets != spec->n_values)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: wrong shape: %u target values per example, network \"%s\" has %u outputs",
+                   _("%s: wrong shape: %u target values per example, network \"%s\" has %u outputs"),
                    raw->labels_origin, raw->n_targets, network_name (spec), spec->n_values);
       return FALSE;
     }
@@ -347,7 +349,7 @@ fb_dataset_build (const FbDatasetSpec *spec, const FbDatasetRaw *raw, GError **e
   self->input_zero_point = spec->input_zero_point;
   if (raw->n == 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: empty set: no examples", raw->origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: empty set: no examples"), raw->origin);
       return NULL;
     }
   if (!resolve_shape (spec, raw, &self->h, &self->w, &self->c, &chw, error) ||
@@ -356,7 +358,7 @@ fb_dataset_build (const FbDatasetSpec *spec, const FbDatasetRaw *raw, GError **e
   ex = (gsize) self->h * self->w * self->c;
   if (ex == 0 || ex > MAX_EXAMPLE || raw->n > MAX_DIM)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: implausibly large dimensions", raw->origin);
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: implausibly large dimensions"), raw->origin);
       return NULL;
     }
   total = ex * raw->n;
@@ -439,9 +441,9 @@ fb_dataset_set_io_error (GError **error, const char *path, GError *local)
   if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_propagate_error (error, g_error_copy (local));
   else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
-    g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: truncated: the compressed stream ends early", path);
+    g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: truncated: the compressed stream ends early"), path);
   else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
-    g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: corrupted compressed data: %s", path, local->message);
+    g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: corrupted compressed data: %s"), path, local->message);
   else if (strstr (local->message, path) != NULL)   /* GIO's message names the file */
     g_set_error_literal (error, FB_ERROR, FB_ERROR_IO, local->message);
   else
@@ -460,7 +462,7 @@ fb_dataset_read_file (const char *path, gboolean *mapped, GCancellable *cancella
   if (map == NULL)
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: No such file", path);
+        g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: No such file"), path);
       else
         fb_dataset_set_io_error (error, path, local);
       return NULL;
@@ -539,8 +541,7 @@ read_idx (const char *path, IdxFile *f, GCancellable *cancellable, GError **erro
    * it is shorter than the header we expect. */
   if (size < 4)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: truncated: %" G_GSIZE_FORMAT
-                   " bytes, too short for the IDX magic number", path, size);
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: truncated: %zu bytes, too short for the IDX magic number"), path, size);
       return FALSE;
     }
   magic = be32 (p);
@@ -550,14 +551,14 @@ read_idx (const char *path, IdxFile *f, GCancellable *cancellable, GError **erro
   if ((magic >> 16) != 0 || esize == 0 || f->n_dims < 1 || f->n_dims > 4)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: not an IDX file (magic 0x%08x; expected 0x0000TTDD with type TT 08, 09, 0B, "
-                   "0C or 0D and 1 to 4 dimensions DD)", path, magic);
+                   _("%s: not an IDX file (magic 0x%08x; expected 0x0000TTDD with type TT 08, 09, 0B, "
+                     "0C or 0D and 1 to 4 dimensions DD)"), path, magic);
       return FALSE;
     }
   f->offset = 4 + 4 * (gsize) f->n_dims;
   if (size < f->offset)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: truncated: the IDX dimensions are cut short", path);
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: truncated: the IDX dimensions are cut short"), path);
       return FALSE;
     }
   for (guint i = 0; i < f->n_dims; i++)
@@ -566,28 +567,27 @@ read_idx (const char *path, IdxFile *f, GCancellable *cancellable, GError **erro
       if (f->dims[i] == 0 || f->dims[i] > MAX_DIM)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                       "%s: dimension %u is %u, expected 1 to %u", path, i, f->dims[i], MAX_DIM);
+                       _("%s: dimension %u is %u, expected 1 to %u"), path, i, f->dims[i], MAX_DIM);
           return FALSE;
         }
       count *= f->dims[i];
       if (count > G_MAXSIZE / 8)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: implausibly large dimensions", path);
+          g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, _("%s: implausibly large dimensions"), path);
           return FALSE;
         }
     }
   if (size - f->offset < count * esize)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: truncated: %" G_GSIZE_FORMAT " bytes of data expected, only %" G_GSIZE_FORMAT
-                   " present", path, count * esize, size - f->offset);
+                   _("%s: truncated: %zu bytes of data expected, only %zu present"), path, count * esize, size - f->offset);
       return FALSE;
     }
   /* Trailing bytes mean the header and the data disagree: refuse rather than guess. */
   if (size - f->offset > count * esize)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: trailing bytes after the %" G_GSIZE_FORMAT " bytes of data the header declares",
+                   _("%s: trailing bytes after the %zu bytes of data the header declares"),
                    path, count * esize);
       return FALSE;
     }
@@ -603,7 +603,7 @@ idx_labels (const char *path, IdxFile *f, GError **error)
   if (f->n_dims != 1 || f->type == 0x0D)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: not an IDX labels file (expected 1 dimension of integers, magic 0x00000801)", path);
+                   _("%s: not an IDX labels file (expected 1 dimension of integers, magic 0x00000801)"), path);
       return NULL;
     }
   labels = g_new (gint64, f->dims[0]);
@@ -638,8 +638,8 @@ fb_dataset_load_idx_spec (const char *images_path, const char *labels_path, cons
   if (img.n_dims < 2 || (img.type != 0x08 && img.type != 0x09 && img.type != 0x0D))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: not an IDX images file (magic type 0x%02x with %u dimensions; expected "
-                   "u8, i8 or float32 data with 2 to 4 dimensions)", images_path, img.type, img.n_dims);
+                   _("%s: not an IDX images file (magic type 0x%02x with %u dimensions; expected "
+                     "u8, i8 or float32 data with 2 to 4 dimensions)"), images_path, img.type, img.n_dims);
       return NULL;
     }
   if (!read_idx (labels_path, &lab, cancellable, error))
@@ -649,7 +649,7 @@ fb_dataset_load_idx_spec (const char *images_path, const char *labels_path, cons
     return NULL;
   if (lab.dims[0] != img.dims[0])
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: %u labels, but %s has %u images",
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: %u labels, but %s has %u images"),
                    labels_path, lab.dims[0], images_path, img.dims[0]);
       return NULL;
     }
@@ -732,7 +732,7 @@ load_idx_images (const char *images, const FbDatasetSpec *spec, GCancellable *ca
 
   if (labels == NULL || !g_file_test (labels, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: no labels file %s next to it", images,
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: no labels file %s next to it"), images,
                    labels != NULL ? labels : "(its name lacks \"images\")");
       return NULL;
     }
@@ -800,8 +800,8 @@ load_fashion (const char *dir, FbDatasetSplit split, const FbDatasetSpec *spec, 
       if (!g_file_test (p, G_FILE_TEST_EXISTS))
         {
           g_set_error (error, FB_ERROR, FB_ERROR_IO,
-                       "%s: no such file: the Fashion-MNIST data set is missing; install the "
-                       "Debian package %s (apt install %s) or set FB_FASHION_MNIST_DIR",
+                       _("%s: no such file: the Fashion-MNIST data set is missing; install the "
+                         "Debian package %s (apt install %s) or set FB_FASHION_MNIST_DIR"),
                        p, FB_FASHION_MNIST_PACKAGE, FB_FASHION_MNIST_PACKAGE);
           return NULL;
         }
@@ -878,7 +878,7 @@ open_dataset (const char *path, const FbDatasetSpec *spec, FbDataset **train, Fb
     ok = open_directory (path, spec, train ? &tr : NULL, test ? &te : NULL, cancellable, error);
   else if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: No such file or directory", path);
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, _("%s: No such file or directory"), path);
       return FALSE;
     }
   else if (g_str_has_suffix (base, ".npz") || g_str_has_suffix (base, ".npy"))
@@ -895,8 +895,8 @@ open_dataset (const char *path, const FbDatasetSpec *spec, FbDataset **train, Fb
   else
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: unknown dataset kind: expected a .npz or .npy file, an IDX images file "
-                   "(…-images-idx…), a CIFAR .bin batch, or a directory of those or of image folders",
+                   _("%s: unknown dataset kind: expected a .npz or .npy file, an IDX images file "
+                     "(…-images-idx…), a CIFAR .bin batch, or a directory of those or of image folders"),
                    path);
       return FALSE;
     }

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-data-loader.h"
 #include "fb-diff-search.h"
@@ -305,12 +306,12 @@ fb_diff_search_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, F
   for (guint k = 0; k < n_lambdas; k++)
     if (!(lambdas[k] >= 0.0) || !isfinite (lambdas[k]))
       {
-        g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "λ must be a finite number ≥ 0, not %g", lambdas[k]);
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("λ must be a finite number ≥ 0, not %g"), lambdas[k]);
         return FALSE;
       }
   if (o->start != NULL && fb_precision_config_get_network (o->start) != net)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "the start config belongs to another network");
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("the start config belongs to another network"));
       return FALSE;
     }
 
@@ -325,7 +326,7 @@ fb_diff_search_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, F
   n_batches = fb_data_loader_get_n_batches (loader);
   if (n_batches == 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: fewer training images than one batch (%u)",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: fewer training images than one batch (%u)"),
                    fb_dataset_get_path (train), o->batch_size);
       return FALSE;
     }

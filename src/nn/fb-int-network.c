@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-fake-quant.h"
@@ -89,8 +90,8 @@ activation_scale (FbWeights *w, const FbLayer *l, guint bits, gboolean is_signed
   if (t == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: tensor (\"%s\", \"act_alpha\") missing: float-only weights need "
-                   "calibration first (fb_int_network_calibrate)", origin, l->name);
+                   _("%s: tensor (\"%s\", \"act_alpha\") missing: float-only weights need "
+                     "calibration first (fb_int_network_calibrate)"), origin, l->name);
       return FALSE;
     }
   if (!require (w, l, "act_alpha", 1, 3, 0, 0, 0, origin, error))
@@ -99,7 +100,7 @@ activation_scale (FbWeights *w, const FbLayer *l, guint bits, gboolean is_signed
   if (!(alpha > 0.0) || !isfinite (alpha))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: (\"%s\", \"act_alpha\") at %u bits is %g, expected a positive number",
+                   _("%s: (\"%s\", \"act_alpha\") at %u bits is %g, expected a positive number"),
                    origin, l->name, bits, alpha);
       return FALSE;
     }
@@ -124,8 +125,8 @@ input_zero_point_sums (FbIntNetwork *self, const FbLayer *l, const gint8 *q, gui
   if (!fb_layer_is_weighted (l))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "layer \"%s\": %s reads the network input, whose zero point %d only a conv, "
-                   "depthwise or linear layer can take away", l->name, fb_op_to_string (l->op), zp);
+                   _("layer \"%s\": %s reads the network input, whose zero point %d only a conv, "
+                     "depthwise or linear layer can take away"), l->name, fb_op_to_string (l->op), zp);
       return FALSE;
     }
   for (guint c = 0; c < c_out; c++)
@@ -206,8 +207,8 @@ fold_requant (FbIntNetwork *self, const FbLayer *l, const double *mul, const dou
   if (d < 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "layer \"%s\": requantization offset does not fit int32 even with shift 0 "
-                   "(batch-norm or bias values out of range)", l->name);
+                   _("layer \"%s\": requantization offset does not fit int32 even with shift 0 "
+                     "(batch-norm or bias values out of range)"), l->name);
       return NULL;
     }
   kappa = g_new (gint32, n);
@@ -243,7 +244,7 @@ learned_step (FbWeights *w, const FbLayer *l, guint rows, gboolean one_scale, gu
   if (t->n_dims != 2 || t->dims[0] != 3 || t->dims[1] != rows)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: (\"%s\", \"w_step\") has %u elements, expected [3][%u]%s",
+                   _("%s: (\"%s\", \"w_step\") has %u elements, expected [3][%u]%s"),
                    origin, l->name, (guint) t->n, rows, one_scale ? " or [3]" : "");
       return FALSE;
     }
@@ -317,7 +318,7 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
             if (var->data[c] < 0.0f)
               {
                 g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                             "%s: (\"%s\", \"bn_var\")[%u] is %g, a variance cannot be negative",
+                             _("%s: (\"%s\", \"bn_var\")[%u] is %g, a variance cannot be negative"),
                              origin, l->name, c, var->data[c]);
                 return FALSE;
               }
@@ -332,7 +333,7 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
                 : fb_kernel_pack_conv_weights (q, c_out, row_len, wb, packed);
         if (st != FB_KERNEL_OK)
           {
-            g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "layer \"%s\": packing %u-bit weights: %s",
+            g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("layer \"%s\": packing %u-bit weights: %s"),
                          l->name, wb, fb_kernel_status_to_string (st));
             return FALSE;
           }
@@ -405,7 +406,7 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
         if (d < 0)
           {
             g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                         "layer \"%s\": input/output scale ratio too large for int32", l->name);
+                         _("layer \"%s\": input/output scale ratio too large for int32"), l->name);
             return FALSE;
           }
         is->shift = d;
@@ -432,7 +433,7 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
     self->tensor_scale[l->output] = is->out_scale;
   if (self->funcs[index].conv == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_BITS, "layer \"%s\": no kernel %s", l->name, ps->kernel);
+      g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("layer \"%s\": no kernel %s"), l->name, ps->kernel);
       return FALSE;
     }
   return TRUE;
@@ -455,7 +456,7 @@ fb_int_network_new (FbPrecisionConfig *config,
   if (g_strcmp0 (fb_weights_get_network_sha256 (weights), fb_network_get_sha256 (net)) != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-                   "%s: weights made for network \"%s\" (topology %.12s…), not for \"%s\" (%.12s…)",
+                   _("%s: weights made for network \"%s\" (topology %.12s…), not for \"%s\" (%.12s…)"),
                    origin, fb_weights_get_network_name (weights),
                    fb_weights_get_network_sha256 (weights), fb_network_get_name (net),
                    fb_network_get_sha256 (net));
@@ -549,7 +550,7 @@ fb_int_network_run_step (FbIntNetwork *self,
   if (self->arch != fb_kernel_arch ())
     {
       g_set_error (error, FB_ERROR, FB_ERROR_BITS,
-                   "integer network lowered for another kernel architecture than this build's");
+                   _("integer network lowered for another kernel architecture than this build's"));
       return FALSE;
     }
   switch (ps->kind)
@@ -587,7 +588,7 @@ fb_int_network_run_step (FbIntNetwork *self,
     }
   if (st != FB_KERNEL_OK)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "step %u (layer \"%s\", %s): %s", index,
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("step %u (layer \"%s\", %s): %s"), index,
                    fb_network_get_layer (self->network, ps->layer)->name, ps->kernel,
                    fb_kernel_status_to_string (st));
       return FALSE;
@@ -697,7 +698,7 @@ fb_int_network_evaluate (FbIntNetwork    *self,
       fb_dataset_get_n_classes (dataset) > self->n_classes)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: %u×%u images of %u classes do not fit network \"%s\" (input %u×%u×%u, %u classes)",
+                   _("%s: %u×%u images of %u classes do not fit network \"%s\" (input %u×%u×%u, %u classes)"),
                    fb_dataset_get_path (dataset), fb_dataset_get_height (dataset),
                    fb_dataset_get_width (dataset), fb_dataset_get_n_classes (dataset),
                    fb_network_get_name (self->network), input->shape.h, input->shape.w,
@@ -912,7 +913,7 @@ float_forward (FbNetwork *net, FbWeights *w, const char *origin, float **act, gu
                 mu->n != l->cout || va->n != l->cout)
               {
                 g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                             "%s: layer \"%s\" lacks weight or batch-norm tensors of the expected size",
+                             _("%s: layer \"%s\" lacks weight or batch-norm tensors of the expected size"),
                              origin, l->name);
                 return FALSE;
               }
@@ -934,7 +935,7 @@ float_forward (FbNetwork *net, FbWeights *w, const char *origin, float **act, gu
             if (wt == NULL || b == NULL || wt->n != (gsize) l->cin * l->cout || b->n != l->cout)
               {
                 g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                             "%s: layer \"%s\" lacks weight or bias tensors of the expected size",
+                             _("%s: layer \"%s\" lacks weight or bias tensors of the expected size"),
                              origin, l->name);
                 return FALSE;
               }
@@ -980,7 +981,7 @@ fb_int_network_calibrate (FbNetwork    *network,
   if (fb_dataset_get_height (train) != input->shape.h || fb_dataset_get_width (train) != input->shape.w ||
       fb_dataset_get_channels (train) != input->shape.c)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, "%s: images are %u×%u, network \"%s\" takes %u×%u×%u",
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: images are %u×%u, network \"%s\" takes %u×%u×%u"),
                    fb_dataset_get_path (train), fb_dataset_get_height (train),
                    fb_dataset_get_width (train), fb_network_get_name (network), input->shape.h,
                    input->shape.w, input->shape.c);
@@ -1014,7 +1015,7 @@ fb_int_network_calibrate_with (FbNetwork       *network,
 
   if (g_strcmp0 (fb_weights_get_network_sha256 (weights), fb_network_get_sha256 (network)) != 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "%s: weights made for network \"%s\", not \"%s\"",
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("%s: weights made for network \"%s\", not \"%s\""),
                    origin, fb_weights_get_network_name (weights), fb_network_get_name (network));
       return NULL;
     }
@@ -1198,7 +1199,7 @@ fb_int_network_weights_for_config (FbWeights         *weights,
   if (train == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: supernet weights need training images to recalibrate batch norm for a config",
+                   _("%s: supernet weights need training images to recalibrate batch norm for a config"),
                    origin);
       return NULL;
     }

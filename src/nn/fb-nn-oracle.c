@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-int-network.h"
@@ -158,7 +159,7 @@ check_fit (FbIntNetwork *inet, FbDataset *dataset, GError **error)
       fb_dataset_get_channels (dataset) != in->shape.c)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: wrong shape: examples are %u×%u×%u, network \"%s\" takes %u×%u×%u",
+                   _("%s: wrong shape: examples are %u×%u×%u, network \"%s\" takes %u×%u×%u"),
                    fb_dataset_get_path (dataset), fb_dataset_get_height (dataset),
                    fb_dataset_get_width (dataset), fb_dataset_get_channels (dataset),
                    fb_network_get_name (net), in->shape.h, in->shape.w, in->shape.c);
@@ -168,7 +169,7 @@ check_fit (FbIntNetwork *inet, FbDataset *dataset, GError **error)
                                              : fb_dataset_get_n_classes (dataset) > k)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: %u %s, network \"%s\" has %u outputs", fb_dataset_get_path (dataset),
+                   _("%s: %u %s, network \"%s\" has %u outputs"), fb_dataset_get_path (dataset),
                    fb_dataset_get_n_targets (dataset) > 0 ? fb_dataset_get_n_targets (dataset)
                                                           : fb_dataset_get_n_classes (dataset),
                    fb_dataset_get_n_targets (dataset) > 0 ? "target values" : "classes",
@@ -439,7 +440,7 @@ fb_nn_oracle_new (FbNetwork    *network,
   if (fb_int_network_is_supernet (weights) && train == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: supernet weights need training images to recalibrate batch norm per config",
+                   _("%s: supernet weights need training images to recalibrate batch norm per config"),
                    origin);
       return NULL;
     }
@@ -448,7 +449,7 @@ fb_nn_oracle_new (FbNetwork    *network,
       if (train == NULL)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: float-only weights (no \"act_alpha\") need training images to calibrate",
+                       _("%s: float-only weights (no \"act_alpha\") need training images to calibrate"),
                        origin);
           return NULL;
         }

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-fake-quant.h"
@@ -397,7 +398,7 @@ init_node (FbTrainer *self, Node *n, GRand *rand, FbWeights *init, const char *o
         if (n->rvar[k] < 0.0f)
           {
             g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                         "%s: layer \"%s\": bn_var[%u] is negative (%g)", origin, l->name, k,
+                         _("%s: layer \"%s\": bn_var[%u] is negative (%g)"), origin, l->name, k,
                          n->rvar[k]);
             return FALSE;
           }
@@ -425,7 +426,7 @@ init_relu_max (Node *n, FbWeights *init, const char *origin, GError **error)
   if (t->n != 1 || !(t->data[0] > 0.0f) || !n->relu)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: layer \"%s\": \"relu_max\" must be one positive value on a layer with ReLU",
+                   _("%s: layer \"%s\": \"relu_max\" must be one positive value on a layer with ReLU"),
                    origin, n->layer->name);
       return FALSE;
     }
@@ -516,7 +517,7 @@ init_node_quant (FbTrainer *self, Node *n, FbWeights *init, const char *origin, 
             if (!(v > 0.0f) || !isfinite (v))
               {
                 g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                             "%s: layer \"%s\": w_step[%u][%u] must be a positive number, not %g",
+                             _("%s: layer \"%s\": w_step[%u][%u] must be a positive number, not %g"),
                              origin, l->name, b, c, v);
                 return FALSE;
               }
@@ -560,7 +561,7 @@ init_alpha (FbTrainer *self, FbWeights *init, const char *origin, GError **error
           if (!(wt->data[b] > 0.0f) || !isfinite (wt->data[b]))
             {
               g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                           "%s: layer \"%s\": act_alpha[%u] must be a positive number, not %g",
+                           _("%s: layer \"%s\": act_alpha[%u] must be a positive number, not %g"),
                            origin, prod->name, b, wt->data[b]);
               return FALSE;
             }
@@ -571,7 +572,7 @@ init_alpha (FbTrainer *self, FbWeights *init, const char *origin, GError **error
   if (found != 0 && found != wanted)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: act_alpha is given for %u of the %u activation tensors", origin, found, wanted);
+                   _("%s: act_alpha is given for %u of the %u activation tensors"), origin, found, wanted);
       return FALSE;
     }
   self->alpha_ready = found == wanted;
@@ -647,7 +648,7 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
   if (init != NULL && g_strcmp0 (fb_weights_get_network_sha256 (init), fb_network_get_sha256 (network)) != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-                   "%s: weights made for network \"%s\", not for \"%s\" (network_sha256 differs)",
+                   _("%s: weights made for network \"%s\", not for \"%s\" (network_sha256 differs)"),
                    init_origin, fb_weights_get_network_name (init), fb_network_get_name (network));
       return NULL;
     }
@@ -711,7 +712,7 @@ fb_trainer_new (FbNetwork *network, const FbTrainOptions *options, FbWeights *in
           n->kind = NODE_POOL;
           continue;
         default:
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "layer \"%s\": op %s cannot be trained",
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("layer \"%s\": op %s cannot be trained"),
                        l->name, fb_op_to_string (l->op));
           return NULL;
         }
@@ -1572,7 +1573,7 @@ check_dataset (FbTrainer *self, FbDataset *ds, GError **error)
       in->shape.c != fb_dataset_get_channels (ds))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "network \"%s\" takes %u×%u×%u inputs, but %s holds %u×%u×%u images",
+                   _("network \"%s\" takes %u×%u×%u inputs, but %s holds %u×%u×%u images"),
                    fb_network_get_name (self->network), in->shape.h, in->shape.w, in->shape.c,
                    fb_dataset_get_path (ds), fb_dataset_get_height (ds), fb_dataset_get_width (ds),
                    fb_dataset_get_channels (ds));
@@ -1581,7 +1582,7 @@ check_dataset (FbTrainer *self, FbDataset *ds, GError **error)
   if (self->n_classes != fb_dataset_get_n_classes (ds))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "network \"%s\" has %u outputs, but %s has %u classes",
+                   _("network \"%s\" has %u outputs, but %s has %u classes"),
                    fb_network_get_name (self->network), self->n_classes,
                    fb_dataset_get_path (ds), fb_dataset_get_n_classes (ds));
       return FALSE;
@@ -1637,7 +1638,7 @@ fb_trainer_set_fixed_config (FbTrainer *self, FbPrecisionConfig *config, GError 
       g_strcmp0 (fb_network_get_sha256 (fb_precision_config_get_network (config)),
                  fb_network_get_sha256 (self->network)) != 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "the config is for another network than \"%s\"",
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("the config is for another network than \"%s\""),
                    fb_network_get_name (self->network));
       return FALSE;
     }
@@ -1700,15 +1701,15 @@ check_config (FbTrainer *self, FbPrecisionConfig *config, GError **error)
   if (g_strcmp0 (fb_network_get_sha256 (fb_precision_config_get_network (config)),
                  fb_network_get_sha256 (self->network)) != 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "the config is for another network than \"%s\"",
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("the config is for another network than \"%s\""),
                    fb_network_get_name (self->network));
       return FALSE;
     }
   if (!self->alpha_ready)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "network \"%s\": the weights have no act_alpha (activation clipping values); "
-                   "train them with --supernet or fine-tune a config first",
+                   _("network \"%s\": the weights have no act_alpha (activation clipping values); "
+                     "train them with --supernet or fine-tune a config first"),
                    fb_network_get_name (self->network));
       return FALSE;
     }
@@ -1917,7 +1918,7 @@ fb_trainer_run (FbTrainer *self, FbDataset *train, FbDataset *test, FbTrainProgr
   if (self->step > steps)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "cannot resume at step %u: an epoch of %u images has %u steps of %u",
+                   _("cannot resume at step %u: an epoch of %u images has %u steps of %u"),
                    self->step, fb_data_loader_get_n_images (loader), steps, self->cap);
       return FALSE;
     }
@@ -1939,7 +1940,7 @@ fb_trainer_run (FbTrainer *self, FbDataset *train, FbDataset *test, FbTrainProgr
           if (!isfinite (loss))
             {
               g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                           "training diverged at epoch %u step %u (loss %g); try a smaller --lr",
+                           _("training diverged at epoch %u step %u (loss %g); try a smaller --lr"),
                            self->epoch + 1, self->step + 1, loss);
               return FALSE;
             }
@@ -2219,7 +2220,7 @@ fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, cons
   if (ck == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: not a checkpoint (no \"checkpoint\" object): it cannot be resumed", origin);
+                   _("%s: not a checkpoint (no \"checkpoint\" object): it cannot be resumed"), origin);
       return FALSE;
     }
   fb_train_options_init (o);
@@ -2251,7 +2252,7 @@ fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, cons
     if (quant != NULL && !g_str_equal (quant, quant_names[o->quant]))
       {
         g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                     "%s: quantization \"%s\" is not one of float, supernet, fixed", where, quant);
+                     _("%s: quantization \"%s\" is not one of float, supernet, fixed"), where, quant);
         return FALSE;
       }
     o->random_configs = (guint) random;
@@ -2275,7 +2276,7 @@ fb_trainer_resume (FbTrainer *self, FbWeights *checkpoint, const char *origin, G
   if (ck == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: not a checkpoint (no \"checkpoint\" object): it cannot be resumed", origin);
+                   _("%s: not a checkpoint (no \"checkpoint\" object): it cannot be resumed"), origin);
       return FALSE;
     }
   if (!fb_json_get_int (ck, "epoch", origin, TRUE, 0, self->opt.epochs, &epoch, error) ||

@@ -4,6 +4,8 @@
  */
 #include <math.h>
 #include <string.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-file.h"
@@ -177,7 +179,7 @@ fb_weights_require (FbWeights *self, const char *layer, const char *param, guint
 
   if (t == NULL)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISSING, "%s: no tensor \"%s\" of layer \"%s\"",
+      g_set_error (error, FB_ERROR, FB_ERROR_MISSING, _("%s: no tensor \"%s\" of layer \"%s\""),
                    origin, param, layer);
       return NULL;
     }
@@ -189,7 +191,7 @@ fb_weights_require (FbWeights *self, const char *layer, const char *param, guint
       g_autofree char *want = shape_to_string (n_dims, dims);
       g_autofree char *got = shape_to_string (t->n_dims, t->dims);
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                   "%s: tensor \"%s\" of layer \"%s\" has shape %s, the network needs %s",
+                   _("%s: tensor \"%s\" of layer \"%s\" has shape %s, the network needs %s"),
                    origin, param, layer, got, want);
       return NULL;
     }
@@ -349,7 +351,7 @@ parse_shape (JsonObject *obj, const char *where, guint *n_dims, guint *dims, gsi
   if (len < 1 || len > FB_WEIGHTS_MAX_DIMS)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"shape\": expected 1 to %u dimensions, got %u",
+                   _("%s: field \"shape\": expected 1 to %u dimensions, got %u"),
                    where, FB_WEIGHTS_MAX_DIMS, len);
       return FALSE;
     }
@@ -362,7 +364,7 @@ parse_shape (JsonObject *obj, const char *where, guint *n_dims, guint *dims, gsi
           (v = json_node_get_int (e)) < 1 || v > (1 << 24))
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: field \"shape\": dimension %u must be an integer in 1..%d", where, i,
+                       _("%s: field \"shape\": dimension %u must be an integer in 1..%d"), where, i,
                        1 << 24);
           return FALSE;
         }
@@ -370,7 +372,7 @@ parse_shape (JsonObject *obj, const char *where, guint *n_dims, guint *dims, gsi
       *n *= dims[i];
       if (*n > (gsize) 1 << 32)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"shape\": too many elements",
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"shape\": too many elements"),
                        where);
           return FALSE;
         }
@@ -402,14 +404,14 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
   if (length == 0 || data[0] != '{' || nul == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: not a freebits-weights/1 file (expected a JSON header ended by a NUL byte)",
+                   _("%s: not a freebits-weights/1 file (expected a JSON header ended by a NUL byte)"),
                    origin);
       return NULL;
     }
   if (!g_utf8_validate ((const char *) data, nul - data, &end))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
-                   "%s: the header is not UTF-8 text (byte 0x%02X at offset %" G_GSIZE_FORMAT ")",
+                   _("%s: the header is not UTF-8 text (byte 0x%02X at offset %zu)"),
                    origin, (guchar) *end, (gsize) ((const guint8 *) end - data));
       return NULL;
     }
@@ -432,16 +434,16 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
   if (g_strcmp0 (byte_order, "little") != 0 || alignment != FB_WEIGHTS_ALIGN)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: unsupported layout (byte_order \"%s\", alignment %" G_GINT64_FORMAT
-                   "); this freebits writes and reads \"little\", %d",
+                   _("%s: unsupported layout (byte_order \"%s\", alignment %" PRId64
+                     "); this freebits writes and reads \"little\", %d"),
                    origin, byte_order, alignment, FB_WEIGHTS_ALIGN);
       return NULL;
     }
   if (network != NULL && g_strcmp0 (net_sha, fb_network_get_sha256 (network)) != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-                   "%s: weights made for network \"%s\" (network_sha256 %.12s…), not for \"%s\" "
-                   "(network_sha256 %.12s…): the topologies differ",
+                   _("%s: weights made for network \"%s\" (network_sha256 %.12s…), not for \"%s\" "
+                     "(network_sha256 %.12s…): the topologies differ"),
                    origin, name, net_sha, fb_network_get_name (network),
                    fb_network_get_sha256 (network));
       return NULL;
@@ -452,16 +454,16 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
   if (blob_start > length || (gsize) data_bytes > length - blob_start)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: truncated: the header declares %" G_GINT64_FORMAT " bytes of tensor data "
-                   "at offset %" G_GSIZE_FORMAT ", but the file has %" G_GSIZE_FORMAT " bytes",
+                   _("%s: truncated: the header declares %" PRId64 " bytes of tensor data "
+                     "at offset %zu, but the file has %zu bytes"),
                    origin, data_bytes, blob_start, length);
       return NULL;
     }
   if ((gsize) data_bytes != length - blob_start)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: %" G_GSIZE_FORMAT " unexpected bytes after the %" G_GINT64_FORMAT
-                   " bytes of tensor data the header declares",
+                   _("%s: %zu unexpected bytes after the %" PRId64
+                     " bytes of tensor data the header declares"),
                    origin, length - blob_start - (gsize) data_bytes, data_bytes);
       return NULL;
     }
@@ -469,7 +471,7 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
   if (g_ascii_strcasecmp (sha, data_sha) != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FORMAT,
-                   "%s: corrupted: the tensor data does not match its checksum (data_sha256)",
+                   _("%s: corrupted: the tensor data does not match its checksum (data_sha256)"),
                    origin);
       return NULL;
     }
@@ -487,7 +489,7 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: expected an object, got %s", where,
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: expected an object, got %s"), where,
                        fb_json_node_describe (node));
           return NULL;
         }
@@ -502,35 +504,35 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
       if (g_strcmp0 (dtype, "float32") != 0)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: field \"dtype\": \"%s\" is not supported (only \"float32\")", where,
+                       _("%s: field \"dtype\": \"%s\" is not supported (only \"float32\")"), where,
                        dtype);
           return NULL;
         }
       if (!param_name_is_valid (param))
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: field \"param\": \"%s\" is not 1-%d characters of a-z 0-9 _ @ .",
+                       _("%s: field \"param\": \"%s\" is not 1-%d characters of a-z 0-9 _ @ ."),
                        where, param, PARAM_MAX);
           return NULL;
         }
       if (network != NULL && fb_network_lookup_layer (network, layer) == NULL)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                       "%s: layer \"%s\" is not in network \"%s\"", where, layer,
+                       _("%s: layer \"%s\" is not in network \"%s\""), where, layer,
                        fb_network_get_name (network));
           return NULL;
         }
       if (offset % 4 != 0 || n * 4 > (gsize) (data_bytes - offset))
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       "%s: %" G_GSIZE_FORMAT " floats at offset %" G_GINT64_FORMAT
-                       " do not fit in the %" G_GINT64_FORMAT " bytes of data",
+                       _("%s: %zu floats at offset %" PRId64
+                         " do not fit in the %" PRId64 " bytes of data"),
                        where, n, offset, data_bytes);
           return NULL;
         }
       if (fb_weights_lookup (self, layer, param) != NULL)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, "%s: duplicated tensor \"%s\" of layer \"%s\"",
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: duplicated tensor \"%s\" of layer \"%s\""),
                        where, param, layer);
           return NULL;
         }
@@ -540,8 +542,8 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
         if (!isfinite (dst[k]))
           {
             g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                         "%s: tensor \"%s\" of layer \"%s\" holds a NaN or infinite value at "
-                         "element %" G_GSIZE_FORMAT, where, param, layer, k);
+                         _("%s: tensor \"%s\" of layer \"%s\" holds a NaN or infinite value at "
+                           "element %zu"), where, param, layer, k);
             return NULL;
           }
     }

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-candidate-list.h"
 #include "fb-error.h"
@@ -100,8 +101,8 @@ candidate_list_from_json (FbNetwork *network, JsonNode *root, const char *origin
   if (sha != NULL && strcmp (sha, fb_network_get_sha256 (network)) != 0)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-                   "%s: candidates were made for another network (network_sha256 %.12s…, "
-                   "network \"%s\" has %.12s…)", origin, sha, fb_network_get_name (network),
+                   _("%s: candidates were made for another network (network_sha256 %.12s…, "
+                     "network \"%s\" has %.12s…)"), origin, sha, fb_network_get_name (network),
                    fb_network_get_sha256 (network));
       return NULL;
     }

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <inttypes.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-candidate.h"
 #include "fb-error.h"
@@ -174,8 +176,8 @@ check_metric (const char *where, const char *field, gint64 in_file, guint64 comp
   if ((guint64) in_file == computed)
     return TRUE;
   g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH,
-               "%s: field \"%s\" is %" G_GINT64_FORMAT " but the config gives %" G_GUINT64_FORMAT
-               " (stale file, or made for another version of the network?)",
+               _("%s: field \"%s\" is %" PRId64 " but the config gives %" PRIu64
+                 " (stale file, or made for another version of the network?)"),
                where, field, in_file, computed);
   return FALSE;
 }
@@ -196,7 +198,7 @@ fb_candidate_new_from_json (FbNetwork *network, JsonNode *node, const char *wher
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: expected an object, got %s",
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: expected an object, got %s"),
                    where, fb_json_node_describe (node));
       return NULL;
     }
@@ -213,13 +215,13 @@ fb_candidate_new_from_json (FbNetwork *network, JsonNode *node, const char *wher
     return NULL;
   if (!isnan (latency) && latency < 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"latency\" must be >= 0, got %g", where, latency);
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"latency\" must be >= 0, got %g"), where, latency);
       return NULL;
     }
   if (!isnan (accuracy) && (accuracy < 0 || accuracy > 1))
     {
       g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: field \"accuracy\" is a fraction in [0, 1] or null, got %g", where, accuracy);
+                   _("%s: field \"accuracy\" is a fraction in [0, 1] or null, got %g"), where, accuracy);
       return NULL;
     }
 

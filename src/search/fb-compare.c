@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-compare.h"
 #include "fb-free-bits.h"
@@ -229,7 +230,7 @@ check_tables (FbNetwork *net, GPtrArray *tables, GError **error)
                          fb_latency_table_get_target (g_ptr_array_index (tables, u))))
           {
             g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                         "two latency tables for target %s: give one table per target",
+                         _("two latency tables for target %s: give one table per target"),
                          fb_latency_table_get_target (g_ptr_array_index (tables, t)));
             return FALSE;
           }

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-free-bits.h"
@@ -302,19 +303,19 @@ check_options (FbNetwork *net, const FbFreeBitsOptions *options, GError **error)
       g_strcmp0 (fb_network_get_sha256 (fb_accuracy_oracle_get_network (options->oracle)),
                  fb_network_get_sha256 (net)) != 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "the accuracy oracle belongs to another network");
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("the accuracy oracle belongs to another network"));
       return FALSE;
     }
   if (!(options->max_accuracy_drop >= 0 && options->max_accuracy_drop <= 1) || !(options->min_gain >= 0))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "max accuracy drop must be a fraction in [0, 1] and the minimum gain >= 0");
+                   _("max accuracy drop must be a fraction in [0, 1] and the minimum gain >= 0"));
       return FALSE;
     }
   if (!(options->tolerance >= 0))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "tolerance must be a fraction >= 0, got %g", options->tolerance);
+                   _("tolerance must be a fraction >= 0, got %g"), options->tolerance);
       return FALSE;
     }
   return TRUE;

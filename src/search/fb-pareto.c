@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-pareto.h"
@@ -94,14 +95,14 @@ fb_pareto_objectives_parse (const char *text, FbParetoObjectives *out, GError **
       if (q == N_QTY)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "unknown objective \"%s\" (use latency, size, bops, accuracy)", w);
+                       _("unknown objective \"%s\" (use latency, size, bops, accuracy)"), w);
           return FALSE;
         }
       mask |= 1u << q;
     }
   if (mask == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "no objective given");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("no objective given"));
       return FALSE;
     }
   *out = mask;
@@ -540,7 +541,7 @@ dp_setup (Dp *dp, FbLatencyTable *table, FbPrecisionConfig *start, GError **erro
               dp->opts[t][dp->n_opts[t]++] = c;
           if (dp->n_opts[t] == 0)
             {
-              g_set_error (error, FB_ERROR, FB_ERROR_BITS, "tensor \"%s\" admits no bit-width", ten->name);
+              g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("tensor \"%s\" admits no bit-width"), ten->name);
               return FALSE;
             }
         }
@@ -569,7 +570,7 @@ dp_setup (Dp *dp, FbLatencyTable *table, FbPrecisionConfig *start, GError **erro
           dp->wopts[i][dp->n_wopts[i]++] = c;
       if (dp->n_wopts[i] == 0)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_BITS, "layer \"%s\" admits no weight bit-width", l->name);
+          g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("layer \"%s\" admits no weight bit-width"), l->name);
           return FALSE;
         }
     }
@@ -587,7 +588,7 @@ dp_setup (Dp *dp, FbLatencyTable *table, FbPrecisionConfig *start, GError **erro
       if (dp->open[i]->len > MAX_OPEN)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                       "%u tensors are alive at once before layer %u; the DP handles at most %u",
+                       _("%u tensors are alive at once before layer %u; the DP handles at most %u"),
                        dp->open[i]->len, i, MAX_OPEN);
           return FALSE;
         }
@@ -792,33 +793,33 @@ check_params (const FbParetoParams *p, double max_lat, GError **error)
 {
   if (p->start && fb_precision_config_get_network (p->start) != p->network)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "start config belongs to another network");
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("start config belongs to another network"));
       return FALSE;
     }
   if (p->table == NULL && ((p->objectives & FB_PARETO_LATENCY) || isfinite (max_lat)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "the latency objective or a latency budget needs a latency table");
+                   _("the latency objective or a latency budget needs a latency table"));
       return FALSE;
     }
   if ((p->objectives & FB_PARETO_ACCURACY) && p->sensitivity == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "the accuracy objective needs per-entry sensitivities (an accuracy oracle)");
+                   _("the accuracy objective needs per-entry sensitivities (an accuracy oracle)"));
       return FALSE;
     }
   if (p->sensitivity && fb_sensitivity_get_network (p->sensitivity) != p->network &&
       g_strcmp0 (fb_network_get_sha256 (fb_sensitivity_get_network (p->sensitivity)),
                  fb_network_get_sha256 (p->network)) != 0)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "sensitivities belong to another network");
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("sensitivities belong to another network"));
       return FALSE;
     }
   if (p->table && !fb_latency_table_check_network (p->table, p->network, error))
     return FALSE;
   if (!(p->epsilon >= 0))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "epsilon must be >= 0, got %g", p->epsilon);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("epsilon must be >= 0, got %g"), p->epsilon);
       return FALSE;
     }
   return TRUE;
@@ -1144,7 +1145,7 @@ search_layer (Search *s, guint i, GError **error)
   if (cur->len >= BACK_MAX_NODES)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                   "more than %u partial solutions after layer %s: use a budget or ε", BACK_MAX_NODES, l->name);
+                   _("more than %u partial solutions after layer %s: use a budget or ε"), BACK_MAX_NODES, l->name);
       return FALSE;
     }
   push_back_pointers (s, cur);

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
 #include "fb-json.h"
@@ -215,7 +216,7 @@ read_drops (JsonObject *entries, const char *name, const char *where, double *d,
     return FALSE;
   if (!(d[1] >= 0 && d[1] <= 1 && d[2] >= 0 && d[2] <= 1))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: drops must be fractions in [0, 1]", w);
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: drops must be fractions in [0, 1]"), w);
       return FALSE;
     }
   return TRUE;
@@ -240,7 +241,7 @@ fb_sensitivity_new_from_json (FbNetwork *network, JsonObject *obj, const char *w
     return NULL;
   if (!(base >= 0 && base <= 1))
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: field \"baseline\" must be a fraction in [0, 1]", where);
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"baseline\" must be a fraction in [0, 1]"), where);
       return NULL;
     }
   self = fb_sensitivity_new (network, base, (guint) limit, oracle);
@@ -269,7 +270,7 @@ fb_sensitivity_new_from_candidates (FbCandidateList *list, const char *origin, G
                                                json_object_get_object_member (prov, "sensitivity"), where, error);
         }
     }
-  g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: no candidate carries a \"sensitivity\" in its provenance "
-               "(write one with search --objectives ...,accuracy -o FILE)", origin);
+  g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: no candidate carries a \"sensitivity\" in its provenance "
+                 "(write one with search --objectives ...,accuracy -o FILE)"), origin);
   return NULL;
 }

@@ -285,194 +285,253 @@ report_interrupted (FbTrainer *trainer, const char *checkpoint, gboolean custom,
   return FB_CLI_EXIT_INTERRUPTED;
 }
 
+/* What train and finetune read from their command line (-1 / NAN: not given). */
+typedef struct {
+  char    *output, *checkpoint, *data_dir, *layout, *init_path, *config_spec;
+  double   val_split;
+  gint     epochs, batch, shards, limit, random_configs;
+  gint64   seed;
+  double   lr, wd, warmup;
+  gboolean resume, no_augment, quiet, supernet, distill;
+} TrainCli;
+
+static void
+train_cli_clear (TrainCli *o)
+{
+  g_clear_pointer (&o->output, g_free);
+  g_clear_pointer (&o->checkpoint, g_free);
+  g_clear_pointer (&o->data_dir, g_free);
+  g_clear_pointer (&o->layout, g_free);
+  g_clear_pointer (&o->init_path, g_free);
+  g_clear_pointer (&o->config_spec, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TrainCli, train_cli_clear)
+
+/* Parses train's or finetune's options into @o and @args; returns -1, or the
+ * exit status of a usage error. */
+static int
+parse_train_cli (GOptionContext *context, gboolean finetune, int *argc, char ***argv, TrainCli *o,
+                 TrainArgs *args)
+{
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output, "Weights file to write (freebits-weights/1)", "WEIGHTS" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &o->epochs, "Epochs (default 20)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &o->batch, "Images per step (default 128)", "N" },
+    { "shards", 0, 0, G_OPTION_ARG_INT, &o->shards, "Shards per batch, run in parallel, each with its own batch-norm statistics (default 2)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &o->lr, "Peak learning rate (default 0.1; 1 warm-up epoch, then cosine)", "X" },
+    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &o->wd, "Weight decay of conv/linear weights (default 1e-4)", "X" },
+    { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &o->warmup, "Warm-up epochs (default 1)", "EPOCHS" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Seed of initialization, shuffling, augmentation (default 1)", "N" },
+    { "limit-train", 0, 0, G_OPTION_ARG_INT, &o->limit, "Train on the first N images only", "N" },
+    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &o->no_augment, "No random crop / flip", NULL },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &o->checkpoint, "Checkpoint file (default WEIGHTS.ckpt)", "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &o->resume, "Continue from the checkpoint", NULL },
+    { "supernet", 0, 0, G_OPTION_ARG_NONE, &o->supernet, "Quantization-aware supernet training: every step trains all-8, all-2 and random per-layer precision configs on shared weights", NULL },
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &o->init_path, "Start from these weights (e.g. the float ones)", "WEIGHTS" },
+    { "random-configs", 0, 0, G_OPTION_ARG_INT, &o->random_configs, "Supernet: random configs per step besides all-8 and all-2 (default 2)", "N" },
+    { "distill", 0, 0, G_OPTION_ARG_NONE, &o->distill, "Supernet: in-place distillation, the all-8 pass's predictions teach the other configs", NULL },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
+    { "layout", 0, 0, G_OPTION_ARG_STRING, &o->layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
+    { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &o->val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress display", NULL },
+    { NULL }
+  };
+  GOptionEntry finetune_entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_spec, "Precision config to fine-tune: wXaY or a freebits-config/1 file", "C" },
+    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &o->init_path, "Supernet weights to start from", "WEIGHTS" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output, "Weights file to write (freebits-weights/1)", "OUT" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &o->epochs, "Epochs (default 3)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &o->batch, "Images per step (default 128)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &o->lr, "Peak learning rate (default 0.002; 0.2 warm-up epochs, then cosine)", "X" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Seed of shuffling and augmentation (default 1)", "N" },
+    { "limit-train", 0, 0, G_OPTION_ARG_INT, &o->limit, "Train on the first N images only", "N" },
+    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &o->checkpoint, "Checkpoint file (default OUT.ckpt)", "FILE" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &o->resume, "Continue from the checkpoint", NULL },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
+    { "layout", 0, 0, G_OPTION_ARG_STRING, &o->layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
+    { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &o->val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress display", NULL },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context, finetune ? finetune_summary : train_summary);
+  if (!fb_cli_parse_one (context, finetune ? finetune_entries : entries, "NETWORK", argc, argv,
+                         NULL))
+    return FB_CLI_EXIT_INPUT;
+  if (o->output == NULL)
+    return fb_cli_usage (context, "missing -o WEIGHTS");
+  if (finetune && (o->config_spec == NULL || o->init_path == NULL))
+    return fb_cli_usage (context, "finetune needs --config C and --weights WEIGHTS");
+  *args = (TrainArgs) { o->epochs, o->batch, o->shards, o->limit, o->random_configs, o->seed, o->lr, o->wd,
+                        o->warmup, o->no_augment, o->supernet, o->distill };
+  if (!args_in_range (args))
+    return fb_cli_usage (context, "--epochs, --batch and --limit-train must be ≥ 1, --shards 1..256, --lr > 0, "
+                                    "--weight-decay and --warmup ≥ 0, --seed in 0..4294967295, --random-configs 0..64");
+  if (!o->supernet && (o->random_configs != -1 || o->distill))
+    return fb_cli_usage (context, "--random-configs and --distill need --supernet");
+  if (o->resume && o->init_path != NULL && !finetune)
+    return fb_cli_usage (context, "--init starts a new training; --resume continues the checkpoint's");
+  return -1;
+}
+
+/* What a training starts from: the network, finetune's config, the initial
+ * weights (--init, --weights or the checkpoint), the options and the trainer. */
+typedef struct {
+  FbNetwork         *net;
+  FbPrecisionConfig *config;
+  FbWeights         *init;
+  FbTrainOptions     opt;
+  FbTrainer         *trainer;
+} TrainSetup;
+
+static void
+train_setup_clear (TrainSetup *t)
+{
+  g_clear_pointer (&t->trainer, fb_trainer_free);
+  g_clear_pointer (&t->init, fb_weights_unref);
+  g_clear_pointer (&t->net, fb_network_unref);
+  g_clear_pointer (&t->config, fb_precision_config_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TrainSetup, train_setup_clear)
+
+/* Loads and checks everything the training needs before it opens the data
+ * (fail before hours of training, not after); every error is the input's. */
+static gboolean
+open_trainer (const TrainCli *o, gboolean finetune, const char *net_path, const TrainArgs *args,
+              TrainSetup *t, GError **error)
+{
+  g_autofree char *out_dir = NULL;
+
+  t->net = fb_network_load (net_path, error);
+  if (t->net == NULL)
+    return FALSE;
+  if (fb_network_get_output_kind (t->net) == FB_OUTPUT_VALUES)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: output_kind \"values\": the trainer trains "
+                   "classifiers only (softmax cross-entropy); eval measures such a network's MSE", net_path);
+      return FALSE;
+    }
+  if (finetune)
+    {
+      t->config = fb_precision_config_new_from_spec (t->net, o->config_spec, error);
+      if (t->config == NULL)
+        return FALSE;
+    }
+
+  /* Fail before hours of training, not after. */
+  out_dir = g_path_get_dirname (o->output);
+  if (g_access (out_dir, W_OK) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: cannot write into directory %s", o->output, out_dir);
+      return FALSE;
+    }
+
+  fb_train_options_init (&t->opt);
+  if (finetune)
+    {
+      /* From trained supernet weights: a short, gentle schedule. */
+      t->opt.epochs = 3;
+      t->opt.lr = 0.002;
+      t->opt.warmup_epochs = 0.2;
+      t->opt.quant = FB_TRAIN_FIXED;
+    }
+  if (o->resume)
+    {
+      t->init = fb_weights_load (o->checkpoint, t->net, error);
+      if (t->init == NULL || !fb_train_options_from_checkpoint (&t->opt, t->init, o->checkpoint, error) ||
+          !check_args_same (args, &t->opt, o->checkpoint, error) ||
+          (finetune && !check_checkpoint_config (t->init, &t->opt, t->config, o->config_spec, o->checkpoint, error)))
+        return FALSE;
+    }
+  else
+    {
+      apply_args (args, &t->opt);
+      if (o->init_path != NULL)
+        {
+          t->init = fb_weights_load (o->init_path, t->net, error);
+          if (t->init == NULL)
+            return FALSE;
+        }
+    }
+
+  t->trainer = fb_trainer_new (t->net, &t->opt, t->init, o->resume ? o->checkpoint : o->init_path, error);
+  if (t->trainer == NULL || (o->resume && !fb_trainer_resume (t->trainer, t->init, o->checkpoint, error)) ||
+      (finetune && !fb_trainer_set_fixed_config (t->trainer, t->config, error)))
+    return FALSE;
+  if (finetune && !fb_trainer_has_act_alpha (t->trainer))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   "%s: no act_alpha (activation clipping values): fine-tune supernet weights "
+                   "(freebits-cli train --supernet), not float ones", o->init_path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* `train` and `finetune` (fb-cli-finetune.c) share everything but their
  * options: finetune is fixed-config quantization-aware training from
  * supernet weights. */
 int
 fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
 {
-  g_autofree char *output = NULL, *checkpoint = NULL, *data_dir = NULL, *layout = NULL;
-  double val_split = 0.0;
+  g_auto(TrainCli) o = { .epochs = -1, .batch = -1, .shards = -1, .limit = -1, .random_configs = -1,
+                         .seed = -1, .lr = NAN, .wd = NAN, .warmup = NAN };
+  g_auto(TrainSetup) t = { 0 };
   FbDatasetSpec spec;
-  g_autofree char *init_path = NULL, *config_spec = NULL;
-  g_autoptr(FbPrecisionConfig) config = NULL;
-  gint epochs = -1, batch = -1, shards = -1, limit = -1, random_configs = -1;
-  gint64 seed = -1;
-  double lr = NAN, wd = NAN, warmup = NAN;
-  gboolean resume = FALSE, no_augment = FALSE, quiet = FALSE, supernet = FALSE, distill = FALSE;
-  GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Weights file to write (freebits-weights/1)", "WEIGHTS" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 20)", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Images per step (default 128)", "N" },
-    { "shards", 0, 0, G_OPTION_ARG_INT, &shards, "Shards per batch, run in parallel, each with its own batch-norm statistics (default 2)", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default 0.1; 1 warm-up epoch, then cosine)", "X" },
-    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "Weight decay of conv/linear weights (default 1e-4)", "X" },
-    { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, "Warm-up epochs (default 1)", "EPOCHS" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of initialization, shuffling, augmentation (default 1)", "N" },
-    { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit, "Train on the first N images only", "N" },
-    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No random crop / flip", NULL },
-    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint, "Checkpoint file (default WEIGHTS.ckpt)", "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from the checkpoint", NULL },
-    { "supernet", 0, 0, G_OPTION_ARG_NONE, &supernet, "Quantization-aware supernet training: every step trains all-8, all-2 and random per-layer precision configs on shared weights", NULL },
-    { "init", 0, 0, G_OPTION_ARG_FILENAME, &init_path, "Start from these weights (e.g. the float ones)", "WEIGHTS" },
-    { "random-configs", 0, 0, G_OPTION_ARG_INT, &random_configs, "Supernet: random configs per step besides all-8 and all-2 (default 2)", "N" },
-    { "distill", 0, 0, G_OPTION_ARG_NONE, &distill, "Supernet: in-place distillation, the all-8 pass's predictions teach the other configs", NULL },
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
-    { "layout", 0, 0, G_OPTION_ARG_STRING, &layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
-    { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress display", NULL },
-    { NULL }
-  };
-  GOptionEntry finetune_entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_spec, "Precision config to fine-tune: wXaY or a freebits-config/1 file", "C" },
-    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &init_path, "Supernet weights to start from", "WEIGHTS" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Weights file to write (freebits-weights/1)", "OUT" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 3)", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Images per step (default 128)", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default 0.002; 0.2 warm-up epochs, then cosine)", "X" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of shuffling and augmentation (default 1)", "N" },
-    { "limit-train", 0, 0, G_OPTION_ARG_INT, &limit, "Train on the first N images only", "N" },
-    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint, "Checkpoint file (default OUT.ckpt)", "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue from the checkpoint", NULL },
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
-    { "layout", 0, 0, G_OPTION_ARG_STRING, &layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
-    { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress display", NULL },
-    { NULL }
-  };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
   g_autoptr(GError) error = NULL;
-  g_autoptr(FbNetwork) net = NULL;
-  g_autoptr(FbWeights) init = NULL;
-  g_autoptr(FbTrainer) trainer = NULL;
   g_autoptr(FbDataset) train = NULL, test = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(FbWeights) result = NULL;
-  g_autofree char *out_dir = NULL, *default_checkpoint = NULL, *at = NULL;
-  FbTrainOptions opt;
+  g_autofree char *default_checkpoint = NULL, *at = NULL;
   TrainArgs args;
   TrainUi ui = { 0 };
   gint64 t0;
-  int full_argc = argc;
+  int full_argc = argc, status;
   /* GOption reorders argv; the provenance records the command as typed. */
   g_autofree char **full_argv = g_memdup2 (argv, sizeof (char *) * (argc + 1));
   gboolean ok;
 
-  g_option_context_set_summary (context, finetune ? finetune_summary : train_summary);
-  if (!fb_cli_parse_one (context, finetune ? finetune_entries : entries, "NETWORK", &argc, &argv,
-                         NULL))
-    return FB_CLI_EXIT_INPUT;
-  if (output == NULL)
-    return fb_cli_usage (context, "missing -o WEIGHTS");
-  if (finetune && (config_spec == NULL || init_path == NULL))
-    return fb_cli_usage (context, "finetune needs --config C and --weights WEIGHTS");
-  args = (TrainArgs) { epochs, batch, shards, limit, random_configs, seed, lr, wd, warmup, no_augment, supernet,
-                       distill };
-  if (!args_in_range (&args))
-    return fb_cli_usage (context, "--epochs, --batch and --limit-train must be ≥ 1, --shards 1..256, --lr > 0, "
-                                    "--weight-decay and --warmup ≥ 0, --seed in 0..4294967295, --random-configs 0..64");
-  if (!supernet && (random_configs != -1 || distill))
-    return fb_cli_usage (context, "--random-configs and --distill need --supernet");
-  if (resume && init_path != NULL && !finetune)
-    return fb_cli_usage (context, "--init starts a new training; --resume continues the checkpoint's");
-  default_checkpoint = g_strconcat (output, ".ckpt", NULL);
-  if (checkpoint == NULL)
-    checkpoint = g_strdup (default_checkpoint);
+  status = parse_train_cli (context, finetune, &argc, &argv, &o, &args);
+  if (status >= 0)
+    return status;
+  default_checkpoint = g_strconcat (o.output, ".ckpt", NULL);
+  if (o.checkpoint == NULL)
+    o.checkpoint = g_strdup (default_checkpoint);
 
-  net = fb_network_load (argv[1], &error);
-  if (net == NULL)
+  if (!open_trainer (&o, finetune, argv[1], &args, &t, &error))
     goto input_error;
-  if (fb_network_get_output_kind (net) == FB_OUTPUT_VALUES)
-    {
-      g_set_error (&error, FB_ERROR, FB_ERROR_FIELD, "%s: output_kind \"values\": the trainer trains "
-                   "classifiers only (softmax cross-entropy); eval measures such a network's MSE", argv[1]);
-      goto input_error;
-    }
-  if (finetune)
-    {
-      config = fb_precision_config_new_from_spec (net, config_spec, &error);
-      if (config == NULL)
-        goto input_error;
-    }
 
-  /* Fail before hours of training, not after. */
-  out_dir = g_path_get_dirname (output);
-  if (g_access (out_dir, W_OK) != 0)
-    {
-      g_set_error (&error, FB_ERROR, FB_ERROR_IO, "%s: cannot write into directory %s", output, out_dir);
-      goto input_error;
-    }
-
-  fb_train_options_init (&opt);
-  if (finetune)
-    {
-      /* From trained supernet weights: a short, gentle schedule. */
-      opt.epochs = 3;
-      opt.lr = 0.002;
-      opt.warmup_epochs = 0.2;
-      opt.quant = FB_TRAIN_FIXED;
-    }
-  if (resume)
-    {
-      init = fb_weights_load (checkpoint, net, &error);
-      if (init == NULL || !fb_train_options_from_checkpoint (&opt, init, checkpoint, &error) ||
-          !check_args_same (&args, &opt, checkpoint, &error) ||
-          (finetune && !check_checkpoint_config (init, &opt, config, config_spec, checkpoint, &error)))
-        goto input_error;
-    }
-  else
-    {
-      apply_args (&args, &opt);
-      if (init_path != NULL)
-        {
-          init = fb_weights_load (init_path, net, &error);
-          if (init == NULL)
-            goto input_error;
-        }
-    }
-
-  trainer = fb_trainer_new (net, &opt, init, resume ? checkpoint : init_path, &error);
-  if (trainer == NULL || (resume && !fb_trainer_resume (trainer, init, checkpoint, &error)) ||
-      (finetune && !fb_trainer_set_fixed_config (trainer, config, &error)))
-    goto input_error;
-  if (finetune && !fb_trainer_has_act_alpha (trainer))
-    {
-      g_set_error (&error, FB_ERROR, FB_ERROR_FIELD,
-                   "%s: no act_alpha (activation clipping values): fine-tune supernet weights "
-                   "(freebits-cli train --supernet), not float ones", init_path);
-      goto input_error;
-    }
-
-  fb_dataset_spec_init_for_network (&spec, net);
-  spec.val_split = val_split;
-  if (!fb_dataset_layout_from_string (layout, &spec.layout) || !(val_split >= 0 && val_split < 1))
+  fb_dataset_spec_init_for_network (&spec, t.net);
+  spec.val_split = o.val_split;
+  if (!fb_dataset_layout_from_string (o.layout, &spec.layout) || !(o.val_split >= 0 && o.val_split < 1))
     return fb_cli_usage (context, "--layout must be nhwc, nchw or auto, --val-split in [0, 1)");
-  if (!fb_dataset_open (data_dir, &spec, &train, &test, NULL, &error))
+  if (!fb_dataset_open (o.data_dir, &spec, &train, &test, NULL, &error))
     goto input_error;
 
   /* From here on Ctrl-C means "stop after this step" (before the banner, so
    * whoever reads it can rely on that). */
   install_handlers ();
-  if (!quiet)
+  if (!o.quiet)
     {
-      guint n = opt.limit_train ? MIN (opt.limit_train, fb_dataset_get_n_images (train))
+      guint n = t.opt.limit_train ? MIN (t.opt.limit_train, fb_dataset_get_n_images (train))
                                 : fb_dataset_get_n_images (train);
-      if (resume)
-        at = g_strdup_printf (" (at epoch %u, step %u)", fb_trainer_get_epoch (trainer) + 1,
-                              fb_trainer_get_step (trainer));
-      g_autofree char *cfg = config != NULL ? fb_precision_config_to_string (config) : NULL;
+      if (o.resume)
+        at = g_strdup_printf (" (at epoch %u, step %u)", fb_trainer_get_epoch (t.trainer) + 1,
+                              fb_trainer_get_step (t.trainer));
+      g_autofree char *cfg = t.config != NULL ? fb_precision_config_to_string (t.config) : NULL;
       g_printerr ("%s %s%s%s%s: %u training images, %u epochs, batch %u, lr %g, seed %u%s\n",
-                  resume ? "resuming" : finetune ? "fine-tuning" : "training", fb_network_get_name (net),
-                  opt.quant == FB_TRAIN_SUPERNET ? " as a supernet" : "", cfg ? " at " : "",
-                  cfg ? cfg : "", n, opt.epochs, opt.batch_size, opt.lr, opt.seed, at ? at : "");
+                  o.resume ? "resuming" : finetune ? "fine-tuning" : "training", fb_network_get_name (t.net),
+                  t.opt.quant == FB_TRAIN_SUPERNET ? " as a supernet" : "", cfg ? " at " : "",
+                  cfg ? cfg : "", n, t.opt.epochs, t.opt.batch_size, t.opt.lr, t.opt.seed, at ? at : "");
     }
 
   ui.cancellable = cancellable;
-  ui.checkpoint_path = checkpoint;
+  ui.checkpoint_path = o.checkpoint;
   ui.tty = isatty (STDERR_FILENO);
-  ui.quiet = quiet;
+  ui.quiet = o.quiet;
   t0 = g_get_monotonic_time ();
-  ok = fb_trainer_run (trainer, train, test, on_progress, &ui, cancellable, &error);
+  ok = fb_trainer_run (t.trainer, train, test, on_progress, &ui, cancellable, &error);
   end_line (&ui);
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
@@ -481,22 +540,22 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
     {
       /* The resume command repeats what was typed. */
       g_autofree char *resume_args = finetune
-        ? g_strdup_printf ("finetune %s --config %s --weights %s -o %s", argv[1], config_spec, init_path, output)
-        : g_strdup_printf ("train %s -o %s", argv[1], output);
-      return report_interrupted (trainer, checkpoint, g_strcmp0 (checkpoint, default_checkpoint) != 0, resume_args);
+        ? g_strdup_printf ("finetune %s --config %s --weights %s -o %s", argv[1], o.config_spec, o.init_path, o.output)
+        : g_strdup_printf ("train %s -o %s", argv[1], o.output);
+      return report_interrupted (t.trainer, o.checkpoint, g_strcmp0 (o.checkpoint, default_checkpoint) != 0, resume_args);
     }
   if (!ok)
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
 
-  result = fb_trainer_get_weights (trainer);
-  add_cli_provenance (result, full_argc, full_argv, data_dir, train);
-  if (!fb_weights_save (result, output, &error))
+  result = fb_trainer_get_weights (t.trainer);
+  add_cli_provenance (result, full_argc, full_argv, o.data_dir, train);
+  if (!fb_weights_save (result, o.output, &error))
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   /* Finished: nothing left to resume. */
-  g_unlink (checkpoint);
-  g_printerr ("wrote %s: %s test accuracy %.2f%% after %u epochs (%.1f s this run)\n", output,
-              opt.quant == FB_TRAIN_SUPERNET ? "w8a8 fake-quant" : opt.quant == FB_TRAIN_FIXED ? "fake-quant" : "float",
-              100 * fb_trainer_get_test_accuracy (trainer), opt.epochs,
+  g_unlink (o.checkpoint);
+  g_printerr ("wrote %s: %s test accuracy %.2f%% after %u epochs (%.1f s this run)\n", o.output,
+              t.opt.quant == FB_TRAIN_SUPERNET ? "w8a8 fake-quant" : t.opt.quant == FB_TRAIN_FIXED ? "fake-quant" : "float",
+              100 * fb_trainer_get_test_accuracy (t.trainer), t.opt.epochs,
               (g_get_monotonic_time () - t0) / 1e6);
   return FB_CLI_EXIT_OK;
 

@@ -251,59 +251,19 @@ output_is_signed (FbNetwork *self, const FbLayer *layer)
     }
 }
 
+/* Resolves the layer's inputs: tensors an earlier layer writes, or the
+ * network input; names what is wrong when a later layer writes them. */
 static gboolean
-parse_layer (FbNetwork   *self,
-             JsonObject  *lobj,
-             guint        index,
-             const char  *origin,
-             GPtrArray   *all_layer_objs,
-             GError     **error)
+parse_layer_inputs (FbNetwork   *self,
+                    JsonObject  *lobj,
+                    FbLayer     *layer,
+                    const char  *op_str,
+                    const char  *where,
+                    GPtrArray   *all_layer_objs,
+                    GError     **error)
 {
-  g_autofree char *where = NULL;
-  const char *name, *op_str, *out_name;
-  FbLayer *layer;
+  guint index = layer->index;
   JsonArray *inputs;
-  gint64 kernel[2] = { 1, 1 }, stride[2] = { 1, 1 }, pad[4] = { 0, 0, 0, 0 };
-  gint64 cout = 0, cin = 0, groups = 1;
-  gboolean relu;
-  const FbTensor *in;
-  FbShape out_shape = { 0 };
-  guint64 macs = 1, n_weights = 1;
-
-  where = g_strdup_printf ("%s: layers[%u]", origin, index);
-  if (!get_name_field (lobj, "name", where, &name, error))
-    return FALSE;
-  g_free (where);
-  where = g_strdup_printf ("%s: layer %u \"%s\"", origin, index, name);
-  {
-    static const char *known[] = { "name", "op", "inputs", "output", "kernel", "stride", "pad",
-                                   "groups", "cin", "cout", "relu", "count_include_pad", NULL };
-    if (!fb_json_check_members (lobj, where, known, error))
-      return FALSE;
-  }
-
-  if (g_hash_table_contains (self->layer_by_name, name))
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: duplicated layer name \"%s\""), where, name);
-      return FALSE;
-    }
-
-  layer = g_new0 (FbLayer, 1);
-  layer->name = g_strdup (name);
-  layer->index = index;
-  g_ptr_array_add (self->layers, layer);
-  g_hash_table_insert (self->layer_by_name, layer->name, layer);
-
-  if (!fb_json_get_string (lobj, "op", where, TRUE, &op_str, error))
-    return FALSE;
-  if (!fb_op_from_string (op_str, &layer->op))
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                   _("%s: unknown op \"%s\" (expected conv2d, depthwise_conv2d, linear, add, global_avg_pool, "
-                     "avg_pool2d or max_pool2d)"),
-                   where, op_str);
-      return FALSE;
-    }
 
   if (!fb_json_get_array (lobj, "inputs", where, TRUE, &inputs, error))
     return FALSE;
@@ -361,24 +321,22 @@ parse_layer (FbNetwork   *self,
         }
       layer->inputs[i] = t->index;
     }
-  in = g_ptr_array_index (self->tensors, layer->inputs[0]);
-  layer->in_shape = in->shape;
+  return TRUE;
+}
 
-  relu = layer->op == FB_OP_CONV2D || layer->op == FB_OP_DEPTHWISE_CONV2D;
-  if (!fb_json_get_bool (lobj, "relu", where, FALSE, &relu, error))
-    return FALSE;
-  layer->relu = relu;
-  if (layer->op == FB_OP_AVG_POOL2D)
-    {
-      if (!fb_json_get_bool (lobj, "count_include_pad", where, FALSE, &layer->count_include_pad, error))
-        return FALSE;
-    }
-  else if (json_object_has_member (lobj, "count_include_pad"))
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: op %s has no field \"count_include_pad\" (only avg_pool2d)"),
-                   where, op_str);
-      return FALSE;
-    }
+/* Kernel, stride and padding of the windowed ops (conv, depthwise, pools),
+ * which give the output's height and width; the other ops have none. */
+static gboolean
+parse_layer_window (JsonObject      *lobj,
+                    FbLayer         *layer,
+                    const FbTensor  *in,
+                    const char      *op_str,
+                    const char      *where,
+                    gint64          *groups,
+                    FbShape         *out_shape,
+                    GError         **error)
+{
+  gint64 kernel[2] = { 1, 1 }, stride[2] = { 1, 1 }, pad[4] = { 0, 0, 0, 0 };
 
   switch (layer->op)
     {
@@ -395,7 +353,7 @@ parse_layer (FbNetwork   *self,
       if (!fb_json_get_int_tuple (lobj, "kernel", where, TRUE, 1, MAX_KERNEL, 2, kernel, error) ||
           !fb_json_get_int_tuple (lobj, "stride", where, FALSE, 1, MAX_STRIDE, 2, stride, error) ||
           !fb_json_get_int_tuple (lobj, "pad", where, FALSE, 0, MAX_KERNEL - 1, 4, pad, error) ||
-          !fb_json_get_int (lobj, "groups", where, FALSE, 1, MAX_CHANNELS, &groups, error))
+          !fb_json_get_int (lobj, "groups", where, FALSE, 1, MAX_CHANNELS, groups, error))
         return FALSE;
       if (pad[0] >= kernel[0] || pad[1] >= kernel[0] || pad[2] >= kernel[1] || pad[3] >= kernel[1])
         {
@@ -421,8 +379,8 @@ parse_layer (FbNetwork   *self,
       layer->pad_bottom = pad[1];
       layer->pad_left = pad[2];
       layer->pad_right = pad[3];
-      out_shape.h = (in->shape.h + pad[0] + pad[1] - kernel[0]) / stride[0] + 1;
-      out_shape.w = (in->shape.w + pad[2] + pad[3] - kernel[1]) / stride[1] + 1;
+      out_shape->h = (in->shape.h + pad[0] + pad[1] - kernel[0]) / stride[0] + 1;
+      out_shape->w = (in->shape.w + pad[2] + pad[3] - kernel[1]) / stride[1] + 1;
       break;
     case FB_OP_LINEAR:
     case FB_OP_ADD:
@@ -439,8 +397,28 @@ parse_layer (FbNetwork   *self,
         }
       break;
     }
+  return TRUE;
+}
 
-  if (!fb_json_get_int (lobj, "cin", where, FALSE, 1, G_MAXINT32, &cin, error) ||
+/* Channels, output channels, weight count and MACs for the layer's op. */
+static gboolean
+parse_layer_channels (FbNetwork       *self,
+                      JsonObject      *lobj,
+                      FbLayer         *layer,
+                      const FbTensor  *in,
+                      const char      *op_str,
+                      const char      *where,
+                      gint64           groups,
+                      FbShape         *out_shape,
+                      gint64          *cin,
+                      guint64         *macs_out,
+                      guint64         *n_weights_out,
+                      GError         **error)
+{
+  gint64 cout = 0;
+  guint64 macs = 1, n_weights = 1;
+
+  if (!fb_json_get_int (lobj, "cin", where, FALSE, 1, G_MAXINT32, cin, error) ||
       !fb_json_get_int (lobj, "cout", where,
                         layer->op == FB_OP_CONV2D || layer->op == FB_OP_LINEAR,
                         1, MAX_CHANNELS, &cout, error))
@@ -459,10 +437,10 @@ parse_layer (FbNetwork   *self,
         }
       layer->cin = in->shape.c;
       layer->cout = cout;
-      out_shape.c = cout;
+      out_shape->c = cout;
       n_weights = (guint64) layer->kernel_h * layer->kernel_w * layer->cin * layer->cout;
       macs = n_weights;
-      if (!mul_checked (&macs, (guint64) out_shape.h * out_shape.w))
+      if (!mul_checked (&macs, (guint64) out_shape->h * out_shape->w))
         macs = G_MAXUINT64;   /* reported as too many MACs below */
       break;
     case FB_OP_DEPTHWISE_CONV2D:
@@ -481,10 +459,10 @@ parse_layer (FbNetwork   *self,
           return FALSE;
         }
       layer->cin = layer->cout = in->shape.c;
-      out_shape.c = in->shape.c;
+      out_shape->c = in->shape.c;
       n_weights = (guint64) layer->kernel_h * layer->kernel_w * layer->cin;
       macs = n_weights;
-      if (!mul_checked (&macs, (guint64) out_shape.h * out_shape.w))
+      if (!mul_checked (&macs, (guint64) out_shape->h * out_shape->w))
         macs = G_MAXUINT64;
       break;
     case FB_OP_LINEAR:
@@ -499,7 +477,7 @@ parse_layer (FbNetwork   *self,
         }
       layer->cin = in->shape.h * in->shape.w * in->shape.c;
       layer->cout = cout;
-      out_shape = (FbShape) { 1, 1, cout };
+      *out_shape = (FbShape) { 1, 1, cout };
       n_weights = (guint64) layer->cin * layer->cout;
       macs = n_weights;
       break;
@@ -521,7 +499,7 @@ parse_layer (FbNetwork   *self,
             return FALSE;
           }
         layer->cin = layer->cout = in->shape.c;
-        out_shape = in->shape;
+        *out_shape = in->shape;
         n_weights = 0;
         macs = 0;
       }
@@ -542,15 +520,29 @@ parse_layer (FbNetwork   *self,
         }
       layer->cin = layer->cout = in->shape.c;
       if (layer->op == FB_OP_GLOBAL_AVG_POOL)
-        out_shape = (FbShape) { 1, 1, in->shape.c };
+        *out_shape = (FbShape) { 1, 1, in->shape.c };
       else
-        out_shape.c = in->shape.c;
+        out_shape->c = in->shape.c;
       /* No multiply-accumulates with weights: MACs and BOPs count weighted layers only. */
       n_weights = 0;
       macs = 0;
       break;
     }
 
+  *macs_out = macs;
+  *n_weights_out = n_weights;
+  return TRUE;
+}
+
+/* What the op's fields leave to check: the declared cin and the sizes freebits handles. */
+static gboolean
+check_layer_size (const FbLayer   *layer,
+                  const FbTensor  *in,
+                  const char      *where,
+                  gint64           cin,
+                  guint64          macs,
+                  GError         **error)
+{
   if (cin != 0 && (guint64) cin != layer->cin)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
@@ -571,10 +563,19 @@ parse_layer (FbNetwork   *self,
         g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: %" PRIu64 " MACs is beyond what freebits handles (at most 2^50)"), where, macs);
       return FALSE;
     }
-  layer->out_shape = out_shape;
-  layer->macs = macs;
-  layer->n_weights = n_weights;
-  layer->params = fb_layer_is_weighted (layer) ? n_weights + layer->cout : 0;
+  return TRUE;
+}
+
+/* Adds the layer's output tensor and records the layer as its inputs' consumer. */
+static gboolean
+parse_layer_output (FbNetwork       *self,
+                    JsonObject      *lobj,
+                    FbLayer         *layer,
+                    const FbTensor  *in,
+                    const char      *where,
+                    GError         **error)
+{
+  const char *out_name;
 
   if (!get_name_field (lobj, "output", where, &out_name, error))
     return FALSE;
@@ -594,7 +595,7 @@ parse_layer (FbNetwork   *self,
         return FALSE;
       }
     kind = fb_layer_is_pool (layer) ? FB_TENSOR_POOLED : FB_TENSOR_ACTIVATION;
-    t = add_tensor (self, out_name, out_shape, kind, index);
+    t = add_tensor (self, out_name, layer->out_shape, kind, layer->index);
     if (kind == FB_TENSOR_POOLED)
       t->bits_source = in->bits_source;
     t->is_signed = output_is_signed (self, layer);
@@ -607,10 +608,96 @@ parse_layer (FbNetwork   *self,
       if (i == 1 && layer->inputs[1] == layer->inputs[0])
         continue;
       t->consumers = g_renew (guint, t->consumers, t->n_consumers + 1);
-      t->consumers[t->n_consumers++] = index;
-      t->last_use = index;
+      t->consumers[t->n_consumers++] = layer->index;
+      t->last_use = layer->index;
     }
   return TRUE;
+}
+
+static gboolean
+parse_layer (FbNetwork   *self,
+             JsonObject  *lobj,
+             guint        index,
+             const char  *origin,
+             GPtrArray   *all_layer_objs,
+             GError     **error)
+{
+  g_autofree char *where = NULL;
+  const char *name, *op_str;
+  FbLayer *layer;
+  gint64 cin = 0, groups = 1;
+  gboolean relu;
+  const FbTensor *in;
+  FbShape out_shape = { 0 };
+  guint64 macs = 1, n_weights = 1;
+
+  where = g_strdup_printf ("%s: layers[%u]", origin, index);
+  if (!get_name_field (lobj, "name", where, &name, error))
+    return FALSE;
+  g_free (where);
+  where = g_strdup_printf ("%s: layer %u \"%s\"", origin, index, name);
+  {
+    static const char *known[] = { "name", "op", "inputs", "output", "kernel", "stride", "pad",
+                                   "groups", "cin", "cout", "relu", "count_include_pad", NULL };
+    if (!fb_json_check_members (lobj, where, known, error))
+      return FALSE;
+  }
+
+  if (g_hash_table_contains (self->layer_by_name, name))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: duplicated layer name \"%s\""), where, name);
+      return FALSE;
+    }
+
+  layer = g_new0 (FbLayer, 1);
+  layer->name = g_strdup (name);
+  layer->index = index;
+  g_ptr_array_add (self->layers, layer);
+  g_hash_table_insert (self->layer_by_name, layer->name, layer);
+
+  if (!fb_json_get_string (lobj, "op", where, TRUE, &op_str, error))
+    return FALSE;
+  if (!fb_op_from_string (op_str, &layer->op))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   _("%s: unknown op \"%s\" (expected conv2d, depthwise_conv2d, linear, add, global_avg_pool, "
+                     "avg_pool2d or max_pool2d)"),
+                   where, op_str);
+      return FALSE;
+    }
+
+  if (!parse_layer_inputs (self, lobj, layer, op_str, where, all_layer_objs, error))
+    return FALSE;
+  in = g_ptr_array_index (self->tensors, layer->inputs[0]);
+  layer->in_shape = in->shape;
+
+  relu = layer->op == FB_OP_CONV2D || layer->op == FB_OP_DEPTHWISE_CONV2D;
+  if (!fb_json_get_bool (lobj, "relu", where, FALSE, &relu, error))
+    return FALSE;
+  layer->relu = relu;
+  if (layer->op == FB_OP_AVG_POOL2D)
+    {
+      if (!fb_json_get_bool (lobj, "count_include_pad", where, FALSE, &layer->count_include_pad, error))
+        return FALSE;
+    }
+  else if (json_object_has_member (lobj, "count_include_pad"))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: op %s has no field \"count_include_pad\" (only avg_pool2d)"),
+                   where, op_str);
+      return FALSE;
+    }
+
+  if (!parse_layer_window (lobj, layer, in, op_str, where, &groups, &out_shape, error) ||
+      !parse_layer_channels (self, lobj, layer, in, op_str, where, groups, &out_shape, &cin, &macs, &n_weights,
+                             error) ||
+      !check_layer_size (layer, in, where, cin, macs, error))
+    return FALSE;
+  layer->out_shape = out_shape;
+  layer->macs = macs;
+  layer->n_weights = n_weights;
+  layer->params = fb_layer_is_weighted (layer) ? n_weights + layer->cout : 0;
+
+  return parse_layer_output (self, lobj, layer, in, where, error);
 }
 
 static char *

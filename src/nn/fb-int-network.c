@@ -252,6 +252,167 @@ learned_step (FbWeights *w, const FbLayer *l, guint rows, gboolean one_scale, gu
   return TRUE;
 }
 
+/* A conv or depthwise step: weights quantized and packed, batch norm folded
+ * into the requantization. */
+static gboolean
+fold_conv (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, double s_x, double s_y,
+           GError **error)
+{
+  FbIntStep *is = &self->steps[index];
+  const FbPlanStep *ps = is->step;
+  const FbLayer *l = fb_network_get_layer (self->network, ps->layer);
+  guint wb = ps->mid_bits;
+  gboolean dw = ps->kind == FB_PLAN_DEPTHWISE;
+  guint c_out = l->cout, taps = l->kernel_h * l->kernel_w;
+  guint row_len = dw ? taps : taps * l->cin;
+  const FbWeightsTensor *wt, *g, *b, *mu, *var;
+  const float *step;
+  g_autofree gint8 *q = g_new (gint8, (gsize) c_out * row_len);
+  g_autofree double *s_w = g_new (double, c_out);
+  g_autofree double *mul = g_new (double, c_out);
+  g_autofree double *add = g_new (double, c_out);
+  g_autofree double *add_zp_fix = g_new (double, c_out);
+  guint8 *packed;
+  FbKernelStatus st;
+
+  wt = dw ? require (w, l, "weight", 3, l->kernel_h, l->kernel_w, c_out, 0, origin, error)
+          : require (w, l, "weight", 4, c_out, l->kernel_h, l->kernel_w, l->cin, origin, error);
+  if (wt == NULL ||
+      (g = require (w, l, "bn_gamma", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
+      (b = require (w, l, "bn_beta", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
+      (mu = require (w, l, "bn_mean", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
+      (var = require (w, l, "bn_var", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
+      !learned_step (w, l, c_out, FALSE, wb, origin, &step, error))
+    return FALSE;
+  /* Depthwise: channel c's taps are strided by C in [Ky][Kx][C]; the
+   * packing helper takes them as [C][Ky][Kx]. */
+  quantize_weights (wt->data, c_out, row_len, dw ? 1 : row_len, dw ? c_out : 1, wb, step,
+                    FALSE, q, s_w);
+  {
+    g_autofree double *zsum = g_new (double, c_out);
+    if (!input_zero_point_sums (self, l, q, c_out, row_len, dw, zsum, error))
+      return FALSE;
+    for (guint c = 0; c < c_out; c++)
+      add_zp_fix[c] = zsum[c];
+  }
+  for (guint c = 0; c < c_out; c++)
+    {
+      double sigma;
+      if (var->data[c] < 0.0f)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                       _("%s: (\"%s\", \"bn_var\")[%u] is %g, a variance cannot be negative"),
+                       origin, l->name, c, var->data[c]);
+          return FALSE;
+        }
+      sigma = sqrt ((double) var->data[c] + (double) FB_NN_BN_EPS);
+      double gs = g->data[c] / sigma;
+      mul[c] = gs * s_x * s_w[c] / s_y;
+      add[c] = (b->data[c] - gs * mu->data[c]) / s_y - mul[c] * add_zp_fix[c];
+    }
+  packed = g_malloc0 (MAX (ps->weight_bytes, 1));
+  g_ptr_array_add (self->buffers, packed);
+  st = dw ? fb_kernel_pack_depthwise_weights (q, c_out, l->kernel_h, l->kernel_w, wb, packed)
+          : fb_kernel_pack_conv_weights (q, c_out, row_len, wb, packed);
+  if (st != FB_KERNEL_OK)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("layer \"%s\": packing %u-bit weights: %s"),
+                   l->name, wb, fb_kernel_status_to_string (st));
+      return FALSE;
+    }
+  is->weights = packed;
+  if ((is->kappa = fold_requant (self, l, mul, add, c_out, (gint32 **) &is->lambda,
+                                 &is->shift, error)) == NULL)
+    return FALSE;
+  is->out_scale = s_y;
+  self->funcs[index].conv = dw ? fb_depthwise_lookup (ps->in_bits, ps->out_bits, wb)
+                               : fb_conv_lookup (ps->in_bits, ps->out_bits, wb);
+  return TRUE;
+}
+
+/* A linear step: int8 requantized outputs, or the classifier's int32 logits. */
+static gboolean
+fold_linear (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, double s_x, double s_y,
+             GError **error)
+{
+  FbIntStep *is = &self->steps[index];
+  const FbPlanStep *ps = is->step;
+  const FbLayer *l = fb_network_get_layer (self->network, ps->layer);
+  guint wb = ps->mid_bits;
+  gboolean logits = ps->kind == FB_PLAN_LINEAR_I32;
+  guint c_out = l->cout, c_in = l->cin;
+  const FbWeightsTensor *wt, *bias;
+  const float *step;
+  g_autofree gint8 *q = g_new (gint8, (gsize) c_out * c_in);
+  g_autofree double *s_w = g_new (double, c_out);
+  guint8 *packed;
+
+  if ((wt = require (w, l, "weight", 2, c_out, c_in, 0, 0, origin, error)) == NULL ||
+      (bias = require (w, l, "bias", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
+      !learned_step (w, l, c_out, logits, wb, origin, &step, error))
+    return FALSE;
+  g_autofree double *zsum = g_new (double, c_out);
+  /* The classifier's logits must share one unit for the argmax. */
+  quantize_weights (wt->data, c_out, c_in, c_in, 1, wb, step, logits, q, s_w);
+  if (!input_zero_point_sums (self, l, q, c_out, c_in, FALSE, zsum, error))
+    return FALSE;
+  packed = g_malloc0 (MAX (ps->weight_bytes, 1));
+  g_ptr_array_add (self->buffers, packed);
+  fb_kernel_pack_conv_weights (q, c_out, c_in, wb, packed);
+  is->weights = packed;
+  if (logits)
+    {
+      gint32 *b32 = g_new (gint32, c_out);
+      g_ptr_array_add (self->buffers, b32);
+      is->out_scale = s_x * s_w[0];
+      for (guint c = 0; c < c_out; c++)
+        b32[c] = (gint32) CLAMP (nearbyint (bias->data[c] / is->out_scale - zsum[c]), G_MININT32,
+                                 G_MAXINT32);
+      is->bias = b32;
+      self->tensor_scale[l->output] = is->out_scale;
+      self->funcs[index].linear_i32 = fb_linear_i32_lookup (ps->in_bits, wb);
+    }
+  else
+    {
+      g_autofree double *mul = g_new (double, c_out);
+      g_autofree double *add = g_new (double, c_out);
+      for (guint c = 0; c < c_out; c++)
+        {
+          mul[c] = s_x * s_w[c] / s_y;
+          add[c] = bias->data[c] / s_y - mul[c] * zsum[c];
+        }
+      if ((is->kappa = fold_requant (self, l, mul, add, c_out, (gint32 **) &is->lambda,
+                                     &is->shift, error)) == NULL)
+        return FALSE;
+      is->out_scale = s_y;
+      self->funcs[index].linear = fb_linear_lookup (ps->in_bits, ps->out_bits, wb);
+    }
+  return TRUE;
+}
+
+/* An add step: both inputs rescaled to the output's scale. */
+static gboolean
+fold_add (FbIntNetwork *self, guint index, double s_x, double s_y, GError **error)
+{
+  FbIntStep *is = &self->steps[index];
+  const FbPlanStep *ps = is->step;
+  const FbLayer *l = fb_network_get_layer (self->network, ps->layer);
+  double m[2] = { s_x / s_y, self->tensor_scale[l->inputs[1]] / s_y };
+  int d = choose_shift (m, NULL, 2, MAX_SHIFT_ADD);
+  if (d < 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   _("layer \"%s\": input/output scale ratio too large for int32"), l->name);
+      return FALSE;
+    }
+  is->shift = d;
+  is->m1 = (gint32) nearbyint (ldexp (m[0], d));
+  is->m2 = (gint32) nearbyint (ldexp (m[1], d));
+  is->out_scale = s_y;
+  self->funcs[index].add = fb_add_lookup (ps->in_bits, ps->mid_bits, ps->out_bits);
+  return TRUE;
+}
+
 static gboolean
 fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GError **error)
 {
@@ -262,7 +423,6 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
   const FbTensor *out = fb_network_get_tensor (net, l->output);
   double s_x = self->tensor_scale[l->inputs[0]];
   double s_y = 0.0;
-  guint wb = ps->mid_bits;
 
   if (out->kind == FB_TENSOR_ACTIVATION)
     {
@@ -278,143 +438,17 @@ fold_step (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, GE
     {
     case FB_PLAN_CONV:
     case FB_PLAN_DEPTHWISE:
-      {
-        gboolean dw = ps->kind == FB_PLAN_DEPTHWISE;
-        guint c_out = l->cout, taps = l->kernel_h * l->kernel_w;
-        guint row_len = dw ? taps : taps * l->cin;
-        const FbWeightsTensor *wt, *g, *b, *mu, *var;
-        const float *step;
-        g_autofree gint8 *q = g_new (gint8, (gsize) c_out * row_len);
-        g_autofree double *s_w = g_new (double, c_out);
-        g_autofree double *mul = g_new (double, c_out);
-        g_autofree double *add = g_new (double, c_out);
-        g_autofree double *add_zp_fix = g_new (double, c_out);
-        guint8 *packed;
-        FbKernelStatus st;
-
-        wt = dw ? require (w, l, "weight", 3, l->kernel_h, l->kernel_w, c_out, 0, origin, error)
-                : require (w, l, "weight", 4, c_out, l->kernel_h, l->kernel_w, l->cin, origin, error);
-        if (wt == NULL ||
-            (g = require (w, l, "bn_gamma", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
-            (b = require (w, l, "bn_beta", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
-            (mu = require (w, l, "bn_mean", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
-            (var = require (w, l, "bn_var", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
-            !learned_step (w, l, c_out, FALSE, wb, origin, &step, error))
-          return FALSE;
-        /* Depthwise: channel c's taps are strided by C in [Ky][Kx][C]; the
-         * packing helper takes them as [C][Ky][Kx]. */
-        quantize_weights (wt->data, c_out, row_len, dw ? 1 : row_len, dw ? c_out : 1, wb, step,
-                          FALSE, q, s_w);
-        {
-          g_autofree double *zsum = g_new (double, c_out);
-          if (!input_zero_point_sums (self, l, q, c_out, row_len, dw, zsum, error))
-            return FALSE;
-          for (guint c = 0; c < c_out; c++)
-            add_zp_fix[c] = zsum[c];
-        }
-        for (guint c = 0; c < c_out; c++)
-          {
-            double sigma;
-            if (var->data[c] < 0.0f)
-              {
-                g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                             _("%s: (\"%s\", \"bn_var\")[%u] is %g, a variance cannot be negative"),
-                             origin, l->name, c, var->data[c]);
-                return FALSE;
-              }
-            sigma = sqrt ((double) var->data[c] + (double) FB_NN_BN_EPS);
-            double gs = g->data[c] / sigma;
-            mul[c] = gs * s_x * s_w[c] / s_y;
-            add[c] = (b->data[c] - gs * mu->data[c]) / s_y - mul[c] * add_zp_fix[c];
-          }
-        packed = g_malloc0 (MAX (ps->weight_bytes, 1));
-        g_ptr_array_add (self->buffers, packed);
-        st = dw ? fb_kernel_pack_depthwise_weights (q, c_out, l->kernel_h, l->kernel_w, wb, packed)
-                : fb_kernel_pack_conv_weights (q, c_out, row_len, wb, packed);
-        if (st != FB_KERNEL_OK)
-          {
-            g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("layer \"%s\": packing %u-bit weights: %s"),
-                         l->name, wb, fb_kernel_status_to_string (st));
-            return FALSE;
-          }
-        is->weights = packed;
-        if ((is->kappa = fold_requant (self, l, mul, add, c_out, (gint32 **) &is->lambda,
-                                       &is->shift, error)) == NULL)
-          return FALSE;
-        is->out_scale = s_y;
-        self->funcs[index].conv = dw ? fb_depthwise_lookup (ps->in_bits, ps->out_bits, wb)
-                                     : fb_conv_lookup (ps->in_bits, ps->out_bits, wb);
-      }
+      if (!fold_conv (self, w, origin, index, s_x, s_y, error))
+        return FALSE;
       break;
     case FB_PLAN_LINEAR:
     case FB_PLAN_LINEAR_I32:
-      {
-        gboolean logits = ps->kind == FB_PLAN_LINEAR_I32;
-        guint c_out = l->cout, c_in = l->cin;
-        const FbWeightsTensor *wt, *bias;
-        const float *step;
-        g_autofree gint8 *q = g_new (gint8, (gsize) c_out * c_in);
-        g_autofree double *s_w = g_new (double, c_out);
-        guint8 *packed;
-
-        if ((wt = require (w, l, "weight", 2, c_out, c_in, 0, 0, origin, error)) == NULL ||
-            (bias = require (w, l, "bias", 1, c_out, 0, 0, 0, origin, error)) == NULL ||
-            !learned_step (w, l, c_out, logits, wb, origin, &step, error))
-          return FALSE;
-        g_autofree double *zsum = g_new (double, c_out);
-        /* The classifier's logits must share one unit for the argmax. */
-        quantize_weights (wt->data, c_out, c_in, c_in, 1, wb, step, logits, q, s_w);
-        if (!input_zero_point_sums (self, l, q, c_out, c_in, FALSE, zsum, error))
-          return FALSE;
-        packed = g_malloc0 (MAX (ps->weight_bytes, 1));
-        g_ptr_array_add (self->buffers, packed);
-        fb_kernel_pack_conv_weights (q, c_out, c_in, wb, packed);
-        is->weights = packed;
-        if (logits)
-          {
-            gint32 *b32 = g_new (gint32, c_out);
-            g_ptr_array_add (self->buffers, b32);
-            is->out_scale = s_x * s_w[0];
-            for (guint c = 0; c < c_out; c++)
-              b32[c] = (gint32) CLAMP (nearbyint (bias->data[c] / is->out_scale - zsum[c]), G_MININT32,
-                                       G_MAXINT32);
-            is->bias = b32;
-            self->tensor_scale[l->output] = is->out_scale;
-            self->funcs[index].linear_i32 = fb_linear_i32_lookup (ps->in_bits, wb);
-          }
-        else
-          {
-            g_autofree double *mul = g_new (double, c_out);
-            g_autofree double *add = g_new (double, c_out);
-            for (guint c = 0; c < c_out; c++)
-              {
-                mul[c] = s_x * s_w[c] / s_y;
-                add[c] = bias->data[c] / s_y - mul[c] * zsum[c];
-              }
-            if ((is->kappa = fold_requant (self, l, mul, add, c_out, (gint32 **) &is->lambda,
-                                           &is->shift, error)) == NULL)
-              return FALSE;
-            is->out_scale = s_y;
-            self->funcs[index].linear = fb_linear_lookup (ps->in_bits, ps->out_bits, wb);
-          }
-      }
+      if (!fold_linear (self, w, origin, index, s_x, s_y, error))
+        return FALSE;
       break;
     case FB_PLAN_ADD:
-      {
-        double m[2] = { s_x / s_y, self->tensor_scale[l->inputs[1]] / s_y };
-        int d = choose_shift (m, NULL, 2, MAX_SHIFT_ADD);
-        if (d < 0)
-          {
-            g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                         _("layer \"%s\": input/output scale ratio too large for int32"), l->name);
-            return FALSE;
-          }
-        is->shift = d;
-        is->m1 = (gint32) nearbyint (ldexp (m[0], d));
-        is->m2 = (gint32) nearbyint (ldexp (m[1], d));
-        is->out_scale = s_y;
-        self->funcs[index].add = fb_add_lookup (ps->in_bits, ps->mid_bits, ps->out_bits);
-      }
+      if (!fold_add (self, index, s_x, s_y, error))
+        return FALSE;
       break;
     case FB_PLAN_AVGPOOL:
       is->out_scale = s_x;

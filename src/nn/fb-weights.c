@@ -381,6 +381,88 @@ parse_shape (JsonObject *obj, const char *where, guint *n_dims, guint *dims, gsi
   return TRUE;
 }
 
+/* tensors[i]: one tensor's entry, checked, its floats copied from @blob. */
+static gboolean
+load_tensor (FbWeights    *self,
+             JsonArray    *tensors,
+             guint         i,
+             const char   *origin,
+             FbNetwork    *network,
+             const guint8 *blob,
+             gint64        data_bytes,
+             GError      **error)
+{
+  static const char *tensor_known[] = { "layer", "param", "shape", "dtype", "offset", NULL };
+  JsonNode *node = json_array_get_element (tensors, i);
+  g_autofree char *where = g_strdup_printf ("%s: tensors[%u]", origin, i);
+  const char *layer, *param, *dtype;
+  gint64 offset = 0;
+  guint n_dims = 0, dims[FB_WEIGHTS_MAX_DIMS];
+  gsize n = 0;
+  float *dst;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: expected an object, got %s"), where,
+                   fb_json_node_describe (node));
+      return FALSE;
+    }
+  JsonObject *t = json_node_get_object (node);
+  if (!fb_json_check_members (t, where, tensor_known, error) ||
+      !fb_json_get_string (t, "layer", where, TRUE, &layer, error) ||
+      !fb_json_get_string (t, "param", where, TRUE, &param, error) ||
+      !fb_json_get_string (t, "dtype", where, TRUE, &dtype, error) ||
+      !fb_json_get_int (t, "offset", where, TRUE, 0, data_bytes, &offset, error) ||
+      !parse_shape (t, where, &n_dims, dims, &n, error))
+    return FALSE;
+  if (g_strcmp0 (dtype, "float32") != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   _("%s: field \"dtype\": \"%s\" is not supported (only \"float32\")"), where,
+                   dtype);
+      return FALSE;
+    }
+  if (!param_name_is_valid (param))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   _("%s: field \"param\": \"%s\" is not 1-%d characters of a-z 0-9 _ @ ."),
+                   where, param, PARAM_MAX);
+      return FALSE;
+    }
+  if (network != NULL && fb_network_lookup_layer (network, layer) == NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
+                   _("%s: layer \"%s\" is not in network \"%s\""), where, layer,
+                   fb_network_get_name (network));
+      return FALSE;
+    }
+  if (offset % 4 != 0 || n * 4 > (gsize) (data_bytes - offset))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   _("%s: %zu floats at offset %" PRId64
+                     " do not fit in the %" PRId64 " bytes of data"),
+                   where, n, offset, data_bytes);
+      return FALSE;
+    }
+  if (fb_weights_lookup (self, layer, param) != NULL)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: duplicated tensor \"%s\" of layer \"%s\""),
+                   where, param, layer);
+      return FALSE;
+    }
+  dst = fb_weights_add (self, layer, param, n_dims, dims);
+  load_floats_le (dst, blob + offset, n);
+  for (gsize k = 0; k < n; k++)
+    if (!isfinite (dst[k]))
+      {
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                     _("%s: tensor \"%s\" of layer \"%s\" holds a NaN or infinite value at "
+                       "element %zu"), where, param, layer, k);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static FbWeights *
 weights_from_data (const guint8 *data, gsize length, const char *origin,
                    FbNetwork *network, GError **error)
@@ -388,7 +470,6 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
   static const char *known[] = { "format", "network", "network_sha256", "byte_order", "alignment",
                                  "data_bytes", "data_sha256", "tensors", "training",
                                  "checkpoint", NULL };
-  static const char *tensor_known[] = { "layer", "param", "shape", "dtype", "offset", NULL };
   const guint8 *nul;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(FbWeights) self = NULL;
@@ -478,75 +559,8 @@ weights_from_data (const guint8 *data, gsize length, const char *origin,
 
   self = fb_weights_new (name, net_sha);
   for (guint i = 0; i < json_array_get_length (tensors); i++)
-    {
-      JsonNode *node = json_array_get_element (tensors, i);
-      g_autofree char *where = g_strdup_printf ("%s: tensors[%u]", origin, i);
-      const char *layer, *param, *dtype;
-      gint64 offset = 0;
-      guint n_dims = 0, dims[FB_WEIGHTS_MAX_DIMS];
-      gsize n = 0;
-      float *dst;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: expected an object, got %s"), where,
-                       fb_json_node_describe (node));
-          return NULL;
-        }
-      JsonObject *t = json_node_get_object (node);
-      if (!fb_json_check_members (t, where, tensor_known, error) ||
-          !fb_json_get_string (t, "layer", where, TRUE, &layer, error) ||
-          !fb_json_get_string (t, "param", where, TRUE, &param, error) ||
-          !fb_json_get_string (t, "dtype", where, TRUE, &dtype, error) ||
-          !fb_json_get_int (t, "offset", where, TRUE, 0, data_bytes, &offset, error) ||
-          !parse_shape (t, where, &n_dims, dims, &n, error))
-        return NULL;
-      if (g_strcmp0 (dtype, "float32") != 0)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       _("%s: field \"dtype\": \"%s\" is not supported (only \"float32\")"), where,
-                       dtype);
-          return NULL;
-        }
-      if (!param_name_is_valid (param))
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       _("%s: field \"param\": \"%s\" is not 1-%d characters of a-z 0-9 _ @ ."),
-                       where, param, PARAM_MAX);
-          return NULL;
-        }
-      if (network != NULL && fb_network_lookup_layer (network, layer) == NULL)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                       _("%s: layer \"%s\" is not in network \"%s\""), where, layer,
-                       fb_network_get_name (network));
-          return NULL;
-        }
-      if (offset % 4 != 0 || n * 4 > (gsize) (data_bytes - offset))
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                       _("%s: %zu floats at offset %" PRId64
-                         " do not fit in the %" PRId64 " bytes of data"),
-                       where, n, offset, data_bytes);
-          return NULL;
-        }
-      if (fb_weights_lookup (self, layer, param) != NULL)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: duplicated tensor \"%s\" of layer \"%s\""),
-                       where, param, layer);
-          return NULL;
-        }
-      dst = fb_weights_add (self, layer, param, n_dims, dims);
-      load_floats_le (dst, data + blob_start + offset, n);
-      for (gsize k = 0; k < n; k++)
-        if (!isfinite (dst[k]))
-          {
-            g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                         _("%s: tensor \"%s\" of layer \"%s\" holds a NaN or infinite value at "
-                           "element %zu"), where, param, layer, k);
-            return NULL;
-          }
-    }
+    if (!load_tensor (self, tensors, i, origin, network, data + blob_start, data_bytes, error))
+      return NULL;
   fb_weights_set_training (self, training);
   fb_weights_set_checkpoint (self, checkpoint);
   return g_steal_pointer (&self);

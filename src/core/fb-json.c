@@ -11,103 +11,6 @@
 #include "fb-file.h"
 #include "fb-json.h"
 
-/* json-glib silently wraps integers beyond 64 bits (e.g. to -1), so a huge
- * number would pass as a small one; find such literals in the text first.
- * Runs on text json-glib has already accepted, so the scan can be simple; it
- * tracks the member each nesting level belongs to so the message names the
- * field. Columns count characters, like json-glib's. */
-#define HUGE_SCAN_MAX_DEPTH 64
-
-static gboolean
-check_huge_integers (const char *data, gsize length, const char *origin, GError **error)
-{
-  struct { const char *p; gsize len; } keys[HUGE_SCAN_MAX_DEPTH] = { { NULL, 0 } };
-  guint depth = 0, line = 1, col = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (c == '\n')
-        {
-          line++;
-          col = 0;
-          continue;
-        }
-      if (((guchar) c & 0xC0) != 0x80)
-        col++;
-      if (c == '"')
-        {
-          gsize s = i + 1, j;
-          for (j = s; j < length && data[j] != '"'; j++)
-            {
-              if (data[j] == '\\')
-                {
-                  col++;
-                  j++;
-                }
-              if (j < length && ((guchar) data[j] & 0xC0) != 0x80)
-                col++;
-            }
-          col++;   /* closing quote */
-          i = j;
-          /* A string followed by ':' is a member name. */
-          for (j = i + 1; j < length && g_ascii_isspace (data[j]); j++)
-            ;
-          if (j < length && data[j] == ':' && depth < HUGE_SCAN_MAX_DEPTH)
-            {
-              keys[depth].p = data + s;
-              keys[depth].len = i - s;
-            }
-          continue;
-        }
-      if (c == '{' || c == '[')
-        {
-          depth++;
-          if (depth < HUGE_SCAN_MAX_DEPTH)
-            {
-              /* Elements of an array belong to the array's member. */
-              if (c == '[')
-                keys[depth] = keys[depth - 1];
-              else
-                keys[depth].p = NULL, keys[depth].len = 0;
-            }
-          continue;
-        }
-      if (c == '}' || c == ']')
-        {
-          if (depth > 0)
-            depth--;
-          continue;
-        }
-      if (g_ascii_isdigit (c))
-        {
-          gsize start = i;
-          gboolean negative = start > 0 && data[start - 1] == '-';
-          while (i + 1 < length && g_ascii_isdigit (data[i + 1]))
-            i++;
-          if (i - start + 1 > 18 && !(i + 1 < length && (data[i + 1] == '.' || data[i + 1] == 'e' || data[i + 1] == 'E')) &&
-              !(start > 0 && (data[start - 1] == '.' || data[start - 1] == 'e' || data[start - 1] == 'E' ||
-                              ((data[start - 1] == '-' || data[start - 1] == '+') && start > 1 &&
-                               (data[start - 2] == 'e' || data[start - 2] == 'E')))))
-            {
-              g_autofree char *field = NULL;
-              guint ncol = negative ? col - 1 : col;
-
-              if (depth < HUGE_SCAN_MAX_DEPTH && keys[depth].p != NULL)
-                field = g_strdup_printf ("field \"%.*s\": ", (int) MIN (keys[depth].len, 128), keys[depth].p);
-              g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
-                           _("%s:%u:%u: %snumber %s%.*s%s is too large (at most 18 digits)"),
-                           origin, line, ncol, field ? field : "", negative ? "-" : "",
-                           (int) MIN (i - start + 1, 24), data + start, i - start + 1 > 24 ? "…" : "");
-              return FALSE;
-            }
-          col += i - start;
-        }
-    }
-  return TRUE;
-}
-
 static gint
 hex4 (const char *data, gsize length, gsize at)
 {
@@ -127,39 +30,84 @@ hex4 (const char *data, gsize length, gsize at)
 /* json-glib's scanner also takes GScanner's escapes (\NNN octal, any \X), which put
  * bytes that are not UTF-8 into strings; and a lone UTF-16 surrogate (\uD800) decodes to
  * no character. Accept JSON's escapes only. @at is the character after the backslash;
- * @line/@col locate the string. Returns how many characters the escape takes after the
- * backslash, or 0 with @error set. */
-static gsize
-check_escape (const char *data, gsize length, gsize at, const char *origin, guint line, guint col,
-              GError **error)
+ * @line/@col locate the string. Sets *n to how many characters the escape takes after the
+ * backslash, or returns FALSE with @error set. */
+static gboolean
+check_escape_at (const char *data, gsize length, gsize at, const char *origin, guint line, guint col,
+                 gsize *n, GError **error)
 {
   gint u, low;
 
   if (at < length && data[at] != '\0' && strchr ("\"\\/bfnrt", data[at]) != NULL)
-    return 1;
+    return *n = 1, TRUE;
   if (at < length && data[at] == 'u' && (u = hex4 (data, length, at + 1)) >= 0)
     {
       if (u < 0xD800 || u > 0xDFFF)
-        return 5;
+        return *n = 5, TRUE;
       if (u <= 0xDBFF && at + 6 < length && data[at + 5] == '\\' && data[at + 6] == 'u' &&
           (low = hex4 (data, length, at + 7)) >= 0xDC00 && low <= 0xDFFF)
-        return 11;
+        return *n = 11, TRUE;
       g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
                    _("%s:%u:%u: a string has a lone UTF-16 surrogate \\u%04X"), origin, line, col, u);
-      return 0;
+      return FALSE;
     }
   g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
                _("%s:%u:%u: a string has an invalid escape (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"),
                origin, line, col);
-  return 0;
+  return FALSE;
 }
 
-/* json-glib's parser recurses once per nesting level, so 100 000 '[' overflow
- * the stack; count the depth first with a scan that skips strings. Real
- * freebits files nest fewer than 10 levels. */
+/* One walk over JSON text, before and after json-glib parses it.
+ *
+ * Before (SCAN_BEFORE_PARSE): json-glib's parser recurses once per nesting
+ * level, so 100 000 '[' overflow the stack; count the depth first. Real
+ * freebits files nest fewer than 10 levels. Strings are checked for the
+ * escapes json-glib would take but JSON does not (check_escape); an
+ * unterminated string is json-glib's to report.
+ *
+ * After (SCAN_AFTER_PARSE): json-glib silently wraps integers beyond 64 bits
+ * (e.g. to -1), so a huge number would pass as a small one; find such
+ * literals in the text. The walk tracks the member each nesting level
+ * belongs to so the message names the field.
+ *
+ * Columns count characters, like json-glib's. */
+#define HUGE_SCAN_MAX_DEPTH 64
+
+typedef enum {
+  SCAN_BEFORE_PARSE,
+  SCAN_AFTER_PARSE,
+} ScanMode;
+
+/* Reports the integer literal at data[start..end] if it has more than 18 digits. */
 static gboolean
-check_depth (const char *data, gsize length, const char *origin, GError **error)
+check_integer (const char *data, gsize length, gsize start, gsize end, const char *origin, guint line,
+               guint col, const char *key, gsize key_len, GError **error)
 {
+  gboolean negative = start > 0 && data[start - 1] == '-';
+
+  if (end - start + 1 > 18 && !(end + 1 < length && (data[end + 1] == '.' || data[end + 1] == 'e' || data[end + 1] == 'E')) &&
+      !(start > 0 && (data[start - 1] == '.' || data[start - 1] == 'e' || data[start - 1] == 'E' ||
+                      ((data[start - 1] == '-' || data[start - 1] == '+') && start > 1 &&
+                       (data[start - 2] == 'e' || data[start - 2] == 'E')))))
+    {
+      g_autofree char *field = NULL;
+      guint ncol = negative ? col - 1 : col;
+
+      if (key != NULL)
+        field = g_strdup_printf ("field \"%.*s\": ", (int) MIN (key_len, 128), key);
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                   _("%s:%u:%u: %snumber %s%.*s%s is too large (at most 18 digits)"),
+                   origin, line, ncol, field ? field : "", negative ? "-" : "",
+                   (int) MIN (end - start + 1, 24), data + start, end - start + 1 > 24 ? "…" : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+scan_json (const char *data, gsize length, const char *origin, ScanMode mode, GError **error)
+{
+  struct { const char *p; gsize len; } keys[HUGE_SCAN_MAX_DEPTH] = { { NULL, 0 } };
   guint depth = 0, line = 1, col = 0;
 
   for (gsize i = 0; i < length; i++)
@@ -176,31 +124,84 @@ check_depth (const char *data, gsize length, const char *origin, GError **error)
         col++;
       if (c == '"')
         {
-          /* Skip the string; an unterminated one is json-glib's to report. */
-          for (i++; i < length && data[i] != '"' && data[i] != '\n'; i++)
-            if (data[i] == '\\')
-              {
-                gsize n = check_escape (data, length, i + 1, origin, line, col, error);
-                if (n == 0)
-                  return FALSE;
-                i += n;   /* the loop steps past the escape's last character */
-              }
-          if (i < length && data[i] == '\n')
-            i--;
+          gsize s = i + 1, j;
+          guint quote_col = col;
+
+          /* Before parsing, a string ends at a line break too: json-glib reports it. */
+          for (j = s; j < length && data[j] != '"' && !(mode == SCAN_BEFORE_PARSE && data[j] == '\n'); j++)
+            {
+              if (data[j] == '\\')
+                {
+                  gsize n = 1;
+                  if (mode == SCAN_BEFORE_PARSE &&
+                      !check_escape_at (data, length, j + 1, origin, line, quote_col, &n, error))
+                    return FALSE;
+                  /* Every character of the escape is a column. */
+                  for (gsize k = j + 1; k <= j + n && k < length; k++)
+                    if (((guchar) data[k] & 0xC0) != 0x80)
+                      col++;
+                  col++;
+                  j += n;
+                  continue;
+                }
+              if (((guchar) data[j] & 0xC0) != 0x80)
+                col++;
+            }
+          if (j < length && data[j] == '\n')
+            {
+              i = j - 1;   /* the next turn counts the line break */
+              continue;
+            }
+          col++;   /* closing quote */
+          i = j;
+          /* A string followed by ':' is a member name. */
+          for (j = i + 1; j < length && g_ascii_isspace (data[j]); j++)
+            ;
+          if (j < length && data[j] == ':' && depth < HUGE_SCAN_MAX_DEPTH)
+            {
+              keys[depth].p = data + s;
+              keys[depth].len = i - s;
+            }
           continue;
         }
       if (c == '{' || c == '[')
         {
-          if (++depth > FB_JSON_MAX_DEPTH)
+          depth++;
+          if (mode == SCAN_BEFORE_PARSE && depth > FB_JSON_MAX_DEPTH)
             {
               g_set_error (error, FB_ERROR, FB_ERROR_PARSE,
                            _("%s:%u:%u: nested deeper than %u levels of [ and {"),
                            origin, line, col, FB_JSON_MAX_DEPTH);
               return FALSE;
             }
+          if (depth < HUGE_SCAN_MAX_DEPTH)
+            {
+              /* Elements of an array belong to the array's member. */
+              if (c == '[')
+                keys[depth] = keys[depth - 1];
+              else
+                keys[depth].p = NULL, keys[depth].len = 0;
+            }
+          continue;
         }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
+      if (c == '}' || c == ']')
+        {
+          if (depth > 0)
+            depth--;
+          continue;
+        }
+      if (mode == SCAN_AFTER_PARSE && g_ascii_isdigit (c))
+        {
+          gsize start = i;
+          gboolean keyed = depth < HUGE_SCAN_MAX_DEPTH && keys[depth].p != NULL;
+
+          while (i + 1 < length && g_ascii_isdigit (data[i + 1]))
+            i++;
+          if (!check_integer (data, length, start, i, origin, line, col,
+                              keyed ? keys[depth].p : NULL, keyed ? keys[depth].len : 0, error))
+            return FALSE;
+          col += i - start;
+        }
     }
   return TRUE;
 }
@@ -231,7 +232,7 @@ load_data (const char *data, gssize length, const char *origin, GError **error)
                    origin, line, col, (guchar) *end);
       return NULL;
     }
-  if (!check_depth (data, length, origin, error))
+  if (!scan_json (data, length, origin, SCAN_BEFORE_PARSE, error))
     return NULL;
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
@@ -248,7 +249,7 @@ load_data (const char *data, gssize length, const char *origin, GError **error)
       g_set_error (error, FB_ERROR, FB_ERROR_PARSE, "%s%s", origin, msg);
       return NULL;
     }
-  if (!check_huge_integers (data, length, origin, error))
+  if (!scan_json (data, length, origin, SCAN_AFTER_PARSE, error))
     return NULL;
   if (json_parser_get_root (parser) == NULL)
     {

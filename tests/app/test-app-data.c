@@ -24,51 +24,16 @@
 #define N_TRAIN 300
 #define N_TEST 100
 
-static const char tiny_rgb[] =
-  "{ \"format\": \"freebits-network/1\", \"name\": \"tiny-rgb\","
-  "  \"input\": { \"name\": \"input\", \"shape\": [32, 32, 3] %s },"
-  "  \"layers\": ["
-  "   { \"name\": \"c1\", \"op\": \"conv2d\", \"inputs\": [\"input\"], \"output\": \"c1\","
-  "     \"kernel\": 3, \"stride\": 2, \"pad\": 1, \"cout\": 8 },"
-  "   { \"name\": \"d2\", \"op\": \"depthwise_conv2d\", \"inputs\": [\"c1\"], \"output\": \"d2\","
-  "     \"kernel\": 3, \"stride\": 2, \"pad\": 1 },"
-  "   { \"name\": \"p2\", \"op\": \"conv2d\", \"inputs\": [\"d2\"], \"output\": \"p2\","
-  "     \"kernel\": 1, \"cout\": 16 },"
-  "   { \"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"p2\"], \"output\": \"pool\" },"
-  "   { \"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"pool\"], \"output\": \"fc\", \"cout\": 10 }"
-  "  ] }";
-
 /* Made once, shared by the cases (read-only). */
 static struct {
   char *dir, *net, *npz, *weights, *supernet, *table, *one_set;
 } fx;
-
-static void
-write_text (const char *path, const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_assert_true (g_file_set_contents (path, text, -1, &error));
-  g_assert_no_error (error);
-}
-
-static void
-write_npz (const FbTestSet *s, const char *path)
-{
-  const char *names[4] = { "x_train", "y_train", "x_test", "y_test" };
-  GBytes *m[4] = { fb_test_set_x_npy (s, 0, N_TRAIN, FALSE), fb_test_set_y_npy (s, 0, N_TRAIN),
-                   fb_test_set_x_npy (s, N_TRAIN, N_TEST, FALSE), fb_test_set_y_npy (s, N_TRAIN, N_TEST) };
-
-  fb_test_write_npz (path, 4, names, m, FALSE);
-  for (guint i = 0; i < 4; i++)
-    g_bytes_unref (m[i]);
-}
 
 /* The shared fixture: FALSE (the case skips) without freebits-cli. */
 static gboolean
 fixture (void)
 {
   g_auto(FbTestSet) s = { 0 };
-  g_autofree char *net_text = NULL;
 
   if (fb_test_skip_without_cli ("search"))
     return FALSE;
@@ -81,10 +46,9 @@ fixture (void)
   fx.supernet = g_build_filename (fx.dir, "supernet.fbw", NULL);
   fx.table = g_build_filename (fx.dir, "gap8.json", NULL);
   fx.one_set = g_build_filename (fx.dir, "one.npz", NULL);
-  net_text = g_strdup_printf (tiny_rgb, "");
-  write_text (fx.net, net_text);
+  fb_test_write_tiny_rgb_net (fx.net, "");
   fb_test_set_init (&s, N_TRAIN + N_TEST, 32, 32, 3, 10, FALSE, 21);
-  write_npz (&s, fx.npz);
+  fb_test_set_write_npz (&s, N_TRAIN, N_TEST, fx.npz, FALSE, FALSE);
   {
     const char *names[2] = { "x", "y" };
     GBytes *m[2] = { fb_test_set_x_npy (&s, 0, N_TRAIN + N_TEST, FALSE), fb_test_set_y_npy (&s, 0, N_TRAIN + N_TEST) };
@@ -156,7 +120,7 @@ check_candidates (JsonNode *root, const char *weights, const char *method)
       g_autoptr(JsonNode) ev = NULL;
       JsonObject *e;
 
-      write_text (path, text);
+      fb_test_write_text (path, text);
       ev = eval_data (path, weights, "0");
       e = json_node_get_object (ev);
       g_test_message ("%s #%u: search %.4f, eval %.4f (%s)", method, i, json_object_get_double_member (c, "accuracy"),
@@ -273,7 +237,7 @@ check_val_split (void)
       g_autoptr(JsonNode) ev = NULL;
       JsonObject *e;
 
-      write_text (path, text);
+      fb_test_write_text (path, text);
       ev = run_json (eval);
       e = json_node_get_object (ev);
       g_assert_cmpint (json_object_get_int_member (e, "images"), ==, (N_TRAIN + N_TEST) / 4);
@@ -392,7 +356,7 @@ static void
 test_export_bundle_matches_eval (void)
 {
   g_autofree char *make = g_find_program_in_path ("make");
-  g_autofree char *signed_net = NULL, *signed_w = NULL, *signed_npz = NULL, *text = NULL;
+  g_autofree char *signed_net = NULL, *signed_w = NULL, *signed_npz = NULL;
   g_autoptr(FbNetwork) network = NULL;
   g_autoptr(FbWeights) weights = NULL;
   g_auto(FbTestSet) s = { 0 };
@@ -414,8 +378,7 @@ test_export_bundle_matches_eval (void)
   signed_net = g_build_filename (fx.dir, "tiny-signed.json", NULL);
   signed_w = g_build_filename (fx.dir, "signed.fbw", NULL);
   signed_npz = g_build_filename (fx.dir, "signed.npz", NULL);
-  text = g_strdup_printf (tiny_rgb, ", \"signed\": true, \"scale\": 0.03125");
-  write_text (signed_net, text);
+  fb_test_write_tiny_rgb_net (signed_net, ", \"signed\": true, \"scale\": 0.03125");
   network = fb_test_load_network (signed_net);
   weights = fb_test_random_int_weights (network, 23, TRUE);
   g_assert_true (fb_weights_save (weights, signed_w, NULL));

@@ -248,3 +248,65 @@ fb_test_assert_set_same_examples (FbDataset *ds, const FbTestSet *s, guint first
       g_assert_true (found);
     }
 }
+
+static inline void
+fb_test_write_text (const char *path, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* A small network for 32×32×3 sets of 10 classes (conv, depthwise, pointwise,
+ * pool, classifier) written to @path; @input_fields adds members to its input
+ * (", \"signed\": true, …", or ""). */
+static inline void
+fb_test_write_tiny_rgb_net (const char *path, const char *input_fields)
+{
+  g_autofree char *text = g_strdup_printf (
+    "{ \"format\": \"freebits-network/1\", \"name\": \"tiny-rgb\","
+    "  \"input\": { \"name\": \"input\", \"shape\": [32, 32, 3] %s },"
+    "  \"layers\": ["
+    "   { \"name\": \"c1\", \"op\": \"conv2d\", \"inputs\": [\"input\"], \"output\": \"c1\","
+    "     \"kernel\": 3, \"stride\": 2, \"pad\": 1, \"cout\": 8 },"
+    "   { \"name\": \"d2\", \"op\": \"depthwise_conv2d\", \"inputs\": [\"c1\"], \"output\": \"d2\","
+    "     \"kernel\": 3, \"stride\": 2, \"pad\": 1 },"
+    "   { \"name\": \"p2\", \"op\": \"conv2d\", \"inputs\": [\"d2\"], \"output\": \"p2\","
+    "     \"kernel\": 1, \"cout\": 16 },"
+    "   { \"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"p2\"], \"output\": \"pool\" },"
+    "   { \"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"pool\"], \"output\": \"fc\", \"cout\": 10 }"
+    "  ] }", input_fields);
+
+  fb_test_write_text (path, text);
+}
+
+/* @s as an .npz with x_train / y_train (its first @n_train examples) and
+ * x_test / y_test (the @n_test after them): u8, or float32 in [0, 1] when
+ * @as_float; stored or (@compressed) deflated. */
+static inline void
+fb_test_set_write_npz (const FbTestSet *s, guint n_train, guint n_test, const char *path,
+                       gboolean compressed, gboolean as_float)
+{
+  const char *names[4] = { "x_train", "y_train", "x_test", "y_test" };
+  GBytes *m[4];
+
+  for (guint part = 0; part < 2; part++)
+    {
+      guint first = part ? n_train : 0, n = part ? n_test : n_train;
+      if (as_float)
+        {
+          gsize ex = (gsize) s->h * s->w * s->c;
+          g_autofree float *f = g_new (float, n * ex);
+          guint dims[4] = { n, s->h, s->w, s->c };
+          for (gsize k = 0; k < n * ex; k++)
+            f[k] = s->x[first * ex + k] / 255.0f;
+          m[2 * part] = fb_test_npy_bytes ("<f4", 4, dims, f, n * ex * sizeof (float));
+        }
+      else
+        m[2 * part] = fb_test_set_x_npy (s, first, n, FALSE);
+      m[2 * part + 1] = fb_test_set_y_npy (s, first, n);
+    }
+  fb_test_write_npz (path, 4, names, m, compressed);
+  for (guint i = 0; i < 4; i++)
+    g_bytes_unref (m[i]);
+}

@@ -21,55 +21,6 @@
 #define N_TRAIN 300
 #define N_TEST 100
 
-static const char tiny_rgb[] =
-  "{ \"format\": \"freebits-network/1\", \"name\": \"tiny-rgb\","
-  "  \"input\": { \"name\": \"input\", \"shape\": [32, 32, 3] },"
-  "  \"layers\": ["
-  "   { \"name\": \"c1\", \"op\": \"conv2d\", \"inputs\": [\"input\"], \"output\": \"c1\","
-  "     \"kernel\": 3, \"stride\": 2, \"pad\": 1, \"cout\": 8 },"
-  "   { \"name\": \"d2\", \"op\": \"depthwise_conv2d\", \"inputs\": [\"c1\"], \"output\": \"d2\","
-  "     \"kernel\": 3, \"stride\": 2, \"pad\": 1 },"
-  "   { \"name\": \"p2\", \"op\": \"conv2d\", \"inputs\": [\"d2\"], \"output\": \"p2\","
-  "     \"kernel\": 1, \"cout\": 16 },"
-  "   { \"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"p2\"], \"output\": \"pool\" },"
-  "   { \"name\": \"fc\", \"op\": \"linear\", \"inputs\": [\"pool\"], \"output\": \"fc\", \"cout\": 10 }"
-  "  ] }";
-
-static void
-write_text (const char *path, const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_assert_true (g_file_set_contents (path, text, -1, &error));
-  g_assert_no_error (error);
-}
-
-static void
-write_npz_set (const FbTestSet *s, const char *path, gboolean compressed, gboolean as_float)
-{
-  const char *names[4] = { "x_train", "y_train", "x_test", "y_test" };
-  GBytes *m[4];
-
-  for (guint part = 0; part < 2; part++)
-    {
-      guint first = part ? N_TRAIN : 0, n = part ? N_TEST : N_TRAIN;
-      if (as_float)
-        {
-          gsize ex = 32 * 32 * 3;
-          g_autofree float *f = g_new (float, n * ex);
-          guint dims[4] = { n, 32, 32, 3 };
-          for (gsize k = 0; k < n * ex; k++)
-            f[k] = s->x[first * ex + k] / 255.0f;
-          m[2 * part] = fb_test_npy_bytes ("<f4", 4, dims, f, n * ex * sizeof (float));
-        }
-      else
-        m[2 * part] = fb_test_set_x_npy (s, first, n, FALSE);
-      m[2 * part + 1] = fb_test_set_y_npy (s, first, n);
-    }
-  fb_test_write_npz (path, 4, names, m, compressed);
-  for (guint i = 0; i < 4; i++)
-    g_bytes_unref (m[i]);
-}
-
 /* Every form of the set under @dir; returns the paths (NULL-terminated). */
 static GPtrArray *
 write_all_forms (const FbTestSet *s, const char *dir)
@@ -78,13 +29,13 @@ write_all_forms (const FbTestSet *s, const char *dir)
   char *p;
 
   p = g_build_filename (dir, "set.npz", NULL);
-  write_npz_set (s, p, FALSE, FALSE);
+  fb_test_set_write_npz (s, N_TRAIN, N_TEST, p, FALSE, FALSE);
   g_ptr_array_add (paths, p);
   p = g_build_filename (dir, "set-compressed.npz", NULL);
-  write_npz_set (s, p, TRUE, FALSE);
+  fb_test_set_write_npz (s, N_TRAIN, N_TEST, p, TRUE, FALSE);
   g_ptr_array_add (paths, p);
   p = g_build_filename (dir, "set-float.npz", NULL);
-  write_npz_set (s, p, TRUE, TRUE);
+  fb_test_set_write_npz (s, N_TRAIN, N_TEST, p, TRUE, TRUE);
   g_ptr_array_add (paths, p);
   {
     const char *names[4] = { "x_train", "y_train", "x_test", "y_test" };
@@ -155,7 +106,7 @@ test_same_accuracy_every_form (void)
   dir = fb_test_tmpdir_new ();
   net = g_build_filename (dir, "tiny-rgb.json", NULL);
   w = g_build_filename (dir, "w.fbw", NULL);
-  write_text (net, tiny_rgb);
+  fb_test_write_tiny_rgb_net (net, "");
   /* Cyclic labels: the image folders give the examples back in this order,
    * so even the logits checksum must agree. */
   fb_test_set_init (&s, N_TRAIN + N_TEST, 32, 32, 3, 10, TRUE, 11);
@@ -230,12 +181,12 @@ test_human_output (void)
   net = g_build_filename (dir, "tiny-rgb.json", NULL);
   w = g_build_filename (dir, "w.fbw", NULL);
   npz = g_build_filename (dir, "set.npz", NULL);
-  write_text (net, tiny_rgb);
+  fb_test_write_tiny_rgb_net (net, "");
   network = fb_test_load_network (net);
   weights = fb_test_random_int_weights (network, 3, TRUE);
   g_assert_true (fb_weights_save (weights, w, NULL));
   fb_test_set_init (&s, N_TRAIN + N_TEST, 32, 32, 3, 10, FALSE, 12);
-  write_npz_set (&s, npz, FALSE, FALSE);
+  fb_test_set_write_npz (&s, N_TRAIN, N_TEST, npz, FALSE, FALSE);
   {
     const char *args[] = { "eval", net, "--config", "w4a8", "--weights", w, "--data", npz, NULL };
     fb_test_run_cli (&run, args);
@@ -279,7 +230,7 @@ test_bad_datasets_exit_2 (void)
   dir = fb_test_tmpdir_new ();
   net = g_build_filename (dir, "tiny-rgb.json", NULL);
   w = g_build_filename (dir, "w.fbw", NULL);
-  write_text (net, tiny_rgb);
+  fb_test_write_tiny_rgb_net (net, "");
   network = fb_test_load_network (net);
   weights = fb_test_random_int_weights (network, 4, TRUE);
   g_assert_true (fb_weights_save (weights, w, NULL));
@@ -424,7 +375,7 @@ test_signed_kws (void)
   w = g_build_filename (dir, "kws.fbw", NULL);
   i8 = g_build_filename (dir, "kws-int8.npz", NULL);
   f32 = g_build_filename (dir, "kws-float.npz", NULL);
-  write_text (net, kws);
+  fb_test_write_text (net, kws);
   network = fb_test_load_network (net);
   weights = fb_test_random_int_weights (network, 7, TRUE);
   g_assert_true (fb_weights_save (weights, w, NULL));
@@ -489,7 +440,7 @@ test_values_mse (void)
   FbNnEvalResult res;
   double sse = 0.0, scale;
 
-  write_text (net_path, tiny_ae);
+  fb_test_write_text (net_path, tiny_ae);
   net = fb_test_load_network (net_path);
   g_assert_cmpint (fb_network_get_output_kind (net), ==, FB_OUTPUT_VALUES);
   w = fb_test_random_int_weights (net, 6, TRUE);

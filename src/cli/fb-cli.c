@@ -2,11 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <glib/gi18n-lib.h>
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fb-app-locale.h"
 #include "fb-build-config.h"
 #include "fb-cli.h"
 #include "fb-error.h"
@@ -134,19 +133,8 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
-  setlocale (LC_ALL, "");
-  /* The libraries' error messages are translated (po/); bound once, here. */
-  bindtextdomain (GETTEXT_PACKAGE, FB_LOCALEDIR);
-#if defined(FB_BUILD_ROOT) && defined(__linux__)
-  /* Run from the build tree (tools/run, the tests): the translations compiled there. */
-  {
-    g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-    if (exe != NULL && g_str_has_prefix (exe, FB_BUILD_ROOT G_DIR_SEPARATOR_S))
-      bindtextdomain (GETTEXT_PACKAGE, FB_BUILD_ROOT G_DIR_SEPARATOR_S "po");
-  }
-#endif
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  /* The libraries' error messages are translated (po/). */
+  fb_app_locale_init ();
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
       strcmp (argv[1], "help") == 0)

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "fb-app-locale.h"
 #include "fb-application.h"
 #include "fb-search-job.h"
 
@@ -55,18 +56,7 @@ main (int argc, char **argv)
 
   /* Our own worker threads give way to the main loop on a busy machine. */
   fb_application_lower_worker_priority (10);
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, FB_LOCALEDIR);
-#if defined(FB_BUILD_ROOT) && defined(__linux__)
-  /* Run from the build tree (tools/run): the translations compiled there. */
-  {
-    g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-    if (exe != NULL && g_str_has_prefix (exe, FB_BUILD_ROOT G_DIR_SEPARATOR_S))
-      bindtextdomain (GETTEXT_PACKAGE, FB_BUILD_ROOT G_DIR_SEPARATOR_S "po");
-  }
-#endif
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  fb_app_locale_init ();
   /* The recent-files filter and "app_name" of saved entries use this. */
   g_set_application_name ("freebits");
 

@@ -177,6 +177,42 @@ fb_mpi_allgather_blocks (gpointer items, guint n, gsize item_size)
 #endif
 }
 
+void
+fb_mpi_allgather_owned (gpointer items, guint n, gsize item_size, const guint *owner)
+{
+#ifdef FB_HAVE_MPI
+  g_autofree gsize *offset = NULL, *length = NULL, *fill = NULL;
+  g_autofree guint8 *packed = NULL;
+  guint8 *base = items;
+
+  if (mpi_size == 1)
+    return;
+  /* Every rank's items packed in item order, the ranks one after the other. */
+  offset = g_new0 (gsize, mpi_size);
+  length = g_new0 (gsize, mpi_size);
+  fill = g_new0 (gsize, mpi_size);
+  for (guint i = 0; i < n; i++)
+    length[MIN (owner[i], mpi_size - 1)] += item_size;
+  for (guint r = 1; r < mpi_size; r++)
+    offset[r] = offset[r - 1] + length[r - 1];
+  packed = g_malloc (MAX (offset[mpi_size - 1] + length[mpi_size - 1], 1));
+  for (guint i = 0; i < n; i++)
+    if (MIN (owner[i], mpi_size - 1) == mpi_rank)
+      {
+        memcpy (packed + offset[mpi_rank] + fill[mpi_rank], base + (gsize) i * item_size, item_size);
+        fill[mpi_rank] += item_size;
+      }
+  allgather_rounds (packed, offset, length);
+  memset (fill, 0, mpi_size * sizeof (gsize));
+  for (guint i = 0; i < n; i++)
+    {
+      guint r = MIN (owner[i], mpi_size - 1);
+      memcpy (base + (gsize) i * item_size, packed + offset[r] + fill[r], item_size);
+      fill[r] += item_size;
+    }
+#endif
+}
+
 guint64
 fb_mpi_allreduce_sum (guint64 value)
 {

@@ -53,6 +53,14 @@ void     fb_mpi_allgather_blocks  (gpointer      items,
                                    guint         n,
                                    gsize         item_size);
 
+/* Collective.  @items holds @n items of @item_size bytes; item i was computed
+ * by rank @owner[i] (the same array on every rank); on return every rank has
+ * every item, each from its owner. */
+void     fb_mpi_allgather_owned   (gpointer      items,
+                                   guint         n,
+                                   gsize         item_size,
+                                   const guint  *owner);
+
 /* Collective.  The sum over ranks of @value. */
 guint64  fb_mpi_allreduce_sum     (guint64       value);
 

@@ -195,6 +195,8 @@ fb_cli_compare (int argc, char **argv)
     g_printerr ("\r\033[K");
   if (root == NULL)
     return fb_cli_error (error, error->domain == FB_ERROR ? FB_CLI_EXIT_INPUT : FB_CLI_EXIT_FAILED);
+  /* Every rank got here (a failing one ends the run first): only then the file. */
+  fb_mpi_barrier ();
   if (output != NULL && fb_mpi_is_root () && !fb_json_save_file (root, output, &error))
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   if (json)

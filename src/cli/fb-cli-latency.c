@@ -171,6 +171,7 @@ cmd_measure (int argc, char **argv)
   if (table == NULL)
     return finish_error (error, &progress);
   progress_end (&progress);
+  fb_mpi_barrier ();
   status = fb_mpi_is_root () ? save_table (table, output) : FB_CLI_EXIT_OK;
   if (status == FB_CLI_EXIT_OK && !quiet)
     g_printerr ("freebits-cli: %s: %u entries (%s, %s) measured in %.1f s\n", output,

@@ -35,6 +35,8 @@ guint    fb_mpi_get_size          (void);
 /* Rank 0 writes the output files and prints the results. */
 gboolean fb_mpi_is_root           (void);
 
+/* Collective.  Also "no rank failed": a rank that fails calls fb_mpi_abort(),
+ * so the others never leave the barrier; outputs are written after one. */
 void     fb_mpi_barrier           (void);
 
 /* Rank @rank's block of @n items: [*lo, *hi), contiguous, sizes differing by

@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@ static guint mpi_rank = 0;
 static guint mpi_size = 1;
 static gboolean started;        /* fb_mpi_init called MPI_Init_thread */
 static char prefix[32];
+/* Tests: FB_TEST_MPI_KILL_RANK=R kills rank R (SIGKILL) at its first all-gather,
+ * a process lost in the middle of the work. */
+static int kill_rank = -1;
 
 gboolean
 fb_mpi_is_available (void)
@@ -53,6 +57,8 @@ fb_mpi_init (int *argc, char ***argv)
   mpi_size = (guint) MAX (size, 1);
   if (mpi_size > 1)
     g_snprintf (prefix, sizeof prefix, "rank %u: ", mpi_rank);
+  if (g_getenv ("FB_TEST_MPI_KILL_RANK") != NULL)
+    kill_rank = atoi (g_getenv ("FB_TEST_MPI_KILL_RANK"));
 #endif
 }
 
@@ -129,6 +135,8 @@ allgather_rounds (guint8 *base, const gsize *offset, const gsize *length)
   g_autofree int *displs = g_new (int, mpi_size);
   gboolean more = TRUE;
 
+  if (kill_rank == (int) mpi_rank)
+    raise (SIGKILL);
   for (gsize done = 0; more; done += chunk)
     {
       /* Round k moves bytes [k·chunk, (k+1)·chunk) of every rank's block; the

@@ -5,7 +5,9 @@
  * and `train` (float, 2 epochs), `train --supernet` and `finetune` — the weights
  * files equal except the wall-clock "train_seconds" of their provenance.  A
  * rank that fails on a bad input file (MPMD: rank 1 gets another file) ends the
- * whole run: exit status 2, one line naming rank 1, no output file.
+ * whole run: exit status 2, one line naming rank 1, no output file; a rank
+ * killed in the middle of training (FB_TEST_MPI_KILL_RANK) ends it too, with
+ * mpirun's line naming the rank and no output file.
  *
  * Skipped (g_test_skip) when freebits-cli was built without MPI or mpirun is
  * not installed.
@@ -87,6 +89,8 @@ path (const char *name)
 
 /* In @cwd (NULL: here): $FB_CLI @ranks[0] with @n 0; else mpirun -n @n $FB_CLI @ranks[0],
  * or with several lists MPMD, one rank each: "-n 1 $FB_CLI A : -n 1 $FB_CLI B". */
+static gboolean loud;   /* mpirun without -q: its own messages (a killed rank) */
+
 static void
 run_in (FbTestRun *r, const char *cwd, guint n, const char *const *const *ranks, guint n_lists)
 {
@@ -98,7 +102,9 @@ run_in (FbTestRun *r, const char *cwd, guint n, const char *const *const *ranks,
   if (n > 0)
     {
       g_ptr_array_add (argv, (gpointer) "mpirun");
-      g_ptr_array_add (argv, (gpointer) "-q");
+      g_ptr_array_add (argv, loud ? (gpointer) "-x" : (gpointer) "-q");
+      if (loud)
+        g_ptr_array_add (argv, (gpointer) "FB_TEST_MPI_KILL_RANK");
       g_ptr_array_add (argv, (gpointer) "--oversubscribe");
       if (getuid () == 0)
         g_ptr_array_add (argv, (gpointer) "--allow-run-as-root");
@@ -332,6 +338,31 @@ test_failing_rank (void)
     }
 }
 
+/* Rank 1 killed (SIGKILL) at its first all-gather of a training step. */
+static void
+test_killed_rank (void)
+{
+  g_autofree char *out = NULL;
+  g_auto(FbTestRun) r = { 0 };
+
+  if (!have_mpi ())
+    return;
+  out = path ("killed.fbw");
+  {
+    const char *args[] = { "train", fx.net, "-o", out, "--data", fx.npz, "--epochs", "1", "--batch", "32",
+                           "--quiet", NULL };
+    const char *const *lists[1] = { args };
+    g_setenv ("FB_TEST_MPI_KILL_RANK", "1", TRUE);
+    loud = TRUE;
+    run_mpi (&r, 2, lists, 1);
+    loud = FALSE;
+    g_unsetenv ("FB_TEST_MPI_KILL_RANK");
+  }
+  g_assert_cmpint (r.status, !=, 0);
+  g_assert_nonnull (strstr (r.err, "rank 1"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -339,6 +370,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/mpi/failing-rank", test_failing_rank);
+  g_test_add_func ("/mpi/killed-rank", test_killed_rank);
   g_test_add_func ("/mpi/compare", test_compare);
   g_test_add_func ("/mpi/train", test_train);
   g_test_add_func ("/mpi/latency-measure", test_latency);

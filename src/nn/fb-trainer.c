@@ -1358,6 +1358,33 @@ exchange_shards (FbTrainer *self)
       shard_record (self, &self->shards[s], records + s * size, TRUE);
 }
 
+static void
+shard_eval_owned (Shard *sh)
+{
+  FbTrainer *self = sh->owner;
+  if (self->split.owns (sh->index, self->n_shards, self->split.user_data))
+    shard_eval (sh);
+}
+
+/* After shard_eval_owned: every process gets every shard's logits (records of
+ * a shard's capacity). */
+static void
+exchange_logits (FbTrainer *self)
+{
+  gsize size = (gsize) ((self->cap + self->n_shards - 1) / self->n_shards) * self->n_classes * sizeof (float);
+  g_autofree guint8 *records = g_malloc0 (size * self->n_shards);
+
+  for (guint s = 0; s < self->n_shards; s++)
+    if (self->split.owns (s, self->n_shards, self->split.user_data))
+      memcpy (records + s * size, self->shards[s].act[self->logits],
+              (gsize) self->shards[s].n * self->n_classes * sizeof (float));
+  self->split.exchange (records, self->n_shards, size, self->split.user_data);
+  for (guint s = 0; s < self->n_shards; s++)
+    if (!self->split.owns (s, self->n_shards, self->split.user_data))
+      memcpy (self->shards[s].act[self->logits], records + s * size,
+              (gsize) self->shards[s].n * self->n_classes * sizeof (float));
+}
+
 /* LSQ's gradient scale 1/sqrt(N·Qp) (N: elements sharing the step) for
  * the 4- and 2-bit weight steps (8-bit ones follow the weights:
  * refresh_w8_steps). α = Qp·s, so LSQ on s is Qp²/sqrt(N·Qp) on α; at 8
@@ -1506,7 +1533,9 @@ fb_trainer_forward_eval (FbTrainer *self, const float *x, guint n)
 {
   g_return_val_if_fail (n > 0 && n <= self->cap, NULL);
   assign_shards (self, x, NULL, n);
-  run_shards (self, shard_eval);
+  run_shards (self, self->split.owns != NULL ? shard_eval_owned : shard_eval);
+  if (self->split.owns != NULL)
+    exchange_logits (self);
   for (guint s = 0; s < self->n_shards; s++)
     {
       Shard *sh = &self->shards[s];

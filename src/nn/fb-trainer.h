@@ -131,7 +131,8 @@ gboolean       fb_train_options_from_checkpoint (FbTrainOptions   *options,
  * each filled only on the process that owns it, and must leave every record
  * on every process.  The trainer then reduces all shards in shard order as
  * one process does, so the weights are byte-identical to a one-process run
- * with the same shard count. */
+ * with the same shard count.  fb_trainer_forward_eval() splits its shards the
+ * same way (records: the shards' logits), so every process must call it too. */
 typedef struct {
   gboolean (*owns)     (guint shard, guint n_shards, gpointer user_data);
   void     (*exchange) (gpointer records, guint n_shards, gsize record_size, gpointer user_data);

@@ -15,11 +15,13 @@
 
 static guint mpi_rank = 0;
 static guint mpi_size = 1;
-static gboolean started;        /* fb_mpi_init called MPI_Init_thread */
 static char prefix[32];
+#ifdef FB_HAVE_MPI
+static gboolean started;        /* fb_mpi_init called MPI_Init_thread */
 /* Tests: FB_TEST_MPI_KILL_RANK=R kills rank R (SIGKILL) at its first all-gather,
  * a process lost in the middle of the work. */
 static int kill_rank = -1;
+#endif
 
 gboolean
 fb_mpi_is_available (void)

@@ -12,6 +12,9 @@ FB_PKGS_TARGET="gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system
 FB_PKGS_NN="libopenblas-dev dataset-fashion-mnist"
 # User datasets: .npz members (libzip), image class folders (gdk-pixbuf, no GTK).
 FB_PKGS_NN="$FB_PKGS_NN libzip-dev libgdk-pixbuf-2.0-dev"
+# Optional: latency measurement, compare and training over MPI ranks (meson -Dmpi=auto
+# finds it), and the mpirun the tests in tests/mpi start.
+FB_PKGS_NN="$FB_PKGS_NN libopenmpi-dev openmpi-bin"
 # The GTK application, and a virtual display for its tests and screenshots.
 FB_PKGS_UI="libgtk-3-dev xvfb xauth appstream gettext desktop-file-utils"
 

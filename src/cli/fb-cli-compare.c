@@ -1,10 +1,14 @@
 /* fb-cli-compare.c — freebits-cli compare NETWORK --latency TABLE [--latency TABLE2 ...]
  *                    [--samples N] [--seed S] [--sensitivity FILE] [--limit N] [--json]
+ *                    [-o FILE]
  *
  * BOPs vs latency (src/search/fb-compare.h): the pool's size, BOPs and per-target
  * latency, Spearman ρ per target, and the BOPs-optimal vs latency-optimal configs
  * at matched accuracy (measured with the accuracy engine, else the sensitivity
  * proxy of --sensitivity, else matched on size, said so).
+ *
+ * Under mpirun the accuracy evaluations are split over the ranks (fb-compare.c);
+ * rank 0 prints and writes -o FILE, the same bytes as one process.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +18,8 @@
 #include "fb-cli.h"
 #include "fb-compare.h"
 #include "fb-error.h"
+#include "fb-json.h"
+#include "fb-mpi.h"
 
 static void
 on_progress (double fraction, const char *message, gpointer user_data)
@@ -104,8 +110,8 @@ int
 fb_cli_compare (int argc, char **argv)
 {
   g_auto(GStrv) latency_paths = NULL;
-  g_autofree char *sensitivity_path = NULL, *weights = NULL;
-  gboolean json = FALSE, tty = isatty (2);
+  g_autofree char *sensitivity_path = NULL, *weights = NULL, *output = NULL;
+  gboolean json = FALSE, tty = isatty (2) && fb_mpi_is_root ();
   gint samples = 200, max_front = 64, limit = -1;
   gint64 seed = 1;
   g_auto(FbCliData) data = { 0 };
@@ -120,6 +126,7 @@ fb_cli_compare (int argc, char **argv)
     { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights, "Trained weights for the accuracy engine", "FILE" },
     FB_CLI_DATA_ENTRIES (&data),
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Also write the JSON here (atomically)", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
@@ -188,6 +195,10 @@ fb_cli_compare (int argc, char **argv)
     g_printerr ("\r\033[K");
   if (root == NULL)
     return fb_cli_error (error, error->domain == FB_ERROR ? FB_CLI_EXIT_INPUT : FB_CLI_EXIT_FAILED);
+  /* Every rank got here (a failing one ends the run first): only then the file. */
+  fb_mpi_barrier ();
+  if (output != NULL && fb_mpi_is_root () && !fb_json_save_file (root, output, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   if (json)
     fb_cli_print_json (root);
   else

@@ -22,6 +22,7 @@
 #include "fb-latency-measure-job.h"
 #include "fb-latency-measure.h"
 #include "fb-latency-model.h"
+#include "fb-mpi.h"
 
 #define FB_CLI_EXIT_INTERRUPTED 130
 
@@ -152,6 +153,8 @@ cmd_measure (int argc, char **argv)
     opts.workers = (guint) jobs;
   opts.repeats = (guint) repeats;
   opts.shift = shift;
+  /* Under mpirun the ranks share the jobs; rank 0 reports and writes the table. */
+  quiet = quiet || !fb_mpi_is_root ();
   progress.quiet = quiet;
 
   sig_int = g_unix_signal_add (SIGINT, on_signal, cancellable);
@@ -168,7 +171,8 @@ cmd_measure (int argc, char **argv)
   if (table == NULL)
     return finish_error (error, &progress);
   progress_end (&progress);
-  status = save_table (table, output);
+  fb_mpi_barrier ();
+  status = fb_mpi_is_root () ? save_table (table, output) : FB_CLI_EXIT_OK;
   if (status == FB_CLI_EXIT_OK && !quiet)
     g_printerr ("freebits-cli: %s: %u entries (%s, %s) measured in %.1f s\n", output,
                 count_entries (table), target,

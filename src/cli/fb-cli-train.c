@@ -15,6 +15,7 @@
 
 #include <glib/gstdio.h>
 
+#include "fb-mpi.h"
 #include "fb-build-config.h"
 #include "fb-cli.h"
 #include "fb-dataset.h"
@@ -106,7 +107,7 @@ on_progress (FbTrainer *trainer, const FbTrainProgress *p, gpointer user_data, G
     g_autoptr(FbWeights) ck = fb_trainer_get_checkpoint (trainer);
     g_autofree char *eta = format_duration (p->eta_s);
 
-    if (!fb_weights_save (ck, ui->checkpoint_path, error))
+    if (fb_mpi_is_root () && !fb_weights_save (ck, ui->checkpoint_path, error))
       return FALSE;
     end_line (ui);
     if (!ui->quiet && fb_trainer_get_options (trainer)->quant == FB_TRAIN_SUPERNET)
@@ -468,6 +469,33 @@ open_trainer (const TrainCli *o, gboolean finetune, const char *net_path, const 
   return TRUE;
 }
 
+/* Under mpirun: this rank trains its block of each batch's shards; the shards'
+ * records are all-gathered in shard order (src/mpi/fb-mpi.h). */
+static gboolean
+mpi_owns (guint shard, guint n_shards, gpointer user_data)
+{
+  return fb_mpi_block_owner (n_shards, shard) == fb_mpi_get_rank ();
+}
+
+static void
+mpi_exchange (gpointer records, guint n_shards, gsize record_size, gpointer user_data)
+{
+  fb_mpi_allgather_blocks (records, n_shards, record_size);
+}
+
+static void
+spread_over_ranks (FbTrainer *trainer, guint n_shards, gboolean quiet)
+{
+  const FbTrainerShardSplit split = { mpi_owns, mpi_exchange, NULL };
+
+  if (fb_mpi_get_size () == 1)
+    return;
+  fb_trainer_set_shard_split (trainer, &split);
+  if (!quiet && n_shards < fb_mpi_get_size ())
+    g_printerr ("freebits-cli: note: %u shards on %u ranks: ranks %u and above stay idle "
+                "(--shards sets the shard count)\n", n_shards, fb_mpi_get_size (), n_shards);
+}
+
 /* `train` and `finetune` (fb-cli-finetune.c) share everything but their
  * options: finetune is fixed-config quantization-aware training from
  * supernet weights. */
@@ -511,7 +539,12 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
 
   /* From here on Ctrl-C means "stop after this step" (before the banner, so
    * whoever reads it can rely on that). */
-  install_handlers ();
+  /* Under mpirun Ctrl-C ends every rank (mpirun forwards it); the last
+   * epoch's checkpoint is where --resume starts, with any rank count. */
+  o.quiet = o.quiet || !fb_mpi_is_root ();
+  if (fb_mpi_get_size () == 1)
+    install_handlers ();
+  spread_over_ranks (t.trainer, MIN (t.opt.shards, t.opt.batch_size), o.quiet);
   if (!o.quiet)
     {
       guint n = t.opt.limit_train ? MIN (t.opt.limit_train, fb_dataset_get_n_images (train))
@@ -549,6 +582,9 @@ fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
 
   result = fb_trainer_get_weights (t.trainer);
   add_cli_provenance (result, full_argc, full_argv, o.data_dir, train);
+  fb_mpi_barrier ();
+  if (!fb_mpi_is_root ())
+    return FB_CLI_EXIT_OK;
   if (!fb_weights_save (result, o.output, &error))
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   /* Finished: nothing left to resume. */

@@ -10,6 +10,7 @@
 #include "fb-cli.h"
 #include "fb-error.h"
 #include "fb-json.h"
+#include "fb-mpi.h"
 
 typedef struct {
   const char *name;
@@ -93,6 +94,10 @@ fb_cli_load_table (const char *path, FbNetwork *net, GError **error)
 int
 fb_cli_error (const GError *error, int status)
 {
+  /* Under mpirun a failing rank ends the whole run: the others may be waiting
+   * for it in a collective. */
+  if (fb_mpi_get_size () > 1)
+    fb_mpi_abort (status, error->message);
   g_printerr ("freebits-cli: %s\n", error->message);
   return status;
 }
@@ -130,8 +135,8 @@ print_usage (FILE *out)
                 "Configs: a freebits-config/1 JSON file or a shorthand such as w8a8, w4a8, w2a2.\n");
 }
 
-int
-main (int argc, char **argv)
+static int
+run_command (int argc, char **argv)
 {
   /* The libraries' error messages are translated (po/). */
   fb_app_locale_init ();
@@ -157,4 +162,21 @@ main (int argc, char **argv)
   g_printerr ("freebits-cli: unknown command \"%s\"\n\n", argv[1]);
   print_usage (stderr);
   return FB_CLI_EXIT_INPUT;
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  /* One process unless started by mpirun/srun; then rank 0 alone prints results
+   * (the others' stdout is discarded) and a rank's failure ends the run. */
+  fb_mpi_init (&argc, &argv);
+  if (!fb_mpi_is_root () && freopen ("/dev/null", "w", stdout) == NULL)
+    fb_mpi_abort (FB_CLI_EXIT_FAILED, "cannot discard the output of ranks other than 0");
+  status = run_command (argc, argv);
+  if (status != FB_CLI_EXIT_OK && fb_mpi_get_size () > 1)
+    fb_mpi_abort (status, NULL);
+  fb_mpi_finalize ();
+  return status;
 }

@@ -15,6 +15,7 @@
 #include "fb-kernel-workload.h"
 #include "fb-latency-job.h"
 #include "fb-latency-measure.h"
+#include "fb-mpi.h"
 #include "fb-plan.h"
 #include "fb-rv32.h"
 
@@ -163,6 +164,7 @@ typedef struct {
   double *spread;      /* per job (host) */
   int *status;
   gboolean *have;
+  guint *rank_of;      /* per job: the MPI rank that measures it */
   guint n_done;
   FbLatencyProgressFunc progress;
   gpointer user_data;
@@ -178,6 +180,7 @@ plan_clear (Plan *p)
   g_clear_pointer (&p->spread, g_free);
   g_clear_pointer (&p->status, g_free);
   g_clear_pointer (&p->have, g_free);
+  g_clear_pointer (&p->rank_of, g_free);
 }
 
 static gboolean
@@ -260,6 +263,7 @@ plan_build (Plan *p, FbKernelArch arch, gboolean slicing, GError **error)
   p->spread = g_new0 (double, p->jobs->len);
   p->status = g_new0 (int, p->jobs->len);
   p->have = g_new0 (gboolean, p->jobs->len);
+  p->rank_of = g_new0 (guint, p->jobs->len);
   return TRUE;
 }
 
@@ -277,6 +281,36 @@ plan_job_done (Plan *p, guint job)
         p->progress (p->n_done, p->entries->len,
                      fb_network_get_layer (p->network, e->layer)->name, e->key, p->user_data);
     }
+}
+
+typedef struct {
+  double value, spread;
+  gint32 status, have;
+} JobResult;
+
+/* Under MPI every rank measured the jobs p->rank_of gives it: afterwards every rank has every
+ * result, each from the rank that measured it, so the table is the one-process table. */
+static void
+plan_gather (Plan *p)
+{
+  guint n = p->jobs->len, me = fb_mpi_get_rank ();
+  g_autofree JobResult *r = NULL;
+
+  if (fb_mpi_get_size () == 1)
+    return;
+  r = g_new0 (JobResult, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    r[i] = (JobResult) { p->value[i], p->spread[i], p->status[i], p->have[i] };
+  fb_mpi_allgather_owned (r, n, sizeof *r, p->rank_of);
+  for (guint i = 0; i < n; i++)
+    if (p->rank_of[i] != me)
+      {
+        p->value[i] = r[i].value;
+        p->spread[i] = r[i].spread;
+        p->status[i] = r[i].status;
+        if (r[i].have)
+          plan_job_done (p, i);
+      }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -528,7 +562,7 @@ static gboolean
 measure_rv32 (Plan *p, FbRv32Toolchain *tc, GCancellable *cancellable, GError **error)
 {
   const FbLatencyMeasureOptions *o = p->opts;
-  guint n_workers = CLAMP (o->workers, 1, 64);
+  guint n_workers = CLAMP (o->workers, 1, 64), n_slots;
   g_autoptr (GPtrArray) lists = g_ptr_array_new ();
   g_autofree double *load = NULL;
   g_autofree guint *order = NULL;
@@ -551,11 +585,14 @@ measure_rv32 (Plan *p, FbRv32Toolchain *tc, GCancellable *cancellable, GError **
       return FALSE;
     }
   n_workers = MIN (n_workers, MAX (1, p->jobs->len));
+  /* Under MPI the QEMU processes of all ranks share the jobs: slot w runs on rank
+   * w / n_workers.  Every rank computes the same assignment. */
+  n_slots = n_workers * fb_mpi_get_size ();
 
   /* longest jobs first, each to the least loaded worker */
   order = g_new (guint, p->jobs->len);
   owner = g_new0 (guint, p->jobs->len);
-  load = g_new0 (double, n_workers);
+  load = g_new0 (double, n_slots);
   for (guint i = 0; i < p->jobs->len; i++)
     order[i] = i;
   {
@@ -577,14 +614,15 @@ measure_rv32 (Plan *p, FbRv32Toolchain *tc, GCancellable *cancellable, GError **
     for (guint i = 0; i < p->jobs->len; i++)
       {
         guint best = 0;
-        for (guint w = 1; w < n_workers; w++)
+        for (guint w = 1; w < n_slots; w++)
           if (load[w] < load[best])
             best = w;
         owner[order[i]] = best;
+        p->rank_of[order[i]] = best / n_workers;
         load[best] += work[order[i]];
       }
   }
-  for (guint w = 0; w < n_workers; w++)
+  for (guint w = fb_mpi_get_rank () * n_workers; w < (fb_mpi_get_rank () + 1) * n_workers; w++)
     {
       GString *s = g_string_new (NULL);
       g_string_append_printf (s, "A %" G_GSIZE_FORMAT "\n", arena + 4096);
@@ -735,12 +773,15 @@ host_thread (gpointer data)
     {
       const FbLatencyJob *j = &g_array_index (p->jobs, FbLatencyJob, i);
       gsize bytes = fb_latency_job_arena_bytes (j, 1) + 64;
-      g_autofree void *mem = g_malloc (bytes);
+      g_autofree void *mem = NULL;
       FbLatencyArena arena;
       FbLatencyCall call;
       OneCall oc = { j, &call };
       HostDone *d;
 
+      if (p->rank_of[i] != fb_mpi_get_rank ())
+        continue;
+      mem = g_malloc (bytes);
       fb_latency_arena_init (&arena, mem, bytes);
       if (fb_latency_job_setup (j, &arena, 1, &call) != 0)
         p->status[i] = -100;
@@ -763,7 +804,12 @@ measure_host (Plan *p, GCancellable *cancellable, GError **error)
   g_autoptr (GMainContext) ctx = g_main_context_ref_thread_default ();
   g_autoptr (GCancellable) own = g_cancellable_new ();
   HostRun run = { p, ctx, cancellable != NULL ? cancellable : own, 0, NULL };
-  GThread *t = g_thread_new ("freebits-latency", host_thread, &run);
+  GThread *t;
+
+  /* Under MPI, jobs go round-robin over the ranks (each rank times its own on its node). */
+  for (guint i = 0; i < p->jobs->len; i++)
+    p->rank_of[i] = i % fb_mpi_get_size ();
+  t = g_thread_new ("freebits-latency", host_thread, &run);
 
   while (!g_atomic_int_get (&run.finished))
     g_main_context_iteration (ctx, TRUE);
@@ -922,7 +968,10 @@ fb_latency_measure (FbNetwork *network, const FbLatencyMeasureOptions *opts,
   if (plan_build (&p, rv32 ? FB_KERNEL_ARCH_SCALAR : FB_KERNEL_ARCH_HOST, rv32, error)
       && (rv32 ? measure_rv32 (&p, tc, cancellable, error)
                : measure_host (&p, cancellable, error)))
-    table = plan_table (&p, tc, error);
+    {
+      plan_gather (&p);
+      table = plan_table (&p, tc, error);
+    }
   plan_clear (&p);
   return table;
 }
@@ -980,6 +1029,138 @@ chain_call (gpointer data)
   return worst;
 }
 
+/* One ELF run of the whole chain under QEMU. */
+static gboolean
+run_plan_rv32 (FbLatencyJob *jobs, guint n, gsize act_bytes, guint32 seed, double *total,
+               GArray *per_step, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (FbRv32Toolchain) tc = fb_rv32_toolchain_find (error);
+  g_autoptr (GPtrArray) lists = NULL;
+  g_autofree char *elf = NULL;
+  g_autofree double *steps = NULL;
+  GString *s;
+  gsize arena = act_bytes + 64;
+  char line[FB_LATENCY_JOB_LINE_MAX];
+  ChainResult r = { 0 };
+  gboolean temporary = FALSE, ok;
+
+  if (tc == NULL)
+    return FALSE;
+  if (n > 256)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the harness runs at most 256 steps"));
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    arena += fb_latency_job_arena_bytes (&jobs[i], 0);
+  if (arena > RV32_ARENA_MAX)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                   _("the network needs %zu bytes, more than the emulated "
+                     "RAM holds"), arena);
+      return FALSE;
+    }
+  s = g_string_new (NULL);
+  g_string_append_printf (s, "A %" G_GSIZE_FORMAT "\nC 0 %u %" G_GSIZE_FORMAT " %u\n",
+                          arena + 4096, n, act_bytes, seed);
+  for (guint i = 0; i < n; i++)
+    {
+      if (fb_latency_job_format (&jobs[i], line, sizeof line) < 0)
+        g_assert_not_reached ();
+      g_string_append (s, line);
+      g_string_append_c (s, '\n');
+    }
+  lists = g_ptr_array_new ();
+  g_ptr_array_add (lists, s);
+  steps = g_new0 (double, n);
+  r.n_steps = n;
+  r.per_step = steps;
+  elf = harness_elf (tc, &temporary, cancellable, error);
+  if (elf == NULL)
+    {
+      g_string_free (s, TRUE);
+      return FALSE;
+    }
+  ok = qemu_run (tc, elf, lists, chain_line, &r, cancellable, error);
+  if (temporary)
+    fb_rv32_remove_temporary (elf);
+  g_string_free (s, TRUE);
+  if (!ok)
+    return FALSE;
+  if (!r.have_total || r.status != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the end-to-end run failed: %s"),
+                   r.have_total ? fb_kernel_status_to_string ((FbKernelStatus) r.status)
+                                : "no result");
+      return FALSE;
+    }
+  *total = r.total;
+  if (per_step != NULL)
+    g_array_append_vals (per_step, steps, n);
+  return TRUE;
+}
+
+/* The median time of the whole chain on this CPU. */
+static gboolean
+run_plan_host (FbLatencyJob *jobs, guint n, gsize act_bytes, guint32 seed,
+               const FbLatencyMeasureOptions *opts, double *total, GArray *per_step,
+               GCancellable *cancellable, GError **error)
+{
+  gsize bytes = act_bytes + 64;
+  g_autofree void *mem = NULL;
+  g_autofree FbLatencyCall *calls = g_new0 (FbLatencyCall, n);
+  g_autofree double *step_time = g_new0 (double, n);
+  FbLatencyArena arena;
+  uint8_t *act;
+  guint32 s = seed;
+  Chain chain = { jobs, calls, n, step_time };
+  double median = 0, iqr = 0;
+  int status = 0;
+
+  for (guint i = 0; i < n; i++)
+    bytes += fb_latency_job_arena_bytes (&jobs[i], 0);
+  mem = g_malloc (bytes);
+  fb_latency_arena_init (&arena, mem, bytes);
+  act = fb_latency_arena_alloc (&arena, act_bytes);
+  fb_latency_fill_random (&s, act, act_bytes);
+  for (guint i = 0; i < n; i++)
+    {
+      if (fb_latency_job_setup (&jobs[i], &arena, 0, &calls[i]) != 0)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("step %u does not fit its arena"), i);
+          return FALSE;
+        }
+      calls[i].input = act + jobs[i].input_offset;
+      calls[i].input2 = act + jobs[i].input2_offset;
+      if (jobs[i].family == FB_KERNEL_FAMILY_LINEAR_I32)
+        calls[i].output32 = (int32_t *) (void *) (act + jobs[i].output_offset);
+      else
+        calls[i].output = act + jobs[i].output_offset;
+    }
+  if (!time_calls (chain_call, &chain, opts, cancellable, &median, &iqr, &status))
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  if (status != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the end-to-end run failed: %s"),
+                   fb_kernel_status_to_string ((FbKernelStatus) status));
+      return FALSE;
+    }
+  *total = round_us (median);
+  if (per_step != NULL)
+    {
+      double sum = 0;
+      for (guint i = 0; i < n; i++)
+        sum += step_time[i];
+      /* split the median in proportion to each call's share of all the time spent */
+      for (guint i = 0; i < n; i++)
+        {
+          double v = sum > 0 ? round_us (median * step_time[i] / sum) : 0;
+          g_array_append_val (per_step, v);
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 fb_latency_run_plan (FbPrecisionConfig *config, const FbLatencyMeasureOptions *opts,
                      double *total, GArray *per_step, GCancellable *cancellable,
@@ -1013,126 +1194,6 @@ fb_latency_run_plan (FbPrecisionConfig *config, const FbLatencyMeasureOptions *o
     }
 
   if (rv32)
-    {
-      g_autoptr (FbRv32Toolchain) tc = fb_rv32_toolchain_find (error);
-      g_autoptr (GPtrArray) lists = NULL;
-      g_autofree char *elf = NULL;
-      g_autofree double *steps = NULL;
-      GString *s;
-      gsize arena = act_bytes + 64;
-      char line[FB_LATENCY_JOB_LINE_MAX];
-      ChainResult r = { 0 };
-      gboolean temporary = FALSE, ok;
-
-      if (tc == NULL)
-        return FALSE;
-      if (n > 256)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the harness runs at most 256 steps"));
-          return FALSE;
-        }
-      for (guint i = 0; i < n; i++)
-        arena += fb_latency_job_arena_bytes (&jobs[i], 0);
-      if (arena > RV32_ARENA_MAX)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                       _("the network needs %zu bytes, more than the emulated "
-                         "RAM holds"), arena);
-          return FALSE;
-        }
-      s = g_string_new (NULL);
-      g_string_append_printf (s, "A %" G_GSIZE_FORMAT "\nC 0 %u %" G_GSIZE_FORMAT " %u\n",
-                              arena + 4096, n, act_bytes, seed);
-      for (guint i = 0; i < n; i++)
-        {
-          if (fb_latency_job_format (&jobs[i], line, sizeof line) < 0)
-            g_assert_not_reached ();
-          g_string_append (s, line);
-          g_string_append_c (s, '\n');
-        }
-      lists = g_ptr_array_new ();
-      g_ptr_array_add (lists, s);
-      steps = g_new0 (double, n);
-      r.n_steps = n;
-      r.per_step = steps;
-      elf = harness_elf (tc, &temporary, cancellable, error);
-      if (elf == NULL)
-        {
-          g_string_free (s, TRUE);
-          return FALSE;
-        }
-      ok = qemu_run (tc, elf, lists, chain_line, &r, cancellable, error);
-      if (temporary)
-        fb_rv32_remove_temporary (elf);
-      g_string_free (s, TRUE);
-      if (!ok)
-        return FALSE;
-      if (!r.have_total || r.status != 0)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the end-to-end run failed: %s"),
-                       r.have_total ? fb_kernel_status_to_string ((FbKernelStatus) r.status)
-                                    : "no result");
-          return FALSE;
-        }
-      *total = r.total;
-      if (per_step != NULL)
-        g_array_append_vals (per_step, steps, n);
-      return TRUE;
-    }
-  else
-    {
-      gsize bytes = act_bytes + 64;
-      g_autofree void *mem = NULL;
-      g_autofree FbLatencyCall *calls = g_new0 (FbLatencyCall, n);
-      g_autofree double *step_time = g_new0 (double, n);
-      FbLatencyArena arena;
-      uint8_t *act;
-      guint32 s = seed;
-      Chain chain = { jobs, calls, n, step_time };
-      double median = 0, iqr = 0;
-      int status = 0;
-
-      for (guint i = 0; i < n; i++)
-        bytes += fb_latency_job_arena_bytes (&jobs[i], 0);
-      mem = g_malloc (bytes);
-      fb_latency_arena_init (&arena, mem, bytes);
-      act = fb_latency_arena_alloc (&arena, act_bytes);
-      fb_latency_fill_random (&s, act, act_bytes);
-      for (guint i = 0; i < n; i++)
-        {
-          if (fb_latency_job_setup (&jobs[i], &arena, 0, &calls[i]) != 0)
-            {
-              g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("step %u does not fit its arena"), i);
-              return FALSE;
-            }
-          calls[i].input = act + jobs[i].input_offset;
-          calls[i].input2 = act + jobs[i].input2_offset;
-          if (jobs[i].family == FB_KERNEL_FAMILY_LINEAR_I32)
-            calls[i].output32 = (int32_t *) (void *) (act + jobs[i].output_offset);
-          else
-            calls[i].output = act + jobs[i].output_offset;
-        }
-      if (!time_calls (chain_call, &chain, opts, cancellable, &median, &iqr, &status))
-        return !g_cancellable_set_error_if_cancelled (cancellable, error);
-      if (status != 0)
-        {
-          g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("the end-to-end run failed: %s"),
-                       fb_kernel_status_to_string ((FbKernelStatus) status));
-          return FALSE;
-        }
-      *total = round_us (median);
-      if (per_step != NULL)
-        {
-          double sum = 0;
-          for (guint i = 0; i < n; i++)
-            sum += step_time[i];
-          /* split the median in proportion to each call's share of all the time spent */
-          for (guint i = 0; i < n; i++)
-            {
-              double v = sum > 0 ? round_us (median * step_time[i] / sum) : 0;
-              g_array_append_val (per_step, v);
-            }
-        }
-      return TRUE;
-    }
+    return run_plan_rv32 (jobs, n, act_bytes, seed, total, per_step, cancellable, error);
+  return run_plan_host (jobs, n, act_bytes, seed, opts, total, per_step, cancellable, error);
 }

@@ -139,6 +139,9 @@ struct _FbTrainer {
   gboolean        quit;
   ShardFunc       job;
 
+  /* Shards of other processes (fb_trainer_set_shard_split); owns NULL: none. */
+  FbTrainerShardSplit split;
+
   /* Where training stands (saved in checkpoints). */
   guint           epoch, step;
   double          epoch_loss_sum;

@@ -989,6 +989,103 @@ set_config (FbTrainer *self, FbPrecisionConfig *config)
     }
 }
 
+/* ---- shards of other processes ----------------------------------------------- */
+
+void
+fb_trainer_set_shard_split (FbTrainer *self, const FbTrainerShardSplit *split)
+{
+  self->split = split != NULL ? *split : (FbTrainerShardSplit) { 0 };
+}
+
+static void
+copy_record (guint8 *record, gsize *at, gpointer data, gsize bytes, gboolean unpack)
+{
+  if (data != NULL && record != NULL)
+    memcpy (unpack ? data : record + *at, unpack ? record + *at : data, bytes);
+  *at += data != NULL ? bytes : 0;
+}
+
+/* What reduce_pass reads of a shard, into @record (or out of it with
+ * @unpack); returns its size (@record NULL: only the size). */
+static gsize
+shard_record (FbTrainer *self, Shard *sh, guint8 *record, gboolean unpack)
+{
+  gsize at = 0;
+  double correct = sh->correct;
+
+  copy_record (record, &at, &sh->loss, sizeof (double), unpack);
+  copy_record (record, &at, &correct, sizeof (double), unpack);
+  copy_record (record, &at, sh->galpha, (gsize) self->n_tensors * 3 * sizeof (double), unpack);
+  for (guint i = 0; i < self->n_nodes; i++)
+    {
+      Node *nd = &self->nodes[i];
+      NodeShard *ns = &sh->ns[i];
+      gsize c = (gsize) nd->layer->out_shape.c * sizeof (float);
+      if (ns->gw == NULL)
+        continue;
+      copy_record (record, &at, ns->gw, nd->n_w * sizeof (float), unpack);
+      copy_record (record, &at, ns->gb, (gsize) nd->layer->cout * sizeof (float), unpack);
+      copy_record (record, &at, ns->ggamma, c, unpack);
+      copy_record (record, &at, ns->gbeta, c, unpack);
+      copy_record (record, &at, ns->bmean, c, unpack);
+      copy_record (record, &at, ns->bvar, c, unpack);
+    }
+  if (unpack)
+    sh->correct = (guint) correct;
+  return at;
+}
+
+static void
+shard_train_owned (Shard *sh)
+{
+  FbTrainer *self = sh->owner;
+  if (self->split.owns (sh->index, self->n_shards, self->split.user_data))
+    shard_train (sh);
+}
+
+/* After shard_train_owned: every process gets every shard's record. */
+static void
+exchange_shards (FbTrainer *self)
+{
+  gsize size = shard_record (self, &self->shards[0], NULL, FALSE);
+  g_autofree guint8 *records = g_malloc0 (size * self->n_shards);
+
+  for (guint s = 0; s < self->n_shards; s++)
+    if (self->split.owns (s, self->n_shards, self->split.user_data))
+      shard_record (self, &self->shards[s], records + s * size, FALSE);
+  self->split.exchange (records, self->n_shards, size, self->split.user_data);
+  for (guint s = 0; s < self->n_shards; s++)
+    if (!self->split.owns (s, self->n_shards, self->split.user_data))
+      shard_record (self, &self->shards[s], records + s * size, TRUE);
+}
+
+static void
+shard_eval_owned (Shard *sh)
+{
+  FbTrainer *self = sh->owner;
+  if (self->split.owns (sh->index, self->n_shards, self->split.user_data))
+    shard_eval (sh);
+}
+
+/* After shard_eval_owned: every process gets every shard's logits (records of
+ * a shard's capacity). */
+static void
+exchange_logits (FbTrainer *self)
+{
+  gsize size = (gsize) ((self->cap + self->n_shards - 1) / self->n_shards) * self->n_classes * sizeof (float);
+  g_autofree guint8 *records = g_malloc0 (size * self->n_shards);
+
+  for (guint s = 0; s < self->n_shards; s++)
+    if (self->split.owns (s, self->n_shards, self->split.user_data))
+      memcpy (records + s * size, self->shards[s].act[self->logits],
+              (gsize) self->shards[s].n * self->n_classes * sizeof (float));
+  self->split.exchange (records, self->n_shards, size, self->split.user_data);
+  for (guint s = 0; s < self->n_shards; s++)
+    if (!self->split.owns (s, self->n_shards, self->split.user_data))
+      memcpy (self->shards[s].act[self->logits], records + s * size,
+              (gsize) self->shards[s].n * self->n_classes * sizeof (float));
+}
+
 static void
 train_step (FbTrainer *self, const float *x, const guint8 *labels, const float *targets, guint n,
             double lr, double *loss, guint *correct);
@@ -1042,7 +1139,9 @@ train_step (FbTrainer *self, const float *x, const guint8 *labels, const float *
       if (targets != NULL)
         for (guint s = 0; s < self->n_shards; s++)
           self->shards[s].targets = targets + (gsize) ((guint64) n * s / self->n_shards) * self->n_classes;
-      run_shards (self, shard_train);
+      run_shards (self, self->split.owns != NULL ? shard_train_owned : shard_train);
+      if (self->split.owns != NULL)
+        exchange_shards (self);
       reduce_pass (self, p == 0, &pass_loss, &pass_correct);
       loss_sum += pass_loss;
       if (p == 0)
@@ -1068,7 +1167,9 @@ fb_trainer_forward_eval (FbTrainer *self, const float *x, guint n)
 {
   g_return_val_if_fail (n > 0 && n <= self->cap, NULL);
   assign_shards (self, x, NULL, n);
-  run_shards (self, shard_eval);
+  run_shards (self, self->split.owns != NULL ? shard_eval_owned : shard_eval);
+  if (self->split.owns != NULL)
+    exchange_logits (self);
   for (guint s = 0; s < self->n_shards; s++)
     {
       Shard *sh = &self->shards[s];

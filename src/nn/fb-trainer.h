@@ -125,6 +125,24 @@ gboolean       fb_train_options_from_checkpoint (FbTrainOptions   *options,
                                              const char           *origin,
                                              GError              **error);
 
+/* Data parallelism over processes (MPI, set up by the CLI): this process
+ * computes the shards @owns accepts; then @exchange gets @n_shards records of
+ * @record_size bytes (the shards' gradients, batch statistics and losses),
+ * each filled only on the process that owns it, and must leave every record
+ * on every process.  The trainer then reduces all shards in shard order as
+ * one process does, so the weights are byte-identical to a one-process run
+ * with the same shard count.  fb_trainer_forward_eval() splits its shards the
+ * same way (records: the shards' logits), so every process must call it too. */
+typedef struct {
+  gboolean (*owns)     (guint shard, guint n_shards, gpointer user_data);
+  void     (*exchange) (gpointer records, guint n_shards, gsize record_size, gpointer user_data);
+  gpointer   user_data;
+} FbTrainerShardSplit;
+
+/* @split NULL: every shard in this process (the default). */
+void           fb_trainer_set_shard_split   (FbTrainer            *self,
+                                             const FbTrainerShardSplit *split);
+
 const FbTrainOptions *fb_trainer_get_options (FbTrainer           *self);
 FbNetwork     *fb_trainer_get_network       (FbTrainer            *self);
 guint          fb_trainer_get_epoch         (FbTrainer            *self);

@@ -8,6 +8,7 @@
 
 #include "fb-compare.h"
 #include "fb-free-bits.h"
+#include "fb-mpi.h"
 #include "fb-pareto.h"
 #include "fb-search-uniform.h"
 
@@ -346,6 +347,35 @@ add_searches (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc 
   return TRUE;
 }
 
+/* Measured accuracy of every entry. Under MPI each rank measures its block of the pool and
+ * the blocks are all-gathered in pool order: the same numbers as one process. */
+static gboolean
+measure_accuracy (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc progress_func,
+                  gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  GPtrArray *entries = pool->entries;
+  g_autofree double *accuracy = g_new0 (double, MAX (entries->len, 1));
+  guint lo, hi;
+
+  fb_mpi_block (entries->len, fb_mpi_get_rank (), &lo, &hi);
+  for (guint i = lo; i < hi; i++)
+    {
+      Entry *e = g_ptr_array_index (entries, i);
+      if (progress_func)
+        {
+          g_autofree char *msg = g_strdup_printf ("accuracy %u/%u", i + 1, entries->len);
+          progress_func (0.5 + 0.5 * i / entries->len, msg, user_data);
+        }
+      if (!fb_accuracy_oracle_evaluate (options->oracle, e->config, options->limit, cancellable, &accuracy[i],
+                                        error))
+        return FALSE;
+    }
+  fb_mpi_allgather_blocks (accuracy, entries->len, sizeof (double));
+  for (guint i = 0; i < entries->len; i++)
+    ((Entry *) g_ptr_array_index (entries, i))->accuracy = accuracy[i];
+  return TRUE;
+}
+
 /* Accuracy: measured, else the proxy, else none. Returns which. */
 static const char *
 set_accuracy (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc progress_func,
@@ -354,21 +384,7 @@ set_accuracy (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc 
   GPtrArray *entries = pool->entries;
 
   if (options->oracle)
-    {
-      for (guint i = 0; i < entries->len; i++)
-        {
-          Entry *e = g_ptr_array_index (entries, i);
-          if (progress_func)
-            {
-              g_autofree char *msg = g_strdup_printf ("accuracy %u/%u", i + 1, entries->len);
-              progress_func (0.5 + 0.5 * i / entries->len, msg, user_data);
-            }
-          if (!fb_accuracy_oracle_evaluate (options->oracle, e->config, options->limit, cancellable, &e->accuracy,
-                                            error))
-            return NULL;
-        }
-      return "measured";
-    }
+    return measure_accuracy (pool, options, progress_func, user_data, cancellable, error) ? "measured" : NULL;
   if (options->sensitivity)
     {
       for (guint i = 0; i < entries->len; i++)

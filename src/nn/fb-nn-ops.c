@@ -99,15 +99,24 @@ fb_nn_conv2d_scratch_size (const FbNnConv *g)
   return (gsize) im2col_chunk_images (g) * g->ho * g->wo * k;
 }
 
+/* The input row under output row @oy and kernel row @ky; FALSE where it is
+ * padding. */
+static inline gboolean
+tap_row (const FbNnConv *g, guint oy, guint ky, int *iy)
+{
+  *iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
+  return *iy >= 0 && *iy < (int) g->h;
+}
+
 /* The input pixel (index of its channel vector) under output pixel
  * (@n, @oy, @ox) and kernel tap (@ky, @kx); FALSE where the tap is padding. */
 static inline gboolean
 input_pixel (const FbNnConv *g, guint n, guint oy, guint ox, guint ky, guint kx, gsize *pixel)
 {
-  int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
+  int iy;
   int ix = (int) (ox * g->sw + kx) - (int) g->pad_left;
 
-  if (iy < 0 || iy >= (int) g->h || ix < 0 || ix >= (int) g->w)
+  if (!tap_row (g, oy, ky, &iy) || ix < 0 || ix >= (int) g->w)
     return FALSE;
   *pixel = ((gsize) n * g->h + iy) * g->w + ix;
   return TRUE;
@@ -488,8 +497,8 @@ depthwise_forward_rows (const FbNnConv *g, const float *x, const float *wt, floa
         memset (yr, 0, row * sizeof (float));
         for (guint ky = 0; ky < g->kh; ky++)
           {
-            int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
-            if (iy < 0 || iy >= (int) g->h)
+            int iy;
+            if (!tap_row (g, oy, ky, &iy))
               continue;
             const float *xr = x + ((gsize) n * g->h + iy) * g->w * c;
             for (guint kx = 0; kx < g->kw; kx++)
@@ -524,8 +533,8 @@ depthwise_backward_rows (const FbNnConv *g, const float *x, const float *wt, con
         const float *dyr = dy + ((gsize) n * g->ho + oy) * row;
         for (guint ky = 0; ky < g->kh; ky++)
           {
-            int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
-            if (iy < 0 || iy >= (int) g->h)
+            int iy;
+            if (!tap_row (g, oy, ky, &iy))
               continue;
             gsize xrow = ((gsize) n * g->h + iy) * g->w * c;
             for (guint kx = 0; kx < g->kw; kx++)

@@ -61,8 +61,10 @@ si_prefix_for (double value)
   return &si_prefixes[G_N_ELEMENTS (si_prefixes) - 1];
 }
 
-char *
-fb_ui_format_si (double value)
+/* @value with an SI prefix and @unit ("" without one). Whole units (bytes)
+ * print without decimals; "kB" is SI (1000 B), and "MB" and "GB" alike. */
+static char *
+format_prefixed (double value, const char *unit)
 {
   const SiPrefix *p;
   g_autofree char *num = NULL;
@@ -70,26 +72,24 @@ fb_ui_format_si (double value)
   if (isnan (value))
     return g_strdup ("—");
   p = si_prefix_for (value);
+  if (p->factor == 1 && unit[0] != '\0')
+    return g_strdup_printf ("%.0f" NNBSP "%s", value, unit);
   num = fb_ui_format_sig (value / p->factor);
-  if (p->prefix[0] == '\0')
+  if (p->prefix[0] == '\0' && unit[0] == '\0')
     return g_steal_pointer (&num);
-  return g_strdup_printf ("%s" NNBSP "%s", num, p->prefix);
+  return g_strdup_printf ("%s" NNBSP "%s%s", num, p->prefix, unit);
+}
+
+char *
+fb_ui_format_si (double value)
+{
+  return format_prefixed (value, "");
 }
 
 char *
 fb_ui_format_bytes (double bytes)
 {
-  const SiPrefix *p;
-  g_autofree char *num = NULL;
-
-  if (isnan (bytes))
-    return g_strdup ("—");
-  p = si_prefix_for (bytes);
-  if (p->factor == 1)
-    return g_strdup_printf ("%.0f" NNBSP "B", bytes);
-  num = fb_ui_format_sig (bytes / p->factor);
-  /* "kB" is SI (1000 B); say "MB" and "GB" alike. */
-  return g_strdup_printf ("%s" NNBSP "%sB", num, p->prefix);
+  return format_prefixed (bytes, "B");
 }
 
 char *

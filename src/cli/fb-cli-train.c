@@ -314,50 +314,45 @@ static int
 parse_train_cli (GOptionContext *context, gboolean finetune, int *argc, char ***argv, TrainCli *o,
                  TrainArgs *args)
 {
-  GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output, "Weights file to write (freebits-weights/1)", "WEIGHTS" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT, &o->epochs, "Epochs (default 20)", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &o->batch, "Images per step (default 128)", "N" },
-    { "shards", 0, 0, G_OPTION_ARG_INT, &o->shards, "Shards per batch, run in parallel, each with its own batch-norm statistics (default 2)", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &o->lr, "Peak learning rate (default 0.1; 1 warm-up epoch, then cosine)", "X" },
-    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &o->wd, "Weight decay of conv/linear weights (default 1e-4)", "X" },
-    { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &o->warmup, "Warm-up epochs (default 1)", "EPOCHS" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Seed of initialization, shuffling, augmentation (default 1)", "N" },
-    { "limit-train", 0, 0, G_OPTION_ARG_INT, &o->limit, "Train on the first N images only", "N" },
-    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &o->no_augment, "No random crop / flip", NULL },
-    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &o->checkpoint, "Checkpoint file (default WEIGHTS.ckpt)", "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &o->resume, "Continue from the checkpoint", NULL },
-    { "supernet", 0, 0, G_OPTION_ARG_NONE, &o->supernet, "Quantization-aware supernet training: every step trains all-8, all-2 and random per-layer precision configs on shared weights", NULL },
-    { "init", 0, 0, G_OPTION_ARG_FILENAME, &o->init_path, "Start from these weights (e.g. the float ones)", "WEIGHTS" },
-    { "random-configs", 0, 0, G_OPTION_ARG_INT, &o->random_configs, "Supernet: random configs per step besides all-8 and all-2 (default 2)", "N" },
-    { "distill", 0, 0, G_OPTION_ARG_NONE, &o->distill, "Supernet: in-place distillation, the all-8 pass's predictions teach the other configs", NULL },
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
-    { "layout", 0, 0, G_OPTION_ARG_STRING, &o->layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
-    { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &o->val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress display", NULL },
-    { NULL }
+  /* One table for both commands, in each one's --help order; the texts
+   * that differ (defaults, the output's name) are picked by @finetune. */
+  enum { TRAIN = 1, FINETUNE = 2, BOTH = TRAIN | FINETUNE };
+  const struct { guint commands; GOptionEntry entry; } table[] = {
+    { FINETUNE, { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_spec, "Precision config to fine-tune: wXaY or a freebits-config/1 file", "C" } },
+    { FINETUNE, { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &o->init_path, "Supernet weights to start from", "WEIGHTS" } },
+    { BOTH, { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output, "Weights file to write (freebits-weights/1)", finetune ? "OUT" : "WEIGHTS" } },
+    { BOTH, { "epochs", 'e', 0, G_OPTION_ARG_INT, &o->epochs, finetune ? "Epochs (default 3)" : "Epochs (default 20)", "N" } },
+    { BOTH, { "batch", 'b', 0, G_OPTION_ARG_INT, &o->batch, "Images per step (default 128)", "N" } },
+    { TRAIN, { "shards", 0, 0, G_OPTION_ARG_INT, &o->shards, "Shards per batch, run in parallel, each with its own batch-norm statistics (default 2)", "N" } },
+    { BOTH, { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &o->lr, finetune ? "Peak learning rate (default 0.002; 0.2 warm-up epochs, then cosine)"
+                                                                 : "Peak learning rate (default 0.1; 1 warm-up epoch, then cosine)", "X" } },
+    { TRAIN, { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &o->wd, "Weight decay of conv/linear weights (default 1e-4)", "X" } },
+    { TRAIN, { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &o->warmup, "Warm-up epochs (default 1)", "EPOCHS" } },
+    { BOTH, { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, finetune ? "Seed of shuffling and augmentation (default 1)"
+                                                                   : "Seed of initialization, shuffling, augmentation (default 1)", "N" } },
+    { BOTH, { "limit-train", 0, 0, G_OPTION_ARG_INT, &o->limit, "Train on the first N images only", "N" } },
+    { TRAIN, { "no-augment", 0, 0, G_OPTION_ARG_NONE, &o->no_augment, "No random crop / flip", NULL } },
+    { BOTH, { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &o->checkpoint, finetune ? "Checkpoint file (default OUT.ckpt)"
+                                                                                  : "Checkpoint file (default WEIGHTS.ckpt)", "FILE" } },
+    { BOTH, { "resume", 0, 0, G_OPTION_ARG_NONE, &o->resume, "Continue from the checkpoint", NULL } },
+    { TRAIN, { "supernet", 0, 0, G_OPTION_ARG_NONE, &o->supernet, "Quantization-aware supernet training: every step trains all-8, all-2 and random per-layer precision configs on shared weights", NULL } },
+    { TRAIN, { "init", 0, 0, G_OPTION_ARG_FILENAME, &o->init_path, "Start from these weights (e.g. the float ones)", "WEIGHTS" } },
+    { TRAIN, { "random-configs", 0, 0, G_OPTION_ARG_INT, &o->random_configs, "Supernet: random configs per step besides all-8 and all-2 (default 2)", "N" } },
+    { TRAIN, { "distill", 0, 0, G_OPTION_ARG_NONE, &o->distill, "Supernet: in-place distillation, the all-8 pass's predictions teach the other configs", NULL } },
+    { BOTH, { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" } },
+    { BOTH, { "layout", 0, 0, G_OPTION_ARG_STRING, &o->layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" } },
+    { BOTH, { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &o->val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" } },
+    { BOTH, { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress display", NULL } },
   };
-  GOptionEntry finetune_entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_spec, "Precision config to fine-tune: wXaY or a freebits-config/1 file", "C" },
-    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &o->init_path, "Supernet weights to start from", "WEIGHTS" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output, "Weights file to write (freebits-weights/1)", "OUT" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT, &o->epochs, "Epochs (default 3)", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &o->batch, "Images per step (default 128)", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &o->lr, "Peak learning rate (default 0.002; 0.2 warm-up epochs, then cosine)", "X" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Seed of shuffling and augmentation (default 1)", "N" },
-    { "limit-train", 0, 0, G_OPTION_ARG_INT, &o->limit, "Train on the first N images only", "N" },
-    { "checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &o->checkpoint, "Checkpoint file (default OUT.ckpt)", "FILE" },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &o->resume, "Continue from the checkpoint", NULL },
-    { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
-    { "layout", 0, 0, G_OPTION_ARG_STRING, &o->layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
-    { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &o->val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress display", NULL },
-    { NULL }
-  };
+  GOptionEntry entries[G_N_ELEMENTS (table) + 1] = { { NULL } };
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    if (table[i].commands & (finetune ? FINETUNE : TRAIN))
+      entries[n++] = table[i].entry;
 
   g_option_context_set_summary (context, finetune ? finetune_summary : train_summary);
-  if (!fb_cli_parse_one (context, finetune ? finetune_entries : entries, "NETWORK", argc, argv,
-                         NULL))
+  if (!fb_cli_parse_one (context, entries, "NETWORK", argc, argv, NULL))
     return FB_CLI_EXIT_INPUT;
   if (o->output == NULL)
     return fb_cli_usage (context, "missing -o WEIGHTS");

@@ -99,6 +99,29 @@ fb_nn_conv2d_scratch_size (const FbNnConv *g)
   return (gsize) im2col_chunk_images (g) * g->ho * g->wo * k;
 }
 
+/* The input row under output row @oy and kernel row @ky; FALSE where it is
+ * padding. */
+static inline gboolean
+tap_row (const FbNnConv *g, guint oy, guint ky, int *iy)
+{
+  *iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
+  return *iy >= 0 && *iy < (int) g->h;
+}
+
+/* The input pixel (index of its channel vector) under output pixel
+ * (@n, @oy, @ox) and kernel tap (@ky, @kx); FALSE where the tap is padding. */
+static inline gboolean
+input_pixel (const FbNnConv *g, guint n, guint oy, guint ox, guint ky, guint kx, gsize *pixel)
+{
+  int iy;
+  int ix = (int) (ox * g->sw + kx) - (int) g->pad_left;
+
+  if (!tap_row (g, oy, ky, &iy) || ix < 0 || ix >= (int) g->w)
+    return FALSE;
+  *pixel = ((gsize) n * g->h + iy) * g->w + ix;
+  return TRUE;
+}
+
 /* Rows of images [n0, n1) as im2col columns: row (n, oy, ox) holds the
  * receptive field in [ky][kx][cin] order, the order of a weight row, with
  * zeros for padding. */
@@ -114,18 +137,14 @@ im2col (const FbNnConv *g, const float *x, guint n0, guint n1, float *cols)
         {
           float *dst = row;
           for (guint ky = 0; ky < g->kh; ky++)
-            {
-              int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
-              for (guint kx = 0; kx < g->kw; kx++, dst += g->cin)
-                {
-                  int ix = (int) (ox * g->sw + kx) - (int) g->pad_left;
-                  if (iy < 0 || iy >= (int) g->h || ix < 0 || ix >= (int) g->w)
-                    memset (dst, 0, g->cin * sizeof (float));
-                  else
-                    memcpy (dst, x + (((gsize) n * g->h + iy) * g->w + ix) * g->cin,
-                            g->cin * sizeof (float));
-                }
-            }
+            for (guint kx = 0; kx < g->kw; kx++, dst += g->cin)
+              {
+                gsize px;
+                if (input_pixel (g, n, oy, ox, ky, kx, &px))
+                  memcpy (dst, x + px * g->cin, g->cin * sizeof (float));
+                else
+                  memset (dst, 0, g->cin * sizeof (float));
+              }
         }
 }
 
@@ -142,18 +161,15 @@ col2im_add (const FbNnConv *g, const float *cols, guint n0, guint n1, float *dx)
         {
           const float *src = row;
           for (guint ky = 0; ky < g->kh; ky++)
-            {
-              int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
-              for (guint kx = 0; kx < g->kw; kx++, src += g->cin)
-                {
-                  int ix = (int) (ox * g->sw + kx) - (int) g->pad_left;
-                  if (iy < 0 || iy >= (int) g->h || ix < 0 || ix >= (int) g->w)
-                    continue;
-                  float *d = dx + (((gsize) n * g->h + iy) * g->w + ix) * g->cin;
-                  for (guint c = 0; c < g->cin; c++)
-                    d[c] += src[c];
-                }
-            }
+            for (guint kx = 0; kx < g->kw; kx++, src += g->cin)
+              {
+                gsize px;
+                if (!input_pixel (g, n, oy, ox, ky, kx, &px))
+                  continue;
+                float *d = dx + px * g->cin;
+                for (guint c = 0; c < g->cin; c++)
+                  d[c] += src[c];
+              }
         }
 }
 
@@ -399,21 +415,16 @@ depthwise_forward_pixels (const FbNnConv *g, const float *x, const float *w, flo
           float *restrict yp = y + (((gsize) n * g->ho + oy) * g->wo + ox) * c;
           memset (yp, 0, c * sizeof (float));
           for (guint ky = 0; ky < g->kh; ky++)
-            {
-              int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
-              if (iy < 0 || iy >= (int) g->h)
-                continue;
-              for (guint kx = 0; kx < g->kw; kx++)
-                {
-                  int ix = (int) (ox * g->sw + kx) - (int) g->pad_left;
-                  if (ix < 0 || ix >= (int) g->w)
-                    continue;
-                  const float *restrict xp = x + (((gsize) n * g->h + iy) * g->w + ix) * c;
-                  const float *restrict wp = w + ((gsize) ky * g->kw + kx) * c;
-                  for (guint i = 0; i < c; i++)
-                    yp[i] += xp[i] * wp[i];
-                }
-            }
+            for (guint kx = 0; kx < g->kw; kx++)
+              {
+                gsize px;
+                if (!input_pixel (g, n, oy, ox, ky, kx, &px))
+                  continue;
+                const float *restrict xp = x + px * c;
+                const float *restrict wp = w + ((gsize) ky * g->kw + kx) * c;
+                for (guint i = 0; i < c; i++)
+                  yp[i] += xp[i] * wp[i];
+              }
         }
 }
 
@@ -429,29 +440,23 @@ depthwise_backward_pixels (const FbNnConv *g, const float *x, const float *w, co
         {
           const float *restrict dyp = dy + (((gsize) n * g->ho + oy) * g->wo + ox) * c;
           for (guint ky = 0; ky < g->kh; ky++)
-            {
-              int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
-              if (iy < 0 || iy >= (int) g->h)
-                continue;
-              for (guint kx = 0; kx < g->kw; kx++)
-                {
-                  int ix = (int) (ox * g->sw + kx) - (int) g->pad_left;
-                  if (ix < 0 || ix >= (int) g->w)
-                    continue;
-                  gsize xoff = (((gsize) n * g->h + iy) * g->w + ix) * c;
-                  const float *restrict xp = x + xoff;
-                  const float *restrict wp = w + ((gsize) ky * g->kw + kx) * c;
-                  float *restrict dwp = dw + ((gsize) ky * g->kw + kx) * c;
-                  for (guint i = 0; i < c; i++)
-                    dwp[i] += dyp[i] * xp[i];
-                  if (dx != NULL)
-                    {
-                      float *restrict dxp = dx + xoff;
-                      for (guint i = 0; i < c; i++)
-                        dxp[i] += dyp[i] * wp[i];
-                    }
-                }
-            }
+            for (guint kx = 0; kx < g->kw; kx++)
+              {
+                gsize px;
+                if (!input_pixel (g, n, oy, ox, ky, kx, &px))
+                  continue;
+                const float *restrict xp = x + px * c;
+                const float *restrict wp = w + ((gsize) ky * g->kw + kx) * c;
+                float *restrict dwp = dw + ((gsize) ky * g->kw + kx) * c;
+                for (guint i = 0; i < c; i++)
+                  dwp[i] += dyp[i] * xp[i];
+                if (dx != NULL)
+                  {
+                    float *restrict dxp = dx + px * c;
+                    for (guint i = 0; i < c; i++)
+                      dxp[i] += dyp[i] * wp[i];
+                  }
+              }
         }
 }
 
@@ -492,8 +497,8 @@ depthwise_forward_rows (const FbNnConv *g, const float *x, const float *wt, floa
         memset (yr, 0, row * sizeof (float));
         for (guint ky = 0; ky < g->kh; ky++)
           {
-            int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
-            if (iy < 0 || iy >= (int) g->h)
+            int iy;
+            if (!tap_row (g, oy, ky, &iy))
               continue;
             const float *xr = x + ((gsize) n * g->h + iy) * g->w * c;
             for (guint kx = 0; kx < g->kw; kx++)
@@ -528,8 +533,8 @@ depthwise_backward_rows (const FbNnConv *g, const float *x, const float *wt, con
         const float *dyr = dy + ((gsize) n * g->ho + oy) * row;
         for (guint ky = 0; ky < g->kh; ky++)
           {
-            int iy = (int) (oy * g->sh + ky) - (int) g->pad_top;
-            if (iy < 0 || iy >= (int) g->h)
+            int iy;
+            if (!tap_row (g, oy, ky, &iy))
               continue;
             gsize xrow = ((gsize) n * g->h + iy) * g->w * c;
             for (guint kx = 0; kx < g->kw; kx++)

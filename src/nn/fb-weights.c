@@ -206,8 +206,10 @@ align_up (gsize v)
   return (v + FB_WEIGHTS_ALIGN - 1) / FB_WEIGHTS_ALIGN * FB_WEIGHTS_ALIGN;
 }
 
+/* Copies @n floats between host order and the file's little-endian order;
+ * the swap is its own inverse, so one function both stores and loads. */
 static void
-store_floats_le (guint8 *dst, const float *src, gsize n)
+copy_floats_le (void *dst, const void *src, gsize n)
 {
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
   memcpy (dst, src, n * sizeof (float));
@@ -215,25 +217,9 @@ store_floats_le (guint8 *dst, const float *src, gsize n)
   for (gsize i = 0; i < n; i++)
     {
       guint32 v;
-      memcpy (&v, &src[i], 4);
-      v = GUINT32_TO_LE (v);
-      memcpy (dst + 4 * i, &v, 4);
-    }
-#endif
-}
-
-static void
-load_floats_le (float *dst, const guint8 *src, gsize n)
-{
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  memcpy (dst, src, n * sizeof (float));
-#else
-  for (gsize i = 0; i < n; i++)
-    {
-      guint32 v;
-      memcpy (&v, src + 4 * i, 4);
-      v = GUINT32_FROM_LE (v);
-      memcpy (&dst[i], &v, 4);
+      memcpy (&v, (const guint8 *) src + 4 * i, 4);
+      v = GUINT32_TO_LE (v);  /* = GUINT32_FROM_LE */
+      memcpy ((guint8 *) dst + 4 * i, &v, 4);
     }
 #endif
 }
@@ -260,7 +246,7 @@ fb_weights_to_bytes (FbWeights *self)
   for (guint i = 0; i < self->tensors->len; i++)
     {
       const FbWeightsTensor *t = g_ptr_array_index (self->tensors, i);
-      store_floats_le (blob + offsets[i], t->data, t->n);
+      copy_floats_le (blob + offsets[i], t->data, t->n);
     }
   data_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, blob, data_bytes);
 
@@ -451,7 +437,7 @@ load_tensor (FbWeights    *self,
       return FALSE;
     }
   dst = fb_weights_add (self, layer, param, n_dims, dims);
-  load_floats_le (dst, blob + offset, n);
+  copy_floats_le (dst, blob + offset, n);
   for (gsize k = 0; k < n; k++)
     if (!isfinite (dst[k]))
       {

@@ -20,28 +20,13 @@ struct _FbCandidate {
 };
 
 FbCandidate *
-fb_candidate_new (FbPrecisionConfig *config, const FbMetrics *metrics, double accuracy,
-                  const char *method, JsonObject *provenance)
-{
-  FbCandidate *self = g_new0 (FbCandidate, 1);
-
-  g_return_val_if_fail (config != NULL && metrics != NULL, NULL);
-  g_atomic_ref_count_init (&self->ref);
-  self->config = fb_precision_config_copy (config);
-  self->metrics = *metrics;
-  self->accuracy = accuracy;
-  self->method = g_strdup (method ? method : "unknown");
-  self->provenance = provenance ? json_object_ref (provenance) : NULL;
-  return self;
-}
-
-FbCandidate *
 fb_candidate_new_take (FbPrecisionConfig *config, const FbMetrics *metrics, double accuracy,
                        const char *method, JsonObject *provenance)
 {
-  FbCandidate *self = g_new0 (FbCandidate, 1);
+  FbCandidate *self;
 
   g_return_val_if_fail (config != NULL && metrics != NULL, NULL);
+  self = g_new0 (FbCandidate, 1);
   g_atomic_ref_count_init (&self->ref);
   self->config = config;
   self->metrics = *metrics;
@@ -49,6 +34,15 @@ fb_candidate_new_take (FbPrecisionConfig *config, const FbMetrics *metrics, doub
   self->method = g_strdup (method ? method : "unknown");
   self->provenance = provenance ? json_object_ref (provenance) : NULL;
   return self;
+}
+
+/* Keeps a copy of @config (new_take takes @config itself). */
+FbCandidate *
+fb_candidate_new (FbPrecisionConfig *config, const FbMetrics *metrics, double accuracy,
+                  const char *method, JsonObject *provenance)
+{
+  g_return_val_if_fail (config != NULL && metrics != NULL, NULL);
+  return fb_candidate_new_take (fb_precision_config_copy (config), metrics, accuracy, method, provenance);
 }
 
 FbCandidate *

@@ -16,6 +16,7 @@
 #include "fb-compare-panel.h"
 #include "fb-layer-table.h"
 #include "fb-pareto-plot.h"
+#include "fb-results-table.h"
 #include "fb-plot-metric.h"
 #include "fb-point-set.h"
 #include "fb-search-job.h"
@@ -29,6 +30,11 @@ FbNetwork      *fb_window_get_network        (FbWindow     *self);
 FbLatencyTable *fb_window_get_latency_table  (FbWindow     *self);
 FbParetoPlot   *fb_window_get_plot           (FbWindow     *self);
 FbLayerTable   *fb_window_get_layer_table    (FbWindow     *self);
+/* The results table (a page beside the layer table). */
+FbResultsTable *fb_window_get_results_table  (FbWindow     *self);
+/* Shows the results table's page (TRUE) or the layer table's. */
+void            fb_window_show_results_page  (FbWindow     *self,
+                                              gboolean      results);
 /* The value label of @metric in the summary ("45.2 kB"). */
 GtkLabel       *fb_window_get_summary_label  (FbWindow     *self,
                                               FbPlotMetric  metric);
@@ -135,6 +141,8 @@ struct _FbWindow {
   GtkComboBox          *target_combo;
   GtkStack             *view_stack;
   FbComparePanel       *compare_panel;
+  FbResultsTable       *results_table;
+  GtkNotebook          *bottom_notebook;
 
   /* Borrowed: built into @metrics_grid. */
   GtkLabel             *value_labels[FB_PLOT_N_METRICS];
@@ -168,7 +176,6 @@ struct _FbWindow {
   FbAccuracyEngine     *engine;                       /* owned (ref): optional, for the network shown */
   GCancellable         *engine_loading;               /* owned: the engine being made, or NULL */
   char                 *engine_problem;               /* owned: why there is no engine (summary note) */
-  gboolean              axes_chose_accuracy;          /* switched to accuracy once baselines were measured */
   GtkWidget            *open_folder_button;           /* borrowed: a child of @info_bar: in the info bar */
   char                 *info_folder;                  /* owned: what "Open Folder" opens */
   GtkWidget            *save_converted_button;        /* borrowed: a child of @info_bar */

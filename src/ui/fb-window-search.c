@@ -357,23 +357,6 @@ apply_to_results (FbWindow *self, FbPrecisionConfig *config, guint limit, double
   return changed;
 }
 
-static gboolean
-baselines_measured (FbWindow *self)
-{
-  guint n = 0;
-
-  for (guint i = 0; self->points != NULL && i < fb_point_set_get_n_points (self->points); i++)
-    {
-      const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
-      if ((p->flags & FB_PLOT_POINT_BASELINE) == 0)
-        continue;
-      if (isnan (p->values[FB_PLOT_METRIC_ACCURACY]))
-        return FALSE;
-      n++;
-    }
-  return n > 0;
-}
-
 static void
 on_engine_measured (FbAccuracyEngine *engine, FbPrecisionConfig *config, guint limit, double accuracy,
                     FbWindow *self)
@@ -383,16 +366,8 @@ on_engine_measured (FbAccuracyEngine *engine, FbPrecisionConfig *config, guint l
 
   /* A baseline or a result: its point in the plot gets the accuracy. */
   if ((uniform != NULL && limit == fb_window_default_limit (self)) || result)
-    {
-      fb_window_refresh_points (self, TRUE);
-      /* Once every baseline has one, accuracy is worth plotting: switch to
-       * it once (unless the user saved other axes). */
-      if (!self->axes_chose_accuracy && baselines_measured (self))
-        {
-          self->axes_chose_accuracy = TRUE;
-          fb_window_choose_axes (self, FALSE);
-        }
-    }
+    /* The axes stay: accuracy was chosen when the engine started loading. */
+    fb_window_refresh_points (self, TRUE);
   fb_window_update_summary (self);
 }
 
@@ -446,6 +421,7 @@ fb_window_set_accuracy_oracle (FbWindow *self, FbAccuracyOracle *oracle)
   if (oracle != NULL)
     engine = fb_accuracy_engine_new (oracle);
   fb_window_set_engine (self, engine);
+  fb_window_choose_axes (self, FALSE);
 }
 
 /* The engine is there or will not come: what waited for it runs now (a
@@ -521,6 +497,9 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       self->engine_problem = g_strdup (_("the accuracy engine could not start"));
       fb_window_show_message (self, GTK_MESSAGE_WARNING, msg, NULL);
     }
+  /* No accuracy will come: an accuracy axis goes (the only time the axes
+   * change without the user). */
+  fb_window_choose_axes (self, TRUE);
   fb_window_update_summary (self);
   run_waiting (self);
 }
@@ -539,6 +518,8 @@ fb_window_load_engine (FbWindow *self)
   fb_accuracy_engine_load_dataset_async (self->network, accuracy_dataset_dir, self->dataset_path,
                                          FB_DATASET_LAYOUT_AUTO, 0, self->engine_loading, on_engine_loaded,
                                          g_object_ref (self));
+  /* Accuracy will come: its axis now, not when the first value arrives. */
+  fb_window_choose_axes (self, FALSE);
 }
 
 void

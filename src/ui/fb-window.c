@@ -327,28 +327,41 @@ build_uniform_points (FbWindow *self)
 
 /* ---- axes ----------------------------------------------------------------- */
 
+/* Whether accuracy can be plotted: some point has it, or the accuracy
+ * engine is there or loading (its measurements will come). Choosing the
+ * accuracy axis before the first measurement keeps the axes from switching
+ * by themselves when it arrives. */
+static gboolean
+metric_available (FbWindow *self, FbPlotMetric m)
+{
+  if (fb_point_set_has_metric (self->points, m))
+    return TRUE;
+  return m == FB_PLOT_METRIC_ACCURACY && (self->engine_loading != NULL || fb_window_engine_usable (self));
+}
+
 static void
 fill_combo (FbWindow *self, GtkComboBoxText *combo, FbPlotMetric active)
 {
   gtk_combo_box_text_remove_all (combo);
   for (guint m = 0; m < FB_PLOT_N_METRICS; m++)
-    if (m == active || self->points == NULL || fb_point_set_has_metric (self->points, m))
+    if (m == active || self->points == NULL || metric_available (self, m))
       gtk_combo_box_text_append (combo, fb_plot_metric_to_nick (m), fb_plot_metric_get_short_name (m));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (combo), fb_plot_metric_to_nick (active));
 }
 
-/* Sensible axes for what is known: accuracy against latency (or BOPs) once
- * accuracy exists; until then Flash against latency (or BOPs). */
+/* Sensible axes for what is known: accuracy against latency (or BOPs) when
+ * accuracy is or will be measured; otherwise Flash against latency (or
+ * BOPs). With @keep_if_possible the shown axes stay while both can be
+ * plotted: only the user changes them. */
 void
 fb_window_choose_axes (FbWindow *self, gboolean keep_if_possible)
 {
   gboolean has_lat = fb_point_set_has_metric (self->points, FB_PLOT_METRIC_LATENCY);
-  gboolean has_acc = fb_point_set_has_metric (self->points, FB_PLOT_METRIC_ACCURACY);
+  gboolean has_acc = metric_available (self, FB_PLOT_METRIC_ACCURACY);
   FbPlotMetric x = fb_pareto_plot_get_x_metric (self->plot);
   FbPlotMetric y = fb_pareto_plot_get_y_metric (self->plot);
 
-  if (!keep_if_possible || !fb_point_set_has_metric (self->points, x) ||
-      !fb_point_set_has_metric (self->points, y))
+  if (!keep_if_possible || !metric_available (self, x) || !metric_available (self, y))
     {
       g_autofree char *saved_x = self->settings ? g_settings_get_string (self->settings, "x-axis") : NULL;
       g_autofree char *saved_y = self->settings ? g_settings_get_string (self->settings, "y-axis") : NULL;
@@ -356,7 +369,7 @@ fb_window_choose_axes (FbWindow *self, gboolean keep_if_possible)
 
       /* The user's last choice, when the points have both metrics. */
       if (fb_plot_metric_from_nick (saved_x, &sx) && fb_plot_metric_from_nick (saved_y, &sy) &&
-          sx != sy && fb_point_set_has_metric (self->points, sx) && fb_point_set_has_metric (self->points, sy))
+          sx != sy && metric_available (self, sx) && metric_available (self, sy))
         {
           x = sx;
           y = sy;
@@ -378,7 +391,7 @@ fb_window_choose_axes (FbWindow *self, gboolean keep_if_possible)
   {
     guint mask = 0;
     for (guint m = 0; m < FB_PLOT_N_METRICS; m++)
-      if (fb_point_set_has_metric (self->points, m))
+      if (metric_available (self, m))
         mask |= 1u << m;
     mask |= (guint) x << 8 | (guint) y << 16 | 1u << 24;
     if (mask == self->combo_state)
@@ -438,6 +451,10 @@ fb_window_refresh_points (FbWindow *self, gboolean keep_axes)
     /* Only now: @selected_config may belong to it. */
     g_clear_pointer (&old, fb_point_set_unref);
   }
+  fb_results_table_set_points (self->results_table, self->points,
+                               fb_window_engine_usable (self) ? fb_window_limit_images (self, fb_window_default_limit (self))
+                                                              : 0);
+  fb_results_table_select (self->results_table, fb_plot_view_get_selected (view));
   fb_window_choose_axes (self, keep_axes);
 }
 
@@ -722,7 +739,6 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
     fb_window_set_engine (self, NULL);
   else
     fb_window_set_engine (self, self->engine);
-  self->axes_chose_accuracy = FALSE;
   fb_window_restore_dataset (self);
   fb_window_load_engine (self);
   fb_window_update_summary (self);
@@ -750,6 +766,7 @@ on_point_selected (FbParetoPlot *plot, int index, FbWindow *self)
   if (self->points == NULL || index < 0 || (guint) index >= fb_point_set_get_n_points (self->points))
     return;
   p = fb_point_set_get_point (self->points, index);
+  fb_results_table_select (self->results_table, index);
   if (p->config == NULL)
     return;
   if (!(p->flags & FB_PLOT_POINT_BASELINE))
@@ -761,6 +778,14 @@ on_point_selected (FbParetoPlot *plot, int index, FbWindow *self)
       return;
     }
   fb_window_set_config (self, p->config, p->label, fb_precision_config_get_provenance (p->config));
+}
+
+/* A row of the results table: the plot selects the same point (and loads
+ * it, as a click on it would). */
+static void
+on_results_point_selected (FbResultsTable *table, int index, FbWindow *self)
+{
+  fb_pareto_plot_select (self->plot, index);
 }
 
 /* ---- construction --------------------------------------------------------- */
@@ -960,6 +985,7 @@ fb_window_class_init (FbWindowClass *klass)
   (void) fb_ui_get_resource ();
   g_type_ensure (FB_TYPE_PARETO_PLOT);
   g_type_ensure (FB_TYPE_LAYER_TABLE);
+  g_type_ensure (FB_TYPE_RESULTS_TABLE);
   g_type_ensure (FB_TYPE_SEARCH_PANEL);
   g_type_ensure (FB_TYPE_COMPARE_PANEL);
 
@@ -980,6 +1006,8 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbWindow, precision_label);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_label);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, layer_table);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, results_table);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, bottom_notebook);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, search_revealer);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, search_panel);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_combo);
@@ -1000,6 +1028,7 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_callback_full (widget_class, "on_info_bar_response",
                                                 G_CALLBACK (fb_window_on_info_bar_response));
   gtk_widget_class_bind_template_callback (widget_class, on_point_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_results_point_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_config_changed);
 }
 
@@ -1155,6 +1184,20 @@ FbParetoPlot *
 fb_window_get_plot (FbWindow *self)
 {
   return self->plot;
+}
+
+FbResultsTable *
+fb_window_get_results_table (FbWindow *self)
+{
+  g_return_val_if_fail (FB_IS_WINDOW (self), NULL);
+  return self->results_table;
+}
+
+void
+fb_window_show_results_page (FbWindow *self, gboolean results)
+{
+  g_return_if_fail (FB_IS_WINDOW (self));
+  gtk_notebook_set_current_page (self->bottom_notebook, results ? 1 : 0);
 }
 
 FbLayerTable *

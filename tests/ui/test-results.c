@@ -1,0 +1,269 @@
+/* test-results.c — the results table, the plot's legend and axes, and the
+ * progress text, in-process under Xvfb.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include "fb-ui-test-util.h"
+#include "fb-accuracy-oracle.h"
+#include "fb-json.h"
+#include "fb-plot-view.h"
+#include "fb-precision-config.h"
+#include "fb-results-table.h"
+#include "fb-search-method.h"
+#include "fb-window-private.h"
+
+static FbApplication *app;
+static gboolean have_display;
+
+typedef struct {
+  FbWindow *window;
+} Fixture;
+
+static void
+spin (void)
+{
+  for (guint i = 0; i < 5; i++)
+    {
+      while (gtk_events_pending ())
+        gtk_main_iteration_do (FALSE);
+      g_usleep (2000);
+    }
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
+      return;
+    }
+  {
+    GSettings *settings = fb_application_get_settings (app);
+    g_autoptr(GSettingsSchema) schema = NULL;
+    g_auto(GStrv) keys = NULL;
+
+    g_object_get (settings, "settings-schema", &schema, NULL);
+    keys = g_settings_schema_list_keys (schema);
+    for (guint i = 0; keys[i] != NULL; i++)
+      g_settings_reset (settings, keys[i]);
+  }
+  f->window = fb_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+  gtk_widget_show (GTK_WIDGET (f->window));
+  spin ();
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  if (f->window != NULL)
+    gtk_widget_destroy (GTK_WIDGET (f->window));
+  spin ();
+}
+
+static void
+wait_for_job (FbSearchJob *job, double bound)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
+
+  while (fb_search_job_is_running (job))
+    {
+      while (gtk_events_pending ())
+        gtk_main_iteration_do (FALSE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("search still running after %.0f s", bound);
+      g_usleep (1000);
+    }
+  spin ();
+}
+
+static FbSearchJob *
+run_search (Fixture *f, FbSearchMethod method, const char *start)
+{
+  FbSearchPanel *panel = fb_window_get_search_panel (f->window);
+  FbSearchJob *job;
+
+  fb_search_panel_set_method (panel, method);
+  fb_search_panel_set_start (panel, start);
+  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
+  job = fb_window_get_search_job (f->window);
+  g_assert_nonnull (job);
+  wait_for_job (job, 60);
+  g_assert_null (fb_search_job_get_error (job));
+  return job;
+}
+
+static int
+find_series (FbPointSet *points, const char *name)
+{
+  for (guint s = 0; s < fb_point_set_get_n_series (points); s++)
+    if (g_strcmp0 (fb_point_set_get_series_name (points, s), name) == 0)
+      return (int) s;
+  return -1;
+}
+
+/* After a Pareto search the table has one row per plotted point, each
+ * point once, and a row names the point's method. */
+static void
+test_rows_match_points (Fixture *f, gconstpointer data)
+{
+  FbResultsTable *table;
+  FbPointSet *points;
+  guint n;
+  g_autofree gboolean *seen = NULL;
+
+  if (f->window == NULL)
+    return;
+  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  fb_window_show_results_page (f->window, TRUE);
+  spin ();
+  table = fb_window_get_results_table (f->window);
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  n = fb_point_set_get_n_points (points);
+  g_assert_cmpuint (n, >, 9);
+  g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n);
+  seen = g_new0 (gboolean, n);
+  for (guint r = 0; r < n; r++)
+    {
+      int index = fb_results_table_get_row_index (table, r);
+      g_assert_cmpint (index, >=, 0);
+      g_assert_cmpint (index, <, (int) n);
+      g_assert_false (seen[index]);
+      seen[index] = TRUE;
+    }
+
+  /* The filter: the method's name leaves exactly its series. */
+  {
+    const char *method = fb_search_method_get_name (FB_SEARCH_METHOD_PARETO);
+    int series = find_series (points, method);
+
+    g_assert_cmpint (series, >=, 0);
+    fb_results_table_set_filter (table, method);
+    g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, fb_point_set_get_series_size (points, series));
+    for (guint r = 0; r < fb_results_table_get_n_rows (table); r++)
+      g_assert_cmpuint (fb_point_set_get_point (points, fb_results_table_get_row_index (table, r))->series, ==,
+                        (guint) series);
+    fb_results_table_set_filter (table, "");
+    g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n);
+  }
+}
+
+/* Sorting by a column orders the rows by that metric, unknown values last. */
+static void
+test_sorting (Fixture *f, gconstpointer data)
+{
+  static const struct { FbResultsTableColumn column; FbPlotMetric metric; } cols[] = {
+    { FB_RESULTS_TABLE_COLUMN_LATENCY, FB_PLOT_METRIC_LATENCY },
+    { FB_RESULTS_TABLE_COLUMN_SIZE, FB_PLOT_METRIC_SIZE },
+    { FB_RESULTS_TABLE_COLUMN_BOPS, FB_PLOT_METRIC_BOPS },
+  };
+  FbResultsTable *table;
+  FbPointSet *points;
+
+  if (f->window == NULL)
+    return;
+  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  fb_window_show_results_page (f->window, TRUE);
+  spin ();
+  table = fb_window_get_results_table (f->window);
+  points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  for (guint c = 0; c < G_N_ELEMENTS (cols); c++)
+    for (int order = 0; order < 2; order++)
+      {
+        double last = order == 0 ? -INFINITY : INFINITY;
+        guint n = fb_results_table_get_n_rows (table);
+        guint changes = 0;
+
+        fb_results_table_sort (table, cols[c].column, order == 0 ? GTK_SORT_ASCENDING : GTK_SORT_DESCENDING);
+        for (guint r = 0; r < n; r++)
+          {
+            double v = fb_point_set_get_point (points, fb_results_table_get_row_index (table, r))->values[cols[c].metric];
+
+            g_assert_false (isnan (v));
+            if (order == 0)
+              g_assert_cmpfloat (v, >=, last);
+            else
+              g_assert_cmpfloat (v, <=, last);
+            changes += v != last;
+            last = v;
+          }
+        /* Not a constant column: the order says something. */
+        g_assert_cmpuint (changes, >, 2);
+      }
+}
+
+/* A point selected on the plot selects its row; a row selected in the
+ * table selects the point on the plot and loads its config. */
+static void
+test_selection_linked (Fixture *f, gconstpointer data)
+{
+  FbResultsTable *table;
+  FbParetoPlot *plot;
+  FbPointSet *points;
+  GtkTreeView *view;
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  int picked = -1, row_point = -1;
+
+  if (f->window == NULL)
+    return;
+  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  fb_window_show_results_page (f->window, TRUE);
+  spin ();
+  table = fb_window_get_results_table (f->window);
+  plot = fb_window_get_plot (f->window);
+  points = fb_pareto_plot_get_points (plot);
+
+  /* Plot → table. */
+  picked = (int) fb_point_set_get_n_points (points) - 1;
+  fb_pareto_plot_select (plot, picked);
+  spin ();
+  g_assert_cmpint (fb_results_table_get_selected (table), ==, picked);
+  view = fb_results_table_get_view (table);
+  g_assert_true (gtk_tree_selection_get_selected (gtk_tree_view_get_selection (view), &model, &iter));
+  gtk_tree_model_get (model, &iter, FB_RESULTS_TABLE_COLUMN_INDEX, &row_point, -1);
+  g_assert_cmpint (row_point, ==, picked);
+
+  /* Table → plot, as a click on the third row would. */
+  fb_results_table_sort (table, FB_RESULTS_TABLE_COLUMN_LATENCY, GTK_SORT_DESCENDING);
+  g_assert_true (gtk_tree_model_iter_nth_child (gtk_tree_view_get_model (view), &iter, NULL, 2));
+  gtk_tree_model_get (gtk_tree_view_get_model (view), &iter, FB_RESULTS_TABLE_COLUMN_INDEX, &row_point, -1);
+  g_assert_cmpint (row_point, !=, picked);
+  gtk_tree_selection_select_iter (gtk_tree_view_get_selection (view), &iter);
+  spin ();
+  g_assert_cmpint (fb_pareto_plot_get_selected (plot), ==, row_point);
+  g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)),
+                                            fb_point_set_get_point (points, row_point)->config));
+
+  /* Copy as Config: a config document of that point that loads again. */
+  {
+    g_autofree char *text = fb_results_table_config_text (table, row_point);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(FbPrecisionConfig) back = NULL;
+
+    g_assert_nonnull (text);
+    root = fb_json_load_data (text, -1, "clipboard", &error);
+    g_assert_no_error (error);
+    back = fb_precision_config_new_from_json (fb_window_get_network (f->window), root, "clipboard", &error);
+    g_assert_no_error (error);
+    g_assert_true (fb_precision_config_equal (back, fb_point_set_get_point (points, row_point)->config));
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  app = fb_ui_test_init (&argc, &argv);
+  have_display = app != NULL;
+  g_test_add ("/ui/results/rows-match-points", Fixture, NULL, fixture_setup, test_rows_match_points,
+              fixture_teardown);
+  g_test_add ("/ui/results/sorting", Fixture, NULL, fixture_setup, test_sorting, fixture_teardown);
+  g_test_add ("/ui/results/selection-linked", Fixture, NULL, fixture_setup, test_selection_linked,
+              fixture_teardown);
+  return g_test_run ();
+}

@@ -31,7 +31,7 @@ struct _FbResultsTable {
   guint          images;
   gboolean       dirty;       /* @points changed since the rows were built */
   char          *filter_text; /* owned, casefolded; NULL: none */
-  GHashTable    *hidden;      /* series index → hidden */
+  GHashTable    *hidden;      /* names of hidden series (owned) */
   int            selected;    /* point index of the selected row, or -1 */
   gboolean       selecting;   /* the selection is changed by code */
 };
@@ -132,11 +132,14 @@ row_visible (GtkTreeModel *model, GtkTreeIter *iter, gpointer data)
   FbResultsTable *self = data;
   static const int text_columns[] = { FB_RESULTS_TABLE_COLUMN_NAME, FB_RESULTS_TABLE_COLUMN_METHOD,
                                       FB_RESULTS_TABLE_COLUMN_PARAM, FB_RESULTS_TABLE_COLUMN_TARGET };
-  guint series;
+  if (g_hash_table_size (self->hidden) > 0)
+    {
+      g_autofree char *method = NULL;
 
-  gtk_tree_model_get (model, iter, FB_RESULTS_TABLE_COLUMN_SERIES, &series, -1);
-  if (g_hash_table_contains (self->hidden, GUINT_TO_POINTER (series)))
-    return FALSE;
+      gtk_tree_model_get (model, iter, FB_RESULTS_TABLE_COLUMN_METHOD, &method, -1);
+      if (method != NULL && g_hash_table_contains (self->hidden, method))
+        return FALSE;
+    }
   if (self->filter_text == NULL)
     return TRUE;
   for (guint c = 0; c < G_N_ELEMENTS (text_columns); c++)
@@ -448,7 +451,7 @@ fb_results_table_init (FbResultsTable *self)
   GtkWidget *scrolled = gtk_scrolled_window_new (NULL, NULL);
 
   self->selected = -1;
-  self->hidden = g_hash_table_new (NULL, NULL);
+  self->hidden = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   build_toolbar (self);
   self->view = GTK_TREE_VIEW (gtk_tree_view_new ());
@@ -500,13 +503,14 @@ fb_results_table_set_points (FbResultsTable *self, FbPointSet *points, guint ima
 }
 
 void
-fb_results_table_set_series_hidden (FbResultsTable *self, guint series, gboolean hidden)
+fb_results_table_set_series_hidden (FbResultsTable *self, const char *name, gboolean hidden)
 {
   g_return_if_fail (FB_IS_RESULTS_TABLE (self));
+  g_return_if_fail (name != NULL);
   if (hidden)
-    g_hash_table_add (self->hidden, GUINT_TO_POINTER (series));
+    g_hash_table_add (self->hidden, g_strdup (name));
   else
-    g_hash_table_remove (self->hidden, GUINT_TO_POINTER (series));
+    g_hash_table_remove (self->hidden, name);
   if (self->filter != NULL && self->view != NULL)
     {
       gtk_tree_model_filter_refilter (GTK_TREE_MODEL_FILTER (self->filter));

@@ -45,7 +45,7 @@ void          fb_results_table_set_points       (FbResultsTable      *self,
                                                  guint                images);
 /* Hides (or shows again) the rows of one series (the plot's legend). */
 void          fb_results_table_set_series_hidden (FbResultsTable     *self,
-                                                 guint                series,
+                                                 const char          *name,
                                                  gboolean             hidden);
 /* Selects the row of point @index (-1: none) without emitting
  * "point-selected", and scrolls to it. */

@@ -780,6 +780,13 @@ on_point_selected (FbParetoPlot *plot, int index, FbWindow *self)
   fb_window_set_config (self, p->config, p->label, fb_precision_config_get_provenance (p->config));
 }
 
+/* A series hidden in the plot's legend leaves the results table too. */
+static void
+on_series_toggled (FbParetoPlot *plot, const char *name, gboolean hidden, FbWindow *self)
+{
+  fb_results_table_set_series_hidden (self->results_table, name, hidden);
+}
+
 /* A row of the results table: the plot selects the same point (and loads
  * it, as a click on it would). */
 static void
@@ -1029,6 +1036,7 @@ fb_window_class_init (FbWindowClass *klass)
                                                 G_CALLBACK (fb_window_on_info_bar_response));
   gtk_widget_class_bind_template_callback (widget_class, on_point_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_results_point_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_series_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_config_changed);
 }
 

@@ -255,6 +255,179 @@ test_selection_linked (Fixture *f, gconstpointer data)
   }
 }
 
+/* The legend: a series' entry is where the render put it; hiding the
+ * series takes its points off the plot (not picked, not on the front) and
+ * its rows out of the table; showing it brings both back. */
+static void
+test_legend_hides_series (Fixture *f, gconstpointer data)
+{
+  const char *method = fb_search_method_get_name (FB_SEARCH_METHOD_PARETO);
+  FbParetoPlot *plot;
+  FbPlotView *view;
+  FbPointSet *points;
+  FbResultsTable *table;
+  int series, hit = -1;
+  guint n, n_front;
+  const guint *front;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  if (f->window == NULL)
+    return;
+  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
+  fb_window_show_results_page (f->window, TRUE);
+  spin ();
+  plot = fb_window_get_plot (f->window);
+  view = fb_pareto_plot_get_view (plot);
+  points = fb_pareto_plot_get_points (plot);
+  table = fb_window_get_results_table (f->window);
+  series = find_series (points, method);
+  g_assert_cmpint (series, >=, 0);
+  n = fb_point_set_get_n_points (points);
+
+  /* Render off screen (the legend's positions come from a render), then
+   * find the series' entry along the strip above the frame. */
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 900, 500);
+  cr = cairo_create (surface);
+  fb_plot_view_render (view, cr, 900, 500);
+  for (int y = 0; y < 80 && hit != series; y++)
+    for (int x = 0; x < 900 && hit != series; x++)
+      if (fb_plot_view_legend_pick (view, x, y) == series)
+        hit = series;
+  g_assert_cmpint (hit, ==, series);
+
+  fb_pareto_plot_set_series_hidden (plot, method, TRUE);
+  spin ();
+  g_assert_true (fb_plot_view_get_series_hidden (view, method));
+  fb_plot_view_render (view, cr, 900, 500);
+  front = fb_plot_view_get_front (view, &n_front);
+  for (guint i = 0; i < n_front; i++)
+    g_assert_cmpuint (fb_point_set_get_point (points, front[i])->series, !=, (guint) series);
+  for (guint i = 0; i < n; i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      double px, py;
+
+      if (p->series != (guint) series || !fb_plot_view_to_pixel (view, p->values, &px, &py))
+        continue;
+      g_assert_cmpint (fb_plot_view_pick (view, px, py, 0.5), !=, (int) i);
+    }
+  g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n - fb_point_set_get_series_size (points, series));
+
+  fb_pareto_plot_set_series_hidden (plot, method, FALSE);
+  spin ();
+  g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n);
+  fb_plot_view_render (view, cr, 900, 500);
+  front = fb_plot_view_get_front (view, &n_front);
+  {
+    gboolean found = FALSE;
+    for (guint i = 0; i < n_front; i++)
+      found |= fb_point_set_get_point (points, front[i])->series == (guint) series;
+    /* The exact latency-Flash front is on the plot's Flash-latency front. */
+    g_assert_true (found);
+  }
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+/* A stand-in accuracy oracle: more weight bits, more accuracy. */
+static double
+fake_accuracy (FbPrecisionConfig *config)
+{
+  FbNetwork *net = fb_precision_config_get_network (config);
+  double bits = 0, n = 0;
+
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
+      {
+        bits += fb_precision_config_get_weight_bits (config, i);
+        n++;
+      }
+  return 0.5 + 0.4 * bits / (8 * n);
+}
+
+static gboolean
+fake_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
+               double *accuracy, GError **error)
+{
+  *accuracy = fake_accuracy (config);
+  return TRUE;
+}
+
+static const FbAccuracyOracleClass fake_oracle_class = { "fake", fake_evaluate, NULL, NULL };
+
+static gboolean
+baselines_measured (FbPointSet *points)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      if (!(p->flags & FB_PLOT_POINT_BASELINE))
+        continue;
+      if (isnan (p->values[FB_PLOT_METRIC_ACCURACY]))
+        return FALSE;
+      n++;
+    }
+  return n > 0;
+}
+
+static void
+wait_baselines (Fixture *f)
+{
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  while (!baselines_measured (fb_pareto_plot_get_points (fb_window_get_plot (f->window))))
+    {
+      while (gtk_events_pending ())
+        gtk_main_iteration_do (FALSE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the baselines were not measured");
+      g_usleep (1000);
+    }
+  spin ();
+}
+
+/* The axes change only when the user changes them: with an accuracy engine
+ * the accuracy axis is there before the first measurement, and arriving
+ * measurements change neither it nor axes the user chose. */
+static void
+test_axes_stable (Fixture *f, gconstpointer data)
+{
+  FbParetoPlot *plot;
+  FbAccuracyOracle *oracle;
+  FbPlotMetric x;
+
+  if (f->window == NULL)
+    return;
+  plot = fb_window_get_plot (f->window);
+  oracle = g_new0 (FbAccuracyOracle, 1);
+  fb_accuracy_oracle_init (oracle, &fake_oracle_class, fb_window_get_network (f->window));
+  fb_window_set_accuracy_oracle (f->window, oracle);
+  /* Nothing measured yet (no main-loop turn), and accuracy is the y axis. */
+  g_assert_false (fb_point_set_has_metric (fb_pareto_plot_get_points (plot), FB_PLOT_METRIC_ACCURACY));
+  g_assert_cmpint (fb_pareto_plot_get_y_metric (plot), ==, FB_PLOT_METRIC_ACCURACY);
+  x = fb_pareto_plot_get_x_metric (plot);
+  wait_baselines (f);
+  g_assert_cmpint (fb_pareto_plot_get_y_metric (plot), ==, FB_PLOT_METRIC_ACCURACY);
+  g_assert_cmpint (fb_pareto_plot_get_x_metric (plot), ==, x);
+
+  /* The user's axes stay while new measurements arrive (another network:
+   * everything is measured again). */
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (f->window->y_combo), "bops");
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (f->window->x_combo), "size");
+  spin ();
+  g_assert_cmpint (fb_pareto_plot_get_x_metric (plot), ==, FB_PLOT_METRIC_SIZE);
+  g_assert_cmpint (fb_pareto_plot_get_y_metric (plot), ==, FB_PLOT_METRIC_BOPS);
+  fb_window_set_accuracy_oracle (f->window, NULL);
+  fb_window_set_accuracy_oracle (f->window, oracle);
+  wait_baselines (f);
+  g_assert_cmpint (fb_pareto_plot_get_x_metric (plot), ==, FB_PLOT_METRIC_SIZE);
+  g_assert_cmpint (fb_pareto_plot_get_y_metric (plot), ==, FB_PLOT_METRIC_BOPS);
+  fb_accuracy_oracle_unref (oracle);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -265,5 +438,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/results/sorting", Fixture, NULL, fixture_setup, test_sorting, fixture_teardown);
   g_test_add ("/ui/results/selection-linked", Fixture, NULL, fixture_setup, test_selection_linked,
               fixture_teardown);
+  g_test_add ("/ui/results/legend-hides-series", Fixture, NULL, fixture_setup, test_legend_hides_series,
+              fixture_teardown);
+  g_test_add ("/ui/results/axes-stable", Fixture, NULL, fixture_setup, test_axes_stable, fixture_teardown);
   return g_test_run ();
 }

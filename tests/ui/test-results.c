@@ -428,6 +428,70 @@ test_axes_stable (Fixture *f, gconstpointer data)
   fb_accuracy_oracle_unref (oracle);
 }
 
+static gboolean
+slow_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
+               double *accuracy, GError **error)
+{
+  g_usleep (150000);
+  return fake_evaluate (self, config, limit, cancellable, accuracy, error);
+}
+
+static const FbAccuracyOracleClass slow_oracle_class = { "slow", slow_evaluate, NULL, NULL };
+
+/* A search measured after it ran has two stages, each with its own bar:
+ * while its results are measured the bar says "Measuring accuracy i/n" and
+ * its fraction is that stage's (not 100 % of the search). */
+static void
+test_stage_progress (Fixture *f, gconstpointer data)
+{
+  FbAccuracyOracle *oracle;
+  FbSearchPanel *panel;
+  FbSearchJob *job;
+  gint64 deadline;
+  guint seen = 0, last_i = 0;
+
+  if (f->window == NULL)
+    return;
+  oracle = g_new0 (FbAccuracyOracle, 1);
+  fb_accuracy_oracle_init (oracle, &slow_oracle_class, fb_window_get_network (f->window));
+  fb_window_set_accuracy_oracle (f->window, oracle);
+  fb_accuracy_oracle_unref (oracle);
+  panel = fb_window_get_search_panel (f->window);
+  fb_search_panel_set_method (panel, FB_SEARCH_METHOD_UNIFORM);
+  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
+  job = fb_window_get_search_job (f->window);
+  g_assert_nonnull (job);
+  deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  while (fb_search_job_is_running (job))
+    {
+      g_autofree char *text = NULL;
+      guint i, n;
+
+      while (gtk_events_pending ())
+        gtk_main_iteration_do (FALSE);
+      text = fb_search_panel_progress_text (job);
+      if (g_strcmp0 (fb_job_get_stage_name (FB_JOB (job)), "measuring accuracy") == 0 &&
+          sscanf (text, "Measuring accuracy %u/%u", &i, &n) == 2)
+        {
+          g_assert_cmpuint (n, ==, 9);
+          g_assert_cmpuint (i, >=, 1);
+          g_assert_cmpuint (i, <=, 9);
+          g_assert_cmpuint (i, >=, last_i);
+          /* The stage's own fraction: results measured before this one. */
+          g_assert_cmpfloat_with_epsilon (fb_search_job_get_fraction (job), (i - 1) / 9.0, 1e-9);
+          last_i = i;
+          seen++;
+        }
+      else if (g_strcmp0 (fb_job_get_stage_name (FB_JOB (job)), "searching") == 0)
+        g_assert_true (g_str_has_prefix (text, "Searching · "));
+      if (g_get_monotonic_time () > deadline)
+        g_error ("search still running");
+      g_usleep (5000);
+    }
+  g_assert_cmpuint (seen, >, 0);
+  g_assert_null (fb_search_job_get_error (job));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -441,5 +505,6 @@ main (int argc, char **argv)
   g_test_add ("/ui/results/legend-hides-series", Fixture, NULL, fixture_setup, test_legend_hides_series,
               fixture_teardown);
   g_test_add ("/ui/results/axes-stable", Fixture, NULL, fixture_setup, test_axes_stable, fixture_teardown);
+  g_test_add ("/ui/results/stage-progress", Fixture, NULL, fixture_setup, test_stage_progress, fixture_teardown);
   return g_test_run ();
 }

@@ -143,6 +143,8 @@ struct _FbWindow {
   FbComparePanel       *compare_panel;
   FbResultsTable       *results_table;
   GtkNotebook          *bottom_notebook;
+  GtkExpander          *changes_expander;
+  GtkLabel             *changes_label;
 
   /* Borrowed: built into @metrics_grid. */
   GtkLabel             *value_labels[FB_PLOT_N_METRICS];
@@ -194,6 +196,8 @@ struct _FbWindow {
   GtkLabel             *toast_label;                  /* borrowed */
   GtkWidget            *toast_open_button;            /* borrowed */
   char                 *toast_folder;                 /* owned: what its "Open Folder" opens */
+  GPtrArray            *free_bits_changes;            /* owned (ref): FbFreeBitsChange of the last Free Bits run */
+  FbPrecisionConfig    *free_bits_result;             /* owned: the config they made, or NULL */
   guint                 toast_timeout;                /* hides it */                    /* an undo is setting the config: not recorded */
   int                   saved_width, saved_height;
   gboolean              saved_maximized;
@@ -227,6 +231,10 @@ char * fb_window_current_config_name (FbWindow *self, gboolean *is_baseline);
 char * fb_window_diff_problem (FbWindow *self);
 void fb_window_update_summary (FbWindow *self);
 void fb_window_update_titles (FbWindow *self);
+/* The Free Bits change log of the config in the table, in the sidebar (hidden for other configs). */
+void fb_window_update_changes (FbWindow *self);
+/* One line per change: "pw3 weights 4 → 8 bit: latency 12 034 → 12 034 instr. (free)". */
+char *fb_window_format_changes (FbWindow *self, GPtrArray *changes);
 
 /* ---- fb-window-search.c: search results, the accuracy engine, compare */
 /* Whether new windows make an accuracy engine (fb_window_set_accuracy_defaults()). */

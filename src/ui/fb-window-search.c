@@ -84,6 +84,8 @@ fb_window_clear_results (FbWindow *self)
 {
   fb_window_stop_job (self);
   g_ptr_array_set_size (self->groups, 0);
+  g_clear_pointer (&self->free_bits_changes, g_ptr_array_unref);
+  g_clear_pointer (&self->free_bits_result, fb_precision_config_free);
 }
 
 /* Appends a job's results to its plot group, re-evaluated when the user has
@@ -134,6 +136,17 @@ on_job_finished (FbSearchJob *job, FbWindow *self)
 
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     fb_window_report_gerror (self, error);
+  /* Free Bits from one start: its change log goes with its one result. */
+  if (error == NULL && fb_search_job_get_changes (job) != NULL && self->job_group != NULL &&
+      self->job_group->candidates->len == 1)
+    {
+      g_clear_pointer (&self->free_bits_changes, g_ptr_array_unref);
+      g_clear_pointer (&self->free_bits_result, fb_precision_config_free);
+      self->free_bits_changes = g_ptr_array_ref (fb_search_job_get_changes (job));
+      self->free_bits_result = fb_precision_config_copy (
+        fb_candidate_get_config (g_ptr_array_index (self->job_group->candidates, 0)));
+      fb_window_update_changes (self);
+    }
   fb_window_update_results (self);
   /* What the job did not measure (it ran before the engine was ready, or
    * was cancelled) is measured in the background. */

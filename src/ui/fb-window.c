@@ -942,6 +942,8 @@ fb_window_dispose (GObject *object)
   g_clear_pointer (&self->onnx_path, g_free);
   g_clear_pointer (&self->dataset_path, g_free);
   g_clear_pointer (&self->dataset_summary, g_free);
+  g_clear_pointer (&self->free_bits_changes, g_ptr_array_unref);
+  g_clear_pointer (&self->free_bits_result, fb_precision_config_free);
   G_OBJECT_CLASS (fb_window_parent_class)->dispose (object);
 }
 
@@ -1015,6 +1017,8 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbWindow, layer_table);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, results_table);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, bottom_notebook);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, changes_expander);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, changes_label);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, search_revealer);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, search_panel);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_combo);

@@ -8,6 +8,7 @@
 
 #include "fb-ui-test-util.h"
 #include "fb-accuracy-oracle.h"
+#include "fb-free-bits-change.h"
 #include "fb-json.h"
 #include "fb-plot-view.h"
 #include "fb-precision-config.h"
@@ -492,6 +493,57 @@ test_stage_progress (Fixture *f, gconstpointer data)
   g_assert_null (fb_search_job_get_error (job));
 }
 
+/* A Free Bits result in the table shows its change log in the sidebar: one
+ * line per change, naming the entry, its bits and the latency with grouped
+ * digits; another config hides it. */
+static void
+test_free_bits_log (Fixture *f, gconstpointer data)
+{
+  FbSearchJob *job;
+  FbParetoPlot *plot;
+  FbPointSet *points;
+  GPtrArray *changes;
+  int series;
+  const char *text;
+  g_auto(GStrv) lines = NULL;
+
+  if (f->window == NULL)
+    return;
+  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
+  changes = fb_search_job_get_changes (job);
+  g_assert_nonnull (changes);
+  g_assert_cmpuint (changes->len, >=, 1);
+  plot = fb_window_get_plot (f->window);
+  points = fb_pareto_plot_get_points (plot);
+  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
+  g_assert_cmpint (series, >=, 0);
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    if (fb_point_set_get_point (points, i)->series == (guint) series)
+      fb_pareto_plot_select (plot, (int) i);
+  spin ();
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f->window->changes_expander)));
+  text = gtk_label_get_text (f->window->changes_label);
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, changes->len);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const FbFreeBitsChange *c = g_ptr_array_index (changes, i);
+      const char *name = c->is_weight ? fb_network_get_layer (fb_window_get_network (f->window), c->index)->name
+                                      : fb_network_get_tensor (fb_window_get_network (f->window), c->index)->name;
+      g_autofree char *bits = g_strdup_printf ("%u → %u bit", c->old_bits, c->new_bits);
+
+      g_assert_true (g_str_has_prefix (lines[i], name));
+      g_assert_nonnull (strstr (lines[i], bits));
+      /* Latencies of 1000 and more are written with grouped digits. */
+      if (c->latency_before >= 1000)
+        g_assert_nonnull (strstr (lines[i], "\u202f"));
+    }
+  /* A baseline has no change log. */
+  fb_pareto_plot_select (plot, 0);
+  spin ();
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f->window->changes_expander)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -506,5 +558,6 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/ui/results/axes-stable", Fixture, NULL, fixture_setup, test_axes_stable, fixture_teardown);
   g_test_add ("/ui/results/stage-progress", Fixture, NULL, fixture_setup, test_stage_progress, fixture_teardown);
+  g_test_add ("/ui/results/free-bits-log", Fixture, NULL, fixture_setup, test_free_bits_log, fixture_teardown);
   return g_test_run ();
 }

@@ -116,6 +116,7 @@ struct _FbPlotView {
   PangoFontDescription *font;
   int                   width, height;
 
+  char                 *accuracy_title;  /* the accuracy axis' title, or NULL: the default */
   /* Series hidden from the legend, by name (indices change between sets). */
   GHashTable           *hidden;
   /* Where the last render put the legend's series entries (for clicks). */
@@ -164,6 +165,7 @@ fb_plot_view_free (FbPlotView *self)
   g_clear_pointer (&self->points, fb_point_set_unref);
   g_clear_pointer (&self->font, pango_font_description_free);
   g_clear_pointer (&self->hidden, g_hash_table_unref);
+  g_free (self->accuracy_title);
   g_free (self->current_label);
   g_free (self->hint);
   g_free (self);
@@ -282,6 +284,19 @@ gboolean
 fb_plot_view_get_dark (FbPlotView *self)
 {
   return self->palette == &dark_palette;
+}
+
+void
+fb_plot_view_set_accuracy_title (FbPlotView *self, const char *title)
+{
+  g_free (self->accuracy_title);
+  self->accuracy_title = g_strdup (title);
+}
+
+const char *
+fb_plot_view_get_accuracy_title (FbPlotView *self)
+{
+  return self->accuracy_title;
 }
 
 void
@@ -792,6 +807,18 @@ draw_axes (FbPlotView *self, cairo_t *cr, const Transform *t)
     double vy0 = self->log_y ? pow (10, t->y0) : t->y0, vy1 = self->log_y ? pow (10, t->y1) : t->y1;
     xdiv = fb_plot_metric_axis_scale (self->xm, unit, target, MAX (fabs (vx0), fabs (vx1)), &xtitle);
     ydiv = fb_plot_metric_axis_scale (self->ym, unit, target, MAX (fabs (vy0), fabs (vy1)), &ytitle);
+    /* What "accuracy" measures for this network (top-1, or the quality of
+     * a network whose output is values). */
+    if (self->accuracy_title != NULL && self->xm == FB_PLOT_METRIC_ACCURACY)
+      {
+        g_free (xtitle);
+        xtitle = g_strdup (self->accuracy_title);
+      }
+    if (self->accuracy_title != NULL && self->ym == FB_PLOT_METRIC_ACCURACY)
+      {
+        g_free (ytitle);
+        ytitle = g_strdup (self->accuracy_title);
+      }
   }
   /* Evenly spaced values (linear axes, and log axes inside a decade) get
    * fixed decimals; decades get %g-style labels. */

@@ -23,6 +23,7 @@ struct _FbResultsTable {
   GtkWidget     *copy_button;
   GtkLabel      *count_label;
   GtkTreeView   *view;
+  GtkTreeViewColumn *accuracy_column;
   GtkListStore  *store;
   GtkTreeModel  *filter;
   GtkTreeModel  *sort;
@@ -468,6 +469,7 @@ fb_results_table_init (FbResultsTable *self)
                      GINT_TO_POINTER (FB_PLOT_METRIC_LATENCY));
   add_number_column (self, _("Accuracy"), FB_RESULTS_TABLE_COLUMN_ACCURACY, metric_cell,
                      GINT_TO_POINTER (FB_PLOT_METRIC_ACCURACY));
+  self->accuracy_column = gtk_tree_view_get_column (self->view, FB_RESULTS_TABLE_COLUMN_ACCURACY - 1);
   add_number_column (self, _("Images"), FB_RESULTS_TABLE_COLUMN_IMAGES, images_cell, NULL);
   g_signal_connect (gtk_tree_view_get_selection (self->view), "changed", G_CALLBACK (on_selection_changed), self);
   g_signal_connect (self->view, "button-press-event", G_CALLBACK (on_button_press), self);
@@ -610,6 +612,13 @@ fb_results_table_sort (FbResultsTable *self, FbResultsTableColumn column, GtkSor
   ensure_rows (self);
   if (self->sort != NULL)
     gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->sort), column, order);
+}
+
+void
+fb_results_table_set_accuracy_title (FbResultsTable *self, const char *title)
+{
+  g_return_if_fail (FB_IS_RESULTS_TABLE (self));
+  gtk_tree_view_column_set_title (self->accuracy_column, title != NULL ? title : _("Accuracy"));
 }
 
 GtkTreeView *

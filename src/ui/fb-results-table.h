@@ -68,6 +68,9 @@ void          fb_results_table_set_filter       (FbResultsTable      *self,
  * as Config" puts on the clipboard), or NULL. */
 char         *fb_results_table_config_text      (FbResultsTable      *self,
                                                  int                  index);
+/* The accuracy column's title ("Top-1 accuracy"; NULL: "Accuracy"). */
+void          fb_results_table_set_accuracy_title (FbResultsTable   *self,
+                                                 const char          *title);
 GtkTreeView  *fb_results_table_get_view         (FbResultsTable      *self);
 
 G_END_DECLS

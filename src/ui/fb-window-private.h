@@ -149,6 +149,7 @@ struct _FbWindow {
   /* Borrowed: built into @metrics_grid. */
   GtkLabel             *value_labels[FB_PLOT_N_METRICS];
   GtkLabel             *note_labels[FB_PLOT_N_METRICS];
+  GtkLabel             *name_labels[FB_PLOT_N_METRICS];
 
   /* State, never read back from the widgets' texts. */
   gboolean              compare_waiting;              /* runs once the engine is loaded (or not) */
@@ -185,6 +186,8 @@ struct _FbWindow {
   char                 *onnx_path;                    /* owned: where it was read */
   char                 *dataset_path;                 /* owned: the user's data set, NULL: Fashion-MNIST */
   char                 *dataset_summary;              /* owned: its one-line summary */
+  int                   dataset_layout;               /* FbDatasetLayout of @dataset_path */
+  double                dataset_val_split;            /* its test fraction of a one-set source (0: none) */
   guint                 n_exports;                    /* bundles being written */
   GPtrArray            *undo_stack;                   /* owned: FbWindowSnapshot, oldest first */
   GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
@@ -268,6 +271,10 @@ gboolean fb_window_save_converted (FbWindow *self, GError **error);
 /* Checks @path as the shown network's data set (FbAppSession), shows its
  * summary and re-measures accuracy on it (a new accuracy engine). */
 gboolean fb_window_open_dataset (FbWindow *self, const char *path, GError **error);
+/* Likewise, read with @layout (FbDatasetLayout) and @val_split (the test
+ * fraction of a one-set source; 0: none), as --layout and --val-split. */
+gboolean fb_window_open_dataset_with (FbWindow *self, const char *path, int layout, double val_split,
+                                      GError **error);
 /* The data set remembered for the shown network (GSettings), if it still
  * opens; else Fashion-MNIST. Before the engine loads. */
 void fb_window_restore_dataset (FbWindow *self);
@@ -297,6 +304,11 @@ const char *fb_window_get_toast_message (FbWindow *self);
 /* ---- fb-window-actions.c: the win.* actions */
 /* A file name from a config's name ("Pareto DP #3 (edited)" → "Pareto-DP-3-edited"); takes @name. */
 char *fb_window_file_stem (char *name);
+/* The folder the file chooser of @kind ("open", "latency", "dataset",
+ * "config", "candidates", "plot") used last, or NULL (GSettings). */
+char *fb_window_get_last_folder (FbWindow *self, const char *kind);
+/* Remembers @path's folder (@path itself when it is one) for @kind. */
+void fb_window_remember_folder (FbWindow *self, const char *kind, const char *path);
 /* Adds the win.* actions to @self. */
 void fb_window_actions_init (FbWindow *self);
 G_END_DECLS

@@ -529,7 +529,9 @@ fb_window_load_engine (FbWindow *self)
     return;
   self->engine_loading = g_cancellable_new ();
   fb_accuracy_engine_load_dataset_async (self->network, accuracy_dataset_dir, self->dataset_path,
-                                         FB_DATASET_LAYOUT_AUTO, 0, self->engine_loading, on_engine_loaded,
+                                         self->dataset_path != NULL ? self->dataset_layout : FB_DATASET_LAYOUT_AUTO,
+                                         self->dataset_path != NULL ? self->dataset_val_split : 0,
+                                         self->engine_loading, on_engine_loaded,
                                          g_object_ref (self));
   /* Accuracy will come: its axis now, not when the first value arrives. */
   fb_window_choose_axes (self, FALSE);

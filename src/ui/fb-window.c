@@ -558,6 +558,8 @@ set_latency_table (FbWindow *self, FbLatencyTable *table)
   fb_window_update_summary (self);
 }
 
+static void update_accuracy_kind (FbWindow *self);
+
 /* ---- targets -------------------------------------------------------------- */
 
 static int
@@ -698,6 +700,7 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
   fb_network_ref (network);
   g_clear_pointer (&self->network, fb_network_unref);
   self->network = network;
+  update_accuracy_kind (self);
   g_clear_pointer (&self->latency, fb_latency_table_unref);
   fb_layer_table_set_latency_table (self->layer_table, NULL);
 
@@ -742,6 +745,23 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
   fb_window_restore_dataset (self);
   fb_window_load_engine (self);
   fb_window_update_summary (self);
+}
+
+/* What "accuracy" is for the shown network: top-1 for a classifier, the
+ * explained variance (1 − MSE / variance of the targets, what the oracle
+ * reports) for a network whose output is values. Axis, sidebar, table. */
+static void
+update_accuracy_kind (FbWindow *self)
+{
+  gboolean values = fb_network_get_output_kind (self->network) == FB_OUTPUT_VALUES;
+  const char *axis = values ? _("Quality (1 − MSE / variance of the targets), %") : _("Top-1 accuracy, %");
+  const char *name = values ? _("Quality (1 − MSE/var)") : _("Top-1 accuracy");
+
+  fb_plot_view_set_accuracy_title (fb_pareto_plot_get_view (self->plot), axis);
+  gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+  if (self->name_labels[FB_PLOT_METRIC_ACCURACY] != NULL)
+    gtk_label_set_text (self->name_labels[FB_PLOT_METRIC_ACCURACY], name);
+  fb_results_table_set_accuracy_title (self->results_table, name);
 }
 
 /* ---- signal handlers ------------------------------------------------------ */
@@ -837,6 +857,7 @@ build_metrics_grid (FbWindow *self)
       gtk_widget_show (note);
       self->value_labels[m] = GTK_LABEL (value);
       self->note_labels[m] = GTK_LABEL (note);
+      self->name_labels[m] = GTK_LABEL (name);
       if (m == FB_PLOT_METRIC_ACCURACY)
         {
           /* The default 1000 images answer in a moment; the whole test set

@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -544,6 +545,30 @@ test_free_bits_log (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f->window->changes_expander)));
 }
 
+/* Each kind of file chooser starts where that kind was last used. */
+static void
+test_last_folders (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dir = NULL, *file = NULL, *back = NULL, *other = NULL;
+
+  if (f->window == NULL)
+    return;
+  dir = g_dir_make_tmp ("fb-folders-XXXXXX", NULL);
+  file = g_build_filename (dir, "w4a4.json", NULL);
+  g_assert_null (fb_window_get_last_folder (f->window, "config"));
+  fb_window_remember_folder (f->window, "config", file);
+  back = fb_window_get_last_folder (f->window, "config");
+  g_assert_cmpstr (back, ==, dir);
+  /* Kinds are apart; a folder is remembered as itself. */
+  g_assert_null (fb_window_get_last_folder (f->window, "latency"));
+  fb_window_remember_folder (f->window, "dataset", dir);
+  other = fb_window_get_last_folder (f->window, "dataset");
+  g_assert_cmpstr (other, ==, dir);
+  /* A folder that is gone is not offered. */
+  g_rmdir (dir);
+  g_assert_null (fb_window_get_last_folder (f->window, "config"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -559,5 +584,6 @@ main (int argc, char **argv)
   g_test_add ("/ui/results/axes-stable", Fixture, NULL, fixture_setup, test_axes_stable, fixture_teardown);
   g_test_add ("/ui/results/stage-progress", Fixture, NULL, fixture_setup, test_stage_progress, fixture_teardown);
   g_test_add ("/ui/results/free-bits-log", Fixture, NULL, fixture_setup, test_free_bits_log, fixture_teardown);
+  g_test_add ("/ui/results/last-folders", Fixture, NULL, fixture_setup, test_last_folders, fixture_teardown);
   return g_test_run ();
 }

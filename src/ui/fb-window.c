@@ -1112,6 +1112,15 @@ fb_window_start (FbWindow *self, FbApplication *app)
       g_settings_bind (self->settings, "log-x", self->log_x_toggle, "active", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "log-y", self->log_y_toggle, "active", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "show-search", self->search_revealer, "reveal-child", G_SETTINGS_BIND_DEFAULT);
+      /* Layers or Results under the plot, as last shown (an older schema
+       * without the key: not remembered). */
+      {
+        g_autoptr(GSettingsSchema) schema = NULL;
+
+        g_object_get (self->settings, "settings-schema", &schema, NULL);
+        if (g_settings_schema_has_key (schema, "bottom-page"))
+          g_settings_bind (self->settings, "bottom-page", self->bottom_notebook, "page", G_SETTINGS_BIND_DEFAULT);
+      }
       g_settings_bind_with_mapping (self->settings, "search-method",
                                     fb_search_panel_get_method_combo (self->search_panel), "active-id",
                                     G_SETTINGS_BIND_DEFAULT, method_get_mapping, method_set_mapping,

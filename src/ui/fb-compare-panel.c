@@ -63,6 +63,7 @@ enum {
   SIGNAL_RUN,
   SIGNAL_CONFIG_SELECTED,
   SIGNAL_FAILED,
+  SIGNAL_POINTS_CHANGED,
   N_SIGNALS
 };
 
@@ -412,6 +413,7 @@ update_view (FbComparePanel *self)
   g_clear_pointer (&old, fb_point_set_unref);
   update_rho (self);
   update_rows (self);
+  g_signal_emit (self, signals[SIGNAL_POINTS_CHANGED], 0);
 }
 
 /* The configs of the result's entries: their "config" member when the
@@ -744,6 +746,9 @@ fb_compare_panel_class_init (FbComparePanelClass *klass)
   /* The run failed: a message for the window's info bar. */
   signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* The plot's points changed (a result, a partial one, another target). */
+  signals[SIGNAL_POINTS_CHANGED] = g_signal_new ("points-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (FB_TYPE_PARETO_PLOT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/freebits/Explorer/fb-compare-panel.ui");

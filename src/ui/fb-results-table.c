@@ -29,6 +29,8 @@ struct _FbResultsTable {
   GtkTreeModel  *sort;
 
   FbPointSet    *points;      /* owned (ref): what the rows show */
+  FbPointSet    *extra[FB_RESULTS_TABLE_N_EXTRA];        /* owned (ref) or NULL */
+  char          *extra_prefix[FB_RESULTS_TABLE_N_EXTRA]; /* owned */
   guint          images;
   gboolean       dirty;       /* @points changed since the rows were built */
   char          *filter_text; /* owned, casefolded; NULL: none */
@@ -39,7 +41,7 @@ struct _FbResultsTable {
 
 G_DEFINE_FINAL_TYPE (FbResultsTable, fb_results_table, GTK_TYPE_BOX)
 
-enum { POINT_SELECTED, N_SIGNALS };
+enum { POINT_SELECTED, CONFIG_SELECTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- rows ----------------------------------------------------------------- */
@@ -85,18 +87,20 @@ images_of (FbResultsTable *self, const FbPlotPoint *p)
 }
 
 static void
-fill_store (FbResultsTable *self)
+append_rows (FbResultsTable *self, FbPointSet *set, int slot, const char *prefix)
 {
-  guint n = self->points ? fb_point_set_get_n_points (self->points) : 0;
-  const char *target = self->points ? fb_point_set_get_target (self->points) : NULL;
+  guint n = set ? fb_point_set_get_n_points (set) : 0;
+  const char *target = set ? fb_point_set_get_target (set) : NULL;
 
   for (guint i = 0; i < n; i++)
     {
-      const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
+      const FbPlotPoint *p = fb_point_set_get_point (set, i);
       JsonObject *prov = p->candidate ? fb_candidate_get_provenance (p->candidate) : NULL;
       const char *searched = prov ? json_object_get_string_member_with_default (prov, "target", NULL) : NULL;
+      const char *series = fb_point_set_get_series_name (set, p->series);
       g_autofree char *param = param_text (p);
       g_autofree char *target_text = NULL;
+      g_autofree char *method = prefix != NULL ? g_strdup_printf ("%s · %s", prefix, series) : g_strdup (series);
 
       if (searched != NULL && target != NULL && g_strcmp0 (searched, target) != 0)
         /* TRANSLATORS: a result measured under the current target, searched for another */
@@ -104,10 +108,9 @@ fill_store (FbResultsTable *self)
       else
         target_text = g_strdup (target != NULL ? target : "—");
       gtk_list_store_insert_with_values (self->store, NULL, -1,
-                                         FB_RESULTS_TABLE_COLUMN_INDEX, (int) i,
+                                         FB_RESULTS_TABLE_COLUMN_INDEX, slot < 0 ? (int) i : -1,
                                          FB_RESULTS_TABLE_COLUMN_NAME, p->label ? p->label : "",
-                                         FB_RESULTS_TABLE_COLUMN_METHOD,
-                                         fb_point_set_get_series_name (self->points, p->series),
+                                         FB_RESULTS_TABLE_COLUMN_METHOD, method,
                                          FB_RESULTS_TABLE_COLUMN_PARAM, param,
                                          FB_RESULTS_TABLE_COLUMN_TARGET, target_text,
                                          FB_RESULTS_TABLE_COLUMN_SIZE, p->values[FB_PLOT_METRIC_SIZE],
@@ -116,8 +119,18 @@ fill_store (FbResultsTable *self)
                                          FB_RESULTS_TABLE_COLUMN_ACCURACY, p->values[FB_PLOT_METRIC_ACCURACY],
                                          FB_RESULTS_TABLE_COLUMN_IMAGES, images_of (self, p),
                                          FB_RESULTS_TABLE_COLUMN_SERIES, p->series,
+                                         FB_RESULTS_TABLE_COLUMN_SLOT, slot,
+                                         FB_RESULTS_TABLE_COLUMN_EXTRA, slot < 0 ? -1 : (int) i,
                                          -1);
     }
+}
+
+static void
+fill_store (FbResultsTable *self)
+{
+  append_rows (self, self->points, -1, NULL);
+  for (guint k = 0; k < FB_RESULTS_TABLE_N_EXTRA; k++)
+    append_rows (self, self->extra[k], (int) k, self->extra_prefix[k]);
 }
 
 static gboolean
@@ -214,7 +227,7 @@ rebuild (FbResultsTable *self)
   g_clear_object (&self->store);
   self->store = gtk_list_store_new (FB_RESULTS_TABLE_N_COLUMNS, G_TYPE_INT, G_TYPE_STRING, G_TYPE_STRING,
                                     G_TYPE_STRING, G_TYPE_STRING, G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE,
-                                    G_TYPE_DOUBLE, G_TYPE_UINT, G_TYPE_UINT);
+                                    G_TYPE_DOUBLE, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_INT, G_TYPE_INT);
   fill_store (self);
   self->filter = gtk_tree_model_filter_new (GTK_TREE_MODEL (self->store), NULL);
   gtk_tree_model_filter_set_visible_func (GTK_TREE_MODEL_FILTER (self->filter), row_visible, self, NULL);
@@ -303,6 +316,8 @@ add_number_column (FbResultsTable *self, const char *title, int model_column, Gt
 
 /* ---- selection and copying ------------------------------------------------ */
 
+static char *point_config_text (FbPointSet *set, guint index);
+
 static void
 on_selection_changed (GtkTreeSelection *selection, FbResultsTable *self)
 {
@@ -310,10 +325,24 @@ on_selection_changed (GtkTreeSelection *selection, FbResultsTable *self)
   GtkTreeIter iter;
   int index = -1;
 
+  int slot = -1, extra = -1;
+
   if (gtk_tree_selection_get_selected (selection, &model, &iter))
-    gtk_tree_model_get (model, &iter, FB_RESULTS_TABLE_COLUMN_INDEX, &index, -1);
-  gtk_widget_set_sensitive (self->copy_button, index >= 0);
-  if (self->selecting || index == self->selected)
+    gtk_tree_model_get (model, &iter, FB_RESULTS_TABLE_COLUMN_INDEX, &index, FB_RESULTS_TABLE_COLUMN_SLOT, &slot,
+                        FB_RESULTS_TABLE_COLUMN_EXTRA, &extra, -1);
+  gtk_widget_set_sensitive (self->copy_button, index >= 0 || slot >= 0);
+  if (self->selecting)
+    return;
+  if (slot >= 0 && self->extra[slot] != NULL && extra >= 0 &&
+      (guint) extra < fb_point_set_get_n_points (self->extra[slot]))
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (self->extra[slot], extra);
+      self->selected = -1;
+      if (p->config != NULL)
+        g_signal_emit (self, signals[CONFIG_SELECTED], 0, slot, p->config, p->label);
+      return;
+    }
+  if (index == self->selected)
     return;
   self->selected = index;
   if (index >= 0)
@@ -323,14 +352,20 @@ on_selection_changed (GtkTreeSelection *selection, FbResultsTable *self)
 char *
 fb_results_table_config_text (FbResultsTable *self, int index)
 {
-  const FbPlotPoint *p;
-  g_autoptr(FbPrecisionConfig) config = NULL;
-  g_autoptr(JsonNode) root = NULL;
-
   g_return_val_if_fail (FB_IS_RESULTS_TABLE (self), NULL);
   if (self->points == NULL || index < 0 || (guint) index >= fb_point_set_get_n_points (self->points))
     return NULL;
-  p = fb_point_set_get_point (self->points, index);
+  return point_config_text (self->points, index);
+}
+
+/* The config document of a point of @set (copied, with its provenance). */
+static char *
+point_config_text (FbPointSet *set, guint index)
+{
+  const FbPlotPoint *p = fb_point_set_get_point (set, index);
+  g_autoptr(FbPrecisionConfig) config = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
   if (p->config == NULL)
     return NULL;
   config = fb_precision_config_copy (p->config);
@@ -345,7 +380,20 @@ fb_results_table_config_text (FbResultsTable *self, int index)
 static void
 copy_selected (FbResultsTable *self)
 {
-  g_autofree char *text = fb_results_table_config_text (self, fb_results_table_get_selected (self));
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  int index = -1, slot = -1, extra = -1;
+  g_autofree char *text = NULL;
+
+  if (!gtk_tree_selection_get_selected (gtk_tree_view_get_selection (self->view), &model, &iter))
+    return;
+  gtk_tree_model_get (model, &iter, FB_RESULTS_TABLE_COLUMN_INDEX, &index, FB_RESULTS_TABLE_COLUMN_SLOT, &slot,
+                      FB_RESULTS_TABLE_COLUMN_EXTRA, &extra, -1);
+  if (slot >= 0 && self->extra[slot] != NULL && extra >= 0 &&
+      (guint) extra < fb_point_set_get_n_points (self->extra[slot]))
+    text = point_config_text (self->extra[slot], extra);
+  else
+    text = fb_results_table_config_text (self, index);
 
   if (text != NULL)
     gtk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self), GDK_SELECTION_CLIPBOARD), text, -1);
@@ -401,6 +449,11 @@ fb_results_table_dispose (GObject *object)
   g_clear_object (&self->filter);
   g_clear_object (&self->store);
   g_clear_pointer (&self->points, fb_point_set_unref);
+  for (guint k = 0; k < FB_RESULTS_TABLE_N_EXTRA; k++)
+    {
+      g_clear_pointer (&self->extra[k], fb_point_set_unref);
+      g_clear_pointer (&self->extra_prefix[k], g_free);
+    }
   g_clear_pointer (&self->filter_text, g_free);
   g_clear_pointer (&self->hidden, g_hash_table_unref);
   G_OBJECT_CLASS (fb_results_table_parent_class)->dispose (object);
@@ -415,6 +468,11 @@ fb_results_table_class_init (FbResultsTableClass *klass)
   /* The user selected the row of point @index. */
   signals[POINT_SELECTED] = g_signal_new ("point-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  /* The user selected a row of an extra set: its slot, its config
+   * (FbPrecisionConfig *, borrowed) and its label. */
+  signals[CONFIG_SELECTED] = g_signal_new ("config-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                           NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT, G_TYPE_POINTER,
+                                           G_TYPE_STRING);
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "fbresultstable");
 }
 
@@ -499,6 +557,24 @@ fb_results_table_set_points (FbResultsTable *self, FbPointSet *points, guint ima
   g_clear_pointer (&self->points, fb_point_set_unref);
   self->points = points;
   self->images = images;
+  self->dirty = TRUE;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    rebuild (self);
+}
+
+void
+fb_results_table_set_extra (FbResultsTable *self, guint slot, FbPointSet *points, const char *prefix)
+{
+  g_return_if_fail (FB_IS_RESULTS_TABLE (self));
+  g_return_if_fail (slot < FB_RESULTS_TABLE_N_EXTRA);
+  if (points == self->extra[slot])
+    return;
+  if (points != NULL)
+    fb_point_set_ref (points);
+  g_clear_pointer (&self->extra[slot], fb_point_set_unref);
+  self->extra[slot] = points;
+  g_free (self->extra_prefix[slot]);
+  self->extra_prefix[slot] = g_strdup (prefix);
   self->dirty = TRUE;
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     rebuild (self);

@@ -33,6 +33,8 @@ typedef enum {
   FB_RESULTS_TABLE_COLUMN_ACCURACY,   /* double, fraction; NAN: not measured */
   FB_RESULTS_TABLE_COLUMN_IMAGES,     /* uint: images the accuracy was measured on, 0: unknown */
   FB_RESULTS_TABLE_COLUMN_SERIES,     /* uint */
+  FB_RESULTS_TABLE_COLUMN_SLOT,       /* int: -1 for the plot's points, else the extra set's slot */
+  FB_RESULTS_TABLE_COLUMN_EXTRA,      /* int: the point's index in that extra set */
   FB_RESULTS_TABLE_N_COLUMNS
 } FbResultsTableColumn;
 
@@ -43,6 +45,15 @@ GtkWidget    *fb_results_table_new              (void);
 void          fb_results_table_set_points       (FbResultsTable      *self,
                                                  FbPointSet          *points,
                                                  guint                images);
+/* Results that are not in the plot, as more rows: slot 0 the Compare
+ * page's configs, slot 1 opened config files. Their method reads
+ * "@prefix · series"; selecting one emits "config-selected" (slot, config,
+ * label). NULL clears. */
+#define FB_RESULTS_TABLE_N_EXTRA 2
+void          fb_results_table_set_extra        (FbResultsTable      *self,
+                                                 guint                slot,
+                                                 FbPointSet          *points,
+                                                 const char          *prefix);
 /* Hides (or shows again) the rows of one series (the plot's legend). */
 void          fb_results_table_set_series_hidden (FbResultsTable     *self,
                                                  const char          *name,
@@ -55,7 +66,8 @@ void          fb_results_table_select           (FbResultsTable      *self,
 int           fb_results_table_get_selected     (FbResultsTable      *self);
 /* Visible rows (after the filter), rebuilding first if the set changed. */
 guint         fb_results_table_get_n_rows       (FbResultsTable      *self);
-/* The point index shown in visible row @row (in the current sort order). */
+/* The point index shown in visible row @row (in the current sort order);
+ * -1 for a row of an extra set. */
 int           fb_results_table_get_row_index    (FbResultsTable      *self,
                                                  guint                row);
 void          fb_results_table_sort             (FbResultsTable      *self,

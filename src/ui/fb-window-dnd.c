@@ -344,6 +344,7 @@ open_config (FbWindow *self, const char *path, GError **error)
   if (config == NULL)
     return FALSE;
   base = g_path_get_basename (path);
+  fb_window_add_opened_config (self, config, base);
   fb_window_set_config (self, config, base, fb_precision_config_get_provenance (config));
   fb_pareto_plot_select (self->plot, -1);
   return TRUE;

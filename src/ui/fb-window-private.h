@@ -199,6 +199,8 @@ struct _FbWindow {
   GtkLabel             *toast_label;                  /* borrowed */
   GtkWidget            *toast_open_button;            /* borrowed */
   char                 *toast_folder;                 /* owned: what its "Open Folder" opens */
+  GPtrArray            *opened_configs;               /* owned: FbPrecisionConfig opened from files */
+  GPtrArray            *opened_names;                 /* owned: their file names (char *) */
   GPtrArray            *free_bits_changes;            /* owned (ref): FbFreeBitsChange of the last Free Bits run */
   FbPrecisionConfig    *free_bits_result;             /* owned: the config they made, or NULL */
   guint                 toast_timeout;                /* hides it */                    /* an undo is setting the config: not recorded */
@@ -256,6 +258,10 @@ void fb_window_request_accuracy (FbWindow *self);
 void fb_window_set_engine (FbWindow *self, FbAccuracyEngine *engine);
 void fb_window_stop_job (FbWindow *self);
 void fb_window_update_results (FbWindow *self);
+/* The results table's rows besides the plot's: the Compare page's configs and opened config files. */
+void fb_window_update_extra_results (FbWindow *self);
+/* Lists a config opened from @name (a file) among the results (copied). */
+void fb_window_add_opened_config (FbWindow *self, FbPrecisionConfig *config, const char *name);
 
 /* ---- fb-window-dnd.c: opening files (command line, recent files, drag and drop) */
 void fb_window_add_recent (GFile *file);

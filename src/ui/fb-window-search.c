@@ -84,6 +84,7 @@ fb_window_clear_results (FbWindow *self)
 {
   fb_window_stop_job (self);
   g_ptr_array_set_size (self->groups, 0);
+  g_ptr_array_set_size (self->opened_configs, 0);
   g_clear_pointer (&self->free_bits_changes, g_ptr_array_unref);
   g_clear_pointer (&self->free_bits_result, fb_precision_config_free);
 }
@@ -607,6 +608,65 @@ fb_window_on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *
 {
   fb_window_set_config_from (self, config, label, fb_precision_config_get_provenance (config),
                              _("a point of the Compare page"));
+}
+
+void
+fb_window_add_opened_config (FbWindow *self, FbPrecisionConfig *config, const char *name)
+{
+  /* Opened again: listed once. */
+  for (guint i = 0; i < self->opened_configs->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->opened_names, i), name) == 0 &&
+        fb_precision_config_equal (g_ptr_array_index (self->opened_configs, i), config))
+      return;
+  /* The file's name goes with it (the row's label). */
+  g_ptr_array_add (self->opened_configs, fb_precision_config_copy (config));
+  g_ptr_array_add (self->opened_names, g_strdup (name));
+  fb_window_update_extra_results (self);
+}
+
+/* The opened configs as a point set: their metrics under the current
+ * table, accuracy as the engine measured it. */
+static FbPointSet *
+build_opened_points (FbWindow *self)
+{
+  FbPointSet *set = fb_point_set_new ();
+  guint series = fb_point_set_add_series (set, _("config file"));
+
+  if (self->latency != NULL)
+    fb_point_set_set_latency_unit (set, fb_latency_table_get_unit (self->latency),
+                                   fb_latency_table_get_target (self->latency));
+  for (guint i = 0; i < self->opened_configs->len; i++)
+    {
+      FbPrecisionConfig *config = g_ptr_array_index (self->opened_configs, i);
+      double values[FB_PLOT_N_METRICS];
+
+      if (!fb_window_compute_values (self, config, values, NULL))
+        continue;
+      if (fb_window_engine_usable (self))
+        fb_accuracy_engine_lookup (self->engine, config, fb_window_default_limit (self),
+                                   &values[FB_PLOT_METRIC_ACCURACY]);
+      fb_point_set_append (set, values, series, 0, g_ptr_array_index (self->opened_names, i),
+                           fb_precision_config_copy (config));
+    }
+  fb_point_set_seal (set);
+  return set;
+}
+
+void
+fb_window_update_extra_results (FbWindow *self)
+{
+  FbPointSet *compare = fb_pareto_plot_get_points (fb_compare_panel_get_plot (self->compare_panel));
+
+  fb_results_table_set_extra (self->results_table, 0,
+                              compare != NULL && fb_point_set_get_n_points (compare) > 0 ? compare : NULL,
+                              _("Compare"));
+  if (self->opened_configs->len > 0)
+    {
+      g_autoptr(FbPointSet) opened = build_opened_points (self);
+      fb_results_table_set_extra (self->results_table, 1, opened, _("Opened"));
+    }
+  else
+    fb_results_table_set_extra (self->results_table, 1, NULL, NULL);
 }
 
 void

@@ -455,6 +455,7 @@ fb_window_refresh_points (FbWindow *self, gboolean keep_axes)
                                fb_window_engine_usable (self) ? fb_window_limit_images (self, fb_window_default_limit (self))
                                                               : 0);
   fb_results_table_select (self->results_table, fb_plot_view_get_selected (view));
+  fb_window_update_extra_results (self);
   fb_window_choose_axes (self, keep_axes);
 }
 
@@ -800,6 +801,19 @@ on_point_selected (FbParetoPlot *plot, int index, FbWindow *self)
   fb_window_set_config (self, p->config, p->label, fb_precision_config_get_provenance (p->config));
 }
 
+/* A row of the results table that is not in the plot: a Compare point
+ * (slot 0) or an opened config file (slot 1) goes into the layer table. */
+static void
+on_results_config_selected (FbResultsTable *table, int slot, FbPrecisionConfig *config, const char *label,
+                            FbWindow *self)
+{
+  if (slot == 0)
+    fb_window_on_compare_config_selected (self->compare_panel, config, label, self);
+  else
+    fb_window_set_config (self, config, label, fb_precision_config_get_provenance (config));
+  fb_pareto_plot_select (self->plot, -1);
+}
+
 /* A series hidden in the plot's legend leaves the results table too. */
 static void
 on_series_toggled (FbParetoPlot *plot, const char *name, gboolean hidden, FbWindow *self)
@@ -978,6 +992,8 @@ fb_window_finalize (GObject *object)
   g_clear_pointer (&self->points, fb_point_set_unref);
   g_clear_pointer (&self->config_provenance, json_object_unref);
   g_clear_pointer (&self->groups, g_ptr_array_unref);
+  g_clear_pointer (&self->opened_configs, g_ptr_array_unref);
+  g_clear_pointer (&self->opened_names, g_ptr_array_unref);
   g_clear_pointer (&self->tables, g_ptr_array_unref);
   g_free (self->engine_problem);
   g_free (self->info_folder);
@@ -1053,6 +1069,8 @@ fb_window_class_init (FbWindowClass *klass)
                                                 G_CALLBACK (fb_window_on_compare_config_selected));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_compare_failed",
                                                 G_CALLBACK (fb_window_on_compare_failed));
+  gtk_widget_class_bind_template_callback_full (widget_class, "fb_window_update_extra_results",
+                                                G_CALLBACK (fb_window_update_extra_results));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_search_run",
                                                 G_CALLBACK (fb_window_on_search_run));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_search_cancel",
@@ -1062,6 +1080,7 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_point_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_results_point_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_series_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_results_config_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_config_changed);
 }
 
@@ -1146,6 +1165,8 @@ fb_window_init (FbWindow *self)
   self->cancellable = g_cancellable_new ();
   fb_window_undo_init (self);
   self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) result_group_free);
+  self->opened_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
+  self->opened_names = g_ptr_array_new_with_free_func (g_free);
   self->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_latency_table_unref);
   self->targets = gtk_list_store_new (2, G_TYPE_STRING, G_TYPE_STRING);
   fb_window_actions_init (self);

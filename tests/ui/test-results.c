@@ -11,6 +11,7 @@
 #include "fb-accuracy-oracle.h"
 #include "fb-free-bits-change.h"
 #include "fb-json.h"
+#include "fb-compare-panel.h"
 #include "fb-plot-view.h"
 #include "fb-precision-config.h"
 #include "fb-results-table.h"
@@ -569,6 +570,78 @@ test_last_folders (Fixture *f, gconstpointer data)
   g_assert_null (fb_window_get_last_folder (f->window, "config"));
 }
 
+static gboolean
+find_row_of_method (FbResultsTable *table, const char *method, GtkTreeIter *out)
+{
+  GtkTreeModel *model = gtk_tree_view_get_model (fb_results_table_get_view (table));
+  gboolean ok;
+
+  for (ok = gtk_tree_model_get_iter_first (model, out); ok; ok = gtk_tree_model_iter_next (model, out))
+    {
+      g_autofree char *m = NULL;
+      gtk_tree_model_get (model, out, FB_RESULTS_TABLE_COLUMN_METHOD, &m, -1);
+      if (g_strcmp0 (m, method) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Results that are not in the plot are rows too: an opened config file and
+ * the Compare page's configs; selecting one loads it into the layer table. */
+static void
+test_extra_rows (Fixture *f, gconstpointer data)
+{
+  FbResultsTable *table;
+  FbComparePanel *panel;
+  FbCompareJob *job;
+  g_autofree char *path = g_build_filename (g_getenv ("FB_SOURCE_ROOT"), "tests", "ui", "data", "fmnist-mixed.json",
+                                            NULL);
+  g_autoptr(FbPrecisionConfig) mixed = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkTreeIter iter;
+  guint n_points, n_compare;
+  gint64 deadline;
+
+  if (f->window == NULL)
+    return;
+  fb_window_show_results_page (f->window, TRUE);
+  spin ();
+  table = fb_window_get_results_table (f->window);
+  n_points = fb_point_set_get_n_points (fb_pareto_plot_get_points (fb_window_get_plot (f->window)));
+  g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n_points);
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    fb_window_open_file (f->window, file);
+  }
+  spin ();
+  mixed = fb_precision_config_load (fb_window_get_network (f->window), path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n_points + 1);
+  /* A baseline in the table, then the opened file's row brings it back. */
+  fb_pareto_plot_select (fb_window_get_plot (f->window), 0);
+  spin ();
+  g_assert_false (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), mixed));
+  g_assert_true (find_row_of_method (table, "Opened · config file", &iter));
+  gtk_tree_selection_select_iter (gtk_tree_view_get_selection (fb_results_table_get_view (table)), &iter);
+  spin ();
+  g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), mixed));
+
+  /* A comparison adds one row per config it compared. */
+  panel = fb_window_get_compare_panel (f->window);
+  fb_compare_panel_set_samples (panel, 10);
+  gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel)));
+  job = fb_compare_panel_get_job (panel);
+  deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  while (fb_compare_job_is_running (job) && g_get_monotonic_time () < deadline)
+    spin ();
+  g_assert_false (fb_compare_job_is_running (job));
+  g_assert_null (fb_compare_job_get_error (job));
+  spin ();
+  n_compare = (guint) json_object_get_int_member (json_node_get_object (fb_compare_job_get_result (job)), "n_configs");
+  g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n_points + 1 + n_compare);
+  g_assert_true (find_row_of_method (table, "Compare · Random", &iter));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -585,5 +658,6 @@ main (int argc, char **argv)
   g_test_add ("/ui/results/stage-progress", Fixture, NULL, fixture_setup, test_stage_progress, fixture_teardown);
   g_test_add ("/ui/results/free-bits-log", Fixture, NULL, fixture_setup, test_free_bits_log, fixture_teardown);
   g_test_add ("/ui/results/last-folders", Fixture, NULL, fixture_setup, test_last_folders, fixture_teardown);
+  g_test_add ("/ui/results/extra-rows", Fixture, NULL, fixture_setup, test_extra_rows, fixture_teardown);
   return g_test_run ();
 }

@@ -282,13 +282,15 @@ images_cell (GtkTreeViewColumn *column, GtkCellRenderer *cell, GtkTreeModel *mod
   g_object_set (cell, "text", text, NULL);
 }
 
+/* Ellipsized text cells ask for @chars characters, so a long name does not
+ * squeeze the method and λ / start columns to nothing. */
 static void
-add_text_column (FbResultsTable *self, const char *title, int model_column, gboolean expand)
+add_text_column (FbResultsTable *self, const char *title, int model_column, gboolean expand, int chars)
 {
   GtkCellRenderer *cell = gtk_cell_renderer_text_new ();
   GtkTreeViewColumn *col = gtk_tree_view_column_new_with_attributes (title, cell, "text", model_column, NULL);
 
-  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", chars, NULL);
   gtk_tree_view_column_set_sort_column_id (col, model_column);
   gtk_tree_view_column_set_resizable (col, TRUE);
   gtk_tree_view_column_set_expand (col, expand);
@@ -515,10 +517,10 @@ fb_results_table_init (FbResultsTable *self)
   build_toolbar (self);
   self->view = GTK_TREE_VIEW (gtk_tree_view_new ());
   gtk_tree_view_set_enable_search (self->view, FALSE);
-  add_text_column (self, _("Name"), FB_RESULTS_TABLE_COLUMN_NAME, TRUE);
-  add_text_column (self, _("Method"), FB_RESULTS_TABLE_COLUMN_METHOD, FALSE);
-  add_text_column (self, _("λ / start"), FB_RESULTS_TABLE_COLUMN_PARAM, FALSE);
-  add_text_column (self, _("Target"), FB_RESULTS_TABLE_COLUMN_TARGET, FALSE);
+  add_text_column (self, _("Name"), FB_RESULTS_TABLE_COLUMN_NAME, TRUE, 12);
+  add_text_column (self, _("Method"), FB_RESULTS_TABLE_COLUMN_METHOD, TRUE, 12);
+  add_text_column (self, _("λ / start"), FB_RESULTS_TABLE_COLUMN_PARAM, TRUE, 10);
+  add_text_column (self, _("Target"), FB_RESULTS_TABLE_COLUMN_TARGET, FALSE, 8);
   add_number_column (self, _("Flash"), FB_RESULTS_TABLE_COLUMN_SIZE, metric_cell,
                      GINT_TO_POINTER (FB_PLOT_METRIC_SIZE));
   add_number_column (self, _("BOPs"), FB_RESULTS_TABLE_COLUMN_BOPS, metric_cell,

@@ -33,6 +33,7 @@ struct _FbResultsTable {
   char          *extra_prefix[FB_RESULTS_TABLE_N_EXTRA]; /* owned */
   guint          images;
   gboolean       dirty;       /* @points changed since the rows were built */
+  guint          rebuild_source; /* a rebuild soon (results stream in), or 0 */
   char          *filter_text; /* owned, casefolded; NULL: none */
   GHashTable    *hidden;      /* names of hidden series (owned) */
   int            selected;    /* point index of the selected row, or -1 */
@@ -447,6 +448,7 @@ fb_results_table_dispose (GObject *object)
     gtk_tree_view_set_model (self->view, NULL);
   /* The box destroys it; nothing is rebuilt from now on. */
   self->view = NULL;
+  g_clear_handle_id (&self->rebuild_source, g_source_remove);
   g_clear_object (&self->sort);
   g_clear_object (&self->filter);
   g_clear_object (&self->store);
@@ -544,6 +546,26 @@ fb_results_table_init (FbResultsTable *self)
 
 /* ---- API ------------------------------------------------------------------ */
 
+static gboolean
+rebuild_cb (gpointer data)
+{
+  FbResultsTable *self = data;
+
+  self->rebuild_source = 0;
+  ensure_rows (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Results stream in many times a second: the shown table catches up at most
+ * every 200 ms (a hidden one when it is shown; a query at once). */
+static void
+schedule_rebuild (FbResultsTable *self)
+{
+  self->dirty = TRUE;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->rebuild_source == 0)
+    self->rebuild_source = g_timeout_add (200, rebuild_cb, self);
+}
+
 GtkWidget *
 fb_results_table_new (void)
 {
@@ -559,9 +581,7 @@ fb_results_table_set_points (FbResultsTable *self, FbPointSet *points, guint ima
   g_clear_pointer (&self->points, fb_point_set_unref);
   self->points = points;
   self->images = images;
-  self->dirty = TRUE;
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    rebuild (self);
+  schedule_rebuild (self);
 }
 
 void
@@ -577,9 +597,7 @@ fb_results_table_set_extra (FbResultsTable *self, guint slot, FbPointSet *points
   self->extra[slot] = points;
   g_free (self->extra_prefix[slot]);
   self->extra_prefix[slot] = g_strdup (prefix);
-  self->dirty = TRUE;
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    rebuild (self);
+  schedule_rebuild (self);
 }
 
 void
@@ -638,7 +656,15 @@ fb_results_table_select (FbResultsTable *self, int index)
 
   g_return_if_fail (FB_IS_RESULTS_TABLE (self));
   self->selected = index;
-  if (self->sort == NULL)
+  /* A selection is rare (a click): the shown table catches up for it; a
+   * hidden one selects it when it is rebuilt. */
+  if (self->dirty && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      g_clear_handle_id (&self->rebuild_source, g_source_remove);
+      rebuild (self);
+      return;
+    }
+  if (self->sort == NULL || self->dirty)
     return;
   selection = gtk_tree_view_get_selection (self->view);
   self->selecting = TRUE;

@@ -642,6 +642,32 @@ test_extra_rows (Fixture *f, gconstpointer data)
   g_assert_true (find_row_of_method (table, "Compare · Random", &iter));
 }
 
+/* The accuracy axis says what is measured: top-1 for a classifier, the
+ * quality (1 − MSE / variance) for a network whose output is values (the
+ * autoencoder test model, opened as a .onnx). */
+static void
+test_accuracy_title (Fixture *f, gconstpointer data)
+{
+  FbPlotView *view;
+  g_autofree char *onnx = g_build_filename (g_getenv ("FB_SOURCE_ROOT"), "tests", "data", "onnx", "autoencoder.onnx",
+                                            NULL);
+
+  if (f->window == NULL)
+    return;
+  view = fb_pareto_plot_get_view (fb_window_get_plot (f->window));
+  g_assert_cmpint (fb_network_get_output_kind (fb_window_get_network (f->window)), ==, FB_OUTPUT_CLASSES);
+  g_assert_cmpstr (fb_plot_view_get_accuracy_title (view), ==, "Top-1 accuracy, %");
+  g_assert_cmpstr (gtk_label_get_text (f->window->name_labels[FB_PLOT_METRIC_ACCURACY]), ==, "Top-1 accuracy");
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (onnx);
+    fb_window_open_file (f->window, file);
+  }
+  spin ();
+  g_assert_cmpint (fb_network_get_output_kind (fb_window_get_network (f->window)), ==, FB_OUTPUT_VALUES);
+  g_assert_nonnull (strstr (fb_plot_view_get_accuracy_title (view), "MSE"));
+  g_assert_nonnull (strstr (gtk_label_get_text (f->window->name_labels[FB_PLOT_METRIC_ACCURACY]), "MSE"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -659,5 +685,6 @@ main (int argc, char **argv)
   g_test_add ("/ui/results/free-bits-log", Fixture, NULL, fixture_setup, test_free_bits_log, fixture_teardown);
   g_test_add ("/ui/results/last-folders", Fixture, NULL, fixture_setup, test_last_folders, fixture_teardown);
   g_test_add ("/ui/results/extra-rows", Fixture, NULL, fixture_setup, test_extra_rows, fixture_teardown);
+  g_test_add ("/ui/results/accuracy-title", Fixture, NULL, fixture_setup, test_accuracy_title, fixture_teardown);
   return g_test_run ();
 }

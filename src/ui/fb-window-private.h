@@ -150,6 +150,7 @@ struct _FbWindow {
   GtkLabel             *value_labels[FB_PLOT_N_METRICS];
   GtkLabel             *note_labels[FB_PLOT_N_METRICS];
   GtkLabel             *name_labels[FB_PLOT_N_METRICS];
+  GtkWidget            *full_test_check;              /* borrowed: "Measure on all test images" */
 
   /* State, never read back from the widgets' texts. */
   gboolean              compare_waiting;              /* runs once the engine is loaded (or not) */

@@ -382,6 +382,21 @@ fb_window_update_summary (FbWindow *self)
   lookup_accuracy (self, config, &values[FB_PLOT_METRIC_ACCURACY], &measured_on, &measuring);
   name = update_config_title (self, config);
   fb_window_update_changes (self);
+  /* A user's data set is not Fashion-MNIST: the tooltip says what "all" is. */
+  if (self->full_test_check != NULL && self->dataset_path != NULL)
+    {
+      FbDataset *test = fb_window_engine_usable (self) ? fb_accuracy_engine_get_test_set (self->engine) : NULL;
+      g_autofree char *tip = test != NULL
+        /* TRANSLATORS: tooltip; %u is the number of test images of the user's data set */
+        ? g_strdup_printf (_("Measure the accuracy of this config on the data set's whole test part (%u images) "
+                             "instead of the first %u"), fb_dataset_get_n_images (test),
+                           fb_window_default_limit (self))
+        : g_strdup (_("Measure the accuracy of this config on the data set's whole test part"));
+      gtk_widget_set_tooltip_text (self->full_test_check, tip);
+    }
+  else if (self->full_test_check != NULL)
+    gtk_widget_set_tooltip_text (self->full_test_check, _("Measure the accuracy of this config on the whole "
+                                                          "Fashion-MNIST test set (10 000 images) instead of the first 1000"));
 
   for (guint i = 0; i < G_N_ELEMENTS (summary_metrics); i++)
     {

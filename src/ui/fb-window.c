@@ -884,6 +884,7 @@ build_metrics_grid (FbWindow *self)
           /* A long translation wraps instead of widening the sidebar. */
           gtk_label_set_line_wrap (GTK_LABEL (gtk_bin_get_child (GTK_BIN (full))), TRUE);
           gtk_style_context_add_class (gtk_widget_get_style_context (full), "fb-metric-note");
+          self->full_test_check = full;
           gtk_grid_attach (self->metrics_grid, full, 0, 2 * i + 2, 2, 1);
           gtk_widget_show (full);
         }

@@ -207,6 +207,12 @@ test_open_dataset (void)
     g_assert_nonnull (fb_window_get_accuracy_engine (window));
     g_assert_cmpuint (fb_dataset_get_n_images (fb_accuracy_engine_get_test_set (fb_window_get_accuracy_engine (window))),
                       ==, 20);
+    /* "All test images" are the set's, not Fashion-MNIST's 10 000. */
+    fb_window_update_summary (window);
+    {
+      g_autofree char *tip = gtk_widget_get_tooltip_text (window->full_test_check);
+      g_assert_nonnull (strstr (tip, "(20 images)"));
+    }
     /* Opened again with the network: same set, same options. */
     fb_window_restore_dataset (window);
     g_assert_cmpstr (window->dataset_path, ==, one);

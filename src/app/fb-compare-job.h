@@ -3,7 +3,8 @@
  * An FbJob: the job references the network, the tables and the oracle and
  * runs src/search's fb_compare_run in a worker thread; progress, cancel and
  * "finished" are FbJob's. Then either the JSON result or the error
- * (cancelled: G_IO_ERROR_CANCELLED) is there.
+ * (cancelled: G_IO_ERROR_CANCELLED) is there. "partial" comes first, once
+ * the configs are known and before their accuracy is measured.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -41,6 +42,9 @@ double            fb_compare_job_get_elapsed  (FbCompareJob           *self);
 /* After "finished": the result (fb_compare_run's JSON) or NULL. */
 JsonNode         *fb_compare_job_get_result   (FbCompareJob           *self);
 const GError     *fb_compare_job_get_error    (FbCompareJob           *self);
+/* After "partial": the pool before its accuracy (fb_compare_run's JSON with
+ * "accuracy": "pending"), or NULL. */
+JsonNode         *fb_compare_job_get_partial  (FbCompareJob           *self);
 FbNetwork        *fb_compare_job_get_network  (FbCompareJob           *self);
 
 G_END_DECLS

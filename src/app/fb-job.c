@@ -28,11 +28,15 @@ typedef struct {
   GMutex          lock;
   double          pending_fraction;
   char           *pending_stage;
+  char           *pending_stage_name;
+  gint64          pending_stage_start;
   gboolean        drain_scheduled;
 
   /* Main context only. */
   double          fraction;
   char           *stage;
+  char           *stage_name;       /* fb_job_begin_stage()'s, or NULL */
+  gint64          stage_start;      /* when it began; 0: the job's start */
   GError         *error;
 
   /* Set by run(), read after it returned. */
@@ -60,12 +64,16 @@ drain_now (FbJob *self)
 
   g_mutex_lock (&priv->lock);
   priv->drain_scheduled = FALSE;
-  changed = priv->pending_fraction != priv->fraction || g_strcmp0 (priv->pending_stage, priv->stage) != 0;
+  changed = priv->pending_fraction != priv->fraction || g_strcmp0 (priv->pending_stage, priv->stage) != 0 ||
+            priv->pending_stage_start != priv->stage_start;
   if (changed)
     {
       priv->fraction = priv->pending_fraction;
       g_free (priv->stage);
       priv->stage = g_strdup (priv->pending_stage);
+      g_free (priv->stage_name);
+      priv->stage_name = g_strdup (priv->pending_stage_name);
+      priv->stage_start = priv->pending_stage_start;
     }
   g_mutex_unlock (&priv->lock);
 
@@ -134,6 +142,28 @@ fb_job_report_progress (double fraction, const char *stage, gpointer job)
     }
   g_mutex_unlock (&priv->lock);
   fb_job_queue_drain (self);
+}
+
+void
+fb_job_begin_stage (FbJob *self, const char *name)
+{
+  FbJobPrivate *priv = fb_job_get_instance_private (self);
+
+  g_mutex_lock (&priv->lock);
+  g_free (priv->pending_stage_name);
+  priv->pending_stage_name = g_strdup (name);
+  priv->pending_stage_start = g_get_monotonic_time ();
+  priv->pending_fraction = 0;
+  g_clear_pointer (&priv->pending_stage, g_free);
+  g_mutex_unlock (&priv->lock);
+  fb_job_queue_drain (self);
+}
+
+const char *
+fb_job_get_stage_name (FbJob *self)
+{
+  FbJobPrivate *priv = fb_job_get_instance_private (self);
+  return priv->stage_name;
 }
 
 void
@@ -323,6 +353,9 @@ fb_job_get_eta (FbJob *self)
 
   if (!priv->running)
     return 0;
+  /* Within a stage: its own fraction, from its own start. */
+  if (priv->stage_start != 0)
+    elapsed = (double) (g_get_monotonic_time () - priv->stage_start) / G_USEC_PER_SEC;
   /* Too little progress or time to extrapolate from. */
   if (priv->fraction < 0.02 || elapsed < 0.5)
     return NAN;
@@ -365,6 +398,8 @@ fb_job_finalize (GObject *object)
   g_clear_error (&priv->error);
   g_free (priv->pending_stage);
   g_free (priv->stage);
+  g_free (priv->pending_stage_name);
+  g_free (priv->stage_name);
   g_mutex_clear (&priv->lock);
   G_OBJECT_CLASS (fb_job_parent_class)->finalize (object);
 }

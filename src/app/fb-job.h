@@ -67,7 +67,8 @@ gboolean      fb_job_run              (FbJob               *self,
 void          fb_job_cancel           (FbJob               *self);
 
 gboolean      fb_job_is_running       (FbJob               *self);
-/* Progress as last drained: fraction in [0, 1] and the stage label. */
+/* Progress as last drained: fraction in [0, 1] (of the stage begun last,
+ * if any) and the label of the last report. */
 double        fb_job_get_fraction     (FbJob               *self);
 const char   *fb_job_get_stage        (FbJob               *self);
 /* Seconds since start (until finished). */
@@ -92,6 +93,14 @@ gboolean      fb_job_is_synchronous   (FbJob               *self);
 void          fb_job_report_progress  (double               fraction,
                                        const char          *stage,
                                        gpointer             job);
+/* Thread-safe: a new stage of the work begins ("searching", "measuring
+ * accuracy"): the fraction starts again at 0 and the time left is
+ * extrapolated from the stage's own start. @name is not translated. */
+void          fb_job_begin_stage      (FbJob               *self,
+                                       const char          *name);
+/* Main context: the stage begun last, or NULL. */
+const char   *fb_job_get_stage_name   (FbJob               *self);
+
 /* Thread-safe: the subclass queued something for its drain(). */
 void          fb_job_queue_drain      (FbJob               *self);
 /* The result, freed with @destroy with the job (replaces an earlier one). */

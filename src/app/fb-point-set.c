@@ -90,6 +90,7 @@ fb_point_set_append (FbPointSet *self, const double values[FB_PLOT_N_METRICS], g
   p.flags = flags;
   p.label = label ? g_string_chunk_insert_const (self->strings, label) : NULL;
   p.config = config;
+  p.candidate = NULL;
   if (config != NULL)
     g_ptr_array_add (self->owned, config);
   g_array_append_val (self->points, p);
@@ -112,6 +113,7 @@ fb_point_set_append_candidate (FbPointSet *self, const double values[FB_PLOT_N_M
   /* Candidates are immutable: borrow the config instead of copying it, so
    * rebuilding a set of 100 000 search results stays cheap. */
   p.config = fb_candidate_get_config (candidate);
+  p.candidate = candidate;
   g_ptr_array_add (self->candidates, fb_candidate_ref (candidate));
   g_array_append_val (self->points, p);
   g_array_index (self->series_size, guint, series)++;

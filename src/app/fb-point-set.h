@@ -30,6 +30,7 @@ struct _FbPlotPoint {
   guint              flags;                     /* FbPlotPointFlags */
   const char        *label;                     /* "w4a8" or NULL; owned by the set */
   FbPrecisionConfig *config;                    /* owned by the set; may be NULL */
+  FbCandidate       *candidate;                 /* a search result's (referenced by the set), else NULL */
 };
 
 GType              fb_point_set_get_type          (void) G_GNUC_CONST;

@@ -76,6 +76,7 @@ measure_found (FbSearchJob *self, GCancellable *cancellable, GError **error)
   if (self->oracle == NULL || !self->measure || self->found->len == 0 ||
       m == FB_SEARCH_METHOD_FREE_BITS || m == FB_SEARCH_METHOD_DIFF)
     return TRUE;
+  fb_job_begin_stage (FB_JOB (self), "measuring accuracy");
   return fb_search_measure (self->found, self->oracle, fb_accuracy_oracle_get_default_limit (self->oracle),
                             &self->params.constraints, fb_job_report_progress, self, cancellable,
                             &self->measured, error);
@@ -105,6 +106,7 @@ fb_search_job_run (FbJob *job, GCancellable *cancellable, GError **error)
   run->progress_func = fb_job_report_progress;
   run->user_data = self;
   run->cancellable = cancellable;
+  fb_job_begin_stage (job, "searching");
   if (!fb_search_method_run (run, error))
     return FALSE;
   return measure_found (self, cancellable, error);

@@ -38,6 +38,8 @@ fb_compare_options_init (FbCompareOptions *self)
   self->oracle = NULL;
   self->limit = 1000;
   self->sensitivity = NULL;
+  self->pool_func = NULL;
+  self->pool_data = NULL;
 }
 
 static void
@@ -637,6 +639,8 @@ fb_compare_run (FbNetwork *net, GPtrArray *tables, const FbCompareOptions *optio
     progress_func (0.1, "random configs", user_data);
   if (!add_searches (&pool, options, progress_func, user_data, cancellable, error))
     return NULL;
+  if (options->pool_func != NULL)
+    options->pool_func (compare_to_json (&pool, options, "pending", n_random), options->pool_data);
   acc_kind = set_accuracy (&pool, options, progress_func, user_data, cancellable, error);
   if (acc_kind == NULL)
     return NULL;

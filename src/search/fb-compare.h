@@ -31,6 +31,12 @@ typedef struct {
   FbAccuracyOracle *oracle;       /* may be NULL (borrowed) */
   guint             limit;        /* images per oracle call (default 1000; 0 = all) */
   FbSensitivity    *sensitivity;  /* may be NULL (borrowed) */
+  /* Optional: called once on the running thread with the pool before its
+   * accuracy is measured (fb_compare_run's JSON, "accuracy": "pending",
+   * every accuracy null; transferred), so a caller can show the configs
+   * during the long accuracy stage. */
+  void            (*pool_func) (JsonNode *partial, gpointer user_data);
+  gpointer          pool_data;
 } FbCompareOptions;
 
 void      fb_compare_options_init (FbCompareOptions *self);

@@ -63,6 +63,7 @@ enum {
   SIGNAL_RUN,
   SIGNAL_CONFIG_SELECTED,
   SIGNAL_FAILED,
+  SIGNAL_POINTS_CHANGED,
   N_SIGNALS
 };
 
@@ -283,6 +284,14 @@ update_rows (FbComparePanel *self)
       gtk_label_set_text (self->matched_label, "");
       return;
     }
+  /* The pool of a running comparison: plot and ρ are final, the levels
+   * need every accuracy. */
+  if (g_strcmp0 (json_object_get_string_member_with_default (root, "accuracy", ""), "pending") == 0)
+    {
+      gtk_label_set_text (self->matched_label,
+                          _("The configs are found; the table follows once their accuracy is measured."));
+      return;
+    }
   if (by_size)
     gtk_label_set_text (self->matched_label,
                         _("No accuracy was measured, so Flash size stands in for it: more weight bits, more "
@@ -404,6 +413,7 @@ update_view (FbComparePanel *self)
   g_clear_pointer (&old, fb_point_set_unref);
   update_rho (self);
   update_rows (self);
+  g_signal_emit (self, signals[SIGNAL_POINTS_CHANGED], 0);
 }
 
 /* The configs of the result's entries: their "config" member when the
@@ -429,6 +439,8 @@ parse_configs (FbComparePanel *self)
 }
 
 /* ---- job ------------------------------------------------------------------ */
+
+static void show_result (FbComparePanel *self, JsonNode *result, gboolean reset_view);
 
 /* fb_compare_run's progress messages, for people. */
 static char *
@@ -485,13 +497,31 @@ update_progress (FbComparePanel *self)
   if (self->job == NULL)
     return;
   eta = seconds_left (self);
-  left = isnan (eta) ? NULL : fb_ui_format_duration (eta);
-  /* TRANSLATORS: progress bar text: "42 % · about 12 seconds left" */
-  percent = left != NULL ? g_strdup_printf (_("%u %% · about %s left"),
-                                            (guint) floor (100 * fb_compare_job_get_fraction (self->job)), left)
-                         : g_strdup_printf (_("%u %%"), (guint) floor (100 * fb_compare_job_get_fraction (self->job)));
+  left = isnan (eta) || eta < 1 ? NULL : fb_ui_format_duration (eta);
+  /* Two stages, each with its own bar: finding the configs (the first half
+   * of fb_compare_run's fraction), then measuring their accuracy. */
+  {
+    const char *message = fb_compare_job_get_message (self->job);
+    guint i, n;
+
+    if (message != NULL && sscanf (message, "accuracy %u/%u", &i, &n) == 2 && n > 0)
+      {
+        percent = left != NULL
+          /* TRANSLATORS: progress bar: config 37 of 120 being measured, "about 2 minutes left" */
+          ? g_strdup_printf (_("Measuring accuracy %u/%u · about %s left"), i, n, left)
+          : g_strdup_printf (_("Measuring accuracy %u/%u"), i, n);
+        gtk_progress_bar_set_fraction (self->progress_bar, (double) (i - 1) / n);
+      }
+    else
+      {
+        double f = MIN (1.0, fb_compare_job_get_fraction (self->job) / 0.5);
+
+        /* TRANSLATORS: progress bar of the comparison's first stage: "Finding configs · 40 %" */
+        percent = g_strdup_printf (_("Finding configs · %u %%"), (guint) floor (100 * f));
+        gtk_progress_bar_set_fraction (self->progress_bar, f);
+      }
+  }
   status = progress_text (fb_compare_job_get_message (self->job));
-  gtk_progress_bar_set_fraction (self->progress_bar, fb_compare_job_get_fraction (self->job));
   gtk_progress_bar_set_text (self->progress_bar, percent);
   gtk_label_set_text (self->status_label, status);
 }
@@ -524,7 +554,20 @@ on_job_finished (FbCompareJob *job, FbComparePanel *self)
                                              n, fb_compare_job_get_elapsed (job));
     gtk_label_set_text (self->status_label, text);
   }
-  fb_compare_panel_set_result (self, fb_compare_job_get_result (job));
+  /* The partial result of this run is shown already: keep the user's zoom. */
+  {
+    gboolean keep_view = fb_compare_job_get_partial (job) != NULL && self->result == fb_compare_job_get_partial (job);
+
+    show_result (self, fb_compare_job_get_result (job), !keep_view);
+  }
+}
+
+/* The pool before its accuracy: drawn at once (the accuracy stage can take
+ * minutes); the key table waits for the accuracy. */
+static void
+on_job_partial (FbCompareJob *job, JsonNode *partial, FbComparePanel *self)
+{
+  show_result (self, partial, TRUE);
 }
 
 void
@@ -551,6 +594,7 @@ fb_compare_panel_start (FbComparePanel *self, FbNetwork *network, GPtrArray *tab
   self->job = fb_compare_job_new (network, tables, &options);
   g_signal_connect_swapped (self->job, "progress", G_CALLBACK (update_progress), self);
   g_signal_connect (self->job, "finished", G_CALLBACK (on_job_finished), self);
+  g_signal_connect (self->job, "partial", G_CALLBACK (on_job_partial), self);
   gtk_stack_set_visible_child_name (self->run_stack, "cancel");
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_progress_bar_set_text (self->progress_bar, "0 %");
@@ -702,6 +746,9 @@ fb_compare_panel_class_init (FbComparePanelClass *klass)
   /* The run failed: a message for the window's info bar. */
   signals[SIGNAL_FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* The plot's points changed (a result, a partial one, another target). */
+  signals[SIGNAL_POINTS_CHANGED] = g_signal_new ("points-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (FB_TYPE_PARETO_PLOT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/freebits/Explorer/fb-compare-panel.ui");
@@ -839,11 +886,9 @@ fb_compare_panel_get_result (FbComparePanel *self)
   return self->result;
 }
 
-void
-fb_compare_panel_set_result (FbComparePanel *self, JsonNode *result)
+static void
+show_result (FbComparePanel *self, JsonNode *result, gboolean reset_view)
 {
-  g_return_if_fail (FB_IS_COMPARE_PANEL (self));
-  g_return_if_fail (result == NULL || JSON_NODE_HOLDS_OBJECT (result));
   if (result != NULL)
     json_node_ref (result);
   g_clear_pointer (&self->result, json_node_unref);
@@ -851,7 +896,16 @@ fb_compare_panel_set_result (FbComparePanel *self, JsonNode *result)
   parse_configs (self);
   fb_plot_view_set_selected (fb_pareto_plot_get_view (self->plot), -1);
   update_view (self);
-  fb_pareto_plot_reset_view (self->plot);
+  if (reset_view)
+    fb_pareto_plot_reset_view (self->plot);
+}
+
+void
+fb_compare_panel_set_result (FbComparePanel *self, JsonNode *result)
+{
+  g_return_if_fail (FB_IS_COMPARE_PANEL (self));
+  g_return_if_fail (result == NULL || JSON_NODE_HOLDS_OBJECT (result));
+  show_result (self, result, TRUE);
 }
 
 FbParetoPlot *

@@ -46,6 +46,14 @@ bits_text (guint bits)
   return g_strdup_printf (_("%u bit"), bits);
 }
 
+/* "4 bit signed": the edit parses the leading number, as for "4 bit". */
+static char *
+signed_bits_text (guint bits)
+{
+  /* TRANSLATORS: the bit-width of a signed tensor in a table cell; keep the number first */
+  return g_strdup_printf (_("%u bit signed"), bits);
+}
+
 static GtkListStore *
 choices_for_mask (FbLayerTable *self, guint mask)
 {
@@ -187,8 +195,11 @@ update_rows (FbLayerTable *self)
       share = sum > 0 ? v / sum : 0;
 
       w_text = bits_text (w);
-      a_text = is_act ? bits_text (a) : g_strdup (_("int32"));
-      in_text = bits_text (in);
+      /* Signed tensors (no ReLU before them: a residual branch's last conv,
+       * a linear projection, a signed input) on the symmetric grid. */
+      a_text = !is_act ? g_strdup (_("int32"))
+               : fb_network_tensor_is_signed (net, l->output) ? signed_bits_text (a) : bits_text (a);
+      in_text = fb_network_tensor_is_signed (net, l->inputs[0]) ? signed_bits_text (in) : bits_text (in);
       flash = fb_ui_format_bytes ((double) per_layer[layer].weight_bytes);
       share_text = g_strdup_printf ("%.1f\u202f%%", 100 * share);
       cost = have_latency ? fb_ui_format_latency (v, fb_latency_table_get_unit (self->latency))

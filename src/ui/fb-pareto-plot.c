@@ -47,6 +47,7 @@ enum {
 
 enum {
   POINT_SELECTED,
+  SERIES_TOGGLED,
   N_SIGNALS
 };
 
@@ -211,6 +212,16 @@ on_released (GtkGestureMultiPress *gesture, int n_press, double x, double y, FbP
   if (n_press != 1 || self->dragging)
     return;
   gtk_widget_grab_focus (GTK_WIDGET (self));
+  /* A legend entry hides or shows its series. */
+  hit = fb_plot_view_legend_pick (self->view, x, y);
+  if (hit >= 0)
+    {
+      FbPointSet *points = fb_plot_view_get_points (self->view);
+      const char *name = fb_point_set_get_series_name (points, hit);
+
+      fb_pareto_plot_set_series_hidden (self, name, !fb_plot_view_get_series_hidden (self->view, name));
+      return;
+    }
   hit = fb_plot_view_pick (self->view, x, y, PICK_RADIUS);
   if (hit >= 0)
     fb_pareto_plot_select (self, hit);
@@ -337,6 +348,17 @@ fb_pareto_plot_class_init (FbParetoPlotClass *klass)
   signals[POINT_SELECTED] =
     g_signal_new ("point-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  /**
+   * FbParetoPlot::series-toggled:
+   * @name: the series' name
+   * @hidden: whether it is hidden now
+   *
+   * A click on the legend (or fb_pareto_plot_set_series_hidden()) hid or
+   * showed a series.
+   */
+  signals[SERIES_TOGGLED] =
+    g_signal_new ("series-toggled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 
   gtk_widget_class_set_css_name (widget_class, "paretoplot");
 }
@@ -475,6 +497,18 @@ fb_pareto_plot_select (FbParetoPlot *self, int index)
   gtk_widget_queue_draw (GTK_WIDGET (self));
   if (index >= 0)
     g_signal_emit (self, signals[POINT_SELECTED], 0, index);
+}
+
+void
+fb_pareto_plot_set_series_hidden (FbParetoPlot *self, const char *name, gboolean hidden)
+{
+  g_return_if_fail (FB_IS_PARETO_PLOT (self));
+  g_return_if_fail (name != NULL);
+  if (fb_plot_view_get_series_hidden (self->view, name) == hidden)
+    return;
+  fb_plot_view_set_series_hidden (self->view, name, hidden);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SERIES_TOGGLED], 0, name, hidden);
 }
 
 int

@@ -52,6 +52,11 @@ void          fb_pareto_plot_set_current  (FbParetoPlot   *self,
 void          fb_pareto_plot_select       (FbParetoPlot   *self,
                                            int             index);
 int           fb_pareto_plot_get_selected (FbParetoPlot   *self);
+/* Hides or shows a series (what a click on its legend entry does) and
+ * emits "series-toggled". */
+void          fb_pareto_plot_set_series_hidden (FbParetoPlot *self,
+                                                const char   *name,
+                                                gboolean      hidden);
 void          fb_pareto_plot_reset_view   (FbParetoPlot   *self);
 
 /* Renders at the widget's current size (at least 640 × 420) to a file. */

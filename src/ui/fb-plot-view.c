@@ -115,6 +115,13 @@ struct _FbPlotView {
   char                 *hint;
   PangoFontDescription *font;
   int                   width, height;
+
+  char                 *accuracy_title;  /* the accuracy axis' title, or NULL: the default */
+  /* Series hidden from the legend, by name (indices change between sets). */
+  GHashTable           *hidden;
+  /* Where the last render put the legend's series entries (for clicks). */
+  guint                 n_legend;
+  double                legend_x[16], legend_w[16], legend_y;
 };
 
 FbPlotView *
@@ -130,6 +137,7 @@ fb_plot_view_new (void)
   self->font = pango_font_description_from_string ("Sans 9");
   self->width = 800;
   self->height = 500;
+  self->hidden = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return self;
 }
 
@@ -156,6 +164,8 @@ fb_plot_view_free (FbPlotView *self)
   g_clear_pointer (&self->raster, cairo_surface_destroy);
   g_clear_pointer (&self->points, fb_point_set_unref);
   g_clear_pointer (&self->font, pango_font_description_free);
+  g_clear_pointer (&self->hidden, g_hash_table_unref);
+  g_free (self->accuracy_title);
   g_free (self->current_label);
   g_free (self->hint);
   g_free (self);
@@ -277,6 +287,49 @@ fb_plot_view_get_dark (FbPlotView *self)
 }
 
 void
+fb_plot_view_set_accuracy_title (FbPlotView *self, const char *title)
+{
+  g_free (self->accuracy_title);
+  self->accuracy_title = g_strdup (title);
+}
+
+const char *
+fb_plot_view_get_accuracy_title (FbPlotView *self)
+{
+  return self->accuracy_title;
+}
+
+void
+fb_plot_view_set_series_hidden (FbPlotView *self, const char *name, gboolean hidden)
+{
+  g_return_if_fail (name != NULL);
+  if (hidden == fb_plot_view_get_series_hidden (self, name))
+    return;
+  if (hidden)
+    g_hash_table_add (self->hidden, g_strdup (name));
+  else
+    g_hash_table_remove (self->hidden, name);
+  invalidate (self);
+}
+
+gboolean
+fb_plot_view_get_series_hidden (FbPlotView *self, const char *name)
+{
+  return name != NULL && g_hash_table_contains (self->hidden, name);
+}
+
+int
+fb_plot_view_legend_pick (FbPlotView *self, double px, double py)
+{
+  if (py < self->legend_y - 3 || py > self->legend_y + 19)
+    return -1;
+  for (guint i = 0; i < self->n_legend; i++)
+    if (px >= self->legend_x[i] - 4 && px <= self->legend_x[i] + self->legend_w[i] + 4)
+      return (int) i;
+  return -1;
+}
+
+void
 fb_plot_view_set_hint (FbPlotView *self, const char *hint)
 {
   g_free (self->hint);
@@ -325,14 +378,23 @@ ensure_coords (FbPlotView *self)
       self->cx = g_new (double, self->coords_capacity);
       self->cy = g_new (double, self->coords_capacity);
     }
-  for (guint i = 0; i < n; i++)
-    {
-      const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
-      self->cx[i] = to_axis (p->values[self->xm], self->log_x);
-      self->cy[i] = to_axis (p->values[self->ym], self->log_y);
-      if (isnan (self->cy[i]))
-        self->cx[i] = NAN;
-    }
+  {
+    guint n_series = self->points ? fb_point_set_get_n_series (self->points) : 0;
+    g_autofree gboolean *hidden = g_new0 (gboolean, MAX (n_series, 1));
+
+    for (guint s = 0; s < n_series; s++)
+      hidden[s] = fb_plot_view_get_series_hidden (self, fb_point_set_get_series_name (self->points, s));
+    /* A hidden series' points are not drawable: not drawn, picked, fitted
+     * or on the front. */
+    for (guint i = 0; i < n; i++)
+      {
+        const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
+        self->cx[i] = to_axis (p->values[self->xm], self->log_x);
+        self->cy[i] = to_axis (p->values[self->ym], self->log_y);
+        if (isnan (self->cy[i]) || hidden[p->series])
+          self->cx[i] = NAN;
+      }
+  }
   self->coords_valid = TRUE;
 }
 
@@ -343,7 +405,18 @@ fb_plot_view_get_front (FbPlotView *self, guint *n_front)
     {
       g_clear_pointer (&self->front, g_free);
       self->n_front = 0;
-      if (self->points != NULL)
+      if (self->points != NULL && g_hash_table_size (self->hidden) > 0)
+        {
+          /* Only the shown series: the front of the drawable coordinates
+           * (log10 keeps the order). */
+          guint n = fb_point_set_get_n_points (self->points);
+
+          ensure_coords (self);
+          self->front = g_new (guint, MAX (n, 1));
+          self->n_front = fb_pareto_front (self->cx, self->cy, n, fb_plot_metric_maximize (self->xm),
+                                           fb_plot_metric_maximize (self->ym), self->front);
+        }
+      else if (self->points != NULL)
         self->front = fb_point_set_compute_front (self->points, self->xm, self->ym, &self->n_front);
       self->front_valid = TRUE;
     }
@@ -734,6 +807,18 @@ draw_axes (FbPlotView *self, cairo_t *cr, const Transform *t)
     double vy0 = self->log_y ? pow (10, t->y0) : t->y0, vy1 = self->log_y ? pow (10, t->y1) : t->y1;
     xdiv = fb_plot_metric_axis_scale (self->xm, unit, target, MAX (fabs (vx0), fabs (vx1)), &xtitle);
     ydiv = fb_plot_metric_axis_scale (self->ym, unit, target, MAX (fabs (vy0), fabs (vy1)), &ytitle);
+    /* What "accuracy" measures for this network (top-1, or the quality of
+     * a network whose output is values). */
+    if (self->accuracy_title != NULL && self->xm == FB_PLOT_METRIC_ACCURACY)
+      {
+        g_free (xtitle);
+        xtitle = g_strdup (self->accuracy_title);
+      }
+    if (self->accuracy_title != NULL && self->ym == FB_PLOT_METRIC_ACCURACY)
+      {
+        g_free (ytitle);
+        ytitle = g_strdup (self->accuracy_title);
+      }
   }
   /* Evenly spaced values (linear axes, and log axes inside a decade) get
    * fixed decimals; decades get %g-style labels. */
@@ -1257,15 +1342,30 @@ draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
       if (t->area.left + w + 24 < x)
         draw_text (self, cr, self->hint, t->area.left, y + 8, 0, 0.5, &self->palette->dim_text, FALSE, NULL, NULL);
     }
+  self->n_legend = n_entries;
+  self->legend_y = y;
   for (guint i = 0; i < labels->len; i++)
     {
       double cy = y + 8;
+      gboolean hidden = i < n_entries &&
+                        fb_plot_view_get_series_hidden (self, fb_point_set_get_series_name (self->points, i));
+
       if (i < n_entries)
         {
           const Rgb *c = series_color (i);
+
+          self->legend_x[i] = x;
+          self->legend_w[i] = widths[i] + 16;
           marker_path (cr, series_shape (i), x + 5, cy, MARKER_RADIUS);
           set_rgb (cr, c);
-          cairo_fill (cr);
+          /* A hidden series: a hollow marker and dim text. */
+          if (hidden)
+            {
+              cairo_set_line_width (cr, 1.25);
+              cairo_stroke (cr);
+            }
+          else
+            cairo_fill (cr);
         }
       else if (i == n_entries)
         {
@@ -1285,7 +1385,17 @@ draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
           cairo_set_line_width (cr, 2);
           cairo_stroke (cr);
         }
-      draw_text (self, cr, g_ptr_array_index (labels, i), x + 16, cy, 0, 0.5, &self->palette->text, FALSE, NULL, NULL);
+      draw_text (self, cr, g_ptr_array_index (labels, i), x + 16, cy, 0, 0.5,
+                 hidden ? &self->palette->dim_text : &self->palette->text, FALSE, NULL, NULL);
+      if (hidden)
+        {
+          /* Struck through, as a legend entry that is switched off. */
+          cairo_move_to (cr, x + 16, cy + 0.5);
+          cairo_line_to (cr, x + 16 + widths[i], cy + 0.5);
+          set_rgb (cr, &self->palette->dim_text);
+          cairo_set_line_width (cr, 1);
+          cairo_stroke (cr);
+        }
       x += widths[i] + 16 + 18;
     }
 }

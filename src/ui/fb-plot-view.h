@@ -57,6 +57,23 @@ int           fb_plot_view_get_hover        (FbPlotView          *self);
 void          fb_plot_view_set_selected     (FbPlotView          *self,
                                              int                  index);
 int           fb_plot_view_get_selected     (FbPlotView          *self);
+/* The accuracy axis' title with its unit ("Top-1 accuracy, %"); NULL
+ * restores the default ("Accuracy, %"). */
+void          fb_plot_view_set_accuracy_title (FbPlotView        *self,
+                                             const char          *title);
+const char   *fb_plot_view_get_accuracy_title (FbPlotView        *self);
+/* Hides (or shows again) the series called @name: its points are not
+ * drawn, picked, fitted or on the front; its legend entry is struck
+ * through. Kept by name across point sets. */
+void          fb_plot_view_set_series_hidden (FbPlotView         *self,
+                                             const char          *name,
+                                             gboolean             hidden);
+gboolean      fb_plot_view_get_series_hidden (FbPlotView         *self,
+                                             const char          *name);
+/* The series whose legend entry the last render put at (@px, @py), or -1. */
+int           fb_plot_view_legend_pick      (FbPlotView          *self,
+                                             double               px,
+                                             double               py);
 /* A dim one-line hint left of the legend, when it fits (interactive use). */
 void          fb_plot_view_set_hint         (FbPlotView          *self,
                                              const char          *hint);

@@ -523,6 +523,41 @@ fb_search_panel_set_n_pins (FbSearchPanel *self, guint n_pins)
 
 /* ---- running ------------------------------------------------------------ */
 
+char *
+fb_search_panel_progress_text (FbSearchJob *job)
+{
+  const char *stage = fb_job_get_stage_name (FB_JOB (job));
+  const char *message = fb_search_job_get_message (job);
+  double eta = fb_search_job_get_eta (job);
+  /* No "about less than a second left". */
+  g_autofree char *left = isnan (eta) || eta < 1 ? NULL : fb_ui_format_duration (eta);
+  guint percent = (guint) floor (fb_search_job_get_fraction (job) * 100);
+  guint i, n;
+
+  /* Each stage has its own bar, from 0: the search, then (uniform and
+   * Pareto with an accuracy engine) the accuracy of its results. */
+  if (g_strcmp0 (stage, "measuring accuracy") == 0 && message != NULL &&
+      sscanf (message, "accuracy of result %u/%u", &i, &n) == 2)
+    return left != NULL
+      /* TRANSLATORS: progress bar: result 37 of 120 being measured, "about 2 minutes left" */
+      ? g_strdup_printf (_("Measuring accuracy %u/%u · about %s left"), i, n, left)
+      /* TRANSLATORS: progress bar: result 37 of 120 being measured */
+      : g_strdup_printf (_("Measuring accuracy %u/%u"), i, n);
+  if (g_strcmp0 (stage, "measuring accuracy") == 0)
+    return g_strdup (_("Measuring accuracy"));
+  if (message != NULL && g_str_has_prefix (message, "sensitivity"))
+    /* TRANSLATORS: progress bar: the Pareto search measures per-layer sensitivities first */
+    return g_strdup_printf (_("Measuring sensitivities · %u %%"), percent);
+  if (message != NULL && g_str_has_prefix (message, "lowering"))
+    /* TRANSLATORS: progress bar: Free Bits' lowering step, which measures accuracy */
+    return g_strdup (_("Lowering bits, measuring accuracy"));
+  return left != NULL
+    /* TRANSLATORS: progress bar text: "Searching · 42 % · about 12 seconds left" */
+    ? g_strdup_printf (_("Searching · %u %% · about %s left"), percent, left)
+    /* TRANSLATORS: progress bar text: "Searching · 42 %" */
+    : g_strdup_printf (_("Searching · %u %%"), percent);
+}
+
 static void
 update_progress (FbSearchPanel *self)
 {
@@ -537,20 +572,8 @@ update_progress (FbSearchPanel *self)
   n = fb_search_job_get_n_results (job);
   if (fb_search_job_is_running (job))
     {
-      double eta = fb_search_job_get_eta (job);
-      g_autofree char *left = isnan (eta) ? NULL : fb_ui_format_duration (eta);
-      guint percent = (guint) floor (fb_search_job_get_fraction (job) * 100);
-
       gtk_progress_bar_set_fraction (self->progress_bar, fb_search_job_get_fraction (job));
-      /* TRANSLATORS: progress bar text: "42 % · about 12 seconds left" */
-      /* No "about less than a second left"; at 100 % a later stage (measuring
-       * accuracy) is still running: the bar says which. */
-      if (percent >= 100 && fb_search_job_get_message (job) != NULL)
-        text = g_strdup (fb_search_job_get_message (job));
-      else if (left != NULL && eta >= 1)
-        text = g_strdup_printf (_("%u %% · about %s left"), percent, left);
-      else
-        text = g_strdup_printf (_("%u %%"), percent);
+      text = fb_search_panel_progress_text (job);
       status = g_strdup_printf (ngettext ("%s\n%u candidate so far", "%s\n%u candidates so far", n),
                                 fb_search_job_get_message (job) ? fb_search_job_get_message (job) : "", n);
     }

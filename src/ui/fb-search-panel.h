@@ -99,4 +99,8 @@ const char     *fb_search_panel_get_status         (FbSearchPanel        *self);
 GtkWidget      *fb_search_panel_get_run_button     (FbSearchPanel        *self);
 GtkWidget      *fb_search_panel_get_cancel_button  (FbSearchPanel        *self);
 
+/* The progress bar's text for a running @job: its stage ("Searching ·
+ * 42 % · about 12 seconds left", "Measuring accuracy 37/120"). */
+char           *fb_search_panel_progress_text (FbSearchJob *job);
+
 G_END_DECLS

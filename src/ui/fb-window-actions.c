@@ -43,6 +43,57 @@ add_json_filters (GtkFileChooser *chooser)
   gtk_file_chooser_add_filter (chooser, filter);
 }
 
+/* ---- last used folders (GSettings "last-folders": kind → folder) ---------- */
+
+char *
+fb_window_get_last_folder (FbWindow *self, const char *kind)
+{
+  g_autoptr(GVariant) dict = NULL;
+  const char *folder = NULL;
+
+  if (self->settings == NULL)
+    return NULL;
+  dict = g_settings_get_value (self->settings, "last-folders");
+  if (!g_variant_lookup (dict, kind, "&s", &folder) || !g_file_test (folder, G_FILE_TEST_IS_DIR))
+    return NULL;
+  return g_strdup (folder);
+}
+
+void
+fb_window_remember_folder (FbWindow *self, const char *kind, const char *path)
+{
+  g_autoptr(GVariant) old = NULL;
+  g_autofree char *folder = NULL;
+  GVariantBuilder b;
+  GVariantIter iter;
+  const char *k, *v;
+
+  if (self->settings == NULL || path == NULL)
+    return;
+  folder = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_strdup (path) : g_path_get_dirname (path);
+  old = g_settings_get_value (self->settings, "last-folders");
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&s&s}", &k, &v))
+    if (g_strcmp0 (k, kind) != 0)
+      g_variant_builder_add (&b, "{ss}", k, v);
+  g_variant_builder_add (&b, "{ss}", kind, folder);
+  g_settings_set_value (self->settings, "last-folders", g_variant_builder_end (&b));
+}
+
+/* Starts @chooser in the folder last used for @kind, else @fallback (may be NULL). */
+static void
+start_in_folder (FbWindow *self, GtkFileChooser *chooser, const char *kind, const char *fallback)
+{
+  g_autofree char *folder = fb_window_get_last_folder (self, kind);
+
+  if (folder != NULL)
+    gtk_file_chooser_set_current_folder (chooser, folder);
+  else if (fallback != NULL)
+    gtk_file_chooser_set_current_folder (chooser, fallback);
+  g_object_set_data (G_OBJECT (chooser), "fb-kind", (gpointer) kind);
+}
+
 static void
 on_open_response (GtkNativeDialog *dialog, int response, FbWindow *self)
 {
@@ -52,9 +103,52 @@ on_open_response (GtkNativeDialog *dialog, int response, FbWindow *self)
       g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_object_unref);
       for (GSList *l = list; l != NULL; l = l->next)
         g_ptr_array_add (files, l->data);
+      if (files->len > 0)
+        {
+          g_autofree char *path = g_file_get_path (files->pdata[0]);
+          fb_window_remember_folder (self, g_object_get_data (G_OBJECT (dialog), "fb-kind"), path);
+        }
       fb_window_open_files (self, (GFile **) files->pdata, files->len);
     }
   g_object_unref (dialog);
+}
+
+/* ---- data sets ------------------------------------------------------------ */
+
+static const struct { const char *id, *label; } split_choices[] = {
+  { "0", N_("No test split (separate test part, or the whole set)") },
+  { "0.1", N_("The last tenth is the test part") },
+  { "0.2", N_("The last fifth is the test part") },
+  { "0.3", N_("The last 30 percent is the test part") },
+};
+
+/* The layout and validation-split choices of the data set choosers (GTK
+ * shows them under the file list; portals too). */
+static void
+add_dataset_choices (FbWindow *self, GtkFileChooser *chooser)
+{
+  static const char *layout_ids[] = { "auto", "nhwc", "nchw" };
+  const char *layout_labels[] = { _("Automatic (NHWC, or NCHW when only that fits)"), _("NHWC (channels last)"),
+                                  _("NCHW (channels first)") };
+  const char *split_ids[G_N_ELEMENTS (split_choices)];
+  const char *split_labels[G_N_ELEMENTS (split_choices)];
+  char current[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < G_N_ELEMENTS (split_choices); i++)
+    {
+      split_ids[i] = split_choices[i].id;
+      split_labels[i] = _(split_choices[i].label);
+    }
+  gtk_file_chooser_add_choice (chooser, "layout", _("Array layout"), (const char **) layout_ids, layout_labels);
+  gtk_file_chooser_add_choice (chooser, "split", _("Test part"), split_ids, split_labels);
+  /* What the shown network's set is read with now. */
+  gtk_file_chooser_set_choice (chooser, "layout",
+                               layout_ids[CLAMP (self->dataset_layout, 0, (int) G_N_ELEMENTS (layout_ids) - 1)]);
+  g_ascii_formatd (current, sizeof current, "%g", self->dataset_val_split);
+  gtk_file_chooser_set_choice (chooser, "split", "0");
+  for (guint i = 0; i < G_N_ELEMENTS (split_choices); i++)
+    if (g_strcmp0 (split_choices[i].id, current) == 0)
+      gtk_file_chooser_set_choice (chooser, "split", current);
 }
 
 static void
@@ -62,27 +156,51 @@ on_open_dataset_response (GtkNativeDialog *dialog, int response, FbWindow *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autofree char *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (dialog));
+      GtkFileChooser *chooser = GTK_FILE_CHOOSER (dialog);
+      g_autofree char *path = gtk_file_chooser_get_filename (chooser);
+      const char *layout = gtk_file_chooser_get_choice (chooser, "layout");
+      const char *split = gtk_file_chooser_get_choice (chooser, "split");
+      int l = g_strcmp0 (layout, "nhwc") == 0 ? FB_DATASET_LAYOUT_NHWC
+              : g_strcmp0 (layout, "nchw") == 0 ? FB_DATASET_LAYOUT_NCHW : FB_DATASET_LAYOUT_AUTO;
       g_autoptr(GError) error = NULL;
 
-      if (path != NULL && !fb_window_open_dataset (self, path, &error))
+      if (path != NULL)
+        fb_window_remember_folder (self, "dataset", path);
+      if (path != NULL &&
+          !fb_window_open_dataset_with (self, path, l, split != NULL ? g_ascii_strtod (split, NULL) : 0, &error))
         fb_window_report_gerror (self, error);
     }
   g_object_unref (dialog);
 }
 
 static void
-action_open_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
+show_dataset_chooser (FbWindow *self, gboolean folder)
 {
-  FbWindow *self = user_data;
   GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Open Data Set (.npz, .npy, IDX, CIFAR .bin)"), GTK_WINDOW (self),
-                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+    gtk_file_chooser_native_new (folder ? _("Open Data Set Folder (one sub-folder of images per class)")
+                                        : _("Open Data Set (.npz, .npy, IDX, CIFAR .bin)"),
+                                 GTK_WINDOW (self),
+                                 folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 _("_Open"), _("_Cancel"));
+  g_autofree char *fallback = self->dataset_path != NULL ? g_path_get_dirname (self->dataset_path) : NULL;
 
-  /* A class folder is dropped on the window; the chooser picks files. */
+  add_dataset_choices (self, GTK_FILE_CHOOSER (dialog));
+  start_in_folder (self, GTK_FILE_CHOOSER (dialog), "dataset", fallback);
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_dataset_response), self);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+action_open_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  show_dataset_chooser (user_data, FALSE);
+}
+
+static void
+action_open_dataset_folder (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  show_dataset_chooser (user_data, TRUE);
 }
 
 static void
@@ -106,11 +224,11 @@ action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
     gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   }
   add_json_filters (GTK_FILE_CHOOSER (dialog));
-  if (self->network && fb_network_get_path (self->network))
-    {
-      g_autofree char *dir = g_path_get_dirname (fb_network_get_path (self->network));
-      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), dir);
-    }
+  {
+    g_autofree char *dir = self->network && fb_network_get_path (self->network)
+                           ? g_path_get_dirname (fb_network_get_path (self->network)) : NULL;
+    start_in_folder (self, GTK_FILE_CHOOSER (dialog), "open", dir);
+  }
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -138,8 +256,7 @@ action_open_latency_table (GSimpleAction *action, GVariant *param, gpointer user
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
     }
   add_json_filters (GTK_FILE_CHOOSER (dialog));
-  if (self->latency_folder != NULL)
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), self->latency_folder);
+  start_in_folder (self, GTK_FILE_CHOOSER (dialog), "latency", self->latency_folder);
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -190,20 +307,25 @@ finish_save_dialog (FbWindow *self, GtkNativeDialog *dialog, int response, SaveF
             fb_window_report_gerror (self, error);
         }
       else
-        fb_window_add_recent (file);
+        {
+          fb_window_add_recent (file);
+          fb_window_remember_folder (self, g_object_get_data (G_OBJECT (dialog), "fb-kind"), path);
+        }
     }
   g_object_unref (dialog);
 }
 
 /* A JSON save dialog proposing @file_name; @on_response finishes it. */
 static void
-show_save_dialog (FbWindow *self, const char *title, const char *file_name, GCallback on_response)
+show_save_dialog (FbWindow *self, const char *title, const char *kind, const char *file_name,
+                  GCallback on_response)
 {
   GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                                                               _("_Save"), _("_Cancel"));
 
   gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (dialog), TRUE);
   add_json_filters (GTK_FILE_CHOOSER (dialog));
+  start_in_folder (self, GTK_FILE_CHOOSER (dialog), kind, NULL);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), file_name);
   g_signal_connect (dialog, "response", on_response, self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -257,7 +379,7 @@ action_save_config (GSimpleAction *action, GVariant *param, gpointer user_data)
     return;
   name = fb_window_file_stem (fb_window_current_config_name (self, &baseline));
   file_name = g_strdup_printf ("%s-%s.json", fb_network_get_name (self->network), name);
-  show_save_dialog (self, _("Save Precision Config"), file_name, G_CALLBACK (on_save_response));
+  show_save_dialog (self, _("Save Precision Config"), "config", file_name, G_CALLBACK (on_save_response));
 }
 
 /* The plot of the page shown: Export Plot and Fit act on it. */
@@ -292,7 +414,10 @@ on_export_response (GtkNativeDialog *dialog, int response, FbWindow *self)
       if (path != NULL && !fb_pareto_plot_export (shown_plot (self), path, format, &error))
         fb_window_report_gerror (self, error);
       else if (path != NULL)
-        fb_window_saved (self, path);
+        {
+          fb_window_remember_folder (self, "plot", path);
+          fb_window_saved (self, path);
+        }
     }
   g_object_unref (dialog);
 }
@@ -324,6 +449,7 @@ action_export_plot (GSimpleAction *action, GVariant *param, gpointer user_data)
                                fb_plot_metric_to_nick (fb_pareto_plot_get_y_metric (shown_plot (self))),
                                fb_plot_metric_to_nick (fb_pareto_plot_get_x_metric (shown_plot (self))));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), file_name);
+  start_in_folder (self, GTK_FILE_CHOOSER (dialog), "plot", NULL);
   g_signal_connect (dialog, "response", G_CALLBACK (on_export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -520,7 +646,7 @@ action_save_candidates (GSimpleAction *action, GVariant *param, gpointer user_da
     return;
   file_name = g_strdup_printf ("%s-%s-candidates.json", fb_network_get_name (self->network),
                                self->latency ? fb_latency_table_get_target (self->latency) : "bops");
-  show_save_dialog (self, _("Save Candidates"), file_name, G_CALLBACK (on_save_candidates_response));
+  show_save_dialog (self, _("Save Candidates"), "candidates", file_name, G_CALLBACK (on_save_candidates_response));
 }
 
 static void
@@ -567,6 +693,7 @@ static const GActionEntry win_actions[] = {
   { "redo", action_redo, NULL, NULL, NULL, { 0 } },
   { "open", action_open, NULL, NULL, NULL, { 0 } },
   { "open-dataset", action_open_dataset, NULL, NULL, NULL, { 0 } },
+  { "open-dataset-folder", action_open_dataset_folder, NULL, NULL, NULL, { 0 } },
   { "save-config", action_save_config, NULL, NULL, NULL, { 0 } },
   { "save-candidates", action_save_candidates, NULL, NULL, NULL, { 0 } },
   { "export-plot", action_export_plot, NULL, NULL, NULL, { 0 } },

@@ -122,15 +122,59 @@ fb_window_open_onnx (FbWindow *self, const char *path, GError **error)
 
 /* The session's check and summary of @path for the shown network. */
 static char *
-dataset_summary (FbWindow *self, const char *path, GError **error)
+dataset_summary (FbWindow *self, const char *path, int layout, double val_split, GError **error)
 {
   g_autoptr(FbAppSession) session = fb_app_session_new (self->network);
   FbAppDatasetSummary summary = { 0 };
 
   fb_app_session_set_dataset_path (session, path);
+  fb_app_session_set_dataset_options (session, layout, val_split);
   if (!fb_app_session_open_dataset (session, &summary, error))
     return NULL;
   return fb_app_dataset_summary_to_string (&summary);
+}
+
+static const char *const layout_names[] = { "auto", "nhwc", "nchw" };
+
+/* "nchw:0.2" from the settings, for the shown network. */
+static void
+restore_dataset_options (FbWindow *self)
+{
+  g_autoptr(GVariant) dict = g_settings_get_value (self->settings, "network-dataset-options");
+  const char *value = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  if (!g_variant_lookup (dict, fb_network_get_name (self->network), "&s", &value))
+    return;
+  parts = g_strsplit (value, ":", 2);
+  for (guint i = 0; i < G_N_ELEMENTS (layout_names); i++)
+    if (g_strcmp0 (parts[0], layout_names[i]) == 0)
+      self->dataset_layout = (int) i;
+  if (parts[0] != NULL && parts[1] != NULL)
+    {
+      double split = g_ascii_strtod (parts[1], NULL);
+      if (split > 0 && split < 1)
+        self->dataset_val_split = split;
+    }
+}
+
+/* Sets @key's entry for the shown network in an a{ss} settings dict. */
+static void
+set_network_entry (FbWindow *self, const char *key, const char *value)
+{
+  g_autoptr(GVariant) old = g_settings_get_value (self->settings, key);
+  const char *name = fb_network_get_name (self->network);
+  GVariantBuilder b;
+  GVariantIter iter;
+  const char *k, *v;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, old);
+  while (g_variant_iter_next (&iter, "{&s&s}", &k, &v))
+    if (g_strcmp0 (k, name) != 0)
+      g_variant_builder_add (&b, "{ss}", k, v);
+  g_variant_builder_add (&b, "{ss}", name, value);
+  g_settings_set_value (self->settings, key, g_variant_builder_end (&b));
 }
 
 void
@@ -141,13 +185,16 @@ fb_window_restore_dataset (FbWindow *self)
 
   g_clear_pointer (&self->dataset_path, g_free);
   g_clear_pointer (&self->dataset_summary, g_free);
+  self->dataset_layout = FB_DATASET_LAYOUT_AUTO;
+  self->dataset_val_split = 0;
   if (self->settings == NULL || self->network == NULL)
     return;
   dict = g_settings_get_value (self->settings, "network-datasets");
   if (!g_variant_lookup (dict, fb_network_get_name (self->network), "&s", &path))
     return;
+  restore_dataset_options (self);
   /* Gone or changed since: Fashion-MNIST, quietly, as before it was chosen. */
-  self->dataset_summary = dataset_summary (self, path, NULL);
+  self->dataset_summary = dataset_summary (self, path, self->dataset_layout, self->dataset_val_split, NULL);
   if (self->dataset_summary != NULL)
     self->dataset_path = g_strdup (path);
 }
@@ -155,33 +202,35 @@ fb_window_restore_dataset (FbWindow *self)
 gboolean
 fb_window_open_dataset (FbWindow *self, const char *path, GError **error)
 {
+  return fb_window_open_dataset_with (self, path, FB_DATASET_LAYOUT_AUTO, 0, error);
+}
+
+gboolean
+fb_window_open_dataset_with (FbWindow *self, const char *path, int layout, double val_split, GError **error)
+{
   g_autofree char *line = NULL;
   g_autofree char *msg = NULL;
 
   g_return_val_if_fail (self->network != NULL, FALSE);
+  g_return_val_if_fail (layout >= 0 && layout < (int) G_N_ELEMENTS (layout_names), FALSE);
   /* Checked here, on the main thread, so a bad set is one line at once. */
-  line = dataset_summary (self, path, error);
+  line = dataset_summary (self, path, layout, val_split, error);
   if (line == NULL)
     return FALSE;
   g_free (self->dataset_path);
   self->dataset_path = g_strdup (path);
   g_free (self->dataset_summary);
   self->dataset_summary = g_strdup (line);
+  self->dataset_layout = layout;
+  self->dataset_val_split = val_split;
   if (self->settings != NULL)
     {
-      g_autoptr(GVariant) old = g_settings_get_value (self->settings, "network-datasets");
-      const char *name = fb_network_get_name (self->network);
-      GVariantBuilder b;
-      GVariantIter iter;
-      const char *key, *value;
+      char split[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *options = g_strdup_printf ("%s:%s", layout_names[layout],
+                                                  g_ascii_formatd (split, sizeof split, "%g", val_split));
 
-      g_variant_builder_init (&b, G_VARIANT_TYPE ("a{ss}"));
-      g_variant_iter_init (&iter, old);
-      while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
-        if (g_strcmp0 (key, name) != 0)
-          g_variant_builder_add (&b, "{ss}", key, value);
-      g_variant_builder_add (&b, "{ss}", name, path);
-      g_settings_set_value (self->settings, "network-datasets", g_variant_builder_end (&b));
+      set_network_entry (self, "network-datasets", path);
+      set_network_entry (self, "network-dataset-options", options);
     }
   /* Every accuracy measured so far was on the other data. */
   fb_window_set_engine (self, NULL);
@@ -295,6 +344,7 @@ open_config (FbWindow *self, const char *path, GError **error)
   if (config == NULL)
     return FALSE;
   base = g_path_get_basename (path);
+  fb_window_add_opened_config (self, config, base);
   fb_window_set_config (self, config, base, fb_precision_config_get_provenance (config));
   fb_pareto_plot_select (self->plot, -1);
   return TRUE;

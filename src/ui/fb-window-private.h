@@ -16,6 +16,7 @@
 #include "fb-compare-panel.h"
 #include "fb-layer-table.h"
 #include "fb-pareto-plot.h"
+#include "fb-results-table.h"
 #include "fb-plot-metric.h"
 #include "fb-point-set.h"
 #include "fb-search-job.h"
@@ -29,6 +30,11 @@ FbNetwork      *fb_window_get_network        (FbWindow     *self);
 FbLatencyTable *fb_window_get_latency_table  (FbWindow     *self);
 FbParetoPlot   *fb_window_get_plot           (FbWindow     *self);
 FbLayerTable   *fb_window_get_layer_table    (FbWindow     *self);
+/* The results table (a page beside the layer table). */
+FbResultsTable *fb_window_get_results_table  (FbWindow     *self);
+/* Shows the results table's page (TRUE) or the layer table's. */
+void            fb_window_show_results_page  (FbWindow     *self,
+                                              gboolean      results);
 /* The value label of @metric in the summary ("45.2 kB"). */
 GtkLabel       *fb_window_get_summary_label  (FbWindow     *self,
                                               FbPlotMetric  metric);
@@ -135,10 +141,16 @@ struct _FbWindow {
   GtkComboBox          *target_combo;
   GtkStack             *view_stack;
   FbComparePanel       *compare_panel;
+  FbResultsTable       *results_table;
+  GtkNotebook          *bottom_notebook;
+  GtkExpander          *changes_expander;
+  GtkLabel             *changes_label;
 
   /* Borrowed: built into @metrics_grid. */
   GtkLabel             *value_labels[FB_PLOT_N_METRICS];
   GtkLabel             *note_labels[FB_PLOT_N_METRICS];
+  GtkLabel             *name_labels[FB_PLOT_N_METRICS];
+  GtkWidget            *full_test_check;              /* borrowed: "Measure on all test images" */
 
   /* State, never read back from the widgets' texts. */
   gboolean              compare_waiting;              /* runs once the engine is loaded (or not) */
@@ -168,7 +180,6 @@ struct _FbWindow {
   FbAccuracyEngine     *engine;                       /* owned (ref): optional, for the network shown */
   GCancellable         *engine_loading;               /* owned: the engine being made, or NULL */
   char                 *engine_problem;               /* owned: why there is no engine (summary note) */
-  gboolean              axes_chose_accuracy;          /* switched to accuracy once baselines were measured */
   GtkWidget            *open_folder_button;           /* borrowed: a child of @info_bar: in the info bar */
   char                 *info_folder;                  /* owned: what "Open Folder" opens */
   GtkWidget            *save_converted_button;        /* borrowed: a child of @info_bar */
@@ -176,6 +187,8 @@ struct _FbWindow {
   char                 *onnx_path;                    /* owned: where it was read */
   char                 *dataset_path;                 /* owned: the user's data set, NULL: Fashion-MNIST */
   char                 *dataset_summary;              /* owned: its one-line summary */
+  int                   dataset_layout;               /* FbDatasetLayout of @dataset_path */
+  double                dataset_val_split;            /* its test fraction of a one-set source (0: none) */
   guint                 n_exports;                    /* bundles being written */
   GPtrArray            *undo_stack;                   /* owned: FbWindowSnapshot, oldest first */
   GPtrArray            *redo_stack;                   /* owned: FbWindowSnapshot */
@@ -187,6 +200,10 @@ struct _FbWindow {
   GtkLabel             *toast_label;                  /* borrowed */
   GtkWidget            *toast_open_button;            /* borrowed */
   char                 *toast_folder;                 /* owned: what its "Open Folder" opens */
+  GPtrArray            *opened_configs;               /* owned: FbPrecisionConfig opened from files */
+  GPtrArray            *opened_names;                 /* owned: their file names (char *) */
+  GPtrArray            *free_bits_changes;            /* owned (ref): FbFreeBitsChange of the last Free Bits run */
+  FbPrecisionConfig    *free_bits_result;             /* owned: the config they made, or NULL */
   guint                 toast_timeout;                /* hides it */                    /* an undo is setting the config: not recorded */
   int                   saved_width, saved_height;
   gboolean              saved_maximized;
@@ -220,6 +237,10 @@ char * fb_window_current_config_name (FbWindow *self, gboolean *is_baseline);
 char * fb_window_diff_problem (FbWindow *self);
 void fb_window_update_summary (FbWindow *self);
 void fb_window_update_titles (FbWindow *self);
+/* The Free Bits change log of the config in the table, in the sidebar (hidden for other configs). */
+void fb_window_update_changes (FbWindow *self);
+/* One line per change: "pw3 weights 4 → 8 bit: latency 12 034 → 12 034 instr. (free)". */
+char *fb_window_format_changes (FbWindow *self, GPtrArray *changes);
 
 /* ---- fb-window-search.c: search results, the accuracy engine, compare */
 /* Whether new windows make an accuracy engine (fb_window_set_accuracy_defaults()). */
@@ -238,6 +259,10 @@ void fb_window_request_accuracy (FbWindow *self);
 void fb_window_set_engine (FbWindow *self, FbAccuracyEngine *engine);
 void fb_window_stop_job (FbWindow *self);
 void fb_window_update_results (FbWindow *self);
+/* The results table's rows besides the plot's: the Compare page's configs and opened config files. */
+void fb_window_update_extra_results (FbWindow *self);
+/* Lists a config opened from @name (a file) among the results (copied). */
+void fb_window_add_opened_config (FbWindow *self, FbPrecisionConfig *config, const char *name);
 
 /* ---- fb-window-dnd.c: opening files (command line, recent files, drag and drop) */
 void fb_window_add_recent (GFile *file);
@@ -253,6 +278,10 @@ gboolean fb_window_save_converted (FbWindow *self, GError **error);
 /* Checks @path as the shown network's data set (FbAppSession), shows its
  * summary and re-measures accuracy on it (a new accuracy engine). */
 gboolean fb_window_open_dataset (FbWindow *self, const char *path, GError **error);
+/* Likewise, read with @layout (FbDatasetLayout) and @val_split (the test
+ * fraction of a one-set source; 0: none), as --layout and --val-split. */
+gboolean fb_window_open_dataset_with (FbWindow *self, const char *path, int layout, double val_split,
+                                      GError **error);
 /* The data set remembered for the shown network (GSettings), if it still
  * opens; else Fashion-MNIST. Before the engine loads. */
 void fb_window_restore_dataset (FbWindow *self);
@@ -282,6 +311,11 @@ const char *fb_window_get_toast_message (FbWindow *self);
 /* ---- fb-window-actions.c: the win.* actions */
 /* A file name from a config's name ("Pareto DP #3 (edited)" → "Pareto-DP-3-edited"); takes @name. */
 char *fb_window_file_stem (char *name);
+/* The folder the file chooser of @kind ("open", "latency", "dataset",
+ * "config", "candidates", "plot") used last, or NULL (GSettings). */
+char *fb_window_get_last_folder (FbWindow *self, const char *kind);
+/* Remembers @path's folder (@path itself when it is one) for @kind. */
+void fb_window_remember_folder (FbWindow *self, const char *kind, const char *path);
 /* Adds the win.* actions to @self. */
 void fb_window_actions_init (FbWindow *self);
 G_END_DECLS

@@ -84,6 +84,9 @@ fb_window_clear_results (FbWindow *self)
 {
   fb_window_stop_job (self);
   g_ptr_array_set_size (self->groups, 0);
+  g_ptr_array_set_size (self->opened_configs, 0);
+  g_clear_pointer (&self->free_bits_changes, g_ptr_array_unref);
+  g_clear_pointer (&self->free_bits_result, fb_precision_config_free);
 }
 
 /* Appends a job's results to its plot group, re-evaluated when the user has
@@ -134,6 +137,17 @@ on_job_finished (FbSearchJob *job, FbWindow *self)
 
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     fb_window_report_gerror (self, error);
+  /* Free Bits from one start: its change log goes with its one result. */
+  if (error == NULL && fb_search_job_get_changes (job) != NULL && self->job_group != NULL &&
+      self->job_group->candidates->len == 1)
+    {
+      g_clear_pointer (&self->free_bits_changes, g_ptr_array_unref);
+      g_clear_pointer (&self->free_bits_result, fb_precision_config_free);
+      self->free_bits_changes = g_ptr_array_ref (fb_search_job_get_changes (job));
+      self->free_bits_result = fb_precision_config_copy (
+        fb_candidate_get_config (g_ptr_array_index (self->job_group->candidates, 0)));
+      fb_window_update_changes (self);
+    }
   fb_window_update_results (self);
   /* What the job did not measure (it ran before the engine was ready, or
    * was cancelled) is measured in the background. */
@@ -357,23 +371,6 @@ apply_to_results (FbWindow *self, FbPrecisionConfig *config, guint limit, double
   return changed;
 }
 
-static gboolean
-baselines_measured (FbWindow *self)
-{
-  guint n = 0;
-
-  for (guint i = 0; self->points != NULL && i < fb_point_set_get_n_points (self->points); i++)
-    {
-      const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
-      if ((p->flags & FB_PLOT_POINT_BASELINE) == 0)
-        continue;
-      if (isnan (p->values[FB_PLOT_METRIC_ACCURACY]))
-        return FALSE;
-      n++;
-    }
-  return n > 0;
-}
-
 static void
 on_engine_measured (FbAccuracyEngine *engine, FbPrecisionConfig *config, guint limit, double accuracy,
                     FbWindow *self)
@@ -383,16 +380,8 @@ on_engine_measured (FbAccuracyEngine *engine, FbPrecisionConfig *config, guint l
 
   /* A baseline or a result: its point in the plot gets the accuracy. */
   if ((uniform != NULL && limit == fb_window_default_limit (self)) || result)
-    {
-      fb_window_refresh_points (self, TRUE);
-      /* Once every baseline has one, accuracy is worth plotting: switch to
-       * it once (unless the user saved other axes). */
-      if (!self->axes_chose_accuracy && baselines_measured (self))
-        {
-          self->axes_chose_accuracy = TRUE;
-          fb_window_choose_axes (self, FALSE);
-        }
-    }
+    /* The axes stay: accuracy was chosen when the engine started loading. */
+    fb_window_refresh_points (self, TRUE);
   fb_window_update_summary (self);
 }
 
@@ -446,6 +435,7 @@ fb_window_set_accuracy_oracle (FbWindow *self, FbAccuracyOracle *oracle)
   if (oracle != NULL)
     engine = fb_accuracy_engine_new (oracle);
   fb_window_set_engine (self, engine);
+  fb_window_choose_axes (self, FALSE);
 }
 
 /* The engine is there or will not come: what waited for it runs now (a
@@ -521,6 +511,9 @@ on_engine_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       self->engine_problem = g_strdup (_("the accuracy engine could not start"));
       fb_window_show_message (self, GTK_MESSAGE_WARNING, msg, NULL);
     }
+  /* No accuracy will come: an accuracy axis goes (the only time the axes
+   * change without the user). */
+  fb_window_choose_axes (self, TRUE);
   fb_window_update_summary (self);
   run_waiting (self);
 }
@@ -537,8 +530,12 @@ fb_window_load_engine (FbWindow *self)
     return;
   self->engine_loading = g_cancellable_new ();
   fb_accuracy_engine_load_dataset_async (self->network, accuracy_dataset_dir, self->dataset_path,
-                                         FB_DATASET_LAYOUT_AUTO, 0, self->engine_loading, on_engine_loaded,
+                                         self->dataset_path != NULL ? self->dataset_layout : FB_DATASET_LAYOUT_AUTO,
+                                         self->dataset_path != NULL ? self->dataset_val_split : 0,
+                                         self->engine_loading, on_engine_loaded,
                                          g_object_ref (self));
+  /* Accuracy will come: its axis now, not when the first value arrives. */
+  fb_window_choose_axes (self, FALSE);
 }
 
 void
@@ -611,6 +608,65 @@ fb_window_on_compare_config_selected (FbComparePanel *panel, FbPrecisionConfig *
 {
   fb_window_set_config_from (self, config, label, fb_precision_config_get_provenance (config),
                              _("a point of the Compare page"));
+}
+
+void
+fb_window_add_opened_config (FbWindow *self, FbPrecisionConfig *config, const char *name)
+{
+  /* Opened again: listed once. */
+  for (guint i = 0; i < self->opened_configs->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->opened_names, i), name) == 0 &&
+        fb_precision_config_equal (g_ptr_array_index (self->opened_configs, i), config))
+      return;
+  /* The file's name goes with it (the row's label). */
+  g_ptr_array_add (self->opened_configs, fb_precision_config_copy (config));
+  g_ptr_array_add (self->opened_names, g_strdup (name));
+  fb_window_update_extra_results (self);
+}
+
+/* The opened configs as a point set: their metrics under the current
+ * table, accuracy as the engine measured it. */
+static FbPointSet *
+build_opened_points (FbWindow *self)
+{
+  FbPointSet *set = fb_point_set_new ();
+  guint series = fb_point_set_add_series (set, _("config file"));
+
+  if (self->latency != NULL)
+    fb_point_set_set_latency_unit (set, fb_latency_table_get_unit (self->latency),
+                                   fb_latency_table_get_target (self->latency));
+  for (guint i = 0; i < self->opened_configs->len; i++)
+    {
+      FbPrecisionConfig *config = g_ptr_array_index (self->opened_configs, i);
+      double values[FB_PLOT_N_METRICS];
+
+      if (!fb_window_compute_values (self, config, values, NULL))
+        continue;
+      if (fb_window_engine_usable (self))
+        fb_accuracy_engine_lookup (self->engine, config, fb_window_default_limit (self),
+                                   &values[FB_PLOT_METRIC_ACCURACY]);
+      fb_point_set_append (set, values, series, 0, g_ptr_array_index (self->opened_names, i),
+                           fb_precision_config_copy (config));
+    }
+  fb_point_set_seal (set);
+  return set;
+}
+
+void
+fb_window_update_extra_results (FbWindow *self)
+{
+  FbPointSet *compare = fb_pareto_plot_get_points (fb_compare_panel_get_plot (self->compare_panel));
+
+  fb_results_table_set_extra (self->results_table, 0,
+                              compare != NULL && fb_point_set_get_n_points (compare) > 0 ? compare : NULL,
+                              _("Compare"));
+  if (self->opened_configs->len > 0)
+    {
+      g_autoptr(FbPointSet) opened = build_opened_points (self);
+      fb_results_table_set_extra (self->results_table, 1, opened, _("Opened"));
+    }
+  else
+    fb_results_table_set_extra (self->results_table, 1, NULL, NULL);
 }
 
 void

@@ -15,6 +15,7 @@
 #include "fb-error.h"
 #include "fb-export-dialog.h"
 #include "fb-file-kind.h"
+#include "fb-free-bits-change.h"
 #include "fb-exporter.h"
 #include "fb-json.h"
 #include "fb-metrics.h"
@@ -25,6 +26,79 @@
 #include "fb-ui-format.h"
 #include "fb-ui-resources.h"
 #include "fb-window-private.h"
+
+/* ---- the Free Bits change log ----------------------------------------------- */
+
+/* Exact, digits grouped: "12 034 instructions" (µs keep their decimals). */
+static char *
+exact_latency (double value, FbLatencyUnit unit)
+{
+  g_autofree char *count = NULL;
+
+  if (isnan (value) || unit == FB_LATENCY_UNIT_US || value < 0)
+    return fb_ui_format_latency (value, unit);
+  count = fb_ui_format_count ((guint64) llround (value));
+  return g_strdup_printf ("%s %s", count, fb_ui_latency_unit_name (unit));
+}
+
+char *
+fb_window_format_changes (FbWindow *self, GPtrArray *changes)
+{
+  FbLatencyUnit unit = self->latency ? fb_latency_table_get_unit (self->latency) : FB_LATENCY_UNIT_INSTRUCTIONS;
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const FbFreeBitsChange *c = g_ptr_array_index (changes, i);
+      const char *name = c->is_weight ? fb_network_get_layer (self->network, c->index)->name
+                                      : fb_network_get_tensor (self->network, c->index)->name;
+      g_autofree char *before = exact_latency (c->latency_before, unit);
+      g_autofree char *after = exact_latency (c->latency_after, unit);
+      g_autofree char *line = NULL;
+
+      line = c->is_weight
+        /* TRANSLATORS: a Free Bits change: layer, old and new bits, latency of the layers it touches */
+        ? g_strdup_printf (_("%s weights %u → %u bit: latency %s → %s"), name, c->old_bits, c->new_bits, before, after)
+        /* TRANSLATORS: a Free Bits change of an activation tensor */
+        : g_strdup_printf (_("%s activations %u → %u bit: latency %s → %s"), name, c->old_bits, c->new_bits,
+                           before, after);
+      if (i > 0)
+        g_string_append_c (s, '\n');
+      g_string_append (s, line);
+      if (!isnan (c->accuracy_before) && !isnan (c->accuracy_after))
+        /* TRANSLATORS: the lowering step's accuracy before and after a change */
+        g_string_append_printf (s, _(", accuracy %.2f %% → %.2f %%"), 100 * c->accuracy_before,
+                                100 * c->accuracy_after);
+      if (!c->applied)
+        g_string_append (s, _(" (not applied: it cost too much accuracy)"));
+      else if (c->new_bits > c->old_bits && c->latency_after <= c->latency_before)
+        g_string_append (s, _(" (free)"));
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* Shown while the table holds the result the log belongs to. */
+void
+fb_window_update_changes (FbWindow *self)
+{
+  FbPrecisionConfig *config = fb_layer_table_get_config (self->layer_table);
+  gboolean show = self->free_bits_changes != NULL && self->free_bits_result != NULL && config != NULL &&
+                  !self->edited && fb_precision_config_equal (config, self->free_bits_result);
+
+  if (show)
+    {
+      g_autofree char *text = fb_window_format_changes (self, self->free_bits_changes);
+      g_autofree char *title = g_strdup_printf (ngettext ("Free Bits change log (%u change)",
+                                                          "Free Bits change log (%u changes)",
+                                                          self->free_bits_changes->len),
+                                                self->free_bits_changes->len);
+
+      gtk_expander_set_label (self->changes_expander, title);
+      gtk_label_set_text (self->changes_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->changes_expander), show);
+}
+
 
 /* ---- summary -------------------------------------------------------------- */
 
@@ -307,6 +381,22 @@ fb_window_update_summary (FbWindow *self)
     return;
   lookup_accuracy (self, config, &values[FB_PLOT_METRIC_ACCURACY], &measured_on, &measuring);
   name = update_config_title (self, config);
+  fb_window_update_changes (self);
+  /* A user's data set is not Fashion-MNIST: the tooltip says what "all" is. */
+  if (self->full_test_check != NULL && self->dataset_path != NULL)
+    {
+      FbDataset *test = fb_window_engine_usable (self) ? fb_accuracy_engine_get_test_set (self->engine) : NULL;
+      g_autofree char *tip = test != NULL
+        /* TRANSLATORS: tooltip; %u is the number of test images of the user's data set */
+        ? g_strdup_printf (_("Measure the accuracy of this config on the data set's whole test part (%u images) "
+                             "instead of the first %u"), fb_dataset_get_n_images (test),
+                           fb_window_default_limit (self))
+        : g_strdup (_("Measure the accuracy of this config on the data set's whole test part"));
+      gtk_widget_set_tooltip_text (self->full_test_check, tip);
+    }
+  else if (self->full_test_check != NULL)
+    gtk_widget_set_tooltip_text (self->full_test_check, _("Measure the accuracy of this config on the whole "
+                                                          "Fashion-MNIST test set (10 000 images) instead of the first 1000"));
 
   for (guint i = 0; i < G_N_ELEMENTS (summary_metrics); i++)
     {

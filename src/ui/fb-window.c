@@ -327,28 +327,41 @@ build_uniform_points (FbWindow *self)
 
 /* ---- axes ----------------------------------------------------------------- */
 
+/* Whether accuracy can be plotted: some point has it, or the accuracy
+ * engine is there or loading (its measurements will come). Choosing the
+ * accuracy axis before the first measurement keeps the axes from switching
+ * by themselves when it arrives. */
+static gboolean
+metric_available (FbWindow *self, FbPlotMetric m)
+{
+  if (fb_point_set_has_metric (self->points, m))
+    return TRUE;
+  return m == FB_PLOT_METRIC_ACCURACY && (self->engine_loading != NULL || fb_window_engine_usable (self));
+}
+
 static void
 fill_combo (FbWindow *self, GtkComboBoxText *combo, FbPlotMetric active)
 {
   gtk_combo_box_text_remove_all (combo);
   for (guint m = 0; m < FB_PLOT_N_METRICS; m++)
-    if (m == active || self->points == NULL || fb_point_set_has_metric (self->points, m))
+    if (m == active || self->points == NULL || metric_available (self, m))
       gtk_combo_box_text_append (combo, fb_plot_metric_to_nick (m), fb_plot_metric_get_short_name (m));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (combo), fb_plot_metric_to_nick (active));
 }
 
-/* Sensible axes for what is known: accuracy against latency (or BOPs) once
- * accuracy exists; until then Flash against latency (or BOPs). */
+/* Sensible axes for what is known: accuracy against latency (or BOPs) when
+ * accuracy is or will be measured; otherwise Flash against latency (or
+ * BOPs). With @keep_if_possible the shown axes stay while both can be
+ * plotted: only the user changes them. */
 void
 fb_window_choose_axes (FbWindow *self, gboolean keep_if_possible)
 {
   gboolean has_lat = fb_point_set_has_metric (self->points, FB_PLOT_METRIC_LATENCY);
-  gboolean has_acc = fb_point_set_has_metric (self->points, FB_PLOT_METRIC_ACCURACY);
+  gboolean has_acc = metric_available (self, FB_PLOT_METRIC_ACCURACY);
   FbPlotMetric x = fb_pareto_plot_get_x_metric (self->plot);
   FbPlotMetric y = fb_pareto_plot_get_y_metric (self->plot);
 
-  if (!keep_if_possible || !fb_point_set_has_metric (self->points, x) ||
-      !fb_point_set_has_metric (self->points, y))
+  if (!keep_if_possible || !metric_available (self, x) || !metric_available (self, y))
     {
       g_autofree char *saved_x = self->settings ? g_settings_get_string (self->settings, "x-axis") : NULL;
       g_autofree char *saved_y = self->settings ? g_settings_get_string (self->settings, "y-axis") : NULL;
@@ -356,7 +369,7 @@ fb_window_choose_axes (FbWindow *self, gboolean keep_if_possible)
 
       /* The user's last choice, when the points have both metrics. */
       if (fb_plot_metric_from_nick (saved_x, &sx) && fb_plot_metric_from_nick (saved_y, &sy) &&
-          sx != sy && fb_point_set_has_metric (self->points, sx) && fb_point_set_has_metric (self->points, sy))
+          sx != sy && metric_available (self, sx) && metric_available (self, sy))
         {
           x = sx;
           y = sy;
@@ -378,7 +391,7 @@ fb_window_choose_axes (FbWindow *self, gboolean keep_if_possible)
   {
     guint mask = 0;
     for (guint m = 0; m < FB_PLOT_N_METRICS; m++)
-      if (fb_point_set_has_metric (self->points, m))
+      if (metric_available (self, m))
         mask |= 1u << m;
     mask |= (guint) x << 8 | (guint) y << 16 | 1u << 24;
     if (mask == self->combo_state)
@@ -438,6 +451,11 @@ fb_window_refresh_points (FbWindow *self, gboolean keep_axes)
     /* Only now: @selected_config may belong to it. */
     g_clear_pointer (&old, fb_point_set_unref);
   }
+  fb_results_table_set_points (self->results_table, self->points,
+                               fb_window_engine_usable (self) ? fb_window_limit_images (self, fb_window_default_limit (self))
+                                                              : 0);
+  fb_results_table_select (self->results_table, fb_plot_view_get_selected (view));
+  fb_window_update_extra_results (self);
   fb_window_choose_axes (self, keep_axes);
 }
 
@@ -540,6 +558,8 @@ set_latency_table (FbWindow *self, FbLatencyTable *table)
   fb_window_update_titles (self);
   fb_window_update_summary (self);
 }
+
+static void update_accuracy_kind (FbWindow *self);
 
 /* ---- targets -------------------------------------------------------------- */
 
@@ -681,6 +701,7 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
   fb_network_ref (network);
   g_clear_pointer (&self->network, fb_network_unref);
   self->network = network;
+  update_accuracy_kind (self);
   g_clear_pointer (&self->latency, fb_latency_table_unref);
   fb_layer_table_set_latency_table (self->layer_table, NULL);
 
@@ -722,10 +743,26 @@ fb_window_set_network (FbWindow *self, FbNetwork *network)
     fb_window_set_engine (self, NULL);
   else
     fb_window_set_engine (self, self->engine);
-  self->axes_chose_accuracy = FALSE;
   fb_window_restore_dataset (self);
   fb_window_load_engine (self);
   fb_window_update_summary (self);
+}
+
+/* What "accuracy" is for the shown network: top-1 for a classifier, the
+ * explained variance (1 − MSE / variance of the targets, what the oracle
+ * reports) for a network whose output is values. Axis, sidebar, table. */
+static void
+update_accuracy_kind (FbWindow *self)
+{
+  gboolean values = fb_network_get_output_kind (self->network) == FB_OUTPUT_VALUES;
+  const char *axis = values ? _("Quality (1 − MSE / variance of the targets), %") : _("Top-1 accuracy, %");
+  const char *name = values ? _("Quality (1 − MSE/var)") : _("Top-1 accuracy");
+
+  fb_plot_view_set_accuracy_title (fb_pareto_plot_get_view (self->plot), axis);
+  gtk_widget_queue_draw (GTK_WIDGET (self->plot));
+  if (self->name_labels[FB_PLOT_METRIC_ACCURACY] != NULL)
+    gtk_label_set_text (self->name_labels[FB_PLOT_METRIC_ACCURACY], name);
+  fb_results_table_set_accuracy_title (self->results_table, name);
 }
 
 /* ---- signal handlers ------------------------------------------------------ */
@@ -750,6 +787,7 @@ on_point_selected (FbParetoPlot *plot, int index, FbWindow *self)
   if (self->points == NULL || index < 0 || (guint) index >= fb_point_set_get_n_points (self->points))
     return;
   p = fb_point_set_get_point (self->points, index);
+  fb_results_table_select (self->results_table, index);
   if (p->config == NULL)
     return;
   if (!(p->flags & FB_PLOT_POINT_BASELINE))
@@ -761,6 +799,34 @@ on_point_selected (FbParetoPlot *plot, int index, FbWindow *self)
       return;
     }
   fb_window_set_config (self, p->config, p->label, fb_precision_config_get_provenance (p->config));
+}
+
+/* A row of the results table that is not in the plot: a Compare point
+ * (slot 0) or an opened config file (slot 1) goes into the layer table. */
+static void
+on_results_config_selected (FbResultsTable *table, int slot, FbPrecisionConfig *config, const char *label,
+                            FbWindow *self)
+{
+  if (slot == 0)
+    fb_window_on_compare_config_selected (self->compare_panel, config, label, self);
+  else
+    fb_window_set_config (self, config, label, fb_precision_config_get_provenance (config));
+  fb_pareto_plot_select (self->plot, -1);
+}
+
+/* A series hidden in the plot's legend leaves the results table too. */
+static void
+on_series_toggled (FbParetoPlot *plot, const char *name, gboolean hidden, FbWindow *self)
+{
+  fb_results_table_set_series_hidden (self->results_table, name, hidden);
+}
+
+/* A row of the results table: the plot selects the same point (and loads
+ * it, as a click on it would). */
+static void
+on_results_point_selected (FbResultsTable *table, int index, FbWindow *self)
+{
+  fb_pareto_plot_select (self->plot, index);
 }
 
 /* ---- construction --------------------------------------------------------- */
@@ -805,6 +871,7 @@ build_metrics_grid (FbWindow *self)
       gtk_widget_show (note);
       self->value_labels[m] = GTK_LABEL (value);
       self->note_labels[m] = GTK_LABEL (note);
+      self->name_labels[m] = GTK_LABEL (name);
       if (m == FB_PLOT_METRIC_ACCURACY)
         {
           /* The default 1000 images answer in a moment; the whole test set
@@ -817,6 +884,7 @@ build_metrics_grid (FbWindow *self)
           /* A long translation wraps instead of widening the sidebar. */
           gtk_label_set_line_wrap (GTK_LABEL (gtk_bin_get_child (GTK_BIN (full))), TRUE);
           gtk_style_context_add_class (gtk_widget_get_style_context (full), "fb-metric-note");
+          self->full_test_check = full;
           gtk_grid_attach (self->metrics_grid, full, 0, 2 * i + 2, 2, 1);
           gtk_widget_show (full);
         }
@@ -910,6 +978,8 @@ fb_window_dispose (GObject *object)
   g_clear_pointer (&self->onnx_path, g_free);
   g_clear_pointer (&self->dataset_path, g_free);
   g_clear_pointer (&self->dataset_summary, g_free);
+  g_clear_pointer (&self->free_bits_changes, g_ptr_array_unref);
+  g_clear_pointer (&self->free_bits_result, fb_precision_config_free);
   G_OBJECT_CLASS (fb_window_parent_class)->dispose (object);
 }
 
@@ -923,6 +993,8 @@ fb_window_finalize (GObject *object)
   g_clear_pointer (&self->points, fb_point_set_unref);
   g_clear_pointer (&self->config_provenance, json_object_unref);
   g_clear_pointer (&self->groups, g_ptr_array_unref);
+  g_clear_pointer (&self->opened_configs, g_ptr_array_unref);
+  g_clear_pointer (&self->opened_names, g_ptr_array_unref);
   g_clear_pointer (&self->tables, g_ptr_array_unref);
   g_free (self->engine_problem);
   g_free (self->info_folder);
@@ -960,6 +1032,7 @@ fb_window_class_init (FbWindowClass *klass)
   (void) fb_ui_get_resource ();
   g_type_ensure (FB_TYPE_PARETO_PLOT);
   g_type_ensure (FB_TYPE_LAYER_TABLE);
+  g_type_ensure (FB_TYPE_RESULTS_TABLE);
   g_type_ensure (FB_TYPE_SEARCH_PANEL);
   g_type_ensure (FB_TYPE_COMPARE_PANEL);
 
@@ -980,6 +1053,10 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbWindow, precision_label);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_label);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, layer_table);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, results_table);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, bottom_notebook);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, changes_expander);
+  gtk_widget_class_bind_template_child (widget_class, FbWindow, changes_label);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, search_revealer);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, search_panel);
   gtk_widget_class_bind_template_child (widget_class, FbWindow, target_combo);
@@ -993,6 +1070,8 @@ fb_window_class_init (FbWindowClass *klass)
                                                 G_CALLBACK (fb_window_on_compare_config_selected));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_compare_failed",
                                                 G_CALLBACK (fb_window_on_compare_failed));
+  gtk_widget_class_bind_template_callback_full (widget_class, "fb_window_update_extra_results",
+                                                G_CALLBACK (fb_window_update_extra_results));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_search_run",
                                                 G_CALLBACK (fb_window_on_search_run));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_search_cancel",
@@ -1000,6 +1079,9 @@ fb_window_class_init (FbWindowClass *klass)
   gtk_widget_class_bind_template_callback_full (widget_class, "on_info_bar_response",
                                                 G_CALLBACK (fb_window_on_info_bar_response));
   gtk_widget_class_bind_template_callback (widget_class, on_point_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_results_point_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_series_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_results_config_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_config_changed);
 }
 
@@ -1050,6 +1132,15 @@ fb_window_start (FbWindow *self, FbApplication *app)
       g_settings_bind (self->settings, "log-x", self->log_x_toggle, "active", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "log-y", self->log_y_toggle, "active", G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "show-search", self->search_revealer, "reveal-child", G_SETTINGS_BIND_DEFAULT);
+      /* Layers or Results under the plot, as last shown (an older schema
+       * without the key: not remembered). */
+      {
+        g_autoptr(GSettingsSchema) schema = NULL;
+
+        g_object_get (self->settings, "settings-schema", &schema, NULL);
+        if (g_settings_schema_has_key (schema, "bottom-page"))
+          g_settings_bind (self->settings, "bottom-page", self->bottom_notebook, "page", G_SETTINGS_BIND_DEFAULT);
+      }
       g_settings_bind_with_mapping (self->settings, "search-method",
                                     fb_search_panel_get_method_combo (self->search_panel), "active-id",
                                     G_SETTINGS_BIND_DEFAULT, method_get_mapping, method_set_mapping,
@@ -1075,6 +1166,8 @@ fb_window_init (FbWindow *self)
   self->cancellable = g_cancellable_new ();
   fb_window_undo_init (self);
   self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) result_group_free);
+  self->opened_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
+  self->opened_names = g_ptr_array_new_with_free_func (g_free);
   self->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_latency_table_unref);
   self->targets = gtk_list_store_new (2, G_TYPE_STRING, G_TYPE_STRING);
   fb_window_actions_init (self);
@@ -1155,6 +1248,20 @@ FbParetoPlot *
 fb_window_get_plot (FbWindow *self)
 {
   return self->plot;
+}
+
+FbResultsTable *
+fb_window_get_results_table (FbWindow *self)
+{
+  g_return_val_if_fail (FB_IS_WINDOW (self), NULL);
+  return self->results_table;
+}
+
+void
+fb_window_show_results_page (FbWindow *self, gboolean results)
+{
+  g_return_if_fail (FB_IS_WINDOW (self));
+  gtk_notebook_set_current_page (self->bottom_notebook, results ? 1 : 0);
 }
 
 FbLayerTable *

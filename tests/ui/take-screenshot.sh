@@ -23,6 +23,13 @@
 # FB_SCREENSHOT_THEME=dark the dark variant of the theme
 # (gtk-application-prefer-dark-theme), e.g. a laptop screen:
 #   FB_SCREENSHOT_SIZE=1024x700 tests/ui/take-screenshot.sh build docs/screenshot-1024x700.png
+# The results table under the plot (its page is a setting):
+#   FB_SCREENSHOT_SIZE=1600x1000 FB_SCREENSHOT_SETTINGS=bottom-page=1 \
+#   tests/ui/take-screenshot.sh build docs/screenshot-1600x1000.png
+# A user's data set (any file Open Data Set reads, on the command line):
+#   FB_SCREENSHOT_SIZE=1600x1000 FB_SCREENSHOT_SETTINGS=bottom-page=1 \
+#   FB_SCREENSHOT_ARGS="--search=pareto data/networks/fmnist-mbv1.json my-clothes.npz" \
+#   tests/ui/take-screenshot.sh build docs/screenshot-dataset.png
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}

@@ -678,12 +678,76 @@ test_progress (Fixture *f, gconstpointer data)
   job = fb_compare_panel_get_job (panel_of (f));
   wait_until (eta_shown_or_done, f, 120, "an estimate of the time left");
   g_assert_true (fb_compare_job_is_running (job));
-  g_assert_nonnull (strstr (fb_compare_panel_get_progress_text (panel_of (f)), "% · about "));
+  g_assert_nonnull (strstr (fb_compare_panel_get_progress_text (panel_of (f)), "Measuring accuracy "));
+  g_assert_nonnull (strstr (fb_compare_panel_get_progress_text (panel_of (f)), " left"));
   g_assert_nonnull (strstr (fb_compare_panel_get_status (panel_of (f)), "Measuring accuracy: config "));
   g_test_message ("while measuring: \"%s\", \"%s\"", fb_compare_panel_get_progress_text (panel_of (f)),
                   fb_compare_panel_get_status (panel_of (f)));
   fb_compare_panel_cancel (panel_of (f));
   wait_until (job_done, job, 60, "the cancelled comparison");
+}
+
+static gboolean
+points_shown_or_done (gpointer data)
+{
+  Fixture *f = data;
+
+  return fb_point_set_get_n_points (plot_points (f)) > 0 ||
+         !fb_compare_job_is_running (fb_compare_panel_get_job (panel_of (f)));
+}
+
+/* The configs are drawn as soon as they are found, while their accuracy is
+ * measured; the stage's own progress says which config is being measured;
+ * the final result has the same configs. */
+static void
+test_partial_points (Fixture *f, gconstpointer data)
+{
+  FbAccuracyOracle *oracle;
+  FbCompareJob *job;
+  FbPointSet *points;
+  guint n_partial, n_configs;
+  guint i, n;
+  g_autoptr(JsonNode) partial = NULL;
+
+  if (f->window == NULL)
+    return;
+  oracle = g_new0 (FbAccuracyOracle, 1);
+  fb_accuracy_oracle_init (oracle, &slow_oracle_class, fb_window_get_network (f->window));
+  fb_window_set_accuracy_oracle (f->window, oracle);
+  fb_accuracy_oracle_unref (oracle);
+  fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
+  gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
+  job = fb_compare_panel_get_job (panel_of (f));
+  wait_until (points_shown_or_done, f, 120, "the first points");
+  /* About 100 configs at 20 ms each: far from done when the pool is drawn. */
+  g_assert_true (fb_compare_job_is_running (job));
+  partial = json_node_ref (fb_compare_job_get_partial (job));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (partial), "accuracy"), ==, "pending");
+  n_configs = (guint) json_object_get_int_member (json_node_get_object (partial), "n_configs");
+  points = plot_points (f);
+  n_partial = fb_point_set_get_n_points (points);
+  g_assert_cmpuint (n_partial, ==, n_configs);
+  for (guint k = 0; k < n_partial; k++)
+    g_assert_true (isnan (fb_point_set_get_point (points, k)->values[FB_PLOT_METRIC_ACCURACY]));
+  /* The key table waits for the accuracy. */
+  g_assert_cmpint (gtk_tree_model_iter_n_children (fb_compare_panel_get_rows (panel_of (f)), NULL), ==, 0);
+
+  wait_until (eta_shown_or_done, f, 120, "the accuracy stage");
+  if (fb_compare_job_is_running (job))
+    {
+      const char *text = fb_compare_panel_get_progress_text (panel_of (f));
+      g_assert_cmpint (sscanf (text, "Measuring accuracy %u/%u", &i, &n), ==, 2);
+      g_assert_cmpuint (n, ==, n_configs);
+      g_assert_cmpuint (i, >=, 1);
+      g_assert_cmpuint (i, <=, n);
+    }
+  wait_until (job_done, job, 120, "the comparison");
+  g_assert_null (fb_compare_job_get_error (job));
+  points = plot_points (f);
+  g_assert_cmpuint (fb_point_set_get_n_points (points), ==, n_partial);
+  for (guint k = 0; k < n_partial; k++)
+    g_assert_false (isnan (fb_point_set_get_point (points, k)->values[FB_PLOT_METRIC_ACCURACY]));
+  g_assert_cmpint (gtk_tree_model_iter_n_children (fb_compare_panel_get_rows (panel_of (f)), NULL), >, 0);
 }
 
 static void
@@ -836,6 +900,7 @@ main (int argc, char **argv)
   ADD ("close-cancels", test_close_cancels);
   ADD ("with-oracle", test_with_oracle);
   ADD ("progress", test_progress);
+  ADD ("partial-points", test_partial_points);
   ADD ("engine-main-loop", test_engine_main_loop);
 #undef ADD
 

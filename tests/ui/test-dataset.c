@@ -14,6 +14,7 @@
 #include "fb-app-session.h"
 #include "fb-dataset-test-util.h"
 #include "fb-onnx-import.h"
+#include "fb-plot-view.h"
 
 #define N_TRAIN 60
 #define N_TEST 40
@@ -171,6 +172,81 @@ test_open_dataset (void)
   g_assert_nonnull (msg);
   g_assert_nonnull (strstr (msg, "gray.npz"));
   g_assert_cmpstr (window->dataset_path, ==, npz);
+
+  /* What the dialog's choices do: one NCHW set, its last fifth the test
+   * part. Forced NHWC it does not fit; NCHW it does, and both options are
+   * remembered with the set. */
+  {
+    g_autofree char *one = g_build_filename (dir, "one.npz", NULL);
+    const char *names[2] = { "x", "y" };
+    GBytes *m[2] = { fb_test_set_x_npy (&s, 0, N_TRAIN + N_TEST, TRUE), fb_test_set_y_npy (&s, 0, N_TRAIN + N_TEST) };
+    g_autoptr(GVariant) dict = NULL;
+    const char *options = NULL;
+
+    fb_test_write_npz (one, 2, names, m, FALSE);
+    g_bytes_unref (m[0]);
+    g_bytes_unref (m[1]);
+    g_assert_false (fb_window_open_dataset_with (window, one, FB_DATASET_LAYOUT_NHWC, 0.2, &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "one.npz"));
+    g_clear_error (&error);
+    g_assert_cmpstr (window->dataset_path, ==, npz);
+    g_assert_true (fb_window_open_dataset_with (window, one, FB_DATASET_LAYOUT_NCHW, 0.2, &error));
+    g_assert_no_error (error);
+    g_test_message ("one set: %s", window->dataset_summary);
+    g_assert_nonnull (strstr (window->dataset_summary, "80 training + 20 test examples"));
+    dict = g_settings_get_value (fb_application_get_settings (app), "network-dataset-options");
+    g_assert_true (g_variant_lookup (dict, "resnet", "&s", &options));
+    g_assert_cmpstr (options, ==, "nchw:0.2");
+    /* The engine is made on the 20 test examples. */
+    deadline = g_get_monotonic_time () + 120 * G_TIME_SPAN_SECOND;
+    while (g_get_monotonic_time () < deadline &&
+           (fb_window_get_accuracy_engine (window) == NULL ||
+            fb_dataset_get_n_images (fb_accuracy_engine_get_test_set (fb_window_get_accuracy_engine (window))) != 20))
+      spin ();
+    g_assert_nonnull (fb_window_get_accuracy_engine (window));
+    g_assert_cmpuint (fb_dataset_get_n_images (fb_accuracy_engine_get_test_set (fb_window_get_accuracy_engine (window))),
+                      ==, 20);
+    /* "All test images" are the set's, not Fashion-MNIST's 10 000. */
+    fb_window_update_summary (window);
+    {
+      g_autofree char *tip = gtk_widget_get_tooltip_text (window->full_test_check);
+      g_assert_nonnull (strstr (tip, "(20 images)"));
+    }
+    /* Opened again with the network: same set, same options. */
+    fb_window_restore_dataset (window);
+    g_assert_cmpstr (window->dataset_path, ==, one);
+    g_assert_cmpint (window->dataset_layout, ==, FB_DATASET_LAYOUT_NCHW);
+    g_assert_cmpfloat (window->dataset_val_split, ==, 0.2);
+    g_unlink (one);
+  }
+
+  /* A classifier's accuracy axis says top-1; the ResNet's residual branches
+   * end in signed tensors, which the layer table says. */
+  g_assert_cmpstr (fb_plot_view_get_accuracy_title (fb_pareto_plot_get_view (fb_window_get_plot (window))), ==,
+                   "Top-1 accuracy, %");
+  {
+    FbLayerTable *table = fb_window_get_layer_table (window);
+    FbNetwork *net = fb_window_get_network (window);
+    GtkTreeModel *model = gtk_tree_view_get_model (GTK_TREE_VIEW (table));
+    guint n_signed = 0;
+
+    for (guint r = 0; r < fb_layer_table_get_n_rows (table); r++)
+      {
+        guint layer = fb_layer_table_get_row_layer (table, r);
+        const FbLayer *l = fb_network_get_layer (net, layer);
+        GtkTreeIter iter;
+        g_autofree char *text = NULL;
+
+        g_assert_true (gtk_tree_model_iter_nth_child (model, &iter, NULL, (int) r));
+        gtk_tree_model_get (model, &iter, FB_LAYER_TABLE_COLUMN_A_BITS, &text, -1);
+        if (fb_network_get_tensor (net, l->output)->kind != FB_TENSOR_ACTIVATION)
+          continue;
+        g_assert_cmpint (strstr (text, "signed") != NULL, ==, fb_network_tensor_is_signed (net, l->output));
+        n_signed += fb_network_tensor_is_signed (net, l->output);
+      }
+    g_assert_cmpuint (n_signed, >, 0);
+  }
 
   gtk_widget_destroy (GTK_WIDGET (window));
   spin ();

@@ -108,6 +108,14 @@ const char *fb_kernel_status_to_string (FbKernelStatus status);
 #define FB_KERNEL_FLAGS_SIGNED (FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_IN2 \
                                 | FB_KERNEL_FLAG_SIGNED_OUT)
 
+/* 1 where the kernels compile their scalar (MCU) path: RISC-V and other 32-bit targets, or
+ * forced with -DFB_KERNEL_FORCE_SCALAR.  An exported network.h sizes its scratch with it. */
+#if defined(FB_KERNEL_FORCE_SCALAR) || defined(__riscv) || (defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ < 8)
+#define FB_KERNEL_SCALAR_BUILD 1
+#else
+#define FB_KERNEL_SCALAR_BUILD 0
+#endif
+
 /* Which code path this build of the kernels uses.  The scratch size depends on it. */
 typedef enum {
   FB_KERNEL_ARCH_HOST = 0,    /* 64-bit host: int16 operands laid out for the auto-vectorizer */

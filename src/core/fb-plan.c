@@ -389,7 +389,20 @@ fb_plan_compute_ram (FbPrecisionConfig *config, FbPlanRam *ram, GError **error)
   ram->kernel_scratch_offset = (ram->arena_bytes + FB_PLAN_SCRATCH_ALIGN - 1) / FB_PLAN_SCRATCH_ALIGN
                                * FB_PLAN_SCRATCH_ALIGN;
   ram->host_scratch_bytes = host->scratch_bytes;
-  ram->mcu_scratch_bytes = mcu->scratch_bytes;
+  /* the bundle lays the conv weights out at export time: no weights in the scratch */
+  for (guint i = 0; i < mcu->steps->len; i++)
+    {
+      const FbPlanStep *st = &g_array_index (mcu->steps, FbPlanStep, i);
+      gsize need = st->scratch_bytes;
+      if (st->kind == FB_PLAN_CONV)
+        {
+          FbConvParams p = st->conv;
+          p.flag_relu |= FB_KERNEL_FLAG_PREPARED_WEIGHTS;
+          need = fb_conv_get_buffer_size_for_arch (FB_KERNEL_ARCH_SCALAR, (int) st->in_bits,
+                                                   (int) st->out_bits, (int) st->mid_bits, &p);
+        }
+      ram->mcu_scratch_bytes = MAX (ram->mcu_scratch_bytes, need);
+    }
   ram->host_bytes = ram->kernel_scratch_offset + ram->host_scratch_bytes;
   ram->mcu_bytes = ram->kernel_scratch_offset + ram->mcu_scratch_bytes;
   return TRUE;

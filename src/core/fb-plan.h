@@ -118,7 +118,9 @@ typedef struct {
   gsize arena_lower_bound;      /* FB_PLAN_ARENA_LOWER_BOUND */
   gsize kernel_scratch_offset;  /* arena_bytes rounded up to FB_PLAN_SCRATCH_ALIGN */
   gsize host_scratch_bytes;     /* largest step scratch, FB_KERNEL_ARCH_HOST */
-  gsize mcu_scratch_bytes;      /* largest step scratch, FB_KERNEL_ARCH_SCALAR (rv32imc) */
+  gsize mcu_scratch_bytes;      /* largest step scratch, FB_KERNEL_ARCH_SCALAR (rv32imc), conv
+                                 * weights laid out at export time as the bundle stores them
+                                 * (FB_KERNEL_FLAG_PREPARED_WEIGHTS) */
   gsize host_bytes;             /* offset + host scratch: a host build's buffer */
   gsize mcu_bytes;              /* offset + MCU scratch: an rv32imc build's buffer */
 } FbPlanRam;

@@ -99,6 +99,8 @@ family_used (FbExportCodegen *cg, FbKernelFamily family)
   return FALSE;
 }
 
+static gsize prepared_length (const FbIntStep *is);
+
 gboolean
 fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTable *table,
                         const char *config_label, GError **error)
@@ -150,6 +152,10 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
       const FbIntStep *is = step_at (cg, i);
       gsize ch = step_channels (is->step);
       cg->const_bytes += is->weights != NULL ? is->step->weight_bytes : 0;
+      cg->const_bytes_mcu += is->step->kind == FB_PLAN_CONV ? prepared_length (is)
+                             : is->weights != NULL ? is->step->weight_bytes : 0;
+      cg->const_bytes_mcu += (is->kappa != NULL ? 4 * ch : 0) + (is->lambda != NULL ? 4 * ch : 0) +
+                             (is->bias != NULL ? 4 * ch : 0);
       cg->const_bytes += (is->kappa != NULL ? 4 * ch : 0) + (is->lambda != NULL ? 4 * ch : 0) +
                          (is->bias != NULL ? 4 * ch : 0);
     }
@@ -312,8 +318,13 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "#define FB_NETWORK_SCRATCH_BYTES         %" G_GSIZE_FORMAT "\n"
     "#endif\n"
     "\n"
-    "/* Constant data in weights.c (packed weights, kappa, lambda, bias). */\n"
+    "/* Constant data in weights.c (weights, kappa, lambda, bias); a scalar build stores the\n"
+    " * conv weights in its kernels' order (weights.h). */\n"
+    "#if FB_KERNEL_SCALAR_BUILD\n"
     "#define FB_NETWORK_WEIGHT_BYTES          %" G_GSIZE_FORMAT "\n"
+    "#else\n"
+    "#define FB_NETWORK_WEIGHT_BYTES          %" G_GSIZE_FORMAT "\n"
+    "#endif\n"
     "\n"
     "/* Runs one inference: @input FB_NETWORK_INPUT_BYTES bytes, @logits FB_NETWORK_CLASSES\n"
     " * int32, @scratch FB_NETWORK_SCRATCH_BYTES bytes (contents need not be preserved).\n"
@@ -326,7 +337,7 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     fb_network_get_input_zero_point (net), fb_int_network_get_n_classes (cg->network),
     values ? 1 : 0, out_scale,
     cg->ram.arena_bytes, cg->ram.kernel_scratch_offset, cg->ram.mcu_scratch_bytes, cg->ram.mcu_bytes,
-    cg->ram.host_scratch_bytes, cg->ram.host_bytes, cg->const_bytes);
+    cg->ram.host_scratch_bytes, cg->ram.host_bytes, cg->const_bytes_mcu, cg->const_bytes);
   return g_string_free (s, FALSE);
 }
 
@@ -432,11 +443,12 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
               "      .dim_kernel_x = %d, .dim_kernel_y = %d,\n"
               "      .pad_top = %d, .pad_bottom = %d, .pad_left = %d, .pad_right = %d,\n"
               "      .stride_x = %d, .stride_y = %d,\n"
-              "      .out_shift = %d, .flag_relu = %d,\n"
+              "      .out_shift = %d, .flag_relu = %d%s,\n"
               "    };\n",
               p->dim_in_x, p->dim_in_y, p->ch_in, p->dim_out_x, p->dim_out_y, p->ch_out,
               p->dim_kernel_x, p->dim_kernel_y, p->pad_top, p->pad_bottom, p->pad_left,
-              p->pad_right, p->stride_x, p->stride_y, is->shift, p->flag_relu);
+              p->pad_right, p->stride_x, p->stride_y, is->shift, p->flag_relu,
+              st->kind == FB_PLAN_CONV ? " | FB_WEIGHTS_CONV_FLAG" : "");
             if (pool)
               g_string_append_printf (s, "    status = %s (%s, %s, &p);\n  }\n", st->kernel, x, y);
             else
@@ -509,6 +521,53 @@ array_length (const FbIntStep *is, ArrayKind k)
   return 0;
 }
 
+/* Bytes of a conv's weights laid out for the scalar kernels; 0 for other steps. */
+static gsize
+prepared_length (const FbIntStep *is)
+{
+  const FbPlanStep *st = is->step;
+  if (st->kind != FB_PLAN_CONV || is->weights == NULL)
+    return 0;
+  return fb_conv_prepared_weights_size ((int) st->in_bits, (int) st->out_bits, (int) st->mid_bits,
+                                        &st->conv);
+}
+
+static void
+append_bytes (GString *s, const guint8 *b, gsize n)
+{
+  for (gsize j = 0; j < n; j++)
+    {
+      if (j % 16 == 0)
+        g_string_append (s, "\n ");
+      g_string_append_printf (s, " 0x%02x,", b[j]);
+    }
+}
+
+/* A conv's weights twice: laid out for the scalar kernels (FB_KERNEL_SCALAR_BUILD) and
+ * packed for the host path; a build compiles one of them. */
+static void
+append_conv_weights (GString *s, const FbIntStep *is, const char *id)
+{
+  const FbPlanStep *st = is->step;
+  gsize np = prepared_length (is);
+  g_autofree guint32 *words = g_new0 (guint32, np / 4 + 1);
+  FbKernelStatus status = fb_conv_prepare_weights ((int) st->in_bits, (int) st->out_bits,
+                                                   (int) st->mid_bits, &st->conv, is->weights,
+                                                   (guint8 *) words);
+
+  /* the plan's geometry passed the same check when it was made */
+  g_assert (status == FB_KERNEL_OK);
+  g_string_append_printf (s, "\n#if FB_KERNEL_SCALAR_BUILD\n"
+                             "/* laid out for the scalar kernels (fb_conv_prepare_weights()) */\n"
+                             "FB_WEIGHTS_ALIGN4 const uint8_t %s_weights[%" G_GSIZE_FORMAT "] = {",
+                          id, np);
+  append_bytes (s, (const guint8 *) words, np);
+  g_string_append_printf (s, "\n};\n#else\nconst uint8_t %s_weights[%" G_GSIZE_FORMAT "] = {",
+                          id, array_length (is, ARRAY_WEIGHTS));
+  append_bytes (s, is->weights, array_length (is, ARRAY_WEIGHTS));
+  g_string_append (s, "\n};\n#endif\n");
+}
+
 static char *
 weights_layout (const FbIntStep *is)
 {
@@ -528,8 +587,23 @@ fb_export_codegen_weights_h (FbExportCodegen *cg)
   append_header_comment (s, cg, "weights.h", "the constant parameters of network.c");
   g_string_append (s,
     "#ifndef FB_WEIGHTS_H\n#define FB_WEIGHTS_H\n\n#include <stdint.h>\n\n"
+    "#include \"fb-kernels.h\"  /* FB_KERNEL_SCALAR_BUILD */\n\n"
     "/* Weights are packed LSB-first exactly as the kernels read them (see fb-kernels.h);\n"
-    " * requantization per output channel c: y = clip ((kappa[c] * acc + lambda[c]) >> shift). */\n");
+    " * requantization per output channel c: y = clip ((kappa[c] * acc + lambda[c]) >> shift).\n"
+    " * Conv weights of a scalar (rv32imc, any 32-bit MCU) build are laid out at export time in\n"
+    " * the order the scalar kernels read them (fb_conv_prepare_weights()), so no call copies\n"
+    " * them into RAM; those arrays must be 4-byte aligned (FB_WEIGHTS_ALIGN4 does it on GCC\n"
+    " * and Clang; elsewhere align them by hand: the kernels refuse misaligned ones). */\n"
+    "#if FB_KERNEL_SCALAR_BUILD\n"
+    "#define FB_WEIGHTS_CONV_FLAG FB_KERNEL_FLAG_PREPARED_WEIGHTS\n"
+    "#else\n"
+    "#define FB_WEIGHTS_CONV_FLAG 0\n"
+    "#endif\n"
+    "#if defined(__GNUC__)\n"
+    "#define FB_WEIGHTS_ALIGN4 __attribute__ ((aligned (4)))\n"
+    "#else\n"
+    "#define FB_WEIGHTS_ALIGN4\n"
+    "#endif\n");
   for (guint i = 0; i < fb_int_network_get_n_steps (cg->network); i++)
     {
       const FbIntStep *is = step_at (cg, i);
@@ -543,9 +617,14 @@ fb_export_codegen_weights_h (FbExportCodegen *cg)
           g_autofree char *layout = k == ARRAY_WEIGHTS ? weights_layout (is) : NULL;
           if (n == 0)
             continue;
-          g_string_append_printf (s, "extern const %s %s_%s[%" G_GSIZE_FORMAT "];",
-                                  k == ARRAY_WEIGHTS ? "uint8_t" : "int32_t", id,
-                                  array_suffix[k], n);
+          if (k == ARRAY_WEIGHTS && is->step->kind == FB_PLAN_CONV)
+            g_string_append_printf (s, "extern const uint8_t %s_weights[]; /* scalar builds: %"
+                                    G_GSIZE_FORMAT " B laid out for the scalar kernels, others %"
+                                    G_GSIZE_FORMAT " B packed */", id, prepared_length (is), n);
+          else
+            g_string_append_printf (s, "extern const %s %s_%s[%" G_GSIZE_FORMAT "];",
+                                    k == ARRAY_WEIGHTS ? "uint8_t" : "int32_t", id,
+                                    array_suffix[k], n);
           if (layout != NULL)
             g_string_append_printf (s, " /* %s */", layout);
           g_string_append_c (s, '\n');
@@ -571,6 +650,11 @@ fb_export_codegen_weights_c (FbExportCodegen *cg)
           gsize n = array_length (is, k);
           if (n == 0)
             continue;
+          if (k == ARRAY_WEIGHTS && is->step->kind == FB_PLAN_CONV)
+            {
+              append_conv_weights (s, is, id);
+              continue;
+            }
           g_string_append_printf (s, "\nconst %s %s_%s[%" G_GSIZE_FORMAT "] = {",
                                   k == ARRAY_WEIGHTS ? "uint8_t" : "int32_t", id,
                                   array_suffix[k], n);
@@ -862,6 +946,7 @@ readme_memory (FbExportCodegen *cg, GString *s)
   FbNetwork *net = cg_net (cg);
   const FbPlanRam *r = &cg->ram;
   g_autofree char *weights = fb_metrics_format_count (cg->const_bytes);
+  g_autofree char *weights_mcu = fb_metrics_format_count (cg->const_bytes_mcu);
   g_autofree char *arena = fb_metrics_format_count (r->arena_bytes);
   g_autofree char *lower = fb_metrics_format_count (r->arena_lower_bound);
   g_autofree char *mcu_scr = fb_metrics_format_count (r->mcu_scratch_bytes);
@@ -875,16 +960,20 @@ readme_memory (FbExportCodegen *cg, GString *s)
     "## Memory\n\n"
     "| what | rv32imc (any 32-bit MCU) | host (64-bit) |\n"
     "|---|---:|---:|\n"
-    "| Flash: constant data (`weights.c`: packed weights, kappa, lambda, bias) | %s | %s |\n"
+    "| Flash: constant data (`weights.c`: weights, kappa, lambda, bias) | %s | %s |\n"
     "| RAM: activation arena (all intermediate tensors at their plan offsets) | %s | %s |\n"
     "| RAM: kernel scratch (the largest any layer's kernel needs) | %s | %s |\n"
     "| RAM: `FB_NETWORK_SCRATCH_BYTES` (arena + scratch, scratch aligned to %d) | **%s** | %s |\n\n"
     "`network.h` picks the column with `FB_KERNEL_SCALAR_BUILD` (the kernels' code path).\n"
     "The rv32imc figure is what `freebits-cli metrics` reports as `ram_bytes` and what\n"
-    "`--max-ram` budgets. No arena can be smaller than the largest total of tensors alive\n"
+    "`--max-ram` budgets. The rv32imc build stores the conv weights in the order its kernels\n"
+    "read them (laid out at export time, `fb_conv_prepare_weights()`), so its kernel scratch\n"
+    "holds no weights; that order keeps 8-bit weights at one byte but spreads sub-byte ones\n"
+    "(2 B per 4-bit weight beside 8-bit activations, see docs/kernels.md), hence its Flash figure.\n"
+    "No arena can be smaller than the largest total of tensors alive\n"
     "during one layer, %s B (at layer %s). freebits' metrics for this config: size %s B\n"
     "(weights + 8 B requantization parameters per channel), %s MACs.\n\n",
-    weights, weights, arena, arena, mcu_scr, host_scr, FB_PLAN_SCRATCH_ALIGN, mcu, host, lower,
+    weights_mcu, weights, arena, arena, mcu_scr, host_scr, FB_PLAN_SCRATCH_ALIGN, mcu, host, lower,
     fb_network_get_layer (net, cg->metrics.peak_layer)->name, size, macs);
 }
 

@@ -28,7 +28,8 @@ typedef struct {
   char                **layer_idents;     /* [n_layers] C identifiers */
   char                **tensor_idents;    /* [n_tensors] C identifiers */
   FbPlanRam             ram;              /* arena + kernel scratch per build (host, rv32imc) */
-  gsize                 const_bytes;      /* bytes of all arrays in weights.c */
+  gsize                 const_bytes;      /* bytes of all arrays in weights.c, host build */
+  gsize                 const_bytes_mcu;  /* the same for a scalar (rv32imc) build */
   GPtrArray            *kernel_files;     /* basenames of the kernel sources the bundle needs */
   /* set by the caller before generating README.md (optional) */
   const FbIntEvalResult *eval;

@@ -5,6 +5,33 @@
 #include <math.h>
 
 #include "fb-cli.h"
+#include "fb-plan.h"
+
+/* The exported bundle's RAM in detail (fb_plan_compute_ram(), as the exporter) and the arena
+ * of each placement strategy, for tools/bench-ram.sh. */
+static void
+add_ram_json (JsonBuilder *b, FbPrecisionConfig *config)
+{
+  FbPlanRam r;
+
+  if (!fb_plan_compute_ram (config, &r, NULL))
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  fb_json_add_int (b, "bytes", r.mcu_bytes);
+  fb_json_add_int (b, "arena_bytes", r.arena_bytes);
+  fb_json_add_int (b, "kernel_scratch_bytes", r.mcu_scratch_bytes);
+  fb_json_add_int (b, "host_bytes", r.host_bytes);
+  fb_json_add_int (b, "host_kernel_scratch_bytes", r.host_scratch_bytes);
+  fb_json_add_int (b, "arena_lower_bound_bytes", r.arena_lower_bound);
+  fb_json_add_int (b, "arena_tensor_order_bytes",
+                   fb_plan_arena_bytes_for (config, FB_PLAN_ARENA_TENSOR_ORDER));
+  fb_json_add_int (b, "arena_greedy_by_size_bytes",
+                   fb_plan_arena_bytes_for (config, FB_PLAN_ARENA_GREEDY_BY_SIZE));
+  json_builder_end_object (b);
+}
 
 static JsonNode *
 metrics_json (FbPrecisionConfig *config, FbLatencyTable *table, const char *spec,
@@ -36,6 +63,9 @@ metrics_json (FbPrecisionConfig *config, FbLatencyTable *table, const char *spec
     json_builder_add_null_value (b);
   fb_json_add_int (b, "peak_activation_bytes", m->peak_activation_bytes);
   fb_json_add_string (b, "peak_layer", fb_network_get_layer (net, m->peak_layer)->name);
+  fb_json_add_int (b, "ram_bytes", m->ram_bytes);
+  json_builder_set_member_name (b, "ram");
+  add_ram_json (b, config);
 
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
@@ -100,6 +130,16 @@ metrics_table (FbPrecisionConfig *config, FbLatencyTable *table, const char *spe
     g_print ("latency                   - (no --latency table)\n");
   g_print ("peak activation memory    %s bytes (at layer %s)\n", peak,
            fb_network_get_layer (net, m->peak_layer)->name);
+  if (m->ram_bytes > 0)
+    {
+      g_autofree char *ram = fb_cli_group (m->ram_bytes);
+      g_autofree char *arena = fb_cli_group (m->arena_bytes);
+      g_autofree char *scr = fb_cli_group (m->kernel_scratch_bytes);
+      g_print ("RAM of the exported bundle %s bytes (rv32imc: arena %s + kernel scratch %s)\n",
+               ram, arena, scr);
+    }
+  else
+    g_print ("RAM of the exported bundle - (the kernels cannot run this config)\n");
 }
 
 int
@@ -123,7 +163,7 @@ fb_cli_metrics (int argc, char **argv)
   FbMetrics m;
 
   if (!fb_cli_parse_one (context, entries, "NETWORK", &argc, &argv,
-    "Weight memory, BOPs, latency (from a table) and peak activation memory of a precision config."))
+    "Weight memory, BOPs, latency (from a table), peak activation memory and the exported bundle's RAM of a precision config."))
     return FB_CLI_EXIT_INPUT;
 
   net = fb_network_load (argv[1], &error);

@@ -244,7 +244,7 @@ parse_args (SearchArgs *a, int *argc, char ***argv)
       "pareto with 3+ objectives: ε-dominance factor (default 0.01; 0 = exact)", "E" },
     { "max-latency", 0, 0, G_OPTION_ARG_STRING, &a->max_latency, "Latency budget (table units)", "X" },
     { "max-size", 0, 0, G_OPTION_ARG_STRING, &a->max_size, "Weight memory (Flash) budget", "BYTES" },
-    { "max-ram", 0, 0, G_OPTION_ARG_STRING, &a->max_ram, "Peak activation memory (RAM) budget", "BYTES" },
+    { "max-ram", 0, 0, G_OPTION_ARG_STRING, &a->max_ram, "RAM budget: the exported bundle's arena + kernel scratch on rv32imc (metrics' ram_bytes)", "BYTES" },
     /* The spellings of issue 7. */
     { "budget-latency", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &a->max_latency, NULL, NULL },
     { "budget-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &a->max_size, NULL, NULL },

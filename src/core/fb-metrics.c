@@ -8,6 +8,7 @@
 
 #include "fb-error.h"
 #include "fb-metrics.h"
+#include "fb-plan.h"
 
 /* int32 kappa + int32 lambda per output channel (CONVENTIONS.md). */
 #define REQUANT_BYTES_PER_CHANNEL 8
@@ -128,8 +129,23 @@ fb_metrics_compute (FbPrecisionConfig *config,
                    fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
       return FALSE;
     }
+  fb_metrics_set_ram (config, &m);
   *out = m;
   return TRUE;
+}
+
+void
+fb_metrics_set_ram (FbPrecisionConfig *config, FbMetrics *m)
+{
+  FbPlanRam ram;
+
+  m->arena_bytes = m->kernel_scratch_bytes = m->ram_bytes = 0;
+  /* A config the kernels cannot run has no bundle; its other metrics still hold. */
+  if (!fb_plan_compute_ram (config, &ram, NULL))
+    return;
+  m->arena_bytes = ram.arena_bytes;
+  m->kernel_scratch_bytes = ram.mcu_scratch_bytes;
+  m->ram_bytes = ram.mcu_bytes;
 }
 
 char *

@@ -23,8 +23,14 @@ struct _FbMetrics {
   guint64 size_bytes;            /* Σ weight_bytes: what goes to Flash */
   guint64 bops;
   double  latency;               /* Σ table entries, NAN without a table */
-  guint64 peak_activation_bytes; /* max live_bytes: what goes to RAM */
+  guint64 peak_activation_bytes; /* max live_bytes: a lower bound of the activation arena */
   guint   peak_layer;            /* the layer where the peak occurs */
+  /* The RAM of the exported bundle on the MCU (fb_plan_compute_ram(), rv32imc build):
+   * all 0 when the config cannot be lowered to kernel calls (no bundle exists). */
+  guint64 arena_bytes;           /* the plan's activation arena */
+  guint64 kernel_scratch_bytes;  /* the kernels' work buffer on rv32imc */
+  guint64 ram_bytes;             /* the bundle's FB_NETWORK_SCRATCH_BYTES on rv32imc:
+                                  * what goes to RAM, what --max-ram budgets */
 };
 
 /* Bytes of one tensor at @bits: H·W·ceil(C·bits/8); the int32 logits 4 bytes each. */
@@ -48,5 +54,10 @@ gboolean fb_metrics_compute       (FbPrecisionConfig  *config,
                                    FbMetrics          *out,
                                    FbLayerMetrics     *per_layer,
                                    GError            **error);
+
+/* Sets @m's arena_bytes, kernel_scratch_bytes and ram_bytes for @config (fb_metrics_compute()
+ * does; for callers that sum the other metrics themselves). */
+void     fb_metrics_set_ram       (FbPrecisionConfig  *config,
+                                   FbMetrics          *m);
 
 G_END_DECLS

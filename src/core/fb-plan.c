@@ -39,6 +39,26 @@ kernel_status_error (FbKernelStatus status, const FbLayer *l, const char *kernel
   return FALSE;
 }
 
+/* Geometry of a windowed layer (conv, depthwise, windowed pool). */
+static void
+fill_window (const FbLayer *l, FbConvParams *p)
+{
+  p->dim_in_x = l->in_shape.w;
+  p->dim_in_y = l->in_shape.h;
+  p->ch_in = l->in_shape.c;
+  p->dim_out_x = l->out_shape.w;
+  p->dim_out_y = l->out_shape.h;
+  p->ch_out = l->out_shape.c;
+  p->dim_kernel_x = l->kernel_w;
+  p->dim_kernel_y = l->kernel_h;
+  p->pad_top = l->pad_top;
+  p->pad_bottom = l->pad_bottom;
+  p->pad_left = l->pad_left;
+  p->pad_right = l->pad_right;
+  p->stride_x = l->stride_w;
+  p->stride_y = l->stride_h;
+}
+
 gboolean
 fb_plan_step_init (FbNetwork   *network,
                    guint        layer,
@@ -87,20 +107,7 @@ fb_plan_step_init (FbNetwork   *network,
         step->kind = dw ? FB_PLAN_DEPTHWISE : FB_PLAN_CONV;
         g_snprintf (step->kernel, sizeof step->kernel, "fb_%s_u%u_u%u_i%u",
                     dw ? "depthwise" : "conv", in_bits, out_bits, mid_bits);
-        p->dim_in_x = l->in_shape.w;
-        p->dim_in_y = l->in_shape.h;
-        p->ch_in = l->in_shape.c;
-        p->dim_out_x = l->out_shape.w;
-        p->dim_out_y = l->out_shape.h;
-        p->ch_out = l->out_shape.c;
-        p->dim_kernel_x = l->kernel_w;
-        p->dim_kernel_y = l->kernel_h;
-        p->pad_top = l->pad_top;
-        p->pad_bottom = l->pad_bottom;
-        p->pad_left = l->pad_left;
-        p->pad_right = l->pad_right;
-        p->stride_x = l->stride_w;
-        p->stride_y = l->stride_h;
+        fill_window (l, p);
         if (!kernel_status_error (fb_conv_check_params (in_bits, out_bits, mid_bits, dw, p), l, step->kernel, error))
           return FALSE;
         step->scratch_bytes = dw
@@ -158,19 +165,8 @@ fb_plan_step_init (FbNetwork   *network,
 
         step->kind = avg ? FB_PLAN_AVGPOOL2D : FB_PLAN_MAXPOOL2D;
         g_snprintf (step->kernel, sizeof step->kernel, "fb_%spool2d_u%u", avg ? "avg" : "max", in_bits);
-        p->dim_in_x = l->in_shape.w;
-        p->dim_in_y = l->in_shape.h;
-        p->ch_in = p->ch_out = l->in_shape.c;
-        p->dim_out_x = l->out_shape.w;
-        p->dim_out_y = l->out_shape.h;
-        p->dim_kernel_x = l->kernel_w;
-        p->dim_kernel_y = l->kernel_h;
-        p->pad_top = l->pad_top;
-        p->pad_bottom = l->pad_bottom;
-        p->pad_left = l->pad_left;
-        p->pad_right = l->pad_right;
-        p->stride_x = l->stride_w;
-        p->stride_y = l->stride_h;
+        fill_window (l, p);
+        p->ch_out = l->in_shape.c;
         if (out_bits != in_bits)
           return kernel_status_error (FB_KERNEL_ERROR_BITS, l, step->kernel, error);
         if (!kernel_status_error (fb_pool2d_check_params (in_bits, p), l, step->kernel, error))
@@ -181,45 +177,161 @@ fb_plan_step_init (FbNetwork   *network,
   return TRUE;
 }
 
-/* First-fit placement by lifetime: tensors live from their producer to their
- * last reader; two tensors may share bytes only if their lifetimes are disjoint.
- * Sequential networks end up ping-ponging between two regions. */
-static void
-place_tensors (FbPlan *self)
-{
-  FbNetwork *net = fb_precision_config_get_network (self->config);
-  guint n = fb_network_get_n_tensors (net);
-  g_autofree gsize *size = g_new0 (gsize, n);
+/* Arena placement.  A tensor lives from its producer to its last reader; two tensors may
+ * share bytes only if their lifetimes are disjoint.  Each strategy places the tensors one by
+ * one, in its own order, at the lowest offset that overlaps no placed tensor alive at the same
+ * time; they differ only in the order.  The plan takes the smallest arena of the two. */
 
-  for (guint t = 0; t < n; t++)
+typedef struct {
+  FbNetwork *net;
+  guint      n;
+  gsize     *size;       /* [n] bytes, rounded up to 4 (offsets stay 4-byte aligned) */
+  int       *first;      /* [n] producer step (-1: the network input) */
+  int       *last;       /* [n] last reader */
+} Lifetimes;
+
+static void
+lifetimes_init (Lifetimes *lt, FbPrecisionConfig *config)
+{
+  lt->net = fb_precision_config_get_network (config);
+  lt->n = fb_network_get_n_tensors (lt->net);
+  lt->size = g_new0 (gsize, lt->n);
+  lt->first = g_new0 (int, lt->n);
+  lt->last = g_new0 (int, lt->n);
+  for (guint t = 0; t < lt->n; t++)
     {
-      const FbTensor *ten = fb_network_get_tensor (net, t);
-      int first = ten->producer;
-      guint last = ten->last_use;
-      gsize offset = 0;
+      const FbTensor *ten = fb_network_get_tensor (lt->net, t);
+      lt->size[t] = (fb_metrics_tensor_bytes (ten, fb_precision_config_get_tensor_bits (config, t)) + 3) & ~(gsize) 3;
+      lt->first[t] = ten->producer;
+      lt->last[t] = (int) ten->last_use;
+    }
+}
+
+static void
+lifetimes_clear (Lifetimes *lt)
+{
+  g_free (lt->size);
+  g_free (lt->first);
+  g_free (lt->last);
+}
+
+static gboolean
+lifetimes_overlap (const Lifetimes *lt, guint a, guint b)
+{
+  return lt->first[a] <= lt->last[b] && lt->first[b] <= lt->last[a];
+}
+
+/* Places the tensors in @order; fills @offset, returns the arena bytes. */
+static gsize
+place_in_order (const Lifetimes *lt, const guint *order, gsize *offset)
+{
+  g_autofree gboolean *placed = g_new0 (gboolean, lt->n);
+  gsize arena = 0;
+
+  for (guint k = 0; k < lt->n; k++)
+    {
+      guint t = order[k];
+      gsize at = 0;
       gboolean moved;
 
-      size[t] = (fb_metrics_tensor_bytes (ten, fb_precision_config_get_tensor_bits (self->config, t)) + 3) & ~(gsize) 3;
+      /* Every move skips only offsets where @t would overlap a live neighbour, so the first
+       * offset that survives a full pass is the lowest that fits. */
       do
         {
           moved = FALSE;
-          for (guint u = 0; u < t; u++)
-            {
-              const FbTensor *o = fb_network_get_tensor (net, u);
-              gboolean overlap_time = o->producer <= (int) last && (int) o->last_use >= first;
-              gboolean overlap_space = self->tensor_offset[u] < offset + size[t] &&
-                                       offset < self->tensor_offset[u] + size[u];
-              if (overlap_time && overlap_space)
-                {
-                  offset = self->tensor_offset[u] + size[u];
-                  moved = TRUE;
-                }
-            }
+          for (guint u = 0; u < lt->n; u++)
+            if (placed[u] && lifetimes_overlap (lt, t, u) &&
+                offset[u] < at + lt->size[t] && at < offset[u] + lt->size[u])
+              {
+                at = offset[u] + lt->size[u];
+                moved = TRUE;
+              }
         }
       while (moved);
-      self->tensor_offset[t] = offset;
-      self->arena_bytes = MAX (self->arena_bytes, offset + size[t]);
+      offset[t] = at;
+      placed[t] = TRUE;
+      arena = MAX (arena, at + lt->size[t]);
     }
+  return arena;
+}
+
+/* TensorFlow Lite Micro's GreedyMemoryPlanner order: largest first, then earlier first use. */
+static int
+cmp_by_size (gconstpointer pa, gconstpointer pb, gpointer data)
+{
+  const Lifetimes *sort_lt = data;
+  guint a = *(const guint *) pa, b = *(const guint *) pb;
+  if (sort_lt->size[a] != sort_lt->size[b])
+    return sort_lt->size[a] > sort_lt->size[b] ? -1 : 1;
+  if (sort_lt->first[a] != sort_lt->first[b])
+    return sort_lt->first[a] < sort_lt->first[b] ? -1 : 1;
+  return a < b ? -1 : a > b;
+}
+
+static gsize
+place_with (const Lifetimes *lt, FbPlanArenaStrategy strategy, gsize *offset)
+{
+  g_autofree guint *order = g_new (guint, lt->n);
+
+  for (guint t = 0; t < lt->n; t++)
+    order[t] = t;
+  if (strategy == FB_PLAN_ARENA_GREEDY_BY_SIZE)
+    g_qsort_with_data (order, (gint) lt->n, sizeof *order, cmp_by_size, (gpointer) lt);
+  return place_in_order (lt, order, offset);
+}
+
+static gsize
+lower_bound (const Lifetimes *lt)
+{
+  gsize best = 0;
+  int n_layers = (int) fb_network_get_n_layers (lt->net);
+
+  for (int i = 0; i < n_layers; i++)
+    {
+      gsize live = 0;
+      for (guint t = 0; t < lt->n; t++)
+        if (lt->first[t] <= i && lt->last[t] >= i)
+          live += lt->size[t];
+      best = MAX (best, live);
+    }
+  return best;
+}
+
+gsize
+fb_plan_arena_bytes_for (FbPrecisionConfig *config, FbPlanArenaStrategy strategy)
+{
+  Lifetimes lt;
+  gsize bytes;
+
+  lifetimes_init (&lt, config);
+  if (strategy == FB_PLAN_ARENA_LOWER_BOUND)
+    bytes = lower_bound (&lt);
+  else
+    {
+      g_autofree gsize *offset = g_new0 (gsize, lt.n);
+      bytes = place_with (&lt, strategy, offset);
+    }
+  lifetimes_clear (&lt);
+  return bytes;
+}
+
+static void
+place_tensors (FbPlan *self)
+{
+  Lifetimes lt;
+  g_autofree gsize *greedy = NULL;
+  gsize greedy_bytes;
+
+  lifetimes_init (&lt, self->config);
+  greedy = g_new0 (gsize, lt.n);
+  self->arena_bytes = place_with (&lt, FB_PLAN_ARENA_TENSOR_ORDER, self->tensor_offset);
+  greedy_bytes = place_with (&lt, FB_PLAN_ARENA_GREEDY_BY_SIZE, greedy);
+  if (greedy_bytes < self->arena_bytes)
+    {
+      memcpy (self->tensor_offset, greedy, lt.n * sizeof *greedy);
+      self->arena_bytes = greedy_bytes;
+    }
+  lifetimes_clear (&lt);
 }
 
 FbPlan *
@@ -259,6 +371,42 @@ fb_plan_new (FbPrecisionConfig *config, FbKernelArch arch, GError **error)
       g_array_append_val (self->steps, step);
     }
   return g_steal_pointer (&self);
+}
+
+gboolean
+fb_plan_compute_ram (FbPrecisionConfig *config, FbPlanRam *ram, GError **error)
+{
+  g_autoptr(FbPlan) host = fb_plan_new (config, FB_KERNEL_ARCH_HOST, error);
+  g_autoptr(FbPlan) mcu = NULL;
+
+  if (host == NULL)
+    return FALSE;
+  mcu = fb_plan_new (config, FB_KERNEL_ARCH_SCALAR, error);
+  if (mcu == NULL)
+    return FALSE;
+  memset (ram, 0, sizeof *ram);
+  ram->arena_bytes = host->arena_bytes;
+  ram->arena_lower_bound = fb_plan_arena_bytes_for (config, FB_PLAN_ARENA_LOWER_BOUND);
+  ram->kernel_scratch_offset = (ram->arena_bytes + FB_PLAN_SCRATCH_ALIGN - 1) / FB_PLAN_SCRATCH_ALIGN
+                               * FB_PLAN_SCRATCH_ALIGN;
+  ram->host_scratch_bytes = host->scratch_bytes;
+  /* the bundle lays the conv weights out at export time: no weights in the scratch */
+  for (guint i = 0; i < mcu->steps->len; i++)
+    {
+      const FbPlanStep *st = &g_array_index (mcu->steps, FbPlanStep, i);
+      gsize need = st->scratch_bytes;
+      if (st->kind == FB_PLAN_CONV)
+        {
+          FbConvParams p = st->conv;
+          p.flag_relu |= FB_KERNEL_FLAG_PREPARED_WEIGHTS;
+          need = fb_conv_get_buffer_size_for_arch (FB_KERNEL_ARCH_SCALAR, (int) st->in_bits,
+                                                   (int) st->out_bits, (int) st->mid_bits, &p);
+        }
+      ram->mcu_scratch_bytes = MAX (ram->mcu_scratch_bytes, need);
+    }
+  ram->host_bytes = ram->kernel_scratch_offset + ram->host_scratch_bytes;
+  ram->mcu_bytes = ram->kernel_scratch_offset + ram->mcu_scratch_bytes;
+  return TRUE;
 }
 
 FbPlan *

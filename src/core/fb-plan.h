@@ -92,6 +92,44 @@ gsize             fb_plan_get_tensor_offset  (FbPlan            *self,
 
 const char       *fb_plan_kind_to_string     (FbPlanKind         kind);
 
+/* How the activation arena is laid out (fb_plan_arena_bytes_for()).  fb_plan_new() runs
+ * both placements and keeps the smaller arena. */
+typedef enum {
+  FB_PLAN_ARENA_TENSOR_ORDER,    /* first fit in tensor (topological) order */
+  FB_PLAN_ARENA_GREEDY_BY_SIZE,  /* first fit, largest tensor first (TensorFlow Lite Micro's
+                                  * GreedyMemoryPlanner) */
+  FB_PLAN_ARENA_LOWER_BOUND,     /* no placement: the largest total of tensors alive at one
+                                  * step, which no placement can beat */
+} FbPlanArenaStrategy;
+
+/* Arena bytes of @config's tensors placed with @strategy (sizes rounded up to 4 as in a
+ * plan); a config that fb_plan_new() accepts. */
+gsize             fb_plan_arena_bytes_for    (FbPrecisionConfig *config,
+                                              FbPlanArenaStrategy strategy);
+
+/* The RAM an exported bundle needs (one buffer, FB_NETWORK_SCRATCH_BYTES): the activation
+ * arena, then, at the arena rounded up to FB_PLAN_SCRATCH_ALIGN, the kernels' work buffer,
+ * whose size depends on the kernels' code path.  The exporter writes these figures and
+ * `metrics` reports them: one computation. */
+#define FB_PLAN_SCRATCH_ALIGN 8
+
+typedef struct {
+  gsize arena_bytes;            /* fb_plan_get_arena_bytes() */
+  gsize arena_lower_bound;      /* FB_PLAN_ARENA_LOWER_BOUND */
+  gsize kernel_scratch_offset;  /* arena_bytes rounded up to FB_PLAN_SCRATCH_ALIGN */
+  gsize host_scratch_bytes;     /* largest step scratch, FB_KERNEL_ARCH_HOST */
+  gsize mcu_scratch_bytes;      /* largest step scratch, FB_KERNEL_ARCH_SCALAR (rv32imc), conv
+                                 * weights laid out at export time as the bundle stores them
+                                 * (FB_KERNEL_FLAG_PREPARED_WEIGHTS) */
+  gsize host_bytes;             /* offset + host scratch: a host build's buffer */
+  gsize mcu_bytes;              /* offset + MCU scratch: an rv32imc build's buffer */
+} FbPlanRam;
+
+/* Fills @ram for @config; fails as fb_plan_new() does. */
+gboolean          fb_plan_compute_ram        (FbPrecisionConfig *config,
+                                              FbPlanRam         *ram,
+                                              GError           **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FbPlan, fb_plan_unref)
 
 G_END_DECLS

@@ -11,10 +11,6 @@
 #include "fb-export-codegen.h"
 #include "fb-rv32.h"
 
-/* Kernel scratch starts after the arena at this alignment (the kernels need none; it keeps
- * the two regions apart on a word boundary). */
-#define SCRATCH_ALIGN 8
-
 /* A C identifier from a layer or tensor name: other characters become '_', a leading digit
  * or a kernel's namespace gets a prefix; @used makes it unique. The suffix is tried until it is free: a_b_2, a_b and
  * a-b once gave a_b_2 twice. (Layer identifiers are only used with a suffix such as _weights,
@@ -104,6 +100,8 @@ family_used (FbExportCodegen *cg, FbKernelFamily family)
   return FALSE;
 }
 
+static gsize prepared_length (const FbIntStep *is);
+
 gboolean
 fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTable *table,
                         const char *config_label, GError **error)
@@ -136,10 +134,11 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
     return FALSE;
   if (!fb_metrics_compute (config, table, &cg->metrics, cg->per_layer, error))
     return FALSE;
-  /* The bundle also builds for rv32imc, whose kernels need other scratch sizes. */
-  cg->scalar_plan = fb_plan_new (config, FB_KERNEL_ARCH_SCALAR, error);
-  if (cg->scalar_plan == NULL)
+  /* The bundle also builds for rv32imc, whose kernels need other scratch sizes; the figures
+   * are metrics' (one computation), the arena is this plan's. */
+  if (!fb_plan_compute_ram (config, &cg->ram, error))
     return FALSE;
+  g_assert (cg->ram.arena_bytes == fb_plan_get_arena_bytes (cg->plan));
 
   cg->layer_idents = g_new0 (char *, n_layers + 1);
   for (guint i = 0; i < n_layers; i++)
@@ -148,18 +147,16 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
   for (guint t = 0; t < n_tensors; t++)
     cg->tensor_idents[t] = make_ident (fb_network_get_tensor (net, t)->name, "t_", used, t);
 
-  cg->arena_bytes = fb_plan_get_arena_bytes (cg->plan);
-  cg->host_scratch = fb_plan_get_scratch_bytes (cg->plan);
-  cg->rv32_scratch = fb_plan_get_scratch_bytes (cg->scalar_plan);
-  cg->kernel_scratch_bytes = MAX (cg->host_scratch, cg->rv32_scratch);
-  cg->kernel_scratch_offset = (cg->arena_bytes + SCRATCH_ALIGN - 1) / SCRATCH_ALIGN * SCRATCH_ALIGN;
-  cg->scratch_bytes = cg->kernel_scratch_offset + cg->kernel_scratch_bytes;
 
   for (guint i = 0; i < fb_int_network_get_n_steps (network); i++)
     {
       const FbIntStep *is = step_at (cg, i);
       gsize ch = step_channels (is->step);
       cg->const_bytes += is->weights != NULL ? is->step->weight_bytes : 0;
+      cg->const_bytes_mcu += is->step->kind == FB_PLAN_CONV ? prepared_length (is)
+                             : is->weights != NULL ? is->step->weight_bytes : 0;
+      cg->const_bytes_mcu += (is->kappa != NULL ? 4 * ch : 0) + (is->lambda != NULL ? 4 * ch : 0) +
+                             (is->bias != NULL ? 4 * ch : 0);
       cg->const_bytes += (is->kappa != NULL ? 4 * ch : 0) + (is->lambda != NULL ? 4 * ch : 0) +
                          (is->bias != NULL ? 4 * ch : 0);
     }
@@ -191,7 +188,6 @@ fb_export_codegen_clear (FbExportCodegen *cg)
 {
   g_clear_pointer (&cg->network, fb_int_network_unref);
   g_clear_pointer (&cg->plan, fb_plan_unref);
-  g_clear_pointer (&cg->scalar_plan, fb_plan_unref);
   g_clear_pointer (&cg->table, fb_latency_table_unref);
   g_clear_pointer (&cg->config_label, g_free);
   g_clear_pointer (&cg->per_layer, g_free);
@@ -288,6 +284,8 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "\n"
     "#include <stdint.h>\n"
     "\n"
+    "#include \"fb-kernels.h\"  /* FB_KERNEL_SCALAR_BUILD */\n"
+    "\n"
     "#define FB_NETWORK_NAME \"%s\"\n"
     "\n"
     "/* Input: HWC, one byte per element, x_int = round (x / FB_NETWORK_INPUT_SCALE)\n"
@@ -309,15 +307,25 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "\n"
     "/* Scratch of one inference: the activation arena (every intermediate tensor at the\n"
     " * offset the plan gave it, so tensors alive at the same time never overlap), then the\n"
-    " * kernels' work buffer, sized for the larger of the host (%" G_GSIZE_FORMAT " B) and the\n"
-    " * rv32imc (%" G_GSIZE_FORMAT " B) build of the kernels.  Any alignment. */\n"
+    " * kernels' work buffer, whose size depends on the kernels' code path: the scalar one\n"
+    " * (rv32imc, any 32-bit MCU) or the 64-bit host one.  Any alignment. */\n"
     "#define FB_NETWORK_ARENA_BYTES           %" G_GSIZE_FORMAT "\n"
     "#define FB_NETWORK_KERNEL_SCRATCH_OFFSET %" G_GSIZE_FORMAT "\n"
+    "#if FB_KERNEL_SCALAR_BUILD\n"
     "#define FB_NETWORK_KERNEL_SCRATCH_BYTES  %" G_GSIZE_FORMAT "\n"
     "#define FB_NETWORK_SCRATCH_BYTES         %" G_GSIZE_FORMAT "\n"
+    "#else\n"
+    "#define FB_NETWORK_KERNEL_SCRATCH_BYTES  %" G_GSIZE_FORMAT "\n"
+    "#define FB_NETWORK_SCRATCH_BYTES         %" G_GSIZE_FORMAT "\n"
+    "#endif\n"
     "\n"
-    "/* Constant data in weights.c (packed weights, kappa, lambda, bias). */\n"
+    "/* Constant data in weights.c (weights, kappa, lambda, bias); a scalar build stores the\n"
+    " * conv weights in its kernels' order (weights.h). */\n"
+    "#if FB_KERNEL_SCALAR_BUILD\n"
     "#define FB_NETWORK_WEIGHT_BYTES          %" G_GSIZE_FORMAT "\n"
+    "#else\n"
+    "#define FB_NETWORK_WEIGHT_BYTES          %" G_GSIZE_FORMAT "\n"
+    "#endif\n"
     "\n"
     "/* Runs one inference: @input FB_NETWORK_INPUT_BYTES bytes, @logits FB_NETWORK_CLASSES\n"
     " * int32, @scratch FB_NETWORK_SCRATCH_BYTES bytes (contents need not be preserved).\n"
@@ -329,8 +337,8 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     in->shape.h * in->shape.w * in->shape.c, fb_network_get_input_signed (net) ? 1 : 0, in_scale,
     fb_network_get_input_zero_point (net), fb_int_network_get_n_classes (cg->network),
     values ? 1 : 0, out_scale,
-    cg->host_scratch, cg->rv32_scratch, cg->arena_bytes, cg->kernel_scratch_offset,
-    cg->kernel_scratch_bytes, cg->scratch_bytes, cg->const_bytes);
+    cg->ram.arena_bytes, cg->ram.kernel_scratch_offset, cg->ram.mcu_scratch_bytes, cg->ram.mcu_bytes,
+    cg->ram.host_scratch_bytes, cg->ram.host_bytes, cg->const_bytes_mcu, cg->const_bytes);
   return g_string_free (s, FALSE);
 }
 
@@ -436,11 +444,12 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
               "      .dim_kernel_x = %d, .dim_kernel_y = %d,\n"
               "      .pad_top = %d, .pad_bottom = %d, .pad_left = %d, .pad_right = %d,\n"
               "      .stride_x = %d, .stride_y = %d,\n"
-              "      .out_shift = %d, .flag_relu = %d,\n"
+              "      .out_shift = %d, .flag_relu = %d%s,\n"
               "    };\n",
               p->dim_in_x, p->dim_in_y, p->ch_in, p->dim_out_x, p->dim_out_y, p->ch_out,
               p->dim_kernel_x, p->dim_kernel_y, p->pad_top, p->pad_bottom, p->pad_left,
-              p->pad_right, p->stride_x, p->stride_y, is->shift, p->flag_relu);
+              p->pad_right, p->stride_x, p->stride_y, is->shift, p->flag_relu,
+              st->kind == FB_PLAN_CONV ? " | FB_WEIGHTS_CONV_FLAG" : "");
             if (pool)
               g_string_append_printf (s, "    status = %s (%s, %s, &p);\n  }\n", st->kernel, x, y);
             else
@@ -513,6 +522,53 @@ array_length (const FbIntStep *is, ArrayKind k)
   return 0;
 }
 
+/* Bytes of a conv's weights laid out for the scalar kernels; 0 for other steps. */
+static gsize
+prepared_length (const FbIntStep *is)
+{
+  const FbPlanStep *st = is->step;
+  if (st->kind != FB_PLAN_CONV || is->weights == NULL)
+    return 0;
+  return fb_conv_prepared_weights_size ((int) st->in_bits, (int) st->out_bits, (int) st->mid_bits,
+                                        &st->conv);
+}
+
+static void
+append_bytes (GString *s, const guint8 *b, gsize n)
+{
+  for (gsize j = 0; j < n; j++)
+    {
+      if (j % 16 == 0)
+        g_string_append (s, "\n ");
+      g_string_append_printf (s, " 0x%02x,", b[j]);
+    }
+}
+
+/* A conv's weights twice: laid out for the scalar kernels (FB_KERNEL_SCALAR_BUILD) and
+ * packed for the host path; a build compiles one of them. */
+static void
+append_conv_weights (GString *s, const FbIntStep *is, const char *id)
+{
+  const FbPlanStep *st = is->step;
+  gsize np = prepared_length (is);
+  g_autofree guint32 *words = g_new0 (guint32, np / 4 + 1);
+  FbKernelStatus status = fb_conv_prepare_weights ((int) st->in_bits, (int) st->out_bits,
+                                                   (int) st->mid_bits, &st->conv, is->weights,
+                                                   (guint8 *) words);
+
+  /* the plan's geometry passed the same check when it was made */
+  g_assert (status == FB_KERNEL_OK);
+  g_string_append_printf (s, "\n#if FB_KERNEL_SCALAR_BUILD\n"
+                             "/* laid out for the scalar kernels (fb_conv_prepare_weights()) */\n"
+                             "FB_WEIGHTS_ALIGN4 const uint8_t %s_weights[%" G_GSIZE_FORMAT "] = {",
+                          id, np);
+  append_bytes (s, (const guint8 *) words, np);
+  g_string_append_printf (s, "\n};\n#else\nconst uint8_t %s_weights[%" G_GSIZE_FORMAT "] = {",
+                          id, array_length (is, ARRAY_WEIGHTS));
+  append_bytes (s, is->weights, array_length (is, ARRAY_WEIGHTS));
+  g_string_append (s, "\n};\n#endif\n");
+}
+
 static char *
 weights_layout (const FbIntStep *is)
 {
@@ -532,8 +588,23 @@ fb_export_codegen_weights_h (FbExportCodegen *cg)
   append_header_comment (s, cg, "weights.h", "the constant parameters of network.c");
   g_string_append (s,
     "#ifndef FB_WEIGHTS_H\n#define FB_WEIGHTS_H\n\n#include <stdint.h>\n\n"
+    "#include \"fb-kernels.h\"  /* FB_KERNEL_SCALAR_BUILD */\n\n"
     "/* Weights are packed LSB-first exactly as the kernels read them (see fb-kernels.h);\n"
-    " * requantization per output channel c: y = clip ((kappa[c] * acc + lambda[c]) >> shift). */\n");
+    " * requantization per output channel c: y = clip ((kappa[c] * acc + lambda[c]) >> shift).\n"
+    " * Conv weights of a scalar (rv32imc, any 32-bit MCU) build are laid out at export time in\n"
+    " * the order the scalar kernels read them (fb_conv_prepare_weights()), so no call copies\n"
+    " * them into RAM; those arrays must be 4-byte aligned (FB_WEIGHTS_ALIGN4 does it on GCC\n"
+    " * and Clang; elsewhere align them by hand: the kernels refuse misaligned ones). */\n"
+    "#if FB_KERNEL_SCALAR_BUILD\n"
+    "#define FB_WEIGHTS_CONV_FLAG FB_KERNEL_FLAG_PREPARED_WEIGHTS\n"
+    "#else\n"
+    "#define FB_WEIGHTS_CONV_FLAG 0\n"
+    "#endif\n"
+    "#if defined(__GNUC__)\n"
+    "#define FB_WEIGHTS_ALIGN4 __attribute__ ((aligned (4)))\n"
+    "#else\n"
+    "#define FB_WEIGHTS_ALIGN4\n"
+    "#endif\n");
   for (guint i = 0; i < fb_int_network_get_n_steps (cg->network); i++)
     {
       const FbIntStep *is = step_at (cg, i);
@@ -547,9 +618,14 @@ fb_export_codegen_weights_h (FbExportCodegen *cg)
           g_autofree char *layout = k == ARRAY_WEIGHTS ? weights_layout (is) : NULL;
           if (n == 0)
             continue;
-          g_string_append_printf (s, "extern const %s %s_%s[%" G_GSIZE_FORMAT "];",
-                                  k == ARRAY_WEIGHTS ? "uint8_t" : "int32_t", id,
-                                  array_suffix[k], n);
+          if (k == ARRAY_WEIGHTS && is->step->kind == FB_PLAN_CONV)
+            g_string_append_printf (s, "extern const uint8_t %s_weights[]; /* scalar builds: %"
+                                    G_GSIZE_FORMAT " B laid out for the scalar kernels, others %"
+                                    G_GSIZE_FORMAT " B packed */", id, prepared_length (is), n);
+          else
+            g_string_append_printf (s, "extern const %s %s_%s[%" G_GSIZE_FORMAT "];",
+                                    k == ARRAY_WEIGHTS ? "uint8_t" : "int32_t", id,
+                                    array_suffix[k], n);
           if (layout != NULL)
             g_string_append_printf (s, " /* %s */", layout);
           g_string_append_c (s, '\n');
@@ -575,6 +651,11 @@ fb_export_codegen_weights_c (FbExportCodegen *cg)
           gsize n = array_length (is, k);
           if (n == 0)
             continue;
+          if (k == ARRAY_WEIGHTS && is->step->kind == FB_PLAN_CONV)
+            {
+              append_conv_weights (s, is, id);
+              continue;
+            }
           g_string_append_printf (s, "\nconst %s %s_%s[%" G_GSIZE_FORMAT "] = {",
                                   k == ARRAY_WEIGHTS ? "uint8_t" : "int32_t", id,
                                   array_suffix[k], n);
@@ -801,20 +882,10 @@ fb_export_codegen_makefile (FbExportCodegen *cg)
 /* ------------------------------------------------------------------------------------------ */
 /* README.md                                                                                   */
 
-char *
-fb_export_codegen_readme (FbExportCodegen *cg)
+static void
+readme_intro (FbExportCodegen *cg, GString *s)
 {
   FbNetwork *net = cg_net (cg);
-  GString *s = g_string_new (NULL);
-  g_autofree char *weights = fb_metrics_format_count (cg->const_bytes);
-  g_autofree char *arena = fb_metrics_format_count (cg->arena_bytes);
-  g_autofree char *kscr = fb_metrics_format_count (cg->kernel_scratch_bytes);
-  g_autofree char *scr = fb_metrics_format_count (cg->scratch_bytes);
-  g_autofree char *peak = fb_metrics_format_count (cg->metrics.peak_activation_bytes);
-  g_autofree char *size = fb_metrics_format_count (cg->metrics.size_bytes);
-  g_autofree char *macs = fb_metrics_format_count (cg->metrics.macs);
-  const char *unit = cg->table != NULL
-                       ? fb_latency_unit_to_string (fb_latency_table_get_unit (cg->table)) : NULL;
 
   g_string_append_printf (s,
     "# %s — precision config %s\n\n"
@@ -843,38 +914,78 @@ fb_export_codegen_readme (FbExportCodegen *cg)
     "int32_t logits[FB_NETWORK_CLASSES];\n"
     "int status = fb_network_run (image, logits, scratch);   /* 0 on success */\n"
     "```\n\n");
-  if (cg->eval != NULL)
-    {
-      g_autofree char *pct = g_strdup_printf ("%.2f", 100.0 * cg->eval->accuracy);
-      g_string_append_printf (s,
-        "Expected output of `./fb_demo test_images.bin test_labels.bin` (freebits' integer\n"
-        "evaluation of the same %u images, %s %%):\n\n"
-        "```\n"
-        "images %u\n"
-        "accuracy %u.%04u (%u/%u)\n"
-        "logits_fnv1a 0x%08x\n"
-        "```\n\n"
-        "`make run-rv32imc` runs the first 3 images (`RV32_IMAGES`), so its checksum covers\n"
-        "those only; it also prints `instructions_per_inference`, the minstret count of one\n"
-        "`fb_network_run()` under `qemu-system-riscv32 -icount shift=0`.\n\n",
-        cg->eval->n_images, pct, cg->eval->n_images,
-        (guint) (((guint64) cg->eval->correct * 10000 + cg->eval->n_images / 2) / cg->eval->n_images) / 10000,
-        (guint) (((guint64) cg->eval->correct * 10000 + cg->eval->n_images / 2) / cg->eval->n_images) % 10000,
-        cg->eval->correct, cg->eval->n_images, cg->eval->logits_fnv1a);
-    }
+}
+
+static void
+readme_expected (FbExportCodegen *cg, GString *s)
+{
+  g_autofree char *pct = NULL;
+  guint per10k;
+
+  if (cg->eval == NULL)
+    return;
+  pct = g_strdup_printf ("%.2f", 100.0 * cg->eval->accuracy);
+  per10k = (guint) (((guint64) cg->eval->correct * 10000 + cg->eval->n_images / 2) / cg->eval->n_images);
+  g_string_append_printf (s,
+    "Expected output of `./fb_demo test_images.bin test_labels.bin` (freebits' integer\n"
+    "evaluation of the same %u images, %s %%):\n\n"
+    "```\n"
+    "images %u\n"
+    "accuracy %u.%04u (%u/%u)\n"
+    "logits_fnv1a 0x%08x\n"
+    "```\n\n"
+    "`make run-rv32imc` runs the first 3 images (`RV32_IMAGES`), so its checksum covers\n"
+    "those only; it also prints `instructions_per_inference`, the minstret count of one\n"
+    "`fb_network_run()` under `qemu-system-riscv32 -icount shift=0`.\n\n",
+    cg->eval->n_images, pct, cg->eval->n_images, per10k / 10000, per10k % 10000,
+    cg->eval->correct, cg->eval->n_images, cg->eval->logits_fnv1a);
+}
+
+static void
+readme_memory (FbExportCodegen *cg, GString *s)
+{
+  FbNetwork *net = cg_net (cg);
+  const FbPlanRam *r = &cg->ram;
+  g_autofree char *weights = fb_metrics_format_count (cg->const_bytes);
+  g_autofree char *weights_mcu = fb_metrics_format_count (cg->const_bytes_mcu);
+  g_autofree char *arena = fb_metrics_format_count (r->arena_bytes);
+  g_autofree char *lower = fb_metrics_format_count (r->arena_lower_bound);
+  g_autofree char *mcu_scr = fb_metrics_format_count (r->mcu_scratch_bytes);
+  g_autofree char *host_scr = fb_metrics_format_count (r->host_scratch_bytes);
+  g_autofree char *mcu = fb_metrics_format_count (r->mcu_bytes);
+  g_autofree char *host = fb_metrics_format_count (r->host_bytes);
+  g_autofree char *size = fb_metrics_format_count (cg->metrics.size_bytes);
+  g_autofree char *macs = fb_metrics_format_count (cg->metrics.macs);
 
   g_string_append_printf (s,
     "## Memory\n\n"
-    "| what | bytes |\n"
-    "|---|---:|\n"
-    "| constant data (`weights.c`: packed weights, kappa, lambda, bias) | %s |\n"
-    "| activation arena (all intermediate tensors at their plan offsets) | %s |\n"
-    "| kernel scratch (max of host %" G_GSIZE_FORMAT " B and rv32imc %" G_GSIZE_FORMAT " B) | %s |\n"
-    "| `FB_NETWORK_SCRATCH_BYTES` (arena + scratch, aligned to %d) | %s |\n\n"
-    "freebits' metrics for this config: size %s B (weights + 8 B requantization\n"
-    "parameters per channel), peak live activations %s B (at layer %s), %s MACs.\n\n",
-    weights, arena, cg->host_scratch, cg->rv32_scratch, kscr, SCRATCH_ALIGN, scr, size, peak,
-    fb_network_get_layer (net, cg->metrics.peak_layer)->name, macs);
+    "| what | rv32imc (any 32-bit MCU) | host (64-bit) |\n"
+    "|---|---:|---:|\n"
+    "| Flash: constant data (`weights.c`: weights, kappa, lambda, bias) | %s | %s |\n"
+    "| RAM: activation arena (all intermediate tensors at their plan offsets) | %s | %s |\n"
+    "| RAM: kernel scratch (the largest any layer's kernel needs) | %s | %s |\n"
+    "| RAM: `FB_NETWORK_SCRATCH_BYTES` (arena + scratch, scratch aligned to %d) | **%s** | %s |\n\n"
+    "`network.h` picks the column with `FB_KERNEL_SCALAR_BUILD` (the kernels' code path).\n"
+    "The rv32imc figure is what `freebits-cli metrics` reports as `ram_bytes` and what\n"
+    "`--max-ram` budgets. The rv32imc build stores the conv weights in the order its kernels\n"
+    "read them (laid out at export time, `fb_conv_prepare_weights()`), so its kernel scratch\n"
+    "holds no weights; that order keeps 8-bit weights at one byte but spreads sub-byte ones\n"
+    "(2 B per 4-bit weight beside 8-bit activations, see docs/kernels.md), hence its Flash figure.\n"
+    "No arena can be smaller than the largest total of tensors alive\n"
+    "during one layer, %s B (at layer %s). freebits' metrics for this config: size %s B\n"
+    "(weights + 8 B requantization parameters per channel), %s MACs.\n\n",
+    weights_mcu, weights, arena, arena, mcu_scr, host_scr, FB_PLAN_SCRATCH_ALIGN, mcu, host, lower,
+    fb_network_get_layer (net, cg->metrics.peak_layer)->name, size, macs);
+}
+
+static void
+readme_layers (FbExportCodegen *cg, GString *s)
+{
+  FbNetwork *net = cg_net (cg);
+  g_autofree char *weights = fb_metrics_format_count (cg->const_bytes);
+  g_autofree char *macs = fb_metrics_format_count (cg->metrics.macs);
+  const char *unit = cg->table != NULL
+                       ? fb_latency_unit_to_string (fb_latency_table_get_unit (cg->table)) : NULL;
 
   g_string_append (s, "## Layers\n\n");
   g_string_append_printf (s,
@@ -915,6 +1026,11 @@ fb_export_codegen_readme (FbExportCodegen *cg)
     g_string_append_printf (s, "| | **total** | | | | %s | %s | – |\n\n"
                                "(No latency table was given to the export.)\n\n", macs, weights);
 
+}
+
+static void
+readme_files (FbExportCodegen *cg, GString *s)
+{
   g_string_append (s,
     "## Files\n\n"
     "| file | content |\n"
@@ -934,5 +1050,17 @@ fb_export_codegen_readme (FbExportCodegen *cg)
   g_string_append (s,
     "`logits_fnv1a` is FNV-1a 32-bit over the little-endian int32 logits of all images, in\n"
     "order.\n");
+}
+
+char *
+fb_export_codegen_readme (FbExportCodegen *cg)
+{
+  GString *s = g_string_new (NULL);
+
+  readme_intro (cg, s);
+  readme_expected (cg, s);
+  readme_memory (cg, s);
+  readme_layers (cg, s);
+  readme_files (cg, s);
   return g_string_free (s, FALSE);
 }

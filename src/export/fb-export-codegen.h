@@ -20,7 +20,6 @@ typedef struct {
   /* inputs (set by fb_export_codegen_init) */
   FbIntNetwork         *network;          /* host architecture */
   FbPlan               *plan;             /* its plan */
-  FbPlan               *scalar_plan;      /* same config lowered for FB_KERNEL_ARCH_SCALAR */
   FbLatencyTable       *table;            /* NULL: no latency in the comments */
   char                 *config_label;     /* "w8a8", "mixed.json", ... */
   /* derived */
@@ -28,13 +27,9 @@ typedef struct {
   FbLayerMetrics       *per_layer;        /* [n_layers] */
   char                **layer_idents;     /* [n_layers] C identifiers */
   char                **tensor_idents;    /* [n_tensors] C identifiers */
-  gsize                 arena_bytes;      /* activation arena of the plan */
-  gsize                 host_scratch;     /* largest kernel scratch, host build */
-  gsize                 rv32_scratch;     /* largest kernel scratch, rv32imc build */
-  gsize                 kernel_scratch_offset;
-  gsize                 kernel_scratch_bytes;
-  gsize                 scratch_bytes;    /* FB_NETWORK_SCRATCH_BYTES */
-  gsize                 const_bytes;      /* bytes of all arrays in weights.c */
+  FbPlanRam             ram;              /* arena + kernel scratch per build (host, rv32imc) */
+  gsize                 const_bytes;      /* bytes of all arrays in weights.c, host build */
+  gsize                 const_bytes_mcu;  /* the same for a scalar (rv32imc) build */
   GPtrArray            *kernel_files;     /* basenames of the kernel sources the bundle needs */
   /* set by the caller before generating README.md (optional) */
   const FbIntEvalResult *eval;

@@ -211,7 +211,11 @@ config_json (FbExporter *self, FbExportCodegen *cg)
       json_object_set_null_member (metrics, "latency_unit");
     }
   json_object_set_int_member (metrics, "peak_activation_bytes", cg->metrics.peak_activation_bytes);
-  json_object_set_int_member (metrics, "scratch_bytes", cg->scratch_bytes);
+  json_object_set_int_member (metrics, "arena_bytes", cg->ram.arena_bytes);
+  json_object_set_int_member (metrics, "kernel_scratch_bytes", cg->ram.mcu_scratch_bytes);
+  /* FB_NETWORK_SCRATCH_BYTES of the rv32imc build, metrics' ram_bytes */
+  json_object_set_int_member (metrics, "ram_bytes", cg->ram.mcu_bytes);
+  json_object_set_int_member (metrics, "scratch_bytes", cg->ram.mcu_bytes);
   json_object_set_int_member (metrics, "const_bytes", cg->const_bytes);
   json_object_set_object_member (prov, "metrics", json_object_ref (metrics));
 

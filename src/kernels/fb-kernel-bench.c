@@ -204,6 +204,236 @@ fill_requant (uint32_t *s, int32_t n, int out_bits, double acc_scale, int32_t *k
   *shift = d;
 }
 
+/* Windowed pools. */
+static int
+setup_pool2d (FbKernelBenchCase *c, const FbKernelBenchShape *shape, uint32_t s,
+             int A, int O, int W, int32_t xlo, int32_t xhi)
+{
+  FbConvParams *p = &c->shape.conv;
+  size_t n_in, n_out;
+  if (p->stride_x < 1 || p->stride_y < 1 || p->dim_kernel_x < 1 || p->dim_kernel_y < 1)
+    return -1;
+  p->ch_in = p->ch_out = round_up (p->ch_in, 8 / A);
+  p->dim_out_x = (p->dim_in_x + p->pad_left + p->pad_right - p->dim_kernel_x) / p->stride_x
+                 + 1;
+  p->dim_out_y = (p->dim_in_y + p->pad_top + p->pad_bottom - p->dim_kernel_y) / p->stride_y
+                 + 1;
+  p->flag_relu = shape->flags;
+  if (fb_pool2d_check_params (A, p) != FB_KERNEL_OK)
+    return -1;
+  n_in = (size_t) p->dim_in_x * (size_t) p->dim_in_y * (size_t) p->ch_in;
+  n_out = (size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_in;
+  c->ref_x = random_values (&s, n_in, xlo, xhi);
+  c->ref_y = (int32_t *) malloc (n_out * sizeof (int32_t));
+  c->input = pack_u (c->ref_x, n_in, A);
+  c->input_bytes = fb_kernel_packed_bytes (n_in, A);
+  c->output_bytes = fb_kernel_packed_bytes (n_out, A);
+  c->output = (uint8_t *) malloc (c->output_bytes);
+  if (c->ref_x == NULL || c->ref_y == NULL || c->input == NULL || c->output == NULL)
+    return -1;
+  c->work = (uint64_t) n_out * (uint64_t) p->dim_kernel_x * (uint64_t) p->dim_kernel_y;
+  return 0;
+}
+
+/* Conv and depthwise; a conv with FB_KERNEL_FLAG_PREPARED_WEIGHTS gets its weights laid out
+ * by fb_conv_prepare_weights(), as an exported bundle stores them. */
+static int
+setup_conv (FbKernelBenchCase *c, const FbKernelBenchShape *shape, uint32_t s,
+           int A, int O, int W, int32_t xlo, int32_t xhi)
+{
+  FbConvParams *p = &c->shape.conv;
+  const int dw = c->family == FB_KERNEL_FAMILY_DEPTHWISE;
+  size_t n_in, n_out, n_w, k_len;
+  int8_t *w8;
+  if (p->stride_x < 1 || p->stride_y < 1 || p->dim_kernel_x < 1 || p->dim_kernel_y < 1)
+    return -1;
+  if (dw)
+    {
+      int32_t m = 8 / A > 8 / O ? 8 / A : 8 / O;
+      m = m > 8 / W ? m : 8 / W;
+      p->ch_in = p->ch_out = round_up (p->ch_in, m);
+    }
+  else
+    {
+      p->ch_in = round_up (p->ch_in, 8 / A);
+      p->ch_out = round_up (p->ch_out, 8 / O);
+    }
+  p->dim_out_x = (p->dim_in_x + p->pad_left + p->pad_right - p->dim_kernel_x) / p->stride_x
+                 + 1;
+  p->dim_out_y = (p->dim_in_y + p->pad_top + p->pad_bottom - p->dim_kernel_y) / p->stride_y
+                 + 1;
+  p->flag_relu |= shape->flags;
+  if (fb_conv_check_params (A, O, W, dw, p) != FB_KERNEL_OK)
+    return -1;
+  n_in = (size_t) p->dim_in_x * (size_t) p->dim_in_y * (size_t) p->ch_in;
+  n_out = (size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_out;
+  k_len = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (dw ? 1 : (size_t) p->ch_in);
+  n_w = k_len * (size_t) p->ch_out;
+  c->ref_x = random_values (&s, n_in, xlo, xhi);
+  c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
+  c->ref_y = (int32_t *) malloc (n_out * sizeof (int32_t));
+  c->kappa = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
+  c->lambda = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
+  if (c->ref_x == NULL || c->ref_w == NULL || c->ref_y == NULL || c->kappa == NULL
+      || c->lambda == NULL)
+    return -1;
+  fill_requant (&s, p->ch_out, O, (double) k_len * (1 << A) * (1 << (W - 1)) / 16.0,
+                c->kappa, c->lambda, &p->out_shift);
+  c->input = pack_u (c->ref_x, n_in, A);
+  c->input_bytes = fb_kernel_packed_bytes (n_in, A);
+  w8 = to_i8 (c->ref_w, n_w);
+  if (w8 == NULL)
+    return -1;
+  if (dw)
+    {
+      c->weights = (uint8_t *) malloc (fb_kernel_depthwise_weights_bytes (
+                                         (size_t) p->ch_in, (size_t) p->dim_kernel_y,
+                                         (size_t) p->dim_kernel_x, W) + 1);
+      if (c->weights != NULL)
+        fb_kernel_pack_depthwise_weights (w8, (size_t) p->ch_in, (size_t) p->dim_kernel_y,
+                                          (size_t) p->dim_kernel_x, W, c->weights);
+      c->buffer_size = fb_depthwise_get_buffer_size (A, O, W, p);
+    }
+  else
+    {
+      c->weights = (uint8_t *) malloc (fb_kernel_conv_weights_bytes ((size_t) p->ch_out,
+                                                                     k_len, W) + 1);
+      if (c->weights != NULL)
+        fb_kernel_pack_conv_weights (w8, (size_t) p->ch_out, k_len, W, c->weights);
+      if (c->weights != NULL && (p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
+        {
+          /* malloc's alignment suits the prepared words */
+          uint8_t *prep = (uint8_t *) malloc (fb_conv_prepared_weights_size (A, O, W, p) + 1);
+          if (prep == NULL || fb_conv_prepare_weights (A, O, W, p, c->weights, prep) != FB_KERNEL_OK)
+            {
+              free (prep);
+              free (w8);
+              return -1;
+            }
+          free (c->weights);
+          c->weights = prep;
+        }
+      c->buffer_size = fb_conv_get_buffer_size (A, O, W, p);
+    }
+  free (w8);
+  c->output_bytes = fb_kernel_packed_bytes (n_out, O);
+  c->output = (uint8_t *) malloc (c->output_bytes);
+  c->buffer = malloc (c->buffer_size ? c->buffer_size : 1);
+  if (c->input == NULL || c->weights == NULL || c->output == NULL || c->buffer == NULL)
+    return -1;
+  c->work = fb_conv_macs (p, dw);
+  c->out_shift = p->out_shift;
+  return 0;
+}
+
+/* Linear, quantized or int32 output. */
+static int
+setup_linear (FbKernelBenchCase *c, const FbKernelBenchShape *shape, uint32_t s,
+             int A, int O, int W, int32_t xlo, int32_t xhi)
+{
+  const int i32 = c->family == FB_KERNEL_FAMILY_LINEAR_I32;
+  int8_t *w8;
+  size_t n_w;
+  c->shape.dim_vec = round_up (c->shape.dim_vec, 8 / A);
+  if (!i32)
+    c->shape.num_o = round_up (c->shape.num_o, 8 / O);
+  if (c->shape.dim_vec < 1 || c->shape.num_o < 1
+      || c->shape.dim_vec > FB_KERNEL_MAX_REDUCTION || c->shape.num_o > FB_KERNEL_MAX_DIM)
+    return -1;
+  n_w = (size_t) c->shape.dim_vec * (size_t) c->shape.num_o;
+  c->ref_x = random_values (&s, (size_t) c->shape.dim_vec, xlo, xhi);
+  c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
+  c->ref_y = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
+  if (c->ref_x == NULL || c->ref_w == NULL || c->ref_y == NULL)
+    return -1;
+  if (i32)
+    {
+      c->bias = random_values (&s, (size_t) c->shape.num_o, -100000, 100000);
+      c->output32 = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
+      c->output_bytes = (size_t) c->shape.num_o * 4;
+      if (c->bias == NULL || c->output32 == NULL)
+        return -1;
+    }
+  else
+    {
+      c->kappa = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
+      c->lambda = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
+      c->output_bytes = fb_kernel_packed_bytes ((size_t) c->shape.num_o, O);
+      c->output = (uint8_t *) malloc (c->output_bytes);
+      if (c->kappa == NULL || c->lambda == NULL || c->output == NULL)
+        return -1;
+      fill_requant (&s, c->shape.num_o, O,
+                    (double) c->shape.dim_vec * (1 << A) * (1 << (W - 1)) / 16.0, c->kappa,
+                    c->lambda, &c->out_shift);
+    }
+  c->input = pack_u (c->ref_x, (size_t) c->shape.dim_vec, A);
+  c->input_bytes = fb_kernel_packed_bytes ((size_t) c->shape.dim_vec, A);
+  w8 = to_i8 (c->ref_w, n_w);
+  c->weights = (uint8_t *) malloc (fb_kernel_conv_weights_bytes (
+                                     (size_t) c->shape.num_o, (size_t) c->shape.dim_vec, W)
+                                   + 1);
+  if (w8 == NULL || c->weights == NULL || c->input == NULL)
+    {
+      free (w8);
+      return -1;
+    }
+  fb_kernel_pack_conv_weights (w8, (size_t) c->shape.num_o, (size_t) c->shape.dim_vec, W,
+                               c->weights);
+  free (w8);
+  c->buffer_size = fb_linear_get_buffer_size (A, i32 ? 32 : O, W, c->shape.dim_vec,
+                                              c->shape.num_o);
+  c->buffer = malloc (c->buffer_size ? c->buffer_size : 1);
+  if (c->buffer == NULL)
+    return -1;
+  c->work = (uint64_t) c->shape.dim_vec * (uint64_t) c->shape.num_o;
+  return 0;
+}
+
+/* Residual add and global average pool. */
+static int
+setup_add_pool (FbKernelBenchCase *c, const FbKernelBenchShape *shape, uint32_t s,
+               int A, int O, int W, int32_t xlo, int32_t xhi)
+{
+  const int add = c->family == FB_KERNEL_FAMILY_ADD;
+  const int B = add ? W : A;   /* add: w_bits holds the second input's bits */
+  size_t n;
+  int32_t m = 8 / A > 8 / O ? 8 / A : 8 / O;
+  m = m > 8 / B ? m : 8 / B;
+  c->shape.ch = round_up (c->shape.ch, m);
+  if (c->shape.dim_x < 1 || c->shape.dim_y < 1 || c->shape.ch < 1)
+    return -1;
+  n = (size_t) c->shape.dim_x * (size_t) c->shape.dim_y * (size_t) c->shape.ch;
+  c->ref_x = random_values (&s, n, xlo, xhi);
+  c->input = pack_u (c->ref_x, n, A);
+  c->input_bytes = fb_kernel_packed_bytes (n, A);
+  if (add)
+    {
+      const int d = 16;
+      if (shape->flags & FB_KERNEL_FLAG_SIGNED_IN2)
+        c->ref_x2 = random_values (&s, n, -(1 << (B - 1)), (1 << (B - 1)) - 1);
+      else
+        c->ref_x2 = random_values (&s, n, 0, (1 << B) - 1);
+      c->input2 = pack_u (c->ref_x2, n, B);
+      c->ref_y = (int32_t *) malloc (n * sizeof (int32_t));
+      c->output_bytes = fb_kernel_packed_bytes (n, O);
+      /* scales so that y covers [0, 2^O - 1] */
+      c->m1 = (int32_t) (((int64_t) 1 << d) * ((1 << O) - 1) / ((1 << A) - 1) / 2);
+      c->m2 = (int32_t) (((int64_t) 1 << d) * ((1 << O) - 1) / ((1 << B) - 1) / 2);
+      c->out_shift = d;
+    }
+  else
+    {
+      c->ref_y = (int32_t *) malloc ((size_t) c->shape.ch * sizeof (int32_t));
+      c->output_bytes = fb_kernel_packed_bytes ((size_t) c->shape.ch, A);
+    }
+  c->output = (uint8_t *) malloc (c->output_bytes);
+  if (c->ref_x == NULL || c->input == NULL || c->ref_y == NULL || c->output == NULL
+      || (add && (c->ref_x2 == NULL || c->input2 == NULL)))
+    return -1;
+  c->work = (uint64_t) n;
+  return 0;
+}
+
 int
 fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t variant,
                        const FbKernelBenchShape *shape, uint32_t seed)
@@ -214,6 +444,7 @@ fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t varia
   uint32_t s = seed ? seed : 0x9E3779B9u;
   int A, O, W;
   int32_t xlo, xhi;
+  int st = -1;
 
   memset (c, 0, sizeof *c);
   if (vars == NULL || variant >= nv || shape == NULL)
@@ -230,213 +461,16 @@ fb_kernel_bench_setup (FbKernelBenchCase *c, FbKernelFamily family, size_t varia
   xhi = shape->flags & FB_KERNEL_FLAG_SIGNED_IN ? (1 << (A - 1)) - 1 : (1 << A) - 1;
 
   if (family == FB_KERNEL_FAMILY_AVGPOOL2D || family == FB_KERNEL_FAMILY_MAXPOOL2D)
-    {
-      FbConvParams *p = &c->shape.conv;
-      size_t n_in, n_out;
-      if (p->stride_x < 1 || p->stride_y < 1 || p->dim_kernel_x < 1 || p->dim_kernel_y < 1)
-        return -1;
-      p->ch_in = p->ch_out = round_up (p->ch_in, 8 / A);
-      p->dim_out_x = (p->dim_in_x + p->pad_left + p->pad_right - p->dim_kernel_x) / p->stride_x
-                     + 1;
-      p->dim_out_y = (p->dim_in_y + p->pad_top + p->pad_bottom - p->dim_kernel_y) / p->stride_y
-                     + 1;
-      p->flag_relu = shape->flags;
-      if (fb_pool2d_check_params (A, p) != FB_KERNEL_OK)
-        return -1;
-      n_in = (size_t) p->dim_in_x * (size_t) p->dim_in_y * (size_t) p->ch_in;
-      n_out = (size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_in;
-      c->ref_x = random_values (&s, n_in, xlo, xhi);
-      c->ref_y = (int32_t *) malloc (n_out * sizeof (int32_t));
-      c->input = pack_u (c->ref_x, n_in, A);
-      c->input_bytes = fb_kernel_packed_bytes (n_in, A);
-      c->output_bytes = fb_kernel_packed_bytes (n_out, A);
-      c->output = (uint8_t *) malloc (c->output_bytes);
-      if (c->ref_x == NULL || c->ref_y == NULL || c->input == NULL || c->output == NULL)
-        goto fail;
-      c->work = (uint64_t) n_out * (uint64_t) p->dim_kernel_x * (uint64_t) p->dim_kernel_y;
-      return 0;
-    }
-
-  if (family == FB_KERNEL_FAMILY_CONV || family == FB_KERNEL_FAMILY_DEPTHWISE)
-    {
-      FbConvParams *p = &c->shape.conv;
-      const int dw = family == FB_KERNEL_FAMILY_DEPTHWISE;
-      size_t n_in, n_out, n_w, k_len;
-      int8_t *w8;
-      if (p->stride_x < 1 || p->stride_y < 1 || p->dim_kernel_x < 1 || p->dim_kernel_y < 1)
-        return -1;
-      if (dw)
-        {
-          int32_t m = 8 / A > 8 / O ? 8 / A : 8 / O;
-          m = m > 8 / W ? m : 8 / W;
-          p->ch_in = p->ch_out = round_up (p->ch_in, m);
-        }
-      else
-        {
-          p->ch_in = round_up (p->ch_in, 8 / A);
-          p->ch_out = round_up (p->ch_out, 8 / O);
-        }
-      p->dim_out_x = (p->dim_in_x + p->pad_left + p->pad_right - p->dim_kernel_x) / p->stride_x
-                     + 1;
-      p->dim_out_y = (p->dim_in_y + p->pad_top + p->pad_bottom - p->dim_kernel_y) / p->stride_y
-                     + 1;
-      p->flag_relu |= shape->flags;
-      if (fb_conv_check_params (A, O, W, dw, p) != FB_KERNEL_OK)
-        return -1;
-      n_in = (size_t) p->dim_in_x * (size_t) p->dim_in_y * (size_t) p->ch_in;
-      n_out = (size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_out;
-      k_len = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (dw ? 1 : (size_t) p->ch_in);
-      n_w = k_len * (size_t) p->ch_out;
-      c->ref_x = random_values (&s, n_in, xlo, xhi);
-      c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
-      c->ref_y = (int32_t *) malloc (n_out * sizeof (int32_t));
-      c->kappa = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
-      c->lambda = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
-      if (c->ref_x == NULL || c->ref_w == NULL || c->ref_y == NULL || c->kappa == NULL
-          || c->lambda == NULL)
-        goto fail;
-      fill_requant (&s, p->ch_out, O, (double) k_len * (1 << A) * (1 << (W - 1)) / 16.0,
-                    c->kappa, c->lambda, &p->out_shift);
-      c->input = pack_u (c->ref_x, n_in, A);
-      c->input_bytes = fb_kernel_packed_bytes (n_in, A);
-      w8 = to_i8 (c->ref_w, n_w);
-      if (w8 == NULL)
-        goto fail;
-      if (dw)
-        {
-          c->weights = (uint8_t *) malloc (fb_kernel_depthwise_weights_bytes (
-                                             (size_t) p->ch_in, (size_t) p->dim_kernel_y,
-                                             (size_t) p->dim_kernel_x, W) + 1);
-          if (c->weights != NULL)
-            fb_kernel_pack_depthwise_weights (w8, (size_t) p->ch_in, (size_t) p->dim_kernel_y,
-                                              (size_t) p->dim_kernel_x, W, c->weights);
-          c->buffer_size = fb_depthwise_get_buffer_size (A, O, W, p);
-        }
-      else
-        {
-          c->weights = (uint8_t *) malloc (fb_kernel_conv_weights_bytes ((size_t) p->ch_out,
-                                                                         k_len, W) + 1);
-          if (c->weights != NULL)
-            fb_kernel_pack_conv_weights (w8, (size_t) p->ch_out, k_len, W, c->weights);
-          c->buffer_size = fb_conv_get_buffer_size (A, O, W, p);
-        }
-      free (w8);
-      c->output_bytes = fb_kernel_packed_bytes (n_out, O);
-      c->output = (uint8_t *) malloc (c->output_bytes);
-      c->buffer = malloc (c->buffer_size ? c->buffer_size : 1);
-      if (c->input == NULL || c->weights == NULL || c->output == NULL || c->buffer == NULL)
-        goto fail;
-      c->work = fb_conv_macs (p, dw);
-      c->out_shift = p->out_shift;
-      return 0;
-    }
-
-  if (family == FB_KERNEL_FAMILY_LINEAR || family == FB_KERNEL_FAMILY_LINEAR_I32)
-    {
-      const int i32 = family == FB_KERNEL_FAMILY_LINEAR_I32;
-      int8_t *w8;
-      size_t n_w;
-      c->shape.dim_vec = round_up (c->shape.dim_vec, 8 / A);
-      if (!i32)
-        c->shape.num_o = round_up (c->shape.num_o, 8 / O);
-      if (c->shape.dim_vec < 1 || c->shape.num_o < 1
-          || c->shape.dim_vec > FB_KERNEL_MAX_REDUCTION || c->shape.num_o > FB_KERNEL_MAX_DIM)
-        return -1;
-      n_w = (size_t) c->shape.dim_vec * (size_t) c->shape.num_o;
-      c->ref_x = random_values (&s, (size_t) c->shape.dim_vec, xlo, xhi);
-      c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
-      c->ref_y = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
-      if (c->ref_x == NULL || c->ref_w == NULL || c->ref_y == NULL)
-        goto fail;
-      if (i32)
-        {
-          c->bias = random_values (&s, (size_t) c->shape.num_o, -100000, 100000);
-          c->output32 = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
-          c->output_bytes = (size_t) c->shape.num_o * 4;
-          if (c->bias == NULL || c->output32 == NULL)
-            goto fail;
-        }
-      else
-        {
-          c->kappa = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
-          c->lambda = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
-          c->output_bytes = fb_kernel_packed_bytes ((size_t) c->shape.num_o, O);
-          c->output = (uint8_t *) malloc (c->output_bytes);
-          if (c->kappa == NULL || c->lambda == NULL || c->output == NULL)
-            goto fail;
-          fill_requant (&s, c->shape.num_o, O,
-                        (double) c->shape.dim_vec * (1 << A) * (1 << (W - 1)) / 16.0, c->kappa,
-                        c->lambda, &c->out_shift);
-        }
-      c->input = pack_u (c->ref_x, (size_t) c->shape.dim_vec, A);
-      c->input_bytes = fb_kernel_packed_bytes ((size_t) c->shape.dim_vec, A);
-      w8 = to_i8 (c->ref_w, n_w);
-      c->weights = (uint8_t *) malloc (fb_kernel_conv_weights_bytes (
-                                         (size_t) c->shape.num_o, (size_t) c->shape.dim_vec, W)
-                                       + 1);
-      if (w8 == NULL || c->weights == NULL || c->input == NULL)
-        {
-          free (w8);
-          goto fail;
-        }
-      fb_kernel_pack_conv_weights (w8, (size_t) c->shape.num_o, (size_t) c->shape.dim_vec, W,
-                                   c->weights);
-      free (w8);
-      c->buffer_size = fb_linear_get_buffer_size (A, i32 ? 32 : O, W, c->shape.dim_vec,
-                                                  c->shape.num_o);
-      c->buffer = malloc (c->buffer_size ? c->buffer_size : 1);
-      if (c->buffer == NULL)
-        goto fail;
-      c->work = (uint64_t) c->shape.dim_vec * (uint64_t) c->shape.num_o;
-      return 0;
-    }
-
-  if (family == FB_KERNEL_FAMILY_ADD || family == FB_KERNEL_FAMILY_AVGPOOL)
-    {
-      const int add = family == FB_KERNEL_FAMILY_ADD;
-      const int B = add ? W : A;   /* add: w_bits holds the second input's bits */
-      size_t n;
-      int32_t m = 8 / A > 8 / O ? 8 / A : 8 / O;
-      m = m > 8 / B ? m : 8 / B;
-      c->shape.ch = round_up (c->shape.ch, m);
-      if (c->shape.dim_x < 1 || c->shape.dim_y < 1 || c->shape.ch < 1)
-        return -1;
-      n = (size_t) c->shape.dim_x * (size_t) c->shape.dim_y * (size_t) c->shape.ch;
-      c->ref_x = random_values (&s, n, xlo, xhi);
-      c->input = pack_u (c->ref_x, n, A);
-      c->input_bytes = fb_kernel_packed_bytes (n, A);
-      if (add)
-        {
-          const int d = 16;
-          if (shape->flags & FB_KERNEL_FLAG_SIGNED_IN2)
-            c->ref_x2 = random_values (&s, n, -(1 << (B - 1)), (1 << (B - 1)) - 1);
-          else
-            c->ref_x2 = random_values (&s, n, 0, (1 << B) - 1);
-          c->input2 = pack_u (c->ref_x2, n, B);
-          c->ref_y = (int32_t *) malloc (n * sizeof (int32_t));
-          c->output_bytes = fb_kernel_packed_bytes (n, O);
-          /* scales so that y covers [0, 2^O - 1] */
-          c->m1 = (int32_t) (((int64_t) 1 << d) * ((1 << O) - 1) / ((1 << A) - 1) / 2);
-          c->m2 = (int32_t) (((int64_t) 1 << d) * ((1 << O) - 1) / ((1 << B) - 1) / 2);
-          c->out_shift = d;
-        }
-      else
-        {
-          c->ref_y = (int32_t *) malloc ((size_t) c->shape.ch * sizeof (int32_t));
-          c->output_bytes = fb_kernel_packed_bytes ((size_t) c->shape.ch, A);
-        }
-      c->output = (uint8_t *) malloc (c->output_bytes);
-      if (c->ref_x == NULL || c->input == NULL || c->ref_y == NULL || c->output == NULL
-          || (add && (c->ref_x2 == NULL || c->input2 == NULL)))
-        goto fail;
-      c->work = (uint64_t) n;
-      return 0;
-    }
-  return -1;
-
-fail:
-  fb_kernel_bench_clear (c);
-  return -1;
+    st = setup_pool2d (c, shape, s, A, O, W, xlo, xhi);
+  else if (family == FB_KERNEL_FAMILY_CONV || family == FB_KERNEL_FAMILY_DEPTHWISE)
+    st = setup_conv (c, shape, s, A, O, W, xlo, xhi);
+  else if (family == FB_KERNEL_FAMILY_LINEAR || family == FB_KERNEL_FAMILY_LINEAR_I32)
+    st = setup_linear (c, shape, s, A, O, W, xlo, xhi);
+  else if (family == FB_KERNEL_FAMILY_ADD || family == FB_KERNEL_FAMILY_AVGPOOL)
+    st = setup_add_pool (c, shape, s, A, O, W, xlo, xhi);
+  if (st != 0)
+    fb_kernel_bench_clear (c);
+  return st;
 }
 
 FbKernelStatus

@@ -53,6 +53,7 @@ fb_kernel_status_to_string (FbKernelStatus status)
     case FB_KERNEL_ERROR_SHIFT: return "shift out of range";
     case FB_KERNEL_ERROR_SHAPE: return "output shape inconsistent with input";
     case FB_KERNEL_ERROR_BUFFER: return "scratch buffer missing or too small";
+    case FB_KERNEL_ERROR_LAYOUT: return "prepared weights unsupported here or misaligned";
     default: return "unknown status";
     }
 }

@@ -59,19 +59,139 @@ conv_scalar_kp (size_t k)
   return FB_KI_ALIGN_UP (k, 4);
 }
 
+/* Output channels per pass over an im2col block: the int32 accumulators of 4 pixels take
+ * 4 * 4 * FB_CONV_SC_CH bytes of scratch whatever ch_out is (a multiple of 8, so every pass
+ * starts on a whole output byte at 2 and 4 bits). */
+#define FB_CONV_SC_CH 32
+
+/* Bytes of the prepared weights (fb_conv_prepare_weights()): the blocks of 4 channels, then
+ * for a signed input the int32 weight sum of each channel and kernel row. */
+static size_t
+conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
+{
+  size_t k = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
+  size_t cout4 = FB_KI_ALIGN_UP ((size_t) p->ch_out, 4);
+  return cout4 / 4 * conv_scalar_kp (k) * fb_ki_swar_wbytes (in_bits, w_bits)
+         + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+              ? (size_t) p->ch_out * (size_t) p->dim_kernel_y * 4 : 0);
+}
+
+static size_t
+conv_scalar_channels_per_pass (const FbConvParams *p)
+{
+  size_t cout4 = FB_KI_ALIGN_UP ((size_t) p->ch_out, 4);
+  return cout4 < FB_CONV_SC_CH ? cout4 : FB_CONV_SC_CH;
+}
+
 static size_t
 conv_scalar_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
 {
   size_t k = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
-  size_t kp = conv_scalar_kp (k);
-  size_t cout4 = FB_KI_ALIGN_UP ((size_t) p->ch_out, 4);
   return 4                                                  /* alignment slack */
-         + FB_CONV_SC_PIX * cout4 * 4                       /* int32 accumulators */
-         + FB_CONV_SC_PIX * kp                              /* u8 im2col of 4 pixels */
-         + cout4 / 4 * kp * fb_ki_swar_wbytes (in_bits, w_bits) /* prepared weights */
-         /* signed input: per channel and kernel row, the sum of the weights */
-         + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
-              ? (size_t) p->ch_out * (size_t) p->dim_kernel_y * 4 : 0);
+         + FB_CONV_SC_PIX * conv_scalar_channels_per_pass (p) * 4 /* int32 accumulators */
+         + FB_CONV_SC_PIX * conv_scalar_kp (k)              /* u8 im2col of 4 pixels */
+         + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+              ? 0 : conv_scalar_prepared_size (in_bits, w_bits, p)); /* weights per call */
+}
+
+/* Unpack the weight rows and arrange them in blocks of 4 channels (see top of file).  The
+ * biased value w + 2^(W-1) of a W-bit two's complement w is its bit pattern XOR 2^(W-1). */
+FB_KI_INLINE void
+conv_scalar_prepare_weights (const int A, const int W, const uint8_t *weights, int32_t k_len,
+                             size_t rb, size_t kp, int32_t cout, void *wbuf)
+{
+  const int lanes = fb_ki_swar_lanes (A, W);
+  const int32_t cout4 = (cout + 3) & ~3;
+  const int G = 4 / lanes;
+  int32_t c, k;
+
+  if (lanes == 1)
+    {
+      int8_t *wb = (int8_t *) wbuf;
+      for (c = 0; c < cout4; c++)
+        {
+          int8_t *d = wb + (size_t) (c / 4) * kp * 4 + (size_t) (c % 4);
+          const uint8_t *src = weights + (size_t) c * rb;
+          if (c >= cout)
+            for (k = 0; k < k_len; k++)
+              d[(size_t) k * 4] = 0;
+          else
+            for (k = 0; k < k_len; k++)
+              d[(size_t) k * 4] = (int8_t) src[k];
+        }
+      return;
+    }
+
+  /* zero, then OR each channel's biased values into its lane (channels >= cout stay 0) */
+  for (c = 0; c < cout4 / 4; c++)
+    {
+      uint32_t *d = (uint32_t *) wbuf + (size_t) c * kp * (size_t) G;
+      for (k = 0; k < k_len * G; k++)
+        d[k] = 0;
+    }
+  for (c = 0; c < cout; c++)
+    {
+      uint32_t *d = (uint32_t *) wbuf + (size_t) (c / 4) * kp * (size_t) G
+                    + (size_t) ((c % 4) / lanes);
+      const int sh = (c % lanes) * (32 / lanes);
+      const uint8_t *src = weights + (size_t) c * rb;
+      if (W == 8)
+        {
+          for (k = 0; k < k_len; k++)
+            d[(size_t) k * G] |= (uint32_t) (src[k] ^ 0x80u) << sh;
+        }
+      else if (W == 4)
+        {
+          for (k = 0; k + 2 <= k_len; k += 2)
+            {
+              const uint32_t b = src[k / 2] ^ 0x88u;
+              d[(size_t) k * G] |= (b & 15u) << sh;
+              d[(size_t) (k + 1) * G] |= (b >> 4) << sh;
+            }
+          if (k < k_len)
+            d[(size_t) k * G] |= ((src[k / 2] ^ 0x08u) & 15u) << sh;
+        }
+      else
+        {
+          for (k = 0; k + 4 <= k_len; k += 4)
+            {
+              const uint32_t b = src[k / 4] ^ 0xAAu;
+              d[(size_t) k * G] |= (b & 3u) << sh;
+              d[(size_t) (k + 1) * G] |= ((b >> 2) & 3u) << sh;
+              d[(size_t) (k + 2) * G] |= ((b >> 4) & 3u) << sh;
+              d[(size_t) (k + 3) * G] |= (b >> 6) << sh;
+            }
+          for (; k < k_len; k++)
+            d[(size_t) k * G] |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u) << sh;
+        }
+    }
+}
+
+/* The whole prepared layout at @out (4-byte aligned): blocks, then the signed input's row
+ * sums.  rowsum[c * Ky + ky] = the sum of channel c's weights in kernel row ky. */
+FB_KI_INLINE void
+conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const FbConvParams *p,
+                         uint8_t *out)
+{
+  const int32_t cin = p->ch_in, cout = p->ch_out;
+  const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
+  const size_t k_len = (size_t) kxn * (size_t) kyn * (size_t) cin;
+  const size_t kp = conv_scalar_kp (k_len);
+  const size_t cout4 = FB_KI_ALIGN_UP ((size_t) cout, 4);
+  const size_t rb = fb_kernel_weight_row_bytes (k_len, W);
+  int32_t *rowsum = (int32_t *) (void *) (out + cout4 / 4 * kp * fb_ki_swar_wbytes (A, W));
+  int32_t c, ky, e;
+
+  conv_scalar_prepare_weights (A, W, weights, (int32_t) k_len, rb, kp, cout, out);
+  if (p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+    for (c = 0; c < cout; c++)
+      for (ky = 0; ky < kyn; ky++)
+        {
+          int32_t s = 0;
+          for (e = 0; e < kxn * cin; e++)
+            s += fb_ki_get_s (W, weights + (size_t) c * rb, (size_t) (ky * kxn * cin + e));
+          rowsum[c * kyn + ky] = s;
+        }
 }
 
 #if FB_KI_SCALAR
@@ -251,79 +371,6 @@ conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *inp
   return SUM ? total : 0;
 }
 
-/* Unpack the weight rows and arrange them in blocks of 4 channels (see top of file).  The
- * biased value w + 2^(W-1) of a W-bit two's complement w is its bit pattern XOR 2^(W-1). */
-FB_KI_INLINE void
-conv_scalar_prepare_weights (const int A, const int W, const uint8_t *weights, int32_t k_len,
-                             size_t rb, size_t kp, int32_t cout, void *wbuf)
-{
-  const int lanes = fb_ki_swar_lanes (A, W);
-  const int32_t cout4 = (cout + 3) & ~3;
-  const int G = 4 / lanes;
-  int32_t c, k;
-
-  if (lanes == 1)
-    {
-      int8_t *wb = (int8_t *) wbuf;
-      for (c = 0; c < cout4; c++)
-        {
-          int8_t *d = wb + (size_t) (c / 4) * kp * 4 + (size_t) (c % 4);
-          const uint8_t *src = weights + (size_t) c * rb;
-          if (c >= cout)
-            for (k = 0; k < k_len; k++)
-              d[(size_t) k * 4] = 0;
-          else
-            for (k = 0; k < k_len; k++)
-              d[(size_t) k * 4] = (int8_t) src[k];
-        }
-      return;
-    }
-
-  /* zero, then OR each channel's biased values into its lane (channels >= cout stay 0) */
-  for (c = 0; c < cout4 / 4; c++)
-    {
-      uint32_t *d = (uint32_t *) wbuf + (size_t) c * kp * (size_t) G;
-      for (k = 0; k < k_len * G; k++)
-        d[k] = 0;
-    }
-  for (c = 0; c < cout; c++)
-    {
-      uint32_t *d = (uint32_t *) wbuf + (size_t) (c / 4) * kp * (size_t) G
-                    + (size_t) ((c % 4) / lanes);
-      const int sh = (c % lanes) * (32 / lanes);
-      const uint8_t *src = weights + (size_t) c * rb;
-      if (W == 8)
-        {
-          for (k = 0; k < k_len; k++)
-            d[(size_t) k * G] |= (uint32_t) (src[k] ^ 0x80u) << sh;
-        }
-      else if (W == 4)
-        {
-          for (k = 0; k + 2 <= k_len; k += 2)
-            {
-              const uint32_t b = src[k / 2] ^ 0x88u;
-              d[(size_t) k * G] |= (b & 15u) << sh;
-              d[(size_t) (k + 1) * G] |= (b >> 4) << sh;
-            }
-          if (k < k_len)
-            d[(size_t) k * G] |= ((src[k / 2] ^ 0x08u) & 15u) << sh;
-        }
-      else
-        {
-          for (k = 0; k + 4 <= k_len; k += 4)
-            {
-              const uint32_t b = src[k / 4] ^ 0xAAu;
-              d[(size_t) k * G] |= (b & 3u) << sh;
-              d[(size_t) (k + 1) * G] |= ((b >> 2) & 3u) << sh;
-              d[(size_t) (k + 2) * G] |= ((b >> 4) & 3u) << sh;
-              d[(size_t) (k + 3) * G] |= (b >> 6) << sh;
-            }
-          for (; k < k_len; k++)
-            d[(size_t) k * G] |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u) << sh;
-        }
-    }
-}
-
 /* C twins of the assembly routines (same contract, same results). */
 FB_KI_INLINE void
 conv_sc_plain_c (const uint8_t *x0, const int8_t *w, const uint8_t *xend, int32_t *acc,
@@ -477,31 +524,25 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const size_t k_len = (size_t) kxn * (size_t) kyn * (size_t) cin;
   const size_t kp = conv_scalar_kp (k_len);
   const size_t cout4 = FB_KI_ALIGN_UP ((size_t) cout, 4);
-  const size_t rb = fb_kernel_weight_row_bytes (k_len, W);
   const size_t wbk = fb_ki_swar_wbytes (A, W);
   const size_t out_px_bytes = (size_t) cout * (size_t) O / 8;
+  const int32_t chn = (int32_t) conv_scalar_channels_per_pass (p);
   const int32_t bias = 1 << (W - 1);
   int32_t *acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
-  uint8_t *col = (uint8_t *) (acc + FB_CONV_SC_PIX * cout4);
-  uint8_t *wbuf = col + FB_CONV_SC_PIX * kp;
-  int32_t c, oy, ox, q;
+  uint8_t *col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
+  const uint8_t *wk = weights;
+  const int32_t *rowsum;
+  int32_t c, c0, oy, ox, q;
 
+  /* weights laid out at export time are read in place; otherwise once per call, here */
+  if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
+    {
+      uint8_t *wbuf = col + FB_CONV_SC_PIX * kp;
+      conv_scalar_prepare_all (A, W, weights, p, wbuf);
+      wk = wbuf;
+    }
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
-  int32_t *rowsum = (int32_t *) (void *) (wbuf + cout4 / 4 * kp * wbk);
-
-  conv_scalar_prepare_weights (A, W, weights, (int32_t) k_len, rb, kp, cout, wbuf);
-  if (SI)
-    for (c = 0; c < cout; c++)
-      {
-        int32_t ky, e;
-        for (ky = 0; ky < kyn; ky++)
-          {
-            int32_t s = 0;
-            for (e = 0; e < kxn * cin; e++)
-              s += fb_ki_get_s (W, weights + (size_t) c * rb, (size_t) (ky * kxn * cin + e));
-            rowsum[c * kyn + ky] = s;
-          }
-      }
+  rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * kp * wbk);
 
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
@@ -534,28 +575,33 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
                     fb_ki_st32 (col + (size_t) g * 16 + (size_t) q * 4, 0);
                 }
             }
-          conv_scalar_blocks (A, W, col, wbuf + klo * wbk, kn, acc, (int32_t) cout4,
-                              (int32_t) (cout4 / 4), kp * wbk);
-          for (q = 0; q < npx; q++)
+          for (c0 = 0; c0 < cout; c0 += chn)
             {
-              int32_t *aq = acc + (size_t) q * cout4;
-              if (lanes > 1)
+              const int32_t nch = cout - c0 < chn ? cout - c0 : chn;
+              conv_scalar_blocks (A, W, col, wk + ((size_t) c0 / 4 * kp + klo) * wbk, kn, acc,
+                                  chn, (nch + 3) / 4, kp * wbk);
+              for (q = 0; q < npx; q++)
                 {
-                  const int32_t corr = bias * colsum[q];
-                  for (c = 0; c < cout; c++)
-                    aq[c] -= corr;
+                  int32_t *aq = acc + (size_t) q * (size_t) chn;
+                  if (lanes > 1)
+                    {
+                      const int32_t corr = bias * colsum[q];
+                      for (c = 0; c < nch; c++)
+                        aq[c] -= corr;
+                    }
+                  if (SI)
+                    for (c = 0; c < nch; c++)
+                      {
+                        int32_t ky, s = 0;
+                        for (ky = ky_lo; ky < ky_hi; ky++)
+                          s += rowsum[(c0 + c) * kyn + ky];
+                        aq[c] -= s << (A - 1);
+                      }
+                  fb_ki_requant_pack_any (O, SO, aq, kappa + c0, lambda + c0, p->out_shift, nch,
+                                          output + ((size_t) oy * (size_t) p->dim_out_x
+                                                    + (size_t) (ox + q)) * out_px_bytes
+                                                 + (size_t) c0 * (size_t) O / 8);
                 }
-              if (SI)
-                for (c = 0; c < cout; c++)
-                  {
-                    int32_t ky, s = 0;
-                    for (ky = ky_lo; ky < ky_hi; ky++)
-                      s += rowsum[c * kyn + ky];
-                    aq[c] -= s << (A - 1);
-                  }
-              fb_ki_requant_pack_any (O, SO, aq, kappa, lambda, p->out_shift, cout,
-                                      output + ((size_t) oy * (size_t) p->dim_out_x
-                                                + (size_t) (ox + q)) * out_px_bytes);
             }
         }
     }

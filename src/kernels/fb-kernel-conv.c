@@ -94,6 +94,31 @@ fb_conv_get_buffer_size (int in_bits, int out_bits, int w_bits, const FbConvPara
   return fb_conv_get_buffer_size_for_arch (FB_KI_ARCH, in_bits, out_bits, w_bits, params);
 }
 
+size_t
+fb_conv_prepared_weights_size (int in_bits, int out_bits, int w_bits, const FbConvParams *params)
+{
+  if (fb_ki_check_conv (in_bits, out_bits, w_bits, 0, params) != FB_KERNEL_OK)
+    return 0;
+  return conv_scalar_prepared_size (in_bits, w_bits, params);
+}
+
+FbKernelStatus
+fb_conv_prepare_weights (int in_bits, int out_bits, int w_bits, const FbConvParams *params,
+                         const uint8_t *weights, uint8_t *prepared)
+{
+  FbKernelStatus st;
+
+  if (weights == NULL || prepared == NULL || params == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  st = fb_ki_check_conv (in_bits, out_bits, w_bits, 0, params);
+  if (st != FB_KERNEL_OK)
+    return st;
+  if (((uintptr_t) prepared & 3u) != 0)
+    return FB_KERNEL_ERROR_LAYOUT;
+  conv_scalar_prepare_all (in_bits, w_bits, weights, params, prepared);
+  return FB_KERNEL_OK;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Host path                                                                                  */
 
@@ -539,6 +564,12 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
   st = fb_ki_check_conv (A, O, W, 0, params);
   if (st != FB_KERNEL_OK)
     return st;
+  if (params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+    {
+      /* the layout exists for the scalar path only; its words are read aligned */
+      if (!FB_KI_SCALAR || ((uintptr_t) weights & 3u) != 0)
+        return FB_KERNEL_ERROR_LAYOUT;
+    }
   need = fb_conv_get_buffer_size (A, O, W, params);
   if (buffer == NULL || buffer_size < need)
     return FB_KERNEL_ERROR_BUFFER;

@@ -41,6 +41,10 @@ dw_host_buffer_size (int in_bits, const FbConvParams *p)
   return FB_DW_HOST_ALIGN + FB_KI_ALIGN_UP (taps * ch * 2, FB_DW_HOST_ALIGN) + ch * 8 + rows;
 }
 
+/* Scalar path: channels per pass (a multiple of 8, so every pass starts on a whole byte of
+ * packed input, weights and output). */
+#define FB_DW_SC_CH 64
+
 size_t
 fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, int w_bits,
                                        const FbConvParams *params)
@@ -51,8 +55,8 @@ fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_b
     return 0;
   if (arch == FB_KERNEL_ARCH_HOST)
     return dw_host_buffer_size (in_bits, params);
-  /* int32 accumulators of two output pixels */
-  return 4 + (size_t) params->ch_out * 8;
+  /* int32 accumulators of two output pixels, FB_DW_SC_CH channels at a time */
+  return 4 + (size_t) (params->ch_out < FB_DW_SC_CH ? params->ch_out : FB_DW_SC_CH) * 8;
 }
 
 size_t
@@ -117,8 +121,10 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
   const size_t out_px = (size_t) ch * (size_t) O / 8;
   const size_t in_row = (size_t) p->dim_in_x * in_px, w_row = (size_t) kxn * w_tap;
   const int32_t ch4 = ch & ~3;
+  /* channels per pass: the accumulators of 2 pixels take 8 * FB_DW_SC_CH bytes at most */
+  const int32_t chn = ch < FB_DW_SC_CH ? ch : FB_DW_SC_CH;
   int32_t *acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
-  int32_t oy, ox, c, ky, kx, e;
+  int32_t oy, ox, c, c0, ky, kx, e;
 
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
@@ -139,8 +145,11 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
               const uint8_t *x0 = input + ((size_t) (iy0 + ky_lo) * (size_t) p->dim_in_x
                                            + (size_t) ix0) * in_px;
               const uint8_t *w0 = weights + (size_t) ky_lo * w_row;
-              int32_t *acc2 = acc + ch;
-              for (c = 0; c < ch4; c += 4)
+              int32_t *acc2 = acc + chn;
+              for (c0 = 0; c0 < ch; c0 += chn)
+              {
+              const int32_t c1 = ch - c0 < chn ? ch : c0 + chn, c14 = c1 < ch4 ? c1 : ch4;
+              for (c = c0; c < c14; c += 4)
                 {
                   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
                   const uint8_t *xr = x0 + (size_t) c * (size_t) A / 8;
@@ -161,10 +170,10 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
                           xa[0] = xb[0]; xa[1] = xb[1]; xa[2] = xb[2]; xa[3] = xb[3];
                         }
                     }
-                  acc[c] = a0; acc[c + 1] = a1; acc[c + 2] = a2; acc[c + 3] = a3;
-                  acc2[c] = b0; acc2[c + 1] = b1; acc2[c + 2] = b2; acc2[c + 3] = b3;
+                  acc[c - c0] = a0; acc[c - c0 + 1] = a1; acc[c - c0 + 2] = a2; acc[c - c0 + 3] = a3;
+                  acc2[c - c0] = b0; acc2[c - c0 + 1] = b1; acc2[c - c0 + 2] = b2; acc2[c - c0 + 3] = b3;
                 }
-              for (e = ch4; e < ch; e++)
+              for (e = c14 > c0 ? c14 : c0; e < c1; e++)
                 {
                   int32_t sa = 0, sb = 0;
                   for (ky = 0; ky < nky; ky++)
@@ -179,15 +188,17 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
                         sa += fb_ki_get_u (A, input, px * (size_t) ch + (size_t) e) * wv;
                         sb += fb_ki_get_u (A, input, (px + 1) * (size_t) ch + (size_t) e) * wv;
                       }
-                  acc[e] = sa;
-                  acc2[e] = sb;
+                  acc[e - c0] = sa;
+                  acc2[e - c0] = sb;
                 }
-              fb_ki_requant_pack (O, acc, kappa, lambda, p->out_shift, ch,
+              fb_ki_requant_pack (O, acc, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
                                   output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
-                                             * out_px);
-              fb_ki_requant_pack (O, acc2, kappa, lambda, p->out_shift, ch,
+                                             * out_px + (size_t) c0 * (size_t) O / 8);
+              fb_ki_requant_pack (O, acc2, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
                                   output + ((size_t) oy * (size_t) p->dim_out_x
-                                            + (size_t) ox + 1) * out_px);
+                                            + (size_t) ox + 1) * out_px
+                                         + (size_t) c0 * (size_t) O / 8);
+              }
               ox++;
               continue;
             }
@@ -207,7 +218,10 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
                  : input;
           w0 = weights + ((size_t) ky_lo * (size_t) kxn + (size_t) kx_lo) * w_tap;
 
-          for (c = 0; c < ch4; c += 4)
+          for (c0 = 0; c0 < ch; c0 += chn)
+          {
+          const int32_t c1 = ch - c0 < chn ? ch : c0 + chn, c14 = c1 < ch4 ? c1 : ch4;
+          for (c = c0; c < c14; c += 4)
             {
               int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
               const uint8_t *xr = x0 + (size_t) c * (size_t) A / 8;
@@ -226,13 +240,13 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
                       s3 += xv[3] * wv[3];
                     }
                 }
-              acc[c] = s0;
-              acc[c + 1] = s1;
-              acc[c + 2] = s2;
-              acc[c + 3] = s3;
+              acc[c - c0] = s0;
+              acc[c - c0 + 1] = s1;
+              acc[c - c0 + 2] = s2;
+              acc[c - c0 + 3] = s3;
             }
           /* ch % 4 remaining channels (only with 8- or 4-bit operands) */
-          for (e = ch4; e < ch; e++)
+          for (e = c14 > c0 ? c14 : c0; e < c1; e++)
             {
               int32_t s = 0;
               for (ky = 0; ky < nky; ky++)
@@ -245,11 +259,12 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
                     s += fb_ki_get_u (A, input, px * (size_t) ch + (size_t) e)
                          * fb_ki_get_s (W, weights, tap * (size_t) ch + (size_t) e);
                   }
-              acc[e] = s;
+              acc[e - c0] = s;
             }
-          fb_ki_requant_pack (O, acc, kappa, lambda, p->out_shift, ch,
+          fb_ki_requant_pack (O, acc, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
                               output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
-                                         * out_px);
+                                         * out_px + (size_t) c0 * (size_t) O / 8);
+          }
           }
         }
     }

@@ -26,7 +26,7 @@
 #endif
 
 /* Code path: the scalar (MCU) path on RISC-V and other 32-bit targets, or when forced. */
-#if defined(FB_KERNEL_FORCE_SCALAR) || defined(__riscv) || (defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ < 8)
+#if FB_KERNEL_SCALAR_BUILD
 #define FB_KI_SCALAR 1
 #define FB_KI_ARCH FB_KERNEL_ARCH_SCALAR
 #else

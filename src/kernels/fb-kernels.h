@@ -88,6 +88,7 @@ typedef enum {
   FB_KERNEL_ERROR_SHIFT = -5,     /* out_shift outside [0, 63] */
   FB_KERNEL_ERROR_SHAPE = -6,     /* output size inconsistent with input, kernel, padding, stride */
   FB_KERNEL_ERROR_BUFFER = -7,    /* scratch buffer NULL or smaller than *_get_buffer_size() */
+  FB_KERNEL_ERROR_LAYOUT = -8,    /* prepared weights on a non-scalar build, or not 4-byte aligned */
 } FbKernelStatus;
 
 /* A short, static, English name of a status ("ok", "null pointer", ...). */
@@ -105,8 +106,20 @@ const char *fb_kernel_status_to_string (FbKernelStatus status);
 #define FB_KERNEL_FLAG_SIGNED_IN2        4
 #define FB_KERNEL_FLAG_SIGNED_OUT        8
 #define FB_KERNEL_FLAG_COUNT_INCLUDE_PAD 16  /* windowed average pool: padding counts (as 0) */
+/* conv: `weights` holds fb_conv_prepare_weights()'s output (the scalar path's order, laid out
+ * once, e.g. by an exporter into Flash) instead of packed rows, 4-byte aligned; the scratch
+ * then holds no weights.  Scalar (MCU) builds only: elsewhere FB_KERNEL_ERROR_LAYOUT. */
+#define FB_KERNEL_FLAG_PREPARED_WEIGHTS  32
 #define FB_KERNEL_FLAGS_SIGNED (FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_IN2 \
                                 | FB_KERNEL_FLAG_SIGNED_OUT)
+
+/* 1 where the kernels compile their scalar (MCU) path: RISC-V and other 32-bit targets, or
+ * forced with -DFB_KERNEL_FORCE_SCALAR.  An exported network.h sizes its scratch with it. */
+#if defined(FB_KERNEL_FORCE_SCALAR) || defined(__riscv) || (defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ < 8)
+#define FB_KERNEL_SCALAR_BUILD 1
+#else
+#define FB_KERNEL_SCALAR_BUILD 0
+#endif
 
 /* Which code path this build of the kernels uses.  The scratch size depends on it. */
 typedef enum {
@@ -193,6 +206,19 @@ size_t fb_depthwise_get_buffer_size (int in_bits, int out_bits, int w_bits,
                                      const FbConvParams *params);
 size_t fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits,
                                               int w_bits, const FbConvParams *params);
+
+/* The scalar conv's weight layout, computed once (FB_KERNEL_FLAG_PREPARED_WEIGHTS): blocks
+ * of 4 output channels in the order its inner loops read them (docs/kernels.md), then, for a
+ * signed input (params->flag_relu & FB_KERNEL_FLAG_SIGNED_IN), the int32 sum of each channel's
+ * weights per kernel row.  Available on every build (an exporter on the host prepares the
+ * weights of an RV32 build).  _size returns 0 for invalid arguments; prepare writes
+ * fb_conv_prepared_weights_size() bytes at @prepared (little-endian words, any alignment)
+ * from packed rows as fb_conv_* take them. */
+size_t fb_conv_prepared_weights_size (int in_bits, int out_bits, int w_bits,
+                                      const FbConvParams *params);
+FbKernelStatus fb_conv_prepare_weights (int in_bits, int out_bits, int w_bits,
+                                        const FbConvParams *params, const uint8_t *weights,
+                                        uint8_t *prepared);
 
 /* Validate a conv (depthwise = 0) or depthwise (depthwise = 1) geometry for the given
  * bit-widths without running anything.  Same checks, same status as the kernels, except the

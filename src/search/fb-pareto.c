@@ -735,6 +735,7 @@ build_candidate (Dp *dp, GPtrArray *arena, const Node *last, gint32 ni, FbPrecis
           m.peak_layer = i;
         }
     }
+  fb_metrics_set_ram (c, &m);
   if (sens)
     {
       /* Per-candidate provenance: the shared members plus this point's proxy. */
@@ -915,6 +916,9 @@ choice_cost (Search *s, guint i, guint w, Run *run)
       if (vo >= 0)
         run->d[3] += fb_sensitivity_get_tensor_drop (s->sensitivity, vo, code_bits[var_code[vo]]);
     }
+  /* The tensors alive at one step are part of the bundle's RAM (arena + kernel scratch), so
+   * exceeding the budget here already rules a state out; the exact RAM is known only for a
+   * whole config and is checked on each candidate (fb_search_constraints_check). */
   if (s->max_ram > 0)
     {
       guint64 live = 0;

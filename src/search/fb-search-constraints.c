@@ -30,7 +30,8 @@ fb_search_constraints_check (const FbSearchConstraints *self, const FbMetrics *m
     return FALSE;
   if (self->max_size > 0 && m->size_bytes > self->max_size)
     return FALSE;
-  if (self->max_ram > 0 && m->peak_activation_bytes > self->max_ram)
+  /* The bundle's RAM (arena + kernel scratch); 0 means no bundle can be built. */
+  if (self->max_ram > 0 && (m->ram_bytes == 0 || m->ram_bytes > self->max_ram))
     return FALSE;
   if (!isnan (self->min_accuracy) && !isnan (accuracy) && accuracy < self->min_accuracy)
     return FALSE;

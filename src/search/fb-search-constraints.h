@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 typedef struct {
   double  max_latency;   /* table units; INFINITY = no budget */
   guint64 max_size;      /* Flash bytes; 0 = no budget */
-  guint64 max_ram;       /* peak activation bytes; 0 = no budget */
+  guint64 max_ram;       /* the bundle's RAM, FbMetrics.ram_bytes; 0 = no budget */
   double  min_accuracy;  /* fraction; NAN = no minimum */
 } FbSearchConstraints;
 

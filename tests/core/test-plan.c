@@ -191,6 +191,151 @@ test_plan_rejects_unpackable (void)
   g_assert_error (error, FB_ERROR, FB_ERROR_BITS);
 }
 
+/* The lower bound by hand: the largest total (sizes rounded to 4, as placed) of the tensors
+ * alive during one layer. */
+static gsize
+live_lower_bound (FbPrecisionConfig *config)
+{
+  FbNetwork *net = fb_precision_config_get_network (config);
+  gsize best = 0;
+
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      gsize live = 0;
+      for (guint t = 0; t < fb_network_get_n_tensors (net); t++)
+        {
+          const FbTensor *ten = fb_network_get_tensor (net, t);
+          if (ten->producer <= (int) i && ten->last_use >= i)
+            live += (fb_metrics_tensor_bytes (ten, fb_precision_config_get_tensor_bits (config, t)) + 3) & ~(gsize) 3;
+        }
+      best = MAX (best, live);
+    }
+  return best;
+}
+
+/* Checks one plan's arena against the bound and the two placements; returns the arena. */
+static gsize
+check_arena (FbPrecisionConfig *config, const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbPlan) plan = fb_plan_new (config, FB_KERNEL_ARCH_SCALAR, &error);
+  gsize arena, bound, order, greedy;
+
+  g_assert_no_error (error);
+  assert_arena_sound (plan);
+  arena = fb_plan_get_arena_bytes (plan);
+  bound = fb_plan_arena_bytes_for (config, FB_PLAN_ARENA_LOWER_BOUND);
+  order = fb_plan_arena_bytes_for (config, FB_PLAN_ARENA_TENSOR_ORDER);
+  greedy = fb_plan_arena_bytes_for (config, FB_PLAN_ARENA_GREEDY_BY_SIZE);
+  g_test_message ("%s: arena %" G_GSIZE_FORMAT ", lower bound %" G_GSIZE_FORMAT
+                  ", tensor order %" G_GSIZE_FORMAT ", greedy by size %" G_GSIZE_FORMAT,
+                  what, arena, bound, order, greedy);
+  g_assert_cmpuint (bound, ==, live_lower_bound (config));
+  g_assert_cmpuint (order, >=, bound);
+  g_assert_cmpuint (greedy, >=, bound);
+  g_assert_cmpuint (arena, ==, MIN (order, greedy));
+  return arena;
+}
+
+/* On every bundled network and uniform precision the arena is within 5 % of the bound. */
+static void
+test_plan_arena_bound (void)
+{
+  static const char *nets[] = { "fmnist-mbv1.json", "mobilenet-v1-0.25-128.json",
+                                "mobilenet-v1-1.0-224.json", "mobilenet-v2-1.0-224.json" };
+  static const guint bits[] = { 8, 4, 2 };
+
+  for (guint n = 0; n < G_N_ELEMENTS (nets); n++)
+    {
+      g_autoptr(FbNetwork) net = load_bundled (nets[n]);
+      for (guint b = 0; b < G_N_ELEMENTS (bits); b++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(FbPrecisionConfig) config = fb_precision_config_new_uniform (net, bits[b], bits[b], &error);
+          g_autofree char *what = g_strdup_printf ("%s w%ua%u", nets[n], bits[b], bits[b]);
+          gsize arena;
+
+          g_assert_no_error (error);
+          arena = check_arena (config, what);
+          g_assert_cmpuint (arena * 100, <=, fb_plan_arena_bytes_for (config, FB_PLAN_ARENA_LOWER_BOUND) * 105);
+        }
+    }
+}
+
+/* Mixed activation precisions change the sizes and so the order of the greedy placement:
+ * the plan stays sound and never worse than either strategy. */
+static void
+test_plan_arena_random_configs (void)
+{
+  static const char *nets[] = { "fmnist-mbv1.json", "mobilenet-v2-1.0-224.json" };
+  static const guint bits[] = { 8, 4, 2 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1234);
+
+  for (guint n = 0; n < G_N_ELEMENTS (nets); n++)
+    {
+      g_autoptr(FbNetwork) net = load_bundled (nets[n]);
+      for (guint k = 0; k < 20; k++)
+        {
+          g_autoptr(FbPrecisionConfig) config = fb_precision_config_new (net);
+          g_autofree char *what = g_strdup_printf ("%s random %u", nets[n], k);
+          for (guint t = 0; t < fb_network_get_n_tensors (net); t++)
+            if (fb_network_get_tensor (net, t)->kind == FB_TENSOR_ACTIVATION)
+              fb_precision_config_set_tensor_bits (config, t, bits[g_rand_int_range (rand, 0, 3)]);
+          check_arena (config, what);
+        }
+    }
+}
+
+/* fb_plan_compute_ram(): the arena of the plan, the largest step scratch of each code path,
+ * the scratch after the arena at the documented alignment; metrics report the MCU figure. */
+static void
+test_plan_ram (void)
+{
+  g_autoptr(FbNetwork) net = load_bundled ("fmnist-mbv1.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbPrecisionConfig) config = fb_precision_config_new_uniform (net, 8, 8, &error);
+  g_autoptr(FbPlan) host = fb_plan_new (config, FB_KERNEL_ARCH_HOST, &error);
+  g_autoptr(FbPlan) mcu = fb_plan_new (config, FB_KERNEL_ARCH_SCALAR, &error);
+  gsize max_mcu = 0;
+  FbPlanRam ram;
+  FbMetrics m;
+
+  g_assert_no_error (error);
+  g_assert_true (fb_plan_compute_ram (config, &ram, &error));
+  g_assert_no_error (error);
+  /* the bundle's conv weights are laid out at export time: the scalar conv's scratch then
+   * holds no weights */
+  for (guint i = 0; i < fb_plan_get_n_steps (mcu); i++)
+    {
+      const FbPlanStep *st = fb_plan_get_step (mcu, i);
+      gsize need = st->scratch_bytes;
+      if (st->kind == FB_PLAN_CONV)
+        {
+          FbConvParams p = st->conv;
+          gsize prepared = fb_conv_prepared_weights_size (st->in_bits, st->out_bits, st->mid_bits, &p);
+          p.flag_relu |= FB_KERNEL_FLAG_PREPARED_WEIGHTS;
+          need = fb_conv_get_buffer_size_for_arch (FB_KERNEL_ARCH_SCALAR, st->in_bits, st->out_bits,
+                                                   st->mid_bits, &p);
+          g_assert_cmpuint (need + prepared, ==, st->scratch_bytes);
+        }
+      max_mcu = MAX (max_mcu, need);
+    }
+  g_assert_cmpuint (ram.arena_bytes, ==, fb_plan_get_arena_bytes (host));
+  g_assert_cmpuint (ram.arena_bytes, ==, fb_plan_get_arena_bytes (mcu));
+  g_assert_cmpuint (ram.mcu_scratch_bytes, ==, max_mcu);
+  g_assert_cmpuint (ram.host_scratch_bytes, ==, fb_plan_get_scratch_bytes (host));
+  g_assert_cmpuint (ram.kernel_scratch_offset % FB_PLAN_SCRATCH_ALIGN, ==, 0);
+  g_assert_cmpuint (ram.kernel_scratch_offset, >=, ram.arena_bytes);
+  g_assert_cmpuint (ram.kernel_scratch_offset, <, ram.arena_bytes + FB_PLAN_SCRATCH_ALIGN);
+  g_assert_cmpuint (ram.mcu_bytes, ==, ram.kernel_scratch_offset + max_mcu);
+  g_assert_true (fb_metrics_compute (config, NULL, &m, NULL, &error));
+  g_assert_cmpuint (m.ram_bytes, ==, ram.mcu_bytes);
+  g_assert_cmpuint (m.arena_bytes, ==, ram.arena_bytes);
+  g_assert_cmpuint (m.kernel_scratch_bytes, ==, ram.mcu_scratch_bytes);
+  /* the live peak (unrounded sizes) never exceeds the arena's bound */
+  g_assert_cmpuint (m.peak_activation_bytes, <=, ram.arena_lower_bound);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,5 +345,8 @@ main (int argc, char **argv)
   g_test_add_func ("/core/plan/weight-bytes-match-metrics", test_plan_weight_bytes_match_metrics);
   g_test_add_func ("/core/plan/residual-arena", test_plan_residual_arena);
   g_test_add_func ("/core/plan/rejects-unpackable", test_plan_rejects_unpackable);
+  g_test_add_func ("/core/plan/arena-bound", test_plan_arena_bound);
+  g_test_add_func ("/core/plan/arena-random-configs", test_plan_arena_random_configs);
+  g_test_add_func ("/core/plan/ram", test_plan_ram);
   return g_test_run ();
 }

@@ -22,6 +22,8 @@
 #include "fb-error.h"
 #include "fb-exporter.h"
 #include "fb-int-network.h"
+#include "fb-metrics.h"
+#include "fb-plan.h"
 #include "fb-rv32.h"
 #include "fb-test-util.h"
 
@@ -444,6 +446,58 @@ build_and_compare (FbIntNetwork *inet, const char *dir, const char *what, guint 
   }
 }
 
+/* The value of `#define NAME` in @text after @from. */
+static guint64
+define_after (const char *text, const char *from, const char *name)
+{
+  const char *at = strstr (text, from);
+  g_autofree char *key = g_strdup_printf ("#define %s ", name);
+
+  g_assert_nonnull (at);
+  at = strstr (at, key);
+  g_assert_nonnull (at);
+  return g_ascii_strtoull (at + strlen (key), NULL, 10);
+}
+
+/* The RAM the bundle declares for each build is what `metrics` reports (ram_bytes: the
+ * rv32imc build) and what fb_plan_compute_ram() computes: one figure, not two. */
+static void
+check_bundle_ram (FbIntNetwork *inet, const char *dir)
+{
+  FbPrecisionConfig *config = fb_plan_get_config (fb_int_network_get_plan (inet));
+  g_autofree char *path = g_build_filename (dir, "network.h", NULL);
+  g_autofree char *h = NULL;
+  g_autoptr(GError) error = NULL;
+  FbMetrics m;
+  FbPlanRam ram;
+  guint64 arena, offset, mcu_scr, mcu, host_scr, host;
+
+  g_assert_true (g_file_get_contents (path, &h, NULL, NULL));
+  arena = define_after (h, "#define FB_NETWORK_ARENA_BYTES", "FB_NETWORK_ARENA_BYTES");
+  offset = define_after (h, "#define FB_NETWORK_ARENA_BYTES", "FB_NETWORK_KERNEL_SCRATCH_OFFSET");
+  mcu_scr = define_after (h, "#if FB_KERNEL_SCALAR_BUILD", "FB_NETWORK_KERNEL_SCRATCH_BYTES");
+  mcu = define_after (h, "#if FB_KERNEL_SCALAR_BUILD", "FB_NETWORK_SCRATCH_BYTES");
+  host_scr = define_after (h, "#else", "FB_NETWORK_KERNEL_SCRATCH_BYTES");
+  host = define_after (h, "#else", "FB_NETWORK_SCRATCH_BYTES");
+  g_assert_true (fb_metrics_compute (config, NULL, &m, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (fb_plan_compute_ram (config, &ram, &error));
+  g_test_message ("network.h: arena %" G_GUINT64_FORMAT " + rv32imc scratch %" G_GUINT64_FORMAT
+                  " = %" G_GUINT64_FORMAT "; metrics ram_bytes %" G_GUINT64_FORMAT
+                  ", peak activations %" G_GUINT64_FORMAT, arena, mcu_scr, mcu, m.ram_bytes,
+                  m.peak_activation_bytes);
+  g_assert_cmpuint (arena, ==, fb_plan_get_arena_bytes (fb_int_network_get_plan (inet)));
+  g_assert_cmpuint (offset, >=, arena);
+  g_assert_cmpuint (offset % FB_PLAN_SCRATCH_ALIGN, ==, 0);
+  g_assert_cmpuint (mcu, ==, offset + mcu_scr);
+  g_assert_cmpuint (host, ==, offset + host_scr);
+  g_assert_cmpuint (m.ram_bytes, ==, mcu);
+  g_assert_cmpuint (m.arena_bytes, ==, arena);
+  g_assert_cmpuint (m.kernel_scratch_bytes, ==, mcu_scr);
+  g_assert_cmpuint (ram.host_bytes, ==, host);
+  g_assert_cmpuint (m.ram_bytes, >=, m.peak_activation_bytes);
+}
+
 static void
 test_config (gconstpointer data)
 {
@@ -457,6 +511,7 @@ test_config (gconstpointer data)
   tmp = fb_test_tmpdir_new ();
   dir = g_build_filename (tmp, "bundle", NULL);
   export_bundle (inet, spec, HOST_IMAGES, dir);
+  check_bundle_ram (inet, dir);
   build_and_compare (inet, dir, spec, HOST_IMAGES, RV32_IMAGES, reference_evaluate);
   fb_test_remove_tree (tmp);
 }
@@ -575,7 +630,7 @@ random_bundle (FbNetwork *net, const char *spec, gboolean is_signed)
       g_autofree char *network_h = NULL, *nhp = g_build_filename (dir, "network.h", NULL);
       g_assert_nonnull (strstr (network_c, "status = fb_maxpool2d_u"));
       g_assert_nonnull (strstr (network_c, "status = fb_avgpool2d_u"));
-      g_assert_nonnull (strstr (network_c, ".flag_relu = 10,"));   /* signed in and out */
+      g_assert_nonnull (strstr (network_c, ".flag_relu = 10"));   /* signed in and out (a conv adds FB_WEIGHTS_CONV_FLAG) */
       g_assert_true (g_file_get_contents (nhp, &network_h, NULL, NULL));
       g_assert_nonnull (strstr (network_h, "#define FB_NETWORK_INPUT_SIGNED 1"));
       g_assert_nonnull (strstr (network_h, "#define FB_NETWORK_INPUT_SCALE  0.05"));

@@ -44,10 +44,14 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       conv_shape (&out[n++], 3, 3, 200, 5, 3, 3, 1, 1, 1, 1, 1, 1);
       conv_shape (&out[n++], 8, 8, 32, 16, 1, 1, 0, 0, 0, 0, 1, 1);
       conv_shape (&out[n++], 6, 5, 24, 12, 1, 3, 2, 0, 0, 1, 1, 2);
+      /* more output channels than one pass of the scalar path (32), not a multiple of it */
+      conv_shape (&out[n++], 5, 4, 16, 72, 3, 3, 1, 1, 1, 1, 1, 1);
       break;
     case FB_KERNEL_FAMILY_DEPTHWISE:
       conv_shape (&out[n++], 7, 5, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
       conv_shape (&out[n++], 6, 6, 12, 12, 3, 3, 0, 1, 1, 0, 2, 2);
+      /* more channels than one pass of the scalar path (64) */
+      conv_shape (&out[n++], 6, 4, 72, 72, 3, 3, 1, 1, 1, 1, 1, 1);
       break;
     case FB_KERNEL_FAMILY_LINEAR:
       memset (&out[n], 0, sizeof out[n]);
@@ -103,6 +107,13 @@ flag_sets (FbKernelFamily f, int32_t *out)
       out[n++] = FB_KERNEL_FLAG_SIGNED_OUT;
       break;
     }
+  /* weights laid out at export time (scalar builds; kernel_selftest_run() drops the flag
+   * elsewhere, so the host lines these are compared with come from packed weights) */
+  if (f == FB_KERNEL_FAMILY_CONV)
+    {
+      out[n++] = FB_KERNEL_FLAG_PREPARED_WEIGHTS;
+      out[n++] = FB_KERNEL_FLAG_PREPARED_WEIGHTS | FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_OUT;
+    }
   return n;
 }
 
@@ -113,7 +124,7 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
   for (f = 0; f < FB_KERNEL_N_FAMILIES; f++)
     {
       FbKernelBenchShape sh[8];
-      int32_t fl[4];
+      int32_t fl[6];
       size_t nv = 0, v;
       int ns = shapes ((FbKernelFamily) f, sh), s, nf = flag_sets ((FbKernelFamily) f, fl), k;
       fb_kernel_family_variants ((FbKernelFamily) f, &nv);
@@ -125,6 +136,8 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
             char line[160];
             int st, ok;
             sh[s].flags = fl[k];
+            if (!FB_KERNEL_SCALAR_BUILD)
+              sh[s].flags &= ~FB_KERNEL_FLAG_PREPARED_WEIGHTS;
             if (fb_kernel_bench_setup (&c, (FbKernelFamily) f, v, &sh[s],
                                        0x1234567u + (uint32_t) (f * 1000 + (int) v * 10 + s)) != 0)
               {

@@ -265,6 +265,52 @@ describe_conv (const FbConvParams *p)
 /* ------------------------------------------------------------------------------------------ */
 /* Conv and depthwise: random cases                                                           */
 
+/* The same conv with its weights laid out once (FB_KERNEL_FLAG_PREPARED_WEIGHTS), as an
+ * exporter does: on a scalar build the same output bytes (@expected) from a smaller scratch
+ * without weights; elsewhere FB_KERNEL_ERROR_LAYOUT and nothing written. */
+static void
+check_prepared_weights (const Bits *b, FbConvFunc fn, const FbConvParams *p0, const guint8 *wp,
+                        const guint8 *input, const gint32 *kappa, const gint32 *lambda,
+                        const guint8 *expected, gsize out_bytes, int case_index)
+{
+  FbConvParams p = *p0;
+  gsize n_prep = fb_conv_prepared_weights_size (b->a, b->o, b->w, &p);
+  gsize full = fb_conv_get_buffer_size (b->a, b->o, b->w, &p), small;
+  g_autofree guint32 *prep = g_new0 (guint32, n_prep / 4 + 1);
+  g_autofree guint8 *out = g_malloc (out_bytes + 1);
+  g_autofree guint8 *buf = NULL;
+  FbKernelStatus st;
+
+  g_assert_cmpuint (n_prep, >, 0);
+  g_assert_cmpint (fb_conv_prepare_weights (b->a, b->o, b->w, &p, wp, (guint8 *) prep), ==, FB_KERNEL_OK);
+  g_assert_cmpint (fb_conv_prepare_weights (b->a, b->o, b->w, &p, wp, (guint8 *) prep + 1), ==,
+                   FB_KERNEL_ERROR_LAYOUT);
+  p.flag_relu |= FB_KERNEL_FLAG_PREPARED_WEIGHTS;
+  small = fb_conv_get_buffer_size (b->a, b->o, b->w, &p);
+  buf = g_malloc (small + 1);
+  memset (out, 0xA5, out_bytes + 1);
+  st = fn (input, (const guint8 *) prep, kappa, lambda, out, &p, buf, small);
+  if (fb_kernel_arch () != FB_KERNEL_ARCH_SCALAR)
+    {
+      g_assert_cmpint (st, ==, FB_KERNEL_ERROR_LAYOUT);
+      for (gsize i = 0; i < out_bytes; i++)
+        g_assert_cmpuint (out[i], ==, 0xA5);
+      return;
+    }
+  g_assert_cmpuint (small + n_prep, ==, full);
+  if (st != FB_KERNEL_OK || memcmp (out, expected, out_bytes) != 0)
+    {
+      g_autofree char *d = describe_conv (&p);
+      g_test_message ("case %d, prepared weights: %s", case_index, d);
+    }
+  g_assert_cmpint (st, ==, FB_KERNEL_OK);
+  g_assert_cmpmem (out, out_bytes, expected, out_bytes);
+  g_assert_cmpuint (out[out_bytes], ==, 0xA5);
+  /* misaligned prepared weights are refused */
+  g_assert_cmpint (fn (input, (const guint8 *) prep + 2, kappa, lambda, out, &p, buf, small), ==,
+                   FB_KERNEL_ERROR_LAYOUT);
+}
+
 static void
 run_conv_case (GRand *r, const Bits *b, gboolean dw, gboolean big, int case_index)
 {
@@ -364,6 +410,8 @@ run_conv_case (GRand *r, const Bits *b, gboolean dw, gboolean big, int case_inde
     g_assert_cmpmem (again, in_bytes, in.data, in_bytes);
     g_free (again);
   }
+  if (!dw)
+    check_prepared_weights (b, fn, &p, wp, in.data, kappa, lambda, out.data, out_bytes, case_index);
 
   guarded_clear (&in);
   guarded_clear (&out);
@@ -1300,6 +1348,9 @@ test_signed_family (gconstpointer data)
           FbKernelBenchCase c;
           random_shape (r, f, &sh);
           sh.flags = sets[k];
+          /* every other conv case with weights laid out at export time (scalar builds) */
+          if (f == FB_KERNEL_FAMILY_CONV && fb_kernel_arch () == FB_KERNEL_ARCH_SCALAR && rep % 2)
+            sh.flags |= FB_KERNEL_FLAG_PREPARED_WEIGHTS;
           if (f == FB_KERNEL_FAMILY_LINEAR_I32)
             sh.flags &= ~SO;
           g_assert_cmpint (fb_kernel_bench_setup (&c, f, v, &sh, g_rand_int (r) | 1u), ==, 0);

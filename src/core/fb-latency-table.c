@@ -416,6 +416,21 @@ fb_latency_table_layer_cost (FbLatencyTable *self, FbPrecisionConfig *config, gu
   return TRUE;
 }
 
+/* The target and network names are quoted in later messages (a missing layer, another
+ * network), which must stay one line (fuzz-latency: a target with a newline). */
+static gboolean
+one_line_field (const char *member, const char *value, const char *origin, GError **error)
+{
+  for (const char *p = value; p != NULL && *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      {
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
+                     "%s: field \"%s\": control character 0x%02x in a name", origin, member, (guchar) *p);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static FbLatencyTable *
 latency_table_from_json (JsonNode *root, const char *origin, GError **error)
 {
@@ -443,6 +458,8 @@ latency_table_from_json (JsonNode *root, const char *origin, GError **error)
       !fb_json_get_object (obj, "layers", origin, TRUE, &layers, error) ||
       !fb_json_get_object (obj, "spread", origin, FALSE, &spread, error) ||
       !fb_json_get_object (obj, "provenance", origin, FALSE, &prov, error))
+    return NULL;
+  if (!one_line_field ("target", target, origin, error) || !one_line_field ("network", network, origin, error))
     return NULL;
   if (json_object_has_member (obj, "clock_hz") && !json_object_get_null_member (obj, "clock_hz"))
     {

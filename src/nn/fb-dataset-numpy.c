@@ -85,6 +85,15 @@ parse_npy (GBytes *bytes, const char *origin, NpyHeader *h, GError **error)
     }
   header = g_strndup ((const char *) p + h->offset, hlen);
   h->offset += hlen;
+  /* GRegex hands PCRE2 its subject unchecked (PCRE2_NO_UTF_CHECK): invalid UTF-8 is undefined
+   * behaviour there, and the JIT-compiled matcher crashed on it (fuzz-dataset). NumPy writes
+   * ASCII (UTF-8 in version 3), so anything else is refused before a regex sees it. */
+  if (!g_utf8_validate (header, -1, NULL))
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FORMAT, "%s: unreadable .npy header: not ASCII/UTF-8 text",
+                   origin);
+      return FALSE;
+    }
   h->descr = match_field (header, "'descr'\\s*:\\s*'([<>|=]?[a-zA-Z][0-9]*)'");
   fortran = match_field (header, "'fortran_order'\\s*:\\s*(True|False)");
   shape = match_field (header, "'shape'\\s*:\\s*\\(([0-9,\\s]*)\\)");

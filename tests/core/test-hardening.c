@@ -407,6 +407,38 @@ test_latency_sum_not_finite (void)
   g_assert_cmpfloat (m.latency, ==, 8e300);
 }
 
+/* fuzz-latency: a target name with a newline loaded, and every later message quoting it
+ * ("latency table (TARGET) has no entry for layer ...") was two lines. Names are now
+ * refused at load when they hold a control character. */
+static void
+test_latency_name_control_chars (void)
+{
+  static const char *const docs[][2] = {
+    { "{\"format\": \"freebits-latency/1\", \"target\": \"g\\np8\", \"unit\": \"cycles\", "
+      "\"method\": \"modeled\", \"layers\": {}}", "\"target\"" },
+    { "{\"format\": \"freebits-latency/1\", \"target\": \"g\np8\", \"unit\": \"cycles\", "
+      "\"method\": \"modeled\", \"layers\": {}}", "\"target\"" },
+    { "{\"format\": \"freebits-latency/1\", \"target\": \"gap8\", \"network\": \"a\\tb\", "
+      "\"unit\": \"cycles\", \"method\": \"modeled\", \"layers\": {}}", "\"network\"" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (docs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = fb_json_load_data (docs[i][0], -1, "t.json", &error);
+      g_autoptr(FbLatencyTable) table = NULL;
+
+      g_assert_no_error (error);
+      table = fb_latency_table_new_from_json (root, "t.json", &error);
+      g_assert_null (table);
+      g_assert_error (error, FB_ERROR, FB_ERROR_FIELD);
+      assert_one_line (error->message);
+      fb_test_assert_mentions (error->message, "t.json");
+      fb_test_assert_mentions (error->message, docs[i][1]);
+      fb_test_assert_mentions (error->message, "control character");
+    }
+}
+
 /* ---------------------------------------------------------------------------
  * Temporaries of a killed write: recognisable, and removed by the next write. */
 
@@ -566,6 +598,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/json-numbers-round-trip", test_json_numbers_round_trip);
   g_test_add_func ("/hardening/latency-huge-cost-round-trip", test_latency_table_huge_cost_round_trip);
   g_test_add_func ("/hardening/latency-sum-not-finite", test_latency_sum_not_finite);
+  g_test_add_func ("/hardening/latency-name-control-chars", test_latency_name_control_chars);
   g_test_add_func ("/hardening/killed-write-temporaries", test_killed_write_temporaries);
   g_test_add_func ("/hardening/semantic-error-one-line", test_semantic_error_one_line);
   g_test_add_func ("/hardening/string-escapes", test_string_escapes);

@@ -587,6 +587,40 @@ test_npz_huge_member (void)
   expect_open_error (path, &spec, FB_ERROR_FORMAT, "npz-huge-member.npz", "compressed bytes (corrupted)");
 }
 
+/* fuzz-dataset: a float32 x.npy whose header has one byte that is not UTF-8 ('fortran_order'\xf6)
+ * crashed the loader: GRegex gives PCRE2 its subject unchecked and the JIT matcher faulted.
+ * The fuzzer's file, with an empty y.npy next to it as the fuzzer wrote it; then the same
+ * defect in a header built here (an otherwise well-formed one, so only the byte is wrong). */
+static void
+test_npy_header_not_utf8 (void)
+{
+  char *dir = fb_test_tmpdir_new ();
+  g_autofree char *src = fb_test_source_path ("tests", "data", "npy-header-not-utf8.npy", NULL);
+  g_autofree char *xp = g_build_filename (dir, "x.npy", NULL), *yp = g_build_filename (dir, "y.npy", NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+  FbDatasetSpec spec = spec_for (4, 4, 1, 2);
+
+  g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (xp, data, (gssize) len, NULL));
+  g_assert_true (g_file_set_contents (yp, "", 0, NULL));
+  expect_open_error (xp, &spec, FB_ERROR_FORMAT, "x.npy", "not ASCII/UTF-8");
+  {
+    static const char header[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4, 4, 1), }\xf6  \n";
+    g_autoptr(GByteArray) b = g_byte_array_new ();
+    guint8 hl[2] = { sizeof header - 1, 0 };
+    float zeros[16] = { 0 };
+
+    g_byte_array_append (b, (const guint8 *) "\x93NUMPY\x01\x00", 8);
+    g_byte_array_append (b, hl, 2);
+    g_byte_array_append (b, (const guint8 *) header, sizeof header - 1);
+    g_byte_array_append (b, (const guint8 *) zeros, sizeof zeros);
+    g_assert_true (g_file_set_contents (xp, (char *) b->data, b->len, NULL));
+    expect_open_error (xp, &spec, FB_ERROR_FORMAT, "x.npy", "not ASCII/UTF-8");
+  }
+  fb_test_tmpdir_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -603,5 +637,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/data-loader/channels-crop-flip", test_loader_channels);
   g_test_add_func ("/nn/dataset-formats/npy-header-newline", test_npy_header_newline);
   g_test_add_func ("/nn/dataset-formats/npz-huge-member", test_npz_huge_member);
+  g_test_add_func ("/nn/dataset-formats/npy-header-not-utf8", test_npy_header_not_utf8);
   return g_test_run ();
 }

@@ -387,7 +387,7 @@ test_sweep_cancel_and_errors (Fixture *f, gconstpointer data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (c.configs->len, ==, 0);
   /* A bound against hangs only. */
-  g_assert_cmpint (g_get_monotonic_time () - t0, <, 30 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 120 * G_USEC_PER_SEC);
   g_clear_error (&error);
   g_assert_false (fb_diff_search_sweep (f->net, f->weights, "memory", f->ds, &o, bad, 1, collect, NULL, &c,
                                         NULL, &error));

@@ -636,7 +636,7 @@ test_evaluate_cancel_running (void)
   g_assert_false (fb_int_network_evaluate (inet, ds, 0, 2, cancel, &r, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   /* Only against a hang: one chunk per thread finishes after the cancel. */
-  g_assert_cmpint (g_get_monotonic_time () - t0, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 120 * G_USEC_PER_SEC);
   g_thread_join (thread);
   {
     g_autofree char *ip = g_build_filename (dir, "t10k-images-idx3-ubyte", NULL);

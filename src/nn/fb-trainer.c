@@ -45,6 +45,11 @@ typedef struct {
   float         *b;                    /* linear */
   float         *gamma, *beta;         /* conv, depthwise */
   float         *rmean, *rvar;         /* running statistics */
+  /* Not a batch norm but the model's bias: an imported conv without
+   * BatchNormalization (docs/import.md: γ 1, β 0, μ −b, σ² 1 − ε in every
+   * channel). Training keeps it as the fixed affine map it is (batch
+   * statistics would renormalize the layer's output). */
+  gboolean       bn_frozen;
   /* Gradients of the whole step (sum over shards and configs): what the
    * optimizer reads. */
   float         *gw, *gb, *ggamma, *gbeta;
@@ -401,6 +406,9 @@ init_node (FbTrainer *self, Node *n, GRand *rand, FbWeights *init, const char *o
                          n->rvar[k]);
             return FALSE;
           }
+      n->bn_frozen = TRUE;
+      for (guint k = 0; k < c; k++)
+        n->bn_frozen = n->bn_frozen && n->rvar[k] == 1.0f - FB_NN_BN_EPS;
       return TRUE;
     }
   init_normal (rand, n->w, n->n_w,
@@ -431,6 +439,24 @@ init_relu_max (Node *n, FbWeights *init, const char *origin, GError **error)
     }
   n->relu_max = t->data[0];
   return TRUE;
+}
+
+/* Backward of a frozen batch norm (Node.bn_frozen): the fixed affine map
+ * y = γ/σ · z + …, ReLU-masked; γ and β get no gradient (they stay the
+ * model's). In place on @dy, which becomes d(conv output). */
+static void
+frozen_bn_backward (const Node *n, gsize m, guint c, const float *y, float *dy)
+{
+  g_autofree float *scale = g_new (float, c);
+
+  for (guint k = 0; k < c; k++)
+    scale[k] = n->gamma[k] / sqrtf (n->rvar[k] + FB_NN_BN_EPS);
+  for (gsize r = 0; r < m; r++)
+    for (guint k = 0; k < c; k++)
+      {
+        gsize e = r * c + k;
+        dy[e] = n->relu && y[e] <= 0.0f ? 0.0f : dy[e] * scale[k];
+      }
 }
 
 /* min(y, relu_max) after the ReLU; backward: no gradient where it clipped. */
@@ -921,7 +947,7 @@ forward (Shard *sh, gboolean train)
             fb_nn_conv2d_forward (&g, x, w, ns->z, sh->scratch);
           else
             fb_nn_depthwise_forward (&g, x, w, ns->z);
-          if (train)
+          if (train && !n->bn_frozen)
             fb_nn_batch_norm_train_forward ((guint) m, c, ns->z, n->gamma, n->beta, n->relu, y,
                                             ns->bmean, ns->bvar);
           else
@@ -1031,8 +1057,11 @@ backward (Shard *sh)
         case NODE_DEPTHWISE:
           /* dy becomes d(pre-normalization output) in place: every reader of
            * this tensor has already added its share. */
-          fb_nn_batch_norm_backward ((guint) m, c, ns->z, y, n->gamma, ns->bmean, ns->bvar,
-                                     n->relu, dy, dy, ns->ggamma, ns->gbeta);
+          if (n->bn_frozen)
+            frozen_bn_backward (n, m, c, y, dy);
+          else
+            fb_nn_batch_norm_backward ((guint) m, c, ns->z, y, n->gamma, ns->bmean, ns->bvar,
+                                       n->relu, dy, dy, ns->ggamma, ns->gbeta);
           conv_geometry (n, batch, &g);
           if (n->kind == NODE_CONV)
             fb_nn_conv2d_backward (&g, x, w, dy, ns->gw, dx, sh->scratch);
@@ -1263,7 +1292,7 @@ reduce_pass (FbTrainer *self, gboolean update_running, double *loss, guint *corr
       guint c = nd->layer->out_shape.c;
       gsize hw = (gsize) nd->layer->out_shape.h * nd->layer->out_shape.w;
 
-      if (nd->rmean == NULL)
+      if (nd->rmean == NULL || nd->bn_frozen)
         continue;
       for (guint k = 0; k < c; k++)
         {
@@ -1780,7 +1809,7 @@ fb_trainer_recalibrate_bn (FbTrainer *self, FbPrecisionConfig *config, FbDataset
           Node *nd = &self->nodes[i];
           guint c = nd->layer->out_shape.c;
           gsize hw = (gsize) nd->layer->out_shape.h * nd->layer->out_shape.w;
-          if (nd->rmean == NULL)
+          if (nd->rmean == NULL || nd->bn_frozen)
             continue;
           for (guint s = 0; s < self->n_shards; s++)
             {
@@ -1806,7 +1835,7 @@ fb_trainer_recalibrate_bn (FbTrainer *self, FbPrecisionConfig *config, FbDataset
     {
       Node *nd = &self->nodes[i];
       guint c = nd->layer->out_shape.c;
-      if (nd->rmean == NULL)
+      if (nd->rmean == NULL || nd->bn_frozen)
         continue;
       for (guint k = 0; k < c; k++)
         {

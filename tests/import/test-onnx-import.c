@@ -501,8 +501,10 @@ test_resnet_quantized (void)
 /* Training through every new op (max pool, average pool with and without
  * count_include_pad, a bounded ReLU, a flatten of a 4×4 map) and through
  * signed tensors (the ResNet's blocks), in float and as a supernet: the
- * imported models memorize 8 random labels, which only
- * works when the gradients are right. */
+ * imported models learn 8 random labels (the loss falls). These models
+ * were exported in eval mode, so every conv's batch norm was folded into a
+ * bias that training keeps fixed (test_train_frozen_bias): they train as
+ * networks without batch norm, more slowly than with it. */
 static void
 memorize (const char *name, FbTrainQuant quant, double *first, double *last)
 {
@@ -557,12 +559,84 @@ test_train_memorizes (void)
 {
   double first, last;
 
+  /* The pools model has no batch norm: its convs keep their biases as a
+   * fixed affine map (the trainer's bn_frozen), and its ReLU6 saturates
+   * on most of conv2's outputs (weights scaled ×30), which blocks most
+   * gradients: it learns, slowly. */
   memorize ("pools", FB_TRAIN_FLOAT, &first, &last);
-  g_assert_cmpfloat (last, <, 0.5 * first);
+  g_assert_cmpfloat (last, <, first);
   memorize ("resnet", FB_TRAIN_FLOAT, &first, &last);
-  g_assert_cmpfloat (last, <, 0.5 * first);
+  g_assert_cmpfloat (last, <, 0.8 * first);
   memorize ("resnet", FB_TRAIN_SUPERNET, &first, &last);
-  g_assert_cmpfloat (last, <, 0.5 * first);
+  g_assert_cmpfloat (last, <, 0.8 * first);
+}
+
+/* A conv imported without BatchNormalization (every conv of the pools
+ * model, exported in eval mode: PyTorch folded its batch norm into a bias)
+ * stores its bias as γ 1, β 0, μ −b, σ² 1 − ε. Training keeps that affine
+ * map fixed — batch statistics would renormalize the layer's output, a
+ * different function from the model's — so after training steps those
+ * four tensors are the imported ones, bit for bit, while the weights moved. */
+static void
+test_train_frozen_bias (void)
+{
+  JsonObject *meta = model_meta ("pools");
+  FbOnnxImportOptions o;
+  g_autoptr(FbOnnxImport) imp = NULL;
+  g_autoptr(FbWeights) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  enum { N = 8 };
+  g_autofree float *x = g_new (float, N * 16 * 16 * 3);
+  guint8 labels[N];
+  FbTrainOptions opt;
+  FbTrainer *tr;
+  FbNetwork *net;
+  FbWeights *before;
+  guint convs = 0;
+
+  options_from_meta (meta, &o);
+  imp = import_model ("pools", &o);
+  net = fb_onnx_import_get_network (imp);
+  before = fb_onnx_import_get_weights (imp);
+  for (guint i = 0; i < N * 16 * 16 * 3; i++)
+    x[i] = g_rand_double (rand);
+  for (guint i = 0; i < N; i++)
+    labels[i] = g_rand_int_range (rand, 0, 5);
+  fb_train_options_init (&opt);
+  opt.batch_size = N;
+  opt.shards = 1;
+  opt.augment = FALSE;
+  tr = fb_trainer_new (net, &opt, before, "imported", &error);
+  g_assert_no_error (error);
+  for (guint step = 0; step < 5; step++)
+    {
+      double loss;
+      fb_trainer_train_step (tr, x, labels, N, 0.05, &loss, NULL);
+    }
+  after = fb_trainer_get_weights (tr);
+  fb_trainer_free (tr);
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      static const char *bn[] = { "bn_gamma", "bn_beta", "bn_mean", "bn_var" };
+      const FbWeightsTensor *w0, *w1;
+      if (l->op != FB_OP_CONV2D)
+        continue;
+      convs++;
+      for (guint k = 0; k < G_N_ELEMENTS (bn); k++)
+        {
+          const FbWeightsTensor *t0 = fb_weights_lookup (before, l->name, bn[k]);
+          const FbWeightsTensor *t1 = fb_weights_lookup (after, l->name, bn[k]);
+          g_assert_nonnull (t0);
+          g_assert_nonnull (t1);
+          g_assert_cmpmem (t0->data, t0->n * sizeof (float), t1->data, t1->n * sizeof (float));
+        }
+      w0 = fb_weights_lookup (before, l->name, "weight");
+      w1 = fb_weights_lookup (after, l->name, "weight");
+      g_assert_true (memcmp (w0->data, w1->data, w0->n * sizeof (float)) != 0);
+    }
+  g_assert_cmpuint (convs, ==, 3);
 }
 
 /* The autoencoder (output_kind values) learns to reconstruct its inputs
@@ -828,6 +902,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/resnet-quantized", test_resnet_quantized);
   g_test_add_func ("/import/train-memorizes", test_train_memorizes);
   g_test_add_func ("/import/train-values", test_train_values);
+  g_test_add_func ("/import/train-frozen-bias", test_train_frozen_bias);
   g_test_add_func ("/import/integer", test_integer);
   g_test_add_func ("/import/calibration-relu-max", test_calibration_relu_max);
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)

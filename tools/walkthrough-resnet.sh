@@ -37,16 +37,20 @@ if [ ! -f resnet.onnx ] || [ ! -f cs.npz ]; then
 fi
 
 step "import"
+rm -f res.json res.fbw
 "$CLI" import resnet.onnx -o res.json
 "$CLI" info res.json > info.txt
 
 step "float accuracy of the imported weights (and w8a8 post-training quantization)"
 "$CLI" eval res.json --config w8a8 --data cs.npz --json > eval-imported-w8a8.json
 
+# (kept when OUT_DIR already holds it: delete res-super.fbw to train again)
+if [ ! -f res-super.fbw ]; then
 step "quantization-aware supernet fine-tuning from the imported weights"
 "$CLI" train res.json --supernet --init res.fbw --data cs.npz -o res-super.fbw \
   --epochs "$SUPERNET_EPOCHS" --limit-train "$SUPERNET_IMAGES" --lr "$SUPERNET_LR" --warmup 0 \
   --random-configs 1 2>&1 | tee train-supernet.log
+fi
 
 for c in w8a8 w4a4 w2a2; do
   step "integer accuracy at $c"
@@ -56,7 +60,7 @@ done
 step "Free Bits search with accuracy (GAP-8 XpulpNN latency model)"
 "$CLI" latency model res.json --target gap8-xpulpnn -o gap8-xpulpnn.json > /dev/null
 "$CLI" search res.json --method free-bits --latency gap8-xpulpnn.json --weights res-super.fbw \
-  --data cs.npz --config w8a8 --max-accuracy-drop 0.005 --limit "$SEARCH_IMAGES" \
+  --data cs.npz --config w4a4 --max-accuracy-drop 0.005 --limit "$SEARCH_IMAGES" \
   -o search.json > search.txt
 # the fastest candidate as a freebits-config/1 file
 python3 - <<'EOF'

@@ -917,9 +917,20 @@ float_pool2d (const FbLayer *l, guint n, const float *x, float *y)
         }
 }
 
+/* A bounded ReLU's bound (ReLU6 from an imported Clip): the tensor
+ * (layer, "relu_max") [1], 0 when the ReLU is unbounded. */
+static float
+relu_max_of (FbWeights *w, const FbLayer *l)
+{
+  const FbWeightsTensor *t = l->relu ? fb_weights_lookup (w, l->name, "relu_max") : NULL;
+
+  return t != NULL && t->n == 1 && t->data[0] > 0.0f ? t->data[0] : 0.0f;
+}
+
 /* The float forward of the trainer's evaluation mode (BN with running
- * statistics), layer by layer with the ops of fb-nn-ops.h, keeping every
- * tensor of the batch. */
+ * statistics, a bounded ReLU clamped at its bound as the trainer does),
+ * layer by layer with the ops of fb-nn-ops.h, keeping every tensor of the
+ * batch. */
 static gboolean
 float_forward (FbNetwork *net, FbWeights *w, const char *origin, float **act, guint n,
                float *scratch, float *z, GError **error)
@@ -989,6 +1000,12 @@ float_forward (FbNetwork *net, FbWeights *w, const char *origin, float **act, gu
           float_pool2d (l, n, x, y);
           break;
         }
+      {
+        float bound = relu_max_of (w, l);
+        gsize size = (gsize) n * l->out_shape.h * l->out_shape.w * l->out_shape.c;
+        for (gsize k = 0; bound > 0.0f && k < size; k++)
+          y[k] = MIN (y[k], bound);
+      }
     }
   return TRUE;
 }
@@ -1026,36 +1043,21 @@ fb_int_network_calibrate (FbNetwork    *network,
                                         cancellable, error);
 }
 
-FbWeights *
-fb_int_network_calibrate_with (FbNetwork       *network,
-                               FbWeights       *weights,
-                               const char      *weights_origin,
-                               FbIntInputFunc   input_func,
-                               gpointer         user_data,
-                               guint            n_images,
-                               GCancellable    *cancellable,
-                               GError         **error)
+/* Runs the float model over @n_images inputs in batches of CALIB_BATCH and
+ * adds every activation tensor to its histogram (|x| for a signed one). */
+static gboolean
+collect_histograms (FbNetwork *network, FbWeights *weights, const char *origin, FbIntInputFunc input_func,
+                    gpointer user_data, guint n_images, Histogram *hist, GCancellable *cancellable,
+                    GError **error)
 {
-  const char *origin = weights_origin != NULL ? weights_origin : "weights";
   const FbTensor *input = fb_network_get_input (network);
   guint n_tensors = fb_network_get_n_tensors (network);
-  g_autoptr(FbWeights) out = NULL;
-  g_autofree Histogram *hist = NULL;
+  gsize px = (gsize) input->shape.h * input->shape.w * input->shape.c;
   g_autofree float *scratch = NULL, *z = NULL;
-  float **act;
+  g_autofree float **act = g_new0 (float *, n_tensors);
   gsize max_out = 0, max_scratch = 0;
-  JsonObject *training;
   gboolean ok = TRUE;
 
-  if (g_strcmp0 (fb_weights_get_network_sha256 (weights), fb_network_get_sha256 (network)) != 0)
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("%s: weights made for network \"%s\", not \"%s\""),
-                   origin, fb_weights_get_network_name (weights), fb_network_get_name (network));
-      return NULL;
-    }
-  fb_nn_threads_init ();   /* serial OpenBLAS */
-
-  act = g_new0 (float *, n_tensors);
   for (guint t = 0; t < n_tensors; t++)
     {
       const FbTensor *ten = fb_network_get_tensor (network, t);
@@ -1076,12 +1078,10 @@ fb_int_network_calibrate_with (FbNetwork       *network,
     }
   scratch = g_new (float, MAX (max_scratch, 1));
   z = g_new (float, max_out);
-  hist = g_new0 (Histogram, n_tensors);
 
   for (guint first = 0; first < n_images && ok; first += CALIB_BATCH)
     {
       guint n = MIN (CALIB_BATCH, n_images - first);
-      gsize px = (gsize) input->shape.h * input->shape.w * input->shape.c;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
@@ -1101,34 +1101,42 @@ fb_int_network_calibrate_with (FbNetwork       *network,
     }
   for (guint t = 0; t < n_tensors; t++)
     g_free (act[t]);
-  g_free (act);
-  if (!ok)
-    return NULL;
+  return ok;
+}
 
-  out = fb_weights_new_for_network (network);
-  for (guint i = 0; i < fb_weights_get_n_tensors (weights); i++)
-    {
-      const FbWeightsTensor *t = fb_weights_get_tensor (weights, i);
-      if (g_strcmp0 (t->param, "act_alpha") == 0 || g_strcmp0 (t->param, "w_step") == 0)
-        continue;
-      memcpy (fb_weights_add (out, t->layer, t->param, t->n_dims, t->dims), t->data, t->n * sizeof (float));
-    }
+/* act_alpha [α8, α4, α2] of every activation tensor, from its histogram.
+ * A bounded ReLU's α is capped at the bound (as the quantization-aware
+ * trainer caps it): the histogram holds the clamped values already, but
+ * the MSE optimum may lie a bin above the bound. */
+static void
+add_activation_alphas (FbNetwork *network, FbWeights *weights, const Histogram *hist, FbWeights *out)
+{
   for (guint i = 0; i < fb_network_get_n_layers (network); i++)
     {
       const FbLayer *l = fb_network_get_layer (network, i);
       const FbTensor *ten = fb_network_get_tensor (network, l->output);
+      float bound = relu_max_of (weights, l);
       guint three = 3;
       float *alpha;
       if (ten->kind != FB_TENSOR_ACTIVATION)
         continue;
       alpha = fb_weights_add (out, l->name, "act_alpha", 1, &three);
-      alpha[0] = (float) histogram_best_alpha (&hist[ten->index], 8, ten->is_signed);
-      alpha[1] = (float) histogram_best_alpha (&hist[ten->index], 4, ten->is_signed);
-      alpha[2] = (float) histogram_best_alpha (&hist[ten->index], 2, ten->is_signed);
+      for (guint b = 0; b < 3; b++)
+        {
+          alpha[b] = (float) histogram_best_alpha (&hist[ten->index], fb_fake_quant_index_bits (b),
+                                                   ten->is_signed);
+          if (bound > 0.0f)
+            alpha[b] = MIN (alpha[b], bound);
+        }
     }
-  /* Weight steps: the per-channel MSE optimum per bit-width (the
-   * quantization-aware trainer's starting point), not max|w|: at 4 and 2
-   * bits clipping the few largest weights loses far less. */
+}
+
+/* Weight steps: the per-channel MSE optimum per bit-width (the
+ * quantization-aware trainer's starting point), not max|w|: at 4 and 2
+ * bits clipping the few largest weights loses far less. */
+static void
+add_weight_steps (FbNetwork *network, FbWeights *weights, FbWeights *out)
+{
   for (guint i = 0; i < fb_network_get_n_layers (network); i++)
     {
       const FbLayer *l = fb_network_get_layer (network, i);
@@ -1161,31 +1169,75 @@ fb_int_network_calibrate_with (FbNetwork       *network,
             step[(gsize) b * cout + c] = step[(gsize) b * cout];
         }
     }
-  /* Provenance: a deep copy of the original's (json_node_copy would share
-   * nested objects between the two weights) plus what calibration did. */
-  training = fb_weights_get_training (weights);
-  {
-    g_autoptr(JsonObject) copy = NULL;
-    if (training != NULL)
-      {
-        g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-        g_autofree char *text = NULL;
-        g_autoptr(JsonNode) parsed = NULL;
-        json_node_set_object (node, training);
-        text = json_to_string (node, FALSE);
-        parsed = json_from_string (text, NULL);
-        if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed))
-          copy = json_object_ref (json_node_get_object (parsed));
-      }
-    if (copy == NULL)
-      copy = json_object_new ();
-    json_object_set_string_member (copy, "calibration",
-                                   "post-training: act_alpha MSE-optimal per tensor and bit-width over a "
-                                   "histogram of the float model's activations; w_step max|w|/127 at 8 "
-                                   "bits, per-channel MSE optimum at 4 and 2 bits");
-    json_object_set_int_member (copy, "calibration_images", n_images);
-    fb_weights_set_training (out, copy);
-  }
+}
+
+/* Provenance: a deep copy of the original's (json_node_copy would share
+ * nested objects between the two weights) plus what calibration did. */
+static void
+set_calibration_provenance (FbWeights *weights, FbWeights *out, guint n_images)
+{
+  JsonObject *training = fb_weights_get_training (weights);
+  g_autoptr(JsonObject) copy = NULL;
+
+  if (training != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+      g_autoptr(JsonNode) parsed = NULL;
+      json_node_set_object (node, training);
+      text = json_to_string (node, FALSE);
+      parsed = json_from_string (text, NULL);
+      if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed))
+        copy = json_object_ref (json_node_get_object (parsed));
+    }
+  if (copy == NULL)
+    copy = json_object_new ();
+  json_object_set_string_member (copy, "calibration",
+                                 "post-training: act_alpha MSE-optimal per tensor and bit-width over a "
+                                 "histogram of the float model's activations (capped at a bounded ReLU's "
+                                 "relu_max); w_step max|w|/127 at 8 bits, per-channel MSE optimum at 4 and 2 bits");
+  json_object_set_int_member (copy, "calibration_images", n_images);
+  fb_weights_set_training (out, copy);
+}
+
+FbWeights *
+fb_int_network_calibrate_with (FbNetwork       *network,
+                               FbWeights       *weights,
+                               const char      *weights_origin,
+                               FbIntInputFunc   input_func,
+                               gpointer         user_data,
+                               guint            n_images,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  const char *origin = weights_origin != NULL ? weights_origin : "weights";
+  g_autoptr(FbWeights) out = NULL;
+  g_autofree Histogram *hist = NULL;
+
+  if (g_strcmp0 (fb_weights_get_network_sha256 (weights), fb_network_get_sha256 (network)) != 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, _("%s: weights made for network \"%s\", not \"%s\""),
+                   origin, fb_weights_get_network_name (weights), fb_network_get_name (network));
+      return NULL;
+    }
+  fb_nn_threads_init ();   /* serial OpenBLAS */
+
+  hist = g_new0 (Histogram, fb_network_get_n_tensors (network));
+  if (!collect_histograms (network, weights, origin, input_func, user_data, n_images, hist, cancellable,
+                           error))
+    return NULL;
+
+  out = fb_weights_new_for_network (network);
+  for (guint i = 0; i < fb_weights_get_n_tensors (weights); i++)
+    {
+      const FbWeightsTensor *t = fb_weights_get_tensor (weights, i);
+      if (g_strcmp0 (t->param, "act_alpha") == 0 || g_strcmp0 (t->param, "w_step") == 0)
+        continue;
+      memcpy (fb_weights_add (out, t->layer, t->param, t->n_dims, t->dims), t->data, t->n * sizeof (float));
+    }
+  add_activation_alphas (network, weights, hist, out);
+  add_weight_steps (network, weights, out);
+  set_calibration_provenance (weights, out, n_images);
   return g_steal_pointer (&out);
 }
 

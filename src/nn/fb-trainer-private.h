@@ -56,6 +56,11 @@ typedef struct {
   float         *b;                    /* linear */
   float         *gamma, *beta;         /* conv, depthwise */
   float         *rmean, *rvar;         /* running statistics */
+  /* Not a batch norm but the model's bias: an imported conv without
+   * BatchNormalization (docs/import.md: γ 1, β 0, μ −b, σ² 1 − ε in every
+   * channel). Training keeps it as the fixed affine map it is (batch
+   * statistics would renormalize the layer's output). */
+  gboolean       bn_frozen;
   /* Gradients of the whole step (sum over shards and configs): what the
    * optimizer reads. */
   float         *gw, *gb, *ggamma, *gbeta;

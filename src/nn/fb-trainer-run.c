@@ -175,7 +175,7 @@ fb_trainer_recalibrate_bn (FbTrainer *self, FbPrecisionConfig *config, FbDataset
           Node *nd = &self->nodes[i];
           guint c = nd->layer->out_shape.c;
           gsize hw = (gsize) nd->layer->out_shape.h * nd->layer->out_shape.w;
-          if (nd->rmean == NULL)
+          if (nd->rmean == NULL || nd->bn_frozen)
             continue;
           for (guint s = 0; s < self->n_shards; s++)
             {
@@ -201,7 +201,7 @@ fb_trainer_recalibrate_bn (FbTrainer *self, FbPrecisionConfig *config, FbDataset
     {
       Node *nd = &self->nodes[i];
       guint c = nd->layer->out_shape.c;
-      if (nd->rmean == NULL)
+      if (nd->rmean == NULL || nd->bn_frozen)
         continue;
       for (guint k = 0; k < c; k++)
         {

@@ -158,7 +158,7 @@ reduce_pass (FbTrainer *self, gboolean update_running, double *loss, guint *corr
       guint c = nd->layer->out_shape.c;
       gsize hw = (gsize) nd->layer->out_shape.h * nd->layer->out_shape.w;
 
-      if (nd->rmean == NULL)
+      if (nd->rmean == NULL || nd->bn_frozen)
         continue;
       for (guint k = 0; k < c; k++)
         {

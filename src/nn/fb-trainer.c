@@ -216,6 +216,9 @@ init_node (FbTrainer *self, Node *n, GRand *rand, FbWeights *init, const char *o
                          n->rvar[k]);
             return FALSE;
           }
+      n->bn_frozen = TRUE;
+      for (guint k = 0; k < c; k++)
+        n->bn_frozen = n->bn_frozen && n->rvar[k] == 1.0f - FB_NN_BN_EPS;
       return TRUE;
     }
   init_normal (rand, n->w, n->n_w,
@@ -244,6 +247,24 @@ init_relu_max (Node *n, FbWeights *init, const char *origin, GError **error)
     }
   n->relu_max = t->data[0];
   return TRUE;
+}
+
+/* Backward of a frozen batch norm (Node.bn_frozen): the fixed affine map
+ * y = γ/σ · z + …, ReLU-masked; γ and β get no gradient (they stay the
+ * model's). In place on @dy, which becomes d(conv output). */
+static void
+frozen_bn_backward (const Node *n, gsize m, guint c, const float *y, float *dy)
+{
+  g_autofree float *scale = g_new (float, c);
+
+  for (guint k = 0; k < c; k++)
+    scale[k] = n->gamma[k] / sqrtf (n->rvar[k] + FB_NN_BN_EPS);
+  for (gsize r = 0; r < m; r++)
+    for (guint k = 0; k < c; k++)
+      {
+        gsize e = r * c + k;
+        dy[e] = n->relu && y[e] <= 0.0f ? 0.0f : dy[e] * scale[k];
+      }
 }
 
 /* min(y, relu_max) after the ReLU; backward: no gradient where it clipped. */
@@ -726,7 +747,7 @@ forward (Shard *sh, gboolean train)
             fb_nn_conv2d_forward (&g, x, w, ns->z, sh->scratch);
           else
             fb_nn_depthwise_forward (&g, x, w, ns->z);
-          if (train)
+          if (train && !n->bn_frozen)
             fb_nn_batch_norm_train_forward ((guint) m, c, ns->z, n->gamma, n->beta, n->relu, y,
                                             ns->bmean, ns->bvar);
           else
@@ -836,8 +857,11 @@ backward (Shard *sh)
         case NODE_DEPTHWISE:
           /* dy becomes d(pre-normalization output) in place: every reader of
            * this tensor has already added its share. */
-          fb_nn_batch_norm_backward ((guint) m, c, ns->z, y, n->gamma, ns->bmean, ns->bvar,
-                                     n->relu, dy, dy, ns->ggamma, ns->gbeta);
+          if (n->bn_frozen)
+            frozen_bn_backward (n, m, c, y, dy);
+          else
+            fb_nn_batch_norm_backward ((guint) m, c, ns->z, y, n->gamma, ns->bmean, ns->bvar,
+                                       n->relu, dy, dy, ns->ggamma, ns->gbeta);
           conv_geometry (n, batch, &g);
           if (n->kind == NODE_CONV)
             fb_nn_conv2d_backward (&g, x, w, dy, ns->gw, dx, sh->scratch);

@@ -501,8 +501,10 @@ test_resnet_quantized (void)
 /* Training through every new op (max pool, average pool with and without
  * count_include_pad, a bounded ReLU, a flatten of a 4×4 map) and through
  * signed tensors (the ResNet's blocks), in float and as a supernet: the
- * imported models memorize 8 random labels, which only
- * works when the gradients are right. */
+ * imported models learn 8 random labels (the loss falls). These models
+ * were exported in eval mode, so every conv's batch norm was folded into a
+ * bias that training keeps fixed (test_train_frozen_bias): they train as
+ * networks without batch norm, more slowly than with it. */
 static void
 memorize (const char *name, FbTrainQuant quant, double *first, double *last)
 {
@@ -557,12 +559,84 @@ test_train_memorizes (void)
 {
   double first, last;
 
+  /* The pools model has no batch norm: its convs keep their biases as a
+   * fixed affine map (the trainer's bn_frozen), and its ReLU6 saturates
+   * on most of conv2's outputs (weights scaled ×30), which blocks most
+   * gradients: it learns, slowly. */
   memorize ("pools", FB_TRAIN_FLOAT, &first, &last);
-  g_assert_cmpfloat (last, <, 0.5 * first);
+  g_assert_cmpfloat (last, <, first);
   memorize ("resnet", FB_TRAIN_FLOAT, &first, &last);
-  g_assert_cmpfloat (last, <, 0.5 * first);
+  g_assert_cmpfloat (last, <, 0.8 * first);
   memorize ("resnet", FB_TRAIN_SUPERNET, &first, &last);
-  g_assert_cmpfloat (last, <, 0.5 * first);
+  g_assert_cmpfloat (last, <, 0.8 * first);
+}
+
+/* A conv imported without BatchNormalization (every conv of the pools
+ * model, exported in eval mode: PyTorch folded its batch norm into a bias)
+ * stores its bias as γ 1, β 0, μ −b, σ² 1 − ε. Training keeps that affine
+ * map fixed — batch statistics would renormalize the layer's output, a
+ * different function from the model's — so after training steps those
+ * four tensors are the imported ones, bit for bit, while the weights moved. */
+static void
+test_train_frozen_bias (void)
+{
+  JsonObject *meta = model_meta ("pools");
+  FbOnnxImportOptions o;
+  g_autoptr(FbOnnxImport) imp = NULL;
+  g_autoptr(FbWeights) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  enum { N = 8 };
+  g_autofree float *x = g_new (float, N * 16 * 16 * 3);
+  guint8 labels[N];
+  FbTrainOptions opt;
+  FbTrainer *tr;
+  FbNetwork *net;
+  FbWeights *before;
+  guint convs = 0;
+
+  options_from_meta (meta, &o);
+  imp = import_model ("pools", &o);
+  net = fb_onnx_import_get_network (imp);
+  before = fb_onnx_import_get_weights (imp);
+  for (guint i = 0; i < N * 16 * 16 * 3; i++)
+    x[i] = g_rand_double (rand);
+  for (guint i = 0; i < N; i++)
+    labels[i] = g_rand_int_range (rand, 0, 5);
+  fb_train_options_init (&opt);
+  opt.batch_size = N;
+  opt.shards = 1;
+  opt.augment = FALSE;
+  tr = fb_trainer_new (net, &opt, before, "imported", &error);
+  g_assert_no_error (error);
+  for (guint step = 0; step < 5; step++)
+    {
+      double loss;
+      fb_trainer_train_step (tr, x, labels, N, 0.05, &loss, NULL);
+    }
+  after = fb_trainer_get_weights (tr);
+  fb_trainer_free (tr);
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      static const char *bn[] = { "bn_gamma", "bn_beta", "bn_mean", "bn_var" };
+      const FbWeightsTensor *w0, *w1;
+      if (l->op != FB_OP_CONV2D)
+        continue;
+      convs++;
+      for (guint k = 0; k < G_N_ELEMENTS (bn); k++)
+        {
+          const FbWeightsTensor *t0 = fb_weights_lookup (before, l->name, bn[k]);
+          const FbWeightsTensor *t1 = fb_weights_lookup (after, l->name, bn[k]);
+          g_assert_nonnull (t0);
+          g_assert_nonnull (t1);
+          g_assert_cmpmem (t0->data, t0->n * sizeof (float), t1->data, t1->n * sizeof (float));
+        }
+      w0 = fb_weights_lookup (before, l->name, "weight");
+      w1 = fb_weights_lookup (after, l->name, "weight");
+      g_assert_true (memcmp (w0->data, w1->data, w0->n * sizeof (float)) != 0);
+    }
+  g_assert_cmpuint (convs, ==, 3);
 }
 
 /* The autoencoder (output_kind values) learns to reconstruct its inputs
@@ -727,8 +801,8 @@ integer_error (const char *name, const char *spec, gboolean by_trainer)
  * ReLU after the add) in integer arithmetic stays close to float; the other
  * models run too (signed 1-D input and values output, signed MFCC input,
  * windowed pools, ReLU6). Calibrated on the recorded inputs, by the integer
- * network's post-training calibration or by the trainer (which caps α at a
- * bounded ReLU's max: the pools model's ReLU6 is only honoured that way).
+ * network's post-training calibration or by the trainer (both clamp a
+ * bounded ReLU at its max in their float forward and cap α there).
  * The bounds are generous: the figures are the report. */
 static void
 test_integer (void)
@@ -737,7 +811,7 @@ test_integer (void)
     { "resnet", "w8a8", FALSE, 0.1 }, { "resnet", "w4a4", FALSE, 0.5 },
     { "resnet", "w8a8", TRUE, 0.1 }, { "resnet", "w4a4", TRUE, 0.5 },
     { "kws", "w8a8", FALSE, 0.1 }, { "autoencoder", "w8a8", FALSE, 0.1 },
-    { "pools", "w8a8", TRUE, 0.1 }, { "mbv1", "w8a8", FALSE, 0.2 },
+    { "pools", "w8a8", TRUE, 0.1 }, { "pools", "w8a8", FALSE, 0.1 }, { "mbv1", "w8a8", FALSE, 0.2 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -748,6 +822,57 @@ test_integer (void)
                       cases[i].by_trainer ? "trainer" : "integer network", err);
       g_assert_cmpfloat (err, <, cases[i].bound);
     }
+}
+
+/* The integer network's post-training calibration honours ReLU6: the
+ * pools model's bounded layer (its conv2 weights are scaled so that the
+ * bound clips) gets α ≤ 6 at every bit-width, and the tensors after it see
+ * the clamped values (the pools model is then as close to PyTorch as the
+ * trainer-calibrated one, test_integer; without the clamp it was 47 % off). */
+static void
+test_calibration_relu_max (void)
+{
+  JsonObject *meta = model_meta ("pools");
+  FbOnnxImportOptions o;
+  g_autoptr(FbOnnxImport) imp = NULL;
+  g_autoptr(FbWeights) calibrated = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree float *x = NULL;
+  JsonArray *shape = json_object_get_array_member (meta, "input_shape");
+  guint n = json_object_get_int_member (meta, "n"), bounded = 0;
+  gsize size = 1;
+  FbNetwork *net;
+  Inputs in;
+
+  for (guint d = 0; d < json_array_get_length (shape); d++)
+    size *= json_array_get_int_element (shape, d);
+  options_from_meta (meta, &o);
+  imp = import_model ("pools", &o);
+  net = fb_onnx_import_get_network (imp);
+  x = read_floats ("pools-inputs.bin", n * size);
+  in = (Inputs) { x, size };
+  calibrated = fb_int_network_calibrate_with (net, fb_onnx_import_get_weights (imp), "imported", input_at, &in,
+                                              n, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    {
+      const FbLayer *l = fb_network_get_layer (net, i);
+      const FbWeightsTensor *bound = fb_weights_lookup (calibrated, l->name, "relu_max");
+      const FbWeightsTensor *alpha = fb_weights_lookup (calibrated, l->name, "act_alpha");
+      if (bound == NULL)
+        continue;
+      bounded++;
+      g_assert_nonnull (alpha);
+      g_assert_cmpfloat (bound->data[0], ==, 6.0f);
+      for (guint b = 0; b < 3; b++)
+        {
+          g_assert_cmpfloat (alpha->data[b], >, 0.0f);
+          g_assert_cmpfloat (alpha->data[b], <=, bound->data[0]);
+        }
+      /* the bound clips in this model: the 8-bit α sits at it */
+      g_assert_cmpfloat (alpha->data[0], >, 0.9f * bound->data[0]);
+    }
+  g_assert_cmpuint (bounded, ==, 1);
 }
 
 int
@@ -777,7 +902,9 @@ main (int argc, char **argv)
   g_test_add_func ("/import/resnet-quantized", test_resnet_quantized);
   g_test_add_func ("/import/train-memorizes", test_train_memorizes);
   g_test_add_func ("/import/train-values", test_train_values);
+  g_test_add_func ("/import/train-frozen-bias", test_train_frozen_bias);
   g_test_add_func ("/import/integer", test_integer);
+  g_test_add_func ("/import/calibration-relu-max", test_calibration_relu_max);
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
     {
       g_autofree char *path = g_strdup_printf ("/import/malformed/%s", malformed[i][0]);

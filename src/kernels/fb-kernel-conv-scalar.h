@@ -595,7 +595,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
                         int32_t ky, s = 0;
                         for (ky = ky_lo; ky < ky_hi; ky++)
                           s += rowsum[(c0 + c) * kyn + ky];
-                        aq[c] -= s << (A - 1);
+                        aq[c] -= s * (1 << (A - 1));   /* s may be negative: no shift */
                       }
                   fb_ki_requant_pack_any (O, SO, aq, kappa + c0, lambda + c0, p->out_shift, nch,
                                           output + ((size_t) oy * (size_t) p->dim_out_x

@@ -317,7 +317,7 @@ fb_search_panel_set_reference (FbSearchPanel *self, const FbMetrics *w8a8, FbLat
       if (!gtk_toggle_button_get_active (self->size_check))
         set_spin (self->size_spin, w8a8->size_bytes / 1000.0);
       if (!gtk_toggle_button_get_active (self->ram_check))
-        set_spin (self->ram_spin, w8a8->peak_activation_bytes / 1000.0);
+        set_spin (self->ram_spin, w8a8->ram_bytes / 1000.0);
     }
 }
 

@@ -23,22 +23,9 @@
 #include "fb-json.h"
 #include "fb-int-network.h"
 #include "fb-rv32.h"
-#include "fb-test-util.h"
+#include "fb-onnx-test-util.h"
 
 static JsonNode *models_root;
-
-static JsonObject *
-model_meta (const char *name)
-{
-  JsonArray *models = json_object_get_array_member (json_node_get_object (models_root), "models");
-  for (guint i = 0; i < json_array_get_length (models); i++)
-    {
-      JsonObject *m = json_array_get_object_element (models, i);
-      if (g_strcmp0 (json_object_get_string_member (m, "name"), name) == 0)
-        return m;
-    }
-  g_assert_not_reached ();
-}
 
 /* Runs @argv in @cwd; returns the exit status, stdout+stderr in *output. */
 static int
@@ -87,23 +74,6 @@ input_at (gpointer user_data, guint index, float *dst)
 {
   const Inputs *in = user_data;
   memcpy (dst, in->x + index * in->size, in->size * sizeof (float));
-}
-
-static float *
-read_floats (const char *file, gsize expect)
-{
-  g_autofree char *path = fb_test_source_path ("tests", "data", "onnx", file, NULL);
-  g_autoptr(GError) error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  g_assert_true (g_file_get_contents (path, &data, &len, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (len, ==, expect * sizeof (float));
-  if (G_BYTE_ORDER == G_BIG_ENDIAN)
-    for (gsize k = 0; k < expect; k++)
-      ((guint32 *) data)[k] = GUINT32_FROM_LE (((guint32 *) data)[k]);
-  return (float *) data;
 }
 
 /* `freebits-cli import` of tests/data/onnx/@name.onnx into @dir with the input description
@@ -202,7 +172,7 @@ static void
 test_kind (gconstpointer data)
 {
   const char *name = data;
-  JsonObject *meta = model_meta (name);
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, name);
   JsonArray *shape = json_object_get_array_member (meta, "input_shape");
   guint n = json_object_get_int_member (meta, "n");
   g_autofree char *tmp = NULL, *net_path = NULL, *weights_path = NULL, *dir = NULL;
@@ -241,7 +211,7 @@ test_kind (gconstpointer data)
   g_assert_no_error (error);
 
   /* calibrated on the recorded inputs, lowered to w8a8 */
-  x = read_floats (in_file, n * size);
+  x = fb_onnx_test_read_floats (in_file, n * size);
   in = (Inputs) { x, size };
   calibrated = fb_int_network_calibrate_with (net, imported, weights_path, input_at, &in, n, NULL, &error);
   g_assert_no_error (error);
@@ -292,13 +262,9 @@ int
 main (int argc, char **argv)
 {
   static const char *kinds[] = { "resnet", "mbv1", "kws", "autoencoder" };
-  g_autofree char *meta_path = NULL;
-  g_autoptr(GError) error = NULL;
 
   g_test_init (&argc, &argv, NULL);
-  meta_path = fb_test_source_path ("tests", "data", "onnx", "models.json", NULL);
-  models_root = fb_json_load_file (meta_path, &error);
-  g_assert_no_error (error);
+  models_root = fb_onnx_test_load_models ();
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
       g_autofree char *path = g_strdup_printf ("/export/onnx/%s", kinds[i]);

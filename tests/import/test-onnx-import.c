@@ -16,7 +16,7 @@
 #include "fb-kernels.h"
 #include "fb-json.h"
 #include "fb-onnx-import.h"
-#include "fb-test-util.h"
+#include "fb-onnx-test-util.h"
 #include "fb-precision-config.h"
 #include "fb-trainer.h"
 
@@ -31,36 +31,6 @@ typedef struct {
 } Model;
 
 static JsonNode *models_root;
-
-static JsonObject *
-model_meta (const char *name)
-{
-  JsonArray *models = json_object_get_array_member (json_node_get_object (models_root), "models");
-  for (guint i = 0; i < json_array_get_length (models); i++)
-    {
-      JsonObject *m = json_array_get_object_element (models, i);
-      if (g_strcmp0 (json_object_get_string_member (m, "name"), name) == 0)
-        return m;
-    }
-  g_assert_not_reached ();
-}
-
-static float *
-read_floats (const char *file, gsize expect)
-{
-  g_autofree char *path = fb_test_source_path ("tests", "data", "onnx", file, NULL);
-  g_autoptr(GError) error = NULL;
-  char *data = NULL;
-  gsize len = 0;
-
-  g_assert_true (g_file_get_contents (path, &data, &len, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (len, ==, expect * sizeof (float));
-  if (G_BYTE_ORDER == G_BIG_ENDIAN)
-    for (gsize k = 0; k < expect; k++)
-      ((guint32 *) data)[k] = GUINT32_FROM_LE (((guint32 *) data)[k]);
-  return (float *) data;
-}
 
 static void
 options_from_meta (JsonObject *meta, FbOnnxImportOptions *o)
@@ -145,7 +115,7 @@ static void
 test_model (gconstpointer data)
 {
   const char *name = data;
-  JsonObject *meta = model_meta (name);
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, name);
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) imp = NULL;
   FbNetwork *net;
@@ -167,8 +137,8 @@ test_model (gconstpointer data)
   g_assert_cmpuint (fb_network_get_logits (net)->shape.c, ==, k);
   g_assert_cmpuint (fb_network_get_input_signed (net), ==, o.input_signed);
 
-  x = read_floats (in_file, n * in_size);
-  want = read_floats (out_file, (gsize) n * k);
+  x = fb_onnx_test_read_floats (in_file, n * in_size);
+  want = fb_onnx_test_read_floats (out_file, (gsize) n * k);
   got = forward (imp, meta, x);
   err = compare (got, want, n, k, json_object_get_boolean_member (meta, "softmax_removed"));
   g_test_message ("%s: largest difference to PyTorch %.3g of the largest output", name, err);
@@ -217,11 +187,11 @@ test_output_and_input (void)
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) ae = NULL, kws = NULL;
 
-  options_from_meta (model_meta ("autoencoder"), &o);
+  options_from_meta (fb_onnx_test_model_meta (models_root, "autoencoder"), &o);
   ae = import_model ("autoencoder", &o);
   g_assert_cmpint (fb_network_get_output_kind (fb_onnx_import_get_network (ae)), ==, FB_OUTPUT_VALUES);
   g_assert_cmpuint (fb_network_get_input_rank (fb_onnx_import_get_network (ae)), ==, 1);
-  options_from_meta (model_meta ("kws"), &o);
+  options_from_meta (fb_onnx_test_model_meta (models_root, "kws"), &o);
   kws = import_model ("kws", &o);
   g_assert_cmpint (fb_network_get_output_kind (fb_onnx_import_get_network (kws)), ==, FB_OUTPUT_CLASSES);
   g_assert_true (fb_network_get_input_signed (fb_onnx_import_get_network (kws)));
@@ -233,13 +203,13 @@ test_output_and_input (void)
 static void
 test_normalization_folded (void)
 {
-  JsonObject *meta = model_meta ("autoencoder");
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, "autoencoder");
   static const double mean[] = { 0.5 }, std[] = { 2.0 };
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) imp = NULL;
   guint n = json_object_get_int_member (meta, "n"), k = json_object_get_int_member (meta, "outputs");
-  g_autofree float *x = read_floats ("autoencoder-inputs.bin", (gsize) n * 640);
-  g_autofree float *want = read_floats ("autoencoder-outputs.bin", (gsize) n * k);
+  g_autofree float *x = fb_onnx_test_read_floats ("autoencoder-inputs.bin", (gsize) n * 640);
+  g_autofree float *want = fb_onnx_test_read_floats ("autoencoder-outputs.bin", (gsize) n * k);
   g_autofree float *got = NULL;
 
   options_from_meta (meta, &o);
@@ -259,13 +229,13 @@ static void
 test_normalization_note (void)
 {
   static const double mean[] = { 0.485, 0.456, 0.406 }, std[] = { 0.229, 0.224, 0.225 };
-  JsonObject *meta = model_meta ("resnet");
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, "resnet");
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) folded = NULL, plain = NULL;
   const char * const *notes;
   guint n = json_object_get_int_member (meta, "n"), k = json_object_get_int_member (meta, "outputs");
   gsize size = 32 * 32 * 3;
-  g_autofree float *x = read_floats ("resnet-inputs.bin", n * size);
+  g_autofree float *x = fb_onnx_test_read_floats ("resnet-inputs.bin", n * size);
   g_autofree float *xn = g_new (float, n * size);
   g_autofree float *a = NULL, *b = NULL;
 
@@ -298,7 +268,7 @@ test_cli_import (void)
   g_autoptr(FbNetwork) net = NULL;
   g_autoptr(FbWeights) w = NULL;
   g_autoptr(JsonNode) root = NULL;
-  JsonObject *meta = model_meta ("kws");
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, "kws");
 
   fb_test_run_cli (&r, (const char *[]) { "import", model, "-o", out, "--input-signed", "--input-scale", "0.25", NULL });
   g_assert_cmpint (r.status, ==, 0);
@@ -464,11 +434,11 @@ test_mutations (void)
 static void
 test_resnet_quantized (void)
 {
-  JsonObject *meta = model_meta ("resnet");
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, "resnet");
   g_autoptr(FbOnnxImport) imp = import_model ("resnet", NULL);
   FbNetwork *net = fb_onnx_import_get_network (imp);
   guint n = json_object_get_int_member (meta, "n"), k = json_object_get_int_member (meta, "outputs");
-  g_autofree float *x = read_floats ("resnet-inputs.bin", (gsize) n * 32 * 32 * 3);
+  g_autofree float *x = fb_onnx_test_read_floats ("resnet-inputs.bin", (gsize) n * 32 * 32 * 3);
   g_autofree float *fl = NULL;
   static const char *configs[] = { "w8a8", "w4a4", "w2a2" };
   double err[3];
@@ -508,7 +478,7 @@ test_resnet_quantized (void)
 static void
 memorize (const char *name, FbTrainQuant quant, double *first, double *last)
 {
-  JsonObject *meta = model_meta (name);
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, name);
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) imp = NULL;
   JsonArray *shape = json_object_get_array_member (meta, "input_shape");
@@ -580,7 +550,7 @@ test_train_memorizes (void)
 static void
 test_train_frozen_bias (void)
 {
-  JsonObject *meta = model_meta ("pools");
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, "pools");
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) imp = NULL;
   g_autoptr(FbWeights) after = NULL;
@@ -644,7 +614,7 @@ test_train_frozen_bias (void)
 static void
 test_train_values (void)
 {
-  JsonObject *meta = model_meta ("autoencoder");
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, "autoencoder");
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) imp = NULL;
   enum { N = 16, D = 640, STEPS = 200 };
@@ -744,7 +714,7 @@ calibrate_by_trainer (FbOnnxImport *imp, FbPrecisionConfig *cfg, const Inputs *i
 static double
 integer_error (const char *name, const char *spec, gboolean by_trainer)
 {
-  JsonObject *meta = model_meta (name);
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, name);
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) imp = NULL;
   FbNetwork *net;
@@ -768,8 +738,8 @@ integer_error (const char *name, const char *spec, gboolean by_trainer)
   options_from_meta (meta, &o);
   imp = import_model (name, &o);
   net = fb_onnx_import_get_network (imp);
-  x = read_floats (in_file, n * size);
-  want = read_floats (out_file, (gsize) n * k);
+  x = fb_onnx_test_read_floats (in_file, n * size);
+  want = fb_onnx_test_read_floats (out_file, (gsize) n * k);
   in = (Inputs) { x, size };
   cfg = fb_precision_config_new_from_spec (net, spec, &error);
   g_assert_no_error (error);
@@ -832,7 +802,7 @@ test_integer (void)
 static void
 test_calibration_relu_max (void)
 {
-  JsonObject *meta = model_meta ("pools");
+  JsonObject *meta = fb_onnx_test_model_meta (models_root, "pools");
   FbOnnxImportOptions o;
   g_autoptr(FbOnnxImport) imp = NULL;
   g_autoptr(FbWeights) calibrated = NULL;
@@ -849,7 +819,7 @@ test_calibration_relu_max (void)
   options_from_meta (meta, &o);
   imp = import_model ("pools", &o);
   net = fb_onnx_import_get_network (imp);
-  x = read_floats ("pools-inputs.bin", n * size);
+  x = fb_onnx_test_read_floats ("pools-inputs.bin", n * size);
   in = (Inputs) { x, size };
   calibrated = fb_int_network_calibrate_with (net, fb_onnx_import_get_weights (imp), "imported", input_at, &in,
                                               n, NULL, &error);
@@ -878,14 +848,10 @@ test_calibration_relu_max (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *meta_path = NULL;
-  g_autoptr(GError) error = NULL;
   static const char *names[] = { "resnet", "mbv1", "kws", "autoencoder", "pools", "shared" };
 
   g_test_init (&argc, &argv, NULL);
-  meta_path = fb_test_source_path ("tests", "data", "onnx", "models.json", NULL);
-  models_root = fb_json_load_file (meta_path, &error);
-  g_assert_no_error (error);
+  models_root = fb_onnx_test_load_models ();
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *path = g_strdup_printf ("/import/pytorch/%s", names[i]);

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <inttypes.h>
 
+#include "fb-diff-split.h"
 #include "fb-error.h"
 #include "fb-search-method.h"
 #include "fb-search-summary.h"
@@ -259,6 +260,7 @@ check_takes (const FbSearchMethodInfo *info, const FbSearchOptionTexts *t, GErro
     { t->batch != NULL, FB_SEARCH_TAKES_DIFF, "--batch" },
     { t->steps != NULL, FB_SEARCH_TAKES_DIFF, "--steps" },
     { t->limit_train != NULL, FB_SEARCH_TAKES_DIFF, "--limit-train" },
+    { t->shards != NULL, FB_SEARCH_TAKES_DIFF, "--shards" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
@@ -281,7 +283,7 @@ check_takes (const FbSearchMethodInfo *info, const FbSearchOptionTexts *t, GErro
 static gboolean
 parse_diff (const FbSearchOptionTexts *t, FbSearchParams *p, GError **error)
 {
-  guint64 steps = p->diff_steps, batch = p->diff_batch, seed = p->diff_seed, limit_train = 0;
+  guint64 steps = p->diff_steps, batch = p->diff_batch, seed = p->diff_seed, limit_train = 0, shards = 0;
 
   if (t->cost != NULL && !fb_diff_cost_from_string (t->cost, &p->diff_cost))
     {
@@ -294,8 +296,10 @@ parse_diff (const FbSearchOptionTexts *t, FbSearchParams *p, GError **error)
       !parse_uint (t->steps, "--steps", 1, 1000000, &steps, error) ||
       !parse_uint (t->batch, "--batch", 1, 65536, &batch, error) ||
       !parse_uint (t->seed, "--seed", 0, G_MAXUINT32, &seed, error) ||
-      !parse_uint (t->limit_train, "--limit-train", 0, G_MAXUINT32, &limit_train, error))
+      !parse_uint (t->limit_train, "--limit-train", 0, G_MAXUINT32, &limit_train, error) ||
+      !parse_uint (t->shards, "--shards", 1, 256, &shards, error))
     return FALSE;
+  p->diff_shards = (guint) shards;
   p->diff_steps = (guint) steps;
   p->diff_batch = (guint) batch;
   p->diff_seed = (guint32) seed;
@@ -571,8 +575,10 @@ run_diff (FbSearchRun *run, GError **error)
   options.limit_train = p->diff_limit_train;
   /* Its pinned entries hold in every result. */
   options.start = run->start;
-  if (!fb_diff_search_sweep (run->network, run->supernet, run->supernet_origin, run->train, &options, p->lambdas,
-                             p->n_lambdas, on_diff_result, on_diff_progress, &dr, run->cancellable, error))
+  options.shards = p->diff_shards;
+  /* Under mpirun the λ values or the steps' shards are split over the ranks. */
+  if (!fb_diff_split_sweep (run->network, run->supernet, run->supernet_origin, run->train, &options, p->lambdas,
+                            p->n_lambdas, on_diff_result, on_diff_progress, &dr, run->cancellable, error))
     {
       g_clear_error (&dr.error);
       return FALSE;

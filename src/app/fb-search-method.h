@@ -64,6 +64,7 @@ typedef struct {
   guint                diff_batch;       /* diff: batch size (0: the default) */
   guint32              diff_seed;        /* diff: batches and augmentation */
   guint                diff_limit_train; /* diff: first N training images (0: all) */
+  guint                diff_shards;      /* diff: shards of each step's batch (0: the trainer's default) */
   gboolean             lower;            /* free-bits: the lowering step (needs an oracle) */
   double               max_accuracy_drop;/* free-bits lowering */
   double               min_gain;         /* free-bits lowering */
@@ -167,7 +168,7 @@ typedef struct {
   const char *objectives, *epsilon;
   const char *max_latency, *max_size, *max_ram, *min_accuracy;
   const char *tolerance, *max_accuracy_drop, *min_gain;
-  const char *cost, *lambdas, *lr, *batch, *seed, *steps, *limit_train;
+  const char *cost, *lambdas, *lr, *batch, *seed, *steps, *limit_train, *shards;
   const char *limit;
   gboolean    start, starts, sensitivity;  /* given (their files are read elsewhere) */
 } FbSearchOptionTexts;

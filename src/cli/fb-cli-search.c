@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fb-accuracy-split.h"
 #include "fb-app-session.h"
 #include "fb-cli.h"
 #include "fb-error.h"
 #include "fb-free-bits-change.h"
 #include "fb-json.h"
+#include "fb-mpi.h"
 #include "fb-search-job.h"
 #include "fb-search-measure.h"
 #include "fb-search-summary.h"
@@ -198,7 +200,7 @@ typedef struct {
   FbSearchParams      params;
   char               *method, *latency_path, *config_spec, *starts_path, *sensitivity_path, *weights, *output;
   char               *objectives, *epsilon, *max_latency, *max_size, *max_ram, *min_accuracy, *tolerance;
-  char               *max_drop, *min_gain, *cost, *lambdas, *lr, *batch, *seed, *steps, *limit_train, *limit;
+  char               *max_drop, *min_gain, *cost, *lambdas, *lr, *batch, *seed, *steps, *limit_train, *limit, *shards;
   gboolean            json, full, no_measure, epsilon_defaulted;
   FbCliData           data;
 } SearchArgs;
@@ -209,7 +211,8 @@ search_args_clear (SearchArgs *a)
   char **strings[] = { &a->method, &a->latency_path, &a->config_spec, &a->starts_path, &a->sensitivity_path,
                        &a->weights, &a->output, &a->objectives, &a->epsilon, &a->max_latency, &a->max_size,
                        &a->max_ram, &a->min_accuracy, &a->tolerance, &a->max_drop, &a->min_gain, &a->cost,
-                       &a->lambdas, &a->lr, &a->batch, &a->seed, &a->steps, &a->limit_train, &a->limit };
+                       &a->lambdas, &a->lr, &a->batch, &a->seed, &a->steps, &a->limit_train, &a->limit,
+                       &a->shards };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
@@ -238,6 +241,8 @@ parse_args (SearchArgs *a, int *argc, char ***argv)
     { "batch", 0, 0, G_OPTION_ARG_STRING, &a->batch, "diff: images per architecture step (default 128)", "N" },
     { "lr", 0, 0, G_OPTION_ARG_STRING, &a->lr, "diff: Adam learning rate of the architecture logits (default 0.05)", "R" },
     { "limit-train", 0, 0, G_OPTION_ARG_STRING, &a->limit_train, "diff: use the first N training images (default all)", "N" },
+    { "shards", 0, 0, G_OPTION_ARG_STRING, &a->shards,
+      "diff: shards of each step's batch (default 2); under mpirun with fewer λ than ranks, the ranks share them", "N" },
     { "objectives", 0, 0, G_OPTION_ARG_STRING, &a->objectives,
       "pareto: latency,size (default); bops and accuracy (the sensitivity proxy) optional", "LIST" },
     { "epsilon", 0, 0, G_OPTION_ARG_STRING, &a->epsilon,
@@ -290,6 +295,7 @@ parse_args (SearchArgs *a, int *argc, char ***argv)
     .max_size = a->max_size, .max_ram = a->max_ram, .min_accuracy = a->min_accuracy, .tolerance = a->tolerance,
     .max_accuracy_drop = a->max_drop, .min_gain = a->min_gain, .cost = a->cost, .lambdas = a->lambdas,
     .lr = a->lr, .batch = a->batch, .seed = a->seed, .steps = a->steps, .limit_train = a->limit_train,
+    .shards = a->shards,
     .limit = a->limit, .start = a->config_spec != NULL, .starts = a->starts_path != NULL,
     .sensitivity = a->sensitivity_path != NULL,
   };
@@ -498,8 +504,9 @@ finish (SearchArgs *a, SearchInputs *in, FbSearchJob *job, Progress *progress)
       GPtrArray *measured = NULL;
 
       progress->label = "accuracy";
-      if (!fb_search_measure (found, in->oracle, limit, &a->params.constraints, on_progress, progress, NULL,
-                              &measured, &error))
+      /* Under mpirun each rank measures its block of the results. */
+      if (!fb_accuracy_split_measure (found, in->oracle, limit, &a->params.constraints, on_progress, progress, NULL,
+                                      &measured, &error))
         return fb_cli_error (error, FB_CLI_EXIT_FAILED);
       progress_done (progress);
       g_ptr_array_unref (found);
@@ -507,7 +514,9 @@ finish (SearchArgs *a, SearchInputs *in, FbSearchJob *job, Progress *progress)
     }
   for (guint i = 0; i < found->len; i++)
     fb_candidate_list_add (list, g_ptr_array_index (found, i));
-  if (a->output && !fb_candidate_list_save (list, a->output, &error))
+  /* Every rank got here (a failing one ends the run first); rank 0 writes. */
+  fb_mpi_barrier ();
+  if (a->output && fb_mpi_is_root () && !fb_candidate_list_save (list, a->output, &error))
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   if (a->json)
     print_json (a, in, list, job);

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -109,6 +110,11 @@ on_progress (FbTrainer *trainer, const FbTrainProgress *p, gpointer user_data, G
 
     if (fb_mpi_is_root () && !fb_weights_save (ck, ui->checkpoint_path, error))
       return FALSE;
+    /* Tests: FB_TEST_STOP_AFTER_EPOCH=E stops as Ctrl-C would, at the end of
+     * epoch E on every rank (a deterministic interruption for --resume). */
+    if (g_getenv ("FB_TEST_STOP_AFTER_EPOCH") != NULL &&
+        (guint) atoi (g_getenv ("FB_TEST_STOP_AFTER_EPOCH")) == p->epoch + 1)
+      g_cancellable_cancel (ui->cancellable);
     end_line (ui);
     if (!ui->quiet && fb_trainer_get_options (trainer)->quant == FB_TRAIN_SUPERNET)
       g_printerr ("epoch %u/%u: train loss %.4f, train accuracy %.2f%% (all-8), test accuracy "
@@ -277,8 +283,13 @@ report_interrupted (FbTrainer *trainer, const char *checkpoint, gboolean custom,
   g_autoptr(FbWeights) ck = fb_trainer_get_checkpoint (trainer);
   g_autoptr(GError) save_error = NULL;
 
-  if (!fb_weights_save (ck, checkpoint, &save_error))
+  /* Rank 0 alone writes (every rank holds the same state); the others wait
+   * for it, so that the run's end (MPI_Abort with this status) finds it written. */
+  if (fb_mpi_is_root () && !fb_weights_save (ck, checkpoint, &save_error))
     return fb_cli_error (save_error, FB_CLI_EXIT_FAILED);
+  fb_mpi_barrier ();
+  if (!fb_mpi_is_root ())
+    return FB_CLI_EXIT_INTERRUPTED;
   g_printerr ("freebits-cli: interrupted at epoch %u, step %u; checkpoint written to %s\n"
               "resume with: freebits-cli %s --resume%s%s\n",
               fb_trainer_get_epoch (trainer) + 1, fb_trainer_get_step (trainer), checkpoint, resume_args,
@@ -464,24 +475,12 @@ open_trainer (const TrainCli *o, gboolean finetune, const char *net_path, const 
   return TRUE;
 }
 
-/* Under mpirun: this rank trains its block of each batch's shards; the shards'
- * records are all-gathered in shard order (src/mpi/fb-mpi.h). */
-static gboolean
-mpi_owns (guint shard, guint n_shards, gpointer user_data)
-{
-  return fb_mpi_block_owner (n_shards, shard) == fb_mpi_get_rank ();
-}
-
-static void
-mpi_exchange (gpointer records, guint n_shards, gsize record_size, gpointer user_data)
-{
-  fb_mpi_allgather_blocks (records, n_shards, record_size);
-}
-
 static void
 spread_over_ranks (FbTrainer *trainer, guint n_shards, gboolean quiet)
 {
-  const FbTrainerShardSplit split = { mpi_owns, mpi_exchange, NULL };
+  /* This rank trains its block of each batch's shards; the shards' records
+   * are all-gathered in shard order (src/mpi/fb-mpi.h). */
+  const FbTrainerShardSplit split = { fb_mpi_owns_block, fb_mpi_exchange_blocks, NULL };
 
   if (fb_mpi_get_size () == 1)
     return;

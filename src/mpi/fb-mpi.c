@@ -223,6 +223,54 @@ fb_mpi_allgather_owned (gpointer items, guint n, gsize item_size, const guint *o
 #endif
 }
 
+GPtrArray *
+fb_mpi_allgather_bytes (GBytes *mine)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+#ifdef FB_HAVE_MPI
+  g_autofree guint64 *sizes = NULL;
+  g_autofree gsize *offset = NULL, *length = NULL;
+  g_autofree guint8 *packed = NULL;
+  gsize total = 0;
+
+  if (mpi_size > 1)
+    {
+      /* First every rank's size, then the bytes, packed in rank order. */
+      sizes = g_new0 (guint64, mpi_size);
+      sizes[mpi_rank] = g_bytes_get_size (mine);
+      fb_mpi_allgather_blocks (sizes, mpi_size, sizeof (guint64));
+      offset = g_new0 (gsize, mpi_size);
+      length = g_new0 (gsize, mpi_size);
+      for (guint r = 0; r < mpi_size; r++)
+        {
+          offset[r] = total;
+          length[r] = (gsize) sizes[r];
+          total += length[r];
+        }
+      packed = g_malloc (MAX (total, 1));
+      memcpy (packed + offset[mpi_rank], g_bytes_get_data (mine, NULL), length[mpi_rank]);
+      allgather_rounds (packed, offset, length);
+      for (guint r = 0; r < mpi_size; r++)
+        g_ptr_array_add (all, g_bytes_new (packed + offset[r], length[r]));
+      return all;
+    }
+#endif
+  g_ptr_array_add (all, g_bytes_ref (mine));
+  return all;
+}
+
+gboolean
+fb_mpi_owns_block (guint item, guint n, gpointer user_data)
+{
+  return fb_mpi_block_owner (n, item) == mpi_rank;
+}
+
+void
+fb_mpi_exchange_blocks (gpointer items, guint n, gsize item_size, gpointer user_data)
+{
+  fb_mpi_allgather_blocks (items, n, item_size);
+}
+
 guint64
 fb_mpi_allreduce_sum (guint64 value)
 {

@@ -63,6 +63,23 @@ void     fb_mpi_allgather_owned   (gpointer      items,
                                    gsize         item_size,
                                    const guint  *owner);
 
+/* Collective.  Every rank's @mine (may be empty), on every rank: an array of
+ * fb_mpi_get_size() GBytes in rank order (free with g_ptr_array_unref).  For
+ * results of varying size, e.g. the configs of a block of λ values. */
+GPtrArray *fb_mpi_allgather_bytes (GBytes       *mine);
+
+/* FbTrainerShardSplit's two calls (src/nn/fb-trainer.h) over the ranks, for
+ * any caller that splits a batch's shards: this rank owns its block of the
+ * shards (fb_mpi_block); the records are all-gathered in shard order.
+ * @user_data is unused. */
+gboolean fb_mpi_owns_block        (guint         item,
+                                   guint         n,
+                                   gpointer      user_data);
+void     fb_mpi_exchange_blocks   (gpointer      items,
+                                   guint         n,
+                                   gsize         item_size,
+                                   gpointer      user_data);
+
 /* Collective.  The sum over ranks of @value. */
 guint64  fb_mpi_allreduce_sum     (guint64       value);
 

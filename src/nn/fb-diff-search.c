@@ -319,9 +319,12 @@ fb_diff_search_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, F
   topt.batch_size = o->batch_size;
   topt.seed = o->seed;
   topt.quant = FB_TRAIN_SUPERNET;
+  if (o->shards > 0)
+    topt.shards = o->shards;
   trainer = fb_trainer_new (net, &topt, supernet, origin, error);
   if (trainer == NULL)
     return FALSE;
+  fb_trainer_set_shard_split (trainer, o->split);
   loader = fb_data_loader_new (train, FB_DATA_LOADER_TRAIN, o->batch_size, o->limit_train, o->seed);
   n_batches = fb_data_loader_get_n_batches (loader);
   if (n_batches == 0)

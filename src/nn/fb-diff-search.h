@@ -30,6 +30,7 @@
 
 #include "fb-dataset.h"
 #include "fb-precision-config.h"
+#include "fb-trainer.h"
 #include "fb-weights.h"
 
 G_BEGIN_DECLS
@@ -51,6 +52,8 @@ typedef struct {
   guint32            seed;         /* batches and augmentation (default 1) */
   guint              limit_train;  /* first N training images (0: all) */
   FbPrecisionConfig *start;        /* its pinned entries hold (may be NULL; borrowed) */
+  guint              shards;       /* each step's batch split (0: the trainer's default, 2) */
+  const FbTrainerShardSplit *split;  /* the shards over processes (NULL: all here; borrowed) */
 } FbDiffSearchOptions;
 
 void fb_diff_search_options_init (FbDiffSearchOptions *options);

@@ -1067,20 +1067,44 @@ shard_train_owned (Shard *sh)
     shard_train (sh);
 }
 
+/* What fb_trainer_mixed_step reads of a shard (as shard_record). */
+static gsize
+mixed_record (FbTrainer *self, Shard *sh, guint8 *record, gboolean unpack)
+{
+  gsize at = 0;
+  double correct = sh->correct;
+
+  copy_record (record, &at, &sh->loss, sizeof (double), unpack);
+  copy_record (record, &at, &correct, sizeof (double), unpack);
+  copy_record (record, &at, sh->gmix_a, (gsize) self->n_tensors * 3 * sizeof (double), unpack);
+  for (guint i = 0; i < self->n_nodes; i++)
+    if (sh->ns[i].gw != NULL)
+      copy_record (record, &at, sh->ns[i].gw, self->nodes[i].n_w * sizeof (float), unpack);
+  if (unpack)
+    sh->correct = (guint) correct;
+  return at;
+}
+
 /* After shard_train_owned: every process gets every shard's record. */
 static void
-exchange_shards (FbTrainer *self)
+exchange_records (FbTrainer *self, gsize (*record) (FbTrainer *, Shard *, guint8 *, gboolean))
 {
-  gsize size = shard_record (self, &self->shards[0], NULL, FALSE);
+  gsize size = record (self, &self->shards[0], NULL, FALSE);
   g_autofree guint8 *records = g_malloc0 (size * self->n_shards);
 
   for (guint s = 0; s < self->n_shards; s++)
     if (self->split.owns (s, self->n_shards, self->split.user_data))
-      shard_record (self, &self->shards[s], records + s * size, FALSE);
+      record (self, &self->shards[s], records + s * size, FALSE);
   self->split.exchange (records, self->n_shards, size, self->split.user_data);
   for (guint s = 0; s < self->n_shards; s++)
     if (!self->split.owns (s, self->n_shards, self->split.user_data))
-      shard_record (self, &self->shards[s], records + s * size, TRUE);
+      record (self, &self->shards[s], records + s * size, TRUE);
+}
+
+static void
+exchange_shards (FbTrainer *self)
+{
+  exchange_records (self, shard_record);
 }
 
 static void
@@ -1283,7 +1307,9 @@ fb_trainer_mixed_step (FbTrainer *self, const float *x, const guint8 *labels, gu
   for (guint s = 0; s < self->n_shards; s++)
     memset (self->shards[s].gmix_a, 0, (gsize) self->n_tensors * 3 * sizeof (double));
   assign_shards (self, x, labels, n);
-  run_shards (self, shard_train);
+  run_shards (self, self->split.owns != NULL ? shard_train_owned : shard_train);
+  if (self->split.owns != NULL)
+    exchange_records (self, mixed_record);
 
   memset (g_a, 0, (gsize) self->n_tensors * 3 * sizeof (double));
   for (guint s = 0; s < self->n_shards; s++)

@@ -132,7 +132,9 @@ gboolean       fb_train_options_from_checkpoint (FbTrainOptions   *options,
  * on every process.  The trainer then reduces all shards in shard order as
  * one process does, so the weights are byte-identical to a one-process run
  * with the same shard count.  fb_trainer_forward_eval() splits its shards the
- * same way (records: the shards' logits), so every process must call it too. */
+ * same way (records: the shards' logits), and fb_trainer_mixed_step() too
+ * (records: loss, dL/dp of the activations, the weight gradients), so every
+ * process must call them too. */
 typedef struct {
   gboolean (*owns)     (guint shard, guint n_shards, gpointer user_data);
   void     (*exchange) (gpointer records, guint n_shards, gsize record_size, gpointer user_data);

@@ -1,0 +1,91 @@
+/* fb-diff-split.c — the differentiable λ sweep over the ranks of an MPI run.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "fb-diff-split.h"
+#include "fb-error.h"
+#include "fb-json.h"
+#include "fb-mpi.h"
+
+/* This rank's results, packed as records: the FbDiffSearchResult, the
+ * length of the config's JSON text, the text (with its NUL). */
+static void
+pack_result (FbPrecisionConfig *config, const FbDiffSearchResult *result, gpointer user_data)
+{
+  GByteArray *out = user_data;
+  g_autoptr(JsonNode) node = fb_precision_config_to_json (config);
+  g_autofree char *text = json_to_string (node, FALSE);
+  guint64 length = strlen (text) + 1;
+
+  g_byte_array_append (out, (const guint8 *) result, sizeof *result);
+  g_byte_array_append (out, (const guint8 *) &length, sizeof length);
+  g_byte_array_append (out, (const guint8 *) text, (guint) length);
+}
+
+/* Every rank's records, in rank order (= λ order), to @result_func. */
+static gboolean
+unpack_results (FbNetwork *net, GPtrArray *all, FbDiffSearchResultFunc result_func, gpointer user_data,
+                GError **error)
+{
+  for (guint r = 0; r < all->len; r++)
+    {
+      gsize size;
+      const guint8 *at = g_bytes_get_data (g_ptr_array_index (all, r), &size);
+      const guint8 *end = at + size;
+
+      while (at < end)
+        {
+          FbDiffSearchResult result;
+          guint64 length;
+          g_autoptr(JsonNode) node = NULL;
+          g_autoptr(FbPrecisionConfig) config = NULL;
+
+          memcpy (&result, at, sizeof result);
+          memcpy (&length, at + sizeof result, sizeof length);
+          at += sizeof result + sizeof length;
+          node = json_from_string ((const char *) at, error);
+          at += length;
+          if (node == NULL || !(config = fb_precision_config_new_from_json (net, node, "λ sweep", error)))
+            return FALSE;
+          if (result_func != NULL)
+            result_func (config, &result, user_data);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+fb_diff_split_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, FbDataset *train,
+                     const FbDiffSearchOptions *options, const double *lambdas, guint n_lambdas,
+                     FbDiffSearchResultFunc result_func, FbDiffSearchProgressFunc progress_func,
+                     gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  guint size = fb_mpi_get_size (), lo, hi;
+  g_autoptr(GByteArray) mine = NULL;
+  g_autoptr(GBytes) packed = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+
+  if (size == 1)
+    return fb_diff_search_sweep (net, supernet, origin, train, options, lambdas, n_lambdas, result_func,
+                                 progress_func, user_data, cancellable, error);
+  if (n_lambdas < size)
+    {
+      /* Fewer λ than ranks: every rank steps through every λ, on its shards. */
+      const FbTrainerShardSplit split = { fb_mpi_owns_block, fb_mpi_exchange_blocks, NULL };
+      FbDiffSearchOptions o = *options;
+
+      o.split = &split;
+      return fb_diff_search_sweep (net, supernet, origin, train, &o, lambdas, n_lambdas, result_func,
+                                   progress_func, user_data, cancellable, error);
+    }
+  fb_mpi_block (n_lambdas, fb_mpi_get_rank (), &lo, &hi);
+  mine = g_byte_array_new ();
+  if (!fb_diff_search_sweep (net, supernet, origin, train, options, lambdas + lo, hi - lo, pack_result,
+                             progress_func, mine, cancellable, error))
+    return FALSE;
+  packed = g_byte_array_free_to_bytes (g_steal_pointer (&mine));
+  all = fb_mpi_allgather_bytes (packed);
+  return unpack_results (net, all, result_func, user_data, error);
+}

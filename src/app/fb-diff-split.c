@@ -9,12 +9,28 @@
 #include "fb-json.h"
 #include "fb-mpi.h"
 
+/* The sweep of this rank's λ block: results packed, progress passed on. */
+typedef struct {
+  GByteArray               *out;
+  FbDiffSearchProgressFunc  progress_func;
+  gpointer                  user_data;
+} Block;
+
+static void
+block_progress (double fraction, const char *message, gpointer user_data)
+{
+  Block *b = user_data;
+
+  if (b->progress_func != NULL)
+    b->progress_func (fraction, message, b->user_data);
+}
+
 /* This rank's results, packed as records: the FbDiffSearchResult, the
  * length of the config's JSON text, the text (with its NUL). */
 static void
 pack_result (FbPrecisionConfig *config, const FbDiffSearchResult *result, gpointer user_data)
 {
-  GByteArray *out = user_data;
+  GByteArray *out = ((Block *) user_data)->out;
   g_autoptr(JsonNode) node = fb_precision_config_to_json (config);
   g_autofree char *text = json_to_string (node, FALSE);
   guint64 length = strlen (text) + 1;
@@ -81,10 +97,14 @@ fb_diff_split_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, Fb
                                    progress_func, user_data, cancellable, error);
     }
   fb_mpi_block (n_lambdas, fb_mpi_get_rank (), &lo, &hi);
-  mine = g_byte_array_new ();
-  if (!fb_diff_search_sweep (net, supernet, origin, train, options, lambdas + lo, hi - lo, pack_result,
-                             progress_func, mine, cancellable, error))
-    return FALSE;
+  {
+    Block b = { g_byte_array_new (), progress_func, user_data };
+
+    mine = b.out;
+    if (!fb_diff_search_sweep (net, supernet, origin, train, options, lambdas + lo, hi - lo, pack_result,
+                               block_progress, &b, cancellable, error))
+      return FALSE;
+  }
   packed = g_byte_array_free_to_bytes (g_steal_pointer (&mine));
   all = fb_mpi_allgather_bytes (packed);
   return unpack_results (net, all, result_func, user_data, error);

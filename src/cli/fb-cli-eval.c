@@ -8,16 +8,26 @@
  * (CONVENTIONS.md). Float-only weights (no learned "act_alpha")
  * are calibrated on training images first (post-training quantization).
  *
+ * eval NETWORK --configs FILE [-l TABLE] [-o OUT]: the accuracy of many configs
+ * (a candidates file, e.g. a search's -o, or one config per line) through the
+ * accuracy engine, as a freebits-candidates/1 file with their metrics.  Under
+ * mpirun the configs are split over the ranks (fb-accuracy-split.h); rank 0
+ * prints and writes OUT, the same bytes as one process.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
 #include <stdio.h>
 
+#include "fb-accuracy-split.h"
 #include "fb-cli.h"
 #include "fb-dataset.h"
+#include "fb-error.h"
 #include "fb-int-network.h"
+#include "fb-mpi.h"
 #include "fb-nn-ops.h"
 #include "fb-nn-oracle.h"
+#include "fb-search-summary.h"
 #include "fb-trainer.h"
 
 #define DEFAULT_CALIBRATION_IMAGES 2000
@@ -183,11 +193,156 @@ report_text (const EvalReport *e)
   g_print ("logits_fnv1a 0x%08x\n", r->logits_fnv1a);
 }
 
+/* ---- eval --configs: many configs through the accuracy engine ------------ */
+
+/* One config per line of @text (a shorthand such as w4a8, or a config file,
+ * relative to @path's folder); blank lines and # comments skipped. */
+static gboolean
+read_config_lines (FbNetwork *net, const char *path, const char *text, GPtrArray *candidates, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *spec = g_strstrip (lines[i]);
+      g_autofree char *near = NULL;
+      g_autoptr(GError) local = NULL;
+      g_autoptr(FbPrecisionConfig) config = NULL;
+      FbCandidate *c;
+
+      if (spec[0] == '\0' || spec[0] == '#')
+        continue;
+      near = g_path_is_absolute (spec) ? g_strdup (spec) : g_build_filename (dir, spec, NULL);
+      config = fb_precision_config_new_from_spec (net, g_file_test (near, G_FILE_TEST_EXISTS) ? near : spec, &local);
+      if (config == NULL)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s:%u: %s", path, i + 1, local->message);
+          return FALSE;
+        }
+      if (!(c = fb_candidate_new_evaluated (config, NULL, NAN, "eval", NULL, error)))
+        return FALSE;
+      g_ptr_array_add (candidates, c);
+    }
+  if (candidates->len == 0)
+    {
+      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: no configs (one per line, or a candidates file)", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The configs of @path with their metrics on @table (may be NULL), accuracy unknown. */
+static GPtrArray *
+read_configs (FbNetwork *net, const char *path, FbLatencyTable *table, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) read = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  if (g_strchug (text)[0] == '{')
+    {
+      g_autoptr(FbCandidateList) list = fb_candidate_list_load (net, path, error);
+      if (list == NULL)
+        return NULL;
+      for (guint i = 0; i < fb_candidate_list_get_length (list); i++)
+        g_ptr_array_add (read, fb_candidate_ref (fb_candidate_list_get (list, i)));
+    }
+  else if (!read_config_lines (net, path, text, read, error))
+    return NULL;
+  /* Metrics again, on this table (a candidates file may carry another's). */
+  for (guint i = 0; i < read->len; i++)
+    {
+      FbCandidate *c = g_ptr_array_index (read, i);
+      FbCandidate *e = fb_candidate_new_evaluated (fb_candidate_get_config (c), table, NAN, fb_candidate_get_method (c),
+                                                   fb_candidate_get_provenance (c), error);
+      if (e == NULL)
+        return NULL;
+      g_ptr_array_add (out, e);
+    }
+  return g_steal_pointer (&out);
+}
+
+static void
+print_many (FbCandidateList *list)
+{
+  g_print ("%3s  %-10s %-28s %12s %16s %14s %9s\n", "#", "method", "config", "size B", "BOPs", "latency", "accuracy");
+  for (guint i = 0; i < fb_candidate_list_get_length (list); i++)
+    {
+      FbCandidate *c = fb_candidate_list_get (list, i);
+      const FbMetrics *m = fb_candidate_get_metrics (c);
+      g_autofree char *summary = fb_search_config_summary (fb_candidate_get_config (c));
+      g_autofree char *size = fb_cli_group (m->size_bytes);
+      g_autofree char *bops = fb_cli_group (m->bops);
+      g_autofree char *lat = isnan (m->latency) ? g_strdup ("-") : g_strdup_printf ("%.10g", m->latency);
+
+      g_print ("%3u  %-10s %-28s %12s %16s %14s %8.2f%%\n", i, fb_candidate_get_method (c), summary, size, bops, lat,
+               100 * fb_candidate_get_accuracy (c));
+    }
+}
+
+typedef struct {
+  const char *network_path, *configs_path, *table_path, *weights_path, *output;
+  FbCliData  *data;
+  guint       limit;
+  gboolean    json;
+} EvalMany;
+
+static int
+eval_many (const EvalMany *e)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbLatencyTable) table = NULL;
+  g_autoptr(FbAppSession) session = NULL;
+  g_autoptr(FbAccuracyOracle) oracle = NULL;
+  g_autoptr(GPtrArray) configs = NULL, measured = NULL;
+  g_autoptr(FbCandidateList) list = NULL;
+  FbSearchConstraints none;
+  int status;
+
+  if (!(net = fb_network_load (e->network_path, &error)) ||
+      (e->table_path != NULL && !(table = fb_cli_load_table (e->table_path, net, &error))) ||
+      !(configs = read_configs (net, e->configs_path, table, &error)))
+    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  if (!(session = fb_cli_session_new (net, e->weights_path, e->data, &status)))
+    return status;
+  oracle = fb_cli_create_oracle (session, &error);
+  if (oracle == NULL)
+    {
+      if (error != NULL)
+        return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+      g_printerr ("freebits-cli: no accuracy engine for this network (%s): --configs needs trained weights\n",
+                  fb_network_get_name (net));
+      return FB_CLI_EXIT_INPUT;
+    }
+  fb_search_constraints_init (&none);
+  if (!fb_accuracy_split_measure (configs, oracle, e->limit, &none, NULL, NULL, NULL, &measured, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+  list = fb_candidate_list_new (net);
+  for (guint i = 0; i < measured->len; i++)
+    fb_candidate_list_add (list, g_ptr_array_index (measured, i));
+  /* Every rank got here (a failing one ends the run first); rank 0 writes. */
+  fb_mpi_barrier ();
+  if (e->output != NULL && fb_mpi_is_root () && !fb_candidate_list_save (list, e->output, &error))
+    return fb_cli_error (error, FB_CLI_EXIT_FAILED);
+  if (e->json)
+    {
+      g_autoptr(JsonNode) root = fb_candidate_list_to_json (list);
+      fb_cli_print_json (root);
+    }
+  else
+    print_many (list);
+  return FB_CLI_EXIT_OK;
+}
+
 int
 fb_cli_eval (int argc, char **argv)
 {
   g_autofree char *config_spec = NULL, *weights_path = NULL, *data_dir = NULL, *save_path = NULL;
-  g_autofree char *layout = NULL;
+  g_autofree char *layout = NULL, *configs_path = NULL, *table_path = NULL, *output = NULL;
   double val_split = 0.0;
   gint limit = 0, calib = DEFAULT_CALIBRATION_IMAGES, bn_images = DEFAULT_BN_IMAGES, threads = 0;
   gboolean json = FALSE, no_float = FALSE;
@@ -204,6 +359,11 @@ fb_cli_eval (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Evaluation threads (default: $FB_NN_THREADS or the cores)", "N" },
     { "no-float", 0, 0, G_OPTION_ARG_NONE, &no_float, "Skip the float model's accuracy", NULL },
     { "save-calibrated", 0, 0, G_OPTION_ARG_FILENAME, &save_path, "Write the weights evaluated (with the calibrated act_alpha) to W", "W" },
+    { "configs", 0, 0, G_OPTION_ARG_FILENAME, &configs_path,
+      "Evaluate many configs instead (a candidates file, or one config per line) through the accuracy engine; "
+      "under mpirun split over the ranks", "FILE" },
+    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &table_path, "--configs: latency table for the configs' metrics", "TABLE" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "--configs: write the measured candidates here (atomically)", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
@@ -227,13 +387,24 @@ fb_cli_eval (int argc, char **argv)
     "or the mean squared error of a network whose output is values. Float-only weights\n"
     "are calibrated on training images first (post-training quantization)."))
     return FB_CLI_EXIT_INPUT;
-  if (config_spec == NULL)
-    return fb_cli_usage (context, "missing --config C");
   if (limit < 0 || calib < 1 || bn_images < 1 || threads < 0 || threads > 256)
     return fb_cli_usage (context, "--limit must be ≥ 0, --calibration-images and --bn-images ≥ 1, "
                                   "--threads 0..256");
   if (!(val_split >= 0 && val_split < 1))
     return fb_cli_usage (context, "--val-split must be in [0, 1)");
+  if (configs_path != NULL)
+    {
+      FbCliData data = { data_dir, layout, val_split };
+      EvalMany e = { argv[1], configs_path, table_path, weights_path, output, &data, (guint) limit, json };
+
+      if (config_spec != NULL)
+        return fb_cli_usage (context, "--config and --configs exclude each other");
+      return eval_many (&e);
+    }
+  if (table_path != NULL || output != NULL)
+    return fb_cli_usage (context, "--latency and --output go with --configs");
+  if (config_spec == NULL)
+    return fb_cli_usage (context, "missing --config C (or --configs FILE)");
 
   net = fb_network_load (argv[1], &error);
   if (net == NULL)

@@ -90,6 +90,10 @@ progress_print (Progress *p, double fraction, const char *message)
 {
   int decile = (int) (fraction * 10);
 
+  /* Under mpirun rank 0 speaks for all. */
+  if (!fb_mpi_is_root ())
+    return;
+
   /* A terminal gets a live line; a log gets one line per 10 %. */
   if (p->tty)
     g_printerr ("\r\033[K%s: %3.0f%% %s", p->label, 100 * fraction, message ? message : "");
@@ -431,10 +435,10 @@ on_diff (const FbDiffSearchResult *r, FbCandidate *candidate, gboolean fits, gpo
 {
   SearchArgs *a = user_data;
 
-  if (!a->json)
+  if (!a->json && fb_mpi_is_root ())
     g_printerr ("λ %-6g E[cost] %.3f → argmax %.3f of all-8, mixed loss %.3f, %.1f s\n", r->lambda,
                 r->expected_cost, r->cost, r->loss, r->seconds);
-  if (!fits)
+  if (!fits && fb_mpi_is_root ())
     g_printerr ("λ %g: result outside the latency/size/RAM budget, dropped\n", r->lambda);
 }
 
@@ -565,8 +569,9 @@ run_job (SearchArgs *a, SearchInputs *in, FbSearchJob *job, Progress *progress)
     states = g_strdup_printf (" (DP %.1f ms, with candidates %.1f ms, max %u DP states)",
                               run->pareto_stats.dp_seconds * 1e3, run->pareto_stats.total_seconds * 1e3,
                               run->pareto_stats.max_states);
-  g_printerr ("%s: %u candidate%s in %.1f ms%s\n", fb_search_method_to_nick (a->params.method), n,
-              n == 1 ? "" : "s", (g_get_monotonic_time () - t0) / 1e3, states ? states : "");
+  if (fb_mpi_is_root ())
+    g_printerr ("%s: %u candidate%s in %.1f ms%s\n", fb_search_method_to_nick (a->params.method), n,
+                n == 1 ? "" : "s", (g_get_monotonic_time () - t0) / 1e3, states ? states : "");
   return -1;
 }
 

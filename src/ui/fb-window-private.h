@@ -318,4 +318,13 @@ char *fb_window_get_last_folder (FbWindow *self, const char *kind);
 void fb_window_remember_folder (FbWindow *self, const char *kind, const char *path);
 /* Adds the win.* actions to @self. */
 void fb_window_actions_init (FbWindow *self);
+/* ---- fb-window-cluster.c: a search exported for a cluster, its results opened */
+/* win.export-sweep, win.open-sweep-results and their section of the main menu. */
+void fb_window_cluster_init (FbWindow *self);
+/* What "Export Sweep for Cluster…" does once a folder is chosen: the search
+ * panel's search as a folder of inputs and commands (fb-sweep-export.h). */
+gboolean fb_window_export_sweep (FbWindow *self, const char *dir, GError **error);
+/* What "Open Cluster Results…" does: opens the result files of the sweep
+ * folder @dir that exist; how many (0 and @error set: not a sweep folder). */
+guint fb_window_open_sweep_results (FbWindow *self, const char *dir, GError **error);
 G_END_DECLS

@@ -1171,6 +1171,7 @@ fb_window_init (FbWindow *self)
   self->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_latency_table_unref);
   self->targets = gtk_list_store_new (2, G_TYPE_STRING, G_TYPE_STRING);
   fb_window_actions_init (self);
+  fb_window_cluster_init (self);
   show_search = g_property_action_new ("show-search", self->search_revealer, "reveal-child");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (show_search));
   /* The sidebar folds away too (Shift+F9), leaving the plot the whole width. */

@@ -7,6 +7,7 @@
 
 #include "fb-error.h"
 #include "fb-json.h"
+#include "fb-mpi.h"
 #include "fb-sensitivity.h"
 
 struct _FbSensitivity {
@@ -108,65 +109,86 @@ fb_sensitivity_estimate_drop (FbSensitivity *self, FbPrecisionConfig *config)
   return sum;
 }
 
-FbSensitivity *
-fb_sensitivity_measure (FbAccuracyOracle *oracle, guint limit, FbSearchProgressFunc progress_func,
-                        gpointer user_data, GCancellable *cancellable, GError **error)
-{
-  FbNetwork *net = fb_accuracy_oracle_get_network (oracle);
-  g_autoptr(FbPrecisionConfig) c = fb_precision_config_new (net);
-  g_autoptr(FbSensitivity) self = NULL;
-  guint L = fb_network_get_n_layers (net), T = fb_network_get_n_tensors (net);
-  guint total = 1 + 2 * (fb_network_get_n_weighted (net) + T), done = 0;
-  double base;
+/* One evaluation of fb_sensitivity_measure: all-8 with one entry lowered
+ * (@bits 8: the baseline itself). */
+typedef struct {
+  gboolean weight;
+  guint    entry;
+  guint    bits;
+} Probe;
 
-  if (!fb_accuracy_oracle_evaluate (oracle, c, limit, cancellable, &base, error))
-    return NULL;
-  self = fb_sensitivity_new (net, base, limit, fb_accuracy_oracle_get_name (oracle));
-  done++;
+static GArray *
+sensitivity_probes (FbNetwork *net)
+{
+  static const guint lower[] = { 4, 2 };
+  GArray *probes = g_array_new (FALSE, FALSE, sizeof (Probe));
+  Probe base = { TRUE, 0, 8 };
+
+  g_array_append_val (probes, base);
   for (guint pass = 0; pass < 2; pass++)
-    for (guint e = 0; e < (pass == 0 ? L : T); e++)
+    for (guint e = 0; e < (pass == 0 ? fb_network_get_n_layers (net) : fb_network_get_n_tensors (net)); e++)
       {
-        static const guint lower[] = { 4, 2 };
         gboolean weight = pass == 0;
-        const char *name;
 
         if (weight && !fb_layer_is_weighted (fb_network_get_layer (net, e)))
           continue;
         if (!weight && fb_network_get_tensor (net, e)->kind != FB_TENSOR_ACTIVATION)
           continue;
-        name = weight ? fb_network_get_layer (net, e)->name : fb_network_get_tensor (net, e)->name;
         for (guint k = 0; k < 2; k++)
           {
-            double acc;
-            gboolean admits = weight ? fb_network_layer_admits_weight_bits (net, e, lower[k])
-                                     : fb_network_tensor_admits_bits (net, e, lower[k]);
-            done++;
-            if (!admits)
-              continue;   /* the packing cannot hold it: never chosen, drop stays 0 */
-            if (progress_func)
-              {
-                g_autofree char *msg = g_strdup_printf ("sensitivity: %s %s at %u bits", name,
-                                                        weight ? "weights" : "activations", lower[k]);
-                progress_func ((double) done / total, msg, user_data);
-              }
-            if (weight)
-              fb_precision_config_set_weight_bits (c, e, lower[k]);
-            else
-              fb_precision_config_set_tensor_bits (c, e, lower[k]);
-            if (!fb_accuracy_oracle_evaluate (oracle, c, limit, cancellable, &acc, error))
-              return NULL;
-            if (weight)
-              {
-                fb_sensitivity_set_weight_drop (self, e, lower[k], base - acc);
-                fb_precision_config_set_weight_bits (c, e, 8);
-              }
-            else
-              {
-                fb_sensitivity_set_tensor_drop (self, e, lower[k], base - acc);
-                fb_precision_config_set_tensor_bits (c, e, 8);
-              }
+            Probe p = { weight, e, lower[k] };
+            /* The packing cannot hold it: never chosen, drop stays 0. */
+            if (weight ? fb_network_layer_admits_weight_bits (net, e, lower[k])
+                       : fb_network_tensor_admits_bits (net, e, lower[k]))
+              g_array_append_val (probes, p);
           }
       }
+  return probes;
+}
+
+/* Under mpirun each rank evaluates its block of the probes and the
+ * accuracies are all-gathered in probe order (as fb-accuracy-split.h). */
+FbSensitivity *
+fb_sensitivity_measure (FbAccuracyOracle *oracle, guint limit, FbSearchProgressFunc progress_func,
+                        gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  FbNetwork *net = fb_accuracy_oracle_get_network (oracle);
+  g_autoptr(GArray) probes = sensitivity_probes (net);
+  g_autofree double *acc = g_new0 (double, probes->len);
+  g_autoptr(FbSensitivity) self = NULL;
+  guint lo, hi;
+
+  fb_mpi_block (probes->len, fb_mpi_get_rank (), &lo, &hi);
+  for (guint i = lo; i < hi; i++)
+    {
+      const Probe *p = &g_array_index (probes, Probe, i);
+      g_autoptr(FbPrecisionConfig) c = fb_precision_config_new (net);
+
+      if (progress_func && i > 0)
+        {
+          g_autofree char *msg = g_strdup_printf ("sensitivity: %s %s at %u bits",
+                                                  p->weight ? fb_network_get_layer (net, p->entry)->name
+                                                            : fb_network_get_tensor (net, p->entry)->name,
+                                                  p->weight ? "weights" : "activations", p->bits);
+          progress_func ((double) (i - lo) / MAX (hi - lo, 1), msg, user_data);
+        }
+      if (p->weight && p->bits != 8)
+        fb_precision_config_set_weight_bits (c, p->entry, p->bits);
+      else if (p->bits != 8)
+        fb_precision_config_set_tensor_bits (c, p->entry, p->bits);
+      if (!fb_accuracy_oracle_evaluate (oracle, c, limit, cancellable, &acc[i], error))
+        return NULL;
+    }
+  fb_mpi_allgather_blocks (acc, probes->len, sizeof (double));
+  self = fb_sensitivity_new (net, acc[0], limit, fb_accuracy_oracle_get_name (oracle));
+  for (guint i = 1; i < probes->len; i++)
+    {
+      const Probe *p = &g_array_index (probes, Probe, i);
+      if (p->weight)
+        fb_sensitivity_set_weight_drop (self, p->entry, p->bits, acc[0] - acc[i]);
+      else
+        fb_sensitivity_set_tensor_drop (self, p->entry, p->bits, acc[0] - acc[i]);
+    }
   if (progress_func)
     progress_func (1.0, "sensitivity: done", user_data);
   return g_steal_pointer (&self);

@@ -2,6 +2,7 @@
  *
  * Each gives the file one process gives: `eval --configs` (the configs split
  * over the ranks), `search` whose results are measured over the ranks, the
+ * Pareto front on the accuracy proxy whose sensitivities are measured over them, the
  * differentiable λ sweep split by λ (two λ values on two ranks) and split by
  * the training steps' shards (one λ, four shards on two ranks).  Search
  * outputs are compared with their wall-clock "seconds" masked (two
@@ -88,7 +89,8 @@ test_eval_configs (void)
   g_assert_null (strstr (text, "\"accuracy\" : null"));
 }
 
-/* search's results measured over the ranks: the uniform baselines. */
+/* search's results measured over the ranks (the uniform baselines), and the
+ * sensitivities of Pareto's accuracy objective. */
 static void
 test_search_measure (void)
 {
@@ -102,6 +104,13 @@ test_search_measure (void)
     const char *args[] = { "search", fx.net, "--method", "uniform", "-l", table, "--weights", w, "--data", fx.npz,
                            "--limit", "40", "-o", NULL, NULL };
     same_on_two_ranks (args, 13, "uniform", NULL, TRUE);
+  }
+  {
+    /* The accuracy objective: the sensitivities measured over the ranks. */
+    const char *args[] = { "search", fx.net, "--method", "pareto", "--objectives", "latency,size,accuracy",
+                           "-l", table, "--weights", w, "--data", fx.npz, "--limit", "40", "--no-measure",
+                           "-o", NULL, NULL };
+    same_on_two_ranks (args, 16, "pareto-accuracy", NULL, TRUE);
   }
   {
     g_autofree char *one = path ("uniform-1.json");

@@ -1,9 +1,8 @@
 /* test-mpi.c — freebits-cli under `mpirun -n 2 --oversubscribe` on localhost.
  *
  * Each distributed command gives the file one process gives, byte for byte:
- * `latency measure` (rv32imc under QEMU), `compare -o` with measured accuracy,
- * and `train` (float, 2 epochs), `train --supernet` and `finetune` — the weights
- * files equal except the wall-clock "train_seconds" of their provenance.  A
+ * `latency measure` (rv32imc under QEMU) and `compare -o` with measured
+ * accuracy (training: test-mpi-train.c).  A
  * rank that fails on a bad input file (MPMD: rank 1 gets another file) ends the
  * whole run: exit status 2, one line naming rank 1, no output file; a rank
  * killed in the middle of training (FB_TEST_MPI_KILL_RANK) ends it too, with
@@ -15,35 +14,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "fb-mpi-test-util.h"
-
-/* train (float), train --supernet and finetune: 2 ranks = 1 process.  Each run
- * in its own directory ("one", "two") with the same relative file names, so
- * the command recorded in the provenance is the same too. */
-static void
-test_train (void)
-{
-  const char *train[] = { "train", NULL, "-o", "float.fbw", "--data", NULL, "--epochs", "2", "--batch", "32",
-                          "--shards", "4", "--lr", "0.05", "--quiet", NULL };
-  const char *super[] = { "train", NULL, "-o", "super.fbw", "--supernet", "--init", "float.fbw", "--data", NULL,
-                          "--epochs", "1", "--batch", "32", "--lr", "0.02", "--distill", "--quiet", NULL };
-  const char *fine[] = { "finetune", NULL, "--config", "w4a4", "--weights", "super.fbw", "-o", "fine.fbw",
-                         "--data", NULL, "--epochs", "1", "--batch", "32", "--quiet", NULL };
-  const char *files[] = { "float.fbw", "super.fbw", "fine.fbw" };
-  const char *const *steps[] = { train, super, fine };
-
-  if (!have_mpi ())
-    return;
-  train[1] = super[1] = fine[1] = fx.net;
-  train[5] = super[8] = fine[9] = fx.npz;
-  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
-    {
-      g_autofree char *a = g_build_filename (fx.dir, "one", files[i], NULL);
-      g_autofree char *b = g_build_filename (fx.dir, "two", files[i], NULL);
-      expect_ok_in ("one", 0, steps[i]);
-      expect_ok_in ("two", 2, steps[i]);
-      assert_same_weights (a, b);
-    }
-}
 
 /* compare with accuracy measured on 2 ranks: the same JSON file and text. */
 static void
@@ -191,7 +161,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mpi/failing-rank", test_failing_rank);
   g_test_add_func ("/mpi/killed-rank", test_killed_rank);
   g_test_add_func ("/mpi/compare", test_compare);
-  g_test_add_func ("/mpi/train", test_train);
   g_test_add_func ("/mpi/latency-measure", test_latency);
   status = g_test_run ();
   fb_mpi_test_cleanup ();

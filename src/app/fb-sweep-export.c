@@ -399,7 +399,12 @@ fb_sweep_export_write (const FbSweepExportOptions *o, const char *dir, GError **
   g_return_val_if_fail (o->network != NULL && o->params != NULL && dir != NULL, FALSE);
   if (!check_target (dir, error))
     return FALSE;
-  tmp = g_strconcat (dir, ".fb-tmp-XXXXXX", NULL);
+  {
+    /* ".NAME.fb-tmp-XXXXXX" next to it, as every freebits write. */
+    g_autofree char *parent = g_path_get_dirname (dir), *base = g_path_get_basename (dir);
+    g_autofree char *name = g_strconcat (".", base, ".fb-tmp-XXXXXX", NULL);
+    tmp = g_build_filename (parent, name, NULL);
+  }
   if (g_mkdtemp (tmp) == NULL)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: %s", dir, g_strerror (errno));

@@ -8,6 +8,7 @@
 
 #include "fb-error.h"
 #include "fb-free-bits.h"
+#include "fb-mpi.h"
 
 typedef struct {
   FbPrecisionConfig *config;
@@ -216,6 +217,38 @@ add_move (FreeBits *fb, GArray *moves, GHashTable *vetoed, gboolean is_weight, g
     }
 }
 
+/* The accuracies of moves [@first, @first + n) of @moves, each on the current
+ * config with that one move applied, into @acc[0..n), n returned in *@n.
+ * Under mpirun the next moves, one per rank, are evaluated at once and
+ * all-gathered: the first accepted in move order still wins, as when they
+ * are tried one by one (the moves after it were evaluated in vain); one
+ * process evaluates one move. */
+static gboolean
+evaluate_moves (FreeBits *fb, GArray *moves, guint first, double *acc, guint *n, GError **error)
+{
+  guint lo, hi;
+
+  *n = MIN (fb_mpi_get_size (), moves->len - first);
+  fb_mpi_block (*n, fb_mpi_get_rank (), &lo, &hi);
+  for (guint j = 0; j < *n; j++)
+    acc[j] = 0.0;
+  for (guint j = lo; j < hi; j++)
+    {
+      Move *m = &g_array_index (moves, Move, first + j);
+      guint old = m->is_weight ? fb_precision_config_get_weight_bits (fb->config, m->index)
+                               : fb_precision_config_get_tensor_bits (fb->config, m->index);
+      gboolean ok;
+
+      set_bits (fb, m->is_weight, m->index, m->bits);
+      ok = fb_accuracy_oracle_evaluate (fb->opt->oracle, fb->config, fb->opt->limit, fb->cancellable, &acc[j], error);
+      set_bits (fb, m->is_weight, m->index, old);
+      if (!ok)
+        return FALSE;
+    }
+  fb_mpi_allgather_blocks (acc, *n, sizeof (double));
+  return TRUE;
+}
+
 /* The lowering step; *@acc is the current accuracy (in: after the raise step). */
 static gboolean
 lower_step (FreeBits *fb, GArray **tensor_layers, GArray *one_per_layer, double *acc,
@@ -236,6 +269,8 @@ lower_step (FreeBits *fb, GArray **tensor_layers, GArray *one_per_layer, double 
   while (accepted)
     {
       g_autoptr(GArray) moves = g_array_new (FALSE, FALSE, sizeof (Move));
+      g_autofree double *batch = g_new0 (double, fb_mpi_get_size ());
+      guint batch_first = 0, batch_n = 0;
 
       accepted = FALSE;
       for (guint i = 0; i < fb_network_get_n_layers (net); i++)
@@ -264,9 +299,14 @@ lower_step (FreeBits *fb, GArray **tensor_layers, GArray *one_per_layer, double 
               g_autofree char *p = g_strdup_printf ("lowering: %u accuracy evaluations", evaluations);
               progress_func (0.99, p, user_data);
             }
+          if (k >= batch_first + batch_n)
+            {
+              batch_first = k;
+              if (!evaluate_moves (fb, moves, k, batch, &batch_n, error))
+                return FALSE;
+            }
+          a = batch[k - batch_first];
           set_bits (fb, m->is_weight, m->index, m->bits);
-          if (!fb_accuracy_oracle_evaluate (opt->oracle, c, opt->limit, fb->cancellable, &a, error))
-            return FALSE;
           evaluations++;
           base = describe (fb, m->is_weight, m->index, m->layers, old, m->bits, m->before, m->after);
           if (a >= floor_acc)

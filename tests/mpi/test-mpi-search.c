@@ -2,7 +2,8 @@
  *
  * Each gives the file one process gives: `eval --configs` (the configs split
  * over the ranks), `search` whose results are measured over the ranks, the
- * Pareto front on the accuracy proxy whose sensitivities are measured over them, the
+ * Pareto front on the accuracy proxy whose sensitivities are measured over them,
+ * Free Bits' lowering step (its moves evaluated one per rank at a time), the
  * differentiable λ sweep split by λ (two λ values on two ranks) and split by
  * the training steps' shards (one λ, four shards on two ranks).  Search
  * outputs are compared with their wall-clock "seconds" masked (two
@@ -42,7 +43,8 @@ have_inputs (void)
  * replaced by a second file; the two files and standard outputs compared,
  * with @mask (NULL: byte for byte). */
 static void
-same_on_two_ranks (const char **args, guint out_at, const char *name, const char *mask, gboolean same_stdout)
+same_on_two_ranks_out (const char **args, guint out_at, const char *name, const char *mask, gboolean same_stdout,
+                       char **stdout_1)
 {
   g_autofree char *one = g_strdup_printf ("%s/%s-1.json", fx.dir, name);
   g_autofree char *two = g_strdup_printf ("%s/%s-2.json", fx.dir, name);
@@ -62,6 +64,14 @@ same_on_two_ranks (const char **args, guint out_at, const char *name, const char
     assert_same_file (one, two);
   if (same_stdout)
     g_assert_cmpstr (r1.out, ==, r2.out);
+  if (stdout_1 != NULL)
+    *stdout_1 = g_strdup (r1.out);
+}
+
+static void
+same_on_two_ranks (const char **args, guint out_at, const char *name, const char *mask, gboolean same_stdout)
+{
+  same_on_two_ranks_out (args, out_at, name, mask, same_stdout, NULL);
 }
 
 /* eval --configs: five configs (one per line) measured on 2 ranks. */
@@ -111,6 +121,21 @@ test_search_measure (void)
                            "-l", table, "--weights", w, "--data", fx.npz, "--limit", "40", "--no-measure",
                            "-o", NULL, NULL };
     same_on_two_ranks (args, 16, "pareto-accuracy", NULL, TRUE);
+  }
+  {
+    /* Free Bits' lowering step: its moves evaluated one per rank at a time. */
+    const char *args[] = { "search", fx.net, "--method", "free-bits", "--config", "w8a8", "-l", table,
+                           "--weights", w, "--data", fx.npz, "--max-accuracy-drop", "0.2", "--min-gain", "0",
+                           "--limit", "40", "-o", NULL, NULL };
+    g_autofree char *xp = path ("gap8-xpulpnn.json");
+    g_autofree char *printed = NULL;
+    const char *model[] = { "latency", "model", fx.net, "--target", "gap8-xpulpnn", "-o", xp, NULL };
+
+    /* A core with sub-byte SIMD: lower bits are faster, so there are moves to try. */
+    fb_test_cli_expect (model, 0, NULL);
+    args[7] = xp;
+    same_on_two_ranks_out (args, 19, "free-bits", NULL, TRUE, &printed);
+    g_assert_nonnull (strstr (printed, "pt below the reference"));
   }
   {
     g_autofree char *one = path ("uniform-1.json");

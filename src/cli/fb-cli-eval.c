@@ -385,7 +385,10 @@ fb_cli_eval (int argc, char **argv)
     "exported C runs it, on the test part of --data (default: the Fashion-MNIST test\n"
     "set, Debian package dataset-fashion-mnist): top-1, top-5 and per-class accuracy,\n"
     "or the mean squared error of a network whose output is values. Float-only weights\n"
-    "are calibrated on training images first (post-training quantization)."))
+    "are calibrated on training images first (post-training quantization).\n"
+    "With --configs FILE: the accuracy of many configs (a candidates file or one per\n"
+    "line) through the accuracy engine, as a candidates file (-o); under mpirun the\n"
+    "configs are split over the ranks."))
     return FB_CLI_EXIT_INPUT;
   if (limit < 0 || calib < 1 || bn_images < 1 || threads < 0 || threads > 256)
     return fb_cli_usage (context, "--limit must be ≥ 0, --calibration-images and --bn-images ≥ 1, "

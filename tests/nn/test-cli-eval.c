@@ -8,6 +8,7 @@
  */
 #include <glib/gstdio.h>
 
+#include "fb-candidate-list.h"
 #include "fb-error.h"
 #include "fb-int-network.h"
 #include "fb-int-test-util.h"
@@ -277,6 +278,59 @@ test_bad_input (void)
   fb_test_tmpdir_free (dir);
 }
 
+/* eval --configs: each config's accuracy in the candidates file (-o) is what
+ * eval --config measures on the same images. */
+static void
+test_configs (void)
+{
+  g_autofree char *net_path = fb_test_network_path ("fmnist-mbv1.json");
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbWeights) w = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *specs[] = { "w4a8", "w8a8" };
+  char *dir;
+
+  dir = setup (net_path, 5, TRUE, &net, &w);
+  if (dir == NULL)
+    return;
+  {
+    g_autofree char *wpath = g_build_filename (dir, "w.fbw", NULL);
+    g_autofree char *list = g_build_filename (dir, "configs.txt", NULL);
+    g_autofree char *out = g_build_filename (dir, "out.json", NULL);
+    const char *args[] = { "eval", net_path, "--configs", list, "--weights", wpath, "--data", dir,
+                           "--limit", "100", "-o", out, NULL };
+    g_autoptr(FbCandidateList) got = NULL;
+    FbTestRun run = { 0 };
+
+    save_weights (w, wpath);
+    g_assert_true (g_file_set_contents (list, "w4a8\n# comment\n\nw8a8\n", -1, NULL));
+    fb_test_run_cli (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    fb_test_run_clear (&run);
+    got = fb_candidate_list_load (net, out, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (fb_candidate_list_get_length (got), ==, 2);
+    for (guint i = 0; i < 2; i++)
+      {
+        const char *one[] = { "eval", net_path, "--config", specs[i], "--weights", wpath, "--data", dir,
+                              "--limit", "100", "--no-float", "--json", NULL };
+        g_autoptr(JsonParser) parser = json_parser_new ();
+        FbCandidate *c = fb_candidate_list_get (got, i);
+        g_autoptr(FbPrecisionConfig) cfg = fb_precision_config_new_from_spec (net, specs[i], &error);
+
+        g_assert_true (fb_precision_config_equal (fb_candidate_get_config (c), cfg));
+        fb_test_run_cli (&run, one);
+        g_assert_cmpint (run.status, ==, 0);
+        g_assert_true (json_parser_load_from_data (parser, run.out, -1, &error));
+        g_assert_cmpfloat_with_epsilon (fb_candidate_get_accuracy (c),
+                                        json_object_get_double_member (json_node_get_object (
+                                          json_parser_get_root (parser)), "accuracy"), 1e-12);
+        fb_test_run_clear (&run);
+      }
+  }
+  fb_test_tmpdir_free (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -285,5 +339,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-eval/network-weights-field", test_network_weights_field);
   g_test_add_func ("/cli-eval/calibrated", test_calibrated);
   g_test_add_func ("/cli-eval/bad-input", test_bad_input);
+  g_test_add_func ("/cli-eval/configs", test_configs);
   return g_test_run ();
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tools/bench-mpi.sh — one process against `mpirun -n 2` for the searches'
 # accuracy work (docs/scaling.md): eval --configs, the differentiable λ sweep
-# split by λ and by the steps' shards, and the sensitivities of Pareto's
-# accuracy objective, on fmnist-mbv1 with one thread per process
+# split by λ and by the steps' shards, the sensitivities of Pareto's accuracy
+# objective and Free Bits' lowering step, on fmnist-mbv1 with one thread per process
 # (FB_NN_THREADS=1). For each it prints the wall time, every rank's CPU time
 # (user + system, /usr/bin/time around each rank) and the speed-up of the
 # critical path (the largest CPU time of any rank: what a node per rank would
@@ -74,4 +74,9 @@ for n in 1 2; do
     --limit 100 --no-measure
 done
 compare pareto-accuracy
+for n in 1 2; do
+  run free-bits-lower "$n" search "$net" --method free-bits --config w8a8 -l "$table" --max-accuracy-drop 0.01 \
+    --limit 50
+done
+compare free-bits-lower
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

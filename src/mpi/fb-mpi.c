@@ -248,7 +248,8 @@ fb_mpi_allgather_bytes (GBytes *mine)
           total += length[r];
         }
       packed = g_malloc (MAX (total, 1));
-      memcpy (packed + offset[mpi_rank], g_bytes_get_data (mine, NULL), length[mpi_rank]);
+      if (length[mpi_rank] > 0)
+        memcpy (packed + offset[mpi_rank], g_bytes_get_data (mine, NULL), length[mpi_rank]);
       allgather_rounds (packed, offset, length);
       for (guint r = 0; r < mpi_size; r++)
         g_ptr_array_add (all, g_bytes_new (packed + offset[r], length[r]));

@@ -39,8 +39,7 @@ struct _Node {
   guint      depth;            /* the layer it computes */
   GPtrArray *children;         /* Node *, sorted by (w, a) */
   Node      *stats;            /* the sibling holding the statistics of (parent, w) */
-  double    *sum_mean, *sum_var;
-  guint      count;
+  float     *slot_mean, *slot_var;  /* during a run: per shard of the run, [slot][C] */
   float     *mean, *var;       /* statistics (on the stats node) once done */
   gboolean   done, pending;
   int        owner;            /* the work unit that sums them */
@@ -58,6 +57,9 @@ struct _FbNnRecal {
   Node          *root;
   GMutex         lock;
   guint64        passes;       /* under the lock */
+  /* During a run: shards (slots) of the recalibration and their images. */
+  guint          n_slots;
+  guint         *slot_n;
   FbTrainOptions topt;
 };
 
@@ -200,8 +202,8 @@ node_free (Node *n)
   if (n == NULL)
     return;
   g_clear_pointer (&n->children, g_ptr_array_unref);
-  g_free (n->sum_mean);
-  g_free (n->sum_var);
+  g_free (n->slot_mean);
+  g_free (n->slot_var);
   g_free (n->mean);
   g_free (n->var);
   g_free (n);
@@ -384,7 +386,8 @@ mark_pending (Node *n)
 typedef struct {
   FbNnRecal    *self;
   Node         *node;          /* the subtree root */
-  int           index;
+  int           index;        /* the subtree's */
+  guint         part, parts;  /* this unit runs the shards with slot % parts == part */
   GCancellable *cancellable;
   GError       *error;
   guint64       passes;
@@ -393,6 +396,7 @@ typedef struct {
 typedef struct {
   FbNnRecal    *self;
   int           unit;
+  guint         slot;          /* the shard's index in the run */
   guint         n;             /* images of the shard */
   const float **act_of;        /* [n_tensors]: current value of each tensor */
   float       **pre, **act;    /* [depth]: before and after fake quantization */
@@ -486,15 +490,12 @@ compute_layer (Ctx *c, Node *n)
           break;
         }
       fb_nn_batch_norm_train_forward ((guint) m, ch, c->z, L->gamma, L->beta, l->relu, y, c->bmean, c->bvar);
+      /* Kept per shard and summed in shard order at the end (finish_stats),
+       * as fb_trainer_recalibrate_bn sums them, whichever thread ran it. */
       if (n->stats->owner == c->unit && !n->stats->done)
         {
-          Node *st = n->stats;
-          for (guint k = 0; k < ch; k++)
-            {
-              st->sum_mean[k] += c->bmean[k];
-              st->sum_var[k] += c->bvar[k] * (m > 1 ? (double) m / (m - 1) : 1.0);
-            }
-          st->count++;
+          memcpy (n->stats->slot_mean + (gsize) c->slot * ch, c->bmean, ch * sizeof (float));
+          memcpy (n->stats->slot_var + (gsize) c->slot * ch, c->bvar, ch * sizeof (float));
         }
       break;
     case K_LINEAR:
@@ -601,6 +602,10 @@ run_unit (gpointer data, gpointer user_data)
       for (guint s = 0; s < n_shards; s++)
         {
           guint lo = (guint) ((guint64) nb * s / n_shards), hi = (guint) ((guint64) nb * (s + 1) / n_shards);
+          c.slot = b * n_shards + s;
+          if (c.slot % u->parts != u->part)
+            continue;
+          self->slot_n[c.slot] = hi - lo;   /* every part writes its own slots */
           if (hi == lo)
             continue;
           c.n = hi - lo;
@@ -667,9 +672,8 @@ start_stats (Node *n, FbNnRecal *self)
   if (n != self->root && !n->done && n->stats == n)
     {
       guint ch = self->layers[n->depth].layer->out_shape.c;
-      n->sum_mean = g_new0 (double, ch);
-      n->sum_var = g_new0 (double, ch);
-      n->count = 0;
+      n->slot_mean = g_new0 (float, (gsize) self->n_slots * ch);
+      n->slot_var = g_new0 (float, (gsize) self->n_slots * ch);
     }
   for (guint i = 0; i < n->children->len; i++)
     start_stats (g_ptr_array_index (n->children, i), self);
@@ -682,18 +686,33 @@ finish_stats (Node *n, FbNnRecal *self)
     {
       if (n->stats == n)
         {
-          guint ch = self->layers[n->depth].layer->out_shape.c;
+          Layer *L = &self->layers[n->depth];
+          guint ch = L->layer->out_shape.c, count = 0;
+          gsize hw = (gsize) L->layer->out_shape.h * L->layer->out_shape.w;
+          g_autofree double *sum_mean = g_new0 (double, ch), *sum_var = g_new0 (double, ch);
+
+          for (guint g = 0; g < self->n_slots; g++)
+            {
+              gsize m = self->slot_n[g] * hw;
+              if (self->slot_n[g] == 0)
+                continue;
+              for (guint k = 0; k < ch; k++)
+                {
+                  sum_mean[k] += n->slot_mean[(gsize) g * ch + k];
+                  sum_var[k] += n->slot_var[(gsize) g * ch + k] * (m > 1 ? (double) m / (m - 1) : 1.0);
+                }
+              count++;
+            }
           n->mean = g_new (float, ch);
           n->var = g_new (float, ch);
+          /* No shard at all: the trainer keeps the loaded statistics. */
           for (guint k = 0; k < ch; k++)
             {
-              Layer *L = &self->layers[n->depth];
-              /* No shard at all: the trainer keeps the loaded statistics. */
-              n->mean[k] = n->count ? (float) (n->sum_mean[k] / n->count) : (L->rmean ? L->rmean[k] : 0.0f);
-              n->var[k] = n->count ? (float) (n->sum_var[k] / n->count) : (L->rvar ? L->rvar[k] : 1.0f);
+              n->mean[k] = count ? (float) (sum_mean[k] / count) : L->rmean[k];
+              n->var[k] = count ? (float) (sum_var[k] / count) : L->rvar[k];
             }
-          g_clear_pointer (&n->sum_mean, g_free);
-          g_clear_pointer (&n->sum_var, g_free);
+          g_clear_pointer (&n->slot_mean, g_free);
+          g_clear_pointer (&n->slot_var, g_free);
         }
       n->done = TRUE;
     }
@@ -706,8 +725,8 @@ finish_stats (Node *n, FbNnRecal *self)
 static void
 abort_stats (Node *n)
 {
-  g_clear_pointer (&n->sum_mean, g_free);
-  g_clear_pointer (&n->sum_var, g_free);
+  g_clear_pointer (&n->slot_mean, g_free);
+  g_clear_pointer (&n->slot_var, g_free);
   n->owner = -1;
   for (guint i = 0; i < n->children->len; i++)
     abort_stats (g_ptr_array_index (n->children, i));
@@ -720,15 +739,26 @@ run_locked (FbNnRecal *self, guint n_threads, GCancellable *cancellable, GError 
   g_autofree Unit *u = NULL;
   GThreadPool *pool;
   GError *err = NULL;
+  guint parts, n_units;
 
   if (!mark_pending (self->root))
     return TRUE;
+  {
+    g_autoptr(FbDataLoader) loader = fb_data_loader_new (self->train, FB_DATA_LOADER_SHUFFLE, self->topt.batch_size,
+                                                         self->n_images, self->topt.seed);
+    self->n_slots = fb_data_loader_get_n_batches (loader) * MIN (self->topt.shards, self->topt.batch_size);
+    self->slot_n = g_new0 (guint, MAX (self->n_slots, 1));
+  }
   units = split_units (self, 2 * n_threads);
-  u = g_new0 (Unit, units->len);
+  /* Fewer subtrees than threads (one config, a few): the shards are split too. */
+  parts = units->len < n_threads ? (n_threads + units->len - 1) / units->len : 1;
+  n_units = units->len * parts;
+  u = g_new0 (Unit, n_units);
   for (guint k = 0; k < units->len; k++)
     {
       Node *n = g_ptr_array_index (units, k);
-      u[k] = (Unit) { self, n, (int) k, cancellable, NULL, 0 };
+      for (guint p = 0; p < parts; p++)
+        u[k * parts + p] = (Unit) { self, n, (int) k, p, parts, cancellable, NULL, 0 };
       assign_owner (n, (int) k);
     }
   /* Ancestors: summed by the first unit below them. */
@@ -736,29 +766,31 @@ run_locked (FbNnRecal *self, guint n_threads, GCancellable *cancellable, GError 
     for (Node *n = ((Node *) g_ptr_array_index (units, k))->parent; n != self->root; n = n->parent)
       n->owner = (int) k;
   start_stats (self->root, self);
-  pool = g_thread_pool_new (run_unit, NULL, (gint) MIN (n_threads, units->len), FALSE, &err);
+  pool = g_thread_pool_new (run_unit, NULL, (gint) MIN (n_threads, n_units), FALSE, &err);
   if (pool == NULL)
     {
       abort_stats (self->root);
+      g_clear_pointer (&self->slot_n, g_free);
       g_propagate_error (error, err);
       return FALSE;
     }
-  for (guint k = 0; k < units->len; k++)
+  for (guint k = 0; k < n_units; k++)
     g_thread_pool_push (pool, &u[k], NULL);
   g_thread_pool_free (pool, FALSE, TRUE);
-  for (guint k = 0; k < units->len; k++)
+  for (guint k = 0; k < n_units; k++)
     self->passes += u[k].passes;
-  for (guint k = 0; k < units->len; k++)
+  for (guint k = 0; k < n_units; k++)
     if (u[k].error != NULL)
       {
-        for (guint j = k; j < units->len; j++)
-          if (j != k)
-            g_clear_error (&u[j].error);
+        for (guint j = k + 1; j < n_units; j++)
+          g_clear_error (&u[j].error);
         abort_stats (self->root);
+        g_clear_pointer (&self->slot_n, g_free);
         g_propagate_error (error, u[k].error);
         return FALSE;
       }
   finish_stats (self->root, self);
+  g_clear_pointer (&self->slot_n, g_free);
   return TRUE;
 }
 

@@ -7,6 +7,7 @@
 
 #include "fb-error.h"
 #include "fb-int-network.h"
+#include "fb-nn-oracle.h"
 #include "fb-nn-recal.h"
 #include "fb-supernet.h"
 #include "fb-test-util.h"
@@ -233,6 +234,58 @@ test_cancel (void)
   fixture_clear (&f);
 }
 
+static void
+on_progress (guint done, guint n, gpointer data)
+{
+  guint *last = data;
+
+  g_assert_cmpuint (done, >=, *last);
+  g_assert_cmpuint (done, <=, n);
+  *last = done;
+}
+
+/* The nn oracle's evaluate_many (shared recalibration, configs side by
+ * side, a repeated config measured once) gives the accuracies of one
+ * evaluate() per config with one trainer per config (FB_NN_ORACLE_RECAL=trainer). */
+static void
+test_oracle_many (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) configs = NULL;
+  g_autoptr(FbDataset) test = NULL;
+  g_autoptr(FbAccuracyOracle) shared = NULL, reference = NULL;
+  double acc[5];
+  guint last = 0;
+
+  if (!fixture_load (&f))
+    return;
+  test = fb_dataset_load_fashion_mnist (NULL, FB_DATASET_TEST, NULL, &error);
+  g_assert_no_error (error);
+  configs = random_configs (f.net, 3, 5);
+  g_ptr_array_add (configs, fb_precision_config_copy (g_ptr_array_index (configs, 0)));
+  g_ptr_array_add (configs, fb_precision_config_new (f.net));
+  shared = fb_nn_oracle_new (f.net, f.weights, "w", test, f.train, NULL, &error);
+  g_assert_no_error (error);
+  g_setenv ("FB_NN_ORACLE_RECAL", "trainer", TRUE);
+  reference = fb_nn_oracle_new (f.net, f.weights, "w", test, f.train, NULL, &error);
+  g_unsetenv ("FB_NN_ORACLE_RECAL");
+  g_assert_no_error (error);
+  g_assert_true (fb_accuracy_oracle_evaluate_many (shared, (FbPrecisionConfig **) configs->pdata, configs->len, 300,
+                                                   on_progress, &last, NULL, acc, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (last, ==, configs->len);
+  g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (shared), ==, 4);
+  for (guint k = 0; k < configs->len; k++)
+    {
+      double a;
+      g_assert_true (fb_accuracy_oracle_evaluate (reference, g_ptr_array_index (configs, k), 300, NULL, &a, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat (a, ==, acc[k]);
+    }
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -240,5 +293,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/recal/bit-identical", test_bit_identical);
   g_test_add_func ("/nn/recal/threads-and-sharing", test_threads_and_sharing);
   g_test_add_func ("/nn/recal/cancel", test_cancel);
+  g_test_add_func ("/nn/recal/oracle-many", test_oracle_many);
   return g_test_run ();
 }

@@ -397,6 +397,7 @@ typedef struct {
   FbNnRecal    *self;
   int           unit;
   guint         slot;          /* the shard's index in the run */
+  GCancellable *cancellable;   /* checked per node: a big subtree takes seconds */
   guint         n;             /* images of the shard */
   const float **act_of;        /* [n_tensors]: current value of each tensor */
   float       **pre, **act;    /* [depth]: before and after fake quantization */
@@ -562,7 +563,7 @@ visit_children (Ctx *c, Node *parent)
   for (guint i = 0; i < parent->children->len; i++)
     {
       Node *n = g_ptr_array_index (parent->children, i);
-      if (!n->pending)
+      if (!n->pending || g_cancellable_is_cancelled (c->cancellable))
         continue;
       if (n->stats != group)
         {
@@ -592,14 +593,16 @@ run_unit (gpointer data, gpointer user_data)
   for (Node *n = u->node; n != self->root; n = n->parent)
     g_ptr_array_insert (path, 0, n);
   ctx_init (&c, self, u->index, cap);
+  c.cancellable = u->cancellable;
   c.act_of[fb_network_get_input (self->network)->index] = NULL;
   for (guint b = 0; b < batches; b++)
     {
-      guint nb = fb_data_loader_fill (loader, 0, b, x, labels);
+      guint nb;
 
       if (g_cancellable_set_error_if_cancelled (u->cancellable, &u->error))
         break;
-      for (guint s = 0; s < n_shards; s++)
+      nb = fb_data_loader_fill (loader, 0, b, x, labels);
+      for (guint s = 0; s < n_shards && !g_cancellable_is_cancelled (u->cancellable); s++)
         {
           guint lo = (guint) ((guint64) nb * s / n_shards), hi = (guint) ((guint64) nb * (s + 1) / n_shards);
           c.slot = b * n_shards + s;
@@ -618,6 +621,8 @@ run_unit (gpointer data, gpointer user_data)
           visit_children (&c, u->node);
         }
     }
+  if (u->error == NULL)
+    g_cancellable_set_error_if_cancelled (u->cancellable, &u->error);
   u->passes = c.passes;
   ctx_clear (&c);
 }

@@ -359,8 +359,12 @@ static void
 on_measured (guint done, guint n, gpointer data)
 {
   MeasureProgress *p = data;
-  g_autofree char *msg = g_strdup_printf ("accuracy %u/%u", p->offset + done, p->total);
+  g_autofree char *msg = NULL;
 
+  /* As before: "accuracy i/n" while the i-th is measured, the fraction of those done. */
+  if (done >= n)
+    return;
+  msg = g_strdup_printf ("accuracy %u/%u", p->offset + done + 1, p->total);
   p->func (0.5 + 0.5 * (p->offset + done) / MAX (p->total, 1), msg, p->data);
 }
 

@@ -14,9 +14,12 @@ static void
 on_measured (guint done, guint n, gpointer data)
 {
   MeasureProgress *p = data;
-  g_autofree char *msg = g_strdup_printf ("accuracy of result %u/%u (%s images)", done, n,
-                                          p->limit ? "limited" : "all");
+  g_autofree char *msg = NULL;
 
+  /* As before: "result i/n" while the i-th is measured, the fraction of those done. */
+  if (done >= n)
+    return;
+  msg = g_strdup_printf ("accuracy of result %u/%u (%s images)", done + 1, n, p->limit ? "limited" : "all");
   p->func ((double) done / MAX (n, 1), msg, p->data);
 }
 

@@ -320,7 +320,11 @@ run_next (FbAccuracyEngine *self)
 {
   if (self->running != NULL)
     return;
-  if (self->current != NULL && self->current_timeout == 0)
+  /* The config on screen waits out its quiet time; background work waits
+   * for it rather than starting an evaluation it would have to cancel. */
+  if (self->current != NULL && self->current_timeout != 0)
+    return;
+  if (self->current != NULL)
     {
       Request *r = g_steal_pointer (&self->current);
       if (!g_hash_table_contains (self->cache, r->key))
@@ -410,6 +414,15 @@ fb_accuracy_engine_measure_current (FbAccuracyEngine *self, FbPrecisionConfig *c
    * known already. */
   if (self->running != NULL && self->running->current)
     g_cancellable_cancel (self->running->cancellable);
+  /* A background evaluation (a baseline) must not make the config on
+   * screen wait: it is stopped and queued again, first in line. */
+  else if (self->running != NULL && !g_hash_table_contains (self->cache, key) &&
+           !g_cancellable_is_cancelled (self->running->cancellable))
+    {
+      g_queue_push_head (&self->background, request_new (self->running->config, self->running->limit,
+                                                         self->running->key, FALSE));
+      g_cancellable_cancel (self->running->cancellable);
+    }
   g_clear_pointer (&self->current, request_free);
   g_clear_handle_id (&self->current_timeout, g_source_remove);
   if (g_hash_table_contains (self->cache, key))

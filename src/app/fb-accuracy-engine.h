@@ -9,7 +9,10 @@
  * - a queue of evaluations run one at a time in a worker thread: one "current"
  *   request (the config shown in the summary; rapid edits are coalesced and a
  *   stale running evaluation is cancelled) before any number of background
- *   requests (the uniform baselines);
+ *   requests (the uniform baselines); a running background evaluation is
+ *   stopped and queued again when a current request comes, and background
+ *   work waits while the current request waits out its quiet time, so the
+ *   config on screen never waits for a baseline;
  * - a cache of the results, read on the main thread.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -46,17 +46,11 @@ fb_accuracy_oracle_unref (FbAccuracyOracle *self)
   fb_network_unref (network);
 }
 
-gboolean
-fb_accuracy_oracle_evaluate (FbAccuracyOracle   *self,
-                             FbPrecisionConfig  *config,
-                             guint               limit,
-                             GCancellable       *cancellable,
-                             double             *accuracy,
-                             GError            **error)
+static gboolean
+check_network (FbAccuracyOracle *self, FbPrecisionConfig *config, GError **error)
 {
-  g_return_val_if_fail (self != NULL && config != NULL && accuracy != NULL, FALSE);
-
   FbNetwork *network = fb_precision_config_get_network (config);
+
   /* Same topology is enough: the GUI and the CLI may load a network twice. */
   if (network != self->network &&
       g_strcmp0 (fb_network_get_sha256 (network), fb_network_get_sha256 (self->network)) != 0)
@@ -67,7 +61,53 @@ fb_accuracy_oracle_evaluate (FbAccuracyOracle   *self,
                    fb_network_get_name (self->network));
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+fb_accuracy_oracle_evaluate_many (FbAccuracyOracle   *self,
+                                  FbPrecisionConfig **configs,
+                                  guint               n,
+                                  guint               limit,
+                                  void              (*progress) (guint done, guint n, gpointer data),
+                                  gpointer            progress_data,
+                                  GCancellable       *cancellable,
+                                  double             *accuracy,
+                                  GError            **error)
+{
+  g_return_val_if_fail (self != NULL && (n == 0 || (configs != NULL && accuracy != NULL)), FALSE);
+
+  for (guint i = 0; i < n; i++)
+    if (!check_network (self, configs[i], error))
+      return FALSE;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (self->klass->evaluate_many != NULL)
+    return self->klass->evaluate_many (self, configs, n, limit, progress, progress_data, cancellable, accuracy,
+                                       error);
+  for (guint i = 0; i < n; i++)
+    {
+      if (progress != NULL)
+        progress (i, n, progress_data);
+      if (!fb_accuracy_oracle_evaluate (self, configs[i], limit, cancellable, &accuracy[i], error))
+        return FALSE;
+    }
+  if (progress != NULL)
+    progress (n, n, progress_data);
+  return TRUE;
+}
+
+gboolean
+fb_accuracy_oracle_evaluate (FbAccuracyOracle   *self,
+                             FbPrecisionConfig  *config,
+                             guint               limit,
+                             GCancellable       *cancellable,
+                             double             *accuracy,
+                             GError            **error)
+{
+  g_return_val_if_fail (self != NULL && config != NULL && accuracy != NULL, FALSE);
+
+  if (!check_network (self, config, error) || g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   return self->klass->evaluate (self, config, limit, cancellable, accuracy, error);
 }

@@ -37,6 +37,19 @@ struct _FbAccuracyOracleClass {
   double   (*cost_hint) (FbAccuracyOracle   *self,
                          guint               limit);
   void     (*finalize)  (FbAccuracyOracle   *self);
+  /* Optional: evaluate() of each of @n configs into @accuracy[], with the
+   * same results, sharing work between them and running them in parallel
+   * as the implementation sees fit; @progress (may be NULL) is called on
+   * the calling thread. NULL: one evaluate() after the other. */
+  gboolean (*evaluate_many) (FbAccuracyOracle   *self,
+                             FbPrecisionConfig **configs,
+                             guint               n,
+                             guint               limit,
+                             void              (*progress) (guint done, guint n, gpointer data),
+                             gpointer            progress_data,
+                             GCancellable       *cancellable,
+                             double             *accuracy,
+                             GError            **error);
 };
 
 /* Implementations embed this struct first. */
@@ -59,6 +72,20 @@ void              fb_accuracy_oracle_unref     (FbAccuracyOracle   *self);
 gboolean          fb_accuracy_oracle_evaluate  (FbAccuracyOracle   *self,
                                                 FbPrecisionConfig  *config,
                                                 guint               limit,
+                                                GCancellable       *cancellable,
+                                                double             *accuracy,
+                                                GError            **error);
+/* The accuracies of @n configs (each as fb_accuracy_oracle_evaluate() would
+ * give it) into @accuracy[]; faster than one call per config where the
+ * oracle shares work between configs (the nn engine: batch-norm
+ * recalibration of common prefixes, configs in parallel). @progress (may be
+ * NULL) reports configs done, on the calling thread. */
+gboolean          fb_accuracy_oracle_evaluate_many (FbAccuracyOracle   *self,
+                                                FbPrecisionConfig **configs,
+                                                guint               n,
+                                                guint               limit,
+                                                void              (*progress) (guint done, guint n, gpointer data),
+                                                gpointer            progress_data,
                                                 GCancellable       *cancellable,
                                                 double             *accuracy,
                                                 GError            **error);

@@ -10,6 +10,7 @@
 #include "fb-int-network.h"
 #include "fb-nn-oracle.h"
 #include "fb-nn-ops.h"
+#include "fb-nn-recal.h"
 
 /* Training images that calibrate float-only weights. */
 #define CALIBRATION_IMAGES 2000
@@ -24,6 +25,10 @@ struct _FbNnOracle {
   char            *origin;
   FbDataset       *test;
   FbDataset       *train;          /* may be NULL */
+  /* Supernet weights: the recalibration shared between configs (NULL:
+   * fb_int_network_weights_for_config() per config, as before; also with
+   * FB_NN_ORACLE_RECAL=trainer, for the benchmark's reference). */
+  FbNnRecal       *recal;
   GMutex           lock;
   GHashTable      *cache;          /* CacheKey* → double* */
   guint            n_evaluations;
@@ -318,7 +323,7 @@ normalize_limit (FbNnOracle *self, guint limit)
 
 /* Folds and evaluates; updates the measured costs. */
 static gboolean
-run_eval (FbNnOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
+run_eval (FbNnOracle *self, FbPrecisionConfig *config, guint limit, guint n_threads, GCancellable *cancellable,
           double *accuracy, GError **error)
 {
   g_autoptr(FbIntNetwork) inet = NULL;
@@ -328,15 +333,16 @@ run_eval (FbNnOracle *self, FbPrecisionConfig *config, guint limit, GCancellable
   double fold_s;
 
   /* Batch-norm recalibration of supernet weights counts as folding cost. */
-  w = fb_int_network_weights_for_config (self->weights, self->origin, config, self->train, BN_IMAGES,
-                                         cancellable, error);
+  w = self->recal != NULL ? fb_nn_recal_weights (self->recal, config, cancellable, error)
+                          : fb_int_network_weights_for_config (self->weights, self->origin, config, self->train,
+                                                               BN_IMAGES, cancellable, error);
   if (w == NULL)
     return FALSE;
   inet = fb_int_network_new (config, w, self->origin, fb_kernel_arch (), error);
   if (inet == NULL)
     return FALSE;
   fold_s = (g_get_monotonic_time () - t0) / 1e6;
-  if (!fb_nn_evaluate (inet, self->test, limit, 0, cancellable, &r, error))
+  if (!fb_nn_evaluate (inet, self->test, limit, n_threads, cancellable, &r, error))
     return FALSE;
   *accuracy = r.quality;
   fb_nn_eval_result_clear (&r);
@@ -355,6 +361,32 @@ run_eval (FbNnOracle *self, FbPrecisionConfig *config, guint limit, GCancellable
 }
 
 static gboolean
+cache_lookup (FbNnOracle *self, FbPrecisionConfig *config, guint limit, double *accuracy)
+{
+  CacheKey probe = { config, limit };
+  const double *hit;
+
+  g_mutex_lock (&self->lock);
+  hit = g_hash_table_lookup (self->cache, &probe);
+  if (hit != NULL)
+    *accuracy = *hit;
+  g_mutex_unlock (&self->lock);
+  return hit != NULL;
+}
+
+static void
+cache_store (FbNnOracle *self, FbPrecisionConfig *config, guint limit, double accuracy)
+{
+  CacheKey *key = g_new (CacheKey, 1);
+
+  key->config = fb_precision_config_copy (config);
+  key->limit = limit;
+  g_mutex_lock (&self->lock);
+  g_hash_table_replace (self->cache, key, g_memdup2 (&accuracy, sizeof accuracy));
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
 nn_oracle_evaluate (FbAccuracyOracle  *oracle,
                     FbPrecisionConfig *config,
                     guint              limit,
@@ -364,28 +396,141 @@ nn_oracle_evaluate (FbAccuracyOracle  *oracle,
 {
   FbNnOracle *self = (FbNnOracle *) oracle;
   CacheKey probe = { config, normalize_limit (self, limit) };
-  const double *hit;
-  CacheKey *key;
 
-  g_mutex_lock (&self->lock);
-  hit = g_hash_table_lookup (self->cache, &probe);
-  if (hit != NULL)
-    *accuracy = *hit;
-  g_mutex_unlock (&self->lock);
-  if (hit != NULL)
+  if (cache_lookup (self, config, probe.limit, accuracy))
     return TRUE;
 
   /* Unlocked: two threads asking for the same new config both compute it
    * (same result); the lock never waits for an evaluation. */
-  if (!run_eval (self, config, probe.limit, cancellable, accuracy, error))
+  if (!run_eval (self, config, probe.limit, 0, cancellable, accuracy, error))
     return FALSE;
+  cache_store (self, config, probe.limit, *accuracy);
+  return TRUE;
+}
 
-  key = g_new (CacheKey, 1);
-  key->config = fb_precision_config_copy (config);
-  key->limit = probe.limit;
-  g_mutex_lock (&self->lock);
-  g_hash_table_replace (self->cache, key, g_memdup2 (accuracy, sizeof *accuracy));
-  g_mutex_unlock (&self->lock);
+/* ---- many configs ---------------------------------------------------------- */
+
+typedef struct {
+  FbNnOracle         *self;
+  FbPrecisionConfig **configs;
+  guint               limit;
+  GCancellable       *cancellable;
+  double             *accuracy;
+  GError            **errors;    /* per config */
+  GMutex              lock;
+  GCond               cond;
+  guint               done;
+} ManyJob;
+
+/* One config on one thread: configs run side by side instead of images. */
+static void
+many_worker (gpointer data, gpointer user_data)
+{
+  ManyJob *j = user_data;
+  guint i = GPOINTER_TO_UINT (data) - 1;
+
+  if (run_eval (j->self, j->configs[i], j->limit, 1, j->cancellable, &j->accuracy[i], &j->errors[i]))
+    cache_store (j->self, j->configs[i], j->limit, j->accuracy[i]);
+  g_mutex_lock (&j->lock);
+  j->done++;
+  g_cond_signal (&j->cond);
+  g_mutex_unlock (&j->lock);
+}
+
+/* Runs @todo (indices into j->configs) on a thread pool, reporting progress
+ * from the calling thread. */
+static gboolean
+run_many (ManyJob *j, GArray *todo, guint n, guint base, void (*progress) (guint, guint, gpointer),
+          gpointer progress_data, GError **error)
+{
+  GThreadPool *pool = g_thread_pool_new (many_worker, j, (gint) MAX (1, MIN (fb_nn_threads_init (), todo->len)),
+                                         FALSE, error);
+  guint done = 0;
+
+  if (pool == NULL)
+    return FALSE;
+  for (guint k = 0; k < todo->len; k++)
+    g_thread_pool_push (pool, GUINT_TO_POINTER (g_array_index (todo, guint, k) + 1), NULL);
+  g_mutex_lock (&j->lock);
+  while (j->done < todo->len)
+    {
+      g_cond_wait (&j->cond, &j->lock);
+      if (progress != NULL && j->done != done)
+        {
+          done = j->done;
+          g_mutex_unlock (&j->lock);
+          progress (base + done, n, progress_data);
+          g_mutex_lock (&j->lock);
+        }
+    }
+  g_mutex_unlock (&j->lock);
+  g_thread_pool_free (pool, FALSE, TRUE);
+  /* The first failure in list order, whatever the threads' timing. */
+  for (guint k = 0; k < todo->len; k++)
+    {
+      guint i = g_array_index (todo, guint, k);
+      if (j->errors[i] != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&j->errors[i]));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+nn_oracle_evaluate_many (FbAccuracyOracle   *oracle,
+                         FbPrecisionConfig **configs,
+                         guint               n,
+                         guint               limit,
+                         void              (*progress) (guint done, guint n, gpointer data),
+                         gpointer            progress_data,
+                         GCancellable       *cancellable,
+                         double             *accuracy,
+                         GError            **error)
+{
+  FbNnOracle *self = (FbNnOracle *) oracle;
+  g_autoptr(GArray) todo = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) recal = g_ptr_array_new ();
+  g_autoptr(GHashTable) first = g_hash_table_new ((GHashFunc) fb_precision_config_hash,
+                                                  (GEqualFunc) fb_precision_config_equal);
+  g_autofree guint *same = g_new (guint, MAX (n, 1));
+  g_autofree GError **errors = g_new0 (GError *, MAX (n, 1));
+  ManyJob j = { self, configs, normalize_limit (self, limit), cancellable, accuracy, errors };
+  gboolean ok;
+
+  for (guint i = 0; i < n; i++)
+    {
+      gpointer at;
+      same[i] = i;
+      if (g_hash_table_lookup_extended (first, configs[i], NULL, &at))
+        {
+          same[i] = GPOINTER_TO_UINT (at);   /* a repeated config: measured once */
+          continue;
+        }
+      g_hash_table_insert (first, configs[i], GUINT_TO_POINTER (i));
+      if (cache_lookup (self, configs[i], j.limit, &accuracy[i]))
+        continue;
+      g_array_append_val (todo, i);
+      g_ptr_array_add (recal, configs[i]);
+    }
+  if (progress != NULL)
+    progress (n - todo->len, n, progress_data);
+  /* Every batch norm first, in one pass over the shared prefixes. */
+  if (self->recal != NULL && recal->len > 0 &&
+      !fb_nn_recal_run (self->recal, (FbPrecisionConfig **) recal->pdata, recal->len, 0, cancellable, error))
+    return FALSE;
+  g_mutex_init (&j.lock);
+  g_cond_init (&j.cond);
+  ok = todo->len == 0 || run_many (&j, todo, n, n - todo->len, progress, progress_data, error);
+  g_mutex_clear (&j.lock);
+  g_cond_clear (&j.cond);
+  for (guint i = 0; i < n; i++)
+    g_clear_error (&errors[i]);
+  if (!ok)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    accuracy[i] = accuracy[same[i]];
   return TRUE;
 }
 
@@ -407,6 +552,7 @@ nn_oracle_finalize (FbAccuracyOracle *oracle)
   FbNnOracle *self = (FbNnOracle *) oracle;
 
   g_hash_table_unref (self->cache);
+  g_clear_pointer (&self->recal, fb_nn_recal_free);
   g_mutex_clear (&self->lock);
   fb_weights_unref (self->weights);
   fb_dataset_unref (self->test);
@@ -420,6 +566,7 @@ static const FbAccuracyOracleClass nn_oracle_class = {
   .evaluate = nn_oracle_evaluate,
   .cost_hint = nn_oracle_cost_hint,
   .finalize = nn_oracle_finalize,
+  .evaluate_many = nn_oracle_evaluate_many,
 };
 
 FbAccuracyOracle *
@@ -469,11 +616,21 @@ fb_nn_oracle_new (FbNetwork    *network,
   self->train = train != NULL ? fb_dataset_ref (train) : NULL;
   g_mutex_init (&self->lock);
   self->cache = g_hash_table_new_full (key_hash, key_equal, key_free, g_free);
+  if (train != NULL && fb_int_network_is_supernet (self->weights) &&
+      fb_nn_recal_supports (network, self->weights) && g_strcmp0 (g_getenv ("FB_NN_ORACLE_RECAL"), "trainer") != 0)
+    {
+      self->recal = fb_nn_recal_new (network, self->weights, origin, train, BN_IMAGES, error);
+      if (self->recal == NULL)
+        {
+          fb_accuracy_oracle_unref (&self->parent);
+          return NULL;
+        }
+    }
 
   /* Measures the cost hint and checks weights and data set up front, so a
    * search learns of a bad file now, not at its first config. */
   probe_cfg = fb_precision_config_new (network);
-  if (!run_eval (self, probe_cfg, PROBE_IMAGES, cancellable, &acc, error))
+  if (!run_eval (self, probe_cfg, PROBE_IMAGES, 0, cancellable, &acc, error))
     {
       fb_accuracy_oracle_unref (&self->parent);
       return NULL;

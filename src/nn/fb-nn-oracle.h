@@ -11,8 +11,12 @@
  * Float-only weights (no learned "act_alpha") are calibrated once, when the
  * oracle is created, on the training set (post-training quantization).
  * Supernet weights get their batch norm recalibrated for every config
- * evaluated (fb_int_network_weights_for_config(), 2048 training images),
- * inside the measured cost.
+ * evaluated (2048 training images, inside the measured cost) by one
+ * FbNnRecal (fb-nn-recal.h) that shares the work of common prefixes between
+ * configs and calls, bit-identical to fb_int_network_weights_for_config();
+ * evaluate_many (fb_accuracy_oracle_evaluate_many) recalibrates all its
+ * configs in one pass, then evaluates them side by side, one thread each.
+ * FB_NN_ORACLE_RECAL=trainer: one trainer per config instead (reference).
  * The cost hint is measured: a short evaluation when the oracle is created,
  * refined by every evaluation it runs.
  *

@@ -349,29 +349,47 @@ add_searches (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc 
   return TRUE;
 }
 
-/* Measured accuracy of every entry. Under MPI each rank measures its block of the pool and
- * the blocks are all-gathered in pool order: the same numbers as one process. */
+typedef struct {
+  FbSearchProgressFunc func;
+  gpointer             data;
+  guint                offset, total;
+} MeasureProgress;
+
+static void
+on_measured (guint done, guint n, gpointer data)
+{
+  MeasureProgress *p = data;
+  g_autofree char *msg = NULL;
+
+  /* As before: "accuracy i/n" while the i-th is measured, the fraction of those done. */
+  if (done >= n)
+    return;
+  msg = g_strdup_printf ("accuracy %u/%u", p->offset + done + 1, p->total);
+  p->func (0.5 + 0.5 * (p->offset + done) / MAX (p->total, 1), msg, p->data);
+}
+
+/* Measured accuracy of every entry, in one call to the oracle so it can share
+ * work between configs (fb_accuracy_oracle_evaluate_many). Under MPI each rank
+ * measures its block of the pool and the blocks are all-gathered in pool
+ * order: the same numbers as one process. */
 static gboolean
 measure_accuracy (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc progress_func,
                   gpointer user_data, GCancellable *cancellable, GError **error)
 {
   GPtrArray *entries = pool->entries;
   g_autofree double *accuracy = g_new0 (double, MAX (entries->len, 1));
+  g_autofree FbPrecisionConfig **configs = g_new0 (FbPrecisionConfig *, MAX (entries->len, 1));
+  MeasureProgress mp = { progress_func, user_data, 0, entries->len };
   guint lo, hi;
 
   fb_mpi_block (entries->len, fb_mpi_get_rank (), &lo, &hi);
+  mp.offset = lo;
   for (guint i = lo; i < hi; i++)
-    {
-      Entry *e = g_ptr_array_index (entries, i);
-      if (progress_func)
-        {
-          g_autofree char *msg = g_strdup_printf ("accuracy %u/%u", i + 1, entries->len);
-          progress_func (0.5 + 0.5 * i / entries->len, msg, user_data);
-        }
-      if (!fb_accuracy_oracle_evaluate (options->oracle, e->config, options->limit, cancellable, &accuracy[i],
-                                        error))
-        return FALSE;
-    }
+    configs[i - lo] = ((Entry *) g_ptr_array_index (entries, i))->config;
+  if (!fb_accuracy_oracle_evaluate_many (options->oracle, configs, hi - lo, options->limit,
+                                         progress_func != NULL ? on_measured : NULL, &mp, cancellable,
+                                         accuracy + lo, error))
+    return FALSE;
   fb_mpi_allgather_blocks (accuracy, entries->len, sizeof (double));
   for (guint i = 0; i < entries->len; i++)
     ((Entry *) g_ptr_array_index (entries, i))->accuracy = accuracy[i];

@@ -4,32 +4,52 @@
  */
 #include "fb-search-measure.h"
 
+typedef struct {
+  FbSearchProgressFunc func;
+  gpointer             data;
+  guint                limit;
+} MeasureProgress;
+
+static void
+on_measured (guint done, guint n, gpointer data)
+{
+  MeasureProgress *p = data;
+  g_autofree char *msg = NULL;
+
+  /* As before: "result i/n" while the i-th is measured, the fraction of those done. */
+  if (done >= n)
+    return;
+  msg = g_strdup_printf ("accuracy of result %u/%u (%s images)", done + 1, n, p->limit ? "limited" : "all");
+  p->func ((double) done / MAX (n, 1), msg, p->data);
+}
+
 gboolean
 fb_search_measure (GPtrArray *in, FbAccuracyOracle *oracle, guint limit,
                    const FbSearchConstraints *constraints, FbSearchProgressFunc progress_func,
                    gpointer user_data, GCancellable *cancellable, GPtrArray **out, GError **error)
 {
   g_autoptr(GPtrArray) res = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+  g_autofree FbPrecisionConfig **configs = g_new0 (FbPrecisionConfig *, MAX (in->len, 1));
+  g_autofree double *accuracy = g_new0 (double, MAX (in->len, 1));
+  MeasureProgress mp = { progress_func, user_data, limit };
 
+  /* One call: the oracle shares work between the configs (batch-norm
+   * recalibration of common prefixes) and runs them in parallel. */
+  for (guint i = 0; i < in->len; i++)
+    configs[i] = fb_candidate_get_config (g_ptr_array_index (in, i));
+  if (!fb_accuracy_oracle_evaluate_many (oracle, configs, in->len, limit, progress_func ? on_measured : NULL, &mp,
+                                         cancellable, accuracy, error))
+    return FALSE;
   for (guint i = 0; i < in->len; i++)
     {
       FbCandidate *c = g_ptr_array_index (in, i);
       g_autoptr(JsonObject) extra = json_object_new ();
-      double acc;
 
-      if (progress_func)
-        {
-          g_autofree char *msg = g_strdup_printf ("accuracy of result %u/%u (%s images)", i + 1, in->len,
-                                                  limit ? "limited" : "all");
-          progress_func ((double) i / MAX (in->len, 1), msg, user_data);
-        }
-      if (!fb_accuracy_oracle_evaluate (oracle, fb_candidate_get_config (c), limit, cancellable, &acc, error))
-        return FALSE;
-      if (!fb_search_constraints_check (constraints, fb_candidate_get_metrics (c), acc))
+      if (!fb_search_constraints_check (constraints, fb_candidate_get_metrics (c), accuracy[i]))
         continue;
       json_object_set_string_member (extra, "oracle", fb_accuracy_oracle_get_name (oracle));
       json_object_set_int_member (extra, "accuracy_limit", limit);
-      g_ptr_array_add (res, fb_candidate_new_with_accuracy (c, acc, extra));
+      g_ptr_array_add (res, fb_candidate_new_with_accuracy (c, accuracy[i], extra));
     }
   if (progress_func)
     progress_func (1.0, "accuracy: done", user_data);

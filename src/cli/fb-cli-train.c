@@ -176,6 +176,7 @@ typedef struct {
   gint64   seed;
   double   lr, wd, warmup;
   gboolean no_augment, supernet, distill;
+  gint     min_bits;
 } TrainArgs;
 
 static const char train_summary[] =
@@ -199,7 +200,8 @@ args_in_range (const TrainArgs *a)
            (a->limit != -1 && a->limit < 1) || (a->shards != -1 && (a->shards < 1 || a->shards > 256)) ||
            (!isnan (a->lr) && !(a->lr > 0)) || (!isnan (a->wd) && !(a->wd >= 0)) ||
            (!isnan (a->warmup) && !(a->warmup >= 0)) || (a->seed != -1 && (a->seed < 0 || a->seed > G_MAXUINT32)) ||
-           (a->random_configs != -1 && (a->random_configs < 0 || a->random_configs > 64)));
+           (a->random_configs != -1 && (a->random_configs < 0 || a->random_configs > 64)) ||
+           (a->min_bits != -1 && a->min_bits != 2 && a->min_bits != 4 && a->min_bits != 8));
 }
 
 /* --resume: every option given must match the checkpoint's. */
@@ -218,7 +220,8 @@ check_args_same (const TrainArgs *a, const FbTrainOptions *opt, const char *chec
          check_same ("supernet", a->supernet, a->supernet, opt->quant == FB_TRAIN_SUPERNET, checkpoint, error) &&
          check_same ("random-configs", a->random_configs != -1, a->random_configs, opt->random_configs, checkpoint,
                      error) &&
-         check_same ("distill", a->distill, a->distill, opt->distill, checkpoint, error);
+         check_same ("distill", a->distill, a->distill, opt->distill, checkpoint, error) &&
+         check_same ("min-bits", a->min_bits != -1, a->min_bits, opt->min_bits, checkpoint, error);
 }
 
 /* A new training: the options given replace the defaults. */
@@ -248,6 +251,8 @@ apply_args (const TrainArgs *a, FbTrainOptions *opt)
       opt->distill = a->distill;
       if (a->random_configs != -1)
         opt->random_configs = (guint) a->random_configs;
+      if (a->min_bits != -1)
+        opt->min_bits = (guint) a->min_bits;
     }
 }
 
@@ -294,6 +299,7 @@ typedef struct {
   gint64   seed;
   double   lr, wd, warmup;
   gboolean resume, no_augment, quiet, supernet, distill;
+  gint     min_bits;
 } TrainCli;
 
 static void
@@ -339,6 +345,7 @@ parse_train_cli (GOptionContext *context, gboolean finetune, int *argc, char ***
     { TRAIN, { "init", 0, 0, G_OPTION_ARG_FILENAME, &o->init_path, "Start from these weights (e.g. the float ones)", "WEIGHTS" } },
     { TRAIN, { "random-configs", 0, 0, G_OPTION_ARG_INT, &o->random_configs, "Supernet: random configs per step besides all-8 and all-2 (default 2)", "N" } },
     { TRAIN, { "distill", 0, 0, G_OPTION_ARG_NONE, &o->distill, "Supernet: in-place distillation, the all-8 pass's predictions teach the other configs", NULL } },
+    { TRAIN, { "min-bits", 0, 0, G_OPTION_ARG_INT, &o->min_bits, "Supernet: lowest bit-width trained, 2 or 4 (default 2; 4: the sandwich is all-8 and all-4)", "B" } },
     { BOTH, { "data", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" } },
     { BOTH, { "layout", 0, 0, G_OPTION_ARG_STRING, &o->layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" } },
     { BOTH, { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &o->val_split, "One-set data: hold out its last fraction F as the test part (default: test on the training set)", "F" } },
@@ -359,12 +366,13 @@ parse_train_cli (GOptionContext *context, gboolean finetune, int *argc, char ***
   if (finetune && (o->config_spec == NULL || o->init_path == NULL))
     return fb_cli_usage (context, "finetune needs --config C and --weights WEIGHTS");
   *args = (TrainArgs) { o->epochs, o->batch, o->shards, o->limit, o->random_configs, o->seed, o->lr, o->wd,
-                        o->warmup, o->no_augment, o->supernet, o->distill };
+                        o->warmup, o->no_augment, o->supernet, o->distill, o->min_bits };
   if (!args_in_range (args))
     return fb_cli_usage (context, "--epochs, --batch and --limit-train must be ≥ 1, --shards 1..256, --lr > 0, "
-                                    "--weight-decay and --warmup ≥ 0, --seed in 0..4294967295, --random-configs 0..64");
-  if (!o->supernet && (o->random_configs != -1 || o->distill))
-    return fb_cli_usage (context, "--random-configs and --distill need --supernet");
+                                    "--weight-decay and --warmup ≥ 0, --seed in 0..4294967295, --random-configs 0..64, "
+                                    "--min-bits 2, 4 or 8");
+  if (!o->supernet && (o->random_configs != -1 || o->distill || o->min_bits != -1))
+    return fb_cli_usage (context, "--random-configs, --distill and --min-bits need --supernet");
   if (o->resume && o->init_path != NULL && !finetune)
     return fb_cli_usage (context, "--init starts a new training; --resume continues the checkpoint's");
   return -1;
@@ -497,7 +505,7 @@ spread_over_ranks (FbTrainer *trainer, guint n_shards, gboolean quiet)
 int
 fb_cli_train_or_finetune (int argc, char **argv, gboolean finetune)
 {
-  g_auto(TrainCli) o = { .epochs = -1, .batch = -1, .shards = -1, .limit = -1, .random_configs = -1,
+  g_auto(TrainCli) o = { .epochs = -1, .batch = -1, .shards = -1, .limit = -1, .random_configs = -1, .min_bits = -1,
                          .seed = -1, .lr = NAN, .wd = NAN, .warmup = NAN };
   g_auto(TrainSetup) t = { 0 };
   FbDatasetSpec spec;

@@ -10,6 +10,7 @@
 #   RUNS             rounds (default 3)
 # TRAIN_IMAGES (default 2560 = 20 steps of 128) in the environment sets the images
 # each training run times; "s/epoch" is the 60 000-image epoch at that rate.
+# EVAL_IMAGES (default 10000) sets the test images both evaluations run.
 #
 # Training: freebits-cli train NET --epochs 1 --limit-train N (its images/s of the
 # training steps, batch preparation included) against tools/peer-torch-train.py on
@@ -21,12 +22,15 @@
 # (integer kernels, whole evaluation timed) against tools/peer-torch-eval.py: PyTorch's
 # int8 eager static quantization on oneDNN and its fake-quantized float model
 # (timed loop, one warm-up batch excluded); both on the weights freebits calibrates.
+# (peer-torch-eval.py's fake quantization treats every activation as unsigned, so its
+# accuracy on this network with signed residual branches is not freebits'; its time is.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 dir=$(cd "${2:-/tmp/freebits-walkthrough}" && pwd)
 runs=${3:-3}
 images=${TRAIN_IMAGES:-2560}
+eval_images=${EVAL_IMAGES:-10000}
 cli=$build/src/cli/freebits-cli
 py=/usr/bin/python3
 tmp=$(mktemp -d)
@@ -50,9 +54,9 @@ for r in $(seq 1 "$runs"); do
   pt_ips=$("$py" "$root/tools/peer-torch-train.py" "$tmp/res.json" --data "$dir/cs.npz" --threads 2 \
              --limit-train "$images" 2> /dev/null | json_field images_per_s)
   fb_eval=$("$cli" eval "$tmp/res.json" --config w8a8 --weights "$tmp/cal.fbw" --data "$dir/cs.npz" \
-              --threads 2 --no-float --json | "$py" -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
+              --limit "$eval_images" --threads 2 --no-float --json | "$py" -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
   FB_PEER_DATA=$dir/cs.npz "$py" "$root/tools/peer-torch-eval.py" "$tmp/res.json" --weights "$tmp/cal.fbw" \
-    --config w8a8 --threads 2 --int8 > "$tmp/pt-eval.json" 2> /dev/null
+    --config w8a8 --threads 2 --int8 --limit "$eval_images" > "$tmp/pt-eval.json" 2> /dev/null
   pt_fq=$(sed -n 1p "$tmp/pt-eval.json" | json_field seconds)
   pt_int8=$(sed -n 2p "$tmp/pt-eval.json" | json_field seconds)
   "$py" - "$r" "$load" "$fb_ips" "$pt_ips" "$fb_eval" "$pt_int8" "$pt_fq" <<'EOF'
@@ -63,4 +67,5 @@ print("%-5s %-16s %12.1f %12.1f %7.2fx | %10.2f %10.2f %7.2fx %12.2f %7.2fx" %
       (r, load, fb_ep, pt_ep, pt_ep / fb_ep, fb_e, pt_i8, pt_i8 / fb_e, pt_fq, pt_fq / fb_e))
 EOF
 done
+echo "eval: $eval_images test images; train: $images images per run"
 echo "ratio: PyTorch seconds / freebits seconds (> 1: freebits faster); load: 1/5/15-minute load average before the round"

@@ -9,6 +9,11 @@ IDX files (Debian dataset-fashion-mnist), applies the same augmentation
 Nesterov momentum 0.9, weight decay on conv/linear weights only, linear
 warm-up then cosine decay), and reports training throughput in images/s.
 
+--data SET.npz (or FB_PEER_DATA=SET.npz in the environment, which
+tools/peer-torch-eval.py reads through this module) uses a NumPy archive
+instead: x_train, y_train, x_test, y_test, x uint8 NHWC (what freebits-cli
+reads with --data), scaled by 1/255 (the default input description).
+
 Usage (the comparison in docs uses 2 threads, like freebits on this machine):
     /usr/bin/python3 tools/peer-torch-train.py data/networks/fmnist-mbv1.json \
         --threads 2 --limit-train 12800 --epochs 1 [--eval]
@@ -36,6 +41,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 DATA_DIR = os.environ.get("FB_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
+NPZ = os.environ.get("FB_PEER_DATA")
 
 
 def read_idx(path, n_dims):
@@ -48,7 +54,19 @@ def read_idx(path, n_dims):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * n_dims).reshape(dims)
 
 
+def load_npz_split(prefix):
+    part = "train" if prefix == "train" else "test"
+    with np.load(NPZ) as z:
+        images, labels = z["x_" + part], z["y_" + part]
+    if images.dtype != np.uint8 or images.ndim != 4:
+        sys.exit(f"{NPZ}: x_{part} must be uint8 NHWC")
+    x = torch.from_numpy(images.astype(np.float32) / 255.0).permute(0, 3, 1, 2).contiguous()
+    return x, torch.from_numpy(labels.astype(np.int64))
+
+
 def load_split(prefix):
+    if NPZ:
+        return load_npz_split(prefix)
     images = read_idx(os.path.join(DATA_DIR, f"{prefix}-images-idx3-ubyte.gz"), 3)
     labels = read_idx(os.path.join(DATA_DIR, f"{prefix}-labels-idx1-ubyte.gz"), 1)
     # Raw pixels / 255, zero point 0, no mean subtraction (CONVENTIONS.md).
@@ -173,14 +191,14 @@ def evaluate(model, fmt):
 
 def augment(x, gen):
     """Random crop with 2-pixel zero padding and horizontal flip, per image."""
-    n, _, h, w = x.shape
+    n, c, h, w = x.shape
     padded = F.pad(x, (2, 2, 2, 2))
     oy = torch.randint(0, 5, (n,), generator=gen)
     ox = torch.randint(0, 5, (n,), generator=gen)
     flip = torch.rand(n, generator=gen) < 0.5
-    rows = (oy.view(n, 1) + torch.arange(h).view(1, h)).view(n, 1, h, 1).expand(n, 1, h, w + 4)
+    rows = (oy.view(n, 1) + torch.arange(h).view(1, h)).view(n, 1, h, 1).expand(n, c, h, w + 4)
     out = torch.gather(padded, 2, rows)
-    cols = (ox.view(n, 1) + torch.arange(w).view(1, w)).view(n, 1, 1, w).expand(n, 1, h, w)
+    cols = (ox.view(n, 1) + torch.arange(w).view(1, w)).view(n, 1, 1, w).expand(n, c, h, w)
     out = torch.gather(out, 3, cols)
     return torch.where(flip.view(n, 1, 1, 1), out.flip(3), out)
 
@@ -199,7 +217,11 @@ def main():
     ap.add_argument("--channels-last", action="store_true", help="NHWC memory format")
     ap.add_argument("--eval", action="store_true", help="report float test accuracy after training")
     ap.add_argument("--load-weights", metavar="FBW", help="only evaluate this freebits-weights/1 file")
+    ap.add_argument("--data", metavar="NPZ", help="x_train, y_train, x_test, y_test (uint8 NHWC) instead of Fashion-MNIST")
     args = ap.parse_args()
+    if args.data:
+        global NPZ
+        NPZ = args.data
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)

@@ -16,12 +16,18 @@ fb_supernet_config_max (FbNetwork *network)
 FbPrecisionConfig *
 fb_supernet_config_min (FbNetwork *network)
 {
+  return fb_supernet_config_min_bits (network, 2);
+}
+
+FbPrecisionConfig *
+fb_supernet_config_min_bits (FbNetwork *network, guint min_bits)
+{
   FbPrecisionConfig *c = fb_precision_config_new (network);
 
   for (guint i = 0; i < fb_network_get_n_layers (network); i++)
     if (fb_layer_is_weighted (fb_network_get_layer (network, i)))
       for (guint b = 3; b-- > 0;)
-        if (fb_network_layer_admits_weight_bits (network, i, all_bits[b]))
+        if (all_bits[b] >= min_bits && fb_network_layer_admits_weight_bits (network, i, all_bits[b]))
           {
             fb_precision_config_set_weight_bits (c, i, all_bits[b]);
             break;
@@ -29,7 +35,7 @@ fb_supernet_config_min (FbNetwork *network)
   for (guint t = 0; t < fb_network_get_n_tensors (network); t++)
     if (fb_network_get_tensor (network, t)->kind == FB_TENSOR_ACTIVATION)
       for (guint b = 3; b-- > 0;)
-        if (fb_network_tensor_admits_bits (network, t, all_bits[b]))
+        if (all_bits[b] >= min_bits && fb_network_tensor_admits_bits (network, t, all_bits[b]))
           {
             fb_precision_config_set_tensor_bits (c, t, all_bits[b]);
             break;
@@ -51,6 +57,12 @@ pick (GRand *rand, const gboolean ok[3])
 FbPrecisionConfig *
 fb_supernet_config_random (FbNetwork *network, GRand *rand)
 {
+  return fb_supernet_config_random_bits (network, rand, 2);
+}
+
+FbPrecisionConfig *
+fb_supernet_config_random_bits (FbNetwork *network, GRand *rand, guint min_bits)
+{
   FbPrecisionConfig *c = fb_precision_config_new (network);
 
   for (guint i = 0; i < fb_network_get_n_layers (network); i++)
@@ -58,7 +70,7 @@ fb_supernet_config_random (FbNetwork *network, GRand *rand)
       {
         gboolean ok[3];
         for (guint b = 0; b < 3; b++)
-          ok[b] = fb_network_layer_admits_weight_bits (network, i, all_bits[b]);
+          ok[b] = all_bits[b] >= min_bits && fb_network_layer_admits_weight_bits (network, i, all_bits[b]);
         fb_precision_config_set_weight_bits (c, i, pick (rand, ok));
       }
   for (guint t = 0; t < fb_network_get_n_tensors (network); t++)
@@ -66,7 +78,7 @@ fb_supernet_config_random (FbNetwork *network, GRand *rand)
       {
         gboolean ok[3];
         for (guint b = 0; b < 3; b++)
-          ok[b] = fb_network_tensor_admits_bits (network, t, all_bits[b]);
+          ok[b] = all_bits[b] >= min_bits && fb_network_tensor_admits_bits (network, t, all_bits[b]);
         fb_precision_config_set_tensor_bits (c, t, pick (rand, ok));
       }
   return c;
@@ -75,13 +87,20 @@ fb_supernet_config_random (FbNetwork *network, GRand *rand)
 GPtrArray *
 fb_supernet_step_configs (FbNetwork *network, guint32 seed, guint epoch, guint step, guint n_random)
 {
+  return fb_supernet_step_configs_bits (network, seed, epoch, step, n_random, 2);
+}
+
+GPtrArray *
+fb_supernet_step_configs_bits (FbNetwork *network, guint32 seed, guint epoch, guint step, guint n_random,
+                               guint min_bits)
+{
   GPtrArray *configs = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
   guint32 seeds[4] = { seed, epoch, step, 0x5ae1u };
   g_autoptr(GRand) rand = g_rand_new_with_seed_array (seeds, G_N_ELEMENTS (seeds));
 
   g_ptr_array_add (configs, fb_supernet_config_max (network));
-  g_ptr_array_add (configs, fb_supernet_config_min (network));
+  g_ptr_array_add (configs, fb_supernet_config_min_bits (network, min_bits));
   for (guint k = 0; k < n_random; k++)
-    g_ptr_array_add (configs, fb_supernet_config_random (network, rand));
+    g_ptr_array_add (configs, fb_supernet_config_random_bits (network, rand, min_bits));
   return configs;
 }

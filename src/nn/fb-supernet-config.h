@@ -35,4 +35,19 @@ GPtrArray         *fb_supernet_step_configs   (FbNetwork   *network,
                                                guint        step,
                                                guint        n_random);
 
+/* The same with no bit-width below @min_bits (2, 4 or 8; 8 bit always
+ * packs, so every entry keeps a choice): a supernet trained for 8 and 4 bits
+ * only (FbTrainOptions.min_bits). */
+FbPrecisionConfig *fb_supernet_config_min_bits    (FbNetwork   *network,
+                                                   guint        min_bits);
+FbPrecisionConfig *fb_supernet_config_random_bits (FbNetwork   *network,
+                                                   GRand       *rand,
+                                                   guint        min_bits);
+GPtrArray         *fb_supernet_step_configs_bits  (FbNetwork   *network,
+                                                   guint32      seed,
+                                                   guint        epoch,
+                                                   guint        step,
+                                                   guint        n_random,
+                                                   guint        min_bits);
+
 G_END_DECLS

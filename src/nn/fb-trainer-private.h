@@ -61,6 +61,7 @@ typedef struct {
    * channel). Training keeps it as the fixed affine map it is (batch
    * statistics would renormalize the layer's output). */
   gboolean       bn_frozen;
+  float         *frozen_scale;         /* bn_frozen: γ / σ per channel, fixed */
   /* Gradients of the whole step (sum over shards and configs): what the
    * optimizer reads. */
   float         *gw, *gb, *ggamma, *gbeta;

@@ -33,6 +33,7 @@ fb_train_options_init (FbTrainOptions *o)
     .quant = FB_TRAIN_FLOAT,
     .random_configs = 2,
     .distill = FALSE,
+    .min_bits = 2,
   };
 }
 
@@ -76,6 +77,7 @@ fb_trainer_free (FbTrainer *self)
       g_free (n->beta);
       g_free (n->rmean);
       g_free (n->rvar);
+      g_free (n->frozen_scale);
       g_free (n->gw);
       g_free (n->gb);
       g_free (n->ggamma);
@@ -219,6 +221,14 @@ init_node (FbTrainer *self, Node *n, GRand *rand, FbWeights *init, const char *o
       n->bn_frozen = TRUE;
       for (guint k = 0; k < c; k++)
         n->bn_frozen = n->bn_frozen && n->rvar[k] == 1.0f - FB_NN_BN_EPS;
+      if (n->bn_frozen)
+        {
+          /* γ and σ never change (no gradient, no running update): the
+           * backward's scale is computed once. */
+          n->frozen_scale = alloc_floats (c);
+          for (guint k = 0; k < c; k++)
+            n->frozen_scale[k] = n->gamma[k] / sqrtf (n->rvar[k] + FB_NN_BN_EPS);
+        }
       return TRUE;
     }
   init_normal (rand, n->w, n->n_w,
@@ -255,10 +265,8 @@ init_relu_max (Node *n, FbWeights *init, const char *origin, GError **error)
 static void
 frozen_bn_backward (const Node *n, gsize m, guint c, const float *y, float *dy)
 {
-  g_autofree float *scale = g_new (float, c);
+  const float *scale = n->frozen_scale;
 
-  for (guint k = 0; k < c; k++)
-    scale[k] = n->gamma[k] / sqrtf (n->rvar[k] + FB_NN_BN_EPS);
   for (gsize r = 0; r < m; r++)
     for (guint k = 0; k < c; k++)
       {
@@ -1163,8 +1171,8 @@ train_step (FbTrainer *self, const float *x, const guint8 *labels, const float *
 
   g_return_if_fail (n > 0 && n <= self->cap);
   if (self->opt.quant == FB_TRAIN_SUPERNET)
-    configs = fb_supernet_step_configs (self->network, self->opt.seed, self->epoch, self->step,
-                                        self->opt.random_configs);
+    configs = fb_supernet_step_configs_bits (self->network, self->opt.seed, self->epoch, self->step,
+                                             self->opt.random_configs, self->opt.min_bits);
   else
     {
       configs = g_ptr_array_new ();

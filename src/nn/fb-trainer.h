@@ -68,6 +68,7 @@ typedef struct {
   FbTrainQuant quant;
   guint    random_configs;  /* supernet: random configs per step besides max and min */
   gboolean distill;         /* supernet: the all-8 pass's softmax teaches the others */
+  guint    min_bits;        /* supernet: lowest bit-width trained (2; 4: 8 and 4 bit only) */
 } FbTrainOptions;
 
 typedef enum {

@@ -244,6 +244,12 @@ test_supernet_and_finetune (void)
                                  "-q", NULL };
     fb_test_cli_expect (float_args, 0, NULL);
   }
+  /* --supernet --init: the fine-tuning defaults (low lr, 8 and 4 bit only). */
+  {
+    const char *args[] = { "train", net, "-o", sn, "--data", dir, "--supernet", "--init", flt, "--epochs", "1",
+                           "--batch", "64", NULL };
+    fb_test_cli_expect (args, 0, "lr 0.0005");
+  }
   {
     struct {
       const char *args[14];
@@ -254,6 +260,8 @@ test_supernet_and_finetune (void)
       { { "finetune", net, "--config", "w3a4", "--weights", sn, "-o", ft, NULL }, "w3a4" },
       { { "finetune", net, "--config", "w4a4", "--weights", flt, "-o", ft, "--data", dir, NULL }, "act_alpha" },
       { { "train", net, "-o", ft, "--distill", NULL }, "--supernet" },
+      { { "train", net, "-o", ft, "--min-bits", "4", NULL }, "--supernet" },
+      { { "train", net, "-o", ft, "--supernet", "--min-bits", "3", NULL }, "--min-bits" },
     };
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {

@@ -464,6 +464,51 @@ test_sampling_respects_packing (void)
   }
 }
 
+/* min_bits 4 (train --supernet --min-bits 4): the sandwich's lower end is
+ * every entry at 4 bit (or 8 where 4 does not pack), random configs draw
+ * among 8 and 4 only, and min_bits 2 draws exactly what the old sampler did. */
+static void
+test_sampling_min_bits (void)
+{
+  g_autoptr(FbNetwork) net = odd_network ();
+  guint n_layers = fb_network_get_n_layers (net), n_tensors = fb_network_get_n_tensors (net);
+  guint seen4 = 0;
+
+  for (guint step = 0; step < 100; step++)
+    {
+      g_autoptr(GPtrArray) configs = fb_supernet_step_configs_bits (net, 5, 1, step, 2, 4);
+      g_autoptr(GPtrArray) two = fb_supernet_step_configs_bits (net, 5, 1, step, 2, 2);
+      g_autoptr(GPtrArray) old = fb_supernet_step_configs (net, 5, 1, step, 2);
+      g_assert_cmpuint (configs->len, ==, 4);
+      for (guint k = 0; k < old->len; k++)
+        g_assert_true (fb_precision_config_equal (g_ptr_array_index (two, k), g_ptr_array_index (old, k)));
+      for (guint k = 0; k < configs->len; k++)
+        {
+          FbPrecisionConfig *c = g_ptr_array_index (configs, k);
+          g_assert_true (fb_precision_config_validate (c, NULL));
+          for (guint i = 0; i < n_layers; i++)
+            if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
+              {
+                guint b = fb_precision_config_get_weight_bits (c, i);
+                g_assert_cmpuint (b, >=, 4);
+                if (k == 1)
+                  g_assert_cmpuint (b, ==, fb_network_layer_admits_weight_bits (net, i, 4) ? 4 : 8);
+                seen4 += k >= 2 && b == 4;
+              }
+          for (guint t = 0; t < n_tensors; t++)
+            if (fb_network_get_tensor (net, t)->kind == FB_TENSOR_ACTIVATION)
+              {
+                guint b = fb_precision_config_get_tensor_bits (c, t);
+                g_assert_cmpuint (b, >=, 4);
+                if (k == 1)
+                  g_assert_cmpuint (b, ==, fb_network_tensor_admits_bits (net, t, 4) ? 4 : 8);
+              }
+        }
+    }
+  /* The random configs do draw 4 bit (not only 8). */
+  g_assert_cmpuint (seen4, >, 100);
+}
+
 /* ---- training ---------------------------------------------------------------- */
 
 typedef struct {
@@ -754,6 +799,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/supernet/init-step-beats-max", test_init_step_beats_max);
   g_test_add_func ("/nn/supernet/soft-cross-entropy", test_soft_cross_entropy);
   g_test_add_func ("/nn/supernet/sampling-respects-packing", test_sampling_respects_packing);
+  g_test_add_func ("/nn/supernet/sampling-min-bits", test_sampling_min_bits);
   g_test_add_func ("/nn/supernet/resume-is-exact", test_supernet_resume_is_exact);
   g_test_add_func ("/nn/supernet/recalibrate-and-specialize", test_recalibrate_and_specialize);
   g_test_add_func ("/nn/supernet/smoke-fashion-mnist-2000", test_supernet_smoke_fashion_mnist);

@@ -140,6 +140,25 @@ convx_unpack_u (const int A, const uint8_t *src, int32_t n, uint8_t *dst)
         _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 32), _mm_unpacklo_epi16 (h01, h23));
         _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 48), _mm_unpackhi_epi16 (h01, h23));
       }
+  if (A == 4)
+    for (; i + 16 <= n; i += 16)
+      {
+        const __m128i b = _mm_loadl_epi64 ((const __m128i *) (const void *) (src + i / 2));
+        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
+      }
+  else if (A == 2)
+    for (; i + 16 <= n; i += 16)
+      {
+        int32_t w;
+        __m128i b, l01, l23;
+        memcpy (&w, src + i / 4, 4);
+        b = _mm_cvtsi32_si128 (w);
+        l01 = _mm_unpacklo_epi8 (_mm_and_si128 (b, m), _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
+        l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
+                                 _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
+      }
   fb_ki_unpack_u_u8 (A, src + (size_t) i * (size_t) A / 8, n - i, dst + i, 1);
 }
 

@@ -99,15 +99,52 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
           const int rows_in = iy0 >= 0 && iy0 + 3 <= in_y;
           const uint8_t *r0 = xc + (size_t) iy0 * in_row; /* only used for rows inside */
           uint8_t *yr = yc + (size_t) oy * (size_t) p->dim_out_x * out_px;
+          /* windows inside the input along x: ox in [ox_lo, ox_hi) */
+          int32_t ox_lo = (p->pad_left + sx - 1) / sx, ox_hi = (in_x - 3 + p->pad_left) / sx + 1;
+          if (ox_hi > p->dim_out_x)
+            ox_hi = p->dim_out_x;
+          if (!rows_in || ox_hi < ox_lo)
+            ox_lo = ox_hi = p->dim_out_x;
+          if (sx == 1 && ox_hi > ox_lo)
+            {
+              /* stride 1: each input column is loaded and unpacked once and serves 3 outputs */
+              const uint8_t *q = r0 + (size_t) (ox_lo - p->pad_left) * in_px;
+              __m512i x0[3], x1[3], x2[3];
+              int ky;
+              for (ky = 0; ky < 3; ky++)
+                {
+                  x0[ky] = dwx_load_u (A, q + (size_t) ky * in_row, ma);
+                  x1[ky] = dwx_load_u (A, q + (size_t) ky * in_row + in_px, ma);
+                }
+              for (ox = ox_lo; ox < ox_hi; ox++, q += in_px)
+                {
+                  __m512i acc = _mm512_setzero_si512 ();
+                  for (ky = 0; ky < 3; ky++)
+                    {
+                      x2[ky] = dwx_load_u (A, q + (size_t) ky * in_row + 2 * in_px, ma);
+                      acc = _mm512_dpwssd_epi32 (acc, x0[ky], w[ky * 3]);
+                      acc = _mm512_dpwssd_epi32 (acc, x1[ky], w[ky * 3 + 1]);
+                      acc = _mm512_dpwssd_epi32 (acc, x2[ky], w[ky * 3 + 2]);
+                      x0[ky] = x1[ky];
+                      x1[ky] = x2[ky];
+                    }
+                  fb_ki_rq_store (O, acc, &rq, sh, yr + (size_t) ox * out_px, mo);
+                }
+            }
           for (ox = 0; ox < p->dim_out_x; ox++)
             {
               const int32_t ix0 = ox * sx - p->pad_left;
               __m512i acc = _mm512_setzero_si512 ();
-              if (rows_in && ix0 >= 0 && ix0 + 3 <= in_x)
+              if (ox >= ox_lo && ox < ox_hi)
                 {
                   /* window inside the input: 9 taps, no tests */
                   const uint8_t *q = r0 + (size_t) ix0 * in_px;
                   int ky, kx;
+                  if (sx == 1)
+                    {
+                      ox = ox_hi - 1; /* done above */
+                      continue;
+                    }
                   for (ky = 0; ky < 3; ky++, q += in_row)
                     for (kx = 0; kx < 3; kx++)
                       acc = _mm512_dpwssd_epi32 (acc, dwx_load_u (A, q + (size_t) kx * in_px, ma),

@@ -96,6 +96,9 @@ convx_block (const int O, const int NC, const uint8_t *const *x, const uint8_t *
       CONVX_PIXEL (3, a3)
 #undef CONVX_PIXEL
     }
+  /* unrolled, so that the accumulator arrays stay registers (else GCC keeps them in memory
+   * and spills inside the group loop) */
+#pragma GCC unroll 4
   for (j = 0; j < NC; j++)
     {
       const int32_t left = cleft - 16 * j < 16 ? cleft - 16 * j : 16;

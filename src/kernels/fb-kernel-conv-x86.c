@@ -188,7 +188,14 @@ convx_im2col (const int A, const uint8_t *input, const FbConvParams *p, int32_t 
           /* the whole kernel row inside the input: one contiguous run */
           const uint8_t *src = input
                                + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix0) * in_px;
-          if (A == 8)
+          if (A == 8 && kxn * cin <= 16)
+            {
+              /* short rows (a first layer with 1-3 input channels): no memcpy call */
+              int32_t i;
+              for (i = 0; i < kxn * cin; i++)
+                d[i] = src[i];
+            }
+          else if (A == 8)
             memcpy (d, src, (size_t) kxn * (size_t) cin);
           else
             convx_unpack_u (A, src, kxn * cin, d);

@@ -26,21 +26,23 @@
 FB_KI_VNNI_INLINE __m512i
 dwx_load_u (const int A, const uint8_t *p, __mmask16 mbytes)
 {
-  const __m512i v = _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (mbytes, p));
+  const __m128i b = _mm_maskz_loadu_epi8 (mbytes, p);
   if (A == 8)
-    return v;
+    return _mm512_cvtepu8_epi32 (b);
   if (A == 4)
     {
-      const __m512i idx = _mm512_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-      const __m512i sh = _mm512_setr_epi32 (0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
-      return _mm512_and_si512 (_mm512_srlv_epi32 (_mm512_permutexvar_epi32 (idx, v), sh),
-                               _mm512_set1_epi32 (15));
+      /* nibbles to bytes in 128-bit registers (cheaper than 512-bit permutes and shifts) */
+      const __m128i m = _mm_set1_epi8 (15);
+      return _mm512_cvtepu8_epi32 (_mm_unpacklo_epi8 (_mm_and_si128 (b, m),
+                                                      _mm_and_si128 (_mm_srli_epi16 (b, 4), m)));
     }
   {
-    const __m512i idx = _mm512_setr_epi32 (0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    const __m512i sh = _mm512_setr_epi32 (0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6);
-    return _mm512_and_si512 (_mm512_srlv_epi32 (_mm512_permutexvar_epi32 (idx, v), sh),
-                             _mm512_set1_epi32 (3));
+    const __m128i m = _mm_set1_epi8 (3);
+    const __m128i l01 = _mm_unpacklo_epi8 (_mm_and_si128 (b, m),
+                                           _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
+    const __m128i l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
+                                           _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
+    return _mm512_cvtepu8_epi32 (_mm_unpacklo_epi16 (l01, l23));
   }
 }
 
@@ -100,7 +102,8 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
           const uint8_t *r0 = xc + (size_t) iy0 * in_row; /* only used for rows inside */
           uint8_t *yr = yc + (size_t) oy * (size_t) p->dim_out_x * out_px;
           /* windows inside the input along x: ox in [ox_lo, ox_hi) */
-          int32_t ox_lo = (p->pad_left + sx - 1) / sx, ox_hi = (in_x - 3 + p->pad_left) / sx + 1;
+          const int32_t last = in_x - 3 + p->pad_left; /* ox * sx <= last */
+          int32_t ox_lo = (p->pad_left + sx - 1) / sx, ox_hi = last < 0 ? 0 : last / sx + 1;
           if (ox_hi > p->dim_out_x)
             ox_hi = p->dim_out_x;
           if (!rows_in || ox_hi < ox_lo)

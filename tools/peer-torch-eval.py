@@ -29,9 +29,10 @@ Usage (the comparison in docs/training.md, 2 threads like freebits):
     /usr/bin/python3 tools/peer-torch-eval.py data/networks/fmnist-mbv1.json \
         --weights CALIBRATED.fbw --config w8a8 --threads 2 [--int8]
 
-Prints one JSON object per evaluation: seconds and images/s of the timed loop
-(data already in memory as float tensors, one untimed warm-up batch first),
-and the accuracy.
+Prints one JSON object per evaluation: seconds (wall), cpu_seconds (CPU time
+of all the process's threads) and images/s of the timed loop (data already in
+memory as float tensors, one untimed warm-up batch first), and the accuracy.
+--no-fake-quant --int8 runs the int8 model only (tools/bench-host.sh).
 """
 
 import argparse
@@ -233,11 +234,13 @@ def timed_eval(model, x, y, batch):
         model(x[:batch])  # warm-up (allocations, oneDNN primitive creation), not timed
         right = 0
         t0 = time.perf_counter()
+        c0 = time.process_time()  # CPU time of every thread of the process
         for i in range(0, x.shape[0], batch):
             right += (model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item()
         dt = time.perf_counter() - t0
+        cpu = time.process_time() - c0
     return {"images": int(x.shape[0]), "accuracy": right / x.shape[0], "seconds": round(dt, 3),
-            "images_per_s": round(x.shape[0] / dt, 1)}
+            "cpu_seconds": round(cpu, 3), "images_per_s": round(x.shape[0] / dt, 1)}
 
 
 def main():
@@ -251,6 +254,7 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="first N test images (default all)")
     ap.add_argument("--int8", action="store_true", help="also PyTorch's int8 backend (w8a8 only)")
     ap.add_argument("--engine", default="onednn", help="quantized engine for --int8")
+    ap.add_argument("--no-fake-quant", action="store_true", help="skip the fake-quant model (with --int8: int8 only)")
     ap.add_argument("--calibration-images", type=int, default=2000)
     args = ap.parse_args()
 
@@ -268,14 +272,15 @@ def main():
     common = {"tool": f"pytorch {torch.__version__}", "threads": torch.get_num_threads(),
               "network": spec["name"], "config": args.config, "batch": args.batch}
 
-    model = FakeQuantNet(spec)
-    ptt.load_fbw(model, spec, args.weights)
-    model.setup_quant(spec, tensors, w_bits, a_bits)
-    model.eval()
-    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
-    model = model.to(memory_format=fmt)
-    print(json.dumps({**common, "method": "fake-quant float32" + (" channels-last" if args.channels_last else ""),
-                      **timed_eval(model, x_test.contiguous(memory_format=fmt), y_test, args.batch)}))
+    if not args.no_fake_quant:
+        model = FakeQuantNet(spec)
+        ptt.load_fbw(model, spec, args.weights)
+        model.setup_quant(spec, tensors, w_bits, a_bits)
+        model.eval()
+        fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+        model = model.to(memory_format=fmt)
+        print(json.dumps({**common, "method": "fake-quant float32" + (" channels-last" if args.channels_last else ""),
+                          **timed_eval(model, x_test.contiguous(memory_format=fmt), y_test, args.batch)}))
 
     if args.int8:
         if (w_bits, a_bits) != (8, 8):

@@ -524,9 +524,17 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
   {                                                                                           \
     dw_host (1, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
   }
+#if FB_KI_X86_FILES
+#define FB_DW_X86_CALL(i, o, w)                                                               \
+  fb_ki_depthwise_x86 (i, o, w, input, weights, kappa, lambda, output, params) ||
+#else
+#define FB_DW_X86_CALL(i, o, w)
+#endif
 #define FB_DW_VNNI_CALL(i, o, w)                                                              \
   if (fb_ki_cpu_has_vnni ())                                                                  \
     {                                                                                         \
+      if (FB_DW_X86_CALL (i, o, w) 0)                                                         \
+        return FB_KERNEL_OK;                                                                  \
       dw_host_vnni_u##i##_u##o##_i##w (input, weights, kappa, lambda, output, params,         \
                                        buffer);                                               \
       return FB_KERNEL_OK;                                                                    \

@@ -186,6 +186,14 @@ fb_ki_cpu_has_avx2 (void)
 }
 #endif
 
+/* The x86-only kernel files (fb-kernel-*-x86.c): in the library when meson defines
+ * FB_KERNEL_X86_FILES; an exported bundle, which ships the portable files only, goes without. */
+#if FB_KI_VNNI && defined(FB_KERNEL_X86_FILES)
+#define FB_KI_X86_FILES 1
+#else
+#define FB_KI_X86_FILES 0
+#endif
+
 #if FB_KI_VNNI
 /* Whether the CPU (and OS) run the AVX-512 VNNI copies. */
 FB_KI_INLINE int
@@ -486,6 +494,24 @@ fb_ki_linear_direct (const int A, const int O, const int W, const int SI, const 
                        fb_ki_requant_any (O == 32 ? 8 : O, SO, acc, kappa[o], lambda[o], out_shift));
     }
 }
+
+#if FB_KI_X86_FILES
+/* fb-kernel-depthwise-x86.c: the AVX-512 VNNI depthwise of a validated, unsigned call with a
+ * 3×3 kernel (needs no scratch); returns 0 without writing anything for other shapes.  Call
+ * only when fb_ki_cpu_has_vnni (). */
+int fb_ki_depthwise_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input,
+                         const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+                         uint8_t *output, const FbConvParams *p);
+/* fb-kernel-conv-x86.c: the AVX-512 VNNI conv of a validated, unsigned call (scratch:
+ * fb-kernel-conv.c's VNNI layout; FB_KERNEL_FLAG_HOST_PREPARED: weights already in order),
+ * and that weight order. */
+void fb_ki_conv_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input,
+                     const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+                     uint8_t *output, const FbConvParams *p, void *buffer);
+size_t fb_ki_conv_x86_weights_size (const FbConvParams *p);
+void fb_ki_conv_x86_prepare (int w_bits, const uint8_t *weights, const FbConvParams *p,
+                             uint8_t *prepared);
+#endif
 
 /* Shared validation (fb-kernel-common.c). */
 FbKernelStatus fb_ki_check_conv (int in_bits, int out_bits, int w_bits, int depthwise,

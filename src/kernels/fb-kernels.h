@@ -110,6 +110,8 @@ const char *fb_kernel_status_to_string (FbKernelStatus status);
  * once, e.g. by an exporter into Flash) instead of packed rows, 4-byte aligned; the scratch
  * then holds no weights.  Scalar (MCU) builds only: elsewhere FB_KERNEL_ERROR_LAYOUT. */
 #define FB_KERNEL_FLAG_PREPARED_WEIGHTS  32
+/* conv: `weights` holds fb_conv_host_prepare_weights()'s output (64-byte aligned) */
+#define FB_KERNEL_FLAG_HOST_PREPARED     64
 #define FB_KERNEL_FLAGS_SIGNED (FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_IN2 \
                                 | FB_KERNEL_FLAG_SIGNED_OUT)
 
@@ -219,6 +221,15 @@ size_t fb_conv_prepared_weights_size (int in_bits, int out_bits, int w_bits,
 FbKernelStatus fb_conv_prepare_weights (int in_bits, int out_bits, int w_bits,
                                         const FbConvParams *params, const uint8_t *weights,
                                         uint8_t *prepared);
+/* The host conv's weight layout (x86-64 with AVX-512 VNNI: int8 [k/4][Cout16][4]), computed
+ * once (FB_KERNEL_FLAG_HOST_PREPARED, unsigned calls only).  _size returns 0 where that code
+ * does not run (other CPUs and builds, invalid arguments): then pass the packed weights.
+ * prepare writes that many bytes at @prepared (64-byte aligned when passed to fb_conv_*). */
+size_t fb_conv_host_prepared_weights_size (int in_bits, int out_bits, int w_bits,
+                                           const FbConvParams *params);
+FbKernelStatus fb_conv_host_prepare_weights (int in_bits, int out_bits, int w_bits,
+                                             const FbConvParams *params, const uint8_t *weights,
+                                             uint8_t *prepared);
 
 /* Validate a conv (depthwise = 0) or depthwise (depthwise = 1) geometry for the given
  * bit-widths without running anything.  Same checks, same status as the kernels, except the

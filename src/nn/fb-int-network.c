@@ -37,6 +37,7 @@ struct _FbIntNetwork {
   KernelFunc     *funcs;
   double         *tensor_scale;
   GPtrArray      *buffers;   /* packed weights, kappa, lambda, bias: g_free */
+  const guint8  **host_weights; /* per step: conv weights in the host kernel's order, or NULL */
   guint           n_classes;
   gsize           input_bytes;
   int             input_zero_point;
@@ -254,6 +255,30 @@ learned_step (FbWeights *w, const FbLayer *l, guint rows, gboolean one_scale, gu
 
 /* A conv or depthwise step: weights quantized and packed, batch norm folded
  * into the requantization. */
+/* The weights are constants: where the host conv reads them in another order (x86-64 with
+ * AVX-512 VNNI), that order is made once here instead of on every call (run_step passes
+ * FB_KERNEL_FLAG_HOST_PREPARED). Only for a network run by this process's kernels. */
+static void
+prepare_host_weights (FbIntNetwork *self, guint index, guint w_bits)
+{
+  const FbPlanStep *ps = self->steps[index].step;
+  gsize n;
+  guint8 *block;
+  guint8 *aligned;
+
+  if (self->arch != fb_kernel_arch () || (ps->conv.flag_relu & FB_KERNEL_FLAGS_SIGNED))
+    return;
+  n = fb_conv_host_prepared_weights_size (ps->in_bits, ps->out_bits, w_bits, &ps->conv);
+  if (n == 0)
+    return;
+  block = g_malloc (n + 63);
+  g_ptr_array_add (self->buffers, block);
+  aligned = block + ((64 - GPOINTER_TO_SIZE (block) % 64) % 64);
+  if (fb_conv_host_prepare_weights (ps->in_bits, ps->out_bits, w_bits, &ps->conv,
+                                    self->steps[index].weights, aligned) == FB_KERNEL_OK)
+    self->host_weights[index] = aligned;
+}
+
 static gboolean
 fold_conv (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, double s_x, double s_y,
            GError **error)
@@ -327,6 +352,8 @@ fold_conv (FbIntNetwork *self, FbWeights *w, const char *origin, guint index, do
   is->out_scale = s_y;
   self->funcs[index].conv = dw ? fb_depthwise_lookup (ps->in_bits, ps->out_bits, wb)
                                : fb_conv_lookup (ps->in_bits, ps->out_bits, wb);
+  if (!dw)
+    prepare_host_weights (self, index, wb);
   return TRUE;
 }
 
@@ -507,6 +534,7 @@ fb_int_network_new (FbPrecisionConfig *config,
   self->n_steps = fb_plan_get_n_steps (plan);
   self->steps = g_new0 (FbIntStep, self->n_steps);
   self->funcs = g_new0 (KernelFunc, self->n_steps);
+  self->host_weights = g_new0 (const guint8 *, self->n_steps);
   self->tensor_scale = g_new0 (double, fb_network_get_n_tensors (net));
   self->buffers = g_ptr_array_new_with_free_func (g_free);
   self->n_classes = logits->shape.c;
@@ -539,6 +567,7 @@ fb_int_network_unref (FbIntNetwork *self)
   g_clear_pointer (&self->network, fb_network_unref);
   g_free (self->steps);
   g_free (self->funcs);
+  g_free (self->host_weights);
   g_free (self->tensor_scale);
   g_ptr_array_unref (self->buffers);
   g_free (self);
@@ -593,9 +622,15 @@ fb_int_network_run_step (FbIntNetwork *self,
     case FB_PLAN_DEPTHWISE:
       {
         FbConvParams p = ps->conv;
+        const guint8 *w = is->weights;
         p.out_shift = is->shift;
-        st = self->funcs[index].conv (in, is->weights, is->kappa, is->lambda, out, &p,
-                                      scratch, scratch_bytes);
+        if (self->host_weights[index] != NULL)
+          {
+            w = self->host_weights[index];
+            p.flag_relu |= FB_KERNEL_FLAG_HOST_PREPARED;
+          }
+        st = self->funcs[index].conv (in, w, is->kappa, is->lambda, out, &p, scratch,
+                                      scratch_bytes);
       }
       break;
     case FB_PLAN_LINEAR:

@@ -1,0 +1,374 @@
+/* fb-kernel-conv-x86.c — the AVX-512 VNNI convolution (x86-64 host only).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * vpdpbusd multiplies 4 u8 activations by 4 i8 weights and adds the 4 products (exact in
+ * 16 bits) to an int32 lane, wrapping.  The reduction bound (65 536 · 255 · 128 < 2^31) keeps
+ * every partial sum in int32, so the sums equal the portable kernel's; sub-byte activations
+ * are unpacked to bytes first.  Weights are in the order [group g][channel c][4] (16 channels
+ * = one zmm; each kernel row padded to a multiple of 4 with zero weights), rearranged on each
+ * call in the scratch, or once per layer by fb_conv_host_prepare_weights()
+ * (FB_KERNEL_FLAG_HOST_PREPARED).  Activations are broadcast 4 bytes at a time; a block is 4
+ * pixels × up to 64 channels (16 zmm accumulators), requantized in registers and packed
+ * straight into the output (fb_ki_rq_store()).  1×1 kernels with an 8-bit input read the input
+ * pixels in place, others go through a u8 im2col (zero taps in the padding).
+ *
+ * Only built into the library when FB_KERNEL_X86_FILES is defined (see fb-kernel-internal.h).
+ */
+#include "fb-kernel-x86.h"
+
+#if FB_KI_X86_FILES
+
+#define CONVX_ALIGN 64
+#define CONVX_PX 4 /* output pixels per block */
+
+/* Each kernel row's Kx·Cin values padded to a multiple of 4 (fb-kernel-conv.c sizes the
+ * scratch with the same layout). */
+static size_t
+convx_krow (const FbConvParams *p)
+{
+  return FB_KI_ALIGN_UP ((size_t) p->dim_kernel_x * (size_t) p->ch_in, 4);
+}
+
+size_t
+fb_ki_conv_x86_weights_size (const FbConvParams *p)
+{
+  return (size_t) p->dim_kernel_y * convx_krow (p) * FB_KI_ALIGN_UP ((size_t) p->ch_out, 16);
+}
+
+/* Weights of vector v, group g at wv + (g * nvec + v) * 64: the 4 k-steps 4g..4g+3 of 16
+ * channels.  Written one byte at a time from the packed rows (once per layer). */
+void
+fb_ki_conv_x86_prepare (int w_bits, const uint8_t *weights, const FbConvParams *p, uint8_t *wv)
+{
+  const size_t k_len = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
+  const size_t kr = (size_t) p->dim_kernel_x * (size_t) p->ch_in, krow = convx_krow (p);
+  const size_t ng = (size_t) p->dim_kernel_y * krow / 4;
+  const size_t cout16 = FB_KI_ALIGN_UP ((size_t) p->ch_out, 16), nvec = cout16 / 16;
+  const size_t rb = fb_kernel_weight_row_bytes (k_len, w_bits);
+  size_t g, c, j;
+
+  for (g = 0; g < ng; g++)
+    for (c = 0; c < cout16; c++)
+      for (j = 0; j < 4; j++)
+        {
+          const size_t q = 4 * g + j, ky = q / krow, r = q % krow;
+          int32_t v = 0;
+          if (c < (size_t) p->ch_out && r < kr)
+            {
+              const uint8_t *row = weights + c * rb;
+              const size_t k = ky * kr + r;
+              v = w_bits == 8 ? fb_ki_get_s (8, row, k)
+                  : w_bits == 4 ? fb_ki_get_s (4, row, k) : fb_ki_get_s (2, row, k);
+            }
+          wv[(g * nvec + c / 16) * 64 + (c % 16) * 4 + j] = (uint8_t) v;
+        }
+}
+
+/* NP pixels × NC vectors over ng groups: w points at the block's first vector of group 0,
+ * nvec vectors per group; the sums are requantized (rq[j], cleft channels from the block's
+ * first) and stored at y[p] + j * 16 * O / 8. */
+FB_KI_VNNI_INLINE void
+convx_block (const int O, const int NC, const uint8_t *const *x, const uint8_t *w,
+             size_t nvec, size_t ng, size_t np, uint8_t *const *y, const FbKiRq *rq,
+             __m128i sh, int32_t cleft)
+{
+  __m512i a0[4], a1[4], a2[4], a3[4];
+  size_t g;
+  int j;
+
+  for (j = 0; j < NC; j++)
+    a0[j] = a1[j] = a2[j] = a3[j] = _mm512_setzero_si512 ();
+  for (g = 0; g < ng; g++, w += nvec * 64)
+    {
+      __m512i wv[4], b;
+      int32_t v;
+      for (j = 0; j < NC; j++)
+        wv[j] = _mm512_load_si512 ((const void *) (w + 64 * j));
+#define CONVX_PIXEL(P, A)                                                                     \
+      memcpy (&v, x[P] + 4 * g, 4);                                                           \
+      b = _mm512_set1_epi32 (v);                                                              \
+      for (j = 0; j < NC; j++)                                                                \
+        A[j] = _mm512_dpbusd_epi32 (A[j], b, wv[j]);
+      CONVX_PIXEL (0, a0)
+      CONVX_PIXEL (1, a1)
+      CONVX_PIXEL (2, a2)
+      CONVX_PIXEL (3, a3)
+#undef CONVX_PIXEL
+    }
+  /* unrolled, so that the accumulator arrays stay registers (else GCC keeps them in memory
+   * and spills inside the group loop) */
+#pragma GCC unroll 4
+  for (j = 0; j < NC; j++)
+    {
+      const int32_t left = cleft - 16 * j < 16 ? cleft - 16 * j : 16;
+      const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
+      const size_t off = (size_t) j * 16 * (size_t) O / 8;
+      fb_ki_rq_store (O, a0[j], &rq[j], sh, y[0] + off, mo);
+      if (np > 1)
+        fb_ki_rq_store (O, a1[j], &rq[j], sh, y[1] + off, mo);
+      if (np > 2)
+        fb_ki_rq_store (O, a2[j], &rq[j], sh, y[2] + off, mo);
+      if (np > 3)
+        fb_ki_rq_store (O, a3[j], &rq[j], sh, y[3] + off, mo);
+    }
+}
+
+/* n unsigned A-bit values (n a multiple of 8/A) to bytes, 16 source bytes per step. */
+FB_KI_VNNI_INLINE void
+convx_unpack_u (const int A, const uint8_t *src, int32_t n, uint8_t *dst)
+{
+  const __m128i m = _mm_set1_epi8 (A == 4 ? 15 : 3);
+  int32_t i = 0;
+
+  if (A == 4)
+    for (; i + 32 <= n; i += 32)
+      {
+        const __m128i b = _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 2));
+        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 16), _mm_unpackhi_epi8 (lo, hi));
+      }
+  else if (A == 2)
+    for (; i + 64 <= n; i += 64)
+      {
+        const __m128i b = _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 4));
+        const __m128i c0 = _mm_and_si128 (b, m), c1 = _mm_and_si128 (_mm_srli_epi16 (b, 2), m);
+        const __m128i c2 = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        const __m128i c3 = _mm_and_si128 (_mm_srli_epi16 (b, 6), m);
+        const __m128i l01 = _mm_unpacklo_epi8 (c0, c1), l23 = _mm_unpacklo_epi8 (c2, c3);
+        const __m128i h01 = _mm_unpackhi_epi8 (c0, c1), h23 = _mm_unpackhi_epi8 (c2, c3);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 16), _mm_unpackhi_epi16 (l01, l23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 32), _mm_unpacklo_epi16 (h01, h23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 48), _mm_unpackhi_epi16 (h01, h23));
+      }
+  if (A == 4)
+    for (; i + 16 <= n; i += 16)
+      {
+        const __m128i b = _mm_loadl_epi64 ((const __m128i *) (const void *) (src + i / 2));
+        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
+      }
+  else if (A == 2)
+    for (; i + 16 <= n; i += 16)
+      {
+        int32_t w;
+        __m128i b, l01, l23;
+        memcpy (&w, src + i / 4, 4);
+        b = _mm_cvtsi32_si128 (w);
+        l01 = _mm_unpacklo_epi8 (_mm_and_si128 (b, m), _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
+        l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
+                                 _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
+      }
+  fb_ki_unpack_u_u8 (A, src + (size_t) i * (size_t) A / 8, n - i, dst + i, 1);
+}
+
+/* One pixel's receptive field as u8, kernel row ky at d + ky * krow (the padding after each
+ * row stays as it is: zero). */
+FB_KI_VNNI_INLINE void
+convx_im2col (const int A, const uint8_t *input, const FbConvParams *p, int32_t iy0,
+                  int32_t ix0, size_t krow, uint8_t *d)
+{
+  const int32_t cin = p->ch_in, kxn = p->dim_kernel_x;
+  const size_t in_px = (size_t) cin * (size_t) A / 8;
+  int32_t ky, kx;
+
+  for (ky = 0; ky < p->dim_kernel_y; ky++, d += krow)
+    {
+      const int32_t iy = iy0 + ky;
+      if (iy < 0 || iy >= p->dim_in_y)
+        {
+          memset (d, 0, (size_t) kxn * (size_t) cin);
+          continue;
+        }
+      if (ix0 >= 0 && ix0 + kxn <= p->dim_in_x)
+        {
+          /* the whole kernel row inside the input: one contiguous run */
+          const uint8_t *src = input
+                               + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix0) * in_px;
+          if (A == 8 && kxn * cin <= 16)
+            {
+              /* short rows (a first layer with 1-3 input channels): no memcpy call */
+              int32_t i;
+              for (i = 0; i < kxn * cin; i++)
+                d[i] = src[i];
+            }
+          else if (A == 8)
+            memcpy (d, src, (size_t) kxn * (size_t) cin);
+          else
+            convx_unpack_u (A, src, kxn * cin, d);
+          continue;
+        }
+      for (kx = 0; kx < kxn; kx++)
+        {
+          const int32_t ix = ix0 + kx;
+          uint8_t *dk = d + (size_t) kx * (size_t) cin;
+          if (ix < 0 || ix >= p->dim_in_x)
+            memset (dk, 0, (size_t) cin);
+          else
+            convx_unpack_u (A, input + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix)
+                                             * in_px,
+                                cin, dk);
+        }
+    }
+}
+
+/* Scratch (fb-kernel-conv.c's VNNI layout): [g][c][4] weights, int8 rows, the u8 im2col of
+ * CONVX_PX pixels, then 4·Cout16·4 bytes, here the requantization constants (FbKiRq per 16
+ * channels: 256 bytes, the same). */
+FB_KI_VNNI_INLINE void
+convx (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+       const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+       void *buffer)
+{
+  const int32_t cin = p->ch_in, cout = p->ch_out;
+  const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
+  const size_t k_len = (size_t) kxn * (size_t) kyn * (size_t) cin;
+  const size_t kr = (size_t) kxn * (size_t) cin, krow = convx_krow (p);
+  const size_t kq = (size_t) kyn * krow, ng = kq / 4;
+  const size_t cout16 = FB_KI_ALIGN_UP ((size_t) cout, 16), nvec = cout16 / 16;
+  const size_t rb = fb_kernel_weight_row_bytes (k_len, W);
+  const size_t in_px = (size_t) cin * (size_t) A / 8;
+  const size_t out_px_bytes = (size_t) cout * (size_t) O / 8;
+  const size_t npix = (size_t) p->dim_out_x * (size_t) p->dim_out_y;
+  const int in_place = A == 8 && kxn == 1 && kyn == 1 && cin % 4 == 0;
+  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
+  uint8_t *wv = (uint8_t *) fb_ki_align_ptr (buffer, CONVX_ALIGN);
+  int8_t *rows = (int8_t *) (wv + FB_KI_ALIGN_UP (kq * cout16, CONVX_ALIGN));
+  uint8_t *col = (uint8_t *) rows + FB_KI_ALIGN_UP (kq * (size_t) cout + k_len, CONVX_ALIGN);
+  FbKiRq *rq = (FbKiRq *) (void *) (col + FB_KI_ALIGN_UP (CONVX_PX * kq, CONVX_ALIGN));
+  const uint8_t *wsrc = wv;
+  size_t g, v, pix;
+  int32_t c, ky, q;
+
+  if (p->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED)
+    wsrc = weights;
+  else
+    {
+      const uint8_t *src;
+      size_t src_stride;
+      /* weight rows as int8 with each kernel row padded to krow (8-bit rows whose kernel rows
+       * need no padding are read in place) */
+      if (W == 8 && kr == krow)
+        {
+          src = weights;
+          src_stride = rb;
+        }
+      else
+        {
+          int8_t *flat = rows + kq * (size_t) cout;
+          memset (rows, 0, kq * (size_t) cout);
+          for (c = 0; c < cout; c++)
+            {
+              fb_ki_unpack_s_i8 (W, weights + (size_t) c * rb, (int32_t) k_len, flat);
+              for (ky = 0; ky < kyn; ky++)
+                memcpy (rows + (size_t) c * kq + (size_t) ky * krow, flat + (size_t) ky * kr, kr);
+            }
+          src = (const uint8_t *) rows;
+          src_stride = kq;
+        }
+      /* [g][c][4]: a dword gather per 16 channels and group (missing channels are zero) */
+      {
+        const __m512i idx = _mm512_mullo_epi32 (_mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                                                                   10, 11, 12, 13, 14, 15),
+                                                _mm512_set1_epi32 ((int) src_stride));
+        for (v = 0; v < nvec; v++)
+          {
+            const size_t left = (size_t) cout - v * 16;
+            const __mmask16 m = left >= 16 ? (__mmask16) 0xFFFF
+                                           : (__mmask16) ((1u << left) - 1u);
+            const uint8_t *base = src + v * 16 * src_stride;
+            for (g = 0; g < ng; g++)
+              _mm512_store_si512 ((void *) (wv + (g * nvec + v) * 64),
+                                  _mm512_mask_i32gather_epi32 (_mm512_setzero_si512 (), m, idx,
+                                                               (const void *) (base + 4 * g), 1));
+          }
+      }
+    }
+  for (v = 0; v < nvec; v++)
+    {
+      const size_t left = (size_t) cout - v * 16;
+      rq[v] = fb_ki_rq_load (kappa + v * 16, lambda + v * 16,
+                             left >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << left) - 1u));
+    }
+  if (!in_place)
+    memset (col, 0, CONVX_PX * kq); /* the padding of each kernel row stays 0 */
+
+  for (pix = 0; pix < npix; pix += CONVX_PX)
+    {
+      const size_t np = npix - pix < CONVX_PX ? npix - pix : CONVX_PX;
+      const uint8_t *x[CONVX_PX];
+      uint8_t *y[CONVX_PX];
+      for (q = 0; q < CONVX_PX; q++)
+        {
+          const size_t pq = pix + ((size_t) q < np ? (size_t) q : 0);
+          const int32_t oy = (int32_t) (pq / (size_t) p->dim_out_x);
+          const int32_t ox = (int32_t) (pq % (size_t) p->dim_out_x);
+          const int32_t iy0 = oy * p->stride_y - p->pad_top;
+          const int32_t ix0 = ox * p->stride_x - p->pad_left;
+          uint8_t *d = col + (size_t) q * kq;
+          y[q] = output + pq * out_px_bytes;
+          if (in_place && iy0 >= 0 && iy0 < p->dim_in_y && ix0 >= 0 && ix0 < p->dim_in_x)
+            {
+              x[q] = input + ((size_t) iy0 * (size_t) p->dim_in_x + (size_t) ix0) * in_px;
+              continue;
+            }
+          x[q] = d;
+          if ((size_t) q < np) /* a padding pixel's contents are never stored */
+            convx_im2col (A, input, p, iy0, ix0, krow, d);
+        }
+      for (v = 0; v < nvec; v += 4)
+        {
+          const uint8_t *wb = wsrc + v * 64;
+          uint8_t *yv[CONVX_PX];
+          const int32_t cleft = cout - (int32_t) v * 16;
+          for (q = 0; q < CONVX_PX; q++)
+            yv[q] = y[q] + v * 16 * (size_t) O / 8;
+          switch (nvec - v)
+            {
+            case 1: convx_block (O, 1, x, wb, nvec, ng, np, yv, rq + v, sh, cleft); break;
+            case 2: convx_block (O, 2, x, wb, nvec, ng, np, yv, rq + v, sh, cleft); break;
+            case 3: convx_block (O, 3, x, wb, nvec, ng, np, yv, rq + v, sh, cleft); break;
+            default: convx_block (O, 4, x, wb, nvec, ng, np, yv, rq + v, sh, cleft); break;
+            }
+        }
+    }
+}
+
+#define FB_CONVX_DEFINE(i, o, w)                                                              \
+  __attribute__ ((target (FB_KI_VNNI_TARGET), noinline)) static void                          \
+  convx_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,                     \
+                            const int32_t *kappa, const int32_t *lambda, uint8_t *output,     \
+                            const FbConvParams *p, void *buffer)                              \
+  {                                                                                           \
+    convx (i, o, w, input, weights, kappa, lambda, output, p, buffer);                        \
+  }
+FB_KERNEL_VARIANTS_IOW (FB_CONVX_DEFINE)
+
+typedef void (*ConvxFunc) (const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
+                           const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+                           void *buffer);
+#define FB_CONVX_PTR(i, o, w) convx_u##i##_u##o##_i##w,
+static const ConvxFunc convx_table[27] = { FB_KERNEL_VARIANTS_IOW (FB_CONVX_PTR) };
+
+static int
+convx_bits_index (int b)
+{
+  return b == 8 ? 0 : b == 4 ? 1 : 2;
+}
+
+void
+fb_ki_conv_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input,
+                const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+                uint8_t *output, const FbConvParams *p, void *buffer)
+{
+  convx_table[convx_bits_index (in_bits) * 9 + convx_bits_index (out_bits) * 3
+              + convx_bits_index (w_bits)](input, weights, kappa, lambda, output, p, buffer);
+}
+
+#else
+/* ISO C forbids an empty translation unit */
+typedef int fb_kernel_conv_x86_unused;
+#endif /* FB_KI_X86_FILES */

@@ -83,6 +83,52 @@ fb_ui_test_window_new (FbApplication *app)
   return window;
 }
 
+FbWindow *
+fb_ui_test_setup_window (FbApplication *app)
+{
+  if (app == NULL)
+    {
+      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
+      return NULL;
+    }
+  return fb_ui_test_window_new (app);
+}
+
+void
+fb_ui_test_teardown_window (FbWindow *window)
+{
+  if (window != NULL)
+    gtk_widget_destroy (GTK_WIDGET (window));
+  fb_ui_test_spin ();
+  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
+}
+
+FbSearchJob *
+fb_ui_test_start_search (FbWindow *window, FbSearchMethod method, const char *start)
+{
+  FbSearchPanel *panel = fb_window_get_search_panel (window);
+  FbSearchJob *job;
+
+  fb_search_panel_set_method (panel, method);
+  fb_search_panel_set_start (panel, start);
+  g_assert_cmpstr (fb_search_panel_get_start (panel), ==, start);
+  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
+  job = fb_window_get_search_job (window);
+  g_assert_nonnull (job);
+  g_assert_cmpint (fb_search_job_get_method (job), ==, method);
+  return job;
+}
+
+FbSearchJob *
+fb_ui_test_run_search (FbWindow *window, FbSearchMethod method, const char *start)
+{
+  FbSearchJob *job = fb_ui_test_start_search (window, method, start);
+
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
+  g_assert_no_error ((GError *) fb_search_job_get_error (job));
+  return job;
+}
+
 static double
 thread_cpu_ms (void)
 {
@@ -226,4 +272,12 @@ fb_ui_test_oracle_new (FbNetwork *network, guint delay_ms)
   fb_accuracy_oracle_init (&oracle->parent, &fake_oracle_class, network);
   oracle->delay_ms = delay_ms;
   return &oracle->parent;
+}
+
+void
+fb_ui_test_set_oracle (FbWindow *window, guint delay_ms)
+{
+  g_autoptr(FbAccuracyOracle) oracle = fb_ui_test_oracle_new (fb_window_get_network (window), delay_ms);
+
+  fb_window_set_accuracy_oracle (window, oracle);
 }

@@ -55,6 +55,23 @@ void              fb_ui_test_longest_dispatch  (double           *wall_ms,
                                                 double           *cpu_ms);
 void              fb_ui_test_reset_dispatch    (void);
 
+/* For a fixture's setup: fb_ui_test_window_new(), or NULL after
+ * g_test_skip() when there is no display (@app NULL). */
+FbWindow         *fb_ui_test_setup_window      (FbApplication    *app);
+/* For a fixture's teardown: destroys @window (may be NULL), lets GTK finish,
+ * and turns the accuracy engine off again for the next test. */
+void              fb_ui_test_teardown_window   (FbWindow         *window);
+
+/* Starts a search from @window's search panel as a user would (method,
+ * start, the Run button); returns the window's job (borrowed). */
+FbSearchJob      *fb_ui_test_start_search      (FbWindow         *window,
+                                                FbSearchMethod    method,
+                                                const char       *start);
+/* The same, waited for, and asserted to have finished without an error. */
+FbSearchJob      *fb_ui_test_run_search        (FbWindow         *window,
+                                                FbSearchMethod    method,
+                                                const char       *start);
+
 /* The index of the series named @name, or -1. */
 int               fb_ui_test_find_series       (FbPointSet       *points,
                                                 const char       *name);
@@ -75,6 +92,11 @@ double            fb_ui_test_fake_accuracy     (FbPrecisionConfig *config);
  * @delay_ms per config as a real evaluation takes a moment (0: at once).
  * Honours its cancellable. */
 FbAccuracyOracle *fb_ui_test_oracle_new        (FbNetwork        *network,
+                                                guint             delay_ms);
+
+/* Gives @window such an oracle as its accuracy engine's (the window keeps
+ * the only reference). */
+void              fb_ui_test_set_oracle        (FbWindow         *window,
                                                 guint             delay_ms);
 
 G_END_DECLS

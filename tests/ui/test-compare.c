@@ -36,7 +36,6 @@
 #define TEST_ACCURACY_LIMIT 200
 
 static FbApplication *app;
-static gboolean have_display;
 
 typedef struct {
   FbWindow *window;
@@ -45,21 +44,13 @@ typedef struct {
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  if (!have_display)
-    {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
-      return;
-    }
-  f->window = fb_ui_test_window_new (app);
+  f->window = fb_ui_test_setup_window (app);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  fb_ui_test_spin ();
-  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
+  fb_ui_test_teardown_window (f->window);
 }
 
 static FbComparePanel *
@@ -549,6 +540,17 @@ test_close_cancels (Fixture *f, gconstpointer data)
   g_assert_error ((GError *) fb_compare_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Starts a comparison whose accuracy stage takes a moment per config (a
+ * 20 ms stand-in oracle), as a user clicks Compare. */
+static FbCompareJob *
+start_slow_compare (Fixture *f)
+{
+  fb_ui_test_set_oracle (f->window, 20);
+  fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
+  gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
+  return fb_compare_panel_get_job (panel_of (f));
+}
+
 static gboolean
 eta_shown_or_done (gpointer data)
 {
@@ -563,17 +565,11 @@ eta_shown_or_done (gpointer data)
 static void
 test_progress (Fixture *f, gconstpointer data)
 {
-  FbAccuracyOracle *oracle;
   FbCompareJob *job;
 
   if (f->window == NULL)
     return;
-  oracle = fb_ui_test_oracle_new (fb_window_get_network (f->window), 20);
-  fb_window_set_accuracy_oracle (f->window, oracle);
-  fb_accuracy_oracle_unref (oracle);
-  fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
-  gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
-  job = fb_compare_panel_get_job (panel_of (f));
+  job = start_slow_compare (f);
   fb_ui_test_wait_until (eta_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "an estimate of the time left");
   g_assert_true (fb_compare_job_is_running (job));
   g_assert_nonnull (strstr (fb_compare_panel_get_progress_text (panel_of (f)), "Measuring accuracy "));
@@ -600,7 +596,6 @@ points_shown_or_done (gpointer data)
 static void
 test_partial_points (Fixture *f, gconstpointer data)
 {
-  FbAccuracyOracle *oracle;
   FbCompareJob *job;
   FbPointSet *points;
   guint n_partial, n_configs;
@@ -609,12 +604,7 @@ test_partial_points (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  oracle = fb_ui_test_oracle_new (fb_window_get_network (f->window), 20);
-  fb_window_set_accuracy_oracle (f->window, oracle);
-  fb_accuracy_oracle_unref (oracle);
-  fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
-  gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
-  job = fb_compare_panel_get_job (panel_of (f));
+  job = start_slow_compare (f);
   fb_ui_test_wait_until (points_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "the first points");
   /* About 100 configs at 20 ms each: far from done when the pool is drawn. */
   g_assert_true (fb_compare_job_is_running (job));
@@ -650,16 +640,13 @@ test_partial_points (Fixture *f, gconstpointer data)
 static void
 test_with_oracle (Fixture *f, gconstpointer data)
 {
-  FbAccuracyOracle *oracle;
   FbPointSet *points;
   JsonObject *root;
   guint n_measured = 0;
 
   if (f->window == NULL)
     return;
-  oracle = fb_ui_test_oracle_new (fb_window_get_network (f->window), 0);
-  fb_window_set_accuracy_oracle (f->window, oracle);
-  fb_accuracy_oracle_unref (oracle);
+  fb_ui_test_set_oracle (f->window, 0);
   run_compare (f, TEST_SAMPLES, FB_UI_TEST_HANG_SECONDS);
   root = json_node_get_object (fb_compare_panel_get_result (panel_of (f)));
   g_assert_cmpstr (json_object_get_string_member (root, "accuracy"), ==, "measured");
@@ -781,7 +768,6 @@ main (int argc, char **argv)
   int status;
 
   app = fb_ui_test_init (&argc, &argv);
-  have_display = app != NULL;
 
   if (g_getenv ("FB_TEST_WORKER_NICE") == NULL)
     g_test_add_func ("/ui/compare/worker-priority", test_worker_priority);

@@ -13,7 +13,6 @@
 #include "fb-weights.h"
 
 static FbApplication *app;
-static gboolean have_display;
 
 typedef struct {
   FbWindow *window;
@@ -51,33 +50,17 @@ copy_model (Fixture *f, const char *name)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  if (!have_display)
-    {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
-      return;
-    }
-  f->tmpdir = g_dir_make_tmp ("fb-onnx-XXXXXX", NULL);
-  f->window = fb_ui_test_window_new (app);
+  f->window = fb_ui_test_setup_window (app);
+  if (f->window != NULL)
+    f->tmpdir = g_dir_make_tmp ("fb-onnx-XXXXXX", NULL);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  fb_ui_test_spin ();
+  fb_ui_test_teardown_window (f->window);
   if (f->tmpdir != NULL)
-    {
-      g_autoptr(GDir) d = g_dir_open (f->tmpdir, 0, NULL);
-      const char *name;
-
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (f->tmpdir, name, NULL);
-          g_unlink (path);
-        }
-      g_rmdir (f->tmpdir);
-    }
+    fb_ui_test_remove_tree (f->tmpdir);
   g_free (f->tmpdir);
 }
 
@@ -195,7 +178,6 @@ main (int argc, char **argv)
   int status;
 
   app = fb_ui_test_init (&argc, &argv);
-  have_display = app != NULL;
 #define ADD(path, fn) g_test_add ("/ui/onnx/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("file-kind", test_file_kind);
   ADD ("open-and-save", test_open_and_save);

@@ -19,7 +19,6 @@
 #include "fb-window-private.h"
 
 static FbApplication *app;
-static gboolean have_display;
 
 typedef struct {
   FbWindow *window;
@@ -28,36 +27,22 @@ typedef struct {
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  if (!have_display)
-    {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
-      return;
-    }
-  f->window = fb_ui_test_window_new (app);
+  f->window = fb_ui_test_setup_window (app);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  fb_ui_test_spin ();
+  fb_ui_test_teardown_window (f->window);
 }
 
-static FbSearchJob *
-run_search (Fixture *f, FbSearchMethod method, const char *start)
+/* A Pareto search, then the results table's page shown. */
+static void
+pareto_on_results_page (Fixture *f)
 {
-  FbSearchPanel *panel = fb_window_get_search_panel (f->window);
-  FbSearchJob *job;
-
-  fb_search_panel_set_method (panel, method);
-  fb_search_panel_set_start (panel, start);
-  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
-  job = fb_window_get_search_job (f->window);
-  g_assert_nonnull (job);
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_null (fb_search_job_get_error (job));
-  return job;
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
+  fb_window_show_results_page (f->window, TRUE);
+  fb_ui_test_spin ();
 }
 
 /* After a Pareto search the table has one row per plotted point, each
@@ -72,9 +57,7 @@ test_rows_match_points (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_window_show_results_page (f->window, TRUE);
-  fb_ui_test_spin ();
+  pareto_on_results_page (f);
   table = fb_window_get_results_table (f->window);
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   n = fb_point_set_get_n_points (points);
@@ -120,9 +103,7 @@ test_sorting (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_window_show_results_page (f->window, TRUE);
-  fb_ui_test_spin ();
+  pareto_on_results_page (f);
   table = fb_window_get_results_table (f->window);
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   for (guint c = 0; c < G_N_ELEMENTS (cols); c++)
@@ -165,9 +146,7 @@ test_selection_linked (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_window_show_results_page (f->window, TRUE);
-  fb_ui_test_spin ();
+  pareto_on_results_page (f);
   table = fb_window_get_results_table (f->window);
   plot = fb_window_get_plot (f->window);
   points = fb_pareto_plot_get_points (plot);
@@ -228,9 +207,7 @@ test_legend_hides_series (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_window_show_results_page (f->window, TRUE);
-  fb_ui_test_spin ();
+  pareto_on_results_page (f);
   plot = fb_window_get_plot (f->window);
   view = fb_pareto_plot_get_view (plot);
   points = fb_pareto_plot_get_points (plot);
@@ -361,7 +338,6 @@ test_axes_stable (Fixture *f, gconstpointer data)
 static void
 test_stage_progress (Fixture *f, gconstpointer data)
 {
-  FbAccuracyOracle *oracle;
   FbSearchPanel *panel;
   FbSearchJob *job;
   gint64 deadline;
@@ -369,9 +345,7 @@ test_stage_progress (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  oracle = fb_ui_test_oracle_new (fb_window_get_network (f->window), 150);
-  fb_window_set_accuracy_oracle (f->window, oracle);
-  fb_accuracy_oracle_unref (oracle);
+  fb_ui_test_set_oracle (f->window, 150);
   panel = fb_window_get_search_panel (f->window);
   fb_search_panel_set_method (panel, FB_SEARCH_METHOD_UNIFORM);
   gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
@@ -424,7 +398,7 @@ test_free_bits_log (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
+  job = fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   changes = fb_search_job_get_changes (job);
   g_assert_nonnull (changes);
   g_assert_cmpuint (changes->len, >=, 1);
@@ -585,7 +559,6 @@ int
 main (int argc, char **argv)
 {
   app = fb_ui_test_init (&argc, &argv);
-  have_display = app != NULL;
   g_test_add ("/ui/results/rows-match-points", Fixture, NULL, fixture_setup, test_rows_match_points,
               fixture_teardown);
   g_test_add ("/ui/results/sorting", Fixture, NULL, fixture_setup, test_sorting, fixture_teardown);

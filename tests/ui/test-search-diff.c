@@ -36,7 +36,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   if (!have_display)
     {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
+      fb_ui_test_setup_window (NULL);
       return;
     }
   if (data != NULL)
@@ -57,10 +57,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  fb_ui_test_spin ();
-  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
+  fb_ui_test_teardown_window (f->window);
 }
 
 static gboolean

@@ -28,7 +28,6 @@
 #include "fb-window-private.h"
 
 static FbApplication *app;
-static gboolean have_display;
 
 typedef struct {
   FbWindow *window;
@@ -38,21 +37,15 @@ typedef struct {
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  if (!have_display)
-    {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
-      return;
-    }
-  f->tmpdir = g_dir_make_tmp ("fb-window-XXXXXX", NULL);
-  f->window = fb_ui_test_window_new (app);
+  f->window = fb_ui_test_setup_window (app);
+  if (f->window != NULL)
+    f->tmpdir = g_dir_make_tmp ("fb-window-XXXXXX", NULL);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  fb_ui_test_spin ();
+  fb_ui_test_teardown_window (f->window);
   if (f->tmpdir != NULL)
     fb_ui_test_remove_tree (f->tmpdir);
   g_free (f->tmpdir);
@@ -764,23 +757,6 @@ test_close_cancels (Fixture *f, gconstpointer data)
 
 /* ---- searches, targets, candidates files, settings ------------------------ */
 
-/* Runs a search through the panel as a user would (the Run button). */
-static FbSearchJob *
-run_search (Fixture *f, FbSearchMethod method, const char *start)
-{
-  FbSearchPanel *panel = fb_window_get_search_panel (f->window);
-  FbSearchJob *job;
-
-  fb_search_panel_set_method (panel, method);
-  fb_search_panel_set_start (panel, start);
-  g_assert_cmpstr (fb_search_panel_get_start (panel), ==, start);
-  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
-  job = fb_window_get_search_job (f->window);
-  g_assert_nonnull (job);
-  g_assert_cmpint (fb_search_job_get_method (job), ==, method);
-  return job;
-}
-
 /* The config of the only point of series @name. */
 static FbPrecisionConfig *
 single_result (FbPointSet *points, const char *name)
@@ -817,9 +793,7 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
   g_assert_nonnull (fb_window_get_latency_table (f->window));
 
   /* Uniform: the nine wXaY again, as a second series on top of the baselines. */
-  job = run_search (f, FB_SEARCH_METHOD_UNIFORM, "table");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_null (fb_search_job_get_error (job));
+  job = fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_UNIFORM, "table");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_UNIFORM));
   g_assert_cmpint (series, >=, 0);
@@ -839,9 +813,7 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
 
   /* Free Bits from w2a2: one config, never fewer bits than w2a2 anywhere,
    * and no slower on the target. */
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_null (fb_search_job_get_error (job));
+  job = fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   g_assert_cmpuint (fb_point_set_get_n_points (points), ==, 19);
   result = single_result (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
@@ -888,7 +860,6 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
 static void
 test_result_subtitle_names_method (Fixture *f, gconstpointer data)
 {
-  FbSearchJob *job;
   FbPointSet *points;
   FbParetoPlot *plot;
   const char *method = fb_search_method_get_name (FB_SEARCH_METHOD_PARETO);
@@ -897,9 +868,7 @@ test_result_subtitle_names_method (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_null (fb_search_job_get_error (job));
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
   fb_ui_test_spin ();
   plot = fb_window_get_plot (f->window);
   points = fb_pareto_plot_get_points (plot);
@@ -921,10 +890,10 @@ test_result_subtitle_names_method (Fixture *f, gconstpointer data)
   g_assert_null (strstr (subtitle, "searched for"));
 
   /* Shown under another target, it says it is stale and which target it
-   * was searched for (the series' name: "Pareto DP (rv32imc, stale)"). */
+   * was searched for. */
   {
     const char *target = fb_latency_table_get_target (fb_window_get_latency_table (f->window));
-    g_autofree char *expected = g_strdup_printf ("%s (%s, stale)", method, target);
+    g_autofree char *expected = g_strdup_printf ("stale, searched for %s", target);
     fb_window_select_target (f->window, g_strcmp0 (target, "gap8") == 0 ? "rv32imc" : "gap8");
     fb_ui_test_spin ();
     g_clear_pointer (&subtitle, g_free);
@@ -945,7 +914,6 @@ static void
 test_search_budgets (Fixture *f, gconstpointer data)
 {
   FbSearchPanel *panel;
-  FbSearchJob *job;
   FbPointSet *points;
   FbSearchParams params;
   int series;
@@ -966,9 +934,7 @@ test_search_budgets (Fixture *f, gconstpointer data)
   fb_search_panel_get_params (panel, &params);
   g_assert_true (isnan (params.constraints.min_accuracy));
 
-  job = run_search (f, FB_SEARCH_METHOD_UNIFORM, "table");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_null (fb_search_job_get_error (job));
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_UNIFORM, "table");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_UNIFORM));
   g_assert_cmpint (series, >=, 0);
@@ -997,7 +963,6 @@ test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
   FbAccuracyOracle *oracle;
   FbSearchPanel *panel;
   FbSearchParams params;
-  FbSearchJob *job;
   FbPointSet *points;
   FbPrecisionConfig *result = NULL;
   int series;
@@ -1020,9 +985,7 @@ test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
 
   /* Free Bits gets the oracle: its result carries the oracle's accuracy,
    * and the plot can now show accuracy. */
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_null (fb_search_job_get_error (job));
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
   g_assert_cmpint (series, >=, 0);
@@ -1095,9 +1058,7 @@ test_pareto_accuracy_proxy (Fixture *f, gconstpointer data)
   fb_search_panel_get_params (panel, &params);
   g_assert_cmpint (params.objectives, ==, FB_PARETO_LATENCY | FB_PARETO_ACCURACY);
 
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_no_error ((GError *) fb_search_job_get_error (job));
+  job = fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
   g_assert_nonnull (fb_search_job_get_run (job)->measured_sensitivity);
   found = fb_search_job_get_found (job);
   g_assert_cmpuint (found->len, >, 0);
@@ -1134,7 +1095,6 @@ test_search_respects_pins (Fixture *f, gconstpointer data)
 {
   FbNetwork *net;
   FbLayerTable *table;
-  FbSearchJob *job;
   FbPrecisionConfig *free_run, *pinned_run;
   const FbLayer *raised = NULL;
   g_autoptr(FbPrecisionConfig) first = NULL;
@@ -1146,8 +1106,7 @@ test_search_respects_pins (Fixture *f, gconstpointer data)
   table = fb_window_get_layer_table (f->window);
 
   /* Unpinned, Free Bits raises some layer's 2-bit weights. */
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   free_run = single_result (fb_pareto_plot_get_points (fb_window_get_plot (f->window)),
                             fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
   first = fb_precision_config_copy (free_run);
@@ -1160,8 +1119,7 @@ test_search_respects_pins (Fixture *f, gconstpointer data)
   g_assert_true (fb_layer_table_set_weight_bits (table, raised->index, 2, &error));
   g_assert_no_error (error);
   fb_layer_table_set_pinned (table, raised->index, TRUE);
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   pinned_run = single_result (fb_pareto_plot_get_points (fb_window_get_plot (f->window)),
                               fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
   g_assert_cmpuint (fb_precision_config_get_weight_bits (pinned_run, raised->index), ==, 2);
@@ -1194,7 +1152,7 @@ test_cancel_pareto (Fixture *f, gconstpointer data)
   /* The exact three-objective front of MobileNetV2 takes minutes. */
   panel = fb_window_get_search_panel (f->window);
   fb_search_panel_set_pareto_options (panel, "latency,size,bops", 0);
-  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
+  job = g_object_ref (fb_ui_test_start_search (f->window, FB_SEARCH_METHOD_PARETO, "table"));
   g_assert_true (fb_search_job_is_running (job));
   /* Run has turned into Cancel. */
   {
@@ -1235,7 +1193,7 @@ test_close_cancels_search (Fixture *f, gconstpointer data)
   fb_ui_test_open_path (f->window, path);
   gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
   fb_search_panel_set_pareto_options (fb_window_get_search_panel (f->window), "latency,size,bops", 0);
-  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
+  job = g_object_ref (fb_ui_test_start_search (f->window, FB_SEARCH_METHOD_PARETO, "table"));
   fb_ui_test_spin ();
   gtk_widget_destroy (GTK_WIDGET (f->window));
   f->window = NULL;
@@ -1279,7 +1237,7 @@ test_stream_large_front (Fixture *f, gconstpointer data)
   /* Thousands of configs on the two-objective front, streamed in batches. */
   fb_search_panel_set_pareto_options (fb_window_get_search_panel (f->window), "latency,size", 0);
   probe_id = g_timeout_add (5, probe_tick, &probe);
-  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
+  job = g_object_ref (fb_ui_test_start_search (f->window, FB_SEARCH_METHOD_PARETO, "table"));
   fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
   g_source_remove (probe_id);
   g_assert_null (fb_search_job_get_error (job));
@@ -1385,15 +1343,12 @@ check_stale (Fixture *f, const char *name, gboolean stale)
 static void
 test_search_results_follow_target (Fixture *f, gconstpointer data)
 {
-  FbSearchJob *job;
   FbPointSet *points;
   FbLatencyTable *table;
 
   if (f->window == NULL)
     return;
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_null (fb_search_job_get_error (job));
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
   g_assert_cmpuint (fb_window_get_n_results (f->window), >, 1);
 
   /* After a switch every result shows its latency on the new target. */
@@ -1412,9 +1367,7 @@ test_search_results_follow_target (Fixture *f, gconstpointer data)
   check_stale (f, "Pareto DP (rv32imc, stale)", TRUE);
 
   /* Run again for this target: fresh, under the method's own name. */
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
-  g_assert_null (fb_search_job_get_error (job));
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
   check_stale (f, "Pareto DP (rv32imc, stale)", FALSE);
   check_stale (f, fb_search_method_get_name (FB_SEARCH_METHOD_PARETO), FALSE);
   g_assert_cmpint (fb_ui_test_find_series (fb_pareto_plot_get_points (fb_window_get_plot (f->window)),
@@ -1424,7 +1377,6 @@ test_search_results_follow_target (Fixture *f, gconstpointer data)
 static void
 test_candidates_files (Fixture *f, gconstpointer data)
 {
-  FbSearchJob *job;
   guint n;
   g_autofree char *path = NULL;
   g_autofree char *stale = NULL;
@@ -1441,8 +1393,7 @@ test_candidates_files (Fixture *f, gconstpointer data)
   g_assert_nonnull (error);
   g_clear_error (&error);
 
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
   n = fb_window_get_n_results (f->window);
   g_assert_cmpuint (n, >, 1);
   g_assert_true (fb_window_save_candidates (f->window, path, &error));
@@ -1880,7 +1831,6 @@ main (int argc, char **argv)
   int status;
 
   app = fb_ui_test_init (&argc, &argv);
-  have_display = app != NULL;
 
 #define ADD(path, fn) g_test_add ("/ui/window/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   /* First: a theme switch restyles every style context, and an earlier

@@ -12,6 +12,7 @@
 #include "fb-precision-config.h"
 
 static double longest_dispatch, longest_dispatch_cpu;
+static FbApplication *test_app;  /* fb_ui_test_init()'s, borrowed */
 
 FbApplication *
 fb_ui_test_init (int *argc, char ***argv)
@@ -42,6 +43,7 @@ fb_ui_test_init (int *argc, char ***argv)
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
+  test_app = app;
   return app;
 }
 
@@ -101,6 +103,23 @@ fb_ui_test_teardown_window (FbWindow *window)
     gtk_widget_destroy (GTK_WIDGET (window));
   fb_ui_test_spin ();
   fb_window_set_accuracy_defaults (FALSE, 0, NULL);
+}
+
+void
+fb_ui_test_fixture_setup (FbUiTestFixture *f, gconstpointer data)
+{
+  f->window = fb_ui_test_setup_window (test_app);
+  if (f->window != NULL)
+    f->tmpdir = g_dir_make_tmp ("fb-ui-test-XXXXXX", NULL);
+}
+
+void
+fb_ui_test_fixture_teardown (FbUiTestFixture *f, gconstpointer data)
+{
+  fb_ui_test_teardown_window (f->window);
+  if (f->tmpdir != NULL)
+    fb_ui_test_remove_tree (f->tmpdir);
+  g_free (f->tmpdir);
 }
 
 FbSearchJob *

@@ -30,6 +30,20 @@ G_BEGIN_DECLS
 FbApplication    *fb_ui_test_init              (int              *argc,
                                                 char           ***argv);
 
+/* The window tests' fixture: a fresh window (NULL when the test is skipped
+ * for want of a display) and a folder for the files a test writes. */
+typedef struct {
+  FbWindow *window;
+  char     *tmpdir;
+} FbUiTestFixture;
+
+/* GTestFixtureFunc's for g_test_add (..., FbUiTestFixture, ...): a window
+ * of the application fb_ui_test_init() made; the folder removed after. */
+void              fb_ui_test_fixture_setup     (FbUiTestFixture  *f,
+                                                gconstpointer     data);
+void              fb_ui_test_fixture_teardown  (FbUiTestFixture  *f,
+                                                gconstpointer     data);
+
 /* Lets windows map, lay out and draw: a few rounds of pending events. */
 void              fb_ui_test_spin              (void);
 

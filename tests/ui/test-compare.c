@@ -37,21 +37,7 @@
 
 static FbApplication *app;
 
-typedef struct {
-  FbWindow *window;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  f->window = fb_ui_test_setup_window (app);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  fb_ui_test_teardown_window (f->window);
-}
+typedef FbUiTestFixture Fixture;
 
 static FbComparePanel *
 panel_of (Fixture *f)
@@ -771,7 +757,7 @@ main (int argc, char **argv)
 
   if (g_getenv ("FB_TEST_WORKER_NICE") == NULL)
     g_test_add_func ("/ui/compare/worker-priority", test_worker_priority);
-#define ADD(path, fn) g_test_add ("/ui/compare/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) g_test_add ("/ui/compare/" path, Fixture, NULL, fb_ui_test_fixture_setup, fn, fb_ui_test_fixture_teardown)
   ADD ("run", test_run);
   ADD ("switch-target", test_switch_target);
   ADD ("select-point", test_select_point);

@@ -14,10 +14,7 @@
 
 static FbApplication *app;
 
-typedef struct {
-  FbWindow *window;
-  char     *tmpdir;
-} Fixture;
+typedef FbUiTestFixture Fixture;
 
 static char *
 onnx_data_path (const char *name)
@@ -45,23 +42,6 @@ copy_model (Fixture *f, const char *name)
   g_file_set_contents (dst, contents, (gssize) length, &error);
   g_assert_no_error (error);
   return dst;
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  f->window = fb_ui_test_setup_window (app);
-  if (f->window != NULL)
-    f->tmpdir = g_dir_make_tmp ("fb-onnx-XXXXXX", NULL);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  fb_ui_test_teardown_window (f->window);
-  if (f->tmpdir != NULL)
-    fb_ui_test_remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
 }
 
 static void
@@ -178,7 +158,7 @@ main (int argc, char **argv)
   int status;
 
   app = fb_ui_test_init (&argc, &argv);
-#define ADD(path, fn) g_test_add ("/ui/onnx/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) g_test_add ("/ui/onnx/" path, Fixture, NULL, fb_ui_test_fixture_setup, fn, fb_ui_test_fixture_teardown)
   ADD ("file-kind", test_file_kind);
   ADD ("open-and-save", test_open_and_save);
   ADD ("malformed", test_malformed);

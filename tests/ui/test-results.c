@@ -20,21 +20,7 @@
 
 static FbApplication *app;
 
-typedef struct {
-  FbWindow *window;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  f->window = fb_ui_test_setup_window (app);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  fb_ui_test_teardown_window (f->window);
-}
+typedef FbUiTestFixture Fixture;
 
 /* A Pareto search, then the results table's page shown. */
 static void
@@ -559,18 +545,18 @@ int
 main (int argc, char **argv)
 {
   app = fb_ui_test_init (&argc, &argv);
-  g_test_add ("/ui/results/rows-match-points", Fixture, NULL, fixture_setup, test_rows_match_points,
-              fixture_teardown);
-  g_test_add ("/ui/results/sorting", Fixture, NULL, fixture_setup, test_sorting, fixture_teardown);
-  g_test_add ("/ui/results/selection-linked", Fixture, NULL, fixture_setup, test_selection_linked,
-              fixture_teardown);
-  g_test_add ("/ui/results/legend-hides-series", Fixture, NULL, fixture_setup, test_legend_hides_series,
-              fixture_teardown);
-  g_test_add ("/ui/results/axes-stable", Fixture, NULL, fixture_setup, test_axes_stable, fixture_teardown);
-  g_test_add ("/ui/results/stage-progress", Fixture, NULL, fixture_setup, test_stage_progress, fixture_teardown);
-  g_test_add ("/ui/results/free-bits-log", Fixture, NULL, fixture_setup, test_free_bits_log, fixture_teardown);
-  g_test_add ("/ui/results/last-folders", Fixture, NULL, fixture_setup, test_last_folders, fixture_teardown);
-  g_test_add ("/ui/results/extra-rows", Fixture, NULL, fixture_setup, test_extra_rows, fixture_teardown);
-  g_test_add ("/ui/results/accuracy-title", Fixture, NULL, fixture_setup, test_accuracy_title, fixture_teardown);
+  g_test_add ("/ui/results/rows-match-points", Fixture, NULL, fb_ui_test_fixture_setup, test_rows_match_points,
+              fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/sorting", Fixture, NULL, fb_ui_test_fixture_setup, test_sorting, fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/selection-linked", Fixture, NULL, fb_ui_test_fixture_setup, test_selection_linked,
+              fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/legend-hides-series", Fixture, NULL, fb_ui_test_fixture_setup, test_legend_hides_series,
+              fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/axes-stable", Fixture, NULL, fb_ui_test_fixture_setup, test_axes_stable, fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/stage-progress", Fixture, NULL, fb_ui_test_fixture_setup, test_stage_progress, fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/free-bits-log", Fixture, NULL, fb_ui_test_fixture_setup, test_free_bits_log, fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/last-folders", Fixture, NULL, fb_ui_test_fixture_setup, test_last_folders, fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/extra-rows", Fixture, NULL, fb_ui_test_fixture_setup, test_extra_rows, fb_ui_test_fixture_teardown);
+  g_test_add ("/ui/results/accuracy-title", Fixture, NULL, fb_ui_test_fixture_setup, test_accuracy_title, fb_ui_test_fixture_teardown);
   return g_test_run ();
 }

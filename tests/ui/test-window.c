@@ -29,27 +29,7 @@
 
 static FbApplication *app;
 
-typedef struct {
-  FbWindow *window;
-  char     *tmpdir;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  f->window = fb_ui_test_setup_window (app);
-  if (f->window != NULL)
-    f->tmpdir = g_dir_make_tmp ("fb-window-XXXXXX", NULL);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  fb_ui_test_teardown_window (f->window);
-  if (f->tmpdir != NULL)
-    fb_ui_test_remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-}
+typedef FbUiTestFixture Fixture;
 
 static char *
 write_file (Fixture *f, const char *name, const char *contents)
@@ -1484,13 +1464,13 @@ static void
 accuracy_setup (Fixture *f, gconstpointer data)
 {
   fb_window_set_accuracy_defaults (TRUE, TEST_ACCURACY_LIMIT, data);
-  fixture_setup (f, data);
+  fb_ui_test_fixture_setup (f, data);
 }
 
 static void
 accuracy_teardown (Fixture *f, gconstpointer data)
 {
-  fixture_teardown (f, data);
+  fb_ui_test_fixture_teardown (f, data);
   fb_window_set_accuracy_defaults (FALSE, 0, NULL);
 }
 
@@ -1832,7 +1812,7 @@ main (int argc, char **argv)
 
   app = fb_ui_test_init (&argc, &argv);
 
-#define ADD(path, fn) g_test_add ("/ui/window/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) g_test_add ("/ui/window/" path, Fixture, NULL, fb_ui_test_fixture_setup, fn, fb_ui_test_fixture_teardown)
   /* First: a theme switch restyles every style context, and an earlier
    * test's stale one (inside GTK) would take it down. */
   ADD ("dark-theme-plot", test_dark_theme_plot);
@@ -1870,7 +1850,7 @@ main (int argc, char **argv)
   ADD_ACC ("accuracy-missing-dataset", NO_DATASET_DIR, test_accuracy_missing_dataset);
   ADD_ACC ("accuracy-missing-weights", NO_DATASET_DIR, test_accuracy_missing_weights);
   /* Made with the engine off; the test opens its own copy of the network. */
-  g_test_add ("/ui/window/accuracy-engine-and-export", Fixture, NULL, fixture_setup, test_accuracy_engine,
+  g_test_add ("/ui/window/accuracy-engine-and-export", Fixture, NULL, fb_ui_test_fixture_setup, test_accuracy_engine,
               accuracy_teardown);
 #undef ADD_ACC
 

@@ -720,8 +720,16 @@ apply_orientation (gpointer data)
   narrow = gtk_widget_get_allocated_width (GTK_WIDGET (self)) < (NARROW_PAGE + WIDE_PAGE) / 2;
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self->paned),
                                   narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
-  /* The plot gets most of the room either way. */
-  gtk_paned_set_position (self->paned, narrow ? alloc.height * 3 / 5 : MAX (alloc.width - 420, alloc.width / 2));
+  /* The plot gets most of the room either way; beside it, the side gets
+   * its natural width (the key table's), at most half the page. */
+  if (narrow)
+    gtk_paned_set_position (self->paned, alloc.height * 3 / 5);
+  else
+    {
+      int side = 0;
+      gtk_widget_get_preferred_width (gtk_paned_get_child2 (self->paned), NULL, &side);
+      gtk_paned_set_position (self->paned, MAX (alloc.width - side - 8, alloc.width / 2));
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -730,11 +738,16 @@ fb_compare_panel_size_allocate (GtkWidget *widget, GtkAllocation *allocation)
 {
   FbComparePanel *self = FB_COMPARE_PANEL (widget);
   GtkOrientation o = gtk_orientable_get_orientation (GTK_ORIENTABLE (self->paned));
+  gboolean position_set;
 
   GTK_WIDGET_CLASS (fb_compare_panel_parent_class)->size_allocate (widget, allocation);
-  /* Not from inside an allocation: an idle switches it. */
+  /* Unset, GtkPaned gives the side its minimum width (cutting its text);
+   * the first allocation sets a position. Not from inside an allocation:
+   * an idle does it. */
+  g_object_get (self->paned, "position-set", &position_set, NULL);
   if (self->orient_idle == 0 &&
-      ((o == GTK_ORIENTATION_HORIZONTAL && allocation->width < NARROW_PAGE) ||
+      (!position_set ||
+       (o == GTK_ORIENTATION_HORIZONTAL && allocation->width < NARROW_PAGE) ||
        (o == GTK_ORIENTATION_VERTICAL && allocation->width >= WIDE_PAGE)))
     self->orient_idle = g_idle_add (apply_orientation, self);
 }

@@ -527,11 +527,13 @@ test_close_cancels (Fixture *f, gconstpointer data)
 }
 
 /* Starts a comparison whose accuracy stage takes a moment per config (a
- * 20 ms stand-in oracle), as a user clicks Compare. */
+ * 60 ms stand-in oracle: the stage lasts seconds however fast the machine,
+ * and a slow one, e.g. under ASan, still turns its main loop while the time
+ * left is shown), as a user clicks Compare. */
 static FbCompareJob *
 start_slow_compare (Fixture *f)
 {
-  fb_ui_test_set_oracle (f->window, 20);
+  fb_ui_test_set_oracle (f->window, 60);
   fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
   gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
   return fb_compare_panel_get_job (panel_of (f));
@@ -592,7 +594,7 @@ test_partial_points (Fixture *f, gconstpointer data)
     return;
   job = start_slow_compare (f);
   fb_ui_test_wait_until (points_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "the first points");
-  /* About 100 configs at 20 ms each: far from done when the pool is drawn. */
+  /* About 100 configs at 60 ms each: far from done when the pool is drawn. */
   g_assert_true (fb_compare_job_is_running (job));
   partial = json_node_ref (fb_compare_job_get_partial (job));
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (partial), "accuracy"), ==, "pending");

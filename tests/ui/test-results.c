@@ -545,18 +545,18 @@ int
 main (int argc, char **argv)
 {
   app = fb_ui_test_init (&argc, &argv);
-  g_test_add ("/ui/results/rows-match-points", Fixture, NULL, fb_ui_test_fixture_setup, test_rows_match_points,
-              fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/sorting", Fixture, NULL, fb_ui_test_fixture_setup, test_sorting, fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/selection-linked", Fixture, NULL, fb_ui_test_fixture_setup, test_selection_linked,
-              fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/legend-hides-series", Fixture, NULL, fb_ui_test_fixture_setup, test_legend_hides_series,
-              fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/axes-stable", Fixture, NULL, fb_ui_test_fixture_setup, test_axes_stable, fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/stage-progress", Fixture, NULL, fb_ui_test_fixture_setup, test_stage_progress, fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/free-bits-log", Fixture, NULL, fb_ui_test_fixture_setup, test_free_bits_log, fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/last-folders", Fixture, NULL, fb_ui_test_fixture_setup, test_last_folders, fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/extra-rows", Fixture, NULL, fb_ui_test_fixture_setup, test_extra_rows, fb_ui_test_fixture_teardown);
-  g_test_add ("/ui/results/accuracy-title", Fixture, NULL, fb_ui_test_fixture_setup, test_accuracy_title, fb_ui_test_fixture_teardown);
+#define ADD(path, fn) \
+  g_test_add ("/ui/results/" path, Fixture, NULL, fb_ui_test_fixture_setup, fn, fb_ui_test_fixture_teardown)
+  ADD ("rows-match-points", test_rows_match_points);
+  ADD ("sorting", test_sorting);
+  ADD ("selection-linked", test_selection_linked);
+  ADD ("legend-hides-series", test_legend_hides_series);
+  ADD ("axes-stable", test_axes_stable);
+  ADD ("stage-progress", test_stage_progress);
+  ADD ("free-bits-log", test_free_bits_log);
+  ADD ("last-folders", test_last_folders);
+  ADD ("extra-rows", test_extra_rows);
+  ADD ("accuracy-title", test_accuracy_title);
+#undef ADD
   return g_test_run ();
 }

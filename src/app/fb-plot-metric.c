@@ -43,7 +43,7 @@ fb_plot_metric_get_name (FbPlotMetric metric)
     case FB_PLOT_METRIC_SIZE:     return _("Weight memory (Flash)");
     case FB_PLOT_METRIC_BOPS:     return _("BOPs");
     case FB_PLOT_METRIC_LATENCY:  return _("Latency");
-    case FB_PLOT_METRIC_PEAK_RAM: return _("Peak activation memory (RAM)");
+    case FB_PLOT_METRIC_PEAK_RAM: return _("RAM of the bundle");
     case FB_PLOT_METRIC_ACCURACY: return _("Accuracy");
     case FB_PLOT_N_METRICS:
     default:
@@ -57,7 +57,7 @@ fb_plot_metric_get_short_name (FbPlotMetric metric)
   switch (metric)
     {
     case FB_PLOT_METRIC_SIZE:     return _("Flash (weights)");
-    case FB_PLOT_METRIC_PEAK_RAM: return _("RAM (peak activations)");
+    case FB_PLOT_METRIC_PEAK_RAM: return _("RAM (bundle)");
     case FB_PLOT_METRIC_BOPS:     return _("BOPs");
     case FB_PLOT_METRIC_LATENCY:  return _("Latency");
     case FB_PLOT_METRIC_ACCURACY: return _("Accuracy");

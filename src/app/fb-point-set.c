@@ -120,6 +120,18 @@ fb_point_set_append_candidate (FbPointSet *self, const double values[FB_PLOT_N_M
 }
 
 void
+fb_point_set_set_series_flags (FbPointSet *self, guint series, guint flags)
+{
+  g_return_if_fail (!self->sealed);
+  for (guint i = 0; i < self->points->len; i++)
+    {
+      FbPlotPoint *p = &g_array_index (self->points, FbPlotPoint, i);
+      if (p->series == series)
+        p->flags |= flags;
+    }
+}
+
+void
 fb_point_set_set_latency_unit (FbPointSet *self, FbLatencyUnit unit, const char *target)
 {
   g_return_if_fail (!self->sealed);

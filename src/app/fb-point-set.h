@@ -22,6 +22,8 @@ G_BEGIN_DECLS
 typedef enum {
   /* A uniform baseline (w8a8, w4a8, ...): marked and labelled in the plot. */
   FB_PLOT_POINT_BASELINE = 1 << 0,
+  /* Computed for another latency target than the set's: greyed until recomputed. */
+  FB_PLOT_POINT_STALE    = 1 << 1,
 } FbPlotPointFlags;
 
 struct _FbPlotPoint {
@@ -56,6 +58,10 @@ void               fb_point_set_append_candidate  (FbPointSet        *self,
                                                    guint              series,
                                                    const char        *label,
                                                    FbCandidate       *candidate);
+/* ORs @flags into every point of @series appended so far. */
+void               fb_point_set_set_series_flags  (FbPointSet        *self,
+                                                   guint              series,
+                                                   guint              flags);
 /* The unit and target of the latency values. */
 void               fb_point_set_set_latency_unit  (FbPointSet        *self,
                                                    FbLatencyUnit      unit,

@@ -24,7 +24,7 @@ typedef enum {
   FB_PLOT_METRIC_SIZE,      /* weight memory (Flash), bytes */
   FB_PLOT_METRIC_BOPS,      /* Σ MACs × w_bits × a_in_bits */
   FB_PLOT_METRIC_LATENCY,   /* latency table units; NAN without a table */
-  FB_PLOT_METRIC_PEAK_RAM,  /* peak activation memory, bytes */
+  FB_PLOT_METRIC_PEAK_RAM,  /* the bundle's RAM (activation arena + kernel scratch), bytes */
   FB_PLOT_METRIC_ACCURACY,  /* fraction in [0, 1]; NAN when not measured */
   FB_PLOT_N_METRICS
 } FbPlotMetric;

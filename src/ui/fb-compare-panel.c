@@ -39,6 +39,7 @@ struct _FbComparePanel {
   GtkWidget        *cancel_button;
   GtkProgressBar   *progress_bar;
   GtkLabel         *status_label;
+  GtkPaned         *paned;
   FbParetoPlot     *plot;
   GtkLabel         *rho_caption_label;
   GtkLabel         *rho_label;
@@ -55,6 +56,7 @@ struct _FbComparePanel {
   JsonNode         *result;
   GPtrArray        *configs;    /* FbPrecisionConfig or NULL, per entry of result's "configs" */
   FbPointSet       *points;     /* point i = entry i */
+  guint             orient_idle;      /* pending switch of the paned's orientation */
   gint64            accuracy_start;  /* when the run's accuracy stage reported accuracy_first */
   guint             accuracy_first;
 };
@@ -700,10 +702,62 @@ add_column (FbComparePanel *self, const char *title, int column, gboolean markup
   gtk_tree_view_append_column (self->rows_view, col);
 }
 
+/* Below this page width the ρ and key-table side goes under the plot (with
+ * a margin against flapping): beside it, the plot would be a third of a
+ * laptop screen. */
+#define NARROW_PAGE 960
+#define WIDE_PAGE   1040
+
+static gboolean
+apply_orientation (gpointer data)
+{
+  FbComparePanel *self = data;
+  GtkAllocation alloc;
+  gboolean narrow;
+
+  self->orient_idle = 0;
+  gtk_widget_get_allocation (GTK_WIDGET (self->paned), &alloc);
+  narrow = gtk_widget_get_allocated_width (GTK_WIDGET (self)) < (NARROW_PAGE + WIDE_PAGE) / 2;
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->paned),
+                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  /* The plot gets most of the room either way; beside it, the side gets
+   * its natural width (the key table's), at most half the page. */
+  if (narrow)
+    gtk_paned_set_position (self->paned, alloc.height * 3 / 5);
+  else
+    {
+      int side = 0;
+      gtk_widget_get_preferred_width (gtk_paned_get_child2 (self->paned), NULL, &side);
+      gtk_paned_set_position (self->paned, MAX (alloc.width - side - 8, alloc.width / 2));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fb_compare_panel_size_allocate (GtkWidget *widget, GtkAllocation *allocation)
+{
+  FbComparePanel *self = FB_COMPARE_PANEL (widget);
+  GtkOrientation o = gtk_orientable_get_orientation (GTK_ORIENTABLE (self->paned));
+  gboolean position_set;
+
+  GTK_WIDGET_CLASS (fb_compare_panel_parent_class)->size_allocate (widget, allocation);
+  /* Unset, GtkPaned gives the side its minimum width (cutting its text);
+   * the first allocation sets a position. Not from inside an allocation:
+   * an idle does it. */
+  g_object_get (self->paned, "position-set", &position_set, NULL);
+  if (self->orient_idle == 0 &&
+      (!position_set ||
+       (o == GTK_ORIENTATION_HORIZONTAL && allocation->width < NARROW_PAGE) ||
+       (o == GTK_ORIENTATION_VERTICAL && allocation->width >= WIDE_PAGE)))
+    self->orient_idle = g_idle_add (apply_orientation, self);
+}
+
 static void
 fb_compare_panel_dispose (GObject *object)
 {
   FbComparePanel *self = FB_COMPARE_PANEL (object);
+
+  g_clear_handle_id (&self->orient_idle, g_source_remove);
 
   if (self->job != NULL)
     {
@@ -736,6 +790,7 @@ fb_compare_panel_class_init (FbComparePanelClass *klass)
 
   object_class->dispose = fb_compare_panel_dispose;
   object_class->finalize = fb_compare_panel_finalize;
+  widget_class->size_allocate = fb_compare_panel_size_allocate;
 
   /* Compare was clicked: the window calls fb_compare_panel_start(). */
   signals[SIGNAL_RUN] = g_signal_new ("run", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -761,6 +816,7 @@ fb_compare_panel_class_init (FbComparePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FbComparePanel, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, FbComparePanel, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, FbComparePanel, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FbComparePanel, paned);
   gtk_widget_class_bind_template_child (widget_class, FbComparePanel, plot);
   gtk_widget_class_bind_template_child (widget_class, FbComparePanel, rho_caption_label);
   gtk_widget_class_bind_template_child (widget_class, FbComparePanel, rho_label);
@@ -775,10 +831,20 @@ fb_compare_panel_class_init (FbComparePanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_x_changed);
 }
 
+/* The status line is ellipsized on a narrow page: its tooltip says it all. */
+static void
+on_status_label_changed (GtkLabel *label, GParamSpec *pspec, gpointer data)
+{
+  const char *text = gtk_label_get_text (label);
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), text[0] != '\0' ? text : NULL);
+}
+
 static void
 fb_compare_panel_init (FbComparePanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self->status_label, "notify::label", G_CALLBACK (on_status_label_changed), NULL);
   self->target_unit = FB_LATENCY_UNIT_INSTRUCTIONS;
   self->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
   self->rows = gtk_list_store_new (FB_COMPARE_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,

@@ -26,6 +26,7 @@
 #define MARGIN_RIGHT  22
 #define MARGIN_TOP    36
 #define MARGIN_BOTTOM 54
+#define LEGEND_ROW    20  /* a further legend row moves the frame down by this */
 #define MARKER_RADIUS 4.5
 
 typedef struct {
@@ -49,6 +50,7 @@ static const Rgb series_colors[] = {
  * dark window colours), picked with fb_plot_view_set_dark(). */
 typedef struct {
   Rgb bg, grid, frame, text, dim_text, front, current, highlight;
+  Rgb stale;  /* the markers of results computed for another target */
 } Palette;
 
 static const Palette light_palette = {
@@ -60,6 +62,7 @@ static const Palette light_palette = {
   .front     = RGB (0x3d3846),
   .current   = RGB (0xe01b24),
   .highlight = RGB (0x000000),
+  .stale     = RGB (0xa8a7a4),
 };
 
 static const Palette dark_palette = {
@@ -71,6 +74,7 @@ static const Palette dark_palette = {
   .front     = RGB (0xdeddda),
   .current   = RGB (0xff7b63),
   .highlight = RGB (0xffffff),
+  .stale     = RGB (0x77767b),
 };
 
 typedef enum {
@@ -121,7 +125,9 @@ struct _FbPlotView {
   GHashTable           *hidden;
   /* Where the last render put the legend's series entries (for clicks). */
   guint                 n_legend;
-  double                legend_x[16], legend_w[16], legend_y;
+  double                legend_x[16], legend_w[16], legend_y[16];
+  guint                 legend_rows;     /* rows of the last render's legend (the top margin) */
+  guint64               stale_series;    /* bit s: series s is stale (FB_PLOT_POINT_STALE), grey */
 };
 
 FbPlotView *
@@ -321,10 +327,9 @@ fb_plot_view_get_series_hidden (FbPlotView *self, const char *name)
 int
 fb_plot_view_legend_pick (FbPlotView *self, double px, double py)
 {
-  if (py < self->legend_y - 3 || py > self->legend_y + 19)
-    return -1;
   for (guint i = 0; i < self->n_legend; i++)
-    if (px >= self->legend_x[i] - 4 && px <= self->legend_x[i] + self->legend_w[i] + 4)
+    if (py >= self->legend_y[i] - 3 && py <= self->legend_y[i] + 19 &&
+        px >= self->legend_x[i] - 4 && px <= self->legend_x[i] + self->legend_w[i] + 4)
       return (int) i;
   return -1;
 }
@@ -511,9 +516,9 @@ void
 fb_plot_view_get_area (FbPlotView *self, FbPlotArea *area)
 {
   area->left = MARGIN_LEFT;
-  area->top = MARGIN_TOP;
+  area->top = MARGIN_TOP + (MAX (self->legend_rows, 1) - 1) * LEGEND_ROW;
   area->width = MAX (self->width - MARGIN_LEFT - MARGIN_RIGHT, 10);
-  area->height = MAX (self->height - MARGIN_TOP - MARGIN_BOTTOM, 10);
+  area->height = MAX (self->height - area->top - MARGIN_BOTTOM, 10);
 }
 
 typedef struct {
@@ -701,6 +706,29 @@ series_color (guint series)
   return &series_colors[series % G_N_ELEMENTS (series_colors)];
 }
 
+/* Grey for a series computed for another target, else its colour. */
+static const Rgb *
+series_color_of (FbPlotView *self, guint series)
+{
+  if (series < 64 && (self->stale_series >> series & 1))
+    return &self->palette->stale;
+  return series_color (series);
+}
+
+static void
+find_stale_series (FbPlotView *self)
+{
+  guint n = self->points ? fb_point_set_get_n_points (self->points) : 0;
+
+  self->stale_series = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (self->points, i);
+      if ((p->flags & FB_PLOT_POINT_STALE) && p->series < 64)
+        self->stale_series |= G_GUINT64_CONSTANT (1) << p->series;
+    }
+}
+
 static void
 set_rgb (cairo_t *cr, const Rgb *c)
 {
@@ -883,6 +911,10 @@ draw_axes (FbPlotView *self, cairo_t *cr, const Transform *t)
                &self->palette->text, TRUE, NULL, NULL);
 
     layout = make_layout (self, cr, yt_full, TRUE, 1);
+    /* A short plot (a laptop's Compare page): ellipsized along the frame
+     * rather than cut off at the widget's edges. */
+    pango_layout_set_width (layout, (int) (MAX (a->height + 40, 60) * PANGO_SCALE));
+    pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
     pango_layout_get_pixel_size (layout, &w, &h);
     cairo_save (cr);
     cairo_translate (cr, 8, round (a->top + a->height / 2 + w / 2.0));
@@ -942,7 +974,7 @@ draw_points_vector (FbPlotView *self, cairo_t *cr, const Transform *t)
   /* One path per series: a fill and a stroke each, not per point. */
   for (guint s = 0; s < n_series; s++)
     {
-      const Rgb *c = series_color (s);
+      const Rgb *c = series_color_of (self, s);
       Shape shape = series_shape (s);
       gboolean any = FALSE;
 
@@ -1024,7 +1056,7 @@ build_raster (FbPlotView *self, const Transform *t, double scale)
   g_autofree int *sdx = g_new (int, N_SHAPES * side * side);
   g_autofree int *sdy = g_new (int, N_SHAPES * side * side);
   guint sn[N_SHAPES];
-  guint32 colors[G_N_ELEMENTS (series_colors)];
+  guint32 colors[G_N_ELEMENTS (series_colors)], stale_color;
   cairo_surface_t *surface;
   guint32 *data;
   int stride;
@@ -1038,6 +1070,8 @@ build_raster (FbPlotView *self, const Transform *t, double scale)
                 (guint32) lround (series_colors[c].r * 255) << 16 |
                 (guint32) lround (series_colors[c].g * 255) << 8 |
                 (guint32) lround (series_colors[c].b * 255);
+  stale_color = 0xff000000u | (guint32) lround (self->palette->stale.r * 255) << 16 |
+                (guint32) lround (self->palette->stale.g * 255) << 8 | (guint32) lround (self->palette->stale.b * 255);
 
   if (self->raster == NULL ||
       cairo_image_surface_get_width (self->raster) != iw ||
@@ -1075,7 +1109,8 @@ build_raster (FbPlotView *self, const Transform *t, double scale)
       y = (int) fy;
       series = fb_point_set_get_point (self->points, i)->series;
       shape = series_shape (series);
-      color = colors[series % G_N_ELEMENTS (series_colors)];
+      color = series < 64 && (self->stale_series >> series & 1) ? stale_color
+                                                               : colors[series % G_N_ELEMENTS (series_colors)];
       ox = sdx + shape * side * side;
       oy = sdy + shape * side * side;
       if (x >= r && y >= r && x < iw - r && y < ih - r)
@@ -1174,7 +1209,7 @@ draw_baseline_labels (FbPlotView *self, cairo_t *cr, const Transform *t,
       g_array_append_val (placed, b);
       if (fb_point_set_get_n_points (self->points) > FB_PLOT_VECTOR_MAX_POINTS)
         {
-          const Rgb *c = series_color (p->series);
+          const Rgb *c = series_color_of (self, p->series);
           marker_path (cr, series_shape (p->series), x, y, MARKER_RADIUS);
           set_rgb (cr, c);
           cairo_fill_preserve (cr);
@@ -1298,64 +1333,113 @@ draw_highlight (FbPlotView *self, cairo_t *cr, const Transform *t, int index, gb
   cairo_stroke (cr);
 }
 
+/* The legend above the frame: one entry a series (marker + name (count)),
+ * then the front and the current config. */
+typedef struct {
+  GPtrArray *labels;
+  guint      n_series;  /* the first entries, clickable */
+  double     w[16], x[16], y[16];
+  guint      rows;
+} Legend;
+
+static double
+legend_measure (FbPlotView *self, cairo_t *cr, Legend *lg)
+{
+  double total = 0;
+
+  for (guint i = 0; i < lg->labels->len; i++)
+    {
+      draw_text (self, cr, g_ptr_array_index (lg->labels, i), 0, 0, 0, 0, NULL, FALSE, &lg->w[i], NULL);
+      total += lg->w[i] + 16 + 18;
+    }
+  return total - 18;
+}
+
+/* Entries right-aligned above the frame, wrapped into more rows (and a
+ * taller top margin) when even the names alone do not fit: a narrow plot
+ * beside a table, a long stale series name, German. Sets self->legend_rows,
+ * which fb_plot_view_get_area() reads. */
 static void
-draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
+legend_layout (FbPlotView *self, cairo_t *cr, Legend *lg)
 {
   guint n_series = self->points ? fb_point_set_get_n_series (self->points) : 0;
-  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  double widths[16], total = 0, x, y = t->area.top - 22;
-  guint n_entries = MIN (n_series, 13);
-  guint n_front;
+  double right = MAX (self->width - MARGIN_RIGHT, MARGIN_LEFT + 10);
+  double left = MARGIN_LEFT, total;
+  guint n_front, first = 0;
 
-  /* Entries right-aligned above the frame: marker + name (count). */
-  for (guint s = 0; s < n_entries; s++)
-    g_ptr_array_add (labels, g_strdup_printf ("%s (%u)", fb_point_set_get_series_name (self->points, s),
-                                              fb_point_set_get_series_size (self->points, s)));
+  lg->labels = g_ptr_array_new_with_free_func (g_free);
+  lg->n_series = MIN (n_series, 13);
+  for (guint s = 0; s < lg->n_series; s++)
+    g_ptr_array_add (lg->labels, g_strdup_printf ("%s (%u)", fb_point_set_get_series_name (self->points, s),
+                                                  fb_point_set_get_series_size (self->points, s)));
   fb_plot_view_get_front (self, &n_front);
-  g_ptr_array_add (labels, g_strdup_printf (_("Pareto front (%u)"), n_front));
+  g_ptr_array_add (lg->labels, g_strdup_printf (_("Pareto front (%u)"), n_front));
   if (self->has_current)
-    g_ptr_array_add (labels, g_strdup (_("current config")));
-  for (guint i = 0; i < labels->len; i++)
+    g_ptr_array_add (lg->labels, g_strdup (_("current config")));
+  total = legend_measure (self, cr, lg);
+  /* Too narrow for the counts: names only, which the tooltips and the
+   * point counts of the page say anyway. */
+  if (total > right - left)
     {
-      draw_text (self, cr, g_ptr_array_index (labels, i), 0, 0, 0, 0, NULL, FALSE, &widths[i], NULL);
-      total += widths[i] + 16 + 18;
-    }
-  /* Too narrow for the counts (a plot beside a table): names only, which
-   * the tooltips and the point counts of the page say anyway. */
-  if (total - 18 > t->area.width)
-    {
-      total = 0;
-      for (guint i = 0; i < labels->len; i++)
+      for (guint i = 0; i < lg->labels->len; i++)
         {
-          char *paren = strrchr (g_ptr_array_index (labels, i), '(');
-          if (paren != NULL && paren > (char *) g_ptr_array_index (labels, i))
+          char *label = g_ptr_array_index (lg->labels, i);
+          char *paren = strrchr (label, '(');
+          if (paren != NULL && paren > label && g_str_has_suffix (label, ")") &&
+              g_ascii_isdigit (paren[1]))
             paren[-1] = '\0';
-          draw_text (self, cr, g_ptr_array_index (labels, i), 0, 0, 0, 0, NULL, FALSE, &widths[i], NULL);
-          total += widths[i] + 16 + 18;
         }
+      total = legend_measure (self, cr, lg);
     }
-  x = MAX (t->area.left, t->area.left + t->area.width - total + 18);
-  if (self->hint != NULL)
+  /* Still too wide: use the axis title's margin too, then wrap. */
+  if (total > right - left)
+    left = 8;
+  lg->rows = 0;
+  while (first < lg->labels->len)
+    {
+      guint last = first;
+      double row = lg->w[first] + 16, x;
+
+      while (last + 1 < lg->labels->len && row + 18 + lg->w[last + 1] + 16 <= right - left)
+        row += 18 + lg->w[++last] + 16;
+      x = MAX (left, right - row);
+      for (guint i = first; i <= last; i++)
+        {
+          lg->x[i] = x;
+          lg->y[i] = MARGIN_TOP - 22 + lg->rows * LEGEND_ROW;
+          x += lg->w[i] + 16 + 18;
+        }
+      lg->rows++;
+      first = last + 1;
+    }
+  self->legend_rows = MAX (lg->rows, 1);
+}
+
+static void
+draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t, Legend *lg)
+{
+  if (self->hint != NULL && lg->labels->len > 0)
     {
       double w;
       draw_text (self, cr, self->hint, 0, 0, 0, 0, NULL, FALSE, &w, NULL);
-      if (t->area.left + w + 24 < x)
-        draw_text (self, cr, self->hint, t->area.left, y + 8, 0, 0.5, &self->palette->dim_text, FALSE, NULL, NULL);
+      if (t->area.left + w + 24 < lg->x[0] && lg->y[0] == lg->y[lg->labels->len - 1])
+        draw_text (self, cr, self->hint, t->area.left, lg->y[0] + 8, 0, 0.5, &self->palette->dim_text, FALSE,
+                   NULL, NULL);
     }
-  self->n_legend = n_entries;
-  self->legend_y = y;
-  for (guint i = 0; i < labels->len; i++)
+  self->n_legend = lg->n_series;
+  for (guint i = 0; i < lg->labels->len; i++)
     {
-      double cy = y + 8;
-      gboolean hidden = i < n_entries &&
+      double x = lg->x[i], cy = lg->y[i] + 8;
+      gboolean hidden = i < lg->n_series &&
                         fb_plot_view_get_series_hidden (self, fb_point_set_get_series_name (self->points, i));
 
-      if (i < n_entries)
+      if (i < lg->n_series)
         {
-          const Rgb *c = series_color (i);
+          const Rgb *c = series_color_of (self, i);
 
           self->legend_x[i] = x;
-          self->legend_w[i] = widths[i] + 16;
+          self->legend_w[i] = lg->w[i] + 16;
+          self->legend_y[i] = lg->y[i];
           marker_path (cr, series_shape (i), x + 5, cy, MARKER_RADIUS);
           set_rgb (cr, c);
           /* A hidden series: a hollow marker and dim text. */
@@ -1367,7 +1451,7 @@ draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
           else
             cairo_fill (cr);
         }
-      else if (i == n_entries)
+      else if (i == lg->n_series)
         {
           cairo_move_to (cr, x - 3, cy + 4);
           cairo_line_to (cr, x + 5, cy + 4);
@@ -1385,18 +1469,17 @@ draw_legend (FbPlotView *self, cairo_t *cr, const Transform *t)
           cairo_set_line_width (cr, 2);
           cairo_stroke (cr);
         }
-      draw_text (self, cr, g_ptr_array_index (labels, i), x + 16, cy, 0, 0.5,
+      draw_text (self, cr, g_ptr_array_index (lg->labels, i), x + 16, cy, 0, 0.5,
                  hidden ? &self->palette->dim_text : &self->palette->text, FALSE, NULL, NULL);
       if (hidden)
         {
           /* Struck through, as a legend entry that is switched off. */
           cairo_move_to (cr, x + 16, cy + 0.5);
-          cairo_line_to (cr, x + 16 + widths[i], cy + 0.5);
+          cairo_line_to (cr, x + 16 + lg->w[i], cy + 0.5);
           set_rgb (cr, &self->palette->dim_text);
           cairo_set_line_width (cr, 1);
           cairo_stroke (cr);
         }
-      x += widths[i] + 16 + 18;
     }
 }
 
@@ -1419,9 +1502,12 @@ fb_plot_view_render (FbPlotView *self, cairo_t *cr, int width, int height)
   cairo_surface_t *target = cairo_get_target (cr);
   Box current_box = { 0, 0, 0, 0 };
   gboolean current_placed = FALSE;
+  Legend legend = { 0 };
 
   fb_plot_view_set_size (self, width, height);
   ensure_coords (self);
+  find_stale_series (self);
+  legend_layout (self, cr, &legend);
   get_transform (self, &t);
 
   cairo_save (cr);
@@ -1464,8 +1550,9 @@ fb_plot_view_render (FbPlotView *self, cairo_t *cr, int width, int height)
   draw_current (self, cr, &t, &current_box, &current_placed);
   cairo_restore (cr);
 
-  draw_legend (self, cr, &t);
+  draw_legend (self, cr, &t, &legend);
   cairo_restore (cr);
+  g_ptr_array_unref (legend.labels);
 }
 
 /* ---- export --------------------------------------------------------------- */

@@ -85,6 +85,7 @@ fb_window_clear_results (FbWindow *self)
   fb_window_stop_job (self);
   g_ptr_array_set_size (self->groups, 0);
   g_ptr_array_set_size (self->opened_configs, 0);
+  g_ptr_array_set_size (self->opened_names, 0);
   g_clear_pointer (&self->free_bits_changes, g_ptr_array_unref);
   g_clear_pointer (&self->free_bits_result, fb_precision_config_free);
 }

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 
 #include "fb-accuracy-engine.h"
 #include "fb-application.h"
@@ -271,11 +272,13 @@ update_config_title (FbWindow *self, FbPrecisionConfig *config)
   const char *searched_for = self->config_provenance != NULL
     ? json_object_get_string_member_with_default (self->config_provenance, "target", NULL) : NULL;
   /* A search's result was best for its target, not necessarily for this one. */
+  /* (A plotted result's series name says so already: "Pareto DP (gap8, stale)".) */
   if (!baseline && searched_for != NULL && self->latency != NULL &&
-      g_strcmp0 (searched_for, fb_latency_table_get_target (self->latency)) != 0)
+      g_strcmp0 (searched_for, fb_latency_table_get_target (self->latency)) != 0 &&
+      strstr (kind, searched_for) == NULL)
     {
-      /* TRANSLATORS: "result of Pareto DP · searched for rv32imc" (another target than the one shown) */
-      char *stale = g_strdup_printf (_("%s · searched for %s"), kind, searched_for);
+      /* TRANSLATORS: "result of Pareto DP · stale, searched for rv32imc" (another target than the one shown) */
+      char *stale = g_strdup_printf (_("%s · stale, searched for %s"), kind, searched_for);
       g_free (kind);
       kind = stale;
     }
@@ -352,8 +355,13 @@ metric_note (FbWindow *self, FbPlotMetric metric, double value, const FbMetrics 
     {
       g_autofree char *exact = fb_ui_format_count ((guint64) value);
       if (metric == FB_PLOT_METRIC_PEAK_RAM)
-        return g_strdup_printf (_("%s vs w8a8 · %s B, at layer %s"), change, exact,
-                                fb_network_get_layer (self->network, m->peak_layer)->name);
+        {
+          g_autofree char *arena = fb_ui_format_count (m->arena_bytes);
+          g_autofree char *scratch = fb_ui_format_count (m->kernel_scratch_bytes);
+          /* TRANSLATORS: the bundle's RAM: change, bytes, then its two parts */
+          return g_strdup_printf (_("%s vs w8a8 · %s B: activations %s B + kernel scratch %s B"), change, exact,
+                                  arena, scratch);
+        }
       return g_strdup_printf (_("%s vs w8a8 · %s B"), change, exact);
     }
   if (metric == FB_PLOT_METRIC_LATENCY)
@@ -412,6 +420,11 @@ fb_window_update_summary (FbWindow *self)
           value = g_strdup (_("measuring…"));
         }
       gtk_label_set_text (self->value_labels[metric], value);
+      if (metric == FB_PLOT_METRIC_PEAK_RAM && isnan (values[metric]))
+        {
+          set_note (self->note_labels[metric], _("no bundle: the config cannot be lowered to kernel calls"), 0);
+          continue;
+        }
       if (metric == FB_PLOT_METRIC_LATENCY && isnan (values[metric]))
         {
           g_autofree char *msg = g_strdup_printf (_("no latency table for %s loaded"), DEFAULT_TARGET);

@@ -196,7 +196,9 @@ metrics_to_values (const FbMetrics *m, gboolean have_latency, double values[FB_P
   values[FB_PLOT_METRIC_SIZE] = (double) m->size_bytes;
   values[FB_PLOT_METRIC_BOPS] = (double) m->bops;
   values[FB_PLOT_METRIC_LATENCY] = have_latency ? m->latency : NAN;
-  values[FB_PLOT_METRIC_PEAK_RAM] = (double) m->peak_activation_bytes;
+  /* The RAM the exported bundle needs (activation arena + kernel scratch),
+   * what the search budget filters on; NAN when no bundle can be made. */
+  values[FB_PLOT_METRIC_PEAK_RAM] = m->ram_bytes > 0 ? (double) m->ram_bytes : NAN;
   /* Accuracy comes with candidates that carry it (an accuracy oracle's
    * results); configs made here have none. */
   values[FB_PLOT_METRIC_ACCURACY] = NAN;
@@ -259,6 +261,15 @@ fb_window_uniform_label (FbPrecisionConfig *config)
   return w != 0 && a != 0 ? g_strdup_printf ("w%ua%u", w, a) : NULL;
 }
 
+/* The target @group's search ran for (its results' provenance), or NULL. */
+static const char *
+group_searched_target (ResultGroup *group)
+{
+  JsonObject *prov = fb_candidate_get_provenance (g_ptr_array_index (group->candidates, 0));
+
+  return prov != NULL ? json_object_get_string_member_with_default (prov, "target", NULL) : NULL;
+}
+
 /* Search results and opened candidates after the baselines, one series per
  * group, so indices of earlier points survive while results stream in. */
 static void
@@ -267,11 +278,25 @@ append_results (FbWindow *self, FbPointSet *set)
   for (guint g = 0; g < self->groups->len; g++)
     {
       ResultGroup *group = g_ptr_array_index (self->groups, g);
+      const char *searched;
+      gboolean stale;
       guint series;
 
       if (group->candidates->len == 0)
         continue;
-      series = fb_point_set_add_series (set, group->name);
+      searched = group_searched_target (group);
+      /* Searched for another target than the one shown: its front is no
+       * front here. Named and greyed so until the search runs again. */
+      stale = searched != NULL && self->latency != NULL &&
+              g_strcmp0 (searched, fb_latency_table_get_target (self->latency)) != 0;
+      if (stale)
+        {
+          /* TRANSLATORS: a series of search results made for another latency target: "Pareto DP (gap8, stale)" */
+          g_autofree char *name = g_strdup_printf (_("%s (%s, stale)"), group->name, searched);
+          series = fb_point_set_add_series (set, name);
+        }
+      else
+        series = fb_point_set_add_series (set, group->name);
       for (guint i = 0; i < group->candidates->len; i++)
         {
           FbCandidate *c = g_ptr_array_index (group->candidates, i);
@@ -285,6 +310,8 @@ append_results (FbWindow *self, FbPointSet *set)
             label = g_strdup_printf (_("%s #%u"), group->name, i + 1);
           fb_point_set_append_candidate (set, values, series, label, c);
         }
+      if (stale)
+        fb_point_set_set_series_flags (set, series, FB_PLOT_POINT_STALE);
     }
 }
 

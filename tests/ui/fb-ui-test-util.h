@@ -1,17 +1,25 @@
-/* fb-ui-test-util.h — what every in-process GTK test binary does first
- * (header only).
+/* fb-ui-test-util.h — what the in-process GTK test binaries share: start-up,
+ * a fresh window, spinning the main loop until something holds, the
+ * stand-in accuracy oracle, test files.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
-#include <locale.h>
-#include <stdlib.h>
-
 #include <gtk/gtk.h>
 
+#include "fb-accuracy-oracle.h"
 #include "fb-application.h"
 #include "fb-window-private.h"
+
+G_BEGIN_DECLS
+
+/* How long a wait may take before it counts as a hang: for the window's own
+ * work (a search on the bundled network, a message, a comparison of a few
+ * configs), and for real training or accuracy on thousands of images. Not
+ * timing checks: a loaded 2-core machine, or ASan, is slow. */
+#define FB_UI_TEST_HANG_SECONDS 120
+#define FB_UI_TEST_WORK_SECONDS 900
 
 /* Worker threads below the main thread (as main() does; FB_TEST_WORKER_NICE=0
  * measures without it), the C locale, a throwaway home for recent files and
@@ -19,34 +27,90 @@
  * with it the MIME database GTK needs for its icons), g_test_init, windows
  * without an accuracy engine unless a test asks for one, GTK. Returns the
  * registered application, or NULL without a display (tests then skip). */
-static inline FbApplication *
-fb_ui_test_init (int *argc, char ***argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *home = g_dir_make_tmp ("fb-test-home-XXXXXX", NULL);
-  g_autofree char *data = g_build_filename (home, "data", NULL);
-  g_autofree char *config = g_build_filename (home, "config", NULL);
-  g_autofree char *cache = g_build_filename (home, "cache", NULL);
-  FbApplication *app;
+FbApplication    *fb_ui_test_init              (int              *argc,
+                                                char           ***argv);
 
-  fb_application_lower_worker_priority (g_getenv ("FB_TEST_WORKER_NICE")
-                                        ? atoi (g_getenv ("FB_TEST_WORKER_NICE")) : 10);
-  g_setenv ("LANGUAGE", "C", TRUE);
-  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
-  setlocale (LC_ALL, "C.UTF-8");
-  g_setenv ("HOME", home, TRUE);
-  g_setenv ("XDG_DATA_HOME", data, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
-  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
-  g_test_init (argc, argv, NULL);
-  g_set_application_name ("freebits");
-  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
-  if (!gtk_init_check (argc, argv))
-    return NULL;
-  app = fb_application_new ();
-  /* Tests may run next to a real instance; never hand over to it. */
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  return app;
-}
+/* The window tests' fixture: a fresh window (NULL when the test is skipped
+ * for want of a display) and a folder for the files a test writes. */
+typedef struct {
+  FbWindow *window;
+  char     *tmpdir;
+} FbUiTestFixture;
+
+/* GTestFixtureFunc's for g_test_add (..., FbUiTestFixture, ...): a window
+ * of the application fb_ui_test_init() made; the folder removed after. */
+void              fb_ui_test_fixture_setup     (FbUiTestFixture  *f,
+                                                gconstpointer     data);
+void              fb_ui_test_fixture_teardown  (FbUiTestFixture  *f,
+                                                gconstpointer     data);
+
+/* Lets windows map, lay out and draw: a few rounds of pending events. */
+void              fb_ui_test_spin              (void);
+
+/* Every setting back to its default, whatever the last test remembered. */
+void              fb_ui_test_reset_settings    (FbApplication    *app);
+
+/* A new window at 1280×800, shown, after resetting the settings. */
+FbWindow         *fb_ui_test_window_new        (FbApplication    *app);
+
+/* Runs the main loop until @cond (@data) holds; fails after @seconds (one
+ * of the bounds above) saying it was still waiting for @what. */
+void              fb_ui_test_wait_until        (gboolean        (*cond) (gpointer data),
+                                                gpointer          data,
+                                                int               seconds,
+                                                const char       *what);
+/* The same until @job has finished, then a spin. */
+void              fb_ui_test_wait_for_search   (FbSearchJob      *job,
+                                                int               seconds);
+/* The longest single main-loop dispatch seen by the waits since the last
+ * reset: wall clock and main-thread CPU time, in ms (to report, never to
+ * assert). */
+void              fb_ui_test_longest_dispatch  (double           *wall_ms,
+                                                double           *cpu_ms);
+void              fb_ui_test_reset_dispatch    (void);
+
+/* For a fixture's setup: fb_ui_test_window_new(), or NULL after
+ * g_test_skip() when there is no display (@app NULL). */
+FbWindow         *fb_ui_test_setup_window      (FbApplication    *app);
+/* For a fixture's teardown: destroys @window (may be NULL), lets GTK finish,
+ * and turns the accuracy engine off again for the next test. */
+void              fb_ui_test_teardown_window   (FbWindow         *window);
+
+/* Starts a search from @window's search panel as a user would (method,
+ * start, the Run button); returns the window's job (borrowed). */
+FbSearchJob      *fb_ui_test_start_search      (FbWindow         *window,
+                                                FbSearchMethod    method,
+                                                const char       *start);
+/* The same, waited for, and asserted to have finished without an error. */
+FbSearchJob      *fb_ui_test_run_search        (FbWindow         *window,
+                                                FbSearchMethod    method,
+                                                const char       *start);
+
+/* The index of the series named @name, or -1. */
+int               fb_ui_test_find_series       (FbPointSet       *points,
+                                                const char       *name);
+
+/* Opens @path in @window as a drop or Open would, then spins. */
+void              fb_ui_test_open_path         (FbWindow         *window,
+                                                const char       *path);
+/* data/networks/NAME.json of the source tree (FB_SOURCE_ROOT, else relative
+ * to the test's G_TEST_DIST). */
+char             *fb_ui_test_network_path      (const char       *name);
+/* Removes @dir and the files in it (no subfolders). */
+void              fb_ui_test_remove_tree       (const char       *dir);
+
+/* The stand-in oracle's rule: more weight bits, more accuracy (made up but
+ * monotone; what matters is that the window passes it on). */
+double            fb_ui_test_fake_accuracy     (FbPrecisionConfig *config);
+/* An oracle for @network that answers fb_ui_test_fake_accuracy(), taking
+ * @delay_ms per config as a real evaluation takes a moment (0: at once).
+ * Honours its cancellable. */
+FbAccuracyOracle *fb_ui_test_oracle_new        (FbNetwork        *network,
+                                                guint             delay_ms);
+
+/* Gives @window such an oracle as its accuracy engine's (the window keeps
+ * the only reference). */
+void              fb_ui_test_set_oracle        (FbWindow         *window,
+                                                guint             delay_ms);
+
+G_END_DECLS

@@ -36,95 +36,8 @@
 #define TEST_ACCURACY_LIMIT 200
 
 static FbApplication *app;
-static gboolean have_display;
 
-typedef struct {
-  FbWindow *window;
-} Fixture;
-
-/* Longest single main-loop dispatch seen by wait_until(): wall clock and
- * main-thread CPU time, in ms (reported, never asserted). */
-static double longest_dispatch, longest_dispatch_cpu;
-
-static double
-thread_cpu_ms (void)
-{
-  struct timespec t;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static void
-spin (void)
-{
-  for (guint i = 0; i < 5; i++)
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      g_usleep (2000);
-    }
-}
-
-/* Runs the main loop until @cond holds; @bound (seconds) only catches hangs. */
-static void
-wait_until (gboolean (*cond) (gpointer data), gpointer data, double bound, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
-
-  while (!cond (data))
-    {
-      while (gtk_events_pending ())
-        {
-          gint64 t0 = g_get_monotonic_time ();
-          double c0 = thread_cpu_ms ();
-          gtk_main_iteration_do (FALSE);
-          longest_dispatch = MAX (longest_dispatch, (g_get_monotonic_time () - t0) / 1000.0);
-          longest_dispatch_cpu = MAX (longest_dispatch_cpu, thread_cpu_ms () - c0);
-        }
-      if (g_get_monotonic_time () > deadline)
-        g_error ("still waiting for %s after %.0f s", what, bound);
-      g_usleep (2000);
-    }
-}
-
-static void
-reset_settings (void)
-{
-  GSettings *settings = fb_application_get_settings (app);
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
-  g_assert_nonnull (settings);
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_settings_reset (settings, keys[i]);
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  if (!have_display)
-    {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
-      return;
-    }
-  reset_settings ();
-  f->window = fb_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
-  gtk_widget_show (GTK_WIDGET (f->window));
-  spin ();
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  spin ();
-  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
-}
+typedef FbUiTestFixture Fixture;
 
 static FbComparePanel *
 panel_of (Fixture *f)
@@ -141,7 +54,7 @@ job_done (gpointer data)
 
 /* Clicks Compare with @samples random configs and waits for the result. */
 static FbCompareJob *
-run_compare (Fixture *f, guint samples, double bound)
+run_compare (Fixture *f, guint samples, int seconds)
 {
   FbComparePanel *panel = panel_of (f);
   FbCompareJob *job;
@@ -150,9 +63,9 @@ run_compare (Fixture *f, guint samples, double bound)
   gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel)));
   job = fb_compare_panel_get_job (panel);
   g_assert_nonnull (job);
-  wait_until (job_done, job, bound, "the comparison");
+  fb_ui_test_wait_until (job_done, job, seconds, "the comparison");
   g_assert_no_error ((GError *) fb_compare_job_get_error (job));
-  spin ();
+  fb_ui_test_spin ();
   return job;
 }
 
@@ -297,6 +210,7 @@ check_rows (Fixture *f, const char *target, gboolean by_size)
 static void
 test_run (Fixture *f, gconstpointer data)
 {
+  double wall, cpu;
   FbCompareJob *job;
   JsonArray *configs;
   FbPointSet *points;
@@ -306,11 +220,12 @@ test_run (Fixture *f, gconstpointer data)
     return;
   /* The page, before any run. */
   g_assert_cmpstr (gtk_label_get_text (fb_compare_panel_get_rho_label (panel_of (f))), ==, "—");
-  longest_dispatch = longest_dispatch_cpu = 0;
-  job = run_compare (f, TEST_SAMPLES, 120);
+  fb_ui_test_reset_dispatch ();
+  job = run_compare (f, TEST_SAMPLES, FB_UI_TEST_HANG_SECONDS);
+  fb_ui_test_longest_dispatch (&wall, &cpu);
   g_test_message ("compare job (%u random configs, 3 targets, no accuracy): %.2f s; longest main-loop dispatch "
                   "%.1f ms wall, %.1f ms main-thread CPU",
-                  TEST_SAMPLES, fb_compare_job_get_elapsed (job), longest_dispatch, longest_dispatch_cpu);
+                  TEST_SAMPLES, fb_compare_job_get_elapsed (job), wall, cpu);
   target = fb_latency_table_get_target (fb_window_get_latency_table (f->window));
   g_assert_cmpstr (fb_compare_panel_get_target (panel_of (f)), ==, target);
 
@@ -373,14 +288,14 @@ test_switch_target (Fixture *f, gconstpointer data)
   if (f->window == NULL)
     return;
   gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "rv32imc");
-  spin ();
-  job = run_compare (f, TEST_SAMPLES, 120);
+  fb_ui_test_spin ();
+  job = run_compare (f, TEST_SAMPLES, FB_UI_TEST_HANG_SECONDS);
   result = fb_compare_panel_get_result (panel_of (f));
   before = g_strdup (gtk_label_get_text (fb_compare_panel_get_rho_label (panel_of (f))));
   check_rho_labels (f);
 
   gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpstr (fb_compare_panel_get_target (panel_of (f)), ==, "gap8");
   /* Redrawn from the same result: no new run. */
   g_assert_true (fb_compare_panel_get_job (panel_of (f)) == job);
@@ -413,7 +328,7 @@ test_select_point (Fixture *f, gconstpointer data)
   if (f->window == NULL)
     return;
   table = fb_window_get_layer_table (f->window);
-  run_compare (f, TEST_SAMPLES, 120);
+  run_compare (f, TEST_SAMPLES, FB_UI_TEST_HANG_SECONDS);
   points = plot_points (f);
   for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
     {
@@ -427,13 +342,13 @@ test_select_point (Fixture *f, gconstpointer data)
   g_assert_cmpint (random_index, >=, 0);
   /* Clicking a baseline loads it into the layer table. */
   fb_pareto_plot_select (fb_compare_panel_get_plot (panel_of (f)), w4a8_index);
-  spin ();
+  fb_ui_test_spin ();
   w4a8 = fb_precision_config_new_uniform (fb_window_get_network (f->window), 4, 8, NULL);
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (table), w4a8));
   g_assert_cmpstr (gtk_label_get_text (fb_window_get_config_label (f->window)), ==, "w4a8");
   /* Any other point: loaded when the result carries its bit-widths. */
   fb_pareto_plot_select (fb_compare_panel_get_plot (panel_of (f)), random_index);
-  spin ();
+  fb_ui_test_spin ();
   if (fb_point_set_get_point (points, random_index)->config != NULL)
     g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (table),
                                               fb_point_set_get_point (points, random_index)->config));
@@ -461,7 +376,7 @@ test_result_with_configs (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_compare (f, TEST_SAMPLES, 120);
+  run_compare (f, TEST_SAMPLES, FB_UI_TEST_HANG_SECONDS);
   net = fb_window_get_network (f->window);
   /* The first random entry, given some config's bits (the page does not
    * check them against the numbers; the library writes both). */
@@ -481,10 +396,10 @@ test_result_with_configs (Fixture *f, gconstpointer data)
     }
   g_assert_cmpint (index, >=, 0);
   fb_compare_panel_set_result (panel_of (f), copy);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_nonnull (fb_point_set_get_point (plot_points (f), index)->config);
   fb_pareto_plot_select (fb_compare_panel_get_plot (panel_of (f)), index);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), mixed));
   g_assert_cmpstr (gtk_label_get_text (fb_window_get_config_label (f->window)), ==,
                    json_object_get_string_member (entry, "label"));
@@ -502,7 +417,7 @@ test_activate_row (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_compare (f, TEST_SAMPLES, 120);
+  run_compare (f, TEST_SAMPLES, FB_UI_TEST_HANG_SECONDS);
   view = fb_compare_panel_get_rows_view (panel_of (f));
   model = fb_compare_panel_get_rows (panel_of (f));
   points = plot_points (f);
@@ -519,7 +434,7 @@ test_activate_row (Fixture *f, gconstpointer data)
         continue;
       /* Column 1: "BOPs-optimal". */
       gtk_tree_view_row_activated (view, path, gtk_tree_view_get_column (view, 1));
-      spin ();
+      fb_ui_test_spin ();
       g_assert_cmpint (fb_pareto_plot_get_selected (fb_compare_panel_get_plot (panel_of (f))), ==, index);
       g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)),
                                                 p->config));
@@ -554,10 +469,10 @@ test_no_tables (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (path, renamed->str, -1, NULL));
   file = g_file_new_for_path (path);
   fb_window_open_file (f->window, file);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_null (fb_window_get_latency_table (f->window));
   gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
-  spin ();
+  fb_ui_test_spin ();
   g_assert_null (fb_compare_panel_get_job (panel_of (f)));
   g_assert_nonnull (fb_window_get_info_message (f->window));
   g_assert_nonnull (strstr (fb_window_get_info_message (f->window), "latency table"));
@@ -581,10 +496,10 @@ test_cancel (Fixture *f, gconstpointer data)
   job = fb_compare_panel_get_job (panel);
   g_assert_true (fb_compare_job_is_running (job));
   g_usleep (200000);
-  spin ();
+  fb_ui_test_spin ();
   t0 = g_get_monotonic_time ();
   fb_compare_panel_cancel (panel);
-  wait_until (job_done, job, 60, "the cancelled comparison");
+  fb_ui_test_wait_until (job_done, job, FB_UI_TEST_HANG_SECONDS, "the cancelled comparison");
   g_test_message ("cancelled after %.2f s of running; stopped %.3f s after Cancel",
                   fb_compare_job_get_elapsed (job), (g_get_monotonic_time () - t0) / 1e6);
   g_assert_error ((GError *) fb_compare_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -607,48 +522,22 @@ test_close_cancels (Fixture *f, gconstpointer data)
   g_assert_true (fb_compare_job_is_running (job));
   gtk_widget_destroy (GTK_WIDGET (f->window));
   f->window = NULL;
-  wait_until (job_done, job, 60, "the comparison of a closed window");
+  fb_ui_test_wait_until (job_done, job, FB_UI_TEST_HANG_SECONDS, "the comparison of a closed window");
   g_assert_error ((GError *) fb_compare_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-/* A stand-in oracle: more weight bits, more accuracy (made up but monotone). */
-static double
-fake_accuracy (FbPrecisionConfig *config)
+/* Starts a comparison whose accuracy stage takes a moment per config (a
+ * 60 ms stand-in oracle: the stage lasts seconds however fast the machine,
+ * and a slow one, e.g. under ASan, still turns its main loop while the time
+ * left is shown), as a user clicks Compare. */
+static FbCompareJob *
+start_slow_compare (Fixture *f)
 {
-  FbNetwork *net = fb_precision_config_get_network (config);
-  double bits = 0, n = 0;
-
-  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
-    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
-      {
-        bits += fb_precision_config_get_weight_bits (config, i);
-        n++;
-      }
-  return 0.5 + 0.4 * bits / (8 * n);
+  fb_ui_test_set_oracle (f->window, 60);
+  fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
+  gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
+  return fb_compare_panel_get_job (panel_of (f));
 }
-
-static gboolean
-fake_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
-               double *accuracy, GError **error)
-{
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  *accuracy = fake_accuracy (config);
-  return TRUE;
-}
-
-static const FbAccuracyOracleClass fake_oracle_class = { "fake", fake_evaluate, NULL, NULL };
-
-/* The same, taking a moment per config like a real evaluation. */
-static gboolean
-slow_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
-               double *accuracy, GError **error)
-{
-  g_usleep (20000);
-  return fake_evaluate (self, config, limit, cancellable, accuracy, error);
-}
-
-static const FbAccuracyOracleClass slow_oracle_class = { "slow", slow_evaluate, NULL, NULL };
 
 static gboolean
 eta_shown_or_done (gpointer data)
@@ -664,19 +553,12 @@ eta_shown_or_done (gpointer data)
 static void
 test_progress (Fixture *f, gconstpointer data)
 {
-  FbAccuracyOracle *oracle;
   FbCompareJob *job;
 
   if (f->window == NULL)
     return;
-  oracle = g_new0 (FbAccuracyOracle, 1);
-  fb_accuracy_oracle_init (oracle, &slow_oracle_class, fb_window_get_network (f->window));
-  fb_window_set_accuracy_oracle (f->window, oracle);
-  fb_accuracy_oracle_unref (oracle);
-  fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
-  gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
-  job = fb_compare_panel_get_job (panel_of (f));
-  wait_until (eta_shown_or_done, f, 120, "an estimate of the time left");
+  job = start_slow_compare (f);
+  fb_ui_test_wait_until (eta_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "an estimate of the time left");
   g_assert_true (fb_compare_job_is_running (job));
   g_assert_nonnull (strstr (fb_compare_panel_get_progress_text (panel_of (f)), "Measuring accuracy "));
   g_assert_nonnull (strstr (fb_compare_panel_get_progress_text (panel_of (f)), " left"));
@@ -684,7 +566,7 @@ test_progress (Fixture *f, gconstpointer data)
   g_test_message ("while measuring: \"%s\", \"%s\"", fb_compare_panel_get_progress_text (panel_of (f)),
                   fb_compare_panel_get_status (panel_of (f)));
   fb_compare_panel_cancel (panel_of (f));
-  wait_until (job_done, job, 60, "the cancelled comparison");
+  fb_ui_test_wait_until (job_done, job, FB_UI_TEST_HANG_SECONDS, "the cancelled comparison");
 }
 
 static gboolean
@@ -702,7 +584,6 @@ points_shown_or_done (gpointer data)
 static void
 test_partial_points (Fixture *f, gconstpointer data)
 {
-  FbAccuracyOracle *oracle;
   FbCompareJob *job;
   FbPointSet *points;
   guint n_partial, n_configs;
@@ -711,15 +592,9 @@ test_partial_points (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  oracle = g_new0 (FbAccuracyOracle, 1);
-  fb_accuracy_oracle_init (oracle, &slow_oracle_class, fb_window_get_network (f->window));
-  fb_window_set_accuracy_oracle (f->window, oracle);
-  fb_accuracy_oracle_unref (oracle);
-  fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
-  gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
-  job = fb_compare_panel_get_job (panel_of (f));
-  wait_until (points_shown_or_done, f, 120, "the first points");
-  /* About 100 configs at 20 ms each: far from done when the pool is drawn. */
+  job = start_slow_compare (f);
+  fb_ui_test_wait_until (points_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "the first points");
+  /* About 100 configs at 60 ms each: far from done when the pool is drawn. */
   g_assert_true (fb_compare_job_is_running (job));
   partial = json_node_ref (fb_compare_job_get_partial (job));
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (partial), "accuracy"), ==, "pending");
@@ -732,7 +607,7 @@ test_partial_points (Fixture *f, gconstpointer data)
   /* The key table waits for the accuracy. */
   g_assert_cmpint (gtk_tree_model_iter_n_children (fb_compare_panel_get_rows (panel_of (f)), NULL), ==, 0);
 
-  wait_until (eta_shown_or_done, f, 120, "the accuracy stage");
+  fb_ui_test_wait_until (eta_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "the accuracy stage");
   if (fb_compare_job_is_running (job))
     {
       const char *text = fb_compare_panel_get_progress_text (panel_of (f));
@@ -741,7 +616,7 @@ test_partial_points (Fixture *f, gconstpointer data)
       g_assert_cmpuint (i, >=, 1);
       g_assert_cmpuint (i, <=, n);
     }
-  wait_until (job_done, job, 120, "the comparison");
+  fb_ui_test_wait_until (job_done, job, FB_UI_TEST_HANG_SECONDS, "the comparison");
   g_assert_null (fb_compare_job_get_error (job));
   points = plot_points (f);
   g_assert_cmpuint (fb_point_set_get_n_points (points), ==, n_partial);
@@ -753,18 +628,14 @@ test_partial_points (Fixture *f, gconstpointer data)
 static void
 test_with_oracle (Fixture *f, gconstpointer data)
 {
-  FbAccuracyOracle *oracle;
   FbPointSet *points;
   JsonObject *root;
   guint n_measured = 0;
 
   if (f->window == NULL)
     return;
-  oracle = g_new0 (FbAccuracyOracle, 1);
-  fb_accuracy_oracle_init (oracle, &fake_oracle_class, fb_window_get_network (f->window));
-  fb_window_set_accuracy_oracle (f->window, oracle);
-  fb_accuracy_oracle_unref (oracle);
-  run_compare (f, TEST_SAMPLES, 120);
+  fb_ui_test_set_oracle (f->window, 0);
+  run_compare (f, TEST_SAMPLES, FB_UI_TEST_HANG_SECONDS);
   root = json_node_get_object (fb_compare_panel_get_result (panel_of (f)));
   g_assert_cmpstr (json_object_get_string_member (root, "accuracy"), ==, "measured");
   points = plot_points (f);
@@ -774,7 +645,7 @@ test_with_oracle (Fixture *f, gconstpointer data)
       g_assert_false (isnan (p->values[FB_PLOT_METRIC_ACCURACY]));
       if (p->config != NULL)
         {
-          g_assert_cmpfloat_with_epsilon (p->values[FB_PLOT_METRIC_ACCURACY], fake_accuracy (p->config), 1e-12);
+          g_assert_cmpfloat_with_epsilon (p->values[FB_PLOT_METRIC_ACCURACY], fb_ui_test_fake_accuracy (p->config), 1e-12);
           n_measured++;
         }
     }
@@ -822,7 +693,7 @@ test_worker_priority (void)
     }
   task = g_task_new (NULL, NULL, on_nice, &nice);
   g_task_run_in_thread (task, worker_nice);
-  wait_until (nice_known, &nice, 60, "a GTask thread");
+  fb_ui_test_wait_until (nice_known, &nice, FB_UI_TEST_HANG_SECONDS, "a GTask thread");
   /* Ten levels below the main thread (at most 19: meson runs tests niced). */
   g_assert_cmpint (nice, ==, MIN (getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)) + 10, 19));
   g_assert_cmpint (nice, >, getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)));
@@ -845,6 +716,7 @@ test_engine_main_loop (Fixture *f, gconstpointer data)
 {
   g_autofree char *images = g_build_filename (fb_accuracy_engine_get_dataset_dir (NULL),
                                               "t10k-images-idx3-ubyte.gz", NULL);
+  double wall, cpu;
   FbCompareJob *job;
 
   if (f->window == NULL)
@@ -861,20 +733,19 @@ test_engine_main_loop (Fixture *f, gconstpointer data)
     }
   gtk_widget_destroy (GTK_WIDGET (f->window));
   fb_window_set_accuracy_defaults (TRUE, TEST_ACCURACY_LIMIT, NULL);
-  f->window = fb_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
-  gtk_widget_show (GTK_WIDGET (f->window));
-  longest_dispatch = longest_dispatch_cpu = 0;
-  wait_until (has_engine, f, 900, "the accuracy engine");
-  g_test_message ("engine loaded: longest main-loop dispatch %.1f ms wall, %.1f ms main-thread CPU",
-                  longest_dispatch, longest_dispatch_cpu);
-  longest_dispatch = longest_dispatch_cpu = 0;
-  job = run_compare (f, 5, 1800);
+  f->window = fb_ui_test_window_new (app);
+  fb_ui_test_reset_dispatch ();
+  fb_ui_test_wait_until (has_engine, f, FB_UI_TEST_WORK_SECONDS, "the accuracy engine");
+  fb_ui_test_longest_dispatch (&wall, &cpu);
+  g_test_message ("engine loaded: longest main-loop dispatch %.1f ms wall, %.1f ms main-thread CPU", wall, cpu);
+  fb_ui_test_reset_dispatch ();
+  job = run_compare (f, 5, 2 * FB_UI_TEST_WORK_SECONDS);
+  fb_ui_test_longest_dispatch (&wall, &cpu);
   g_test_message ("compare with the engine (%u images, %" G_GINT64_FORMAT " configs): %.1f s; longest main-loop "
                   "dispatch %.1f ms wall, %.1f ms main-thread CPU", TEST_ACCURACY_LIMIT,
                   json_object_get_int_member (json_node_get_object (fb_compare_panel_get_result (panel_of (f))),
                                               "n_configs"),
-                  fb_compare_job_get_elapsed (job), longest_dispatch, longest_dispatch_cpu);
+                  fb_compare_job_get_elapsed (job), wall, cpu);
   check_rho_labels (f);
   check_rows (f, fb_compare_panel_get_target (panel_of (f)), FALSE);
 }
@@ -885,11 +756,10 @@ main (int argc, char **argv)
   int status;
 
   app = fb_ui_test_init (&argc, &argv);
-  have_display = app != NULL;
 
   if (g_getenv ("FB_TEST_WORKER_NICE") == NULL)
     g_test_add_func ("/ui/compare/worker-priority", test_worker_priority);
-#define ADD(path, fn) g_test_add ("/ui/compare/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) g_test_add ("/ui/compare/" path, Fixture, NULL, fb_ui_test_fixture_setup, fn, fb_ui_test_fixture_teardown)
   ADD ("run", test_run);
   ADD ("switch-target", test_switch_target);
   ADD ("select-point", test_select_point);

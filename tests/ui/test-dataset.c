@@ -22,17 +22,6 @@
 static FbApplication *app;
 static gboolean have_display;
 
-static void
-spin (void)
-{
-  for (guint i = 0; i < 5; i++)
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      g_usleep (2000);
-    }
-}
-
 static gboolean
 engine_on_set (FbWindow *window)
 {
@@ -107,12 +96,12 @@ test_open_dataset (void)
   fb_window_set_accuracy_defaults (TRUE, N_TEST, NULL);
   window = fb_window_new (app);
   gtk_widget_show (GTK_WIDGET (window));
-  spin ();
+  fb_ui_test_spin ();
   {
     g_autoptr(GFile) file = g_file_new_for_path (net_path);
     fb_window_open_file (window, file);
   }
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpstr (fb_network_get_name (fb_window_get_network (window)), ==, "resnet");
 
   /* As a drop: the kind comes from the name. */
@@ -120,7 +109,7 @@ test_open_dataset (void)
     g_autoptr(GFile) file = g_file_new_for_path (npz);
     fb_window_open_file (window, file);
   }
-  spin ();
+  fb_ui_test_spin ();
   msg = fb_window_get_info_message (window);
   g_assert_nonnull (msg);
   g_test_message ("info: %s", msg);
@@ -135,14 +124,14 @@ test_open_dataset (void)
   /* The engine loads on the set and measures w8a8 on its 40 test images. */
   deadline = g_get_monotonic_time () + 120 * G_TIME_SPAN_SECOND;
   while (!engine_on_set (window) && g_get_monotonic_time () < deadline)
-    spin ();
+    fb_ui_test_spin ();
   g_assert_true (engine_on_set (window));
   {
     g_autoptr(FbPrecisionConfig) w8a8 = fb_precision_config_new (fb_window_get_network (window));
     FbAccuracyEngine *engine = fb_window_get_accuracy_engine (window);
 
     while (!fb_accuracy_engine_lookup (engine, w8a8, N_TEST, &accuracy) && g_get_monotonic_time () < deadline)
-      spin ();
+      fb_ui_test_spin ();
     g_assert_true (fb_accuracy_engine_lookup (engine, w8a8, N_TEST, &accuracy));
     g_assert_cmpfloat (accuracy, >=, 0);
     g_assert_cmpfloat (accuracy, <=, 1);
@@ -167,7 +156,7 @@ test_open_dataset (void)
     g_autoptr(GFile) file = g_file_new_for_path (gray);
     fb_window_open_file (window, file);
   }
-  spin ();
+  fb_ui_test_spin ();
   msg = fb_window_get_info_message (window);
   g_assert_nonnull (msg);
   g_assert_nonnull (strstr (msg, "gray.npz"));
@@ -203,7 +192,7 @@ test_open_dataset (void)
     while (g_get_monotonic_time () < deadline &&
            (fb_window_get_accuracy_engine (window) == NULL ||
             fb_dataset_get_n_images (fb_accuracy_engine_get_test_set (fb_window_get_accuracy_engine (window))) != 20))
-      spin ();
+      fb_ui_test_spin ();
     g_assert_nonnull (fb_window_get_accuracy_engine (window));
     g_assert_cmpuint (fb_dataset_get_n_images (fb_accuracy_engine_get_test_set (fb_window_get_accuracy_engine (window))),
                       ==, 20);
@@ -249,7 +238,7 @@ test_open_dataset (void)
   }
 
   gtk_widget_destroy (GTK_WIDGET (window));
-  spin ();
+  fb_ui_test_spin ();
   fb_window_set_accuracy_defaults (FALSE, 0, NULL);
   g_unlink (net_path);
   g_unlink (weights_path);

@@ -27,17 +27,6 @@ static const Language languages[] = {
   { "zh_CN", "zh_CN.UTF-8", "zh_CN" },
 };
 
-static void
-spin (void)
-{
-  for (guint i = 0; i < 5; i++)
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      g_usleep (2000);
-    }
-}
-
 /* Switches to @lang's locale, generating it when it is missing (CI runs as
  * root, so localedef can). FALSE when it is not available. */
 static gboolean
@@ -92,7 +81,7 @@ check_minimum (const Language *lang, gboolean compare)
   gtk_revealer_set_reveal_child (window->search_revealer, TRUE);
   if (compare)
     gtk_stack_set_visible_child_name (window->view_stack, "compare");
-  spin ();
+  fb_ui_test_spin ();
   gtk_widget_get_preferred_size (GTK_WIDGET (window), &min, NULL);
   g_test_message ("%s%s: minimum %d×%d", lang->locale, compare ? " (Compare)" : "", min.width, min.height);
   if (min.width > MAX_WIDTH || min.height > MAX_HEIGHT)
@@ -104,7 +93,7 @@ check_minimum (const Language *lang, gboolean compare)
   g_assert_cmpint (min.width, <=, MAX_WIDTH);
   g_assert_cmpint (min.height, <=, MAX_HEIGHT);
   gtk_widget_destroy (GTK_WIDGET (window));
-  spin ();
+  fb_ui_test_spin ();
 }
 
 static void
@@ -147,21 +136,21 @@ test_collapse_sidebar (void)
   use_language (&languages[0]);
   window = fb_window_new (app);
   gtk_widget_show (GTK_WIDGET (window));
-  spin ();
+  fb_ui_test_spin ();
   /* The content below the header bar (which has a minimum of its own). */
   gtk_widget_get_preferred_size (gtk_bin_get_child (GTK_BIN (window)), &with, NULL);
   g_assert_true (gtk_widget_get_visible (window->sidebar));
   g_action_group_activate_action (G_ACTION_GROUP (window), "show-sidebar", NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_false (gtk_widget_get_visible (window->sidebar));
   gtk_widget_get_preferred_size (gtk_bin_get_child (GTK_BIN (window)), &without, NULL);
   g_test_message ("minimum width %d with the sidebar, %d without", with.width, without.width);
   g_assert_cmpint (without.width, <=, with.width - 280);
   g_action_group_activate_action (G_ACTION_GROUP (window), "show-sidebar", NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (gtk_widget_get_visible (window->sidebar));
   gtk_widget_destroy (GTK_WIDGET (window));
-  spin ();
+  fb_ui_test_spin ();
 }
 
 int

@@ -13,23 +13,8 @@
 #include "fb-weights.h"
 
 static FbApplication *app;
-static gboolean have_display;
 
-typedef struct {
-  FbWindow *window;
-  char     *tmpdir;
-} Fixture;
-
-static void
-spin (void)
-{
-  for (guint i = 0; i < 5; i++)
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      g_usleep (2000);
-    }
-}
+typedef FbUiTestFixture Fixture;
 
 static char *
 onnx_data_path (const char *name)
@@ -57,51 +42,6 @@ copy_model (Fixture *f, const char *name)
   g_file_set_contents (dst, contents, (gssize) length, &error);
   g_assert_no_error (error);
   return dst;
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  if (!have_display)
-    {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
-      return;
-    }
-  f->tmpdir = g_dir_make_tmp ("fb-onnx-XXXXXX", NULL);
-  f->window = fb_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
-  gtk_widget_show (GTK_WIDGET (f->window));
-  spin ();
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  spin ();
-  if (f->tmpdir != NULL)
-    {
-      g_autoptr(GDir) d = g_dir_open (f->tmpdir, 0, NULL);
-      const char *name;
-
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (f->tmpdir, name, NULL);
-          g_unlink (path);
-        }
-      g_rmdir (f->tmpdir);
-    }
-  g_free (f->tmpdir);
-}
-
-static void
-open_path (Fixture *f, const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-
-  fb_window_open_file (f->window, file);
-  spin ();
 }
 
 static void
@@ -133,7 +73,7 @@ test_open_and_save (Fixture *f, gconstpointer data)
   if (f->window == NULL)
     return;
   model = copy_model (f, "kws.onnx");
-  open_path (f, model);
+  fb_ui_test_open_path (f->window, model);
   net = fb_window_get_network (f->window);
   /* tests/data/onnx/models.json: 11 layers (5 conv, 4 depthwise, the pool,
    * the classifier); PyTorch counted 816,384 MACs. */
@@ -150,7 +90,7 @@ test_open_and_save (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (saved, G_FILE_TEST_EXISTS));
 
   gtk_info_bar_response (fb_window_get_info_bar (f->window), RESPONSE_SAVE_CONVERTED);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_null (fb_window_get_info_message (f->window));
   g_assert_true (g_file_test (saved, G_FILE_TEST_IS_REGULAR));
   /* The window now shows the saved file, which loads with its weights. */
@@ -166,7 +106,7 @@ test_open_and_save (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_get_visible (f->window->save_converted_button));
 
   /* Opened again, the offer says the saved file would be replaced. */
-  open_path (f, model);
+  fb_ui_test_open_path (f->window, model);
   msg = fb_window_get_info_message (f->window);
   g_assert_nonnull (msg);
   g_assert_nonnull (strstr (msg, "kws.json already exists and will be replaced."));
@@ -198,7 +138,7 @@ test_malformed (Fixture *f, gconstpointer data)
       direct = fb_onnx_import_load (path, &options, &error);
       g_assert_null (direct);
       g_assert_nonnull (error);
-      open_path (f, path);
+      fb_ui_test_open_path (f->window, path);
       msg = fb_window_get_info_message (f->window);
       g_assert_nonnull (msg);
       /* The importer's line as it is, one line. */
@@ -208,7 +148,7 @@ test_malformed (Fixture *f, gconstpointer data)
       /* The network shown before stays. */
       g_assert_true (fb_window_get_network (f->window) == before);
       gtk_info_bar_response (fb_window_get_info_bar (f->window), GTK_RESPONSE_CLOSE);
-      spin ();
+      fb_ui_test_spin ();
     }
 }
 
@@ -218,8 +158,7 @@ main (int argc, char **argv)
   int status;
 
   app = fb_ui_test_init (&argc, &argv);
-  have_display = app != NULL;
-#define ADD(path, fn) g_test_add ("/ui/onnx/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) g_test_add ("/ui/onnx/" path, Fixture, NULL, fb_ui_test_fixture_setup, fn, fb_ui_test_fixture_teardown)
   ADD ("file-kind", test_file_kind);
   ADD ("open-and-save", test_open_and_save);
   ADD ("malformed", test_malformed);

@@ -401,7 +401,7 @@ test_axis_units (void)
   g_assert_cmpfloat (fb_plot_metric_axis_scale (FB_PLOT_METRIC_SIZE, 0, NULL, 60904, &t1), ==, 1e3);
   g_assert_cmpstr (t1, ==, "Weight memory (Flash), kB");
   g_assert_cmpfloat (fb_plot_metric_axis_scale (FB_PLOT_METRIC_PEAK_RAM, 0, NULL, 812, &t2), ==, 1);
-  g_assert_cmpstr (t2, ==, "Peak activation memory (RAM), B");
+  g_assert_cmpstr (t2, ==, "RAM of the bundle, B");
   g_assert_cmpfloat (fb_plot_metric_axis_scale (FB_PLOT_METRIC_BOPS, 0, NULL, 266e6, &t3), ==, 1e6);
   g_assert_cmpstr (t3, ==, "BOPs, millions");
   g_assert_cmpfloat (fb_plot_metric_axis_scale (FB_PLOT_METRIC_LATENCY, FB_LATENCY_UNIT_INSTRUCTIONS,

@@ -363,6 +363,79 @@ test_export (void)
   fb_plot_view_free (view);
 }
 
+/* A series computed for another target is grey (its shape kept), and a
+ * legend too wide for a narrow plot wraps into more rows, the frame moving
+ * down, every entry still inside the widget and clickable. */
+static void
+test_stale_and_legend_rows (void)
+{
+  FbPlotView *view = fb_plot_view_new ();
+  FbPointSet *set = fb_point_set_new ();
+  guint uniform = fb_point_set_add_series (set, "uniform");
+  guint stale = fb_point_set_add_series (set, "Pareto DP (gap8, stale)");
+  guint fresh = fb_point_set_add_series (set, "Free Bits from a very long start name");
+  double v[FB_PLOT_N_METRICS], px, py;
+  FbPlotArea area;
+  Canvas c;
+  guint32 rgb;
+  int r, g, b;
+  gboolean seen[3] = { FALSE, FALSE, FALSE };
+  cairo_surface_t *narrow;
+  cairo_t *cr;
+
+  values (v, 9000, 4e6, NAN);
+  fb_point_set_append (set, v, uniform, FB_PLOT_POINT_BASELINE, "w2a2", NULL);
+  values (v, 61000, 2.6e8, NAN);
+  fb_point_set_append (set, v, uniform, FB_PLOT_POINT_BASELINE, "w8a8", NULL);
+  /* Dominated (not on the front, which is drawn over the cloud). */
+  values (v, 40000, 1.5e8, NAN);
+  fb_point_set_append (set, v, stale, 0, NULL, NULL);
+  values (v, 20000, 1e7, NAN);
+  fb_point_set_append (set, v, fresh, 0, NULL, NULL);
+  fb_point_set_set_series_flags (set, stale, FB_PLOT_POINT_STALE);
+  fb_point_set_seal (set);
+  g_assert_true (fb_point_set_get_point (set, 2)->flags & FB_PLOT_POINT_STALE);
+  g_assert_false (fb_point_set_get_point (set, 3)->flags & FB_PLOT_POINT_STALE);
+  fb_plot_view_set_axes (view, FB_PLOT_METRIC_SIZE, FB_PLOT_METRIC_BOPS);
+  fb_plot_view_set_points (view, set);
+
+  canvas_render (&c, view);
+  fb_plot_view_get_area (view, &area);
+  /* 800 px: one legend row, the frame at its usual place. */
+  g_assert_cmpfloat (area.top, ==, 36);
+  g_assert_true (fb_plot_view_to_pixel (view, fb_point_set_get_point (set, 2)->values, &px, &py));
+  rgb = pixel (&c, px, py);
+  r = rgb >> 16 & 0xff, g = rgb >> 8 & 0xff, b = rgb & 0xff;
+  /* Grey: neither the background nor a series colour. */
+  g_assert_cmpint (ABS (r - g), <, 12);
+  g_assert_cmpint (ABS (g - b), <, 12);
+  g_assert_cmpint (r, <, 0xe0);
+  g_assert_true (fb_plot_view_to_pixel (view, fb_point_set_get_point (set, 3)->values, &px, &py));
+  rgb = pixel (&c, px, py);
+  /* The live series keeps its colour (green: G well above R). */
+  g_assert_cmpint ((int) (rgb >> 8 & 0xff) - (int) (rgb >> 16 & 0xff), >, 40);
+  canvas_clear (&c);
+
+  /* 330 px: the entries do not fit one row. */
+  narrow = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 330, H);
+  cr = cairo_create (narrow);
+  fb_plot_view_render (view, cr, 330, H);
+  fb_plot_view_get_area (view, &area);
+  g_assert_cmpfloat (area.top, >, 36);
+  for (int y = 0; y < area.top; y++)
+    for (int x = 0; x < 330; x++)
+      {
+        int hit = fb_plot_view_legend_pick (view, x, y);
+        if (hit >= 0)
+          seen[hit] = TRUE;
+      }
+  g_assert_true (seen[0] && seen[1] && seen[2]);
+  cairo_destroy (cr);
+  cairo_surface_destroy (narrow);
+  fb_point_set_unref (set);
+  fb_plot_view_free (view);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -376,5 +449,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/plot/zoom-pan-reset", test_zoom_pan_reset);
   g_test_add_func ("/ui/plot/pick-and-describe", test_pick_and_describe);
   g_test_add_func ("/ui/plot/export", test_export);
+  g_test_add_func ("/ui/plot/stale-and-legend-rows", test_stale_and_legend_rows);
   return g_test_run ();
 }

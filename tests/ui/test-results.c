@@ -19,94 +19,16 @@
 #include "fb-window-private.h"
 
 static FbApplication *app;
-static gboolean have_display;
 
-typedef struct {
-  FbWindow *window;
-} Fixture;
+typedef FbUiTestFixture Fixture;
 
+/* A Pareto search, then the results table's page shown. */
 static void
-spin (void)
+pareto_on_results_page (Fixture *f)
 {
-  for (guint i = 0; i < 5; i++)
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      g_usleep (2000);
-    }
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  if (!have_display)
-    {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
-      return;
-    }
-  {
-    GSettings *settings = fb_application_get_settings (app);
-    g_autoptr(GSettingsSchema) schema = NULL;
-    g_auto(GStrv) keys = NULL;
-
-    g_object_get (settings, "settings-schema", &schema, NULL);
-    keys = g_settings_schema_list_keys (schema);
-    for (guint i = 0; keys[i] != NULL; i++)
-      g_settings_reset (settings, keys[i]);
-  }
-  f->window = fb_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
-  gtk_widget_show (GTK_WIDGET (f->window));
-  spin ();
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  spin ();
-}
-
-static void
-wait_for_job (FbSearchJob *job, double bound)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
-
-  while (fb_search_job_is_running (job))
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("search still running after %.0f s", bound);
-      g_usleep (1000);
-    }
-  spin ();
-}
-
-static FbSearchJob *
-run_search (Fixture *f, FbSearchMethod method, const char *start)
-{
-  FbSearchPanel *panel = fb_window_get_search_panel (f->window);
-  FbSearchJob *job;
-
-  fb_search_panel_set_method (panel, method);
-  fb_search_panel_set_start (panel, start);
-  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
-  job = fb_window_get_search_job (f->window);
-  g_assert_nonnull (job);
-  wait_for_job (job, 60);
-  g_assert_null (fb_search_job_get_error (job));
-  return job;
-}
-
-static int
-find_series (FbPointSet *points, const char *name)
-{
-  for (guint s = 0; s < fb_point_set_get_n_series (points); s++)
-    if (g_strcmp0 (fb_point_set_get_series_name (points, s), name) == 0)
-      return (int) s;
-  return -1;
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
+  fb_window_show_results_page (f->window, TRUE);
+  fb_ui_test_spin ();
 }
 
 /* After a Pareto search the table has one row per plotted point, each
@@ -121,9 +43,7 @@ test_rows_match_points (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_window_show_results_page (f->window, TRUE);
-  spin ();
+  pareto_on_results_page (f);
   table = fb_window_get_results_table (f->window);
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   n = fb_point_set_get_n_points (points);
@@ -142,7 +62,7 @@ test_rows_match_points (Fixture *f, gconstpointer data)
   /* The filter: the method's name leaves exactly its series. */
   {
     const char *method = fb_search_method_get_name (FB_SEARCH_METHOD_PARETO);
-    int series = find_series (points, method);
+    int series = fb_ui_test_find_series (points, method);
 
     g_assert_cmpint (series, >=, 0);
     fb_results_table_set_filter (table, method);
@@ -169,9 +89,7 @@ test_sorting (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_window_show_results_page (f->window, TRUE);
-  spin ();
+  pareto_on_results_page (f);
   table = fb_window_get_results_table (f->window);
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   for (guint c = 0; c < G_N_ELEMENTS (cols); c++)
@@ -214,9 +132,7 @@ test_selection_linked (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_window_show_results_page (f->window, TRUE);
-  spin ();
+  pareto_on_results_page (f);
   table = fb_window_get_results_table (f->window);
   plot = fb_window_get_plot (f->window);
   points = fb_pareto_plot_get_points (plot);
@@ -224,7 +140,7 @@ test_selection_linked (Fixture *f, gconstpointer data)
   /* Plot → table. */
   picked = (int) fb_point_set_get_n_points (points) - 1;
   fb_pareto_plot_select (plot, picked);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpint (fb_results_table_get_selected (table), ==, picked);
   view = fb_results_table_get_view (table);
   g_assert_true (gtk_tree_selection_get_selected (gtk_tree_view_get_selection (view), &model, &iter));
@@ -237,7 +153,7 @@ test_selection_linked (Fixture *f, gconstpointer data)
   gtk_tree_model_get (gtk_tree_view_get_model (view), &iter, FB_RESULTS_TABLE_COLUMN_INDEX, &row_point, -1);
   g_assert_cmpint (row_point, !=, picked);
   gtk_tree_selection_select_iter (gtk_tree_view_get_selection (view), &iter);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpint (fb_pareto_plot_get_selected (plot), ==, row_point);
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)),
                                             fb_point_set_get_point (points, row_point)->config));
@@ -277,14 +193,12 @@ test_legend_hides_series (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  fb_window_show_results_page (f->window, TRUE);
-  spin ();
+  pareto_on_results_page (f);
   plot = fb_window_get_plot (f->window);
   view = fb_pareto_plot_get_view (plot);
   points = fb_pareto_plot_get_points (plot);
   table = fb_window_get_results_table (f->window);
-  series = find_series (points, method);
+  series = fb_ui_test_find_series (points, method);
   g_assert_cmpint (series, >=, 0);
   n = fb_point_set_get_n_points (points);
 
@@ -300,7 +214,7 @@ test_legend_hides_series (Fixture *f, gconstpointer data)
   g_assert_cmpint (hit, ==, series);
 
   fb_pareto_plot_set_series_hidden (plot, method, TRUE);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (fb_plot_view_get_series_hidden (view, method));
   fb_plot_view_render (view, cr, 900, 500);
   front = fb_plot_view_get_front (view, &n_front);
@@ -318,7 +232,7 @@ test_legend_hides_series (Fixture *f, gconstpointer data)
   g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n - fb_point_set_get_series_size (points, series));
 
   fb_pareto_plot_set_series_hidden (plot, method, FALSE);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n);
   fb_plot_view_render (view, cr, 900, 500);
   front = fb_plot_view_get_front (view, &n_front);
@@ -332,32 +246,6 @@ test_legend_hides_series (Fixture *f, gconstpointer data)
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
 }
-
-/* A stand-in accuracy oracle: more weight bits, more accuracy. */
-static double
-fake_accuracy (FbPrecisionConfig *config)
-{
-  FbNetwork *net = fb_precision_config_get_network (config);
-  double bits = 0, n = 0;
-
-  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
-    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
-      {
-        bits += fb_precision_config_get_weight_bits (config, i);
-        n++;
-      }
-  return 0.5 + 0.4 * bits / (8 * n);
-}
-
-static gboolean
-fake_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
-               double *accuracy, GError **error)
-{
-  *accuracy = fake_accuracy (config);
-  return TRUE;
-}
-
-static const FbAccuracyOracleClass fake_oracle_class = { "fake", fake_evaluate, NULL, NULL };
 
 static gboolean
 baselines_measured (FbPointSet *points)
@@ -389,7 +277,7 @@ wait_baselines (Fixture *f)
         g_error ("the baselines were not measured");
       g_usleep (1000);
     }
-  spin ();
+  fb_ui_test_spin ();
 }
 
 /* The axes change only when the user changes them: with an accuracy engine
@@ -405,8 +293,7 @@ test_axes_stable (Fixture *f, gconstpointer data)
   if (f->window == NULL)
     return;
   plot = fb_window_get_plot (f->window);
-  oracle = g_new0 (FbAccuracyOracle, 1);
-  fb_accuracy_oracle_init (oracle, &fake_oracle_class, fb_window_get_network (f->window));
+  oracle = fb_ui_test_oracle_new (fb_window_get_network (f->window), 0);
   fb_window_set_accuracy_oracle (f->window, oracle);
   /* Nothing measured yet (no main-loop turn), and accuracy is the y axis. */
   g_assert_false (fb_point_set_has_metric (fb_pareto_plot_get_points (plot), FB_PLOT_METRIC_ACCURACY));
@@ -420,7 +307,7 @@ test_axes_stable (Fixture *f, gconstpointer data)
    * everything is measured again). */
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (f->window->y_combo), "bops");
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (f->window->x_combo), "size");
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpint (fb_pareto_plot_get_x_metric (plot), ==, FB_PLOT_METRIC_SIZE);
   g_assert_cmpint (fb_pareto_plot_get_y_metric (plot), ==, FB_PLOT_METRIC_BOPS);
   fb_window_set_accuracy_oracle (f->window, NULL);
@@ -431,23 +318,12 @@ test_axes_stable (Fixture *f, gconstpointer data)
   fb_accuracy_oracle_unref (oracle);
 }
 
-static gboolean
-slow_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
-               double *accuracy, GError **error)
-{
-  g_usleep (150000);
-  return fake_evaluate (self, config, limit, cancellable, accuracy, error);
-}
-
-static const FbAccuracyOracleClass slow_oracle_class = { "slow", slow_evaluate, NULL, NULL };
-
 /* A search measured after it ran has two stages, each with its own bar:
  * while its results are measured the bar says "Measuring accuracy i/n" and
  * its fraction is that stage's (not 100 % of the search). */
 static void
 test_stage_progress (Fixture *f, gconstpointer data)
 {
-  FbAccuracyOracle *oracle;
   FbSearchPanel *panel;
   FbSearchJob *job;
   gint64 deadline;
@@ -455,10 +331,7 @@ test_stage_progress (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  oracle = g_new0 (FbAccuracyOracle, 1);
-  fb_accuracy_oracle_init (oracle, &slow_oracle_class, fb_window_get_network (f->window));
-  fb_window_set_accuracy_oracle (f->window, oracle);
-  fb_accuracy_oracle_unref (oracle);
+  fb_ui_test_set_oracle (f->window, 150);
   panel = fb_window_get_search_panel (f->window);
   fb_search_panel_set_method (panel, FB_SEARCH_METHOD_UNIFORM);
   gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
@@ -511,18 +384,18 @@ test_free_bits_log (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
+  job = fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   changes = fb_search_job_get_changes (job);
   g_assert_nonnull (changes);
   g_assert_cmpuint (changes->len, >=, 1);
   plot = fb_window_get_plot (f->window);
   points = fb_pareto_plot_get_points (plot);
-  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
+  series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
   g_assert_cmpint (series, >=, 0);
   for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
     if (fb_point_set_get_point (points, i)->series == (guint) series)
       fb_pareto_plot_select (plot, (int) i);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (f->window->changes_expander)));
   text = gtk_label_get_text (f->window->changes_label);
   lines = g_strsplit (text, "\n", -1);
@@ -542,7 +415,7 @@ test_free_bits_log (Fixture *f, gconstpointer data)
     }
   /* A baseline has no change log. */
   fb_pareto_plot_select (plot, 0);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f->window->changes_expander)));
 }
 
@@ -605,7 +478,7 @@ test_extra_rows (Fixture *f, gconstpointer data)
   if (f->window == NULL)
     return;
   fb_window_show_results_page (f->window, TRUE);
-  spin ();
+  fb_ui_test_spin ();
   table = fb_window_get_results_table (f->window);
   n_points = fb_point_set_get_n_points (fb_pareto_plot_get_points (fb_window_get_plot (f->window)));
   g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n_points);
@@ -613,17 +486,17 @@ test_extra_rows (Fixture *f, gconstpointer data)
     g_autoptr(GFile) file = g_file_new_for_path (path);
     fb_window_open_file (f->window, file);
   }
-  spin ();
+  fb_ui_test_spin ();
   mixed = fb_precision_config_load (fb_window_get_network (f->window), path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n_points + 1);
   /* A baseline in the table, then the opened file's row brings it back. */
   fb_pareto_plot_select (fb_window_get_plot (f->window), 0);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_false (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), mixed));
   g_assert_true (find_row_of_method (table, "Opened · config file", &iter));
   gtk_tree_selection_select_iter (gtk_tree_view_get_selection (fb_results_table_get_view (table)), &iter);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), mixed));
 
   /* A comparison adds one row per config it compared. */
@@ -633,10 +506,10 @@ test_extra_rows (Fixture *f, gconstpointer data)
   job = fb_compare_panel_get_job (panel);
   deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
   while (fb_compare_job_is_running (job) && g_get_monotonic_time () < deadline)
-    spin ();
+    fb_ui_test_spin ();
   g_assert_false (fb_compare_job_is_running (job));
   g_assert_null (fb_compare_job_get_error (job));
-  spin ();
+  fb_ui_test_spin ();
   n_compare = (guint) json_object_get_int_member (json_node_get_object (fb_compare_job_get_result (job)), "n_configs");
   g_assert_cmpuint (fb_results_table_get_n_rows (table), ==, n_points + 1 + n_compare);
   g_assert_true (find_row_of_method (table, "Compare · Random", &iter));
@@ -662,7 +535,7 @@ test_accuracy_title (Fixture *f, gconstpointer data)
     g_autoptr(GFile) file = g_file_new_for_path (onnx);
     fb_window_open_file (f->window, file);
   }
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpint (fb_network_get_output_kind (fb_window_get_network (f->window)), ==, FB_OUTPUT_VALUES);
   g_assert_nonnull (strstr (fb_plot_view_get_accuracy_title (view), "MSE"));
   g_assert_nonnull (strstr (gtk_label_get_text (f->window->name_labels[FB_PLOT_METRIC_ACCURACY]), "MSE"));
@@ -672,19 +545,18 @@ int
 main (int argc, char **argv)
 {
   app = fb_ui_test_init (&argc, &argv);
-  have_display = app != NULL;
-  g_test_add ("/ui/results/rows-match-points", Fixture, NULL, fixture_setup, test_rows_match_points,
-              fixture_teardown);
-  g_test_add ("/ui/results/sorting", Fixture, NULL, fixture_setup, test_sorting, fixture_teardown);
-  g_test_add ("/ui/results/selection-linked", Fixture, NULL, fixture_setup, test_selection_linked,
-              fixture_teardown);
-  g_test_add ("/ui/results/legend-hides-series", Fixture, NULL, fixture_setup, test_legend_hides_series,
-              fixture_teardown);
-  g_test_add ("/ui/results/axes-stable", Fixture, NULL, fixture_setup, test_axes_stable, fixture_teardown);
-  g_test_add ("/ui/results/stage-progress", Fixture, NULL, fixture_setup, test_stage_progress, fixture_teardown);
-  g_test_add ("/ui/results/free-bits-log", Fixture, NULL, fixture_setup, test_free_bits_log, fixture_teardown);
-  g_test_add ("/ui/results/last-folders", Fixture, NULL, fixture_setup, test_last_folders, fixture_teardown);
-  g_test_add ("/ui/results/extra-rows", Fixture, NULL, fixture_setup, test_extra_rows, fixture_teardown);
-  g_test_add ("/ui/results/accuracy-title", Fixture, NULL, fixture_setup, test_accuracy_title, fixture_teardown);
+#define ADD(path, fn) \
+  g_test_add ("/ui/results/" path, Fixture, NULL, fb_ui_test_fixture_setup, fn, fb_ui_test_fixture_teardown)
+  ADD ("rows-match-points", test_rows_match_points);
+  ADD ("sorting", test_sorting);
+  ADD ("selection-linked", test_selection_linked);
+  ADD ("legend-hides-series", test_legend_hides_series);
+  ADD ("axes-stable", test_axes_stable);
+  ADD ("stage-progress", test_stage_progress);
+  ADD ("free-bits-log", test_free_bits_log);
+  ADD ("last-folders", test_last_folders);
+  ADD ("extra-rows", test_extra_rows);
+  ADD ("accuracy-title", test_accuracy_title);
+#undef ADD
   return g_test_run ();
 }

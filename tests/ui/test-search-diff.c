@@ -29,29 +29,14 @@ typedef struct {
   FbWindow *window;
 } Fixture;
 
-static void
-spin (void)
-{
-  for (guint i = 0; i < 5; i++)
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      g_usleep (2000);
-    }
-}
-
 /* @data: whether the window loads its accuracy engine (the network's trained
  * weights and Fashion-MNIST). */
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  GSettings *settings;
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
   if (!have_display)
     {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
+      fb_ui_test_setup_window (NULL);
       return;
     }
   if (data != NULL)
@@ -65,76 +50,35 @@ fixture_setup (Fixture *f, gconstpointer data)
           return;
         }
     }
-  /* Every test starts from the defaults. */
-  settings = fb_application_get_settings (app);
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_settings_reset (settings, keys[i]);
   fb_window_set_accuracy_defaults (data != NULL, TEST_ACCURACY_LIMIT, NULL);
-  f->window = fb_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
-  gtk_widget_show (GTK_WIDGET (f->window));
-  spin ();
+  f->window = fb_ui_test_window_new (app);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  spin ();
-  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
-}
-
-/* Runs the main loop until @cond holds; @bound (seconds) only catches hangs. */
-static void
-wait_until (gboolean (*cond) (Fixture *f), Fixture *f, double bound, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
-
-  while (!cond (f))
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("still waiting for %s after %.0f s", what, bound);
-      g_usleep (2000);
-    }
-}
-
-static void
-wait_for_job (FbSearchJob *job, double bound)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
-
-  while (fb_search_job_is_running (job))
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("search still running after %.0f s", bound);
-      g_usleep (1000);
-    }
-  spin ();
+  fb_ui_test_teardown_window (f->window);
 }
 
 static gboolean
-has_engine (Fixture *f)
+has_engine (gpointer data)
 {
+  Fixture *f = data;
   FbAccuracyEngine *engine = fb_window_get_accuracy_engine (f->window);
   return engine != NULL && fb_accuracy_engine_get_train_set (engine) != NULL;
 }
 
 static gboolean
-has_message (Fixture *f)
+has_message (gpointer data)
 {
+  Fixture *f = data;
   return fb_window_get_info_message (f->window) != NULL;
 }
 
 static gboolean
-has_job (Fixture *f)
+has_job (gpointer data)
 {
+  Fixture *f = data;
   return fb_window_get_search_job (f->window) != NULL;
 }
 
@@ -147,15 +91,6 @@ click_run (Fixture *f, FbSearchMethod method)
   fb_search_panel_set_start (panel, "table");
   gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
   return fb_window_get_search_job (f->window);
-}
-
-static int
-find_series (FbPointSet *points, const char *name)
-{
-  for (guint s = 0; s < fb_point_set_get_n_series (points); s++)
-    if (g_strcmp0 (fb_point_set_get_series_name (points, s), name) == 0)
-      return (int) s;
-  return -1;
 }
 
 /* ---- the λ list ---------------------------------------------------------- */
@@ -229,7 +164,7 @@ test_unavailable (Fixture *f, gconstpointer data)
     return;
   g_assert_null (fb_window_get_accuracy_engine (f->window));
   g_assert_null (click_run (f, FB_SEARCH_METHOD_DIFF));
-  wait_until (has_message, f, 10, "the error");
+  fb_ui_test_wait_until (has_message, f, FB_UI_TEST_HANG_SECONDS, "the error");
   g_assert_nonnull (strstr (fb_window_get_info_message (f->window), "trained weights"));
   g_assert_cmpint (gtk_info_bar_get_message_type (fb_window_get_info_bar (f->window)), ==, GTK_MESSAGE_ERROR);
 }
@@ -309,7 +244,7 @@ test_sweep_then_free_bits (Fixture *f, gconstpointer data)
   if (job == NULL)
     {
       g_assert_nonnull (strstr (fb_window_get_info_message (f->window), "starts once"));
-      wait_until (has_job, f, 900, "the search to start");
+      fb_ui_test_wait_until (has_job, f, FB_UI_TEST_WORK_SECONDS, "the search to start");
       job = fb_window_get_search_job (f->window);
     }
   else
@@ -326,7 +261,7 @@ test_sweep_then_free_bits (Fixture *f, gconstpointer data)
   g_assert_cmpuint (fb_search_job_get_params (job)->n_lambdas, ==, 2);
   g_signal_connect (job, "candidates", G_CALLBACK (on_candidates), &streamed);
   g_signal_connect (job, "progress", G_CALLBACK (on_progress), &streamed);
-  wait_for_job (job, 900);
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_WORK_SECONDS);
   g_assert_no_error ((GError *) fb_search_job_get_error (job));
   g_test_message ("status: %s", fb_search_panel_get_status (panel));
   /* One result per λ, handed over (measured) as each λ finished. */
@@ -343,7 +278,7 @@ test_sweep_then_free_bits (Fixture *f, gconstpointer data)
 
   /* Two "diff" points, measured by the oracle on the same images as the rest. */
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
-  series = find_series (points, "diff");
+  series = fb_ui_test_find_series (points, "diff");
   g_assert_cmpint (series, >=, 0);
   g_assert_cmpuint (fb_point_set_get_series_size (points, series), ==, 2);
   for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
@@ -373,19 +308,19 @@ test_sweep_then_free_bits (Fixture *f, gconstpointer data)
   /* Stage two: click the small diff point, run Free Bits from the table's config. */
   small_config = fb_precision_config_copy (small->config);
   fb_pareto_plot_select (fb_window_get_plot (f->window), small_index);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)),
                                             small_config));
   job = click_run (f, FB_SEARCH_METHOD_FREE_BITS);
   g_assert_nonnull (job);
-  wait_for_job (job, 900);
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_WORK_SECONDS);
   g_assert_no_error ((GError *) fb_search_job_get_error (job));
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
-  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
+  series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
   g_assert_cmpint (series, >=, 0);
   g_assert_cmpuint (fb_point_set_get_series_size (points, series), ==, 1);
   /* The diff results stay. */
-  g_assert_cmpuint (fb_point_set_get_series_size (points, find_series (points, "diff")), ==, 2);
+  g_assert_cmpuint (fb_point_set_get_series_size (points, fb_ui_test_find_series (points, "diff")), ==, 2);
   for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
     if (fb_point_set_get_point (points, i)->series == (guint) series)
       result = fb_point_set_get_point (points, i)->config;
@@ -417,7 +352,7 @@ test_cancel_and_close (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  wait_until (has_engine, f, 900, "the accuracy engine");
+  fb_ui_test_wait_until (has_engine, f, FB_UI_TEST_WORK_SECONDS, "the accuracy engine");
   panel = fb_window_get_search_panel (f->window);
   /* Hours of work. */
   fb_search_panel_set_diff_options (panel, FB_DIFF_COST_BOPS, "0,1,2,3", 100000);
@@ -439,7 +374,7 @@ test_cancel_and_close (Fixture *f, gconstpointer data)
   cancelled_at = g_get_monotonic_time ();
   gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_cancel_button (panel)));
   /* Stops between steps; the bound only catches a hang. */
-  wait_for_job (job, 5);
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
   g_test_message ("cancel took %.3f s", (g_get_monotonic_time () - cancelled_at) / 1e6);
   g_assert_error ((GError *) fb_search_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_nonnull (strstr (fb_search_panel_get_status (panel), "Cancelled"));
@@ -449,10 +384,10 @@ test_cancel_and_close (Fixture *f, gconstpointer data)
   /* Closing the window stops a running sweep too. */
   job = g_object_ref (click_run (f, FB_SEARCH_METHOD_DIFF));
   g_assert_true (fb_search_job_is_running (job));
-  spin ();
+  fb_ui_test_spin ();
   gtk_widget_destroy (GTK_WIDGET (f->window));
   f->window = NULL;
-  wait_for_job (job, 5);
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
   g_assert_error ((GError *) fb_search_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 

@@ -24,92 +24,12 @@
 #include "fb-plot-metric.h"
 #include "fb-plot-view.h"
 #include "fb-precision-config.h"
+#include "fb-results-table.h"
 #include "fb-window-private.h"
 
 static FbApplication *app;
-static gboolean have_display;
 
-typedef struct {
-  FbWindow *window;
-  char     *tmpdir;
-} Fixture;
-
-static void
-spin (void)
-{
-  /* Let the window map, lay out and draw. */
-  for (guint i = 0; i < 5; i++)
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      g_usleep (2000);
-    }
-}
-
-static char *
-network_path (const char *name)
-{
-  const char *root = g_getenv ("FB_SOURCE_ROOT");
-  g_autofree char *file = g_strconcat (name, ".json", NULL);
-
-  if (root != NULL)
-    return g_build_filename (root, "data", "networks", file, NULL);
-  return g_test_build_filename (G_TEST_DIST, "..", "..", "data", "networks", file, NULL);
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  if (!have_display)
-    {
-      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
-      return;
-    }
-  f->tmpdir = g_dir_make_tmp ("fb-window-XXXXXX", NULL);
-  /* Every test starts from the defaults, whatever the last one remembered. */
-  {
-    GSettings *settings = fb_application_get_settings (app);
-    g_autoptr(GSettingsSchema) schema = NULL;
-    g_auto(GStrv) keys = NULL;
-
-    g_assert_nonnull (settings);
-    g_object_get (settings, "settings-schema", &schema, NULL);
-    keys = g_settings_schema_list_keys (schema);
-    for (guint i = 0; keys[i] != NULL; i++)
-      g_settings_reset (settings, keys[i]);
-  }
-  f->window = fb_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
-  gtk_widget_show (GTK_WIDGET (f->window));
-  spin ();
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  if (f->window != NULL)
-    gtk_widget_destroy (GTK_WIDGET (f->window));
-  spin ();
-  if (f->tmpdir != NULL)
-    remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-}
+typedef FbUiTestFixture Fixture;
 
 static char *
 write_file (Fixture *f, const char *name, const char *contents)
@@ -120,14 +40,6 @@ write_file (Fixture *f, const char *name, const char *contents)
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
   return path;
-}
-
-static void
-open_path (Fixture *f, const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  fb_window_open_file (f->window, file);
-  spin ();
 }
 
 static char *
@@ -239,7 +151,7 @@ test_edit_updates_summary (Fixture *f, gconstpointer data)
   /* The model API behind the combo cell. */
   g_assert_true (fb_layer_table_set_weight_bits (table, pw6->index, 2, &error));
   g_assert_no_error (error);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpuint (fb_precision_config_get_weight_bits (fb_layer_table_get_config (table), pw6->index), ==, 2);
 
   size_after = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_SIZE));
@@ -282,7 +194,7 @@ test_undo (Fixture *f, gconstpointer data)
   g_assert_true (fb_layer_table_set_weight_bits (table, pw6->index, 2, &error));
   g_assert_no_error (error);
   fb_layer_table_set_pinned (table, pw6->index, TRUE);
-  spin ();
+  fb_ui_test_spin ();
   edited = fb_precision_config_copy (fb_layer_table_get_config (table));
   g_assert_true (g_action_group_get_action_enabled (actions, "undo"));
 
@@ -294,20 +206,20 @@ test_undo (Fixture *f, gconstpointer data)
       w4a4 = (int) i;
   g_assert_cmpint (w4a4, >=, 0);
   fb_pareto_plot_select (plot, w4a4);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_false (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
 
   /* ...and undo brings it back, pin included, then the pin goes, then the edit. */
   g_action_group_activate_action (actions, "undo", NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (table), edited));
   g_assert_true (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
   g_action_group_activate_action (actions, "undo", NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_false (fb_precision_config_get_weight_pinned (fb_layer_table_get_config (table), pw6->index));
   g_assert_cmpuint (fb_precision_config_get_weight_bits (fb_layer_table_get_config (table), pw6->index), ==, 2);
   g_action_group_activate_action (actions, "undo", NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (table), before));
   g_assert_false (g_action_group_get_action_enabled (actions, "undo"));
   {
@@ -318,12 +230,12 @@ test_undo (Fixture *f, gconstpointer data)
   /* Redo walks forward again. */
   g_assert_true (g_action_group_get_action_enabled (actions, "redo"));
   g_action_group_activate_action (actions, "redo", NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpuint (fb_precision_config_get_weight_bits (fb_layer_table_get_config (table), pw6->index), ==, 2);
   /* A new edit forgets what could be redone. */
   g_assert_true (fb_layer_table_set_weight_bits (table, pw6->index, 4, &error));
   g_assert_no_error (error);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_false (g_action_group_get_action_enabled (actions, "redo"));
 }
 
@@ -398,7 +310,7 @@ test_select_point (Fixture *f, gconstpointer data)
   g_assert_cmpint (w4a4, >=, 0);
 
   fb_pareto_plot_select (plot, w4a4);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpint (fb_pareto_plot_get_selected (plot), ==, w4a4);
   config = fb_layer_table_get_config (fb_window_get_layer_table (f->window));
   g_assert_true (fb_precision_config_equal (config, fb_point_set_get_point (points, w4a4)->config));
@@ -429,7 +341,7 @@ static void
 dismiss_info (Fixture *f)
 {
   gtk_info_bar_response (fb_window_get_info_bar (f->window), GTK_RESPONSE_CLOSE);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_null (fb_window_get_info_message (f->window));
 }
 
@@ -455,7 +367,7 @@ test_bad_files (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *path = write_file (f, cases[i].name, cases[i].contents);
-      open_path (f, path);
+      fb_ui_test_open_path (f->window, path);
       assert_info_mentions (f, cases[i].name);
       assert_info_mentions (f, cases[i].mention);
       dismiss_info (f);
@@ -463,7 +375,7 @@ test_bad_files (Fixture *f, gconstpointer data)
   /* A file that does not exist. */
   {
     g_autofree char *path = g_build_filename (f->tmpdir, "missing.json", NULL);
-    open_path (f, path);
+    fb_ui_test_open_path (f->window, path);
     assert_info_mentions (f, "missing.json");
   }
   /* Several bad files at once: all are reported. */
@@ -473,7 +385,7 @@ test_bad_files (Fixture *f, gconstpointer data)
     GFile *files[2] = { g_file_new_for_path (a), g_file_new_for_path (b) };
     dismiss_info (f);
     fb_window_open_files (f->window, files, 2);
-    spin ();
+    fb_ui_test_spin ();
     assert_info_mentions (f, "one.json");
     assert_info_mentions (f, "two.json");
     g_object_unref (files[0]);
@@ -491,18 +403,18 @@ test_bad_files (Fixture *f, gconstpointer data)
     g_autofree char *good = NULL;
     const char *msg;
 
-    open_path (f, one);
-    open_path (f, two);
+    fb_ui_test_open_path (f->window, one);
+    fb_ui_test_open_path (f->window, two);
     msg = fb_window_get_info_message (f->window);
     g_assert_nonnull (msg);
     g_assert_null (strstr (msg, "one.json"));
     g_assert_nonnull (strstr (msg, "two.json"));
-    open_path (f, two);
+    fb_ui_test_open_path (f->window, two);
     msg = fb_window_get_info_message (f->window);
     g_assert_nonnull (strstr (msg, "two.json"));
     g_assert_null (strstr (strstr (msg, "two.json") + 1, "two.json"));
-    good = network_path ("fmnist-mbv1");
-    open_path (f, good);
+    good = fb_ui_test_network_path ("fmnist-mbv1");
+    fb_ui_test_open_path (f->window, good);
     g_assert_null (fb_window_get_info_message (f->window));
   }
 }
@@ -527,7 +439,7 @@ test_open_config (Fixture *f, gconstpointer data)
   path = g_build_filename (f->tmpdir, "mixed.json", NULL);
   g_assert_true (fb_precision_config_save (config, path, &error));
 
-  open_path (f, path);
+  fb_ui_test_open_path (f->window, path);
   g_assert_null (fb_window_get_info_message (f->window));
   shown = fb_layer_table_get_config (fb_window_get_layer_table (f->window));
   g_assert_true (fb_precision_config_equal (shown, config));
@@ -608,7 +520,7 @@ test_open_latency_table (Fixture *f, gconstpointer data)
   if (f->window == NULL)
     return;
   path = write_latency_table (f, fb_window_get_network (f->window), "fmnist-testcore.json");
-  open_path (f, path);
+  fb_ui_test_open_path (f->window, path);
   /* The next table chooser starts where this one was. */
   g_assert_cmpstr (f->window->latency_folder, ==, f->tmpdir);
   g_assert_null (fb_window_get_info_message (f->window));
@@ -642,7 +554,7 @@ test_open_order (Fixture *f, gconstpointer data)
 {
   /* A config for another network given before that network: the network
    * is opened first, the config second. */
-  g_autofree char *net_path = network_path ("mobilenet-v1-0.25-128");
+  g_autofree char *net_path = fb_ui_test_network_path ("mobilenet-v1-0.25-128");
   g_autoptr(GError) error = NULL;
   g_autoptr(FbNetwork) other = fb_network_load (net_path, &error);
   g_autoptr(FbPrecisionConfig) config = NULL;
@@ -663,7 +575,7 @@ test_open_order (Fixture *f, gconstpointer data)
   files[1] = g_file_new_for_path (table_path);
   files[2] = g_file_new_for_path (net_path);
   fb_window_open_files (f->window, files, 3);
-  spin ();
+  fb_ui_test_spin ();
   for (guint i = 0; i < 3; i++)
     g_object_unref (files[i]);
 
@@ -680,10 +592,10 @@ test_open_order (Fixture *f, gconstpointer data)
 
   /* The fmnist table does not fit this network: refused with a reason. */
   {
-    g_autofree char *fm_path = network_path ("fmnist-mbv1");
+    g_autofree char *fm_path = fb_ui_test_network_path ("fmnist-mbv1");
     g_autoptr(FbNetwork) fm = fb_network_load (fm_path, NULL);
     g_autofree char *wrong = write_latency_table (f, fm, "fmnist-table.json");
-    open_path (f, wrong);
+    fb_ui_test_open_path (f->window, wrong);
     assert_info_mentions (f, "fmnist-table.json");
     assert_info_mentions (f, "fmnist-mbv1");
   }
@@ -790,7 +702,7 @@ test_dark_theme_plot (Fixture *f, gconstpointer data)
   plot = fb_window_get_plot (f->window);
   g_assert_cmpfloat (plot_corner_luminance (plot), >, 0.8);
   g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpfloat (plot_corner_luminance (plot), <, 0.25);
 
   png = g_build_filename (f->tmpdir, "dark.png", NULL);
@@ -803,7 +715,7 @@ test_dark_theme_plot (Fixture *f, gconstpointer data)
   cairo_surface_destroy (exported);
 
   g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpfloat (plot_corner_luminance (plot), >, 0.8);
 }
 
@@ -817,7 +729,7 @@ test_close_cancels (Fixture *f, gconstpointer data)
   cancellable = g_object_ref (fb_window_get_cancellable (f->window));
   g_assert_false (g_cancellable_is_cancelled (cancellable));
   gtk_window_close (GTK_WINDOW (f->window));
-  spin ();
+  fb_ui_test_spin ();
   f->window = NULL; /* closed and destroyed by GTK */
   g_assert_true (g_cancellable_is_cancelled (cancellable));
 }
@@ -825,56 +737,11 @@ test_close_cancels (Fixture *f, gconstpointer data)
 
 /* ---- searches, targets, candidates files, settings ------------------------ */
 
-/* Spins the main loop until @job has finished; fails after @bound seconds
- * (a hang, not a timing check). */
-static void
-wait_for_job (FbSearchJob *job, double bound)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
-
-  while (fb_search_job_is_running (job))
-    {
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      if (g_get_monotonic_time () > deadline)
-        g_error ("search still running after %.0f s", bound);
-      g_usleep (1000);
-    }
-  spin ();
-}
-
-/* Runs a search through the panel as a user would (the Run button). */
-static FbSearchJob *
-run_search (Fixture *f, FbSearchMethod method, const char *start)
-{
-  FbSearchPanel *panel = fb_window_get_search_panel (f->window);
-  FbSearchJob *job;
-
-  fb_search_panel_set_method (panel, method);
-  fb_search_panel_set_start (panel, start);
-  g_assert_cmpstr (fb_search_panel_get_start (panel), ==, start);
-  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
-  job = fb_window_get_search_job (f->window);
-  g_assert_nonnull (job);
-  g_assert_cmpint (fb_search_job_get_method (job), ==, method);
-  return job;
-}
-
-/* Index of the series called @name in @points, or -1. */
-static int
-find_series (FbPointSet *points, const char *name)
-{
-  for (guint s = 0; s < fb_point_set_get_n_series (points); s++)
-    if (g_strcmp0 (fb_point_set_get_series_name (points, s), name) == 0)
-      return (int) s;
-  return -1;
-}
-
 /* The config of the only point of series @name. */
 static FbPrecisionConfig *
 single_result (FbPointSet *points, const char *name)
 {
-  int series = find_series (points, name);
+  int series = fb_ui_test_find_series (points, name);
   FbPrecisionConfig *config = NULL;
 
   g_assert_cmpint (series, >=, 0);
@@ -906,11 +773,9 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
   g_assert_nonnull (fb_window_get_latency_table (f->window));
 
   /* Uniform: the nine wXaY again, as a second series on top of the baselines. */
-  job = run_search (f, FB_SEARCH_METHOD_UNIFORM, "table");
-  wait_for_job (job, 30);
-  g_assert_null (fb_search_job_get_error (job));
+  job = fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_UNIFORM, "table");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
-  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_UNIFORM));
+  series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_UNIFORM));
   g_assert_cmpint (series, >=, 0);
   g_assert_cmpuint (fb_point_set_get_series_size (points, series), ==, 9);
   g_assert_cmpuint (fb_point_set_get_n_points (points), ==, 18);
@@ -928,9 +793,7 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
 
   /* Free Bits from w2a2: one config, never fewer bits than w2a2 anywhere,
    * and no slower on the target. */
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
-  wait_for_job (job, 30);
-  g_assert_null (fb_search_job_get_error (job));
+  job = fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   g_assert_cmpuint (fb_point_set_get_n_points (points), ==, 19);
   result = single_result (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
@@ -968,7 +831,7 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
   for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
     if (fb_point_set_get_point (points, i)->config == result)
       fb_pareto_plot_select (fb_window_get_plot (f->window), (int) i);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_true (fb_precision_config_equal (fb_layer_table_get_config (fb_window_get_layer_table (f->window)), result));
 }
 
@@ -977,7 +840,6 @@ test_search_uniform_and_free_bits (Fixture *f, gconstpointer data)
 static void
 test_result_subtitle_names_method (Fixture *f, gconstpointer data)
 {
-  FbSearchJob *job;
   FbPointSet *points;
   FbParetoPlot *plot;
   const char *method = fb_search_method_get_name (FB_SEARCH_METHOD_PARETO);
@@ -986,13 +848,11 @@ test_result_subtitle_names_method (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  wait_for_job (job, 60);
-  g_assert_null (fb_search_job_get_error (job));
-  spin ();
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
+  fb_ui_test_spin ();
   plot = fb_window_get_plot (f->window);
   points = fb_pareto_plot_get_points (plot);
-  series = find_series (points, method);
+  series = fb_ui_test_find_series (points, method);
   g_assert_cmpint (series, >=, 0);
   /* A front point that is not also a uniform baseline. */
   for (guint i = 0; i < fb_point_set_get_n_points (points) && picked < 0; i++)
@@ -1003,18 +863,19 @@ test_result_subtitle_names_method (Fixture *f, gconstpointer data)
     }
   g_assert_cmpint (picked, >=, 0);
   fb_pareto_plot_select (plot, picked);
-  spin ();
+  fb_ui_test_spin ();
   subtitle = label_text (f->window->config_subtitle_label);
   if (strstr (subtitle, method) == NULL || strstr (subtitle, "uniform") != NULL)
     g_error ("subtitle of a %s result says \"%s\"", method, subtitle);
   g_assert_null (strstr (subtitle, "searched for"));
 
-  /* Shown under another target, it says which target it was searched for. */
+  /* Shown under another target, it says it is stale and which target it
+   * was searched for. */
   {
     const char *target = fb_latency_table_get_target (fb_window_get_latency_table (f->window));
-    g_autofree char *expected = g_strdup_printf ("searched for %s", target);
+    g_autofree char *expected = g_strdup_printf ("stale, searched for %s", target);
     fb_window_select_target (f->window, g_strcmp0 (target, "gap8") == 0 ? "rv32imc" : "gap8");
-    spin ();
+    fb_ui_test_spin ();
     g_clear_pointer (&subtitle, g_free);
     subtitle = label_text (f->window->config_subtitle_label);
     if (strstr (subtitle, expected) == NULL)
@@ -1024,7 +885,7 @@ test_result_subtitle_names_method (Fixture *f, gconstpointer data)
   /* A baseline is still called one. */
   g_clear_pointer (&subtitle, g_free);
   fb_pareto_plot_select (plot, 0);
-  spin ();
+  fb_ui_test_spin ();
   subtitle = label_text (f->window->config_subtitle_label);
   g_assert_nonnull (strstr (subtitle, "uniform baseline"));
 }
@@ -1033,7 +894,6 @@ static void
 test_search_budgets (Fixture *f, gconstpointer data)
 {
   FbSearchPanel *panel;
-  FbSearchJob *job;
   FbPointSet *points;
   FbSearchParams params;
   int series;
@@ -1054,11 +914,9 @@ test_search_budgets (Fixture *f, gconstpointer data)
   fb_search_panel_get_params (panel, &params);
   g_assert_true (isnan (params.constraints.min_accuracy));
 
-  job = run_search (f, FB_SEARCH_METHOD_UNIFORM, "table");
-  wait_for_job (job, 30);
-  g_assert_null (fb_search_job_get_error (job));
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_UNIFORM, "table");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
-  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_UNIFORM));
+  series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_UNIFORM));
   g_assert_cmpint (series, >=, 0);
   for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
     {
@@ -1079,45 +937,17 @@ test_search_budgets (Fixture *f, gconstpointer data)
   g_assert_cmpuint (params.constraints.max_size, ==, 0);
 }
 
-/* A stand-in accuracy oracle: more bits, more accuracy (a made-up but
- * monotone rule; what matters is that the window passes it on). */
-static double
-fake_accuracy (FbPrecisionConfig *config)
-{
-  FbNetwork *net = fb_precision_config_get_network (config);
-  double bits = 0, n = 0;
-
-  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
-    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
-      {
-        bits += fb_precision_config_get_weight_bits (config, i);
-        n++;
-      }
-  return 0.5 + 0.4 * bits / (8 * n);
-}
-
-static gboolean
-fake_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
-               double *accuracy, GError **error)
-{
-  *accuracy = fake_accuracy (config);
-  return TRUE;
-}
-
-static const FbAccuracyOracleClass fake_oracle_class = { "fake", fake_evaluate, NULL, NULL };
-
 static void
 test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
 {
   FbAccuracyOracle *oracle;
   FbSearchPanel *panel;
   FbSearchParams params;
-  FbSearchJob *job;
   FbPointSet *points;
   FbPrecisionConfig *result = NULL;
   int series;
   guint n = 0;
-  g_autofree char *other = network_path ("mobilenet-v1-0.25-128");
+  g_autofree char *other = fb_ui_test_network_path ("mobilenet-v1-0.25-128");
 
   if (f->window == NULL)
     return;
@@ -1127,8 +957,7 @@ test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
   fb_search_panel_get_params (panel, &params);
   g_assert_true (isnan (params.constraints.min_accuracy));
 
-  oracle = g_new0 (FbAccuracyOracle, 1);
-  fb_accuracy_oracle_init (oracle, &fake_oracle_class, fb_window_get_network (f->window));
+  oracle = fb_ui_test_oracle_new (fb_window_get_network (f->window), 0);
   fb_window_set_accuracy_oracle (f->window, oracle);
   fb_search_panel_set_budget (panel, FB_PLOT_METRIC_ACCURACY, 0.6);
   fb_search_panel_get_params (panel, &params);
@@ -1136,11 +965,9 @@ test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
 
   /* Free Bits gets the oracle: its result carries the oracle's accuracy,
    * and the plot can now show accuracy. */
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
-  wait_for_job (job, 30);
-  g_assert_null (fb_search_job_get_error (job));
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
-  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
+  series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
   g_assert_cmpint (series, >=, 0);
   for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
     {
@@ -1149,7 +976,7 @@ test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
         continue;
       result = p->config;
       n++;
-      g_assert_cmpfloat_with_epsilon (p->values[FB_PLOT_METRIC_ACCURACY], fake_accuracy (result), 1e-12);
+      g_assert_cmpfloat_with_epsilon (p->values[FB_PLOT_METRIC_ACCURACY], fb_ui_test_fake_accuracy (result), 1e-12);
       g_assert_cmpfloat (p->values[FB_PLOT_METRIC_ACCURACY], >=, 0.6);
     }
   g_assert_cmpuint (n, ==, 1);
@@ -1158,16 +985,16 @@ test_accuracy_oracle_hook (Fixture *f, gconstpointer data)
   for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
     if (fb_point_set_get_point (points, i)->config == result)
       fb_pareto_plot_select (fb_window_get_plot (f->window), (int) i);
-  spin ();
+  fb_ui_test_spin ();
   {
     g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
     g_autofree char *expected = fb_plot_metric_format (FB_PLOT_METRIC_ACCURACY, FB_LATENCY_UNIT_INSTRUCTIONS,
-                                                       fake_accuracy (result));
+                                                       fb_ui_test_fake_accuracy (result));
     g_assert_cmpstr (shown, ==, expected);
   }
 
   /* Another network: the oracle no longer applies. */
-  open_path (f, other);
+  fb_ui_test_open_path (f->window, other);
   fb_search_panel_get_params (panel, &params);
   g_assert_true (isnan (params.constraints.min_accuracy));
   fb_accuracy_oracle_unref (oracle);
@@ -1205,16 +1032,13 @@ test_pareto_accuracy_proxy (Fixture *f, gconstpointer data)
   fb_search_panel_get_params (panel, &params);
   g_assert_false (params.objectives & FB_PARETO_ACCURACY);
 
-  oracle = g_new0 (FbAccuracyOracle, 1);
-  fb_accuracy_oracle_init (oracle, &fake_oracle_class, fb_window_get_network (f->window));
+  oracle = fb_ui_test_oracle_new (fb_window_get_network (f->window), 0);
   fb_window_set_accuracy_oracle (f->window, oracle);
   fb_search_panel_set_pareto_options (panel, "latency,accuracy", 0.01);
   fb_search_panel_get_params (panel, &params);
   g_assert_cmpint (params.objectives, ==, FB_PARETO_LATENCY | FB_PARETO_ACCURACY);
 
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  wait_for_job (job, 60);
-  g_assert_no_error ((GError *) fb_search_job_get_error (job));
+  job = fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
   g_assert_nonnull (fb_search_job_get_run (job)->measured_sensitivity);
   found = fb_search_job_get_found (job);
   g_assert_cmpuint (found->len, >, 0);
@@ -1251,7 +1075,6 @@ test_search_respects_pins (Fixture *f, gconstpointer data)
 {
   FbNetwork *net;
   FbLayerTable *table;
-  FbSearchJob *job;
   FbPrecisionConfig *free_run, *pinned_run;
   const FbLayer *raised = NULL;
   g_autoptr(FbPrecisionConfig) first = NULL;
@@ -1263,8 +1086,7 @@ test_search_respects_pins (Fixture *f, gconstpointer data)
   table = fb_window_get_layer_table (f->window);
 
   /* Unpinned, Free Bits raises some layer's 2-bit weights. */
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
-  wait_for_job (job, 30);
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   free_run = single_result (fb_pareto_plot_get_points (fb_window_get_plot (f->window)),
                             fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
   first = fb_precision_config_copy (free_run);
@@ -1277,8 +1099,7 @@ test_search_respects_pins (Fixture *f, gconstpointer data)
   g_assert_true (fb_layer_table_set_weight_bits (table, raised->index, 2, &error));
   g_assert_no_error (error);
   fb_layer_table_set_pinned (table, raised->index, TRUE);
-  job = run_search (f, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
-  wait_for_job (job, 30);
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_FREE_BITS, "w2a2");
   pinned_run = single_result (fb_pareto_plot_get_points (fb_window_get_plot (f->window)),
                               fb_search_method_get_name (FB_SEARCH_METHOD_FREE_BITS));
   g_assert_cmpuint (fb_precision_config_get_weight_bits (pinned_run, raised->index), ==, 2);
@@ -1293,7 +1114,7 @@ test_search_respects_pins (Fixture *f, gconstpointer data)
 static void
 test_cancel_pareto (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = network_path ("mobilenet-v2-1.0-224");
+  g_autofree char *path = fb_ui_test_network_path ("mobilenet-v2-1.0-224");
   FbSearchPanel *panel;
   FbSearchJob *job;
   gint64 cancelled_at;
@@ -1301,17 +1122,17 @@ test_cancel_pareto (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  open_path (f, path);
+  fb_ui_test_open_path (f->window, path);
   g_assert_null (fb_window_get_info_message (f->window));
   g_assert_cmpstr (fb_network_get_name (fb_window_get_network (f->window)), ==, "mobilenet-v2-1.0-224");
   gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpstr (fb_latency_table_get_target (fb_window_get_latency_table (f->window)), ==, "gap8");
 
   /* The exact three-objective front of MobileNetV2 takes minutes. */
   panel = fb_window_get_search_panel (f->window);
   fb_search_panel_set_pareto_options (panel, "latency,size,bops", 0);
-  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
+  job = g_object_ref (fb_ui_test_start_search (f->window, FB_SEARCH_METHOD_PARETO, "table"));
   g_assert_true (fb_search_job_is_running (job));
   /* Run has turned into Cancel. */
   {
@@ -1331,7 +1152,7 @@ test_cancel_pareto (Fixture *f, gconstpointer data)
   g_assert_true (fb_search_job_is_running (job));
   cancelled_at = g_get_monotonic_time ();
   gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_cancel_button (panel)));
-  wait_for_job (job, 60);   /* only catches a hang; the message reports the time */
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);   /* only catches a hang; the message reports the time */
   waited = (double) (g_get_monotonic_time () - cancelled_at) / G_USEC_PER_SEC;
   g_test_message ("cancel took %.3f s", waited);
   g_assert_error ((GError *) fb_search_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -1344,20 +1165,20 @@ test_cancel_pareto (Fixture *f, gconstpointer data)
 static void
 test_close_cancels_search (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = network_path ("mobilenet-v2-1.0-224");
+  g_autofree char *path = fb_ui_test_network_path ("mobilenet-v2-1.0-224");
   g_autoptr(FbSearchJob) job = NULL;
 
   if (f->window == NULL)
     return;
-  open_path (f, path);
+  fb_ui_test_open_path (f->window, path);
   gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
   fb_search_panel_set_pareto_options (fb_window_get_search_panel (f->window), "latency,size,bops", 0);
-  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
-  spin ();
+  job = g_object_ref (fb_ui_test_start_search (f->window, FB_SEARCH_METHOD_PARETO, "table"));
+  fb_ui_test_spin ();
   gtk_widget_destroy (GTK_WIDGET (f->window));
   f->window = NULL;
   /* The worker sees the window's cancellable and stops. */
-  wait_for_job (job, 60);
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
   g_assert_error ((GError *) fb_search_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
@@ -1381,7 +1202,7 @@ probe_tick (gpointer data)
 static void
 test_stream_large_front (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = network_path ("mobilenet-v2-1.0-224");
+  g_autofree char *path = fb_ui_test_network_path ("mobilenet-v2-1.0-224");
   g_autoptr(FbSearchJob) job = NULL;
   LoopProbe probe = { 0, 0 };
   guint probe_id;
@@ -1390,21 +1211,21 @@ test_stream_large_front (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  open_path (f, path);
+  fb_ui_test_open_path (f->window, path);
   gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
-  spin ();
+  fb_ui_test_spin ();
   /* Thousands of configs on the two-objective front, streamed in batches. */
   fb_search_panel_set_pareto_options (fb_window_get_search_panel (f->window), "latency,size", 0);
   probe_id = g_timeout_add (5, probe_tick, &probe);
-  job = g_object_ref (run_search (f, FB_SEARCH_METHOD_PARETO, "table"));
-  wait_for_job (job, 120);
+  job = g_object_ref (fb_ui_test_start_search (f->window, FB_SEARCH_METHOD_PARETO, "table"));
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
   g_source_remove (probe_id);
   g_assert_null (fb_search_job_get_error (job));
   g_assert_cmpuint (fb_search_job_get_n_results (job), >, 1000);
   /* Every candidate the job produced is in the plot, in its own series. */
   g_assert_cmpuint (fb_window_get_n_results (f->window), ==, fb_search_job_get_n_results (job));
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
-  series = find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_PARETO));
+  series = fb_ui_test_find_series (points, fb_search_method_get_name (FB_SEARCH_METHOD_PARETO));
   g_assert_cmpint (series, >=, 0);
   g_assert_cmpuint (fb_point_set_get_series_size (points, series), ==, fb_search_job_get_n_results (job));
   /* Reported, not asserted (tests check behaviour, not timing). */
@@ -1437,7 +1258,7 @@ test_switch_target (Fixture *f, gconstpointer data)
   before = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_LATENCY));
 
   gtk_combo_box_set_active_id (combo, "gap8");
-  spin ();
+  fb_ui_test_spin ();
   gap8 = fb_window_get_latency_table (f->window);
   g_assert_cmpstr (fb_latency_table_get_target (gap8), ==, "gap8");
   after = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_LATENCY));
@@ -1459,23 +1280,60 @@ test_switch_target (Fixture *f, gconstpointer data)
   gtk_widget_destroy (GTK_WIDGET (second));
 }
 
+/* Whether the plot has a series named @name, each of its points flagged
+ * stale as @stale says, and the results table rows of that method. */
+static void
+check_stale (Fixture *f, const char *name, gboolean stale)
+{
+  FbPointSet *points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
+  int series = fb_ui_test_find_series (points, name);
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  guint n = 0, rows = 0;
+
+  /* The table fills its view when its page is shown. */
+  fb_window_show_results_page (f->window, TRUE);
+  fb_ui_test_spin ();
+  model = gtk_tree_view_get_model (fb_results_table_get_view (fb_window_get_results_table (f->window)));
+
+  if (!stale)
+    {
+      /* A name without "stale" may exist; no point may be flagged. */
+      for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+        g_assert_false (fb_point_set_get_point (points, i)->flags & FB_PLOT_POINT_STALE);
+      return;
+    }
+  g_assert_cmpint (series, >=, 0);
+  for (guint i = 0; i < fb_point_set_get_n_points (points); i++)
+    {
+      const FbPlotPoint *p = fb_point_set_get_point (points, i);
+      g_assert_true (((p->flags & FB_PLOT_POINT_STALE) != 0) == (p->series == (guint) series));
+      n += p->series == (guint) series;
+    }
+  g_assert_cmpuint (n, >, 0);
+  for (gboolean ok = gtk_tree_model_get_iter_first (model, &iter); ok; ok = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree char *method = NULL;
+      gtk_tree_model_get (model, &iter, FB_RESULTS_TABLE_COLUMN_METHOD, &method, -1);
+      rows += g_strcmp0 (method, name) == 0;
+    }
+  g_assert_cmpuint (rows, ==, n);
+}
+
 static void
 test_search_results_follow_target (Fixture *f, gconstpointer data)
 {
-  FbSearchJob *job;
   FbPointSet *points;
   FbLatencyTable *table;
 
   if (f->window == NULL)
     return;
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  wait_for_job (job, 30);
-  g_assert_null (fb_search_job_get_error (job));
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
   g_assert_cmpuint (fb_window_get_n_results (f->window), >, 1);
 
   /* After a switch every result shows its latency on the new target. */
   gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8-xpulpnn");
-  spin ();
+  fb_ui_test_spin ();
   table = fb_window_get_latency_table (f->window);
   g_assert_cmpstr (fb_latency_table_get_target (table), ==, "gap8-xpulpnn");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
@@ -1486,12 +1344,19 @@ test_search_results_follow_target (Fixture *f, gconstpointer data)
       g_assert_true (fb_metrics_compute (p->config, table, &m, NULL, NULL));
       g_assert_cmpfloat (p->values[FB_PLOT_METRIC_LATENCY], ==, m.latency);
     }
+  check_stale (f, "Pareto DP (rv32imc, stale)", TRUE);
+
+  /* Run again for this target: fresh, under the method's own name. */
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
+  check_stale (f, "Pareto DP (rv32imc, stale)", FALSE);
+  check_stale (f, fb_search_method_get_name (FB_SEARCH_METHOD_PARETO), FALSE);
+  g_assert_cmpint (fb_ui_test_find_series (fb_pareto_plot_get_points (fb_window_get_plot (f->window)),
+                                           fb_search_method_get_name (FB_SEARCH_METHOD_PARETO)), >=, 0);
 }
 
 static void
 test_candidates_files (Fixture *f, gconstpointer data)
 {
-  FbSearchJob *job;
   guint n;
   g_autofree char *path = NULL;
   g_autofree char *stale = NULL;
@@ -1508,8 +1373,7 @@ test_candidates_files (Fixture *f, gconstpointer data)
   g_assert_nonnull (error);
   g_clear_error (&error);
 
-  job = run_search (f, FB_SEARCH_METHOD_PARETO, "table");
-  wait_for_job (job, 30);
+  fb_ui_test_run_search (f->window, FB_SEARCH_METHOD_PARETO, "table");
   n = fb_window_get_n_results (f->window);
   g_assert_cmpuint (n, >, 1);
   g_assert_true (fb_window_save_candidates (f->window, path, &error));
@@ -1521,14 +1385,14 @@ test_candidates_files (Fixture *f, gconstpointer data)
 
   /* Cleared, then opened from the file: the same candidates, one series. */
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "clear-results", NULL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_cmpuint (fb_window_get_n_results (f->window), ==, 0);
   g_assert_cmpuint (fb_point_set_get_n_points (fb_pareto_plot_get_points (fb_window_get_plot (f->window))), ==, 9);
-  open_path (f, path);
+  fb_ui_test_open_path (f->window, path);
   g_assert_null (fb_window_get_info_message (f->window));
   g_assert_cmpuint (fb_window_get_n_results (f->window), ==, n);
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
-  g_assert_cmpint (find_series (points, "results.json"), >=, 0);
+  g_assert_cmpint (fb_ui_test_find_series (points, "results.json"), >=, 0);
   g_assert_cmpuint (fb_point_set_get_n_points (points), ==, 9 + n);
 
   /* A stale file (a size that does not match its config): the info bar
@@ -1542,7 +1406,7 @@ test_candidates_files (Fixture *f, gconstpointer data)
     text = json_to_string (root, TRUE);
     stale = write_file (f, "stale-candidates.json", text);
   }
-  open_path (f, stale);
+  fb_ui_test_open_path (f->window, stale);
   assert_info_mentions (f, "stale-candidates.json");
   g_assert_cmpuint (fb_window_get_n_results (f->window), ==, n);
 }
@@ -1559,7 +1423,7 @@ test_settings (Fixture *f, gconstpointer data)
   plot = fb_window_get_plot (f->window);
   g_assert_false (g_settings_get_boolean (settings, "log-x"));
   fb_pareto_plot_set_log_x (plot, TRUE);
-  spin ();
+  fb_ui_test_spin ();
   /* Plot → toggle (binding) → settings. */
   g_assert_true (g_settings_get_boolean (settings, "log-x"));
   fb_search_panel_set_method (fb_window_get_search_panel (f->window), FB_SEARCH_METHOD_FREE_BITS);
@@ -1600,52 +1464,37 @@ static void
 accuracy_setup (Fixture *f, gconstpointer data)
 {
   fb_window_set_accuracy_defaults (TRUE, TEST_ACCURACY_LIMIT, data);
-  fixture_setup (f, data);
+  fb_ui_test_fixture_setup (f, data);
 }
 
 static void
 accuracy_teardown (Fixture *f, gconstpointer data)
 {
-  fixture_teardown (f, data);
+  fb_ui_test_fixture_teardown (f, data);
   fb_window_set_accuracy_defaults (FALSE, 0, NULL);
 }
 
-/* Longest single main-loop dispatch seen by wait_until(), wall clock and
- * main-thread CPU time, in ms: reported (not asserted) by the accuracy test,
- * since the engine must never run on the main loop. On a loaded machine the
- * wall time also counts time the main thread waited for a core. */
-static double longest_dispatch, longest_dispatch_cpu;
+/* fb_ui_test_wait_until() for a condition on the fixture and an argument. */
+typedef struct {
+  gboolean    (*cond) (Fixture *f, gconstpointer arg);
+  Fixture      *f;
+  gconstpointer arg;
+} Condition;
 
-static double
-thread_cpu_ms (void)
+static gboolean
+condition_holds (gpointer data)
 {
-  struct timespec t;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+  Condition *c = data;
+  return c->cond (c->f, c->arg);
 }
 
-/* Runs the main loop until @cond holds; @bound (seconds) only catches hangs. */
 static void
-wait_until (gboolean (*cond) (Fixture *f, gconstpointer arg), Fixture *f, gconstpointer arg,
-            double bound, const char *what)
+wait_until (gboolean (*cond) (Fixture *f, gconstpointer arg), Fixture *f, gconstpointer arg, int seconds,
+            const char *what)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) (bound * G_USEC_PER_SEC);
+  Condition c = { cond, f, arg };
 
-  while (!cond (f, arg))
-    {
-      while (gtk_events_pending ())
-        {
-          gint64 t0 = g_get_monotonic_time ();
-          double c0 = thread_cpu_ms ();
-          gtk_main_iteration_do (FALSE);
-          longest_dispatch = MAX (longest_dispatch, (g_get_monotonic_time () - t0) / 1000.0);
-          longest_dispatch_cpu = MAX (longest_dispatch_cpu, thread_cpu_ms () - c0);
-        }
-      if (g_get_monotonic_time () > deadline)
-        g_error ("still waiting for %s after %.0f s", what, bound);
-      g_usleep (2000);
-    }
+  fb_ui_test_wait_until (condition_holds, &c, seconds, what);
 }
 
 static gboolean
@@ -1739,7 +1588,7 @@ test_accuracy_engine (Fixture *f, gconstpointer data)
    * weights the data directory holds today): the engine finds
    * <name>-float.fbw and calibrates it. */
   {
-    g_autofree char *source = network_path ("fmnist-mbv1");
+    g_autofree char *source = fb_ui_test_network_path ("fmnist-mbv1");
     g_autofree char *dir = g_path_get_dirname (source);
     g_autofree char *float_src = g_build_filename (dir, "fmnist-mbv1-float.fbw", NULL);
     g_autofree char *float_dst = g_build_filename (f->tmpdir, "fmnist-mbv1-float.fbw", NULL);
@@ -1753,11 +1602,11 @@ test_accuracy_engine (Fixture *f, gconstpointer data)
     g_assert_true (g_file_set_contents (float_dst, blob, (gssize) length, NULL));
     copy = write_file (f, "fmnist-mbv1.json", contents);
     fb_window_set_accuracy_defaults (TRUE, TEST_ACCURACY_LIMIT, NULL);
-    open_path (f, copy);
+    fb_ui_test_open_path (f->window, copy);
   }
   /* Made in a worker thread from the float weights and the data set. */
-  longest_dispatch = longest_dispatch_cpu = 0;
-  wait_until (has_engine, f, NULL, 900, "the accuracy engine");
+  fb_ui_test_reset_dispatch ();
+  wait_until (has_engine, f, NULL, FB_UI_TEST_WORK_SECONDS, "the accuracy engine");
   engine = fb_window_get_accuracy_engine (f->window);
   oracle = fb_accuracy_engine_get_oracle (engine);
   g_assert_true (fb_nn_oracle_is (oracle));
@@ -1773,7 +1622,7 @@ test_accuracy_engine (Fixture *f, gconstpointer data)
   fb_search_panel_set_budget (panel, FB_PLOT_METRIC_ACCURACY, NAN);
 
   /* Baselines are measured in the background and reach the plot's model. */
-  wait_until (baseline_measured, f, "w4a8", 900, "the accuracy of w4a8");
+  wait_until (baseline_measured, f, "w4a8", FB_UI_TEST_WORK_SECONDS, "the accuracy of w4a8");
   points = fb_pareto_plot_get_points (fb_window_get_plot (f->window));
   idx = find_baseline (points, "w4a8");
   p = fb_point_set_get_point (points, idx);
@@ -1789,9 +1638,9 @@ test_accuracy_engine (Fixture *f, gconstpointer data)
 
   /* The config in the table (w8a8) is measured too; once every baseline is,
    * the plot shows accuracy. */
-  wait_until (engine_idle, f, NULL, 900, "the baselines");
-  wait_until (summary_measured, f, NULL, 900, "the summary's accuracy");
-  spin ();
+  wait_until (engine_idle, f, NULL, FB_UI_TEST_WORK_SECONDS, "the baselines");
+  wait_until (summary_measured, f, NULL, FB_UI_TEST_WORK_SECONDS, "the summary's accuracy");
+  fb_ui_test_spin ();
   g_assert_cmpint (fb_pareto_plot_get_y_metric (fb_window_get_plot (f->window)), ==, FB_PLOT_METRIC_ACCURACY);
   {
     g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
@@ -1808,8 +1657,8 @@ test_accuracy_engine (Fixture *f, gconstpointer data)
     g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
     g_assert_cmpstr (shown, ==, "measuring…");
   }
-  wait_until (summary_measured, f, NULL, 900, "the edited config's accuracy");
-  spin ();
+  wait_until (summary_measured, f, NULL, FB_UI_TEST_WORK_SECONDS, "the edited config's accuracy");
+  fb_ui_test_spin ();
   {
     g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
     g_autofree char *expected = oracle_accuracy_text (oracle, fb_layer_table_get_config (table));
@@ -1817,15 +1666,15 @@ test_accuracy_engine (Fixture *f, gconstpointer data)
   }
 
   /* A burst of edits costs one evaluation: only the last config is measured. */
-  wait_until (engine_idle, f, NULL, 900, "the engine");
+  wait_until (engine_idle, f, NULL, FB_UI_TEST_WORK_SECONDS, "the engine");
   n_before = fb_nn_oracle_get_n_evaluations (oracle);
   g_assert_true (fb_layer_table_set_weight_bits (table, fb_network_lookup_layer (net, "pw5")->index, 4, NULL));
   g_assert_true (fb_layer_table_set_weight_bits (table, fb_network_lookup_layer (net, "pw4")->index, 4, NULL));
   g_assert_true (fb_layer_table_set_weight_bits (table, fb_network_lookup_layer (net, "pw3")->index, 4, NULL));
-  wait_until (summary_measured, f, NULL, 900, "the last edit's accuracy");
-  wait_until (engine_idle, f, NULL, 900, "the engine");
+  wait_until (summary_measured, f, NULL, FB_UI_TEST_WORK_SECONDS, "the last edit's accuracy");
+  wait_until (engine_idle, f, NULL, FB_UI_TEST_WORK_SECONDS, "the engine");
   g_assert_cmpuint (fb_nn_oracle_get_n_evaluations (oracle), ==, n_before + 1);
-  spin ();
+  fb_ui_test_spin ();
   {
     g_autofree char *shown = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
     g_autofree char *expected = oracle_accuracy_text (oracle, fb_layer_table_get_config (table));
@@ -1848,28 +1697,32 @@ test_accuracy_engine (Fixture *f, gconstpointer data)
     after = label_text (fb_window_get_summary_label (f->window, FB_PLOT_METRIC_ACCURACY));
     g_assert_cmpstr (after, ==, before);
     g_assert_false (fb_accuracy_engine_is_pending (engine, config, 0));
-    wait_until (engine_idle, f, NULL, 900, "the engine");
+    wait_until (engine_idle, f, NULL, FB_UI_TEST_WORK_SECONDS, "the engine");
   }
 
   /* Export C Bundle through the window's action, into a temporary folder. */
   bundle = g_build_filename (f->tmpdir, "bundle", NULL);
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "export-bundle-to", g_variant_new_string (bundle));
-  wait_until (message_contains, f, bundle, 900, "the export");
+  wait_until (message_contains, f, bundle, FB_UI_TEST_WORK_SECONDS, "the export");
   g_assert_cmpint (gtk_info_bar_get_message_type (fb_window_get_info_bar (f->window)), ==, GTK_MESSAGE_INFO);
   network_c = g_build_filename (bundle, "network.c", NULL);
   readme = g_build_filename (bundle, "README.md", NULL);
   g_assert_true (g_file_test (network_c, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_test (readme, G_FILE_TEST_IS_REGULAR));
-  remove_tree (bundle);
-  g_test_message ("longest main-loop dispatch while loading, measuring and exporting: %.1f ms "
-                  "wall clock, %.1f ms main-thread CPU", longest_dispatch, longest_dispatch_cpu);
+  fb_ui_test_remove_tree (bundle);
+  {
+    double wall, cpu;
+    fb_ui_test_longest_dispatch (&wall, &cpu);
+    g_test_message ("longest main-loop dispatch while loading, measuring and exporting: %.1f ms "
+                    "wall clock, %.1f ms main-thread CPU", wall, cpu);
+  }
 }
 
 /* No weights for the network: an info bar says so, and the rest works. */
 static void
 test_accuracy_missing_weights (Fixture *f, gconstpointer data)
 {
-  g_autofree char *source = network_path ("fmnist-mbv1");
+  g_autofree char *source = fb_ui_test_network_path ("fmnist-mbv1");
   g_autofree char *contents = NULL;
   g_autofree char *copy = NULL;
   g_autofree char *size = NULL;
@@ -1881,8 +1734,8 @@ test_accuracy_missing_weights (Fixture *f, gconstpointer data)
   /* The network alone in a folder without any .fbw. */
   g_assert_true (g_file_get_contents (source, &contents, NULL, NULL));
   copy = write_file (f, "fmnist-mbv1.json", contents);
-  open_path (f, copy);
-  wait_until (message_contains, f, "no trained weights", 60, "the missing-weights message");
+  fb_ui_test_open_path (f->window, copy);
+  wait_until (message_contains, f, "no trained weights", FB_UI_TEST_HANG_SECONDS, "the missing-weights message");
   g_assert_cmpint (gtk_info_bar_get_message_type (fb_window_get_info_bar (f->window)), ==, GTK_MESSAGE_INFO);
   g_assert_null (fb_window_get_accuracy_engine (f->window));
 
@@ -1898,7 +1751,7 @@ test_accuracy_missing_weights (Fixture *f, gconstpointer data)
   {
     g_autofree char *bundle = g_build_filename (f->tmpdir, "bundle", NULL);
     g_action_group_activate_action (G_ACTION_GROUP (f->window), "export-bundle-to", g_variant_new_string (bundle));
-    wait_until (message_contains, f, "no trained weights to export", 60, "the export error");
+    wait_until (message_contains, f, "no trained weights to export", FB_UI_TEST_HANG_SECONDS, "the export error");
     g_assert_cmpint (gtk_info_bar_get_message_type (fb_window_get_info_bar (f->window)), ==, GTK_MESSAGE_ERROR);
     g_assert_false (g_file_test (bundle, G_FILE_TEST_EXISTS));
   }
@@ -1916,7 +1769,7 @@ test_export_dialog (Fixture *f, gconstpointer data)
   if (f->window == NULL)
     return;
   g_action_group_activate_action (G_ACTION_GROUP (f->window), "export-bundle", NULL);
-  spin ();
+  fb_ui_test_spin ();
   toplevels = gtk_window_list_toplevels ();
   for (GList *l = toplevels; l != NULL; l = l->next)
     if (FB_IS_EXPORT_DIALOG (l->data) &&
@@ -1931,7 +1784,7 @@ test_export_dialog (Fixture *f, gconstpointer data)
   g_assert_false (fb_export_dialog_get_force (dialog));
   /* Cancel closes it and exports nothing. */
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
-  spin ();
+  fb_ui_test_spin ();
   g_assert_null (fb_window_get_info_message (f->window));
 }
 
@@ -1941,7 +1794,7 @@ test_accuracy_missing_dataset (Fixture *f, gconstpointer data)
 {
   if (f->window == NULL)
     return;
-  wait_until (message_contains, f, FB_FASHION_MNIST_PACKAGE, 60, "the missing-data message");
+  wait_until (message_contains, f, FB_FASHION_MNIST_PACKAGE, FB_UI_TEST_HANG_SECONDS, "the missing-data message");
   g_assert_true (message_contains (f, NO_DATASET_DIR));
   g_assert_null (fb_window_get_accuracy_engine (f->window));
   {
@@ -1958,9 +1811,8 @@ main (int argc, char **argv)
   int status;
 
   app = fb_ui_test_init (&argc, &argv);
-  have_display = app != NULL;
 
-#define ADD(path, fn) g_test_add ("/ui/window/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) g_test_add ("/ui/window/" path, Fixture, NULL, fb_ui_test_fixture_setup, fn, fb_ui_test_fixture_teardown)
   /* First: a theme switch restyles every style context, and an earlier
    * test's stale one (inside GTK) would take it down. */
   ADD ("dark-theme-plot", test_dark_theme_plot);
@@ -1998,7 +1850,7 @@ main (int argc, char **argv)
   ADD_ACC ("accuracy-missing-dataset", NO_DATASET_DIR, test_accuracy_missing_dataset);
   ADD_ACC ("accuracy-missing-weights", NO_DATASET_DIR, test_accuracy_missing_weights);
   /* Made with the engine off; the test opens its own copy of the network. */
-  g_test_add ("/ui/window/accuracy-engine-and-export", Fixture, NULL, fixture_setup, test_accuracy_engine,
+  g_test_add ("/ui/window/accuracy-engine-and-export", Fixture, NULL, fb_ui_test_fixture_setup, test_accuracy_engine,
               accuracy_teardown);
 #undef ADD_ACC
 

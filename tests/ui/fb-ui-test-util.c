@@ -1,0 +1,302 @@
+/* fb-ui-test-util.c — see fb-ui-test-util.h.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fb-ui-test-util.h"
+
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "fb-precision-config.h"
+
+static double longest_dispatch, longest_dispatch_cpu;
+static FbApplication *test_app;  /* fb_ui_test_init()'s, borrowed */
+
+FbApplication *
+fb_ui_test_init (int *argc, char ***argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = g_dir_make_tmp ("fb-test-home-XXXXXX", NULL);
+  g_autofree char *data = g_build_filename (home, "data", NULL);
+  g_autofree char *config = g_build_filename (home, "config", NULL);
+  g_autofree char *cache = g_build_filename (home, "cache", NULL);
+  FbApplication *app;
+
+  fb_application_lower_worker_priority (g_getenv ("FB_TEST_WORKER_NICE")
+                                        ? atoi (g_getenv ("FB_TEST_WORKER_NICE")) : 10);
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+  setlocale (LC_ALL, "C.UTF-8");
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_test_init (argc, argv, NULL);
+  g_set_application_name ("freebits");
+  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
+  if (!gtk_init_check (argc, argv))
+    return NULL;
+  app = fb_application_new ();
+  /* Tests may run next to a real instance; never hand over to it. */
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  test_app = app;
+  return app;
+}
+
+void
+fb_ui_test_spin (void)
+{
+  for (guint i = 0; i < 5; i++)
+    {
+      while (gtk_events_pending ())
+        gtk_main_iteration_do (FALSE);
+      g_usleep (2000);
+    }
+}
+
+void
+fb_ui_test_reset_settings (FbApplication *app)
+{
+  GSettings *settings = fb_application_get_settings (app);
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_assert_nonnull (settings);
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (settings, keys[i]);
+}
+
+FbWindow *
+fb_ui_test_window_new (FbApplication *app)
+{
+  FbWindow *window;
+
+  fb_ui_test_reset_settings (app);
+  window = fb_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_widget_show (GTK_WIDGET (window));
+  fb_ui_test_spin ();
+  return window;
+}
+
+FbWindow *
+fb_ui_test_setup_window (FbApplication *app)
+{
+  if (app == NULL)
+    {
+      g_test_skip ("no display: run under xvfb-run (meson does when it finds xvfb-run)");
+      return NULL;
+    }
+  return fb_ui_test_window_new (app);
+}
+
+void
+fb_ui_test_teardown_window (FbWindow *window)
+{
+  if (window != NULL)
+    gtk_widget_destroy (GTK_WIDGET (window));
+  fb_ui_test_spin ();
+  fb_window_set_accuracy_defaults (FALSE, 0, NULL);
+}
+
+void
+fb_ui_test_fixture_setup (FbUiTestFixture *f, gconstpointer data)
+{
+  f->window = fb_ui_test_setup_window (test_app);
+  if (f->window != NULL)
+    f->tmpdir = g_dir_make_tmp ("fb-ui-test-XXXXXX", NULL);
+}
+
+void
+fb_ui_test_fixture_teardown (FbUiTestFixture *f, gconstpointer data)
+{
+  fb_ui_test_teardown_window (f->window);
+  if (f->tmpdir != NULL)
+    fb_ui_test_remove_tree (f->tmpdir);
+  g_free (f->tmpdir);
+}
+
+FbSearchJob *
+fb_ui_test_start_search (FbWindow *window, FbSearchMethod method, const char *start)
+{
+  FbSearchPanel *panel = fb_window_get_search_panel (window);
+  FbSearchJob *job;
+
+  fb_search_panel_set_method (panel, method);
+  fb_search_panel_set_start (panel, start);
+  g_assert_cmpstr (fb_search_panel_get_start (panel), ==, start);
+  gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
+  job = fb_window_get_search_job (window);
+  g_assert_nonnull (job);
+  g_assert_cmpint (fb_search_job_get_method (job), ==, method);
+  return job;
+}
+
+FbSearchJob *
+fb_ui_test_run_search (FbWindow *window, FbSearchMethod method, const char *start)
+{
+  FbSearchJob *job = fb_ui_test_start_search (window, method, start);
+
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
+  g_assert_no_error ((GError *) fb_search_job_get_error (job));
+  return job;
+}
+
+static double
+thread_cpu_ms (void)
+{
+  struct timespec t;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+void
+fb_ui_test_wait_until (gboolean (*cond) (gpointer data), gpointer data, int seconds, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!cond (data))
+    {
+      while (gtk_events_pending ())
+        {
+          gint64 t0 = g_get_monotonic_time ();
+          double c0 = thread_cpu_ms ();
+          gtk_main_iteration_do (FALSE);
+          longest_dispatch = MAX (longest_dispatch, (g_get_monotonic_time () - t0) / 1000.0);
+          longest_dispatch_cpu = MAX (longest_dispatch_cpu, thread_cpu_ms () - c0);
+        }
+      if (g_get_monotonic_time () > deadline)
+        g_error ("still waiting for %s after %d s", what, seconds);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+search_done (gpointer data)
+{
+  return !fb_search_job_is_running (data);
+}
+
+void
+fb_ui_test_wait_for_search (FbSearchJob *job, int seconds)
+{
+  fb_ui_test_wait_until (search_done, job, seconds, "the search to finish");
+  fb_ui_test_spin ();
+}
+
+void
+fb_ui_test_longest_dispatch (double *wall_ms, double *cpu_ms)
+{
+  *wall_ms = longest_dispatch;
+  *cpu_ms = longest_dispatch_cpu;
+}
+
+void
+fb_ui_test_reset_dispatch (void)
+{
+  longest_dispatch = longest_dispatch_cpu = 0;
+}
+
+int
+fb_ui_test_find_series (FbPointSet *points, const char *name)
+{
+  for (guint s = 0; s < fb_point_set_get_n_series (points); s++)
+    if (g_strcmp0 (fb_point_set_get_series_name (points, s), name) == 0)
+      return (int) s;
+  return -1;
+}
+
+void
+fb_ui_test_open_path (FbWindow *window, const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  fb_window_open_file (window, file);
+  fb_ui_test_spin ();
+}
+
+char *
+fb_ui_test_network_path (const char *name)
+{
+  const char *root = g_getenv ("FB_SOURCE_ROOT");
+  g_autofree char *file = g_strconcat (name, ".json", NULL);
+
+  if (root != NULL)
+    return g_build_filename (root, "data", "networks", file, NULL);
+  return g_test_build_filename (G_TEST_DIST, "..", "..", "data", "networks", file, NULL);
+}
+
+void
+fb_ui_test_remove_tree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+double
+fb_ui_test_fake_accuracy (FbPrecisionConfig *config)
+{
+  FbNetwork *net = fb_precision_config_get_network (config);
+  double bits = 0, n = 0;
+
+  for (guint i = 0; i < fb_network_get_n_layers (net); i++)
+    if (fb_layer_is_weighted (fb_network_get_layer (net, i)))
+      {
+        bits += fb_precision_config_get_weight_bits (config, i);
+        n++;
+      }
+  return 0.5 + 0.4 * bits / (8 * n);
+}
+
+typedef struct {
+  FbAccuracyOracle parent;  /* first: fb_accuracy_oracle_unref() g_free()s the whole */
+  guint            delay_ms;
+} FakeOracle;
+
+static gboolean
+fake_evaluate (FbAccuracyOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
+               double *accuracy, GError **error)
+{
+  if (((FakeOracle *) self)->delay_ms > 0)
+    g_usleep (((FakeOracle *) self)->delay_ms * 1000);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  *accuracy = fb_ui_test_fake_accuracy (config);
+  return TRUE;
+}
+
+static const FbAccuracyOracleClass fake_oracle_class = { "fake", fake_evaluate, NULL, NULL };
+
+FbAccuracyOracle *
+fb_ui_test_oracle_new (FbNetwork *network, guint delay_ms)
+{
+  FakeOracle *oracle = g_new0 (FakeOracle, 1);
+
+  fb_accuracy_oracle_init (&oracle->parent, &fake_oracle_class, network);
+  oracle->delay_ms = delay_ms;
+  return &oracle->parent;
+}
+
+void
+fb_ui_test_set_oracle (FbWindow *window, guint delay_ms)
+{
+  g_autoptr(FbAccuracyOracle) oracle = fb_ui_test_oracle_new (fb_window_get_network (window), delay_ms);
+
+  fb_window_set_accuracy_oracle (window, oracle);
+}

@@ -74,6 +74,24 @@ finish_error (GError *error, Progress *p)
   return fb_cli_error (error, error->domain == FB_ERROR ? FB_CLI_EXIT_INPUT : FB_CLI_EXIT_FAILED);
 }
 
+/* The network every subcommand starts from, or NULL with its error printed. */
+static FbNetwork *
+load_network (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  FbNetwork *net = fb_network_load (path, &error);
+  if (net == NULL)
+    fb_cli_error (error, FB_CLI_EXIT_INPUT);
+  return net;
+}
+
+/* measure and run execute the kernels: on QEMU (rv32imc) or this CPU (host). */
+static gboolean
+target_runs_kernels (const char *target)
+{
+  return target != NULL && (g_str_equal (target, "rv32imc") || g_str_equal (target, "host"));
+}
+
 static int
 save_table (FbLatencyTable *table, const char *path)
 {
@@ -135,16 +153,16 @@ cmd_measure (int argc, char **argv)
     "rv32imc: retired instructions of each kernel call under qemu-system-riscv32 -icount;\n"
     "host: median microseconds on this CPU (the spread goes into the table)."))
     return FB_CLI_EXIT_INPUT;
-  if (target == NULL || (!g_str_equal (target, "rv32imc") && !g_str_equal (target, "host")))
+  if (!target_runs_kernels (target))
     return fb_cli_usage (context, "--target must be rv32imc or host (gap8 tables come from "
                                   "\"latency model\")");
   if (output == NULL)
     return fb_cli_usage (context, "-o TABLE is required");
   if (max_rows < 0 || slice_rows < 1 || jobs < 0 || repeats < 1 || shift < 0 || shift > 62)
     return fb_cli_usage (context, "bad --max-rows, --slice-rows, --jobs, --repeats or --shift");
-  net = fb_network_load (argv[1], &error);
+  net = load_network (argv[1]);
   if (net == NULL)
-    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+    return FB_CLI_EXIT_INPUT;
 
   fb_latency_measure_options_init (&opts, target);
   opts.max_rows = (guint) max_rows;
@@ -204,9 +222,9 @@ cmd_model (int argc, char **argv)
     return fb_cli_usage (context, "--target must be gap8 or gap8-xpulpnn");
   if (output == NULL)
     return fb_cli_usage (context, "-o TABLE is required");
-  net = fb_network_load (argv[1], &error);
+  net = load_network (argv[1]);
   if (net == NULL)
-    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+    return FB_CLI_EXIT_INPUT;
   table = fb_latency_model (net, target, &error);
   if (table == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
@@ -245,9 +263,9 @@ cmd_import (int argc, char **argv)
     return fb_cli_usage (context, "--unit must be cycles, instructions or us");
   if (clock_hz < 0 || !isfinite (clock_hz))
     return fb_cli_usage (context, "--clock-hz must not be negative");
-  net = fb_network_load (network, &error);
+  net = load_network (network);
   if (net == NULL)
-    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+    return FB_CLI_EXIT_INPUT;
   table = fb_latency_import_csv_file (net, argv[1], target, unit, &error);
   if (table == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
@@ -290,14 +308,14 @@ cmd_run (int argc, char **argv)
     "Run the whole network (its plan for CONFIG) end to end once on the target and print the\n"
     "measured latency of the sequence of kernel calls and of each call in it."))
     return FB_CLI_EXIT_INPUT;
-  if (target == NULL || (!g_str_equal (target, "rv32imc") && !g_str_equal (target, "host")))
+  if (!target_runs_kernels (target))
     return fb_cli_usage (context, "--target must be rv32imc or host");
   if (repeats < 1)
     return fb_cli_usage (context, "--repeats must be positive");
   spec = config_spec != NULL ? config_spec : "w8a8";
-  net = fb_network_load (argv[1], &error);
+  net = load_network (argv[1]);
   if (net == NULL)
-    return fb_cli_error (error, FB_CLI_EXIT_INPUT);
+    return FB_CLI_EXIT_INPUT;
   config = fb_precision_config_new_from_spec (net, spec, &error);
   if (config == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);

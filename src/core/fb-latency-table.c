@@ -8,6 +8,7 @@
 
 #include "fb-error.h"
 #include "fb-json.h"
+#include "fb-names.h"
 #include "fb-latency-table.h"
 
 typedef struct {
@@ -42,13 +43,11 @@ fb_latency_unit_to_string (FbLatencyUnit unit)
 gboolean
 fb_latency_unit_from_string (const char *str, FbLatencyUnit *unit)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (unit_names); i++)
-    if (g_strcmp0 (str, unit_names[i]) == 0)
-      {
-        *unit = i;
-        return TRUE;
-      }
-  return FALSE;
+  guint i;
+  if (!fb_names_lookup (unit_names, G_N_ELEMENTS (unit_names), str, &i))
+    return FALSE;
+  *unit = i;
+  return TRUE;
 }
 
 const char *
@@ -61,13 +60,11 @@ fb_latency_method_to_string (FbLatencyMethod method)
 gboolean
 fb_latency_method_from_string (const char *str, FbLatencyMethod *method)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (method_names); i++)
-    if (g_strcmp0 (str, method_names[i]) == 0)
-      {
-        *method = i;
-        return TRUE;
-      }
-  return FALSE;
+  guint i;
+  if (!fb_names_lookup (method_names, G_N_ELEMENTS (method_names), str, &i))
+    return FALSE;
+  *method = i;
+  return TRUE;
 }
 
 static void

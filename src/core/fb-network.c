@@ -8,6 +8,7 @@
 
 #include "fb-error.h"
 #include "fb-json.h"
+#include "fb-names.h"
 #include "fb-network.h"
 
 /* Limits that keep every derived count (MACs, bytes) far inside 64 bits and
@@ -68,13 +69,11 @@ fb_output_kind_to_string (FbOutputKind kind)
 gboolean
 fb_output_kind_from_string (const char *str, FbOutputKind *kind)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (output_kind_names); i++)
-    if (g_strcmp0 (str, output_kind_names[i]) == 0)
-      {
-        *kind = i;
-        return TRUE;
-      }
-  return FALSE;
+  guint i;
+  if (!fb_names_lookup (output_kind_names, G_N_ELEMENTS (output_kind_names), str, &i))
+    return FALSE;
+  *kind = i;
+  return TRUE;
 }
 
 const char *
@@ -87,13 +86,11 @@ fb_op_to_string (FbOp op)
 gboolean
 fb_op_from_string (const char *str, FbOp *op)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (op_names); i++)
-    if (g_strcmp0 (str, op_names[i]) == 0)
-      {
-        *op = i;
-        return TRUE;
-      }
-  return FALSE;
+  guint i;
+  if (!fb_names_lookup (op_names, G_N_ELEMENTS (op_names), str, &i))
+    return FALSE;
+  *op = i;
+  return TRUE;
 }
 
 gboolean

@@ -141,29 +141,35 @@ attr (Ctx *c, const char *name)
   return NULL;
 }
 
+/* The attribute @name, or NULL when the node has none; FALSE (with @what, e.g. "an integer",
+ * in the error) when it has one of another type. */
+static gboolean
+attr_typed (Ctx *c, const char *name, Onnx__AttributeProto__AttributeType type, const char *what,
+            const Onnx__AttributeProto **out, GError **error)
+{
+  *out = attr (c, name);
+  if (*out != NULL && (*out)->type != type)
+    return fail (c, error, "attribute \"%s\" should be %s", name, what);
+  return TRUE;
+}
+
 static gboolean
 attr_int (Ctx *c, const char *name, gint64 def, gint64 *out, GError **error)
 {
-  const Onnx__AttributeProto *a = attr (c, name);
-  *out = def;
-  if (a == NULL)
-    return TRUE;
-  if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT)
-    return fail (c, error, "attribute \"%s\" should be an integer", name);
-  *out = a->i;
+  const Onnx__AttributeProto *a;
+  if (!attr_typed (c, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT, "an integer", &a, error))
+    return FALSE;
+  *out = a != NULL ? a->i : def;
   return TRUE;
 }
 
 static gboolean
 attr_float (Ctx *c, const char *name, double def, double *out, GError **error)
 {
-  const Onnx__AttributeProto *a = attr (c, name);
-  *out = def;
-  if (a == NULL)
-    return TRUE;
-  if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT)
-    return fail (c, error, "attribute \"%s\" should be a float", name);
-  *out = a->f;
+  const Onnx__AttributeProto *a;
+  if (!attr_typed (c, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, "a float", &a, error))
+    return FALSE;
+  *out = a != NULL ? a->f : def;
   return TRUE;
 }
 
@@ -187,13 +193,13 @@ static gboolean
 attr_string_is (Ctx *c, const char *name, const char *def, const char *const *allowed, const char **out,
                 GError **error)
 {
-  const Onnx__AttributeProto *a = attr (c, name);
+  const Onnx__AttributeProto *a;
   char buf[64] = "";
   *out = def;
+  if (!attr_typed (c, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, "a string", &a, error))
+    return FALSE;
   if (a == NULL)
     return TRUE;
-  if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING)
-    return fail (c, error, "attribute \"%s\" should be a string", name);
   if (a->s.data != NULL)
     memcpy (buf, a->s.data, MIN (sizeof buf - 1, a->s.len));
   for (guint i = 0; allowed[i] != NULL; i++)

@@ -78,19 +78,6 @@ end_line (TrainUi *ui)
     }
 }
 
-/* The trainer's checkpoint, plus the supernet's min_bits, which its options
- * object does not record yet: kept beside it, read back by --resume. */
-static FbWeights *
-checkpoint_of (FbTrainer *trainer)
-{
-  FbWeights *ck = fb_trainer_get_checkpoint (trainer);
-  const FbTrainOptions *opt = fb_trainer_get_options (trainer);
-
-  if (opt->quant == FB_TRAIN_SUPERNET && fb_weights_get_checkpoint (ck) != NULL)
-    json_object_set_int_member (fb_weights_get_checkpoint (ck), "min_bits", opt->min_bits);
-  return ck;
-}
-
 static gboolean
 on_progress (FbTrainer *trainer, const FbTrainProgress *p, gpointer user_data, GError **error)
 {
@@ -118,7 +105,7 @@ on_progress (FbTrainer *trainer, const FbTrainProgress *p, gpointer user_data, G
   /* End of an epoch: the trainer has already advanced to the next one, so
    * the checkpoint resumes there. */
   {
-    g_autoptr(FbWeights) ck = checkpoint_of (trainer);
+    g_autoptr(FbWeights) ck = fb_trainer_get_checkpoint (trainer);
     g_autofree char *eta = format_duration (p->eta_s);
 
     if (fb_mpi_is_root () && !fb_weights_save (ck, ui->checkpoint_path, error))
@@ -275,29 +262,6 @@ apply_args (const TrainArgs *a, FbTrainOptions *opt)
     }
 }
 
-/* --resume: the min_bits checkpoint_of() recorded (none: 2, the default). */
-static gboolean
-read_min_bits (FbWeights *init, FbTrainOptions *opt, const char *checkpoint, GError **error)
-{
-  JsonObject *ck = fb_weights_get_checkpoint (init);
-  JsonNode *node;
-  gint64 bits = 0;
-
-  if (ck == NULL || !json_object_has_member (ck, "min_bits"))
-    return TRUE;
-  node = json_object_get_member (ck, "min_bits");
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
-    bits = json_node_get_int (node);
-  if (bits != 2 && bits != 4 && bits != 8)
-    {
-      g_set_error (error, FB_ERROR, FB_ERROR_FIELD, "%s: checkpoint.min_bits %" G_GINT64_FORMAT
-                   " is not 2, 4 or 8", checkpoint, bits);
-      return FALSE;
-    }
-  opt->min_bits = (guint) bits;
-  return TRUE;
-}
-
 /* finetune --resume: the checkpoint records the config it fine-tunes. */
 static gboolean
 check_checkpoint_config (FbWeights *init, const FbTrainOptions *opt, FbPrecisionConfig *config,
@@ -321,7 +285,7 @@ check_checkpoint_config (FbWeights *init, const FbTrainOptions *opt, FbPrecision
 static int
 report_interrupted (FbTrainer *trainer, const char *checkpoint, gboolean custom, const char *resume_args)
 {
-  g_autoptr(FbWeights) ck = checkpoint_of (trainer);
+  g_autoptr(FbWeights) ck = fb_trainer_get_checkpoint (trainer);
   g_autoptr(GError) save_error = NULL;
 
   /* Rank 0 alone writes (every rank holds the same state); the others wait
@@ -503,7 +467,6 @@ open_trainer (const TrainCli *o, gboolean finetune, const char *net_path, const 
     {
       t->init = fb_weights_load (o->checkpoint, t->net, error);
       if (t->init == NULL || !fb_train_options_from_checkpoint (&t->opt, t->init, o->checkpoint, error) ||
-          !read_min_bits (t->init, &t->opt, o->checkpoint, error) ||
           !check_args_same (args, &t->opt, o->checkpoint, error) ||
           (finetune && !check_checkpoint_config (t->init, &t->opt, t->config, o->config_spec, o->checkpoint, error)))
         return FALSE;

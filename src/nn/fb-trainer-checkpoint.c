@@ -40,6 +40,7 @@ options_to_json (const FbTrainOptions *o)
     {
       json_object_set_int_member (obj, "random_configs", o->random_configs);
       json_object_set_boolean_member (obj, "distill", o->distill);
+      json_object_set_int_member (obj, "min_bits", o->min_bits);
     }
   return obj;
 }
@@ -140,10 +141,12 @@ fb_trainer_get_weights (FbTrainer *self)
                                        : "running averages of the fine-tuned config");
       if (self->opt.quant == FB_TRAIN_SUPERNET)
         {
-          json_object_set_string_member (q, "sampling",
-                                         "per step: all-8, all-2 (sandwich rule) and random_configs configs "
-                                         "drawn uniformly per weighted layer and activation tensor; gradients "
-                                         "of the mean loss over them, one optimizer step");
+          g_autofree char *sampling =
+            g_strdup_printf ("per step: all-8, all-%u (sandwich rule) and random_configs configs drawn "
+                             "uniformly among the bit-widths %s per weighted layer and activation tensor; "
+                             "gradients of the mean loss over them, one optimizer step",
+                             self->opt.min_bits, self->opt.min_bits == 8 ? "8" : self->opt.min_bits == 4 ? "8, 4" : "8, 4, 2");
+          json_object_set_string_member (q, "sampling", sampling);
           json_object_set_boolean_member (q, "distill", self->opt.distill);
           set_number_or_null (q, "test_accuracy_w8a8", self->test_accuracy);
           set_number_or_null (q, "test_accuracy_w4a4", self->test_w4a4);
@@ -207,7 +210,7 @@ fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, cons
 {
   static const char *known[] = { "epochs", "batch_size", "shards", "lr", "momentum", "nesterov", "weight_decay",
                                  "warmup_epochs", "seed", "limit_train", "augment", "quantization",
-                                 "random_configs", "distill", NULL };
+                                 "random_configs", "distill", "min_bits", NULL };
   JsonObject *ck = fb_weights_get_checkpoint (checkpoint), *obj = NULL;
   g_autofree char *where = g_strdup_printf ("%s: checkpoint.options", origin);
   gint64 epochs = 0, batch = 0, shards = 0, seed = 0, limit = 0;
@@ -235,11 +238,18 @@ fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, cons
     return FALSE;
   {
     const char *quant = NULL;
-    gint64 random = o->random_configs;
+    gint64 random = o->random_configs, min_bits = o->min_bits;
     if (!fb_json_get_string (obj, "quantization", where, FALSE, &quant, error) ||
         !fb_json_get_int (obj, "random_configs", where, FALSE, 0, 64, &random, error) ||
-        !fb_json_get_bool (obj, "distill", where, FALSE, &o->distill, error))
+        !fb_json_get_bool (obj, "distill", where, FALSE, &o->distill, error) ||
+        !fb_json_get_int (obj, "min_bits", where, FALSE, 2, 8, &min_bits, error))
       return FALSE;
+    if (min_bits != 2 && min_bits != 4 && min_bits != 8)
+      {
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: min_bits %" G_GINT64_FORMAT " is not 2, 4 or 8"),
+                     where, min_bits);
+        return FALSE;
+      }
     o->quant = FB_TRAIN_FLOAT;
     for (guint q = 0; quant != NULL && q < G_N_ELEMENTS (quant_names); q++)
       if (g_str_equal (quant, quant_names[q]))
@@ -251,6 +261,7 @@ fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, cons
         return FALSE;
       }
     o->random_configs = (guint) random;
+    o->min_bits = (guint) min_bits;
   }
   o->epochs = (guint) epochs;
   o->batch_size = (guint) batch;

@@ -248,7 +248,16 @@ test_supernet_and_finetune (void)
   {
     const char *args[] = { "train", net, "-o", sn, "--data", dir, "--supernet", "--init", flt, "--epochs", "1",
                            "--batch", "64", NULL };
+    g_autoptr(FbWeights) init = NULL;
+    JsonObject *options;
+
     fb_test_cli_expect (args, 0, "lr 0.0005");
+    /* The options record min_bits, so --resume restores it. */
+    init = fb_weights_load (sn, network, &error);
+    g_assert_no_error (error);
+    options = json_object_get_object_member (fb_weights_get_training (init), "options");
+    g_assert_nonnull (options);
+    g_assert_cmpint (json_object_get_int_member (options, "min_bits"), ==, 4);
   }
   {
     struct {

@@ -167,7 +167,8 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
   /* fb_kernel_weight_row_bytes () lives with the packing helpers */
   g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-pack.h");
   g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-pack.c");
-  if (family_used (cg, FB_KERNEL_FAMILY_CONV))
+  /* the rv32 assembly of the depthwise sweep is defined in fb-kernel-conv.c's object too */
+  if (family_used (cg, FB_KERNEL_FAMILY_CONV) || family_used (cg, FB_KERNEL_FAMILY_DEPTHWISE))
     {
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv.c");
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv-scalar.h");

@@ -55,8 +55,13 @@ fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_b
     return 0;
   if (arch == FB_KERNEL_ARCH_HOST)
     return dw_host_buffer_size (in_bits, params);
-  /* int32 accumulators of two output pixels, FB_DW_SC_CH channels at a time */
-  return 4 + (size_t) (params->ch_out < FB_DW_SC_CH ? params->ch_out : FB_DW_SC_CH) * 8;
+  /* int32 accumulators of two output pixels, FB_DW_SC_CH channels at a time, or of one
+   * channel's output row (dw_sc_plane3) */
+  {
+    const size_t pix = (size_t) (params->ch_out < FB_DW_SC_CH ? params->ch_out : FB_DW_SC_CH) * 8;
+    const size_t row = (size_t) params->dim_out_x * 4;
+    return 4 + (pix > row ? pix : row);
+  }
 }
 
 size_t
@@ -111,21 +116,415 @@ dw_load4_s (const int W, const uint8_t *p, int32_t v[4])
     }
 }
 
+/* Geometry of one output row shared by the scalar helpers. */
+typedef struct {
+  size_t in_px, w_tap, out_px, in_row, w_row;
+  int32_t chn, ch4;
+} DwScGeom;
+
+/* Two neighbouring output pixels (ox, ox + 1), stride 1, windows inside the input along x:
+ * each weight load serves both and each input column is loaded once. */
+FB_KI_INLINE void
+dw_sc_pair (const int A, const int O, const int W, const uint8_t *input,
+            const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+            uint8_t *output, const FbConvParams *p, int32_t *acc, const DwScGeom *g,
+            int32_t oy, int32_t ox, int32_t iy0, int32_t ky_lo, int32_t ky_hi)
+{
+  const int32_t ch = p->ch_in, kxn = p->dim_kernel_x, ix0 = ox * p->stride_x - p->pad_left;
+  const int32_t nky = ky_hi - ky_lo, chn = g->chn;
+  const uint8_t *x0 = input + ((size_t) (iy0 + ky_lo) * (size_t) p->dim_in_x + (size_t) ix0)
+                                * g->in_px;
+  const uint8_t *w0 = weights + (size_t) ky_lo * g->w_row;
+  int32_t *acc2 = acc + chn;
+  int32_t c0, c, ky, kx, e;
+
+  for (c0 = 0; c0 < ch; c0 += chn)
+    {
+      const int32_t c1 = ch - c0 < chn ? ch : c0 + chn, c14 = c1 < g->ch4 ? c1 : g->ch4;
+      for (c = c0; c < c14; c += 4)
+        {
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+          const uint8_t *xr = x0 + (size_t) c * (size_t) A / 8;
+          const uint8_t *wr = w0 + (size_t) c * (size_t) W / 8;
+          for (ky = 0; ky < nky; ky++, xr += g->in_row, wr += g->w_row)
+            {
+              const uint8_t *xp = xr + g->in_px, *wp = wr;
+              int32_t xa[4], xb[4], wv[4];
+              dw_load4_u (A, xr, xa);
+              for (kx = 0; kx < kxn; kx++, xp += g->in_px, wp += g->w_tap)
+                {
+                  dw_load4_s (W, wp, wv);
+                  dw_load4_u (A, xp, xb);
+                  a0 += xa[0] * wv[0]; b0 += xb[0] * wv[0];
+                  a1 += xa[1] * wv[1]; b1 += xb[1] * wv[1];
+                  a2 += xa[2] * wv[2]; b2 += xb[2] * wv[2];
+                  a3 += xa[3] * wv[3]; b3 += xb[3] * wv[3];
+                  xa[0] = xb[0]; xa[1] = xb[1]; xa[2] = xb[2]; xa[3] = xb[3];
+                }
+            }
+          acc[c - c0] = a0; acc[c - c0 + 1] = a1; acc[c - c0 + 2] = a2; acc[c - c0 + 3] = a3;
+          acc2[c - c0] = b0; acc2[c - c0 + 1] = b1; acc2[c - c0 + 2] = b2; acc2[c - c0 + 3] = b3;
+        }
+      for (e = c14 > c0 ? c14 : c0; e < c1; e++)
+        {
+          int32_t sa = 0, sb = 0;
+          for (ky = 0; ky < nky; ky++)
+            for (kx = 0; kx < kxn; kx++)
+              {
+                const size_t px = (size_t) (iy0 + ky_lo + ky) * (size_t) p->dim_in_x
+                                  + (size_t) (ix0 + kx);
+                const int32_t wv = fb_ki_get_s (W, weights,
+                                                ((size_t) (ky_lo + ky) * (size_t) kxn
+                                                 + (size_t) kx) * (size_t) ch + (size_t) e);
+                sa += fb_ki_get_u (A, input, px * (size_t) ch + (size_t) e) * wv;
+                sb += fb_ki_get_u (A, input, (px + 1) * (size_t) ch + (size_t) e) * wv;
+              }
+          acc[e - c0] = sa;
+          acc2[e - c0] = sb;
+        }
+      fb_ki_requant_pack (O, acc, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
+                          output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox) * g->out_px
+                            + (size_t) c0 * (size_t) O / 8);
+      fb_ki_requant_pack (O, acc2, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
+                          output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox + 1)
+                                     * g->out_px
+                            + (size_t) c0 * (size_t) O / 8);
+    }
+}
+
+/* One output pixel: only the taps inside the input. */
+FB_KI_INLINE void
+dw_sc_pixel (const int A, const int O, const int W, const uint8_t *input,
+             const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+             uint8_t *output, const FbConvParams *p, int32_t *acc, const DwScGeom *g,
+             int32_t oy, int32_t ox, int32_t iy0, int32_t ky_lo, int32_t ky_hi)
+{
+  const int32_t ch = p->ch_in, kxn = p->dim_kernel_x, chn = g->chn;
+  const int32_t ix0 = ox * p->stride_x - p->pad_left;
+  const int32_t kx_lo = ix0 < 0 ? (-ix0 < kxn ? -ix0 : kxn) : 0;
+  int32_t kx_hi = p->dim_in_x - ix0 < kxn ? p->dim_in_x - ix0 : kxn;
+  const int32_t nky = ky_hi - ky_lo;
+  const uint8_t *x0, *w0;
+  int32_t nkx, c0, c, ky, kx, e;
+
+  if (kx_hi < kx_lo)
+    kx_hi = kx_lo;
+  nkx = kx_hi - kx_lo;
+  /* first tap inside the input (only dereferenced when there is one) */
+  x0 = nky > 0 && nkx > 0
+         ? input + ((size_t) (iy0 + ky_lo) * (size_t) p->dim_in_x + (size_t) (ix0 + kx_lo))
+                     * g->in_px
+         : input;
+  w0 = weights + ((size_t) ky_lo * (size_t) kxn + (size_t) kx_lo) * g->w_tap;
+
+  for (c0 = 0; c0 < ch; c0 += chn)
+    {
+      const int32_t c1 = ch - c0 < chn ? ch : c0 + chn, c14 = c1 < g->ch4 ? c1 : g->ch4;
+      for (c = c0; c < c14; c += 4)
+        {
+          int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          const uint8_t *xr = x0 + (size_t) c * (size_t) A / 8;
+          const uint8_t *wr = w0 + (size_t) c * (size_t) W / 8;
+          for (ky = 0; ky < nky; ky++, xr += g->in_row, wr += g->w_row)
+            {
+              const uint8_t *xp = xr, *wp = wr;
+              for (kx = 0; kx < nkx; kx++, xp += g->in_px, wp += g->w_tap)
+                {
+                  int32_t xv[4], wv[4];
+                  dw_load4_u (A, xp, xv);
+                  dw_load4_s (W, wp, wv);
+                  s0 += xv[0] * wv[0];
+                  s1 += xv[1] * wv[1];
+                  s2 += xv[2] * wv[2];
+                  s3 += xv[3] * wv[3];
+                }
+            }
+          acc[c - c0] = s0; acc[c - c0 + 1] = s1; acc[c - c0 + 2] = s2; acc[c - c0 + 3] = s3;
+        }
+      /* ch % 4 remaining channels (only with 8- or 4-bit operands) */
+      for (e = c14 > c0 ? c14 : c0; e < c1; e++)
+        {
+          int32_t s = 0;
+          for (ky = 0; ky < nky; ky++)
+            for (kx = 0; kx < nkx; kx++)
+              {
+                const size_t px = (size_t) (iy0 + ky_lo + ky) * (size_t) p->dim_in_x
+                                  + (size_t) (ix0 + kx_lo + kx);
+                const size_t tap = (size_t) (ky_lo + ky) * (size_t) kxn + (size_t) (kx_lo + kx);
+                s += fb_ki_get_u (A, input, px * (size_t) ch + (size_t) e)
+                     * fb_ki_get_s (W, weights, tap * (size_t) ch + (size_t) e);
+              }
+          acc[e - c0] = s;
+        }
+      fb_ki_requant_pack (O, acc, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
+                          output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox) * g->out_px
+                            + (size_t) c0 * (size_t) O / 8);
+    }
+}
+
+/* Unsigned A-bit element of the channel (bit sh of the byte) at q. */
+#define DW_X(q) (A == 8 ? (int32_t) (q)[0] : (int32_t) (((q)[0] >> sh) & ((1u << A) - 1u)))
+/* The 3 kernel rows of the next input column: loaded, the row pointers advanced */
+#define DW_COL(v0, v1, v2)                                                                    \
+  (v0 = DW_X (q0), v1 = DW_X (q1), v2 = DW_X (q2), q0 += in_px, q1 += in_px, q2 += in_px)
+#define DW_DOT(x0, x1, x2, y0, y1, y2, z0, z1, z2)                                            \
+  (x0 * w00 + y0 * w01 + z0 * w02 + x1 * w10 + y1 * w11 + z1 * w12 + x2 * w20 + y2 * w21      \
+   + z2 * w22)
+
+/* The interior outputs [ox_lo, ox_hi) of one channel of a 3x3 window sliding along x at
+ * stride S, all of whose columns are inside the input, into accs[ox]: the 9 weights and the
+ * window in registers, one (S = 1; unrolled 3 times so the columns rotate by renaming) or two
+ * (S = 2) input columns loaded per output, one pointer per kernel row.  q: the channel's first
+ * column of output ox_lo. */
+FB_KI_INLINE void
+dw_sc_sweep3 (const int A, const int S, const uint8_t *q, int32_t sh, size_t in_px, size_t d1,
+              size_t d2, const int32_t *w, int32_t *accs, int32_t n)
+{
+  const int32_t w00 = w[0], w01 = w[1], w02 = w[2], w10 = w[3], w11 = w[4], w12 = w[5];
+  const int32_t w20 = w[6], w21 = w[7], w22 = w[8];
+  const uint8_t *q0 = q, *q1 = q + d1, *q2 = q + d2;
+  int32_t a0, a1, a2, b0, b1, b2, c0, c1, c2;
+  int32_t *end = accs + n;
+
+  if (n <= 0)
+    return;
+  DW_COL (a0, a1, a2);
+  if (S == 1)
+    {
+      DW_COL (b0, b1, b2);
+      for (; n >= 3; n -= 3, accs += 3)
+        {
+          DW_COL (c0, c1, c2);
+          accs[0] = DW_DOT (a0, a1, a2, b0, b1, b2, c0, c1, c2);
+          DW_COL (a0, a1, a2);
+          accs[1] = DW_DOT (b0, b1, b2, c0, c1, c2, a0, a1, a2);
+          DW_COL (b0, b1, b2);
+          accs[2] = DW_DOT (c0, c1, c2, a0, a1, a2, b0, b1, b2);
+        }
+      for (; accs < end; accs++)
+        {
+          DW_COL (c0, c1, c2);
+          *accs = DW_DOT (a0, a1, a2, b0, b1, b2, c0, c1, c2);
+          a0 = b0; a1 = b1; a2 = b2; b0 = c0; b1 = c1; b2 = c2;
+        }
+    }
+  else
+    for (; accs < end; accs++)
+      {
+        DW_COL (b0, b1, b2);
+        DW_COL (c0, c1, c2);
+        *accs = DW_DOT (a0, a1, a2, b0, b1, b2, c0, c1, c2);
+        a0 = c0; a1 = c1; a2 = c2;
+      }
+}
+
+#if defined(__riscv) && defined(__riscv_mul) && __riscv_xlen == 32 && !defined(FB_KERNEL_NO_ASM)
+/* RV32IM assembly of dw_sc_sweep3() (fb-kernel-rv32-asm.py, defined in fb-kernel-conv.c's
+ * object): GCC spills the 9 weights and the window of the C twin. */
+#define DW_ASM_DECLARE(a, s)                                                                  \
+  void fb_ki_rv32_dw3_a##a##_s##s (const uint8_t *q0, size_t in_px, const uint8_t *q1,         \
+                                   const uint8_t *q2, const int32_t *w, int32_t *accs,        \
+                                   int32_t n, int32_t sh);
+DW_ASM_DECLARE (8, 1)
+DW_ASM_DECLARE (8, 2)
+DW_ASM_DECLARE (4, 1)
+DW_ASM_DECLARE (4, 2)
+DW_ASM_DECLARE (2, 1)
+DW_ASM_DECLARE (2, 2)
+#undef DW_ASM_DECLARE
+#define DW_ASM_CALL(a, s) fb_ki_rv32_dw3_a##a##_s##s (q, in_px, q + d1, q + d2, w, accs, n, sh)
+FB_KI_INLINE void
+dw_sc_sweep3_call (const int A, const int S, const uint8_t *q, int32_t sh, size_t in_px,
+                   size_t d1, size_t d2, const int32_t *w, int32_t *accs, int32_t n)
+{
+  if (n <= 0)
+    return;
+  if (A == 8)
+    S == 1 ? DW_ASM_CALL (8, 1) : DW_ASM_CALL (8, 2);
+  else if (A == 4)
+    S == 1 ? DW_ASM_CALL (4, 1) : DW_ASM_CALL (4, 2);
+  else
+    S == 1 ? DW_ASM_CALL (2, 1) : DW_ASM_CALL (2, 2);
+}
+#undef DW_ASM_CALL
+#define DW_SWEEP3 dw_sc_sweep3_call
+#else
+#define DW_SWEEP3 dw_sc_sweep3
+#endif
+
+/* Requantize one channel's accumulators of a row into the output pixels (stride out_px; a
+ * sub-byte output: the first channel of a byte stores, the others OR in).  HI: shift >= 32
+ * (given shift - 32).  Otherwise the 64-bit shift by d < 32 is done on the two words, with
+ * the clip decided before the shift (negative: 0; a high word >= 2^d: above any maxv). */
+FB_KI_INLINE void
+dw_sc_requant_row (const int O, const int HI, const int32_t *accs, int32_t n, int32_t ka,
+                   int32_t la, int32_t shift, uint8_t *o, size_t out_px, int32_t osh)
+{
+  const uint32_t maxv = (1u << O) - 1u;
+  const int32_t *end = accs + n;
+
+  for (; accs < end; accs++, o += out_px)
+    {
+      uint32_t y;
+      if (HI)
+        y = (uint32_t) fb_ki_requant_hi (*accs, ka, la, shift, (int32_t) maxv);
+      else
+        {
+          const int64_t v = (int64_t) ka * *accs + la;
+          const uint32_t lo = (uint32_t) v, hi = (uint32_t) ((uint64_t) v >> 32);
+          if ((int32_t) hi < 0)
+            y = 0;
+          else
+            {
+              y = (lo >> shift) | ((hi << 1) << (31 - shift));
+              if ((hi >> shift) != 0 || y > maxv)
+                y = maxv;
+            }
+        }
+      if (O == 8 || osh == 0)
+        *o = (uint8_t) y;
+      else
+        *o = (uint8_t) (*o | (y << osh));
+    }
+}
+
+/* A kernel 3 wide and at most 3 high, stride S (1 or 2) along x: channel by channel (the
+ * channel's weights unpacked once), output row by output row: the interior outputs by the
+ * sweep, the few at the left/right edge with their taps checked, then the row requantized
+ * straight into the output pixels (accs: dim_out_x int32).  Kernel rows outside the input get
+ * zero weights and read row ky_lo.  HI: out_shift >= 32. */
+FB_KI_INLINE void
+dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
+              const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
+              const int32_t *lambda, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
+              int32_t *accs)
+{
+  const int32_t ch = p->ch_in, in_x = p->dim_in_x, nox = p->dim_out_x, pad_l = p->pad_left;
+  const int32_t kyn = p->dim_kernel_y, shift = HI ? p->out_shift - 32 : p->out_shift;
+  const size_t in_px = g->in_px;
+  /* interior outputs (every column inside the input): [ox_lo, ox_hi) */
+  int32_t ox_lo = pad_l <= 0 ? 0 : (pad_l + S - 1) / S;
+  int32_t ox_hi = in_x - 3 + pad_l < 0 ? 0 : (in_x - 3 + pad_l) / S + 1;
+  /* kernel rows inside the input for the last output row */
+  const int32_t b_iy0 = (p->dim_out_y - 1) * p->stride_y - p->pad_top;
+  const int32_t b_lo = b_iy0 < 0 ? -b_iy0 : 0;
+  const int32_t b_hi = p->dim_in_y - b_iy0 < kyn ? p->dim_in_y - b_iy0 : kyn;
+  int32_t c, k, ox, oy;
+
+  if (ox_hi > nox)
+    ox_hi = nox;
+  if (ox_lo > ox_hi)
+    ox_lo = ox_hi;
+  for (c = 0; c < ch; c++)
+    {
+      const int32_t sh = (c * A) & 7;
+      int32_t wf[9], wz[9], wb[9], z_lo = -1, z_hi = -1;
+      for (k = 0; k < 3 * kyn; k++)
+        wf[k] = fb_ki_get_s (W, weights, (size_t) k * (size_t) ch + (size_t) c);
+      for (; k < 9; k++)
+        wf[k] = 0;
+      for (k = 0; k < 9; k++)
+        wb[k] = k >= 3 * b_lo && k < 3 * b_hi ? wf[k] : 0;
+      for (oy = 0; oy < p->dim_out_y; oy++)
+        {
+          const int32_t iy0 = oy * p->stride_y - p->pad_top;
+          const int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
+          const int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+          const int32_t *w = wf;
+          const uint8_t *r0;
+          size_t d1, d2;
+          if (ky_lo >= ky_hi) /* window entirely in the padding */
+            {
+              for (ox = 0; ox < nox; ox++)
+                accs[ox] = 0;
+              goto requant;
+            }
+          if (ky_lo > 0 || ky_hi < kyn)
+            {
+              /* rebuilt only when the rows in the padding change; the last row's set is made
+               * per channel up front, so a call's cost stays linear in its rows after the
+               * first (what the latency harness's row slices extrapolate) */
+              if (ky_lo == b_lo && ky_hi == b_hi)
+                w = wb;
+              else
+                {
+                  if (ky_lo != z_lo || ky_hi != z_hi)
+                    for (k = 0, z_lo = ky_lo, z_hi = ky_hi; k < 9; k++)
+                      wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wf[k] : 0;
+                  w = wz;
+                }
+            }
+          d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
+          d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
+          r0 = input + (size_t) (iy0 + ky_lo) * g->in_row + (size_t) c * (size_t) A / 8;
+          DW_SWEEP3 (A, S, r0 + (size_t) (ox_lo * S - pad_l) * in_px, sh, in_px, d1, d2, w,
+                     accs + ox_lo, ox_hi - ox_lo);
+          for (ox = 0; ox < nox; ox++)
+            {
+              int32_t s = 0, kx;
+              if (ox == ox_lo)
+                ox = ox_hi;
+              if (ox >= nox)
+                break;
+              for (kx = 0; kx < 3; kx++)
+                {
+                  const int32_t ix = ox * S - pad_l + kx;
+                  const uint8_t *q = r0 + (size_t) (ix >= 0 && ix < in_x ? ix : 0) * in_px;
+                  if (ix >= 0 && ix < in_x)
+                    s += DW_X (q) * w[kx] + DW_X (q + d1) * w[3 + kx] + DW_X (q + d2) * w[6 + kx];
+                }
+              accs[ox] = s;
+            }
+        requant:
+          dw_sc_requant_row (O, HI, accs, nox, kappa[c], lambda[c], shift,
+                             output + (size_t) oy * (size_t) nox * g->out_px
+                               + (size_t) c * (size_t) O / 8,
+                             g->out_px, (c * O) & 7);
+        }
+    }
+}
+#undef DW_DOT
+#undef DW_COL
+#undef DW_X
+
 FB_KI_INLINE void
 depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
                 const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
                 uint8_t *output, const FbConvParams *p, void *buffer)
 {
   const int32_t ch = p->ch_in, kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
-  const size_t in_px = (size_t) ch * (size_t) A / 8, w_tap = (size_t) ch * (size_t) W / 8;
-  const size_t out_px = (size_t) ch * (size_t) O / 8;
-  const size_t in_row = (size_t) p->dim_in_x * in_px, w_row = (size_t) kxn * w_tap;
-  const int32_t ch4 = ch & ~3;
-  /* channels per pass: the accumulators of 2 pixels take 8 * FB_DW_SC_CH bytes at most */
-  const int32_t chn = ch < FB_DW_SC_CH ? ch : FB_DW_SC_CH;
+  /* 3-wide kernels at stride 1 or 2 sweep whole rows (dw_sc_plane3) */
+  const int row3 = kxn == 3 && kyn <= 3 && (p->stride_x == 1 || p->stride_x == 2);
   int32_t *acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
-  int32_t oy, ox, c, c0, ky, kx, e;
+  DwScGeom g;
+  int32_t oy, ox;
 
+  g.in_px = (size_t) ch * (size_t) A / 8;
+  g.w_tap = (size_t) ch * (size_t) W / 8;
+  g.out_px = (size_t) ch * (size_t) O / 8;
+  g.in_row = (size_t) p->dim_in_x * g.in_px;
+  g.w_row = (size_t) kxn * g.w_tap;
+  g.ch4 = ch & ~3;
+  /* channels per pass: the accumulators of 2 pixels take 8 * FB_DW_SC_CH bytes at most */
+  g.chn = ch < FB_DW_SC_CH ? ch : FB_DW_SC_CH;
+  if (row3)
+    {
+#define DW_PLANE3(S, HI)                                                                      \
+  dw_sc_plane3 (A, O, W, S, HI, input, weights, kappa, lambda, output, p, &g, acc)
+      if (p->stride_x == 1)
+        {
+          if (p->out_shift >= 32)
+            DW_PLANE3 (1, 1);
+          else
+            DW_PLANE3 (1, 0);
+        }
+      else if (p->out_shift >= 32)
+        DW_PLANE3 (2, 1);
+      else
+        DW_PLANE3 (2, 0);
+#undef DW_PLANE3
+      return;
+    }
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
       const int32_t iy0 = oy * p->stride_y - p->pad_top;
@@ -136,139 +535,20 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
       for (ox = 0; ox < p->dim_out_x; ox++)
         {
           const int32_t ix0 = ox * p->stride_x - p->pad_left;
-          /* stride 1, two neighbouring pixels whose windows lie inside the input along x:
-           * each weight serves both and each input column is loaded once */
           if (p->stride_x == 1 && ox + 1 < p->dim_out_x && ix0 >= 0
               && ix0 + 1 + kxn <= p->dim_in_x && ky_hi > ky_lo)
             {
-              const int32_t nky = ky_hi - ky_lo;
-              const uint8_t *x0 = input + ((size_t) (iy0 + ky_lo) * (size_t) p->dim_in_x
-                                           + (size_t) ix0) * in_px;
-              const uint8_t *w0 = weights + (size_t) ky_lo * w_row;
-              int32_t *acc2 = acc + chn;
-              for (c0 = 0; c0 < ch; c0 += chn)
-              {
-              const int32_t c1 = ch - c0 < chn ? ch : c0 + chn, c14 = c1 < ch4 ? c1 : ch4;
-              for (c = c0; c < c14; c += 4)
-                {
-                  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-                  const uint8_t *xr = x0 + (size_t) c * (size_t) A / 8;
-                  const uint8_t *wr = w0 + (size_t) c * (size_t) W / 8;
-                  for (ky = 0; ky < nky; ky++, xr += in_row, wr += w_row)
-                    {
-                      const uint8_t *xp = xr + in_px, *wp = wr;
-                      int32_t xa[4], xb[4], wv[4];
-                      dw_load4_u (A, xr, xa);
-                      for (kx = 0; kx < kxn; kx++, xp += in_px, wp += w_tap)
-                        {
-                          dw_load4_s (W, wp, wv);
-                          dw_load4_u (A, xp, xb);
-                          a0 += xa[0] * wv[0]; b0 += xb[0] * wv[0];
-                          a1 += xa[1] * wv[1]; b1 += xb[1] * wv[1];
-                          a2 += xa[2] * wv[2]; b2 += xb[2] * wv[2];
-                          a3 += xa[3] * wv[3]; b3 += xb[3] * wv[3];
-                          xa[0] = xb[0]; xa[1] = xb[1]; xa[2] = xb[2]; xa[3] = xb[3];
-                        }
-                    }
-                  acc[c - c0] = a0; acc[c - c0 + 1] = a1; acc[c - c0 + 2] = a2; acc[c - c0 + 3] = a3;
-                  acc2[c - c0] = b0; acc2[c - c0 + 1] = b1; acc2[c - c0 + 2] = b2; acc2[c - c0 + 3] = b3;
-                }
-              for (e = c14 > c0 ? c14 : c0; e < c1; e++)
-                {
-                  int32_t sa = 0, sb = 0;
-                  for (ky = 0; ky < nky; ky++)
-                    for (kx = 0; kx < kxn; kx++)
-                      {
-                        const size_t px = (size_t) (iy0 + ky_lo + ky) * (size_t) p->dim_in_x
-                                          + (size_t) (ix0 + kx);
-                        const int32_t wv = fb_ki_get_s (W, weights,
-                                                        ((size_t) (ky_lo + ky) * (size_t) kxn
-                                                         + (size_t) kx) * (size_t) ch
-                                                          + (size_t) e);
-                        sa += fb_ki_get_u (A, input, px * (size_t) ch + (size_t) e) * wv;
-                        sb += fb_ki_get_u (A, input, (px + 1) * (size_t) ch + (size_t) e) * wv;
-                      }
-                  acc[e - c0] = sa;
-                  acc2[e - c0] = sb;
-                }
-              fb_ki_requant_pack (O, acc, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
-                                  output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
-                                             * out_px + (size_t) c0 * (size_t) O / 8);
-              fb_ki_requant_pack (O, acc2, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
-                                  output + ((size_t) oy * (size_t) p->dim_out_x
-                                            + (size_t) ox + 1) * out_px
-                                         + (size_t) c0 * (size_t) O / 8);
-              }
+              dw_sc_pair (A, O, W, input, weights, kappa, lambda, output, p, acc, &g, oy, ox,
+                          iy0, ky_lo, ky_hi);
               ox++;
-              continue;
             }
-          {
-          const int32_t kx_lo = ix0 < 0 ? (-ix0 < kxn ? -ix0 : kxn) : 0;
-          int32_t kx_hi = p->dim_in_x - ix0 < kxn ? p->dim_in_x - ix0 : kxn;
-          const uint8_t *x0, *w0;
-          int32_t nky, nkx;
-          if (kx_hi < kx_lo)
-            kx_hi = kx_lo;
-          nky = ky_hi - ky_lo;
-          nkx = kx_hi - kx_lo;
-          /* first tap inside the input (only dereferenced when there is one) */
-          x0 = nky > 0 && nkx > 0
-                 ? input + ((size_t) (iy0 + ky_lo) * (size_t) p->dim_in_x
-                            + (size_t) (ix0 + kx_lo)) * in_px
-                 : input;
-          w0 = weights + ((size_t) ky_lo * (size_t) kxn + (size_t) kx_lo) * w_tap;
-
-          for (c0 = 0; c0 < ch; c0 += chn)
-          {
-          const int32_t c1 = ch - c0 < chn ? ch : c0 + chn, c14 = c1 < ch4 ? c1 : ch4;
-          for (c = c0; c < c14; c += 4)
-            {
-              int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-              const uint8_t *xr = x0 + (size_t) c * (size_t) A / 8;
-              const uint8_t *wr = w0 + (size_t) c * (size_t) W / 8;
-              for (ky = 0; ky < nky; ky++, xr += in_row, wr += w_row)
-                {
-                  const uint8_t *xp = xr, *wp = wr;
-                  for (kx = 0; kx < nkx; kx++, xp += in_px, wp += w_tap)
-                    {
-                      int32_t xv[4], wv[4];
-                      dw_load4_u (A, xp, xv);
-                      dw_load4_s (W, wp, wv);
-                      s0 += xv[0] * wv[0];
-                      s1 += xv[1] * wv[1];
-                      s2 += xv[2] * wv[2];
-                      s3 += xv[3] * wv[3];
-                    }
-                }
-              acc[c - c0] = s0;
-              acc[c - c0 + 1] = s1;
-              acc[c - c0 + 2] = s2;
-              acc[c - c0 + 3] = s3;
-            }
-          /* ch % 4 remaining channels (only with 8- or 4-bit operands) */
-          for (e = c14 > c0 ? c14 : c0; e < c1; e++)
-            {
-              int32_t s = 0;
-              for (ky = 0; ky < nky; ky++)
-                for (kx = 0; kx < nkx; kx++)
-                  {
-                    const size_t px = (size_t) (iy0 + ky_lo + ky) * (size_t) p->dim_in_x
-                                      + (size_t) (ix0 + kx_lo + kx);
-                    const size_t tap = (size_t) (ky_lo + ky) * (size_t) kxn
-                                       + (size_t) (kx_lo + kx);
-                    s += fb_ki_get_u (A, input, px * (size_t) ch + (size_t) e)
-                         * fb_ki_get_s (W, weights, tap * (size_t) ch + (size_t) e);
-                  }
-              acc[e - c0] = s;
-            }
-          fb_ki_requant_pack (O, acc, kappa + c0, lambda + c0, p->out_shift, c1 - c0,
-                              output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
-                                         * out_px + (size_t) c0 * (size_t) O / 8);
-          }
-          }
+          else
+            dw_sc_pixel (A, O, W, input, weights, kappa, lambda, output, p, acc, &g, oy, ox,
+                         iy0, ky_lo, ky_hi);
         }
     }
 }
+
 
 /* ------------------------------------------------------------------------------------------ */
 /* Host path                                                                                  */

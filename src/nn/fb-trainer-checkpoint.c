@@ -246,8 +246,8 @@ fb_train_options_from_checkpoint (FbTrainOptions *o, FbWeights *checkpoint, cons
       return FALSE;
     if (min_bits != 2 && min_bits != 4 && min_bits != 8)
       {
-        g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: min_bits %" G_GINT64_FORMAT " is not 2, 4 or 8"),
-                     where, min_bits);
+        g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: min_bits %d is not 2, 4 or 8"),
+                     where, (int) min_bits);
         return FALSE;
       }
     o->quant = FB_TRAIN_FLOAT;

@@ -72,6 +72,47 @@ test_act_gradients (void)
     }
 }
 
+/* The mixed activation's backward (vectorized, partial sums per lane): dx =
+ * Σ_b p[b]·[0 ≤ x ≤ α_b]·dy exactly, and dL/dp[b] = Σ dy·Q_b(x), where Q_b
+ * is fb_fake_quant_act_forward's output — summed here in double. Sizes that
+ * end inside a vector and inside a block of 1024 included. */
+static void
+test_act_mix_backward (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  static const gsize sizes[] = { 1, 7, 8, 13, 1024, 1029, 3001 };
+  const float alpha[3] = { 2.5f, 1.9f, 1.2f }, p[3] = { 0.5f, 0.3f, 0.2f };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      gsize n = sizes[i];
+      g_autofree float *x = g_new (float, n), *dy = g_new (float, n), *dx = g_new (float, n);
+      g_autofree float *q = g_new (float, n);
+      double gp[3] = { 0.25, 0.0, -1.0 }, want[3] = { 0.25, 0.0, -1.0 };
+
+      fill_uniform (rand, x, n, -0.5, 3.0);
+      fill_uniform (rand, dy, n, -1, 1);
+      for (guint b = 0; b < 3; b++)
+        {
+          fb_fake_quant_act_forward (n, x, alpha[b], fb_fake_quant_index_bits (b), q);
+          for (gsize k = 0; k < n; k++)
+            want[b] += (double) dy[k] * q[k];
+        }
+      fb_fake_quant_act_mix_backward (n, x, alpha, p, dy, dx, gp);
+      for (gsize k = 0; k < n; k++)
+        {
+          float d = 0.0f;
+          for (guint b = 0; b < 3; b++)
+            d += p[b] * (float) (x[k] * ((float) ((1u << fb_fake_quant_index_bits (b)) - 1) / alpha[b]) >= 0.0f &&
+                                 x[k] * ((float) ((1u << fb_fake_quant_index_bits (b)) - 1) / alpha[b])
+                                   <= (float) ((1u << fb_fake_quant_index_bits (b)) - 1));
+          g_assert_cmpfloat (dx[k], ==, dy[k] * d);
+        }
+      for (guint b = 0; b < 3; b++)
+        g_assert_cmpfloat (fabs (gp[b] - want[b]), <, 1e-4 * MAX (1.0, sqrt ((double) n)));
+    }
+}
+
 /* Between rounding boundaries the output levels are constant in x, and the
  * STE's dx (= dy) is the derivative of the identity it stands for; what is
  * exactly checkable numerically is the dependence on the step: with the
@@ -791,6 +832,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/nn/supernet/act-gradients", test_act_gradients);
+  g_test_add_func ("/nn/supernet/act-mix-backward", test_act_mix_backward);
   g_test_add_func ("/nn/supernet/weight-gradients", test_weight_gradients);
   g_test_add_func ("/nn/supernet/act-grid-values", test_act_grid_values);
   g_test_add_func ("/nn/supernet/round-pool", test_round_pool);

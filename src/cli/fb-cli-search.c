@@ -305,7 +305,7 @@ parse_args (SearchArgs *a, int *argc, char ***argv)
   };
   if (!fb_search_params_parse (t, &a->params, &a->epsilon_defaulted, &error))
     return fb_cli_error (error, FB_CLI_EXIT_INPUT);
-  if (a->epsilon_defaulted)
+  if (a->epsilon_defaulted && fb_mpi_is_root ())
     g_printerr ("freebits-cli: %u objectives: ε-dominance with ε = 0.01 per layer (--epsilon 0 for the exact front)\n",
                 fb_pareto_objectives_count (a->params.objectives));
   return -1;
@@ -405,8 +405,10 @@ load_accuracy (SearchArgs *a, SearchInputs *in)
       /* Asked for accuracy: fail. Otherwise the search stands without it. */
       if (wants)
         return fb_cli_error (error, FB_CLI_EXIT_FAILED);
-      g_printerr ("freebits-cli: warning: accuracy engine unavailable (%s); results are not measured\n",
-                  error->message);
+      /* Notes come from rank 0 only: each rank meets the same condition. */
+      if (fb_mpi_is_root ())
+        g_printerr ("freebits-cli: warning: accuracy engine unavailable (%s); results are not measured\n",
+                    error->message);
       g_clear_error (&error);
     }
   if (in->oracle == NULL && wants)
@@ -416,7 +418,7 @@ load_accuracy (SearchArgs *a, SearchInputs *in)
                   (p->objectives & FB_PARETO_ACCURACY) ? " (or --sensitivity FILE with cached sensitivities)" : "");
       return FB_CLI_EXIT_INPUT;
     }
-  if (p->method == FB_SEARCH_METHOD_BOPS && in->oracle == NULL && a->sensitivity_path == NULL)
+  if (p->method == FB_SEARCH_METHOD_BOPS && in->oracle == NULL && a->sensitivity_path == NULL && fb_mpi_is_root ())
     g_printerr ("freebits-cli: no accuracy engine: the BOPs-targeted front is (BOPs, size), where the lowest "
                 "admissible bits minimize both (one point); with accuracy it is (BOPs, accuracy proxy)\n");
   if (a->sensitivity_path != NULL)

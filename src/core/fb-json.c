@@ -708,3 +708,21 @@ fb_json_add_double_or_null (JsonBuilder *b, const char *member, double value)
   else
     json_builder_add_double_value (b, value);
 }
+
+JsonObject *
+fb_json_object_copy_deep (JsonObject *obj)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
+  g_autofree char *text = NULL;
+
+  if (obj == NULL)
+    return json_object_new ();
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, obj);
+  text = json_to_string (node, FALSE);
+  parsed = json_from_string (text, NULL);
+  if (parsed == NULL || !JSON_NODE_HOLDS_OBJECT (parsed))
+    return json_object_new ();
+  return json_object_ref (json_node_get_object (parsed));
+}

@@ -32,6 +32,10 @@ gboolean    fb_json_save_file       (JsonNode     *root,
 char       *fb_json_to_string       (JsonNode     *root,
                                      gboolean      pretty);
 
+/* A deep copy of @obj (json_node_copy would share its members), through
+ * its text; an empty object for NULL. */
+JsonObject *fb_json_object_copy_deep (JsonObject  *obj);
+
 /* Root must be an object whose "format" is "@family/1". */
 JsonObject *fb_json_root_object     (JsonNode     *root,
                                      const char   *family,

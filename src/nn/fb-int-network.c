@@ -10,6 +10,7 @@
 
 #include "fb-error.h"
 #include "fb-fake-quant.h"
+#include "fb-json.h"
 #include "fb-int-network.h"
 #include "fb-kernel-pack.h"
 #include "fb-nn-ops.h"
@@ -1214,19 +1215,7 @@ set_calibration_provenance (FbWeights *weights, FbWeights *out, guint n_images)
   JsonObject *training = fb_weights_get_training (weights);
   g_autoptr(JsonObject) copy = NULL;
 
-  if (training != NULL)
-    {
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autofree char *text = NULL;
-      g_autoptr(JsonNode) parsed = NULL;
-      json_node_set_object (node, training);
-      text = json_to_string (node, FALSE);
-      parsed = json_from_string (text, NULL);
-      if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed))
-        copy = json_object_ref (json_node_get_object (parsed));
-    }
-  if (copy == NULL)
-    copy = json_object_new ();
+  copy = fb_json_object_copy_deep (training);
   json_object_set_string_member (copy, "calibration",
                                  "post-training: act_alpha MSE-optimal per tensor and bit-width over a "
                                  "histogram of the float model's activations (capped at a bounded ReLU's "

@@ -14,6 +14,7 @@
 #include "fb-data-loader.h"
 #include "fb-error.h"
 #include "fb-fake-quant.h"
+#include "fb-json.h"
 #include "fb-nn-ops.h"
 #include "fb-nn-recal.h"
 #include "fb-trainer.h"
@@ -843,19 +844,7 @@ set_training (FbNnRecal *self, FbWeights *out, FbPrecisionConfig *config)
   g_autoptr(JsonObject) spec = json_object_new ();
   g_autofree char *cfg = fb_precision_config_to_string (config);
 
-  if (training != NULL)
-    {
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autofree char *text = NULL;
-      g_autoptr(JsonNode) parsed = NULL;
-      json_node_set_object (node, training);
-      text = json_to_string (node, FALSE);
-      parsed = json_from_string (text, NULL);
-      if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed))
-        copy = json_object_ref (json_node_get_object (parsed));
-    }
-  if (copy == NULL)
-    copy = json_object_new ();
+  copy = fb_json_object_copy_deep (training);
   json_object_set_string_member (spec, "config", cfg);
   json_object_set_int_member (spec, "bn_recalibration_images", self->n_images);
   json_object_set_object_member (copy, "specialized", json_object_ref (spec));

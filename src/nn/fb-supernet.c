@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "fb-supernet.h"
+#include "fb-json.h"
 #include "fb-trainer.h"
 
 FbWeights *
@@ -28,15 +29,8 @@ fb_supernet_specialize (FbWeights *supernet, const char *origin, FbPrecisionConf
   training = fb_weights_get_training (supernet);
   if (training != NULL)
     {
-      /* A deep copy (json_node_copy would share the object). */
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      g_autofree char *text = NULL;
-      g_autoptr(JsonNode) copy = NULL;
-      json_node_set_object (node, training);
-      text = json_to_string (node, FALSE);
-      copy = json_from_string (text, NULL);
-      if (copy != NULL && JSON_NODE_HOLDS_OBJECT (copy))
-        fb_weights_set_training (w, json_node_get_object (copy));
+      g_autoptr(JsonObject) copy = fb_json_object_copy_deep (training);
+      fb_weights_set_training (w, copy);
     }
   training = fb_weights_get_training (w);
   cfg = fb_precision_config_to_string (config);

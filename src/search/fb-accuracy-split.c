@@ -4,6 +4,26 @@
  */
 #include "fb-accuracy-split.h"
 #include "fb-mpi.h"
+#include "fb-search-measure.h"
+
+typedef struct {
+  FbSearchProgressFunc func;
+  gpointer             data;
+  guint                lo, n_block, total;
+} SplitProgress;
+
+/* "accuracy i/n" with i counted over all configs, the fraction over this rank's block. */
+static void
+on_block_progress (guint done, guint n, gpointer data)
+{
+  SplitProgress *p = data;
+  g_autofree char *msg = NULL;
+
+  if (done >= n)
+    return;
+  msg = g_strdup_printf ("accuracy %u/%u", p->lo + done + 1, p->total);
+  p->func ((double) done / MAX (p->n_block, 1), msg, p->data);
+}
 
 gboolean
 fb_accuracy_split_evaluate (FbAccuracyOracle *oracle, GPtrArray *configs, guint limit,
@@ -11,22 +31,20 @@ fb_accuracy_split_evaluate (FbAccuracyOracle *oracle, GPtrArray *configs, guint 
                             double *accuracy, GError **error)
 {
   guint lo, hi;
+  SplitProgress sp = { progress_func, user_data, 0, 0, configs ? configs->len : 0 };
 
   g_return_val_if_fail (oracle != NULL && configs != NULL, FALSE);
   fb_mpi_block (configs->len, fb_mpi_get_rank (), &lo, &hi);
   for (guint i = 0; i < configs->len; i++)
     accuracy[i] = 0.0;
-  for (guint i = lo; i < hi; i++)
-    {
-      if (progress_func != NULL)
-        {
-          g_autofree char *msg = g_strdup_printf ("accuracy %u/%u", i + 1, configs->len);
-          progress_func ((double) (i - lo) / MAX (hi - lo, 1), msg, user_data);
-        }
-      if (!fb_accuracy_oracle_evaluate (oracle, g_ptr_array_index (configs, i), limit, cancellable, &accuracy[i],
-                                        error))
-        return FALSE;
-    }
+  sp.lo = lo;
+  sp.n_block = hi - lo;
+  /* One call for the rank's block: the oracle shares the batch-norm
+   * recalibration of common prefixes between its configs. */
+  if (!fb_accuracy_oracle_evaluate_many (oracle, (FbPrecisionConfig **) configs->pdata + lo, hi - lo, limit,
+                                         progress_func != NULL ? on_block_progress : NULL, &sp, cancellable,
+                                         accuracy + lo, error))
+    return FALSE;
   fb_mpi_allgather_blocks (accuracy, configs->len, sizeof (double));
   return TRUE;
 }
@@ -37,28 +55,14 @@ fb_accuracy_split_measure (GPtrArray *in, FbAccuracyOracle *oracle, guint limit,
                            gpointer user_data, GCancellable *cancellable, GPtrArray **out, GError **error)
 {
   g_autoptr(GPtrArray) configs = g_ptr_array_new ();
-  g_autoptr(GPtrArray) res = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
   g_autofree double *accuracy = g_new0 (double, MAX (in->len, 1));
 
   for (guint i = 0; i < in->len; i++)
     g_ptr_array_add (configs, fb_candidate_get_config (g_ptr_array_index (in, i)));
   if (!fb_accuracy_split_evaluate (oracle, configs, limit, progress_func, user_data, cancellable, accuracy, error))
     return FALSE;
-  for (guint i = 0; i < in->len; i++)
-    {
-      FbCandidate *c = g_ptr_array_index (in, i);
-      g_autoptr(JsonObject) extra = NULL;
-
-      if (!fb_search_constraints_check (constraints, fb_candidate_get_metrics (c), accuracy[i]))
-        continue;
-      /* What fb_search_measure() records. */
-      extra = json_object_new ();
-      json_object_set_string_member (extra, "oracle", fb_accuracy_oracle_get_name (oracle));
-      json_object_set_int_member (extra, "accuracy_limit", limit);
-      g_ptr_array_add (res, fb_candidate_new_with_accuracy (c, accuracy[i], extra));
-    }
   if (progress_func != NULL)
     progress_func (1.0, "accuracy: done", user_data);
-  *out = g_steal_pointer (&res);
+  *out = fb_search_measure_collect (in, accuracy, oracle, limit, constraints);
   return TRUE;
 }

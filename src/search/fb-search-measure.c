@@ -28,7 +28,6 @@ fb_search_measure (GPtrArray *in, FbAccuracyOracle *oracle, guint limit,
                    const FbSearchConstraints *constraints, FbSearchProgressFunc progress_func,
                    gpointer user_data, GCancellable *cancellable, GPtrArray **out, GError **error)
 {
-  g_autoptr(GPtrArray) res = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
   g_autofree FbPrecisionConfig **configs = g_new0 (FbPrecisionConfig *, MAX (in->len, 1));
   g_autofree double *accuracy = g_new0 (double, MAX (in->len, 1));
   MeasureProgress mp = { progress_func, user_data, limit };
@@ -40,6 +39,18 @@ fb_search_measure (GPtrArray *in, FbAccuracyOracle *oracle, guint limit,
   if (!fb_accuracy_oracle_evaluate_many (oracle, configs, in->len, limit, progress_func ? on_measured : NULL, &mp,
                                          cancellable, accuracy, error))
     return FALSE;
+  if (progress_func)
+    progress_func (1.0, "accuracy: done", user_data);
+  *out = fb_search_measure_collect (in, accuracy, oracle, limit, constraints);
+  return TRUE;
+}
+
+GPtrArray *
+fb_search_measure_collect (GPtrArray *in, const double *accuracy, FbAccuracyOracle *oracle, guint limit,
+                           const FbSearchConstraints *constraints)
+{
+  GPtrArray *res = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_candidate_unref);
+
   for (guint i = 0; i < in->len; i++)
     {
       FbCandidate *c = g_ptr_array_index (in, i);
@@ -51,8 +62,5 @@ fb_search_measure (GPtrArray *in, FbAccuracyOracle *oracle, guint limit,
       json_object_set_int_member (extra, "accuracy_limit", limit);
       g_ptr_array_add (res, fb_candidate_new_with_accuracy (c, accuracy[i], extra));
     }
-  if (progress_func)
-    progress_func (1.0, "accuracy: done", user_data);
-  *out = g_steal_pointer (&res);
-  return TRUE;
+  return res;
 }

@@ -23,4 +23,12 @@ gboolean fb_search_measure (GPtrArray                 *in,
                             GPtrArray                **out,
                             GError                   **error);
 
+/* The candidates of @in with @accuracy[i] (measured by @oracle on @limit
+ * images) that meet @constraints, with fb_search_measure()'s provenance. */
+GPtrArray *fb_search_measure_collect (GPtrArray                 *in,
+                                      const double              *accuracy,
+                                      FbAccuracyOracle          *oracle,
+                                      guint                      limit,
+                                      const FbSearchConstraints *constraints);
+
 G_END_DECLS

@@ -22,27 +22,11 @@
 #include "fb-exporter.h"
 #include "fb-json.h"
 #include "fb-int-network.h"
+#include "fb-export-test-util.h"
 #include "fb-rv32.h"
 #include "fb-onnx-test-util.h"
 
 static JsonNode *models_root;
-
-/* Runs @argv in @cwd; returns the exit status, stdout+stderr in *output. */
-static int
-run (const char *cwd, const char *const *argv, char **output)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) l =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GSubprocess) p = NULL;
-
-  g_subprocess_launcher_set_cwd (l, cwd);
-  p = g_subprocess_launcher_spawnv (l, argv, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (p, NULL, NULL, output, NULL, &error);
-  g_assert_no_error (error);
-  return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : 128;
-}
 
 /* The harness's "images N" and "logits_fnv1a 0x…" lines. */
 static void
@@ -103,7 +87,7 @@ cli_import (const char *name, JsonObject *meta, const char *dir)
       g_ptr_array_add (argv, scale);
     }
   g_ptr_array_add (argv, NULL);
-  st = run (dir, (const char *const *) argv->pdata, &out);
+  st = fb_export_test_run (dir, (const char *const *) argv->pdata, &out);
   g_test_message ("import %s: %s", name, out);
   g_assert_cmpint (st, ==, 0);
   return net_path;
@@ -148,17 +132,13 @@ rv32_part (const char *name, FbIntNetwork *inet, const char *dir, const guint8 *
   const char *argv[] = { "make", "rv32imc", "RV32_IMAGES=1", NULL };
   guint n = 0;
   guint32 fnv = 0, want;
-  int st;
 
   if (tc == NULL)
     {
       g_test_message ("%s: rv32imc half skipped: %s", name, error->message);
       return;
     }
-  st = run (dir, argv, &make_out);
-  if (st != 0)
-    g_test_message ("make rv32imc:\n%s", make_out);
-  g_assert_cmpint (st, ==, 0);
+  make_out = fb_export_test_run_ok (dir, argv);
   g_assert_true (fb_rv32_run (tc, elf, dir, &qemu_out, NULL, &error));
   g_assert_no_error (error);
   parse_harness (qemu_out, &n, &fnv);
@@ -239,14 +219,11 @@ test_kind (gconstpointer data)
 
   {
     const char *argv[] = { "make", "host", "CFLAGS=-O2", NULL };
-    int st = run (dir, argv, &make_out);
-    if (st != 0)
-      g_test_message ("make host:\n%s", make_out);
-    g_assert_cmpint (st, ==, 0);
+    make_out = fb_export_test_run_ok (dir, argv);
   }
   {
     const char *argv[] = { "./fb_demo", "test_images.bin", "test_labels.bin", NULL };
-    g_assert_cmpint (run (dir, argv, &run_out), ==, 0);
+    run_out = fb_export_test_run_ok (dir, argv);
   }
   parse_harness (run_out, &n_run, &fnv);
   want = in_process_fnv (inet, images, n);

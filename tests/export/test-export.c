@@ -24,6 +24,7 @@
 #include "fb-int-network.h"
 #include "fb-metrics.h"
 #include "fb-plan.h"
+#include "fb-export-test-util.h"
 #include "fb-rv32.h"
 #include "fb-test-util.h"
 
@@ -75,23 +76,6 @@ skip_if_needed (void)
     return FALSE;
   g_test_skip (skip_reason);
   return TRUE;
-}
-
-/* Runs @argv in @cwd; returns the exit status, stdout+stderr in *output. */
-static int
-run (const char *cwd, const char *const *argv, char **output)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) l =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GSubprocess) p = NULL;
-
-  g_subprocess_launcher_set_cwd (l, cwd);
-  p = g_subprocess_launcher_spawnv (l, argv, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (p, NULL, NULL, output, NULL, &error);
-  g_assert_no_error (error);
-  return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : 128;
 }
 
 typedef struct {
@@ -223,7 +207,7 @@ check_makefile_commands (const char *dir)
   g_assert_true (g_str_has_suffix (qemu, " -icount shift=0 -semihosting-config "
                                          "enable=on,target=native -kernel"));
 
-  g_assert_cmpint (run (dir, argv, &out), ==, 0);
+  out = fb_export_test_run_ok (dir, argv);
   g_test_message ("make -n rv32imc run-rv32imc:\n%s", out);
   lines = g_strsplit (g_strstrip (out), "\n", -1);
   n = g_strv_length (lines);
@@ -380,16 +364,12 @@ build_and_compare (FbIntNetwork *inet, const char *dir, const char *what, guint 
   /* host: the Makefile's own flags include -Wall -Wextra -Werror */
   {
     const char *argv[] = { "make", "host", "CFLAGS=-O2", NULL };
-    int st = run (dir, argv, &out);
-    if (st != 0)
-      g_test_message ("make host:\n%s", out);
-    g_assert_cmpint (st, ==, 0);
+    out = fb_export_test_run_ok (dir, argv);
     g_assert_nonnull (strstr (out, "-Wall -Wextra -Werror"));
   }
   {
     const char *argv[] = { "./fb_demo", "test_images.bin", "test_labels.bin", NULL };
-    int st = run (dir, argv, &run_out);
-    g_assert_cmpint (st, ==, 0);
+    run_out = fb_export_test_run_ok (dir, argv);
   }
   parse_harness (run_out, &h);
   reference (inet, dir, n_host, &ref);
@@ -414,10 +394,7 @@ build_and_compare (FbIntNetwork *inet, const char *dir, const char *what, guint 
     const char *argv[] = { "make", "rv32imc", images_arg, NULL };
     Expected ref32;
     HarnessOutput h32;
-    int st = run (dir, argv, &make_out);
-    if (st != 0)
-      g_test_message ("make rv32imc:\n%s", make_out);
-    g_assert_cmpint (st, ==, 0);
+    make_out = fb_export_test_run_ok (dir, argv);
     g_assert_true (fb_rv32_run (tc, elf, dir, &qemu_out, NULL, &error));
     g_assert_no_error (error);
     parse_harness (qemu_out, &h32);
@@ -438,7 +415,7 @@ build_and_compare (FbIntNetwork *inet, const char *dir, const char *what, guint 
       g_autofree char *run_make_out = NULL;
       const char *run_argv[] = { "make", "-s", "run-rv32imc", NULL };
       HarnessOutput hm;
-      g_assert_cmpint (run (dir, run_argv, &run_make_out), ==, 0);
+      run_make_out = fb_export_test_run_ok (dir, run_argv);
       parse_harness (run_make_out, &hm);
       g_assert_cmphex (hm.fnv, ==, h32.fnv);
       g_assert_cmpuint (hm.instructions, ==, h32.instructions);
@@ -742,14 +719,11 @@ test_cli_matches_eval (gconstpointer data)
 
   {
     const char *argv[] = { "make", "host", NULL };
-    int st = run (dir, argv, &out);
-    if (st != 0)
-      g_test_message ("make host:\n%s", out);
-    g_assert_cmpint (st, ==, 0);
+    out = fb_export_test_run_ok (dir, argv);
   }
   {
     const char *argv[] = { "./fb_demo", "test_images.bin", "test_labels.bin", NULL };
-    g_assert_cmpint (run (dir, argv, &run_out), ==, 0);
+    run_out = fb_export_test_run_ok (dir, argv);
   }
   parse_harness (run_out, &h);
   g_assert_cmpuint (h.n_images, ==, 10);

@@ -264,9 +264,9 @@ fb_cli_bench_search (int argc, char **argv)
   gboolean json = FALSE;
   gint repeat = 5;
   GOptionEntry entries[] = {
-    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Latency table (freebits-latency/1)", "TABLE" },
+    FB_CLI_LATENCY_ENTRY (&latency_path, "Latency table (freebits-latency/1)"),
     { "repeat", 'n', 0, G_OPTION_ARG_INT, &repeat, "Runs per measurement, best taken (default 5)", "N" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    FB_CLI_JSON_ENTRY (&json, "Print JSON"),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("search NETWORK");

@@ -396,9 +396,9 @@ fb_cli_bench (int argc, char **argv)
   gboolean json = FALSE;
   double min_time = 0.01;
   GOptionEntry entries[] = {
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target, "host (timed, default) or rv32imc "
-      "(instruction counts under QEMU)", "TARGET" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print freebits-kernel-bench/1 JSON", NULL },
+    FB_CLI_TARGET_ENTRY (&target, "host (timed, default) or rv32imc "
+      "(instruction counts under QEMU)"),
+    FB_CLI_JSON_ENTRY (&json, "Print freebits-kernel-bench/1 JSON"),
     { "family", 'f', 0, G_OPTION_ARG_STRING, &family, "Only conv, depthwise, linear, "
       "linear_i32, add or avgpool", "NAME" },
     { "min-time", 0, 0, G_OPTION_ARG_DOUBLE, &min_time, "Host: seconds per measurement, "

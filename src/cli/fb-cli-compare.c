@@ -123,10 +123,10 @@ fb_cli_compare (int argc, char **argv)
     { "sensitivity", 0, 0, G_OPTION_ARG_FILENAME, &sensitivity_path,
       "Match on the accuracy proxy cached in a candidates file (without the accuracy engine)", "FILE" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Test images per accuracy evaluation (needs the accuracy engine)", "N" },
-    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights, "Trained weights for the accuracy engine", "FILE" },
+    FB_CLI_WEIGHTS_ENTRY (&weights, "Trained weights for the accuracy engine"),
     FB_CLI_DATA_ENTRIES (&data),
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Also write the JSON here (atomically)", "FILE" },
+    FB_CLI_JSON_ENTRY (&json, "Print JSON"),
+    FB_CLI_OUTPUT_ENTRY (&output, "Also write the JSON here (atomically)", "FILE"),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");

@@ -265,24 +265,6 @@ read_configs (FbNetwork *net, const char *path, FbLatencyTable *table, GError **
   return g_steal_pointer (&out);
 }
 
-static void
-print_many (FbCandidateList *list)
-{
-  g_print ("%3s  %-10s %-28s %12s %16s %14s %9s\n", "#", "method", "config", "size B", "BOPs", "latency", "accuracy");
-  for (guint i = 0; i < fb_candidate_list_get_length (list); i++)
-    {
-      FbCandidate *c = fb_candidate_list_get (list, i);
-      const FbMetrics *m = fb_candidate_get_metrics (c);
-      g_autofree char *summary = fb_search_config_summary (fb_candidate_get_config (c));
-      g_autofree char *size = fb_cli_group (m->size_bytes);
-      g_autofree char *bops = fb_cli_group (m->bops);
-      g_autofree char *lat = isnan (m->latency) ? g_strdup ("-") : g_strdup_printf ("%.10g", m->latency);
-
-      g_print ("%3u  %-10s %-28s %12s %16s %14s %8.2f%%\n", i, fb_candidate_get_method (c), summary, size, bops, lat,
-               100 * fb_candidate_get_accuracy (c));
-    }
-}
-
 typedef struct {
   const char *network_path, *configs_path, *table_path, *weights_path, *output;
   FbCliData  *data;
@@ -334,7 +316,7 @@ eval_many (const EvalMany *e)
       fb_cli_print_json (root);
     }
   else
-    print_many (list);
+    fb_cli_print_candidates (list, table);
   return FB_CLI_EXIT_OK;
 }
 
@@ -347,10 +329,10 @@ fb_cli_eval (int argc, char **argv)
   gint limit = 0, calib = DEFAULT_CALIBRATION_IMAGES, bn_images = DEFAULT_BN_IMAGES, threads = 0;
   gboolean json = FALSE, no_float = FALSE;
   GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_STRING, &config_spec, "Precision config: a freebits-config/1 file or a shorthand such as w8a8", "C" },
-    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights_path, "Weights file (default: the network's \"weights\")", "W" },
+    FB_CLI_CONFIG_ENTRY (&config_spec, "Precision config: a freebits-config/1 file or a shorthand such as w8a8"),
+    FB_CLI_WEIGHTS_ENTRY (&weights_path, "Weights file (default: the network's \"weights\")"),
     { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "Evaluate the first N test images only (default: all)", "N" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON (accuracy as a fraction)", NULL },
+    FB_CLI_JSON_ENTRY (&json, "Print JSON (accuracy as a fraction)"),
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Dataset: .npz, .npy, IDX, CIFAR-10 .bin, class folders of images, or a directory of those (default: Fashion-MNIST, " FB_FASHION_MNIST_DIR ")", "PATH" },
     { "layout", 0, 0, G_OPTION_ARG_STRING, &layout, "Layout of 4-D arrays: nhwc, nchw or auto (default: the one matching the network)", "L" },
     { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &val_split, "One-set data: the last fraction F of it is the test part (default: all of it)", "F" },
@@ -362,8 +344,8 @@ fb_cli_eval (int argc, char **argv)
     { "configs", 0, 0, G_OPTION_ARG_FILENAME, &configs_path,
       "Evaluate many configs instead (a candidates file, or one config per line) through the accuracy engine; "
       "under mpirun split over the ranks", "FILE" },
-    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &table_path, "--configs: latency table for the configs' metrics", "TABLE" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "--configs: write the measured candidates here (atomically)", "FILE" },
+    FB_CLI_LATENCY_ENTRY (&table_path, "--configs: latency table for the configs' metrics"),
+    FB_CLI_OUTPUT_ENTRY (&output, "--configs: write the measured candidates here (atomically)", "FILE"),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
@@ -407,7 +389,7 @@ fb_cli_eval (int argc, char **argv)
   if (table_path != NULL || output != NULL)
     return fb_cli_usage (context, "--latency and --output go with --configs");
   if (config_spec == NULL)
-    return fb_cli_usage (context, "missing --config C (or --configs FILE)");
+    return fb_cli_usage (context, "missing --config CONFIG (or --configs FILE)");
 
   net = fb_network_load (argv[1], &error);
   if (net == NULL)

@@ -27,17 +27,17 @@ fb_cli_export (int argc, char **argv)
   gint images = FB_EXPORTER_DEFAULT_IMAGES, calib = DEFAULT_CALIBRATION_IMAGES, bn_images = DEFAULT_BN_IMAGES;
   gboolean force = FALSE, quiet = FALSE;
   GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_STRING, &config_spec, "Precision config: a freebits-config/1 file or a shorthand such as w8a8", "CONFIG" },
-    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &weights_path, "Weights file (default: the network's \"weights\")", "W" },
-    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Latency table for the per-layer comments and the provenance", "TABLE" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Bundle directory to create", "DIR" },
+    FB_CLI_CONFIG_ENTRY (&config_spec, "Precision config: a freebits-config/1 file or a shorthand such as w8a8"),
+    FB_CLI_WEIGHTS_ENTRY (&weights_path, "Weights file (default: the network's \"weights\")"),
+    FB_CLI_LATENCY_ENTRY (&latency_path, "Latency table for the per-layer comments and the provenance"),
+    FB_CLI_OUTPUT_ENTRY (&output, "Bundle directory to create", "DIR"),
     { "images", 'n', 0, G_OPTION_ARG_INT, &images, "Test images to export and evaluate (default 1000; 0: none)", "N" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace DIR if it is an earlier bundle", NULL },
     FB_CLI_DATA_ENTRIES (&data),
     { "calibration-images", 0, 0, G_OPTION_ARG_INT, &calib, "Training images that calibrate float-only weights (default 2000, as eval)", "N" },
     { "bn-images", 0, 0, G_OPTION_ARG_INT, &bn_images,
       "Training images that recalibrate batch norm of supernet weights for the config (default 2048, as eval)", "N" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL },
+    FB_CLI_QUIET_ENTRY (&quiet, "Print nothing on success"),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");

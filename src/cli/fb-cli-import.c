@@ -63,7 +63,7 @@ fb_cli_import (int argc, char **argv)
   g_autoptr(FbOnnxImport) imp = NULL;
   FbOnnxImportOptions options;
   GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Network file to write (its weights go next to it, .fbw)", "NET.json" },
+    FB_CLI_OUTPUT_ENTRY (&output, "Network file to write (its weights go next to it, .fbw)", "NET.json"),
     { "input-scale", 0, 0, G_OPTION_ARG_DOUBLE, &scale, "Real value of one input step: real = (x - zero point) * S (default 1/255)", "S" },
     { "input-zero-point", 0, 0, G_OPTION_ARG_INT, &zero_point, "Integer input value that means 0.0 (default 0)", "Z" },
     { "input-signed", 0, 0, G_OPTION_ARG_NONE, &is_signed, "The input is int8 (e.g. MFCC features), not u8 pixels", NULL },

@@ -115,7 +115,7 @@ fb_cli_info (int argc, char **argv)
 {
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON (macs, params, layers)", NULL },
+    FB_CLI_JSON_ENTRY (&json, "Print JSON (macs, params, layers)"),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");

@@ -121,9 +121,9 @@ cmd_measure (int argc, char **argv)
   gint max_rows = 32, slice_rows = 4, jobs = 0, repeats = 11, shift = 16;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target, "rv32imc (instructions under QEMU) or "
-      "host (microseconds on this CPU)", "TARGET" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the table here", "TABLE" },
+    FB_CLI_TARGET_ENTRY (&target, "rv32imc (instructions under QEMU) or "
+      "host (microseconds on this CPU)"),
+    FB_CLI_OUTPUT_ENTRY (&output, "Write the table here", "TABLE"),
     { "max-rows", 0, 0, G_OPTION_ARG_INT, &max_rows, "rv32imc: measure layers with more "
       "output rows on row slices and scale (default 32; 0: never)", "N" },
     { "slice-rows", 0, 0, G_OPTION_ARG_INT, &slice_rows, "rv32imc: rows of the first slice; "
@@ -133,7 +133,7 @@ cmd_measure (int argc, char **argv)
     { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, "host: samples per call (default 11)", "N" },
     { "shift", 0, 0, G_OPTION_ARG_INT, &shift, "Requantization shift of the random "
       "parameters (default 16)", "D" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress on stderr", NULL },
+    FB_CLI_QUIET_ENTRY (&quiet, "No progress on stderr"),
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("NETWORK");
@@ -204,9 +204,9 @@ cmd_model (int argc, char **argv)
 {
   g_autofree char *target = NULL, *output = NULL;
   GOptionEntry entries[] = {
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target, "gap8 (XpulpV2, no sub-byte SIMD) or "
-      "gap8-xpulpnn (nibble/crumb SIMD)", "TARGET" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the table here", "TABLE" },
+    FB_CLI_TARGET_ENTRY (&target, "gap8 (XpulpV2, no sub-byte SIMD) or "
+      "gap8-xpulpnn (nibble/crumb SIMD)"),
+    FB_CLI_OUTPUT_ENTRY (&output, "Write the table here", "TABLE"),
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("NETWORK");
@@ -239,11 +239,11 @@ cmd_import (int argc, char **argv)
   GOptionEntry entries[] = {
     { "network", 'n', 0, G_OPTION_ARG_FILENAME, &network, "The network the table is for",
       "NETWORK" },
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target, "Name of the target (free text, e.g. "
-      "stm32h7)", "NAME" },
+    FB_CLI_TARGET_ENTRY (&target, "Name of the target (free text, e.g. "
+      "stm32h7)"),
     { "unit", 'u', 0, G_OPTION_ARG_STRING, &unit_s, "cycles, instructions or us", "UNIT" },
     { "clock-hz", 0, 0, G_OPTION_ARG_DOUBLE, &clock_hz, "Clock of the target (optional)", "HZ" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the table here", "TABLE" },
+    FB_CLI_OUTPUT_ENTRY (&output, "Write the table here", "TABLE"),
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("FILE.csv");
@@ -281,13 +281,13 @@ cmd_run (int argc, char **argv)
   gboolean json = FALSE;
   gint repeats = 11;
   GOptionEntry entries[] = {
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target, "rv32imc or host", "TARGET" },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_spec, "Precision config file or "
-      "shorthand (default w8a8)", "CONFIG" },
-    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Compare with the sum of this "
-      "table's entries", "TABLE" },
+    FB_CLI_TARGET_ENTRY (&target, "rv32imc or host"),
+    FB_CLI_CONFIG_ENTRY (&config_spec, "Precision config file or "
+      "shorthand (default w8a8)"),
+    FB_CLI_LATENCY_ENTRY (&latency_path, "Compare with the sum of this "
+      "table's entries"),
     { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, "host: samples (default 11)", "N" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    FB_CLI_JSON_ENTRY (&json, "Print JSON"),
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("NETWORK");

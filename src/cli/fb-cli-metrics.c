@@ -149,9 +149,9 @@ fb_cli_metrics (int argc, char **argv)
   g_autofree char *config_spec = NULL;
   g_autofree char *latency_path = NULL;
   GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_spec, "Precision config file or shorthand (default w8a8)", "CONFIG" },
-    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &latency_path, "Latency table (freebits-latency/1 JSON)", "TABLE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON (size_bytes, bops, latency, ...)", NULL },
+    FB_CLI_CONFIG_ENTRY (&config_spec, "Precision config file or shorthand (default w8a8)"),
+    FB_CLI_LATENCY_ENTRY (&latency_path, "Latency table (freebits-latency/1 JSON)"),
+    FB_CLI_JSON_ENTRY (&json, "Print JSON (size_bytes, bops, latency, ...)"),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");

@@ -131,8 +131,8 @@ progress_done (Progress *p)
 
 /* ---- results ------------------------------------------------------------ */
 
-static void
-print_table (FbCandidateList *list, FbLatencyTable *table)
+void
+fb_cli_print_candidates (FbCandidateList *list, FbLatencyTable *table)
 {
   const char *unit = table ? fb_latency_unit_to_string (fb_latency_table_get_unit (table)) : "latency";
 
@@ -153,8 +153,6 @@ print_table (FbCandidateList *list, FbLatencyTable *table)
       g_print ("%3u  %-10s %-28s %12s %16s %14s %12s %9s\n", i, fb_candidate_get_method (c), summary,
                size, bops, lat, ram, acc);
     }
-  if (fb_candidate_list_get_length (list) == 0)
-    g_print ("(no candidate fits the budgets)\n");
 }
 
 /* Free Bits' changes per start: printed (unless @json) and as JSON. */
@@ -232,7 +230,7 @@ parse_args (SearchArgs *a, int *argc, char ***argv)
   GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &a->method,
       "uniform, diff (differentiable, on the supernet), free-bits, pareto or bops", "METHOD" },
-    { "latency", 'l', 0, G_OPTION_ARG_FILENAME, &a->latency_path, "Latency table (freebits-latency/1)", "TABLE" },
+    FB_CLI_LATENCY_ENTRY (&a->latency_path, "Latency table (freebits-latency/1)"),
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &a->config_spec,
       "Start config (file or wXaY); its pins hold in every result. free-bits without it starts from every uniform config", "START" },
     { "starts", 0, 0, G_OPTION_ARG_FILENAME, &a->starts_path,
@@ -271,11 +269,11 @@ parse_args (SearchArgs *a, int *argc, char ***argv)
     { "no-measure", 0, 0, G_OPTION_ARG_NONE, &a->no_measure, "Do not measure the results' accuracy", NULL },
     { "sensitivity", 0, 0, G_OPTION_ARG_FILENAME, &a->sensitivity_path,
       "pareto with accuracy: reuse the sensitivities cached in a candidates file", "FILE" },
-    { "weights", 'w', 0, G_OPTION_ARG_FILENAME, &a->weights, "Trained weights for the accuracy engine", "FILE" },
+    FB_CLI_WEIGHTS_ENTRY (&a->weights, "Trained weights for the accuracy engine"),
     FB_CLI_DATA_ENTRIES (&a->data),
     { "seed", 0, 0, G_OPTION_ARG_STRING, &a->seed, "Seed (diff: its batches; the other methods are deterministic)", "N" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output, "Write the candidates (freebits-candidates/1)", "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &a->json, "Print JSON instead of a table", NULL },
+    FB_CLI_OUTPUT_ENTRY (&a->output, "Write the candidates (freebits-candidates/1)", "FILE"),
+    FB_CLI_JSON_ENTRY (&a->json, "Print JSON instead of a table"),
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("NETWORK");
@@ -530,7 +528,9 @@ finish (SearchArgs *a, SearchInputs *in, FbSearchJob *job, Progress *progress)
     {
       if (a->params.method == FB_SEARCH_METHOD_FREE_BITS)
         json_node_unref (free_bits_runs (fb_search_job_get_run (job)->free_bits_runs, FALSE));
-      print_table (list, in->table);
+      fb_cli_print_candidates (list, in->table);
+      if (fb_candidate_list_get_length (list) == 0)
+        g_print ("(no candidate fits the budgets)\n");
     }
   return FB_CLI_EXIT_OK;
 }

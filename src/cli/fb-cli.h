@@ -12,6 +12,7 @@
 
 #include "fb-accuracy-oracle.h"
 #include "fb-app-session.h"
+#include "fb-candidate-list.h"
 #include "fb-json.h"
 #include "fb-latency-table.h"
 #include "fb-metrics.h"
@@ -55,6 +56,18 @@ typedef struct {
   { "layout", 0, 0, G_OPTION_ARG_STRING, &(d)->layout, "Layout of 4-D arrays: nhwc, nchw or auto (default)", "L" }, \
   { "val-split", 0, 0, G_OPTION_ARG_DOUBLE, &(d)->val_split, \
     "One-set data: the last fraction F of it is the test part (default: all of it)", "F" }
+
+/* One spelling of the options many commands share: the long and short
+ * name, the argument type and the placeholder are the same in every
+ * command's --help; the help text says what the option is for there. */
+#define FB_CLI_CONFIG_ENTRY(var, help)  { "config", 'c', 0, G_OPTION_ARG_FILENAME, (var), (help), "CONFIG" }
+#define FB_CLI_WEIGHTS_ENTRY(var, help) { "weights", 'w', 0, G_OPTION_ARG_FILENAME, (var), (help), "FILE" }
+#define FB_CLI_LATENCY_ENTRY(var, help) { "latency", 'l', 0, G_OPTION_ARG_FILENAME, (var), (help), "TABLE" }
+#define FB_CLI_OUTPUT_ENTRY(var, help, placeholder) \
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, (var), (help), (placeholder) }
+#define FB_CLI_TARGET_ENTRY(var, help)  { "target", 't', 0, G_OPTION_ARG_STRING, (var), (help), "TARGET" }
+#define FB_CLI_JSON_ENTRY(var, help)    { "json", 0, 0, G_OPTION_ARG_NONE, (var), (help), NULL }
+#define FB_CLI_QUIET_ENTRY(var, help)   { "quiet", 'q', 0, G_OPTION_ARG_NONE, (var), (help), NULL }
 
 void fb_cli_data_clear (FbCliData *d);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FbCliData, fb_cli_data_clear)
@@ -103,6 +116,10 @@ int      fb_cli_error      (const GError   *error,
                             int             status);
 int      fb_cli_usage      (GOptionContext *context,
                             const char     *message);
+/* The human-readable table of @list (search, eval --configs): method, config,
+ * size, BOPs, latency in @table's unit (NULL: "latency"), RAM, accuracy. */
+void     fb_cli_print_candidates (FbCandidateList *list,
+                                  FbLatencyTable  *table);
 /* Prints a JSON tree compactly or pretty on stdout. */
 void     fb_cli_print_json (JsonNode       *root);
 /* "1 234 567" style grouping for tables. */

@@ -73,10 +73,7 @@ unpack_results (FbNetwork *net, GPtrArray *all, FbDiffSearchResultFunc result_fu
 }
 
 gboolean
-fb_diff_split_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, FbDataset *train,
-                     const FbDiffSearchOptions *options, const double *lambdas, guint n_lambdas,
-                     FbDiffSearchResultFunc result_func, FbDiffSearchProgressFunc progress_func,
-                     gpointer user_data, GCancellable *cancellable, GError **error)
+fb_diff_split_sweep (const FbDiffSweep *sweep, GError **error)
 {
   guint size = fb_mpi_get_size (), lo, hi;
   g_autoptr(GByteArray) mine = NULL;
@@ -84,28 +81,33 @@ fb_diff_split_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, Fb
   g_autoptr(GPtrArray) all = NULL;
 
   if (size == 1)
-    return fb_diff_search_sweep (net, supernet, origin, train, options, lambdas, n_lambdas, result_func,
-                                 progress_func, user_data, cancellable, error);
-  if (n_lambdas < size)
+    return fb_diff_search_sweep (sweep, error);
+  if (sweep->n_lambdas < size)
     {
       /* Fewer λ than ranks: every rank steps through every λ, on its shards. */
       const FbTrainerShardSplit split = { fb_mpi_owns_block, fb_mpi_exchange_blocks, NULL };
-      FbDiffSearchOptions o = *options;
+      FbDiffSearchOptions o = *sweep->options;
+      FbDiffSweep s = *sweep;
 
       o.split = &split;
-      return fb_diff_search_sweep (net, supernet, origin, train, &o, lambdas, n_lambdas, result_func,
-                                   progress_func, user_data, cancellable, error);
+      s.options = &o;
+      return fb_diff_search_sweep (&s, error);
     }
-  fb_mpi_block (n_lambdas, fb_mpi_get_rank (), &lo, &hi);
+  fb_mpi_block (sweep->n_lambdas, fb_mpi_get_rank (), &lo, &hi);
   {
-    Block b = { g_byte_array_new (), progress_func, user_data };
+    Block b = { g_byte_array_new (), sweep->progress_func, sweep->user_data };
+    FbDiffSweep s = *sweep;
 
     mine = b.out;
-    if (!fb_diff_search_sweep (net, supernet, origin, train, options, lambdas + lo, hi - lo, pack_result,
-                               block_progress, &b, cancellable, error))
+    s.lambdas = sweep->lambdas + lo;
+    s.n_lambdas = hi - lo;
+    s.result_func = pack_result;
+    s.progress_func = block_progress;
+    s.user_data = &b;
+    if (!fb_diff_search_sweep (&s, error))
       return FALSE;
   }
   packed = g_byte_array_free_to_bytes (g_steal_pointer (&mine));
   all = fb_mpi_allgather_bytes (packed);
-  return unpack_results (net, all, result_func, user_data, error);
+  return unpack_results (sweep->network, all, sweep->result_func, sweep->user_data, error);
 }

@@ -6,7 +6,7 @@
  * (config and numbers) are all-gathered in λ order; with fewer, every rank
  * runs every λ and the training steps' shards are split over the ranks
  * (fb_trainer_set_shard_split), byte-identical to one process with the same
- * shard count.  Either way @result_func is called on every rank for every λ,
+ * shard count.  Either way the result_func is called on every rank for every λ,
  * in λ order, with what one process computes (but for the wall-clock
  * "seconds"), so a front end does not know how many processes run.  One
  * process: fb_diff_search_sweep().
@@ -21,17 +21,7 @@ G_BEGIN_DECLS
 
 /* Collective: as fb_diff_search_sweep().  A rank that fails returns FALSE
  * before the gather; its caller must end the run (the CLI does). */
-gboolean fb_diff_split_sweep (FbNetwork                 *network,
-                              FbWeights                 *supernet,
-                              const char                *origin,
-                              FbDataset                 *train,
-                              const FbDiffSearchOptions *options,
-                              const double              *lambdas,
-                              guint                      n_lambdas,
-                              FbDiffSearchResultFunc     result_func,
-                              FbDiffSearchProgressFunc   progress_func,
-                              gpointer                   user_data,
-                              GCancellable              *cancellable,
-                              GError                   **error);
+gboolean fb_diff_split_sweep (const FbDiffSweep *sweep,
+                              GError           **error);
 
 G_END_DECLS

@@ -554,6 +554,7 @@ run_diff (FbSearchRun *run, GError **error)
 {
   const FbSearchParams *p = run->params;
   FbDiffSearchOptions options;
+  FbDiffSweep sweep;
   DiffRun dr = { run, 0, NULL };
 
   if (run->supernet == NULL || run->train == NULL)
@@ -577,8 +578,12 @@ run_diff (FbSearchRun *run, GError **error)
   options.start = run->start;
   options.shards = p->diff_shards;
   /* Under mpirun the λ values or the steps' shards are split over the ranks. */
-  if (!fb_diff_split_sweep (run->network, run->supernet, run->supernet_origin, run->train, &options, p->lambdas,
-                            p->n_lambdas, on_diff_result, on_diff_progress, &dr, run->cancellable, error))
+  sweep = (FbDiffSweep) { .network = run->network, .supernet = run->supernet, .origin = run->supernet_origin,
+                          .train = run->train, .options = &options, .lambdas = p->lambdas,
+                          .n_lambdas = p->n_lambdas, .result_func = on_diff_result,
+                          .progress_func = on_diff_progress, .user_data = &dr,
+                          .cancellable = run->cancellable };
+  if (!fb_diff_split_sweep (&sweep, error))
     {
       g_clear_error (&dr.error);
       return FALSE;

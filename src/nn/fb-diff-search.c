@@ -288,11 +288,15 @@ set_provenance (FbPrecisionConfig *config, const FbDiffSearchOptions *o, const F
 }
 
 gboolean
-fb_diff_search_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, FbDataset *train,
-                      const FbDiffSearchOptions *o, const double *lambdas, guint n_lambdas,
-                      FbDiffSearchResultFunc result_func, FbDiffSearchProgressFunc progress_func,
-                      gpointer user_data, GCancellable *cancellable, GError **error)
+fb_diff_search_sweep (const FbDiffSweep *sweep, GError **error)
 {
+  FbNetwork *net = sweep->network;
+  FbDataset *train = sweep->train;
+  const FbDiffSearchOptions *o = sweep->options;
+  const double *lambdas = sweep->lambdas;
+  guint n_lambdas = sweep->n_lambdas;
+  FbDiffSearchProgressFunc progress_func = sweep->progress_func;
+  gpointer user_data = sweep->user_data;
   FbTrainOptions topt;
   g_autoptr(FbTrainer) trainer = NULL;
   g_autoptr(FbDataLoader) loader = NULL;
@@ -321,7 +325,7 @@ fb_diff_search_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, F
   topt.quant = FB_TRAIN_SUPERNET;
   if (o->shards > 0)
     topt.shards = o->shards;
-  trainer = fb_trainer_new (net, &topt, supernet, origin, error);
+  trainer = fb_trainer_new (net, &topt, sweep->supernet, sweep->origin, error);
   if (trainer == NULL)
     return FALSE;
   fb_trainer_set_shard_split (trainer, o->split);
@@ -362,7 +366,7 @@ fb_diff_search_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, F
           double loss;
           guint correct, n;
 
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+          if (g_cancellable_set_error_if_cancelled (sweep->cancellable, error))
             {
               arch_clear (&a);
               return FALSE;
@@ -405,8 +409,8 @@ fb_diff_search_sweep (FbNetwork *net, FbWeights *supernet, const char *origin, F
       r.steps = o->steps;
       set_provenance (config, o, &r);
       arch_clear (&a);
-      if (result_func != NULL)
-        result_func (config, &r, user_data);
+      if (sweep->result_func != NULL)
+        sweep->result_func (config, &r, user_data);
     }
   return TRUE;
 }

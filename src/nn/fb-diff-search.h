@@ -77,22 +77,27 @@ typedef void (*FbDiffSearchProgressFunc) (double                    fraction,
                                           const char               *message,
                                           gpointer                  user_data);
 
-/* Runs one search per λ of @lambdas (each ≥ 0), in order, calling
- * @result_func after each. @supernet: trained weights with act_alpha (a
- * supernet, or calibrated float weights). Cancelling stops between steps
+/* One λ sweep: what fb_diff_search_sweep() and fb_diff_split_sweep() (an
+ * MPI run's ranks) take.  All borrowed. */
+typedef struct {
+  FbNetwork                 *network;
+  FbWeights                 *supernet;      /* trained, with act_alpha (a supernet, or calibrated float weights) */
+  const char                *origin;        /* where @supernet comes from, for provenance */
+  FbDataset                 *train;
+  const FbDiffSearchOptions *options;
+  const double              *lambdas;       /* each ≥ 0 */
+  guint                      n_lambdas;
+  FbDiffSearchResultFunc     result_func;   /* may be NULL */
+  FbDiffSearchProgressFunc   progress_func; /* may be NULL */
+  gpointer                   user_data;     /* for both functions */
+  GCancellable              *cancellable;   /* may be NULL */
+} FbDiffSweep;
+
+/* Runs one search per λ of @sweep's lambdas, in order, calling its
+ * result_func after each. Cancelling stops between steps
  * (G_IO_ERROR_CANCELLED). */
-gboolean fb_diff_search_sweep (FbNetwork                 *network,
-                               FbWeights                 *supernet,
-                               const char                *origin,
-                               FbDataset                 *train,
-                               const FbDiffSearchOptions *options,
-                               const double              *lambdas,
-                               guint                      n_lambdas,
-                               FbDiffSearchResultFunc     result_func,
-                               FbDiffSearchProgressFunc   progress_func,
-                               gpointer                   user_data,
-                               GCancellable              *cancellable,
-                               GError                   **error);
+gboolean fb_diff_search_sweep (const FbDiffSweep *sweep,
+                               GError           **error);
 
 /* Expected cost under the probabilities @p_w [n_layers][3] and @p_a
  * [n_tensors][3] (8, 4, 2 bit; a tensor's row is read at its bits source;

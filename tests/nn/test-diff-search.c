@@ -262,10 +262,13 @@ static void
 run_sweep (Fixture *f, FbDiffSearchOptions *o, const double *lambdas, guint n, Collect *c)
 {
   g_autoptr(GError) error = NULL;
+  FbDiffSweep sweep = { .network = f->net, .supernet = f->weights, .origin = "memory", .train = f->ds,
+                        .options = o, .lambdas = lambdas, .n_lambdas = n, .result_func = collect,
+                        .progress_func = collect_progress, .user_data = c };
+
   c->configs = g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free);
   c->results = g_array_new (FALSE, FALSE, sizeof (FbDiffSearchResult));
-  g_assert_true (fb_diff_search_sweep (f->net, f->weights, "memory", f->ds, o, lambdas, n, collect,
-                                       collect_progress, c, NULL, &error));
+  g_assert_true (fb_diff_search_sweep (&sweep, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (c->configs->len, ==, n);
 }
@@ -376,21 +379,27 @@ test_sweep_cancel_and_errors (Fixture *f, gconstpointer data)
   FbDiffSearchOptions o;
   Collect c = { g_ptr_array_new_with_free_func ((GDestroyNotify) fb_precision_config_free),
                 g_array_new (FALSE, FALSE, sizeof (FbDiffSearchResult)), 3, cancel };
+  FbDiffSweep sweep = { .network = f->net, .supernet = f->weights, .origin = "memory", .train = f->ds,
+                        .options = &o, .lambdas = lambdas, .n_lambdas = 2, .result_func = collect,
+                        .progress_func = collect_progress, .user_data = &c, .cancellable = cancel };
+  FbDiffSweep bad_sweep = sweep;
   gint64 t0;
 
   fb_diff_search_options_init (&o);
   o.steps = 1000;
   o.batch_size = 32;
   t0 = g_get_monotonic_time ();
-  g_assert_false (fb_diff_search_sweep (f->net, f->weights, "memory", f->ds, &o, lambdas, 2, collect,
-                                        collect_progress, &c, cancel, &error));
+  g_assert_false (fb_diff_search_sweep (&sweep, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (c.configs->len, ==, 0);
   /* A bound against hangs only. */
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 120 * G_USEC_PER_SEC);
   g_clear_error (&error);
-  g_assert_false (fb_diff_search_sweep (f->net, f->weights, "memory", f->ds, &o, bad, 1, collect, NULL, &c,
-                                        NULL, &error));
+  bad_sweep.lambdas = bad;
+  bad_sweep.n_lambdas = 1;
+  bad_sweep.progress_func = NULL;
+  bad_sweep.cancellable = NULL;
+  g_assert_false (fb_diff_search_sweep (&bad_sweep, &error));
   g_assert_error (error, FB_ERROR, FB_ERROR_FIELD);
   collect_clear (&c);
 }

@@ -757,7 +757,6 @@ fb_int_network_evaluate (FbIntNetwork    *self,
 {
   const FbTensor *input = fb_network_get_input (self->network);
   EvalJob job = { .net = self, .dataset = dataset, .cancellable = cancellable };
-  GThreadPool *pool;
   g_autofree gint32 *logits = NULL;
   gint64 t0 = g_get_monotonic_time ();
   guint32 hash = FB_FNV1A32_INIT;
@@ -778,19 +777,11 @@ fb_int_network_evaluate (FbIntNetwork    *self,
   job.n = limit == 0 ? fb_dataset_get_n_images (dataset) : MIN (limit, fb_dataset_get_n_images (dataset));
   job.logits = logits = g_new0 (gint32, (gsize) MAX (job.n, 1) * self->n_classes);
   g_mutex_init (&job.lock);
-  if (n_threads == 0)
-    n_threads = fb_nn_threads_init ();
-
-  pool = g_thread_pool_new (eval_chunk, &job, (gint) n_threads, FALSE, error);
-  if (pool == NULL)
+  if (!fb_nn_run_chunks (eval_chunk, &job, job.n, EVAL_CHUNK, n_threads, error))
     {
       g_mutex_clear (&job.lock);
       return FALSE;
     }
-  for (guint i = 0; i < job.n; i += EVAL_CHUNK)
-    g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
-  /* Waits for every chunk. */
-  g_thread_pool_free (pool, FALSE, TRUE);
   g_mutex_clear (&job.lock);
 
   if (job.error != NULL)

@@ -40,6 +40,20 @@ fb_nn_threads_init (void)
   return n;
 }
 
+gboolean
+fb_nn_run_chunks (GFunc func, gpointer job, guint n, guint chunk, guint n_threads, GError **error)
+{
+  GThreadPool *pool = g_thread_pool_new (func, job, (gint) (n_threads > 0 ? n_threads : fb_nn_threads_init ()),
+                                         FALSE, error);
+
+  if (pool == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i += chunk)
+    g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
+  g_thread_pool_free (pool, FALSE, TRUE);   /* waits for every chunk */
+  return TRUE;
+}
+
 /* ---- convolution geometry ------------------------------------------------ */
 
 void

@@ -40,6 +40,17 @@ typedef struct {
  * available. Idempotent. */
 guint  fb_nn_threads_init               (void);
 
+/* Runs @func over [0, @n) in chunks of @chunk on @n_threads threads (0:
+ * fb_nn_threads_init()) and waits for every chunk: @func gets
+ * GUINT_TO_POINTER (first index + 1) and @job. FALSE (@error set) if the
+ * threads cannot start. */
+gboolean fb_nn_run_chunks               (GFunc           func,
+                                         gpointer        job,
+                                         guint           n,
+                                         guint           chunk,
+                                         guint           n_threads,
+                                         GError        **error);
+
 void   fb_nn_conv_init                  (FbNnConv       *g,
                                          guint           n,
                                          guint           h,

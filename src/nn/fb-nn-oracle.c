@@ -246,7 +246,6 @@ fb_nn_evaluate (FbIntNetwork *inet, FbDataset *dataset, guint limit, guint n_thr
   FbNetwork *net = fb_int_network_get_network (inet);
   EvalJob job = { .net = inet, .dataset = dataset, .cancellable = cancellable, .r = result };
   g_autofree gint32 *logits = NULL;
-  GThreadPool *pool;
   gint64 t0 = g_get_monotonic_time ();
 
   memset (result, 0, sizeof *result);
@@ -264,18 +263,12 @@ fb_nn_evaluate (FbIntNetwork *inet, FbDataset *dataset, guint limit, guint n_thr
     }
   job.logits = logits = g_new0 (gint32, (gsize) MAX (job.n, 1) * job.k);
   g_mutex_init (&job.lock);
-  if (n_threads == 0)
-    n_threads = fb_nn_threads_init ();
-  pool = g_thread_pool_new (eval_chunk, &job, (gint) n_threads, FALSE, error);
-  if (pool == NULL)
+  if (!fb_nn_run_chunks (eval_chunk, &job, job.n, EVAL_CHUNK, n_threads, error))
     {
       g_mutex_clear (&job.lock);
       fb_nn_eval_result_clear (result);
       return FALSE;
     }
-  for (guint i = 0; i < job.n; i += EVAL_CHUNK)
-    g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
-  g_thread_pool_free (pool, FALSE, TRUE);   /* waits for every chunk */
   g_mutex_clear (&job.lock);
   if (job.error != NULL || g_cancellable_set_error_if_cancelled (cancellable, error))
     {

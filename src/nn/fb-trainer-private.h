@@ -170,6 +170,7 @@ tensor_signed (FbTrainer *self, guint t)
 G_GNUC_INTERNAL gpointer worker_main (gpointer data);
 G_GNUC_INTERNAL void run_shards (FbTrainer *self, ShardFunc fn);
 G_GNUC_INTERNAL void reduce_pass (FbTrainer *self, gboolean update_running, double *loss, guint *correct);
+G_GNUC_INTERNAL guint shard_totals (FbTrainer *self, double *loss_sum, guint *correct, guint *seen);
 G_GNUC_INTERNAL void scale_step_gradients (FbTrainer *self);
 G_GNUC_INTERNAL void clamp_steps (FbTrainer *self);
 G_GNUC_INTERNAL void zero_totals (FbTrainer *self);

@@ -79,23 +79,41 @@ run_shards (FbTrainer *self, ShardFunc fn)
     }
 }
 
+/* Over the shards that ran (n > 0), in shard order: the sum of loss ×
+ * images, the correct answers and the images. Returns how many ran. */
+guint
+shard_totals (FbTrainer *self, double *loss_sum, guint *correct, guint *seen)
+{
+  guint used = 0;
+
+  *loss_sum = 0.0;
+  *correct = *seen = 0;
+  for (guint s = 0; s < self->n_shards; s++)
+    {
+      const Shard *sh = &self->shards[s];
+      if (sh->n == 0)
+        continue;
+      *loss_sum += sh->loss * sh->n;
+      *correct += sh->correct;
+      *seen += sh->n;
+      used++;
+    }
+  return used;
+}
+
 /* Adds the gradients of one pass (summed over shards into shard 0, in
  * shard order) to the step totals, through the weights' fake quantization. */
 void
 reduce_pass (FbTrainer *self, gboolean update_running, double *loss, guint *correct)
 {
-  double total_loss = 0.0;
-  guint right = 0, used = 0, seen = 0;
+  double total_loss;
+  guint right, seen, used = shard_totals (self, &total_loss, &right, &seen);
 
   for (guint s = 0; s < self->n_shards; s++)
     {
       Shard *sh = &self->shards[s];
       if (sh->n == 0)
         continue;
-      total_loss += sh->loss * sh->n;
-      right += sh->correct;
-      seen += sh->n;
-      used++;
       for (guint t = 0; t < self->n_tensors * 3; t++)
         self->g_alpha[t] += (float) sh->galpha[t];
       if (s == 0)

@@ -1276,8 +1276,8 @@ fb_trainer_mixed_step (FbTrainer *self, const float *x, const guint8 *labels, gu
                        const float *p_w, const float *p_a, double *loss, guint *correct,
                        double *g_w, double *g_a)
 {
-  double total_loss = 0.0;
-  guint right = 0;
+  double total_loss;
+  guint right, seen;
 
   g_return_if_fail (n > 0 && n <= self->cap && self->alpha_ready);
   ensure_mixed_buffers (self);
@@ -1319,17 +1319,12 @@ fb_trainer_mixed_step (FbTrainer *self, const float *x, const guint8 *labels, gu
   if (self->split.owns != NULL)
     exchange_records (self, mixed_record);
 
+  shard_totals (self, &total_loss, &right, &seen);
   memset (g_a, 0, (gsize) self->n_tensors * 3 * sizeof (double));
   for (guint s = 0; s < self->n_shards; s++)
-    {
-      Shard *sh = &self->shards[s];
-      if (sh->n == 0)
-        continue;
-      total_loss += sh->loss * sh->n;
-      right += sh->correct;
+    if (self->shards[s].n > 0)
       for (guint k = 0; k < self->n_tensors * 3; k++)
-        g_a[k] += sh->gmix_a[k];
-    }
+        g_a[k] += self->shards[s].gmix_a[k];
   /* dL/dp_b of a layer's weights = <dL/dwq, Q_b(w)>, summed over shards. */
   for (guint i = 0; i < self->n_nodes; i++)
     {

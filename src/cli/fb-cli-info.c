@@ -36,14 +36,7 @@ info_json (FbNetwork *net)
     {
       const FbLayer *l = fb_network_get_layer (net, i);
       json_builder_begin_object (b);
-      fb_json_add_string (b, "name", l->name);
-      fb_json_add_string (b, "op", fb_op_to_string (l->op));
-      json_builder_set_member_name (b, "inputs");
-      json_builder_begin_array (b);
-      for (guint j = 0; j < l->n_inputs; j++)
-        json_builder_add_string_value (b, fb_network_get_tensor (net, l->inputs[j])->name);
-      json_builder_end_array (b);
-      fb_json_add_string (b, "output", fb_network_get_tensor (net, l->output)->name);
+      fb_network_add_layer_json (net, l, b);
       json_builder_set_member_name (b, "output_shape");
       json_builder_begin_array (b);
       json_builder_add_int_value (b, l->out_shape.h);

@@ -990,6 +990,19 @@ int_array (const guint *values, guint n)
   return node;
 }
 
+void
+fb_network_add_layer_json (FbNetwork *self, const FbLayer *l, JsonBuilder *b)
+{
+  fb_json_add_string (b, "name", l->name);
+  fb_json_add_string (b, "op", fb_op_to_string (l->op));
+  json_builder_set_member_name (b, "inputs");
+  json_builder_begin_array (b);
+  for (guint j = 0; j < l->n_inputs; j++)
+    json_builder_add_string_value (b, ((FbTensor *) g_ptr_array_index (self->tensors, l->inputs[j]))->name);
+  json_builder_end_array (b);
+  fb_json_add_string (b, "output", ((FbTensor *) g_ptr_array_index (self->tensors, l->output))->name);
+}
+
 JsonNode *
 fb_network_to_json (FbNetwork *self, const char *dest_dir)
 {
@@ -1036,14 +1049,7 @@ fb_network_to_json (FbNetwork *self, const char *dest_dir)
     {
       const FbLayer *l = g_ptr_array_index (self->layers, i);
       json_builder_begin_object (b);
-      fb_json_add_string (b, "name", l->name);
-      fb_json_add_string (b, "op", fb_op_to_string (l->op));
-      json_builder_set_member_name (b, "inputs");
-      json_builder_begin_array (b);
-      for (guint j = 0; j < l->n_inputs; j++)
-        json_builder_add_string_value (b, ((FbTensor *) g_ptr_array_index (self->tensors, l->inputs[j]))->name);
-      json_builder_end_array (b);
-      fb_json_add_string (b, "output", ((FbTensor *) g_ptr_array_index (self->tensors, l->output))->name);
+      fb_network_add_layer_json (self, l, b);
       if (l->op == FB_OP_CONV2D || l->op == FB_OP_DEPTHWISE_CONV2D ||
           l->op == FB_OP_AVG_POOL2D || l->op == FB_OP_MAX_POOL2D)
         {

@@ -91,6 +91,11 @@ gboolean        fb_network_save              (FbNetwork      *self,
                                               GError        **error);
 JsonNode       *fb_network_to_json           (FbNetwork      *self,
                                               const char     *dest_dir);
+/* Adds a layer's "name", "op", "inputs" and "output" (tensor names) members
+ * to @b's open object: how the file and `info --json` begin a layer. */
+void            fb_network_add_layer_json    (FbNetwork      *self,
+                                              const FbLayer  *layer,
+                                              JsonBuilder    *b);
 
 FbNetwork      *fb_network_ref               (FbNetwork      *self);
 void            fb_network_unref             (FbNetwork      *self);

@@ -6,44 +6,26 @@
 #include "fb-mpi.h"
 #include "fb-search-measure.h"
 
-typedef struct {
-  FbSearchProgressFunc func;
-  gpointer             data;
-  guint                lo, n_block, total;
-} SplitProgress;
-
-/* "accuracy i/n" with i counted over all configs, the fraction over this rank's block. */
-static void
-on_block_progress (guint done, guint n, gpointer data)
-{
-  SplitProgress *p = data;
-  g_autofree char *msg = NULL;
-
-  if (done >= n)
-    return;
-  msg = g_strdup_printf ("accuracy %u/%u", p->lo + done + 1, p->total);
-  p->func ((double) done / MAX (p->n_block, 1), msg, p->data);
-}
-
 gboolean
 fb_accuracy_split_evaluate (FbAccuracyOracle *oracle, GPtrArray *configs, guint limit,
                             FbSearchProgressFunc progress_func, gpointer user_data, GCancellable *cancellable,
                             double *accuracy, GError **error)
 {
   guint lo, hi;
-  SplitProgress sp = { progress_func, user_data, 0, 0, configs ? configs->len : 0 };
+  /* "accuracy i/n" with i counted over all configs, the fraction over this rank's block. */
+  FbSearchMeasureProgress sp = { progress_func, user_data, "accuracy", "", 0, configs ? configs->len : 0,
+                                 0.0, 1.0, TRUE };
 
   g_return_val_if_fail (oracle != NULL && configs != NULL, FALSE);
   fb_mpi_block (configs->len, fb_mpi_get_rank (), &lo, &hi);
   for (guint i = 0; i < configs->len; i++)
     accuracy[i] = 0.0;
-  sp.lo = lo;
-  sp.n_block = hi - lo;
+  sp.offset = lo;
   /* One call for the rank's block: the oracle shares the batch-norm
    * recalibration of common prefixes between its configs. */
   if (!fb_accuracy_oracle_evaluate_many (oracle, (FbPrecisionConfig **) configs->pdata + lo, hi - lo, limit,
-                                         progress_func != NULL ? on_block_progress : NULL, &sp, cancellable,
-                                         accuracy + lo, error))
+                                         progress_func != NULL ? fb_search_measure_progress : NULL, &sp,
+                                         cancellable, accuracy + lo, error))
     return FALSE;
   fb_mpi_allgather_blocks (accuracy, configs->len, sizeof (double));
   return TRUE;

@@ -10,6 +10,7 @@
 #include "fb-free-bits.h"
 #include "fb-mpi.h"
 #include "fb-pareto.h"
+#include "fb-search-measure.h"
 #include "fb-search-uniform.h"
 
 typedef struct {
@@ -349,25 +350,6 @@ add_searches (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc 
   return TRUE;
 }
 
-typedef struct {
-  FbSearchProgressFunc func;
-  gpointer             data;
-  guint                offset, total;
-} MeasureProgress;
-
-static void
-on_measured (guint done, guint n, gpointer data)
-{
-  MeasureProgress *p = data;
-  g_autofree char *msg = NULL;
-
-  /* As before: "accuracy i/n" while the i-th is measured, the fraction of those done. */
-  if (done >= n)
-    return;
-  msg = g_strdup_printf ("accuracy %u/%u", p->offset + done + 1, p->total);
-  p->func (0.5 + 0.5 * (p->offset + done) / MAX (p->total, 1), msg, p->data);
-}
-
 /* Measured accuracy of every entry, in one call to the oracle so it can share
  * work between configs (fb_accuracy_oracle_evaluate_many). Under MPI each rank
  * measures its block of the pool and the blocks are all-gathered in pool
@@ -379,7 +361,7 @@ measure_accuracy (Pool *pool, const FbCompareOptions *options, FbSearchProgressF
   GPtrArray *entries = pool->entries;
   g_autofree double *accuracy = g_new0 (double, MAX (entries->len, 1));
   g_autofree FbPrecisionConfig **configs = g_new0 (FbPrecisionConfig *, MAX (entries->len, 1));
-  MeasureProgress mp = { progress_func, user_data, 0, entries->len };
+  FbSearchMeasureProgress mp = { progress_func, user_data, "accuracy", "", 0, entries->len, 0.5, 0.5, FALSE };
   guint lo, hi;
 
   fb_mpi_block (entries->len, fb_mpi_get_rank (), &lo, &hi);
@@ -387,8 +369,8 @@ measure_accuracy (Pool *pool, const FbCompareOptions *options, FbSearchProgressF
   for (guint i = lo; i < hi; i++)
     configs[i - lo] = ((Entry *) g_ptr_array_index (entries, i))->config;
   if (!fb_accuracy_oracle_evaluate_many (options->oracle, configs, hi - lo, options->limit,
-                                         progress_func != NULL ? on_measured : NULL, &mp, cancellable,
-                                         accuracy + lo, error))
+                                         progress_func != NULL ? fb_search_measure_progress : NULL, &mp,
+                                         cancellable, accuracy + lo, error))
     return FALSE;
   fb_mpi_allgather_blocks (accuracy, entries->len, sizeof (double));
   for (guint i = 0; i < entries->len; i++)

@@ -4,23 +4,21 @@
  */
 #include "fb-search-measure.h"
 
-typedef struct {
-  FbSearchProgressFunc func;
-  gpointer             data;
-  guint                limit;
-} MeasureProgress;
-
-static void
-on_measured (guint done, guint n, gpointer data)
+void
+fb_search_measure_progress (guint done, guint n, gpointer data)
 {
-  MeasureProgress *p = data;
+  FbSearchMeasureProgress *p = data;
+  guint total = p->total > 0 ? p->total : n;
   g_autofree char *msg = NULL;
 
-  /* As before: "result i/n" while the i-th is measured, the fraction of those done. */
+  /* As before: "i/n" while the i-th is measured, the fraction of those done. */
   if (done >= n)
     return;
-  msg = g_strdup_printf ("accuracy of result %u/%u (%s images)", done + 1, n, p->limit ? "limited" : "all");
-  p->func ((double) done / MAX (n, 1), msg, p->data);
+  msg = g_strdup_printf ("%s %u/%u%s", p->label, p->offset + done + 1, total, p->suffix);
+  if (p->of_call)
+    p->func (p->start + p->span * done / MAX (n, 1), msg, p->data);
+  else
+    p->func (p->start + p->span * (p->offset + done) / MAX (total, 1), msg, p->data);
 }
 
 gboolean
@@ -30,14 +28,16 @@ fb_search_measure (GPtrArray *in, FbAccuracyOracle *oracle, guint limit,
 {
   g_autofree FbPrecisionConfig **configs = g_new0 (FbPrecisionConfig *, MAX (in->len, 1));
   g_autofree double *accuracy = g_new0 (double, MAX (in->len, 1));
-  MeasureProgress mp = { progress_func, user_data, limit };
+  FbSearchMeasureProgress mp = { progress_func, user_data, "accuracy of result",
+                                  limit ? " (limited images)" : " (all images)", 0, 0, 0.0, 1.0, FALSE };
 
   /* One call: the oracle shares work between the configs (batch-norm
    * recalibration of common prefixes) and runs them in parallel. */
   for (guint i = 0; i < in->len; i++)
     configs[i] = fb_candidate_get_config (g_ptr_array_index (in, i));
-  if (!fb_accuracy_oracle_evaluate_many (oracle, configs, in->len, limit, progress_func ? on_measured : NULL, &mp,
-                                         cancellable, accuracy, error))
+  if (!fb_accuracy_oracle_evaluate_many (oracle, configs, in->len, limit,
+                                         progress_func ? fb_search_measure_progress : NULL, &mp, cancellable,
+                                         accuracy, error))
     return FALSE;
   if (progress_func)
     progress_func (1.0, "accuracy: done", user_data);

@@ -9,6 +9,28 @@
 
 G_BEGIN_DECLS
 
+/* Progress of fb_accuracy_oracle_evaluate_many() as search progress: while
+ * the i-th config of a call is measured, "@label i/n@suffix" at the fraction
+ * of those done, scaled to [@start, @start + @span].  A call that measures
+ * part of a larger set (one MPI rank's block) gives the set's size in @total
+ * and the block's first index in @offset (@total 0: the call's n); the
+ * fraction is then of the set, or with @of_call of the call's own configs. */
+typedef struct {
+  FbSearchProgressFunc func;
+  gpointer             data;
+  const char          *label;    /* borrowed */
+  const char          *suffix;   /* borrowed; may be "" */
+  guint                offset, total;
+  double               start, span;
+  gboolean             of_call;
+} FbSearchMeasureProgress;
+
+/* For fb_accuracy_oracle_evaluate_many()'s @progress; @data is an
+ * FbSearchMeasureProgress. */
+void fb_search_measure_progress (guint    done,
+                                 guint    n,
+                                 gpointer data);
+
 /* Measures every candidate of @in on @limit images (0 = the full test set) and
  * returns in *@out new candidates (same order) with that accuracy and provenance
  * members "oracle" and "accuracy_limit"; candidates below @constraints'

@@ -938,6 +938,60 @@ test_free_bits_lowering_pins_and_floor (void)
 
 /* ---- measuring results ---- */
 
+typedef struct {
+  double fraction[4];
+  char  *message[4];
+  guint  n;
+} Reported;
+
+static void
+record_progress (double fraction, const char *message, gpointer data)
+{
+  Reported *r = data;
+
+  g_assert_cmpuint (r->n, <, G_N_ELEMENTS (r->fraction));
+  r->fraction[r->n] = fraction;
+  r->message[r->n++] = g_strdup (message);
+}
+
+static void
+reported_clear (Reported *r)
+{
+  for (guint i = 0; i < r->n; i++)
+    g_free (r->message[i]);
+  r->n = 0;
+}
+
+/* The oracle's (done, n) as search progress: the i-th of all, the fraction
+ * of the whole set, of the call's block, or scaled into a range; the call
+ * for done == n reports nothing (the caller says "done"). */
+static void
+test_measure_progress (void)
+{
+  Reported r = { 0 };
+  FbSearchMeasureProgress whole = { record_progress, &r, "accuracy of result", " (all images)", 0, 0, 0.0, 1.0,
+                                    FALSE };
+  FbSearchMeasureProgress block = { record_progress, &r, "accuracy", "", 6, 10, 0.5, 0.5, FALSE };
+  FbSearchMeasureProgress own = { record_progress, &r, "accuracy", "", 6, 10, 0.0, 1.0, TRUE };
+
+  fb_search_measure_progress (1, 4, &whole);
+  fb_search_measure_progress (4, 4, &whole);
+  g_assert_cmpuint (r.n, ==, 1);
+  g_assert_cmpstr (r.message[0], ==, "accuracy of result 2/4 (all images)");
+  g_assert_cmpfloat (r.fraction[0], ==, 0.25);
+  reported_clear (&r);
+
+  /* A rank measuring configs 6..9 of 10, its second one under way. */
+  fb_search_measure_progress (1, 4, &block);
+  fb_search_measure_progress (1, 4, &own);
+  g_assert_cmpuint (r.n, ==, 2);
+  g_assert_cmpstr (r.message[0], ==, "accuracy 8/10");
+  g_assert_cmpfloat (r.fraction[0], ==, 0.5 + 0.5 * 7 / 10);
+  g_assert_cmpstr (r.message[1], ==, "accuracy 8/10");
+  g_assert_cmpfloat (r.fraction[1], ==, 0.25);
+  reported_clear (&r);
+}
+
 static void
 test_measure (void)
 {
@@ -1826,6 +1880,7 @@ main (int argc, char **argv)
     { "accuracy", "/search/compare/pool", test_compare, NULL, NULL },
     { "accuracy", "/search/cancel-accuracy", test_cancel_accuracy, NULL, NULL },
     { "core", "/search/cancel-thread", test_cancel_thread, NULL, NULL },
+    { "core", "/search/measure-progress", test_measure_progress, NULL, NULL },
   };
   const char *group = g_getenv ("FB_TEST_GROUP");
 

@@ -8,6 +8,7 @@
 
 #include "fb-compare.h"
 #include "fb-free-bits.h"
+#include "fb-json.h"
 #include "fb-mpi.h"
 #include "fb-pareto.h"
 #include "fb-search-measure.h"
@@ -400,13 +401,6 @@ set_accuracy (Pool *pool, const FbCompareOptions *options, FbSearchProgressFunc 
   return "none";
 }
 
-static void
-add_double_or_null (JsonBuilder *b, const char *member, double v)
-{
-  json_builder_set_member_name (b, member);
-  isnan (v) ? json_builder_add_null_value (b) : json_builder_add_double_value (b, v);
-}
-
 /* Levels: accuracy within 0.5/1/2/5 pt of w8a8 (@ref); without accuracy, weight
  * size stands in for it (at least the size of w8a8, w4a8, w2a8 and between:
  * more weight bits, more capacity) — blind to activation bits, and said so. */
@@ -470,12 +464,10 @@ add_rows_json (JsonBuilder *b, Pool *pool, guint t, GArray *levels, gboolean by_
       ib = argmin (pool, ok, TRUE, t);
       il = argmin (pool, ok, FALSE, t);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "level");
-      json_builder_add_string_value (b, lv);
+      fb_json_add_string (b, "level", lv);
       json_builder_set_member_name (b, "threshold");
       json_builder_add_double_value (b, th);
-      json_builder_set_member_name (b, "n_eligible");
-      json_builder_add_int_value (b, n_ok);
+      fb_json_add_int (b, "n_eligible", n_ok);
       if (ib >= 0 && il >= 0)
         {
           Entry *eb = g_ptr_array_index (pool->entries, ib), *el = g_ptr_array_index (pool->entries, il);
@@ -513,21 +505,17 @@ add_target_json (JsonBuilder *b, Pool *pool, guint t, guint n_random, const FbCo
         ref = e;
     }
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "target");
-  json_builder_add_string_value (b, fb_latency_table_get_target (table));
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
-  add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n));
-  add_double_or_null (b, "spearman_size_latency", fb_spearman (size, lat, n));
+  fb_json_add_string (b, "target", fb_latency_table_get_target (table));
+  fb_json_add_string (b, "unit", fb_latency_unit_to_string (fb_latency_table_get_unit (table)));
+  fb_json_add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n));
+  fb_json_add_double_or_null (b, "spearman_size_latency", fb_spearman (size, lat, n));
   json_builder_set_member_name (b, "random_only");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "n");
-  json_builder_add_int_value (b, n_random);
-  add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n_random));
-  add_double_or_null (b, "spearman_size_latency", fb_spearman (size, lat, n_random));
+  fb_json_add_int (b, "n", n_random);
+  fb_json_add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n_random));
+  fb_json_add_double_or_null (b, "spearman_size_latency", fb_spearman (size, lat, n_random));
   json_builder_end_object (b);
-  json_builder_set_member_name (b, "matched_by");
-  json_builder_add_string_value (b, by_size ? "size" : options->oracle ? "accuracy" : "accuracy_proxy");
+  fb_json_add_string (b, "matched_by", by_size ? "size" : options->oracle ? "accuracy" : "accuracy_proxy");
   levels = match_levels (pool, by_size, ref);
   add_rows_json (b, pool, t, levels, by_size, ref);
   json_builder_end_object (b);
@@ -543,17 +531,13 @@ add_configs_json (JsonBuilder *b, Pool *pool)
     {
       Entry *e = g_ptr_array_index (pool->entries, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "label");
-      json_builder_add_string_value (b, e->label);
-      json_builder_set_member_name (b, "source");
-      json_builder_add_string_value (b, e->source);
+      fb_json_add_string (b, "label", e->label);
+      fb_json_add_string (b, "source", e->source);
       /* The bits, so a point can be reopened (the GUI's layer table, a config file). */
       json_builder_set_member_name (b, "config");
       json_builder_add_value (b, fb_precision_config_to_json (e->config));
-      json_builder_set_member_name (b, "size_bytes");
-      json_builder_add_int_value (b, e->size);
-      json_builder_set_member_name (b, "bops");
-      json_builder_add_int_value (b, e->bops);
+      fb_json_add_int (b, "size_bytes", e->size);
+      fb_json_add_int (b, "bops", e->bops);
       json_builder_set_member_name (b, "latency");
       json_builder_begin_object (b);
       for (guint t = 0; t < pool->tables->len; t++)
@@ -562,7 +546,7 @@ add_configs_json (JsonBuilder *b, Pool *pool)
           json_builder_add_double_value (b, e->latency[t]);
         }
       json_builder_end_object (b);
-      add_double_or_null (b, "accuracy", e->accuracy);
+      fb_json_add_double_or_null (b, "accuracy", e->accuracy);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -577,22 +561,15 @@ compare_to_json (Pool *pool, const FbCompareOptions *options, const char *acc_ki
   g_autofree double *lat = g_new (double, n), *bops = g_new (double, n);
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "network");
-  json_builder_add_string_value (b, fb_network_get_name (pool->net));
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, options->seed);
-  json_builder_set_member_name (b, "samples");
-  json_builder_add_int_value (b, options->samples);
-  json_builder_set_member_name (b, "max_front");
-  json_builder_add_int_value (b, options->max_front);
-  json_builder_set_member_name (b, "n_configs");
-  json_builder_add_int_value (b, entries->len);
-  json_builder_set_member_name (b, "accuracy");
-  json_builder_add_string_value (b, acc_kind);
+  fb_json_add_string (b, "network", fb_network_get_name (pool->net));
+  fb_json_add_int (b, "seed", options->seed);
+  fb_json_add_int (b, "samples", options->samples);
+  fb_json_add_int (b, "max_front", options->max_front);
+  fb_json_add_int (b, "n_configs", entries->len);
+  fb_json_add_string (b, "accuracy", acc_kind);
   if (options->oracle)
     {
-      json_builder_set_member_name (b, "accuracy_limit");
-      json_builder_add_int_value (b, options->limit);
+      fb_json_add_int (b, "accuracy_limit", options->limit);
     }
   /* Top-level member the issue asks for: the first table's ρ. */
   for (guint i = 0; i < n; i++)
@@ -601,7 +578,7 @@ compare_to_json (Pool *pool, const FbCompareOptions *options, const char *acc_ki
       lat[i] = e->latency[0];
       bops[i] = (double) e->bops;
     }
-  add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n));
+  fb_json_add_double_or_null (b, "spearman_bops_latency", fb_spearman (bops, lat, n));
   json_builder_set_member_name (b, "targets");
   json_builder_begin_array (b);
   for (guint t = 0; t < pool->tables->len; t++)

@@ -348,35 +348,41 @@ fb_ui_test_gate_unref (FbUiTestGate *gate)
 guint
 fb_ui_test_gate_get_waiting (FbUiTestGate *gate)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  guint n;
 
-  return gate->waiting;
+  g_mutex_lock (&gate->lock);
+  n = gate->waiting;
+  g_mutex_unlock (&gate->lock);
+  return n;
 }
 
 guint
 fb_ui_test_gate_get_passed (FbUiTestGate *gate)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  guint n;
 
-  return gate->passed;
+  g_mutex_lock (&gate->lock);
+  n = gate->passed;
+  g_mutex_unlock (&gate->lock);
+  return n;
 }
 
 void
 fb_ui_test_gate_release (FbUiTestGate *gate, guint n)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
-
+  g_mutex_lock (&gate->lock);
   gate->permits += n;
   g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
 }
 
 void
 fb_ui_test_gate_open (FbUiTestGate *gate)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
-
+  g_mutex_lock (&gate->lock);
   gate->open = TRUE;
   g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
 }
 
 typedef struct {
@@ -405,18 +411,22 @@ fb_ui_test_gate_wait (FbUiTestGate *gate, guint n, const char *what)
 static gboolean
 gate_pass (FbUiTestGate *gate, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&gate->lock);
+  gboolean passed = FALSE;
 
+  g_mutex_lock (&gate->lock);
   gate->waiting++;
   while (!gate->open && gate->permits == 0 && !g_cancellable_is_cancelled (cancellable))
     g_cond_wait_until (&gate->cond, &gate->lock, g_get_monotonic_time () + 10 * G_TIME_SPAN_MILLISECOND);
   gate->waiting--;
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  if (!gate->open)
-    gate->permits--;
-  gate->passed++;
-  return TRUE;
+  if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      if (!gate->open)
+        gate->permits--;
+      gate->passed++;
+      passed = TRUE;
+    }
+  g_mutex_unlock (&gate->lock);
+  return passed;
 }
 
 static gboolean

@@ -143,6 +143,17 @@ load_data_free (LoadData *d)
   g_free (d);
 }
 
+/* fb_accuracy_engine_set_load_wrap(): set by a test before it loads. */
+static FbAccuracyEngineWrapFunc load_wrap;
+static gpointer load_wrap_data;
+
+void
+fb_accuracy_engine_set_load_wrap (FbAccuracyEngineWrapFunc wrap, gpointer user_data)
+{
+  load_wrap = wrap;
+  load_wrap_data = user_data;
+}
+
 static void
 load_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
@@ -153,6 +164,7 @@ load_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancel
   g_autoptr(FbDataset) train = NULL;
   g_autoptr(FbAccuracyOracle) oracle = NULL;
   FbAccuracyEngine *self;
+  FbWeights *calibrated;
 
   weights = fb_weights_load (d->weights_path, d->network, &error);
   if (weights != NULL && d->dataset_path != NULL)
@@ -190,10 +202,17 @@ load_in_thread (GTask *task, gpointer source_object, gpointer task_data, GCancel
                                  "%s", error->message);
       return;
     }
+  /* The calibrated weights, so an export folds exactly what was measured. */
+  calibrated = fb_weights_ref (fb_nn_oracle_get_weights (oracle));
+  if (load_wrap != NULL)
+    {
+      FbAccuracyOracle *wrapped = load_wrap (oracle, load_wrap_data);
+      fb_accuracy_oracle_unref (oracle);
+      oracle = wrapped;
+    }
   self = fb_accuracy_engine_new (oracle);
   self->weights_path = g_strdup (d->weights_path);
-  /* The calibrated weights, so an export folds exactly what was measured. */
-  self->weights = fb_weights_ref (fb_nn_oracle_get_weights (oracle));
+  self->weights = calibrated;
   self->test = g_steal_pointer (&test);
   self->train = g_steal_pointer (&train);
   g_task_return_pointer (task, self, g_object_unref);

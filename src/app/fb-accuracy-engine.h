@@ -70,6 +70,15 @@ void              fb_accuracy_engine_load_dataset_async (FbNetwork     *network,
 FbAccuracyEngine *fb_accuracy_engine_load_finish   (GAsyncResult       *result,
                                                     GError            **error);
 
+/* For tests: every oracle an engine loads is passed through @wrap (on the
+ * loading thread, once the engine has taken the weights from it; returns a
+ * new reference, e.g. an oracle that delegates to it and holds evaluations
+ * until the test lets them go). NULL: as loaded. Set it before the load. */
+typedef FbAccuracyOracle *(*FbAccuracyEngineWrapFunc) (FbAccuracyOracle *oracle,
+                                                       gpointer          user_data);
+void              fb_accuracy_engine_set_load_wrap (FbAccuracyEngineWrapFunc wrap,
+                                                    gpointer            user_data);
+
 /* An engine around any oracle (tests, an imported table). Without data set
  * and weights it measures but cannot feed an export. */
 FbAccuracyEngine *fb_accuracy_engine_new           (FbAccuracyOracle   *oracle);

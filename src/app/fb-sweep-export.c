@@ -391,8 +391,7 @@ fb_sweep_export_write (const FbSweepExportOptions *o, const char *dir, GError **
 {
   g_autofree char *tmp = NULL, *results = NULL, *inputs_dir = NULL, *table = NULL;
   g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func (g_free);
-  Plan plan = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev),
-                g_ptr_array_new_with_free_func (g_free) };
+  Plan plan = { NULL, NULL };   /* made once the folder is there (no early return leaks it) */
   guint ranks = o->ranks > 0 ? o->ranks : DEFAULT_RANKS;
   gboolean ok;
 
@@ -410,6 +409,8 @@ fb_sweep_export_write (const FbSweepExportOptions *o, const char *dir, GError **
       g_set_error (error, FB_ERROR, FB_ERROR_IO, "%s: %s", dir, g_strerror (errno));
       return FALSE;
     }
+  plan.commands = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  plan.results = g_ptr_array_new_with_free_func (g_free);
   results = g_build_filename (tmp, "results", NULL);
   inputs_dir = g_build_filename (tmp, "inputs", NULL);
   ok = g_mkdir (results, 0755) == 0 && g_mkdir (inputs_dir, 0755) == 0;

@@ -300,3 +300,247 @@ fb_ui_test_set_oracle (FbWindow *window, guint delay_ms)
 
   fb_window_set_accuracy_oracle (window, oracle);
 }
+
+/* ---- the gate ---------------------------------------------------------------- */
+
+struct _FbUiTestGate {
+  FbUiTestGateKind kind;
+  GMutex           lock;
+  GCond            cond;
+  guint            permits;   /* held evaluations that may pass */
+  gboolean         open;
+  guint            waiting;
+  guint            passed;
+};
+
+static void
+gate_clear (gpointer data)
+{
+  FbUiTestGate *gate = data;
+
+  g_mutex_clear (&gate->lock);
+  g_cond_clear (&gate->cond);
+}
+
+FbUiTestGate *
+fb_ui_test_gate_new (FbUiTestGateKind kind)
+{
+  FbUiTestGate *gate = g_atomic_rc_box_new0 (FbUiTestGate);
+
+  gate->kind = kind;
+  g_mutex_init (&gate->lock);
+  g_cond_init (&gate->cond);
+  return gate;
+}
+
+FbUiTestGate *
+fb_ui_test_gate_ref (FbUiTestGate *gate)
+{
+  return g_atomic_rc_box_acquire (gate);
+}
+
+void
+fb_ui_test_gate_unref (FbUiTestGate *gate)
+{
+  g_atomic_rc_box_release_full (gate, gate_clear);
+}
+
+guint
+fb_ui_test_gate_get_waiting (FbUiTestGate *gate)
+{
+  guint n;
+
+  g_mutex_lock (&gate->lock);
+  n = gate->waiting;
+  g_mutex_unlock (&gate->lock);
+  return n;
+}
+
+guint
+fb_ui_test_gate_get_passed (FbUiTestGate *gate)
+{
+  guint n;
+
+  g_mutex_lock (&gate->lock);
+  n = gate->passed;
+  g_mutex_unlock (&gate->lock);
+  return n;
+}
+
+void
+fb_ui_test_gate_release (FbUiTestGate *gate, guint n)
+{
+  g_mutex_lock (&gate->lock);
+  gate->permits += n;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+void
+fb_ui_test_gate_open (FbUiTestGate *gate)
+{
+  g_mutex_lock (&gate->lock);
+  gate->open = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+typedef struct {
+  FbUiTestGate *gate;
+  guint         n;
+} GateWait;
+
+static gboolean
+gate_has_waiting (gpointer data)
+{
+  GateWait *w = data;
+
+  return fb_ui_test_gate_get_waiting (w->gate) >= w->n;
+}
+
+void
+fb_ui_test_gate_wait (FbUiTestGate *gate, guint n, const char *what)
+{
+  GateWait w = { gate, n };
+
+  fb_ui_test_wait_until (gate_has_waiting, &w, FB_UI_TEST_WORK_SECONDS, what);
+}
+
+/* Blocks a held evaluation until a permit, the gate opening, or @cancellable.
+ * Polls the cancellable (10 ms): cancelling never takes the gate's lock. */
+static gboolean
+gate_pass (FbUiTestGate *gate, GCancellable *cancellable, GError **error)
+{
+  gboolean passed = FALSE;
+
+  g_mutex_lock (&gate->lock);
+  gate->waiting++;
+  while (!gate->open && gate->permits == 0 && !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait_until (&gate->cond, &gate->lock, g_get_monotonic_time () + 10 * G_TIME_SPAN_MILLISECOND);
+  gate->waiting--;
+  if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      if (!gate->open)
+        gate->permits--;
+      gate->passed++;
+      passed = TRUE;
+    }
+  g_mutex_unlock (&gate->lock);
+  return passed;
+}
+
+static gboolean
+made_by_diff (FbPrecisionConfig *config)
+{
+  JsonObject *prov = fb_precision_config_get_provenance (config);
+
+  return prov != NULL && g_strcmp0 (json_object_get_string_member_with_default (prov, "method", NULL), "diff") == 0;
+}
+
+typedef struct {
+  FbAccuracyOracle  parent;  /* first: fb_accuracy_oracle_unref() g_free()s the whole */
+  FbUiTestGate     *gate;
+  FbAccuracyOracle *inner;   /* NULL: the stand-in rule */
+} GatedOracle;
+
+static gboolean
+answer (GatedOracle *self, FbPrecisionConfig *config, guint limit, GCancellable *cancellable, double *accuracy,
+        GError **error)
+{
+  if (self->inner != NULL)
+    return fb_accuracy_oracle_evaluate (self->inner, config, limit, cancellable, accuracy, error);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  *accuracy = fb_ui_test_fake_accuracy (config);
+  return TRUE;
+}
+
+static gboolean
+gated_evaluate (FbAccuracyOracle *oracle, FbPrecisionConfig *config, guint limit, GCancellable *cancellable,
+                double *accuracy, GError **error)
+{
+  GatedOracle *self = (GatedOracle *) oracle;
+
+  if (self->gate->kind == FB_UI_TEST_GATE_DIFF && made_by_diff (config) &&
+      !gate_pass (self->gate, cancellable, error))
+    return FALSE;
+  return answer (self, config, limit, cancellable, accuracy, error);
+}
+
+/* Batches: one config after the other, as fb_accuracy_oracle_evaluate_many()
+ * does without an implementation, "i done" reported before the next is held.
+ * Diff: the held configs first, then @inner's own batch. */
+static gboolean
+gated_evaluate_many (FbAccuracyOracle *oracle, FbPrecisionConfig **configs, guint n, guint limit,
+                     void (*progress) (guint done, guint n, gpointer data), gpointer progress_data,
+                     GCancellable *cancellable, double *accuracy, GError **error)
+{
+  GatedOracle *self = (GatedOracle *) oracle;
+
+  if (self->gate->kind == FB_UI_TEST_GATE_DIFF)
+    {
+      for (guint i = 0; i < n; i++)
+        if (made_by_diff (configs[i]) && !gate_pass (self->gate, cancellable, error))
+          return FALSE;
+      if (self->inner != NULL)
+        return fb_accuracy_oracle_evaluate_many (self->inner, configs, n, limit, progress, progress_data,
+                                                 cancellable, accuracy, error);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      if (progress != NULL)
+        progress (i, n, progress_data);
+      if (self->gate->kind == FB_UI_TEST_GATE_BATCHES && !gate_pass (self->gate, cancellable, error))
+        return FALSE;
+      if (!answer (self, configs[i], limit, cancellable, &accuracy[i], error))
+        return FALSE;
+    }
+  if (progress != NULL)
+    progress (n, n, progress_data);
+  return TRUE;
+}
+
+static double
+gated_cost_hint (FbAccuracyOracle *oracle, guint limit)
+{
+  GatedOracle *self = (GatedOracle *) oracle;
+
+  return self->inner != NULL ? fb_accuracy_oracle_cost_hint (self->inner, limit) : 0;
+}
+
+static void
+gated_finalize (FbAccuracyOracle *oracle)
+{
+  GatedOracle *self = (GatedOracle *) oracle;
+
+  g_clear_pointer (&self->inner, fb_accuracy_oracle_unref);
+  fb_ui_test_gate_unref (self->gate);
+  g_free (self);
+}
+
+static const FbAccuracyOracleClass gated_oracle_class = {
+  "gated", gated_evaluate, gated_cost_hint, gated_finalize, gated_evaluate_many
+};
+
+FbAccuracyOracle *
+fb_ui_test_gated_oracle_new (FbUiTestGate *gate, FbNetwork *network, FbAccuracyOracle *inner)
+{
+  GatedOracle *oracle = g_new0 (GatedOracle, 1);
+
+  fb_accuracy_oracle_init (&oracle->parent, &gated_oracle_class, network);
+  oracle->gate = fb_ui_test_gate_ref (gate);
+  if (inner != NULL)
+    {
+      oracle->inner = fb_accuracy_oracle_ref (inner);
+      fb_accuracy_oracle_set_default_limit (&oracle->parent, fb_accuracy_oracle_get_default_limit (inner));
+    }
+  return &oracle->parent;
+}
+
+void
+fb_ui_test_set_gated_oracle (FbWindow *window, FbUiTestGate *gate)
+{
+  g_autoptr(FbAccuracyOracle) oracle = fb_ui_test_gated_oracle_new (gate, fb_window_get_network (window), NULL);
+
+  fb_window_set_accuracy_oracle (window, oracle);
+}

@@ -113,4 +113,50 @@ FbAccuracyOracle *fb_ui_test_oracle_new        (FbNetwork        *network,
 void              fb_ui_test_set_oracle        (FbWindow         *window,
                                                 guint             delay_ms);
 
+/* A gate for a stand-in or wrapped oracle: the evaluations it holds wait
+ * until the test lets them through one by one, so a test sees a job
+ * provably mid-way (no sleeps, whatever the machine's speed). Which
+ * evaluations it holds, so that the window's accuracy engine, measuring the
+ * baselines and the config on screen through the same oracle one by one,
+ * passes freely: */
+typedef enum {
+  /* each config of an evaluate_many() call (a comparison's accuracy stage) */
+  FB_UI_TEST_GATE_BATCHES,
+  /* evaluate() of a config the differentiable search made (its provenance's
+   * "method" is "diff"): the sweep measures each λ's result before handing
+   * it over */
+  FB_UI_TEST_GATE_DIFF,
+} FbUiTestGateKind;
+
+typedef struct _FbUiTestGate FbUiTestGate;
+
+FbUiTestGate     *fb_ui_test_gate_new          (FbUiTestGateKind  kind);
+FbUiTestGate     *fb_ui_test_gate_ref          (FbUiTestGate     *gate);
+void              fb_ui_test_gate_unref        (FbUiTestGate     *gate);
+/* Evaluations waiting at the gate now; held ones let through so far. */
+guint             fb_ui_test_gate_get_waiting  (FbUiTestGate     *gate);
+guint             fb_ui_test_gate_get_passed   (FbUiTestGate     *gate);
+/* Lets @n more held evaluations through (waiting ones first). */
+void              fb_ui_test_gate_release      (FbUiTestGate     *gate,
+                                                guint             n);
+/* Holds nothing any more (also what a test does before it ends). */
+void              fb_ui_test_gate_open         (FbUiTestGate     *gate);
+/* Runs the main loop until @n evaluations wait at the gate (a hang after
+ * FB_UI_TEST_WORK_SECONDS fails, saying it waited for @what). */
+void              fb_ui_test_gate_wait         (FbUiTestGate     *gate,
+                                                guint             n,
+                                                const char       *what);
+/* An oracle for @network behind @gate: it answers as @inner (NULL:
+ * fb_ui_test_fake_accuracy() at once). A held evaluation honours its
+ * cancellable while it waits. */
+FbAccuracyOracle *fb_ui_test_gated_oracle_new  (FbUiTestGate     *gate,
+                                                FbNetwork        *network,
+                                                FbAccuracyOracle *inner);
+/* Gives @window a gated stand-in oracle (inner NULL) as its accuracy
+ * engine's. */
+void              fb_ui_test_set_gated_oracle  (FbWindow         *window,
+                                                FbUiTestGate     *gate);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FbUiTestGate, fb_ui_test_gate_unref)
+
 G_END_DECLS

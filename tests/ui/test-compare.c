@@ -526,26 +526,64 @@ test_close_cancels (Fixture *f, gconstpointer data)
   g_assert_error ((GError *) fb_compare_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-/* Starts a comparison whose accuracy stage takes a moment per config (a
- * 60 ms stand-in oracle: the stage lasts seconds however fast the machine,
- * and a slow one, e.g. under ASan, still turns its main loop while the time
- * left is shown), as a user clicks Compare. */
+/* Starts a comparison as a user clicks Compare, with a stand-in oracle whose
+ * accuracy stage waits at @gate config by config: the test lets each one
+ * through, so the job is provably mid-way whatever the machine's speed. */
 static FbCompareJob *
-start_slow_compare (Fixture *f)
+start_gated_compare (Fixture *f, FbUiTestGate *gate)
 {
-  fb_ui_test_set_oracle (f->window, 60);
+  fb_ui_test_set_gated_oracle (f->window, gate);
   fb_compare_panel_set_samples (panel_of (f), TEST_SAMPLES);
   gtk_button_clicked (GTK_BUTTON (fb_compare_panel_get_run_button (panel_of (f))));
   return fb_compare_panel_get_job (panel_of (f));
 }
 
-static gboolean
-eta_shown_or_done (gpointer data)
-{
-  Fixture *f = data;
-  const char *text = fb_compare_panel_get_progress_text (panel_of (f));
+typedef struct {
+  Fixture *f;
+  guint    config;
+} Measuring;
 
-  return (text != NULL && strstr (text, "left") != NULL) || !fb_compare_job_is_running (fb_compare_panel_get_job (panel_of (f)));
+/* The bar shows that config @config is being measured. */
+static gboolean
+measuring_config (gpointer data)
+{
+  Measuring *m = data;
+  const char *text = fb_compare_panel_get_progress_text (panel_of (m->f));
+  guint i, n;
+
+  return text != NULL && sscanf (text, "Measuring accuracy %u/%u", &i, &n) == 2 && i == m->config;
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* Lets configs through one at a time, each after the bar showed it being
+ * measured and 50 ms of main loop (the estimate needs time to have passed;
+ * a slower machine only makes it longer), until the bar shows the time left
+ * or @most configs went through. Returns the config being measured then. */
+static guint
+step_until_estimate (Fixture *f, FbUiTestGate *gate, guint most)
+{
+  for (guint k = 0; k <= most; k++)
+    {
+      Measuring m = { f, k + 1 };
+      gint64 until;
+      const char *text;
+
+      /* Shown, so the config before has passed: the one waiting is this one. */
+      fb_ui_test_wait_until (measuring_config, &m, FB_UI_TEST_HANG_SECONDS, "the bar to show the config measured");
+      fb_ui_test_gate_wait (gate, 1, "the config's accuracy at the gate");
+      text = fb_compare_panel_get_progress_text (panel_of (f));
+      if (strstr (text, " left") != NULL)
+        return k + 1;
+      until = g_get_monotonic_time () + 50 * G_TIME_SPAN_MILLISECOND;
+      fb_ui_test_wait_until (time_passed, &until, FB_UI_TEST_HANG_SECONDS, "50 ms");
+      fb_ui_test_gate_release (gate, 1);
+    }
+  g_error ("no estimate of the time left after %u configs measured", most);
 }
 
 /* While accuracy is measured, the bar says how long is left and the status
@@ -553,29 +591,36 @@ eta_shown_or_done (gpointer data)
 static void
 test_progress (Fixture *f, gconstpointer data)
 {
+  g_autoptr(FbUiTestGate) gate = fb_ui_test_gate_new (FB_UI_TEST_GATE_BATCHES);
   FbCompareJob *job;
+  guint config;
 
   if (f->window == NULL)
     return;
-  job = start_slow_compare (f);
-  fb_ui_test_wait_until (eta_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "an estimate of the time left");
+  job = start_gated_compare (f, gate);
+  /* Two configs measured are enough for an estimate; a few more in case a
+   * report was coalesced with the next. */
+  config = step_until_estimate (f, gate, 5);
+  /* The job waits at the gate: running, and the estimate stays on screen. */
+  g_assert_cmpuint (fb_ui_test_gate_get_waiting (gate), ==, 1);
   g_assert_true (fb_compare_job_is_running (job));
+  g_assert_cmpuint (config, >=, 2);
   g_assert_nonnull (strstr (fb_compare_panel_get_progress_text (panel_of (f)), "Measuring accuracy "));
   g_assert_nonnull (strstr (fb_compare_panel_get_progress_text (panel_of (f)), " left"));
   g_assert_nonnull (strstr (fb_compare_panel_get_status (panel_of (f)), "Measuring accuracy: config "));
   g_test_message ("while measuring: \"%s\", \"%s\"", fb_compare_panel_get_progress_text (panel_of (f)),
                   fb_compare_panel_get_status (panel_of (f)));
+  /* Cancel stops the evaluation waiting at the gate. */
   fb_compare_panel_cancel (panel_of (f));
   fb_ui_test_wait_until (job_done, job, FB_UI_TEST_HANG_SECONDS, "the cancelled comparison");
+  g_assert_error ((GError *) fb_compare_job_get_error (job), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  fb_ui_test_gate_open (gate);
 }
 
 static gboolean
-points_shown_or_done (gpointer data)
+points_shown (gpointer data)
 {
-  Fixture *f = data;
-
-  return fb_point_set_get_n_points (plot_points (f)) > 0 ||
-         !fb_compare_job_is_running (fb_compare_panel_get_job (panel_of (f)));
+  return fb_point_set_get_n_points (plot_points (data)) > 0;
 }
 
 /* The configs are drawn as soon as they are found, while their accuracy is
@@ -584,6 +629,7 @@ points_shown_or_done (gpointer data)
 static void
 test_partial_points (Fixture *f, gconstpointer data)
 {
+  g_autoptr(FbUiTestGate) gate = fb_ui_test_gate_new (FB_UI_TEST_GATE_BATCHES);
   FbCompareJob *job;
   FbPointSet *points;
   guint n_partial, n_configs;
@@ -592,9 +638,15 @@ test_partial_points (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
-  job = start_slow_compare (f);
-  fb_ui_test_wait_until (points_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "the first points");
-  /* About 100 configs at 60 ms each: far from done when the pool is drawn. */
+  job = start_gated_compare (f, gate);
+  /* The first config's accuracy waits at the gate: the pool is found and
+   * drawn, nothing measured. */
+  {
+    Measuring m = { f, 1 };
+    fb_ui_test_wait_until (measuring_config, &m, FB_UI_TEST_HANG_SECONDS, "the accuracy stage");
+  }
+  fb_ui_test_wait_until (points_shown, f, FB_UI_TEST_HANG_SECONDS, "the first points");
+  fb_ui_test_gate_wait (gate, 1, "the first config's accuracy at the gate");
   g_assert_true (fb_compare_job_is_running (job));
   partial = json_node_ref (fb_compare_job_get_partial (job));
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (partial), "accuracy"), ==, "pending");
@@ -607,17 +659,22 @@ test_partial_points (Fixture *f, gconstpointer data)
   /* The key table waits for the accuracy. */
   g_assert_cmpint (gtk_tree_model_iter_n_children (fb_compare_panel_get_rows (panel_of (f)), NULL), ==, 0);
 
-  fb_ui_test_wait_until (eta_shown_or_done, f, FB_UI_TEST_HANG_SECONDS, "the accuracy stage");
-  if (fb_compare_job_is_running (job))
-    {
-      const char *text = fb_compare_panel_get_progress_text (panel_of (f));
-      g_assert_cmpint (sscanf (text, "Measuring accuracy %u/%u", &i, &n), ==, 2);
-      g_assert_cmpuint (n, ==, n_configs);
-      g_assert_cmpuint (i, >=, 1);
-      g_assert_cmpuint (i, <=, n);
-    }
+  /* Three configs later the bar counts the same configs. */
+  fb_ui_test_gate_release (gate, 3);
+  {
+    Measuring m = { f, 4 };
+    fb_ui_test_wait_until (measuring_config, &m, FB_UI_TEST_HANG_SECONDS, "config 4 measured");
+  }
+  g_assert_cmpint (sscanf (fb_compare_panel_get_progress_text (panel_of (f)), "Measuring accuracy %u/%u", &i, &n),
+                   ==, 2);
+  g_assert_cmpuint (n, ==, n_configs);
+  g_assert_cmpuint (i, ==, 4);
+  g_assert_true (fb_compare_job_is_running (job));
+
+  fb_ui_test_gate_open (gate);
   fb_ui_test_wait_until (job_done, job, FB_UI_TEST_HANG_SECONDS, "the comparison");
   g_assert_null (fb_compare_job_get_error (job));
+  g_assert_cmpuint (fb_ui_test_gate_get_passed (gate), ==, n_configs);
   points = plot_points (f);
   g_assert_cmpuint (fb_point_set_get_n_points (points), ==, n_partial);
   for (guint k = 0; k < n_partial; k++)

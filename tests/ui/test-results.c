@@ -318,54 +318,59 @@ test_axes_stable (Fixture *f, gconstpointer data)
   fb_accuracy_oracle_unref (oracle);
 }
 
+typedef struct {
+  FbSearchJob *job;
+  guint        result;
+} MeasuringResult;
+
+/* The bar says result @result is being measured; until then, while the
+ * search runs, it says "Searching · ". */
+static gboolean
+measuring_result (gpointer data)
+{
+  MeasuringResult *m = data;
+  g_autofree char *text = fb_search_panel_progress_text (m->job);
+  guint i, n;
+
+  if (g_strcmp0 (fb_job_get_stage_name (FB_JOB (m->job)), "searching") == 0)
+    g_assert_true (g_str_has_prefix (text, "Searching · "));
+  return g_strcmp0 (fb_job_get_stage_name (FB_JOB (m->job)), "measuring accuracy") == 0 &&
+         sscanf (text, "Measuring accuracy %u/%u", &i, &n) == 2 && n == 9 && i == m->result;
+}
+
 /* A search measured after it ran has two stages, each with its own bar:
  * while its results are measured the bar says "Measuring accuracy i/n" and
- * its fraction is that stage's (not 100 % of the search). */
+ * its fraction is that stage's (not 100 % of the search). The stand-in
+ * oracle holds each result's measurement until the test has seen it. */
 static void
 test_stage_progress (Fixture *f, gconstpointer data)
 {
+  g_autoptr(FbUiTestGate) gate = fb_ui_test_gate_new (FB_UI_TEST_GATE_BATCHES);
   FbSearchPanel *panel;
   FbSearchJob *job;
-  gint64 deadline;
-  guint seen = 0, last_i = 0;
 
   if (f->window == NULL)
     return;
-  fb_ui_test_set_oracle (f->window, 150);
+  fb_ui_test_set_gated_oracle (f->window, gate);
   panel = fb_window_get_search_panel (f->window);
   fb_search_panel_set_method (panel, FB_SEARCH_METHOD_UNIFORM);
   gtk_button_clicked (GTK_BUTTON (fb_search_panel_get_run_button (panel)));
   job = fb_window_get_search_job (f->window);
   g_assert_nonnull (job);
-  deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
-  while (fb_search_job_is_running (job))
+  for (guint i = 1; i <= 9; i++)
     {
-      g_autofree char *text = NULL;
-      guint i, n;
+      MeasuringResult m = { job, i };
 
-      while (gtk_events_pending ())
-        gtk_main_iteration_do (FALSE);
-      text = fb_search_panel_progress_text (job);
-      if (g_strcmp0 (fb_job_get_stage_name (FB_JOB (job)), "measuring accuracy") == 0 &&
-          sscanf (text, "Measuring accuracy %u/%u", &i, &n) == 2)
-        {
-          g_assert_cmpuint (n, ==, 9);
-          g_assert_cmpuint (i, >=, 1);
-          g_assert_cmpuint (i, <=, 9);
-          g_assert_cmpuint (i, >=, last_i);
-          /* The stage's own fraction: results measured before this one. */
-          g_assert_cmpfloat_with_epsilon (fb_search_job_get_fraction (job), (i - 1) / 9.0, 1e-9);
-          last_i = i;
-          seen++;
-        }
-      else if (g_strcmp0 (fb_job_get_stage_name (FB_JOB (job)), "searching") == 0)
-        g_assert_true (g_str_has_prefix (text, "Searching · "));
-      if (g_get_monotonic_time () > deadline)
-        g_error ("search still running");
-      g_usleep (5000);
+      fb_ui_test_wait_until (measuring_result, &m, FB_UI_TEST_HANG_SECONDS, "the bar to show the result measured");
+      /* The stage's own fraction: results measured before this one. */
+      g_assert_cmpfloat_with_epsilon (fb_search_job_get_fraction (job), (i - 1) / 9.0, 1e-9);
+      g_assert_true (fb_search_job_is_running (job));
+      fb_ui_test_gate_release (gate, 1);
     }
-  g_assert_cmpuint (seen, >, 0);
+  fb_ui_test_wait_for_search (job, FB_UI_TEST_HANG_SECONDS);
   g_assert_null (fb_search_job_get_error (job));
+  g_assert_cmpuint (fb_ui_test_gate_get_passed (gate), ==, 9);
+  fb_ui_test_gate_open (gate);
 }
 
 /* A Free Bits result in the table shows its change log in the sidebar: one

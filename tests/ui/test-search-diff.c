@@ -26,8 +26,15 @@ static FbApplication *app;
 static gboolean have_display;
 
 typedef struct {
-  FbWindow *window;
+  FbWindow     *window;
+  FbUiTestGate *gate;    /* the engine's oracle holds each λ's measurement here */
 } Fixture;
+
+static FbAccuracyOracle *
+wrap_in_gate (FbAccuracyOracle *oracle, gpointer data)
+{
+  return fb_ui_test_gated_oracle_new (data, fb_accuracy_oracle_get_network (oracle), oracle);
+}
 
 /* @data: whether the window loads its accuracy engine (the network's trained
  * weights and Fashion-MNIST). */
@@ -50,6 +57,12 @@ fixture_setup (Fixture *f, gconstpointer data)
           return;
         }
     }
+  if (data != NULL)
+    {
+      /* Closed: a test lets the sweep's measurements through (or opens it). */
+      f->gate = fb_ui_test_gate_new (FB_UI_TEST_GATE_DIFF);
+      fb_accuracy_engine_set_load_wrap (wrap_in_gate, f->gate);
+    }
   fb_window_set_accuracy_defaults (data != NULL, TEST_ACCURACY_LIMIT, NULL);
   f->window = fb_ui_test_window_new (app);
 }
@@ -57,7 +70,11 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
+  if (f->gate != NULL)
+    fb_ui_test_gate_open (f->gate);
   fb_ui_test_teardown_window (f->window);
+  fb_accuracy_engine_set_load_wrap (NULL, NULL);
+  g_clear_pointer (&f->gate, fb_ui_test_gate_unref);
 }
 
 static gboolean
@@ -201,6 +218,12 @@ on_candidates (FbSearchJob *job, GPtrArray *batch, Streamed *s)
     }
 }
 
+static gboolean
+has_batch (gpointer data)
+{
+  return ((Streamed *) data)->batches > 0;
+}
+
 /* The λ of a result, from the provenance the library wrote. */
 static double
 result_lambda (FbPrecisionConfig *config)
@@ -261,15 +284,30 @@ test_sweep_then_free_bits (Fixture *f, gconstpointer data)
   g_assert_cmpuint (fb_search_job_get_params (job)->n_lambdas, ==, 2);
   g_signal_connect (job, "candidates", G_CALLBACK (on_candidates), &streamed);
   g_signal_connect (job, "progress", G_CALLBACK (on_progress), &streamed);
+  /* One result per λ, measured, then handed over as each λ finished: λ 0's
+   * measurement waits at the gate with nothing handed over yet; let through,
+   * its result arrives alone while λ 50's waits in turn. */
+  fb_ui_test_gate_wait (f->gate, 1, "λ 0's result to be measured");
+  fb_ui_test_spin ();
+  g_assert_cmpuint (streamed.batches, ==, 0);
+  g_assert_true (fb_search_job_is_running (job));
+  fb_ui_test_gate_release (f->gate, 1);
+  fb_ui_test_wait_until (has_batch, &streamed, FB_UI_TEST_WORK_SECONDS, "λ 0's result");
+  g_assert_cmpuint (streamed.first_batch, ==, 1);
+  /* Measured before it was handed over, not after the sweep. */
+  g_assert_false (isnan (streamed.first_accuracy));
+  fb_ui_test_gate_wait (f->gate, 1, "λ 50's result to be measured");
+  fb_ui_test_spin ();
+  g_assert_cmpuint (streamed.batches, ==, 1);
+  g_assert_true (fb_search_job_is_running (job));
+  /* The rest of the test measures freely. */
+  fb_ui_test_gate_open (f->gate);
   fb_ui_test_wait_for_search (job, FB_UI_TEST_WORK_SECONDS);
   g_assert_no_error ((GError *) fb_search_job_get_error (job));
   g_test_message ("status: %s", fb_search_panel_get_status (panel));
-  /* One result per λ, handed over (measured) as each λ finished. */
   g_test_message ("%u batches of candidates, the first of %u", streamed.batches, streamed.first_batch);
-  g_assert_cmpuint (streamed.first_batch, ==, 1);
   g_assert_cmpuint (streamed.batches, ==, 2);
-  /* Measured before it was handed over, not after the sweep. */
-  g_assert_false (isnan (streamed.first_accuracy));
+  g_assert_cmpuint (fb_ui_test_gate_get_passed (f->gate), >=, 2);
   g_test_message ("%u progress updates, the bar went back by at most %g", streamed.progress_updates,
                   streamed.largest_step_back);
   g_assert_cmpuint (streamed.progress_updates, >, 0);
@@ -352,6 +390,8 @@ test_cancel_and_close (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
+  /* Nothing here waits on a measurement. */
+  fb_ui_test_gate_open (f->gate);
   fb_ui_test_wait_until (has_engine, f, FB_UI_TEST_WORK_SECONDS, "the accuracy engine");
   panel = fb_window_get_search_panel (f->window);
   /* Hours of work. */

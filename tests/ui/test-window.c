@@ -1211,6 +1211,12 @@ test_stream_large_front (Fixture *f, gconstpointer data)
 
   if (f->window == NULL)
     return;
+#ifdef __SANITIZE_ADDRESS__
+  /* The search alone took over 5 minutes under ASan + UBSan (7 s for the
+   * whole test without); the DP runs under them in search-pareto. */
+  g_test_skip ("under ASan + UBSan: the exact Pareto search over MobileNetV2 takes minutes");
+  return;
+#endif
   fb_ui_test_open_path (f->window, path);
   gtk_combo_box_set_active_id (fb_window_get_target_combo (f->window), "gap8");
   fb_ui_test_spin ();

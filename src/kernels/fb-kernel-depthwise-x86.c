@@ -22,7 +22,9 @@
 #if FB_KI_X86_FILES
 
 /* 16 consecutive channels (the first at a byte boundary, `m` the valid lanes) of a packed
- * unsigned A-bit pixel, zero-extended to int32 lanes. */
+ * unsigned A-bit pixel, zero-extended to int32 lanes.  2-bit values: the 4 bytes broadcast to
+ * every lane, each lane shifts its own value down (vpsrlvd) and masks it (3 operations
+ * instead of 10 byte unpacks). */
 FB_KI_VNNI_INLINE __m512i
 dwx_load_u (const int A, const uint8_t *p, __mmask16 mbytes)
 {
@@ -37,12 +39,10 @@ dwx_load_u (const int A, const uint8_t *p, __mmask16 mbytes)
                                                       _mm_and_si128 (_mm_srli_epi16 (b, 4), m)));
     }
   {
-    const __m128i m = _mm_set1_epi8 (3);
-    const __m128i l01 = _mm_unpacklo_epi8 (_mm_and_si128 (b, m),
-                                           _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
-    const __m128i l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
-                                           _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
-    return _mm512_cvtepu8_epi32 (_mm_unpacklo_epi16 (l01, l23));
+    const __m512i sh = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                          28, 30);
+    return _mm512_and_si512 (_mm512_srlv_epi32 (_mm512_broadcastd_epi32 (b), sh),
+                             _mm512_set1_epi32 (3));
   }
 }
 

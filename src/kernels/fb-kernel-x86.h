@@ -29,31 +29,37 @@ fb_ki_rq_load (const int32_t *kappa, const int32_t *lambda, __mmask16 m)
   return r;
 }
 
-/* clip ((kappa·acc + lambda) >> shift) of 16 channels as bytes (fb_ki_requant_pack_host()'s
- * clamp-then-logical-shift form), packed to O bits and stored (nbytes valid bytes). */
+/* clip ((kappa·acc + lambda) >> shift, 0, 2^O - 1) of 16 channels as bytes, packed to O bits
+ * and stored (nbytes valid bytes).  The 64-bit sums are shifted arithmetically (floor, as the
+ * formula), narrowed to int16 with signed saturation and to bytes with unsigned saturation
+ * (packuswb): clamps that compose to the clip to [0, 255], then a byte min for 4/2 bits.  Only
+ * the products, sums and shifts are 512-bit operations (the host formula's 64-bit clamps were
+ * 6 more). */
 FB_KI_VNNI_INLINE void
 fb_ki_rq_store (const int O, __m512i acc, const FbKiRq *r, __m128i sh, uint8_t *dst,
                    __mmask16 mout)
 {
-  const __m512i zero = _mm512_setzero_si512 (), maxv = _mm512_set1_epi64 ((1 << O) - 1);
-  __m512i ve = _mm512_add_epi64 (_mm512_mul_epi32 (acc, r->k), r->l_even);
-  __m512i vo = _mm512_add_epi64 (_mm512_mul_epi32 (_mm512_srli_epi64 (acc, 32), r->k_odd),
-                                 r->l_odd);
-  __m128i y;
-  ve = _mm512_min_epu64 (_mm512_srl_epi64 (_mm512_max_epi64 (ve, zero), sh), maxv);
-  vo = _mm512_min_epu64 (_mm512_srl_epi64 (_mm512_max_epi64 (vo, zero), sh), maxv);
-  /* channel 2j in the low half of 64-bit lane j, channel 2j+1 in its high half */
-  y = _mm512_cvtepi32_epi8 (_mm512_or_si512 (ve, _mm512_slli_epi64 (vo, 32)));
+  const __m512i ve = _mm512_sra_epi64 (_mm512_add_epi64 (_mm512_mul_epi32 (acc, r->k),
+                                                         r->l_even), sh);
+  const __m512i vo = _mm512_sra_epi64 (
+    _mm512_add_epi64 (_mm512_mul_epi32 (_mm512_srli_epi64 (acc, 32), r->k_odd), r->l_odd), sh);
+  /* channels 0, 2, .., 14 and 1, 3, .., 15 as int16, interleaved back into channel order */
+  const __m128i we = _mm512_cvtsepi64_epi16 (ve), wo = _mm512_cvtsepi64_epi16 (vo);
+  __m128i y = _mm_packus_epi16 (_mm_unpacklo_epi16 (we, wo), _mm_unpackhi_epi16 (we, wo));
   if (O == 8)
     _mm_mask_storeu_epi8 (dst, mout, y);
   else if (O == 4)
     {
-      const __m128i z = _mm_maddubs_epi16 (y, _mm_set1_epi16 (0x1001));
+      /* byte pairs -> x0 + 16 x1 in 16-bit lanes -> bytes */
+      const __m128i z = _mm_maddubs_epi16 (_mm_min_epu8 (y, _mm_set1_epi8 (15)),
+                                           _mm_set1_epi16 (0x1001));
       _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (z, z));
     }
   else
     {
-      const __m128i z = _mm_madd_epi16 (_mm_maddubs_epi16 (y, _mm_set1_epi16 (0x0401)),
+      /* x0 + 4 x1 in 16-bit lanes, then pairs of those + 16 x in 32-bit lanes -> bytes */
+      const __m128i z = _mm_madd_epi16 (_mm_maddubs_epi16 (_mm_min_epu8 (y, _mm_set1_epi8 (3)),
+                                                           _mm_set1_epi16 (0x0401)),
                                         _mm_set1_epi32 (0x00100001));
       const __m128i b = _mm_packus_epi32 (z, z);
       _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (b, b));

@@ -66,6 +66,57 @@ fb_ki_rq_store (const int O, __m512i acc, const FbKiRq *r, __m128i sh, uint8_t *
     }
 }
 
+/* n unsigned A-bit values (n a multiple of 8/A) to bytes, 16 source bytes per step. */
+FB_KI_VNNI_INLINE void
+fb_ki_unpack_u_row (const int A, const uint8_t *src, int32_t n, uint8_t *dst)
+{
+  const __m128i m = _mm_set1_epi8 (A == 4 ? 15 : 3);
+  int32_t i = 0;
+
+  if (A == 4)
+    for (; i + 32 <= n; i += 32)
+      {
+        const __m128i b = _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 2));
+        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 16), _mm_unpackhi_epi8 (lo, hi));
+      }
+  else if (A == 2)
+    for (; i + 64 <= n; i += 64)
+      {
+        const __m128i b = _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 4));
+        const __m128i c0 = _mm_and_si128 (b, m), c1 = _mm_and_si128 (_mm_srli_epi16 (b, 2), m);
+        const __m128i c2 = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        const __m128i c3 = _mm_and_si128 (_mm_srli_epi16 (b, 6), m);
+        const __m128i l01 = _mm_unpacklo_epi8 (c0, c1), l23 = _mm_unpacklo_epi8 (c2, c3);
+        const __m128i h01 = _mm_unpackhi_epi8 (c0, c1), h23 = _mm_unpackhi_epi8 (c2, c3);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 16), _mm_unpackhi_epi16 (l01, l23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 32), _mm_unpacklo_epi16 (h01, h23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 48), _mm_unpackhi_epi16 (h01, h23));
+      }
+  if (A == 4)
+    for (; i + 16 <= n; i += 16)
+      {
+        const __m128i b = _mm_loadl_epi64 ((const __m128i *) (const void *) (src + i / 2));
+        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
+      }
+  else if (A == 2)
+    for (; i + 16 <= n; i += 16)
+      {
+        int32_t w;
+        __m128i b, l01, l23;
+        memcpy (&w, src + i / 4, 4);
+        b = _mm_cvtsi32_si128 (w);
+        l01 = _mm_unpacklo_epi8 (_mm_and_si128 (b, m), _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
+        l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
+                                 _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
+      }
+  fb_ki_unpack_u_u8 (A, src + (size_t) i * (size_t) A / 8, n - i, dst + i, 1);
+}
+
 #endif /* FB_KI_X86_FILES */
 
 #endif /* FB_KERNEL_X86_H */

@@ -157,6 +157,96 @@ run_case (const Variant *v, GRand *rng, FbConvParams p, size_t skew)
 
 #define FB_TEST_VARIANT(i, o, w) { i, o, w, fb_conv_u##i##_u##o##_i##w },
 static const Variant variants[] = { FB_KERNEL_VARIANTS_IOW (FB_TEST_VARIANT) };
+#define FB_TEST_DW_VARIANT(i, o, w) { i, o, w, fb_depthwise_u##i##_u##o##_i##w },
+static const Variant dw_variants[] = { FB_KERNEL_VARIANTS_IOW (FB_TEST_DW_VARIANT) };
+
+/* One random 3×3 depthwise of variant v (the host's AVX-512 path on a CPU with it: sub-byte
+ * inputs through its ring of byte rows, one block of ≤ 16 channels or several with a tail,
+ * strides 1-3, any padding, narrow images) against the reference; input, output and scratch
+ * `skew` bytes past an aligned address, nothing written past the output. */
+static void
+run_dw_case (const Variant *v, GRand *rng, size_t skew)
+{
+  const int step = MAX (8 / v->a, MAX (8 / v->o, 8 / v->w));
+  FbConvParams p = { 0 };
+  int32_t n_in, n_out, n_w, i;
+  g_autofree int32_t *x = NULL, *wt = NULL, *kappa = NULL, *lambda = NULL, *yref = NULL;
+  g_autofree uint8_t *xb = NULL, *yb = NULL, *xp_block = NULL, *wp = NULL, *out_block = NULL;
+  g_autofree uint8_t *scratch_block = NULL, *expect = NULL;
+  g_autofree int8_t *w8 = NULL;
+  uint8_t *xp, *out, *scratch;
+  size_t n_scratch, out_bytes;
+
+  p.dim_kernel_x = p.dim_kernel_y = 3;
+  p.pad_top = g_rand_int_range (rng, 0, 3);
+  p.pad_bottom = g_rand_int_range (rng, 0, 3);
+  p.pad_left = g_rand_int_range (rng, 0, 3);
+  p.pad_right = g_rand_int_range (rng, 0, 3);
+  p.dim_in_x = g_rand_int_range (rng, MAX (1, 3 - p.pad_left - p.pad_right), 12);
+  p.dim_in_y = g_rand_int_range (rng, MAX (1, 3 - p.pad_top - p.pad_bottom), 9);
+  p.ch_in = p.ch_out = step * g_rand_int_range (rng, 1, 56 / step + 1);
+  p.stride_x = g_rand_int_range (rng, 1, 4);
+  p.stride_y = g_rand_int_range (rng, 1, 4);
+  p.dim_out_x = (p.dim_in_x + p.pad_left + p.pad_right - 3) / p.stride_x + 1;
+  p.dim_out_y = (p.dim_in_y + p.pad_top + p.pad_bottom - 3) / p.stride_y + 1;
+  p.out_shift = g_rand_int_range (rng, 4, 16);
+  p.flag_relu = FB_KERNEL_FLAG_RELU;
+
+  n_in = p.dim_in_x * p.dim_in_y * p.ch_in;
+  n_out = p.dim_out_x * p.dim_out_y * p.ch_out;
+  n_w = p.ch_in * 9;
+  x = g_new (int32_t, n_in);
+  xb = g_new (uint8_t, n_in);
+  wt = g_new (int32_t, n_w);
+  w8 = g_new (int8_t, n_w);
+  kappa = g_new (int32_t, p.ch_out);
+  lambda = g_new (int32_t, p.ch_out);
+  yref = g_new (int32_t, n_out);
+  yb = g_new (uint8_t, n_out);
+  for (i = 0; i < n_in; i++)
+    xb[i] = (uint8_t) (x[i] = g_rand_int_range (rng, 0, 1 << v->a));
+  for (i = 0; i < n_w; i++)
+    w8[i] = (int8_t) (wt[i] = g_rand_int_range (rng, -(1 << (v->w - 1)), 1 << (v->w - 1)));
+  for (i = 0; i < p.ch_out; i++)
+    {
+      kappa[i] = g_rand_int_range (rng, -3000, 3000);
+      lambda[i] = g_rand_int_range (rng, -(1 << 16), 1 << 16);
+    }
+  fb_ref_depthwise (x, wt, kappa, lambda, yref, &p, v->o, 0);
+  for (i = 0; i < n_out; i++)
+    yb[i] = (uint8_t) yref[i];
+
+  xp_block = g_malloc (fb_kernel_packed_bytes ((size_t) n_in, v->a) + 64);
+  xp = xp_block + (64 - GPOINTER_TO_SIZE (xp_block) % 64) % 64 + skew;
+  g_assert_cmpint (fb_kernel_pack_unsigned (xb, (size_t) n_in, v->a, xp), ==, FB_KERNEL_OK);
+  wp = g_malloc (fb_kernel_depthwise_weights_bytes ((size_t) p.ch_in, 3, 3, v->w));
+  g_assert_cmpint (fb_kernel_pack_depthwise_weights (w8, (size_t) p.ch_in, 3, 3, v->w, wp), ==,
+                   FB_KERNEL_OK);
+  out_bytes = fb_kernel_packed_bytes ((size_t) n_out, v->o);
+  expect = g_malloc (out_bytes);
+  g_assert_cmpint (fb_kernel_pack_unsigned (yb, (size_t) n_out, v->o, expect), ==, FB_KERNEL_OK);
+  n_scratch = fb_depthwise_get_buffer_size (v->a, v->o, v->w, &p);
+  scratch_block = g_malloc (n_scratch + 64);
+  scratch = scratch_block + (64 - GPOINTER_TO_SIZE (scratch_block) % 64) % 64 + skew;
+  out_block = g_malloc (out_bytes + 8 + 64);
+  out = out_block + (64 - GPOINTER_TO_SIZE (out_block) % 64) % 64 + skew;
+  memset (out, 0xA5, out_bytes + 8);
+  g_assert_cmpint (v->fn (xp, wp, kappa, lambda, out, &p, scratch, n_scratch), ==, FB_KERNEL_OK);
+  g_assert_cmpmem (out, out_bytes, expect, out_bytes);
+  for (i = 0; i < 8; i++)
+    g_assert_cmpint (out[out_bytes + (size_t) i], ==, 0xA5);
+}
+
+static void
+test_dw_shapes (gconstpointer data)
+{
+  const Variant *v = data;
+  g_autoptr(GRand) rng = g_rand_new_with_seed ((guint32) (11 + v->a * 100 + v->o * 10 + v->w));
+  int n;
+
+  for (n = 0; n < 40; n++)
+    run_dw_case (v, rng, (size_t) (n % 4));
+}
 
 static void
 test_prepared (gconstpointer data)
@@ -230,7 +320,11 @@ main (int argc, char **argv)
       g_autofree char *path2 = g_strdup_printf ("/kernels/host-prepared/ring/conv_u%d_u%d_i%d",
                                                 variants[i].a, variants[i].o, variants[i].w);
       g_test_add_data_func (path, &variants[i], test_prepared);
+      g_autofree char *path3 = g_strdup_printf ("/kernels/host-prepared/dw3x3/depthwise_u%d_u%d_i%d",
+                                                dw_variants[i].a, dw_variants[i].o,
+                                                dw_variants[i].w);
       g_test_add_data_func (path2, &variants[i], test_ring_shapes);
+      g_test_add_data_func (path3, &dw_variants[i], test_dw_shapes);
     }
   return g_test_run ();
 }

@@ -5,14 +5,13 @@
  * The host path of fb-kernel-depthwise.c calls fb_ki_depthwise_x86() first on a CPU with
  * AVX-512 VNNI; it handles 3×3 kernels (any stride, padding, bit-widths) and leaves other
  * shapes to the generic code.  16 channels are one zmm of int32 lanes: an activation
- * (unpacked in registers from its packed 8/4/2-bit bytes, zero-extended) times a weight
- * (sign-extended) is one lane of vpdpwssd (the high 16-bit halves of the activations are 0,
- * so each lane adds exactly x·w; |255·−128| < 2^15), 9 taps per output.  The 9 weight
- * vectors and the requantization constants of a block of 16 channels stay in registers for
- * the whole image; the accumulators are requantized in registers (the host formula:
- * clamp kappa·acc + lambda at 0, logical shift, clip; 64-bit products on the even and odd
- * lanes) and packed to O bits.  No scratch; the same int32 sums and outputs as the
- * portable code.
+ * (a u8 zero-extended: the input itself, or a sub-byte input's row unpacked once into a ring
+ * of byte rows in the scratch) times a weight (sign-extended) is one lane of vpdpwssd (the
+ * high 16-bit halves of the activations are 0, so each lane adds exactly x·w;
+ * |255·−128| < 2^15), 9 taps per output.  The 9 weight vectors and the requantization
+ * constants of a block of 16 channels stay in registers for the whole image; the
+ * accumulators are requantized in registers (fb_ki_rq_store()) and packed to O bits.  The
+ * same int32 sums and outputs as the portable code.
  *
  * Only built into the library when FB_KERNEL_X86_FILES is defined (meson does; an exported
  * bundle, which does not ship this file, keeps the generic host code).
@@ -21,29 +20,11 @@
 
 #if FB_KI_X86_FILES
 
-/* 16 consecutive channels (the first at a byte boundary, `m` the valid lanes) of a packed
- * unsigned A-bit pixel, zero-extended to int32 lanes.  2-bit values: the 4 bytes broadcast to
- * every lane, each lane shifts its own value down (vpsrlvd) and masks it (3 operations
- * instead of 10 byte unpacks). */
+/* 16 consecutive channels of a u8 pixel (`m` the valid lanes), zero-extended to int32 lanes. */
 FB_KI_VNNI_INLINE __m512i
-dwx_load_u (const int A, const uint8_t *p, __mmask16 mbytes)
+dwx_load_u8 (const uint8_t *p, __mmask16 m)
 {
-  const __m128i b = _mm_maskz_loadu_epi8 (mbytes, p);
-  if (A == 8)
-    return _mm512_cvtepu8_epi32 (b);
-  if (A == 4)
-    {
-      /* nibbles to bytes in 128-bit registers (cheaper than 512-bit permutes and shifts) */
-      const __m128i m = _mm_set1_epi8 (15);
-      return _mm512_cvtepu8_epi32 (_mm_unpacklo_epi8 (_mm_and_si128 (b, m),
-                                                      _mm_and_si128 (_mm_srli_epi16 (b, 4), m)));
-    }
-  {
-    const __m512i sh = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
-                                          28, 30);
-    return _mm512_and_si512 (_mm512_srlv_epi32 (_mm512_broadcastd_epi32 (b), sh),
-                             _mm512_set1_epi32 (3));
-  }
+  return _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (m, p));
 }
 
 /* 16 consecutive channels of a packed unsigned 4- or 2-bit pixel as bytes. */
@@ -91,7 +72,7 @@ dwx_load_s (const int W, const uint8_t *p, __mmask16 mbytes)
 }
 
 /* Input row pointers of one output row: kernel row ky at rp[ky] (NULL: in the padding), pixel
- * ix at rp[ky] + ix * px, read as AL-bit values (AL = 8 for the ring of unpacked rows). */
+ * ix at rp[ky] + ix * px, u8 (the input itself or the ring of unpacked rows). */
 typedef struct {
   const uint8_t *rp[3];
   size_t px;
@@ -102,7 +83,7 @@ typedef struct {
  * rows inside) sweep with each input column loaded once (stride 1: it serves 3 outputs;
  * stride 2: 2 of the 3 columns are new), the others take their taps checked. */
 FB_KI_VNNI_INLINE void
-dwx_row (const int AL, const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
+dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
          __m128i sh, __mmask16 mo, const FbConvParams *p, uint8_t *yr, size_t out_px)
 {
   const int32_t sx = p->stride_x, in_x = p->dim_in_x;
@@ -122,8 +103,8 @@ dwx_row (const int AL, const int O, const DwxRows *r, const __m512i *w, const Fb
       int ky;
       for (ky = 0; ky < 3; ky++)
         {
-          x0[ky] = dwx_load_u (AL, r->rp[ky] + c0, r->mload);
-          x1[ky] = dwx_load_u (AL, r->rp[ky] + c0 + px, r->mload);
+          x0[ky] = dwx_load_u8 (r->rp[ky] + c0, r->mload);
+          x1[ky] = dwx_load_u8 (r->rp[ky] + c0 + px, r->mload);
         }
       for (ox = ox_lo; ox < ox_hi; ox++)
         {
@@ -132,8 +113,8 @@ dwx_row (const int AL, const int O, const DwxRows *r, const __m512i *w, const Fb
           for (ky = 0; ky < 3; ky++)
             {
               if (sx == 2 && ox > ox_lo)
-                x1[ky] = dwx_load_u (AL, r->rp[ky] + cx + px, r->mload);
-              x2[ky] = dwx_load_u (AL, r->rp[ky] + cx + 2 * px, r->mload);
+                x1[ky] = dwx_load_u8 (r->rp[ky] + cx + px, r->mload);
+              x2[ky] = dwx_load_u8 (r->rp[ky] + cx + 2 * px, r->mload);
               acc = _mm512_dpwssd_epi32 (acc, x0[ky], w[ky * 3]);
               acc = _mm512_dpwssd_epi32 (acc, x1[ky], w[ky * 3 + 1]);
               acc = _mm512_dpwssd_epi32 (acc, x2[ky], w[ky * 3 + 2]);
@@ -162,7 +143,7 @@ dwx_row (const int AL, const int O, const DwxRows *r, const __m512i *w, const Fb
               const int32_t ix = ix0 + kx;
               if (ix < 0 || ix >= in_x)
                 continue;
-              acc = _mm512_dpwssd_epi32 (acc, dwx_load_u (AL, r->rp[ky] + (size_t) ix * r->px,
+              acc = _mm512_dpwssd_epi32 (acc, dwx_load_u8 (r->rp[ky] + (size_t) ix * r->px,
                                                           r->mload),
                                          w[ky * 3 + kx]);
             }
@@ -194,7 +175,7 @@ dwx_ring_row (const int A, const uint8_t *xc, size_t in_row, size_t in_px, int32
   return d;
 }
 
-/* Sub-byte inputs (buffer != NULL): the 3 input rows of an output row are unpacked once per
+/* Sub-byte inputs: the 3 input rows of an output row are unpacked once per
  * 16 channels into a ring of byte rows (fb-kernel-depthwise.c's host scratch has 2·3 bytes
  * per input value of a row for them), so each value is unpacked once, not once per output
  * row and tap column that reads it. */
@@ -208,7 +189,7 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
   const size_t out_px = (size_t) ch * (size_t) O / 8, in_row = (size_t) in_x * in_px;
   const size_t ps = ch < 16 ? (size_t) ch : 16;
   const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
-  const int ring = A != 8 && buffer != NULL;
+  const int ring = A != 8;
   int32_t c, oy, t;
 
   for (c = 0; c < ch; c += 16)
@@ -242,10 +223,7 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
                                                 (uint8_t *) buffer, tag)
                                 : xc + (size_t) iy * in_row;
             }
-          if (ring)
-            dwx_row (8, O, &r, w, &rq, sh, mo, p, yr, out_px);
-          else
-            dwx_row (A, O, &r, w, &rq, sh, mo, p, yr, out_px);
+          dwx_row (O, &r, w, &rq, sh, mo, p, yr, out_px);
         }
     }
 }

@@ -32,9 +32,9 @@ fb_ki_rq_load (const int32_t *kappa, const int32_t *lambda, __mmask16 m)
 /* clip ((kappa·acc + lambda) >> shift, 0, 2^O - 1) of 16 channels as bytes, packed to O bits
  * and stored (nbytes valid bytes).  The 64-bit sums are shifted arithmetically (floor, as the
  * formula), narrowed to int16 with signed saturation and to bytes with unsigned saturation
- * (packuswb): clamps that compose to the clip to [0, 255], then a byte min for 4/2 bits.  Only
- * the products, sums and shifts are 512-bit operations (the host formula's 64-bit clamps were
- * 6 more). */
+ * (packuswb): clamps that compose to the clip to [0, 255], then a byte min for 4/2 bits, whose
+ * even and odd channels are merged in 3-4 byte operations.  Only the products, sums and
+ * shifts are 512-bit operations (the host formula's 64-bit clamps were 6 more). */
 FB_KI_VNNI_INLINE void
 fb_ki_rq_store (const int O, __m512i acc, const FbKiRq *r, __m128i sh, uint8_t *dst,
                    __mmask16 mout)
@@ -43,26 +43,26 @@ fb_ki_rq_store (const int O, __m512i acc, const FbKiRq *r, __m128i sh, uint8_t *
                                                          r->l_even), sh);
   const __m512i vo = _mm512_sra_epi64 (
     _mm512_add_epi64 (_mm512_mul_epi32 (_mm512_srli_epi64 (acc, 32), r->k_odd), r->l_odd), sh);
-  /* channels 0, 2, .., 14 and 1, 3, .., 15 as int16, interleaved back into channel order */
+  /* channels 0, 2, .., 14 and 1, 3, .., 15 as int16 */
   const __m128i we = _mm512_cvtsepi64_epi16 (ve), wo = _mm512_cvtsepi64_epi16 (vo);
-  __m128i y = _mm_packus_epi16 (_mm_unpacklo_epi16 (we, wo), _mm_unpackhi_epi16 (we, wo));
   if (O == 8)
-    _mm_mask_storeu_epi8 (dst, mout, y);
-  else if (O == 4)
-    {
-      /* byte pairs -> x0 + 16 x1 in 16-bit lanes -> bytes */
-      const __m128i z = _mm_maddubs_epi16 (_mm_min_epu8 (y, _mm_set1_epi8 (15)),
-                                           _mm_set1_epi16 (0x1001));
-      _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (z, z));
-    }
+    /* interleaved back into channel order */
+    _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (_mm_unpacklo_epi16 (we, wo),
+                                                       _mm_unpackhi_epi16 (we, wo)));
   else
     {
-      /* x0 + 4 x1 in 16-bit lanes, then pairs of those + 16 x in 32-bit lanes -> bytes */
-      const __m128i z = _mm_madd_epi16 (_mm_maddubs_epi16 (_mm_min_epu8 (y, _mm_set1_epi8 (3)),
-                                                           _mm_set1_epi16 (0x0401)),
-                                        _mm_set1_epi32 (0x00100001));
-      const __m128i b = _mm_packus_epi32 (z, z);
-      _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (b, b));
+      /* t: even channels in bytes 0-7, odd ones in bytes 8-15, clipped; byte j of u is
+       * y[2j] | y[2j+1] << O (the 16-bit shift moves each byte's bits within it: t ≤ 15) */
+      const __m128i t = _mm_min_epu8 (_mm_packus_epi16 (we, wo), _mm_set1_epi8 ((1 << O) - 1));
+      const __m128i u = _mm_or_si128 (t, _mm_slli_epi16 (_mm_srli_si128 (t, 8), O));
+      if (O == 4)
+        _mm_mask_storeu_epi8 (dst, mout, u);
+      else
+        {
+          /* 4-bit pairs -> x0 + 16 x1 in 16-bit lanes -> bytes */
+          const __m128i z = _mm_maddubs_epi16 (u, _mm_set1_epi16 (0x1001));
+          _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (z, z));
+        }
     }
 }
 

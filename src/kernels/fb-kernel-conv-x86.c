@@ -65,36 +65,43 @@ fb_ki_conv_x86_prepare (int w_bits, const uint8_t *weights, const FbConvParams *
         }
 }
 
-/* NP pixels × NC vectors over ng groups: w points at the block's first vector of group 0,
- * nvec vectors per group; the sums are requantized (rq[j], cleft channels from the block's
- * first) and stored at y[p] + j * 16 * O / 8. */
+/* NP pixels × NC vectors: kernel row ky of pixel P starts at x[P * kyn + ky], ngr groups of 4
+ * per kernel row; w points at the block's first vector of group 0, nvec vectors per group; the
+ * sums are requantized (rq[j], cleft channels from the block's first) and stored at
+ * y[p] + j * 16 * O / 8. */
 FB_KI_VNNI_INLINE void
-convx_block (const int O, const int NC, const uint8_t *const *x, const uint8_t *w,
-             size_t nvec, size_t ng, size_t np, uint8_t *const *y, const FbKiRq *rq,
+convx_block (const int O, const int NC, const uint8_t *const *x, int32_t kyn, const uint8_t *w,
+             size_t nvec, size_t ngr, size_t np, uint8_t *const *y, const FbKiRq *rq,
              __m128i sh, int32_t cleft)
 {
   __m512i a0[4], a1[4], a2[4], a3[4];
   size_t g;
+  int32_t ky;
   int j;
 
   for (j = 0; j < NC; j++)
     a0[j] = a1[j] = a2[j] = a3[j] = _mm512_setzero_si512 ();
-  for (g = 0; g < ng; g++, w += nvec * 64)
+  for (ky = 0; ky < kyn; ky++)
     {
-      __m512i wv[4], b;
-      int32_t v;
-      for (j = 0; j < NC; j++)
-        wv[j] = _mm512_load_si512 ((const void *) (w + 64 * j));
-#define CONVX_PIXEL(P, A)                                                                     \
-      memcpy (&v, x[P] + 4 * g, 4);                                                           \
-      b = _mm512_set1_epi32 (v);                                                              \
-      for (j = 0; j < NC; j++)                                                                \
-        A[j] = _mm512_dpbusd_epi32 (A[j], b, wv[j]);
-      CONVX_PIXEL (0, a0)
-      CONVX_PIXEL (1, a1)
-      CONVX_PIXEL (2, a2)
-      CONVX_PIXEL (3, a3)
+      const uint8_t *x0 = x[ky], *x1 = x[kyn + ky], *x2 = x[2 * kyn + ky];
+      const uint8_t *x3 = x[3 * kyn + ky];
+      for (g = 0; g < ngr; g++, w += nvec * 64)
+        {
+          __m512i wv[4], b;
+          int32_t v;
+          for (j = 0; j < NC; j++)
+            wv[j] = _mm512_load_si512 ((const void *) (w + 64 * j));
+#define CONVX_PIXEL(X, A)                                                                     \
+          memcpy (&v, X + 4 * g, 4);                                                          \
+          b = _mm512_set1_epi32 (v);                                                          \
+          for (j = 0; j < NC; j++)                                                            \
+            A[j] = _mm512_dpbusd_epi32 (A[j], b, wv[j]);
+          CONVX_PIXEL (x0, a0)
+          CONVX_PIXEL (x1, a1)
+          CONVX_PIXEL (x2, a2)
+          CONVX_PIXEL (x3, a3)
 #undef CONVX_PIXEL
+        }
     }
   /* unrolled, so that the accumulator arrays stay registers (else GCC keeps them in memory
    * and spills inside the group loop) */
@@ -114,110 +121,75 @@ convx_block (const int O, const int NC, const uint8_t *const *x, const uint8_t *
     }
 }
 
-/* n unsigned A-bit values (n a multiple of 8/A) to bytes, 16 source bytes per step. */
-FB_KI_VNNI_INLINE void
-convx_unpack_u (const int A, const uint8_t *src, int32_t n, uint8_t *dst)
+/* The ring of padded input rows: row r of the input padded with pad_top / pad_bottom zero rows
+ * and pad_left / pad_right zero columns (r in [0, pad_top + dim_in_y + pad_bottom)), as u8
+ * (sub-byte inputs unpacked once per row and call, whatever Cout), then 4 bytes of slack: a
+ * kernel row padded to a multiple of 4 reads up to 3 bytes past its end, which meet zero
+ * weights.  A block of CONVX_PX output pixels spans at most CONVX_PX output rows; their kernel
+ * rows r = oy·Sy + ky fit in n slots: slot r mod n (n = Ky + 3·Sy) when the rows of
+ * neighbouring output rows overlap (Sy ≤ Ky), else (oy mod 4)·Ky + ky (n = 4·Ky).
+ * fb-kernel-conv.c sizes the scratch with the same formula (conv_vnni_ring_size()). */
+typedef struct {
+  int32_t n, *tag;        /* slots; the padded row each holds, -1 none */
+  const uint8_t **x;      /* a block's kernel-row pointers, [CONVX_PX][Ky] */
+  uint8_t *rows;          /* n rows of stride bytes */
+  size_t stride;
+} ConvxRing;
+
+static uint8_t *
+convx_ring_init (ConvxRing *ring, const FbConvParams *p, uint8_t *mem)
 {
-  const __m128i m = _mm_set1_epi8 (A == 4 ? 15 : 3);
-  int32_t i = 0;
+  const size_t ky = (size_t) p->dim_kernel_y, sy = (size_t) p->stride_y;
+  const size_t cin = (size_t) p->ch_in;
+  const size_t wp = (size_t) p->dim_in_x + (size_t) p->pad_left + (size_t) p->pad_right;
+  const size_t left = (size_t) p->pad_left * cin, mid = (size_t) p->dim_in_x * cin;
+  int32_t i;
 
-  if (A == 4)
-    for (; i + 32 <= n; i += 32)
-      {
-        const __m128i b = _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 2));
-        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
-        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
-        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 16), _mm_unpackhi_epi8 (lo, hi));
-      }
-  else if (A == 2)
-    for (; i + 64 <= n; i += 64)
-      {
-        const __m128i b = _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 4));
-        const __m128i c0 = _mm_and_si128 (b, m), c1 = _mm_and_si128 (_mm_srli_epi16 (b, 2), m);
-        const __m128i c2 = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
-        const __m128i c3 = _mm_and_si128 (_mm_srli_epi16 (b, 6), m);
-        const __m128i l01 = _mm_unpacklo_epi8 (c0, c1), l23 = _mm_unpacklo_epi8 (c2, c3);
-        const __m128i h01 = _mm_unpackhi_epi8 (c0, c1), h23 = _mm_unpackhi_epi8 (c2, c3);
-        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
-        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 16), _mm_unpackhi_epi16 (l01, l23));
-        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 32), _mm_unpacklo_epi16 (h01, h23));
-        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 48), _mm_unpackhi_epi16 (h01, h23));
-      }
-  if (A == 4)
-    for (; i + 16 <= n; i += 16)
-      {
-        const __m128i b = _mm_loadl_epi64 ((const __m128i *) (const void *) (src + i / 2));
-        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
-        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
-      }
-  else if (A == 2)
-    for (; i + 16 <= n; i += 16)
-      {
-        int32_t w;
-        __m128i b, l01, l23;
-        memcpy (&w, src + i / 4, 4);
-        b = _mm_cvtsi32_si128 (w);
-        l01 = _mm_unpacklo_epi8 (_mm_and_si128 (b, m), _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
-        l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
-                                 _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
-        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
-      }
-  fb_ki_unpack_u_u8 (A, src + (size_t) i * (size_t) A / 8, n - i, dst + i, 1);
-}
-
-/* One pixel's receptive field as u8, kernel row ky at d + ky * krow (the padding after each
- * row stays as it is: zero). */
-FB_KI_VNNI_INLINE void
-convx_im2col (const int A, const uint8_t *input, const FbConvParams *p, int32_t iy0,
-                  int32_t ix0, size_t krow, uint8_t *d)
-{
-  const int32_t cin = p->ch_in, kxn = p->dim_kernel_x;
-  const size_t in_px = (size_t) cin * (size_t) A / 8;
-  int32_t ky, kx;
-
-  for (ky = 0; ky < p->dim_kernel_y; ky++, d += krow)
+  ring->n = (int32_t) (sy <= ky ? ky + (CONVX_PX - 1) * sy : CONVX_PX * ky);
+  ring->stride = FB_KI_ALIGN_UP (wp * cin + 4, CONVX_ALIGN);
+  ring->x = (const uint8_t **) (void *) mem;
+  ring->tag = (int32_t *) (void *) (mem + sizeof (void *) * CONVX_PX * ky);
+  ring->rows = mem + FB_KI_ALIGN_UP (4 * (size_t) ring->n + sizeof (void *) * CONVX_PX * ky,
+                                     CONVX_ALIGN);
+  for (i = 0; i < ring->n; i++)
     {
-      const int32_t iy = iy0 + ky;
-      if (iy < 0 || iy >= p->dim_in_y)
-        {
-          memset (d, 0, (size_t) kxn * (size_t) cin);
-          continue;
-        }
-      if (ix0 >= 0 && ix0 + kxn <= p->dim_in_x)
-        {
-          /* the whole kernel row inside the input: one contiguous run */
-          const uint8_t *src = input
-                               + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix0) * in_px;
-          if (A == 8 && kxn * cin <= 16)
-            {
-              /* short rows (a first layer with 1-3 input channels): no memcpy call */
-              int32_t i;
-              for (i = 0; i < kxn * cin; i++)
-                d[i] = src[i];
-            }
-          else if (A == 8)
-            memcpy (d, src, (size_t) kxn * (size_t) cin);
-          else
-            convx_unpack_u (A, src, kxn * cin, d);
-          continue;
-        }
-      for (kx = 0; kx < kxn; kx++)
-        {
-          const int32_t ix = ix0 + kx;
-          uint8_t *dk = d + (size_t) kx * (size_t) cin;
-          if (ix < 0 || ix >= p->dim_in_x)
-            memset (dk, 0, (size_t) cin);
-          else
-            convx_unpack_u (A, input + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix)
-                                             * in_px,
-                                cin, dk);
-        }
+      uint8_t *d = ring->rows + (size_t) i * ring->stride;
+      ring->tag[i] = -1;
+      memset (d, 0, left);
+      memset (d + left + mid, 0, ring->stride - left - mid);
     }
+  return ring->rows + (size_t) ring->n * ring->stride;
 }
 
-/* Scratch (fb-kernel-conv.c's VNNI layout): [g][c][4] weights, int8 rows, the u8 im2col of
- * CONVX_PX pixels, then 4·Cout16·4 bytes, here the requantization constants (FbKiRq per 16
- * channels: 256 bytes, the same). */
+/* Kernel row ky of output row oy, filled in its slot if the slot holds another row. */
+FB_KI_VNNI_INLINE const uint8_t *
+convx_ring_row (const int A, ConvxRing *ring, const uint8_t *input, const FbConvParams *p,
+                int32_t oy, int32_t ky)
+{
+  const int32_t r = oy * p->stride_y + ky, kyn = p->dim_kernel_y;
+  const int32_t slot = p->stride_y <= kyn ? r % ring->n : (oy % CONVX_PX) * kyn + ky;
+  uint8_t *d = ring->rows + (size_t) slot * ring->stride;
+
+  if (ring->tag[slot] != r)
+    {
+      const int32_t iy = r - p->pad_top;
+      const size_t cin = (size_t) p->ch_in, n = (size_t) p->dim_in_x * cin;
+      uint8_t *m = d + (size_t) p->pad_left * cin;
+      if (iy < 0 || iy >= p->dim_in_y)
+        memset (m, 0, n);
+      else if (A == 8)
+        memcpy (m, input + (size_t) iy * n, n);
+      else
+        fb_ki_unpack_u_row (A, input + (size_t) iy * n * (size_t) A / 8, (int32_t) n, m);
+      ring->tag[slot] = r;
+    }
+  return d;
+}
+
+/* Scratch (fb-kernel-conv.c's VNNI layout): [g][c][4] weights, int8 rows, the ring of input
+ * rows, then 4·Cout16·4 bytes, here the requantization constants (FbKiRq per 16 channels:
+ * 256 bytes, the same).  1×1 kernels on 8-bit inputs without padding, Cin a multiple of 4,
+ * read the input pixels in place. */
 FB_KI_VNNI_INLINE void
 convx (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
        const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
@@ -227,21 +199,23 @@ convx (const int A, const int O, const int W, const uint8_t *input, const uint8_
   const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
   const size_t k_len = (size_t) kxn * (size_t) kyn * (size_t) cin;
   const size_t kr = (size_t) kxn * (size_t) cin, krow = convx_krow (p);
-  const size_t kq = (size_t) kyn * krow, ng = kq / 4;
+  const size_t kq = (size_t) kyn * krow, ng = kq / 4, ngr = krow / 4;
   const size_t cout16 = FB_KI_ALIGN_UP ((size_t) cout, 16), nvec = cout16 / 16;
   const size_t rb = fb_kernel_weight_row_bytes (k_len, W);
-  const size_t in_px = (size_t) cin * (size_t) A / 8;
   const size_t out_px_bytes = (size_t) cout * (size_t) O / 8;
   const size_t npix = (size_t) p->dim_out_x * (size_t) p->dim_out_y;
-  const int in_place = A == 8 && kxn == 1 && kyn == 1 && cin % 4 == 0;
+  const size_t step_x = (size_t) p->stride_x * (size_t) cin;
+  const int in_place = A == 8 && kxn == 1 && kyn == 1 && cin % 4 == 0 && p->pad_top == 0
+                       && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0;
   const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
   uint8_t *wv = (uint8_t *) fb_ki_align_ptr (buffer, CONVX_ALIGN);
   int8_t *rows = (int8_t *) (wv + FB_KI_ALIGN_UP (kq * cout16, CONVX_ALIGN));
-  uint8_t *col = (uint8_t *) rows + FB_KI_ALIGN_UP (kq * (size_t) cout + k_len, CONVX_ALIGN);
-  FbKiRq *rq = (FbKiRq *) (void *) (col + FB_KI_ALIGN_UP (CONVX_PX * kq, CONVX_ALIGN));
+  uint8_t *ring_mem = (uint8_t *) rows + FB_KI_ALIGN_UP (kq * (size_t) cout + k_len, CONVX_ALIGN);
+  ConvxRing ring;
+  FbKiRq *rq = (FbKiRq *) (void *) convx_ring_init (&ring, p, ring_mem);
   const uint8_t *wsrc = wv;
   size_t g, v, pix;
-  int32_t c, ky, q;
+  int32_t c, ky, q, oy = 0, ox = 0;
 
   if (p->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED)
     wsrc = weights;
@@ -293,31 +267,40 @@ convx (const int A, const int O, const int W, const uint8_t *input, const uint8_
       rq[v] = fb_ki_rq_load (kappa + v * 16, lambda + v * 16,
                              left >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << left) - 1u));
     }
-  if (!in_place)
-    memset (col, 0, CONVX_PX * kq); /* the padding of each kernel row stays 0 */
 
   for (pix = 0; pix < npix; pix += CONVX_PX)
     {
       const size_t np = npix - pix < CONVX_PX ? npix - pix : CONVX_PX;
-      const uint8_t *x[CONVX_PX];
       uint8_t *y[CONVX_PX];
       for (q = 0; q < CONVX_PX; q++)
         {
-          const size_t pq = pix + ((size_t) q < np ? (size_t) q : 0);
-          const int32_t oy = (int32_t) (pq / (size_t) p->dim_out_x);
-          const int32_t ox = (int32_t) (pq % (size_t) p->dim_out_x);
-          const int32_t iy0 = oy * p->stride_y - p->pad_top;
-          const int32_t ix0 = ox * p->stride_x - p->pad_left;
-          uint8_t *d = col + (size_t) q * kq;
-          y[q] = output + pq * out_px_bytes;
-          if (in_place && iy0 >= 0 && iy0 < p->dim_in_y && ix0 >= 0 && ix0 < p->dim_in_x)
+          /* the previous pixel's row pointers (of the block before for q = 0): the next pixel
+           * of the same output row is step_x further; a pixel past the end repeats the
+           * block's last one (never stored) */
+          const uint8_t **xq = ring.x + q * kyn;
+          const uint8_t *const *xp = ring.x + (q > 0 ? q - 1 : CONVX_PX - 1) * kyn;
+          if ((size_t) q >= np)
             {
-              x[q] = input + ((size_t) iy0 * (size_t) p->dim_in_x + (size_t) ix0) * in_px;
+              for (ky = 0; ky < kyn; ky++)
+                xq[ky] = xp[ky];
+              y[q] = y[q - 1];
               continue;
             }
-          x[q] = d;
-          if ((size_t) q < np) /* a padding pixel's contents are never stored */
-            convx_im2col (A, input, p, iy0, ix0, krow, d);
+          y[q] = output + (pix + (size_t) q) * out_px_bytes;
+          if (in_place)
+            xq[0] = input + ((size_t) oy * (size_t) p->stride_y * (size_t) p->dim_in_x
+                             + (size_t) ox * (size_t) p->stride_x) * (size_t) cin;
+          else if (ox > 0 && pix + (size_t) q > 0)
+            for (ky = 0; ky < kyn; ky++)
+              xq[ky] = xp[ky] + step_x;
+          else
+            for (ky = 0; ky < kyn; ky++)
+              xq[ky] = convx_ring_row (A, &ring, input, p, oy, ky);
+          if (++ox == p->dim_out_x)
+            {
+              ox = 0;
+              oy++;
+            }
         }
       for (v = 0; v < nvec; v += 4)
         {
@@ -328,10 +311,10 @@ convx (const int A, const int O, const int W, const uint8_t *input, const uint8_
             yv[q] = y[q] + v * 16 * (size_t) O / 8;
           switch (nvec - v)
             {
-            case 1: convx_block (O, 1, x, wb, nvec, ng, np, yv, rq + v, sh, cleft); break;
-            case 2: convx_block (O, 2, x, wb, nvec, ng, np, yv, rq + v, sh, cleft); break;
-            case 3: convx_block (O, 3, x, wb, nvec, ng, np, yv, rq + v, sh, cleft); break;
-            default: convx_block (O, 4, x, wb, nvec, ng, np, yv, rq + v, sh, cleft); break;
+            case 1: convx_block (O, 1, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break;
+            case 2: convx_block (O, 2, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break;
+            case 3: convx_block (O, 3, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break;
+            default: convx_block (O, 4, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break;
             }
         }
     }

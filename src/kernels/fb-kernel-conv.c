@@ -39,6 +39,19 @@ conv_vnni_krow (const FbConvParams *p)
   return FB_KI_ALIGN_UP ((size_t) p->dim_kernel_x * (size_t) p->ch_in, 4);
 }
 
+/* fb-kernel-conv-x86.c's ring of padded u8 input rows (convx_ring_init()), after the block's
+ * row pointers and the slots' tags */
+static size_t
+conv_vnni_ring_size (const FbConvParams *p)
+{
+  const size_t ky = (size_t) p->dim_kernel_y, sy = (size_t) p->stride_y;
+  const size_t n = sy <= ky ? ky + (FB_CONV_VNNI_PX - 1) * sy : FB_CONV_VNNI_PX * ky;
+  const size_t row = ((size_t) p->dim_in_x + (size_t) p->pad_left + (size_t) p->pad_right)
+                     * (size_t) p->ch_in + 4;
+  return FB_KI_ALIGN_UP (sizeof (void *) * FB_CONV_VNNI_PX * ky + 4 * n, FB_CONV_HOST_ALIGN)
+         + n * FB_KI_ALIGN_UP (row, FB_CONV_HOST_ALIGN);
+}
+
 static size_t
 conv_vnni_buffer_size (const FbConvParams *p)
 {
@@ -48,7 +61,7 @@ conv_vnni_buffer_size (const FbConvParams *p)
          + FB_KI_ALIGN_UP (kq * cout16, FB_CONV_HOST_ALIGN)               /* int8 [g][c][4] */
          + FB_KI_ALIGN_UP (kq * cout + (size_t) p->dim_kernel_x * p->dim_kernel_y * p->ch_in,
                            FB_CONV_HOST_ALIGN)                       /* int8 rows, unpacked */
-         + FB_KI_ALIGN_UP (FB_CONV_VNNI_PX * kq, FB_CONV_HOST_ALIGN)     /* u8 im2col */
+         + conv_vnni_ring_size (p)                                      /* u8 input rows */
          + FB_CONV_VNNI_PX * cout16 * 4;                                 /* int32 accumulators */
 }
 

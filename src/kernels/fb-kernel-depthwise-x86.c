@@ -5,14 +5,13 @@
  * The host path of fb-kernel-depthwise.c calls fb_ki_depthwise_x86() first on a CPU with
  * AVX-512 VNNI; it handles 3×3 kernels (any stride, padding, bit-widths) and leaves other
  * shapes to the generic code.  16 channels are one zmm of int32 lanes: an activation
- * (unpacked in registers from its packed 8/4/2-bit bytes, zero-extended) times a weight
- * (sign-extended) is one lane of vpdpwssd (the high 16-bit halves of the activations are 0,
- * so each lane adds exactly x·w; |255·−128| < 2^15), 9 taps per output.  The 9 weight
- * vectors and the requantization constants of a block of 16 channels stay in registers for
- * the whole image; the accumulators are requantized in registers (the host formula:
- * clamp kappa·acc + lambda at 0, logical shift, clip; 64-bit products on the even and odd
- * lanes) and packed to O bits.  No scratch; the same int32 sums and outputs as the
- * portable code.
+ * (a u8 zero-extended: the input itself, or a sub-byte input's row unpacked once into a ring
+ * of byte rows in the scratch) times a weight (sign-extended) is one lane of vpdpwssd (the
+ * high 16-bit halves of the activations are 0, so each lane adds exactly x·w;
+ * |255·−128| < 2^15), 9 taps per output.  The 9 weight vectors and the requantization
+ * constants of a block of 16 channels stay in registers for the whole image; the
+ * accumulators are requantized in registers (fb_ki_rq_store()) and packed to O bits.  The
+ * same int32 sums and outputs as the portable code.
  *
  * Only built into the library when FB_KERNEL_X86_FILES is defined (meson does; an exported
  * bundle, which does not ship this file, keeps the generic host code).
@@ -21,20 +20,22 @@
 
 #if FB_KI_X86_FILES
 
-/* 16 consecutive channels (the first at a byte boundary, `m` the valid lanes) of a packed
- * unsigned A-bit pixel, zero-extended to int32 lanes. */
+/* 16 consecutive channels of a u8 pixel (`m` the valid lanes), zero-extended to int32 lanes. */
 FB_KI_VNNI_INLINE __m512i
-dwx_load_u (const int A, const uint8_t *p, __mmask16 mbytes)
+dwx_load_u8 (const uint8_t *p, __mmask16 m)
+{
+  return _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (m, p));
+}
+
+/* 16 consecutive channels of a packed unsigned 4- or 2-bit pixel as bytes. */
+FB_KI_VNNI_INLINE __m128i
+dwx_unpack_bytes (const int A, const uint8_t *p, __mmask16 mbytes)
 {
   const __m128i b = _mm_maskz_loadu_epi8 (mbytes, p);
-  if (A == 8)
-    return _mm512_cvtepu8_epi32 (b);
   if (A == 4)
     {
-      /* nibbles to bytes in 128-bit registers (cheaper than 512-bit permutes and shifts) */
       const __m128i m = _mm_set1_epi8 (15);
-      return _mm512_cvtepu8_epi32 (_mm_unpacklo_epi8 (_mm_and_si128 (b, m),
-                                                      _mm_and_si128 (_mm_srli_epi16 (b, 4), m)));
+      return _mm_unpacklo_epi8 (_mm_and_si128 (b, m), _mm_and_si128 (_mm_srli_epi16 (b, 4), m));
     }
   {
     const __m128i m = _mm_set1_epi8 (3);
@@ -42,7 +43,7 @@ dwx_load_u (const int A, const uint8_t *p, __mmask16 mbytes)
                                            _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
     const __m128i l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
                                            _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
-    return _mm512_cvtepu8_epi32 (_mm_unpacklo_epi16 (l01, l23));
+    return _mm_unpacklo_epi16 (l01, l23);
   }
 }
 
@@ -70,16 +71,126 @@ dwx_load_s (const int W, const uint8_t *p, __mmask16 mbytes)
   }
 }
 
+/* Input row pointers of one output row: kernel row ky at rp[ky] (NULL: in the padding), pixel
+ * ix at rp[ky] + ix * px, u8 (the input itself or the ring of unpacked rows). */
+typedef struct {
+  const uint8_t *rp[3];
+  size_t px;
+  __mmask16 mload;
+} DwxRows;
+
+/* One output row of 16 channels: the windows inside the input along x ([ox_lo, ox_hi), all 3
+ * rows inside) sweep with each input column loaded once (stride 1: it serves 3 outputs;
+ * stride 2: 2 of the 3 columns are new), the others take their taps checked. */
+FB_KI_VNNI_INLINE void
+dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
+         __m128i sh, __mmask16 mo, const FbConvParams *p, uint8_t *yr, size_t out_px)
+{
+  const int32_t sx = p->stride_x, in_x = p->dim_in_x;
+  const int rows_in = r->rp[0] != NULL && r->rp[1] != NULL && r->rp[2] != NULL;
+  const int32_t last = in_x - 3 + p->pad_left; /* ox * sx <= last */
+  int32_t ox_lo = (p->pad_left + sx - 1) / sx, ox_hi = last < 0 ? 0 : last / sx + 1;
+  int32_t ox;
+
+  if (ox_hi > p->dim_out_x)
+    ox_hi = p->dim_out_x;
+  if (!rows_in || ox_hi < ox_lo || sx > 2)
+    ox_lo = ox_hi = p->dim_out_x;
+  if (ox_hi > ox_lo)
+    {
+      const size_t px = r->px, c0 = (size_t) (ox_lo * sx - p->pad_left) * px;
+      __m512i x0[3], x1[3], x2[3];
+      int ky;
+      for (ky = 0; ky < 3; ky++)
+        {
+          x0[ky] = dwx_load_u8 (r->rp[ky] + c0, r->mload);
+          x1[ky] = dwx_load_u8 (r->rp[ky] + c0 + px, r->mload);
+        }
+      for (ox = ox_lo; ox < ox_hi; ox++)
+        {
+          const size_t cx = (size_t) (ox * sx - p->pad_left) * px;
+          __m512i acc = _mm512_setzero_si512 ();
+          for (ky = 0; ky < 3; ky++)
+            {
+              if (sx == 2 && ox > ox_lo)
+                x1[ky] = dwx_load_u8 (r->rp[ky] + cx + px, r->mload);
+              x2[ky] = dwx_load_u8 (r->rp[ky] + cx + 2 * px, r->mload);
+              acc = _mm512_dpwssd_epi32 (acc, x0[ky], w[ky * 3]);
+              acc = _mm512_dpwssd_epi32 (acc, x1[ky], w[ky * 3 + 1]);
+              acc = _mm512_dpwssd_epi32 (acc, x2[ky], w[ky * 3 + 2]);
+              x0[ky] = sx == 1 ? x1[ky] : x2[ky];
+              x1[ky] = x2[ky];
+            }
+          fb_ki_rq_store (O, acc, rq, sh, yr + (size_t) ox * out_px, mo);
+        }
+    }
+  for (ox = 0; ox < p->dim_out_x; ox++)
+    {
+      const int32_t ix0 = ox * sx - p->pad_left;
+      __m512i acc = _mm512_setzero_si512 ();
+      int ky, kx;
+      if (ox >= ox_lo && ox < ox_hi)
+        {
+          ox = ox_hi - 1; /* done above */
+          continue;
+        }
+      for (ky = 0; ky < 3; ky++)
+        {
+          if (r->rp[ky] == NULL)
+            continue;
+          for (kx = 0; kx < 3; kx++)
+            {
+              const int32_t ix = ix0 + kx;
+              if (ix < 0 || ix >= in_x)
+                continue;
+              acc = _mm512_dpwssd_epi32 (acc, dwx_load_u8 (r->rp[ky] + (size_t) ix * r->px,
+                                                          r->mload),
+                                         w[ky * 3 + kx]);
+            }
+        }
+      fb_ki_rq_store (O, acc, rq, sh, yr + (size_t) ox * out_px, mo);
+    }
+}
+
+/* Input row iy's 16 channels from c as bytes, in slot iy % 3 of the ring (pixel stride ps). */
+FB_KI_VNNI_INLINE const uint8_t *
+dwx_ring_row (const int A, const uint8_t *xc, size_t in_row, size_t in_px, int32_t in_x,
+              int32_t iy, __mmask16 ma, __mmask16 m, size_t ps, uint8_t *ring, int32_t *tag)
+{
+  uint8_t *d = ring + (size_t) (iy % 3) * (size_t) in_x * ps;
+  if (tag[iy % 3] != iy)
+    {
+      const uint8_t *src = xc + (size_t) iy * in_row;
+      int32_t ix;
+      if (ps * (size_t) A == in_px * 8) /* all channels in one block: the row is contiguous */
+        fb_ki_unpack_u_row (A, src, in_x * (int32_t) ps, d);
+      else
+        {
+          for (ix = 0; ix < in_x; ix++, src += in_px, d += ps)
+            _mm_mask_storeu_epi8 (d, m, dwx_unpack_bytes (A, src, ma));
+          d -= (size_t) in_x * ps;
+        }
+      tag[iy % 3] = iy;
+    }
+  return d;
+}
+
+/* Sub-byte inputs: the 3 input rows of an output row are unpacked once per
+ * 16 channels into a ring of byte rows (fb-kernel-depthwise.c's host scratch has 2·3 bytes
+ * per input value of a row for them), so each value is unpacked once, not once per output
+ * row and tap column that reads it. */
 FB_KI_VNNI_INLINE void
 dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
-         const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p)
+         const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+         void *buffer)
 {
   const int32_t ch = p->ch_in, in_x = p->dim_in_x, in_y = p->dim_in_y;
-  const int32_t sx = p->stride_x, sy = p->stride_y;
   const size_t in_px = (size_t) ch * (size_t) A / 8, w_tap = (size_t) ch * (size_t) W / 8;
   const size_t out_px = (size_t) ch * (size_t) O / 8, in_row = (size_t) in_x * in_px;
+  const size_t ps = ch < 16 ? (size_t) ch : 16;
   const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
-  int32_t c, oy, ox, t;
+  const int ring = A != 8;
+  int32_t c, oy, t;
 
   for (c = 0; c < ch; c += 16)
     {
@@ -91,89 +202,28 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
       const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
       uint8_t *yc = output + (size_t) c * (size_t) O / 8;
       const FbKiRq rq = fb_ki_rq_load (kappa + c, lambda + c, m);
+      int32_t tag[3] = { -1, -1, -1 };
       __m512i w[9];
 
       for (t = 0; t < 9; t++)
         w[t] = dwx_load_s (W, weights + (size_t) t * w_tap + (size_t) c * (size_t) W / 8, mw);
       for (oy = 0; oy < p->dim_out_y; oy++)
         {
-          const int32_t iy0 = oy * sy - p->pad_top;
-          const int rows_in = iy0 >= 0 && iy0 + 3 <= in_y;
-          const uint8_t *r0 = xc + (size_t) iy0 * in_row; /* only used for rows inside */
+          const int32_t iy0 = oy * p->stride_y - p->pad_top;
           uint8_t *yr = yc + (size_t) oy * (size_t) p->dim_out_x * out_px;
-          /* windows inside the input along x: ox in [ox_lo, ox_hi) */
-          const int32_t last = in_x - 3 + p->pad_left; /* ox * sx <= last */
-          int32_t ox_lo = (p->pad_left + sx - 1) / sx, ox_hi = last < 0 ? 0 : last / sx + 1;
-          if (ox_hi > p->dim_out_x)
-            ox_hi = p->dim_out_x;
-          if (!rows_in || ox_hi < ox_lo)
-            ox_lo = ox_hi = p->dim_out_x;
-          if (sx == 1 && ox_hi > ox_lo)
+          DwxRows r;
+          int ky;
+          r.px = ring ? ps : in_px;
+          r.mload = ring ? m : ma;
+          for (ky = 0; ky < 3; ky++)
             {
-              /* stride 1: each input column is loaded and unpacked once and serves 3 outputs */
-              const uint8_t *q = r0 + (size_t) (ox_lo - p->pad_left) * in_px;
-              __m512i x0[3], x1[3], x2[3];
-              int ky;
-              for (ky = 0; ky < 3; ky++)
-                {
-                  x0[ky] = dwx_load_u (A, q + (size_t) ky * in_row, ma);
-                  x1[ky] = dwx_load_u (A, q + (size_t) ky * in_row + in_px, ma);
-                }
-              for (ox = ox_lo; ox < ox_hi; ox++, q += in_px)
-                {
-                  __m512i acc = _mm512_setzero_si512 ();
-                  for (ky = 0; ky < 3; ky++)
-                    {
-                      x2[ky] = dwx_load_u (A, q + (size_t) ky * in_row + 2 * in_px, ma);
-                      acc = _mm512_dpwssd_epi32 (acc, x0[ky], w[ky * 3]);
-                      acc = _mm512_dpwssd_epi32 (acc, x1[ky], w[ky * 3 + 1]);
-                      acc = _mm512_dpwssd_epi32 (acc, x2[ky], w[ky * 3 + 2]);
-                      x0[ky] = x1[ky];
-                      x1[ky] = x2[ky];
-                    }
-                  fb_ki_rq_store (O, acc, &rq, sh, yr + (size_t) ox * out_px, mo);
-                }
+              const int32_t iy = iy0 + ky;
+              r.rp[ky] = iy < 0 || iy >= in_y ? NULL
+                         : ring ? dwx_ring_row (A, xc, in_row, in_px, in_x, iy, ma, m, ps,
+                                                (uint8_t *) buffer, tag)
+                                : xc + (size_t) iy * in_row;
             }
-          for (ox = 0; ox < p->dim_out_x; ox++)
-            {
-              const int32_t ix0 = ox * sx - p->pad_left;
-              __m512i acc = _mm512_setzero_si512 ();
-              if (ox >= ox_lo && ox < ox_hi)
-                {
-                  /* window inside the input: 9 taps, no tests */
-                  const uint8_t *q = r0 + (size_t) ix0 * in_px;
-                  int ky, kx;
-                  if (sx == 1)
-                    {
-                      ox = ox_hi - 1; /* done above */
-                      continue;
-                    }
-                  for (ky = 0; ky < 3; ky++, q += in_row)
-                    for (kx = 0; kx < 3; kx++)
-                      acc = _mm512_dpwssd_epi32 (acc, dwx_load_u (A, q + (size_t) kx * in_px, ma),
-                                                 w[ky * 3 + kx]);
-                }
-              else
-                {
-                  int ky, kx;
-                  for (ky = 0; ky < 3; ky++)
-                    {
-                      const int32_t iy = iy0 + ky;
-                      if (iy < 0 || iy >= in_y)
-                        continue;
-                      for (kx = 0; kx < 3; kx++)
-                        {
-                          const int32_t ix = ix0 + kx;
-                          if (ix < 0 || ix >= in_x)
-                            continue;
-                          acc = _mm512_dpwssd_epi32 (
-                            acc, dwx_load_u (A, xc + (size_t) iy * in_row + (size_t) ix * in_px, ma),
-                            w[ky * 3 + kx]);
-                        }
-                    }
-                }
-              fb_ki_rq_store (O, acc, &rq, sh, yr + (size_t) ox * out_px, mo);
-            }
+          dwx_row (O, &r, w, &rq, sh, mo, p, yr, out_px);
         }
     }
 }
@@ -181,14 +231,16 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
 #define FB_DWX_DEFINE(i, o, w)                                                                \
   __attribute__ ((target (FB_KI_VNNI_TARGET), noinline)) static void                          \
   dwx_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights, const int32_t *kappa, \
-                          const int32_t *lambda, uint8_t *output, const FbConvParams *p)      \
+                          const int32_t *lambda, uint8_t *output, const FbConvParams *p,      \
+                          void *buffer)                                                       \
   {                                                                                           \
-    dwx_3x3 (i, o, w, input, weights, kappa, lambda, output, p);                              \
+    dwx_3x3 (i, o, w, input, weights, kappa, lambda, output, p, buffer);                      \
   }
 FB_KERNEL_VARIANTS_IOW (FB_DWX_DEFINE)
 
 typedef void (*DwxFunc) (const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
-                         const int32_t *lambda, uint8_t *output, const FbConvParams *p);
+                         const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+                         void *buffer);
 #define FB_DWX_PTR(i, o, w) dwx_u##i##_u##o##_i##w,
 static const DwxFunc dwx_table[27] = { FB_KERNEL_VARIANTS_IOW (FB_DWX_PTR) };
 
@@ -201,12 +253,12 @@ dwx_bits_index (int b)
 int
 fb_ki_depthwise_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input,
                      const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
-                     uint8_t *output, const FbConvParams *p)
+                     uint8_t *output, const FbConvParams *p, void *buffer)
 {
   if (p->dim_kernel_x != 3 || p->dim_kernel_y != 3)
     return 0;
   dwx_table[dwx_bits_index (in_bits) * 9 + dwx_bits_index (out_bits) * 3
-            + dwx_bits_index (w_bits)](input, weights, kappa, lambda, output, p);
+            + dwx_bits_index (w_bits)](input, weights, kappa, lambda, output, p, buffer);
   return 1;
 }
 

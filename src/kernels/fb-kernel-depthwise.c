@@ -806,7 +806,7 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
   }
 #if FB_KI_X86_FILES
 #define FB_DW_X86_CALL(i, o, w)                                                               \
-  fb_ki_depthwise_x86 (i, o, w, input, weights, kappa, lambda, output, params) ||
+  fb_ki_depthwise_x86 (i, o, w, input, weights, kappa, lambda, output, params, buffer) ||
 #else
 #define FB_DW_X86_CALL(i, o, w)
 #endif

@@ -497,11 +497,11 @@ fb_ki_linear_direct (const int A, const int O, const int W, const int SI, const 
 
 #if FB_KI_X86_FILES
 /* fb-kernel-depthwise-x86.c: the AVX-512 VNNI depthwise of a validated, unsigned call with a
- * 3×3 kernel (needs no scratch); returns 0 without writing anything for other shapes.  Call
- * only when fb_ki_cpu_has_vnni (). */
+ * 3×3 kernel (a sub-byte input uses the host scratch for rows of bytes); returns 0 without
+ * writing anything for other shapes.  Call only when fb_ki_cpu_has_vnni (). */
 int fb_ki_depthwise_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input,
                          const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
-                         uint8_t *output, const FbConvParams *p);
+                         uint8_t *output, const FbConvParams *p, void *buffer);
 /* fb-kernel-conv-x86.c: the AVX-512 VNNI conv of a validated, unsigned call (scratch:
  * fb-kernel-conv.c's VNNI layout; FB_KERNEL_FLAG_HOST_PREPARED: weights already in order),
  * and that weight order. */

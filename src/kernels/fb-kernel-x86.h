@@ -29,35 +29,92 @@ fb_ki_rq_load (const int32_t *kappa, const int32_t *lambda, __mmask16 m)
   return r;
 }
 
-/* clip ((kappa·acc + lambda) >> shift) of 16 channels as bytes (fb_ki_requant_pack_host()'s
- * clamp-then-logical-shift form), packed to O bits and stored (nbytes valid bytes). */
+/* clip ((kappa·acc + lambda) >> shift, 0, 2^O - 1) of 16 channels as bytes, packed to O bits
+ * and stored (nbytes valid bytes).  The 64-bit sums are shifted arithmetically (floor, as the
+ * formula), narrowed to int16 with signed saturation and to bytes with unsigned saturation
+ * (packuswb): clamps that compose to the clip to [0, 255], then a byte min for 4/2 bits, whose
+ * even and odd channels are merged in 3-4 byte operations.  Only the products, sums and
+ * shifts are 512-bit operations (the host formula's 64-bit clamps were 6 more). */
 FB_KI_VNNI_INLINE void
 fb_ki_rq_store (const int O, __m512i acc, const FbKiRq *r, __m128i sh, uint8_t *dst,
                    __mmask16 mout)
 {
-  const __m512i zero = _mm512_setzero_si512 (), maxv = _mm512_set1_epi64 ((1 << O) - 1);
-  __m512i ve = _mm512_add_epi64 (_mm512_mul_epi32 (acc, r->k), r->l_even);
-  __m512i vo = _mm512_add_epi64 (_mm512_mul_epi32 (_mm512_srli_epi64 (acc, 32), r->k_odd),
-                                 r->l_odd);
-  __m128i y;
-  ve = _mm512_min_epu64 (_mm512_srl_epi64 (_mm512_max_epi64 (ve, zero), sh), maxv);
-  vo = _mm512_min_epu64 (_mm512_srl_epi64 (_mm512_max_epi64 (vo, zero), sh), maxv);
-  /* channel 2j in the low half of 64-bit lane j, channel 2j+1 in its high half */
-  y = _mm512_cvtepi32_epi8 (_mm512_or_si512 (ve, _mm512_slli_epi64 (vo, 32)));
+  const __m512i ve = _mm512_sra_epi64 (_mm512_add_epi64 (_mm512_mul_epi32 (acc, r->k),
+                                                         r->l_even), sh);
+  const __m512i vo = _mm512_sra_epi64 (
+    _mm512_add_epi64 (_mm512_mul_epi32 (_mm512_srli_epi64 (acc, 32), r->k_odd), r->l_odd), sh);
+  /* channels 0, 2, .., 14 and 1, 3, .., 15 as int16 */
+  const __m128i we = _mm512_cvtsepi64_epi16 (ve), wo = _mm512_cvtsepi64_epi16 (vo);
   if (O == 8)
-    _mm_mask_storeu_epi8 (dst, mout, y);
-  else if (O == 4)
-    {
-      const __m128i z = _mm_maddubs_epi16 (y, _mm_set1_epi16 (0x1001));
-      _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (z, z));
-    }
+    /* interleaved back into channel order */
+    _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (_mm_unpacklo_epi16 (we, wo),
+                                                       _mm_unpackhi_epi16 (we, wo)));
   else
     {
-      const __m128i z = _mm_madd_epi16 (_mm_maddubs_epi16 (y, _mm_set1_epi16 (0x0401)),
-                                        _mm_set1_epi32 (0x00100001));
-      const __m128i b = _mm_packus_epi32 (z, z);
-      _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (b, b));
+      /* t: even channels in bytes 0-7, odd ones in bytes 8-15, clipped; byte j of u is
+       * y[2j] | y[2j+1] << O (the 16-bit shift moves each byte's bits within it: t ≤ 15) */
+      const __m128i t = _mm_min_epu8 (_mm_packus_epi16 (we, wo), _mm_set1_epi8 ((1 << O) - 1));
+      const __m128i u = _mm_or_si128 (t, _mm_slli_epi16 (_mm_srli_si128 (t, 8), O));
+      if (O == 4)
+        _mm_mask_storeu_epi8 (dst, mout, u);
+      else
+        {
+          /* 4-bit pairs -> x0 + 16 x1 in 16-bit lanes -> bytes */
+          const __m128i z = _mm_maddubs_epi16 (u, _mm_set1_epi16 (0x1001));
+          _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (z, z));
+        }
     }
+}
+
+/* n unsigned A-bit values (n a multiple of 8/A) to bytes, 16 source bytes per step. */
+FB_KI_VNNI_INLINE void
+fb_ki_unpack_u_row (const int A, const uint8_t *src, int32_t n, uint8_t *dst)
+{
+  const __m128i m = _mm_set1_epi8 (A == 4 ? 15 : 3);
+  int32_t i = 0;
+
+  if (A == 4)
+    for (; i + 32 <= n; i += 32)
+      {
+        const __m128i b = _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 2));
+        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 16), _mm_unpackhi_epi8 (lo, hi));
+      }
+  else if (A == 2)
+    for (; i + 64 <= n; i += 64)
+      {
+        const __m128i b = _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 4));
+        const __m128i c0 = _mm_and_si128 (b, m), c1 = _mm_and_si128 (_mm_srli_epi16 (b, 2), m);
+        const __m128i c2 = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        const __m128i c3 = _mm_and_si128 (_mm_srli_epi16 (b, 6), m);
+        const __m128i l01 = _mm_unpacklo_epi8 (c0, c1), l23 = _mm_unpacklo_epi8 (c2, c3);
+        const __m128i h01 = _mm_unpackhi_epi8 (c0, c1), h23 = _mm_unpackhi_epi8 (c2, c3);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 16), _mm_unpackhi_epi16 (l01, l23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 32), _mm_unpacklo_epi16 (h01, h23));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i + 48), _mm_unpackhi_epi16 (h01, h23));
+      }
+  if (A == 4)
+    for (; i + 16 <= n; i += 16)
+      {
+        const __m128i b = _mm_loadl_epi64 ((const __m128i *) (const void *) (src + i / 2));
+        const __m128i lo = _mm_and_si128 (b, m), hi = _mm_and_si128 (_mm_srli_epi16 (b, 4), m);
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi8 (lo, hi));
+      }
+  else if (A == 2)
+    for (; i + 16 <= n; i += 16)
+      {
+        int32_t w;
+        __m128i b, l01, l23;
+        memcpy (&w, src + i / 4, 4);
+        b = _mm_cvtsi32_si128 (w);
+        l01 = _mm_unpacklo_epi8 (_mm_and_si128 (b, m), _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
+        l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
+                                 _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
+        _mm_storeu_si128 ((__m128i *) (void *) (dst + i), _mm_unpacklo_epi16 (l01, l23));
+      }
+  fb_ki_unpack_u_u8 (A, src + (size_t) i * (size_t) A / 8, n - i, dst + i, 1);
 }
 
 #endif /* FB_KI_X86_FILES */

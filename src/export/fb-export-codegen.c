@@ -322,7 +322,7 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "#endif\n"
     "\n"
     "/* Constant data in weights.c (weights, kappa, lambda, bias); a scalar build stores the\n"
-    " * conv weights in its kernels' order (weights.h). */\n"
+    " * conv and linear weights in its kernels' order (weights.h). */\n"
     "#if FB_KERNEL_SCALAR_BUILD\n"
     "#define FB_NETWORK_WEIGHT_BYTES          %" G_GSIZE_FORMAT "\n"
     "#else\n"
@@ -997,6 +997,8 @@ readme_memory (FbExportCodegen *cg, GString *s)
     "read them (laid out at export time, `fb_conv_prepare_weights()`), so its kernel scratch\n"
     "holds no weights; that order keeps 8-bit weights at one byte but spreads sub-byte ones\n"
     "(2 B per 4-bit weight beside 8-bit activations, see docs/kernels.md), hence its Flash figure.\n"
+    "Its linear weights are stored as the words of the linear kernels' SWAR dot products\n"
+    "(`fb_linear_prepare_weights()`: 1-2 B per weight, plus 4 B per output row).\n"
     "No arena can be smaller than the largest total of tensors alive\n"
     "during one layer, %s B (at layer %s). freebits' metrics for this config: size %s B\n"
     "(weights + 8 B requantization parameters per channel), %s MACs.\n\n",

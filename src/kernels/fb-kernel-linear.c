@@ -193,11 +193,12 @@ typedef struct {
   int t, l, c, mode;
 } LinSwar;
 
+/* 32-bit arithmetic only: it runs on every call (RV32IM has no 64-bit divide). */
 static void
 lin_swar_plan (int A, int W, LinSwar *sw)
 {
-  const uint64_t p = (uint64_t) ((1u << A) - 1u) * ((1u << W) - 1u);
-  uint64_t best_num = 0, best_den = 1;
+  const uint32_t p = ((1u << A) - 1u) * ((1u << W) - 1u);
+  uint32_t best_num = 0, best_den = 1;
   int t;
   sw->t = 2;
   sw->l = 16;
@@ -206,12 +207,15 @@ lin_swar_plan (int A, int W, LinSwar *sw)
   for (t = 4; t >= 2; t--)
     {
       const int l = t == 4 ? 8 : t == 3 ? 11 : 16, top = l * (t - 1);
-      uint64_t c = (((uint64_t) 1 << (32 - top)) - 1) / ((uint64_t) t * p), low = 0, num, den;
+      uint32_t c = ((1u << (32 - top)) - 1u) / ((uint32_t) t * p), low = 0, num, den;
       int j;
+      if (c == 0)
+        continue;
+      /* here t * p < 2^(32 - top), so low < 2^32 */
       for (j = 1; j < t; j++)
-        low += (uint64_t) (t - j) * p << (top - l * j);
-      while (c > 0 && c * low >= ((uint64_t) 1 << top))
-        c--;
+        low += (uint32_t) (t - j) * p << (top - l * j);
+      if (((1u << top) - 1u) / low < c)
+        c = ((1u << top) - 1u) / low;
       if (c == 0)
         continue;
       if (c > 4096)
@@ -219,7 +223,7 @@ lin_swar_plan (int A, int W, LinSwar *sw)
       /* instructions per MAC: lw, mul, add per step, then srli + add per c steps (c = 1:
        * no running sum, lw, mul, srli, add); compared as fractions num / den */
       num = c == 1 ? 4 : 3 * c + 2;
-      den = c * (uint64_t) t;
+      den = c * (uint32_t) t;
       if (best_num == 0 || num * best_den < best_num * den)
         {
           best_num = num;
@@ -475,30 +479,76 @@ FB_LIN_BLOCK (4)
 FB_LIN_BLOCK (1)
 #undef FB_LIN_BLOCK
 
-/* The input as SWAR words in x (ns words); returns the sum of the (offset) values. */
-static int32_t
-lin_stage_input (int A, int SI, const LinSwar *sw, const uint8_t *input, int32_t n,
-                 uint32_t *x)
+/* Element k of a packed A-bit array, raw bits. */
+FB_KI_INLINE uint32_t
+lin_raw (const int A, const uint8_t *in, int32_t k)
 {
-  const size_t ns = lin_prepared_steps (sw, n);
-  int32_t k, sum = 0;
-  memset (x, 0, ns * 4);
-  for (k = 0; k < n; k++)
+  if (A == 8)
+    return in[k];
+  if (A == 4)
+    return (uint32_t) (in[k >> 1] >> ((k & 1) << 2)) & 15u;
+  return (uint32_t) (in[k >> 2] >> ((k & 3) << 1)) & 3u;
+}
+
+/* The input as SWAR words of T lanes of L bits in x; the value of a lane is
+ * (raw ^ flip) - c: flip = 2^(A-1) offsets a signed input to unsigned, c centres it (u8 x i8).
+ * Returns the sum of the lane values.  Specialized per (A, T): runs once per call but over
+ * every input, which for few output rows costs as much as the dot products. */
+FB_KI_INLINE int32_t
+lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n, uint32_t flip,
+           int32_t c, uint32_t *FB_KI_RESTRICT x)
+{
+  const int L = T == 4 ? 8 : T == 3 ? 11 : 16;
+  const int32_t nf = n / T;
+  int32_t p, i, k, sum = 0;
+  for (p = 0; p < nf; p++)
     {
-      int32_t v = SI ? fb_ki_get_s (A, input, (size_t) k) : fb_ki_get_u (A, input, (size_t) k);
-      if (sw->mode == LIN_S16)
-        v -= SI ? -1 : 127;   /* centred: [-127, 128] */
-      else if (SI)
-        v += 1 << (A - 1);
-      sum += v;
-      x[k / sw->t] += (uint32_t) v << (sw->l * (k % sw->t));
+      uint32_t word = 0;
+      FB_LIN_UNROLL
+      for (i = 0; i < T; i++)
+        {
+          const int32_t v = (int32_t) (lin_raw (A, in, p * T + i) ^ flip) - c;
+          sum += v;
+          word += (uint32_t) v << (L * i);
+        }
+      x[p] = word;
+    }
+  if (nf * T < n)
+    {
+      uint32_t word = 0;
+      for (k = nf * T, i = 0; k < n; k++, i++)
+        {
+          const int32_t v = (int32_t) (lin_raw (A, in, k) ^ flip) - c;
+          sum += v;
+          word += (uint32_t) v << (L * i);
+        }
+      x[nf] = word;
     }
   return sum;
 }
 
-/* The whole prepared call, shared by every variant (the bit-widths are arguments). */
-FB_KI_NOINLINE void
-linear_prepared (int A, int O, int W, int SI, int SO, const uint8_t *input,
+static int32_t
+lin_stage_input (int A, int SI, const LinSwar *sw, const uint8_t *input, int32_t n,
+                 uint32_t *x)
+{
+  const uint32_t flip = SI ? 1u << (A - 1) : 0u;
+  const int32_t c = sw->mode == LIN_S16 ? 127 : 0;   /* x - 127, a signed input x + 1 */
+  if (A == 8)
+    return lin_stage (8, 2, input, n, flip, c, x);
+  if (A == 4)
+    return sw->t == 4 ? lin_stage (4, 4, input, n, flip, c, x)
+           : sw->t == 3 ? lin_stage (4, 3, input, n, flip, c, x)
+                        : lin_stage (4, 2, input, n, flip, c, x);
+  return sw->t == 4 ? lin_stage (2, 4, input, n, flip, c, x)
+         : sw->t == 3 ? lin_stage (2, 3, input, n, flip, c, x)
+                      : lin_stage (2, 2, input, n, flip, c, x);
+}
+
+/* The whole prepared call; specialized per variant (staging and requantization run over
+ * every input and output: with few rows they cost as much as the dot products), the blocks
+ * are shared. */
+FB_KI_INLINE void
+linear_prepared (const int A, const int O, const int W, const int SI, const int SO, const uint8_t *input,
                  const uint8_t *prepared, const int32_t *kappa, const int32_t *lambda,
                  const int32_t *bias, uint8_t *output, int32_t *output32, int32_t dim_vec,
                  int32_t num_o, int32_t out_shift, int32_t flag_relu, void *buffer)

@@ -110,6 +110,8 @@ const char *fb_kernel_status_to_string (FbKernelStatus status);
  * once, e.g. by an exporter into Flash) instead of packed rows, 4-byte aligned; the scratch
  * then holds no weights.  Scalar (MCU) builds only: elsewhere FB_KERNEL_ERROR_LAYOUT. */
 #define FB_KERNEL_FLAG_PREPARED_WEIGHTS  32
+/* linear (fb_linear_*, fb_linear_*_i32): the same bit means fb_linear_prepare_weights()'s
+ * layout instead, taken on every build (see there). */
 /* conv: `weights` holds fb_conv_host_prepare_weights()'s output (64-byte aligned) */
 #define FB_KERNEL_FLAG_HOST_PREPARED     64
 #define FB_KERNEL_FLAGS_SIGNED (FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_IN2 \

@@ -101,6 +101,7 @@ family_used (FbExportCodegen *cg, FbKernelFamily family)
 }
 
 static gsize prepared_length (const FbIntStep *is);
+static gboolean has_prepared (const FbIntStep *is);
 
 gboolean
 fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTable *table,
@@ -153,7 +154,7 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
       const FbIntStep *is = step_at (cg, i);
       gsize ch = step_channels (is->step);
       cg->const_bytes += is->weights != NULL ? is->step->weight_bytes : 0;
-      cg->const_bytes_mcu += is->step->kind == FB_PLAN_CONV ? prepared_length (is)
+      cg->const_bytes_mcu += has_prepared (is) ? prepared_length (is)
                              : is->weights != NULL ? is->step->weight_bytes : 0;
       cg->const_bytes_mcu += (is->kappa != NULL ? 4 * ch : 0) + (is->lambda != NULL ? 4 * ch : 0) +
                              (is->bias != NULL ? 4 * ch : 0);
@@ -321,7 +322,7 @@ fb_export_codegen_network_h (FbExportCodegen *cg)
     "#endif\n"
     "\n"
     "/* Constant data in weights.c (weights, kappa, lambda, bias); a scalar build stores the\n"
-    " * conv weights in its kernels' order (weights.h). */\n"
+    " * conv and linear weights in its kernels' order (weights.h). */\n"
     "#if FB_KERNEL_SCALAR_BUILD\n"
     "#define FB_NETWORK_WEIGHT_BYTES          %" G_GSIZE_FORMAT "\n"
     "#else\n"
@@ -465,7 +466,8 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
           g_string_append_printf (s,
             "  status = %s (%s, %s_weights, %s_kappa, %s_lambda, %s,\n"
             "           %d /* dim_vec */, %d /* num_o_neurons */, %d /* out_shift */,\n"
-            "           %d /* flags */, kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
+            "           %d | FB_WEIGHTS_LINEAR_FLAG /* flags */, kernel_scratch,\n"
+            "           FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
             st->kernel, x, id, id, id, y, st->dim_vec, st->num_o_neurons, is->shift,
             st->conv.flag_relu);
           break;
@@ -475,7 +477,8 @@ fb_export_codegen_network_c (FbExportCodegen *cg)
                                                      : g_strdup ("NULL");
             g_string_append_printf (s,
               "  status = %s (%s, %s_weights, %s, %s,\n"
-              "           %d /* dim_vec */, %d /* num_o_neurons */, %d /* flags */,\n"
+              "           %d /* dim_vec */, %d /* num_o_neurons */,\n"
+              "           %d | FB_WEIGHTS_LINEAR_FLAG /* flags */,\n"
               "           kernel_scratch, FB_NETWORK_KERNEL_SCRATCH_BYTES);\n",
               st->kernel, x, id, bias, y, st->dim_vec, st->num_o_neurons, st->conv.flag_relu);
           }
@@ -523,13 +526,26 @@ array_length (const FbIntStep *is, ArrayKind k)
   return 0;
 }
 
-/* Bytes of a conv's weights laid out for the scalar kernels; 0 for other steps. */
+/* Whether a scalar build stores the step's weights laid out for its kernels: conv, linear. */
+static gboolean
+has_prepared (const FbIntStep *is)
+{
+  const FbPlanStep *st = is->step;
+  return is->weights != NULL && (st->kind == FB_PLAN_CONV || st->kind == FB_PLAN_LINEAR
+                                 || st->kind == FB_PLAN_LINEAR_I32);
+}
+
+/* Bytes of a conv's or linear's weights laid out for the scalar kernels; 0 for other steps. */
 static gsize
 prepared_length (const FbIntStep *is)
 {
   const FbPlanStep *st = is->step;
-  if (st->kind != FB_PLAN_CONV || is->weights == NULL)
+  if (!has_prepared (is))
     return 0;
+  if (st->kind != FB_PLAN_CONV)
+    return fb_linear_prepared_weights_size ((int) st->in_bits,
+                                            st->kind == FB_PLAN_LINEAR_I32 ? 32 : (int) st->out_bits,
+                                            (int) st->mid_bits, st->dim_vec, st->num_o_neurons);
   return fb_conv_prepared_weights_size ((int) st->in_bits, (int) st->out_bits, (int) st->mid_bits,
                                         &st->conv);
 }
@@ -545,24 +561,29 @@ append_bytes (GString *s, const guint8 *b, gsize n)
     }
 }
 
-/* A conv's weights twice: laid out for the scalar kernels (FB_KERNEL_SCALAR_BUILD) and
- * packed for the host path; a build compiles one of them. */
+/* A conv's or linear's weights twice: laid out for the scalar kernels
+ * (FB_KERNEL_SCALAR_BUILD) and packed for the host path; a build compiles one of them. */
 static void
 append_conv_weights (GString *s, const FbIntStep *is, const char *id)
 {
   const FbPlanStep *st = is->step;
+  const gboolean conv = st->kind == FB_PLAN_CONV;
   gsize np = prepared_length (is);
   g_autofree guint32 *words = g_new0 (guint32, np / 4 + 1);
-  FbKernelStatus status = fb_conv_prepare_weights ((int) st->in_bits, (int) st->out_bits,
-                                                   (int) st->mid_bits, &st->conv, is->weights,
-                                                   (guint8 *) words);
+  FbKernelStatus status = conv
+    ? fb_conv_prepare_weights ((int) st->in_bits, (int) st->out_bits, (int) st->mid_bits,
+                               &st->conv, is->weights, (guint8 *) words)
+    : fb_linear_prepare_weights ((int) st->in_bits,
+                                 st->kind == FB_PLAN_LINEAR_I32 ? 32 : (int) st->out_bits,
+                                 (int) st->mid_bits, st->dim_vec, st->num_o_neurons, is->weights,
+                                 (guint8 *) words);
 
   /* the plan's geometry passed the same check when it was made */
   g_assert (status == FB_KERNEL_OK);
   g_string_append_printf (s, "\n#if FB_KERNEL_SCALAR_BUILD\n"
-                             "/* laid out for the scalar kernels (fb_conv_prepare_weights()) */\n"
+                             "/* laid out for the scalar kernels (fb_%s_prepare_weights()) */\n"
                              "FB_WEIGHTS_ALIGN4 const uint8_t %s_weights[%" G_GSIZE_FORMAT "] = {",
-                          id, np);
+                          conv ? "conv" : "linear", id, np);
   append_bytes (s, (const guint8 *) words, np);
   g_string_append_printf (s, "\n};\n#else\nconst uint8_t %s_weights[%" G_GSIZE_FORMAT "] = {",
                           id, array_length (is, ARRAY_WEIGHTS));
@@ -594,12 +615,16 @@ fb_export_codegen_weights_h (FbExportCodegen *cg)
     " * requantization per output channel c: y = clip ((kappa[c] * acc + lambda[c]) >> shift).\n"
     " * Conv weights of a scalar (rv32imc, any 32-bit MCU) build are laid out at export time in\n"
     " * the order the scalar kernels read them (fb_conv_prepare_weights()), so no call copies\n"
-    " * them into RAM; those arrays must be 4-byte aligned (FB_WEIGHTS_ALIGN4 does it on GCC\n"
-    " * and Clang; elsewhere align them by hand: the kernels refuse misaligned ones). */\n"
+    " * them into RAM, and linear weights in the words of the scalar linear kernels' SWAR dot\n"
+    " * products (fb_linear_prepare_weights()); those arrays must be 4-byte aligned\n"
+    " * (FB_WEIGHTS_ALIGN4 does it on GCC and Clang; elsewhere align them by hand: the kernels\n"
+    " * refuse misaligned ones). */\n"
     "#if FB_KERNEL_SCALAR_BUILD\n"
     "#define FB_WEIGHTS_CONV_FLAG FB_KERNEL_FLAG_PREPARED_WEIGHTS\n"
+    "#define FB_WEIGHTS_LINEAR_FLAG FB_KERNEL_FLAG_PREPARED_WEIGHTS\n"
     "#else\n"
     "#define FB_WEIGHTS_CONV_FLAG 0\n"
+    "#define FB_WEIGHTS_LINEAR_FLAG 0\n"
     "#endif\n"
     "#if defined(__GNUC__)\n"
     "#define FB_WEIGHTS_ALIGN4 __attribute__ ((aligned (4)))\n"
@@ -619,7 +644,7 @@ fb_export_codegen_weights_h (FbExportCodegen *cg)
           g_autofree char *layout = k == ARRAY_WEIGHTS ? weights_layout (is) : NULL;
           if (n == 0)
             continue;
-          if (k == ARRAY_WEIGHTS && is->step->kind == FB_PLAN_CONV)
+          if (k == ARRAY_WEIGHTS && has_prepared (is))
             g_string_append_printf (s, "extern const uint8_t %s_weights[]; /* scalar builds: %"
                                     G_GSIZE_FORMAT " B laid out for the scalar kernels, others %"
                                     G_GSIZE_FORMAT " B packed */", id, prepared_length (is), n);
@@ -652,7 +677,7 @@ fb_export_codegen_weights_c (FbExportCodegen *cg)
           gsize n = array_length (is, k);
           if (n == 0)
             continue;
-          if (k == ARRAY_WEIGHTS && is->step->kind == FB_PLAN_CONV)
+          if (k == ARRAY_WEIGHTS && has_prepared (is))
             {
               append_conv_weights (s, is, id);
               continue;
@@ -972,6 +997,8 @@ readme_memory (FbExportCodegen *cg, GString *s)
     "read them (laid out at export time, `fb_conv_prepare_weights()`), so its kernel scratch\n"
     "holds no weights; that order keeps 8-bit weights at one byte but spreads sub-byte ones\n"
     "(2 B per 4-bit weight beside 8-bit activations, see docs/kernels.md), hence its Flash figure.\n"
+    "Its linear weights are stored as the words of the linear kernels' SWAR dot products\n"
+    "(`fb_linear_prepare_weights()`: 1-2 B per weight, plus 4 B per output row).\n"
     "No arena can be smaller than the largest total of tensors alive\n"
     "during one layer, %s B (at layer %s). freebits' metrics for this config: size %s B\n"
     "(weights + 8 B requantization parameters per channel), %s MACs.\n\n",

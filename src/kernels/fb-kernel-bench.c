@@ -45,10 +45,13 @@ fb_kernel_bench_standard_shape (FbKernelFamily family, FbKernelBenchShape *shape
     case FB_KERNEL_FAMILY_LINEAR:
       shape->dim_vec = 256;
       shape->num_o = 64;
+      /* an MCU build measures what a bundle runs: weights laid out at export time */
+      shape->flags = FB_KERNEL_SCALAR_BUILD ? FB_KERNEL_FLAG_PREPARED_WEIGHTS : 0;
       break;
     case FB_KERNEL_FAMILY_LINEAR_I32:
       shape->dim_vec = 256;
       shape->num_o = 16;
+      shape->flags = FB_KERNEL_SCALAR_BUILD ? FB_KERNEL_FLAG_PREPARED_WEIGHTS : 0;
       break;
     case FB_KERNEL_FAMILY_ADD:
       shape->dim_x = 16;
@@ -380,6 +383,21 @@ setup_linear (FbKernelBenchCase *c, const FbKernelBenchShape *shape, uint32_t s,
   fb_kernel_pack_conv_weights (w8, (size_t) c->shape.num_o, (size_t) c->shape.dim_vec, W,
                                c->weights);
   free (w8);
+  if (c->shape.flags & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+    {
+      const size_t np = fb_linear_prepared_weights_size (A, i32 ? 32 : O, W, c->shape.dim_vec,
+                                                         c->shape.num_o);
+      uint8_t *prep = (uint8_t *) malloc (np + 1);   /* malloc's alignment suits the words */
+      if (prep == NULL || fb_linear_prepare_weights (A, i32 ? 32 : O, W, c->shape.dim_vec,
+                                                     c->shape.num_o, c->weights, prep)
+                            != FB_KERNEL_OK)
+        {
+          free (prep);
+          return -1;
+        }
+      free (c->weights);
+      c->weights = prep;
+    }
   c->buffer_size = fb_linear_get_buffer_size (A, i32 ? 32 : O, W, c->shape.dim_vec,
                                               c->shape.num_o);
   c->buffer = malloc (c->buffer_size ? c->buffer_size : 1);

@@ -19,13 +19,17 @@ typedef int16_t fb_lin_x_t;
 typedef int16_t fb_lin_w_t;
 #endif
 
+static size_t lin_prepared_scratch (int A, int W, int32_t dim_vec);
+
+/* The same for packed and prepared weights: the larger of the two paths' needs. */
 static size_t
-linear_buffer_size (FbKernelArch arch, int32_t dim_vec)
+linear_buffer_size (FbKernelArch arch, int A, int W, int32_t dim_vec)
 {
   const size_t n = FB_KI_ALIGN_UP ((size_t) dim_vec, 16);
+  const size_t prep = lin_prepared_scratch (A, W, dim_vec);   /* SWAR input words */
   if (arch == FB_KERNEL_ARCH_HOST)
-    return 64 + n * 2 + 4 * n * 2;   /* int16 input + 4 int16 weight rows */
-  return 4 + n;                      /* uint8 input */
+    return 64 + n * 2 + 4 * n * 2;   /* int16 input + 4 int16 weight rows (> prep) */
+  return 4 + n > prep ? 4 + n : prep;   /* uint8 input */
 }
 
 size_t
@@ -36,7 +40,7 @@ fb_linear_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits
     return 0;
   if (arch != FB_KERNEL_ARCH_HOST && arch != FB_KERNEL_ARCH_SCALAR)
     return 0;
-  return linear_buffer_size (arch, dim_vec);
+  return linear_buffer_size (arch, in_bits, w_bits, dim_vec);
 }
 
 size_t
@@ -163,6 +167,445 @@ lin_scalar_dot4 (const int W, const fb_lin_x_t *FB_KI_RESTRICT x, const uint8_t 
   acc[3] = s3;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Prepared weights (FB_KERNEL_FLAG_PREPARED_WEIGHTS): SWAR dot products                      */
+/*
+ * A 32-bit multiply makes T products at once: the input words hold T consecutive inputs in
+ * lanes of L bits, X = x0 + x1 2^L + ... , the prepared weight words hold the same T weights
+ * of one output row in the reverse lane order, W = u(T-1) + ... + u0 2^(L(T-1)).  The lane at
+ * 2^(L(T-1)) of X*W is then the dot product x0 u0 + ... ; every cross term above it is a
+ * multiple of 2^32 (dropped), those below it are bounded so they never carry into it:
+ *   T = 4, L = 8     2-bit x 2/4-bit (top lane 8 bits)
+ *   T = 3, L = 11    4-bit x 4-bit   (top lane 10 bits)
+ *   T = 2, L = 16    8-bit x sub-byte, sub-byte x 8-bit
+ * Weights enter offset to unsigned (u = w + 2^(W-1)) and, for a signed input, so does x
+ * (x + 2^(A-1)); the offsets come back out exactly once per row with the input's sum and the
+ * row's weight sum.  Up to c products accumulate before the top lane is taken out (c = 1: at
+ * every step).  8-bit x 8-bit has no room for unsigned lanes: x is centred (x - 127, or x + 1
+ * for a signed input) and the weights stay signed, so every product fits 15 bits and a
+ * 2-term dot 16; adding 2^15 before the arithmetic shift absorbs the signed term below.
+ * The layout, per group of up to 16 rows (a block of 16, else blocks of 4 then of 1): for
+ * each step (T inputs) the words of the block's rows; then num_o int32 row sums of w.
+ */
+enum { LIN_ACC = 0, LIN_DIRECT = 1, LIN_S16 = 2 };
+
+typedef struct {
+  int t, l, c, mode;
+} LinSwar;
+
+/* 32-bit arithmetic only: it runs on every call (RV32IM has no 64-bit divide). */
+static void
+lin_swar_plan (int A, int W, LinSwar *sw)
+{
+  const uint32_t p = ((1u << A) - 1u) * ((1u << W) - 1u);
+  uint32_t best_num = 0, best_den = 1;
+  int t;
+  sw->t = 2;
+  sw->l = 16;
+  sw->c = 1;
+  sw->mode = LIN_S16;
+  for (t = 4; t >= 2; t--)
+    {
+      const int l = t == 4 ? 8 : t == 3 ? 11 : 16, top = l * (t - 1);
+      uint32_t c = ((1u << (32 - top)) - 1u) / ((uint32_t) t * p), low = 0, num, den;
+      int j;
+      if (c == 0)
+        continue;
+      /* here t * p < 2^(32 - top), so low < 2^32 */
+      for (j = 1; j < t; j++)
+        low += (uint32_t) (t - j) * p << (top - l * j);
+      if (((1u << top) - 1u) / low < c)
+        c = ((1u << top) - 1u) / low;
+      if (c == 0)
+        continue;
+      if (c > 4096)
+        c = 4096;
+      /* instructions per MAC: lw, mul, add per step, then srli + add per c steps (c = 1:
+       * no running sum, lw, mul, srli, add); compared as fractions num / den */
+      num = c == 1 ? 4 : 3 * c + 2;
+      den = c * (uint32_t) t;
+      if (best_num == 0 || num * best_den < best_num * den)
+        {
+          best_num = num;
+          best_den = den;
+          sw->t = t;
+          sw->l = l;
+          sw->c = (int) c;
+          sw->mode = c == 1 ? LIN_DIRECT : LIN_ACC;
+        }
+    }
+}
+
+static size_t
+lin_prepared_steps (const LinSwar *sw, int32_t dim_vec)
+{
+  return ((size_t) dim_vec + (size_t) sw->t - 1) / (size_t) sw->t;
+}
+
+/* Scratch of the prepared path: the input words, 4-byte aligned. */
+static size_t
+lin_prepared_scratch (int A, int W, int32_t dim_vec)
+{
+  LinSwar sw;
+  lin_swar_plan (A, W, &sw);
+  return 4 + 4 * lin_prepared_steps (&sw, dim_vec);
+}
+
+size_t
+fb_linear_prepared_weights_size (int in_bits, int out_bits, int w_bits, int32_t dim_vec,
+                                 int32_t num_o_neurons)
+{
+  LinSwar sw;
+  if (fb_ki_check_linear (in_bits, out_bits, w_bits, dim_vec, num_o_neurons, 0) != FB_KERNEL_OK)
+    return 0;
+  lin_swar_plan (in_bits, w_bits, &sw);
+  return ((size_t) num_o_neurons * lin_prepared_steps (&sw, dim_vec) + (size_t) num_o_neurons) * 4;
+}
+
+static void
+lin_put_word (uint8_t *dst, uint32_t v)
+{
+  dst[0] = (uint8_t) v;
+  dst[1] = (uint8_t) (v >> 8);
+  dst[2] = (uint8_t) (v >> 16);
+  dst[3] = (uint8_t) (v >> 24);
+}
+
+/* Rows of the block that starts at row o of a group of m rows starting at g. */
+static int32_t
+lin_block_rows (int32_t m, int32_t o, int32_t g)
+{
+  if (m == 16)
+    return 16;
+  return o - g + 4 <= m - (m % 4) ? 4 : 1;
+}
+
+FbKernelStatus
+fb_linear_prepare_weights (int in_bits, int out_bits, int w_bits, int32_t dim_vec,
+                           int32_t num_o_neurons, const uint8_t *weights, uint8_t *prepared)
+{
+  const size_t rb = fb_kernel_weight_row_bytes ((size_t) dim_vec, w_bits);
+  LinSwar sw;
+  size_t ns, s;
+  int32_t g, o, r, i;
+  uint8_t *dst = prepared;
+  if (weights == NULL || prepared == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  if (fb_ki_check_linear (in_bits, out_bits, w_bits, dim_vec, num_o_neurons, 0) != FB_KERNEL_OK)
+    return fb_ki_check_linear (in_bits, out_bits, w_bits, dim_vec, num_o_neurons, 0);
+  lin_swar_plan (in_bits, w_bits, &sw);
+  ns = lin_prepared_steps (&sw, dim_vec);
+  for (g = 0; g < num_o_neurons; g += 16)
+    {
+      const int32_t m = num_o_neurons - g < 16 ? num_o_neurons - g : 16;
+      int32_t R;
+      for (o = g; o < g + m; o += R)
+        {
+          R = lin_block_rows (m, o, g);
+          for (s = 0; s < ns; s++)
+            for (r = 0; r < R; r++)
+              {
+                const uint8_t *row = weights + (size_t) (o + r) * rb;
+                uint32_t v = 0;
+                for (i = 0; i < sw.t; i++)
+                  {
+                    const size_t k = s * (size_t) sw.t + (size_t) i;
+                    int32_t w = k < (size_t) dim_vec ? fb_ki_get_s (w_bits, row, k) : 0;
+                    if (sw.mode != LIN_S16)
+                      w += 1 << (w_bits - 1);
+                    /* reverse lane order: x_i meets u_i in the top lane */
+                    v += (uint32_t) w << (sw.l * (sw.t - 1 - i));
+                  }
+                lin_put_word (dst, v);
+                dst += 4;
+              }
+        }
+    }
+  for (o = 0; o < num_o_neurons; o++)
+    {
+      const uint8_t *row = weights + (size_t) o * rb;
+      int32_t sum = 0;
+      for (i = 0; i < dim_vec; i++)
+        sum += fb_ki_get_s (w_bits, row, (size_t) i);
+      lin_put_word (dst, (uint32_t) sum);
+      dst += 4;
+    }
+  return FB_KERNEL_OK;
+}
+
+#if defined(__GNUC__)
+#define FB_LIN_UNROLL _Pragma ("GCC unroll 16")
+#else
+#define FB_LIN_UNROLL
+#endif
+
+
+#if defined(__riscv) && defined(__GNUC__) && __riscv_xlen == 32
+/* One step of 8 rows in RV32IM assembly (a 16-row block runs two): GCC's schedule of the C
+ * loop hoists the 16 weight loads and spills 6 of the 16 running sums (measured: 3.3-3.9
+ * instructions per MAC instead of 1.4-2.6).  The offsets are immediates, w the block's words. */
+#define FB_LIN_ASM16 1
+#define FB_LIN_OFFS(b) [o0] "i" (b), [o1] "i" (b + 4), [o2] "i" (b + 8), [o3] "i" (b + 12), \
+                       [o4] "i" (b + 16), [o5] "i" (b + 20), [o6] "i" (b + 24), [o7] "i" (b + 28)
+FB_KI_INLINE void
+lin_step8 (const int MODE, const int B, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_t k)
+{
+  uint32_t t;
+  if (MODE == LIN_ACC)
+    __asm__ (
+      "lw %[t], %[o0](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r0], %[r0], %[t]\n\t"
+      "lw %[t], %[o1](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r1], %[r1], %[t]\n\t"
+      "lw %[t], %[o2](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r2], %[r2], %[t]\n\t"
+      "lw %[t], %[o3](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r3], %[r3], %[t]\n\t"
+      "lw %[t], %[o4](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r4], %[r4], %[t]\n\t"
+      "lw %[t], %[o5](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r5], %[r5], %[t]\n\t"
+      "lw %[t], %[o6](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r6], %[r6], %[t]\n\t"
+      "lw %[t], %[o7](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r7], %[r7], %[t]\n\t"
+      : [r0] "+r" (v[0]), [r1] "+r" (v[1]), [r2] "+r" (v[2]), [r3] "+r" (v[3]), [r4] "+r" (v[4]), [r5] "+r" (v[5]), [r6] "+r" (v[6]), [r7] "+r" (v[7]), [t] "=&r" (t)
+      : [x] "r" (xv), [w] "r" (w), "m" (*(const uint32_t (*)[16]) w), FB_LIN_OFFS (B));
+  else if (MODE == LIN_DIRECT)
+    __asm__ (
+      "lw %[t], %[o0](%[w])\n\tmul %[t], %[t], %[x]\n\tsrl %[t], %[t], %[k]\n\tadd %[r0], %[r0], %[t]\n\t"
+      "lw %[t], %[o1](%[w])\n\tmul %[t], %[t], %[x]\n\tsrl %[t], %[t], %[k]\n\tadd %[r1], %[r1], %[t]\n\t"
+      "lw %[t], %[o2](%[w])\n\tmul %[t], %[t], %[x]\n\tsrl %[t], %[t], %[k]\n\tadd %[r2], %[r2], %[t]\n\t"
+      "lw %[t], %[o3](%[w])\n\tmul %[t], %[t], %[x]\n\tsrl %[t], %[t], %[k]\n\tadd %[r3], %[r3], %[t]\n\t"
+      "lw %[t], %[o4](%[w])\n\tmul %[t], %[t], %[x]\n\tsrl %[t], %[t], %[k]\n\tadd %[r4], %[r4], %[t]\n\t"
+      "lw %[t], %[o5](%[w])\n\tmul %[t], %[t], %[x]\n\tsrl %[t], %[t], %[k]\n\tadd %[r5], %[r5], %[t]\n\t"
+      "lw %[t], %[o6](%[w])\n\tmul %[t], %[t], %[x]\n\tsrl %[t], %[t], %[k]\n\tadd %[r6], %[r6], %[t]\n\t"
+      "lw %[t], %[o7](%[w])\n\tmul %[t], %[t], %[x]\n\tsrl %[t], %[t], %[k]\n\tadd %[r7], %[r7], %[t]\n\t"
+      : [r0] "+r" (v[0]), [r1] "+r" (v[1]), [r2] "+r" (v[2]), [r3] "+r" (v[3]), [r4] "+r" (v[4]), [r5] "+r" (v[5]), [r6] "+r" (v[6]), [r7] "+r" (v[7]), [t] "=&r" (t)
+      : [x] "r" (xv), [w] "r" (w), [k] "r" (k), "m" (*(const uint32_t (*)[16]) w),
+        FB_LIN_OFFS (B));
+  else
+    __asm__ (
+      "lw %[t], %[o0](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[t], %[t], %[k]\n\tsrai %[t], %[t], 16\n\tadd %[r0], %[r0], %[t]\n\t"
+      "lw %[t], %[o1](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[t], %[t], %[k]\n\tsrai %[t], %[t], 16\n\tadd %[r1], %[r1], %[t]\n\t"
+      "lw %[t], %[o2](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[t], %[t], %[k]\n\tsrai %[t], %[t], 16\n\tadd %[r2], %[r2], %[t]\n\t"
+      "lw %[t], %[o3](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[t], %[t], %[k]\n\tsrai %[t], %[t], 16\n\tadd %[r3], %[r3], %[t]\n\t"
+      "lw %[t], %[o4](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[t], %[t], %[k]\n\tsrai %[t], %[t], 16\n\tadd %[r4], %[r4], %[t]\n\t"
+      "lw %[t], %[o5](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[t], %[t], %[k]\n\tsrai %[t], %[t], 16\n\tadd %[r5], %[r5], %[t]\n\t"
+      "lw %[t], %[o6](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[t], %[t], %[k]\n\tsrai %[t], %[t], 16\n\tadd %[r6], %[r6], %[t]\n\t"
+      "lw %[t], %[o7](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[t], %[t], %[k]\n\tsrai %[t], %[t], 16\n\tadd %[r7], %[r7], %[t]\n\t"
+      : [r0] "+r" (v[0]), [r1] "+r" (v[1]), [r2] "+r" (v[2]), [r3] "+r" (v[3]), [r4] "+r" (v[4]), [r5] "+r" (v[5]), [r6] "+r" (v[6]), [r7] "+r" (v[7]), [t] "=&r" (t)
+      : [x] "r" (xv), [w] "r" (w), [k] "r" (k), "m" (*(const uint32_t (*)[16]) w),
+        FB_LIN_OFFS (B));
+}
+
+FB_KI_INLINE void
+lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_t k)
+{
+  lin_step8 (MODE, 0, v, xv, w, k);
+  lin_step8 (MODE, 32, v + 8, xv, w, k);
+}
+#else
+#define FB_LIN_ASM16 0
+#endif
+
+/* sum[r] += the top lanes over ns steps of R rows; the block's words, [step][R]. */
+FB_KI_INLINE void
+lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
+           const uint32_t *FB_KI_RESTRICT w, int32_t ns, int32_t c, int sh,
+           int32_t *FB_KI_RESTRICT sum)
+{
+  uint32_t s[16];
+  int32_t a[16];
+  int32_t p0, p, r;
+  FB_LIN_UNROLL
+  for (r = 0; r < R; r++)
+    a[r] = 0;
+  if (MODE == LIN_ACC)
+    for (p0 = 0; p0 < ns; p0 += c)
+      {
+        const int32_t p1 = ns - p0 < c ? ns : p0 + c;
+        FB_LIN_UNROLL
+        for (r = 0; r < R; r++)
+          s[r] = 0;
+        for (p = p0; p < p1; p++, w += R)
+          {
+            const uint32_t xv = x[p];
+#if FB_LIN_ASM16
+            if (R == 16)
+              {
+                lin_step16 (LIN_ACC, s, xv, w, 0);
+                continue;
+              }
+#endif
+            FB_LIN_UNROLL
+            for (r = 0; r < R; r++)
+              s[r] += xv * w[r];
+          }
+        FB_LIN_UNROLL
+        for (r = 0; r < R; r++)
+          a[r] += (int32_t) (s[r] >> sh);
+      }
+  else
+    for (p = 0; p < ns; p++, w += R)
+      {
+        const uint32_t xv = x[p];
+#if FB_LIN_ASM16
+        if (R == 16)
+          {
+            lin_step16 (MODE, (uint32_t *) a, xv, w, MODE == LIN_DIRECT ? (uint32_t) sh : 0x8000u);
+            continue;
+          }
+#endif
+        FB_LIN_UNROLL
+        for (r = 0; r < R; r++)
+          {
+            if (MODE == LIN_DIRECT)
+              a[r] += (int32_t) ((xv * w[r]) >> sh);
+            else   /* arithmetic shift of the biased signed lane */
+              a[r] += (int32_t) (xv * w[r] + 0x8000u) >> 16;
+          }
+      }
+  FB_LIN_UNROLL
+  for (r = 0; r < R; r++)
+    sum[r] = a[r];
+}
+
+#define FB_LIN_BLOCK(R)                                                                       \
+  FB_KI_NOINLINE void lin_block_##R (int mode, const uint32_t *x, const uint32_t *w,          \
+                                     int32_t ns, int32_t c, int sh, int32_t *sum)             \
+  {                                                                                           \
+    if (mode == LIN_ACC)                                                                      \
+      lin_block (R, LIN_ACC, x, w, ns, c, sh, sum);                                           \
+    else if (mode == LIN_DIRECT)                                                              \
+      lin_block (R, LIN_DIRECT, x, w, ns, c, sh, sum);                                        \
+    else                                                                                      \
+      lin_block (R, LIN_S16, x, w, ns, c, sh, sum);                                           \
+  }
+FB_LIN_BLOCK (16)
+FB_LIN_BLOCK (4)
+FB_LIN_BLOCK (1)
+#undef FB_LIN_BLOCK
+
+/* Element k of a packed A-bit array, raw bits. */
+FB_KI_INLINE uint32_t
+lin_raw (const int A, const uint8_t *in, int32_t k)
+{
+  if (A == 8)
+    return in[k];
+  if (A == 4)
+    return (uint32_t) (in[k >> 1] >> ((k & 1) << 2)) & 15u;
+  return (uint32_t) (in[k >> 2] >> ((k & 3) << 1)) & 3u;
+}
+
+/* The input as SWAR words of T lanes of L bits in x; the value of a lane is
+ * (raw ^ flip) - c: flip = 2^(A-1) offsets a signed input to unsigned, c centres it (u8 x i8).
+ * Returns the sum of the lane values.  Specialized per (A, T): runs once per call but over
+ * every input, which for few output rows costs as much as the dot products. */
+FB_KI_INLINE int32_t
+lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n, uint32_t flip,
+           int32_t c, uint32_t *FB_KI_RESTRICT x)
+{
+  const int L = T == 4 ? 8 : T == 3 ? 11 : 16;
+  const int32_t nf = n / T;
+  int32_t p, i, k, sum = 0;
+  for (p = 0; p < nf; p++)
+    {
+      uint32_t word = 0;
+      FB_LIN_UNROLL
+      for (i = 0; i < T; i++)
+        {
+          const int32_t v = (int32_t) (lin_raw (A, in, p * T + i) ^ flip) - c;
+          sum += v;
+          word += (uint32_t) v << (L * i);
+        }
+      x[p] = word;
+    }
+  if (nf * T < n)
+    {
+      uint32_t word = 0;
+      for (k = nf * T, i = 0; k < n; k++, i++)
+        {
+          const int32_t v = (int32_t) (lin_raw (A, in, k) ^ flip) - c;
+          sum += v;
+          word += (uint32_t) v << (L * i);
+        }
+      x[nf] = word;
+    }
+  return sum;
+}
+
+static int32_t
+lin_stage_input (int A, int SI, const LinSwar *sw, const uint8_t *input, int32_t n,
+                 uint32_t *x)
+{
+  const uint32_t flip = SI ? 1u << (A - 1) : 0u;
+  const int32_t c = sw->mode == LIN_S16 ? 127 : 0;   /* x - 127, a signed input x + 1 */
+  if (A == 8)
+    return lin_stage (8, 2, input, n, flip, c, x);
+  if (A == 4)
+    return sw->t == 4 ? lin_stage (4, 4, input, n, flip, c, x)
+           : sw->t == 3 ? lin_stage (4, 3, input, n, flip, c, x)
+                        : lin_stage (4, 2, input, n, flip, c, x);
+  return sw->t == 4 ? lin_stage (2, 4, input, n, flip, c, x)
+         : sw->t == 3 ? lin_stage (2, 3, input, n, flip, c, x)
+                      : lin_stage (2, 2, input, n, flip, c, x);
+}
+
+/* The whole prepared call; specialized per variant (staging and requantization run over
+ * every input and output: with few rows they cost as much as the dot products), the blocks
+ * are shared. */
+FB_KI_INLINE void
+linear_prepared (const int A, const int O, const int W, const int SI, const int SO, const uint8_t *input,
+                 const uint8_t *prepared, const int32_t *kappa, const int32_t *lambda,
+                 const int32_t *bias, uint8_t *output, int32_t *output32, int32_t dim_vec,
+                 int32_t num_o, int32_t out_shift, int32_t flag_relu, void *buffer)
+{
+  LinSwar sw;
+  uint32_t *x = (uint32_t *) fb_ki_align_ptr (buffer, 4);
+  const uint32_t *w = (const uint32_t *) (const void *) prepared;
+  const int32_t *wsum;
+  int32_t sumx, g, o, e, acc[16];
+  size_t ns;
+  int sh;
+
+  lin_swar_plan (A, W, &sw);
+  ns = lin_prepared_steps (&sw, dim_vec);
+  wsum = (const int32_t *) (const void *) (w + ns * (size_t) num_o);
+  sh = sw.l * (sw.t - 1);
+  sumx = lin_stage_input (A, SI, &sw, input, dim_vec, x);
+  for (g = 0; g < num_o; g += 16)
+    {
+      const int32_t m = num_o - g < 16 ? num_o - g : 16;
+      int32_t R;
+      for (o = g; o < g + m; o += R, w += ns * (size_t) R)
+        {
+          R = lin_block_rows (m, o, g);
+          if (R == 16)
+            lin_block_16 (sw.mode, x, w, (int32_t) ns, sw.c, sh, acc + (o - g));
+          else if (R == 4)
+            lin_block_4 (sw.mode, x, w, (int32_t) ns, sw.c, sh, acc + (o - g));
+          else
+            lin_block_1 (sw.mode, x, w, (int32_t) ns, sw.c, sh, acc + (o - g));
+        }
+      for (e = 0; e < m; e++)
+        {
+          /* take the offsets back out (see above) */
+          if (sw.mode == LIN_S16)
+            acc[e] += (SI ? -1 : 127) * wsum[g + e];
+          else
+            acc[e] -= (1 << (W - 1)) * sumx + (SI ? (1 << (A - 1)) * wsum[g + e] : 0);
+        }
+      if (O == 32)
+        for (e = 0; e < m; e++)
+          {
+            int64_t v = (int64_t) acc[e] + (bias != NULL ? bias[g + e] : 0);
+            if (v > INT32_MAX)
+              v = INT32_MAX;
+            if (v < INT32_MIN)
+              v = INT32_MIN;
+            if ((flag_relu & FB_KERNEL_FLAG_RELU) && v < 0)
+              v = 0;
+            output32[g + e] = (int32_t) v;
+          }
+      else
+        fb_ki_requant_pack_any (O, SO, acc, kappa + g, lambda + g,
+                                out_shift, m, output + (size_t) g * (size_t) O / 8);
+    }
+}
+
 /* O = 32: int32 output with bias (kappa, lambda unused); otherwise requantized. */
 FB_KI_INLINE void
 linear_impl (const int A, const int O, const int W, const int SO, const uint8_t *input,
@@ -239,9 +682,17 @@ linear_generic (const int A, const int O, const int W, const uint8_t *input,
   st = fb_ki_check_linear (A, O, W, dim_vec, num_o, out_shift);
   if (st != FB_KERNEL_OK)
     return st;
-  if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, dim_vec))
+  if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, A, W, dim_vec))
     return FB_KERNEL_ERROR_BUFFER;
-  if (flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+  if (flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+    {
+      if (((uintptr_t) weights & 3u) != 0)
+        return FB_KERNEL_ERROR_LAYOUT;
+      linear_prepared (A, O, W, (flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0,
+                       (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights, kappa,
+                       lambda, NULL, output, NULL, dim_vec, num_o, out_shift, 0, buffer);
+    }
+  else if (flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
     fb_ki_linear_direct (A, O, W, 1, (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights,
                          kappa, lambda, NULL, output, NULL, dim_vec, num_o, out_shift, 0);
   else if (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT)   /* only the clip differs */
@@ -264,9 +715,16 @@ linear_i32_generic (const int A, const int W, const uint8_t *input, const uint8_
   st = fb_ki_check_linear (A, 32, W, dim_vec, num_o, 0);
   if (st != FB_KERNEL_OK)
     return st;
-  if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, dim_vec))
+  if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, A, W, dim_vec))
     return FB_KERNEL_ERROR_BUFFER;
-  if (flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+  if (flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+    {
+      if (((uintptr_t) weights & 3u) != 0)
+        return FB_KERNEL_ERROR_LAYOUT;
+      linear_prepared (A, 32, W, (flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0, 0, input, weights,
+                       NULL, NULL, bias, NULL, output, dim_vec, num_o, 0, flag_relu, buffer);
+    }
+  else if (flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
     fb_ki_linear_direct (A, 32, W, 1, 0, input, weights, NULL, NULL, bias, NULL, output, dim_vec,
                          num_o, 0, flag_relu & FB_KERNEL_FLAG_RELU);
   else

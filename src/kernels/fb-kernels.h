@@ -110,6 +110,8 @@ const char *fb_kernel_status_to_string (FbKernelStatus status);
  * once, e.g. by an exporter into Flash) instead of packed rows, 4-byte aligned; the scratch
  * then holds no weights.  Scalar (MCU) builds only: elsewhere FB_KERNEL_ERROR_LAYOUT. */
 #define FB_KERNEL_FLAG_PREPARED_WEIGHTS  32
+/* linear (fb_linear_*, fb_linear_*_i32): the same bit means fb_linear_prepare_weights()'s
+ * layout instead, taken on every build (see there). */
 /* conv: `weights` holds fb_conv_host_prepare_weights()'s output (64-byte aligned) */
 #define FB_KERNEL_FLAG_HOST_PREPARED     64
 #define FB_KERNEL_FLAGS_SIGNED (FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_IN2 \
@@ -276,6 +278,19 @@ size_t fb_linear_get_buffer_size (int in_bits, int out_bits, int w_bits, int32_t
                                   int32_t num_o_neurons);
 size_t fb_linear_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits,
                                            int w_bits, int32_t dim_vec, int32_t num_o_neurons);
+/* The linear kernels' SWAR weight layout, computed once (FB_KERNEL_FLAG_PREPARED_WEIGHTS in
+ * flag_relu of fb_linear_* / fb_linear_*_i32): per group of up to 16 output rows, 32-bit
+ * words that each hold T = 2, 3 or 4 consecutive weights of one row in lanes (offset to
+ * unsigned, except for 8-bit inputs with 8-bit weights), then the int32 weight sum of every
+ * row (docs/kernels.md).  Available on every build; the kernels take it on every build too
+ * (4-byte aligned, else FB_KERNEL_ERROR_LAYOUT); the scratch size is the same.  _size returns
+ * 0 for invalid arguments (out_bits 32 for the int32-output ones); prepare writes that many
+ * bytes (little-endian words, any alignment) from packed rows as fb_linear_* take them. */
+size_t fb_linear_prepared_weights_size (int in_bits, int out_bits, int w_bits, int32_t dim_vec,
+                                        int32_t num_o_neurons);
+FbKernelStatus fb_linear_prepare_weights (int in_bits, int out_bits, int w_bits, int32_t dim_vec,
+                                          int32_t num_o_neurons, const uint8_t *weights,
+                                          uint8_t *prepared);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Residual add                                                                               */

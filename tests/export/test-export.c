@@ -216,6 +216,43 @@ check_makefile_commands (const char *dir)
   g_assert_cmpstr (lines[n - 1], ==, want_qemu);
 }
 
+/* Every linear layer's weights are stored twice in weights.c, laid out by
+ * fb_linear_prepare_weights() for scalar builds (its size) and packed for the host, and
+ * network.c passes FB_WEIGHTS_LINEAR_FLAG to every linear call. */
+static void
+check_linear_prepared (FbPlan *plan, const char *dir, const char *network_c)
+{
+  g_autofree char *weights_c_path = g_build_filename (dir, "weights.c", NULL);
+  g_autofree char *weights_c = NULL;
+  guint n_linear = 0, n_prepared = 0, n_flag = 0;
+  const char *at;
+
+  g_assert_true (g_file_get_contents (weights_c_path, &weights_c, NULL, NULL));
+  for (guint i = 0; i < fb_plan_get_n_steps (plan); i++)
+    {
+      const FbPlanStep *st = fb_plan_get_step (plan, i);
+      gsize n;
+      g_autofree char *decl = NULL;
+      if (st->kind != FB_PLAN_LINEAR && st->kind != FB_PLAN_LINEAR_I32)
+        continue;
+      n_linear++;
+      n = fb_linear_prepared_weights_size ((int) st->in_bits,
+                                           st->kind == FB_PLAN_LINEAR_I32 ? 32 : (int) st->out_bits,
+                                           (int) st->mid_bits, st->dim_vec, st->num_o_neurons);
+      g_assert_cmpuint (n, >, 0);
+      g_assert_nonnull (strstr (weights_c, "(fb_linear_prepare_weights()) */\n"
+                                           "FB_WEIGHTS_ALIGN4 const uint8_t "));
+      decl = g_strdup_printf ("_weights[%" G_GSIZE_FORMAT "] = {", n);
+      g_assert_nonnull (strstr (weights_c, decl));
+    }
+  for (at = weights_c; (at = strstr (at, "(fb_linear_prepare_weights())")) != NULL; at++)
+    n_prepared++;
+  for (at = network_c; (at = strstr (at, "| FB_WEIGHTS_LINEAR_FLAG /* flags */")) != NULL; at++)
+    n_flag++;
+  g_assert_cmpuint (n_prepared, ==, n_linear);
+  g_assert_cmpuint (n_flag, ==, n_linear);
+}
+
 static void
 check_bundle_contents (FbIntNetwork *inet, const char *dir)
 {
@@ -242,6 +279,7 @@ check_bundle_contents (FbIntNetwork *inet, const char *dir)
         g_hash_table_add (used, (gpointer) st->kernel);
       }
   }
+  check_linear_prepared (plan, dir, network_c);
   /* only the kernel sources it needs */
   g_test_message ("bundle: %s", files);
   g_assert_null (strstr (files, "fb-kernel-ref"));

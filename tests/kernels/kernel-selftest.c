@@ -57,11 +57,21 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       memset (&out[n], 0, sizeof out[n]);
       out[n].dim_vec = 100;
       out[n++].num_o = 12;
+      /* prepared layout: groups of 16 rows, blocks of 4 and 1; many SWAR flushes */
+      memset (&out[n], 0, sizeof out[n]);
+      out[n].dim_vec = 1000;
+      out[n++].num_o = 40;
+      memset (&out[n], 0, sizeof out[n]);
+      out[n].dim_vec = 24;
+      out[n++].num_o = 4;
       break;
     case FB_KERNEL_FAMILY_LINEAR_I32:
       memset (&out[n], 0, sizeof out[n]);
       out[n].dim_vec = 100;
       out[n++].num_o = 10;
+      memset (&out[n], 0, sizeof out[n]);
+      out[n].dim_vec = 520;
+      out[n++].num_o = 37;
       break;
     case FB_KERNEL_FAMILY_AVGPOOL2D:
     case FB_KERNEL_FAMILY_MAXPOOL2D:
@@ -109,6 +119,12 @@ flag_sets (FbKernelFamily f, int32_t *out)
     }
   /* weights laid out at export time (scalar builds; kernel_selftest_run() drops the flag
    * elsewhere, so the host lines these are compared with come from packed weights) */
+  if (f == FB_KERNEL_FAMILY_LINEAR || f == FB_KERNEL_FAMILY_LINEAR_I32)
+    {
+      out[n++] = FB_KERNEL_FLAG_PREPARED_WEIGHTS;
+      out[n++] = FB_KERNEL_FLAG_PREPARED_WEIGHTS | FB_KERNEL_FLAG_SIGNED_IN
+                 | (f == FB_KERNEL_FAMILY_LINEAR ? FB_KERNEL_FLAG_SIGNED_OUT : FB_KERNEL_FLAG_RELU);
+    }
   if (f == FB_KERNEL_FAMILY_CONV)
     {
       out[n++] = FB_KERNEL_FLAG_PREPARED_WEIGHTS;

@@ -443,6 +443,44 @@ test_depthwise_random (gconstpointer data)
 /* ------------------------------------------------------------------------------------------ */
 /* Linear                                                                                     */
 
+/* The same call with the weights laid out once (fb_linear_prepare_weights(),
+ * FB_KERNEL_FLAG_PREPARED_WEIGHTS) must give the reference y too; misaligned: refused. */
+static void
+run_linear_prepared (const Bits *b, gboolean i32, const guint8 *in, const guint8 *wp,
+                     const gint32 *kappa, const gint32 *lambda, const gint32 *bias,
+                     const gint32 *y, gint32 dim_vec, gint32 num_o, gint32 shift, gint32 relu,
+                     Guarded *buf, gsize buf_size)
+{
+  const int o = i32 ? 32 : b->o;
+  gsize np = fb_linear_prepared_weights_size (b->a, o, b->w, dim_vec, num_o), i;
+  g_autofree guint8 *prep = g_malloc (np + 4);   /* g_malloc: aligned for the words */
+  g_autofree guint8 *out = g_malloc0 (i32 ? (gsize) num_o * 4 : packed_len (num_o, b->o));
+  gint32 *o32 = (gint32 *) (void *) out;
+  const gint32 flags = relu | FB_KERNEL_FLAG_PREPARED_WEIGHTS;
+  FbKernelStatus st;
+
+  g_assert_cmpuint (np, >, 0);
+  g_assert_cmpint (fb_linear_prepare_weights (b->a, o, b->w, dim_vec, num_o, wp, prep), ==,
+                   FB_KERNEL_OK);
+  if (i32)
+    st = fb_linear_i32_lookup (b->a, b->w) (in, prep, bias, o32, dim_vec, num_o, flags,
+                                            buf->data, buf_size);
+  else
+    st = fb_linear_lookup (b->a, b->o, b->w) (in, prep, kappa, lambda, out, dim_vec, num_o,
+                                              shift, flags, buf->data, buf_size);
+  g_assert_cmpint (st, ==, FB_KERNEL_OK);
+  for (i = 0; i < (gsize) num_o; i++)
+    g_assert_cmpint (i32 ? o32[i] : unpack_u (out, i, b->o), ==, y[i]);
+  memmove (prep + 1, prep, np);
+  if (i32)
+    st = fb_linear_i32_lookup (b->a, b->w) (in, prep + 1, bias, o32, dim_vec, num_o, flags,
+                                            buf->data, buf_size);
+  else
+    st = fb_linear_lookup (b->a, b->o, b->w) (in, prep + 1, kappa, lambda, out, dim_vec, num_o,
+                                              shift, flags, buf->data, buf_size);
+  g_assert_cmpint (st, ==, FB_KERNEL_ERROR_LAYOUT);
+}
+
 static void
 run_linear_case (GRand *r, const Bits *b, gboolean i32, int case_index)
 {
@@ -530,6 +568,8 @@ run_linear_case (GRand *r, const Bits *b, gboolean i32, int case_index)
           g_assert_cmpint (got, ==, y[i]);
         }
     }
+  run_linear_prepared (b, i32, in.data, wp, kappa, lambda, bias, y, dim_vec, num_o, shift, relu,
+                       &buf, buf_size);
   g_assert_true (guarded_intact (&buf, buf_size));
 
   guarded_clear (&in);

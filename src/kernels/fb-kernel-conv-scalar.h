@@ -19,6 +19,11 @@
  *   T k steps (T = lane capacity / max product, e.g. 65535 / (255 * 15) = 17 for u8 x i4),
  *   then are flushed to the int32 accumulators.  The bias is removed per output as
  *   acc -= 2^(W-1) * sum(x), the column sum of each pixel being computed once per block.
+ *   u2 x i2 instead multiplies a pixel's word of 4 k steps by a channel's word of 4 weights
+ *   in reversed byte order: the top byte of the product is their 4-step dot product (see
+ *   fb_ki_rv32_dot4_4x4 in fb-kernel-rv32-asm.py).
+ * - A column longer than FB_CONV_SC_KC k steps is gathered and multiplied in parts, the later
+ *   parts adding to the accumulators, so the im2col stays under 1.5 KB.
  * - On RISC-V the k loops are assembly (fb-kernel-rv32-asm.inc); elsewhere (the tests force
  *   this path on the host) the C twins below compute exactly the same thing.
  */
@@ -282,11 +287,13 @@ FB_KI_INLINE int32_t
 conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALIGNED,
                          const uint8_t *src, int32_t n4, uint8_t *d)
 {
+  /* 8 bits: 16-bit lanes of s take 128 groups; sub-byte values add up in the bytes of s
+   * directly (one add per group), 17 groups of 4-bit values or 85 of 2-bit ones */
+  const int32_t run = A == 8 ? 128 : A == 4 ? 16 : 64;
   int32_t total = 0, i = 0;
   while (i < n4)
     {
-      /* lanes of s take at most 128 groups */
-      const int32_t end = n4 - i > 128 ? i + 128 : n4;
+      const int32_t end = n4 - i > run ? i + run : n4;
       uint32_t s = 0;
       for (; i < end; i++, d += 16)
         {
@@ -312,8 +319,10 @@ conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALI
             v ^= fb_ki_offset_word (A);
           fb_ki_st32 (d, v);
           if (SUM)
-            s += fb_ki_bytesum2 (v);
+            s += A == 8 ? fb_ki_bytesum2 (v) : v;
         }
+      if (SUM && A != 8)
+        s = fb_ki_bytesum2 (s);
       if (SUM)
         total += (int32_t) ((s & 0xFFFFu) + (s >> 16));
     }

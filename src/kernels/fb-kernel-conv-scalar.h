@@ -570,7 +570,7 @@ conv_sc_dot4_c (const uint8_t *x0, const uint32_t *w0, const uint8_t *xend, int3
  * (biased sums when SWAR), or adds to it when ADD (a later part of a long column).  w:
  * prepared weights of block 0 at the first k; wblk: bytes between blocks. */
 FB_KI_INLINE void
-conv_scalar_blocks (const int A, const int W, const int ADD, const uint8_t *x, const uint8_t *w,
+conv_scalar_blocks (const int A, const int W, int ADD, const uint8_t *x, const uint8_t *w,
                     int32_t kn, int32_t *acc, int32_t stride, int32_t nblk, size_t wblk)
 {
   const int lanes = fb_ki_swar_lanes (A, W);
@@ -735,19 +735,22 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
             {
               const int32_t nch = cout - c0 < chn ? cout - c0 : chn;
               const uint8_t *wc = wk + ((size_t) c0 / 4 * kp + klo) * wbk;
-              if ((size_t) kn <= kc)
-                conv_scalar_blocks (A, W, 0, col, wc, kn, acc, chn, (nch + 3) / 4, kp * wbk);
-              else
+              if ((size_t) kn > kc)
                 for (q = 0; q < FB_CONV_SC_PIX; q++)
                   colsum[q] = 0;
-              for (k0 = 0; (size_t) kn > kc && k0 < kn; k0 += (int32_t) kc)
+              /* one call site of the blocks (the code is inlined per variant) */
+              k0 = 0;
+              do
                 {
                   const int32_t ke = kn - k0 < (int32_t) kc ? kn : k0 + (int32_t) kc;
-                  conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi,
-                                      k0, ke, kn, col, colsum);
+                  if ((size_t) kn > kc)
+                    conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi,
+                                        k0, ke, kn, col, colsum);
                   conv_scalar_blocks (A, W, k0 > 0, col, wc + (size_t) k0 * wbk, ke - k0, acc,
                                       chn, (nch + 3) / 4, kp * wbk);
+                  k0 = ke;
                 }
+              while (k0 < kn);
               for (q = 0; q < npx; q++)
                 {
                   int32_t *aq = acc + (size_t) q * (size_t) chn;

@@ -19,6 +19,11 @@
  *   T k steps (T = lane capacity / max product, e.g. 65535 / (255 * 15) = 17 for u8 x i4),
  *   then are flushed to the int32 accumulators.  The bias is removed per output as
  *   acc -= 2^(W-1) * sum(x), the column sum of each pixel being computed once per block.
+ *   u2 x i2 instead multiplies a pixel's word of 4 k steps by a channel's word of 4 weights
+ *   in reversed byte order: the top byte of the product is their 4-step dot product (see
+ *   fb_ki_rv32_dot4_4x4 in fb-kernel-rv32-asm.py).
+ * - A column longer than FB_CONV_SC_KC k steps is gathered and multiplied in parts, the later
+ *   parts adding to the accumulators, so the im2col stays under 1.5 KB.
  * - On RISC-V the k loops are assembly (fb-kernel-rv32-asm.inc); elsewhere (the tests force
  *   this path on the host) the C twins below compute exactly the same thing.
  */
@@ -83,13 +88,20 @@ conv_scalar_channels_per_pass (const FbConvParams *p)
   return cout4 < FB_CONV_SC_CH ? cout4 : FB_CONV_SC_CH;
 }
 
+/* Longest part of a column gathered at once (a multiple of 16): a longer reduction (a 1x1
+ * conv on 1024 channels, a 3x3 on 64) is gathered and multiplied in parts of this many k
+ * steps, so the im2col of 4 pixels takes at most 4 * 368 B and the whole scratch stays under
+ * 2 KiB. */
+#define FB_CONV_SC_KC 368
+
 static size_t
 conv_scalar_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
 {
   size_t k = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
+  size_t kc = conv_scalar_kp (k) < FB_CONV_SC_KC ? conv_scalar_kp (k) : FB_CONV_SC_KC;
   return 4                                                  /* alignment slack */
          + FB_CONV_SC_PIX * conv_scalar_channels_per_pass (p) * 4 /* int32 accumulators */
-         + FB_CONV_SC_PIX * conv_scalar_kp (k)              /* u8 im2col of 4 pixels */
+         + FB_CONV_SC_PIX * kc                              /* u8 im2col of 4 pixels */
          + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
               ? 0 : conv_scalar_prepared_size (in_bits, w_bits, p)); /* weights per call */
 }
@@ -126,7 +138,7 @@ conv_scalar_prepare_weights (const int A, const int W, const uint8_t *weights, i
   for (c = 0; c < cout4 / 4; c++)
     {
       uint32_t *d = (uint32_t *) wbuf + (size_t) c * kp * (size_t) G;
-      for (k = 0; k < k_len * G; k++)
+      for (k = 0; k < (int32_t) kp * G; k++)
         d[k] = 0;
     }
   for (c = 0; c < cout; c++)
@@ -150,6 +162,14 @@ conv_scalar_prepare_weights (const int A, const int W, const uint8_t *weights, i
             }
           if (k < k_len)
             d[(size_t) k * G] |= ((src[k / 2] ^ 0x08u) & 15u) << sh;
+        }
+      else if (lanes == 4)
+        {
+          /* u2 x i2 (dot4): per group of 4 k one word per channel, w'[k + j] in byte 3 - j */
+          uint32_t *dc = (uint32_t *) wbuf + (size_t) (c / 4) * kp + (size_t) (c % 4);
+          for (k = 0; k < k_len; k++)
+            dc[k & ~3] |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u)
+                          << (8 * (3 - k % 4));
         }
       else
         {
@@ -201,12 +221,15 @@ conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const
 /* see fb-kernel-rv32-asm.py for the contract */
 void fb_ki_rv32_plain_4x4 (const uint8_t *x, const int8_t *w, const uint8_t *xend, int32_t *acc,
                            int32_t stride_bytes, int32_t nblk, int32_t wblk_bytes);
+void fb_ki_rv32_plain_4x4_add (const uint8_t *x, const int8_t *w, const uint8_t *xend,
+                               int32_t *acc, int32_t stride_bytes, int32_t nblk,
+                               int32_t wblk_bytes);
 void fb_ki_rv32_swar2_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
                            int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
                            int32_t wblk_bytes);
-void fb_ki_rv32_swar4_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
-                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
-                           int32_t wblk_bytes);
+void fb_ki_rv32_dot4_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
+                          int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
+                          int32_t wblk_bytes);
 #include "fb-kernel-rv32-asm.inc"
 #else
 #define FB_KI_RV32_ASM 0
@@ -264,11 +287,13 @@ FB_KI_INLINE int32_t
 conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALIGNED,
                          const uint8_t *src, int32_t n4, uint8_t *d)
 {
+  /* 8 bits: 16-bit lanes of s take 128 groups; sub-byte values add up in the bytes of s
+   * directly (one add per group), 17 groups of 4-bit values or 85 of 2-bit ones */
+  const int32_t run = A == 8 ? 128 : A == 4 ? 16 : 64;
   int32_t total = 0, i = 0;
   while (i < n4)
     {
-      /* lanes of s take at most 128 groups */
-      const int32_t end = n4 - i > 128 ? i + 128 : n4;
+      const int32_t end = n4 - i > run ? i + run : n4;
       uint32_t s = 0;
       for (; i < end; i++, d += 16)
         {
@@ -294,8 +319,10 @@ conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALI
             v ^= fb_ki_offset_word (A);
           fb_ki_st32 (d, v);
           if (SUM)
-            s += fb_ki_bytesum2 (v);
+            s += A == 8 ? fb_ki_bytesum2 (v) : v;
         }
+      if (SUM && A != 8)
+        s = fb_ki_bytesum2 (s);
       if (SUM)
         total += (int32_t) ((s & 0xFFFFu) + (s >> 16));
     }
@@ -371,10 +398,72 @@ conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *inp
   return SUM ? total : 0;
 }
 
+/* Gather values [kb, ke) of one pixel's column over kernel rows ky_lo... (k counted from the
+ * first of those rows; kb a multiple of 4) into col (already offset by pixel * 4): value k
+ * goes to col[((k - kb) / 4) * 16 + (k - kb) % 4].  Returns their sum when SUM.  The column of
+ * a long reduction is gathered in parts this way (see FB_CONV_SC_KC). */
+FB_KI_INLINE int32_t
+conv_scalar_im2col_part (const int A, const int SI, const int SUM, const uint8_t *input,
+                         const FbConvParams *p, int32_t iy0, int32_t ix0, int32_t ky_lo,
+                         int32_t kb, int32_t ke, uint8_t *col)
+{
+  const uint32_t pad_word = SI ? fb_ki_offset_word (A) : 0;
+  const int32_t pad_value = SI ? 1 << (A - 1) : 0;
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
+  const size_t px_bytes = (size_t) cin * (size_t) A / 8;
+  int32_t k, total = 0;
+
+  if (FB_KI_LITTLE_ENDIAN && cin % 4 == 0)
+    {
+      /* tap by tap: the part's share of a tap's channels is a run of whole groups */
+      uint8_t *d = col;
+      for (k = kb; k < ke;)
+        {
+          const int32_t t = k / cin, ci0 = k - t * cin;
+          const int32_t n = cin - ci0 < ke - k ? cin - ci0 : ke - k;
+          const int32_t ix = ix0 + t % kxn, iy = iy0 + ky_lo + t / kxn;
+          int32_t g;
+          if (ix < 0 || ix >= p->dim_in_x)
+            {
+              for (g = 0; g < n / 4; g++)
+                fb_ki_st32 (d + (size_t) g * 16, pad_word);
+              if (SI)
+                total += pad_value * n;
+            }
+          else
+            {
+              const uint8_t *src = input + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix)
+                                             * px_bytes
+                                   + (size_t) ci0 * (size_t) A / 8;
+              if (A == 8 && ((uintptr_t) src & 3u) != 0)
+                total += conv_scalar_copy_groups (A, SI, SUM, 0, src, n / 4, d);
+              else
+                total += conv_scalar_copy_groups (A, SI, SUM, 1, src, n / 4, d);
+            }
+          d += (size_t) (n / 4) * 16;
+          k += n;
+        }
+    }
+  else
+    for (k = kb; k < ke; k++)
+      {
+        const int32_t t = k / cin, ci = k - t * cin;
+        const int32_t ix = ix0 + t % kxn, iy = iy0 + ky_lo + t / kxn;
+        const int32_t v = ix < 0 || ix >= p->dim_in_x
+                            ? pad_value
+                            : fb_ki_get_u (A, input + ((size_t) iy * (size_t) p->dim_in_x
+                                                       + (size_t) ix) * px_bytes,
+                                           (size_t) ci) ^ pad_value;
+        col[(size_t) ((k - kb) / 4) * 16 + (size_t) ((k - kb) % 4)] = (uint8_t) v;
+        total += v;
+      }
+  return SUM ? total : 0;
+}
+
 /* C twins of the assembly routines (same contract, same results). */
 FB_KI_INLINE void
-conv_sc_plain_c (const uint8_t *x0, const int8_t *w, const uint8_t *xend, int32_t *acc,
-                 int32_t stride, int32_t nblk, size_t wblk)
+conv_sc_plain_c (const int ADD, const uint8_t *x0, const int8_t *w, const uint8_t *xend,
+                 int32_t *acc, int32_t stride, int32_t nblk, size_t wblk)
 {
   int32_t blk, j;
   for (blk = 0; blk < nblk; blk++, acc += 4)
@@ -396,6 +485,15 @@ conv_sc_plain_c (const uint8_t *x0, const int8_t *w, const uint8_t *xend, int32_
             b = wp[4 * j + 2]; s20 += p0 * b; s21 += p1 * b; s22 += p2 * b; s23 += p3 * b;
             b = wp[4 * j + 3]; s30 += p0 * b; s31 += p1 * b; s32 += p2 * b; s33 += p3 * b;
           }
+      if (ADD)
+        {
+          s00 += a[0]; s10 += a[1]; s20 += a[2]; s30 += a[3];
+          s01 += a[stride]; s11 += a[stride + 1]; s21 += a[stride + 2]; s31 += a[stride + 3];
+          s02 += a[2 * stride]; s12 += a[2 * stride + 1];
+          s22 += a[2 * stride + 2]; s32 += a[2 * stride + 3];
+          s03 += a[3 * stride]; s13 += a[3 * stride + 1];
+          s23 += a[3 * stride + 2]; s33 += a[3 * stride + 3];
+        }
       a[0] = s00; a[1] = s10; a[2] = s20; a[3] = s30;
       a += stride;
       a[0] = s01; a[1] = s11; a[2] = s21; a[3] = s31;
@@ -438,12 +536,42 @@ conv_sc_swar_c (const int lanes, const uint8_t *x0, const uint32_t *w0, const ui
     }
 }
 
-/* All channel blocks for one im2col block of kn k steps: sets acc[pixel * stride + channel]
- * (biased sums when SWAR).  w: prepared weights of block 0 at the first k; wblk: bytes
- * between blocks. */
+/* u2 x i2: see fb_ki_rv32_dot4_4x4 in fb-kernel-rv32-asm.py. */
 FB_KI_INLINE void
-conv_scalar_blocks (const int A, const int W, const uint8_t *x, const uint8_t *w, int32_t kn,
-                    int32_t *acc, int32_t stride, int32_t nblk, size_t wblk)
+conv_sc_dot4_c (const uint8_t *x0, const uint32_t *w0, const uint8_t *xend, int32_t *acc,
+                int32_t stride, int32_t chunk_bytes, int32_t nblk, size_t wblk)
+{
+  int32_t blk, q, c;
+  for (blk = 0; blk < nblk; blk++, acc += 4)
+    {
+      const uint8_t *x = x0;
+      const uint32_t *w = (const uint32_t *) ((const uint8_t *) w0 + (size_t) blk * wblk);
+      while (x != xend)
+        {
+          const uint8_t *cend = xend - x > chunk_bytes ? x + chunk_bytes : xend;
+          uint32_t a[4][4] = { { 0 } };
+          for (; x != cend; x += 16, w += 4)
+            for (q = 0; q < 4; q++)
+              {
+                const uint8_t *b = x + 4 * q;
+                const uint32_t xw = (uint32_t) b[0] | (uint32_t) b[1] << 8
+                                    | (uint32_t) b[2] << 16 | (uint32_t) b[3] << 24;
+                for (c = 0; c < 4; c++)
+                  a[q][c] += xw * w[c];
+              }
+          for (q = 0; q < 4; q++)
+            for (c = 0; c < 4; c++)
+              acc[q * stride + c] += (int32_t) (a[q][c] >> 24);
+        }
+    }
+}
+
+/* All channel blocks for one im2col block of kn k steps: sets acc[pixel * stride + channel]
+ * (biased sums when SWAR), or adds to it when ADD (a later part of a long column).  w:
+ * prepared weights of block 0 at the first k; wblk: bytes between blocks. */
+FB_KI_INLINE void
+conv_scalar_blocks (const int A, const int W, int ADD, const uint8_t *x, const uint8_t *w,
+                    int32_t kn, int32_t *acc, int32_t stride, int32_t nblk, size_t wblk)
 {
   const int lanes = fb_ki_swar_lanes (A, W);
   const int32_t groups = kn / 4, rem = kn % 4;
@@ -455,13 +583,17 @@ conv_scalar_blocks (const int A, const int W, const uint8_t *x, const uint8_t *w
       if (groups > 0)
         {
 #if FB_KI_RV32_ASM
-          fb_ki_rv32_plain_4x4 (x, (const int8_t *) w, xend, acc, stride * 4, nblk,
-                                (int32_t) wblk);
+          if (ADD)
+            fb_ki_rv32_plain_4x4_add (x, (const int8_t *) w, xend, acc, stride * 4, nblk,
+                                      (int32_t) wblk);
+          else
+            fb_ki_rv32_plain_4x4 (x, (const int8_t *) w, xend, acc, stride * 4, nblk,
+                                  (int32_t) wblk);
 #else
-          conv_sc_plain_c (x, (const int8_t *) w, xend, acc, stride, nblk, wblk);
+          conv_sc_plain_c (ADD, x, (const int8_t *) w, xend, acc, stride, nblk, wblk);
 #endif
         }
-      else
+      else if (!ADD)
         for (q = 0; q < 4; q++)
           for (c = 0; c < nblk * 4; c++)
             acc[q * stride + c] = 0;
@@ -478,9 +610,10 @@ conv_scalar_blocks (const int A, const int W, const uint8_t *x, const uint8_t *w
     {
       const int G = 4 / lanes;
       const int32_t chunk = fb_ki_swar_chunk4 (A, W) * 16;
-      for (q = 0; q < 4; q++)
-        for (c = 0; c < nblk * 4; c++)
-          acc[q * stride + c] = 0;
+      if (!ADD)
+        for (q = 0; q < 4; q++)
+          for (c = 0; c < nblk * 4; c++)
+            acc[q * stride + c] = 0;
       if (groups > 0)
         {
 #if FB_KI_RV32_ASM
@@ -488,14 +621,19 @@ conv_scalar_blocks (const int A, const int W, const uint8_t *x, const uint8_t *w
             fb_ki_rv32_swar2_4x4 (x, (const uint32_t *) (const void *) w, xend, acc, stride * 4,
                                   chunk, nblk, (int32_t) wblk);
           else
-            fb_ki_rv32_swar4_4x4 (x, (const uint32_t *) (const void *) w, xend, acc, stride * 4,
-                                  chunk, nblk, (int32_t) wblk);
+            fb_ki_rv32_dot4_4x4 (x, (const uint32_t *) (const void *) w, xend, acc, stride * 4,
+                                 chunk, nblk, (int32_t) wblk);
 #else
-          conv_sc_swar_c (lanes, x, (const uint32_t *) (const void *) w, xend, acc, stride, chunk,
-                          nblk, wblk);
+          if (lanes == 2)
+            conv_sc_swar_c (lanes, x, (const uint32_t *) (const void *) w, xend, acc, stride,
+                            chunk, nblk, wblk);
+          else
+            conv_sc_dot4_c (x, (const uint32_t *) (const void *) w, xend, acc, stride, chunk,
+                            nblk, wblk);
 #endif
         }
-      for (blk = 0; blk < nblk && rem > 0; blk++)
+      /* (u2 x i2 has no rest: its channel counts are multiples of 4) */
+      for (blk = 0; blk < nblk && rem > 0 && lanes == 2; blk++)
         {
           const uint32_t *ww = (const uint32_t *) (const void *) (w + (size_t) blk * wblk)
                                + (size_t) groups * 4 * (size_t) G;
@@ -512,6 +650,31 @@ conv_scalar_blocks (const int A, const int W, const uint8_t *x, const uint8_t *w
     }
 }
 
+/* The block of 4 pixels starting at output column ox: gather k steps [kb, ke) of their
+ * columns (rows from ky_lo) into col, zero columns for pixels past npx; adds each pixel's
+ * value sum to colsum when SUM. */
+FB_KI_INLINE void
+conv_scalar_gather (const int A, const int SI, const int SUM, const uint8_t *input,
+                    const FbConvParams *p, int32_t iy0, int32_t ox, int32_t npx, int32_t ky_lo,
+                    int32_t ky_hi, int32_t kb, int32_t ke, int32_t kn, uint8_t *col,
+                    int32_t *colsum)
+{
+  int32_t q, g;
+  for (q = 0; q < FB_CONV_SC_PIX; q++)
+    {
+      const int32_t ix0 = (ox + q) * p->stride_x - p->pad_left;
+      if (q >= npx)
+        for (g = 0; g < (ke - kb + 3) / 4; g++)
+          fb_ki_st32 (col + (size_t) g * 16 + (size_t) q * 4, 0);
+      else if (kb == 0 && ke == kn)
+        colsum[q] += conv_scalar_im2col (A, SI, SUM, input, p, iy0, ix0, ky_lo, ky_hi,
+                                         col + q * 4);
+      else
+        colsum[q] += conv_scalar_im2col_part (A, SI, SUM, input, p, iy0, ix0, ky_lo, kb, ke,
+                                              col + q * 4);
+    }
+}
+
 /* SI, SO: signed input / output (0, 0 for every unsigned call: the code it always was). */
 FB_KI_INLINE void
 conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
@@ -523,6 +686,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
   const size_t k_len = (size_t) kxn * (size_t) kyn * (size_t) cin;
   const size_t kp = conv_scalar_kp (k_len);
+  const size_t kc = kp < FB_CONV_SC_KC ? kp : FB_CONV_SC_KC;
   const size_t cout4 = FB_KI_ALIGN_UP ((size_t) cout, 4);
   const size_t wbk = fb_ki_swar_wbytes (A, W);
   const size_t out_px_bytes = (size_t) cout * (size_t) O / 8;
@@ -532,12 +696,12 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   uint8_t *col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
   const uint8_t *wk = weights;
   const int32_t *rowsum;
-  int32_t c, c0, oy, ox, q;
+  int32_t c, c0, oy, ox, q, k0;
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
   if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
     {
-      uint8_t *wbuf = col + FB_CONV_SC_PIX * kp;
+      uint8_t *wbuf = col + FB_CONV_SC_PIX * kc;
       conv_scalar_prepare_all (A, W, weights, p, wbuf);
       wk = wbuf;
     }
@@ -562,24 +726,31 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
                                                                  : FB_CONV_SC_PIX;
           int32_t colsum[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };
 
-          for (q = 0; q < FB_CONV_SC_PIX; q++)
-            {
-              if (q < npx)
-                colsum[q] = conv_scalar_im2col (A, SI, lanes > 1, input, p, iy0,
-                                                (ox + q) * p->stride_x - p->pad_left,
-                                                ky_lo, ky_hi, col + q * 4);
-              else
-                {
-                  int32_t g;
-                  for (g = 0; g < (kn + 3) / 4; g++)
-                    fb_ki_st32 (col + (size_t) g * 16 + (size_t) q * 4, 0);
-                }
-            }
+          /* a column that fits is gathered once for all channel passes, a longer one in
+           * parts of kc k steps per pass */
+          if ((size_t) kn <= kc)
+            conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn,
+                                kn, col, colsum);
           for (c0 = 0; c0 < cout; c0 += chn)
             {
               const int32_t nch = cout - c0 < chn ? cout - c0 : chn;
-              conv_scalar_blocks (A, W, col, wk + ((size_t) c0 / 4 * kp + klo) * wbk, kn, acc,
-                                  chn, (nch + 3) / 4, kp * wbk);
+              const uint8_t *wc = wk + ((size_t) c0 / 4 * kp + klo) * wbk;
+              if ((size_t) kn > kc)
+                for (q = 0; q < FB_CONV_SC_PIX; q++)
+                  colsum[q] = 0;
+              /* one call site of the blocks (the code is inlined per variant) */
+              k0 = 0;
+              do
+                {
+                  const int32_t ke = kn - k0 < (int32_t) kc ? kn : k0 + (int32_t) kc;
+                  if ((size_t) kn > kc)
+                    conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi,
+                                        k0, ke, kn, col, colsum);
+                  conv_scalar_blocks (A, W, k0 > 0, col, wc + (size_t) k0 * wbk, ke - k0, acc,
+                                      chn, (nch + 3) / 4, kp * wbk);
+                  k0 = ke;
+                }
+              while (k0 < kn);
               for (q = 0; q < npx; q++)
                 {
                   int32_t *aq = acc + (size_t) q * (size_t) chn;

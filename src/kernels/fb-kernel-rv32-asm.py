@@ -13,9 +13,11 @@
 #          w' = w + 2^(W-1)); block b's weights start at w + b * wblk_bytes
 #   xend   x + 16 * number of 4-step groups (> x)
 #   acc    int32 accumulators acc[pixel * stride_bytes / 4 + channel], block b at acc + 4 * b;
-#          plain STORES the sums, swar ADDS them (the caller zeroes acc first)
+#          plain STORES the sums (plain_add adds them), swar ADDS them (the caller zeroes
+#          acc first)
 #   chunk  (swar only) bytes of x after which the packed lanes are flushed (16 * T/4)
-# Plain: per 4 k steps and block (64 MACs) 16 lbu/lb + 64 mul + 64 add + 3 = 163 instructions.
+# Plain: per 8 k steps and block (128 MACs) 32 lbu + 32 lb + 128 mul + 128 add + 3 = 323
+# instructions (2.52 per MAC; the k loops run two groups of 4 k steps per iteration).
 import os
 
 S = ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11',
@@ -23,26 +25,42 @@ S = ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11',
 P = ['t0', 't1', 't2', 'a6']
 
 
-def plain():
-    # void fb_ki_rv32_plain_4x4 (x, w, xend, acc, stride_bytes, nblk, wblk_bytes)
-    name = 'fb_ki_rv32_plain_4x4'
+def unrolled2(group, end, tmp, ws=16):
+    # the k loop over groups of 16 bytes of x (a0; ws bytes of w, a1) up to x = end, two
+    # groups per iteration; an odd count enters at the second group with both pointers
+    # moved back; group(i) emits group i (0 or 1) of an iteration
+    return [f'sub {tmp}, {end}, a0', f'andi {tmp}, {tmp}, 16', f'beqz {tmp}, 6f',
+            'addi a0, a0, -16', f'addi a1, a1, -{ws}', 'j 7f', '6:'] + group(0) + ['7:'] \
+        + group(1) + ['addi a0, a0, 32', f'addi a1, a1, {2 * ws}', f'bne a0, {end}, 6b']
+
+
+def plain(add=False):
+    # void fb_ki_rv32_plain_4x4[_add] (x, w, xend, acc, stride_bytes, nblk, wblk_bytes)
+    # _add adds the sums to acc (a later part of a long column) instead of storing them
+    name = 'fb_ki_rv32_plain_4x4' + ('_add' if add else '')
     L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
          'addi sp, sp, -64']
     L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
     L += ['sw a0, 48(sp)', 'sw a1, 52(sp)', 'sw a6, 56(sp)', 'sw a5, 60(sp)']
     L.append('4:')
     L += [f'li {r}, 0' for r in S]
-    L.append('1:')
-    for j in range(4):
-        L += [f'lbu {P[q]}, {4 * q + j}(a0)' for q in range(4)]
-        for c in range(4):
-            L.append(f'lb a7, {4 * j + c}(a1)')
-            for q in range(4):
-                L += [f'mul a5, {P[q]}, a7', f'add {S[c * 4 + q]}, {S[c * 4 + q]}, a5']
-    L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, a2, 1b']
+
+    def group(i):
+        out, off = [], 16 * i
+        for j in range(4):
+            out += [f'lbu {P[q]}, {off + 4 * q + j}(a0)' for q in range(4)]
+            for c in range(4):
+                out.append(f'lb a7, {off + 4 * j + c}(a1)')
+                for q in range(4):
+                    out += [f'mul a5, {P[q]}, a7', f'add {S[c * 4 + q]}, {S[c * 4 + q]}, a5']
+        return out
+    L += unrolled2(group, 'a2', 'a5')
     L.append('mv t0, a3')
     for q in range(4):
-        L += [f'sw {S[c * 4 + q]}, {4 * c}(t0)' for c in range(4)]
+        for c in range(4):
+            if add:
+                L += [f'lw a5, {4 * c}(t0)', f'add {S[c * 4 + q]}, {S[c * 4 + q]}, a5']
+            L.append(f'sw {S[c * 4 + q]}, {4 * c}(t0)')
         if q < 3:
             L.append('add t0, t0, a4')
     # next block
@@ -70,14 +88,18 @@ def swar(lanes):
     L.append('1:')                                  # chunk loop
     L += ['add s9, a0, a5', 'bleu s9, a2, 2f', 'mv s9, a2', '2:']
     L += [f'li {r}, 0' for r in acc]
-    L.append('3:')                                  # k loop
-    for j in range(4):
-        L += [f'lbu {P[q]}, {4 * q + j}(a0)' for q in range(4)]
-        for g in range(G):
-            L.append(f'lw a7, {4 * (j * G + g)}(a1)')
-            for q in range(4):
-                L += [f'mul s8, {P[q]}, a7', f'add {acc[g * 4 + q]}, {acc[g * 4 + q]}, s8']
-    L += ['addi a0, a0, 16', f'addi a1, a1, {16 * G}', 'bne a0, s9, 3b']
+
+    def group(i):
+        out = []
+        for j in range(4):
+            out += [f'lbu {P[q]}, {16 * i + 4 * q + j}(a0)' for q in range(4)]
+            for g in range(G):
+                out.append(f'lw a7, {16 * G * i + 4 * (j * G + g)}(a1)')
+                for q in range(4):
+                    out += [f'mul s8, {P[q]}, a7',
+                            f'add {acc[g * 4 + q]}, {acc[g * 4 + q]}, s8']
+        return out
+    L += unrolled2(group, 's9', 't4', 16 * G)      # k loop
     # flush the lanes into acc
     L.append('mv t3, a3')
     for q in range(4):
@@ -103,6 +125,62 @@ def swar(lanes):
           'addi a3, a3, 16', 'addi t6, t6, -1', 'bnez t6, 5b']
     L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
     L += ['addi sp, sp, 64', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
+def dot4():
+    # void fb_ki_rv32_dot4_4x4 (x, w, xend, acc, stride_bytes, chunk_bytes, nblk, wblk_bytes)
+    # u2 x i2: w holds per group of 4 k steps one word per channel c (at 4 * c), its 4 biased
+    # weights in reversed byte order, w'[k + j] in byte 3 - j.  The im2col word X of a pixel
+    # holds x[k + j] in byte j, so the low 32 bits of X * W are the 4-step dot product in the
+    # top byte (bits 24-31) over the partial sums of the lower positions (each < 256: no
+    # carries between bytes, products <= 9).  7 such products add up exactly: the dots to
+    # <= 252, the lower positions to < 2^24 (chunk_bytes = 7 * 16), so a packed accumulator
+    # gives its 28-MAC sum with one shift.  Per group and block: 4 + 4 lw + 16 mul + 16 add
+    # for 64 MACs; the full chunk is unrolled.
+    name = 'fb_ki_rv32_dot4_4x4'
+    Pk = S                                          # Pk[q * 4 + c]: packed accumulators
+    X = ['t0', 't1', 't2', 'a6']
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         'addi sp, sp, -80']
+    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    # 48: x start, 52: w of the block, 56: wblk, 60: blocks left, 64: chunk bytes, 68: ra
+    L += ['sw a0, 48(sp)', 'sw a1, 52(sp)', 'sw a7, 56(sp)', 'sw a6, 60(sp)', 'sw a5, 64(sp)',
+          'sw ra, 68(sp)']
+
+    def group(off):
+        out = [f'lw {X[q]}, {off + 4 * q}(a0)' for q in range(4)]
+        for c in range(4):
+            out.append(f'lw a7, {off + 4 * c}(a1)')
+            for q in range(4):
+                out += [f'mul a5, {X[q]}, a7', f'add {Pk[q * 4 + c]}, {Pk[q * 4 + c]}, a5']
+        return out
+
+    L.append('5:')                                  # block loop
+    L.append('1:')                                  # chunk loop: ra = its end
+    L += ['lw t0, 64(sp)', 'add ra, a0, t0', 'bleu ra, a2, 2f', 'mv ra, a2', '2:']
+    L += [f'li {r}, 0' for r in Pk]
+    L += ['sub t1, ra, a0', 'bne t1, t0, 3f']       # a whole chunk: unrolled
+    for g in range(7):
+        L += group(16 * g)
+    L += ['addi a0, a0, 112', 'addi a1, a1, 112', 'j 4f']
+    L.append('3:')                                  # a shorter last chunk
+    L += group(0)
+    L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, ra, 3b']
+    L.append('4:')                                  # flush: the top bytes into acc
+    L.append('mv t0, a3')
+    for q in range(4):
+        for c in range(4):
+            L += [f'srli a5, {Pk[q * 4 + c]}, 24', f'lw a7, {4 * c}(t0)', 'add a7, a7, a5',
+                  f'sw a7, {4 * c}(t0)']
+        if q < 3:
+            L.append('add t0, t0, a4')
+    L.append('bne a0, a2, 1b')
+    # next block
+    L += ['lw a0, 48(sp)', 'lw a1, 52(sp)', 'lw t0, 56(sp)', 'add a1, a1, t0', 'sw a1, 52(sp)',
+          'addi a3, a3, 16', 'lw t0, 60(sp)', 'addi t0, t0, -1', 'sw t0, 60(sp)', 'bnez t0, 5b']
+    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += ['lw ra, 68(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
     return name, L
 
 
@@ -183,5 +261,5 @@ with open(os.path.join(here, 'fb-kernel-rv32-asm.inc'), 'w') as f:
     f.write('/* fb-kernel-rv32-asm.inc — GENERATED by fb-kernel-rv32-asm.py, do not edit.\n'
             ' * RV32IM inner loops of the scalar path; see the generator for the contract.\n'
             ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n')
-    for fn in (plain(), swar(2), swar(4)) + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)):
+    for fn in (plain(), plain(True), swar(2), dot4()) + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)):
         f.write(emit(fn) + '\n')

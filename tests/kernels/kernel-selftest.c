@@ -46,6 +46,11 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       conv_shape (&out[n++], 6, 5, 24, 12, 1, 3, 2, 0, 0, 1, 1, 2);
       /* more output channels than one pass of the scalar path (32), not a multiple of it */
       conv_shape (&out[n++], 5, 4, 16, 72, 3, 3, 1, 1, 1, 1, 1, 1);
+      /* columns longer than the scalar path gathers at once (368 k steps), split inside a
+       * tap: pointwise on 520 channels (the direct 1x1 case of the ImageNet networks), and
+       * an odd channel count (the value-by-value gather) over more than one pass */
+      conv_shape (&out[n++], 3, 2, 520, 8, 1, 1, 0, 0, 0, 0, 1, 1);
+      conv_shape (&out[n++], 4, 3, 45, 36, 3, 3, 1, 1, 1, 1, 1, 1);
       break;
     case FB_KERNEL_FAMILY_DEPTHWISE:
       conv_shape (&out[n++], 7, 5, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
@@ -139,7 +144,7 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
   int f, bad = 0;
   for (f = 0; f < FB_KERNEL_N_FAMILIES; f++)
     {
-      FbKernelBenchShape sh[8];
+      FbKernelBenchShape sh[12];
       int32_t fl[6];
       size_t nv = 0, v;
       int ns = shapes ((FbKernelFamily) f, sh), s, nf = flag_sets ((FbKernelFamily) f, fl), k;

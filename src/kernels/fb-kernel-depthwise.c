@@ -358,7 +358,7 @@ typedef struct {
   int32_t out_px, out_row, nrows, gbytes, rem, warm, drain;
   int32_t kappa, lam_lo, lam_hi, maxv, sh, mask, osh;
   const int32_t *w;
-  int32_t shr;
+  int32_t shr, row_back;
 } DwRowJob;
 #include "fb-kernel-rv32-dw-asm.inc"
 void fb_ki_rv32_dwrow_a8_o8 (const DwRowJob *job);
@@ -451,6 +451,7 @@ dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *w
   j.lam_lo = (int32_t) ((uint32_t) la << t);
   j.lam_hi = t == 0 ? la >> 31 : la >> (32 - t);
   j.shr = p->out_shift >= 32 ? p->out_shift - 32 : 0;
+  j.row_back = j.in_step - (j.warm + steps) * j.in_px;
   j.maxv = (1 << O) - 1;
   j.sh = (c * A) & 7;
   j.mask = (1 << A) - 1;

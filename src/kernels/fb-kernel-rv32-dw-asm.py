@@ -12,7 +12,7 @@ import os
 
 JOB_FIELDS = ['q0', 'q1', 'q2', 'in_px', 'in_step', 'op', 'out_px', 'out_row', 'nrows',
               'gbytes', 'rem', 'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'sh',
-              'mask', 'osh', 'w', 'shr']
+              'mask', 'osh', 'w', 'shr', 'row_back']
 OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 
@@ -59,6 +59,10 @@ def dwrow(A, osub):
     if osub:
         L += [f'lw {OSH}, {OFF["osh"]}(a0)']
     L += [f'lw t0, {OFF["nrows"]}(a0)', 'sw t0, 56(sp)']   # 56: rows left
+    # the row pointers and the output pointer run on from row to row (rows of outputs are
+    # contiguous; the input pointers get row_back after a row's columns)
+    L += [f'lw {OP}, {OFF["op"]}(a0)']
+    L += [f'lw {Q[r]}, {OFF["q" + str(r)]}(a0)' for r in (1, 2, 0)]   # a0 (the job) last
 
     def requant(v):
         n = counter[0]
@@ -109,8 +113,7 @@ def dwrow(A, osub):
 
     # row loop
     L += [f'.Lrow_{name}:', f'lw t1, 52(sp)']
-    L += [f'lw {Q[r]}, {OFF["q" + str(r)]}(t1)' for r in range(3)]
-    L += [f'lw {OP}, {OFF["op"]}(t1)', f'lw {GEND}, {OFF["gbytes"]}(t1)',
+    L += [f'lw {GEND}, {OFF["gbytes"]}(t1)',
           f'add {GEND}, {GEND}, {OP}']
     L += [f'li {p}, 0' for p in P]
     L += [f'lw {X}, {OFF["warm"]}(t1)', f'beqz {X}, .Lmain_{name}', 'li t1, 1',
@@ -126,13 +129,9 @@ def dwrow(A, osub):
     L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
     for e in range(3):
         L += [f'.Ldrain{e}_{name}:'] + drain(e)
-    # next row: advance the job's row pointers
-    L += [f'.Lrowend_{name}:', 'lw t1, 52(sp)', f'lw {X}, {OFF["in_step"]}(t1)']
-    for r in range(3):
-        L += [f'lw a0, {OFF["q" + str(r)]}(t1)', f'add a0, a0, {X}',
-              f'sw a0, {OFF["q" + str(r)]}(t1)']
-    L += [f'lw {X}, {OFF["out_row"]}(t1)', f'lw a0, {OFF["op"]}(t1)', f'add a0, a0, {X}',
-          f'sw a0, {OFF["op"]}(t1)']
+    # next row
+    L += [f'.Lrowend_{name}:', 'lw t1, 52(sp)', f'lw {X}, {OFF["row_back"]}(t1)']
+    L += [f'add {Q[r]}, {Q[r]}, {X}' for r in range(3)]
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
     L += ['lw ra, 48(sp)'] + [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
     L += ['addi sp, sp, 64', 'ret']

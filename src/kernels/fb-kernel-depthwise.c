@@ -348,8 +348,29 @@ dw_sc_sweep3_call (const int A, const int S, const uint8_t *q, int32_t sh, size_
 }
 #undef DW_ASM_CALL
 #define DW_SWEEP3 dw_sc_sweep3_call
+
+/* Stride 1: a channel's output rows swept, requantized and stored by the assembly of
+ * fb-kernel-rv32-dw-asm.py (its header has the contract; the field order is the .inc's). */
+typedef struct {
+  const uint8_t *q0, *q1, *q2;
+  int32_t in_px, in_step;
+  uint8_t *op;
+  int32_t out_px, out_row, nrows, gbytes, rem, warm, drain;
+  int32_t kappa, lam_lo, lam_hi, maxv, sh, mask, osh;
+  const int32_t *w;
+  int32_t shr, row_back;
+} DwRowJob;
+#include "fb-kernel-rv32-dw-asm.inc"
+void fb_ki_rv32_dwrow_a8_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_a8_os (const DwRowJob *job);
+void fb_ki_rv32_dwrow_a4_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_a4_os (const DwRowJob *job);
+void fb_ki_rv32_dwrow_a2_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_a2_os (const DwRowJob *job);
+#define DW_ROW_ASM 1
 #else
 #define DW_SWEEP3 dw_sc_sweep3
+#define DW_ROW_ASM 0
 #endif
 
 /* Requantize one channel's accumulators of a row into the output pixels (stride out_px; a
@@ -388,6 +409,99 @@ dw_sc_requant_row (const int O, const int HI, const int32_t *accs, int32_t n, in
     }
 }
 
+#if DW_ROW_ASM
+/* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
+ * output row by fb_ki_rv32_dwrow_*, the rows with the same kernel rows inside the input in one
+ * call (zero weights for the others), the edge columns as the sweep's warm-up and drain.  The
+ * requantization is exact in the high word of kappa * (acc << t) + (lambda << t), t =
+ * 32 - out_shift (0 when out_shift >= 32; that high word then shifted by out_shift - 32), so
+ * the weights are taken << t: 0 (the caller does the channel) when out_shift is 0 or over
+ * 63, when the largest |acc| << t would overflow int32, or when the padding along x is not
+ * 0-2 columns on either side. */
+FB_KI_INLINE int
+dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *wf, int32_t ka,
+                int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c)
+{
+  const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift, in_x = p->dim_in_x, nox = p->dim_out_x;
+  const int32_t pl = p->pad_left, kyn = p->dim_kernel_y;
+  const int32_t drain = nox + 2 - pl - in_x > 0 ? nox + 2 - pl - in_x : 0;
+  const int32_t steps = nox - drain, out_px = (int32_t) g->out_px;
+  const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
+  int64_t bound = 0;
+  int32_t wt[9], wz[9], k, oy, ox;
+  DwRowJob j;
+
+  if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 2 || drain > 2 || steps < 0 || 2 - pl + steps > in_x)
+    return 0;
+  for (k = 0; k < 9; k++)
+    bound += wf[k] < 0 ? -(int64_t) wf[k] : (int64_t) wf[k];
+  if (((bound * ((1 << A) - 1)) << t) > (int64_t) INT32_MAX)
+    return 0;
+  for (k = 0; k < 9; k++)
+    wt[k] = (int32_t) ((uint32_t) wf[k] << t);
+  j.in_px = (int32_t) g->in_px;
+  j.in_step = p->stride_y * (int32_t) g->in_row;
+  j.out_px = out_px;
+  j.out_row = nox * out_px;
+  j.gbytes = steps / 3 * 3 * out_px;
+  j.rem = steps % 3;
+  j.warm = 2 - pl;
+  j.drain = drain;
+  j.kappa = ka;
+  j.lam_lo = (int32_t) ((uint32_t) la << t);
+  j.lam_hi = t == 0 ? la >> 31 : la >> (32 - t);
+  j.shr = p->out_shift >= 32 ? p->out_shift - 32 : 0;
+  j.row_back = j.in_step - (j.warm + steps) * j.in_px;
+  j.maxv = (1 << O) - 1;
+  j.sh = (c * A) & 7;
+  j.mask = (1 << A) - 1;
+  j.osh = (c * O) & 7;
+  for (oy = 0; oy < p->dim_out_y;)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      const int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
+      const int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+      uint8_t *orow = output + (size_t) oy * (size_t) j.out_row + (size_t) c * (size_t) O / 8;
+      int32_t oy2 = oy + 1;
+      size_t d1, d2;
+      if (ky_lo >= ky_hi) /* window entirely in the padding: requant (0) everywhere */
+        {
+          const uint32_t y = (uint32_t) fb_ki_requant (0, ka, la, p->out_shift, j.maxv);
+          for (ox = 0; ox < nox; ox++, orow += out_px)
+            *orow = (uint8_t) (O == 8 ? y : *orow | (y << j.osh));
+          oy++;
+          continue;
+        }
+      /* the following rows with the same kernel rows inside the input */
+      for (;; oy2++)
+        {
+          const int32_t i2 = oy2 * p->stride_y - p->pad_top;
+          if (oy2 >= p->dim_out_y || (i2 < 0 ? -i2 : 0) != ky_lo
+              || (p->dim_in_y - i2 < kyn ? p->dim_in_y - i2 : kyn) != ky_hi)
+            break;
+        }
+      for (k = 0; k < 9; k++)
+        wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
+      d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
+      d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
+      j.q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
+      j.q1 = j.q0 + d1;
+      j.q2 = j.q0 + d2;
+      j.op = orow;
+      j.nrows = oy2 - oy;
+      j.w = wz;
+      if (A == 8)
+        O == 8 ? fb_ki_rv32_dwrow_a8_o8 (&j) : fb_ki_rv32_dwrow_a8_os (&j);
+      else if (A == 4)
+        O == 8 ? fb_ki_rv32_dwrow_a4_o8 (&j) : fb_ki_rv32_dwrow_a4_os (&j);
+      else
+        O == 8 ? fb_ki_rv32_dwrow_a2_o8 (&j) : fb_ki_rv32_dwrow_a2_os (&j);
+      oy = oy2;
+    }
+  return 1;
+}
+#endif
+
 /* A kernel 3 wide and at most 3 high, stride S (1 or 2) along x: channel by channel (the
  * channel's weights unpacked once), output row by output row: the interior outputs by the
  * sweep, the few at the left/right edge with their taps checked, then the row requantized
@@ -415,6 +529,11 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
     ox_hi = nox;
   if (ox_lo > ox_hi)
     ox_lo = ox_hi;
+#if DW_ROW_ASM
+  /* the assembly ORs every sub-byte output into its byte */
+  if (S == 1 && O != 8)
+    memset (output, 0, (size_t) p->dim_out_y * (size_t) nox * g->out_px);
+#endif
   for (c = 0; c < ch; c++)
     {
       const int32_t sh = (c * A) & 7;
@@ -423,6 +542,10 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
         wf[k] = fb_ki_get_s (W, weights, (size_t) k * (size_t) ch + (size_t) c);
       for (; k < 9; k++)
         wf[k] = 0;
+#if DW_ROW_ASM
+      if (S == 1 && dw_sc_rows_asm (A, O, input, wf, kappa[c], lambda[c], output, p, g, c))
+        continue;
+#endif
       for (k = 0; k < 9; k++)
         wb[k] = k >= 3 * b_lo && k < 3 * b_hi ? wf[k] : 0;
       for (oy = 0; oy < p->dim_out_y; oy++)

@@ -118,7 +118,7 @@ static int
 cmd_measure (int argc, char **argv)
 {
   g_autofree char *target = NULL, *output = NULL;
-  gint max_rows = 32, slice_rows = 4, jobs = 0, repeats = 11, shift = 16;
+  gint max_rows = 32, slice_rows = 4, jobs = 0, repeats = 11, shift = 24; /* as fb_latency_measure_options_init () */
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     FB_CLI_TARGET_ENTRY (&target, "rv32imc (instructions under QEMU) or "
@@ -132,7 +132,7 @@ cmd_measure (int argc, char **argv)
       "of processors)", "N" },
     { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, "host: samples per call (default 11)", "N" },
     { "shift", 0, 0, G_OPTION_ARG_INT, &shift, "Requantization shift of the random "
-      "parameters (default 16)", "D" },
+      "parameters (default 24)", "D" },
     FB_CLI_QUIET_ENTRY (&quiet, "No progress on stderr"),
     { NULL }
   };

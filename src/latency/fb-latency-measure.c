@@ -45,7 +45,7 @@ fb_latency_measure_options_init (FbLatencyMeasureOptions *opts, const char *targ
   opts->max_rows = 32;
   opts->slice_rows = 4;
   opts->workers = MAX (1, g_get_num_processors ());
-  opts->shift = 16;
+  opts->shift = 24; /* trained fmnist-mbv1 layers have shifts 21-30 (docs/latency.md) */
   opts->repeats = 11;
   opts->min_sample = 0.002;
 }
@@ -85,7 +85,19 @@ job_from_step (const FbPlanStep *st, gint shift, FbLatencyJob *j)
   j->output_offset = (uint32_t) st->output_offset;
 }
 
-/* The same call on the first @rows output rows of the layer (top padding kept). */
+/* Output rows whose window reaches into the top or the bottom padding. */
+static guint
+edge_rows (const FbConvParams *p)
+{
+  const gint32 sy = p->stride_y > 0 ? p->stride_y : 1;
+  return (guint) ((p->pad_top + sy - 1) / sy + (p->pad_bottom + sy - 1) / sy);
+}
+
+/* The same call on @rows output rows of the layer with both its top and its bottom padding,
+ * a small image of the layer's kind: two slices then differ only by interior rows, so the
+ * extrapolation also counts the edge rows' work (the rv32imc depthwise sweep handles a padded
+ * row in a call of its own).  Falls back to the first @rows rows, top padding only, when the
+ * layer has too few input rows for that. */
 static gboolean
 slice_job (const FbLatencyJob *full, guint rows, FbKernelArch arch, FbLatencyJob *out)
 {
@@ -95,19 +107,25 @@ slice_job (const FbLatencyJob *full, guint rows, FbKernelArch arch, FbLatencyJob
 
   *out = *full;
   p = &out->conv;
-  needed = ((gint32) rows - 1) * p->stride_y + p->dim_kernel_y - p->pad_top;
-  if (needed < 1)
-    return FALSE;
   p->dim_out_y = (gint32) rows;
-  if (needed <= full->conv.dim_in_y)
-    {
-      p->dim_in_y = needed;
-      p->pad_bottom = 0;
-    }
+  needed = ((gint32) rows - 1) * p->stride_y + p->dim_kernel_y - p->pad_top - p->pad_bottom;
+  if (needed >= 1 && needed <= full->conv.dim_in_y)
+    p->dim_in_y = needed;
   else
     {
-      p->dim_in_y = full->conv.dim_in_y;
-      p->pad_bottom = needed - full->conv.dim_in_y;
+      needed = ((gint32) rows - 1) * p->stride_y + p->dim_kernel_y - p->pad_top;
+      if (needed < 1)
+        return FALSE;
+      if (needed <= full->conv.dim_in_y)
+        {
+          p->dim_in_y = needed;
+          p->pad_bottom = 0;
+        }
+      else
+        {
+          p->dim_in_y = full->conv.dim_in_y;
+          p->pad_bottom = needed - full->conv.dim_in_y;
+        }
     }
   if (fb_conv_check_params (out->in_bits, out->out_bits, out->mid_bits, dw, p) != FB_KERNEL_OK)
     return FALSE;
@@ -218,12 +236,13 @@ plan_build (Plan *p, FbKernelArch arch, gboolean slicing, GError **error)
               && (full.family == FB_KERNEL_FAMILY_CONV
                   || full.family == FB_KERNEL_FAMILY_DEPTHWISE)
               && (guint) full.conv.dim_out_y > o->max_rows
-              && 2 * o->slice_rows < (guint) full.conv.dim_out_y)
+              && 2 * o->slice_rows + edge_rows (&full.conv) < (guint) full.conv.dim_out_y)
             {
               for (guint s = 0; s < 2; s++)
                 {
                   FbLatencyJob j;
-                  guint rows = o->slice_rows * (s + 1);
+                  /* both slices hold every padded edge row and slice_rows * (s + 1) inner ones */
+                  guint rows = o->slice_rows * (s + 1) + edge_rows (&full.conv);
                   if (!slice_job (&full, rows, arch, &j))
                     {
                       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,

@@ -297,6 +297,16 @@ fb_ki_requant_pack_vnni (const int O, const int32_t *acc, const int32_t *kappa,
 FB_KI_DEFINE_UNPACK_U (u8, uint8_t)
 FB_KI_DEFINE_UNPACK_U (i16, int16_t)
 
+/* The int32-output linear's value of one row: accumulator plus bias, saturated to int32,
+ * then the ReLU flag (PULP-NN's order). */
+FB_KI_INLINE int32_t
+fb_ki_linear_int32 (int32_t acc, int32_t bias, int relu)
+{
+  int64_t v = (int64_t) acc + bias;
+  v = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
+  return relu && v < 0 ? 0 : (int32_t) v;
+}
+
 /* Signed element i of a packed W-bit array (any i, no alignment requirement). */
 FB_KI_INLINE int32_t
 fb_ki_get_s (const int W, const uint8_t *src, size_t i)
@@ -484,11 +494,7 @@ fb_ki_linear_direct (const int A, const int O, const int W, const int SI, const 
       for (i = 0; i < dim_vec; i++)
         acc += fb_ki_get_a (A, SI, input, (size_t) i) * fb_ki_get_s (W, row, (size_t) i);
       if (O == 32)
-        {
-          int64_t v = (int64_t) acc + (bias != NULL ? bias[o] : 0);
-          v = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
-          output32[o] = relu && v < 0 ? 0 : (int32_t) v;
-        }
+        output32[o] = fb_ki_linear_int32 (acc, bias != NULL ? bias[o] : 0, relu);
       else
         fb_ki_put_any (O == 32 ? 8 : O, output, (size_t) o,
                        fb_ki_requant_any (O == 32 ? 8 : O, SO, acc, kappa[o], lambda[o], out_shift));

@@ -590,16 +590,8 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
         }
       if (O == 32)
         for (e = 0; e < m; e++)
-          {
-            int64_t v = (int64_t) acc[e] + (bias != NULL ? bias[g + e] : 0);
-            if (v > INT32_MAX)
-              v = INT32_MAX;
-            if (v < INT32_MIN)
-              v = INT32_MIN;
-            if ((flag_relu & FB_KERNEL_FLAG_RELU) && v < 0)
-              v = 0;
-            output32[g + e] = (int32_t) v;
-          }
+          output32[g + e] = fb_ki_linear_int32 (acc[e], bias != NULL ? bias[g + e] : 0,
+                                                flag_relu & FB_KERNEL_FLAG_RELU);
       else
         fb_ki_requant_pack_any (O, SO, acc, kappa + g, lambda + g,
                                 out_shift, m, output + (size_t) g * (size_t) O / 8);
@@ -650,19 +642,9 @@ linear_impl (const int A, const int O, const int W, const int SO, const uint8_t 
       (void) n16;
 #endif
       if (O == 32)
-        {
-          for (e = 0; e < m; e++)
-            {
-              int64_t v = (int64_t) acc[e] + (bias != NULL ? bias[o + e] : 0);
-              if (v > INT32_MAX)
-                v = INT32_MAX;
-              if (v < INT32_MIN)
-                v = INT32_MIN;
-              if ((flag_relu & FB_KERNEL_FLAG_RELU) && v < 0)
-                v = 0;
-              output32[o + e] = (int32_t) v;
-            }
-        }
+        for (e = 0; e < m; e++)
+          output32[o + e] = fb_ki_linear_int32 (acc[e], bias != NULL ? bias[o + e] : 0,
+                                                flag_relu & FB_KERNEL_FLAG_RELU);
       else
         /* m is a multiple of 8/O, so this writes whole bytes */
         fb_ki_requant_pack_any (O == 32 ? 8 : O, SO, acc, kappa + o, lambda + o, out_shift, m,

@@ -84,9 +84,18 @@ d = json.load(open(sys.argv[1]))
 h, w, c = d["input"]["shape"]
 shape = {d["input"]["name"]: (h, w, c)}
 for l in d["layers"]:
-    if l["op"] not in ("conv2d", "depthwise_conv2d"):
-        break
     h, w, c = shape[l["inputs"][0]]
+    if l["op"] == "global_avg_pool":
+        # kind 2: the pool, kind 3: the classifier (dims: h w c -> cout)
+        print('{"%s", 2, %d, %d, %d, %d, 1, 1, 1, 1, 0, 0, 0, 0},' % (l["name"], h, w, c, c))
+        shape[l["output"]] = (1, 1, c)
+        continue
+    if l["op"] == "linear":
+        print('{"%s", 3, 1, 1, %d, %d, 1, 1, 1, 1, 0, 0, 0, 0},' % (l["name"], h * w * c, l["cout"]))
+        shape[l["output"]] = (1, 1, l["cout"])
+        continue
+    if l["op"] not in ("conv2d", "depthwise_conv2d"):
+        sys.exit("bench-host.sh: layer %s: op %s not in the per-layer part" % (l["name"], l["op"]))
     ky, kx = l["kernel"]; sy, sx = l["stride"]; pt, pb, pl, pr = l["pad"]
     dw = l["op"] == "depthwise_conv2d"
     cout = c if dw else l["cout"]
@@ -102,7 +111,8 @@ cat > "$tmp/layers.c" <<'EOF'
 #include <time.h>
 #include "fb-kernel-pack.h"
 #include "fb-kernels.h"
-typedef struct { const char *name; int dw, h, w, cin, cout, ky, kx, sy, sx, pt, pb, pl, pr; } L;
+/* kind: 0 conv, 1 depthwise, 2 global average pool, 3 classifier (int32 logits) */
+typedef struct { const char *name; int kind, h, w, cin, cout, ky, kx, sy, sx, pt, pb, pl, pr; } L;
 static const L layers[] = {
 #include "layers.h"
 };
@@ -113,73 +123,130 @@ cpu_now (void)
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
+/* the smallest over 100 repetitions of the thread CPU time per call of 100 calls, µs */
+#define TIME_CALLS(best, call)                                                                \
+  do                                                                                          \
+    {                                                                                         \
+      int r_, k_;                                                                             \
+      best = 1e9;                                                                             \
+      for (r_ = 0; r_ < 100; r_++)                                                            \
+        {                                                                                     \
+          const double t0_ = cpu_now ();                                                      \
+          double t_;                                                                          \
+          for (k_ = 0; k_ < 100; k_++)                                                        \
+            if ((call) != FB_KERNEL_OK)                                                       \
+              {                                                                               \
+                fprintf (stderr, "layer %s: kernel error\n", l->name);                       \
+                exit (1);                                                                     \
+              }                                                                               \
+          t_ = (cpu_now () - t0_) / 100 * 1e6;                                                \
+          best = t_ < best ? t_ : best;                                                       \
+        }                                                                                     \
+    }                                                                                         \
+  while (0)
+static uint8_t *
+random_bytes (size_t n)
+{
+  uint8_t *p = malloc (n > 0 ? n : 1);
+  size_t i;
+  for (i = 0; i < n; i++)
+    p[i] = (uint8_t) rand ();
+  return p;
+}
+static double
+time_conv (const L *l, int A, int O, int W)
+{
+  FbConvParams p = { l->w, l->h, l->cin, (l->w + l->pl + l->pr - l->kx) / l->sx + 1,
+                     (l->h + l->pt + l->pb - l->ky) / l->sy + 1, l->cout, l->kx, l->ky,
+                     l->pt, l->pb, l->pl, l->pr, l->sx, l->sy, 24, FB_KERNEL_FLAG_RELU };
+  const int dw = l->kind == 1;
+  const size_t n_in = (size_t) l->h * l->w * l->cin * A / 8;
+  const size_t n_out = (size_t) p.dim_out_x * p.dim_out_y * p.ch_out * O / 8;
+  const size_t n_w = dw ? fb_kernel_depthwise_weights_bytes (l->cin, l->ky, l->kx, W)
+                        : fb_kernel_weight_row_bytes ((size_t) l->ky * l->kx * l->cin, W)
+                            * (size_t) l->cout;
+  const FbConvFunc f = dw ? fb_depthwise_lookup (A, O, W) : fb_conv_lookup (A, O, W);
+  const size_t n_s = dw ? fb_depthwise_get_buffer_size (A, O, W, &p)
+                        : fb_conv_get_buffer_size (A, O, W, &p);
+  uint8_t *in = random_bytes (n_in), *wt = random_bytes (n_w), *out = malloc (n_out);
+  uint8_t *s = malloc (n_s), *prep = NULL;
+  const uint8_t *wu = wt;
+  int32_t *kappa = malloc (4 * (size_t) p.ch_out), *lambda = malloc (4 * (size_t) p.ch_out);
+  double best;
+  int k;
+  for (k = 0; k < p.ch_out; k++)
+    {
+      kappa[k] = rand () % (1 << 16) + 256;
+      lambda[k] = rand () % (1 << 24) - (1 << 22);
+    }
+  if (!dw)
+    {
+      const size_t n_p = fb_conv_host_prepared_weights_size (A, O, W, &p);
+      if (n_p > 0 && (prep = aligned_alloc (64, (n_p + 63) / 64 * 64)) != NULL
+          && fb_conv_host_prepare_weights (A, O, W, &p, wt, prep) == FB_KERNEL_OK)
+        {
+          wu = prep;
+          p.flag_relu |= FB_KERNEL_FLAG_HOST_PREPARED;
+        }
+    }
+  TIME_CALLS (best, f (in, wu, kappa, lambda, out, &p, s, n_s));
+  free (in); free (wt); free (out); free (s); free (prep); free (kappa); free (lambda);
+  return best;
+}
+static double
+time_pool_or_linear (const L *l, int b)
+{
+  double best;
+  if (l->kind == 2)
+    {
+      const FbAvgPoolFunc f = fb_avgpool_lookup (b);
+      uint8_t *in = random_bytes ((size_t) l->h * l->w * l->cin * b / 8), *out = malloc (l->cin);
+      TIME_CALLS (best, f (in, out, l->w, l->h, l->cin, 0));
+      free (in); free (out);
+    }
+  else
+    {
+      const FbLinearI32Func f = fb_linear_i32_lookup (b, b);
+      const size_t n_s = fb_linear_get_buffer_size (b, 32, b, l->cin, l->cout);
+      uint8_t *in = random_bytes ((size_t) l->cin * b / 8), *s = malloc (n_s > 0 ? n_s : 1);
+      uint8_t *wt = random_bytes (fb_kernel_weight_row_bytes (l->cin, b) * (size_t) l->cout);
+      int32_t *bias = calloc ((size_t) l->cout, 4), *out = malloc (4 * (size_t) l->cout);
+      TIME_CALLS (best, f (in, wt, bias, out, l->cin, l->cout, 0, s, n_s));
+      free (in); free (s); free (wt); free (bias); free (out);
+    }
+  return best;
+}
 int
 main (int argc, char **argv)
 {
-  const int b = argc > 1 ? atoi (argv[1]) : 8, calls = 100, reps = 100;
-  double total = 0;
+  const int b = argc > 1 ? atoi (argv[1]) : 8;
+  /* total_us: conv + depthwise (the figure of earlier rounds); stages_us: the first layer,
+   * the depthwise, the other (pointwise) convs, the pool, the classifier */
+  double conv_dw = 0, first = 0, dw = 0, pw = 0, pool = 0, fc = 0;
   size_t li;
   srand (1);
   printf ("{\"layers\": \"w%da%d\", \"us_per_call\": {", b, b);
   for (li = 0; li < sizeof layers / sizeof *layers; li++)
     {
       const L *l = &layers[li];
-      const int A = li == 0 ? 8 : b, O = b, W = b;
-      FbConvParams p = { l->w, l->h, l->cin, (l->w + l->pl + l->pr - l->kx) / l->sx + 1,
-                         (l->h + l->pt + l->pb - l->ky) / l->sy + 1, l->cout, l->kx, l->ky,
-                         l->pt, l->pb, l->pl, l->pr, l->sx, l->sy, 24, FB_KERNEL_FLAG_RELU };
-      const size_t n_in = (size_t) l->h * l->w * l->cin * A / 8;
-      const size_t n_out = (size_t) p.dim_out_x * p.dim_out_y * p.ch_out * O / 8;
-      const size_t n_w = l->dw ? fb_kernel_depthwise_weights_bytes (l->cin, l->ky, l->kx, W)
-                               : fb_kernel_weight_row_bytes ((size_t) l->ky * l->kx * l->cin, W)
-                                   * (size_t) l->cout;
-      const FbConvFunc f = l->dw ? fb_depthwise_lookup (A, O, W) : fb_conv_lookup (A, O, W);
-      const size_t n_s = l->dw ? fb_depthwise_get_buffer_size (A, O, W, &p)
-                               : fb_conv_get_buffer_size (A, O, W, &p);
-      uint8_t *in = malloc (n_in), *wt = malloc (n_w), *out = malloc (n_out), *s = malloc (n_s);
-      uint8_t *prep = NULL;
-      const uint8_t *wu = wt;
-      int32_t *kappa = malloc (4 * (size_t) p.ch_out), *lambda = malloc (4 * (size_t) p.ch_out);
-      double best = 1e9;
-      size_t i;
-      int r, k;
-      for (i = 0; i < n_in; i++)
-        in[i] = (uint8_t) rand ();
-      for (i = 0; i < n_w; i++)
-        wt[i] = (uint8_t) rand ();
-      for (k = 0; k < p.ch_out; k++)
+      double t;
+      if (l->kind >= 2)
         {
-          kappa[k] = rand () % (1 << 16) + 256;
-          lambda[k] = rand () % (1 << 24) - (1 << 22);
+          t = time_pool_or_linear (l, b);
+          *(l->kind == 2 ? &pool : &fc) += t;
         }
-      if (!l->dw)
+      else
         {
-          const size_t n_p = fb_conv_host_prepared_weights_size (A, O, W, &p);
-          if (n_p > 0 && (prep = aligned_alloc (64, (n_p + 63) / 64 * 64)) != NULL
-              && fb_conv_host_prepare_weights (A, O, W, &p, wt, prep) == FB_KERNEL_OK)
-            {
-              wu = prep;
-              p.flag_relu |= FB_KERNEL_FLAG_HOST_PREPARED;
-            }
+          t = time_conv (l, li == 0 ? 8 : b, b, b);
+          conv_dw += t;
+          *(li == 0 ? &first : l->kind == 1 ? &dw : &pw) += t;
         }
-      for (r = 0; r < reps; r++)
-        {
-          const double t0 = cpu_now ();
-          double t;
-          for (k = 0; k < calls; k++)
-            if (f (in, wu, kappa, lambda, out, &p, s, n_s) != FB_KERNEL_OK)
-              {
-                fprintf (stderr, "layer %s: kernel error\n", l->name);
-                return 1;
-              }
-          t = (cpu_now () - t0) / calls;
-          best = t < best ? t : best;
-        }
-      printf ("%s\"%s\": %.2f", li ? ", " : "", l->name, best * 1e6);
-      total += best * 1e6;
-      free (in); free (wt); free (out); free (s); free (prep); free (kappa); free (lambda);
+      printf ("%s\"%s\": %.2f", li ? ", " : "", l->name, t);
     }
-  printf ("}, \"total_us\": %.2f, \"host_code\": \"%s\"}\n", total, fb_kernel_host_code ());
+  printf ("}, \"total_us\": %.2f, \"stages_us\": {\"first_conv\": %.2f, \"depthwise\": %.2f, "
+          "\"pointwise\": %.2f, \"pool\": %.2f, \"classifier\": %.2f, \"all_kernels\": %.2f}, "
+          "\"host_code\": \"%s\"}\n", conv_dw, first, dw, pw, pool, fc,
+          first + dw + pw + pool + fc, fb_kernel_host_code ());
   return 0;
 }
 EOF
@@ -187,13 +254,51 @@ cc -O2 -std=gnu17 -I "$root/src/kernels" -I "$tmp" "$tmp/layers.c" \
   "$build/src/kernels/libfbkernels.a" -o "$tmp/layers"
 echo "{\"layers_uptime\": \"$(uptime | sed 's/.*load/load/')\", \"utc\": \"$(date -u +%H:%M:%S)\"}"
 for b in 8 4 2; do "$tmp/layers" "$b"; done | tee "$tmp/layers.log"
-/usr/bin/python3 - "$tmp/layers.log" <<'EOF'
+# ---- the whole evaluation by stage: one thread, CPU time per image ----
+# Each config's 10 000-image evaluation with one thread, twice, as CPU µs per image (the
+# process's user + system time less that of the same command with --limit 1, which loads the
+# data set and folds the weights; the smaller of the two), against the sum of its kernels
+# above: outside_kernels_us is what the per-layer part does not see (the evaluator's per-image
+# work, and the caches of a real network's sequence of layers against the hot repetitions of
+# one layer).  CPU time, which a loaded machine inflates less than wall time.
+for rep in 1 2; do
+  for cfg in w8a8 w4a4 w2a2; do
+    /usr/bin/python3 -c '
+import json, resource, subprocess, sys
+def cpu(args):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return json.loads(out), (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+d, t = cpu(sys.argv[1:])
+_, t1 = cpu(sys.argv[1:] + ["--limit", "1"])
+print(json.dumps({"whole_1thread": d["config"], "images": d["images"], "eval_cpu_seconds": round(t - t1, 3),
+                  "int_seconds": d["int_seconds"], "logits_fnv1a": d["logits_fnv1a"]}))' \
+      "$cli" eval "$net" --config "$cfg" --weights "$tmp/w.fbw" --threads 1 --no-float --json
+  done
+done | tee "$tmp/whole.log"
+echo "{\"whole_uptime\": \"$(uptime | sed 's/.*load/load/')\", \"utc\": \"$(date -u +%H:%M:%S)\"}"
+/usr/bin/python3 - "$tmp/layers.log" "$tmp/whole.log" <<'EOF'
 import json, sys
-t = {}
+t, st, whole = {}, {}, {}
 for l in open(sys.argv[1]):
     if l.strip():
         d = json.loads(l)
         t[d["layers"]] = d["total_us"]
+        st[d["layers"]] = d["stages_us"]
+for l in open(sys.argv[2]):
+    if l.strip():
+        d = json.loads(l)
+        us = d["eval_cpu_seconds"] / (d["images"] - 1) * 1e6
+        whole[d["whole_1thread"]] = min(us, whole.get(d["whole_1thread"], us))
+for c in ("w8a8", "w4a4", "w2a2"):
+    out = {"stages_per_image_us": c, **st[c], "whole_1thread_us": round(whole[c], 2),
+           "outside_kernels_us": round(whole[c] - st[c]["all_kernels"], 2)}
+    print(json.dumps(out))
 print(json.dumps({"layers_w4a4_over_w8a8": round(t["w4a4"] / t["w8a8"], 2),
-                  "layers_w2a2_over_w8a8": round(t["w2a2"] / t["w8a8"], 2)}))
+                  "layers_w2a2_over_w8a8": round(t["w2a2"] / t["w8a8"], 2),
+                  "all_kernels_w4a4_over_w8a8": round(st["w4a4"]["all_kernels"] / st["w8a8"]["all_kernels"], 2),
+                  "all_kernels_w2a2_over_w8a8": round(st["w2a2"]["all_kernels"] / st["w8a8"]["all_kernels"], 2),
+                  "whole_1thread_w4a4_over_w8a8": round(whole["w4a4"] / whole["w8a8"], 2),
+                  "whole_1thread_w2a2_over_w8a8": round(whole["w2a2"] / whole["w8a8"], 2)}))
 EOF

@@ -27,27 +27,7 @@ dwx_load_u8 (const uint8_t *p, __mmask16 m)
   return _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (m, p));
 }
 
-/* 16 consecutive channels of a packed unsigned 4- or 2-bit pixel as bytes. */
-FB_KI_VNNI_INLINE __m128i
-dwx_unpack_bytes (const int A, const uint8_t *p, __mmask16 mbytes)
-{
-  const __m128i b = _mm_maskz_loadu_epi8 (mbytes, p);
-  if (A == 4)
-    {
-      const __m128i m = _mm_set1_epi8 (15);
-      return _mm_unpacklo_epi8 (_mm_and_si128 (b, m), _mm_and_si128 (_mm_srli_epi16 (b, 4), m));
-    }
-  {
-    const __m128i m = _mm_set1_epi8 (3);
-    const __m128i l01 = _mm_unpacklo_epi8 (_mm_and_si128 (b, m),
-                                           _mm_and_si128 (_mm_srli_epi16 (b, 2), m));
-    const __m128i l23 = _mm_unpacklo_epi8 (_mm_and_si128 (_mm_srli_epi16 (b, 4), m),
-                                           _mm_and_si128 (_mm_srli_epi16 (b, 6), m));
-    return _mm_unpacklo_epi16 (l01, l23);
-  }
-}
-
-/* The same for signed W-bit weights, sign-extended. */
+/* 16 consecutive channels of signed W-bit weights, sign-extended to int32 lanes. */
 FB_KI_VNNI_INLINE __m512i
 dwx_load_s (const int W, const uint8_t *p, __mmask16 mbytes)
 {
@@ -152,80 +132,173 @@ dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
     }
 }
 
-/* Input row iy's 16 channels from c as bytes, in slot iy % 3 of the ring (pixel stride ps). */
-FB_KI_VNNI_INLINE const uint8_t *
-dwx_ring_row (const int A, const uint8_t *xc, size_t in_row, size_t in_px, int32_t in_x,
-              int32_t iy, __mmask16 ma, __mmask16 m, size_t ps, uint8_t *ring, int32_t *tag)
+/* The 9 weight vectors of the 16 channels from c (`m` the valid lanes, `mw` their bytes). */
+FB_KI_VNNI_INLINE void
+dwx_load_weights (const int W, const uint8_t *weights, int32_t ch, int32_t c, __mmask16 m,
+                  __mmask16 mw, __m512i *w)
 {
-  uint8_t *d = ring + (size_t) (iy % 3) * (size_t) in_x * ps;
-  if (tag[iy % 3] != iy)
-    {
-      const uint8_t *src = xc + (size_t) iy * in_row;
-      int32_t ix;
-      if (ps * (size_t) A == in_px * 8) /* all channels in one block: the row is contiguous */
-        fb_ki_unpack_u_row (A, src, in_x * (int32_t) ps, d);
-      else
-        {
-          for (ix = 0; ix < in_x; ix++, src += in_px, d += ps)
-            _mm_mask_storeu_epi8 (d, m, dwx_unpack_bytes (A, src, ma));
-          d -= (size_t) in_x * ps;
-        }
-      tag[iy % 3] = iy;
-    }
-  return d;
+  const size_t w_tap = (size_t) ch * (size_t) W / 8;
+  int t;
+  for (t = 0; t < 9; t++)
+    w[t] = W == 8 ? _mm512_cvtepi8_epi32 (_mm_maskz_loadu_epi8 (m, weights + (size_t) t * w_tap
+                                                                      + (size_t) c))
+                  : dwx_load_s (W, weights + (size_t) t * w_tap + (size_t) c * (size_t) W / 8,
+                                mw);
 }
 
-/* Sub-byte inputs: the 3 input rows of an output row are unpacked once per
- * 16 channels into a ring of byte rows (fb-kernel-depthwise.c's host scratch has 2·3 bytes
- * per input value of a row for them), so each value is unpacked once, not once per output
- * row and tap column that reads it. */
+/* 8-bit input: channel blocks of 16 outer, the weights and requantization constants of a block
+ * in registers for the whole image, the taps read from the input itself. */
 FB_KI_VNNI_INLINE void
-dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
-         const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
-         void *buffer)
+dwx_3x3_u8 (const int O, const int W, const uint8_t *input, const uint8_t *weights,
+            const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p)
 {
-  const int32_t ch = p->ch_in, in_x = p->dim_in_x, in_y = p->dim_in_y;
-  const size_t in_px = (size_t) ch * (size_t) A / 8, w_tap = (size_t) ch * (size_t) W / 8;
-  const size_t out_px = (size_t) ch * (size_t) O / 8, in_row = (size_t) in_x * in_px;
-  const size_t ps = ch < 16 ? (size_t) ch : 16;
+  const int32_t ch = p->ch_in, in_y = p->dim_in_y;
+  const size_t out_px = (size_t) ch * (size_t) O / 8, in_row = (size_t) p->dim_in_x * (size_t) ch;
   const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
-  const int ring = A != 8;
-  int32_t c, oy, t;
+  int32_t c, oy;
 
   for (c = 0; c < ch; c += 16)
     {
       const int32_t left = ch - c < 16 ? ch - c : 16;
       const __mmask16 m = (__mmask16) ((1u << left) - 1u);
-      const __mmask16 ma = (__mmask16) ((1u << (left * A / 8)) - 1u);
       const __mmask16 mw = (__mmask16) ((1u << (left * W / 8)) - 1u);
       const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
-      const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
-      uint8_t *yc = output + (size_t) c * (size_t) O / 8;
       const FbKiRq rq = fb_ki_rq_load (kappa + c, lambda + c, m);
-      int32_t tag[3] = { -1, -1, -1 };
+      uint8_t *yc = output + (size_t) c * (size_t) O / 8;
       __m512i w[9];
 
-      for (t = 0; t < 9; t++)
-        w[t] = dwx_load_s (W, weights + (size_t) t * w_tap + (size_t) c * (size_t) W / 8, mw);
+      dwx_load_weights (W, weights, ch, c, m, mw, w);
       for (oy = 0; oy < p->dim_out_y; oy++)
         {
           const int32_t iy0 = oy * p->stride_y - p->pad_top;
-          uint8_t *yr = yc + (size_t) oy * (size_t) p->dim_out_x * out_px;
           DwxRows r;
           int ky;
-          r.px = ring ? ps : in_px;
-          r.mload = ring ? m : ma;
+          r.px = (size_t) ch;
+          r.mload = m;
           for (ky = 0; ky < 3; ky++)
-            {
-              const int32_t iy = iy0 + ky;
-              r.rp[ky] = iy < 0 || iy >= in_y ? NULL
-                         : ring ? dwx_ring_row (A, xc, in_row, in_px, in_x, iy, ma, m, ps,
-                                                (uint8_t *) buffer, tag)
-                                : xc + (size_t) iy * in_row;
-            }
-          dwx_row (O, &r, w, &rq, sh, mo, p, yr, out_px);
+            r.rp[ky] = iy0 + ky < 0 || iy0 + ky >= in_y ? NULL
+                                                         : input + (size_t) (iy0 + ky) * in_row + c;
+          dwx_row (O, &r, w, &rq, sh, mo, p, yc + (size_t) oy * (size_t) p->dim_out_x * out_px,
+                   out_px);
         }
     }
+}
+
+/* n signed W-bit values (n a multiple of 8/W) to sign-extended bytes: unpacked as unsigned,
+ * then (u ^ 2^(W-1)) - 2^(W-1), 64 bytes per step. */
+FB_KI_VNNI_INLINE void
+dwx_unpack_s (const int W, const uint8_t *src, int32_t n, int8_t *dst)
+{
+  const __m512i half = _mm512_set1_epi8 ((char) (1 << (W - 1)));
+  int32_t i;
+
+  fb_ki_unpack_u_row (W, src, n, (uint8_t *) dst);
+  for (i = 0; i < n; i += 64)
+    {
+      const __mmask64 m = n - i >= 64 ? ~(__mmask64) 0 : (((__mmask64) 1) << (n - i)) - 1;
+      const __m512i u = _mm512_maskz_loadu_epi8 (m, dst + i);
+      _mm512_mask_storeu_epi8 (dst + i, m, _mm512_sub_epi8 (_mm512_xor_si512 (u, half), half));
+    }
+}
+
+/* Sub-byte input: each input row is unpacked once, all its channels in one contiguous pass
+ * (fb_ki_unpack_u_row(), 32 or 64 values per 16 source bytes), into a ring of 3 byte rows in
+ * the scratch, and sub-byte weights once per call to bytes after it; then the 8-bit loop reads
+ * them, output row by output row, 16 channels at a time.  Unpacking per 16 channels and pixel
+ * (masked 8- or 4-byte loads) had cost about as much as the taps at stride 2, where 4 input
+ * pixels are new per output.  Scratch: 3·in_x·C + 9·C bytes, within fb-kernel-depthwise.c's
+ * host size for a sub-byte input (2·3·in_x·C + 18·C + 8·C). */
+FB_KI_VNNI_INLINE void
+dwx_3x3_sub (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+             const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+             void *buffer)
+{
+  const int32_t ch = p->ch_in, in_x = p->dim_in_x, in_y = p->dim_in_y;
+  const size_t row = (size_t) in_x * (size_t) ch, in_row = row * (size_t) A / 8;
+  const size_t out_px = (size_t) ch * (size_t) O / 8;
+  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
+  uint8_t *ring = (uint8_t *) buffer;
+  int8_t *wb = (int8_t *) (ring + 3 * row);
+  const uint8_t *wu = weights;
+  int32_t tag[3] = { -1, -1, -1 };
+  int32_t c, oy;
+
+  if (W != 8)
+    {
+      dwx_unpack_s (W, weights, 9 * ch, wb);
+      wu = (const uint8_t *) wb;
+    }
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      uint8_t *yr = output + (size_t) oy * (size_t) p->dim_out_x * out_px;
+      const uint8_t *rows[3];
+      int ky;
+      for (ky = 0; ky < 3; ky++)
+        {
+          const int32_t iy = iy0 + ky;
+          rows[ky] = NULL;
+          if (iy < 0 || iy >= in_y)
+            continue;
+          rows[ky] = ring + (size_t) (iy % 3) * row;
+          if (tag[iy % 3] != iy)
+            {
+              fb_ki_unpack_u_row (A, input + (size_t) iy * in_row, (int32_t) row,
+                                  ring + (size_t) (iy % 3) * row);
+              tag[iy % 3] = iy;
+            }
+        }
+      for (c = 0; c < ch; c += 16)
+        {
+          const int32_t left = ch - c < 16 ? ch - c : 16;
+          const __mmask16 m = (__mmask16) ((1u << left) - 1u);
+          const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
+          const FbKiRq rq = fb_ki_rq_load (kappa + c, lambda + c, m);
+          DwxRows r;
+          __m512i w[9];
+          dwx_load_weights (8, wu, ch, c, m, m, w);
+          r.px = (size_t) ch;
+          r.mload = m;
+          for (ky = 0; ky < 3; ky++)
+            r.rp[ky] = rows[ky] != NULL ? rows[ky] + c : NULL;
+          dwx_row (O, &r, w, &rq, sh, mo, p, yr + (size_t) c * (size_t) O / 8, out_px);
+        }
+    }
+}
+
+/* A sub-byte input whose whole tensor fits the scratch as bytes (next to 9·C weight bytes, the
+ * bound of dwx_3x3_sub()'s comment): unpacked in one pass, then the 8-bit loop with the block's
+ * weights and requantization constants in registers for the whole image (small late layers,
+ * e.g. 7×7×128, where the row ring reloads them per output row and block). */
+FB_KI_VNNI_INLINE int
+dwx_input_fits (const FbConvParams *p)
+{
+  const uint64_t ch = (uint64_t) p->ch_in, in_x = (uint64_t) p->dim_in_x;
+  return (uint64_t) p->dim_in_y * in_x * ch + 9 * ch <= 6 * in_x * ch + 26 * ch;
+}
+
+FB_KI_VNNI_INLINE void
+dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+         const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
+         void *buffer)
+{
+  if (A == 8)
+    dwx_3x3_u8 (O, W, input, weights, kappa, lambda, output, p);
+  else if (dwx_input_fits (p))
+    {
+      const size_t n = (size_t) p->dim_in_y * (size_t) p->dim_in_x * (size_t) p->ch_in;
+      uint8_t *x = (uint8_t *) buffer;
+      fb_ki_unpack_u_row (A, input, (int32_t) n, x);
+      if (W == 8)
+        dwx_3x3_u8 (O, 8, x, weights, kappa, lambda, output, p);
+      else
+        {
+          dwx_unpack_s (W, weights, 9 * p->ch_in, (int8_t *) (x + n));
+          dwx_3x3_u8 (O, 8, x, x + n, kappa, lambda, output, p);
+        }
+    }
+  else
+    dwx_3x3_sub (A, O, W, input, weights, kappa, lambda, output, p, buffer);
 }
 
 #define FB_DWX_DEFINE(i, o, w)                                                                \

@@ -73,6 +73,30 @@ fb_ki_unpack_u_row (const int A, const uint8_t *src, int32_t n, uint8_t *dst)
   const __m128i m = _mm_set1_epi8 (A == 4 ? 15 : 3);
   int32_t i = 0;
 
+  /* 64 values per step in one zmm: each source byte zero-extended to a 16-bit (4 bits) or
+   * 32-bit (2 bits) lane, whose bytes then take its fields by shifts and one masked merge
+   * (5-7 operations for 64 values against 16-20 in 128-bit registers) */
+  if (A == 4)
+    for (; i + 64 <= n; i += 64)
+      {
+        const __m512i w = _mm512_cvtepu8_epi16 (
+          _mm256_loadu_si256 ((const __m256i *) (const void *) (src + i / 2)));
+        const __m512i hi = _mm512_and_si512 (_mm512_slli_epi16 (w, 4), _mm512_set1_epi16 (0x0F00));
+        /* ternary 0xEA: (w & 0x000F) | hi */
+        _mm512_storeu_si512 ((void *) (dst + i),
+                             _mm512_ternarylogic_epi32 (w, _mm512_set1_epi16 (0x000F), hi, 0xEA));
+      }
+  else if (A == 2)
+    for (; i + 64 <= n; i += 64)
+      {
+        const __m512i d = _mm512_cvtepu8_epi32 (
+          _mm_loadu_si128 ((const __m128i *) (const void *) (src + i / 4)));
+        const __m512i t = _mm512_or_si512 (d, _mm512_slli_epi32 (d, 6));
+        /* ternary 0xA8: (t | t << 12) & 0x03030303 */
+        _mm512_storeu_si512 ((void *) (dst + i),
+                             _mm512_ternarylogic_epi32 (t, _mm512_slli_epi32 (t, 12),
+                                                        _mm512_set1_epi32 (0x03030303), 0xA8));
+      }
   if (A == 4)
     for (; i + 32 <= n; i += 32)
       {

@@ -180,7 +180,7 @@ convx_ring_row (const int A, ConvxRing *ring, const uint8_t *input, const FbConv
       else if (A == 8)
         memcpy (m, input + (size_t) iy * n, n);
       else
-        fb_ki_unpack_u_row (A, input + (size_t) iy * n * (size_t) A / 8, (int32_t) n, m);
+        fb_ki_unpack_u_row_call (A, input + (size_t) iy * n * (size_t) A / 8, (int32_t) n, m);
       ring->tag[slot] = r;
     }
   return d;

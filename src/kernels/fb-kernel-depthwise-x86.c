@@ -192,7 +192,7 @@ dwx_unpack_s (const int W, const uint8_t *src, int32_t n, int8_t *dst)
   const __m512i half = _mm512_set1_epi8 ((char) (1 << (W - 1)));
   int32_t i;
 
-  fb_ki_unpack_u_row (W, src, n, (uint8_t *) dst);
+  fb_ki_unpack_u_row_call (W, src, n, (uint8_t *) dst);
   for (i = 0; i < n; i += 64)
     {
       const __mmask64 m = n - i >= 64 ? ~(__mmask64) 0 : (((__mmask64) 1) << (n - i)) - 1;
@@ -243,7 +243,7 @@ dwx_3x3_sub (const int A, const int O, const int W, const uint8_t *input, const 
           rows[ky] = ring + (size_t) (iy % 3) * row;
           if (tag[iy % 3] != iy)
             {
-              fb_ki_unpack_u_row (A, input + (size_t) iy * in_row, (int32_t) row,
+              fb_ki_unpack_u_row_call (A, input + (size_t) iy * in_row, (int32_t) row,
                                   ring + (size_t) (iy % 3) * row);
               tag[iy % 3] = iy;
             }
@@ -288,7 +288,7 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
     {
       const size_t n = (size_t) p->dim_in_y * (size_t) p->dim_in_x * (size_t) p->ch_in;
       uint8_t *x = (uint8_t *) buffer;
-      fb_ki_unpack_u_row (A, input, (int32_t) n, x);
+      fb_ki_unpack_u_row_call (A, input, (int32_t) n, x);
       if (W == 8)
         dwx_3x3_u8 (O, 8, x, weights, kappa, lambda, output, p);
       else

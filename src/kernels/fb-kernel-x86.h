@@ -141,6 +141,18 @@ fb_ki_unpack_u_row (const int A, const uint8_t *src, int32_t n, uint8_t *dst)
   fb_ki_unpack_u_u8 (A, src + (size_t) i * (size_t) A / 8, n - i, dst + i, 1);
 }
 
+/* fb_ki_unpack_u_row() out of line (once per input row): inlined, GCC hoists its vector
+ * constants into the caller's loops, and with a sub-byte output's constants a 4/2-bit conv ran
+ * out of zmm registers and spilled in its multiply loop. */
+__attribute__ ((target (FB_KI_VNNI_TARGET), noinline, unused)) static void
+fb_ki_unpack_u_row_call (int A, const uint8_t *src, int32_t n, uint8_t *dst)
+{
+  if (A == 4)
+    fb_ki_unpack_u_row (4, src, n, dst);
+  else
+    fb_ki_unpack_u_row (2, src, n, dst);
+}
+
 #endif /* FB_KI_X86_FILES */
 
 #endif /* FB_KERNEL_X86_H */

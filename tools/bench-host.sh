@@ -15,7 +15,11 @@
 # the build's kernel library (BUILD_DIR/src/kernels/libfbkernels.a, a small C harness compiled
 # with cc), the minimum over 100 repetitions of 100 calls of the thread's CPU time per call,
 # µs, at w8a8, w4a4 and w2a2 (the first layer reads the 8-bit image), and the totals' ratios
-# layers_w4a4_over_w8a8 / layers_w2a2_over_w8a8.  RUNS=0 runs this part only.
+# layers_w4a4_over_w8a8 / layers_w2a2_over_w8a8.  The pool and the classifier are timed the
+# same way, and each config's whole evaluation with one thread in CPU time per image, so that
+# `stages_per_image_us` attributes it: first_conv, depthwise, pointwise, pool, classifier
+# (the kernels) and outside_kernels_us (the rest: the evaluator's per-image work, the caches
+# of a whole network against one hot layer).  RUNS=0 runs this part only.
 #
 # Usage: tools/bench-host.sh [BUILD_DIR] [RUNS] [WEIGHTS] [THREADS]
 #   BUILD_DIR  a configured and built meson build (default: build)

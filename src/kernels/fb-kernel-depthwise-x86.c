@@ -5,12 +5,13 @@
  * The host path of fb-kernel-depthwise.c calls fb_ki_depthwise_x86() first on a CPU with
  * AVX-512 VNNI; it handles 3×3 kernels (any stride, padding, bit-widths) and leaves other
  * shapes to the generic code.  16 channels are one zmm of int32 lanes: an activation
- * (a u8 zero-extended: the input itself, or a sub-byte input's row unpacked once into a ring
- * of byte rows in the scratch) times a weight (sign-extended) is one lane of vpdpwssd (the
- * high 16-bit halves of the activations are 0, so each lane adds exactly x·w;
- * |255·−128| < 2^15), 9 taps per output.  The 9 weight vectors and the requantization
- * constants of a block of 16 channels stay in registers for the whole image; the
- * accumulators are requantized in registers (fb_ki_rq_store()) and packed to O bits.  The
+ * (a u8 zero-extended: the input itself, or a sub-byte input unpacked to bytes in the scratch,
+ * whole rows of all channels at a time) times a weight (sign-extended) is one lane of vpdpwssd
+ * (the high 16-bit halves of the activations are 0, so each lane adds exactly x·w;
+ * |255·−128| < 2^15), 9 taps per output.  With an 8-bit input (or a sub-byte one that fits
+ * the scratch whole) the 9 weight vectors and the requantization constants of a block of 16
+ * channels stay in registers for the whole image; the accumulators are requantized in
+ * registers (fb_ki_rq_store()) and packed to O bits.  The
  * same int32 sums and outputs as the portable code.
  *
  * Only built into the library when FB_KERNEL_X86_FILES is defined (meson does; an exported

@@ -29,22 +29,31 @@ fb_ki_rq_load (const int32_t *kappa, const int32_t *lambda, __mmask16 m)
   return r;
 }
 
-/* clip ((kappa·acc + lambda) >> shift, 0, 2^O - 1) of 16 channels as bytes, packed to O bits
- * and stored (nbytes valid bytes).  The 64-bit sums are shifted arithmetically (floor, as the
- * formula), narrowed to int16 with signed saturation and to bytes with unsigned saturation
- * (packuswb): clamps that compose to the clip to [0, 255], then a byte min for 4/2 bits, whose
- * even and odd channels are merged in 3-4 byte operations.  Only the products, sums and
- * shifts are 512-bit operations (the host formula's 64-bit clamps were 6 more). */
+/* clip ((kappa·acc + lambda) >> shift, 0, 2^O - 1) of 16 channels: the 64-bit sums are
+ * shifted arithmetically (floor, as the formula) and narrowed to int16 with signed saturation,
+ * the even channels 0, 2, .., 14 into *we, the odd ones into *wo; packuswb then clamps them to
+ * [0, 255] (the clamps compose to the clip to [0, 255]), a byte min to 2^O - 1 for 4/2 bits.
+ * Only the products, sums and shifts are 512-bit operations (the host formula's 64-bit clamps
+ * were 6 more). */
 FB_KI_VNNI_INLINE void
-fb_ki_rq_store (const int O, __m512i acc, const FbKiRq *r, __m128i sh, uint8_t *dst,
-                   __mmask16 mout)
+fb_ki_rq_narrow (__m512i acc, const FbKiRq *r, __m128i sh, __m128i *we, __m128i *wo)
 {
   const __m512i ve = _mm512_sra_epi64 (_mm512_add_epi64 (_mm512_mul_epi32 (acc, r->k),
                                                          r->l_even), sh);
   const __m512i vo = _mm512_sra_epi64 (
     _mm512_add_epi64 (_mm512_mul_epi32 (_mm512_srli_epi64 (acc, 32), r->k_odd), r->l_odd), sh);
-  /* channels 0, 2, .., 14 and 1, 3, .., 15 as int16 */
-  const __m128i we = _mm512_cvtsepi64_epi16 (ve), wo = _mm512_cvtsepi64_epi16 (vo);
+  *we = _mm512_cvtsepi64_epi16 (ve);
+  *wo = _mm512_cvtsepi64_epi16 (vo);
+}
+
+/* Requantized 16 channels (fb_ki_rq_narrow()) packed to O bits and stored (mout: the valid
+ * bytes). */
+FB_KI_VNNI_INLINE void
+fb_ki_rq_store (const int O, __m512i acc, const FbKiRq *r, __m128i sh, uint8_t *dst,
+                __mmask16 mout)
+{
+  __m128i we, wo;
+  fb_ki_rq_narrow (acc, r, sh, &we, &wo);
   if (O == 8)
     /* interleaved back into channel order */
     _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (_mm_unpacklo_epi16 (we, wo),
@@ -64,6 +73,38 @@ fb_ki_rq_store (const int O, __m512i acc, const FbKiRq *r, __m128i sh, uint8_t *
           _mm_mask_storeu_epi8 (dst, mout, _mm_packus_epi16 (z, z));
         }
     }
+}
+
+/* fb_ki_rq_store() of two pixels' 16 channels (same channels, same constants) at once: at
+ * 4/2 bits the two pixels share each byte operation (2 packs and 2 mins of both pixels' even /
+ * odd halves, one merge, for 2 bits one madd and pack), 3.5 / 4.5 operations per pixel
+ * instead of 5 / 7 (8 bits: 3). */
+FB_KI_VNNI_INLINE void
+fb_ki_rq_store2 (const int O, __m512i acc_p, __m512i acc_q, const FbKiRq *r, __m128i sh,
+                 uint8_t *dst_p, uint8_t *dst_q, __mmask16 mout)
+{
+  __m128i we_p, wo_p, we_q, wo_q, e, o, u;
+  if (O == 8)
+    {
+      fb_ki_rq_store (8, acc_p, r, sh, dst_p, mout);
+      fb_ki_rq_store (8, acc_q, r, sh, dst_q, mout);
+      return;
+    }
+  fb_ki_rq_narrow (acc_p, r, sh, &we_p, &wo_p);
+  fb_ki_rq_narrow (acc_q, r, sh, &we_q, &wo_q);
+  /* e: the even channels of p (bytes 0-7) and q (8-15), o the odd ones, clipped; byte j of u
+   * is y[2j] | y[2j+1] << O of p (bytes 0-7) and of q (8-15) */
+  e = _mm_min_epu8 (_mm_packus_epi16 (we_p, we_q), _mm_set1_epi8 ((1 << O) - 1));
+  o = _mm_min_epu8 (_mm_packus_epi16 (wo_p, wo_q), _mm_set1_epi8 ((1 << O) - 1));
+  u = _mm_or_si128 (e, _mm_slli_epi16 (o, O));
+  if (O == 2)
+    {
+      /* 4-bit pairs -> x0 + 16 x1 in 16-bit lanes -> bytes 0-3 of p, 4-7 of q */
+      const __m128i z = _mm_maddubs_epi16 (u, _mm_set1_epi16 (0x1001));
+      u = _mm_packus_epi16 (z, z);
+    }
+  _mm_mask_storeu_epi8 (dst_p, mout, u);
+  _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, O == 4 ? 8 : 4));
 }
 
 /* n unsigned A-bit values (n a multiple of 8/A) to bytes, 16 source bytes per step. */

@@ -80,7 +80,8 @@ dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
   if (ox_hi > ox_lo)
     {
       const size_t px = r->px, c0 = (size_t) (ox_lo * sx - p->pad_left) * px;
-      __m512i x0[3], x1[3], x2[3];
+      __m512i x0[3], x1[3], x2[3], acc_p = _mm512_setzero_si512 ();
+      uint8_t *dst_p = NULL;
       int ky;
       for (ky = 0; ky < 3; ky++)
         {
@@ -102,8 +103,22 @@ dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
               x0[ky] = sx == 1 ? x1[ky] : x2[ky];
               x1[ky] = x2[ky];
             }
-          fb_ki_rq_store (O, acc, rq, sh, yr + (size_t) ox * out_px, mo);
+          /* 4/2-bit outputs in pairs of pixels, which share the packing's byte operations */
+          if (O == 8)
+            fb_ki_rq_store (O, acc, rq, sh, yr + (size_t) ox * out_px, mo);
+          else if (dst_p != NULL)
+            {
+              fb_ki_rq_store2 (O, acc_p, acc, rq, sh, dst_p, yr + (size_t) ox * out_px, mo);
+              dst_p = NULL;
+            }
+          else
+            {
+              acc_p = acc;
+              dst_p = yr + (size_t) ox * out_px;
+            }
         }
+      if (dst_p != NULL)
+        fb_ki_rq_store (O, acc_p, rq, sh, dst_p, mo);
     }
   for (ox = 0; ox < p->dim_out_x; ox++)
     {

@@ -113,13 +113,13 @@ convx_block (const int O, const int NC, const uint8_t *const *x, int32_t kyn, co
       const size_t off = (size_t) j * 16 * (size_t) O / 8;
       /* pixels in pairs: at 4/2 bits a pair shares the packing's byte operations */
       if (np > 1)
-        fb_ki_rq_store2 (O, a0[j], a1[j], &rq[j], sh, y[0] + off, y[1] + off, mo);
+        fb_ki_rq_store2 (O, 0, a0[j], a1[j], &rq[j], sh, y[0] + off, y[1] + off, mo);
       else
-        fb_ki_rq_store (O, a0[j], &rq[j], sh, y[0] + off, mo);
+        fb_ki_rq_store (O, 0, a0[j], &rq[j], sh, y[0] + off, mo);
       if (np > 3)
-        fb_ki_rq_store2 (O, a2[j], a3[j], &rq[j], sh, y[2] + off, y[3] + off, mo);
+        fb_ki_rq_store2 (O, 0, a2[j], a3[j], &rq[j], sh, y[2] + off, y[3] + off, mo);
       else if (np > 2)
-        fb_ki_rq_store (O, a2[j], &rq[j], sh, y[2] + off, mo);
+        fb_ki_rq_store (O, 0, a2[j], &rq[j], sh, y[2] + off, mo);
     }
 }
 

@@ -105,10 +105,11 @@ dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
             }
           /* 4/2-bit outputs in pairs of pixels, which share the packing's byte operations */
           if (O == 8)
-            fb_ki_rq_store (O, acc, rq, sh, yr + (size_t) ox * out_px, mo);
+            fb_ki_rq_store (O, O == 4, acc, rq, sh, yr + (size_t) ox * out_px, mo);
           else if (dst_p != NULL)
             {
-              fb_ki_rq_store2 (O, acc_p, acc, rq, sh, dst_p, yr + (size_t) ox * out_px, mo);
+              fb_ki_rq_store2 (O, O == 4, acc_p, acc, rq, sh, dst_p,
+                               yr + (size_t) ox * out_px, mo);
               dst_p = NULL;
             }
           else
@@ -118,7 +119,7 @@ dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
             }
         }
       if (dst_p != NULL)
-        fb_ki_rq_store (O, acc_p, rq, sh, dst_p, mo);
+        fb_ki_rq_store (O, O == 4, acc_p, rq, sh, dst_p, mo);
     }
   for (ox = 0; ox < p->dim_out_x; ox++)
     {
@@ -144,7 +145,7 @@ dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
                                          w[ky * 3 + kx]);
             }
         }
-      fb_ki_rq_store (O, acc, rq, sh, yr + (size_t) ox * out_px, mo);
+      fb_ki_rq_store (O, O == 4, acc, rq, sh, yr + (size_t) ox * out_px, mo);
     }
 }
 
@@ -170,7 +171,9 @@ dwx_3x3_u8 (const int O, const int W, const uint8_t *input, const uint8_t *weigh
 {
   const int32_t ch = p->ch_in, in_y = p->dim_in_y;
   const size_t out_px = (size_t) ch * (size_t) O / 8, in_row = (size_t) p->dim_in_x * (size_t) ch;
-  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
+  /* 4-bit outputs: shifted by 4 less (fb_ki_rq_store2()'s TOP; fb_ki_depthwise_x86() leaves
+   * shifts under 4 to the generic code) */
+  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (O == 4 ? 4 : 0));
   int32_t c, oy;
 
   for (c = 0; c < ch; c += 16)
@@ -232,7 +235,9 @@ dwx_3x3_sub (const int A, const int O, const int W, const uint8_t *input, const 
   const int32_t ch = p->ch_in, in_x = p->dim_in_x, in_y = p->dim_in_y;
   const size_t row = (size_t) in_x * (size_t) ch, in_row = row * (size_t) A / 8;
   const size_t out_px = (size_t) ch * (size_t) O / 8;
-  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
+  /* 4-bit outputs: shifted by 4 less (fb_ki_rq_store2()'s TOP; fb_ki_depthwise_x86() leaves
+   * shifts under 4 to the generic code) */
+  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (O == 4 ? 4 : 0));
   uint8_t *ring = (uint8_t *) buffer;
   int8_t *wb = (int8_t *) (ring + 3 * row);
   const uint8_t *wu = weights;
@@ -344,7 +349,7 @@ fb_ki_depthwise_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input
                      const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
                      uint8_t *output, const FbConvParams *p, void *buffer)
 {
-  if (p->dim_kernel_x != 3 || p->dim_kernel_y != 3)
+  if (p->dim_kernel_x != 3 || p->dim_kernel_y != 3 || (out_bits == 4 && p->out_shift < 4))
     return 0;
   dwx_table[dwx_bits_index (in_bits) * 9 + dwx_bits_index (out_bits) * 3
             + dwx_bits_index (w_bits)](input, weights, kappa, lambda, output, p, buffer);

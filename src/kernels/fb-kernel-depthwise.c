@@ -367,6 +367,20 @@ void fb_ki_rv32_dwrow_a4_o8 (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a4_os (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a2_o8 (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a2_os (const DwRowJob *job);
+/* Stride 1, pairs of output rows in 16-bit SWAR lanes (fb_ki_rv32_dwpair_*). */
+typedef struct {
+  const uint8_t *q0;
+  int32_t in_px, in_row;
+  uint8_t *op;
+  int32_t out_row, out_px, npairs, gbytes, rem, warm, drain;
+  int32_t kappa, lam_lo, lam_hi, maxv, shr, mask, osh;
+  const int32_t *w;
+  int32_t row_back;
+} DwPairJob;
+void fb_ki_rv32_dwpair_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_as_os (const DwPairJob *job);
 #define DW_ROW_ASM 1
 #else
 #define DW_SWEEP3 dw_sc_sweep3
@@ -410,14 +424,54 @@ dw_sc_requant_row (const int O, const int HI, const int32_t *accs, int32_t n, in
 }
 
 #if DW_ROW_ASM
+/* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input), or 0
+ * when its lanes could overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1)
+ * or out_shift is not in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the
+ * channel's bit in its byte), which the requantization divides out. */
+FB_KI_INLINE int
+dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
+                const FbConvParams *p, const DwRowJob *j, int32_t c, DwPairJob *pj)
+{
+  const int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh;
+  const int64_t lam = (int64_t) la * ((int64_t) 1 << sh);
+  int32_t bound = 0, k;
+
+  if (p->dim_kernel_y != 3 || p->out_shift < 32 || p->out_shift - 32 + sh > 31)
+    return 0;
+  for (k = 0; k < 9; k++)
+    bound += wf[k] < 0 ? -wf[k] : wf[k];
+  if ((int64_t) bound * xmax > 32767)
+    return 0;
+  pj->in_px = j->in_px;
+  pj->in_row = j->in_step; /* stride 1 */
+  pj->out_row = j->out_row;
+  pj->out_px = j->out_px;
+  pj->gbytes = j->gbytes;
+  pj->rem = j->rem;
+  pj->warm = j->warm;
+  pj->drain = j->drain;
+  pj->kappa = ka;
+  pj->lam_lo = (int32_t) (uint32_t) (uint64_t) lam;
+  pj->lam_hi = (int32_t) (lam >> 32);
+  pj->maxv = j->maxv;
+  pj->shr = p->out_shift - 32 + sh;
+  pj->mask = A == 8 ? 0 : xmax | (xmax << 16);
+  pj->osh = (c * O) & 7;
+  pj->w = wf;
+  pj->row_back = j->row_back + j->in_step; /* two rows on */
+  return 1;
+}
+
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
  * output row by fb_ki_rv32_dwrow_*, the rows with the same kernel rows inside the input in one
- * call (zero weights for the others), the edge columns as the sweep's warm-up and drain.  The
- * requantization is exact in the high word of kappa * (acc << t) + (lambda << t), t =
- * 32 - out_shift (0 when out_shift >= 32; that high word then shifted by out_shift - 32), so
- * the weights are taken << t: 0 (the caller does the channel) when out_shift is 0 or over
- * 63, when the largest |acc| << t would overflow int32, or when the padding along x is not
- * 0-2 columns on either side. */
+ * call (zero weights for the others), the edge columns as the sweep's warm-up and drain; the
+ * rows with every kernel row inside go by pairs to fb_ki_rv32_dwpair_* when the channel's
+ * lanes fit (dw_sc_pair_job()).  A sub-byte output's first channel in a byte stores it (the
+ * output was zeroed), the others OR in.  The requantization is exact in the high word of
+ * kappa * (acc << t) + (lambda << t), t = 32 - out_shift (0 when out_shift >= 32; that high
+ * word then shifted by out_shift - 32), so the weights are taken << t: 0 (the caller does the
+ * channel) when out_shift is 0 or over 63, when the largest |acc| << t would overflow int32,
+ * or when the padding along x is not 0-2 columns on either side. */
 FB_KI_INLINE int
 dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *wf, int32_t ka,
                 int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c)
@@ -427,9 +481,12 @@ dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *w
   const int32_t drain = nox + 2 - pl - in_x > 0 ? nox + 2 - pl - in_x : 0;
   const int32_t steps = nox - drain, out_px = (int32_t) g->out_px;
   const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
+  /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
+  const int plain = O == 8 || ((c * O) & 7) == 0;
   int64_t bound = 0;
-  int32_t wt[9], wz[9], k, oy, ox;
+  int32_t wt[9], wz[9], k, oy, ox, pairs;
   DwRowJob j;
+  DwPairJob pj;
 
   if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 2 || drain > 2 || steps < 0 || 2 - pl + steps > in_x)
     return 0;
@@ -456,6 +513,7 @@ dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *w
   j.sh = (c * A) & 7;
   j.mask = (1 << A) - 1;
   j.osh = (c * O) & 7;
+  pairs = p->stride_y == 1 && dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj);
   for (oy = 0; oy < p->dim_out_y;)
     {
       const int32_t iy0 = oy * p->stride_y - p->pad_top;
@@ -468,7 +526,7 @@ dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *w
         {
           const uint32_t y = (uint32_t) fb_ki_requant (0, ka, la, p->out_shift, j.maxv);
           for (ox = 0; ox < nox; ox++, orow += out_px)
-            *orow = (uint8_t) (O == 8 ? y : *orow | (y << j.osh));
+            *orow = (uint8_t) (plain ? y : *orow | (y << j.osh));
           oy++;
           continue;
         }
@@ -480,22 +538,38 @@ dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *w
               || (p->dim_in_y - i2 < kyn ? p->dim_in_y - i2 : kyn) != ky_hi)
             break;
         }
+      j.q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
+      if (pairs && ky_lo == 0 && ky_hi == 3 && oy2 - oy >= 2)
+        {
+          pj.q0 = j.q0;
+          pj.op = orow;
+          pj.npairs = (oy2 - oy) / 2;
+          if (A == 8)
+            plain ? fb_ki_rv32_dwpair_a8_o8 (&pj) : fb_ki_rv32_dwpair_a8_os (&pj);
+          else
+            plain ? fb_ki_rv32_dwpair_as_o8 (&pj) : fb_ki_rv32_dwpair_as_os (&pj);
+          oy += 2 * pj.npairs;
+          if (oy == oy2)
+            continue;
+          /* the odd row left: by the one-row sweep */
+          orow += (size_t) (2 * pj.npairs) * (size_t) j.out_row;
+          j.q0 += (size_t) (2 * pj.npairs) * g->in_row;
+        }
       for (k = 0; k < 9; k++)
         wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
       d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
       d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
-      j.q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
       j.q1 = j.q0 + d1;
       j.q2 = j.q0 + d2;
       j.op = orow;
       j.nrows = oy2 - oy;
       j.w = wz;
       if (A == 8)
-        O == 8 ? fb_ki_rv32_dwrow_a8_o8 (&j) : fb_ki_rv32_dwrow_a8_os (&j);
+        plain ? fb_ki_rv32_dwrow_a8_o8 (&j) : fb_ki_rv32_dwrow_a8_os (&j);
       else if (A == 4)
-        O == 8 ? fb_ki_rv32_dwrow_a4_o8 (&j) : fb_ki_rv32_dwrow_a4_os (&j);
+        plain ? fb_ki_rv32_dwrow_a4_o8 (&j) : fb_ki_rv32_dwrow_a4_os (&j);
       else
-        O == 8 ? fb_ki_rv32_dwrow_a2_o8 (&j) : fb_ki_rv32_dwrow_a2_os (&j);
+        plain ? fb_ki_rv32_dwrow_a2_o8 (&j) : fb_ki_rv32_dwrow_a2_os (&j);
       oy = oy2;
     }
   return 1;
@@ -529,11 +603,6 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
     ox_hi = nox;
   if (ox_lo > ox_hi)
     ox_lo = ox_hi;
-#if DW_ROW_ASM
-  /* the assembly ORs every sub-byte output into its byte */
-  if (S == 1 && O != 8)
-    memset (output, 0, (size_t) p->dim_out_y * (size_t) nox * g->out_px);
-#endif
   for (c = 0; c < ch; c++)
     {
       const int32_t sh = (c * A) & 7;
@@ -909,24 +978,20 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
 #else /* host: the same validation, then the vectorized path (AVX2 copy when available) */
 
 #if FB_DW_AVX2
-#define FB_DW_AVX2_DEFINE(i, o, w)                                                            \
+/* One run-time selected copy of a variant's host path, compiled for AVX2: V = 0 requantizes
+ * with the AVX2 code (the "avx2" copy), V = 1 with the AVX-512 code (the "vnni" copy). */
+#define FB_DW_COPY_DEFINE(kind, V, i, o, w)                                                   \
   __attribute__ ((target ("avx2"), noinline)) static void                                     \
-  dw_host_avx2_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
-                                   const int32_t *kappa, const int32_t *lambda,               \
-                                   uint8_t *output, const FbConvParams *params, void *buffer) \
+  dw_host_##kind##_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,          \
+                                       const int32_t *kappa, const int32_t *lambda,           \
+                                       uint8_t *output, const FbConvParams *params,           \
+                                       void *buffer)                                          \
   {                                                                                           \
-    dw_host (0, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
+    dw_host (V, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
   }
+#define FB_DW_AVX2_DEFINE(i, o, w) FB_DW_COPY_DEFINE (avx2, 0, i, o, w)
 #if FB_KI_VNNI
-/* the AVX2 taps with the AVX-512 requantization */
-#define FB_DW_VNNI_DEFINE(i, o, w)                                                            \
-  __attribute__ ((target ("avx2"), noinline)) static void                                     \
-  dw_host_vnni_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
-                                   const int32_t *kappa, const int32_t *lambda,               \
-                                   uint8_t *output, const FbConvParams *params, void *buffer) \
-  {                                                                                           \
-    dw_host (1, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
-  }
+#define FB_DW_VNNI_DEFINE(i, o, w) FB_DW_COPY_DEFINE (vnni, 1, i, o, w)
 #if FB_KI_X86_FILES
 #define FB_DW_X86_CALL(i, o, w)                                                               \
   fb_ki_depthwise_x86 (i, o, w, input, weights, kappa, lambda, output, params, buffer) ||

@@ -34,8 +34,9 @@ def dwrow(A, osub):
     # so the 64-bit kappa * acc + lambda * 2^t has the result in its high word:
     #   y = (mulh (kappa, acc) + lam_hi + carry (mul (kappa, acc) + lam_lo)) >> shr
     #   (t = 0 and shr = out_shift - 32 when out_shift >= 32), clipped to
-    #   [0, maxv]; O = 8 stores the byte, a sub-byte output ORs y << osh into it (the caller
-    #   zeroed the output).  A sub-byte input: x = (byte >> sh) & (2^A - 1).
+    #   [0, maxv] inline (one untaken branch when in range, else (y > 0) * maxv); O = 8
+    #   stores the byte (also a sub-byte output's first channel in its byte), a sub-byte
+    #   output ORs y << osh into it.  A sub-byte input: x = (byte >> sh) & (2^A - 1).
     asub = A != 8
     name = f'fb_ki_rv32_dwrow_a{A}_o{"s" if osub else 8}'
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
@@ -45,7 +46,6 @@ def dwrow(A, osub):
     INPX, OP, GEND, K, LLO, LHI, MAXV, OUTPX, SH, OSH = (
         'a1', 'a4', 'a5', 'a6', 'a7', 't2', 't3', 't4', 't5', 'ra')
     SHR = 't6' if asub else 't5'
-    fixes = []
     counter = [0]
 
     L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
@@ -74,16 +74,15 @@ def dwrow(A, osub):
         out = [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
                f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
                f'sra {T}, {T}, {SHR}',
-               f'bgtu {T}, {MAXV}, .Lfix_{name}_{n}', f'.Lback_{name}_{n}:']
+               # out of range: 0 below, maxv above ((y > 0) * maxv)
+               f'bleu {T}, {MAXV}, .Lin_{name}_{n}', f'slt {T}, zero, {T}',
+               f'mul {T}, {T}, {MAXV}', f'.Lin_{name}_{n}:']
         if osub:
             out += [f'lbu {X}, 0({OP})', f'sll {T}, {T}, {OSH}', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({OP})']
         else:
             out.append(f'sb {T}, 0({OP})')
         out.append(f'add {OP}, {OP}, {OUTPX}')
-        # out of range: 0 below, maxv above
-        fixes.extend([f'.Lfix_{name}_{n}:', f'srai {X}, {T}, 31', f'not {X}, {X}',
-                      f'and {T}, {X}, {MAXV}', f'j .Lback_{name}_{n}'])
         return out
 
     def step(ph, store):
@@ -139,7 +138,162 @@ def dwrow(A, osub):
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
     L += ['lw ra, 48(sp)'] + [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
     L += ['addi sp, sp, 64', 'ret']
-    L += fixes
+    L += [f'.size {name}, .-{name}']
+    return name, L
+
+
+PAIR_FIELDS = ['q0', 'in_px', 'in_row', 'op', 'out_row', 'out_px', 'npairs', 'gbytes', 'rem',
+               'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'shr', 'mask', 'osh', 'w',
+               'row_back']
+POFF = {f: 4 * i for i, f in enumerate(PAIR_FIELDS)}
+
+
+def dwpair(asub, osub):
+    # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, or s = sub-byte; Y: 8 or s)
+    # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
+    # rows (o, o + 1) of one channel, swept like dwrow but two rows per `mul` in 16-bit SWAR
+    # lanes: for kernel row r the input rows o + r (low lane) and o + r + 1 (high lane) are
+    # packed into one word, so one `mul` by the weight w[r][kx] gives the products of both
+    # output rows.  The caller guarantees every lane sum fits int16 (sum |w| * max x < 2^15);
+    # the low lane is sign-extended out of the 32-bit sum, the high lane is (sum - low) >> 16.
+    # Four input rows are read (q0 + k * in_row), each value once per pair.  A sub-byte input
+    # is not shifted down: the byte is masked in place (job->mask: the channel's bits in both
+    # lanes), so every value is x << sh and the requantization divides by 2^sh more (lam_lo,
+    # lam_hi: lambda << sh as 64 bits; shr = out_shift - 32 + sh; out_shift >= 32 only):
+    #   y = (mulh (kappa, acc) + lam_hi + carry (mul (kappa, acc) + lam_lo)) >> shr,
+    # clipped to [0, maxv]; the low row's output at op, the high row's at op + out_row (a
+    # sub-byte output ORed in at bit osh).  warm / gbytes / rem / drain as in dwrow.
+    name = f'fb_ki_rv32_dwpair_a{"s" if asub else 8}_o{"s" if osub else 8}'
+    W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
+    P = ['s9', 's10', 's11']
+    Q = ['a0', 'a2', 'a3', 'a4']
+    INPX, K, LLO = 'a1', 'a5', 'a6'
+    TA, TB, T = 't0', 't1', 't2'
+    # the remaining per-call values: in registers by priority, the rest in stack slots
+    want = ['op', 'op2'] + (['mask'] if asub else []) + ['maxv', 'shr', 'out_px', 'lam_hi'] \
+        + (['osh'] if osub else [])
+    pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
+    reg = dict(zip(want, pool))
+    slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
+    assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
+    OP, OP2 = reg['op'], reg['op2']
+    counter = [0]
+
+    def val(v, tmp, out):
+        if v in reg:
+            return reg[v]
+        out.append(f'lw {tmp}, {slot[v]}(sp)')
+        return tmp
+
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         'addi sp, sp, -80']
+    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
+    L += [f'lw t0, {POFF["w"]}(a0)']
+    L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
+    L += [f'lw {INPX}, {POFF["in_px"]}(a0)', f'lw {K}, {POFF["kappa"]}(a0)',
+          f'lw {LLO}, {POFF["lam_lo"]}(a0)']
+    for v in want:
+        src = 'op' if v == 'op2' else v
+        if v in reg:
+            L.append(f'lw {reg[v]}, {POFF[src]}(a0)')
+        else:
+            L += [f'lw t0, {POFF[src]}(a0)', f'sw t0, {slot[v]}(sp)']
+    L += [f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP2}, t0']
+    L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)']
+    L += [f'lw t0, {POFF["in_row"]}(a0)', f'lw {Q[0]}, {POFF["q0"]}(a0)',
+          f'add {Q[1]}, {Q[0]}, t0', f'add {Q[2]}, {Q[1]}, t0', f'add {Q[3]}, {Q[2]}, t0']
+
+    def requant(v, op):
+        # v: the lane's accumulator (overwritten); TB, T: temporaries
+        n = counter[0]
+        counter[0] += 1
+        out = [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}', f'add {TB}, {TB}, {LLO}',
+               f'sltu {TB}, {TB}, {LLO}', f'add {v}, {v}, {TB}']
+        out.append(f'add {v}, {v}, {val("lam_hi", T, out)}')
+        out.append(f'sra {v}, {v}, {val("shr", T, out)}')
+        mv = val('maxv', T, out)
+        out += [f'bleu {v}, {mv}, .Lin_{name}_{n}', f'slt {v}, zero, {v}', f'mul {v}, {v}, {mv}',
+                f'.Lin_{name}_{n}:']
+        if osub:
+            out.append(f'sll {v}, {v}, {val("osh", T, out)}')
+            out += [f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
+        else:
+            out.append(f'sb {v}, 0({op})')
+        return out
+
+    def store(c):
+        # the two rows' outputs of the completed pair sum c
+        out = [f'slli {TA}, {c}, 16', f'srai {TA}, {TA}, 16', f'sub {c}, {c}, {TA}',
+               f'srai {c}, {c}, 16']
+        out += requant(TA, OP) + requant(c, OP2)
+        px = val('out_px', T, out)
+        out += [f'add {OP}, {OP}, {px}', f'add {OP2}, {OP2}, {px}']
+        return out
+
+    def step(ph, st):
+        c, b, nw = P[ph % 3], P[(ph + 1) % 3], P[(ph + 2) % 3]
+        M = reg.get('mask')
+
+        def load(r, dst):
+            return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+
+        def macs(x, r, first):
+            out = [f'mul {T}, {x}, {W[r][2]}', f'add {c}, {c}, {T}',
+                   f'mul {T}, {x}, {W[r][1]}', f'add {b}, {b}, {T}']
+            if first:
+                out.append(f'mul {nw}, {x}, {W[r][0]}')
+            else:
+                out += [f'mul {T}, {x}, {W[r][0]}', f'add {nw}, {nw}, {T}']
+            return out
+        out = load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB) + [f'or {TA}, {TA}, {TB}']
+        out += [f'and {TA}, {TA}, {M}'] if asub else []
+        out += [f'slli {TB}, {TB}, 16'] + macs(TA, 2, True)
+        out += load(1, TA) + [f'or {TB}, {TB}, {TA}']
+        out += [f'and {TB}, {TB}, {M}'] if asub else []
+        out += [f'slli {TA}, {TA}, 16'] + macs(TB, 1, False)
+        out += load(0, TB) + [f'or {TA}, {TA}, {TB}']
+        out += [f'and {TA}, {TA}, {M}'] if asub else []
+        out += macs(TA, 0, False)
+        if st:
+            out += store(c)
+        return out
+
+    def drain(e):
+        out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
+               f'beqz {T}, .Lrowend_{name}']
+        out += store(P[e % 3])
+        out += [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})', f'addi {T}, {T}, -1',
+                f'beqz {T}, .Lrowend_{name}']
+        out += store(P[(e + 1) % 3])
+        out.append(f'j .Lrowend_{name}')
+        return out
+
+    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})',
+          f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
+    L += [f'li {p}, 0' for p in P]
+    L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}', f'li {T}, 1',
+          f'beq {TA}, {T}, .Lwarm2_{name}']
+    L += step(1, False)
+    L += [f'.Lwarm2_{name}:'] + step(2, False)
+    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+          f'.Lloop_{name}:']
+    L += step(0, True) + step(1, True) + step(2, True)
+    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
+          f'beqz {TA}, .Ldrain0_{name}', f'li {T}, 1', f'beq {TA}, {T}, .Lrem1_{name}']
+    L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
+    L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
+    for e in range(3):
+        L += [f'.Ldrain{e}_{name}:'] + drain(e)
+    # next pair of rows: the input pointers 2 rows on; each output pointer has crossed its
+    # row, one more row skips the other row of the pair
+    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["row_back"]}({T})']
+    L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(4)]
+    L += [f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}', f'add {OP2}, {OP2}, {TA}']
+    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
+    L += ['lw ra, 48(sp)'] + [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += ['addi sp, sp, 80', 'ret']
     L += [f'.size {name}, .-{name}']
     return name, L
 
@@ -148,5 +302,7 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           '/* fb-kernel-rv32-dw-asm.inc — GENERATED by fb-kernel-rv32-dw-asm.py, do not edit.\n'
           ' * RV32IM loops of the scalar depthwise path; see the generator for the contract.\n'
           ' * Job layout (DwRowJob, int32 words): ' + ', '.join(JOB_FIELDS) + '.\n'
+          ' * Job layout (DwPairJob, int32 words): ' + ', '.join(PAIR_FIELDS) + '.\n'
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
-          tuple(dwrow(a, o) for a in (8, 4, 2) for o in (False, True)))
+          tuple(dwrow(a, o) for a in (8, 4, 2) for o in (False, True))
+          + tuple(dwpair(a, o) for a in (False, True) for o in (False, True)))

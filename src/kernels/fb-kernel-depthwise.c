@@ -462,115 +462,149 @@ dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t
   return 1;
 }
 
-/* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
- * output row by fb_ki_rv32_dwrow_*, the rows with the same kernel rows inside the input in one
- * call (zero weights for the others), the edge columns as the sweep's warm-up and drain; the
- * rows with every kernel row inside go by pairs to fb_ki_rv32_dwpair_* when the channel's
- * lanes fit (dw_sc_pair_job()).  A sub-byte output's first channel in a byte stores it (the
- * output was zeroed), the others OR in.  The requantization is exact in the high word of
- * kappa * (acc << t) + (lambda << t), t = 32 - out_shift (0 when out_shift >= 32; that high
- * word then shifted by out_shift - 32), so the weights are taken << t: 0 (the caller does the
- * channel) when out_shift is 0 or over 63, when the largest |acc| << t would overflow int32,
- * or when the padding along x is not 0-2 columns on either side. */
+/* Consecutive output rows with the same kernel rows [ky_lo, ky_hi) inside the input (both 0:
+ * the window is entirely in the padding). */
+typedef struct {
+  int32_t oy, n, ky_lo, ky_hi;
+} DwRowGroup;
+#define DW_MAX_GROUPS 16
+
+/* The row groups and the channel-independent fields of the row sweep's job, once per call;
+ * 0 when the sweep does not apply (out_shift 0 or over 63, a padding along x not 0-2 columns
+ * on either side, more groups than DW_MAX_GROUPS). */
 FB_KI_INLINE int
-dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *wf, int32_t ka,
-                int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c)
+dw_sc_rows_plan (const int O, const FbConvParams *p, const DwScGeom *g, DwRowJob *j,
+                 DwRowGroup *grp, int32_t *ngrp)
 {
-  const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift, in_x = p->dim_in_x, nox = p->dim_out_x;
-  const int32_t pl = p->pad_left, kyn = p->dim_kernel_y;
+  const int32_t in_x = p->dim_in_x, nox = p->dim_out_x, pl = p->pad_left, kyn = p->dim_kernel_y;
   const int32_t drain = nox + 2 - pl - in_x > 0 ? nox + 2 - pl - in_x : 0;
   const int32_t steps = nox - drain, out_px = (int32_t) g->out_px;
+  int32_t n = 0, oy;
+
+  if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 2 || drain > 2 || steps < 0
+      || 2 - pl + steps > in_x)
+    return 0;
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      int32_t lo = iy0 < 0 ? -iy0 : 0, hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+      if (lo >= hi)
+        lo = hi = 0;
+      if (n > 0 && grp[n - 1].ky_lo == lo && grp[n - 1].ky_hi == hi)
+        grp[n - 1].n++;
+      else if (n == DW_MAX_GROUPS)
+        return 0;
+      else
+        {
+          grp[n].oy = oy;
+          grp[n].n = 1;
+          grp[n].ky_lo = lo;
+          grp[n++].ky_hi = hi;
+        }
+    }
+  *ngrp = n;
+  j->in_px = (int32_t) g->in_px;
+  j->in_step = p->stride_y * (int32_t) g->in_row;
+  j->out_px = out_px;
+  j->out_row = nox * out_px;
+  j->gbytes = steps / 3 * 3 * out_px;
+  j->rem = steps % 3;
+  j->warm = 2 - pl;
+  j->drain = drain;
+  j->shr = p->out_shift >= 32 ? p->out_shift - 32 : 0;
+  j->row_back = j->in_step - (j->warm + steps) * j->in_px;
+  j->maxv = (1 << O) - 1;
+  return 1;
+}
+
+/* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
+ * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
+ * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
+ * the rows with every kernel row inside go by pairs to fb_ki_rv32_dwpair_* when the
+ * channel's lanes fit (dw_sc_pair_job()).  A sub-byte output's first channel in a byte
+ * stores it, the others OR in.  The requantization is exact in the high word of
+ * kappa * (acc << t) + (lambda << t), t = 32 - out_shift (0 when out_shift >= 32; that high
+ * word then shifted by out_shift - 32), so the weights are taken << t: 0 (the caller does the
+ * channel) when the largest |acc| << t would overflow int32. */
+FB_KI_INLINE int
+dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *wf, int32_t ka,
+                int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c,
+                const DwRowJob *plan, const DwRowGroup *grp, int32_t ngrp)
+{
+  const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
   const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
   int64_t bound = 0;
-  int32_t wt[9], wz[9], k, oy, ox, pairs;
-  DwRowJob j;
+  int32_t wt[9], wz[9], k, i, r, pairs;
+  DwRowJob j = *plan;
   DwPairJob pj;
 
-  if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 2 || drain > 2 || steps < 0 || 2 - pl + steps > in_x)
-    return 0;
   for (k = 0; k < 9; k++)
     bound += wf[k] < 0 ? -(int64_t) wf[k] : (int64_t) wf[k];
   if (((bound * ((1 << A) - 1)) << t) > (int64_t) INT32_MAX)
     return 0;
   for (k = 0; k < 9; k++)
     wt[k] = (int32_t) ((uint32_t) wf[k] << t);
-  j.in_px = (int32_t) g->in_px;
-  j.in_step = p->stride_y * (int32_t) g->in_row;
-  j.out_px = out_px;
-  j.out_row = nox * out_px;
-  j.gbytes = steps / 3 * 3 * out_px;
-  j.rem = steps % 3;
-  j.warm = 2 - pl;
-  j.drain = drain;
   j.kappa = ka;
   j.lam_lo = (int32_t) ((uint32_t) la << t);
   j.lam_hi = t == 0 ? la >> 31 : la >> (32 - t);
-  j.shr = p->out_shift >= 32 ? p->out_shift - 32 : 0;
-  j.row_back = j.in_step - (j.warm + steps) * j.in_px;
-  j.maxv = (1 << O) - 1;
   j.sh = (c * A) & 7;
   j.mask = (1 << A) - 1;
   j.osh = (c * O) & 7;
   pairs = p->stride_y == 1 && dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj);
-  for (oy = 0; oy < p->dim_out_y;)
+  for (i = 0; i < ngrp; i++)
     {
-      const int32_t iy0 = oy * p->stride_y - p->pad_top;
-      const int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
-      const int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
-      uint8_t *orow = output + (size_t) oy * (size_t) j.out_row + (size_t) c * (size_t) O / 8;
-      int32_t oy2 = oy + 1;
+      const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
+      const int32_t iy0 = grp[i].oy * p->stride_y - p->pad_top;
+      uint8_t *orow = output + (size_t) grp[i].oy * (size_t) j.out_row
+                      + (size_t) c * (size_t) O / 8;
+      int32_t rows = grp[i].n;
       size_t d1, d2;
       if (ky_lo >= ky_hi) /* window entirely in the padding: requant (0) everywhere */
         {
           const uint32_t y = (uint32_t) fb_ki_requant (0, ka, la, p->out_shift, j.maxv);
-          for (ox = 0; ox < nox; ox++, orow += out_px)
+          for (r = rows * p->dim_out_x; r > 0; r--, orow += j.out_px)
             *orow = (uint8_t) (plain ? y : *orow | (y << j.osh));
-          oy++;
           continue;
         }
-      /* the following rows with the same kernel rows inside the input */
-      for (;; oy2++)
-        {
-          const int32_t i2 = oy2 * p->stride_y - p->pad_top;
-          if (oy2 >= p->dim_out_y || (i2 < 0 ? -i2 : 0) != ky_lo
-              || (p->dim_in_y - i2 < kyn ? p->dim_in_y - i2 : kyn) != ky_hi)
-            break;
-        }
       j.q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
-      if (pairs && ky_lo == 0 && ky_hi == 3 && oy2 - oy >= 2)
+      if (pairs && ky_lo == 0 && ky_hi == 3 && rows >= 2)
         {
           pj.q0 = j.q0;
           pj.op = orow;
-          pj.npairs = (oy2 - oy) / 2;
+          pj.npairs = rows / 2;
           if (A == 8)
             plain ? fb_ki_rv32_dwpair_a8_o8 (&pj) : fb_ki_rv32_dwpair_a8_os (&pj);
           else
             plain ? fb_ki_rv32_dwpair_as_o8 (&pj) : fb_ki_rv32_dwpair_as_os (&pj);
-          oy += 2 * pj.npairs;
-          if (oy == oy2)
+          if (rows % 2 == 0)
             continue;
           /* the odd row left: by the one-row sweep */
-          orow += (size_t) (2 * pj.npairs) * (size_t) j.out_row;
-          j.q0 += (size_t) (2 * pj.npairs) * g->in_row;
+          orow += (size_t) (rows - 1) * (size_t) j.out_row;
+          j.q0 += (size_t) (rows - 1) * g->in_row;
+          rows = 1;
         }
-      for (k = 0; k < 9; k++)
-        wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
+      if (ky_lo == 0 && ky_hi == 3)
+        j.w = wt;
+      else
+        {
+          for (k = 0; k < 9; k++)
+            wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
+          j.w = wz;
+        }
       d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
       d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
       j.q1 = j.q0 + d1;
       j.q2 = j.q0 + d2;
       j.op = orow;
-      j.nrows = oy2 - oy;
-      j.w = wz;
+      j.nrows = rows;
       if (A == 8)
         plain ? fb_ki_rv32_dwrow_a8_o8 (&j) : fb_ki_rv32_dwrow_a8_os (&j);
       else if (A == 4)
         plain ? fb_ki_rv32_dwrow_a4_o8 (&j) : fb_ki_rv32_dwrow_a4_os (&j);
       else
         plain ? fb_ki_rv32_dwrow_a2_o8 (&j) : fb_ki_rv32_dwrow_a2_os (&j);
-      oy = oy2;
     }
   return 1;
 }
@@ -599,6 +633,13 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   const int32_t b_hi = p->dim_in_y - b_iy0 < kyn ? p->dim_in_y - b_iy0 : kyn;
   int32_t c, k, ox, oy;
 
+#if DW_ROW_ASM
+  DwRowJob plan;
+  DwRowGroup grp[DW_MAX_GROUPS];
+  int32_t ngrp = 0;
+  const int rows = S == 1 && dw_sc_rows_plan (O, p, g, &plan, grp, &ngrp);
+#endif
+
   if (ox_hi > nox)
     ox_hi = nox;
   if (ox_lo > ox_hi)
@@ -612,7 +653,8 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
       for (; k < 9; k++)
         wf[k] = 0;
 #if DW_ROW_ASM
-      if (S == 1 && dw_sc_rows_asm (A, O, input, wf, kappa[c], lambda[c], output, p, g, c))
+      if (rows && dw_sc_rows_asm (A, O, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
+                                  grp, ngrp))
         continue;
 #endif
       for (k = 0; k < 9; k++)

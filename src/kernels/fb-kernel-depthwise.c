@@ -367,6 +367,12 @@ void fb_ki_rv32_dwrow_a4_o8 (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a4_os (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a2_o8 (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a2_os (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a8_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a8_os (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a4_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a4_os (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a2_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a2_os (const DwRowJob *job);
 /* Stride 1, pairs of output rows in 16-bit SWAR lanes (fb_ki_rv32_dwpair_*). */
 typedef struct {
   const uint8_t *q0;
@@ -473,16 +479,21 @@ typedef struct {
  * 0 when the sweep does not apply (out_shift 0 or over 63, a padding along x not 0-2 columns
  * on either side, more groups than DW_MAX_GROUPS). */
 FB_KI_INLINE int
-dw_sc_rows_plan (const int O, const FbConvParams *p, const DwScGeom *g, DwRowJob *j,
-                 DwRowGroup *grp, int32_t *ngrp)
+dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom *g,
+                 DwRowJob *j, DwRowGroup *grp, int32_t *ngrp)
 {
   const int32_t in_x = p->dim_in_x, nox = p->dim_out_x, pl = p->pad_left, kyn = p->dim_kernel_y;
-  const int32_t drain = nox + 2 - pl - in_x > 0 ? nox + 2 - pl - in_x : 0;
+  /* stride 1: outputs whose last column is right padding; stride 2: outputs [0, full) have
+   * their columns kx = 1, 2 inside, at most one more its kx = 1 only */
+  const int32_t full = in_x + pl - 3 < 0 ? 0 : (in_x + pl - 3) / 2 + 1;
+  const int32_t drain = S == 2 ? (nox > full ? nox - full : 0)
+                               : (nox + 2 - pl - in_x > 0 ? nox + 2 - pl - in_x : 0);
   const int32_t steps = nox - drain, out_px = (int32_t) g->out_px;
+  const int32_t cols = S == 2 ? 1 - pl + 2 * steps + drain : 2 - pl + steps;
   int32_t n = 0, oy;
 
-  if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 2 || drain > 2 || steps < 0
-      || 2 - pl + steps > in_x)
+  if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 3 - S || drain > 3 - S
+      || steps < 0 || cols > in_x)
     return 0;
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
@@ -507,12 +518,12 @@ dw_sc_rows_plan (const int O, const FbConvParams *p, const DwScGeom *g, DwRowJob
   j->in_step = p->stride_y * (int32_t) g->in_row;
   j->out_px = out_px;
   j->out_row = nox * out_px;
-  j->gbytes = steps / 3 * 3 * out_px;
-  j->rem = steps % 3;
-  j->warm = 2 - pl;
+  j->gbytes = steps / (4 - S) * (4 - S) * out_px; /* groups of 3 (S = 1) or 2 outputs */
+  j->rem = steps % (4 - S);
+  j->warm = S == 2 ? 1 - pl : 2 - pl;
   j->drain = drain;
   j->shr = p->out_shift >= 32 ? p->out_shift - 32 : 0;
-  j->row_back = j->in_step - (j->warm + steps) * j->in_px;
+  j->row_back = j->in_step - cols * j->in_px;
   j->maxv = (1 << O) - 1;
   return 1;
 }
@@ -527,7 +538,7 @@ dw_sc_rows_plan (const int O, const FbConvParams *p, const DwScGeom *g, DwRowJob
  * word then shifted by out_shift - 32), so the weights are taken << t: 0 (the caller does the
  * channel) when the largest |acc| << t would overflow int32. */
 FB_KI_INLINE int
-dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *wf, int32_t ka,
+dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf, int32_t ka,
                 int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c,
                 const DwRowJob *plan, const DwRowGroup *grp, int32_t ngrp)
 {
@@ -552,7 +563,7 @@ dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *w
   j.sh = (c * A) & 7;
   j.mask = (1 << A) - 1;
   j.osh = (c * O) & 7;
-  pairs = p->stride_y == 1 && dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj);
+  pairs = S == 1 && p->stride_y == 1 && dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj);
   for (i = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
@@ -599,7 +610,16 @@ dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *w
       j.q2 = j.q0 + d2;
       j.op = orow;
       j.nrows = rows;
-      if (A == 8)
+      if (S == 2)
+        {
+          if (A == 8)
+            plain ? fb_ki_rv32_dwrow_s2_a8_o8 (&j) : fb_ki_rv32_dwrow_s2_a8_os (&j);
+          else if (A == 4)
+            plain ? fb_ki_rv32_dwrow_s2_a4_o8 (&j) : fb_ki_rv32_dwrow_s2_a4_os (&j);
+          else
+            plain ? fb_ki_rv32_dwrow_s2_a2_o8 (&j) : fb_ki_rv32_dwrow_s2_a2_os (&j);
+        }
+      else if (A == 8)
         plain ? fb_ki_rv32_dwrow_a8_o8 (&j) : fb_ki_rv32_dwrow_a8_os (&j);
       else if (A == 4)
         plain ? fb_ki_rv32_dwrow_a4_o8 (&j) : fb_ki_rv32_dwrow_a4_os (&j);
@@ -637,7 +657,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   DwRowJob plan;
   DwRowGroup grp[DW_MAX_GROUPS];
   int32_t ngrp = 0;
-  const int rows = S == 1 && dw_sc_rows_plan (O, p, g, &plan, grp, &ngrp);
+  const int rows = dw_sc_rows_plan (O, S, p, g, &plan, grp, &ngrp);
 #endif
 
   if (ox_hi > nox)
@@ -653,7 +673,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
       for (; k < 9; k++)
         wf[k] = 0;
 #if DW_ROW_ASM
-      if (rows && dw_sc_rows_asm (A, O, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
+      if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
                                   grp, ngrp))
         continue;
 #endif

@@ -538,9 +538,9 @@ dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom
  * word then shifted by out_shift - 32), so the weights are taken << t: 0 (the caller does the
  * channel) when the largest |acc| << t would overflow int32. */
 FB_KI_INLINE int
-dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf, int32_t ka,
-                int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c,
-                const DwRowJob *plan, const DwRowGroup *grp, int32_t ngrp)
+dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
+                int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
+                int32_t c, const DwRowJob *plan, const DwRowGroup *grp, int32_t ngrp)
 {
   const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
   const uint8_t *xc = input + (size_t) c * (size_t) A / 8;

@@ -90,20 +90,28 @@ def dwrow(A, osub, S=1):
         out.append(f'add {OP}, {OP}, {OUTPX}')
         return out
 
+    def load(r):
+        out = [f'lbu {X}, 0({Q[r]})']
+        if asub:
+            out += [f'srl {X}, {X}, {SH}', f'andi {X}, {X}, {(1 << A) - 1}']
+        return out + [f'add {Q[r]}, {Q[r]}, {INPX}']
+
+    def macc(r, taps):
+        # X (kernel row r) times w[r][kx] into each (kx, sum) of taps
+        out = []
+        for kx, acc in taps:
+            out += [f'mul {T}, {X}, {W[r][kx]}', f'add {acc}, {acc}, {T}']
+        return out
+
+    def start(r, acc):
+        # kx = 0 into the newest sum, which kernel row 0's product starts
+        return [f'mul {acc}, {X}, {W[r][0]}'] if r == 0 else macc(r, [(0, acc)])
+
     def step(ph, store):
         c, b, nw = P[ph % 3], P[(ph + 1) % 3], P[(ph + 2) % 3]
         out = []
         for r in range(3):
-            out.append(f'lbu {X}, 0({Q[r]})')
-            if asub:
-                out += [f'srl {X}, {X}, {SH}', f'andi {X}, {X}, {(1 << A) - 1}']
-            out.append(f'add {Q[r]}, {Q[r]}, {INPX}')
-            out += [f'mul {T}, {X}, {W[r][2]}', f'add {c}, {c}, {T}',
-                    f'mul {T}, {X}, {W[r][1]}', f'add {b}, {b}, {T}']
-            if r == 0:
-                out.append(f'mul {nw}, {X}, {W[r][0]}')
-            else:
-                out += [f'mul {T}, {X}, {W[r][0]}', f'add {nw}, {nw}, {T}']
+            out += load(r) + macc(r, [(2, c), (1, b)]) + start(r, nw)
         if store:
             out += requant(c)
         return out
@@ -119,17 +127,11 @@ def dwrow(A, osub, S=1):
         out.append(f'j .Lrowend_{name}')
         return out
 
-    def load(r):
-        out = [f'lbu {X}, 0({Q[r]})']
-        if asub:
-            out += [f'srl {X}, {X}, {SH}', f'andi {X}, {X}, {(1 << A) - 1}']
-        return out + [f'add {Q[r]}, {Q[r]}, {INPX}']
-
     def col_a(cur):
         # stride 2: the column at kx = 1 of the current output
         out = []
         for r in range(3):
-            out += load(r) + [f'mul {T}, {X}, {W[r][1]}', f'add {cur}, {cur}, {T}']
+            out += load(r) + macc(r, [(1, cur)])
         return out
 
     def step2(ph, store):
@@ -138,11 +140,7 @@ def dwrow(A, osub, S=1):
         cur, nxt = P[ph % 2], P[(ph + 1) % 2]
         out = col_a(cur) if store else []
         for r in range(3):
-            out += load(r) + [f'mul {T}, {X}, {W[r][2]}', f'add {cur}, {cur}, {T}']
-            if r == 0:
-                out.append(f'mul {nxt}, {X}, {W[r][0]}')
-            else:
-                out += [f'mul {T}, {X}, {W[r][0]}', f'add {nxt}, {nxt}, {T}']
+            out += load(r) + macc(r, [(2, cur)]) + start(r, nxt)
         if store:
             out += requant(cur)
         return out

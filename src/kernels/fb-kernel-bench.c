@@ -115,6 +115,16 @@ fb_kernel_bench_suite (size_t i, FbKernelFamily *family, const char **shape_name
       shape->flags = FB_KERNEL_FLAG_SIGNED_OUT | (signed_in ? FB_KERNEL_FLAG_SIGNED_IN : 0);
       return 1;
     }
+  /* a stride-2 depthwise (the MobileNets' downsampling layers): 32x32x32 3x3 pad 1 -> 16x16 */
+  if (i == (size_t) FB_KERNEL_N_FAMILIES + 4)
+    {
+      *family = FB_KERNEL_FAMILY_DEPTHWISE;
+      *shape_name = "s2-32x32";
+      fb_kernel_bench_standard_shape (FB_KERNEL_FAMILY_DEPTHWISE, shape);
+      shape->conv.dim_in_x = shape->conv.dim_in_y = 32;
+      shape->conv.stride_x = shape->conv.stride_y = 2;
+      return 1;
+    }
   return 0;
 }
 

@@ -60,7 +60,8 @@ void fb_kernel_bench_standard_shape (FbKernelFamily family, FbKernelBenchShape *
  * past the end.  Every family on its standard shape ("std"), then the conv family on two more
  * layers: "64x64-3x3" (16x16x64 -> 64, 3x3, pad 1) and "64x64-1x1" (16x16x64 -> 64,
  * pointwise), then the standard conv with a signed output ("std-signed-out") and with a signed
- * input and output ("std-signed-in-out").  The host benchmark and the rv32imc ELF run the same
+ * input and output ("std-signed-in-out"), then a stride-2 depthwise ("s2-32x32": 32x32x32 3x3
+ * pad 1 stride 2).  The host benchmark and the rv32imc ELF run the same
  * list with the same seeds
  * (fb_kernel_bench_seed()), so their outputs can be compared by hash. */
 int fb_kernel_bench_suite (size_t i, FbKernelFamily *family, const char **shape_name,

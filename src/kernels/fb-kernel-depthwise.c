@@ -367,6 +367,26 @@ void fb_ki_rv32_dwrow_a4_o8 (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a4_os (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a2_o8 (const DwRowJob *job);
 void fb_ki_rv32_dwrow_a2_os (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a8_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a8_os (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a4_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a4_os (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a2_o8 (const DwRowJob *job);
+void fb_ki_rv32_dwrow_s2_a2_os (const DwRowJob *job);
+/* Stride 1, pairs of output rows in 16-bit SWAR lanes (fb_ki_rv32_dwpair_*). */
+typedef struct {
+  const uint8_t *q0;
+  int32_t in_px, in_row;
+  uint8_t *op;
+  int32_t out_row, out_px, npairs, gbytes, rem, warm, drain;
+  int32_t kappa, lam_lo, lam_hi, maxv, shr, mask, osh;
+  const int32_t *w;
+  int32_t row_back;
+} DwPairJob;
+void fb_ki_rv32_dwpair_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_as_os (const DwPairJob *job);
 #define DW_ROW_ASM 1
 #else
 #define DW_SWEEP3 dw_sc_sweep3
@@ -410,93 +430,201 @@ dw_sc_requant_row (const int O, const int HI, const int32_t *accs, int32_t n, in
 }
 
 #if DW_ROW_ASM
-/* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
- * output row by fb_ki_rv32_dwrow_*, the rows with the same kernel rows inside the input in one
- * call (zero weights for the others), the edge columns as the sweep's warm-up and drain.  The
- * requantization is exact in the high word of kappa * (acc << t) + (lambda << t), t =
- * 32 - out_shift (0 when out_shift >= 32; that high word then shifted by out_shift - 32), so
- * the weights are taken << t: 0 (the caller does the channel) when out_shift is 0 or over
- * 63, when the largest |acc| << t would overflow int32, or when the padding along x is not
- * 0-2 columns on either side. */
+/* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input), or 0
+ * when its lanes could overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1)
+ * or out_shift is not in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the
+ * channel's bit in its byte), which the requantization divides out. */
 FB_KI_INLINE int
-dw_sc_rows_asm (const int A, const int O, const uint8_t *input, const int32_t *wf, int32_t ka,
-                int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c)
+dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
+                const FbConvParams *p, const DwRowJob *j, int32_t c, DwPairJob *pj)
 {
-  const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift, in_x = p->dim_in_x, nox = p->dim_out_x;
-  const int32_t pl = p->pad_left, kyn = p->dim_kernel_y;
-  const int32_t drain = nox + 2 - pl - in_x > 0 ? nox + 2 - pl - in_x : 0;
-  const int32_t steps = nox - drain, out_px = (int32_t) g->out_px;
-  const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
-  int64_t bound = 0;
-  int32_t wt[9], wz[9], k, oy, ox;
-  DwRowJob j;
+  const int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh;
+  const int64_t lam = (int64_t) la * ((int64_t) 1 << sh);
+  int32_t bound = 0, k;
 
-  if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 2 || drain > 2 || steps < 0 || 2 - pl + steps > in_x)
+  if (p->dim_kernel_y != 3 || p->out_shift < 32 || p->out_shift - 32 + sh > 31)
     return 0;
+  for (k = 0; k < 9; k++)
+    bound += wf[k] < 0 ? -wf[k] : wf[k];
+  if ((int64_t) bound * xmax > 32767)
+    return 0;
+  pj->in_px = j->in_px;
+  pj->in_row = j->in_step; /* stride 1 */
+  pj->out_row = j->out_row;
+  pj->out_px = j->out_px;
+  pj->gbytes = j->gbytes;
+  pj->rem = j->rem;
+  pj->warm = j->warm;
+  pj->drain = j->drain;
+  pj->kappa = ka;
+  pj->lam_lo = (int32_t) (uint32_t) (uint64_t) lam;
+  pj->lam_hi = (int32_t) (lam >> 32);
+  pj->maxv = j->maxv;
+  pj->shr = p->out_shift - 32 + sh;
+  pj->mask = A == 8 ? 0 : xmax | (xmax << 16);
+  pj->osh = (c * O) & 7;
+  pj->w = wf;
+  pj->row_back = j->row_back + j->in_step; /* two rows on */
+  return 1;
+}
+
+/* Consecutive output rows with the same kernel rows [ky_lo, ky_hi) inside the input (both 0:
+ * the window is entirely in the padding). */
+typedef struct {
+  int32_t oy, n, ky_lo, ky_hi;
+} DwRowGroup;
+#define DW_MAX_GROUPS 16
+
+/* The row groups and the channel-independent fields of the row sweep's job, once per call;
+ * 0 when the sweep does not apply (out_shift 0 or over 63, a padding along x not 0-2 columns
+ * on either side, more groups than DW_MAX_GROUPS). */
+FB_KI_INLINE int
+dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom *g,
+                 DwRowJob *j, DwRowGroup *grp, int32_t *ngrp)
+{
+  const int32_t in_x = p->dim_in_x, nox = p->dim_out_x, pl = p->pad_left, kyn = p->dim_kernel_y;
+  /* stride 1: outputs whose last column is right padding; stride 2: outputs [0, full) have
+   * their columns kx = 1, 2 inside, at most one more its kx = 1 only */
+  const int32_t full = in_x + pl - 3 < 0 ? 0 : (in_x + pl - 3) / 2 + 1;
+  const int32_t drain = S == 2 ? (nox > full ? nox - full : 0)
+                               : (nox + 2 - pl - in_x > 0 ? nox + 2 - pl - in_x : 0);
+  const int32_t steps = nox - drain, out_px = (int32_t) g->out_px;
+  const int32_t cols = S == 2 ? 1 - pl + 2 * steps + drain : 2 - pl + steps;
+  int32_t n = 0, oy;
+
+  if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 3 - S || drain > 3 - S
+      || steps < 0 || cols > in_x)
+    return 0;
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      int32_t lo = iy0 < 0 ? -iy0 : 0, hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+      if (lo >= hi)
+        lo = hi = 0;
+      if (n > 0 && grp[n - 1].ky_lo == lo && grp[n - 1].ky_hi == hi)
+        grp[n - 1].n++;
+      else if (n == DW_MAX_GROUPS)
+        return 0;
+      else
+        {
+          grp[n].oy = oy;
+          grp[n].n = 1;
+          grp[n].ky_lo = lo;
+          grp[n++].ky_hi = hi;
+        }
+    }
+  *ngrp = n;
+  j->in_px = (int32_t) g->in_px;
+  j->in_step = p->stride_y * (int32_t) g->in_row;
+  j->out_px = out_px;
+  j->out_row = nox * out_px;
+  j->gbytes = steps / (4 - S) * (4 - S) * out_px; /* groups of 3 (S = 1) or 2 outputs */
+  j->rem = steps % (4 - S);
+  j->warm = S == 2 ? 1 - pl : 2 - pl;
+  j->drain = drain;
+  j->shr = p->out_shift >= 32 ? p->out_shift - 32 : 0;
+  j->row_back = j->in_step - cols * j->in_px;
+  j->maxv = (1 << O) - 1;
+  return 1;
+}
+
+/* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
+ * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
+ * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
+ * the rows with every kernel row inside go by pairs to fb_ki_rv32_dwpair_* when the
+ * channel's lanes fit (dw_sc_pair_job()).  A sub-byte output's first channel in a byte
+ * stores it, the others OR in.  The requantization is exact in the high word of
+ * kappa * (acc << t) + (lambda << t), t = 32 - out_shift (0 when out_shift >= 32; that high
+ * word then shifted by out_shift - 32), so the weights are taken << t: 0 (the caller does the
+ * channel) when the largest |acc| << t would overflow int32. */
+FB_KI_INLINE int
+dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
+                int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
+                int32_t c, const DwRowJob *plan, const DwRowGroup *grp, int32_t ngrp)
+{
+  const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
+  const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
+  /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
+  const int plain = O == 8 || ((c * O) & 7) == 0;
+  int64_t bound = 0;
+  int32_t wt[9], wz[9], k, i, r, pairs;
+  DwRowJob j = *plan;
+  DwPairJob pj;
+
   for (k = 0; k < 9; k++)
     bound += wf[k] < 0 ? -(int64_t) wf[k] : (int64_t) wf[k];
   if (((bound * ((1 << A) - 1)) << t) > (int64_t) INT32_MAX)
     return 0;
   for (k = 0; k < 9; k++)
     wt[k] = (int32_t) ((uint32_t) wf[k] << t);
-  j.in_px = (int32_t) g->in_px;
-  j.in_step = p->stride_y * (int32_t) g->in_row;
-  j.out_px = out_px;
-  j.out_row = nox * out_px;
-  j.gbytes = steps / 3 * 3 * out_px;
-  j.rem = steps % 3;
-  j.warm = 2 - pl;
-  j.drain = drain;
   j.kappa = ka;
   j.lam_lo = (int32_t) ((uint32_t) la << t);
   j.lam_hi = t == 0 ? la >> 31 : la >> (32 - t);
-  j.shr = p->out_shift >= 32 ? p->out_shift - 32 : 0;
-  j.row_back = j.in_step - (j.warm + steps) * j.in_px;
-  j.maxv = (1 << O) - 1;
   j.sh = (c * A) & 7;
   j.mask = (1 << A) - 1;
   j.osh = (c * O) & 7;
-  for (oy = 0; oy < p->dim_out_y;)
+  pairs = S == 1 && p->stride_y == 1 && dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj);
+  for (i = 0; i < ngrp; i++)
     {
-      const int32_t iy0 = oy * p->stride_y - p->pad_top;
-      const int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
-      const int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
-      uint8_t *orow = output + (size_t) oy * (size_t) j.out_row + (size_t) c * (size_t) O / 8;
-      int32_t oy2 = oy + 1;
+      const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
+      const int32_t iy0 = grp[i].oy * p->stride_y - p->pad_top;
+      uint8_t *orow = output + (size_t) grp[i].oy * (size_t) j.out_row
+                      + (size_t) c * (size_t) O / 8;
+      int32_t rows = grp[i].n;
       size_t d1, d2;
       if (ky_lo >= ky_hi) /* window entirely in the padding: requant (0) everywhere */
         {
           const uint32_t y = (uint32_t) fb_ki_requant (0, ka, la, p->out_shift, j.maxv);
-          for (ox = 0; ox < nox; ox++, orow += out_px)
-            *orow = (uint8_t) (O == 8 ? y : *orow | (y << j.osh));
-          oy++;
+          for (r = rows * p->dim_out_x; r > 0; r--, orow += j.out_px)
+            *orow = (uint8_t) (plain ? y : *orow | (y << j.osh));
           continue;
         }
-      /* the following rows with the same kernel rows inside the input */
-      for (;; oy2++)
+      j.q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
+      if (pairs && ky_lo == 0 && ky_hi == 3 && rows >= 2)
         {
-          const int32_t i2 = oy2 * p->stride_y - p->pad_top;
-          if (oy2 >= p->dim_out_y || (i2 < 0 ? -i2 : 0) != ky_lo
-              || (p->dim_in_y - i2 < kyn ? p->dim_in_y - i2 : kyn) != ky_hi)
-            break;
+          pj.q0 = j.q0;
+          pj.op = orow;
+          pj.npairs = rows / 2;
+          if (A == 8)
+            plain ? fb_ki_rv32_dwpair_a8_o8 (&pj) : fb_ki_rv32_dwpair_a8_os (&pj);
+          else
+            plain ? fb_ki_rv32_dwpair_as_o8 (&pj) : fb_ki_rv32_dwpair_as_os (&pj);
+          if (rows % 2 == 0)
+            continue;
+          /* the odd row left: by the one-row sweep */
+          orow += (size_t) (rows - 1) * (size_t) j.out_row;
+          j.q0 += (size_t) (rows - 1) * g->in_row;
+          rows = 1;
         }
-      for (k = 0; k < 9; k++)
-        wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
+      if (ky_lo == 0 && ky_hi == 3)
+        j.w = wt;
+      else
+        {
+          for (k = 0; k < 9; k++)
+            wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
+          j.w = wz;
+        }
       d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
       d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
-      j.q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
       j.q1 = j.q0 + d1;
       j.q2 = j.q0 + d2;
       j.op = orow;
-      j.nrows = oy2 - oy;
-      j.w = wz;
-      if (A == 8)
-        O == 8 ? fb_ki_rv32_dwrow_a8_o8 (&j) : fb_ki_rv32_dwrow_a8_os (&j);
+      j.nrows = rows;
+      if (S == 2)
+        {
+          if (A == 8)
+            plain ? fb_ki_rv32_dwrow_s2_a8_o8 (&j) : fb_ki_rv32_dwrow_s2_a8_os (&j);
+          else if (A == 4)
+            plain ? fb_ki_rv32_dwrow_s2_a4_o8 (&j) : fb_ki_rv32_dwrow_s2_a4_os (&j);
+          else
+            plain ? fb_ki_rv32_dwrow_s2_a2_o8 (&j) : fb_ki_rv32_dwrow_s2_a2_os (&j);
+        }
+      else if (A == 8)
+        plain ? fb_ki_rv32_dwrow_a8_o8 (&j) : fb_ki_rv32_dwrow_a8_os (&j);
       else if (A == 4)
-        O == 8 ? fb_ki_rv32_dwrow_a4_o8 (&j) : fb_ki_rv32_dwrow_a4_os (&j);
+        plain ? fb_ki_rv32_dwrow_a4_o8 (&j) : fb_ki_rv32_dwrow_a4_os (&j);
       else
-        O == 8 ? fb_ki_rv32_dwrow_a2_o8 (&j) : fb_ki_rv32_dwrow_a2_os (&j);
-      oy = oy2;
+        plain ? fb_ki_rv32_dwrow_a2_o8 (&j) : fb_ki_rv32_dwrow_a2_os (&j);
     }
   return 1;
 }
@@ -525,15 +653,17 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   const int32_t b_hi = p->dim_in_y - b_iy0 < kyn ? p->dim_in_y - b_iy0 : kyn;
   int32_t c, k, ox, oy;
 
+#if DW_ROW_ASM
+  DwRowJob plan;
+  DwRowGroup grp[DW_MAX_GROUPS];
+  int32_t ngrp = 0;
+  const int rows = dw_sc_rows_plan (O, S, p, g, &plan, grp, &ngrp);
+#endif
+
   if (ox_hi > nox)
     ox_hi = nox;
   if (ox_lo > ox_hi)
     ox_lo = ox_hi;
-#if DW_ROW_ASM
-  /* the assembly ORs every sub-byte output into its byte */
-  if (S == 1 && O != 8)
-    memset (output, 0, (size_t) p->dim_out_y * (size_t) nox * g->out_px);
-#endif
   for (c = 0; c < ch; c++)
     {
       const int32_t sh = (c * A) & 7;
@@ -543,7 +673,8 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
       for (; k < 9; k++)
         wf[k] = 0;
 #if DW_ROW_ASM
-      if (S == 1 && dw_sc_rows_asm (A, O, input, wf, kappa[c], lambda[c], output, p, g, c))
+      if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
+                                  grp, ngrp))
         continue;
 #endif
       for (k = 0; k < 9; k++)
@@ -909,24 +1040,20 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
 #else /* host: the same validation, then the vectorized path (AVX2 copy when available) */
 
 #if FB_DW_AVX2
-#define FB_DW_AVX2_DEFINE(i, o, w)                                                            \
+/* One run-time selected copy of a variant's host path, compiled for AVX2: V = 0 requantizes
+ * with the AVX2 code (the "avx2" copy), V = 1 with the AVX-512 code (the "vnni" copy). */
+#define FB_DW_COPY_DEFINE(kind, V, i, o, w)                                                   \
   __attribute__ ((target ("avx2"), noinline)) static void                                     \
-  dw_host_avx2_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
-                                   const int32_t *kappa, const int32_t *lambda,               \
-                                   uint8_t *output, const FbConvParams *params, void *buffer) \
+  dw_host_##kind##_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,          \
+                                       const int32_t *kappa, const int32_t *lambda,           \
+                                       uint8_t *output, const FbConvParams *params,           \
+                                       void *buffer)                                          \
   {                                                                                           \
-    dw_host (0, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
+    dw_host (V, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
   }
+#define FB_DW_AVX2_DEFINE(i, o, w) FB_DW_COPY_DEFINE (avx2, 0, i, o, w)
 #if FB_KI_VNNI
-/* the AVX2 taps with the AVX-512 requantization */
-#define FB_DW_VNNI_DEFINE(i, o, w)                                                            \
-  __attribute__ ((target ("avx2"), noinline)) static void                                     \
-  dw_host_vnni_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
-                                   const int32_t *kappa, const int32_t *lambda,               \
-                                   uint8_t *output, const FbConvParams *params, void *buffer) \
-  {                                                                                           \
-    dw_host (1, i, o, w, input, weights, kappa, lambda, output, params, buffer);              \
-  }
+#define FB_DW_VNNI_DEFINE(i, o, w) FB_DW_COPY_DEFINE (vnni, 1, i, o, w)
 #if FB_KI_X86_FILES
 #define FB_DW_X86_CALL(i, o, w)                                                               \
   fb_ki_depthwise_x86 (i, o, w, input, weights, kappa, lambda, output, params, buffer) ||

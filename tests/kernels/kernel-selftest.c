@@ -64,6 +64,12 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       conv_shape (&out[n++], 6, 7, 6, 6, 3, 3, 2, 1, 2, 1, 1, 2);
       conv_shape (&out[n++], 2, 3, 8, 8, 3, 2, 1, 0, 1, 2, 1, 1);
       conv_shape (&out[n++], 1, 3, 4, 4, 3, 1, 0, 0, 1, 1, 1, 1);
+      /* stride 2 on a wider input; the pair sweep (stride 1, out_shift 40: s8, s10) over 3
+       * pairs and an odd row with one step left over, and with a drain of 2 columns */
+      conv_shape (&out[n++], 16, 9, 16, 16, 3, 3, 1, 1, 1, 1, 2, 2);
+      conv_shape (&out[n++], 5, 9, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
+      conv_shape (&out[n++], 9, 8, 24, 24, 3, 3, 1, 0, 1, 0, 2, 2);
+      conv_shape (&out[n++], 4, 6, 16, 16, 3, 3, 1, 1, 0, 2, 1, 1);
       break;
     case FB_KERNEL_FAMILY_LINEAR:
       memset (&out[n], 0, sizeof out[n]);

@@ -59,39 +59,9 @@ static const char *output_kind_names[] = {
   [FB_OUTPUT_VALUES] = "values",
 };
 
-const char *
-fb_output_kind_to_string (FbOutputKind kind)
-{
-  g_return_val_if_fail (kind < G_N_ELEMENTS (output_kind_names), "?");
-  return output_kind_names[kind];
-}
+FB_NAMES_DEFINE (FbOutputKind, fb_output_kind, output_kind_names)
 
-gboolean
-fb_output_kind_from_string (const char *str, FbOutputKind *kind)
-{
-  guint i;
-  if (!fb_names_lookup (output_kind_names, G_N_ELEMENTS (output_kind_names), str, &i))
-    return FALSE;
-  *kind = i;
-  return TRUE;
-}
-
-const char *
-fb_op_to_string (FbOp op)
-{
-  g_return_val_if_fail (op < G_N_ELEMENTS (op_names), "?");
-  return op_names[op];
-}
-
-gboolean
-fb_op_from_string (const char *str, FbOp *op)
-{
-  guint i;
-  if (!fb_names_lookup (op_names, G_N_ELEMENTS (op_names), str, &i))
-    return FALSE;
-  *op = i;
-  return TRUE;
-}
+FB_NAMES_DEFINE (FbOp, fb_op, op_names)
 
 gboolean
 fb_layer_is_weighted (const FbLayer *layer)

@@ -51,22 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("peer_torch_train", os.path.join(HERE, "peer-torch-train.py"))
 ptt = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ptt)
-
-
-def read_fbw(path):
-    """(layer, param) → tensor of a freebits-weights/1 file."""
-    import numpy as np
-    with open(path, "rb") as f:
-        data = f.read()
-    nul = data.index(b"\0")
-    header = json.loads(data[:nul])
-    blob = (nul + 1 + 63) // 64 * 64
-    out = {}
-    for t in header["tensors"]:
-        n = int(np.prod(t["shape"]))
-        a = np.frombuffer(data, dtype="<f4", count=n, offset=blob + t["offset"]).reshape(t["shape"])
-        out[(t["layer"], t["param"])] = torch.from_numpy(a.copy())
-    return out
+from fb_fbw import read_fbw  # noqa: E402  (tools/, the script's own directory)
 
 
 BITS_INDEX = {8: 0, 4: 1, 2: 2}
@@ -265,7 +250,7 @@ def main():
     torch.set_num_threads(args.threads)
     with open(args.network) as f:
         spec = json.load(f)
-    tensors = read_fbw(args.weights)
+    _, tensors = read_fbw(args.weights)
     x_test, y_test = ptt.load_split("t10k")
     if args.limit:
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]

@@ -40,6 +40,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fb_fbw import read_fbw  # tools/, the script's own directory
+
 DATA_DIR = os.environ.get("FB_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 NPZ = os.environ.get("FB_PEER_DATA")
 
@@ -147,18 +149,9 @@ class Net(nn.Module):
 
 def load_fbw(model, spec, path):
     """Copies a freebits-weights/1 file into the model."""
-    with open(path, "rb") as f:
-        data = f.read()
-    nul = data.index(b"\0")
-    header = json.loads(data[:nul])
+    header, tensors = read_fbw(path)
     if header.get("format") != "freebits-weights/1":
         sys.exit(f"{path}: not a freebits-weights/1 file")
-    blob = (nul + 1 + 63) // 64 * 64
-    tensors = {}
-    for t in header["tensors"]:
-        n = int(np.prod(t["shape"]))
-        a = np.frombuffer(data, dtype="<f4", count=n, offset=blob + t["offset"]).reshape(t["shape"])
-        tensors[(t["layer"], t["param"])] = torch.from_numpy(a.copy())
     with torch.no_grad():
         for i, l in enumerate(spec["layers"]):
             key, name = f"l{i}", l["name"]

@@ -33,6 +33,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fb_resnet import Block, conv_bn  # tools/, the script's own directory
+
 torch.set_num_threads(2)
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "data", "onnx")
 
@@ -46,30 +48,6 @@ def bn_randomize(model, gen):
             m.running_var.copy_(torch.rand(c, generator=gen) * 1.5 + 0.5)
             m.weight.data.copy_(torch.rand(c, generator=gen) * 1.0 + 0.5)
             m.bias.data.copy_(torch.randn(c, generator=gen) * 0.2)
-
-
-def conv_bn(cin, cout, k, s, groups=1, relu=True, pad=None):
-    layers = [nn.Conv2d(cin, cout, k, s, k // 2 if pad is None else pad, groups=groups, bias=False),
-              nn.BatchNorm2d(cout)]
-    if relu:
-        layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
-
-
-class Block(nn.Module):
-    """ResNet basic block as in the MLPerf Tiny ResNet-8: the second conv has
-    batch norm but no ReLU before the add, the shortcut (when the shape
-    changes) is a 1x1 stride-2 conv without batch norm or ReLU."""
-
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = conv_bn(cin, cout, 3, stride)
-        self.conv2 = conv_bn(cout, cout, 3, 1, relu=False)
-        self.shortcut = nn.Conv2d(cin, cout, 1, stride) if stride != 1 or cin != cout else None
-
-    def forward(self, x):
-        y = self.conv2(self.conv1(x))
-        return F.relu(y + (self.shortcut(x) if self.shortcut is not None else x))
 
 
 class ResNet(nn.Module):

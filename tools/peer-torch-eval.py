@@ -45,28 +45,12 @@ import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("peer_torch_train", os.path.join(HERE, "peer-torch-train.py"))
 ptt = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ptt)
-
-
-def read_fbw(path):
-    """(layer, param) → tensor of a freebits-weights/1 file."""
-    import numpy as np
-    with open(path, "rb") as f:
-        data = f.read()
-    nul = data.index(b"\0")
-    header = json.loads(data[:nul])
-    blob = (nul + 1 + 63) // 64 * 64
-    out = {}
-    for t in header["tensors"]:
-        n = int(np.prod(t["shape"]))
-        a = np.frombuffer(data, dtype="<f4", count=n, offset=blob + t["offset"]).reshape(t["shape"])
-        out[(t["layer"], t["param"])] = torch.from_numpy(a.copy())
-    return out
+from fb_fbw import read_fbw  # noqa: E402  (tools/, the script's own directory)
 
 
 BITS_INDEX = {8: 0, 4: 1, 2: 2}
@@ -122,34 +106,15 @@ class FakeQuantNet(ptt.Net):
                     qmax = 2 ** a_bits - 1
                     self.act[l["output"]] = (float(alpha[BITS_INDEX[a_bits]]) / qmax, qmax)
 
-    def forward(self, x):
-        t = {self.input: x}
-        for i, l in enumerate(self.layers):
-            key, op = f"l{i}", l["op"]
-            a = t[l["inputs"][0]]
-            if op in ("conv2d", "depthwise_conv2d"):
-                m = self.mods[key]
-                if any(m.pad):
-                    a = F.pad(a, m.pad)
-                y = m["bn"](m["conv"](a))
-                y = F.relu(y) if m.relu else y
-            elif op == "linear":
-                m = self.mods[key]
-                y = m(a.permute(0, 2, 3, 1).reshape(a.shape[0], -1))
-                y = (F.relu(y) if m.relu else y).reshape(y.shape[0], -1, 1, 1)
-            elif op == "add":
-                y = a + t[l["inputs"][1]]
-                y = F.relu(y) if l.get("relu", False) else y
-            elif op == "global_avg_pool":
-                y = a.mean(dim=(2, 3), keepdim=True)
-                s, qmax = self.act[self.pool_of[l["output"]]] if self.pool_of[l["output"]] in self.act else (1 / 255, 255)
-                y = torch.fake_quantize_per_tensor_affine(y, s, 0, 0, qmax)
-            out = l["output"]
-            if out in self.act:
-                s, qmax = self.act[out]
-                y = torch.fake_quantize_per_tensor_affine(y, s, 0, 0, qmax)
-            t[out] = y
-        return t[self.output].reshape(x.shape[0], -1)
+    def after(self, layer, y):
+        out = layer["output"]
+        if layer["op"] == "global_avg_pool":
+            s, qmax = self.act[self.pool_of[out]] if self.pool_of[out] in self.act else (1 / 255, 255)
+            y = torch.fake_quantize_per_tensor_affine(y, s, 0, 0, qmax)
+        if out in self.act:
+            s, qmax = self.act[out]
+            y = torch.fake_quantize_per_tensor_affine(y, s, 0, 0, qmax)
+        return y
 
 
 class Int8Net(nn.Module):
@@ -265,7 +230,7 @@ def main():
     torch.set_num_threads(args.threads)
     with open(args.network) as f:
         spec = json.load(f)
-    tensors = read_fbw(args.weights)
+    _, tensors = read_fbw(args.weights)
     x_test, y_test = ptt.load_split("t10k")
     if args.limit:
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]

@@ -40,6 +40,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fb_fbw import read_fbw  # tools/, the script's own directory
+
 DATA_DIR = os.environ.get("FB_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 NPZ = os.environ.get("FB_PEER_DATA")
 
@@ -119,46 +121,40 @@ class Net(nn.Module):
         self.input = spec["input"]["name"]
         self.output = self.layers[-1]["output"]
 
+    def after(self, layer, y):
+        """A layer's output as the next layers see it (a subclass may quantize it)."""
+        return y
+
     def forward(self, x):
         t = {self.input: x}
         for i, l in enumerate(self.layers):
-            key = f"l{i}"
-            op = l["op"]
+            key, op = f"l{i}", l["op"]
             a = t[l["inputs"][0]]
             if op in ("conv2d", "depthwise_conv2d"):
                 m = self.mods[key]
                 if any(m.pad):
                     a = F.pad(a, m.pad)
                 y = m["bn"](m["conv"](a))
-                t[l["output"]] = F.relu(y) if m.relu else y
+                y = F.relu(y) if m.relu else y
             elif op == "linear":
                 m = self.mods[key]
                 # HWC flattening, as in freebits.
                 y = m(a.permute(0, 2, 3, 1).reshape(a.shape[0], -1))
-                y = F.relu(y) if m.relu else y
-                t[l["output"]] = y.reshape(y.shape[0], -1, 1, 1)
+                y = (F.relu(y) if m.relu else y).reshape(y.shape[0], -1, 1, 1)
             elif op == "add":
                 y = a + t[l["inputs"][1]]
-                t[l["output"]] = F.relu(y) if l.get("relu", False) else y
+                y = F.relu(y) if l.get("relu", False) else y
             elif op == "global_avg_pool":
-                t[l["output"]] = a.mean(dim=(2, 3), keepdim=True)
+                y = a.mean(dim=(2, 3), keepdim=True)
+            t[l["output"]] = self.after(l, y)
         return t[self.output].reshape(x.shape[0], -1)
 
 
 def load_fbw(model, spec, path):
     """Copies a freebits-weights/1 file into the model."""
-    with open(path, "rb") as f:
-        data = f.read()
-    nul = data.index(b"\0")
-    header = json.loads(data[:nul])
+    header, tensors = read_fbw(path)
     if header.get("format") != "freebits-weights/1":
         sys.exit(f"{path}: not a freebits-weights/1 file")
-    blob = (nul + 1 + 63) // 64 * 64
-    tensors = {}
-    for t in header["tensors"]:
-        n = int(np.prod(t["shape"]))
-        a = np.frombuffer(data, dtype="<f4", count=n, offset=blob + t["offset"]).reshape(t["shape"])
-        tensors[(t["layer"], t["param"])] = torch.from_numpy(a.copy())
     with torch.no_grad():
         for i, l in enumerate(spec["layers"]):
             key, name = f"l{i}", l["name"]

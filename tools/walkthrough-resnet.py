@@ -33,6 +33,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fb_resnet import Block, conv_bn  # tools/, the script's own directory
+
 DATA_DIR = os.environ.get("FB_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 TINT = np.array([1.0, 0.75, 0.5], dtype=np.float32)
 
@@ -52,25 +54,6 @@ def cifar_shaped(prefix):
     p = np.pad(p, ((0, 0), (2, 2), (2, 2))).astype(np.float32)
     x = np.rint(p[..., None] * TINT).astype(np.uint8)          # N x 32 x 32 x 3
     return x, y.astype(np.int64)
-
-
-def conv_bn(cin, cout, k, s, relu=True):
-    layers = [nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout)]
-    if relu:
-        layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = conv_bn(cin, cout, 3, stride)
-        self.conv2 = conv_bn(cout, cout, 3, 1, relu=False)
-        self.shortcut = nn.Conv2d(cin, cout, 1, stride) if stride != 1 or cin != cout else None
-
-    def forward(self, x):
-        y = self.conv2(self.conv1(x))
-        return F.relu(y + (self.shortcut(x) if self.shortcut is not None else x))
 
 
 class ResNet(nn.Module):

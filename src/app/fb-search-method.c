@@ -179,25 +179,15 @@ parse_double (const char *text, const char *option, double min, double max, doub
   return TRUE;
 }
 
-/* An integer in [@min, @max] (a byte count, a step count, a seed). */
+/* An integer in [@min, @max] (a byte count, a step count, a seed): decimal digits only. */
 static gboolean
 parse_uint (const char *text, const char *option, guint64 min, guint64 max, guint64 *out, GError **error)
 {
-  char *end = NULL;
-  guint64 v;
-
-  if (text == NULL)
+  if (text == NULL || g_ascii_string_to_unsigned (text, 10, min, max, out, NULL))
     return TRUE;
-  v = g_ascii_strtoull (text, &end, 10);
-  if (end == text || *end != '\0' || text[0] == '-' || v < min || v > max)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("%s: expected a whole number in [%" PRIu64 ", %" PRIu64 "], got \"%s\""),
-                   option, min, max, text);
-      return FALSE;
-    }
-  *out = v;
-  return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _("%s: expected a whole number in [%" PRIu64 ", %" PRIu64 "], got \"%s\""), option, min, max, text);
+  return FALSE;
 }
 
 /* "0,0.5,1" → values ≥ 0. */

@@ -279,7 +279,7 @@ fb_cli_bench_search (int argc, char **argv)
   g_option_context_set_summary (context, "Time the exact Pareto DP, the Free Bits heuristic and cancellation,\n"
                                          "and the DP's growth with depth on synthetic residual chains.");
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+  if (!fb_cli_parse (context, entries, &argc, &argv))
     return FB_CLI_EXIT_INPUT;
   if (argc != 3 || !g_str_equal (argv[1], "search"))
     return fb_cli_usage (context, "expected \"bench search NETWORK --latency TABLE\"");

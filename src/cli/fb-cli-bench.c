@@ -417,7 +417,7 @@ fb_cli_bench (int argc, char **argv)
   if (argc >= 2 && g_str_equal (argv[1], "search"))
     return fb_cli_bench_search (argc, argv);
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, &argc, &argv))
+  if (!fb_cli_parse (context, entries, &argc, &argv))
     return FB_CLI_EXIT_INPUT;
   if (argc != 2 || !g_str_equal (argv[1], "kernels"))
     return fb_cli_usage (context, "expected \"bench kernels\" or \"bench search\"");

@@ -32,17 +32,102 @@ static const Subcommand subcommands[] = {
   { "import",  fb_cli_import,  "Convert an ONNX model (torch.onnx.export, tf2onnx) to a network and its float weights" },
 };
 
+static const GOptionEntry *
+find_short (const GOptionEntry *entries, char c)
+{
+  for (const GOptionEntry *e = entries; e->long_name != NULL; e++)
+    if (e->short_name == c)
+      return e;
+  return NULL;
+}
+
+static const GOptionEntry *
+find_long (const GOptionEntry *entries, const char *name, gsize len)
+{
+  for (const GOptionEntry *e = entries; e->long_name != NULL; e++)
+    if (strlen (e->long_name) == len && strncmp (e->long_name, name, len) == 0)
+      return e;
+  return NULL;
+}
+
+static gboolean
+takes_value (const GOptionEntry *e)
+{
+  return e != NULL && e->arg != G_OPTION_ARG_NONE &&
+         !(e->arg == G_OPTION_ARG_CALLBACK && (e->flags & G_OPTION_FLAG_NO_ARG));
+}
+
+/* GOption reads a short option's value only from the next argument, so "-j2" would take
+ * whatever follows as -j's value. Split an attached value off as getopt does ("-j2" →
+ * "-j" "2", "-qj2" → "-qj" "2") into a new vector; the new strings go to @owned. An
+ * argument that is the value of the option before it is left alone. */
+static char **
+split_attached_values (const GOptionEntry *entries, int argc, char **argv, GPtrArray *owned)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  g_ptr_array_add (out, argv[0]);
+  for (int i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      gsize len = strlen (a);
+      gboolean value_follows = FALSE;
+
+      if (strcmp (a, "--") == 0)
+        {
+          for (; i < argc; i++)
+            g_ptr_array_add (out, argv[i]);
+          break;
+        }
+      if (g_str_has_prefix (a, "--"))
+        value_follows = strchr (a, '=') == NULL && takes_value (find_long (entries, a + 2, len - 2));
+      else if (a[0] == '-')
+        for (gsize k = 1; k < len; k++)
+          {
+            const GOptionEntry *e = find_short (entries, a[k]);
+            if (e == NULL || !takes_value (e))
+              continue;
+            if (k + 1 == len)
+              value_follows = TRUE;
+            else
+              {
+                char *option = g_strndup (a, k + 1), *value = g_strdup (a + k + 1);
+                g_ptr_array_add (owned, option);
+                g_ptr_array_add (owned, value);
+                g_ptr_array_add (out, option);
+                a = value;
+              }
+            break;
+          }
+      g_ptr_array_add (out, (char *) a);
+      if (value_follows && i + 1 < argc)
+        g_ptr_array_add (out, argv[++i]);
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
 gboolean
-fb_cli_parse (GOptionContext *context, int *argc, char ***argv)
+fb_cli_parse (GOptionContext *context, const GOptionEntry *entries, int *argc, char ***argv)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char **split = split_attached_values (entries, *argc, *argv, owned);
+  int n = (int) g_strv_length (split);
+  char **parsed = split;
 
-  if (!g_option_context_parse (context, argc, argv, &error))
+  if (!g_option_context_parse (context, &n, &parsed, &error))
     {
       g_printerr ("freebits-cli: %s\n", error->message);
-      g_printerr ("Try \"freebits-cli %s --help\".\n", (*argv)[0]);
+      g_printerr ("Try \"%s --help\".\n", g_get_prgname () != NULL ? g_get_prgname () : "freebits-cli");
       return FALSE;
     }
+  /* What is left (the operands) are the caller's strings, fewer than it passed: hand them
+   * back in its own vector, as if GOption had parsed that. */
+  for (int i = 0; i < n; i++)
+    (*argv)[i] = parsed[i];
+  (*argv)[n] = NULL;
+  *argc = n;
   return TRUE;
 }
 
@@ -53,7 +138,7 @@ fb_cli_parse_one (GOptionContext *context, const GOptionEntry *entries, const ch
   if (summary != NULL)
     g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!fb_cli_parse (context, argc, argv))
+  if (!fb_cli_parse (context, entries, argc, argv))
     return FALSE;
   if (*argc != 2)
     {

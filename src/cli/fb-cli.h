@@ -86,10 +86,12 @@ FbAppSession     *fb_cli_session_new   (FbNetwork    *network,
 FbAccuracyOracle *fb_cli_create_oracle (FbAppSession *session,
                                         GError      **error);
 
-/* Parses options of a subcommand; prints the error and returns FALSE on bad usage. */
-gboolean fb_cli_parse      (GOptionContext *context,
-                            int            *argc,
-                            char         ***argv);
+/* Parses options of a subcommand (@entries: the ones added to @context; a short option's
+ * value may be attached, "-j2"); prints the error and returns FALSE on bad usage. */
+gboolean fb_cli_parse      (GOptionContext     *context,
+                            const GOptionEntry *entries,
+                            int                *argc,
+                            char             ***argv);
 /* The start of most subcommands: sets @summary (unless NULL) and @entries on @context,
  * parses, and checks that exactly one operand follows ("expected one @operand file").
  * Returns FALSE after printing the problem; the subcommand then exits with

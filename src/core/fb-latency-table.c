@@ -33,39 +33,9 @@ struct _FbLatencyTable {
 static const char *unit_names[] = { "cycles", "instructions", "us" };
 static const char *method_names[] = { "measured", "modeled", "imported" };
 
-const char *
-fb_latency_unit_to_string (FbLatencyUnit unit)
-{
-  g_return_val_if_fail (unit < G_N_ELEMENTS (unit_names), "?");
-  return unit_names[unit];
-}
+FB_NAMES_DEFINE (FbLatencyUnit, fb_latency_unit, unit_names)
 
-gboolean
-fb_latency_unit_from_string (const char *str, FbLatencyUnit *unit)
-{
-  guint i;
-  if (!fb_names_lookup (unit_names, G_N_ELEMENTS (unit_names), str, &i))
-    return FALSE;
-  *unit = i;
-  return TRUE;
-}
-
-const char *
-fb_latency_method_to_string (FbLatencyMethod method)
-{
-  g_return_val_if_fail (method < G_N_ELEMENTS (method_names), "?");
-  return method_names[method];
-}
-
-gboolean
-fb_latency_method_from_string (const char *str, FbLatencyMethod *method)
-{
-  guint i;
-  if (!fb_names_lookup (method_names, G_N_ELEMENTS (method_names), str, &i))
-    return FALSE;
-  *method = i;
-  return TRUE;
-}
+FB_NAMES_DEFINE (FbLatencyMethod, fb_latency_method, method_names)
 
 static void
 layer_entry_free (gpointer data)

@@ -59,39 +59,9 @@ static const char *output_kind_names[] = {
   [FB_OUTPUT_VALUES] = "values",
 };
 
-const char *
-fb_output_kind_to_string (FbOutputKind kind)
-{
-  g_return_val_if_fail (kind < G_N_ELEMENTS (output_kind_names), "?");
-  return output_kind_names[kind];
-}
+FB_NAMES_DEFINE (FbOutputKind, fb_output_kind, output_kind_names)
 
-gboolean
-fb_output_kind_from_string (const char *str, FbOutputKind *kind)
-{
-  guint i;
-  if (!fb_names_lookup (output_kind_names, G_N_ELEMENTS (output_kind_names), str, &i))
-    return FALSE;
-  *kind = i;
-  return TRUE;
-}
-
-const char *
-fb_op_to_string (FbOp op)
-{
-  g_return_val_if_fail (op < G_N_ELEMENTS (op_names), "?");
-  return op_names[op];
-}
-
-gboolean
-fb_op_from_string (const char *str, FbOp *op)
-{
-  guint i;
-  if (!fb_names_lookup (op_names, G_N_ELEMENTS (op_names), str, &i))
-    return FALSE;
-  *op = i;
-  return TRUE;
-}
+FB_NAMES_DEFINE (FbOp, fb_op, op_names)
 
 gboolean
 fb_layer_is_weighted (const FbLayer *layer)
@@ -248,33 +218,41 @@ output_is_signed (FbNetwork *self, const FbLayer *layer)
     }
 }
 
+/* What parse_layer()'s steps share: the layer being read and what is known of it so far. */
+typedef struct {
+  FbNetwork      *self;
+  JsonObject     *lobj;
+  GPtrArray      *all_layer_objs;  /* every layer's JsonObject, for messages about order */
+  FbLayer        *layer;
+  const char     *op_str;
+  const char     *where;           /* "FILE: layer N \"NAME\"" */
+  const FbTensor *in;              /* the first input (after parse_layer_inputs) */
+  gint64          groups;          /* the "groups" field (1 when absent) */
+  gint64          cin;             /* the "cin" field (0 when absent) */
+  FbShape         out_shape;
+} LayerParse;
+
 /* Resolves the layer's inputs: tensors an earlier layer writes, or the
  * network input; names what is wrong when a later layer writes them. */
 static gboolean
-parse_layer_inputs (FbNetwork   *self,
-                    JsonObject  *lobj,
-                    FbLayer     *layer,
-                    const char  *op_str,
-                    const char  *where,
-                    GPtrArray   *all_layer_objs,
-                    GError     **error)
+parse_layer_inputs (LayerParse *p, GError **error)
 {
-  guint index = layer->index;
+  guint index = p->layer->index;
   JsonArray *inputs;
 
-  if (!fb_json_get_array (lobj, "inputs", where, TRUE, &inputs, error))
+  if (!fb_json_get_array (p->lobj, "inputs", p->where, TRUE, &inputs, error))
     return FALSE;
   {
-    guint want = layer->op == FB_OP_ADD ? 2 : 1;
+    guint want = p->layer->op == FB_OP_ADD ? 2 : 1;
     if (json_array_get_length (inputs) != want)
       {
         g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: op %s takes %u input%s, got %u"),
-                     where, op_str, want, want == 1 ? "" : "s", json_array_get_length (inputs));
+                     p->where, p->op_str, want, want == 1 ? "" : "s", json_array_get_length (inputs));
         return FALSE;
       }
-    layer->n_inputs = want;
+    p->layer->n_inputs = want;
   }
-  for (guint i = 0; i < layer->n_inputs; i++)
+  for (guint i = 0; i < p->layer->n_inputs; i++)
     {
       JsonNode *node = json_array_get_element (inputs, i);
       const char *tname;
@@ -283,40 +261,40 @@ parse_layer_inputs (FbNetwork   *self,
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: inputs[%u]: expected a tensor name, got %s"),
-                       where, i, fb_json_node_describe (node));
+                       p->where, i, fb_json_node_describe (node));
           return FALSE;
         }
       tname = json_node_get_string (node);
-      t = g_hash_table_lookup (self->tensor_by_name, tname);
+      t = g_hash_table_lookup (p->self->tensor_by_name, tname);
       if (t == NULL)
         {
-          if (g_strcmp0 (peek_string (lobj, "output"), tname) == 0)
+          if (g_strcmp0 (peek_string (p->lobj, "output"), tname) == 0)
             {
               g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
-                           _("%s: reads tensor \"%s\", its own output (a cycle)"), where, tname);
+                           _("%s: reads tensor \"%s\", its own output (a cycle)"), p->where, tname);
               return FALSE;
             }
           /* A later producer means the layers are not in topological order (or form a cycle). */
-          for (guint j = index + 1; j < all_layer_objs->len; j++)
+          for (guint j = index + 1; j < p->all_layer_objs->len; j++)
             {
-              JsonObject *other = g_ptr_array_index (all_layer_objs, j);
+              JsonObject *other = g_ptr_array_index (p->all_layer_objs, j);
               const char *o = peek_string (other, "output");
               if (g_strcmp0 (o, tname) == 0)
                 {
                   g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
                                _("%s: reads tensor \"%s\", which layer %u \"%s\" writes later; "
                                  "layers must be in topological order (a cycle cannot be)"),
-                               where, tname, j,
+                               p->where, tname, j,
                                peek_string (other, "name") ? peek_string (other, "name") : "?");
                   return FALSE;
                 }
             }
           g_set_error (error, FB_ERROR, FB_ERROR_GRAPH,
                        _("%s: reads tensor \"%s\", which no earlier layer writes and is not the network input"),
-                       where, tname);
+                       p->where, tname);
           return FALSE;
         }
-      layer->inputs[i] = t->index;
+      p->layer->inputs[i] = t->index;
     }
   return TRUE;
 }
@@ -324,48 +302,42 @@ parse_layer_inputs (FbNetwork   *self,
 /* Kernel, stride and padding of the windowed ops (conv, depthwise, pools),
  * which give the output's height and width; the other ops have none. */
 static gboolean
-parse_layer_window (JsonObject      *lobj,
-                    FbLayer         *layer,
-                    const FbTensor  *in,
-                    const char      *op_str,
-                    const char      *where,
-                    gint64          *groups,
-                    FbShape         *out_shape,
-                    GError         **error)
+parse_layer_window (LayerParse *p, GError **error)
 {
+  FbLayer *layer = p->layer;
   gint64 kernel[2] = { 1, 1 }, stride[2] = { 1, 1 }, pad[4] = { 0, 0, 0, 0 };
 
   switch (layer->op)
     {
     case FB_OP_AVG_POOL2D:
     case FB_OP_MAX_POOL2D:
-      if (json_object_has_member (lobj, "groups"))
+      if (json_object_has_member (p->lobj, "groups"))
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: op %s has no field \"groups\""), where, op_str);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: op %s has no field \"groups\""), p->where, p->op_str);
           return FALSE;
         }
       G_GNUC_FALLTHROUGH;
     case FB_OP_CONV2D:
     case FB_OP_DEPTHWISE_CONV2D:
-      if (!fb_json_get_int_tuple (lobj, "kernel", where, TRUE, 1, MAX_KERNEL, 2, kernel, error) ||
-          !fb_json_get_int_tuple (lobj, "stride", where, FALSE, 1, MAX_STRIDE, 2, stride, error) ||
-          !fb_json_get_int_tuple (lobj, "pad", where, FALSE, 0, MAX_KERNEL - 1, 4, pad, error) ||
-          !fb_json_get_int (lobj, "groups", where, FALSE, 1, MAX_CHANNELS, groups, error))
+      if (!fb_json_get_int_tuple (p->lobj, "kernel", p->where, TRUE, 1, MAX_KERNEL, 2, kernel, error) ||
+          !fb_json_get_int_tuple (p->lobj, "stride", p->where, FALSE, 1, MAX_STRIDE, 2, stride, error) ||
+          !fb_json_get_int_tuple (p->lobj, "pad", p->where, FALSE, 0, MAX_KERNEL - 1, 4, pad, error) ||
+          !fb_json_get_int (p->lobj, "groups", p->where, FALSE, 1, MAX_CHANNELS, &p->groups, error))
         return FALSE;
       if (pad[0] >= kernel[0] || pad[1] >= kernel[0] || pad[2] >= kernel[1] || pad[3] >= kernel[1])
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
                        _("%s: padding [%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
                          "] (top, bottom, left, right) must be smaller than the kernel %" PRId64 "x%" PRId64),
-                       where, pad[0], pad[1], pad[2], pad[3], kernel[0], kernel[1]);
+                       p->where, pad[0], pad[1], pad[2], pad[3], kernel[0], kernel[1]);
           return FALSE;
         }
-      if ((gint64) in->shape.h + pad[0] + pad[1] < kernel[0] ||
-          (gint64) in->shape.w + pad[2] + pad[3] < kernel[1])
+      if ((gint64) p->in->shape.h + pad[0] + pad[1] < kernel[0] ||
+          (gint64) p->in->shape.w + pad[2] + pad[3] < kernel[1])
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
                        _("%s: kernel %" PRId64 "x%" PRId64 " does not fit the padded input %ux%u"),
-                       where, kernel[0], kernel[1], in->shape.h, in->shape.w);
+                       p->where, kernel[0], kernel[1], p->in->shape.h, p->in->shape.w);
           return FALSE;
         }
       layer->kernel_h = kernel[0];
@@ -376,8 +348,8 @@ parse_layer_window (JsonObject      *lobj,
       layer->pad_bottom = pad[1];
       layer->pad_left = pad[2];
       layer->pad_right = pad[3];
-      out_shape->h = (in->shape.h + pad[0] + pad[1] - kernel[0]) / stride[0] + 1;
-      out_shape->w = (in->shape.w + pad[2] + pad[3] - kernel[1]) / stride[1] + 1;
+      p->out_shape.h = (p->in->shape.h + pad[0] + pad[1] - kernel[0]) / stride[0] + 1;
+      p->out_shape.w = (p->in->shape.w + pad[2] + pad[3] - kernel[1]) / stride[1] + 1;
       break;
     case FB_OP_LINEAR:
     case FB_OP_ADD:
@@ -385,10 +357,10 @@ parse_layer_window (JsonObject      *lobj,
       for (guint i = 0; i < 4; i++)
         {
           static const char *conv_only[] = { "kernel", "stride", "pad", "groups" };
-          if (json_object_has_member (lobj, conv_only[i]))
+          if (json_object_has_member (p->lobj, conv_only[i]))
             {
               g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: op %s has no field \"%s\""),
-                           where, op_str, conv_only[i]);
+                           p->where, p->op_str, conv_only[i]);
               return FALSE;
             }
         }
@@ -399,24 +371,14 @@ parse_layer_window (JsonObject      *lobj,
 
 /* Channels, output channels, weight count and MACs for the layer's op. */
 static gboolean
-parse_layer_channels (FbNetwork       *self,
-                      JsonObject      *lobj,
-                      FbLayer         *layer,
-                      const FbTensor  *in,
-                      const char      *op_str,
-                      const char      *where,
-                      gint64           groups,
-                      FbShape         *out_shape,
-                      gint64          *cin,
-                      guint64         *macs_out,
-                      guint64         *n_weights_out,
-                      GError         **error)
+parse_layer_channels (LayerParse *p, GError **error)
 {
+  FbLayer *layer = p->layer;
   gint64 cout = 0;
   guint64 macs = 1, n_weights = 1;
 
-  if (!fb_json_get_int (lobj, "cin", where, FALSE, 1, G_MAXINT32, cin, error) ||
-      !fb_json_get_int (lobj, "cout", where,
+  if (!fb_json_get_int (p->lobj, "cin", p->where, FALSE, 1, G_MAXINT32, &p->cin, error) ||
+      !fb_json_get_int (p->lobj, "cout", p->where,
                         layer->op == FB_OP_CONV2D || layer->op == FB_OP_LINEAR,
                         1, MAX_CHANNELS, &cout, error))
     return FALSE;
@@ -424,79 +386,79 @@ parse_layer_channels (FbNetwork       *self,
   switch (layer->op)
     {
     case FB_OP_CONV2D:
-      if (groups != 1)
+      if (p->groups != 1)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
                        _("%s: grouped conv2d (groups %" PRId64 ") is not supported; "
                          "use op depthwise_conv2d for groups = channels"),
-                       where, groups);
+                       p->where, p->groups);
           return FALSE;
         }
-      layer->cin = in->shape.c;
+      layer->cin = p->in->shape.c;
       layer->cout = cout;
-      out_shape->c = cout;
+      p->out_shape.c = cout;
       n_weights = (guint64) layer->kernel_h * layer->kernel_w * layer->cin * layer->cout;
       macs = n_weights;
-      if (!mul_checked (&macs, (guint64) out_shape->h * out_shape->w))
+      if (!mul_checked (&macs, (guint64) p->out_shape.h * p->out_shape.w))
         macs = G_MAXUINT64;   /* reported as too many MACs below */
       break;
     case FB_OP_DEPTHWISE_CONV2D:
-      if (json_object_has_member (lobj, "groups") && groups != in->shape.c)
+      if (json_object_has_member (p->lobj, "groups") && p->groups != p->in->shape.c)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_FIELD,
                        _("%s: field \"groups\": depthwise_conv2d needs groups = input channels (%u), got %" PRId64),
-                       where, in->shape.c, groups);
+                       p->where, p->in->shape.c, p->groups);
           return FALSE;
         }
-      if (cout != 0 && cout != in->shape.c)
+      if (cout != 0 && cout != p->in->shape.c)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
                        _("%s: depthwise_conv2d keeps the channel count: cout %" PRId64 " != input channels %u"),
-                       where, cout, in->shape.c);
+                       p->where, cout, p->in->shape.c);
           return FALSE;
         }
-      layer->cin = layer->cout = in->shape.c;
-      out_shape->c = in->shape.c;
+      layer->cin = layer->cout = p->in->shape.c;
+      p->out_shape.c = p->in->shape.c;
       n_weights = (guint64) layer->kernel_h * layer->kernel_w * layer->cin;
       macs = n_weights;
-      if (!mul_checked (&macs, (guint64) out_shape->h * out_shape->w))
+      if (!mul_checked (&macs, (guint64) p->out_shape.h * p->out_shape.w))
         macs = G_MAXUINT64;
       break;
     case FB_OP_LINEAR:
       /* In 64 bits: 16384 x 16384 x 16 features wrapped to 0 in 32. */
-      if ((guint64) in->shape.h * in->shape.w * in->shape.c > (guint64) MAX_CHANNELS * 64)
+      if ((guint64) p->in->shape.h * p->in->shape.w * p->in->shape.c > (guint64) MAX_CHANNELS * 64)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
                        _("%s: linear input of %ux%ux%u = %" PRIu64 " features is too large (at most %u)"),
-                       where, in->shape.h, in->shape.w, in->shape.c,
-                       (guint64) in->shape.h * in->shape.w * in->shape.c, MAX_CHANNELS * 64);
+                       p->where, p->in->shape.h, p->in->shape.w, p->in->shape.c,
+                       (guint64) p->in->shape.h * p->in->shape.w * p->in->shape.c, MAX_CHANNELS * 64);
           return FALSE;
         }
-      layer->cin = in->shape.h * in->shape.w * in->shape.c;
+      layer->cin = p->in->shape.h * p->in->shape.w * p->in->shape.c;
       layer->cout = cout;
-      *out_shape = (FbShape) { 1, 1, cout };
+      p->out_shape = (FbShape) { 1, 1, cout };
       n_weights = (guint64) layer->cin * layer->cout;
       macs = n_weights;
       break;
     case FB_OP_ADD:
       {
-        const FbTensor *in2 = g_ptr_array_index (self->tensors, layer->inputs[1]);
-        if (in->shape.h != in2->shape.h || in->shape.w != in2->shape.w || in->shape.c != in2->shape.c)
+        const FbTensor *in2 = g_ptr_array_index (p->self->tensors, layer->inputs[1]);
+        if (p->in->shape.h != in2->shape.h || p->in->shape.w != in2->shape.w || p->in->shape.c != in2->shape.c)
           {
             g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
                          _("%s: add needs equal shapes, got \"%s\" %ux%ux%u and \"%s\" %ux%ux%u (HxWxC)"),
-                         where, in->name, in->shape.h, in->shape.w, in->shape.c,
+                         p->where, p->in->name, p->in->shape.h, p->in->shape.w, p->in->shape.c,
                          in2->name, in2->shape.h, in2->shape.w, in2->shape.c);
             return FALSE;
           }
-        if (cout != 0 && cout != in->shape.c)
+        if (cout != 0 && cout != p->in->shape.c)
           {
             g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: cout %" PRId64 " != input channels %u"),
-                         where, cout, in->shape.c);
+                         p->where, cout, p->in->shape.c);
             return FALSE;
           }
-        layer->cin = layer->cout = in->shape.c;
-        *out_shape = in->shape;
+        layer->cin = layer->cout = p->in->shape.c;
+        p->out_shape = p->in->shape;
         n_weights = 0;
         macs = 0;
       }
@@ -504,60 +466,55 @@ parse_layer_channels (FbNetwork       *self,
     case FB_OP_GLOBAL_AVG_POOL:
     case FB_OP_AVG_POOL2D:
     case FB_OP_MAX_POOL2D:
-      if (cout != 0 && cout != in->shape.c)
+      if (cout != 0 && cout != p->in->shape.c)
         {
           g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: cout %" PRId64 " != input channels %u"),
-                       where, cout, in->shape.c);
+                       p->where, cout, p->in->shape.c);
           return FALSE;
         }
       if (layer->relu)
         {
-          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"relu\": %s has no ReLU"), where, op_str);
+          g_set_error (error, FB_ERROR, FB_ERROR_FIELD, _("%s: field \"relu\": %s has no ReLU"), p->where, p->op_str);
           return FALSE;
         }
-      layer->cin = layer->cout = in->shape.c;
+      layer->cin = layer->cout = p->in->shape.c;
       if (layer->op == FB_OP_GLOBAL_AVG_POOL)
-        *out_shape = (FbShape) { 1, 1, in->shape.c };
+        p->out_shape = (FbShape) { 1, 1, p->in->shape.c };
       else
-        out_shape->c = in->shape.c;
+        p->out_shape.c = p->in->shape.c;
       /* No multiply-accumulates with weights: MACs and BOPs count weighted layers only. */
       n_weights = 0;
       macs = 0;
       break;
     }
 
-  *macs_out = macs;
-  *n_weights_out = n_weights;
+  layer->macs = macs;
+  layer->n_weights = n_weights;
   return TRUE;
 }
 
 /* What the op's fields leave to check: the declared cin and the sizes freebits handles. */
 static gboolean
-check_layer_size (const FbLayer   *layer,
-                  const FbTensor  *in,
-                  const char      *where,
-                  gint64           cin,
-                  guint64          macs,
-                  GError         **error)
+check_layer_size (LayerParse *p, GError **error)
 {
-  if (cin != 0 && (guint64) cin != layer->cin)
+  if (p->cin != 0 && (guint64) p->cin != p->layer->cin)
     {
       g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
                    _("%s: field \"cin\" says %" PRId64 " but the input \"%s\" (%ux%ux%u) gives %u"),
-                   where, cin, in->name, in->shape.h, in->shape.w, in->shape.c, layer->cin);
+                   p->where, p->cin, p->in->name, p->in->shape.h, p->in->shape.w, p->in->shape.c, p->layer->cin);
       return FALSE;
     }
-  if (layer->op == FB_OP_LINEAR && layer->cin > (guint) MAX_CHANNELS * 64)
+  if (p->layer->op == FB_OP_LINEAR && p->layer->cin > (guint) MAX_CHANNELS * 64)
     {
-      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: linear input of %u features is too large"), where, layer->cin);
+      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: linear input of %u features is too large"), p->where, p->layer->cin);
       return FALSE;
     }
-  if (macs > MAX_MACS)
+  if (p->layer->macs > MAX_MACS)
     {
-      if (macs == G_MAXUINT64)
-        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: more than 2^64 MACs is beyond what freebits handles (at most 2^50)"), where);
+      if (p->layer->macs == G_MAXUINT64)
+        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: more than 2^64 MACs is beyond what freebits handles (at most 2^50)"), p->where);
       else
-        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: %" PRIu64 " MACs is beyond what freebits handles (at most 2^50)"), where, macs);
+        g_set_error (error, FB_ERROR, FB_ERROR_SHAPE, _("%s: %" PRIu64 " MACs is beyond what freebits handles (at most 2^50)"), p->where, p->layer->macs);
       return FALSE;
     }
   return TRUE;
@@ -565,48 +522,43 @@ check_layer_size (const FbLayer   *layer,
 
 /* Adds the layer's output tensor and records the layer as its inputs' consumer. */
 static gboolean
-parse_layer_output (FbNetwork       *self,
-                    JsonObject      *lobj,
-                    FbLayer         *layer,
-                    const FbTensor  *in,
-                    const char      *where,
-                    GError         **error)
+parse_layer_output (LayerParse *p, GError **error)
 {
   const char *out_name;
 
-  if (!get_name_field (lobj, "output", where, &out_name, error))
+  if (!get_name_field (p->lobj, "output", p->where, &out_name, error))
     return FALSE;
   {
-    FbTensor *existing = g_hash_table_lookup (self->tensor_by_name, out_name);
+    FbTensor *existing = g_hash_table_lookup (p->self->tensor_by_name, out_name);
     FbTensorKind kind;
     FbTensor *t;
 
     if (existing != NULL)
       {
         if (existing->producer < 0)
-          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: writes \"%s\", the network input"), where, out_name);
+          g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: writes \"%s\", the network input"), p->where, out_name);
         else
           g_set_error (error, FB_ERROR, FB_ERROR_GRAPH, _("%s: writes tensor \"%s\", already written by layer \"%s\""),
-                       where, out_name,
-                       ((FbLayer *) g_ptr_array_index (self->layers, existing->producer))->name);
+                       p->where, out_name,
+                       ((FbLayer *) g_ptr_array_index (p->self->layers, existing->producer))->name);
         return FALSE;
       }
-    kind = fb_layer_is_pool (layer) ? FB_TENSOR_POOLED : FB_TENSOR_ACTIVATION;
-    t = add_tensor (self, out_name, layer->out_shape, kind, layer->index);
+    kind = fb_layer_is_pool (p->layer) ? FB_TENSOR_POOLED : FB_TENSOR_ACTIVATION;
+    t = add_tensor (p->self, out_name, p->layer->out_shape, kind, p->layer->index);
     if (kind == FB_TENSOR_POOLED)
-      t->bits_source = in->bits_source;
-    t->is_signed = output_is_signed (self, layer);
-    layer->output = t->index;
+      t->bits_source = p->in->bits_source;
+    t->is_signed = output_is_signed (p->self, p->layer);
+    p->layer->output = t->index;
   }
 
-  for (guint i = 0; i < layer->n_inputs; i++)
+  for (guint i = 0; i < p->layer->n_inputs; i++)
     {
-      FbTensor *t = g_ptr_array_index (self->tensors, layer->inputs[i]);
-      if (i == 1 && layer->inputs[1] == layer->inputs[0])
+      FbTensor *t = g_ptr_array_index (p->self->tensors, p->layer->inputs[i]);
+      if (i == 1 && p->layer->inputs[1] == p->layer->inputs[0])
         continue;
       t->consumers = g_renew (guint, t->consumers, t->n_consumers + 1);
-      t->consumers[t->n_consumers++] = layer->index;
-      t->last_use = layer->index;
+      t->consumers[t->n_consumers++] = p->layer->index;
+      t->last_use = p->layer->index;
     }
   return TRUE;
 }
@@ -622,11 +574,8 @@ parse_layer (FbNetwork   *self,
   g_autofree char *where = NULL;
   const char *name, *op_str;
   FbLayer *layer;
-  gint64 cin = 0, groups = 1;
   gboolean relu;
-  const FbTensor *in;
-  FbShape out_shape = { 0 };
-  guint64 macs = 1, n_weights = 1;
+  LayerParse lp;
 
   where = g_strdup_printf ("%s: layers[%u]", origin, index);
   if (!get_name_field (lobj, "name", where, &name, error))
@@ -663,10 +612,11 @@ parse_layer (FbNetwork   *self,
       return FALSE;
     }
 
-  if (!parse_layer_inputs (self, lobj, layer, op_str, where, all_layer_objs, error))
+  lp = (LayerParse) { self, lobj, all_layer_objs, layer, op_str, where, .groups = 1 };
+  if (!parse_layer_inputs (&lp, error))
     return FALSE;
-  in = g_ptr_array_index (self->tensors, layer->inputs[0]);
-  layer->in_shape = in->shape;
+  lp.in = g_ptr_array_index (self->tensors, layer->inputs[0]);
+  layer->in_shape = lp.in->shape;
 
   relu = layer->op == FB_OP_CONV2D || layer->op == FB_OP_DEPTHWISE_CONV2D;
   if (!fb_json_get_bool (lobj, "relu", where, FALSE, &relu, error))
@@ -684,17 +634,12 @@ parse_layer (FbNetwork   *self,
       return FALSE;
     }
 
-  if (!parse_layer_window (lobj, layer, in, op_str, where, &groups, &out_shape, error) ||
-      !parse_layer_channels (self, lobj, layer, in, op_str, where, groups, &out_shape, &cin, &macs, &n_weights,
-                             error) ||
-      !check_layer_size (layer, in, where, cin, macs, error))
+  if (!parse_layer_window (&lp, error) || !parse_layer_channels (&lp, error) || !check_layer_size (&lp, error))
     return FALSE;
-  layer->out_shape = out_shape;
-  layer->macs = macs;
-  layer->n_weights = n_weights;
-  layer->params = fb_layer_is_weighted (layer) ? n_weights + layer->cout : 0;
+  layer->out_shape = lp.out_shape;
+  layer->params = fb_layer_is_weighted (layer) ? layer->n_weights + layer->cout : 0;
 
-  return parse_layer_output (self, lobj, layer, in, where, error);
+  return parse_layer_output (&lp, error);
 }
 
 static char *

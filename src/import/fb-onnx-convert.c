@@ -153,25 +153,20 @@ attr_typed (Ctx *c, const char *name, Onnx__AttributeProto__AttributeType type, 
   return TRUE;
 }
 
-static gboolean
-attr_int (Ctx *c, const char *name, gint64 def, gint64 *out, GError **error)
-{
-  const Onnx__AttributeProto *a;
-  if (!attr_typed (c, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT, "an integer", &a, error))
-    return FALSE;
-  *out = a != NULL ? a->i : def;
-  return TRUE;
-}
+/* attr_int () and attr_float (): the attribute @name of that type, or @def when the node has none. */
+#define DEFINE_ATTR_SCALAR(func, ctype, type, what, field)                                      \
+  static gboolean                                                                               \
+  func (Ctx *c, const char *name, ctype def, ctype *out, GError **error)                       \
+  {                                                                                             \
+    const Onnx__AttributeProto *a;                                                              \
+    if (!attr_typed (c, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__##type, what, &a, error))  \
+      return FALSE;                                                                             \
+    *out = a != NULL ? a->field : def;                                                          \
+    return TRUE;                                                                                \
+  }
 
-static gboolean
-attr_float (Ctx *c, const char *name, double def, double *out, GError **error)
-{
-  const Onnx__AttributeProto *a;
-  if (!attr_typed (c, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, "a float", &a, error))
-    return FALSE;
-  *out = a != NULL ? a->f : def;
-  return TRUE;
-}
+DEFINE_ATTR_SCALAR (attr_int, gint64, INT, "an integer", i)
+DEFINE_ATTR_SCALAR (attr_float, double, FLOAT, "a float", f)
 
 /* Fills @out[0..n) with @def, then with the attribute, which must have n values. */
 static gboolean
@@ -837,19 +832,26 @@ op_pool (Ctx *c, GError **error)
   return TRUE;
 }
 
-static void
-flatten_value (const Value *v, Value *out)
+/* The node's output: @v flattened to N×(C·H·W) (a no-op on a flat value). */
+static gboolean
+output_flattened (Ctx *c, const Value *v, GError **error)
 {
-  *out = *v;
-  out->fresh = FALSE;
-  if (v->rank == 2)
-    return;
-  out->rank = 2;
-  out->fc = v->c, out->fh = v->h, out->fw = v->w;
-  out->nchw_flat = !v->nhwc && v->h * v->w > 1;
-  out->nhwc = FALSE;
-  out->c = v->c * v->h * v->w;
-  out->h = out->w = 1;
+  Value out = *v;
+
+  if (v->has_pad)
+    return fail (c, error, "reads the output of a Pad; freebits folds Pad only into a following Conv");
+  out.fresh = FALSE;
+  if (v->rank != 2)
+    {
+      out.rank = 2;
+      out.fc = v->c, out.fh = v->h, out.fw = v->w;
+      out.nchw_flat = !v->nhwc && v->h * v->w > 1;
+      out.nhwc = FALSE;
+      out.c = v->c * v->h * v->w;
+      out.h = out.w = 1;
+    }
+  set_output (c, 0, &out);
+  return TRUE;
 }
 
 static gboolean
@@ -857,17 +859,12 @@ op_flatten (Ctx *c, GError **error)
 {
   Value *v = in_value (c, 0, error);
   gint64 axis;
-  Value out;
 
   if (v == NULL || !attr_int (c, "axis", 1, &axis, error))
     return FALSE;
   if (axis != 1)
     return fail (c, error, "axis %" G_GINT64_FORMAT " is not supported (only 1: keep the batch)", axis);
-  if (v->has_pad)
-    return fail (c, error, "reads the output of a Pad; freebits folds Pad only into a following Conv");
-  flatten_value (v, &out);
-  set_output (c, 0, &out);
-  return TRUE;
+  return output_flattened (c, v, error);
 }
 
 static gboolean
@@ -876,7 +873,6 @@ op_reshape (Ctx *c, GError **error)
   Value *v = in_value (c, 0, error);
   const FbOnnxTensor *s;
   guint64 total;
-  Value out;
 
   if (v == NULL || (s = in_const (c, 1, TRUE, error)) == NULL)
     return FALSE;
@@ -885,11 +881,7 @@ op_reshape (Ctx *c, GError **error)
       (!((s->i[0] == 1 || s->i[0] == 0 || s->i[0] == -1) && s->i[1] == (gint64) total) &&
        !((s->i[0] == 1 || s->i[0] == 0) && s->i[1] == -1)))
     return fail (c, error, "only a flatten to N×%" G_GUINT64_FORMAT " (before a linear layer) is supported", total);
-  if (v->has_pad)
-    return fail (c, error, "reads the output of a Pad; freebits folds Pad only into a following Conv");
-  flatten_value (v, &out);
-  set_output (c, 0, &out);
-  return TRUE;
+  return output_flattened (c, v, error);
 }
 
 /* Squeeze of the 1×1 spatial axes (Keras/tf2onnx after a global pool). */
@@ -901,7 +893,6 @@ op_squeeze (Ctx *c, GError **error)
   const FbOnnxTensor *t = NULL;
   gint64 axes[2] = { 0, 0 };
   guint n = 0;
-  Value out;
 
   if (v == NULL)
     return FALSE;
@@ -919,9 +910,7 @@ op_squeeze (Ctx *c, GError **error)
       axes[i] += 4;
   if (n != 2 || MIN (axes[0], axes[1]) != 2 || MAX (axes[0], axes[1]) != 3 || v->h != 1 || v->w != 1)
     return fail (c, error, "only a Squeeze of the 1x1 spatial axes (2, 3) is supported");
-  flatten_value (v, &out);
-  set_output (c, 0, &out);
-  return TRUE;
+  return output_flattened (c, v, error);
 }
 
 /* NHWC ↔ NCHW transposes as tf2onnx writes them around a Keras model: one

@@ -15,6 +15,7 @@
 #include "fb-kernel-workload.h"
 #include "fb-latency-job.h"
 #include "fb-latency-measure.h"
+#include "fb-latency-model.h"
 #include "fb-mpi.h"
 #include "fb-plan.h"
 #include "fb-rv32.h"
@@ -201,76 +202,77 @@ plan_clear (Plan *p)
   g_clear_pointer (&p->rank_of, g_free);
 }
 
+typedef struct {
+  Plan *p;
+  FbKernelArch arch;
+  gboolean slicing;
+} PlanCtx;
+
+/* One (layer, key): its entry and its job, or two row slices of it when the layer is tall. */
+static gboolean
+plan_add_step (const FbPlanStep *step, const FbLayer *layer, const char *key,
+               gpointer user_data, GError **error)
+{
+  const PlanCtx *c = user_data;
+  Plan *p = c->p;
+  const FbLatencyMeasureOptions *o = p->opts;
+  FbKernelArch arch = c->arch;
+  gboolean slicing = c->slicing;
+  FbLatencyJob full;
+  Entry e = { 0 };
+
+  job_from_step (step, o->shift, &full);
+  e.layer = step->layer;
+  g_strlcpy (e.key, key, sizeof e.key);
+  if (slicing && o->max_rows > 0 && o->slice_rows > 0
+      && (full.family == FB_KERNEL_FAMILY_CONV
+          || full.family == FB_KERNEL_FAMILY_DEPTHWISE)
+      && (guint) full.conv.dim_out_y > o->max_rows
+      && 2 * o->slice_rows + edge_rows (&full.conv) < (guint) full.conv.dim_out_y)
+    {
+      for (guint s = 0; s < 2; s++)
+        {
+          FbLatencyJob j;
+          /* both slices hold every padded edge row and slice_rows * (s + 1) inner ones */
+          guint rows = o->slice_rows * (s + 1) + edge_rows (&full.conv);
+          if (!slice_job (&full, rows, arch, &j))
+            {
+              g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
+                           _("layer \"%s\": cannot measure a slice of %u output rows"),
+                           layer->name, rows);
+              return FALSE;
+            }
+          j.id = p->jobs->len;
+          j.seed = seed_for (layer->name, key, rows);
+          e.job[s] = j.id;
+          e.rows[s] = rows;
+          g_array_append_val (p->jobs, j);
+        }
+      e.n_jobs = 2;
+      e.full_rows = (guint) full.conv.dim_out_y;
+    }
+  else
+    {
+      full.id = p->jobs->len;
+      full.seed = seed_for (layer->name, key, 0);
+      e.job[0] = full.id;
+      e.n_jobs = 1;
+      g_array_append_val (p->jobs, full);
+    }
+  e.remaining = e.n_jobs;
+  g_array_append_val (p->entries, e);
+  return TRUE;
+}
+
 static gboolean
 plan_build (Plan *p, FbKernelArch arch, gboolean slicing, GError **error)
 {
-  FbNetwork *net = p->network;
-  const FbLatencyMeasureOptions *o = p->opts;
+  PlanCtx c = { p, arch, slicing };
 
   p->entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   p->jobs = g_array_new (FALSE, TRUE, sizeof (FbLatencyJob));
-  for (guint l = 0; l < fb_network_get_n_layers (net); l++)
-    {
-      const FbLayer *layer = fb_network_get_layer (net, l);
-      g_auto (GStrv) keys = fb_latency_admissible_keys (net, l);
-      for (char **k = keys; *k != NULL; k++)
-        {
-          FbPlanStep step;
-          FbLatencyJob full;
-          Entry e = { 0 };
-          guint a, m, out;
-
-          if (!fb_latency_key_parse (*k, &a, &m, &out))
-            {
-              g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("layer \"%s\": bad key \"%s\""),
-                           layer->name, *k);
-              return FALSE;
-            }
-          if (!fb_plan_step_init (net, l, a, layer->op == FB_OP_GLOBAL_AVG_POOL ? 0 : m, out,
-                                  arch, &step, error))
-            return FALSE;
-          job_from_step (&step, o->shift, &full);
-          e.layer = l;
-          g_strlcpy (e.key, *k, sizeof e.key);
-          if (slicing && o->max_rows > 0 && o->slice_rows > 0
-              && (full.family == FB_KERNEL_FAMILY_CONV
-                  || full.family == FB_KERNEL_FAMILY_DEPTHWISE)
-              && (guint) full.conv.dim_out_y > o->max_rows
-              && 2 * o->slice_rows + edge_rows (&full.conv) < (guint) full.conv.dim_out_y)
-            {
-              for (guint s = 0; s < 2; s++)
-                {
-                  FbLatencyJob j;
-                  /* both slices hold every padded edge row and slice_rows * (s + 1) inner ones */
-                  guint rows = o->slice_rows * (s + 1) + edge_rows (&full.conv);
-                  if (!slice_job (&full, rows, arch, &j))
-                    {
-                      g_set_error (error, FB_ERROR, FB_ERROR_SHAPE,
-                                   _("layer \"%s\": cannot measure a slice of %u output rows"),
-                                   layer->name, rows);
-                      return FALSE;
-                    }
-                  j.id = p->jobs->len;
-                  j.seed = seed_for (layer->name, *k, rows);
-                  e.job[s] = j.id;
-                  e.rows[s] = rows;
-                  g_array_append_val (p->jobs, j);
-                }
-              e.n_jobs = 2;
-              e.full_rows = (guint) full.conv.dim_out_y;
-            }
-          else
-            {
-              full.id = p->jobs->len;
-              full.seed = seed_for (layer->name, *k, 0);
-              e.job[0] = full.id;
-              e.n_jobs = 1;
-              g_array_append_val (p->jobs, full);
-            }
-          e.remaining = e.n_jobs;
-          g_array_append_val (p->entries, e);
-        }
-    }
+  if (!fb_latency_foreach_step (p->network, arch, plan_add_step, &c, error))
+    return FALSE;
   p->job_entry = g_new0 (guint, p->jobs->len);
   for (guint i = 0; i < p->entries->len; i++)
     {

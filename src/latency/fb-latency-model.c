@@ -217,6 +217,51 @@ fb_latency_model_step (const FbPlanStep *st, const char *target, FbLatencyModelC
   return TRUE;
 }
 
+gboolean
+fb_latency_foreach_step (FbNetwork *network, FbKernelArch arch, FbLatencyStepFunc func,
+                         gpointer user_data, GError **error)
+{
+  for (guint l = 0; l < fb_network_get_n_layers (network); l++)
+    {
+      const FbLayer *layer = fb_network_get_layer (network, l);
+      g_auto (GStrv) keys = fb_latency_admissible_keys (network, l);
+      for (char **k = keys; *k != NULL; k++)
+        {
+          FbPlanStep step;
+          guint a, m, o;
+          if (!fb_latency_key_parse (*k, &a, &m, &o)
+              || !fb_plan_step_init (network, l, a, layer->op == FB_OP_GLOBAL_AVG_POOL ? 0 : m,
+                                     o, arch, &step, error)
+              || !func (&step, layer, *k, user_data, error))
+            {
+              if (error != NULL && *error == NULL)
+                g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("layer \"%s\": bad key \"%s\""),
+                             layer->name, *k);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+typedef struct {
+  FbLatencyTable *table;
+  const char *target;
+} ModelCtx;
+
+static gboolean
+model_one_step (const FbPlanStep *step, const FbLayer *layer, const char *key,
+                gpointer user_data, GError **error)
+{
+  ModelCtx *mc = user_data;
+  FbLatencyModelCost cost;
+
+  if (!fb_latency_model_step (step, mc->target, &cost, error))
+    return FALSE;
+  fb_latency_table_set_cost (mc->table, layer->name, key, cost.total);
+  return TRUE;
+}
+
 FbLatencyTable *
 fb_latency_model (FbNetwork *network, const char *target, GError **error)
 {
@@ -232,27 +277,9 @@ fb_latency_model (FbNetwork *network, const char *target, GError **error)
   table = fb_latency_table_new (target, FB_LATENCY_UNIT_CYCLES, FB_LATENCY_METHOD_MODELED);
   fb_latency_table_set_clock_hz (table, CLOCK_HZ);
   fb_latency_table_set_network (table, network);
-  for (guint l = 0; l < fb_network_get_n_layers (network); l++)
-    {
-      const FbLayer *layer = fb_network_get_layer (network, l);
-      g_auto (GStrv) keys = fb_latency_admissible_keys (network, l);
-      for (char **k = keys; *k != NULL; k++)
-        {
-          FbPlanStep step;
-          FbLatencyModelCost cost;
-          guint a, m, o;
-          if (!fb_latency_key_parse (*k, &a, &m, &o)
-              || !fb_plan_step_init (network, l, a, m, o, FB_KERNEL_ARCH_SCALAR, &step, error)
-              || !fb_latency_model_step (&step, target, &cost, error))
-            {
-              if (error != NULL && *error == NULL)
-                g_set_error (error, FB_ERROR, FB_ERROR_BITS, _("layer \"%s\": bad key \"%s\""),
-                             layer->name, *k);
-              return NULL;
-            }
-          fb_latency_table_set_cost (table, layer->name, *k, cost.total);
-        }
-    }
+  ModelCtx mc = { table, target };
+  if (!fb_latency_foreach_step (network, FB_KERNEL_ARCH_SCALAR, model_one_step, &mc, error))
+    return NULL;
   json_object_set_string_member (prov, "tool", "freebits-cli " FB_VERSION);
   json_object_set_string_member (prov, "target", target);
   json_object_set_string_member (

@@ -40,6 +40,22 @@ gboolean        fb_latency_model_step            (const FbPlanStep  *step,
                                                   FbLatencyModelCost *cost,
                                                   GError           **error);
 
+/* Called on each lowered (layer, key) step; FALSE (with @error set) stops the walk. */
+typedef gboolean (*FbLatencyStepFunc) (const FbPlanStep *step,
+                                       const FbLayer    *layer,
+                                       const char       *key,
+                                       gpointer          user_data,
+                                       GError          **error);
+
+/* Parses every admissible key of every layer of @network (layer order, then key order),
+ * lowers it with fb_plan_step_init() for @arch (a global average pool's weight bits as 0)
+ * and calls @func; a key that does not parse is an FB_ERROR_BITS error naming the layer. */
+gboolean        fb_latency_foreach_step          (FbNetwork         *network,
+                                                  FbKernelArch       arch,
+                                                  FbLatencyStepFunc  func,
+                                                  gpointer           user_data,
+                                                  GError           **error);
+
 /* The table of every (layer, admissible key): unit cycles, clock 175 MHz, method modeled. */
 FbLatencyTable *fb_latency_model                 (FbNetwork         *network,
                                                   const char        *target,

@@ -13,31 +13,27 @@
 #include "fb-dataset-private.h"
 #include "fb-error.h"
 
-/* For g_ptr_array_sort(): byte order of the strings. */
-static gint
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 #define CIFAR_SIDE 32
 #define CIFAR_IMAGE (3 * CIFAR_SIDE * CIFAR_SIDE)
 #define CIFAR_RECORD (1 + CIFAR_IMAGE)
+
+static gboolean
+is_train_batch (const char *dir, const char *name)
+{
+  return g_str_has_prefix (name, "data_batch_") && g_str_has_suffix (name, ".bin");
+}
+
+static gboolean
+is_test_batch (const char *dir, const char *name)
+{
+  return strcmp (name, "test_batch.bin") == 0;
+}
 
 /* The batch files of @dir: data_batch_*.bin (sorted) or test_batch.bin. */
 static GPtrArray *
 batch_files (const char *dir, gboolean train)
 {
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    if (train ? g_str_has_prefix (name, "data_batch_") && g_str_has_suffix (name, ".bin")
-              : strcmp (name, "test_batch.bin") == 0)
-      g_ptr_array_add (files, g_build_filename (dir, name, NULL));
-  g_ptr_array_sort (files, compare_names);
-  return files;
+  return fb_dataset_list_dir (dir, train ? is_train_batch : is_test_batch, TRUE);
 }
 
 /* Where the batches are: @dir or its cifar-10-batches-bin/. */

@@ -17,38 +17,27 @@
 #include "fb-dataset-private.h"
 #include "fb-error.h"
 
-/* For g_ptr_array_sort(): byte order of the strings. */
-static gint
-compare_names (gconstpointer a, gconstpointer b)
+static gboolean
+is_image_file (const char *dir, const char *name)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  return name[0] != '.' && (g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".jpg") ||
+                            g_str_has_suffix (lower, ".jpeg")) && g_file_test (path, G_FILE_TEST_IS_REGULAR);
 }
 
 static gboolean
-is_image_name (const char *name)
+is_class_folder (const char *dir, const char *name)
 {
-  g_autofree char *lower = g_ascii_strdown (name, -1);
-  return name[0] != '.' && (g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".jpg") ||
-                            g_str_has_suffix (lower, ".jpeg"));
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  return name[0] != '.' && g_file_test (path, G_FILE_TEST_IS_DIR);
 }
 
 /* Sorted names in @dir: sub-folders (@dirs) or image files. */
 static GPtrArray *
 list_dir (const char *dir, gboolean dirs)
 {
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      if (dirs ? name[0] != '.' && g_file_test (p, G_FILE_TEST_IS_DIR)
-               : is_image_name (name) && g_file_test (p, G_FILE_TEST_IS_REGULAR))
-        g_ptr_array_add (names, g_strdup (name));
-    }
-  g_ptr_array_sort (names, compare_names);
-  return names;
+  return fb_dataset_list_dir (dir, dirs ? is_class_folder : is_image_file, FALSE);
 }
 
 typedef struct {

@@ -78,6 +78,14 @@ gboolean      fb_dataset_open_images         (const char          *path,
 gboolean      fb_dataset_dir_has_numpy       (const char          *dir);
 gboolean      fb_dataset_dir_has_cifar       (const char          *dir);
 
+/* Whether the entry @name of @dir is wanted (fb_dataset_list_dir). */
+typedef gboolean (*FbDatasetNameFilter) (const char *dir, const char *name);
+/* The entries of @dir that @keep accepts (NULL: all; none when @dir cannot be read), in
+ * byte order of their names: as paths under @dir when @paths, else as names. */
+GPtrArray    *fb_dataset_list_dir            (const char          *dir,
+                                              FbDatasetNameFilter  keep,
+                                              gboolean             paths);
+
 /* A one-set source as both parts, or split by spec->val_split. Takes @all. */
 void          fb_dataset_assign_parts        (FbDataset           *all,
                                               const FbDatasetSpec *spec,

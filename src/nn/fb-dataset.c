@@ -707,17 +707,32 @@ is_idx_images_name (const char *name)
   return strstr (name, "images") != NULL && strstr (name, "idx") != NULL;
 }
 
+GPtrArray *
+fb_dataset_list_dir (const char *dir, FbDatasetNameFilter keep, gboolean paths)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (keep == NULL || keep (dir, name))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; paths && i < names->len; i++)
+    {
+      char *path = g_build_filename (dir, names->pdata[i], NULL);
+      g_free (names->pdata[i]);
+      names->pdata[i] = path;
+    }
+  return names;
+}
+
 /* The IDX images file of @dir whose name starts with one of @prefixes. */
 static char *
 find_idx (const char *dir, const char *const *prefixes)
 {
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
+  g_autoptr(GPtrArray) names = fb_dataset_list_dir (dir, NULL, FALSE);
 
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
   for (const char *const *p = prefixes; *p != NULL; p++)
     for (guint i = 0; i < names->len; i++)
       if (g_str_has_prefix (names->pdata[i], *p) && is_idx_images_name (names->pdata[i]))

@@ -442,6 +442,20 @@ depthwise_forward_pixels (const FbNnConv *g, const float *x, const float *w, flo
         }
 }
 
+/* One kernel tap of the depthwise backward over @len floats: the weight
+ * gradient dy·x and, unless @dx is NULL, the input gradient dy·w. Always
+ * inlined so each target clone of its callers vectorizes it for its ISA. */
+static inline __attribute__ ((always_inline)) void
+depthwise_tap_backward (gsize len, const float *restrict dy, const float *restrict x,
+                        const float *restrict w, float *restrict dw, float *restrict dx)
+{
+  for (gsize j = 0; j < len; j++)
+    dw[j] += dy[j] * x[j];
+  if (dx != NULL)
+    for (gsize j = 0; j < len; j++)
+      dx[j] += dy[j] * w[j];
+}
+
 FB_NN_CLONES static void
 depthwise_backward_pixels (const FbNnConv *g, const float *x, const float *w, const float *dy,
                            float *dw, float *dx)
@@ -459,17 +473,9 @@ depthwise_backward_pixels (const FbNnConv *g, const float *x, const float *w, co
                 gsize px;
                 if (!input_pixel (g, n, oy, ox, ky, kx, &px))
                   continue;
-                const float *restrict xp = x + px * c;
-                const float *restrict wp = w + ((gsize) ky * g->kw + kx) * c;
-                float *restrict dwp = dw + ((gsize) ky * g->kw + kx) * c;
-                for (guint i = 0; i < c; i++)
-                  dwp[i] += dyp[i] * xp[i];
-                if (dx != NULL)
-                  {
-                    float *restrict dxp = dx + px * c;
-                    for (guint i = 0; i < c; i++)
-                      dxp[i] += dyp[i] * wp[i];
-                  }
+                gsize tap = ((gsize) ky * g->kw + kx) * c;
+                depthwise_tap_backward (c, dyp, x + px * c, w + tap, dw + tap,
+                                        dx != NULL ? dx + px * c : NULL);
               }
         }
 }
@@ -559,19 +565,8 @@ depthwise_backward_rows (const FbNnConv *g, const float *x, const float *wt, con
                   continue;
                 gsize xoff = xrow + (gsize) ((int) lo + off) * c;
                 gsize toff = ((gsize) ky * g->kw + kx) * row + (gsize) lo * c;
-                const float *restrict xs = x + xoff;
-                const float *restrict dys = dyr + (gsize) lo * c;
-                float *restrict dws = dwt + toff;
-                gsize len = (gsize) (hi - lo) * c;
-                for (gsize j = 0; j < len; j++)
-                  dws[j] += dys[j] * xs[j];
-                if (dx != NULL)
-                  {
-                    const float *restrict ws = wt + toff;
-                    float *restrict dxs = dx + xoff;
-                    for (gsize j = 0; j < len; j++)
-                      dxs[j] += dys[j] * ws[j];
-                  }
+                depthwise_tap_backward ((gsize) (hi - lo) * c, dyr + (gsize) lo * c, x + xoff,
+                                        wt + toff, dwt + toff, dx != NULL ? dx + xoff : NULL);
               }
           }
       }

@@ -203,34 +203,39 @@ action_open_dataset_folder (GSimpleAction *action, GVariant *param, gpointer use
   show_dataset_chooser (user_data, TRUE);
 }
 
+/* An Open dialog for one or more JSON files: @first (may be NULL) is the default filter, the
+ * JSON filters follow; it starts in the folder remembered for @kind, else @fallback. */
+static void
+show_open_dialog (FbWindow *self, const char *title, GtkFileFilter *first, const char *kind,
+                  const char *fallback)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
+  if (first != NULL)
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), first);
+  add_json_filters (GTK_FILE_CHOOSER (dialog));
+  start_in_folder (self, GTK_FILE_CHOOSER (dialog), kind, fallback);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static void
 action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FbWindow *self = user_data;
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Open Network, Config, Latency Table or Candidates"), GTK_WINDOW (self),
-                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  /* The default filter: what Open reads, ONNX models included. */
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  g_autofree char *dir = self->network && fb_network_get_path (self->network)
+                         ? g_path_get_dirname (fb_network_get_path (self->network)) : NULL;
 
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
-  {
-    /* The default filter: what Open reads, ONNX models included. */
-    GtkFileFilter *filter = gtk_file_filter_new ();
-
-    gtk_file_filter_set_name (filter, _("freebits files and ONNX models (*.json, *.onnx)"));
-    gtk_file_filter_add_pattern (filter, "*.json");
-    gtk_file_filter_add_pattern (filter, "*.JSON");
-    gtk_file_filter_add_pattern (filter, "*.onnx");
-    gtk_file_filter_add_pattern (filter, "*.ONNX");
-    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-  }
-  add_json_filters (GTK_FILE_CHOOSER (dialog));
-  {
-    g_autofree char *dir = self->network && fb_network_get_path (self->network)
-                           ? g_path_get_dirname (fb_network_get_path (self->network)) : NULL;
-    start_in_folder (self, GTK_FILE_CHOOSER (dialog), "open", dir);
-  }
-  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  gtk_file_filter_set_name (filter, _("freebits files and ONNX models (*.json, *.onnx)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_filter_add_pattern (filter, "*.JSON");
+  gtk_file_filter_add_pattern (filter, "*.onnx");
+  gtk_file_filter_add_pattern (filter, "*.ONNX");
+  show_open_dialog (self, _("Open Network, Config, Latency Table or Candidates"), filter, "open", dir);
 }
 
 /* "Open Another Latency Table…": starts in the tables' folder, showing the
@@ -239,26 +244,19 @@ static void
 action_open_latency_table (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FbWindow *self = user_data;
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Open Latency Table"), GTK_WINDOW (self),
-                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  GtkFileFilter *filter = NULL;
 
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
   if (self->network != NULL)
     {
-      GtkFileFilter *filter = gtk_file_filter_new ();
       g_autofree char *pattern = g_strdup_printf ("%s-*.json", fb_network_get_name (self->network));
       /* TRANSLATORS: %s is a network's name */
       g_autofree char *name = g_strdup_printf (_("Latency tables of %s"), fb_network_get_name (self->network));
 
+      filter = gtk_file_filter_new ();
       gtk_file_filter_set_name (filter, name);
       gtk_file_filter_add_pattern (filter, pattern);
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
     }
-  add_json_filters (GTK_FILE_CHOOSER (dialog));
-  start_in_folder (self, GTK_FILE_CHOOSER (dialog), "latency", self->latency_folder);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  show_open_dialog (self, _("Open Latency Table"), filter, "latency", self->latency_folder);
 }
 
 gboolean

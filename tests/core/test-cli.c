@@ -365,6 +365,63 @@ test_usage_errors (void)
   fb_test_assert_mentions (bad_option.err, "--frobnicate");
 }
 
+/* A short option's value may be attached ("-cw4a4", "-j2", "-qj-1"), as getopt allows; GOption
+ * alone would take the next argument as the value. */
+static void
+test_attached_values (void)
+{
+  g_autofree char *path = fb_test_network_path ("fmnist-mbv1.json");
+  g_autofree char *dir = g_dir_make_tmp ("fb-cli-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "x.json", NULL);
+  g_auto(FbTestRun) attached = { 0 };
+  g_auto(FbTestRun) separate = { 0 };
+  g_auto(FbTestRun) jobs = { 0 };
+  g_auto(FbTestRun) bad_jobs = { 0 };
+  g_auto(FbTestRun) value = { 0 };
+
+  fb_test_run_cli (&attached, (const char *[]) { "metrics", path, "-cw4a4", "--json", NULL });
+  fb_test_run_cli (&separate, (const char *[]) { "metrics", path, "--config", "w4a4", "--json", NULL });
+  g_assert_cmpint (attached.status, ==, 0);
+  g_assert_cmpint (separate.status, ==, 0);
+  g_assert_cmpstr (attached.out, ==, separate.out);
+
+  /* -j2 is parsed (no "Cannot parse integer value “-q” for -j"); the bad target then stops
+   * the command before it measures anything. */
+  fb_test_run_cli (&jobs, (const char *[]) { "latency", "measure", path, "--target", "nowhere", "-j2", "-q",
+                                             "-o", out, NULL });
+  g_assert_cmpint (jobs.status, ==, 2);
+  fb_test_assert_mentions (jobs.err, "--target must be");
+  g_assert_null (strstr (jobs.err, "Cannot parse"));
+  /* Grouped with a flag, the attached value reaches -j: -1 is out of range. */
+  fb_test_run_cli (&bad_jobs, (const char *[]) { "latency", "measure", path, "--target", "rv32imc", "-qj-1",
+                                                 "-o", out, NULL });
+  g_assert_cmpint (bad_jobs.status, ==, 2);
+  fb_test_assert_mentions (bad_jobs.err, "--jobs");
+  /* The value of an option is never split, even when it looks like an option. */
+  fb_test_run_cli (&value, (const char *[]) { "metrics", path, "--config", "-cw8a8", NULL });
+  g_assert_cmpint (value.status, ==, 2);
+  fb_test_assert_mentions (value.err, "-cw8a8");
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_rmdir (dir);
+}
+
+/* A bad option's hint names the whole command, "latency measure" included. */
+static void
+test_option_error_hint (void)
+{
+  g_autofree char *path = fb_test_network_path ("fmnist-mbv1.json");
+  g_auto(FbTestRun) r = { 0 };
+  g_auto(FbTestRun) top = { 0 };
+
+  fb_test_run_cli (&r, (const char *[]) { "latency", "measure", path, "--frobnicate", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  fb_test_assert_mentions (r.err, "--frobnicate");
+  fb_test_assert_mentions (r.err, "Try \"freebits-cli latency measure --help\".");
+  fb_test_run_cli (&top, (const char *[]) { "info", path, "--frobnicate", NULL });
+  g_assert_cmpint (top.status, ==, 2);
+  fb_test_assert_mentions (top.err, "Try \"freebits-cli info --help\".");
+}
+
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -433,6 +490,8 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/cli/unknown-command", test_unknown_command);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/attached-values", test_attached_values);
+  g_test_add_func ("/cli/option-error-hint", test_option_error_hint);
 
   status = g_test_run ();
   g_ptr_array_unref (bad_files);

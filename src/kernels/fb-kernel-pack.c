@@ -74,6 +74,36 @@ sign_extend (unsigned v, int bits)
   return (int8_t) ((int) (v ^ sign) - (int) sign);
 }
 
+/* Packs n checked values (bits-bit patterns in their low bits) into packed. */
+static void
+put_all (const uint8_t *values, size_t n, int bits, uint8_t *packed)
+{
+  size_t i;
+  if (bits == 8)
+    {
+      memcpy (packed, values, n);
+      return;
+    }
+  memset (packed, 0, fb_kernel_packed_bytes (n, bits));
+  for (i = 0; i < n; i++)
+    put_bits (packed, i, bits, values[i]);
+}
+
+/* Unpacks n values, sign-extended when is_signed (stored as bytes of two's complement). */
+static FbKernelStatus
+get_all (const uint8_t *packed, size_t n, int bits, uint8_t *values, int is_signed)
+{
+  size_t i;
+  FbKernelStatus st = check_args (values, packed, bits);
+
+  if (st != FB_KERNEL_OK)
+    return st;
+  for (i = 0; i < n; i++)
+    values[i] = is_signed ? (uint8_t) sign_extend (get_bits (packed, i, bits), bits)
+                          : (uint8_t) get_bits (packed, i, bits);
+  return FB_KERNEL_OK;
+}
+
 FbKernelStatus
 fb_kernel_pack_unsigned (const uint8_t *values, size_t n, int bits, uint8_t *packed)
 {
@@ -85,57 +115,33 @@ fb_kernel_pack_unsigned (const uint8_t *values, size_t n, int bits, uint8_t *pac
   for (i = 0; i < n; i++)
     if (values[i] > (1u << bits) - 1u)
       return FB_KERNEL_ERROR_DIM;
-  if (bits == 8)
-    {
-      memcpy (packed, values, n);
-      return FB_KERNEL_OK;
-    }
-  memset (packed, 0, fb_kernel_packed_bytes (n, bits));
-  for (i = 0; i < n; i++)
-    put_bits (packed, i, bits, values[i]);
+  put_all (values, n, bits, packed);
   return FB_KERNEL_OK;
 }
 
 FbKernelStatus
 fb_kernel_unpack_unsigned (const uint8_t *packed, size_t n, int bits, uint8_t *values)
 {
-  size_t i;
-  FbKernelStatus st = check_args (values, packed, bits);
-
-  if (st != FB_KERNEL_OK)
-    return st;
-  for (i = 0; i < n; i++)
-    values[i] = (uint8_t) get_bits (packed, i, bits);
-  return FB_KERNEL_OK;
+  return get_all (packed, n, bits, values, 0);
 }
 
 FbKernelStatus
 fb_kernel_pack_signed (const int8_t *values, size_t n, int bits, uint8_t *packed)
 {
-  size_t i;
   FbKernelStatus st = check_args (values, packed, bits);
 
   if (st != FB_KERNEL_OK)
     return st;
   if (!signed_in_range (values, n, bits))
     return FB_KERNEL_ERROR_DIM;
-  memset (packed, 0, fb_kernel_packed_bytes (n, bits));
-  for (i = 0; i < n; i++)
-    put_bits (packed, i, bits, (unsigned) (uint8_t) values[i]);
+  put_all ((const uint8_t *) values, n, bits, packed);
   return FB_KERNEL_OK;
 }
 
 FbKernelStatus
 fb_kernel_unpack_signed (const uint8_t *packed, size_t n, int bits, int8_t *values)
 {
-  size_t i;
-  FbKernelStatus st = check_args (values, packed, bits);
-
-  if (st != FB_KERNEL_OK)
-    return st;
-  for (i = 0; i < n; i++)
-    values[i] = sign_extend (get_bits (packed, i, bits), bits);
-  return FB_KERNEL_OK;
+  return get_all (packed, n, bits, (uint8_t *) values, 1);
 }
 
 size_t

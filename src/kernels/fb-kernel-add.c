@@ -61,19 +61,20 @@ add_impl (const int A, const int B, const int O, const int MODE, const uint8_t *
 {
   const int G0 = 8 / A > 8 / B ? 8 / A : 8 / B;
   const int G1 = G0 > 8 / O ? G0 : 8 / O;
-  const int G = G1 == 1 ? 4 : G1;
   const uint32_t maxv = (1u << O) - 1u;
-  int64_t i = 0;
+  /* pointers and a 32-bit count: n <= FB_KERNEL_MAX_ELEMENTS (int64 indices cost 64-bit
+   * arithmetic on RV32) */
+  const uint8_t *p1 = in1, *p2 = in2;
+  uint8_t *q = out;
+  size_t left = (size_t) n;
   int e;
   if (G1 == 1)
-    for (; i + G <= n; i += G)
+    for (; left >= 4; left -= 4, p1 += 4, p2 += 4, q += 4)
       FB_ADD_UNROLL
-      for (e = 0; e < G; e++)   /* all 8-bit: unrolled, one element per byte */
-        out[i + e] = (uint8_t) add_one (MODE, in1[i + e], in2[i + e], m1, m2, r, shift, maxv);
-  for (; i < n; i += G1)
+      for (e = 0; e < 4; e++)   /* all 8-bit: unrolled, one element per byte */
+        q[e] = (uint8_t) add_one (MODE, p1[e], p2[e], m1, m2, r, shift, maxv);
+  for (; left > 0; left -= (size_t) G1, p1 += G1 * A / 8, p2 += G1 * B / 8, q += G1 * O / 8)
     {
-      const uint8_t *p1 = in1 + i * A / 8, *p2 = in2 + i * B / 8;
-      uint8_t *q = out + i * O / 8;
       uint32_t b1[4], b2[4], y[4] = { 0, 0, 0, 0 };
       FB_ADD_UNROLL
       for (e = 0; e < G1 * A / 8; e++)

@@ -207,6 +207,8 @@ lin_swar_plan_hi (int A, int W, uint32_t p, uint32_t *best_num, uint32_t *best_d
                   LinSwar *sw)
 {
   int t;
+  if (A + W > 14)
+    return;   /* 8 x 8: two products need 17 bits, T = 2 leaves L = 16 (saves the search) */
   for (t = 2; t <= 5; t++)
     {
       const int l = (32 - A - W) / (t - 1);

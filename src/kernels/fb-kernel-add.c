@@ -9,67 +9,89 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Residual add                                                                               */
 
+/* How one element is computed: int32 arithmetic when it is exact (|x1 m1| + |x2 m2| + r
+ * < 2^31 for all inputs, shift <= 31: much cheaper on 32-bit cores), else int64, where a
+ * shift >= 32 (HI, given as shift - 32) takes the high word. */
+enum { ADD_32 = 0, ADD_64 = 1, ADD_HI = 2, ADD_TAB = 3 };
+
+#if defined(__GNUC__)
+#define FB_ADD_UNROLL _Pragma ("GCC unroll 4")   /* the rv32 build is -O2 */
+#else
+#define FB_ADD_UNROLL
+#endif
+
+FB_KI_INLINE uint32_t
+add_one (const int MODE, int32_t x1, int32_t x2, int32_t m1, int32_t m2, int64_t r,
+         int32_t shift, uint32_t maxv)
+{
+  int32_t y;
+  if (MODE == ADD_32)
+    y = (x1 * m1 + x2 * m2 + (int32_t) r) >> shift;
+  else if (MODE == ADD_HI)
+    y = (int32_t) (((int64_t) x1 * m1 + (int64_t) x2 * m2 + r) >> 32) >> shift;
+  else
+    {
+      const int64_t v = ((int64_t) x1 * m1 + (int64_t) x2 * m2 + r) >> shift;
+      y = v < 0 ? -1 : v > (int64_t) maxv ? (int32_t) maxv : (int32_t) v;
+    }
+  /* one unsigned compare for the in-range case */
+  if ((uint32_t) y > maxv)
+    y = y < 0 ? 0 : (int32_t) maxv;
+  return (uint32_t) y;
+}
+
+/* Element e of a group whose G * A / 8 input bytes are in b[] (e, A, G constants). */
 FB_KI_INLINE int32_t
-add_one (const int HI, int32_t x1, int32_t x2, int32_t m1, int32_t m2, int64_t r, int32_t shift,
-         int32_t maxv)
+add_elem (const int A, const uint32_t *b, const int e)
 {
-  int64_t v = (int64_t) x1 * m1 + (int64_t) x2 * m2 + r;
-  if (HI)
-    {
-      /* shift >= 32 (given as shift - 32): the high word, shifted */
-      int32_t h = (int32_t) (v >> 32) >> shift;
-      return h < 0 ? 0 : h > maxv ? maxv : h;
-    }
-  v >>= shift;
-  return v < 0 ? 0 : v > maxv ? (int32_t) maxv : (int32_t) v;
+  if (A == 8)
+    return (int32_t) b[e];
+  return (int32_t) ((b[e * A / 8] >> ((e * A) % 8)) & ((1u << A) - 1u));
 }
 
-/* When |x1 m1| + |x2 m2| + r < 2^31 for all inputs (shift <= 31), int32 arithmetic is exact
- * and much cheaper on 32-bit cores. */
+/* Unsigned operands.  Groups of G = max (8/A, 8/B, 8/O) elements (n is a multiple of each
+ * 8/bits: ch is, and n = pixels * ch): the group's input bytes are loaded once and every
+ * element is taken out of them with constant shifts, the output bytes are assembled in
+ * registers; 8-bit tensors go 4 elements per iteration.  MODE == ADD_TAB: y is tab[x1 +
+ * 2^A x2] (sub-byte inputs, see add_generic()). */
 FB_KI_INLINE void
-add_impl32 (const int A, const int B, const int O, const uint8_t *in1, const uint8_t *in2,
-            uint8_t *out, int64_t n, int32_t m1, int32_t m2, int32_t r, int32_t shift)
-{
-  const uint32_t maxv = (1u << O) - 1u;
-  const int per = 8 / O;
-  int64_t i;
-  int e;
-  for (i = 0; i < n; i += per)
-    {
-      uint32_t byte = 0;
-      for (e = 0; e < per; e++)
-        {
-          const int32_t x1 = fb_ki_get_u (A, in1, (size_t) (i + e));
-          const int32_t x2 = fb_ki_get_u (B, in2, (size_t) (i + e));
-          int32_t y = (x1 * m1 + x2 * m2 + r) >> shift;
-          if ((uint32_t) y > maxv)
-            y = y < 0 ? 0 : (int32_t) maxv;
-          byte |= (uint32_t) y << (e * O);
-        }
-      out[i / per] = (uint8_t) byte;
-    }
-}
-
-FB_KI_INLINE void
-add_impl (const int A, const int B, const int O, const int HI, const uint8_t *in1,
+add_impl (const int A, const int B, const int O, const int MODE, const uint8_t *in1,
           const uint8_t *in2, uint8_t *out, int64_t n, int32_t m1, int32_t m2, int64_t r,
-          int32_t shift)
+          int32_t shift, const uint8_t *tab)
 {
-  const int32_t maxv = (1 << O) - 1;
-  const int per = 8 / O;
-  int64_t i;
+  const int G0 = 8 / A > 8 / B ? 8 / A : 8 / B;
+  const int G1 = G0 > 8 / O ? G0 : 8 / O;
+  const uint32_t maxv = (1u << O) - 1u;
+  /* pointers and a 32-bit count: n <= FB_KERNEL_MAX_ELEMENTS (int64 indices cost 64-bit
+   * arithmetic on RV32) */
+  const uint8_t *p1 = in1, *p2 = in2;
+  uint8_t *q = out;
+  size_t left = (size_t) n;
   int e;
-  /* n is a multiple of 8/A, 8/B and 8/O (ch is, and n = pixels * ch) */
-  for (i = 0; i < n; i += per)
+  if (G1 == 1)
+    for (; left >= 4; left -= 4, p1 += 4, p2 += 4, q += 4)
+      FB_ADD_UNROLL
+      for (e = 0; e < 4; e++)   /* all 8-bit: unrolled, one element per byte */
+        q[e] = (uint8_t) add_one (MODE, p1[e], p2[e], m1, m2, r, shift, maxv);
+  for (; left > 0; left -= (size_t) G1, p1 += G1 * A / 8, p2 += G1 * B / 8, q += G1 * O / 8)
     {
-      uint32_t byte = 0;
-      for (e = 0; e < per; e++)
-        {
-          const int32_t x1 = fb_ki_get_u (A, in1, (size_t) (i + e));
-          const int32_t x2 = fb_ki_get_u (B, in2, (size_t) (i + e));
-          byte |= (uint32_t) add_one (HI, x1, x2, m1, m2, r, shift, maxv) << (e * O);
-        }
-      out[i / per] = (uint8_t) byte;
+      uint32_t b1[4], b2[4], y[4] = { 0, 0, 0, 0 };
+      FB_ADD_UNROLL
+      for (e = 0; e < G1 * A / 8; e++)
+        b1[e] = p1[e];
+      FB_ADD_UNROLL
+      for (e = 0; e < G1 * B / 8; e++)
+        b2[e] = p2[e];
+      FB_ADD_UNROLL
+      for (e = 0; e < G1; e++)
+        y[e * O / 8] |= (MODE == ADD_TAB
+                           ? (uint32_t) tab[add_elem (A, b1, e) | (add_elem (B, b2, e) << A)]
+                           : add_one (MODE, add_elem (A, b1, e), add_elem (B, b2, e), m1, m2,
+                                      r, shift, maxv))
+                        << ((e * O) % 8);
+      FB_ADD_UNROLL
+      for (e = 0; e < G1 * O / 8; e++)
+        q[e] = (uint8_t) y[e];
     }
 }
 
@@ -116,18 +138,30 @@ add_generic (const int A, const int B, const int O, const uint8_t *in1, const ui
                        out_shift);
       return FB_KERNEL_OK;
     }
+  if (A < 8 && B < 8 && n >= (int64_t) 16 << (A + B))
+    {
+      /* sub-byte inputs: y depends on (x1, x2) only, so with many elements a table of the
+       * 2^(A+B) <= 256 outputs, computed first with the int64 formula, replaces the two
+       * multiplies, the shift and the clip of every element */
+      uint8_t tab[256];
+      int32_t x1, x2;
+      for (x2 = 0; x2 < 1 << B; x2++)
+        for (x1 = 0; x1 < 1 << A; x1++)
+          tab[x1 | (x2 << A)] = (uint8_t) add_one (ADD_64 + (out_shift >= 32), x1, x2, m1, m2, r,
+                                                   out_shift - (out_shift >= 32 ? 32 : 0),
+                                                   (1u << O) - 1u);
+      add_impl (A, B, O, ADD_TAB, in1, in2, out, n, m1, m2, r, out_shift, tab);
+      return FB_KERNEL_OK;
+    }
   {
     const int64_t am1 = m1 < 0 ? -(int64_t) m1 : m1, am2 = m2 < 0 ? -(int64_t) m2 : m2;
     if (out_shift <= 31 && am1 * ((1 << A) - 1) + am2 * ((1 << B) - 1) + r < ((int64_t) 1 << 31))
-      {
-        add_impl32 (A, B, O, in1, in2, out, n, m1, m2, (int32_t) r, out_shift);
-        return FB_KERNEL_OK;
-      }
+      add_impl (A, B, O, ADD_32, in1, in2, out, n, m1, m2, r, out_shift, NULL);
+    else if (out_shift >= 32)
+      add_impl (A, B, O, ADD_HI, in1, in2, out, n, m1, m2, r, out_shift - 32, NULL);
+    else
+      add_impl (A, B, O, ADD_64, in1, in2, out, n, m1, m2, r, out_shift, NULL);
   }
-  if (out_shift >= 32)
-    add_impl (A, B, O, 1, in1, in2, out, n, m1, m2, r, out_shift - 32);
-  else
-    add_impl (A, B, O, 0, in1, in2, out, n, m1, m2, r, out_shift);
   return FB_KERNEL_OK;
 }
 

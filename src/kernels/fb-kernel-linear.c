@@ -184,14 +184,74 @@ lin_scalar_dot4 (const int W, const fb_lin_x_t *FB_KI_RESTRICT x, const uint8_t 
  * every step).  8-bit x 8-bit has no room for unsigned lanes: x is centred (x - 127, or x + 1
  * for a signed input) and the weights stay signed, so every product fits 15 bits and a
  * 2-term dot 16; adding 2^15 before the arithmetic shift absorbs the signed term below.
+ * HI: the high word of the 64-bit product (mulhu) instead.  X's lanes start at bit a, W's at
+ * bit b, with a + b + L (T-1) = 32, so the dot product is the low L bits of the high word:
+ * the terms below it (all of them, not one lane) only have to stay under 2^32, and those
+ * above it land above bit L of the high word, where they wrap harmlessly in a running sum.
+ * Up to c words accumulate as long as c T (2^A - 1)(2^W - 1) < 2^L: T = 2 with 8-bit x
+ * sub-byte operands gets L = 20-22 (a whole row, where the low word had to be taken out
+ * every 8 words), u4 x i4 T = 3, L = 12 (6 words, where the low word allowed 1).
  * The layout, per group of up to 16 rows (a block of 16, else blocks of 4 then of 1): for
  * each step (T inputs) the words of the block's rows; then num_o int32 row sums of w.
  */
-enum { LIN_ACC = 0, LIN_DIRECT = 1, LIN_S16 = 2 };
+enum { LIN_ACC = 0, LIN_DIRECT = 1, LIN_S16 = 2, LIN_HI = 3 };
 
 typedef struct {
   int t, l, c, mode;
+  int a, b;   /* LIN_HI: bit of X's and of W's first lane (otherwise 0) */
 } LinSwar;
+
+/* The HI candidates (see above), if one beats best_num / best_den instructions per MAC. */
+static void
+lin_swar_plan_hi (int A, int W, uint32_t p, uint32_t *best_num, uint32_t *best_den,
+                  LinSwar *sw)
+{
+  int t;
+  if (A + W > 14)
+    return;   /* 8 x 8: two products need 17 bits, T = 2 leaves L = 16 (saves the search) */
+  for (t = 2; t <= 5; t++)
+    {
+      const int l = (32 - A - W) / (t - 1);
+      uint32_t c, num, den;
+      int j, ok = l >= 1 && l <= 30;
+      /* the terms below the dot: (t - j) products at 2^(32 - l j), their sum < 2^32; in
+       * units of 2^(32 - l): sum_j (t - j) p 2^(l - l j) < 2^l */
+      if (ok)
+        {
+          uint32_t low = 0;
+          for (j = 1; j < t && ok; j++)
+            {
+              const int sh = l * (j - 1);
+              const uint32_t term = sh >= 32 ? 0 : ((uint32_t) (t - j) * p) >> sh;
+              /* rounding the deeper terms down is made up for by the + 1 per term */
+              low += term + (j > 1 ? 1u : 0u);
+            }
+          ok = low < (1u << l);
+        }
+      if (!ok)
+        continue;
+      c = ((1u << l) - 1u) / ((uint32_t) t * p);
+      if (c == 0)
+        continue;
+      if (c > 4096)
+        c = 4096;
+      /* lw, mulhu, add per step; per chunk the low l bits (andi, or two shifts), and the
+       * running sum's lw, add, sw and reset (16 rows do not fit the registers twice) */
+      num = 3 * c + (l <= 11 ? 6 : 7);
+      den = c * (uint32_t) t;
+      if (num * *best_den < *best_num * den)
+        {
+          *best_num = num;
+          *best_den = den;
+          sw->t = t;
+          sw->l = l;
+          sw->c = (int) c;
+          sw->mode = LIN_HI;
+          sw->a = 32 - l * (t - 1) - A;   /* X's last lane ends at bit 32 */
+          sw->b = A;
+        }
+    }
+}
 
 /* 32-bit arithmetic only: it runs on every call (RV32IM has no 64-bit divide). */
 static void
@@ -204,6 +264,8 @@ lin_swar_plan (int A, int W, LinSwar *sw)
   sw->l = 16;
   sw->c = 1;
   sw->mode = LIN_S16;
+  sw->a = 0;
+  sw->b = 0;
   for (t = 4; t >= 2; t--)
     {
       const int l = t == 4 ? 8 : t == 3 ? 11 : 16, top = l * (t - 1);
@@ -220,9 +282,10 @@ lin_swar_plan (int A, int W, LinSwar *sw)
         continue;
       if (c > 4096)
         c = 4096;
-      /* instructions per MAC: lw, mul, add per step, then srli + add per c steps (c = 1:
-       * no running sum, lw, mul, srli, add); compared as fractions num / den */
-      num = c == 1 ? 4 : 3 * c + 2;
+      /* instructions per MAC: lw, mul, add per step, then per c steps srli and the running
+       * sum's lw, add, sw and reset (c = 1: no running sum, lw, mul, srli, add); compared as
+       * fractions num / den */
+      num = c == 1 ? 4 : 3 * c + 6;
       den = c * (uint32_t) t;
       if (best_num == 0 || num * best_den < best_num * den)
         {
@@ -234,6 +297,7 @@ lin_swar_plan (int A, int W, LinSwar *sw)
           sw->mode = c == 1 ? LIN_DIRECT : LIN_ACC;
         }
     }
+  lin_swar_plan_hi (A, W, p, &best_num, &best_den, sw);
 }
 
 static size_t
@@ -314,7 +378,7 @@ fb_linear_prepare_weights (int in_bits, int out_bits, int w_bits, int32_t dim_ve
                     if (sw.mode != LIN_S16)
                       w += 1 << (w_bits - 1);
                     /* reverse lane order: x_i meets u_i in the top lane */
-                    v += (uint32_t) w << (sw.l * (sw.t - 1 - i));
+                    v += (uint32_t) w << (sw.b + sw.l * (sw.t - 1 - i));
                   }
                 lin_put_word (dst, v);
                 dst += 4;
@@ -335,8 +399,10 @@ fb_linear_prepare_weights (int in_bits, int out_bits, int w_bits, int32_t dim_ve
 
 #if defined(__GNUC__)
 #define FB_LIN_UNROLL _Pragma ("GCC unroll 16")
+#define FB_LIN_UNROLL2 _Pragma ("GCC unroll 2")
 #else
 #define FB_LIN_UNROLL
+#define FB_LIN_UNROLL2
 #endif
 
 
@@ -351,7 +417,19 @@ FB_KI_INLINE void
 lin_step8 (const int MODE, const int B, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_t k)
 {
   uint32_t t;
-  if (MODE == LIN_ACC)
+  if (MODE == LIN_HI)
+    __asm__ (
+      "lw %[t], %[o0](%[w])\n\tmulhu %[t], %[t], %[x]\n\tadd %[r0], %[r0], %[t]\n\t"
+      "lw %[t], %[o1](%[w])\n\tmulhu %[t], %[t], %[x]\n\tadd %[r1], %[r1], %[t]\n\t"
+      "lw %[t], %[o2](%[w])\n\tmulhu %[t], %[t], %[x]\n\tadd %[r2], %[r2], %[t]\n\t"
+      "lw %[t], %[o3](%[w])\n\tmulhu %[t], %[t], %[x]\n\tadd %[r3], %[r3], %[t]\n\t"
+      "lw %[t], %[o4](%[w])\n\tmulhu %[t], %[t], %[x]\n\tadd %[r4], %[r4], %[t]\n\t"
+      "lw %[t], %[o5](%[w])\n\tmulhu %[t], %[t], %[x]\n\tadd %[r5], %[r5], %[t]\n\t"
+      "lw %[t], %[o6](%[w])\n\tmulhu %[t], %[t], %[x]\n\tadd %[r6], %[r6], %[t]\n\t"
+      "lw %[t], %[o7](%[w])\n\tmulhu %[t], %[t], %[x]\n\tadd %[r7], %[r7], %[t]\n\t"
+      : [r0] "+r" (v[0]), [r1] "+r" (v[1]), [r2] "+r" (v[2]), [r3] "+r" (v[3]), [r4] "+r" (v[4]), [r5] "+r" (v[5]), [r6] "+r" (v[6]), [r7] "+r" (v[7]), [t] "=&r" (t)
+      : [x] "r" (xv), [w] "r" (w), "m" (*(const uint32_t (*)[16]) w), FB_LIN_OFFS (B));
+  else if (MODE == LIN_ACC)
     __asm__ (
       "lw %[t], %[o0](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r0], %[r0], %[t]\n\t"
       "lw %[t], %[o1](%[w])\n\tmul %[t], %[t], %[x]\n\tadd %[r1], %[r1], %[t]\n\t"
@@ -413,7 +491,7 @@ lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
   FB_LIN_UNROLL
   for (r = 0; r < R; r++)
     a[r] = 0;
-  if (MODE == LIN_ACC)
+  if (MODE == LIN_ACC || MODE == LIN_HI)
     for (p0 = 0; p0 < ns; p0 += c)
       {
         const int32_t p1 = ns - p0 < c ? ns : p0 + c;
@@ -426,17 +504,17 @@ lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
 #if FB_LIN_ASM16
             if (R == 16)
               {
-                lin_step16 (LIN_ACC, s, xv, w, 0);
+                lin_step16 (MODE, s, xv, w, 0);
                 continue;
               }
 #endif
             FB_LIN_UNROLL
             for (r = 0; r < R; r++)
-              s[r] += xv * w[r];
+              s[r] += MODE == LIN_HI ? (uint32_t) (((uint64_t) xv * w[r]) >> 32) : xv * w[r];
           }
         FB_LIN_UNROLL
-        for (r = 0; r < R; r++)
-          a[r] += (int32_t) (s[r] >> sh);
+        for (r = 0; r < R; r++)   /* HI: sh is L, the dot the low L bits */
+          a[r] += MODE == LIN_HI ? (int32_t) (s[r] & ((1u << sh) - 1u)) : (int32_t) (s[r] >> sh);
       }
   else
     for (p = 0; p < ns; p++, w += R)
@@ -469,6 +547,8 @@ lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
   {                                                                                           \
     if (mode == LIN_ACC)                                                                      \
       lin_block (R, LIN_ACC, x, w, ns, c, sh, sum);                                           \
+    else if (mode == LIN_HI)                                                                  \
+      lin_block (R, LIN_HI, x, w, ns, c, sh, sum);                                            \
     else if (mode == LIN_DIRECT)                                                              \
       lin_block (R, LIN_DIRECT, x, w, ns, c, sh, sum);                                        \
     else                                                                                      \
@@ -490,29 +570,50 @@ lin_raw (const int A, const uint8_t *in, int32_t k)
   return (uint32_t) (in[k >> 2] >> ((k & 3) << 1)) & 3u;
 }
 
-/* The input as SWAR words of T lanes of L bits in x; the value of a lane is
+/* The input as SWAR words of T lanes of L bits from bit a on in x; the value of a lane is
  * (raw ^ flip) - c: flip = 2^(A-1) offsets a signed input to unsigned, c centres it (u8 x i8).
- * Returns the sum of the lane values.  Specialized per (A, T): runs once per call but over
- * every input, which for few output rows costs as much as the dot products. */
+ * Returns the sum of the lane values.  Specialized per (A, T, flip, c): runs once per call
+ * but over every input, which for few output rows costs as much as the dot products. */
 FB_KI_INLINE int32_t
-lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n, uint32_t flip,
-           int32_t c, uint32_t *FB_KI_RESTRICT x)
+lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n,
+           const uint32_t flip, const int32_t c, int L, int a, uint32_t *FB_KI_RESTRICT x)
 {
-  const int L = T == 4 ? 8 : T == 3 ? 11 : 16;
   const int32_t nf = n / T;
   int32_t p, i, k, sum = 0;
-  for (p = 0; p < nf; p++)
+  if ((T * A) % 8 == 0)
     {
-      uint32_t word = 0;
-      FB_LIN_UNROLL
-      for (i = 0; i < T; i++)
+      /* whole bytes per word: pointers, no index, two words per iteration (-3 instructions
+       * per word with 8-bit inputs) */
+      const uint8_t *src = in;
+      uint32_t *dst = x;
+      const uint32_t *end = x + nf;
+      FB_LIN_UNROLL2
+      for (; dst < end; dst++, src += T * A / 8)
         {
-          const int32_t v = (int32_t) (lin_raw (A, in, p * T + i) ^ flip) - c;
-          sum += v;
-          word += (uint32_t) v << (L * i);
+          uint32_t word = 0;
+          FB_LIN_UNROLL
+          for (i = 0; i < T; i++)
+            {
+              const int32_t v = (int32_t) (lin_raw (A, src, i) ^ flip) - c;
+              sum += v;
+              word += (uint32_t) v << (a + L * i);
+            }
+          *dst = word;
         }
-      x[p] = word;
     }
+  else
+    for (p = 0; p < nf; p++)
+      {
+        uint32_t word = 0;
+        FB_LIN_UNROLL
+        for (i = 0; i < T; i++)
+          {
+            const int32_t v = (int32_t) (lin_raw (A, in, p * T + i) ^ flip) - c;
+            sum += v;
+            word += (uint32_t) v << (a + L * i);
+          }
+        x[p] = word;
+      }
   if (nf * T < n)
     {
       uint32_t word = 0;
@@ -520,7 +621,7 @@ lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n
         {
           const int32_t v = (int32_t) (lin_raw (A, in, k) ^ flip) - c;
           sum += v;
-          word += (uint32_t) v << (L * i);
+          word += (uint32_t) v << (a + L * i);
         }
       x[nf] = word;
     }
@@ -531,17 +632,21 @@ static int32_t
 lin_stage_input (int A, int SI, const LinSwar *sw, const uint8_t *input, int32_t n,
                  uint32_t *x)
 {
-  const uint32_t flip = SI ? 1u << (A - 1) : 0u;
-  const int32_t c = sw->mode == LIN_S16 ? 127 : 0;   /* x - 127, a signed input x + 1 */
-  if (A == 8)
-    return lin_stage (8, 2, input, n, flip, c, x);
+  const int L = sw->l, a = sw->a;
+  if (A == 8)   /* S16: x - 127, a signed input x + 1 */
+    return sw->mode == LIN_S16 ? (SI ? lin_stage (8, 2, input, n, 128, 127, L, a, x)
+                                     : lin_stage (8, 2, input, n, 0, 127, L, a, x))
+           : SI ? lin_stage (8, 2, input, n, 128, 0, L, a, x)
+                : lin_stage (8, 2, input, n, 0, 0, L, a, x);
+#define FB_LIN_STAGE_T(A_, F_)                                                                \
+  (sw->t == 5   ? lin_stage (A_, 5, input, n, F_, 0, L, a, x)                                 \
+   : sw->t == 4 ? lin_stage (A_, 4, input, n, F_, 0, L, a, x)                                 \
+   : sw->t == 3 ? lin_stage (A_, 3, input, n, F_, 0, L, a, x)                                 \
+                : lin_stage (A_, 2, input, n, F_, 0, L, a, x))
   if (A == 4)
-    return sw->t == 4 ? lin_stage (4, 4, input, n, flip, c, x)
-           : sw->t == 3 ? lin_stage (4, 3, input, n, flip, c, x)
-                        : lin_stage (4, 2, input, n, flip, c, x);
-  return sw->t == 4 ? lin_stage (2, 4, input, n, flip, c, x)
-         : sw->t == 3 ? lin_stage (2, 3, input, n, flip, c, x)
-                      : lin_stage (2, 2, input, n, flip, c, x);
+    return SI ? FB_LIN_STAGE_T (4, 8) : FB_LIN_STAGE_T (4, 0);
+  return SI ? FB_LIN_STAGE_T (2, 2) : FB_LIN_STAGE_T (2, 0);
+#undef FB_LIN_STAGE_T
 }
 
 /* The whole prepared call; specialized per variant (staging and requantization run over
@@ -564,7 +669,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
   lin_swar_plan (A, W, &sw);
   ns = lin_prepared_steps (&sw, dim_vec);
   wsum = (const int32_t *) (const void *) (w + ns * (size_t) num_o);
-  sh = sw.l * (sw.t - 1);
+  sh = sw.mode == LIN_HI ? sw.l : sw.l * (sw.t - 1);
   sumx = lin_stage_input (A, SI, &sw, input, dim_vec, x);
   for (g = 0; g < num_o; g += 16)
     {
@@ -652,66 +757,37 @@ linear_impl (const int A, const int O, const int W, const int SO, const uint8_t 
     }
 }
 
+/* Both families: O = 32 is the int32 one (bias, ReLU flag), otherwise requantized. */
 FB_KI_INLINE FbKernelStatus
-linear_generic (const int A, const int O, const int W, const uint8_t *input,
-                const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
-                uint8_t *output, int32_t dim_vec, int32_t num_o, int32_t out_shift,
-                int32_t flag_relu, void *buffer, size_t buffer_size)
+linear_any (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+            const int32_t *kappa, const int32_t *lambda, const int32_t *bias, uint8_t *output,
+            int32_t *output32, int32_t dim_vec, int32_t num_o, int32_t out_shift, int32_t flags,
+            void *buffer, size_t buffer_size)
 {
-  FbKernelStatus st;
-  if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL)
-    return FB_KERNEL_ERROR_NULL;
-  st = fb_ki_check_linear (A, O, W, dim_vec, num_o, out_shift);
+  const int si = (flags & FB_KERNEL_FLAG_SIGNED_IN) != 0;
+  const int so = O != 32 && (flags & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
+  const int32_t relu = O == 32 ? flags & FB_KERNEL_FLAG_RELU : 0;
+  FbKernelStatus st = fb_ki_check_linear (A, O, W, dim_vec, num_o, out_shift);
   if (st != FB_KERNEL_OK)
     return st;
   if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, A, W, dim_vec))
     return FB_KERNEL_ERROR_BUFFER;
-  if (flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+  if (flags & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
     {
       if (((uintptr_t) weights & 3u) != 0)
         return FB_KERNEL_ERROR_LAYOUT;
-      linear_prepared (A, O, W, (flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0,
-                       (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights, kappa,
-                       lambda, NULL, output, NULL, dim_vec, num_o, out_shift, 0, buffer);
+      linear_prepared (A, O, W, si, so, input, weights, kappa, lambda, bias, output, output32,
+                       dim_vec, num_o, out_shift, relu, buffer);
     }
-  else if (flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
-    fb_ki_linear_direct (A, O, W, 1, (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights,
-                         kappa, lambda, NULL, output, NULL, dim_vec, num_o, out_shift, 0);
-  else if (flag_relu & FB_KERNEL_FLAG_SIGNED_OUT)   /* only the clip differs */
-    linear_impl (A, O, W, 1, input, weights, kappa, lambda, NULL, output, NULL, dim_vec, num_o,
-                 out_shift, 0, buffer);
+  else if (si)
+    fb_ki_linear_direct (A, O, W, 1, so, input, weights, kappa, lambda, bias, output, output32,
+                         dim_vec, num_o, out_shift, relu);
+  else if (so)   /* only the clip differs */
+    linear_impl (A, O, W, 1, input, weights, kappa, lambda, bias, output, output32, dim_vec,
+                 num_o, out_shift, relu, buffer);
   else
-    linear_impl (A, O, W, 0, input, weights, kappa, lambda, NULL, output, NULL, dim_vec, num_o,
-                 out_shift, 0, buffer);
-  return FB_KERNEL_OK;
-}
-
-FB_KI_INLINE FbKernelStatus
-linear_i32_generic (const int A, const int W, const uint8_t *input, const uint8_t *weights,
-                    const int32_t *bias, int32_t *output, int32_t dim_vec, int32_t num_o,
-                    int32_t flag_relu, void *buffer, size_t buffer_size)
-{
-  FbKernelStatus st;
-  if (input == NULL || weights == NULL || output == NULL)
-    return FB_KERNEL_ERROR_NULL;
-  st = fb_ki_check_linear (A, 32, W, dim_vec, num_o, 0);
-  if (st != FB_KERNEL_OK)
-    return st;
-  if (buffer == NULL || buffer_size < linear_buffer_size (FB_KI_ARCH, A, W, dim_vec))
-    return FB_KERNEL_ERROR_BUFFER;
-  if (flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
-    {
-      if (((uintptr_t) weights & 3u) != 0)
-        return FB_KERNEL_ERROR_LAYOUT;
-      linear_prepared (A, 32, W, (flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0, 0, input, weights,
-                       NULL, NULL, bias, NULL, output, dim_vec, num_o, 0, flag_relu, buffer);
-    }
-  else if (flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
-    fb_ki_linear_direct (A, 32, W, 1, 0, input, weights, NULL, NULL, bias, NULL, output, dim_vec,
-                         num_o, 0, flag_relu & FB_KERNEL_FLAG_RELU);
-  else
-    linear_impl (A, 32, W, 0, input, weights, NULL, NULL, bias, NULL, output, dim_vec, num_o, 0,
-                 flag_relu, buffer);
+    linear_impl (A, O, W, 0, input, weights, kappa, lambda, bias, output, output32, dim_vec,
+                 num_o, out_shift, relu, buffer);
   return FB_KERNEL_OK;
 }
 
@@ -722,8 +798,10 @@ linear_i32_generic (const int A, const int W, const uint8_t *input, const uint8_
                                 int32_t dim_vec, int32_t num_o_neurons, int32_t out_shift,    \
                                 int32_t flag_relu, void *buffer, size_t buffer_size)          \
   {                                                                                           \
-    return linear_generic (i, o, w, input, weights, kappa, lambda, output, dim_vec,           \
-                           num_o_neurons, out_shift, flag_relu, buffer, buffer_size);         \
+    if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL)  \
+      return FB_KERNEL_ERROR_NULL;                                                            \
+    return linear_any (i, o, w, input, weights, kappa, lambda, NULL, output, NULL, dim_vec,   \
+                       num_o_neurons, out_shift, flag_relu, buffer, buffer_size);             \
   }
 
 #define FB_LINEAR_I32_DEFINE(i, w)                                                            \
@@ -733,8 +811,10 @@ linear_i32_generic (const int A, const int W, const uint8_t *input, const uint8_
                              int32_t num_o_neurons, int32_t flag_relu, void *buffer,          \
                              size_t buffer_size)                                              \
   {                                                                                           \
-    return linear_i32_generic (i, w, input, weights, bias, output, dim_vec, num_o_neurons,    \
-                               flag_relu, buffer, buffer_size);                               \
+    if (input == NULL || weights == NULL || output == NULL)                                   \
+      return FB_KERNEL_ERROR_NULL;                                                            \
+    return linear_any (i, 32, w, input, weights, NULL, NULL, bias, NULL, output, dim_vec,     \
+                       num_o_neurons, 0, flag_relu, buffer, buffer_size);                     \
   }
 
 FB_KERNEL_VARIANTS_IOW (FB_LINEAR_DEFINE)

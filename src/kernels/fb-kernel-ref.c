@@ -57,9 +57,11 @@ fb_ref_requant (int32_t acc, int32_t kappa, int32_t lambda, int32_t shift, int o
   return clip (fb_ref_floor_shift ((int64_t) kappa * acc + lambda, shift), out_bits);
 }
 
-void
-fb_ref_conv (const int32_t *x, const int32_t *w, const int32_t *kappa, const int32_t *lambda,
-             int32_t *y, const FbConvParams *p, int out_bits, int out_signed)
+/* Conv and depthwise (DW: input channel c only, weights [C][Ky][Kx]). */
+static void
+conv_or_depthwise (const int32_t *x, const int32_t *w, const int32_t *kappa,
+                   const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits,
+                   int out_signed, int dw)
 {
   int32_t oy, ox, co, ky, kx, ci;
   for (oy = 0; oy < p->dim_out_y; oy++)
@@ -72,12 +74,15 @@ fb_ref_conv (const int32_t *x, const int32_t *w, const int32_t *kappa, const int
               {
                 int32_t iy = oy * p->stride_y - p->pad_top + ky;
                 int32_t ix = ox * p->stride_x - p->pad_left + kx;
+                int64_t px = ((int64_t) iy * p->dim_in_x + ix) * p->ch_in;
+                int64_t tap = ((int64_t) co * p->dim_kernel_y + ky) * p->dim_kernel_x + kx;
                 if (iy < 0 || iy >= p->dim_in_y || ix < 0 || ix >= p->dim_in_x)
                   continue;   /* zero padding */
-                for (ci = 0; ci < p->ch_in; ci++)
-                  acc += (int64_t) x[((int64_t) iy * p->dim_in_x + ix) * p->ch_in + ci]
-                         * w[(((int64_t) co * p->dim_kernel_y + ky) * p->dim_kernel_x + kx)
-                               * p->ch_in + ci];
+                if (dw)
+                  acc += (int64_t) x[px + co] * w[tap];
+                else
+                  for (ci = 0; ci < p->ch_in; ci++)
+                    acc += (int64_t) x[px + ci] * w[tap * p->ch_in + ci];
               }
           y[((int64_t) oy * p->dim_out_x + ox) * p->ch_out + co]
             = fb_ref_requant_any ((int32_t) acc, kappa[co], lambda[co], p->out_shift, out_bits,
@@ -86,30 +91,18 @@ fb_ref_conv (const int32_t *x, const int32_t *w, const int32_t *kappa, const int
 }
 
 void
+fb_ref_conv (const int32_t *x, const int32_t *w, const int32_t *kappa, const int32_t *lambda,
+             int32_t *y, const FbConvParams *p, int out_bits, int out_signed)
+{
+  conv_or_depthwise (x, w, kappa, lambda, y, p, out_bits, out_signed, 0);
+}
+
+void
 fb_ref_depthwise (const int32_t *x, const int32_t *w, const int32_t *kappa,
                   const int32_t *lambda, int32_t *y, const FbConvParams *p, int out_bits,
                   int out_signed)
 {
-  int32_t oy, ox, c, ky, kx;
-  for (oy = 0; oy < p->dim_out_y; oy++)
-    for (ox = 0; ox < p->dim_out_x; ox++)
-      for (c = 0; c < p->ch_out; c++)
-        {
-          int64_t acc = 0;
-          for (ky = 0; ky < p->dim_kernel_y; ky++)
-            for (kx = 0; kx < p->dim_kernel_x; kx++)
-              {
-                int32_t iy = oy * p->stride_y - p->pad_top + ky;
-                int32_t ix = ox * p->stride_x - p->pad_left + kx;
-                if (iy < 0 || iy >= p->dim_in_y || ix < 0 || ix >= p->dim_in_x)
-                  continue;
-                acc += (int64_t) x[((int64_t) iy * p->dim_in_x + ix) * p->ch_in + c]
-                       * w[((int64_t) c * p->dim_kernel_y + ky) * p->dim_kernel_x + kx];
-              }
-          y[((int64_t) oy * p->dim_out_x + ox) * p->ch_out + c]
-            = fb_ref_requant_any ((int32_t) acc, kappa[c], lambda[c], p->out_shift, out_bits,
-                                  out_signed);
-        }
+  conv_or_depthwise (x, w, kappa, lambda, y, p, out_bits, out_signed, 1);
 }
 
 void

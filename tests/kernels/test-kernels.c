@@ -610,7 +610,10 @@ test_add_random (gconstpointer data)
   int c;
   for (c = 0; c < N_RANDOM; c++)
     {
-      gint32 dx = rnd (r, 1, 7), dy = rnd (r, 1, 7), ch = rnd_mult (r, 1, 24, lcm3 (b->a, b->w, b->o));
+      /* every fourth case large enough (>= 4096 elements) for the sub-byte table path */
+      const int big = c % 4 == 3;
+      gint32 dx = big ? rnd (r, 16, 20) : rnd (r, 1, 7), dy = big ? rnd (r, 16, 20) : rnd (r, 1, 7);
+      gint32 ch = rnd_mult (r, big ? 16 : 1, 24, lcm3 (b->a, b->w, b->o));
       gint32 m1, m2, d;
       gsize n = (gsize) dx * dy * ch, i, out_bytes = packed_len (n, b->o);
       gint32 *x1 = g_new (gint32, n), *x2 = g_new (gint32, n), *y = g_new (gint32, n);

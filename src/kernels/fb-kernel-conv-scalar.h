@@ -231,6 +231,8 @@ void fb_ki_rv32_dot4_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xe
                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
                           int32_t wblk_bytes);
 void fb_ki_rv32_plain_rq (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
+void fb_ki_rv32_plain_rq2 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
+void fb_ki_rv32_plain_rq1 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 /* the epilogues of fb_ki_rv32_plain_rq (not C-callable: only their addresses are taken) */
 void fb_ki_rv32_rq_o8 (void);
 void fb_ki_rv32_rq_o8s (void);
@@ -806,7 +808,7 @@ conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_
                    const int32_t *kappa, const int32_t *lambda, uint8_t *output,
                    const FbConvParams *p, size_t kp, uint8_t *col)
 {
-  const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y, cin = p->ch_in;
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
   const size_t out_px_bytes = (size_t) p->ch_out * (size_t) O / 8;
   int32_t oy, ox, q;
   FbKiRq job;
@@ -828,13 +830,9 @@ conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_
 #endif
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
-      const int32_t iy0 = oy * p->stride_y - p->pad_top;
-      const int32_t ky_lo = iy0 < 0 ? (-iy0 < kyn ? -iy0 : kyn) : 0;
-      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
-      int32_t kn, groups;
+      int32_t ky_lo, ky_hi, kn, groups;
+      const int32_t iy0 = conv_rows_inside (p, oy, &ky_lo, &ky_hi);
       const int8_t *w;
-      if (ky_hi < ky_lo)
-        ky_hi = ky_lo;
       kn = (ky_hi - ky_lo) * kxn * cin;
       groups = kn > 0 ? (kn + 3) / 4 : 1;   /* a window all in the padding: one zero group */
       w = (const int8_t *) wk + (size_t) ky_lo * (size_t) kxn * (size_t) cin * 4;
@@ -856,7 +854,13 @@ conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_
           for (q = 1; q < FB_CONV_SC_PIX; q++)
             job.d[q - 1] = (int32_t) ((size_t) (q < npx ? q : npx - 1) * out_px_bytes);
 #if FB_KI_RV32_ASM
-          fb_ki_rv32_plain_rq (col, w, xend, &job);
+          /* a short block multiplies its pixels only */
+          if (npx == 1)
+            fb_ki_rv32_plain_rq1 (col, w, xend, &job);
+          else if (npx == 2)
+            fb_ki_rv32_plain_rq2 (col, w, xend, &job);
+          else
+            fb_ki_rv32_plain_rq (col, w, xend, &job);
 #else
           conv_sc_plain_rq_c (O, SO, col, w, xend, &job, p->out_shift);
 #endif
@@ -915,14 +919,10 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
 
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
-      const int32_t iy0 = oy * p->stride_y - p->pad_top;
-      int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
-      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
-      size_t klo;
+      int32_t ky_lo, ky_hi;
+      const int32_t iy0 = conv_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const size_t klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
       int32_t kn;
-      if (ky_hi < ky_lo)
-        ky_hi = ky_lo;
-      klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
       kn = (ky_hi - ky_lo) * kxn * cin;
 
       for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)

@@ -30,7 +30,7 @@ main (void)
       size_t nv = 0;
       fb_kernel_family_variants (family, &nv);
       /* conv runs with its weights laid out at export time, as every exported bundle calls
-       * it (the latency harness still measures the per-call preparation) */
+       * it (and the latency harness measures it) */
       if (family == FB_KERNEL_FAMILY_CONV)
         shape.flags |= FB_KERNEL_FLAG_PREPARED_WEIGHTS;
       for (v = 0; v < nv; v++)

@@ -124,12 +124,12 @@ conv_scalar_prepare_weights (const int A, const int W, const uint8_t *weights, i
         {
           int8_t *d = wb + (size_t) (c / 4) * kp * 4 + (size_t) (c % 4);
           const uint8_t *src = weights + (size_t) c * rb;
-          if (c >= cout)
-            for (k = 0; k < k_len; k++)
-              d[(size_t) k * 4] = 0;
-          else
-            for (k = 0; k < k_len; k++)
-              d[(size_t) k * 4] = (int8_t) src[k];
+          for (k = 0; k < k_len && c < cout; k++)
+            d[(size_t) k * 4] = (int8_t) src[k];
+          /* zeros for channels >= cout and for k up to kp (the fused path multiplies the
+           * zero values past a column's end with them) */
+          for (; k < (int32_t) kp; k++)
+            d[(size_t) k * 4] = 0;
         }
       return;
     }
@@ -230,9 +230,42 @@ void fb_ki_rv32_swar2_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *x
 void fb_ki_rv32_dot4_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
                           int32_t wblk_bytes);
+void fb_ki_rv32_plain_rq (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
+void fb_ki_rv32_plain_rq2 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
+void fb_ki_rv32_plain_rq1 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
+/* the epilogues of fb_ki_rv32_plain_rq (not C-callable: only their addresses are taken) */
+void fb_ki_rv32_rq_o8 (void);
+void fb_ki_rv32_rq_o8s (void);
+void fb_ki_rv32_rq_o4 (void);
+void fb_ki_rv32_rq_o4s (void);
+void fb_ki_rv32_rq_o2 (void);
+void fb_ki_rv32_rq_o2s (void);
+void fb_ki_rv32_rq_o8_hi (void);
+void fb_ki_rv32_rq_o8s_hi (void);
+void fb_ki_rv32_rq_o4_hi (void);
+void fb_ki_rv32_rq_o4s_hi (void);
+void fb_ki_rv32_rq_o2_hi (void);
+void fb_ki_rv32_rq_o2s_hi (void);
 #include "fb-kernel-rv32-asm.inc"
 #else
 #define FB_KI_RV32_ASM 0
+#endif
+
+/* The fused u8 x i8 path's job (fb_ki_rv32_plain_rq in fb-kernel-rv32-asm.py; the assembly
+ * reads it as int32 words at the offsets listed there, hence int32_t for every field on
+ * RV32).  kappa, lambda and out advance block by block. */
+typedef struct {
+  int32_t nblk, wblk;
+  const int32_t *kappa, *lambda;
+  int32_t pow, maxv;            /* 2^(32 - out_shift) (out_shift > 32: out_shift - 32), 2^O - 1 */
+  uint8_t *out;                 /* pixel 0's output byte of the block's first channel */
+  int32_t d[3];                 /* bytes from pixel 0's output to pixel 1, 2, 3's */
+  void (*epi) (void);           /* fb_ki_rv32_rq_o* (unused by the C twin) */
+} FbKiRq;
+
+#if FB_KI_RV32_ASM
+typedef char fb_ki_rq_layout_check[offsetof (FbKiRq, d) == 28 && offsetof (FbKiRq, epi) == 40
+                                   ? 1 : -1];
 #endif
 
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) \
@@ -387,13 +420,15 @@ conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *inp
                                             + (size_t) ix) * px_bytes;
             for (i = 0; i < cin; i++)
               {
-                const int32_t jj = j + i;
+                const uint32_t jj = (uint32_t) (j + i);
                 const int32_t v = pad ? pad_value
                                       : fb_ki_get_u (A, src, (size_t) i) ^ pad_value;
-                col[(size_t) (jj / 4) * 16 + (size_t) (jj % 4)] = (uint8_t) v;
+                col[(jj >> 2) * 16 + (jj & 3u)] = (uint8_t) v;
                 total += v;
               }
           }
+      for (; j % 4 != 0; j++)   /* the rest of the last group: zeros */
+        col[((uint32_t) j >> 2) * 16 + ((uint32_t) j & 3u)] = 0;
     }
   return SUM ? total : 0;
 }
@@ -536,6 +571,26 @@ conv_sc_swar_c (const int lanes, const uint8_t *x0, const uint32_t *w0, const ui
     }
 }
 
+/* The fused u8 x i8 blocks (fb_ki_rv32_plain_rq): the plain sums of each block, requantized
+ * and stored pixel 3 first (a repeated pixel's output is overwritten by the real one). */
+FB_KI_INLINE void
+conv_sc_plain_rq_c (const int O, const int SO, const uint8_t *x, const int8_t *w,
+                    const uint8_t *xend, FbKiRq *job, int32_t shift)
+{
+  int32_t blk, q;
+  for (blk = 0; blk < job->nblk; blk++)
+    {
+      int32_t a[4][4];   /* a[pixel][channel] */
+      conv_sc_plain_c (0, x, w + (size_t) blk * (size_t) job->wblk, xend, &a[0][0], 4, 1, 0);
+      for (q = 3; q >= 0; q--)
+        fb_ki_requant_pack_any (O, SO, a[q], job->kappa, job->lambda, shift, 4,
+                                job->out + (q > 0 ? job->d[q - 1] : 0));
+      job->kappa += 4;
+      job->lambda += 4;
+      job->out += O / 2;
+    }
+}
+
 /* u2 x i2: see fb_ki_rv32_dot4_4x4 in fb-kernel-rv32-asm.py. */
 FB_KI_INLINE void
 conv_sc_dot4_c (const uint8_t *x0, const uint32_t *w0, const uint8_t *xend, int32_t *acc,
@@ -675,6 +730,144 @@ conv_scalar_gather (const int A, const int SI, const int SUM, const uint8_t *inp
     }
 }
 
+/* The fused path's gather (8-bit unsigned input, whole columns): when all 4 pixels' windows
+ * lie inside the input along x, each kernel row of the 4 columns is copied side by side, in
+ * words when the rows are runs of whole aligned words (a 1x1 conv: the input pixels as they
+ * are), else byte by byte, one position computed for the 4 pixels; other blocks (padding, a
+ * short block) take the per-pixel gather. */
+FB_KI_INLINE void
+conv_scalar_gather_u8 (const uint8_t *input, const FbConvParams *p, int32_t iy0, int32_t ox,
+                       int32_t npx, int32_t ky_lo, int32_t ky_hi, int32_t kn, uint8_t *col)
+{
+  const int32_t cin = p->ch_in, kxn = p->dim_kernel_x, sx = p->stride_x;
+  const int32_t ix0 = ox * sx - p->pad_left;
+  const uint32_t run = (uint32_t) (kxn * cin);
+  const size_t s1 = (size_t) sx * (size_t) cin, row_bytes = (size_t) p->dim_in_x * (size_t) cin;
+  int32_t colsum[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };   /* not summed (SUM = 0) */
+  uint32_t e, j = 0;
+  int32_t ky;
+
+  if (npx < FB_CONV_SC_PIX || ix0 < 0 || ix0 + 3 * sx + kxn > p->dim_in_x)
+    {
+      conv_scalar_gather (8, 0, 0, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn, kn, col,
+                          colsum);
+      return;
+    }
+  for (ky = ky_lo; ky < ky_hi; ky++)
+    {
+      const uint8_t *r = input + (size_t) (iy0 + ky) * row_bytes + (size_t) ix0 * (size_t) cin;
+      if (FB_KI_LITTLE_ENDIAN && cin % 4 == 0 && ((uintptr_t) r & 3u) == 0 && s1 % 4 == 0)
+        for (e = 0; e < run; e += 4, j += 4)
+          {
+            uint8_t *d = col + j * 4;
+            fb_ki_st32 (d, fb_ki_ld32 (r + e));
+            fb_ki_st32 (d + 4, fb_ki_ld32 (r + s1 + e));
+            fb_ki_st32 (d + 8, fb_ki_ld32 (r + 2 * s1 + e));
+            fb_ki_st32 (d + 12, fb_ki_ld32 (r + 3 * s1 + e));
+          }
+      else
+        for (e = 0; e < run; e++, j++)
+          {
+            uint8_t *d = col + (j >> 2) * 16 + (j & 3u);
+            d[0] = r[e];
+            d[4] = r[s1 + e];
+            d[8] = r[2 * s1 + e];
+            d[12] = r[3 * s1 + e];
+          }
+    }
+  for (; j % 4 != 0; j++)   /* the rest of the last group: zeros */
+    {
+      uint8_t *d = col + (j >> 2) * 16 + (j & 3u);
+      d[0] = d[4] = d[8] = d[12] = 0;
+    }
+}
+
+/* Whether the fused path (fb_ki_rv32_plain_rq) takes the call: u8 x i8 from an unsigned
+ * input, whole columns in one part, whole blocks of 4 channels, out_shift > 32 or in [1, 32]
+ * with every kappa * 2^(32 - out_shift) an int32 (the requantization's high-word form). */
+FB_KI_INLINE int
+conv_scalar_fused_ok (const int A, const int W, const int SI, const FbConvParams *p,
+                      const int32_t *kappa, size_t kp)
+{
+  int32_t c;
+  if (A != 8 || W != 8 || SI || p->ch_out % 4 != 0 || kp > FB_CONV_SC_KC || p->out_shift < 1)
+    return 0;
+  for (c = 0; c < p->ch_out && p->out_shift <= 32; c++)
+    {
+      const int64_t k = (int64_t) kappa[c] * ((int64_t) 1 << (32 - p->out_shift));
+      if (k < INT32_MIN || k > INT32_MAX)
+        return 0;
+    }
+  return 1;
+}
+
+/* The fused path: per block of 4 pixels one gather and one call for all channels, which
+ * requantizes each block of 4 channels in registers. */
+FB_KI_INLINE void
+conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_t *wk,
+                   const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+                   const FbConvParams *p, size_t kp, uint8_t *col)
+{
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
+  const size_t out_px_bytes = (size_t) p->ch_out * (size_t) O / 8;
+  int32_t oy, ox, q;
+  FbKiRq job;
+  const int hi = p->out_shift > 32;
+
+  job.pow = hi ? p->out_shift - 32 : (int32_t) ((uint32_t) 1 << (32 - p->out_shift));
+  job.maxv = (1 << O) - 1;
+#if FB_KI_RV32_ASM
+  if (hi)
+    job.epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_hi : fb_ki_rv32_rq_o8_hi)
+              : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_hi : fb_ki_rv32_rq_o4_hi)
+                       : (SO ? fb_ki_rv32_rq_o2s_hi : fb_ki_rv32_rq_o2_hi);
+  else
+    job.epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s : fb_ki_rv32_rq_o8)
+              : O == 4 ? (SO ? fb_ki_rv32_rq_o4s : fb_ki_rv32_rq_o4)
+                       : (SO ? fb_ki_rv32_rq_o2s : fb_ki_rv32_rq_o2);
+#else
+  job.epi = NULL;
+#endif
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      int32_t ky_lo, ky_hi, kn, groups;
+      const int32_t iy0 = conv_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const int8_t *w;
+      kn = (ky_hi - ky_lo) * kxn * cin;
+      groups = kn > 0 ? (kn + 3) / 4 : 1;   /* a window all in the padding: one zero group */
+      w = (const int8_t *) wk + (size_t) ky_lo * (size_t) kxn * (size_t) cin * 4;
+      for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)
+        {
+          const int32_t npx = p->dim_out_x - ox < FB_CONV_SC_PIX ? p->dim_out_x - ox
+                                                                 : FB_CONV_SC_PIX;
+          const uint8_t *xend = col + (size_t) groups * 16;
+          if (kn > 0)
+            conv_scalar_gather_u8 (input, p, iy0, ox, npx, ky_lo, ky_hi, kn, col);
+          else
+            for (q = 0; q < 4; q++)
+              fb_ki_st32 (col + 4 * q, 0);
+          job.nblk = p->ch_out / 4;
+          job.wblk = (int32_t) kp * 4;
+          job.kappa = kappa;
+          job.lambda = lambda;
+          job.out = output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox) * out_px_bytes;
+          for (q = 1; q < FB_CONV_SC_PIX; q++)
+            job.d[q - 1] = (int32_t) ((size_t) (q < npx ? q : npx - 1) * out_px_bytes);
+#if FB_KI_RV32_ASM
+          /* a short block multiplies its pixels only */
+          if (npx == 1)
+            fb_ki_rv32_plain_rq1 (col, w, xend, &job);
+          else if (npx == 2)
+            fb_ki_rv32_plain_rq2 (col, w, xend, &job);
+          else
+            fb_ki_rv32_plain_rq (col, w, xend, &job);
+#else
+          conv_sc_plain_rq_c (O, SO, col, w, xend, &job, p->out_shift);
+#endif
+        }
+    }
+}
+
 /* SI, SO: signed input / output (0, 0 for every unsigned call: the code it always was). */
 FB_KI_INLINE void
 conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
@@ -697,6 +890,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const uint8_t *wk = weights;
   const int32_t *rowsum;
   int32_t c, c0, oy, ox, q, k0;
+  FbConvParams flat;
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
   if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
@@ -705,19 +899,30 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       conv_scalar_prepare_all (A, W, weights, p, wbuf);
       wk = wbuf;
     }
+  /* a 1x1 conv at stride 1 without padding is one long row of pixels: blocks of 4 run on
+   * across the image rows (a 7- or 14-wide row would leave part of its last block empty) */
+  if (kxn == 1 && kyn == 1 && p->stride_x == 1 && p->stride_y == 1 && p->pad_top == 0
+      && p->pad_bottom == 0 && p->pad_left == 0 && p->pad_right == 0)
+    {
+      flat = *p;
+      flat.dim_in_x = flat.dim_out_x = p->dim_in_x * p->dim_in_y;
+      flat.dim_in_y = flat.dim_out_y = 1;
+      p = &flat;
+    }
+  if (conv_scalar_fused_ok (A, W, SI, p, kappa, kp))
+    {
+      conv_scalar_fused (O, SO, input, wk, kappa, lambda, output, p, kp, col);
+      return;
+    }
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
   rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * kp * wbk);
 
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
-      const int32_t iy0 = oy * p->stride_y - p->pad_top;
-      int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
-      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
-      size_t klo;
+      int32_t ky_lo, ky_hi;
+      const int32_t iy0 = conv_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const size_t klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
       int32_t kn;
-      if (ky_hi < ky_lo)
-        ky_hi = ky_lo;
-      klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
       kn = (ky_hi - ky_lo) * kxn * cin;
 
       for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)

@@ -188,6 +188,126 @@ def dot4():
     return name, L
 
 
+# The fused path (u8 x i8, unsigned input, the whole column in one part): every channel block
+# is requantized in registers right after its k loop and stored, no int32 accumulators in
+# memory.  job (int32 words; pointers are 4 bytes on RV32):
+#   0 nblk, 4 wblk_bytes, 8 kappa, 12 lambda (of the current block; advanced by 16 per
+#   block), 16 pow = 2^t with t = 32 - out_shift, 20 maxv = 2^O - 1, 24 out (the output byte
+#   of pixel 0 and the block's first channel; advanced by 4 * O / 8 per block), 28/32/36 the
+#   bytes from pixel 0's output to pixel 1/2/3's (a pixel past the row repeats the last real
+#   one: stores go from pixel 3 down to 0, so the real value lands last), 40 the epilogue
+#   (fb_ki_rv32_rq_o*), chosen by the output width, signedness and out_shift > 32 (then
+#   pow holds out_shift - 32).
+# Requantization exact in 64 bits with the result in the high word (out_shift d in [1, 32],
+# kappa' = kappa * 2^t fits int32, checked by the caller):
+#   y = mulh (kappa', acc) + hi (lambda * 2^t) + carry (lo (kappa' * acc) + lo (lambda * 2^t))
+# = floor ((kappa * acc + lambda) / 2^d); d > 32 (the _hi epilogues): t = 0 and the high word
+# shifted right by d - 32; then clipped (a signed output: + 2^(O-1) before the clip and the
+# field's top bit flipped after it).  Per output 8 instructions (+4 when clipped), per
+# channel 7.
+RQ_JOB = {'nblk': 0, 'wblk': 4, 'kappa': 8, 'lambda': 12, 'pow': 16, 'maxv': 20, 'out': 24,
+          'd1': 28, 'd2': 32, 'd3': 36, 'epi': 40}
+# the frame of fb_ki_rv32_plain_rq, which its epilogue shares (called with the same sp)
+RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, 'ra': 72}
+
+
+def plain_rq(NP=4):
+    # void fb_ki_rv32_plain_rq[NP] (x, w, xend, job): the plain 4 x 4 k loop over job->nblk
+    # channel blocks, each then handed to job->epi in the 16 registers S[c * 4 + q].  NP = 1
+    # or 2: the last block of a row with that many pixels (job->d repeats the last one) runs
+    # the k loop on them only; the epilogue stores the other pixels' registers first, to the
+    # same addresses.
+    name = 'fb_ki_rv32_plain_rq' + ('' if NP == 4 else str(NP))
+    F, J = RQ_FRAME, RQ_JOB
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         'addi sp, sp, -80']
+    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += [f'sw a0, {F["x"]}(sp)', f'sw a3, {F["job"]}(sp)', f'sw a1, {F["w"]}(sp)',
+          f'sw a2, {F["xend"]}(sp)', f'lw t0, {J["nblk"]}(a3)', f'sw t0, {F["left"]}(sp)',
+          f'sw ra, {F["ra"]}(sp)']
+    L.append('4:')
+    L += [f'lw a0, {F["x"]}(sp)', f'lw a1, {F["w"]}(sp)', f'lw a2, {F["xend"]}(sp)']
+
+    def group(i, first=False):
+        out, off = [], 16 * i
+        for j in range(4):
+            out += [f'lbu {P[q]}, {off + 4 * q + j}(a0)' for q in range(NP)]
+            for c in range(4):
+                out.append(f'lb a7, {off + 4 * j + c}(a1)')
+                for q in range(NP):
+                    if first and j == 0:     # the first k step sets the sums
+                        out.append(f'mul {S[c * 4 + q]}, {P[q]}, a7')
+                    else:
+                        out += [f'mul a5, {P[q]}, a7', f'add {S[c * 4 + q]}, {S[c * 4 + q]}, a5']
+        return out
+    L += group(0, True)
+    L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'beq a0, a2, 8f']
+    L += unrolled2(group, 'a2', 'a5')
+    L += ['8:', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
+    # next block
+    L += [f'lw a1, {F["w"]}(sp)', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["wblk"]}(a5)',
+          'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', f'lw a5, {F["left"]}(sp)',
+          'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', 'bnez a5, 4b']
+    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
+def rq_epi(O, SO, HI):
+    # fb_ki_rv32_rq_o<O>[s][_hi]: not C-callable.  Called by fb_ki_rv32_plain_rq (its frame
+    # at sp) with the sums of channel c, pixel q in S[c * 4 + q]; requantizes and stores them,
+    # advances job->kappa, ->lambda, ->out.  Clobbers every register but sp, gp, tp and the
+    # s registers it does not store from.  _hi: out_shift > 32, job->pow holds out_shift - 32
+    # and the high word is shifted by it (t = 0).
+    name = f'fb_ki_rv32_rq_o{O}' + ('s' if SO else '') + ('_hi' if HI else '')
+    F, Jo = RQ_FRAME, RQ_JOB
+    J, K, LLO, LHI, X, T, MAXV, POW = 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'
+    OP = ['t0', 't1', 't2', 'ra']
+    per = 8 // O
+    fixes = []
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         f'sw ra, {F["epi_ra"]}(sp)', f'lw {J}, {F["job"]}(sp)', f'lw {MAXV}, {Jo["maxv"]}({J})',
+         f'lw {POW}, {Jo["pow"]}({J})', f'lw {OP[0]}, {Jo["out"]}({J})']
+    for q in (1, 2, 3):
+        L += [f'lw {T}, {Jo["d" + str(q)]}({J})', f'add {OP[q]}, {OP[0]}, {T}']
+    n = 0
+    for c in range(4):
+        if HI:
+            L += [f'lw {X}, {Jo["kappa"]}({J})', f'lw {K}, {4 * c}({X})',
+                  f'lw {X}, {Jo["lambda"]}({J})', f'lw {LLO}, {4 * c}({X})',
+                  f'srai {LHI}, {LLO}, 31']
+        else:
+            L += [f'lw {X}, {Jo["kappa"]}({J})', f'lw {K}, {4 * c}({X})', f'mul {K}, {K}, {POW}',
+                  f'lw {X}, {Jo["lambda"]}({J})', f'lw {X}, {4 * c}({X})',
+                  f'mul {LLO}, {X}, {POW}', f'mulhsu {LHI}, {X}, {POW}']
+            if SO:
+                L.append(f'addi {LHI}, {LHI}, {1 << (O - 1)}')
+        e = c % per
+        for q in (3, 2, 1, 0):
+            v = S[c * 4 + q]
+            L += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
+                  f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {v}, {T}, {LHI}']
+            if HI:
+                L.append(f'sra {v}, {v}, {POW}')
+                if SO:
+                    L.append(f'addi {v}, {v}, {1 << (O - 1)}')
+            L += [f'bgtu {v}, {MAXV}, .Lfix_{name}_{n}', f'.Lback_{name}_{n}:']
+            fixes += [f'.Lfix_{name}_{n}:', f'srai {X}, {v}, 31', f'not {X}, {X}',
+                      f'and {v}, {X}, {MAXV}', f'j .Lback_{name}_{n}']
+            n += 1
+            b = S[(c - e) * 4 + q]          # the register the pixel's byte is packed in
+            if e > 0:
+                L += [f'slli {v}, {v}, {e * O}', f'or {b}, {b}, {v}']
+            if e == per - 1:
+                if SO:
+                    L.append(f'xori {b}, {b}, {sum(1 << (O * i + O - 1) for i in range(per))}')
+                L.append(f'sb {b}, {c // per}({OP[q]})')
+    for key, step in (('kappa', 16), ('lambda', 16), ('out', O // 2)):
+        L += [f'lw {X}, {Jo[key]}({J})', f'addi {X}, {X}, {step}', f'sw {X}, {Jo[key]}({J})']
+    L += [f'lw ra, {F["epi_ra"]}(sp)', 'ret'] + fixes + [f'.size {name}, .-{name}']
+    return name, L
+
+
 def dw3(A, S):
     # void fb_ki_rv32_dw3_aA_sS (q0, in_px, q1, q2, w, accs, n, sh)
     # One channel of a 3x3 depthwise window sliding along x at stride S over n >= 1 outputs
@@ -258,4 +378,6 @@ write_inc('fb-kernel-rv32-asm.inc',
           '/* fb-kernel-rv32-asm.inc — GENERATED by fb-kernel-rv32-asm.py, do not edit.\n'
           ' * RV32IM inner loops of the scalar path; see the generator for the contract.\n'
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
-          (plain(), plain(True), swar(2), dot4()) + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))
+          (plain(), plain(True), swar(2), dot4(), plain_rq(), plain_rq(2), plain_rq(1))
+          + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
+          + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

@@ -18,8 +18,9 @@
  *                             each call; prints S <id> <step> <instructions> <status> per step,
  *                             then T <id> <instructions> <status> <fnv1a of the arena>
  *
- * Linear jobs run with their weights laid out once by fb_linear_prepare_weights(), outside
- * the counted call, as an exported bundle stores them in Flash (FB_KERNEL_FLAG_PREPARED_WEIGHTS).
+ * Linear and conv jobs run with their weights laid out once by fb_linear_prepare_weights() /
+ * fb_conv_prepare_weights(), outside the counted call, as an exported bundle stores them in
+ * Flash (FB_KERNEL_FLAG_PREPARED_WEIGHTS).
  *
  * and ends with "done".  Counts are deterministic (the arena puts every buffer of a job at
  * the same address whatever ran before it).  Output goes to the semihosting console (QEMU's
@@ -48,15 +49,30 @@ fail (const char *what)
   exit (1);
 }
 
-/* A linear job's weights laid out as a bundle stores them (malloc'd: the prepared words can
- * be larger than the arena's packed rows); NULL for other jobs or when it fails (the job
- * then runs with its packed rows). */
+/* A linear or conv job's weights laid out as a bundle stores them (malloc'd: the prepared
+ * words can be larger than the arena's packed rows); NULL for other jobs or when it fails
+ * (the job then runs with its packed rows). */
 static void *
-prepare_linear (FbLatencyJob *j, FbLatencyCall *c)
+prepare_weights (FbLatencyJob *j, FbLatencyCall *c)
 {
   const int i32 = j->family == FB_KERNEL_FAMILY_LINEAR_I32;
   size_t n;
   uint8_t *p;
+  if (j->family == FB_KERNEL_FAMILY_CONV)
+    {
+      /* conv likewise (fb_conv_prepare_weights(), the layout of the scalar path) */
+      n = fb_conv_prepared_weights_size (j->in_bits, j->out_bits, j->mid_bits, &j->conv);
+      p = n > 0 ? (uint8_t *) malloc (n) : NULL;
+      if (p == NULL || fb_conv_prepare_weights (j->in_bits, j->out_bits, j->mid_bits, &j->conv,
+                                                c->weights, p) != FB_KERNEL_OK)
+        {
+          free (p);
+          return NULL;
+        }
+      c->weights = p;
+      j->conv.flag_relu |= FB_KERNEL_FLAG_PREPARED_WEIGHTS;
+      return p;
+    }
   if (j->family != FB_KERNEL_FAMILY_LINEAR && !i32)
     return NULL;
   n = fb_linear_prepared_weights_size (j->in_bits, i32 ? 32 : j->out_bits, j->mid_bits,
@@ -89,7 +105,7 @@ run_job (FbLatencyArena *arena, const FbLatencyJob *job)
       fflush (stdout);
       return;
     }
-  prep = prepare_linear (j, &c);
+  prep = prepare_weights (j, &c);
   t0 = fb_kernel_workload_instret ();
   st = (int) fb_latency_job_run (j, &c);
   t1 = fb_kernel_workload_instret ();
@@ -129,7 +145,7 @@ run_chain (FbLatencyArena *arena, FILE *f, unsigned long id, int n, unsigned lon
         c->output32 = (int32_t *) (void *) (act + j->output_offset);
       else
         c->output = act + j->output_offset;
-      chain_prepared[i] = prepare_linear (j, c);
+      chain_prepared[i] = prepare_weights (j, c);
     }
   t0 = fb_kernel_workload_instret ();
   for (i = 0; i < n; i++)

@@ -51,6 +51,13 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
        * an odd channel count (the value-by-value gather) over more than one pass */
       conv_shape (&out[n++], 3, 2, 520, 8, 1, 1, 0, 0, 0, 0, 1, 1);
       conv_shape (&out[n++], 4, 3, 45, 36, 3, 3, 1, 1, 1, 1, 1, 1);
+      /* the fused u8 x i8 path's gathers: blocks of 4 pixels inside the input byte by byte
+       * (3 channels) and in words at stride 2, a pointwise image of 15 pixels (its last
+       * block 3 wide), windows entirely in the top padding */
+      conv_shape (&out[n++], 13, 3, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1);
+      conv_shape (&out[n++], 19, 4, 8, 12, 3, 3, 1, 1, 1, 1, 2, 2);
+      conv_shape (&out[n++], 5, 3, 16, 8, 1, 1, 0, 0, 0, 0, 1, 1);
+      conv_shape (&out[n++], 4, 4, 4, 4, 3, 3, 3, 0, 1, 1, 1, 1);
       break;
     case FB_KERNEL_FAMILY_DEPTHWISE:
       conv_shape (&out[n++], 7, 5, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
@@ -175,13 +182,33 @@ depthwise_requant_variety (FbKernelBenchCase *c, int s)
     }
 }
 
+/* The conv workloads' requantization: out_shift 40 (s % 3 == 0), the same scale at 28
+ * (s % 3 == 1) and at 32 with negative kappa on odd channels (s % 3 == 2), so the RV32
+ * fused path runs both forms of its requantization (out_shift above 32 and the high word of
+ * kappa * 2^(32 - out_shift)). */
+static void
+conv_requant_variety (FbKernelBenchCase *c, int s)
+{
+  const int drop = s % 3 == 1 ? 12 : s % 3 == 2 ? 8 : 0;
+  int32_t i;
+  for (i = 0; i < c->shape.conv.ch_out; i++)
+    {
+      c->kappa[i] >>= drop;
+      c->lambda[i] >>= drop;
+      if (s % 3 == 2 && i % 2 == 1)
+        c->kappa[i] = -c->kappa[i];
+    }
+  c->shape.conv.out_shift -= drop;
+  c->out_shift = c->shape.conv.out_shift;
+}
+
 int
 kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *user_data)
 {
   int f, bad = 0;
   for (f = 0; f < FB_KERNEL_N_FAMILIES; f++)
     {
-      FbKernelBenchShape sh[12];
+      FbKernelBenchShape sh[16];
       int32_t fl[6];
       size_t nv = 0, v;
       int ns = shapes ((FbKernelFamily) f, sh), s, nf = flag_sets ((FbKernelFamily) f, fl), k;
@@ -206,6 +233,8 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
               }
             if (f == FB_KERNEL_FAMILY_DEPTHWISE && s >= 3)
               depthwise_requant_variety (&c, s);
+            if (f == FB_KERNEL_FAMILY_CONV)
+              conv_requant_variety (&c, s);
             st = (int) fb_kernel_bench_run (&c);
             fb_kernel_bench_run_ref (&c);
             ok = st == 0 && fb_kernel_bench_matches_ref (&c);

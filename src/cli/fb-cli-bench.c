@@ -153,6 +153,7 @@ bench_rv32 (const char *only, GPtrArray *rows)
 {
   static const char *files[] = {
     "fb-kernel-common.c", "fb-kernel-pack.c", "fb-kernel-conv.c", "fb-kernel-depthwise.c",
+    "fb-kernel-conv-winograd.c",
     "fb-kernel-linear.c", "fb-kernel-add.c", "fb-kernel-dispatch.c", "fb-kernel-ref.c",
     "fb-kernel-bench.c", "fb-kernel-bench-rv32.c",
   };

@@ -172,6 +172,7 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
   if (family_used (cg, FB_KERNEL_FAMILY_CONV) || family_used (cg, FB_KERNEL_FAMILY_DEPTHWISE))
     {
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv.c");
+      g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv-winograd.c");
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv-scalar.h");
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-rv32-asm.inc");
     }

@@ -106,6 +106,9 @@ fb_conv_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, 
     return 0;
   if (arch == FB_KERNEL_ARCH_HOST)
     return conv_host_buffer_size (in_bits, w_bits, params);
+  if (arch == FB_KERNEL_ARCH_SCALAR && (params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+      && fb_ki_conv_winograd_applies (in_bits, w_bits, params))
+    return fb_ki_conv_winograd_buffer_size (params);
   if (arch == FB_KERNEL_ARCH_SCALAR)
     return conv_scalar_buffer_size (in_bits, w_bits, params);
   return 0;
@@ -122,6 +125,8 @@ fb_conv_prepared_weights_size (int in_bits, int out_bits, int w_bits, const FbCo
 {
   if (fb_ki_check_conv (in_bits, out_bits, w_bits, 0, params) != FB_KERNEL_OK)
     return 0;
+  if (fb_ki_conv_winograd_applies (in_bits, w_bits, params))
+    return fb_ki_conv_winograd_weights_size (params);
   return conv_scalar_prepared_size (in_bits, w_bits, params);
 }
 
@@ -138,7 +143,10 @@ fb_conv_prepare_weights (int in_bits, int out_bits, int w_bits, const FbConvPara
     return st;
   if (((uintptr_t) prepared & 3u) != 0)
     return FB_KERNEL_ERROR_LAYOUT;
-  conv_scalar_prepare_all (in_bits, w_bits, weights, params, prepared);
+  if (fb_ki_conv_winograd_applies (in_bits, w_bits, params))
+    fb_ki_conv_winograd_prepare (weights, params, prepared);
+  else
+    conv_scalar_prepare_all (in_bits, w_bits, weights, params, prepared);
   return FB_KERNEL_OK;
 }
 
@@ -355,6 +363,15 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
   need = fb_conv_get_buffer_size (A, O, W, params);
   if (buffer == NULL || buffer_size < need)
     return FB_KERNEL_ERROR_BUFFER;
+#if FB_KI_SCALAR
+  /* 3x3 stride 1 on 8-bit operands: Winograd on the weights transformed at export time */
+  if ((params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+      && fb_ki_conv_winograd_applies (A, W, params))
+    {
+      fb_ki_conv_winograd (O, input, weights, kappa, lambda, output, params, buffer);
+      return FB_KERNEL_OK;
+    }
+#endif
   if (params->flag_relu & FB_KERNEL_FLAGS_SIGNED)
     {
       const int si = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0;

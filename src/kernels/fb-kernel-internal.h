@@ -519,6 +519,38 @@ void fb_ki_conv_x86_prepare (int w_bits, const uint8_t *weights, const FbConvPar
                              uint8_t *prepared);
 #endif
 
+/* fb-kernel-conv-winograd.c: integer Winograd F(2x2, 3x3) for the scalar (MCU) conv of 8-bit
+ * activations (unsigned or signed) and 8-bit weights, 3x3, stride 1, any padding and output,
+ * on weights transformed once (FB_KERNEL_FLAG_PREPARED_WEIGHTS: fb_conv_prepare_weights()
+ * writes its layout where this holds).  Below 16 input or output channels the transforms cost
+ * about as much as the multiplications saved (measured: tools/bench-rv32-winograd.sh); above
+ * 1024 input channels 4 * acc could leave int32. */
+#ifndef FB_KI_WINO_MIN_CH   /* overridable to measure the direct path (tools/bench-rv32-winograd.sh) */
+#define FB_KI_WINO_MIN_CH 16
+#endif
+#define FB_KI_WINO_MAX_CIN 1024
+
+FB_KI_INLINE int
+fb_ki_conv_winograd_applies (int in_bits, int w_bits, const FbConvParams *p)
+{
+  return in_bits == 8 && w_bits == 8 && p->dim_kernel_x == 3 && p->dim_kernel_y == 3
+         && p->stride_x == 1 && p->stride_y == 1 && p->ch_in >= FB_KI_WINO_MIN_CH
+         && p->ch_in <= FB_KI_WINO_MAX_CIN && p->ch_out >= FB_KI_WINO_MIN_CH;
+}
+
+/* Scratch bytes of the Winograd path (a constant, under 2 KiB), bytes of its prepared weights,
+ * and the transform that writes them (from packed i8 rows, little-endian int16, any alignment). */
+size_t fb_ki_conv_winograd_buffer_size (const FbConvParams *p);
+size_t fb_ki_conv_winograd_weights_size (const FbConvParams *p);
+void fb_ki_conv_winograd_prepare (const uint8_t *weights, const FbConvParams *p,
+                                  uint8_t *prepared);
+#if FB_KI_SCALAR
+/* Runs a validated call (prepared weights 4-byte aligned, scratch as sized above). */
+void fb_ki_conv_winograd (int out_bits, const uint8_t *input, const uint8_t *prepared,
+                          const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+                          const FbConvParams *p, void *buffer);
+#endif
+
 /* Shared validation (fb-kernel-common.c). */
 FbKernelStatus fb_ki_check_conv (int in_bits, int out_bits, int w_bits, int depthwise,
                                  const FbConvParams *p);

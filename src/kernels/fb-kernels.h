@@ -217,7 +217,10 @@ size_t fb_depthwise_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, in
  * weights per kernel row.  Available on every build (an exporter on the host prepares the
  * weights of an RV32 build).  _size returns 0 for invalid arguments; prepare writes
  * fb_conv_prepared_weights_size() bytes at @prepared (little-endian words, any alignment)
- * from packed rows as fb_conv_* take them. */
+ * from packed rows as fb_conv_* take them.  A 3x3 stride-1 conv of 8-bit activations and
+ * weights with 16 to 1024 input and at least 16 output channels gets the Winograd F(2x2, 3x3)
+ * transform of its weights instead (int16, 32 bytes per input x output channel), which the
+ * scalar conv then runs on (fb-kernel-conv-winograd.c, docs/kernels.md). */
 size_t fb_conv_prepared_weights_size (int in_bits, int out_bits, int w_bits,
                                       const FbConvParams *params);
 FbKernelStatus fb_conv_prepare_weights (int in_bits, int out_bits, int w_bits,

@@ -31,6 +31,7 @@
  * runner and the harness main. */
 static const char *const kernel_files[] = {
   "fb-kernel-common.c", "fb-kernel-pack.c", "fb-kernel-conv.c", "fb-kernel-depthwise.c",
+  "fb-kernel-conv-winograd.c",
   "fb-kernel-linear.c", "fb-kernel-add.c", "fb-kernel-dispatch.c",
 };
 static const char *const latency_files[] = { "fb-latency-job.c", "fb-latency-harness-rv32.c" };

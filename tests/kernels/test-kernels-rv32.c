@@ -27,6 +27,7 @@
 
 static const char *kernel_files[] = {
   "fb-kernel-common.c", "fb-kernel-pack.c", "fb-kernel-conv.c", "fb-kernel-depthwise.c",
+  "fb-kernel-conv-winograd.c",
   "fb-kernel-linear.c", "fb-kernel-add.c", "fb-kernel-dispatch.c", "fb-kernel-ref.c",
   "fb-kernel-bench.c",
 };

@@ -116,10 +116,13 @@ def dwrow(A, osub, S=1):
             out += requant(c)
         return out
 
+    def drain_check():
+        # no output pending after the last column: on to the row's end
+        return [f'lw {T}, 52(sp)', f'lw {T}, {OFF["drain"]}({T})', f'beqz {T}, .Lrowend_{name}']
+
     def drain(e):
         # pending outputs after the last column: P[e] (kx = 0, 1 done), then P[e + 1]
-        out = [f'lw {T}, 52(sp)', f'lw {T}, {OFF["drain"]}({T})',
-               f'beqz {T}, .Lrowend_{name}']
+        out = drain_check()
         out += requant(P[e % 3])
         out += [f'lw {T}, 52(sp)', f'lw {T}, {OFF["drain"]}({T})', 'addi t1, t1, -1',
                 f'beqz {T}, .Lrowend_{name}']
@@ -147,9 +150,7 @@ def dwrow(A, osub, S=1):
 
     def drain2(e):
         # stride 2: the last output's column kx = 2 is right padding
-        out = [f'lw {T}, 52(sp)', f'lw {T}, {OFF["drain"]}({T})',
-               f'beqz {T}, .Lrowend_{name}']
-        return out + col_a(P[e]) + requant(P[e]) + [f'j .Lrowend_{name}']
+        return drain_check() + col_a(P[e]) + requant(P[e]) + [f'j .Lrowend_{name}']
 
     # row loop
     L += [f'.Lrow_{name}:', f'lw t1, 52(sp)']

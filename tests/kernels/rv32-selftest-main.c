@@ -7,18 +7,12 @@
 #include <stdlib.h>
 
 #include "kernel-selftest.h"
-
-static void
-emit (const char *line, void *user_data)
-{
-  (void) user_data;
-  printf ("%s\n", line);
-}
+#include "rv32-emit.h"
 
 int
 main (void)
 {
-  int bad = kernel_selftest_run (emit, NULL);
+  int bad = kernel_selftest_run (rv32_emit, NULL);
   printf ("done %d\n", bad);
   fflush (stdout);
   exit (0);   /* ends QEMU (returning from main does not) */

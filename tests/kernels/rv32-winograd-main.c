@@ -7,18 +7,12 @@
 #include <stdlib.h>
 
 #include "winograd-selftest.h"
-
-static void
-emit (const char *line, void *user_data)
-{
-  (void) user_data;
-  printf ("%s\n", line);
-}
+#include "rv32-emit.h"
 
 int
 main (void)
 {
-  int n = 0, bad = winograd_selftest_run (emit, NULL, &n, NULL);
+  int n = 0, bad = winograd_selftest_run (rv32_emit, NULL, &n, NULL);
   printf ("done %d %d\n", bad, n);
   fflush (stdout);
   exit (0);   /* ends QEMU (returning from main does not) */

@@ -15,22 +15,8 @@
 #include <string.h>
 
 #include "fb-kernels.h"
-#include "fb-rv32.h"
 #include "kernel-selftest.h"
-
-#ifndef FB_KERNELS_SOURCE_DIR
-#error "FB_KERNELS_SOURCE_DIR must name src/kernels"
-#endif
-#ifndef FB_KERNELS_TEST_DIR
-#error "FB_KERNELS_TEST_DIR must name tests/kernels"
-#endif
-
-static const char *kernel_files[] = {
-  "fb-kernel-common.c", "fb-kernel-pack.c", "fb-kernel-conv.c", "fb-kernel-depthwise.c",
-  "fb-kernel-conv-winograd.c",
-  "fb-kernel-linear.c", "fb-kernel-add.c", "fb-kernel-dispatch.c", "fb-kernel-ref.c",
-  "fb-kernel-bench.c",
-};
+#include "rv32-test-util.h"
 
 static struct {
   gboolean done;
@@ -44,41 +30,17 @@ collect (const char *line, void *user_data)
   g_ptr_array_add ((GPtrArray *) user_data, g_strdup (line));
 }
 
-/* Cross-builds and runs the self-test with the same toolchain code the latency
- * harness and the benchmark use (src/latency/fb-rv32.c). */
+/* Cross-builds and runs the self-test once for all the cases below. */
 static void
 build_and_run (void)
 {
-  g_autoptr (FbRv32Toolchain) tc = NULL;
-  g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *elf = NULL, *out = NULL;
-  const char *include_dirs[] = { FB_KERNELS_SOURCE_DIR, FB_KERNELS_TEST_DIR, NULL };
-  gboolean temporary = FALSE;
-  gsize i;
+  static const char *files[] = { "kernel-selftest.c", "rv32-selftest-main.c", NULL };
+  g_autofree char *out = NULL;
 
   rv32.done = TRUE;
-  tc = fb_rv32_toolchain_find (&error);
-  if (tc == NULL)
-    {
-      rv32.skip_reason = g_strdup (error->message);
-      return;
-    }
-  for (i = 0; i < G_N_ELEMENTS (kernel_files); i++)
-    g_ptr_array_add (sources, g_build_filename (FB_KERNELS_SOURCE_DIR, kernel_files[i], NULL));
-  g_ptr_array_add (sources, g_build_filename (FB_KERNELS_TEST_DIR, "kernel-selftest.c", NULL));
-  g_ptr_array_add (sources, g_build_filename (FB_KERNELS_TEST_DIR, "rv32-selftest-main.c", NULL));
-  g_ptr_array_add (sources, NULL);
-
-  elf = fb_rv32_build_elf (tc, "kernel-selftest", (const char *const *) sources->pdata,
-                           include_dirs, &temporary, NULL, &error);
-  g_assert_no_error (error);
-  fb_rv32_run (tc, elf, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  if (temporary)
-    fb_rv32_remove_temporary (elf);
-
-  g_strdelimit (out, "\r", '\n');
+  out = rv32_test_build_run ("kernel-selftest", files, &rv32.skip_reason);
+  if (out == NULL)
+    return;
   {
     g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
     char **split = g_strsplit (out, "\n", -1), **l;

@@ -9,21 +9,8 @@
 #include <string.h>
 
 #include "fb-kernels.h"
-#include "fb-rv32.h"
+#include "rv32-test-util.h"
 #include "winograd-selftest.h"
-
-#ifndef FB_KERNELS_SOURCE_DIR
-#error "FB_KERNELS_SOURCE_DIR must name src/kernels"
-#endif
-#ifndef FB_KERNELS_TEST_DIR
-#error "FB_KERNELS_TEST_DIR must name tests/kernels"
-#endif
-
-static const char *kernel_files[] = {
-  "fb-kernel-common.c", "fb-kernel-pack.c", "fb-kernel-conv.c", "fb-kernel-conv-winograd.c",
-  "fb-kernel-depthwise.c", "fb-kernel-linear.c", "fb-kernel-add.c", "fb-kernel-dispatch.c",
-  "fb-kernel-ref.c", "fb-kernel-bench.c",
-};
 
 static void
 collect (const char *line, void *user_data)
@@ -34,40 +21,23 @@ collect (const char *line, void *user_data)
 static void
 test_rv32 (void)
 {
-  g_autoptr (FbRv32Toolchain) tc = NULL;
-  g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
+  static const char *files[] = { "winograd-selftest.c", "rv32-winograd-main.c", NULL };
   g_autoptr (GPtrArray) host = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *elf = NULL, *out = NULL, *done = NULL;
-  const char *include_dirs[] = { FB_KERNELS_SOURCE_DIR, FB_KERNELS_TEST_DIR, NULL };
-  gboolean temporary = FALSE;
+  g_autofree char *out = NULL, *done = NULL, *skip = NULL;
   char **lines, **l;
-  guint i, j = 0;
+  guint j = 0;
   int n = 0;
 
-  tc = fb_rv32_toolchain_find (&error);
-  if (tc == NULL)
+  out = rv32_test_build_run ("winograd-selftest", files, &skip);
+  if (out == NULL)
     {
-      g_test_skip (error->message);
+      g_test_skip (skip);
       return;
     }
-  for (i = 0; i < G_N_ELEMENTS (kernel_files); i++)
-    g_ptr_array_add (sources, g_build_filename (FB_KERNELS_SOURCE_DIR, kernel_files[i], NULL));
-  g_ptr_array_add (sources, g_build_filename (FB_KERNELS_TEST_DIR, "winograd-selftest.c", NULL));
-  g_ptr_array_add (sources, g_build_filename (FB_KERNELS_TEST_DIR, "rv32-winograd-main.c", NULL));
-  g_ptr_array_add (sources, NULL);
-  elf = fb_rv32_build_elf (tc, "winograd-selftest", (const char *const *) sources->pdata,
-                           include_dirs, &temporary, NULL, &error);
-  g_assert_no_error (error);
-  fb_rv32_run (tc, elf, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  if (temporary)
-    fb_rv32_remove_temporary (elf);
 
   /* the host path takes packed weights: the same outputs by another algorithm */
   g_assert_cmpint (winograd_selftest_run (collect, host, &n, NULL), ==, 0);
   done = g_strdup_printf ("done 0 %d", n);
-  g_strdelimit (out, "\r", '\n');
   lines = g_strsplit (out, "\n", -1);
   for (l = lines; *l != NULL; l++)
     if (g_str_has_prefix (*l, "wino "))

@@ -831,7 +831,7 @@ conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
       int32_t ky_lo, ky_hi, kn, groups;
-      const int32_t iy0 = conv_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const int32_t iy0 = fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
       const int8_t *w;
       kn = (ky_hi - ky_lo) * kxn * cin;
       groups = kn > 0 ? (kn + 3) / 4 : 1;   /* a window all in the padding: one zero group */
@@ -920,7 +920,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
       int32_t ky_lo, ky_hi;
-      const int32_t iy0 = conv_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const int32_t iy0 = fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
       const size_t klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
       int32_t kn;
       kn = (ky_hi - ky_lo) * kxn * cin;

@@ -83,19 +83,6 @@ conv_host_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
   return sse > vnni ? sse : vnni;
 }
 
-/* The kernel rows [*ky_lo, *ky_hi) of output row oy that lie inside the input (both paths
- * skip the rows in the top/bottom padding); returns the input row under kernel row 0. */
-FB_KI_INLINE int32_t
-conv_rows_inside (const FbConvParams *p, int32_t oy, int32_t *ky_lo, int32_t *ky_hi)
-{
-  const int32_t iy0 = oy * p->stride_y - p->pad_top, kyn = p->dim_kernel_y;
-  const int32_t lo = iy0 < 0 ? (-iy0 < kyn ? -iy0 : kyn) : 0;
-  const int32_t hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
-  *ky_lo = lo;
-  *ky_hi = hi < lo ? lo : hi;
-  return iy0;
-}
-
 #include "fb-kernel-conv-scalar.h"
 
 size_t
@@ -249,7 +236,7 @@ conv_host (const int A, const int O, const int W, const int SI, const int SO,
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
       int32_t ky_lo, ky_hi;
-      const int32_t iy0 = conv_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const int32_t iy0 = fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
       const size_t klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
       int32_t kn;
       kn = (ky_hi - ky_lo) * kxn * cin;

@@ -781,11 +781,8 @@ depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
     }
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
-      const int32_t iy0 = oy * p->stride_y - p->pad_top;
-      const int32_t ky_lo = iy0 < 0 ? (-iy0 < kyn ? -iy0 : kyn) : 0;
-      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
-      if (ky_hi < ky_lo)
-        ky_hi = ky_lo;
+      int32_t ky_lo, ky_hi;
+      const int32_t iy0 = fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
       for (ox = 0; ox < p->dim_out_x; ox++)
         {
           const int32_t ix0 = ox * p->stride_x - p->pad_left;
@@ -940,11 +937,8 @@ dw_host (const int V, const int A, const int O, const int W, const uint8_t *inpu
 
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
-      const int32_t iy0 = oy * p->stride_y - p->pad_top;
-      const int32_t ky_lo = iy0 < 0 ? (-iy0 < kyn ? -iy0 : kyn) : 0;
-      int32_t ky_hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
-      if (ky_hi < ky_lo)
-        ky_hi = ky_lo;
+      int32_t ky_lo, ky_hi;
+      const int32_t iy0 = fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
       /* sub-byte input: the input rows of this output row unpacked to int16, so the channel
        * loops run over 16-bit lanes (long enough to vectorize even for few channels) */
       if (A != 8)

@@ -557,4 +557,18 @@ FbKernelStatus fb_ki_check_conv (int in_bits, int out_bits, int w_bits, int dept
 FbKernelStatus fb_ki_check_linear (int in_bits, int out_bits, int w_bits, int32_t dim_vec,
                                    int32_t num_o, int32_t out_shift);
 
+/* The kernel rows [*ky_lo, *ky_hi) of output row oy that lie inside the input (the conv and
+ * depthwise row loops skip the rows in the top/bottom padding); returns the input row under
+ * kernel row 0. */
+FB_KI_INLINE int32_t
+fb_ki_rows_inside (const FbConvParams *p, int32_t oy, int32_t *ky_lo, int32_t *ky_hi)
+{
+  const int32_t iy0 = oy * p->stride_y - p->pad_top, kyn = p->dim_kernel_y;
+  const int32_t lo = iy0 < 0 ? (-iy0 < kyn ? -iy0 : kyn) : 0;
+  const int32_t hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+  *ky_lo = lo;
+  *ky_hi = hi < lo ? lo : hi;
+  return iy0;
+}
+
 #endif /* FB_KERNEL_INTERNAL_H */

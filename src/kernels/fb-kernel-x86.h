@@ -125,7 +125,11 @@ fb_ki_rq_store2 (const int O, const int TOP, __m512i acc_p, __m512i acc_q, const
       u = _mm_packus_epi16 (z, z);
     }
   _mm_mask_storeu_epi8 (dst_p, mout, u);
-  _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, O == 4 ? 8 : 4));
+  /* two literal shifts: clang wants the byte shift's count constant before inlining */
+  if (O == 4)
+    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
+  else
+    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
 }
 
 /* n unsigned A-bit values (n a multiple of 8/A) to bytes, 16 source bytes per step. */

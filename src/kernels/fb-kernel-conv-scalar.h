@@ -71,6 +71,11 @@ conv_scalar_kp (size_t k)
 
 /* Bytes of the prepared weights (fb_conv_prepare_weights()): the blocks of 4 channels, then
  * for a signed input the int32 weight sum of each channel and kernel row. */
+/* Zero bytes after the prepared layout: the fused path reads its weights in groups of 4 k
+ * steps from the first kernel row inside the input, which can run up to 16 B past the last
+ * block (those weights meet zero columns). */
+#define FB_CONV_SC_WSLACK 16
+
 static size_t
 conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
 {
@@ -78,7 +83,8 @@ conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
   size_t cout4 = FB_KI_ALIGN_UP ((size_t) p->ch_out, 4);
   return cout4 / 4 * conv_scalar_kp (k) * fb_ki_swar_wbytes (in_bits, w_bits)
          + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
-              ? (size_t) p->ch_out * (size_t) p->dim_kernel_y * 4 : 0);
+              ? (size_t) p->ch_out * (size_t) p->dim_kernel_y * 4 : 0)
+         + FB_CONV_SC_WSLACK;
 }
 
 static size_t
@@ -212,6 +218,9 @@ conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const
             s += fb_ki_get_s (W, weights + (size_t) c * rb, (size_t) (ky * kxn * cin + e));
           rowsum[c * kyn + ky] = s;
         }
+  memset ((uint8_t *) (void *) rowsum
+            + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) ? (size_t) cout * (size_t) kyn * 4 : 0),
+          0, FB_CONV_SC_WSLACK);
 }
 
 #if FB_KI_SCALAR

@@ -69,13 +69,13 @@ conv_scalar_kp (size_t k)
  * starts on a whole output byte at 2 and 4 bits). */
 #define FB_CONV_SC_CH 32
 
-/* Bytes of the prepared weights (fb_conv_prepare_weights()): the blocks of 4 channels, then
- * for a signed input the int32 weight sum of each channel and kernel row. */
 /* Zero bytes after the prepared layout: the fused path reads its weights in groups of 4 k
  * steps from the first kernel row inside the input, which can run up to 16 B past the last
  * block (those weights meet zero columns). */
 #define FB_CONV_SC_WSLACK 16
 
+/* Bytes of the prepared weights (fb_conv_prepare_weights()): the blocks of 4 channels, then
+ * for a signed input the int32 weight sum of each channel and kernel row, then the slack. */
 static size_t
 conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
 {

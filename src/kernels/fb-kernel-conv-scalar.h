@@ -8,8 +8,10 @@
  * - im2col: the 4 pixels' columns (kernel rows inside the input only) are unpacked to one
  *   value per byte and stored in groups of 4 k steps, x[g * 16 + pixel * 4 + j], so a pixel's
  *   4 consecutive values are one word (word copies / in-register nibble spreading) and the
- *   inner loop reads everything through one pointer with constant offsets.  A short block
- *   (fewer than 4 pixels left in the row) is padded with zero columns, outputs dropped.
+ *   inner loop reads everything through one pointer with constant offsets.  Sub-byte inputs
+ *   whose taps are whole words go by whole words in a permuted k order, the weights laid out
+ *   in the same order (conv_scalar_perm()).  A short block (fewer than 4 pixels left in the
+ *   row) is padded with zero columns, outputs dropped.
  * - Weights are unpacked once per call into blocks of 4 channels (zero channels beyond
  *   ch_out), in the form the inner loop wants (see fb-kernel-rv32-asm.py).
  * - u8 x i8 ("plain"): 16 int32 accumulators, one mul + one add per MAC.
@@ -17,7 +19,8 @@
  *   2 (16-bit lanes) or 4 (8-bit lanes, u2 x i2) output channels share one 32-bit word, so
  *   one mul computes 2 or 4 products, which accumulate in the lanes of one register for up to
  *   T k steps (T = lane capacity / max product, e.g. 65535 / (255 * 15) = 17 for u8 x i4),
- *   then are flushed to the int32 accumulators.  The bias is removed per output as
+ *   then are flushed to the int32 accumulators.  On RV32 pairs of blocks go through one
+ *   4 pixels x 8 channels loop (a pixel's value loaded once for 8 channels).  The bias is removed per output as
  *   acc -= 2^(W-1) * sum(x), the column sum of each pixel being computed once per block.
  *   u2 x i2 instead multiplies a pixel's word of 4 k steps by a channel's word of 4 weights
  *   in reversed byte order: the top byte of the product is their 4-step dot product (see
@@ -112,11 +115,38 @@ conv_scalar_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
               ? 0 : conv_scalar_prepared_size (in_bits, w_bits, p)); /* weights per call */
 }
 
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FB_KI_LITTLE_ENDIAN 1
+#else
+#define FB_KI_LITTLE_ENDIAN 0
+#endif
+
+/* Whether a sub-byte input is gathered by whole words in the permuted k order: when every
+ * tap's channels are whole 32-bit words of the input (cin a multiple of 32 / A), a word of
+ * 8 / A values per byte is spread by one shift and mask per field, field f of each byte
+ * landing in group f, so within each run of 32 / A k steps value i (field i % F of byte
+ * i / F, F = 8 / A) is stored at position (i % F) * 4 + i / F.  The prepared weights are laid
+ * out in the same order, so the dot products are unchanged. */
+FB_KI_INLINE int
+conv_scalar_perm (const int A, int32_t cin)
+{
+  return FB_KI_LITTLE_ENDIAN && A < 8 && cin % (32 / A) == 0;
+}
+
+/* The im2col position of k step k (see conv_scalar_perm()). */
+FB_KI_INLINE size_t
+conv_scalar_kpos (const int A, const int perm, int32_t k)
+{
+  const int32_t F = 8 / A, U = 32 / A, i = k % U;
+  return perm ? (size_t) (k - i + (i % F) * 4 + i / F) : (size_t) k;
+}
+
 /* Unpack the weight rows and arrange them in blocks of 4 channels (see top of file).  The
  * biased value w + 2^(W-1) of a W-bit two's complement w is its bit pattern XOR 2^(W-1). */
 FB_KI_INLINE void
-conv_scalar_prepare_weights (const int A, const int W, const uint8_t *weights, int32_t k_len,
-                             size_t rb, size_t kp, int32_t cout, void *wbuf)
+conv_scalar_prepare_weights (const int A, const int W, const int perm, const uint8_t *weights,
+                             int32_t k_len, size_t rb, size_t kp, int32_t cout, void *wbuf)
 {
   const int lanes = fb_ki_swar_lanes (A, W);
   const int32_t cout4 = (cout + 3) & ~3;
@@ -156,39 +186,43 @@ conv_scalar_prepare_weights (const int A, const int W, const uint8_t *weights, i
       if (W == 8)
         {
           for (k = 0; k < k_len; k++)
-            d[(size_t) k * G] |= (uint32_t) (src[k] ^ 0x80u) << sh;
+            d[conv_scalar_kpos (A, perm, k) * G] |= (uint32_t) (src[k] ^ 0x80u) << sh;
         }
       else if (W == 4)
         {
           for (k = 0; k + 2 <= k_len; k += 2)
             {
               const uint32_t b = src[k / 2] ^ 0x88u;
-              d[(size_t) k * G] |= (b & 15u) << sh;
-              d[(size_t) (k + 1) * G] |= (b >> 4) << sh;
+              d[conv_scalar_kpos (A, perm, k) * G] |= (b & 15u) << sh;
+              d[conv_scalar_kpos (A, perm, k + 1) * G] |= (b >> 4) << sh;
             }
           if (k < k_len)
-            d[(size_t) k * G] |= ((src[k / 2] ^ 0x08u) & 15u) << sh;
+            d[conv_scalar_kpos (A, perm, k) * G] |= ((src[k / 2] ^ 0x08u) & 15u) << sh;
         }
       else if (lanes == 4)
         {
           /* u2 x i2 (dot4): per group of 4 k one word per channel, w'[k + j] in byte 3 - j */
           uint32_t *dc = (uint32_t *) wbuf + (size_t) (c / 4) * kp + (size_t) (c % 4);
           for (k = 0; k < k_len; k++)
-            dc[k & ~3] |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u)
-                          << (8 * (3 - k % 4));
+            {
+              const size_t kk = conv_scalar_kpos (A, perm, k);
+              dc[kk & ~(size_t) 3] |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u)
+                                      << (8 * (3 - kk % 4));
+            }
         }
       else
         {
           for (k = 0; k + 4 <= k_len; k += 4)
             {
               const uint32_t b = src[k / 4] ^ 0xAAu;
-              d[(size_t) k * G] |= (b & 3u) << sh;
-              d[(size_t) (k + 1) * G] |= ((b >> 2) & 3u) << sh;
-              d[(size_t) (k + 2) * G] |= ((b >> 4) & 3u) << sh;
-              d[(size_t) (k + 3) * G] |= (b >> 6) << sh;
+              d[conv_scalar_kpos (A, perm, k) * G] |= (b & 3u) << sh;
+              d[conv_scalar_kpos (A, perm, k + 1) * G] |= ((b >> 2) & 3u) << sh;
+              d[conv_scalar_kpos (A, perm, k + 2) * G] |= ((b >> 4) & 3u) << sh;
+              d[conv_scalar_kpos (A, perm, k + 3) * G] |= (b >> 6) << sh;
             }
           for (; k < k_len; k++)
-            d[(size_t) k * G] |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u) << sh;
+            d[conv_scalar_kpos (A, perm, k) * G]
+              |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u) << sh;
         }
     }
 }
@@ -208,7 +242,8 @@ conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const
   int32_t *rowsum = (int32_t *) (void *) (out + cout4 / 4 * kp * fb_ki_swar_wbytes (A, W));
   int32_t c, ky, e;
 
-  conv_scalar_prepare_weights (A, W, weights, (int32_t) k_len, rb, kp, cout, out);
+  conv_scalar_prepare_weights (A, W, conv_scalar_perm (A, cin), weights, (int32_t) k_len, rb, kp,
+                               cout, out);
   if (p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
     for (c = 0; c < cout; c++)
       for (ky = 0; ky < kyn; ky++)
@@ -235,6 +270,9 @@ void fb_ki_rv32_plain_4x4_add (const uint8_t *x, const int8_t *w, const uint8_t 
                                int32_t wblk_bytes);
 void fb_ki_rv32_swar2_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
                            int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
+                           int32_t wblk_bytes);
+void fb_ki_rv32_swar2_4x8 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
+                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t npair,
                            int32_t wblk_bytes);
 void fb_ki_rv32_dot4_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
@@ -277,13 +315,6 @@ typedef char fb_ki_rq_layout_check[offsetof (FbKiRq, d) == 28 && offsetof (FbKiR
                                    ? 1 : -1];
 #endif
 
-#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) \
-    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define FB_KI_LITTLE_ENDIAN 1
-#else
-#define FB_KI_LITTLE_ENDIAN 0
-#endif
-
 FB_KI_INLINE uint32_t
 fb_ki_ld32 (const uint8_t *p)   /* p 4-byte aligned */
 {
@@ -324,10 +355,11 @@ fb_ki_offset_word (const int A)
 }
 
 /* Copy / unpack n4 groups of 4 values (A bits each) from src to d[i * 16]; returns their sum
- * when SUM.  src must be 4-byte aligned when A = 8 and ALIGNED. */
+ * when SUM.  src must be 4-byte aligned when ALIGNED (A = 8, or PERM).  PERM (sub-byte, n4 a
+ * multiple of 8 / A): by whole words in the permuted k order (see conv_scalar_perm()). */
 FB_KI_INLINE int32_t
 conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALIGNED,
-                         const uint8_t *src, int32_t n4, uint8_t *d)
+                         const int PERM, const uint8_t *src, int32_t n4, uint8_t *d)
 {
   /* 8 bits: 16-bit lanes of s take 128 groups; sub-byte values add up in the bytes of s
    * directly (one add per group), 17 groups of 4-bit values or 85 of 2-bit ones */
@@ -337,31 +369,57 @@ conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALI
     {
       const int32_t end = n4 - i > run ? i + run : n4;
       uint32_t s = 0;
-      for (; i < end; i++, d += 16)
+      if (PERM)
         {
-          uint32_t v;
-          if (A == 8)
+          const int F = 8 / A;
+          const uint32_t M = A == 4 ? 0x0F0F0F0Fu : 0x03030303u;
+          for (; i < end; i += F)
             {
+              uint32_t v;
+              int f;
               if (ALIGNED)
-                v = fb_ki_ld32 (src + (size_t) i * 4);
+                v = fb_ki_ld32 (src + (size_t) i * (size_t) A / 2);
               else
-                memcpy (&v, src + (size_t) i * 4, 4);
+                memcpy (&v, src + (size_t) i * (size_t) A / 2, 4);
+              for (f = 0; f < F; f++, d += 16)
+                {
+                  uint32_t u = (v >> (A * f)) & M;
+                  if (SI)
+                    u ^= fb_ki_offset_word (A);
+                  fb_ki_st32 (d, u);
+                  if (SUM)
+                    s += u;
+                }
             }
-          else if (A == 4)
+        }
+      else
+        {
+          for (; i < end; i++, d += 16)
             {
-              v = (uint32_t) src[2 * i] | (uint32_t) src[2 * i + 1] << 16;
-              v = (v & 0x000F000Fu) | (v & 0x00F000F0u) << 4;
+              uint32_t v;
+              if (A == 8)
+                {
+                  if (ALIGNED)
+                    v = fb_ki_ld32 (src + (size_t) i * 4);
+                  else
+                    memcpy (&v, src + (size_t) i * 4, 4);
+                }
+              else if (A == 4)
+                {
+                  v = (uint32_t) src[2 * i] | (uint32_t) src[2 * i + 1] << 16;
+                  v = (v & 0x000F000Fu) | (v & 0x00F000F0u) << 4;
+                }
+              else
+                {
+                  v = src[i];
+                  v = (v | v << 6 | v << 12 | v << 18) & 0x03030303u;
+                }
+              if (SI)
+                v ^= fb_ki_offset_word (A);
+              fb_ki_st32 (d, v);
+              if (SUM)
+                s += A == 8 ? fb_ki_bytesum2 (v) : v;
             }
-          else
-            {
-              v = src[i];
-              v = (v | v << 6 | v << 12 | v << 18) & 0x03030303u;
-            }
-          if (SI)
-            v ^= fb_ki_offset_word (A);
-          fb_ki_st32 (d, v);
-          if (SUM)
-            s += A == 8 ? fb_ki_bytesum2 (v) : v;
         }
       if (SUM && A != 8)
         s = fb_ki_bytesum2 (s);
@@ -387,6 +445,7 @@ conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *inp
   const int32_t kx_hi = p->dim_in_x - ix0 < kxn ? (p->dim_in_x - ix0 > kx_lo ? p->dim_in_x - ix0
                                                                                : kx_lo)
                                                 : kxn;
+  const int perm = conv_scalar_perm (A, cin);
   int32_t ky, i, total = 0;
 
   if (FB_KI_LITTLE_ENDIAN && cin % 4 == 0)
@@ -407,11 +466,11 @@ conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *inp
             {
               const uint8_t *src = input + ((size_t) (iy0 + ky) * (size_t) p->dim_in_x
                                             + (size_t) (ix0 + kx_lo)) * px_bytes;
-              if (A == 8 && ((uintptr_t) src & 3u) != 0)
-                total += conv_scalar_copy_groups (A, SI, SUM, 0, src, g_hi - g_lo,
+              if ((A == 8 || perm) && ((uintptr_t) src & 3u) != 0)
+                total += conv_scalar_copy_groups (A, SI, SUM, 0, perm, src, g_hi - g_lo,
                                                   d + (size_t) g_lo * 16);
               else
-                total += conv_scalar_copy_groups (A, SI, SUM, 1, src, g_hi - g_lo,
+                total += conv_scalar_copy_groups (A, SI, SUM, 1, perm, src, g_hi - g_lo,
                                                   d + (size_t) g_lo * 16);
             }
         }
@@ -455,6 +514,7 @@ conv_scalar_im2col_part (const int A, const int SI, const int SUM, const uint8_t
   const int32_t pad_value = SI ? 1 << (A - 1) : 0;
   const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
   const size_t px_bytes = (size_t) cin * (size_t) A / 8;
+  const int perm = conv_scalar_perm (A, cin);
   int32_t k, total = 0;
 
   if (FB_KI_LITTLE_ENDIAN && cin % 4 == 0)
@@ -479,10 +539,10 @@ conv_scalar_im2col_part (const int A, const int SI, const int SUM, const uint8_t
               const uint8_t *src = input + ((size_t) iy * (size_t) p->dim_in_x + (size_t) ix)
                                              * px_bytes
                                    + (size_t) ci0 * (size_t) A / 8;
-              if (A == 8 && ((uintptr_t) src & 3u) != 0)
-                total += conv_scalar_copy_groups (A, SI, SUM, 0, src, n / 4, d);
+              if ((A == 8 || perm) && ((uintptr_t) src & 3u) != 0)
+                total += conv_scalar_copy_groups (A, SI, SUM, 0, perm, src, n / 4, d);
               else
-                total += conv_scalar_copy_groups (A, SI, SUM, 1, src, n / 4, d);
+                total += conv_scalar_copy_groups (A, SI, SUM, 1, perm, src, n / 4, d);
             }
           d += (size_t) (n / 4) * 16;
           k += n;
@@ -681,10 +741,17 @@ conv_scalar_blocks (const int A, const int W, int ADD, const uint8_t *x, const u
       if (groups > 0)
         {
 #if FB_KI_RV32_ASM
-          if (lanes == 2)
-            fb_ki_rv32_swar2_4x4 (x, (const uint32_t *) (const void *) w, xend, acc, stride * 4,
-                                  chunk, nblk, (int32_t) wblk);
-          else
+          /* lanes 2: pairs of blocks by 4 x 8 (a pixel's value loaded once for 8 channels),
+           * an odd last block by 4 x 4 */
+          if (lanes == 2 && nblk >= 2)
+            fb_ki_rv32_swar2_4x8 (x, (const uint32_t *) (const void *) w, xend, acc, stride * 4,
+                                  chunk, nblk / 2, (int32_t) wblk);
+          if (lanes == 2 && nblk % 2 != 0)
+            fb_ki_rv32_swar2_4x4 (x, (const uint32_t *) (const void *) (w + (size_t) (nblk - 1)
+                                                                             * wblk),
+                                  xend, acc + (nblk - 1) * 4, stride * 4, chunk, 1,
+                                  (int32_t) wblk);
+          if (lanes != 2)
             fb_ki_rv32_dot4_4x4 (x, (const uint32_t *) (const void *) w, xend, acc, stride * 4,
                                  chunk, nblk, (int32_t) wblk);
 #else

@@ -306,13 +306,27 @@ lin_prepared_steps (const LinSwar *sw, int32_t dim_vec)
   return ((size_t) dim_vec + (size_t) sw->t - 1) / (size_t) sw->t;
 }
 
-/* Scratch of the prepared path: the input words, 4-byte aligned. */
+/* A longer input is staged in parts of LIN_CHUNK words, each part run over a set of up to
+ * LIN_SET rows whose partial sums wait in scratch (4 B per row): the ImageNet classifiers'
+ * fc (1 024 / 1 280 inputs at u8 x i8, 2 inputs per word) needed 2 052 / 2 564 B for the
+ * whole input, more than the 2 KiB an MCU build budgets for kernel scratch.  384 words
+ * cover every smaller bundled layer in one part (no re-staging); a set of 96 rows re-stages
+ * the input once per 96 rows, a few instructions per input against 96 dot products. */
+#define LIN_CHUNK 384
+#define LIN_SET 96
+
+/* Scratch of the prepared path: the input words (4-byte aligned) and, when staged in
+ * parts, the partial sums of a set of rows. */
 static size_t
 lin_prepared_scratch (int A, int W, int32_t dim_vec)
 {
   LinSwar sw;
+  size_t ns;
   lin_swar_plan (A, W, &sw);
-  return 4 + 4 * lin_prepared_steps (&sw, dim_vec);
+  ns = lin_prepared_steps (&sw, dim_vec);
+  if (ns > LIN_CHUNK)
+    return 4 + 4 * LIN_CHUNK + 4 * LIN_SET;
+  return 4 + 4 * ns;
 }
 
 size_t
@@ -649,6 +663,44 @@ lin_stage_input (int A, int SI, const LinSwar *sw, const uint8_t *input, int32_t
 #undef FB_LIN_STAGE_T
 }
 
+/* The rows of block R at row o over the steps [p0, p0 + np): sum[r] = their dot products. */
+FB_KI_INLINE void
+lin_run_block (int32_t R, const LinSwar *sw, int sh, const uint32_t *x, const uint32_t *w,
+               int32_t np, int32_t *sum)
+{
+  if (R == 16)
+    lin_block_16 (sw->mode, x, w, np, sw->c, sh, sum);
+  else if (R == 4)
+    lin_block_4 (sw->mode, x, w, np, sw->c, sh, sum);
+  else
+    lin_block_1 (sw->mode, x, w, np, sw->c, sh, sum);
+}
+
+/* The m rows from row g: the offsets out of the dot products acc (see above), then the
+ * output. */
+FB_KI_INLINE void
+lin_finish (const int A, const int O, const int W, const int SI, const int SO, const LinSwar *sw,
+            int32_t *acc, int32_t sumx, const int32_t *wsum, const int32_t *kappa,
+            const int32_t *lambda, const int32_t *bias, uint8_t *output, int32_t *output32,
+            int32_t g, int32_t m, int32_t out_shift, int32_t flag_relu)
+{
+  int32_t e;
+  for (e = 0; e < m; e++)
+    {
+      if (sw->mode == LIN_S16)
+        acc[e] += (SI ? -1 : 127) * wsum[g + e];
+      else
+        acc[e] -= (1 << (W - 1)) * sumx + (SI ? (1 << (A - 1)) * wsum[g + e] : 0);
+    }
+  if (O == 32)
+    for (e = 0; e < m; e++)
+      output32[g + e] = fb_ki_linear_int32 (acc[e], bias != NULL ? bias[g + e] : 0,
+                                            flag_relu & FB_KERNEL_FLAG_RELU);
+  else
+    fb_ki_requant_pack_any (O, SO, acc, kappa + g, lambda + g, out_shift, m,
+                            output + (size_t) g * (size_t) O / 8);
+}
+
 /* The whole prepared call; specialized per variant (staging and requantization run over
  * every input and output: with few rows they cost as much as the dot products), the blocks
  * are shared. */
@@ -662,7 +714,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
   uint32_t *x = (uint32_t *) fb_ki_align_ptr (buffer, 4);
   const uint32_t *w = (const uint32_t *) (const void *) prepared;
   const int32_t *wsum;
-  int32_t sumx, g, o, e, acc[16];
+  int32_t sumx, g, o, acc[16];
   size_t ns;
   int sh;
 
@@ -670,6 +722,47 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
   ns = lin_prepared_steps (&sw, dim_vec);
   wsum = (const int32_t *) (const void *) (w + ns * (size_t) num_o);
   sh = sw.mode == LIN_HI ? sw.l : sw.l * (sw.t - 1);
+  if (ns > LIN_CHUNK)
+    {
+      /* staged in parts (see LIN_CHUNK): per set of rows, per part of the input, every
+       * block of the set; a part's words start at input k0 = p0 T, a whole byte as
+       * LIN_CHUNK T A is a multiple of 8 */
+      int32_t *part = (int32_t *) (x + LIN_CHUNK), set, p0, r;
+      sumx = 0;
+      for (set = 0; set < num_o; set += LIN_SET)
+        {
+          const int32_t ms = num_o - set < LIN_SET ? num_o - set : LIN_SET;
+          for (r = 0; r < ms; r++)
+            part[r] = 0;
+          for (p0 = 0; p0 < (int32_t) ns; p0 += LIN_CHUNK)
+            {
+              const int32_t np = (int32_t) ns - p0 < LIN_CHUNK ? (int32_t) ns - p0 : LIN_CHUNK;
+              const int32_t k0 = p0 * sw.t;
+              const int32_t nk = dim_vec - k0 < np * sw.t ? dim_vec - k0 : np * sw.t;
+              const int32_t sx = lin_stage_input (A, SI, &sw, input + (size_t) k0 * A / 8, nk, x);
+              if (set == 0)
+                sumx += sx;
+              for (g = set; g < set + ms; g += 16)
+                {
+                  const int32_t m = num_o - g < 16 ? num_o - g : 16;
+                  int32_t R;
+                  for (o = g; o < g + m; o += R)
+                    {
+                      R = lin_block_rows (m, o, g);
+                      lin_run_block (R, &sw, sh, x, w + (size_t) o * ns + (size_t) p0 * R, np,
+                                     acc);
+                      for (r = 0; r < R; r++)
+                        part[o - set + r] += acc[r];
+                    }
+                }
+            }
+          for (g = set; g < set + ms; g += 16)
+            lin_finish (A, O, W, SI, SO, &sw, part + (g - set), sumx, wsum, kappa, lambda, bias,
+                        output, output32, g, num_o - g < 16 ? num_o - g : 16, out_shift,
+                        flag_relu);
+        }
+      return;
+    }
   sumx = lin_stage_input (A, SI, &sw, input, dim_vec, x);
   for (g = 0; g < num_o; g += 16)
     {
@@ -678,28 +771,10 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
       for (o = g; o < g + m; o += R, w += ns * (size_t) R)
         {
           R = lin_block_rows (m, o, g);
-          if (R == 16)
-            lin_block_16 (sw.mode, x, w, (int32_t) ns, sw.c, sh, acc + (o - g));
-          else if (R == 4)
-            lin_block_4 (sw.mode, x, w, (int32_t) ns, sw.c, sh, acc + (o - g));
-          else
-            lin_block_1 (sw.mode, x, w, (int32_t) ns, sw.c, sh, acc + (o - g));
+          lin_run_block (R, &sw, sh, x, w, (int32_t) ns, acc + (o - g));
         }
-      for (e = 0; e < m; e++)
-        {
-          /* take the offsets back out (see above) */
-          if (sw.mode == LIN_S16)
-            acc[e] += (SI ? -1 : 127) * wsum[g + e];
-          else
-            acc[e] -= (1 << (W - 1)) * sumx + (SI ? (1 << (A - 1)) * wsum[g + e] : 0);
-        }
-      if (O == 32)
-        for (e = 0; e < m; e++)
-          output32[g + e] = fb_ki_linear_int32 (acc[e], bias != NULL ? bias[g + e] : 0,
-                                                flag_relu & FB_KERNEL_FLAG_RELU);
-      else
-        fb_ki_requant_pack_any (O, SO, acc, kappa + g, lambda + g,
-                                out_shift, m, output + (size_t) g * (size_t) O / 8);
+      lin_finish (A, O, W, SI, SO, &sw, acc, sumx, wsum, kappa, lambda, bias, output, output32,
+                  g, m, out_shift, flag_relu);
     }
 }
 

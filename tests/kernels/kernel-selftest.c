@@ -89,6 +89,11 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       memset (&out[n], 0, sizeof out[n]);
       out[n].dim_vec = 24;
       out[n++].num_o = 4;
+      /* prepared, input longer than the staging's part (384 words): two parts at 2 inputs
+       * per word, two sets of rows (96 + 8) */
+      memset (&out[n], 0, sizeof out[n]);
+      out[n].dim_vec = 1040;
+      out[n++].num_o = 104;
       break;
     case FB_KERNEL_FAMILY_LINEAR_I32:
       memset (&out[n], 0, sizeof out[n]);
@@ -97,6 +102,11 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       memset (&out[n], 0, sizeof out[n]);
       out[n].dim_vec = 520;
       out[n++].num_o = 37;
+      /* staged in parts with every plan (up to 4 inputs per word: 3 parts at T = 2), two
+       * sets of rows ending in blocks of 4 and 1 */
+      memset (&out[n], 0, sizeof out[n]);
+      out[n].dim_vec = 1600;
+      out[n++].num_o = 101;
       break;
     case FB_KERNEL_FAMILY_AVGPOOL2D:
     case FB_KERNEL_FAMILY_MAXPOOL2D:

@@ -358,7 +358,7 @@ typedef struct {
   int32_t out_px, out_row, nrows, gbytes, rem, warm, drain;
   int32_t kappa, lam_lo, lam_hi, maxv, sh, mask, osh;
   const int32_t *w;
-  int32_t shr, row_back;
+  int32_t shr, row_back, thr;
 } DwRowJob;
 #include "fb-kernel-rv32-dw-asm.inc"
 void fb_ki_rv32_dwrow_a8_o8 (const DwRowJob *job);
@@ -381,7 +381,7 @@ typedef struct {
   int32_t out_row, out_px, npairs, gbytes, rem, warm, drain;
   int32_t kappa, lam_lo, lam_hi, maxv, shr, mask, osh;
   const int32_t *w;
-  int32_t row_back;
+  int32_t row_back, thr;
 } DwPairJob;
 void fb_ki_rv32_dwpair_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_a8_os (const DwPairJob *job);
@@ -430,6 +430,26 @@ dw_sc_requant_row (const int O, const int HI, const int32_t *accs, int32_t n, in
 }
 
 #if DW_ROW_ASM
+/* The sweeps' zero threshold: an accumulator v below it has kappa * v + lam < 2^(32 + shr),
+ * so its output is 0 and the sweep stores 0 without requantizing (a ReLU layer's negative
+ * sums).  No division (a 64-bit one per channel cost more than it saved end to end): with
+ * kappa < 2^e, v < n / 2^e gives kappa * v < n for v >= 0, and v < 0 gives kappa * v <= 0 < n;
+ * a bound within 2x of the exact threshold, the outputs between take the requantization.
+ * INT32_MIN (never taken) when kappa <= 0 or requant (0) > 0. */
+static int32_t
+dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
+{
+  int64_t n;
+
+  if (ka <= 0 || shr > 29)
+    return INT32_MIN;
+  n = ((int64_t) 1 << (32 + shr)) - lam;
+  if (n <= 0)
+    return INT32_MIN;
+  n >>= 32 - __builtin_clz ((uint32_t) ka);
+  return n > INT32_MAX ? INT32_MAX : (int32_t) n;
+}
+
 /* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input), or 0
  * when its lanes could overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1)
  * or out_shift is not in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the
@@ -465,6 +485,7 @@ dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t
   pj->osh = (c * O) & 7;
   pj->w = wf;
   pj->row_back = j->row_back + j->in_step; /* two rows on */
+  pj->thr = dw_zero_below (ka, lam, pj->shr);
   return 1;
 }
 
@@ -563,6 +584,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   j.sh = (c * A) & 7;
   j.mask = (1 << A) - 1;
   j.osh = (c * O) & 7;
+  j.thr = dw_zero_below (ka, (int64_t) (((uint64_t) (uint32_t) j.lam_hi << 32)
+                                        | (uint32_t) j.lam_lo), j.shr);
   pairs = S == 1 && p->stride_y == 1 && dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj);
   for (i = 0; i < ngrp; i++)
     {

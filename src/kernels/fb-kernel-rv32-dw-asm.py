@@ -17,7 +17,7 @@ from fb_rv32_asm_emit import write_inc  # noqa: E402
 
 JOB_FIELDS = ['q0', 'q1', 'q2', 'in_px', 'in_step', 'op', 'out_px', 'out_row', 'nrows',
               'gbytes', 'rem', 'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'sh',
-              'mask', 'osh', 'w', 'shr', 'row_back']
+              'mask', 'osh', 'w', 'shr', 'row_back', 'thr']
 OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 
@@ -48,9 +48,15 @@ def dwrow(A, osub, S=1):
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
     Q = ['a0', 'a2', 'a3']
     X, T = 't0', 't1'
-    INPX, OP, GEND, K, LLO, LHI, MAXV, OUTPX, SH, OSH = (
-        'a1', 'a4', 'a5', 'a6', 'a7', 't2', 't3', 't4', 't5', 'ra')
+    INPX, OP, GEND, K, LLO, LHI, OUTPX, SH, OSH = (
+        'a1', 'a4', 'a5', 'a6', 'a7', 't2', 't4', 't5', 'ra')
     SHR = 't6' if asub else 't5'
+    # thr: below it an accumulator's output is 0 (no requantization); maxv, needed only by
+    # the outputs requantized, in a stack slot (60) when no register is left
+    free = [r for r in ('t3', 't6', 'ra') if r not in (SHR, SH if asub else None,
+                                                      OSH if osub else None)]
+    THR = free[0]
+    MAXV = free[1] if len(free) > 1 else None
     counter = [0]
 
     L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
@@ -61,7 +67,9 @@ def dwrow(A, osub, S=1):
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
     L += [f'lw {INPX}, {OFF["in_px"]}(a0)', f'lw {K}, {OFF["kappa"]}(a0)',
           f'lw {LLO}, {OFF["lam_lo"]}(a0)', f'lw {LHI}, {OFF["lam_hi"]}(a0)',
-          f'lw {MAXV}, {OFF["maxv"]}(a0)', f'lw {OUTPX}, {OFF["out_px"]}(a0)']
+          f'lw {THR}, {OFF["thr"]}(a0)', f'lw {OUTPX}, {OFF["out_px"]}(a0)']
+    L += [f'lw {MAXV}, {OFF["maxv"]}(a0)'] if MAXV else [f'lw t0, {OFF["maxv"]}(a0)',
+                                                          'sw t0, 60(sp)']
     if asub:
         L += [f'lw {SH}, {OFF["sh"]}(a0)']
     L += [f'lw {SHR}, {OFF["shr"]}(a0)']
@@ -76,18 +84,28 @@ def dwrow(A, osub, S=1):
     def requant(v):
         n = counter[0]
         counter[0] += 1
-        out = [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
-               f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
-               f'sra {T}, {T}, {SHR}',
-               # out of range: 0 below, maxv above ((y > 0) * maxv)
-               f'bleu {T}, {MAXV}, .Lin_{name}_{n}', f'slt {T}, zero, {T}',
-               f'mul {T}, {T}, {MAXV}', f'.Lin_{name}_{n}:']
+        # below thr the output is 0: a sub-byte output ORs nothing in, a byte stores 0
+        if osub:
+            out = [f'blt {v}, {THR}, .Ld_{name}_{n}']
+        else:
+            out = [f'bge {v}, {THR}, .Lf_{name}_{n}', f'sb zero, 0({OP})', f'j .Ld_{name}_{n}',
+                   f'.Lf_{name}_{n}:']
+        out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
+                f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
+                f'sra {T}, {T}, {SHR}']
+        mv = MAXV
+        if not mv:
+            out.append(f'lw {X}, 60(sp)')
+            mv = X
+        # out of range: 0 below, maxv above ((y > 0) * maxv)
+        out += [f'bleu {T}, {mv}, .Lin_{name}_{n}', f'slt {T}, zero, {T}',
+                f'mul {T}, {T}, {mv}', f'.Lin_{name}_{n}:']
         if osub:
             out += [f'lbu {X}, 0({OP})', f'sll {T}, {T}, {OSH}', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({OP})']
         else:
             out.append(f'sb {T}, 0({OP})')
-        out.append(f'add {OP}, {OP}, {OUTPX}')
+        out += [f'.Ld_{name}_{n}:', f'add {OP}, {OP}, {OUTPX}']
         return out
 
     def load(r):
@@ -195,7 +213,7 @@ def dwrow(A, osub, S=1):
 
 PAIR_FIELDS = ['q0', 'in_px', 'in_row', 'op', 'out_row', 'out_px', 'npairs', 'gbytes', 'rem',
                'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'shr', 'mask', 'osh', 'w',
-               'row_back']
+               'row_back', 'thr']
 POFF = {f: 4 * i for i, f in enumerate(PAIR_FIELDS)}
 
 
@@ -221,8 +239,8 @@ def dwpair(asub, osub):
     INPX, K, LLO = 'a1', 'a5', 'a6'
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
-    want = ['op', 'op2'] + (['mask'] if asub else []) + ['maxv', 'shr', 'out_px', 'lam_hi'] \
-        + (['osh'] if osub else [])
+    want = ['op', 'op2'] + (['mask'] if asub else []) \
+        + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
     pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
@@ -259,8 +277,16 @@ def dwpair(asub, osub):
         # v: the lane's accumulator (overwritten); TB, T: temporaries
         n = counter[0]
         counter[0] += 1
-        out = [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}', f'add {TB}, {TB}, {LLO}',
-               f'sltu {TB}, {TB}, {LLO}', f'add {v}, {v}, {TB}']
+        # below thr the output is 0 (as in dwrow)
+        out = []
+        th = val('thr', T, out)
+        if osub:
+            out.append(f'blt {v}, {th}, .Ld_{name}_{n}')
+        else:
+            out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
+                    f'.Lf_{name}_{n}:']
+        out += [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}', f'add {TB}, {TB}, {LLO}',
+                f'sltu {TB}, {TB}, {LLO}', f'add {v}, {v}, {TB}']
         out.append(f'add {v}, {v}, {val("lam_hi", T, out)}')
         out.append(f'sra {v}, {v}, {val("shr", T, out)}')
         mv = val('maxv', T, out)
@@ -271,6 +297,7 @@ def dwpair(asub, osub):
             out += [f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
         else:
             out.append(f'sb {v}, 0({op})')
+        out.append(f'.Ld_{name}_{n}:')
         return out
 
     def store(c):

@@ -381,12 +381,14 @@ typedef struct {
   int32_t out_row, out_px, npairs, gbytes, rem, warm, drain;
   int32_t kappa, lam_lo, lam_hi, maxv, shr, mask, osh;
   const int32_t *w;
-  int32_t row_back, thr;
+  int32_t row_back, thr, sh;
 } DwPairJob;
 void fb_ki_rv32_dwpair_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_as_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_ar_os (const DwPairJob *job);
 #define DW_ROW_ASM 1
 #else
 #define DW_SWEEP3 dw_sc_sweep3
@@ -450,24 +452,32 @@ dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
   return n > INT32_MAX ? INT32_MAX : (int32_t) n;
 }
 
-/* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input), or 0
- * when its lanes could overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1)
- * or out_shift is not in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the
- * channel's bit in its byte), which the requantization divides out. */
+/* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input): 1,
+ * 2 (a sub-byte input shifted down: fb_ki_rv32_dwpair_ar_*) or 0 when its lanes could
+ * overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1) or out_shift is not
+ * in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the channel's bit in its
+ * byte), which the requantization divides out, or x when only that fits. */
 FB_KI_INLINE int
 dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
                 const FbConvParams *p, const DwRowJob *j, int32_t c, DwPairJob *pj)
 {
-  const int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh;
-  const int64_t lam = (int64_t) la * ((int64_t) 1 << sh);
-  int32_t bound = 0, k;
+  int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh, bound = 0, k, res = 1;
+  int64_t lam;
 
   if (p->dim_kernel_y != 3 || p->out_shift < 32 || p->out_shift - 32 + sh > 31)
     return 0;
   for (k = 0; k < 9; k++)
     bound += wf[k] < 0 ? -wf[k] : wf[k];
+  pj->sh = sh;
   if ((int64_t) bound * xmax > 32767)
-    return 0;
+    {
+      if (sh == 0 || (int64_t) bound * (xmax >> sh) > 32767)
+        return 0;
+      xmax >>= sh; /* shifted down: the lanes hold x */
+      sh = 0;
+      res = 2;
+    }
+  lam = (int64_t) la * ((int64_t) 1 << sh);
   pj->in_px = j->in_px;
   pj->in_row = j->in_step; /* stride 1 */
   pj->out_row = j->out_row;
@@ -486,7 +496,7 @@ dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t
   pj->w = wf;
   pj->row_back = j->row_back + j->in_step; /* two rows on */
   pj->thr = dw_zero_below (ka, lam, pj->shr);
-  return 1;
+  return res;
 }
 
 /* Consecutive output rows with the same kernel rows [ky_lo, ky_hi) inside the input (both 0:
@@ -555,38 +565,43 @@ dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom
  * the rows with every kernel row inside go by pairs to fb_ki_rv32_dwpair_* when the
  * channel's lanes fit (dw_sc_pair_job()).  A sub-byte output's first channel in a byte
  * stores it, the others OR in.  The requantization is exact in the high word of
- * kappa * (acc << t) + (lambda << t), t = 32 - out_shift (0 when out_shift >= 32; that high
- * word then shifted by out_shift - 32), so the weights are taken << t: 0 (the caller does the
- * channel) when the largest |acc| << t would overflow int32. */
+ * kappa * (acc << u) + (lambda << u), u = t + sh, t = 32 - out_shift (0 when out_shift >= 32;
+ * that high word then shifted by out_shift - 32 + sh), so the weights are taken << t and a
+ * sub-byte input's values, masked in place, are x << sh (sh: the channel's bit in its byte):
+ * 0 (the caller does the channel) when the largest |acc| << u would overflow int32. */
 FB_KI_INLINE int
 dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
                 int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
                 int32_t c, const DwRowJob *plan, const DwRowGroup *grp, int32_t ngrp)
 {
   const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
+  /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
+  const int32_t sh = A == 8 ? 0 : (c * A) & 7, u = t + sh;
   const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
-  int64_t bound = 0;
+  int64_t bound = 0, lam;
   int32_t wt[9], wz[9], k, i, r, pairs;
   DwRowJob j = *plan;
   DwPairJob pj;
 
   for (k = 0; k < 9; k++)
     bound += wf[k] < 0 ? -(int64_t) wf[k] : (int64_t) wf[k];
-  if (((bound * ((1 << A) - 1)) << t) > (int64_t) INT32_MAX)
+  if (u > 31 || ((bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX
+      || p->out_shift + u - 32 > 31)
     return 0;
+  lam = (int64_t) la * ((int64_t) 1 << u);
   for (k = 0; k < 9; k++)
     wt[k] = (int32_t) ((uint32_t) wf[k] << t);
   j.kappa = ka;
-  j.lam_lo = (int32_t) ((uint32_t) la << t);
-  j.lam_hi = t == 0 ? la >> 31 : la >> (32 - t);
-  j.sh = (c * A) & 7;
-  j.mask = (1 << A) - 1;
+  j.lam_lo = (int32_t) (uint32_t) (uint64_t) lam;
+  j.lam_hi = (int32_t) (lam >> 32);
+  j.shr = p->out_shift + u - 32;
+  j.sh = sh;
+  j.mask = ((1 << A) - 1) << sh;
   j.osh = (c * O) & 7;
-  j.thr = dw_zero_below (ka, (int64_t) (((uint64_t) (uint32_t) j.lam_hi << 32)
-                                        | (uint32_t) j.lam_lo), j.shr);
-  pairs = S == 1 && p->stride_y == 1 && dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj);
+  j.thr = dw_zero_below (ka, lam, j.shr);
+  pairs = S == 1 && p->stride_y == 1 ? dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj) : 0;
   for (i = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
@@ -610,6 +625,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           pj.npairs = rows / 2;
           if (A == 8)
             plain ? fb_ki_rv32_dwpair_a8_o8 (&pj) : fb_ki_rv32_dwpair_a8_os (&pj);
+          else if (pairs == 2)
+            plain ? fb_ki_rv32_dwpair_ar_o8 (&pj) : fb_ki_rv32_dwpair_ar_os (&pj);
           else
             plain ? fb_ki_rv32_dwpair_as_o8 (&pj) : fb_ki_rv32_dwpair_as_os (&pj);
           if (rows % 2 == 0)

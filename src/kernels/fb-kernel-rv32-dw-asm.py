@@ -41,19 +41,21 @@ def dwrow(A, osub, S=1):
     #   (t = 0 and shr = out_shift - 32 when out_shift >= 32), clipped to
     #   [0, maxv] inline (one untaken branch when in range, else (y > 0) * maxv); O = 8
     #   stores the byte (also a sub-byte output's first channel in its byte), a sub-byte
-    #   output ORs y << osh into it.  A sub-byte input: x = (byte >> sh) & (2^A - 1).
+    #   output ORs y << osh into it.  A sub-byte input is masked in place (job->mask: the
+    #   channel's bits, not shifted down): the sums are acc << sh, which lam_lo, lam_hi and
+    #   shr already divide out.  Below job->thr a sum's output is 0: no requantization.
     asub = A != 8
     name = f'fb_ki_rv32_dwrow{"_s2" if S == 2 else ""}_a{A}_o{"s" if osub else 8}'
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
     Q = ['a0', 'a2', 'a3']
     X, T = 't0', 't1'
-    INPX, OP, GEND, K, LLO, LHI, OUTPX, SH, OSH = (
+    INPX, OP, GEND, K, LLO, LHI, OUTPX, MASK, OSH = (
         'a1', 'a4', 'a5', 'a6', 'a7', 't2', 't4', 't5', 'ra')
     SHR = 't6' if asub else 't5'
     # thr: below it an accumulator's output is 0 (no requantization); maxv, needed only by
     # the outputs requantized, in a stack slot (60) when no register is left
-    free = [r for r in ('t3', 't6', 'ra') if r not in (SHR, SH if asub else None,
+    free = [r for r in ('t3', 't6', 'ra') if r not in (SHR, MASK if asub else None,
                                                       OSH if osub else None)]
     THR = free[0]
     MAXV = free[1] if len(free) > 1 else None
@@ -71,7 +73,7 @@ def dwrow(A, osub, S=1):
     L += [f'lw {MAXV}, {OFF["maxv"]}(a0)'] if MAXV else [f'lw t0, {OFF["maxv"]}(a0)',
                                                           'sw t0, 60(sp)']
     if asub:
-        L += [f'lw {SH}, {OFF["sh"]}(a0)']
+        L += [f'lw {MASK}, {OFF["mask"]}(a0)']
     L += [f'lw {SHR}, {OFF["shr"]}(a0)']
     if osub:
         L += [f'lw {OSH}, {OFF["osh"]}(a0)']
@@ -111,7 +113,7 @@ def dwrow(A, osub, S=1):
     def load(r):
         out = [f'lbu {X}, 0({Q[r]})']
         if asub:
-            out += [f'srl {X}, {X}, {SH}', f'andi {X}, {X}, {(1 << A) - 1}']
+            out.append(f'and {X}, {X}, {MASK}')
         return out + [f'add {Q[r]}, {Q[r]}, {INPX}']
 
     def macc(r, taps):
@@ -213,12 +215,13 @@ def dwrow(A, osub, S=1):
 
 PAIR_FIELDS = ['q0', 'in_px', 'in_row', 'op', 'out_row', 'out_px', 'npairs', 'gbytes', 'rem',
                'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'shr', 'mask', 'osh', 'w',
-               'row_back', 'thr']
+               'row_back', 'thr', 'sh']
 POFF = {f: 4 * i for i, f in enumerate(PAIR_FIELDS)}
 
 
-def dwpair(asub, osub):
-    # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, or s = sub-byte; Y: 8 or s)
+def dwpair(asub, osub, rsh=False):
+    # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
+    # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
     # rows (o, o + 1) of one channel, swept like dwrow but two rows per `mul` in 16-bit SWAR
     # lanes: for kernel row r the input rows o + r (low lane) and o + r + 1 (high lane) are
@@ -232,19 +235,25 @@ def dwpair(asub, osub):
     #   y = (mulh (kappa, acc) + lam_hi + carry (mul (kappa, acc) + lam_lo)) >> shr,
     # clipped to [0, maxv]; the low row's output at op, the high row's at op + out_row (a
     # sub-byte output ORed in at bit osh).  warm / gbytes / rem / drain as in dwrow.
-    name = f'fb_ki_rv32_dwpair_a{"s" if asub else 8}_o{"s" if osub else 8}'
+    # X = r: the packed word is shifted down by job->sh before the mask (job->mask then the
+    # low A bits of both lanes; lam and shr without sh), for a channel whose lane sums fit
+    # with x but not with x << sh (8-bit weights on the higher channels of a byte).  Below
+    # job->thr a lane's output is 0: no requantization.
+    assert asub or not rsh
+    name = f'fb_ki_rv32_dwpair_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}'
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11']
     Q = ['a0', 'a2', 'a3', 'a4']
     INPX, K, LLO = 'a1', 'a5', 'a6'
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
-    want = ['op', 'op2'] + (['mask'] if asub else []) \
+    want = ['op', 'op2'] + (['mask'] if asub else []) + (['sh'] if rsh else []) \
         + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
     pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
     assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
+    assert (not rsh or 'sh' in reg) and len(slot) <= 4
     OP, OP2 = reg['op'], reg['op2']
     counter = [0]
 
@@ -313,6 +322,12 @@ def dwpair(asub, osub):
         c, b, nw = P[ph % 3], P[(ph + 1) % 3], P[(ph + 2) % 3]
         M = reg.get('mask')
 
+        def lanes(wd):
+            # the channel's bits of both lanes
+            if not asub:
+                return []
+            return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
+
         def load(r, dst):
             return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
 
@@ -325,13 +340,13 @@ def dwpair(asub, osub):
                 out += [f'mul {T}, {x}, {W[r][0]}', f'add {nw}, {nw}, {T}']
             return out
         out = load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB) + [f'or {TA}, {TA}, {TB}']
-        out += [f'and {TA}, {TA}, {M}'] if asub else []
+        out += lanes(TA)
         out += [f'slli {TB}, {TB}, 16'] + macs(TA, 2, True)
         out += load(1, TA) + [f'or {TB}, {TB}, {TA}']
-        out += [f'and {TB}, {TB}, {M}'] if asub else []
+        out += lanes(TB)
         out += [f'slli {TA}, {TA}, 16'] + macs(TB, 1, False)
         out += load(0, TB) + [f'or {TA}, {TA}, {TB}']
-        out += [f'and {TA}, {TA}, {M}'] if asub else []
+        out += lanes(TA)
         out += macs(TA, 0, False)
         if st:
             out += store(c)
@@ -383,4 +398,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           ' * Job layout (DwPairJob, int32 words): ' + ', '.join(PAIR_FIELDS) + '.\n'
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
           tuple(dwrow(a, o, st) for st in (1, 2) for a in (8, 4, 2) for o in (False, True))
-          + tuple(dwpair(a, o) for a in (False, True) for o in (False, True)))
+          + tuple(dwpair(a, o) for a in (False, True) for o in (False, True))
+          + tuple(dwpair(True, o, True) for o in (False, True)))

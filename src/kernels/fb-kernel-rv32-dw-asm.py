@@ -219,7 +219,7 @@ PAIR_FIELDS = ['q0', 'in_px', 'in_row', 'op', 'out_row', 'out_px', 'npairs', 'gb
 POFF = {f: 4 * i for i, f in enumerate(PAIR_FIELDS)}
 
 
-def dwpair(asub, osub, rsh=False):
+def dwpair(asub, osub, rsh=False, S=1):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
@@ -239,17 +239,22 @@ def dwpair(asub, osub, rsh=False):
     # low A bits of both lanes; lam and shr without sh), for a channel whose lane sums fit
     # with x but not with x << sh (8-bit weights on the higher channels of a byte).  Below
     # job->thr a lane's output is 0: no requantization.
+    # S = 2 (fb_ki_rv32_dwpair_s2_*): stride 2, output rows (o, o + 1) from the 5 input rows
+    # 2o - 1 + k (q0 + k * in_row, k < 5): kernel row r packs rows r (low lane) and r + 2
+    # (high lane), so row 2 goes into both; per output step the column at kx = 1 into the
+    # current sums, then the column at kx = 2 of it and kx = 0 of the next (as dwrow's S = 2).
     assert asub or not rsh
-    name = f'fb_ki_rv32_dwpair_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}'
+    name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}'
+            f'_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
-    P = ['s9', 's10', 's11']
-    Q = ['a0', 'a2', 'a3', 'a4']
+    P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
+    Q = ['a0', 'a2', 'a3', 'a4'] + (['a7'] if S == 2 else [])
     INPX, K, LLO = 'a1', 'a5', 'a6'
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
     want = ['op', 'op2'] + (['mask'] if asub else []) + (['sh'] if rsh else []) \
         + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
-    pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
+    pool = (['a7'] if S == 1 else ['s11']) + ['t3', 't4', 't5', 't6', 'ra']
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
     assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
@@ -279,8 +284,8 @@ def dwpair(asub, osub, rsh=False):
             L += [f'lw t0, {POFF[src]}(a0)', f'sw t0, {slot[v]}(sp)']
     L += [f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP2}, t0']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)']
-    L += [f'lw t0, {POFF["in_row"]}(a0)', f'lw {Q[0]}, {POFF["q0"]}(a0)',
-          f'add {Q[1]}, {Q[0]}, t0', f'add {Q[2]}, {Q[1]}, t0', f'add {Q[3]}, {Q[2]}, t0']
+    L += [f'lw t0, {POFF["in_row"]}(a0)', f'lw {Q[0]}, {POFF["q0"]}(a0)']
+    L += [f'add {Q[k]}, {Q[k - 1]}, t0' for k in range(1, len(Q))]
 
     def requant(v, op):
         # v: the lane's accumulator (overwritten); TB, T: temporaries
@@ -352,6 +357,52 @@ def dwpair(asub, osub, rsh=False):
             out += store(c)
         return out
 
+    def column2(taps):
+        # stride 2: one column, words of kernel rows 2, 0, 1 (input rows 2|4, 0|2, 1|3);
+        # taps(x, r, first) the products of the word x of kernel row r
+        def load(r, dst):
+            return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+        M = reg.get('mask')
+
+        def lanes(wd):
+            if not asub:
+                return []
+            return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
+        out = load(4, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB) + [f'or {TA}, {TA}, {TB}']
+        out += lanes(TA) + taps(TA, 2, True)
+        out += [f'slli {TB}, {TB}, 16'] + load(0, TA) + [f'or {TB}, {TB}, {TA}']
+        out += lanes(TB) + taps(TB, 0, False)
+        out += load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(1, TB) + [f'or {TA}, {TA}, {TB}']
+        out += lanes(TA) + taps(TA, 1, False)
+        return out
+
+    def step2(ph, st):
+        # stride 2: kx = 1 of P[ph] (when stored), then the column that is kx = 2 of P[ph]
+        # and kx = 0 of P[ph + 1]
+        cur, nxt = P[ph % 2], P[(ph + 1) % 2]
+
+        def kx1(x, r, first):
+            return [f'mul {T}, {x}, {W[r][1]}', f'add {cur}, {cur}, {T}']
+
+        def kx20(x, r, first):
+            out = [f'mul {T}, {x}, {W[r][2]}', f'add {cur}, {cur}, {T}']
+            if first:
+                return out + [f'mul {nxt}, {x}, {W[r][0]}']
+            return out + [f'mul {T}, {x}, {W[r][0]}', f'add {nxt}, {nxt}, {T}']
+        out = column2(kx1) if st else []
+        out += column2(kx20)
+        if st:
+            out += store(cur)
+        return out
+
+    def drain2(e):
+        # stride 2: the last output's column kx = 2 is right padding
+        def kx1(x, r, first):
+            return [f'mul {T}, {x}, {W[r][1]}', f'add {P[e]}, {P[e]}, {T}']
+        out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
+               f'beqz {T}, .Lrowend_{name}']
+        return out + column2(kx1) + store(P[e]) + [f'j .Lrowend_{name}']
+
     def drain(e):
         out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
                f'beqz {T}, .Lrowend_{name}']
@@ -365,24 +416,38 @@ def dwpair(asub, osub, rsh=False):
     L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})',
           f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
     L += [f'li {p}, 0' for p in P]
-    L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}', f'li {T}, 1',
-          f'beq {TA}, {T}, .Lwarm2_{name}']
-    L += step(1, False)
-    L += [f'.Lwarm2_{name}:'] + step(2, False)
-    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
-          f'.Lloop_{name}:']
-    L += step(0, True) + step(1, True) + step(2, True)
-    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
-    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
-          f'beqz {TA}, .Ldrain0_{name}', f'li {T}, 1', f'beq {TA}, {T}, .Lrem1_{name}']
-    L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
-    L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
-    for e in range(3):
-        L += [f'.Ldrain{e}_{name}:'] + drain(e)
+    if S == 2:
+        # warm: 1 column (no left padding: kx = 0 of output 0) or none
+        L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}']
+        L += step2(1, False)
+        L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+              f'.Lloop_{name}:']
+        L += step2(0, True) + step2(1, True)
+        L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+        L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
+              f'beqz {TA}, .Ldrain0_{name}']
+        L += step2(0, True) + [f'j .Ldrain1_{name}']
+        for e in range(2):
+            L += [f'.Ldrain{e}_{name}:'] + drain2(e)
+    else:
+        L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}', f'li {T}, 1',
+              f'beq {TA}, {T}, .Lwarm2_{name}']
+        L += step(1, False)
+        L += [f'.Lwarm2_{name}:'] + step(2, False)
+        L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+              f'.Lloop_{name}:']
+        L += step(0, True) + step(1, True) + step(2, True)
+        L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+        L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
+              f'beqz {TA}, .Ldrain0_{name}', f'li {T}, 1', f'beq {TA}, {T}, .Lrem1_{name}']
+        L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
+        L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
+        for e in range(3):
+            L += [f'.Ldrain{e}_{name}:'] + drain(e)
     # next pair of rows: the input pointers 2 rows on; each output pointer has crossed its
     # row, one more row skips the other row of the pair
     L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["row_back"]}({T})']
-    L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(4)]
+    L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(len(Q))]
     L += [f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}', f'add {OP2}, {OP2}, {TA}']
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
     L += ['lw ra, 48(sp)'] + [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
@@ -399,4 +464,6 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
           tuple(dwrow(a, o, st) for st in (1, 2) for a in (8, 4, 2) for o in (False, True))
           + tuple(dwpair(a, o) for a in (False, True) for o in (False, True))
-          + tuple(dwpair(True, o, True) for o in (False, True)))
+          + tuple(dwpair(True, o, True) for o in (False, True))
+          + tuple(dwpair(a, o, r, 2) for a, r in ((False, False), (True, False), (True, True))
+                  for o in (False, True)))

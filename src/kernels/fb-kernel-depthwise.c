@@ -358,7 +358,7 @@ typedef struct {
   int32_t out_px, out_row, nrows, gbytes, rem, warm, drain;
   int32_t kappa, lam_lo, lam_hi, maxv, sh, mask, osh;
   const int32_t *w;
-  int32_t shr, row_back;
+  int32_t shr, row_back, thr;
 } DwRowJob;
 #include "fb-kernel-rv32-dw-asm.inc"
 void fb_ki_rv32_dwrow_a8_o8 (const DwRowJob *job);
@@ -381,12 +381,20 @@ typedef struct {
   int32_t out_row, out_px, npairs, gbytes, rem, warm, drain;
   int32_t kappa, lam_lo, lam_hi, maxv, shr, mask, osh;
   const int32_t *w;
-  int32_t row_back;
+  int32_t row_back, thr, sh;
 } DwPairJob;
 void fb_ki_rv32_dwpair_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_as_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_ar_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_ar_os (const DwPairJob *job);
 #define DW_ROW_ASM 1
 #else
 #define DW_SWEEP3 dw_sc_sweep3
@@ -430,26 +438,64 @@ dw_sc_requant_row (const int O, const int HI, const int32_t *accs, int32_t n, in
 }
 
 #if DW_ROW_ASM
-/* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input), or 0
- * when its lanes could overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1)
- * or out_shift is not in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the
- * channel's bit in its byte), which the requantization divides out. */
+/* The sweeps' zero threshold: an accumulator v below it has kappa * v + lam < 2^(32 + shr),
+ * so its output is 0 and the sweep stores 0 without requantizing (a ReLU layer's negative
+ * sums).  No division (a 64-bit one per channel cost more than it saved end to end): with
+ * kappa < 2^e, v < n / 2^e gives kappa * v < n for v >= 0, and v < 0 gives kappa * v <= 0 < n;
+ * a bound within 2x of the exact threshold, the outputs between take the requantization.
+ * INT32_MIN (never taken) when kappa <= 0 or requant (0) > 0. */
+static int32_t
+dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
+{
+  int64_t n;
+
+  if (ka <= 0 || shr > 29)
+    return INT32_MIN;
+  n = ((int64_t) 1 << (32 + shr)) - lam;
+  if (n <= 0)
+    return INT32_MIN;
+  n >>= 32 - __builtin_clz ((uint32_t) ka);
+  return n > INT32_MAX ? INT32_MAX : (int32_t) n;
+}
+
+/* lambda << u (u < 32) as the two words the sweeps add and as an int64, with two 32-bit
+ * shifts (per channel and call: the set-up is what a row slice of a call pays). */
+FB_KI_INLINE void
+dw_lam_shifted (int32_t la, int32_t u, int32_t *lo, int32_t *hi, int64_t *lam)
+{
+  *lo = (int32_t) ((uint32_t) la << u);
+  *hi = u == 0 ? la >> 31 : la >> (32 - u);
+  *lam = (int64_t) (((uint64_t) (uint32_t) *hi << 32) | (uint32_t) *lo);
+}
+
+/* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input; bound:
+ * sum |w|): 1,
+ * 2 (a sub-byte input shifted down: fb_ki_rv32_dwpair_ar_*) or 0 when its lanes could
+ * overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1) or out_shift is not
+ * in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the channel's bit in its
+ * byte), which the requantization divides out, or x when only that fits. */
 FB_KI_INLINE int
 dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
-                const FbConvParams *p, const DwRowJob *j, int32_t c, DwPairJob *pj)
+                const FbConvParams *p, const DwRowJob *j, int32_t c, int32_t bound,
+                DwPairJob *pj)
 {
-  const int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh;
-  const int64_t lam = (int64_t) la * ((int64_t) 1 << sh);
-  int32_t bound = 0, k;
+  int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh, res = 1;
+  int64_t lam;
 
   if (p->dim_kernel_y != 3 || p->out_shift < 32 || p->out_shift - 32 + sh > 31)
     return 0;
-  for (k = 0; k < 9; k++)
-    bound += wf[k] < 0 ? -wf[k] : wf[k];
-  if ((int64_t) bound * xmax > 32767)
-    return 0;
+  pj->sh = sh;
+  if (bound * xmax > 32767)
+    {
+      if (sh == 0 || bound * (xmax >> sh) > 32767)
+        return 0;
+      xmax >>= sh; /* shifted down: the lanes hold x */
+      sh = 0;
+      res = 2;
+    }
+  dw_lam_shifted (la, sh, &pj->lam_lo, &pj->lam_hi, &lam);
   pj->in_px = j->in_px;
-  pj->in_row = j->in_step; /* stride 1 */
+  pj->in_row = j->in_step / p->stride_y;
   pj->out_row = j->out_row;
   pj->out_px = j->out_px;
   pj->gbytes = j->gbytes;
@@ -457,15 +503,17 @@ dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t
   pj->warm = j->warm;
   pj->drain = j->drain;
   pj->kappa = ka;
-  pj->lam_lo = (int32_t) (uint32_t) (uint64_t) lam;
-  pj->lam_hi = (int32_t) (lam >> 32);
   pj->maxv = j->maxv;
   pj->shr = p->out_shift - 32 + sh;
   pj->mask = A == 8 ? 0 : xmax | (xmax << 16);
   pj->osh = (c * O) & 7;
   pj->w = wf;
   pj->row_back = j->row_back + j->in_step; /* two rows on */
-  return 1;
+  /* the row job's threshold when the sums are the same (8-bit or first-channel input) */
+  pj->thr = pj->lam_lo == j->lam_lo && pj->lam_hi == j->lam_hi && pj->shr == j->shr
+              ? j->thr
+              : dw_zero_below (ka, lam, pj->shr);
+  return res;
 }
 
 /* Consecutive output rows with the same kernel rows [ky_lo, ky_hi) inside the input (both 0:
@@ -534,36 +582,41 @@ dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom
  * the rows with every kernel row inside go by pairs to fb_ki_rv32_dwpair_* when the
  * channel's lanes fit (dw_sc_pair_job()).  A sub-byte output's first channel in a byte
  * stores it, the others OR in.  The requantization is exact in the high word of
- * kappa * (acc << t) + (lambda << t), t = 32 - out_shift (0 when out_shift >= 32; that high
- * word then shifted by out_shift - 32), so the weights are taken << t: 0 (the caller does the
- * channel) when the largest |acc| << t would overflow int32. */
+ * kappa * (acc << u) + (lambda << u), u = t + sh, t = 32 - out_shift (0 when out_shift >= 32;
+ * that high word then shifted by out_shift - 32 + sh), so the weights are taken << t and a
+ * sub-byte input's values, masked in place, are x << sh (sh: the channel's bit in its byte):
+ * 0 (the caller does the channel) when the largest |acc| << u would overflow int32. */
 FB_KI_INLINE int
 dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
                 int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
                 int32_t c, const DwRowJob *plan, const DwRowGroup *grp, int32_t ngrp)
 {
   const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
+  /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
+  const int32_t sh = A == 8 ? 0 : (c * A) & 7, u = t + sh;
   const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
-  int64_t bound = 0;
-  int32_t wt[9], wz[9], k, i, r, pairs;
+  int64_t lam;
+  int32_t bound = 0, wt[9], wz[9], k, i, r, pairs;
   DwRowJob j = *plan;
   DwPairJob pj;
 
   for (k = 0; k < 9; k++)
-    bound += wf[k] < 0 ? -(int64_t) wf[k] : (int64_t) wf[k];
-  if (((bound * ((1 << A) - 1)) << t) > (int64_t) INT32_MAX)
+    bound += wf[k] < 0 ? -wf[k] : wf[k];
+  if (u > 31 || (((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX
+      || p->out_shift + u - 32 > 31)
     return 0;
   for (k = 0; k < 9; k++)
     wt[k] = (int32_t) ((uint32_t) wf[k] << t);
   j.kappa = ka;
-  j.lam_lo = (int32_t) ((uint32_t) la << t);
-  j.lam_hi = t == 0 ? la >> 31 : la >> (32 - t);
-  j.sh = (c * A) & 7;
-  j.mask = (1 << A) - 1;
+  dw_lam_shifted (la, u, &j.lam_lo, &j.lam_hi, &lam);
+  j.shr = p->out_shift + u - 32;
+  j.sh = sh;
+  j.mask = ((1 << A) - 1) << sh;
   j.osh = (c * O) & 7;
-  pairs = S == 1 && p->stride_y == 1 && dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, &pj);
+  j.thr = dw_zero_below (ka, lam, j.shr);
+  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, bound, &pj) : 0;
   for (i = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
@@ -585,15 +638,26 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           pj.q0 = j.q0;
           pj.op = orow;
           pj.npairs = rows / 2;
-          if (A == 8)
+          if (S == 2)
+            {
+              if (A == 8)
+                plain ? fb_ki_rv32_dwpair_s2_a8_o8 (&pj) : fb_ki_rv32_dwpair_s2_a8_os (&pj);
+              else if (pairs == 2)
+                plain ? fb_ki_rv32_dwpair_s2_ar_o8 (&pj) : fb_ki_rv32_dwpair_s2_ar_os (&pj);
+              else
+                plain ? fb_ki_rv32_dwpair_s2_as_o8 (&pj) : fb_ki_rv32_dwpair_s2_as_os (&pj);
+            }
+          else if (A == 8)
             plain ? fb_ki_rv32_dwpair_a8_o8 (&pj) : fb_ki_rv32_dwpair_a8_os (&pj);
+          else if (pairs == 2)
+            plain ? fb_ki_rv32_dwpair_ar_o8 (&pj) : fb_ki_rv32_dwpair_ar_os (&pj);
           else
             plain ? fb_ki_rv32_dwpair_as_o8 (&pj) : fb_ki_rv32_dwpair_as_os (&pj);
           if (rows % 2 == 0)
             continue;
           /* the odd row left: by the one-row sweep */
           orow += (size_t) (rows - 1) * (size_t) j.out_row;
-          j.q0 += (size_t) (rows - 1) * g->in_row;
+          j.q0 += (size_t) (rows - 1) * (size_t) j.in_step;
           rows = 1;
         }
       if (ky_lo == 0 && ky_hi == 3)

@@ -17,7 +17,7 @@ from fb_rv32_asm_emit import write_inc  # noqa: E402
 
 JOB_FIELDS = ['q0', 'q1', 'q2', 'in_px', 'in_step', 'op', 'out_px', 'out_row', 'nrows',
               'gbytes', 'rem', 'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'sh',
-              'mask', 'osh', 'w', 'shr', 'row_back']
+              'mask', 'osh', 'w', 'shr', 'row_back', 'thr']
 OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 
@@ -41,16 +41,24 @@ def dwrow(A, osub, S=1):
     #   (t = 0 and shr = out_shift - 32 when out_shift >= 32), clipped to
     #   [0, maxv] inline (one untaken branch when in range, else (y > 0) * maxv); O = 8
     #   stores the byte (also a sub-byte output's first channel in its byte), a sub-byte
-    #   output ORs y << osh into it.  A sub-byte input: x = (byte >> sh) & (2^A - 1).
+    #   output ORs y << osh into it.  A sub-byte input is masked in place (job->mask: the
+    #   channel's bits, not shifted down): the sums are acc << sh, which lam_lo, lam_hi and
+    #   shr already divide out.  Below job->thr a sum's output is 0: no requantization.
     asub = A != 8
     name = f'fb_ki_rv32_dwrow{"_s2" if S == 2 else ""}_a{A}_o{"s" if osub else 8}'
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
     Q = ['a0', 'a2', 'a3']
     X, T = 't0', 't1'
-    INPX, OP, GEND, K, LLO, LHI, MAXV, OUTPX, SH, OSH = (
-        'a1', 'a4', 'a5', 'a6', 'a7', 't2', 't3', 't4', 't5', 'ra')
+    INPX, OP, GEND, K, LLO, LHI, OUTPX, MASK, OSH = (
+        'a1', 'a4', 'a5', 'a6', 'a7', 't2', 't4', 't5', 'ra')
     SHR = 't6' if asub else 't5'
+    # thr: below it an accumulator's output is 0 (no requantization); maxv, needed only by
+    # the outputs requantized, in a stack slot (60) when no register is left
+    free = [r for r in ('t3', 't6', 'ra') if r not in (SHR, MASK if asub else None,
+                                                      OSH if osub else None)]
+    THR = free[0]
+    MAXV = free[1] if len(free) > 1 else None
     counter = [0]
 
     L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
@@ -61,9 +69,11 @@ def dwrow(A, osub, S=1):
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
     L += [f'lw {INPX}, {OFF["in_px"]}(a0)', f'lw {K}, {OFF["kappa"]}(a0)',
           f'lw {LLO}, {OFF["lam_lo"]}(a0)', f'lw {LHI}, {OFF["lam_hi"]}(a0)',
-          f'lw {MAXV}, {OFF["maxv"]}(a0)', f'lw {OUTPX}, {OFF["out_px"]}(a0)']
+          f'lw {THR}, {OFF["thr"]}(a0)', f'lw {OUTPX}, {OFF["out_px"]}(a0)']
+    L += [f'lw {MAXV}, {OFF["maxv"]}(a0)'] if MAXV else [f'lw t0, {OFF["maxv"]}(a0)',
+                                                          'sw t0, 60(sp)']
     if asub:
-        L += [f'lw {SH}, {OFF["sh"]}(a0)']
+        L += [f'lw {MASK}, {OFF["mask"]}(a0)']
     L += [f'lw {SHR}, {OFF["shr"]}(a0)']
     if osub:
         L += [f'lw {OSH}, {OFF["osh"]}(a0)']
@@ -76,24 +86,34 @@ def dwrow(A, osub, S=1):
     def requant(v):
         n = counter[0]
         counter[0] += 1
-        out = [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
-               f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
-               f'sra {T}, {T}, {SHR}',
-               # out of range: 0 below, maxv above ((y > 0) * maxv)
-               f'bleu {T}, {MAXV}, .Lin_{name}_{n}', f'slt {T}, zero, {T}',
-               f'mul {T}, {T}, {MAXV}', f'.Lin_{name}_{n}:']
+        # below thr the output is 0: a sub-byte output ORs nothing in, a byte stores 0
+        if osub:
+            out = [f'blt {v}, {THR}, .Ld_{name}_{n}']
+        else:
+            out = [f'bge {v}, {THR}, .Lf_{name}_{n}', f'sb zero, 0({OP})', f'j .Ld_{name}_{n}',
+                   f'.Lf_{name}_{n}:']
+        out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
+                f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
+                f'sra {T}, {T}, {SHR}']
+        mv = MAXV
+        if not mv:
+            out.append(f'lw {X}, 60(sp)')
+            mv = X
+        # out of range: 0 below, maxv above ((y > 0) * maxv)
+        out += [f'bleu {T}, {mv}, .Lin_{name}_{n}', f'slt {T}, zero, {T}',
+                f'mul {T}, {T}, {mv}', f'.Lin_{name}_{n}:']
         if osub:
             out += [f'lbu {X}, 0({OP})', f'sll {T}, {T}, {OSH}', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({OP})']
         else:
             out.append(f'sb {T}, 0({OP})')
-        out.append(f'add {OP}, {OP}, {OUTPX}')
+        out += [f'.Ld_{name}_{n}:', f'add {OP}, {OP}, {OUTPX}']
         return out
 
     def load(r):
         out = [f'lbu {X}, 0({Q[r]})']
         if asub:
-            out += [f'srl {X}, {X}, {SH}', f'andi {X}, {X}, {(1 << A) - 1}']
+            out.append(f'and {X}, {X}, {MASK}')
         return out + [f'add {Q[r]}, {Q[r]}, {INPX}']
 
     def macc(r, taps):
@@ -195,12 +215,13 @@ def dwrow(A, osub, S=1):
 
 PAIR_FIELDS = ['q0', 'in_px', 'in_row', 'op', 'out_row', 'out_px', 'npairs', 'gbytes', 'rem',
                'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'shr', 'mask', 'osh', 'w',
-               'row_back']
+               'row_back', 'thr', 'sh']
 POFF = {f: 4 * i for i, f in enumerate(PAIR_FIELDS)}
 
 
-def dwpair(asub, osub):
-    # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, or s = sub-byte; Y: 8 or s)
+def dwpair(asub, osub, rsh=False, S=1):
+    # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
+    # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
     # rows (o, o + 1) of one channel, swept like dwrow but two rows per `mul` in 16-bit SWAR
     # lanes: for kernel row r the input rows o + r (low lane) and o + r + 1 (high lane) are
@@ -214,19 +235,30 @@ def dwpair(asub, osub):
     #   y = (mulh (kappa, acc) + lam_hi + carry (mul (kappa, acc) + lam_lo)) >> shr,
     # clipped to [0, maxv]; the low row's output at op, the high row's at op + out_row (a
     # sub-byte output ORed in at bit osh).  warm / gbytes / rem / drain as in dwrow.
-    name = f'fb_ki_rv32_dwpair_a{"s" if asub else 8}_o{"s" if osub else 8}'
+    # X = r: the packed word is shifted down by job->sh before the mask (job->mask then the
+    # low A bits of both lanes; lam and shr without sh), for a channel whose lane sums fit
+    # with x but not with x << sh (8-bit weights on the higher channels of a byte).  Below
+    # job->thr a lane's output is 0: no requantization.
+    # S = 2 (fb_ki_rv32_dwpair_s2_*): stride 2, output rows (o, o + 1) from the 5 input rows
+    # 2o - 1 + k (q0 + k * in_row, k < 5): kernel row r packs rows r (low lane) and r + 2
+    # (high lane), so row 2 goes into both; per output step the column at kx = 1 into the
+    # current sums, then the column at kx = 2 of it and kx = 0 of the next (as dwrow's S = 2).
+    assert asub or not rsh
+    name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}'
+            f'_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
-    P = ['s9', 's10', 's11']
-    Q = ['a0', 'a2', 'a3', 'a4']
+    P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
+    Q = ['a0', 'a2', 'a3', 'a4'] + (['a7'] if S == 2 else [])
     INPX, K, LLO = 'a1', 'a5', 'a6'
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
-    want = ['op', 'op2'] + (['mask'] if asub else []) + ['maxv', 'shr', 'out_px', 'lam_hi'] \
-        + (['osh'] if osub else [])
-    pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
+    want = ['op', 'op2'] + (['mask'] if asub else []) + (['sh'] if rsh else []) \
+        + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
+    pool = (['a7'] if S == 1 else ['s11']) + ['t3', 't4', 't5', 't6', 'ra']
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
     assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
+    assert (not rsh or 'sh' in reg) and len(slot) <= 4
     OP, OP2 = reg['op'], reg['op2']
     counter = [0]
 
@@ -252,15 +284,23 @@ def dwpair(asub, osub):
             L += [f'lw t0, {POFF[src]}(a0)', f'sw t0, {slot[v]}(sp)']
     L += [f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP2}, t0']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)']
-    L += [f'lw t0, {POFF["in_row"]}(a0)', f'lw {Q[0]}, {POFF["q0"]}(a0)',
-          f'add {Q[1]}, {Q[0]}, t0', f'add {Q[2]}, {Q[1]}, t0', f'add {Q[3]}, {Q[2]}, t0']
+    L += [f'lw t0, {POFF["in_row"]}(a0)', f'lw {Q[0]}, {POFF["q0"]}(a0)']
+    L += [f'add {Q[k]}, {Q[k - 1]}, t0' for k in range(1, len(Q))]
 
     def requant(v, op):
         # v: the lane's accumulator (overwritten); TB, T: temporaries
         n = counter[0]
         counter[0] += 1
-        out = [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}', f'add {TB}, {TB}, {LLO}',
-               f'sltu {TB}, {TB}, {LLO}', f'add {v}, {v}, {TB}']
+        # below thr the output is 0 (as in dwrow)
+        out = []
+        th = val('thr', T, out)
+        if osub:
+            out.append(f'blt {v}, {th}, .Ld_{name}_{n}')
+        else:
+            out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
+                    f'.Lf_{name}_{n}:']
+        out += [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}', f'add {TB}, {TB}, {LLO}',
+                f'sltu {TB}, {TB}, {LLO}', f'add {v}, {v}, {TB}']
         out.append(f'add {v}, {v}, {val("lam_hi", T, out)}')
         out.append(f'sra {v}, {v}, {val("shr", T, out)}')
         mv = val('maxv', T, out)
@@ -271,6 +311,7 @@ def dwpair(asub, osub):
             out += [f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
         else:
             out.append(f'sb {v}, 0({op})')
+        out.append(f'.Ld_{name}_{n}:')
         return out
 
     def store(c):
@@ -286,6 +327,12 @@ def dwpair(asub, osub):
         c, b, nw = P[ph % 3], P[(ph + 1) % 3], P[(ph + 2) % 3]
         M = reg.get('mask')
 
+        def lanes(wd):
+            # the channel's bits of both lanes
+            if not asub:
+                return []
+            return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
+
         def load(r, dst):
             return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
 
@@ -298,17 +345,63 @@ def dwpair(asub, osub):
                 out += [f'mul {T}, {x}, {W[r][0]}', f'add {nw}, {nw}, {T}']
             return out
         out = load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB) + [f'or {TA}, {TA}, {TB}']
-        out += [f'and {TA}, {TA}, {M}'] if asub else []
+        out += lanes(TA)
         out += [f'slli {TB}, {TB}, 16'] + macs(TA, 2, True)
         out += load(1, TA) + [f'or {TB}, {TB}, {TA}']
-        out += [f'and {TB}, {TB}, {M}'] if asub else []
+        out += lanes(TB)
         out += [f'slli {TA}, {TA}, 16'] + macs(TB, 1, False)
         out += load(0, TB) + [f'or {TA}, {TA}, {TB}']
-        out += [f'and {TA}, {TA}, {M}'] if asub else []
+        out += lanes(TA)
         out += macs(TA, 0, False)
         if st:
             out += store(c)
         return out
+
+    def column2(taps):
+        # stride 2: one column, words of kernel rows 2, 0, 1 (input rows 2|4, 0|2, 1|3);
+        # taps(x, r, first) the products of the word x of kernel row r
+        def load(r, dst):
+            return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+        M = reg.get('mask')
+
+        def lanes(wd):
+            if not asub:
+                return []
+            return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
+        out = load(4, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB) + [f'or {TA}, {TA}, {TB}']
+        out += lanes(TA) + taps(TA, 2, True)
+        out += [f'slli {TB}, {TB}, 16'] + load(0, TA) + [f'or {TB}, {TB}, {TA}']
+        out += lanes(TB) + taps(TB, 0, False)
+        out += load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(1, TB) + [f'or {TA}, {TA}, {TB}']
+        out += lanes(TA) + taps(TA, 1, False)
+        return out
+
+    def step2(ph, st):
+        # stride 2: kx = 1 of P[ph] (when stored), then the column that is kx = 2 of P[ph]
+        # and kx = 0 of P[ph + 1]
+        cur, nxt = P[ph % 2], P[(ph + 1) % 2]
+
+        def kx1(x, r, first):
+            return [f'mul {T}, {x}, {W[r][1]}', f'add {cur}, {cur}, {T}']
+
+        def kx20(x, r, first):
+            out = [f'mul {T}, {x}, {W[r][2]}', f'add {cur}, {cur}, {T}']
+            if first:
+                return out + [f'mul {nxt}, {x}, {W[r][0]}']
+            return out + [f'mul {T}, {x}, {W[r][0]}', f'add {nxt}, {nxt}, {T}']
+        out = column2(kx1) if st else []
+        out += column2(kx20)
+        if st:
+            out += store(cur)
+        return out
+
+    def drain2(e):
+        # stride 2: the last output's column kx = 2 is right padding
+        def kx1(x, r, first):
+            return [f'mul {T}, {x}, {W[r][1]}', f'add {P[e]}, {P[e]}, {T}']
+        out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
+               f'beqz {T}, .Lrowend_{name}']
+        return out + column2(kx1) + store(P[e]) + [f'j .Lrowend_{name}']
 
     def drain(e):
         out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
@@ -323,24 +416,38 @@ def dwpair(asub, osub):
     L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})',
           f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
     L += [f'li {p}, 0' for p in P]
-    L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}', f'li {T}, 1',
-          f'beq {TA}, {T}, .Lwarm2_{name}']
-    L += step(1, False)
-    L += [f'.Lwarm2_{name}:'] + step(2, False)
-    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
-          f'.Lloop_{name}:']
-    L += step(0, True) + step(1, True) + step(2, True)
-    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
-    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
-          f'beqz {TA}, .Ldrain0_{name}', f'li {T}, 1', f'beq {TA}, {T}, .Lrem1_{name}']
-    L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
-    L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
-    for e in range(3):
-        L += [f'.Ldrain{e}_{name}:'] + drain(e)
+    if S == 2:
+        # warm: 1 column (no left padding: kx = 0 of output 0) or none
+        L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}']
+        L += step2(1, False)
+        L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+              f'.Lloop_{name}:']
+        L += step2(0, True) + step2(1, True)
+        L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+        L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
+              f'beqz {TA}, .Ldrain0_{name}']
+        L += step2(0, True) + [f'j .Ldrain1_{name}']
+        for e in range(2):
+            L += [f'.Ldrain{e}_{name}:'] + drain2(e)
+    else:
+        L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}', f'li {T}, 1',
+              f'beq {TA}, {T}, .Lwarm2_{name}']
+        L += step(1, False)
+        L += [f'.Lwarm2_{name}:'] + step(2, False)
+        L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+              f'.Lloop_{name}:']
+        L += step(0, True) + step(1, True) + step(2, True)
+        L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+        L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
+              f'beqz {TA}, .Ldrain0_{name}', f'li {T}, 1', f'beq {TA}, {T}, .Lrem1_{name}']
+        L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
+        L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
+        for e in range(3):
+            L += [f'.Ldrain{e}_{name}:'] + drain(e)
     # next pair of rows: the input pointers 2 rows on; each output pointer has crossed its
     # row, one more row skips the other row of the pair
     L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["row_back"]}({T})']
-    L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(4)]
+    L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(len(Q))]
     L += [f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}', f'add {OP2}, {OP2}, {TA}']
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
     L += ['lw ra, 48(sp)'] + [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
@@ -356,4 +463,7 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           ' * Job layout (DwPairJob, int32 words): ' + ', '.join(PAIR_FIELDS) + '.\n'
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
           tuple(dwrow(a, o, st) for st in (1, 2) for a in (8, 4, 2) for o in (False, True))
-          + tuple(dwpair(a, o) for a in (False, True) for o in (False, True)))
+          + tuple(dwpair(a, o) for a in (False, True) for o in (False, True))
+          + tuple(dwpair(True, o, True) for o in (False, True))
+          + tuple(dwpair(a, o, r, 2) for a, r in ((False, False), (True, False), (True, True))
+                  for o in (False, True)))

@@ -15,25 +15,34 @@
 # the build's kernel library (BUILD_DIR/src/kernels/libfbkernels.a, a small C harness compiled
 # with cc), the minimum over 100 repetitions of 100 calls of the thread's CPU time per call,
 # µs, at w8a8, w4a4 and w2a2 (the first layer reads the 8-bit image), and the totals' ratios
-# layers_w4a4_over_w8a8 / layers_w2a2_over_w8a8.  The pool and the classifier are timed the
+# layers_w4a4_over_w8a8 / layers_w2a2_over_w8a8.  The three configs are timed alternately in
+# one process (each repetition times w8a8, w4a4, w2a2 in turn), so that a change of the
+# machine's load over the run falls on all three alike; chain_us is the whole chain of layers
+# (conv, depthwise, pool, classifier, each called once, in the network's order), the minimum
+# over 300 repetitions of 10 chains.  The pool and the classifier are timed the
 # same way, and each config's whole evaluation with one thread in CPU time per image, so that
 # `stages_per_image_us` attributes it: first_conv, depthwise, pointwise, pool, classifier
 # (the kernels) and outside_kernels_us (the rest: the evaluator's per-image work, the caches
 # of a whole network against one hot layer).  RUNS=0 runs this part only.
 #
-# Usage: tools/bench-host.sh [BUILD_DIR] [RUNS] [WEIGHTS] [THREADS]
+# Usage: tools/bench-host.sh [BUILD_DIR] [RUNS] [WEIGHTS] [THREADS] [REPEAT]
 #   BUILD_DIR  a configured and built meson build (default: build)
 #   RUNS       runs of the whole set (default 3)
 #   WEIGHTS    freebits-weights/1 file (default: data/networks/fmnist-mbv1-float.fbw,
 #              calibrated once; both tools evaluate the calibrated file)
 #   THREADS    threads of each tool (default 2; 1 is less sensitive to a loaded machine,
 #              where PyTorch's OpenMP threads wait for each other)
+#   REPEAT     integer runs of each one-thread whole evaluation (`eval --repeat`, default 5;
+#              whole_1thread_min_us is the fastest run's seconds per image)
+# The last line, "summary", has the ratios to w8a8 of the kernel chain, of all kernels and of
+# the one-thread evaluation (≤ 1: no slower than w8a8).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 runs=${2:-3}
 weights=${3:-$root/data/networks/fmnist-mbv1-float.fbw}
 threads=${4:-2}
+repeat=${5:-5}
 net=$root/data/networks/fmnist-mbv1.json
 cli=$build/src/cli/freebits-cli
 tmp=$(mktemp -d)
@@ -127,27 +136,19 @@ cpu_now (void)
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
-/* the smallest over 100 repetitions of the thread CPU time per call of 100 calls, µs */
-#define TIME_CALLS(best, call)                                                                \
-  do                                                                                          \
-    {                                                                                         \
-      int r_, k_;                                                                             \
-      best = 1e9;                                                                             \
-      for (r_ = 0; r_ < 100; r_++)                                                            \
-        {                                                                                     \
-          const double t0_ = cpu_now ();                                                      \
-          double t_;                                                                          \
-          for (k_ = 0; k_ < 100; k_++)                                                        \
-            if ((call) != FB_KERNEL_OK)                                                       \
-              {                                                                               \
-                fprintf (stderr, "layer %s: kernel error\n", l->name);                       \
-                exit (1);                                                                     \
-              }                                                                               \
-          t_ = (cpu_now () - t0_) / 100 * 1e6;                                                \
-          best = t_ < best ? t_ : best;                                                       \
-        }                                                                                     \
-    }                                                                                         \
-  while (0)
+/* One layer's call at one config: its operands made once. */
+typedef struct {
+  const L *l;
+  int kind;
+  FbConvFunc conv;
+  FbAvgPoolFunc pool;
+  FbLinearI32Func fc;
+  FbConvParams p;
+  uint8_t *in, *out, *s, *wt, *prep;
+  const uint8_t *wu;
+  int32_t *kappa, *lambda, *bias, *out32;
+  size_t n_s;
+} Call;
 static uint8_t *
 random_bytes (size_t n)
 {
@@ -157,8 +158,8 @@ random_bytes (size_t n)
     p[i] = (uint8_t) rand ();
   return p;
 }
-static double
-time_conv (const L *l, int A, int O, int W)
+static void
+setup_conv (Call *c, const L *l, int A, int O, int W)
 {
   FbConvParams p = { l->w, l->h, l->cin, (l->w + l->pl + l->pr - l->kx) / l->sx + 1,
                      (l->h + l->pt + l->pb - l->ky) / l->sy + 1, l->cout, l->kx, l->ky,
@@ -169,102 +170,165 @@ time_conv (const L *l, int A, int O, int W)
   const size_t n_w = dw ? fb_kernel_depthwise_weights_bytes (l->cin, l->ky, l->kx, W)
                         : fb_kernel_weight_row_bytes ((size_t) l->ky * l->kx * l->cin, W)
                             * (size_t) l->cout;
-  const FbConvFunc f = dw ? fb_depthwise_lookup (A, O, W) : fb_conv_lookup (A, O, W);
-  const size_t n_s = dw ? fb_depthwise_get_buffer_size (A, O, W, &p)
-                        : fb_conv_get_buffer_size (A, O, W, &p);
-  uint8_t *in = random_bytes (n_in), *wt = random_bytes (n_w), *out = malloc (n_out);
-  uint8_t *s = malloc (n_s), *prep = NULL;
-  const uint8_t *wu = wt;
-  int32_t *kappa = malloc (4 * (size_t) p.ch_out), *lambda = malloc (4 * (size_t) p.ch_out);
-  double best;
   int k;
+  c->conv = dw ? fb_depthwise_lookup (A, O, W) : fb_conv_lookup (A, O, W);
+  c->n_s = dw ? fb_depthwise_get_buffer_size (A, O, W, &p) : fb_conv_get_buffer_size (A, O, W, &p);
+  c->in = random_bytes (n_in);
+  c->wt = random_bytes (n_w);
+  c->out = malloc (n_out);
+  c->s = malloc (c->n_s > 0 ? c->n_s : 1);
+  c->prep = NULL;
+  c->wu = c->wt;
+  c->kappa = malloc (4 * (size_t) p.ch_out);
+  c->lambda = malloc (4 * (size_t) p.ch_out);
   for (k = 0; k < p.ch_out; k++)
     {
-      kappa[k] = rand () % (1 << 16) + 256;
-      lambda[k] = rand () % (1 << 24) - (1 << 22);
+      c->kappa[k] = rand () % (1 << 16) + 256;
+      c->lambda[k] = rand () % (1 << 24) - (1 << 22);
     }
   if (!dw)
     {
       const size_t n_p = fb_conv_host_prepared_weights_size (A, O, W, &p);
-      if (n_p > 0 && (prep = aligned_alloc (64, (n_p + 63) / 64 * 64)) != NULL
-          && fb_conv_host_prepare_weights (A, O, W, &p, wt, prep) == FB_KERNEL_OK)
+      if (n_p > 0 && (c->prep = aligned_alloc (64, (n_p + 63) / 64 * 64)) != NULL
+          && fb_conv_host_prepare_weights (A, O, W, &p, c->wt, c->prep) == FB_KERNEL_OK)
         {
-          wu = prep;
+          c->wu = c->prep;
           p.flag_relu |= FB_KERNEL_FLAG_HOST_PREPARED;
         }
     }
-  TIME_CALLS (best, f (in, wu, kappa, lambda, out, &p, s, n_s));
-  free (in); free (wt); free (out); free (s); free (prep); free (kappa); free (lambda);
-  return best;
+  c->p = p;
 }
-static double
-time_pool_or_linear (const L *l, int b)
+static void
+setup_pool_or_linear (Call *c, const L *l, int b)
 {
-  double best;
   if (l->kind == 2)
     {
-      const FbAvgPoolFunc f = fb_avgpool_lookup (b);
-      uint8_t *in = random_bytes ((size_t) l->h * l->w * l->cin * b / 8), *out = malloc (l->cin);
-      TIME_CALLS (best, f (in, out, l->w, l->h, l->cin, 0));
-      free (in); free (out);
+      c->pool = fb_avgpool_lookup (b);
+      c->in = random_bytes ((size_t) l->h * l->w * l->cin * b / 8);
+      c->out = malloc (l->cin);
     }
   else
     {
-      const FbLinearI32Func f = fb_linear_i32_lookup (b, b);
-      const size_t n_s = fb_linear_get_buffer_size (b, 32, b, l->cin, l->cout);
-      uint8_t *in = random_bytes ((size_t) l->cin * b / 8), *s = malloc (n_s > 0 ? n_s : 1);
-      uint8_t *wt = random_bytes (fb_kernel_weight_row_bytes (l->cin, b) * (size_t) l->cout);
-      int32_t *bias = calloc ((size_t) l->cout, 4), *out = malloc (4 * (size_t) l->cout);
-      TIME_CALLS (best, f (in, wt, bias, out, l->cin, l->cout, 0, s, n_s));
-      free (in); free (s); free (wt); free (bias); free (out);
+      c->fc = fb_linear_i32_lookup (b, b);
+      c->n_s = fb_linear_get_buffer_size (b, 32, b, l->cin, l->cout);
+      c->in = random_bytes ((size_t) l->cin * b / 8);
+      c->s = malloc (c->n_s > 0 ? c->n_s : 1);
+      c->wt = random_bytes (fb_kernel_weight_row_bytes (l->cin, b) * (size_t) l->cout);
+      c->bias = calloc ((size_t) l->cout, 4);
+      c->out32 = malloc (4 * (size_t) l->cout);
     }
-  return best;
 }
-int
-main (int argc, char **argv)
+static void
+call (const Call *c)
 {
-  const int b = argc > 1 ? atoi (argv[1]) : 8;
-  /* total_us: conv + depthwise (the figure of earlier rounds); stages_us: the first layer,
-   * the depthwise, the other (pointwise) convs, the pool, the classifier */
-  double conv_dw = 0, first = 0, dw = 0, pw = 0, pool = 0, fc = 0;
-  size_t li;
-  srand (1);
-  printf ("{\"layers\": \"w%da%d\", \"us_per_call\": {", b, b);
-  for (li = 0; li < sizeof layers / sizeof *layers; li++)
+  const L *l = c->l;
+  FbKernelStatus st;
+  if (c->kind == 2)
+    st = c->pool (c->in, c->out, l->w, l->h, l->cin, 0);
+  else if (c->kind == 3)
+    st = c->fc (c->in, c->wt, c->bias, c->out32, l->cin, l->cout, 0, c->s, c->n_s);
+  else
+    st = c->conv (c->in, c->wu, c->kappa, c->lambda, c->out, &c->p, c->s, c->n_s);
+  if (st != FB_KERNEL_OK)
     {
-      const L *l = &layers[li];
-      double t;
-      if (l->kind >= 2)
-        {
-          t = time_pool_or_linear (l, b);
-          *(l->kind == 2 ? &pool : &fc) += t;
-        }
-      else
-        {
-          t = time_conv (l, li == 0 ? 8 : b, b, b);
-          conv_dw += t;
-          *(li == 0 ? &first : l->kind == 1 ? &dw : &pw) += t;
-        }
-      printf ("%s\"%s\": %.2f", li ? ", " : "", l->name, t);
+      fprintf (stderr, "layer %s: kernel error\n", l->name);
+      exit (1);
     }
-  printf ("}, \"total_us\": %.2f, \"stages_us\": {\"first_conv\": %.2f, \"depthwise\": %.2f, "
-          "\"pointwise\": %.2f, \"pool\": %.2f, \"classifier\": %.2f, \"all_kernels\": %.2f}, "
-          "\"host_code\": \"%s\"}\n", conv_dw, first, dw, pw, pool, fc,
-          first + dw + pw + pool + fc, fb_kernel_host_code ());
+}
+#define NL (sizeof layers / sizeof *layers)
+static const int bits[3] = { 8, 4, 2 };
+int
+main (void)
+{
+  static Call calls[3][NL];
+  /* per layer: the smallest over 100 repetitions of the thread CPU time per call of 100 calls,
+   * µs; chain: of 10 chains over 300 repetitions; the configs alternate in each repetition */
+  static double best[3][NL];
+  double chain[3] = { 1e9, 1e9, 1e9 };
+  size_t li;
+  int b, r, k;
+  srand (1);
+  for (b = 0; b < 3; b++)
+    for (li = 0; li < NL; li++)
+      {
+        Call *c = &calls[b][li];
+        memset (c, 0, sizeof *c);
+        c->l = &layers[li];
+        c->kind = layers[li].kind;
+        if (c->kind >= 2)
+          setup_pool_or_linear (c, c->l, bits[b]);
+        else
+          setup_conv (c, c->l, li == 0 ? 8 : bits[b], bits[b], bits[b]);
+        best[b][li] = 1e9;
+      }
+  for (li = 0; li < NL; li++)
+    for (r = 0; r < 100; r++)
+      for (b = 0; b < 3; b++)
+        {
+          const double t0 = cpu_now ();
+          double t;
+          for (k = 0; k < 100; k++)
+            call (&calls[b][li]);
+          t = (cpu_now () - t0) / 100 * 1e6;
+          best[b][li] = t < best[b][li] ? t : best[b][li];
+        }
+  for (r = 0; r < 300; r++)
+    for (b = 0; b < 3; b++)
+      {
+        const double t0 = cpu_now ();
+        double t;
+        for (k = 0; k < 10; k++)
+          for (li = 0; li < NL; li++)
+            call (&calls[b][li]);
+        t = (cpu_now () - t0) / 10 * 1e6;
+        chain[b] = t < chain[b] ? t : chain[b];
+      }
+  for (b = 0; b < 3; b++)
+    {
+      /* total_us: conv + depthwise (the figure of earlier rounds); stages_us: the first layer,
+       * the depthwise, the other (pointwise) convs, the pool, the classifier */
+      double conv_dw = 0, first = 0, dw = 0, pw = 0, pool = 0, fc = 0;
+      printf ("{\"layers\": \"w%da%d\", \"us_per_call\": {", bits[b], bits[b]);
+      for (li = 0; li < NL; li++)
+        {
+          const double t = best[b][li];
+          const int kind = layers[li].kind;
+          if (kind >= 2)
+            *(kind == 2 ? &pool : &fc) += t;
+          else
+            {
+              conv_dw += t;
+              *(li == 0 ? &first : kind == 1 ? &dw : &pw) += t;
+            }
+          printf ("%s\"%s\": %.2f", li ? ", " : "", layers[li].name, t);
+        }
+      printf ("}, \"total_us\": %.2f, \"stages_us\": {\"first_conv\": %.2f, \"depthwise\": %.2f, "
+              "\"pointwise\": %.2f, \"pool\": %.2f, \"classifier\": %.2f, \"all_kernels\": %.2f}, "
+              "\"chain_us\": %.2f, \"host_code\": \"%s\"}\n", conv_dw, first, dw, pw, pool, fc,
+              first + dw + pw + pool + fc, chain[b], fb_kernel_host_code ());
+    }
   return 0;
 }
 EOF
 cc -O2 -std=gnu17 -I "$root/src/kernels" -I "$tmp" "$tmp/layers.c" \
   "$build/src/kernels/libfbkernels.a" -o "$tmp/layers"
 echo "{\"layers_uptime\": \"$(uptime | sed 's/.*load/load/')\", \"utc\": \"$(date -u +%H:%M:%S)\"}"
-for b in 8 4 2; do "$tmp/layers" "$b"; done | tee "$tmp/layers.log"
+"$tmp/layers" | tee "$tmp/layers.log"
 # ---- the whole evaluation by stage: one thread, CPU time per image ----
 # Each config's 10 000-image evaluation with one thread, twice, as CPU µs per image (the
 # process's user + system time less that of the same command with --limit 1, which loads the
 # data set and folds the weights; the smaller of the two), against the sum of its kernels
 # above: outside_kernels_us is what the per-layer part does not see (the evaluator's per-image
 # work, and the caches of a real network's sequence of layers against the hot repetitions of
-# one layer).  CPU time, which a loaded machine inflates less than wall time.
+# one layer).  CPU time, which a loaded machine inflates less than wall time.  Each command
+# runs the evaluation REPEAT times (`eval --repeat`): the CPU time is their mean, and
+# int_seconds_min the fastest run's wall time (a build without --repeat: one run).
+rep_args=()
+if "$cli" eval --help 2>&1 | grep -q -- --repeat && [ "$repeat" -gt 1 ]; then
+  rep_args=(--repeat "$repeat")
+else
+  repeat=1
+fi
 for rep in 1 2; do
   for cfg in w8a8 w4a4 w2a2; do
     /usr/bin/python3 -c '
@@ -274,35 +338,49 @@ def cpu(args):
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     return json.loads(out), (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
-d, t = cpu(sys.argv[1:])
-_, t1 = cpu(sys.argv[1:] + ["--limit", "1"])
-print(json.dumps({"whole_1thread": d["config"], "images": d["images"], "eval_cpu_seconds": round(t - t1, 3),
-                  "int_seconds": d["int_seconds"], "logits_fnv1a": d["logits_fnv1a"]}))' \
-      "$cli" eval "$net" --config "$cfg" --weights "$tmp/w.fbw" --threads 1 --no-float --json
+n = int(sys.argv[1])
+d, t = cpu(sys.argv[2:])
+# the same command, one run (--repeat N are the last two arguments), one image
+_, t1 = cpu((sys.argv[2:-2] if n > 1 else sys.argv[2:]) + ["--limit", "1"])
+print(json.dumps({"whole_1thread": d["config"], "images": d["images"], "repeat": n,
+                  "eval_cpu_seconds": round((t - t1) / n, 3), "int_seconds": d["int_seconds"],
+                  "int_seconds_min": d.get("int_seconds_min", d["int_seconds"]),
+                  "logits_fnv1a": d["logits_fnv1a"]}))' "$repeat" \
+      "$cli" eval "$net" --config "$cfg" --weights "$tmp/w.fbw" --threads 1 --no-float --json \
+      "${rep_args[@]}"
   done
 done | tee "$tmp/whole.log"
 echo "{\"whole_uptime\": \"$(uptime | sed 's/.*load/load/')\", \"utc\": \"$(date -u +%H:%M:%S)\"}"
 /usr/bin/python3 - "$tmp/layers.log" "$tmp/whole.log" <<'EOF'
 import json, sys
-t, st, whole = {}, {}, {}
+t, st, whole, wmin, chain = {}, {}, {}, {}, {}
 for l in open(sys.argv[1]):
     if l.strip():
         d = json.loads(l)
         t[d["layers"]] = d["total_us"]
         st[d["layers"]] = d["stages_us"]
+        chain[d["layers"]] = d["chain_us"]
 for l in open(sys.argv[2]):
     if l.strip():
         d = json.loads(l)
         us = d["eval_cpu_seconds"] / (d["images"] - 1) * 1e6
         whole[d["whole_1thread"]] = min(us, whole.get(d["whole_1thread"], us))
+        us = d["int_seconds_min"] / d["images"] * 1e6
+        wmin[d["whole_1thread"]] = min(us, wmin.get(d["whole_1thread"], us))
 for c in ("w8a8", "w4a4", "w2a2"):
-    out = {"stages_per_image_us": c, **st[c], "whole_1thread_us": round(whole[c], 2),
+    out = {"stages_per_image_us": c, **st[c], "chain_us": chain[c], "whole_1thread_us": round(whole[c], 2),
+           "whole_1thread_min_us": round(wmin[c], 2),
            "outside_kernels_us": round(whole[c] - st[c]["all_kernels"], 2)}
     print(json.dumps(out))
-print(json.dumps({"layers_w4a4_over_w8a8": round(t["w4a4"] / t["w8a8"], 2),
+print(json.dumps({"summary": "ratios to w8a8 (<= 1: no slower)",
+                  "chain_w4a4_over_w8a8": round(chain["w4a4"] / chain["w8a8"], 3),
+                  "chain_w2a2_over_w8a8": round(chain["w2a2"] / chain["w8a8"], 3),
+                  "layers_w4a4_over_w8a8": round(t["w4a4"] / t["w8a8"], 2),
                   "layers_w2a2_over_w8a8": round(t["w2a2"] / t["w8a8"], 2),
                   "all_kernels_w4a4_over_w8a8": round(st["w4a4"]["all_kernels"] / st["w8a8"]["all_kernels"], 2),
                   "all_kernels_w2a2_over_w8a8": round(st["w2a2"]["all_kernels"] / st["w8a8"]["all_kernels"], 2),
                   "whole_1thread_w4a4_over_w8a8": round(whole["w4a4"] / whole["w8a8"], 2),
-                  "whole_1thread_w2a2_over_w8a8": round(whole["w2a2"] / whole["w8a8"], 2)}))
+                  "whole_1thread_w2a2_over_w8a8": round(whole["w2a2"] / whole["w8a8"], 2),
+                  "whole_1thread_min_w4a4_over_w8a8": round(wmin["w4a4"] / wmin["w8a8"], 2),
+                  "whole_1thread_min_w2a2_over_w8a8": round(wmin["w2a2"] / wmin["w8a8"], 2)}))
 EOF

@@ -1,4 +1,4 @@
-/* fb-cli-eval.c — freebits-cli eval NETWORK --config C [--weights W] [--data SET] [--limit N] [--json]
+/* fb-cli-eval.c — freebits-cli eval NETWORK --config C [--weights W] [--data SET] [--limit N] [--repeat N] [--json]
  *
  * Folds the weights for the config into the integer network (FbIntNetwork),
  * runs it with the kernels on the test part of a dataset (default
@@ -110,6 +110,9 @@ typedef struct {
   guint                  bn_images;
   double                 bn_s, fold_s, total_s;
   gint                   threads;
+  /* --repeat N: the integer run's seconds of each of the N runs */
+  const double *int_each;
+  guint       repeat;
 } EvalReport;
 
 static void
@@ -156,6 +159,20 @@ report_json (const EvalReport *e)
   fb_json_add_double (b, "bn_seconds", round3 (e->bn_s));
   fb_json_add_double (b, "fold_seconds", round3 (e->fold_s));
   fb_json_add_double (b, "int_seconds", round3 (r->seconds));
+  if (e->repeat > 1)
+    {
+      double min = e->int_each[0];
+      fb_json_add_int (b, "repeat", e->repeat);
+      json_builder_set_member_name (b, "int_seconds_each");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < e->repeat; i++)
+        {
+          json_builder_add_double_value (b, round3 (e->int_each[i]));
+          min = MIN (min, e->int_each[i]);
+        }
+      json_builder_end_array (b);
+      fb_json_add_double (b, "int_seconds_min", round3 (min));
+    }
   fb_json_add_double (b, "seconds", round3 (e->total_s));
   fb_json_add_double (b, "images_per_s", e->total_s > 0 ? round (r->n_images / e->total_s * 10) / 10 : 0.0);
   fb_json_add_int (b, "threads", e->threads);
@@ -190,6 +207,17 @@ report_text (const EvalReport *e)
     g_print ("batch norm   recalibrated for the config on %u training images, %.2f s\n", e->bn_images, e->bn_s);
   g_print ("time         %.3f s, %.0f images/s (integer run %.3f s, fold %.3f s)\n", e->total_s,
            e->total_s > 0 ? r->n_images / e->total_s : 0.0, r->seconds, e->fold_s);
+  if (e->repeat > 1)
+    {
+      double min = e->int_each[0];
+      g_print ("repeat       %u integer runs:", e->repeat);
+      for (guint i = 0; i < e->repeat; i++)
+        {
+          g_print (" %.3f", e->int_each[i]);
+          min = MIN (min, e->int_each[i]);
+        }
+      g_print (" s (min %.3f s)\n", min);
+    }
   g_print ("logits_fnv1a 0x%08x\n", r->logits_fnv1a);
 }
 
@@ -320,13 +348,42 @@ eval_many (const EvalMany *e)
   return FB_CLI_EXIT_OK;
 }
 
+/* --repeat N: runs 2..N of the integer evaluation @first was run 1 of (timing on a loaded
+ * machine: the minimum); returns each run's seconds (N, newly allocated).  Every run must give
+ * the same logits. */
+static double *
+eval_repeat (FbIntNetwork *inet, FbDataset *test, guint limit, guint threads,
+             const FbNnEvalResult *first, guint repeat, GError **error)
+{
+  g_autofree double *each = g_new (double, repeat);
+  each[0] = first->seconds;
+  for (guint i = 1; i < repeat; i++)
+    {
+      FbNnEvalResult again;
+      guint32 hash;
+      if (!fb_nn_evaluate (inet, test, limit, threads, NULL, &again, error))
+        return NULL;
+      each[i] = again.seconds;
+      hash = again.logits_fnv1a;
+      fb_nn_eval_result_clear (&again);
+      if (hash != first->logits_fnv1a)
+        {
+          g_set_error (error, FB_ERROR, FB_ERROR_MISMATCH, "--repeat: run %u gave other logits",
+                       i + 1);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&each);
+}
+
 int
 fb_cli_eval (int argc, char **argv)
 {
   g_autofree char *config_spec = NULL, *weights_path = NULL, *data_dir = NULL, *save_path = NULL;
   g_autofree char *layout = NULL, *configs_path = NULL, *table_path = NULL, *output = NULL;
-  double val_split = 0.0;
+  double val_split = 0.0, *int_each = NULL;
   gint limit = 0, calib = DEFAULT_CALIBRATION_IMAGES, bn_images = DEFAULT_BN_IMAGES, threads = 0;
+  gint repeat = 1;
   gboolean json = FALSE, no_float = FALSE;
   GOptionEntry entries[] = {
     FB_CLI_CONFIG_ENTRY (&config_spec, "Precision config: a freebits-config/1 file or a shorthand such as w8a8"),
@@ -339,6 +396,7 @@ fb_cli_eval (int argc, char **argv)
     { "calibration-images", 0, 0, G_OPTION_ARG_INT, &calib, "Training images that calibrate float-only weights (default 2000)", "N" },
     { "bn-images", 0, 0, G_OPTION_ARG_INT, &bn_images, "Training images that recalibrate batch norm of supernet weights for the config (default 2048)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Evaluation threads (default: $FB_NN_THREADS or the cores)", "N" },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Run the integer evaluation N times (timing): int_seconds_each, int_seconds_min (default 1)", "N" },
     { "no-float", 0, 0, G_OPTION_ARG_NONE, &no_float, "Skip the float model's accuracy", NULL },
     { "save-calibrated", 0, 0, G_OPTION_ARG_FILENAME, &save_path, "Write the weights evaluated (with the calibrated act_alpha) to W", "W" },
     { "configs", 0, 0, G_OPTION_ARG_FILENAME, &configs_path,
@@ -372,9 +430,9 @@ fb_cli_eval (int argc, char **argv)
     "line) through the accuracy engine, as a candidates file (-o); under mpirun the\n"
     "configs are split over the ranks."))
     return FB_CLI_EXIT_INPUT;
-  if (limit < 0 || calib < 1 || bn_images < 1 || threads < 0 || threads > 256)
+  if (limit < 0 || calib < 1 || bn_images < 1 || threads < 0 || threads > 256 || repeat < 1)
     return fb_cli_usage (context, "--limit must be ≥ 0, --calibration-images and --bn-images ≥ 1, "
-                                  "--threads 0..256");
+                                  "--threads 0..256, --repeat ≥ 1");
   if (!(val_split >= 0 && val_split < 1))
     return fb_cli_usage (context, "--val-split must be in [0, 1)");
   if (configs_path != NULL)
@@ -382,8 +440,8 @@ fb_cli_eval (int argc, char **argv)
       FbCliData data = { data_dir, layout, val_split };
       EvalMany e = { argv[1], configs_path, table_path, weights_path, output, &data, (guint) limit, json };
 
-      if (config_spec != NULL)
-        return fb_cli_usage (context, "--config and --configs exclude each other");
+      if (config_spec != NULL || repeat != 1)
+        return fb_cli_usage (context, "--config and --repeat go without --configs");
       return eval_many (&e);
     }
   if (table_path != NULL || output != NULL)
@@ -439,7 +497,9 @@ fb_cli_eval (int argc, char **argv)
   if (inet == NULL)
     goto input_error;
   fold_s = (g_get_monotonic_time () - t0) / 1e6;
-  if (!fb_nn_evaluate (inet, test, (guint) limit, (guint) threads, NULL, &r, &error))
+  if (!fb_nn_evaluate (inet, test, (guint) limit, (guint) threads, NULL, &r, &error)
+      || (int_each = eval_repeat (inet, test, (guint) limit, (guint) threads, &r, (guint) repeat,
+                                  &error)) == NULL)
     return fb_cli_error (error, FB_CLI_EXIT_FAILED);
   total_s = bn_s + fold_s + r.seconds;
   /* The float trainer measures classifiers only. */
@@ -451,16 +511,17 @@ fb_cli_eval (int argc, char **argv)
       .net = net, .config_spec = config_spec, .config = config, .weights_path = weights_path,
       .calibrated = calibrated, .calib_s = calib_s, .test = test, .r = &r, .float_acc = float_acc,
       .recalibrated = recalibrated, .bn_s = bn_s, .fold_s = fold_s, .total_s = total_s,
-      .threads = threads > 0 ? threads : (gint) fb_nn_threads_init (),
+      .threads = threads > 0 ? threads : (gint) fb_nn_threads_init (), .repeat = (guint) repeat,
       .calib_images = train != NULL ? MIN ((guint) calib, fb_dataset_get_n_images (train)) : 0,
       .bn_images = train != NULL ? MIN ((guint) bn_images, fb_dataset_get_n_images (train)) : 0,
-    };
+      .int_each = int_each };
     if (json)
       report_json (&rep);
     else
       report_text (&rep);
   }
   fb_nn_eval_result_clear (&r);
+  g_free (int_each);
   return FB_CLI_EXIT_OK;
 
 input_error:

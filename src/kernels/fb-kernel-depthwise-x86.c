@@ -4,15 +4,16 @@
  *
  * The host path of fb-kernel-depthwise.c calls fb_ki_depthwise_x86() first on a CPU with
  * AVX-512 VNNI; it handles 3×3 kernels (any stride, padding, bit-widths) and leaves other
- * shapes to the generic code.  16 channels are one zmm of int32 lanes: an activation
- * (a u8 zero-extended: the input itself, or a sub-byte input unpacked to bytes in the scratch,
- * whole rows of all channels at a time) times a weight (sign-extended) is one lane of vpdpwssd
- * (the high 16-bit halves of the activations are 0, so each lane adds exactly x·w;
- * |255·−128| < 2^15), 9 taps per output.  With an 8-bit input (or a sub-byte one that fits
- * the scratch whole) the 9 weight vectors and the requantization constants of a block of 16
- * channels stay in registers for the whole image; the accumulators are requantized in
- * registers (fb_ki_rq_store()) and packed to O bits.  The
- * same int32 sums and outputs as the portable code.
+ * shapes to the generic code.  16 channels are one zmm of int32 lanes, and one vpdpbusd per
+ * kernel column adds the column's 3 taps: lane j of the u8 operand holds the 3 input rows'
+ * values of channel j at that column (dwx_col()), lane j of the i8 operand the 3 weights of
+ * the kernel column.  At stride 1 two output rows share each column (4 input rows in the 4
+ * bytes; the lower row's weights are shifted up a byte), so a column serves 6 outputs.
+ * Sub-byte inputs are read packed (8 or 4 bytes per row and 16 channels, moved to their lanes
+ * in registers): no unpacked copy in the scratch.  The weights and requantization constants
+ * of a block of 16 channels stay in registers for the whole image; the accumulators are
+ * requantized in registers (fb_ki_rq_store()) and packed to O bits.  The same int32 sums
+ * (|3 · 255 · 128| per vpdpbusd lane) and outputs as the portable code.
  *
  * Only built into the library when FB_KERNEL_X86_FILES is defined (meson does; an exported
  * bundle, which does not ship this file, keeps the generic host code).
@@ -20,13 +21,6 @@
 #include "fb-kernel-x86.h"
 
 #if FB_KI_X86_FILES
-
-/* 16 consecutive channels of a u8 pixel (`m` the valid lanes), zero-extended to int32 lanes. */
-FB_KI_VNNI_INLINE __m512i
-dwx_load_u8 (const uint8_t *p, __mmask16 m)
-{
-  return _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (m, p));
-}
 
 /* 16 consecutive channels of signed W-bit weights, sign-extended to int32 lanes. */
 FB_KI_VNNI_INLINE __m512i
@@ -52,101 +46,140 @@ dwx_load_s (const int W, const uint8_t *p, __mmask16 mbytes)
   }
 }
 
-/* Input row pointers of one output row: kernel row ky at rp[ky] (NULL: in the padding), pixel
- * ix at rp[ky] + ix * px, u8 (the input itself or the ring of unpacked rows). */
+/* The input rows of a column (u8 lanes of 16 channels): row k at rp[k] (packed A-bit pixels
+ * of the block's channels; the pixel at ix starts ix · C · A / 8 bytes further), m[k] the
+ * bytes to load (0: a row in the padding, read as zeros; a masked load with no bits set never
+ * faults). */
 typedef struct {
-  const uint8_t *rp[3];
-  size_t px;
-  __mmask16 mload;
-} DwxRows;
+  const uint8_t *rp[4];
+  __mmask16 m[4];
+} DwxCols;
 
-/* One output row of 16 channels: the windows inside the input along x ([ox_lo, ox_hi), all 3
- * rows inside) sweep with each input column loaded once (stride 1: it serves 3 outputs;
- * stride 2: 2 of the 3 columns are new), the others take their taps checked. */
-FB_KI_VNNI_INLINE void
-dwx_row (const int O, const DwxRows *r, const __m512i *w, const FbKiRq *rq,
-         __m128i sh, __mmask16 mo, const FbConvParams *p, uint8_t *yr, size_t out_px)
+/* Column ix of R input rows (3, or 4 for two output rows at stride 1), 16 channels: lane j is
+ * the 4 bytes x[r0][ix][c+j], x[r1][ix][c+j], .. (0 past R rows), the u8 operand of one
+ * vpdpbusd per kernel column.  Sub-byte pixels are read packed, 16 channels = 8 (4-bit) or 4
+ * (2-bit) bytes per row: the R rows' bytes transposed to dwords (byte k = row k), each dword
+ * moved to the lanes of its 2 / 4 channels (vpermd) and shifted there to the channel's field. */
+FB_KI_VNNI_INLINE __m512i
+dwx_col (const int A, const int R, const DwxCols *k, size_t off)
 {
+  if (A == 8)
+    {
+      const __m512i v0 = _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (k->m[0], k->rp[0] + off));
+      const __m512i v1 = _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (k->m[1], k->rp[1] + off));
+      const __m512i v2 = _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (k->m[2], k->rp[2] + off));
+      __m512i hi = _mm512_slli_epi32 (v2, 16);
+      if (R == 4)
+        hi = _mm512_or_si512 (hi, _mm512_slli_epi32 (
+                                    _mm512_cvtepu8_epi32 (_mm_maskz_loadu_epi8 (k->m[3],
+                                                                                k->rp[3] + off)),
+                                    24));
+      /* ternary 0xFE: v0 | v1 << 8 | hi */
+      return _mm512_ternarylogic_epi32 (v0, _mm512_slli_epi32 (v1, 8), hi, 0xFE);
+    }
+  {
+    const __m128i x0 = _mm_maskz_loadu_epi8 (k->m[0], k->rp[0] + off);
+    const __m128i x1 = _mm_maskz_loadu_epi8 (k->m[1], k->rp[1] + off);
+    const __m128i x2 = _mm_maskz_loadu_epi8 (k->m[2], k->rp[2] + off);
+    const __m128i x3 = R == 4 ? _mm_maskz_loadu_epi8 (k->m[3], k->rp[3] + off)
+                              : _mm_setzero_si128 ();
+    const __m128i t01 = _mm_unpacklo_epi8 (x0, x1), t23 = _mm_unpacklo_epi8 (x2, x3);
+    if (A == 4)
+      {
+        const __m512i idx = _mm512_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        const __m512i sh = _mm512_setr_epi32 (0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
+        const __m256i q = _mm256_inserti128_si256 (
+          _mm256_castsi128_si256 (_mm_unpacklo_epi16 (t01, t23)), _mm_unpackhi_epi16 (t01, t23),
+          1);
+        return _mm512_and_si512 (_mm512_srlv_epi32 (_mm512_permutexvar_epi32 (
+                                                      idx, _mm512_castsi256_si512 (q)), sh),
+                                 _mm512_set1_epi32 (0x0F0F0F0F));
+      }
+    {
+      const __m512i idx = _mm512_setr_epi32 (0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+      const __m512i sh = _mm512_setr_epi32 (0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6);
+      return _mm512_and_si512 (
+        _mm512_srlv_epi32 (_mm512_permutexvar_epi32 (
+                             idx, _mm512_castsi128_si512 (_mm_unpacklo_epi16 (t01, t23))), sh),
+        _mm512_set1_epi32 (0x03030303));
+    }
+  }
+}
+
+/* Column ix, zeros outside the input (the left / right padding). */
+FB_KI_VNNI_INLINE __m512i
+dwx_col_at (const int A, const int R, const DwxCols *k, int32_t ix, int32_t in_x, size_t px)
+{
+  if (ix < 0 || ix >= in_x)
+    return _mm512_setzero_si512 ();
+  return dwx_col (A, R, k, (size_t) ix * px);
+}
+
+/* P output rows (2: rows oy and oy + 1 at stride 1, from the 4 input rows of the column;
+ * 1: row oy from 3) of 16 channels: per output pixel one vpdpbusd per kernel column and row,
+ * wa[kx] the weights of kernel column kx as bytes (w[0][kx], w[1][kx], w[2][kx], 0) and
+ * wb[kx] those shifted up a byte (the lower output row).  Along x each input column is built
+ * once (stride 1: it serves 3 outputs; stride 2: 2 of the 3 are new).  4/2-bit outputs are
+ * stored in pairs (fb_ki_rq_store2()): the two rows' pixels, or neighbouring pixels of one
+ * row. */
+FB_KI_VNNI_INLINE void
+dwx_rows (const int A, const int O, const int P, const DwxCols *k, const __m512i *wa,
+          const __m512i *wb, const FbKiRq *rq, __m128i sh, __mmask16 mo, const FbConvParams *p,
+          uint8_t *y0, uint8_t *y1, size_t out_px)
+{
+  const int R = P == 2 ? 4 : 3;
   const int32_t sx = p->stride_x, in_x = p->dim_in_x;
-  const int rows_in = r->rp[0] != NULL && r->rp[1] != NULL && r->rp[2] != NULL;
-  const int32_t last = in_x - 3 + p->pad_left; /* ox * sx <= last */
-  int32_t ox_lo = (p->pad_left + sx - 1) / sx, ox_hi = last < 0 ? 0 : last / sx + 1;
+  const size_t px = (size_t) p->ch_in * (size_t) A / 8;
+  __m512i c0 = _mm512_setzero_si512 (), c1 = c0, c2 = c0, acc_p = c0;
+  uint8_t *dst_p = NULL;
   int32_t ox;
 
-  if (ox_hi > p->dim_out_x)
-    ox_hi = p->dim_out_x;
-  if (!rows_in || ox_hi < ox_lo || sx > 2)
-    ox_lo = ox_hi = p->dim_out_x;
-  if (ox_hi > ox_lo)
-    {
-      const size_t px = r->px, c0 = (size_t) (ox_lo * sx - p->pad_left) * px;
-      __m512i x0[3], x1[3], x2[3], acc_p = _mm512_setzero_si512 ();
-      uint8_t *dst_p = NULL;
-      int ky;
-      for (ky = 0; ky < 3; ky++)
-        {
-          x0[ky] = dwx_load_u8 (r->rp[ky] + c0, r->mload);
-          x1[ky] = dwx_load_u8 (r->rp[ky] + c0 + px, r->mload);
-        }
-      for (ox = ox_lo; ox < ox_hi; ox++)
-        {
-          const size_t cx = (size_t) (ox * sx - p->pad_left) * px;
-          __m512i acc = _mm512_setzero_si512 ();
-          for (ky = 0; ky < 3; ky++)
-            {
-              if (sx == 2 && ox > ox_lo)
-                x1[ky] = dwx_load_u8 (r->rp[ky] + cx + px, r->mload);
-              x2[ky] = dwx_load_u8 (r->rp[ky] + cx + 2 * px, r->mload);
-              acc = _mm512_dpwssd_epi32 (acc, x0[ky], w[ky * 3]);
-              acc = _mm512_dpwssd_epi32 (acc, x1[ky], w[ky * 3 + 1]);
-              acc = _mm512_dpwssd_epi32 (acc, x2[ky], w[ky * 3 + 2]);
-              x0[ky] = sx == 1 ? x1[ky] : x2[ky];
-              x1[ky] = x2[ky];
-            }
-          /* 4/2-bit outputs in pairs of pixels, which share the packing's byte operations */
-          if (O == 8)
-            fb_ki_rq_store (O, O == 4, acc, rq, sh, yr + (size_t) ox * out_px, mo);
-          else if (dst_p != NULL)
-            {
-              fb_ki_rq_store2 (O, O == 4, acc_p, acc, rq, sh, dst_p,
-                               yr + (size_t) ox * out_px, mo);
-              dst_p = NULL;
-            }
-          else
-            {
-              acc_p = acc;
-              dst_p = yr + (size_t) ox * out_px;
-            }
-        }
-      if (dst_p != NULL)
-        fb_ki_rq_store (O, O == 4, acc_p, rq, sh, dst_p, mo);
-    }
   for (ox = 0; ox < p->dim_out_x; ox++)
     {
       const int32_t ix0 = ox * sx - p->pad_left;
-      __m512i acc = _mm512_setzero_si512 ();
-      int ky, kx;
-      if (ox >= ox_lo && ox < ox_hi)
+      __m512i a;
+      if (sx == 1 && ox > 0)
         {
-          ox = ox_hi - 1; /* done above */
-          continue;
+          c0 = c1;
+          c1 = c2;
         }
-      for (ky = 0; ky < 3; ky++)
+      else if (sx == 2 && ox > 0)
         {
-          if (r->rp[ky] == NULL)
-            continue;
-          for (kx = 0; kx < 3; kx++)
-            {
-              const int32_t ix = ix0 + kx;
-              if (ix < 0 || ix >= in_x)
-                continue;
-              acc = _mm512_dpwssd_epi32 (acc, dwx_load_u8 (r->rp[ky] + (size_t) ix * r->px,
-                                                          r->mload),
-                                         w[ky * 3 + kx]);
-            }
+          c0 = c2;
+          c1 = dwx_col_at (A, R, k, ix0 + 1, in_x, px);
         }
-      fb_ki_rq_store (O, O == 4, acc, rq, sh, yr + (size_t) ox * out_px, mo);
+      else
+        {
+          c0 = dwx_col_at (A, R, k, ix0, in_x, px);
+          c1 = dwx_col_at (A, R, k, ix0 + 1, in_x, px);
+        }
+      c2 = dwx_col_at (A, R, k, ix0 + 2, in_x, px);
+      a = _mm512_dpbusd_epi32 (_mm512_setzero_si512 (), c0, wa[0]);
+      a = _mm512_dpbusd_epi32 (a, c1, wa[1]);
+      a = _mm512_dpbusd_epi32 (a, c2, wa[2]);
+      if (P == 2)
+        {
+          __m512i b = _mm512_dpbusd_epi32 (_mm512_setzero_si512 (), c0, wb[0]);
+          b = _mm512_dpbusd_epi32 (b, c1, wb[1]);
+          b = _mm512_dpbusd_epi32 (b, c2, wb[2]);
+          fb_ki_rq_store2 (O, O == 4, a, b, rq, sh, y0 + (size_t) ox * out_px,
+                           y1 + (size_t) ox * out_px, mo);
+        }
+      else if (O == 8)
+        fb_ki_rq_store (O, 0, a, rq, sh, y0 + (size_t) ox * out_px, mo);
+      else if (dst_p != NULL)
+        {
+          fb_ki_rq_store2 (O, O == 4, acc_p, a, rq, sh, dst_p, y0 + (size_t) ox * out_px, mo);
+          dst_p = NULL;
+        }
+      else
+        {
+          acc_p = a;
+          dst_p = y0 + (size_t) ox * out_px;
+        }
     }
+  if (dst_p != NULL)
+    fb_ki_rq_store (O, O == 4, acc_p, rq, sh, dst_p, mo);
 }
 
 /* The 9 weight vectors of the 16 channels from c (`m` the valid lanes, `mw` their bytes). */
@@ -163,17 +196,19 @@ dwx_load_weights (const int W, const uint8_t *weights, int32_t ch, int32_t c, __
                                 mw);
 }
 
-/* 8-bit input: channel blocks of 16 outer, the weights and requantization constants of a block
- * in registers for the whole image, the taps read from the input itself. */
+/* Channel blocks of 16 outer: the block's weights (as vpdpbusd bytes) and requantization
+ * constants stay in registers for the whole image; output rows in pairs at stride 1. */
 FB_KI_VNNI_INLINE void
-dwx_3x3_u8 (const int O, const int W, const uint8_t *input, const uint8_t *weights,
-            const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p)
+dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
+         const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p)
 {
-  const int32_t ch = p->ch_in, in_y = p->dim_in_y;
-  const size_t out_px = (size_t) ch * (size_t) O / 8, in_row = (size_t) p->dim_in_x * (size_t) ch;
+  const int32_t ch = p->ch_in, in_y = p->dim_in_y, out_y = p->dim_out_y;
+  const size_t in_row = (size_t) p->dim_in_x * (size_t) ch * (size_t) A / 8;
+  const size_t out_px = (size_t) ch * (size_t) O / 8, out_row = (size_t) p->dim_out_x * out_px;
   /* 4-bit outputs: shifted by 4 less (fb_ki_rq_store2()'s TOP; fb_ki_depthwise_x86() leaves
    * shifts under 4 to the generic code) */
   const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (O == 4 ? 4 : 0));
+  const __m512i lo8 = _mm512_set1_epi32 (0xFF);
   int32_t c, oy;
 
   for (c = 0; c < ch; c += 16)
@@ -182,144 +217,45 @@ dwx_3x3_u8 (const int O, const int W, const uint8_t *input, const uint8_t *weigh
       const __mmask16 m = (__mmask16) ((1u << left) - 1u);
       const __mmask16 mw = (__mmask16) ((1u << (left * W / 8)) - 1u);
       const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
+      const __mmask16 mi = (__mmask16) ((1u << (left * A / 8)) - 1u);
       const FbKiRq rq = fb_ki_rq_load (kappa + c, lambda + c, m);
+      const size_t xoff = (size_t) c * (size_t) A / 8;
       uint8_t *yc = output + (size_t) c * (size_t) O / 8;
-      __m512i w[9];
+      __m512i w[9], wa[3], wb[3];
+      int kx;
 
       dwx_load_weights (W, weights, ch, c, m, mw, w);
-      for (oy = 0; oy < p->dim_out_y; oy++)
+      for (kx = 0; kx < 3; kx++)
         {
+          /* ternary 0xEA: (w0 & 0xFF) | ((w1 & 0xFF) << 8 | (w2 & 0xFF) << 16) */
+          wa[kx] = _mm512_ternarylogic_epi32 (
+            w[kx], lo8,
+            _mm512_or_si512 (_mm512_slli_epi32 (_mm512_and_si512 (w[3 + kx], lo8), 8),
+                             _mm512_slli_epi32 (_mm512_and_si512 (w[6 + kx], lo8), 16)),
+            0xEA);
+          wb[kx] = _mm512_slli_epi32 (wa[kx], 8);
+        }
+      for (oy = 0; oy < out_y;)
+        {
+          const int P = p->stride_y == 1 && oy + 1 < out_y ? 2 : 1;
           const int32_t iy0 = oy * p->stride_y - p->pad_top;
-          DwxRows r;
-          int ky;
-          r.px = (size_t) ch;
-          r.mload = m;
-          for (ky = 0; ky < 3; ky++)
-            r.rp[ky] = iy0 + ky < 0 || iy0 + ky >= in_y ? NULL
-                                                         : input + (size_t) (iy0 + ky) * in_row + c;
-          dwx_row (O, &r, w, &rq, sh, mo, p, yc + (size_t) oy * (size_t) p->dim_out_x * out_px,
-                   out_px);
-        }
-    }
-}
-
-/* n signed W-bit values (n a multiple of 8/W) to sign-extended bytes: unpacked as unsigned,
- * then (u ^ 2^(W-1)) - 2^(W-1), 64 bytes per step. */
-FB_KI_VNNI_INLINE void
-dwx_unpack_s (const int W, const uint8_t *src, int32_t n, int8_t *dst)
-{
-  const __m512i half = _mm512_set1_epi8 ((char) (1 << (W - 1)));
-  int32_t i;
-
-  fb_ki_unpack_u_row_call (W, src, n, (uint8_t *) dst);
-  for (i = 0; i < n; i += 64)
-    {
-      const __mmask64 m = n - i >= 64 ? ~(__mmask64) 0 : (((__mmask64) 1) << (n - i)) - 1;
-      const __m512i u = _mm512_maskz_loadu_epi8 (m, dst + i);
-      _mm512_mask_storeu_epi8 (dst + i, m, _mm512_sub_epi8 (_mm512_xor_si512 (u, half), half));
-    }
-}
-
-/* Sub-byte input: each input row is unpacked once, all its channels in one contiguous pass
- * (fb_ki_unpack_u_row(), 32 or 64 values per 16 source bytes), into a ring of 3 byte rows in
- * the scratch, and sub-byte weights once per call to bytes after it; then the 8-bit loop reads
- * them, output row by output row, 16 channels at a time.  Unpacking per 16 channels and pixel
- * (masked 8- or 4-byte loads) had cost about as much as the taps at stride 2, where 4 input
- * pixels are new per output.  Scratch: 3·in_x·C + 9·C bytes, within fb-kernel-depthwise.c's
- * host size for a sub-byte input (2·3·in_x·C + 18·C + 8·C). */
-FB_KI_VNNI_INLINE void
-dwx_3x3_sub (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
-             const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
-             void *buffer)
-{
-  const int32_t ch = p->ch_in, in_x = p->dim_in_x, in_y = p->dim_in_y;
-  const size_t row = (size_t) in_x * (size_t) ch, in_row = row * (size_t) A / 8;
-  const size_t out_px = (size_t) ch * (size_t) O / 8;
-  /* 4-bit outputs: shifted by 4 less (fb_ki_rq_store2()'s TOP; fb_ki_depthwise_x86() leaves
-   * shifts under 4 to the generic code) */
-  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (O == 4 ? 4 : 0));
-  uint8_t *ring = (uint8_t *) buffer;
-  int8_t *wb = (int8_t *) (ring + 3 * row);
-  const uint8_t *wu = weights;
-  int32_t tag[3] = { -1, -1, -1 };
-  int32_t c, oy;
-
-  if (W != 8)
-    {
-      dwx_unpack_s (W, weights, 9 * ch, wb);
-      wu = (const uint8_t *) wb;
-    }
-  for (oy = 0; oy < p->dim_out_y; oy++)
-    {
-      const int32_t iy0 = oy * p->stride_y - p->pad_top;
-      uint8_t *yr = output + (size_t) oy * (size_t) p->dim_out_x * out_px;
-      const uint8_t *rows[3];
-      int ky;
-      for (ky = 0; ky < 3; ky++)
-        {
-          const int32_t iy = iy0 + ky;
-          rows[ky] = NULL;
-          if (iy < 0 || iy >= in_y)
-            continue;
-          rows[ky] = ring + (size_t) (iy % 3) * row;
-          if (tag[iy % 3] != iy)
+          uint8_t *y0 = yc + (size_t) oy * out_row;
+          DwxCols k;
+          int r;
+          for (r = 0; r < 4; r++)
             {
-              fb_ki_unpack_u_row_call (A, input + (size_t) iy * in_row, (int32_t) row,
-                                  ring + (size_t) (iy % 3) * row);
-              tag[iy % 3] = iy;
+              const int32_t iy = iy0 + r;
+              const int in = r < P + 2 && iy >= 0 && iy < in_y;
+              k.rp[r] = input + (in ? (size_t) iy * in_row : 0) + xoff;
+              k.m[r] = in ? mi : 0;
             }
-        }
-      for (c = 0; c < ch; c += 16)
-        {
-          const int32_t left = ch - c < 16 ? ch - c : 16;
-          const __mmask16 m = (__mmask16) ((1u << left) - 1u);
-          const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
-          const FbKiRq rq = fb_ki_rq_load (kappa + c, lambda + c, m);
-          DwxRows r;
-          __m512i w[9];
-          dwx_load_weights (8, wu, ch, c, m, m, w);
-          r.px = (size_t) ch;
-          r.mload = m;
-          for (ky = 0; ky < 3; ky++)
-            r.rp[ky] = rows[ky] != NULL ? rows[ky] + c : NULL;
-          dwx_row (O, &r, w, &rq, sh, mo, p, yr + (size_t) c * (size_t) O / 8, out_px);
+          if (P == 2)
+            dwx_rows (A, O, 2, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
+          else
+            dwx_rows (A, O, 1, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
+          oy += P;
         }
     }
-}
-
-/* A sub-byte input whose whole tensor fits the scratch as bytes (next to 9·C weight bytes, the
- * bound of dwx_3x3_sub()'s comment): unpacked in one pass, then the 8-bit loop with the block's
- * weights and requantization constants in registers for the whole image (small late layers,
- * e.g. 7×7×128, where the row ring reloads them per output row and block). */
-FB_KI_VNNI_INLINE int
-dwx_input_fits (const FbConvParams *p)
-{
-  const uint64_t ch = (uint64_t) p->ch_in, in_x = (uint64_t) p->dim_in_x;
-  return (uint64_t) p->dim_in_y * in_x * ch + 9 * ch <= 6 * in_x * ch + 26 * ch;
-}
-
-FB_KI_VNNI_INLINE void
-dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
-         const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p,
-         void *buffer)
-{
-  if (A == 8)
-    dwx_3x3_u8 (O, W, input, weights, kappa, lambda, output, p);
-  else if (dwx_input_fits (p))
-    {
-      const size_t n = (size_t) p->dim_in_y * (size_t) p->dim_in_x * (size_t) p->ch_in;
-      uint8_t *x = (uint8_t *) buffer;
-      fb_ki_unpack_u_row_call (A, input, (int32_t) n, x);
-      if (W == 8)
-        dwx_3x3_u8 (O, 8, x, weights, kappa, lambda, output, p);
-      else
-        {
-          dwx_unpack_s (W, weights, 9 * p->ch_in, (int8_t *) (x + n));
-          dwx_3x3_u8 (O, 8, x, x + n, kappa, lambda, output, p);
-        }
-    }
-  else
-    dwx_3x3_sub (A, O, W, input, weights, kappa, lambda, output, p, buffer);
 }
 
 #define FB_DWX_DEFINE(i, o, w)                                                                \
@@ -328,7 +264,8 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
                           const int32_t *lambda, uint8_t *output, const FbConvParams *p,      \
                           void *buffer)                                                       \
   {                                                                                           \
-    dwx_3x3 (i, o, w, input, weights, kappa, lambda, output, p, buffer);                      \
+    (void) buffer;                                                                            \
+    dwx_3x3 (i, o, w, input, weights, kappa, lambda, output, p);                      \
   }
 FB_KERNEL_VARIANTS_IOW (FB_DWX_DEFINE)
 

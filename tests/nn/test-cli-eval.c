@@ -257,6 +257,7 @@ test_bad_input (void)
       { { "eval", net_path, "--config", "w8a8", "--weights", missing, "--data", dir, NULL }, "nothing" },
       { { "eval", net_path, "--config", "w8a8", "--weights", good, "--data", missing, NULL }, "No such file" },
       { { "eval", net_path, "--config", "w8a8", "--weights", good, "--limit", "-1", NULL }, "--limit" },
+      { { "eval", net_path, "--config", "w8a8", "--weights", good, "--repeat", "0", NULL }, "--repeat" },
     };
 
     save_weights (w, good);
@@ -274,6 +275,59 @@ test_bad_input (void)
       {
         fb_test_cli_expect (cases[i].args, 2, cases[i].mention);
       }
+  }
+  fb_test_tmpdir_free (dir);
+}
+
+/* eval --repeat N: N integer runs, each timed (int_seconds_each, int_seconds_min the smallest),
+ * and the same logits checksum as one run. */
+static void
+test_repeat (void)
+{
+  g_autofree char *net_path = fb_test_network_path ("fmnist-mbv1.json");
+  g_autoptr(FbNetwork) net = NULL;
+  g_autoptr(FbWeights) w = NULL;
+  g_autoptr(GError) error = NULL;
+  char *dir;
+
+  dir = setup (net_path, 5, TRUE, &net, &w);
+  if (dir == NULL)
+    return;
+  {
+    g_autofree char *wpath = g_build_filename (dir, "w.fbw", NULL);
+    const char *once[] = { "eval", net_path, "--config", "w2a2", "--weights", wpath, "--data", dir,
+                           "--limit", "60", "--no-float", "--json", NULL };
+    const char *thrice[] = { "eval", net_path, "--config", "w2a2", "--weights", wpath, "--data", dir,
+                             "--limit", "60", "--no-float", "--json", "--repeat", "3", NULL };
+    g_autoptr(JsonParser) p1 = json_parser_new (), p3 = json_parser_new ();
+    FbTestRun r1 = { 0 }, r3 = { 0 };
+    JsonObject *o1, *o3;
+    JsonArray *each;
+    double min = G_MAXDOUBLE;
+
+    save_weights (w, wpath);
+    fb_test_run_cli (&r1, once);
+    fb_test_run_cli (&r3, thrice);
+    g_assert_cmpint (r1.status, ==, 0);
+    g_assert_cmpint (r3.status, ==, 0);
+    g_assert_true (json_parser_load_from_data (p1, r1.out, -1, &error));
+    g_assert_true (json_parser_load_from_data (p3, r3.out, -1, &error));
+    g_assert_no_error (error);
+    o1 = json_node_get_object (json_parser_get_root (p1));
+    o3 = json_node_get_object (json_parser_get_root (p3));
+    g_assert_false (json_object_has_member (o1, "int_seconds_each"));
+    g_assert_cmpint (json_object_get_int_member (o3, "repeat"), ==, 3);
+    each = json_object_get_array_member (o3, "int_seconds_each");
+    g_assert_cmpuint (json_array_get_length (each), ==, 3);
+    for (guint i = 0; i < 3; i++)
+      min = MIN (min, json_array_get_double_element (each, i));
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o3, "int_seconds_min"), min, 1e-9);
+    g_assert_cmpstr (json_object_get_string_member (o3, "logits_fnv1a"), ==,
+                     json_object_get_string_member (o1, "logits_fnv1a"));
+    g_assert_cmpint (json_object_get_int_member (o3, "correct"), ==,
+                     json_object_get_int_member (o1, "correct"));
+    fb_test_run_clear (&r1);
+    fb_test_run_clear (&r3);
   }
   fb_test_tmpdir_free (dir);
 }
@@ -340,5 +394,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-eval/calibrated", test_calibrated);
   g_test_add_func ("/cli-eval/bad-input", test_bad_input);
   g_test_add_func ("/cli-eval/configs", test_configs);
+  g_test_add_func ("/cli-eval/repeat", test_repeat);
   return g_test_run ();
 }

@@ -201,103 +201,43 @@ typedef struct {
   int a, b;   /* LIN_HI: bit of X's and of W's first lane (otherwise 0) */
 } LinSwar;
 
-/* The HI candidates (see above), if one beats best_num / best_den instructions per MAC. */
-static void
-lin_swar_plan_hi (int A, int W, uint32_t p, uint32_t *best_num, uint32_t *best_den,
-                  LinSwar *sw)
-{
-  int t;
-  if (A + W > 14)
-    return;   /* 8 x 8: two products need 17 bits, T = 2 leaves L = 16 (saves the search) */
-  for (t = 2; t <= 5; t++)
-    {
-      const int l = (32 - A - W) / (t - 1);
-      uint32_t c, num, den;
-      int j, ok = l >= 1 && l <= 30;
-      /* the terms below the dot: (t - j) products at 2^(32 - l j), their sum < 2^32; in
-       * units of 2^(32 - l): sum_j (t - j) p 2^(l - l j) < 2^l */
-      if (ok)
-        {
-          uint32_t low = 0;
-          for (j = 1; j < t && ok; j++)
-            {
-              const int sh = l * (j - 1);
-              const uint32_t term = sh >= 32 ? 0 : ((uint32_t) (t - j) * p) >> sh;
-              /* rounding the deeper terms down is made up for by the + 1 per term */
-              low += term + (j > 1 ? 1u : 0u);
-            }
-          ok = low < (1u << l);
-        }
-      if (!ok)
-        continue;
-      c = ((1u << l) - 1u) / ((uint32_t) t * p);
-      if (c == 0)
-        continue;
-      if (c > 4096)
-        c = 4096;
-      /* lw, mulhu, add per step; per chunk the low l bits (andi, or two shifts), and the
-       * running sum's lw, add, sw and reset (16 rows do not fit the registers twice) */
-      num = 3 * c + (l <= 11 ? 6 : 7);
-      den = c * (uint32_t) t;
-      if (num * *best_den < *best_num * den)
-        {
-          *best_num = num;
-          *best_den = den;
-          sw->t = t;
-          sw->l = l;
-          sw->c = (int) c;
-          sw->mode = LIN_HI;
-          sw->a = 32 - l * (t - 1) - A;   /* X's last lane ends at bit 32 */
-          sw->b = A;
-        }
-    }
-}
+/* The plan per (input bits, weight bits), [A / 4][W / 4] for 2, 4, 8 bits: T inputs per word
+ * in lanes of L bits, c words summed before the dot product is taken out, the mode, and the
+ * HI mode's first lane bits a (X) and b (W).  A constant: the search that picks the fewest
+ * instructions per MAC under the no-carry bounds above (lw, mul[hu], add per word plus the
+ * take-out per c words) ran in 32-bit arithmetic on every call, and twice (the scratch size
+ * check too); tests/kernels (linear-plans) re-runs it and checks this table against it and
+ * the bounds with worst-case operands.  fb_linear_swar_plan() hands it to the test. */
+static const LinSwar lin_plans[3][3] = {
+  /* A = 2: W = 2, 4, 8 */
+  { { 4, 9, 14, LIN_HI, 3, 2 }, { 4, 8, 1, LIN_DIRECT, 0, 0 }, { 2, 22, 2741, LIN_HI, 8, 2 } },
+  /* A = 4 */
+  { { 4, 8, 1, LIN_DIRECT, 0, 0 }, { 3, 11, 1, LIN_DIRECT, 0, 0 }, { 2, 20, 137, LIN_HI, 8, 4 } },
+  /* A = 8 */
+  { { 2, 22, 2741, LIN_HI, 2, 8 }, { 2, 20, 137, LIN_HI, 4, 8 }, { 2, 16, 1, LIN_S16, 0, 0 } },
+};
 
-/* 32-bit arithmetic only: it runs on every call (RV32IM has no 64-bit divide). */
-static void
+FB_KI_INLINE void
 lin_swar_plan (int A, int W, LinSwar *sw)
 {
-  const uint32_t p = ((1u << A) - 1u) * ((1u << W) - 1u);
-  uint32_t best_num = 0, best_den = 1;
-  int t;
-  sw->t = 2;
-  sw->l = 16;
-  sw->c = 1;
-  sw->mode = LIN_S16;
-  sw->a = 0;
-  sw->b = 0;
-  for (t = 4; t >= 2; t--)
-    {
-      const int l = t == 4 ? 8 : t == 3 ? 11 : 16, top = l * (t - 1);
-      uint32_t c = ((1u << (32 - top)) - 1u) / ((uint32_t) t * p), low = 0, num, den;
-      int j;
-      if (c == 0)
-        continue;
-      /* here t * p < 2^(32 - top), so low < 2^32 */
-      for (j = 1; j < t; j++)
-        low += (uint32_t) (t - j) * p << (top - l * j);
-      if (((1u << top) - 1u) / low < c)
-        c = ((1u << top) - 1u) / low;
-      if (c == 0)
-        continue;
-      if (c > 4096)
-        c = 4096;
-      /* instructions per MAC: lw, mul, add per step, then per c steps srli and the running
-       * sum's lw, add, sw and reset (c = 1: no running sum, lw, mul, srli, add); compared as
-       * fractions num / den */
-      num = c == 1 ? 4 : 3 * c + 6;
-      den = c * (uint32_t) t;
-      if (best_num == 0 || num * best_den < best_num * den)
-        {
-          best_num = num;
-          best_den = den;
-          sw->t = t;
-          sw->l = l;
-          sw->c = (int) c;
-          sw->mode = c == 1 ? LIN_DIRECT : LIN_ACC;
-        }
-    }
-  lin_swar_plan_hi (A, W, p, &best_num, &best_den, sw);
+  *sw = lin_plans[A >> 2][W >> 2];
+}
+
+int
+fb_linear_swar_plan (int in_bits, int w_bits, int32_t plan[6])
+{
+  LinSwar sw;
+  if ((in_bits != 2 && in_bits != 4 && in_bits != 8) || (w_bits != 2 && w_bits != 4 && w_bits != 8)
+      || plan == NULL)
+    return -1;
+  lin_swar_plan (in_bits, w_bits, &sw);
+  plan[0] = sw.t;
+  plan[1] = sw.l;
+  plan[2] = sw.c;
+  plan[3] = sw.mode;
+  plan[4] = sw.a;
+  plan[5] = sw.b;
+  return 0;
 }
 
 static size_t

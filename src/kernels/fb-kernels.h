@@ -294,6 +294,10 @@ size_t fb_linear_prepared_weights_size (int in_bits, int out_bits, int w_bits, i
 FbKernelStatus fb_linear_prepare_weights (int in_bits, int out_bits, int w_bits, int32_t dim_vec,
                                           int32_t num_o_neurons, const uint8_t *weights,
                                           uint8_t *prepared);
+/* The SWAR plan of the prepared linear for these operand widths (for the tests):
+ * plan = { T, L, c, mode (0 low word summed c words, 1 low word per word, 2 signed 16-bit
+ * lanes, 3 high word), a, b }; -1 for widths other than 2, 4, 8. */
+int fb_linear_swar_plan (int in_bits, int w_bits, int32_t plan[6]);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Residual add                                                                               */

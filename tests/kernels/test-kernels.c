@@ -1501,6 +1501,180 @@ test_hand_signed (void)
   }
 }
 
+/* The prepared linear's constant SWAR plan table: the plan the search (below) picks, and no
+ * lane carries with worst-case operands (every input and weight at an extreme, inputs long
+ * enough for the longest running sums, the staging in parts and a row tail). */
+typedef struct {
+  int t, l, c, mode, a, b;
+} TestLinSwar;
+
+/* The HI candidates (see above), if one beats best_num / best_den instructions per MAC. */
+static void
+test_lin_plan_hi (int A, int W, uint32_t p, uint32_t *best_num, uint32_t *best_den,
+                  TestLinSwar *sw)
+{
+  int t;
+  if (A + W > 14)
+    return;   /* 8 x 8: two products need 17 bits, T = 2 leaves L = 16 (saves the search) */
+  for (t = 2; t <= 5; t++)
+    {
+      const int l = (32 - A - W) / (t - 1);
+      uint32_t c, num, den;
+      int j, ok = l >= 1 && l <= 30;
+      /* the terms below the dot: (t - j) products at 2^(32 - l j), their sum < 2^32; in
+       * units of 2^(32 - l): sum_j (t - j) p 2^(l - l j) < 2^l */
+      if (ok)
+        {
+          uint32_t low = 0;
+          for (j = 1; j < t && ok; j++)
+            {
+              const int sh = l * (j - 1);
+              const uint32_t term = sh >= 32 ? 0 : ((uint32_t) (t - j) * p) >> sh;
+              /* rounding the deeper terms down is made up for by the + 1 per term */
+              low += term + (j > 1 ? 1u : 0u);
+            }
+          ok = low < (1u << l);
+        }
+      if (!ok)
+        continue;
+      c = ((1u << l) - 1u) / ((uint32_t) t * p);
+      if (c == 0)
+        continue;
+      if (c > 4096)
+        c = 4096;
+      /* lw, mulhu, add per step; per chunk the low l bits (andi, or two shifts), and the
+       * running sum's lw, add, sw and reset (16 rows do not fit the registers twice) */
+      num = 3 * c + (l <= 11 ? 6 : 7);
+      den = c * (uint32_t) t;
+      if (num * *best_den < *best_num * den)
+        {
+          *best_num = num;
+          *best_den = den;
+          sw->t = t;
+          sw->l = l;
+          sw->c = (int) c;
+          sw->mode = 3;
+          sw->a = 32 - l * (t - 1) - A;   /* X's last lane ends at bit 32 */
+          sw->b = A;
+        }
+    }
+}
+
+/* The search the table was made from (fb-kernel-linear.c before the table, 32-bit arithmetic). */
+static void
+test_lin_plan (int A, int W, TestLinSwar *sw)
+{
+  const uint32_t p = ((1u << A) - 1u) * ((1u << W) - 1u);
+  uint32_t best_num = 0, best_den = 1;
+  int t;
+  sw->t = 2;
+  sw->l = 16;
+  sw->c = 1;
+  sw->mode = 2;
+  sw->a = 0;
+  sw->b = 0;
+  for (t = 4; t >= 2; t--)
+    {
+      const int l = t == 4 ? 8 : t == 3 ? 11 : 16, top = l * (t - 1);
+      uint32_t c = ((1u << (32 - top)) - 1u) / ((uint32_t) t * p), low = 0, num, den;
+      int j;
+      if (c == 0)
+        continue;
+      /* here t * p < 2^(32 - top), so low < 2^32 */
+      for (j = 1; j < t; j++)
+        low += (uint32_t) (t - j) * p << (top - l * j);
+      if (((1u << top) - 1u) / low < c)
+        c = ((1u << top) - 1u) / low;
+      if (c == 0)
+        continue;
+      if (c > 4096)
+        c = 4096;
+      /* instructions per MAC: lw, mul, add per step, then per c steps srli and the running
+       * sum's lw, add, sw and reset (c = 1: no running sum, lw, mul, srli, add); compared as
+       * fractions num / den */
+      num = c == 1 ? 4 : 3 * c + 6;
+      den = c * (uint32_t) t;
+      if (best_num == 0 || num * best_den < best_num * den)
+        {
+          best_num = num;
+          best_den = den;
+          sw->t = t;
+          sw->l = l;
+          sw->c = (int) c;
+          sw->mode = c == 1 ? 1 : 0;
+        }
+    }
+  test_lin_plan_hi (A, W, p, &best_num, &best_den, sw);
+}
+
+
+static void
+test_linear_plans (void)
+{
+  static const int bits[3] = { 2, 4, 8 };
+  int ia, iw, k;
+  for (ia = 0; ia < 3; ia++)
+    for (iw = 0; iw < 3; iw++)
+      {
+        const int A = bits[ia], W = bits[iw];
+        const gint32 dim_vec = 3000, num_o = 21;
+        gint32 plan[6], i, o;
+        TestLinSwar s;
+        g_autofree gint32 *x = g_new (gint32, dim_vec), *w = g_new (gint32, dim_vec * num_o);
+        g_autofree gint32 *y = g_new (gint32, num_o), *got = g_new (gint32, num_o);
+        g_autofree guint8 *in = g_malloc0 (packed_len (dim_vec, A));
+        g_autofree guint8 *wp = NULL, *prep = NULL, *buf = NULL;
+        const gsize rb = packed_len (dim_vec, W);
+        gsize np, bs;
+
+        g_assert_cmpint (fb_linear_swar_plan (A, W, plan), ==, 0);
+        test_lin_plan (A, W, &s);
+        g_assert_cmpint (plan[0], ==, s.t);
+        g_assert_cmpint (plan[1], ==, s.l);
+        g_assert_cmpint (plan[2], ==, s.c);
+        g_assert_cmpint (plan[3], ==, s.mode);
+        g_assert_cmpint (plan[4], ==, s.a);
+        g_assert_cmpint (plan[5], ==, s.b);
+
+        np = fb_linear_prepared_weights_size (A, 32, W, dim_vec, num_o);
+        prep = g_malloc (np);
+        wp = g_malloc0 (rb * num_o);
+        bs = fb_linear_get_buffer_size (A, 32, W, dim_vec, num_o);
+        buf = g_malloc (bs);
+        for (k = 0; k < 2; k++)   /* all inputs at the maximum; then alternating max / 0 */
+          {
+            for (i = 0; i < dim_vec; i++)
+              x[i] = k == 0 || i % 2 == 0 ? (1 << A) - 1 : 0;
+            /* rows: all max, all min, alternating, the same with a min every 3rd, ... */
+            for (o = 0; o < num_o; o++)
+              for (i = 0; i < dim_vec; i++)
+                {
+                  const gint32 hi = (1 << (W - 1)) - 1, lo = -(1 << (W - 1));
+                  gint32 v;
+                  switch (o % 4)
+                    {
+                    case 0: v = hi; break;
+                    case 1: v = lo; break;
+                    case 2: v = i % 2 ? hi : lo; break;
+                    default: v = i % 3 ? lo : hi; break;
+                    }
+                  w[(gsize) o * dim_vec + i] = v;
+                }
+            pack_bits (x, dim_vec, A, in);
+            for (o = 0; o < num_o; o++)
+              pack_bits (w + (gsize) o * dim_vec, dim_vec, W, wp + (gsize) o * rb);
+            g_assert_cmpint (fb_linear_prepare_weights (A, 32, W, dim_vec, num_o, wp, prep), ==,
+                             FB_KERNEL_OK);
+            g_assert_cmpint (fb_linear_i32_lookup (A, W) (in, prep, NULL, got, dim_vec, num_o,
+                                                           FB_KERNEL_FLAG_PREPARED_WEIGHTS, buf, bs),
+                             ==, FB_KERNEL_OK);
+            fb_ref_linear_i32 (x, w, NULL, y, dim_vec, num_o, 0);
+            for (o = 0; o < num_o; o++)
+              g_assert_cmpint (got[o], ==, y[o]);
+          }
+      }
+}
+
 static void
 add_signed_family (FbKernelFamily f)
 {
@@ -1552,6 +1726,7 @@ main (int argc, char **argv)
   add_simple ("hand/conv-packed", test_hand_conv_packed);
   add_simple ("hand/requant", test_hand_requant);
   add_simple ("hand/linear-i32", test_hand_linear_i32);
+  add_simple ("linear-plans", test_linear_plans);
   add_simple ("hand/depthwise", test_hand_depthwise);
   add_simple ("hand/add-pool", test_hand_add_pool);
   add_simple ("avgpool-reciprocal", test_avgpool_reciprocal);

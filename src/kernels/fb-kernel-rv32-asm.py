@@ -22,7 +22,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fb_rv32_asm_emit import write_inc  # noqa: E402
+from fb_rv32_asm_emit import prologue, restore_saved, write_inc  # noqa: E402
 
 S = ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11',
      't3', 't4', 't5', 't6']
@@ -42,9 +42,7 @@ def plain(add=False):
     # void fb_ki_rv32_plain_4x4[_add] (x, w, xend, acc, stride_bytes, nblk, wblk_bytes)
     # _add adds the sums to acc (a later part of a long column) instead of storing them
     name = 'fb_ki_rv32_plain_4x4' + ('_add' if add else '')
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         'addi sp, sp, -64']
-    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L = prologue(name, 64)
     L += ['sw a0, 48(sp)', 'sw a1, 52(sp)', 'sw a6, 56(sp)', 'sw a5, 60(sp)']
     L.append('4:')
     L += [f'li {r}, 0' for r in S]
@@ -70,7 +68,7 @@ def plain(add=False):
     # next block
     L += ['lw a0, 48(sp)', 'lw a1, 52(sp)', 'lw t0, 56(sp)', 'add a1, a1, t0', 'sw a1, 52(sp)',
           'addi a3, a3, 16', 'lw t0, 60(sp)', 'addi t0, t0, -1', 'sw t0, 60(sp)', 'bnez t0, 4b']
-    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += restore_saved()
     L += ['addi sp, sp, 64', 'ret', f'.size {name}, .-{name}']
     return name, L
 
@@ -81,9 +79,7 @@ def swar(lanes):
     name = f'fb_ki_rv32_swar{lanes}_4x4'
     G = 4 // lanes
     acc = [f's{i}' for i in range(4 * G)]          # packed acc A[g*4+q]
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         'addi sp, sp, -64']
-    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L = prologue(name, 64)
     # s11 = x start, t6 = blocks left, 48(sp) = w of the block, 52(sp) = wblk_bytes
     L += ['mv s11, a0', 'mv t6, a6', 'sw a1, 48(sp)', 'sw a7, 52(sp)']
     if lanes == 2:
@@ -127,7 +123,7 @@ def swar(lanes):
     # next block
     L += ['mv a0, s11', 'lw a1, 48(sp)', 'lw t3, 52(sp)', 'add a1, a1, t3', 'sw a1, 48(sp)',
           'addi a3, a3, 16', 'addi t6, t6, -1', 'bnez t6, 5b']
-    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += restore_saved()
     L += ['addi sp, sp, 64', 'ret', f'.size {name}, .-{name}']
     return name, L
 
@@ -142,9 +138,7 @@ def swar2_4x8():
     A = S                                           # A[h * 8 + g * 4 + q]: packed acc
     W1 = 'ra'                                       # the second block's weights
     F = {'ra': 48, 'x': 52, 'w': 56, 'wblk': 60, 'left': 64, 'stride': 68, 'chunk': 72}
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         'addi sp, sp, -80']
-    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L = prologue(name, 80)
     L += [f'sw ra, {F["ra"]}(sp)', f'sw a0, {F["x"]}(sp)', f'sw a1, {F["w"]}(sp)',
           f'sw a7, {F["wblk"]}(sp)', f'sw a6, {F["left"]}(sp)', f'sw a4, {F["stride"]}(sp)',
           f'sw a5, {F["chunk"]}(sp)']
@@ -187,7 +181,7 @@ def swar2_4x8():
     L += [f'lw a0, {F["x"]}(sp)', f'lw a1, {F["w"]}(sp)', f'lw a5, {F["wblk"]}(sp)',
           'add a1, a1, a5', 'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', 'addi a3, a3, 32',
           f'lw a5, {F["left"]}(sp)', 'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', 'bnez a5, 5b']
-    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += restore_saved()
     L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
     return name, L
 
@@ -205,9 +199,7 @@ def dot4():
     name = 'fb_ki_rv32_dot4_4x4'
     Pk = S                                          # Pk[q * 4 + c]: packed accumulators
     X = ['t0', 't1', 't2', 'a6']
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         'addi sp, sp, -80']
-    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L = prologue(name, 80)
     # 48: x start, 52: w of the block, 56: wblk, 60: blocks left, 64: chunk bytes, 68: ra
     L += ['sw a0, 48(sp)', 'sw a1, 52(sp)', 'sw a7, 56(sp)', 'sw a6, 60(sp)', 'sw a5, 64(sp)',
           'sw ra, 68(sp)']
@@ -248,7 +240,7 @@ def dot4():
     # next block
     L += ['lw a0, 48(sp)', 'lw a1, 52(sp)', 'lw t0, 56(sp)', 'add a1, a1, t0', 'sw a1, 52(sp)',
           'addi a3, a3, 16', 'lw t0, 60(sp)', 'addi t0, t0, -1', 'sw t0, 60(sp)', 'bnez t0, 5b']
-    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += restore_saved()
     L += ['lw ra, 68(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
     return name, L
 
@@ -284,9 +276,7 @@ def plain_rq(NP=4):
     # same addresses.
     name = 'fb_ki_rv32_plain_rq' + ('' if NP == 4 else str(NP))
     F, J = RQ_FRAME, RQ_JOB
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         'addi sp, sp, -80']
-    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L = prologue(name, 80)
     L += [f'sw a0, {F["x"]}(sp)', f'sw a3, {F["job"]}(sp)', f'sw a1, {F["w"]}(sp)',
           f'sw a2, {F["xend"]}(sp)', f'lw t0, {J["nblk"]}(a3)', f'sw t0, {F["left"]}(sp)',
           f'sw ra, {F["ra"]}(sp)']
@@ -313,7 +303,7 @@ def plain_rq(NP=4):
     L += [f'lw a1, {F["w"]}(sp)', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["wblk"]}(a5)',
           'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', f'lw a5, {F["left"]}(sp)',
           'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', 'bnez a5, 4b']
-    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += restore_saved()
     L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
     return name, L
 
@@ -385,9 +375,7 @@ def dw3(A, S):
     Wr = [f's{i}' for i in range(9)]
     cols = [['s9', 's10', 's11'], ['t3', 't4', 't5'], ['t6', 't0', 't1']]
     Q = ['a0', 'a2', 'a3']
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         'addi sp, sp, -48']
-    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L = prologue(name, 48)
     L += [f'lw {Wr[k]}, {4 * k}(a4)' for k in range(9)]
     L += ['slli a6, a6, 2', 'add a6, a6, a5']       # a6 = end of accs
 
@@ -434,7 +422,7 @@ def dw3(A, S):
         L += ['addi a5, a5, 8', 'j 1b', '2:', 'beq a5, a6, 3f']
         L += load(1) + load(2) + dot((0, 1, 2), 0)
     L.append('3:')
-    L += [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += restore_saved()
     L += ['addi sp, sp, 48', 'ret', f'.size {name}, .-{name}']
     return name, L
 

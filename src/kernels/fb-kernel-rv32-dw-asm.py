@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fb_rv32_asm_emit import write_inc  # noqa: E402
+from fb_rv32_asm_emit import prologue, restore_saved, write_inc  # noqa: E402
 
 JOB_FIELDS = ['q0', 'q1', 'q2', 'in_px', 'in_step', 'op', 'out_px', 'out_row', 'nrows',
               'gbytes', 'rem', 'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'sh',
@@ -61,9 +61,7 @@ def dwrow(A, osub, S=1):
     MAXV = free[1] if len(free) > 1 else None
     counter = [0]
 
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         'addi sp, sp, -64']
-    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L = prologue(name, 64)
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job
     L += [f'lw t0, {OFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
@@ -207,7 +205,7 @@ def dwrow(A, osub, S=1):
     L += [f'.Lrowend_{name}:', 'lw t1, 52(sp)', f'lw {X}, {OFF["row_back"]}(t1)']
     L += [f'add {Q[r]}, {Q[r]}, {X}' for r in range(3)]
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
-    L += ['lw ra, 48(sp)'] + [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += ['lw ra, 48(sp)'] + restore_saved()
     L += ['addi sp, sp, 64', 'ret']
     L += [f'.size {name}, .-{name}']
     return name, L
@@ -268,9 +266,7 @@ def dwpair(asub, osub, rsh=False, S=1):
         out.append(f'lw {tmp}, {slot[v]}(sp)')
         return tmp
 
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         'addi sp, sp, -80']
-    L += [f'sw s{i}, {4 * i}(sp)' for i in range(12)]
+    L = prologue(name, 80)
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
@@ -450,7 +446,7 @@ def dwpair(asub, osub, rsh=False, S=1):
     L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(len(Q))]
     L += [f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}', f'add {OP2}, {OP2}, {TA}']
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
-    L += ['lw ra, 48(sp)'] + [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+    L += ['lw ra, 48(sp)'] + restore_saved()
     L += ['addi sp, sp, 80', 'ret']
     L += [f'.size {name}, .-{name}']
     return name, L

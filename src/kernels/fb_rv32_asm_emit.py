@@ -6,6 +6,18 @@
 import os
 
 
+def prologue(name, frame):
+    """A global routine's label, a stack frame of `frame` bytes and s0-s11 saved at its
+    bottom (every generated routine uses all twelve callee-saved registers)."""
+    return (['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+             f'addi sp, sp, -{frame}'] + [f'sw s{i}, {4 * i}(sp)' for i in range(12)])
+
+
+def restore_saved():
+    """s0-s11 back from the bottom of the frame prologue() made."""
+    return [f'lw s{i}, {4 * i}(sp)' for i in range(12)]
+
+
 def emit(fn):
     name, L = fn
     body = '\n'.join(f'  "{l}\\n"' for l in L)

@@ -10,6 +10,7 @@
 #include "fb-diff-search.h"
 #include "fb-error.h"
 #include "fb-metrics.h"
+#include "fb-nn-ops.h"
 #include "fb-trainer.h"
 
 static const guint choice_bits[3] = { 8, 4, 2 };
@@ -284,6 +285,7 @@ set_provenance (FbPrecisionConfig *config, const FbDiffSearchOptions *o, const F
   json_object_set_double_member (prov, "mixed_loss", r->loss);
   json_object_set_double_member (prov, "mixed_train_accuracy", r->train_accuracy);
   json_object_set_double_member (prov, "seconds", r->seconds);
+  json_object_set_string_member (prov, "float_backend", fb_nn_float_backend ());
   fb_precision_config_set_provenance (config, prov);
 }
 

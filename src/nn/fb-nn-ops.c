@@ -40,6 +40,32 @@ fb_nn_threads_init (void)
   return n;
 }
 
+const char *
+fb_nn_float_backend (void)
+{
+  static gsize once = 0;
+  static char *name;
+
+  if (g_once_init_enter (&once))
+    {
+      const char *loops = "baseline";
+      const char *core = openblas_get_corename ();
+      g_autofree char *c = g_strstrip (g_strdup (core != NULL ? core : "unknown"));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
+      /* The same order as the target_clones resolver's priority. */
+      __builtin_cpu_init ();
+      if (__builtin_cpu_supports ("x86-64-v4"))
+        loops = "x86-64-v4";
+      else if (__builtin_cpu_supports ("avx2"))
+        loops = "avx2";
+#endif
+      name = g_strdup_printf ("OpenBLAS %s, loops %s", c, loops);
+      g_once_init_leave (&once, 1);
+    }
+  return name;
+}
+
 gboolean
 fb_nn_run_chunks (GFunc func, gpointer job, guint n, guint chunk, guint n_threads, GError **error)
 {

@@ -40,6 +40,13 @@ typedef struct {
  * available. Idempotent. */
 guint  fb_nn_threads_init               (void);
 
+/* Names what decides float rounding on this machine: OpenBLAS's GEMM kernel
+ * (chosen per CPU at load time) and the clone of the elementwise loops (FMA
+ * or not). Float training and the differentiable search are deterministic on
+ * one machine, but another CPU may round differently and flip near ties, so
+ * their provenance records this. E.g. "OpenBLAS Haswell, loops x86-64-v4". */
+const char *fb_nn_float_backend         (void);
+
 /* Runs @func over [0, @n) in chunks of @chunk on @n_threads threads (0:
  * fb_nn_threads_init()) and waits for every chunk: @func gets
  * GUINT_TO_POINTER (first index + 1) and @job. FALSE (@error set) if the

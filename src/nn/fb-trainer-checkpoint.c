@@ -172,6 +172,7 @@ fb_trainer_get_weights (FbTrainer *self)
                       self->test_loss);
   json_object_set_double_member (training, "train_seconds", round (self->train_seconds * 10) / 10);
   json_object_set_int_member (training, "images_trained", (gint64) self->images_trained);
+  json_object_set_string_member (training, "float_backend", fb_nn_float_backend ());
   fb_weights_set_training (w, training);
   return w;
 }

@@ -11,6 +11,7 @@
 #include "fb-diff-search.h"
 #include "fb-error.h"
 #include "fb-metrics.h"
+#include "fb-nn-ops.h"
 #include "fb-nn-test-util.h"
 #include "fb-supernet.h"
 #include "fb-trainer.h"
@@ -316,6 +317,9 @@ test_sweep_lambda_shrinks_and_is_deterministic (Fixture *f, gconstpointer data)
           g_assert_nonnull (prov);
           g_assert_cmpstr (json_object_get_string_member (prov, "method"), ==, "diff");
           g_assert_cmpfloat (json_object_get_double_member (prov, "lambda"), ==, lambdas[k]);
+          /* Which GEMM kernel and loop clone rounded this run: OpenBLAS's name for it. */
+          g_assert_true (g_str_has_prefix (json_object_get_string_member (prov, "float_backend"), "OpenBLAS "));
+          g_assert_cmpstr (json_object_get_string_member (prov, "float_backend"), ==, fb_nn_float_backend ());
         }
       /* At a huge λ the size cost leaves nothing above the lowest bits. */
       if (cost == FB_DIFF_COST_SIZE)

@@ -395,6 +395,34 @@ void fb_ki_rv32_dwpair_s2_as_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_as_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_ar_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_ar_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_ar_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_ar_os (const DwPairJob *job);
+typedef void (*DwPairFn) (const DwPairJob *job);
+/* [stride - 1][pad][input: 8-bit, sub-byte in place, sub-byte shifted down][sub-byte output] */
+static const DwPairFn dw_pair_fns[2][2][3][2] = {
+  { { { fb_ki_rv32_dwpair_a8_o8, fb_ki_rv32_dwpair_a8_os },
+      { fb_ki_rv32_dwpair_as_o8, fb_ki_rv32_dwpair_as_os },
+      { fb_ki_rv32_dwpair_ar_o8, fb_ki_rv32_dwpair_ar_os } },
+    { { fb_ki_rv32_dwpair_pad_a8_o8, fb_ki_rv32_dwpair_pad_a8_os },
+      { fb_ki_rv32_dwpair_pad_as_o8, fb_ki_rv32_dwpair_pad_as_os },
+      { fb_ki_rv32_dwpair_pad_ar_o8, fb_ki_rv32_dwpair_pad_ar_os } } },
+  { { { fb_ki_rv32_dwpair_s2_a8_o8, fb_ki_rv32_dwpair_s2_a8_os },
+      { fb_ki_rv32_dwpair_s2_as_o8, fb_ki_rv32_dwpair_s2_as_os },
+      { fb_ki_rv32_dwpair_s2_ar_o8, fb_ki_rv32_dwpair_s2_ar_os } },
+    { { fb_ki_rv32_dwpair_s2_pad_a8_o8, fb_ki_rv32_dwpair_s2_pad_a8_os },
+      { fb_ki_rv32_dwpair_s2_pad_as_o8, fb_ki_rv32_dwpair_s2_pad_as_os },
+      { fb_ki_rv32_dwpair_s2_pad_ar_o8, fb_ki_rv32_dwpair_s2_pad_ar_os } } }
+};
 #define DW_ROW_ASM 1
 #else
 #define DW_SWEEP3 dw_sc_sweep3
@@ -598,7 +626,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
   int64_t lam;
-  int32_t bound = 0, wt[9], wz[9], k, i, r, pairs;
+  int32_t bound = 0, wt[9], wz[9], wfl[9], k, i, r, pairs, taken;
   DwRowJob j = *plan;
   DwPairJob pj;
 
@@ -617,14 +645,22 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   j.osh = (c * O) & 7;
   j.thr = dw_zero_below (ka, lam, j.shr);
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, bound, &pj) : 0;
-  for (i = 0; i < ngrp; i++)
+  for (i = 0, taken = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
-      const int32_t iy0 = grp[i].oy * p->stride_y - p->pad_top;
-      uint8_t *orow = output + (size_t) grp[i].oy * (size_t) j.out_row
-                      + (size_t) c * (size_t) O / 8;
-      int32_t rows = grp[i].n;
+      /* taken: rows of this group the previous one's last pair took */
+      const int32_t oy = grp[i].oy + taken, iy0 = oy * p->stride_y - p->pad_top;
+      uint8_t *orow = output + (size_t) oy * (size_t) j.out_row + (size_t) c * (size_t) O / 8;
+      int32_t rows = grp[i].n - taken;
+      const DwPairFn *fns = pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
+      /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */
+      const int next_full = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 3;
+      const int next_bottom = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 2
+                              && grp[i + 1].n == 1;
       size_t d1, d2;
+      taken = 0;
+      if (rows <= 0)
+        continue;
       if (ky_lo >= ky_hi) /* window entirely in the padding: requant (0) everywhere */
         {
           const uint32_t y = (uint32_t) fb_ki_requant (0, ka, la, p->out_shift, j.maxv);
@@ -633,31 +669,47 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           continue;
         }
       j.q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
-      if (pairs && ky_lo == 0 && ky_hi == 3 && rows >= 2)
+      if (pairs && ky_lo == 1 && ky_hi == 3 && rows == 1 && next_full)
+        {
+          /* a padded top row and the next group's first row: the pad pair upside down (the
+           * low lane the lower row, rows read upwards from the last, weights' rows flipped),
+           * so the padded row is the last one, not read */
+          DwPairJob tj = pj;
+          for (k = 0; k < 9; k++)
+            wfl[k] = wf[8 - 3 * (k / 3) - (2 - k % 3)];
+          tj.w = wfl;
+          tj.q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
+          tj.in_row = -pj.in_row;
+          tj.op = orow + j.out_row;
+          tj.out_row = -j.out_row;
+          tj.npairs = 1;
+          dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs][plain ? 0 : 1](&tj);
+          taken = 1;
+          continue;
+        }
+      if (pairs && ky_lo == 0 && ky_hi == 3 && (rows >= 2 || next_bottom))
         {
           pj.q0 = j.q0;
           pj.op = orow;
           pj.npairs = rows / 2;
-          if (S == 2)
-            {
-              if (A == 8)
-                plain ? fb_ki_rv32_dwpair_s2_a8_o8 (&pj) : fb_ki_rv32_dwpair_s2_a8_os (&pj);
-              else if (pairs == 2)
-                plain ? fb_ki_rv32_dwpair_s2_ar_o8 (&pj) : fb_ki_rv32_dwpair_s2_ar_os (&pj);
-              else
-                plain ? fb_ki_rv32_dwpair_s2_as_o8 (&pj) : fb_ki_rv32_dwpair_s2_as_os (&pj);
-            }
-          else if (A == 8)
-            plain ? fb_ki_rv32_dwpair_a8_o8 (&pj) : fb_ki_rv32_dwpair_a8_os (&pj);
-          else if (pairs == 2)
-            plain ? fb_ki_rv32_dwpair_ar_o8 (&pj) : fb_ki_rv32_dwpair_ar_os (&pj);
-          else
-            plain ? fb_ki_rv32_dwpair_as_o8 (&pj) : fb_ki_rv32_dwpair_as_os (&pj);
+          if (rows >= 2)
+            fns[plain ? 0 : 1](&pj);
           if (rows % 2 == 0)
             continue;
-          /* the odd row left: by the one-row sweep */
           orow += (size_t) (rows - 1) * (size_t) j.out_row;
           j.q0 += (size_t) (rows - 1) * (size_t) j.in_step;
+          if (next_bottom)
+            {
+              /* the odd row and the padded bottom row: the pad pair (the last row not read) */
+              DwPairJob bj = pj;
+              bj.q0 = j.q0;
+              bj.op = orow;
+              bj.npairs = 1;
+              dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs][plain ? 0 : 1](&bj);
+              taken = 1;
+              continue;
+            }
+          /* the odd row left: by the one-row sweep */
           rows = 1;
         }
       if (ky_lo == 0 && ky_hi == 3)

@@ -225,16 +225,18 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     # lanes: for kernel row r the input rows o + r (low lane) and o + r + 1 (high lane) are
     # packed into one word, so one `mul` by the weight w[r][kx] gives the products of both
     # output rows.  The caller guarantees every lane sum fits int16 (sum |w| * max x < 2^15);
-    # the low lane is sign-extended out of the 32-bit sum, the high lane is (sum - low) >> 16.
+    # each lane is requantized times 2^16: the low one is sum << 16, the high one
+    # sum - (low lane sign-extended).
     # Four input rows are read (q0 + k * in_row), each value once per pair.  A sub-byte input
     # is not shifted down: the byte is masked in place (job->mask: the channel's bits in both
-    # lanes), so every value is x << sh and the requantization divides by 2^sh more (lam_lo,
-    # lam_hi: lambda << sh as 64 bits; shr = out_shift - 32 + sh; out_shift >= 32 only):
+    # lanes), so every value is x << sh and the requantization divides by 2^(sh + 16) (lam_lo,
+    # lam_hi: lambda << (sh + 16) as 64 bits; shr = out_shift - 16 + sh, at most 31;
+    # out_shift >= 16):
     #   y = (mulh (kappa, acc) + lam_hi + carry (mul (kappa, acc) + lam_lo)) >> shr,
     # clipped to [0, maxv]; the low row's output at op, the high row's at op + out_row (a
     # sub-byte output ORed in at bit osh).  warm / gbytes / rem / drain as in dwrow.
     # X = r: the packed word is shifted down by job->sh before the mask (job->mask then the
-    # low A bits of both lanes; lam and shr without sh), for a channel whose lane sums fit
+    # low A bits of both lanes; lam and shr with 16, not sh + 16), for a channel whose lane sums fit
     # with x but not with x << sh (8-bit weights on the higher channels of a byte).  Below
     # job->thr a lane's output is 0: no requantization.
     # S = 2 (fb_ki_rv32_dwpair_s2_*): stride 2, output rows (o, o + 1) from the 5 input rows
@@ -315,9 +317,10 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         return out
 
     def store(c):
-        # the two rows' outputs of the completed pair sum c
-        out = [f'slli {TA}, {c}, 16', f'srai {TA}, {TA}, 16', f'sub {c}, {c}, {TA}',
-               f'srai {c}, {c}, 16']
+        # the two rows' outputs of the completed pair sum c, each lane taken times 2^16 (the
+        # low lane shifted up, the high one with the low lane's sign taken out: 3
+        # instructions; lam and shr divide the 2^16 out)
+        out = [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
         out += requant(TA, OP) + requant(c, OP2)
         px = val('out_px', T, out)
         out += [f'add {OP}, {OP}, {px}', f'add {OP2}, {OP2}, {px}']

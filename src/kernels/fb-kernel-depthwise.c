@@ -395,6 +395,34 @@ void fb_ki_rv32_dwpair_s2_as_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_as_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_ar_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_ar_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_ar_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_ar_os (const DwPairJob *job);
+typedef void (*DwPairFn) (const DwPairJob *job);
+/* [stride - 1][pad][input: 8-bit, sub-byte in place, sub-byte shifted down][sub-byte output] */
+static const DwPairFn dw_pair_fns[2][2][3][2] = {
+  { { { fb_ki_rv32_dwpair_a8_o8, fb_ki_rv32_dwpair_a8_os },
+      { fb_ki_rv32_dwpair_as_o8, fb_ki_rv32_dwpair_as_os },
+      { fb_ki_rv32_dwpair_ar_o8, fb_ki_rv32_dwpair_ar_os } },
+    { { fb_ki_rv32_dwpair_pad_a8_o8, fb_ki_rv32_dwpair_pad_a8_os },
+      { fb_ki_rv32_dwpair_pad_as_o8, fb_ki_rv32_dwpair_pad_as_os },
+      { fb_ki_rv32_dwpair_pad_ar_o8, fb_ki_rv32_dwpair_pad_ar_os } } },
+  { { { fb_ki_rv32_dwpair_s2_a8_o8, fb_ki_rv32_dwpair_s2_a8_os },
+      { fb_ki_rv32_dwpair_s2_as_o8, fb_ki_rv32_dwpair_s2_as_os },
+      { fb_ki_rv32_dwpair_s2_ar_o8, fb_ki_rv32_dwpair_s2_ar_os } },
+    { { fb_ki_rv32_dwpair_s2_pad_a8_o8, fb_ki_rv32_dwpair_s2_pad_a8_os },
+      { fb_ki_rv32_dwpair_s2_pad_as_o8, fb_ki_rv32_dwpair_s2_pad_as_os },
+      { fb_ki_rv32_dwpair_s2_pad_ar_o8, fb_ki_rv32_dwpair_s2_pad_ar_os } } }
+};
 #define DW_ROW_ASM 1
 #else
 #define DW_SWEEP3 dw_sc_sweep3
@@ -468,6 +496,22 @@ dw_lam_shifted (int32_t la, int32_t u, int32_t *lo, int32_t *hi, int64_t *lam)
   *lam = (int64_t) (((uint64_t) (uint32_t) *hi << 32) | (uint32_t) *lo);
 }
 
+/* The pair sweep's channel-independent fields (once per call, from the row plan). */
+FB_KI_INLINE void
+dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
+{
+  pj->in_px = j->in_px;
+  pj->in_row = j->in_step / p->stride_y;
+  pj->out_row = j->out_row;
+  pj->out_px = j->out_px;
+  pj->gbytes = j->gbytes;
+  pj->rem = j->rem;
+  pj->warm = j->warm;
+  pj->drain = j->drain;
+  pj->maxv = j->maxv;
+  pj->row_back = j->row_back + j->in_step; /* two rows on */
+}
+
 /* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input; bound:
  * sum |w|): 1,
  * 2 (a sub-byte input shifted down: fb_ki_rv32_dwpair_ar_*) or 0 when its lanes could
@@ -482,7 +526,7 @@ dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t
   int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh, res = 1;
   int64_t lam;
 
-  if (p->dim_kernel_y != 3 || p->out_shift < 32 || p->out_shift - 32 + sh > 31)
+  if (p->dim_kernel_y != 3 || p->out_shift < 16)
     return 0;
   pj->sh = sh;
   if (bound * xmax > 32767)
@@ -493,26 +537,28 @@ dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t
       sh = 0;
       res = 2;
     }
-  dw_lam_shifted (la, sh, &pj->lam_lo, &pj->lam_hi, &lam);
-  pj->in_px = j->in_px;
-  pj->in_row = j->in_step / p->stride_y;
-  pj->out_row = j->out_row;
-  pj->out_px = j->out_px;
-  pj->gbytes = j->gbytes;
-  pj->rem = j->rem;
-  pj->warm = j->warm;
-  pj->drain = j->drain;
+  /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
+  dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
   pj->kappa = ka;
-  pj->maxv = j->maxv;
-  pj->shr = p->out_shift - 32 + sh;
+  /* a shift over 31 (the 64-bit value over 2^63 in magnitude: never) gives the same 0 or -1
+   * as 31 */
+  pj->shr = p->out_shift - 16 + sh > 31 ? 31 : p->out_shift - 16 + sh;
   pj->mask = A == 8 ? 0 : xmax | (xmax << 16);
   pj->osh = (c * O) & 7;
   pj->w = wf;
-  pj->row_back = j->row_back + j->in_step; /* two rows on */
-  /* the row job's threshold when the sums are the same (8-bit or first-channel input) */
-  pj->thr = pj->lam_lo == j->lam_lo && pj->lam_hi == j->lam_hi && pj->shr == j->shr
-              ? j->thr
-              : dw_zero_below (ka, lam, pj->shr);
+  /* the row job's threshold times 2^(16 - t) when its sums are these over 2^(16 - t) (the
+   * same sh; the row sweep's weights taken << t): its sums are under 2^(15 + t) in
+   * magnitude (the lanes' bound), so a threshold outside that range saturates */
+  {
+    const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
+    const int64_t lim = (int64_t) 1 << (15 + t);
+    if (res == 1 && t <= 16)
+      pj->thr = j->thr >= lim ? INT32_MAX
+                : j->thr < -lim ? INT32_MIN
+                                : (int32_t) ((uint32_t) j->thr << (16 - t));
+    else
+      pj->thr = dw_zero_below (ka, lam, pj->shr);
+  }
   return res;
 }
 
@@ -589,7 +635,8 @@ dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom
 FB_KI_INLINE int
 dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
                 int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
-                int32_t c, const DwRowJob *plan, const DwRowGroup *grp, int32_t ngrp)
+                int32_t c, DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp,
+                int32_t ngrp)
 {
   const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
   /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
@@ -598,9 +645,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
   int64_t lam;
-  int32_t bound = 0, wt[9], wz[9], k, i, r, pairs;
-  DwRowJob j = *plan;
-  DwPairJob pj;
+  int32_t bound = 0, wt[9], wz[9], wfl[9], k, i, r, pairs, taken;
+  /* the plans' channel-independent fields as they are; the others set here (no copies:
+   * the set-up is paid per channel) */
 
   for (k = 0; k < 9; k++)
     bound += wf[k] < 0 ? -wf[k] : wf[k];
@@ -609,86 +656,111 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
     return 0;
   for (k = 0; k < 9; k++)
     wt[k] = (int32_t) ((uint32_t) wf[k] << t);
-  j.kappa = ka;
-  dw_lam_shifted (la, u, &j.lam_lo, &j.lam_hi, &lam);
-  j.shr = p->out_shift + u - 32;
-  j.sh = sh;
-  j.mask = ((1 << A) - 1) << sh;
-  j.osh = (c * O) & 7;
-  j.thr = dw_zero_below (ka, lam, j.shr);
-  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, wf, ka, la, p, &j, c, bound, &pj) : 0;
-  for (i = 0; i < ngrp; i++)
+  jp->kappa = ka;
+  dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
+  jp->shr = p->out_shift + u - 32;
+  jp->sh = sh;
+  jp->mask = ((1 << A) - 1) << sh;
+  jp->osh = (c * O) & 7;
+  jp->thr = dw_zero_below (ka, lam, jp->shr);
+  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, wf, ka, la, p, jp, c, bound, pjp) : 0;
+  for (i = 0, taken = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
-      const int32_t iy0 = grp[i].oy * p->stride_y - p->pad_top;
-      uint8_t *orow = output + (size_t) grp[i].oy * (size_t) j.out_row
-                      + (size_t) c * (size_t) O / 8;
-      int32_t rows = grp[i].n;
+      /* taken: rows of this group the previous one's last pair took */
+      const int32_t oy = grp[i].oy + taken, iy0 = oy * p->stride_y - p->pad_top;
+      uint8_t *orow = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
+      int32_t rows = grp[i].n - taken;
+      const DwPairFn *fns = pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
+      /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */
+      const int next_full = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 3;
+      const int next_bottom = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 2
+                              && grp[i + 1].n == 1;
       size_t d1, d2;
+      taken = 0;
+      if (rows <= 0)
+        continue;
       if (ky_lo >= ky_hi) /* window entirely in the padding: requant (0) everywhere */
         {
-          const uint32_t y = (uint32_t) fb_ki_requant (0, ka, la, p->out_shift, j.maxv);
-          for (r = rows * p->dim_out_x; r > 0; r--, orow += j.out_px)
-            *orow = (uint8_t) (plain ? y : *orow | (y << j.osh));
+          const uint32_t y = (uint32_t) fb_ki_requant (0, ka, la, p->out_shift, jp->maxv);
+          for (r = rows * p->dim_out_x; r > 0; r--, orow += jp->out_px)
+            *orow = (uint8_t) (plain ? y : *orow | (y << jp->osh));
           continue;
         }
-      j.q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
-      if (pairs && ky_lo == 0 && ky_hi == 3 && rows >= 2)
+      jp->q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
+      if (pairs && ky_lo == 1 && ky_hi == 3 && rows == 1 && next_full)
         {
-          pj.q0 = j.q0;
-          pj.op = orow;
-          pj.npairs = rows / 2;
-          if (S == 2)
-            {
-              if (A == 8)
-                plain ? fb_ki_rv32_dwpair_s2_a8_o8 (&pj) : fb_ki_rv32_dwpair_s2_a8_os (&pj);
-              else if (pairs == 2)
-                plain ? fb_ki_rv32_dwpair_s2_ar_o8 (&pj) : fb_ki_rv32_dwpair_s2_ar_os (&pj);
-              else
-                plain ? fb_ki_rv32_dwpair_s2_as_o8 (&pj) : fb_ki_rv32_dwpair_s2_as_os (&pj);
-            }
-          else if (A == 8)
-            plain ? fb_ki_rv32_dwpair_a8_o8 (&pj) : fb_ki_rv32_dwpair_a8_os (&pj);
-          else if (pairs == 2)
-            plain ? fb_ki_rv32_dwpair_ar_o8 (&pj) : fb_ki_rv32_dwpair_ar_os (&pj);
-          else
-            plain ? fb_ki_rv32_dwpair_as_o8 (&pj) : fb_ki_rv32_dwpair_as_os (&pj);
+          /* a padded top row and the next group's first row: the pad pair upside down (the
+           * low lane the lower row, rows read upwards from the last, weights' rows flipped),
+           * so the padded row is the last one, not read */
+          for (k = 0; k < 9; k++)
+            wfl[k] = wf[8 - 3 * (k / 3) - (2 - k % 3)];
+          pjp->w = wfl;
+          pjp->q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
+          pjp->in_row = -pjp->in_row;
+          pjp->op = orow + jp->out_row;
+          pjp->out_row = -jp->out_row;
+          pjp->npairs = 1;
+          dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs][plain ? 0 : 1](pjp);
+          pjp->w = wf;
+          pjp->in_row = -pjp->in_row;
+          pjp->out_row = jp->out_row;
+          taken = 1;
+          continue;
+        }
+      if (pairs && ky_lo == 0 && ky_hi == 3 && (rows >= 2 || next_bottom))
+        {
+          pjp->q0 = jp->q0;
+          pjp->op = orow;
+          pjp->npairs = rows / 2;
+          if (rows >= 2)
+            fns[plain ? 0 : 1](pjp);
           if (rows % 2 == 0)
             continue;
+          orow += (size_t) (rows - 1) * (size_t) jp->out_row;
+          jp->q0 += (size_t) (rows - 1) * (size_t) jp->in_step;
+          if (next_bottom)
+            {
+              /* the odd row and the padded bottom row: the pad pair (the last row not read) */
+              pjp->q0 = jp->q0;
+              pjp->op = orow;
+              pjp->npairs = 1;
+              dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs][plain ? 0 : 1](pjp);
+              taken = 1;
+              continue;
+            }
           /* the odd row left: by the one-row sweep */
-          orow += (size_t) (rows - 1) * (size_t) j.out_row;
-          j.q0 += (size_t) (rows - 1) * (size_t) j.in_step;
           rows = 1;
         }
       if (ky_lo == 0 && ky_hi == 3)
-        j.w = wt;
+        jp->w = wt;
       else
         {
           for (k = 0; k < 9; k++)
             wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
-          j.w = wz;
+          jp->w = wz;
         }
       d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
       d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
-      j.q1 = j.q0 + d1;
-      j.q2 = j.q0 + d2;
-      j.op = orow;
-      j.nrows = rows;
+      jp->q1 = jp->q0 + d1;
+      jp->q2 = jp->q0 + d2;
+      jp->op = orow;
+      jp->nrows = rows;
       if (S == 2)
         {
           if (A == 8)
-            plain ? fb_ki_rv32_dwrow_s2_a8_o8 (&j) : fb_ki_rv32_dwrow_s2_a8_os (&j);
+            plain ? fb_ki_rv32_dwrow_s2_a8_o8 (jp) : fb_ki_rv32_dwrow_s2_a8_os (jp);
           else if (A == 4)
-            plain ? fb_ki_rv32_dwrow_s2_a4_o8 (&j) : fb_ki_rv32_dwrow_s2_a4_os (&j);
+            plain ? fb_ki_rv32_dwrow_s2_a4_o8 (jp) : fb_ki_rv32_dwrow_s2_a4_os (jp);
           else
-            plain ? fb_ki_rv32_dwrow_s2_a2_o8 (&j) : fb_ki_rv32_dwrow_s2_a2_os (&j);
+            plain ? fb_ki_rv32_dwrow_s2_a2_o8 (jp) : fb_ki_rv32_dwrow_s2_a2_os (jp);
         }
       else if (A == 8)
-        plain ? fb_ki_rv32_dwrow_a8_o8 (&j) : fb_ki_rv32_dwrow_a8_os (&j);
+        plain ? fb_ki_rv32_dwrow_a8_o8 (jp) : fb_ki_rv32_dwrow_a8_os (jp);
       else if (A == 4)
-        plain ? fb_ki_rv32_dwrow_a4_o8 (&j) : fb_ki_rv32_dwrow_a4_os (&j);
+        plain ? fb_ki_rv32_dwrow_a4_o8 (jp) : fb_ki_rv32_dwrow_a4_os (jp);
       else
-        plain ? fb_ki_rv32_dwrow_a2_o8 (&j) : fb_ki_rv32_dwrow_a2_os (&j);
+        plain ? fb_ki_rv32_dwrow_a2_o8 (jp) : fb_ki_rv32_dwrow_a2_os (jp);
     }
   return 1;
 }
@@ -719,9 +791,12 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
 
 #if DW_ROW_ASM
   DwRowJob plan;
+  DwPairJob pplan;
   DwRowGroup grp[DW_MAX_GROUPS];
   int32_t ngrp = 0;
   const int rows = dw_sc_rows_plan (O, S, p, g, &plan, grp, &ngrp);
+  if (rows)
+    dw_sc_pair_plan (p, &plan, &pplan);
 #endif
 
   if (ox_hi > nox)
@@ -738,7 +813,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
         wf[k] = 0;
 #if DW_ROW_ASM
       if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
-                                  grp, ngrp))
+                                  &pplan, grp, ngrp))
         continue;
 #endif
       for (k = 0; k < 9; k++)

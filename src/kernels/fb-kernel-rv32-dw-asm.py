@@ -217,7 +217,7 @@ PAIR_FIELDS = ['q0', 'in_px', 'in_row', 'op', 'out_row', 'out_px', 'npairs', 'gb
 POFF = {f: 4 * i for i, f in enumerate(PAIR_FIELDS)}
 
 
-def dwpair(asub, osub, rsh=False, S=1):
+def dwpair(asub, osub, rsh=False, S=1, pad=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
@@ -225,24 +225,30 @@ def dwpair(asub, osub, rsh=False, S=1):
     # lanes: for kernel row r the input rows o + r (low lane) and o + r + 1 (high lane) are
     # packed into one word, so one `mul` by the weight w[r][kx] gives the products of both
     # output rows.  The caller guarantees every lane sum fits int16 (sum |w| * max x < 2^15);
-    # the low lane is sign-extended out of the 32-bit sum, the high lane is (sum - low) >> 16.
+    # each lane is requantized times 2^16: the low one is sum << 16, the high one
+    # sum - (low lane sign-extended).
     # Four input rows are read (q0 + k * in_row), each value once per pair.  A sub-byte input
     # is not shifted down: the byte is masked in place (job->mask: the channel's bits in both
-    # lanes), so every value is x << sh and the requantization divides by 2^sh more (lam_lo,
-    # lam_hi: lambda << sh as 64 bits; shr = out_shift - 32 + sh; out_shift >= 32 only):
+    # lanes), so every value is x << sh and the requantization divides by 2^(sh + 16) (lam_lo,
+    # lam_hi: lambda << (sh + 16) as 64 bits; shr = out_shift - 16 + sh, at most 31;
+    # out_shift >= 16):
     #   y = (mulh (kappa, acc) + lam_hi + carry (mul (kappa, acc) + lam_lo)) >> shr,
     # clipped to [0, maxv]; the low row's output at op, the high row's at op + out_row (a
     # sub-byte output ORed in at bit osh).  warm / gbytes / rem / drain as in dwrow.
     # X = r: the packed word is shifted down by job->sh before the mask (job->mask then the
-    # low A bits of both lanes; lam and shr without sh), for a channel whose lane sums fit
+    # low A bits of both lanes; lam and shr with 16, not sh + 16), for a channel whose lane sums fit
     # with x but not with x << sh (8-bit weights on the higher channels of a byte).  Below
     # job->thr a lane's output is 0: no requantization.
     # S = 2 (fb_ki_rv32_dwpair_s2_*): stride 2, output rows (o, o + 1) from the 5 input rows
     # 2o - 1 + k (q0 + k * in_row, k < 5): kernel row r packs rows r (low lane) and r + 2
     # (high lane), so row 2 goes into both; per output step the column at kx = 1 into the
     # current sums, then the column at kx = 2 of it and kx = 0 of the next (as dwrow's S = 2).
+    # pad (fb_ki_rv32_dwpair[_s2]_pad_*): the last input row (q0 + 3 or 4 in_row) is padding,
+    # not read: kernel row 2's word is its low lane only.  The pair whose high row is a padded
+    # bottom row, and (in_row < 0, out_row < 0, the weights' rows flipped) the pair whose
+    # low row would be a padded top row.
     assert asub or not rsh
-    name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}'
+    name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}{"_pad" if pad else ""}'
             f'_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
@@ -311,13 +317,28 @@ def dwpair(asub, osub, rsh=False, S=1):
         return out
 
     def store(c):
-        # the two rows' outputs of the completed pair sum c
-        out = [f'slli {TA}, {c}, 16', f'srai {TA}, {TA}, 16', f'sub {c}, {c}, {TA}',
-               f'srai {c}, {c}, 16']
+        # the two rows' outputs of the completed pair sum c, each lane taken times 2^16 (the
+        # low lane shifted up, the high one with the low lane's sign taken out: 3
+        # instructions; lam and shr divide the 2^16 out)
+        out = [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
         out += requant(TA, OP) + requant(c, OP2)
         px = val('out_px', T, out)
         out += [f'add {OP}, {OP}, {px}', f'add {OP2}, {OP2}, {px}']
         return out
+
+    def lanes_to(dst, src):
+        # the channel's bits of a word of one lane (pad), src kept for the next word
+        if rsh:
+            return [f'srl {dst}, {src}, {reg["sh"]}', f'and {dst}, {dst}, {reg["mask"]}']
+        return [f'and {dst}, {src}, {reg["mask"]}']
+
+    def low_only(r, taps):
+        # pad: kernel row 2's word is input row r alone (loaded into TB, kept for the next
+        # word), its taps from a masked copy (TA) for a sub-byte input
+        out = [f'lbu {TB}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+        if not asub:
+            return out + taps(TB, 2, True)
+        return out + lanes_to(TA, TB) + taps(TA, 2, True)
 
     def step(ph, st):
         c, b, nw = P[ph % 3], P[(ph + 1) % 3], P[(ph + 2) % 3]
@@ -340,9 +361,12 @@ def dwpair(asub, osub, rsh=False, S=1):
             else:
                 out += [f'mul {T}, {x}, {W[r][0]}', f'add {nw}, {nw}, {T}']
             return out
-        out = load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB) + [f'or {TA}, {TA}, {TB}']
-        out += lanes(TA)
-        out += [f'slli {TB}, {TB}, 16'] + macs(TA, 2, True)
+        if pad:
+            out = low_only(2, macs) + [f'slli {TB}, {TB}, 16']
+        else:
+            out = load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB)
+            out += [f'or {TA}, {TA}, {TB}'] + lanes(TA)
+            out += [f'slli {TB}, {TB}, 16'] + macs(TA, 2, True)
         out += load(1, TA) + [f'or {TB}, {TB}, {TA}']
         out += lanes(TB)
         out += [f'slli {TA}, {TA}, 16'] + macs(TB, 1, False)
@@ -364,8 +388,11 @@ def dwpair(asub, osub, rsh=False, S=1):
             if not asub:
                 return []
             return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
-        out = load(4, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB) + [f'or {TA}, {TA}, {TB}']
-        out += lanes(TA) + taps(TA, 2, True)
+        if pad:
+            out = low_only(2, taps)
+        else:
+            out = load(4, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB)
+            out += [f'or {TA}, {TA}, {TB}'] + lanes(TA) + taps(TA, 2, True)
         out += [f'slli {TB}, {TB}, 16'] + load(0, TA) + [f'or {TB}, {TB}, {TA}']
         out += lanes(TB) + taps(TB, 0, False)
         out += load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(1, TB) + [f'or {TA}, {TA}, {TB}']
@@ -462,4 +489,7 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair(a, o) for a in (False, True) for o in (False, True))
           + tuple(dwpair(True, o, True) for o in (False, True))
           + tuple(dwpair(a, o, r, 2) for a, r in ((False, False), (True, False), (True, True))
+                  for o in (False, True))
+          + tuple(dwpair(a, o, r, st, True) for st in (1, 2)
+                  for a, r in ((False, False), (True, False), (True, True))
                   for o in (False, True)))

@@ -77,6 +77,14 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       conv_shape (&out[n++], 5, 9, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
       conv_shape (&out[n++], 9, 8, 24, 24, 3, 3, 1, 0, 1, 0, 2, 2);
       conv_shape (&out[n++], 4, 6, 16, 16, 3, 3, 1, 1, 0, 2, 1, 1);
+      /* the pad pairs (a padded top or bottom row paired with a full one; even s, out_shift
+       * 40): at stride 2 top pair, a pair, bottom pair (s12); at stride 1 the top pair
+       * taking the only full row, the bottom row left alone (s14); s11, s13 the one-row
+       * sweep at out_shift 28 on the same kind of shapes */
+      conv_shape (&out[n++], 9, 10, 8, 8, 3, 3, 1, 1, 1, 1, 2, 2);
+      conv_shape (&out[n++], 11, 11, 16, 16, 3, 3, 1, 1, 1, 1, 2, 2);
+      conv_shape (&out[n++], 6, 5, 4, 4, 3, 3, 1, 0, 1, 1, 1, 1);
+      conv_shape (&out[n++], 7, 3, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1);
       break;
     case FB_KERNEL_FAMILY_LINEAR:
       memset (&out[n], 0, sizeof out[n]);

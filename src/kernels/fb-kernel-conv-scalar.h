@@ -24,7 +24,9 @@
  *   acc -= 2^(W-1) * sum(x), the column sum of each pixel being computed once per block.
  *   u2 x i2 instead multiplies a pixel's word of 4 k steps by a channel's word of 4 weights
  *   in reversed byte order: the top byte of the product is their 4-step dot product (see
- *   fb_ki_rv32_dot4_4x4 in fb-kernel-rv32-asm.py).
+ *   fb_ki_rv32_dot4_4x4 in fb-kernel-rv32-asm.py).  u4 x i4 / i2 with Cin a multiple of 8
+ *   ("T3", conv_scalar_t3()): 3 k steps per word in 12-bit lanes, their dot product in the
+ *   high word of one mulhu (fb_ki_rv32_dot3_4x4).
  * - A column longer than FB_CONV_SC_KC k steps is gathered and multiplied in parts, the later
  *   parts adding to the accumulators, so the im2col stays under 1.5 KB.
  * - On RISC-V the k loops are assembly (fb-kernel-rv32-asm.inc); elsewhere (the tests force
@@ -67,6 +69,81 @@ conv_scalar_kp (size_t k)
   return FB_KI_ALIGN_UP (k, 4);
 }
 
+/* Longest part of a column gathered at once (a multiple of 16): a longer reduction (a 1x1
+ * conv on 1024 channels, a 3x3 on 64) is gathered and multiplied in parts of this many k
+ * steps, so the im2col of 4 pixels takes at most 4 * 368 B and the whole scratch stays under
+ * 2 KiB. */
+#define FB_CONV_SC_KC 368
+
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FB_KI_LITTLE_ENDIAN 1
+#else
+#define FB_KI_LITTLE_ENDIAN 0
+#endif
+
+/* u4 x i4 / i2 by three k steps per mulhu ("T3", fb_ki_rv32_dot3_4x4): when each tap's
+ * channels are whole 32-bit words of the input (cin a multiple of 8), the words of a kernel
+ * row (kxn * cin / 8 of them, contiguous in the input) are spread by triplets v0 v1 v2 into 8
+ * words of 3 values in 12-bit lanes (bits 4, 16, 28; M = 0xF00F00F0):
+ *   v0 & M, (v0 << 4) & M, the same of v1 and v2, ((v0 >> 4) & M) | (v2 >> 8) << 28,
+ *   ((v1 >> 4) & M) | (v2 >> 20) << 28
+ * (a last 1 or 2 words: v & M, (v << 4) & M each, then (v >> 4) & M each, whose top lane is
+ * empty).  conv_scalar_t3_k() gives the k step of each lane; the prepared weights follow it.
+ * Taken when the column has at most 96 X words (16 bytes each for 4 pixels: the scalar conv's
+ * scratch stays at most 64 bytes above the byte path's largest, 1,988 B). */
+FB_KI_INLINE int32_t
+conv_scalar_t3_row_words (int32_t kxn, int32_t cin)
+{
+  const int32_t r = kxn * cin / 8;
+  return 8 * (r / 3) + 3 * (r % 3);
+}
+
+FB_KI_INLINE int
+conv_scalar_t3 (const int A, const int W, const FbConvParams *p)
+{
+  return FB_KI_LITTLE_ENDIAN && A == 4 && W != 8 && p->ch_in % 8 == 0
+         && (size_t) p->dim_kernel_y * (size_t) conv_scalar_t3_row_words (p->dim_kernel_x,
+                                                                          p->ch_in)
+              <= 96;
+}
+
+/* The k step (from the kernel row's start) of lane s of X word i of a kernel row of r input
+ * words, or -1 for an empty lane. */
+FB_KI_INLINE int32_t
+conv_scalar_t3_k (int32_t r, int32_t i, int s)
+{
+  /* per word of a triplet: (input word, nibble) of lanes 0, 1, 2 */
+  static const signed char full[8][3][2] = {
+    { { 0, 1 }, { 0, 4 }, { 0, 7 } }, { { 0, 0 }, { 0, 3 }, { 0, 6 } },
+    { { 1, 1 }, { 1, 4 }, { 1, 7 } }, { { 1, 0 }, { 1, 3 }, { 1, 6 } },
+    { { 2, 1 }, { 2, 4 }, { 2, 7 } }, { { 2, 0 }, { 2, 3 }, { 2, 6 } },
+    { { 0, 2 }, { 0, 5 }, { 2, 2 } }, { { 1, 2 }, { 1, 5 }, { 2, 5 } },
+  };
+  const int32_t t = i / 8, j = i % 8, base = 24 * t;
+  if (t < r / 3)
+    return base + 8 * full[j][s][0] + full[j][s][1];
+  /* the last 1 or 2 words: v & M, (v << 4) & M per word, then (v >> 4) & M per word */
+  {
+    const int32_t n = r % 3;
+    static const signed char nib[3][3] = { { 1, 4, 7 }, { 0, 3, 6 }, { 2, 5, -1 } };
+    const int32_t kind = j < 2 * n ? j % 2 : 2, word = j < 2 * n ? j / 2 : j - 2 * n;
+    return nib[kind][s] < 0 ? -1 : base + 8 * word + nib[kind][s];
+  }
+}
+
+/* Bytes of the prepared weights of one block of 4 channels. */
+FB_KI_INLINE size_t
+conv_scalar_wblk (int A, int W, const FbConvParams *p)
+{
+  if (conv_scalar_t3 (A, W, p))
+    return (size_t) p->dim_kernel_y
+           * (size_t) conv_scalar_t3_row_words (p->dim_kernel_x, p->ch_in) * 16;
+  return conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
+                         * (size_t) p->ch_in)
+         * fb_ki_swar_wbytes (A, W);
+}
+
 /* Output channels per pass over an im2col block: the int32 accumulators of 4 pixels take
  * 4 * 4 * FB_CONV_SC_CH bytes of scratch whatever ch_out is (a multiple of 8, so every pass
  * starts on a whole output byte at 2 and 4 bits). */
@@ -82,9 +159,8 @@ conv_scalar_kp (size_t k)
 static size_t
 conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
 {
-  size_t k = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
   size_t cout4 = FB_KI_ALIGN_UP ((size_t) p->ch_out, 4);
-  return cout4 / 4 * conv_scalar_kp (k) * fb_ki_swar_wbytes (in_bits, w_bits)
+  return cout4 / 4 * conv_scalar_wblk (in_bits, w_bits, p)
          + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
               ? (size_t) p->ch_out * (size_t) p->dim_kernel_y * 4 : 0)
          + FB_CONV_SC_WSLACK;
@@ -97,30 +173,27 @@ conv_scalar_channels_per_pass (const FbConvParams *p)
   return cout4 < FB_CONV_SC_CH ? cout4 : FB_CONV_SC_CH;
 }
 
-/* Longest part of a column gathered at once (a multiple of 16): a longer reduction (a 1x1
- * conv on 1024 channels, a 3x3 on 64) is gathered and multiplied in parts of this many k
- * steps, so the im2col of 4 pixels takes at most 4 * 368 B and the whole scratch stays under
- * 2 KiB. */
-#define FB_CONV_SC_KC 368
+/* Bytes of the im2col of 4 pixels: one byte per k step, at most FB_CONV_SC_KC of them
+ * (T3: 16 bytes per group of 3 k steps, at most as many as that). */
+FB_KI_INLINE size_t
+conv_scalar_col_bytes (int in_bits, int w_bits, const FbConvParams *p)
+{
+  size_t k = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
+  size_t kc = conv_scalar_kp (k) < FB_CONV_SC_KC ? conv_scalar_kp (k) : FB_CONV_SC_KC;
+  size_t t3 = conv_scalar_t3 (in_bits, w_bits, p) ? conv_scalar_wblk (in_bits, w_bits, p) : 0;
+  return t3 > FB_CONV_SC_PIX * kc ? t3 : FB_CONV_SC_PIX * kc;
+}
 
 static size_t
 conv_scalar_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
 {
-  size_t k = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (size_t) p->ch_in;
-  size_t kc = conv_scalar_kp (k) < FB_CONV_SC_KC ? conv_scalar_kp (k) : FB_CONV_SC_KC;
   return 4                                                  /* alignment slack */
          + FB_CONV_SC_PIX * conv_scalar_channels_per_pass (p) * 4 /* int32 accumulators */
-         + FB_CONV_SC_PIX * kc                              /* u8 im2col of 4 pixels */
+         + conv_scalar_col_bytes (in_bits, w_bits, p)       /* im2col of 4 pixels */
          + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
               ? 0 : conv_scalar_prepared_size (in_bits, w_bits, p)); /* weights per call */
 }
 
-#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) \
-    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define FB_KI_LITTLE_ENDIAN 1
-#else
-#define FB_KI_LITTLE_ENDIAN 0
-#endif
 
 /* Whether a sub-byte input is gathered by whole words in the permuted k order: when every
  * tap's channels are whole 32-bit words of the input (cin a multiple of 32 / A), a word of
@@ -239,11 +312,37 @@ conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const
   const size_t kp = conv_scalar_kp (k_len);
   const size_t cout4 = FB_KI_ALIGN_UP ((size_t) cout, 4);
   const size_t rb = fb_kernel_weight_row_bytes (k_len, W);
-  int32_t *rowsum = (int32_t *) (void *) (out + cout4 / 4 * kp * fb_ki_swar_wbytes (A, W));
+  int32_t *rowsum = (int32_t *) (void *) (out + cout4 / 4 * conv_scalar_wblk (A, W, p));
   int32_t c, ky, e;
 
-  conv_scalar_prepare_weights (A, W, conv_scalar_perm (A, cin), weights, (int32_t) k_len, rb, kp,
-                               cout, out);
+  if (conv_scalar_t3 (A, W, p))
+    {
+      /* per block, kernel row and X word one word per channel, w' of lane s at 28 - 12 s */
+      const int32_t r = kxn * cin / 8, nx = conv_scalar_t3_row_words (kxn, cin);
+      uint32_t *d = (uint32_t *) (void *) out;
+      int32_t i, s;
+      (void) kp;
+      for (c = 0; c < (int32_t) cout4; c++)
+        for (ky = 0; ky < kyn; ky++)
+          for (i = 0; i < nx; i++)
+            {
+              uint32_t word = 0;
+              for (s = 0; s < 3 && c < cout; s++)
+                {
+                  const int32_t k = conv_scalar_t3_k (r, i, s);
+                  if (k >= 0)
+                    word |= (uint32_t) (fb_ki_get_s (W, weights + (size_t) c * rb,
+                                                     (size_t) (ky * kxn * cin + k))
+                                        + (1 << (W - 1)))
+                            << (28 - 12 * s);
+                }
+              d[((size_t) (c / 4) * (size_t) kyn * (size_t) nx + (size_t) ky * (size_t) nx
+                 + (size_t) i) * 4 + (size_t) (c % 4)] = word;
+            }
+    }
+  else
+    conv_scalar_prepare_weights (A, W, conv_scalar_perm (A, cin), weights, (int32_t) k_len, rb,
+                                 kp, cout, out);
   if (p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
     for (c = 0; c < cout; c++)
       for (ky = 0; ky < kyn; ky++)
@@ -275,6 +374,9 @@ void fb_ki_rv32_swar2_4x8 (const uint8_t *x, const uint32_t *w, const uint8_t *x
                            int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t npair,
                            int32_t wblk_bytes);
 void fb_ki_rv32_dot4_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
+                          int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
+                          int32_t wblk_bytes);
+void fb_ki_rv32_dot3_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
                           int32_t wblk_bytes);
 void fb_ki_rv32_plain_rq (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
@@ -564,6 +666,112 @@ conv_scalar_im2col_part (const int A, const int SI, const int SUM, const uint8_t
   return SUM ? total : 0;
 }
 
+/* Word i of a T3 kernel row: the input's word (a signed input's values offset, see
+ * fb_ki_offset_word()) or, for a tap in the padding, the padded value's. */
+FB_KI_INLINE uint32_t
+conv_scalar_t3_word (const int ALIGNED, const int SI, const uint8_t *src, int32_t i,
+                     int32_t g_lo, int32_t g_hi)
+{
+  uint32_t v;
+  if (i < g_lo || i >= g_hi)
+    return SI ? 0x88888888u : 0;
+  if (ALIGNED)
+    v = fb_ki_ld32 (src + (size_t) (i - g_lo) * 4);
+  else
+    memcpy (&v, src + (size_t) (i - g_lo) * 4, 4);
+  return SI ? v ^ 0x88888888u : v;
+}
+
+/* One kernel row of a pixel's T3 column (see conv_scalar_t3_row_words()): r input words, those
+ * in [g_lo, g_hi) from src, into d[i * 16] for X word i.  Returns the sum of the values when
+ * SUM. */
+FB_KI_INLINE int32_t
+conv_scalar_t3_row (const int ALIGNED, const int SI, const int SUM, const uint8_t *src,
+                    int32_t r, int32_t g_lo, int32_t g_hi, uint8_t *d)
+{
+  const uint32_t M = 0xF00F00F0u, N = 0x0F0F0F0Fu;
+  uint32_t s = 0;
+  int32_t i, total = 0;
+  for (i = 0; i + 3 <= r; i += 3, d += 128)
+    {
+      const uint32_t v0 = conv_scalar_t3_word (ALIGNED, SI, src, i, g_lo, g_hi);
+      const uint32_t v1 = conv_scalar_t3_word (ALIGNED, SI, src, i + 1, g_lo, g_hi);
+      const uint32_t v2 = conv_scalar_t3_word (ALIGNED, SI, src, i + 2, g_lo, g_hi);
+      fb_ki_st32 (d, v0 & M);
+      fb_ki_st32 (d + 16, (v0 << 4) & M);
+      fb_ki_st32 (d + 32, v1 & M);
+      fb_ki_st32 (d + 48, (v1 << 4) & M);
+      fb_ki_st32 (d + 64, v2 & M);
+      fb_ki_st32 (d + 80, (v2 << 4) & M);
+      fb_ki_st32 (d + 96, ((v0 >> 4) & M) | (v2 >> 8) << 28);
+      fb_ki_st32 (d + 112, ((v1 >> 4) & M) | (v2 >> 20) << 28);
+      if (SUM)
+        {
+          /* nibbles summed in the bytes: 30 per word, 6 words before the bytes are added */
+          s += (v0 & N) + ((v0 >> 4) & N) + (v1 & N) + ((v1 >> 4) & N) + (v2 & N)
+               + ((v2 >> 4) & N);
+          if (i % 6 == 3)
+            {
+              s = fb_ki_bytesum2 (s);
+              total += (int32_t) ((s & 0xFFFFu) + (s >> 16));
+              s = 0;
+            }
+        }
+    }
+  if (r - i > 0)
+    {
+      const int32_t n = r - i;
+      const uint32_t v0 = conv_scalar_t3_word (ALIGNED, SI, src, i, g_lo, g_hi);
+      const uint32_t v1 = n > 1 ? conv_scalar_t3_word (ALIGNED, SI, src, i + 1, g_lo, g_hi) : 0;
+      fb_ki_st32 (d, v0 & M);
+      fb_ki_st32 (d + 16, (v0 << 4) & M);
+      if (n > 1)
+        {
+          fb_ki_st32 (d + 32, v1 & M);
+          fb_ki_st32 (d + 48, (v1 << 4) & M);
+        }
+      fb_ki_st32 (d + 32 * n, (v0 >> 4) & M);
+      if (n > 1)
+        fb_ki_st32 (d + 80, (v1 >> 4) & M);
+      if (SUM)
+        s += (v0 & N) + ((v0 >> 4) & N) + (v1 & N) + ((v1 >> 4) & N);
+    }
+  if (SUM)
+    {
+      s = fb_ki_bytesum2 (s);
+      total += (int32_t) ((s & 0xFFFFu) + (s >> 16));
+    }
+  return SUM ? total : 0;
+}
+
+/* A pixel's whole T3 column, kernel rows [ky_lo, ky_hi), into col (already offset by
+ * pixel * 4).  Returns the sum of its values when SUM. */
+FB_KI_INLINE int32_t
+conv_scalar_im2col_t3 (const int SI, const int SUM, const uint8_t *input, const FbConvParams *p,
+                       int32_t iy0, int32_t ix0, int32_t ky_lo, int32_t ky_hi, uint8_t *col)
+{
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
+  const int32_t r = kxn * cin / 8, nx = conv_scalar_t3_row_words (kxn, cin);
+  const size_t px_bytes = (size_t) cin / 2;
+  const int32_t kx_lo = ix0 < 0 ? (-ix0 < kxn ? -ix0 : kxn) : 0;
+  const int32_t kx_hi = p->dim_in_x - ix0 < kxn ? (p->dim_in_x - ix0 > kx_lo ? p->dim_in_x - ix0
+                                                                               : kx_lo)
+                                                : kxn;
+  const int32_t g_lo = kx_lo * cin / 8, g_hi = kx_hi * cin / 8;
+  int32_t ky, total = 0;
+  for (ky = ky_lo; ky < ky_hi; ky++, col += (size_t) nx * 16)
+    {
+      const uint8_t *src = g_hi > g_lo ? input + ((size_t) (iy0 + ky) * (size_t) p->dim_in_x
+                                                  + (size_t) (ix0 + kx_lo)) * px_bytes
+                                       : input;
+      if (((uintptr_t) src & 3u) == 0)
+        total += conv_scalar_t3_row (1, SI, SUM, src, r, g_lo, g_hi, col);
+      else
+        total += conv_scalar_t3_row (0, SI, SUM, src, r, g_lo, g_hi, col);
+    }
+  return total;
+}
+
 /* C twins of the assembly routines (same contract, same results). */
 FB_KI_INLINE void
 conv_sc_plain_c (const int ADD, const uint8_t *x0, const int8_t *w, const uint8_t *xend,
@@ -662,8 +870,8 @@ conv_sc_plain_rq_c (const int O, const int SO, const uint8_t *x, const int8_t *w
 
 /* u2 x i2: see fb_ki_rv32_dot4_4x4 in fb-kernel-rv32-asm.py. */
 FB_KI_INLINE void
-conv_sc_dot4_c (const uint8_t *x0, const uint32_t *w0, const uint8_t *xend, int32_t *acc,
-                int32_t stride, int32_t chunk_bytes, int32_t nblk, size_t wblk)
+conv_sc_dot4_c (const int HI, const uint8_t *x0, const uint32_t *w0, const uint8_t *xend,
+                int32_t *acc, int32_t stride, int32_t chunk_bytes, int32_t nblk, size_t wblk)
 {
   int32_t blk, q, c;
   for (blk = 0; blk < nblk; blk++, acc += 4)
@@ -681,11 +889,11 @@ conv_sc_dot4_c (const uint8_t *x0, const uint32_t *w0, const uint8_t *xend, int3
                 const uint32_t xw = (uint32_t) b[0] | (uint32_t) b[1] << 8
                                     | (uint32_t) b[2] << 16 | (uint32_t) b[3] << 24;
                 for (c = 0; c < 4; c++)
-                  a[q][c] += xw * w[c];
+                  a[q][c] += HI ? (uint32_t) (((uint64_t) xw * w[c]) >> 32) : xw * w[c];
               }
           for (q = 0; q < 4; q++)
             for (c = 0; c < 4; c++)
-              acc[q * stride + c] += (int32_t) (a[q][c] >> 24);
+              acc[q * stride + c] += (int32_t) (HI ? a[q][c] & 0xFFFu : a[q][c] >> 24);
         }
     }
 }
@@ -759,7 +967,7 @@ conv_scalar_blocks (const int A, const int W, int ADD, const uint8_t *x, const u
             conv_sc_swar_c (lanes, x, (const uint32_t *) (const void *) w, xend, acc, stride,
                             chunk, nblk, wblk);
           else
-            conv_sc_dot4_c (x, (const uint32_t *) (const void *) w, xend, acc, stride, chunk,
+            conv_sc_dot4_c (0, x, (const uint32_t *) (const void *) w, xend, acc, stride, chunk,
                             nblk, wblk);
 #endif
         }
@@ -778,6 +986,28 @@ conv_scalar_blocks (const int A, const int W, int ADD, const uint8_t *x, const u
                   acc[q * stride + blk * 4 + c] += (int32_t) ((uint32_t) xend[4 * q + j] * wv);
                 }
         }
+    }
+}
+
+/* T3 (conv_scalar_t3()): all channel blocks over ng X words of the 4 pixels' columns, the
+ * acc set to the biased sums. */
+FB_KI_INLINE void
+conv_scalar_blocks_t3 (const uint8_t *x, const uint8_t *w, int32_t ng, int32_t *acc,
+                       int32_t stride, int32_t nblk, size_t wblk)
+{
+  int32_t q, c;
+  for (q = 0; q < 4; q++)
+    for (c = 0; c < nblk * 4; c++)
+      acc[q * stride + c] = 0;
+  if (ng > 0)
+    {
+#if FB_KI_RV32_ASM
+      fb_ki_rv32_dot3_4x4 (x, (const uint32_t *) (const void *) w, x + (size_t) ng * 16, acc,
+                           stride * 4, 6 * 16, nblk, (int32_t) wblk);
+#else
+      conv_sc_dot4_c (1, x, (const uint32_t *) (const void *) w, x + (size_t) ng * 16, acc,
+                      stride, 6 * 16, nblk, wblk);
+#endif
     }
 }
 
@@ -965,13 +1195,16 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   uint8_t *col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
   const uint8_t *wk = weights;
   const int32_t *rowsum;
+  const int t3 = conv_scalar_t3 (A, W, p);
+  const int32_t t3nx = t3 ? conv_scalar_t3_row_words (kxn, cin) : 0;
+  const size_t t3wblk = t3 ? conv_scalar_wblk (A, W, p) : 0;
   int32_t c, c0, oy, ox, q, k0;
   FbConvParams flat;
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
   if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
     {
-      uint8_t *wbuf = col + FB_CONV_SC_PIX * kc;
+      uint8_t *wbuf = col + (t3 ? conv_scalar_col_bytes (A, W, p) : FB_CONV_SC_PIX * kc);
       conv_scalar_prepare_all (A, W, weights, p, wbuf);
       wk = wbuf;
     }
@@ -991,7 +1224,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       return;
     }
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
-  rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * kp * wbk);
+  rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * (t3 ? t3wblk : kp * wbk));
 
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
@@ -1009,7 +1242,18 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
 
           /* a column that fits is gathered once for all channel passes, a longer one in
            * parts of kc k steps per pass */
-          if ((size_t) kn <= kc)
+          if (t3)
+            for (q = 0; q < FB_CONV_SC_PIX; q++)
+              {
+                if (q < npx)
+                  colsum[q] = conv_scalar_im2col_t3 (SI, 1, input, p, iy0,
+                                                     (ox + q) * p->stride_x - p->pad_left,
+                                                     ky_lo, ky_hi, col + q * 4);
+                else
+                  for (c = 0; c < (ky_hi - ky_lo) * t3nx; c++)
+                    fb_ki_st32 (col + (size_t) c * 16 + (size_t) q * 4, 0);
+              }
+          else if ((size_t) kn <= kc)
             conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn,
                                 kn, col, colsum);
           for (c0 = 0; c0 < cout; c0 += chn)
@@ -1021,6 +1265,11 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
                   colsum[q] = 0;
               /* one call site of the blocks (the code is inlined per variant) */
               k0 = 0;
+              if (t3)
+                conv_scalar_blocks_t3 (col, wk + (size_t) c0 / 4 * t3wblk
+                                              + (size_t) ky_lo * (size_t) t3nx * 16,
+                                       (ky_hi - ky_lo) * t3nx, acc, chn, (nch + 3) / 4, t3wblk);
+              else
               do
                 {
                   const int32_t ke = kn - k0 < (int32_t) kc ? kn : k0 + (int32_t) kc;

@@ -427,6 +427,92 @@ run_conv_case (GRand *r, const Bits *b, gboolean dw, gboolean big, int case_inde
   guarded_clear (&buf);
 }
 
+/* u4 x i4 / i2 by three k steps per mulhu (the scalar conv's T3 words, 12-bit lanes, 6 words
+ * per flush): every input and weight at the extreme that makes the lanes' sums largest (x =
+ * 15, w' = w + 2^(W-1) = 2^W - 1, so each word's dot is 3 * 15 * 15 = 675 at 4 bits and the
+ * flushed lane 4050 < 4096) and at the other extremes, on geometries that end a kernel row
+ * with 0, 1 and 2 words after the last triplet, with padding and a signed input. */
+static void
+test_conv_t3_worst (void)
+{
+  static const int geo[][4] = {   /* kx, ky, cin, pad */
+    { 3, 3, 32, 1 }, { 1, 1, 8, 0 }, { 1, 1, 16, 0 }, { 3, 3, 8, 1 }, { 1, 1, 40, 0 },
+    { 3, 1, 16, 1 }, { 2, 2, 24, 1 }, { 1, 1, 248, 0 },
+  };
+  gsize gi;
+  int w_bits, mode, si;
+  for (gi = 0; gi < G_N_ELEMENTS (geo); gi++)
+    for (w_bits = 2; w_bits <= 4; w_bits += 2)
+      for (mode = 0; mode < 3; mode++)
+        for (si = 0; si < 2; si++)
+          {
+            const Bits b = { 4, 8, w_bits };
+            FbConvParams p;
+            gsize n_in, n_out, k_len, rb, i, c, buf_size;
+            gint32 *x, *w, *y, kappa[8], lambda[8];
+            guint8 *in, *wp, *out, *buf;
+            FbConvFunc fn = fb_conv_lookup (4, 8, w_bits);
+            memset (&p, 0, sizeof p);
+            p.dim_kernel_x = geo[gi][0];
+            p.dim_kernel_y = geo[gi][1];
+            p.ch_in = geo[gi][2];
+            p.pad_left = p.pad_right = p.pad_top = p.pad_bottom = geo[gi][3];
+            p.ch_out = 8;
+            p.dim_in_x = 6;
+            p.dim_in_y = 3;
+            p.stride_x = p.stride_y = 1;
+            p.dim_out_x = p.dim_in_x + 2 * geo[gi][3] - p.dim_kernel_x + 1;
+            p.dim_out_y = p.dim_in_y + 2 * geo[gi][3] - p.dim_kernel_y + 1;
+            p.flag_relu = si ? FB_KERNEL_FLAG_SIGNED_IN : 0;
+            n_in = (gsize) p.dim_in_x * p.dim_in_y * p.ch_in;
+            n_out = (gsize) p.dim_out_x * p.dim_out_y * p.ch_out;
+            k_len = (gsize) p.dim_kernel_x * p.dim_kernel_y * p.ch_in;
+            x = g_new (gint32, n_in);
+            w = g_new (gint32, k_len * p.ch_out);
+            y = g_new (gint32, n_out);
+            /* mode 0: all at the top (the largest lane sums), 1: x top, w bottom, 2: x bottom */
+            for (i = 0; i < n_in; i++)
+              x[i] = si ? (mode == 2 ? -8 : 7) : (mode == 2 ? 0 : 15);
+            for (i = 0; i < k_len * p.ch_out; i++)
+              w[i] = mode == 1 ? -(1 << (w_bits - 1)) : (1 << (w_bits - 1)) - 1;
+            for (c = 0; c < 8; c++)
+              {
+                kappa[c] = 1;
+                lambda[c] = (gint32) c;
+              }
+            p.out_shift = 4;
+            in = g_malloc0 (packed_len (n_in, 4) + 1);
+            {
+              /* signed values as their 4-bit two's complement patterns */
+              gint32 *xb = g_new (gint32, n_in);
+              for (i = 0; i < n_in; i++)
+                xb[i] = x[i] & 15;
+              pack_bits (xb, n_in, 4, in);
+              g_free (xb);
+            }
+            rb = packed_len (k_len, w_bits);
+            wp = g_malloc0 (rb * p.ch_out + 1);
+            for (c = 0; c < (gsize) p.ch_out; c++)
+              pack_bits (w + c * k_len, k_len, w_bits, wp + c * rb);
+            out = g_malloc0 (packed_len (n_out, 8) + 1);
+            buf_size = fb_conv_get_buffer_size (4, 8, w_bits, &p);
+            buf = g_malloc0 (buf_size);
+            g_assert_cmpint (fn (in, wp, kappa, lambda, out, &p, buf, buf_size), ==,
+                             FB_KERNEL_OK);
+            fb_ref_conv (x, w, kappa, lambda, y, &p, 8, 0);
+            for (i = 0; i < n_out; i++)
+              g_assert_cmpint (unpack_u (out, i, 8), ==, y[i]);
+            check_prepared_weights (&b, fn, &p, wp, in, kappa, lambda, out, n_out, (int) gi);
+            g_free (x);
+            g_free (w);
+            g_free (y);
+            g_free (in);
+            g_free (wp);
+            g_free (out);
+            g_free (buf);
+          }
+}
+
 static void
 test_conv_random (gconstpointer data)
 {
@@ -1735,6 +1821,7 @@ main (int argc, char **argv)
   add_simple ("dispatch", test_dispatch);
   add_simple ("code-path", test_code_path);
   add_simple ("hand/signed-and-pools", test_hand_signed);
+  add_simple ("conv-t3-worst", test_conv_t3_worst);
   for (int f = 0; f < FB_KERNEL_N_FAMILIES; f++)
     add_signed_family ((FbKernelFamily) f);
 

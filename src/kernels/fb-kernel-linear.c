@@ -176,7 +176,7 @@ lin_scalar_dot4 (const int W, const fb_lin_x_t *FB_KI_RESTRICT x, const uint8_t 
  * 2^(L(T-1)) of X*W is then the dot product x0 u0 + ... ; every cross term above it is a
  * multiple of 2^32 (dropped), those below it are bounded so they never carry into it:
  *   T = 4, L = 8     2-bit x 2/4-bit (top lane 8 bits)
- *   T = 3, L = 11    4-bit x 4-bit   (top lane 10 bits)
+ *   T = 3, L = 11    4-bit x 4-bit   (top lane 10 bits; the table now takes HI below)
  *   T = 2, L = 16    8-bit x sub-byte, sub-byte x 8-bit
  * Weights enter offset to unsigned (u = w + 2^(W-1)) and, for a signed input, so does x
  * (x + 2^(A-1)); the offsets come back out exactly once per row with the input's sum and the

@@ -176,7 +176,7 @@ lin_scalar_dot4 (const int W, const fb_lin_x_t *FB_KI_RESTRICT x, const uint8_t 
  * 2^(L(T-1)) of X*W is then the dot product x0 u0 + ... ; every cross term above it is a
  * multiple of 2^32 (dropped), those below it are bounded so they never carry into it:
  *   T = 4, L = 8     2-bit x 2/4-bit (top lane 8 bits)
- *   T = 3, L = 11    4-bit x 4-bit   (top lane 10 bits)
+ *   T = 3, L = 11    4-bit x 4-bit   (top lane 10 bits; the table now takes HI below)
  *   T = 2, L = 16    8-bit x sub-byte, sub-byte x 8-bit
  * Weights enter offset to unsigned (u = w + 2^(W-1)) and, for a signed input, so does x
  * (x + 2^(A-1)); the offsets come back out exactly once per row with the input's sum and the
@@ -212,7 +212,7 @@ static const LinSwar lin_plans[3][3] = {
   /* A = 2: W = 2, 4, 8 */
   { { 4, 9, 14, LIN_HI, 3, 2 }, { 4, 8, 1, LIN_DIRECT, 0, 0 }, { 2, 22, 2741, LIN_HI, 8, 2 } },
   /* A = 4 */
-  { { 4, 8, 1, LIN_DIRECT, 0, 0 }, { 3, 11, 1, LIN_DIRECT, 0, 0 }, { 2, 20, 137, LIN_HI, 8, 4 } },
+  { { 4, 8, 1, LIN_DIRECT, 0, 0 }, { 3, 12, 6, LIN_HI, 4, 4 }, { 2, 20, 137, LIN_HI, 8, 4 } },
   /* A = 8 */
   { { 2, 22, 2741, LIN_HI, 2, 8 }, { 2, 20, 137, LIN_HI, 4, 8 }, { 2, 16, 1, LIN_S16, 0, 0 } },
 };
@@ -429,6 +429,88 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
   lin_step8 (MODE, 0, v, xv, w, k);
   lin_step8 (MODE, 32, v + 8, xv, w, k);
 }
+
+/* HI with c = 6 (u4 x i4: T = 3, L = 12), 8 rows of a 16-row block over whole groups of 6
+ * words, all in registers: the 8 running sums (t0-t6, a7), the 8 dot products (s0-s7), the
+ * 6 words unrolled (the offsets immediates), the first word of a group written by `mulhu`
+ * (no reset) and the take-out an `and` with the mask and an `add`: 19 instructions per row
+ * and group of 18 MACs, where the 16-row loop with the sums in memory needed 25 and the low
+ * word (T = 3, L = 11, at every word) 24.  a0 x, a1 the first row's words (16-row layout,
+ * 64 bytes a word), a2 the end of x (a multiple of 6 words on), a3 the 8 dot products (in and
+ * out), a4 the mask 2^L - 1. */
+#define FB_LIN_HI8_WORD(p)                                                                    \
+  "lw a5, 4*" #p "(a0)\n\t"                                                                   \
+  "FB_LIN_HI8_ROW " #p ", " #p "*64+0, t0\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+4, t1\n\t"   \
+  "FB_LIN_HI8_ROW " #p ", " #p "*64+8, t2\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+12, t3\n\t"  \
+  "FB_LIN_HI8_ROW " #p ", " #p "*64+16, t4\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+20, t5\n\t" \
+  "FB_LIN_HI8_ROW " #p ", " #p "*64+24, t6\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+28, a7\n\t"
+#define FB_LIN_HI8_OUT(s, a) "and a6, " s ", a4\n\tadd " a ", " a ", a6\n\t"
+__asm__ (
+  ".text\n\t"
+  ".align 2\n\t"
+  ".globl fb_ki_rv32_lin_hi8x6\n\t"
+  ".type fb_ki_rv32_lin_hi8x6, @function\n\t"
+  ".macro FB_LIN_HI8_ROW p, off, s\n\t"
+  "lw a6, \\off(a1)\n\t"
+  ".if \\p == 0\n\t"
+  "mulhu \\s, a6, a5\n\t"
+  ".else\n\t"
+  "mulhu a6, a6, a5\n\t"
+  "add \\s, \\s, a6\n\t"
+  ".endif\n\t"
+  ".endm\n"
+  "fb_ki_rv32_lin_hi8x6:\n\t"
+  "addi sp, sp, -32\n\t"
+  "sw s0, 0(sp)\n\tsw s1, 4(sp)\n\tsw s2, 8(sp)\n\tsw s3, 12(sp)\n\t"
+  "sw s4, 16(sp)\n\tsw s5, 20(sp)\n\tsw s6, 24(sp)\n\tsw s7, 28(sp)\n\t"
+  "lw s0, 0(a3)\n\tlw s1, 4(a3)\n\tlw s2, 8(a3)\n\tlw s3, 12(a3)\n\t"
+  "lw s4, 16(a3)\n\tlw s5, 20(a3)\n\tlw s6, 24(a3)\n\tlw s7, 28(a3)\n"
+  "1:\n\t"
+  FB_LIN_HI8_WORD (0) FB_LIN_HI8_WORD (1) FB_LIN_HI8_WORD (2)
+  FB_LIN_HI8_WORD (3) FB_LIN_HI8_WORD (4) FB_LIN_HI8_WORD (5)
+  FB_LIN_HI8_OUT ("t0", "s0") FB_LIN_HI8_OUT ("t1", "s1") FB_LIN_HI8_OUT ("t2", "s2")
+  FB_LIN_HI8_OUT ("t3", "s3") FB_LIN_HI8_OUT ("t4", "s4") FB_LIN_HI8_OUT ("t5", "s5")
+  FB_LIN_HI8_OUT ("t6", "s6") FB_LIN_HI8_OUT ("a7", "s7")
+  "addi a0, a0, 24\n\t"
+  "addi a1, a1, 384\n\t"
+  "bltu a0, a2, 1b\n\t"
+  "sw s0, 0(a3)\n\tsw s1, 4(a3)\n\tsw s2, 8(a3)\n\tsw s3, 12(a3)\n\t"
+  "sw s4, 16(a3)\n\tsw s5, 20(a3)\n\tsw s6, 24(a3)\n\tsw s7, 28(a3)\n\t"
+  "lw s0, 0(sp)\n\tlw s1, 4(sp)\n\tlw s2, 8(sp)\n\tlw s3, 12(sp)\n\t"
+  "lw s4, 16(sp)\n\tlw s5, 20(sp)\n\tlw s6, 24(sp)\n\tlw s7, 28(sp)\n\t"
+  "addi sp, sp, 32\n\t"
+  "ret\n\t"
+  ".size fb_ki_rv32_lin_hi8x6, .-fb_ki_rv32_lin_hi8x6\n\t"
+  ".purgem FB_LIN_HI8_ROW\n");
+#undef FB_LIN_HI8_WORD
+#undef FB_LIN_HI8_OUT
+void fb_ki_rv32_lin_hi8x6 (const uint32_t *x, const uint32_t *w, const uint32_t *x_end,
+                           int32_t *acc, uint32_t mask);
+
+/* Rows B / 4 to B / 4 + 7 of a u4 x i4 block (HI, c = 6): whole groups of 6 words in the
+ * assembly above, the last ns mod 6 words by lin_step8. */
+FB_KI_INLINE void
+lin_hi6_half (const int B, const uint32_t *x, const uint32_t *w, int32_t ns, uint32_t mask,
+              int32_t *sum)
+{
+  const int32_t ng = ns / 6;
+  int32_t acc[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+  uint32_t s[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+  int32_t r, p;
+  if (ng > 0)
+    fb_ki_rv32_lin_hi8x6 (x, w + B / 4, x + 6 * ng, acc, mask);
+  for (p = 6 * ng; p < ns; p++)
+    lin_step8 (LIN_HI, B, s, x[p], w + (size_t) p * 16, 0);
+  for (r = 0; r < 8; r++)
+    sum[B / 4 + r] = acc[r] + (int32_t) (s[r] & mask);
+}
+
+static void
+lin_block16_hi6 (const uint32_t *x, const uint32_t *w, int32_t ns, int sh, int32_t *sum)
+{
+  lin_hi6_half (0, x, w, ns, (1u << sh) - 1u, sum);
+  lin_hi6_half (32, x, w, ns, (1u << sh) - 1u, sum);
+}
 #else
 #define FB_LIN_ASM16 0
 #endif
@@ -442,6 +524,13 @@ lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
   uint32_t s[16];
   int32_t a[16];
   int32_t p0, p, r;
+#if FB_LIN_ASM16
+  if (R == 16 && MODE == LIN_HI && c == 6)
+    {
+      lin_block16_hi6 (x, w, ns, sh, sum);
+      return;
+    }
+#endif
   FB_LIN_UNROLL
   for (r = 0; r < R; r++)
     a[r] = 0;
@@ -556,7 +645,25 @@ lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n
         }
     }
   else
-    for (p = 0; p < nf; p++)
+    {
+      p = 0;
+      if (A == 4 && T == 3)
+        {
+          /* u4 x i4: 6 inputs, 3 bytes, 2 words per iteration (the generic loop below extracts
+           * every nibble by its index: 34 instructions per word) */
+          const uint32_t f2 = flip * 17u;   /* both nibbles of a byte */
+          for (; p + 2 <= nf; p += 2)
+            {
+              const uint8_t *src = in + p / 2 * 3;
+              const uint32_t b0 = src[0] ^ f2, b1 = src[1] ^ f2, b2 = src[2] ^ f2;
+              const uint32_t n0 = b0 & 15u, n1 = b0 >> 4, n2 = b1 & 15u, n3 = b1 >> 4;
+              const uint32_t n4 = b2 & 15u, n5 = b2 >> 4;
+              sum += (int32_t) (n0 + n1 + n2 + n3 + n4 + n5);
+              x[p] = (n0 << a) + (n1 << (a + L)) + (n2 << (a + 2 * L));
+              x[p + 1] = (n3 << a) + (n4 << (a + L)) + (n5 << (a + 2 * L));
+            }
+        }
+      for (; p < nf; p++)
       {
         uint32_t word = 0;
         FB_LIN_UNROLL
@@ -568,6 +675,7 @@ lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n
           }
         x[p] = word;
       }
+    }
   if (nf * T < n)
     {
       uint32_t word = 0;

@@ -1629,8 +1629,10 @@ test_lin_plan_hi (int A, int W, uint32_t p, uint32_t *best_num, uint32_t *best_d
       if (c > 4096)
         c = 4096;
       /* lw, mulhu, add per step; per chunk the low l bits (andi, or two shifts), and the
-       * running sum's lw, add, sw and reset (16 rows do not fit the registers twice) */
-      num = 3 * c + (l <= 11 ? 6 : 7);
+       * running sum's lw, add, sw and reset (16 rows do not fit the registers twice); c = 6
+       * (u4 x i4) has the 8-row register block: the first word's mulhu writes the running
+       * sum, the take-out is and + add */
+      num = c == 6 ? 3 * c + 1 : 3 * c + (l <= 11 ? 6 : 7);
       den = c * (uint32_t) t;
       if (num * *best_den < *best_num * den)
         {

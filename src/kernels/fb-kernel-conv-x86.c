@@ -103,6 +103,18 @@ convx_block (const int O, const int NC, const uint8_t *const *x, int32_t kyn, co
 #undef CONVX_PIXEL
         }
     }
+  /* 4/2 bits, 64 channels of pixel pairs: one whole store per pixel and 16 bytes */
+  if (O < 8 && NC == 4 && cleft >= 64 && np > 1)
+    {
+      fb_ki_rq_store2x4 (O, a0, a1, rq, sh, y[0], y[1]);
+      if (np > 3)
+        fb_ki_rq_store2x4 (O, a2, a3, rq, sh, y[2], y[3]);
+      else if (np > 2)
+        for (j = 0; j < NC; j++)
+          fb_ki_rq_store (O, 0, a2[j], &rq[j], sh, y[2] + (size_t) j * 16 * (size_t) O / 8,
+                          (__mmask16) ((1u << (16 * O / 8)) - 1u));
+      return;
+    }
   /* unrolled, so that the accumulator arrays stay registers (else GCC keeps them in memory
    * and spills inside the group loop) */
 #pragma GCC unroll 4

@@ -83,6 +83,28 @@ fb_ki_rq_store (const int O, const int TOP, __m512i acc, const FbKiRq *r, __m128
     }
 }
 
+/* fb_ki_rq_store2() below at 4/2 bits (TOP 0) without its stores: the packed bytes of p in bytes
+ * 0 .. 2·O - 1 of the result, those of q in the next 2·O bytes. */
+FB_KI_VNNI_INLINE __m128i
+fb_ki_rq_pack2 (const int O, __m512i acc_p, __m512i acc_q, const FbKiRq *r, __m128i sh)
+{
+  __m128i we_p, wo_p, we_q, wo_q, e, o, u;
+  fb_ki_rq_narrow (acc_p, r, sh, &we_p, &wo_p);
+  fb_ki_rq_narrow (acc_q, r, sh, &we_q, &wo_q);
+  /* e: the even channels of p (bytes 0-7) and q (8-15), o the odd ones, clipped; byte j of u
+   * is y[2j] | y[2j+1] << O of p (bytes 0-7) and of q (8-15) */
+  e = _mm_min_epu8 (_mm_packus_epi16 (we_p, we_q), _mm_set1_epi8 ((1 << O) - 1));
+  o = _mm_min_epu8 (_mm_packus_epi16 (wo_p, wo_q), _mm_set1_epi8 ((1 << O) - 1));
+  u = _mm_or_si128 (e, _mm_slli_epi16 (o, O));
+  if (O == 2)
+    {
+      /* 4-bit pairs -> x0 + 16 x1 in 16-bit lanes -> bytes 0-3 of p, 4-7 of q */
+      const __m128i z = _mm_maddubs_epi16 (u, _mm_set1_epi16 (0x1001));
+      u = _mm_packus_epi16 (z, z);
+    }
+  return u;
+}
+
 /* fb_ki_rq_store() of two pixels' 16 channels (same channels, same constants) at once: at
  * 4/2 bits the two pixels share each byte operation (2 packs and 2 mins of both pixels' even /
  * odd halves, one merge, for 2 bits one madd and pack), 3.5 / 4.5 operations per pixel
@@ -99,12 +121,10 @@ fb_ki_rq_store2 (const int O, const int TOP, __m512i acc_p, __m512i acc_q, const
       fb_ki_rq_store (8, 0, acc_q, r, sh, dst_q, mout);
       return;
     }
-  fb_ki_rq_narrow (acc_p, r, sh, &we_p, &wo_p);
-  fb_ki_rq_narrow (acc_q, r, sh, &we_q, &wo_q);
-  /* e: the even channels of p (bytes 0-7) and q (8-15), o the odd ones, clipped; byte j of u
-   * is y[2j] | y[2j+1] << O of p (bytes 0-7) and of q (8-15) */
   if (O == 4 && TOP)
     {
+      fb_ki_rq_narrow (acc_p, r, sh, &we_p, &wo_p);
+      fb_ki_rq_narrow (acc_q, r, sh, &we_q, &wo_q);
       /* the sums were shifted by shift - 4 (floor of floor: the same y in the high nibble);
        * packuswb's clamp to 255 is then the clip to 15, and byte j of the output is the high
        * nibble of e's byte j moved down merged with that of o's: one vpternlogd (select) */
@@ -115,21 +135,41 @@ fb_ki_rq_store2 (const int O, const int TOP, __m512i acc_p, __m512i acc_q, const
       _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
       return;
     }
-  e = _mm_min_epu8 (_mm_packus_epi16 (we_p, we_q), _mm_set1_epi8 ((1 << O) - 1));
-  o = _mm_min_epu8 (_mm_packus_epi16 (wo_p, wo_q), _mm_set1_epi8 ((1 << O) - 1));
-  u = _mm_or_si128 (e, _mm_slli_epi16 (o, O));
-  if (O == 2)
-    {
-      /* 4-bit pairs -> x0 + 16 x1 in 16-bit lanes -> bytes 0-3 of p, 4-7 of q */
-      const __m128i z = _mm_maddubs_epi16 (u, _mm_set1_epi16 (0x1001));
-      u = _mm_packus_epi16 (z, z);
-    }
+  u = fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh);
   _mm_mask_storeu_epi8 (dst_p, mout, u);
   /* two literal shifts: clang wants the byte shift's count constant before inlining */
   if (O == 4)
     _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
   else
     _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
+}
+
+/* Two pixels' 64 channels (4 vectors, fb_ki_rq_pack2() of each) at 4/2 bits, stored whole: 2·O
+ * bytes per pixel and vector, the 4 vectors contiguous in the output (8·O bytes per pixel), so
+ * 1 (2 bits) or 2 (4 bits) plain 16-byte stores per pixel instead of 4 masked ones. */
+FB_KI_VNNI_INLINE void
+fb_ki_rq_store2x4 (const int O, const __m512i *acc_p, const __m512i *acc_q, const FbKiRq *r,
+                   __m128i sh, uint8_t *dst_p, uint8_t *dst_q)
+{
+  const __m128i u0 = fb_ki_rq_pack2 (O, acc_p[0], acc_q[0], &r[0], sh);
+  const __m128i u1 = fb_ki_rq_pack2 (O, acc_p[1], acc_q[1], &r[1], sh);
+  const __m128i u2 = fb_ki_rq_pack2 (O, acc_p[2], acc_q[2], &r[2], sh);
+  const __m128i u3 = fb_ki_rq_pack2 (O, acc_p[3], acc_q[3], &r[3], sh);
+  if (O == 4)
+    {
+      /* u_j: p's 8 bytes, then q's */
+      _mm_storeu_si128 ((__m128i *) (void *) dst_p, _mm_unpacklo_epi64 (u0, u1));
+      _mm_storeu_si128 ((__m128i *) (void *) (dst_p + 16), _mm_unpacklo_epi64 (u2, u3));
+      _mm_storeu_si128 ((__m128i *) (void *) dst_q, _mm_unpackhi_epi64 (u0, u1));
+      _mm_storeu_si128 ((__m128i *) (void *) (dst_q + 16), _mm_unpackhi_epi64 (u2, u3));
+    }
+  else
+    {
+      /* u_j: p's 4 bytes, then q's; t01 = p0 p1 q0 q1 (dwords) */
+      const __m128i t01 = _mm_unpacklo_epi32 (u0, u1), t23 = _mm_unpacklo_epi32 (u2, u3);
+      _mm_storeu_si128 ((__m128i *) (void *) dst_p, _mm_unpacklo_epi64 (t01, t23));
+      _mm_storeu_si128 ((__m128i *) (void *) dst_q, _mm_unpackhi_epi64 (t01, t23));
+    }
 }
 
 /* n unsigned A-bit values (n a multiple of 8/A) to bytes, 16 source bytes per step. */

@@ -144,17 +144,91 @@ fb_ki_rq_store2 (const int O, const int TOP, __m512i acc_p, __m512i acc_q, const
     _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
 }
 
+/* The 32-bit requantization of 4/2-bit outputs (fb_ki_rq32_ok()): when every accumulator
+ * has |acc| < 2^15 and the shift is at least 16, with kappa = kh·2^16 + kl and lambda =
+ * lh·2^16 + ll (kl, ll in [0, 2^16), kh, lh the arithmetic shifts by 16):
+ *   kappa·acc + lambda = 2^16·(kh·acc + lh) + (kl·acc + ll),
+ * where |kl·acc + ll| ≤ (2^16 − 1)(2^15 − 1) + 2^16 − 1 = 2^15 (2^16 − 1) < 2^31 (exact in
+ * int32), and floor (X / 2^s) = floor ((kh·acc + lh + floor (low / 2^16)) / 2^(s − 16)) for
+ * s ≥ 16, whose operands are each below 2^15 · 2^15 + 2^16 in magnitude: exact too.  So the
+ * same y as the 64-bit path, in int32 lanes in channel order (no even / odd halves to narrow).
+ * In FbKiRq: k = kl, k_odd = kh, l_even = ll, l_odd = lh, as int32 lanes. */
+FB_KI_VNNI_INLINE int
+fb_ki_rq32_ok (size_t k_len, int A, int W, int32_t shift)
+{
+  return shift >= 16 && k_len * (size_t) ((1 << A) - 1) * ((size_t) 1 << (W - 1)) < 32768u;
+}
+
+FB_KI_VNNI_INLINE FbKiRq
+fb_ki_rq32_load (const int32_t *kappa, const int32_t *lambda, __mmask16 m)
+{
+  FbKiRq r;
+  const __m512i k = _mm512_maskz_loadu_epi32 (m, kappa), l = _mm512_maskz_loadu_epi32 (m, lambda);
+  const __m512i lo16 = _mm512_set1_epi32 (0xFFFF);
+  r.k = _mm512_and_si512 (k, lo16);
+  r.k_odd = _mm512_srai_epi32 (k, 16);
+  r.l_even = _mm512_and_si512 (l, lo16);
+  r.l_odd = _mm512_srai_epi32 (l, 16);
+  return r;
+}
+
+/* y = (kappa·acc + lambda) >> shift of 16 channels; sh16: the shift less 16. */
+FB_KI_VNNI_INLINE __m512i
+fb_ki_rq32 (__m512i acc, const FbKiRq *r, __m128i sh16)
+{
+  const __m512i low = _mm512_add_epi32 (_mm512_mullo_epi32 (acc, r->k), r->l_even);
+  const __m512i hi = _mm512_add_epi32 (_mm512_mullo_epi32 (acc, r->k_odd), r->l_odd);
+  return _mm512_sra_epi32 (_mm512_add_epi32 (hi, _mm512_srai_epi32 (low, 16)), sh16);
+}
+
+/* fb_ki_rq_pack2()'s bytes from the 32-bit form: y clipped (max 0, vpmovusdb's saturation to
+ * 255, a byte min to 2^O − 1), then the fields merged by multiply-adds: 4 bits y0 + 16 y1;
+ * 2 bits y0 + 4 y1, then of those pairs x0 + 16 x1. */
+FB_KI_VNNI_INLINE __m128i
+fb_ki_rq32_pack2 (const int O, __m512i acc_p, __m512i acc_q, const FbKiRq *r, __m128i sh16)
+{
+  const __m512i zero = _mm512_setzero_si512 ();
+  const __m128i top = _mm_set1_epi8 ((1 << O) - 1);
+  const __m128i bp = _mm_min_epu8 (
+    _mm512_cvtusepi32_epi8 (_mm512_max_epi32 (fb_ki_rq32 (acc_p, r, sh16), zero)), top);
+  const __m128i bq = _mm_min_epu8 (
+    _mm512_cvtusepi32_epi8 (_mm512_max_epi32 (fb_ki_rq32 (acc_q, r, sh16), zero)), top);
+  if (O == 4)
+    return _mm_packus_epi16 (_mm_maddubs_epi16 (bp, _mm_set1_epi16 (0x1001)),
+                             _mm_maddubs_epi16 (bq, _mm_set1_epi16 (0x1001)));
+  {
+    const __m128i t = _mm_packus_epi16 (_mm_maddubs_epi16 (bp, _mm_set1_epi16 (0x0401)),
+                                        _mm_maddubs_epi16 (bq, _mm_set1_epi16 (0x0401)));
+    const __m128i z = _mm_maddubs_epi16 (t, _mm_set1_epi16 (0x1001));
+    return _mm_packus_epi16 (z, z);
+  }
+}
+
+/* fb_ki_rq_store2() at 4/2 bits with the pack of the 64-bit (R32 0) or 32-bit form. */
+FB_KI_VNNI_INLINE void
+fb_ki_rq_store2r (const int O, const int R32, __m512i acc_p, __m512i acc_q, const FbKiRq *r,
+                  __m128i sh, uint8_t *dst_p, uint8_t *dst_q, __mmask16 mout)
+{
+  const __m128i u = R32 ? fb_ki_rq32_pack2 (O, acc_p, acc_q, r, sh)
+                        : fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh);
+  _mm_mask_storeu_epi8 (dst_p, mout, u);
+  if (O == 4)
+    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
+  else
+    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
+}
+
 /* Two pixels' 64 channels (4 vectors, fb_ki_rq_pack2() of each) at 4/2 bits, stored whole: 2·O
  * bytes per pixel and vector, the 4 vectors contiguous in the output (8·O bytes per pixel), so
  * 1 (2 bits) or 2 (4 bits) plain 16-byte stores per pixel instead of 4 masked ones. */
 FB_KI_VNNI_INLINE void
-fb_ki_rq_store2x4 (const int O, const __m512i *acc_p, const __m512i *acc_q, const FbKiRq *r,
-                   __m128i sh, uint8_t *dst_p, uint8_t *dst_q)
+fb_ki_rq_store2x4 (const int O, const int R32, const __m512i *acc_p, const __m512i *acc_q,
+                   const FbKiRq *r, __m128i sh, uint8_t *dst_p, uint8_t *dst_q)
 {
-  const __m128i u0 = fb_ki_rq_pack2 (O, acc_p[0], acc_q[0], &r[0], sh);
-  const __m128i u1 = fb_ki_rq_pack2 (O, acc_p[1], acc_q[1], &r[1], sh);
-  const __m128i u2 = fb_ki_rq_pack2 (O, acc_p[2], acc_q[2], &r[2], sh);
-  const __m128i u3 = fb_ki_rq_pack2 (O, acc_p[3], acc_q[3], &r[3], sh);
+#define FB_KI_PACK2(j)                                                                          (R32 ? fb_ki_rq32_pack2 (O, acc_p[j], acc_q[j], &r[j], sh)                                         : fb_ki_rq_pack2 (O, acc_p[j], acc_q[j], &r[j], sh))
+  const __m128i u0 = FB_KI_PACK2 (0), u1 = FB_KI_PACK2 (1), u2 = FB_KI_PACK2 (2);
+  const __m128i u3 = FB_KI_PACK2 (3);
+#undef FB_KI_PACK2
   if (O == 4)
     {
       /* u_j: p's 8 bytes, then q's */

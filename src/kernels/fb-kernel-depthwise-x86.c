@@ -123,7 +123,7 @@ dwx_col_at (const int A, const int R, const DwxCols *k, int32_t ix, int32_t in_x
  * stored in pairs (fb_ki_rq_store2()): the two rows' pixels, or neighbouring pixels of one
  * row. */
 FB_KI_VNNI_INLINE void
-dwx_rows (const int A, const int O, const int P, const int R32, const DwxCols *k, const __m512i *wa,
+dwx_rows (const int A, const int O, const int P, const DwxCols *k, const __m512i *wa,
           const __m512i *wb, const FbKiRq *rq, __m128i sh, __mmask16 mo, const FbConvParams *p,
           uint8_t *y0, uint8_t *y1, size_t out_px)
 {
@@ -162,21 +162,14 @@ dwx_rows (const int A, const int O, const int P, const int R32, const DwxCols *k
           __m512i b = _mm512_dpbusd_epi32 (_mm512_setzero_si512 (), c0, wb[0]);
           b = _mm512_dpbusd_epi32 (b, c1, wb[1]);
           b = _mm512_dpbusd_epi32 (b, c2, wb[2]);
-          if (O < 8 && R32)
-            fb_ki_rq_store2r (O, 1, a, b, rq, sh, y0 + (size_t) ox * out_px,
-                              y1 + (size_t) ox * out_px, mo);
-          else
-            fb_ki_rq_store2 (O, O == 4, a, b, rq, sh, y0 + (size_t) ox * out_px,
-                             y1 + (size_t) ox * out_px, mo);
+          fb_ki_rq_store2 (O, O == 4, a, b, rq, sh, y0 + (size_t) ox * out_px,
+                           y1 + (size_t) ox * out_px, mo);
         }
       else if (O == 8)
         fb_ki_rq_store (O, 0, a, rq, sh, y0 + (size_t) ox * out_px, mo);
       else if (dst_p != NULL)
         {
-          if (R32)
-            fb_ki_rq_store2r (O, 1, acc_p, a, rq, sh, dst_p, y0 + (size_t) ox * out_px, mo);
-          else
-            fb_ki_rq_store2 (O, O == 4, acc_p, a, rq, sh, dst_p, y0 + (size_t) ox * out_px, mo);
+          fb_ki_rq_store2 (O, O == 4, acc_p, a, rq, sh, dst_p, y0 + (size_t) ox * out_px, mo);
           dst_p = NULL;
         }
       else
@@ -185,10 +178,7 @@ dwx_rows (const int A, const int O, const int P, const int R32, const DwxCols *k
           dst_p = y0 + (size_t) ox * out_px;
         }
     }
-  if (dst_p != NULL && R32)
-    /* paired with itself, stored once */
-    fb_ki_rq_store2r (O, 1, acc_p, acc_p, rq, sh, dst_p, dst_p, mo);
-  else if (dst_p != NULL)
+  if (dst_p != NULL)
     fb_ki_rq_store (O, O == 4, acc_p, rq, sh, dst_p, mo);
 }
 
@@ -215,12 +205,9 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
   const int32_t ch = p->ch_in, in_y = p->dim_in_y, out_y = p->dim_out_y;
   const size_t in_row = (size_t) p->dim_in_x * (size_t) ch * (size_t) A / 8;
   const size_t out_px = (size_t) ch * (size_t) O / 8, out_row = (size_t) p->dim_out_x * out_px;
-  /* 4/2-bit outputs whose sums stay below 2^15 (at most 9 taps): the 32-bit requantization
-   * (fb-kernel-x86.h), shifted by 16 less; else 4-bit outputs shifted by 4 less
-   * (fb_ki_rq_store2()'s TOP; fb_ki_depthwise_x86() leaves shifts under 4 to the generic
-   * code) */
-  const int r32 = O < 8 && fb_ki_rq32_ok (9, A, W, p->out_shift);
-  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (r32 ? 16 : O == 4 ? 4 : 0));
+  /* 4-bit outputs: shifted by 4 less (fb_ki_rq_store2()'s TOP; fb_ki_depthwise_x86() leaves
+   * shifts under 4 to the generic code) */
+  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (O == 4 ? 4 : 0));
   const __m512i lo8 = _mm512_set1_epi32 (0xFF);
   int32_t c, oy;
 
@@ -231,8 +218,7 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
       const __mmask16 mw = (__mmask16) ((1u << (left * W / 8)) - 1u);
       const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
       const __mmask16 mi = (__mmask16) ((1u << (left * A / 8)) - 1u);
-      const FbKiRq rq = r32 ? fb_ki_rq32_load (kappa + c, lambda + c, m)
-                            : fb_ki_rq_load (kappa + c, lambda + c, m);
+      const FbKiRq rq = fb_ki_rq_load (kappa + c, lambda + c, m);
       const size_t xoff = (size_t) c * (size_t) A / 8;
       uint8_t *yc = output + (size_t) c * (size_t) O / 8;
       __m512i w[9], wa[3], wb[3];
@@ -263,17 +249,10 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
               k.rp[r] = input + (in ? (size_t) iy * in_row : 0) + xoff;
               k.m[r] = in ? mi : 0;
             }
-          if (O < 8 && r32)
-            {
-              if (P == 2)
-                dwx_rows (A, O, 2, 1, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
-              else
-                dwx_rows (A, O, 1, 1, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
-            }
-          else if (P == 2)
-            dwx_rows (A, O, 2, 0, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
+          if (P == 2)
+            dwx_rows (A, O, 2, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
           else
-            dwx_rows (A, O, 1, 0, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
+            dwx_rows (A, O, 1, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
           oy += P;
         }
     }

@@ -230,8 +230,11 @@ convx (const int A, const int O, const int W, const uint8_t *input, const uint8_
   const size_t step_x = (size_t) p->stride_x * (size_t) cin;
   const int in_place = A == 8 && kxn == 1 && kyn == 1 && cin % 4 == 0 && p->pad_top == 0
                        && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0;
-  /* 4/2-bit outputs whose sums stay below 2^15: the 32-bit requantization (fb-kernel-x86.h) */
-  const int r32 = O < 8 && fb_ki_rq32_ok (k_len, A, W, p->out_shift);
+  /* 2-bit outputs of whole blocks of 64 channels whose sums stay below 2^15: the 32-bit
+   * requantization (fb-kernel-x86.h).  Measured (tools/bench-host.sh): faster than the 64-bit
+   * path there (fmnist-mbv1's 1x1 convs of 64/128 channels, 0.07-0.19 us each), slower with
+   * 4-bit outputs, fewer channels (the first conv, 16; 32) and in the 3x3 depthwise. */
+  const int r32 = O == 2 && cout % 64 == 0 && fb_ki_rq32_ok (k_len, A, W, p->out_shift);
   const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (r32 ? 16 : 0));
   uint8_t *wv = (uint8_t *) fb_ki_align_ptr (buffer, CONVX_ALIGN);
   int8_t *rows = (int8_t *) (wv + FB_KI_ALIGN_UP (kq * cout16, CONVX_ALIGN));
@@ -343,7 +346,7 @@ convx (const int A, const int O, const int W, const uint8_t *input, const uint8_
     case 3: convx_block (O, 3, R, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break; \
     default: convx_block (O, 4, R, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break; \
     }
-          if (O < 8 && r32)
+          if (O == 2 && r32)
             CONVX_BLOCKS (1)
           else
             CONVX_BLOCKS (0)

@@ -10,7 +10,10 @@
  * extracted from their bytes in registers.
  */
 #include "fb-kernel-internal.h"
+#if FB_KI_X86_FILES
+/* not in an exported bundle, which ships the portable files only */
 #include "fb-kernel-x86.h"
+#endif
 
 #if FB_KI_SCALAR
 typedef uint8_t fb_lin_x_t;

@@ -70,7 +70,7 @@ fb_ki_conv_x86_prepare (int w_bits, const uint8_t *weights, const FbConvParams *
  * sums are requantized (rq[j], cleft channels from the block's first) and stored at
  * y[p] + j * 16 * O / 8. */
 FB_KI_VNNI_INLINE void
-convx_block (const int O, const int NC, const uint8_t *const *x, int32_t kyn, const uint8_t *w,
+convx_block (const int O, const int NC, const int R32, const uint8_t *const *x, int32_t kyn, const uint8_t *w,
              size_t nvec, size_t ngr, size_t np, uint8_t *const *y, const FbKiRq *rq,
              __m128i sh, int32_t cleft)
 {
@@ -103,6 +103,17 @@ convx_block (const int O, const int NC, const uint8_t *const *x, int32_t kyn, co
 #undef CONVX_PIXEL
         }
     }
+  /* 4/2 bits, 64 channels of pixel pairs: one whole store per pixel and 16 bytes */
+  if (O < 8 && NC == 4 && cleft >= 64 && np > 1)
+    {
+      fb_ki_rq_store2x4 (O, R32, a0, a1, rq, sh, y[0], y[1]);
+      if (np > 3)
+        fb_ki_rq_store2x4 (O, R32, a2, a3, rq, sh, y[2], y[3]);
+      else if (np > 2)
+        /* q = p: the pair's second half is not stored (y[3] = y[2]) */
+        fb_ki_rq_store2x4 (O, R32, a2, a2, rq, sh, y[2], y[2]);
+      return;
+    }
   /* unrolled, so that the accumulator arrays stay registers (else GCC keeps them in memory
    * and spills inside the group loop) */
 #pragma GCC unroll 4
@@ -112,6 +123,16 @@ convx_block (const int O, const int NC, const uint8_t *const *x, int32_t kyn, co
       const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
       const size_t off = (size_t) j * 16 * (size_t) O / 8;
       /* pixels in pairs: at 4/2 bits a pair shares the packing's byte operations */
+      if (O < 8 && R32)
+        {
+          /* a pixel without a pair: paired with itself, stored once (y[q] = y[p] then) */
+          fb_ki_rq_store2r (O, 1, a0[j], np > 1 ? a1[j] : a0[j], &rq[j], sh, y[0] + off,
+                            y[np > 1 ? 1 : 0] + off, mo);
+          if (np > 2)
+            fb_ki_rq_store2r (O, 1, a2[j], np > 3 ? a3[j] : a2[j], &rq[j], sh, y[2] + off,
+                              y[np > 3 ? 3 : 2] + off, mo);
+          continue;
+        }
       if (np > 1)
         fb_ki_rq_store2 (O, 0, a0[j], a1[j], &rq[j], sh, y[0] + off, y[1] + off, mo);
       else
@@ -209,7 +230,12 @@ convx (const int A, const int O, const int W, const uint8_t *input, const uint8_
   const size_t step_x = (size_t) p->stride_x * (size_t) cin;
   const int in_place = A == 8 && kxn == 1 && kyn == 1 && cin % 4 == 0 && p->pad_top == 0
                        && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0;
-  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift);
+  /* 2-bit outputs of whole blocks of 64 channels whose sums stay below 2^15: the 32-bit
+   * requantization (fb-kernel-x86.h).  Measured (tools/bench-host.sh): faster than the 64-bit
+   * path there (fmnist-mbv1's 1x1 convs of 64/128 channels, 0.07-0.19 us each), slower with
+   * 4-bit outputs, fewer channels (the first conv, 16; 32) and in the 3x3 depthwise. */
+  const int r32 = O == 2 && cout % 64 == 0 && fb_ki_rq32_ok (k_len, A, W, p->out_shift);
+  const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (r32 ? 16 : 0));
   uint8_t *wv = (uint8_t *) fb_ki_align_ptr (buffer, CONVX_ALIGN);
   int8_t *rows = (int8_t *) (wv + FB_KI_ALIGN_UP (kq * cout16, CONVX_ALIGN));
   uint8_t *ring_mem = (uint8_t *) rows + FB_KI_ALIGN_UP (kq * (size_t) cout + k_len, CONVX_ALIGN);
@@ -266,8 +292,9 @@ convx (const int A, const int O, const int W, const uint8_t *input, const uint8_
   for (v = 0; v < nvec; v++)
     {
       const size_t left = (size_t) cout - v * 16;
-      rq[v] = fb_ki_rq_load (kappa + v * 16, lambda + v * 16,
-                             left >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << left) - 1u));
+      const __mmask16 m = left >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << left) - 1u);
+      rq[v] = r32 ? fb_ki_rq32_load (kappa + v * 16, lambda + v * 16, m)
+                  : fb_ki_rq_load (kappa + v * 16, lambda + v * 16, m);
     }
 
   for (pix = 0; pix < npix; pix += CONVX_PX)
@@ -311,13 +338,19 @@ convx (const int A, const int O, const int W, const uint8_t *input, const uint8_
           const int32_t cleft = cout - (int32_t) v * 16;
           for (q = 0; q < CONVX_PX; q++)
             yv[q] = y[q] + v * 16 * (size_t) O / 8;
-          switch (nvec - v)
-            {
-            case 1: convx_block (O, 1, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break;
-            case 2: convx_block (O, 2, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break;
-            case 3: convx_block (O, 3, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break;
-            default: convx_block (O, 4, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break;
-            }
+#define CONVX_BLOCKS(R)                                                                       \
+  switch (nvec - v)                                                                           \
+    {                                                                                         \
+    case 1: convx_block (O, 1, R, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break; \
+    case 2: convx_block (O, 2, R, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break; \
+    case 3: convx_block (O, 3, R, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break; \
+    default: convx_block (O, 4, R, ring.x, kyn, wb, nvec, ngr, np, yv, rq + v, sh, cleft); break; \
+    }
+          if (O == 2 && r32)
+            CONVX_BLOCKS (1)
+          else
+            CONVX_BLOCKS (0)
+#undef CONVX_BLOCKS
         }
     }
 }

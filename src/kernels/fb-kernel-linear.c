@@ -10,6 +10,10 @@
  * extracted from their bytes in registers.
  */
 #include "fb-kernel-internal.h"
+#if FB_KI_X86_FILES
+/* not in an exported bundle, which ships the portable files only */
+#include "fb-kernel-x86.h"
+#endif
 
 #if FB_KI_SCALAR
 typedef uint8_t fb_lin_x_t;
@@ -826,6 +830,112 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
     }
 }
 
+#if FB_KI_X86_FILES
+/* Host, AVX-512 VNNI, 4/2-bit weights: the input as u8 (zero past n, to a multiple of 64), 64
+ * weights of a row per step expanded in registers to bytes offset by 2^(W-1) (the packed
+ * row's bytes xored with 0x88 / 0xAA flip each field's sign bit: field ^ 2^(W-1) =
+ * w + 2^(W-1), in [0, 2^W)), one vpdpbusd per 64 MACs; the offset's share, 2^(W-1) · Σx, is
+ * subtracted at the end.  The int32 lanes wrap as the reference's int32 sums would; the result
+ * is the same modulo 2^32, hence the same.  Bytes past a row's end are masked off (read as
+ * 0, i.e. weight -2^(W-1), against x = 0). */
+FB_KI_VNNI_INLINE __m512i
+lin_vnni_w64 (const int W, const uint8_t *row, size_t rb, size_t k)
+{
+  const size_t b0 = k * (size_t) W / 8, nb = rb - b0;
+  if (W == 4)
+    {
+      const __mmask32 m = nb >= 32 ? (__mmask32) 0xFFFFFFFFu : (__mmask32) ((1u << nb) - 1u);
+      const __m512i w = _mm512_cvtepu8_epi16 (
+        _mm256_xor_si256 (_mm256_maskz_loadu_epi8 (m, row + b0), _mm256_set1_epi8 ((char) 0x88)));
+      const __m512i hi = _mm512_and_si512 (_mm512_slli_epi16 (w, 4), _mm512_set1_epi16 (0x0F00));
+      /* ternary 0xEA: (w & 0x000F) | hi (fb_ki_unpack_u_row()) */
+      return _mm512_ternarylogic_epi32 (w, _mm512_set1_epi16 (0x000F), hi, 0xEA);
+    }
+  {
+    const __mmask16 m = nb >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << nb) - 1u);
+    const __m512i d = _mm512_cvtepu8_epi32 (
+      _mm_xor_si128 (_mm_maskz_loadu_epi8 (m, row + b0), _mm_set1_epi8 ((char) 0xAA)));
+    const __m512i t = _mm512_or_si512 (d, _mm512_slli_epi32 (d, 6));
+    /* ternary 0xA8: (t | t << 12) & 0x03030303 */
+    return _mm512_ternarylogic_epi32 (t, _mm512_slli_epi32 (t, 12),
+                                      _mm512_set1_epi32 (0x03030303), 0xA8);
+  }
+}
+
+/* The input as u8 at the 64-byte aligned start of xs (ALIGN_UP (n, 64) + 64 bytes), zero
+ * past n; returns Σx. */
+__attribute__ ((target (FB_KI_VNNI_TARGET), noinline)) static int32_t
+lin_vnni_stage (int A, const uint8_t *input, int32_t n, uint8_t *xs)
+{
+  const size_t n64 = FB_KI_ALIGN_UP ((size_t) n, 64);
+  uint8_t *x = (uint8_t *) fb_ki_align_ptr (xs, 64);
+  __m512i sx = _mm512_setzero_si512 ();
+  size_t k;
+
+  if (A == 8)
+    memcpy (x, input, (size_t) n);
+  else
+    fb_ki_unpack_u_row_call (A, input, n, x);
+  memset (x + n, 0, n64 - (size_t) n);
+  for (k = 0; k < n64; k += 64)
+    sx = _mm512_add_epi64 (sx, _mm512_sad_epu8 (_mm512_load_si512 ((const void *) (x + k)),
+                                                _mm512_setzero_si512 ()));
+  {
+    /* not _mm512_reduce_add_epi64 (): GCC 12 warns of an uninitialized value inside it */
+    uint64_t q[8];
+    int32_t i;
+    uint64_t t = 0;
+    _mm512_storeu_si512 ((void *) q, sx);
+    for (i = 0; i < 8; i++)
+      t += q[i];
+    return (int32_t) t;
+  }
+}
+
+/* 4 rows' dot products with the staged input x (n64 bytes); the 4 rows share each x load. */
+FB_KI_VNNI_INLINE void
+lin_vnni_dot4 (const int W, const uint8_t *x, size_t n64, int32_t sumx, const uint8_t *r0,
+               const uint8_t *r1, const uint8_t *r2, const uint8_t *r3, size_t rb,
+               int32_t acc[4])
+{
+  __m512i a0 = _mm512_setzero_si512 (), a1 = a0, a2 = a0, a3 = a0;
+  const uint32_t off = (uint32_t) sumx << (W - 1);
+  size_t k;
+
+  for (k = 0; k < n64; k += 64)
+    {
+      const __m512i xv = _mm512_load_si512 ((const void *) (x + k));
+      a0 = _mm512_dpbusd_epi32 (a0, xv, lin_vnni_w64 (W, r0, rb, k));
+      a1 = _mm512_dpbusd_epi32 (a1, xv, lin_vnni_w64 (W, r1, rb, k));
+      a2 = _mm512_dpbusd_epi32 (a2, xv, lin_vnni_w64 (W, r2, rb, k));
+      a3 = _mm512_dpbusd_epi32 (a3, xv, lin_vnni_w64 (W, r3, rb, k));
+    }
+  {
+    /* the 4 sums at once: per 128-bit lane the 4 rows' partial sums, then the 4 lanes added */
+    const __m512i t0 = _mm512_add_epi32 (_mm512_unpacklo_epi32 (a0, a1),
+                                         _mm512_unpackhi_epi32 (a0, a1));
+    const __m512i t1 = _mm512_add_epi32 (_mm512_unpacklo_epi32 (a2, a3),
+                                         _mm512_unpackhi_epi32 (a2, a3));
+    __m512i u = _mm512_add_epi32 (_mm512_unpacklo_epi64 (t0, t1), _mm512_unpackhi_epi64 (t0, t1));
+    u = _mm512_add_epi32 (u, _mm512_shuffle_i64x2 (u, u, 0x4E));
+    u = _mm512_add_epi32 (u, _mm512_shuffle_i64x2 (u, u, 0xB1));
+    _mm_storeu_si128 ((__m128i *) (void *) acc,
+                      _mm_sub_epi32 (_mm512_castsi512_si128 (u), _mm_set1_epi32 ((int) off)));
+  }
+}
+
+__attribute__ ((target (FB_KI_VNNI_TARGET), noinline)) static void
+lin_vnni_dot4_call (int W, const uint8_t *x, size_t n64, int32_t sumx, const uint8_t *r0,
+                    const uint8_t *r1, const uint8_t *r2, const uint8_t *r3, size_t rb,
+                    int32_t acc[4])
+{
+  if (W == 4)
+    lin_vnni_dot4 (4, x, n64, sumx, r0, r1, r2, r3, rb, acc);
+  else
+    lin_vnni_dot4 (2, x, n64, sumx, r0, r1, r2, r3, rb, acc);
+}
+#endif
+
 /* O = 32: int32 output with bias (kappa, lambda unused); otherwise requantized. */
 FB_KI_INLINE void
 linear_impl (const int A, const int O, const int W, const int SO, const uint8_t *input,
@@ -839,10 +949,29 @@ linear_impl (const int A, const int O, const int W, const int SO, const uint8_t 
   fb_lin_x_t *x = (fb_lin_x_t *) fb_ki_align_ptr (buffer, FB_KI_SCALAR ? 4 : 32);
   int32_t o, e, acc[4];
 
-  fb_ki_unpack_x (A, input, dim_vec, x);
+#if FB_KI_X86_FILES
+  /* host, 4/2-bit weights on a VNNI CPU: u8 input, weights expanded in registers */
+  const int vnni = W < 8 && fb_ki_cpu_has_vnni ();
+  int32_t sumx = 0;
+  if (vnni)
+    sumx = lin_vnni_stage (A, input, dim_vec, (uint8_t *) buffer);
+  else
+#endif
+    fb_ki_unpack_x (A, input, dim_vec, x);
   for (o = 0; o < num_o; o += 4)
     {
       const int32_t m = num_o - o < 4 ? num_o - o : 4;
+#if FB_KI_X86_FILES
+      if (vnni)
+        {
+          const uint8_t *r0 = weights + (size_t) o * rb;
+          lin_vnni_dot4_call (W, (const uint8_t *) fb_ki_align_ptr (buffer, 64),
+                              FB_KI_ALIGN_UP ((size_t) dim_vec, 64), sumx, r0,
+                              m > 1 ? r0 + rb : r0, m > 2 ? r0 + 2 * rb : r0,
+                              m > 3 ? r0 + 3 * rb : r0, rb, acc);
+        }
+      else
+#endif
       if (FB_KI_SCALAR || W < 8)
         {
           /* missing rows of the last group read row o again; their sums are dropped */

@@ -83,6 +83,28 @@ fb_ki_rq_store (const int O, const int TOP, __m512i acc, const FbKiRq *r, __m128
     }
 }
 
+/* fb_ki_rq_store2() below at 4/2 bits (TOP 0) without its stores: the packed bytes of p in bytes
+ * 0 .. 2·O - 1 of the result, those of q in the next 2·O bytes. */
+FB_KI_VNNI_INLINE __m128i
+fb_ki_rq_pack2 (const int O, __m512i acc_p, __m512i acc_q, const FbKiRq *r, __m128i sh)
+{
+  __m128i we_p, wo_p, we_q, wo_q, e, o, u;
+  fb_ki_rq_narrow (acc_p, r, sh, &we_p, &wo_p);
+  fb_ki_rq_narrow (acc_q, r, sh, &we_q, &wo_q);
+  /* e: the even channels of p (bytes 0-7) and q (8-15), o the odd ones, clipped; byte j of u
+   * is y[2j] | y[2j+1] << O of p (bytes 0-7) and of q (8-15) */
+  e = _mm_min_epu8 (_mm_packus_epi16 (we_p, we_q), _mm_set1_epi8 ((1 << O) - 1));
+  o = _mm_min_epu8 (_mm_packus_epi16 (wo_p, wo_q), _mm_set1_epi8 ((1 << O) - 1));
+  u = _mm_or_si128 (e, _mm_slli_epi16 (o, O));
+  if (O == 2)
+    {
+      /* 4-bit pairs -> x0 + 16 x1 in 16-bit lanes -> bytes 0-3 of p, 4-7 of q */
+      const __m128i z = _mm_maddubs_epi16 (u, _mm_set1_epi16 (0x1001));
+      u = _mm_packus_epi16 (z, z);
+    }
+  return u;
+}
+
 /* fb_ki_rq_store() of two pixels' 16 channels (same channels, same constants) at once: at
  * 4/2 bits the two pixels share each byte operation (2 packs and 2 mins of both pixels' even /
  * odd halves, one merge, for 2 bits one madd and pack), 3.5 / 4.5 operations per pixel
@@ -99,12 +121,10 @@ fb_ki_rq_store2 (const int O, const int TOP, __m512i acc_p, __m512i acc_q, const
       fb_ki_rq_store (8, 0, acc_q, r, sh, dst_q, mout);
       return;
     }
-  fb_ki_rq_narrow (acc_p, r, sh, &we_p, &wo_p);
-  fb_ki_rq_narrow (acc_q, r, sh, &we_q, &wo_q);
-  /* e: the even channels of p (bytes 0-7) and q (8-15), o the odd ones, clipped; byte j of u
-   * is y[2j] | y[2j+1] << O of p (bytes 0-7) and of q (8-15) */
   if (O == 4 && TOP)
     {
+      fb_ki_rq_narrow (acc_p, r, sh, &we_p, &wo_p);
+      fb_ki_rq_narrow (acc_q, r, sh, &we_q, &wo_q);
       /* the sums were shifted by shift - 4 (floor of floor: the same y in the high nibble);
        * packuswb's clamp to 255 is then the clip to 15, and byte j of the output is the high
        * nibble of e's byte j moved down merged with that of o's: one vpternlogd (select) */
@@ -115,21 +135,115 @@ fb_ki_rq_store2 (const int O, const int TOP, __m512i acc_p, __m512i acc_q, const
       _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
       return;
     }
-  e = _mm_min_epu8 (_mm_packus_epi16 (we_p, we_q), _mm_set1_epi8 ((1 << O) - 1));
-  o = _mm_min_epu8 (_mm_packus_epi16 (wo_p, wo_q), _mm_set1_epi8 ((1 << O) - 1));
-  u = _mm_or_si128 (e, _mm_slli_epi16 (o, O));
-  if (O == 2)
-    {
-      /* 4-bit pairs -> x0 + 16 x1 in 16-bit lanes -> bytes 0-3 of p, 4-7 of q */
-      const __m128i z = _mm_maddubs_epi16 (u, _mm_set1_epi16 (0x1001));
-      u = _mm_packus_epi16 (z, z);
-    }
+  u = fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh);
   _mm_mask_storeu_epi8 (dst_p, mout, u);
   /* two literal shifts: clang wants the byte shift's count constant before inlining */
   if (O == 4)
     _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
   else
     _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
+}
+
+/* The 32-bit requantization of 4/2-bit outputs (fb_ki_rq32_ok()): when every accumulator
+ * has |acc| < 2^15 and the shift is at least 16, with kappa = kh·2^16 + kl and lambda =
+ * lh·2^16 + ll (kl, ll in [0, 2^16), kh, lh the arithmetic shifts by 16):
+ *   kappa·acc + lambda = 2^16·(kh·acc + lh) + (kl·acc + ll),
+ * where |kl·acc + ll| ≤ (2^16 − 1)(2^15 − 1) + 2^16 − 1 = 2^15 (2^16 − 1) < 2^31 (exact in
+ * int32), and floor (X / 2^s) = floor ((kh·acc + lh + floor (low / 2^16)) / 2^(s − 16)) for
+ * s ≥ 16, whose operands are each below 2^15 · 2^15 + 2^16 in magnitude: exact too.  So the
+ * same y as the 64-bit path, in int32 lanes in channel order (no even / odd halves to narrow).
+ * In FbKiRq: k = kl, k_odd = kh, l_even = ll, l_odd = lh, as int32 lanes. */
+FB_KI_VNNI_INLINE int
+fb_ki_rq32_ok (size_t k_len, int A, int W, int32_t shift)
+{
+  return shift >= 16 && k_len * (size_t) ((1 << A) - 1) * ((size_t) 1 << (W - 1)) < 32768u;
+}
+
+FB_KI_VNNI_INLINE FbKiRq
+fb_ki_rq32_load (const int32_t *kappa, const int32_t *lambda, __mmask16 m)
+{
+  FbKiRq r;
+  const __m512i k = _mm512_maskz_loadu_epi32 (m, kappa), l = _mm512_maskz_loadu_epi32 (m, lambda);
+  const __m512i lo16 = _mm512_set1_epi32 (0xFFFF);
+  r.k = _mm512_and_si512 (k, lo16);
+  r.k_odd = _mm512_srai_epi32 (k, 16);
+  r.l_even = _mm512_and_si512 (l, lo16);
+  r.l_odd = _mm512_srai_epi32 (l, 16);
+  return r;
+}
+
+/* y = (kappa·acc + lambda) >> shift of 16 channels; sh16: the shift less 16. */
+FB_KI_VNNI_INLINE __m512i
+fb_ki_rq32 (__m512i acc, const FbKiRq *r, __m128i sh16)
+{
+  const __m512i low = _mm512_add_epi32 (_mm512_mullo_epi32 (acc, r->k), r->l_even);
+  const __m512i hi = _mm512_add_epi32 (_mm512_mullo_epi32 (acc, r->k_odd), r->l_odd);
+  return _mm512_sra_epi32 (_mm512_add_epi32 (hi, _mm512_srai_epi32 (low, 16)), sh16);
+}
+
+/* fb_ki_rq_pack2()'s bytes from the 32-bit form: y clipped (max 0, vpmovusdb's saturation to
+ * 255, a byte min to 2^O − 1), then the fields merged by multiply-adds: 4 bits y0 + 16 y1;
+ * 2 bits y0 + 4 y1, then of those pairs x0 + 16 x1. */
+FB_KI_VNNI_INLINE __m128i
+fb_ki_rq32_pack2 (const int O, __m512i acc_p, __m512i acc_q, const FbKiRq *r, __m128i sh16)
+{
+  const __m512i zero = _mm512_setzero_si512 ();
+  const __m128i top = _mm_set1_epi8 ((1 << O) - 1);
+  const __m128i bp = _mm_min_epu8 (
+    _mm512_cvtusepi32_epi8 (_mm512_max_epi32 (fb_ki_rq32 (acc_p, r, sh16), zero)), top);
+  const __m128i bq = _mm_min_epu8 (
+    _mm512_cvtusepi32_epi8 (_mm512_max_epi32 (fb_ki_rq32 (acc_q, r, sh16), zero)), top);
+  if (O == 4)
+    return _mm_packus_epi16 (_mm_maddubs_epi16 (bp, _mm_set1_epi16 (0x1001)),
+                             _mm_maddubs_epi16 (bq, _mm_set1_epi16 (0x1001)));
+  {
+    const __m128i t = _mm_packus_epi16 (_mm_maddubs_epi16 (bp, _mm_set1_epi16 (0x0401)),
+                                        _mm_maddubs_epi16 (bq, _mm_set1_epi16 (0x0401)));
+    const __m128i z = _mm_maddubs_epi16 (t, _mm_set1_epi16 (0x1001));
+    return _mm_packus_epi16 (z, z);
+  }
+}
+
+/* fb_ki_rq_store2() at 4/2 bits with the pack of the 64-bit (R32 0) or 32-bit form. */
+FB_KI_VNNI_INLINE void
+fb_ki_rq_store2r (const int O, const int R32, __m512i acc_p, __m512i acc_q, const FbKiRq *r,
+                  __m128i sh, uint8_t *dst_p, uint8_t *dst_q, __mmask16 mout)
+{
+  const __m128i u = R32 ? fb_ki_rq32_pack2 (O, acc_p, acc_q, r, sh)
+                        : fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh);
+  _mm_mask_storeu_epi8 (dst_p, mout, u);
+  if (O == 4)
+    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
+  else
+    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
+}
+
+/* Two pixels' 64 channels (4 vectors, fb_ki_rq_pack2() of each) at 4/2 bits, stored whole: 2·O
+ * bytes per pixel and vector, the 4 vectors contiguous in the output (8·O bytes per pixel), so
+ * 1 (2 bits) or 2 (4 bits) plain 16-byte stores per pixel instead of 4 masked ones. */
+FB_KI_VNNI_INLINE void
+fb_ki_rq_store2x4 (const int O, const int R32, const __m512i *acc_p, const __m512i *acc_q,
+                   const FbKiRq *r, __m128i sh, uint8_t *dst_p, uint8_t *dst_q)
+{
+#define FB_KI_PACK2(j)                                                                          (R32 ? fb_ki_rq32_pack2 (O, acc_p[j], acc_q[j], &r[j], sh)                                         : fb_ki_rq_pack2 (O, acc_p[j], acc_q[j], &r[j], sh))
+  const __m128i u0 = FB_KI_PACK2 (0), u1 = FB_KI_PACK2 (1), u2 = FB_KI_PACK2 (2);
+  const __m128i u3 = FB_KI_PACK2 (3);
+#undef FB_KI_PACK2
+  if (O == 4)
+    {
+      /* u_j: p's 8 bytes, then q's */
+      _mm_storeu_si128 ((__m128i *) (void *) dst_p, _mm_unpacklo_epi64 (u0, u1));
+      _mm_storeu_si128 ((__m128i *) (void *) (dst_p + 16), _mm_unpacklo_epi64 (u2, u3));
+      _mm_storeu_si128 ((__m128i *) (void *) dst_q, _mm_unpackhi_epi64 (u0, u1));
+      _mm_storeu_si128 ((__m128i *) (void *) (dst_q + 16), _mm_unpackhi_epi64 (u2, u3));
+    }
+  else
+    {
+      /* u_j: p's 4 bytes, then q's; t01 = p0 p1 q0 q1 (dwords) */
+      const __m128i t01 = _mm_unpacklo_epi32 (u0, u1), t23 = _mm_unpacklo_epi32 (u2, u3);
+      _mm_storeu_si128 ((__m128i *) (void *) dst_p, _mm_unpacklo_epi64 (t01, t23));
+      _mm_storeu_si128 ((__m128i *) (void *) dst_q, _mm_unpackhi_epi64 (t01, t23));
+    }
 }
 
 /* n unsigned A-bit values (n a multiple of 8/A) to bytes, 16 source bytes per step. */

@@ -145,7 +145,8 @@ fb_cli_print_candidates (FbCandidateList *list, FbLatencyTable *table)
       g_autofree char *summary = fb_search_config_summary (fb_candidate_get_config (c));
       g_autofree char *size = fb_cli_group (m->size_bytes);
       g_autofree char *bops = fb_cli_group (m->bops);
-      g_autofree char *ram = fb_cli_group (m->peak_activation_bytes);
+      /* The bundle's RAM (arena + kernel scratch), the figure --max-ram budgets */
+      g_autofree char *ram = m->ram_bytes > 0 ? fb_cli_group (m->ram_bytes) : g_strdup ("-");
       g_autofree char *lat = isnan (m->latency) ? g_strdup ("-") : g_strdup_printf ("%.10g", m->latency);
       double a = fb_candidate_get_accuracy (c);
       g_autofree char *acc = isnan (a) ? g_strdup ("-") : g_strdup_printf ("%.2f%%", 100 * a);

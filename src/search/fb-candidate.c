@@ -128,6 +128,9 @@ fb_candidate_to_json (FbCandidate *self)
     json_builder_add_double_value (b, self->metrics.latency);
   json_builder_set_member_name (b, "peak_activation_bytes");
   json_builder_add_int_value (b, self->metrics.peak_activation_bytes);
+  /* What --max-ram budgets; informational in the file (see the reader). */
+  json_builder_set_member_name (b, "ram_bytes");
+  json_builder_add_int_value (b, self->metrics.ram_bytes);
   json_builder_set_member_name (b, "accuracy");
   if (isnan (self->accuracy))
     json_builder_add_null_value (b);
@@ -180,12 +183,12 @@ FbCandidate *
 fb_candidate_new_from_json (FbNetwork *network, JsonNode *node, const char *where, GError **error)
 {
   static const char *allowed[] = { "config", "size_bytes", "bops", "latency", "peak_activation_bytes",
-                                   "accuracy", "method", "provenance", NULL };
+                                   "ram_bytes", "accuracy", "method", "provenance", NULL };
   JsonObject *obj, *cfg_obj = NULL, *prov = NULL;
   g_autoptr(JsonNode) cfg_node = NULL;
   g_autoptr(FbPrecisionConfig) config = NULL;
   g_autofree char *cfg_where = NULL;
-  gint64 size = 0, bops = 0, peak = 0;
+  gint64 size = 0, bops = 0, peak = 0, ram = 0;
   double latency, accuracy;
   const char *method = NULL;
   FbMetrics m;
@@ -202,6 +205,7 @@ fb_candidate_new_from_json (FbNetwork *network, JsonNode *node, const char *wher
       !fb_json_get_int (obj, "size_bytes", where, TRUE, 0, G_MAXINT64, &size, error) ||
       !fb_json_get_int (obj, "bops", where, TRUE, 0, G_MAXINT64, &bops, error) ||
       !fb_json_get_int (obj, "peak_activation_bytes", where, TRUE, 0, G_MAXINT64, &peak, error) ||
+      !fb_json_get_int (obj, "ram_bytes", where, FALSE, 0, G_MAXINT64, &ram, error) ||
       !get_nullable_number (obj, "latency", where, &latency, error) ||
       !get_nullable_number (obj, "accuracy", where, &accuracy, error) ||
       !fb_json_get_string (obj, "method", where, TRUE, &method, error) ||
@@ -226,7 +230,9 @@ fb_candidate_new_from_json (FbNetwork *network, JsonNode *node, const char *wher
   if (config == NULL)
     return NULL;
 
-  /* Derivable metrics are recomputed: a disagreeing file is stale, not truth. */
+  /* Derivable metrics are recomputed: a disagreeing file is stale, not truth. ram_bytes is
+   * recomputed but not compared: its kernel scratch changes with the kernels of the freebits
+   * version that reads the file, and the config itself stays valid. */
   if (!fb_metrics_compute (config, NULL, &m, NULL, error))
     return NULL;
   if (!check_metric (where, "size_bytes", size, m.size_bytes, error) ||

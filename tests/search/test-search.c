@@ -134,6 +134,14 @@ test_candidates_round_trip (void)
   fb_candidate_unref (b);
   g_assert_true (fb_candidate_list_save (list, path, &error));
   g_assert_no_error (error);
+  {
+    g_autofree char *text = NULL;
+    g_autofree char *want = g_strdup_printf ("\"ram_bytes\" : %" G_GUINT64_FORMAT,
+                                             fb_candidate_get_metrics (fb_candidate_list_get (list, 0))->ram_bytes);
+
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    g_assert_nonnull (strstr (text, want));
+  }
 
   back = fb_candidate_list_load (net, path, &error);
   g_assert_no_error (error);
@@ -146,6 +154,9 @@ test_candidates_round_trip (void)
       g_assert_cmpuint (mx->size_bytes, ==, my->size_bytes);
       g_assert_cmpuint (mx->bops, ==, my->bops);
       g_assert_cmpuint (mx->peak_activation_bytes, ==, my->peak_activation_bytes);
+      /* the bundle's RAM: the plan's arena plus kernel scratch, at least the peak */
+      g_assert_cmpuint (mx->ram_bytes, >=, mx->peak_activation_bytes);
+      g_assert_cmpuint (mx->ram_bytes, ==, my->ram_bytes);
       g_assert_cmpstr (fb_candidate_get_method (x), ==, fb_candidate_get_method (y));
       if (i == 0)
         {

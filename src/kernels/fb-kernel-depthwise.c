@@ -645,17 +645,25 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
   int64_t lam;
-  int32_t bound = 0, wt[9], wz[9], wfl[9], k, i, r, pairs, taken;
+  /* wx: the weights << t as the row sweep takes them: kernel rows 0-1 and a zero row (wx,
+   * a padded bottom row), then rows 0-2 (wt = wx + 9, every row inside) and a zero row (wx +
+   * 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input row) */
+  int32_t bound = 0, wx[21], *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
   /* the plans' channel-independent fields as they are; the others set here (no copies:
    * the set-up is paid per channel) */
 
-  for (k = 0; k < 9; k++)
-    bound += wf[k] < 0 ? -wf[k] : wf[k];
-  if (u > 31 || (((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX
-      || p->out_shift + u - 32 > 31)
+  if (u > 31 || p->out_shift + u - 32 > 31)
     return 0;
   for (k = 0; k < 9; k++)
-    wt[k] = (int32_t) ((uint32_t) wf[k] << t);
+    {
+      bound += wf[k] < 0 ? -wf[k] : wf[k];
+      wt[k] = (int32_t) ((uint32_t) wf[k] << t);
+    }
+  if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
+    return 0;
+  for (k = 0; k < 6; k++)
+    wx[k] = wt[k];
+  wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
   jp->kappa = ka;
   dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
   jp->shr = p->out_shift + u - 32;
@@ -732,16 +740,22 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           /* the odd row left: by the one-row sweep */
           rows = 1;
         }
-      if (ky_lo == 0 && ky_hi == 3)
-        jp->w = wt;
+      if (ky_hi - ky_lo >= 2)
+        {
+          /* every row, a padded top row (wx + 12) or a padded bottom row (wx): the kernel
+           * rows inside from the group's first input row on, the zero row reading it */
+          jp->w = ky_hi - ky_lo == 3 ? wt : ky_lo == 1 ? wx + 12 : wx;
+          d1 = g->in_row;
+          d2 = ky_hi - ky_lo == 3 ? 2 * g->in_row : 0;
+        }
       else
         {
           for (k = 0; k < 9; k++)
             wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
           jp->w = wz;
+          d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
+          d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
         }
-      d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
-      d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
       jp->q1 = jp->q0 + d1;
       jp->q2 = jp->q0 + d2;
       jp->op = orow;

@@ -125,11 +125,14 @@ def dwrow(A, osub, S=1):
         # kx = 0 into the newest sum, which kernel row 0's product starts
         return [f'mul {acc}, {X}, {W[r][0]}'] if r == 0 else macc(r, [(0, acc)])
 
-    def step(ph, store):
+    def step(ph, store, warm=0):
+        # warm: a warm-up column, its completed sum (left of the row) not formed; warm = 2
+        # the first of two, whose kx = 1 sum is left of the row as well
         c, b, nw = P[ph % 3], P[(ph + 1) % 3], P[(ph + 2) % 3]
+        taps = [(2, c), (1, b)] if not warm else [(1, b)] if warm == 1 else []
         out = []
         for r in range(3):
-            out += load(r) + macc(r, [(2, c), (1, b)]) + start(r, nw)
+            out += load(r) + macc(r, taps) + start(r, nw)
         if store:
             out += requant(c)
         return out
@@ -174,7 +177,8 @@ def dwrow(A, osub, S=1):
     L += [f'.Lrow_{name}:', f'lw t1, 52(sp)']
     L += [f'lw {GEND}, {OFF["gbytes"]}(t1)',
           f'add {GEND}, {GEND}, {OP}']
-    L += [f'li {p}, 0' for p in P]
+    # stride 1: the sums a warm-up column or the first step adds to (the third is started)
+    L += [f'li {p}, 0' for p in (P if S == 2 else P[:2])]
     if S == 2:
         # warm: 1 column (no left padding: kx = 0 of output 0) or none
         L += [f'lw {X}, {OFF["warm"]}(t1)', f'beqz {X}, .Lmain_{name}']
@@ -190,8 +194,8 @@ def dwrow(A, osub, S=1):
     else:
         L += [f'lw {X}, {OFF["warm"]}(t1)', f'beqz {X}, .Lmain_{name}', 'li t1, 1',
               f'beq {X}, {T}, .Lwarm2_{name}']
-        L += step(1, False)
-        L += [f'.Lwarm2_{name}:'] + step(2, False)
+        L += step(1, False, 2)
+        L += [f'.Lwarm2_{name}:'] + step(2, False, 1)
         L += [f'.Lmain_{name}:', f'beq {OP}, {GEND}, .Lrem_{name}', f'.Lloop_{name}:']
         L += step(0, True) + step(1, True) + step(2, True)
         L += [f'bne {OP}, {GEND}, .Lloop_{name}']
@@ -340,7 +344,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
             return out + taps(TB, 2, True)
         return out + lanes_to(TA, TB) + taps(TA, 2, True)
 
-    def step(ph, st):
+    def step(ph, st, warm=0):
+        # warm: as in dwrow (the sums left of the row not formed)
         c, b, nw = P[ph % 3], P[(ph + 1) % 3], P[(ph + 2) % 3]
         M = reg.get('mask')
 
@@ -354,8 +359,9 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
             return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
 
         def macs(x, r, first):
-            out = [f'mul {T}, {x}, {W[r][2]}', f'add {c}, {c}, {T}',
-                   f'mul {T}, {x}, {W[r][1]}', f'add {b}, {b}, {T}']
+            out = [f'mul {T}, {x}, {W[r][2]}', f'add {c}, {c}, {T}'] if not warm else []
+            if warm < 2:
+                out += [f'mul {T}, {x}, {W[r][1]}', f'add {b}, {b}, {T}']
             if first:
                 out.append(f'mul {nw}, {x}, {W[r][0]}')
             else:
@@ -438,7 +444,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
 
     L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})',
           f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
-    L += [f'li {p}, 0' for p in P]
+    # stride 1: the sums a warm-up column or the first step adds to (the third is started)
+    L += [f'li {p}, 0' for p in (P if S == 2 else P[:2])]
     if S == 2:
         # warm: 1 column (no left padding: kx = 0 of output 0) or none
         L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}']
@@ -455,8 +462,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     else:
         L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}', f'li {T}, 1',
               f'beq {TA}, {T}, .Lwarm2_{name}']
-        L += step(1, False)
-        L += [f'.Lwarm2_{name}:'] + step(2, False)
+        L += step(1, False, 2)
+        L += [f'.Lwarm2_{name}:'] + step(2, False, 1)
         L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
               f'.Lloop_{name}:']
         L += step(0, True) + step(1, True) + step(2, True)

@@ -86,14 +86,15 @@ dwx_col (const int A, const int R, const DwxCols *k, size_t off)
     const __m128i t01 = _mm_unpacklo_epi8 (x0, x1), t23 = _mm_unpacklo_epi8 (x2, x3);
     if (A == 4)
       {
-        const __m512i idx = _mm512_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        /* the two halves' dwords (bytes 0-3, 4-7) straight into their lanes by one vpermt2d
+         * (index 16 + j: dword j of the second table), not an insert and a vpermd */
+        const __m512i idx = _mm512_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3, 16, 16, 17, 17, 18, 18,
+                                               19, 19);
         const __m512i sh = _mm512_setr_epi32 (0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
-        const __m256i q = _mm256_inserti128_si256 (
-          _mm256_castsi128_si256 (_mm_unpacklo_epi16 (t01, t23)), _mm_unpackhi_epi16 (t01, t23),
-          1);
-        return _mm512_and_si512 (_mm512_srlv_epi32 (_mm512_permutexvar_epi32 (
-                                                      idx, _mm512_castsi256_si512 (q)), sh),
-                                 _mm512_set1_epi32 (0x0F0F0F0F));
+        const __m512i q = _mm512_permutex2var_epi32 (
+          _mm512_castsi128_si512 (_mm_unpacklo_epi16 (t01, t23)), idx,
+          _mm512_castsi128_si512 (_mm_unpackhi_epi16 (t01, t23)));
+        return _mm512_and_si512 (_mm512_srlv_epi32 (q, sh), _mm512_set1_epi32 (0x0F0F0F0F));
       }
     {
       const __m512i idx = _mm512_setr_epi32 (0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);

@@ -61,7 +61,7 @@ typedef struct {
  * (2-bit) bytes per row: the R rows' bytes transposed to dwords (byte k = row k), each dword
  * moved to the lanes of its 2 / 4 channels (vpermd) and shifted there to the channel's field. */
 FB_KI_VNNI_INLINE __m512i
-dwx_col (const int A, const int R, const DwxCols *k, size_t off)
+dwx_col (const int A, const int R, const int X16, const DwxCols *k, size_t off)
 {
   if (A == 8)
     {
@@ -86,14 +86,20 @@ dwx_col (const int A, const int R, const DwxCols *k, size_t off)
     const __m128i t01 = _mm_unpacklo_epi8 (x0, x1), t23 = _mm_unpacklo_epi8 (x2, x3);
     if (A == 4)
       {
-        const __m512i idx = _mm512_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        /* the two halves' dwords (bytes 0-3, 4-7) straight into their lanes by one vpermt2d
+         * (index 16 + j: dword j of the second table), not an insert and a vpermd */
+        const __m512i idx = _mm512_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3, 16, 16, 17, 17, 18, 18,
+                                               19, 19);
         const __m512i sh = _mm512_setr_epi32 (0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4);
-        const __m256i q = _mm256_inserti128_si256 (
-          _mm256_castsi128_si256 (_mm_unpacklo_epi16 (t01, t23)), _mm_unpackhi_epi16 (t01, t23),
-          1);
-        return _mm512_and_si512 (_mm512_srlv_epi32 (_mm512_permutexvar_epi32 (
-                                                      idx, _mm512_castsi256_si512 (q)), sh),
-                                 _mm512_set1_epi32 (0x0F0F0F0F));
+        const __m512i q = _mm512_permutex2var_epi32 (
+          _mm512_castsi128_si512 (_mm_unpacklo_epi16 (t01, t23)), idx,
+          _mm512_castsi128_si512 (_mm_unpackhi_epi16 (t01, t23)));
+        if (X16)
+          /* the odd channels' nibbles left in place (16·x, x ≤ 15: still a u8), their sums
+           * 16 times too large, divided by dwx_rows() once per output (stride 2: 2 new
+           * columns per output) */
+          return _mm512_and_si512 (q, _mm512_set1_epi64 ((long long) 0xF0F0F0F00F0F0F0FULL));
+        return _mm512_and_si512 (_mm512_srlv_epi32 (q, sh), _mm512_set1_epi32 (0x0F0F0F0F));
       }
     {
       const __m512i idx = _mm512_setr_epi32 (0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
@@ -108,11 +114,12 @@ dwx_col (const int A, const int R, const DwxCols *k, size_t off)
 
 /* Column ix, zeros outside the input (the left / right padding). */
 FB_KI_VNNI_INLINE __m512i
-dwx_col_at (const int A, const int R, const DwxCols *k, int32_t ix, int32_t in_x, size_t px)
+dwx_col_at (const int A, const int R, const int X16, const DwxCols *k, int32_t ix, int32_t in_x,
+            size_t px)
 {
   if (ix < 0 || ix >= in_x)
     return _mm512_setzero_si512 ();
-  return dwx_col (A, R, k, (size_t) ix * px);
+  return dwx_col (A, R, X16, k, (size_t) ix * px);
 }
 
 /* P output rows (2: rows oy and oy + 1 at stride 1, from the 4 input rows of the column;
@@ -123,7 +130,7 @@ dwx_col_at (const int A, const int R, const DwxCols *k, int32_t ix, int32_t in_x
  * stored in pairs (fb_ki_rq_store2()): the two rows' pixels, or neighbouring pixels of one
  * row. */
 FB_KI_VNNI_INLINE void
-dwx_rows (const int A, const int O, const int P, const DwxCols *k, const __m512i *wa,
+dwx_rows (const int A, const int O, const int P, const int X16, const DwxCols *k, const __m512i *wa,
           const __m512i *wb, const FbKiRq *rq, __m128i sh, __mmask16 mo, const FbConvParams *p,
           uint8_t *y0, uint8_t *y1, size_t out_px)
 {
@@ -146,22 +153,27 @@ dwx_rows (const int A, const int O, const int P, const DwxCols *k, const __m512i
       else if (sx == 2 && ox > 0)
         {
           c0 = c2;
-          c1 = dwx_col_at (A, R, k, ix0 + 1, in_x, px);
+          c1 = dwx_col_at (A, R, X16, k, ix0 + 1, in_x, px);
         }
       else
         {
-          c0 = dwx_col_at (A, R, k, ix0, in_x, px);
-          c1 = dwx_col_at (A, R, k, ix0 + 1, in_x, px);
+          c0 = dwx_col_at (A, R, X16, k, ix0, in_x, px);
+          c1 = dwx_col_at (A, R, X16, k, ix0 + 1, in_x, px);
         }
-      c2 = dwx_col_at (A, R, k, ix0 + 2, in_x, px);
+      c2 = dwx_col_at (A, R, X16, k, ix0 + 2, in_x, px);
       a = _mm512_dpbusd_epi32 (_mm512_setzero_si512 (), c0, wa[0]);
       a = _mm512_dpbusd_epi32 (a, c1, wa[1]);
       a = _mm512_dpbusd_epi32 (a, c2, wa[2]);
+      if (X16)
+        /* the odd channels' sums are multiples of 16: exact */
+        a = _mm512_mask_srai_epi32 (a, 0xAAAA, a, 4);
       if (P == 2)
         {
           __m512i b = _mm512_dpbusd_epi32 (_mm512_setzero_si512 (), c0, wb[0]);
           b = _mm512_dpbusd_epi32 (b, c1, wb[1]);
           b = _mm512_dpbusd_epi32 (b, c2, wb[2]);
+          if (X16)
+            b = _mm512_mask_srai_epi32 (b, 0xAAAA, b, 4);
           fb_ki_rq_store2 (O, O == 4, a, b, rq, sh, y0 + (size_t) ox * out_px,
                            y1 + (size_t) ox * out_px, mo);
         }
@@ -249,10 +261,18 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
               k.rp[r] = input + (in ? (size_t) iy * in_row : 0) + xoff;
               k.m[r] = in ? mi : 0;
             }
-          if (P == 2)
-            dwx_rows (A, O, 2, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
+          /* X16 for 4-bit inputs at stride 2 (fewer outputs than columns per row) */
+          if (A == 4 && p->stride_x == 2)
+            {
+              if (P == 2)
+                dwx_rows (A, O, 2, 1, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
+              else
+                dwx_rows (A, O, 1, 1, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
+            }
+          else if (P == 2)
+            dwx_rows (A, O, 2, 0, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
           else
-            dwx_rows (A, O, 1, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
+            dwx_rows (A, O, 1, 0, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
           oy += P;
         }
     }

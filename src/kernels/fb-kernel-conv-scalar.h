@@ -379,6 +379,9 @@ void fb_ki_rv32_dot4_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xe
 void fb_ki_rv32_dot3_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xend,
                           int32_t *acc, int32_t stride_bytes, int32_t chunk_bytes, int32_t nblk,
                           int32_t wblk_bytes);
+struct FbKiRq;
+void fb_ki_rv32_dot3_rq (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
+                         struct FbKiRq *job);
 void fb_ki_rv32_plain_rq (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 void fb_ki_rv32_plain_rq2 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 void fb_ki_rv32_plain_rq1 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
@@ -403,18 +406,20 @@ void fb_ki_rv32_rq_o2s_hi (void);
 /* The fused u8 x i8 path's job (fb_ki_rv32_plain_rq in fb-kernel-rv32-asm.py; the assembly
  * reads it as int32 words at the offsets listed there, hence int32_t for every field on
  * RV32).  kappa, lambda and out advance block by block. */
-typedef struct {
+typedef struct FbKiRq {
   int32_t nblk, wblk;
   const int32_t *kappa, *lambda;
   int32_t pow, maxv;            /* 2^(32 - out_shift) (out_shift > 32: out_shift - 32), 2^O - 1 */
   uint8_t *out;                 /* pixel 0's output byte of the block's first channel */
   int32_t d[3];                 /* bytes from pixel 0's output to pixel 1, 2, 3's */
   void (*epi) (void);           /* fb_ki_rv32_rq_o* (unused by the C twin) */
+  const int32_t *corr;          /* fb_ki_rv32_dot3_rq: each pixel's bias correction */
+  int32_t *acc;                 /* fb_ki_rv32_dot3_rq: 16 int32 of scratch */
 } FbKiRq;
 
 #if FB_KI_RV32_ASM
 typedef char fb_ki_rq_layout_check[offsetof (FbKiRq, d) == 28 && offsetof (FbKiRq, epi) == 40
-                                   ? 1 : -1];
+                                   && offsetof (FbKiRq, acc) == 48 ? 1 : -1];
 #endif
 
 FB_KI_INLINE uint32_t
@@ -1088,6 +1093,8 @@ conv_scalar_gather_u8 (const uint8_t *input, const FbConvParams *p, int32_t iy0,
     }
 }
 
+FB_KI_INLINE int conv_scalar_rq_ok (const FbConvParams *p, const int32_t *kappa);
+
 /* Whether the fused path (fb_ki_rv32_plain_rq) takes the call: u8 x i8 from an unsigned
  * input, whole columns in one part, whole blocks of 4 channels, out_shift > 32 or in [1, 32]
  * with every kappa * 2^(32 - out_shift) an int32 (the requantization's high-word form). */
@@ -1095,8 +1102,19 @@ FB_KI_INLINE int
 conv_scalar_fused_ok (const int A, const int W, const int SI, const FbConvParams *p,
                       const int32_t *kappa, size_t kp)
 {
+  if (A != 8 || W != 8 || SI || kp > FB_CONV_SC_KC)
+    return 0;
+  return conv_scalar_rq_ok (p, kappa);
+}
+
+/* Whether the requantization in registers (fb_ki_rv32_rq_o*) can take a layer: whole
+ * blocks of 4 channels, out_shift > 32 or in [1, 32] with every kappa * 2^(32 - out_shift)
+ * an int32. */
+FB_KI_INLINE int
+conv_scalar_rq_ok (const FbConvParams *p, const int32_t *kappa)
+{
   int32_t c;
-  if (A != 8 || W != 8 || SI || p->ch_out % 4 != 0 || kp > FB_CONV_SC_KC || p->out_shift < 1)
+  if (p->ch_out % 4 != 0 || p->out_shift < 1)
     return 0;
   for (c = 0; c < p->ch_out && p->out_shift <= 32; c++)
     {
@@ -1107,17 +1125,11 @@ conv_scalar_fused_ok (const int A, const int W, const int SI, const FbConvParams
   return 1;
 }
 
-/* The fused path: per block of 4 pixels one gather and one call for all channels, which
- * requantizes each block of 4 channels in registers. */
+/* The job's requantization fields (pow, maxv, epi) for output width O, signed when SO. */
 FB_KI_INLINE void
-conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_t *wk,
-                   const int32_t *kappa, const int32_t *lambda, uint8_t *output,
-                   const FbConvParams *p, size_t kp, uint8_t *col)
+conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *jp)
 {
-  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
-  const size_t out_px_bytes = (size_t) p->ch_out * (size_t) O / 8;
-  int32_t oy, ox, q;
-  FbKiRq job;
+  FbKiRq job = { 0 };
   const int hi = p->out_shift > 32;
 
   job.pow = hi ? p->out_shift - 32 : (int32_t) ((uint32_t) 1 << (32 - p->out_shift));
@@ -1134,6 +1146,24 @@ conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_
 #else
   job.epi = NULL;
 #endif
+  job.corr = NULL;
+  job.acc = NULL;
+  *jp = job;
+}
+
+/* The fused path: per block of 4 pixels one gather and one call for all channels, which
+ * requantizes each block of 4 channels in registers. */
+FB_KI_INLINE void
+conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_t *wk,
+                   const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+                   const FbConvParams *p, size_t kp, uint8_t *col)
+{
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
+  const size_t out_px_bytes = (size_t) p->ch_out * (size_t) O / 8;
+  int32_t oy, ox, q;
+  FbKiRq job;
+
+  conv_scalar_rq_setup (O, SO, p, &job);
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
       int32_t ky_lo, ky_hi, kn, groups;
@@ -1200,6 +1230,10 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const size_t t3wblk = t3 ? conv_scalar_wblk (A, W, p) : 0;
   int32_t c, c0, oy, ox, q, k0;
   FbConvParams flat;
+#if FB_KI_RV32_ASM
+  FbKiRq job;
+  int t3rq;   /* T3 with the requantization in registers (fb_ki_rv32_dot3_rq) */
+#endif
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
   if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
@@ -1223,6 +1257,14 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       conv_scalar_fused (O, SO, input, wk, kappa, lambda, output, p, kp, col);
       return;
     }
+#if FB_KI_RV32_ASM
+  t3rq = t3 && !SI && conv_scalar_rq_ok (p, kappa);
+  if (t3rq)
+    {
+      conv_scalar_rq_setup (O, SO, p, &job);
+      job.acc = acc;
+    }
+#endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
   rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * (t3 ? t3wblk : kp * wbk));
 
@@ -1256,6 +1298,25 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
           else if ((size_t) kn <= kc)
             conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn,
                                 kn, col, colsum);
+#if FB_KI_RV32_ASM
+          if (t3rq && ky_hi > ky_lo)
+            {
+              for (q = 0; q < FB_CONV_SC_PIX; q++)
+                colsum[q] *= bias;
+              job.corr = colsum;
+              job.nblk = cout / 4;
+              job.wblk = (int32_t) t3wblk;
+              job.kappa = kappa;
+              job.lambda = lambda;
+              job.out = output
+                        + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox) * out_px_bytes;
+              for (q = 1; q < FB_CONV_SC_PIX; q++)
+                job.d[q - 1] = (int32_t) ((size_t) (q < npx ? q : npx - 1) * out_px_bytes);
+              fb_ki_rv32_dot3_rq (col, wk + (size_t) ky_lo * (size_t) t3nx * 16,
+                                  col + (size_t) (ky_hi - ky_lo) * (size_t) t3nx * 16, &job);
+              continue;
+            }
+#endif
           for (c0 = 0; c0 < cout; c0 += chn)
             {
               const int32_t nch = cout - c0 < chn ? cout - c0 : chn;

@@ -274,7 +274,8 @@ def dot4(hi=False):
 # field's top bit flipped after it).  Per output 8 instructions (+4 when clipped), per
 # channel 7.
 RQ_JOB = {'nblk': 0, 'wblk': 4, 'kappa': 8, 'lambda': 12, 'pow': 16, 'maxv': 20, 'out': 24,
-          'd1': 28, 'd2': 32, 'd3': 36, 'epi': 40}
+          'd1': 28, 'd2': 32, 'd3': 36, 'epi': 40,
+          'corr': 44, 'acc': 48}   # the last two: fb_ki_rv32_dot3_rq only
 # the frame of fb_ki_rv32_plain_rq, which its epilogue shares (called with the same sp)
 RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, 'ra': 72}
 
@@ -314,6 +315,72 @@ def plain_rq(NP=4):
     L += [f'lw a1, {F["w"]}(sp)', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["wblk"]}(a5)',
           'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', f'lw a5, {F["left"]}(sp)',
           'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', 'bnez a5, 4b']
+    L += restore_saved()
+    L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
+def dot3_rq():
+    # void fb_ki_rv32_dot3_rq (x, w, xend, job): the fused form of fb_ki_rv32_dot3_4x4 (u4 x
+    # i4/i2 from an unsigned input, the whole column in one part, xend > x) for job->nblk
+    # channel blocks: each block's int32 sums start at -job->corr[pixel] (the bias
+    # correction 2^(W-1) * the pixel's value sum) in job->acc (16 words, [pixel * 4 +
+    # channel]), take the flushes of its chunks of 6 groups, then go to job->epi in S[c * 4 +
+    # q] as fb_ki_rv32_plain_rq hands them (same frame, RQ_FRAME).  Per block 20 + 16
+    # instructions more than the flushes, instead of the C zeroing, correction and 64-bit
+    # requantization per output.
+    name = 'fb_ki_rv32_dot3_rq'
+    F, J = RQ_FRAME, RQ_JOB
+    X = ['t0', 't1', 't2', 'a6']
+    Pk = S
+    L = prologue(name, 80)
+    L += [f'sw a0, {F["x"]}(sp)', f'sw a3, {F["job"]}(sp)', f'sw a1, {F["w"]}(sp)',
+          f'sw a2, {F["xend"]}(sp)', f'lw t0, {J["nblk"]}(a3)', f'sw t0, {F["left"]}(sp)',
+          f'sw ra, {F["ra"]}(sp)']
+
+    def group(off, first=False):
+        out = [f'lw {X[q]}, {off + 4 * q}(a0)' for q in range(4)]
+        for c in range(4):
+            out.append(f'lw a7, {off + 4 * c}(a1)')
+            for q in range(4):
+                if first:
+                    out.append(f'mulhu {Pk[q * 4 + c]}, {X[q]}, a7')
+                else:
+                    out += [f'mulhu a5, {X[q]}, a7', f'add {Pk[q * 4 + c]}, {Pk[q * 4 + c]}, a5']
+        return out
+
+    L.append('5:')                                  # block loop: acc = -corr
+    L += [f'lw a5, {F["job"]}(sp)', f'lw a3, {J["acc"]}(a5)', f'lw a4, {J["corr"]}(a5)']
+    for q in range(4):
+        L += [f'lw t0, {4 * q}(a4)', 'neg t0, t0']
+        L += [f'sw t0, {16 * q + 4 * c}(a3)' for c in range(4)]
+    L += [f'lw a0, {F["x"]}(sp)', f'lw a1, {F["w"]}(sp)', f'lw a2, {F["xend"]}(sp)']
+    L.append('1:')                                  # chunk loop: ra = its end
+    L += ['addi ra, a0, 96', 'bleu ra, a2, 2f', 'mv ra, a2', '2:']
+    L += ['sub t1, ra, a0', 'li t0, 96', 'bne t1, t0, 3f']   # a whole chunk: unrolled
+    for g in range(6):
+        L += group(16 * g, g == 0)
+    L += ['addi a0, a0, 96', 'addi a1, a1, 96', 'j 4f']
+    L.append('3:')                                  # a shorter last chunk
+    L += [f'li {r}, 0' for r in Pk]
+    L.append('9:')
+    L += group(0)
+    L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, ra, 9b']
+    L.append('4:')                                  # flush: the dot lanes into acc
+    L.append('li t1, 4095')
+    for q in range(4):
+        for c in range(4):
+            o = 16 * q + 4 * c
+            L += [f'and a5, {Pk[q * 4 + c]}, t1', f'lw a7, {o}(a3)', 'add a7, a7, a5',
+                  f'sw a7, {o}(a3)']
+    L.append('bne a0, a2, 1b')
+    # the sums to the epilogue's registers, then to it
+    L += [f'lw {S[c * 4 + q]}, {16 * q + 4 * c}(a3)' for q in range(4) for c in range(4)]
+    L += [f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
+    # next block
+    L += [f'lw a1, {F["w"]}(sp)', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["wblk"]}(a5)',
+          'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', f'lw a5, {F["left"]}(sp)',
+          'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', 'bnez a5, 5b']
     L += restore_saved()
     L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
     return name, L
@@ -443,6 +510,6 @@ write_inc('fb-kernel-rv32-asm.inc',
           ' * RV32IM inner loops of the scalar path; see the generator for the contract.\n'
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
           (plain(), plain(True), swar(2), swar2_4x8(), dot4(), dot4(True), plain_rq(), plain_rq(2),
-           plain_rq(1))
+           plain_rq(1), dot3_rq())
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
           + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

@@ -186,6 +186,21 @@ def swar2_4x8():
     return name, L
 
 
+def dot_group(mul, Pk, X, off, first=False):
+    # One group of the 4 pixels x 4 channels dot: the 4 pixels' words X[q] at a0 + off, each
+    # channel's weight word at a1 + off + 4c into a7, Pk[q * 4 + c] += X[q] * a7 (low word by
+    # mul, high by mulhu); first: the chunk's first group sets the accumulators (no zeroing).
+    out = [f'lw {X[q]}, {off + 4 * q}(a0)' for q in range(4)]
+    for c in range(4):
+        out.append(f'lw a7, {off + 4 * c}(a1)')
+        for q in range(4):
+            if first:
+                out.append(f'{mul} {Pk[q * 4 + c]}, {X[q]}, a7')
+            else:
+                out += [f'{mul} a5, {X[q]}, a7', f'add {Pk[q * 4 + c]}, {Pk[q * 4 + c]}, a5']
+    return out
+
+
 def dot4(hi=False):
     # void fb_ki_rv32_dot4_4x4 (x, w, xend, acc, stride_bytes, chunk_bytes, nblk, wblk_bytes)
     # u2 x i2: w holds per group of 4 k steps one word per channel c (at 4 * c), its 4 biased
@@ -214,16 +229,7 @@ def dot4(hi=False):
           'sw ra, 68(sp)']
 
     def group(off, first=False):
-        # first: the chunk's first group sets the accumulators (no zeroing, no add)
-        out = [f'lw {X[q]}, {off + 4 * q}(a0)' for q in range(4)]
-        for c in range(4):
-            out.append(f'lw a7, {off + 4 * c}(a1)')
-            for q in range(4):
-                if first:
-                    out.append(f'{mul} {Pk[q * 4 + c]}, {X[q]}, a7')
-                else:
-                    out += [f'{mul} a5, {X[q]}, a7', f'add {Pk[q * 4 + c]}, {Pk[q * 4 + c]}, a5']
-        return out
+        return dot_group(mul, Pk, X, off, first)
 
     L.append('5:')                                  # block loop
     L.append('1:')                                  # chunk loop: ra = its end
@@ -339,15 +345,7 @@ def dot3_rq():
           f'sw ra, {F["ra"]}(sp)']
 
     def group(off, first=False):
-        out = [f'lw {X[q]}, {off + 4 * q}(a0)' for q in range(4)]
-        for c in range(4):
-            out.append(f'lw a7, {off + 4 * c}(a1)')
-            for q in range(4):
-                if first:
-                    out.append(f'mulhu {Pk[q * 4 + c]}, {X[q]}, a7')
-                else:
-                    out += [f'mulhu a5, {X[q]}, a7', f'add {Pk[q * 4 + c]}, {Pk[q * 4 + c]}, a5']
-        return out
+        return dot_group('mulhu', Pk, X, off, first)
 
     L.append('5:')                                  # block loop: acc = -corr
     L += [f'lw a5, {F["job"]}(sp)', f'lw a3, {J["acc"]}(a5)', f'lw a4, {J["corr"]}(a5)']

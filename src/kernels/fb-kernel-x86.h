@@ -105,6 +105,19 @@ fb_ki_rq_pack2 (const int O, __m512i acc_p, __m512i acc_q, const FbKiRq *r, __m1
   return u;
 }
 
+/* The two pixels' packed 4/2-bit fields of fb_ki_rq_pack2() stored: p's from byte 0, q's from
+ * byte 8 (4 bits) or 4 (2 bits).  Two literal shifts: clang wants the byte shift's count
+ * constant before inlining. */
+FB_KI_VNNI_INLINE void
+fb_ki_store_pair (const int O, __m128i u, uint8_t *dst_p, uint8_t *dst_q, __mmask16 mout)
+{
+  _mm_mask_storeu_epi8 (dst_p, mout, u);
+  if (O == 4)
+    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
+  else
+    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
+}
+
 /* fb_ki_rq_store() of two pixels' 16 channels (same channels, same constants) at once: at
  * 4/2 bits the two pixels share each byte operation (2 packs and 2 mins of both pixels' even /
  * odd halves, one merge, for 2 bits one madd and pack), 3.5 / 4.5 operations per pixel
@@ -135,13 +148,7 @@ fb_ki_rq_store2 (const int O, const int TOP, __m512i acc_p, __m512i acc_q, const
       _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
       return;
     }
-  u = fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh);
-  _mm_mask_storeu_epi8 (dst_p, mout, u);
-  /* two literal shifts: clang wants the byte shift's count constant before inlining */
-  if (O == 4)
-    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
-  else
-    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
+  fb_ki_store_pair (O, fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh), dst_p, dst_q, mout);
 }
 
 /* The 32-bit requantization of 4/2-bit outputs (fb_ki_rq32_ok()): when every accumulator
@@ -209,13 +216,8 @@ FB_KI_VNNI_INLINE void
 fb_ki_rq_store2r (const int O, const int R32, __m512i acc_p, __m512i acc_q, const FbKiRq *r,
                   __m128i sh, uint8_t *dst_p, uint8_t *dst_q, __mmask16 mout)
 {
-  const __m128i u = R32 ? fb_ki_rq32_pack2 (O, acc_p, acc_q, r, sh)
-                        : fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh);
-  _mm_mask_storeu_epi8 (dst_p, mout, u);
-  if (O == 4)
-    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
-  else
-    _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 4));
+  fb_ki_store_pair (O, R32 ? fb_ki_rq32_pack2 (O, acc_p, acc_q, r, sh)
+                           : fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh), dst_p, dst_q, mout);
 }
 
 /* Two pixels' 64 channels (4 vectors, fb_ki_rq_pack2() of each) at 4/2 bits, stored whole: 2·O

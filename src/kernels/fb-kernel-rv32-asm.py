@@ -201,6 +201,22 @@ def dot_group(mul, Pk, X, off, first=False):
     return out
 
 
+def dot_chunk(group, U, Pk):
+    # A chunk of the 4 x 4 dot, ra = its end: U groups unrolled when it is whole (the first
+    # sets the accumulators), else one group per iteration from zeroed accumulators; ends
+    # with a0/a1 past it, at label 4 (the caller's flush follows).
+    L = []
+    for g in range(U):
+        L += group(16 * g, g == 0)
+    L += [f'addi a0, a0, {16 * U}', f'addi a1, a1, {16 * U}', 'j 4f']
+    L.append('3:')                                  # a shorter last chunk
+    L += [f'li {r}, 0' for r in Pk]
+    L.append('9:')
+    L += group(0)
+    L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, ra, 9b']
+    return L
+
+
 def dot4(hi=False):
     # void fb_ki_rv32_dot4_4x4 (x, w, xend, acc, stride_bytes, chunk_bytes, nblk, wblk_bytes)
     # u2 x i2: w holds per group of 4 k steps one word per channel c (at 4 * c), its 4 biased
@@ -235,14 +251,7 @@ def dot4(hi=False):
     L.append('1:')                                  # chunk loop: ra = its end
     L += ['lw t0, 64(sp)', 'add ra, a0, t0', 'bleu ra, a2, 2f', 'mv ra, a2', '2:']
     L += ['sub t1, ra, a0', 'bne t1, t0, 3f']       # a whole chunk: unrolled
-    for g in range(U):
-        L += group(16 * g, g == 0)
-    L += [f'addi a0, a0, {16 * U}', f'addi a1, a1, {16 * U}', 'j 4f']
-    L.append('3:')                                  # a shorter last chunk
-    L += [f'li {r}, 0' for r in Pk]
-    L.append('9:')
-    L += group(0)
-    L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, ra, 9b']
+    L += dot_chunk(group, U, Pk)
     L.append('4:')                                  # flush: the dot lanes into acc
     L.append('mv t0, a3')
     if hi:
@@ -286,6 +295,19 @@ RQ_JOB = {'nblk': 0, 'wblk': 4, 'kappa': 8, 'lambda': 12, 'pow': 16, 'maxv': 20,
 RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, 'ra': 72}
 
 
+def rq_next_block(name, loop):
+    # The requantizing routines' end of a channel block (after the epilogue's call): the
+    # weights to the next block, the blocks left counted down (back to loop while any),
+    # then the saved registers restored and the return.
+    F, J = RQ_FRAME, RQ_JOB
+    L = [f'lw a1, {F["w"]}(sp)', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["wblk"]}(a5)',
+         'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', f'lw a5, {F["left"]}(sp)',
+         'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', f'bnez a5, {loop}']
+    L += restore_saved()
+    L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
+    return L
+
+
 def plain_rq(NP=4):
     # void fb_ki_rv32_plain_rq[NP] (x, w, xend, job): the plain 4 x 4 k loop over job->nblk
     # channel blocks, each then handed to job->epi in the 16 registers S[c * 4 + q].  NP = 1
@@ -317,13 +339,7 @@ def plain_rq(NP=4):
     L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'beq a0, a2, 8f']
     L += unrolled2(group, 'a2', 'a5')
     L += ['8:', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
-    # next block
-    L += [f'lw a1, {F["w"]}(sp)', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["wblk"]}(a5)',
-          'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', f'lw a5, {F["left"]}(sp)',
-          'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', 'bnez a5, 4b']
-    L += restore_saved()
-    L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
-    return name, L
+    return name, L + rq_next_block(name, '4b')
 
 
 def dot3_rq():
@@ -356,14 +372,7 @@ def dot3_rq():
     L.append('1:')                                  # chunk loop: ra = its end
     L += ['addi ra, a0, 96', 'bleu ra, a2, 2f', 'mv ra, a2', '2:']
     L += ['sub t1, ra, a0', 'li t0, 96', 'bne t1, t0, 3f']   # a whole chunk: unrolled
-    for g in range(6):
-        L += group(16 * g, g == 0)
-    L += ['addi a0, a0, 96', 'addi a1, a1, 96', 'j 4f']
-    L.append('3:')                                  # a shorter last chunk
-    L += [f'li {r}, 0' for r in Pk]
-    L.append('9:')
-    L += group(0)
-    L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, ra, 9b']
+    L += dot_chunk(group, 6, Pk)
     L.append('4:')                                  # flush: the dot lanes into acc
     L.append('li t1, 4095')
     for q in range(4):
@@ -375,13 +384,7 @@ def dot3_rq():
     # the sums to the epilogue's registers, then to it
     L += [f'lw {S[c * 4 + q]}, {16 * q + 4 * c}(a3)' for q in range(4) for c in range(4)]
     L += [f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
-    # next block
-    L += [f'lw a1, {F["w"]}(sp)', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["wblk"]}(a5)',
-          'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', f'lw a5, {F["left"]}(sp)',
-          'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', 'bnez a5, 5b']
-    L += restore_saved()
-    L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
-    return name, L
+    return name, L + rq_next_block(name, '5b')
 
 
 def rq_epi(O, SO, HI):

@@ -1204,6 +1204,50 @@ conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_
     }
 }
 
+/* The T3 column of 4 pixels from output pixel ox on (npx real, the others' words zero),
+ * colsum[q] the sum of pixel q's inputs. */
+FB_KI_INLINE void
+conv_scalar_gather_t3 (const int SI, const uint8_t *input, const FbConvParams *p, int32_t iy0,
+                       int32_t ox, int32_t npx, int32_t ky_lo, int32_t ky_hi, int32_t t3nx,
+                       uint8_t *col, int32_t *colsum)
+{
+  int32_t q, c;
+
+  for (q = 0; q < FB_CONV_SC_PIX; q++)
+    {
+      if (q < npx)
+        colsum[q] = conv_scalar_im2col_t3 (SI, 1, input, p, iy0,
+                                           (ox + q) * p->stride_x - p->pad_left, ky_lo, ky_hi,
+                                           col + q * 4);
+      else
+        for (c = 0; c < (ky_hi - ky_lo) * t3nx; c++)
+          fb_ki_st32 (col + (size_t) c * 16 + (size_t) q * 4, 0);
+    }
+}
+
+#if FB_KI_RV32_ASM
+/* One block of 4 pixels (npx real, the others repeat the last) through fb_ki_rv32_dot3_rq for
+ * all channels: the bias correction per pixel, then the job's per-block fields (the epilogue
+ * advances kappa, lambda and out per channel block, so they restart here). */
+FB_KI_INLINE void
+conv_scalar_t3rq_block (FbKiRq *job, int32_t *colsum, int32_t bias, const uint8_t *col,
+                        const uint8_t *w, int32_t nwords, const int32_t *kappa,
+                        const int32_t *lambda, uint8_t *out, int32_t npx, size_t out_px_bytes)
+{
+  int32_t q;
+
+  for (q = 0; q < FB_CONV_SC_PIX; q++)
+    colsum[q] *= bias;
+  job->corr = colsum;
+  job->kappa = kappa;
+  job->lambda = lambda;
+  job->out = out;
+  for (q = 1; q < FB_CONV_SC_PIX; q++)
+    job->d[q - 1] = (int32_t) ((size_t) (q < npx ? q : npx - 1) * out_px_bytes);
+  fb_ki_rv32_dot3_rq (col, w, col + (size_t) nwords * 16, job);
+}
+#endif
+
 /* SI, SO: signed input / output (0, 0 for every unsigned call: the code it always was). */
 FB_KI_INLINE void
 conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
@@ -1263,6 +1307,8 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
     {
       conv_scalar_rq_setup (O, SO, p, &job);
       job.acc = acc;
+      job.nblk = cout / 4;   /* read, not changed, by the routine */
+      job.wblk = (int32_t) t3wblk;
     }
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
@@ -1285,35 +1331,19 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
           /* a column that fits is gathered once for all channel passes, a longer one in
            * parts of kc k steps per pass */
           if (t3)
-            for (q = 0; q < FB_CONV_SC_PIX; q++)
-              {
-                if (q < npx)
-                  colsum[q] = conv_scalar_im2col_t3 (SI, 1, input, p, iy0,
-                                                     (ox + q) * p->stride_x - p->pad_left,
-                                                     ky_lo, ky_hi, col + q * 4);
-                else
-                  for (c = 0; c < (ky_hi - ky_lo) * t3nx; c++)
-                    fb_ki_st32 (col + (size_t) c * 16 + (size_t) q * 4, 0);
-              }
+            conv_scalar_gather_t3 (SI, input, p, iy0, ox, npx, ky_lo, ky_hi, t3nx, col, colsum);
           else if ((size_t) kn <= kc)
             conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn,
                                 kn, col, colsum);
 #if FB_KI_RV32_ASM
           if (t3rq && ky_hi > ky_lo)
             {
-              for (q = 0; q < FB_CONV_SC_PIX; q++)
-                colsum[q] *= bias;
-              job.corr = colsum;
-              job.nblk = cout / 4;
-              job.wblk = (int32_t) t3wblk;
-              job.kappa = kappa;
-              job.lambda = lambda;
-              job.out = output
-                        + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox) * out_px_bytes;
-              for (q = 1; q < FB_CONV_SC_PIX; q++)
-                job.d[q - 1] = (int32_t) ((size_t) (q < npx ? q : npx - 1) * out_px_bytes);
-              fb_ki_rv32_dot3_rq (col, wk + (size_t) ky_lo * (size_t) t3nx * 16,
-                                  col + (size_t) (ky_hi - ky_lo) * (size_t) t3nx * 16, &job);
+              conv_scalar_t3rq_block (&job, colsum, bias, col,
+                                      wk + (size_t) ky_lo * (size_t) t3nx * 16,
+                                      (ky_hi - ky_lo) * t3nx, kappa, lambda,
+                                      output + ((size_t) oy * (size_t) p->dim_out_x
+                                                + (size_t) ox) * out_px_bytes,
+                                      npx, out_px_bytes);
               continue;
             }
 #endif

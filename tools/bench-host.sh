@@ -23,7 +23,11 @@
 # same way, and each config's whole evaluation with one thread in CPU time per image, so that
 # `stages_per_image_us` attributes it: first_conv, depthwise, pointwise, pool, classifier
 # (the kernels) and outside_kernels_us (the rest: the evaluator's per-image work, the caches
-# of a whole network against one hot layer).  RUNS=0 runs this part only.
+# of a whole network against one hot layer).  Last, each config's evaluation once more with
+# FB_EVAL_STEP_TIMES (every step timed per image in the real run): eval_run_median_us, the
+# median image's whole run, and eval_steps_median_sum_us, the sum of the steps' medians —
+# the load's interruptions, which inflate CPU time and means, move medians little.
+# RUNS=0 runs this part only.
 #
 # Usage: tools/bench-host.sh [BUILD_DIR] [RUNS] [WEIGHTS] [THREADS] [REPEAT]
 #   BUILD_DIR  a configured and built meson build (default: build)
@@ -34,8 +38,8 @@
 #              where PyTorch's OpenMP threads wait for each other)
 #   REPEAT     integer runs of each one-thread whole evaluation (`eval --repeat`, default 5;
 #              whole_1thread_min_us is the fastest run's seconds per image)
-# The last line, "summary", has the ratios to w8a8 of the kernel chain, of all kernels and of
-# the one-thread evaluation (≤ 1: no slower than w8a8).
+# The last line, "summary", has the ratios to w8a8 of the kernel chain, of all kernels, of
+# the one-thread evaluation and of its median image (≤ 1: no slower than w8a8).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -351,7 +355,18 @@ print(json.dumps({"whole_1thread": d["config"], "images": d["images"], "repeat":
   done
 done | tee "$tmp/whole.log"
 echo "{\"whole_uptime\": \"$(uptime | sed 's/.*load/load/')\", \"utc\": \"$(date -u +%H:%M:%S)\"}"
-/usr/bin/python3 - "$tmp/layers.log" "$tmp/whole.log" <<'EOF'
+# ---- the real evaluation by step: FB_EVAL_STEP_TIMES ----
+# Each config's one-thread evaluation of the 10 000 images once more with every step timed per
+# image (fb_int_network_report_step_times(): wall time, so the median per step, which the
+# load's interruptions move less than the mean): the kernels as the real sequence of layers
+# runs them, against the per-layer part above; whole_run_median_us is the median image's
+# fb_int_network_run() (the input copy and the steps, timers included: ≈ 0.02 µs per step).
+for cfg in w8a8 w4a4 w2a2; do
+  FB_EVAL_STEP_TIMES=1 "$cli" eval "$net" --config "$cfg" --weights "$tmp/w.fbw" --threads 1 \
+    --no-float --json 2> "$tmp/steps.$cfg" > /dev/null
+  grep '^{"step"' "$tmp/steps.$cfg" | sed "s/^{/{\"eval_steps\": \"$cfg\", /" >> "$tmp/steps.log"
+done
+/usr/bin/python3 - "$tmp/layers.log" "$tmp/whole.log" "$tmp/steps.log" <<'EOF'
 import json, sys
 t, st, whole, wmin, chain = {}, {}, {}, {}, {}
 for l in open(sys.argv[1]):
@@ -367,10 +382,17 @@ for l in open(sys.argv[2]):
         whole[d["whole_1thread"]] = min(us, whole.get(d["whole_1thread"], us))
         us = d["int_seconds_min"] / d["images"] * 1e6
         wmin[d["whole_1thread"]] = min(us, wmin.get(d["whole_1thread"], us))
+# the real evaluation's medians: the whole run and the sum of its steps' medians
+real = {}
+for l in open(sys.argv[3]):
+    d = json.loads(l)
+    if d["kernel"] == "whole run":
+        real[d["eval_steps"]] = (d["median_us"], d["steps_median_sum_us"])
 for c in ("w8a8", "w4a4", "w2a2"):
     out = {"stages_per_image_us": c, **st[c], "chain_us": chain[c], "whole_1thread_us": round(whole[c], 2),
            "whole_1thread_min_us": round(wmin[c], 2),
-           "outside_kernels_us": round(whole[c] - st[c]["all_kernels"], 2)}
+           "outside_kernels_us": round(whole[c] - st[c]["all_kernels"], 2),
+           "eval_run_median_us": real[c][0], "eval_steps_median_sum_us": real[c][1]}
     print(json.dumps(out))
 print(json.dumps({"summary": "ratios to w8a8 (<= 1: no slower)",
                   "chain_w4a4_over_w8a8": round(chain["w4a4"] / chain["w8a8"], 3),
@@ -382,5 +404,7 @@ print(json.dumps({"summary": "ratios to w8a8 (<= 1: no slower)",
                   "whole_1thread_w4a4_over_w8a8": round(whole["w4a4"] / whole["w8a8"], 2),
                   "whole_1thread_w2a2_over_w8a8": round(whole["w2a2"] / whole["w8a8"], 2),
                   "whole_1thread_min_w4a4_over_w8a8": round(wmin["w4a4"] / wmin["w8a8"], 2),
-                  "whole_1thread_min_w2a2_over_w8a8": round(wmin["w2a2"] / wmin["w8a8"], 2)}))
+                  "whole_1thread_min_w2a2_over_w8a8": round(wmin["w2a2"] / wmin["w8a8"], 2),
+                  "eval_run_median_w4a4_over_w8a8": round(real["w4a4"][0] / real["w8a8"][0], 3),
+                  "eval_run_median_w2a2_over_w8a8": round(real["w2a2"][0] / real["w8a8"][0], 3)}))
 EOF

@@ -5,7 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <glib/gi18n-lib.h>
 
 #include "fb-error.h"
@@ -42,6 +44,11 @@ struct _FbIntNetwork {
   guint           n_classes;
   gsize           input_bytes;
   int             input_zero_point;
+  /* FB_EVAL_STEP_TIMES: per image, each step's ns (n_steps + 1 arrays of guint32, the last
+   * the whole fb_int_network_run()), appended under step_lock */
+  gboolean        step_timing;
+  GMutex          step_lock;
+  GArray        **step_ns;
 };
 
 static int
@@ -542,6 +549,11 @@ fb_int_network_new (FbPrecisionConfig *config,
   self->input_bytes = (gsize) input->shape.h * input->shape.w * input->shape.c;
   self->tensor_scale[input->index] = fb_network_get_input_scale (net);
   self->input_zero_point = fb_network_get_input_zero_point (net);
+  self->step_timing = g_getenv ("FB_EVAL_STEP_TIMES") != NULL;
+  g_mutex_init (&self->step_lock);
+  self->step_ns = g_new0 (GArray *, self->n_steps + 1);
+  for (guint i = 0; i <= self->n_steps; i++)
+    self->step_ns[i] = g_array_new (FALSE, FALSE, sizeof (guint32));
 
   for (guint i = 0; i < self->n_steps; i++)
     {
@@ -571,6 +583,10 @@ fb_int_network_unref (FbIntNetwork *self)
   g_free (self->host_weights);
   g_free (self->tensor_scale);
   g_ptr_array_unref (self->buffers);
+  for (guint i = 0; i <= self->n_steps; i++)
+    g_array_unref (self->step_ns[i]);
+  g_free (self->step_ns);
+  g_mutex_clear (&self->step_lock);
   g_free (self);
 }
 
@@ -681,6 +697,81 @@ fb_int_network_quantize_input (FbIntNetwork *self, const float *x, guint8 *dst)
     }
 }
 
+static guint64
+step_clock_ns (void)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return (guint64) t.tv_sec * 1000000000u + (guint64) t.tv_nsec;
+}
+
+/* fb_int_network_run() with each step's wall time appended to self->step_ns. */
+static gboolean
+run_timed (FbIntNetwork *self, const guint8 *image, gint32 *logits, guint8 *arena,
+           guint8 *scratch, GError **error)
+{
+  guint32 *ns = g_newa (guint32, self->n_steps + 1);
+  guint64 t0 = step_clock_ns (), t = t0;
+
+  memcpy (arena + fb_plan_get_input_offset (self->plan), image, self->input_bytes);
+  for (guint i = 0; i < self->n_steps; i++)
+    {
+      guint64 t1;
+      if (!fb_int_network_run_step (self, i, arena, scratch, error))
+        return FALSE;
+      t1 = step_clock_ns ();
+      ns[i] = (guint32) MIN (t1 - t, G_MAXUINT32);
+      t = t1;
+    }
+  memcpy (logits, arena + fb_plan_get_logits_offset (self->plan), self->n_classes * sizeof (gint32));
+  ns[self->n_steps] = (guint32) MIN (step_clock_ns () - t0, G_MAXUINT32);
+  g_mutex_lock (&self->step_lock);
+  for (guint i = 0; i <= self->n_steps; i++)
+    g_array_append_val (self->step_ns[i], ns[i]);
+  g_mutex_unlock (&self->step_lock);
+  return TRUE;
+}
+
+static int
+cmp_u32 (gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return x < y ? -1 : x > y;
+}
+
+void
+fb_int_network_report_step_times (FbIntNetwork *self)
+{
+  double sum_med = 0.0;
+
+  if (!self->step_timing)
+    return;
+  g_mutex_lock (&self->step_lock);
+  for (guint i = 0; i <= self->n_steps; i++)
+    {
+      GArray *a = self->step_ns[i];
+      const char *what = i < self->n_steps ? self->steps[i].step->kernel : "whole run";
+      double mean = 0.0, med, p10;
+      if (a->len == 0)
+        continue;
+      for (guint k = 0; k < a->len; k++)
+        mean += g_array_index (a, guint32, k);
+      mean /= a->len;
+      g_array_sort (a, cmp_u32);
+      med = g_array_index (a, guint32, a->len / 2) / 1000.0;
+      p10 = g_array_index (a, guint32, a->len / 10) / 1000.0;
+      if (i < self->n_steps)
+        sum_med += med;
+      fprintf (stderr, "{\"step\": %u, \"kernel\": \"%s\", \"images\": %u, \"median_us\": %.3f, "
+               "\"p10_us\": %.3f, \"mean_us\": %.3f%s", i, what, a->len, med, p10, mean / 1000.0,
+               i < self->n_steps ? "}\n" : "");
+      if (i == self->n_steps)
+        fprintf (stderr, ", \"steps_median_sum_us\": %.3f}\n", sum_med);
+      g_array_set_size (a, 0);
+    }
+  g_mutex_unlock (&self->step_lock);
+}
+
 gboolean
 fb_int_network_run (FbIntNetwork *self,
                     const guint8 *image,
@@ -689,6 +780,8 @@ fb_int_network_run (FbIntNetwork *self,
                     guint8       *scratch,
                     GError      **error)
 {
+  if (self->step_timing)
+    return run_timed (self, image, logits, arena, scratch, error);
   memcpy (arena + fb_plan_get_input_offset (self->plan), image, self->input_bytes);
   for (guint i = 0; i < self->n_steps; i++)
     if (!fb_int_network_run_step (self, i, arena, scratch, error))
@@ -802,6 +895,7 @@ fb_int_network_evaluate (FbIntNetwork    *self,
   result->accuracy = job.n ? (double) job.correct / job.n : 0.0;
   result->logits_fnv1a = hash;
   result->seconds = (g_get_monotonic_time () - t0) / 1e6;
+  fb_int_network_report_step_times (self);
   return TRUE;
 }
 

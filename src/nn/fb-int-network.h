@@ -94,6 +94,14 @@ gboolean         fb_int_network_run            (FbIntNetwork      *self,
                                                 guint8            *scratch,
                                                 GError           **error);
 
+/* With the environment variable FB_EVAL_STEP_TIMES set when the network is made,
+ * fb_int_network_run() times each step (CLOCK_MONOTONIC, per image; for finding where an
+ * evaluation's time goes against the kernels timed alone, tools/bench-host.sh); this prints,
+ * as one JSON line per step on stderr, the median, 10th percentile and mean µs per image of
+ * each step and of the whole run since the last report, and clears them.  Does nothing
+ * without the variable. */
+void             fb_int_network_report_step_times (FbIntNetwork *self);
+
 /* Runs step @index alone on @arena (its inputs already in place): for tests
  * that compare every layer with a reference, and for debugging an export. */
 gboolean         fb_int_network_run_step       (FbIntNetwork      *self,

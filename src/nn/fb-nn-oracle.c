@@ -279,6 +279,7 @@ fb_nn_evaluate (FbIntNetwork *inet, FbDataset *dataset, guint limit, guint n_thr
     }
   finish_result (&job, result);
   result->seconds = (g_get_monotonic_time () - t0) / 1e6;
+  fb_int_network_report_step_times (inet);
   return TRUE;
 }
 

@@ -701,8 +701,12 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           /* a padded top row and the next group's first row: the pad pair upside down (the
            * low lane the lower row, rows read upwards from the last, weights' rows flipped),
            * so the padded row is the last one, not read */
-          for (k = 0; k < 9; k++)
-            wfl[k] = wf[8 - 3 * (k / 3) - (2 - k % 3)];
+          for (k = 0; k < 3; k++)
+            {
+              wfl[k] = wf[6 + k];
+              wfl[3 + k] = wf[3 + k];
+              wfl[6 + k] = wf[k];
+            }
           pjp->w = wfl;
           pjp->q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
           pjp->in_row = -pjp->in_row;

@@ -701,8 +701,12 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           /* a padded top row and the next group's first row: the pad pair upside down (the
            * low lane the lower row, rows read upwards from the last, weights' rows flipped),
            * so the padded row is the last one, not read */
-          for (k = 0; k < 9; k++)
-            wfl[k] = wf[8 - 3 * (k / 3) - (2 - k % 3)];
+          for (k = 0; k < 3; k++)
+            {
+              wfl[k] = wf[6 + k];
+              wfl[3 + k] = wf[3 + k];
+              wfl[6 + k] = wf[k];
+            }
           pjp->w = wfl;
           pjp->q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
           pjp->in_row = -pjp->in_row;
@@ -821,9 +825,20 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
     {
       const int32_t sh = (c * A) & 7;
       int32_t wf[9], wz[9], wb[9], z_lo = -1, z_hi = -1;
-      for (k = 0; k < 3 * kyn; k++)
-        wf[k] = fb_ki_get_s (W, weights, (size_t) k * (size_t) ch + (size_t) c);
-      for (; k < 9; k++)
+      if (((size_t) ch * (size_t) W) % 8 == 0)
+        {
+          /* every tap of the channel at the same bit of its byte: one load and two shifts
+           * per weight (the generic access cost ~3x that per channel) */
+          const uint8_t *wp = weights + (size_t) c * (size_t) W / 8;
+          const size_t wstep = (size_t) ch * (size_t) W / 8;
+          const int32_t up = 32 - W - ((c * W) & 7);
+          for (k = 0; k < 3 * kyn; k++, wp += wstep)
+            wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
+        }
+      else
+        for (k = 0; k < 3 * kyn; k++)
+          wf[k] = fb_ki_get_s (W, weights, (size_t) k * (size_t) ch + (size_t) c);
+      for (k = 3 * kyn; k < 9; k++)
         wf[k] = 0;
 #if DW_ROW_ASM
       if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,

@@ -384,6 +384,10 @@ void fb_ki_rv32_dot3_rq (const uint8_t *x, const uint8_t *w, const uint8_t *xend
                          struct FbKiRq *job);
 void fb_ki_rv32_dot4_rq (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
                          struct FbKiRq *job);
+void fb_ki_rv32_dot3_rq_si (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
+                            struct FbKiRq *job);
+void fb_ki_rv32_dot4_rq_si (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
+                            struct FbKiRq *job);
 void fb_ki_rv32_plain_rq (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 void fb_ki_rv32_plain_rq2 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 void fb_ki_rv32_plain_rq1 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
@@ -417,11 +421,13 @@ typedef struct FbKiRq {
   void (*epi) (void);           /* fb_ki_rv32_rq_o* (unused by the C twin) */
   const int32_t *corr;          /* fb_ki_rv32_dot{3,4}_rq: each pixel's bias correction */
   int32_t *acc;                 /* fb_ki_rv32_dot{3,4}_rq: 8 int32 of scratch */
+  const int32_t *ccorr;         /* fb_ki_rv32_dot{3,4}_rq_si: each channel's offset correction */
 } FbKiRq;
 
 #if FB_KI_RV32_ASM
 typedef char fb_ki_rq_layout_check[offsetof (FbKiRq, d) == 28 && offsetof (FbKiRq, epi) == 40
-                                   && offsetof (FbKiRq, acc) == 48 ? 1 : -1];
+                                   && offsetof (FbKiRq, acc) == 48
+                                   && offsetof (FbKiRq, ccorr) == 52 ? 1 : -1];
 #endif
 
 FB_KI_INLINE uint32_t
@@ -1151,6 +1157,7 @@ conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *
 #endif
   job.corr = NULL;
   job.acc = NULL;
+  job.ccorr = NULL;
   *jp = job;
 }
 
@@ -1230,12 +1237,13 @@ conv_scalar_gather_t3 (const int SI, const uint8_t *input, const FbConvParams *p
 
 #if FB_KI_RV32_ASM
 /* One block of 4 pixels (npx real, the others repeat the last) through fb_ki_rv32_dot3_rq
- * (T3) or fb_ki_rv32_dot4_rq (u2 x i2, nwords groups of 4 k steps) for all channels: the bias
- * correction per pixel, then the job's per-block fields (the epilogue advances kappa, lambda
- * and out per channel block, so they restart here). */
+ * (T3) or fb_ki_rv32_dot4_rq (u2 x i2, nwords groups of 4 k steps), their _si forms for a
+ * signed input, for all channels: the bias correction per pixel, then the job's per-block
+ * fields (the epilogue advances kappa, lambda and out per channel block, so they restart
+ * here). */
 FB_KI_INLINE void
-conv_scalar_rq_block (int t3, FbKiRq *job, int32_t *colsum, int32_t bias, const uint8_t *col,
-                      const uint8_t *w, int32_t nwords, const int32_t *kappa,
+conv_scalar_rq_block (int t3, const int SI, FbKiRq *job, int32_t *colsum, int32_t bias,
+                      const uint8_t *col, const uint8_t *w, int32_t nwords, const int32_t *kappa,
                       const int32_t *lambda, uint8_t *out, int32_t npx, size_t out_px_bytes)
 {
   int32_t q;
@@ -1248,10 +1256,27 @@ conv_scalar_rq_block (int t3, FbKiRq *job, int32_t *colsum, int32_t bias, const 
   job->out = out;
   for (q = 1; q < FB_CONV_SC_PIX; q++)
     job->d[q - 1] = (int32_t) ((size_t) (q < npx ? q : npx - 1) * out_px_bytes);
-  if (t3)
-    fb_ki_rv32_dot3_rq (col, w, col + (size_t) nwords * 16, job);
+  if (SI)
+    (t3 ? fb_ki_rv32_dot3_rq_si : fb_ki_rv32_dot4_rq_si) (col, w, col + (size_t) nwords * 16,
+                                                          job);
   else
-    fb_ki_rv32_dot4_rq (col, w, col + (size_t) nwords * 16, job);
+    (t3 ? fb_ki_rv32_dot3_rq : fb_ki_rv32_dot4_rq) (col, w, col + (size_t) nwords * 16, job);
+}
+
+/* A signed input's offset correction per channel for the kernel rows [ky_lo, ky_hi):
+ * 2^(A-1) times the channel's weights summed over them (rowsum: prepare_all's). */
+FB_KI_INLINE void
+conv_scalar_rq_ccorr (const int A, int32_t cout, const int32_t *rowsum, int32_t kyn,
+                      int32_t ky_lo, int32_t ky_hi, int32_t *cc)
+{
+  int32_t c, ky;
+  for (c = 0; c < cout; c++)
+    {
+      int32_t s = 0;
+      for (ky = ky_lo; ky < ky_hi; ky++)
+        s += rowsum[c * kyn + ky];
+      cc[c] = s * (1 << (A - 1));   /* s may be negative: no shift */
+    }
 }
 #endif
 
@@ -1340,13 +1365,16 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       return;
     }
 #if FB_KI_RV32_ASM
-  rqreg = (t3 || lanes == 4) && !SI && conv_scalar_rq_ok (p, kappa);
+  /* (a signed input's channel corrections after the 8 words of the routine's acc) */
+  rqreg = (t3 || lanes == 4) && (!SI || cout + 8 <= FB_CONV_SC_PIX * chn)
+          && conv_scalar_rq_ok (p, kappa);
   if (rqreg)
     {
       conv_scalar_rq_setup (O, SO, p, &job);
       job.acc = acc;
       job.nblk = cout / 4;   /* read, not changed, by the routine */
       job.wblk = (int32_t) (t3 ? t3wblk : kp * wbk);
+      job.ccorr = acc + 8;
     }
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
@@ -1359,6 +1387,10 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       const size_t klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
       int32_t kn;
       kn = (ky_hi - ky_lo) * kxn * cin;
+#if FB_KI_RV32_ASM
+      if (rqreg && SI)
+        conv_scalar_rq_ccorr (A, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
+#endif
 
       for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)
         {
@@ -1377,7 +1409,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
           /* (u2 x i2: the whole column in one part, whole groups of 4 k steps) */
           if (rqreg && kn > 0 && (t3 || ((size_t) kn <= kc && kn % 4 == 0)))
             {
-              conv_scalar_rq_block (t3, &job, colsum, bias, col,
+              conv_scalar_rq_block (t3, SI, &job, colsum, bias, col,
                                     t3 ? wk + (size_t) ky_lo * (size_t) t3nx * 16
                                        : wk + klo * wbk,
                                     t3 ? (ky_hi - ky_lo) * t3nx : kn / 4, kappa, lambda,

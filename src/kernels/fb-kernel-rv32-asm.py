@@ -290,9 +290,10 @@ def dot4(hi=False):
 # channel 7.
 RQ_JOB = {'nblk': 0, 'wblk': 4, 'kappa': 8, 'lambda': 12, 'pow': 16, 'maxv': 20, 'out': 24,
           'd1': 28, 'd2': 32, 'd3': 36, 'epi': 40,
-          'corr': 44, 'acc': 48}   # the last two: fb_ki_rv32_dot3_rq only
+          'corr': 44, 'acc': 48, 'ccorr': 52}   # the last three: fb_ki_rv32_dot{3,4}_rq only
 # the frame of fb_ki_rv32_plain_rq, which its epilogue shares (called with the same sp)
-RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, 'ra': 72}
+RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, 'ra': 72,
+            'ccorr': 76}   # the last: fb_ki_rv32_dot{3,4}_rq_si only
 
 
 def rq_next_block(name, loop):
@@ -342,7 +343,7 @@ def plain_rq(NP=4):
     return name, L + rq_next_block(name, '4b')
 
 
-def dot_rq(hi=True):
+def dot_rq(hi=True, si=False):
     # void fb_ki_rv32_dot3_rq (x, w, xend, job): the fused form of fb_ki_rv32_dot3_4x4 (u4 x
     # i4/i2 from an unsigned input, the whole column in one part, xend > x) for job->nblk
     # channel blocks: the flushes of a block's chunks of 6 groups add up in job->acc (8
@@ -354,7 +355,9 @@ def dot_rq(hi=True):
     # the C zeroing, correction and 64-bit requantization per output.  hi = 0:
     # fb_ki_rv32_dot4_rq, the same for fb_ki_rv32_dot4_4x4 (u2 x i2: mul, chunks of 7 groups,
     # the dot in the top byte, <= 252 per flush; a lane's total is at most 9 per k step).
-    name = 'fb_ki_rv32_dot3_rq' if hi else 'fb_ki_rv32_dot4_rq'
+    # si (_si, a signed input): the sums also lose job->ccorr[channel] (2^(A-1) times the
+    # channel's weights summed over the column's kernel rows), 4 words per channel block.
+    name = ('fb_ki_rv32_dot3_rq' if hi else 'fb_ki_rv32_dot4_rq') + ('_si' if si else '')
     U = 6 if hi else 7
     F, J = RQ_FRAME, RQ_JOB
     X = ['t0', 't1', 't2', 'a6']
@@ -363,6 +366,8 @@ def dot_rq(hi=True):
     L += [f'sw a0, {F["x"]}(sp)', f'sw a3, {F["job"]}(sp)', f'sw a1, {F["w"]}(sp)',
           f'sw a2, {F["xend"]}(sp)', f'lw t0, {J["nblk"]}(a3)', f'sw t0, {F["left"]}(sp)',
           f'sw ra, {F["ra"]}(sp)']
+    if si:
+        L += [f'lw t0, {J["ccorr"]}(a3)', f'sw t0, {F["ccorr"]}(sp)']
 
     def group(off, first=False):
         return dot_group('mulhu' if hi else 'mul', Pk, X, off, first)
@@ -400,6 +405,11 @@ def dot_rq(hi=True):
             lo, up = S[2 * h * 4 + q], S[(2 * h + 1) * 4 + q]
             L += [f'lw a5, {8 * q + 4 * h}(a3)', f'and {lo}, a5, t1', f'srli {up}, a5, 16',
                   f'sub {lo}, {lo}, t0', f'sub {up}, {up}, t0']
+    if si:
+        CC = ['a1', 'a2', 'a6', 'a7']             # (a0-a2 are reloaded per block)
+        L += [f'lw a0, {F["ccorr"]}(sp)'] + [f'lw {CC[c]}, {4 * c}(a0)' for c in range(4)]
+        L += ['addi a0, a0, 16', f'sw a0, {F["ccorr"]}(sp)']
+        L += [f'sub {S[c * 4 + q]}, {S[c * 4 + q]}, {CC[c]}' for c in range(4) for q in range(4)]
     L += [f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
     L += rq_next_block(name, '5b')
     L.pop()                                         # (.size after the short chunk)
@@ -532,6 +542,6 @@ write_inc('fb-kernel-rv32-asm.inc',
           ' * RV32IM inner loops of the scalar path; see the generator for the contract.\n'
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
           (plain(), plain(True), swar(2), swar2_4x8(), dot4(), dot4(True), plain_rq(), plain_rq(2),
-           plain_rq(1), dot_rq(), dot_rq(False))
+           plain_rq(1), dot_rq(), dot_rq(False), dot_rq(True, True), dot_rq(False, True))
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
           + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

@@ -382,6 +382,12 @@ void fb_ki_rv32_dot3_4x4 (const uint8_t *x, const uint32_t *w, const uint8_t *xe
 struct FbKiRq;
 void fb_ki_rv32_dot3_rq (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
                          struct FbKiRq *job);
+void fb_ki_rv32_dot4_rq (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
+                         struct FbKiRq *job);
+void fb_ki_rv32_dot3_rq_si (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
+                            struct FbKiRq *job);
+void fb_ki_rv32_dot4_rq_si (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
+                            struct FbKiRq *job);
 void fb_ki_rv32_plain_rq (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 void fb_ki_rv32_plain_rq2 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 void fb_ki_rv32_plain_rq1 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
@@ -413,13 +419,15 @@ typedef struct FbKiRq {
   uint8_t *out;                 /* pixel 0's output byte of the block's first channel */
   int32_t d[3];                 /* bytes from pixel 0's output to pixel 1, 2, 3's */
   void (*epi) (void);           /* fb_ki_rv32_rq_o* (unused by the C twin) */
-  const int32_t *corr;          /* fb_ki_rv32_dot3_rq: each pixel's bias correction */
-  int32_t *acc;                 /* fb_ki_rv32_dot3_rq: 16 int32 of scratch */
+  const int32_t *corr;          /* fb_ki_rv32_dot{3,4}_rq: each pixel's bias correction */
+  int32_t *acc;                 /* fb_ki_rv32_dot{3,4}_rq: 8 int32 of scratch */
+  const int32_t *ccorr;         /* fb_ki_rv32_dot{3,4}_rq_si: each channel's offset correction */
 } FbKiRq;
 
 #if FB_KI_RV32_ASM
 typedef char fb_ki_rq_layout_check[offsetof (FbKiRq, d) == 28 && offsetof (FbKiRq, epi) == 40
-                                   && offsetof (FbKiRq, acc) == 48 ? 1 : -1];
+                                   && offsetof (FbKiRq, acc) == 48
+                                   && offsetof (FbKiRq, ccorr) == 52 ? 1 : -1];
 #endif
 
 FB_KI_INLINE uint32_t
@@ -1144,10 +1152,12 @@ conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *
               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s : fb_ki_rv32_rq_o4)
                        : (SO ? fb_ki_rv32_rq_o2s : fb_ki_rv32_rq_o2);
 #else
+  (void) SO;
   job.epi = NULL;
 #endif
   job.corr = NULL;
   job.acc = NULL;
+  job.ccorr = NULL;
   *jp = job;
 }
 
@@ -1226,13 +1236,15 @@ conv_scalar_gather_t3 (const int SI, const uint8_t *input, const FbConvParams *p
 }
 
 #if FB_KI_RV32_ASM
-/* One block of 4 pixels (npx real, the others repeat the last) through fb_ki_rv32_dot3_rq for
- * all channels: the bias correction per pixel, then the job's per-block fields (the epilogue
- * advances kappa, lambda and out per channel block, so they restart here). */
+/* One block of 4 pixels (npx real, the others repeat the last) through fb_ki_rv32_dot3_rq
+ * (T3) or fb_ki_rv32_dot4_rq (u2 x i2, nwords groups of 4 k steps), their _si forms for a
+ * signed input, for all channels: the bias correction per pixel, then the job's per-block
+ * fields (the epilogue advances kappa, lambda and out per channel block, so they restart
+ * here). */
 FB_KI_INLINE void
-conv_scalar_t3rq_block (FbKiRq *job, int32_t *colsum, int32_t bias, const uint8_t *col,
-                        const uint8_t *w, int32_t nwords, const int32_t *kappa,
-                        const int32_t *lambda, uint8_t *out, int32_t npx, size_t out_px_bytes)
+conv_scalar_rq_block (int t3, const int SI, FbKiRq *job, int32_t *colsum, int32_t bias,
+                      const uint8_t *col, const uint8_t *w, int32_t nwords, const int32_t *kappa,
+                      const int32_t *lambda, uint8_t *out, int32_t npx, size_t out_px_bytes)
 {
   int32_t q;
 
@@ -1244,9 +1256,60 @@ conv_scalar_t3rq_block (FbKiRq *job, int32_t *colsum, int32_t bias, const uint8_
   job->out = out;
   for (q = 1; q < FB_CONV_SC_PIX; q++)
     job->d[q - 1] = (int32_t) ((size_t) (q < npx ? q : npx - 1) * out_px_bytes);
-  fb_ki_rv32_dot3_rq (col, w, col + (size_t) nwords * 16, job);
+  if (SI)
+    (t3 ? fb_ki_rv32_dot3_rq_si : fb_ki_rv32_dot4_rq_si) (col, w, col + (size_t) nwords * 16,
+                                                          job);
+  else
+    (t3 ? fb_ki_rv32_dot3_rq : fb_ki_rv32_dot4_rq) (col, w, col + (size_t) nwords * 16, job);
+}
+
+/* A signed input's offset correction per channel for the kernel rows [ky_lo, ky_hi):
+ * 2^(A-1) times the channel's weights summed over them (rowsum: prepare_all's). */
+FB_KI_INLINE void
+conv_scalar_rq_ccorr (const int A, int32_t cout, const int32_t *rowsum, int32_t kyn,
+                      int32_t ky_lo, int32_t ky_hi, int32_t *cc)
+{
+  int32_t c, ky;
+  for (c = 0; c < cout; c++)
+    {
+      int32_t s = 0;
+      for (ky = ky_lo; ky < ky_hi; ky++)
+        s += rowsum[c * kyn + ky];
+      cc[c] = s * (1 << (A - 1));   /* s may be negative: no shift */
+    }
 }
 #endif
+
+/* The C path's end of a channel pass: per pixel the bias correction (bias times its value
+ * sum; bias 0 without SWAR lanes), a signed input's offset correction (2^(A-1) times the
+ * channel's weight sum over kernel rows [ky_lo, ky_hi), rowsum from the pass's first
+ * channel), then the requantization of nch channels to out (pixel 0's first byte). */
+FB_KI_INLINE void
+conv_scalar_finish (const int A, const int O, const int SO, const int SI, int32_t bias,
+                    const int32_t *colsum, int32_t *acc, int32_t chn, int32_t npx, int32_t nch,
+                    const int32_t *rowsum, int32_t kyn, int32_t ky_lo, int32_t ky_hi,
+                    const int32_t *kappa, const int32_t *lambda, int32_t out_shift, uint8_t *out,
+                    size_t out_px_bytes)
+{
+  int32_t q, c, ky;
+  for (q = 0; q < npx; q++)
+    {
+      int32_t *aq = acc + (size_t) q * (size_t) chn;
+      const int32_t corr = bias * colsum[q];
+      for (c = 0; c < nch && corr != 0; c++)
+        aq[c] -= corr;
+      if (SI)
+        for (c = 0; c < nch; c++)
+          {
+            int32_t s = 0;
+            for (ky = ky_lo; ky < ky_hi; ky++)
+              s += rowsum[c * kyn + ky];
+            aq[c] -= s * (1 << (A - 1));   /* s may be negative: no shift */
+          }
+      fb_ki_requant_pack_any (O, SO, aq, kappa, lambda, out_shift, nch,
+                              out + (size_t) q * out_px_bytes);
+    }
+}
 
 /* SI, SO: signed input / output (0, 0 for every unsigned call: the code it always was). */
 FB_KI_INLINE void
@@ -1272,11 +1335,11 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const int t3 = conv_scalar_t3 (A, W, p);
   const int32_t t3nx = t3 ? conv_scalar_t3_row_words (kxn, cin) : 0;
   const size_t t3wblk = t3 ? conv_scalar_wblk (A, W, p) : 0;
-  int32_t c, c0, oy, ox, q, k0;
+  int32_t c0, oy, ox, q, k0;
   FbConvParams flat;
 #if FB_KI_RV32_ASM
   FbKiRq job;
-  int t3rq;   /* T3 with the requantization in registers (fb_ki_rv32_dot3_rq) */
+  int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq) */
 #endif
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
@@ -1302,13 +1365,16 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       return;
     }
 #if FB_KI_RV32_ASM
-  t3rq = t3 && !SI && conv_scalar_rq_ok (p, kappa);
-  if (t3rq)
+  /* (a signed input's channel corrections after the 8 words of the routine's acc) */
+  rqreg = (t3 || lanes == 4) && (!SI || cout + 8 <= FB_CONV_SC_PIX * chn)
+          && conv_scalar_rq_ok (p, kappa);
+  if (rqreg)
     {
       conv_scalar_rq_setup (O, SO, p, &job);
       job.acc = acc;
       job.nblk = cout / 4;   /* read, not changed, by the routine */
-      job.wblk = (int32_t) t3wblk;
+      job.wblk = (int32_t) (t3 ? t3wblk : kp * wbk);
+      job.ccorr = acc + 8;
     }
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
@@ -1321,6 +1387,10 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       const size_t klo = (size_t) ky_lo * (size_t) kxn * (size_t) cin;
       int32_t kn;
       kn = (ky_hi - ky_lo) * kxn * cin;
+#if FB_KI_RV32_ASM
+      if (rqreg && SI)
+        conv_scalar_rq_ccorr (A, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
+#endif
 
       for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)
         {
@@ -1336,14 +1406,16 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
             conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn,
                                 kn, col, colsum);
 #if FB_KI_RV32_ASM
-          if (t3rq && ky_hi > ky_lo)
+          /* (u2 x i2: the whole column in one part, whole groups of 4 k steps) */
+          if (rqreg && kn > 0 && (t3 || ((size_t) kn <= kc && kn % 4 == 0)))
             {
-              conv_scalar_t3rq_block (&job, colsum, bias, col,
-                                      wk + (size_t) ky_lo * (size_t) t3nx * 16,
-                                      (ky_hi - ky_lo) * t3nx, kappa, lambda,
-                                      output + ((size_t) oy * (size_t) p->dim_out_x
-                                                + (size_t) ox) * out_px_bytes,
-                                      npx, out_px_bytes);
+              conv_scalar_rq_block (t3, SI, &job, colsum, bias, col,
+                                    t3 ? wk + (size_t) ky_lo * (size_t) t3nx * 16
+                                       : wk + klo * wbk,
+                                    t3 ? (ky_hi - ky_lo) * t3nx : kn / 4, kappa, lambda,
+                                    output + ((size_t) oy * (size_t) p->dim_out_x
+                                              + (size_t) ox) * out_px_bytes,
+                                    npx, out_px_bytes);
               continue;
             }
 #endif
@@ -1372,28 +1444,12 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
                   k0 = ke;
                 }
               while (k0 < kn);
-              for (q = 0; q < npx; q++)
-                {
-                  int32_t *aq = acc + (size_t) q * (size_t) chn;
-                  if (lanes > 1)
-                    {
-                      const int32_t corr = bias * colsum[q];
-                      for (c = 0; c < nch; c++)
-                        aq[c] -= corr;
-                    }
-                  if (SI)
-                    for (c = 0; c < nch; c++)
-                      {
-                        int32_t ky, s = 0;
-                        for (ky = ky_lo; ky < ky_hi; ky++)
-                          s += rowsum[(c0 + c) * kyn + ky];
-                        aq[c] -= s * (1 << (A - 1));   /* s may be negative: no shift */
-                      }
-                  fb_ki_requant_pack_any (O, SO, aq, kappa + c0, lambda + c0, p->out_shift, nch,
-                                          output + ((size_t) oy * (size_t) p->dim_out_x
-                                                    + (size_t) (ox + q)) * out_px_bytes
-                                                 + (size_t) c0 * (size_t) O / 8);
-                }
+              conv_scalar_finish (A, O, SO, SI, lanes > 1 ? bias : 0, colsum, acc, chn, npx,
+                                  nch, rowsum + (size_t) c0 * (size_t) kyn, kyn, ky_lo, ky_hi,
+                                  kappa + c0, lambda + c0, p->out_shift,
+                                  output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                             * out_px_bytes + (size_t) c0 * (size_t) O / 8,
+                                  out_px_bytes);
             }
         }
     }

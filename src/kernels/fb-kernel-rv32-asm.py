@@ -290,9 +290,10 @@ def dot4(hi=False):
 # channel 7.
 RQ_JOB = {'nblk': 0, 'wblk': 4, 'kappa': 8, 'lambda': 12, 'pow': 16, 'maxv': 20, 'out': 24,
           'd1': 28, 'd2': 32, 'd3': 36, 'epi': 40,
-          'corr': 44, 'acc': 48}   # the last two: fb_ki_rv32_dot3_rq only
+          'corr': 44, 'acc': 48, 'ccorr': 52}   # the last three: fb_ki_rv32_dot{3,4}_rq only
 # the frame of fb_ki_rv32_plain_rq, which its epilogue shares (called with the same sp)
-RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, 'ra': 72}
+RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, 'ra': 72,
+            'ccorr': 76}   # the last: fb_ki_rv32_dot{3,4}_rq_si only
 
 
 def rq_next_block(name, loop):
@@ -342,16 +343,22 @@ def plain_rq(NP=4):
     return name, L + rq_next_block(name, '4b')
 
 
-def dot3_rq():
+def dot_rq(hi=True, si=False):
     # void fb_ki_rv32_dot3_rq (x, w, xend, job): the fused form of fb_ki_rv32_dot3_4x4 (u4 x
     # i4/i2 from an unsigned input, the whole column in one part, xend > x) for job->nblk
-    # channel blocks: each block's int32 sums start at -job->corr[pixel] (the bias
-    # correction 2^(W-1) * the pixel's value sum) in job->acc (16 words, [pixel * 4 +
-    # channel]), take the flushes of its chunks of 6 groups, then go to job->epi in S[c * 4 +
-    # q] as fb_ki_rv32_plain_rq hands them (same frame, RQ_FRAME).  Per block 20 + 16
-    # instructions more than the flushes, instead of the C zeroing, correction and 64-bit
-    # requantization per output.
-    name = 'fb_ki_rv32_dot3_rq'
+    # channel blocks: the flushes of a block's chunks of 6 groups add up in job->acc (8
+    # words, [pixel * 2 + h]) with two channels per word, 2h in the low and 2h + 1 in the
+    # high 16 bits (a lane takes at most 16 flushes of <= 4050 with the 96-word cap: 64,800
+    # < 2^16, so 7 instructions per pair of sums instead of 8); at the end the sums minus
+    # job->corr[pixel] (the bias correction 2^(W-1) * the pixel's value sum) go to job->epi
+    # in S[c * 4 + q] as fb_ki_rv32_plain_rq hands them (same frame, RQ_FRAME).  Instead of
+    # the C zeroing, correction and 64-bit requantization per output.  hi = 0:
+    # fb_ki_rv32_dot4_rq, the same for fb_ki_rv32_dot4_4x4 (u2 x i2: mul, chunks of 7 groups,
+    # the dot in the top byte, <= 252 per flush; a lane's total is at most 9 per k step).
+    # si (_si, a signed input): the sums also lose job->ccorr[channel] (2^(A-1) times the
+    # channel's weights summed over the column's kernel rows), 4 words per channel block.
+    name = ('fb_ki_rv32_dot3_rq' if hi else 'fb_ki_rv32_dot4_rq') + ('_si' if si else '')
+    U = 6 if hi else 7
     F, J = RQ_FRAME, RQ_JOB
     X = ['t0', 't1', 't2', 'a6']
     Pk = S
@@ -359,32 +366,56 @@ def dot3_rq():
     L += [f'sw a0, {F["x"]}(sp)', f'sw a3, {F["job"]}(sp)', f'sw a1, {F["w"]}(sp)',
           f'sw a2, {F["xend"]}(sp)', f'lw t0, {J["nblk"]}(a3)', f'sw t0, {F["left"]}(sp)',
           f'sw ra, {F["ra"]}(sp)']
+    if si:
+        L += [f'lw t0, {J["ccorr"]}(a3)', f'sw t0, {F["ccorr"]}(sp)']
 
     def group(off, first=False):
-        return dot_group('mulhu', Pk, X, off, first)
+        return dot_group('mulhu' if hi else 'mul', Pk, X, off, first)
 
-    L.append('5:')                                  # block loop: acc = -corr
+    L.append('5:')                                  # block loop: acc = 0
     L += [f'lw a5, {F["job"]}(sp)', f'lw a3, {J["acc"]}(a5)', f'lw a4, {J["corr"]}(a5)']
-    for q in range(4):
-        L += [f'lw t0, {4 * q}(a4)', 'neg t0, t0']
-        L += [f'sw t0, {16 * q + 4 * c}(a3)' for c in range(4)]
+    L += [f'sw zero, {4 * i}(a3)' for i in range(8)]
     L += [f'lw a0, {F["x"]}(sp)', f'lw a1, {F["w"]}(sp)', f'lw a2, {F["xend"]}(sp)']
-    L.append('1:')                                  # chunk loop: ra = its end
-    L += ['addi ra, a0, 96', 'bleu ra, a2, 2f', 'mv ra, a2', '2:']
-    L += ['sub t1, ra, a0', 'li t0, 96', 'bne t1, t0, 3f']   # a whole chunk: unrolled
-    L += dot_chunk(group, 6, Pk)
+    # chunk loop: a whole chunk unrolled (its first group sets the packed sums) falls through
+    # to the flush; a shorter last one (ra = xend) runs one group per iteration from zeroed
+    # sums at label 3, after the routine's end, and jumps back to the flush
+    L.append('1:')
+    L += [f'addi ra, a0, {16 * U}', 'bgtu ra, a2, 3f']
+    for g in range(U):
+        L += group(16 * g, g == 0)
+    L += [f'addi a0, a0, {16 * U}', f'addi a1, a1, {16 * U}']
     L.append('4:')                                  # flush: the dot lanes into acc
-    L.append('li t1, 4095')
+    if hi:
+        L.append('li t1, 4095')
     for q in range(4):
-        for c in range(4):
-            o = 16 * q + 4 * c
-            L += [f'and a5, {Pk[q * 4 + c]}, t1', f'lw a7, {o}(a3)', 'add a7, a7, a5',
-                  f'sw a7, {o}(a3)']
+        for h in range(2):
+            lo, up = Pk[q * 4 + 2 * h], Pk[q * 4 + 2 * h + 1]
+            if hi:
+                L += [f'and a5, {lo}, t1', f'slli a7, {up}, 20', 'srli a7, a7, 4']
+            else:
+                L += [f'srli a5, {lo}, 24', f'srli a7, {up}, 24', 'slli a7, a7, 16']
+            o = 8 * q + 4 * h
+            L += ['add a5, a5, a7', f'lw a7, {o}(a3)', 'add a7, a7, a5', f'sw a7, {o}(a3)']
     L.append('bne a0, a2, 1b')
-    # the sums to the epilogue's registers, then to it
-    L += [f'lw {S[c * 4 + q]}, {16 * q + 4 * c}(a3)' for q in range(4) for c in range(4)]
+    # the sums minus the corrections to the epilogue's registers, then to it
+    L.append('li t1, 65535')
+    for q in range(4):
+        L.append(f'lw t0, {4 * q}(a4)')
+        for h in range(2):
+            lo, up = S[2 * h * 4 + q], S[(2 * h + 1) * 4 + q]
+            L += [f'lw a5, {8 * q + 4 * h}(a3)', f'and {lo}, a5, t1', f'srli {up}, a5, 16',
+                  f'sub {lo}, {lo}, t0', f'sub {up}, {up}, t0']
+    if si:
+        CC = ['a1', 'a2', 'a6', 'a7']             # (a0-a2 are reloaded per block)
+        L += [f'lw a0, {F["ccorr"]}(sp)'] + [f'lw {CC[c]}, {4 * c}(a0)' for c in range(4)]
+        L += ['addi a0, a0, 16', f'sw a0, {F["ccorr"]}(sp)']
+        L += [f'sub {S[c * 4 + q]}, {S[c * 4 + q]}, {CC[c]}' for c in range(4) for q in range(4)]
     L += [f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
-    return name, L + rq_next_block(name, '5b')
+    L += rq_next_block(name, '5b')
+    L.pop()                                         # (.size after the short chunk)
+    L += ['3:', 'mv ra, a2'] + [f'li {r}, 0' for r in Pk]
+    L += ['9:'] + group(0) + ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, ra, 9b', 'j 4b']
+    return name, L + [f'.size {name}, .-{name}']
 
 
 def rq_epi(O, SO, HI):
@@ -511,6 +542,6 @@ write_inc('fb-kernel-rv32-asm.inc',
           ' * RV32IM inner loops of the scalar path; see the generator for the contract.\n'
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
           (plain(), plain(True), swar(2), swar2_4x8(), dot4(), dot4(True), plain_rq(), plain_rq(2),
-           plain_rq(1), dot3_rq())
+           plain_rq(1), dot_rq(), dot_rq(False), dot_rq(True, True), dot_rq(False, True))
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
           + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

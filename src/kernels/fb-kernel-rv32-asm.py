@@ -296,16 +296,16 @@ RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, '
             'ccorr': 76}   # the last: fb_ki_rv32_dot{3,4}_rq_si only
 
 
-def rq_next_block(name, loop):
+def rq_next_block(loop):
     # The requantizing routines' end of a channel block (after the epilogue's call): the
     # weights to the next block, the blocks left counted down (back to loop while any),
-    # then the saved registers restored and the return.
+    # then the saved registers restored and the return (the caller adds its .size).
     F, J = RQ_FRAME, RQ_JOB
     L = [f'lw a1, {F["w"]}(sp)', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["wblk"]}(a5)',
          'add a1, a1, a5', f'sw a1, {F["w"]}(sp)', f'lw a5, {F["left"]}(sp)',
          'addi a5, a5, -1', f'sw a5, {F["left"]}(sp)', f'bnez a5, {loop}']
     L += restore_saved()
-    L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
+    L += [f'lw ra, {F["ra"]}(sp)', 'addi sp, sp, 80', 'ret']
     return L
 
 
@@ -340,7 +340,7 @@ def plain_rq(NP=4):
     L += ['addi a0, a0, 16', 'addi a1, a1, 16', 'beq a0, a2, 8f']
     L += unrolled2(group, 'a2', 'a5')
     L += ['8:', f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
-    return name, L + rq_next_block(name, '4b')
+    return name, L + rq_next_block('4b') + [f'.size {name}, .-{name}']
 
 
 def dot_rq(hi=True, si=False):
@@ -411,8 +411,7 @@ def dot_rq(hi=True, si=False):
         L += ['addi a0, a0, 16', f'sw a0, {F["ccorr"]}(sp)']
         L += [f'sub {S[c * 4 + q]}, {S[c * 4 + q]}, {CC[c]}' for c in range(4) for q in range(4)]
     L += [f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
-    L += rq_next_block(name, '5b')
-    L.pop()                                         # (.size after the short chunk)
+    L += rq_next_block('5b')
     L += ['3:', 'mv ra, a2'] + [f'li {r}, 0' for r in Pk]
     L += ['9:'] + group(0) + ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, ra, 9b', 'j 4b']
     return name, L + [f'.size {name}, .-{name}']

@@ -1235,6 +1235,17 @@ conv_scalar_gather_t3 (const int SI, const uint8_t *input, const FbConvParams *p
     }
 }
 
+/* A signed input's offset correction of one channel for the kernel rows [ky_lo, ky_hi):
+ * 2^(A-1) times its weights summed over them (rowsum_c: the channel's row sums, prepare_all's). */
+FB_KI_INLINE int32_t
+conv_scalar_si_corr (const int A, const int32_t *rowsum_c, int32_t ky_lo, int32_t ky_hi)
+{
+  int32_t ky, s = 0;
+  for (ky = ky_lo; ky < ky_hi; ky++)
+    s += rowsum_c[ky];
+  return s * (1 << (A - 1));   /* s may be negative: no shift */
+}
+
 #if FB_KI_RV32_ASM
 /* One block of 4 pixels (npx real, the others repeat the last) through fb_ki_rv32_dot3_rq
  * (T3) or fb_ki_rv32_dot4_rq (u2 x i2, nwords groups of 4 k steps), their _si forms for a
@@ -1263,20 +1274,14 @@ conv_scalar_rq_block (int t3, const int SI, FbKiRq *job, int32_t *colsum, int32_
     (t3 ? fb_ki_rv32_dot3_rq : fb_ki_rv32_dot4_rq) (col, w, col + (size_t) nwords * 16, job);
 }
 
-/* A signed input's offset correction per channel for the kernel rows [ky_lo, ky_hi):
- * 2^(A-1) times the channel's weights summed over them (rowsum: prepare_all's). */
+/* conv_scalar_si_corr() of every channel, for the _si routines' job->ccorr. */
 FB_KI_INLINE void
 conv_scalar_rq_ccorr (const int A, int32_t cout, const int32_t *rowsum, int32_t kyn,
                       int32_t ky_lo, int32_t ky_hi, int32_t *cc)
 {
-  int32_t c, ky;
+  int32_t c;
   for (c = 0; c < cout; c++)
-    {
-      int32_t s = 0;
-      for (ky = ky_lo; ky < ky_hi; ky++)
-        s += rowsum[c * kyn + ky];
-      cc[c] = s * (1 << (A - 1));   /* s may be negative: no shift */
-    }
+    cc[c] = conv_scalar_si_corr (A, rowsum + (size_t) c * (size_t) kyn, ky_lo, ky_hi);
 }
 #endif
 
@@ -1291,7 +1296,7 @@ conv_scalar_finish (const int A, const int O, const int SO, const int SI, int32_
                     const int32_t *kappa, const int32_t *lambda, int32_t out_shift, uint8_t *out,
                     size_t out_px_bytes)
 {
-  int32_t q, c, ky;
+  int32_t q, c;
   for (q = 0; q < npx; q++)
     {
       int32_t *aq = acc + (size_t) q * (size_t) chn;
@@ -1300,12 +1305,7 @@ conv_scalar_finish (const int A, const int O, const int SO, const int SI, int32_
         aq[c] -= corr;
       if (SI)
         for (c = 0; c < nch; c++)
-          {
-            int32_t s = 0;
-            for (ky = ky_lo; ky < ky_hi; ky++)
-              s += rowsum[c * kyn + ky];
-            aq[c] -= s * (1 << (A - 1));   /* s may be negative: no shift */
-          }
+          aq[c] -= conv_scalar_si_corr (A, rowsum + (size_t) c * (size_t) kyn, ky_lo, ky_hi);
       fb_ki_requant_pack_any (O, SO, aq, kappa, lambda, out_shift, nch,
                               out + (size_t) q * out_px_bytes);
     }

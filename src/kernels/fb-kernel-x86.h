@@ -144,8 +144,7 @@ fb_ki_rq_store2 (const int O, const int TOP, __m512i acc_p, __m512i acc_q, const
       e = _mm_srli_epi16 (_mm_packus_epi16 (we_p, we_q), 4);
       o = _mm_packus_epi16 (wo_p, wo_q);
       u = _mm_ternarylogic_epi32 (e, o, _mm_set1_epi8 (0x0F), 0xE4);
-      _mm_mask_storeu_epi8 (dst_p, mout, u);
-      _mm_mask_storeu_epi8 (dst_q, mout, _mm_srli_si128 (u, 8));
+      fb_ki_store_pair (4, u, dst_p, dst_q, mout);
       return;
     }
   fb_ki_store_pair (O, fb_ki_rq_pack2 (O, acc_p, acc_q, r, sh), dst_p, dst_q, mout);

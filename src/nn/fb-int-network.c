@@ -44,9 +44,8 @@ struct _FbIntNetwork {
   guint           n_classes;
   gsize           input_bytes;
   int             input_zero_point;
-  /* FB_EVAL_STEP_TIMES: per image, each step's ns (n_steps + 1 arrays of guint32, the last
-   * the whole fb_int_network_run()), appended under step_lock */
-  gboolean        step_timing;
+  /* only with FB_EVAL_STEP_TIMES (else NULL): per image, each step's ns (n_steps + 1 arrays
+   * of guint32, the last the whole fb_int_network_run()), appended under step_lock */
   GMutex          step_lock;
   GArray        **step_ns;
 };
@@ -549,11 +548,13 @@ fb_int_network_new (FbPrecisionConfig *config,
   self->input_bytes = (gsize) input->shape.h * input->shape.w * input->shape.c;
   self->tensor_scale[input->index] = fb_network_get_input_scale (net);
   self->input_zero_point = fb_network_get_input_zero_point (net);
-  self->step_timing = g_getenv ("FB_EVAL_STEP_TIMES") != NULL;
   g_mutex_init (&self->step_lock);
-  self->step_ns = g_new0 (GArray *, self->n_steps + 1);
-  for (guint i = 0; i <= self->n_steps; i++)
-    self->step_ns[i] = g_array_new (FALSE, FALSE, sizeof (guint32));
+  if (g_getenv ("FB_EVAL_STEP_TIMES") != NULL)
+    {
+      self->step_ns = g_new0 (GArray *, self->n_steps + 1);
+      for (guint i = 0; i <= self->n_steps; i++)
+        self->step_ns[i] = g_array_new (FALSE, FALSE, sizeof (guint32));
+    }
 
   for (guint i = 0; i < self->n_steps; i++)
     {
@@ -583,7 +584,7 @@ fb_int_network_unref (FbIntNetwork *self)
   g_free (self->host_weights);
   g_free (self->tensor_scale);
   g_ptr_array_unref (self->buffers);
-  for (guint i = 0; i <= self->n_steps; i++)
+  for (guint i = 0; self->step_ns != NULL && i <= self->n_steps; i++)
     g_array_unref (self->step_ns[i]);
   g_free (self->step_ns);
   g_mutex_clear (&self->step_lock);
@@ -705,33 +706,6 @@ step_clock_ns (void)
   return (guint64) t.tv_sec * 1000000000u + (guint64) t.tv_nsec;
 }
 
-/* fb_int_network_run() with each step's wall time appended to self->step_ns. */
-static gboolean
-run_timed (FbIntNetwork *self, const guint8 *image, gint32 *logits, guint8 *arena,
-           guint8 *scratch, GError **error)
-{
-  guint32 *ns = g_newa (guint32, self->n_steps + 1);
-  guint64 t0 = step_clock_ns (), t = t0;
-
-  memcpy (arena + fb_plan_get_input_offset (self->plan), image, self->input_bytes);
-  for (guint i = 0; i < self->n_steps; i++)
-    {
-      guint64 t1;
-      if (!fb_int_network_run_step (self, i, arena, scratch, error))
-        return FALSE;
-      t1 = step_clock_ns ();
-      ns[i] = (guint32) MIN (t1 - t, G_MAXUINT32);
-      t = t1;
-    }
-  memcpy (logits, arena + fb_plan_get_logits_offset (self->plan), self->n_classes * sizeof (gint32));
-  ns[self->n_steps] = (guint32) MIN (step_clock_ns () - t0, G_MAXUINT32);
-  g_mutex_lock (&self->step_lock);
-  for (guint i = 0; i <= self->n_steps; i++)
-    g_array_append_val (self->step_ns[i], ns[i]);
-  g_mutex_unlock (&self->step_lock);
-  return TRUE;
-}
-
 static int
 cmp_u32 (gconstpointer a, gconstpointer b)
 {
@@ -744,7 +718,7 @@ fb_int_network_report_step_times (FbIntNetwork *self)
 {
   double sum_med = 0.0;
 
-  if (!self->step_timing)
+  if (self->step_ns == NULL)
     return;
   g_mutex_lock (&self->step_lock);
   for (guint i = 0; i <= self->n_steps; i++)
@@ -780,13 +754,31 @@ fb_int_network_run (FbIntNetwork *self,
                     guint8       *scratch,
                     GError      **error)
 {
-  if (self->step_timing)
-    return run_timed (self, image, logits, arena, scratch, error);
+  /* FB_EVAL_STEP_TIMES: each step's wall time, appended to self->step_ns */
+  guint32 *ns = self->step_ns != NULL ? g_newa (guint32, self->n_steps + 1) : NULL;
+  guint64 t0 = ns != NULL ? step_clock_ns () : 0, t = t0;
+
   memcpy (arena + fb_plan_get_input_offset (self->plan), image, self->input_bytes);
   for (guint i = 0; i < self->n_steps; i++)
-    if (!fb_int_network_run_step (self, i, arena, scratch, error))
-      return FALSE;
+    {
+      if (!fb_int_network_run_step (self, i, arena, scratch, error))
+        return FALSE;
+      if (ns != NULL)
+        {
+          guint64 t1 = step_clock_ns ();
+          ns[i] = (guint32) MIN (t1 - t, G_MAXUINT32);
+          t = t1;
+        }
+    }
   memcpy (logits, arena + fb_plan_get_logits_offset (self->plan), self->n_classes * sizeof (gint32));
+  if (ns != NULL)
+    {
+      ns[self->n_steps] = (guint32) MIN (step_clock_ns () - t0, G_MAXUINT32);
+      g_mutex_lock (&self->step_lock);
+      for (guint i = 0; i <= self->n_steps; i++)
+        g_array_append_val (self->step_ns[i], ns[i]);
+      g_mutex_unlock (&self->step_lock);
+    }
   return TRUE;
 }
 

@@ -301,12 +301,10 @@ dwx_3x3 (const int A, const int O, const int W, const int TH, const uint8_t *inp
     }
 }
 
-/* 2-bit outputs by thresholds from this many output pixels on: their set-up per 16 channels
- * and call (fb_ki_thr_load(), ≈ 120 vector operations) costs more than it saves per pixel pair
- * (≈ 9 operations) on small images.  Measured (2026-12-04, per-layer minima, load 15):
- * fmnist-mbv1's dw2 (28×28 outputs) 1.94–1.96 → 1.72–1.73 µs, dw4 (14×14) 2.01 → 1.84–1.85,
- * dw3 (14×14, stride 2) 1.62 → 1.58; the 7×7 layers dw5–dw7 +0.04–0.06 µs. */
-#define DWX_THR_PIXELS 128
+/* 2-bit outputs by thresholds from FB_KI_THR_PIXELS output pixels on.  Measured (2026-12-04,
+ * per-layer minima, load 15): fmnist-mbv1's dw2 (28×28 outputs) 1.94–1.96 → 1.72–1.73 µs, dw4
+ * (14×14) 2.01 → 1.84–1.85, dw3 (14×14, stride 2) 1.62 → 1.58; the 7×7 layers dw5–dw7
+ * +0.04–0.06 µs (so they keep the multiply form). */
 
 #define FB_DWX_DEFINE(i, o, w)                                                                \
   __attribute__ ((target (FB_KI_VNNI_TARGET), noinline)) static void                          \
@@ -315,7 +313,7 @@ dwx_3x3 (const int A, const int O, const int W, const int TH, const uint8_t *inp
                           void *buffer)                                                       \
   {                                                                                           \
     (void) buffer;                                                                            \
-    if (o == 2 && (int64_t) p->dim_out_x * p->dim_out_y >= DWX_THR_PIXELS)                    \
+    if (o == 2 && (int64_t) p->dim_out_x * p->dim_out_y >= FB_KI_THR_PIXELS)                  \
       dwx_3x3 (i, o, w, 1, input, weights, kappa, lambda, output, p);                         \
     else                                                                                      \
       dwx_3x3 (i, o, w, 0, input, weights, kappa, lambda, output, p);                         \

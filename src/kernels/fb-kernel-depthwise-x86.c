@@ -130,9 +130,10 @@ dwx_col_at (const int A, const int R, const int X16, const DwxCols *k, int32_t i
  * stored in pairs (fb_ki_rq_store2()): the two rows' pixels, or neighbouring pixels of one
  * row. */
 FB_KI_VNNI_INLINE void
-dwx_rows (const int A, const int O, const int P, const int X16, const DwxCols *k, const __m512i *wa,
-          const __m512i *wb, const FbKiRq *rq, __m128i sh, __mmask16 mo, const FbConvParams *p,
-          uint8_t *y0, uint8_t *y1, size_t out_px)
+dwx_rows (const int A, const int O, const int TH, const int P, const int X16, const DwxCols *k,
+          const __m512i *wa,
+          const __m512i *wb, const FbKiRq *rq, const FbKiThr *th, __m128i sh, __mmask16 mo,
+          const FbConvParams *p, uint8_t *y0, uint8_t *y1, size_t out_px)
 {
   const int R = P == 2 ? 4 : 3;
   const int32_t sx = p->stride_x, in_x = p->dim_in_x;
@@ -174,11 +175,21 @@ dwx_rows (const int A, const int O, const int P, const int X16, const DwxCols *k
           b = _mm512_dpbusd_epi32 (b, c2, wb[2]);
           if (X16)
             b = _mm512_mask_srai_epi32 (b, 0xAAAA, b, 4);
-          fb_ki_rq_store2 (O, O == 4, a, b, rq, sh, y0 + (size_t) ox * out_px,
+          if (TH)
+            fb_ki_store_pair (2, fb_ki_thr_pack2 (a, b, th), y0 + (size_t) ox * out_px,
+                              y1 + (size_t) ox * out_px, mo);
+          else
+            fb_ki_rq_store2 (O, O == 4, a, b, rq, sh, y0 + (size_t) ox * out_px,
                            y1 + (size_t) ox * out_px, mo);
         }
       else if (O == 8)
         fb_ki_rq_store (O, 0, a, rq, sh, y0 + (size_t) ox * out_px, mo);
+      else if (dst_p != NULL && TH)
+        {
+          fb_ki_store_pair (2, fb_ki_thr_pack2 (acc_p, a, th), dst_p, y0 + (size_t) ox * out_px,
+                            mo);
+          dst_p = NULL;
+        }
       else if (dst_p != NULL)
         {
           fb_ki_rq_store2 (O, O == 4, acc_p, a, rq, sh, dst_p, y0 + (size_t) ox * out_px, mo);
@@ -190,7 +201,10 @@ dwx_rows (const int A, const int O, const int P, const int X16, const DwxCols *k
           dst_p = y0 + (size_t) ox * out_px;
         }
     }
-  if (dst_p != NULL)
+  /* an unpaired last pixel: paired with itself, stored once */
+  if (dst_p != NULL && TH)
+    fb_ki_store_pair (2, fb_ki_thr_pack2 (acc_p, acc_p, th), dst_p, dst_p, mo);
+  else if (dst_p != NULL)
     fb_ki_rq_store (O, O == 4, acc_p, rq, sh, dst_p, mo);
 }
 
@@ -211,8 +225,9 @@ dwx_load_weights (const int W, const uint8_t *weights, int32_t ch, int32_t c, __
 /* Channel blocks of 16 outer: the block's weights (as vpdpbusd bytes) and requantization
  * constants stay in registers for the whole image; output rows in pairs at stride 1. */
 FB_KI_VNNI_INLINE void
-dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint8_t *weights,
-         const int32_t *kappa, const int32_t *lambda, uint8_t *output, const FbConvParams *p)
+dwx_3x3 (const int A, const int O, const int W, const int TH, const uint8_t *input,
+         const uint8_t *weights, const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+         const FbConvParams *p)
 {
   const int32_t ch = p->ch_in, in_y = p->dim_in_y, out_y = p->dim_out_y;
   const size_t in_row = (size_t) p->dim_in_x * (size_t) ch * (size_t) A / 8;
@@ -230,7 +245,13 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
       const __mmask16 mw = (__mmask16) ((1u << (left * W / 8)) - 1u);
       const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
       const __mmask16 mi = (__mmask16) ((1u << (left * A / 8)) - 1u);
-      const FbKiRq rq = fb_ki_rq_load (kappa + c, lambda + c, m);
+      /* TH: 2-bit outputs by thresholds (fb_ki_thr_load()), else the multiply form */
+      FbKiRq rq;
+      FbKiThr th;
+      if (TH)
+        th = fb_ki_thr_load (kappa + c, lambda + c, p->out_shift, m);
+      else
+        rq = fb_ki_rq_load (kappa + c, lambda + c, m);
       const size_t xoff = (size_t) c * (size_t) A / 8;
       uint8_t *yc = output + (size_t) c * (size_t) O / 8;
       __m512i w[9], wa[3], wb[3];
@@ -265,18 +286,25 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
           if (A == 4 && p->stride_x == 2)
             {
               if (P == 2)
-                dwx_rows (A, O, 2, 1, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
+                dwx_rows (A, O, TH, 2, 1, &k, wa, wb, &rq, &th, sh, mo, p, y0, y0 + out_row,
+                          out_px);
               else
-                dwx_rows (A, O, 1, 1, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
+                dwx_rows (A, O, TH, 1, 1, &k, wa, wb, &rq, &th, sh, mo, p, y0, NULL, out_px);
             }
           else if (P == 2)
-            dwx_rows (A, O, 2, 0, &k, wa, wb, &rq, sh, mo, p, y0, y0 + out_row, out_px);
+            dwx_rows (A, O, TH, 2, 0, &k, wa, wb, &rq, &th, sh, mo, p, y0, y0 + out_row,
+                      out_px);
           else
-            dwx_rows (A, O, 1, 0, &k, wa, wb, &rq, sh, mo, p, y0, NULL, out_px);
+            dwx_rows (A, O, TH, 1, 0, &k, wa, wb, &rq, &th, sh, mo, p, y0, NULL, out_px);
           oy += P;
         }
     }
 }
+
+/* 2-bit outputs by thresholds from FB_KI_THR_PIXELS output pixels on.  Measured (2026-12-04,
+ * per-layer minima, load 15): fmnist-mbv1's dw2 (28×28 outputs) 1.94–1.96 → 1.72–1.73 µs, dw4
+ * (14×14) 2.01 → 1.84–1.85, dw3 (14×14, stride 2) 1.62 → 1.58; the 7×7 layers dw5–dw7
+ * +0.04–0.06 µs (so they keep the multiply form). */
 
 #define FB_DWX_DEFINE(i, o, w)                                                                \
   __attribute__ ((target (FB_KI_VNNI_TARGET), noinline)) static void                          \
@@ -285,7 +313,10 @@ dwx_3x3 (const int A, const int O, const int W, const uint8_t *input, const uint
                           void *buffer)                                                       \
   {                                                                                           \
     (void) buffer;                                                                            \
-    dwx_3x3 (i, o, w, input, weights, kappa, lambda, output, p);                      \
+    if (o == 2 && (int64_t) p->dim_out_x * p->dim_out_y >= FB_KI_THR_PIXELS)                  \
+      dwx_3x3 (i, o, w, 1, input, weights, kappa, lambda, output, p);                         \
+    else                                                                                      \
+      dwx_3x3 (i, o, w, 0, input, weights, kappa, lambda, output, p);                         \
   }
 FB_KERNEL_VARIANTS_IOW (FB_DWX_DEFINE)
 
@@ -306,7 +337,9 @@ fb_ki_depthwise_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input
                      const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
                      uint8_t *output, const FbConvParams *p, void *buffer)
 {
-  if (p->dim_kernel_x != 3 || p->dim_kernel_y != 3 || (out_bits == 4 && p->out_shift < 4))
+  /* 4-bit outputs shift by 4 less, 2-bit ones compare with j·2^shift (fb_ki_thr_load()) */
+  if (p->dim_kernel_x != 3 || p->dim_kernel_y != 3 || (out_bits == 4 && p->out_shift < 4)
+      || (out_bits == 2 && p->out_shift > 31))
     return 0;
   dwx_table[dwx_bits_index (in_bits) * 9 + dwx_bits_index (out_bits) * 3
             + dwx_bits_index (w_bits)](input, weights, kappa, lambda, output, p, buffer);

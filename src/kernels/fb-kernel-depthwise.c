@@ -412,7 +412,12 @@ typedef void (*DwPairFn) (const DwPairJob *job);
  * not fit 16 bits): fb_ki_rv32_dwpair32_*, dwrow's requantization. */
 void fb_ki_rv32_dwpair32_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_a8_os (const DwPairJob *job);
-static const DwPairFn dw_pair32_fns[2] = { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os };
+void fb_ki_rv32_dwpair32_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_os (const DwPairJob *job);
+static const DwPairFn dw_pair32_fns[2][2] = {
+  { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os },
+  { fb_ki_rv32_dwpair32_pad_a8_o8, fb_ki_rv32_dwpair32_pad_a8_os }
+};
 typedef void (*DwRowFn) (const DwRowJob *job);
 static const DwRowFn dw_row_fns[2][3][2] = {
   { { fb_ki_rv32_dwrow_a8_o8, fb_ki_rv32_dwrow_a8_os },
@@ -711,14 +716,16 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       const int32_t oy = grp[i].oy + taken, iy0 = oy * p->stride_y - p->pad_top;
       uint8_t *orow = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
       int32_t rows = grp[i].n - taken;
-      const DwPairFn *fns = pairs == 3 ? dw_pair32_fns
+      /* pairs 3: in 32-bit sums (the weights then wt, << t) */
+      const DwPairFn *fns = pairs == 3 ? dw_pair32_fns[0]
                             : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
-      /* a lane pair may take a padded row (kernel row 0 or 2 outside) with a full row beside
-       * it (fb_ki_rv32_dwpair[_s2]_pad_*; no such form in 32-bit sums) */
-      const int next_full = pairs < 3 && i + 1 < ngrp && grp[i + 1].ky_lo == 0
-                            && grp[i + 1].ky_hi == 3;
-      const int next_bottom = pairs < 3 && i + 1 < ngrp && grp[i + 1].ky_lo == 0
-                              && grp[i + 1].ky_hi == 2 && grp[i + 1].n == 1;
+      const DwPairFn *pads = pairs == 3 ? dw_pair32_fns[1]
+                             : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs] : NULL;
+      const int32_t *wp = pairs == 3 ? wt : wf;
+      /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */
+      const int next_full = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 3;
+      const int next_bottom = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 2
+                              && grp[i + 1].n == 1;
       size_t d1, d2;
       taken = 0;
       if (rows <= 0)
@@ -738,9 +745,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
            * so the padded row is the last one, not read */
           for (k = 0; k < 3; k++)
             {
-              wfl[k] = wf[6 + k];
-              wfl[3 + k] = wf[3 + k];
-              wfl[6 + k] = wf[k];
+              wfl[k] = wp[6 + k];
+              wfl[3 + k] = wp[3 + k];
+              wfl[6 + k] = wp[k];
             }
           pjp->w = wfl;
           pjp->q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
@@ -748,8 +755,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           pjp->op = orow + jp->out_row;
           pjp->out_row = -jp->out_row;
           pjp->npairs = 1;
-          dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs][plain ? 0 : 1](pjp);
-          pjp->w = wf;
+          pads[plain ? 0 : 1](pjp);
+          pjp->w = wp;
           pjp->in_row = -pjp->in_row;
           pjp->out_row = jp->out_row;
           taken = 1;
@@ -772,7 +779,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
               pjp->q0 = jp->q0;
               pjp->op = orow;
               pjp->npairs = 1;
-              dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs][plain ? 0 : 1](pjp);
+              pads[plain ? 0 : 1](pjp);
               taken = 1;
               continue;
             }

@@ -486,7 +486,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     return name, L
 
 
-def dwpair32(osub):
+def dwpair32(osub, pad=False):
     # void fb_ki_rv32_dwpair32_a8_oY (const DwPairJob *job)   (Y: 8 or s)
     # Stride 1, 8-bit input, kernel 3x3 with every kernel row inside the input, for the
     # channels whose lane sums do not fit 16 bits (dwpair's condition; u8 x i8 with Σ|w| over
@@ -496,7 +496,9 @@ def dwpair32(osub):
     # lambda << t, shr = out_shift + t - 32, thr), the low row's output at op, the high row's
     # at op + out_row.  One pointer walks each column down (in_row) and on to the next column
     # (in_px - 3 in_row): 4 adds per column as with 4 pointers, in 3 registers (ROW, BACK, Q).
-    name = f'fb_ki_rv32_dwpair32_a8_o{"s" if osub else 8}'
+    # pad (fb_ki_rv32_dwpair32_pad_*): the last input row is padding, not read (as dwpair's
+    # pad: a padded bottom row, or upside down a padded top row).
+    name = f'fb_ki_rv32_dwpair32{"_pad" if pad else ""}_a8_o{"s" if osub else 8}'
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11']         # row o: roles C (kx = 2), B (kx = 1), N (kx = 0) rotate
     R = ['a5', 'a6', 'a7']           # row o + 1
@@ -516,7 +518,8 @@ def dwpair32(osub):
           f'add {OP2}, {OP}, t0', f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)',
           f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
           f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)',
-          f'sub {BACK}, {BACK}, {ROW}', f'sub {BACK}, {BACK}, {ROW}', f'sub {BACK}, {BACK}, {ROW}']
+          f'sub {BACK}, {BACK}, {ROW}', f'sub {BACK}, {BACK}, {ROW}']
+    L += [] if pad else [f'sub {BACK}, {BACK}, {ROW}']
     if osub:
         L += [f'lw t0, {POFF["osh"]}(a0)', f'sw t0, {OSH}(sp)']
     L += [f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
@@ -553,8 +556,9 @@ def dwpair32(osub):
                 return out + [f'mul {nw}, {X}, {W[r][0]}']
             return out + [f'mul {T}, {X}, {W[r][0]}', f'add {nw}, {nw}, {T}']
         out = []
-        for k in range(4):
-            out += [f'lbu {X}, 0({Q})', f'add {Q}, {Q}, {ROW if k < 3 else BACK}']
+        nrow = 3 if pad else 4
+        for k in range(nrow):
+            out += [f'lbu {X}, 0({Q})', f'add {Q}, {Q}, {ROW if k < nrow - 1 else BACK}']
             if k < 3:
                 out += macs(P, k, k == 0)
             if k > 0:
@@ -617,4 +621,4 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair(a, o, r, st, True) for st in (1, 2)
                   for a, r in ((False, False), (True, False), (True, True))
                   for o in (False, True))
-          + tuple(dwpair32(o) for o in (False, True)))
+          + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True)))

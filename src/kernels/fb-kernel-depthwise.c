@@ -408,6 +408,25 @@ void fb_ki_rv32_dwpair_s2_pad_as_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_pad_ar_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_pad_ar_os (const DwPairJob *job);
 typedef void (*DwPairFn) (const DwPairJob *job);
+/* Stride 1, 8-bit input, pairs of output rows in 32-bit sums (the channels whose lanes do
+ * not fit 16 bits): fb_ki_rv32_dwpair32_*, dwrow's requantization. */
+void fb_ki_rv32_dwpair32_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_os (const DwPairJob *job);
+static const DwPairFn dw_pair32_fns[2][2] = {
+  { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os },
+  { fb_ki_rv32_dwpair32_pad_a8_o8, fb_ki_rv32_dwpair32_pad_a8_os }
+};
+typedef void (*DwRowFn) (const DwRowJob *job);
+static const DwRowFn dw_row_fns[2][3][2] = {
+  { { fb_ki_rv32_dwrow_a8_o8, fb_ki_rv32_dwrow_a8_os },
+    { fb_ki_rv32_dwrow_a4_o8, fb_ki_rv32_dwrow_a4_os },
+    { fb_ki_rv32_dwrow_a2_o8, fb_ki_rv32_dwrow_a2_os } },
+  { { fb_ki_rv32_dwrow_s2_a8_o8, fb_ki_rv32_dwrow_s2_a8_os },
+    { fb_ki_rv32_dwrow_s2_a4_o8, fb_ki_rv32_dwrow_s2_a4_os },
+    { fb_ki_rv32_dwrow_s2_a2_o8, fb_ki_rv32_dwrow_s2_a2_os } }
+};
 /* [stride - 1][pad][input: 8-bit, sub-byte in place, sub-byte shifted down][sub-byte output] */
 static const DwPairFn dw_pair_fns[2][2][3][2] = {
   { { { fb_ki_rv32_dwpair_a8_o8, fb_ki_rv32_dwpair_a8_os },
@@ -562,6 +581,22 @@ dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t
   return res;
 }
 
+/* The 32-bit pair sweep's job (fb_ki_rv32_dwpair32_*: an 8-bit input at stride 1, every
+ * kernel row inside) for a channel whose lanes do not fit: the row sweep's requantization
+ * (j: the channel's) and weights (wt: << t).  3: dw_sc_rows_asm()'s code for it. */
+FB_KI_INLINE int
+dw_sc_pair32_job (const DwRowJob *j, const int32_t *wt, DwPairJob *pj)
+{
+  pj->kappa = j->kappa;
+  pj->lam_lo = j->lam_lo;
+  pj->lam_hi = j->lam_hi;
+  pj->shr = j->shr;
+  pj->thr = j->thr;
+  pj->osh = j->osh;
+  pj->w = wt;
+  return 3;
+}
+
 /* Consecutive output rows with the same kernel rows [ky_lo, ky_hi) inside the input (both 0:
  * the window is entirely in the padding). */
 typedef struct {
@@ -672,6 +707,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   jp->osh = (c * O) & 7;
   jp->thr = dw_zero_below (ka, lam, jp->shr);
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, wf, ka, la, p, jp, c, bound, pjp) : 0;
+  if (!pairs && A == 8 && S == 1 && p->stride_y == 1 && p->dim_kernel_y == 3)
+    pairs = dw_sc_pair32_job (jp, wt, pjp);
   for (i = 0, taken = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
@@ -679,7 +716,12 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       const int32_t oy = grp[i].oy + taken, iy0 = oy * p->stride_y - p->pad_top;
       uint8_t *orow = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
       int32_t rows = grp[i].n - taken;
-      const DwPairFn *fns = pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
+      /* pairs 3: in 32-bit sums (the weights then wt, << t) */
+      const DwPairFn *fns = pairs == 3 ? dw_pair32_fns[0]
+                            : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
+      const DwPairFn *pads = pairs == 3 ? dw_pair32_fns[1]
+                             : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs] : NULL;
+      const int32_t *wp = pairs == 3 ? wt : wf;
       /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */
       const int next_full = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 3;
       const int next_bottom = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 2
@@ -703,9 +745,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
            * so the padded row is the last one, not read */
           for (k = 0; k < 3; k++)
             {
-              wfl[k] = wf[6 + k];
-              wfl[3 + k] = wf[3 + k];
-              wfl[6 + k] = wf[k];
+              wfl[k] = wp[6 + k];
+              wfl[3 + k] = wp[3 + k];
+              wfl[6 + k] = wp[k];
             }
           pjp->w = wfl;
           pjp->q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
@@ -713,8 +755,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           pjp->op = orow + jp->out_row;
           pjp->out_row = -jp->out_row;
           pjp->npairs = 1;
-          dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs][plain ? 0 : 1](pjp);
-          pjp->w = wf;
+          pads[plain ? 0 : 1](pjp);
+          pjp->w = wp;
           pjp->in_row = -pjp->in_row;
           pjp->out_row = jp->out_row;
           taken = 1;
@@ -737,7 +779,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
               pjp->q0 = jp->q0;
               pjp->op = orow;
               pjp->npairs = 1;
-              dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs][plain ? 0 : 1](pjp);
+              pads[plain ? 0 : 1](pjp);
               taken = 1;
               continue;
             }
@@ -764,21 +806,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       jp->q2 = jp->q0 + d2;
       jp->op = orow;
       jp->nrows = rows;
-      if (S == 2)
-        {
-          if (A == 8)
-            plain ? fb_ki_rv32_dwrow_s2_a8_o8 (jp) : fb_ki_rv32_dwrow_s2_a8_os (jp);
-          else if (A == 4)
-            plain ? fb_ki_rv32_dwrow_s2_a4_o8 (jp) : fb_ki_rv32_dwrow_s2_a4_os (jp);
-          else
-            plain ? fb_ki_rv32_dwrow_s2_a2_o8 (jp) : fb_ki_rv32_dwrow_s2_a2_os (jp);
-        }
-      else if (A == 8)
-        plain ? fb_ki_rv32_dwrow_a8_o8 (jp) : fb_ki_rv32_dwrow_a8_os (jp);
-      else if (A == 4)
-        plain ? fb_ki_rv32_dwrow_a4_o8 (jp) : fb_ki_rv32_dwrow_a4_os (jp);
-      else
-        plain ? fb_ki_rv32_dwrow_a2_o8 (jp) : fb_ki_rv32_dwrow_a2_os (jp);
+      dw_row_fns[S - 1][A == 8 ? 0 : A == 4 ? 1 : 2][plain ? 0 : 1](jp);
     }
   return 1;
 }

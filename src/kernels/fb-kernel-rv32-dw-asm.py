@@ -486,6 +486,127 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     return name, L
 
 
+def dwpair32(osub, pad=False):
+    # void fb_ki_rv32_dwpair32_a8_oY (const DwPairJob *job)   (Y: 8 or s)
+    # Stride 1, 8-bit input, kernel 3x3 with every kernel row inside the input, for the
+    # channels whose lane sums do not fit 16 bits (dwpair's condition; u8 x i8 with Σ|w| over
+    # 128): job->npairs pairs of output rows (o, o + 1) swept like dwrow, two rows at a time in
+    # 32-bit sums, so each input column of 4 rows is loaded once for both rows (dwrow loads 3
+    # per row and output).  The requantization is dwrow's (the weights << t, lam_lo / lam_hi
+    # lambda << t, shr = out_shift + t - 32, thr), the low row's output at op, the high row's
+    # at op + out_row.  One pointer walks each column down (in_row) and on to the next column
+    # (in_px - 3 in_row): 4 adds per column as with 4 pointers, in 3 registers (ROW, BACK, Q).
+    # pad (fb_ki_rv32_dwpair32_pad_*): the last input row is padding, not read (as dwpair's
+    # pad: a padded bottom row, or upside down a padded top row).
+    name = f'fb_ki_rv32_dwpair32{"_pad" if pad else ""}_a8_o{"s" if osub else 8}'
+    W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
+    P = ['s9', 's10', 's11']         # row o: roles C (kx = 2), B (kx = 1), N (kx = 0) rotate
+    R = ['a5', 'a6', 'a7']           # row o + 1
+    Q, ROW, BACK, K, LLO, LHI = 'a0', 'a1', 'a2', 'a3', 'a4', 't2'
+    X, T, OP, OP2, THR, SHR, MAXV = 't0', 't1', 't3', 't4', 't5', 't6', 'ra'
+    PX, OSH = 64, 68                 # stack slots: out_px, osh
+    counter = [0]
+
+    L = prologue(name, 80)
+    L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
+    L += [f'lw t0, {POFF["w"]}(a0)']
+    L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
+          f'lw {LHI}, {POFF["lam_hi"]}(a0)', f'lw {THR}, {POFF["thr"]}(a0)',
+          f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)',
+          f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)',
+          f'add {OP2}, {OP}, t0', f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)',
+          f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
+          f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)',
+          f'sub {BACK}, {BACK}, {ROW}', f'sub {BACK}, {BACK}, {ROW}']
+    L += [] if pad else [f'sub {BACK}, {BACK}, {ROW}']
+    if osub:
+        L += [f'lw t0, {POFF["osh"]}(a0)', f'sw t0, {OSH}(sp)']
+    L += [f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
+
+    def requant(v, op):
+        n = counter[0]
+        counter[0] += 1
+        if osub:
+            out = [f'blt {v}, {THR}, .Ld_{name}_{n}']
+        else:
+            out = [f'bge {v}, {THR}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
+                   f'.Lf_{name}_{n}:']
+        out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
+                f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
+                f'sra {T}, {T}, {SHR}']
+        out += [f'bleu {T}, {MAXV}, .Lin_{name}_{n}', f'slt {T}, zero, {T}',
+                f'mul {T}, {T}, {MAXV}', f'.Lin_{name}_{n}:']
+        if osub:
+            out += [f'lw {X}, {OSH}(sp)', f'sll {T}, {T}, {X}', f'lbu {X}, 0({op})',
+                    f'or {X}, {X}, {T}', f'sb {X}, 0({op})']
+        else:
+            out.append(f'sb {T}, 0({op})')
+        return out + [f'.Ld_{name}_{n}:']
+
+    def step(ph, st, warm=0):
+        # one column: input rows o .. o + 3 (x0 .. x3); row o takes kernel row r from x_r,
+        # row o + 1 from x_(r + 1); warm as in dwrow (the sums left of the row not formed)
+        def macs(S, r, first):
+            c, b, nw = S[ph % 3], S[(ph + 1) % 3], S[(ph + 2) % 3]
+            out = [f'mul {T}, {X}, {W[r][2]}', f'add {c}, {c}, {T}'] if not warm else []
+            if warm < 2:
+                out += [f'mul {T}, {X}, {W[r][1]}', f'add {b}, {b}, {T}']
+            if first:
+                return out + [f'mul {nw}, {X}, {W[r][0]}']
+            return out + [f'mul {T}, {X}, {W[r][0]}', f'add {nw}, {nw}, {T}']
+        out = []
+        nrow = 3 if pad else 4
+        for k in range(nrow):
+            out += [f'lbu {X}, 0({Q})', f'add {Q}, {Q}, {ROW if k < nrow - 1 else BACK}']
+            if k < 3:
+                out += macs(P, k, k == 0)
+            if k > 0:
+                out += macs(R, k - 1, k == 1)
+        if st:
+            out += requant(P[ph % 3], OP) + requant(R[ph % 3], OP2)
+            out += [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
+        return out
+
+    def drain(e):
+        out = []
+        for d in range(2):
+            out += [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})']
+            out += [f'addi {T}, {T}, -1'] if d else []
+            out += [f'beqz {T}, .Lrowend_{name}']
+            out += requant(P[(e + d) % 3], OP) + requant(R[(e + d) % 3], OP2)
+            out += [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
+        return out + [f'j .Lrowend_{name}']
+
+    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})',
+          f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
+    L += [f'li {p}, 0' for p in P[:2] + R[:2]]
+    L += [f'lw {X}, {POFF["warm"]}({T})', f'beqz {X}, .Lmain_{name}', f'li {T}, 1',
+          f'beq {X}, {T}, .Lwarm2_{name}']
+    L += step(1, False, 2)
+    L += [f'.Lwarm2_{name}:'] + step(2, False, 1)
+    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+          f'.Lloop_{name}:']
+    L += step(0, True) + step(1, True) + step(2, True)
+    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["rem"]}({T})',
+          f'beqz {X}, .Ldrain0_{name}', f'li {T}, 1', f'beq {X}, {T}, .Lrem1_{name}']
+    L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
+    L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
+    for e in range(3):
+        L += [f'.Ldrain{e}_{name}:'] + drain(e)
+    # next pair of rows: the pointer 2 rows on from the row's start; each output pointer has
+    # crossed its row, one more row skips the other row of the pair
+    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
+          f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
+          f'add {OP2}, {OP2}, {X}']
+    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
+    L += ['lw ra, 48(sp)'] + restore_saved()
+    L += ['addi sp, sp, 80', 'ret']
+    L += [f'.size {name}, .-{name}']
+    return name, L
+
+
 write_inc('fb-kernel-rv32-dw-asm.inc',
           '/* fb-kernel-rv32-dw-asm.inc — GENERATED by fb-kernel-rv32-dw-asm.py, do not edit.\n'
           ' * RV32IM loops of the scalar depthwise path; see the generator for the contract.\n'
@@ -499,4 +620,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for o in (False, True))
           + tuple(dwpair(a, o, r, st, True) for st in (1, 2)
                   for a, r in ((False, False), (True, False), (True, True))
-                  for o in (False, True)))
+                  for o in (False, True))
+          + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True)))

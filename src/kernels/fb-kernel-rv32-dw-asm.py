@@ -221,6 +221,28 @@ PAIR_FIELDS = ['q0', 'in_px', 'in_row', 'op', 'out_row', 'out_px', 'npairs', 'gb
 POFF = {f: 4 * i for i, f in enumerate(PAIR_FIELDS)}
 
 
+def sweep3(name, step, drain, OP, T, S):
+    # The stride-1 sweep of a pair routine (dwpair, dwpair32), the job pointer in T and the
+    # group end at 60(sp): 0-2 warm-up columns, the loop of 3 output columns (the sums rotate
+    # by renaming), 0-2 remaining columns, then the drain of the last sums (S: a scratch
+    # register).
+    L = [f'lw {S}, {POFF["warm"]}({T})', f'beqz {S}, .Lmain_{name}', f'li {T}, 1',
+         f'beq {S}, {T}, .Lwarm2_{name}']
+    L += step(1, False, 2)
+    L += [f'.Lwarm2_{name}:'] + step(2, False, 1)
+    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+          f'.Lloop_{name}:']
+    L += step(0, True) + step(1, True) + step(2, True)
+    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {S}, {POFF["rem"]}({T})',
+          f'beqz {S}, .Ldrain0_{name}', f'li {T}, 1', f'beq {S}, {T}, .Lrem1_{name}']
+    L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
+    L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
+    for e in range(3):
+        L += [f'.Ldrain{e}_{name}:'] + drain(e)
+    return L
+
+
 def dwpair(asub, osub, rsh=False, S=1, pad=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
@@ -460,20 +482,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         for e in range(2):
             L += [f'.Ldrain{e}_{name}:'] + drain2(e)
     else:
-        L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}', f'li {T}, 1',
-              f'beq {TA}, {T}, .Lwarm2_{name}']
-        L += step(1, False, 2)
-        L += [f'.Lwarm2_{name}:'] + step(2, False, 1)
-        L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
-              f'.Lloop_{name}:']
-        L += step(0, True) + step(1, True) + step(2, True)
-        L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
-        L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
-              f'beqz {TA}, .Ldrain0_{name}', f'li {T}, 1', f'beq {TA}, {T}, .Lrem1_{name}']
-        L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
-        L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
-        for e in range(3):
-            L += [f'.Ldrain{e}_{name}:'] + drain(e)
+        L += sweep3(name, step, drain, OP, T, TA)
     # next pair of rows: the input pointers 2 rows on; each output pointer has crossed its
     # row, one more row skips the other row of the pair
     L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["row_back"]}({T})']
@@ -581,20 +590,7 @@ def dwpair32(osub, pad=False):
     L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})',
           f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
     L += [f'li {p}, 0' for p in P[:2] + R[:2]]
-    L += [f'lw {X}, {POFF["warm"]}({T})', f'beqz {X}, .Lmain_{name}', f'li {T}, 1',
-          f'beq {X}, {T}, .Lwarm2_{name}']
-    L += step(1, False, 2)
-    L += [f'.Lwarm2_{name}:'] + step(2, False, 1)
-    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
-          f'.Lloop_{name}:']
-    L += step(0, True) + step(1, True) + step(2, True)
-    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
-    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["rem"]}({T})',
-          f'beqz {X}, .Ldrain0_{name}', f'li {T}, 1', f'beq {X}, {T}, .Lrem1_{name}']
-    L += step(0, True) + step(1, True) + [f'j .Ldrain2_{name}']
-    L += [f'.Lrem1_{name}:'] + step(0, True) + [f'j .Ldrain1_{name}']
-    for e in range(3):
-        L += [f'.Ldrain{e}_{name}:'] + drain(e)
+    L += sweep3(name, step, drain, OP, T, X)
     # next pair of rows: the pointer 2 rows on from the row's start; each output pointer has
     # crossed its row, one more row skips the other row of the pair
     L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',

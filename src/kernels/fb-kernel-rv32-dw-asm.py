@@ -21,6 +21,27 @@ JOB_FIELDS = ['q0', 'q1', 'q2', 'in_px', 'in_step', 'op', 'out_px', 'out_row', '
 OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 
+def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T):
+    # The exact requantization of sum v (dwrow, dwpair32): y = (kappa·v + lambda) >> (32 + shr)
+    # from mul/mulh and the low word's carry, clamped to [0, maxv], left in T (X clobbered).
+    # Below thr the output is 0: a sub-byte output ORs nothing in (jump to .Ld_lab), a byte
+    # stores 0.  MAXV None: maxv is loaded from 60(sp).  The caller stores T and places .Ld_lab.
+    if osub:
+        out = [f'blt {v}, {THR}, .Ld_{lab}']
+    else:
+        out = [f'bge {v}, {THR}, .Lf_{lab}', f'sb zero, 0({op})', f'j .Ld_{lab}', f'.Lf_{lab}:']
+    out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
+            f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
+            f'sra {T}, {T}, {SHR}']
+    mv = MAXV
+    if not mv:
+        out.append(f'lw {X}, 60(sp)')
+        mv = X
+    # out of range: 0 below, maxv above ((y > 0) * maxv)
+    return out + [f'bleu {T}, {mv}, .Lin_{lab}', f'slt {T}, zero, {T}', f'mul {T}, {T}, {mv}',
+                  f'.Lin_{lab}:']
+
+
 def dwrow(A, osub, S=1):
     # void fb_ki_rv32_dwrow_aA_oY (const DwRowJob *job)   (A: 8, 4, 2; Y: 8, or s = sub-byte)
     # fb_ki_rv32_dwrow_s2_aA_oY: the same at stride 2 along x (S = 2): per output the column
@@ -84,22 +105,7 @@ def dwrow(A, osub, S=1):
     def requant(v):
         n = counter[0]
         counter[0] += 1
-        # below thr the output is 0: a sub-byte output ORs nothing in, a byte stores 0
-        if osub:
-            out = [f'blt {v}, {THR}, .Ld_{name}_{n}']
-        else:
-            out = [f'bge {v}, {THR}, .Lf_{name}_{n}', f'sb zero, 0({OP})', f'j .Ld_{name}_{n}',
-                   f'.Lf_{name}_{n}:']
-        out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
-                f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
-                f'sra {T}, {T}, {SHR}']
-        mv = MAXV
-        if not mv:
-            out.append(f'lw {X}, 60(sp)')
-            mv = X
-        # out of range: 0 below, maxv above ((y > 0) * maxv)
-        out += [f'bleu {T}, {mv}, .Lin_{name}_{n}', f'slt {T}, zero, {T}',
-                f'mul {T}, {T}, {mv}', f'.Lin_{name}_{n}:']
+        out = rq_exact(f'{name}_{n}', v, OP, osub, K, LLO, LHI, SHR, THR, MAXV, X, T)
         if osub:
             out += [f'lbu {X}, 0({OP})', f'sll {T}, {T}, {OSH}', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({OP})']
@@ -536,16 +542,7 @@ def dwpair32(osub, pad=False):
     def requant(v, op):
         n = counter[0]
         counter[0] += 1
-        if osub:
-            out = [f'blt {v}, {THR}, .Ld_{name}_{n}']
-        else:
-            out = [f'bge {v}, {THR}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
-                   f'.Lf_{name}_{n}:']
-        out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
-                f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
-                f'sra {T}, {T}, {SHR}']
-        out += [f'bleu {T}, {MAXV}, .Lin_{name}_{n}', f'slt {T}, zero, {T}',
-                f'mul {T}, {T}, {MAXV}', f'.Lin_{name}_{n}:']
+        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T)
         if osub:
             out += [f'lw {X}, {OSH}(sp)', f'sll {T}, {T}, {X}', f'lbu {X}, 0({op})',
                     f'or {X}, {X}, {T}', f'sb {X}, 0({op})']

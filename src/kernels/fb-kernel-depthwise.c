@@ -538,8 +538,8 @@ dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
  * in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the channel's bit in its
  * byte), which the requantization divides out, or x when only that fits. */
 FB_KI_INLINE int
-dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
-                const FbConvParams *p, const DwRowJob *j, int32_t c, int32_t bound,
+dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_t ka,
+                int32_t la, const FbConvParams *p, const DwRowJob *j, int32_t c, int32_t bound,
                 DwPairJob *pj)
 {
   int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh, res = 1;
@@ -558,6 +558,8 @@ dw_sc_pair_job (const int A, const int O, const int32_t *wf, int32_t ka, int32_t
     }
   /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
   dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
+  if (S == 1) /* the stride-1 sweeps take ~lam_lo (their carry in one sltu) */
+    pj->lam_lo = ~pj->lam_lo;
   pj->kappa = ka;
   /* a shift over 31 (the 64-bit value over 2^63 in magnitude: never) gives the same 0 or -1
    * as 31 */
@@ -701,12 +703,14 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
   jp->kappa = ka;
   dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
+  if (S == 1) /* the stride-1 sweeps (and dwpair32's copy) take ~lam_lo */
+    jp->lam_lo = ~jp->lam_lo;
   jp->shr = p->out_shift + u - 32;
   jp->sh = sh;
   jp->mask = ((1 << A) - 1) << sh;
   jp->osh = (c * O) & 7;
   jp->thr = dw_zero_below (ka, lam, jp->shr);
-  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, wf, ka, la, p, jp, c, bound, pjp) : 0;
+  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
   if (!pairs && A == 8 && S == 1 && p->stride_y == 1 && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (jp, wt, pjp);
   for (i = 0, taken = 0; i < ngrp; i++)

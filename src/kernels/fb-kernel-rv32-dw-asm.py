@@ -21,18 +21,28 @@ JOB_FIELDS = ['q0', 'q1', 'q2', 'in_px', 'in_step', 'op', 'out_px', 'out_row', '
 OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 
-def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T):
+def rq_carry(X, LLO, nl):
+    # the low word's carry of mul (kappa, v) + lam_lo, X the low product (overwritten): with
+    # nl, LLO holds ~lam_lo (job->lam_lo of the stride-1 routines, complemented by the C
+    # set-up) and the carry is ~lam_lo <u X (X + lam_lo reaches 2^32 exactly when X > 2^32 -
+    # 1 - lam_lo): one instruction instead of an add and the compare
+    if nl:
+        return [f'sltu {X}, {LLO}, {X}']
+    return [f'add {X}, {X}, {LLO}', f'sltu {X}, {X}, {LLO}']
+
+
+def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, nl=False):
     # The exact requantization of sum v (dwrow, dwpair32): y = (kappa·v + lambda) >> (32 + shr)
     # from mul/mulh and the low word's carry, clamped to [0, maxv], left in T (X clobbered).
+    # nl: LLO holds ~lam_lo (rq_carry()).
     # Below thr the output is 0: a sub-byte output ORs nothing in (jump to .Ld_lab), a byte
     # stores 0.  MAXV None: maxv is loaded from 60(sp).  The caller stores T and places .Ld_lab.
     if osub:
         out = [f'blt {v}, {THR}, .Ld_{lab}']
     else:
         out = [f'bge {v}, {THR}, .Lf_{lab}', f'sb zero, 0({op})', f'j .Ld_{lab}', f'.Lf_{lab}:']
-    out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
-            f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}',
-            f'sra {T}, {T}, {SHR}']
+    out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}'] + rq_carry(X, LLO, nl)
+    out += [f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}', f'sra {T}, {T}, {SHR}']
     mv = MAXV
     if not mv:
         out.append(f'lw {X}, 60(sp)')
@@ -105,7 +115,7 @@ def dwrow(A, osub, S=1):
     def requant(v):
         n = counter[0]
         counter[0] += 1
-        out = rq_exact(f'{name}_{n}', v, OP, osub, K, LLO, LHI, SHR, THR, MAXV, X, T)
+        out = rq_exact(f'{name}_{n}', v, OP, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, S == 1)
         if osub:
             out += [f'lbu {X}, 0({OP})', f'sll {T}, {T}, {OSH}', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({OP})']
@@ -333,8 +343,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         else:
             out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
                     f'.Lf_{name}_{n}:']
-        out += [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}', f'add {TB}, {TB}, {LLO}',
-                f'sltu {TB}, {TB}, {LLO}', f'add {v}, {v}, {TB}']
+        out += [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}'] + rq_carry(TB, LLO, S == 1)
+        out.append(f'add {v}, {v}, {TB}')
         out.append(f'add {v}, {v}, {val("lam_hi", T, out)}')
         out.append(f'sra {v}, {v}, {val("shr", T, out)}')
         mv = val('maxv', T, out)
@@ -542,7 +552,7 @@ def dwpair32(osub, pad=False):
     def requant(v, op):
         n = counter[0]
         counter[0] += 1
-        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T)
+        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, True)
         if osub:
             out += [f'lw {X}, {OSH}(sp)', f'sll {T}, {T}, {X}', f'lbu {X}, 0({op})',
                     f'or {X}, {X}, {T}', f'sb {X}, 0({op})']

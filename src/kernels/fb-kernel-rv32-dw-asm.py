@@ -284,13 +284,19 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
             f'_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
-    Q = ['a0', 'a2', 'a3', 'a4'] + (['a7'] if S == 2 else [])
+    Q = ['a0', 'a2', 'a3', 'a4']
     INPX, K, LLO = 'a1', 'a5', 'a6'
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
     want = ['op', 'op2'] + (['mask'] if asub else []) + (['sh'] if rsh else []) \
         + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
-    pool = (['a7'] if S == 1 else ['s11']) + ['t3', 't4', 't5', 't6', 'ra']
+    pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
+    if S == 2:
+        # one pointer walks each column up from its last row (ROW: -in_row) and on to the
+        # next column's last row (BACK); out_px (once per step) has the lowest priority
+        Q, ROW, BACK, TC = ['a0'], 'a2', 'a3', 'a4'
+        want = [v for v in want if v != 'out_px'] + ['out_px']
+        pool = ['s11', 'a1', 'a7', 't3', 't4', 't5', 't6', 'ra']
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
     assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
@@ -308,8 +314,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
-    L += [f'lw {INPX}, {POFF["in_px"]}(a0)', f'lw {K}, {POFF["kappa"]}(a0)',
-          f'lw {LLO}, {POFF["lam_lo"]}(a0)']
+    L += [f'lw {INPX}, {POFF["in_px"]}(a0)'] if S == 1 else []
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
     for v in want:
         src = 'op' if v == 'op2' else v
         if v in reg:
@@ -318,8 +324,15 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
             L += [f'lw t0, {POFF[src]}(a0)', f'sw t0, {slot[v]}(sp)']
     L += [f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP2}, t0']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)']
-    L += [f'lw t0, {POFF["in_row"]}(a0)', f'lw {Q[0]}, {POFF["q0"]}(a0)']
+    L += [f'lw t0, {POFF["in_row"]}(a0)']
+    L += [f'lw {BACK}, {POFF["in_px"]}(a0)'] if S == 2 else []
+    L += [f'lw {Q[0]}, {POFF["q0"]}(a0)']
     L += [f'add {Q[k]}, {Q[k - 1]}, t0' for k in range(1, len(Q))]
+    if S == 2:
+        # Q at the column's last row read (4, or 3 with pad), BACK = in_px + that many rows
+        nup = 3 if pad else 4
+        L += [f'sub {ROW}, zero, t0']
+        L += [f'add {Q[0]}, {Q[0]}, t0', f'add {BACK}, {BACK}, t0'] * nup
 
     def requant(v, op):
         # v: the lane's accumulator (overwritten); TB, T: temporaries
@@ -412,25 +425,26 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         return out
 
     def column2(taps):
-        # stride 2: one column, words of kernel rows 2, 0, 1 (input rows 2|4, 0|2, 1|3);
+        # stride 2: one column, words of kernel rows 2, 1, 0 (input rows 2|4, 1|3, 0|2);
         # taps(x, r, first) the products of the word x of kernel row r
-        def load(r, dst):
-            return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
         M = reg.get('mask')
 
         def lanes(wd):
             if not asub:
                 return []
             return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
+        def up(dst, last=False):
+            return [f'lbu {dst}, 0({Q[0]})', f'add {Q[0]}, {Q[0]}, {BACK if last else ROW}']
+        # rows read upwards (4 or 3, then 2, 1, 0): words r2|r4, r1|r3, r0|r2
         if pad:
-            out = low_only(2, taps)
+            out = up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC)
+            out += taps(TC, 2, True) if not asub else lanes_to(TA, TC) + taps(TA, 2, True)
         else:
-            out = load(4, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB)
-            out += [f'or {TA}, {TA}, {TB}'] + lanes(TA) + taps(TA, 2, True)
-        out += [f'slli {TB}, {TB}, 16'] + load(0, TA) + [f'or {TB}, {TB}, {TA}']
-        out += lanes(TB) + taps(TB, 0, False)
-        out += load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(1, TB) + [f'or {TA}, {TA}, {TB}']
-        out += lanes(TA) + taps(TA, 1, False)
+            out = up(TA) + [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC)
+            out += [f'or {TA}, {TA}, {TC}'] + lanes(TA) + taps(TA, 2, True)
+        out += [f'slli {TC}, {TC}, 16'] + up(TA) + [f'or {TB}, {TB}, {TA}']
+        out += lanes(TB) + taps(TB, 1, False)
+        out += up(TA, True) + [f'or {TC}, {TC}, {TA}'] + lanes(TC) + taps(TC, 0, False)
         return out
 
     def step2(ph, st):

@@ -418,6 +418,15 @@ static const DwPairFn dw_pair32_fns[2][2] = {
   { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os },
   { fb_ki_rv32_dwpair32_pad_a8_o8, fb_ki_rv32_dwpair32_pad_a8_os }
 };
+/* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair. */
+void fb_ki_rv32_dwpair32_s2_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_pad_a8_os (const DwPairJob *job);
+static const DwPairFn dw_pair32_s2_fns[2][2] = {
+  { fb_ki_rv32_dwpair32_s2_a8_o8, fb_ki_rv32_dwpair32_s2_a8_os },
+  { fb_ki_rv32_dwpair32_s2_pad_a8_o8, fb_ki_rv32_dwpair32_s2_pad_a8_os }
+};
 typedef void (*DwRowFn) (const DwRowJob *job);
 static const DwRowFn dw_row_fns[2][3][2] = {
   { { fb_ki_rv32_dwrow_a8_o8, fb_ki_rv32_dwrow_a8_os },
@@ -711,7 +720,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   jp->osh = (c * O) & 7;
   jp->thr = dw_zero_below (ka, lam, jp->shr);
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
-  if (!pairs && A == 8 && S == 1 && p->stride_y == 1 && p->dim_kernel_y == 3)
+  if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (jp, wt, pjp);
   for (i = 0, taken = 0; i < ngrp; i++)
     {
@@ -721,9 +730,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       uint8_t *orow = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
       int32_t rows = grp[i].n - taken;
       /* pairs 3: in 32-bit sums (the weights then wt, << t) */
-      const DwPairFn *fns = pairs == 3 ? dw_pair32_fns[0]
+      const DwPairFn *fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[0]
                             : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
-      const DwPairFn *pads = pairs == 3 ? dw_pair32_fns[1]
+      const DwPairFn *pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[1]
                              : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs] : NULL;
       const int32_t *wp = pairs == 3 ? wt : wf;
       /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */

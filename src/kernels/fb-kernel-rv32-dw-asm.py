@@ -294,13 +294,19 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
             f'_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
-    Q = ['a0', 'a2', 'a3', 'a4'] + (['a7'] if S == 2 else [])
+    Q = ['a0', 'a2', 'a3', 'a4']
     INPX, K, LLO = 'a1', 'a5', 'a6'
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
     want = ['op', 'op2'] + (['mask'] if asub else []) + (['sh'] if rsh else []) \
         + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
-    pool = (['a7'] if S == 1 else ['s11']) + ['t3', 't4', 't5', 't6', 'ra']
+    pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
+    if S == 2:
+        # one pointer walks each column up from its last row (ROW: -in_row) and on to the
+        # next column's last row (BACK); out_px (once per step) has the lowest priority
+        Q, ROW, BACK, TC = ['a0'], 'a2', 'a3', 'a4'
+        want = [v for v in want if v != 'out_px'] + ['out_px']
+        pool = ['s11', 'a1', 'a7', 't3', 't4', 't5', 't6', 'ra']
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
     assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
@@ -318,8 +324,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
-    L += [f'lw {INPX}, {POFF["in_px"]}(a0)', f'lw {K}, {POFF["kappa"]}(a0)',
-          f'lw {LLO}, {POFF["lam_lo"]}(a0)']
+    L += [f'lw {INPX}, {POFF["in_px"]}(a0)'] if S == 1 else []
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
     for v in want:
         src = 'op' if v == 'op2' else v
         if v in reg:
@@ -328,8 +334,15 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
             L += [f'lw t0, {POFF[src]}(a0)', f'sw t0, {slot[v]}(sp)']
     L += [f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP2}, t0']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)']
-    L += [f'lw t0, {POFF["in_row"]}(a0)', f'lw {Q[0]}, {POFF["q0"]}(a0)']
+    L += [f'lw t0, {POFF["in_row"]}(a0)']
+    L += [f'lw {BACK}, {POFF["in_px"]}(a0)'] if S == 2 else []
+    L += [f'lw {Q[0]}, {POFF["q0"]}(a0)']
     L += [f'add {Q[k]}, {Q[k - 1]}, t0' for k in range(1, len(Q))]
+    if S == 2:
+        # Q at the column's last row read (4, or 3 with pad), BACK = in_px + that many rows
+        nup = 3 if pad else 4
+        L += [f'sub {ROW}, zero, t0']
+        L += [f'add {Q[0]}, {Q[0]}, t0', f'add {BACK}, {BACK}, t0'] * nup
 
     def requant(v, op):
         # v: the lane's accumulator (overwritten); TB, T: temporaries
@@ -422,25 +435,26 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         return out
 
     def column2(taps):
-        # stride 2: one column, words of kernel rows 2, 0, 1 (input rows 2|4, 0|2, 1|3);
+        # stride 2: one column, words of kernel rows 2, 1, 0 (input rows 2|4, 1|3, 0|2);
         # taps(x, r, first) the products of the word x of kernel row r
-        def load(r, dst):
-            return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
         M = reg.get('mask')
 
         def lanes(wd):
             if not asub:
                 return []
             return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
+        def up(dst, last=False):
+            return [f'lbu {dst}, 0({Q[0]})', f'add {Q[0]}, {Q[0]}, {BACK if last else ROW}']
+        # rows read upwards (4 or 3, then 2, 1, 0): words r2|r4, r1|r3, r0|r2
         if pad:
-            out = low_only(2, taps)
+            out = up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC)
+            out += taps(TC, 2, True) if not asub else lanes_to(TA, TC) + taps(TA, 2, True)
         else:
-            out = load(4, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB)
-            out += [f'or {TA}, {TA}, {TB}'] + lanes(TA) + taps(TA, 2, True)
-        out += [f'slli {TB}, {TB}, 16'] + load(0, TA) + [f'or {TB}, {TB}, {TA}']
-        out += lanes(TB) + taps(TB, 0, False)
-        out += load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(1, TB) + [f'or {TA}, {TA}, {TB}']
-        out += lanes(TA) + taps(TA, 1, False)
+            out = up(TA) + [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC)
+            out += [f'or {TA}, {TA}, {TC}'] + lanes(TA) + taps(TA, 2, True)
+        out += [f'slli {TC}, {TC}, 16'] + up(TA) + [f'or {TB}, {TB}, {TA}']
+        out += lanes(TB) + taps(TB, 1, False)
+        out += up(TA, True) + [f'or {TC}, {TC}, {TA}'] + lanes(TC) + taps(TC, 0, False)
         return out
 
     def step2(ph, st):
@@ -610,6 +624,119 @@ def dwpair32(osub, pad=False):
     return name, L
 
 
+def dwpair32_s2(osub, pad=False):
+    # void fb_ki_rv32_dwpair32_s2_a8_oY (const DwPairJob *job)   (Y: 8 or s)
+    # dwpair32 at stride 2 (both axes): output rows (o, o + 1) from the 5 input rows 2o - 1 + k
+    # (k < 5; row 2 is kernel row 2 of row o and kernel row 0 of row o + 1), in 32-bit sums,
+    # each input value loaded once for both rows (dwrow's S = 2 loads 6 per output, this 5).
+    # Per output step the column at kx = 1 into the current sums, then the column at kx = 2
+    # of them and kx = 0 of the next (as dwrow's S = 2; two sums per row rotate).  One
+    # pointer walks each column down (in_row) and on to the next (in_px - 4 in_row).  The
+    # requantization is dwrow's.  pad (fb_ki_rv32_dwpair32_s2_pad_*): the last input row is
+    # padding, not read (4 rows; a padded bottom row, or upside down a padded top row).
+    name = f'fb_ki_rv32_dwpair32_s2{"_pad" if pad else ""}_a8_o{"s" if osub else 8}'
+    W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
+    P = ['s9', 's10']                # row o: cur (kx = 1, 2 to come), nxt (kx = 0 to come)
+    R = ['a5', 'a6']                 # row o + 1
+    Q, ROW, BACK, K, LLO, LHI = 'a0', 'a1', 'a2', 'a3', 'a4', 't2'
+    X, T, OP, OP2, THR, SHR, MAXV = 't0', 't1', 't3', 't4', 't5', 't6', 'ra'
+    PX, OSH = 's11', 'a7'
+    nrow = 4 if pad else 5
+    counter = [0]
+
+    L = prologue(name, 80)
+    L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
+    L += [f'lw t0, {POFF["w"]}(a0)']
+    L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
+          f'lw {LHI}, {POFF["lam_hi"]}(a0)', f'lw {THR}, {POFF["thr"]}(a0)',
+          f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)',
+          f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)',
+          f'add {OP2}, {OP}, t0', f'lw {PX}, {POFF["out_px"]}(a0)',
+          f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
+          f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)']
+    L += [f'sub {BACK}, {BACK}, {ROW}'] * (nrow - 1)
+    if osub:
+        L += [f'lw {OSH}, {POFF["osh"]}(a0)']
+    L += [f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
+
+    def requant(v, op):
+        n = counter[0]
+        counter[0] += 1
+        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T)
+        if osub:
+            out += [f'sll {T}, {T}, {OSH}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
+                    f'sb {X}, 0({op})']
+        else:
+            out.append(f'sb {T}, 0({op})')
+        return out + [f'.Ld_{name}_{n}:']
+
+    def column(macs):
+        # one column of nrow input rows; macs(S, r) the products of kernel row r into the
+        # row's sums S (row o: input row r, row o + 1: input row r + 2)
+        out = []
+        for k in range(nrow):
+            out += [f'lbu {X}, 0({Q})', f'add {Q}, {Q}, {ROW if k < nrow - 1 else BACK}']
+            if k < 3:
+                out += macs(P, k)
+            if k >= 2:
+                out += macs(R, k - 2)
+        return out
+
+    def step2(ph, st):
+        ci, ni = ph % 2, (ph + 1) % 2
+
+        def kx1(S, r):
+            return [f'mul {T}, {X}, {W[r][1]}', f'add {S[ci]}, {S[ci]}, {T}']
+
+        def kx20(S, r):
+            out = [f'mul {T}, {X}, {W[r][2]}', f'add {S[ci]}, {S[ci]}, {T}']
+            if r == 0:
+                return out + [f'mul {S[ni]}, {X}, {W[r][0]}']
+            return out + [f'mul {T}, {X}, {W[r][0]}', f'add {S[ni]}, {S[ni]}, {T}']
+        out = column(kx1) if st else []
+        out += column(kx20)
+        if st:
+            out += requant(P[ci], OP) + requant(R[ci], OP2)
+            out += [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}']
+        return out
+
+    def drain2(e):
+        # the last output's column kx = 2 is right padding
+        def kx1(S, r):
+            return [f'mul {T}, {X}, {W[r][1]}', f'add {S[e]}, {S[e]}, {T}']
+        out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})', f'beqz {T}, .Lrowend_{name}']
+        out += column(kx1) + requant(P[e], OP) + requant(R[e], OP2)
+        return out + [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}',
+                      f'j .Lrowend_{name}']
+
+    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})',
+          f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
+    L += [f'li {p}, 0' for p in P + R]
+    # warm: 1 column (no left padding: kx = 0 of output 0) or none
+    L += [f'lw {X}, {POFF["warm"]}({T})', f'beqz {X}, .Lmain_{name}']
+    L += step2(1, False)
+    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+          f'.Lloop_{name}:']
+    L += step2(0, True) + step2(1, True)
+    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["rem"]}({T})',
+          f'beqz {X}, .Ldrain0_{name}']
+    L += step2(0, True) + [f'j .Ldrain1_{name}']
+    for e in range(2):
+        L += [f'.Ldrain{e}_{name}:'] + drain2(e)
+    # next pair of rows: the pointer 4 rows on from the row's start (row_back); each output
+    # pointer has crossed its row, one more row skips the other row of the pair
+    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
+          f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
+          f'add {OP2}, {OP2}, {X}']
+    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
+    L += ['lw ra, 48(sp)'] + restore_saved()
+    L += ['addi sp, sp, 80', 'ret']
+    L += [f'.size {name}, .-{name}']
+    return name, L
+
+
 write_inc('fb-kernel-rv32-dw-asm.inc',
           '/* fb-kernel-rv32-dw-asm.inc — GENERATED by fb-kernel-rv32-dw-asm.py, do not edit.\n'
           ' * RV32IM loops of the scalar depthwise path; see the generator for the contract.\n'
@@ -624,4 +751,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair(a, o, r, st, True) for st in (1, 2)
                   for a, r in ((False, False), (True, False), (True, True))
                   for o in (False, True))
-          + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True)))
+          + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True))
+          + tuple(dwpair32_s2(o, pd) for pd in (False, True) for o in (False, True)))

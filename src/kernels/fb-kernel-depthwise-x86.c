@@ -222,12 +222,41 @@ dwx_load_weights (const int W, const uint8_t *weights, int32_t ch, int32_t c, __
                                 mw);
 }
 
+/* The block's kernel columns as vpdpbusd bytes: wa[kx] lane j = (w[0][kx], w[1][kx],
+ * w[2][kx], 0) of channel c + j. */
+FB_KI_VNNI_INLINE void
+dwx_weight_cols (const int W, const uint8_t *weights, int32_t ch, int32_t c, __mmask16 m,
+                 __mmask16 mw, __m512i *wa)
+{
+  const __m512i lo8 = _mm512_set1_epi32 (0xFF);
+  __m512i w[9];
+  int kx;
+
+  dwx_load_weights (W, weights, ch, c, m, mw, w);
+  for (kx = 0; kx < 3; kx++)
+    /* ternary 0xEA: (w0 & 0xFF) | ((w1 & 0xFF) << 8 | (w2 & 0xFF) << 16) */
+    wa[kx] = _mm512_ternarylogic_epi32 (
+      w[kx], lo8,
+      _mm512_or_si512 (_mm512_slli_epi32 (_mm512_and_si512 (w[3 + kx], lo8), 8),
+                       _mm512_slli_epi32 (_mm512_and_si512 (w[6 + kx], lo8), 16)),
+      0xEA);
+}
+
+/* Bytes per 16-channel block of the prepared layout (FB_KERNEL_FLAG_HOST_PREPARED): wa[0..2]
+ * (dwx_weight_cols()), then for 2-bit outputs the thresholds t[0..2] and the sign lanes s
+ * (fb_ki_thr_load()), 64 bytes each. */
+static inline size_t
+dwx_block_bytes (int O)
+{
+  return (size_t) (O == 2 ? 7 : 3) * 64;
+}
+
 /* Channel blocks of 16 outer: the block's weights (as vpdpbusd bytes) and requantization
  * constants stay in registers for the whole image; output rows in pairs at stride 1. */
 FB_KI_VNNI_INLINE void
 dwx_3x3 (const int A, const int O, const int W, const int TH, const uint8_t *input,
          const uint8_t *weights, const int32_t *kappa, const int32_t *lambda, uint8_t *output,
-         const FbConvParams *p)
+         const FbConvParams *p, const uint8_t *prep)
 {
   const int32_t ch = p->ch_in, in_y = p->dim_in_y, out_y = p->dim_out_y;
   const size_t in_row = (size_t) p->dim_in_x * (size_t) ch * (size_t) A / 8;
@@ -235,7 +264,6 @@ dwx_3x3 (const int A, const int O, const int W, const int TH, const uint8_t *inp
   /* 4-bit outputs: shifted by 4 less (fb_ki_rq_store2()'s TOP; fb_ki_depthwise_x86() leaves
    * shifts under 4 to the generic code) */
   const __m128i sh = _mm_cvtsi32_si128 (p->out_shift - (O == 4 ? 4 : 0));
-  const __m512i lo8 = _mm512_set1_epi32 (0xFF);
   int32_t c, oy;
 
   for (c = 0; c < ch; c += 16)
@@ -245,29 +273,36 @@ dwx_3x3 (const int A, const int O, const int W, const int TH, const uint8_t *inp
       const __mmask16 mw = (__mmask16) ((1u << (left * W / 8)) - 1u);
       const __mmask16 mo = (__mmask16) ((1u << (left * O / 8)) - 1u);
       const __mmask16 mi = (__mmask16) ((1u << (left * A / 8)) - 1u);
-      /* TH: 2-bit outputs by thresholds (fb_ki_thr_load()), else the multiply form */
+      /* TH: 2-bit outputs by thresholds (fb_ki_thr_load()), else the multiply form; prep:
+       * the block's wa[] and thresholds made once per layer (dwx_prepare_block()) */
       FbKiRq rq;
       FbKiThr th;
-      if (TH)
+      const __m512i *pv = prep != NULL ? (const __m512i *) (const void *) (prep + (size_t) (c / 16)
+                                                                         * dwx_block_bytes (O))
+                                       : NULL;
+      if (TH && pv != NULL)
+        {
+          th.t[0] = _mm512_load_si512 (pv + 3);
+          th.t[1] = _mm512_load_si512 (pv + 4);
+          th.t[2] = _mm512_load_si512 (pv + 5);
+          th.s = _mm512_load_si512 (pv + 6);
+        }
+      else if (TH)
         th = fb_ki_thr_load (kappa + c, lambda + c, p->out_shift, m);
       else
         rq = fb_ki_rq_load (kappa + c, lambda + c, m);
       const size_t xoff = (size_t) c * (size_t) A / 8;
       uint8_t *yc = output + (size_t) c * (size_t) O / 8;
-      __m512i w[9], wa[3], wb[3];
+      __m512i wa[3], wb[3];
       int kx;
 
-      dwx_load_weights (W, weights, ch, c, m, mw, w);
+      if (pv != NULL)
+        for (kx = 0; kx < 3; kx++)
+          wa[kx] = _mm512_load_si512 (pv + kx);
+      else
+        dwx_weight_cols (W, weights, ch, c, m, mw, wa);
       for (kx = 0; kx < 3; kx++)
-        {
-          /* ternary 0xEA: (w0 & 0xFF) | ((w1 & 0xFF) << 8 | (w2 & 0xFF) << 16) */
-          wa[kx] = _mm512_ternarylogic_epi32 (
-            w[kx], lo8,
-            _mm512_or_si512 (_mm512_slli_epi32 (_mm512_and_si512 (w[3 + kx], lo8), 8),
-                             _mm512_slli_epi32 (_mm512_and_si512 (w[6 + kx], lo8), 16)),
-            0xEA);
-          wb[kx] = _mm512_slli_epi32 (wa[kx], 8);
-        }
+        wb[kx] = _mm512_slli_epi32 (wa[kx], 8);
       for (oy = 0; oy < out_y;)
         {
           const int P = p->stride_y == 1 && oy + 1 < out_y ? 2 : 1;
@@ -304,7 +339,8 @@ dwx_3x3 (const int A, const int O, const int W, const int TH, const uint8_t *inp
 /* 2-bit outputs by thresholds from FB_KI_THR_PIXELS output pixels on.  Measured (2026-12-04,
  * per-layer minima, load 15): fmnist-mbv1's dw2 (28×28 outputs) 1.94–1.96 → 1.72–1.73 µs, dw4
  * (14×14) 2.01 → 1.84–1.85, dw3 (14×14, stride 2) 1.62 → 1.58; the 7×7 layers dw5–dw7
- * +0.04–0.06 µs (so they keep the multiply form). */
+ * +0.04–0.06 µs (so they keep the multiply form).  With the thresholds prepared once per
+ * layer (FB_KERNEL_FLAG_HOST_PREPARED) there is no set-up left: thresholds at any size. */
 
 #define FB_DWX_DEFINE(i, o, w)                                                                \
   __attribute__ ((target (FB_KI_VNNI_TARGET), noinline)) static void                          \
@@ -312,11 +348,12 @@ dwx_3x3 (const int A, const int O, const int W, const int TH, const uint8_t *inp
                           const int32_t *lambda, uint8_t *output, const FbConvParams *p,      \
                           void *buffer)                                                       \
   {                                                                                           \
+    const uint8_t *prep = (p->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED) ? weights : NULL;    \
     (void) buffer;                                                                            \
-    if (o == 2 && (int64_t) p->dim_out_x * p->dim_out_y >= FB_KI_THR_PIXELS)                  \
-      dwx_3x3 (i, o, w, 1, input, weights, kappa, lambda, output, p);                         \
+    if (o == 2 && (prep != NULL || (int64_t) p->dim_out_x * p->dim_out_y >= FB_KI_THR_PIXELS)) \
+      dwx_3x3 (i, o, w, 1, input, weights, kappa, lambda, output, p, prep);                   \
     else                                                                                      \
-      dwx_3x3 (i, o, w, 0, input, weights, kappa, lambda, output, p);                         \
+      dwx_3x3 (i, o, w, 0, input, weights, kappa, lambda, output, p, prep);                   \
   }
 FB_KERNEL_VARIANTS_IOW (FB_DWX_DEFINE)
 
@@ -333,17 +370,65 @@ dwx_bits_index (int b)
 }
 
 int
+fb_ki_depthwise_x86_applies (int out_bits, const FbConvParams *p)
+{
+  /* 4-bit outputs shift by 4 less, 2-bit ones compare with j·2^shift (fb_ki_thr_load()) */
+  return p->dim_kernel_x == 3 && p->dim_kernel_y == 3 && !(out_bits == 4 && p->out_shift < 4)
+         && !(out_bits == 2 && p->out_shift > 31);
+}
+
+int
 fb_ki_depthwise_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input,
                      const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
                      uint8_t *output, const FbConvParams *p, void *buffer)
 {
-  /* 4-bit outputs shift by 4 less, 2-bit ones compare with j·2^shift (fb_ki_thr_load()) */
-  if (p->dim_kernel_x != 3 || p->dim_kernel_y != 3 || (out_bits == 4 && p->out_shift < 4)
-      || (out_bits == 2 && p->out_shift > 31))
+  if (!fb_ki_depthwise_x86_applies (out_bits, p))
     return 0;
   dwx_table[dwx_bits_index (in_bits) * 9 + dwx_bits_index (out_bits) * 3
             + dwx_bits_index (w_bits)](input, weights, kappa, lambda, output, p, buffer);
   return 1;
+}
+
+size_t
+fb_ki_depthwise_x86_prepared_size (int out_bits, const FbConvParams *p)
+{
+  return (size_t) (p->ch_in + 15) / 16 * dwx_block_bytes (out_bits);
+}
+
+__attribute__ ((target (FB_KI_VNNI_TARGET))) void
+fb_ki_depthwise_x86_prepare (int out_bits, int w_bits, const uint8_t *weights,
+                             const int32_t *kappa, const int32_t *lambda, const FbConvParams *p,
+                             uint8_t *prepared)
+{
+  const int32_t ch = p->ch_in;
+  int32_t c;
+
+  for (c = 0; c < ch; c += 16)
+    {
+      const int32_t left = ch - c < 16 ? ch - c : 16;
+      const __mmask16 m = (__mmask16) ((1u << left) - 1u);
+      const __mmask16 mw = (__mmask16) ((1u << (left * w_bits / 8)) - 1u);
+      __m512i *pv = (__m512i *) (void *) (prepared + (size_t) (c / 16) * dwx_block_bytes (out_bits));
+      __m512i wa[3];
+      int kx;
+
+      if (w_bits == 8)
+        dwx_weight_cols (8, weights, ch, c, m, mw, wa);
+      else if (w_bits == 4)
+        dwx_weight_cols (4, weights, ch, c, m, mw, wa);
+      else
+        dwx_weight_cols (2, weights, ch, c, m, mw, wa);
+      for (kx = 0; kx < 3; kx++)
+        _mm512_storeu_si512 (pv + kx, wa[kx]);
+      if (out_bits == 2)
+        {
+          const FbKiThr th = fb_ki_thr_load (kappa + c, lambda + c, p->out_shift, m);
+          _mm512_storeu_si512 (pv + 3, th.t[0]);
+          _mm512_storeu_si512 (pv + 4, th.t[1]);
+          _mm512_storeu_si512 (pv + 5, th.t[2]);
+          _mm512_storeu_si512 (pv + 6, th.s);
+        }
+    }
 }
 
 #else

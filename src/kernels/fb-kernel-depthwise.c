@@ -1202,6 +1202,12 @@ depthwise_check (const int A, const int O, const int W, const uint8_t *input,
   st = fb_ki_check_conv (A, O, W, 1, params);
   if (st != FB_KERNEL_OK)
     return st;
+  /* the prepared layout exists where the AVX-512 code runs, for unsigned calls */
+  if ((params->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED)
+      && (fb_depthwise_host_prepared_size (A, O, W, params) == 0
+          || (params->flag_relu & (FB_KERNEL_FLAGS_SIGNED | FB_KERNEL_FLAG_PREPARED_WEIGHTS))
+          || ((uintptr_t) weights & 63u) != 0))
+    return FB_KERNEL_ERROR_LAYOUT;
   if (buffer == NULL || buffer_size < fb_depthwise_get_buffer_size (A, O, W, params))
     return FB_KERNEL_ERROR_BUFFER;
   return FB_KERNEL_OK;
@@ -1318,3 +1324,35 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
 #endif /* FB_KI_SCALAR */
 
 FB_KERNEL_VARIANTS_IOW (FB_DEPTHWISE_DEFINE)
+
+size_t
+fb_depthwise_host_prepared_size (int in_bits, int out_bits, int w_bits,
+                                 const FbConvParams *params)
+{
+  if (params == NULL || fb_ki_check_conv (in_bits, out_bits, w_bits, 1, params) != FB_KERNEL_OK
+      || (params->flag_relu & FB_KERNEL_FLAGS_SIGNED))
+    return 0;
+#if FB_KI_X86_FILES && !FB_KI_SCALAR
+  if (fb_ki_cpu_has_vnni () && fb_ki_depthwise_x86_applies (out_bits, params))
+    return fb_ki_depthwise_x86_prepared_size (out_bits, params);
+#endif
+  return 0;
+}
+
+FbKernelStatus
+fb_depthwise_host_prepare (int in_bits, int out_bits, int w_bits, const FbConvParams *params,
+                           const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
+                           uint8_t *prepared)
+{
+  if (params == NULL || weights == NULL || kappa == NULL || lambda == NULL || prepared == NULL)
+    return FB_KERNEL_ERROR_NULL;
+  if (fb_depthwise_host_prepared_size (in_bits, out_bits, w_bits, params) == 0)
+    return fb_ki_check_conv (in_bits, out_bits, w_bits, 1, params) != FB_KERNEL_OK
+             ? fb_ki_check_conv (in_bits, out_bits, w_bits, 1, params) : FB_KERNEL_ERROR_LAYOUT;
+  if (((uintptr_t) prepared & 63u) != 0)
+    return FB_KERNEL_ERROR_LAYOUT;
+#if FB_KI_X86_FILES && !FB_KI_SCALAR
+  fb_ki_depthwise_x86_prepare (out_bits, w_bits, weights, kappa, lambda, params, prepared);
+#endif
+  return FB_KERNEL_OK;
+}

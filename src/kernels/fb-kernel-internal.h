@@ -508,6 +508,14 @@ fb_ki_linear_direct (const int A, const int O, const int W, const int SI, const 
 int fb_ki_depthwise_x86 (int in_bits, int out_bits, int w_bits, const uint8_t *input,
                          const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
                          uint8_t *output, const FbConvParams *p, void *buffer);
+/* Whether fb_ki_depthwise_x86() runs this shape; its prepared layout (FB_KERNEL_FLAG_HOST_PREPARED:
+ * per 16 channels the kernel columns as vpdpbusd bytes, for 2-bit outputs the thresholds of
+ * kappa, lambda and out_shift) and its size. */
+int fb_ki_depthwise_x86_applies (int out_bits, const FbConvParams *p);
+size_t fb_ki_depthwise_x86_prepared_size (int out_bits, const FbConvParams *p);
+void fb_ki_depthwise_x86_prepare (int out_bits, int w_bits, const uint8_t *weights,
+                                  const int32_t *kappa, const int32_t *lambda,
+                                  const FbConvParams *p, uint8_t *prepared);
 /* fb-kernel-conv-x86.c: the AVX-512 VNNI conv of a validated, unsigned call (scratch:
  * fb-kernel-conv.c's VNNI layout; FB_KERNEL_FLAG_HOST_PREPARED: weights already in order),
  * and that weight order. */

@@ -112,7 +112,8 @@ const char *fb_kernel_status_to_string (FbKernelStatus status);
 #define FB_KERNEL_FLAG_PREPARED_WEIGHTS  32
 /* linear (fb_linear_*, fb_linear_*_i32): the same bit means fb_linear_prepare_weights()'s
  * layout instead, taken on every build (see there). */
-/* conv: `weights` holds fb_conv_host_prepare_weights()'s output (64-byte aligned) */
+/* conv: `weights` holds fb_conv_host_prepare_weights()'s output (64-byte aligned);
+ * depthwise: fb_depthwise_host_prepare()'s output (64-byte aligned) */
 #define FB_KERNEL_FLAG_HOST_PREPARED     64
 #define FB_KERNEL_FLAGS_SIGNED (FB_KERNEL_FLAG_SIGNED_IN | FB_KERNEL_FLAG_SIGNED_IN2 \
                                 | FB_KERNEL_FLAG_SIGNED_OUT)
@@ -235,6 +236,18 @@ size_t fb_conv_host_prepared_weights_size (int in_bits, int out_bits, int w_bits
 FbKernelStatus fb_conv_host_prepare_weights (int in_bits, int out_bits, int w_bits,
                                              const FbConvParams *params, const uint8_t *weights,
                                              uint8_t *prepared);
+/* The host depthwise's per-layer data (x86-64 with AVX-512 VNNI, 3x3 kernels, unsigned
+ * calls: per 16 channels the kernel columns in the order its dot products read them and, for
+ * 2-bit outputs, per-channel thresholds made from kappa, lambda and params->out_shift),
+ * computed once (FB_KERNEL_FLAG_HOST_PREPARED; the calls must then pass the same kappa,
+ * lambda and out_shift).  _size returns 0 where that code does not run: then pass the packed
+ * weights.  prepare writes that many bytes at @prepared, which must be 64-byte aligned. */
+size_t fb_depthwise_host_prepared_size (int in_bits, int out_bits, int w_bits,
+                                        const FbConvParams *params);
+FbKernelStatus fb_depthwise_host_prepare (int in_bits, int out_bits, int w_bits,
+                                          const FbConvParams *params, const uint8_t *weights,
+                                          const int32_t *kappa, const int32_t *lambda,
+                                          uint8_t *prepared);
 
 /* Validate a conv (depthwise = 0) or depthwise (depthwise = 1) geometry for the given
  * bit-widths without running anything.  Same checks, same status as the kernels, except the

@@ -163,19 +163,22 @@ static const Variant dw_variants[] = { FB_KERNEL_VARIANTS_IOW (FB_TEST_DW_VARIAN
 /* One random 3×3 depthwise of variant v (the host's AVX-512 path on a CPU with it: sub-byte
  * inputs through its ring of byte rows, one block of ≤ 16 channels or several with a tail,
  * strides 1-3, any padding, narrow images) against the reference; input, output and scratch
- * `skew` bytes past an aligned address, nothing written past the output. */
+ * `skew` bytes past an aligned address, nothing written past the output.  Then the same call
+ * with the layer prepared once (fb_depthwise_host_prepare(), FB_KERNEL_FLAG_HOST_PREPARED,
+ * where this CPU has it): the 2-bit outputs' thresholds are made from kappa of either sign,
+ * 0 and INT32_MIN among them, shifts 0-33 and lambdas that make some quotients integers. */
 static void
-run_dw_case (const Variant *v, GRand *rng, size_t skew)
+run_dw_case (const Variant *v, GRand *rng, size_t skew, int wide)
 {
   const int step = MAX (8 / v->a, MAX (8 / v->o, 8 / v->w));
   FbConvParams p = { 0 };
   int32_t n_in, n_out, n_w, i;
   g_autofree int32_t *x = NULL, *wt = NULL, *kappa = NULL, *lambda = NULL, *yref = NULL;
   g_autofree uint8_t *xb = NULL, *yb = NULL, *xp_block = NULL, *wp = NULL, *out_block = NULL;
-  g_autofree uint8_t *scratch_block = NULL, *expect = NULL;
+  g_autofree uint8_t *scratch_block = NULL, *expect = NULL, *prep_block = NULL;
   g_autofree int8_t *w8 = NULL;
-  uint8_t *xp, *out, *scratch;
-  size_t n_scratch, out_bytes;
+  uint8_t *xp, *out, *scratch, *prep;
+  size_t n_scratch, out_bytes, n_prep;
 
   p.dim_kernel_x = p.dim_kernel_y = 3;
   p.pad_top = g_rand_int_range (rng, 0, 3);
@@ -189,7 +192,7 @@ run_dw_case (const Variant *v, GRand *rng, size_t skew)
   p.stride_y = g_rand_int_range (rng, 1, 4);
   p.dim_out_x = (p.dim_in_x + p.pad_left + p.pad_right - 3) / p.stride_x + 1;
   p.dim_out_y = (p.dim_in_y + p.pad_top + p.pad_bottom - 3) / p.stride_y + 1;
-  p.out_shift = g_rand_int_range (rng, 4, 16);
+  p.out_shift = wide ? g_rand_int_range (rng, 0, 34) : g_rand_int_range (rng, 4, 16);
   p.flag_relu = FB_KERNEL_FLAG_RELU;
 
   n_in = p.dim_in_x * p.dim_in_y * p.ch_in;
@@ -211,6 +214,25 @@ run_dw_case (const Variant *v, GRand *rng, size_t skew)
     {
       kappa[i] = g_rand_int_range (rng, -3000, 3000);
       lambda[i] = g_rand_int_range (rng, -(1 << 16), 1 << 16);
+      if (wide)
+        {
+          const int r = g_rand_int_range (rng, 0, 8);
+          if (r == 0)
+            kappa[i] = 0;
+          else if (r == 1)
+            kappa[i] = INT32_MIN;
+          else if (r == 2)
+            kappa[i] = (int32_t) g_rand_int (rng);
+          lambda[i] = (int32_t) g_rand_int (rng) >> g_rand_int_range (rng, 0, 31);
+          if (g_rand_int_range (rng, 0, 3) == 0)
+            {
+              /* kappa·q + lambda = j·2^shift: an integer quotient of a threshold */
+              const int64_t l = ((int64_t) g_rand_int_range (rng, 1, 4) << p.out_shift)
+                                - (int64_t) kappa[i] * g_rand_int_range (rng, -400, 400);
+              if (l >= INT32_MIN && l <= INT32_MAX)
+                lambda[i] = (int32_t) l;
+            }
+        }
     }
   fb_ref_depthwise (x, wt, kappa, lambda, yref, &p, v->o, 0);
   for (i = 0; i < n_out; i++)
@@ -235,6 +257,33 @@ run_dw_case (const Variant *v, GRand *rng, size_t skew)
   g_assert_cmpmem (out, out_bytes, expect, out_bytes);
   for (i = 0; i < 8; i++)
     g_assert_cmpint (out[out_bytes + (size_t) i], ==, 0xA5);
+
+  n_prep = fb_depthwise_host_prepared_size (v->a, v->o, v->w, &p);
+  if (n_prep == 0)
+    return;
+  prep_block = g_malloc (n_prep + 64 + 1);
+  prep = prep_block + (64 - GPOINTER_TO_SIZE (prep_block) % 64) % 64;
+  g_assert_cmpint (fb_depthwise_host_prepare (v->a, v->o, v->w, &p, wp, kappa, lambda, prep + 1),
+                   ==, FB_KERNEL_ERROR_LAYOUT);
+  g_assert_cmpint (fb_depthwise_host_prepare (v->a, v->o, v->w, &p, wp, kappa, lambda, prep), ==,
+                   FB_KERNEL_OK);
+  memset (out, 0xA5, out_bytes + 8);
+  p.flag_relu |= FB_KERNEL_FLAG_HOST_PREPARED;
+  g_assert_cmpint (v->fn (xp, prep, kappa, lambda, out, &p, scratch, n_scratch), ==, FB_KERNEL_OK);
+  g_assert_cmpmem (out, out_bytes, expect, out_bytes);
+  for (i = 0; i < 8; i++)
+    g_assert_cmpint (out[out_bytes + (size_t) i], ==, 0xA5);
+  /* misaligned prepared data, or a signed call: refused, nothing written */
+  memset (out, 0xA5, out_bytes);
+  memmove (prep + 1, prep, n_prep);
+  g_assert_cmpint (v->fn (xp, prep + 1, kappa, lambda, out, &p, scratch, n_scratch), ==,
+                   FB_KERNEL_ERROR_LAYOUT);
+  memmove (prep, prep + 1, n_prep);
+  p.flag_relu |= FB_KERNEL_FLAG_SIGNED_OUT;
+  g_assert_cmpint (v->fn (xp, prep, kappa, lambda, out, &p, scratch, n_scratch), ==,
+                   FB_KERNEL_ERROR_LAYOUT);
+  for (i = 0; i < (int32_t) out_bytes; i++)
+    g_assert_cmpint (out[i], ==, 0xA5);
 }
 
 static void
@@ -245,7 +294,10 @@ test_dw_shapes (gconstpointer data)
   int n;
 
   for (n = 0; n < 40; n++)
-    run_dw_case (v, rng, (size_t) (n % 4));
+    run_dw_case (v, rng, (size_t) (n % 4), 0);
+  /* prepared thresholds: any kappa, shifts 0-33, integer quotients */
+  for (n = 0; n < 160; n++)
+    run_dw_case (v, rng, (size_t) (n % 4), 1);
 }
 
 static void

@@ -259,6 +259,24 @@ def sweep3(name, step, drain, OP, T, S):
     return L
 
 
+def sweep2(name, step2, drain2, OP, T, S):
+    # The stride-2 sweep of a pair routine (dwpair, dwpair32_s2), the job pointer in T and the
+    # group end at 60(sp): 0-1 warm-up column, the loop of 2 output columns, 0-1 remaining
+    # column, then the drain of the last sums (S: a scratch register).
+    L = [f'lw {S}, {POFF["warm"]}({T})', f'beqz {S}, .Lmain_{name}']
+    L += step2(1, False)
+    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
+          f'.Lloop_{name}:']
+    L += step2(0, True) + step2(1, True)
+    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {S}, {POFF["rem"]}({T})',
+          f'beqz {S}, .Ldrain0_{name}']
+    L += step2(0, True) + [f'j .Ldrain1_{name}']
+    for e in range(2):
+        L += [f'.Ldrain{e}_{name}:'] + drain2(e)
+    return L
+
+
 def dwpair(asub, osub, rsh=False, S=1, pad=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
@@ -500,17 +518,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     L += [f'li {p}, 0' for p in (P if S == 2 else P[:2])]
     if S == 2:
         # warm: 1 column (no left padding: kx = 0 of output 0) or none
-        L += [f'lw {TA}, {POFF["warm"]}({T})', f'beqz {TA}, .Lmain_{name}']
-        L += step2(1, False)
-        L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
-              f'.Lloop_{name}:']
-        L += step2(0, True) + step2(1, True)
-        L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
-        L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["rem"]}({T})',
-              f'beqz {TA}, .Ldrain0_{name}']
-        L += step2(0, True) + [f'j .Ldrain1_{name}']
-        for e in range(2):
-            L += [f'.Ldrain{e}_{name}:'] + drain2(e)
+        L += sweep2(name, step2, drain2, OP, T, TA)
     else:
         L += sweep3(name, step, drain, OP, T, TA)
     # next pair of rows: the input pointers 2 rows on; each output pointer has crossed its
@@ -714,17 +722,7 @@ def dwpair32_s2(osub, pad=False):
           f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
     L += [f'li {p}, 0' for p in P + R]
     # warm: 1 column (no left padding: kx = 0 of output 0) or none
-    L += [f'lw {X}, {POFF["warm"]}({T})', f'beqz {X}, .Lmain_{name}']
-    L += step2(1, False)
-    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
-          f'.Lloop_{name}:']
-    L += step2(0, True) + step2(1, True)
-    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
-    L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["rem"]}({T})',
-          f'beqz {X}, .Ldrain0_{name}']
-    L += step2(0, True) + [f'j .Ldrain1_{name}']
-    for e in range(2):
-        L += [f'.Ldrain{e}_{name}:'] + drain2(e)
+    L += sweep2(name, step2, drain2, OP, T, X)
     # next pair of rows: the pointer 4 rows on from the row's start (row_back); each output
     # pointer has crossed its row, one more row skips the other row of the pair
     L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',

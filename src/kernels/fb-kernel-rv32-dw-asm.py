@@ -277,6 +277,25 @@ def sweep2(name, step2, drain2, OP, T, S):
     return L
 
 
+def pair32_rows(name, body, Q, OP, OP2, T, X):
+    # The row loop and epilogue of the 32-bit pair routines (dwpair32, dwpair32_s2): per pair
+    # of output rows the group end at 60(sp), body (the sums zeroed and the sweep), then the
+    # input pointer Q on by row_back (2 rows at stride 1, 4 at stride 2, from the row's start)
+    # and each output pointer, which has crossed its row, on by one more row (the pair's
+    # other); the pair count at 56(sp).
+    L = [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})',
+         f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
+    L += body
+    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
+          f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
+          f'add {OP2}, {OP2}, {X}']
+    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
+    L += ['lw ra, 48(sp)'] + restore_saved()
+    L += ['addi sp, sp, 80', 'ret']
+    L += [f'.size {name}, .-{name}']
+    return L
+
+
 def dwpair(asub, osub, rsh=False, S=1, pad=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
@@ -616,20 +635,9 @@ def dwpair32(osub, pad=False):
             out += [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
         return out + [f'j .Lrowend_{name}']
 
-    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})',
-          f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
-    L += [f'li {p}, 0' for p in P[:2] + R[:2]]
-    L += sweep3(name, step, drain, OP, T, X)
-    # next pair of rows: the pointer 2 rows on from the row's start; each output pointer has
-    # crossed its row, one more row skips the other row of the pair
-    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
-          f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
-          f'add {OP2}, {OP2}, {X}']
-    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
-    L += ['lw ra, 48(sp)'] + restore_saved()
-    L += ['addi sp, sp, 80', 'ret']
-    L += [f'.size {name}, .-{name}']
-    return name, L
+    # the sums a warm-up column or the first step adds to (the third is started)
+    body = [f'li {p}, 0' for p in P[:2] + R[:2]] + sweep3(name, step, drain, OP, T, X)
+    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X)
 
 
 def dwpair32_s2(osub, pad=False):
@@ -718,21 +726,9 @@ def dwpair32_s2(osub, pad=False):
         return out + [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}',
                       f'j .Lrowend_{name}']
 
-    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})',
-          f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
-    L += [f'li {p}, 0' for p in P + R]
     # warm: 1 column (no left padding: kx = 0 of output 0) or none
-    L += sweep2(name, step2, drain2, OP, T, X)
-    # next pair of rows: the pointer 4 rows on from the row's start (row_back); each output
-    # pointer has crossed its row, one more row skips the other row of the pair
-    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
-          f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
-          f'add {OP2}, {OP2}, {X}']
-    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
-    L += ['lw ra, 48(sp)'] + restore_saved()
-    L += ['addi sp, sp, 80', 'ret']
-    L += [f'.size {name}, .-{name}']
-    return name, L
+    body = [f'li {p}, 0' for p in P + R] + sweep2(name, step2, drain2, OP, T, X)
+    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X)
 
 
 write_inc('fb-kernel-rv32-dw-asm.inc',

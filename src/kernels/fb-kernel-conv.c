@@ -421,8 +421,11 @@ fb_conv_host_prepare_weights (int in_bits, int out_bits, int w_bits, const FbCon
   if (params == NULL || weights == NULL || prepared == NULL)
     return FB_KERNEL_ERROR_NULL;
   if (fb_conv_host_prepared_weights_size (in_bits, out_bits, w_bits, params) == 0)
-    return fb_ki_check_conv (in_bits, out_bits, w_bits, 0, params) != FB_KERNEL_OK
-             ? fb_ki_check_conv (in_bits, out_bits, w_bits, 0, params) : FB_KERNEL_ERROR_LAYOUT;
+    {
+      /* an invalid geometry says why; a valid one has no prepared layout here */
+      const FbKernelStatus st = fb_ki_check_conv (in_bits, out_bits, w_bits, 0, params);
+      return st != FB_KERNEL_OK ? st : FB_KERNEL_ERROR_LAYOUT;
+    }
 #if FB_KI_X86_FILES
   fb_ki_conv_x86_prepare (w_bits, weights, params, prepared);
 #endif

@@ -1347,8 +1347,11 @@ fb_depthwise_host_prepare (int in_bits, int out_bits, int w_bits, const FbConvPa
   if (params == NULL || weights == NULL || kappa == NULL || lambda == NULL || prepared == NULL)
     return FB_KERNEL_ERROR_NULL;
   if (fb_depthwise_host_prepared_size (in_bits, out_bits, w_bits, params) == 0)
-    return fb_ki_check_conv (in_bits, out_bits, w_bits, 1, params) != FB_KERNEL_OK
-             ? fb_ki_check_conv (in_bits, out_bits, w_bits, 1, params) : FB_KERNEL_ERROR_LAYOUT;
+    {
+      /* an invalid geometry says why; a valid one has no prepared layout here */
+      const FbKernelStatus st = fb_ki_check_conv (in_bits, out_bits, w_bits, 1, params);
+      return st != FB_KERNEL_OK ? st : FB_KERNEL_ERROR_LAYOUT;
+    }
   if (((uintptr_t) prepared & 63u) != 0)
     return FB_KERNEL_ERROR_LAYOUT;
 #if FB_KI_X86_FILES && !FB_KI_SCALAR

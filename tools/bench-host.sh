@@ -11,7 +11,7 @@
 # included); PyTorch's the timed loop after one warm-up batch (data already float tensors).
 #
 # Then, per layer and less sensitive to the load: each conv / depthwise layer of the network
-# (shapes from its JSON, random operands, conv weights prepared as eval does) called through
+# (shapes from its JSON, random operands, conv and depthwise weights prepared as eval does) called through
 # the build's kernel library (BUILD_DIR/src/kernels/libfbkernels.a, a small C harness compiled
 # with cc), the minimum over 100 repetitions of 100 calls of the thread's CPU time per call,
 # µs, at w8a8, w4a4 and w2a2 (the first layer reads the 8-bit image), and the totals' ratios
@@ -190,16 +190,19 @@ setup_conv (Call *c, const L *l, int A, int O, int W)
       c->kappa[k] = rand () % (1 << 16) + 256;
       c->lambda[k] = rand () % (1 << 24) - (1 << 22);
     }
-  if (!dw)
-    {
-      const size_t n_p = fb_conv_host_prepared_weights_size (A, O, W, &p);
-      if (n_p > 0 && (c->prep = aligned_alloc (64, (n_p + 63) / 64 * 64)) != NULL
-          && fb_conv_host_prepare_weights (A, O, W, &p, c->wt, c->prep) == FB_KERNEL_OK)
-        {
-          c->wu = c->prep;
-          p.flag_relu |= FB_KERNEL_FLAG_HOST_PREPARED;
-        }
-    }
+  /* prepared once per layer as fb-int-network.c does (the depthwise's layout holds the
+   * requantization too, so it is made after kappa and lambda) */
+  {
+    const size_t n_p = dw ? fb_depthwise_host_prepared_size (A, O, W, &p)
+                          : fb_conv_host_prepared_weights_size (A, O, W, &p);
+    if (n_p > 0 && (c->prep = aligned_alloc (64, (n_p + 63) / 64 * 64)) != NULL
+        && (dw ? fb_depthwise_host_prepare (A, O, W, &p, c->wt, c->kappa, c->lambda, c->prep)
+               : fb_conv_host_prepare_weights (A, O, W, &p, c->wt, c->prep)) == FB_KERNEL_OK)
+      {
+        c->wu = c->prep;
+        p.flag_relu |= FB_KERNEL_FLAG_HOST_PREPARED;
+      }
+  }
   c->p = p;
 }
 static void

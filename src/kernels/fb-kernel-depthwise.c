@@ -414,9 +414,17 @@ void fb_ki_rv32_dwpair32_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_pad_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_pad_a8_os (const DwPairJob *job);
-static const DwPairFn dw_pair32_fns[2][2] = {
-  { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os },
-  { fb_ki_rv32_dwpair32_pad_a8_o8, fb_ki_rv32_dwpair32_pad_a8_os }
+/* the same for a channel whose lam_hi is 0 (_h0: no add of it, out_px in a register) */
+void fb_ki_rv32_dwpair32_a8_o8_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_os_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_o8_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_os_h0 (const DwPairJob *job);
+/* [lam_hi is 0][pad][sub-byte output] */
+static const DwPairFn dw_pair32_fns[2][2][2] = {
+  { { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os },
+    { fb_ki_rv32_dwpair32_pad_a8_o8, fb_ki_rv32_dwpair32_pad_a8_os } },
+  { { fb_ki_rv32_dwpair32_a8_o8_h0, fb_ki_rv32_dwpair32_a8_os_h0 },
+    { fb_ki_rv32_dwpair32_pad_a8_o8_h0, fb_ki_rv32_dwpair32_pad_a8_os_h0 } }
 };
 /* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair. */
 void fb_ki_rv32_dwpair32_s2_a8_o8 (const DwPairJob *job);
@@ -695,6 +703,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
    * a padded bottom row), then rows 0-2 (wt = wx + 9, every row inside) and a zero row (wx +
    * 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input row) */
   int32_t bound = 0, wx[21], *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
+  const DwPairFn *fns, *pads;
+  const int32_t *wp;
   /* the plans' channel-independent fields as they are; the others set here (no copies:
    * the set-up is paid per channel) */
 
@@ -722,6 +732,13 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
   if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (jp, wt, pjp);
+  /* pairs 3: in 32-bit sums (the weights then wt, << t; at stride 1 the _h0 routines when
+   * lam_hi is 0) */
+  fns = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[0]
+        : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
+  pads = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[1]
+         : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs] : NULL;
+  wp = pairs == 3 ? wt : wf;
   for (i = 0, taken = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
@@ -729,12 +746,6 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       const int32_t oy = grp[i].oy + taken, iy0 = oy * p->stride_y - p->pad_top;
       uint8_t *orow = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
       int32_t rows = grp[i].n - taken;
-      /* pairs 3: in 32-bit sums (the weights then wt, << t) */
-      const DwPairFn *fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[0]
-                            : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
-      const DwPairFn *pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[1]
-                             : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs] : NULL;
-      const int32_t *wp = pairs == 3 ? wt : wf;
       /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */
       const int next_full = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 3;
       const int next_bottom = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 2

@@ -36,13 +36,15 @@ def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, nl=False):
     # from mul/mulh and the low word's carry, clamped to [0, maxv], left in T (X clobbered).
     # nl: LLO holds ~lam_lo (rq_carry()).
     # Below thr the output is 0: a sub-byte output ORs nothing in (jump to .Ld_lab), a byte
-    # stores 0.  MAXV None: maxv is loaded from 60(sp).  The caller stores T and places .Ld_lab.
+    # stores 0.  MAXV None: maxv is loaded from 60(sp).  LHI None: lam_hi is 0 (no add).  The
+    # caller stores T and places .Ld_lab.
     if osub:
         out = [f'blt {v}, {THR}, .Ld_{lab}']
     else:
         out = [f'bge {v}, {THR}, .Lf_{lab}', f'sb zero, 0({op})', f'j .Ld_{lab}', f'.Lf_{lab}:']
     out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}'] + rq_carry(X, LLO, nl)
-    out += [f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}', f'sra {T}, {T}, {SHR}']
+    out += [f'add {T}, {T}, {X}'] + ([f'add {T}, {T}, {LHI}'] if LHI else [])
+    out.append(f'sra {T}, {T}, {SHR}')
     mv = MAXV
     if not mv:
         out.append(f'lw {X}, 60(sp)')
@@ -552,8 +554,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     return name, L
 
 
-def dwpair32(osub, pad=False):
-    # void fb_ki_rv32_dwpair32_a8_oY (const DwPairJob *job)   (Y: 8 or s)
+def dwpair32(osub, pad=False, h0=False):
+    # void fb_ki_rv32_dwpair32_a8_oY[_h0] (const DwPairJob *job)   (Y: 8 or s)
     # Stride 1, 8-bit input, kernel 3x3 with every kernel row inside the input, for the
     # channels whose lane sums do not fit 16 bits (dwpair's condition; u8 x i8 with Σ|w| over
     # 128): job->npairs pairs of output rows (o, o + 1) swept like dwrow, two rows at a time in
@@ -564,25 +566,39 @@ def dwpair32(osub, pad=False):
     # (in_px - 3 in_row): 4 adds per column as with 4 pointers, in 3 registers (ROW, BACK, Q).
     # pad (fb_ki_rv32_dwpair32_pad_*): the last input row is padding, not read (as dwpair's
     # pad: a padded bottom row, or upside down a padded top row).
-    name = f'fb_ki_rv32_dwpair32{"_pad" if pad else ""}_a8_o{"s" if osub else 8}'
+    # h0 (fb_ki_rv32_dwpair32[_pad]_a8_oY_h0): for a channel whose lam_hi is 0 (out_shift >= 32
+    # and lambda >= 0: lambda << t is lam_lo alone), no add of lam_hi per output and out_px in
+    # its register instead of a stack slot.
+    name = f'fb_ki_rv32_dwpair32{"_pad" if pad else ""}_a8_o{"s" if osub else 8}' \
+        + ('_h0' if h0 else '')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11']         # row o: roles C (kx = 2), B (kx = 1), N (kx = 0) rotate
     R = ['a5', 'a6', 'a7']           # row o + 1
     Q, ROW, BACK, K, LLO, LHI = 'a0', 'a1', 'a2', 'a3', 'a4', 't2'
     X, T, OP, OP2, THR, SHR, MAXV = 't0', 't1', 't3', 't4', 't5', 't6', 'ra'
     PX, OSH = 64, 68                 # stack slots: out_px, osh
+    if h0:
+        LHI, PX = None, 't2'
     counter = [0]
+
+    def out_step():
+        # both output pointers on by out_px
+        if h0:
+            return [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}']
+        return [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
 
     L = prologue(name, 80)
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
-    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
-          f'lw {LHI}, {POFF["lam_hi"]}(a0)', f'lw {THR}, {POFF["thr"]}(a0)',
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
+    L += [f'lw {PX}, {POFF["out_px"]}(a0)'] if h0 else [f'lw {LHI}, {POFF["lam_hi"]}(a0)']
+    L += [f'lw {THR}, {POFF["thr"]}(a0)',
           f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)',
           f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)',
-          f'add {OP2}, {OP}, t0', f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)',
-          f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
+          f'add {OP2}, {OP}, t0']
+    L += [] if h0 else [f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)']
+    L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
           f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)',
           f'sub {BACK}, {BACK}, {ROW}', f'sub {BACK}, {BACK}, {ROW}']
     L += [] if pad else [f'sub {BACK}, {BACK}, {ROW}']
@@ -621,8 +637,7 @@ def dwpair32(osub, pad=False):
             if k > 0:
                 out += macs(R, k - 1, k == 1)
         if st:
-            out += requant(P[ph % 3], OP) + requant(R[ph % 3], OP2)
-            out += [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
+            out += requant(P[ph % 3], OP) + requant(R[ph % 3], OP2) + out_step()
         return out
 
     def drain(e):
@@ -631,8 +646,7 @@ def dwpair32(osub, pad=False):
             out += [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})']
             out += [f'addi {T}, {T}, -1'] if d else []
             out += [f'beqz {T}, .Lrowend_{name}']
-            out += requant(P[(e + d) % 3], OP) + requant(R[(e + d) % 3], OP2)
-            out += [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
+            out += requant(P[(e + d) % 3], OP) + requant(R[(e + d) % 3], OP2) + out_step()
         return out + [f'j .Lrowend_{name}']
 
     # the sums a warm-up column or the first step adds to (the third is started)
@@ -746,4 +760,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, r in ((False, False), (True, False), (True, True))
                   for o in (False, True))
           + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True))
+          + tuple(dwpair32(o, pd, True) for pd in (False, True) for o in (False, True))
           + tuple(dwpair32_s2(o, pd) for pd in (False, True) for o in (False, True)))

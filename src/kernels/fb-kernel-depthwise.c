@@ -389,6 +389,11 @@ void fb_ki_rv32_dwpair_as_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_as_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_ar_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_ar_os (const DwPairJob *job);
+/* _at: a sub-byte input's channel at the top of its byte, each byte shifted down (stride 1) */
+void fb_ki_rv32_dwpair_at_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_at_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_at_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_at_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_as_o8 (const DwPairJob *job);
@@ -444,19 +449,24 @@ static const DwRowFn dw_row_fns[2][3][2] = {
     { fb_ki_rv32_dwrow_s2_a4_o8, fb_ki_rv32_dwrow_s2_a4_os },
     { fb_ki_rv32_dwrow_s2_a2_o8, fb_ki_rv32_dwrow_s2_a2_os } }
 };
-/* [stride - 1][pad][input: 8-bit, sub-byte in place, sub-byte shifted down][sub-byte output] */
-static const DwPairFn dw_pair_fns[2][2][3][2] = {
+/* [stride - 1][pad][input: 8-bit, sub-byte in place, sub-byte shifted down, sub-byte at the
+ * top of its byte (stride 1 only; at stride 2 the shifted-down routine)][sub-byte output] */
+static const DwPairFn dw_pair_fns[2][2][4][2] = {
   { { { fb_ki_rv32_dwpair_a8_o8, fb_ki_rv32_dwpair_a8_os },
       { fb_ki_rv32_dwpair_as_o8, fb_ki_rv32_dwpair_as_os },
-      { fb_ki_rv32_dwpair_ar_o8, fb_ki_rv32_dwpair_ar_os } },
+      { fb_ki_rv32_dwpair_ar_o8, fb_ki_rv32_dwpair_ar_os },
+      { fb_ki_rv32_dwpair_at_o8, fb_ki_rv32_dwpair_at_os } },
     { { fb_ki_rv32_dwpair_pad_a8_o8, fb_ki_rv32_dwpair_pad_a8_os },
       { fb_ki_rv32_dwpair_pad_as_o8, fb_ki_rv32_dwpair_pad_as_os },
-      { fb_ki_rv32_dwpair_pad_ar_o8, fb_ki_rv32_dwpair_pad_ar_os } } },
+      { fb_ki_rv32_dwpair_pad_ar_o8, fb_ki_rv32_dwpair_pad_ar_os },
+      { fb_ki_rv32_dwpair_pad_at_o8, fb_ki_rv32_dwpair_pad_at_os } } },
   { { { fb_ki_rv32_dwpair_s2_a8_o8, fb_ki_rv32_dwpair_s2_a8_os },
       { fb_ki_rv32_dwpair_s2_as_o8, fb_ki_rv32_dwpair_s2_as_os },
+      { fb_ki_rv32_dwpair_s2_ar_o8, fb_ki_rv32_dwpair_s2_ar_os },
       { fb_ki_rv32_dwpair_s2_ar_o8, fb_ki_rv32_dwpair_s2_ar_os } },
     { { fb_ki_rv32_dwpair_s2_pad_a8_o8, fb_ki_rv32_dwpair_s2_pad_a8_os },
       { fb_ki_rv32_dwpair_s2_pad_as_o8, fb_ki_rv32_dwpair_s2_pad_as_os },
+      { fb_ki_rv32_dwpair_s2_pad_ar_o8, fb_ki_rv32_dwpair_s2_pad_ar_os },
       { fb_ki_rv32_dwpair_s2_pad_ar_o8, fb_ki_rv32_dwpair_s2_pad_ar_os } } }
 };
 #define DW_ROW_ASM 1
@@ -550,7 +560,8 @@ dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
 
 /* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input; bound:
  * sum |w|): 1,
- * 2 (a sub-byte input shifted down: fb_ki_rv32_dwpair_ar_*) or 0 when its lanes could
+ * 2 (a sub-byte input shifted down: fb_ki_rv32_dwpair_ar_*), 4 (the same at stride 1 for a
+ * channel at the top of its byte: fb_ki_rv32_dwpair_at_*) or 0 when its lanes could
  * overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1) or out_shift is not
  * in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the channel's bit in its
  * byte), which the requantization divides out, or x when only that fits. */
@@ -569,9 +580,11 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
     {
       if (sh == 0 || bound * (xmax >> sh) > 32767)
         return 0;
-      xmax >>= sh; /* shifted down: the lanes hold x */
+      /* shifted down: the lanes hold x; at stride 1 a channel at the top of its byte takes
+       * each byte shifted down (4: fb_ki_rv32_dwpair_at_*) */
+      res = S == 1 && sh == 8 - A ? 4 : 2;
+      xmax >>= sh;
       sh = 0;
-      res = 2;
     }
   /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
   dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
@@ -735,9 +748,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   /* pairs 3: in 32-bit sums (the weights then wt, << t; at stride 1 the _h0 routines when
    * lam_hi is 0) */
   fns = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[0]
-        : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
+        : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
   pads = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[1]
-         : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs] : NULL;
+         : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
   wp = pairs == 3 ? wt : wf;
   for (i = 0, taken = 0; i < ngrp; i++)
     {

@@ -328,16 +328,22 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     # not read: kernel row 2's word is its low lane only.  The pair whose high row is a padded
     # bottom row, and (in_row < 0, out_row < 0, the weights' rows flipped) the pair whose
     # low row would be a padded top row.
+    # X = t (rsh 'top', stride 1): the channel's bits are the top of its byte (sh = 8 - A, a
+    # u4 input's odd channels): each byte is shifted down by sh as it is loaded (one `srl`
+    # per byte, no mask: 4 per column instead of `_ar`'s 2 per word, 6), the lanes as `_ar`'s.
     assert asub or not rsh
+    top = rsh == 'top'
+    assert not top or S == 1
     name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}{"_pad" if pad else ""}'
-            f'_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}')
+            f'_a{(("t" if top else "r") if rsh else "s") if asub else 8}'
+            f'_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
     Q = ['a0', 'a2', 'a3', 'a4']
     INPX, K, LLO = 'a1', 'a5', 'a6'
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
-    want = ['op', 'op2'] + (['mask'] if asub else []) + (['sh'] if rsh else []) \
+    want = ['op', 'op2'] + (['mask'] if asub and not top else []) + (['sh'] if rsh else []) \
         + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
     pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
     if S == 2:
@@ -348,7 +354,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         pool = ['s11', 'a1', 'a7', 't3', 't4', 't5', 't6', 'ra']
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
-    assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
+    assert 'op' in reg and 'op2' in reg and (not asub or top or 'mask' in reg)
     assert (not rsh or 'sh' in reg) and len(slot) <= 4
     OP, OP2 = reg['op'], reg['op2']
     counter = [0]
@@ -430,6 +436,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         # pad: kernel row 2's word is input row r alone (loaded into TB, kept for the next
         # word), its taps from a masked copy (TA) for a sub-byte input
         out = [f'lbu {TB}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+        if top:
+            return out + [f'srl {TB}, {TB}, {reg["sh"]}'] + taps(TB, 2, True)
         if not asub:
             return out + taps(TB, 2, True)
         return out + lanes_to(TA, TB) + taps(TA, 2, True)
@@ -441,12 +449,13 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
 
         def lanes(wd):
             # the channel's bits of both lanes
-            if not asub:
+            if not asub or top:
                 return []
             return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
 
         def load(r, dst):
-            return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+            out = [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+            return out + ([f'srl {dst}, {dst}, {reg["sh"]}'] if top else [])
 
         def macs(x, r, first):
             out = [f'mul {T}, {x}, {W[r][2]}', f'add {c}, {c}, {T}'] if not warm else []
@@ -754,6 +763,7 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           tuple(dwrow(a, o, st) for st in (1, 2) for a in (8, 4, 2) for o in (False, True))
           + tuple(dwpair(a, o) for a in (False, True) for o in (False, True))
           + tuple(dwpair(True, o, True) for o in (False, True))
+          + tuple(dwpair(True, o, 'top', 1, pd) for pd in (False, True) for o in (False, True))
           + tuple(dwpair(a, o, r, 2) for a, r in ((False, False), (True, False), (True, True))
                   for o in (False, True))
           + tuple(dwpair(a, o, r, st, True) for st in (1, 2)

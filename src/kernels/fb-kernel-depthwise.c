@@ -382,6 +382,7 @@ typedef struct {
   int32_t kappa, lam_lo, lam_hi, maxv, shr, mask, osh;
   const int32_t *w;
   int32_t row_back, thr, sh;
+  int32_t tb; /* fb_ki_rv32_dwpair32_all_*: 1 the padded top pair first, 2 the bottom one last */
 } DwPairJob;
 void fb_ki_rv32_dwpair_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_a8_os (const DwPairJob *job);
@@ -394,6 +395,15 @@ void fb_ki_rv32_dwpair_at_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_at_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_pad_at_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_pad_at_os (const DwPairJob *job);
+/* A whole channel in one call (the padded top pair, the pairs, the padded bottom pair) */
+void fb_ki_rv32_dwpair_all_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_ar_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_at_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_at_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_as_o8 (const DwPairJob *job);
@@ -431,6 +441,16 @@ static const DwPairFn dw_pair32_fns[2][2][2] = {
   { { fb_ki_rv32_dwpair32_a8_o8_h0, fb_ki_rv32_dwpair32_a8_os_h0 },
     { fb_ki_rv32_dwpair32_pad_a8_o8_h0, fb_ki_rv32_dwpair32_pad_a8_os_h0 } }
 };
+/* A whole channel in one call (the padded top pair, the pairs, the padded bottom pair) */
+void fb_ki_rv32_dwpair32_all_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_o8_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os_h0 (const DwPairJob *job);
+/* [lam_hi is 0][sub-byte output] */
+static const DwPairFn dw_pair32_all_fns[2][2] = {
+  { fb_ki_rv32_dwpair32_all_a8_o8, fb_ki_rv32_dwpair32_all_a8_os },
+  { fb_ki_rv32_dwpair32_all_a8_o8_h0, fb_ki_rv32_dwpair32_all_a8_os_h0 }
+};
 /* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair. */
 void fb_ki_rv32_dwpair32_s2_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_a8_os (const DwPairJob *job);
@@ -448,6 +468,13 @@ static const DwRowFn dw_row_fns[2][3][2] = {
   { { fb_ki_rv32_dwrow_s2_a8_o8, fb_ki_rv32_dwrow_s2_a8_os },
     { fb_ki_rv32_dwrow_s2_a4_o8, fb_ki_rv32_dwrow_s2_a4_os },
     { fb_ki_rv32_dwrow_s2_a2_o8, fb_ki_rv32_dwrow_s2_a2_os } }
+};
+/* [input: 8-bit, in place, shifted down, at the top][sub-byte output] */
+static const DwPairFn dw_pair_all_fns[4][2] = {
+  { fb_ki_rv32_dwpair_all_a8_o8, fb_ki_rv32_dwpair_all_a8_os },
+  { fb_ki_rv32_dwpair_all_as_o8, fb_ki_rv32_dwpair_all_as_os },
+  { fb_ki_rv32_dwpair_all_ar_o8, fb_ki_rv32_dwpair_all_ar_os },
+  { fb_ki_rv32_dwpair_all_at_o8, fb_ki_rv32_dwpair_all_at_os }
 };
 /* [stride - 1][pad][input: 8-bit, sub-byte in place, sub-byte shifted down, sub-byte at the
  * top of its byte (stride 1 only; at stride 2 the shifted-down routine)][sub-byte output] */
@@ -703,7 +730,7 @@ FB_KI_INLINE int
 dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
                 int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
                 int32_t c, DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp,
-                int32_t ngrp)
+                int32_t ngrp, int std3)
 {
   const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
   /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
@@ -752,6 +779,19 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   pads = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[1]
          : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
   wp = pairs == 3 ? wt : wf;
+  if (std3 && pairs)
+    {
+      /* the padded top pair, the pairs and the padded bottom pair in one call: the pairs
+       * from the full group's second row on */
+      const int32_t oy = grp[1].oy + 1;
+      pjp->q0 = xc + (size_t) (oy - p->pad_top) * g->in_row;
+      pjp->op = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
+      pjp->npairs = (grp[1].n - 2) / 2;
+      pjp->tb = 3;
+      (pairs == 3 ? dw_pair32_all_fns[jp->lam_hi == 0]
+                  : dw_pair_all_fns[A == 8 ? 0 : pairs == 4 ? 3 : pairs])[plain ? 0 : 1](pjp);
+      return 1;
+    }
   for (i = 0, taken = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
@@ -878,6 +918,12 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   DwRowGroup grp[DW_MAX_GROUPS];
   int32_t ngrp = 0;
   const int rows = dw_sc_rows_plan (O, S, p, g, &plan, grp, &ngrp);
+  /* stride 1, a padded top row, an even number of full rows, a padded bottom row: a channel
+   * in pairs may go in one call */
+  const int std3 = rows && S == 1 && p->stride_y == 1 && ngrp == 3 && grp[0].ky_lo == 1
+                   && grp[0].ky_hi == 3 && grp[0].n == 1 && grp[1].ky_lo == 0
+                   && grp[1].ky_hi == 3 && grp[1].n >= 2 && grp[1].n % 2 == 0
+                   && grp[2].ky_lo == 0 && grp[2].ky_hi == 2 && grp[2].n == 1;
   if (rows)
     dw_sc_pair_plan (p, &plan, &pplan);
 #endif
@@ -907,7 +953,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
         wf[k] = 0;
 #if DW_ROW_ASM
       if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
-                                  &pplan, grp, ngrp))
+                                  &pplan, grp, ngrp, std3))
         continue;
 #endif
       for (k = 0; k < 9; k++)

@@ -716,6 +716,25 @@ dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom
   return 1;
 }
 
+/* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
+ * are a padded top row, an even number of full rows and a padded bottom row: the padded top
+ * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
+ * second row on (xc: the channel's input). */
+FB_KI_INLINE void
+dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output,
+                 const FbConvParams *p, const DwScGeom *g, int32_t c, int pairs, int plain,
+                 const DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp)
+{
+  const int32_t oy = grp[1].oy + 1;
+
+  pjp->q0 = xc + (size_t) (oy - p->pad_top) * g->in_row;
+  pjp->op = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
+  pjp->npairs = (grp[1].n - 2) / 2;
+  pjp->tb = 3;
+  (pairs == 3 ? dw_pair32_all_fns[jp->lam_hi == 0]
+              : dw_pair_all_fns[A == 8 ? 0 : pairs == 4 ? 3 : pairs])[plain ? 0 : 1](pjp);
+}
+
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
  * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
  * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
@@ -745,8 +764,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   int32_t bound = 0, wx[21], *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
   const DwPairFn *fns, *pads;
   const int32_t *wp;
-  /* the plans' channel-independent fields as they are; the others set here (no copies:
-   * the set-up is paid per channel) */
+  /* the plans' channel-independent fields as they are, the others set here (no copies) */
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return 0;
@@ -772,8 +790,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
   if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (jp, wt, pjp);
-  /* pairs 3: in 32-bit sums (the weights then wt, << t; at stride 1 the _h0 routines when
-   * lam_hi is 0) */
+  /* pairs 3: in 32-bit sums (weights wt, << t; stride 1: _h0 when lam_hi is 0) */
   fns = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[0]
         : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
   pads = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[1]
@@ -781,15 +798,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   wp = pairs == 3 ? wt : wf;
   if (std3 && pairs)
     {
-      /* the padded top pair, the pairs and the padded bottom pair in one call: the pairs
-       * from the full group's second row on */
-      const int32_t oy = grp[1].oy + 1;
-      pjp->q0 = xc + (size_t) (oy - p->pad_top) * g->in_row;
-      pjp->op = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
-      pjp->npairs = (grp[1].n - 2) / 2;
-      pjp->tb = 3;
-      (pairs == 3 ? dw_pair32_all_fns[jp->lam_hi == 0]
-                  : dw_pair_all_fns[A == 8 ? 0 : pairs == 4 ? 3 : pairs])[plain ? 0 : 1](pjp);
+      dw_sc_pairs_all (A, O, xc, output, p, g, c, pairs, plain, jp, pjp, grp);
       return 1;
     }
   for (i = 0, taken = 0; i < ngrp; i++)

@@ -382,6 +382,7 @@ typedef struct {
   int32_t kappa, lam_lo, lam_hi, maxv, shr, mask, osh;
   const int32_t *w;
   int32_t row_back, thr, sh;
+  int32_t tb; /* fb_ki_rv32_dwpair32_all_*: 1 the padded top pair first, 2 the bottom one last */
 } DwPairJob;
 void fb_ki_rv32_dwpair_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_a8_os (const DwPairJob *job);
@@ -389,6 +390,20 @@ void fb_ki_rv32_dwpair_as_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_as_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_ar_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_ar_os (const DwPairJob *job);
+/* _at: a sub-byte input's channel at the top of its byte, each byte shifted down (stride 1) */
+void fb_ki_rv32_dwpair_at_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_at_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_at_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_pad_at_os (const DwPairJob *job);
+/* A whole channel in one call (the padded top pair, the pairs, the padded bottom pair) */
+void fb_ki_rv32_dwpair_all_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_as_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_as_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_ar_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_ar_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_at_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair_all_at_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_as_o8 (const DwPairJob *job);
@@ -414,9 +429,27 @@ void fb_ki_rv32_dwpair32_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_pad_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_pad_a8_os (const DwPairJob *job);
-static const DwPairFn dw_pair32_fns[2][2] = {
-  { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os },
-  { fb_ki_rv32_dwpair32_pad_a8_o8, fb_ki_rv32_dwpair32_pad_a8_os }
+/* the same for a channel whose lam_hi is 0 (_h0: no add of it, out_px in a register) */
+void fb_ki_rv32_dwpair32_a8_o8_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_os_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_o8_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_os_h0 (const DwPairJob *job);
+/* [lam_hi is 0][pad][sub-byte output] */
+static const DwPairFn dw_pair32_fns[2][2][2] = {
+  { { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os },
+    { fb_ki_rv32_dwpair32_pad_a8_o8, fb_ki_rv32_dwpair32_pad_a8_os } },
+  { { fb_ki_rv32_dwpair32_a8_o8_h0, fb_ki_rv32_dwpair32_a8_os_h0 },
+    { fb_ki_rv32_dwpair32_pad_a8_o8_h0, fb_ki_rv32_dwpair32_pad_a8_os_h0 } }
+};
+/* A whole channel in one call (the padded top pair, the pairs, the padded bottom pair) */
+void fb_ki_rv32_dwpair32_all_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_o8_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os_h0 (const DwPairJob *job);
+/* [lam_hi is 0][sub-byte output] */
+static const DwPairFn dw_pair32_all_fns[2][2] = {
+  { fb_ki_rv32_dwpair32_all_a8_o8, fb_ki_rv32_dwpair32_all_a8_os },
+  { fb_ki_rv32_dwpair32_all_a8_o8_h0, fb_ki_rv32_dwpair32_all_a8_os_h0 }
 };
 /* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair. */
 void fb_ki_rv32_dwpair32_s2_a8_o8 (const DwPairJob *job);
@@ -436,19 +469,31 @@ static const DwRowFn dw_row_fns[2][3][2] = {
     { fb_ki_rv32_dwrow_s2_a4_o8, fb_ki_rv32_dwrow_s2_a4_os },
     { fb_ki_rv32_dwrow_s2_a2_o8, fb_ki_rv32_dwrow_s2_a2_os } }
 };
-/* [stride - 1][pad][input: 8-bit, sub-byte in place, sub-byte shifted down][sub-byte output] */
-static const DwPairFn dw_pair_fns[2][2][3][2] = {
+/* [input: 8-bit, in place, shifted down, at the top][sub-byte output] */
+static const DwPairFn dw_pair_all_fns[4][2] = {
+  { fb_ki_rv32_dwpair_all_a8_o8, fb_ki_rv32_dwpair_all_a8_os },
+  { fb_ki_rv32_dwpair_all_as_o8, fb_ki_rv32_dwpair_all_as_os },
+  { fb_ki_rv32_dwpair_all_ar_o8, fb_ki_rv32_dwpair_all_ar_os },
+  { fb_ki_rv32_dwpair_all_at_o8, fb_ki_rv32_dwpair_all_at_os }
+};
+/* [stride - 1][pad][input: 8-bit, sub-byte in place, sub-byte shifted down, sub-byte at the
+ * top of its byte (stride 1 only; at stride 2 the shifted-down routine)][sub-byte output] */
+static const DwPairFn dw_pair_fns[2][2][4][2] = {
   { { { fb_ki_rv32_dwpair_a8_o8, fb_ki_rv32_dwpair_a8_os },
       { fb_ki_rv32_dwpair_as_o8, fb_ki_rv32_dwpair_as_os },
-      { fb_ki_rv32_dwpair_ar_o8, fb_ki_rv32_dwpair_ar_os } },
+      { fb_ki_rv32_dwpair_ar_o8, fb_ki_rv32_dwpair_ar_os },
+      { fb_ki_rv32_dwpair_at_o8, fb_ki_rv32_dwpair_at_os } },
     { { fb_ki_rv32_dwpair_pad_a8_o8, fb_ki_rv32_dwpair_pad_a8_os },
       { fb_ki_rv32_dwpair_pad_as_o8, fb_ki_rv32_dwpair_pad_as_os },
-      { fb_ki_rv32_dwpair_pad_ar_o8, fb_ki_rv32_dwpair_pad_ar_os } } },
+      { fb_ki_rv32_dwpair_pad_ar_o8, fb_ki_rv32_dwpair_pad_ar_os },
+      { fb_ki_rv32_dwpair_pad_at_o8, fb_ki_rv32_dwpair_pad_at_os } } },
   { { { fb_ki_rv32_dwpair_s2_a8_o8, fb_ki_rv32_dwpair_s2_a8_os },
       { fb_ki_rv32_dwpair_s2_as_o8, fb_ki_rv32_dwpair_s2_as_os },
+      { fb_ki_rv32_dwpair_s2_ar_o8, fb_ki_rv32_dwpair_s2_ar_os },
       { fb_ki_rv32_dwpair_s2_ar_o8, fb_ki_rv32_dwpair_s2_ar_os } },
     { { fb_ki_rv32_dwpair_s2_pad_a8_o8, fb_ki_rv32_dwpair_s2_pad_a8_os },
       { fb_ki_rv32_dwpair_s2_pad_as_o8, fb_ki_rv32_dwpair_s2_pad_as_os },
+      { fb_ki_rv32_dwpair_s2_pad_ar_o8, fb_ki_rv32_dwpair_s2_pad_ar_os },
       { fb_ki_rv32_dwpair_s2_pad_ar_o8, fb_ki_rv32_dwpair_s2_pad_ar_os } } }
 };
 #define DW_ROW_ASM 1
@@ -542,7 +587,8 @@ dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
 
 /* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input; bound:
  * sum |w|): 1,
- * 2 (a sub-byte input shifted down: fb_ki_rv32_dwpair_ar_*) or 0 when its lanes could
+ * 2 (a sub-byte input shifted down: fb_ki_rv32_dwpair_ar_*), 4 (the same at stride 1 for a
+ * channel at the top of its byte: fb_ki_rv32_dwpair_at_*) or 0 when its lanes could
  * overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1) or out_shift is not
  * in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the channel's bit in its
  * byte), which the requantization divides out, or x when only that fits. */
@@ -561,9 +607,11 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
     {
       if (sh == 0 || bound * (xmax >> sh) > 32767)
         return 0;
-      xmax >>= sh; /* shifted down: the lanes hold x */
+      /* shifted down: the lanes hold x; at stride 1 a channel at the top of its byte takes
+       * each byte shifted down (4: fb_ki_rv32_dwpair_at_*) */
+      res = S == 1 && sh == 8 - A ? 4 : 2;
+      xmax >>= sh;
       sh = 0;
-      res = 2;
     }
   /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
   dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
@@ -668,6 +716,25 @@ dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom
   return 1;
 }
 
+/* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
+ * are a padded top row, an even number of full rows and a padded bottom row: the padded top
+ * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
+ * second row on (xc: the channel's input). */
+FB_KI_INLINE void
+dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output,
+                 const FbConvParams *p, const DwScGeom *g, int32_t c, int pairs, int plain,
+                 const DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp)
+{
+  const int32_t oy = grp[1].oy + 1;
+
+  pjp->q0 = xc + (size_t) (oy - p->pad_top) * g->in_row;
+  pjp->op = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
+  pjp->npairs = (grp[1].n - 2) / 2;
+  pjp->tb = 3;
+  (pairs == 3 ? dw_pair32_all_fns[jp->lam_hi == 0]
+              : dw_pair_all_fns[A == 8 ? 0 : pairs == 4 ? 3 : pairs])[plain ? 0 : 1](pjp);
+}
+
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
  * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
  * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
@@ -682,7 +749,7 @@ FB_KI_INLINE int
 dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
                 int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
                 int32_t c, DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp,
-                int32_t ngrp)
+                int32_t ngrp, int std3)
 {
   const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
   /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
@@ -695,8 +762,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
    * a padded bottom row), then rows 0-2 (wt = wx + 9, every row inside) and a zero row (wx +
    * 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input row) */
   int32_t bound = 0, wx[21], *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
-  /* the plans' channel-independent fields as they are; the others set here (no copies:
-   * the set-up is paid per channel) */
+  const DwPairFn *fns, *pads;
+  const int32_t *wp;
+  /* the plans' channel-independent fields as they are, the others set here (no copies) */
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return 0;
@@ -722,6 +790,17 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
   if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (jp, wt, pjp);
+  /* pairs 3: in 32-bit sums (weights wt, << t; stride 1: _h0 when lam_hi is 0) */
+  fns = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[0]
+        : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
+  pads = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[1]
+         : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
+  wp = pairs == 3 ? wt : wf;
+  if (std3 && pairs)
+    {
+      dw_sc_pairs_all (A, O, xc, output, p, g, c, pairs, plain, jp, pjp, grp);
+      return 1;
+    }
   for (i = 0, taken = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
@@ -729,12 +808,6 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       const int32_t oy = grp[i].oy + taken, iy0 = oy * p->stride_y - p->pad_top;
       uint8_t *orow = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
       int32_t rows = grp[i].n - taken;
-      /* pairs 3: in 32-bit sums (the weights then wt, << t) */
-      const DwPairFn *fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[0]
-                            : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
-      const DwPairFn *pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[1]
-                             : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs] : NULL;
-      const int32_t *wp = pairs == 3 ? wt : wf;
       /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */
       const int next_full = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 3;
       const int next_bottom = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 2
@@ -854,6 +927,12 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   DwRowGroup grp[DW_MAX_GROUPS];
   int32_t ngrp = 0;
   const int rows = dw_sc_rows_plan (O, S, p, g, &plan, grp, &ngrp);
+  /* stride 1, a padded top row, an even number of full rows, a padded bottom row: a channel
+   * in pairs may go in one call */
+  const int std3 = rows && S == 1 && p->stride_y == 1 && ngrp == 3 && grp[0].ky_lo == 1
+                   && grp[0].ky_hi == 3 && grp[0].n == 1 && grp[1].ky_lo == 0
+                   && grp[1].ky_hi == 3 && grp[1].n >= 2 && grp[1].n % 2 == 0
+                   && grp[2].ky_lo == 0 && grp[2].ky_hi == 2 && grp[2].n == 1;
   if (rows)
     dw_sc_pair_plan (p, &plan, &pplan);
 #endif
@@ -883,7 +962,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
         wf[k] = 0;
 #if DW_ROW_ASM
       if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
-                                  &pplan, grp, ngrp))
+                                  &pplan, grp, ngrp, std3))
         continue;
 #endif
       for (k = 0; k < 9; k++)

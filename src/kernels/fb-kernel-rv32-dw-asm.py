@@ -36,13 +36,15 @@ def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, nl=False):
     # from mul/mulh and the low word's carry, clamped to [0, maxv], left in T (X clobbered).
     # nl: LLO holds ~lam_lo (rq_carry()).
     # Below thr the output is 0: a sub-byte output ORs nothing in (jump to .Ld_lab), a byte
-    # stores 0.  MAXV None: maxv is loaded from 60(sp).  The caller stores T and places .Ld_lab.
+    # stores 0.  MAXV None: maxv is loaded from 60(sp).  LHI None: lam_hi is 0 (no add).  The
+    # caller stores T and places .Ld_lab.
     if osub:
         out = [f'blt {v}, {THR}, .Ld_{lab}']
     else:
         out = [f'bge {v}, {THR}, .Lf_{lab}', f'sb zero, 0({op})', f'j .Ld_{lab}', f'.Lf_{lab}:']
     out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}'] + rq_carry(X, LLO, nl)
-    out += [f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}', f'sra {T}, {T}, {SHR}']
+    out += [f'add {T}, {T}, {X}'] + ([f'add {T}, {T}, {LHI}'] if LHI else [])
+    out.append(f'sra {T}, {T}, {SHR}')
     mv = MAXV
     if not mv:
         out.append(f'lw {X}, 60(sp)')
@@ -233,7 +235,7 @@ def dwrow(A, osub, S=1):
 
 PAIR_FIELDS = ['q0', 'in_px', 'in_row', 'op', 'out_row', 'out_px', 'npairs', 'gbytes', 'rem',
                'warm', 'drain', 'kappa', 'lam_lo', 'lam_hi', 'maxv', 'shr', 'mask', 'osh', 'w',
-               'row_back', 'thr', 'sh']
+               'row_back', 'thr', 'sh', 'tb']
 POFF = {f: 4 * i for i, f in enumerate(PAIR_FIELDS)}
 
 
@@ -296,7 +298,7 @@ def pair32_rows(name, body, Q, OP, OP2, T, X):
     return L
 
 
-def dwpair(asub, osub, rsh=False, S=1, pad=False):
+def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
@@ -326,16 +328,27 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     # not read: kernel row 2's word is its low lane only.  The pair whose high row is a padded
     # bottom row, and (in_row < 0, out_row < 0, the weights' rows flipped) the pair whose
     # low row would be a padded top row.
+    # X = t (rsh 'top', stride 1): the channel's bits are the top of its byte (sh = 8 - A, a
+    # u4 input's odd channels): each byte is shifted down by sh as it is loaded (one `srl`
+    # per byte, no mask: 4 per column instead of `_ar`'s 2 per word, 6), the lanes as `_ar`'s.
     assert asub or not rsh
+    top = rsh == 'top'
+    # merged (fb_ki_rv32_dwpair_all_*, stride 1): a whole channel in one call, as
+    # dwpair32's merged routine (job->tb: the padded top pair upside down first, the padded
+    # bottom pair last).
+    assert not top or S == 1
+    assert not merged or (S == 1 and not pad)
     name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}{"_pad" if pad else ""}'
-            f'_a{("r" if rsh else "s") if asub else 8}_o{"s" if osub else 8}')
+            f'{"_all" if merged else ""}'
+            f'_a{(("t" if top else "r") if rsh else "s") if asub else 8}'
+            f'_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
     Q = ['a0', 'a2', 'a3', 'a4']
     INPX, K, LLO = 'a1', 'a5', 'a6'
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
-    want = ['op', 'op2'] + (['mask'] if asub else []) + (['sh'] if rsh else []) \
+    want = ['op', 'op2'] + (['mask'] if asub and not top else []) + (['sh'] if rsh else []) \
         + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
     pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
     if S == 2:
@@ -346,7 +359,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         pool = ['s11', 'a1', 'a7', 't3', 't4', 't5', 't6', 'ra']
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
-    assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
+    assert 'op' in reg and 'op2' in reg and (not asub or top or 'mask' in reg)
     assert (not rsh or 'sh' in reg) and len(slot) <= 4
     OP, OP2 = reg['op'], reg['op2']
     counter = [0]
@@ -428,23 +441,28 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         # pad: kernel row 2's word is input row r alone (loaded into TB, kept for the next
         # word), its taps from a masked copy (TA) for a sub-byte input
         out = [f'lbu {TB}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+        if top:
+            return out + [f'srl {TB}, {TB}, {reg["sh"]}'] + taps(TB, 2, True)
         if not asub:
             return out + taps(TB, 2, True)
         return out + lanes_to(TA, TB) + taps(TA, 2, True)
 
-    def step(ph, st, warm=0):
-        # warm: as in dwrow (the sums left of the row not formed)
+    def step(ph, st, warm=0, pd=None):
+        # warm: as in dwrow (the sums left of the row not formed); pd: pad, if not the
+        # routine's
+        padx = pad if pd is None else pd
         c, b, nw = P[ph % 3], P[(ph + 1) % 3], P[(ph + 2) % 3]
         M = reg.get('mask')
 
         def lanes(wd):
             # the channel's bits of both lanes
-            if not asub:
+            if not asub or top:
                 return []
             return ([f'srl {wd}, {wd}, {reg["sh"]}'] if rsh else []) + [f'and {wd}, {wd}, {M}']
 
         def load(r, dst):
-            return [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+            out = [f'lbu {dst}, 0({Q[r]})', f'add {Q[r]}, {Q[r]}, {INPX}']
+            return out + ([f'srl {dst}, {dst}, {reg["sh"]}'] if top else [])
 
         def macs(x, r, first):
             out = [f'mul {T}, {x}, {W[r][2]}', f'add {c}, {c}, {T}'] if not warm else []
@@ -455,7 +473,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
             else:
                 out += [f'mul {T}, {x}, {W[r][0]}', f'add {nw}, {nw}, {T}']
             return out
-        if pad:
+        if padx:
             out = low_only(2, macs) + [f'slli {TB}, {TB}, 16']
         else:
             out = load(3, TA) + [f'slli {TA}, {TA}, 16'] + load(2, TB)
@@ -521,15 +539,18 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
                f'beqz {T}, .Lrowend_{name}']
         return out + column2(kx1) + store(P[e]) + [f'j .Lrowend_{name}']
 
-    def drain(e):
+    def drain(e, lab=name):
         out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
-               f'beqz {T}, .Lrowend_{name}']
+               f'beqz {T}, .Lrowend_{lab}']
         out += store(P[e % 3])
         out += [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})', f'addi {T}, {T}, -1',
-                f'beqz {T}, .Lrowend_{name}']
+                f'beqz {T}, .Lrowend_{lab}']
         out += store(P[(e + 1) % 3])
-        out.append(f'j .Lrowend_{name}')
+        out.append(f'j .Lrowend_{lab}')
         return out
+
+    if merged:
+        return name, L + dwpair_merged(name, Q, INPX, OP, OP2, T, TA, W, P, step, drain)
 
     L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})',
           f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
@@ -552,8 +573,55 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     return name, L
 
 
-def dwpair32(osub, pad=False):
-    # void fb_ki_rv32_dwpair32_a8_oY (const DwPairJob *job)   (Y: 8 or s)
+def dwpair_merged(name, Q, INPX, OP, OP2, T, TA, W, P, step, drain):
+    # The merged lane-pair routine's phases after dwpair's prologue (its job in a0, OP / OP2
+    # and Q set up for the pairs): job->tb bit 0 the padded top pair upside down (the weights'
+    # rows swapped in their registers, Q[k] = q0 + in_row - k in_row, the low row op - out_row,
+    # the high row op - 2 out_row), then the pairs, then with bit 1 the padded bottom pair
+    # where they end.
+    def swap_rows():
+        out = []
+        for k in range(3):
+            out += [f'mv {TA}, {W[0][k]}', f'mv {W[0][k]}, {W[2][k]}', f'mv {W[2][k]}, {TA}']
+        return out
+
+    def group_end():
+        return [f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})', f'add {TA}, {TA}, {OP}',
+                f'sw {TA}, 60(sp)']
+
+    def body(lab, pd):
+        return group_end() + [f'li {p}, 0' for p in P[:2]] + sweep3(
+            lab, lambda ph, st, warm=0: step(ph, st, warm, pd), lambda e: drain(e, lab), OP, T,
+            TA)
+
+    top, bot = f'{name}_top', f'{name}_bot'
+    L = [f'lw {T}, 52(sp)', f'lw {TA}, {POFF["tb"]}({T})', f'andi {TA}, {TA}, 1',
+         f'beqz {TA}, .Lpairs_{name}']
+    L += swap_rows()
+    L += [f'lw {TA}, {POFF["in_row"]}({T})', f'add {Q[0]}, {Q[0]}, {TA}',
+          f'sub {Q[1]}, {Q[0]}, {TA}', f'sub {Q[2]}, {Q[1]}, {TA}',
+          f'lw {TA}, {POFF["out_row"]}({T})', f'sub {OP}, {OP}, {TA}', f'sub {OP2}, {OP}, {TA}']
+    L += body(top, True) + [f'.Lrowend_{top}:'] + swap_rows()
+    # the pairs: the pointers again from the job
+    L += [f'lw {T}, 52(sp)', f'lw {TA}, {POFF["in_row"]}({T})', f'lw {Q[0]}, {POFF["q0"]}({T})']
+    L += [f'add {Q[k]}, {Q[k - 1]}, {TA}' for k in range(1, len(Q))]
+    L += [f'lw {OP}, {POFF["op"]}({T})', f'lw {TA}, {POFF["out_row"]}({T})',
+          f'add {OP2}, {OP}, {TA}']
+    L += [f'.Lpairs_{name}:', 'lw t0, 56(sp)', f'beqz t0, .Lbottom_{name}']
+    L += [f'.Lrow_{name}:'] + body(name, False)
+    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["row_back"]}({T})']
+    L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(len(Q))]
+    L += [f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}', f'add {OP2}, {OP2}, {TA}']
+    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
+    L += [f'.Lbottom_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["tb"]}({T})',
+          f'andi {TA}, {TA}, 2', f'beqz {TA}, .Lend_{name}']
+    L += body(bot, True) + [f'.Lrowend_{bot}:', f'.Lend_{name}:', 'lw ra, 48(sp)']
+    L += restore_saved() + ['addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
+    return L
+
+
+def dwpair32(osub, pad=False, h0=False, merged=False):
+    # void fb_ki_rv32_dwpair32_a8_oY[_h0] (const DwPairJob *job)   (Y: 8 or s)
     # Stride 1, 8-bit input, kernel 3x3 with every kernel row inside the input, for the
     # channels whose lane sums do not fit 16 bits (dwpair's condition; u8 x i8 with Σ|w| over
     # 128): job->npairs pairs of output rows (o, o + 1) swept like dwrow, two rows at a time in
@@ -564,31 +632,55 @@ def dwpair32(osub, pad=False):
     # (in_px - 3 in_row): 4 adds per column as with 4 pointers, in 3 registers (ROW, BACK, Q).
     # pad (fb_ki_rv32_dwpair32_pad_*): the last input row is padding, not read (as dwpair's
     # pad: a padded bottom row, or upside down a padded top row).
-    name = f'fb_ki_rv32_dwpair32{"_pad" if pad else ""}_a8_o{"s" if osub else 8}'
+    # h0 (fb_ki_rv32_dwpair32[_pad]_a8_oY_h0): for a channel whose lam_hi is 0 (out_shift >= 32
+    # and lambda >= 0: lambda << t is lam_lo alone), no add of lam_hi per output and out_px in
+    # its register instead of a stack slot.
+    # merged (fb_ki_rv32_dwpair32_all_a8_oY[_h0]): a whole channel of a layer whose rows are a
+    # padded top row, an even number of full rows and a padded bottom row, in one call: with
+    # job->tb bit 0 first the padded top pair upside down (rows op - out_row and op - 2 out_row
+    # from input rows q0 + in_row upwards, the weights' rows swapped in their registers), then
+    # the npairs pairs from q0 / op, then with bit 1 the padded bottom pair where they end.
+    name = f'fb_ki_rv32_dwpair32{"_all" if merged else "_pad" if pad else ""}' \
+        f'_a8_o{"s" if osub else 8}' + ('_h0' if h0 else '')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11']         # row o: roles C (kx = 2), B (kx = 1), N (kx = 0) rotate
     R = ['a5', 'a6', 'a7']           # row o + 1
     Q, ROW, BACK, K, LLO, LHI = 'a0', 'a1', 'a2', 'a3', 'a4', 't2'
     X, T, OP, OP2, THR, SHR, MAXV = 't0', 't1', 't3', 't4', 't5', 't6', 'ra'
     PX, OSH = 64, 68                 # stack slots: out_px, osh
+    if h0:
+        LHI, PX = None, 't2'
     counter = [0]
+
+    def out_step():
+        # both output pointers on by out_px
+        if h0:
+            return [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}']
+        return [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
 
     L = prologue(name, 80)
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
-    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
-          f'lw {LHI}, {POFF["lam_hi"]}(a0)', f'lw {THR}, {POFF["thr"]}(a0)',
-          f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)',
-          f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)',
-          f'add {OP2}, {OP}, t0', f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)',
-          f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
-          f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)',
-          f'sub {BACK}, {BACK}, {ROW}', f'sub {BACK}, {BACK}, {ROW}']
-    L += [] if pad else [f'sub {BACK}, {BACK}, {ROW}']
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
+    L += [f'lw {PX}, {POFF["out_px"]}(a0)'] if h0 else [f'lw {LHI}, {POFF["lam_hi"]}(a0)']
+    L += [f'lw {THR}, {POFF["thr"]}(a0)',
+          f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)']
+
+    def start(pad):
+        # the pointers of the pairs from job->q0 / op (job in a0, loaded last)
+        out = [f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)',
+               f'add {OP2}, {OP}, t0']
+        out += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
+                f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)',
+                f'sub {BACK}, {BACK}, {ROW}', f'sub {BACK}, {BACK}, {ROW}']
+        out += [] if pad else [f'sub {BACK}, {BACK}, {ROW}']
+        return out + [f'lw {Q}, {POFF["q0"]}(a0)']
+
+    if not h0:
+        L += [f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)']
     if osub:
         L += [f'lw t0, {POFF["osh"]}(a0)', f'sw t0, {OSH}(sp)']
-    L += [f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
 
     def requant(v, op):
         n = counter[0]
@@ -601,43 +693,83 @@ def dwpair32(osub, pad=False):
             out.append(f'sb {T}, 0({op})')
         return out + [f'.Ld_{name}_{n}:']
 
-    def step(ph, st, warm=0):
-        # one column: input rows o .. o + 3 (x0 .. x3); row o takes kernel row r from x_r,
-        # row o + 1 from x_(r + 1); warm as in dwrow (the sums left of the row not formed)
-        def macs(S, r, first):
-            c, b, nw = S[ph % 3], S[(ph + 1) % 3], S[(ph + 2) % 3]
-            out = [f'mul {T}, {X}, {W[r][2]}', f'add {c}, {c}, {T}'] if not warm else []
-            if warm < 2:
-                out += [f'mul {T}, {X}, {W[r][1]}', f'add {b}, {b}, {T}']
-            if first:
-                return out + [f'mul {nw}, {X}, {W[r][0]}']
-            return out + [f'mul {T}, {X}, {W[r][0]}', f'add {nw}, {nw}, {T}']
+    def body(lab, pad):
+        # one pair of rows: the sums zeroed and the sweep, its drain ending at .Lrowend_lab
+        def step(ph, st, warm=0):
+            # one column: input rows o .. o + 3 (x0 .. x3); row o takes kernel row r from x_r,
+            # row o + 1 from x_(r + 1); warm as in dwrow (the sums left of the row not formed)
+            def macs(S, r, first):
+                c, b, nw = S[ph % 3], S[(ph + 1) % 3], S[(ph + 2) % 3]
+                out = [f'mul {T}, {X}, {W[r][2]}', f'add {c}, {c}, {T}'] if not warm else []
+                if warm < 2:
+                    out += [f'mul {T}, {X}, {W[r][1]}', f'add {b}, {b}, {T}']
+                if first:
+                    return out + [f'mul {nw}, {X}, {W[r][0]}']
+                return out + [f'mul {T}, {X}, {W[r][0]}', f'add {nw}, {nw}, {T}']
+            out = []
+            nrow = 3 if pad else 4
+            for k in range(nrow):
+                out += [f'lbu {X}, 0({Q})', f'add {Q}, {Q}, {ROW if k < nrow - 1 else BACK}']
+                if k < 3:
+                    out += macs(P, k, k == 0)
+                if k > 0:
+                    out += macs(R, k - 1, k == 1)
+            if st:
+                out += requant(P[ph % 3], OP) + requant(R[ph % 3], OP2) + out_step()
+            return out
+
+        def drain(e):
+            out = []
+            for d in range(2):
+                out += [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})']
+                out += [f'addi {T}, {T}, -1'] if d else []
+                out += [f'beqz {T}, .Lrowend_{lab}']
+                out += requant(P[(e + d) % 3], OP) + requant(R[(e + d) % 3], OP2) + out_step()
+            return out + [f'j .Lrowend_{lab}']
+
+        # the sums a warm-up column or the first step adds to (the third is started)
+        return [f'li {p}, 0' for p in P[:2] + R[:2]] + sweep3(lab, step, drain, OP, T, X)
+
+    if not merged:
+        return name, L + start(pad) + pair32_rows(name, body(name, pad), Q, OP, OP2, T, X)
+
+    def swap_rows():
+        # the weights' kernel rows 0 and 2 exchanged (the upside-down top pair)
         out = []
-        nrow = 3 if pad else 4
-        for k in range(nrow):
-            out += [f'lbu {X}, 0({Q})', f'add {Q}, {Q}, {ROW if k < nrow - 1 else BACK}']
-            if k < 3:
-                out += macs(P, k, k == 0)
-            if k > 0:
-                out += macs(R, k - 1, k == 1)
-        if st:
-            out += requant(P[ph % 3], OP) + requant(R[ph % 3], OP2)
-            out += [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
+        for k in range(3):
+            out += [f'mv t0, {W[0][k]}', f'mv {W[0][k]}, {W[2][k]}', f'mv {W[2][k]}, t0']
         return out
 
-    def drain(e):
-        out = []
-        for d in range(2):
-            out += [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})']
-            out += [f'addi {T}, {T}, -1'] if d else []
-            out += [f'beqz {T}, .Lrowend_{name}']
-            out += requant(P[(e + d) % 3], OP) + requant(R[(e + d) % 3], OP2)
-            out += [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
-        return out + [f'j .Lrowend_{name}']
+    def group_end():
+        return [f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})', f'add {X}, {X}, {OP}',
+                f'sw {X}, 60(sp)']
 
-    # the sums a warm-up column or the first step adds to (the third is started)
-    body = [f'li {p}, 0' for p in P[:2] + R[:2]] + sweep3(name, step, drain, OP, T, X)
-    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X)
+    top, bot = f'{name}_top', f'{name}_bot'
+    L += [f'lw t0, {POFF["tb"]}(a0)', 'andi t0, t0, 1', f'beqz t0, .Lpairs_{name}']
+    # the top pair upside down: rows read upwards from input row q0 + in_row (ROW = -in_row,
+    # BACK = in_px - 2 ROW), the low row op - out_row, the high row op - 2 out_row
+    L += swap_rows()
+    L += [f'lw {ROW}, {POFF["in_row"]}(a0)', f'sub {ROW}, zero, {ROW}',
+          f'lw {BACK}, {POFF["in_px"]}(a0)', f'sub {BACK}, {BACK}, {ROW}',
+          f'sub {BACK}, {BACK}, {ROW}', f'lw {OP}, {POFF["op"]}(a0)',
+          f'lw t0, {POFF["out_row"]}(a0)', f'sub {OP}, {OP}, t0', f'sub {OP2}, {OP}, t0',
+          f'lw {Q}, {POFF["q0"]}(a0)', f'sub {Q}, {Q}, {ROW}']   # a0 (the job) last
+    L += group_end() + body(top, True) + [f'.Lrowend_{top}:'] + swap_rows()
+    L += [f'lw a0, 52(sp)', f'.Lpairs_{name}:'] + start(False)
+    L += [f'lw t0, 56(sp)', f'beqz t0, .Lbottom_{name}']
+    L += [f'.Lrow_{name}:'] + group_end()
+    L += body(name, False)
+    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
+          f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
+          f'add {OP2}, {OP2}, {X}']
+    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
+    # the padded bottom pair where the pairs end (BACK = in_px - 2 in_row)
+    L += [f'.Lbottom_{name}:', f'lw {T}, 52(sp)', f'lw t0, {POFF["tb"]}({T})', 'andi t0, t0, 2',
+          f'beqz t0, .Lend_{name}', f'add {BACK}, {BACK}, {ROW}']
+    L += group_end() + body(bot, True) + [f'.Lrowend_{bot}:']
+    L += [f'.Lend_{name}:', 'lw ra, 48(sp)'] + restore_saved()
+    L += ['addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
+    return name, L
 
 
 def dwpair32_s2(osub, pad=False):
@@ -740,10 +872,16 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           tuple(dwrow(a, o, st) for st in (1, 2) for a in (8, 4, 2) for o in (False, True))
           + tuple(dwpair(a, o) for a in (False, True) for o in (False, True))
           + tuple(dwpair(True, o, True) for o in (False, True))
+          + tuple(dwpair(True, o, 'top', 1, pd) for pd in (False, True) for o in (False, True))
+          + tuple(dwpair(a, o, r, 1, False, True)
+                  for a, r in ((False, False), (True, False), (True, True), (True, 'top'))
+                  for o in (False, True))
           + tuple(dwpair(a, o, r, 2) for a, r in ((False, False), (True, False), (True, True))
                   for o in (False, True))
           + tuple(dwpair(a, o, r, st, True) for st in (1, 2)
                   for a, r in ((False, False), (True, False), (True, True))
                   for o in (False, True))
           + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True))
+          + tuple(dwpair32(o, pd, True) for pd in (False, True) for o in (False, True))
+          + tuple(dwpair32(o, False, h, True) for h in (False, True) for o in (False, True))
           + tuple(dwpair32_s2(o, pd) for pd in (False, True) for o in (False, True)))

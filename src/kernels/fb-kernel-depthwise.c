@@ -418,14 +418,21 @@ static const DwPairFn dw_pair32_fns[2][2] = {
   { fb_ki_rv32_dwpair32_a8_o8, fb_ki_rv32_dwpair32_a8_os },
   { fb_ki_rv32_dwpair32_pad_a8_o8, fb_ki_rv32_dwpair32_pad_a8_os }
 };
-/* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair. */
+/* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair;
+ * [lam_hi == 0 (the _lh0 forms, which do not add it)][pad][sub-byte output]. */
 void fb_ki_rv32_dwpair32_s2_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_pad_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_pad_a8_os (const DwPairJob *job);
-static const DwPairFn dw_pair32_s2_fns[2][2] = {
-  { fb_ki_rv32_dwpair32_s2_a8_o8, fb_ki_rv32_dwpair32_s2_a8_os },
-  { fb_ki_rv32_dwpair32_s2_pad_a8_o8, fb_ki_rv32_dwpair32_s2_pad_a8_os }
+void fb_ki_rv32_dwpair32_s2_lh0_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_lh0_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_lh0_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_lh0_pad_a8_os (const DwPairJob *job);
+static const DwPairFn dw_pair32_s2_fns[2][2][2] = {
+  { { fb_ki_rv32_dwpair32_s2_a8_o8, fb_ki_rv32_dwpair32_s2_a8_os },
+    { fb_ki_rv32_dwpair32_s2_pad_a8_o8, fb_ki_rv32_dwpair32_s2_pad_a8_os } },
+  { { fb_ki_rv32_dwpair32_s2_lh0_a8_o8, fb_ki_rv32_dwpair32_s2_lh0_a8_os },
+    { fb_ki_rv32_dwpair32_s2_lh0_pad_a8_o8, fb_ki_rv32_dwpair32_s2_lh0_pad_a8_os } }
 };
 typedef void (*DwRowFn) (const DwRowJob *job);
 static const DwRowFn dw_row_fns[2][3][2] = {
@@ -567,8 +574,7 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
     }
   /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
   dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
-  if (S == 1) /* the stride-1 sweeps take ~lam_lo (their carry in one sltu) */
-    pj->lam_lo = ~pj->lam_lo;
+  pj->lam_lo = ~pj->lam_lo; /* the sweeps take ~lam_lo (their carry in one sltu) */
   pj->kappa = ka;
   /* a shift over 31 (the 64-bit value over 2^63 in magnitude: never) gives the same 0 or -1
    * as 31 */
@@ -712,8 +718,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
   jp->kappa = ka;
   dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
-  if (S == 1) /* the stride-1 sweeps (and dwpair32's copy) take ~lam_lo */
-    jp->lam_lo = ~jp->lam_lo;
+  jp->lam_lo = ~jp->lam_lo; /* the sweeps (and dwpair32's copy) take ~lam_lo */
   jp->shr = p->out_shift + u - 32;
   jp->sh = sh;
   jp->mask = ((1 << A) - 1) << sh;
@@ -730,9 +735,10 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       uint8_t *orow = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
       int32_t rows = grp[i].n - taken;
       /* pairs 3: in 32-bit sums (the weights then wt, << t) */
-      const DwPairFn *fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[0]
+      const DwPairFn (*const p32)[2] = S == 1 ? dw_pair32_fns : dw_pair32_s2_fns[!jp->lam_hi];
+      const DwPairFn *fns = pairs == 3 ? p32[0]
                             : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs] : NULL;
-      const DwPairFn *pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[1]
+      const DwPairFn *pads = pairs == 3 ? p32[1]
                              : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs] : NULL;
       const int32_t *wp = pairs == 3 ? wt : wf;
       /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */

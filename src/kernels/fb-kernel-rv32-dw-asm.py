@@ -23,8 +23,8 @@ OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 def rq_carry(X, LLO, nl):
     # the low word's carry of mul (kappa, v) + lam_lo, X the low product (overwritten): with
-    # nl, LLO holds ~lam_lo (job->lam_lo of the stride-1 routines, complemented by the C
-    # set-up) and the carry is ~lam_lo <u X (X + lam_lo reaches 2^32 exactly when X > 2^32 -
+    # nl, LLO holds ~lam_lo (job->lam_lo of every routine since round 2 of stride 2,
+    # complemented by the C set-up) and the carry is ~lam_lo <u X (X + lam_lo reaches 2^32 exactly when X > 2^32 -
     # 1 - lam_lo): one instruction instead of an add and the compare
     if nl:
         return [f'sltu {X}, {LLO}, {X}']
@@ -36,13 +36,15 @@ def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, nl=False):
     # from mul/mulh and the low word's carry, clamped to [0, maxv], left in T (X clobbered).
     # nl: LLO holds ~lam_lo (rq_carry()).
     # Below thr the output is 0: a sub-byte output ORs nothing in (jump to .Ld_lab), a byte
-    # stores 0.  MAXV None: maxv is loaded from 60(sp).  The caller stores T and places .Ld_lab.
+    # stores 0.  MAXV None: maxv is loaded from 60(sp); LHI None: lam_hi is 0 (not added).
+    # The caller stores T and places .Ld_lab.
     if osub:
         out = [f'blt {v}, {THR}, .Ld_{lab}']
     else:
         out = [f'bge {v}, {THR}, .Lf_{lab}', f'sb zero, 0({op})', f'j .Ld_{lab}', f'.Lf_{lab}:']
     out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}'] + rq_carry(X, LLO, nl)
-    out += [f'add {T}, {T}, {X}', f'add {T}, {T}, {LHI}', f'sra {T}, {T}, {SHR}']
+    out += [f'add {T}, {T}, {X}'] + ([f'add {T}, {T}, {LHI}'] if LHI else [])
+    out.append(f'sra {T}, {T}, {SHR}')
     mv = MAXV
     if not mv:
         out.append(f'lw {X}, 60(sp)')
@@ -115,7 +117,7 @@ def dwrow(A, osub, S=1):
     def requant(v):
         n = counter[0]
         counter[0] += 1
-        out = rq_exact(f'{name}_{n}', v, OP, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, S == 1)
+        out = rq_exact(f'{name}_{n}', v, OP, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, True)
         if osub:
             out += [f'lbu {X}, 0({OP})', f'sll {T}, {T}, {OSH}', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({OP})']
@@ -259,16 +261,16 @@ def sweep3(name, step, drain, OP, T, S):
     return L
 
 
-def sweep2(name, step2, drain2, OP, T, S):
+def sweep2(name, step2, drain2, OP, T, S, GEND=None):
     # The stride-2 sweep of a pair routine (dwpair, dwpair32_s2), the job pointer in T and the
-    # group end at 60(sp): 0-1 warm-up column, the loop of 2 output columns, 0-1 remaining
-    # column, then the drain of the last sums (S: a scratch register).
+    # group end at 60(sp) (or in GEND): 0-1 warm-up column, the loop of 2 output columns, 0-1
+    # remaining column, then the drain of the last sums (S: a scratch register).
     L = [f'lw {S}, {POFF["warm"]}({T})', f'beqz {S}, .Lmain_{name}']
     L += step2(1, False)
-    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
-          f'.Lloop_{name}:']
+    L += [f'.Lmain_{name}:'] + ([] if GEND else [f'lw {T}, 60(sp)'])
+    L += [f'beq {OP}, {GEND or T}, .Lrem_{name}', f'.Lloop_{name}:']
     L += step2(0, True) + step2(1, True)
-    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+    L += ([] if GEND else [f'lw {T}, 60(sp)']) + [f'bne {OP}, {GEND or T}, .Lloop_{name}']
     L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {S}, {POFF["rem"]}({T})',
           f'beqz {S}, .Ldrain0_{name}']
     L += step2(0, True) + [f'j .Ldrain1_{name}']
@@ -277,14 +279,14 @@ def sweep2(name, step2, drain2, OP, T, S):
     return L
 
 
-def pair32_rows(name, body, Q, OP, OP2, T, X):
+def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None):
     # The row loop and epilogue of the 32-bit pair routines (dwpair32, dwpair32_s2): per pair
     # of output rows the group end at 60(sp), body (the sums zeroed and the sweep), then the
     # input pointer Q on by row_back (2 rows at stride 1, 4 at stride 2, from the row's start)
     # and each output pointer, which has crossed its row, on by one more row (the pair's
-    # other); the pair count at 56(sp).
-    L = [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})',
-         f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
+    # other); the pair count at 56(sp).  GEND: the group end in that register instead.
+    L = [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})']
+    L += [f'add {GEND}, {X}, {OP}'] if GEND else [f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
     L += body
     L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
           f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
@@ -393,7 +395,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         else:
             out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
                     f'.Lf_{name}_{n}:']
-        out += [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}'] + rq_carry(TB, LLO, S == 1)
+        out += [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}'] + rq_carry(TB, LLO, True)
         out.append(f'add {v}, {v}, {TB}')
         out.append(f'add {v}, {v}, {val("lam_hi", T, out)}')
         out.append(f'sra {v}, {v}, {val("shr", T, out)}')
@@ -640,7 +642,7 @@ def dwpair32(osub, pad=False):
     return name, L + pair32_rows(name, body, Q, OP, OP2, T, X)
 
 
-def dwpair32_s2(osub, pad=False):
+def dwpair32_s2(osub, pad=False, lh0=False):
     # void fb_ki_rv32_dwpair32_s2_a8_oY (const DwPairJob *job)   (Y: 8 or s)
     # dwpair32 at stride 2 (both axes): output rows (o, o + 1) from the 5 input rows 2o - 1 + k
     # (k < 5; row 2 is kernel row 2 of row o and kernel row 0 of row o + 1), in 32-bit sums,
@@ -650,13 +652,18 @@ def dwpair32_s2(osub, pad=False):
     # pointer walks each column down (in_row) and on to the next (in_px - 4 in_row).  The
     # requantization is dwrow's.  pad (fb_ki_rv32_dwpair32_s2_pad_*): the last input row is
     # padding, not read (4 rows; a padded bottom row, or upside down a padded top row).
-    name = f'fb_ki_rv32_dwpair32_s2{"_pad" if pad else ""}_a8_o{"s" if osub else 8}'
+    # lh0 (fb_ki_rv32_dwpair32_s2_lh0_*): the channel's lam_hi is 0 (not added; its register
+    # then holds the group end, as a7 does without a sub-byte output).
+    name = (f'fb_ki_rv32_dwpair32_s2{"_lh0" if lh0 else ""}{"_pad" if pad else ""}'
+            f'_a8_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10']                # row o: cur (kx = 1, 2 to come), nxt (kx = 0 to come)
     R = ['a5', 'a6']                 # row o + 1
     Q, ROW, BACK, K, LLO, LHI = 'a0', 'a1', 'a2', 'a3', 'a4', 't2'
     X, T, OP, OP2, THR, SHR, MAXV = 't0', 't1', 't3', 't4', 't5', 't6', 'ra'
     PX, OSH = 's11', 'a7'
+    GEND = 'a7' if not osub else LHI if lh0 else None
+    LHI = None if lh0 else LHI
     nrow = 4 if pad else 5
     counter = [0]
 
@@ -664,8 +671,9 @@ def dwpair32_s2(osub, pad=False):
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
-    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
-          f'lw {LHI}, {POFF["lam_hi"]}(a0)', f'lw {THR}, {POFF["thr"]}(a0)',
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
+    L += [f'lw {LHI}, {POFF["lam_hi"]}(a0)'] if LHI else []
+    L += [f'lw {THR}, {POFF["thr"]}(a0)',
           f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)',
           f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)',
           f'add {OP2}, {OP}, t0', f'lw {PX}, {POFF["out_px"]}(a0)',
@@ -679,7 +687,7 @@ def dwpair32_s2(osub, pad=False):
     def requant(v, op):
         n = counter[0]
         counter[0] += 1
-        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T)
+        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, True)
         if osub:
             out += [f'sll {T}, {T}, {OSH}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({op})']
@@ -727,8 +735,8 @@ def dwpair32_s2(osub, pad=False):
                       f'j .Lrowend_{name}']
 
     # warm: 1 column (no left padding: kx = 0 of output 0) or none
-    body = [f'li {p}, 0' for p in P + R] + sweep2(name, step2, drain2, OP, T, X)
-    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X)
+    body = [f'li {p}, 0' for p in P + R] + sweep2(name, step2, drain2, OP, T, X, GEND)
+    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND)
 
 
 write_inc('fb-kernel-rv32-dw-asm.inc',
@@ -746,4 +754,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, r in ((False, False), (True, False), (True, True))
                   for o in (False, True))
           + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True))
-          + tuple(dwpair32_s2(o, pd) for pd in (False, True) for o in (False, True)))
+          + tuple(dwpair32_s2(o, pd, lh) for lh in (False, True) for pd in (False, True)
+                  for o in (False, True)))

@@ -346,12 +346,15 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         Q, ROW, BACK, TC = ['a0'], 'a2', 'a3', 'a4'
         want = [v for v in want if v != 'out_px'] + ['out_px']
         pool = ['s11', 'a1', 'a7', 't3', 't4', 't5', 't6', 'ra']
+    # the group end in a register if one is left (else at 60(sp))
+    GEND = pool[len(want)] if S == 2 and len(want) < len(pool) else None
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
     assert 'op' in reg and 'op2' in reg and (not asub or 'mask' in reg)
     assert (not rsh or 'sh' in reg) and len(slot) <= 4
     OP, OP2 = reg['op'], reg['op2']
     counter = [0]
+    ool = []                         # out-of-line blocks, after the return
 
     def val(v, tmp, out):
         if v in reg:
@@ -392,6 +395,11 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         th = val('thr', T, out)
         if osub:
             out.append(f'blt {v}, {th}, .Ld_{name}_{n}')
+        elif S == 2:
+            # stride 2, a byte output: the zero output inline (2 instructions), the
+            # requantization out of line (one jump more), placed after the return
+            out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'.Ld_{name}_{n}:']
+            main, out = out, [f'.Lf_{name}_{n}:']
         else:
             out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
                     f'.Lf_{name}_{n}:']
@@ -407,6 +415,9 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
             out += [f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
         else:
             out.append(f'sb {v}, 0({op})')
+        if S == 2 and not osub:
+            ool.extend(out + [f'j .Ld_{name}_{n}'])
+            return main
         out.append(f'.Ld_{name}_{n}:')
         return out
 
@@ -533,13 +544,13 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         out.append(f'j .Lrowend_{name}')
         return out
 
-    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})',
-          f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
+    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})']
+    L += [f'add {GEND}, {TA}, {OP}'] if GEND else [f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
     # stride 1: the sums a warm-up column or the first step adds to (the third is started)
     L += [f'li {p}, 0' for p in (P if S == 2 else P[:2])]
     if S == 2:
         # warm: 1 column (no left padding: kx = 0 of output 0) or none
-        L += sweep2(name, step2, drain2, OP, T, TA)
+        L += sweep2(name, step2, drain2, OP, T, TA, GEND)
     else:
         L += sweep3(name, step, drain, OP, T, TA)
     # next pair of rows: the input pointers 2 rows on; each output pointer has crossed its
@@ -549,7 +560,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
     L += [f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}', f'add {OP2}, {OP2}, {TA}']
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
     L += ['lw ra, 48(sp)'] + restore_saved()
-    L += ['addi sp, sp, 80', 'ret']
+    L += ['addi sp, sp, 80', 'ret'] + ool
     L += [f'.size {name}, .-{name}']
     return name, L
 

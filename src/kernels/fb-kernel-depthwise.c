@@ -540,7 +540,8 @@ dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
   pj->out_row = j->out_row;
   pj->out_px = j->out_px;
   pj->gbytes = j->gbytes;
-  pj->rem = j->rem;
+  /* stride 2: rem | drain << 1 (the sweep's one test for a row with neither) */
+  pj->rem = p->stride_x == 2 ? j->rem | j->drain << 1 : j->rem;
   pj->warm = j->warm;
   pj->drain = j->drain;
   pj->maxv = j->maxv;

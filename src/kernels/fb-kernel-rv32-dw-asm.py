@@ -264,7 +264,9 @@ def sweep3(name, step, drain, OP, T, S):
 def sweep2(name, step2, drain2, OP, T, S, GEND=None):
     # The stride-2 sweep of a pair routine (dwpair, dwpair32_s2), the job pointer in T and the
     # group end at 60(sp) (or in GEND): 0-1 warm-up column, the loop of 2 output columns, 0-1
-    # remaining column, then the drain of the last sums (S: a scratch register).
+    # remaining column, then the drain of the last sums (S: a scratch register).  The job's
+    # rem holds rem | drain << 1 (the C set-up of stride 2), so a row with neither takes one
+    # test; drain2(e) is the drain itself (no test).
     L = [f'lw {S}, {POFF["warm"]}({T})', f'beqz {S}, .Lmain_{name}']
     L += step2(1, False)
     L += [f'.Lmain_{name}:'] + ([] if GEND else [f'lw {T}, 60(sp)'])
@@ -272,9 +274,11 @@ def sweep2(name, step2, drain2, OP, T, S, GEND=None):
     L += step2(0, True) + step2(1, True)
     L += ([] if GEND else [f'lw {T}, 60(sp)']) + [f'bne {OP}, {GEND or T}, .Lloop_{name}']
     L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {S}, {POFF["rem"]}({T})',
-          f'beqz {S}, .Ldrain0_{name}']
-    L += step2(0, True) + [f'j .Ldrain1_{name}']
-    for e in range(2):
+          f'beqz {S}, .Lrowend_{name}', f'andi {S}, {S}, 1', f'beqz {S}, .Ldrain0_{name}']
+    L += step2(0, True)
+    L += [f'lw {T}, 52(sp)', f'lw {T}, {POFF["rem"]}({T})', f'andi {T}, {T}, 2',
+          f'beqz {T}, .Lrowend_{name}']
+    for e in (1, 0):
         L += [f'.Ldrain{e}_{name}:'] + drain2(e)
     return L
 
@@ -530,9 +534,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         # stride 2: the last output's column kx = 2 is right padding
         def kx1(x, r, first):
             return [f'mul {T}, {x}, {W[r][1]}', f'add {P[e]}, {P[e]}, {T}']
-        out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
-               f'beqz {T}, .Lrowend_{name}']
-        return out + column2(kx1) + store(P[e]) + [f'j .Lrowend_{name}']
+        return column2(kx1) + store(P[e]) + [f'j .Lrowend_{name}']
 
     def drain(e):
         out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
@@ -740,8 +742,7 @@ def dwpair32_s2(osub, pad=False, lh0=False):
         # the last output's column kx = 2 is right padding
         def kx1(S, r):
             return [f'mul {T}, {X}, {W[r][1]}', f'add {S[e]}, {S[e]}, {T}']
-        out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})', f'beqz {T}, .Lrowend_{name}']
-        out += column(kx1) + requant(P[e], OP) + requant(R[e], OP2)
+        out = column(kx1) + requant(P[e], OP) + requant(R[e], OP2)
         return out + [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}',
                       f'j .Lrowend_{name}']
 

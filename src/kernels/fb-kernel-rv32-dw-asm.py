@@ -266,7 +266,8 @@ def sweep2(name, step2, drain2, OP, T, S, GEND=None):
     # group end at 60(sp) (or in GEND): 0-1 warm-up column, the loop of 2 output columns, 0-1
     # remaining column, then the drain of the last sums (S: a scratch register).  The job's
     # rem holds rem | drain << 1 (the C set-up of stride 2), so a row with neither takes one
-    # test; drain2(e) is the drain itself (no test).
+    # test; drain2(e) is the drain itself (no test).  T holds the job at .Lrowend (drain2
+    # reloads it), which the row code of stride 2 takes as it is.
     L = [f'lw {S}, {POFF["warm"]}({T})', f'beqz {S}, .Lmain_{name}']
     L += step2(1, False)
     L += [f'.Lmain_{name}:'] + ([] if GEND else [f'lw {T}, 60(sp)'])
@@ -276,23 +277,27 @@ def sweep2(name, step2, drain2, OP, T, S, GEND=None):
     L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {S}, {POFF["rem"]}({T})',
           f'beqz {S}, .Lrowend_{name}', f'andi {S}, {S}, 1', f'beqz {S}, .Ldrain0_{name}']
     L += step2(0, True)
-    L += [f'lw {T}, 52(sp)', f'lw {T}, {POFF["rem"]}({T})', f'andi {T}, {T}, 2',
-          f'beqz {T}, .Lrowend_{name}']
+    L += [f'lw {T}, 52(sp)', f'lw {S}, {POFF["rem"]}({T})', f'andi {S}, {S}, 2',
+          f'beqz {S}, .Lrowend_{name}']
     for e in (1, 0):
         L += [f'.Ldrain{e}_{name}:'] + drain2(e)
     return L
 
 
-def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None):
+def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False):
     # The row loop and epilogue of the 32-bit pair routines (dwpair32, dwpair32_s2): per pair
     # of output rows the group end at 60(sp), body (the sums zeroed and the sweep), then the
     # input pointer Q on by row_back (2 rows at stride 1, 4 at stride 2, from the row's start)
     # and each output pointer, which has crossed its row, on by one more row (the pair's
     # other); the pair count at 56(sp).  GEND: the group end in that register instead.
-    L = [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})']
+    # keep_t (stride 2): T holds the job at .Lrowend (sweep2), loaded once before the rows.
+    L = [f'lw {T}, 52(sp)'] if keep_t else []
+    L += [f'.Lrow_{name}:'] + ([] if keep_t else [f'lw {T}, 52(sp)'])
+    L += [f'lw {X}, {POFF["gbytes"]}({T})']
     L += [f'add {GEND}, {X}, {OP}'] if GEND else [f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
     L += body
-    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
+    L += [f'.Lrowend_{name}:'] + ([] if keep_t else [f'lw {T}, 52(sp)'])
+    L += [f'lw {X}, {POFF["row_back"]}({T})',
           f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
           f'add {OP2}, {OP2}, {X}']
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
@@ -534,7 +539,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         # stride 2: the last output's column kx = 2 is right padding
         def kx1(x, r, first):
             return [f'mul {T}, {x}, {W[r][1]}', f'add {P[e]}, {P[e]}, {T}']
-        return column2(kx1) + store(P[e]) + [f'j .Lrowend_{name}']
+        return column2(kx1) + store(P[e]) + [f'lw {T}, 52(sp)', f'j .Lrowend_{name}']
 
     def drain(e):
         out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
@@ -546,7 +551,10 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         out.append(f'j .Lrowend_{name}')
         return out
 
-    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})']
+    # stride 2: T holds the job at .Lrowend (sweep2), loaded once before the rows
+    L += [f'lw {T}, 52(sp)'] if S == 2 else []
+    L += [f'.Lrow_{name}:'] + ([] if S == 2 else [f'lw {T}, 52(sp)'])
+    L += [f'lw {TA}, {POFF["gbytes"]}({T})']
     L += [f'add {GEND}, {TA}, {OP}'] if GEND else [f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
     # stride 1: the sums a warm-up column or the first step adds to (the third is started)
     L += [f'li {p}, 0' for p in (P if S == 2 else P[:2])]
@@ -557,7 +565,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False):
         L += sweep3(name, step, drain, OP, T, TA)
     # next pair of rows: the input pointers 2 rows on; each output pointer has crossed its
     # row, one more row skips the other row of the pair
-    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["row_back"]}({T})']
+    L += [f'.Lrowend_{name}:'] + ([] if S == 2 else [f'lw {T}, 52(sp)'])
+    L += [f'lw {TA}, {POFF["row_back"]}({T})']
     L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(len(Q))]
     L += [f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}', f'add {OP2}, {OP2}, {TA}']
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
@@ -743,12 +752,12 @@ def dwpair32_s2(osub, pad=False, lh0=False):
         def kx1(S, r):
             return [f'mul {T}, {X}, {W[r][1]}', f'add {S[e]}, {S[e]}, {T}']
         out = column(kx1) + requant(P[e], OP) + requant(R[e], OP2)
-        return out + [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}',
+        return out + [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}', f'lw {T}, 52(sp)',
                       f'j .Lrowend_{name}']
 
     # warm: 1 column (no left padding: kx = 0 of output 0) or none
     body = [f'li {p}, 0' for p in P + R] + sweep2(name, step2, drain2, OP, T, X, GEND)
-    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND)
+    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True)
 
 
 write_inc('fb-kernel-rv32-dw-asm.inc',

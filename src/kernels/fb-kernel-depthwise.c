@@ -675,6 +675,19 @@ dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom
   return 1;
 }
 
+/* Sum |wf[k]| and wt[k] = wf[k] << t for the 9 weights, unrolled (stride 2: GCC keeps the
+ * loop, 10 instructions per weight). */
+FB_KI_INLINE int32_t
+dw_sc_bound9 (const int32_t *wf, int32_t t, int32_t *wt)
+{
+  int32_t bound = 0;
+#define DW_BOUND_W(k) bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t)
+  DW_BOUND_W (0), DW_BOUND_W (1), DW_BOUND_W (2), DW_BOUND_W (3), DW_BOUND_W (4);
+  DW_BOUND_W (5), DW_BOUND_W (6), DW_BOUND_W (7), DW_BOUND_W (8);
+#undef DW_BOUND_W
+  return bound;
+}
+
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
  * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
  * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
@@ -708,13 +721,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   if (u > 31 || p->out_shift + u - 32 > 31)
     return 0;
   if (S == 2)
-    {
-      /* stride 2: unrolled (GCC keeps the loop, 10 instructions per weight) */
-#define DW_BOUND_W(k) bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t)
-      DW_BOUND_W (0), DW_BOUND_W (1), DW_BOUND_W (2), DW_BOUND_W (3), DW_BOUND_W (4);
-      DW_BOUND_W (5), DW_BOUND_W (6), DW_BOUND_W (7), DW_BOUND_W (8);
-#undef DW_BOUND_W
-    }
+    bound = dw_sc_bound9 (wf, t, wt);
   else
     for (k = 0; k < 9; k++)
       {

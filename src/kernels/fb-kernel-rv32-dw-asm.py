@@ -23,9 +23,9 @@ OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 def rq_carry(X, LLO, nl):
     # the low word's carry of mul (kappa, v) + lam_lo, X the low product (overwritten): with
-    # nl, LLO holds ~lam_lo (job->lam_lo of every routine since round 2 of stride 2,
-    # complemented by the C set-up) and the carry is ~lam_lo <u X (X + lam_lo reaches 2^32 exactly when X > 2^32 -
-    # 1 - lam_lo): one instruction instead of an add and the compare
+    # nl, LLO holds ~lam_lo (job->lam_lo of every routine, complemented by the C set-up)
+    # and the carry is ~lam_lo <u X (X + lam_lo reaches 2^32 exactly when X > 2^32 - 1 -
+    # lam_lo): one instruction instead of an add and the compare
     if nl:
         return [f'sltu {X}, {LLO}, {X}']
     return [f'add {X}, {X}, {LLO}', f'sltu {X}, {X}, {LLO}']

@@ -576,6 +576,7 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
   /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
   dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
   pj->lam_lo = ~pj->lam_lo; /* the sweeps take ~lam_lo (their carry in one sltu) */
+  (void) S;                 /* every stride the same since round 2 of stride 2 */
   pj->kappa = ka;
   /* a shift over 31 (the 64-bit value over 2^63 in magnitude: never) gives the same 0 or -1
    * as 31 */

@@ -451,14 +451,21 @@ static const DwPairFn dw_pair32_all_fns[2][2] = {
   { fb_ki_rv32_dwpair32_all_a8_o8, fb_ki_rv32_dwpair32_all_a8_os },
   { fb_ki_rv32_dwpair32_all_a8_o8_h0, fb_ki_rv32_dwpair32_all_a8_os_h0 }
 };
-/* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair. */
+/* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair;
+ * [lam_hi == 0 (the _lh0 forms, which do not add it)][pad][sub-byte output]. */
 void fb_ki_rv32_dwpair32_s2_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_a8_os (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_pad_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_pad_a8_os (const DwPairJob *job);
-static const DwPairFn dw_pair32_s2_fns[2][2] = {
-  { fb_ki_rv32_dwpair32_s2_a8_o8, fb_ki_rv32_dwpair32_s2_a8_os },
-  { fb_ki_rv32_dwpair32_s2_pad_a8_o8, fb_ki_rv32_dwpair32_s2_pad_a8_os }
+void fb_ki_rv32_dwpair32_s2_lh0_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_lh0_a8_os (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_lh0_pad_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_lh0_pad_a8_os (const DwPairJob *job);
+static const DwPairFn dw_pair32_s2_fns[2][2][2] = {
+  { { fb_ki_rv32_dwpair32_s2_a8_o8, fb_ki_rv32_dwpair32_s2_a8_os },
+    { fb_ki_rv32_dwpair32_s2_pad_a8_o8, fb_ki_rv32_dwpair32_s2_pad_a8_os } },
+  { { fb_ki_rv32_dwpair32_s2_lh0_a8_o8, fb_ki_rv32_dwpair32_s2_lh0_a8_os },
+    { fb_ki_rv32_dwpair32_s2_lh0_pad_a8_o8, fb_ki_rv32_dwpair32_s2_lh0_pad_a8_os } }
 };
 typedef void (*DwRowFn) (const DwRowJob *job);
 static const DwRowFn dw_row_fns[2][3][2] = {
@@ -578,7 +585,8 @@ dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
   pj->out_row = j->out_row;
   pj->out_px = j->out_px;
   pj->gbytes = j->gbytes;
-  pj->rem = j->rem;
+  /* stride 2: rem | drain << 1 (the sweep's one test for a row with neither) */
+  pj->rem = p->stride_x == 2 ? j->rem | j->drain << 1 : j->rem;
   pj->warm = j->warm;
   pj->drain = j->drain;
   pj->maxv = j->maxv;
@@ -615,8 +623,8 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
     }
   /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
   dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
-  if (S == 1) /* the stride-1 sweeps take ~lam_lo (their carry in one sltu) */
-    pj->lam_lo = ~pj->lam_lo;
+  pj->lam_lo = ~pj->lam_lo; /* the sweeps take ~lam_lo (their carry in one sltu) */
+  (void) S;                 /* every stride the same since round 2 of stride 2 */
   pj->kappa = ka;
   /* a shift over 31 (the 64-bit value over 2^63 in magnitude: never) gives the same 0 or -1
    * as 31 */
@@ -735,6 +743,19 @@ dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output,
               : dw_pair_all_fns[A == 8 ? 0 : pairs == 4 ? 3 : pairs])[plain ? 0 : 1](pjp);
 }
 
+/* Sum |wf[k]| and wt[k] = wf[k] << t for the 9 weights, unrolled (stride 2: GCC keeps the
+ * loop, 10 instructions per weight). */
+FB_KI_INLINE int32_t
+dw_sc_bound9 (const int32_t *wf, int32_t t, int32_t *wt)
+{
+  int32_t bound = 0;
+#define DW_BOUND_W(k) bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t)
+  DW_BOUND_W (0), DW_BOUND_W (1), DW_BOUND_W (2), DW_BOUND_W (3), DW_BOUND_W (4);
+  DW_BOUND_W (5), DW_BOUND_W (6), DW_BOUND_W (7), DW_BOUND_W (8);
+#undef DW_BOUND_W
+  return bound;
+}
+
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
  * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
  * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
@@ -768,11 +789,14 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return 0;
-  for (k = 0; k < 9; k++)
-    {
-      bound += wf[k] < 0 ? -wf[k] : wf[k];
-      wt[k] = (int32_t) ((uint32_t) wf[k] << t);
-    }
+  if (S == 2)
+    bound = dw_sc_bound9 (wf, t, wt);
+  else
+    for (k = 0; k < 9; k++)
+      {
+        bound += wf[k] < 0 ? -wf[k] : wf[k];
+        wt[k] = (int32_t) ((uint32_t) wf[k] << t);
+      }
   if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
     return 0;
   for (k = 0; k < 6; k++)
@@ -780,8 +804,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
   jp->kappa = ka;
   dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
-  if (S == 1) /* the stride-1 sweeps (and dwpair32's copy) take ~lam_lo */
-    jp->lam_lo = ~jp->lam_lo;
+  jp->lam_lo = ~jp->lam_lo; /* the sweeps (and dwpair32's copy) take ~lam_lo */
   jp->shr = p->out_shift + u - 32;
   jp->sh = sh;
   jp->mask = ((1 << A) - 1) << sh;
@@ -790,10 +813,10 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
   if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (jp, wt, pjp);
-  /* pairs 3: in 32-bit sums (weights wt, << t; stride 1: _h0 when lam_hi is 0) */
-  fns = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[0]
+  /* pairs 3: in 32-bit sums (weights wt, << t; _h0 / _lh0 when lam_hi is 0) */
+  fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][0]
         : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
-  pads = pairs == 3 ? (S == 1 ? dw_pair32_fns[jp->lam_hi == 0] : dw_pair32_s2_fns)[1]
+  pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][1]
          : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
   wp = pairs == 3 ? wt : wf;
   if (std3 && pairs)
@@ -952,8 +975,18 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
           const uint8_t *wp = weights + (size_t) c * (size_t) W / 8;
           const size_t wstep = (size_t) ch * (size_t) W / 8;
           const int32_t up = 32 - W - ((c * W) & 7);
-          for (k = 0; k < 3 * kyn; k++, wp += wstep)
-            wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
+          if (S == 2 && kyn == 3)
+            {
+              /* stride 2: unrolled (the loop took 10 instructions per weight) */
+#define DW_UNPACK_W(k) wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W), wp += wstep
+              DW_UNPACK_W (0), DW_UNPACK_W (1), DW_UNPACK_W (2), DW_UNPACK_W (3);
+              DW_UNPACK_W (4), DW_UNPACK_W (5), DW_UNPACK_W (6), DW_UNPACK_W (7);
+              wf[8] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
+#undef DW_UNPACK_W
+            }
+          else
+            for (k = 0; k < 3 * kyn; k++, wp += wstep)
+              wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
         }
       else
         for (k = 0; k < 3 * kyn; k++)

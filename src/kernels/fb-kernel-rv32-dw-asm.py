@@ -23,9 +23,9 @@ OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 def rq_carry(X, LLO, nl):
     # the low word's carry of mul (kappa, v) + lam_lo, X the low product (overwritten): with
-    # nl, LLO holds ~lam_lo (job->lam_lo of the stride-1 routines, complemented by the C
-    # set-up) and the carry is ~lam_lo <u X (X + lam_lo reaches 2^32 exactly when X > 2^32 -
-    # 1 - lam_lo): one instruction instead of an add and the compare
+    # nl, LLO holds ~lam_lo (job->lam_lo of every routine, complemented by the C set-up)
+    # and the carry is ~lam_lo <u X (X + lam_lo reaches 2^32 exactly when X > 2^32 - 1 -
+    # lam_lo): one instruction instead of an add and the compare
     if nl:
         return [f'sltu {X}, {LLO}, {X}']
     return [f'add {X}, {X}, {LLO}', f'sltu {X}, {X}, {LLO}']
@@ -117,7 +117,7 @@ def dwrow(A, osub, S=1):
     def requant(v):
         n = counter[0]
         counter[0] += 1
-        out = rq_exact(f'{name}_{n}', v, OP, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, S == 1)
+        out = rq_exact(f'{name}_{n}', v, OP, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, True)
         if osub:
             out += [f'lbu {X}, 0({OP})', f'sll {T}, {T}, {OSH}', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({OP})']
@@ -261,34 +261,43 @@ def sweep3(name, step, drain, OP, T, S):
     return L
 
 
-def sweep2(name, step2, drain2, OP, T, S):
+def sweep2(name, step2, drain2, OP, T, S, GEND=None):
     # The stride-2 sweep of a pair routine (dwpair, dwpair32_s2), the job pointer in T and the
-    # group end at 60(sp): 0-1 warm-up column, the loop of 2 output columns, 0-1 remaining
-    # column, then the drain of the last sums (S: a scratch register).
+    # group end at 60(sp) (or in GEND): 0-1 warm-up column, the loop of 2 output columns, 0-1
+    # remaining column, then the drain of the last sums (S: a scratch register).  The job's
+    # rem holds rem | drain << 1 (the C set-up of stride 2), so a row with neither takes one
+    # test; drain2(e) is the drain itself (no test).  T holds the job at .Lrowend (drain2
+    # reloads it), which the row code of stride 2 takes as it is.
     L = [f'lw {S}, {POFF["warm"]}({T})', f'beqz {S}, .Lmain_{name}']
     L += step2(1, False)
-    L += [f'.Lmain_{name}:', f'lw {T}, 60(sp)', f'beq {OP}, {T}, .Lrem_{name}',
-          f'.Lloop_{name}:']
+    L += [f'.Lmain_{name}:'] + ([] if GEND else [f'lw {T}, 60(sp)'])
+    L += [f'beq {OP}, {GEND or T}, .Lrem_{name}', f'.Lloop_{name}:']
     L += step2(0, True) + step2(1, True)
-    L += [f'lw {T}, 60(sp)', f'bne {OP}, {T}, .Lloop_{name}']
+    L += ([] if GEND else [f'lw {T}, 60(sp)']) + [f'bne {OP}, {GEND or T}, .Lloop_{name}']
     L += [f'.Lrem_{name}:', f'lw {T}, 52(sp)', f'lw {S}, {POFF["rem"]}({T})',
-          f'beqz {S}, .Ldrain0_{name}']
-    L += step2(0, True) + [f'j .Ldrain1_{name}']
-    for e in range(2):
+          f'beqz {S}, .Lrowend_{name}', f'andi {S}, {S}, 1', f'beqz {S}, .Ldrain0_{name}']
+    L += step2(0, True)
+    L += [f'lw {T}, 52(sp)', f'lw {S}, {POFF["rem"]}({T})', f'andi {S}, {S}, 2',
+          f'beqz {S}, .Lrowend_{name}']
+    for e in (1, 0):
         L += [f'.Ldrain{e}_{name}:'] + drain2(e)
     return L
 
 
-def pair32_rows(name, body, Q, OP, OP2, T, X):
+def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False):
     # The row loop and epilogue of the 32-bit pair routines (dwpair32, dwpair32_s2): per pair
     # of output rows the group end at 60(sp), body (the sums zeroed and the sweep), then the
     # input pointer Q on by row_back (2 rows at stride 1, 4 at stride 2, from the row's start)
     # and each output pointer, which has crossed its row, on by one more row (the pair's
-    # other); the pair count at 56(sp).
-    L = [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})',
-         f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
+    # other); the pair count at 56(sp).  GEND: the group end in that register instead.
+    # keep_t (stride 2): T holds the job at .Lrowend (sweep2), loaded once before the rows.
+    L = [f'lw {T}, 52(sp)'] if keep_t else []
+    L += [f'.Lrow_{name}:'] + ([] if keep_t else [f'lw {T}, 52(sp)'])
+    L += [f'lw {X}, {POFF["gbytes"]}({T})']
+    L += [f'add {GEND}, {X}, {OP}'] if GEND else [f'add {X}, {X}, {OP}', f'sw {X}, 60(sp)']
     L += body
-    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {X}, {POFF["row_back"]}({T})',
+    L += [f'.Lrowend_{name}:'] + ([] if keep_t else [f'lw {T}, 52(sp)'])
+    L += [f'lw {X}, {POFF["row_back"]}({T})',
           f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
           f'add {OP2}, {OP2}, {X}']
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
@@ -357,12 +366,15 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
         Q, ROW, BACK, TC = ['a0'], 'a2', 'a3', 'a4'
         want = [v for v in want if v != 'out_px'] + ['out_px']
         pool = ['s11', 'a1', 'a7', 't3', 't4', 't5', 't6', 'ra']
+    # the group end in a register if one is left (else at 60(sp))
+    GEND = pool[len(want)] if S == 2 and len(want) < len(pool) else None
     reg = dict(zip(want, pool))
     slot = {v: 64 + 4 * i for i, v in enumerate(want[len(pool):])}
     assert 'op' in reg and 'op2' in reg and (not asub or top or 'mask' in reg)
     assert (not rsh or 'sh' in reg) and len(slot) <= 4
     OP, OP2 = reg['op'], reg['op2']
     counter = [0]
+    ool = []                         # out-of-line blocks, after the return
 
     def val(v, tmp, out):
         if v in reg:
@@ -403,10 +415,15 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
         th = val('thr', T, out)
         if osub:
             out.append(f'blt {v}, {th}, .Ld_{name}_{n}')
+        elif S == 2:
+            # stride 2, a byte output: the zero output inline (2 instructions), the
+            # requantization out of line (one jump more), placed after the return
+            out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'.Ld_{name}_{n}:']
+            main, out = out, [f'.Lf_{name}_{n}:']
         else:
             out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
                     f'.Lf_{name}_{n}:']
-        out += [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}'] + rq_carry(TB, LLO, S == 1)
+        out += [f'mul {TB}, {K}, {v}', f'mulh {v}, {K}, {v}'] + rq_carry(TB, LLO, True)
         out.append(f'add {v}, {v}, {TB}')
         out.append(f'add {v}, {v}, {val("lam_hi", T, out)}')
         out.append(f'sra {v}, {v}, {val("shr", T, out)}')
@@ -418,6 +435,9 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
             out += [f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
         else:
             out.append(f'sb {v}, 0({op})')
+        if S == 2 and not osub:
+            ool.extend(out + [f'j .Ld_{name}_{n}'])
+            return main
         out.append(f'.Ld_{name}_{n}:')
         return out
 
@@ -535,9 +555,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
         # stride 2: the last output's column kx = 2 is right padding
         def kx1(x, r, first):
             return [f'mul {T}, {x}, {W[r][1]}', f'add {P[e]}, {P[e]}, {T}']
-        out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
-               f'beqz {T}, .Lrowend_{name}']
-        return out + column2(kx1) + store(P[e]) + [f'j .Lrowend_{name}']
+        return column2(kx1) + store(P[e]) + [f'lw {T}, 52(sp)', f'j .Lrowend_{name}']
 
     def drain(e, lab=name):
         out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})',
@@ -552,23 +570,27 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
     if merged:
         return name, L + dwpair_merged(name, Q, INPX, OP, OP2, T, TA, W, P, step, drain)
 
-    L += [f'.Lrow_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})',
-          f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
+    # stride 2: T holds the job at .Lrowend (sweep2), loaded once before the rows
+    L += [f'lw {T}, 52(sp)'] if S == 2 else []
+    L += [f'.Lrow_{name}:'] + ([] if S == 2 else [f'lw {T}, 52(sp)'])
+    L += [f'lw {TA}, {POFF["gbytes"]}({T})']
+    L += [f'add {GEND}, {TA}, {OP}'] if GEND else [f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
     # stride 1: the sums a warm-up column or the first step adds to (the third is started)
     L += [f'li {p}, 0' for p in (P if S == 2 else P[:2])]
     if S == 2:
         # warm: 1 column (no left padding: kx = 0 of output 0) or none
-        L += sweep2(name, step2, drain2, OP, T, TA)
+        L += sweep2(name, step2, drain2, OP, T, TA, GEND)
     else:
         L += sweep3(name, step, drain, OP, T, TA)
     # next pair of rows: the input pointers 2 rows on; each output pointer has crossed its
     # row, one more row skips the other row of the pair
-    L += [f'.Lrowend_{name}:', f'lw {T}, 52(sp)', f'lw {TA}, {POFF["row_back"]}({T})']
+    L += [f'.Lrowend_{name}:'] + ([] if S == 2 else [f'lw {T}, 52(sp)'])
+    L += [f'lw {TA}, {POFF["row_back"]}({T})']
     L += [f'add {Q[r]}, {Q[r]}, {TA}' for r in range(len(Q))]
     L += [f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}', f'add {OP2}, {OP2}, {TA}']
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
     L += ['lw ra, 48(sp)'] + restore_saved()
-    L += ['addi sp, sp, 80', 'ret']
+    L += ['addi sp, sp, 80', 'ret'] + ool
     L += [f'.size {name}, .-{name}']
     return name, L
 
@@ -772,7 +794,7 @@ def dwpair32(osub, pad=False, h0=False, merged=False):
     return name, L
 
 
-def dwpair32_s2(osub, pad=False):
+def dwpair32_s2(osub, pad=False, lh0=False):
     # void fb_ki_rv32_dwpair32_s2_a8_oY (const DwPairJob *job)   (Y: 8 or s)
     # dwpair32 at stride 2 (both axes): output rows (o, o + 1) from the 5 input rows 2o - 1 + k
     # (k < 5; row 2 is kernel row 2 of row o and kernel row 0 of row o + 1), in 32-bit sums,
@@ -782,13 +804,18 @@ def dwpair32_s2(osub, pad=False):
     # pointer walks each column down (in_row) and on to the next (in_px - 4 in_row).  The
     # requantization is dwrow's.  pad (fb_ki_rv32_dwpair32_s2_pad_*): the last input row is
     # padding, not read (4 rows; a padded bottom row, or upside down a padded top row).
-    name = f'fb_ki_rv32_dwpair32_s2{"_pad" if pad else ""}_a8_o{"s" if osub else 8}'
+    # lh0 (fb_ki_rv32_dwpair32_s2_lh0_*): the channel's lam_hi is 0 (not added; its register
+    # then holds the group end, as a7 does without a sub-byte output).
+    name = (f'fb_ki_rv32_dwpair32_s2{"_lh0" if lh0 else ""}{"_pad" if pad else ""}'
+            f'_a8_o{"s" if osub else 8}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10']                # row o: cur (kx = 1, 2 to come), nxt (kx = 0 to come)
     R = ['a5', 'a6']                 # row o + 1
     Q, ROW, BACK, K, LLO, LHI = 'a0', 'a1', 'a2', 'a3', 'a4', 't2'
     X, T, OP, OP2, THR, SHR, MAXV = 't0', 't1', 't3', 't4', 't5', 't6', 'ra'
     PX, OSH = 's11', 'a7'
+    GEND = 'a7' if not osub else LHI if lh0 else None
+    LHI = None if lh0 else LHI
     nrow = 4 if pad else 5
     counter = [0]
 
@@ -796,8 +823,9 @@ def dwpair32_s2(osub, pad=False):
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']          # 52: job, 56: pairs left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
-    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
-          f'lw {LHI}, {POFF["lam_hi"]}(a0)', f'lw {THR}, {POFF["thr"]}(a0)',
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
+    L += [f'lw {LHI}, {POFF["lam_hi"]}(a0)'] if LHI else []
+    L += [f'lw {THR}, {POFF["thr"]}(a0)',
           f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)',
           f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)',
           f'add {OP2}, {OP}, t0', f'lw {PX}, {POFF["out_px"]}(a0)',
@@ -811,7 +839,7 @@ def dwpair32_s2(osub, pad=False):
     def requant(v, op):
         n = counter[0]
         counter[0] += 1
-        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T)
+        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, True)
         if osub:
             out += [f'sll {T}, {T}, {OSH}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({op})']
@@ -853,14 +881,13 @@ def dwpair32_s2(osub, pad=False):
         # the last output's column kx = 2 is right padding
         def kx1(S, r):
             return [f'mul {T}, {X}, {W[r][1]}', f'add {S[e]}, {S[e]}, {T}']
-        out = [f'lw {T}, 52(sp)', f'lw {T}, {POFF["drain"]}({T})', f'beqz {T}, .Lrowend_{name}']
-        out += column(kx1) + requant(P[e], OP) + requant(R[e], OP2)
-        return out + [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}',
+        out = column(kx1) + requant(P[e], OP) + requant(R[e], OP2)
+        return out + [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}', f'lw {T}, 52(sp)',
                       f'j .Lrowend_{name}']
 
     # warm: 1 column (no left padding: kx = 0 of output 0) or none
-    body = [f'li {p}, 0' for p in P + R] + sweep2(name, step2, drain2, OP, T, X)
-    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X)
+    body = [f'li {p}, 0' for p in P + R] + sweep2(name, step2, drain2, OP, T, X, GEND)
+    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True)
 
 
 write_inc('fb-kernel-rv32-dw-asm.inc',
@@ -884,4 +911,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True))
           + tuple(dwpair32(o, pd, True) for pd in (False, True) for o in (False, True))
           + tuple(dwpair32(o, False, h, True) for h in (False, True) for o in (False, True))
-          + tuple(dwpair32_s2(o, pd) for pd in (False, True) for o in (False, True)))
+          + tuple(dwpair32_s2(o, pd, lh) for lh in (False, True) for pd in (False, True)
+                  for o in (False, True)))

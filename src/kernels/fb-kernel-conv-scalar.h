@@ -1137,6 +1137,97 @@ conv_scalar_gather (const int A, const int L9, const int SI, const int SUM, cons
     }
 }
 
+/* Whether conv_scalar_gather_l9() takes a whole column: u2 x i2 with whole-word taps, at
+ * most 21 words per input pixel (its byte lanes of sums). */
+FB_KI_INLINE int
+conv_scalar_l9_fast (const int A, const int W, const FbConvParams *p)
+{
+  return A == 2 && W == 2 && conv_scalar_perm (A, p->ch_in) && p->ch_in <= 336;
+}
+
+/* u2 x i2 with whole-word taps (conv_scalar_l9_fast()): the whole columns (kernel rows
+ * [ky_lo, ky_hi)) of the block of 4 pixels from ox (npx real, the others zero) in L9 words.
+ * Each input pixel of the block's window is loaded and spread once (the L9 words of
+ * conv_scalar_copy_groups()) and stored into every column that has it as a tap (up to Kx of
+ * them at stride 1) instead of once per column; a tap in the padding gets the pad word.
+ * colsum[q] = the sum of pixel q's values. */
+FB_KI_INLINE void
+conv_scalar_gather_l9 (const int ALIGNED, const int SI, const uint8_t *input,
+                       const FbConvParams *p, int32_t iy0, int32_t ox, int32_t npx,
+                       int32_t ky_lo, int32_t ky_hi, uint8_t *col, int32_t *colsum)
+{
+  const int32_t kxn = p->dim_kernel_x, sx = p->stride_x, cin = p->ch_in, nw = cin / 16;
+  const int32_t g_tap = cin / 4, x0 = ox * sx - p->pad_left;
+  const int32_t xend = (ox + npx - 1) * sx - p->pad_left + kxn;
+  const size_t px_bytes = (size_t) cin / 4, row_groups = (size_t) kxn * (size_t) g_tap;
+  const uint32_t K = fb_ki_l9_k (), N = 0x000F000Fu, pad = SI ? FB_KI_L9_PAD : 0;
+  /* from pixel q's column to pixel q + 1's at the same input pixel (its tap sx lower) */
+  const ptrdiff_t dq = 4 - (ptrdiff_t) sx * (ptrdiff_t) g_tap * 16;
+  int32_t ky, x, q, w;
+  size_t g;
+
+  for (q = 0; q < FB_CONV_SC_PIX; q++)
+    {
+      colsum[q] = 0;
+      for (g = 0; q >= npx && g < (size_t) (ky_hi - ky_lo) * row_groups; g++)
+        fb_ki_st32 (col + g * 16 + (size_t) q * 4, 0);
+    }
+  for (ky = ky_lo; ky < ky_hi; ky++, col += row_groups * 16)
+    {
+      const uint8_t *row = input + (size_t) (iy0 + ky) * (size_t) p->dim_in_x * px_bytes;
+      for (x = x0; x < xend; x++)
+        {
+          /* the pixels q whose tap kx = x - x0 - q sx is in [0, Kx) */
+          const int32_t rel = x - x0;
+          const int32_t q_lo = rel >= kxn ? (rel - kxn) / sx + 1 : 0;
+          const int32_t q_hi = rel / sx < npx - 1 ? rel / sx : npx - 1;
+          uint8_t *d0 = col + (size_t) q_lo * 4 + (size_t) (rel - q_lo * sx) * (size_t) g_tap * 16;
+          int32_t c;
+          uint32_t cs = 0;
+          if (q_lo > q_hi)
+            continue;
+          if (x < 0 || x >= p->dim_in_x)
+            {
+              for (q = q_lo; q <= q_hi; q++, d0 += dq)
+                {
+                  for (g = 0; g < (size_t) g_tap; g++)
+                    fb_ki_st32 (d0 + g * 16, pad);
+                  colsum[q] += SI ? 2 * cin : 0;
+                }
+              continue;
+            }
+          for (w = 0; w < nw; w++, d0 += 64)
+            {
+              const uint8_t *sp = row + (size_t) x * px_bytes + (size_t) w * 4;
+              uint32_t v, x0w, x1w, x2w, x3w;
+              uint8_t *d = d0;
+              if (ALIGNED)
+                v = fb_ki_ld32 (sp);
+              else
+                memcpy (&v, sp, 4);
+              if (SI)
+                v ^= 0xAAAAAAAAu;
+              x0w = ((v & N) * K) & FB_KI_L9_M;
+              x1w = (((v >> 4) & N) * K) & FB_KI_L9_M;
+              x2w = (((v >> 8) & N) * K) & FB_KI_L9_M;
+              x3w = (((v >> 12) & N) * K) & FB_KI_L9_M;
+              cs += fb_ki_crumbsum4 (v);   /* bytes <= 12 per word */
+              for (q = q_lo; q <= q_hi; q++, d += dq)
+                {
+                  fb_ki_st32 (d, x0w);
+                  fb_ki_st32 (d + 16, x1w);
+                  fb_ki_st32 (d + 32, x2w);
+                  fb_ki_st32 (d + 48, x3w);
+                }
+            }
+          cs = fb_ki_bytesum2 (cs);
+          c = (int32_t) ((cs & 0xFFFFu) + (cs >> 16));
+          for (q = q_lo; q <= q_hi; q++)
+            colsum[q] += c;
+        }
+    }
+}
+
 /* The fused path's gather (8-bit unsigned input, whole columns): when all 4 pixels' windows
  * lie inside the input along x, each kernel row of the 4 columns is copied side by side, in
  * words when the rows are runs of whole aligned words (a 1x1 conv: the input pixels as they
@@ -1421,6 +1512,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const uint8_t *wk = weights;
   const int32_t *rowsum;
   const int t3 = conv_scalar_t3 (A, W, p);
+  const int l9fast = conv_scalar_l9_fast (A, W, p);
   const int32_t t3nx = t3 ? conv_scalar_t3_row_words (kxn, cin) : 0;
   const size_t t3wblk = t3 ? conv_scalar_wblk (A, W, p) : 0;
   int32_t c0, oy, ox, q, k0;
@@ -1490,6 +1582,13 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
            * parts of kc k steps per pass */
           if (t3)
             conv_scalar_gather_t3 (SI, input, p, iy0, ox, npx, ky_lo, ky_hi, t3nx, col, colsum);
+          else if (l9fast && (size_t) kn <= kc && kn > 0)
+            {
+              if (((uintptr_t) input & 3u) == 0)
+                conv_scalar_gather_l9 (1, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col, colsum);
+              else
+                conv_scalar_gather_l9 (0, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col, colsum);
+            }
           else if ((size_t) kn <= kc)
             conv_scalar_gather (A, lanes == 4, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo,
                                 ky_hi, 0, kn, kn, col, colsum);

@@ -1152,11 +1152,12 @@ conv_scalar_l9_fast (const int A, const int W, const FbConvParams *p)
  * them at stride 1) instead of once per column; a tap in the padding gets the pad word.
  * colsum[q] = the sum of pixel q's values. */
 FB_KI_INLINE void
-conv_scalar_gather_l9 (const int ALIGNED, const int SI, const uint8_t *input,
+conv_scalar_gather_l9 (const int ALIGNED, const int S1, const int SI, const uint8_t *input,
                        const FbConvParams *p, int32_t iy0, int32_t ox, int32_t npx,
                        int32_t ky_lo, int32_t ky_hi, uint8_t *col, int32_t *colsum)
 {
-  const int32_t kxn = p->dim_kernel_x, sx = p->stride_x, cin = p->ch_in, nw = cin / 16;
+  /* S1: stride 1 (its own copy, without divisions) */
+  const int32_t kxn = p->dim_kernel_x, sx = S1 ? 1 : p->stride_x, cin = p->ch_in, nw = cin / 16;
   const int32_t g_tap = cin / 4, x0 = ox * sx - p->pad_left;
   const int32_t xend = (ox + npx - 1) * sx - p->pad_left + kxn;
   const size_t px_bytes = (size_t) cin / 4, row_groups = (size_t) kxn * (size_t) g_tap;
@@ -1584,10 +1585,12 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
             conv_scalar_gather_t3 (SI, input, p, iy0, ox, npx, ky_lo, ky_hi, t3nx, col, colsum);
           else if (l9fast && (size_t) kn <= kc && kn > 0)
             {
-              if (((uintptr_t) input & 3u) == 0)
-                conv_scalar_gather_l9 (1, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col, colsum);
+              if (((uintptr_t) input & 3u) == 0 && p->stride_x == 1)
+                conv_scalar_gather_l9 (1, 1, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col,
+                                       colsum);
               else
-                conv_scalar_gather_l9 (0, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col, colsum);
+                conv_scalar_gather_l9 (0, 0, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col,
+                                       colsum);
             }
           else if ((size_t) kn <= kc)
             conv_scalar_gather (A, lanes == 4, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo,

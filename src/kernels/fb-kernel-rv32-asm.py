@@ -290,8 +290,8 @@ def dot4(hi=False):
 #   y = mulh (kappa', acc) + hi (lambda * 2^t) + carry (lo (kappa' * acc) + lo (lambda * 2^t))
 # = floor ((kappa * acc + lambda) / 2^d); d > 32 (the _hi epilogues): t = 0 and the high word
 # shifted right by d - 32; then clipped (a signed output: + 2^(O-1) before the clip and the
-# field's top bit flipped after it).  Per output 8 instructions (+4 when clipped), per
-# channel 7.
+# field's top bit flipped after it).  Per output 8 instructions (+3 when clipped: slt, mul
+# and the jump back), per channel 7.
 RQ_JOB = {'nblk': 0, 'wblk': 4, 'kappa': 8, 'lambda': 12, 'pow': 16, 'maxv': 20, 'out': 24,
           'd1': 28, 'd2': 32, 'd3': 36, 'epi': 40,
           'corr': 44, 'acc': 48, 'ccorr': 52}   # the last three: fb_ki_rv32_dot{3,4}_rq only
@@ -493,8 +493,9 @@ def rq_epi(O, SO, HI):
                 if SO:
                     L.append(f'addi {v}, {v}, {1 << (O - 1)}')
             L += [f'bgtu {v}, {MAXV}, .Lfix_{name}_{n}', f'.Lback_{name}_{n}:']
-            fixes += [f'.Lfix_{name}_{n}:', f'srai {X}, {v}, 31', f'not {X}, {X}',
-                      f'and {v}, {X}, {MAXV}', f'j .Lback_{name}_{n}']
+            # out of range: 0 below, maxv above ((v > 0) * maxv)
+            fixes += [f'.Lfix_{name}_{n}:', f'slt {X}, zero, {v}', f'mul {v}, {X}, {MAXV}',
+                      f'j .Lback_{name}_{n}']
             n += 1
             b = S[(c - e) * 4 + q]          # the register the pixel's byte is packed in
             if e > 0:

@@ -1512,8 +1512,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   uint8_t *col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
   const uint8_t *wk = weights;
   const int32_t *rowsum;
-  const int t3 = conv_scalar_t3 (A, W, p);
-  const int l9fast = conv_scalar_l9_fast (A, W, p);
+  const int t3 = conv_scalar_t3 (A, W, p), l9fast = conv_scalar_l9_fast (A, W, p);
   const int32_t t3nx = t3 ? conv_scalar_t3_row_words (kxn, cin) : 0;
   const size_t t3wblk = t3 ? conv_scalar_wblk (A, W, p) : 0;
   int32_t c0, oy, ox, q, k0;

@@ -52,7 +52,8 @@ fb_ki_swar_chunk4 (int A, int W)
 {
   const int32_t maxprod = ((1 << A) - 1) * ((1 << W) - 1);
   const int lanes = fb_ki_swar_lanes (A, W);
-  const int32_t cap = lanes == 4 ? 255 : 65535;
+  /* u2 x i2: 9-bit lanes in the high word of a mulhu (fb_ki_rv32_dot4_4x4), 14 groups */
+  const int32_t cap = lanes == 4 ? 511 : 65535;
   return lanes == 1 ? 0 : cap / maxprod / 4;
 }
 
@@ -207,11 +208,15 @@ conv_scalar_perm (const int A, int32_t cin)
   return FB_KI_LITTLE_ENDIAN && A < 8 && cin % (32 / A) == 0;
 }
 
-/* The im2col position of k step k (see conv_scalar_perm()). */
+/* The im2col position of k step k (see conv_scalar_perm()).  L9 (u2 x i2, the 9-bit lanes of
+ * fb_ki_rv32_dot4_4x4): the word of 16 crumbs is spread by nibbles of its halves
+ * (conv_scalar_l9_word()), group g taking crumbs 2g, 2g + 1, 2g + 9, 2g + 8 in lanes 0-3. */
 FB_KI_INLINE size_t
-conv_scalar_kpos (const int A, const int perm, int32_t k)
+conv_scalar_kpos (const int A, const int L9, const int perm, int32_t k)
 {
   const int32_t F = 8 / A, U = 32 / A, i = k % U;
+  if (perm && L9)
+    return (size_t) (k - i + (i < 8 ? (i / 2) * 4 + i % 2 : ((i - 8) / 2) * 4 + 3 - i % 2));
   return perm ? (size_t) (k - i + (i % F) * 4 + i / F) : (size_t) k;
 }
 
@@ -259,28 +264,28 @@ conv_scalar_prepare_weights (const int A, const int W, const int perm, const uin
       if (W == 8)
         {
           for (k = 0; k < k_len; k++)
-            d[conv_scalar_kpos (A, perm, k) * G] |= (uint32_t) (src[k] ^ 0x80u) << sh;
+            d[conv_scalar_kpos (A, 0, perm, k) * G] |= (uint32_t) (src[k] ^ 0x80u) << sh;
         }
       else if (W == 4)
         {
           for (k = 0; k + 2 <= k_len; k += 2)
             {
               const uint32_t b = src[k / 2] ^ 0x88u;
-              d[conv_scalar_kpos (A, perm, k) * G] |= (b & 15u) << sh;
-              d[conv_scalar_kpos (A, perm, k + 1) * G] |= (b >> 4) << sh;
+              d[conv_scalar_kpos (A, 0, perm, k) * G] |= (b & 15u) << sh;
+              d[conv_scalar_kpos (A, 0, perm, k + 1) * G] |= (b >> 4) << sh;
             }
           if (k < k_len)
-            d[conv_scalar_kpos (A, perm, k) * G] |= ((src[k / 2] ^ 0x08u) & 15u) << sh;
+            d[conv_scalar_kpos (A, 0, perm, k) * G] |= ((src[k / 2] ^ 0x08u) & 15u) << sh;
         }
       else if (lanes == 4)
         {
-          /* u2 x i2 (dot4): per group of 4 k one word per channel, w'[k + j] in byte 3 - j */
+          /* u2 x i2 (dot4): per group of 4 k one word per channel, w'[k + j] at bit 29 - 9 j */
           uint32_t *dc = (uint32_t *) wbuf + (size_t) (c / 4) * kp + (size_t) (c % 4);
           for (k = 0; k < k_len; k++)
             {
-              const size_t kk = conv_scalar_kpos (A, perm, k);
+              const size_t kk = conv_scalar_kpos (A, 1, perm, k);
               dc[kk & ~(size_t) 3] |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u)
-                                      << (8 * (3 - kk % 4));
+                                      << (29 - 9 * (kk % 4));
             }
         }
       else
@@ -288,13 +293,13 @@ conv_scalar_prepare_weights (const int A, const int W, const int perm, const uin
           for (k = 0; k + 4 <= k_len; k += 4)
             {
               const uint32_t b = src[k / 4] ^ 0xAAu;
-              d[conv_scalar_kpos (A, perm, k) * G] |= (b & 3u) << sh;
-              d[conv_scalar_kpos (A, perm, k + 1) * G] |= ((b >> 2) & 3u) << sh;
-              d[conv_scalar_kpos (A, perm, k + 2) * G] |= ((b >> 4) & 3u) << sh;
-              d[conv_scalar_kpos (A, perm, k + 3) * G] |= (b >> 6) << sh;
+              d[conv_scalar_kpos (A, 0, perm, k) * G] |= (b & 3u) << sh;
+              d[conv_scalar_kpos (A, 0, perm, k + 1) * G] |= ((b >> 2) & 3u) << sh;
+              d[conv_scalar_kpos (A, 0, perm, k + 2) * G] |= ((b >> 4) & 3u) << sh;
+              d[conv_scalar_kpos (A, 0, perm, k + 3) * G] |= (b >> 6) << sh;
             }
           for (; k < k_len; k++)
-            d[conv_scalar_kpos (A, perm, k) * G]
+            d[conv_scalar_kpos (A, 0, perm, k) * G]
               |= ((((uint32_t) src[k / 4] >> (2 * (k % 4))) & 3u) ^ 2u) << sh;
         }
     }
@@ -469,22 +474,84 @@ fb_ki_offset_word (const int A)
   return A == 8 ? 0x80808080u : A == 4 ? 0x08080808u : 0x02020202u;
 }
 
+/* u2 x i2's im2col words (L9, the 9-bit lanes of fb_ki_rv32_dot4_4x4): value j at bit
+ * 3 + 9 j, i.e. byte j of a word of one value per byte shifted left by 3 + j.  From such a
+ * word u (bytes <= 3): u * 40 puts byte j at 8 j + 3 and 8 j + 5, u * 80 at 8 j + 4 and 8 j + 6
+ * (2-bit fields that do not overlap), of which the masks keep lanes 0, 2 and 1, 3. */
+#define FB_KI_L9_PAD 0x80402010u   /* the signed input's offset 2 in the 4 lanes */
+#define FB_KI_L9_M 0xC0603018u     /* the 4 lanes: bits 3-4, 12-13, 21-22, 30-31 */
+FB_KI_INLINE uint32_t
+fb_ki_l9 (uint32_t u)
+{
+  return ((u * 40u) & 0x00600018u) | ((u * 80u) & 0xC0003000u);
+}
+
+/* The multiplier of the whole-word L9 spread (conv_scalar_copy_groups()): a nibble pair
+ * t = a + 4 b + 2^16 (c + 4 d) (4 crumbs, at bits 0, 2, 16, 18) times 2^3 + 2^10 + 2^14 is the
+ * sum of 12 copies of crumbs, at bits 3, 10, 14 (a), 5, 12, 16 (b), 19, 26, 30 (c), 21, 28, 32
+ * (d): 2-bit fields that do not overlap, so no carries, and the lanes hold a (bit 3), b (12),
+ * d (21) and c (30); & FB_KI_L9_M keeps them.  Hidden from the optimizer so that it stays one
+ * mul. */
+FB_KI_INLINE uint32_t
+fb_ki_l9_k (void)
+{
+  uint32_t k = (1u << 3) + (1u << 10) + (1u << 14);
+#if defined(__GNUC__) && defined(__riscv)
+  __asm__ ("" : "+r" (k));
+#endif
+  return k;
+}
+
+/* The 16 crumbs of v summed into its 4 bytes (<= 12 each). */
+FB_KI_INLINE uint32_t
+fb_ki_crumbsum4 (uint32_t v)
+{
+  const uint32_t h = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);   /* nibbles <= 6 */
+  return (h + (h >> 4)) & 0x0F0F0F0Fu;
+}
+
 /* Copy / unpack n4 groups of 4 values (A bits each) from src to d[i * 16]; returns their sum
  * when SUM.  src must be 4-byte aligned when ALIGNED (A = 8, or PERM).  PERM (sub-byte, n4 a
- * multiple of 8 / A): by whole words in the permuted k order (see conv_scalar_perm()). */
+ * multiple of 8 / A): by whole words in the permuted k order (see conv_scalar_perm()).  L9
+ * (A = 2): the words in u2 x i2's 9-bit lanes (fb_ki_l9()); with PERM in the L9 order of
+ * conv_scalar_kpos(): group g of an input word takes the nibbles g of its two halves
+ * (fb_ki_l9_k()), 3 or 4 operations per stored word. */
 FB_KI_INLINE int32_t
-conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALIGNED,
-                         const int PERM, const uint8_t *src, int32_t n4, uint8_t *d)
+conv_scalar_copy_groups (const int A, const int L9, const int SI, const int SUM,
+                         const int ALIGNED, const int PERM, const uint8_t *src, int32_t n4,
+                         uint8_t *d)
 {
   /* 8 bits: 16-bit lanes of s take 128 groups; sub-byte values add up in the bytes of s
-   * directly (one add per group), 17 groups of 4-bit values or 85 of 2-bit ones */
+   * directly (one add per group), 17 groups of 4-bit values or 85 of 2-bit ones (L9 with
+   * PERM: <= 12 per byte and input word of 4 groups, fb_ki_crumbsum4()) */
   const int32_t run = A == 8 ? 128 : A == 4 ? 16 : 64;
   int32_t total = 0, i = 0;
   while (i < n4)
     {
       const int32_t end = n4 - i > run ? i + run : n4;
       uint32_t s = 0;
-      if (PERM)
+      if (PERM && L9 && A == 2)
+        {
+          const uint32_t K = fb_ki_l9_k (), N = 0x000F000Fu;
+          const uint8_t *sp = src + (size_t) i;
+          for (; i < end; i += 4, sp += 4, d += 64)
+            {
+              uint32_t v;
+              if (ALIGNED)
+                v = fb_ki_ld32 (sp);
+              else
+                memcpy (&v, sp, 4);
+              if (SI)
+                v ^= 0xAAAAAAAAu;
+              fb_ki_st32 (d, ((v & N) * K) & FB_KI_L9_M);
+              fb_ki_st32 (d + 16, (((v >> 4) & N) * K) & FB_KI_L9_M);
+              fb_ki_st32 (d + 32, (((v >> 8) & N) * K) & FB_KI_L9_M);
+              fb_ki_st32 (d + 48, (((v >> 12) & N) * K) & FB_KI_L9_M);
+              if (SUM)
+                s += fb_ki_crumbsum4 (v);
+            }
+        }
+      else if (PERM)
         {
           const int F = 8 / A;
           const uint32_t M = A == 4 ? 0x0F0F0F0Fu : 0x03030303u;
@@ -550,7 +617,7 @@ conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALI
                 }
               if (SI)
                 v ^= fb_ki_offset_word (A);
-              fb_ki_st32 (d, v);
+              fb_ki_st32 (d, L9 ? fb_ki_l9 (v) : v);
               if (SUM)
                 s += A == 8 ? fb_ki_bytesum2 (v) : v;
             }
@@ -567,11 +634,11 @@ conv_scalar_copy_groups (const int A, const int SI, const int SUM, const int ALI
  * pixel * 4): element j goes to col[(j / 4) * 16 + j % 4].  Returns the sum of the gathered
  * values when SUM (0 otherwise). */
 FB_KI_INLINE int32_t
-conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *input,
+conv_scalar_im2col (const int A, const int L9, const int SI, const int SUM, const uint8_t *input,
                     const FbConvParams *p, int32_t iy0, int32_t ix0, int32_t ky_lo, int32_t ky_hi,
                     uint8_t *col)
 {
-  const uint32_t pad_word = SI ? fb_ki_offset_word (A) : 0;
+  const uint32_t pad_word = SI ? (L9 ? FB_KI_L9_PAD : fb_ki_offset_word (A)) : 0;
   const int32_t pad_value = SI ? 1 << (A - 1) : 0;
   const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
   const size_t px_bytes = (size_t) cin * (size_t) A / 8;
@@ -601,10 +668,10 @@ conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *inp
               const uint8_t *src = input + ((size_t) (iy0 + ky) * (size_t) p->dim_in_x
                                             + (size_t) (ix0 + kx_lo)) * px_bytes;
               if ((A == 8 || perm) && ((uintptr_t) src & 3u) != 0)
-                total += conv_scalar_copy_groups (A, SI, SUM, 0, perm, src, g_hi - g_lo,
+                total += conv_scalar_copy_groups (A, L9, SI, SUM, 0, perm, src, g_hi - g_lo,
                                                   d + (size_t) g_lo * 16);
               else
-                total += conv_scalar_copy_groups (A, SI, SUM, 1, perm, src, g_hi - g_lo,
+                total += conv_scalar_copy_groups (A, L9, SI, SUM, 1, perm, src, g_hi - g_lo,
                                                   d + (size_t) g_lo * 16);
             }
         }
@@ -625,7 +692,7 @@ conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *inp
                 const uint32_t jj = (uint32_t) (j + i);
                 const int32_t v = pad ? pad_value
                                       : fb_ki_get_u (A, src, (size_t) i) ^ pad_value;
-                col[(jj >> 2) * 16 + (jj & 3u)] = (uint8_t) v;
+                col[(jj >> 2) * 16 + (jj & 3u)] = (uint8_t) (L9 ? v << (3 + (jj & 3u)) : v);
                 total += v;
               }
           }
@@ -640,11 +707,11 @@ conv_scalar_im2col (const int A, const int SI, const int SUM, const uint8_t *inp
  * goes to col[((k - kb) / 4) * 16 + (k - kb) % 4].  Returns their sum when SUM.  The column of
  * a long reduction is gathered in parts this way (see FB_CONV_SC_KC). */
 FB_KI_INLINE int32_t
-conv_scalar_im2col_part (const int A, const int SI, const int SUM, const uint8_t *input,
-                         const FbConvParams *p, int32_t iy0, int32_t ix0, int32_t ky_lo,
-                         int32_t kb, int32_t ke, uint8_t *col)
+conv_scalar_im2col_part (const int A, const int L9, const int SI, const int SUM,
+                         const uint8_t *input, const FbConvParams *p, int32_t iy0, int32_t ix0,
+                         int32_t ky_lo, int32_t kb, int32_t ke, uint8_t *col)
 {
-  const uint32_t pad_word = SI ? fb_ki_offset_word (A) : 0;
+  const uint32_t pad_word = SI ? (L9 ? FB_KI_L9_PAD : fb_ki_offset_word (A)) : 0;
   const int32_t pad_value = SI ? 1 << (A - 1) : 0;
   const int32_t kxn = p->dim_kernel_x, cin = p->ch_in;
   const size_t px_bytes = (size_t) cin * (size_t) A / 8;
@@ -674,9 +741,9 @@ conv_scalar_im2col_part (const int A, const int SI, const int SUM, const uint8_t
                                              * px_bytes
                                    + (size_t) ci0 * (size_t) A / 8;
               if ((A == 8 || perm) && ((uintptr_t) src & 3u) != 0)
-                total += conv_scalar_copy_groups (A, SI, SUM, 0, perm, src, n / 4, d);
+                total += conv_scalar_copy_groups (A, L9, SI, SUM, 0, perm, src, n / 4, d);
               else
-                total += conv_scalar_copy_groups (A, SI, SUM, 1, perm, src, n / 4, d);
+                total += conv_scalar_copy_groups (A, L9, SI, SUM, 1, perm, src, n / 4, d);
             }
           d += (size_t) (n / 4) * 16;
           k += n;
@@ -692,7 +759,8 @@ conv_scalar_im2col_part (const int A, const int SI, const int SUM, const uint8_t
                             : fb_ki_get_u (A, input + ((size_t) iy * (size_t) p->dim_in_x
                                                        + (size_t) ix) * px_bytes,
                                            (size_t) ci) ^ pad_value;
-        col[(size_t) ((k - kb) / 4) * 16 + (size_t) ((k - kb) % 4)] = (uint8_t) v;
+        col[(size_t) ((k - kb) / 4) * 16 + (size_t) ((k - kb) % 4)]
+          = (uint8_t) (L9 ? v << (3 + (k - kb) % 4) : v);
         total += v;
       }
   return SUM ? total : 0;
@@ -900,9 +968,10 @@ conv_sc_plain_rq_c (const int O, const int SO, const uint8_t *x, const int8_t *w
     }
 }
 
-/* u2 x i2: see fb_ki_rv32_dot4_4x4 in fb-kernel-rv32-asm.py. */
+/* u2 x i2 (mask 511) and T3 (mask 4095): see fb_ki_rv32_dot4_4x4 / fb_ki_rv32_dot3_4x4 in
+ * fb-kernel-rv32-asm.py. */
 FB_KI_INLINE void
-conv_sc_dot4_c (const int HI, const uint8_t *x0, const uint32_t *w0, const uint8_t *xend,
+conv_sc_dot4_c (const uint32_t mask, const uint8_t *x0, const uint32_t *w0, const uint8_t *xend,
                 int32_t *acc, int32_t stride, int32_t chunk_bytes, int32_t nblk, size_t wblk)
 {
   int32_t blk, q, c;
@@ -921,11 +990,11 @@ conv_sc_dot4_c (const int HI, const uint8_t *x0, const uint32_t *w0, const uint8
                 const uint32_t xw = (uint32_t) b[0] | (uint32_t) b[1] << 8
                                     | (uint32_t) b[2] << 16 | (uint32_t) b[3] << 24;
                 for (c = 0; c < 4; c++)
-                  a[q][c] += HI ? (uint32_t) (((uint64_t) xw * w[c]) >> 32) : xw * w[c];
+                  a[q][c] += (uint32_t) (((uint64_t) xw * w[c]) >> 32);
               }
           for (q = 0; q < 4; q++)
             for (c = 0; c < 4; c++)
-              acc[q * stride + c] += (int32_t) (HI ? a[q][c] & 0xFFFu : a[q][c] >> 24);
+              acc[q * stride + c] += (int32_t) (a[q][c] & mask);
         }
     }
 }
@@ -999,8 +1068,8 @@ conv_scalar_blocks (const int A, const int W, int ADD, const uint8_t *x, const u
             conv_sc_swar_c (lanes, x, (const uint32_t *) (const void *) w, xend, acc, stride,
                             chunk, nblk, wblk);
           else
-            conv_sc_dot4_c (0, x, (const uint32_t *) (const void *) w, xend, acc, stride, chunk,
-                            nblk, wblk);
+            conv_sc_dot4_c (511, x, (const uint32_t *) (const void *) w, xend, acc, stride,
+                            chunk, nblk, wblk);
 #endif
         }
       /* (u2 x i2 has no rest: its channel counts are multiples of 4) */
@@ -1037,7 +1106,7 @@ conv_scalar_blocks_t3 (const uint8_t *x, const uint8_t *w, int32_t ng, int32_t *
       fb_ki_rv32_dot3_4x4 (x, (const uint32_t *) (const void *) w, x + (size_t) ng * 16, acc,
                            stride * 4, 6 * 16, nblk, (int32_t) wblk);
 #else
-      conv_sc_dot4_c (1, x, (const uint32_t *) (const void *) w, x + (size_t) ng * 16, acc,
+      conv_sc_dot4_c (4095, x, (const uint32_t *) (const void *) w, x + (size_t) ng * 16, acc,
                       stride, 6 * 16, nblk, wblk);
 #endif
     }
@@ -1047,7 +1116,7 @@ conv_scalar_blocks_t3 (const uint8_t *x, const uint8_t *w, int32_t ng, int32_t *
  * columns (rows from ky_lo) into col, zero columns for pixels past npx; adds each pixel's
  * value sum to colsum when SUM. */
 FB_KI_INLINE void
-conv_scalar_gather (const int A, const int SI, const int SUM, const uint8_t *input,
+conv_scalar_gather (const int A, const int L9, const int SI, const int SUM, const uint8_t *input,
                     const FbConvParams *p, int32_t iy0, int32_t ox, int32_t npx, int32_t ky_lo,
                     int32_t ky_hi, int32_t kb, int32_t ke, int32_t kn, uint8_t *col,
                     int32_t *colsum)
@@ -1060,11 +1129,103 @@ conv_scalar_gather (const int A, const int SI, const int SUM, const uint8_t *inp
         for (g = 0; g < (ke - kb + 3) / 4; g++)
           fb_ki_st32 (col + (size_t) g * 16 + (size_t) q * 4, 0);
       else if (kb == 0 && ke == kn)
-        colsum[q] += conv_scalar_im2col (A, SI, SUM, input, p, iy0, ix0, ky_lo, ky_hi,
+        colsum[q] += conv_scalar_im2col (A, L9, SI, SUM, input, p, iy0, ix0, ky_lo, ky_hi,
                                          col + q * 4);
       else
-        colsum[q] += conv_scalar_im2col_part (A, SI, SUM, input, p, iy0, ix0, ky_lo, kb, ke,
+        colsum[q] += conv_scalar_im2col_part (A, L9, SI, SUM, input, p, iy0, ix0, ky_lo, kb, ke,
                                               col + q * 4);
+    }
+}
+
+/* Whether conv_scalar_gather_l9() takes a whole column: u2 x i2 with whole-word taps, at
+ * most 21 words per input pixel (its byte lanes of sums). */
+FB_KI_INLINE int
+conv_scalar_l9_fast (const int A, const int W, const FbConvParams *p)
+{
+  return A == 2 && W == 2 && conv_scalar_perm (A, p->ch_in) && p->ch_in <= 336;
+}
+
+/* u2 x i2 with whole-word taps (conv_scalar_l9_fast()): the whole columns (kernel rows
+ * [ky_lo, ky_hi)) of the block of 4 pixels from ox (npx real, the others zero) in L9 words.
+ * Each input pixel of the block's window is loaded and spread once (the L9 words of
+ * conv_scalar_copy_groups()) and stored into every column that has it as a tap (up to Kx of
+ * them at stride 1) instead of once per column; a tap in the padding gets the pad word.
+ * colsum[q] = the sum of pixel q's values. */
+FB_KI_INLINE void
+conv_scalar_gather_l9 (const int ALIGNED, const int S1, const int SI, const uint8_t *input,
+                       const FbConvParams *p, int32_t iy0, int32_t ox, int32_t npx,
+                       int32_t ky_lo, int32_t ky_hi, uint8_t *col, int32_t *colsum)
+{
+  /* S1: stride 1 (its own copy, without divisions) */
+  const int32_t kxn = p->dim_kernel_x, sx = S1 ? 1 : p->stride_x, cin = p->ch_in, nw = cin / 16;
+  const int32_t g_tap = cin / 4, x0 = ox * sx - p->pad_left;
+  const int32_t xend = (ox + npx - 1) * sx - p->pad_left + kxn;
+  const size_t px_bytes = (size_t) cin / 4, row_groups = (size_t) kxn * (size_t) g_tap;
+  const uint32_t K = fb_ki_l9_k (), N = 0x000F000Fu, pad = SI ? FB_KI_L9_PAD : 0;
+  /* from pixel q's column to pixel q + 1's at the same input pixel (its tap sx lower) */
+  const ptrdiff_t dq = 4 - (ptrdiff_t) sx * (ptrdiff_t) g_tap * 16;
+  int32_t ky, x, q, w;
+  size_t g;
+
+  for (q = 0; q < FB_CONV_SC_PIX; q++)
+    {
+      colsum[q] = 0;
+      for (g = 0; q >= npx && g < (size_t) (ky_hi - ky_lo) * row_groups; g++)
+        fb_ki_st32 (col + g * 16 + (size_t) q * 4, 0);
+    }
+  for (ky = ky_lo; ky < ky_hi; ky++, col += row_groups * 16)
+    {
+      const uint8_t *row = input + (size_t) (iy0 + ky) * (size_t) p->dim_in_x * px_bytes;
+      for (x = x0; x < xend; x++)
+        {
+          /* the pixels q whose tap kx = x - x0 - q sx is in [0, Kx) */
+          const int32_t rel = x - x0;
+          const int32_t q_lo = rel >= kxn ? (rel - kxn) / sx + 1 : 0;
+          const int32_t q_hi = rel / sx < npx - 1 ? rel / sx : npx - 1;
+          uint8_t *d0 = col + (size_t) q_lo * 4 + (size_t) (rel - q_lo * sx) * (size_t) g_tap * 16;
+          int32_t c;
+          uint32_t cs = 0;
+          if (q_lo > q_hi)
+            continue;
+          if (x < 0 || x >= p->dim_in_x)
+            {
+              for (q = q_lo; q <= q_hi; q++, d0 += dq)
+                {
+                  for (g = 0; g < (size_t) g_tap; g++)
+                    fb_ki_st32 (d0 + g * 16, pad);
+                  colsum[q] += SI ? 2 * cin : 0;
+                }
+              continue;
+            }
+          for (w = 0; w < nw; w++, d0 += 64)
+            {
+              const uint8_t *sp = row + (size_t) x * px_bytes + (size_t) w * 4;
+              uint32_t v, x0w, x1w, x2w, x3w;
+              uint8_t *d = d0;
+              if (ALIGNED)
+                v = fb_ki_ld32 (sp);
+              else
+                memcpy (&v, sp, 4);
+              if (SI)
+                v ^= 0xAAAAAAAAu;
+              x0w = ((v & N) * K) & FB_KI_L9_M;
+              x1w = (((v >> 4) & N) * K) & FB_KI_L9_M;
+              x2w = (((v >> 8) & N) * K) & FB_KI_L9_M;
+              x3w = (((v >> 12) & N) * K) & FB_KI_L9_M;
+              cs += fb_ki_crumbsum4 (v);   /* bytes <= 12 per word */
+              for (q = q_lo; q <= q_hi; q++, d += dq)
+                {
+                  fb_ki_st32 (d, x0w);
+                  fb_ki_st32 (d + 16, x1w);
+                  fb_ki_st32 (d + 32, x2w);
+                  fb_ki_st32 (d + 48, x3w);
+                }
+            }
+          cs = fb_ki_bytesum2 (cs);
+          c = (int32_t) ((cs & 0xFFFFu) + (cs >> 16));
+          for (q = q_lo; q <= q_hi; q++)
+            colsum[q] += c;
+        }
     }
 }
 
@@ -1087,7 +1248,7 @@ conv_scalar_gather_u8 (const uint8_t *input, const FbConvParams *p, int32_t iy0,
 
   if (npx < FB_CONV_SC_PIX || ix0 < 0 || ix0 + 3 * sx + kxn > p->dim_in_x)
     {
-      conv_scalar_gather (8, 0, 0, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn, kn, col,
+      conv_scalar_gather (8, 0, 0, 0, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn, kn, col,
                           colsum);
       return;
     }
@@ -1351,7 +1512,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   uint8_t *col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
   const uint8_t *wk = weights;
   const int32_t *rowsum;
-  const int t3 = conv_scalar_t3 (A, W, p);
+  const int t3 = conv_scalar_t3 (A, W, p), l9fast = conv_scalar_l9_fast (A, W, p);
   const int32_t t3nx = t3 ? conv_scalar_t3_row_words (kxn, cin) : 0;
   const size_t t3wblk = t3 ? conv_scalar_wblk (A, W, p) : 0;
   int32_t c0, oy, ox, q, k0;
@@ -1421,9 +1582,18 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
            * parts of kc k steps per pass */
           if (t3)
             conv_scalar_gather_t3 (SI, input, p, iy0, ox, npx, ky_lo, ky_hi, t3nx, col, colsum);
+          else if (l9fast && (size_t) kn <= kc && kn > 0)
+            {
+              if (((uintptr_t) input & 3u) == 0 && p->stride_x == 1)
+                conv_scalar_gather_l9 (1, 1, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col,
+                                       colsum);
+              else
+                conv_scalar_gather_l9 (0, 0, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col,
+                                       colsum);
+            }
           else if ((size_t) kn <= kc)
-            conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn,
-                                kn, col, colsum);
+            conv_scalar_gather (A, lanes == 4, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo,
+                                ky_hi, 0, kn, kn, col, colsum);
 #if FB_KI_RV32_ASM
           /* (u2 x i2: the whole column in one part, whole groups of 4 k steps) */
           if (rqreg && kn > 0 && (t3 || ((size_t) kn <= kc && kn % 4 == 0)))
@@ -1456,8 +1626,8 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
                 {
                   const int32_t ke = kn - k0 < (int32_t) kc ? kn : k0 + (int32_t) kc;
                   if ((size_t) kn > kc)
-                    conv_scalar_gather (A, SI, lanes > 1, input, p, iy0, ox, npx, ky_lo, ky_hi,
-                                        k0, ke, kn, col, colsum);
+                    conv_scalar_gather (A, lanes == 4, SI, lanes > 1, input, p, iy0, ox, npx,
+                                        ky_lo, ky_hi, k0, ke, kn, col, colsum);
                   conv_scalar_blocks (A, W, k0 > 0, col, wc + (size_t) k0 * wbk, ke - k0, acc,
                                       chn, (nch + 3) / 4, kp * wbk);
                   k0 = ke;

@@ -219,14 +219,18 @@ def dot_chunk(group, U, Pk):
 
 def dot4(hi=False):
     # void fb_ki_rv32_dot4_4x4 (x, w, xend, acc, stride_bytes, chunk_bytes, nblk, wblk_bytes)
-    # u2 x i2: w holds per group of 4 k steps one word per channel c (at 4 * c), its 4 biased
-    # weights in reversed byte order, w'[k + j] in byte 3 - j.  The im2col word X of a pixel
-    # holds x[k + j] in byte j, so the low 32 bits of X * W are the 4-step dot product in the
-    # top byte (bits 24-31) over the partial sums of the lower positions (each < 256: no
-    # carries between bytes, products <= 9).  7 such products add up exactly: the dots to
-    # <= 252, the lower positions to < 2^24 (chunk_bytes = 7 * 16), so a packed accumulator
-    # gives its 28-MAC sum with one shift.  Per group and block: 4 + 4 lw + 16 mul + 16 add
-    # for 64 MACs; the full chunk is unrolled, its first group by plain multiplies.
+    # u2 x i2 (9-bit lanes in the high word, issue 19 round 7): w holds per group of 4 k steps
+    # one word per channel c (at 4 * c), its biased weight w'[k + j] at bit 29 - 9 j; the
+    # im2col word X of a pixel holds x[k + j] at bit 3 + 9 j (byte j, shifted by 3 + j).  So
+    # the 64-bit X * W is the sum of x[k + i] w'[k + j] 2^(32 + 9 (i - j)): the diagonal, the
+    # 4-step dot product (<= 4 * 3 * 3 = 36), at 2^32; the terms with i < j at 2^23, 2^14,
+    # 2^5 sum to at most 9 * (3 * 2^23 + 2 * 2^14 + 2^5) < 2^28 < 2^32, so they carry nothing
+    # into the high word; those with i > j start at 2^41 (bit 9 of the high word).  The high
+    # word (mulhu) thus holds the dot product in its low 9 bits, and 14 such high words add
+    # up exactly (<= 14 * 36 = 504 < 512; the bits above wrap harmlessly, chunk_bytes =
+    # 14 * 16), so a packed accumulator gives its 56-MAC sum with one andi 511.  Per group
+    # and block: 4 + 4 lw + 16 mulhu + 16 add for 64 MACs; the full chunk is unrolled, its
+    # first group by plain multiplies.
     # hi (fb_ki_rv32_dot3_4x4, u4 x i4/i2): the words hold 3 k steps in 12-bit lanes, X's
     # x[k + s] at bit 4 + 12 s, W's w'[k + s] at bit 28 - 12 s, so the high word of X * W
     # (mulhu) is their 3-step dot product (<= 675) in its low 12 bits: the terms below bit 32
@@ -235,8 +239,8 @@ def dot4(hi=False):
     # lanes above wrap harmlessly; chunk_bytes = 6 * 16), so a packed accumulator gives its
     # 18-MAC sum with one and.  Per group and block 4 + 4 lw, 16 mulhu, 16 add for 48 MACs.
     name = 'fb_ki_rv32_dot3_4x4' if hi else 'fb_ki_rv32_dot4_4x4'
-    U = 6 if hi else 7                              # groups per whole (unrolled) chunk
-    mul = 'mulhu' if hi else 'mul'
+    U = 6 if hi else 14                             # groups per whole (unrolled) chunk
+    mul = 'mulhu'
     Pk = S                                          # Pk[q * 4 + c]: packed accumulators
     X = ['t0', 't1', 't2', 'a6']
     L = prologue(name, 80)
@@ -258,7 +262,7 @@ def dot4(hi=False):
         L.append('li t1, 4095')
     for q in range(4):
         for c in range(4):
-            L += [f'and a5, {Pk[q * 4 + c]}, t1' if hi else f'srli a5, {Pk[q * 4 + c]}, 24',
+            L += [f'and a5, {Pk[q * 4 + c]}, t1' if hi else f'andi a5, {Pk[q * 4 + c]}, 511',
                   f'lw a7, {4 * c}(t0)', 'add a7, a7, a5', f'sw a7, {4 * c}(t0)']
         if q < 3:
             L.append('add t0, t0, a4')
@@ -286,8 +290,8 @@ def dot4(hi=False):
 #   y = mulh (kappa', acc) + hi (lambda * 2^t) + carry (lo (kappa' * acc) + lo (lambda * 2^t))
 # = floor ((kappa * acc + lambda) / 2^d); d > 32 (the _hi epilogues): t = 0 and the high word
 # shifted right by d - 32; then clipped (a signed output: + 2^(O-1) before the clip and the
-# field's top bit flipped after it).  Per output 8 instructions (+4 when clipped), per
-# channel 7.
+# field's top bit flipped after it).  Per output 8 instructions (+3 when clipped: slt, mul
+# and the jump back), per channel 7.
 RQ_JOB = {'nblk': 0, 'wblk': 4, 'kappa': 8, 'lambda': 12, 'pow': 16, 'maxv': 20, 'out': 24,
           'd1': 28, 'd2': 32, 'd3': 36, 'epi': 40,
           'corr': 44, 'acc': 48, 'ccorr': 52}   # the last three: fb_ki_rv32_dot{3,4}_rq only
@@ -353,15 +357,21 @@ def dot_rq(hi=True, si=False):
     # job->corr[pixel] (the bias correction 2^(W-1) * the pixel's value sum) go to job->epi
     # in S[c * 4 + q] as fb_ki_rv32_plain_rq hands them (same frame, RQ_FRAME).  Instead of
     # the C zeroing, correction and 64-bit requantization per output.  hi = 0:
-    # fb_ki_rv32_dot4_rq, the same for fb_ki_rv32_dot4_4x4 (u2 x i2: mul, chunks of 7 groups,
-    # the dot in the top byte, <= 252 per flush; a lane's total is at most 9 per k step).
+    # fb_ki_rv32_dot4_rq, the same for fb_ki_rv32_dot4_4x4 (u2 x i2: chunks of 14 groups, the
+    # dot in the low 9 bits of the high word, <= 504 per flush; a lane's total is at most 9 per
+    # k step, 3,312 < 2^16 for the 368 k steps of a column in one part).
     # si (_si, a signed input): the sums also lose job->ccorr[channel] (2^(A-1) times the
     # channel's weights summed over the column's kernel rows), 4 words per channel block.
+    # A block's first chunk stores its flush (no zeroing of job->acc, no loads), its last
+    # one goes straight to the epilogue's registers with job->acc's sums added (9
+    # instructions per pair of sums instead of 12); a column of one chunk uses no job->acc.
+    # The packed sum of pixel q, channel c is S[c * 4 + q] from the start (the epilogue's
+    # order).
     name = ('fb_ki_rv32_dot3_rq' if hi else 'fb_ki_rv32_dot4_rq') + ('_si' if si else '')
-    U = 6 if hi else 7
+    U = 6 if hi else 14
     F, J = RQ_FRAME, RQ_JOB
     X = ['t0', 't1', 't2', 'a6']
-    Pk = S
+    Pk = [S[c * 4 + q] for q in range(4) for c in range(4)]   # Pk[q * 4 + c]
     L = prologue(name, 80)
     L += [f'sw a0, {F["x"]}(sp)', f'sw a3, {F["job"]}(sp)', f'sw a1, {F["w"]}(sp)',
           f'sw a2, {F["xend"]}(sp)', f'lw t0, {J["nblk"]}(a3)', f'sw t0, {F["left"]}(sp)',
@@ -370,41 +380,59 @@ def dot_rq(hi=True, si=False):
         L += [f'lw t0, {J["ccorr"]}(a3)', f'sw t0, {F["ccorr"]}(sp)']
 
     def group(off, first=False):
-        return dot_group('mulhu' if hi else 'mul', Pk, X, off, first)
+        return dot_group('mulhu', Pk, X, off, first)
 
-    L.append('5:')                                  # block loop: acc = 0
+    def chunk(short):
+        # a whole chunk unrolled (its first group sets the packed sums), ending with a0/a1
+        # past it; a shorter one (ra = xend) runs one group per iteration from zeroed sums at
+        # label `short`, after the routine's end
+        out = [f'addi ra, a0, {16 * U}', f'bgtu ra, a2, {short}f']
+        for g in range(U):
+            out += group(16 * g, g == 0)
+        return out + [f'addi a0, a0, {16 * U}', f'addi a1, a1, {16 * U}']
+
+    def ext(r, dst=None):
+        # the dot lanes of packed sum r (T3: t1 = 4095) into dst (default: r itself)
+        d = dst or r
+        return [f'and {d}, {r}, t1' if hi else f'andi {d}, {r}, 511']
+
+    def flush(store):
+        # the lanes into job->acc: pair h of pixel q as one word (2h low, 2h + 1 high half)
+        out = ['li t1, 4095'] if hi else []
+        for q in range(4):
+            for h in range(2):
+                lo, up = Pk[q * 4 + 2 * h], Pk[q * 4 + 2 * h + 1]
+                if hi:
+                    out += [f'and a5, {lo}, t1', f'slli a7, {up}, 20', 'srli a7, a7, 4']
+                else:
+                    out += [f'andi a5, {lo}, 511', f'andi a7, {up}, 511', 'slli a7, a7, 16']
+                o = 8 * q + 4 * h
+                if store:
+                    out += ['add a5, a5, a7', f'sw a5, {o}(a3)']
+                else:
+                    out += ['add a5, a5, a7', f'lw a7, {o}(a3)', 'add a7, a7, a5',
+                            f'sw a7, {o}(a3)']
+        return out
+
+    L.append('5:')                                  # block loop
     L += [f'lw a5, {F["job"]}(sp)', f'lw a3, {J["acc"]}(a5)', f'lw a4, {J["corr"]}(a5)']
-    L += [f'sw zero, {4 * i}(a3)' for i in range(8)]
     L += [f'lw a0, {F["x"]}(sp)', f'lw a1, {F["w"]}(sp)', f'lw a2, {F["xend"]}(sp)']
-    # chunk loop: a whole chunk unrolled (its first group sets the packed sums) falls through
-    # to the flush; a shorter last one (ra = xend) runs one group per iteration from zeroed
-    # sums at label 3, after the routine's end, and jumps back to the flush
-    L.append('1:')
-    L += [f'addi ra, a0, {16 * U}', 'bgtu ra, a2, 3f']
-    for g in range(U):
-        L += group(16 * g, g == 0)
-    L += [f'addi a0, a0, {16 * U}', f'addi a1, a1, {16 * U}']
-    L.append('4:')                                  # flush: the dot lanes into acc
-    if hi:
-        L.append('li t1, 4095')
-    for q in range(4):
-        for h in range(2):
-            lo, up = Pk[q * 4 + 2 * h], Pk[q * 4 + 2 * h + 1]
-            if hi:
-                L += [f'and a5, {lo}, t1', f'slli a7, {up}, 20', 'srli a7, a7, 4']
-            else:
-                L += [f'srli a5, {lo}, 24', f'srli a7, {up}, 24', 'slli a7, a7, 16']
-            o = 8 * q + 4 * h
-            L += ['add a5, a5, a7', f'lw a7, {o}(a3)', 'add a7, a7, a5', f'sw a7, {o}(a3)']
-    L.append('bne a0, a2, 1b')
-    # the sums minus the corrections to the epilogue's registers, then to it
-    L.append('li t1, 65535')
+    L += chunk(3)
+    L += ['6:', 'beq a0, a2, 7f'] + flush(True) + ['j 2f']
+    L += ['1:'] + flush(False)
+    L += ['2:'] + chunk(13)
+    L += ['4:', 'bne a0, a2, 1b']
+    # the last chunk's lanes plus job->acc's sums minus the corrections to the epilogue's
+    # registers, then to it
+    L += (['li t1, 4095'] if hi else []) + ['li t2, 65535']
     for q in range(4):
         L.append(f'lw t0, {4 * q}(a4)')
         for h in range(2):
-            lo, up = S[2 * h * 4 + q], S[(2 * h + 1) * 4 + q]
-            L += [f'lw a5, {8 * q + 4 * h}(a3)', f'and {lo}, a5, t1', f'srli {up}, a5, 16',
-                  f'sub {lo}, {lo}, t0', f'sub {up}, {up}, t0']
+            lo, up = Pk[q * 4 + 2 * h], Pk[q * 4 + 2 * h + 1]
+            L += [f'lw a5, {8 * q + 4 * h}(a3)'] + ext(lo) + ext(up)
+            L += ['and a7, a5, t2', f'add {lo}, {lo}, a7', 'srli a7, a5, 16',
+                  f'add {up}, {up}, a7', f'sub {lo}, {lo}, t0', f'sub {up}, {up}, t0']
+    L.append('10:')
     if si:
         CC = ['a1', 'a2', 'a6', 'a7']             # (a0-a2 are reloaded per block)
         L += [f'lw a0, {F["ccorr"]}(sp)'] + [f'lw {CC[c]}, {4 * c}(a0)' for c in range(4)]
@@ -412,8 +440,17 @@ def dot_rq(hi=True, si=False):
         L += [f'sub {S[c * 4 + q]}, {S[c * 4 + q]}, {CC[c]}' for c in range(4) for q in range(4)]
     L += [f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
     L += rq_next_block('5b')
-    L += ['3:', 'mv ra, a2'] + [f'li {r}, 0' for r in Pk]
-    L += ['9:'] + group(0) + ['addi a0, a0, 16', 'addi a1, a1, 16', 'bne a0, ra, 9b', 'j 4b']
+    # a column of one chunk: its lanes minus the corrections, job->acc unused
+    L += ['7:'] + (['li t1, 4095'] if hi else [])
+    for q in range(4):
+        L.append(f'lw t0, {4 * q}(a4)')
+        for c in range(4):
+            L += ext(Pk[q * 4 + c]) + [f'sub {Pk[q * 4 + c]}, {Pk[q * 4 + c]}, t0']
+    L.append('j 10b')
+    for lab, back in ((3, 6), (13, 4)):
+        L += [f'{lab}:', 'mv ra, a2'] + [f'li {r}, 0' for r in Pk]
+        L += [f'{lab + 6}:'] + group(0) + ['addi a0, a0, 16', 'addi a1, a1, 16',
+                                           f'bne a0, ra, {lab + 6}b', f'j {back}b']
     return name, L + [f'.size {name}, .-{name}']
 
 
@@ -456,8 +493,9 @@ def rq_epi(O, SO, HI):
                 if SO:
                     L.append(f'addi {v}, {v}, {1 << (O - 1)}')
             L += [f'bgtu {v}, {MAXV}, .Lfix_{name}_{n}', f'.Lback_{name}_{n}:']
-            fixes += [f'.Lfix_{name}_{n}:', f'srai {X}, {v}, 31', f'not {X}, {X}',
-                      f'and {v}, {X}, {MAXV}', f'j .Lback_{name}_{n}']
+            # out of range: 0 below, maxv above ((v > 0) * maxv)
+            fixes += [f'.Lfix_{name}_{n}:', f'slt {X}, zero, {v}', f'mul {v}, {X}, {MAXV}',
+                      f'j .Lback_{name}_{n}']
             n += 1
             b = S[(c - e) * 4 + q]          # the register the pixel's byte is packed in
             if e > 0:

@@ -793,10 +793,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
     bound = dw_sc_bound9 (wf, t, wt);
   else
     for (k = 0; k < 9; k++)
-      {
-        bound += wf[k] < 0 ? -wf[k] : wf[k];
-        wt[k] = (int32_t) ((uint32_t) wf[k] << t);
-      }
+      bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t);
   if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
     return 0;
   for (k = 0; k < 6; k++)

@@ -595,6 +595,21 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
     return name, L
 
 
+def swap_w_rows(W, TMP):
+    # the weights' kernel rows 0 and 2 exchanged in their registers (the upside-down top pair
+    # of the merged routines)
+    out = []
+    for k in range(3):
+        out += [f'mv {TMP}, {W[0][k]}', f'mv {W[0][k]}, {W[2][k]}', f'mv {W[2][k]}, {TMP}']
+    return out
+
+
+def group_end_slot(T, TMP, OP):
+    # the group end (op + job->gbytes) into its stack slot 60(sp); T: the job (from 52(sp))
+    return [f'lw {T}, 52(sp)', f'lw {TMP}, {POFF["gbytes"]}({T})', f'add {TMP}, {TMP}, {OP}',
+            f'sw {TMP}, 60(sp)']
+
+
 def dwpair_merged(name, Q, INPX, OP, OP2, T, TA, W, P, step, drain):
     # The merged lane-pair routine's phases after dwpair's prologue (its job in a0, OP / OP2
     # and Q set up for the pairs): job->tb bit 0 the padded top pair upside down (the weights'
@@ -602,14 +617,10 @@ def dwpair_merged(name, Q, INPX, OP, OP2, T, TA, W, P, step, drain):
     # the high row op - 2 out_row), then the pairs, then with bit 1 the padded bottom pair
     # where they end.
     def swap_rows():
-        out = []
-        for k in range(3):
-            out += [f'mv {TA}, {W[0][k]}', f'mv {W[0][k]}, {W[2][k]}', f'mv {W[2][k]}, {TA}']
-        return out
+        return swap_w_rows(W, TA)
 
     def group_end():
-        return [f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})', f'add {TA}, {TA}, {OP}',
-                f'sw {TA}, 60(sp)']
+        return group_end_slot(T, TA, OP)
 
     def body(lab, pd):
         return group_end() + [f'li {p}, 0' for p in P[:2]] + sweep3(
@@ -756,15 +767,10 @@ def dwpair32(osub, pad=False, h0=False, merged=False):
         return name, L + start(pad) + pair32_rows(name, body(name, pad), Q, OP, OP2, T, X)
 
     def swap_rows():
-        # the weights' kernel rows 0 and 2 exchanged (the upside-down top pair)
-        out = []
-        for k in range(3):
-            out += [f'mv t0, {W[0][k]}', f'mv {W[0][k]}, {W[2][k]}', f'mv {W[2][k]}, t0']
-        return out
+        return swap_w_rows(W, 't0')
 
     def group_end():
-        return [f'lw {T}, 52(sp)', f'lw {X}, {POFF["gbytes"]}({T})', f'add {X}, {X}, {OP}',
-                f'sw {X}, 60(sp)']
+        return group_end_slot(T, X, OP)
 
     top, bot = f'{name}_top', f'{name}_bot'
     L += [f'lw t0, {POFF["tb"]}(a0)', 'andi t0, t0, 1', f'beqz t0, .Lpairs_{name}']

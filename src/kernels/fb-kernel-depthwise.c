@@ -624,7 +624,6 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
   /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
   dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
   pj->lam_lo = ~pj->lam_lo; /* the sweeps take ~lam_lo (their carry in one sltu) */
-  (void) S;                 /* every stride the same since round 2 of stride 2 */
   pj->kappa = ka;
   /* a shift over 31 (the 64-bit value over 2^63 in magnitude: never) gives the same 0 or -1
    * as 31 */
@@ -724,6 +723,14 @@ dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom
   return 1;
 }
 
+/* The lane-pair tables' input index for dw_sc_pair_job()'s code pairs (1, 2 or 4): 8-bit,
+ * sub-byte in place, shifted down, at the top of its byte. */
+FB_KI_INLINE int
+dw_pair_kind (const int A, int pairs)
+{
+  return A == 8 ? 0 : pairs == 4 ? 3 : pairs;
+}
+
 /* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
  * are a padded top row, an even number of full rows and a padded bottom row: the padded top
  * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
@@ -740,7 +747,7 @@ dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output,
   pjp->npairs = (grp[1].n - 2) / 2;
   pjp->tb = 3;
   (pairs == 3 ? dw_pair32_all_fns[jp->lam_hi == 0]
-              : dw_pair_all_fns[A == 8 ? 0 : pairs == 4 ? 3 : pairs])[plain ? 0 : 1](pjp);
+              : dw_pair_all_fns[dw_pair_kind (A, pairs)])[plain ? 0 : 1](pjp);
 }
 
 /* Sum |wf[k]| and wt[k] = wf[k] << t for the 9 weights, unrolled (stride 2: GCC keeps the
@@ -812,9 +819,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
     pairs = dw_sc_pair32_job (jp, wt, pjp);
   /* pairs 3: in 32-bit sums (weights wt, << t; _h0 / _lh0 when lam_hi is 0) */
   fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][0]
-        : pairs ? dw_pair_fns[S - 1][0][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
+        : pairs ? dw_pair_fns[S - 1][0][dw_pair_kind (A, pairs)] : NULL;
   pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][1]
-         : pairs ? dw_pair_fns[S - 1][1][A == 8 ? 0 : pairs == 4 ? 3 : pairs] : NULL;
+         : pairs ? dw_pair_fns[S - 1][1][dw_pair_kind (A, pairs)] : NULL;
   wp = pairs == 3 ? wt : wf;
   if (std3 && pairs)
     {

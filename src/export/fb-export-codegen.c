@@ -178,9 +178,11 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-rv32-asm.inc");
     }
   if (family_used (cg, FB_KERNEL_FAMILY_DEPTHWISE))
-    g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-depthwise.c");
-  if (family_used (cg, FB_KERNEL_FAMILY_DEPTHWISE))
-    g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-rv32-dw-asm.inc");
+    {
+      g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-depthwise.c");
+      g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-depthwise-rv32.h");
+      g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-rv32-dw-asm.inc");
+    }
   if (family_used (cg, FB_KERNEL_FAMILY_LINEAR) || family_used (cg, FB_KERNEL_FAMILY_LINEAR_I32))
     g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-linear.c");
   if (family_used (cg, FB_KERNEL_FAMILY_ADD) || family_used (cg, FB_KERNEL_FAMILY_AVGPOOL) ||

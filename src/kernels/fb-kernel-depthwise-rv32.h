@@ -1,0 +1,386 @@
+/* fb-kernel-depthwise-rv32.h — the scalar depthwise's rv32 glue: the zero threshold, the row
+ * and pair jobs, the per-channel choice of the generated routines (fb-kernel-rv32-dw-asm.inc)
+ * and dw_sc_rows_asm().  Included once, by fb-kernel-depthwise.c, where it stood (it uses that
+ * file's job types and routine tables); not a public header.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#if DW_ROW_ASM
+/* The sweeps' zero threshold: an accumulator v below it has kappa * v + lam < 2^(32 + shr),
+ * so its output is 0 and the sweep stores 0 without requantizing (a ReLU layer's negative
+ * sums).  No division (a 64-bit one per channel cost more than it saved end to end): with
+ * kappa < 2^e, v < n / 2^e gives kappa * v < n for v >= 0, and v < 0 gives kappa * v <= 0 < n;
+ * a bound within 2x of the exact threshold, the outputs between take the requantization.
+ * INT32_MIN (never taken) when kappa <= 0 or requant (0) > 0. */
+static int32_t
+dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
+{
+  int64_t n;
+
+  if (ka <= 0 || shr > 29)
+    return INT32_MIN;
+  n = ((int64_t) 1 << (32 + shr)) - lam;
+  if (n <= 0)
+    return INT32_MIN;
+  n >>= 32 - __builtin_clz ((uint32_t) ka);
+  return n > INT32_MAX ? INT32_MAX : (int32_t) n;
+}
+
+/* lambda << u (u < 32) as the two words the sweeps add and as an int64, with two 32-bit
+ * shifts (per channel and call: the set-up is what a row slice of a call pays). */
+FB_KI_INLINE void
+dw_lam_shifted (int32_t la, int32_t u, int32_t *lo, int32_t *hi, int64_t *lam)
+{
+  *lo = (int32_t) ((uint32_t) la << u);
+  *hi = u == 0 ? la >> 31 : la >> (32 - u);
+  *lam = (int64_t) (((uint64_t) (uint32_t) *hi << 32) | (uint32_t) *lo);
+}
+
+/* The pair sweep's channel-independent fields (once per call, from the row plan). */
+FB_KI_INLINE void
+dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
+{
+  pj->in_px = j->in_px;
+  pj->in_row = j->in_step / p->stride_y;
+  pj->out_row = j->out_row;
+  pj->out_px = j->out_px;
+  pj->gbytes = j->gbytes;
+  /* stride 2: rem | drain << 1 (the sweep's one test for a row with neither) */
+  pj->rem = p->stride_x == 2 ? j->rem | j->drain << 1 : j->rem;
+  pj->warm = j->warm;
+  pj->drain = j->drain;
+  pj->maxv = j->maxv;
+  pj->row_back = j->row_back + j->in_step; /* two rows on */
+}
+
+/* The pair sweep's job for channel c (weights wf[9], all kernel rows inside the input; bound:
+ * sum |w|): 1,
+ * 2 (a sub-byte input shifted down: fb_ki_rv32_dwpair_ar_*), 4 (the same at stride 1 for a
+ * channel at the top of its byte: fb_ki_rv32_dwpair_at_*) or 0 when its lanes could
+ * overflow (sum |w| * the largest x, as the lanes hold it, over 2^15 - 1) or out_shift is not
+ * in [32, 63 - sh].  A sub-byte input's lanes hold x << sh (sh: the channel's bit in its
+ * byte), which the requantization divides out, or x when only that fits. */
+FB_KI_INLINE int
+dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_t ka,
+                int32_t la, const FbConvParams *p, const DwRowJob *j, int32_t c, int32_t bound,
+                DwPairJob *pj)
+{
+  int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh, res = 1;
+  int64_t lam;
+
+  if (p->dim_kernel_y != 3 || p->out_shift < 16)
+    return 0;
+  pj->sh = sh;
+  if (bound * xmax > 32767)
+    {
+      if (sh == 0 || bound * (xmax >> sh) > 32767)
+        return 0;
+      /* shifted down: the lanes hold x; at stride 1 a channel at the top of its byte takes
+       * each byte shifted down (4: fb_ki_rv32_dwpair_at_*) */
+      res = S == 1 && sh == 8 - A ? 4 : 2;
+      xmax >>= sh;
+      sh = 0;
+    }
+  /* the lanes are requantized times 2^16 (the sweep's cheaper extraction) */
+  dw_lam_shifted (la, sh + 16, &pj->lam_lo, &pj->lam_hi, &lam);
+  pj->lam_lo = ~pj->lam_lo; /* the sweeps take ~lam_lo (their carry in one sltu) */
+  pj->kappa = ka;
+  /* a shift over 31 (the 64-bit value over 2^63 in magnitude: never) gives the same 0 or -1
+   * as 31 */
+  pj->shr = p->out_shift - 16 + sh > 31 ? 31 : p->out_shift - 16 + sh;
+  pj->mask = A == 8 ? 0 : xmax | (xmax << 16);
+  pj->osh = (c * O) & 7;
+  pj->w = wf;
+  /* the row job's threshold times 2^(16 - t) when its sums are these over 2^(16 - t) (the
+   * same sh; the row sweep's weights taken << t): its sums are under 2^(15 + t) in
+   * magnitude (the lanes' bound), so a threshold outside that range saturates */
+  {
+    const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
+    const int64_t lim = (int64_t) 1 << (15 + t);
+    if (res == 1 && t <= 16)
+      pj->thr = j->thr >= lim ? INT32_MAX
+                : j->thr < -lim ? INT32_MIN
+                                : (int32_t) ((uint32_t) j->thr << (16 - t));
+    else
+      pj->thr = dw_zero_below (ka, lam, pj->shr);
+  }
+  return res;
+}
+
+/* The 32-bit pair sweep's job (fb_ki_rv32_dwpair32_*: an 8-bit input at stride 1, every
+ * kernel row inside) for a channel whose lanes do not fit: the row sweep's requantization
+ * (j: the channel's) and weights (wt: << t).  3: dw_sc_rows_asm()'s code for it. */
+FB_KI_INLINE int
+dw_sc_pair32_job (const DwRowJob *j, const int32_t *wt, DwPairJob *pj)
+{
+  pj->kappa = j->kappa;
+  pj->lam_lo = j->lam_lo;
+  pj->lam_hi = j->lam_hi;
+  pj->shr = j->shr;
+  pj->thr = j->thr;
+  pj->osh = j->osh;
+  pj->w = wt;
+  return 3;
+}
+
+/* Consecutive output rows with the same kernel rows [ky_lo, ky_hi) inside the input (both 0:
+ * the window is entirely in the padding). */
+typedef struct {
+  int32_t oy, n, ky_lo, ky_hi;
+} DwRowGroup;
+#define DW_MAX_GROUPS 16
+
+/* The row groups and the channel-independent fields of the row sweep's job, once per call;
+ * 0 when the sweep does not apply (out_shift 0 or over 63, a padding along x not 0-2 columns
+ * on either side, more groups than DW_MAX_GROUPS). */
+FB_KI_INLINE int
+dw_sc_rows_plan (const int O, const int S, const FbConvParams *p, const DwScGeom *g,
+                 DwRowJob *j, DwRowGroup *grp, int32_t *ngrp)
+{
+  const int32_t in_x = p->dim_in_x, nox = p->dim_out_x, pl = p->pad_left, kyn = p->dim_kernel_y;
+  /* stride 1: outputs whose last column is right padding; stride 2: outputs [0, full) have
+   * their columns kx = 1, 2 inside, at most one more its kx = 1 only */
+  const int32_t full = in_x + pl - 3 < 0 ? 0 : (in_x + pl - 3) / 2 + 1;
+  const int32_t drain = S == 2 ? (nox > full ? nox - full : 0)
+                               : (nox + 2 - pl - in_x > 0 ? nox + 2 - pl - in_x : 0);
+  const int32_t steps = nox - drain, out_px = (int32_t) g->out_px;
+  const int32_t cols = S == 2 ? 1 - pl + 2 * steps + drain : 2 - pl + steps;
+  int32_t n = 0, oy;
+
+  if (p->out_shift < 1 || p->out_shift > 63 || pl < 0 || pl > 3 - S || drain > 3 - S
+      || steps < 0 || cols > in_x)
+    return 0;
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = oy * p->stride_y - p->pad_top;
+      int32_t lo = iy0 < 0 ? -iy0 : 0, hi = p->dim_in_y - iy0 < kyn ? p->dim_in_y - iy0 : kyn;
+      if (lo >= hi)
+        lo = hi = 0;
+      if (n > 0 && grp[n - 1].ky_lo == lo && grp[n - 1].ky_hi == hi)
+        grp[n - 1].n++;
+      else if (n == DW_MAX_GROUPS)
+        return 0;
+      else
+        {
+          grp[n].oy = oy;
+          grp[n].n = 1;
+          grp[n].ky_lo = lo;
+          grp[n++].ky_hi = hi;
+        }
+    }
+  *ngrp = n;
+  j->in_px = (int32_t) g->in_px;
+  j->in_step = p->stride_y * (int32_t) g->in_row;
+  j->out_px = out_px;
+  j->out_row = nox * out_px;
+  j->gbytes = steps / (4 - S) * (4 - S) * out_px; /* groups of 3 (S = 1) or 2 outputs */
+  j->rem = steps % (4 - S);
+  j->warm = S == 2 ? 1 - pl : 2 - pl;
+  j->drain = drain;
+  j->shr = p->out_shift >= 32 ? p->out_shift - 32 : 0;
+  j->row_back = j->in_step - cols * j->in_px;
+  j->maxv = (1 << O) - 1;
+  return 1;
+}
+
+/* The lane-pair tables' input index for dw_sc_pair_job()'s code pairs (1, 2 or 4): 8-bit,
+ * sub-byte in place, shifted down, at the top of its byte. */
+FB_KI_INLINE int
+dw_pair_kind (const int A, int pairs)
+{
+  return A == 8 ? 0 : pairs == 4 ? 3 : pairs;
+}
+
+/* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
+ * are a padded top row, an even number of full rows and a padded bottom row: the padded top
+ * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
+ * second row on (xc: the channel's input). */
+FB_KI_INLINE void
+dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output,
+                 const FbConvParams *p, const DwScGeom *g, int32_t c, int pairs, int plain,
+                 const DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp)
+{
+  const int32_t oy = grp[1].oy + 1;
+
+  pjp->q0 = xc + (size_t) (oy - p->pad_top) * g->in_row;
+  pjp->op = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
+  pjp->npairs = (grp[1].n - 2) / 2;
+  pjp->tb = 3;
+  (pairs == 3 ? dw_pair32_all_fns[jp->lam_hi == 0]
+              : dw_pair_all_fns[dw_pair_kind (A, pairs)])[plain ? 0 : 1](pjp);
+}
+
+/* Sum |wf[k]| and wt[k] = wf[k] << t for the 9 weights, unrolled (stride 2: GCC keeps the
+ * loop, 10 instructions per weight). */
+FB_KI_INLINE int32_t
+dw_sc_bound9 (const int32_t *wf, int32_t t, int32_t *wt)
+{
+  int32_t bound = 0;
+#define DW_BOUND_W(k) bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t)
+  DW_BOUND_W (0), DW_BOUND_W (1), DW_BOUND_W (2), DW_BOUND_W (3), DW_BOUND_W (4);
+  DW_BOUND_W (5), DW_BOUND_W (6), DW_BOUND_W (7), DW_BOUND_W (8);
+#undef DW_BOUND_W
+  return bound;
+}
+
+/* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
+ * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
+ * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
+ * the rows with every kernel row inside go by pairs to fb_ki_rv32_dwpair_* when the
+ * channel's lanes fit (dw_sc_pair_job()).  A sub-byte output's first channel in a byte
+ * stores it, the others OR in.  The requantization is exact in the high word of
+ * kappa * (acc << u) + (lambda << u), u = t + sh, t = 32 - out_shift (0 when out_shift >= 32;
+ * that high word then shifted by out_shift - 32 + sh), so the weights are taken << t and a
+ * sub-byte input's values, masked in place, are x << sh (sh: the channel's bit in its byte):
+ * 0 (the caller does the channel) when the largest |acc| << u would overflow int32. */
+FB_KI_INLINE int
+dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
+                int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
+                int32_t c, DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp,
+                int32_t ngrp, int std3)
+{
+  const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
+  /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
+  const int32_t sh = A == 8 ? 0 : (c * A) & 7, u = t + sh;
+  const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
+  /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
+  const int plain = O == 8 || ((c * O) & 7) == 0;
+  int64_t lam;
+  /* wx: the weights << t as the row sweep takes them: kernel rows 0-1 and a zero row (wx,
+   * a padded bottom row), then rows 0-2 (wt = wx + 9, every row inside) and a zero row (wx +
+   * 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input row) */
+  int32_t bound = 0, wx[21], *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
+  const DwPairFn *fns, *pads;
+  const int32_t *wp;
+  /* the plans' channel-independent fields as they are, the others set here (no copies) */
+
+  if (u > 31 || p->out_shift + u - 32 > 31)
+    return 0;
+  if (S == 2)
+    bound = dw_sc_bound9 (wf, t, wt);
+  else
+    for (k = 0; k < 9; k++)
+      bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t);
+  if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
+    return 0;
+  for (k = 0; k < 6; k++)
+    wx[k] = wt[k];
+  wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
+  jp->kappa = ka;
+  dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
+  jp->lam_lo = ~jp->lam_lo; /* the sweeps (and dwpair32's copy) take ~lam_lo */
+  jp->shr = p->out_shift + u - 32;
+  jp->sh = sh;
+  jp->mask = ((1 << A) - 1) << sh;
+  jp->osh = (c * O) & 7;
+  jp->thr = dw_zero_below (ka, lam, jp->shr);
+  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
+  if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
+    pairs = dw_sc_pair32_job (jp, wt, pjp);
+  /* pairs 3: in 32-bit sums (weights wt, << t; _h0 / _lh0 when lam_hi is 0) */
+  fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][0]
+        : pairs ? dw_pair_fns[S - 1][0][dw_pair_kind (A, pairs)] : NULL;
+  pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][1]
+         : pairs ? dw_pair_fns[S - 1][1][dw_pair_kind (A, pairs)] : NULL;
+  wp = pairs == 3 ? wt : wf;
+  if (std3 && pairs)
+    {
+      dw_sc_pairs_all (A, O, xc, output, p, g, c, pairs, plain, jp, pjp, grp);
+      return 1;
+    }
+  for (i = 0, taken = 0; i < ngrp; i++)
+    {
+      const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
+      /* taken: rows of this group the previous one's last pair took */
+      const int32_t oy = grp[i].oy + taken, iy0 = oy * p->stride_y - p->pad_top;
+      uint8_t *orow = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
+      int32_t rows = grp[i].n - taken;
+      /* a pair may take a padded row (kernel row 0 or 2 outside) with a full row beside it */
+      const int next_full = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 3;
+      const int next_bottom = i + 1 < ngrp && grp[i + 1].ky_lo == 0 && grp[i + 1].ky_hi == 2
+                              && grp[i + 1].n == 1;
+      size_t d1, d2;
+      taken = 0;
+      if (rows <= 0)
+        continue;
+      if (ky_lo >= ky_hi) /* window entirely in the padding: requant (0) everywhere */
+        {
+          const uint32_t y = (uint32_t) fb_ki_requant (0, ka, la, p->out_shift, jp->maxv);
+          for (r = rows * p->dim_out_x; r > 0; r--, orow += jp->out_px)
+            *orow = (uint8_t) (plain ? y : *orow | (y << jp->osh));
+          continue;
+        }
+      jp->q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
+      if (pairs && ky_lo == 1 && ky_hi == 3 && rows == 1 && next_full)
+        {
+          /* a padded top row and the next group's first row: the pad pair upside down (the
+           * low lane the lower row, rows read upwards from the last, weights' rows flipped),
+           * so the padded row is the last one, not read */
+          for (k = 0; k < 3; k++)
+            {
+              wfl[k] = wp[6 + k];
+              wfl[3 + k] = wp[3 + k];
+              wfl[6 + k] = wp[k];
+            }
+          pjp->w = wfl;
+          pjp->q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
+          pjp->in_row = -pjp->in_row;
+          pjp->op = orow + jp->out_row;
+          pjp->out_row = -jp->out_row;
+          pjp->npairs = 1;
+          pads[plain ? 0 : 1](pjp);
+          pjp->w = wp;
+          pjp->in_row = -pjp->in_row;
+          pjp->out_row = jp->out_row;
+          taken = 1;
+          continue;
+        }
+      if (pairs && ky_lo == 0 && ky_hi == 3 && (rows >= 2 || next_bottom))
+        {
+          pjp->q0 = jp->q0;
+          pjp->op = orow;
+          pjp->npairs = rows / 2;
+          if (rows >= 2)
+            fns[plain ? 0 : 1](pjp);
+          if (rows % 2 == 0)
+            continue;
+          orow += (size_t) (rows - 1) * (size_t) jp->out_row;
+          jp->q0 += (size_t) (rows - 1) * (size_t) jp->in_step;
+          if (next_bottom)
+            {
+              /* the odd row and the padded bottom row: the pad pair (the last row not read) */
+              pjp->q0 = jp->q0;
+              pjp->op = orow;
+              pjp->npairs = 1;
+              pads[plain ? 0 : 1](pjp);
+              taken = 1;
+              continue;
+            }
+          /* the odd row left: by the one-row sweep */
+          rows = 1;
+        }
+      if (ky_hi - ky_lo >= 2)
+        {
+          /* every row, a padded top row (wx + 12) or a padded bottom row (wx): the kernel
+           * rows inside from the group's first input row on, the zero row reading it */
+          jp->w = ky_hi - ky_lo == 3 ? wt : ky_lo == 1 ? wx + 12 : wx;
+          d1 = g->in_row;
+          d2 = ky_hi - ky_lo == 3 ? 2 * g->in_row : 0;
+        }
+      else
+        {
+          for (k = 0; k < 9; k++)
+            wz[k] = k >= 3 * ky_lo && k < 3 * ky_hi ? wt[k] : 0;
+          jp->w = wz;
+          d1 = 1 >= ky_lo && 1 < ky_hi ? (size_t) (1 - ky_lo) * g->in_row : 0;
+          d2 = 2 >= ky_lo && 2 < ky_hi ? (size_t) (2 - ky_lo) * g->in_row : 0;
+        }
+      jp->q1 = jp->q0 + d1;
+      jp->q2 = jp->q0 + d2;
+      jp->op = orow;
+      jp->nrows = rows;
+      dw_row_fns[S - 1][A == 8 ? 0 : A == 4 ? 1 : 2][plain ? 0 : 1](jp);
+    }
+  return 1;
+}
+#endif

@@ -12,18 +12,46 @@
  * kappa < 2^e, v < n / 2^e gives kappa * v < n for v >= 0, and v < 0 gives kappa * v <= 0 < n;
  * a bound within 2x of the exact threshold, the outputs between take the requantization.
  * INT32_MIN (never taken) when kappa <= 0 or requant (0) > 0. */
-static int32_t
+/* The bit length of x > 0 (32 - __builtin_clz (x)): rv32imc without Zbb has no clz, and
+ * GCC's __clzsi2 call made the per-channel set-up spill its registers around it. */
+FB_KI_INLINE int32_t
+dw_bitlen (uint32_t x)
+{
+#if defined(__riscv) && !defined(__riscv_zbb)
+  int32_t e = 1;
+  if (x >> 16)
+    e += 16, x >>= 16;
+  if (x >> 8)
+    e += 8, x >>= 8;
+  if (x >> 4)
+    e += 4, x >>= 4;
+  if (x >> 2)
+    e += 2, x >>= 2;
+  return e + (int32_t) (x >> 1);
+#else
+  return 32 - __builtin_clz (x);
+#endif
+}
+
+FB_KI_INLINE int32_t
 dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
 {
-  int64_t n;
+  uint32_t lo = (uint32_t) lam, nhi, nlo;
+  int32_t hi = (int32_t) (lam >> 32), e;
 
-  if (ka <= 0 || shr > 29)
+  if (ka <= 0 || shr < 0 || shr > 29)
     return INT32_MIN;
-  n = ((int64_t) 1 << (32 + shr)) - lam;
-  if (n <= 0)
+  /* n = 2^(32 + shr) - lam in two words (no 64-bit helpers) */
+  nlo = 0u - lo;
+  hi = (int32_t) ((1u << shr) - (uint32_t) hi - (lo != 0));
+  if (hi < 0 || (hi == 0 && nlo == 0))
     return INT32_MIN;
-  n >>= 32 - __builtin_clz ((uint32_t) ka);
-  return n > INT32_MAX ? INT32_MAX : (int32_t) n;
+  nhi = (uint32_t) hi;
+  e = dw_bitlen ((uint32_t) ka); /* 1-31 */
+  /* n >> e, saturated to INT32_MAX */
+  if (nhi >> (e - 1))
+    return INT32_MAX;
+  return (int32_t) ((nhi << (32 - e)) | (nlo >> e));
 }
 
 /* lambda << u (u < 32) as the two words the sweeps add and as an int64, with two 32-bit
@@ -191,36 +219,43 @@ dw_pair_kind (const int A, int pairs)
   return A == 8 ? 0 : pairs == 4 ? 3 : pairs;
 }
 
-/* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
- * are a padded top row, an even number of full rows and a padded bottom row: the padded top
- * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
- * second row on (xc: the channel's input). */
+/* Once per call for dw_sc_pairs_all(): the input and output offsets of the pairs' first row
+ * (s3off[2]), the job's pair count and its padded rows' code. */
 FB_KI_INLINE void
-dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output,
-                 const FbConvParams *p, const DwScGeom *g, int32_t c, int pairs, int plain,
-                 const DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp)
+dw_sc_pairs_all_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
+                      DwPairJob *pjp, const DwRowGroup *grp, size_t *s3off)
 {
   const int32_t oy = grp[1].oy + 1;
 
-  pjp->q0 = xc + (size_t) (oy - p->pad_top) * g->in_row;
-  pjp->op = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
+  s3off[0] = (size_t) (oy - p->pad_top) * g->in_row;
+  s3off[1] = (size_t) oy * (size_t) jp->out_row;
   pjp->npairs = (grp[1].n - 2) / 2;
   pjp->tb = 3;
-  (pairs == 3 ? dw_pair32_all_fns[jp->lam_hi == 0]
+}
+
+/* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
+ * are a padded top row, an even number of full rows and a padded bottom row: the padded top
+ * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
+ * second row on (xc: the channel's input; the rest from dw_sc_pairs_all_plan()). */
+FB_KI_INLINE void
+dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
+                 int pairs, int plain, int32_t lam_hi, DwPairJob *pjp, const size_t *s3off)
+{
+  pjp->q0 = xc + s3off[0];
+  pjp->op = output + s3off[1] + (size_t) c * (size_t) O / 8;
+  (pairs == 3 ? dw_pair32_all_fns[lam_hi == 0]
               : dw_pair_all_fns[dw_pair_kind (A, pairs)])[plain ? 0 : 1](pjp);
 }
 
-/* Sum |wf[k]| and wt[k] = wf[k] << t for the 9 weights, unrolled (stride 2: GCC keeps the
- * loop, 10 instructions per weight). */
-FB_KI_INLINE int32_t
-dw_sc_bound9 (const int32_t *wf, int32_t t, int32_t *wt)
+/* wt[k] = wf[k] << t for the 9 weights, unrolled (out_shift < 32; the sum |w| comes with the
+ * caller's unpacking). */
+FB_KI_INLINE void
+dw_sc_shift9 (const int32_t *wf, int32_t t, int32_t *wt)
 {
-  int32_t bound = 0;
-#define DW_BOUND_W(k) bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t)
-  DW_BOUND_W (0), DW_BOUND_W (1), DW_BOUND_W (2), DW_BOUND_W (3), DW_BOUND_W (4);
-  DW_BOUND_W (5), DW_BOUND_W (6), DW_BOUND_W (7), DW_BOUND_W (8);
-#undef DW_BOUND_W
-  return bound;
+#define DW_SHIFT_W(k) wt[k] = (int32_t) ((uint32_t) wf[k] << t)
+  DW_SHIFT_W (0), DW_SHIFT_W (1), DW_SHIFT_W (2), DW_SHIFT_W (3), DW_SHIFT_W (4);
+  DW_SHIFT_W (5), DW_SHIFT_W (6), DW_SHIFT_W (7), DW_SHIFT_W (8);
+#undef DW_SHIFT_W
 }
 
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
@@ -234,38 +269,36 @@ dw_sc_bound9 (const int32_t *wf, int32_t t, int32_t *wt)
  * sub-byte input's values, masked in place, are x << sh (sh: the channel's bit in its byte):
  * 0 (the caller does the channel) when the largest |acc| << u would overflow int32. */
 FB_KI_INLINE int
-dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
-                int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
-                int32_t c, DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp,
-                int32_t ngrp, int std3)
+dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8_t *input,
+                const int32_t *wf, int32_t bound, int32_t *wx, int32_t ka, int32_t la,
+                uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c,
+                DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp, int32_t ngrp, int std3,
+                const size_t *s3off)
 {
-  const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
+  const int32_t t = HI ? 0 : 32 - p->out_shift;
   /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
   const int32_t sh = A == 8 ? 0 : (c * A) & 7, u = t + sh;
   const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
   int64_t lam;
-  /* wx: the weights << t as the row sweep takes them: kernel rows 0-1 and a zero row (wx,
-   * a padded bottom row), then rows 0-2 (wt = wx + 9, every row inside) and a zero row (wx +
-   * 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input row) */
-  int32_t bound = 0, wx[21], *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
+  /* wx (the caller's, its zeros set once per call): the weights << t as the row sweep takes
+   * them: kernel rows 0-1 and a zero row (wx, a padded bottom row; rows 0-1 copied when
+   * taken), then rows 0-2 (wt = wx + 9, every row inside; wf itself when t is 0) and a zero
+   * row (wx + 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input
+   * row); bound: sum |wf[k]| */
+  int32_t *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
   const DwPairFn *fns, *pads;
   const int32_t *wp;
   /* the plans' channel-independent fields as they are, the others set here (no copies) */
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return 0;
-  if (S == 2)
-    bound = dw_sc_bound9 (wf, t, wt);
-  else
-    for (k = 0; k < 9; k++)
-      bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t);
-  if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
+  if (!HI)
+    dw_sc_shift9 (wf, t, wt);
+  /* the largest |acc| << u within int32 (bound * (2^A - 1) is under 2^19: 32 bits) */
+  if (bound * ((1 << A) - 1) > (INT32_MAX >> u))
     return 0;
-  for (k = 0; k < 6; k++)
-    wx[k] = wt[k];
-  wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
   jp->kappa = ka;
   dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
   jp->lam_lo = ~jp->lam_lo; /* the sweeps (and dwpair32's copy) take ~lam_lo */
@@ -285,7 +318,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   wp = pairs == 3 ? wt : wf;
   if (std3 && pairs)
     {
-      dw_sc_pairs_all (A, O, xc, output, p, g, c, pairs, plain, jp, pjp, grp);
+      dw_sc_pairs_all (A, O, xc, output, c, pairs, plain, jp->lam_hi, pjp, s3off);
       return 1;
     }
   for (i = 0, taken = 0; i < ngrp; i++)
@@ -361,6 +394,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
         }
       if (ky_hi - ky_lo >= 2)
         {
+          if (ky_hi - ky_lo == 2 && ky_lo == 0)
+            for (k = 0; k < 6; k++)
+              wx[k] = wt[k];
           /* every row, a padded top row (wx + 12) or a padded bottom row (wx): the kernel
            * rows inside from the group's first input row on, the zero row reading it */
           jp->w = ky_hi - ky_lo == 3 ? wt : ky_lo == 1 ? wx + 12 : wx;

@@ -582,8 +582,18 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
                    && grp[0].ky_hi == 3 && grp[0].n == 1 && grp[1].ky_lo == 0
                    && grp[1].ky_hi == 3 && grp[1].n >= 2 && grp[1].n % 2 == 0
                    && grp[2].ky_lo == 0 && grp[2].ky_hi == 2 && grp[2].n == 1;
+  /* the row sweep's weights (dw_sc_rows_asm()): its zero rows set once; out_shift >= 32
+   * unpacks the channel's weights straight into wx + 9 (taken << 0) */
+  int32_t wx[21], wfa[9];
+  int32_t *const wf = HI ? wx + 9 : wfa;
+  size_t s3off[2] = { 0, 0 };
   if (rows)
     dw_sc_pair_plan (p, &plan, &pplan);
+  if (std3)
+    dw_sc_pairs_all_plan (p, g, &plan, &pplan, grp, s3off);
+  wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
+#else
+  int32_t wf[9];
 #endif
 
   if (ox_hi > nox)
@@ -593,7 +603,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   for (c = 0; c < ch; c++)
     {
       const int32_t sh = (c * A) & 7;
-      int32_t wf[9], wz[9], wb[9], z_lo = -1, z_hi = -1;
+      int32_t wz[9], wb[9], z_lo = -1, z_hi = -1, bound = 0;
       if (((size_t) ch * (size_t) W) % 8 == 0)
         {
           /* every tap of the channel at the same bit of its byte: one load and two shifts
@@ -601,28 +611,45 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
           const uint8_t *wp = weights + (size_t) c * (size_t) W / 8;
           const size_t wstep = (size_t) ch * (size_t) W / 8;
           const int32_t up = 32 - W - ((c * W) & 7);
-          if (S == 2 && kyn == 3)
+          if (kyn == 3)
             {
-              /* stride 2: unrolled (the loop took 10 instructions per weight) */
-#define DW_UNPACK_W(k) wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W), wp += wstep
-              DW_UNPACK_W (0), DW_UNPACK_W (1), DW_UNPACK_W (2), DW_UNPACK_W (3);
-              DW_UNPACK_W (4), DW_UNPACK_W (5), DW_UNPACK_W (6), DW_UNPACK_W (7);
-              wf[8] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
+              /* unrolled, with the sum |w| (the loops took 10 instructions per weight each) */
+#define DW_UNPACK_W(k)                                                                        \
+  wf[k] = W == 8 ? (int8_t) *wp : (int32_t) ((uint32_t) *wp << up) >> (32 - W);               \
+  bound += wf[k] < 0 ? -wf[k] : wf[k];                                                        \
+  wp += wstep
+              DW_UNPACK_W (0);
+              DW_UNPACK_W (1);
+              DW_UNPACK_W (2);
+              DW_UNPACK_W (3);
+              DW_UNPACK_W (4);
+              DW_UNPACK_W (5);
+              DW_UNPACK_W (6);
+              DW_UNPACK_W (7);
+              DW_UNPACK_W (8);
 #undef DW_UNPACK_W
             }
           else
             for (k = 0; k < 3 * kyn; k++, wp += wstep)
-              wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
+              {
+                wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
+                bound += wf[k] < 0 ? -wf[k] : wf[k];
+              }
         }
       else
         for (k = 0; k < 3 * kyn; k++)
-          wf[k] = fb_ki_get_s (W, weights, (size_t) k * (size_t) ch + (size_t) c);
+          {
+            wf[k] = fb_ki_get_s (W, weights, (size_t) k * (size_t) ch + (size_t) c);
+            bound += wf[k] < 0 ? -wf[k] : wf[k];
+          }
       for (k = 3 * kyn; k < 9; k++)
         wf[k] = 0;
 #if DW_ROW_ASM
-      if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
-                                  &pplan, grp, ngrp, std3))
+      if (rows && dw_sc_rows_asm (A, O, S, HI, input, wf, bound, wx, kappa[c], lambda[c], output,
+                                  p, g, c, &plan, &pplan, grp, ngrp, std3, s3off))
         continue;
+#else
+      (void) bound;
 #endif
       for (k = 0; k < 9; k++)
         wb[k] = k >= 3 * b_lo && k < 3 * b_hi ? wf[k] : 0;

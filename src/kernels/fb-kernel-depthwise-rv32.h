@@ -90,7 +90,7 @@ dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
  * byte), which the requantization divides out, or x when only that fits. */
 FB_KI_INLINE int
 dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_t ka,
-                int32_t la, const FbConvParams *p, const DwRowJob *j, int32_t c, int32_t bound,
+                int32_t la, const FbConvParams *p, int32_t jthr, int32_t c, int32_t bound,
                 DwPairJob *pj)
 {
   int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh, res = 1;
@@ -126,9 +126,9 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
     const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
     const int64_t lim = (int64_t) 1 << (15 + t);
     if (res == 1 && t <= 16)
-      pj->thr = j->thr >= lim ? INT32_MAX
-                : j->thr < -lim ? INT32_MIN
-                                : (int32_t) ((uint32_t) j->thr << (16 - t));
+      pj->thr = jthr >= lim ? INT32_MAX
+                : jthr < -lim ? INT32_MIN
+                              : (int32_t) ((uint32_t) jthr << (16 - t));
     else
       pj->thr = dw_zero_below (ka, lam, pj->shr);
   }
@@ -137,16 +137,18 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
 
 /* The 32-bit pair sweep's job (fb_ki_rv32_dwpair32_*: an 8-bit input at stride 1, every
  * kernel row inside) for a channel whose lanes do not fit: the row sweep's requantization
- * (j: the channel's) and weights (wt: << t).  3: dw_sc_rows_asm()'s code for it. */
+ * (the channel's: kappa, ~lam_lo, lam_hi, shr, thr, osh) and weights (wt: << t).  3:
+ * dw_sc_rows_asm()'s code for it. */
 FB_KI_INLINE int
-dw_sc_pair32_job (const DwRowJob *j, const int32_t *wt, DwPairJob *pj)
+dw_sc_pair32_job (int32_t ka, int32_t nlo, int32_t hi, int32_t shr, int32_t thr, int32_t osh,
+                  const int32_t *wt, DwPairJob *pj)
 {
-  pj->kappa = j->kappa;
-  pj->lam_lo = j->lam_lo;
-  pj->lam_hi = j->lam_hi;
-  pj->shr = j->shr;
-  pj->thr = j->thr;
-  pj->osh = j->osh;
+  pj->kappa = ka;
+  pj->lam_lo = nlo;
+  pj->lam_hi = hi;
+  pj->shr = shr;
+  pj->thr = thr;
+  pj->osh = osh;
   pj->w = wt;
   return 3;
 }
@@ -288,6 +290,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
    * row (wx + 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input
    * row); bound: sum |wf[k]| */
   int32_t *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
+  int32_t lam_lo, lam_hi, thr;
+  const int32_t shr = p->out_shift + u - 32;
   const DwPairFn *fns, *pads;
   const int32_t *wp;
   /* the plans' channel-independent fields as they are, the others set here (no copies) */
@@ -299,28 +303,31 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
   /* the largest |acc| << u within int32 (bound * (2^A - 1) is under 2^19: 32 bits) */
   if (bound * ((1 << A) - 1) > (INT32_MAX >> u))
     return 0;
+  /* the row job's fields written only when a row sweep runs (not for a std3 channel) */
+  dw_lam_shifted (la, u, &lam_lo, &lam_hi, &lam);
+  thr = dw_zero_below (ka, lam, shr);
+  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, thr, c, bound, pjp) : 0;
+  if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
+    pairs = dw_sc_pair32_job (ka, ~lam_lo, lam_hi, shr, thr, (c * O) & 7, wt, pjp);
+  if (std3 && pairs)
+    {
+      dw_sc_pairs_all (A, O, xc, output, c, pairs, plain, lam_hi, pjp, s3off);
+      return 1;
+    }
   jp->kappa = ka;
-  dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
-  jp->lam_lo = ~jp->lam_lo; /* the sweeps (and dwpair32's copy) take ~lam_lo */
-  jp->shr = p->out_shift + u - 32;
+  jp->lam_lo = ~lam_lo; /* the sweeps take ~lam_lo */
+  jp->lam_hi = lam_hi;
+  jp->shr = shr;
   jp->sh = sh;
   jp->mask = ((1 << A) - 1) << sh;
   jp->osh = (c * O) & 7;
-  jp->thr = dw_zero_below (ka, lam, jp->shr);
-  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
-  if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
-    pairs = dw_sc_pair32_job (jp, wt, pjp);
+  jp->thr = thr;
   /* pairs 3: in 32-bit sums (weights wt, << t; _h0 / _lh0 when lam_hi is 0) */
   fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][0]
         : pairs ? dw_pair_fns[S - 1][0][dw_pair_kind (A, pairs)] : NULL;
   pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][1]
          : pairs ? dw_pair_fns[S - 1][1][dw_pair_kind (A, pairs)] : NULL;
   wp = pairs == 3 ? wt : wf;
-  if (std3 && pairs)
-    {
-      dw_sc_pairs_all (A, O, xc, output, c, pairs, plain, jp->lam_hi, pjp, s3off);
-      return 1;
-    }
   for (i = 0, taken = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;

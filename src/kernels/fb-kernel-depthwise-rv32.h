@@ -235,6 +235,65 @@ dw_sc_pairs_all_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *
   pjp->tb = 3;
 }
 
+/* A padded top row and the next group's first row: the pad pair upside down (the low lane
+ * the lower row, rows read upwards from the last, weights' rows flipped into wfl), so the
+ * padded row is the last one, not read (q0: the last input row, op: the lower output row). */
+FB_KI_INLINE void
+dw_sc_pad_top_pair (const int32_t *wp, int32_t *wfl, const uint8_t *q0, uint8_t *op,
+                    DwPairJob *pjp, DwPairFn fn)
+{
+  wfl[0] = wp[6], wfl[1] = wp[7], wfl[2] = wp[8];
+  wfl[3] = wp[3], wfl[4] = wp[4], wfl[5] = wp[5];
+  wfl[6] = wp[0], wfl[7] = wp[1], wfl[8] = wp[2];
+  pjp->w = wfl;
+  pjp->q0 = q0;
+  pjp->in_row = -pjp->in_row;
+  pjp->op = op;
+  pjp->out_row = -pjp->out_row;
+  pjp->npairs = 1;
+  fn (pjp);
+  pjp->w = wp;
+  pjp->in_row = -pjp->in_row;
+  pjp->out_row = -pjp->out_row;
+}
+
+/* Stride 2, a padded top row and an odd number (3 or more) of full rows: once per call the
+ * offsets of the padded pair (upside down, as dw_sc_rows_asm() takes it: input row 2 + S of
+ * the first window, output row 1) and of the pairs after it, and their count (s2off[5]). */
+FB_KI_INLINE void
+dw_sc_s2_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
+               const DwRowGroup *grp, size_t *s2off)
+{
+  const int32_t oy = grp[1].oy + 1, iy0 = grp[0].oy * p->stride_y - p->pad_top;
+
+  s2off[0] = (size_t) (iy0 + 4) * g->in_row;
+  s2off[1] = (size_t) (grp[0].oy + 1) * (size_t) jp->out_row;
+  s2off[2] = (size_t) (oy * p->stride_y - p->pad_top) * g->in_row;
+  s2off[3] = (size_t) oy * (size_t) jp->out_row;
+  s2off[4] = (size_t) ((grp[1].n - 1) / 2);
+}
+
+/* Stride 2, channel c in pairs (pairs: dw_sc_rows_asm()'s code, weights w2) of
+ * dw_sc_s2_plan()'s layer: the padded top pair upside down, then the pairs (the group loop's
+ * calls, without its per-group arithmetic). */
+FB_KI_INLINE void
+dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
+                int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,
+                DwPairJob *pjp, const size_t *s2off)
+{
+  const DwPairFn *f2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][0]
+                                  : dw_pair_fns[1][0][dw_pair_kind (A, pairs)];
+  const DwPairFn *p2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][1]
+                                  : dw_pair_fns[1][1][dw_pair_kind (A, pairs)];
+  const size_t co = (size_t) c * (size_t) O / 8;
+
+  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, p2[plain ? 0 : 1]);
+  pjp->q0 = xc + s2off[2];
+  pjp->op = output + s2off[3] + co;
+  pjp->npairs = (int32_t) s2off[4];
+  f2[plain ? 0 : 1](pjp);
+}
+
 /* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
  * are a padded top row, an even number of full rows and a padded bottom row: the padded top
  * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
@@ -309,9 +368,15 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, thr, c, bound, pjp) : 0;
   if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (ka, ~lam_lo, lam_hi, shr, thr, (c * O) & 7, wt, pjp);
-  if (std3 && pairs)
+  if (S == 1 && std3 && pairs)
     {
       dw_sc_pairs_all (A, O, xc, output, c, pairs, plain, lam_hi, pjp, s3off);
+      return 1;
+    }
+  if (S == 2 && std3 && pairs)
+    {
+      dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wfl,
+                      pjp, s3off);
       return 1;
     }
   jp->kappa = ka;
@@ -353,25 +418,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
       jp->q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
       if (pairs && ky_lo == 1 && ky_hi == 3 && rows == 1 && next_full)
         {
-          /* a padded top row and the next group's first row: the pad pair upside down (the
-           * low lane the lower row, rows read upwards from the last, weights' rows flipped),
-           * so the padded row is the last one, not read */
-          for (k = 0; k < 3; k++)
-            {
-              wfl[k] = wp[6 + k];
-              wfl[3 + k] = wp[3 + k];
-              wfl[6 + k] = wp[k];
-            }
-          pjp->w = wfl;
-          pjp->q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
-          pjp->in_row = -pjp->in_row;
-          pjp->op = orow + jp->out_row;
-          pjp->out_row = -jp->out_row;
-          pjp->npairs = 1;
-          pads[plain ? 0 : 1](pjp);
-          pjp->w = wp;
-          pjp->in_row = -pjp->in_row;
-          pjp->out_row = jp->out_row;
+          /* a padded top row and the next group's first row: the pad pair upside down */
+          dw_sc_pad_top_pair (wp, wfl, xc + (size_t) (iy0 + 2 + S) * g->in_row,
+                              orow + jp->out_row, pjp, pads[plain ? 0 : 1]);
           taken = 1;
           continue;
         }

@@ -12,18 +12,46 @@
  * kappa < 2^e, v < n / 2^e gives kappa * v < n for v >= 0, and v < 0 gives kappa * v <= 0 < n;
  * a bound within 2x of the exact threshold, the outputs between take the requantization.
  * INT32_MIN (never taken) when kappa <= 0 or requant (0) > 0. */
-static int32_t
+/* The bit length of x > 0 (32 - __builtin_clz (x)): rv32imc without Zbb has no clz, and
+ * GCC's __clzsi2 call made the per-channel set-up spill its registers around it. */
+FB_KI_INLINE int32_t
+dw_bitlen (uint32_t x)
+{
+#if defined(__riscv) && !defined(__riscv_zbb)
+  int32_t e = 1;
+  if (x >> 16)
+    e += 16, x >>= 16;
+  if (x >> 8)
+    e += 8, x >>= 8;
+  if (x >> 4)
+    e += 4, x >>= 4;
+  if (x >> 2)
+    e += 2, x >>= 2;
+  return e + (int32_t) (x >> 1);
+#else
+  return 32 - __builtin_clz (x);
+#endif
+}
+
+FB_KI_INLINE int32_t
 dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
 {
-  int64_t n;
+  uint32_t lo = (uint32_t) lam, nhi, nlo;
+  int32_t hi = (int32_t) (lam >> 32), e;
 
-  if (ka <= 0 || shr > 29)
+  if (ka <= 0 || shr < 0 || shr > 29)
     return INT32_MIN;
-  n = ((int64_t) 1 << (32 + shr)) - lam;
-  if (n <= 0)
+  /* n = 2^(32 + shr) - lam in two words (no 64-bit helpers) */
+  nlo = 0u - lo;
+  hi = (int32_t) ((1u << shr) - (uint32_t) hi - (lo != 0));
+  if (hi < 0 || (hi == 0 && nlo == 0))
     return INT32_MIN;
-  n >>= 32 - __builtin_clz ((uint32_t) ka);
-  return n > INT32_MAX ? INT32_MAX : (int32_t) n;
+  nhi = (uint32_t) hi;
+  e = dw_bitlen ((uint32_t) ka); /* 1-31 */
+  /* n >> e, saturated to INT32_MAX */
+  if (nhi >> (e - 1))
+    return INT32_MAX;
+  return (int32_t) ((nhi << (32 - e)) | (nlo >> e));
 }
 
 /* lambda << u (u < 32) as the two words the sweeps add and as an int64, with two 32-bit
@@ -62,7 +90,7 @@ dw_sc_pair_plan (const FbConvParams *p, const DwRowJob *j, DwPairJob *pj)
  * byte), which the requantization divides out, or x when only that fits. */
 FB_KI_INLINE int
 dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_t ka,
-                int32_t la, const FbConvParams *p, const DwRowJob *j, int32_t c, int32_t bound,
+                int32_t la, const FbConvParams *p, int32_t jthr, int32_t c, int32_t bound,
                 DwPairJob *pj)
 {
   int32_t sh = A == 8 ? 0 : (c * A) & 7, xmax = ((1 << A) - 1) << sh, res = 1;
@@ -98,9 +126,9 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
     const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
     const int64_t lim = (int64_t) 1 << (15 + t);
     if (res == 1 && t <= 16)
-      pj->thr = j->thr >= lim ? INT32_MAX
-                : j->thr < -lim ? INT32_MIN
-                                : (int32_t) ((uint32_t) j->thr << (16 - t));
+      pj->thr = jthr >= lim ? INT32_MAX
+                : jthr < -lim ? INT32_MIN
+                              : (int32_t) ((uint32_t) jthr << (16 - t));
     else
       pj->thr = dw_zero_below (ka, lam, pj->shr);
   }
@@ -109,16 +137,18 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
 
 /* The 32-bit pair sweep's job (fb_ki_rv32_dwpair32_*: an 8-bit input at stride 1, every
  * kernel row inside) for a channel whose lanes do not fit: the row sweep's requantization
- * (j: the channel's) and weights (wt: << t).  3: dw_sc_rows_asm()'s code for it. */
+ * (the channel's: kappa, ~lam_lo, lam_hi, shr, thr, osh) and weights (wt: << t).  3:
+ * dw_sc_rows_asm()'s code for it. */
 FB_KI_INLINE int
-dw_sc_pair32_job (const DwRowJob *j, const int32_t *wt, DwPairJob *pj)
+dw_sc_pair32_job (int32_t ka, int32_t nlo, int32_t hi, int32_t shr, int32_t thr, int32_t osh,
+                  const int32_t *wt, DwPairJob *pj)
 {
-  pj->kappa = j->kappa;
-  pj->lam_lo = j->lam_lo;
-  pj->lam_hi = j->lam_hi;
-  pj->shr = j->shr;
-  pj->thr = j->thr;
-  pj->osh = j->osh;
+  pj->kappa = ka;
+  pj->lam_lo = nlo;
+  pj->lam_hi = hi;
+  pj->shr = shr;
+  pj->thr = thr;
+  pj->osh = osh;
   pj->w = wt;
   return 3;
 }
@@ -191,36 +221,102 @@ dw_pair_kind (const int A, int pairs)
   return A == 8 ? 0 : pairs == 4 ? 3 : pairs;
 }
 
-/* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
- * are a padded top row, an even number of full rows and a padded bottom row: the padded top
- * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
- * second row on (xc: the channel's input). */
+/* Once per call for dw_sc_pairs_all(): the input and output offsets of the pairs' first row
+ * (s3off[2]), the job's pair count and its padded rows' code. */
 FB_KI_INLINE void
-dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output,
-                 const FbConvParams *p, const DwScGeom *g, int32_t c, int pairs, int plain,
-                 const DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp)
+dw_sc_pairs_all_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
+                      DwPairJob *pjp, const DwRowGroup *grp, size_t *s3off)
 {
   const int32_t oy = grp[1].oy + 1;
 
-  pjp->q0 = xc + (size_t) (oy - p->pad_top) * g->in_row;
-  pjp->op = output + (size_t) oy * (size_t) jp->out_row + (size_t) c * (size_t) O / 8;
+  s3off[0] = (size_t) (oy - p->pad_top) * g->in_row;
+  s3off[1] = (size_t) oy * (size_t) jp->out_row;
   pjp->npairs = (grp[1].n - 2) / 2;
   pjp->tb = 3;
-  (pairs == 3 ? dw_pair32_all_fns[jp->lam_hi == 0]
+}
+
+/* A padded top row and the next group's first row: the pad pair upside down (the low lane
+ * the lower row, rows read upwards from the last, weights' rows flipped into wfl), so the
+ * padded row is the last one, not read (q0: the last input row, op: the lower output row). */
+FB_KI_INLINE void
+dw_sc_pad_top_pair (const int32_t *wp, int32_t *wfl, const uint8_t *q0, uint8_t *op,
+                    DwPairJob *pjp, DwPairFn fn)
+{
+  wfl[0] = wp[6], wfl[1] = wp[7], wfl[2] = wp[8];
+  wfl[3] = wp[3], wfl[4] = wp[4], wfl[5] = wp[5];
+  wfl[6] = wp[0], wfl[7] = wp[1], wfl[8] = wp[2];
+  pjp->w = wfl;
+  pjp->q0 = q0;
+  pjp->in_row = -pjp->in_row;
+  pjp->op = op;
+  pjp->out_row = -pjp->out_row;
+  pjp->npairs = 1;
+  fn (pjp);
+  pjp->w = wp;
+  pjp->in_row = -pjp->in_row;
+  pjp->out_row = -pjp->out_row;
+}
+
+/* Stride 2, a padded top row and an odd number (3 or more) of full rows: once per call the
+ * offsets of the padded pair (upside down, as dw_sc_rows_asm() takes it: input row 2 + S of
+ * the first window, output row 1) and of the pairs after it, and their count (s2off[5]). */
+FB_KI_INLINE void
+dw_sc_s2_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
+               const DwRowGroup *grp, size_t *s2off)
+{
+  const int32_t oy = grp[1].oy + 1, iy0 = grp[0].oy * p->stride_y - p->pad_top;
+
+  s2off[0] = (size_t) (iy0 + 4) * g->in_row;
+  s2off[1] = (size_t) (grp[0].oy + 1) * (size_t) jp->out_row;
+  s2off[2] = (size_t) (oy * p->stride_y - p->pad_top) * g->in_row;
+  s2off[3] = (size_t) oy * (size_t) jp->out_row;
+  s2off[4] = (size_t) ((grp[1].n - 1) / 2);
+}
+
+/* Stride 2, channel c in pairs (pairs: dw_sc_rows_asm()'s code, weights w2) of
+ * dw_sc_s2_plan()'s layer: the padded top pair upside down, then the pairs (the group loop's
+ * calls, without its per-group arithmetic). */
+FB_KI_INLINE void
+dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
+                int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,
+                DwPairJob *pjp, const size_t *s2off)
+{
+  const DwPairFn *f2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][0]
+                                  : dw_pair_fns[1][0][dw_pair_kind (A, pairs)];
+  const DwPairFn *p2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][1]
+                                  : dw_pair_fns[1][1][dw_pair_kind (A, pairs)];
+  const size_t co = (size_t) c * (size_t) O / 8;
+
+  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, p2[plain ? 0 : 1]);
+  pjp->q0 = xc + s2off[2];
+  pjp->op = output + s2off[3] + co;
+  pjp->npairs = (int32_t) s2off[4];
+  f2[plain ? 0 : 1](pjp);
+}
+
+/* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
+ * are a padded top row, an even number of full rows and a padded bottom row: the padded top
+ * pair, the pairs and the padded bottom pair in one call, the pairs from the full group's
+ * second row on (xc: the channel's input; the rest from dw_sc_pairs_all_plan()). */
+FB_KI_INLINE void
+dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
+                 int pairs, int plain, int32_t lam_hi, DwPairJob *pjp, const size_t *s3off)
+{
+  pjp->q0 = xc + s3off[0];
+  pjp->op = output + s3off[1] + (size_t) c * (size_t) O / 8;
+  (pairs == 3 ? dw_pair32_all_fns[lam_hi == 0]
               : dw_pair_all_fns[dw_pair_kind (A, pairs)])[plain ? 0 : 1](pjp);
 }
 
-/* Sum |wf[k]| and wt[k] = wf[k] << t for the 9 weights, unrolled (stride 2: GCC keeps the
- * loop, 10 instructions per weight). */
-FB_KI_INLINE int32_t
-dw_sc_bound9 (const int32_t *wf, int32_t t, int32_t *wt)
+/* wt[k] = wf[k] << t for the 9 weights, unrolled (out_shift < 32; the sum |w| comes with the
+ * caller's unpacking). */
+FB_KI_INLINE void
+dw_sc_shift9 (const int32_t *wf, int32_t t, int32_t *wt)
 {
-  int32_t bound = 0;
-#define DW_BOUND_W(k) bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t)
-  DW_BOUND_W (0), DW_BOUND_W (1), DW_BOUND_W (2), DW_BOUND_W (3), DW_BOUND_W (4);
-  DW_BOUND_W (5), DW_BOUND_W (6), DW_BOUND_W (7), DW_BOUND_W (8);
-#undef DW_BOUND_W
-  return bound;
+#define DW_SHIFT_W(k) wt[k] = (int32_t) ((uint32_t) wf[k] << t)
+  DW_SHIFT_W (0), DW_SHIFT_W (1), DW_SHIFT_W (2), DW_SHIFT_W (3), DW_SHIFT_W (4);
+  DW_SHIFT_W (5), DW_SHIFT_W (6), DW_SHIFT_W (7), DW_SHIFT_W (8);
+#undef DW_SHIFT_W
 }
 
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
@@ -234,60 +330,69 @@ dw_sc_bound9 (const int32_t *wf, int32_t t, int32_t *wt)
  * sub-byte input's values, masked in place, are x << sh (sh: the channel's bit in its byte):
  * 0 (the caller does the channel) when the largest |acc| << u would overflow int32. */
 FB_KI_INLINE int
-dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
-                int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
-                int32_t c, DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp,
-                int32_t ngrp, int std3)
+dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8_t *input,
+                const int32_t *wf, int32_t bound, int32_t *wx, int32_t ka, int32_t la,
+                uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c,
+                DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp, int32_t ngrp, int std3,
+                const size_t *s3off)
 {
-  const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
+  const int32_t t = HI ? 0 : 32 - p->out_shift;
   /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
   const int32_t sh = A == 8 ? 0 : (c * A) & 7, u = t + sh;
   const uint8_t *xc = input + (size_t) c * (size_t) A / 8;
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
   int64_t lam;
-  /* wx: the weights << t as the row sweep takes them: kernel rows 0-1 and a zero row (wx,
-   * a padded bottom row), then rows 0-2 (wt = wx + 9, every row inside) and a zero row (wx +
-   * 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input row) */
-  int32_t bound = 0, wx[21], *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
+  /* wx (the caller's, its zeros set once per call): the weights << t as the row sweep takes
+   * them: kernel rows 0-1 and a zero row (wx, a padded bottom row; rows 0-1 copied when
+   * taken), then rows 0-2 (wt = wx + 9, every row inside; wf itself when t is 0) and a zero
+   * row (wx + 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input
+   * row); bound: sum |wf[k]| */
+  int32_t *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
+  int32_t lam_lo, lam_hi, thr;
+  const int32_t shr = p->out_shift + u - 32;
   const DwPairFn *fns, *pads;
   const int32_t *wp;
   /* the plans' channel-independent fields as they are, the others set here (no copies) */
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return 0;
-  if (S == 2)
-    bound = dw_sc_bound9 (wf, t, wt);
-  else
-    for (k = 0; k < 9; k++)
-      bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t);
-  if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
+  if (!HI)
+    dw_sc_shift9 (wf, t, wt);
+  /* the largest |acc| << u within int32 (bound * (2^A - 1) is under 2^19: 32 bits) */
+  if (bound * ((1 << A) - 1) > (INT32_MAX >> u))
     return 0;
-  for (k = 0; k < 6; k++)
-    wx[k] = wt[k];
-  wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
+  /* the row job's fields written only when a row sweep runs (not for a std3 channel) */
+  dw_lam_shifted (la, u, &lam_lo, &lam_hi, &lam);
+  thr = dw_zero_below (ka, lam, shr);
+  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, thr, c, bound, pjp) : 0;
+  if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
+    pairs = dw_sc_pair32_job (ka, ~lam_lo, lam_hi, shr, thr, (c * O) & 7, wt, pjp);
+  if (S == 1 && std3 && pairs)
+    {
+      dw_sc_pairs_all (A, O, xc, output, c, pairs, plain, lam_hi, pjp, s3off);
+      return 1;
+    }
+  if (S == 2 && std3 && pairs)
+    {
+      dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wfl,
+                      pjp, s3off);
+      return 1;
+    }
   jp->kappa = ka;
-  dw_lam_shifted (la, u, &jp->lam_lo, &jp->lam_hi, &lam);
-  jp->lam_lo = ~jp->lam_lo; /* the sweeps (and dwpair32's copy) take ~lam_lo */
-  jp->shr = p->out_shift + u - 32;
+  jp->lam_lo = ~lam_lo; /* the sweeps take ~lam_lo */
+  jp->lam_hi = lam_hi;
+  jp->shr = shr;
   jp->sh = sh;
   jp->mask = ((1 << A) - 1) << sh;
   jp->osh = (c * O) & 7;
-  jp->thr = dw_zero_below (ka, lam, jp->shr);
-  pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, jp, c, bound, pjp) : 0;
-  if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
-    pairs = dw_sc_pair32_job (jp, wt, pjp);
+  jp->thr = thr;
   /* pairs 3: in 32-bit sums (weights wt, << t; _h0 / _lh0 when lam_hi is 0) */
   fns = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][0]
         : pairs ? dw_pair_fns[S - 1][0][dw_pair_kind (A, pairs)] : NULL;
   pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][1]
          : pairs ? dw_pair_fns[S - 1][1][dw_pair_kind (A, pairs)] : NULL;
   wp = pairs == 3 ? wt : wf;
-  if (std3 && pairs)
-    {
-      dw_sc_pairs_all (A, O, xc, output, p, g, c, pairs, plain, jp, pjp, grp);
-      return 1;
-    }
   for (i = 0, taken = 0; i < ngrp; i++)
     {
       const int32_t ky_lo = grp[i].ky_lo, ky_hi = grp[i].ky_hi;
@@ -313,25 +418,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       jp->q0 = xc + (size_t) (iy0 + ky_lo) * g->in_row;
       if (pairs && ky_lo == 1 && ky_hi == 3 && rows == 1 && next_full)
         {
-          /* a padded top row and the next group's first row: the pad pair upside down (the
-           * low lane the lower row, rows read upwards from the last, weights' rows flipped),
-           * so the padded row is the last one, not read */
-          for (k = 0; k < 3; k++)
-            {
-              wfl[k] = wp[6 + k];
-              wfl[3 + k] = wp[3 + k];
-              wfl[6 + k] = wp[k];
-            }
-          pjp->w = wfl;
-          pjp->q0 = xc + (size_t) (iy0 + 2 + S) * g->in_row;
-          pjp->in_row = -pjp->in_row;
-          pjp->op = orow + jp->out_row;
-          pjp->out_row = -jp->out_row;
-          pjp->npairs = 1;
-          pads[plain ? 0 : 1](pjp);
-          pjp->w = wp;
-          pjp->in_row = -pjp->in_row;
-          pjp->out_row = jp->out_row;
+          /* a padded top row and the next group's first row: the pad pair upside down */
+          dw_sc_pad_top_pair (wp, wfl, xc + (size_t) (iy0 + 2 + S) * g->in_row,
+                              orow + jp->out_row, pjp, pads[plain ? 0 : 1]);
           taken = 1;
           continue;
         }
@@ -361,6 +450,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
         }
       if (ky_hi - ky_lo >= 2)
         {
+          if (ky_hi - ky_lo == 2 && ky_lo == 0)
+            for (k = 0; k < 6; k++)
+              wx[k] = wt[k];
           /* every row, a padded top row (wx + 12) or a padded bottom row (wx): the kernel
            * rows inside from the group's first input row on, the zero row reading it */
           jp->w = ky_hi - ky_lo == 3 ? wt : ky_lo == 1 ? wx + 12 : wx;

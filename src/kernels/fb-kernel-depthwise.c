@@ -547,6 +547,55 @@ dw_sc_requant_row (const int O, const int HI, const int32_t *accs, int32_t n, in
 
 #include "fb-kernel-depthwise-rv32.h"
 
+/* Channel c's weights of a kernel 3 wide and kyn (1-3) high into wf[0 .. 3 kyn), returning
+ * their sum |w| (the row sweep's overflow bound; unused without it). */
+FB_KI_INLINE int32_t
+dw_sc_unpack9 (const int W, const uint8_t *weights, int32_t ch, int32_t c, int32_t kyn,
+               int32_t *wf)
+{
+  int32_t bound = 0, k;
+
+  if (((size_t) ch * (size_t) W) % 8 == 0)
+    {
+      /* every tap of the channel at the same bit of its byte: one load and two shifts
+       * per weight (the generic access cost ~3x that per channel) */
+      const uint8_t *wp = weights + (size_t) c * (size_t) W / 8;
+      const size_t wstep = (size_t) ch * (size_t) W / 8;
+      const int32_t up = 32 - W - ((c * W) & 7);
+      if (kyn == 3)
+        {
+          /* unrolled, with the sum |w| (the loops took 10 instructions per weight each) */
+#define DW_UNPACK_W(k)                                                                        \
+  wf[k] = W == 8 ? (int8_t) *wp : (int32_t) ((uint32_t) *wp << up) >> (32 - W);               \
+  bound += wf[k] < 0 ? -wf[k] : wf[k];                                                        \
+  wp += wstep
+          DW_UNPACK_W (0);
+          DW_UNPACK_W (1);
+          DW_UNPACK_W (2);
+          DW_UNPACK_W (3);
+          DW_UNPACK_W (4);
+          DW_UNPACK_W (5);
+          DW_UNPACK_W (6);
+          DW_UNPACK_W (7);
+          DW_UNPACK_W (8);
+#undef DW_UNPACK_W
+        }
+      else
+        for (k = 0; k < 3 * kyn; k++, wp += wstep)
+          {
+            wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
+            bound += wf[k] < 0 ? -wf[k] : wf[k];
+          }
+    }
+  else
+    for (k = 0; k < 3 * kyn; k++)
+      {
+        wf[k] = fb_ki_get_s (W, weights, (size_t) k * (size_t) ch + (size_t) c);
+        bound += wf[k] < 0 ? -wf[k] : wf[k];
+      }
+  return bound;
+}
+
 /* A kernel 3 wide and at most 3 high, stride S (1 or 2) along x: channel by channel (the
  * channel's weights unpacked once), output row by output row: the interior outputs by the
  * sweep, the few at the left/right edge with their taps checked, then the row requantized
@@ -582,8 +631,24 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
                    && grp[0].ky_hi == 3 && grp[0].n == 1 && grp[1].ky_lo == 0
                    && grp[1].ky_hi == 3 && grp[1].n >= 2 && grp[1].n % 2 == 0
                    && grp[2].ky_lo == 0 && grp[2].ky_hi == 2 && grp[2].n == 1;
+  /* the row sweep's weights (dw_sc_rows_asm()): its zero rows set once; out_shift >= 32
+   * unpacks the channel's weights straight into wx + 9 (taken << 0) */
+  int32_t wx[21], wfa[9];
+  int32_t *const wf = HI ? wx + 9 : wfa;
+  /* stride 2, a padded top row and an odd number of full rows (3 or more): the same */
+  const int s2std = rows && S == 2 && p->stride_y == 2 && ngrp == 2 && grp[0].ky_lo == 1
+                    && grp[0].ky_hi == 3 && grp[0].n == 1 && grp[1].ky_lo == 0
+                    && grp[1].ky_hi == 3 && grp[1].n >= 3 && grp[1].n % 2 == 1;
+  size_t s3off[5] = { 0, 0, 0, 0, 0 };
   if (rows)
     dw_sc_pair_plan (p, &plan, &pplan);
+  if (std3)
+    dw_sc_pairs_all_plan (p, g, &plan, &pplan, grp, s3off);
+  if (s2std)
+    dw_sc_s2_plan (p, g, &plan, grp, s3off);
+  wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
+#else
+  int32_t wf[9];
 #endif
 
   if (ox_hi > nox)
@@ -593,36 +658,16 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   for (c = 0; c < ch; c++)
     {
       const int32_t sh = (c * A) & 7;
-      int32_t wf[9], wz[9], wb[9], z_lo = -1, z_hi = -1;
-      if (((size_t) ch * (size_t) W) % 8 == 0)
-        {
-          /* every tap of the channel at the same bit of its byte: one load and two shifts
-           * per weight (the generic access cost ~3x that per channel) */
-          const uint8_t *wp = weights + (size_t) c * (size_t) W / 8;
-          const size_t wstep = (size_t) ch * (size_t) W / 8;
-          const int32_t up = 32 - W - ((c * W) & 7);
-          if (S == 2 && kyn == 3)
-            {
-              /* stride 2: unrolled (the loop took 10 instructions per weight) */
-#define DW_UNPACK_W(k) wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W), wp += wstep
-              DW_UNPACK_W (0), DW_UNPACK_W (1), DW_UNPACK_W (2), DW_UNPACK_W (3);
-              DW_UNPACK_W (4), DW_UNPACK_W (5), DW_UNPACK_W (6), DW_UNPACK_W (7);
-              wf[8] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
-#undef DW_UNPACK_W
-            }
-          else
-            for (k = 0; k < 3 * kyn; k++, wp += wstep)
-              wf[k] = (int32_t) ((uint32_t) *wp << up) >> (32 - W);
-        }
-      else
-        for (k = 0; k < 3 * kyn; k++)
-          wf[k] = fb_ki_get_s (W, weights, (size_t) k * (size_t) ch + (size_t) c);
+      int32_t wz[9], wb[9], z_lo = -1, z_hi = -1, bound = 0;
+      bound = dw_sc_unpack9 (W, weights, ch, c, kyn, wf);
       for (k = 3 * kyn; k < 9; k++)
         wf[k] = 0;
 #if DW_ROW_ASM
-      if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
-                                  &pplan, grp, ngrp, std3))
+      if (rows && dw_sc_rows_asm (A, O, S, HI, input, wf, bound, wx, kappa[c], lambda[c], output,
+                                  p, g, c, &plan, &pplan, grp, ngrp, std3 || s2std, s3off))
         continue;
+#else
+      (void) bound;
 #endif
       for (k = 0; k < 9; k++)
         wb[k] = k >= 3 * b_lo && k < 3 * b_hi ? wf[k] : 0;

@@ -223,6 +223,108 @@ dw_sc_bound9 (const int32_t *wf, int32_t t, int32_t *wt)
   return bound;
 }
 
+/* Stride 2, a sub-byte input: two channels that share their input bytes (c, c + 1 with c at
+ * bit 0 of its byte, or a 2-bit input's c at bit 4) take their full pairs in one pass of
+ * fb_ki_rv32_dwpair2_s2_* (the column packing once for both): the first channel's pair job
+ * is kept (DwS2Keep) and run with the second's, or alone (dw_s2_flush()) when the second
+ * does not pair.  [shift pair: 0/4, 0/2, 4/6][outputs: both bytes (8-bit output), the
+ * first stores its byte and the second ORs in, both OR in]. */
+void fb_ki_rv32_dwpair2_s2_04_bb (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_oo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bb (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_oo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bb (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_oo (const DwPairJob *a, const DwPairJob *b);
+typedef void (*DwPair2Fn) (const DwPairJob *a, const DwPairJob *b);
+static const DwPair2Fn dw_pair2_s2_fns[3][3] = {
+  { fb_ki_rv32_dwpair2_s2_04_bb, fb_ki_rv32_dwpair2_s2_04_bo, fb_ki_rv32_dwpair2_s2_04_oo },
+  { fb_ki_rv32_dwpair2_s2_02_bb, fb_ki_rv32_dwpair2_s2_02_bo, fb_ki_rv32_dwpair2_s2_02_oo },
+  { fb_ki_rv32_dwpair2_s2_46_bb, fb_ki_rv32_dwpair2_s2_46_bo, fb_ki_rv32_dwpair2_s2_46_oo }
+};
+
+typedef struct {
+  DwPairJob job;
+  int32_t w[9];
+  int32_t c; /* the kept channel, -1: none */
+  int plain;
+} DwS2Keep;
+
+/* A kept channel's full pairs alone (fb_ki_rv32_dwpair_s2_ar_*: its job is the shifted-down
+ * form, job.sh its bit). */
+static void
+dw_s2_flush (DwS2Keep *kp)
+{
+  if (kp->c < 0)
+    return;
+  dw_pair_fns[1][0][2][kp->plain ? 0 : 1](&kp->job);
+  kp->c = -1;
+}
+
+/* The pair job pj of a channel in lanes of x (dw_sc_pair_job()'s code 2, the channel's bits
+ * shifted down), from code 1 (in place, x << sh) */
+static void
+dw_s2_down (const int A, int32_t ka, int32_t la, const FbConvParams *p, DwPairJob *pj)
+{
+  const int32_t xmax = (1 << A) - 1;
+  int64_t lam;
+
+  dw_lam_shifted (la, 16, &pj->lam_lo, &pj->lam_hi, &lam);
+  pj->lam_lo = ~pj->lam_lo;
+  pj->shr = p->out_shift - 16 > 31 ? 31 : p->out_shift - 16;
+  pj->mask = xmax | (xmax << 16);
+  pj->thr = dw_zero_below (ka, lam, pj->shr);
+}
+
+/* Stride 2, channel c's full pairs (job pj, code pairs of dw_sc_pair_job(), weights wf): 1
+ * when kept (the first channel of two) or done with the kept one, 0 for the caller's own
+ * call (the kept one, if any, done first). */
+static int
+dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
+           const FbConvParams *p, int32_t c, int pairs, int plain, const DwPairJob *pj,
+           DwS2Keep *kp)
+{
+  const int32_t sh = (c * A) & 7;
+  DwPairJob jb;
+  int k;
+
+  if (A == 8 || (pairs != 1 && pairs != 2))
+    {
+      dw_s2_flush (kp);
+      return 0;
+    }
+  if (sh == 0 || (A == 2 && sh == 4))
+    {
+      dw_s2_flush (kp);
+      if (c + 1 >= p->ch_in)
+        return 0;
+      kp->job = *pj;
+      for (k = 0; k < 9; k++)
+        kp->w[k] = wf[k];
+      kp->job.w = kp->w;
+      if (pairs == 1 && sh)
+        dw_s2_down (A, ka, la, p, &kp->job);
+      kp->c = c;
+      kp->plain = plain;
+      return 1;
+    }
+  if (kp->c != c - 1 || kp->job.q0 != pj->q0 || kp->job.npairs != pj->npairs
+      || kp->job.op + (O == 8) != pj->op)
+    {
+      dw_s2_flush (kp);
+      return 0;
+    }
+  jb = *pj;
+  if (pairs == 1)
+    dw_s2_down (A, ka, la, p, &jb);
+  dw_pair2_s2_fns[A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2][O == 8 ? 0 : kp->plain ? 1 : 2](
+      &kp->job, &jb);
+  kp->c = -1;
+  return 1;
+}
+
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
  * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
  * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
@@ -237,7 +339,7 @@ FB_KI_INLINE int
 dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, const int32_t *wf,
                 int32_t ka, int32_t la, uint8_t *output, const FbConvParams *p, const DwScGeom *g,
                 int32_t c, DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp,
-                int32_t ngrp, int std3)
+                int32_t ngrp, int std3, DwS2Keep *kp)
 {
   const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
   /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
@@ -255,14 +357,22 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   /* the plans' channel-independent fields as they are, the others set here (no copies) */
 
   if (u > 31 || p->out_shift + u - 32 > 31)
-    return 0;
+    {
+      if (S == 2)
+        dw_s2_flush (kp);
+      return 0;
+    }
   if (S == 2)
     bound = dw_sc_bound9 (wf, t, wt);
   else
     for (k = 0; k < 9; k++)
       bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t);
   if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
-    return 0;
+    {
+      if (S == 2)
+        dw_s2_flush (kp);
+      return 0;
+    }
   for (k = 0; k < 6; k++)
     wx[k] = wt[k];
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
@@ -340,7 +450,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           pjp->q0 = jp->q0;
           pjp->op = orow;
           pjp->npairs = rows / 2;
-          if (rows >= 2)
+          if (rows >= 2
+              && !(S == 2 && dw_s2_two (A, O, wf, ka, la, p, c, pairs, plain, pjp, kp)))
             fns[plain ? 0 : 1](pjp);
           if (rows % 2 == 0)
             continue;
@@ -381,6 +492,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       jp->nrows = rows;
       dw_row_fns[S - 1][A == 8 ? 0 : A == 4 ? 1 : 2][plain ? 0 : 1](jp);
     }
+  if (S == 2 && kp->c >= 0 && kp->c != c)
+    dw_s2_flush (kp);
   return 1;
 }
 #endif

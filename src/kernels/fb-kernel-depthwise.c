@@ -574,6 +574,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   DwRowJob plan;
   DwPairJob pplan;
   DwRowGroup grp[DW_MAX_GROUPS];
+  DwS2Keep keep;
   int32_t ngrp = 0;
   const int rows = dw_sc_rows_plan (O, S, p, g, &plan, grp, &ngrp);
   /* stride 1, a padded top row, an even number of full rows, a padded bottom row: a channel
@@ -584,6 +585,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
                    && grp[2].ky_lo == 0 && grp[2].ky_hi == 2 && grp[2].n == 1;
   if (rows)
     dw_sc_pair_plan (p, &plan, &pplan);
+  keep.c = -1;
 #endif
 
   if (ox_hi > nox)
@@ -621,7 +623,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
         wf[k] = 0;
 #if DW_ROW_ASM
       if (rows && dw_sc_rows_asm (A, O, S, input, wf, kappa[c], lambda[c], output, p, g, c, &plan,
-                                  &pplan, grp, ngrp, std3))
+                                  &pplan, grp, ngrp, std3, &keep))
         continue;
 #endif
       for (k = 0; k < 9; k++)

@@ -358,7 +358,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     {
-      if (S == 2)
+      if (S == 2 && A != 8)
         dw_s2_flush (kp);
       return 0;
     }
@@ -369,7 +369,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t);
   if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
     {
-      if (S == 2)
+      if (S == 2 && A != 8)
         dw_s2_flush (kp);
       return 0;
     }
@@ -451,7 +451,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           pjp->op = orow;
           pjp->npairs = rows / 2;
           if (rows >= 2
-              && !(S == 2 && dw_s2_two (A, O, wf, ka, la, p, c, pairs, plain, pjp, kp)))
+              && !(S == 2 && A != 8
+                   && dw_s2_two (A, O, wf, ka, la, p, c, pairs, plain, pjp, kp)))
             fns[plain ? 0 : 1](pjp);
           if (rows % 2 == 0)
             continue;
@@ -492,7 +493,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       jp->nrows = rows;
       dw_row_fns[S - 1][A == 8 ? 0 : A == 4 ? 1 : 2][plain ? 0 : 1](jp);
     }
-  if (S == 2 && kp->c >= 0 && kp->c != c)
+  if (S == 2 && A != 8 && kp->c >= 0 && kp->c != c)
     dw_s2_flush (kp);
   return 1;
 }

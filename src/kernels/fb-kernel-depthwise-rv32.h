@@ -325,6 +325,33 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
   return 1;
 }
 
+/* Stride 2, a sub-byte input: dw_s2_two(); 0 for the others */
+FB_KI_INLINE int
+dw_s2_pairs (const int A, const int O, const int S, const int32_t *wf, int32_t ka, int32_t la,
+             const FbConvParams *p, int32_t c, int pairs, int plain, const DwPairJob *pj,
+             DwS2Keep *kp)
+{
+  return S == 2 && A != 8 && dw_s2_two (A, O, wf, ka, la, p, c, pairs, plain, pj, kp);
+}
+
+/* dw_sc_rows_asm()'s 0 (channel c by the C loop): a kept channel done first */
+FB_KI_INLINE int
+dw_s2_none (const int A, const int S, DwS2Keep *kp)
+{
+  if (S == 2 && A != 8)
+    dw_s2_flush (kp);
+  return 0;
+}
+
+/* dw_sc_rows_asm()'s 1: a kept channel other than c (the second did not take it) done */
+FB_KI_INLINE int
+dw_s2_end (const int A, const int S, int32_t c, DwS2Keep *kp)
+{
+  if (S == 2 && A != 8 && kp->c >= 0 && kp->c != c)
+    dw_s2_flush (kp);
+  return 1;
+}
+
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
  * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
  * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
@@ -357,22 +384,14 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
   /* the plans' channel-independent fields as they are, the others set here (no copies) */
 
   if (u > 31 || p->out_shift + u - 32 > 31)
-    {
-      if (S == 2 && A != 8)
-        dw_s2_flush (kp);
-      return 0;
-    }
+    return dw_s2_none (A, S, kp);
   if (S == 2)
     bound = dw_sc_bound9 (wf, t, wt);
   else
     for (k = 0; k < 9; k++)
       bound += wf[k] < 0 ? -wf[k] : wf[k], wt[k] = (int32_t) ((uint32_t) wf[k] << t);
   if ((((int64_t) bound * ((1 << A) - 1)) << u) > (int64_t) INT32_MAX)
-    {
-      if (S == 2 && A != 8)
-        dw_s2_flush (kp);
-      return 0;
-    }
+    return dw_s2_none (A, S, kp);
   for (k = 0; k < 6; k++)
     wx[k] = wt[k];
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
@@ -451,8 +470,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
           pjp->op = orow;
           pjp->npairs = rows / 2;
           if (rows >= 2
-              && !(S == 2 && A != 8
-                   && dw_s2_two (A, O, wf, ka, la, p, c, pairs, plain, pjp, kp)))
+              && !dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
             fns[plain ? 0 : 1](pjp);
           if (rows % 2 == 0)
             continue;
@@ -493,8 +511,6 @@ dw_sc_rows_asm (const int A, const int O, const int S, const uint8_t *input, con
       jp->nrows = rows;
       dw_row_fns[S - 1][A == 8 ? 0 : A == 4 ? 1 : 2][plain ? 0 : 1](jp);
     }
-  if (S == 2 && A != 8 && kp->c >= 0 && kp->c != c)
-    dw_s2_flush (kp);
-  return 1;
+  return dw_s2_end (A, S, c, kp);
 }
 #endif

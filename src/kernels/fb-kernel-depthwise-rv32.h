@@ -281,8 +281,6 @@ dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, in
                 int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,
                 DwPairJob *pjp, const size_t *s2off)
 {
-  const DwPairFn *f2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][0]
-                                  : dw_pair_fns[1][0][dw_pair_kind (A, pairs)];
   const DwPairFn *p2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][1]
                                   : dw_pair_fns[1][1][dw_pair_kind (A, pairs)];
   const size_t co = (size_t) c * (size_t) O / 8;
@@ -291,6 +289,15 @@ dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, in
   pjp->q0 = xc + s2off[2];
   pjp->op = output + s2off[3] + co;
   pjp->npairs = (int32_t) s2off[4];
+}
+
+/* dw_sc_s2_pairs()'s full pairs (pjp set by it), when the two-channel pass did not take them */
+FB_KI_INLINE void
+dw_sc_s2_pairs_run (const int A, int pairs, int plain, int32_t lam_hi, const DwPairJob *pjp)
+{
+  const DwPairFn *f2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][0]
+                                  : dw_pair_fns[1][0][dw_pair_kind (A, pairs)];
+
   f2[plain ? 0 : 1](pjp);
 }
 
@@ -319,6 +326,137 @@ dw_sc_shift9 (const int32_t *wf, int32_t t, int32_t *wt)
 #undef DW_SHIFT_W
 }
 
+/* Stride 2, a sub-byte input: two channels that share their input bytes (c, c + 1 with c at
+ * bit 0 of its byte, or a 2-bit input's c at bit 4) take their full pairs in one pass of
+ * fb_ki_rv32_dwpair2_s2_* (the column packing once for both): the first channel's pair job
+ * is kept (DwS2Keep) and run with the second's, or alone (dw_s2_flush()) when the second
+ * does not pair.  [shift pair: 0/4, 0/2, 4/6][outputs: both bytes (8-bit output), the
+ * first stores its byte and the second ORs in, both OR in]. */
+void fb_ki_rv32_dwpair2_s2_04_bb (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_oo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bb (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_oo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bb (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_oo (const DwPairJob *a, const DwPairJob *b);
+typedef void (*DwPair2Fn) (const DwPairJob *a, const DwPairJob *b);
+static const DwPair2Fn dw_pair2_s2_fns[3][3] = {
+  { fb_ki_rv32_dwpair2_s2_04_bb, fb_ki_rv32_dwpair2_s2_04_bo, fb_ki_rv32_dwpair2_s2_04_oo },
+  { fb_ki_rv32_dwpair2_s2_02_bb, fb_ki_rv32_dwpair2_s2_02_bo, fb_ki_rv32_dwpair2_s2_02_oo },
+  { fb_ki_rv32_dwpair2_s2_46_bb, fb_ki_rv32_dwpair2_s2_46_bo, fb_ki_rv32_dwpair2_s2_46_oo }
+};
+
+typedef struct {
+  DwPairJob job;
+  int32_t w[9];
+  int32_t c; /* the kept channel, -1: none */
+  int plain;
+} DwS2Keep;
+
+/* A kept channel's full pairs alone (fb_ki_rv32_dwpair_s2_ar_*: its job is the shifted-down
+ * form, job.sh its bit). */
+static void
+dw_s2_flush (DwS2Keep *kp)
+{
+  if (kp->c < 0)
+    return;
+  dw_pair_fns[1][0][2][kp->plain ? 0 : 1](&kp->job);
+  kp->c = -1;
+}
+
+/* The pair job pj of a channel in lanes of x (dw_sc_pair_job()'s code 2, the channel's bits
+ * shifted down), from code 1 (in place, x << sh) */
+static void
+dw_s2_down (const int A, int32_t ka, int32_t la, const FbConvParams *p, DwPairJob *pj)
+{
+  const int32_t xmax = (1 << A) - 1;
+  int64_t lam;
+
+  dw_lam_shifted (la, 16, &pj->lam_lo, &pj->lam_hi, &lam);
+  pj->lam_lo = ~pj->lam_lo;
+  pj->shr = p->out_shift - 16 > 31 ? 31 : p->out_shift - 16;
+  pj->mask = xmax | (xmax << 16);
+  pj->thr = dw_zero_below (ka, lam, pj->shr);
+}
+
+/* Stride 2, channel c's full pairs (job pj, code pairs of dw_sc_pair_job(), weights wf): 1
+ * when kept (the first channel of two) or done with the kept one, 0 for the caller's own
+ * call (the kept one, if any, done first). */
+static int
+dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
+           const FbConvParams *p, int32_t c, int pairs, int plain, const DwPairJob *pj,
+           DwS2Keep *kp)
+{
+  const int32_t sh = (c * A) & 7;
+  DwPairJob jb;
+  int k;
+
+  if (A == 8 || (pairs != 1 && pairs != 2))
+    {
+      dw_s2_flush (kp);
+      return 0;
+    }
+  if (sh == 0 || (A == 2 && sh == 4))
+    {
+      dw_s2_flush (kp);
+      /* a short call: the frame-loaded requantization values cost more than the packing
+       * saves (fmnist-mbv1's dw5, 7 x 7 outputs, 2 pairs: +69 per channel) */
+      if (c + 1 >= p->ch_in || pj->npairs * p->dim_out_x < 32)
+        return 0;
+      kp->job = *pj;
+      for (k = 0; k < 9; k++)
+        kp->w[k] = wf[k];
+      kp->job.w = kp->w;
+      if (pairs == 1 && sh)
+        dw_s2_down (A, ka, la, p, &kp->job);
+      kp->c = c;
+      kp->plain = plain;
+      return 1;
+    }
+  if (kp->c != c - 1 || kp->job.q0 != pj->q0 || kp->job.npairs != pj->npairs
+      || kp->job.op + (O == 8) != pj->op)
+    {
+      dw_s2_flush (kp);
+      return 0;
+    }
+  jb = *pj;
+  if (pairs == 1)
+    dw_s2_down (A, ka, la, p, &jb);
+  dw_pair2_s2_fns[A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2][O == 8 ? 0 : kp->plain ? 1 : 2](
+      &kp->job, &jb);
+  kp->c = -1;
+  return 1;
+}
+
+/* Stride 2, a sub-byte input: dw_s2_two(); 0 for the others */
+FB_KI_INLINE int
+dw_s2_pairs (const int A, const int O, const int S, const int32_t *wf, int32_t ka, int32_t la,
+             const FbConvParams *p, int32_t c, int pairs, int plain, const DwPairJob *pj,
+             DwS2Keep *kp)
+{
+  return S == 2 && A != 8 && dw_s2_two (A, O, wf, ka, la, p, c, pairs, plain, pj, kp);
+}
+
+/* dw_sc_rows_asm()'s 0 (channel c by the C loop): a kept channel done first */
+FB_KI_INLINE int
+dw_s2_none (const int A, const int S, DwS2Keep *kp)
+{
+  if (S == 2 && A != 8)
+    dw_s2_flush (kp);
+  return 0;
+}
+
+/* dw_sc_rows_asm()'s 1: a kept channel other than c (the second did not take it) done */
+FB_KI_INLINE int
+dw_s2_end (const int A, const int S, int32_t c, DwS2Keep *kp)
+{
+  if (S == 2 && A != 8 && kp->c >= 0 && kp->c != c)
+    dw_s2_flush (kp);
+  return 1;
+}
+
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
  * output row by fb_ki_rv32_dwrow_*, each row group (dw_sc_rows_plan()) in one call (zero
  * weights for the kernel rows outside), the edge columns as the sweep's warm-up and drain;
@@ -334,7 +472,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
                 const int32_t *wf, int32_t bound, int32_t *wx, int32_t ka, int32_t la,
                 uint8_t *output, const FbConvParams *p, const DwScGeom *g, int32_t c,
                 DwRowJob *jp, DwPairJob *pjp, const DwRowGroup *grp, int32_t ngrp, int std3,
-                const size_t *s3off)
+                const size_t *s3off, DwS2Keep *kp)
 {
   const int32_t t = HI ? 0 : 32 - p->out_shift;
   /* a sub-byte input is masked in place: the sums are acc << (t + sh) */
@@ -356,12 +494,12 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
   /* the plans' channel-independent fields as they are, the others set here (no copies) */
 
   if (u > 31 || p->out_shift + u - 32 > 31)
-    return 0;
+    return dw_s2_none (A, S, kp);
   if (!HI)
     dw_sc_shift9 (wf, t, wt);
   /* the largest |acc| << u within int32 (bound * (2^A - 1) is under 2^19: 32 bits) */
   if (bound * ((1 << A) - 1) > (INT32_MAX >> u))
-    return 0;
+    return dw_s2_none (A, S, kp);
   /* the row job's fields written only when a row sweep runs (not for a std3 channel) */
   dw_lam_shifted (la, u, &lam_lo, &lam_hi, &lam);
   thr = dw_zero_below (ka, lam, shr);
@@ -377,7 +515,9 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
     {
       dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wfl,
                       pjp, s3off);
-      return 1;
+      if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
+        dw_sc_s2_pairs_run (A, pairs, plain, lam_hi, pjp);
+      return dw_s2_end (A, S, c, kp);
     }
   jp->kappa = ka;
   jp->lam_lo = ~lam_lo; /* the sweeps take ~lam_lo */
@@ -429,7 +569,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
           pjp->q0 = jp->q0;
           pjp->op = orow;
           pjp->npairs = rows / 2;
-          if (rows >= 2)
+          if (rows >= 2
+              && !dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
             fns[plain ? 0 : 1](pjp);
           if (rows % 2 == 0)
             continue;
@@ -473,6 +614,6 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
       jp->nrows = rows;
       dw_row_fns[S - 1][A == 8 ? 0 : A == 4 ? 1 : 2][plain ? 0 : 1](jp);
     }
-  return 1;
+  return dw_s2_end (A, S, c, kp);
 }
 #endif

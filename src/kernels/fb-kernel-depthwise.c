@@ -623,6 +623,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   DwRowJob plan;
   DwPairJob pplan;
   DwRowGroup grp[DW_MAX_GROUPS];
+  DwS2Keep keep;
   int32_t ngrp = 0;
   const int rows = dw_sc_rows_plan (O, S, p, g, &plan, grp, &ngrp);
   /* stride 1, a padded top row, an even number of full rows, a padded bottom row: a channel
@@ -647,6 +648,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   if (s2std)
     dw_sc_s2_plan (p, g, &plan, grp, s3off);
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
+  keep.c = -1;
 #else
   int32_t wf[9];
 #endif
@@ -664,7 +666,8 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
         wf[k] = 0;
 #if DW_ROW_ASM
       if (rows && dw_sc_rows_asm (A, O, S, HI, input, wf, bound, wx, kappa[c], lambda[c], output,
-                                  p, g, c, &plan, &pplan, grp, ngrp, std3 || s2std, s3off))
+                                  p, g, c, &plan, &pplan, grp, ngrp, std3 || s2std, s3off,
+                                  &keep))
         continue;
 #else
       (void) bound;

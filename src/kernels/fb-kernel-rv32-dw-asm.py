@@ -896,6 +896,142 @@ def dwpair32_s2(osub, pad=False, lh0=False):
     return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True)
 
 
+def dwpair2_s2(sha, shb, outs):
+    # void fb_ki_rv32_dwpair2_s2_<sha><shb>_<outs> (const DwPairJob *a, const DwPairJob *b)
+    # Stride 2, two channels of a sub-byte input that share their bytes (a: bits sha, b: bits
+    # shb of each byte), every kernel row inside: the lane pairs of dwpair (S = 2) for both
+    # channels in one pass, so the column packing (5 `lbu` + pointer, 3 `slli`, 3 `or`) is
+    # paid once for the two.  Each channel's lanes hold x (its word shifted down by its sh,
+    # an immediate, then masked: job a's mask, the low A bits of both lanes), requantized
+    # as dwpair's shifted-down form (lam << 16, shr = out_shift - 16).  Registers: the
+    # weights of kx = 0 and 2 of both channels (12), the two sums of each channel (4); the
+    # kx = 1 weights, the requantization values and out_px come from the frame.
+    # outs: 'bb' both channels store bytes (8-bit output, b at op + 1); 'bo' a stores its
+    # byte (the first channel of a sub-byte output byte), b ORs its bits in at osh; 'oo'
+    # both OR in.  Geometry, q0, op, npairs: job a's; a ORs/stores before b per output.
+    name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}'
+    SH = (sha, shb)
+    Q, ROW, BACK = 'a0', 'a2', 'a3'
+    TA, TB, TC, TM, T, M, WT = 't0', 't1', 'a4', 't3', 't2', 't4', 's6'
+    OP, OP2 = 's7', 's8'
+    P = (['s9', 's10'], ['s11', 'a1'])
+    W0 = (['s0', 's1', 's2'], ['a5', 'a6', 'a7'])
+    W2 = (['s3', 's4', 's5'], ['t5', 't6', 'ra'])
+    FR = 160
+    base = (68, 104)                  # per channel: w[r][1] (3), kappa, ~lam_lo, lam_hi,
+    CF = ['kappa', 'lam_lo', 'lam_hi', 'shr', 'thr', 'osh']    # shr, thr, osh
+    CO = {f: 12 + 4 * i for i, f in enumerate(CF)}
+    MAXV, OUTPX = 140, 144
+    mode = (outs[0], outs[1])
+    boff = (0, 1 if outs == 'bb' else 0)
+    counter = [0]
+    ool = []
+    L = prologue(name, FR) + ['sw ra, 48(sp)', 'sw a0, 52(sp)']
+    for ch, J in ((1, 'a1'), (0, 'a0')):
+        L += [f'lw t0, {POFF["w"]}({J})']
+        for r in range(3):
+            L += [f'lw {W0[ch][r]}, {12 * r}(t0)', f'lw {W2[ch][r]}, {12 * r + 8}(t0)',
+                  f'lw t1, {12 * r + 4}(t0)', f'sw t1, {base[ch] + 4 * r}(sp)']
+        for f in CF:
+            L += [f'lw t1, {POFF[f]}({J})', f'sw t1, {base[ch] + CO[f]}(sp)']
+    L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
+          f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
+    L += [f'lw {M}, {POFF["mask"]}(a0)', f'lw {OP}, {POFF["op"]}(a0)',
+          f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP}, t0',
+          f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["in_row"]}(a0)',
+          f'lw {BACK}, {POFF["in_px"]}(a0)', f'lw {Q}, {POFF["q0"]}(a0)',
+          f'sub {ROW}, zero, t0']
+    L += [f'add {Q}, {Q}, t0', f'add {BACK}, {BACK}, t0'] * 4
+
+    def up(dst, last=False):
+        return [f'lbu {dst}, 0({Q})', f'add {Q}, {Q}, {BACK if last else ROW}']
+
+    def column(taps):
+        # the column's words r2|r4, r1|r3, r0|r2 once, then each channel's bits of each
+        def both(wd, r):
+            out = []
+            for ch in (0, 1):
+                if SH[ch]:
+                    out += [f'srli {TM}, {wd}, {SH[ch]}', f'and {TM}, {TM}, {M}']
+                else:
+                    out += [f'and {TM}, {wd}, {M}']
+                out += taps(ch, TM, r, r == 2)
+            return out
+        out = up(TA) + [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC)
+        out += [f'or {TA}, {TA}, {TC}'] + both(TA, 2)
+        out += [f'slli {TC}, {TC}, 16'] + up(TA) + [f'or {TB}, {TB}, {TA}'] + both(TB, 1)
+        out += up(TA, True) + [f'or {TC}, {TC}, {TA}'] + both(TC, 0)
+        return out
+
+    def requant(ch, v, op):
+        n = counter[0]
+        counter[0] += 1
+        lab = f'{name}_{n}'
+        b = base[ch]
+        main = [f'bge {v}, {TC}, .Lf_{lab}']
+        if mode[ch] == 'b':
+            main.append(f'sb zero, {boff[ch]}({op})')
+        main.append(f'.Ld_{lab}:')
+        out = [f'.Lf_{lab}:', f'lw {TM}, {b + CO["kappa"]}(sp)', f'mul {TB}, {TM}, {v}',
+               f'mulh {v}, {TM}, {v}', f'lw {TM}, {b + CO["lam_lo"]}(sp)']
+        out += rq_carry(TB, TM, True)
+        out += [f'add {v}, {v}, {TB}', f'lw {TM}, {b + CO["lam_hi"]}(sp)',
+                f'add {v}, {v}, {TM}', f'lw {TM}, {b + CO["shr"]}(sp)', f'sra {v}, {v}, {TM}',
+                f'lw {TM}, {MAXV}(sp)', f'bleu {v}, {TM}, .Lin_{lab}', f'slt {v}, zero, {v}',
+                f'mul {v}, {v}, {TM}', f'.Lin_{lab}:']
+        if mode[ch] == 'b':
+            out.append(f'sb {v}, {boff[ch]}({op})')
+        else:
+            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}',
+                    f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
+        ool.extend(out + [f'j .Ld_{lab}'])
+        return main
+
+    def store(ph):
+        out = []
+        for ch in (0, 1):
+            c = P[ch][ph]
+            out += [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}',
+                    f'lw {TC}, {base[ch] + CO["thr"]}(sp)']
+            out += requant(ch, TA, OP) + requant(ch, c, OP2)
+        return out + [f'lw {T}, {OUTPX}(sp)', f'add {OP}, {OP}, {T}', f'add {OP2}, {OP2}, {T}']
+
+    def step2(ph, st):
+        def kx1(ch, x, r, first):
+            cur = P[ch][ph % 2]
+            return [f'lw {WT}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {WT}',
+                    f'add {cur}, {cur}, {T}']
+
+        def kx20(ch, x, r, first):
+            cur, nxt = P[ch][ph % 2], P[ch][(ph + 1) % 2]
+            out = [f'mul {T}, {x}, {W2[ch][r]}', f'add {cur}, {cur}, {T}']
+            if first:
+                return out + [f'mul {nxt}, {x}, {W0[ch][r]}']
+            return out + [f'mul {T}, {x}, {W0[ch][r]}', f'add {nxt}, {nxt}, {T}']
+        out = column(kx1) if st else []
+        out += column(kx20)
+        return out + (store(ph % 2) if st else [])
+
+    def drain2(e):
+        def kx1(ch, x, r, first):
+            return [f'lw {WT}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {WT}',
+                    f'add {P[ch][e]}, {P[ch][e]}, {T}']
+        return column(kx1) + store(e) + [f'lw {T}, 52(sp)', f'j .Lrowend_{name}']
+
+    L += [f'lw {T}, 52(sp)', f'.Lrow_{name}:', f'lw {TA}, {POFF["gbytes"]}({T})',
+          f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
+    L += [f'li {p}, 0' for p in P[0] + P[1]]
+    L += sweep2(name, step2, drain2, OP, T, TA)
+    L += [f'.Lrowend_{name}:', f'lw {TA}, {POFF["row_back"]}({T})', f'add {Q}, {Q}, {TA}',
+          f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}',
+          f'add {OP2}, {OP2}, {TA}']
+    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
+    L += ['lw ra, 48(sp)'] + restore_saved()
+    L += [f'addi sp, sp, {FR}', 'ret'] + ool
+    L += [f'.size {name}, .-{name}']
+    return name, L
+
+
 write_inc('fb-kernel-rv32-dw-asm.inc',
           '/* fb-kernel-rv32-dw-asm.inc — GENERATED by fb-kernel-rv32-dw-asm.py, do not edit.\n'
           ' * RV32IM loops of the scalar depthwise path; see the generator for the contract.\n'
@@ -918,4 +1054,6 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair32(o, pd, True) for pd in (False, True) for o in (False, True))
           + tuple(dwpair32(o, False, h, True) for h in (False, True) for o in (False, True))
           + tuple(dwpair32_s2(o, pd, lh) for lh in (False, True) for pd in (False, True)
-                  for o in (False, True)))
+                  for o in (False, True))
+          + tuple(dwpair2_s2(a, b, o) for a, b in ((0, 4), (0, 2), (4, 6))
+                  for o in ('bb', 'bo', 'oo')))

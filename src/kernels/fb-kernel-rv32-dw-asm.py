@@ -541,10 +541,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
             return [f'mul {T}, {x}, {W[r][1]}', f'add {cur}, {cur}, {T}']
 
         def kx20(x, r, first):
-            out = [f'mul {T}, {x}, {W[r][2]}', f'add {cur}, {cur}, {T}']
-            if first:
-                return out + [f'mul {nxt}, {x}, {W[r][0]}']
-            return out + [f'mul {T}, {x}, {W[r][0]}', f'add {nxt}, {nxt}, {T}']
+            return mac_kx20(T, x, W[r][2], W[r][0], cur, nxt, first)
         out = column2(kx1) if st else []
         out += column2(kx20)
         if st:
@@ -593,6 +590,15 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
     L += ['addi sp, sp, 80', 'ret'] + ool
     L += [f'.size {name}, .-{name}']
     return name, L
+
+
+def mac_kx20(T, x, w2, w0, cur, nxt, first):
+    # a stride-2 column that is kx = 2 of the current output and kx = 0 of the next one (its
+    # first tap sets the next sum)
+    out = [f'mul {T}, {x}, {w2}', f'add {cur}, {cur}, {T}']
+    if first:
+        return out + [f'mul {nxt}, {x}, {w0}']
+    return out + [f'mul {T}, {x}, {w0}', f'add {nxt}, {nxt}, {T}']
 
 
 def swap_w_rows(W, TMP):
@@ -872,10 +878,7 @@ def dwpair32_s2(osub, pad=False, lh0=False):
             return [f'mul {T}, {X}, {W[r][1]}', f'add {S[ci]}, {S[ci]}, {T}']
 
         def kx20(S, r):
-            out = [f'mul {T}, {X}, {W[r][2]}', f'add {S[ci]}, {S[ci]}, {T}']
-            if r == 0:
-                return out + [f'mul {S[ni]}, {X}, {W[r][0]}']
-            return out + [f'mul {T}, {X}, {W[r][0]}', f'add {S[ni]}, {S[ni]}, {T}']
+            return mac_kx20(T, X, W[r][2], W[r][0], S[ci], S[ni], r == 0)
         out = column(kx1) if st else []
         out += column(kx20)
         if st:
@@ -1004,10 +1007,7 @@ def dwpair2_s2(sha, shb, outs):
 
         def kx20(ch, x, r, first):
             cur, nxt = P[ch][ph % 2], P[ch][(ph + 1) % 2]
-            out = [f'mul {T}, {x}, {W2[ch][r]}', f'add {cur}, {cur}, {T}']
-            if first:
-                return out + [f'mul {nxt}, {x}, {W0[ch][r]}']
-            return out + [f'mul {T}, {x}, {W0[ch][r]}', f'add {nxt}, {nxt}, {T}']
+            return mac_kx20(T, x, W2[ch][r], W0[ch][r], cur, nxt, first)
         out = column(kx1) if st else []
         out += column(kx20)
         return out + (store(ph % 2) if st else [])

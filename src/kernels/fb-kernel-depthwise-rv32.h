@@ -274,8 +274,9 @@ dw_sc_s2_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
 }
 
 /* Stride 2, channel c in pairs (pairs: dw_sc_rows_asm()'s code, weights w2) of
- * dw_sc_s2_plan()'s layer: the padded top pair upside down, then the pairs (the group loop's
- * calls, without its per-group arithmetic). */
+ * dw_sc_s2_plan()'s layer: the padded top pair upside down, then pjp set for the full pairs
+ * (the group loop's calls, without its per-group arithmetic), which the caller hands to the
+ * two-channel pass (dw_s2_pairs()) or to dw_sc_s2_pairs_run(). */
 FB_KI_INLINE void
 dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
                 int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,

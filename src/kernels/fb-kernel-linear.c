@@ -836,6 +836,28 @@ lin_run_block (int32_t R, const LinSwar *sw, int sh, const uint32_t *x, const ui
     lin_block_1 (sw->mode, x, w, np, sw->c, sh, sum);
 }
 
+static const int32_t lin_zero16[16];
+
+/* int32 output of m rows: acc - off - kw wsum, + the bias, saturated (as fb_ki_linear_int32 ()),
+ * ReLU; kw is 0 unless the input is signed or the plan S16. */
+FB_KI_INLINE void
+lin_out32 (const int RELU, const int SI, int s16, const int32_t *acc, int32_t off, int32_t kw,
+           const int32_t *wsum, const int32_t *bias, int32_t *out, int32_t m)
+{
+  int32_t e;
+  for (e = 0; e < m; e++)
+    {
+      const int32_t v = acc[e] - off - (SI || s16 ? kw * wsum[e] : 0);
+      const uint32_t b = (uint32_t) bias[e];
+      uint32_t s = (uint32_t) v + b;
+      if ((int32_t) ((s ^ (uint32_t) v) & (s ^ b)) < 0)
+        s = v < 0 ? 0x80000000u : 0x7FFFFFFFu;
+      if (RELU && (int32_t) s < 0)
+        s = 0;
+      out[e] = (int32_t) s;
+    }
+}
+
 /* The m rows from row g: the offsets out of the dot products acc (see above), then the
  * output. */
 FB_KI_INLINE void
@@ -849,25 +871,15 @@ lin_finish (const int A, const int O, const int W, const int SI, const int SO, c
     {
       /* offsets, bias and the int32 saturation of fb_ki_linear_int32 () in one pass, the
        * saturation by the sign test of a wrapping add (the 64-bit compare took ~20
-       * instructions per row) */
-      const int32_t off = sw->mode == LIN_S16 ? 0 : (1 << (W - 1)) * sumx;
-      const int relu = (flag_relu & FB_KERNEL_FLAG_RELU) != 0;
-      for (e = 0; e < m; e++)
-        {
-          int32_t v;
-          uint32_t b, s;
-          if (sw->mode == LIN_S16)
-            v = acc[e] + (SI ? -1 : 127) * wsum[g + e];
-          else
-            v = acc[e] - off - (SI ? (1 << (A - 1)) * wsum[g + e] : 0);
-          b = bias != NULL ? (uint32_t) bias[g + e] : 0u;
-          s = (uint32_t) v + b;
-          if ((int32_t) ((s ^ (uint32_t) v) & (s ^ b)) < 0)
-            s = v < 0 ? 0x80000000u : 0x7FFFFFFFu;
-          if (relu && (int32_t) s < 0)
-            s = 0;
-          output32[g + e] = (int32_t) s;
-        }
+       * instructions per row); no bias reads zeros, the ReLU a copy of the loop */
+      const int s16 = sw->mode == LIN_S16;
+      const int32_t off = s16 ? 0 : (1 << (W - 1)) * sumx;
+      const int32_t kw = s16 ? (SI ? 1 : -127) : (SI ? (1 << (A - 1)) : 0);
+      const int32_t *bp = bias != NULL ? bias + g : lin_zero16;
+      if (flag_relu & FB_KERNEL_FLAG_RELU)
+        lin_out32 (1, SI, s16, acc, off, kw, wsum + g, bp, output32 + g, m);
+      else
+        lin_out32 (0, SI, s16, acc, off, kw, wsum + g, bp, output32 + g, m);
       return;
     }
   for (e = 0; e < m; e++)

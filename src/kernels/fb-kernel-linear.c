@@ -617,6 +617,66 @@ lin_raw (const int A, const uint8_t *in, int32_t k)
   return (uint32_t) (in[k >> 2] >> ((k & 3) << 1)) & 3u;
 }
 
+/* 2-bit inputs: a byte's 4 inputs as the SWAR word of the plan (T = 4: one word; T = 2: one
+ * word per nibble) by table, and their sum: 6-8 instructions per word (lbu, index, lw, sw,
+ * the sum's lbu and add) where extracting every field took 21 (T = 4) and 25 (T = 2).  One
+ * table per plan with 2-bit inputs (lin_plans[0][]): u2 x i2 (L = 9, a = 3), u2 x i4 (L = 8,
+ * a = 0), u2 x i8 (T = 2, L = 22, a = 8). */
+#define FB_LIN_F2(b, i) (((uint32_t) (b) >> (2 * (i))) & 3u)
+#define FB_LIN_W4(b, L, a)                                                                    \
+  ((FB_LIN_F2 (b, 0) << (a)) | (FB_LIN_F2 (b, 1) << ((a) + (L)))                            \
+   | (FB_LIN_F2 (b, 2) << ((a) + 2 * (L))) | (FB_LIN_F2 (b, 3) << ((a) + 3 * (L))))
+#define FB_LIN_W2(b, L, a) ((FB_LIN_F2 (b, 0) << (a)) | (FB_LIN_F2 (b, 1) << ((a) + (L))))
+#define FB_LIN_S4(b, L, a) (FB_LIN_F2 (b, 0) + FB_LIN_F2 (b, 1) + FB_LIN_F2 (b, 2) + FB_LIN_F2 (b, 3))
+#define FB_LIN_T4(M, b, L, a) M (b, L, a), M ((b) + 1, L, a), M ((b) + 2, L, a), M ((b) + 3, L, a)
+#define FB_LIN_T16(M, b, L, a)                                                                \
+  FB_LIN_T4 (M, b, L, a), FB_LIN_T4 (M, (b) + 4, L, a), FB_LIN_T4 (M, (b) + 8, L, a),       \
+    FB_LIN_T4 (M, (b) + 12, L, a)
+#define FB_LIN_T64(M, b, L, a)                                                                \
+  FB_LIN_T16 (M, b, L, a), FB_LIN_T16 (M, (b) + 16, L, a), FB_LIN_T16 (M, (b) + 32, L, a),  \
+    FB_LIN_T16 (M, (b) + 48, L, a)
+#define FB_LIN_T256(M, L, a)                                                                  \
+  FB_LIN_T64 (M, 0, L, a), FB_LIN_T64 (M, 64, L, a), FB_LIN_T64 (M, 128, L, a),              \
+    FB_LIN_T64 (M, 192, L, a)
+static const uint32_t lin_tab2_9_3[256] = { FB_LIN_T256 (FB_LIN_W4, 9, 3) };
+static const uint32_t lin_tab2_8_0[256] = { FB_LIN_T256 (FB_LIN_W4, 8, 0) };
+/* T = 2, a nibble (2 inputs) per word: x0 << 8 | x1 << 30 */
+static const uint32_t lin_tab2_22_8[16] = { FB_LIN_T16 (FB_LIN_W2, 0, 22, 8) };
+static const uint8_t lin_sum2[256] = { FB_LIN_T256 (FB_LIN_S4, 0, 0) };
+#undef FB_LIN_T256
+#undef FB_LIN_T64
+#undef FB_LIN_T16
+#undef FB_LIN_T4
+#undef FB_LIN_S4
+#undef FB_LIN_W4
+#undef FB_LIN_W2
+#undef FB_LIN_F2
+
+/* The whole bytes of a 2-bit input by the tables above (flip: the byte's xor, 0xAA for a
+ * signed input); returns the sum, the words written are nb (T = 4) or 2 nb (T = 2). */
+FB_KI_INLINE int32_t
+lin_stage2_tab (const int T, const uint32_t *FB_KI_RESTRICT tab, const uint8_t *FB_KI_RESTRICT in,
+                int32_t nb, const uint32_t flip, uint32_t *FB_KI_RESTRICT x)
+{
+  const uint8_t *end = in + nb;
+  int32_t sum = 0;
+  FB_LIN_UNROLL2
+  for (; in < end; in++)
+    {
+      const uint32_t b = *in ^ flip;
+      sum += lin_sum2[b];
+      if (T == 4)
+        *x++ = tab[b];
+      else
+        {
+          x[0] = tab[b & 15u];
+          x[1] = tab[b >> 4];
+          x += 2;
+        }
+    }
+  return sum;
+}
+
 /* The input as SWAR words of T lanes of L bits from bit a on in x; the value of a lane is
  * (raw ^ flip) - c: flip = 2^(A-1) offsets a signed input to unsigned, c centres it (u8 x i8).
  * Returns the sum of the lane values.  Specialized per (A, T, flip, c): runs once per call
@@ -627,7 +687,55 @@ lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n
 {
   const int32_t nf = n / T;
   int32_t p, i, k, sum = 0;
-  if ((T * A) % 8 == 0)
+  const uint32_t *tab2 = NULL;
+  if (A == 2 && c == 0)
+    tab2 = T == 4 && L == 9 && a == 3   ? lin_tab2_9_3
+           : T == 4 && L == 8 && a == 0 ? lin_tab2_8_0
+           : T == 2 && L == 22 && a == 8 ? lin_tab2_22_8
+                                         : NULL;
+  if (tab2 != NULL)
+    {
+      /* whole bytes by table, then the words left (T = 2: a byte's low nibble) below */
+      const int32_t nb = n / 4;
+      sum = lin_stage2_tab (T, tab2, in, nb, flip * 85u, x);
+      for (p = nb * (4 / T); p < nf; p++)
+        {
+          uint32_t word = 0;
+          FB_LIN_UNROLL
+          for (i = 0; i < T; i++)
+            {
+              const int32_t v = (int32_t) (lin_raw (A, in, p * T + i) ^ flip);
+              sum += v;
+              word += (uint32_t) v << (a + L * i);
+            }
+          x[p] = word;
+        }
+    }
+  else if (A == 4 && T == 4 && L == 8 && a == 0)
+    {
+      /* u4 x i2 (T = 4, L = 8): 2 bytes spread to the 4 bytes of the word by two shift-or-mask
+       * steps, the sum in the word's byte lanes, 16 words at a time (a lane <= 240), then
+       * in 16-bit lanes: 12-13 instructions per word where the generic loop took 20 */
+      const uint32_t f4 = flip * 0x1111u;
+      uint32_t s2 = 0;
+      for (p = 0; p < nf;)
+        {
+          const int32_t pe = nf - p < 16 ? nf : p + 16;
+          uint32_t s1 = 0;
+          FB_LIN_UNROLL2
+          for (; p < pe; p++)
+            {
+              uint32_t v = ((uint32_t) in[2 * p] | (uint32_t) in[2 * p + 1] << 8) ^ f4;
+              v = (v | v << 8) & 0x00FF00FFu;
+              v = (v | v << 4) & 0x0F0F0F0Fu;
+              x[p] = v;
+              s1 += v;
+            }
+          s2 += (s1 & 0x00FF00FFu) + ((s1 >> 8) & 0x00FF00FFu);
+        }
+      sum = (int32_t) ((s2 & 0xFFFFu) + (s2 >> 16));
+    }
+  else if ((T * A) % 8 == 0)
     {
       /* whole bytes per word: pointers, no index, two words per iteration (-3 instructions
        * per word with 8-bit inputs) */
@@ -728,6 +836,28 @@ lin_run_block (int32_t R, const LinSwar *sw, int sh, const uint32_t *x, const ui
     lin_block_1 (sw->mode, x, w, np, sw->c, sh, sum);
 }
 
+static const int32_t lin_zero16[16];
+
+/* int32 output of m rows: acc - off - kw wsum, + the bias, saturated (as fb_ki_linear_int32 ()),
+ * ReLU; kw is 0 unless the input is signed or the plan S16. */
+FB_KI_INLINE void
+lin_out32 (const int RELU, const int SI, int s16, const int32_t *acc, int32_t off, int32_t kw,
+           const int32_t *wsum, const int32_t *bias, int32_t *out, int32_t m)
+{
+  int32_t e;
+  for (e = 0; e < m; e++)
+    {
+      const int32_t v = acc[e] - off - (SI || s16 ? kw * wsum[e] : 0);
+      const uint32_t b = (uint32_t) bias[e];
+      uint32_t s = (uint32_t) v + b;
+      if ((int32_t) ((s ^ (uint32_t) v) & (s ^ b)) < 0)
+        s = v < 0 ? 0x80000000u : 0x7FFFFFFFu;
+      if (RELU && (int32_t) s < 0)
+        s = 0;
+      out[e] = (int32_t) s;
+    }
+}
+
 /* The m rows from row g: the offsets out of the dot products acc (see above), then the
  * output. */
 FB_KI_INLINE void
@@ -737,6 +867,21 @@ lin_finish (const int A, const int O, const int W, const int SI, const int SO, c
             int32_t g, int32_t m, int32_t out_shift, int32_t flag_relu)
 {
   int32_t e;
+  if (O == 32)
+    {
+      /* offsets, bias and the int32 saturation of fb_ki_linear_int32 () in one pass, the
+       * saturation by the sign test of a wrapping add (the 64-bit compare took ~20
+       * instructions per row); no bias reads zeros, the ReLU a copy of the loop */
+      const int s16 = sw->mode == LIN_S16;
+      const int32_t off = s16 ? 0 : (1 << (W - 1)) * sumx;
+      const int32_t kw = s16 ? (SI ? 1 : -127) : (SI ? (1 << (A - 1)) : 0);
+      const int32_t *bp = bias != NULL ? bias + g : lin_zero16;
+      if (flag_relu & FB_KERNEL_FLAG_RELU)
+        lin_out32 (1, SI, s16, acc, off, kw, wsum + g, bp, output32 + g, m);
+      else
+        lin_out32 (0, SI, s16, acc, off, kw, wsum + g, bp, output32 + g, m);
+      return;
+    }
   for (e = 0; e < m; e++)
     {
       if (sw->mode == LIN_S16)
@@ -744,13 +889,8 @@ lin_finish (const int A, const int O, const int W, const int SI, const int SO, c
       else
         acc[e] -= (1 << (W - 1)) * sumx + (SI ? (1 << (A - 1)) * wsum[g + e] : 0);
     }
-  if (O == 32)
-    for (e = 0; e < m; e++)
-      output32[g + e] = fb_ki_linear_int32 (acc[e], bias != NULL ? bias[g + e] : 0,
-                                            flag_relu & FB_KERNEL_FLAG_RELU);
-  else
-    fb_ki_requant_pack_any (O, SO, acc, kappa + g, lambda + g, out_shift, m,
-                            output + (size_t) g * (size_t) O / 8);
+  fb_ki_requant_pack_any (O, SO, acc, kappa + g, lambda + g, out_shift, m,
+                          output + (size_t) g * (size_t) O / 8);
 }
 
 /* The whole prepared call; specialized per variant (staging and requantization run over

@@ -337,11 +337,12 @@ FB_KI_INLINE void
 dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
                  int pairs, int plain, int32_t lam_hi, DwPairJob *pjp, const size_t *s3off)
 {
+  const int h0 = lam_hi == 0 && pjp->thr >= 0 && pjp->kappa > 0;
+
   pjp->q0 = xc + s3off[0];
   pjp->op = output + s3off[1] + (size_t) c * (size_t) O / 8;
-  if (pairs == 3 && lam_hi == 0 && s3off[2] && pjp->shr >= pjp->osh && pjp->thr >= 0
-      && pjp->kappa > 0)
-    dw_pair32_allz_fns[pjp->osh / 2](pjp); /* the output zeroed (dw_sc_std3_zero()) */
+  if (pairs == 3 && s3off[2] && pjp->shr >= pjp->osh)
+    dw_pair32_allz_fns[h0][pjp->osh / 2](pjp); /* the output zeroed (dw_sc_std3_zero()) */
   else
     (pairs == 3 ? dw_pair32_all_fns[lam_hi == 0]
                 : dw_pair_all_fns[dw_pair_kind (A, pairs)])[plain ? 0 : 1](pjp);

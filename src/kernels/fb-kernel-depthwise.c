@@ -451,16 +451,22 @@ static const DwPairFn dw_pair32_all_fns[2][2] = {
   { fb_ki_rv32_dwpair32_all_a8_o8, fb_ki_rv32_dwpair32_all_a8_os },
   { fb_ki_rv32_dwpair32_all_a8_o8_h0, fb_ki_rv32_dwpair32_all_a8_os_h0 }
 };
-/* The same (lam_hi 0, thr >= 0, kappa > 0: no output negative) into an output zeroed first,
- * an output under thr not stored: [osh / 2] (0: the channel stores its byte; 1-3: ORs in at
- * osh 2, 4, 6, its shr >= osh) */
+/* The same into an output zeroed first, an output under thr not stored: [lam_hi is 0 (then
+ * also thr >= 0, kappa > 0: no output negative)][osh / 2] (0: the channel stores its byte;
+ * 1-3: ORs in at osh 2, 4, 6, its shr >= osh) */
+void fb_ki_rv32_dwpair32_all_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os6 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_oz_h0 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_os2_h0 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_os4_h0 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_os6_h0 (const DwPairJob *job);
-static const DwPairFn dw_pair32_allz_fns[4] = {
-  fb_ki_rv32_dwpair32_all_a8_oz_h0, fb_ki_rv32_dwpair32_all_a8_os2_h0,
-  fb_ki_rv32_dwpair32_all_a8_os4_h0, fb_ki_rv32_dwpair32_all_a8_os6_h0
+static const DwPairFn dw_pair32_allz_fns[2][4] = {
+  { fb_ki_rv32_dwpair32_all_a8_oz, fb_ki_rv32_dwpair32_all_a8_os2,
+    fb_ki_rv32_dwpair32_all_a8_os4, fb_ki_rv32_dwpair32_all_a8_os6 },
+  { fb_ki_rv32_dwpair32_all_a8_oz_h0, fb_ki_rv32_dwpair32_all_a8_os2_h0,
+    fb_ki_rv32_dwpair32_all_a8_os4_h0, fb_ki_rv32_dwpair32_all_a8_os6_h0 }
 };
 /* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair;
  * [lam_hi == 0 (the _lh0 forms, which do not add it)][pad][sub-byte output]. */

@@ -682,16 +682,16 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     # job->tb bit 0 first the padded top pair upside down (rows op - out_row and op - 2 out_row
     # from input rows q0 + in_row upwards, the weights' rows swapped in their registers), then
     # the npairs pairs from q0 / op, then with bit 1 the padded bottom pair where they end.
-    # oz (merged h0 only; the output zeroed by the caller first, so an output under thr is
-    # not stored): oz = 'z' (fb_ki_rv32_dwpair32_all_a8_oz_h0) stores the byte of a channel
+    # oz (merged only; the output zeroed by the caller first, so an output under thr is
+    # not stored): oz = 'z' (fb_ki_rv32_dwpair32_all_a8_oz[_h0]) stores the byte of a channel
     # in its byte's low bits (an 8-bit output, a sub-byte output's first channel); oz = 2, 4
-    # or 6 (fb_ki_rv32_dwpair32_all_a8_os{2,4,6}_h0) ORs in a sub-byte channel at that osh,
+    # or 6 (fb_ki_rv32_dwpair32_all_a8_os{2,4,6}[_h0]) ORs in a sub-byte channel at that osh,
     # shifted by the requantization itself: the high word >> (shr - osh) in [0, (maxv + 1)
     # << osh) is y << osh with the bits below osh cleared (`andi`), the clamp's maxv taken as
     # ((maxv + 1) << osh) - 1 (the caller guarantees shr >= osh); no osh slot, no `sll`.
-    # The caller also guarantees thr >= 0 and kappa > 0 (lambda >= 0 with lam_hi 0), so no
-    # output is negative: out of range is maxv (rq_exact()'s pos).
-    assert not oz or (merged and h0 and osub == (oz != 'z'))
+    # With h0 the caller also guarantees thr >= 0 and kappa > 0 (lambda >= 0 with lam_hi 0),
+    # so no output is negative: out of range is maxv (rq_exact()'s pos).
+    assert not oz or (merged and osub == (oz != 'z'))
     ozs = {0: '', 'z': 'z'}.get(oz, f's{oz}')
     name = f'fb_ki_rv32_dwpair32{"_all" if merged else "_pad" if pad else ""}' \
         f'_a8_o{ozs or ("s" if osub else 8)}' + ('_h0' if h0 else '')
@@ -742,7 +742,7 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
         n = counter[0]
         counter[0] += 1
         out = rq_exact(f'{name}_{n}', v, op, osub or oz, K, LLO, LHI, SHR, THR, MAXV, X, T,
-                       True, bool(oz))
+                       True, bool(oz) and h0)
         if oz == 'z':
             out.append(f'sb {T}, 0({op})')
         elif oz:
@@ -1076,7 +1076,8 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True))
           + tuple(dwpair32(o, pd, True) for pd in (False, True) for o in (False, True))
           + tuple(dwpair32(o, False, h, True) for h in (False, True) for o in (False, True))
-          + tuple(dwpair32(z != 'z', False, True, True, z) for z in ('z', 2, 4, 6))
+          + tuple(dwpair32(z != 'z', False, h, True, z) for h in (False, True)
+                  for z in ('z', 2, 4, 6))
           + tuple(dwpair32_s2(o, pd, lh) for lh in (False, True) for pd in (False, True)
                   for o in (False, True))
           + tuple(dwpair2_s2(a, b, o) for a, b in ((0, 4), (0, 2), (4, 6))

@@ -233,6 +233,33 @@ dw_sc_pairs_all_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *
   s3off[1] = (size_t) oy * (size_t) jp->out_row;
   pjp->npairs = (grp[1].n - 2) / 2;
   pjp->tb = 3;
+  s3off[2] = 0;
+}
+
+/* An 8-bit input with 8-bit weights (its channels mostly in 32-bit pairs) in
+ * dw_sc_pairs_all()'s layout: the output zeroed once per call (s3off[2] = 1), so the pairs
+ * routines of lam_hi 0 store no output under the zero threshold (dw_pair32_allz_fns): a
+ * word store per 4 output bytes instead of 2 instructions per zero output. */
+FB_KI_INLINE void
+dw_sc_std3_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
+                 const DwRowJob *jp, size_t *s3off)
+{
+  uint8_t *o = output, *const e = output + (size_t) p->dim_out_y * (size_t) jp->out_row;
+
+  if (A != 8 || W != 8)
+    return;
+  /* bytes to a word boundary, then 8 words a step (picolibc's memset goes byte by byte) */
+  for (; ((uintptr_t) o & 3) != 0 && o < e; o++)
+    *o = 0;
+  for (; e - o >= 32; o += 32)
+    {
+      uint32_t *const q = (uint32_t *) (void *) o;
+      q[0] = q[1] = q[2] = q[3] = q[4] = q[5] = q[6] = q[7] = 0;
+      __asm__ volatile ("" : : "r" (o) : "memory"); /* not turned into a memset call */
+    }
+  for (; o < e; o++)
+    *o = 0;
+  s3off[2] = 1;
 }
 
 /* A padded top row and the next group's first row: the pad pair upside down (the low lane
@@ -310,10 +337,15 @@ FB_KI_INLINE void
 dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
                  int pairs, int plain, int32_t lam_hi, DwPairJob *pjp, const size_t *s3off)
 {
+  const int h0 = lam_hi == 0 && pjp->thr >= 0 && pjp->kappa > 0;
+
   pjp->q0 = xc + s3off[0];
   pjp->op = output + s3off[1] + (size_t) c * (size_t) O / 8;
-  (pairs == 3 ? dw_pair32_all_fns[lam_hi == 0]
-              : dw_pair_all_fns[dw_pair_kind (A, pairs)])[plain ? 0 : 1](pjp);
+  if (pairs == 3 && s3off[2] && pjp->shr >= pjp->osh)
+    dw_pair32_allz_fns[h0][pjp->osh / 2](pjp); /* the output zeroed (dw_sc_std3_zero()) */
+  else
+    (pairs == 3 ? dw_pair32_all_fns[lam_hi == 0]
+                : dw_pair_all_fns[dw_pair_kind (A, pairs)])[plain ? 0 : 1](pjp);
 }
 
 /* wt[k] = wf[k] << t for the 9 weights, unrolled (out_shift < 32; the sum |w| comes with the

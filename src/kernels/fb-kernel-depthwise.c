@@ -451,6 +451,23 @@ static const DwPairFn dw_pair32_all_fns[2][2] = {
   { fb_ki_rv32_dwpair32_all_a8_o8, fb_ki_rv32_dwpair32_all_a8_os },
   { fb_ki_rv32_dwpair32_all_a8_o8_h0, fb_ki_rv32_dwpair32_all_a8_os_h0 }
 };
+/* The same into an output zeroed first, an output under thr not stored: [lam_hi is 0 (then
+ * also thr >= 0, kappa > 0: no output negative)][osh / 2] (0: the channel stores its byte;
+ * 1-3: ORs in at osh 2, 4, 6, its shr >= osh) */
+void fb_ki_rv32_dwpair32_all_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os6 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_oz_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os2_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os4_h0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os6_h0 (const DwPairJob *job);
+static const DwPairFn dw_pair32_allz_fns[2][4] = {
+  { fb_ki_rv32_dwpair32_all_a8_oz, fb_ki_rv32_dwpair32_all_a8_os2,
+    fb_ki_rv32_dwpair32_all_a8_os4, fb_ki_rv32_dwpair32_all_a8_os6 },
+  { fb_ki_rv32_dwpair32_all_a8_oz_h0, fb_ki_rv32_dwpair32_all_a8_os2_h0,
+    fb_ki_rv32_dwpair32_all_a8_os4_h0, fb_ki_rv32_dwpair32_all_a8_os6_h0 }
+};
 /* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair;
  * [lam_hi == 0 (the _lh0 forms, which do not add it)][pad][sub-byte output]. */
 void fb_ki_rv32_dwpair32_s2_a8_o8 (const DwPairJob *job);
@@ -644,7 +661,10 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   if (rows)
     dw_sc_pair_plan (p, &plan, &pplan);
   if (std3)
-    dw_sc_pairs_all_plan (p, g, &plan, &pplan, grp, s3off);
+    {
+      dw_sc_pairs_all_plan (p, g, &plan, &pplan, grp, s3off);
+      dw_sc_std3_zero (A, W, p, output, &plan, s3off);
+    }
   if (s2std)
     dw_sc_s2_plan (p, g, &plan, grp, s3off);
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;

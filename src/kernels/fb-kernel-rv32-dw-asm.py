@@ -31,13 +31,14 @@ def rq_carry(X, LLO, nl):
     return [f'add {X}, {X}, {LLO}', f'sltu {X}, {X}, {LLO}']
 
 
-def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, nl=False):
+def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, nl=False, pos=False):
     # The exact requantization of sum v (dwrow, dwpair32): y = (kappa·v + lambda) >> (32 + shr)
     # from mul/mulh and the low word's carry, clamped to [0, maxv], left in T (X clobbered).
     # nl: LLO holds ~lam_lo (rq_carry()).
     # Below thr the output is 0: a sub-byte output ORs nothing in (jump to .Ld_lab), a byte
     # stores 0.  MAXV None: maxv is loaded from 60(sp).  LHI None: lam_hi is 0 (no add).  The
-    # caller stores T and places .Ld_lab.
+    # caller stores T and places .Ld_lab.  pos: y is never negative (v >= thr >= 0, kappa > 0,
+    # lambda >= 0: the caller's guarantee), so out of range is over maxv (`mv`).
     if osub:
         out = [f'blt {v}, {THR}, .Ld_{lab}']
     else:
@@ -49,6 +50,8 @@ def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, nl=False):
     if not mv:
         out.append(f'lw {X}, 60(sp)')
         mv = X
+    if pos:
+        return out + [f'bleu {T}, {mv}, .Lin_{lab}', f'mv {T}, {mv}', f'.Lin_{lab}:']
     # out of range: 0 below, maxv above ((y > 0) * maxv)
     return out + [f'bleu {T}, {mv}, .Lin_{lab}', f'slt {T}, zero, {T}', f'mul {T}, {T}, {mv}',
                   f'.Lin_{lab}:']
@@ -659,7 +662,7 @@ def dwpair_merged(name, Q, INPX, OP, OP2, T, TA, W, P, step, drain):
     return L
 
 
-def dwpair32(osub, pad=False, h0=False, merged=False):
+def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     # void fb_ki_rv32_dwpair32_a8_oY[_h0] (const DwPairJob *job)   (Y: 8 or s)
     # Stride 1, 8-bit input, kernel 3x3 with every kernel row inside the input, for the
     # channels whose lane sums do not fit 16 bits (dwpair's condition; u8 x i8 with Σ|w| over
@@ -679,8 +682,19 @@ def dwpair32(osub, pad=False, h0=False, merged=False):
     # job->tb bit 0 first the padded top pair upside down (rows op - out_row and op - 2 out_row
     # from input rows q0 + in_row upwards, the weights' rows swapped in their registers), then
     # the npairs pairs from q0 / op, then with bit 1 the padded bottom pair where they end.
+    # oz (merged only; the output zeroed by the caller first, so an output under thr is
+    # not stored): oz = 'z' (fb_ki_rv32_dwpair32_all_a8_oz[_h0]) stores the byte of a channel
+    # in its byte's low bits (an 8-bit output, a sub-byte output's first channel); oz = 2, 4
+    # or 6 (fb_ki_rv32_dwpair32_all_a8_os{2,4,6}[_h0]) ORs in a sub-byte channel at that osh,
+    # shifted by the requantization itself: the high word >> (shr - osh) in [0, (maxv + 1)
+    # << osh) is y << osh with the bits below osh cleared (`andi`), the clamp's maxv taken as
+    # ((maxv + 1) << osh) - 1 (the caller guarantees shr >= osh); no osh slot, no `sll`.
+    # With h0 the caller also guarantees thr >= 0 and kappa > 0 (lambda >= 0 with lam_hi 0),
+    # so no output is negative: out of range is maxv (rq_exact()'s pos).
+    assert not oz or (merged and osub == (oz != 'z'))
+    ozs = {0: '', 'z': 'z'}.get(oz, f's{oz}')
     name = f'fb_ki_rv32_dwpair32{"_all" if merged else "_pad" if pad else ""}' \
-        f'_a8_o{"s" if osub else 8}' + ('_h0' if h0 else '')
+        f'_a8_o{ozs or ("s" if osub else 8)}' + ('_h0' if h0 else '')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11']         # row o: roles C (kx = 2), B (kx = 1), N (kx = 0) rotate
     R = ['a5', 'a6', 'a7']           # row o + 1
@@ -705,6 +719,9 @@ def dwpair32(osub, pad=False, h0=False, merged=False):
     L += [f'lw {PX}, {POFF["out_px"]}(a0)'] if h0 else [f'lw {LHI}, {POFF["lam_hi"]}(a0)']
     L += [f'lw {THR}, {POFF["thr"]}(a0)',
           f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)']
+    if oz and oz != 'z':
+        L += [f'addi {SHR}, {SHR}, -{oz}', f'addi {MAXV}, {MAXV}, 1',
+              f'slli {MAXV}, {MAXV}, {oz}', f'addi {MAXV}, {MAXV}, -1']
 
     def start(pad):
         # the pointers of the pairs from job->q0 / op (job in a0, loaded last)
@@ -718,14 +735,20 @@ def dwpair32(osub, pad=False, h0=False, merged=False):
 
     if not h0:
         L += [f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)']
-    if osub:
+    if osub and not oz:
         L += [f'lw t0, {POFF["osh"]}(a0)', f'sw t0, {OSH}(sp)']
 
     def requant(v, op):
         n = counter[0]
         counter[0] += 1
-        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, True)
-        if osub:
+        out = rq_exact(f'{name}_{n}', v, op, osub or oz, K, LLO, LHI, SHR, THR, MAXV, X, T,
+                       True, bool(oz) and h0)
+        if oz == 'z':
+            out.append(f'sb {T}, 0({op})')
+        elif oz:
+            out += [f'andi {T}, {T}, -{1 << oz}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
+                    f'sb {X}, 0({op})']
+        elif osub:
             out += [f'lw {X}, {OSH}(sp)', f'sll {T}, {T}, {X}', f'lbu {X}, 0({op})',
                     f'or {X}, {X}, {T}', f'sb {X}, 0({op})']
         else:
@@ -1053,6 +1076,8 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair32(o, pd) for pd in (False, True) for o in (False, True))
           + tuple(dwpair32(o, pd, True) for pd in (False, True) for o in (False, True))
           + tuple(dwpair32(o, False, h, True) for h in (False, True) for o in (False, True))
+          + tuple(dwpair32(z != 'z', False, h, True, z) for h in (False, True)
+                  for z in ('z', 2, 4, 6))
           + tuple(dwpair32_s2(o, pd, lh) for lh in (False, True) for pd in (False, True)
                   for o in (False, True))
           + tuple(dwpair2_s2(a, b, o) for a, b in ((0, 4), (0, 2), (4, 6))

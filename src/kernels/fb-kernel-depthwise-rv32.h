@@ -392,11 +392,10 @@ dw_s2_down (const int A, int32_t ka, int32_t la, const FbConvParams *p, DwPairJo
  * call (the kept one, if any, done first). */
 FB_KI_INLINE int
 dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
-           const FbConvParams *p, int32_t c, int pairs, int plain, const DwPairJob *pj,
+           const FbConvParams *p, int32_t c, int pairs, int plain, DwPairJob *pj,
            DwS2Keep *kp)
 {
   const int32_t sh = (c * A) & 7;
-  DwPairJob jb;
   int k;
 
   if (pairs != 1 && (A == 8 || pairs != 2))
@@ -429,11 +428,12 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       dw_s2_flush (A, kp);
       return 0;
     }
-  jb = *pj;
+  /* the second channel's job shifted down in place (dw_sc_pair_job() sets those fields
+   * per channel) */
   if (pairs == 1 && A != 8)
-    dw_s2_down (A, ka, la, p, &jb);
+    dw_s2_down (A, ka, la, p, pj);
   dw_pair2_s2_fns[A == 8 ? 3 : A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2]
-                 [O == 8 ? 0 : kp->plain ? 1 : 2](&kp->job, &jb);
+                 [O == 8 ? 0 : kp->plain ? 1 : 2](&kp->job, pj);
   kp->c = -1;
   return 1;
 }
@@ -441,7 +441,7 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
 /* Stride 2, a sub-byte input: dw_s2_two(); 0 for the others */
 FB_KI_INLINE int
 dw_s2_pairs (const int A, const int O, const int S, const int32_t *wf, int32_t ka, int32_t la,
-             const FbConvParams *p, int32_t c, int pairs, int plain, const DwPairJob *pj,
+             const FbConvParams *p, int32_t c, int pairs, int plain, DwPairJob *pj,
              DwS2Keep *kp)
 {
   if (S == 2 && A == 8 && pairs != 1)

@@ -359,6 +359,7 @@ typedef struct {
   int32_t w[9];
   int32_t c; /* the kept channel, -1: none */
   int plain;
+  int full; /* 1 until job holds the call's channel-independent fields */
 } DwS2Keep;
 
 /* A kept channel's full pairs alone (fb_ki_rv32_dwpair_s2_ar_*: its job is the shifted-down
@@ -412,7 +413,16 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       if (c + 1 >= p->ch_in || pj->npairs * p->dim_out_x < 32
           || (A == 8 && (((uintptr_t) pj->q0 | (uintptr_t) pj->in_px) & 1)))
         return 0;
-      kp->job = *pj;
+      if (kp->full)
+        kp->job = *pj, kp->full = 0;
+      else
+        {
+          /* the fields dw_sc_pair_job() and the pair sweeps' callers set per channel */
+          kp->job.q0 = pj->q0, kp->job.op = pj->op, kp->job.npairs = pj->npairs;
+          kp->job.kappa = pj->kappa, kp->job.lam_lo = pj->lam_lo, kp->job.lam_hi = pj->lam_hi;
+          kp->job.shr = pj->shr, kp->job.mask = pj->mask, kp->job.osh = pj->osh;
+          kp->job.thr = pj->thr, kp->job.sh = pj->sh;
+        }
       for (k = 0; k < 9; k++)
         kp->w[k] = wf[k];
       kp->job.w = kp->w;

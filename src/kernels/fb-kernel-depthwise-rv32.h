@@ -438,12 +438,20 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       dw_s2_flush (A, kp);
       return 0;
     }
-  /* the second channel's job shifted down in place (dw_sc_pair_job() sets those fields
-   * per channel) */
+  /* the second channel's job shifted down in place, its five fields restored after the
+   * pass (the group loop's padded bottom pair may take the job next) */
   if (pairs == 1 && A != 8)
-    dw_s2_down (A, ka, la, p, pj);
-  dw_pair2_s2_fns[A == 8 ? 3 : A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2]
-                 [O == 8 ? 0 : kp->plain ? 1 : 2](&kp->job, pj);
+    {
+      const int32_t lo = pj->lam_lo, hi = pj->lam_hi, shr = pj->shr, m = pj->mask;
+      const int32_t thr = pj->thr;
+      dw_s2_down (A, ka, la, p, pj);
+      dw_pair2_s2_fns[A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2][O == 8 ? 0 : kp->plain ? 1 : 2](
+        &kp->job, pj);
+      pj->lam_lo = lo, pj->lam_hi = hi, pj->shr = shr, pj->mask = m, pj->thr = thr;
+    }
+  else
+    dw_pair2_s2_fns[A == 8 ? 3 : A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2]
+                   [O == 8 ? 0 : kp->plain ? 1 : 2](&kp->job, pj);
   kp->c = -1;
   return 1;
 }

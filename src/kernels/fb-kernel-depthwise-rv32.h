@@ -374,11 +374,16 @@ void fb_ki_rv32_dwpair2_s2_02_oo (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_46_bb (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_46_bo (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_46_oo (const DwPairJob *a, const DwPairJob *b);
+/* an 8-bit input's channels c (even), c + 1: one lhu per value (q0 and in_px even) */
+void fb_ki_rv32_dwpair2_s2_08_bb (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_08_bo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_08_oo (const DwPairJob *a, const DwPairJob *b);
 typedef void (*DwPair2Fn) (const DwPairJob *a, const DwPairJob *b);
-static const DwPair2Fn dw_pair2_s2_fns[3][3] = {
+static const DwPair2Fn dw_pair2_s2_fns[4][3] = {
   { fb_ki_rv32_dwpair2_s2_04_bb, fb_ki_rv32_dwpair2_s2_04_bo, fb_ki_rv32_dwpair2_s2_04_oo },
   { fb_ki_rv32_dwpair2_s2_02_bb, fb_ki_rv32_dwpair2_s2_02_bo, fb_ki_rv32_dwpair2_s2_02_oo },
-  { fb_ki_rv32_dwpair2_s2_46_bb, fb_ki_rv32_dwpair2_s2_46_bo, fb_ki_rv32_dwpair2_s2_46_oo }
+  { fb_ki_rv32_dwpair2_s2_46_bb, fb_ki_rv32_dwpair2_s2_46_bo, fb_ki_rv32_dwpair2_s2_46_oo },
+  { fb_ki_rv32_dwpair2_s2_08_bb, fb_ki_rv32_dwpair2_s2_08_bo, fb_ki_rv32_dwpair2_s2_08_oo }
 };
 
 typedef struct {
@@ -386,16 +391,17 @@ typedef struct {
   int32_t w[9];
   int32_t c; /* the kept channel, -1: none */
   int plain;
+  int full; /* 1 until job holds the call's channel-independent fields */
 } DwS2Keep;
 
 /* A kept channel's full pairs alone (fb_ki_rv32_dwpair_s2_ar_*: its job is the shifted-down
- * form, job.sh its bit). */
+ * form, job.sh its bit; an 8-bit input's fb_ki_rv32_dwpair_s2_a8_*). */
 static void
-dw_s2_flush (DwS2Keep *kp)
+dw_s2_flush (const int A, DwS2Keep *kp)
 {
   if (kp->c < 0)
     return;
-  dw_pair_fns[1][0][2][kp->plain ? 0 : 1](&kp->job);
+  dw_pair_fns[1][0][A == 8 ? 0 : 2][kp->plain ? 0 : 1](&kp->job);
   kp->c = -1;
 }
 
@@ -417,28 +423,38 @@ dw_s2_down (const int A, int32_t ka, int32_t la, const FbConvParams *p, DwPairJo
 /* Stride 2, channel c's full pairs (job pj, code pairs of dw_sc_pair_job(), weights wf): 1
  * when kept (the first channel of two) or done with the kept one, 0 for the caller's own
  * call (the kept one, if any, done first). */
-static int
+FB_KI_INLINE int
 dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
-           const FbConvParams *p, int32_t c, int pairs, int plain, const DwPairJob *pj,
+           const FbConvParams *p, int32_t c, int pairs, int plain, DwPairJob *pj,
            DwS2Keep *kp)
 {
   const int32_t sh = (c * A) & 7;
-  DwPairJob jb;
   int k;
 
-  if (A == 8 || (pairs != 1 && pairs != 2))
+  if (pairs != 1 && (A == 8 || pairs != 2))
     {
-      dw_s2_flush (kp);
+      dw_s2_flush (A, kp);
       return 0;
     }
-  if (sh == 0 || (A == 2 && sh == 4))
+  if (A == 8 ? (c & 1) == 0 : sh == 0 || (A == 2 && sh == 4))
     {
-      dw_s2_flush (kp);
+      dw_s2_flush (A, kp);
       /* a short call: the frame-loaded requantization values cost more than the packing
-       * saves (fmnist-mbv1's dw5, 7 x 7 outputs, 2 pairs: +69 per channel) */
-      if (c + 1 >= p->ch_in || pj->npairs * p->dim_out_x < 32)
+       * saves (fmnist-mbv1's dw5, 7 x 7 outputs, 2 pairs: +69 per channel); an 8-bit
+       * input's halfword loads need q0 and in_px even */
+      if (c + 1 >= p->ch_in || pj->npairs * p->dim_out_x < 32
+          || (A == 8 && (((uintptr_t) pj->q0 | (uintptr_t) pj->in_px) & 1)))
         return 0;
-      kp->job = *pj;
+      if (kp->full)
+        kp->job = *pj, kp->full = 0;
+      else
+        {
+          /* the fields dw_sc_pair_job() and the pair sweeps' callers set per channel */
+          kp->job.q0 = pj->q0, kp->job.op = pj->op, kp->job.npairs = pj->npairs;
+          kp->job.kappa = pj->kappa, kp->job.lam_lo = pj->lam_lo, kp->job.lam_hi = pj->lam_hi;
+          kp->job.shr = pj->shr, kp->job.mask = pj->mask, kp->job.osh = pj->osh;
+          kp->job.thr = pj->thr, kp->job.sh = pj->sh;
+        }
       for (k = 0; k < 9; k++)
         kp->w[k] = wf[k];
       kp->job.w = kp->w;
@@ -448,17 +464,26 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       kp->plain = plain;
       return 1;
     }
-  if (kp->c != c - 1 || kp->job.q0 != pj->q0 || kp->job.npairs != pj->npairs
+  if (kp->c != c - 1 || kp->job.q0 + (A == 8) != pj->q0 || kp->job.npairs != pj->npairs
       || kp->job.op + (O == 8) != pj->op)
     {
-      dw_s2_flush (kp);
+      dw_s2_flush (A, kp);
       return 0;
     }
-  jb = *pj;
-  if (pairs == 1)
-    dw_s2_down (A, ka, la, p, &jb);
-  dw_pair2_s2_fns[A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2][O == 8 ? 0 : kp->plain ? 1 : 2](
-      &kp->job, &jb);
+  /* the second channel's job shifted down in place, its five fields restored after the
+   * pass (the group loop's padded bottom pair may take the job next) */
+  if (pairs == 1 && A != 8)
+    {
+      const int32_t lo = pj->lam_lo, hi = pj->lam_hi, shr = pj->shr, m = pj->mask;
+      const int32_t thr = pj->thr;
+      dw_s2_down (A, ka, la, p, pj);
+      dw_pair2_s2_fns[A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2][O == 8 ? 0 : kp->plain ? 1 : 2](
+        &kp->job, pj);
+      pj->lam_lo = lo, pj->lam_hi = hi, pj->shr = shr, pj->mask = m, pj->thr = thr;
+    }
+  else
+    dw_pair2_s2_fns[A == 8 ? 3 : A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2]
+                   [O == 8 ? 0 : kp->plain ? 1 : 2](&kp->job, pj);
   kp->c = -1;
   return 1;
 }
@@ -466,18 +491,25 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
 /* Stride 2, a sub-byte input: dw_s2_two(); 0 for the others */
 FB_KI_INLINE int
 dw_s2_pairs (const int A, const int O, const int S, const int32_t *wf, int32_t ka, int32_t la,
-             const FbConvParams *p, int32_t c, int pairs, int plain, const DwPairJob *pj,
+             const FbConvParams *p, int32_t c, int pairs, int plain, DwPairJob *pj,
              DwS2Keep *kp)
 {
-  return S == 2 && A != 8 && dw_s2_two (A, O, wf, ka, la, p, c, pairs, plain, pj, kp);
+  if (S == 2 && A == 8 && pairs != 1)
+    {
+      /* an 8-bit input's 32-bit pairs: a kept channel done first */
+      if (kp->c >= 0)
+        dw_s2_flush (A, kp);
+      return 0;
+    }
+  return S == 2 && dw_s2_two (A, O, wf, ka, la, p, c, pairs, plain, pj, kp);
 }
 
 /* dw_sc_rows_asm()'s 0 (channel c by the C loop): a kept channel done first */
 FB_KI_INLINE int
 dw_s2_none (const int A, const int S, DwS2Keep *kp)
 {
-  if (S == 2 && A != 8)
-    dw_s2_flush (kp);
+  if (S == 2)
+    dw_s2_flush (A, kp);
   return 0;
 }
 
@@ -485,8 +517,8 @@ dw_s2_none (const int A, const int S, DwS2Keep *kp)
 FB_KI_INLINE int
 dw_s2_end (const int A, const int S, int32_t c, DwS2Keep *kp)
 {
-  if (S == 2 && A != 8 && kp->c >= 0 && kp->c != c)
-    dw_s2_flush (kp);
+  if (S == 2 && kp->c >= 0 && kp->c != c)
+    dw_s2_flush (A, kp);
   return 1;
 }
 

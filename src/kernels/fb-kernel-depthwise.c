@@ -669,6 +669,7 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
     dw_sc_s2_plan (p, g, &plan, grp, s3off);
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
   keep.c = -1;
+  keep.full = 1;
 #else
   int32_t wf[9];
 #endif

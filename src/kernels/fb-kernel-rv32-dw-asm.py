@@ -922,7 +922,7 @@ def dwpair32_s2(osub, pad=False, lh0=False):
     return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True)
 
 
-def dwpair2_s2(sha, shb, outs):
+def dwpair2_s2(sha, shb, outs, a8=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_<outs> (const DwPairJob *a, const DwPairJob *b)
     # Stride 2, two channels of a sub-byte input that share their bytes (a: bits sha, b: bits
     # shb of each byte), every kernel row inside: the lane pairs of dwpair (S = 2) for both
@@ -935,6 +935,10 @@ def dwpair2_s2(sha, shb, outs):
     # outs: 'bb' both channels store bytes (8-bit output, b at op + 1); 'bo' a stores its
     # byte (the first channel of a sub-byte output byte), b ORs its bits in at osh; 'oo'
     # both OR in.  Geometry, q0, op, npairs: job a's; a ORs/stores before b per output.
+    # a8 (fb_ki_rv32_dwpair2_s2_08_<outs>): an 8-bit input's channels c (even) and c + 1,
+    # loaded together by one `lhu` per value (c at bits 0-7, c + 1 at 8-15 of the halfword;
+    # q0 and in_px even), the mask 0x00ff00ff set here (job a's lanes hold x, sh 0).
+    assert not a8 or (sha, shb) == (0, 8)
     name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}'
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
@@ -962,7 +966,8 @@ def dwpair2_s2(sha, shb, outs):
             L += [f'lw t1, {POFF[f]}({J})', f'sw t1, {base[ch] + CO[f]}(sp)']
     L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
           f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
-    L += [f'lw {M}, {POFF["mask"]}(a0)', f'lw {OP}, {POFF["op"]}(a0)',
+    L += [f'li {M}, 0x00ff00ff'] if a8 else [f'lw {M}, {POFF["mask"]}(a0)']
+    L += [f'lw {OP}, {POFF["op"]}(a0)',
           f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP}, t0',
           f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["in_row"]}(a0)',
           f'lw {BACK}, {POFF["in_px"]}(a0)', f'lw {Q}, {POFF["q0"]}(a0)',
@@ -970,7 +975,8 @@ def dwpair2_s2(sha, shb, outs):
     L += [f'add {Q}, {Q}, t0', f'add {BACK}, {BACK}, t0'] * 4
 
     def up(dst, last=False):
-        return [f'lbu {dst}, 0({Q})', f'add {Q}, {Q}, {BACK if last else ROW}']
+        return [f'{"lhu" if a8 else "lbu"} {dst}, 0({Q})',
+                f'add {Q}, {Q}, {BACK if last else ROW}']
 
     def column(taps):
         # the column's words r2|r4, r1|r3, r0|r2 once, then each channel's bits of each
@@ -1081,4 +1087,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair32_s2(o, pd, lh) for lh in (False, True) for pd in (False, True)
                   for o in (False, True))
           + tuple(dwpair2_s2(a, b, o) for a, b in ((0, 4), (0, 2), (4, 6))
-                  for o in ('bb', 'bo', 'oo')))
+                  for o in ('bb', 'bo', 'oo'))
+          + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo')))

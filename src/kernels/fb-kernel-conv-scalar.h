@@ -409,6 +409,8 @@ void fb_ki_rv32_rq_o4_hi (void);
 void fb_ki_rv32_rq_o4s_hi (void);
 void fb_ki_rv32_rq_o2_hi (void);
 void fb_ki_rv32_rq_o2s_hi (void);
+void fb_ki_rv32_rq_o2t (void);
+void fb_ki_rv32_rq_o2ts (void);
 #include "fb-kernel-rv32-asm.inc"
 #else
 #define FB_KI_RV32_ASM 0
@@ -444,6 +446,17 @@ fb_ki_ld32 (const uint8_t *p)   /* p 4-byte aligned */
 #else
   memcpy (&v, p, 4);
 #endif
+  return v;
+}
+
+/* A 4-byte word at p, 4-byte aligned when ALIGNED (fb_ki_ld32()), else at any address. */
+FB_KI_INLINE uint32_t
+fb_ki_ld32_any (const int ALIGNED, const uint8_t *p)
+{
+  uint32_t v;
+  if (ALIGNED)
+    return fb_ki_ld32 (p);
+  memcpy (&v, p, 4);
   return v;
 }
 
@@ -840,12 +853,8 @@ conv_scalar_gather_l9 (const int ALIGNED, const int S1, const int SI, const uint
           for (w = 0; w < nw; w++, d0 += 64)
             {
               const uint8_t *sp = row + (size_t) x * px_bytes + (size_t) w * 4;
-              uint32_t v, x0w, x1w, x2w, x3w;
+              uint32_t v = fb_ki_ld32_any (ALIGNED, sp), x0w, x1w, x2w, x3w;
               uint8_t *d = d0;
-              if (ALIGNED)
-                v = fb_ki_ld32 (sp);
-              else
-                memcpy (&v, sp, 4);
               if (SI)
                 v ^= 0xAAAAAAAAu;
               x0w = ((v & N) * K) & FB_KI_L9_M;
@@ -1094,6 +1103,97 @@ conv_scalar_rq_block (int t3, const int SI, FbKiRq *job, int32_t *colsum, int32_
     (t3 ? fb_ki_rv32_dot3_rq : fb_ki_rv32_dot4_rq) (col, w, col + (size_t) nwords * 16, job);
 }
 
+/* u2 x i2's 2-bit outputs by thresholds (fb_ki_rv32_rq_o2t[s] after fb_ki_rv32_dot4_rq,
+ * whose sums lie within +-FB_KI_THR_R: at most 6 per k step, 368 k steps): per channel 4
+ * int16, T1, T2, T3 and a flag.  Output level j (the 2-bit field before a signed output's
+ * top bit is flipped) is reached when floor ((kappa v + lambda) / 2^s) >= L = j (SO: j - 2),
+ * i.e. kappa v >= n = L 2^s - lambda: for kappa > 0 when v >= ceil (n / kappa) (T = that
+ * - 1, the level is the number of T_j < v), for kappa < 0 when v <= floor (n / kappa) (T =
+ * that + 1, flag 1, the number of v < T_j), for kappa = 0 for every v or none. */
+#define FB_KI_THR_R 4096
+FB_KI_INLINE void
+conv_scalar_thresholds (const int SO, int32_t cout, const int32_t *kappa, const int32_t *lambda,
+                        int32_t shift, int16_t *thr)
+{
+  const int64_t R = FB_KI_THR_R;
+  int32_t c, j;
+  for (c = 0; c < cout; c++, thr += 4)
+    {
+      const int64_t k = kappa[c];
+      thr[3] = (int16_t) (k < 0);
+      for (j = 1; j <= 3; j++)
+        {
+          const int64_t n = (int64_t) (SO ? j - 2 : j) * ((int64_t) 1 << shift) - lambda[c];
+          int64_t t;
+          if (k > 0)
+            {
+              if (n > k * R)
+                t = R;
+              else if (n <= -k * R)
+                t = -R - 1;
+              else
+                {
+                  t = n / k;   /* truncated: ceil unless n > 0 and inexact */
+                  if (t * k < n)
+                    t++;
+                  t--;
+                }
+            }
+          else if (k < 0)
+            {
+              if (n <= k * R)   /* n / k >= R */
+                t = R + 1;
+              else if (n > -k * R)   /* n / k < -R */
+                t = -R;
+              else
+                {
+                  t = n / k;   /* truncated: floor unless n > 0 and inexact */
+                  if (n > 0 && t * k != n)
+                    t--;
+                  t++;
+                }
+            }
+          else
+            t = n <= 0 ? -R - 1 : R;
+          thr[j - 1] = (int16_t) t;
+        }
+    }
+}
+
+/* Whether the thresholds take a u2 x i2 call's 2-bit outputs: 8 B per channel after the
+ * routine's 8 words of acc (and a signed input's channel corrections) within the acc area,
+ * enough outputs per channel to pay for them (~200 instructions per channel, 6 saved per
+ * output), a shift that keeps 3 2^s within int64. */
+FB_KI_INLINE int
+conv_scalar_thr_ok (const int SI, const FbConvParams *p, int32_t chn)
+{
+  return 8 + (SI ? p->ch_out : 0) + 2 * p->ch_out <= FB_CONV_SC_PIX * chn
+         && p->out_shift <= 60 && p->dim_out_x * p->dim_out_y >= 64;
+}
+
+/* The job of fb_ki_rv32_dot{3,4}_rq (wblk: bytes of prepared weights per channel block);
+ * returns what job->kappa takes per block: kappa, or the thresholds (u2 x i2 to 2 bits,
+ * conv_scalar_thr_ok()), computed here after the routine's acc and channel corrections. */
+FB_KI_INLINE const int32_t *
+conv_scalar_rq_job (const int O, const int SO, const int SI, int t3, const FbConvParams *p,
+                    const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
+                    int32_t wblk, FbKiRq *job)
+{
+  conv_scalar_rq_setup (O, SO, p, job);
+  job->acc = acc;
+  job->nblk = p->ch_out / 4;   /* read, not changed, by the routine */
+  job->wblk = wblk;
+  job->ccorr = acc + 8;
+  if (O == 2 && !t3 && conv_scalar_thr_ok (SI, p, chn))
+    {
+      int16_t *thr = (int16_t *) (void *) (acc + 8 + (SI ? p->ch_out : 0));
+      conv_scalar_thresholds (SO, p->ch_out, kappa, lambda, p->out_shift, thr);
+      job->epi = SO ? fb_ki_rv32_rq_o2ts : fb_ki_rv32_rq_o2t;
+      return (const int32_t *) (const void *) thr;
+    }
+  return kappa;
+}
+
 /* conv_scalar_si_corr() of every channel, for the _si routines' job->ccorr. */
 FB_KI_INLINE void
 conv_scalar_rq_ccorr (const int A, int32_t cout, const int32_t *rowsum, int32_t kyn,
@@ -1160,6 +1260,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
 #if FB_KI_RV32_ASM
   FbKiRq job;
   int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq) */
+  const int32_t *rqk = kappa;   /* job->kappa per block: kappa, or the thresholds */
 #endif
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
@@ -1189,13 +1290,8 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   rqreg = (t3 || lanes == 4) && (!SI || cout + 8 <= FB_CONV_SC_PIX * chn)
           && conv_scalar_rq_ok (p, kappa);
   if (rqreg)
-    {
-      conv_scalar_rq_setup (O, SO, p, &job);
-      job.acc = acc;
-      job.nblk = cout / 4;   /* read, not changed, by the routine */
-      job.wblk = (int32_t) (t3 ? t3wblk : kp * wbk);
-      job.ccorr = acc + 8;
-    }
+    rqk = conv_scalar_rq_job (O, SO, SI, t3, p, kappa, lambda, chn, acc,
+                              (int32_t) (t3 ? t3wblk : kp * wbk), &job);
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
   rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * (t3 ? t3wblk : kp * wbk));
@@ -1241,7 +1337,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
               conv_scalar_rq_block (t3, SI, &job, colsum, bias, col,
                                     t3 ? wk + (size_t) ky_lo * (size_t) t3nx * 16
                                        : wk + klo * wbk,
-                                    t3 ? (ky_hi - ky_lo) * t3nx : kn / 4, kappa, lambda,
+                                    t3 ? (ky_hi - ky_lo) * t3nx : kn / 4, rqk, lambda,
                                     output + ((size_t) oy * (size_t) p->dim_out_x
                                               + (size_t) ox) * out_px_bytes,
                                     npx, out_px_bytes);

@@ -526,6 +526,53 @@ def rq_epi(O, SO, HI):
     return name, L
 
 
+def rq_thr(SO):
+    # fb_ki_rv32_rq_o2t[s]: the 2-bit outputs of fb_ki_rv32_dot4_rq by thresholds, not
+    # C-callable (called as fb_ki_rv32_rq_o* is, sums in S[c * 4 + q]).  job->kappa points at
+    # 4 int16 per channel (conv_scalar_thresholds()): T1, T2, T3 and a flag; the output level
+    # (+ 2 when SO: the stored field before its top bit is flipped) is the number of j with
+    # T_j < v (flag 0, kappa >= 0) or v < T_j (flag 1, kappa < 0), 5 instructions per output
+    # instead of 8-11; job->kappa advances by 32, job->out by 1.
+    name = 'fb_ki_rv32_rq_o2t' + ('s' if SO else '')
+    F, Jo = RQ_FRAME, RQ_JOB
+    J, X, T1, T2, T3, FL, A, B = 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'
+    OP = ['t0', 't1', 't2', 'ra']
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         f'sw ra, {F["epi_ra"]}(sp)', f'lw {J}, {F["job"]}(sp)', f'lw {X}, {Jo["kappa"]}({J})',
+         f'lw {OP[0]}, {Jo["out"]}({J})']
+    for q in (1, 2, 3):
+        L += [f'lw {A}, {Jo["d" + str(q)]}({J})', f'add {OP[q]}, {OP[0]}, {A}']
+    for c in range(4):
+        L += [f'lh {T1}, {8 * c}({X})', f'lh {T2}, {8 * c + 2}({X})', f'lh {T3}, {8 * c + 4}({X})',
+              f'lh {FL}, {8 * c + 6}({X})', f'bnez {FL}, .Lneg_{name}_{c}']
+        for neg in (0, 1):
+            if neg:
+                L.append(f'.Lneg_{name}_{c}:')
+            for q in (3, 2, 1, 0):
+                v = S[c * 4 + q]
+                d = v if c == 0 else B
+                if neg:
+                    L += [f'slt {A}, {v}, {T1}', f'slt {B}, {v}, {T2}', f'add {A}, {A}, {B}',
+                          f'slt {B}, {v}, {T3}', f'add {d}, {A}, {B}']
+                else:
+                    L += [f'slt {A}, {T1}, {v}', f'slt {B}, {T2}, {v}', f'add {A}, {A}, {B}',
+                          f'slt {B}, {T3}, {v}', f'add {d}, {A}, {B}']
+                if c > 0:
+                    b = S[q]
+                    L += [f'slli {d}, {d}, {2 * c}', f'or {b}, {b}, {d}']
+            if not neg:
+                L.append(f'j .Ldone_{name}_{c}')
+        L.append(f'.Ldone_{name}_{c}:')
+    for q in (3, 2, 1, 0):
+        if SO:
+            L.append(f'xori {S[q]}, {S[q]}, {0xAA}')
+        L.append(f'sb {S[q]}, 0({OP[q]})')
+    L += [f'addi {X}, {X}, 32', f'sw {X}, {Jo["kappa"]}({J})', f'lw {X}, {Jo["out"]}({J})',
+          f'addi {X}, {X}, 1', f'sw {X}, {Jo["out"]}({J})']
+    L += [f'lw ra, {F["epi_ra"]}(sp)', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
 def dw3(A, S):
     # void fb_ki_rv32_dw3_aA_sS (q0, in_px, q1, q2, w, accs, n, sh)
     # One channel of a 3x3 depthwise window sliding along x at stride S over n >= 1 outputs
@@ -597,4 +644,5 @@ write_inc('fb-kernel-rv32-asm.inc',
           (plain(), plain(True), swar(2), swar2_4x8(), dot4(), dot4(True), plain_rq(), plain_rq(2),
            plain_rq(1), dot_rq(), dot_rq(False), dot_rq(True, True), dot_rq(False, True))
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
+          + (rq_thr(0), rq_thr(1))
           + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

@@ -1,7 +1,7 @@
 /* fb-kernel-conv-im2col.h — the scalar conv path's im2col: copy / unpack of input groups into
  * the column buffer (8-bit, 4-bit and 2-bit inputs, u2 x i2's 9-bit lanes, T3's words).
  * Included once, by fb-kernel-conv-scalar.h, where it stood (it uses that header's helpers:
- * fb_ki_ld32_any, fb_ki_l9, fb_ki_crumbsum4, conv_scalar_kpos ...); not a public header.
+ * fb_ki_ld32, fb_ki_l9, fb_ki_crumbsum4, conv_scalar_kpos ...); not a public header.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,7 +31,11 @@ conv_scalar_copy_groups (const int A, const int L9, const int SI, const int SUM,
           const uint8_t *sp = src + (size_t) i;
           for (; i < end; i += 4, sp += 4, d += 64)
             {
-              uint32_t v = fb_ki_ld32_any (ALIGNED, sp);
+              uint32_t v;
+              if (ALIGNED)
+                v = fb_ki_ld32 (sp);
+              else
+                memcpy (&v, sp, 4);
               if (SI)
                 v ^= 0xAAAAAAAAu;
               fb_ki_st32 (d, ((v & N) * K) & FB_KI_L9_M);
@@ -51,8 +55,11 @@ conv_scalar_copy_groups (const int A, const int L9, const int SI, const int SUM,
           const uint8_t *sp = src + (size_t) i * (size_t) A / 2;
           for (; i < end; i += F, sp += 4, d += 16 * F)
             {
-              const uint32_t v = fb_ki_ld32_any (ALIGNED, sp);
-              uint32_t u0, u1, u2 = 0, u3 = 0;
+              uint32_t v, u0, u1, u2 = 0, u3 = 0;
+              if (ALIGNED)
+                v = fb_ki_ld32 (sp);
+              else
+                memcpy (&v, sp, 4);
               u0 = v & M;
               u1 = (v >> A) & M;
               if (F == 4)
@@ -87,7 +94,12 @@ conv_scalar_copy_groups (const int A, const int L9, const int SI, const int SUM,
             {
               uint32_t v;
               if (A == 8)
-                v = fb_ki_ld32_any (ALIGNED, src + (size_t) i * 4);
+                {
+                  if (ALIGNED)
+                    v = fb_ki_ld32 (src + (size_t) i * 4);
+                  else
+                    memcpy (&v, src + (size_t) i * 4, 4);
+                }
               else if (A == 4)
                 {
                   v = (uint32_t) src[2 * i] | (uint32_t) src[2 * i + 1] << 16;
@@ -258,7 +270,10 @@ conv_scalar_t3_word (const int ALIGNED, const int SI, const uint8_t *src, int32_
   uint32_t v;
   if (i < g_lo || i >= g_hi)
     return SI ? 0x88888888u : 0;
-  v = fb_ki_ld32_any (ALIGNED, src + (size_t) (i - g_lo) * 4);
+  if (ALIGNED)
+    v = fb_ki_ld32 (src + (size_t) (i - g_lo) * 4);
+  else
+    memcpy (&v, src + (size_t) (i - g_lo) * 4, 4);
   return SI ? v ^ 0x88888888u : v;
 }
 

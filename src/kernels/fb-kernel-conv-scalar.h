@@ -449,17 +449,6 @@ fb_ki_ld32 (const uint8_t *p)   /* p 4-byte aligned */
   return v;
 }
 
-/* A 4-byte word at p, 4-byte aligned when ALIGNED (fb_ki_ld32()), else at any address. */
-FB_KI_INLINE uint32_t
-fb_ki_ld32_any (const int ALIGNED, const uint8_t *p)
-{
-  uint32_t v;
-  if (ALIGNED)
-    return fb_ki_ld32 (p);
-  memcpy (&v, p, 4);
-  return v;
-}
-
 FB_KI_INLINE void
 fb_ki_st32 (uint8_t *p, uint32_t v)   /* p 4-byte aligned */
 {
@@ -853,8 +842,12 @@ conv_scalar_gather_l9 (const int ALIGNED, const int S1, const int SI, const uint
           for (w = 0; w < nw; w++, d0 += 64)
             {
               const uint8_t *sp = row + (size_t) x * px_bytes + (size_t) w * 4;
-              uint32_t v = fb_ki_ld32_any (ALIGNED, sp), x0w, x1w, x2w, x3w;
+              uint32_t v, x0w, x1w, x2w, x3w;
               uint8_t *d = d0;
+              if (ALIGNED)
+                v = fb_ki_ld32 (sp);
+              else
+                memcpy (&v, sp, 4);
               if (SI)
                 v ^= 0xAAAAAAAAu;
               x0w = ((v & N) * K) & FB_KI_L9_M;

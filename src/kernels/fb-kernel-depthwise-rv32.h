@@ -237,12 +237,13 @@ dw_sc_pairs_all_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *
 }
 
 /* An 8-bit input with 8-bit weights (its channels mostly in 32-bit pairs) in
- * dw_sc_pairs_all()'s layout: the output zeroed once per call (s3off[2] = 1), so the pairs
- * routines of lam_hi 0 store no output under the zero threshold (dw_pair32_allz_fns): a
- * word store per 4 output bytes instead of 2 instructions per zero output. */
+ * dw_sc_pairs_all()'s layout or stride 2's (dw_sc_s2_plan()): the output zeroed once per
+ * call (*zflag = 1: s3off[2], s2off[5]), so the 32-bit pairs routines store no output under
+ * the zero threshold (dw_pair32_allz_fns, dw_pair32_s2z_fns): a word store per 4 output
+ * bytes instead of 2 instructions per zero output. */
 FB_KI_INLINE void
 dw_sc_std3_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
-                 const DwRowJob *jp, size_t *s3off)
+                 const DwRowJob *jp, size_t *zflag)
 {
   uint8_t *o = output, *const e = output + (size_t) p->dim_out_y * (size_t) jp->out_row;
 
@@ -259,7 +260,7 @@ dw_sc_std3_zero (const int A, const int W, const FbConvParams *p, uint8_t *outpu
     }
   for (; o < e; o++)
     *o = 0;
-  s3off[2] = 1;
+  *zflag = 1;
 }
 
 /* A padded top row and the next group's first row: the pad pair upside down (the low lane
@@ -300,6 +301,17 @@ dw_sc_s2_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
   s2off[4] = (size_t) ((grp[1].n - 1) / 2);
 }
 
+/* Stride 2, a channel in 32-bit pairs: its routine (pad: the padded pair's), into the output
+ * zeroed first (s2off[5], dw_sc_std3_zero()) when its shr allows (dw_pair32_s2z_fns) */
+FB_KI_INLINE DwPairFn
+dw_s2_p32_fn (int pad, int plain, int32_t lam_hi, const DwPairJob *pjp, const size_t *s2off)
+{
+  if (s2off[5] && pjp->shr >= pjp->osh)
+    return dw_pair32_s2z_fns[lam_hi == 0 && pjp->thr >= 0 && pjp->kappa > 0][pad]
+                            [pjp->osh / 2];
+  return dw_pair32_s2_fns[lam_hi == 0][pad][plain ? 0 : 1];
+}
+
 /* Stride 2, channel c in pairs (pairs: dw_sc_rows_asm()'s code, weights w2) of
  * dw_sc_s2_plan()'s layer: the padded top pair upside down, then pjp set for the full pairs
  * (the group loop's calls, without its per-group arithmetic), which the caller hands to the
@@ -309,11 +321,11 @@ dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, in
                 int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,
                 DwPairJob *pjp, const size_t *s2off)
 {
-  const DwPairFn *p2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][1]
-                                  : dw_pair_fns[1][1][dw_pair_kind (A, pairs)];
   const size_t co = (size_t) c * (size_t) O / 8;
 
-  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, p2[plain ? 0 : 1]);
+  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp,
+                      pairs == 3 ? dw_s2_p32_fn (1, plain, lam_hi, pjp, s2off)
+                                 : dw_pair_fns[1][1][dw_pair_kind (A, pairs)][plain ? 0 : 1]);
   pjp->q0 = xc + s2off[2];
   pjp->op = output + s2off[3] + co;
   pjp->npairs = (int32_t) s2off[4];
@@ -321,12 +333,13 @@ dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, in
 
 /* dw_sc_s2_pairs()'s full pairs (pjp set by it), when the two-channel pass did not take them */
 FB_KI_INLINE void
-dw_sc_s2_pairs_run (const int A, int pairs, int plain, int32_t lam_hi, const DwPairJob *pjp)
+dw_sc_s2_pairs_run (const int A, int pairs, int plain, int32_t lam_hi, const DwPairJob *pjp,
+                    const size_t *s2off)
 {
-  const DwPairFn *f2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][0]
-                                  : dw_pair_fns[1][0][dw_pair_kind (A, pairs)];
-
-  f2[plain ? 0 : 1](pjp);
+  if (pairs == 3)
+    dw_s2_p32_fn (0, plain, lam_hi, pjp, s2off) (pjp);
+  else
+    dw_pair_fns[1][0][dw_pair_kind (A, pairs)][plain ? 0 : 1](pjp);
 }
 
 /* Stride 1, channel c in pairs (pairs: dw_sc_rows_asm()'s code) of a layer whose row groups
@@ -581,7 +594,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
       dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wfl,
                       pjp, s3off);
       if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
-        dw_sc_s2_pairs_run (A, pairs, plain, lam_hi, pjp);
+        dw_sc_s2_pairs_run (A, pairs, plain, lam_hi, pjp, s3off);
       return dw_s2_end (A, S, c, kp);
     }
   jp->kappa = ka;

@@ -484,6 +484,35 @@ static const DwPairFn dw_pair32_s2_fns[2][2][2] = {
   { { fb_ki_rv32_dwpair32_s2_lh0_a8_o8, fb_ki_rv32_dwpair32_s2_lh0_a8_os },
     { fb_ki_rv32_dwpair32_s2_lh0_pad_a8_o8, fb_ki_rv32_dwpair32_s2_lh0_pad_a8_os } }
 };
+/* The same into an output zeroed first (dw_sc_std3_zero()), an output under thr not stored:
+ * [lam_hi is 0, thr >= 0, kappa > 0 (_h0: no output negative)][pad][osh / 2] (0: the channel
+ * stores its byte; 1-3: ORs in at osh 2, 4, 6, its shr >= osh) */
+void fb_ki_rv32_dwpair32_s2_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_a8_os6 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_pad_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_pad_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_pad_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_pad_a8_os6 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_a8_os6 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_pad_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_pad_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_pad_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_pad_a8_os6 (const DwPairJob *job);
+static const DwPairFn dw_pair32_s2z_fns[2][2][4] = {
+  { { fb_ki_rv32_dwpair32_s2_a8_oz, fb_ki_rv32_dwpair32_s2_a8_os2,
+      fb_ki_rv32_dwpair32_s2_a8_os4, fb_ki_rv32_dwpair32_s2_a8_os6 },
+    { fb_ki_rv32_dwpair32_s2_pad_a8_oz, fb_ki_rv32_dwpair32_s2_pad_a8_os2,
+      fb_ki_rv32_dwpair32_s2_pad_a8_os4, fb_ki_rv32_dwpair32_s2_pad_a8_os6 } },
+  { { fb_ki_rv32_dwpair32_s2_h0_a8_oz, fb_ki_rv32_dwpair32_s2_h0_a8_os2,
+      fb_ki_rv32_dwpair32_s2_h0_a8_os4, fb_ki_rv32_dwpair32_s2_h0_a8_os6 },
+    { fb_ki_rv32_dwpair32_s2_h0_pad_a8_oz, fb_ki_rv32_dwpair32_s2_h0_pad_a8_os2,
+      fb_ki_rv32_dwpair32_s2_h0_pad_a8_os4, fb_ki_rv32_dwpair32_s2_h0_pad_a8_os6 } }
+};
 typedef void (*DwRowFn) (const DwRowJob *job);
 static const DwRowFn dw_row_fns[2][3][2] = {
   { { fb_ki_rv32_dwrow_a8_o8, fb_ki_rv32_dwrow_a8_os },
@@ -657,16 +686,19 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
   const int s2std = rows && S == 2 && p->stride_y == 2 && ngrp == 2 && grp[0].ky_lo == 1
                     && grp[0].ky_hi == 3 && grp[0].n == 1 && grp[1].ky_lo == 0
                     && grp[1].ky_hi == 3 && grp[1].n >= 3 && grp[1].n % 2 == 1;
-  size_t s3off[5] = { 0, 0, 0, 0, 0 };
+  size_t s3off[6] = { 0, 0, 0, 0, 0, 0 };
   if (rows)
     dw_sc_pair_plan (p, &plan, &pplan);
   if (std3)
     {
       dw_sc_pairs_all_plan (p, g, &plan, &pplan, grp, s3off);
-      dw_sc_std3_zero (A, W, p, output, &plan, s3off);
+      dw_sc_std3_zero (A, W, p, output, &plan, &s3off[2]);
     }
   if (s2std)
-    dw_sc_s2_plan (p, g, &plan, grp, s3off);
+    {
+      dw_sc_s2_plan (p, g, &plan, grp, s3off);
+      dw_sc_std3_zero (A, W, p, output, &plan, &s3off[5]);
+    }
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
   keep.c = -1;
   keep.full = 1;

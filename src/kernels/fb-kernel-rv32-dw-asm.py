@@ -829,7 +829,7 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     return name, L
 
 
-def dwpair32_s2(osub, pad=False, lh0=False):
+def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     # void fb_ki_rv32_dwpair32_s2_a8_oY (const DwPairJob *job)   (Y: 8 or s)
     # dwpair32 at stride 2 (both axes): output rows (o, o + 1) from the 5 input rows 2o - 1 + k
     # (k < 5; row 2 is kernel row 2 of row o and kernel row 0 of row o + 1), in 32-bit sums,
@@ -841,15 +841,23 @@ def dwpair32_s2(osub, pad=False, lh0=False):
     # padding, not read (4 rows; a padded bottom row, or upside down a padded top row).
     # lh0 (fb_ki_rv32_dwpair32_s2_lh0_*): the channel's lam_hi is 0 (not added; its register
     # then holds the group end, as a7 does without a sub-byte output).
-    name = (f'fb_ki_rv32_dwpair32_s2{"_lh0" if lh0 else ""}{"_pad" if pad else ""}'
-            f'_a8_o{"s" if osub else 8}')
+    # oz (fb_ki_rv32_dwpair32_s2[_h0][_pad]_a8_o{z,s2,s4,s6}): the output zeroed by the
+    # caller first, an output under thr not stored, as dwpair32's merged oz forms: 'z' stores
+    # the byte of a channel at bit 0 of its byte, 2 / 4 / 6 OR in a sub-byte channel at that
+    # osh, shifted by the requantization (shr - osh, `andi`; the caller guarantees shr >=
+    # osh).  With oz, lh0 is dwpair32's h0 (lam_hi 0, thr >= 0 and kappa > 0: no output is
+    # negative, out of range is maxv); the group end is in a7 in every oz form.
+    assert not oz or osub == (oz != 'z')
+    ozs = {0: '', 'z': 'z'}.get(oz, f's{oz}')
+    name = (f'fb_ki_rv32_dwpair32_s2{("_h0" if oz else "_lh0") if lh0 else ""}'
+            f'{"_pad" if pad else ""}_a8_o{ozs or ("s" if osub else 8)}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10']                # row o: cur (kx = 1, 2 to come), nxt (kx = 0 to come)
     R = ['a5', 'a6']                 # row o + 1
     Q, ROW, BACK, K, LLO, LHI = 'a0', 'a1', 'a2', 'a3', 'a4', 't2'
     X, T, OP, OP2, THR, SHR, MAXV = 't0', 't1', 't3', 't4', 't5', 't6', 'ra'
     PX, OSH = 's11', 'a7'
-    GEND = 'a7' if not osub else LHI if lh0 else None
+    GEND = 'a7' if not osub or oz else LHI if lh0 else None
     LHI = None if lh0 else LHI
     nrow = 4 if pad else 5
     counter = [0]
@@ -867,15 +875,24 @@ def dwpair32_s2(osub, pad=False, lh0=False):
           f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
           f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)']
     L += [f'sub {BACK}, {BACK}, {ROW}'] * (nrow - 1)
-    if osub:
+    if osub and not oz:
         L += [f'lw {OSH}, {POFF["osh"]}(a0)']
+    if oz and oz != 'z':
+        L += [f'addi {SHR}, {SHR}, -{oz}', f'addi {MAXV}, {MAXV}, 1',
+              f'slli {MAXV}, {MAXV}, {oz}', f'addi {MAXV}, {MAXV}, -1']
     L += [f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
 
     def requant(v, op):
         n = counter[0]
         counter[0] += 1
-        out = rq_exact(f'{name}_{n}', v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, True)
-        if osub:
+        out = rq_exact(f'{name}_{n}', v, op, osub or oz, K, LLO, LHI, SHR, THR, MAXV, X, T,
+                       True, bool(oz) and lh0)
+        if oz == 'z':
+            out.append(f'sb {T}, 0({op})')
+        elif oz:
+            out += [f'andi {T}, {T}, -{1 << oz}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
+                    f'sb {X}, 0({op})']
+        elif osub:
             out += [f'sll {T}, {T}, {OSH}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({op})']
         else:
@@ -1086,6 +1103,8 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for z in ('z', 2, 4, 6))
           + tuple(dwpair32_s2(o, pd, lh) for lh in (False, True) for pd in (False, True)
                   for o in (False, True))
+          + tuple(dwpair32_s2(z != 'z', pd, h, z) for h in (False, True) for pd in (False, True)
+                  for z in ('z', 2, 4, 6))
           + tuple(dwpair2_s2(a, b, o) for a, b in ((0, 4), (0, 2), (4, 6))
                   for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo')))

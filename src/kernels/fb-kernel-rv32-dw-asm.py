@@ -287,13 +287,14 @@ def sweep2(name, step2, drain2, OP, T, S, GEND=None):
     return L
 
 
-def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False):
+def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False, op2=True):
     # The row loop and epilogue of the 32-bit pair routines (dwpair32, dwpair32_s2): per pair
     # of output rows the group end at 60(sp), body (the sums zeroed and the sweep), then the
     # input pointer Q on by row_back (2 rows at stride 1, 4 at stride 2, from the row's start)
     # and each output pointer, which has crossed its row, on by one more row (the pair's
     # other); the pair count at 56(sp).  GEND: the group end in that register instead.
     # keep_t (stride 2): T holds the job at .Lrowend (sweep2), loaded once before the rows.
+    # op2 False: OP2 is not an output pointer (it holds out_row), left as it is.
     L = [f'lw {T}, 52(sp)'] if keep_t else []
     L += [f'.Lrow_{name}:'] + ([] if keep_t else [f'lw {T}, 52(sp)'])
     L += [f'lw {X}, {POFF["gbytes"]}({T})']
@@ -301,8 +302,8 @@ def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False):
     L += body
     L += [f'.Lrowend_{name}:'] + ([] if keep_t else [f'lw {T}, 52(sp)'])
     L += [f'lw {X}, {POFF["row_back"]}({T})',
-          f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}',
-          f'add {OP2}, {OP2}, {X}']
+          f'add {Q}, {Q}, {X}', f'lw {X}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {X}']
+    L += [f'add {OP2}, {OP2}, {X}'] if op2 else []
     L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
     L += ['lw ra, 48(sp)'] + restore_saved()
     L += ['addi sp, sp, 80', 'ret']
@@ -846,7 +847,9 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     # the byte of a channel at bit 0 of its byte, 2 / 4 / 6 OR in a sub-byte channel at that
     # osh, shifted by the requantization (shr - osh, `andi`; the caller guarantees shr >=
     # osh).  With oz, lh0 is dwpair32's h0 (lam_hi 0, thr >= 0 and kappa > 0: no output is
-    # negative, out of range is maxv); the group end is in a7 in every oz form.
+    # negative, out of range is maxv); the group end is in a7 in every oz form, and the high
+    # row's output pointer is not kept: OP2 holds out_row, added to op only for an output
+    # stored (about half), not per step.
     assert not oz or osub == (oz != 'z')
     ozs = {0: '', 'z': 'z'}.get(oz, f's{oz}')
     name = (f'fb_ki_rv32_dwpair32_s2{("_h0" if oz else "_lh0") if lh0 else ""}'
@@ -870,8 +873,10 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     L += [f'lw {LHI}, {POFF["lam_hi"]}(a0)'] if LHI else []
     L += [f'lw {THR}, {POFF["thr"]}(a0)',
           f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)',
-          f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)',
-          f'add {OP2}, {OP}, t0', f'lw {PX}, {POFF["out_px"]}(a0)',
+          f'lw {OP}, {POFF["op"]}(a0)']
+    L += [f'lw {OP2}, {POFF["out_row"]}(a0)'] if oz else [
+        f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP}, t0']
+    L += [f'lw {PX}, {POFF["out_px"]}(a0)',
           f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)',
           f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)']
     L += [f'sub {BACK}, {BACK}, {ROW}'] * (nrow - 1)
@@ -887,6 +892,10 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
         counter[0] += 1
         out = rq_exact(f'{name}_{n}', v, op, osub or oz, K, LLO, LHI, SHR, THR, MAXV, X, T,
                        True, bool(oz) and lh0)
+        if oz and op == OP2:
+            # the high row's output at op + out_row, its address in v (the sum, dead now)
+            out.append(f'add {v}, {OP}, {OP2}')
+            op = v
         if oz == 'z':
             out.append(f'sb {T}, 0({op})')
         elif oz:
@@ -922,8 +931,7 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
         out = column(kx1) if st else []
         out += column(kx20)
         if st:
-            out += requant(P[ci], OP) + requant(R[ci], OP2)
-            out += [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}']
+            out += requant(P[ci], OP) + requant(R[ci], OP2) + out_step()
         return out
 
     def drain2(e):
@@ -931,12 +939,15 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
         def kx1(S, r):
             return [f'mul {T}, {X}, {W[r][1]}', f'add {S[e]}, {S[e]}, {T}']
         out = column(kx1) + requant(P[e], OP) + requant(R[e], OP2)
-        return out + [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}', f'lw {T}, 52(sp)',
-                      f'j .Lrowend_{name}']
+        return out + out_step() + [f'lw {T}, 52(sp)', f'j .Lrowend_{name}']
+
+    def out_step():
+        # the output pointers on by out_px (oz: op only)
+        return [f'add {OP}, {OP}, {PX}'] + ([] if oz else [f'add {OP2}, {OP2}, {PX}'])
 
     # warm: 1 column (no left padding: kx = 0 of output 0) or none
     body = [f'li {p}, 0' for p in P + R] + sweep2(name, step2, drain2, OP, T, X, GEND)
-    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True)
+    return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True, not oz)
 
 
 def dwpair2_s2(sha, shb, outs, a8=False):

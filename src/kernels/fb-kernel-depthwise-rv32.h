@@ -304,12 +304,40 @@ dw_sc_s2_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
 /* Stride 2, a channel in 32-bit pairs: its routine (pad: the padded pair's), into the output
  * zeroed first (s2off[5], dw_sc_std3_zero()) when its shr allows (dw_pair32_s2z_fns) */
 FB_KI_INLINE DwPairFn
-dw_s2_p32_fn (int pad, int plain, int32_t lam_hi, const DwPairJob *pjp, const size_t *s2off)
+dw_s2_p32_fn (const int O, int pad, int plain, int32_t lam_hi, const DwPairJob *pjp,
+              const size_t *s2off)
 {
   if (s2off[5] && pjp->shr >= pjp->osh)
     return dw_pair32_s2z_fns[lam_hi == 0 && pjp->thr >= 0 && pjp->kappa > 0][pad]
-                            [pjp->osh / 2];
+                            [O != 8 && pjp->osh == 0 ? 4 : pjp->osh / 2];
   return dw_pair32_s2_fns[lam_hi == 0][pad][plain ? 0 : 1];
+}
+
+/* The _h0 sub-byte-output forms' saturation sum (job->mask): a q with (kappa q + lam) >>
+ * (32 + shr) >= maxv for every sum from q on (lam = ~job->lam_lo, lam_hi 0, kappa > 0), an
+ * upper bound of the exact one from one 32-bit division (kappa's top 16 bits); INT32_MAX
+ * (never) when over 2^17 or out of range. */
+FB_KI_INLINE int32_t
+dw_s2_sat_from (const DwPairJob *pjp)
+{
+  const uint32_t lam = ~(uint32_t) pjp->lam_lo, ka = (uint32_t) pjp->kappa;
+  const int32_t shr = pjp->shr, e = dw_bitlen (ka), d = e > 16 ? e - 16 : 0;
+  uint32_t nlo, nhi, num;
+
+  if (shr > 27)
+    return INT32_MAX;
+  /* n = maxv 2^(32 + shr) - lam in two words */
+  nlo = 0u - lam;
+  nhi = ((uint32_t) pjp->maxv << shr) - (lam != 0);
+  if ((int32_t) nhi < 0)
+    return INT32_MIN;
+  /* num >= n / 2^d, kappa >= (kappa >> d) 2^d, so n / kappa < num / (kappa >> d) */
+  if ((d == 0 ? nhi : nhi >> d) != 0)
+    return INT32_MAX;
+  num = (d == 0 ? nlo : (nhi << (32 - d)) | (nlo >> d));
+  if (num == UINT32_MAX)
+    return INT32_MAX;
+  return (int32_t) ((num + 1) / (ka >> d)) + 1;
 }
 
 /* Stride 2, channel c in pairs (pairs: dw_sc_rows_asm()'s code, weights w2) of
@@ -323,8 +351,10 @@ dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, in
 {
   const size_t co = (size_t) c * (size_t) O / 8;
 
+  if (O != 8 && pairs == 3 && s2off[5])
+    pjp->mask = dw_s2_sat_from (pjp);
   dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp,
-                      pairs == 3 ? dw_s2_p32_fn (1, plain, lam_hi, pjp, s2off)
+                      pairs == 3 ? dw_s2_p32_fn (O, 1, plain, lam_hi, pjp, s2off)
                                  : dw_pair_fns[1][1][dw_pair_kind (A, pairs)][plain ? 0 : 1]);
   pjp->q0 = xc + s2off[2];
   pjp->op = output + s2off[3] + co;
@@ -333,11 +363,11 @@ dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, in
 
 /* dw_sc_s2_pairs()'s full pairs (pjp set by it), when the two-channel pass did not take them */
 FB_KI_INLINE void
-dw_sc_s2_pairs_run (const int A, int pairs, int plain, int32_t lam_hi, const DwPairJob *pjp,
-                    const size_t *s2off)
+dw_sc_s2_pairs_run (const int A, const int O, int pairs, int plain, int32_t lam_hi,
+                    const DwPairJob *pjp, const size_t *s2off)
 {
   if (pairs == 3)
-    dw_s2_p32_fn (0, plain, lam_hi, pjp, s2off) (pjp);
+    dw_s2_p32_fn (O, 0, plain, lam_hi, pjp, s2off) (pjp);
   else
     dw_pair_fns[1][0][dw_pair_kind (A, pairs)][plain ? 0 : 1](pjp);
 }
@@ -594,7 +624,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
       dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wfl,
                       pjp, s3off);
       if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
-        dw_sc_s2_pairs_run (A, pairs, plain, lam_hi, pjp, s3off);
+        dw_sc_s2_pairs_run (A, O, pairs, plain, lam_hi, pjp, s3off);
       return dw_s2_end (A, S, c, kp);
     }
   jp->kappa = ka;

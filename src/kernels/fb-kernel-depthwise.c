@@ -503,15 +503,23 @@ void fb_ki_rv32_dwpair32_s2_h0_pad_a8_oz (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_h0_pad_a8_os2 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_h0_pad_a8_os4 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_h0_pad_a8_os6 (const DwPairJob *job);
-static const DwPairFn dw_pair32_s2z_fns[2][2][4] = {
+/* [4]: a sub-byte output's channel at bit 0; its _h0 form (ozs) and the _h0 os forms take
+ * job->mask as the sum from which on the output is maxv */
+void fb_ki_rv32_dwpair32_s2_h0_a8_ozs (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_s2_h0_pad_a8_ozs (const DwPairJob *job);
+static const DwPairFn dw_pair32_s2z_fns[2][2][5] = {
   { { fb_ki_rv32_dwpair32_s2_a8_oz, fb_ki_rv32_dwpair32_s2_a8_os2,
-      fb_ki_rv32_dwpair32_s2_a8_os4, fb_ki_rv32_dwpair32_s2_a8_os6 },
+      fb_ki_rv32_dwpair32_s2_a8_os4, fb_ki_rv32_dwpair32_s2_a8_os6,
+      fb_ki_rv32_dwpair32_s2_a8_oz },
     { fb_ki_rv32_dwpair32_s2_pad_a8_oz, fb_ki_rv32_dwpair32_s2_pad_a8_os2,
-      fb_ki_rv32_dwpair32_s2_pad_a8_os4, fb_ki_rv32_dwpair32_s2_pad_a8_os6 } },
+      fb_ki_rv32_dwpair32_s2_pad_a8_os4, fb_ki_rv32_dwpair32_s2_pad_a8_os6,
+      fb_ki_rv32_dwpair32_s2_pad_a8_oz } },
   { { fb_ki_rv32_dwpair32_s2_h0_a8_oz, fb_ki_rv32_dwpair32_s2_h0_a8_os2,
-      fb_ki_rv32_dwpair32_s2_h0_a8_os4, fb_ki_rv32_dwpair32_s2_h0_a8_os6 },
+      fb_ki_rv32_dwpair32_s2_h0_a8_os4, fb_ki_rv32_dwpair32_s2_h0_a8_os6,
+      fb_ki_rv32_dwpair32_s2_h0_a8_ozs },
     { fb_ki_rv32_dwpair32_s2_h0_pad_a8_oz, fb_ki_rv32_dwpair32_s2_h0_pad_a8_os2,
-      fb_ki_rv32_dwpair32_s2_h0_pad_a8_os4, fb_ki_rv32_dwpair32_s2_h0_pad_a8_os6 } }
+      fb_ki_rv32_dwpair32_s2_h0_pad_a8_os4, fb_ki_rv32_dwpair32_s2_h0_pad_a8_os6,
+      fb_ki_rv32_dwpair32_s2_h0_pad_a8_ozs } }
 };
 typedef void (*DwRowFn) (const DwRowJob *job);
 static const DwRowFn dw_row_fns[2][3][2] = {

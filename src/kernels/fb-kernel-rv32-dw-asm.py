@@ -850,8 +850,15 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     # negative, out of range is maxv); the group end is in a7 in every oz form, and the high
     # row's output pointer is not kept: OP2 holds out_row, added to op only for an output
     # stored (about half), not per step.
-    assert not oz or osub == (oz != 'z')
-    ozs = {0: '', 'z': 'z'}.get(oz, f's{oz}')
+    # oz 'zs' (_h0 only: fb_ki_rv32_dwpair32_s2_h0[_pad]_a8_ozs) and the _h0 forms of 2 / 4 /
+    # 6, for sub-byte outputs, whose requantized outputs saturate often: job->mask holds a
+    # sum from which on the output is maxv (the C set-up's upper bound of the exact one), so
+    # such a sum skips the requantization (one `bge` more for the others).
+    zb = oz in ('z', 'zs')
+    assert not oz or osub == (not zb)
+    assert oz != 'zs' or lh0
+    sat = lh0 and oz in ('zs', 2, 4, 6)
+    ozs = {0: '', 'z': 'z', 'zs': 'zs'}.get(oz, f's{oz}')
     name = (f'fb_ki_rv32_dwpair32_s2{("_h0" if oz else "_lh0") if lh0 else ""}'
             f'{"_pad" if pad else ""}_a8_o{ozs or ("s" if osub else 8)}')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
@@ -871,6 +878,8 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
     L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
     L += [f'lw {LHI}, {POFF["lam_hi"]}(a0)'] if LHI else []
+    THI = 't2' if sat else None
+    L += [f'lw {THI}, {POFF["mask"]}(a0)'] if sat else []
     L += [f'lw {THR}, {POFF["thr"]}(a0)',
           f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)',
           f'lw {OP}, {POFF["op"]}(a0)']
@@ -882,7 +891,7 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     L += [f'sub {BACK}, {BACK}, {ROW}'] * (nrow - 1)
     if osub and not oz:
         L += [f'lw {OSH}, {POFF["osh"]}(a0)']
-    if oz and oz != 'z':
+    if oz and not zb:
         L += [f'addi {SHR}, {SHR}, -{oz}', f'addi {MAXV}, {MAXV}, 1',
               f'slli {MAXV}, {MAXV}, {oz}', f'addi {MAXV}, {MAXV}, -1']
     L += [f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
@@ -892,11 +901,16 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
         counter[0] += 1
         out = rq_exact(f'{name}_{n}', v, op, osub or oz, K, LLO, LHI, SHR, THR, MAXV, X, T,
                        True, bool(oz) and lh0)
+        if sat:
+            # v >= thi: straight to the clamp's `mv` (maxv)
+            lab = f'{name}_{n}'
+            i = out.index(f'mv {T}, {MAXV}')
+            out = out[:1] + [f'bge {v}, {THI}, .Ls_{lab}'] + out[1:i] + [f'.Ls_{lab}:'] + out[i:]
         if oz and op == OP2:
             # the high row's output at op + out_row, its address in v (the sum, dead now)
             out.append(f'add {v}, {OP}, {OP2}')
             op = v
-        if oz == 'z':
+        if zb:
             out.append(f'sb {T}, 0({op})')
         elif oz:
             out += [f'andi {T}, {T}, -{1 << oz}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
@@ -1116,6 +1130,7 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for o in (False, True))
           + tuple(dwpair32_s2(z != 'z', pd, h, z) for h in (False, True) for pd in (False, True)
                   for z in ('z', 2, 4, 6))
+          + tuple(dwpair32_s2(False, pd, True, 'zs') for pd in (False, True))
           + tuple(dwpair2_s2(a, b, o) for a, b in ((0, 4), (0, 2), (4, 6))
                   for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo')))

@@ -922,7 +922,7 @@ def dwpair32_s2(osub, pad=False, lh0=False):
     return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True)
 
 
-def dwpair2_s2(sha, shb, outs, a8=False):
+def dwpair2_s2(sha, shb, outs, a8=False, z=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_<outs> (const DwPairJob *a, const DwPairJob *b)
     # Stride 2, two channels of a sub-byte input that share their bytes (a: bits sha, b: bits
     # shb of each byte), every kernel row inside: the lane pairs of dwpair (S = 2) for both
@@ -938,8 +938,11 @@ def dwpair2_s2(sha, shb, outs, a8=False):
     # a8 (fb_ki_rv32_dwpair2_s2_08_<outs>): an 8-bit input's channels c (even) and c + 1,
     # loaded together by one `lhu` per value (c at bits 0-7, c + 1 at 8-15 of the halfword;
     # q0 and in_px even), the mask 0x00ff00ff set here (job a's lanes hold x, sh 0).
+    # z (fb_ki_rv32_dwpair2_s2_*_{bb,bo}_z): the output was zeroed by the caller once per
+    # call (dw_s2_zero()), so a byte-storing channel stores no zero output (`bge` alone).
     assert not a8 or (sha, shb) == (0, 8)
-    name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}'
+    assert not z or outs != 'oo'
+    name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}{"_z" if z else ""}'
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TC, TM, T, M, WT = 't0', 't1', 'a4', 't3', 't2', 't4', 's6'
@@ -1001,7 +1004,7 @@ def dwpair2_s2(sha, shb, outs, a8=False):
         lab = f'{name}_{n}'
         b = base[ch]
         main = [f'bge {v}, {TC}, .Lf_{lab}']
-        if mode[ch] == 'b':
+        if mode[ch] == 'b' and not z:
             main.append(f'sb zero, {boff[ch]}({op})')
         main.append(f'.Ld_{lab}:')
         out = [f'.Lf_{lab}:', f'lw {TM}, {b + CO["kappa"]}(sp)', f'mul {TB}, {TM}, {v}',
@@ -1088,4 +1091,6 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for o in (False, True))
           + tuple(dwpair2_s2(a, b, o) for a, b in ((0, 4), (0, 2), (4, 6))
                   for o in ('bb', 'bo', 'oo'))
-          + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo')))
+          + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo'))
+          + tuple(dwpair2_s2(a, b, o, a == 0 and b == 8, True)
+                  for a, b in ((0, 4), (0, 2), (4, 6), (0, 8)) for o in ('bb', 'bo')))

@@ -305,6 +305,17 @@ dw_sc_s2_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
   s2off[4] = (size_t) ((grp[1].n - 1) / 2);
 }
 
+/* stride 2, the padded pair of an output zeroed once per call (dw_s2_zero()), a byte-storing
+ * channel: no zero output stored; [input: 8-bit, sub-byte in place, shifted down (or at the
+ * top)] */
+void fb_ki_rv32_dwpair_s2_pad_a8_o8_z (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_as_o8_z (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_ar_o8_z (const DwPairJob *job);
+static const DwPairFn dw_pair_s2_padz_fns[4] = {
+  fb_ki_rv32_dwpair_s2_pad_a8_o8_z, fb_ki_rv32_dwpair_s2_pad_as_o8_z,
+  fb_ki_rv32_dwpair_s2_pad_ar_o8_z, fb_ki_rv32_dwpair_s2_pad_ar_o8_z
+};
+
 /* Stride 2, channel c in pairs (pairs: dw_sc_rows_asm()'s code, weights w2) of
  * dw_sc_s2_plan()'s layer: the padded top pair upside down, then pjp set for the full pairs
  * (the group loop's calls, without its per-group arithmetic), which the caller hands to the
@@ -312,13 +323,16 @@ dw_sc_s2_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *jp,
 FB_KI_INLINE void
 dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
                 int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,
-                DwPairJob *pjp, const size_t *s2off)
+                DwPairJob *pjp, const size_t *s2off, int zero)
 {
   const DwPairFn *p2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][1]
                                   : dw_pair_fns[1][1][dw_pair_kind (A, pairs)];
   const size_t co = (size_t) c * (size_t) O / 8;
+  /* the output zeroed (dw_s2_zero()): a byte-storing channel stores no zero output */
+  const DwPairFn pf = zero && plain && pairs != 3 ? dw_pair_s2_padz_fns[dw_pair_kind (A, pairs)]
+                                                  : p2[plain ? 0 : 1];
 
-  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, p2[plain ? 0 : 1]);
+  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, pf);
   pjp->q0 = xc + s2off[2];
   pjp->op = output + s2off[3] + co;
   pjp->npairs = (int32_t) s2off[4];
@@ -620,7 +634,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
   if (S == 2 && std3 && pairs)
     {
       dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wfl,
-                      pjp, s3off);
+                      pjp, s3off, kp->zero);
       if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
         dw_sc_s2_pairs_run (A, pairs, plain, lam_hi, pjp);
       return dw_s2_end (A, S, c, kp);

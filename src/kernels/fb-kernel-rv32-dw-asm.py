@@ -310,7 +310,7 @@ def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False):
     return L
 
 
-def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
+def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
@@ -353,7 +353,10 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
     name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}{"_pad" if pad else ""}'
             f'{"_all" if merged else ""}'
             f'_a{(("t" if top else "r") if rsh else "s") if asub else 8}'
-            f'_o{"s" if osub else 8}')
+            f'_o{"s" if osub else 8}{"_z" if z else ""}')
+    # z (stride 2, a byte output: fb_ki_rv32_dwpair_s2_pad_*_o8_z): the output was zeroed by
+    # the caller once per call (dw_s2_zero()), no zero output stored
+    assert not z or (S == 2 and not osub)
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
     Q = ['a0', 'a2', 'a3', 'a4']
@@ -421,7 +424,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
         elif S == 2:
             # stride 2, a byte output: the zero output inline (2 instructions), the
             # requantization out of line (one jump more), placed after the return
-            out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'.Ld_{name}_{n}:']
+            out += [f'bge {v}, {th}, .Lf_{name}_{n}'] + ([] if z else [f'sb zero, 0({op})'])
+            out.append(f'.Ld_{name}_{n}:')
             main, out = out, [f'.Lf_{name}_{n}:']
         else:
             out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
@@ -1093,4 +1097,6 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair2_s2(a, b, o, a == 0 and b == 8, True)
-                  for a, b in ((0, 4), (0, 2), (4, 6), (0, 8)) for o in ('bb', 'bo')))
+                  for a, b in ((0, 4), (0, 2), (4, 6), (0, 8)) for o in ('bb', 'bo'))
+          + tuple(dwpair(a, False, r, 2, True, False, True)
+                  for a, r in ((False, False), (True, False), (True, True))))

@@ -323,7 +323,7 @@ static const DwPairFn dw_pair_s2_padz_fns[4] = {
 FB_KI_INLINE void
 dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
                 int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,
-                DwPairJob *pjp, const size_t *s2off, int zero)
+                DwPairJob *pjp, const size_t *s2off, int zero, int run_pad)
 {
   const DwPairFn *p2 = pairs == 3 ? dw_pair32_s2_fns[lam_hi == 0][1]
                                   : dw_pair_fns[1][1][dw_pair_kind (A, pairs)];
@@ -332,7 +332,8 @@ dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, in
   const DwPairFn pf = zero && plain && pairs != 3 ? dw_pair_s2_padz_fns[dw_pair_kind (A, pairs)]
                                                   : p2[plain ? 0 : 1];
 
-  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, pf);
+  if (run_pad)
+    dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, pf);
   pjp->q0 = xc + s2off[2];
   pjp->op = output + s2off[3] + co;
   pjp->npairs = (int32_t) s2off[4];
@@ -423,13 +424,37 @@ static const DwPair2Fn dw_pair2_s2_fns[2][4][3] = {
       fb_ki_rv32_dwpair2_s2_08_oo } }
 };
 
+/* the padded top pair of both channels of a sub-byte input (upside down, as
+ * dw_sc_pad_top_pair()), of an output zeroed once per call (dw_s2_zero()): [shift pair 0/4,
+ * 0/2, 4/6][outputs: bb, bo (no zero output stored), oo] */
+void fb_ki_rv32_dwpair2_s2_pad_04_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_04_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_04_oo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_02_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_02_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_02_oo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_46_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_46_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_46_oo (const DwPairJob *a, const DwPairJob *b);
+static const DwPair2Fn dw_pair2_s2_pad_fns[3][3] = {
+  { fb_ki_rv32_dwpair2_s2_pad_04_bb_z, fb_ki_rv32_dwpair2_s2_pad_04_bo_z,
+    fb_ki_rv32_dwpair2_s2_pad_04_oo },
+  { fb_ki_rv32_dwpair2_s2_pad_02_bb_z, fb_ki_rv32_dwpair2_s2_pad_02_bo_z,
+    fb_ki_rv32_dwpair2_s2_pad_02_oo },
+  { fb_ki_rv32_dwpair2_s2_pad_46_bb_z, fb_ki_rv32_dwpair2_s2_pad_46_bo_z,
+    fb_ki_rv32_dwpair2_s2_pad_46_oo }
+};
+
 typedef struct {
   DwPairJob job;
   int32_t w[9];
   int32_t c; /* the kept channel, -1: none */
   int plain;
   int full; /* 1 until job holds the call's channel-independent fields */
-  int zero; /* the output zeroed once per call (dw_s2_zero()) */
+  /* the output zeroed once per call (dw_s2_zero()): the channels' padded top pairs are left
+   * to the two-channel pass (dw_s2_pad_kept()); s2off: dw_sc_s2_plan()'s offsets */
+  int zero;
+  const size_t *s2off;
 } DwS2Keep;
 
 /* Stride 2, sub-byte weights, dw_sc_s2_plan()'s layer whose full pairs pair channels
@@ -446,15 +471,60 @@ dw_s2_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
     return;
   dw_zero_bytes (output, output + (size_t) p->dim_out_y * (size_t) jp->out_row);
   kp->zero = 1;
+  kp->s2off = s2off;
+}
+
+/* The kept job's padded top pair (kp->zero), upside down: its weights flipped into wa, the
+ * job's q0, op, npairs, in_row, out_row and w set for it (dw_s2_pad_back() restores them) */
+FB_KI_INLINE void
+dw_s2_pad_kept (DwS2Keep *kp, int32_t *wa)
+{
+  const int32_t *const w = kp->w;
+  const size_t *const o = kp->s2off;
+  DwPairJob *const j = &kp->job;
+
+  wa[0] = w[6], wa[1] = w[7], wa[2] = w[8];
+  wa[3] = w[3], wa[4] = w[4], wa[5] = w[5];
+  wa[6] = w[0], wa[7] = w[1], wa[8] = w[2];
+  j->w = wa;
+  j->q0 = j->q0 - o[2] + o[0];
+  j->op = j->op - o[3] + o[1];
+  j->npairs = 1;
+  j->in_row = -j->in_row;
+  j->out_row = -j->out_row;
+}
+
+FB_KI_INLINE void
+dw_s2_pad_back (DwS2Keep *kp)
+{
+  const size_t *const o = kp->s2off;
+  DwPairJob *const j = &kp->job;
+
+  j->w = kp->w;
+  j->q0 = j->q0 - o[0] + o[2];
+  j->op = j->op - o[1] + o[3];
+  j->npairs = (int32_t) o[4];
+  j->in_row = -j->in_row;
+  j->out_row = -j->out_row;
 }
 
 /* A kept channel's full pairs alone (fb_ki_rv32_dwpair_s2_ar_*: its job is the shifted-down
- * form, job.sh its bit; an 8-bit input's fb_ki_rv32_dwpair_s2_a8_*). */
+ * form, job.sh its bit; an 8-bit input's fb_ki_rv32_dwpair_s2_a8_*), its padded top pair
+ * first when the output is zeroed (dw_s2_zero()). */
 static void
 dw_s2_flush (const int A, DwS2Keep *kp)
 {
+  int32_t wa[9];
+
   if (kp->c < 0)
     return;
+  if (A != 8 && kp->zero)
+    {
+      dw_s2_pad_kept (kp, wa);
+      (kp->plain ? dw_pair_s2_padz_fns[A == 8 ? 0 : 2] : dw_pair_fns[1][1][A == 8 ? 0 : 2][1])(
+        &kp->job);
+      dw_s2_pad_back (kp);
+    }
   dw_pair_fns[1][0][A == 8 ? 0 : 2][kp->plain ? 0 : 1](&kp->job);
   kp->c = -1;
 }
@@ -474,6 +544,27 @@ dw_s2_down (const int A, int32_t ka, int32_t la, const FbConvParams *p, DwPairJo
   pj->thr = dw_zero_below (ka, lam, pj->shr);
 }
 
+/* The kept channel's and channel pj's full pairs in one pass (fn), their padded top pair
+ * first in one pass too (fpad) when the output is zeroed (kp->zero; wf: pj's weights) */
+FB_KI_INLINE void
+dw_s2_run2 (const int A, DwS2Keep *kp, DwPairJob *pj, const int32_t *wf, DwPair2Fn fn, DwPair2Fn fpad)
+{
+  int32_t wa[9], wb[9];
+
+  if (A != 8 && kp->zero)
+    {
+      dw_s2_pad_kept (kp, wa);
+      wb[0] = wf[6], wb[1] = wf[7], wb[2] = wf[8];
+      wb[3] = wf[3], wb[4] = wf[4], wb[5] = wf[5];
+      wb[6] = wf[0], wb[7] = wf[1], wb[8] = wf[2];
+      pj->w = wb;
+      fpad (&kp->job, pj);
+      pj->w = wf;
+      dw_s2_pad_back (kp);
+    }
+  fn (&kp->job, pj);
+}
+
 /* Stride 2, channel c's full pairs (job pj, code pairs of dw_sc_pair_job(), weights wf): 1
  * when kept (the first channel of two) or done with the kept one, 0 for the caller's own
  * call (the kept one, if any, done first). */
@@ -484,7 +575,7 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
 {
   const int32_t sh = (c * A) & 7;
   DwPair2Fn fn;
-  int k;
+  int k, sp, ok;
 
   if (pairs != 1 && (A == 8 || pairs != 2))
     {
@@ -525,8 +616,9 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       dw_s2_flush (A, kp);
       return 0;
     }
-  fn = dw_pair2_s2_fns[kp->zero][A == 8 ? 3 : A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2]
-                      [O == 8 ? 0 : kp->plain ? 1 : 2];
+  sp = A == 8 ? 3 : A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2;
+  ok = O == 8 ? 0 : kp->plain ? 1 : 2;
+  fn = dw_pair2_s2_fns[kp->zero][sp][ok];
   /* the second channel's job shifted down in place, its five fields restored after the
    * pass (the group loop's padded bottom pair may take the job next) */
   if (pairs == 1 && A != 8)
@@ -534,11 +626,11 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       const int32_t lo = pj->lam_lo, hi = pj->lam_hi, shr = pj->shr, m = pj->mask;
       const int32_t thr = pj->thr;
       dw_s2_down (A, ka, la, p, pj);
-      fn (&kp->job, pj);
+      dw_s2_run2 (A, kp, pj, wf, fn, A == 8 ? fn : dw_pair2_s2_pad_fns[sp][ok]);
       pj->lam_lo = lo, pj->lam_hi = hi, pj->shr = shr, pj->mask = m, pj->thr = thr;
     }
   else
-    fn (&kp->job, pj);
+    dw_s2_run2 (A, kp, pj, wf, fn, A == 8 ? fn : dw_pair2_s2_pad_fns[sp][ok]);
   kp->c = -1;
   return 1;
 }
@@ -575,6 +667,32 @@ dw_s2_end (const int A, const int S, int32_t c, DwS2Keep *kp)
   if (S == 2 && kp->c >= 0 && kp->c != c)
     dw_s2_flush (A, kp);
   return 1;
+}
+
+/* Stride 2, dw_sc_s2_plan()'s layer, channel c in pairs (code pairs, weights w2 as the pair
+ * routines take them, wf as dw_sc_pair_job() took them): the padded top pair and the full
+ * pairs, alone or with the kept channel (dw_s2_pairs()); 1 (dw_sc_rows_asm()'s). */
+FB_KI_INLINE int
+dw_sc_s2_std (const int A, const int O, const int S, const uint8_t *xc, uint8_t *output,
+              int32_t c, int pairs, int plain, int32_t lam_hi, const int32_t *w2,
+              const int32_t *wf, int32_t ka, int32_t la, const FbConvParams *p, DwPairJob *pjp,
+              const size_t *s2off, DwS2Keep *kp)
+{
+  /* a sub-byte input's zeroed output: the padded top pair with the full pairs (dw_s2_run2();
+   * an 8-bit input's two-channel pad pass, its requantization out of line with the values
+   * from the frame, cost s2-32x32 u8/u4/i4 +1,097) */
+  const int defer = A != 8 && kp->zero && pairs != 3;
+  int32_t wfl[9];
+
+  dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, w2, wfl, pjp, s2off, kp->zero,
+                  !defer);
+  if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
+    {
+      if (defer)
+        dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, w2, wfl, pjp, s2off, 1, 1);
+      dw_sc_s2_pairs_run (A, pairs, plain, lam_hi, pjp);
+    }
+  return dw_s2_end (A, S, c, kp);
 }
 
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
@@ -632,13 +750,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
       return 1;
     }
   if (S == 2 && std3 && pairs)
-    {
-      dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wfl,
-                      pjp, s3off, kp->zero);
-      if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
-        dw_sc_s2_pairs_run (A, pairs, plain, lam_hi, pjp);
-      return dw_s2_end (A, S, c, kp);
-    }
+    return dw_sc_s2_std (A, O, S, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wf,
+                         ka, la, p, pjp, s3off, kp);
   jp->kappa = ka;
   jp->lam_lo = ~lam_lo; /* the sweeps take ~lam_lo */
   jp->lam_hi = lam_hi;

@@ -926,7 +926,7 @@ def dwpair32_s2(osub, pad=False, lh0=False):
     return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True)
 
 
-def dwpair2_s2(sha, shb, outs, a8=False, z=False):
+def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_<outs> (const DwPairJob *a, const DwPairJob *b)
     # Stride 2, two channels of a sub-byte input that share their bytes (a: bits sha, b: bits
     # shb of each byte), every kernel row inside: the lane pairs of dwpair (S = 2) for both
@@ -945,8 +945,13 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False):
     # z (fb_ki_rv32_dwpair2_s2_*_{bb,bo}_z): the output was zeroed by the caller once per
     # call (dw_s2_zero()), so a byte-storing channel stores no zero output (`bge` alone).
     assert not a8 or (sha, shb) == (0, 8)
+    # pad (fb_ki_rv32_dwpair2_s2_pad_*, only with z or 'oo'): the padded top pair of both
+    # channels, upside down as dwpair's (S = 2) pad form (job a's in_row and out_row negated,
+    # both jobs' weights' rows flipped, the last input row not read: kernel row 2's word is
+    # its low lane only).
     assert not z or outs != 'oo'
-    name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}{"_z" if z else ""}'
+    name = (f'fb_ki_rv32_dwpair2_s2{"_pad" if pad else ""}_{sha}{shb}_{outs}'
+            f'{"_z" if z else ""}')
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TC, TM, T, M, WT = 't0', 't1', 'a4', 't3', 't2', 't4', 's6'
@@ -979,7 +984,7 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False):
           f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["in_row"]}(a0)',
           f'lw {BACK}, {POFF["in_px"]}(a0)', f'lw {Q}, {POFF["q0"]}(a0)',
           f'sub {ROW}, zero, t0']
-    L += [f'add {Q}, {Q}, t0', f'add {BACK}, {BACK}, t0'] * 4
+    L += [f'add {Q}, {Q}, t0', f'add {BACK}, {BACK}, t0'] * (3 if pad else 4)
 
     def up(dst, last=False):
         return [f'{"lhu" if a8 else "lbu"} {dst}, 0({Q})',
@@ -996,8 +1001,11 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False):
                     out += [f'and {TM}, {wd}, {M}']
                 out += taps(ch, TM, r, r == 2)
             return out
-        out = up(TA) + [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC)
-        out += [f'or {TA}, {TA}, {TC}'] + both(TA, 2)
+        if pad:
+            out = up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC) + both(TC, 2)
+        else:
+            out = up(TA) + [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16']
+            out += up(TC) + [f'or {TA}, {TA}, {TC}'] + both(TA, 2)
         out += [f'slli {TC}, {TC}, 16'] + up(TA) + [f'or {TB}, {TB}, {TA}'] + both(TB, 1)
         out += up(TA, True) + [f'or {TC}, {TC}, {TA}'] + both(TC, 0)
         return out
@@ -1098,5 +1106,7 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair2_s2(a, b, o, a == 0 and b == 8, True)
                   for a, b in ((0, 4), (0, 2), (4, 6), (0, 8)) for o in ('bb', 'bo'))
+          + tuple(dwpair2_s2(a, b, o, a == 0 and b == 8, o != 'oo', True)
+                  for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair(a, False, r, 2, True, False, True)
                   for a, r in ((False, False), (True, False), (True, True))))

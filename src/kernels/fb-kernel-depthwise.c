@@ -665,7 +665,8 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
       dw_sc_pairs_all_plan (p, g, &plan, &pplan, grp, s3off);
       dw_sc_std3_zero (A, W, p, output, &plan, s3off);
     }
-  keep.zero = 0;
+  if (S == 2)
+    keep.zero = 0;
   if (s2std)
     {
       dw_sc_s2_plan (p, g, &plan, grp, s3off);

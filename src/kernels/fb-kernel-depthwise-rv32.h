@@ -236,6 +236,24 @@ dw_sc_pairs_all_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *
   s3off[2] = 0;
 }
 
+/* Zero output bytes [o, e) as dw_sc_std3_zero() does (bytes to a word boundary, then 8 words
+ * a step; its own copy of the loop: sharing it changed the stride-1 code GCC emits,
+ * fmnist-mbv1 w8a8 dw6/dw7 +1,158 each) */
+FB_KI_INLINE void
+dw_zero_bytes (uint8_t *o, uint8_t *const e)
+{
+  for (; ((uintptr_t) o & 3) != 0 && o < e; o++)
+    *o = 0;
+  for (; e - o >= 32; o += 32)
+    {
+      uint32_t *const q = (uint32_t *) (void *) o;
+      q[0] = q[1] = q[2] = q[3] = q[4] = q[5] = q[6] = q[7] = 0;
+      __asm__ volatile ("" : : "r" (o) : "memory"); /* not turned into a memset call */
+    }
+  for (; o < e; o++)
+    *o = 0;
+}
+
 /* An 8-bit input with 8-bit weights (its channels mostly in 32-bit pairs) in
  * dw_sc_pairs_all()'s layout or stride 2's (dw_sc_s2_plan()): the output zeroed once per
  * call (*zflag = 1: s3off[2], s2off[5]), so the 32-bit pairs routines store no output under
@@ -340,6 +358,17 @@ dw_s2_sat_from (const DwPairJob *pjp)
   return (int32_t) ((num + 1) / (ka >> d)) + 1;
 }
 
+/* stride 2, the padded pair of an output zeroed once per call (dw_s2_zero()), a byte-storing
+ * channel: no zero output stored; [input: 8-bit, sub-byte in place, shifted down (or at the
+ * top)] */
+void fb_ki_rv32_dwpair_s2_pad_a8_o8_z (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_as_o8_z (const DwPairJob *job);
+void fb_ki_rv32_dwpair_s2_pad_ar_o8_z (const DwPairJob *job);
+static const DwPairFn dw_pair_s2_padz_fns[4] = {
+  fb_ki_rv32_dwpair_s2_pad_a8_o8_z, fb_ki_rv32_dwpair_s2_pad_as_o8_z,
+  fb_ki_rv32_dwpair_s2_pad_ar_o8_z, fb_ki_rv32_dwpair_s2_pad_ar_o8_z
+};
+
 /* Stride 2, channel c in pairs (pairs: dw_sc_rows_asm()'s code, weights w2) of
  * dw_sc_s2_plan()'s layer: the padded top pair upside down, then pjp set for the full pairs
  * (the group loop's calls, without its per-group arithmetic), which the caller hands to the
@@ -347,15 +376,18 @@ dw_s2_sat_from (const DwPairJob *pjp)
 FB_KI_INLINE void
 dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
                 int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,
-                DwPairJob *pjp, const size_t *s2off)
+                DwPairJob *pjp, const size_t *s2off, int zero, int run_pad)
 {
   const size_t co = (size_t) c * (size_t) O / 8;
+  /* the output zeroed (dw_s2_zero()): a byte-storing channel stores no zero output */
+  const DwPairFn pf = pairs == 3       ? dw_s2_p32_fn (O, 1, plain, lam_hi, pjp, s2off)
+                      : zero && plain ? dw_pair_s2_padz_fns[dw_pair_kind (A, pairs)]
+                                      : dw_pair_fns[1][1][dw_pair_kind (A, pairs)][plain ? 0 : 1];
 
   if (O != 8 && pairs == 3 && s2off[5])
     pjp->mask = dw_s2_sat_from (pjp);
-  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp,
-                      pairs == 3 ? dw_s2_p32_fn (O, 1, plain, lam_hi, pjp, s2off)
-                                 : dw_pair_fns[1][1][dw_pair_kind (A, pairs)][plain ? 0 : 1]);
+  if (run_pad)
+    dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, pf);
   pjp->q0 = xc + s2off[2];
   pjp->op = output + s2off[3] + co;
   pjp->npairs = (int32_t) s2off[4];
@@ -421,12 +453,51 @@ void fb_ki_rv32_dwpair2_s2_46_oo (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_08_bb (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_08_bo (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_08_oo (const DwPairJob *a, const DwPairJob *b);
+/* the output zeroed once per call (dw_s2_zero()): no zero output stored */
+void fb_ki_rv32_dwpair2_s2_04_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_08_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_08_bo_z (const DwPairJob *a, const DwPairJob *b);
 typedef void (*DwPair2Fn) (const DwPairJob *a, const DwPairJob *b);
-static const DwPair2Fn dw_pair2_s2_fns[4][3] = {
-  { fb_ki_rv32_dwpair2_s2_04_bb, fb_ki_rv32_dwpair2_s2_04_bo, fb_ki_rv32_dwpair2_s2_04_oo },
-  { fb_ki_rv32_dwpair2_s2_02_bb, fb_ki_rv32_dwpair2_s2_02_bo, fb_ki_rv32_dwpair2_s2_02_oo },
-  { fb_ki_rv32_dwpair2_s2_46_bb, fb_ki_rv32_dwpair2_s2_46_bo, fb_ki_rv32_dwpair2_s2_46_oo },
-  { fb_ki_rv32_dwpair2_s2_08_bb, fb_ki_rv32_dwpair2_s2_08_bo, fb_ki_rv32_dwpair2_s2_08_oo }
+/* [zeroed output][shift pair: 0/4, 0/2, 4/6, an 8-bit input][outputs: bb, bo, oo] */
+static const DwPair2Fn dw_pair2_s2_fns[2][4][3] = {
+  { { fb_ki_rv32_dwpair2_s2_04_bb, fb_ki_rv32_dwpair2_s2_04_bo, fb_ki_rv32_dwpair2_s2_04_oo },
+    { fb_ki_rv32_dwpair2_s2_02_bb, fb_ki_rv32_dwpair2_s2_02_bo, fb_ki_rv32_dwpair2_s2_02_oo },
+    { fb_ki_rv32_dwpair2_s2_46_bb, fb_ki_rv32_dwpair2_s2_46_bo, fb_ki_rv32_dwpair2_s2_46_oo },
+    { fb_ki_rv32_dwpair2_s2_08_bb, fb_ki_rv32_dwpair2_s2_08_bo, fb_ki_rv32_dwpair2_s2_08_oo } },
+  { { fb_ki_rv32_dwpair2_s2_04_bb_z, fb_ki_rv32_dwpair2_s2_04_bo_z,
+      fb_ki_rv32_dwpair2_s2_04_oo },
+    { fb_ki_rv32_dwpair2_s2_02_bb_z, fb_ki_rv32_dwpair2_s2_02_bo_z,
+      fb_ki_rv32_dwpair2_s2_02_oo },
+    { fb_ki_rv32_dwpair2_s2_46_bb_z, fb_ki_rv32_dwpair2_s2_46_bo_z,
+      fb_ki_rv32_dwpair2_s2_46_oo },
+    { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
+      fb_ki_rv32_dwpair2_s2_08_oo } }
+};
+
+/* the padded top pair of both channels of a sub-byte input (upside down, as
+ * dw_sc_pad_top_pair()), of an output zeroed once per call (dw_s2_zero()): [shift pair 0/4,
+ * 0/2, 4/6][outputs: bb, bo (no zero output stored), oo] */
+void fb_ki_rv32_dwpair2_s2_pad_04_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_04_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_04_oo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_02_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_02_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_02_oo (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_46_bb_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_46_bo_z (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_pad_46_oo (const DwPairJob *a, const DwPairJob *b);
+static const DwPair2Fn dw_pair2_s2_pad_fns[3][3] = {
+  { fb_ki_rv32_dwpair2_s2_pad_04_bb_z, fb_ki_rv32_dwpair2_s2_pad_04_bo_z,
+    fb_ki_rv32_dwpair2_s2_pad_04_oo },
+  { fb_ki_rv32_dwpair2_s2_pad_02_bb_z, fb_ki_rv32_dwpair2_s2_pad_02_bo_z,
+    fb_ki_rv32_dwpair2_s2_pad_02_oo },
+  { fb_ki_rv32_dwpair2_s2_pad_46_bb_z, fb_ki_rv32_dwpair2_s2_pad_46_bo_z,
+    fb_ki_rv32_dwpair2_s2_pad_46_oo }
 };
 
 typedef struct {
@@ -435,15 +506,80 @@ typedef struct {
   int32_t c; /* the kept channel, -1: none */
   int plain;
   int full; /* 1 until job holds the call's channel-independent fields */
+  /* the output zeroed once per call (dw_s2_zero()): the channels' padded top pairs are left
+   * to the two-channel pass (dw_s2_pad_kept()); s2off: dw_sc_s2_plan()'s offsets */
+  int zero;
+  const size_t *s2off;
 } DwS2Keep;
 
+/* Stride 2, sub-byte weights, dw_sc_s2_plan()'s layer whose full pairs pair channels
+ * (dw_s2_two()'s gate): the output zeroed once per call, so that the two-channel pass's
+ * byte-storing channels store no zero output (kp->zero; a ReLU layer's outputs are mostly
+ * 0): about 0.3 instructions per output byte for 1 per zero output saved. */
+FB_KI_INLINE void
+dw_s2_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
+            const DwRowJob *jp, const size_t *s2off, DwS2Keep *kp)
+{
+  kp->zero = 0;
+  if (W == 8 || p->ch_in < 2 || (int32_t) s2off[4] * p->dim_out_x < 32
+      || (A == 8 && (p->ch_in & 1)))
+    return;
+  dw_zero_bytes (output, output + (size_t) p->dim_out_y * (size_t) jp->out_row);
+  kp->zero = 1;
+  kp->s2off = s2off;
+}
+
+/* The kept job's padded top pair (kp->zero), upside down: its weights flipped into wa, the
+ * job's q0, op, npairs, in_row, out_row and w set for it (dw_s2_pad_back() restores them) */
+FB_KI_INLINE void
+dw_s2_pad_kept (DwS2Keep *kp, int32_t *wa)
+{
+  const int32_t *const w = kp->w;
+  const size_t *const o = kp->s2off;
+  DwPairJob *const j = &kp->job;
+
+  wa[0] = w[6], wa[1] = w[7], wa[2] = w[8];
+  wa[3] = w[3], wa[4] = w[4], wa[5] = w[5];
+  wa[6] = w[0], wa[7] = w[1], wa[8] = w[2];
+  j->w = wa;
+  j->q0 = j->q0 - o[2] + o[0];
+  j->op = j->op - o[3] + o[1];
+  j->npairs = 1;
+  j->in_row = -j->in_row;
+  j->out_row = -j->out_row;
+}
+
+FB_KI_INLINE void
+dw_s2_pad_back (DwS2Keep *kp)
+{
+  const size_t *const o = kp->s2off;
+  DwPairJob *const j = &kp->job;
+
+  j->w = kp->w;
+  j->q0 = j->q0 - o[0] + o[2];
+  j->op = j->op - o[1] + o[3];
+  j->npairs = (int32_t) o[4];
+  j->in_row = -j->in_row;
+  j->out_row = -j->out_row;
+}
+
 /* A kept channel's full pairs alone (fb_ki_rv32_dwpair_s2_ar_*: its job is the shifted-down
- * form, job.sh its bit; an 8-bit input's fb_ki_rv32_dwpair_s2_a8_*). */
+ * form, job.sh its bit; an 8-bit input's fb_ki_rv32_dwpair_s2_a8_*), its padded top pair
+ * first when the output is zeroed (dw_s2_zero()). */
 static void
 dw_s2_flush (const int A, DwS2Keep *kp)
 {
+  int32_t wa[9];
+
   if (kp->c < 0)
     return;
+  if (A != 8 && kp->zero)
+    {
+      dw_s2_pad_kept (kp, wa);
+      (kp->plain ? dw_pair_s2_padz_fns[A == 8 ? 0 : 2] : dw_pair_fns[1][1][A == 8 ? 0 : 2][1])(
+        &kp->job);
+      dw_s2_pad_back (kp);
+    }
   dw_pair_fns[1][0][A == 8 ? 0 : 2][kp->plain ? 0 : 1](&kp->job);
   kp->c = -1;
 }
@@ -463,6 +599,27 @@ dw_s2_down (const int A, int32_t ka, int32_t la, const FbConvParams *p, DwPairJo
   pj->thr = dw_zero_below (ka, lam, pj->shr);
 }
 
+/* The kept channel's and channel pj's full pairs in one pass (fn), their padded top pair
+ * first in one pass too (fpad) when the output is zeroed (kp->zero; wf: pj's weights) */
+FB_KI_INLINE void
+dw_s2_run2 (const int A, DwS2Keep *kp, DwPairJob *pj, const int32_t *wf, DwPair2Fn fn, DwPair2Fn fpad)
+{
+  int32_t wa[9], wb[9];
+
+  if (A != 8 && kp->zero)
+    {
+      dw_s2_pad_kept (kp, wa);
+      wb[0] = wf[6], wb[1] = wf[7], wb[2] = wf[8];
+      wb[3] = wf[3], wb[4] = wf[4], wb[5] = wf[5];
+      wb[6] = wf[0], wb[7] = wf[1], wb[8] = wf[2];
+      pj->w = wb;
+      fpad (&kp->job, pj);
+      pj->w = wf;
+      dw_s2_pad_back (kp);
+    }
+  fn (&kp->job, pj);
+}
+
 /* Stride 2, channel c's full pairs (job pj, code pairs of dw_sc_pair_job(), weights wf): 1
  * when kept (the first channel of two) or done with the kept one, 0 for the caller's own
  * call (the kept one, if any, done first). */
@@ -472,7 +629,8 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
            DwS2Keep *kp)
 {
   const int32_t sh = (c * A) & 7;
-  int k;
+  DwPair2Fn fn;
+  int k, sp, ok;
 
   if (pairs != 1 && (A == 8 || pairs != 2))
     {
@@ -513,6 +671,9 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       dw_s2_flush (A, kp);
       return 0;
     }
+  sp = A == 8 ? 3 : A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2;
+  ok = O == 8 ? 0 : kp->plain ? 1 : 2;
+  fn = dw_pair2_s2_fns[kp->zero][sp][ok];
   /* the second channel's job shifted down in place, its five fields restored after the
    * pass (the group loop's padded bottom pair may take the job next) */
   if (pairs == 1 && A != 8)
@@ -520,13 +681,11 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       const int32_t lo = pj->lam_lo, hi = pj->lam_hi, shr = pj->shr, m = pj->mask;
       const int32_t thr = pj->thr;
       dw_s2_down (A, ka, la, p, pj);
-      dw_pair2_s2_fns[A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2][O == 8 ? 0 : kp->plain ? 1 : 2](
-        &kp->job, pj);
+      dw_s2_run2 (A, kp, pj, wf, fn, A == 8 ? fn : dw_pair2_s2_pad_fns[sp][ok]);
       pj->lam_lo = lo, pj->lam_hi = hi, pj->shr = shr, pj->mask = m, pj->thr = thr;
     }
   else
-    dw_pair2_s2_fns[A == 8 ? 3 : A == 4 ? 0 : kp->job.sh == 0 ? 1 : 2]
-                   [O == 8 ? 0 : kp->plain ? 1 : 2](&kp->job, pj);
+    dw_s2_run2 (A, kp, pj, wf, fn, A == 8 ? fn : dw_pair2_s2_pad_fns[sp][ok]);
   kp->c = -1;
   return 1;
 }
@@ -563,6 +722,32 @@ dw_s2_end (const int A, const int S, int32_t c, DwS2Keep *kp)
   if (S == 2 && kp->c >= 0 && kp->c != c)
     dw_s2_flush (A, kp);
   return 1;
+}
+
+/* Stride 2, dw_sc_s2_plan()'s layer, channel c in pairs (code pairs, weights w2 as the pair
+ * routines take them, wf as dw_sc_pair_job() took them): the padded top pair and the full
+ * pairs, alone or with the kept channel (dw_s2_pairs()); 1 (dw_sc_rows_asm()'s). */
+FB_KI_INLINE int
+dw_sc_s2_std (const int A, const int O, const int S, const uint8_t *xc, uint8_t *output,
+              int32_t c, int pairs, int plain, int32_t lam_hi, const int32_t *w2,
+              const int32_t *wf, int32_t ka, int32_t la, const FbConvParams *p, DwPairJob *pjp,
+              const size_t *s2off, DwS2Keep *kp)
+{
+  /* a sub-byte input's zeroed output: the padded top pair with the full pairs (dw_s2_run2();
+   * an 8-bit input's two-channel pad pass, its requantization out of line with the values
+   * from the frame, cost s2-32x32 u8/u4/i4 +1,097) */
+  const int defer = A != 8 && kp->zero && pairs != 3;
+  int32_t wfl[9];
+
+  dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, w2, wfl, pjp, s2off, kp->zero,
+                  !defer);
+  if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
+    {
+      if (defer)
+        dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, w2, wfl, pjp, s2off, 1, 1);
+      dw_sc_s2_pairs_run (A, O, pairs, plain, lam_hi, pjp, s2off);
+    }
+  return dw_s2_end (A, S, c, kp);
 }
 
 /* Stride 1, channel c with weights wf[9] (zero for kernel rows beyond dim_kernel_y): every
@@ -620,13 +805,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
       return 1;
     }
   if (S == 2 && std3 && pairs)
-    {
-      dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wfl,
-                      pjp, s3off);
-      if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
-        dw_sc_s2_pairs_run (A, O, pairs, plain, lam_hi, pjp, s3off);
-      return dw_s2_end (A, S, c, kp);
-    }
+    return dw_sc_s2_std (A, O, S, xc, output, c, pairs, plain, lam_hi, pairs == 3 ? wt : wf, wf,
+                         ka, la, p, pjp, s3off, kp);
   jp->kappa = ka;
   jp->lam_lo = ~lam_lo; /* the sweeps take ~lam_lo */
   jp->lam_hi = lam_hi;

@@ -702,10 +702,13 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
       dw_sc_pairs_all_plan (p, g, &plan, &pplan, grp, s3off);
       dw_sc_std3_zero (A, W, p, output, &plan, &s3off[2]);
     }
+  if (S == 2)
+    keep.zero = 0;
   if (s2std)
     {
       dw_sc_s2_plan (p, g, &plan, grp, s3off);
       dw_sc_std3_zero (A, W, p, output, &plan, &s3off[5]);
+      dw_s2_zero (A, W, p, output, &plan, s3off, &keep);
     }
   wx[6] = wx[7] = wx[8] = wx[18] = wx[19] = wx[20] = 0;
   keep.c = -1;

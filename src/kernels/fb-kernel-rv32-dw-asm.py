@@ -311,7 +311,7 @@ def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False, op2=True)
     return L
 
 
-def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
+def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
@@ -354,7 +354,10 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
     name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}{"_pad" if pad else ""}'
             f'{"_all" if merged else ""}'
             f'_a{(("t" if top else "r") if rsh else "s") if asub else 8}'
-            f'_o{"s" if osub else 8}')
+            f'_o{"s" if osub else 8}{"_z" if z else ""}')
+    # z (stride 2, a byte output: fb_ki_rv32_dwpair_s2_pad_*_o8_z): the output was zeroed by
+    # the caller once per call (dw_s2_zero()), no zero output stored
+    assert not z or (S == 2 and not osub)
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11'] if S == 1 else ['s9', 's10']
     Q = ['a0', 'a2', 'a3', 'a4']
@@ -422,7 +425,8 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False):
         elif S == 2:
             # stride 2, a byte output: the zero output inline (2 instructions), the
             # requantization out of line (one jump more), placed after the return
-            out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'.Ld_{name}_{n}:']
+            out += [f'bge {v}, {th}, .Lf_{name}_{n}'] + ([] if z else [f'sb zero, 0({op})'])
+            out.append(f'.Ld_{name}_{n}:')
             main, out = out, [f'.Lf_{name}_{n}:']
         else:
             out += [f'bge {v}, {th}, .Lf_{name}_{n}', f'sb zero, 0({op})', f'j .Ld_{name}_{n}',
@@ -964,7 +968,7 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True, not oz)
 
 
-def dwpair2_s2(sha, shb, outs, a8=False):
+def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_<outs> (const DwPairJob *a, const DwPairJob *b)
     # Stride 2, two channels of a sub-byte input that share their bytes (a: bits sha, b: bits
     # shb of each byte), every kernel row inside: the lane pairs of dwpair (S = 2) for both
@@ -980,8 +984,16 @@ def dwpair2_s2(sha, shb, outs, a8=False):
     # a8 (fb_ki_rv32_dwpair2_s2_08_<outs>): an 8-bit input's channels c (even) and c + 1,
     # loaded together by one `lhu` per value (c at bits 0-7, c + 1 at 8-15 of the halfword;
     # q0 and in_px even), the mask 0x00ff00ff set here (job a's lanes hold x, sh 0).
+    # z (fb_ki_rv32_dwpair2_s2_*_{bb,bo}_z): the output was zeroed by the caller once per
+    # call (dw_s2_zero()), so a byte-storing channel stores no zero output (`bge` alone).
     assert not a8 or (sha, shb) == (0, 8)
-    name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}'
+    # pad (fb_ki_rv32_dwpair2_s2_pad_*, only with z or 'oo'): the padded top pair of both
+    # channels, upside down as dwpair's (S = 2) pad form (job a's in_row and out_row negated,
+    # both jobs' weights' rows flipped, the last input row not read: kernel row 2's word is
+    # its low lane only).
+    assert not z or outs != 'oo'
+    name = (f'fb_ki_rv32_dwpair2_s2{"_pad" if pad else ""}_{sha}{shb}_{outs}'
+            f'{"_z" if z else ""}')
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TC, TM, T, M, WT = 't0', 't1', 'a4', 't3', 't2', 't4', 's6'
@@ -1014,7 +1026,7 @@ def dwpair2_s2(sha, shb, outs, a8=False):
           f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["in_row"]}(a0)',
           f'lw {BACK}, {POFF["in_px"]}(a0)', f'lw {Q}, {POFF["q0"]}(a0)',
           f'sub {ROW}, zero, t0']
-    L += [f'add {Q}, {Q}, t0', f'add {BACK}, {BACK}, t0'] * 4
+    L += [f'add {Q}, {Q}, t0', f'add {BACK}, {BACK}, t0'] * (3 if pad else 4)
 
     def up(dst, last=False):
         return [f'{"lhu" if a8 else "lbu"} {dst}, 0({Q})',
@@ -1031,8 +1043,11 @@ def dwpair2_s2(sha, shb, outs, a8=False):
                     out += [f'and {TM}, {wd}, {M}']
                 out += taps(ch, TM, r, r == 2)
             return out
-        out = up(TA) + [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC)
-        out += [f'or {TA}, {TA}, {TC}'] + both(TA, 2)
+        if pad:
+            out = up(TB) + [f'slli {TB}, {TB}, 16'] + up(TC) + both(TC, 2)
+        else:
+            out = up(TA) + [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16']
+            out += up(TC) + [f'or {TA}, {TA}, {TC}'] + both(TA, 2)
         out += [f'slli {TC}, {TC}, 16'] + up(TA) + [f'or {TB}, {TB}, {TA}'] + both(TB, 1)
         out += up(TA, True) + [f'or {TC}, {TC}, {TA}'] + both(TC, 0)
         return out
@@ -1043,7 +1058,7 @@ def dwpair2_s2(sha, shb, outs, a8=False):
         lab = f'{name}_{n}'
         b = base[ch]
         main = [f'bge {v}, {TC}, .Lf_{lab}']
-        if mode[ch] == 'b':
+        if mode[ch] == 'b' and not z:
             main.append(f'sb zero, {boff[ch]}({op})')
         main.append(f'.Ld_{lab}:')
         out = [f'.Lf_{lab}:', f'lw {TM}, {b + CO["kappa"]}(sp)', f'mul {TB}, {TM}, {v}',
@@ -1133,4 +1148,10 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair32_s2(False, pd, True, 'zs') for pd in (False, True))
           + tuple(dwpair2_s2(a, b, o) for a, b in ((0, 4), (0, 2), (4, 6))
                   for o in ('bb', 'bo', 'oo'))
-          + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo')))
+          + tuple(dwpair2_s2(0, 8, o, True) for o in ('bb', 'bo', 'oo'))
+          + tuple(dwpair2_s2(a, b, o, a == 0 and b == 8, True)
+                  for a, b in ((0, 4), (0, 2), (4, 6), (0, 8)) for o in ('bb', 'bo'))
+          + tuple(dwpair2_s2(a, b, o, a == 0 and b == 8, o != 'oo', True)
+                  for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
+          + tuple(dwpair(a, False, r, 2, True, False, True)
+                  for a, r in ((False, False), (True, False), (True, True))))

@@ -217,7 +217,7 @@ conv_scalar_base_size (int in_bits, int w_bits, const FbConvParams *p)
 /* Bytes of the thresholds' own scratch (after the im2col, before the weights prepared per
  * call): 8 per channel when they take the layer but do not fit the acc area, and only while
  * the whole scratch stays within 2 KiB (issue 19's RAM goal); else 0. */
-FB_KI_INLINE size_t
+static size_t
 conv_scalar_thr_bytes (int in_bits, int out_bits, int w_bits, const FbConvParams *p)
 {
   const size_t t = (size_t) p->ch_out * 8;
@@ -1294,13 +1294,14 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
 #endif
 
   /* u2 x i2's thresholds beyond the acc area: after the im2col (conv_scalar_thr_bytes()) */
-  const size_t thr_bytes = A == 2 && W == 2 && O == 2 ? conv_scalar_thr_bytes (A, O, W, p) : 0;
+  const size_t thr_bytes = conv_scalar_thr_bytes (A, O, W, p);
+  uint8_t *thr_ext = thr_bytes ? col + conv_scalar_col_bytes (A, W, p) : NULL;
+  (void) thr_ext;   /* (the C path has no thresholds) */
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
   if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
     {
-      uint8_t *wbuf = col + (t3 ? conv_scalar_col_bytes (A, W, p) : FB_CONV_SC_PIX * kc)
-                      + thr_bytes;
+      uint8_t *wbuf = col + conv_scalar_col_bytes (A, W, p) + thr_bytes;
       conv_scalar_prepare_all (A, W, weights, p, wbuf);
       wk = wbuf;
     }
@@ -1325,8 +1326,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
           && conv_scalar_rq_ok (p, kappa);
   if (rqreg)
     rqk = conv_scalar_rq_job (O, SO, SI, t3, p, kappa, lambda, chn, acc,
-                              (int32_t) (t3 ? t3wblk : kp * wbk),
-                              thr_bytes ? col + FB_CONV_SC_PIX * kc : NULL, &job);
+                              (int32_t) (t3 ? t3wblk : kp * wbk), thr_ext, &job);
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
   rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * (t3 ? t3wblk : kp * wbk));

@@ -185,54 +185,14 @@ conv_scalar_col_bytes (int in_bits, int w_bits, const FbConvParams *p)
   return t3 > FB_CONV_SC_PIX * kc ? t3 : FB_CONV_SC_PIX * kc;
 }
 
-/* Whether u2 x i2's 2-bit-output thresholds (conv_scalar_thresholds(), 8 B per channel) go
- * into the acc area after the routine's 8 words and a signed input's channel corrections, or
- * need scratch of their own; and whether the layer has enough outputs per channel to pay for
- * them (~200 instructions per channel, 6 saved per output) and a shift that keeps 3 2^s
- * within int64. */
-FB_KI_INLINE int
-conv_scalar_thr_in_acc (const FbConvParams *p, int32_t chn)
-{
-  const int SI = (p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0;
-  return 8 + (SI ? p->ch_out : 0) + 2 * p->ch_out <= FB_CONV_SC_PIX * chn;
-}
-
-FB_KI_INLINE int
-conv_scalar_thr_layer (int in_bits, int out_bits, int w_bits, const FbConvParams *p)
-{
-  return in_bits == 2 && w_bits == 2 && out_bits == 2 && p->out_shift <= 60
-         && p->dim_out_x * p->dim_out_y >= 64;
-}
-
 static size_t
-conv_scalar_base_size (int in_bits, int w_bits, const FbConvParams *p)
+conv_scalar_buffer_size (int in_bits, int w_bits, const FbConvParams *p)
 {
   return 4                                                  /* alignment slack */
          + FB_CONV_SC_PIX * conv_scalar_channels_per_pass (p) * 4 /* int32 accumulators */
          + conv_scalar_col_bytes (in_bits, w_bits, p)       /* im2col of 4 pixels */
          + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
               ? 0 : conv_scalar_prepared_size (in_bits, w_bits, p)); /* weights per call */
-}
-
-/* Bytes of the thresholds' own scratch (after the im2col, before the weights prepared per
- * call): 8 per channel when they take the layer but do not fit the acc area, and only while
- * the whole scratch stays within 2 KiB (issue 19's RAM goal); else 0. */
-static size_t
-conv_scalar_thr_bytes (int in_bits, int out_bits, int w_bits, const FbConvParams *p)
-{
-  const size_t t = (size_t) p->ch_out * 8;
-  if (!conv_scalar_thr_layer (in_bits, out_bits, w_bits, p)
-      || conv_scalar_thr_in_acc (p, (int32_t) conv_scalar_channels_per_pass (p))
-      || conv_scalar_base_size (in_bits, w_bits, p) + t > 2048)
-    return 0;
-  return t;
-}
-
-static size_t
-conv_scalar_buffer_size (int in_bits, int out_bits, int w_bits, const FbConvParams *p)
-{
-  return conv_scalar_base_size (in_bits, w_bits, p)
-         + conv_scalar_thr_bytes (in_bits, out_bits, w_bits, p);
 }
 
 
@@ -1197,26 +1157,33 @@ conv_scalar_thresholds (const int SO, int32_t cout, const int32_t *kappa, const 
     }
 }
 
+/* Whether the thresholds take a u2 x i2 call's 2-bit outputs: 8 B per channel after the
+ * routine's 8 words of acc (and a signed input's channel corrections) within the acc area,
+ * enough outputs per channel to pay for them (~200 instructions per channel, 6 saved per
+ * output), a shift that keeps 3 2^s within int64. */
+FB_KI_INLINE int
+conv_scalar_thr_ok (const int SI, const FbConvParams *p, int32_t chn)
+{
+  return 8 + (SI ? p->ch_out : 0) + 2 * p->ch_out <= FB_CONV_SC_PIX * chn
+         && p->out_shift <= 60 && p->dim_out_x * p->dim_out_y >= 64;
+}
+
 /* The job of fb_ki_rv32_dot{3,4}_rq (wblk: bytes of prepared weights per channel block);
  * returns what job->kappa takes per block: kappa, or the thresholds (u2 x i2 to 2 bits,
- * conv_scalar_thr_layer()), computed here after the routine's acc and channel corrections
- * or, when they do not fit there, at thr_ext (conv_scalar_thr_bytes() of them, else NULL). */
+ * conv_scalar_thr_ok()), computed here after the routine's acc and channel corrections. */
 FB_KI_INLINE const int32_t *
 conv_scalar_rq_job (const int O, const int SO, const int SI, int t3, const FbConvParams *p,
                     const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
-                    int32_t wblk, uint8_t *thr_ext, FbKiRq *job)
+                    int32_t wblk, FbKiRq *job)
 {
   conv_scalar_rq_setup (O, SO, p, job);
   job->acc = acc;
   job->nblk = p->ch_out / 4;   /* read, not changed, by the routine */
   job->wblk = wblk;
   job->ccorr = acc + 8;
-  if (O == 2 && !t3 && conv_scalar_thr_layer (2, O, 2, p)
-      && (conv_scalar_thr_in_acc (p, chn) || thr_ext != NULL))
+  if (O == 2 && !t3 && conv_scalar_thr_ok (SI, p, chn))
     {
-      int16_t *thr = conv_scalar_thr_in_acc (p, chn)
-                       ? (int16_t *) (void *) (acc + 8 + (SI ? p->ch_out : 0))
-                       : (int16_t *) (void *) thr_ext;
+      int16_t *thr = (int16_t *) (void *) (acc + 8 + (SI ? p->ch_out : 0));
       conv_scalar_thresholds (SO, p->ch_out, kappa, lambda, p->out_shift, thr);
       job->epi = SO ? fb_ki_rv32_rq_o2ts : fb_ki_rv32_rq_o2t;
       return (const int32_t *) (const void *) thr;
@@ -1293,15 +1260,10 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const int32_t *rqk = kappa;   /* job->kappa per block: kappa, or the thresholds */
 #endif
 
-  /* u2 x i2's thresholds beyond the acc area: after the im2col (conv_scalar_thr_bytes()) */
-  const size_t thr_bytes = conv_scalar_thr_bytes (A, O, W, p);
-  uint8_t *thr_ext = thr_bytes ? col + conv_scalar_col_bytes (A, W, p) : NULL;
-  (void) thr_ext;   /* (the C path has no thresholds) */
-
   /* weights laid out at export time are read in place; otherwise once per call, here */
   if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
     {
-      uint8_t *wbuf = col + conv_scalar_col_bytes (A, W, p) + thr_bytes;
+      uint8_t *wbuf = col + (t3 ? conv_scalar_col_bytes (A, W, p) : FB_CONV_SC_PIX * kc);
       conv_scalar_prepare_all (A, W, weights, p, wbuf);
       wk = wbuf;
     }
@@ -1326,7 +1288,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
           && conv_scalar_rq_ok (p, kappa);
   if (rqreg)
     rqk = conv_scalar_rq_job (O, SO, SI, t3, p, kappa, lambda, chn, acc,
-                              (int32_t) (t3 ? t3wblk : kp * wbk), thr_ext, &job);
+                              (int32_t) (t3 ? t3wblk : kp * wbk), &job);
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
   rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * (t3 ? t3wblk : kp * wbk));

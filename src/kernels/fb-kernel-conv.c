@@ -97,7 +97,7 @@ fb_conv_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, 
       && fb_ki_conv_winograd_applies (in_bits, w_bits, params))
     return fb_ki_conv_winograd_buffer_size (params);
   if (arch == FB_KERNEL_ARCH_SCALAR)
-    return conv_scalar_buffer_size (in_bits, out_bits, w_bits, params);
+    return conv_scalar_buffer_size (in_bits, w_bits, params);
   return 0;
 }
 

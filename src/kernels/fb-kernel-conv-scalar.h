@@ -800,24 +800,24 @@ conv_scalar_gather_l9 (const int ALIGNED, const int S1, const int SI, const uint
 {
   /* S1: stride 1 (its own copy, without divisions) */
   const int32_t kxn = p->dim_kernel_x, sx = S1 ? 1 : p->stride_x, cin = p->ch_in, nw = cin / 16;
-  const int32_t g_tap = cin / 4, x0 = ox * sx - p->pad_left;
+  const int32_t g_tap = cin / 4, x0 = ox * sx - p->pad_left, win = p->dim_in_x;
   const int32_t xend = (ox + npx - 1) * sx - p->pad_left + kxn;
   const size_t px_bytes = (size_t) cin / 4, row_groups = (size_t) kxn * (size_t) g_tap;
+  const size_t row_bytes = (size_t) win * px_bytes;
   const uint32_t K = fb_ki_l9_k (), N = 0x000F000Fu, pad = SI ? FB_KI_L9_PAD : 0;
   /* from pixel q's column to pixel q + 1's at the same input pixel (its tap sx lower) */
   const ptrdiff_t dq = 4 - (ptrdiff_t) sx * (ptrdiff_t) g_tap * 16;
+  /* the sums in a local array (the stores into col cannot reach it), written back at the end */
+  int32_t cs4[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };
   int32_t ky, x, q, w;
   size_t g;
 
-  for (q = 0; q < FB_CONV_SC_PIX; q++)
-    {
-      colsum[q] = 0;
-      for (g = 0; q >= npx && g < (size_t) (ky_hi - ky_lo) * row_groups; g++)
-        fb_ki_st32 (col + g * 16 + (size_t) q * 4, 0);
-    }
+  for (q = npx; q < FB_CONV_SC_PIX; q++)
+    for (g = 0; g < (size_t) (ky_hi - ky_lo) * row_groups; g++)
+      fb_ki_st32 (col + g * 16 + (size_t) q * 4, 0);
   for (ky = ky_lo; ky < ky_hi; ky++, col += row_groups * 16)
     {
-      const uint8_t *row = input + (size_t) (iy0 + ky) * (size_t) p->dim_in_x * px_bytes;
+      const uint8_t *row = input + (size_t) (iy0 + ky) * row_bytes;
       for (x = x0; x < xend; x++)
         {
           /* the pixels q whose tap kx = x - x0 - q sx is in [0, Kx) */
@@ -829,46 +829,50 @@ conv_scalar_gather_l9 (const int ALIGNED, const int S1, const int SI, const uint
           uint32_t cs = 0;
           if (q_lo > q_hi)
             continue;
-          if (x < 0 || x >= p->dim_in_x)
+          if ((uint32_t) x >= (uint32_t) win)   /* x < 0 or x >= the input's width */
             {
               for (q = q_lo; q <= q_hi; q++, d0 += dq)
                 {
                   for (g = 0; g < (size_t) g_tap; g++)
                     fb_ki_st32 (d0 + g * 16, pad);
-                  colsum[q] += SI ? 2 * cin : 0;
+                  cs4[q] += SI ? 2 * cin : 0;
                 }
               continue;
             }
-          for (w = 0; w < nw; w++, d0 += 64)
-            {
-              const uint8_t *sp = row + (size_t) x * px_bytes + (size_t) w * 4;
-              uint32_t v, x0w, x1w, x2w, x3w;
-              uint8_t *d = d0;
-              if (ALIGNED)
-                v = fb_ki_ld32 (sp);
-              else
-                memcpy (&v, sp, 4);
-              if (SI)
-                v ^= 0xAAAAAAAAu;
-              x0w = ((v & N) * K) & FB_KI_L9_M;
-              x1w = (((v >> 4) & N) * K) & FB_KI_L9_M;
-              x2w = (((v >> 8) & N) * K) & FB_KI_L9_M;
-              x3w = (((v >> 12) & N) * K) & FB_KI_L9_M;
-              cs += fb_ki_crumbsum4 (v);   /* bytes <= 12 per word */
-              for (q = q_lo; q <= q_hi; q++, d += dq)
-                {
-                  fb_ki_st32 (d, x0w);
-                  fb_ki_st32 (d + 16, x1w);
-                  fb_ki_st32 (d + 32, x2w);
-                  fb_ki_st32 (d + 48, x3w);
-                }
-            }
+          {
+            const uint8_t *sp = row + (size_t) x * px_bytes;
+            for (w = 0; w < nw; w++, d0 += 64, sp += 4)
+              {
+                uint32_t v, x0w, x1w, x2w, x3w;
+                uint8_t *d = d0;
+                if (ALIGNED)
+                  v = fb_ki_ld32 (sp);
+                else
+                  memcpy (&v, sp, 4);
+                if (SI)
+                  v ^= 0xAAAAAAAAu;
+                x0w = ((v & N) * K) & FB_KI_L9_M;
+                x1w = (((v >> 4) & N) * K) & FB_KI_L9_M;
+                x2w = (((v >> 8) & N) * K) & FB_KI_L9_M;
+                x3w = (((v >> 12) & N) * K) & FB_KI_L9_M;
+                cs += fb_ki_crumbsum4 (v);   /* bytes <= 12 per word */
+                for (q = q_lo; q <= q_hi; q++, d += dq)
+                  {
+                    fb_ki_st32 (d, x0w);
+                    fb_ki_st32 (d + 16, x1w);
+                    fb_ki_st32 (d + 32, x2w);
+                    fb_ki_st32 (d + 48, x3w);
+                  }
+              }
+          }
           cs = fb_ki_bytesum2 (cs);
           c = (int32_t) ((cs & 0xFFFFu) + (cs >> 16));
           for (q = q_lo; q <= q_hi; q++)
-            colsum[q] += c;
+            cs4[q] += c;
         }
     }
+  for (q = 0; q < FB_CONV_SC_PIX; q++)
+    colsum[q] = cs4[q];
 }
 
 /* The fused path's gather (8-bit unsigned input, whole columns): when all 4 pixels' windows

@@ -677,6 +677,82 @@ lin_stage2_tab (const int T, const uint32_t *FB_KI_RESTRICT tab, const uint8_t *
   return sum;
 }
 
+/* u4 x i4 (T = 3, L = 12, a = 4): the n inputs as words; F2 flips both nibbles of a byte
+ * (0x88 for a signed input); returns the sum.  3 bytes (6 inputs) make 2 words by a multiply
+ * each: b0 = n0 + 16 n1 times 2^4 + 2^12 has n0 at bit 4 and n1 at bit 16 among its copies
+ * (the mask keeps those), b1 << 28 is n2 at 28 and b1 & 0xF0 is n3 at 4, b2 times 2^16 + 2^24
+ * has n4 at 16 and n5 at 28.  The sum: mulhu (word, 2^4 + 2^16 + 2^28) is the HI take-out
+ * with every weight 1, n0 + n1 + n2 in the low 12 bits of a running sum of up to 88 words
+ * (88 * 3 * 15 < 2^12).  8.25 instructions per word where extracting every nibble took 18.
+ * Its own function (one per F2), called from the variant: inside lin_stage_input () it made
+ * every variant save 2 more registers. */
+#define FB_LIN_U4X3(src, dst)                                                                 \
+  do                                                                                          \
+    {                                                                                         \
+      const uint32_t b0 = (src)[0] ^ F2, b1 = (src)[1] ^ F2, b2 = (src)[2] ^ F2;              \
+      const uint32_t w0 = ((b0 * k0) & 0x000F00F0u) | (b1 << 28);                             \
+      const uint32_t w1 = (b1 & 0xF0u) | ((b2 * k1) & 0xF00F0000u);                          \
+      (dst)[0] = w0;                                                                          \
+      (dst)[1] = w1;                                                                          \
+      s += (uint32_t) (((uint64_t) w0 * 0x10010010u) >> 32)                                   \
+           + (uint32_t) (((uint64_t) w1 * 0x10010010u) >> 32);                                \
+    }                                                                                         \
+  while (0)
+FB_KI_INLINE int32_t
+lin_stage_u4x3 (const uint32_t F2, const uint8_t *FB_KI_RESTRICT in, int32_t n,
+                uint32_t *FB_KI_RESTRICT x)
+{
+  const int32_t nw = n / 6 * 2;   /* whole pairs of words */
+  const uint8_t *src = in;
+  uint32_t *dst = x, *const end = x + nw;
+  uint32_t k0 = 0x1010u, k1 = 0x01010000u, s;
+  int32_t sum = 0, k;
+#if defined(__GNUC__)
+  /* a multiply each, not GCC's two shifts and an add */
+  __asm__ ("" : "+r" (k0), "+r" (k1));
+#endif
+  while (end - dst >= 4)
+    {
+      /* 4 words (6 bytes) per iteration, up to 88 words per running sum */
+      const uint32_t *e = end - dst >= 88 ? dst + 88 : dst + ((end - dst) & ~3);
+      s = 0;
+      for (; dst < e; dst += 4, src += 6)
+        {
+          FB_LIN_U4X3 (src, dst);
+          FB_LIN_U4X3 (src + 3, dst + 2);
+        }
+      sum += (int32_t) (s & 0xFFFu);
+    }
+  s = 0;
+  if (dst < end)
+    FB_LIN_U4X3 (src, dst);
+  sum += (int32_t) (s & 0xFFFu);
+  /* the last 1-5 inputs */
+  for (k = nw * 3; k < n; k++)
+    {
+      const uint32_t v = ((uint32_t) in[k >> 1] >> ((k & 1) << 2) & 15u) ^ (F2 & 15u);
+      if (k % 3 == 0)
+        x[k / 3] = 0;
+      x[k / 3] += v << (4 + 12 * (k % 3));
+      sum += (int32_t) v;
+    }
+  return sum;
+}
+#undef FB_LIN_U4X3
+
+/* One copy per input signedness (the xor constant). */
+FB_KI_NOINLINE int32_t
+lin_stage_u4x3_u (const uint8_t *in, int32_t n, uint32_t *x)
+{
+  return lin_stage_u4x3 (0, in, n, x);
+}
+
+FB_KI_NOINLINE int32_t
+lin_stage_u4x3_s (const uint8_t *in, int32_t n, uint32_t *x)
+{
+  return lin_stage_u4x3 (0x88, in, n, x);
+}
+
 /* The input as SWAR words of T lanes of L bits from bit a on in x; the value of a lane is
  * (raw ^ flip) - c: flip = 2^(A-1) offsets a signed input to unsigned, c centres it (u8 x i8).
  * Returns the sum of the lane values.  Specialized per (A, T, flip, c): runs once per call
@@ -759,42 +835,6 @@ lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n
   else
     {
       p = 0;
-      if (A == 4 && T == 3 && L == 12 && a == 4)
-        {
-          /* u4 x i4 (T = 3, L = 12, a = 4): 3 bytes (6 inputs) make 2 words by a multiply
-           * each: b0 = n0 + 16 n1 times 2^4 + 2^12 has n0 at bit 4 and n1 at bit 16 among its
-           * copies (the mask keeps those), b1 << 28 is n2 at 28 and b1 & 0xF0 is n3 at 4, b2
-           * times 2^16 + 2^24 has n4 at 16 and n5 at 28.  The sum: mulhu (word, 2^4 + 2^16 +
-           * 2^28) is the HI take-out with every weight 1, n0 + n1 + n2 in the low 12 bits of
-           * a running sum of up to 90 words (90 * 3 * 15 < 2^12).  ~10 instructions per word
-           * where extracting every nibble took 18. */
-          const uint32_t f2 = flip * 17u;   /* both nibbles of a byte */
-          const uint8_t *src = in;
-          uint32_t k0 = 0x1010u, k1 = 0x01010000u;
-#if defined(__GNUC__)
-          /* a multiply each, not GCC's two shifts and an add */
-          __asm__ ("" : "+r" (k0), "+r" (k1));
-#endif
-          while (p + 2 <= nf)
-            {
-              uint32_t *dst = x + p, s = 0;
-              const uint32_t *end;
-              p = nf - p < 90 ? p + ((nf - p) & ~1) : p + 90;
-              end = x + p;
-              FB_LIN_UNROLL2
-              for (; dst < end; dst += 2, src += 3)
-                {
-                  const uint32_t b0 = src[0] ^ f2, b1 = src[1] ^ f2, b2 = src[2] ^ f2;
-                  const uint32_t w0 = ((b0 * k0) & 0x000F00F0u) | (b1 << 28);
-                  const uint32_t w1 = (b1 & 0xF0u) | ((b2 * k1) & 0xF00F0000u);
-                  dst[0] = w0;
-                  dst[1] = w1;
-                  s += (uint32_t) (((uint64_t) w0 * 0x10010010u) >> 32)
-                       + (uint32_t) (((uint64_t) w1 * 0x10010010u) >> 32);
-                }
-              sum += (int32_t) (s & 0xFFFu);
-            }
-        }
       for (; p < nf; p++)
       {
         uint32_t word = 0;
@@ -841,6 +881,16 @@ lin_stage_input (int A, int SI, const LinSwar *sw, const uint8_t *input, int32_t
     return SI ? FB_LIN_STAGE_T (4, 8) : FB_LIN_STAGE_T (4, 0);
   return SI ? FB_LIN_STAGE_T (2, 2) : FB_LIN_STAGE_T (2, 0);
 #undef FB_LIN_STAGE_T
+}
+
+/* The staging of a variant: u4 x i4 by its own functions, the others by lin_stage_input (). */
+FB_KI_INLINE int32_t
+lin_stage_any (const int A, const int W, const int SI, const LinSwar *sw, const uint8_t *input,
+               int32_t n, uint32_t *x)
+{
+  if (A == 4 && W == 4 && sw->t == 3 && sw->l == 12 && sw->a == 4)
+    return SI ? lin_stage_u4x3_s (input, n, x) : lin_stage_u4x3_u (input, n, x);
+  return lin_stage_input (A, SI, sw, input, n, x);
 }
 
 /* The rows of block R at row o over the steps [p0, p0 + np): sum[r] = their dot products. */
@@ -951,7 +1001,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
               const int32_t np = (int32_t) ns - p0 < LIN_CHUNK ? (int32_t) ns - p0 : LIN_CHUNK;
               const int32_t k0 = p0 * sw.t;
               const int32_t nk = dim_vec - k0 < np * sw.t ? dim_vec - k0 : np * sw.t;
-              const int32_t sx = lin_stage_input (A, SI, &sw, input + (size_t) k0 * A / 8, nk, x);
+              const int32_t sx = lin_stage_any (A, W, SI, &sw, input + (size_t) k0 * A / 8, nk, x);
               if (set == 0)
                 sumx += sx;
               for (g = set; g < set + ms; g += 16)
@@ -975,7 +1025,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
         }
       return;
     }
-  sumx = lin_stage_input (A, SI, &sw, input, dim_vec, x);
+  sumx = lin_stage_any (A, W, SI, &sw, input, dim_vec, x);
   for (g = 0; g < num_o; g += 16)
     {
       const int32_t m = num_o - g < 16 ? num_o - g : 16;

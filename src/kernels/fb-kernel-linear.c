@@ -720,7 +720,7 @@ lin_stage_u4x3 (const uint32_t F2, const uint8_t *FB_KI_RESTRICT in, int32_t n,
   const uint8_t *src = in;
   uint32_t *dst = x, *const end = x + nw;
   uint32_t k0 = 0x1010u, k1 = 0x01010000u, s;
-  int32_t sum = 0, k;
+  int32_t sum = 0;
 #if defined(__GNUC__)
   /* a multiply each, not GCC's two shifts and an add */
   __asm__ ("" : "+r" (k0), "+r" (k1));
@@ -739,18 +739,28 @@ lin_stage_u4x3 (const uint32_t F2, const uint8_t *FB_KI_RESTRICT in, int32_t n,
     }
   s = 0;
   if (dst < end)
-    FB_LIN_U4X3 (src, dst);
-  sum += (int32_t) (s & 0xFFFu);
-  /* the last 1-5 inputs */
-  for (k = nw * 3; k < n; k++)
     {
-      const uint32_t v = ((uint32_t) in[k >> 1] >> ((k & 1) << 2) & 15u) ^ (F2 & 15u);
-      if (k % 3 == 0)
-        x[k / 3] = 0;
-      x[k / 3] += v << (4 + 12 * (k % 3));
-      sum += (int32_t) v;
+      FB_LIN_U4X3 (src, dst);
+      src += 3;
     }
-  return sum;
+  if (n > nw * 3)
+    {
+      /* the last 1-5 inputs: their bytes, padded with F2 (0 after the flip), through the
+       * same step into a copy; the second word only if it holds inputs */
+      const int32_t r = n - nw * 3;
+      uint8_t t[3];
+      uint32_t v[2];
+      t[0] = src[0];   /* (r + 1) / 2 bytes of input */
+      t[1] = r > 2 ? src[1] : (uint8_t) F2;
+      t[2] = r > 4 ? src[2] : (uint8_t) F2;
+      if (r & 1)
+        t[r / 2] = (uint8_t) ((t[r / 2] & 15u) | (F2 & 0xF0u));
+      FB_LIN_U4X3 (t, v);
+      x[nw] = v[0];
+      if (r > 3)
+        x[nw + 1] = v[1];
+    }
+  return sum + (int32_t) (s & 0xFFFu);
 }
 #undef FB_LIN_U4X3
 

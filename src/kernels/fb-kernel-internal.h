@@ -305,8 +305,7 @@ FB_KI_DEFINE_UNPACK_U (i16, int16_t)
  * If acc and bias differ in sign, the sum is in range (s is it) and s shares its sign with
  * one of them, so one xor has its sign bit clear and the test is false.  If they share a
  * sign, the sum is out of range exactly when s has the other sign (both xors negative), and
- * then it is above INT32_MAX when acc >= 0, below INT32_MIN when acc < 0.  (The test
- * `linear-int32-saturation` checks it against the 64-bit clamp on the extremes.)  On RV32 the
+ * then it is above INT32_MAX when acc >= 0, below INT32_MIN when acc < 0.  On RV32 the
  * 64-bit compare took ~20 instructions per row, this 6. */
 FB_KI_INLINE int32_t
 fb_ki_linear_int32 (int32_t acc, int32_t bias, int relu)

@@ -434,14 +434,16 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
   lin_step8 (MODE, 32, v + 8, xv, w, k);
 }
 
-/* HI with c = 6 (u4 x i4: T = 3, L = 12), 8 rows of a 16-row block over whole groups of 6
- * words, all in registers: the 8 running sums (t0-t6, a7), the 8 dot products (s0-s7), the
- * 6 words unrolled (the offsets immediates), the first word of a group written by `mulhu`
+/* HI with c = 6 (u4 x i4: T = 3, L = 12), a 16-row block as two halves of 8 rows, all in
+ * registers: the 8 running sums (t0-t6, a7), the 8 dot products (s0-s7), the 6 words of a
+ * take-out unrolled (the offsets immediates), the first word of a group written by `mulhu`
  * (no reset) and the take-out an `and` with the mask and an `add`: 19 instructions per row
  * and group of 18 MACs, where the 16-row loop with the sums in memory needed 25 and the low
- * word (T = 3, L = 11, at every word) 24.  a0 x, a1 the first row's words (16-row layout,
- * 64 bytes a word), a2 the end of x (a multiple of 6 words on), a3 the 8 dot products (in and
- * out), a4 the mask 2^L - 1. */
+ * word (T = 3, L = 11, at every word) 24.  The ns mod 6 = r words that do not fill a group
+ * come first: the running sums zeroed, x and w moved back by 6 - r words and a jump to word
+ * 6 - r of the group (before: those words ran through lin_step8 () in C, and each half was a
+ * call of its own).  a0 x, a1 the block's words (16-row layout, 64 bytes a word), a2 the end
+ * of x, a3 the 16 dot products (out), a4 the mask 2^L - 1, a5 r. */
 #define FB_LIN_HI8_WORD(p)                                                                    \
   "lw a5, 4*" #p "(a0)\n\t"                                                                   \
   "FB_LIN_HI8_ROW " #p ", " #p "*64+0, t0\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+4, t1\n\t"   \
@@ -449,11 +451,15 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
   "FB_LIN_HI8_ROW " #p ", " #p "*64+16, t4\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+20, t5\n\t" \
   "FB_LIN_HI8_ROW " #p ", " #p "*64+24, t6\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+28, a7\n\t"
 #define FB_LIN_HI8_OUT(s, a) "and a6, " s ", a4\n\tadd " a ", " a ", a6\n\t"
+#define FB_LIN_HI8_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"         \
+  op " s3, 12(sp)\n\t" op " s4, 16(sp)\n\t" op " s5, 20(sp)\n\t" op " s6, 24(sp)\n\t"         \
+  op " s7, 28(sp)\n\t" op " s8, 32(sp)\n\t" op " s9, 36(sp)\n\t" op " s10, 40(sp)\n\t"        \
+  op " s11, 44(sp)\n\t"
 __asm__ (
   ".text\n\t"
   ".align 2\n\t"
-  ".globl fb_ki_rv32_lin_hi8x6\n\t"
-  ".type fb_ki_rv32_lin_hi8x6, @function\n\t"
+  ".globl fb_ki_rv32_lin_hi16x6\n\t"
+  ".type fb_ki_rv32_lin_hi16x6, @function\n\t"
   ".macro FB_LIN_HI8_ROW p, off, s\n\t"
   "lw a6, \\off(a1)\n\t"
   ".if \\p == 0\n\t"
@@ -463,15 +469,38 @@ __asm__ (
   "add \\s, \\s, a6\n\t"
   ".endif\n\t"
   ".endm\n"
-  "fb_ki_rv32_lin_hi8x6:\n\t"
-  "addi sp, sp, -32\n\t"
-  "sw s0, 0(sp)\n\tsw s1, 4(sp)\n\tsw s2, 8(sp)\n\tsw s3, 12(sp)\n\t"
-  "sw s4, 16(sp)\n\tsw s5, 20(sp)\n\tsw s6, 24(sp)\n\tsw s7, 28(sp)\n\t"
-  "lw s0, 0(a3)\n\tlw s1, 4(a3)\n\tlw s2, 8(a3)\n\tlw s3, 12(a3)\n\t"
-  "lw s4, 16(a3)\n\tlw s5, 20(a3)\n\tlw s6, 24(a3)\n\tlw s7, 28(a3)\n"
+  "fb_ki_rv32_lin_hi16x6:\n\t"
+  "addi sp, sp, -48\n\t"
+  FB_LIN_HI8_REGS ("sw")
+  "mv s8, a0\n\t"
+  "mv s9, a1\n\t"
+  "mv s10, a5\n\t"
+  "li s11, 2\n"
+  "2:\n\t"   /* a half: rows s9 on */
+  "li s0, 0\n\tli s1, 0\n\tli s2, 0\n\tli s3, 0\n\tli s4, 0\n\tli s5, 0\n\tli s6, 0\n\tli s7, 0\n\t"
+  "mv a0, s8\n\t"
+  "mv a1, s9\n\t"
+  "beqz s10, 1f\n\t"
+  /* the r words first: words 6 - r to 5 of a group, from zeroed running sums */
+  "li t0, 0\n\tli t1, 0\n\tli t2, 0\n\tli t3, 0\n\tli t4, 0\n\tli t5, 0\n\tli t6, 0\n\tli a7, 0\n\t"
+  "li a6, 6\n\t"
+  "sub a6, a6, s10\n\t"
+  "slli a5, a6, 2\n\t"
+  "sub a0, a0, a5\n\t"
+  "slli a5, a6, 6\n\t"
+  "sub a1, a1, a5\n\t"
+  "li a5, 1\n\tbeq a6, a5, 11f\n\t"
+  "li a5, 2\n\tbeq a6, a5, 12f\n\t"
+  "li a5, 3\n\tbeq a6, a5, 13f\n\t"
+  "li a5, 4\n\tbeq a6, a5, 14f\n\t"
+  "j 15f\n"
   "1:\n\t"
-  FB_LIN_HI8_WORD (0) FB_LIN_HI8_WORD (1) FB_LIN_HI8_WORD (2)
-  FB_LIN_HI8_WORD (3) FB_LIN_HI8_WORD (4) FB_LIN_HI8_WORD (5)
+  FB_LIN_HI8_WORD (0)
+  "11:\n\t" FB_LIN_HI8_WORD (1)
+  "12:\n\t" FB_LIN_HI8_WORD (2)
+  "13:\n\t" FB_LIN_HI8_WORD (3)
+  "14:\n\t" FB_LIN_HI8_WORD (4)
+  "15:\n\t" FB_LIN_HI8_WORD (5)
   FB_LIN_HI8_OUT ("t0", "s0") FB_LIN_HI8_OUT ("t1", "s1") FB_LIN_HI8_OUT ("t2", "s2")
   FB_LIN_HI8_OUT ("t3", "s3") FB_LIN_HI8_OUT ("t4", "s4") FB_LIN_HI8_OUT ("t5", "s5")
   FB_LIN_HI8_OUT ("t6", "s6") FB_LIN_HI8_OUT ("a7", "s7")
@@ -480,40 +509,25 @@ __asm__ (
   "bltu a0, a2, 1b\n\t"
   "sw s0, 0(a3)\n\tsw s1, 4(a3)\n\tsw s2, 8(a3)\n\tsw s3, 12(a3)\n\t"
   "sw s4, 16(a3)\n\tsw s5, 20(a3)\n\tsw s6, 24(a3)\n\tsw s7, 28(a3)\n\t"
-  "lw s0, 0(sp)\n\tlw s1, 4(sp)\n\tlw s2, 8(sp)\n\tlw s3, 12(sp)\n\t"
-  "lw s4, 16(sp)\n\tlw s5, 20(sp)\n\tlw s6, 24(sp)\n\tlw s7, 28(sp)\n\t"
-  "addi sp, sp, 32\n\t"
+  "addi a3, a3, 32\n\t"
+  "addi s9, s9, 32\n\t"
+  "addi s11, s11, -1\n\t"
+  "bnez s11, 2b\n\t"
+  FB_LIN_HI8_REGS ("lw")
+  "addi sp, sp, 48\n\t"
   "ret\n\t"
-  ".size fb_ki_rv32_lin_hi8x6, .-fb_ki_rv32_lin_hi8x6\n\t"
+  ".size fb_ki_rv32_lin_hi16x6, .-fb_ki_rv32_lin_hi16x6\n\t"
   ".purgem FB_LIN_HI8_ROW\n");
 #undef FB_LIN_HI8_WORD
 #undef FB_LIN_HI8_OUT
-void fb_ki_rv32_lin_hi8x6 (const uint32_t *x, const uint32_t *w, const uint32_t *x_end,
-                           int32_t *acc, uint32_t mask);
-
-/* Rows B / 4 to B / 4 + 7 of a u4 x i4 block (HI, c = 6): whole groups of 6 words in the
- * assembly above, the last ns mod 6 words by lin_step8. */
-FB_KI_INLINE void
-lin_hi6_half (const int B, const uint32_t *x, const uint32_t *w, int32_t ns, uint32_t mask,
-              int32_t *sum)
-{
-  const int32_t ng = ns / 6;
-  int32_t acc[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-  uint32_t s[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-  int32_t r, p;
-  if (ng > 0)
-    fb_ki_rv32_lin_hi8x6 (x, w + B / 4, x + 6 * ng, acc, mask);
-  for (p = 6 * ng; p < ns; p++)
-    lin_step8 (LIN_HI, B, s, x[p], w + (size_t) p * 16, 0);
-  for (r = 0; r < 8; r++)
-    sum[B / 4 + r] = acc[r] + (int32_t) (s[r] & mask);
-}
+#undef FB_LIN_HI8_REGS
+void fb_ki_rv32_lin_hi16x6 (const uint32_t *x, const uint32_t *w, const uint32_t *x_end,
+                            int32_t *sum, uint32_t mask, int32_t r);
 
 static void
 lin_block16_hi6 (const uint32_t *x, const uint32_t *w, int32_t ns, int sh, int32_t *sum)
 {
-  lin_hi6_half (0, x, w, ns, (1u << sh) - 1u, sum);
-  lin_hi6_half (32, x, w, ns, (1u << sh) - 1u, sum);
+  fb_ki_rv32_lin_hi16x6 (x, w, x + ns, sum, (1u << sh) - 1u, ns % 6);
 }
 #else
 #define FB_LIN_ASM16 0
@@ -677,6 +691,92 @@ lin_stage2_tab (const int T, const uint32_t *FB_KI_RESTRICT tab, const uint8_t *
   return sum;
 }
 
+/* u4 x i4 (T = 3, L = 12, a = 4): the n inputs as words; F2 flips both nibbles of a byte
+ * (0x88 for a signed input); returns the sum.  3 bytes (6 inputs) make 2 words by a multiply
+ * each: b0 = n0 + 16 n1 times 2^4 + 2^12 has n0 at bit 4 and n1 at bit 16 among its copies
+ * (the mask keeps those), b1 << 28 is n2 at 28 and b1 & 0xF0 is n3 at 4, b2 times 2^16 + 2^24
+ * has n4 at 16 and n5 at 28.  The sum: mulhu (word, 2^4 + 2^16 + 2^28) is the HI take-out
+ * with every weight 1, n0 + n1 + n2 in the low 12 bits of a running sum of up to 88 words
+ * (88 * 3 * 15 < 2^12).  8.25 instructions per word where extracting every nibble took 18.
+ * Its own function (one per F2), called from the variant: inside lin_stage_input () it made
+ * every variant save 2 more registers. */
+#define FB_LIN_U4X3(src, dst)                                                                 \
+  do                                                                                          \
+    {                                                                                         \
+      const uint32_t b0 = (src)[0] ^ F2, b1 = (src)[1] ^ F2, b2 = (src)[2] ^ F2;              \
+      const uint32_t w0 = ((b0 * k0) & 0x000F00F0u) | (b1 << 28);                             \
+      const uint32_t w1 = (b1 & 0xF0u) | ((b2 * k1) & 0xF00F0000u);                          \
+      (dst)[0] = w0;                                                                          \
+      (dst)[1] = w1;                                                                          \
+      s += (uint32_t) (((uint64_t) w0 * 0x10010010u) >> 32)                                   \
+           + (uint32_t) (((uint64_t) w1 * 0x10010010u) >> 32);                                \
+    }                                                                                         \
+  while (0)
+FB_KI_INLINE int32_t
+lin_stage_u4x3 (const uint32_t F2, const uint8_t *FB_KI_RESTRICT in, int32_t n,
+                uint32_t *FB_KI_RESTRICT x)
+{
+  const int32_t nw = n / 6 * 2;   /* whole pairs of words */
+  const uint8_t *src = in;
+  uint32_t *dst = x, *const end = x + nw;
+  uint32_t k0 = 0x1010u, k1 = 0x01010000u, s;
+  int32_t sum = 0;
+#if defined(__GNUC__)
+  /* a multiply each, not GCC's two shifts and an add */
+  __asm__ ("" : "+r" (k0), "+r" (k1));
+#endif
+  while (end - dst >= 4)
+    {
+      /* 4 words (6 bytes) per iteration, up to 88 words per running sum */
+      const uint32_t *e = end - dst >= 88 ? dst + 88 : dst + ((end - dst) & ~3);
+      s = 0;
+      for (; dst < e; dst += 4, src += 6)
+        {
+          FB_LIN_U4X3 (src, dst);
+          FB_LIN_U4X3 (src + 3, dst + 2);
+        }
+      sum += (int32_t) (s & 0xFFFu);
+    }
+  s = 0;
+  if (dst < end)
+    {
+      FB_LIN_U4X3 (src, dst);
+      src += 3;
+    }
+  if (n > nw * 3)
+    {
+      /* the last 1-5 inputs: their bytes, padded with F2 (0 after the flip), through the
+       * same step into a copy; the second word only if it holds inputs */
+      const int32_t r = n - nw * 3;
+      uint8_t t[3];
+      uint32_t v[2];
+      t[0] = src[0];   /* (r + 1) / 2 bytes of input */
+      t[1] = r > 2 ? src[1] : (uint8_t) F2;
+      t[2] = r > 4 ? src[2] : (uint8_t) F2;
+      if (r & 1)
+        t[r / 2] = (uint8_t) ((t[r / 2] & 15u) | (F2 & 0xF0u));
+      FB_LIN_U4X3 (t, v);
+      x[nw] = v[0];
+      if (r > 3)
+        x[nw + 1] = v[1];
+    }
+  return sum + (int32_t) (s & 0xFFFu);
+}
+#undef FB_LIN_U4X3
+
+/* One copy per input signedness (the xor constant). */
+FB_KI_NOINLINE int32_t
+lin_stage_u4x3_u (const uint8_t *in, int32_t n, uint32_t *x)
+{
+  return lin_stage_u4x3 (0, in, n, x);
+}
+
+FB_KI_NOINLINE int32_t
+lin_stage_u4x3_s (const uint8_t *in, int32_t n, uint32_t *x)
+{
+  return lin_stage_u4x3 (0x88, in, n, x);
+}
+
 /* The input as SWAR words of T lanes of L bits from bit a on in x; the value of a lane is
  * (raw ^ flip) - c: flip = 2^(A-1) offsets a signed input to unsigned, c centres it (u8 x i8).
  * Returns the sum of the lane values.  Specialized per (A, T, flip, c): runs once per call
@@ -759,22 +859,6 @@ lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n
   else
     {
       p = 0;
-      if (A == 4 && T == 3)
-        {
-          /* u4 x i4: 6 inputs, 3 bytes, 2 words per iteration (the generic loop below extracts
-           * every nibble by its index: 34 instructions per word) */
-          const uint32_t f2 = flip * 17u;   /* both nibbles of a byte */
-          for (; p + 2 <= nf; p += 2)
-            {
-              const uint8_t *src = in + p / 2 * 3;
-              const uint32_t b0 = src[0] ^ f2, b1 = src[1] ^ f2, b2 = src[2] ^ f2;
-              const uint32_t n0 = b0 & 15u, n1 = b0 >> 4, n2 = b1 & 15u, n3 = b1 >> 4;
-              const uint32_t n4 = b2 & 15u, n5 = b2 >> 4;
-              sum += (int32_t) (n0 + n1 + n2 + n3 + n4 + n5);
-              x[p] = (n0 << a) + (n1 << (a + L)) + (n2 << (a + 2 * L));
-              x[p + 1] = (n3 << a) + (n4 << (a + L)) + (n5 << (a + 2 * L));
-            }
-        }
       for (; p < nf; p++)
       {
         uint32_t word = 0;
@@ -823,6 +907,16 @@ lin_stage_input (int A, int SI, const LinSwar *sw, const uint8_t *input, int32_t
 #undef FB_LIN_STAGE_T
 }
 
+/* The staging of a variant: u4 x i4 by its own functions, the others by lin_stage_input (). */
+FB_KI_INLINE int32_t
+lin_stage_any (const int A, const int W, const int SI, const LinSwar *sw, const uint8_t *input,
+               int32_t n, uint32_t *x)
+{
+  if (A == 4 && W == 4 && sw->t == 3 && sw->l == 12 && sw->a == 4)
+    return SI ? lin_stage_u4x3_s (input, n, x) : lin_stage_u4x3_u (input, n, x);
+  return lin_stage_input (A, SI, sw, input, n, x);
+}
+
 /* The rows of block R at row o over the steps [p0, p0 + np): sum[r] = their dot products. */
 FB_KI_INLINE void
 lin_run_block (int32_t R, const LinSwar *sw, int sh, const uint32_t *x, const uint32_t *w,
@@ -838,57 +932,53 @@ lin_run_block (int32_t R, const LinSwar *sw, int sh, const uint32_t *x, const ui
 
 static const int32_t lin_zero16[16];
 
-/* int32 output of m rows: acc - off - kw wsum, + the bias, saturated (as fb_ki_linear_int32 ()),
- * ReLU; kw is 0 unless the input is signed or the plan S16. */
+/* int32 output of m rows in place: y = the dot product d - off - kw wsum, then
+ * fb_ki_linear_int32 () with the bias, the ReLU (rare on logits) a second pass; KW: kw is
+ * not 0.  (One loop with the ReLU flag as a constant: GCC merged its two copies into one
+ * that tested the flag per row.) */
 FB_KI_INLINE void
-lin_out32 (const int RELU, const int SI, int s16, const int32_t *acc, int32_t off, int32_t kw,
-           const int32_t *wsum, const int32_t *bias, int32_t *out, int32_t m)
+lin_out32 (const int KW, int32_t *y, int32_t off, int32_t kw, const int32_t *wsum,
+           const int32_t *bias, int32_t m, int32_t relu)
 {
-  int32_t e;
-  for (e = 0; e < m; e++)
+  int32_t *const end = y + m, *p;
+  for (p = y; p < end; p++, bias++)
     {
-      const int32_t v = acc[e] - off - (SI || s16 ? kw * wsum[e] : 0);
-      const uint32_t b = (uint32_t) bias[e];
-      uint32_t s = (uint32_t) v + b;
-      if ((int32_t) ((s ^ (uint32_t) v) & (s ^ b)) < 0)
-        s = v < 0 ? 0x80000000u : 0x7FFFFFFFu;
-      if (RELU && (int32_t) s < 0)
-        s = 0;
-      out[e] = (int32_t) s;
+      const int32_t v = *p - off - (KW ? kw * *wsum++ : 0);
+      *p = fb_ki_linear_int32 (v, *bias, 0);
     }
+  if (relu)
+    for (p = y; p < end; p++)
+      *p = fb_ki_linear_int32 (*p, 0, 1);
 }
 
-/* The m rows from row g: the offsets out of the dot products acc (see above), then the
- * output. */
+/* The m rows from row g: the offsets out of the dot products (see above), then the output.
+ * The dot product of the input with row r is d - off - kw wsum[r] for the block's sum d:
+ * off = 2^(W-1) sumx takes out the weights' offset (none for S16), kw the signed input's
+ * offset 2^(A-1) (S16: the centring, x - 127, or x + 1 for a signed input).  Quantized
+ * outputs: d in acc (requantized from there); int32: d in output32 + g, replaced by the
+ * output (the saturation and ReLU of fb_ki_linear_int32 (), a zero table for a missing
+ * bias). */
 FB_KI_INLINE void
-lin_finish (const int A, const int O, const int W, const int SI, const int SO, const LinSwar *sw,
-            int32_t *acc, int32_t sumx, const int32_t *wsum, const int32_t *kappa,
-            const int32_t *lambda, const int32_t *bias, uint8_t *output, int32_t *output32,
-            int32_t g, int32_t m, int32_t out_shift, int32_t flag_relu)
+lin_finish (const int A, const int O, const int W, const int SI, const int SO, int32_t *acc,
+            int32_t sumx, const int32_t *wsum, const int32_t *kappa, const int32_t *lambda,
+            const int32_t *bias, uint8_t *output, int32_t *output32, int32_t g, int32_t m,
+            int32_t out_shift, int32_t flag_relu)
 {
+  const int s16 = A == 8 && W == 8;   /* the only LIN_S16 plan of lin_plans[][] */
+  const int32_t off = s16 ? 0 : (1 << (W - 1)) * sumx;
+  const int32_t kw = s16 ? (SI ? 1 : -127) : (SI ? (1 << (A - 1)) : 0);
   int32_t e;
   if (O == 32)
     {
-      /* offsets, bias and the int32 saturation of fb_ki_linear_int32 () in one pass, the
-       * saturation by the sign test of a wrapping add (the 64-bit compare took ~20
-       * instructions per row); no bias reads zeros, the ReLU a copy of the loop */
-      const int s16 = sw->mode == LIN_S16;
-      const int32_t off = s16 ? 0 : (1 << (W - 1)) * sumx;
-      const int32_t kw = s16 ? (SI ? 1 : -127) : (SI ? (1 << (A - 1)) : 0);
       const int32_t *bp = bias != NULL ? bias + g : lin_zero16;
-      if (flag_relu & FB_KERNEL_FLAG_RELU)
-        lin_out32 (1, SI, s16, acc, off, kw, wsum + g, bp, output32 + g, m);
+      if (s16 || SI)   /* SI is not a constant here: a loop without wsum for kw = 0 */
+        lin_out32 (1, output32 + g, off, kw, wsum + g, bp, m, flag_relu & FB_KERNEL_FLAG_RELU);
       else
-        lin_out32 (0, SI, s16, acc, off, kw, wsum + g, bp, output32 + g, m);
+        lin_out32 (0, output32 + g, off, kw, wsum + g, bp, m, flag_relu & FB_KERNEL_FLAG_RELU);
       return;
     }
   for (e = 0; e < m; e++)
-    {
-      if (sw->mode == LIN_S16)
-        acc[e] += (SI ? -1 : 127) * wsum[g + e];
-      else
-        acc[e] -= (1 << (W - 1)) * sumx + (SI ? (1 << (A - 1)) * wsum[g + e] : 0);
-    }
+    acc[e] -= off + (s16 || SI ? kw * wsum[g + e] : 0);
   fb_ki_requant_pack_any (O, SO, acc, kappa + g, lambda + g, out_shift, m,
                           output + (size_t) g * (size_t) O / 8);
 }
@@ -931,7 +1021,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
               const int32_t np = (int32_t) ns - p0 < LIN_CHUNK ? (int32_t) ns - p0 : LIN_CHUNK;
               const int32_t k0 = p0 * sw.t;
               const int32_t nk = dim_vec - k0 < np * sw.t ? dim_vec - k0 : np * sw.t;
-              const int32_t sx = lin_stage_input (A, SI, &sw, input + (size_t) k0 * A / 8, nk, x);
+              const int32_t sx = lin_stage_any (A, W, SI, &sw, input + (size_t) k0 * A / 8, nk, x);
               if (set == 0)
                 sumx += sx;
               for (g = set; g < set + ms; g += 16)
@@ -948,25 +1038,29 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
                     }
                 }
             }
+          if (O == 32)   /* lin_finish () takes the int32 dot products in the output */
+            for (r = 0; r < ms; r++)
+              output32[set + r] = part[r];
           for (g = set; g < set + ms; g += 16)
-            lin_finish (A, O, W, SI, SO, &sw, part + (g - set), sumx, wsum, kappa, lambda, bias,
+            lin_finish (A, O, W, SI, SO, part + (g - set), sumx, wsum, kappa, lambda, bias,
                         output, output32, g, num_o - g < 16 ? num_o - g : 16, out_shift,
                         flag_relu);
         }
       return;
     }
-  sumx = lin_stage_input (A, SI, &sw, input, dim_vec, x);
+  sumx = lin_stage_any (A, W, SI, &sw, input, dim_vec, x);
   for (g = 0; g < num_o; g += 16)
     {
       const int32_t m = num_o - g < 16 ? num_o - g : 16;
+      int32_t *d = O == 32 ? output32 + g : acc;   /* the dot products (see lin_finish ()) */
       int32_t R;
       for (o = g; o < g + m; o += R, w += ns * (size_t) R)
         {
           R = lin_block_rows (m, o, g);
-          lin_run_block (R, &sw, sh, x, w, (int32_t) ns, acc + (o - g));
+          lin_run_block (R, &sw, sh, x, w, (int32_t) ns, d + (o - g));
         }
-      lin_finish (A, O, W, SI, SO, &sw, acc, sumx, wsum, kappa, lambda, bias, output, output32,
-                  g, m, out_shift, flag_relu);
+      lin_finish (A, O, W, SI, SO, acc, sumx, wsum, kappa, lambda, bias, output, output32, g, m,
+                  out_shift, flag_relu);
     }
 }
 

@@ -236,9 +236,8 @@ dw_sc_pairs_all_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *
   s3off[2] = 0;
 }
 
-/* Zero output bytes [o, e) as dw_sc_std3_zero() does (bytes to a word boundary, then 8 words
- * a step; its own copy of the loop: sharing it changed the stride-1 code GCC emits,
- * fmnist-mbv1 w8a8 dw6/dw7 +1,158 each) */
+/* Zero output bytes [o, e): bytes to a word boundary, then 8 words a step (picolibc's memset
+ * goes byte by byte) */
 FB_KI_INLINE void
 dw_zero_bytes (uint8_t *o, uint8_t *const e)
 {
@@ -267,17 +266,7 @@ dw_sc_std3_zero (const int A, const int W, const FbConvParams *p, uint8_t *outpu
 
   if (A != 8 || W != 8)
     return;
-  /* bytes to a word boundary, then 8 words a step (picolibc's memset goes byte by byte) */
-  for (; ((uintptr_t) o & 3) != 0 && o < e; o++)
-    *o = 0;
-  for (; e - o >= 32; o += 32)
-    {
-      uint32_t *const q = (uint32_t *) (void *) o;
-      q[0] = q[1] = q[2] = q[3] = q[4] = q[5] = q[6] = q[7] = 0;
-      __asm__ volatile ("" : : "r" (o) : "memory"); /* not turned into a memset call */
-    }
-  for (; o < e; o++)
-    *o = 0;
+  dw_zero_bytes (o, e);
   *zflag = 1;
 }
 

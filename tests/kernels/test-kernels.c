@@ -958,6 +958,35 @@ test_hand_linear_i32 (void)
   g_assert_cmpint (y[1], ==, G_MININT32 + 5);
 }
 
+/* fb_ki_linear_int32()'s 32-bit saturation test against the 64-bit clamp it replaced: every
+ * pair of edge values, then random pairs, both ReLU settings */
+static gint32
+linear_int32_64 (gint32 acc, gint32 bias, int relu)
+{
+  gint64 v = (gint64) acc + bias;
+  v = v > G_MAXINT32 ? G_MAXINT32 : v < G_MININT32 ? G_MININT32 : v;
+  return relu && v < 0 ? 0 : (gint32) v;
+}
+
+static void
+test_linear_int32_saturation (void)
+{
+  static const gint32 edge[] = { G_MININT32, G_MININT32 + 1, -1073741824, -2, -1, 0, 1, 2,
+                                 1073741823, 1073741824, G_MAXINT32 - 1, G_MAXINT32 };
+  GRand *r = g_rand_new_with_seed (19);
+  for (guint i = 0; i < G_N_ELEMENTS (edge); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (edge); j++)
+      for (int relu = 0; relu < 2; relu++)
+        g_assert_cmpint (fb_ki_linear_int32 (edge[i], edge[j], relu), ==,
+                         linear_int32_64 (edge[i], edge[j], relu));
+  for (int k = 0; k < 200000; k++)
+    {
+      const gint32 a = (gint32) g_rand_int (r), b = (gint32) g_rand_int (r);
+      g_assert_cmpint (fb_ki_linear_int32 (a, b, k & 1), ==, linear_int32_64 (a, b, k & 1));
+    }
+  g_rand_free (r);
+}
+
 static void
 test_hand_depthwise (void)
 {
@@ -1814,6 +1843,7 @@ main (int argc, char **argv)
   add_simple ("hand/conv-packed", test_hand_conv_packed);
   add_simple ("hand/requant", test_hand_requant);
   add_simple ("hand/linear-i32", test_hand_linear_i32);
+  add_simple ("linear-int32-saturation", test_linear_int32_saturation);
   add_simple ("linear-plans", test_linear_plans);
   add_simple ("hand/depthwise", test_hand_depthwise);
   add_simple ("hand/add-pool", test_hand_add_pool);

@@ -573,6 +573,90 @@ def rq_thr(SO):
     return name, L
 
 
+# fb_ki_rv32_gather_l9's job (FbKiG9 in fb-kernel-conv-scalar.h), int32 words.
+G9_JOB = {'nky': 0, 'tend': 4, 'x0': 8, 'win': 12, 'pxb': 16, 'rowb': 20, 'colrow': 24,
+          'dq': 28, 'rsum': 32, 'tab': 36, 'padsum': 40}
+
+
+def gather_l9(si=False):
+    # void fb_ki_rv32_gather_l9 (uint8_t *col, const uint8_t *row, const FbKiG9 *job): the
+    # u2 x i2 im2col of a block of 4 pixels at stride 1 from an unsigned, 4-byte aligned input
+    # with whole-word taps (conv_scalar_gather_l9()'s ALIGNED, S1 form for npx = 4), the C's
+    # per-input-pixel set-up and spills replaced.  col: the block's column of kernel row
+    # ky_lo, row: the input row iy0 + ky_lo at x = 0; job: nky kernel rows (col advancing by
+    # colrow bytes, row by rowb), per kernel row the input pixels x = x0 + rel, rel = 0 ...
+    # nrel - 1, one table entry (2 int32) each from tab to tend: the byte offset in col of
+    # the first column that has x as a tap, and the number of such columns minus 2 (columns
+    # dq bytes apart).  Each input word (pxb / 4 per pixel) is spread into 4 L9 words by
+    # nibbles of its halves (15 instructions; conv_scalar_gather_l9(), gather_l9(True)) and stored into those
+    # columns (4 sw each, a copy of the word loop per column count), its crumbs summed into
+    # bytes (8); a pixel x outside [0, win) stores zero words.  rsum[rel] += the pixel's
+    # crumb sums as 4 bytes (<= 12 per word and byte: the caller takes this only while
+    # pxb / 4 * nky <= 21).  si (_si, a signed input): each word XOR 0xAAAAAAAA (the offset
+    # to unsigned), a pixel outside stores the offset zero's L9 word 0x80402010 and adds
+    # padsum (its crumb sums, 8 per word and byte) to rsum[rel].
+    name = 'fb_ki_rv32_gather_l9' + ('_si' if si else '')
+    J = G9_JOB
+    N, K, M, C33, C0F, DQ, XA = 's0', 's1', 's2', 's3', 's4', ['s5', 's6'], 's7'
+    X, Pp, T, R, WIN, TEND, PXB = 's8', 's9', 's10', 's11', 'ra', 'a3', 'a4'
+    D, SP, WEND = 'a5', 'a6', 'a7'
+    V, H, CS, XW = 't0', 't1', 't2', ['t3', 't4', 't5', 't6']
+    L = prologue(name, 64)
+    L += ['sw ra, 48(sp)', f'lw t0, {J["nky"]}(a2)', 'sw t0, 52(sp)',
+          f'li {N}, 0x000F000F', f'li {K}, {(1 << 3) + (1 << 10) + (1 << 14)}',
+          f'li {M}, 0xC0603018', f'li {C33}, 0x33333333', f'li {C0F}, 0x0F0F0F0F',
+          *([f'li {XA}, 0xAAAAAAAA'] if si else []),
+          f'lw {DQ[0]}, {J["dq"]}(a2)', f'add {DQ[1]}, {DQ[0]}, {DQ[0]}',
+          f'lw {WIN}, {J["win"]}(a2)',
+          f'lw {TEND}, {J["tend"]}(a2)', f'lw {PXB}, {J["pxb"]}(a2)']
+    L.append('1:')                                  # kernel row
+    L += [f'lw {X}, {J["x0"]}(a2)', f'mul {Pp}, {X}, {PXB}', f'add {Pp}, {Pp}, a1',
+          f'lw {T}, {J["tab"]}(a2)', f'lw {R}, {J["rsum"]}(a2)']
+    L.append('2:')                                  # input pixel x
+    L += [f'lw {D}, 0({T})', f'lw {H}, 4({T})', f'addi {T}, {T}, 8', f'add {D}, a0, {D}',
+          f'bgeu {X}, {WIN}, 8f', f'mv {SP}, {Pp}', f'add {WEND}, {Pp}, {PXB}', f'li {CS}, 0',
+          f'bltz {H}, 11f', f'beqz {H}, 12f', f'addi {H}, {H}, -1', f'beqz {H}, 13f', 'j 14f']
+    for nc in range(1, 5):
+        L.append(f'{10 + nc}:')
+        L += [f'lw {V}, 0({SP})'] + ([f'xor {V}, {V}, {XA}'] if si else [])
+        L += [f'and {XW[0]}, {V}, {N}', f'mul {XW[0]}, {XW[0]}, {K}',
+              f'and {XW[0]}, {XW[0]}, {M}']
+        for i in (1, 2, 3):
+            L += [f'srli {XW[i]}, {V}, {4 * i}', f'and {XW[i]}, {XW[i]}, {N}',
+                  f'mul {XW[i]}, {XW[i]}, {K}', f'and {XW[i]}, {XW[i]}, {M}']
+        L += [f'srli {H}, {V}, 2', f'and {H}, {H}, {C33}', f'and {V}, {V}, {C33}',
+              f'add {H}, {H}, {V}', f'srli {V}, {H}, 4', f'add {H}, {H}, {V}',
+              f'and {H}, {H}, {C0F}', f'add {CS}, {CS}, {H}']
+        L += [f'sw {XW[i]}, {16 * i}({D})' for i in range(4)]
+        for j in range(1, nc):   # column 3 from column 2's address
+            L += [f'add {V}, {D}, {DQ[j - 1]}' if j < 3 else f'add {V}, {V}, {DQ[0]}']
+            L += [f'sw {XW[i]}, {16 * i}({V})' for i in range(4)]
+        L += [f'addi {D}, {D}, 64', f'addi {SP}, {SP}, 4', f'bne {SP}, {WEND}, {10 + nc}b']
+        L += ['j 3f'] if nc < 4 else []
+    L += ['3:', f'lw {V}, 0({R})', f'add {V}, {V}, {CS}', f'sw {V}, 0({R})']
+    L.append('4:')                                  # next input pixel
+    L += [f'addi {X}, {X}, 1', f'add {Pp}, {Pp}, {PXB}', f'addi {R}, {R}, 4',
+          f'bne {T}, {TEND}, 2b']
+    L += ['lw t0, 52(sp)', 'addi t0, t0, -1', 'sw t0, 52(sp)', 'beqz t0, 9f',
+          f'lw t1, {J["colrow"]}(a2)', 'add a0, a0, t1', f'lw t1, {J["rowb"]}(a2)',
+          'add a1, a1, t1', 'j 1b']
+    # x outside the input: zero words into the H + 2 columns
+    Z = XW[0] if si else 'zero'
+    L += ['8:', f'addi {H}, {H}, 2', f'mv {WEND}, {PXB}']
+    L += [f'li {Z}, 0x80402010'] if si else []
+    L += ['5:', f'mv {V}, {D}', f'mv {CS}, {H}']
+    L += ['6:'] + [f'sw {Z}, {16 * i}({V})' for i in range(4)]
+    L += [f'add {V}, {V}, {DQ[0]}', f'addi {CS}, {CS}, -1', f'bnez {CS}, 6b',
+          f'addi {D}, {D}, 64', f'addi {WEND}, {WEND}, -4', f'bnez {WEND}, 5b']
+    if si:
+        L += [f'lw {CS}, {J["padsum"]}(a2)', 'j 3b']
+    else:
+        L += ['j 4b']
+    L += ['9:'] + restore_saved()
+    L += ['lw ra, 48(sp)', 'addi sp, sp, 64', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
 def dw3(A, S):
     # void fb_ki_rv32_dw3_aA_sS (q0, in_px, q1, q2, w, accs, n, sh)
     # One channel of a 3x3 depthwise window sliding along x at stride S over n >= 1 outputs
@@ -644,5 +728,5 @@ write_inc('fb-kernel-rv32-asm.inc',
           (plain(), plain(True), swar(2), swar2_4x8(), dot4(), dot4(True), plain_rq(), plain_rq(2),
            plain_rq(1), dot_rq(), dot_rq(False), dot_rq(True, True), dot_rq(False, True))
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
-          + (rq_thr(0), rq_thr(1))
+          + (rq_thr(0), rq_thr(1), gather_l9(), gather_l9(True))
           + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

@@ -393,6 +393,8 @@ void fb_ki_rv32_dot3_rq_si (const uint8_t *x, const uint8_t *w, const uint8_t *x
                             struct FbKiRq *job);
 void fb_ki_rv32_dot4_rq_si (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
                             struct FbKiRq *job);
+void fb_ki_rv32_dot4_rq_seg (const uint8_t *x, const uint8_t *w, const uint8_t *xend,
+                             struct FbKiRq *job, int32_t segb, int32_t wskip);
 void fb_ki_rv32_plain_rq (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 void fb_ki_rv32_plain_rq2 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
 void fb_ki_rv32_plain_rq1 (const uint8_t *x, const int8_t *w, const uint8_t *xend, void *job);
@@ -434,22 +436,7 @@ typedef struct FbKiRq {
   const int32_t *ccorr;         /* fb_ki_rv32_dot{3,4}_rq_si: each channel's offset correction */
 } FbKiRq;
 
-/* fb_ki_rv32_gather_l9's job (see fb-kernel-rv32-asm.py; int32 words on RV32) and its table
- * of (column offset, columns - 2) per input pixel of a block's kernel row. */
-#define FB_KI_G9_NREL 16
-typedef struct FbKiG9 {
-  int32_t nky;
-  const int32_t *tend;
-  int32_t x0, win, pxb, rowb, colrow, dq;
-  int32_t *rsum;
-  const int32_t *tab;
-  uint32_t padsum;   /* _si: a padded pixel's crumb sums (8 per word and byte) */
-  int32_t tabv[2 * FB_KI_G9_NREL], rsumv[FB_KI_G9_NREL];
-} FbKiG9;
-
 #if FB_KI_RV32_ASM
-typedef char fb_ki_g9_layout_check[offsetof (FbKiG9, dq) == 28 && offsetof (FbKiG9, tab) == 36
-                                   && offsetof (FbKiG9, padsum) == 40 ? 1 : -1];
 typedef char fb_ki_rq_layout_check[offsetof (FbKiRq, d) == 28 && offsetof (FbKiRq, epi) == 40
                                    && offsetof (FbKiRq, acc) == 48
                                    && offsetof (FbKiRq, ccorr) == 52 ? 1 : -1];
@@ -893,66 +880,6 @@ conv_scalar_gather_l9 (const int ALIGNED, const int S1, const int SI, const uint
     colsum[q] = cs4[q];
 }
 
-#if FB_KI_RV32_ASM
-/* Whether fb_ki_rv32_gather_l9[_si] can take this call's full blocks (conv_scalar_l9_fast(),
- * an aligned input at stride 1; its byte sums: words per pixel times kernel rows <= 21);
- * if so, its job's call-invariant fields and table. */
-FB_KI_INLINE int
-conv_scalar_g9_setup (const uint8_t *input, const FbConvParams *p, FbKiG9 *g)
-{
-  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in, nrel = kxn + FB_CONV_SC_PIX - 1;
-  int32_t rel;
-  if (((uintptr_t) input & 3u) != 0 || p->stride_x != 1 || nrel > FB_KI_G9_NREL
-      || cin / 16 * p->dim_kernel_y > 21)
-    return 0;
-  g->win = p->dim_in_x;
-  g->pxb = cin / 4;
-  g->rowb = p->dim_in_x * (cin / 4);
-  g->colrow = kxn * cin * 4;
-  g->dq = 4 - cin * 4;
-  g->rsum = g->rsumv;
-  g->tab = g->tabv;
-  g->tend = g->tabv + 2 * nrel;
-  g->padsum = (uint32_t) (cin / 16) * 0x08080808u;
-  for (rel = 0; rel < nrel; rel++)
-    {
-      const int32_t q_lo = rel >= kxn ? rel - kxn + 1 : 0;
-      const int32_t q_hi = rel < FB_CONV_SC_PIX - 1 ? rel : FB_CONV_SC_PIX - 1;
-      g->tabv[2 * rel] = q_lo * 4 + (rel - q_lo) * cin * 4;
-      g->tabv[2 * rel + 1] = q_hi - q_lo - 1;
-    }
-  return 1;
-}
-
-/* A full block through fb_ki_rv32_gather_l9[_si]: the columns of kernel rows [ky_lo, ky_hi), and
- * colsum[q] = the sum of pixel q's values (its taps x0 + q ... x0 + q + Kx - 1). */
-FB_KI_INLINE void
-conv_scalar_g9 (const int SI, FbKiG9 *g, const uint8_t *input, const FbConvParams *p, int32_t iy0, int32_t ox,
-                int32_t ky_lo, int32_t ky_hi, uint8_t *col, int32_t *colsum)
-{
-  const int32_t kxn = p->dim_kernel_x, nrel = kxn + FB_CONV_SC_PIX - 1;
-  int32_t rel, q, kx;
-  for (rel = 0; rel < nrel; rel++)
-    g->rsumv[rel] = 0;
-  g->nky = ky_hi - ky_lo;
-  g->x0 = ox - p->pad_left;
-  (SI ? fb_ki_rv32_gather_l9_si : fb_ki_rv32_gather_l9) (col, input + (size_t) (iy0 + ky_lo)
-                                                                   * (size_t) g->rowb, g);
-  for (rel = 0; rel < nrel; rel++)
-    {
-      const uint32_t b = fb_ki_bytesum2 ((uint32_t) g->rsumv[rel]);
-      g->rsumv[rel] = (int32_t) ((b & 0xFFFFu) + (b >> 16));
-    }
-  for (q = 0; q < FB_CONV_SC_PIX; q++)
-    {
-      int32_t s = 0;
-      for (kx = 0; kx < kxn; kx++)
-        s += g->rsumv[q + kx];
-      colsum[q] = s;
-    }
-}
-#endif
-
 /* The fused path's gather (8-bit unsigned input, whole columns): when all 4 pixels' windows
  * lie inside the input along x, each kernel row of the 4 columns is copied side by side, in
  * words when the rows are runs of whole aligned words (a 1x1 conv: the input pixels as they
@@ -1280,6 +1207,8 @@ conv_scalar_rq_ccorr (const int A, int32_t cout, const int32_t *rowsum, int32_t 
 }
 #endif
 
+#include "fb-kernel-conv-l9.h"
+
 /* The C path's end of a channel pass: per pixel the bias correction (bias times its value
  * sum; bias 0 without SWAR lanes), a signed input's offset correction (2^(A-1) times the
  * channel's weight sum over kernel rows [ky_lo, ky_hi), rowsum from the pass's first
@@ -1338,6 +1267,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const int32_t *rqk = kappa;   /* job->kappa per block: kappa, or the thresholds */
   FbKiG9 g9j;
   int g9;   /* full u2 x i2 blocks gathered by fb_ki_rv32_gather_l9 */
+  int32_t e_lo = 0, e_hi = 0;   /* rows taken by conv_scalar_l9_edges() */
 #endif
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
@@ -1367,6 +1297,12 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   rqreg = (t3 || lanes == 4) && (!SI || cout + 8 <= FB_CONV_SC_PIX * chn)
           && conv_scalar_rq_ok (p, kappa);
   g9 = l9fast && conv_scalar_g9_setup (input, p, &g9j);
+  if (l9fast && conv_scalar_l9_edges_ok (g9, rqreg, p, kc))
+    {
+      e_lo = p->pad_top;
+      e_hi = p->dim_in_y - kyn + p->pad_top + 1 < p->dim_out_y
+             ? p->dim_in_y - kyn + p->pad_top + 1 : p->dim_out_y;
+    }
   if (rqreg)
     rqk = conv_scalar_rq_job (O, SO, SI, t3, p, kappa, lambda, chn, acc,
                               (int32_t) (t3 ? t3wblk : kp * wbk), &job);
@@ -1382,6 +1318,13 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       int32_t kn;
       kn = (ky_hi - ky_lo) * kxn * cin;
 #if FB_KI_RV32_ASM
+      if (oy == e_lo && e_hi > e_lo)
+        {
+          conv_scalar_l9_edges (&g9j, &job, input, wk, rqk, lambda, output, p, e_lo, e_hi, col,
+                                out_px_bytes);
+          oy = e_hi - 1;
+          continue;
+        }
       if (rqreg && SI)
         conv_scalar_rq_ccorr (A, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
 #endif

@@ -347,7 +347,7 @@ def plain_rq(NP=4):
     return name, L + rq_next_block('4b') + [f'.size {name}, .-{name}']
 
 
-def dot_rq(hi=True, si=False):
+def dot_rq(hi=True, si=False, seg=False):
     # void fb_ki_rv32_dot3_rq (x, w, xend, job): the fused form of fb_ki_rv32_dot3_4x4 (u4 x
     # i4/i2 from an unsigned input, the whole column in one part, xend > x) for job->nblk
     # channel blocks: the flushes of a block's chunks of 6 groups add up in job->acc (8
@@ -367,20 +367,35 @@ def dot_rq(hi=True, si=False):
     # instructions per pair of sums instead of 12); a column of one chunk uses no job->acc.
     # The packed sum of pixel q, channel c is S[c * 4 + q] from the start (the epilogue's
     # order).
-    name = ('fb_ki_rv32_dot3_rq' if hi else 'fb_ki_rv32_dot4_rq') + ('_si' if si else '')
+    # seg (fb_ki_rv32_dot4_rq_seg (x, w, xend, job, segb, wskip), u2 x i2, unsigned): the
+    # column is made of segments of segb bytes (whole groups; the taps of one kernel row that
+    # are inside the input, e.g. 2 of 3 at a padded edge), the weights of the next segment
+    # start wskip bytes after the end of this one's; a chunk ends at a segment's end (frame
+    # of 96 bytes, segb and wskip at 80 and 84).
+    name = (('fb_ki_rv32_dot3_rq' if hi else 'fb_ki_rv32_dot4_rq') + ('_si' if si else '')
+            + ('_seg' if seg else ''))
+    FR = 96 if seg else 80
     U = 6 if hi else 14
     F, J = RQ_FRAME, RQ_JOB
     X = ['t0', 't1', 't2', 'a6']
     Pk = [S[c * 4 + q] for q in range(4) for c in range(4)]   # Pk[q * 4 + c]
-    L = prologue(name, 80)
+    L = prologue(name, FR)
     L += [f'sw a0, {F["x"]}(sp)', f'sw a3, {F["job"]}(sp)', f'sw a1, {F["w"]}(sp)',
           f'sw a2, {F["xend"]}(sp)', f'lw t0, {J["nblk"]}(a3)', f'sw t0, {F["left"]}(sp)',
           f'sw ra, {F["ra"]}(sp)']
     if si:
         L += [f'lw t0, {J["ccorr"]}(a3)', f'sw t0, {F["ccorr"]}(sp)']
+    if seg:
+        L += ['sw a4, 80(sp)', 'sw a5, 84(sp)']
 
     def group(off, first=False):
         return dot_group('mulhu', Pk, X, off, first)
+
+    def next_seg(more, end):
+        # at a segment's end: to `end` at the column's, else a2 and a1 to the next segment
+        # and on at `more`
+        return [f'lw a5, {F["xend"]}(sp)', f'beq a0, a5, {end}', 'lw a5, 80(sp)',
+                'add a2, a2, a5', 'lw a5, 84(sp)', 'add a1, a1, a5', f'j {more}']
 
     def glab(short, g):
         return f'.L{name}_{short}_g{g}'
@@ -435,12 +450,21 @@ def dot_rq(hi=True, si=False):
 
     L.append('5:')                                  # block loop
     L += [f'lw a5, {F["job"]}(sp)', f'lw a3, {J["acc"]}(a5)', f'lw a4, {J["corr"]}(a5)']
-    L += [f'lw a0, {F["x"]}(sp)', f'lw a1, {F["w"]}(sp)', f'lw a2, {F["xend"]}(sp)']
+    if seg:
+        L += [f'lw a0, {F["x"]}(sp)', f'lw a1, {F["w"]}(sp)', 'lw a2, 80(sp)', 'add a2, a2, a0']
+    else:
+        L += [f'lw a0, {F["x"]}(sp)', f'lw a1, {F["w"]}(sp)', f'lw a2, {F["xend"]}(sp)']
     L += chunk(3)
-    L += ['6:', 'beq a0, a2, 7f'] + flush(True) + ['j 2f']
+    if seg:
+        L += ['6:', 'bne a0, a2, 61f'] + next_seg('61f', '7f')[:-1]
+        L += ['61:'] + flush(True) + ['j 2f']
+    else:
+        L += ['6:', 'beq a0, a2, 7f'] + flush(True) + ['j 2f']
     L += ['1:'] + flush(False)
     L += ['2:'] + chunk(13)
     L += ['4:', 'bne a0, a2, 1b']
+    if seg:
+        L += next_seg('1b', '41f') + ['41:']
     # the last chunk's lanes plus job->acc's sums minus the corrections to the epilogue's
     # registers, then to it
     L += (['li t1, 4095'] if hi else []) + ['li t2, 65535']
@@ -458,7 +482,8 @@ def dot_rq(hi=True, si=False):
         L += ['addi a0, a0, 16', f'sw a0, {F["ccorr"]}(sp)']
         L += [f'sub {S[c * 4 + q]}, {S[c * 4 + q]}, {CC[c]}' for c in range(4) for q in range(4)]
     L += [f'lw a5, {F["job"]}(sp)', f'lw a5, {J["epi"]}(a5)', 'jalr ra, 0(a5)']
-    L += rq_next_block('5b')
+    nb = rq_next_block('5b')
+    L += [f'addi sp, sp, {FR}' if l == 'addi sp, sp, 80' else l for l in nb]
     # a column of one chunk: its lanes minus the corrections, job->acc unused
     L += ['7:'] + (['li t1, 4095'] if hi else [])
     for q in range(4):
@@ -726,7 +751,8 @@ write_inc('fb-kernel-rv32-asm.inc',
           ' * RV32IM inner loops of the scalar path; see the generator for the contract.\n'
           ' *\n * SPDX-License-Identifier: GPL-3.0-or-later\n */\n\n',
           (plain(), plain(True), swar(2), swar2_4x8(), dot4(), dot4(True), plain_rq(), plain_rq(2),
-           plain_rq(1), dot_rq(), dot_rq(False), dot_rq(True, True), dot_rq(False, True))
+           plain_rq(1), dot_rq(), dot_rq(False), dot_rq(True, True), dot_rq(False, True),
+           dot_rq(False, False, True))
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
           + (rq_thr(0), rq_thr(1), gather_l9(), gather_l9(True))
           + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

@@ -1,0 +1,230 @@
+/* fb-kernel-conv-l9.h — the scalar conv path's u2 x i2 blocks gathered by the assembly
+ * routine fb_ki_rv32_gather_l9[_si] (fb-kernel-rv32-asm.py), and the padded edge columns
+ * skipped (conv_scalar_l9_edges()).  Included once, by fb-kernel-conv-scalar.h (it uses that
+ * header's FbKiRq, fb_ki_bytesum2, the routines' declarations); not a public header.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#if FB_KI_RV32_ASM
+/* fb_ki_rv32_gather_l9's job (see fb-kernel-rv32-asm.py; int32 words on RV32) and its table
+ * of (column offset, columns - 2) per input pixel of a block's kernel row. */
+#define FB_KI_G9_NREL 16
+typedef struct FbKiG9 {
+  int32_t nky;
+  const int32_t *tend;
+  int32_t x0, win, pxb, rowb, colrow, dq;
+  int32_t *rsum;
+  const int32_t *tab;
+  uint32_t padsum;   /* _si: a padded pixel's crumb sums (8 per word and byte) */
+  int32_t tabv[2 * FB_KI_G9_NREL], rsumv[FB_KI_G9_NREL];
+} FbKiG9;
+
+typedef char fb_ki_g9_layout_check[offsetof (FbKiG9, dq) == 28 && offsetof (FbKiG9, tab) == 36
+                                   && offsetof (FbKiG9, padsum) == 40 ? 1 : -1];
+
+/* Whether fb_ki_rv32_gather_l9[_si] can take this call's full blocks (conv_scalar_l9_fast(),
+ * an aligned input at stride 1; its byte sums: words per pixel times kernel rows <= 21);
+ * if so, its job's call-invariant fields and table. */
+FB_KI_INLINE int
+conv_scalar_g9_setup (const uint8_t *input, const FbConvParams *p, FbKiG9 *g)
+{
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in, nrel = kxn + FB_CONV_SC_PIX - 1;
+  int32_t rel;
+  if (((uintptr_t) input & 3u) != 0 || p->stride_x != 1 || nrel > FB_KI_G9_NREL
+      || cin / 16 * p->dim_kernel_y > 21)
+    return 0;
+  g->win = p->dim_in_x;
+  g->pxb = cin / 4;
+  g->rowb = p->dim_in_x * (cin / 4);
+  g->colrow = kxn * cin * 4;
+  g->dq = 4 - cin * 4;
+  g->rsum = g->rsumv;
+  g->tab = g->tabv;
+  g->tend = g->tabv + 2 * nrel;
+  g->padsum = (uint32_t) (cin / 16) * 0x08080808u;
+  for (rel = 0; rel < nrel; rel++)
+    {
+      const int32_t q_lo = rel >= kxn ? rel - kxn + 1 : 0;
+      const int32_t q_hi = rel < FB_CONV_SC_PIX - 1 ? rel : FB_CONV_SC_PIX - 1;
+      g->tabv[2 * rel] = q_lo * 4 + (rel - q_lo) * cin * 4;
+      g->tabv[2 * rel + 1] = q_hi - q_lo - 1;
+    }
+  return 1;
+}
+
+/* A full block through fb_ki_rv32_gather_l9[_si]: the columns of kernel rows [ky_lo, ky_hi), and
+ * colsum[q] = the sum of pixel q's values (its taps x0 + q ... x0 + q + Kx - 1). */
+FB_KI_INLINE void
+conv_scalar_g9 (const int SI, FbKiG9 *g, const uint8_t *input, const FbConvParams *p, int32_t iy0, int32_t ox,
+                int32_t ky_lo, int32_t ky_hi, uint8_t *col, int32_t *colsum)
+{
+  const int32_t kxn = p->dim_kernel_x, nrel = kxn + FB_CONV_SC_PIX - 1;
+  int32_t rel, q, kx;
+  for (rel = 0; rel < nrel; rel++)
+    g->rsumv[rel] = 0;
+  g->nky = ky_hi - ky_lo;
+  g->x0 = ox - p->pad_left;
+  (SI ? fb_ki_rv32_gather_l9_si : fb_ki_rv32_gather_l9) (col, input + (size_t) (iy0 + ky_lo)
+                                                                   * (size_t) g->rowb, g);
+  for (rel = 0; rel < nrel; rel++)
+    {
+      const uint32_t b = fb_ki_bytesum2 ((uint32_t) g->rsumv[rel]);
+      g->rsumv[rel] = (int32_t) ((b & 0xFFFFu) + (b >> 16));
+    }
+  for (q = 0; q < FB_CONV_SC_PIX; q++)
+    {
+      int32_t s = 0;
+      for (kx = 0; kx < kxn; kx++)
+        s += g->rsumv[q + kx];
+      colsum[q] = s;
+    }
+}
+
+/* One run of n consecutive pixels of a row (1 <= n <= 4) into the block's columns from q0
+ * on: fb_ki_rv32_gather_l9 with table tab (nk taps per kernel row, first input pixel x0),
+ * its rows from row on (all kyn inside), colsum[q0 + j] = pixel j's value sum. */
+FB_KI_INLINE void
+conv_scalar_g9_run (FbKiG9 *g, const int32_t *tab, int32_t nk, int32_t n, int32_t x0,
+                    int32_t kyn, const uint8_t *row, uint8_t *col, int32_t q0, int32_t *colsum)
+{
+  const int32_t nrel = nk + n - 1;
+  int32_t rel, j, k;
+  for (rel = 0; rel < nrel; rel++)
+    g->rsumv[rel] = 0;
+  g->tab = tab;
+  g->tend = tab + 2 * nrel;
+  g->colrow = nk * g->pxb * 16;
+  g->x0 = x0;
+  g->nky = kyn;
+  fb_ki_rv32_gather_l9 (col + 4 * q0, row, g);
+  for (rel = 0; rel < nrel; rel++)
+    {
+      const uint32_t b = fb_ki_bytesum2 ((uint32_t) g->rsumv[rel]);
+      g->rsumv[rel] = (int32_t) ((b & 0xFFFFu) + (b >> 16));
+    }
+  for (j = 0; j < n; j++)
+    {
+      int32_t s = 0;
+      for (k = 0; k < nk; k++)
+        s += g->rsumv[j + k];
+      colsum[q0 + j] = s;
+    }
+}
+
+/* The table of fb_ki_rv32_gather_l9 for runs of n pixels with nk taps per kernel row. */
+FB_KI_INLINE void
+conv_scalar_g9_table (int32_t nk, int32_t n, int32_t cin, int32_t *tab)
+{
+  int32_t rel;
+  for (rel = 0; rel < nk + n - 1; rel++)
+    {
+      const int32_t q_lo = rel >= nk ? rel - nk + 1 : 0, q_hi = rel < n - 1 ? rel : n - 1;
+      tab[2 * rel] = q_lo * 4 + (rel - q_lo) * cin * 4;
+      tab[2 * rel + 1] = q_hi - q_lo - 1;
+    }
+}
+
+/* Whether conv_scalar_l9_edges() takes the rows whose kernel rows are all inside: u2 x i2
+ * gathered by fb_ki_rv32_gather_l9 (g9), requantized in registers, unsigned input, a 3-wide
+ * kernel at stride 1 with one column of padding on either side, the whole column in one part. */
+FB_KI_INLINE int
+conv_scalar_l9_edges_ok (int g9, int rqreg, const FbConvParams *p, size_t kc)
+{
+  const int32_t kn = p->dim_kernel_y * 3 * p->ch_in;
+  return g9 && rqreg && !(p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) && p->dim_kernel_x == 3
+         && p->stride_x == 1 && p->stride_y == 1 && p->pad_left == 1 && p->pad_right == 1
+         && p->dim_out_x == p->dim_in_x && p->dim_out_x >= 6 && (size_t) kn <= kc
+         && kn % 4 == 0;
+}
+
+/* The requantized block of 4 pixels whose columns are in col (nw groups), weights w (seg:
+ * segments of segb bytes, wskip apart, fb_ki_rv32_dot4_rq_seg), output offsets off[q]. */
+FB_KI_INLINE void
+conv_scalar_l9_rq (FbKiRq *job, int32_t *colsum, const uint8_t *col, const uint8_t *w, int32_t nw,
+                   int seg, int32_t segb, const int32_t *kq, const int32_t *lambda, uint8_t *out,
+                   const size_t *off)
+{
+  int32_t q;
+  for (q = 0; q < FB_CONV_SC_PIX; q++)
+    colsum[q] *= 2;   /* the weights' bias 2^(W-1) */
+  job->corr = colsum;
+  job->kappa = kq;
+  job->lambda = lambda;
+  job->out = out + off[0];
+  for (q = 1; q < FB_CONV_SC_PIX; q++)
+    job->d[q - 1] = (int32_t) (off[q] - off[0]);
+  if (seg)
+    fb_ki_rv32_dot4_rq_seg (col, w, col + (size_t) nw * 16, job, segb, segb / 2);
+  else
+    fb_ki_rv32_dot4_rq (col, w, col + (size_t) nw * 16, job);
+}
+
+/* u2 x i2 (conv_scalar_l9_edges_ok()) on output rows [oy_lo, oy_hi), all of whose kernel
+ * rows are inside: the padded edge taps skipped.  The rows' inner pixels (x = 1 ... W - 2)
+ * go in blocks of 4 in row-major order (a block may span two rows: runs of pixels gathered
+ * apart), the edge columns x = 0 and W - 1 in blocks of 4 rows, whose columns hold the 2
+ * taps inside per kernel row (fb_ki_rv32_dot4_rq_seg: 2/3 of the groups); the edge pixels
+ * of the last rows % 4 rows in blocks with all their taps (the padded ones zero). */
+FB_KI_NOINLINE void
+conv_scalar_l9_edges (FbKiG9 *g, FbKiRq *job, const uint8_t *input, const uint8_t *wk,
+                      const int32_t *kq, const int32_t *lambda, uint8_t *output,
+                      const FbConvParams *p, int32_t oy_lo, int32_t oy_hi, uint8_t *col,
+                      size_t out_px_bytes)
+{
+  const int32_t wo = p->dim_out_x, ni = wo - 2, cin = p->ch_in, kyn = p->dim_kernel_y;
+  const int32_t nint = (oy_hi - oy_lo) * ni, tapb = cin * 4, nw = kyn * 3 * cin / 4;
+  int32_t tab[5][2 * 6];   /* [n]: runs of n pixels, all 3 taps; [0]: 1 pixel, 2 taps */
+  int32_t colsum[FB_CONV_SC_PIX], i, q, n, y, r, npx, rx[FB_CONV_SC_PIX], ry[FB_CONV_SC_PIX];
+  size_t off[FB_CONV_SC_PIX];
+  const FbKiG9 keep = *g;   /* conv_scalar_g9()'s table and column stride, restored at the end */
+
+  conv_scalar_g9_table (2, 1, cin, tab[0]);
+  for (n = 1; n <= 4; n++)
+    conv_scalar_g9_table (3, n, cin, tab[n]);
+  /* inner pixels, and then the edge pixels of the last rows % 4 rows */
+  for (i = 0; i < nint + (oy_hi - oy_lo) % 4 * 2; i += 4)
+    {
+      npx = 0;
+      for (q = 0; q < FB_CONV_SC_PIX && i + q < nint + (oy_hi - oy_lo) % 4 * 2; q++, npx++)
+        {
+          const int32_t j = i + q, e = j - nint;
+          ry[q] = j < nint ? oy_lo + j / ni : oy_hi - (oy_hi - oy_lo) % 4 + e / 2;
+          rx[q] = j < nint ? 1 + j % ni : (e % 2) * (wo - 1);
+        }
+      for (; q < FB_CONV_SC_PIX; q++)   /* a short block repeats its last pixel */
+        {
+          ry[q] = ry[npx - 1];
+          rx[q] = rx[npx - 1];
+        }
+      for (q = 0; q < FB_CONV_SC_PIX; q += n)
+        {
+          const uint8_t *row = input + (size_t) (ry[q] - p->pad_top) * (size_t) g->rowb;
+          for (n = 1; q + n < FB_CONV_SC_PIX && q + n < npx && ry[q + n] == ry[q]
+                      && rx[q + n] == rx[q] + n && rx[q] >= 1; n++)
+            ;
+          conv_scalar_g9_run (g, tab[n], 3, n, rx[q] - 1, kyn, row, col, q, colsum);
+        }
+      for (q = 0; q < FB_CONV_SC_PIX; q++)
+        off[q] = ((size_t) ry[q] * (size_t) wo + (size_t) rx[q]) * out_px_bytes;
+      conv_scalar_l9_rq (job, colsum, col, wk, nw, 0, 0, kq, lambda, output, off);
+    }
+  /* the edge columns in blocks of 4 rows: x = 0 (taps 1, 2), x = W - 1 (taps 0, 1) */
+  for (y = oy_lo; y + FB_CONV_SC_PIX <= oy_hi; y += FB_CONV_SC_PIX)
+    for (r = 0; r < 2; r++)
+      {
+        const int32_t x = r ? wo - 1 : 0;
+        for (q = 0; q < FB_CONV_SC_PIX; q++)
+          {
+            conv_scalar_g9_run (g, tab[0], 2, 1, r ? wo - 2 : 0, kyn,
+                                input + (size_t) (y + q - p->pad_top) * (size_t) g->rowb, col, q,
+                                colsum);
+            off[q] = ((size_t) (y + q) * (size_t) wo + (size_t) x) * out_px_bytes;
+          }
+        conv_scalar_l9_rq (job, colsum, col, wk + (r ? 0 : tapb), kyn * 2 * cin / 4, 1,
+                           2 * tapb, kq, lambda, output, off);
+      }
+  g->tab = keep.tab;
+  g->tend = keep.tend;
+  g->colrow = keep.colrow;
+}
+#endif

@@ -55,8 +55,9 @@ conv_scalar_g9_setup (const uint8_t *input, const FbConvParams *p, FbKiG9 *g)
 /* A full block through fb_ki_rv32_gather_l9[_si]: the columns of kernel rows [ky_lo, ky_hi), and
  * colsum[q] = the sum of pixel q's values (its taps x0 + q ... x0 + q + Kx - 1). */
 FB_KI_INLINE void
-conv_scalar_g9 (const int SI, FbKiG9 *g, const uint8_t *input, const FbConvParams *p, int32_t iy0, int32_t ox,
-                int32_t ky_lo, int32_t ky_hi, uint8_t *col, int32_t *colsum)
+conv_scalar_g9 (const int SI, FbKiG9 *g, const uint8_t *input, const FbConvParams *p,
+                int32_t iy0, int32_t ox, int32_t ky_lo, int32_t ky_hi, uint8_t *col,
+                int32_t *colsum)
 {
   const int32_t kxn = p->dim_kernel_x, nrel = kxn + FB_CONV_SC_PIX - 1;
   int32_t rel, q, kx;
@@ -124,17 +125,15 @@ conv_scalar_g9_table (int32_t nk, int32_t n, int32_t cin, int32_t *tab)
     }
 }
 
-/* Whether conv_scalar_l9_edges() takes the rows whose kernel rows are all inside: u2 x i2
- * gathered by fb_ki_rv32_gather_l9 (g9), requantized in registers, unsigned input, a 3-wide
- * kernel at stride 1 with one column of padding on either side, the whole column in one part. */
+/* Whether conv_scalar_l9_edges() takes the rows whose kernel rows are all inside (within
+ * conv_scalar_l9_call()): an unsigned input, a 3-wide kernel at stride 1 with one column of
+ * padding on either side. */
 FB_KI_INLINE int
-conv_scalar_l9_edges_ok (int g9, int rqreg, const FbConvParams *p, size_t kc)
+conv_scalar_l9_edges_ok (const FbConvParams *p)
 {
-  const int32_t kn = p->dim_kernel_y * 3 * p->ch_in;
-  return g9 && rqreg && !(p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) && p->dim_kernel_x == 3
-         && p->stride_x == 1 && p->stride_y == 1 && p->pad_left == 1 && p->pad_right == 1
-         && p->dim_out_x == p->dim_in_x && p->dim_out_x >= 6 && (size_t) kn <= kc
-         && kn % 4 == 0;
+  return !(p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) && p->dim_kernel_x == 3 && p->stride_y == 1
+         && p->pad_left == 1 && p->pad_right == 1 && p->dim_out_x == p->dim_in_x
+         && p->dim_out_x >= 6;
 }
 
 /* The requantized block of 4 pixels whose columns are in col (nw groups), weights w (seg:
@@ -165,7 +164,7 @@ conv_scalar_l9_rq (FbKiRq *job, int32_t *colsum, const uint8_t *col, const uint8
  * apart), the edge columns x = 0 and W - 1 in blocks of 4 rows, whose columns hold the 2
  * taps inside per kernel row (fb_ki_rv32_dot4_rq_seg: 2/3 of the groups); the edge pixels
  * of the last rows % 4 rows in blocks with all their taps (the padded ones zero). */
-FB_KI_NOINLINE void
+FB_KI_NOINLINE __attribute__ ((unused)) void
 conv_scalar_l9_edges (FbKiG9 *g, FbKiRq *job, const uint8_t *input, const uint8_t *wk,
                       const int32_t *kq, const int32_t *lambda, uint8_t *output,
                       const FbConvParams *p, int32_t oy_lo, int32_t oy_hi, uint8_t *col,
@@ -226,5 +225,116 @@ conv_scalar_l9_edges (FbKiG9 *g, FbKiRq *job, const uint8_t *input, const uint8_
   g->tab = keep.tab;
   g->tend = keep.tend;
   g->colrow = keep.colrow;
+}
+
+/* u2 x i2 (fb_conv_u2_u*_i2 on RV32, FB_CONV_L9_HOOK_2_2 in fb-kernel-conv.c) with prepared
+ * weights, requantized in registers (fb_ki_rv32_dot4_rq[_si]) from an aligned input at stride
+ * 1 (conv_scalar_g9_setup()), every output row with kernel rows inside and its whole column
+ * in one part: the whole call, returning 1; else 0 with nothing written (conv_generic() and
+ * conv_scalar() take the call, and report any error).  The same set-up as conv_scalar()'s,
+ * then full blocks gathered by fb_ki_rv32_gather_l9[_si], short ones by
+ * conv_scalar_gather_l9(), the padded edge columns skipped by conv_scalar_l9_edges() when
+ * conv_scalar_l9_edges_ok().  One function for the three variants, called before
+ * conv_generic(), so that the others' code is not changed by it (a call in conv_scalar(),
+ * even in code removed for them, changed GCC's code for every variant). */
+FB_KI_NOINLINE __attribute__ ((unused)) int
+conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
+                     const int32_t *lambda, uint8_t *output, const FbConvParams *params,
+                     void *buffer, size_t buffer_size)
+{
+  const FbConvParams *p = params;
+  int32_t kxn, kyn, cin, cout, oy, ox, ky_lo, ky_hi, e_lo = 0, e_hi = 0, chn;
+  int SI, SO;
+  size_t kp, kc, out_px_bytes;
+  int32_t *acc;
+  uint8_t *col;
+  const int32_t *kq, *rowsum;
+  FbConvParams flat;
+  FbKiRq jobv, *job = &jobv;
+  FbKiG9 g;
+
+  if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
+      || params == NULL || buffer == NULL || fb_ki_check_conv (2, O, 2, 0, params) != FB_KERNEL_OK
+      || !(params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+      || (params->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED) || ((uintptr_t) weights & 3u) != 0)
+    return 0;
+  SI = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) != 0;
+  SO = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
+  kxn = p->dim_kernel_x;
+  kyn = p->dim_kernel_y;
+  cin = p->ch_in;
+  cout = p->ch_out;
+  /* (conv_scalar_kp(), conv_scalar_channels_per_pass() and conv_scalar_buffer_size() written
+   * out: a call from here changed GCC's inlining of them into the other variants) */
+  kp = FB_KI_ALIGN_UP ((size_t) kxn * (size_t) kyn * (size_t) cin, 4);
+  kc = kp < FB_CONV_SC_KC ? kp : FB_CONV_SC_KC;
+  out_px_bytes = (size_t) cout * (size_t) O / 8;
+  chn = FB_KI_ALIGN_UP (cout, 4) < FB_CONV_SC_CH ? FB_KI_ALIGN_UP (cout, 4) : FB_CONV_SC_CH;
+  if (buffer_size < 4 + (size_t) (FB_CONV_SC_PIX * chn * 4) + FB_CONV_SC_PIX * kc)
+    return 0;
+  acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
+  col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
+  if (kxn == 1 && kyn == 1 && p->stride_x == 1 && p->stride_y == 1 && p->pad_top == 0
+      && p->pad_bottom == 0 && p->pad_left == 0 && p->pad_right == 0)
+    {
+      flat = *p;
+      flat.dim_in_x = flat.dim_out_x = p->dim_in_x * p->dim_in_y;
+      flat.dim_in_y = flat.dim_out_y = 1;
+      p = &flat;
+    }
+  if (!conv_scalar_l9_fast (2, 2, p) || (SI && cout + 8 > FB_CONV_SC_PIX * chn)
+      || !conv_scalar_rq_ok (p, kappa) || !conv_scalar_g9_setup (input, p, &g)
+      || (size_t) (kyn * kxn * cin) > kc)
+    return 0;
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
+      if (ky_hi == ky_lo)
+        return 0;
+    }
+  kq = conv_scalar_rq_job (O, SO, SI, 0, p, kappa, lambda, chn, acc, (int32_t) kp * 4, job);
+  rowsum = (const int32_t *) (const void *) (weights + FB_KI_ALIGN_UP ((size_t) cout, 4) * kp);
+  if (conv_scalar_l9_edges_ok (p))
+    {
+      e_lo = p->pad_top;
+      e_hi = p->dim_in_y - kyn + p->pad_top + 1 < p->dim_out_y
+             ? p->dim_in_y - kyn + p->pad_top + 1 : p->dim_out_y;
+    }
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      const int32_t iy0 = fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const int32_t kn = (ky_hi - ky_lo) * kxn * cin;
+      const uint8_t *w = weights + (size_t) ky_lo * (size_t) kxn * (size_t) cin * 4;
+      if (oy == e_lo && e_hi > e_lo)
+        {
+          conv_scalar_l9_edges (&g, job, input, weights, kq, lambda, output, p, e_lo, e_hi, col,
+                                out_px_bytes);
+          oy = e_hi - 1;
+          continue;
+        }
+      if (SI)
+        conv_scalar_rq_ccorr (2, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
+      for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)
+        {
+          const int32_t npx = p->dim_out_x - ox < FB_CONV_SC_PIX ? p->dim_out_x - ox
+                                                                 : FB_CONV_SC_PIX;
+          uint8_t *out = output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                  * out_px_bytes;
+          int32_t colsum[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };
+          if (npx == FB_CONV_SC_PIX)
+            conv_scalar_g9 (SI, &g, input, p, iy0, ox, ky_lo, ky_hi, col, colsum);
+          else if (SI)
+            conv_scalar_gather_l9 (1, 1, 1, input, p, iy0, ox, npx, ky_lo, ky_hi, col, colsum);
+          else
+            conv_scalar_gather_l9 (1, 1, 0, input, p, iy0, ox, npx, ky_lo, ky_hi, col, colsum);
+          if (SI)
+            conv_scalar_rq_block (0, 1, job, colsum, 2, col, w, kn / 4, kq, lambda, out, npx,
+                                  out_px_bytes);
+          else
+            conv_scalar_rq_block (0, 0, job, colsum, 2, col, w, kn / 4, kq, lambda, out, npx,
+                                  out_px_bytes);
+        }
+    }
+  return 1;
 }
 #endif

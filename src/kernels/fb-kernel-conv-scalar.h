@@ -1265,9 +1265,6 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   FbKiRq job;
   int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq) */
   const int32_t *rqk = kappa;   /* job->kappa per block: kappa, or the thresholds */
-  FbKiG9 g9j;
-  int g9;   /* full u2 x i2 blocks gathered by fb_ki_rv32_gather_l9 */
-  int32_t e_lo = 0, e_hi = 0;   /* rows taken by conv_scalar_l9_edges() */
 #endif
 
   /* weights laid out at export time are read in place; otherwise once per call, here */
@@ -1296,13 +1293,6 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   /* (a signed input's channel corrections after the 8 words of the routine's acc) */
   rqreg = (t3 || lanes == 4) && (!SI || cout + 8 <= FB_CONV_SC_PIX * chn)
           && conv_scalar_rq_ok (p, kappa);
-  g9 = l9fast && conv_scalar_g9_setup (input, p, &g9j);
-  if (l9fast && conv_scalar_l9_edges_ok (g9, rqreg, p, kc))
-    {
-      e_lo = p->pad_top;
-      e_hi = p->dim_in_y - kyn + p->pad_top + 1 < p->dim_out_y
-             ? p->dim_in_y - kyn + p->pad_top + 1 : p->dim_out_y;
-    }
   if (rqreg)
     rqk = conv_scalar_rq_job (O, SO, SI, t3, p, kappa, lambda, chn, acc,
                               (int32_t) (t3 ? t3wblk : kp * wbk), &job);
@@ -1318,13 +1308,6 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       int32_t kn;
       kn = (ky_hi - ky_lo) * kxn * cin;
 #if FB_KI_RV32_ASM
-      if (oy == e_lo && e_hi > e_lo)
-        {
-          conv_scalar_l9_edges (&g9j, &job, input, wk, rqk, lambda, output, p, e_lo, e_hi, col,
-                                out_px_bytes);
-          oy = e_hi - 1;
-          continue;
-        }
       if (rqreg && SI)
         conv_scalar_rq_ccorr (A, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
 #endif
@@ -1341,11 +1324,6 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
             conv_scalar_gather_t3 (SI, input, p, iy0, ox, npx, ky_lo, ky_hi, t3nx, col, colsum);
           else if (l9fast && (size_t) kn <= kc && kn > 0)
             {
-#if FB_KI_RV32_ASM
-              if (g9 && npx == FB_CONV_SC_PIX)
-                conv_scalar_g9 (SI, &g9j, input, p, iy0, ox, ky_lo, ky_hi, col, colsum);
-              else
-#endif
               if (((uintptr_t) input & 3u) == 0 && p->stride_x == 1)
                 conv_scalar_gather_l9 (1, 1, SI, input, p, iy0, ox, npx, ky_lo, ky_hi, col,
                                        colsum);

@@ -389,12 +389,35 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
   return FB_KERNEL_OK;
 }
 
+/* u2 x i2 on RV32 first tries conv_scalar_l9_call() (fb-kernel-conv-l9.h) when the whole
+ * column fits (a longer one is not called: 8 instructions instead of the call's checks); the
+ * hook is empty for every other variant (and elsewhere), whose code it leaves as it was. */
+#if FB_KI_SCALAR && FB_KI_RV32_ASM
+#define FB_CONV_L9_HOOK_2_2(o)                                                                \
+  if (params != NULL                                                                          \
+      && params->dim_kernel_x * params->dim_kernel_y * params->ch_in <= FB_CONV_SC_KC        \
+      && conv_scalar_l9_call (o, input, weights, kappa, lambda, output, params, buffer,       \
+                              buffer_size))                                                   \
+    return FB_KERNEL_OK;
+#else
+#define FB_CONV_L9_HOOK_2_2(o)
+#endif
+#define FB_CONV_L9_HOOK_2_4(o)
+#define FB_CONV_L9_HOOK_2_8(o)
+#define FB_CONV_L9_HOOK_4_2(o)
+#define FB_CONV_L9_HOOK_4_4(o)
+#define FB_CONV_L9_HOOK_4_8(o)
+#define FB_CONV_L9_HOOK_8_2(o)
+#define FB_CONV_L9_HOOK_8_4(o)
+#define FB_CONV_L9_HOOK_8_8(o)
+
 #define FB_CONV_DEFINE(i, o, w)                                                               \
   FbKernelStatus                                                                              \
   fb_conv_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,                   \
                               const int32_t *kappa, const int32_t *lambda, uint8_t *output,   \
                               const FbConvParams *params, void *buffer, size_t buffer_size)   \
   {                                                                                           \
+    FB_CONV_L9_HOOK_##i##_##w (o)                                                             \
     return conv_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer,      \
                          buffer_size FB_CONV_AVX2 (i, o, w) FB_CONV_VNNI_FN (i, o, w));      \
   }

@@ -613,7 +613,7 @@ def gather_l9(si=False):
     # nrel - 1, one table entry (2 int32) each from tab to tend: the byte offset in col of
     # the first column that has x as a tap, and the number of such columns minus 2 (columns
     # dq bytes apart).  Each input word (pxb / 4 per pixel) is spread into 4 L9 words by
-    # nibbles of its halves (15 instructions; conv_scalar_gather_l9(), gather_l9(True)) and stored into those
+    # nibbles of its halves (15 instructions; conv_scalar_gather_l9()) and stored into those
     # columns (4 sw each, a copy of the word loop per column count), its crumbs summed into
     # bytes (8); a pixel x outside [0, win) stores zero words.  rsum[rel] += the pixel's
     # crumb sums as 4 bytes (<= 12 per word and byte: the caller takes this only while

@@ -501,7 +501,8 @@ typedef struct {
   const size_t *s2off;
 } DwS2Keep;
 
-/* Stride 2, sub-byte weights, dw_sc_s2_plan()'s layer whose full pairs pair channels
+/* Stride 2, sub-byte weights or a sub-byte input (8-bit weights: its channels pair in the
+ * two-channel pass too), dw_sc_s2_plan()'s layer whose full pairs pair channels
  * (dw_s2_two()'s gate): the output zeroed once per call, so that the two-channel pass's
  * byte-storing channels store no zero output (kp->zero; a ReLU layer's outputs are mostly
  * 0): about 0.3 instructions per output byte for 1 per zero output saved. */
@@ -510,7 +511,7 @@ dw_s2_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
             const DwRowJob *jp, const size_t *s2off, DwS2Keep *kp)
 {
   kp->zero = 0;
-  if (W == 8 || p->ch_in < 2 || (int32_t) s2off[4] * p->dim_out_x < 32
+  if ((W == 8 && A == 8) || p->ch_in < 2 || (int32_t) s2off[4] * p->dim_out_x < 32
       || (A == 8 && (p->ch_in & 1)))
     return;
   dw_zero_bytes (output, output + (size_t) p->dim_out_y * (size_t) jp->out_row);

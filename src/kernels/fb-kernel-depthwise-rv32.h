@@ -254,9 +254,8 @@ dw_zero_bytes (uint8_t *o, uint8_t *const e)
 }
 
 /* dw_zero_bytes() by 16 words a step (3 instructions of loop per 64 bytes instead of per 32;
- * dw_s2_zero()'s whole outputs), then words, then bytes; out of line (inlined, it changed
- * the stride-1 instances' code: fmnist-mbv1 w4a4 dw6, dw7 +256 each) */
-FB_KI_NOINLINE void
+ * dw_s2_zero()'s whole outputs), then words, then bytes */
+FB_KI_INLINE void
 dw_zero_bytes64 (uint8_t *o, uint8_t *const e)
 {
   for (; ((uintptr_t) o & 3) != 0 && o < e; o++)

@@ -451,9 +451,22 @@ void fb_ki_rv32_dwpair2_s2_46_bb_z (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_46_bo_z (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_08_bb_z (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_08_bo_z (const DwPairJob *a, const DwPairJob *b);
+/* a sub-byte input with 8-bit weights (about half its outputs requantized), the output
+ * zeroed: the requantization inline, shr in a register */
+void fb_ki_rv32_dwpair2_s2_04_bb_zi (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo_zi (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_oo_i (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bb_zi (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bo_zi (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_oo_i (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bb_zi (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bo_zi (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_oo_i (const DwPairJob *a, const DwPairJob *b);
 typedef void (*DwPair2Fn) (const DwPairJob *a, const DwPairJob *b);
-/* [zeroed output][shift pair: 0/4, 0/2, 4/6, an 8-bit input][outputs: bb, bo, oo] */
-static const DwPair2Fn dw_pair2_s2_fns[2][4][3] = {
+/* [zeroed output: no, yes, yes with the requantization inline (kp->zero 2: a sub-byte input
+ * with 8-bit weights; an 8-bit input never takes it)][shift pair: 0/4, 0/2, 4/6, an 8-bit
+ * input][outputs: bb, bo, oo] */
+static const DwPair2Fn dw_pair2_s2_fns[3][4][3] = {
   { { fb_ki_rv32_dwpair2_s2_04_bb, fb_ki_rv32_dwpair2_s2_04_bo, fb_ki_rv32_dwpair2_s2_04_oo },
     { fb_ki_rv32_dwpair2_s2_02_bb, fb_ki_rv32_dwpair2_s2_02_bo, fb_ki_rv32_dwpair2_s2_02_oo },
     { fb_ki_rv32_dwpair2_s2_46_bb, fb_ki_rv32_dwpair2_s2_46_bo, fb_ki_rv32_dwpair2_s2_46_oo },
@@ -464,6 +477,14 @@ static const DwPair2Fn dw_pair2_s2_fns[2][4][3] = {
       fb_ki_rv32_dwpair2_s2_02_oo },
     { fb_ki_rv32_dwpair2_s2_46_bb_z, fb_ki_rv32_dwpair2_s2_46_bo_z,
       fb_ki_rv32_dwpair2_s2_46_oo },
+    { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
+      fb_ki_rv32_dwpair2_s2_08_oo } },
+  { { fb_ki_rv32_dwpair2_s2_04_bb_zi, fb_ki_rv32_dwpair2_s2_04_bo_zi,
+      fb_ki_rv32_dwpair2_s2_04_oo_i },
+    { fb_ki_rv32_dwpair2_s2_02_bb_zi, fb_ki_rv32_dwpair2_s2_02_bo_zi,
+      fb_ki_rv32_dwpair2_s2_02_oo_i },
+    { fb_ki_rv32_dwpair2_s2_46_bb_zi, fb_ki_rv32_dwpair2_s2_46_bo_zi,
+      fb_ki_rv32_dwpair2_s2_46_oo_i },
     { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
       fb_ki_rv32_dwpair2_s2_08_oo } }
 };
@@ -496,12 +517,14 @@ typedef struct {
   int plain;
   int full; /* 1 until job holds the call's channel-independent fields */
   /* the output zeroed once per call (dw_s2_zero()): the channels' padded top pairs are left
-   * to the two-channel pass (dw_s2_pad_kept()); s2off: dw_sc_s2_plan()'s offsets */
+   * to the two-channel pass (dw_s2_pad_kept()); 2: a sub-byte input with 8-bit weights, the
+   * pass's inline-requantization forms too; s2off: dw_sc_s2_plan()'s offsets */
   int zero;
   const size_t *s2off;
 } DwS2Keep;
 
-/* Stride 2, sub-byte weights, dw_sc_s2_plan()'s layer whose full pairs pair channels
+/* Stride 2, sub-byte weights or a sub-byte input (8-bit weights: its channels pair in the
+ * two-channel pass too), dw_sc_s2_plan()'s layer whose full pairs pair channels
  * (dw_s2_two()'s gate): the output zeroed once per call, so that the two-channel pass's
  * byte-storing channels store no zero output (kp->zero; a ReLU layer's outputs are mostly
  * 0): about 0.3 instructions per output byte for 1 per zero output saved. */
@@ -510,11 +533,11 @@ dw_s2_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
             const DwRowJob *jp, const size_t *s2off, DwS2Keep *kp)
 {
   kp->zero = 0;
-  if (W == 8 || p->ch_in < 2 || (int32_t) s2off[4] * p->dim_out_x < 32
+  if ((W == 8 && A == 8) || p->ch_in < 2 || (int32_t) s2off[4] * p->dim_out_x < 32
       || (A == 8 && (p->ch_in & 1)))
     return;
   dw_zero_bytes (output, output + (size_t) p->dim_out_y * (size_t) jp->out_row);
-  kp->zero = 1;
+  kp->zero = W == 8 ? 2 : 1;
   kp->s2off = s2off;
 }
 

@@ -747,21 +747,31 @@ dw_s2_end (const int A, const int S, int32_t c, DwS2Keep *kp)
 }
 
 /* Stride 2, an 8-bit input's channel in lanes, four output rows per pass (the padded top
- * pass first when tb is 1), into an output zeroed once per call: [lam_hi is 0][osh / 2] (0:
- * the channel stores its byte; 1-3: ORs in at osh 2, 4, 6) */
-void fb_ki_rv32_dwquad_s2_a8_oz (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_os2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_os4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_os6 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_oz (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_os2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_os4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_os6 (const DwPairJob *job);
-static const DwPairFn dw_quad_s2_fns[2][4] = {
-  { fb_ki_rv32_dwquad_s2_a8_oz, fb_ki_rv32_dwquad_s2_a8_os2, fb_ki_rv32_dwquad_s2_a8_os4,
-    fb_ki_rv32_dwquad_s2_a8_os6 },
-  { fb_ki_rv32_dwquad_s2_lh0_a8_oz, fb_ki_rv32_dwquad_s2_lh0_a8_os2,
-    fb_ki_rv32_dwquad_s2_lh0_a8_os4, fb_ki_rv32_dwquad_s2_lh0_a8_os6 }
+ * pass first when tb is 1), into an output zeroed once per call: [lam_hi is 0][output width
+ * and the channel's bit: 8; 4 at 0, 4; 2 at 0, 2, 4, 6] (at 0 the channel stores its byte,
+ * else ORs in) */
+void fb_ki_rv32_dwquad_s2_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_o4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_o4s4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_o2 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_o2s2 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_o2s4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_o2s6 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_o8 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_o4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_o4s4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_o2 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_o2s2 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_o2s4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_o2s6 (const DwPairJob *job);
+static const DwPairFn dw_quad_s2_fns[2][7] = {
+  { fb_ki_rv32_dwquad_s2_a8_o8, fb_ki_rv32_dwquad_s2_a8_o4, fb_ki_rv32_dwquad_s2_a8_o4s4,
+    fb_ki_rv32_dwquad_s2_a8_o2, fb_ki_rv32_dwquad_s2_a8_o2s2, fb_ki_rv32_dwquad_s2_a8_o2s4,
+    fb_ki_rv32_dwquad_s2_a8_o2s6 },
+  { fb_ki_rv32_dwquad_s2_lh0_a8_o8, fb_ki_rv32_dwquad_s2_lh0_a8_o4,
+    fb_ki_rv32_dwquad_s2_lh0_a8_o4s4, fb_ki_rv32_dwquad_s2_lh0_a8_o2,
+    fb_ki_rv32_dwquad_s2_lh0_a8_o2s2, fb_ki_rv32_dwquad_s2_lh0_a8_o2s4,
+    fb_ki_rv32_dwquad_s2_lh0_a8_o2s6 }
 };
 
 /* Stride 2, dw_sc_s2_plan()'s layer, an 8-bit input's channel c in lanes (pairs 1, weights
@@ -773,12 +783,14 @@ dw_s2_quad (const int O, const uint8_t *xc, uint8_t *output, int32_t c, int plai
             const int32_t *wf, DwPairJob *pjp, const size_t *s2off)
 {
   const int32_t np = (int32_t) s2off[4];
-  const size_t co = (size_t) c * (size_t) O / 8, ir = (size_t) pjp->in_row;
+  const size_t co = (size_t) c * (size_t) O / 8;
+
+  const int osh = (c * O) & 7;
 
   if (np & 1)
     {
-      /* rows 0-3 first (input rows -1 .. 7, row -1 not read): the first row read is 7 */
-      pjp->q0 = xc + s2off[0] + 4 * ir;
+      /* rows 0-3 first (input rows -1 .. 7, row -1 not read): the first row read is 0 */
+      pjp->q0 = xc;
       pjp->op = output + s2off[1] - (size_t) pjp->out_row + co;
       pjp->npairs = (np + 1) / 2;
       pjp->tb = 1;
@@ -786,12 +798,12 @@ dw_s2_quad (const int O, const uint8_t *xc, uint8_t *output, int32_t c, int plai
   else
     {
       dw_sc_s2_pad (8, O, xc, output, c, 1, plain, 0, wf, pjp, s2off, 1);
-      pjp->q0 = xc + s2off[2] + 8 * ir;
+      pjp->q0 = xc + s2off[2];
       pjp->op = output + s2off[3] + co;
       pjp->npairs = np / 2;
       pjp->tb = 0;
     }
-  dw_quad_s2_fns[pjp->lam_hi == 0][plain ? 0 : ((c * O) & 7) / 2](pjp);
+  dw_quad_s2_fns[pjp->lam_hi == 0][O == 8 ? 0 : O == 4 ? 1 + osh / 4 : 3 + osh / 2](pjp);
 }
 
 /* Stride 2, dw_sc_s2_plan()'s layer, channel c in pairs (code pairs, weights w2 as the pair

@@ -1118,95 +1118,101 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     return name, L
 
 
-def dwquad_s2(oz, lh0=False):
-    # void fb_ki_rv32_dwquad_s2[_lh0]_a8_o{z,s2,s4,s6} (const DwPairJob *job)
+def dwquad_s2(O, osh, lh0=False):
+    # void fb_ki_rv32_dwquad_s2[_lh0]_a8_o<O>[s<osh>] (const DwPairJob *job)
     # Stride 2, an 8-bit input, one channel whose lane sums fit 16 bits (dwpair's condition),
     # into an output zeroed by the caller (an output under thr is not stored): FOUR output rows
-    # per pass, as two lane pairs (rows o, o + 1: pair A; o + 2, o + 3: pair B) from the 9 input
-    # rows 2o - 1 + k (k < 9) of each column, read once upwards by one pointer (ROW = -in_row,
-    # BACK = in_px + 8 in_row): words r6|r8, r5|r7, r4|r6 (pair B), r2|r4, r1|r3, r0|r2 (pair
-    # A), i.e. 9 loads + 9 adds + 6 `slli` + 6 `or` per column for 4 output rows (dwpair's S = 2
-    # pays 10 + 6 per 2 rows).  Every requantization value is in a register (kappa, ~lam_lo,
-    # shr, thr, maxv; lam_hi from the frame unless lh0, where it is 0), inline; the rows o + 1
-    # .. o + 3 are op + k out_row (out_row in a register, added only for a stored output).
-    # oz 'z': the channel stores its byte (an 8-bit output, a sub-byte output's first channel);
-    # 2, 4, 6: a sub-byte channel ORs y << oz in (an immediate).
-    # job: q0 the first row read (input row 2o + 7 of the first pass, column 0), op the first
-    # output row, npairs the number of passes (4 rows each), tb bit 0: the first pass is the
-    # padded top (input row 2o - 1 padding, not read: the word r0|r2 is r2 << 16 alone, q0 then
-    # input row 2o + 6... i.e. the same row as unpadded, k = 8); in_row, in_px, out_row,
-    # out_px, gbytes, rem (| drain << 1), warm, drain, row_back (a pair's: 4 input rows on), the
-    # lanes' requantization as dwpair's (lam << 16, shr = out_shift - 16).
-    osfx = 'z' if oz == 'z' else f's{oz}'
-    name = f'fb_ki_rv32_dwquad_s2{"_lh0" if lh0 else ""}_a8_o{osfx}'
+    # per pass from the 9 input rows r_k = 2o - 1 + k (k < 9) of each column, read once
+    # downwards by one pointer (in_row, then BACK = in_px - 8 in_row), as two lane pairs whose
+    # rows are 2 apart: P = (o, o + 2) takes kernel row r from the word r_r | r_(r+4) << 16,
+    # Q = (o + 1, o + 3) from r_(r+2) | r_(r+6) << 16, so the 5 words r_k | r_(k+4) << 16 (k <
+    # 5; r2|r6 serves both pairs) cost 5 `slli` + 5 `or` per column of 4 output rows (rows
+    # 1 apart would need 6 words).  Every requantization value is in a register (kappa,
+    # ~lam_lo, shr, thr; maxv = 2^O - 1 an immediate; lam_hi from the frame unless lh0, where
+    # it is 0), inline; rows o + k are op + k out_row (k out_row in frame slots, loaded only
+    # for a stored output).  osh 0: the channel stores its byte (an 8-bit output, a sub-byte
+    # output's first channel); 2, 4, 6: ORs y << osh in.
+    # job: q0 the first row read (r0, or r1 for a padded top pass), op the first output row,
+    # npairs the number of passes (4 rows each), tb bit 0: the first pass has the padded top
+    # row (r0 padding, not read: P's kernel row 0 word is r4 << 16 alone); in_row, in_px,
+    # out_row, out_px, gbytes, rem (| drain << 1), warm, drain, row_back (a pair's: 4 input
+    # rows on from the pair's first row read) and the lanes' requantization as dwpair's
+    # (lam << 16, shr = out_shift - 16).
+    maxv = (1 << O) - 1
+    name = f'fb_ki_rv32_dwquad_s2{"_lh0" if lh0 else ""}_a8_o{O}{f"s{osh}" if osh else ""}'
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
-    PS = (['s9', 's10'], ['s11', 'a5'])    # pair A, pair B: cur (kx = 1, 2 to come), nxt
-    Q, ROW, BACK, OP, OR, PX, THR = 'a0', 'a1', 'a2', 'a3', 'a4', 'a6', 'a7'
-    K, LLO, SHR, MAXV = 't4', 't5', 't6', 'ra'
-    TA, TB, TC, T = 't0', 't1', 't2', 't3'
-    LHI_SLOT, RB_SLOT = 64, 68
+    PS = (['s9', 's10'], ['s11', 'a5'])    # pair P, pair Q: cur (kx = 1, 2 to come), nxt
+    Q, ROW, BACK, OP, PX, THR = 'a0', 'a1', 'a2', 'a3', 'a6', 'a7'
+    K, LLO, SHR = 't4', 't5', 't6'
+    TA, TB, TC, TD, TE, T = 't0', 't1', 't2', 'a4', 'ra', 't3'
+    LHI_SLOT, RB_SLOT, OR_SLOT = 64, 68, 72   # OR_SLOT + 4 (k - 1): k out_row, k = 1 .. 3
     counter = [0]
 
-    L = prologue(name, 80)
+    L = prologue(name, 96)
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']      # 52: job, 56: passes left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
     L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
           f'lw {THR}, {POFF["thr"]}(a0)', f'lw {SHR}, {POFF["shr"]}(a0)',
-          f'lw {MAXV}, {POFF["maxv"]}(a0)', f'lw {PX}, {POFF["out_px"]}(a0)',
-          f'lw {OR}, {POFF["out_row"]}(a0)', f'lw {OP}, {POFF["op"]}(a0)']
+          f'lw {PX}, {POFF["out_px"]}(a0)', f'lw {OP}, {POFF["op"]}(a0)']
     L += [] if lh0 else [f'lw t0, {POFF["lam_hi"]}(a0)', f'sw t0, {LHI_SLOT}(sp)']
-    L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)']
-    # BACK = in_px + 8 in_row; a pass's row_back = the pair's + 4 in_row; ROW = -in_row
+    L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["out_row"]}(a0)']
+    L += [f'sw t0, {OR_SLOT}(sp)', 'add t1, t0, t0', f'sw t1, {OR_SLOT + 4}(sp)',
+          'add t1, t1, t0', f'sw t1, {OR_SLOT + 8}(sp)']
+    # BACK = in_px - 8 in_row; a pass's row_back = the pair's + 4 in_row
     L += [f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)',
           f'lw t0, {POFF["row_back"]}(a0)']
-    L += [f'add {BACK}, {BACK}, {ROW}'] * 8 + [f'add t0, t0, {ROW}'] * 4
-    L += [f'sw t0, {RB_SLOT}(sp)', f'sub {ROW}, zero, {ROW}', f'lw t1, {POFF["tb"]}(a0)',
+    L += [f'sub {BACK}, {BACK}, {ROW}'] * 8 + [f'add t0, t0, {ROW}'] * 4
+    L += [f'sw t0, {RB_SLOT}(sp)', f'lw t1, {POFF["tb"]}(a0)',
           f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
 
     def column(taps, pad):
-        # one column, rows read upwards r8 .. r0 (r1 with pad); taps(x, pair, r, first)
-        def up(dst, last=False):
+        # one column, rows r0 (r1 with pad) .. r8 downwards; taps(x, pair, r, first)
+        def ld(dst, last=False):
             return [f'lbu {dst}, 0({Q})', f'add {Q}, {Q}, {BACK if last else ROW}']
-        out = up(TA) + [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16']
-        out += up(TC) + [f'or {TA}, {TA}, {TC}'] + taps(TA, 1, 2, True)       # r6|r8
-        out += [f'slli {TC}, {TC}, 16'] + up(TA) + [f'or {TB}, {TB}, {TA}']
-        out += taps(TB, 1, 1, False)                                          # r5|r7
-        out += up(TA) + [f'or {TC}, {TC}, {TA}'] + taps(TC, 1, 0, False)      # r4|r6
-        out += [f'slli {TA}, {TA}, 16'] + up(TB) + [f'slli {TB}, {TB}, 16']
-        out += up(TC) + [f'or {TA}, {TA}, {TC}'] + taps(TA, 0, 2, True)       # r2|r4
-        out += [f'slli {TC}, {TC}, 16'] + up(TA, pad) + [f'or {TB}, {TB}, {TA}']
-        out += taps(TB, 0, 1, False)                                          # r1|r3
-        if not pad:
-            out += up(TA, True) + [f'or {TC}, {TC}, {TA}']
-        return out + taps(TC, 0, 0, False)                                    # r0|r2
+        out = [] if pad else ld(TA)
+        out += ld(TB) + ld(TC) + ld(TD) + ld(TE)
+        out += [f'slli {TA}, {TE}, 16'] if pad else [f'slli {T}, {TE}, 16', f'or {TA}, {TA}, {T}']
+        out += taps(TA, 0, 0, True)                                           # r0|r4
+        out += ld(TA) + [f'slli {TA}, {TA}, 16', f'or {TB}, {TB}, {TA}']
+        out += taps(TB, 0, 1, False)                                          # r1|r5
+        out += ld(TA) + [f'slli {TA}, {TA}, 16', f'or {TC}, {TC}, {TA}']
+        out += taps(TC, 0, 2, False) + taps(TC, 1, 0, True)                  # r2|r6
+        out += ld(TA) + [f'slli {TA}, {TA}, 16', f'or {TD}, {TD}, {TA}']
+        out += taps(TD, 1, 1, False)                                          # r3|r7
+        out += ld(TA, True) + [f'slli {TA}, {TA}, 16', f'or {TE}, {TE}, {TA}']
+        return out + taps(TE, 1, 2, False)                                    # r4|r8
 
     def requant(v, k):
         # v: the lane times 2^16 (overwritten); output row o + k
         n = counter[0]
         counter[0] += 1
         lab = f'{name}_{n}'
-        out = rq_exact(lab, v, OP, True, K, LLO, None, SHR, THR, MAXV, TB, TC, True)
-        if not lh0:
-            i = out.index(f'sra {TC}, {TC}, {SHR}')
-            out = out[:i] + [f'lw {TB}, {LHI_SLOT}(sp)', f'add {TC}, {TC}, {TB}'] + out[i:]
+        X, Y = TB, TC
+        out = [f'blt {v}, {THR}, .Ld_{lab}', f'mul {X}, {K}, {v}', f'mulh {Y}, {K}, {v}']
+        out += rq_carry(X, LLO, True) + [f'add {Y}, {Y}, {X}']
+        out += [] if lh0 else [f'lw {X}, {LHI_SLOT}(sp)', f'add {Y}, {Y}, {X}']
+        # clamped to [0, maxv] (an immediate): out of range, (y > 0) * maxv
+        out += [f'sra {Y}, {Y}, {SHR}', f'sltiu {X}, {Y}, {maxv + 1}', f'bnez {X}, .Lin_{lab}',
+                f'slt {Y}, zero, {Y}', f'neg {Y}, {Y}', f'andi {Y}, {Y}, {maxv}', f'.Lin_{lab}:']
         adr = OP
         if k:
-            out += [f'add {TB}, {OP}, {OR}'] + [f'add {TB}, {TB}, {OR}'] * (k - 1)
-            adr = TB
-        if oz == 'z':
-            out.append(f'sb {TC}, 0({adr})')
+            out += [f'lw {X}, {OR_SLOT + 4 * (k - 1)}(sp)', f'add {X}, {X}, {OP}']
+            adr = X
+        if not osh:
+            out.append(f'sb {Y}, 0({adr})')
         else:
-            out += [f'slli {TC}, {TC}, {oz}', f'lbu {v}, 0({adr})', f'or {v}, {v}, {TC}',
+            out += [f'slli {Y}, {Y}, {osh}', f'lbu {v}, 0({adr})', f'or {v}, {v}, {Y}',
                     f'sb {v}, 0({adr})']
         return out + [f'.Ld_{lab}:']
 
     def store(ci):
+        # P: rows o (low lane), o + 2; Q: rows o + 1, o + 3
         out = []
         for pr in (0, 1):
             c = PS[pr][ci]
             out += [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
-            out += requant(TA, 2 * pr) + requant(c, 2 * pr + 1)
+            out += requant(TA, pr) + requant(c, pr + 2)
         return out + [f'add {OP}, {OP}, {PX}']
 
     def body(lab, pad):
@@ -1234,16 +1240,18 @@ def dwquad_s2(oz, lh0=False):
 
     def advance():
         # the next pass: Q on by the pass's row_back, op (across its row) 3 rows more
-        return [f'lw {TA}, {RB_SLOT}(sp)', f'add {Q}, {Q}, {TA}'] + \
-            [f'add {OP}, {OP}, {OR}'] * 3 + ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)']
+        return [f'lw {TA}, {RB_SLOT}(sp)', f'add {Q}, {Q}, {TA}', f'lw {TA}, {OR_SLOT + 8}(sp)',
+                f'add {OP}, {OP}, {TA}', 'lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)']
 
     top = f'{name}_top'
     L += [f'beqz t1, .Lrow_{name}', f'add {BACK}, {BACK}, {ROW}']
-    L += body(top, True) + [f'.Lrowend_{top}:', f'sub {BACK}, {BACK}, {ROW}'] + advance()
+    # the padded pass started a row lower (r1): the next pass's r0 is its r8
+    L += body(top, True) + [f'.Lrowend_{top}:', f'sub {BACK}, {BACK}, {ROW}',
+                            f'sub {Q}, {Q}, {ROW}'] + advance()
     L += [f'beqz t0, .Lend_{name}']
     L += [f'.Lrow_{name}:'] + body(name, False) + [f'.Lrowend_{name}:'] + advance()
     L += [f'bnez t0, .Lrow_{name}', f'.Lend_{name}:', 'lw ra, 48(sp)'] + restore_saved()
-    L += ['addi sp, sp, 80', 'ret', f'.size {name}, .-{name}']
+    L += ['addi sp, sp, 96', 'ret', f'.size {name}, .-{name}']
     return name, L
 
 
@@ -1284,4 +1292,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair(a, False, r, 2, True, False, True)
                   for a, r in ((False, False), (True, False), (True, True)))
-          + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6)))
+          + tuple(dwquad_s2(o, sh, lh) for lh in (False, True)
+                  for o, sh in ((8, 0), (4, 0), (4, 4), (2, 0), (2, 2), (2, 4), (2, 6))))

@@ -747,31 +747,21 @@ dw_s2_end (const int A, const int S, int32_t c, DwS2Keep *kp)
 }
 
 /* Stride 2, an 8-bit input's channel in lanes, four output rows per pass (the padded top
- * pass first when tb is 1), into an output zeroed once per call: [lam_hi is 0][output width
- * and the channel's bit: 8; 4 at 0, 4; 2 at 0, 2, 4, 6] (at 0 the channel stores its byte,
- * else ORs in) */
-void fb_ki_rv32_dwquad_s2_a8_o8 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_o4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_o4s4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_o2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_o2s2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_o2s4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_a8_o2s6 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_o8 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_o4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_o4s4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_o2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_o2s2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_o2s4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad_s2_lh0_a8_o2s6 (const DwPairJob *job);
-static const DwPairFn dw_quad_s2_fns[2][7] = {
-  { fb_ki_rv32_dwquad_s2_a8_o8, fb_ki_rv32_dwquad_s2_a8_o4, fb_ki_rv32_dwquad_s2_a8_o4s4,
-    fb_ki_rv32_dwquad_s2_a8_o2, fb_ki_rv32_dwquad_s2_a8_o2s2, fb_ki_rv32_dwquad_s2_a8_o2s4,
-    fb_ki_rv32_dwquad_s2_a8_o2s6 },
-  { fb_ki_rv32_dwquad_s2_lh0_a8_o8, fb_ki_rv32_dwquad_s2_lh0_a8_o4,
-    fb_ki_rv32_dwquad_s2_lh0_a8_o4s4, fb_ki_rv32_dwquad_s2_lh0_a8_o2,
-    fb_ki_rv32_dwquad_s2_lh0_a8_o2s2, fb_ki_rv32_dwquad_s2_lh0_a8_o2s4,
-    fb_ki_rv32_dwquad_s2_lh0_a8_o2s6 }
+ * pass first when tb is 1), into an output zeroed once per call: [lam_hi is 0][osh / 2] (0:
+ * the channel stores its byte; 1-3: ORs in at osh 2, 4, 6) */
+void fb_ki_rv32_dwquad_s2_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_os6 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_os6 (const DwPairJob *job);
+static const DwPairFn dw_quad_s2_fns[2][4] = {
+  { fb_ki_rv32_dwquad_s2_a8_oz, fb_ki_rv32_dwquad_s2_a8_os2, fb_ki_rv32_dwquad_s2_a8_os4,
+    fb_ki_rv32_dwquad_s2_a8_os6 },
+  { fb_ki_rv32_dwquad_s2_lh0_a8_oz, fb_ki_rv32_dwquad_s2_lh0_a8_os2,
+    fb_ki_rv32_dwquad_s2_lh0_a8_os4, fb_ki_rv32_dwquad_s2_lh0_a8_os6 }
 };
 
 /* Stride 2, dw_sc_s2_plan()'s layer, an 8-bit input's channel c in lanes (pairs 1, weights
@@ -803,7 +793,7 @@ dw_s2_quad (const int O, const uint8_t *xc, uint8_t *output, int32_t c, int plai
       pjp->npairs = np / 2;
       pjp->tb = 0;
     }
-  dw_quad_s2_fns[pjp->lam_hi == 0][O == 8 ? 0 : O == 4 ? 1 + osh / 4 : 3 + osh / 2](pjp);
+  dw_quad_s2_fns[pjp->lam_hi == 0][O == 8 ? 0 : osh / 2](pjp);
 }
 
 /* Stride 2, dw_sc_s2_plan()'s layer, channel c in pairs (code pairs, weights w2 as the pair

@@ -1118,70 +1118,85 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     return name, L
 
 
-def dwquad_s2(O, osh, lh0=False):
-    # void fb_ki_rv32_dwquad_s2[_lh0]_a8_o<O>[s<osh>] (const DwPairJob *job)
+def dwquad_s2(oz, lh0=False):
+    # void fb_ki_rv32_dwquad_s2[_lh0]_a8_o{z,s2,s4,s6} (const DwPairJob *job)
     # Stride 2, an 8-bit input, one channel whose lane sums fit 16 bits (dwpair's condition),
     # into an output zeroed by the caller (an output under thr is not stored): FOUR output rows
     # per pass from the 9 input rows r_k = 2o - 1 + k (k < 9) of each column, read once
-    # downwards by one pointer (in_row, then BACK = in_px - 8 in_row), as two lane pairs whose
-    # rows are 2 apart: P = (o, o + 2) takes kernel row r from the word r_r | r_(r+4) << 16,
-    # Q = (o + 1, o + 3) from r_(r+2) | r_(r+6) << 16, so the 5 words r_k | r_(k+4) << 16 (k <
-    # 5; r2|r6 serves both pairs) cost 5 `slli` + 5 `or` per column of 4 output rows (rows
-    # 1 apart would need 6 words).  Every requantization value is in a register (kappa,
-    # ~lam_lo, shr, thr; maxv = 2^O - 1 an immediate; lam_hi from the frame unless lh0, where
-    # it is 0), inline; rows o + k are op + k out_row (k out_row in frame slots, loaded only
-    # for a stored output).  osh 0: the channel stores its byte (an 8-bit output, a sub-byte
-    # output's first channel); 2, 4, 6: ORs y << osh in.
+    # downwards by one pointer (in_row, then BACK = in_px - 8 in_row), as two lane pairs of
+    # adjacent rows, A = (o, o + 1) from r0 .. r4 and B = (o + 2, o + 3) from r4 .. r8.  A pair
+    # takes a column's tap kx in three `mul`s: r0 * w[0][kx] (low lane only), (r1 | r3 << 16)
+    # * w[1][kx], and (r2 | r4 << 16) * (w[2][kx] + w[0][kx] << 16), whose low 32 bits are
+    # r2 w2 + (r2 w0 + r4 w2) << 16: the low row's kernel row 2 and the high row's kernel rows
+    # 0 and 2 in one product (each lane is one output's sum, which fits 16 bits).  So a column
+    # of 4 output rows packs 4 words (r1|r3, r2|r4, r5|r7, r6|r8: 4 `slli` + 4 `or`; dwpair's
+    # S = 2 packs 3 words per 2 rows).  The weights in registers: w[0][kx], w[1][kx] and
+    # w[2][kx] + w[0][kx] << 16, made in the prologue.  Every requantization value is in a
+    # register (kappa, ~lam_lo, lam_hi unless lh0 (0), shr, thr, maxv), inline; rows o + 1 ..
+    # o + 3 are op + k out_row (from frame slots, loaded only for a stored output).  oz 'z':
+    # the channel stores its byte (an 8-bit output, a sub-byte output's first channel); 2, 4,
+    # 6: ORs y << oz in.
     # job: q0 the first row read (r0, or r1 for a padded top pass), op the first output row,
     # npairs the number of passes (4 rows each), tb bit 0: the first pass has the padded top
-    # row (r0 padding, not read: P's kernel row 0 word is r4 << 16 alone); in_row, in_px,
-    # out_row, out_px, gbytes, rem (| drain << 1), warm, drain, row_back (a pair's: 4 input
-    # rows on from the pair's first row read) and the lanes' requantization as dwpair's
-    # (lam << 16, shr = out_shift - 16).
-    maxv = (1 << O) - 1
-    name = f'fb_ki_rv32_dwquad_s2{"_lh0" if lh0 else ""}_a8_o{O}{f"s{osh}" if osh else ""}'
-    W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
-    PS = (['s9', 's10'], ['s11', 'a5'])    # pair P, pair Q: cur (kx = 1, 2 to come), nxt
-    Q, ROW, BACK, OP, PX, THR = 'a0', 'a1', 'a2', 'a3', 'a6', 'a7'
-    K, LLO, SHR = 't4', 't5', 't6'
-    TA, TB, TC, TD, TE, T = 't0', 't1', 't2', 'a4', 'ra', 't3'
-    LHI_SLOT, RB_SLOT, OR_SLOT = 64, 68, 72   # OR_SLOT + 4 (k - 1): k out_row, k = 1 .. 3
+    # row (r0 padding, not read); in_row, in_px, out_row, out_px, gbytes, rem (| drain << 1),
+    # warm, drain, maxv, row_back (a pair's: 4 input rows on) and the lanes' requantization as
+    # dwpair's (lam << 16, shr = out_shift - 16).
+    osfx = 'z' if oz == 'z' else f's{oz}'
+    name = f'fb_ki_rv32_dwquad_s2{"_lh0" if lh0 else ""}_a8_o{osfx}'
+    W0 = ['s0', 's1', 's2']                # w[0][kx]
+    W1 = ['s3', 's4', 's5']                # w[1][kx]
+    W2 = ['s6', 's7', 's8']                # w[2][kx] + w[0][kx] << 16
+    PS = (['s9', 's10'], ['s11', 'a5'])    # pair A, pair B: cur (kx = 1, 2 to come), nxt
+    Q, ROW, BACK, OP, LHI, PX, THR = 'a0', 'a1', 'a2', 'a3', 'a4', 'a6', 'a7'
+    K, LLO, SHR, MAXV = 't4', 't5', 't6', 'ra'
+    TA, TB, TC, T = 't0', 't1', 't2', 't3'
+    RB_SLOT, OR_SLOT = 68, 72              # OR_SLOT + 4 (k - 1): k out_row, k = 1 .. 3
     counter = [0]
 
     L = prologue(name, 96)
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']      # 52: job, 56: passes left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
-    L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
+    for k in range(3):
+        L += [f'lw {W0[k]}, {4 * k}(t0)', f'lw {W1[k]}, {12 + 4 * k}(t0)',
+              f'lw {W2[k]}, {24 + 4 * k}(t0)', f'slli t1, {W0[k]}, 16',
+              f'add {W2[k]}, {W2[k]}, t1']
     L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
           f'lw {THR}, {POFF["thr"]}(a0)', f'lw {SHR}, {POFF["shr"]}(a0)',
-          f'lw {PX}, {POFF["out_px"]}(a0)', f'lw {OP}, {POFF["op"]}(a0)']
-    L += [] if lh0 else [f'lw t0, {POFF["lam_hi"]}(a0)', f'sw t0, {LHI_SLOT}(sp)']
+          f'lw {MAXV}, {POFF["maxv"]}(a0)', f'lw {PX}, {POFF["out_px"]}(a0)',
+          f'lw {OP}, {POFF["op"]}(a0)']
+    L += [] if lh0 else [f'lw {LHI}, {POFF["lam_hi"]}(a0)']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["out_row"]}(a0)']
     L += [f'sw t0, {OR_SLOT}(sp)', 'add t1, t0, t0', f'sw t1, {OR_SLOT + 4}(sp)',
           'add t1, t1, t0', f'sw t1, {OR_SLOT + 8}(sp)']
     # BACK = in_px - 8 in_row; a pass's row_back = the pair's + 4 in_row
     L += [f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)',
           f'lw t0, {POFF["row_back"]}(a0)']
-    L += [f'sub {BACK}, {BACK}, {ROW}'] * 8 + [f'add t0, t0, {ROW}'] * 4
-    L += [f'sw t0, {RB_SLOT}(sp)', f'lw t1, {POFF["tb"]}(a0)',
+    L += [f'slli t1, {ROW}, 2', 'add t0, t0, t1', f'sw t0, {RB_SLOT}(sp)', 'slli t1, t1, 1',
+          f'sub {BACK}, {BACK}, t1', f'lw t1, {POFF["tb"]}(a0)',
           f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
 
     def column(taps, pad):
-        # one column, rows r0 (r1 with pad) .. r8 downwards; taps(x, pair, r, first)
+        # one column, rows r0 (r1 with pad) .. r8 downwards; taps(x, pair, wk, first) the
+        # products of x by weight wk (0: w[0], 1: w[1], 2: the packed w[2] | w[0] << 16) into
+        # the pair's sums
+        started = [False, False]
+
+        def tp(x, pr, wk):
+            out = taps(x, pr, wk, not started[pr])
+            started[pr] = True
+            return out
+
         def ld(dst, last=False):
             return [f'lbu {dst}, 0({Q})', f'add {Q}, {Q}, {BACK if last else ROW}']
-        out = [] if pad else ld(TA)
-        out += ld(TB) + ld(TC) + ld(TD) + ld(TE)
-        out += [f'slli {TA}, {TE}, 16'] if pad else [f'slli {T}, {TE}, 16', f'or {TA}, {TA}, {T}']
-        out += taps(TA, 0, 0, True)                                           # r0|r4
-        out += ld(TA) + [f'slli {TA}, {TA}, 16', f'or {TB}, {TB}, {TA}']
-        out += taps(TB, 0, 1, False)                                          # r1|r5
-        out += ld(TA) + [f'slli {TA}, {TA}, 16', f'or {TC}, {TC}, {TA}']
-        out += taps(TC, 0, 2, False) + taps(TC, 1, 0, True)                  # r2|r6
-        out += ld(TA) + [f'slli {TA}, {TA}, 16', f'or {TD}, {TD}, {TA}']
-        out += taps(TD, 1, 1, False)                                          # r3|r7
-        out += ld(TA, True) + [f'slli {TA}, {TA}, 16', f'or {TE}, {TE}, {TA}']
-        return out + taps(TE, 1, 2, False)                                    # r4|r8
+        out = [] if pad else ld(TA) + tp(TA, 0, 0)                            # r0
+        out += ld(TA) + ld(TB) + ld(TC) + [f'slli {TC}, {TC}, 16', f'or {TC}, {TC}, {TA}']
+        out += tp(TC, 0, 1)                                                   # r1|r3
+        out += ld(TA) + [f'slli {T}, {TA}, 16', f'or {TB}, {TB}, {T}']
+        out += tp(TB, 0, 2) + tp(TA, 1, 0)                                    # r2|r4, r4
+        out += ld(TA) + ld(TB) + ld(TC) + [f'slli {TC}, {TC}, 16', f'or {TC}, {TC}, {TA}']
+        out += tp(TC, 1, 1)                                                   # r5|r7
+        out += ld(TA, True) + [f'slli {TA}, {TA}, 16', f'or {TB}, {TB}, {TA}']
+        return out + tp(TB, 1, 2)                                             # r6|r8
 
     def requant(v, k):
         # v: the lane times 2^16 (overwritten); output row o + k
@@ -1189,48 +1204,46 @@ def dwquad_s2(O, osh, lh0=False):
         counter[0] += 1
         lab = f'{name}_{n}'
         X, Y = TB, TC
-        out = [f'blt {v}, {THR}, .Ld_{lab}', f'mul {X}, {K}, {v}', f'mulh {Y}, {K}, {v}']
-        out += rq_carry(X, LLO, True) + [f'add {Y}, {Y}, {X}']
-        out += [] if lh0 else [f'lw {X}, {LHI_SLOT}(sp)', f'add {Y}, {Y}, {X}']
-        # clamped to [0, maxv] (an immediate): out of range, (y > 0) * maxv
-        out += [f'sra {Y}, {Y}, {SHR}', f'sltiu {X}, {Y}, {maxv + 1}', f'bnez {X}, .Lin_{lab}',
-                f'slt {Y}, zero, {Y}', f'neg {Y}, {Y}', f'andi {Y}, {Y}, {maxv}', f'.Lin_{lab}:']
+        out = rq_exact(lab, v, OP, True, K, LLO, None if lh0 else LHI, SHR, THR, MAXV, X, Y,
+                       True)
         adr = OP
         if k:
             out += [f'lw {X}, {OR_SLOT + 4 * (k - 1)}(sp)', f'add {X}, {X}, {OP}']
             adr = X
-        if not osh:
+        if oz == 'z':
             out.append(f'sb {Y}, 0({adr})')
         else:
-            out += [f'slli {Y}, {Y}, {osh}', f'lbu {v}, 0({adr})', f'or {v}, {v}, {Y}',
+            out += [f'slli {Y}, {Y}, {oz}', f'lbu {v}, 0({adr})', f'or {v}, {v}, {Y}',
                     f'sb {v}, 0({adr})']
         return out + [f'.Ld_{lab}:']
 
     def store(ci):
-        # P: rows o (low lane), o + 2; Q: rows o + 1, o + 3
+        # A: rows o (low lane), o + 1; B: rows o + 2, o + 3
         out = []
         for pr in (0, 1):
             c = PS[pr][ci]
             out += [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
-            out += requant(TA, pr) + requant(c, pr + 2)
+            out += requant(TA, 2 * pr) + requant(c, 2 * pr + 1)
         return out + [f'add {OP}, {OP}, {PX}']
+
+    WR = (W0, W1, W2)
 
     def body(lab, pad):
         def step2(ph, st):
             ci, ni = ph % 2, (ph + 1) % 2
 
-            def kx1(x, pr, r, first):
-                return [f'mul {T}, {x}, {W[r][1]}', f'add {PS[pr][ci]}, {PS[pr][ci]}, {T}']
+            def kx1(x, pr, wk, first):
+                return [f'mul {T}, {x}, {WR[wk][1]}', f'add {PS[pr][ci]}, {PS[pr][ci]}, {T}']
 
-            def kx20(x, pr, r, first):
-                return mac_kx20(T, x, W[r][2], W[r][0], PS[pr][ci], PS[pr][ni], first)
+            def kx20(x, pr, wk, first):
+                return mac_kx20(T, x, WR[wk][2], WR[wk][0], PS[pr][ci], PS[pr][ni], first)
             out = column(kx1, pad) if st else []
             out += column(kx20, pad)
             return out + (store(ci) if st else [])
 
         def drain2(e):
-            def kx1(x, pr, r, first):
-                return [f'mul {T}, {x}, {W[r][1]}', f'add {PS[pr][e]}, {PS[pr][e]}, {T}']
+            def kx1(x, pr, wk, first):
+                return [f'mul {T}, {x}, {WR[wk][1]}', f'add {PS[pr][e]}, {PS[pr][e]}, {T}']
             return column(kx1, pad) + store(e) + [f'lw {T}, 52(sp)', f'j .Lrowend_{lab}']
 
         out = [f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})', f'add {TA}, {TA}, {OP}',
@@ -1292,5 +1305,4 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair(a, False, r, 2, True, False, True)
                   for a, r in ((False, False), (True, False), (True, True)))
-          + tuple(dwquad_s2(o, sh, lh) for lh in (False, True)
-                  for o, sh in ((8, 0), (4, 0), (4, 4), (2, 0), (2, 2), (2, 4), (2, 6))))
+          + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6)))

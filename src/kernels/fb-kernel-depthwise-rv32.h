@@ -767,10 +767,12 @@ static const DwPairFn dw_quad_s2_fns[2][4] = {
 /* Stride 2, dw_sc_s2_plan()'s layer, an 8-bit input's channel c in lanes (pairs 1, weights
  * wf) of an output zeroed once per call: every row in passes of four
  * (fb_ki_rv32_dwquad_s2_*), the padded top row in the first when the full pairs are odd in
- * number (s2off[4]), else the padded top pair first by itself. */
-FB_KI_INLINE void
-dw_s2_quad (const int O, const uint8_t *xc, uint8_t *output, int32_t c, int plain,
-            const int32_t *wf, DwPairJob *pjp, const size_t *s2off)
+ * number (s2off[4]), else the padded top pair first by itself.  Out of line (O not a
+ * constant): inlined, the larger function changed the code GCC emits for the stride-1
+ * instances too (fmnist-mbv1 w8a8 dw6 / dw7, 7 x 7, +508 each). */
+FB_KI_NOINLINE void
+dw_s2_quad (int O, const uint8_t *xc, uint8_t *output, int32_t c, int plain, const int32_t *wf,
+            DwPairJob *pjp, const size_t *s2off)
 {
   const int32_t np = (int32_t) s2off[4];
   const size_t co = (size_t) c * (size_t) O / 8;

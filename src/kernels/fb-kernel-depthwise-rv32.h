@@ -353,33 +353,56 @@ dw_s2_sat_from (const DwPairJob *pjp)
 void fb_ki_rv32_dwpair_s2_pad_a8_o8_z (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_pad_as_o8_z (const DwPairJob *job);
 void fb_ki_rv32_dwpair_s2_pad_ar_o8_z (const DwPairJob *job);
-static const DwPairFn dw_pair_s2_padz_fns[4] = {
+static const DwPairFn dw_pair_s2_padz_fns[3] = {
   fb_ki_rv32_dwpair_s2_pad_a8_o8_z, fb_ki_rv32_dwpair_s2_pad_as_o8_z,
-  fb_ki_rv32_dwpair_s2_pad_ar_o8_z, fb_ki_rv32_dwpair_s2_pad_ar_o8_z
+  fb_ki_rv32_dwpair_s2_pad_ar_o8_z
 };
 
 /* Stride 2, channel c in pairs (pairs: dw_sc_rows_asm()'s code, weights w2) of
- * dw_sc_s2_plan()'s layer: the padded top pair upside down, then pjp set for the full pairs
- * (the group loop's calls, without its per-group arithmetic), which the caller hands to the
- * two-channel pass (dw_s2_pairs()) or to dw_sc_s2_pairs_run(). */
+ * dw_sc_s2_plan()'s layer: the padded top pair upside down, its routine chosen here only
+ * (pjp's q0, op and npairs left to dw_sc_s2_pairs()). */
 FB_KI_INLINE void
-dw_sc_s2_pairs (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
-                int pairs, int plain, int32_t lam_hi, const int32_t *w2, int32_t *wfl,
-                DwPairJob *pjp, const size_t *s2off, int zero, int run_pad)
+dw_sc_s2_pad (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
+              int pairs, int plain, int32_t lam_hi, const int32_t *w2, DwPairJob *pjp,
+              const size_t *s2off, int zero)
 {
-  const size_t co = (size_t) c * (size_t) O / 8;
   /* the output zeroed (dw_s2_zero()): a byte-storing channel stores no zero output */
   const DwPairFn pf = pairs == 3       ? dw_s2_p32_fn (O, 1, plain, lam_hi, pjp, s2off)
                       : zero && plain ? dw_pair_s2_padz_fns[dw_pair_kind (A, pairs)]
                                       : dw_pair_fns[1][1][dw_pair_kind (A, pairs)][plain ? 0 : 1];
+  int32_t wfl[9];
 
-  if (O != 8 && pairs == 3 && s2off[5])
-    pjp->mask = dw_s2_sat_from (pjp);
-  if (run_pad)
-    dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + co, pjp, pf);
+  dw_sc_pad_top_pair (w2, wfl, xc + s2off[0], output + s2off[1] + (size_t) c * (size_t) O / 8,
+                      pjp, pf);
+}
+
+/* The same layer's full pairs: pjp set for them (the group loop's calls, without its
+ * per-group arithmetic), which the caller hands to the two-channel pass (dw_s2_pairs()) or
+ * to dw_sc_s2_pairs_run(). */
+FB_KI_INLINE void
+dw_sc_s2_pairs (const int O, const uint8_t *xc, uint8_t *output, int32_t c, DwPairJob *pjp,
+                const size_t *s2off)
+{
   pjp->q0 = xc + s2off[2];
-  pjp->op = output + s2off[3] + co;
+  pjp->op = output + s2off[3] + (size_t) c * (size_t) O / 8;
   pjp->npairs = (int32_t) s2off[4];
+}
+
+/* The deferred padded top pair alone (the two-channel pass did not take the channel): pjp's
+ * full-pair fields kept (they are set already) */
+FB_KI_INLINE void
+dw_sc_s2_pad_only (const int A, const int O, const uint8_t *xc, uint8_t *output, int32_t c,
+                   int pairs, int plain, const int32_t *w2, DwPairJob *pjp,
+                   const size_t *s2off)
+{
+  const uint8_t *const q0 = pjp->q0;
+  uint8_t *const op = pjp->op;
+  const int32_t np = pjp->npairs;
+
+  dw_sc_s2_pad (A, O, xc, output, c, pairs, plain, 0, w2, pjp, s2off, 1);
+  pjp->q0 = q0;
+  pjp->op = op;
+  pjp->npairs = np;
 }
 
 /* dw_sc_s2_pairs()'s full pairs (pjp set by it), when the two-channel pass did not take them */
@@ -586,8 +609,8 @@ dw_s2_flush_pad (const int A, DwS2Keep *kp)
   int32_t wa[9];
 
   dw_s2_pad_kept (kp, wa);
-  (kp->plain ? dw_pair_s2_padz_fns[A == 8 ? 0 : 2] : dw_pair_fns[1][1][A == 8 ? 0 : 2][1])(
-    &kp->job);
+  (void) A; /* only called for a sub-byte input (shifted down: index 2) */
+  (kp->plain ? dw_pair_s2_padz_fns[2] : dw_pair_fns[1][1][2][1])(&kp->job);
   dw_s2_pad_back (kp);
 }
 
@@ -746,6 +769,58 @@ dw_s2_end (const int A, const int S, int32_t c, DwS2Keep *kp)
   return 1;
 }
 
+/* Stride 2, an 8-bit input's channel in lanes, four output rows per pass (the padded top
+ * pass first when tb is 1), into an output zeroed once per call: [lam_hi is 0][osh / 2] (0:
+ * the channel stores its byte; 1-3: ORs in at osh 2, 4, 6) */
+void fb_ki_rv32_dwquad_s2_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_a8_os6 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_oz (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_os2 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_os4 (const DwPairJob *job);
+void fb_ki_rv32_dwquad_s2_lh0_a8_os6 (const DwPairJob *job);
+static const DwPairFn dw_quad_s2_fns[2][4] = {
+  { fb_ki_rv32_dwquad_s2_a8_oz, fb_ki_rv32_dwquad_s2_a8_os2, fb_ki_rv32_dwquad_s2_a8_os4,
+    fb_ki_rv32_dwquad_s2_a8_os6 },
+  { fb_ki_rv32_dwquad_s2_lh0_a8_oz, fb_ki_rv32_dwquad_s2_lh0_a8_os2,
+    fb_ki_rv32_dwquad_s2_lh0_a8_os4, fb_ki_rv32_dwquad_s2_lh0_a8_os6 }
+};
+
+/* Stride 2, dw_sc_s2_plan()'s layer, an 8-bit input's channel c in lanes (pairs 1, weights
+ * wf) of an output zeroed once per call: every row in passes of four
+ * (fb_ki_rv32_dwquad_s2_*), the padded top row in the first when the full pairs are odd in
+ * number (s2off[4]), else the padded top pair first by itself.  Out of line (O not a
+ * constant): inlined, the larger function changed the code GCC emits for the stride-1
+ * instances too (fmnist-mbv1 w8a8 dw6 / dw7, 7 x 7, +508 each). */
+FB_KI_NOINLINE void
+dw_s2_quad (int O, const uint8_t *xc, uint8_t *output, int32_t c, int plain, const int32_t *wf,
+            DwPairJob *pjp, const size_t *s2off)
+{
+  const int32_t np = (int32_t) s2off[4];
+  const size_t co = (size_t) c * (size_t) O / 8;
+
+  const int osh = (c * O) & 7;
+
+  if (np & 1)
+    {
+      /* rows 0-3 first (input rows -1 .. 7, row -1 not read): the first row read is 0 */
+      pjp->q0 = xc;
+      pjp->op = output + s2off[1] - (size_t) pjp->out_row + co;
+      pjp->npairs = (np + 1) / 2;
+      pjp->tb = 1;
+    }
+  else
+    {
+      dw_sc_s2_pad (8, O, xc, output, c, 1, plain, 0, wf, pjp, s2off, 1);
+      pjp->q0 = xc + s2off[2];
+      pjp->op = output + s2off[3] + co;
+      pjp->npairs = np / 2;
+      pjp->tb = 0;
+    }
+  dw_quad_s2_fns[pjp->lam_hi == 0][O == 8 ? 0 : osh / 2](pjp);
+}
+
 /* Stride 2, dw_sc_s2_plan()'s layer, channel c in pairs (code pairs, weights w2 as the pair
  * routines take them, wf as dw_sc_pair_job() took them): the padded top pair and the full
  * pairs, alone or with the kept channel (dw_s2_pairs()); 1 (dw_sc_rows_asm()'s). */
@@ -759,14 +834,25 @@ dw_sc_s2_std (const int A, const int O, const int S, const uint8_t *xc, uint8_t 
    * an 8-bit input's two-channel pad pass, its requantization out of line with the values
    * from the frame, cost s2-32x32 u8/u4/i4 +1,097) */
   const int defer = A != 8 && kp->zero && pairs != 3;
-  int32_t wfl[9];
 
-  dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, w2, wfl, pjp, s2off, kp->zero,
-                  !defer);
+  if (A == 8 && pairs == 1 && (kp->zero || s2off[5]))
+    {
+      /* an 8-bit input in lanes, the output zeroed: four rows per pass */
+      if (kp->c >= 0)
+        dw_s2_flush (A, kp);
+      dw_s2_quad (O, xc, output, c, plain, wf, pjp, s2off);
+      return 1;
+    }
+  /* the _h0 sub-byte 32-bit forms' saturation sum, for the pad pair and the full pairs */
+  if (O != 8 && pairs == 3 && s2off[5])
+    pjp->mask = dw_s2_sat_from (pjp);
+  if (!defer)
+    dw_sc_s2_pad (A, O, xc, output, c, pairs, plain, lam_hi, w2, pjp, s2off, kp->zero);
+  dw_sc_s2_pairs (O, xc, output, c, pjp, s2off);
   if (!dw_s2_pairs (A, O, S, wf, ka, la, p, c, pairs, plain, pjp, kp))
     {
       if (defer)
-        dw_sc_s2_pairs (A, O, xc, output, c, pairs, plain, lam_hi, w2, wfl, pjp, s2off, 1, 1);
+        dw_sc_s2_pad_only (A, O, xc, output, c, pairs, plain, w2, pjp, s2off);
       dw_sc_s2_pairs_run (A, O, pairs, plain, lam_hi, pjp, s2off);
     }
   return dw_s2_end (A, S, c, kp);

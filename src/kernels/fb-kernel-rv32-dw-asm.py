@@ -1145,6 +1145,156 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
     return name, L
 
 
+def dwquad_s2(oz, lh0=False):
+    # void fb_ki_rv32_dwquad_s2[_lh0]_a8_o{z,s2,s4,s6} (const DwPairJob *job)
+    # Stride 2, an 8-bit input, one channel whose lane sums fit 16 bits (dwpair's condition),
+    # into an output zeroed by the caller (an output under thr is not stored): FOUR output rows
+    # per pass from the 9 input rows r_k = 2o - 1 + k (k < 9) of each column, read once
+    # downwards by one pointer (in_row, then BACK = in_px - 8 in_row), as two lane pairs of
+    # adjacent rows, A = (o, o + 1) from r0 .. r4 and B = (o + 2, o + 3) from r4 .. r8.  A pair
+    # takes a column's tap kx in three `mul`s: r0 * w[0][kx] (low lane only), (r1 | r3 << 16)
+    # * w[1][kx], and (r2 | r4 << 16) * (w[2][kx] + w[0][kx] << 16), whose low 32 bits are
+    # r2 w2 + (r2 w0 + r4 w2) << 16: the low row's kernel row 2 and the high row's kernel rows
+    # 0 and 2 in one product (each lane is one output's sum, which fits 16 bits).  So a column
+    # of 4 output rows packs 4 words (r1|r3, r2|r4, r5|r7, r6|r8: 4 `slli` + 4 `or`; dwpair's
+    # S = 2 packs 3 words per 2 rows).  The weights in registers: w[0][kx], w[1][kx] and
+    # w[2][kx] + w[0][kx] << 16, made in the prologue.  Every requantization value is in a
+    # register (kappa, ~lam_lo, lam_hi unless lh0 (0), shr, thr, maxv), inline; rows o + 1 ..
+    # o + 3 are op + k out_row (from frame slots, loaded only for a stored output).  oz 'z':
+    # the channel stores its byte (an 8-bit output, a sub-byte output's first channel); 2, 4,
+    # 6: ORs y << oz in.
+    # job: q0 the first row read (r0, or r1 for a padded top pass), op the first output row,
+    # npairs the number of passes (4 rows each), tb bit 0: the first pass has the padded top
+    # row (r0 padding, not read); in_row, in_px, out_row, out_px, gbytes, rem (| drain << 1),
+    # warm, drain, maxv, row_back (a pair's: 4 input rows on) and the lanes' requantization as
+    # dwpair's (lam << 16, shr = out_shift - 16).
+    osfx = 'z' if oz == 'z' else f's{oz}'
+    name = f'fb_ki_rv32_dwquad_s2{"_lh0" if lh0 else ""}_a8_o{osfx}'
+    W0 = ['s0', 's1', 's2']                # w[0][kx]
+    W1 = ['s3', 's4', 's5']                # w[1][kx]
+    W2 = ['s6', 's7', 's8']                # w[2][kx] + w[0][kx] << 16
+    PS = (['s9', 's10'], ['s11', 'a5'])    # pair A, pair B: cur (kx = 1, 2 to come), nxt
+    Q, ROW, BACK, OP, LHI, PX, THR = 'a0', 'a1', 'a2', 'a3', 'a4', 'a6', 'a7'
+    K, LLO, SHR, MAXV = 't4', 't5', 't6', 'ra'
+    TA, TB, TC, T = 't0', 't1', 't2', 't3'
+    RB_SLOT, OR_SLOT = 68, 72              # OR_SLOT + 4 (k - 1): k out_row, k = 1 .. 3
+    counter = [0]
+
+    L = prologue(name, 96)
+    L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']      # 52: job, 56: passes left, 60: group end
+    L += [f'lw t0, {POFF["w"]}(a0)']
+    for k in range(3):
+        L += [f'lw {W0[k]}, {4 * k}(t0)', f'lw {W1[k]}, {12 + 4 * k}(t0)',
+              f'lw {W2[k]}, {24 + 4 * k}(t0)', f'slli t1, {W0[k]}, 16',
+              f'add {W2[k]}, {W2[k]}, t1']
+    L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
+          f'lw {THR}, {POFF["thr"]}(a0)', f'lw {SHR}, {POFF["shr"]}(a0)',
+          f'lw {MAXV}, {POFF["maxv"]}(a0)', f'lw {PX}, {POFF["out_px"]}(a0)',
+          f'lw {OP}, {POFF["op"]}(a0)']
+    L += [] if lh0 else [f'lw {LHI}, {POFF["lam_hi"]}(a0)']
+    L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["out_row"]}(a0)']
+    L += [f'sw t0, {OR_SLOT}(sp)', 'add t1, t0, t0', f'sw t1, {OR_SLOT + 4}(sp)',
+          'add t1, t1, t0', f'sw t1, {OR_SLOT + 8}(sp)']
+    # BACK = in_px - 8 in_row; a pass's row_back = the pair's + 4 in_row
+    L += [f'lw {ROW}, {POFF["in_row"]}(a0)', f'lw {BACK}, {POFF["in_px"]}(a0)',
+          f'lw t0, {POFF["row_back"]}(a0)']
+    L += [f'slli t1, {ROW}, 2', 'add t0, t0, t1', f'sw t0, {RB_SLOT}(sp)', 'slli t1, t1, 1',
+          f'sub {BACK}, {BACK}, t1', f'lw t1, {POFF["tb"]}(a0)',
+          f'lw {Q}, {POFF["q0"]}(a0)']                 # a0 (the job) last
+
+    def column(taps, pad):
+        # one column, rows r0 (r1 with pad) .. r8 downwards; taps(x, pair, wk, first) the
+        # products of x by weight wk (0: w[0], 1: w[1], 2: the packed w[2] | w[0] << 16) into
+        # the pair's sums
+        started = [False, False]
+
+        def tp(x, pr, wk):
+            out = taps(x, pr, wk, not started[pr])
+            started[pr] = True
+            return out
+
+        def ld(dst, last=False):
+            return [f'lbu {dst}, 0({Q})', f'add {Q}, {Q}, {BACK if last else ROW}']
+        out = [] if pad else ld(TA) + tp(TA, 0, 0)                            # r0
+        out += ld(TA) + ld(TB) + ld(TC) + [f'slli {TC}, {TC}, 16', f'or {TC}, {TC}, {TA}']
+        out += tp(TC, 0, 1)                                                   # r1|r3
+        out += ld(TA) + [f'slli {T}, {TA}, 16', f'or {TB}, {TB}, {T}']
+        out += tp(TB, 0, 2) + tp(TA, 1, 0)                                    # r2|r4, r4
+        out += ld(TA) + ld(TB) + ld(TC) + [f'slli {TC}, {TC}, 16', f'or {TC}, {TC}, {TA}']
+        out += tp(TC, 1, 1)                                                   # r5|r7
+        out += ld(TA, True) + [f'slli {TA}, {TA}, 16', f'or {TB}, {TB}, {TA}']
+        return out + tp(TB, 1, 2)                                             # r6|r8
+
+    def requant(v, k):
+        # v: the lane times 2^16 (overwritten); output row o + k
+        n = counter[0]
+        counter[0] += 1
+        lab = f'{name}_{n}'
+        X, Y = TB, TC
+        out = rq_exact(lab, v, OP, True, K, LLO, None if lh0 else LHI, SHR, THR, MAXV, X, Y,
+                       True)
+        adr = OP
+        if k:
+            out += [f'lw {X}, {OR_SLOT + 4 * (k - 1)}(sp)', f'add {X}, {X}, {OP}']
+            adr = X
+        if oz == 'z':
+            out.append(f'sb {Y}, 0({adr})')
+        else:
+            out += [f'slli {Y}, {Y}, {oz}', f'lbu {v}, 0({adr})', f'or {v}, {v}, {Y}',
+                    f'sb {v}, 0({adr})']
+        return out + [f'.Ld_{lab}:']
+
+    def store(ci):
+        # A: rows o (low lane), o + 1; B: rows o + 2, o + 3
+        out = []
+        for pr in (0, 1):
+            c = PS[pr][ci]
+            out += [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
+            out += requant(TA, 2 * pr) + requant(c, 2 * pr + 1)
+        return out + [f'add {OP}, {OP}, {PX}']
+
+    WR = (W0, W1, W2)
+
+    def body(lab, pad):
+        def step2(ph, st):
+            ci, ni = ph % 2, (ph + 1) % 2
+
+            def kx1(x, pr, wk, first):
+                return [f'mul {T}, {x}, {WR[wk][1]}', f'add {PS[pr][ci]}, {PS[pr][ci]}, {T}']
+
+            def kx20(x, pr, wk, first):
+                return mac_kx20(T, x, WR[wk][2], WR[wk][0], PS[pr][ci], PS[pr][ni], first)
+            out = column(kx1, pad) if st else []
+            out += column(kx20, pad)
+            return out + (store(ci) if st else [])
+
+        def drain2(e):
+            def kx1(x, pr, wk, first):
+                return [f'mul {T}, {x}, {WR[wk][1]}', f'add {PS[pr][e]}, {PS[pr][e]}, {T}']
+            return column(kx1, pad) + store(e) + [f'lw {T}, 52(sp)', f'j .Lrowend_{lab}']
+
+        out = [f'lw {T}, 52(sp)', f'lw {TA}, {POFF["gbytes"]}({T})', f'add {TA}, {TA}, {OP}',
+               f'sw {TA}, 60(sp)']
+        out += [f'li {x}, 0' for x in PS[0] + PS[1]]
+        return out + sweep2(lab, step2, drain2, OP, T, TA)
+
+    def advance():
+        # the next pass: Q on by the pass's row_back, op (across its row) 3 rows more
+        return [f'lw {TA}, {RB_SLOT}(sp)', f'add {Q}, {Q}, {TA}', f'lw {TA}, {OR_SLOT + 8}(sp)',
+                f'add {OP}, {OP}, {TA}', 'lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)']
+
+    top = f'{name}_top'
+    L += [f'beqz t1, .Lrow_{name}', f'add {BACK}, {BACK}, {ROW}']
+    # the padded pass started a row lower (r1): the next pass's r0 is its r8
+    L += body(top, True) + [f'.Lrowend_{top}:', f'sub {BACK}, {BACK}, {ROW}',
+                            f'sub {Q}, {Q}, {ROW}'] + advance()
+    L += [f'beqz t0, .Lend_{name}']
+    L += [f'.Lrow_{name}:'] + body(name, False) + [f'.Lrowend_{name}:'] + advance()
+    L += [f'bnez t0, .Lrow_{name}', f'.Lend_{name}:', 'lw ra, 48(sp)'] + restore_saved()
+    L += ['addi sp, sp, 96', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
 write_inc('fb-kernel-rv32-dw-asm.inc',
           '/* fb-kernel-rv32-dw-asm.inc — GENERATED by fb-kernel-rv32-dw-asm.py, do not edit.\n'
           ' * RV32IM loops of the scalar depthwise path; see the generator for the contract.\n'
@@ -1183,4 +1333,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair(a, False, r, 2, True, False, True)
                   for a, r in ((False, False), (True, False), (True, True)))
           + tuple(dwpair2_s2(a, b, o, False, o != 'oo', False, True)
-                  for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo')))
+                  for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
+          + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6)))

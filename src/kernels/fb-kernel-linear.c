@@ -437,13 +437,17 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
 /* HI with c = 6 (u4 x i4: T = 3, L = 12), a 16-row block as two halves of 8 rows, all in
  * registers: the 8 running sums (t0-t6, a7), the 8 dot products (s0-s7), the 6 words of a
  * take-out unrolled (the offsets immediates), the first word of a group written by `mulhu`
- * (no reset) and the take-out an `and` with the mask and an `add`: 19 instructions per row
- * and group of 18 MACs, where the 16-row loop with the sums in memory needed 25 and the low
- * word (T = 3, L = 11, at every word) 24.  The ns mod 6 = r words that do not fill a group
- * come first: the running sums zeroed, x and w moved back by 6 - r words and a jump to word
- * 6 - r of the group (before: those words ran through lin_step8 () in C, and each half was a
- * call of its own).  a0 x, a1 the block's words (16-row layout, 64 bytes a word), a2 the end
- * of x, a3 the 16 dot products (out), a4 the mask 2^L - 1, a5 r. */
+ * (no reset) and the take-out an `and` with the mask 2^12 - 1 and an `add`: 19 instructions
+ * per row and group of 18 MACs, where the 16-row loop with the sums in memory needed 25 and
+ * the low word (T = 3, L = 11, at every word) 24.  The r = ns mod 6 words that do not fill a
+ * group (r = 6 when ns is a multiple of 6) come first: their first word written by `mulhu`
+ * as word 0 of a group is, then x and w moved back by 6 - r words and a jump (through the
+ * table at the end, set once per call) into word 7 - r of the group, or to the take-out for
+ * r = 1.  Called straight from lin_run_block () (no C dispatcher); a0 x, a1 the block's words
+ * (16-row layout, 64 bytes a word), a2 ns, a3 the 16 dot products (out).  In the loop: a0 x,
+ * a1 w, a2 the end of x, a4 the mask, a5 the x word, a6 a product; s8 x, s9 the half's
+ * words, s10 x moved back, ra the move of w (bytes), s11 the jump's target; the end of the
+ * output at 52(sp). */
 #define FB_LIN_HI8_WORD(p)                                                                    \
   "lw a5, 4*" #p "(a0)\n\t"                                                                   \
   "FB_LIN_HI8_ROW " #p ", " #p "*64+0, t0\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+4, t1\n\t"   \
@@ -454,7 +458,7 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
 #define FB_LIN_HI8_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"         \
   op " s3, 12(sp)\n\t" op " s4, 16(sp)\n\t" op " s5, 20(sp)\n\t" op " s6, 24(sp)\n\t"         \
   op " s7, 28(sp)\n\t" op " s8, 32(sp)\n\t" op " s9, 36(sp)\n\t" op " s10, 40(sp)\n\t"        \
-  op " s11, 44(sp)\n\t"
+  op " s11, 44(sp)\n\t" op " ra, 48(sp)\n\t"
 __asm__ (
   ".text\n\t"
   ".align 2\n\t"
@@ -470,37 +474,48 @@ __asm__ (
   ".endif\n\t"
   ".endm\n"
   "fb_ki_rv32_lin_hi16x6:\n\t"
-  "addi sp, sp, -48\n\t"
+  "addi sp, sp, -64\n\t"
   FB_LIN_HI8_REGS ("sw")
+  "addi a6, a3, 64\n\t"
+  "sw a6, 52(sp)\n\t"   /* the end of the output */
+  "li a6, 6\n\t"
+  "remu a5, a2, a6\n\t"   /* r, 6 for 0 */
+  "bnez a5, 1f\n\t"
+  "mv a5, a6\n"
+  "1:\n\t"
+  "slli a2, a2, 2\n\t"
+  "add a2, a0, a2\n\t"   /* the end of x */
+  "sub a6, a6, a5\n\t"
+  "slli a7, a6, 2\n\t"
+  "sub s10, a0, a7\n\t"   /* x moved back by 6 - r words */
+  "slli ra, a6, 6\n\t"   /* and w */
+  "lla s11, .Lfb_lin_hi6_tab\n\t"
+  "slli a7, a5, 2\n\t"
+  "add a7, s11, a7\n\t"
+  "lw a7, -4(a7)\n\t"
+  "add s11, s11, a7\n\t"   /* the jump's target */
   "mv s8, a0\n\t"
   "mv s9, a1\n\t"
-  "mv s10, a5\n\t"
-  "li s11, 2\n"
-  "2:\n\t"   /* a half: rows s9 on */
+  "lui a4, 1\n\t"
+  "addi a4, a4, -1\n"   /* the mask 2^12 - 1 */
+  "2:\n\t"   /* a half: rows s9 on; the first word of the r, then a jump */
   "li s0, 0\n\tli s1, 0\n\tli s2, 0\n\tli s3, 0\n\tli s4, 0\n\tli s5, 0\n\tli s6, 0\n\tli s7, 0\n\t"
-  "mv a0, s8\n\t"
   "mv a1, s9\n\t"
-  "beqz s10, 1f\n\t"
-  /* the r words first: words 6 - r to 5 of a group, from zeroed running sums */
-  "li t0, 0\n\tli t1, 0\n\tli t2, 0\n\tli t3, 0\n\tli t4, 0\n\tli t5, 0\n\tli t6, 0\n\tli a7, 0\n\t"
-  "li a6, 6\n\t"
-  "sub a6, a6, s10\n\t"
-  "slli a5, a6, 2\n\t"
-  "sub a0, a0, a5\n\t"
-  "slli a5, a6, 6\n\t"
-  "sub a1, a1, a5\n\t"
-  "li a5, 1\n\tbeq a6, a5, 11f\n\t"
-  "li a5, 2\n\tbeq a6, a5, 12f\n\t"
-  "li a5, 3\n\tbeq a6, a5, 13f\n\t"
-  "li a5, 4\n\tbeq a6, a5, 14f\n\t"
-  "j 15f\n"
+  "lw a5, 0(s8)\n\t"
+  "FB_LIN_HI8_ROW 0, 0, t0\n\t" "FB_LIN_HI8_ROW 0, 4, t1\n\t" "FB_LIN_HI8_ROW 0, 8, t2\n\t"
+  "FB_LIN_HI8_ROW 0, 12, t3\n\t" "FB_LIN_HI8_ROW 0, 16, t4\n\t" "FB_LIN_HI8_ROW 0, 20, t5\n\t"
+  "FB_LIN_HI8_ROW 0, 24, t6\n\t" "FB_LIN_HI8_ROW 0, 28, a7\n\t"
+  "mv a0, s10\n\t"
+  "sub a1, a1, ra\n\t"
+  "jr s11\n"
   "1:\n\t"
   FB_LIN_HI8_WORD (0)
-  "11:\n\t" FB_LIN_HI8_WORD (1)
-  "12:\n\t" FB_LIN_HI8_WORD (2)
-  "13:\n\t" FB_LIN_HI8_WORD (3)
-  "14:\n\t" FB_LIN_HI8_WORD (4)
-  "15:\n\t" FB_LIN_HI8_WORD (5)
+  ".Lfb_lin_hi6_w1:\n\t" FB_LIN_HI8_WORD (1)
+  ".Lfb_lin_hi6_w2:\n\t" FB_LIN_HI8_WORD (2)
+  ".Lfb_lin_hi6_w3:\n\t" FB_LIN_HI8_WORD (3)
+  ".Lfb_lin_hi6_w4:\n\t" FB_LIN_HI8_WORD (4)
+  ".Lfb_lin_hi6_w5:\n\t" FB_LIN_HI8_WORD (5)
+  ".Lfb_lin_hi6_out:\n\t"
   FB_LIN_HI8_OUT ("t0", "s0") FB_LIN_HI8_OUT ("t1", "s1") FB_LIN_HI8_OUT ("t2", "s2")
   FB_LIN_HI8_OUT ("t3", "s3") FB_LIN_HI8_OUT ("t4", "s4") FB_LIN_HI8_OUT ("t5", "s5")
   FB_LIN_HI8_OUT ("t6", "s6") FB_LIN_HI8_OUT ("a7", "s7")
@@ -511,24 +526,23 @@ __asm__ (
   "sw s4, 16(a3)\n\tsw s5, 20(a3)\n\tsw s6, 24(a3)\n\tsw s7, 28(a3)\n\t"
   "addi a3, a3, 32\n\t"
   "addi s9, s9, 32\n\t"
-  "addi s11, s11, -1\n\t"
-  "bnez s11, 2b\n\t"
+  "lw a6, 52(sp)\n\t"
+  "bne a3, a6, 2b\n\t"
   FB_LIN_HI8_REGS ("lw")
-  "addi sp, sp, 48\n\t"
+  "addi sp, sp, 64\n\t"
   "ret\n\t"
+  ".align 2\n"
+  /* per r = 1 .. 6: the take-out, words 5 .. 1 */
+  ".Lfb_lin_hi6_tab:\n\t"
+  ".word .Lfb_lin_hi6_out - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w5 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_w4 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w3 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_w2 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w1 - .Lfb_lin_hi6_tab\n\t"
   ".size fb_ki_rv32_lin_hi16x6, .-fb_ki_rv32_lin_hi16x6\n\t"
   ".purgem FB_LIN_HI8_ROW\n");
 #undef FB_LIN_HI8_WORD
 #undef FB_LIN_HI8_OUT
 #undef FB_LIN_HI8_REGS
-void fb_ki_rv32_lin_hi16x6 (const uint32_t *x, const uint32_t *w, const uint32_t *x_end,
-                            int32_t *sum, uint32_t mask, int32_t r);
-
-static void
-lin_block16_hi6 (const uint32_t *x, const uint32_t *w, int32_t ns, int sh, int32_t *sum)
-{
-  fb_ki_rv32_lin_hi16x6 (x, w, x + ns, sum, (1u << sh) - 1u, ns % 6);
-}
+void fb_ki_rv32_lin_hi16x6 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 #else
 #define FB_LIN_ASM16 0
 #endif
@@ -542,13 +556,6 @@ lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
   uint32_t s[16];
   int32_t a[16];
   int32_t p0, p, r;
-#if FB_LIN_ASM16
-  if (R == 16 && MODE == LIN_HI && c == 6)
-    {
-      lin_block16_hi6 (x, w, ns, sh, sum);
-      return;
-    }
-#endif
   FB_LIN_UNROLL
   for (r = 0; r < R; r++)
     a[r] = 0;
@@ -919,9 +926,17 @@ lin_stage_any (const int A, const int W, const int SI, const LinSwar *sw, const 
 
 /* The rows of block R at row o over the steps [p0, p0 + np): sum[r] = their dot products. */
 FB_KI_INLINE void
-lin_run_block (int32_t R, const LinSwar *sw, int sh, const uint32_t *x, const uint32_t *w,
-               int32_t np, int32_t *sum)
+lin_run_block (const int A, const int W, int32_t R, const LinSwar *sw, int sh, const uint32_t *x,
+               const uint32_t *w, int32_t np, int32_t *sum)
 {
+#if FB_LIN_ASM16
+  if (A == 4 && W == 4 && R == 16)   /* HI, c = 6, L = 12 (lin_plans[1][1]) */
+    fb_ki_rv32_lin_hi16x6 (x, w, np, sum);
+  else
+#else
+  (void) A;
+  (void) W;
+#endif
   if (R == 16)
     lin_block_16 (sw->mode, x, w, np, sw->c, sh, sum);
   else if (R == 4)
@@ -1031,8 +1046,8 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
                   for (o = g; o < g + m; o += R)
                     {
                       R = lin_block_rows (m, o, g);
-                      lin_run_block (R, &sw, sh, x, w + (size_t) o * ns + (size_t) p0 * R, np,
-                                     acc);
+                      lin_run_block (A, W, R, &sw, sh, x,
+                                     w + (size_t) o * ns + (size_t) p0 * R, np, acc);
                       for (r = 0; r < R; r++)
                         part[o - set + r] += acc[r];
                     }
@@ -1057,7 +1072,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
       for (o = g; o < g + m; o += R, w += ns * (size_t) R)
         {
           R = lin_block_rows (m, o, g);
-          lin_run_block (R, &sw, sh, x, w, (int32_t) ns, d + (o - g));
+          lin_run_block (A, W, R, &sw, sh, x, w, (int32_t) ns, d + (o - g));
         }
       lin_finish (A, O, W, SI, SO, acc, sumx, wsum, kappa, lambda, bias, output, output32, g, m,
                   out_shift, flag_relu);

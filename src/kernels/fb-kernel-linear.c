@@ -473,7 +473,15 @@ __asm__ (
   "add \\s, \\s, a6\n\t"
   ".endif\n\t"
   ".endm\n"
-  "fb_ki_rv32_lin_hi16x6:\n\t"
+  ".globl fb_ki_rv32_lin_hi16x6_l9\n\t"
+  ".type fb_ki_rv32_lin_hi16x6_l9, @function\n"
+  "fb_ki_rv32_lin_hi16x6_l9:\n\t"   /* L = 9 (u2 x i2) */
+  "li a4, 511\n\t"
+  "j 3f\n"
+  "fb_ki_rv32_lin_hi16x6:\n\t"   /* L = 12 (u4 x i4) */
+  "lui a4, 1\n\t"
+  "addi a4, a4, -1\n"
+  "3:\n\t"
   "addi sp, sp, -64\n\t"
   FB_LIN_HI8_REGS ("sw")
   "addi a6, a3, 64\n\t"
@@ -495,9 +503,7 @@ __asm__ (
   "lw a7, -4(a7)\n\t"
   "add s11, s11, a7\n\t"   /* the jump's target */
   "mv s8, a0\n\t"
-  "mv s9, a1\n\t"
-  "lui a4, 1\n\t"
-  "addi a4, a4, -1\n"   /* the mask 2^12 - 1 */
+  "mv s9, a1\n"
   "2:\n\t"   /* a half: rows s9 on; the first word of the r, then a jump */
   "li s0, 0\n\tli s1, 0\n\tli s2, 0\n\tli s3, 0\n\tli s4, 0\n\tli s5, 0\n\tli s6, 0\n\tli s7, 0\n\t"
   "mv a1, s9\n\t"
@@ -538,11 +544,76 @@ __asm__ (
   ".word .Lfb_lin_hi6_w4 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w3 - .Lfb_lin_hi6_tab\n\t"
   ".word .Lfb_lin_hi6_w2 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w1 - .Lfb_lin_hi6_tab\n\t"
   ".size fb_ki_rv32_lin_hi16x6, .-fb_ki_rv32_lin_hi16x6\n\t"
+  ".size fb_ki_rv32_lin_hi16x6_l9, .-fb_ki_rv32_lin_hi16x6_l9\n\t"
   ".purgem FB_LIN_HI8_ROW\n");
 #undef FB_LIN_HI8_WORD
 #undef FB_LIN_HI8_OUT
 #undef FB_LIN_HI8_REGS
 void fb_ki_rv32_lin_hi16x6 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
+void fb_ki_rv32_lin_hi16x6_l9 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
+
+/* DIRECT (u4 x i2, u2 x i4: T = 4, L = 8, the dot product the top byte of the low word, taken
+ * out at every word), a 16-row block in one pass: the 16 sums in registers (s0-s11, t0-t3),
+ * per word the x load and lw, mul, srli 24, add per row (65 instructions per 64 MACs; GCC's
+ * loop of lin_step16 () took 70), two words per iteration.  The first word writes the sums
+ * (no reset); an odd count of the words left enters the loop at its second word, x and w
+ * moved back by a word.  a0 x, a1 the block's words (64 bytes a word), a2 ns, a3 the 16 dot
+ * products (out); a2 becomes the end of x, a4 the x word, a5 a product. */
+#define FB_LIN_DIR_SUMS(M, p)                                                                 \
+  M (p, 0, s0) M (p, 1, s1) M (p, 2, s2) M (p, 3, s3) M (p, 4, s4) M (p, 5, s5) M (p, 6, s6)  \
+  M (p, 7, s7) M (p, 8, s8) M (p, 9, s9) M (p, 10, s10) M (p, 11, s11) M (p, 12, t0)          \
+  M (p, 13, t1) M (p, 14, t2) M (p, 15, t3)
+#define FB_LIN_DIR_FIRST(p, r, s)                                                             \
+  "lw a5, " #r "*4(a1)\n\tmul a5, a5, a4\n\tsrli " #s ", a5, 24\n\t"
+#define FB_LIN_DIR_ROW(p, r, s)                                                               \
+  "lw a5, " #p "*64+" #r "*4(a1)\n\tmul a5, a5, a4\n\tsrli a5, a5, 24\n\tadd " #s ", " #s ", a5\n\t"
+#define FB_LIN_DIR_STORE(p, r, s) "sw " #s ", " #r "*4(a3)\n\t"
+#define FB_LIN_DIR_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"          \
+  op " s3, 12(sp)\n\t" op " s4, 16(sp)\n\t" op " s5, 20(sp)\n\t" op " s6, 24(sp)\n\t"         \
+  op " s7, 28(sp)\n\t" op " s8, 32(sp)\n\t" op " s9, 36(sp)\n\t" op " s10, 40(sp)\n\t"        \
+  op " s11, 44(sp)\n\t"
+__asm__ (
+  ".text\n\t"
+  ".align 2\n\t"
+  ".globl fb_ki_rv32_lin_dir16\n\t"
+  ".type fb_ki_rv32_lin_dir16, @function\n"
+  "fb_ki_rv32_lin_dir16:\n\t"
+  "addi sp, sp, -48\n\t"
+  FB_LIN_DIR_REGS ("sw")
+  "slli a2, a2, 2\n\t"
+  "add a2, a0, a2\n\t"
+  "lw a4, 0(a0)\n\t"
+  FB_LIN_DIR_SUMS (FB_LIN_DIR_FIRST, 0)
+  "addi a0, a0, 4\n\t"
+  "addi a1, a1, 64\n\t"
+  "beq a0, a2, 3f\n\t"
+  "sub a5, a2, a0\n\t"
+  "andi a5, a5, 4\n\t"
+  "beqz a5, 1f\n\t"
+  "addi a0, a0, -4\n\t"
+  "addi a1, a1, -64\n\t"
+  "j 2f\n"
+  "1:\n\t"
+  "lw a4, 0(a0)\n\t"
+  FB_LIN_DIR_SUMS (FB_LIN_DIR_ROW, 0)
+  "2:\n\t"
+  "lw a4, 4(a0)\n\t"
+  FB_LIN_DIR_SUMS (FB_LIN_DIR_ROW, 1)
+  "addi a0, a0, 8\n\t"
+  "addi a1, a1, 128\n\t"
+  "bltu a0, a2, 1b\n"
+  "3:\n\t"
+  FB_LIN_DIR_SUMS (FB_LIN_DIR_STORE, 0)
+  FB_LIN_DIR_REGS ("lw")
+  "addi sp, sp, 48\n\t"
+  "ret\n\t"
+  ".size fb_ki_rv32_lin_dir16, .-fb_ki_rv32_lin_dir16\n");
+#undef FB_LIN_DIR_SUMS
+#undef FB_LIN_DIR_FIRST
+#undef FB_LIN_DIR_ROW
+#undef FB_LIN_DIR_STORE
+#undef FB_LIN_DIR_REGS
+void fb_ki_rv32_lin_dir16 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 #else
 #define FB_LIN_ASM16 0
 #endif
@@ -930,8 +1001,18 @@ lin_run_block (const int A, const int W, int32_t R, const LinSwar *sw, int sh, c
                const uint32_t *w, int32_t np, int32_t *sum)
 {
 #if FB_LIN_ASM16
-  if (A == 4 && W == 4 && R == 16)   /* HI, c = 6, L = 12 (lin_plans[1][1]) */
-    fb_ki_rv32_lin_hi16x6 (x, w, np, sum);
+  /* HI with c >= 6: u4 x i4 (L = 12), u2 x i2 (L = 9, c = 14) */
+  if (A == W && A < 8 && R == 16)
+    {
+      if (A == 4)
+        fb_ki_rv32_lin_hi16x6 (x, w, np, sum);
+      else
+        fb_ki_rv32_lin_hi16x6_l9 (x, w, np, sum);
+    }
+  else
+  /* DIRECT, T = 4, L = 8: u4 x i2, u2 x i4 (lin_plans[1][0], [0][1]) */
+  if (A + W == 6 && R == 16)
+    fb_ki_rv32_lin_dir16 (x, w, np, sum);
   else
 #else
   (void) A;

@@ -455,6 +455,10 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
   "FB_LIN_HI8_ROW " #p ", " #p "*64+16, t4\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+20, t5\n\t" \
   "FB_LIN_HI8_ROW " #p ", " #p "*64+24, t6\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+28, a7\n\t"
 #define FB_LIN_HI8_OUT(s, a) "and a6, " s ", a4\n\tadd " a ", " a ", a6\n\t"
+#define FB_LIN_HI8_OUTS                                                                       \
+  FB_LIN_HI8_OUT ("t0", "s0") FB_LIN_HI8_OUT ("t1", "s1") FB_LIN_HI8_OUT ("t2", "s2")         \
+  FB_LIN_HI8_OUT ("t3", "s3") FB_LIN_HI8_OUT ("t4", "s4") FB_LIN_HI8_OUT ("t5", "s5")         \
+  FB_LIN_HI8_OUT ("t6", "s6") FB_LIN_HI8_OUT ("a7", "s7")
 #define FB_LIN_HI8_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"         \
   op " s3, 12(sp)\n\t" op " s4, 16(sp)\n\t" op " s5, 20(sp)\n\t" op " s6, 24(sp)\n\t"         \
   op " s7, 28(sp)\n\t" op " s8, 32(sp)\n\t" op " s9, 36(sp)\n\t" op " s10, 40(sp)\n\t"        \
@@ -466,7 +470,7 @@ __asm__ (
   ".type fb_ki_rv32_lin_hi16x6, @function\n\t"
   ".macro FB_LIN_HI8_ROW p, off, s\n\t"
   "lw a6, \\off(a1)\n\t"
-  ".if \\p == 0\n\t"
+  ".if (\\p % 6) == 0\n\t"
   "mulhu \\s, a6, a5\n\t"
   ".else\n\t"
   "mulhu a6, a6, a5\n\t"
@@ -486,8 +490,8 @@ __asm__ (
   FB_LIN_HI8_REGS ("sw")
   "addi a6, a3, 64\n\t"
   "sw a6, 52(sp)\n\t"   /* the end of the output */
-  "li a6, 6\n\t"
-  "remu a5, a2, a6\n\t"   /* r, 6 for 0 */
+  "li a6, 12\n\t"
+  "remu a5, a2, a6\n\t"   /* r, 12 for 0 */
   "bnez a5, 1f\n\t"
   "mv a5, a6\n"
   "1:\n\t"
@@ -495,7 +499,7 @@ __asm__ (
   "add a2, a0, a2\n\t"   /* the end of x */
   "sub a6, a6, a5\n\t"
   "slli a7, a6, 2\n\t"
-  "sub s10, a0, a7\n\t"   /* x moved back by 6 - r words */
+  "sub s10, a0, a7\n\t"   /* x moved back by 12 - r words */
   "slli ra, a6, 6\n\t"   /* and w */
   "lla s11, .Lfb_lin_hi6_tab\n\t"
   "slli a7, a5, 2\n\t"
@@ -521,12 +525,16 @@ __asm__ (
   ".Lfb_lin_hi6_w3:\n\t" FB_LIN_HI8_WORD (3)
   ".Lfb_lin_hi6_w4:\n\t" FB_LIN_HI8_WORD (4)
   ".Lfb_lin_hi6_w5:\n\t" FB_LIN_HI8_WORD (5)
-  ".Lfb_lin_hi6_out:\n\t"
-  FB_LIN_HI8_OUT ("t0", "s0") FB_LIN_HI8_OUT ("t1", "s1") FB_LIN_HI8_OUT ("t2", "s2")
-  FB_LIN_HI8_OUT ("t3", "s3") FB_LIN_HI8_OUT ("t4", "s4") FB_LIN_HI8_OUT ("t5", "s5")
-  FB_LIN_HI8_OUT ("t6", "s6") FB_LIN_HI8_OUT ("a7", "s7")
-  "addi a0, a0, 24\n\t"
-  "addi a1, a1, 384\n\t"
+  ".Lfb_lin_hi6_out1:\n\t" FB_LIN_HI8_OUTS
+  FB_LIN_HI8_WORD (6)
+  ".Lfb_lin_hi6_w7:\n\t" FB_LIN_HI8_WORD (7)
+  ".Lfb_lin_hi6_w8:\n\t" FB_LIN_HI8_WORD (8)
+  ".Lfb_lin_hi6_w9:\n\t" FB_LIN_HI8_WORD (9)
+  ".Lfb_lin_hi6_w10:\n\t" FB_LIN_HI8_WORD (10)
+  ".Lfb_lin_hi6_w11:\n\t" FB_LIN_HI8_WORD (11)
+  ".Lfb_lin_hi6_out2:\n\t" FB_LIN_HI8_OUTS
+  "addi a0, a0, 48\n\t"
+  "addi a1, a1, 768\n\t"
   "bltu a0, a2, 1b\n\t"
   "sw s0, 0(a3)\n\tsw s1, 4(a3)\n\tsw s2, 8(a3)\n\tsw s3, 12(a3)\n\t"
   "sw s4, 16(a3)\n\tsw s5, 20(a3)\n\tsw s6, 24(a3)\n\tsw s7, 28(a3)\n\t"
@@ -538,9 +546,12 @@ __asm__ (
   "addi sp, sp, 64\n\t"
   "ret\n\t"
   ".align 2\n"
-  /* per r = 1 .. 6: the take-out, words 5 .. 1 */
+  /* per r = 1 .. 12: the second take-out, words 11 .. 7, the first take-out, words 5 .. 1 */
   ".Lfb_lin_hi6_tab:\n\t"
-  ".word .Lfb_lin_hi6_out - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w5 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_out2 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w11 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_w10 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w9 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_w8 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w7 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_out1 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w5 - .Lfb_lin_hi6_tab\n\t"
   ".word .Lfb_lin_hi6_w4 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w3 - .Lfb_lin_hi6_tab\n\t"
   ".word .Lfb_lin_hi6_w2 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w1 - .Lfb_lin_hi6_tab\n\t"
   ".size fb_ki_rv32_lin_hi16x6, .-fb_ki_rv32_lin_hi16x6\n\t"
@@ -548,6 +559,7 @@ __asm__ (
   ".purgem FB_LIN_HI8_ROW\n");
 #undef FB_LIN_HI8_WORD
 #undef FB_LIN_HI8_OUT
+#undef FB_LIN_HI8_OUTS
 #undef FB_LIN_HI8_REGS
 void fb_ki_rv32_lin_hi16x6 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 void fb_ki_rv32_lin_hi16x6_l9 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);

@@ -1100,7 +1100,8 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
                  const int32_t *bias, uint8_t *output, int32_t *output32, int32_t dim_vec,
                  int32_t num_o, int32_t out_shift, int32_t flag_relu, void *buffer)
 {
-  LinSwar sw;
+  /* the table entry itself: a copy in the frame cost ~14 instructions a call */
+  const LinSwar *const sw = &lin_plans[A >> 2][W >> 2];
   uint32_t *x = (uint32_t *) fb_ki_align_ptr (buffer, 4);
   const uint32_t *w = (const uint32_t *) (const void *) prepared;
   const int32_t *wsum;
@@ -1108,10 +1109,9 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
   size_t ns;
   int sh;
 
-  lin_swar_plan (A, W, &sw);
-  ns = lin_prepared_steps (&sw, dim_vec);
+  ns = lin_prepared_steps (sw, dim_vec);
   wsum = (const int32_t *) (const void *) (w + ns * (size_t) num_o);
-  sh = sw.mode == LIN_HI ? sw.l : sw.l * (sw.t - 1);
+  sh = sw->mode == LIN_HI ? sw->l : sw->l * (sw->t - 1);
   if (ns > LIN_CHUNK)
     {
       /* staged in parts (see LIN_CHUNK): per set of rows, per part of the input, every
@@ -1127,9 +1127,9 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
           for (p0 = 0; p0 < (int32_t) ns; p0 += LIN_CHUNK)
             {
               const int32_t np = (int32_t) ns - p0 < LIN_CHUNK ? (int32_t) ns - p0 : LIN_CHUNK;
-              const int32_t k0 = p0 * sw.t;
-              const int32_t nk = dim_vec - k0 < np * sw.t ? dim_vec - k0 : np * sw.t;
-              const int32_t sx = lin_stage_any (A, W, SI, &sw, input + (size_t) k0 * A / 8, nk, x);
+              const int32_t k0 = p0 * sw->t;
+              const int32_t nk = dim_vec - k0 < np * sw->t ? dim_vec - k0 : np * sw->t;
+              const int32_t sx = lin_stage_any (A, W, SI, sw, input + (size_t) k0 * A / 8, nk, x);
               if (set == 0)
                 sumx += sx;
               for (g = set; g < set + ms; g += 16)
@@ -1139,7 +1139,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
                   for (o = g; o < g + m; o += R)
                     {
                       R = lin_block_rows (m, o, g);
-                      lin_run_block (A, W, R, &sw, sh, x,
+                      lin_run_block (A, W, R, sw, sh, x,
                                      w + (size_t) o * ns + (size_t) p0 * R, np, acc);
                       for (r = 0; r < R; r++)
                         part[o - set + r] += acc[r];
@@ -1156,7 +1156,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
         }
       return;
     }
-  sumx = lin_stage_any (A, W, SI, &sw, input, dim_vec, x);
+  sumx = lin_stage_any (A, W, SI, sw, input, dim_vec, x);
   for (g = 0; g < num_o; g += 16)
     {
       const int32_t m = num_o - g < 16 ? num_o - g : 16;
@@ -1165,7 +1165,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
       for (o = g; o < g + m; o += R, w += ns * (size_t) R)
         {
           R = lin_block_rows (m, o, g);
-          lin_run_block (A, W, R, &sw, sh, x, w, (int32_t) ns, d + (o - g));
+          lin_run_block (A, W, R, sw, sh, x, w, (int32_t) ns, d + (o - g));
         }
       lin_finish (A, O, W, SI, SO, acc, sumx, wsum, kappa, lambda, bias, output, output32, g, m,
                   out_shift, flag_relu);

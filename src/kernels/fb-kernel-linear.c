@@ -565,13 +565,15 @@ void fb_ki_rv32_lin_hi16x6 (const uint32_t *x, const uint32_t *w, int32_t ns, in
 void fb_ki_rv32_lin_hi16x6_l9 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 
 /* DIRECT (u4 x i2, u2 x i4: T = 4, L = 8, the dot product the top byte of the low word, taken
- * out at every word), a 16-row block in one pass: the 16 sums in registers (s0-s11, t0-t3),
- * per word the x load and lw, mul, srli 24, add per row (65 instructions per 64 MACs; GCC's
- * loop of lin_step16 () took 70), two words per iteration.  The first word writes the sums
- * (no reset); an odd count of the words left enters the loop at its second word, x and w
- * moved back by a word.  a0 x, a1 the block's words (64 bytes a word), a2 ns, a3 the 16 dot
- * products (out); a2 becomes the end of x, a4 the x word, a5 a product. */
-#define FB_LIN_DIR_SUMS(M, p)                                                                 \
+ * out at every word) and S16 (u8 x i8: T = 2, the signed top half of the low word plus 2^15,
+ * see above), a 16-row block in one pass: the 16 sums in registers (s0-s11, t0-t3), per
+ * word the x load and per row lw, mul, srli 24, add (DIRECT: 65 instructions per 64 MACs;
+ * GCC's loop of lin_step16 () took 70) or lw, mul, add 2^15, srai 16, add (S16: 81 per 32
+ * MACs, GCC's 85), two words per iteration.  The first word writes the sums (no reset); an
+ * odd count of the words left enters the loop at its second word, x and w moved back by a
+ * word.  a0 x, a1 the block's words (64 bytes a word), a2 ns, a3 the 16 dot products (out);
+ * a2 becomes the end of x, a4 the x word, a5 a product, a6 2^15 (S16). */
+#define FB_LIN_R16_SUMS(M, p)                                                                 \
   M (p, 0, s0) M (p, 1, s1) M (p, 2, s2) M (p, 3, s3) M (p, 4, s4) M (p, 5, s5) M (p, 6, s6)  \
   M (p, 7, s7) M (p, 8, s8) M (p, 9, s9) M (p, 10, s10) M (p, 11, s11) M (p, 12, t0)          \
   M (p, 13, t1) M (p, 14, t2) M (p, 15, t3)
@@ -579,52 +581,64 @@ void fb_ki_rv32_lin_hi16x6_l9 (const uint32_t *x, const uint32_t *w, int32_t ns,
   "lw a5, " #r "*4(a1)\n\tmul a5, a5, a4\n\tsrli " #s ", a5, 24\n\t"
 #define FB_LIN_DIR_ROW(p, r, s)                                                               \
   "lw a5, " #p "*64+" #r "*4(a1)\n\tmul a5, a5, a4\n\tsrli a5, a5, 24\n\tadd " #s ", " #s ", a5\n\t"
-#define FB_LIN_DIR_STORE(p, r, s) "sw " #s ", " #r "*4(a3)\n\t"
-#define FB_LIN_DIR_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"          \
+#define FB_LIN_S16_FIRST(p, r, s)                                                             \
+  "lw a5, " #r "*4(a1)\n\tmul a5, a5, a4\n\tadd a5, a5, a6\n\tsrai " #s ", a5, 16\n\t"
+#define FB_LIN_S16_ROW(p, r, s)                                                               \
+  "lw a5, " #p "*64+" #r "*4(a1)\n\tmul a5, a5, a4\n\tadd a5, a5, a6\n\tsrai a5, a5, 16\n\t"  \
+  "add " #s ", " #s ", a5\n\t"
+#define FB_LIN_R16_STORE(p, r, s) "sw " #s ", " #r "*4(a3)\n\t"
+#define FB_LIN_R16_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"          \
   op " s3, 12(sp)\n\t" op " s4, 16(sp)\n\t" op " s5, 20(sp)\n\t" op " s6, 24(sp)\n\t"         \
   op " s7, 28(sp)\n\t" op " s8, 32(sp)\n\t" op " s9, 36(sp)\n\t" op " s10, 40(sp)\n\t"        \
   op " s11, 44(sp)\n\t"
-__asm__ (
-  ".text\n\t"
-  ".align 2\n\t"
-  ".globl fb_ki_rv32_lin_dir16\n\t"
-  ".type fb_ki_rv32_lin_dir16, @function\n"
-  "fb_ki_rv32_lin_dir16:\n\t"
-  "addi sp, sp, -48\n\t"
-  FB_LIN_DIR_REGS ("sw")
-  "slli a2, a2, 2\n\t"
-  "add a2, a0, a2\n\t"
-  "lw a4, 0(a0)\n\t"
-  FB_LIN_DIR_SUMS (FB_LIN_DIR_FIRST, 0)
-  "addi a0, a0, 4\n\t"
-  "addi a1, a1, 64\n\t"
-  "beq a0, a2, 3f\n\t"
-  "sub a5, a2, a0\n\t"
-  "andi a5, a5, 4\n\t"
-  "beqz a5, 1f\n\t"
-  "addi a0, a0, -4\n\t"
-  "addi a1, a1, -64\n\t"
-  "j 2f\n"
-  "1:\n\t"
-  "lw a4, 0(a0)\n\t"
-  FB_LIN_DIR_SUMS (FB_LIN_DIR_ROW, 0)
-  "2:\n\t"
-  "lw a4, 4(a0)\n\t"
-  FB_LIN_DIR_SUMS (FB_LIN_DIR_ROW, 1)
-  "addi a0, a0, 8\n\t"
-  "addi a1, a1, 128\n\t"
-  "bltu a0, a2, 1b\n"
-  "3:\n\t"
-  FB_LIN_DIR_SUMS (FB_LIN_DIR_STORE, 0)
-  FB_LIN_DIR_REGS ("lw")
-  "addi sp, sp, 48\n\t"
-  "ret\n\t"
-  ".size fb_ki_rv32_lin_dir16, .-fb_ki_rv32_lin_dir16\n");
-#undef FB_LIN_DIR_SUMS
+#define FB_LIN_R16_FUNC(name, FIRST, ROW)                                                     \
+  ".text\n\t"                                                                                 \
+  ".align 2\n\t"                                                                              \
+  ".globl " name "\n\t"                                                                       \
+  ".type " name ", @function\n"                                                               \
+  name ":\n\t"                                                                                \
+  "addi sp, sp, -48\n\t"                                                                      \
+  FB_LIN_R16_REGS ("sw")                                                                      \
+  "lui a6, 8\n\t"                                                                             \
+  "slli a2, a2, 2\n\t"                                                                        \
+  "add a2, a0, a2\n\t"                                                                        \
+  "lw a4, 0(a0)\n\t"                                                                          \
+  FB_LIN_R16_SUMS (FIRST, 0)                                                                  \
+  "addi a0, a0, 4\n\t"                                                                        \
+  "addi a1, a1, 64\n\t"                                                                       \
+  "beq a0, a2, 3f\n\t"                                                                        \
+  "sub a5, a2, a0\n\t"                                                                        \
+  "andi a5, a5, 4\n\t"                                                                        \
+  "beqz a5, 1f\n\t"                                                                           \
+  "addi a0, a0, -4\n\t"                                                                       \
+  "addi a1, a1, -64\n\t"                                                                      \
+  "j 2f\n"                                                                                    \
+  "1:\n\t"                                                                                    \
+  "lw a4, 0(a0)\n\t"                                                                          \
+  FB_LIN_R16_SUMS (ROW, 0)                                                                    \
+  "2:\n\t"                                                                                    \
+  "lw a4, 4(a0)\n\t"                                                                          \
+  FB_LIN_R16_SUMS (ROW, 1)                                                                    \
+  "addi a0, a0, 8\n\t"                                                                        \
+  "addi a1, a1, 128\n\t"                                                                      \
+  "bltu a0, a2, 1b\n"                                                                         \
+  "3:\n\t"                                                                                    \
+  FB_LIN_R16_SUMS (FB_LIN_R16_STORE, 0)                                                       \
+  FB_LIN_R16_REGS ("lw")                                                                      \
+  "addi sp, sp, 48\n\t"                                                                       \
+  "ret\n\t"                                                                                   \
+  ".size " name ", .-" name "\n"
+__asm__ (FB_LIN_R16_FUNC ("fb_ki_rv32_lin_dir16", FB_LIN_DIR_FIRST, FB_LIN_DIR_ROW)
+         FB_LIN_R16_FUNC ("fb_ki_rv32_lin_s16x16", FB_LIN_S16_FIRST, FB_LIN_S16_ROW));
+#undef FB_LIN_R16_SUMS
 #undef FB_LIN_DIR_FIRST
 #undef FB_LIN_DIR_ROW
-#undef FB_LIN_DIR_STORE
-#undef FB_LIN_DIR_REGS
+#undef FB_LIN_S16_FIRST
+#undef FB_LIN_S16_ROW
+#undef FB_LIN_R16_STORE
+#undef FB_LIN_R16_REGS
+#undef FB_LIN_R16_FUNC
+void fb_ki_rv32_lin_s16x16 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 void fb_ki_rv32_lin_dir16 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 #else
 #define FB_LIN_ASM16 0
@@ -692,8 +706,15 @@ lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
     sum[r] = a[r];
 }
 
+/* not cloned for the one mode that reaches lin_block_16 () on rv32 (HI: the other plans of
+ * 16 rows run in assembly): GCC's clone of it was 8 instructions a call slower */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FB_LIN_NOCLONE __attribute__ ((noclone))
+#else
+#define FB_LIN_NOCLONE
+#endif
 #define FB_LIN_BLOCK(R)                                                                       \
-  FB_KI_NOINLINE void lin_block_##R (int mode, const uint32_t *x, const uint32_t *w,          \
+  FB_KI_NOINLINE FB_LIN_NOCLONE void lin_block_##R (int mode, const uint32_t *x, const uint32_t *w,          \
                                      int32_t ns, int32_t c, int sh, int32_t *sum)             \
   {                                                                                           \
     if (mode == LIN_ACC)                                                                      \
@@ -709,6 +730,7 @@ FB_LIN_BLOCK (16)
 FB_LIN_BLOCK (4)
 FB_LIN_BLOCK (1)
 #undef FB_LIN_BLOCK
+#undef FB_LIN_NOCLONE
 
 /* Element k of a packed A-bit array, raw bits. */
 FB_KI_INLINE uint32_t
@@ -1025,6 +1047,9 @@ lin_run_block (const int A, const int W, int32_t R, const LinSwar *sw, int sh, c
   /* DIRECT, T = 4, L = 8: u4 x i2, u2 x i4 (lin_plans[1][0], [0][1]) */
   if (A + W == 6 && R == 16)
     fb_ki_rv32_lin_dir16 (x, w, np, sum);
+  else
+  if (A == 8 && W == 8 && R == 16)   /* S16 (lin_plans[2][2]) */
+    fb_ki_rv32_lin_s16x16 (x, w, np, sum);
   else
 #else
   (void) A;

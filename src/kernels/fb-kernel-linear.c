@@ -434,20 +434,21 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
   lin_step8 (MODE, 32, v + 8, xv, w, k);
 }
 
-/* HI with c = 6 (u4 x i4: T = 3, L = 12), a 16-row block as two halves of 8 rows, all in
- * registers: the 8 running sums (t0-t6, a7), the 8 dot products (s0-s7), the 6 words of a
- * take-out unrolled (the offsets immediates), the first word of a group written by `mulhu`
- * (no reset) and the take-out an `and` with the mask 2^12 - 1 and an `add`: 19 instructions
- * per row and group of 18 MACs, where the 16-row loop with the sums in memory needed 25 and
- * the low word (T = 3, L = 11, at every word) 24.  The r = ns mod 6 words that do not fill a
- * group (r = 6 when ns is a multiple of 6) come first: their first word written by `mulhu`
- * as word 0 of a group is, then x and w moved back by 6 - r words and a jump (through the
- * table at the end, set once per call) into word 7 - r of the group, or to the take-out for
- * r = 1.  Called straight from lin_run_block () (no C dispatcher); a0 x, a1 the block's words
- * (16-row layout, 64 bytes a word), a2 ns, a3 the 16 dot products (out).  In the loop: a0 x,
- * a1 w, a2 the end of x, a4 the mask, a5 the x word, a6 a product; s8 x, s9 the half's
- * words, s10 x moved back, ra the move of w (bytes), s11 the jump's target; the end of the
- * output at 52(sp). */
+/* HI with c = 6 (u4 x i4: T = 3, L = 12; u2 x i2: T = 4, L = 9, c = 6 of its 14 by the entry
+ * _l9), a 16-row block as two halves of 8 rows, all in registers: the 8 running sums (t0-t6,
+ * a7), the 8 dot products (s0-s7), two groups of 6 words unrolled (the offsets immediates),
+ * the first word of a group written by `mulhu` (no reset) and the take-out an `and` with the
+ * mask 2^L - 1 and an `add`: 19 instructions per row and group of 18 MACs (u4 x i4), where
+ * the 16-row loop with the sums in memory needed 25 and the low word (T = 3, L = 11, at every
+ * word) 24.  The r = ns mod 12 words that do not fill a pair of groups (r = 12 when ns is a
+ * multiple of 12) come first: their first word written by `mulhu` as the first word of a
+ * group is, then x and w moved back by 12 - r words and a jump (through the table at the
+ * end, set once per call) to word 13 - r of the pair, or to the take-out after word 11 (r =
+ * 1) or after word 5 (r = 7).  Called straight from lin_run_block () (no C dispatcher); a0 x,
+ * a1 the block's words (16-row layout, 64 bytes a word), a2 ns, a3 the 16 dot products
+ * (out).  In the loop: a0 x, a1 w, a2 the end of x, a4 the mask, a5 the x word, a6 a
+ * product; s8 x, s9 the half's words, s10 x moved back, ra the move of w (bytes), s11 the
+ * jump's target; the end of the output at 52(sp). */
 #define FB_LIN_HI8_WORD(p)                                                                    \
   "lw a5, 4*" #p "(a0)\n\t"                                                                   \
   "FB_LIN_HI8_ROW " #p ", " #p "*64+0, t0\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+4, t1\n\t"   \
@@ -1035,22 +1036,24 @@ lin_run_block (const int A, const int W, int32_t R, const LinSwar *sw, int sh, c
                const uint32_t *w, int32_t np, int32_t *sum)
 {
 #if FB_LIN_ASM16
-  /* HI with c >= 6: u4 x i4 (L = 12), u2 x i2 (L = 9, c = 14) */
-  if (A == W && A < 8 && R == 16)
+  /* the 16-row blocks in assembly (the plans are constants per variant): HI with c >= 6,
+   * u4 x i4 (L = 12) and u2 x i2 (L = 9, c = 14); DIRECT, T = 4, L = 8, u4 x i2 and u2 x i4
+   * (lin_plans[1][0], [0][1]); S16, u8 x i8 (lin_plans[2][2]) */
+  if (R == 16 && A == W)
     {
       if (A == 4)
         fb_ki_rv32_lin_hi16x6 (x, w, np, sum);
-      else
+      else if (A == 2)
         fb_ki_rv32_lin_hi16x6_l9 (x, w, np, sum);
+      else
+        fb_ki_rv32_lin_s16x16 (x, w, np, sum);
+      return;
     }
-  else
-  /* DIRECT, T = 4, L = 8: u4 x i2, u2 x i4 (lin_plans[1][0], [0][1]) */
-  if (A + W == 6 && R == 16)
-    fb_ki_rv32_lin_dir16 (x, w, np, sum);
-  else
-  if (A == 8 && W == 8 && R == 16)   /* S16 (lin_plans[2][2]) */
-    fb_ki_rv32_lin_s16x16 (x, w, np, sum);
-  else
+  if (R == 16 && A + W == 6)
+    {
+      fb_ki_rv32_lin_dir16 (x, w, np, sum);
+      return;
+    }
 #else
   (void) A;
   (void) W;

@@ -587,12 +587,17 @@ void fb_ki_rv32_lin_hi16x6_l9 (const uint32_t *x, const uint32_t *w, int32_t ns,
 #define FB_LIN_S16_ROW(p, r, s)                                                               \
   "lw a5, " #p "*64+" #r "*4(a1)\n\tmul a5, a5, a4\n\tadd a5, a5, a6\n\tsrai a5, a5, 16\n\t"  \
   "add " #s ", " #s ", a5\n\t"
+#define FB_LIN_HIC_FIRST(p, r, s) "lw a5, " #r "*4(a1)\n\tmulhu " #s ", a5, a4\n\t"
+#define FB_LIN_HIC_ROW(p, r, s)                                                               \
+  "lw a5, " #p "*64+" #r "*4(a1)\n\tmulhu a5, a5, a4\n\tadd " #s ", " #s ", a5\n\t"
 #define FB_LIN_R16_STORE(p, r, s) "sw " #s ", " #r "*4(a3)\n\t"
+#define FB_LIN_R16_MASK(p, r, s) "and " #s ", " #s ", a6\n\t"
+#define FB_LIN_R16_NONE(p, r, s)
 #define FB_LIN_R16_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"          \
   op " s3, 12(sp)\n\t" op " s4, 16(sp)\n\t" op " s5, 20(sp)\n\t" op " s6, 24(sp)\n\t"         \
   op " s7, 28(sp)\n\t" op " s8, 32(sp)\n\t" op " s9, 36(sp)\n\t" op " s10, 40(sp)\n\t"        \
   op " s11, 44(sp)\n\t"
-#define FB_LIN_R16_FUNC(name, FIRST, ROW)                                                     \
+#define FB_LIN_R16_FUNC(name, PRE, FIRST, ROW, POST)                                          \
   ".text\n\t"                                                                                 \
   ".align 2\n\t"                                                                              \
   ".globl " name "\n\t"                                                                       \
@@ -600,7 +605,7 @@ void fb_ki_rv32_lin_hi16x6_l9 (const uint32_t *x, const uint32_t *w, int32_t ns,
   name ":\n\t"                                                                                \
   "addi sp, sp, -48\n\t"                                                                      \
   FB_LIN_R16_REGS ("sw")                                                                      \
-  "lui a6, 8\n\t"                                                                             \
+  PRE                                                                                         \
   "slli a2, a2, 2\n\t"                                                                        \
   "add a2, a0, a2\n\t"                                                                        \
   "lw a4, 0(a0)\n\t"                                                                          \
@@ -624,22 +629,35 @@ void fb_ki_rv32_lin_hi16x6_l9 (const uint32_t *x, const uint32_t *w, int32_t ns,
   "addi a1, a1, 128\n\t"                                                                      \
   "bltu a0, a2, 1b\n"                                                                         \
   "3:\n\t"                                                                                    \
+  FB_LIN_R16_SUMS (POST, 0)                                                                   \
   FB_LIN_R16_SUMS (FB_LIN_R16_STORE, 0)                                                       \
   FB_LIN_R16_REGS ("lw")                                                                      \
   "addi sp, sp, 48\n\t"                                                                       \
   "ret\n\t"                                                                                   \
   ".size " name ", .-" name "\n"
-__asm__ (FB_LIN_R16_FUNC ("fb_ki_rv32_lin_dir16", FB_LIN_DIR_FIRST, FB_LIN_DIR_ROW)
-         FB_LIN_R16_FUNC ("fb_ki_rv32_lin_s16x16", FB_LIN_S16_FIRST, FB_LIN_S16_ROW));
+__asm__ (FB_LIN_R16_FUNC ("fb_ki_rv32_lin_dir16", "", FB_LIN_DIR_FIRST, FB_LIN_DIR_ROW,
+                          FB_LIN_R16_NONE)
+         FB_LIN_R16_FUNC ("fb_ki_rv32_lin_s16x16", "lui a6, 8\n\t", FB_LIN_S16_FIRST,
+                          FB_LIN_S16_ROW, FB_LIN_R16_NONE)
+         FB_LIN_R16_FUNC ("fb_ki_rv32_lin_hi16x20", "lui a6, 0x100\n\taddi a6, a6, -1\n\t",
+                          FB_LIN_HIC_FIRST, FB_LIN_HIC_ROW, FB_LIN_R16_MASK)
+         FB_LIN_R16_FUNC ("fb_ki_rv32_lin_hi16x22", "lui a6, 0x400\n\taddi a6, a6, -1\n\t",
+                          FB_LIN_HIC_FIRST, FB_LIN_HIC_ROW, FB_LIN_R16_MASK));
 #undef FB_LIN_R16_SUMS
 #undef FB_LIN_DIR_FIRST
 #undef FB_LIN_DIR_ROW
 #undef FB_LIN_S16_FIRST
 #undef FB_LIN_S16_ROW
 #undef FB_LIN_R16_STORE
+#undef FB_LIN_HIC_FIRST
+#undef FB_LIN_HIC_ROW
+#undef FB_LIN_R16_MASK
+#undef FB_LIN_R16_NONE
 #undef FB_LIN_R16_REGS
 #undef FB_LIN_R16_FUNC
 void fb_ki_rv32_lin_s16x16 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
+void fb_ki_rv32_lin_hi16x20 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
+void fb_ki_rv32_lin_hi16x22 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 void fb_ki_rv32_lin_dir16 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 #else
 #define FB_LIN_ASM16 0
@@ -1052,6 +1070,16 @@ lin_run_block (const int A, const int W, int32_t R, const LinSwar *sw, int sh, c
   if (R == 16 && A + W == 6)
     {
       fb_ki_rv32_lin_dir16 (x, w, np, sum);
+      return;
+    }
+  /* HI, 8-bit x sub-byte operands (T = 2): a block within c words takes the lanes out once,
+   * at the end (L = 20, c = 137: 8 x 4 bits; L = 22, c = 2741: 8 x 2 bits) */
+  if (R == 16 && A != W && (A == 8 || W == 8) && np <= sw->c)
+    {
+      if (A + W == 12)
+        fb_ki_rv32_lin_hi16x20 (x, w, np, sum);
+      else
+        fb_ki_rv32_lin_hi16x22 (x, w, np, sum);
       return;
     }
 #else

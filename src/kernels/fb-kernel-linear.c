@@ -434,16 +434,21 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
   lin_step8 (MODE, 32, v + 8, xv, w, k);
 }
 
-/* HI with c = 6 (u4 x i4: T = 3, L = 12), a 16-row block as two halves of 8 rows, all in
- * registers: the 8 running sums (t0-t6, a7), the 8 dot products (s0-s7), the 6 words of a
- * take-out unrolled (the offsets immediates), the first word of a group written by `mulhu`
- * (no reset) and the take-out an `and` with the mask and an `add`: 19 instructions per row
- * and group of 18 MACs, where the 16-row loop with the sums in memory needed 25 and the low
- * word (T = 3, L = 11, at every word) 24.  The ns mod 6 = r words that do not fill a group
- * come first: the running sums zeroed, x and w moved back by 6 - r words and a jump to word
- * 6 - r of the group (before: those words ran through lin_step8 () in C, and each half was a
- * call of its own).  a0 x, a1 the block's words (16-row layout, 64 bytes a word), a2 the end
- * of x, a3 the 16 dot products (out), a4 the mask 2^L - 1, a5 r. */
+/* HI with c = 6 (u4 x i4: T = 3, L = 12; u2 x i2: T = 4, L = 9, c = 6 of its 14 by the entry
+ * _l9), a 16-row block as two halves of 8 rows, all in registers: the 8 running sums (t0-t6,
+ * a7), the 8 dot products (s0-s7), two groups of 6 words unrolled (the offsets immediates),
+ * the first word of a group written by `mulhu` (no reset) and the take-out an `and` with the
+ * mask 2^L - 1 and an `add`: 19 instructions per row and group of 18 MACs (u4 x i4), where
+ * the 16-row loop with the sums in memory needed 25 and the low word (T = 3, L = 11, at every
+ * word) 24.  The r = ns mod 12 words that do not fill a pair of groups (r = 12 when ns is a
+ * multiple of 12) come first: their first word written by `mulhu` as the first word of a
+ * group is, then x and w moved back by 12 - r words and a jump (through the table at the
+ * end, set once per call) to word 13 - r of the pair, or to the take-out after word 11 (r =
+ * 1) or after word 5 (r = 7).  Called straight from lin_run_block () (no C dispatcher); a0 x,
+ * a1 the block's words (16-row layout, 64 bytes a word), a2 ns, a3 the 16 dot products
+ * (out).  In the loop: a0 x, a1 w, a2 the end of x, a4 the mask, a5 the x word, a6 a
+ * product; s8 x, s9 the half's words, s10 x moved back, ra the move of w (bytes), s11 the
+ * jump's target; the end of the output at 52(sp). */
 #define FB_LIN_HI8_WORD(p)                                                                    \
   "lw a5, 4*" #p "(a0)\n\t"                                                                   \
   "FB_LIN_HI8_ROW " #p ", " #p "*64+0, t0\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+4, t1\n\t"   \
@@ -451,10 +456,14 @@ lin_step16 (const int MODE, uint32_t *v, uint32_t xv, const uint32_t *w, uint32_
   "FB_LIN_HI8_ROW " #p ", " #p "*64+16, t4\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+20, t5\n\t" \
   "FB_LIN_HI8_ROW " #p ", " #p "*64+24, t6\n\t" "FB_LIN_HI8_ROW " #p ", " #p "*64+28, a7\n\t"
 #define FB_LIN_HI8_OUT(s, a) "and a6, " s ", a4\n\tadd " a ", " a ", a6\n\t"
+#define FB_LIN_HI8_OUTS                                                                       \
+  FB_LIN_HI8_OUT ("t0", "s0") FB_LIN_HI8_OUT ("t1", "s1") FB_LIN_HI8_OUT ("t2", "s2")         \
+  FB_LIN_HI8_OUT ("t3", "s3") FB_LIN_HI8_OUT ("t4", "s4") FB_LIN_HI8_OUT ("t5", "s5")         \
+  FB_LIN_HI8_OUT ("t6", "s6") FB_LIN_HI8_OUT ("a7", "s7")
 #define FB_LIN_HI8_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"         \
   op " s3, 12(sp)\n\t" op " s4, 16(sp)\n\t" op " s5, 20(sp)\n\t" op " s6, 24(sp)\n\t"         \
   op " s7, 28(sp)\n\t" op " s8, 32(sp)\n\t" op " s9, 36(sp)\n\t" op " s10, 40(sp)\n\t"        \
-  op " s11, 44(sp)\n\t"
+  op " s11, 44(sp)\n\t" op " ra, 48(sp)\n\t"
 __asm__ (
   ".text\n\t"
   ".align 2\n\t"
@@ -462,73 +471,194 @@ __asm__ (
   ".type fb_ki_rv32_lin_hi16x6, @function\n\t"
   ".macro FB_LIN_HI8_ROW p, off, s\n\t"
   "lw a6, \\off(a1)\n\t"
-  ".if \\p == 0\n\t"
+  ".if (\\p % 6) == 0\n\t"
   "mulhu \\s, a6, a5\n\t"
   ".else\n\t"
   "mulhu a6, a6, a5\n\t"
   "add \\s, \\s, a6\n\t"
   ".endif\n\t"
   ".endm\n"
-  "fb_ki_rv32_lin_hi16x6:\n\t"
-  "addi sp, sp, -48\n\t"
+  ".globl fb_ki_rv32_lin_hi16x6_l9\n\t"
+  ".type fb_ki_rv32_lin_hi16x6_l9, @function\n"
+  "fb_ki_rv32_lin_hi16x6_l9:\n\t"   /* L = 9 (u2 x i2) */
+  "li a4, 511\n\t"
+  "j 3f\n"
+  "fb_ki_rv32_lin_hi16x6:\n\t"   /* L = 12 (u4 x i4) */
+  "lui a4, 1\n\t"
+  "addi a4, a4, -1\n"
+  "3:\n\t"
+  "addi sp, sp, -64\n\t"
   FB_LIN_HI8_REGS ("sw")
+  "addi a6, a3, 64\n\t"
+  "sw a6, 52(sp)\n\t"   /* the end of the output */
+  "li a6, 12\n\t"
+  "remu a5, a2, a6\n\t"   /* r, 12 for 0 */
+  "bnez a5, 1f\n\t"
+  "mv a5, a6\n"
+  "1:\n\t"
+  "slli a2, a2, 2\n\t"
+  "add a2, a0, a2\n\t"   /* the end of x */
+  "sub a6, a6, a5\n\t"
+  "slli a7, a6, 2\n\t"
+  "sub s10, a0, a7\n\t"   /* x moved back by 12 - r words */
+  "slli ra, a6, 6\n\t"   /* and w */
+  "lla s11, .Lfb_lin_hi6_tab\n\t"
+  "slli a7, a5, 2\n\t"
+  "add a7, s11, a7\n\t"
+  "lw a7, -4(a7)\n\t"
+  "add s11, s11, a7\n\t"   /* the jump's target */
   "mv s8, a0\n\t"
-  "mv s9, a1\n\t"
-  "mv s10, a5\n\t"
-  "li s11, 2\n"
-  "2:\n\t"   /* a half: rows s9 on */
+  "mv s9, a1\n"
+  "2:\n\t"   /* a half: rows s9 on; the first word of the r, then a jump */
   "li s0, 0\n\tli s1, 0\n\tli s2, 0\n\tli s3, 0\n\tli s4, 0\n\tli s5, 0\n\tli s6, 0\n\tli s7, 0\n\t"
-  "mv a0, s8\n\t"
   "mv a1, s9\n\t"
-  "beqz s10, 1f\n\t"
-  /* the r words first: words 6 - r to 5 of a group, from zeroed running sums */
-  "li t0, 0\n\tli t1, 0\n\tli t2, 0\n\tli t3, 0\n\tli t4, 0\n\tli t5, 0\n\tli t6, 0\n\tli a7, 0\n\t"
-  "li a6, 6\n\t"
-  "sub a6, a6, s10\n\t"
-  "slli a5, a6, 2\n\t"
-  "sub a0, a0, a5\n\t"
-  "slli a5, a6, 6\n\t"
-  "sub a1, a1, a5\n\t"
-  "li a5, 1\n\tbeq a6, a5, 11f\n\t"
-  "li a5, 2\n\tbeq a6, a5, 12f\n\t"
-  "li a5, 3\n\tbeq a6, a5, 13f\n\t"
-  "li a5, 4\n\tbeq a6, a5, 14f\n\t"
-  "j 15f\n"
+  "lw a5, 0(s8)\n\t"
+  "FB_LIN_HI8_ROW 0, 0, t0\n\t" "FB_LIN_HI8_ROW 0, 4, t1\n\t" "FB_LIN_HI8_ROW 0, 8, t2\n\t"
+  "FB_LIN_HI8_ROW 0, 12, t3\n\t" "FB_LIN_HI8_ROW 0, 16, t4\n\t" "FB_LIN_HI8_ROW 0, 20, t5\n\t"
+  "FB_LIN_HI8_ROW 0, 24, t6\n\t" "FB_LIN_HI8_ROW 0, 28, a7\n\t"
+  "mv a0, s10\n\t"
+  "sub a1, a1, ra\n\t"
+  "jr s11\n"
   "1:\n\t"
   FB_LIN_HI8_WORD (0)
-  "11:\n\t" FB_LIN_HI8_WORD (1)
-  "12:\n\t" FB_LIN_HI8_WORD (2)
-  "13:\n\t" FB_LIN_HI8_WORD (3)
-  "14:\n\t" FB_LIN_HI8_WORD (4)
-  "15:\n\t" FB_LIN_HI8_WORD (5)
-  FB_LIN_HI8_OUT ("t0", "s0") FB_LIN_HI8_OUT ("t1", "s1") FB_LIN_HI8_OUT ("t2", "s2")
-  FB_LIN_HI8_OUT ("t3", "s3") FB_LIN_HI8_OUT ("t4", "s4") FB_LIN_HI8_OUT ("t5", "s5")
-  FB_LIN_HI8_OUT ("t6", "s6") FB_LIN_HI8_OUT ("a7", "s7")
-  "addi a0, a0, 24\n\t"
-  "addi a1, a1, 384\n\t"
+  ".Lfb_lin_hi6_w1:\n\t" FB_LIN_HI8_WORD (1)
+  ".Lfb_lin_hi6_w2:\n\t" FB_LIN_HI8_WORD (2)
+  ".Lfb_lin_hi6_w3:\n\t" FB_LIN_HI8_WORD (3)
+  ".Lfb_lin_hi6_w4:\n\t" FB_LIN_HI8_WORD (4)
+  ".Lfb_lin_hi6_w5:\n\t" FB_LIN_HI8_WORD (5)
+  ".Lfb_lin_hi6_out1:\n\t" FB_LIN_HI8_OUTS
+  FB_LIN_HI8_WORD (6)
+  ".Lfb_lin_hi6_w7:\n\t" FB_LIN_HI8_WORD (7)
+  ".Lfb_lin_hi6_w8:\n\t" FB_LIN_HI8_WORD (8)
+  ".Lfb_lin_hi6_w9:\n\t" FB_LIN_HI8_WORD (9)
+  ".Lfb_lin_hi6_w10:\n\t" FB_LIN_HI8_WORD (10)
+  ".Lfb_lin_hi6_w11:\n\t" FB_LIN_HI8_WORD (11)
+  ".Lfb_lin_hi6_out2:\n\t" FB_LIN_HI8_OUTS
+  "addi a0, a0, 48\n\t"
+  "addi a1, a1, 768\n\t"
   "bltu a0, a2, 1b\n\t"
   "sw s0, 0(a3)\n\tsw s1, 4(a3)\n\tsw s2, 8(a3)\n\tsw s3, 12(a3)\n\t"
   "sw s4, 16(a3)\n\tsw s5, 20(a3)\n\tsw s6, 24(a3)\n\tsw s7, 28(a3)\n\t"
   "addi a3, a3, 32\n\t"
   "addi s9, s9, 32\n\t"
-  "addi s11, s11, -1\n\t"
-  "bnez s11, 2b\n\t"
+  "lw a6, 52(sp)\n\t"
+  "bne a3, a6, 2b\n\t"
   FB_LIN_HI8_REGS ("lw")
-  "addi sp, sp, 48\n\t"
+  "addi sp, sp, 64\n\t"
   "ret\n\t"
+  ".align 2\n"
+  /* per r = 1 .. 12: the second take-out, words 11 .. 7, the first take-out, words 5 .. 1 */
+  ".Lfb_lin_hi6_tab:\n\t"
+  ".word .Lfb_lin_hi6_out2 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w11 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_w10 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w9 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_w8 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w7 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_out1 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w5 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_w4 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w3 - .Lfb_lin_hi6_tab\n\t"
+  ".word .Lfb_lin_hi6_w2 - .Lfb_lin_hi6_tab, .Lfb_lin_hi6_w1 - .Lfb_lin_hi6_tab\n\t"
   ".size fb_ki_rv32_lin_hi16x6, .-fb_ki_rv32_lin_hi16x6\n\t"
+  ".size fb_ki_rv32_lin_hi16x6_l9, .-fb_ki_rv32_lin_hi16x6_l9\n\t"
   ".purgem FB_LIN_HI8_ROW\n");
 #undef FB_LIN_HI8_WORD
 #undef FB_LIN_HI8_OUT
+#undef FB_LIN_HI8_OUTS
 #undef FB_LIN_HI8_REGS
-void fb_ki_rv32_lin_hi16x6 (const uint32_t *x, const uint32_t *w, const uint32_t *x_end,
-                            int32_t *sum, uint32_t mask, int32_t r);
+void fb_ki_rv32_lin_hi16x6 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
+void fb_ki_rv32_lin_hi16x6_l9 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 
-static void
-lin_block16_hi6 (const uint32_t *x, const uint32_t *w, int32_t ns, int sh, int32_t *sum)
-{
-  fb_ki_rv32_lin_hi16x6 (x, w, x + ns, sum, (1u << sh) - 1u, ns % 6);
-}
+/* DIRECT (u4 x i2, u2 x i4: T = 4, L = 8, the dot product the top byte of the low word, taken
+ * out at every word) and S16 (u8 x i8: T = 2, the signed top half of the low word plus 2^15,
+ * see above), a 16-row block in one pass: the 16 sums in registers (s0-s11, t0-t3), per
+ * word the x load and per row lw, mul, srli 24, add (DIRECT: 65 instructions per 64 MACs;
+ * GCC's loop of lin_step16 () took 70) or lw, mul, add 2^15, srai 16, add (S16: 81 per 32
+ * MACs, GCC's 85), two words per iteration.  The first word writes the sums (no reset); an
+ * odd count of the words left enters the loop at its second word, x and w moved back by a
+ * word.  a0 x, a1 the block's words (64 bytes a word), a2 ns, a3 the 16 dot products (out);
+ * a2 becomes the end of x, a4 the x word, a5 a product, a6 2^15 (S16). */
+#define FB_LIN_R16_SUMS(M, p)                                                                 \
+  M (p, 0, s0) M (p, 1, s1) M (p, 2, s2) M (p, 3, s3) M (p, 4, s4) M (p, 5, s5) M (p, 6, s6)  \
+  M (p, 7, s7) M (p, 8, s8) M (p, 9, s9) M (p, 10, s10) M (p, 11, s11) M (p, 12, t0)          \
+  M (p, 13, t1) M (p, 14, t2) M (p, 15, t3)
+#define FB_LIN_DIR_FIRST(p, r, s)                                                             \
+  "lw a5, " #r "*4(a1)\n\tmul a5, a5, a4\n\tsrli " #s ", a5, 24\n\t"
+#define FB_LIN_DIR_ROW(p, r, s)                                                               \
+  "lw a5, " #p "*64+" #r "*4(a1)\n\tmul a5, a5, a4\n\tsrli a5, a5, 24\n\tadd " #s ", " #s ", a5\n\t"
+#define FB_LIN_S16_FIRST(p, r, s)                                                             \
+  "lw a5, " #r "*4(a1)\n\tmul a5, a5, a4\n\tadd a5, a5, a6\n\tsrai " #s ", a5, 16\n\t"
+#define FB_LIN_S16_ROW(p, r, s)                                                               \
+  "lw a5, " #p "*64+" #r "*4(a1)\n\tmul a5, a5, a4\n\tadd a5, a5, a6\n\tsrai a5, a5, 16\n\t"  \
+  "add " #s ", " #s ", a5\n\t"
+#define FB_LIN_HIC_FIRST(p, r, s) "lw a5, " #r "*4(a1)\n\tmulhu " #s ", a5, a4\n\t"
+#define FB_LIN_HIC_ROW(p, r, s)                                                               \
+  "lw a5, " #p "*64+" #r "*4(a1)\n\tmulhu a5, a5, a4\n\tadd " #s ", " #s ", a5\n\t"
+#define FB_LIN_R16_STORE(p, r, s) "sw " #s ", " #r "*4(a3)\n\t"
+#define FB_LIN_R16_MASK(p, r, s) "and " #s ", " #s ", a6\n\t"
+#define FB_LIN_R16_NONE(p, r, s)
+#define FB_LIN_R16_REGS(op) op " s0, 0(sp)\n\t" op " s1, 4(sp)\n\t" op " s2, 8(sp)\n\t"          \
+  op " s3, 12(sp)\n\t" op " s4, 16(sp)\n\t" op " s5, 20(sp)\n\t" op " s6, 24(sp)\n\t"         \
+  op " s7, 28(sp)\n\t" op " s8, 32(sp)\n\t" op " s9, 36(sp)\n\t" op " s10, 40(sp)\n\t"        \
+  op " s11, 44(sp)\n\t"
+#define FB_LIN_R16_FUNC(name, PRE, FIRST, ROW, POST)                                          \
+  ".text\n\t"                                                                                 \
+  ".align 2\n\t"                                                                              \
+  ".globl " name "\n\t"                                                                       \
+  ".type " name ", @function\n"                                                               \
+  name ":\n\t"                                                                                \
+  "addi sp, sp, -48\n\t"                                                                      \
+  FB_LIN_R16_REGS ("sw")                                                                      \
+  PRE                                                                                         \
+  "slli a2, a2, 2\n\t"                                                                        \
+  "add a2, a0, a2\n\t"                                                                        \
+  "lw a4, 0(a0)\n\t"                                                                          \
+  FB_LIN_R16_SUMS (FIRST, 0)                                                                  \
+  "addi a0, a0, 4\n\t"                                                                        \
+  "addi a1, a1, 64\n\t"                                                                       \
+  "beq a0, a2, 3f\n\t"                                                                        \
+  "sub a5, a2, a0\n\t"                                                                        \
+  "andi a5, a5, 4\n\t"                                                                        \
+  "beqz a5, 1f\n\t"                                                                           \
+  "addi a0, a0, -4\n\t"                                                                       \
+  "addi a1, a1, -64\n\t"                                                                      \
+  "j 2f\n"                                                                                    \
+  "1:\n\t"                                                                                    \
+  "lw a4, 0(a0)\n\t"                                                                          \
+  FB_LIN_R16_SUMS (ROW, 0)                                                                    \
+  "2:\n\t"                                                                                    \
+  "lw a4, 4(a0)\n\t"                                                                          \
+  FB_LIN_R16_SUMS (ROW, 1)                                                                    \
+  "addi a0, a0, 8\n\t"                                                                        \
+  "addi a1, a1, 128\n\t"                                                                      \
+  "bltu a0, a2, 1b\n"                                                                         \
+  "3:\n\t"                                                                                    \
+  FB_LIN_R16_SUMS (POST, 0)                                                                   \
+  FB_LIN_R16_SUMS (FB_LIN_R16_STORE, 0)                                                       \
+  FB_LIN_R16_REGS ("lw")                                                                      \
+  "addi sp, sp, 48\n\t"                                                                       \
+  "ret\n\t"                                                                                   \
+  ".size " name ", .-" name "\n"
+__asm__ (FB_LIN_R16_FUNC ("fb_ki_rv32_lin_dir16", "", FB_LIN_DIR_FIRST, FB_LIN_DIR_ROW,
+                          FB_LIN_R16_NONE)
+         FB_LIN_R16_FUNC ("fb_ki_rv32_lin_s16x16", "lui a6, 8\n\t", FB_LIN_S16_FIRST,
+                          FB_LIN_S16_ROW, FB_LIN_R16_NONE)
+         FB_LIN_R16_FUNC ("fb_ki_rv32_lin_hi16x20", "lui a6, 0x100\n\taddi a6, a6, -1\n\t",
+                          FB_LIN_HIC_FIRST, FB_LIN_HIC_ROW, FB_LIN_R16_MASK)
+         FB_LIN_R16_FUNC ("fb_ki_rv32_lin_hi16x22", "lui a6, 0x400\n\taddi a6, a6, -1\n\t",
+                          FB_LIN_HIC_FIRST, FB_LIN_HIC_ROW, FB_LIN_R16_MASK));
+#undef FB_LIN_R16_SUMS
+#undef FB_LIN_DIR_FIRST
+#undef FB_LIN_DIR_ROW
+#undef FB_LIN_S16_FIRST
+#undef FB_LIN_S16_ROW
+#undef FB_LIN_R16_STORE
+#undef FB_LIN_HIC_FIRST
+#undef FB_LIN_HIC_ROW
+#undef FB_LIN_R16_MASK
+#undef FB_LIN_R16_NONE
+#undef FB_LIN_R16_REGS
+#undef FB_LIN_R16_FUNC
+void fb_ki_rv32_lin_s16x16 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
+void fb_ki_rv32_lin_hi16x20 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
+void fb_ki_rv32_lin_hi16x22 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
+void fb_ki_rv32_lin_dir16 (const uint32_t *x, const uint32_t *w, int32_t ns, int32_t *sum);
 #else
 #define FB_LIN_ASM16 0
 #endif
@@ -542,13 +672,6 @@ lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
   uint32_t s[16];
   int32_t a[16];
   int32_t p0, p, r;
-#if FB_LIN_ASM16
-  if (R == 16 && MODE == LIN_HI && c == 6)
-    {
-      lin_block16_hi6 (x, w, ns, sh, sum);
-      return;
-    }
-#endif
   FB_LIN_UNROLL
   for (r = 0; r < R; r++)
     a[r] = 0;
@@ -602,8 +725,15 @@ lin_block (const int R, const int MODE, const uint32_t *FB_KI_RESTRICT x,
     sum[r] = a[r];
 }
 
+/* not cloned for the one mode that reaches lin_block_16 () on rv32 (HI: the other plans of
+ * 16 rows run in assembly): GCC's clone of it was 8 instructions a call slower */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FB_LIN_NOCLONE __attribute__ ((noclone))
+#else
+#define FB_LIN_NOCLONE
+#endif
 #define FB_LIN_BLOCK(R)                                                                       \
-  FB_KI_NOINLINE void lin_block_##R (int mode, const uint32_t *x, const uint32_t *w,          \
+  FB_KI_NOINLINE FB_LIN_NOCLONE void lin_block_##R (int mode, const uint32_t *x, const uint32_t *w,          \
                                      int32_t ns, int32_t c, int sh, int32_t *sum)             \
   {                                                                                           \
     if (mode == LIN_ACC)                                                                      \
@@ -619,6 +749,7 @@ FB_LIN_BLOCK (16)
 FB_LIN_BLOCK (4)
 FB_LIN_BLOCK (1)
 #undef FB_LIN_BLOCK
+#undef FB_LIN_NOCLONE
 
 /* Element k of a packed A-bit array, raw bits. */
 FB_KI_INLINE uint32_t
@@ -813,10 +944,11 @@ lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n
     }
   else if (A == 4 && T == 4 && L == 8 && a == 0)
     {
-      /* u4 x i2 (T = 4, L = 8): 2 bytes spread to the 4 bytes of the word by two shift-or-mask
-       * steps, the sum in the word's byte lanes, 16 words at a time (a lane <= 240), then
-       * in 16-bit lanes: 12-13 instructions per word where the generic loop took 20 */
-      const uint32_t f4 = flip * 0x1111u;
+      /* u4 x i2 (T = 4, L = 8): the 2 bytes loaded to bits 0 and 16 of the word and spread
+       * to its 4 bytes by one shift-or-mask step, the sum in the word's byte lanes, 16 words
+       * at a time (a lane <= 240), then in 16-bit lanes: 10-11 instructions per word where
+       * the generic loop took 20 (13-14 with the 2 bytes side by side and two steps) */
+      const uint32_t f4 = flip * 0x00110011u;
       uint32_t s2 = 0;
       for (p = 0; p < nf;)
         {
@@ -825,8 +957,7 @@ lin_stage (const int A, const int T, const uint8_t *FB_KI_RESTRICT in, int32_t n
           FB_LIN_UNROLL2
           for (; p < pe; p++)
             {
-              uint32_t v = ((uint32_t) in[2 * p] | (uint32_t) in[2 * p + 1] << 8) ^ f4;
-              v = (v | v << 8) & 0x00FF00FFu;
+              uint32_t v = ((uint32_t) in[2 * p] | (uint32_t) in[2 * p + 1] << 16) ^ f4;
               v = (v | v << 4) & 0x0F0F0F0Fu;
               x[p] = v;
               s1 += v;
@@ -919,9 +1050,42 @@ lin_stage_any (const int A, const int W, const int SI, const LinSwar *sw, const 
 
 /* The rows of block R at row o over the steps [p0, p0 + np): sum[r] = their dot products. */
 FB_KI_INLINE void
-lin_run_block (int32_t R, const LinSwar *sw, int sh, const uint32_t *x, const uint32_t *w,
-               int32_t np, int32_t *sum)
+lin_run_block (const int A, const int W, int32_t R, const LinSwar *sw, int sh, const uint32_t *x,
+               const uint32_t *w, int32_t np, int32_t *sum)
 {
+#if FB_LIN_ASM16
+  /* the 16-row blocks in assembly (the plans are constants per variant): HI with c >= 6,
+   * u4 x i4 (L = 12) and u2 x i2 (L = 9, c = 14); DIRECT, T = 4, L = 8, u4 x i2 and u2 x i4
+   * (lin_plans[1][0], [0][1]); S16, u8 x i8 (lin_plans[2][2]) */
+  if (R == 16 && A == W)
+    {
+      if (A == 4)
+        fb_ki_rv32_lin_hi16x6 (x, w, np, sum);
+      else if (A == 2)
+        fb_ki_rv32_lin_hi16x6_l9 (x, w, np, sum);
+      else
+        fb_ki_rv32_lin_s16x16 (x, w, np, sum);
+      return;
+    }
+  if (R == 16 && A + W == 6)
+    {
+      fb_ki_rv32_lin_dir16 (x, w, np, sum);
+      return;
+    }
+  /* HI, 8-bit x sub-byte operands (T = 2): a block within c words takes the lanes out once,
+   * at the end (L = 20, c = 137: 8 x 4 bits; L = 22, c = 2741: 8 x 2 bits) */
+  if (R == 16 && A != W && (A == 8 || W == 8) && np <= sw->c)
+    {
+      if (A + W == 12)
+        fb_ki_rv32_lin_hi16x20 (x, w, np, sum);
+      else
+        fb_ki_rv32_lin_hi16x22 (x, w, np, sum);
+      return;
+    }
+#else
+  (void) A;
+  (void) W;
+#endif
   if (R == 16)
     lin_block_16 (sw->mode, x, w, np, sw->c, sh, sum);
   else if (R == 4)
@@ -992,7 +1156,8 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
                  const int32_t *bias, uint8_t *output, int32_t *output32, int32_t dim_vec,
                  int32_t num_o, int32_t out_shift, int32_t flag_relu, void *buffer)
 {
-  LinSwar sw;
+  /* the table entry itself: a copy in the frame cost ~14 instructions a call */
+  const LinSwar *const sw = &lin_plans[A >> 2][W >> 2];
   uint32_t *x = (uint32_t *) fb_ki_align_ptr (buffer, 4);
   const uint32_t *w = (const uint32_t *) (const void *) prepared;
   const int32_t *wsum;
@@ -1000,10 +1165,9 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
   size_t ns;
   int sh;
 
-  lin_swar_plan (A, W, &sw);
-  ns = lin_prepared_steps (&sw, dim_vec);
+  ns = lin_prepared_steps (sw, dim_vec);
   wsum = (const int32_t *) (const void *) (w + ns * (size_t) num_o);
-  sh = sw.mode == LIN_HI ? sw.l : sw.l * (sw.t - 1);
+  sh = sw->mode == LIN_HI ? sw->l : sw->l * (sw->t - 1);
   if (ns > LIN_CHUNK)
     {
       /* staged in parts (see LIN_CHUNK): per set of rows, per part of the input, every
@@ -1019,9 +1183,9 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
           for (p0 = 0; p0 < (int32_t) ns; p0 += LIN_CHUNK)
             {
               const int32_t np = (int32_t) ns - p0 < LIN_CHUNK ? (int32_t) ns - p0 : LIN_CHUNK;
-              const int32_t k0 = p0 * sw.t;
-              const int32_t nk = dim_vec - k0 < np * sw.t ? dim_vec - k0 : np * sw.t;
-              const int32_t sx = lin_stage_any (A, W, SI, &sw, input + (size_t) k0 * A / 8, nk, x);
+              const int32_t k0 = p0 * sw->t;
+              const int32_t nk = dim_vec - k0 < np * sw->t ? dim_vec - k0 : np * sw->t;
+              const int32_t sx = lin_stage_any (A, W, SI, sw, input + (size_t) k0 * A / 8, nk, x);
               if (set == 0)
                 sumx += sx;
               for (g = set; g < set + ms; g += 16)
@@ -1031,8 +1195,8 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
                   for (o = g; o < g + m; o += R)
                     {
                       R = lin_block_rows (m, o, g);
-                      lin_run_block (R, &sw, sh, x, w + (size_t) o * ns + (size_t) p0 * R, np,
-                                     acc);
+                      lin_run_block (A, W, R, sw, sh, x,
+                                     w + (size_t) o * ns + (size_t) p0 * R, np, acc);
                       for (r = 0; r < R; r++)
                         part[o - set + r] += acc[r];
                     }
@@ -1048,7 +1212,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
         }
       return;
     }
-  sumx = lin_stage_any (A, W, SI, &sw, input, dim_vec, x);
+  sumx = lin_stage_any (A, W, SI, sw, input, dim_vec, x);
   for (g = 0; g < num_o; g += 16)
     {
       const int32_t m = num_o - g < 16 ? num_o - g : 16;
@@ -1057,7 +1221,7 @@ linear_prepared (const int A, const int O, const int W, const int SI, const int 
       for (o = g; o < g + m; o += R, w += ns * (size_t) R)
         {
           R = lin_block_rows (m, o, g);
-          lin_run_block (R, &sw, sh, x, w, (int32_t) ns, d + (o - g));
+          lin_run_block (A, W, R, sw, sh, x, w, (int32_t) ns, d + (o - g));
         }
       lin_finish (A, O, W, SI, SO, acc, sumx, wsum, kappa, lambda, bias, output, output32, g, m,
                   out_shift, flag_relu);

@@ -253,6 +253,30 @@ dw_zero_bytes (uint8_t *o, uint8_t *const e)
     *o = 0;
 }
 
+/* dw_zero_bytes() by 16 words a step (3 instructions of loop per 64 bytes instead of per 32;
+ * dw_s2_zero()'s whole outputs), then words, then bytes; out of line (inlined, it changed
+ * the stride-1 instances' code: fmnist-mbv1 w4a4 dw6, dw7 +256 each) */
+FB_KI_NOINLINE void
+dw_zero_bytes64 (uint8_t *o, uint8_t *const e)
+{
+  for (; ((uintptr_t) o & 3) != 0 && o < e; o++)
+    *o = 0;
+  for (; e - o >= 64; o += 64)
+    {
+      uint32_t *const q = (uint32_t *) (void *) o;
+      q[0] = q[1] = q[2] = q[3] = q[4] = q[5] = q[6] = q[7] = 0;
+      q[8] = q[9] = q[10] = q[11] = q[12] = q[13] = q[14] = q[15] = 0;
+      __asm__ volatile ("" : : "r" (o) : "memory"); /* not turned into a memset call */
+    }
+  for (; e - o >= 4; o += 4)
+    {
+      *(uint32_t *) (void *) o = 0;
+      __asm__ volatile ("" : : "r" (o) : "memory");
+    }
+  for (; o < e; o++)
+    *o = 0;
+}
+
 /* An 8-bit input with 8-bit weights (its channels mostly in 32-bit pairs) in
  * dw_sc_pairs_all()'s layout or stride 2's (dw_sc_s2_plan()): the output zeroed once per
  * call (*zflag = 1: s3off[2], s2off[5]), so the 32-bit pairs routines store no output under
@@ -559,7 +583,7 @@ dw_s2_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
   if ((W == 8 && A == 8) || p->ch_in < 2 || (int32_t) s2off[4] * p->dim_out_x < 32
       || (A == 8 && (p->ch_in & 1)))
     return;
-  dw_zero_bytes (output, output + (size_t) p->dim_out_y * (size_t) jp->out_row);
+  dw_zero_bytes64 (output, output + (size_t) p->dim_out_y * (size_t) jp->out_row);
   kp->zero = W == 8 ? 2 : 1;
   kp->s2off = s2off;
 }

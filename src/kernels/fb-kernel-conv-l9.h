@@ -274,14 +274,7 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
     return 0;
   acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
   col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
-  if (kxn == 1 && kyn == 1 && p->stride_x == 1 && p->stride_y == 1 && p->pad_top == 0
-      && p->pad_bottom == 0 && p->pad_left == 0 && p->pad_right == 0)
-    {
-      flat = *p;
-      flat.dim_in_x = flat.dim_out_x = p->dim_in_x * p->dim_in_y;
-      flat.dim_in_y = flat.dim_out_y = 1;
-      p = &flat;
-    }
+  FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);
   if (!conv_scalar_l9_fast (2, 2, p) || (SI && cout + 8 > FB_CONV_SC_PIX * chn)
       || !conv_scalar_rq_ok (p, kappa) || !conv_scalar_g9_setup (input, p, &g)
       || (size_t) (kyn * kxn * cin) > kc)

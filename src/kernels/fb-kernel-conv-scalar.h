@@ -1207,6 +1207,25 @@ conv_scalar_rq_ccorr (const int A, int32_t cout, const int32_t *rowsum, int32_t 
 }
 #endif
 
+/* A 1x1 conv at stride 1 without padding is one long row of pixels: p is pointed at flat, a
+ * copy with one row, so that blocks of 4 run on across the image rows (a 7- or 14-wide row
+ * would leave part of its last block empty).  A macro, not a function: conv_scalar() and
+ * conv_scalar_l9_call() keep the code GCC emitted for them with the lines written out. */
+#define FB_CONV_SC_FLAT_1X1(kxn, kyn, p, flat)                                                     \
+  do                                                                                               \
+    {                                                                                              \
+      if ((kxn) == 1 && (kyn) == 1 && (p)->stride_x == 1 && (p)->stride_y == 1                     \
+          && (p)->pad_top == 0 && (p)->pad_bottom == 0 && (p)->pad_left == 0                       \
+          && (p)->pad_right == 0)                                                                  \
+        {                                                                                          \
+          (flat) = *(p);                                                                           \
+          (flat).dim_in_x = (flat).dim_out_x = (p)->dim_in_x * (p)->dim_in_y;                      \
+          (flat).dim_in_y = (flat).dim_out_y = 1;                                                  \
+          (p) = &(flat);                                                                           \
+        }                                                                                          \
+    }                                                                                              \
+  while (0)
+
 #include "fb-kernel-conv-l9.h"
 
 /* The C path's end of a channel pass: per pixel the bias correction (bias times its value
@@ -1274,16 +1293,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       conv_scalar_prepare_all (A, W, weights, p, wbuf);
       wk = wbuf;
     }
-  /* a 1x1 conv at stride 1 without padding is one long row of pixels: blocks of 4 run on
-   * across the image rows (a 7- or 14-wide row would leave part of its last block empty) */
-  if (kxn == 1 && kyn == 1 && p->stride_x == 1 && p->stride_y == 1 && p->pad_top == 0
-      && p->pad_bottom == 0 && p->pad_left == 0 && p->pad_right == 0)
-    {
-      flat = *p;
-      flat.dim_in_x = flat.dim_out_x = p->dim_in_x * p->dim_in_y;
-      flat.dim_in_y = flat.dim_out_y = 1;
-      p = &flat;
-    }
+  FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);
   if (conv_scalar_fused_ok (A, W, SI, p, kappa, kp))
     {
       conv_scalar_fused (O, SO, input, wk, kappa, lambda, output, p, kp, col);

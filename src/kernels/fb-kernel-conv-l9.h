@@ -52,52 +52,23 @@ conv_scalar_g9_setup (const uint8_t *input, const FbConvParams *p, FbKiG9 *g)
   return 1;
 }
 
-/* A full block through fb_ki_rv32_gather_l9[_si]: the columns of kernel rows [ky_lo, ky_hi), and
- * colsum[q] = the sum of pixel q's values (its taps x0 + q ... x0 + q + Kx - 1). */
+/* The gather's per-input-pixel sums (rsumv, one per relative input pixel) cleared before a
+ * gather call */
 FB_KI_INLINE void
-conv_scalar_g9 (const int SI, FbKiG9 *g, const uint8_t *input, const FbConvParams *p,
-                int32_t iy0, int32_t ox, int32_t ky_lo, int32_t ky_hi, uint8_t *col,
-                int32_t *colsum)
+conv_scalar_g9_clear (FbKiG9 *g, int32_t nrel)
 {
-  const int32_t kxn = p->dim_kernel_x, nrel = kxn + FB_CONV_SC_PIX - 1;
-  int32_t rel, q, kx;
+  int32_t rel;
   for (rel = 0; rel < nrel; rel++)
     g->rsumv[rel] = 0;
-  g->nky = ky_hi - ky_lo;
-  g->x0 = ox - p->pad_left;
-  (SI ? fb_ki_rv32_gather_l9_si : fb_ki_rv32_gather_l9) (col, input + (size_t) (iy0 + ky_lo)
-                                                                   * (size_t) g->rowb, g);
-  for (rel = 0; rel < nrel; rel++)
-    {
-      const uint32_t b = fb_ki_bytesum2 ((uint32_t) g->rsumv[rel]);
-      g->rsumv[rel] = (int32_t) ((b & 0xFFFFu) + (b >> 16));
-    }
-  for (q = 0; q < FB_CONV_SC_PIX; q++)
-    {
-      int32_t s = 0;
-      for (kx = 0; kx < kxn; kx++)
-        s += g->rsumv[q + kx];
-      colsum[q] = s;
-    }
 }
 
-/* One run of n consecutive pixels of a row (1 <= n <= 4) into the block's columns from q0
- * on: fb_ki_rv32_gather_l9 with table tab (nk taps per kernel row, first input pixel x0),
- * its rows from row on (all kyn inside), colsum[q0 + j] = pixel j's value sum. */
+/* After a gather call: rsumv's byte lanes folded to one sum per input pixel, then out[j] =
+ * the sum of pixel j's nk taps (relative input pixels j ... j + nk - 1), j < n */
 FB_KI_INLINE void
-conv_scalar_g9_run (FbKiG9 *g, const int32_t *tab, int32_t nk, int32_t n, int32_t x0,
-                    int32_t kyn, const uint8_t *row, uint8_t *col, int32_t q0, int32_t *colsum)
+conv_scalar_g9_sums (FbKiG9 *g, int32_t nk, int32_t n, int32_t *out)
 {
   const int32_t nrel = nk + n - 1;
   int32_t rel, j, k;
-  for (rel = 0; rel < nrel; rel++)
-    g->rsumv[rel] = 0;
-  g->tab = tab;
-  g->tend = tab + 2 * nrel;
-  g->colrow = nk * g->pxb * 16;
-  g->x0 = x0;
-  g->nky = kyn;
-  fb_ki_rv32_gather_l9 (col + 4 * q0, row, g);
   for (rel = 0; rel < nrel; rel++)
     {
       const uint32_t b = fb_ki_bytesum2 ((uint32_t) g->rsumv[rel]);
@@ -108,8 +79,42 @@ conv_scalar_g9_run (FbKiG9 *g, const int32_t *tab, int32_t nk, int32_t n, int32_
       int32_t s = 0;
       for (k = 0; k < nk; k++)
         s += g->rsumv[j + k];
-      colsum[q0 + j] = s;
+      out[j] = s;
     }
+}
+
+/* A full block through fb_ki_rv32_gather_l9[_si]: the columns of kernel rows [ky_lo, ky_hi), and
+ * colsum[q] = the sum of pixel q's values (its taps x0 + q ... x0 + q + Kx - 1). */
+FB_KI_INLINE void
+conv_scalar_g9 (const int SI, FbKiG9 *g, const uint8_t *input, const FbConvParams *p,
+                int32_t iy0, int32_t ox, int32_t ky_lo, int32_t ky_hi, uint8_t *col,
+                int32_t *colsum)
+{
+  const int32_t kxn = p->dim_kernel_x;
+  conv_scalar_g9_clear (g, kxn + FB_CONV_SC_PIX - 1);
+  g->nky = ky_hi - ky_lo;
+  g->x0 = ox - p->pad_left;
+  (SI ? fb_ki_rv32_gather_l9_si : fb_ki_rv32_gather_l9) (col, input + (size_t) (iy0 + ky_lo)
+                                                                   * (size_t) g->rowb, g);
+  conv_scalar_g9_sums (g, kxn, FB_CONV_SC_PIX, colsum);
+}
+
+/* One run of n consecutive pixels of a row (1 <= n <= 4) into the block's columns from q0
+ * on: fb_ki_rv32_gather_l9 with table tab (nk taps per kernel row, first input pixel x0),
+ * its rows from row on (all kyn inside), colsum[q0 + j] = pixel j's value sum. */
+FB_KI_INLINE void
+conv_scalar_g9_run (FbKiG9 *g, const int32_t *tab, int32_t nk, int32_t n, int32_t x0,
+                    int32_t kyn, const uint8_t *row, uint8_t *col, int32_t q0, int32_t *colsum)
+{
+  const int32_t nrel = nk + n - 1;
+  conv_scalar_g9_clear (g, nrel);
+  g->tab = tab;
+  g->tend = tab + 2 * nrel;
+  g->colrow = nk * g->pxb * 16;
+  g->x0 = x0;
+  g->nky = kyn;
+  fb_ki_rv32_gather_l9 (col + 4 * q0, row, g);
+  conv_scalar_g9_sums (g, nk, n, colsum + q0);
 }
 
 /* The table of fb_ki_rv32_gather_l9 for runs of n pixels with nk taps per kernel row. */

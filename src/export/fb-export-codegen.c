@@ -185,7 +185,10 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-rv32-dw-asm.inc");
     }
   if (family_used (cg, FB_KERNEL_FAMILY_LINEAR) || family_used (cg, FB_KERNEL_FAMILY_LINEAR_I32))
-    g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-linear.c");
+    {
+      g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-linear.c");
+      g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-rv32-lin-asm.inc");
+    }
   if (family_used (cg, FB_KERNEL_FAMILY_ADD) || family_used (cg, FB_KERNEL_FAMILY_AVGPOOL) ||
       family_used (cg, FB_KERNEL_FAMILY_AVGPOOL2D) || family_used (cg, FB_KERNEL_FAMILY_MAXPOOL2D))
     g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-add.c");

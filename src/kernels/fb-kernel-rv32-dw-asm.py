@@ -968,7 +968,7 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True, not oz)
 
 
-def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
+def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_<outs> (const DwPairJob *a, const DwPairJob *b)
     # Stride 2, two channels of a sub-byte input that share their bytes (a: bits sha, b: bits
     # shb of each byte), every kernel row inside: the lane pairs of dwpair (S = 2) for both
@@ -992,14 +992,8 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
     # both jobs' weights' rows flipped, the last input row not read: kernel row 2's word is
     # its low lane only).
     assert not z or outs != 'oo'
-    # inl (fb_ki_rv32_dwpair2_s2_*_{bb,bo}_zi, *_oo_i; a sub-byte input with 8-bit weights,
-    # about half its outputs requantized): the requantization inline, no jump to it and
-    # back (a zero output is one `blt` either way, as nothing is stored for it), shr (the
-    # same for both channels: their lanes hold x) in s6, the kx = 1 weights loaded into
-    # the product's register instead.
-    assert not inl or (z or outs == 'oo') and not pad and not a8
-    name = (f'fb_ki_rv32_dwpair2_s2{"_pad" if pad else ""}_{sha}{shb}_{outs}'
-            f'{"_z" if z else ""}{("i" if z else "_i") if inl else ""}')
+    # (The inline-requantization forms *_zi, *_oo_i: dwpair2_s2_tri().)
+    name = f'fb_ki_rv32_dwpair2_s2{"_pad" if pad else ""}_{sha}{shb}_{outs}{"_z" if z else ""}'
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TC, TM, T, M, WT = 't0', 't1', 'a4', 't3', 't2', 't4', 's6'
@@ -1027,7 +1021,6 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
     L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
           f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
     L += [f'li {M}, 0x00ff00ff'] if a8 else [f'lw {M}, {POFF["mask"]}(a0)']
-    L += [f'lw {WT}, {POFF["shr"]}(a0)'] if inl else []
     L += [f'lw {OP}, {POFF["op"]}(a0)',
           f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP}, t0',
           f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["in_row"]}(a0)',
@@ -1064,20 +1057,6 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
         counter[0] += 1
         lab = f'{name}_{n}'
         b = base[ch]
-        if inl:
-            out = [f'blt {v}, {TC}, .Ld_{lab}', f'lw {TM}, {b + CO["kappa"]}(sp)',
-                   f'mul {TB}, {TM}, {v}', f'mulh {v}, {TM}, {v}',
-                   f'lw {TM}, {b + CO["lam_lo"]}(sp)'] + rq_carry(TB, TM, True)
-            out += [f'add {v}, {v}, {TB}', f'lw {TM}, {b + CO["lam_hi"]}(sp)',
-                    f'add {v}, {v}, {TM}', f'sra {v}, {v}, {WT}', f'lw {TM}, {MAXV}(sp)',
-                    f'bleu {v}, {TM}, .Lin_{lab}', f'slt {v}, zero, {v}', f'mul {v}, {v}, {TM}',
-                    f'.Lin_{lab}:']
-            if mode[ch] == 'b':
-                out.append(f'sb {v}, {boff[ch]}({op})')
-            else:
-                out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}',
-                        f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
-            return out + [f'.Ld_{lab}:']
         main = [f'bge {v}, {TC}, .Lf_{lab}']
         if mode[ch] == 'b' and not z:
             main.append(f'sb zero, {boff[ch]}({op})')
@@ -1109,9 +1088,6 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
     def step2(ph, st):
         def kx1(ch, x, r, first):
             cur = P[ch][ph % 2]
-            if inl:
-                return [f'lw {T}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {T}',
-                        f'add {cur}, {cur}, {T}']
             return [f'lw {WT}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {WT}',
                     f'add {cur}, {cur}, {T}']
 
@@ -1124,9 +1100,6 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
 
     def drain2(e):
         def kx1(ch, x, r, first):
-            if inl:
-                return [f'lw {T}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {T}',
-                        f'add {P[ch][e]}, {P[ch][e]}, {T}']
             return [f'lw {WT}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {WT}',
                     f'add {P[ch][e]}, {P[ch][e]}, {T}']
         return column(kx1) + store(e) + [f'lw {T}, 52(sp)', f'j .Lrowend_{name}']

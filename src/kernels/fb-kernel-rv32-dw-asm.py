@@ -968,7 +968,7 @@ def dwpair32_s2(osub, pad=False, lh0=False, oz=0):
     return name, L + pair32_rows(name, body, Q, OP, OP2, T, X, GEND, True, not oz)
 
 
-def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
+def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_<outs> (const DwPairJob *a, const DwPairJob *b)
     # Stride 2, two channels of a sub-byte input that share their bytes (a: bits sha, b: bits
     # shb of each byte), every kernel row inside: the lane pairs of dwpair (S = 2) for both
@@ -992,14 +992,8 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
     # both jobs' weights' rows flipped, the last input row not read: kernel row 2's word is
     # its low lane only).
     assert not z or outs != 'oo'
-    # inl (fb_ki_rv32_dwpair2_s2_*_{bb,bo}_zi, *_oo_i; a sub-byte input with 8-bit weights,
-    # about half its outputs requantized): the requantization inline, no jump to it and
-    # back (a zero output is one `blt` either way, as nothing is stored for it), shr (the
-    # same for both channels: their lanes hold x) in s6, the kx = 1 weights loaded into
-    # the product's register instead.
-    assert not inl or (z or outs == 'oo') and not pad and not a8
-    name = (f'fb_ki_rv32_dwpair2_s2{"_pad" if pad else ""}_{sha}{shb}_{outs}'
-            f'{"_z" if z else ""}{("i" if z else "_i") if inl else ""}')
+    # (The inline-requantization forms *_zi, *_oo_i: dwpair2_s2_tri().)
+    name = f'fb_ki_rv32_dwpair2_s2{"_pad" if pad else ""}_{sha}{shb}_{outs}{"_z" if z else ""}'
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TC, TM, T, M, WT = 't0', 't1', 'a4', 't3', 't2', 't4', 's6'
@@ -1027,7 +1021,6 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
     L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
           f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
     L += [f'li {M}, 0x00ff00ff'] if a8 else [f'lw {M}, {POFF["mask"]}(a0)']
-    L += [f'lw {WT}, {POFF["shr"]}(a0)'] if inl else []
     L += [f'lw {OP}, {POFF["op"]}(a0)',
           f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP}, t0',
           f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw t0, {POFF["in_row"]}(a0)',
@@ -1064,20 +1057,6 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
         counter[0] += 1
         lab = f'{name}_{n}'
         b = base[ch]
-        if inl:
-            out = [f'blt {v}, {TC}, .Ld_{lab}', f'lw {TM}, {b + CO["kappa"]}(sp)',
-                   f'mul {TB}, {TM}, {v}', f'mulh {v}, {TM}, {v}',
-                   f'lw {TM}, {b + CO["lam_lo"]}(sp)'] + rq_carry(TB, TM, True)
-            out += [f'add {v}, {v}, {TB}', f'lw {TM}, {b + CO["lam_hi"]}(sp)',
-                    f'add {v}, {v}, {TM}', f'sra {v}, {v}, {WT}', f'lw {TM}, {MAXV}(sp)',
-                    f'bleu {v}, {TM}, .Lin_{lab}', f'slt {v}, zero, {v}', f'mul {v}, {v}, {TM}',
-                    f'.Lin_{lab}:']
-            if mode[ch] == 'b':
-                out.append(f'sb {v}, {boff[ch]}({op})')
-            else:
-                out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}',
-                        f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
-            return out + [f'.Ld_{lab}:']
         main = [f'bge {v}, {TC}, .Lf_{lab}']
         if mode[ch] == 'b' and not z:
             main.append(f'sb zero, {boff[ch]}({op})')
@@ -1109,9 +1088,6 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
     def step2(ph, st):
         def kx1(ch, x, r, first):
             cur = P[ch][ph % 2]
-            if inl:
-                return [f'lw {T}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {T}',
-                        f'add {cur}, {cur}, {T}']
             return [f'lw {WT}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {WT}',
                     f'add {cur}, {cur}, {T}']
 
@@ -1124,9 +1100,6 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
 
     def drain2(e):
         def kx1(ch, x, r, first):
-            if inl:
-                return [f'lw {T}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {T}',
-                        f'add {P[ch][e]}, {P[ch][e]}, {T}']
             return [f'lw {WT}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {WT}',
                     f'add {P[ch][e]}, {P[ch][e]}, {T}']
         return column(kx1) + store(e) + [f'lw {T}, 52(sp)', f'j .Lrowend_{name}']
@@ -1142,6 +1115,160 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False, inl=False):
     L += ['lw ra, 48(sp)'] + restore_saved()
     L += [f'addi sp, sp, {FR}', 'ret'] + ool
     L += [f'.size {name}, .-{name}']
+    return name, L
+
+
+def dwpair2_s2_tri(sha, shb, outs):
+    # void fb_ki_rv32_dwpair2_s2_<sha><shb>_{bb_zi,bo_zi,oo_i} (const DwPairJob *a,
+    # const DwPairJob *b): dwpair2_s2's inline form (a sub-byte input with 8-bit weights,
+    # two channels of a byte, the output zeroed unless 'oo') with THREE MACs PER `mul`, as
+    # dwquad_s2: per tap kx of a channel r0 * w[0][kx] (r0 alone, no packing), (r1 | r3 << 16)
+    # * w[1][kx] and (r2 | r4 << 16) * (w[2][kx] + w[0][kx] << 16), whose low 32 bits are
+    # r2 w2 + (r2 w0 + r4 w2) << 16 (the high row's kernel rows 0 and 2 in one product), so
+    # a column packs 2 words instead of 3, and the column is read downwards (r0 .. r4: in_row,
+    # then in_px - 4 in_row).  r0 takes its bits by `andi` / `srli` (no mask register).
+    # Registers: the weights of kx = 0 and 2 of both channels (w0, w1, w2 + w0 << 16: 12),
+    # 4 sums, shr; kx = 1's from the frame.  The register freed by the third word: a4 holds
+    # maxv (u4: about half the outputs requantized); a u2 input (few outputs requantized) has
+    # no high-row output pointer either (op + out_row from the frame for a stored output), so
+    # a4 and s8 hold both channels' thr.
+    A = 4 if (sha, shb) == (0, 4) else 2
+    u2 = A == 2
+    z = outs != 'oo'
+    name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}{"_zi" if z else "_i"}'
+    SH = (sha, shb)
+    Q, ROW, BACK = 'a0', 'a2', 'a3'
+    TA, TB, TM, T, M, SHR = 't0', 't1', 't3', 't2', 't4', 's6'
+    OP = 's7'
+    OP2 = None if u2 else 's8'
+    MX = None if u2 else 'a4'
+    THR = ('a4', 's8') if u2 else (T, T)
+    P = (['s9', 's10'], ['s11', 'a1'])
+    WK = ((['s0', 's1', 's2'], ['s3', 's4', 's5']), (['a5', 'a6', 'a7'], ['t5', 't6', 'ra']))
+    FR = 160
+    base = (68, 104)                  # per channel: w0, w1, w2 + w0 << 16 of kx = 1, kappa,
+    CF = ['kappa', 'lam_lo', 'lam_hi', 'shr', 'thr', 'osh']    # ~lam_lo, lam_hi, shr, thr, osh
+    CO = {f: 12 + 4 * i for i, f in enumerate(CF)}
+    MAXV, OUTPX, OROW = 140, 144, 148
+    mode = (outs[0], outs[1])
+    boff = (0, 1 if outs == 'bb' else 0)
+    counter = [0]
+    L = prologue(name, FR) + ['sw ra, 48(sp)', 'sw a0, 52(sp)']
+    for ch, J in ((1, 'a1'), (0, 'a0')):
+        L += [f'lw t0, {POFF["w"]}({J})']
+        for kxi, kx in ((0, 0), (1, 2)):
+            R = WK[ch][kxi]
+            L += [f'lw {R[0]}, {4 * kx}(t0)', f'lw {R[1]}, {12 + 4 * kx}(t0)',
+                  f'lw {R[2]}, {24 + 4 * kx}(t0)', f'slli t1, {R[0]}, 16',
+                  f'add {R[2]}, {R[2]}, t1']
+        L += ['lw t1, 4(t0)', f'sw t1, {base[ch]}(sp)', 'lw t2, 28(t0)', 'slli t1, t1, 16',
+              'add t2, t2, t1', f'sw t2, {base[ch] + 8}(sp)', 'lw t1, 16(t0)',
+              f'sw t1, {base[ch] + 4}(sp)']
+        for f in CF:
+            L += [f'lw t1, {POFF[f]}({J})', f'sw t1, {base[ch] + CO[f]}(sp)']
+        L += [f'lw {THR[ch]}, {POFF["thr"]}({J})'] if u2 else []
+    L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
+          f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
+    L += [f'lw {MX}, {POFF["maxv"]}(a0)'] if MX else []
+    L += [f'lw {M}, {POFF["mask"]}(a0)', f'lw {SHR}, {POFF["shr"]}(a0)',
+          f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)']
+    L += [f'add {OP2}, {OP}, t0'] if OP2 else [f'sw t0, {OROW}(sp)']
+    L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw {ROW}, {POFF["in_row"]}(a0)',
+          f'lw {BACK}, {POFF["in_px"]}(a0)', f'slli t0, {ROW}, 2', f'sub {BACK}, {BACK}, t0',
+          f'lw {Q}, {POFF["q0"]}(a0)']
+
+    def ld(dst, last=False):
+        return [f'lbu {dst}, 0({Q})', f'add {Q}, {Q}, {BACK if last else ROW}']
+
+    def column(taps):
+        # r0 alone, then the words r1|r3 and r2|r4; each channel's bits of each
+        def both(wd, r):
+            out = []
+            for ch in (0, 1):
+                out += ([f'srli {TM}, {wd}, {SH[ch]}', f'and {TM}, {TM}, {M}'] if SH[ch]
+                        else [f'and {TM}, {wd}, {M}'])
+                out += taps(ch, TM, r)
+            return out
+        out = ld(TA)
+        for ch in (0, 1):
+            sh = SH[ch]
+            if not sh:
+                out.append(f'andi {TM}, {TA}, {(1 << A) - 1}')
+            else:
+                out.append(f'srli {TM}, {TA}, {sh}')
+                out += [] if sh + A == 8 else [f'andi {TM}, {TM}, {(1 << A) - 1}']
+            out += taps(ch, TM, 0)
+        out += ld(TA) + ld(TB) + ld(TM) + [f'slli {TM}, {TM}, 16', f'or {TA}, {TA}, {TM}']
+        out += both(TA, 1)
+        out += ld(TM, True) + [f'slli {TM}, {TM}, 16', f'or {TB}, {TB}, {TM}']
+        return out + both(TB, 2)
+
+    def requant(ch, v, row):
+        n = counter[0]
+        counter[0] += 1
+        lab = f'{name}_{n}'
+        b = base[ch]
+        out = [f'blt {v}, {THR[ch]}, .Ld_{lab}', f'lw {TM}, {b + CO["kappa"]}(sp)',
+               f'mul {TB}, {TM}, {v}', f'mulh {v}, {TM}, {v}',
+               f'lw {TM}, {b + CO["lam_lo"]}(sp)'] + rq_carry(TB, TM, True)
+        out += [f'add {v}, {v}, {TB}', f'lw {TM}, {b + CO["lam_hi"]}(sp)',
+                f'add {v}, {v}, {TM}', f'sra {v}, {v}, {SHR}']
+        mx = MX
+        if not mx:
+            out.append(f'lw {TM}, {MAXV}(sp)')
+            mx = TM
+        out += [f'bleu {v}, {mx}, .Lin_{lab}', f'slt {v}, zero, {v}', f'mul {v}, {v}, {mx}',
+                f'.Lin_{lab}:']
+        op = OP
+        if row:
+            op = OP2
+            if not OP2:
+                out += [f'lw {T}, {OROW}(sp)', f'add {T}, {T}, {OP}']
+                op = T
+        if mode[ch] == 'b':
+            out.append(f'sb {v}, {boff[ch]}({op})')
+        else:
+            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}',
+                    f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
+        return out + [f'.Ld_{lab}:']
+
+    def store(ph):
+        out = []
+        for ch in (0, 1):
+            c = P[ch][ph]
+            out += [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
+            out += [] if u2 else [f'lw {T}, {base[ch] + CO["thr"]}(sp)']
+            out += requant(ch, TA, 0) + requant(ch, c, 1)
+        out += [f'lw {T}, {OUTPX}(sp)', f'add {OP}, {OP}, {T}']
+        return out + ([f'add {OP2}, {OP2}, {T}'] if OP2 else [])
+
+    def kx1_taps(e):
+        def kx1(ch, x, r):
+            return [f'lw {T}, {base[ch] + 4 * r}(sp)', f'mul {T}, {x}, {T}',
+                    f'add {P[ch][e]}, {P[ch][e]}, {T}']
+        return kx1
+
+    def step2(ph, st):
+        def kx20(ch, x, r):
+            cur, nxt = P[ch][ph % 2], P[ch][(ph + 1) % 2]
+            return mac_kx20(T, x, WK[ch][1][r], WK[ch][0][r], cur, nxt, r == 0)
+        out = column(kx1_taps(ph % 2)) if st else []
+        out += column(kx20)
+        return out + (store(ph % 2) if st else [])
+
+    def drain2(e):
+        return column(kx1_taps(e)) + store(e) + [f'lw {T}, 52(sp)', f'j .Lrowend_{name}']
+
+    L += [f'lw {T}, 52(sp)', f'.Lrow_{name}:', f'lw {TA}, {POFF["gbytes"]}({T})',
+          f'add {TA}, {TA}, {OP}', f'sw {TA}, 60(sp)']
+    L += [f'li {p}, 0' for p in P[0] + P[1]]
+    L += sweep2(name, step2, drain2, OP, T, TA)
+    L += [f'.Lrowend_{name}:', f'lw {TA}, {POFF["row_back"]}({T})', f'add {Q}, {Q}, {TA}',
+          f'lw {TA}, {POFF["out_row"]}({T})', f'add {OP}, {OP}, {TA}']
+    L += [f'add {OP2}, {OP2}, {TA}'] if OP2 else []
+    L += ['lw t0, 56(sp)', 'addi t0, t0, -1', 'sw t0, 56(sp)', f'bnez t0, .Lrow_{name}']
+    L += ['lw ra, 48(sp)'] + restore_saved()
+    L += [f'addi sp, sp, {FR}', 'ret', f'.size {name}, .-{name}']
     return name, L
 
 
@@ -1332,6 +1459,6 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwpair(a, False, r, 2, True, False, True)
                   for a, r in ((False, False), (True, False), (True, True)))
-          + tuple(dwpair2_s2(a, b, o, False, o != 'oo', False, True)
+          + tuple(dwpair2_s2_tri(a, b, o)
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6)))

@@ -845,56 +845,6 @@ dw_s2_quad (int O, const uint8_t *xc, uint8_t *output, int32_t c, int plain, con
   dw_quad_s2_fns[pjp->lam_hi == 0][O == 8 ? 0 : osh / 2](pjp);
 }
 
-/* Stride 2, an 8-bit input's channel in 32-bit sums (u8 x i8: its lanes do not fit) with
- * lam_hi 0, thr >= 0 and kappa > 0 (the _h0 forms), into an output zeroed once per call, four
- * output rows per pass: [osh / 2, 4: a sub-byte output's channel at bit 0] as
- * dw_pair32_s2z_fns */
-void fb_ki_rv32_dwquad32_s2_h0_a8_oz (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_ozs (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os6 (const DwPairJob *job);
-static const DwPairFn dw_quad32_s2_fns[5] = {
-  fb_ki_rv32_dwquad32_s2_h0_a8_oz, fb_ki_rv32_dwquad32_s2_h0_a8_os2,
-  fb_ki_rv32_dwquad32_s2_h0_a8_os4, fb_ki_rv32_dwquad32_s2_h0_a8_os6,
-  fb_ki_rv32_dwquad32_s2_h0_a8_ozs
-};
-
-/* Stride 2, dw_sc_s2_plan()'s layer, an 8-bit input's channel c in 32-bit sums (pairs 3,
- * weights w2 << t, the _h0 case) of an output zeroed once per call: every row in passes of
- * four (fb_ki_rv32_dwquad32_s2_*), laid out as dw_s2_quad()'s; 0 (nothing done) when the
- * channel is not _h0 or its shr is under osh.  Out of line, as it, with its tests (in the
- * inlined caller they changed the code of the stride-1 instances: std u8/u8/i8 +91). */
-FB_KI_NOINLINE int
-dw_s2_quad32 (int O, const uint8_t *xc, uint8_t *output, int32_t c, int plain,
-              const int32_t *w2, DwPairJob *pjp, const size_t *s2off, DwS2Keep *kp)
-{
-  const int32_t np = (int32_t) s2off[4];
-  const size_t co = (size_t) c * (size_t) O / 8;
-
-  if (pjp->shr < pjp->osh || pjp->lam_hi != 0 || pjp->thr < 0 || pjp->kappa <= 0)
-    return 0;
-  if (kp->c >= 0)
-    dw_s2_flush (8, kp);
-  if (np & 1)
-    {
-      pjp->q0 = xc;
-      pjp->op = output + s2off[1] - (size_t) pjp->out_row + co;
-      pjp->npairs = (np + 1) / 2;
-      pjp->tb = 1;
-    }
-  else
-    {
-      dw_sc_s2_pad (8, O, xc, output, c, 3, plain, 0, w2, pjp, s2off, 1);
-      pjp->q0 = xc + s2off[2];
-      pjp->op = output + s2off[3] + co;
-      pjp->npairs = np / 2;
-      pjp->tb = 0;
-    }
-  dw_quad32_s2_fns[O != 8 && pjp->osh == 0 ? 4 : pjp->osh / 2](pjp);
-  return 1;
-}
-
 /* Stride 2, dw_sc_s2_plan()'s layer, channel c in pairs (code pairs, weights w2 as the pair
  * routines take them, wf as dw_sc_pair_job() took them): the padded top pair and the full
  * pairs, alone or with the kept channel (dw_s2_pairs()); 1 (dw_sc_rows_asm()'s). */
@@ -920,10 +870,6 @@ dw_sc_s2_std (const int A, const int O, const int S, const uint8_t *xc, uint8_t 
   /* the _h0 sub-byte 32-bit forms' saturation sum, for the pad pair and the full pairs */
   if (O != 8 && pairs == 3 && s2off[5])
     pjp->mask = dw_s2_sat_from (pjp);
-  /* u8 x i8 (_h0), the output zeroed: four rows per pass in 32-bit sums */
-  if (A == 8 && pairs == 3 && s2off[5]
-      && dw_s2_quad32 (O, xc, output, c, plain, w2, pjp, s2off, kp))
-    return 1;
   if (!defer)
     dw_sc_s2_pad (A, O, xc, output, c, pairs, plain, lam_hi, w2, pjp, s2off, kp->zero);
   dw_sc_s2_pairs (O, xc, output, c, pjp, s2off);

@@ -6,7 +6,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #if FB_KI_RV32_ASM
-/* fb_ki_rv32_gather_l9's job (see fb-kernel-rv32-asm.py; int32 words on RV32) and its table
+/* fb_ki_rv32_gather_l9[n]'s job (see fb-kernel-rv32-asm.py; int32 words on RV32) and its table
  * of (column offset, columns - 2) per input pixel of a block's kernel row. */
 #define FB_KI_G9_NREL 16
 typedef struct FbKiG9 {
@@ -62,13 +62,31 @@ conv_scalar_g9_clear (FbKiG9 *g, int32_t nrel)
     g->rsumv[rel] = 0;
 }
 
-/* After a gather call: rsumv's byte lanes folded to one sum per input pixel, then out[j] =
- * the sum of pixel j's nk taps (relative input pixels j ... j + nk - 1), j < n */
+/* After a gather call: out[j] = the sum of pixel j's nk taps (relative input pixels j ... j
+ * + nk - 1), j < n.  While a byte lane of nk taps' sums fits (<= 12 per input word, kernel
+ * row and tap: words per pixel * nky * nk <= 21) the taps' rsumv words are added as bytes, a
+ * sliding window, and folded once per pixel; else rsumv's byte lanes are folded to one sum
+ * per input pixel first. */
 FB_KI_INLINE void
 conv_scalar_g9_sums (FbKiG9 *g, int32_t nk, int32_t n, int32_t *out)
 {
   const int32_t nrel = nk + n - 1;
   int32_t rel, j, k;
+  if (g->pxb / 4 * g->nky * nk <= 21)
+    {
+      uint32_t s = 0;
+      for (k = 0; k < nk - 1; k++)
+        s += (uint32_t) g->rsumv[k];
+      for (j = 0; j < n; j++)
+        {
+          uint32_t b;
+          s += (uint32_t) g->rsumv[j + nk - 1];
+          b = fb_ki_bytesum2 (s);
+          out[j] = (int32_t) ((b & 0xFFFFu) + (b >> 16));
+          s -= (uint32_t) g->rsumv[j];   /* its lanes are within s's: no borrow */
+        }
+      return;
+    }
   for (rel = 0; rel < nrel; rel++)
     {
       const uint32_t b = fb_ki_bytesum2 ((uint32_t) g->rsumv[rel]);
@@ -94,8 +112,8 @@ conv_scalar_g9 (const int SI, FbKiG9 *g, const uint8_t *input, const FbConvParam
   conv_scalar_g9_clear (g, kxn + FB_CONV_SC_PIX - 1);
   g->nky = ky_hi - ky_lo;
   g->x0 = ox - p->pad_left;
-  (SI ? fb_ki_rv32_gather_l9_si : fb_ki_rv32_gather_l9) (col, input + (size_t) (iy0 + ky_lo)
-                                                                   * (size_t) g->rowb, g);
+  (SI ? fb_ki_rv32_gather_l9_si : g->pxb == 8 ? fb_ki_rv32_gather_l9n : fb_ki_rv32_gather_l9) (
+      col, input + (size_t) (iy0 + ky_lo) * (size_t) g->rowb, g);
   conv_scalar_g9_sums (g, kxn, FB_CONV_SC_PIX, colsum);
 }
 
@@ -113,7 +131,7 @@ conv_scalar_g9_run (FbKiG9 *g, const int32_t *tab, int32_t nk, int32_t n, int32_
   g->colrow = nk * g->pxb * 16;
   g->x0 = x0;
   g->nky = kyn;
-  fb_ki_rv32_gather_l9 (col + 4 * q0, row, g);
+  (g->pxb == 8 ? fb_ki_rv32_gather_l9n : fb_ki_rv32_gather_l9) (col + 4 * q0, row, g);
   conv_scalar_g9_sums (g, nk, n, colsum + q0);
 }
 

@@ -416,6 +416,7 @@ void fb_ki_rv32_rq_o2ts (void);
 struct FbKiG9;
 void fb_ki_rv32_gather_l9 (uint8_t *col, const uint8_t *row, const struct FbKiG9 *job);
 void fb_ki_rv32_gather_l9_si (uint8_t *col, const uint8_t *row, const struct FbKiG9 *job);
+void fb_ki_rv32_gather_l9n (uint8_t *col, const uint8_t *row, const struct FbKiG9 *job);
 #include "fb-kernel-rv32-asm.inc"
 #else
 #define FB_KI_RV32_ASM 0

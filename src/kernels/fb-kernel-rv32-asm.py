@@ -603,7 +603,7 @@ G9_JOB = {'nky': 0, 'tend': 4, 'x0': 8, 'win': 12, 'pxb': 16, 'rowb': 20, 'colro
           'dq': 28, 'rsum': 32, 'tab': 36, 'padsum': 40}
 
 
-def gather_l9(si=False):
+def gather_l9(si=False, nib=False):
     # void fb_ki_rv32_gather_l9 (uint8_t *col, const uint8_t *row, const FbKiG9 *job): the
     # u2 x i2 im2col of a block of 4 pixels at stride 1 from an unsigned, 4-byte aligned input
     # with whole-word taps (conv_scalar_gather_l9()'s ALIGNED, S1 form for npx = 4), the C's
@@ -619,8 +619,12 @@ def gather_l9(si=False):
     # crumb sums as 4 bytes (<= 12 per word and byte: the caller takes this only while
     # pxb / 4 * nky <= 21).  si (_si, a signed input): each word XOR 0xAAAAAAAA (the offset
     # to unsigned), a pixel outside stores the offset zero's L9 word 0x80402010 and adds
-    # padsum (its crumb sums, 8 per word and byte) to rsum[rel].
-    name = 'fb_ki_rv32_gather_l9' + ('_si' if si else '')
+    # padsum (its crumb sums, 8 per word and byte) to rsum[rel].  nib (n, unsigned input, 2
+    # words per pixel: pxb == 8): a word's crumbs summed into nibbles only (<= 6 each, 4
+    # instructions + the add; <= 12 for the pixel), the pixel's nibbles folded to bytes
+    # once (4: each nibble masked before the add, their sum may exceed 15).
+    name = 'fb_ki_rv32_gather_l9' + ('_si' if si else '') + ('n' if nib else '')
+    assert not (si and nib)
     J = G9_JOB
     N, K, M, C33, C0F, DQ, XA = 's0', 's1', 's2', 's3', 's4', ['s5', 's6'], 's7'
     X, Pp, T, R, WIN, TEND, PXB = 's8', 's9', 's10', 's11', 'ra', 'a3', 'a4'
@@ -650,15 +654,19 @@ def gather_l9(si=False):
             L += [f'srli {XW[i]}, {V}, {4 * i}', f'and {XW[i]}, {XW[i]}, {N}',
                   f'mul {XW[i]}, {XW[i]}, {K}', f'and {XW[i]}, {XW[i]}, {M}']
         L += [f'srli {H}, {V}, 2', f'and {H}, {H}, {C33}', f'and {V}, {V}, {C33}',
-              f'add {H}, {H}, {V}', f'srli {V}, {H}, 4', f'add {H}, {H}, {V}',
-              f'and {H}, {H}, {C0F}', f'add {CS}, {CS}, {H}']
+              f'add {H}, {H}, {V}']
+        L += [] if nib else [f'srli {V}, {H}, 4', f'add {H}, {H}, {V}', f'and {H}, {H}, {C0F}']
+        L += [f'add {CS}, {CS}, {H}']
         L += [f'sw {XW[i]}, {16 * i}({D})' for i in range(4)]
         for j in range(1, nc):   # column 3 from column 2's address
             L += [f'add {V}, {D}, {DQ[j - 1]}' if j < 3 else f'add {V}, {V}, {DQ[0]}']
             L += [f'sw {XW[i]}, {16 * i}({V})' for i in range(4)]
         L += [f'addi {D}, {D}, 64', f'addi {SP}, {SP}, 4', f'bne {SP}, {WEND}, {10 + nc}b']
         L += ['j 3f'] if nc < 4 else []
-    L += ['3:', f'lw {V}, 0({R})', f'add {V}, {V}, {CS}', f'sw {V}, 0({R})']
+    L += ['3:']
+    L += [f'srli {V}, {CS}, 4', f'and {V}, {V}, {C0F}', f'and {CS}, {CS}, {C0F}',
+          f'add {CS}, {CS}, {V}'] if nib else []
+    L += [f'lw {V}, 0({R})', f'add {V}, {V}, {CS}', f'sw {V}, 0({R})']
     L.append('4:')                                  # next input pixel
     L += [f'addi {X}, {X}, 1', f'add {Pp}, {Pp}, {PXB}', f'addi {R}, {R}, 4',
           f'bne {T}, {TEND}, 2b']
@@ -754,5 +762,5 @@ write_inc('fb-kernel-rv32-asm.inc',
            plain_rq(1), dot_rq(), dot_rq(False), dot_rq(True, True), dot_rq(False, True),
            dot_rq(False, False, True))
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
-          + (rq_thr(0), rq_thr(1), gather_l9(), gather_l9(True))
+          + (rq_thr(0), rq_thr(1), gather_l9(), gather_l9(True), gather_l9(nib=True))
           + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

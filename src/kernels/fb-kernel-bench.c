@@ -164,6 +164,21 @@ random_values (uint32_t *s, size_t n, int32_t lo, int32_t hi)
   return v;
 }
 
+/* random_values(), or with `extremes` only the ends of [lo, hi]: hi `top` times in 4 */
+static int32_t *
+operand_values (uint32_t *s, size_t n, int32_t lo, int32_t hi, int extremes, uint32_t top)
+{
+  int32_t *v;
+  size_t i;
+  if (!extremes)
+    return random_values (s, n, lo, hi);
+  v = (int32_t *) malloc ((n ? n : 1) * sizeof (int32_t));
+  if (v != NULL)
+    for (i = 0; i < n; i++)
+      v[i] = (fb_kernel_workload_random (s) >> 7) % 4u < top ? hi : lo;
+  return v;
+}
+
 static uint8_t *
 pack_u (const int32_t *v, size_t n, int bits)
 {
@@ -282,8 +297,8 @@ setup_conv (FbKernelBenchCase *c, const FbKernelBenchShape *shape, uint32_t s,
   n_out = (size_t) p->dim_out_x * (size_t) p->dim_out_y * (size_t) p->ch_out;
   k_len = (size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y * (dw ? 1 : (size_t) p->ch_in);
   n_w = k_len * (size_t) p->ch_out;
-  c->ref_x = random_values (&s, n_in, xlo, xhi);
-  c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
+  c->ref_x = operand_values (&s, n_in, xlo, xhi, shape->extremes, 3);
+  c->ref_w = operand_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1, shape->extremes, 2);
   c->ref_y = (int32_t *) malloc (n_out * sizeof (int32_t));
   c->kappa = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
   c->lambda = (int32_t *) malloc ((size_t) p->ch_out * sizeof (int32_t));
@@ -354,8 +369,8 @@ setup_linear (FbKernelBenchCase *c, const FbKernelBenchShape *shape, uint32_t s,
       || c->shape.dim_vec > FB_KERNEL_MAX_REDUCTION || c->shape.num_o > FB_KERNEL_MAX_DIM)
     return -1;
   n_w = (size_t) c->shape.dim_vec * (size_t) c->shape.num_o;
-  c->ref_x = random_values (&s, (size_t) c->shape.dim_vec, xlo, xhi);
-  c->ref_w = random_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1);
+  c->ref_x = operand_values (&s, (size_t) c->shape.dim_vec, xlo, xhi, shape->extremes, 3);
+  c->ref_w = operand_values (&s, n_w, -(1 << (W - 1)), (1 << (W - 1)) - 1, shape->extremes, 2);
   c->ref_y = (int32_t *) malloc ((size_t) c->shape.num_o * sizeof (int32_t));
   if (c->ref_x == NULL || c->ref_w == NULL || c->ref_y == NULL)
     return -1;

@@ -27,12 +27,16 @@ extern "C" {
  *   linear, linear_i32: dim_vec, num_o
  *   add, avgpool: dim_x, dim_y, ch
  * and flags (every family): the kernel's flag word (FB_KERNEL_FLAG_SIGNED_*,
- * FB_KERNEL_FLAG_COUNT_INCLUDE_PAD); signed operands get random values on the signed grid. */
+ * FB_KERNEL_FLAG_COUNT_INCLUDE_PAD); signed operands get random values on the signed grid.
+ * extremes (conv, depthwise, linear, linear_i32): nonzero puts every input at an end of its
+ * grid (the top end 3 times in 4) and every weight at one of its two ends, the worst case of
+ * the kernels' lane and partial-sum bounds, which uniform values rarely reach. */
 typedef struct {
   FbConvParams conv;
   int32_t dim_vec, num_o;
   int32_t dim_x, dim_y, ch;
   int32_t flags;
+  int32_t extremes;
 } FbKernelBenchShape;
 
 typedef struct {

@@ -58,6 +58,9 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       conv_shape (&out[n++], 19, 4, 8, 12, 3, 3, 1, 1, 1, 1, 2, 2);
       conv_shape (&out[n++], 5, 3, 16, 8, 1, 1, 0, 0, 0, 0, 1, 1);
       conv_shape (&out[n++], 4, 4, 4, 4, 3, 3, 3, 0, 1, 1, 1, 1);
+      /* u2 x i2's gather with 2 words per pixel (32 channels): inner blocks of 4 pixels that
+       * span two rows, the padded edge columns in blocks of 4 rows */
+      conv_shape (&out[n++], 7, 9, 32, 12, 3, 3, 1, 1, 1, 1, 1, 1);
       break;
     case FB_KERNEL_FAMILY_DEPTHWISE:
       conv_shape (&out[n++], 7, 5, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
@@ -220,12 +223,24 @@ conv_requant_variety (FbKernelBenchCase *c, int s)
   c->out_shift = c->shape.conv.out_shift;
 }
 
+/* The families whose kernels keep sums in lanes or partial sums whose bounds depend on the
+ * operands: they run every shape twice, the second time with extreme operands. */
+static int
+has_lane_bounds (int f)
+{
+  return f == FB_KERNEL_FAMILY_CONV || f == FB_KERNEL_FAMILY_DEPTHWISE
+         || f == FB_KERNEL_FAMILY_LINEAR || f == FB_KERNEL_FAMILY_LINEAR_I32;
+}
+
 int
 kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *user_data)
 {
-  int f, bad = 0;
+  int f, bad = 0, ex;
+  for (ex = 0; ex < 2; ex++)
   for (f = 0; f < FB_KERNEL_N_FAMILIES; f++)
     {
+      if (ex && !has_lane_bounds (f))
+        continue;
       FbKernelBenchShape sh[16];
       int32_t fl[6];
       size_t nv = 0, v;
@@ -239,10 +254,12 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
             char line[160];
             int st, ok;
             sh[s].flags = fl[k];
+            sh[s].extremes = ex;
             if (!FB_KERNEL_SCALAR_BUILD)
               sh[s].flags &= ~FB_KERNEL_FLAG_PREPARED_WEIGHTS;
             if (fb_kernel_bench_setup (&c, (FbKernelFamily) f, v, &sh[s],
-                                       0x1234567u + (uint32_t) (f * 1000 + (int) v * 10 + s)) != 0)
+                                       0x1234567u + (uint32_t) (f * 1000 + (int) v * 10 + s)
+                                         + (uint32_t) ex * 0x9e3779b9u) != 0)
               {
                 snprintf (line, sizeof line, "family %d variant %d s%d setup failed", f, (int) v, s);
                 emit (line, user_data);
@@ -257,8 +274,8 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
             fb_kernel_bench_run_ref (&c);
             ok = st == 0 && fb_kernel_bench_matches_ref (&c);
             bad += !ok;
-            snprintf (line, sizeof line, "%s s%d f%x st=%d ref=%d n=%lu h=%08lx", c.variant->name,
-                      s, (unsigned) fl[k], st, ok, (unsigned long) c.output_bytes,
+            snprintf (line, sizeof line, "%s s%d%s f%x st=%d ref=%d n=%lu h=%08lx",
+                      c.variant->name, s, ex ? "x" : "", (unsigned) fl[k], st, ok, (unsigned long) c.output_bytes,
                       (unsigned long) fb_kernel_bench_output_hash (&c));
             emit (line, user_data);
             fb_kernel_bench_clear (&c);

@@ -21,6 +21,16 @@ JOB_FIELDS = ['q0', 'q1', 'q2', 'in_px', 'in_step', 'op', 'out_px', 'out_row', '
 OFF = {f: 4 * i for i, f in enumerate(JOB_FIELDS)}
 
 
+def lane_split(c, TA, TB):
+    # the low 16-bit lane into TA (sign-extended), the high lane's value left in c (<< 16)
+    return [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
+
+
+def or_byte(v, adr, tmp):
+    # OR an already shifted sub-byte output into the byte at adr
+    return [f'lbu {tmp}, 0({adr})', f'or {tmp}, {tmp}, {v}', f'sb {tmp}, 0({adr})']
+
+
 def rq_carry(X, LLO, nl):
     # the low word's carry of mul (kappa, v) + lam_lo, X the low product (overwritten): with
     # nl, LLO holds ~lam_lo (job->lam_lo of every routine, complemented by the C set-up)
@@ -440,7 +450,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
                 f'.Lin_{name}_{n}:']
         if osub:
             out.append(f'sll {v}, {v}, {val("osh", T, out)}')
-            out += [f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
+            out += or_byte(v, op, TB)
         else:
             out.append(f'sb {v}, 0({op})')
         if S == 2 and not osub:
@@ -453,7 +463,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
         # the two rows' outputs of the completed pair sum c, each lane taken times 2^16 (the
         # low lane shifted up, the high one with the low lane's sign taken out: 3
         # instructions; lam and shr divide the 2^16 out)
-        out = [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
+        out = lane_split(c, TA, TB)
         out += requant(TA, OP) + requant(c, OP2)
         px = val('out_px', T, out)
         out += [f'add {OP}, {OP}, {px}', f'add {OP2}, {OP2}, {px}']
@@ -1071,8 +1081,7 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
         if mode[ch] == 'b':
             out.append(f'sb {v}, {boff[ch]}({op})')
         else:
-            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}',
-                    f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
+            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}'] + or_byte(v, op, TB)
         ool.extend(out + [f'j .Ld_{lab}'])
         return main
 
@@ -1080,8 +1089,7 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
         out = []
         for ch in (0, 1):
             c = P[ch][ph]
-            out += [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}',
-                    f'lw {TC}, {base[ch] + CO["thr"]}(sp)']
+            out += lane_split(c, TA, TB) + [f'lw {TC}, {base[ch] + CO["thr"]}(sp)']
             out += requant(ch, TA, OP) + requant(ch, c, OP2)
         return out + [f'lw {T}, {OUTPX}(sp)', f'add {OP}, {OP}, {T}', f'add {OP2}, {OP2}, {T}']
 
@@ -1228,15 +1236,14 @@ def dwpair2_s2_tri(sha, shb, outs):
         if mode[ch] == 'b':
             out.append(f'sb {v}, {boff[ch]}({op})')
         else:
-            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}',
-                    f'lbu {TB}, 0({op})', f'or {TB}, {TB}, {v}', f'sb {TB}, 0({op})']
+            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}'] + or_byte(v, op, TB)
         return out + [f'.Ld_{lab}:']
 
     def store(ph):
         out = []
         for ch in (0, 1):
             c = P[ch][ph]
-            out += [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
+            out += lane_split(c, TA, TB)
             out += [] if u2 else [f'lw {T}, {base[ch] + CO["thr"]}(sp)']
             out += requant(ch, TA, 0) + requant(ch, c, 1)
         out += [f'lw {T}, {OUTPX}(sp)', f'add {OP}, {OP}, {T}']
@@ -1367,8 +1374,7 @@ def dwquad_s2(oz, lh0=False):
         if oz == 'z':
             out.append(f'sb {Y}, 0({adr})')
         else:
-            out += [f'slli {Y}, {Y}, {oz}', f'lbu {v}, 0({adr})', f'or {v}, {v}, {Y}',
-                    f'sb {v}, 0({adr})']
+            out += [f'slli {Y}, {Y}, {oz}'] + or_byte(Y, adr, v)
         return out + [f'.Ld_{lab}:']
 
     def store(ci):
@@ -1376,7 +1382,7 @@ def dwquad_s2(oz, lh0=False):
         out = []
         for pr in (0, 1):
             c = PS[pr][ci]
-            out += [f'slli {TA}, {c}, 16', f'srai {TB}, {TA}, 16', f'sub {c}, {c}, {TB}']
+            out += lane_split(c, TA, TB)
             out += requant(TA, 2 * pr) + requant(c, 2 * pr + 1)
         return out + [f'add {OP}, {OP}, {PX}']
 

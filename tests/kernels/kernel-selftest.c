@@ -239,12 +239,12 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
   for (ex = 0; ex < 2; ex++)
   for (f = 0; f < FB_KERNEL_N_FAMILIES; f++)
     {
-      if (ex && !has_lane_bounds (f))
-        continue;
       FbKernelBenchShape sh[16];
       int32_t fl[6];
       size_t nv = 0, v;
       int ns = shapes ((FbKernelFamily) f, sh), s, nf = flag_sets ((FbKernelFamily) f, fl), k;
+      if (ex && !has_lane_bounds (f))
+        continue;
       fb_kernel_family_variants ((FbKernelFamily) f, &nv);
       for (k = 0; k < nf; k++)
       for (v = 0; v < nv; v++)
@@ -275,7 +275,8 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
             ok = st == 0 && fb_kernel_bench_matches_ref (&c);
             bad += !ok;
             snprintf (line, sizeof line, "%s s%d%s f%x st=%d ref=%d n=%lu h=%08lx",
-                      c.variant->name, s, ex ? "x" : "", (unsigned) fl[k], st, ok, (unsigned long) c.output_bytes,
+                      c.variant->name, s, ex ? "x" : "", (unsigned) fl[k], st, ok,
+                      (unsigned long) c.output_bytes,
                       (unsigned long) fb_kernel_bench_output_hash (&c));
             emit (line, user_data);
             fb_kernel_bench_clear (&c);

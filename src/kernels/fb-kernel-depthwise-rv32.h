@@ -236,26 +236,9 @@ dw_sc_pairs_all_plan (const FbConvParams *p, const DwScGeom *g, const DwRowJob *
   s3off[2] = 0;
 }
 
-/* Zero output bytes [o, e): bytes to a word boundary, then 8 words a step (picolibc's memset
- * goes byte by byte) */
-FB_KI_INLINE void
-dw_zero_bytes (uint8_t *o, uint8_t *const e)
-{
-  for (; ((uintptr_t) o & 3) != 0 && o < e; o++)
-    *o = 0;
-  for (; e - o >= 32; o += 32)
-    {
-      uint32_t *const q = (uint32_t *) (void *) o;
-      q[0] = q[1] = q[2] = q[3] = q[4] = q[5] = q[6] = q[7] = 0;
-      __asm__ volatile ("" : : "r" (o) : "memory"); /* not turned into a memset call */
-    }
-  for (; o < e; o++)
-    *o = 0;
-}
-
-/* dw_zero_bytes() by 16 words a step (3 instructions of loop per 64 bytes instead of per 32;
- * dw_s2_zero()'s whole outputs), then words, then bytes; out of line (inlined, it changed
- * the stride-1 instances' code: fmnist-mbv1 w4a4 dw6, dw7 +256 each) */
+/* Zero output bytes [o, e) (picolibc's memset goes byte by byte): bytes to a word boundary,
+ * 16 words a step (3 instructions of loop per 64 bytes), then words, then bytes; out of line
+ * (inlined, it changed the stride-1 instances' code: fmnist-mbv1 w4a4 dw6, dw7 +256 each) */
 FB_KI_NOINLINE void
 dw_zero_bytes64 (uint8_t *o, uint8_t *const e)
 {
@@ -290,7 +273,7 @@ dw_sc_std3_zero (const int A, const int W, const FbConvParams *p, uint8_t *outpu
 
   if (A != 8 || W != 8)
     return;
-  dw_zero_bytes (o, e);
+  dw_zero_bytes64 (o, e);
   *zflag = 1;
 }
 
@@ -628,12 +611,12 @@ dw_s2_pad_back (DwS2Keep *kp)
 /* The kept channel's padded top pair (kp->zero), out of line: inlined into dw_s2_flush(),
  * it changed the code GCC emits for every instance (fmnist-mbv1 w8a4, u4 x i8, +2.9k) */
 FB_KI_NOINLINE void
-dw_s2_flush_pad (const int A, DwS2Keep *kp)
+dw_s2_flush_pad (DwS2Keep *kp)
 {
   int32_t wa[9];
 
   dw_s2_pad_kept (kp, wa);
-  (void) A; /* only called for a sub-byte input (shifted down: index 2) */
+  /* only called for a sub-byte input (shifted down: index 2) */
   (kp->plain ? dw_pair_s2_padz_fns[2] : dw_pair_fns[1][1][2][1])(&kp->job);
   dw_s2_pad_back (kp);
 }
@@ -644,7 +627,7 @@ dw_s2_flush (const int A, DwS2Keep *kp)
   if (kp->c < 0)
     return;
   if (A != 8 && kp->zero)
-    dw_s2_flush_pad (A, kp);
+    dw_s2_flush_pad (kp);
   dw_pair_fns[1][0][A == 8 ? 0 : 2][kp->plain ? 0 : 1](&kp->job);
   kp->c = -1;
 }

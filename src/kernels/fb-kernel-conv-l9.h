@@ -101,6 +101,16 @@ conv_scalar_g9_sums (FbKiG9 *g, int32_t nk, int32_t n, int32_t *out)
     }
 }
 
+/* The unsigned gather for this job: _l9n when a pixel is 2 input words (pxb == 8), which sums
+ * a word's crumbs in nibbles and folds the pixel's to bytes once (fb-kernel-rv32-asm.py). */
+typedef void (*FbKiG9Fn) (uint8_t *col, const uint8_t *row, const struct FbKiG9 *job);
+
+FB_KI_INLINE FbKiG9Fn
+conv_scalar_g9_fn (const FbKiG9 *g)
+{
+  return g->pxb == 8 ? fb_ki_rv32_gather_l9n : fb_ki_rv32_gather_l9;
+}
+
 /* A full block through fb_ki_rv32_gather_l9[_si]: the columns of kernel rows [ky_lo, ky_hi), and
  * colsum[q] = the sum of pixel q's values (its taps x0 + q ... x0 + q + Kx - 1). */
 FB_KI_INLINE void
@@ -112,7 +122,7 @@ conv_scalar_g9 (const int SI, FbKiG9 *g, const uint8_t *input, const FbConvParam
   conv_scalar_g9_clear (g, kxn + FB_CONV_SC_PIX - 1);
   g->nky = ky_hi - ky_lo;
   g->x0 = ox - p->pad_left;
-  (SI ? fb_ki_rv32_gather_l9_si : g->pxb == 8 ? fb_ki_rv32_gather_l9n : fb_ki_rv32_gather_l9) (
+  (SI ? fb_ki_rv32_gather_l9_si : conv_scalar_g9_fn (g)) (
       col, input + (size_t) (iy0 + ky_lo) * (size_t) g->rowb, g);
   conv_scalar_g9_sums (g, kxn, FB_CONV_SC_PIX, colsum);
 }
@@ -131,7 +141,7 @@ conv_scalar_g9_run (FbKiG9 *g, const int32_t *tab, int32_t nk, int32_t n, int32_
   g->colrow = nk * g->pxb * 16;
   g->x0 = x0;
   g->nky = kyn;
-  (g->pxb == 8 ? fb_ki_rv32_gather_l9n : fb_ki_rv32_gather_l9) (col + 4 * q0, row, g);
+  conv_scalar_g9_fn (g) (col + 4 * q0, row, g);
   conv_scalar_g9_sums (g, nk, n, colsum + q0);
 }
 

@@ -1126,7 +1126,7 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     return name, L
 
 
-def dwpair2_s2_tri(sha, shb, outs):
+def dwpair2_s2_tri(sha, shb, outs, pl=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_{bb_zi,bo_zi,oo_i} (const DwPairJob *a,
     # const DwPairJob *b): dwpair2_s2's inline form (a sub-byte input with 8-bit weights,
     # two channels of a byte, the output zeroed unless 'oo') with THREE MACs PER `mul`, as
@@ -1140,10 +1140,17 @@ def dwpair2_s2_tri(sha, shb, outs):
     # maxv (u4: about half the outputs requantized); a u2 input (few outputs requantized) has
     # no high-row output pointer either (op + out_row from the frame for a stored output), so
     # a4 and s8 hold both channels' thr.
+    # pl (u4 only, name + 'p'): the plain form, for two channels whose lambda is >= 0 with
+    # out_shift >= 32 (else it jumps to the form above): y = (mulh (kappa, x) + the carry
+    # of mul (kappa, x) + lambda) >> (out_shift - 32), x the lane's sum itself (no lam_hi:
+    # the low lane's x is lane_split's TB, the high one's an `srai`), ~lambda in the frame
+    # (from the job's ~lam_lo and lam_hi), shr - 16 in s6; the thresholds as the form's.
     A = 4 if (sha, shb) == (0, 4) else 2
     u2 = A == 2
     z = outs != 'oo'
     name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}{"_zi" if z else "_i"}'
+    old = name
+    name += 'p' if pl else ''
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TM, T, M, SHR = 't0', 't1', 't3', 't2', 't4', 's6'
@@ -1161,7 +1168,13 @@ def dwpair2_s2_tri(sha, shb, outs):
     mode = (outs[0], outs[1])
     boff = (0, 1 if outs == 'bb' else 0)
     counter = [0]
-    L = prologue(name, FR) + ['sw ra, 48(sp)', 'sw a0, 52(sp)']
+    L = prologue(name, FR)
+    if pl:
+        i = L.index(f'{name}:') + 1
+        L[i:i] = [f'lw t0, {POFF["lam_hi"]}(a0)', f'lw t1, {POFF["lam_hi"]}(a1)', 'or t0, t0, t1',
+                  f'lw t1, {POFF["shr"]}(a0)', 'addi t1, t1, -16', 'or t0, t0, t1',
+                  f'bgez t0, .Lpl_{name}', f'j {old}', f'.Lpl_{name}:']
+    L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']
     for ch, J in ((1, 'a1'), (0, 'a0')):
         L += [f'lw t0, {POFF["w"]}({J})']
         for kxi, kx in ((0, 0), (1, 2)):
@@ -1175,11 +1188,16 @@ def dwpair2_s2_tri(sha, shb, outs):
         for f in CF:
             L += [f'lw t1, {POFF[f]}({J})', f'sw t1, {base[ch] + CO[f]}(sp)']
         L += [f'lw {THR[ch]}, {POFF["thr"]}({J})'] if u2 else []
+        # pl: ~lambda = ~(lam_hi << 16 | lambda's low 16 bits, ~(~lam_lo) >> 16)
+        L += [f'lw t1, {POFF["lam_lo"]}({J})', 'not t1, t1', 'srli t1, t1, 16',
+              f'lw t2, {POFF["lam_hi"]}({J})', 'slli t2, t2, 16', 'or t1, t1, t2', 'not t1, t1',
+              f'sw t1, {base[ch] + CO["lam_lo"]}(sp)'] if pl else []
     L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
           f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
     L += [f'lw {MX}, {POFF["maxv"]}(a0)'] if MX else []
     L += [f'lw {M}, {POFF["mask"]}(a0)', f'lw {SHR}, {POFF["shr"]}(a0)',
           f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)']
+    L += [f'addi {SHR}, {SHR}, -16'] if pl else []
     L += [f'add {OP2}, {OP}, t0'] if OP2 else [f'sw t0, {OROW}(sp)']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw {ROW}, {POFF["in_row"]}(a0)',
           f'lw {BACK}, {POFF["in_px"]}(a0)', f'slli t0, {ROW}, 2', f'sub {BACK}, {BACK}, t0',
@@ -1216,11 +1234,17 @@ def dwpair2_s2_tri(sha, shb, outs):
         counter[0] += 1
         lab = f'{name}_{n}'
         b = base[ch]
-        out = [f'blt {v}, {THR[ch]}, .Ld_{lab}', f'lw {TM}, {b + CO["kappa"]}(sp)',
-               f'mul {TB}, {TM}, {v}', f'mulh {v}, {TM}, {v}',
-               f'lw {TM}, {b + CO["lam_lo"]}(sp)'] + rq_carry(TB, TM, True)
-        out += [f'add {v}, {v}, {TB}', f'lw {TM}, {b + CO["lam_hi"]}(sp)',
-                f'add {v}, {v}, {TM}', f'sra {v}, {v}, {SHR}']
+        X = TB
+        out = [f'blt {v}, {THR[ch]}, .Ld_{lab}']
+        if pl and not row:
+            v, X = TB, TA           # the low lane: compared times 2^16 (TA), x itself in TB
+        elif pl:
+            out.append(f'srai {v}, {v}, 16')
+        out += [f'lw {TM}, {b + CO["kappa"]}(sp)', f'mul {X}, {TM}, {v}', f'mulh {v}, {TM}, {v}',
+                f'lw {TM}, {b + CO["lam_lo"]}(sp)'] + rq_carry(X, TM, True)
+        out += [f'add {v}, {v}, {X}']
+        out += [] if pl else [f'lw {TM}, {b + CO["lam_hi"]}(sp)', f'add {v}, {v}, {TM}']
+        out.append(f'sra {v}, {v}, {SHR}')
         mx = MX
         if not mx:
             out.append(f'lw {TM}, {MAXV}(sp)')
@@ -1236,7 +1260,7 @@ def dwpair2_s2_tri(sha, shb, outs):
         if mode[ch] == 'b':
             out.append(f'sb {v}, {boff[ch]}({op})')
         else:
-            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}'] + or_byte(v, op, TB)
+            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}'] + or_byte(v, op, X)
         return out + [f'.Ld_{lab}:']
 
     def store(ph):
@@ -1467,4 +1491,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, r in ((False, False), (True, False), (True, True)))
           + tuple(dwpair2_s2_tri(a, b, o)
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
+          + tuple(dwpair2_s2_tri(0, 4, o, True) for o in ('bb', 'bo', 'oo'))
           + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6)))

@@ -1126,7 +1126,7 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     return name, L
 
 
-def dwpair2_s2_tri(sha, shb, outs, pl=False):
+def dwpair2_s2_tri(sha, shb, outs, pl=False, imm=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_{bb_zi,bo_zi,oo_i} (const DwPairJob *a,
     # const DwPairJob *b): dwpair2_s2's inline form (a sub-byte input with 8-bit weights,
     # two channels of a byte, the output zeroed unless 'oo') with THREE MACs PER `mul`, as
@@ -1145,12 +1145,18 @@ def dwpair2_s2_tri(sha, shb, outs, pl=False):
     # of mul (kappa, x) + lambda) >> (out_shift - 32), x the lane's sum itself (no lam_hi:
     # the low lane's x is lane_split's TB, the high one's an `srai`), ~lambda in the frame
     # (from the job's ~lam_lo and lam_hi), shr - 16 in s6; the thresholds as the form's.
+    # imm (u4, name + 'm'): osh an immediate, 'oo' 4 / 6 (the pair's first channel is at bit
+    # 4: 2c & 7 = 4), 'bo' 4 (u4 outputs; u2 outputs' osh 2 jumps to the plain-less,
+    # immediate-less form: code size, see docs/kernels.md Round 11).
     A = 4 if (sha, shb) == (0, 4) else 2
     u2 = A == 2
     z = outs != 'oo'
     name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}{"_zi" if z else "_i"}'
-    old = name
-    name += 'p' if pl else ''
+    gen = name
+    # pl: the same form but the plain one's ('oo' has no 'im' form: code size)
+    old = name + ('m' if imm and outs == 'bo' else '')
+    name += ('p' if pl else '') + ('m' if imm else '')
+    OSH = ((4, 6) if outs == 'oo' else (None, 4)) if imm else (None, None)
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TM, T, M, SHR = 't0', 't1', 't3', 't2', 't4', 's6'
@@ -1169,11 +1175,12 @@ def dwpair2_s2_tri(sha, shb, outs, pl=False):
     boff = (0, 1 if outs == 'bb' else 0)
     counter = [0]
     L = prologue(name, FR)
-    if pl:
-        i = L.index(f'{name}:') + 1
-        L[i:i] = [f'lw t0, {POFF["lam_hi"]}(a0)', f'lw t1, {POFF["lam_hi"]}(a1)', 'or t0, t0, t1',
-                  f'lw t1, {POFF["shr"]}(a0)', 'addi t1, t1, -16', 'or t0, t0, t1',
-                  f'bgez t0, .Lpl_{name}', f'j {old}', f'.Lpl_{name}:']
+    i = L.index(f'{name}:') + 1
+    L[i:i] = ([f'lw t0, {POFF["lam_hi"]}(a0)', f'lw t1, {POFF["lam_hi"]}(a1)', 'or t0, t0, t1',
+               f'lw t1, {POFF["shr"]}(a0)', 'addi t1, t1, -16', 'or t0, t0, t1',
+               f'bgez t0, .Lpl_{name}', f'j {old}', f'.Lpl_{name}:'] if pl else [])
+    L[i:i] = ([f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -4', f'beqz t0, .Lpo_{name}',
+               f'j {gen}', f'.Lpo_{name}:'] if imm and outs == 'bo' else [])
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']
     for ch, J in ((1, 'a1'), (0, 'a0')):
         L += [f'lw t0, {POFF["w"]}({J})']
@@ -1260,7 +1267,8 @@ def dwpair2_s2_tri(sha, shb, outs, pl=False):
         if mode[ch] == 'b':
             out.append(f'sb {v}, {boff[ch]}({op})')
         else:
-            out += [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}'] + or_byte(v, op, X)
+            out += ([f'slli {v}, {v}, {OSH[ch]}'] if OSH[ch] else
+                    [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}']) + or_byte(v, op, X)
         return out + [f'.Ld_{lab}:']
 
     def store(ph):
@@ -1491,5 +1499,7 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, r in ((False, False), (True, False), (True, True)))
           + tuple(dwpair2_s2_tri(a, b, o)
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
-          + tuple(dwpair2_s2_tri(0, 4, o, True) for o in ('bb', 'bo', 'oo'))
-          + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6)))
+          + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6))
+          + (dwpair2_s2_tri(0, 4, 'bb', True),)
+          + tuple(dwpair2_s2_tri(0, 4, o, True, True) for o in ('bo', 'oo'))
+          + (dwpair2_s2_tri(0, 4, 'bo', False, True),))

@@ -486,11 +486,8 @@ void fb_ki_rv32_dwpair2_s2_08_bo_z (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_04_bb_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_04_bo_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_04_oo_i (const DwPairJob *a, const DwPairJob *b);
-/* u4: the plain form (both lambdas >= 0, out_shift >= 32: no lam_hi), else the one above;
- * an OR-in output's osh an immediate (m) */
-void fb_ki_rv32_dwpair2_s2_04_bb_zip (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_04_bo_zipm (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_04_oo_ipm (const DwPairJob *a, const DwPairJob *b);
+/* u4 outputs: the OR-in channel's osh 4 an immediate (m; else it jumps to _bo_zi) */
+void fb_ki_rv32_dwpair2_s2_04_bo_zim (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_bb_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_bo_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_oo_i (const DwPairJob *a, const DwPairJob *b);
@@ -514,8 +511,8 @@ static const DwPair2Fn dw_pair2_s2_fns[3][4][3] = {
       fb_ki_rv32_dwpair2_s2_46_oo },
     { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
       fb_ki_rv32_dwpair2_s2_08_oo } },
-  { { fb_ki_rv32_dwpair2_s2_04_bb_zip, fb_ki_rv32_dwpair2_s2_04_bo_zipm,
-      fb_ki_rv32_dwpair2_s2_04_oo_ipm },
+  { { fb_ki_rv32_dwpair2_s2_04_bb_zi, fb_ki_rv32_dwpair2_s2_04_bo_zim,
+      fb_ki_rv32_dwpair2_s2_04_oo_i },
     { fb_ki_rv32_dwpair2_s2_02_bb_zi, fb_ki_rv32_dwpair2_s2_02_bo_zi,
       fb_ki_rv32_dwpair2_s2_02_oo_i },
     { fb_ki_rv32_dwpair2_s2_46_bb_zi, fb_ki_rv32_dwpair2_s2_46_bo_zi,

@@ -1126,7 +1126,7 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     return name, L
 
 
-def dwpair2_s2_tri(sha, shb, outs, pl=False, imm=False):
+def dwpair2_s2_tri(sha, shb, outs, imm=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_{bb_zi,bo_zi,oo_i} (const DwPairJob *a,
     # const DwPairJob *b): dwpair2_s2's inline form (a sub-byte input with 8-bit weights,
     # two channels of a byte, the output zeroed unless 'oo') with THREE MACs PER `mul`, as
@@ -1140,23 +1140,17 @@ def dwpair2_s2_tri(sha, shb, outs, pl=False, imm=False):
     # maxv (u4: about half the outputs requantized); a u2 input (few outputs requantized) has
     # no high-row output pointer either (op + out_row from the frame for a stored output), so
     # a4 and s8 hold both channels' thr.
-    # pl (u4 only, name + 'p'): the plain form, for two channels whose lambda is >= 0 with
-    # out_shift >= 32 (else it jumps to the form above): y = (mulh (kappa, x) + the carry
-    # of mul (kappa, x) + lambda) >> (out_shift - 32), x the lane's sum itself (no lam_hi:
-    # the low lane's x is lane_split's TB, the high one's an `srai`), ~lambda in the frame
-    # (from the job's ~lam_lo and lam_hi), shr - 16 in s6; the thresholds as the form's.
-    # imm (u4, name + 'm'): osh an immediate, 'oo' 4 / 6 (the pair's first channel is at bit
-    # 4: 2c & 7 = 4), 'bo' 4 (u4 outputs; u2 outputs' osh 2 jumps to the plain-less,
-    # immediate-less form: code size, see docs/kernels.md Round 11).
+    # imm (u4 input, 'bo', name + 'm'): osh the immediate 4 (u4 outputs: the pair's second
+    # channel at bit 4); a u2 output's osh 2 jumps to the form above (code size, see
+    # docs/kernels.md Round 11).
     A = 4 if (sha, shb) == (0, 4) else 2
     u2 = A == 2
     z = outs != 'oo'
     name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}{"_zi" if z else "_i"}'
     gen = name
-    # pl: the same form but the plain one's ('oo' has no 'im' form: code size)
-    old = name + ('m' if imm and outs == 'bo' else '')
-    name += ('p' if pl else '') + ('m' if imm else '')
-    OSH = ((4, 6) if outs == 'oo' else (None, 4)) if imm else (None, None)
+    assert not imm or outs == 'bo'
+    name += 'm' if imm else ''
+    OSH = (None, 4) if imm else (None, None)
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TM, T, M, SHR = 't0', 't1', 't3', 't2', 't4', 's6'
@@ -1176,9 +1170,6 @@ def dwpair2_s2_tri(sha, shb, outs, pl=False, imm=False):
     counter = [0]
     L = prologue(name, FR)
     i = L.index(f'{name}:') + 1
-    L[i:i] = ([f'lw t0, {POFF["lam_hi"]}(a0)', f'lw t1, {POFF["lam_hi"]}(a1)', 'or t0, t0, t1',
-               f'lw t1, {POFF["shr"]}(a0)', 'addi t1, t1, -16', 'or t0, t0, t1',
-               f'bgez t0, .Lpl_{name}', f'j {old}', f'.Lpl_{name}:'] if pl else [])
     L[i:i] = ([f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -4', f'beqz t0, .Lpo_{name}',
                f'j {gen}', f'.Lpo_{name}:'] if imm and outs == 'bo' else [])
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']
@@ -1195,16 +1186,11 @@ def dwpair2_s2_tri(sha, shb, outs, pl=False, imm=False):
         for f in CF:
             L += [f'lw t1, {POFF[f]}({J})', f'sw t1, {base[ch] + CO[f]}(sp)']
         L += [f'lw {THR[ch]}, {POFF["thr"]}({J})'] if u2 else []
-        # pl: ~lambda = ~(lam_hi << 16 | lambda's low 16 bits, ~(~lam_lo) >> 16)
-        L += [f'lw t1, {POFF["lam_lo"]}({J})', 'not t1, t1', 'srli t1, t1, 16',
-              f'lw t2, {POFF["lam_hi"]}({J})', 'slli t2, t2, 16', 'or t1, t1, t2', 'not t1, t1',
-              f'sw t1, {base[ch] + CO["lam_lo"]}(sp)'] if pl else []
     L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
           f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
     L += [f'lw {MX}, {POFF["maxv"]}(a0)'] if MX else []
     L += [f'lw {M}, {POFF["mask"]}(a0)', f'lw {SHR}, {POFF["shr"]}(a0)',
           f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)']
-    L += [f'addi {SHR}, {SHR}, -16'] if pl else []
     L += [f'add {OP2}, {OP}, t0'] if OP2 else [f'sw t0, {OROW}(sp)']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw {ROW}, {POFF["in_row"]}(a0)',
           f'lw {BACK}, {POFF["in_px"]}(a0)', f'slli t0, {ROW}, 2', f'sub {BACK}, {BACK}, t0',
@@ -1241,17 +1227,11 @@ def dwpair2_s2_tri(sha, shb, outs, pl=False, imm=False):
         counter[0] += 1
         lab = f'{name}_{n}'
         b = base[ch]
-        X = TB
-        out = [f'blt {v}, {THR[ch]}, .Ld_{lab}']
-        if pl and not row:
-            v, X = TB, TA           # the low lane: compared times 2^16 (TA), x itself in TB
-        elif pl:
-            out.append(f'srai {v}, {v}, 16')
-        out += [f'lw {TM}, {b + CO["kappa"]}(sp)', f'mul {X}, {TM}, {v}', f'mulh {v}, {TM}, {v}',
-                f'lw {TM}, {b + CO["lam_lo"]}(sp)'] + rq_carry(X, TM, True)
-        out += [f'add {v}, {v}, {X}']
-        out += [] if pl else [f'lw {TM}, {b + CO["lam_hi"]}(sp)', f'add {v}, {v}, {TM}']
-        out.append(f'sra {v}, {v}, {SHR}')
+        out = [f'blt {v}, {THR[ch]}, .Ld_{lab}', f'lw {TM}, {b + CO["kappa"]}(sp)',
+               f'mul {TB}, {TM}, {v}', f'mulh {v}, {TM}, {v}',
+               f'lw {TM}, {b + CO["lam_lo"]}(sp)'] + rq_carry(TB, TM, True)
+        out += [f'add {v}, {v}, {TB}', f'lw {TM}, {b + CO["lam_hi"]}(sp)',
+                f'add {v}, {v}, {TM}', f'sra {v}, {v}, {SHR}']
         mx = MX
         if not mx:
             out.append(f'lw {TM}, {MAXV}(sp)')
@@ -1268,7 +1248,7 @@ def dwpair2_s2_tri(sha, shb, outs, pl=False, imm=False):
             out.append(f'sb {v}, {boff[ch]}({op})')
         else:
             out += ([f'slli {v}, {v}, {OSH[ch]}'] if OSH[ch] else
-                    [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}']) + or_byte(v, op, X)
+                    [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}']) + or_byte(v, op, TB)
         return out + [f'.Ld_{lab}:']
 
     def store(ph):
@@ -1500,6 +1480,4 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair2_s2_tri(a, b, o)
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6))
-          + (dwpair2_s2_tri(0, 4, 'bb', True),)
-          + tuple(dwpair2_s2_tri(0, 4, o, True, True) for o in ('bo', 'oo'))
-          + (dwpair2_s2_tri(0, 4, 'bo', False, True),))
+          + (dwpair2_s2_tri(0, 4, 'bo', True),))

@@ -260,6 +260,110 @@ conv_scalar_l9_edges (FbKiG9 *g, FbKiRq *job, const uint8_t *input, const uint8_
   g->colrow = keep.colrow;
 }
 
+/* u2 x i2's 2-bit-output thresholds for fb_ki_rv32_rq_o2m (fb-kernel-rv32-asm.py), made
+ * without int64 divisions: per channel 4 int16, T1, T2, T3 and (channel 0 of a block of 4)
+ * the block's output XOR mask.  conv_scalar_thresholds()'s condition with one direction:
+ * with K = |kappa|, m = n - 1 (kappa >= 0) or -n (kappa < 0), n = L 2^s - lambda, T =
+ * clamp (floor (m / K), -R - 1, R), the field is the number of T_j < v, XOR 3 for kappa < 0
+ * (its level is the number of v <= T_j; SO's top-bit flip 2 is in the mask too).  Inside
+ * the clamp |m| < K (R + 1) < 2^44: q = (m >> sh) / (K >> sh) (sh = the bits of K above 16,
+ * a 32-bit division of a dividend < 2^30) is within 2 of floor (m / K), corrected by the
+ * exact remainder r = m - q K.  Checked on the host against conv_scalar_thresholds() for
+ * 30 M (kappa, lambda, shift, SO), edge values included: equal. */
+void fb_ki_rv32_rq_o2m (void);
+
+FB_KI_INLINE void
+conv_scalar_l9_thresholds (const int SO, int32_t cout, const int32_t *kappa,
+                           const int32_t *lambda, int32_t shift, int16_t *thr)
+{
+  const int32_t R = FB_KI_THR_R;
+  int32_t c, j;
+  for (c = 0; c < cout; c++, thr += 4)
+    {
+      const int32_t k = kappa[c];
+      const uint32_t K = k < 0 ? 0u - (uint32_t) k : (uint32_t) k;
+      const int64_t D = k < 0 ? -((int64_t) 1 << shift) : ((int64_t) 1 << shift);
+      const int64_t hi = (int64_t) K * (R + 1), lo = -hi;
+      int64_t m = (int64_t) (SO ? -1 : 1) * ((int64_t) 1 << shift) - lambda[c];
+      uint32_t t = K >> 16;
+      int32_t sh = 0, Ks;
+      int16_t *mask;
+      if (t >= 256)
+        {
+          sh += 8;
+          t >>= 8;
+        }
+      if (t >= 16)
+        {
+          sh += 4;
+          t >>= 4;
+        }
+      if (t >= 4)
+        {
+          sh += 2;
+          t >>= 2;
+        }
+      sh += (int32_t) (t >= 2) + (int32_t) (t >= 1);
+      Ks = (int32_t) (K >> sh);
+      m = k < 0 ? -m : m - 1;
+      mask = thr - (c % 4) * 4 + 3;   /* channel 0's slot 3 */
+      if (c % 4 == 0)
+        *mask = (int16_t) (SO ? 0xAA : 0);
+      if (k < 0)
+        *mask = (int16_t) (*mask ^ (3 << (2 * (c % 4))));
+      for (j = 0; j < 3; j++, m += D)
+        {
+          int32_t q;
+          if (k == 0)
+            q = m < 0 ? -R - 1 : R;   /* m = n - 1: n <= 0 is m < 0 */
+          else if (m >= hi)
+            q = R;
+          else if (m < lo)
+            q = -R - 1;
+          else
+            {
+              const uint32_t ml = (uint32_t) m, mh = (uint32_t) ((uint64_t) m >> 32);
+              int64_t r;
+              q = (int32_t) ((ml >> sh) | ((mh << 1) << (31 - sh))) / Ks;
+              r = m - (int64_t) q * (int64_t) K;
+              while (r < 0)
+                {
+                  q--;
+                  r += K;
+                }
+              while (r >= (int64_t) K)
+                {
+                  q++;
+                  r -= K;
+                }
+            }
+          thr[j] = (int16_t) q;
+        }
+    }
+}
+
+/* conv_scalar_rq_job() for conv_scalar_l9_call(), the thresholds by
+ * conv_scalar_l9_thresholds(). */
+FB_KI_INLINE const int32_t *
+conv_scalar_l9_rq_job (const int O, const int SO, const int SI, const FbConvParams *p,
+                       const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
+                       int32_t wblk, FbKiRq *job)
+{
+  conv_scalar_rq_setup (O, SO, p, job);
+  job->acc = acc;
+  job->nblk = p->ch_out / 4;   /* read, not changed, by the routine */
+  job->wblk = wblk;
+  job->ccorr = acc + 8;
+  if (O == 2 && conv_scalar_thr_ok (SI, p, chn))
+    {
+      int16_t *thr = (int16_t *) (void *) (acc + 8 + (SI ? p->ch_out : 0));
+      conv_scalar_l9_thresholds (SO, p->ch_out, kappa, lambda, p->out_shift, thr);
+      job->epi = fb_ki_rv32_rq_o2m;
+      return (const int32_t *) (const void *) thr;
+    }
+  return kappa;
+}
+
 /* u2 x i2 (fb_conv_u2_u*_i2 on RV32, FB_CONV_L9_HOOK_2_2 in fb-kernel-conv.c) with prepared
  * weights, requantized in registers (fb_ki_rv32_dot4_rq[_si]) from an aligned input at stride
  * 1 (conv_scalar_g9_setup()), every output row with kernel rows inside and its whole column
@@ -318,7 +422,7 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
       if (ky_hi == ky_lo)
         return 0;
     }
-  kq = conv_scalar_rq_job (O, SO, SI, 0, p, kappa, lambda, chn, acc, (int32_t) kp * 4, job);
+  kq = conv_scalar_l9_rq_job (O, SO, SI, p, kappa, lambda, chn, acc, (int32_t) kp * 4, job);
   rowsum = (const int32_t *) (const void *) (weights + FB_KI_ALIGN_UP ((size_t) cout, 4) * kp);
   if (conv_scalar_l9_edges_ok (p))
     {

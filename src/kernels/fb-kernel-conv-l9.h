@@ -206,15 +206,43 @@ conv_scalar_l9_edges (FbKiG9 *g, FbKiRq *job, const uint8_t *input, const uint8_
   const int32_t wo = p->dim_out_x, ni = wo - 2, cin = p->ch_in, kyn = p->dim_kernel_y;
   const int32_t nint = (oy_hi - oy_lo) * ni, tapb = cin * 4, nw = kyn * 3 * cin / 4;
   int32_t tab[5][2 * 6];   /* [n]: runs of n pixels, all 3 taps; [0]: 1 pixel, 2 taps */
-  int32_t colsum[FB_CONV_SC_PIX], i, q, n, y, r, npx, rx[FB_CONV_SC_PIX], ry[FB_CONV_SC_PIX];
+  int32_t colsum[FB_CONV_SC_PIX], i, q, n, x, y, r, npx, rx[FB_CONV_SC_PIX], ry[FB_CONV_SC_PIX];
   size_t off[FB_CONV_SC_PIX];
   const FbKiG9 keep = *g;   /* conv_scalar_g9()'s table and column stride, restored at the end */
 
   conv_scalar_g9_table (2, 1, cin, tab[0]);
   for (n = 1; n <= 4; n++)
     conv_scalar_g9_table (3, n, cin, tab[n]);
-  /* inner pixels, and then the edge pixels of the last rows % 4 rows */
-  for (i = 0; i < nint + (oy_hi - oy_lo) % 4 * 2; i += 4)
+  /* full blocks of inner pixels: a run of 4 in row y, or the row's last n0 and the next
+   * row's first 4 - n0 (positions kept as y, x: no division per pixel) */
+  for (i = 0, y = oy_lo, x = 1; i + FB_CONV_SC_PIX <= nint; i += FB_CONV_SC_PIX)
+    {
+      const uint8_t *row = input + (size_t) (y - p->pad_top) * (size_t) g->rowb;
+      const int32_t n0 = wo - 1 - x;   /* inner pixels left in row y (>= 1) */
+      const size_t o0 = ((size_t) y * (size_t) wo + (size_t) x) * out_px_bytes;
+      n = n0 < FB_CONV_SC_PIX ? n0 : FB_CONV_SC_PIX;
+      conv_scalar_g9_run (g, tab[n], 3, n, x - 1, kyn, row, col, 0, colsum);
+      for (q = 0; q < n; q++)
+        off[q] = o0 + (size_t) q * out_px_bytes;
+      if (n < FB_CONV_SC_PIX)
+        {
+          const size_t o1 = ((size_t) (y + 1) * (size_t) wo + 1) * out_px_bytes;
+          conv_scalar_g9_run (g, tab[FB_CONV_SC_PIX - n], 3, FB_CONV_SC_PIX - n, 0, kyn,
+                              row + g->rowb, col, n, colsum);
+          for (q = n; q < FB_CONV_SC_PIX; q++)
+            off[q] = o1 + (size_t) (q - n) * out_px_bytes;
+          y++;
+          x = 1 + FB_CONV_SC_PIX - n;
+        }
+      else if ((x += FB_CONV_SC_PIX) == wo - 1)
+        {
+          y++;
+          x = 1;
+        }
+      conv_scalar_l9_rq (job, colsum, col, wk, nw, 0, 0, kq, lambda, output, off);
+    }
+  /* the inner pixels left (< 4), and then the edge pixels of the last rows % 4 rows */
+  for (; i < nint + (oy_hi - oy_lo) % 4 * 2; i += 4)
     {
       npx = 0;
       for (q = 0; q < FB_CONV_SC_PIX && i + q < nint + (oy_hi - oy_lo) % 4 * 2; q++, npx++)
@@ -272,7 +300,7 @@ conv_scalar_l9_edges (FbKiG9 *g, FbKiRq *job, const uint8_t *input, const uint8_
  * 30 M (kappa, lambda, shift, SO), edge values included: equal. */
 void fb_ki_rv32_rq_o2m (void);
 
-FB_KI_INLINE void
+FB_KI_NOINLINE __attribute__ ((unused)) void
 conv_scalar_l9_thresholds (const int SO, int32_t cout, const int32_t *kappa,
                            const int32_t *lambda, int32_t shift, int16_t *thr)
 {

@@ -20,7 +20,8 @@ typedef struct FbKiG9 {
 } FbKiG9;
 
 typedef char fb_ki_g9_layout_check[offsetof (FbKiG9, dq) == 28 && offsetof (FbKiG9, tab) == 36
-                                   && offsetof (FbKiG9, padsum) == 40 ? 1 : -1];
+                                   && offsetof (FbKiG9, padsum) == 40
+                                   && FB_KI_G9_NREL % 4 == 0 ? 1 : -1];
 
 /* Whether fb_ki_rv32_gather_l9[_si] can take this call's full blocks (conv_scalar_l9_fast(),
  * an aligned input at stride 1; its byte sums: words per pixel times kernel rows <= 21);
@@ -53,13 +54,20 @@ conv_scalar_g9_setup (const uint8_t *input, const FbConvParams *p, FbKiG9 *g)
 }
 
 /* The gather's per-input-pixel sums (rsumv, one per relative input pixel) cleared before a
- * gather call */
+ * gather call, 4 words per step (nrel <= FB_KI_G9_NREL, a multiple of 4): a loop of one
+ * store per word became a call of picolibc's memset, which stores byte by byte (68
+ * instructions for 4 words). */
 FB_KI_INLINE void
 conv_scalar_g9_clear (FbKiG9 *g, int32_t nrel)
 {
   int32_t rel;
-  for (rel = 0; rel < nrel; rel++)
-    g->rsumv[rel] = 0;
+  for (rel = 0; rel < nrel; rel += 4)
+    {
+      g->rsumv[rel] = 0;
+      g->rsumv[rel + 1] = 0;
+      g->rsumv[rel + 2] = 0;
+      g->rsumv[rel + 3] = 0;
+    }
 }
 
 /* After a gather call: out[j] = the sum of pixel j's nk taps (relative input pixels j ... j
@@ -408,7 +416,8 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
                      void *buffer, size_t buffer_size)
 {
   const FbConvParams *p = params;
-  int32_t kxn, kyn, cin, cout, oy, ox, ky_lo, ky_hi, e_lo = 0, e_hi = 0, chn;
+  int32_t kxn, kyn, cin, cout, oy, ox, ky_lo, ky_hi, e_lo = 0, e_hi = 0, chn, cc_lo = -1,
+          cc_hi = -1;
   int SI, SO;
   size_t kp, kc, out_px_bytes;
   int32_t *acc;
@@ -470,8 +479,12 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
           oy = e_hi - 1;
           continue;
         }
-      if (SI)
-        conv_scalar_rq_ccorr (2, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
+      if (SI && (ky_lo != cc_lo || ky_hi != cc_hi))   /* as the row before's: kept */
+        {
+          conv_scalar_rq_ccorr (2, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
+          cc_lo = ky_lo;
+          cc_hi = ky_hi;
+        }
       for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)
         {
           const int32_t npx = p->dim_out_x - ox < FB_CONV_SC_PIX ? p->dim_out_x - ox

@@ -379,13 +379,29 @@ conv_scalar_l9_thresholds (const int SO, int32_t cout, const int32_t *kappa,
 }
 
 /* conv_scalar_rq_job() for conv_scalar_l9_call(), the thresholds by
- * conv_scalar_l9_thresholds(). */
+ * conv_scalar_l9_thresholds(); every field set one by one (conv_scalar_rq_setup()'s
+ * zeroed copy of the job was a call of picolibc's byte-wise memset, ~230 instructions). */
 FB_KI_INLINE const int32_t *
 conv_scalar_l9_rq_job (const int O, const int SO, const int SI, const FbConvParams *p,
                        const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
                        int32_t wblk, FbKiRq *job)
 {
-  conv_scalar_rq_setup (O, SO, p, job);
+  const int hi = p->out_shift > 32;
+  job->pow = hi ? p->out_shift - 32 : (int32_t) ((uint32_t) 1 << (32 - p->out_shift));
+  job->maxv = (1 << O) - 1;
+  if (hi)
+    job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_hi : fb_ki_rv32_rq_o8_hi)
+               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_hi : fb_ki_rv32_rq_o4_hi)
+                        : (SO ? fb_ki_rv32_rq_o2s_hi : fb_ki_rv32_rq_o2_hi);
+  else
+    job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s : fb_ki_rv32_rq_o8)
+               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s : fb_ki_rv32_rq_o4)
+                        : (SO ? fb_ki_rv32_rq_o2s : fb_ki_rv32_rq_o2);
+  job->kappa = kappa;   /* (kappa, lambda, out and d are set per block) */
+  job->lambda = lambda;
+  job->out = NULL;
+  job->d[0] = job->d[1] = job->d[2] = 0;
+  job->corr = NULL;
   job->acc = acc;
   job->nblk = p->ch_out / 4;   /* read, not changed, by the routine */
   job->wblk = wblk;

@@ -20,7 +20,8 @@ typedef struct FbKiG9 {
 } FbKiG9;
 
 typedef char fb_ki_g9_layout_check[offsetof (FbKiG9, dq) == 28 && offsetof (FbKiG9, tab) == 36
-                                   && offsetof (FbKiG9, padsum) == 40 ? 1 : -1];
+                                   && offsetof (FbKiG9, padsum) == 40
+                                   && FB_KI_G9_NREL % 4 == 0 ? 1 : -1];
 
 /* Whether fb_ki_rv32_gather_l9[_si] can take this call's full blocks (conv_scalar_l9_fast(),
  * an aligned input at stride 1; its byte sums: words per pixel times kernel rows <= 21);
@@ -53,13 +54,20 @@ conv_scalar_g9_setup (const uint8_t *input, const FbConvParams *p, FbKiG9 *g)
 }
 
 /* The gather's per-input-pixel sums (rsumv, one per relative input pixel) cleared before a
- * gather call */
+ * gather call, 4 words per step (nrel <= FB_KI_G9_NREL, a multiple of 4): a loop of one
+ * store per word became a call of picolibc's memset, which stores byte by byte (68
+ * instructions for 4 words). */
 FB_KI_INLINE void
 conv_scalar_g9_clear (FbKiG9 *g, int32_t nrel)
 {
   int32_t rel;
-  for (rel = 0; rel < nrel; rel++)
-    g->rsumv[rel] = 0;
+  for (rel = 0; rel < nrel; rel += 4)
+    {
+      g->rsumv[rel] = 0;
+      g->rsumv[rel + 1] = 0;
+      g->rsumv[rel + 2] = 0;
+      g->rsumv[rel + 3] = 0;
+    }
 }
 
 /* After a gather call: out[j] = the sum of pixel j's nk taps (relative input pixels j ... j
@@ -206,15 +214,43 @@ conv_scalar_l9_edges (FbKiG9 *g, FbKiRq *job, const uint8_t *input, const uint8_
   const int32_t wo = p->dim_out_x, ni = wo - 2, cin = p->ch_in, kyn = p->dim_kernel_y;
   const int32_t nint = (oy_hi - oy_lo) * ni, tapb = cin * 4, nw = kyn * 3 * cin / 4;
   int32_t tab[5][2 * 6];   /* [n]: runs of n pixels, all 3 taps; [0]: 1 pixel, 2 taps */
-  int32_t colsum[FB_CONV_SC_PIX], i, q, n, y, r, npx, rx[FB_CONV_SC_PIX], ry[FB_CONV_SC_PIX];
+  int32_t colsum[FB_CONV_SC_PIX], i, q, n, x, y, r, npx, rx[FB_CONV_SC_PIX], ry[FB_CONV_SC_PIX];
   size_t off[FB_CONV_SC_PIX];
   const FbKiG9 keep = *g;   /* conv_scalar_g9()'s table and column stride, restored at the end */
 
   conv_scalar_g9_table (2, 1, cin, tab[0]);
   for (n = 1; n <= 4; n++)
     conv_scalar_g9_table (3, n, cin, tab[n]);
-  /* inner pixels, and then the edge pixels of the last rows % 4 rows */
-  for (i = 0; i < nint + (oy_hi - oy_lo) % 4 * 2; i += 4)
+  /* full blocks of inner pixels: a run of 4 in row y, or the row's last n0 and the next
+   * row's first 4 - n0 (positions kept as y, x: no division per pixel) */
+  for (i = 0, y = oy_lo, x = 1; i + FB_CONV_SC_PIX <= nint; i += FB_CONV_SC_PIX)
+    {
+      const uint8_t *row = input + (size_t) (y - p->pad_top) * (size_t) g->rowb;
+      const int32_t n0 = wo - 1 - x;   /* inner pixels left in row y (>= 1) */
+      const size_t o0 = ((size_t) y * (size_t) wo + (size_t) x) * out_px_bytes;
+      n = n0 < FB_CONV_SC_PIX ? n0 : FB_CONV_SC_PIX;
+      conv_scalar_g9_run (g, tab[n], 3, n, x - 1, kyn, row, col, 0, colsum);
+      for (q = 0; q < n; q++)
+        off[q] = o0 + (size_t) q * out_px_bytes;
+      if (n < FB_CONV_SC_PIX)
+        {
+          const size_t o1 = ((size_t) (y + 1) * (size_t) wo + 1) * out_px_bytes;
+          conv_scalar_g9_run (g, tab[FB_CONV_SC_PIX - n], 3, FB_CONV_SC_PIX - n, 0, kyn,
+                              row + g->rowb, col, n, colsum);
+          for (q = n; q < FB_CONV_SC_PIX; q++)
+            off[q] = o1 + (size_t) (q - n) * out_px_bytes;
+          y++;
+          x = 1 + FB_CONV_SC_PIX - n;
+        }
+      else if ((x += FB_CONV_SC_PIX) == wo - 1)
+        {
+          y++;
+          x = 1;
+        }
+      conv_scalar_l9_rq (job, colsum, col, wk, nw, 0, 0, kq, lambda, output, off);
+    }
+  /* the inner pixels left (< 4), and then the edge pixels of the last rows % 4 rows */
+  for (; i < nint + (oy_hi - oy_lo) % 4 * 2; i += 4)
     {
       npx = 0;
       for (q = 0; q < FB_CONV_SC_PIX && i + q < nint + (oy_hi - oy_lo) % 4 * 2; q++, npx++)
@@ -260,6 +296,126 @@ conv_scalar_l9_edges (FbKiG9 *g, FbKiRq *job, const uint8_t *input, const uint8_
   g->colrow = keep.colrow;
 }
 
+/* u2 x i2's 2-bit-output thresholds for fb_ki_rv32_rq_o2m (fb-kernel-rv32-asm.py), made
+ * without int64 divisions: per channel 4 int16, T1, T2, T3 and (channel 0 of a block of 4)
+ * the block's output XOR mask.  conv_scalar_thresholds()'s condition with one direction:
+ * with K = |kappa|, m = n - 1 (kappa >= 0) or -n (kappa < 0), n = L 2^s - lambda, T =
+ * clamp (floor (m / K), -R - 1, R), the field is the number of T_j < v, XOR 3 for kappa < 0
+ * (its level is the number of v <= T_j; SO's top-bit flip 2 is in the mask too).  Inside
+ * the clamp |m| < K (R + 1) < 2^44: q = (m >> sh) / (K >> sh) (sh = the bits of K above 16,
+ * a 32-bit division of a dividend < 2^30) is within 2 of floor (m / K), corrected by the
+ * exact remainder r = m - q K.  Checked on the host against conv_scalar_thresholds() for
+ * 30 M (kappa, lambda, shift, SO), edge values included: equal. */
+void fb_ki_rv32_rq_o2m (void);
+
+FB_KI_NOINLINE __attribute__ ((unused)) void
+conv_scalar_l9_thresholds (const int SO, int32_t cout, const int32_t *kappa,
+                           const int32_t *lambda, int32_t shift, int16_t *thr)
+{
+  const int32_t R = FB_KI_THR_R;
+  int32_t c, j;
+  for (c = 0; c < cout; c++, thr += 4)
+    {
+      const int32_t k = kappa[c];
+      const uint32_t K = k < 0 ? 0u - (uint32_t) k : (uint32_t) k;
+      const int64_t D = k < 0 ? -((int64_t) 1 << shift) : ((int64_t) 1 << shift);
+      const int64_t hi = (int64_t) K * (R + 1), lo = -hi;
+      int64_t m = (int64_t) (SO ? -1 : 1) * ((int64_t) 1 << shift) - lambda[c];
+      uint32_t t = K >> 16;
+      int32_t sh = 0, Ks;
+      int16_t *mask;
+      if (t >= 256)
+        {
+          sh += 8;
+          t >>= 8;
+        }
+      if (t >= 16)
+        {
+          sh += 4;
+          t >>= 4;
+        }
+      if (t >= 4)
+        {
+          sh += 2;
+          t >>= 2;
+        }
+      sh += (int32_t) (t >= 2) + (int32_t) (t >= 1);
+      Ks = (int32_t) (K >> sh);
+      m = k < 0 ? -m : m - 1;
+      mask = thr - (c % 4) * 4 + 3;   /* channel 0's slot 3 */
+      if (c % 4 == 0)
+        *mask = (int16_t) (SO ? 0xAA : 0);
+      if (k < 0)
+        *mask = (int16_t) (*mask ^ (3 << (2 * (c % 4))));
+      for (j = 0; j < 3; j++, m += D)
+        {
+          int32_t q;
+          if (k == 0)
+            q = m < 0 ? -R - 1 : R;   /* m = n - 1: n <= 0 is m < 0 */
+          else if (m >= hi)
+            q = R;
+          else if (m < lo)
+            q = -R - 1;
+          else
+            {
+              const uint32_t ml = (uint32_t) m, mh = (uint32_t) ((uint64_t) m >> 32);
+              int64_t r;
+              q = (int32_t) ((ml >> sh) | ((mh << 1) << (31 - sh))) / Ks;
+              r = m - (int64_t) q * (int64_t) K;
+              while (r < 0)
+                {
+                  q--;
+                  r += K;
+                }
+              while (r >= (int64_t) K)
+                {
+                  q++;
+                  r -= K;
+                }
+            }
+          thr[j] = (int16_t) q;
+        }
+    }
+}
+
+/* conv_scalar_rq_job() for conv_scalar_l9_call(), the thresholds by
+ * conv_scalar_l9_thresholds(); every field set one by one (conv_scalar_rq_setup()'s
+ * zeroed copy of the job was a call of picolibc's byte-wise memset, ~230 instructions). */
+FB_KI_INLINE const int32_t *
+conv_scalar_l9_rq_job (const int O, const int SO, const int SI, const FbConvParams *p,
+                       const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
+                       int32_t wblk, FbKiRq *job)
+{
+  const int hi = p->out_shift > 32;
+  job->pow = hi ? p->out_shift - 32 : (int32_t) ((uint32_t) 1 << (32 - p->out_shift));
+  job->maxv = (1 << O) - 1;
+  if (hi)
+    job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_hi : fb_ki_rv32_rq_o8_hi)
+               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_hi : fb_ki_rv32_rq_o4_hi)
+                        : (SO ? fb_ki_rv32_rq_o2s_hi : fb_ki_rv32_rq_o2_hi);
+  else
+    job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s : fb_ki_rv32_rq_o8)
+               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s : fb_ki_rv32_rq_o4)
+                        : (SO ? fb_ki_rv32_rq_o2s : fb_ki_rv32_rq_o2);
+  job->kappa = kappa;   /* (kappa, lambda, out and d are set per block) */
+  job->lambda = lambda;
+  job->out = NULL;
+  job->d[0] = job->d[1] = job->d[2] = 0;
+  job->corr = NULL;
+  job->acc = acc;
+  job->nblk = p->ch_out / 4;   /* read, not changed, by the routine */
+  job->wblk = wblk;
+  job->ccorr = acc + 8;
+  if (O == 2 && conv_scalar_thr_ok (SI, p, chn))
+    {
+      int16_t *thr = (int16_t *) (void *) (acc + 8 + (SI ? p->ch_out : 0));
+      conv_scalar_l9_thresholds (SO, p->ch_out, kappa, lambda, p->out_shift, thr);
+      job->epi = fb_ki_rv32_rq_o2m;
+      return (const int32_t *) (const void *) thr;
+    }
+  return kappa;
+}
+
 /* u2 x i2 (fb_conv_u2_u*_i2 on RV32, FB_CONV_L9_HOOK_2_2 in fb-kernel-conv.c) with prepared
  * weights, requantized in registers (fb_ki_rv32_dot4_rq[_si]) from an aligned input at stride
  * 1 (conv_scalar_g9_setup()), every output row with kernel rows inside and its whole column
@@ -276,7 +432,8 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
                      void *buffer, size_t buffer_size)
 {
   const FbConvParams *p = params;
-  int32_t kxn, kyn, cin, cout, oy, ox, ky_lo, ky_hi, e_lo = 0, e_hi = 0, chn;
+  int32_t kxn, kyn, cin, cout, oy, ox, ky_lo, ky_hi, e_lo = 0, e_hi = 0, chn, cc_lo = -1,
+          cc_hi = -1;
   int SI, SO;
   size_t kp, kc, out_px_bytes;
   int32_t *acc;
@@ -318,7 +475,7 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
       if (ky_hi == ky_lo)
         return 0;
     }
-  kq = conv_scalar_rq_job (O, SO, SI, 0, p, kappa, lambda, chn, acc, (int32_t) kp * 4, job);
+  kq = conv_scalar_l9_rq_job (O, SO, SI, p, kappa, lambda, chn, acc, (int32_t) kp * 4, job);
   rowsum = (const int32_t *) (const void *) (weights + FB_KI_ALIGN_UP ((size_t) cout, 4) * kp);
   if (conv_scalar_l9_edges_ok (p))
     {
@@ -338,8 +495,12 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
           oy = e_hi - 1;
           continue;
         }
-      if (SI)
-        conv_scalar_rq_ccorr (2, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
+      if (SI && (ky_lo != cc_lo || ky_hi != cc_hi))   /* as the row before's: kept */
+        {
+          conv_scalar_rq_ccorr (2, cout, rowsum, kyn, ky_lo, ky_hi, acc + 8);
+          cc_lo = ky_lo;
+          cc_hi = ky_hi;
+        }
       for (ox = 0; ox < p->dim_out_x; ox += FB_CONV_SC_PIX)
         {
           const int32_t npx = p->dim_out_x - ox < FB_CONV_SC_PIX ? p->dim_out_x - ox

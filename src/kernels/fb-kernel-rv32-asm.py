@@ -598,6 +598,41 @@ def rq_thr(SO):
     return name, L
 
 
+def rq_thr_mask():
+    # fb_ki_rv32_rq_o2m: rq_thr's epilogue without the per-channel flag (u2 x i2's own path,
+    # conv_scalar_l9_thresholds()): job->kappa points at 4 int16 per channel, T1, T2, T3
+    # and (channel 0 of each block of 4) the block's output XOR mask; the field of channel c
+    # is the number of j with T_j < v for every channel, XOR the mask's bits 2c, 2c + 1 (3
+    # for kappa < 0: 3 - n = n ^ 3; SO's top-bit flip 2 folded in), so 3 lh per channel
+    # and one lh and 4 xor per block instead of 4 lh, a branch and a jump per channel (and
+    # SO's 4 xori); job->kappa advances by 32, job->out by 1.
+    name = 'fb_ki_rv32_rq_o2m'
+    F, Jo = RQ_FRAME, RQ_JOB
+    J, X, T1, T2, T3, FL, A, B = 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'
+    OP = ['t0', 't1', 't2', 'ra']
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         f'sw ra, {F["epi_ra"]}(sp)', f'lw {J}, {F["job"]}(sp)', f'lw {X}, {Jo["kappa"]}({J})',
+         f'lw {OP[0]}, {Jo["out"]}({J})']
+    for q in (1, 2, 3):
+        L += [f'lw {A}, {Jo["d" + str(q)]}({J})', f'add {OP[q]}, {OP[0]}, {A}']
+    for c in range(4):
+        L += [f'lh {T1}, {8 * c}({X})', f'lh {T2}, {8 * c + 2}({X})', f'lh {T3}, {8 * c + 4}({X})']
+        for q in (3, 2, 1, 0):
+            v = S[c * 4 + q]
+            d = v if c == 0 else B
+            L += [f'slt {A}, {T1}, {v}', f'slt {B}, {T2}, {v}', f'add {A}, {A}, {B}',
+                  f'slt {B}, {T3}, {v}', f'add {d}, {A}, {B}']
+            if c > 0:
+                L += [f'slli {d}, {d}, {2 * c}', f'or {S[q]}, {S[q]}, {d}']
+    L.append(f'lh {FL}, 6({X})')
+    for q in (3, 2, 1, 0):
+        L += [f'xor {S[q]}, {S[q]}, {FL}', f'sb {S[q]}, 0({OP[q]})']
+    L += [f'addi {X}, {X}, 32', f'sw {X}, {Jo["kappa"]}({J})', f'lw {X}, {Jo["out"]}({J})',
+          f'addi {X}, {X}, 1', f'sw {X}, {Jo["out"]}({J})']
+    L += [f'lw ra, {F["epi_ra"]}(sp)', 'ret', f'.size {name}, .-{name}']
+    return name, L
+
+
 # fb_ki_rv32_gather_l9's job (FbKiG9 in fb-kernel-conv-scalar.h), int32 words.
 G9_JOB = {'nky': 0, 'tend': 4, 'x0': 8, 'win': 12, 'pxb': 16, 'rowb': 20, 'colrow': 24,
           'dq': 28, 'rsum': 32, 'tab': 36, 'padsum': 40}
@@ -762,5 +797,5 @@ write_inc('fb-kernel-rv32-asm.inc',
            plain_rq(1), dot_rq(), dot_rq(False), dot_rq(True, True), dot_rq(False, True),
            dot_rq(False, False, True))
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
-          + (rq_thr(0), rq_thr(1), gather_l9(), gather_l9(True), gather_l9(nib=True))
+          + (rq_thr(0), rq_thr(1), rq_thr_mask(), gather_l9(), gather_l9(True), gather_l9(nib=True))
           + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))

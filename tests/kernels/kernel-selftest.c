@@ -61,6 +61,9 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       /* u2 x i2's gather with 2 words per pixel (32 channels): inner blocks of 4 pixels that
        * span two rows, the padded edge columns in blocks of 4 rows */
       conv_shape (&out[n++], 7, 9, 32, 12, 3, 3, 1, 1, 1, 1, 1, 1);
+      /* the same with 64 outputs per channel: u2 x i2's 2-bit outputs by thresholds
+       * (conv_scalar_thr_ok(); the shape above has 63), rows of 6 inner pixels */
+      conv_shape (&out[n++], 8, 8, 32, 12, 3, 3, 1, 1, 1, 1, 1, 1);
       break;
     case FB_KERNEL_FAMILY_DEPTHWISE:
       conv_shape (&out[n++], 7, 5, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);

@@ -800,70 +800,41 @@ dw_sc_plane3 (const int A, const int O, const int W, const int S, const int HI,
 #undef DW_COL
 #undef DW_X
 
-/* A call's geometry (g) and its accumulators (acc, in buffer). */
-FB_KI_INLINE int32_t *
-dw_geom (const int A, const int O, const int W, const FbConvParams *p, void *buffer, DwScGeom *g)
-{
-  const int32_t ch = p->ch_in;
-
-  g->in_px = (size_t) ch * (size_t) A / 8;
-  g->w_tap = (size_t) ch * (size_t) W / 8;
-  g->out_px = (size_t) ch * (size_t) O / 8;
-  g->in_row = (size_t) p->dim_in_x * g->in_px;
-  g->w_row = (size_t) p->dim_kernel_x * g->w_tap;
-  g->ch4 = ch & ~3;
-  /* channels per pass: the accumulators of 2 pixels take 8 * FB_DW_SC_CH bytes at most */
-  g->chn = ch < FB_DW_SC_CH ? ch : FB_DW_SC_CH;
-  return (int32_t *) fb_ki_align_ptr (buffer, 4);
-}
-
-/* Stride 2 along x, both out_shift ranges: one out-of-line function per variant
- * (FB_DW_S2_DEFINE), called once per call, so that the stride-2 set-up is not inlined into
- * the variant function next to the stride-1 instances (a change to it moved GCC's code for
- * those: Rounds 6, 8 and 10 of "Depthwise stride 2"). */
-typedef void (*DwPlane3Fn) (const uint8_t *input, const uint8_t *weights, const int32_t *kappa,
-                            const int32_t *lambda, uint8_t *output, const FbConvParams *p,
-                            void *buffer);
-#define FB_DW_S2_DEFINE(i, o, w)                                                              \
-  FB_KI_NOINLINE void dw_plane3_s2_u##i##_u##o##_i##w (                                        \
-    const uint8_t *input, const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,  \
-    uint8_t *output, const FbConvParams *p, void *buffer)                                      \
-  {                                                                                           \
-    DwScGeom g;                                                                               \
-    int32_t *acc = dw_geom (i, o, w, p, buffer, &g);                                          \
-    if (p->out_shift >= 32)                                                                   \
-      dw_sc_plane3 (i, o, w, 2, 1, input, weights, kappa, lambda, output, p, &g, acc);        \
-    else                                                                                      \
-      dw_sc_plane3 (i, o, w, 2, 0, input, weights, kappa, lambda, output, p, &g, acc);        \
-  }
-
-/* s2: the variant's FB_DW_S2_DEFINE function */
 FB_KI_INLINE void
 depthwise_impl (const int A, const int O, const int W, const uint8_t *input,
                 const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
-                uint8_t *output, const FbConvParams *p, void *buffer, DwPlane3Fn s2)
+                uint8_t *output, const FbConvParams *p, void *buffer)
 {
-  const int32_t kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
-  /* 3-wide kernels at stride 1 or 2 sweep whole rows (dw_sc_plane3; stride 2 in s2) */
+  const int32_t ch = p->ch_in, kxn = p->dim_kernel_x, kyn = p->dim_kernel_y;
+  /* 3-wide kernels at stride 1 or 2 sweep whole rows (dw_sc_plane3) */
   const int row3 = kxn == 3 && kyn <= 3 && (p->stride_x == 1 || p->stride_x == 2);
+  int32_t *acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
   DwScGeom g;
-  int32_t *acc;
   int32_t oy, ox;
 
-  if (row3 && p->stride_x == 2)
-    {
-      s2 (input, weights, kappa, lambda, output, p, buffer);
-      return;
-    }
-  acc = dw_geom (A, O, W, p, buffer, &g);
+  g.in_px = (size_t) ch * (size_t) A / 8;
+  g.w_tap = (size_t) ch * (size_t) W / 8;
+  g.out_px = (size_t) ch * (size_t) O / 8;
+  g.in_row = (size_t) p->dim_in_x * g.in_px;
+  g.w_row = (size_t) kxn * g.w_tap;
+  g.ch4 = ch & ~3;
+  /* channels per pass: the accumulators of 2 pixels take 8 * FB_DW_SC_CH bytes at most */
+  g.chn = ch < FB_DW_SC_CH ? ch : FB_DW_SC_CH;
   if (row3)
     {
 #define DW_PLANE3(S, HI)                                                                      \
   dw_sc_plane3 (A, O, W, S, HI, input, weights, kappa, lambda, output, p, &g, acc)
-      if (p->out_shift >= 32)
-        DW_PLANE3 (1, 1);
+      if (p->stride_x == 1)
+        {
+          if (p->out_shift >= 32)
+            DW_PLANE3 (1, 1);
+          else
+            DW_PLANE3 (1, 0);
+        }
+      else if (p->out_shift >= 32)
+        DW_PLANE3 (2, 1);
       else
-        DW_PLANE3 (1, 0);
+        DW_PLANE3 (2, 0);
 #undef DW_PLANE3
       return;
     }
@@ -1095,8 +1066,7 @@ depthwise_check (const int A, const int O, const int W, const uint8_t *input,
 FB_KI_INLINE FbKernelStatus
 depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
                    const uint8_t *weights, const int32_t *kappa, const int32_t *lambda,
-                   uint8_t *output, const FbConvParams *params, void *buffer, size_t buffer_size,
-                   DwPlane3Fn s2)
+                   uint8_t *output, const FbConvParams *params, void *buffer, size_t buffer_size)
 {
   FbKernelStatus st = depthwise_check (A, O, W, input, weights, kappa, lambda, output, params, buffer,
                                        buffer_size);
@@ -1108,14 +1078,13 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
                        (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0, input, weights,
                        kappa, lambda, output, params);
   else
-    depthwise_impl (A, O, W, input, weights, kappa, lambda, output, params, buffer, s2);
+    depthwise_impl (A, O, W, input, weights, kappa, lambda, output, params, buffer);
   return FB_KERNEL_OK;
 }
 
 #if FB_KI_SCALAR
 
 #define FB_DEPTHWISE_DEFINE(i, o, w)                                                          \
-  FB_DW_S2_DEFINE (i, o, w)                                                                   \
   FbKernelStatus                                                                              \
   fb_depthwise_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,              \
                                    const int32_t *kappa, const int32_t *lambda,               \
@@ -1123,7 +1092,7 @@ depthwise_generic (const int A, const int O, const int W, const uint8_t *input,
                                    size_t buffer_size)                                        \
   {                                                                                           \
     return depthwise_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer, \
-                              buffer_size, dw_plane3_s2_u##i##_u##o##_i##w);                  \
+                              buffer_size);                                                   \
   }
 
 

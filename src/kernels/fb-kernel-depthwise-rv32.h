@@ -794,55 +794,21 @@ static const DwPairFn dw_quad_s2_fns[2][4] = {
     fb_ki_rv32_dwquad_s2_lh0_a8_os4, fb_ki_rv32_dwquad_s2_lh0_a8_os6 }
 };
 
-/* Stride 2, an 8-bit input's channel in 32-bit sums (u8 x i8: its lanes do not fit) with
- * lam_hi 0, thr >= 0 and kappa > 0 (the _h0 forms), into an output zeroed once per call, four
- * output rows per pass: [osh / 2, 4: a sub-byte output's channel at bit 0] as
- * dw_pair32_s2z_fns */
-void fb_ki_rv32_dwquad32_s2_h0_a8_oz (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_ozs (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os6 (const DwPairJob *job);
-static const DwPairFn dw_quad32_s2_fns[5] = {
-  fb_ki_rv32_dwquad32_s2_h0_a8_oz, fb_ki_rv32_dwquad32_s2_h0_a8_os2,
-  fb_ki_rv32_dwquad32_s2_h0_a8_os4, fb_ki_rv32_dwquad32_s2_h0_a8_os6,
-  fb_ki_rv32_dwquad32_s2_h0_a8_ozs
-};
-
 /* Stride 2, dw_sc_s2_plan()'s layer, an 8-bit input's channel c in lanes (pairs 1, weights
  * wf) of an output zeroed once per call: every row in passes of four
  * (fb_ki_rv32_dwquad_s2_*), the padded top row in the first when the full pairs are odd in
  * number (s2off[4]), else the padded top pair first by itself.  Out of line (O not a
  * constant): inlined, the larger function changed the code GCC emits for the stride-1
  * instances too (fmnist-mbv1 w8a8 dw6 / dw7, 7 x 7, +508 each). */
-FB_KI_NOINLINE int
+FB_KI_NOINLINE void
 dw_s2_quad (int O, const uint8_t *xc, uint8_t *output, int32_t c, int plain, const int32_t *wf,
-            DwPairJob *pjp, const size_t *s2off, DwS2Keep *kp, int pairs)
+            DwPairJob *pjp, const size_t *s2off)
 {
   const int32_t np = (int32_t) s2off[4];
   const size_t co = (size_t) c * (size_t) O / 8;
 
   const int osh = (c * O) & 7;
 
-  if (pairs == 3)
-    {
-      /* u8 x i8 (_h0, shr >= osh), full pairs odd: four rows per pass in 32-bit sums, the
-       * padded top row in the first */
-      if (pjp->shr < pjp->osh || pjp->lam_hi != 0 || pjp->thr < 0 || pjp->kappa <= 0)
-        return 0;
-      if (kp->c >= 0)
-        dw_s2_flush (8, kp);
-      if (O != 8)
-        pjp->mask = dw_s2_sat_from (pjp);
-      pjp->q0 = xc;
-      pjp->op = output + s2off[1] - (size_t) pjp->out_row + co;
-      pjp->npairs = (np + 1) / 2;
-      pjp->tb = 1;
-      dw_quad32_s2_fns[O != 8 && pjp->osh == 0 ? 4 : pjp->osh / 2](pjp);
-      return 1;
-    }
-  if (kp->c >= 0)
-    dw_s2_flush (8, kp);
   if (np & 1)
     {
       /* rows 0-3 first (input rows -1 .. 7, row -1 not read): the first row read is 0 */
@@ -860,7 +826,6 @@ dw_s2_quad (int O, const uint8_t *xc, uint8_t *output, int32_t c, int plain, con
       pjp->tb = 0;
     }
   dw_quad_s2_fns[pjp->lam_hi == 0][O == 8 ? 0 : osh / 2](pjp);
-  return 1;
 }
 
 /* Stride 2, dw_sc_s2_plan()'s layer, channel c in pairs (code pairs, weights w2 as the pair
@@ -877,11 +842,14 @@ dw_sc_s2_std (const int A, const int O, const int S, const uint8_t *xc, uint8_t 
    * from the frame, cost s2-32x32 u8/u4/i4 +1,097) */
   const int defer = A != 8 && kp->zero && pairs != 3;
 
-  if (A == 8 && (pairs == 1 ? kp->zero || s2off[5] : pairs == 3 && s2off[5] && (s2off[4] & 1))
-      && dw_s2_quad (O, xc, output, c, plain, wf, pjp, s2off, kp, pairs))
-    /* an 8-bit input, the output zeroed: four rows per pass (in lanes; u8 x i8 in 32-bit
-     * sums when its full pairs are odd in number) */
-    return 1;
+  if (A == 8 && pairs == 1 && (kp->zero || s2off[5]))
+    {
+      /* an 8-bit input in lanes, the output zeroed: four rows per pass */
+      if (kp->c >= 0)
+        dw_s2_flush (A, kp);
+      dw_s2_quad (O, xc, output, c, plain, wf, pjp, s2off);
+      return 1;
+    }
   /* the _h0 sub-byte 32-bit forms' saturation sum, for the pad pair and the full pairs */
   if (O != 8 && pairs == 3 && s2off[5])
     pjp->mask = dw_s2_sat_from (pjp);

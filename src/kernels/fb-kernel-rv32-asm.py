@@ -551,6 +551,26 @@ def rq_epi(O, SO, HI):
     return name, L
 
 
+def rq_thr_head(name, J, X, A, OP):
+    # The threshold epilogues' entry: ra saved, the job (J), its kappa pointer (X) and the
+    # four output pointers (OP, out + d[q]).
+    F, Jo = RQ_FRAME, RQ_JOB
+    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
+         f'sw ra, {F["epi_ra"]}(sp)', f'lw {J}, {F["job"]}(sp)', f'lw {X}, {Jo["kappa"]}({J})',
+         f'lw {OP[0]}, {Jo["out"]}({J})']
+    for q in (1, 2, 3):
+        L += [f'lw {A}, {Jo["d" + str(q)]}({J})', f'add {OP[q]}, {OP[0]}, {A}']
+    return L
+
+
+def rq_thr_tail(name, J, X):
+    # The threshold epilogues' exit: job->kappa advanced by 32, job->out by 1, ra back.
+    F, Jo = RQ_FRAME, RQ_JOB
+    return [f'addi {X}, {X}, 32', f'sw {X}, {Jo["kappa"]}({J})', f'lw {X}, {Jo["out"]}({J})',
+            f'addi {X}, {X}, 1', f'sw {X}, {Jo["out"]}({J})',
+            f'lw ra, {F["epi_ra"]}(sp)', 'ret', f'.size {name}, .-{name}']
+
+
 def rq_thr(SO):
     # fb_ki_rv32_rq_o2t[s]: the 2-bit outputs of fb_ki_rv32_dot4_rq by thresholds, not
     # C-callable (called as fb_ki_rv32_rq_o* is, sums in S[c * 4 + q]).  job->kappa points at
@@ -559,14 +579,9 @@ def rq_thr(SO):
     # T_j < v (flag 0, kappa >= 0) or v < T_j (flag 1, kappa < 0), 5 instructions per output
     # instead of 8-11; job->kappa advances by 32, job->out by 1.
     name = 'fb_ki_rv32_rq_o2t' + ('s' if SO else '')
-    F, Jo = RQ_FRAME, RQ_JOB
     J, X, T1, T2, T3, FL, A, B = 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'
     OP = ['t0', 't1', 't2', 'ra']
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         f'sw ra, {F["epi_ra"]}(sp)', f'lw {J}, {F["job"]}(sp)', f'lw {X}, {Jo["kappa"]}({J})',
-         f'lw {OP[0]}, {Jo["out"]}({J})']
-    for q in (1, 2, 3):
-        L += [f'lw {A}, {Jo["d" + str(q)]}({J})', f'add {OP[q]}, {OP[0]}, {A}']
+    L = rq_thr_head(name, J, X, A, OP)
     for c in range(4):
         L += [f'lh {T1}, {8 * c}({X})', f'lh {T2}, {8 * c + 2}({X})', f'lh {T3}, {8 * c + 4}({X})',
               f'lh {FL}, {8 * c + 6}({X})', f'bnez {FL}, .Lneg_{name}_{c}']
@@ -592,9 +607,7 @@ def rq_thr(SO):
         if SO:
             L.append(f'xori {S[q]}, {S[q]}, {0xAA}')
         L.append(f'sb {S[q]}, 0({OP[q]})')
-    L += [f'addi {X}, {X}, 32', f'sw {X}, {Jo["kappa"]}({J})', f'lw {X}, {Jo["out"]}({J})',
-          f'addi {X}, {X}, 1', f'sw {X}, {Jo["out"]}({J})']
-    L += [f'lw ra, {F["epi_ra"]}(sp)', 'ret', f'.size {name}, .-{name}']
+    L += rq_thr_tail(name, J, X)
     return name, L
 
 
@@ -607,14 +620,9 @@ def rq_thr_mask():
     # and one lh and 4 xor per block instead of 4 lh, a branch and a jump per channel (and
     # SO's 4 xori); job->kappa advances by 32, job->out by 1.
     name = 'fb_ki_rv32_rq_o2m'
-    F, Jo = RQ_FRAME, RQ_JOB
     J, X, T1, T2, T3, FL, A, B = 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'
     OP = ['t0', 't1', 't2', 'ra']
-    L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
-         f'sw ra, {F["epi_ra"]}(sp)', f'lw {J}, {F["job"]}(sp)', f'lw {X}, {Jo["kappa"]}({J})',
-         f'lw {OP[0]}, {Jo["out"]}({J})']
-    for q in (1, 2, 3):
-        L += [f'lw {A}, {Jo["d" + str(q)]}({J})', f'add {OP[q]}, {OP[0]}, {A}']
+    L = rq_thr_head(name, J, X, A, OP)
     for c in range(4):
         L += [f'lh {T1}, {8 * c}({X})', f'lh {T2}, {8 * c + 2}({X})', f'lh {T3}, {8 * c + 4}({X})']
         for q in (3, 2, 1, 0):
@@ -627,9 +635,7 @@ def rq_thr_mask():
     L.append(f'lh {FL}, 6({X})')
     for q in (3, 2, 1, 0):
         L += [f'xor {S[q]}, {S[q]}, {FL}', f'sb {S[q]}, 0({OP[q]})']
-    L += [f'addi {X}, {X}, 32', f'sw {X}, {Jo["kappa"]}({J})', f'lw {X}, {Jo["out"]}({J})',
-          f'addi {X}, {X}, 1', f'sw {X}, {Jo["out"]}({J})']
-    L += [f'lw ra, {F["epi_ra"]}(sp)', 'ret', f'.size {name}, .-{name}']
+    L += rq_thr_tail(name, J, X)
     return name, L
 
 

@@ -1171,7 +1171,7 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False):
     L = prologue(name, FR)
     i = L.index(f'{name}:') + 1
     L[i:i] = ([f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -4', f'beqz t0, .Lpo_{name}',
-               f'j {gen}', f'.Lpo_{name}:'] if imm and outs == 'bo' else [])
+               f'j {gen}', f'.Lpo_{name}:'] if imm else [])
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']
     for ch, J in ((1, 'a1'), (0, 'a0')):
         L += [f'lw t0, {POFF["w"]}({J})']

@@ -511,6 +511,8 @@ void fb_ki_rv32_dwpair2_s2_04_bo_zim (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_04_bb_ziq (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_04_bo_zimq (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_04_oo_iq (const DwPairJob *a, const DwPairJob *b);
+/* u2 outputs' 'bo' pair (osh 2), entered from _bo_zimq */
+void fb_ki_rv32_dwpair2_s2_04_bo_zi2q (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_bb_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_bo_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_oo_i (const DwPairJob *a, const DwPairJob *b);

@@ -1132,7 +1132,10 @@ def q_entry(name, gen, QR, imm, outs):
     fb = f'.Lqf_{name}'
     out = []
     if imm:
-        out += [f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -4', f'bnez t0, {fb}']
+        # osh 4, or 2 (the u2 outputs' pair: _bo_zi2q)
+        o2 = name.replace('_zimq', '_zi2q')
+        out += [f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -4', f'beqz t0, .Lqi_{name}',
+                'addi t0, t0, 2', f'bnez t0, {fb}', f'j {o2}', f'.Lqi_{name}:']
     if outs == 'oo':
         out += [f'lw t0, {POFF["osh"]}(a0)', 'addi t0, t0, -4', f'bnez t0, {fb}',
                 f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -6', f'bnez t0, {fb}']
@@ -1155,7 +1158,7 @@ def q_entry(name, gen, QR, imm, outs):
     return out + [f'j .Lqo_{name}', f'{fb}:', f'j {gen}', f'.Lqo_{name}:']
 
 
-def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False):
+def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_{bb_zi,bo_zi,oo_i} (const DwPairJob *a,
     # const DwPairJob *b): dwpair2_s2's inline form (a sub-byte input with 8-bit weights,
     # two channels of a byte, the output zeroed unless 'oo') with THREE MACs PER `mul`, as
@@ -1192,10 +1195,16 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False):
     assert not q or (A == 4 and (imm or outs != 'bo'))
     name += 'm' if imm else ''
     OSH = (None, 4) if imm else (None, None)
+    # o2 (q, 'bo'): the u2 outputs' 'bo' pair (osh 2), name _bo_zi2q, entered from _bo_zimq
+    # (which checks osh), its fallback the general _bo_zi
     if q:
         gen = name
         name += 'q'
         OSH = (4, 6) if outs == 'oo' else OSH
+        if o2:
+            name = name.replace('_zimq', '_zi2q')
+            gen = gen[:-1]
+            OSH = (None, 2)
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TM, T, M, SHR = 't0', 't1', 't3', 't2', 't4', 's6'
@@ -1219,7 +1228,7 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False):
                f'j {gen}', f'.Lpo_{name}:'] if imm and not q else [])
     QR = (('a2', 'a3', 'a4'), ('a5', 'a6', 'a7'))     # per channel: K, ~R, D
     if q:
-        L[i:i] = q_entry(name, gen, QR, imm, outs)
+        L[i:i] = q_entry(name, gen, QR, imm and not o2, outs)
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']
     if q:
         for ch in (0, 1):
@@ -1560,4 +1569,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6))
           + (dwpair2_s2_tri(0, 4, 'bo', True),)
-          + tuple(dwpair2_s2_tri(0, 4, o, o == 'bo', True) for o in ('bb', 'bo', 'oo')))
+          + tuple(dwpair2_s2_tri(0, 4, o, o == 'bo', True) for o in ('bb', 'bo', 'oo'))
+          + (dwpair2_s2_tri(0, 4, 'bo', True, True, True),))

@@ -1128,23 +1128,24 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
 
 def q_entry(name, gen, QR, imm, outs):
     # dwpair2_s2_tri()'s q form on entry (before its frame; a0, a1 the jobs): per job K, ~R,
-    # D into QR[ch], or a jump to gen (the general form) when the form does not hold
+    # D into QR[ch], or a jump to gen (the general form) when the form does not hold.  shr
+    # (out_shift - 16, the same for both jobs: the general form takes the first's) first, so
+    # a shift over 32 falls back in 4 instructions.
     fb = f'.Lqf_{name}'
-    out = []
+    out = [f'lw t0, {POFF["shr"]}(a0)', 'li t1, 16', f'bltu t1, t0, {fb}']
     if imm:
         # osh 4, or 2 (the u2 outputs' pair: _bo_zi2q)
         o2 = name.replace('_zimq', '_zi2q')
-        out += [f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -4', f'beqz t0, .Lqi_{name}',
-                'addi t0, t0, 2', f'bnez t0, {fb}', f'j {o2}', f'.Lqi_{name}:']
+        out += [f'lw t2, {POFF["osh"]}(a1)', 'addi t2, t2, -4', f'beqz t2, .Lqi_{name}',
+                'addi t2, t2, 2', f'bnez t2, {fb}', f'j {o2}', f'.Lqi_{name}:']
     if outs == 'oo':
-        out += [f'lw t0, {POFF["osh"]}(a0)', 'addi t0, t0, -4', f'bnez t0, {fb}',
-                f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -6', f'bnez t0, {fb}']
+        out += [f'lw t2, {POFF["osh"]}(a0)', 'addi t2, t2, -4', f'bnez t2, {fb}',
+                f'lw t2, {POFF["osh"]}(a1)', 'addi t2, t2, -6', f'bnez t2, {fb}']
+    out += ['sub t1, t1, t0']                          # 32 - s
     for ch, J in ((0, 'a0'), (1, 'a1')):
         K, NR, D = QR[ch]
         lab = f'.Lq{ch}_{name}'
-        out += [f'lw t0, {POFF["shr"]}({J})', 'li t1, 16', f'bltu t1, t0, {fb}',
-                f'lw t2, {POFF["kappa"]}({J})', f'blez t2, {fb}',
-                'sub t1, t1, t0',                       # 32 - s
+        out += [f'lw t2, {POFF["kappa"]}({J})', f'blez t2, {fb}',
                 f'sll {K}, t2, t1', f'srl t3, {K}, t1', f'bne t3, t2, {fb}',
                 # lambda = lam_hi << 16 | lam_lo >> 16 (lam_lo complemented in the job)
                 f'lw t3, {POFF["lam_lo"]}({J})', 'not t3, t3', 'srli t3, t3, 16',

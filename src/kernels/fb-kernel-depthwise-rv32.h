@@ -506,6 +506,13 @@ void fb_ki_rv32_dwpair2_s2_04_bo_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_04_oo_i (const DwPairJob *a, const DwPairJob *b);
 /* u4 outputs: the OR-in channel's osh 4 an immediate (m; else it jumps to _bo_zi) */
 void fb_ki_rv32_dwpair2_s2_04_bo_zim (const DwPairJob *a, const DwPairJob *b);
+/* the requantization without lam_hi and shr (q: kappa > 0, out_shift <= 32, kappa <
+ * 2^out_shift, the sums moved by floor (lambda / kappa); else they jump to the forms above) */
+void fb_ki_rv32_dwpair2_s2_04_bb_ziq (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo_zimq (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_oo_iq (const DwPairJob *a, const DwPairJob *b);
+/* u2 outputs' 'bo' pair (osh 2), entered from _bo_zimq */
+void fb_ki_rv32_dwpair2_s2_04_bo_zi2q (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_bb_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_bo_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_02_oo_i (const DwPairJob *a, const DwPairJob *b);
@@ -529,8 +536,8 @@ static const DwPair2Fn dw_pair2_s2_fns[3][4][3] = {
       fb_ki_rv32_dwpair2_s2_46_oo },
     { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
       fb_ki_rv32_dwpair2_s2_08_oo } },
-  { { fb_ki_rv32_dwpair2_s2_04_bb_zi, fb_ki_rv32_dwpair2_s2_04_bo_zim,
-      fb_ki_rv32_dwpair2_s2_04_oo_i },
+  { { fb_ki_rv32_dwpair2_s2_04_bb_ziq, fb_ki_rv32_dwpair2_s2_04_bo_zimq,
+      fb_ki_rv32_dwpair2_s2_04_oo_iq },
     { fb_ki_rv32_dwpair2_s2_02_bb_zi, fb_ki_rv32_dwpair2_s2_02_bo_zi,
       fb_ki_rv32_dwpair2_s2_02_oo_i },
     { fb_ki_rv32_dwpair2_s2_46_bb_zi, fb_ki_rv32_dwpair2_s2_46_bo_zi,

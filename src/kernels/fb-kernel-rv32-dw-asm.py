@@ -1126,7 +1126,40 @@ def dwpair2_s2(sha, shb, outs, a8=False, z=False, pad=False):
     return name, L
 
 
-def dwpair2_s2_tri(sha, shb, outs, imm=False):
+def q_entry(name, gen, QR, imm, outs):
+    # dwpair2_s2_tri()'s q form on entry (before its frame; a0, a1 the jobs): per job K, ~R,
+    # D into QR[ch], or a jump to gen (the general form) when the form does not hold.  shr
+    # (out_shift - 16, the same for both jobs: the general form takes the first's) first, so
+    # a shift over 32 falls back in 4 instructions.
+    fb = f'.Lqf_{name}'
+    out = [f'lw t0, {POFF["shr"]}(a0)', 'li t1, 16', f'bltu t1, t0, {fb}']
+    if imm:
+        # osh 4, or 2 (the u2 outputs' pair: _bo_zi2q)
+        o2 = name.replace('_zimq', '_zi2q')
+        out += [f'lw t2, {POFF["osh"]}(a1)', 'addi t2, t2, -4', f'beqz t2, .Lqi_{name}',
+                'addi t2, t2, 2', f'bnez t2, {fb}', f'j {o2}', f'.Lqi_{name}:']
+    if outs == 'oo':
+        out += [f'lw t2, {POFF["osh"]}(a0)', 'addi t2, t2, -4', f'bnez t2, {fb}',
+                f'lw t2, {POFF["osh"]}(a1)', 'addi t2, t2, -6', f'bnez t2, {fb}']
+    out += ['sub t1, t1, t0']                          # 32 - s
+    for ch, J in ((0, 'a0'), (1, 'a1')):
+        K, NR, D = QR[ch]
+        lab = f'.Lq{ch}_{name}'
+        out += [f'lw t2, {POFF["kappa"]}({J})', f'blez t2, {fb}',
+                f'sll {K}, t2, t1', f'srl t3, {K}, t1', f'bne t3, t2, {fb}',
+                # lambda = lam_hi << 16 | lam_lo >> 16 (lam_lo complemented in the job)
+                f'lw t3, {POFF["lam_lo"]}({J})', 'not t3, t3', 'srli t3, t3, 16',
+                f'lw t4, {POFF["lam_hi"]}({J})', 'slli t4, t4, 16', 'or t3, t3, t4',
+                'div t4, t3, t2', 'rem t5, t3, t2', f'bgez t5, {lab}',
+                'add t5, t5, t2', 'addi t4, t4, -1', f'{lab}:',
+                # f = floor (lambda / ka) in t4, rho in t5
+                f'sll {NR}, t5, t1', f'not {NR}, {NR}',
+                'li t6, 15487', 'add t3, t4, t6', 'add t6, t6, t6', f'bltu t6, t3, {fb}',
+                f'slli {D}, t4, 16', f'add {D}, {D}, t4']
+    return out + [f'j .Lqo_{name}', f'{fb}:', f'j {gen}', f'.Lqo_{name}:']
+
+
+def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
     # void fb_ki_rv32_dwpair2_s2_<sha><shb>_{bb_zi,bo_zi,oo_i} (const DwPairJob *a,
     # const DwPairJob *b): dwpair2_s2's inline form (a sub-byte input with 8-bit weights,
     # two channels of a byte, the output zeroed unless 'oo') with THREE MACs PER `mul`, as
@@ -1143,14 +1176,36 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False):
     # imm (u4 input, 'bo', name + 'm'): osh the immediate 4 (u4 outputs: the pair's second
     # channel at bit 4); a u2 output's osh 2 jumps to the form above (code size, see
     # docs/kernels.md Round 11).
+    # q (u4 input, name + 'q'; every trained layer's out_shift <= 32): the requantization
+    # without lam_hi and without the shift.  With ka > 0, s = out_shift <= 32, ka < 2^s and
+    # lambda = ka f + rho (f = floor (lambda / ka), 0 <= rho < ka), the sums hold u = x + f
+    # (D = f + f << 16 added to the packed sums before their split) and y = (ka u + rho) >> s
+    # = mulhu (K, u) + carry (mul (K, u) + R), K = ka << (32 - s), R = rho << (32 - s) (both
+    # one word): u <= 0 gives y <= 0 (no store, no threshold), u > 0 a y >= 0 (clamped to
+    # maxv only).  The routine computes K, ~R, D of both jobs on entry (from kappa, ~lam_lo,
+    # lam_hi: lambda << 16, and shr = s - 16) and jumps to the form above when a condition
+    # fails or |f| > 15487 (the lanes, |x| <= 15 * 9 * 128 = 17280, must hold x + f).  'oo'
+    # and 'bo' take osh as immediates (oo: 4 / 6, a u2 output's pair at bits 4/6; bo: 4).
+    # D of the first channel in s6 (no shr), the second's from the frame.
     A = 4 if (sha, shb) == (0, 4) else 2
     u2 = A == 2
     z = outs != 'oo'
     name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}{"_zi" if z else "_i"}'
     gen = name
     assert not imm or outs == 'bo'
+    assert not q or (A == 4 and (imm or outs != 'bo'))
     name += 'm' if imm else ''
     OSH = (None, 4) if imm else (None, None)
+    # o2 (q, 'bo'): the u2 outputs' 'bo' pair (osh 2), name _bo_zi2q, entered from _bo_zimq
+    # (which checks osh), its fallback the general _bo_zi
+    if q:
+        gen = name
+        name += 'q'
+        OSH = (4, 6) if outs == 'oo' else OSH
+        if o2:
+            name = name.replace('_zimq', '_zi2q')
+            gen = gen[:-1]
+            OSH = (None, 2)
     SH = (sha, shb)
     Q, ROW, BACK = 'a0', 'a2', 'a3'
     TA, TB, TM, T, M, SHR = 't0', 't1', 't3', 't2', 't4', 's6'
@@ -1171,8 +1226,15 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False):
     L = prologue(name, FR)
     i = L.index(f'{name}:') + 1
     L[i:i] = ([f'lw t0, {POFF["osh"]}(a1)', 'addi t0, t0, -4', f'beqz t0, .Lpo_{name}',
-               f'j {gen}', f'.Lpo_{name}:'] if imm else [])
+               f'j {gen}', f'.Lpo_{name}:'] if imm and not q else [])
+    QR = (('a2', 'a3', 'a4'), ('a5', 'a6', 'a7'))     # per channel: K, ~R, D
+    if q:
+        L[i:i] = q_entry(name, gen, QR, imm and not o2, outs)
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']
+    if q:
+        for ch in (0, 1):
+            L += [f'sw {QR[ch][k]}, {base[ch] + CO[f]}(sp)'
+                  for k, f in enumerate(('kappa', 'lam_lo', 'lam_hi'))]
     for ch, J in ((1, 'a1'), (0, 'a0')):
         L += [f'lw t0, {POFF["w"]}({J})']
         for kxi, kx in ((0, 0), (1, 2)):
@@ -1184,12 +1246,15 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False):
               'add t2, t2, t1', f'sw t2, {base[ch] + 8}(sp)', 'lw t1, 16(t0)',
               f'sw t1, {base[ch] + 4}(sp)']
         for f in CF:
+            if q and f in ('kappa', 'lam_lo', 'lam_hi', 'shr', 'thr', 'osh'):
+                continue
             L += [f'lw t1, {POFF[f]}({J})', f'sw t1, {base[ch] + CO[f]}(sp)']
         L += [f'lw {THR[ch]}, {POFF["thr"]}({J})'] if u2 else []
     L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
           f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
     L += [f'lw {MX}, {POFF["maxv"]}(a0)'] if MX else []
-    L += [f'lw {M}, {POFF["mask"]}(a0)', f'lw {SHR}, {POFF["shr"]}(a0)',
+    L += [f'lw {M}, {POFF["mask"]}(a0)',
+          f'lw {SHR}, {base[0] + CO["lam_hi"]}(sp)' if q else f'lw {SHR}, {POFF["shr"]}(a0)',
           f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)']
     L += [f'add {OP2}, {OP}, t0'] if OP2 else [f'sw t0, {OROW}(sp)']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw {ROW}, {POFF["in_row"]}(a0)',
@@ -1221,6 +1286,24 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False):
         out += both(TA, 1)
         out += ld(TM, True) + [f'slli {TM}, {TM}, 16', f'or {TB}, {TB}, {TM}']
         return out + both(TB, 2)
+
+    def requant_q(ch, v, row):
+        # v: u (row 0) or u << 16 (row 1)
+        n = counter[0]
+        counter[0] += 1
+        lab = f'{name}_{n}'
+        b = base[ch]
+        out = [f'blez {v}, .Ld_{lab}'] + ([f'srai {v}, {v}, 16'] if row else [])
+        out += [f'lw {TM}, {b + CO["kappa"]}(sp)', f'mul {TB}, {TM}, {v}',
+                f'mulhu {v}, {TM}, {v}', f'lw {TM}, {b + CO["lam_lo"]}(sp)']
+        out += rq_carry(TB, TM, True) + [f'add {v}, {v}, {TB}']
+        out += [f'bleu {v}, {MX}, .Lin_{lab}', f'mv {v}, {MX}', f'.Lin_{lab}:']
+        op = OP2 if row else OP
+        if mode[ch] == 'b':
+            out.append(f'sb {v}, {boff[ch]}({op})')
+        else:
+            out += [f'slli {v}, {v}, {OSH[ch]}'] + or_byte(v, op, TB)
+        return out + [f'.Ld_{lab}:']
 
     def requant(ch, v, row):
         n = counter[0]
@@ -1255,6 +1338,12 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False):
         out = []
         for ch in (0, 1):
             c = P[ch][ph]
+            if q:
+                out += ([f'add {c}, {c}, {SHR}'] if ch == 0 else
+                        [f'lw {TB}, {base[ch] + CO["lam_hi"]}(sp)', f'add {c}, {c}, {TB}'])
+                out += [f'slli {TA}, {c}, 16', f'srai {TA}, {TA}, 16', f'sub {c}, {c}, {TA}']
+                out += requant_q(ch, TA, 0) + requant_q(ch, c, 1)
+                continue
             out += lane_split(c, TA, TB)
             out += [] if u2 else [f'lw {T}, {base[ch] + CO["thr"]}(sp)']
             out += requant(ch, TA, 0) + requant(ch, c, 1)
@@ -1480,4 +1569,6 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + tuple(dwpair2_s2_tri(a, b, o)
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6))
-          + (dwpair2_s2_tri(0, 4, 'bo', True),))
+          + (dwpair2_s2_tri(0, 4, 'bo', True),)
+          + tuple(dwpair2_s2_tri(0, 4, o, o == 'bo', True) for o in ('bb', 'bo', 'oo'))
+          + (dwpair2_s2_tri(0, 4, 'bo', True, True, True),))

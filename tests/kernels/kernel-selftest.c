@@ -91,6 +91,10 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       conv_shape (&out[n++], 11, 11, 16, 16, 3, 3, 1, 1, 1, 1, 2, 2);
       conv_shape (&out[n++], 6, 5, 4, 4, 3, 3, 1, 0, 1, 1, 1, 1);
       conv_shape (&out[n++], 7, 3, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1);
+      /* s15: stride 2, two full pairs of 17 outputs (a sub-byte input's two-channel pass,
+       * fb_ki_rv32_dwpair2_s2_*) at out_shift 28 with kappa > 0 on every channel: u4 x i8's
+       * requantization without lam_hi (the q routines) */
+      conv_shape (&out[n++], 34, 10, 8, 8, 3, 3, 1, 1, 1, 1, 2, 2);
       break;
     case FB_KERNEL_FAMILY_LINEAR:
       memset (&out[n], 0, sizeof out[n]);
@@ -184,7 +188,8 @@ flag_sets (FbKernelFamily f, int32_t *out)
 
 /* The workloads' requantization has out_shift 40; some depthwise shapes get the same scale
  * with out_shift 28 (the RV32 row sweep then pre-shifts the weights) and negative kappa on
- * odd channels (outputs clipped at both ends). */
+ * odd channels (outputs clipped at both ends; not s15, whose channel pairs need kappa > 0 on
+ * both). */
 static void
 depthwise_requant_variety (FbKernelBenchCase *c, int s)
 {
@@ -196,7 +201,7 @@ depthwise_requant_variety (FbKernelBenchCase *c, int s)
           c->kappa[i] >>= 12;
           c->lambda[i] >>= 12;
         }
-      if (s >= 5 && i % 2 == 1)
+      if (s >= 5 && s != 15 && i % 2 == 1)
         c->kappa[i] = -c->kappa[i];
     }
   if (s % 2 == 1)

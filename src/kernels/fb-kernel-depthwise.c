@@ -507,13 +507,10 @@ void fb_ki_rv32_dwpair32_s2_h0_pad_a8_os6 (const DwPairJob *job);
  * job->mask as the sum from which on the output is maxv */
 void fb_ki_rv32_dwpair32_s2_h0_a8_ozs (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_h0_pad_a8_ozs (const DwPairJob *job);
-/* the full pairs of the _h0 forms in passes of four output rows (the same job and contract;
- * an odd last pair in the same routine) */
+/* the byte output's full pairs of the _h0 form in passes of four output rows (the same job
+ * and contract; an odd last pair in the same routine): the sub-byte outputs' forms stay in
+ * pairs (their saturation sum and row addresses from the frame cost more than the loads save) */
 void fb_ki_rv32_dwquad32_s2_h0_a8_oz (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os2 (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os4 (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_os6 (const DwPairJob *job);
-void fb_ki_rv32_dwquad32_s2_h0_a8_ozs (const DwPairJob *job);
 static const DwPairFn dw_pair32_s2z_fns[2][2][5] = {
   { { fb_ki_rv32_dwpair32_s2_a8_oz, fb_ki_rv32_dwpair32_s2_a8_os2,
       fb_ki_rv32_dwpair32_s2_a8_os4, fb_ki_rv32_dwpair32_s2_a8_os6,
@@ -521,9 +518,9 @@ static const DwPairFn dw_pair32_s2z_fns[2][2][5] = {
     { fb_ki_rv32_dwpair32_s2_pad_a8_oz, fb_ki_rv32_dwpair32_s2_pad_a8_os2,
       fb_ki_rv32_dwpair32_s2_pad_a8_os4, fb_ki_rv32_dwpair32_s2_pad_a8_os6,
       fb_ki_rv32_dwpair32_s2_pad_a8_oz } },
-  { { fb_ki_rv32_dwquad32_s2_h0_a8_oz, fb_ki_rv32_dwquad32_s2_h0_a8_os2,
-      fb_ki_rv32_dwquad32_s2_h0_a8_os4, fb_ki_rv32_dwquad32_s2_h0_a8_os6,
-      fb_ki_rv32_dwquad32_s2_h0_a8_ozs },
+  { { fb_ki_rv32_dwquad32_s2_h0_a8_oz, fb_ki_rv32_dwpair32_s2_h0_a8_os2,
+      fb_ki_rv32_dwpair32_s2_h0_a8_os4, fb_ki_rv32_dwpair32_s2_h0_a8_os6,
+      fb_ki_rv32_dwpair32_s2_h0_a8_ozs },
     { fb_ki_rv32_dwpair32_s2_h0_pad_a8_oz, fb_ki_rv32_dwpair32_s2_h0_pad_a8_os2,
       fb_ki_rv32_dwpair32_s2_h0_pad_a8_os4, fb_ki_rv32_dwpair32_s2_h0_pad_a8_os6,
       fb_ki_rv32_dwpair32_s2_h0_pad_a8_ozs } }

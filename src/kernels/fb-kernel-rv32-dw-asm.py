@@ -1602,4 +1602,4 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6))
           + (dwpair2_s2_tri(0, 4, 'bo', True),)
-          + tuple(dwquad32_s2(z) for z in ('z', 'zs', 2, 4, 6)))
+          + (dwquad32_s2('z'),))

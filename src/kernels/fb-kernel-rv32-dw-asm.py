@@ -55,7 +55,7 @@ def rq_exact(lab, v, op, osub, K, LLO, LHI, SHR, THR, MAXV, X, T, nl=False, pos=
         out = [f'bge {v}, {THR}, .Lf_{lab}', f'sb zero, 0({op})', f'j .Ld_{lab}', f'.Lf_{lab}:']
     out += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}'] + rq_carry(X, LLO, nl)
     out += [f'add {T}, {T}, {X}'] + ([f'add {T}, {T}, {LHI}'] if LHI else [])
-    out.append(f'sra {T}, {T}, {SHR}')
+    out += [f'sra {T}, {T}, {SHR}'] if SHR else []    # SHR None: the shift is 0
     mv = MAXV
     if not mv:
         out.append(f'lw {X}, 60(sp)')
@@ -1440,7 +1440,7 @@ def dwquad_s2(oz, lh0=False):
     return name, L
 
 
-def dwquad32_s2(oz):
+def dwquad32_s2(oz, h0=True):
     # void fb_ki_rv32_dwquad32_s2_h0_a8_o{z,zs,s2,s4,s6} (const DwPairJob *job)
     # dwpair32_s2's _h0 oz forms (u8 x i8 at stride 2: the lanes do not fit, 32-bit sums;
     # lam_hi 0, thr >= 0, kappa > 0; the output zeroed by the caller) with the same job and
@@ -1455,9 +1455,16 @@ def dwquad32_s2(oz):
     # .. 3, rows o + k, loaded only for a stored output) and the saturation sum (job->mask,
     # 'zs' and 2 / 4 / 6 as dwpair32_s2's _h0) are frame slots.  (rv32dws11's routine of the
     # same name, laid out for dw_s2_quad32(); this one needs no padded top row.)
+    # h0 False (fb_ki_rv32_dwquad32_s2_a8_oz, 'z' only: dw_pair32_s2z_fns[0][0], every
+    # channel of a layer with out_shift < 32, whose lam_hi is rarely 0): shr must be 0, which
+    # it is whenever out_shift <= 32 (the sums are acc << (32 - out_shift)); another shr
+    # jumps to fb_ki_rv32_dwpair32_s2_a8_oz on entry.  lam_hi takes shr's register (y =
+    # mulh + carry + lam_hi, no `sra`: as many instructions per stored output as the _h0
+    # form) and the clamp is the general one (0 below, maxv above).
+    assert h0 or oz == 'z'
     zb = oz in ('z', 'zs')
     sat = oz != 'z'
-    name = f'fb_ki_rv32_dwquad32_s2_h0_a8_o{oz if zb else f"s{oz}"}'
+    name = f'fb_ki_rv32_dwquad32_s2{"_h0" if h0 else ""}_a8_o{oz if zb else f"s{oz}"}'
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     S = (['s9', 's10'], ['s11', 'a3'], ['a4', 'a5'], ['a6', 'a7'])
     Q, ROW, BACK, X, T, OP = 'a0', 'a1', 'a2', 't0', 't1', 't2'
@@ -1466,11 +1473,17 @@ def dwquad32_s2(oz):
     counter = [0]
 
     L = prologue(name, 96)
+    if not h0:
+        i = L.index(f'{name}:') + 1
+        L[i:i] = [f'lw t0, {POFF["shr"]}(a0)', f'beqz t0, .Lgo_{name}',
+                  'j fb_ki_rv32_dwpair32_s2_a8_oz', f'.Lgo_{name}:']
+    LHI = None if h0 else SHR
     L += ['sw ra, 48(sp)', 'sw a0, 52(sp)']      # 52: job, 56: passes left, 60: group end
     L += [f'lw t0, {POFF["w"]}(a0)']
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
     L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)',
-          f'lw {THR}, {POFF["thr"]}(a0)', f'lw {SHR}, {POFF["shr"]}(a0)',
+          f'lw {THR}, {POFF["thr"]}(a0)',
+          f'lw {SHR}, {POFF["shr" if h0 else "lam_hi"]}(a0)',
           f'lw {MAXV}, {POFF["maxv"]}(a0)', f'lw {OP}, {POFF["op"]}(a0)']
     L += [f'lw t0, {POFF["mask"]}(a0)', f'sw t0, {SAT_SLOT}(sp)'] if sat else []
     L += [f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX_SLOT}(sp)',
@@ -1500,7 +1513,8 @@ def dwquad32_s2(oz):
         n = counter[0]
         counter[0] += 1
         lab = f'{name}_{n}'
-        out = rq_exact(lab, v, OP, True, K, LLO, None, SHR, THR, MAXV, X, T, True, True)
+        out = rq_exact(lab, v, OP, True, K, LLO, LHI, SHR if h0 else None, THR, MAXV, X, T,
+                       True, h0)
         if sat:
             i = out.index(f'mv {T}, {MAXV}')
             out = (out[:1] + [f'lw {X}, {SAT_SLOT}(sp)', f'bge {v}, {X}, .Ls_{lab}'] + out[1:i]
@@ -1602,4 +1616,4 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, b in ((0, 4), (0, 2), (4, 6)) for o in ('bb', 'bo', 'oo'))
           + tuple(dwquad_s2(z, lh) for lh in (False, True) for z in ('z', 2, 4, 6))
           + (dwpair2_s2_tri(0, 4, 'bo', True),)
-          + (dwquad32_s2('z'),))
+          + (dwquad32_s2('z'), dwquad32_s2('z', False)))

@@ -507,10 +507,14 @@ void fb_ki_rv32_dwpair32_s2_h0_pad_a8_os6 (const DwPairJob *job);
  * job->mask as the sum from which on the output is maxv */
 void fb_ki_rv32_dwpair32_s2_h0_a8_ozs (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_s2_h0_pad_a8_ozs (const DwPairJob *job);
+/* the general byte form's full pairs in passes of four output rows (the same job and
+ * contract; an odd last pair in the same routine) when shr is 0, i.e. out_shift <= 32;
+ * another shr jumps to fb_ki_rv32_dwpair32_s2_a8_oz */
+void fb_ki_rv32_dwquad32_s2_a8_oz (const DwPairJob *job);
 static const DwPairFn dw_pair32_s2z_fns[2][2][5] = {
-  { { fb_ki_rv32_dwpair32_s2_a8_oz, fb_ki_rv32_dwpair32_s2_a8_os2,
+  { { fb_ki_rv32_dwquad32_s2_a8_oz, fb_ki_rv32_dwpair32_s2_a8_os2,
       fb_ki_rv32_dwpair32_s2_a8_os4, fb_ki_rv32_dwpair32_s2_a8_os6,
-      fb_ki_rv32_dwpair32_s2_a8_oz },
+      fb_ki_rv32_dwquad32_s2_a8_oz },
     { fb_ki_rv32_dwpair32_s2_pad_a8_oz, fb_ki_rv32_dwpair32_s2_pad_a8_os2,
       fb_ki_rv32_dwpair32_s2_pad_a8_os4, fb_ki_rv32_dwpair32_s2_pad_a8_os6,
       fb_ki_rv32_dwpair32_s2_pad_a8_oz } },

@@ -382,14 +382,19 @@ conv_scalar_l9_thresholds (const int SO, int32_t cout, const int32_t *kappa,
  * conv_scalar_l9_thresholds(); every field set one by one (conv_scalar_rq_setup()'s
  * zeroed copy of the job was a call of picolibc's byte-wise memset, ~230 instructions). */
 FB_KI_INLINE const int32_t *
-conv_scalar_l9_rq_job (const int O, const int SO, const int SI, const FbConvParams *p,
+conv_scalar_l9_rq_job (const int O, const int SO, const int SI, int sh, const FbConvParams *p,
                        const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
                        int32_t wblk, FbKiRq *job)
 {
   const int hi = p->out_shift > 32;
   job->pow = hi ? p->out_shift - 32 : (int32_t) ((uint32_t) 1 << (32 - p->out_shift));
   job->maxv = (1 << O) - 1;
-  if (hi)
+  job->sh = 32 - p->out_shift;   /* (read by the _sh epilogues only) */
+  if (sh)
+    job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_sh : fb_ki_rv32_rq_o8_sh)
+               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_sh : fb_ki_rv32_rq_o4_sh)
+                        : (SO ? fb_ki_rv32_rq_o2s_sh : fb_ki_rv32_rq_o2_sh);
+  else if (hi)
     job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_hi : fb_ki_rv32_rq_o8_hi)
                : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_hi : fb_ki_rv32_rq_o4_hi)
                         : (SO ? fb_ki_rv32_rq_o2s_hi : fb_ki_rv32_rq_o2_hi);
@@ -434,7 +439,7 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
   const FbConvParams *p = params;
   int32_t kxn, kyn, cin, cout, oy, ox, ky_lo, ky_hi, e_lo = 0, e_hi = 0, chn, cc_lo = -1,
           cc_hi = -1;
-  int SI, SO;
+  int SI, SO, rq;
   size_t kp, kc, out_px_bytes;
   int32_t *acc;
   uint8_t *col;
@@ -465,9 +470,10 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
   acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
   col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
   FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);
-  if (!conv_scalar_l9_fast (2, 2, p) || (SI && cout + 8 > FB_CONV_SC_PIX * chn)
-      || !conv_scalar_rq_ok (p, kappa) || !conv_scalar_g9_setup (input, p, &g)
-      || (size_t) (kyn * kxn * cin) > kc)
+  if (!conv_scalar_l9_fast (2, 2, p) || (SI && cout + 8 > FB_CONV_SC_PIX * chn))
+    return 0;
+  rq = conv_scalar_rq_ok (2, 2, SI, p, kappa, O == 2 && conv_scalar_thr_ok (SI, p, chn));
+  if (!rq || !conv_scalar_g9_setup (input, p, &g) || (size_t) (kyn * kxn * cin) > kc)
     return 0;
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
@@ -475,7 +481,8 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
       if (ky_hi == ky_lo)
         return 0;
     }
-  kq = conv_scalar_l9_rq_job (O, SO, SI, p, kappa, lambda, chn, acc, (int32_t) kp * 4, job);
+  kq = conv_scalar_l9_rq_job (O, SO, SI, rq == 2, p, kappa, lambda, chn, acc, (int32_t) kp * 4,
+                              job);
   rowsum = (const int32_t *) (const void *) (weights + FB_KI_ALIGN_UP ((size_t) cout, 4) * kp);
   if (conv_scalar_l9_edges_ok (p))
     {

@@ -413,6 +413,12 @@ void fb_ki_rv32_rq_o2_hi (void);
 void fb_ki_rv32_rq_o2s_hi (void);
 void fb_ki_rv32_rq_o2t (void);
 void fb_ki_rv32_rq_o2ts (void);
+void fb_ki_rv32_rq_o8_sh (void);
+void fb_ki_rv32_rq_o8s_sh (void);
+void fb_ki_rv32_rq_o4_sh (void);
+void fb_ki_rv32_rq_o4s_sh (void);
+void fb_ki_rv32_rq_o2_sh (void);
+void fb_ki_rv32_rq_o2s_sh (void);
 struct FbKiG9;
 void fb_ki_rv32_gather_l9 (uint8_t *col, const uint8_t *row, const struct FbKiG9 *job);
 void fb_ki_rv32_gather_l9_si (uint8_t *col, const uint8_t *row, const struct FbKiG9 *job);
@@ -435,12 +441,14 @@ typedef struct FbKiRq {
   const int32_t *corr;          /* fb_ki_rv32_dot{3,4}_rq: each pixel's bias correction */
   int32_t *acc;                 /* fb_ki_rv32_dot{3,4}_rq: 8 int32 of scratch */
   const int32_t *ccorr;         /* fb_ki_rv32_dot{3,4}_rq_si: each channel's offset correction */
+  int32_t sh;                   /* fb_ki_rv32_rq_o*_sh: 32 - out_shift (the sums' shift) */
 } FbKiRq;
 
 #if FB_KI_RV32_ASM
 typedef char fb_ki_rq_layout_check[offsetof (FbKiRq, d) == 28 && offsetof (FbKiRq, epi) == 40
                                    && offsetof (FbKiRq, acc) == 48
-                                   && offsetof (FbKiRq, ccorr) == 52 ? 1 : -1];
+                                   && offsetof (FbKiRq, ccorr) == 52
+                                   && offsetof (FbKiRq, sh) == 56 ? 1 : -1];
 #endif
 
 FB_KI_INLINE uint32_t
@@ -933,41 +941,57 @@ conv_scalar_gather_u8 (const uint8_t *input, const FbConvParams *p, int32_t iy0,
     }
 }
 
-FB_KI_INLINE int conv_scalar_rq_ok (const FbConvParams *p, const int32_t *kappa);
+FB_KI_INLINE int conv_scalar_rq_ok (const int A, const int W, const int SI,
+                                    const FbConvParams *p, const int32_t *kappa, int thr);
 
 /* Whether the fused path (fb_ki_rv32_plain_rq) takes the call: u8 x i8 from an unsigned
- * input, whole columns in one part, whole blocks of 4 channels, out_shift > 32 or in [1, 32]
- * with every kappa * 2^(32 - out_shift) an int32 (the requantization's high-word form). */
+ * input, whole columns in one part, whole blocks of 4 channels, conv_scalar_rq_ok() (its
+ * value: 2 for the _sh epilogues). */
 FB_KI_INLINE int
 conv_scalar_fused_ok (const int A, const int W, const int SI, const FbConvParams *p,
                       const int32_t *kappa, size_t kp)
 {
   if (A != 8 || W != 8 || SI || kp > FB_CONV_SC_KC)
     return 0;
-  return conv_scalar_rq_ok (p, kappa);
+  return conv_scalar_rq_ok (A, W, SI, p, kappa, 0);
 }
 
 /* Whether the requantization in registers (fb_ki_rv32_rq_o*) can take a layer: whole
- * blocks of 4 channels, out_shift > 32 or in [1, 32] with every kappa * 2^(32 - out_shift)
- * an int32. */
+ * blocks of 4 channels, out_shift >= 1, then 1 when out_shift > 32, or thr (the 2-bit
+ * thresholds take the outputs: conv_scalar_thresholds() is exact in int64 for any int32
+ * kappa and lambda, out_shift <= 60), or every kappa * 2^t an int32 (t = 32 - out_shift,
+ * the high-word form); else 2 (the _sh epilogues: kappa times each sum << t) when the
+ * largest |sum| << t fits int32: the reduction length (every tap) times the largest
+ * |input| (2^A - 1, a signed input's 2^(A-1)) and |weight| (2^(W-1)); else 0.  A trained
+ * layer's kappa is near 2^31 (the quantizer takes the largest shift that keeps kappa and
+ * lambda within int32), so its kappa * 2^t overflows for any t > 0. */
 FB_KI_INLINE int
-conv_scalar_rq_ok (const FbConvParams *p, const int32_t *kappa)
+conv_scalar_rq_ok (const int A, const int W, const int SI, const FbConvParams *p,
+                   const int32_t *kappa, int thr)
 {
   int32_t c;
+  int64_t amax;
   if (p->ch_out % 4 != 0 || p->out_shift < 1)
     return 0;
-  for (c = 0; c < p->ch_out && p->out_shift <= 32; c++)
+  if (p->out_shift > 32 || thr)
+    return 1;
+  for (c = 0; c < p->ch_out; c++)
     {
       const int64_t k = (int64_t) kappa[c] * ((int64_t) 1 << (32 - p->out_shift));
       if (k < INT32_MIN || k > INT32_MAX)
-        return 0;
+        break;
     }
-  return 1;
+  if (c == p->ch_out)
+    return 1;
+  amax = (int64_t) p->dim_kernel_x * p->dim_kernel_y * p->ch_in
+         * (SI ? (int64_t) 1 << (A - 1) : ((int64_t) 1 << A) - 1) * ((int64_t) 1 << (W - 1));
+  return amax <= (INT32_MAX >> (32 - p->out_shift)) ? 2 : 0;
 }
 
-/* The job's requantization fields (pow, maxv, epi) for output width O, signed when SO. */
+/* The job's requantization fields (pow, maxv, epi, sh) for output width O, signed when SO,
+ * the _sh epilogues when sh (conv_scalar_rq_ok() 2). */
 FB_KI_INLINE void
-conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *jp)
+conv_scalar_rq_setup (const int O, const int SO, int sh, const FbConvParams *p, FbKiRq *jp)
 {
   FbKiRq job = { 0 };
   const int hi = p->out_shift > 32;
@@ -975,7 +999,14 @@ conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *
   job.pow = hi ? p->out_shift - 32 : (int32_t) ((uint32_t) 1 << (32 - p->out_shift));
   job.maxv = (1 << O) - 1;
 #if FB_KI_RV32_ASM
-  if (hi)
+  if (sh)
+    {
+      job.sh = 32 - p->out_shift;
+      job.epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_sh : fb_ki_rv32_rq_o8_sh)
+                : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_sh : fb_ki_rv32_rq_o4_sh)
+                         : (SO ? fb_ki_rv32_rq_o2s_sh : fb_ki_rv32_rq_o2_sh);
+    }
+  else if (hi)
     job.epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_hi : fb_ki_rv32_rq_o8_hi)
               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_hi : fb_ki_rv32_rq_o4_hi)
                        : (SO ? fb_ki_rv32_rq_o2s_hi : fb_ki_rv32_rq_o2_hi);
@@ -985,6 +1016,7 @@ conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *
                        : (SO ? fb_ki_rv32_rq_o2s : fb_ki_rv32_rq_o2);
 #else
   (void) SO;
+  (void) sh;
   job.epi = NULL;
 #endif
   job.corr = NULL;
@@ -996,7 +1028,7 @@ conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *
 /* The fused path: per block of 4 pixels one gather and one call for all channels, which
  * requantizes each block of 4 channels in registers. */
 FB_KI_INLINE void
-conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_t *wk,
+conv_scalar_fused (const int O, const int SO, int sh, const uint8_t *input, const uint8_t *wk,
                    const int32_t *kappa, const int32_t *lambda, uint8_t *output,
                    const FbConvParams *p, size_t kp, uint8_t *col)
 {
@@ -1005,7 +1037,7 @@ conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_
   int32_t oy, ox, q;
   FbKiRq job;
 
-  conv_scalar_rq_setup (O, SO, p, &job);
+  conv_scalar_rq_setup (O, SO, sh, p, &job);
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
       int32_t ky_lo, ky_hi, kn, groups;
@@ -1178,11 +1210,11 @@ conv_scalar_thr_ok (const int SI, const FbConvParams *p, int32_t chn)
  * returns what job->kappa takes per block: kappa, or the thresholds (u2 x i2 to 2 bits,
  * conv_scalar_thr_ok()), computed here after the routine's acc and channel corrections. */
 FB_KI_INLINE const int32_t *
-conv_scalar_rq_job (const int O, const int SO, const int SI, int t3, const FbConvParams *p,
-                    const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
-                    int32_t wblk, FbKiRq *job)
+conv_scalar_rq_job (const int O, const int SO, const int SI, int t3, int sh,
+                    const FbConvParams *p, const int32_t *kappa, const int32_t *lambda,
+                    int32_t chn, int32_t *acc, int32_t wblk, FbKiRq *job)
 {
-  conv_scalar_rq_setup (O, SO, p, job);
+  conv_scalar_rq_setup (O, SO, sh, p, job);
   job->acc = acc;
   job->nblk = p->ch_out / 4;   /* read, not changed, by the routine */
   job->wblk = wblk;
@@ -1280,10 +1312,11 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const int32_t t3nx = t3 ? conv_scalar_t3_row_words (kxn, cin) : 0;
   const size_t t3wblk = t3 ? conv_scalar_wblk (A, W, p) : 0;
   int32_t c0, oy, ox, q, k0;
+  int fused;
   FbConvParams flat;
 #if FB_KI_RV32_ASM
   FbKiRq job;
-  int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq) */
+  int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq): 2 _sh */
   const int32_t *rqk = kappa;   /* job->kappa per block: kappa, or the thresholds */
 #endif
 
@@ -1295,17 +1328,19 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       wk = wbuf;
     }
   FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);
-  if (conv_scalar_fused_ok (A, W, SI, p, kappa, kp))
+  fused = conv_scalar_fused_ok (A, W, SI, p, kappa, kp);
+  if (fused)
     {
-      conv_scalar_fused (O, SO, input, wk, kappa, lambda, output, p, kp, col);
+      conv_scalar_fused (O, SO, fused == 2, input, wk, kappa, lambda, output, p, kp, col);
       return;
     }
 #if FB_KI_RV32_ASM
   /* (a signed input's channel corrections after the 8 words of the routine's acc) */
   rqreg = (t3 || lanes == 4) && (!SI || cout + 8 <= FB_CONV_SC_PIX * chn)
-          && conv_scalar_rq_ok (p, kappa);
+          ? conv_scalar_rq_ok (A, W, SI, p, kappa,
+                               O == 2 && !t3 && conv_scalar_thr_ok (SI, p, chn)) : 0;
   if (rqreg)
-    rqk = conv_scalar_rq_job (O, SO, SI, t3, p, kappa, lambda, chn, acc,
+    rqk = conv_scalar_rq_job (O, SO, SI, t3, rqreg == 2, p, kappa, lambda, chn, acc,
                               (int32_t) (t3 ? t3wblk : kp * wbk), &job);
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */

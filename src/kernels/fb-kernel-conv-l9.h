@@ -382,19 +382,14 @@ conv_scalar_l9_thresholds (const int SO, int32_t cout, const int32_t *kappa,
  * conv_scalar_l9_thresholds(); every field set one by one (conv_scalar_rq_setup()'s
  * zeroed copy of the job was a call of picolibc's byte-wise memset, ~230 instructions). */
 FB_KI_INLINE const int32_t *
-conv_scalar_l9_rq_job (const int O, const int SO, const int SI, int sh, const FbConvParams *p,
+conv_scalar_l9_rq_job (const int O, const int SO, const int SI, const FbConvParams *p,
                        const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
                        int32_t wblk, FbKiRq *job)
 {
   const int hi = p->out_shift > 32;
   job->pow = hi ? p->out_shift - 32 : (int32_t) ((uint32_t) 1 << (32 - p->out_shift));
   job->maxv = (1 << O) - 1;
-  job->sh = 32 - p->out_shift;   /* (read by the _sh epilogues only) */
-  if (sh)
-    job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_sh : fb_ki_rv32_rq_o8_sh)
-               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_sh : fb_ki_rv32_rq_o4_sh)
-                        : (SO ? fb_ki_rv32_rq_o2s_sh : fb_ki_rv32_rq_o2_sh);
-  else if (hi)
+  if (hi)
     job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_hi : fb_ki_rv32_rq_o8_hi)
                : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_hi : fb_ki_rv32_rq_o4_hi)
                         : (SO ? fb_ki_rv32_rq_o2s_hi : fb_ki_rv32_rq_o2_hi);
@@ -481,8 +476,9 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
       if (ky_hi == ky_lo)
         return 0;
     }
-  kq = conv_scalar_l9_rq_job (O, SO, SI, rq == 2, p, kappa, lambda, chn, acc, (int32_t) kp * 4,
-                              job);
+  kq = conv_scalar_l9_rq_job (O, SO, SI, p, kappa, lambda, chn, acc, (int32_t) kp * 4, job);
+  if (rq == 2)
+    conv_scalar_rq_sh (O, SO, p, job);
   rowsum = (const int32_t *) (const void *) (weights + FB_KI_ALIGN_UP ((size_t) cout, 4) * kp);
   if (conv_scalar_l9_edges_ok (p))
     {

@@ -434,21 +434,20 @@ void fb_ki_rv32_gather_l9n (uint8_t *col, const uint8_t *row, const struct FbKiG
 typedef struct FbKiRq {
   int32_t nblk, wblk;
   const int32_t *kappa, *lambda;
-  int32_t pow, maxv;            /* 2^(32 - out_shift) (out_shift > 32: out_shift - 32), 2^O - 1 */
+  int32_t pow, maxv;            /* 2^(32 - out_shift) (out_shift > 32: out_shift - 32; the _sh
+                                 * epilogues: 32 - out_shift), 2^O - 1 */
   uint8_t *out;                 /* pixel 0's output byte of the block's first channel */
   int32_t d[3];                 /* bytes from pixel 0's output to pixel 1, 2, 3's */
   void (*epi) (void);           /* fb_ki_rv32_rq_o* (unused by the C twin) */
   const int32_t *corr;          /* fb_ki_rv32_dot{3,4}_rq: each pixel's bias correction */
   int32_t *acc;                 /* fb_ki_rv32_dot{3,4}_rq: 8 int32 of scratch */
   const int32_t *ccorr;         /* fb_ki_rv32_dot{3,4}_rq_si: each channel's offset correction */
-  int32_t sh;                   /* fb_ki_rv32_rq_o*_sh: 32 - out_shift (the sums' shift) */
 } FbKiRq;
 
 #if FB_KI_RV32_ASM
 typedef char fb_ki_rq_layout_check[offsetof (FbKiRq, d) == 28 && offsetof (FbKiRq, epi) == 40
                                    && offsetof (FbKiRq, acc) == 48
-                                   && offsetof (FbKiRq, ccorr) == 52
-                                   && offsetof (FbKiRq, sh) == 56 ? 1 : -1];
+                                   && offsetof (FbKiRq, ccorr) == 52 ? 1 : -1];
 #endif
 
 FB_KI_INLINE uint32_t
@@ -945,8 +944,8 @@ FB_KI_INLINE int conv_scalar_rq_ok (const int A, const int W, const int SI,
                                     const FbConvParams *p, const int32_t *kappa, int thr);
 
 /* Whether the fused path (fb_ki_rv32_plain_rq) takes the call: u8 x i8 from an unsigned
- * input, whole columns in one part, whole blocks of 4 channels, conv_scalar_rq_ok() (its
- * value: 2 for the _sh epilogues). */
+ * input, whole columns in one part, whole blocks of 4 channels, conv_scalar_rq_ok() (2:
+ * with the _sh epilogues). */
 FB_KI_INLINE int
 conv_scalar_fused_ok (const int A, const int W, const int SI, const FbConvParams *p,
                       const int32_t *kappa, size_t kp)
@@ -956,42 +955,59 @@ conv_scalar_fused_ok (const int A, const int W, const int SI, const FbConvParams
   return conv_scalar_rq_ok (A, W, SI, p, kappa, 0);
 }
 
+/* conv_scalar_rq_ok() for a layer with some kappa * 2^t beyond int32 (t = 32 - out_shift):
+ * 2 (the _sh epilogues: kappa times each sum << t, the same 64-bit value) when the largest
+ * |sum| << t fits int32 (the reduction length, every tap, times the largest |input|,
+ * 2^A - 1 or a signed input's 2^(A-1), and |weight|, 2^(W-1)), else 0.  A trained layer's
+ * kappa is near 2^31 (the quantizer takes the largest shift that keeps kappa and lambda
+ * within int32), so its kappa * 2^t overflows for any t > 0.  Not inlined: out of the
+ * variants' code (GCC re-allocates a whole variant when its inlined code changes). */
+FB_KI_NOINLINE __attribute__ ((unused)) int
+conv_scalar_rq_big (int A, int W, int SI, const FbConvParams *p)
+{
+  const int64_t amax = (int64_t) p->dim_kernel_x * p->dim_kernel_y * p->ch_in
+                       * (SI ? (int64_t) 1 << (A - 1) : ((int64_t) 1 << A) - 1)
+                       * ((int64_t) 1 << (W - 1));
+  return amax <= (INT32_MAX >> (32 - p->out_shift)) ? 2 : 0;
+}
+
 /* Whether the requantization in registers (fb_ki_rv32_rq_o*) can take a layer: whole
- * blocks of 4 channels, out_shift >= 1, then 1 when out_shift > 32, or thr (the 2-bit
- * thresholds take the outputs: conv_scalar_thresholds() is exact in int64 for any int32
- * kappa and lambda, out_shift <= 60), or every kappa * 2^t an int32 (t = 32 - out_shift,
- * the high-word form); else 2 (the _sh epilogues: kappa times each sum << t) when the
- * largest |sum| << t fits int32: the reduction length (every tap) times the largest
- * |input| (2^A - 1, a signed input's 2^(A-1)) and |weight| (2^(W-1)); else 0.  A trained
- * layer's kappa is near 2^31 (the quantizer takes the largest shift that keeps kappa and
- * lambda within int32), so its kappa * 2^t overflows for any t > 0. */
+ * blocks of 4 channels, out_shift >= 1, then out_shift > 32, or thr (u2 x i2's 2-bit
+ * thresholds take the outputs: conv_scalar_thresholds() and conv_scalar_l9_thresholds() are
+ * exact in int64 for any int32 kappa and lambda and out_shift <= 60), or every
+ * kappa * 2^(32 - out_shift) an int32 (the requantization's high-word form): 1; else
+ * conv_scalar_rq_big(). */
 FB_KI_INLINE int
 conv_scalar_rq_ok (const int A, const int W, const int SI, const FbConvParams *p,
                    const int32_t *kappa, int thr)
 {
   int32_t c;
-  int64_t amax;
   if (p->ch_out % 4 != 0 || p->out_shift < 1)
     return 0;
-  if (p->out_shift > 32 || thr)
-    return 1;
-  for (c = 0; c < p->ch_out; c++)
+  for (c = 0; c < p->ch_out && p->out_shift <= 32 && !thr; c++)
     {
       const int64_t k = (int64_t) kappa[c] * ((int64_t) 1 << (32 - p->out_shift));
       if (k < INT32_MIN || k > INT32_MAX)
-        break;
+        return conv_scalar_rq_big (A, W, SI, p);
     }
-  if (c == p->ch_out)
-    return 1;
-  amax = (int64_t) p->dim_kernel_x * p->dim_kernel_y * p->ch_in
-         * (SI ? (int64_t) 1 << (A - 1) : ((int64_t) 1 << A) - 1) * ((int64_t) 1 << (W - 1));
-  return amax <= (INT32_MAX >> (32 - p->out_shift)) ? 2 : 0;
+  return 1;
 }
 
-/* The job's requantization fields (pow, maxv, epi, sh) for output width O, signed when SO,
- * the _sh epilogues when sh (conv_scalar_rq_ok() 2). */
+#if FB_KI_RV32_ASM
+/* The job's requantization by the _sh epilogues (conv_scalar_rq_ok() 2): job->pow = t. */
+FB_KI_NOINLINE __attribute__ ((unused)) void
+conv_scalar_rq_sh (const int O, const int SO, const FbConvParams *p, FbKiRq *job)
+{
+  job->pow = 32 - p->out_shift;
+  job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_sh : fb_ki_rv32_rq_o8_sh)
+             : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_sh : fb_ki_rv32_rq_o4_sh)
+                      : (SO ? fb_ki_rv32_rq_o2s_sh : fb_ki_rv32_rq_o2_sh);
+}
+#endif
+
+/* The job's requantization fields (pow, maxv, epi) for output width O, signed when SO. */
 FB_KI_INLINE void
-conv_scalar_rq_setup (const int O, const int SO, int sh, const FbConvParams *p, FbKiRq *jp)
+conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *jp)
 {
   FbKiRq job = { 0 };
   const int hi = p->out_shift > 32;
@@ -999,14 +1015,7 @@ conv_scalar_rq_setup (const int O, const int SO, int sh, const FbConvParams *p, 
   job.pow = hi ? p->out_shift - 32 : (int32_t) ((uint32_t) 1 << (32 - p->out_shift));
   job.maxv = (1 << O) - 1;
 #if FB_KI_RV32_ASM
-  if (sh)
-    {
-      job.sh = 32 - p->out_shift;
-      job.epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_sh : fb_ki_rv32_rq_o8_sh)
-                : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_sh : fb_ki_rv32_rq_o4_sh)
-                         : (SO ? fb_ki_rv32_rq_o2s_sh : fb_ki_rv32_rq_o2_sh);
-    }
-  else if (hi)
+  if (hi)
     job.epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_hi : fb_ki_rv32_rq_o8_hi)
               : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_hi : fb_ki_rv32_rq_o4_hi)
                        : (SO ? fb_ki_rv32_rq_o2s_hi : fb_ki_rv32_rq_o2_hi);
@@ -1016,7 +1025,6 @@ conv_scalar_rq_setup (const int O, const int SO, int sh, const FbConvParams *p, 
                        : (SO ? fb_ki_rv32_rq_o2s : fb_ki_rv32_rq_o2);
 #else
   (void) SO;
-  (void) sh;
   job.epi = NULL;
 #endif
   job.corr = NULL;
@@ -1037,7 +1045,13 @@ conv_scalar_fused (const int O, const int SO, int sh, const uint8_t *input, cons
   int32_t oy, ox, q;
   FbKiRq job;
 
-  conv_scalar_rq_setup (O, SO, sh, p, &job);
+  conv_scalar_rq_setup (O, SO, p, &job);
+#if FB_KI_RV32_ASM
+  if (sh)
+    conv_scalar_rq_sh (O, SO, p, &job);
+#else
+  (void) sh;
+#endif
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
       int32_t ky_lo, ky_hi, kn, groups;
@@ -1210,11 +1224,11 @@ conv_scalar_thr_ok (const int SI, const FbConvParams *p, int32_t chn)
  * returns what job->kappa takes per block: kappa, or the thresholds (u2 x i2 to 2 bits,
  * conv_scalar_thr_ok()), computed here after the routine's acc and channel corrections. */
 FB_KI_INLINE const int32_t *
-conv_scalar_rq_job (const int O, const int SO, const int SI, int t3, int sh,
-                    const FbConvParams *p, const int32_t *kappa, const int32_t *lambda,
-                    int32_t chn, int32_t *acc, int32_t wblk, FbKiRq *job)
+conv_scalar_rq_job (const int O, const int SO, const int SI, int t3, const FbConvParams *p,
+                    const int32_t *kappa, const int32_t *lambda, int32_t chn, int32_t *acc,
+                    int32_t wblk, FbKiRq *job)
 {
-  conv_scalar_rq_setup (O, SO, sh, p, job);
+  conv_scalar_rq_setup (O, SO, p, job);
   job->acc = acc;
   job->nblk = p->ch_out / 4;   /* read, not changed, by the routine */
   job->wblk = wblk;
@@ -1316,7 +1330,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   FbConvParams flat;
 #if FB_KI_RV32_ASM
   FbKiRq job;
-  int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq): 2 _sh */
+  int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq); 2: _sh */
   const int32_t *rqk = kappa;   /* job->kappa per block: kappa, or the thresholds */
 #endif
 
@@ -1340,8 +1354,10 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
           ? conv_scalar_rq_ok (A, W, SI, p, kappa,
                                O == 2 && !t3 && conv_scalar_thr_ok (SI, p, chn)) : 0;
   if (rqreg)
-    rqk = conv_scalar_rq_job (O, SO, SI, t3, rqreg == 2, p, kappa, lambda, chn, acc,
+    rqk = conv_scalar_rq_job (O, SO, SI, t3, p, kappa, lambda, chn, acc,
                               (int32_t) (t3 ? t3wblk : kp * wbk), &job);
+  if (rqreg == 2)
+    conv_scalar_rq_sh (O, SO, p, &job);
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
   rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * (t3 ? t3wblk : kp * wbk));

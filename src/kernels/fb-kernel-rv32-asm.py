@@ -294,8 +294,7 @@ def dot4(hi=False):
 # and the jump back), per channel 7.
 RQ_JOB = {'nblk': 0, 'wblk': 4, 'kappa': 8, 'lambda': 12, 'pow': 16, 'maxv': 20, 'out': 24,
           'd1': 28, 'd2': 32, 'd3': 36, 'epi': 40,
-          'corr': 44, 'acc': 48, 'ccorr': 52,   # these three: fb_ki_rv32_dot{3,4}_rq only
-          'sh': 56}   # the _sh epilogues only: t = 32 - out_shift
+          'corr': 44, 'acc': 48, 'ccorr': 52}   # the last three: fb_ki_rv32_dot{3,4}_rq only
 # the frame of fb_ki_rv32_plain_rq, which its epilogue shares (called with the same sp)
 RQ_FRAME = {'x': 48, 'job': 52, 'epi_ra': 56, 'w': 60, 'xend': 64, 'left': 68, 'ra': 72,
             'ccorr': 76}   # the last: fb_ki_rv32_dot{3,4}_rq_si only
@@ -503,11 +502,11 @@ def rq_epi(O, SO, HI, SH=False):
     # s registers it does not store from.  _hi: out_shift > 32, job->pow holds out_shift - 32
     # and the high word is shifted by it (t = 0).
     # _sh (SH, out_shift in [1, 32] when kappa * 2^t overflows int32, a trained layer's
-    # kappa near 2^31): kappa as it is times each sum << t (job->sh = t, held in POW; job->pow
-    # = 2^t loaded per channel for lambda * 2^t), the same 64-bit value kappa acc 2^t +
-    # lambda 2^t, exact when every |acc| << t fits int32 (checked by the caller from the
-    # reduction's length and the operands' widths): per output one sll more, per channel
-    # the same 7 instructions (an lw of pow for the mul of kappa).
+    # kappa near 2^31): kappa as it is times each sum << t (job->pow holds t, in POW; 2^t
+    # made per channel for lambda * 2^t), the same 64-bit value kappa acc 2^t + lambda 2^t,
+    # exact when every |acc| << t fits int32 (checked by the caller from the reduction's
+    # length and the operands' widths): per output one sll more, per channel one
+    # instruction more (li, sll for the mul of kappa).
     name = (f'fb_ki_rv32_rq_o{O}' + ('s' if SO else '') + ('_hi' if HI else '')
             + ('_sh' if SH else ''))
     assert not (HI and SH)
@@ -518,7 +517,7 @@ def rq_epi(O, SO, HI, SH=False):
     fixes = []
     L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:',
          f'sw ra, {F["epi_ra"]}(sp)', f'lw {J}, {F["job"]}(sp)', f'lw {MAXV}, {Jo["maxv"]}({J})',
-         f'lw {POW}, {Jo["sh" if SH else "pow"]}({J})', f'lw {OP[0]}, {Jo["out"]}({J})']
+         f'lw {POW}, {Jo["pow"]}({J})', f'lw {OP[0]}, {Jo["out"]}({J})']
     for q in (1, 2, 3):
         L += [f'lw {T}, {Jo["d" + str(q)]}({J})', f'add {OP[q]}, {OP[0]}, {T}']
     n = 0
@@ -530,7 +529,8 @@ def rq_epi(O, SO, HI, SH=False):
         elif SH:
             L += [f'lw {X}, {Jo["kappa"]}({J})', f'lw {K}, {4 * c}({X})',
                   f'lw {X}, {Jo["lambda"]}({J})', f'lw {X}, {4 * c}({X})',
-                  f'lw {T}, {Jo["pow"]}({J})', f'mul {LLO}, {X}, {T}', f'mulhsu {LHI}, {X}, {T}']
+                  f'li {T}, 1', f'sll {T}, {T}, {POW}', f'mul {LLO}, {X}, {T}',
+                  f'mulhsu {LHI}, {X}, {T}']
             if SO:
                 L.append(f'addi {LHI}, {LHI}, {1 << (O - 1)}')
         else:

@@ -940,8 +940,9 @@ conv_scalar_gather_u8 (const uint8_t *input, const FbConvParams *p, int32_t iy0,
     }
 }
 
-FB_KI_INLINE int conv_scalar_rq_ok (const int A, const int W, const int SI,
-                                    const FbConvParams *p, const int32_t *kappa, int thr);
+FB_KI_NOINLINE __attribute__ ((unused)) int conv_scalar_rq_ok (int A, int W, int SI,
+                                                              const FbConvParams *p,
+                                                              const int32_t *kappa, int thr);
 
 /* Whether the fused path (fb_ki_rv32_plain_rq) takes the call: u8 x i8 from an unsigned
  * input, whole columns in one part, whole blocks of 4 channels, conv_scalar_rq_ok() (2:
@@ -955,42 +956,37 @@ conv_scalar_fused_ok (const int A, const int W, const int SI, const FbConvParams
   return conv_scalar_rq_ok (A, W, SI, p, kappa, 0);
 }
 
-/* conv_scalar_rq_ok() for a layer with some kappa * 2^t beyond int32 (t = 32 - out_shift):
- * 2 (the _sh epilogues: kappa times each sum << t, the same 64-bit value) when the largest
- * |sum| << t fits int32 (the reduction length, every tap, times the largest |input|,
- * 2^A - 1 or a signed input's 2^(A-1), and |weight|, 2^(W-1)), else 0.  A trained layer's
- * kappa is near 2^31 (the quantizer takes the largest shift that keeps kappa and lambda
- * within int32), so its kappa * 2^t overflows for any t > 0.  Not inlined: out of the
- * variants' code (GCC re-allocates a whole variant when its inlined code changes). */
-FB_KI_NOINLINE __attribute__ ((unused)) int
-conv_scalar_rq_big (int A, int W, int SI, const FbConvParams *p)
-{
-  const int64_t amax = (int64_t) p->dim_kernel_x * p->dim_kernel_y * p->ch_in
-                       * (SI ? (int64_t) 1 << (A - 1) : ((int64_t) 1 << A) - 1)
-                       * ((int64_t) 1 << (W - 1));
-  return amax <= (INT32_MAX >> (32 - p->out_shift)) ? 2 : 0;
-}
-
 /* Whether the requantization in registers (fb_ki_rv32_rq_o*) can take a layer: whole
  * blocks of 4 channels, out_shift >= 1, then out_shift > 32, or thr (u2 x i2's 2-bit
  * thresholds take the outputs: conv_scalar_thresholds() and conv_scalar_l9_thresholds() are
  * exact in int64 for any int32 kappa and lambda and out_shift <= 60), or every
- * kappa * 2^(32 - out_shift) an int32 (the requantization's high-word form): 1; else
- * conv_scalar_rq_big(). */
-FB_KI_INLINE int
-conv_scalar_rq_ok (const int A, const int W, const int SI, const FbConvParams *p,
-                   const int32_t *kappa, int thr)
+ * kappa * 2^t an int32 (t = 32 - out_shift; the requantization's high-word form): 1; else
+ * 2 (the _sh epilogues: kappa times each sum << t, the same 64-bit value) when the largest
+ * |sum| << t fits int32 (the reduction length, every tap, times the largest |input|,
+ * 2^A - 1 or a signed input's 2^(A-1), and |weight|, 2^(W-1)); else 0.  A trained layer's
+ * kappa is near 2^31 (the quantizer takes the largest shift that keeps kappa and lambda
+ * within int32), so its kappa * 2^t overflows for any t > 0.  Not inlined: out of the
+ * variants' code (GCC re-allocates a whole variant when its inlined code changes). */
+FB_KI_NOINLINE __attribute__ ((unused)) int
+conv_scalar_rq_ok (int A, int W, int SI, const FbConvParams *p, const int32_t *kappa, int thr)
 {
   int32_t c;
+  int64_t amax;
   if (p->ch_out % 4 != 0 || p->out_shift < 1)
     return 0;
-  for (c = 0; c < p->ch_out && p->out_shift <= 32 && !thr; c++)
+  if (p->out_shift > 32 || thr)
+    return 1;
+  for (c = 0; c < p->ch_out; c++)
     {
       const int64_t k = (int64_t) kappa[c] * ((int64_t) 1 << (32 - p->out_shift));
       if (k < INT32_MIN || k > INT32_MAX)
-        return conv_scalar_rq_big (A, W, SI, p);
+        break;
     }
-  return 1;
+  if (c == p->ch_out)
+    return 1;
+  amax = (int64_t) p->dim_kernel_x * p->dim_kernel_y * p->ch_in
+         * (SI ? (int64_t) 1 << (A - 1) : ((int64_t) 1 << A) - 1) * ((int64_t) 1 << (W - 1));
+  return amax <= (INT32_MAX >> (32 - p->out_shift)) ? 2 : 0;
 }
 
 #if FB_KI_RV32_ASM

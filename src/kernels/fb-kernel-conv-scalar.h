@@ -991,7 +991,7 @@ conv_scalar_rq_ok (int A, int W, int SI, const FbConvParams *p, const int32_t *k
 
 #if FB_KI_RV32_ASM
 /* The job's requantization by the _sh epilogues (conv_scalar_rq_ok() 2): job->pow = t. */
-FB_KI_NOINLINE __attribute__ ((unused)) void
+FB_KI_INLINE void
 conv_scalar_rq_sh (const int O, const int SO, const FbConvParams *p, FbKiRq *job)
 {
   job->pow = 32 - p->out_shift;

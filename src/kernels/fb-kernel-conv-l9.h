@@ -434,7 +434,7 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
   const FbConvParams *p = params;
   int32_t kxn, kyn, cin, cout, oy, ox, ky_lo, ky_hi, e_lo = 0, e_hi = 0, chn, cc_lo = -1,
           cc_hi = -1;
-  int SI, SO;
+  int SI, SO, rq;
   size_t kp, kc, out_px_bytes;
   int32_t *acc;
   uint8_t *col;
@@ -465,9 +465,10 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
   acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
   col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
   FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);
-  if (!conv_scalar_l9_fast (2, 2, p) || (SI && cout + 8 > FB_CONV_SC_PIX * chn)
-      || !conv_scalar_rq_ok (p, kappa) || !conv_scalar_g9_setup (input, p, &g)
-      || (size_t) (kyn * kxn * cin) > kc)
+  if (!conv_scalar_l9_fast (2, 2, p) || (SI && cout + 8 > FB_CONV_SC_PIX * chn))
+    return 0;
+  rq = conv_scalar_rq_ok (2, 2, SI, p, kappa, O == 2 && conv_scalar_thr_ok (SI, p, chn));
+  if (!rq || !conv_scalar_g9_setup (input, p, &g) || (size_t) (kyn * kxn * cin) > kc)
     return 0;
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
@@ -476,6 +477,8 @@ conv_scalar_l9_call (int O, const uint8_t *input, const uint8_t *weights, const 
         return 0;
     }
   kq = conv_scalar_l9_rq_job (O, SO, SI, p, kappa, lambda, chn, acc, (int32_t) kp * 4, job);
+  if (rq == 2)
+    conv_scalar_rq_sh (O, SO, p, job);
   rowsum = (const int32_t *) (const void *) (weights + FB_KI_ALIGN_UP ((size_t) cout, 4) * kp);
   if (conv_scalar_l9_edges_ok (p))
     {

@@ -413,6 +413,12 @@ void fb_ki_rv32_rq_o2_hi (void);
 void fb_ki_rv32_rq_o2s_hi (void);
 void fb_ki_rv32_rq_o2t (void);
 void fb_ki_rv32_rq_o2ts (void);
+void fb_ki_rv32_rq_o8_sh (void);
+void fb_ki_rv32_rq_o8s_sh (void);
+void fb_ki_rv32_rq_o4_sh (void);
+void fb_ki_rv32_rq_o4s_sh (void);
+void fb_ki_rv32_rq_o2_sh (void);
+void fb_ki_rv32_rq_o2s_sh (void);
 struct FbKiG9;
 void fb_ki_rv32_gather_l9 (uint8_t *col, const uint8_t *row, const struct FbKiG9 *job);
 void fb_ki_rv32_gather_l9_si (uint8_t *col, const uint8_t *row, const struct FbKiG9 *job);
@@ -428,7 +434,8 @@ void fb_ki_rv32_gather_l9n (uint8_t *col, const uint8_t *row, const struct FbKiG
 typedef struct FbKiRq {
   int32_t nblk, wblk;
   const int32_t *kappa, *lambda;
-  int32_t pow, maxv;            /* 2^(32 - out_shift) (out_shift > 32: out_shift - 32), 2^O - 1 */
+  int32_t pow, maxv;            /* 2^(32 - out_shift) (out_shift > 32: out_shift - 32; the _sh
+                                 * epilogues: 32 - out_shift), 2^O - 1 */
   uint8_t *out;                 /* pixel 0's output byte of the block's first channel */
   int32_t d[3];                 /* bytes from pixel 0's output to pixel 1, 2, 3's */
   void (*epi) (void);           /* fb_ki_rv32_rq_o* (unused by the C twin) */
@@ -933,37 +940,66 @@ conv_scalar_gather_u8 (const uint8_t *input, const FbConvParams *p, int32_t iy0,
     }
 }
 
-FB_KI_INLINE int conv_scalar_rq_ok (const FbConvParams *p, const int32_t *kappa);
+FB_KI_NOINLINE __attribute__ ((unused)) int conv_scalar_rq_ok (int A, int W, int SI,
+                                                              const FbConvParams *p,
+                                                              const int32_t *kappa, int thr);
 
 /* Whether the fused path (fb_ki_rv32_plain_rq) takes the call: u8 x i8 from an unsigned
- * input, whole columns in one part, whole blocks of 4 channels, out_shift > 32 or in [1, 32]
- * with every kappa * 2^(32 - out_shift) an int32 (the requantization's high-word form). */
+ * input, whole columns in one part, whole blocks of 4 channels, conv_scalar_rq_ok() (2:
+ * with the _sh epilogues). */
 FB_KI_INLINE int
 conv_scalar_fused_ok (const int A, const int W, const int SI, const FbConvParams *p,
                       const int32_t *kappa, size_t kp)
 {
   if (A != 8 || W != 8 || SI || kp > FB_CONV_SC_KC)
     return 0;
-  return conv_scalar_rq_ok (p, kappa);
+  return conv_scalar_rq_ok (A, W, SI, p, kappa, 0);
 }
 
 /* Whether the requantization in registers (fb_ki_rv32_rq_o*) can take a layer: whole
- * blocks of 4 channels, out_shift > 32 or in [1, 32] with every kappa * 2^(32 - out_shift)
- * an int32. */
-FB_KI_INLINE int
-conv_scalar_rq_ok (const FbConvParams *p, const int32_t *kappa)
+ * blocks of 4 channels, out_shift >= 1, then out_shift > 32, or thr (u2 x i2's 2-bit
+ * thresholds take the outputs: conv_scalar_thresholds() and conv_scalar_l9_thresholds() are
+ * exact in int64 for any int32 kappa and lambda and out_shift <= 60), or every
+ * kappa * 2^t an int32 (t = 32 - out_shift; the requantization's high-word form): 1; else
+ * 2 (the _sh epilogues: kappa times each sum << t, the same 64-bit value) when the largest
+ * |sum| << t fits int32 (the reduction length, every tap, times the largest |input|,
+ * 2^A - 1 or a signed input's 2^(A-1), and |weight|, 2^(W-1)); else 0.  A trained layer's
+ * kappa is near 2^31 (the quantizer takes the largest shift that keeps kappa and lambda
+ * within int32), so its kappa * 2^t overflows for any t > 0.  Not inlined: out of the
+ * variants' code (GCC re-allocates a whole variant when its inlined code changes). */
+FB_KI_NOINLINE __attribute__ ((unused)) int
+conv_scalar_rq_ok (int A, int W, int SI, const FbConvParams *p, const int32_t *kappa, int thr)
 {
   int32_t c;
+  int64_t amax;
   if (p->ch_out % 4 != 0 || p->out_shift < 1)
     return 0;
-  for (c = 0; c < p->ch_out && p->out_shift <= 32; c++)
+  if (p->out_shift > 32 || thr)
+    return 1;
+  for (c = 0; c < p->ch_out; c++)
     {
       const int64_t k = (int64_t) kappa[c] * ((int64_t) 1 << (32 - p->out_shift));
       if (k < INT32_MIN || k > INT32_MAX)
-        return 0;
+        break;
     }
-  return 1;
+  if (c == p->ch_out)
+    return 1;
+  amax = (int64_t) p->dim_kernel_x * p->dim_kernel_y * p->ch_in
+         * (SI ? (int64_t) 1 << (A - 1) : ((int64_t) 1 << A) - 1) * ((int64_t) 1 << (W - 1));
+  return amax <= (INT32_MAX >> (32 - p->out_shift)) ? 2 : 0;
 }
+
+#if FB_KI_RV32_ASM
+/* The job's requantization by the _sh epilogues (conv_scalar_rq_ok() 2): job->pow = t. */
+FB_KI_INLINE void
+conv_scalar_rq_sh (const int O, const int SO, const FbConvParams *p, FbKiRq *job)
+{
+  job->pow = 32 - p->out_shift;
+  job->epi = O == 8 ? (SO ? fb_ki_rv32_rq_o8s_sh : fb_ki_rv32_rq_o8_sh)
+             : O == 4 ? (SO ? fb_ki_rv32_rq_o4s_sh : fb_ki_rv32_rq_o4_sh)
+                      : (SO ? fb_ki_rv32_rq_o2s_sh : fb_ki_rv32_rq_o2_sh);
+}
+#endif
 
 /* The job's requantization fields (pow, maxv, epi) for output width O, signed when SO. */
 FB_KI_INLINE void
@@ -996,7 +1032,7 @@ conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *
 /* The fused path: per block of 4 pixels one gather and one call for all channels, which
  * requantizes each block of 4 channels in registers. */
 FB_KI_INLINE void
-conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_t *wk,
+conv_scalar_fused (const int O, const int SO, int sh, const uint8_t *input, const uint8_t *wk,
                    const int32_t *kappa, const int32_t *lambda, uint8_t *output,
                    const FbConvParams *p, size_t kp, uint8_t *col)
 {
@@ -1006,6 +1042,12 @@ conv_scalar_fused (const int O, const int SO, const uint8_t *input, const uint8_
   FbKiRq job;
 
   conv_scalar_rq_setup (O, SO, p, &job);
+#if FB_KI_RV32_ASM
+  if (sh)
+    conv_scalar_rq_sh (O, SO, p, &job);
+#else
+  (void) sh;
+#endif
   for (oy = 0; oy < p->dim_out_y; oy++)
     {
       int32_t ky_lo, ky_hi, kn, groups;
@@ -1280,10 +1322,11 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   const int32_t t3nx = t3 ? conv_scalar_t3_row_words (kxn, cin) : 0;
   const size_t t3wblk = t3 ? conv_scalar_wblk (A, W, p) : 0;
   int32_t c0, oy, ox, q, k0;
+  int fused;
   FbConvParams flat;
 #if FB_KI_RV32_ASM
   FbKiRq job;
-  int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq) */
+  int rqreg;   /* T3 or u2 x i2 requantized in registers (fb_ki_rv32_dot{3,4}_rq); 2: _sh */
   const int32_t *rqk = kappa;   /* job->kappa per block: kappa, or the thresholds */
 #endif
 
@@ -1295,18 +1338,22 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
       wk = wbuf;
     }
   FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);
-  if (conv_scalar_fused_ok (A, W, SI, p, kappa, kp))
+  fused = conv_scalar_fused_ok (A, W, SI, p, kappa, kp);
+  if (fused)
     {
-      conv_scalar_fused (O, SO, input, wk, kappa, lambda, output, p, kp, col);
+      conv_scalar_fused (O, SO, fused == 2, input, wk, kappa, lambda, output, p, kp, col);
       return;
     }
 #if FB_KI_RV32_ASM
   /* (a signed input's channel corrections after the 8 words of the routine's acc) */
   rqreg = (t3 || lanes == 4) && (!SI || cout + 8 <= FB_CONV_SC_PIX * chn)
-          && conv_scalar_rq_ok (p, kappa);
+          ? conv_scalar_rq_ok (A, W, SI, p, kappa,
+                               O == 2 && !t3 && conv_scalar_thr_ok (SI, p, chn)) : 0;
   if (rqreg)
     rqk = conv_scalar_rq_job (O, SO, SI, t3, p, kappa, lambda, chn, acc,
                               (int32_t) (t3 ? t3wblk : kp * wbk), &job);
+  if (rqreg == 2)
+    conv_scalar_rq_sh (O, SO, p, &job);
 #endif
   /* signed input: rowsum[c * kyn + ky] = the sum of channel c's weights in kernel row ky */
   rowsum = (const int32_t *) (const void *) (wk + cout4 / 4 * (t3 ? t3wblk : kp * wbk));

@@ -495,13 +495,21 @@ def dot_rq(hi=True, si=False, seg=False):
     return name, L + [f'.size {name}, .-{name}']
 
 
-def rq_epi(O, SO, HI):
+def rq_epi(O, SO, HI, SH=False):
     # fb_ki_rv32_rq_o<O>[s][_hi]: not C-callable.  Called by fb_ki_rv32_plain_rq (its frame
     # at sp) with the sums of channel c, pixel q in S[c * 4 + q]; requantizes and stores them,
     # advances job->kappa, ->lambda, ->out.  Clobbers every register but sp, gp, tp and the
     # s registers it does not store from.  _hi: out_shift > 32, job->pow holds out_shift - 32
     # and the high word is shifted by it (t = 0).
-    name = f'fb_ki_rv32_rq_o{O}' + ('s' if SO else '') + ('_hi' if HI else '')
+    # _sh (SH, out_shift in [1, 32] when kappa * 2^t overflows int32, a trained layer's
+    # kappa near 2^31): kappa as it is times each sum << t (job->pow holds t, in POW; 2^t
+    # made per channel for lambda * 2^t), the same 64-bit value kappa acc 2^t + lambda 2^t,
+    # exact when every |acc| << t fits int32 (checked by the caller from the reduction's
+    # length and the operands' widths): per output one sll more, per channel one
+    # instruction more (li, sll for the mul of kappa).
+    name = (f'fb_ki_rv32_rq_o{O}' + ('s' if SO else '') + ('_hi' if HI else '')
+            + ('_sh' if SH else ''))
+    assert not (HI and SH)
     F, Jo = RQ_FRAME, RQ_JOB
     J, K, LLO, LHI, X, T, MAXV, POW = 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'
     OP = ['t0', 't1', 't2', 'ra']
@@ -518,6 +526,13 @@ def rq_epi(O, SO, HI):
             L += [f'lw {X}, {Jo["kappa"]}({J})', f'lw {K}, {4 * c}({X})',
                   f'lw {X}, {Jo["lambda"]}({J})', f'lw {LLO}, {4 * c}({X})',
                   f'srai {LHI}, {LLO}, 31']
+        elif SH:
+            L += [f'lw {X}, {Jo["kappa"]}({J})', f'lw {K}, {4 * c}({X})',
+                  f'lw {X}, {Jo["lambda"]}({J})', f'lw {X}, {4 * c}({X})',
+                  f'li {T}, 1', f'sll {T}, {T}, {POW}', f'mul {LLO}, {X}, {T}',
+                  f'mulhsu {LHI}, {X}, {T}']
+            if SO:
+                L.append(f'addi {LHI}, {LHI}, {1 << (O - 1)}')
         else:
             L += [f'lw {X}, {Jo["kappa"]}({J})', f'lw {K}, {4 * c}({X})', f'mul {K}, {K}, {POW}',
                   f'lw {X}, {Jo["lambda"]}({J})', f'lw {X}, {4 * c}({X})',
@@ -527,6 +542,8 @@ def rq_epi(O, SO, HI):
         e = c % per
         for q in (3, 2, 1, 0):
             v = S[c * 4 + q]
+            if SH:
+                L.append(f'sll {v}, {v}, {POW}')
             L += [f'mul {X}, {K}, {v}', f'mulh {T}, {K}, {v}', f'add {X}, {X}, {LLO}',
                   f'sltu {X}, {X}, {LLO}', f'add {T}, {T}, {X}', f'add {v}, {T}, {LHI}']
             if HI:
@@ -804,4 +821,5 @@ write_inc('fb-kernel-rv32-asm.inc',
            dot_rq(False, False, True))
           + tuple(rq_epi(o, so, hi) for o in (8, 4, 2) for so in (0, 1) for hi in (0, 1))
           + (rq_thr(0), rq_thr(1), rq_thr_mask(), gather_l9(), gather_l9(True), gather_l9(nib=True))
-          + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2)))
+          + tuple(dw3(a, st) for a in (8, 4, 2) for st in (1, 2))
+          + tuple(rq_epi(o, so, 0, True) for o in (8, 4, 2) for so in (0, 1)))

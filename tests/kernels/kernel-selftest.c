@@ -231,8 +231,47 @@ conv_requant_variety (FbKernelBenchCase *c, int s)
   c->out_shift = c->shape.conv.out_shift;
 }
 
+/* A trained layer's requantization (the quantizer's choose_shift() takes the largest shift d
+ * for which kappa and lambda fit int32, so |kappa| is near 2^31): pass 2 gives every channel
+ * |kappa| in [2^28, 2^31) (negative on every fourth channel) at out_shift 26 ... 31 (where
+ * kappa * 2^(32 - out_shift) overflows int32: the RV32 conv's _sh epilogues, kappa times the
+ * sums << t, and u2 x i2's thresholds) or 34, 37 (the high-word form), lambda within
+ * +-2^(d + O - 1) (outputs moved by up to half their range) or at the ends of int32. */
+static uint32_t
+trained_rand (uint32_t *x)
+{
+  *x ^= *x << 13;
+  *x ^= *x >> 17;
+  *x ^= *x << 5;
+  return *x;
+}
+
+static void
+trained_requant (FbKernelBenchCase *c, int s, int out_bits)
+{
+  static const int32_t shifts[8] = { 26, 27, 28, 29, 30, 31, 34, 37 };
+  const int32_t d = shifts[s % 8];
+  const int64_t lr = (int64_t) 1 << (d + out_bits - 1 < 31 ? d + out_bits - 1 : 31);
+  uint32_t x = 0x2545F491u + (uint32_t) s * 0x9E3779B9u;
+  int32_t i;
+  for (i = 0; i < c->shape.conv.ch_out; i++)
+    {
+      const int64_t k = ((int64_t) 1 << 28) + (int64_t) (trained_rand (&x) % 0x70000000u);
+      const uint32_t r = trained_rand (&x);
+      int64_t l = lr > INT32_MAX ? (int64_t) (int32_t) r
+                                 : (int64_t) (r % (uint32_t) (2 * lr)) - lr;
+      if (i % 7 == 5)
+        l = i % 2 ? INT32_MAX : INT32_MIN;
+      c->kappa[i] = (int32_t) (i % 4 == 3 ? -k : k);
+      c->lambda[i] = (int32_t) l;
+    }
+  c->shape.conv.out_shift = d;
+  c->out_shift = d;
+}
+
 /* The families whose kernels keep sums in lanes or partial sums whose bounds depend on the
- * operands: they run every shape twice, the second time with extreme operands. */
+ * operands: they run every shape twice, the second time with extreme operands (conv and
+ * depthwise a third time with trained_requant()). */
 static int
 has_lane_bounds (int f)
 {
@@ -244,7 +283,9 @@ int
 kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *user_data)
 {
   int f, bad = 0, ex;
-  for (ex = 0; ex < 2; ex++)
+  /* ex: 0 uniform operands, 1 extreme ones, 2 conv and depthwise with trained_requant()
+   * (extreme operands on odd shapes) */
+  for (ex = 0; ex < 3; ex++)
   for (f = 0; f < FB_KERNEL_N_FAMILIES; f++)
     {
       FbKernelBenchShape sh[16];
@@ -252,6 +293,8 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
       size_t nv = 0, v;
       int ns = shapes ((FbKernelFamily) f, sh), s, nf = flag_sets ((FbKernelFamily) f, fl), k;
       if (ex && !has_lane_bounds (f))
+        continue;
+      if (ex == 2 && f != FB_KERNEL_FAMILY_CONV && f != FB_KERNEL_FAMILY_DEPTHWISE)
         continue;
       fb_kernel_family_variants ((FbKernelFamily) f, &nv);
       for (k = 0; k < nf; k++)
@@ -262,7 +305,7 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
             char line[160];
             int st, ok;
             sh[s].flags = fl[k];
-            sh[s].extremes = ex;
+            sh[s].extremes = ex == 1 || (ex == 2 && s % 2 == 1);
             if (!FB_KERNEL_SCALAR_BUILD)
               sh[s].flags &= ~FB_KERNEL_FLAG_PREPARED_WEIGHTS;
             if (fb_kernel_bench_setup (&c, (FbKernelFamily) f, v, &sh[s],
@@ -274,16 +317,18 @@ kernel_selftest_run (void (*emit) (const char *line, void *user_data), void *use
                 bad++;
                 continue;
               }
-            if (f == FB_KERNEL_FAMILY_DEPTHWISE && s >= 3)
+            if (ex == 2)
+              trained_requant (&c, s, c.variant->out_bits);
+            else if (f == FB_KERNEL_FAMILY_DEPTHWISE && s >= 3)
               depthwise_requant_variety (&c, s);
-            if (f == FB_KERNEL_FAMILY_CONV)
+            else if (f == FB_KERNEL_FAMILY_CONV)
               conv_requant_variety (&c, s);
             st = (int) fb_kernel_bench_run (&c);
             fb_kernel_bench_run_ref (&c);
             ok = st == 0 && fb_kernel_bench_matches_ref (&c);
             bad += !ok;
             snprintf (line, sizeof line, "%s s%d%s f%x st=%d ref=%d n=%lu h=%08lx",
-                      c.variant->name, s, ex ? "x" : "", (unsigned) fl[k], st, ok,
+                      c.variant->name, s, ex == 2 ? "t" : ex ? "x" : "", (unsigned) fl[k], st, ok,
                       (unsigned long) c.output_bytes,
                       (unsigned long) fb_kernel_bench_output_hash (&c));
             emit (line, user_data);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fb-kernel-bench.h"
+#include "fb-kernel-workload.h"
 
 static void
 conv_shape (FbKernelBenchShape *s, int in_x, int in_y, int cin, int cout, int kx, int ky,
@@ -186,8 +187,9 @@ flag_sets (FbKernelFamily f, int32_t *out)
   return n;
 }
 
-/* The workloads' requantization has out_shift 40; some depthwise shapes get the same scale
- * with out_shift 28 (the RV32 row sweep then pre-shifts the weights) and negative kappa on
+/* The workloads' requantization is a trained layer's (out_shift 21-31, fb-kernel-bench.c
+ * fill_requant()); odd depthwise shapes get the same scale with out_shift 12 lower (the RV32
+ * row sweep's pre-shift then often too wide: the C requantization) and negative kappa on
  * odd channels (outputs clipped at both ends; not s15, whose channel pairs need kappa > 0 on
  * both). */
 static void
@@ -211,10 +213,10 @@ depthwise_requant_variety (FbKernelBenchCase *c, int s)
     }
 }
 
-/* The conv workloads' requantization: out_shift 40 (s % 3 == 0), the same scale at 28
- * (s % 3 == 1) and at 32 with negative kappa on odd channels (s % 3 == 2), so the RV32
- * fused path runs both forms of its requantization (out_shift above 32 and the high word of
- * kappa * 2^(32 - out_shift)). */
+/* The conv workloads' requantization: the workload's own (out_shift 21-31, s % 3 == 0), the
+ * same scale with out_shift 12 lower (s % 3 == 1) and 8 lower with negative kappa on odd
+ * channels (s % 3 == 2). out_shift above 32 (the _hi epilogues) comes from
+ * trained_requant()'s pass only. */
 static void
 conv_requant_variety (FbKernelBenchCase *c, int s)
 {
@@ -237,15 +239,6 @@ conv_requant_variety (FbKernelBenchCase *c, int s)
  * kappa * 2^(32 - out_shift) overflows int32: the RV32 conv's _sh epilogues, kappa times the
  * sums << t, and u2 x i2's thresholds) or 34, 37 (the high-word form), lambda within
  * +-2^(d + O - 1) (outputs moved by up to half their range) or at the ends of int32. */
-static uint32_t
-trained_rand (uint32_t *x)
-{
-  *x ^= *x << 13;
-  *x ^= *x >> 17;
-  *x ^= *x << 5;
-  return *x;
-}
-
 static void
 trained_requant (FbKernelBenchCase *c, int s, int out_bits)
 {
@@ -256,8 +249,9 @@ trained_requant (FbKernelBenchCase *c, int s, int out_bits)
   int32_t i;
   for (i = 0; i < c->shape.conv.ch_out; i++)
     {
-      const int64_t k = ((int64_t) 1 << 28) + (int64_t) (trained_rand (&x) % 0x70000000u);
-      const uint32_t r = trained_rand (&x);
+      const int64_t k = ((int64_t) 1 << 28)
+                        + (int64_t) (fb_kernel_workload_random (&x) % 0x70000000u);
+      const uint32_t r = fb_kernel_workload_random (&x);
       int64_t l = lr > INT32_MAX ? (int64_t) (int32_t) r
                                  : (int64_t) (r % (uint32_t) (2 * lr)) - lr;
       if (i % 7 == 5)

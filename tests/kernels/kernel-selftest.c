@@ -78,23 +78,24 @@ shapes (FbKernelFamily f, FbKernelBenchShape *out)
       conv_shape (&out[n++], 6, 7, 6, 6, 3, 3, 2, 1, 2, 1, 1, 2);
       conv_shape (&out[n++], 2, 3, 8, 8, 3, 2, 1, 0, 1, 2, 1, 1);
       conv_shape (&out[n++], 1, 3, 4, 4, 3, 1, 0, 0, 1, 1, 1, 1);
-      /* stride 2 on a wider input; the pair sweep (stride 1, out_shift 40: s8, s10) over 3
-       * pairs and an odd row with one step left over, and with a drain of 2 columns */
+      /* stride 2 on a wider input; the pair sweep (stride 1, the workload's out_shift: s8,
+       * s10) over 3 pairs and an odd row with one step left over, and with a drain of 2
+       * columns (requantization by shape: depthwise_requant_variety()) */
       conv_shape (&out[n++], 16, 9, 16, 16, 3, 3, 1, 1, 1, 1, 2, 2);
       conv_shape (&out[n++], 5, 9, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
       conv_shape (&out[n++], 9, 8, 24, 24, 3, 3, 1, 0, 1, 0, 2, 2);
       conv_shape (&out[n++], 4, 6, 16, 16, 3, 3, 1, 1, 0, 2, 1, 1);
-      /* the pad pairs (a padded top or bottom row paired with a full one; even s, out_shift
-       * 40): at stride 2 top pair, a pair, bottom pair (s12); at stride 1 the top pair
-       * taking the only full row, the bottom row left alone (s14); s11, s13 the one-row
-       * sweep at out_shift 28 on the same kind of shapes */
+      /* the pad pairs (a padded top or bottom row paired with a full one; even s, the
+       * workload's out_shift): at stride 2 top pair, a pair, bottom pair (s12); at stride 1
+       * the top pair taking the only full row, the bottom row left alone (s14); s11, s13 the
+       * same kind of shapes at out_shift 33 and 32 */
       conv_shape (&out[n++], 9, 10, 8, 8, 3, 3, 1, 1, 1, 1, 2, 2);
       conv_shape (&out[n++], 11, 11, 16, 16, 3, 3, 1, 1, 1, 1, 2, 2);
       conv_shape (&out[n++], 6, 5, 4, 4, 3, 3, 1, 0, 1, 1, 1, 1);
       conv_shape (&out[n++], 7, 3, 24, 24, 3, 3, 1, 1, 1, 1, 1, 1);
       /* s15: stride 2, two full pairs of 17 outputs (a sub-byte input's two-channel pass,
-       * fb_ki_rv32_dwpair2_s2_*) at out_shift 28 with kappa > 0 on every channel: u4 x i8's
-       * requantization without lam_hi (the q routines) */
+       * fb_ki_rv32_dwpair2_s2_*) at the workload's out_shift (21-31) with kappa > 0 on every
+       * channel: u4 x i8's requantization without lam_hi (the q routines) */
       conv_shape (&out[n++], 34, 10, 8, 8, 3, 3, 1, 1, 1, 1, 2, 2);
       break;
     case FB_KERNEL_FAMILY_LINEAR:
@@ -187,63 +188,13 @@ flag_sets (FbKernelFamily f, int32_t *out)
   return n;
 }
 
-/* The workloads' requantization is a trained layer's (out_shift 21-31, fb-kernel-bench.c
- * fill_requant()); odd depthwise shapes get the same scale with out_shift 12 lower (the RV32
- * row sweep's pre-shift then often too wide: the C requantization) and negative kappa on
- * odd channels (outputs clipped at both ends; not s15, whose channel pairs need kappa > 0 on
- * both). */
-static void
-depthwise_requant_variety (FbKernelBenchCase *c, int s)
-{
-  int32_t i;
-  for (i = 0; i < c->shape.conv.ch_out; i++)
-    {
-      if (s % 2 == 1)
-        {
-          c->kappa[i] >>= 12;
-          c->lambda[i] >>= 12;
-        }
-      if (s >= 5 && s != 15 && i % 2 == 1)
-        c->kappa[i] = -c->kappa[i];
-    }
-  if (s % 2 == 1)
-    {
-      c->shape.conv.out_shift -= 12;
-      c->out_shift = c->shape.conv.out_shift;
-    }
-}
-
-/* The conv workloads' requantization: the workload's own (out_shift 21-31, s % 3 == 0), the
- * same scale with out_shift 12 lower (s % 3 == 1) and 8 lower with negative kappa on odd
- * channels (s % 3 == 2). out_shift above 32 (the _hi epilogues) comes from
- * trained_requant()'s pass only. */
-static void
-conv_requant_variety (FbKernelBenchCase *c, int s)
-{
-  const int drop = s % 3 == 1 ? 12 : s % 3 == 2 ? 8 : 0;
-  int32_t i;
-  for (i = 0; i < c->shape.conv.ch_out; i++)
-    {
-      c->kappa[i] >>= drop;
-      c->lambda[i] >>= drop;
-      if (s % 3 == 2 && i % 2 == 1)
-        c->kappa[i] = -c->kappa[i];
-    }
-  c->shape.conv.out_shift -= drop;
-  c->out_shift = c->shape.conv.out_shift;
-}
-
-/* A trained layer's requantization (the quantizer's choose_shift() takes the largest shift d
- * for which kappa and lambda fit int32, so |kappa| is near 2^31): pass 2 gives every channel
- * |kappa| in [2^28, 2^31) (negative on every fourth channel) at out_shift 26 ... 31 (where
- * kappa * 2^(32 - out_shift) overflows int32: the RV32 conv's _sh epilogues, kappa times the
- * sums << t, and u2 x i2's thresholds) or 34, 37 (the high-word form), lambda within
+/* A trained layer's requantization at out_shift d (the quantizer's choose_shift() takes the
+ * largest shift for which kappa and lambda fit int32, so |kappa| is near 2^31): every channel
+ * |kappa| in [2^28, 2^31) (negative on every fourth channel when neg), lambda within
  * +-2^(d + O - 1) (outputs moved by up to half their range) or at the ends of int32. */
 static void
-trained_requant (FbKernelBenchCase *c, int s, int out_bits)
+requant_at_shift (FbKernelBenchCase *c, int s, int out_bits, int32_t d, int neg)
 {
-  static const int32_t shifts[8] = { 26, 27, 28, 29, 30, 31, 34, 37 };
-  const int32_t d = shifts[s % 8];
   const int64_t lr = (int64_t) 1 << (d + out_bits - 1 < 31 ? d + out_bits - 1 : 31);
   uint32_t x = 0x2545F491u + (uint32_t) s * 0x9E3779B9u;
   int32_t i;
@@ -256,11 +207,79 @@ trained_requant (FbKernelBenchCase *c, int s, int out_bits)
                                  : (int64_t) (r % (uint32_t) (2 * lr)) - lr;
       if (i % 7 == 5)
         l = i % 2 ? INT32_MAX : INT32_MIN;
-      c->kappa[i] = (int32_t) (i % 4 == 3 ? -k : k);
+      c->kappa[i] = (int32_t) (neg && i % 4 == 3 ? -k : k);
       c->lambda[i] = (int32_t) l;
     }
   c->shape.conv.out_shift = d;
   c->out_shift = d;
+}
+
+/* The shifts the variety passes target besides the workload's own (21-31, fb-kernel-bench.c
+ * fill_requant()): 32 (t = 0, no high-word shift) and above (the conv's _hi epilogues, the
+ * depthwise's shr > 0), which no trained layer has but the kernels' contract allows. */
+static const int32_t variety_shifts[5] = { 33, 32, 36, 34, 40 };
+
+/* The depthwise workloads' requantization, by shape: even shapes the workload's own; odd
+ * shapes in turn out_shift 12 lower than the workload's (the RV32 row sweep's pre-shift then
+ * often too wide: the C requantization) or one of variety_shifts (the sweeps' out_shift >= 32
+ * forms).  Negative kappa on odd channels from s5 on (outputs clipped at both ends).  s15
+ * keeps the workload's own (its channel pairs need kappa > 0 and out_shift <= 32). */
+static void
+depthwise_requant_variety (FbKernelBenchCase *c, int s)
+{
+  int32_t i;
+  if (s == 15)
+    return;
+  if (s % 2 == 1 && s % 3 != 0)
+    requant_at_shift (c, s, c->variant->out_bits, variety_shifts[(s / 2) % 5], 0);
+  else if (s % 2 == 1)
+    {
+      for (i = 0; i < c->shape.conv.ch_out; i++)
+        {
+          c->kappa[i] >>= 12;
+          c->lambda[i] >>= 12;
+        }
+      c->shape.conv.out_shift -= 12;
+      c->out_shift = c->shape.conv.out_shift;
+    }
+  for (i = 0; i < c->shape.conv.ch_out; i++)
+    if (s >= 5 && s != 15 && i % 2 == 1)
+      c->kappa[i] = -c->kappa[i];
+}
+
+/* The conv workloads' requantization, by shape: the workload's own (s % 3 == 0), one of
+ * variety_shifts (s % 3 == 1: the _hi epilogues and t = 0) and the workload's scale with
+ * out_shift 8 lower and negative kappa on odd channels (s % 3 == 2). */
+static void
+conv_requant_variety (FbKernelBenchCase *c, int s)
+{
+  int32_t i;
+  if (s % 3 == 1)
+    {
+      requant_at_shift (c, s, c->variant->out_bits, variety_shifts[(s / 3) % 5], 1);
+      return;
+    }
+  if (s % 3 == 0)
+    return;
+  for (i = 0; i < c->shape.conv.ch_out; i++)
+    {
+      c->kappa[i] >>= 8;
+      c->lambda[i] >>= 8;
+      if (i % 2 == 1)
+        c->kappa[i] = -c->kappa[i];
+    }
+  c->shape.conv.out_shift -= 8;
+  c->out_shift = c->shape.conv.out_shift;
+}
+
+/* Pass 2: a trained layer's requantization at out_shift 26 ... 31 (where kappa * 2^(32 -
+ * out_shift) overflows int32: the RV32 conv's _sh epilogues, kappa times the sums << t, and
+ * u2 x i2's thresholds) or 34, 37 (the high-word form). */
+static void
+trained_requant (FbKernelBenchCase *c, int s, int out_bits)
+{
+  static const int32_t shifts[8] = { 26, 27, 28, 29, 30, 31, 34, 37 };
+  requant_at_shift (c, s, out_bits, shifts[s % 8], 1);
 }
 
 /* The families whose kernels keep sums in lanes or partial sums whose bounds depend on the

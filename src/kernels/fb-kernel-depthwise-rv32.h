@@ -961,26 +961,16 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return dw_s2_none (A, S, kp);
-  if (!HI && S == 2)
+  if (!HI)
     dw_sc_shift9 (wf, t, wt);
   /* the largest |acc| << u within int32 (bound * (2^A - 1) is under 2^19: 32 bits) */
   if (bound * ((1 << A) - 1) > (INT32_MAX >> u))
     return dw_s2_none (A, S, kp);
   /* the row job's fields written only when a row sweep runs (not for a std3 channel) */
   dw_lam_shifted (la, u, &lam_lo, &lam_hi, &lam);
-  /* stride 1: the lanes' threshold exact (dw_sc_pair_job()), the row sweeps' below */
-  thr = S == 1 && !HI ? INT32_MIN : dw_zero_below (ka, lam, shr);
+  /* stride 1: exact (the sums are acc << u) */
+  thr = S == 1 && !HI ? dw_zero_thr (ka, la, p->out_shift, u) : dw_zero_below (ka, lam, shr);
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, thr, c, bound, pjp) : 0;
-  if (S == 1 && std3 && pairs)
-    {
-      /* a channel in 16-bit lanes: neither the weights << t nor the 32-bit sums' threshold */
-      dw_sc_pairs_all (A, O, xc, output, c, pairs, plain, lam_hi, pjp, s3off);
-      return 1;
-    }
-  if (!HI && S == 1)
-    dw_sc_shift9 (wf, t, wt);
-  if (S == 1 && !HI)
-    thr = dw_zero_thr (ka, la, p->out_shift, u); /* exact (the sums are acc << u) */
   if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (ka, ~lam_lo, lam_hi, shr, thr, (c * O) & 7, wt, pjp);
   if (S == 1 && std3 && pairs)

@@ -54,6 +54,34 @@ dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
   return (int32_t) ((nhi << (32 - e)) | (nlo >> e));
 }
 
+/* The exact zero threshold of a stride-1 sweep (out_shift d <= 31) whose sums are acc << s
+ * (s <= 31): the smallest T with kappa * T + lambda >= 2^d, times 2^s, saturated to int32, so
+ * a sum v < thr has kappa * acc + lambda < 2^d, output 0.  With one 32-bit division (`divu` /
+ * `div`, one instruction each on rv32im): n = 2^d - lambda is in (-2^31, 2^32], T = ceil
+ * (n / kappa): for n >= 1, (n - 1) / kappa + 1 with n - 1 as a uint32; for n <= 0 (lambda >=
+ * 2^d, d <= 30) n / kappa truncated, an int32.  dw_zero_below()'s bound was within 2x of T
+ * and INT32_MIN for every n <= 0: the channels whose outputs are 0 for a negative sum (sub-
+ * byte weights' channels, whose mean sum is negative: most of them on the trained-style
+ * bench) requantized every output.  INT32_MIN when kappa <= 0. */
+FB_KI_INLINE int32_t
+dw_zero_thr (int32_t ka, int32_t la, int32_t d, int32_t s)
+{
+  const uint32_t m = (1u << d) - (uint32_t) la - 1u;
+
+  if (ka <= 0)
+    return INT32_MIN;
+  if (d <= 30 && la >= (int32_t) (1u << d))
+    {
+      /* n <= 0: T = n / kappa (truncated toward 0 = the ceiling), -2^31 < T <= 0 */
+      const int32_t q = (int32_t) (m + 1u) / ka;
+      return (q >> (31 - s)) < -1 ? INT32_MIN : (int32_t) ((uint32_t) q << s);
+    }
+  {
+    const uint32_t q = m / (uint32_t) ka; /* T - 1 */
+    return q >= (1u << (31 - s)) - 1u ? INT32_MAX : (int32_t) ((q + 1u) << s);
+  }
+}
+
 /* lambda << u (u < 32) as the two words the sweeps add and as an int64, with two 32-bit
  * shifts (per channel and call: the set-up is what a row slice of a call pays). */
 FB_KI_INLINE void
@@ -122,6 +150,9 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
   /* the row job's threshold times 2^(16 - t) when its sums are these over 2^(16 - t) (the
    * same sh; the row sweep's weights taken << t): its sums are under 2^(15 + t) in
    * magnitude (the lanes' bound), so a threshold outside that range saturates */
+  if (S == 1 && p->out_shift <= 31)
+    pj->thr = dw_zero_thr (ka, la, p->out_shift, sh + 16); /* the lanes: acc << (sh + 16) */
+  else
   {
     const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
     const int64_t lim = (int64_t) 1 << (15 + t);
@@ -937,7 +968,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
     return dw_s2_none (A, S, kp);
   /* the row job's fields written only when a row sweep runs (not for a std3 channel) */
   dw_lam_shifted (la, u, &lam_lo, &lam_hi, &lam);
-  thr = dw_zero_below (ka, lam, shr);
+  /* stride 1: exact (the sums are acc << u) */
+  thr = S == 1 && !HI ? dw_zero_thr (ka, la, p->out_shift, u) : dw_zero_below (ka, lam, shr);
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, thr, c, bound, pjp) : 0;
   if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (ka, ~lam_lo, lam_hi, shr, thr, (c * O) & 7, wt, pjp);

@@ -594,7 +594,7 @@ dw_s2_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
       || (A == 8 && (p->ch_in & 1)))
     return;
   dw_zero_bytes64 (output, output + (size_t) p->dim_out_y * (size_t) jp->out_row);
-  kp->zero = W == 8 ? 2 : 1;
+  kp->zero = 2;
   kp->s2off = s2off;
 }
 

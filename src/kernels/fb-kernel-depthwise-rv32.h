@@ -550,9 +550,16 @@ void fb_ki_rv32_dwpair2_s2_02_oo_i (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_46_bb_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_46_bo_zi (const DwPairJob *a, const DwPairJob *b);
 void fb_ki_rv32_dwpair2_s2_46_oo_i (const DwPairJob *a, const DwPairJob *b);
+/* the q form (out_shift <= 32, kappa > 0, |f| <= 15487; else the form above) for a u2 input:
+ * 'bo' takes osh from the frame (4: u4 outputs, 2: the 0/2 pair of u2 outputs), 'oo' 4 / 6 */
+void fb_ki_rv32_dwpair2_s2_02_bb_ziq (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bo_ziq (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bb_ziq (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bo_ziq (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_oo_iq (const DwPairJob *a, const DwPairJob *b);
 typedef void (*DwPair2Fn) (const DwPairJob *a, const DwPairJob *b);
-/* [zeroed output: no, yes, yes with the requantization inline (kp->zero 2: a sub-byte input
- * with 8-bit weights; an 8-bit input never takes it)][shift pair: 0/4, 0/2, 4/6, an 8-bit
+/* [zeroed output: no, yes, yes with the requantization inline (kp->zero 2: a sub-byte input;
+ * an 8-bit input never takes it)][shift pair: 0/4, 0/2, 4/6, an 8-bit
  * input][outputs: bb, bo, oo] */
 static const DwPair2Fn dw_pair2_s2_fns[3][4][3] = {
   { { fb_ki_rv32_dwpair2_s2_04_bb, fb_ki_rv32_dwpair2_s2_04_bo, fb_ki_rv32_dwpair2_s2_04_oo },
@@ -569,10 +576,10 @@ static const DwPair2Fn dw_pair2_s2_fns[3][4][3] = {
       fb_ki_rv32_dwpair2_s2_08_oo } },
   { { fb_ki_rv32_dwpair2_s2_04_bb_ziq, fb_ki_rv32_dwpair2_s2_04_bo_zimq,
       fb_ki_rv32_dwpair2_s2_04_oo_iq },
-    { fb_ki_rv32_dwpair2_s2_02_bb_zi, fb_ki_rv32_dwpair2_s2_02_bo_zi,
+    { fb_ki_rv32_dwpair2_s2_02_bb_ziq, fb_ki_rv32_dwpair2_s2_02_bo_ziq,
       fb_ki_rv32_dwpair2_s2_02_oo_i },
-    { fb_ki_rv32_dwpair2_s2_46_bb_zi, fb_ki_rv32_dwpair2_s2_46_bo_zi,
-      fb_ki_rv32_dwpair2_s2_46_oo_i },
+    { fb_ki_rv32_dwpair2_s2_46_bb_ziq, fb_ki_rv32_dwpair2_s2_46_bo_ziq,
+      fb_ki_rv32_dwpair2_s2_46_oo_iq },
     { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
       fb_ki_rv32_dwpair2_s2_08_oo } }
 };
@@ -605,8 +612,9 @@ typedef struct {
   int plain;
   int full; /* 1 until job holds the call's channel-independent fields */
   /* the output zeroed once per call (dw_s2_zero()): the channels' padded top pairs are left
-   * to the two-channel pass (dw_s2_pad_kept()); 2: a sub-byte input with 8-bit weights, the
-   * pass's inline-requantization forms too; s2off: dw_sc_s2_plan()'s offsets */
+   * to the two-channel pass (dw_s2_pad_kept()); 2: the pass's inline-requantization forms
+   * too (a sub-byte input: with sub-byte weights as well since the trained-layer bench, where
+   * the frame-loaded _z forms cost s2-32x32 u4/u4/i4 +68k); s2off: dw_sc_s2_plan()'s offsets */
   int zero;
   const size_t *s2off;
 } DwS2Keep;
@@ -625,7 +633,7 @@ dw_s2_zero (const int A, const int W, const FbConvParams *p, uint8_t *output,
       || (A == 8 && (p->ch_in & 1)))
     return;
   dw_zero_bytes64 (output, output + (size_t) p->dim_out_y * (size_t) jp->out_row);
-  kp->zero = W == 8 ? 2 : 1;
+  kp->zero = 2;
   kp->s2off = s2off;
 }
 

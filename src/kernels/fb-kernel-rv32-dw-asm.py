@@ -1193,7 +1193,7 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
     name = f'fb_ki_rv32_dwpair2_s2_{sha}{shb}_{outs}{"_zi" if z else "_i"}'
     gen = name
     assert not imm or outs == 'bo'
-    assert not q or (A == 4 and (imm or outs != 'bo'))
+    assert not q or (A == 4 and (imm or outs != 'bo')) or (A == 2 and not imm)
     name += 'm' if imm else ''
     OSH = (None, 4) if imm else (None, None)
     # o2 (q, 'bo'): the u2 outputs' 'bo' pair (osh 2), name _bo_zi2q, entered from _bo_zimq
@@ -1211,8 +1211,11 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
     TA, TB, TM, T, M, SHR = 't0', 't1', 't3', 't2', 't4', 's6'
     OP = 's7'
     OP2 = None if u2 else 's8'
-    MX = None if u2 else 'a4'
+    MX = None if u2 and not q else 'a4'
     THR = ('a4', 's8') if u2 else (T, T)
+    # q with a u2 input: maxv in a4 and the second channel's D in s8 (no thr); 'bb' and 'bo'
+    # (osh from the frame: 4 or 2 by the output width), 'oo' osh 4 / 6 (the 4/6 pair)
+    D1 = 's8' if u2 and q else None
     P = (['s9', 's10'], ['s11', 'a1'])
     WK = ((['s0', 's1', 's2'], ['s3', 's4', 's5']), (['a5', 'a6', 'a7'], ['t5', 't6', 'ra']))
     FR = 160
@@ -1246,10 +1249,11 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
               'add t2, t2, t1', f'sw t2, {base[ch] + 8}(sp)', 'lw t1, 16(t0)',
               f'sw t1, {base[ch] + 4}(sp)']
         for f in CF:
-            if q and f in ('kappa', 'lam_lo', 'lam_hi', 'shr', 'thr', 'osh'):
+            if q and f in ('kappa', 'lam_lo', 'lam_hi', 'shr', 'thr', 'osh') and not (
+                    f == 'osh' and mode[ch] == 'o' and OSH[ch] is None):
                 continue
             L += [f'lw t1, {POFF[f]}({J})', f'sw t1, {base[ch] + CO[f]}(sp)']
-        L += [f'lw {THR[ch]}, {POFF["thr"]}({J})'] if u2 else []
+        L += [f'lw {THR[ch]}, {POFF["thr"]}({J})'] if u2 and not q else []
     L += [f'lw t1, {POFF["maxv"]}(a0)', f'sw t1, {MAXV}(sp)',
           f'lw t1, {POFF["out_px"]}(a0)', f'sw t1, {OUTPX}(sp)']
     L += [f'lw {MX}, {POFF["maxv"]}(a0)'] if MX else []
@@ -1257,6 +1261,7 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
           f'lw {SHR}, {base[0] + CO["lam_hi"]}(sp)' if q else f'lw {SHR}, {POFF["shr"]}(a0)',
           f'lw {OP}, {POFF["op"]}(a0)', f'lw t0, {POFF["out_row"]}(a0)']
     L += [f'add {OP2}, {OP}, t0'] if OP2 else [f'sw t0, {OROW}(sp)']
+    L += [f'lw {D1}, {base[1] + CO["lam_hi"]}(sp)'] if D1 else []
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)', f'lw {ROW}, {POFF["in_row"]}(a0)',
           f'lw {BACK}, {POFF["in_px"]}(a0)', f'slli t0, {ROW}, 2', f'sub {BACK}, {BACK}, t0',
           f'lw {Q}, {POFF["q0"]}(a0)']
@@ -1299,10 +1304,14 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
         out += rq_carry(TB, TM, True) + [f'add {v}, {v}, {TB}']
         out += [f'bleu {v}, {MX}, .Lin_{lab}', f'mv {v}, {MX}', f'.Lin_{lab}:']
         op = OP2 if row else OP
+        if row and not OP2:
+            out += [f'lw {T}, {OROW}(sp)', f'add {T}, {T}, {OP}']
+            op = T
         if mode[ch] == 'b':
             out.append(f'sb {v}, {boff[ch]}({op})')
         else:
-            out += [f'slli {v}, {v}, {OSH[ch]}'] + or_byte(v, op, TB)
+            out += ([f'slli {v}, {v}, {OSH[ch]}'] if OSH[ch] else
+                    [f'lw {TM}, {b + CO["osh"]}(sp)', f'sll {v}, {v}, {TM}']) + or_byte(v, op, TB)
         return out + [f'.Ld_{lab}:']
 
     def requant(ch, v, row):
@@ -1340,6 +1349,7 @@ def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
             c = P[ch][ph]
             if q:
                 out += ([f'add {c}, {c}, {SHR}'] if ch == 0 else
+                        [f'add {c}, {c}, {D1}'] if D1 else
                         [f'lw {TB}, {base[ch] + CO["lam_hi"]}(sp)', f'add {c}, {c}, {TB}'])
                 out += [f'slli {TA}, {c}, 16', f'srai {TA}, {TA}, 16', f'sub {c}, {c}, {TA}']
                 out += requant_q(ch, TA, 0) + requant_q(ch, c, 1)
@@ -1710,4 +1720,7 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + (dwpair2_s2_tri(0, 4, 'bo', True),)
           + tuple(dwpair2_s2_tri(0, 4, o, o == 'bo', True) for o in ('bb', 'bo', 'oo'))
           + (dwpair2_s2_tri(0, 4, 'bo', True, True, True),)
-          + (dwquad32_s2('z', False),))
+          + (dwquad32_s2('z', False),)
+          + tuple(dwpair2_s2_tri(a, b, o, False, True)
+                  for a, b, o in ((0, 2, 'bb'), (0, 2, 'bo'), (4, 6, 'bb'), (4, 6, 'bo'),
+                                  (4, 6, 'oo'))))

@@ -54,7 +54,7 @@ dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
   return (int32_t) ((nhi << (32 - e)) | (nlo >> e));
 }
 
-/* The exact zero threshold of a stride-1 sweep (out_shift d <= 31) whose sums are acc << s
+/* The exact zero threshold of a sweep (out_shift d <= 31; stride 1 and 2) whose sums are acc << s
  * (s <= 31): the smallest T with kappa * T + lambda >= 2^d, times 2^s, saturated to int32, so
  * a sum v < thr has kappa * acc + lambda < 2^d, output 0.  With one 32-bit division (`divu` /
  * `div`, one instruction each on rv32im): n = 2^d - lambda is in (-2^31, 2^32], T = ceil
@@ -150,7 +150,7 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
   /* the row job's threshold times 2^(16 - t) when its sums are these over 2^(16 - t) (the
    * same sh; the row sweep's weights taken << t): its sums are under 2^(15 + t) in
    * magnitude (the lanes' bound), so a threshold outside that range saturates */
-  if (S == 1 && p->out_shift <= 31)
+  if (p->out_shift <= 31)
     pj->thr = dw_zero_thr (ka, la, p->out_shift, sh + 16); /* the lanes: acc << (sh + 16) */
   else
   {
@@ -976,8 +976,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
     return dw_s2_none (A, S, kp);
   /* the row job's fields written only when a row sweep runs (not for a std3 channel) */
   dw_lam_shifted (la, u, &lam_lo, &lam_hi, &lam);
-  /* stride 1: exact (the sums are acc << u) */
-  thr = S == 1 && !HI ? dw_zero_thr (ka, la, p->out_shift, u) : dw_zero_below (ka, lam, shr);
+  /* exact when out_shift <= 31 (the sums are acc << u) */
+  thr = !HI ? dw_zero_thr (ka, la, p->out_shift, u) : dw_zero_below (ka, lam, shr);
   pairs = p->stride_y == S ? dw_sc_pair_job (A, O, S, wf, ka, la, p, thr, c, bound, pjp) : 0;
   if (!pairs && A == 8 && p->stride_y == S && p->dim_kernel_y == 3)
     pairs = dw_sc_pair32_job (ka, ~lam_lo, lam_hi, shr, thr, (c * O) & 7, wt, pjp);

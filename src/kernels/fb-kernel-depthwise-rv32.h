@@ -54,10 +54,10 @@ dw_zero_below (int32_t ka, int64_t lam, int32_t shr)
   return (int32_t) ((nhi << (32 - e)) | (nlo >> e));
 }
 
-/* The exact zero threshold of a sweep (out_shift d <= 31; stride 1 and 2) whose sums are acc << s
- * (s <= 31): the smallest T with kappa * T + lambda >= 2^d, times 2^s, saturated to int32, so
- * a sum v < thr has kappa * acc + lambda < 2^d, output 0.  With one 32-bit division (`divu` /
- * `div`, one instruction each on rv32im): n = 2^d - lambda is in (-2^31, 2^32], T = ceil
+/* The exact zero threshold of a sweep (stride 1 or 2, out_shift d <= 31) whose sums are
+ * acc << s (s <= 31): the smallest T with kappa * T + lambda >= 2^d, times 2^s, saturated to
+ * int32, so a sum v < thr has kappa * acc + lambda < 2^d, output 0.  With one 32-bit division
+ * (`divu` / `div`, one instruction each on rv32im): n = 2^d - lambda is in (-2^31, 2^32], T = ceil
  * (n / kappa): for n >= 1, (n - 1) / kappa + 1 with n - 1 as a uint32; for n <= 0 (lambda >=
  * 2^d, d <= 30) n / kappa truncated, an int32.  dw_zero_below()'s bound was within 2x of T
  * and INT32_MIN for every n <= 0: the channels whose outputs are 0 for a negative sum (sub-

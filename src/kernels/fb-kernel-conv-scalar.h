@@ -133,6 +133,36 @@ conv_scalar_t3_k (int32_t r, int32_t i, int s)
   }
 }
 
+/* Reduction lengths (k steps, rounded up to groups of 4) up to which a variant of 16-bit SWAR
+ * lanes takes the u8 x i8 form (conv_scalar_wide()).  Per output, the SWAR path costs about
+ * 55 + 1.5 K instructions (its C bias correction and requantization are the 55), the fused
+ * u8 x i8 path 15 + 2.5 K (fmnist-mbv1's pw2, pw3, pw4 at K = 16, 32, 64): even near K = 40. */
+#define FB_CONV_SC_WIDE_K 40
+
+/* Whether a variant with a sub-byte operand and 16-bit SWAR lanes (not T3) takes the u8 x i8
+ * form: its prepared weights widened to int8 in the plain layout (1 B per weight instead of
+ * the lanes' 2), its input gathered one value per byte, then the plain blocks, and for an
+ * unsigned input the fused path with the variant's output epilogue.  On a short reduction
+ * the SWAR path's per-output work (bias correction, requantization in C) outweighs its
+ * cheaper products.  A property of the geometry (and the signed input flag) only, so that
+ * fb_conv_prepare_weights() and the call agree. */
+FB_KI_INLINE int
+conv_scalar_wide (const int A, const int W, const FbConvParams *p)
+{
+  return fb_ki_swar_lanes (A, W) == 2 && !conv_scalar_t3 (A, W, p)
+         && !(p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+         && conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
+                            * (size_t) p->ch_in)
+              <= FB_CONV_SC_WIDE_K;
+}
+
+/* Bytes of prepared weights per k step of a 4-channel block (conv_scalar_wide(): int8). */
+FB_KI_INLINE size_t
+conv_scalar_wbytes (int A, int W, const FbConvParams *p)
+{
+  return conv_scalar_wide (A, W, p) ? 4 : fb_ki_swar_wbytes (A, W);
+}
+
 /* Bytes of the prepared weights of one block of 4 channels. */
 FB_KI_INLINE size_t
 conv_scalar_wblk (int A, int W, const FbConvParams *p)
@@ -142,7 +172,7 @@ conv_scalar_wblk (int A, int W, const FbConvParams *p)
            * (size_t) conv_scalar_t3_row_words (p->dim_kernel_x, p->ch_in) * 16;
   return conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
                          * (size_t) p->ch_in)
-         * fb_ki_swar_wbytes (A, W);
+         * conv_scalar_wbytes (A, W, p);
 }
 
 /* Output channels per pass over an im2col block: the int32 accumulators of 4 pixels take
@@ -223,27 +253,29 @@ conv_scalar_kpos (const int A, const int L9, const int perm, int32_t k)
 /* Unpack the weight rows and arrange them in blocks of 4 channels (see top of file).  The
  * biased value w + 2^(W-1) of a W-bit two's complement w is its bit pattern XOR 2^(W-1). */
 FB_KI_INLINE void
-conv_scalar_prepare_weights (const int A, const int W, const int perm, const uint8_t *weights,
-                             int32_t k_len, size_t rb, size_t kp, int32_t cout, void *wbuf)
+conv_scalar_prepare_weights (const int A, const int W, const int lanes, const int perm,
+                             const uint8_t *weights, int32_t k_len, size_t rb, size_t kp,
+                             int32_t cout, void *wbuf)
 {
-  const int lanes = fb_ki_swar_lanes (A, W);
   const int32_t cout4 = (cout + 3) & ~3;
   const int G = 4 / lanes;
   int32_t c, k;
 
   if (lanes == 1)
     {
+      /* u8 x i8, or a variant widened to it (conv_scalar_wide(): W-bit weights as int8, in
+       * the gather's k order) */
       int8_t *wb = (int8_t *) wbuf;
       for (c = 0; c < cout4; c++)
         {
           int8_t *d = wb + (size_t) (c / 4) * kp * 4 + (size_t) (c % 4);
           const uint8_t *src = weights + (size_t) c * rb;
-          for (k = 0; k < k_len && c < cout; k++)
-            d[(size_t) k * 4] = (int8_t) src[k];
           /* zeros for channels >= cout and for k up to kp (the fused path multiplies the
            * zero values past a column's end with them) */
-          for (; k < (int32_t) kp; k++)
+          for (k = 0; k < (int32_t) kp; k++)
             d[(size_t) k * 4] = 0;
+          for (k = 0; k < k_len && c < cout; k++)
+            d[conv_scalar_kpos (A, 0, perm, k) * 4] = (int8_t) fb_ki_get_s (W, src, (size_t) k);
         }
       return;
     }
@@ -346,8 +378,9 @@ conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const
             }
     }
   else
-    conv_scalar_prepare_weights (A, W, conv_scalar_perm (A, cin), weights, (int32_t) k_len, rb,
-                                 kp, cout, out);
+    conv_scalar_prepare_weights (A, W, conv_scalar_wide (A, W, p) ? 1 : fb_ki_swar_lanes (A, W),
+                                 conv_scalar_perm (A, cin), weights, (int32_t) k_len, rb, kp,
+                                 cout, out);
   if (p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
     for (c = 0; c < cout; c++)
       for (ky = 0; ky < kyn; ky++)
@@ -1032,7 +1065,8 @@ conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *
 /* The fused path: per block of 4 pixels one gather and one call for all channels, which
  * requantizes each block of 4 channels in registers. */
 FB_KI_INLINE void
-conv_scalar_fused (const int O, const int SO, int sh, const uint8_t *input, const uint8_t *wk,
+conv_scalar_fused (const int A, const int O, const int SO, int sh, const uint8_t *input,
+                   const uint8_t *wk,
                    const int32_t *kappa, const int32_t *lambda, uint8_t *output,
                    const FbConvParams *p, size_t kp, uint8_t *col)
 {
@@ -1061,8 +1095,16 @@ conv_scalar_fused (const int O, const int SO, int sh, const uint8_t *input, cons
           const int32_t npx = p->dim_out_x - ox < FB_CONV_SC_PIX ? p->dim_out_x - ox
                                                                  : FB_CONV_SC_PIX;
           const uint8_t *xend = col + (size_t) groups * 16;
-          if (kn > 0)
+          if (kn > 0 && A == 8)
             conv_scalar_gather_u8 (input, p, iy0, ox, npx, ky_lo, ky_hi, kn, col);
+          else if (kn > 0)
+            {
+              /* a sub-byte input widened (conv_scalar_wide()): one value per byte, the last
+               * group's rest and the absent pixels' columns zero */
+              int32_t colsum[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };   /* not summed */
+              conv_scalar_gather (A, 0, 0, 0, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn, kn,
+                                  col, colsum);
+            }
           else
             for (q = 0; q < 4; q++)
               fb_ki_st32 (col + 4 * q, 0);
@@ -1341,7 +1383,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   fused = conv_scalar_fused_ok (A, W, SI, p, kappa, kp);
   if (fused)
     {
-      conv_scalar_fused (O, SO, fused == 2, input, wk, kappa, lambda, output, p, kp, col);
+      conv_scalar_fused (A, O, SO, fused == 2, input, wk, kappa, lambda, output, p, kp, col);
       return;
     }
 #if FB_KI_RV32_ASM
@@ -1440,6 +1482,107 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
             }
         }
     }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Variants widened to u8 x i8 (conv_scalar_wide())                                           */
+
+/* A widened call the fused path cannot take (ch_out not a multiple of 4, a requantization
+ * that conv_scalar_rq_ok() refuses): per output pixel its column (one value per byte, in the
+ * order of the prepared weights), per channel the dot product with the int8 weights, then the
+ * requantization, in passes of chn channels.  Plain C: a rare case. */
+static void
+conv_scalar_wide_c (int A, int O, int SO, const uint8_t *input, const uint8_t *wk,
+                    const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+                    const FbConvParams *p, size_t kp, int32_t *acc, int32_t chn, uint8_t *col)
+{
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in, cout = p->ch_out;
+  const size_t out_px_bytes = (size_t) cout * (size_t) O / 8;
+  int32_t oy, ox, c0, c, j;
+
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      int32_t ky_lo, ky_hi;
+      const int32_t iy0 = fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const int32_t kn = (ky_hi - ky_lo) * kxn * cin;
+      const int8_t *w = (const int8_t *) wk + (size_t) ky_lo * (size_t) kxn * (size_t) cin * 4;
+      for (ox = 0; ox < p->dim_out_x; ox++)
+        {
+          uint8_t *out = output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                  * out_px_bytes;
+          if (kn > 0)
+            conv_scalar_im2col (A, 0, 0, 0, input, p, iy0, ox * p->stride_x - p->pad_left,
+                                ky_lo, ky_hi, col);
+          for (c0 = 0; c0 < cout; c0 += chn)
+            {
+              const int32_t nch = cout - c0 < chn ? cout - c0 : chn;
+              for (c = 0; c < nch; c++)
+                {
+                  const int8_t *wc = w + (size_t) ((c0 + c) / 4) * kp * 4 + (size_t) ((c0 + c) % 4);
+                  int32_t s = 0;
+                  for (j = 0; j < kn; j++)
+                    s += (int32_t) col[(j >> 2) * 16 + (j & 3)] * wc[(size_t) j * 4];
+                  acc[c] = s;
+                }
+              fb_ki_requant_pack_any (O, SO, acc, kappa + c0, lambda + c0, p->out_shift, nch,
+                                      out + (size_t) c0 * (size_t) O / 8);
+            }
+        }
+    }
+}
+
+/* A variant widened to u8 x i8 (conv_scalar_wide()): the whole call, returning 1, after
+ * conv_generic()'s checks; 0 with nothing written when one fails (conv_generic() then reports
+ * the error).  Weights laid out at export time are read in place, otherwise widened into the
+ * scratch (conv_scalar_buffer_size() counts them); then the fused path (fb_ki_rv32_plain_rq
+ * with the variant's epilogue), or conv_scalar_wide_c().  Called before conv_generic() by the
+ * variants with 16-bit SWAR lanes (FB_CONV_WIDE_HOOK_*), out of line so that their code in
+ * conv_scalar() stays as it was. */
+FB_KI_NOINLINE __attribute__ ((unused)) int
+conv_scalar_wide_call (int A, int O, int W, const uint8_t *input, const uint8_t *weights,
+                       const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+                       const FbConvParams *params, void *buffer, size_t buffer_size)
+{
+  const FbConvParams *p = params;
+  int32_t kxn, kyn, chn;
+  size_t kp, kc;
+  int32_t *acc;
+  uint8_t *col;
+  const uint8_t *wk = weights;
+  int SO, rq;
+  FbConvParams flat;
+
+  if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
+      || params == NULL || buffer == NULL || fb_ki_check_conv (A, O, W, 0, params) != FB_KERNEL_OK
+      || !conv_scalar_wide (A, W, params) || (params->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED)
+      || ((params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS) && ((uintptr_t) weights & 3u) != 0)
+      || buffer_size < conv_scalar_buffer_size (A, W, params))
+    return 0;
+  SO = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
+  kxn = p->dim_kernel_x;
+  kyn = p->dim_kernel_y;
+  kp = conv_scalar_kp ((size_t) kxn * (size_t) kyn * (size_t) p->ch_in);
+  kc = kp < FB_CONV_SC_KC ? kp : FB_CONV_SC_KC;
+  chn = (int32_t) conv_scalar_channels_per_pass (p);
+  acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
+  col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
+  if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
+    {
+      uint8_t *wbuf = col + FB_CONV_SC_PIX * kc;
+      conv_scalar_prepare_all (A, W, weights, p, wbuf);
+      wk = wbuf;
+    }
+  FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);
+  rq = p->ch_out % 4 == 0 ? conv_scalar_rq_ok (A, W, 0, p, kappa, 0) : 0;
+  if (!rq)
+    conv_scalar_wide_c (A, O, SO, input, wk, kappa, lambda, output, p, kp, acc, chn, col);
+  else if (A == 8)
+    conv_scalar_fused (8, O, SO, rq == 2, input, wk, kappa, lambda, output, p, kp, col);
+  else if (A == 4)
+    conv_scalar_fused (4, O, SO, rq == 2, input, wk, kappa, lambda, output, p, kp, col);
+  else
+    conv_scalar_fused (2, O, SO, rq == 2, input, wk, kappa, lambda, output, p, kp, col);
+  return 1;
 }
 
 #endif /* FB_KI_SCALAR */

@@ -411,6 +411,28 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
 #define FB_CONV_L9_HOOK_8_4(o)
 #define FB_CONV_L9_HOOK_8_8(o)
 
+/* The variants with 16-bit SWAR lanes on a short reduction first try conv_scalar_wide_call()
+ * (their weights are prepared as int8 then, conv_scalar_wide()); u8 x i8 and u2 x i2 have no
+ * hook (their code is left as it was). */
+#if FB_KI_SCALAR
+#define FB_CONV_WIDE_HOOK(i, o, w)                                                            \
+  if (params != NULL && conv_scalar_wide (i, w, params)                                       \
+      && conv_scalar_wide_call (i, o, w, input, weights, kappa, lambda, output, params,       \
+                                buffer, buffer_size))                                         \
+    return FB_KERNEL_OK;
+#else
+#define FB_CONV_WIDE_HOOK(i, o, w)
+#endif
+#define FB_CONV_WIDE_HOOK_2_2(o)
+#define FB_CONV_WIDE_HOOK_2_4(o) FB_CONV_WIDE_HOOK (2, o, 4)
+#define FB_CONV_WIDE_HOOK_2_8(o) FB_CONV_WIDE_HOOK (2, o, 8)
+#define FB_CONV_WIDE_HOOK_4_2(o) FB_CONV_WIDE_HOOK (4, o, 2)
+#define FB_CONV_WIDE_HOOK_4_4(o) FB_CONV_WIDE_HOOK (4, o, 4)
+#define FB_CONV_WIDE_HOOK_4_8(o) FB_CONV_WIDE_HOOK (4, o, 8)
+#define FB_CONV_WIDE_HOOK_8_2(o) FB_CONV_WIDE_HOOK (8, o, 2)
+#define FB_CONV_WIDE_HOOK_8_4(o) FB_CONV_WIDE_HOOK (8, o, 4)
+#define FB_CONV_WIDE_HOOK_8_8(o)
+
 #define FB_CONV_DEFINE(i, o, w)                                                               \
   FbKernelStatus                                                                              \
   fb_conv_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,                   \
@@ -418,6 +440,7 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
                               const FbConvParams *params, void *buffer, size_t buffer_size)   \
   {                                                                                           \
     FB_CONV_L9_HOOK_##i##_##w (o)                                                             \
+    FB_CONV_WIDE_HOOK_##i##_##w (o)                                                           \
     return conv_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer,      \
                          buffer_size FB_CONV_AVX2 (i, o, w) FB_CONV_VNNI_FN (i, o, w));      \
   }

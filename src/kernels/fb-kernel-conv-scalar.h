@@ -156,14 +156,8 @@ conv_scalar_wide (const int A, const int W, const FbConvParams *p)
               <= FB_CONV_SC_WIDE_K;
 }
 
-/* Bytes of prepared weights per k step of a 4-channel block (conv_scalar_wide(): int8). */
-FB_KI_INLINE size_t
-conv_scalar_wbytes (int A, int W, const FbConvParams *p)
-{
-  return conv_scalar_wide (A, W, p) ? 4 : fb_ki_swar_wbytes (A, W);
-}
-
-/* Bytes of the prepared weights of one block of 4 channels. */
+/* Bytes of the prepared weights of one block of 4 channels (not conv_scalar_wide(), whose
+ * blocks take 4 bytes per k step). */
 FB_KI_INLINE size_t
 conv_scalar_wblk (int A, int W, const FbConvParams *p)
 {
@@ -172,7 +166,7 @@ conv_scalar_wblk (int A, int W, const FbConvParams *p)
            * (size_t) conv_scalar_t3_row_words (p->dim_kernel_x, p->ch_in) * 16;
   return conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
                          * (size_t) p->ch_in)
-         * conv_scalar_wbytes (A, W, p);
+         * fb_ki_swar_wbytes (A, W);
 }
 
 /* Output channels per pass over an im2col block: the int32 accumulators of 4 pixels take
@@ -185,8 +179,11 @@ conv_scalar_wblk (int A, int W, const FbConvParams *p)
  * block (those weights meet zero columns). */
 #define FB_CONV_SC_WSLACK 16
 
-/* Bytes of the prepared weights (fb_conv_prepare_weights()): the blocks of 4 channels, then
- * for a signed input the int32 weight sum of each channel and kernel row, then the slack. */
+/* Bytes of the prepared weights (fb_conv_prepare_weights()) but for conv_scalar_wide(): the
+ * blocks of 4 channels, then for a signed input the int32 weight sum of each channel and
+ * kernel row, then the slack.  The scratch of a call without prepared weights counts this
+ * size also for conv_scalar_wide(), whose weights take half of it (1 byte per weight instead
+ * of the lanes' 2): the scratch is the same whichever path the call takes. */
 static size_t
 conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
 {
@@ -195,6 +192,19 @@ conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
          + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
               ? (size_t) p->ch_out * (size_t) p->dim_kernel_y * 4 : 0)
          + FB_CONV_SC_WSLACK;
+}
+
+/* Bytes of the prepared weights (fb_conv_prepare_weights()), conv_scalar_wide() included: its
+ * int8 blocks of 4 channels, 4 bytes per k step, then the slack. */
+static size_t
+conv_scalar_prepared_size_any (int in_bits, int w_bits, const FbConvParams *p)
+{
+  if (conv_scalar_wide (in_bits, w_bits, p))
+    return FB_KI_ALIGN_UP ((size_t) p->ch_out, 4)
+             * conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
+                               * (size_t) p->ch_in)
+           + FB_CONV_SC_WSLACK;
+  return conv_scalar_prepared_size (in_bits, w_bits, p);
 }
 
 static size_t
@@ -253,29 +263,27 @@ conv_scalar_kpos (const int A, const int L9, const int perm, int32_t k)
 /* Unpack the weight rows and arrange them in blocks of 4 channels (see top of file).  The
  * biased value w + 2^(W-1) of a W-bit two's complement w is its bit pattern XOR 2^(W-1). */
 FB_KI_INLINE void
-conv_scalar_prepare_weights (const int A, const int W, const int lanes, const int perm,
-                             const uint8_t *weights, int32_t k_len, size_t rb, size_t kp,
-                             int32_t cout, void *wbuf)
+conv_scalar_prepare_weights (const int A, const int W, const int perm, const uint8_t *weights,
+                             int32_t k_len, size_t rb, size_t kp, int32_t cout, void *wbuf)
 {
+  const int lanes = fb_ki_swar_lanes (A, W);
   const int32_t cout4 = (cout + 3) & ~3;
   const int G = 4 / lanes;
   int32_t c, k;
 
   if (lanes == 1)
     {
-      /* u8 x i8, or a variant widened to it (conv_scalar_wide(): W-bit weights as int8, in
-       * the gather's k order) */
       int8_t *wb = (int8_t *) wbuf;
       for (c = 0; c < cout4; c++)
         {
           int8_t *d = wb + (size_t) (c / 4) * kp * 4 + (size_t) (c % 4);
           const uint8_t *src = weights + (size_t) c * rb;
+          for (k = 0; k < k_len && c < cout; k++)
+            d[(size_t) k * 4] = (int8_t) src[k];
           /* zeros for channels >= cout and for k up to kp (the fused path multiplies the
            * zero values past a column's end with them) */
-          for (k = 0; k < (int32_t) kp; k++)
+          for (; k < (int32_t) kp; k++)
             d[(size_t) k * 4] = 0;
-          for (k = 0; k < k_len && c < cout; k++)
-            d[conv_scalar_kpos (A, 0, perm, k) * 4] = (int8_t) fb_ki_get_s (W, src, (size_t) k);
         }
       return;
     }
@@ -378,9 +386,8 @@ conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const
             }
     }
   else
-    conv_scalar_prepare_weights (A, W, conv_scalar_wide (A, W, p) ? 1 : fb_ki_swar_lanes (A, W),
-                                 conv_scalar_perm (A, cin), weights, (int32_t) k_len, rb, kp,
-                                 cout, out);
+    conv_scalar_prepare_weights (A, W, conv_scalar_perm (A, cin), weights, (int32_t) k_len, rb,
+                                 kp, cout, out);
   if (p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
     for (c = 0; c < cout; c++)
       for (ky = 0; ky < kyn; ky++)
@@ -393,6 +400,33 @@ conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const
   memset ((uint8_t *) (void *) rowsum
             + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) ? (size_t) cout * (size_t) kyn * 4 : 0),
           0, FB_CONV_SC_WSLACK);
+}
+
+/* The prepared layout of a variant widened to u8 x i8 (conv_scalar_wide()) at @out (4-byte
+ * aligned): the u8 x i8 blocks of 4 channels, kp k steps of 4 int8 weights each (zeros for
+ * the channels beyond ch_out and the k steps beyond the reduction), in the k order of the
+ * input's gather (conv_scalar_kpos(): a sub-byte input with whole-word taps is gathered in
+ * the permuted order), then the slack. */
+static void
+conv_scalar_prepare_wide (int A, int W, const uint8_t *weights, const FbConvParams *p,
+                          uint8_t *out)
+{
+  const int32_t cout = p->ch_out;
+  const int32_t k_len = p->dim_kernel_x * p->dim_kernel_y * p->ch_in;
+  const size_t kp = conv_scalar_kp ((size_t) k_len);
+  const size_t cout4 = FB_KI_ALIGN_UP ((size_t) cout, 4);
+  const size_t rb = fb_kernel_weight_row_bytes ((size_t) k_len, W);
+  const int perm = conv_scalar_perm (A, p->ch_in);
+  int32_t c, k;
+
+  memset (out, 0, cout4 * kp + FB_CONV_SC_WSLACK);
+  for (c = 0; c < cout; c++)
+    {
+      int8_t *d = (int8_t *) (void *) out + (size_t) (c / 4) * kp * 4 + (size_t) (c % 4);
+      for (k = 0; k < k_len; k++)
+        d[conv_scalar_kpos (A, 0, perm, k) * 4]
+          = (int8_t) fb_ki_get_s (W, weights + (size_t) c * rb, (size_t) k);
+    }
 }
 
 #if FB_KI_SCALAR
@@ -1555,21 +1589,29 @@ conv_scalar_wide_call (int A, int O, int W, const uint8_t *input, const uint8_t 
   if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
       || params == NULL || buffer == NULL || fb_ki_check_conv (A, O, W, 0, params) != FB_KERNEL_OK
       || !conv_scalar_wide (A, W, params) || (params->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED)
-      || ((params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS) && ((uintptr_t) weights & 3u) != 0)
-      || buffer_size < conv_scalar_buffer_size (A, W, params))
+      || ((params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS) && ((uintptr_t) weights & 3u) != 0))
     return 0;
   SO = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
   kxn = p->dim_kernel_x;
   kyn = p->dim_kernel_y;
-  kp = conv_scalar_kp ((size_t) kxn * (size_t) kyn * (size_t) p->ch_in);
+  /* (conv_scalar_kp(), conv_scalar_channels_per_pass() and conv_scalar_buffer_size() written
+   * out, as in conv_scalar_l9_call(): a call from here changes GCC's inlining of them into
+   * the variants; the weights per call counted at the lanes' 8 bytes per k step) */
+  kp = FB_KI_ALIGN_UP ((size_t) kxn * (size_t) kyn * (size_t) p->ch_in, 4);
   kc = kp < FB_CONV_SC_KC ? kp : FB_CONV_SC_KC;
-  chn = (int32_t) conv_scalar_channels_per_pass (p);
+  chn = FB_KI_ALIGN_UP (p->ch_out, 4) < FB_CONV_SC_CH ? FB_KI_ALIGN_UP (p->ch_out, 4)
+                                                       : FB_CONV_SC_CH;
+  if (buffer_size < 4 + (size_t) (FB_CONV_SC_PIX * chn * 4) + FB_CONV_SC_PIX * kc
+                      + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+                           ? 0 : FB_KI_ALIGN_UP ((size_t) p->ch_out, 4) / 4 * kp * 8
+                                   + FB_CONV_SC_WSLACK))
+    return 0;
   acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
   col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
   if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
     {
       uint8_t *wbuf = col + FB_CONV_SC_PIX * kc;
-      conv_scalar_prepare_all (A, W, weights, p, wbuf);
+      conv_scalar_prepare_wide (A, W, weights, p, wbuf);
       wk = wbuf;
     }
   FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);

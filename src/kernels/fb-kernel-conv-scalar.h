@@ -1007,6 +1007,54 @@ conv_scalar_gather_u8 (const uint8_t *input, const FbConvParams *p, int32_t iy0,
     }
 }
 
+/* The fused path's gather of a sub-byte unsigned input (a variant widened to u8 x i8,
+ * conv_scalar_wide()): one value per byte.  When the taps are whole words
+ * (conv_scalar_perm()), the input aligned and all 4 pixels' windows inside the input along x,
+ * each input word of a kernel row is spread into 8 / A words of the 4 columns by a shift and
+ * a mask each (the permuted k order of the prepared weights); other blocks take the per-pixel
+ * gather (the last group's rest and the absent pixels' columns zero). */
+FB_KI_INLINE void
+conv_scalar_gather_sub (const int A, const uint8_t *input, const FbConvParams *p, int32_t iy0,
+                        int32_t ox, int32_t npx, int32_t ky_lo, int32_t ky_hi, int32_t kn,
+                        uint8_t *col)
+{
+  const int32_t cin = p->ch_in, kxn = p->dim_kernel_x, sx = p->stride_x;
+  const int32_t ix0 = ox * sx - p->pad_left;
+  const uint32_t M = A == 4 ? 0x0F0F0F0Fu : 0x03030303u;
+  const size_t px_bytes = (size_t) cin * (size_t) A / 8;
+  const size_t s1 = (size_t) sx * px_bytes, row_bytes = (size_t) p->dim_in_x * px_bytes;
+  const uint32_t nw = (uint32_t) kxn * (uint32_t) px_bytes / 4;
+  int32_t colsum[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };   /* not summed (SUM = 0) */
+  uint8_t *d = col;
+  uint32_t e;
+  int32_t ky;
+
+  if (!conv_scalar_perm (A, cin) || ((uintptr_t) input & 3u) != 0 || npx < FB_CONV_SC_PIX
+      || ix0 < 0 || ix0 + 3 * sx + kxn > p->dim_in_x)
+    {
+      conv_scalar_gather (A, 0, 0, 0, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn, kn, col,
+                          colsum);
+      return;
+    }
+  for (ky = ky_lo; ky < ky_hi; ky++)
+    {
+      const uint8_t *r = input + (size_t) (iy0 + ky) * row_bytes + (size_t) ix0 * px_bytes;
+      for (e = 0; e < nw; e++, r += 4)
+        {
+          const uint32_t v0 = fb_ki_ld32 (r), v1 = fb_ki_ld32 (r + s1);
+          const uint32_t v2 = fb_ki_ld32 (r + 2 * s1), v3 = fb_ki_ld32 (r + 3 * s1);
+          int f;
+          for (f = 0; f < 8 / A; f++, d += 16)
+            {
+              fb_ki_st32 (d, (v0 >> (A * f)) & M);
+              fb_ki_st32 (d + 4, (v1 >> (A * f)) & M);
+              fb_ki_st32 (d + 8, (v2 >> (A * f)) & M);
+              fb_ki_st32 (d + 12, (v3 >> (A * f)) & M);
+            }
+        }
+    }
+}
+
 FB_KI_NOINLINE __attribute__ ((unused)) int conv_scalar_rq_ok (int A, int W, int SI,
                                                               const FbConvParams *p,
                                                               const int32_t *kappa, int thr);
@@ -1132,13 +1180,7 @@ conv_scalar_fused (const int A, const int O, const int SO, int sh, const uint8_t
           if (kn > 0 && A == 8)
             conv_scalar_gather_u8 (input, p, iy0, ox, npx, ky_lo, ky_hi, kn, col);
           else if (kn > 0)
-            {
-              /* a sub-byte input widened (conv_scalar_wide()): one value per byte, the last
-               * group's rest and the absent pixels' columns zero */
-              int32_t colsum[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };   /* not summed */
-              conv_scalar_gather (A, 0, 0, 0, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn, kn,
-                                  col, colsum);
-            }
+            conv_scalar_gather_sub (A, input, p, iy0, ox, npx, ky_lo, ky_hi, kn, col);
           else
             for (q = 0; q < 4; q++)
               fb_ki_st32 (col + 4 * q, 0);

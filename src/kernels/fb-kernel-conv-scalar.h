@@ -181,9 +181,7 @@ conv_scalar_wblk (int A, int W, const FbConvParams *p)
 
 /* Bytes of the prepared weights (fb_conv_prepare_weights()) but for conv_scalar_wide(): the
  * blocks of 4 channels, then for a signed input the int32 weight sum of each channel and
- * kernel row, then the slack.  The scratch of a call without prepared weights counts this
- * size also for conv_scalar_wide(), whose weights take half of it (1 byte per weight instead
- * of the lanes' 2): the scratch is the same whichever path the call takes. */
+ * kernel row, then the slack. */
 static size_t
 conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
 {
@@ -223,6 +221,17 @@ conv_scalar_col_bytes (int in_bits, int w_bits, const FbConvParams *p)
   size_t kc = conv_scalar_kp (k) < FB_CONV_SC_KC ? conv_scalar_kp (k) : FB_CONV_SC_KC;
   size_t t3 = conv_scalar_t3 (in_bits, w_bits, p) ? conv_scalar_wblk (in_bits, w_bits, p) : 0;
   return t3 > FB_CONV_SC_PIX * kc ? t3 : FB_CONV_SC_PIX * kc;
+}
+
+/* The scratch of conv_scalar_wide() without prepared weights (its int8 weights per call);
+ * out of line (conv_scalar_buffer_size() is inlined into the variants). */
+FB_KI_NOINLINE size_t
+conv_scalar_buffer_size_wide (const FbConvParams *p)
+{
+  const size_t kp = conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
+                                    * (size_t) p->ch_in);
+  return 4 + FB_CONV_SC_PIX * conv_scalar_channels_per_pass (p) * 4 + FB_CONV_SC_PIX * kp
+         + FB_KI_ALIGN_UP ((size_t) p->ch_out, 4) * kp + FB_CONV_SC_WSLACK;
 }
 
 static size_t
@@ -1638,14 +1647,14 @@ conv_scalar_wide_call (int A, int O, int W, const uint8_t *input, const uint8_t 
   kyn = p->dim_kernel_y;
   /* (conv_scalar_kp(), conv_scalar_channels_per_pass() and conv_scalar_buffer_size() written
    * out, as in conv_scalar_l9_call(): a call from here changes GCC's inlining of them into
-   * the variants; the weights per call counted at the lanes' 8 bytes per k step) */
+   * the variants; conv_scalar_buffer_size_wide()) */
   kp = FB_KI_ALIGN_UP ((size_t) kxn * (size_t) kyn * (size_t) p->ch_in, 4);
   kc = kp < FB_CONV_SC_KC ? kp : FB_CONV_SC_KC;
   chn = FB_KI_ALIGN_UP (p->ch_out, 4) < FB_CONV_SC_CH ? FB_KI_ALIGN_UP (p->ch_out, 4)
                                                        : FB_CONV_SC_CH;
   if (buffer_size < 4 + (size_t) (FB_CONV_SC_PIX * chn * 4) + FB_CONV_SC_PIX * kc
                       + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
-                           ? 0 : FB_KI_ALIGN_UP ((size_t) p->ch_out, 4) / 4 * kp * 8
+                           ? 0 : FB_KI_ALIGN_UP ((size_t) p->ch_out, 4) * kp
                                    + FB_CONV_SC_WSLACK))
     return 0;
   acc = (int32_t *) fb_ki_align_ptr (buffer, 4);

@@ -96,6 +96,9 @@ fb_conv_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, 
   if (arch == FB_KERNEL_ARCH_SCALAR && (params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
       && fb_ki_conv_winograd_applies (in_bits, w_bits, params))
     return fb_ki_conv_winograd_buffer_size (params);
+  if (arch == FB_KERNEL_ARCH_SCALAR && !(params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+      && conv_scalar_wide (in_bits, w_bits, params))
+    return conv_scalar_buffer_size_wide (params);
   if (arch == FB_KERNEL_ARCH_SCALAR)
     return conv_scalar_buffer_size (in_bits, w_bits, params);
   return 0;

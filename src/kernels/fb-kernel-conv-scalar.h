@@ -133,7 +133,31 @@ conv_scalar_t3_k (int32_t r, int32_t i, int s)
   }
 }
 
-/* Bytes of the prepared weights of one block of 4 channels. */
+/* Reduction lengths (k steps, rounded up to groups of 4) up to which a variant of 16-bit SWAR
+ * lanes takes the u8 x i8 form (conv_scalar_wide()).  Per output, the SWAR path costs about
+ * 55 + 1.5 K instructions (its C bias correction and requantization are the 55), the fused
+ * u8 x i8 path 15 + 2.5 K (fmnist-mbv1's pw2, pw3, pw4 at K = 16, 32, 64): even near K = 40. */
+#define FB_CONV_SC_WIDE_K 40
+
+/* Whether a variant with a sub-byte operand and 16-bit SWAR lanes (not T3) takes the u8 x i8
+ * form: its prepared weights widened to int8 in the plain layout (1 B per weight instead of
+ * the lanes' 2), its input gathered one value per byte, then the plain blocks, and for an
+ * unsigned input the fused path with the variant's output epilogue.  On a short reduction
+ * the SWAR path's per-output work (bias correction, requantization in C) outweighs its
+ * cheaper products.  A property of the geometry (and the signed input flag) only, so that
+ * fb_conv_prepare_weights() and the call agree. */
+FB_KI_INLINE int
+conv_scalar_wide (const int A, const int W, const FbConvParams *p)
+{
+  return fb_ki_swar_lanes (A, W) == 2 && !conv_scalar_t3 (A, W, p)
+         && !(p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
+         && conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
+                            * (size_t) p->ch_in)
+              <= FB_CONV_SC_WIDE_K;
+}
+
+/* Bytes of the prepared weights of one block of 4 channels (not conv_scalar_wide(), whose
+ * blocks take 4 bytes per k step). */
 FB_KI_INLINE size_t
 conv_scalar_wblk (int A, int W, const FbConvParams *p)
 {
@@ -155,8 +179,9 @@ conv_scalar_wblk (int A, int W, const FbConvParams *p)
  * block (those weights meet zero columns). */
 #define FB_CONV_SC_WSLACK 16
 
-/* Bytes of the prepared weights (fb_conv_prepare_weights()): the blocks of 4 channels, then
- * for a signed input the int32 weight sum of each channel and kernel row, then the slack. */
+/* Bytes of the prepared weights (fb_conv_prepare_weights()) but for conv_scalar_wide(): the
+ * blocks of 4 channels, then for a signed input the int32 weight sum of each channel and
+ * kernel row, then the slack. */
 static size_t
 conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
 {
@@ -165,6 +190,19 @@ conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
          + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
               ? (size_t) p->ch_out * (size_t) p->dim_kernel_y * 4 : 0)
          + FB_CONV_SC_WSLACK;
+}
+
+/* Bytes of the prepared weights (fb_conv_prepare_weights()), conv_scalar_wide() included: its
+ * int8 blocks of 4 channels, 4 bytes per k step, then the slack. */
+static size_t
+conv_scalar_prepared_size_any (int in_bits, int w_bits, const FbConvParams *p)
+{
+  if (conv_scalar_wide (in_bits, w_bits, p))
+    return FB_KI_ALIGN_UP ((size_t) p->ch_out, 4)
+             * conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
+                               * (size_t) p->ch_in)
+           + FB_CONV_SC_WSLACK;
+  return conv_scalar_prepared_size (in_bits, w_bits, p);
 }
 
 static size_t
@@ -183,6 +221,17 @@ conv_scalar_col_bytes (int in_bits, int w_bits, const FbConvParams *p)
   size_t kc = conv_scalar_kp (k) < FB_CONV_SC_KC ? conv_scalar_kp (k) : FB_CONV_SC_KC;
   size_t t3 = conv_scalar_t3 (in_bits, w_bits, p) ? conv_scalar_wblk (in_bits, w_bits, p) : 0;
   return t3 > FB_CONV_SC_PIX * kc ? t3 : FB_CONV_SC_PIX * kc;
+}
+
+/* The scratch of conv_scalar_wide() without prepared weights (its int8 weights per call);
+ * out of line (conv_scalar_buffer_size() is inlined into the variants). */
+FB_KI_NOINLINE size_t
+conv_scalar_buffer_size_wide (const FbConvParams *p)
+{
+  const size_t kp = conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
+                                    * (size_t) p->ch_in);
+  return 4 + FB_CONV_SC_PIX * conv_scalar_channels_per_pass (p) * 4 + FB_CONV_SC_PIX * kp
+         + FB_KI_ALIGN_UP ((size_t) p->ch_out, 4) * kp + FB_CONV_SC_WSLACK;
 }
 
 static size_t
@@ -360,6 +409,33 @@ conv_scalar_prepare_all (const int A, const int W, const uint8_t *weights, const
   memset ((uint8_t *) (void *) rowsum
             + ((p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) ? (size_t) cout * (size_t) kyn * 4 : 0),
           0, FB_CONV_SC_WSLACK);
+}
+
+/* The prepared layout of a variant widened to u8 x i8 (conv_scalar_wide()) at @out (4-byte
+ * aligned): the u8 x i8 blocks of 4 channels, kp k steps of 4 int8 weights each (zeros for
+ * the channels beyond ch_out and the k steps beyond the reduction), in the k order of the
+ * input's gather (conv_scalar_kpos(): a sub-byte input with whole-word taps is gathered in
+ * the permuted order), then the slack. */
+static void
+conv_scalar_prepare_wide (int A, int W, const uint8_t *weights, const FbConvParams *p,
+                          uint8_t *out)
+{
+  const int32_t cout = p->ch_out;
+  const int32_t k_len = p->dim_kernel_x * p->dim_kernel_y * p->ch_in;
+  const size_t kp = conv_scalar_kp ((size_t) k_len);
+  const size_t cout4 = FB_KI_ALIGN_UP ((size_t) cout, 4);
+  const size_t rb = fb_kernel_weight_row_bytes ((size_t) k_len, W);
+  const int perm = conv_scalar_perm (A, p->ch_in);
+  int32_t c, k;
+
+  memset (out, 0, cout4 * kp + FB_CONV_SC_WSLACK);
+  for (c = 0; c < cout; c++)
+    {
+      int8_t *d = (int8_t *) (void *) out + (size_t) (c / 4) * kp * 4 + (size_t) (c % 4);
+      for (k = 0; k < k_len; k++)
+        d[conv_scalar_kpos (A, 0, perm, k) * 4]
+          = (int8_t) fb_ki_get_s (W, weights + (size_t) c * rb, (size_t) k);
+    }
 }
 
 #if FB_KI_SCALAR
@@ -940,6 +1016,54 @@ conv_scalar_gather_u8 (const uint8_t *input, const FbConvParams *p, int32_t iy0,
     }
 }
 
+/* The fused path's gather of a sub-byte unsigned input (a variant widened to u8 x i8,
+ * conv_scalar_wide()): one value per byte.  When the taps are whole words
+ * (conv_scalar_perm()), the input aligned and all 4 pixels' windows inside the input along x,
+ * each input word of a kernel row is spread into 8 / A words of the 4 columns by a shift and
+ * a mask each (the permuted k order of the prepared weights); other blocks take the per-pixel
+ * gather (the last group's rest and the absent pixels' columns zero). */
+FB_KI_INLINE void
+conv_scalar_gather_sub (const int A, const uint8_t *input, const FbConvParams *p, int32_t iy0,
+                        int32_t ox, int32_t npx, int32_t ky_lo, int32_t ky_hi, int32_t kn,
+                        uint8_t *col)
+{
+  const int32_t cin = p->ch_in, kxn = p->dim_kernel_x, sx = p->stride_x;
+  const int32_t ix0 = ox * sx - p->pad_left;
+  const uint32_t M = A == 4 ? 0x0F0F0F0Fu : 0x03030303u;
+  const size_t px_bytes = (size_t) cin * (size_t) A / 8;
+  const size_t s1 = (size_t) sx * px_bytes, row_bytes = (size_t) p->dim_in_x * px_bytes;
+  const uint32_t nw = (uint32_t) kxn * (uint32_t) px_bytes / 4;
+  int32_t colsum[FB_CONV_SC_PIX] = { 0, 0, 0, 0 };   /* not summed (SUM = 0) */
+  uint8_t *d = col;
+  uint32_t e;
+  int32_t ky;
+
+  if (!conv_scalar_perm (A, cin) || ((uintptr_t) input & 3u) != 0 || npx < FB_CONV_SC_PIX
+      || ix0 < 0 || ix0 + 3 * sx + kxn > p->dim_in_x)
+    {
+      conv_scalar_gather (A, 0, 0, 0, input, p, iy0, ox, npx, ky_lo, ky_hi, 0, kn, kn, col,
+                          colsum);
+      return;
+    }
+  for (ky = ky_lo; ky < ky_hi; ky++)
+    {
+      const uint8_t *r = input + (size_t) (iy0 + ky) * row_bytes + (size_t) ix0 * px_bytes;
+      for (e = 0; e < nw; e++, r += 4)
+        {
+          const uint32_t v0 = fb_ki_ld32 (r), v1 = fb_ki_ld32 (r + s1);
+          const uint32_t v2 = fb_ki_ld32 (r + 2 * s1), v3 = fb_ki_ld32 (r + 3 * s1);
+          int f;
+          for (f = 0; f < 8 / A; f++, d += 16)
+            {
+              fb_ki_st32 (d, (v0 >> (A * f)) & M);
+              fb_ki_st32 (d + 4, (v1 >> (A * f)) & M);
+              fb_ki_st32 (d + 8, (v2 >> (A * f)) & M);
+              fb_ki_st32 (d + 12, (v3 >> (A * f)) & M);
+            }
+        }
+    }
+}
+
 FB_KI_NOINLINE __attribute__ ((unused)) int conv_scalar_rq_ok (int A, int W, int SI,
                                                               const FbConvParams *p,
                                                               const int32_t *kappa, int thr);
@@ -1032,7 +1156,8 @@ conv_scalar_rq_setup (const int O, const int SO, const FbConvParams *p, FbKiRq *
 /* The fused path: per block of 4 pixels one gather and one call for all channels, which
  * requantizes each block of 4 channels in registers. */
 FB_KI_INLINE void
-conv_scalar_fused (const int O, const int SO, int sh, const uint8_t *input, const uint8_t *wk,
+conv_scalar_fused (const int A, const int O, const int SO, int sh, const uint8_t *input,
+                   const uint8_t *wk,
                    const int32_t *kappa, const int32_t *lambda, uint8_t *output,
                    const FbConvParams *p, size_t kp, uint8_t *col)
 {
@@ -1061,8 +1186,10 @@ conv_scalar_fused (const int O, const int SO, int sh, const uint8_t *input, cons
           const int32_t npx = p->dim_out_x - ox < FB_CONV_SC_PIX ? p->dim_out_x - ox
                                                                  : FB_CONV_SC_PIX;
           const uint8_t *xend = col + (size_t) groups * 16;
-          if (kn > 0)
+          if (kn > 0 && A == 8)
             conv_scalar_gather_u8 (input, p, iy0, ox, npx, ky_lo, ky_hi, kn, col);
+          else if (kn > 0)
+            conv_scalar_gather_sub (A, input, p, iy0, ox, npx, ky_lo, ky_hi, kn, col);
           else
             for (q = 0; q < 4; q++)
               fb_ki_st32 (col + 4 * q, 0);
@@ -1341,7 +1468,7 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
   fused = conv_scalar_fused_ok (A, W, SI, p, kappa, kp);
   if (fused)
     {
-      conv_scalar_fused (O, SO, fused == 2, input, wk, kappa, lambda, output, p, kp, col);
+      conv_scalar_fused (A, O, SO, fused == 2, input, wk, kappa, lambda, output, p, kp, col);
       return;
     }
 #if FB_KI_RV32_ASM
@@ -1440,6 +1567,115 @@ conv_scalar (const int A, const int O, const int W, const int SI, const int SO,
             }
         }
     }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Variants widened to u8 x i8 (conv_scalar_wide())                                           */
+
+/* A widened call the fused path cannot take (ch_out not a multiple of 4, a requantization
+ * that conv_scalar_rq_ok() refuses): per output pixel its column (one value per byte, in the
+ * order of the prepared weights), per channel the dot product with the int8 weights, then the
+ * requantization, in passes of chn channels.  Plain C: a rare case. */
+static void
+conv_scalar_wide_c (int A, int O, int SO, const uint8_t *input, const uint8_t *wk,
+                    const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+                    const FbConvParams *p, size_t kp, int32_t *acc, int32_t chn, uint8_t *col)
+{
+  const int32_t kxn = p->dim_kernel_x, cin = p->ch_in, cout = p->ch_out;
+  const size_t out_px_bytes = (size_t) cout * (size_t) O / 8;
+  int32_t oy, ox, c0, c, j;
+
+  for (oy = 0; oy < p->dim_out_y; oy++)
+    {
+      int32_t ky_lo, ky_hi;
+      const int32_t iy0 = fb_ki_rows_inside (p, oy, &ky_lo, &ky_hi);
+      const int32_t kn = (ky_hi - ky_lo) * kxn * cin;
+      const int8_t *w = (const int8_t *) wk + (size_t) ky_lo * (size_t) kxn * (size_t) cin * 4;
+      for (ox = 0; ox < p->dim_out_x; ox++)
+        {
+          uint8_t *out = output + ((size_t) oy * (size_t) p->dim_out_x + (size_t) ox)
+                                  * out_px_bytes;
+          if (kn > 0)
+            conv_scalar_im2col (A, 0, 0, 0, input, p, iy0, ox * p->stride_x - p->pad_left,
+                                ky_lo, ky_hi, col);
+          for (c0 = 0; c0 < cout; c0 += chn)
+            {
+              const int32_t nch = cout - c0 < chn ? cout - c0 : chn;
+              for (c = 0; c < nch; c++)
+                {
+                  const int8_t *wc = w + (size_t) ((c0 + c) / 4) * kp * 4 + (size_t) ((c0 + c) % 4);
+                  int32_t s = 0;
+                  for (j = 0; j < kn; j++)
+                    s += (int32_t) col[(j >> 2) * 16 + (j & 3)] * wc[(size_t) j * 4];
+                  acc[c] = s;
+                }
+              fb_ki_requant_pack_any (O, SO, acc, kappa + c0, lambda + c0, p->out_shift, nch,
+                                      out + (size_t) c0 * (size_t) O / 8);
+            }
+        }
+    }
+}
+
+/* A variant widened to u8 x i8 (conv_scalar_wide()): the whole call, returning 1, after
+ * conv_generic()'s checks; 0 with nothing written when one fails (conv_generic() then reports
+ * the error).  Weights laid out at export time are read in place, otherwise widened into the
+ * scratch (conv_scalar_buffer_size() counts them); then the fused path (fb_ki_rv32_plain_rq
+ * with the variant's epilogue), or conv_scalar_wide_c().  Called before conv_generic() by the
+ * variants with 16-bit SWAR lanes (FB_CONV_WIDE_HOOK_*), out of line so that their code in
+ * conv_scalar() stays as it was. */
+FB_KI_NOINLINE __attribute__ ((unused)) int
+conv_scalar_wide_call (int A, int O, int W, const uint8_t *input, const uint8_t *weights,
+                       const int32_t *kappa, const int32_t *lambda, uint8_t *output,
+                       const FbConvParams *params, void *buffer, size_t buffer_size)
+{
+  const FbConvParams *p = params;
+  int32_t kxn, kyn, chn;
+  size_t kp, kc;
+  int32_t *acc;
+  uint8_t *col;
+  const uint8_t *wk = weights;
+  int SO, rq;
+  FbConvParams flat;
+
+  if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
+      || params == NULL || buffer == NULL || fb_ki_check_conv (A, O, W, 0, params) != FB_KERNEL_OK
+      || !conv_scalar_wide (A, W, params) || (params->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED)
+      || ((params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS) && ((uintptr_t) weights & 3u) != 0))
+    return 0;
+  SO = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
+  kxn = p->dim_kernel_x;
+  kyn = p->dim_kernel_y;
+  /* (conv_scalar_kp(), conv_scalar_channels_per_pass() and conv_scalar_buffer_size() written
+   * out, as in conv_scalar_l9_call(): a call from here changes GCC's inlining of them into
+   * the variants; conv_scalar_buffer_size_wide()) */
+  kp = FB_KI_ALIGN_UP ((size_t) kxn * (size_t) kyn * (size_t) p->ch_in, 4);
+  kc = kp < FB_CONV_SC_KC ? kp : FB_CONV_SC_KC;
+  chn = FB_KI_ALIGN_UP (p->ch_out, 4) < FB_CONV_SC_CH ? FB_KI_ALIGN_UP (p->ch_out, 4)
+                                                       : FB_CONV_SC_CH;
+  if (buffer_size < 4 + (size_t) (FB_CONV_SC_PIX * chn * 4) + FB_CONV_SC_PIX * kc
+                      + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+                           ? 0 : FB_KI_ALIGN_UP ((size_t) p->ch_out, 4) * kp
+                                   + FB_CONV_SC_WSLACK))
+    return 0;
+  acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
+  col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
+  if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
+    {
+      uint8_t *wbuf = col + FB_CONV_SC_PIX * kc;
+      conv_scalar_prepare_wide (A, W, weights, p, wbuf);
+      wk = wbuf;
+    }
+  FB_CONV_SC_FLAT_1X1 (kxn, kyn, p, flat);
+  rq = p->ch_out % 4 == 0 ? conv_scalar_rq_ok (A, W, 0, p, kappa, 0) : 0;
+  if (!rq)
+    conv_scalar_wide_c (A, O, SO, input, wk, kappa, lambda, output, p, kp, acc, chn, col);
+  else if (A == 8)
+    conv_scalar_fused (8, O, SO, rq == 2, input, wk, kappa, lambda, output, p, kp, col);
+  else if (A == 4)
+    conv_scalar_fused (4, O, SO, rq == 2, input, wk, kappa, lambda, output, p, kp, col);
+  else
+    conv_scalar_fused (2, O, SO, rq == 2, input, wk, kappa, lambda, output, p, kp, col);
+  return 1;
 }
 
 #endif /* FB_KI_SCALAR */

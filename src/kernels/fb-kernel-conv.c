@@ -96,6 +96,9 @@ fb_conv_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, 
   if (arch == FB_KERNEL_ARCH_SCALAR && (params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
       && fb_ki_conv_winograd_applies (in_bits, w_bits, params))
     return fb_ki_conv_winograd_buffer_size (params);
+  if (arch == FB_KERNEL_ARCH_SCALAR && !(params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+      && conv_scalar_wide (in_bits, w_bits, params))
+    return conv_scalar_buffer_size_wide (params);
   if (arch == FB_KERNEL_ARCH_SCALAR)
     return conv_scalar_buffer_size (in_bits, w_bits, params);
   return 0;
@@ -114,7 +117,7 @@ fb_conv_prepared_weights_size (int in_bits, int out_bits, int w_bits, const FbCo
     return 0;
   if (fb_ki_conv_winograd_applies (in_bits, w_bits, params))
     return fb_ki_conv_winograd_weights_size (params);
-  return conv_scalar_prepared_size (in_bits, w_bits, params);
+  return conv_scalar_prepared_size_any (in_bits, w_bits, params);
 }
 
 FbKernelStatus
@@ -132,6 +135,8 @@ fb_conv_prepare_weights (int in_bits, int out_bits, int w_bits, const FbConvPara
     return FB_KERNEL_ERROR_LAYOUT;
   if (fb_ki_conv_winograd_applies (in_bits, w_bits, params))
     fb_ki_conv_winograd_prepare (weights, params, prepared);
+  else if (conv_scalar_wide (in_bits, w_bits, params))
+    conv_scalar_prepare_wide (in_bits, w_bits, weights, params, prepared);
   else
     conv_scalar_prepare_all (in_bits, w_bits, weights, params, prepared);
   return FB_KERNEL_OK;
@@ -411,7 +416,7 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
 #define FB_CONV_L9_HOOK_8_4(o)
 #define FB_CONV_L9_HOOK_8_8(o)
 
-#define FB_CONV_DEFINE(i, o, w)                                                               \
+#define FB_CONV_PLAIN(i, o, w)                                                                \
   FbKernelStatus                                                                              \
   fb_conv_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,                   \
                               const int32_t *kappa, const int32_t *lambda, uint8_t *output,   \
@@ -421,6 +426,46 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
     return conv_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer,      \
                          buffer_size FB_CONV_AVX2 (i, o, w) FB_CONV_VNNI_FN (i, o, w));      \
   }
+
+/* The scalar variants with 16-bit SWAR lanes first try conv_scalar_wide_call() on a short
+ * reduction (their weights are prepared as int8 then, conv_scalar_wide()); the rest of the
+ * variant is its own function, the code it always was (the call in the same function changed
+ * GCC's register allocation of the whole variant).  u8 x i8 and u2 x i2 have no hook. */
+#if FB_KI_SCALAR
+#define FB_CONV_WIDE(i, o, w)                                                                 \
+  FB_KI_NOINLINE FbKernelStatus                                                               \
+  conv_body_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,                 \
+                                const int32_t *kappa, const int32_t *lambda, uint8_t *output, \
+                                const FbConvParams *params, void *buffer, size_t buffer_size) \
+  {                                                                                           \
+    return conv_generic (i, o, w, input, weights, kappa, lambda, output, params, buffer,      \
+                         buffer_size);                                                        \
+  }                                                                                           \
+  FbKernelStatus                                                                              \
+  fb_conv_u##i##_u##o##_i##w (const uint8_t *input, const uint8_t *weights,                   \
+                              const int32_t *kappa, const int32_t *lambda, uint8_t *output,   \
+                              const FbConvParams *params, void *buffer, size_t buffer_size)   \
+  {                                                                                           \
+    if (params != NULL && conv_scalar_wide (i, w, params)                                     \
+        && conv_scalar_wide_call (i, o, w, input, weights, kappa, lambda, output, params,     \
+                                  buffer, buffer_size))                                       \
+      return FB_KERNEL_OK;                                                                    \
+    return conv_body_u##i##_u##o##_i##w (input, weights, kappa, lambda, output, params,       \
+                                         buffer, buffer_size);                                \
+  }
+#else
+#define FB_CONV_WIDE(i, o, w) FB_CONV_PLAIN (i, o, w)
+#endif
+#define FB_CONV_DEFINE_2_2(o) FB_CONV_PLAIN (2, o, 2)
+#define FB_CONV_DEFINE_2_4(o) FB_CONV_WIDE (2, o, 4)
+#define FB_CONV_DEFINE_2_8(o) FB_CONV_WIDE (2, o, 8)
+#define FB_CONV_DEFINE_4_2(o) FB_CONV_WIDE (4, o, 2)
+#define FB_CONV_DEFINE_4_4(o) FB_CONV_WIDE (4, o, 4)
+#define FB_CONV_DEFINE_4_8(o) FB_CONV_WIDE (4, o, 8)
+#define FB_CONV_DEFINE_8_2(o) FB_CONV_WIDE (8, o, 2)
+#define FB_CONV_DEFINE_8_4(o) FB_CONV_WIDE (8, o, 4)
+#define FB_CONV_DEFINE_8_8(o) FB_CONV_PLAIN (8, o, 8)
+#define FB_CONV_DEFINE(i, o, w) FB_CONV_DEFINE_##i##_##w (o)
 
 FB_KERNEL_VARIANTS_IOW (FB_CONV_DEFINE)
 

@@ -176,6 +176,8 @@ fb_export_codegen_init (FbExportCodegen *cg, FbIntNetwork *network, FbLatencyTab
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv-scalar.h");
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv-im2col.h");
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv-l9.h");
+      g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv-gather.h");
+      g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-conv-wide.h");
       g_ptr_array_add (cg->kernel_files, (gpointer) "fb-kernel-rv32-asm.inc");
     }
   if (family_used (cg, FB_KERNEL_FAMILY_DEPTHWISE))

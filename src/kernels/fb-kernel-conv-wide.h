@@ -54,10 +54,10 @@ conv_scalar_wide_c (int A, int O, int SO, const uint8_t *input, const uint8_t *w
 /* A variant widened to u8 x i8 (conv_scalar_wide()): the whole call, returning 1, after
  * conv_generic()'s checks; 0 with nothing written when one fails (conv_generic() then reports
  * the error).  Weights laid out at export time are read in place, otherwise widened into the
- * scratch (conv_scalar_buffer_size() counts them); then the fused path (fb_ki_rv32_plain_rq
+ * scratch (conv_scalar_buffer_size_wide() counts them); then the fused path (fb_ki_rv32_plain_rq
  * with the variant's epilogue), or conv_scalar_wide_c().  Called before conv_generic() by the
- * variants with 16-bit SWAR lanes (FB_CONV_WIDE_HOOK_*), out of line so that their code in
- * conv_scalar() stays as it was. */
+ * variants with 16-bit SWAR lanes (FB_CONV_WIDE in fb-kernel-conv.c), out of line so that
+ * their code in conv_scalar() stays as it was. */
 FB_KI_NOINLINE __attribute__ ((unused)) int
 conv_scalar_wide_call (int A, int O, int W, const uint8_t *input, const uint8_t *weights,
                        const int32_t *kappa, const int32_t *lambda, uint8_t *output,

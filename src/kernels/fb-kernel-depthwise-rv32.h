@@ -147,9 +147,10 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
   pj->mask = A == 8 ? 0 : xmax | (xmax << 16);
   pj->osh = (c * O) & 7;
   pj->w = wf;
-  /* the row job's threshold times 2^(16 - t) when its sums are these over 2^(16 - t) (the
-   * same sh; the row sweep's weights taken << t): its sums are under 2^(15 + t) in
-   * magnitude (the lanes' bound), so a threshold outside that range saturates */
+  /* out_shift <= 31: the exact threshold; else the row job's threshold times 2^(16 - t) when
+   * its sums are these over 2^(16 - t) (the same sh; the row sweep's weights taken << t): its
+   * sums are under 2^(15 + t) in magnitude (the lanes' bound), so a threshold outside that
+   * range saturates */
   if (p->out_shift <= 31)
     pj->thr = dw_zero_thr (ka, la, p->out_shift, sh + 16); /* the lanes: acc << (sh + 16) */
   else

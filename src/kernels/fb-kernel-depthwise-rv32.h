@@ -147,23 +147,18 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
   pj->mask = A == 8 ? 0 : xmax | (xmax << 16);
   pj->osh = (c * O) & 7;
   pj->w = wf;
-  /* out_shift <= 31: the exact threshold; else the row job's threshold times 2^(16 - t) when
-   * its sums are these over 2^(16 - t) (the same sh; the row sweep's weights taken << t): its
-   * sums are under 2^(15 + t) in magnitude (the lanes' bound), so a threshold outside that
-   * range saturates */
+  /* out_shift <= 31: the exact threshold; else (out_shift >= 32: the row sweep's weights
+   * taken << 0) the row job's threshold times 2^16 when its sums are these over 2^16 (the
+   * same sh): its sums are under 2^15 in magnitude (the lanes' bound), so a threshold
+   * outside that range saturates */
   if (p->out_shift <= 31)
     pj->thr = dw_zero_thr (ka, la, p->out_shift, sh + 16); /* the lanes: acc << (sh + 16) */
+  else if (res == 1)
+    pj->thr = jthr >= 32768 ? INT32_MAX
+              : jthr < -32768 ? INT32_MIN
+                              : (int32_t) ((uint32_t) jthr << 16);
   else
-  {
-    const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
-    const int64_t lim = (int64_t) 1 << (15 + t);
-    if (res == 1 && t <= 16)
-      pj->thr = jthr >= lim ? INT32_MAX
-                : jthr < -lim ? INT32_MIN
-                              : (int32_t) ((uint32_t) jthr << (16 - t));
-    else
-      pj->thr = dw_zero_below (ka, lam, pj->shr);
-  }
+    pj->thr = dw_zero_below (ka, lam, pj->shr);
   return res;
 }
 

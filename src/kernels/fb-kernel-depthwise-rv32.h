@@ -965,6 +965,21 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return dw_s2_none (A, S, kp);
+  /* stride 1, a sub-byte input in dw_sc_pairs_all()'s layout, out_shift <= 31: a channel in
+   * 16-bit lanes goes before the weights << t, lambda << u and the 32-bit sums' threshold
+   * are made (the lanes take neither; 8-bit inputs as they were: rv32dws16's unrestricted
+   * form cost their 32-bit pairs' layout, fmnist-mbv1 w8a8 +6,239) */
+  if (S == 1 && A != 8 && !HI && std3 /* (stride_y 1) */
+      && bound * ((1 << A) - 1) <= (INT32_MAX >> u))
+    {
+      /* jthr: not read when out_shift <= 31 */
+      pairs = dw_sc_pair_job (A, O, S, wf, ka, la, p, INT32_MIN, c, bound, pjp);
+      if (pairs)
+        {
+          dw_sc_pairs_all (A, O, xc, output, c, pairs, plain, 1, pjp, s3off);
+          return 1;
+        }
+    }
   if (!HI)
     dw_sc_shift9 (wf, t, wt);
   /* the largest |acc| << u within int32 (bound * (2^A - 1) is under 2^19: 32 bits) */

@@ -480,7 +480,10 @@ dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output, i
 
   pjp->q0 = xc + s3off[0];
   pjp->op = output + s3off[1] + (size_t) c * (size_t) O / 8;
-  if (pairs == 3 && s3off[2] && pjp->shr >= pjp->osh)
+  if (pairs == 3 && pjp->shr == 0 && (s3off[2] || !plain))
+    /* shr 0 (out_shift <= 31): the _s0 forms (a byte-storing one into the zeroed output) */
+    dw_pair32_all_s0_fns[plain ? h0 : 2 + (lam_hi == 0)](pjp);
+  else if (pairs == 3 && s3off[2] && pjp->shr >= pjp->osh)
     dw_pair32_allz_fns[h0][pjp->osh / 2](pjp); /* the output zeroed (dw_sc_std3_zero()) */
   else
     (pairs == 3 ? dw_pair32_all_fns[lam_hi == 0]

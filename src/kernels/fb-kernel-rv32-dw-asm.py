@@ -677,7 +677,7 @@ def dwpair_merged(name, Q, INPX, OP, OP2, T, TA, W, P, step, drain):
     return L
 
 
-def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
+def dwpair32(osub, pad=False, h0=False, merged=False, oz=0, s0=False):
     # void fb_ki_rv32_dwpair32_a8_oY[_h0] (const DwPairJob *job)   (Y: 8 or s)
     # Stride 1, 8-bit input, kernel 3x3 with every kernel row inside the input, for the
     # channels whose lane sums do not fit 16 bits (dwpair's condition; u8 x i8 with Σ|w| over
@@ -706,10 +706,15 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     # ((maxv + 1) << osh) - 1 (the caller guarantees shr >= osh); no osh slot, no `sll`.
     # With h0 the caller also guarantees thr >= 0 and kappa > 0 (lambda >= 0 with lam_hi 0),
     # so no output is negative: out of range is maxv (rq_exact()'s pos).
+    # s0 (merged, oz 0 or 'z': fb_ki_rv32_dwpair32_all_a8_*_s0): for a channel whose shr is
+    # 0 (every channel with out_shift <= 31: shr = out_shift + t - 32, t = 32 - out_shift),
+    # no `sra` per requantized output and t6 (SHR) free: out_px there (no `lw` per output
+    # step) when not h0; with h0 (out_px in t2 already) a sub-byte channel's osh there.
     assert not oz or (merged and osub == (oz != 'z'))
+    assert not s0 or (merged and oz in (0, 'z'))
     ozs = {0: '', 'z': 'z'}.get(oz, f's{oz}')
     name = f'fb_ki_rv32_dwpair32{"_all" if merged else "_pad" if pad else ""}' \
-        f'_a8_o{ozs or ("s" if osub else 8)}' + ('_h0' if h0 else '')
+        f'_a8_o{ozs or ("s" if osub else 8)}' + ('_h0' if h0 else '') + ('_s0' if s0 else '')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11']         # row o: roles C (kx = 2), B (kx = 1), N (kx = 0) rotate
     R = ['a5', 'a6', 'a7']           # row o + 1
@@ -718,11 +723,18 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     PX, OSH = 64, 68                 # stack slots: out_px, osh
     if h0:
         LHI, PX = None, 't2'
+    OSHR = None                      # osh in a register (s0, h0)
+    if s0:
+        SHR = None
+        if h0:
+            OSHR = 't6'
+        else:
+            PX = 't6'
     counter = [0]
 
     def out_step():
         # both output pointers on by out_px
-        if h0:
+        if isinstance(PX, str):
             return [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}']
         return [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
 
@@ -732,8 +744,11 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
     L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
     L += [f'lw {PX}, {POFF["out_px"]}(a0)'] if h0 else [f'lw {LHI}, {POFF["lam_hi"]}(a0)']
-    L += [f'lw {THR}, {POFF["thr"]}(a0)',
-          f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)']
+    L += [f'lw {PX}, {POFF["out_px"]}(a0)'] if s0 and not h0 else []
+    L += [f'lw {OSHR}, {POFF["osh"]}(a0)'] if OSHR and osub and not oz else []
+    L += [f'lw {THR}, {POFF["thr"]}(a0)']
+    L += [f'lw {SHR}, {POFF["shr"]}(a0)'] if SHR else []
+    L += [f'lw {MAXV}, {POFF["maxv"]}(a0)']
     if oz and oz != 'z':
         L += [f'addi {SHR}, {SHR}, -{oz}', f'addi {MAXV}, {MAXV}, 1',
               f'slli {MAXV}, {MAXV}, {oz}', f'addi {MAXV}, {MAXV}, -1']
@@ -748,9 +763,9 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
         out += [] if pad else [f'sub {BACK}, {BACK}, {ROW}']
         return out + [f'lw {Q}, {POFF["q0"]}(a0)']
 
-    if not h0:
+    if not isinstance(PX, str):
         L += [f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)']
-    if osub and not oz:
+    if osub and not oz and not OSHR:
         L += [f'lw t0, {POFF["osh"]}(a0)', f'sw t0, {OSH}(sp)']
 
     def requant(v, op):
@@ -762,6 +777,9 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
             out.append(f'sb {T}, 0({op})')
         elif oz:
             out += [f'andi {T}, {T}, -{1 << oz}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
+                    f'sb {X}, 0({op})']
+        elif osub and OSHR:
+            out += [f'sll {T}, {T}, {OSHR}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({op})']
         elif osub:
             out += [f'lw {X}, {OSH}(sp)', f'sll {T}, {T}, {X}', f'lbu {X}, 0({op})',
@@ -1723,4 +1741,6 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + (dwquad32_s2('z', False),)
           + tuple(dwpair2_s2_tri(a, b, o, False, True)
                   for a, b, o in ((0, 2, 'bb'), (0, 2, 'bo'), (4, 6, 'bb'), (4, 6, 'bo'),
-                                  (4, 6, 'oo'))))
+                                  (4, 6, 'oo')))
+          + tuple(dwpair32(o, False, h, True, 0 if o else 'z', True) for h in (False, True)
+                  for o in (False, True)))

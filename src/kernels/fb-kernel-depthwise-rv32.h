@@ -483,6 +483,8 @@ dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output, i
   if (pairs == 3 && pjp->shr == 0 && (s3off[2] || !plain))
     /* shr 0 (out_shift <= 31): the _s0 forms (a byte-storing one into the zeroed output) */
     dw_pair32_all_s0_fns[plain ? h0 : 2 + (lam_hi == 0)](pjp);
+  else if (A != 8 && pairs == 1 && !plain && pjp->osh == 4 && pjp->shr >= 4)
+    fb_ki_rv32_dwpair_all_as_os4 (pjp); /* in place, osh 4 folded into shr */
   else if (pairs == 3 && s3off[2] && pjp->shr >= pjp->osh)
     dw_pair32_allz_fns[h0][pjp->osh / 2](pjp); /* the output zeroed (dw_sc_std3_zero()) */
   else

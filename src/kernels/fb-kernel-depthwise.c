@@ -476,6 +476,9 @@ void fb_ki_rv32_dwpair32_all_a8_oz_s0 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_oz_h0_s0 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_os_s0 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_os_h0_s0 (const DwPairJob *job);
+/* A sub-byte input's channel in place (lanes), ORing in at osh 4 with shr >= 4: the high word
+ * >> (shr - 4), no osh */
+void fb_ki_rv32_dwpair_all_as_os4 (const DwPairJob *job);
 static const DwPairFn dw_pair32_all_s0_fns[4] = {
   fb_ki_rv32_dwpair32_all_a8_oz_s0, fb_ki_rv32_dwpair32_all_a8_oz_h0_s0,
   fb_ki_rv32_dwpair32_all_a8_os_s0, fb_ki_rv32_dwpair32_all_a8_os_h0_s0

@@ -321,7 +321,7 @@ def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False, op2=True)
     return L
 
 
-def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
+def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False, o4=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
@@ -361,10 +361,15 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
     # bottom pair last).
     assert not top or S == 1
     assert not merged or (S == 1 and not pad)
+    # o4 (merged, a sub-byte output: fb_ki_rv32_dwpair_all_aX_os4): a channel at osh 4 whose
+    # shr is at least 4, shifted by the requantization itself (as dwpair32's os4): the high
+    # word >> (shr - 4), the clamp's maxv ((maxv + 1) << 4) - 1, the bits below 4 cleared
+    # (`andi`): no osh slot, no `lw` and `sll` per requantized output.
+    assert not o4 or (merged and osub)
     name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}{"_pad" if pad else ""}'
             f'{"_all" if merged else ""}'
             f'_a{(("t" if top else "r") if rsh else "s") if asub else 8}'
-            f'_o{"s" if osub else 8}{"_z" if z else ""}')
+            f'_o{"s" if osub else 8}{"4" if o4 else ""}{"_z" if z else ""}')
     # z (stride 2, a byte output: fb_ki_rv32_dwpair_s2_pad_*_o8_z): the output was zeroed by
     # the caller once per call (dw_s2_zero()), no zero output stored
     assert not z or (S == 2 and not osub)
@@ -375,7 +380,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
     want = ['op', 'op2'] + (['mask'] if asub and not top else []) + (['sh'] if rsh else []) \
-        + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
+        + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub and not o4 else [])
     pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
     if S == 2:
         # one pointer walks each column up from its last row (ROW: -in_row) and on to the
@@ -411,6 +416,11 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
             L.append(f'lw {reg[v]}, {POFF[src]}(a0)')
         else:
             L += [f'lw t0, {POFF[src]}(a0)', f'sw t0, {slot[v]}(sp)']
+    if o4:
+        # shr - 4 and ((maxv + 1) << 4) - 1, in their registers
+        assert 'shr' in reg and 'maxv' in reg
+        L += [f'addi {reg["shr"]}, {reg["shr"]}, -4', f'slli {reg["maxv"]}, {reg["maxv"]}, 4',
+              f'addi {reg["maxv"]}, {reg["maxv"]}, 15']
     L += [f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP2}, t0']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)']
     L += [f'lw t0, {POFF["in_row"]}(a0)']
@@ -448,7 +458,10 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
         mv = val('maxv', T, out)
         out += [f'bleu {v}, {mv}, .Lin_{name}_{n}', f'slt {v}, zero, {v}', f'mul {v}, {v}, {mv}',
                 f'.Lin_{name}_{n}:']
-        if osub:
+        if o4:
+            out.append(f'andi {v}, {v}, -16')
+            out += or_byte(v, op, TB)
+        elif osub:
             out.append(f'sll {v}, {v}, {val("osh", T, out)}')
             out += or_byte(v, op, TB)
         else:
@@ -1743,4 +1756,5 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                   for a, b, o in ((0, 2, 'bb'), (0, 2, 'bo'), (4, 6, 'bb'), (4, 6, 'bo'),
                                   (4, 6, 'oo')))
           + tuple(dwpair32(o, False, h, True, 0 if o else 'z', True) for h in (False, True)
-                  for o in (False, True)))
+                  for o in (False, True))
+          + (dwpair(True, True, False, 1, False, True, False, True),))

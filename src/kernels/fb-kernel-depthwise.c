@@ -441,6 +441,22 @@ static const DwPairFn dw_pair32_fns[2][2][2] = {
   { { fb_ki_rv32_dwpair32_a8_o8_h0, fb_ki_rv32_dwpair32_a8_os_h0 },
     { fb_ki_rv32_dwpair32_pad_a8_o8_h0, fb_ki_rv32_dwpair32_pad_a8_os_h0 } }
 };
+/* The same for a channel whose shr is 0 (out_shift <= 31): no `sra`, out_px in a register
+ * (_h0: osh) */
+void fb_ki_rv32_dwpair32_a8_o8_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_os_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_o8_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_os_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_o8_h0_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_os_h0_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_o8_h0_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_os_h0_s0 (const DwPairJob *job);
+static const DwPairFn dw_pair32_s0_fns[2][2][2] = {
+  { { fb_ki_rv32_dwpair32_a8_o8_s0, fb_ki_rv32_dwpair32_a8_os_s0 },
+    { fb_ki_rv32_dwpair32_pad_a8_o8_s0, fb_ki_rv32_dwpair32_pad_a8_os_s0 } },
+  { { fb_ki_rv32_dwpair32_a8_o8_h0_s0, fb_ki_rv32_dwpair32_a8_os_h0_s0 },
+    { fb_ki_rv32_dwpair32_pad_a8_o8_h0_s0, fb_ki_rv32_dwpair32_pad_a8_os_h0_s0 } }
+};
 /* A whole channel in one call (the padded top pair, the pairs, the padded bottom pair) */
 void fb_ki_rv32_dwpair32_all_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_os (const DwPairJob *job);

@@ -719,12 +719,12 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0, s0=False):
     # ((maxv + 1) << osh) - 1 (the caller guarantees shr >= osh); no osh slot, no `sll`.
     # With h0 the caller also guarantees thr >= 0 and kappa > 0 (lambda >= 0 with lam_hi 0),
     # so no output is negative: out of range is maxv (rq_exact()'s pos).
-    # s0 (merged, oz 0 or 'z': fb_ki_rv32_dwpair32_all_a8_*_s0): for a channel whose shr is
+    # s0 (oz 0 or 'z': fb_ki_rv32_dwpair32[_all|_pad]_a8_*_s0): for a channel whose shr is
     # 0 (every channel with out_shift <= 31: shr = out_shift + t - 32, t = 32 - out_shift),
     # no `sra` per requantized output and t6 (SHR) free: out_px there (no `lw` per output
     # step) when not h0; with h0 (out_px in t2 already) a sub-byte channel's osh there.
     assert not oz or (merged and osub == (oz != 'z'))
-    assert not s0 or (merged and oz in (0, 'z'))
+    assert not s0 or oz in (0, 'z')
     ozs = {0: '', 'z': 'z'}.get(oz, f's{oz}')
     name = f'fb_ki_rv32_dwpair32{"_all" if merged else "_pad" if pad else ""}' \
         f'_a8_o{ozs or ("s" if osub else 8)}' + ('_h0' if h0 else '') + ('_s0' if s0 else '')
@@ -1757,4 +1757,6 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
                                   (4, 6, 'oo')))
           + tuple(dwpair32(o, False, h, True, 0 if o else 'z', True) for h in (False, True)
                   for o in (False, True))
-          + (dwpair(True, True, False, 1, False, True, False, True),))
+          + (dwpair(True, True, False, 1, False, True, False, True),)
+          + tuple(dwpair32(o, pd, h, False, 0, True) for h in (False, True)
+                  for pd in (False, True) for o in (False, True)))

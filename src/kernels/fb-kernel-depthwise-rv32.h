@@ -1018,7 +1018,7 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
         : pairs ? dw_pair_fns[S - 1][0][dw_pair_kind (A, pairs)] : NULL;
   pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][1]
          : pairs ? dw_pair_fns[S - 1][1][dw_pair_kind (A, pairs)] : NULL;
-  if (A == 8 && S == 1 && pairs == 3 && shr == 0) /* out_shift <= 31: no sra, out_px in a reg */
+  if (S == 1 && pairs == 3 && shr == 0) /* out_shift <= 31: no sra, out_px in a register */
     fns = dw_pair32_s0_fns[jp->lam_hi == 0][0], pads = dw_pair32_s0_fns[jp->lam_hi == 0][1];
   wp = pairs == 3 ? wt : wf;
   for (i = 0, taken = 0; i < ngrp; i++)

@@ -147,23 +147,18 @@ dw_sc_pair_job (const int A, const int O, const int S, const int32_t *wf, int32_
   pj->mask = A == 8 ? 0 : xmax | (xmax << 16);
   pj->osh = (c * O) & 7;
   pj->w = wf;
-  /* out_shift <= 31: the exact threshold; else the row job's threshold times 2^(16 - t) when
-   * its sums are these over 2^(16 - t) (the same sh; the row sweep's weights taken << t): its
-   * sums are under 2^(15 + t) in magnitude (the lanes' bound), so a threshold outside that
-   * range saturates */
+  /* out_shift <= 31: the exact threshold; else (out_shift >= 32: the row sweep's weights
+   * taken << 0) the row job's threshold times 2^16 when its sums are these over 2^16 (the
+   * same sh): its sums are under 2^15 in magnitude (the lanes' bound), so a threshold
+   * outside that range saturates */
   if (p->out_shift <= 31)
     pj->thr = dw_zero_thr (ka, la, p->out_shift, sh + 16); /* the lanes: acc << (sh + 16) */
+  else if (res == 1)
+    pj->thr = jthr >= 32768 ? INT32_MAX
+              : jthr < -32768 ? INT32_MIN
+                              : (int32_t) ((uint32_t) jthr << 16);
   else
-  {
-    const int32_t t = p->out_shift >= 32 ? 0 : 32 - p->out_shift;
-    const int64_t lim = (int64_t) 1 << (15 + t);
-    if (res == 1 && t <= 16)
-      pj->thr = jthr >= lim ? INT32_MAX
-                : jthr < -lim ? INT32_MIN
-                              : (int32_t) ((uint32_t) jthr << (16 - t));
-    else
-      pj->thr = dw_zero_below (ka, lam, pj->shr);
-  }
+    pj->thr = dw_zero_below (ka, lam, pj->shr);
   return res;
 }
 
@@ -485,7 +480,12 @@ dw_sc_pairs_all (const int A, const int O, const uint8_t *xc, uint8_t *output, i
 
   pjp->q0 = xc + s3off[0];
   pjp->op = output + s3off[1] + (size_t) c * (size_t) O / 8;
-  if (pairs == 3 && s3off[2] && pjp->shr >= pjp->osh)
+  if (pairs == 3 && pjp->shr == 0 && (s3off[2] || !plain))
+    /* shr 0 (out_shift <= 31): the _s0 forms (a byte-storing one into the zeroed output) */
+    dw_pair32_all_s0_fns[plain ? h0 : 2 + (lam_hi == 0)](pjp);
+  else if (A != 8 && pairs == 1 && !plain && pjp->osh == 4 && pjp->shr >= 4)
+    fb_ki_rv32_dwpair_all_as_os4 (pjp); /* in place, osh 4 folded into shr */
+  else if (pairs == 3 && s3off[2] && pjp->shr >= pjp->osh)
     dw_pair32_allz_fns[h0][pjp->osh / 2](pjp); /* the output zeroed (dw_sc_std3_zero()) */
   else
     (pairs == 3 ? dw_pair32_all_fns[lam_hi == 0]
@@ -970,6 +970,21 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return dw_s2_none (A, S, kp);
+  /* stride 1, a sub-byte input in dw_sc_pairs_all()'s layout, out_shift <= 31: a channel in
+   * 16-bit lanes goes before the weights << t, lambda << u and the 32-bit sums' threshold
+   * are made (the lanes take neither; 8-bit inputs as they were: rv32dws16's unrestricted
+   * form cost their 32-bit pairs' layout, fmnist-mbv1 w8a8 +6,239) */
+  if (S == 1 && A != 8 && !HI && std3 /* (stride_y 1) */
+      && bound * ((1 << A) - 1) <= (INT32_MAX >> u))
+    {
+      /* jthr: not read when out_shift <= 31 */
+      pairs = dw_sc_pair_job (A, O, S, wf, ka, la, p, INT32_MIN, c, bound, pjp);
+      if (pairs)
+        {
+          dw_sc_pairs_all (A, O, xc, output, c, pairs, plain, 1, pjp, s3off);
+          return 1;
+        }
+    }
   if (!HI)
     dw_sc_shift9 (wf, t, wt);
   /* the largest |acc| << u within int32 (bound * (2^A - 1) is under 2^19: 32 bits) */
@@ -1003,6 +1018,8 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
         : pairs ? dw_pair_fns[S - 1][0][dw_pair_kind (A, pairs)] : NULL;
   pads = pairs == 3 ? (S == 1 ? dw_pair32_fns : dw_pair32_s2_fns)[jp->lam_hi == 0][1]
          : pairs ? dw_pair_fns[S - 1][1][dw_pair_kind (A, pairs)] : NULL;
+  if (S == 1 && pairs == 3 && shr == 0) /* out_shift <= 31: no sra, out_px in a register */
+    fns = dw_pair32_s0_fns[jp->lam_hi == 0][0], pads = dw_pair32_s0_fns[jp->lam_hi == 0][1];
   wp = pairs == 3 ? wt : wf;
   for (i = 0, taken = 0; i < ngrp; i++)
     {

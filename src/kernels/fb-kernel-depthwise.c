@@ -441,6 +441,22 @@ static const DwPairFn dw_pair32_fns[2][2][2] = {
   { { fb_ki_rv32_dwpair32_a8_o8_h0, fb_ki_rv32_dwpair32_a8_os_h0 },
     { fb_ki_rv32_dwpair32_pad_a8_o8_h0, fb_ki_rv32_dwpair32_pad_a8_os_h0 } }
 };
+/* The same for a channel whose shr is 0 (out_shift <= 31): no `sra`, out_px in a register
+ * (_h0: osh) */
+void fb_ki_rv32_dwpair32_a8_o8_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_os_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_o8_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_os_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_o8_h0_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_a8_os_h0_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_o8_h0_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_pad_a8_os_h0_s0 (const DwPairJob *job);
+static const DwPairFn dw_pair32_s0_fns[2][2][2] = {
+  { { fb_ki_rv32_dwpair32_a8_o8_s0, fb_ki_rv32_dwpair32_a8_os_s0 },
+    { fb_ki_rv32_dwpair32_pad_a8_o8_s0, fb_ki_rv32_dwpair32_pad_a8_os_s0 } },
+  { { fb_ki_rv32_dwpair32_a8_o8_h0_s0, fb_ki_rv32_dwpair32_a8_os_h0_s0 },
+    { fb_ki_rv32_dwpair32_pad_a8_o8_h0_s0, fb_ki_rv32_dwpair32_pad_a8_os_h0_s0 } }
+};
 /* A whole channel in one call (the padded top pair, the pairs, the padded bottom pair) */
 void fb_ki_rv32_dwpair32_all_a8_o8 (const DwPairJob *job);
 void fb_ki_rv32_dwpair32_all_a8_os (const DwPairJob *job);
@@ -467,6 +483,21 @@ static const DwPairFn dw_pair32_allz_fns[2][4] = {
     fb_ki_rv32_dwpair32_all_a8_os4, fb_ki_rv32_dwpair32_all_a8_os6 },
   { fb_ki_rv32_dwpair32_all_a8_oz_h0, fb_ki_rv32_dwpair32_all_a8_os2_h0,
     fb_ki_rv32_dwpair32_all_a8_os4_h0, fb_ki_rv32_dwpair32_all_a8_os6_h0 }
+};
+/* The same for a channel whose shr is 0 (out_shift <= 31): no `sra`, out_px (or with _h0 a
+ * sub-byte channel's osh) in a register: the output zeroed, the channel storing its byte
+ * (_oz_s0, _oz_h0_s0: lam_hi 0, thr >= 0, kappa > 0), or ORing in (_os_s0, _os_h0_s0: lam_hi
+ * 0) */
+void fb_ki_rv32_dwpair32_all_a8_oz_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_oz_h0_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os_s0 (const DwPairJob *job);
+void fb_ki_rv32_dwpair32_all_a8_os_h0_s0 (const DwPairJob *job);
+/* A sub-byte input's channel in place (lanes), ORing in at osh 4 with shr >= 4: the high word
+ * >> (shr - 4), no osh */
+void fb_ki_rv32_dwpair_all_as_os4 (const DwPairJob *job);
+static const DwPairFn dw_pair32_all_s0_fns[4] = {
+  fb_ki_rv32_dwpair32_all_a8_oz_s0, fb_ki_rv32_dwpair32_all_a8_oz_h0_s0,
+  fb_ki_rv32_dwpair32_all_a8_os_s0, fb_ki_rv32_dwpair32_all_a8_os_h0_s0
 };
 /* The same at stride 2 (both axes): fb_ki_rv32_dwpair32_s2_*, 5 input rows per pair;
  * [lam_hi == 0 (the _lh0 forms, which do not add it)][pad][sub-byte output]. */

@@ -321,7 +321,7 @@ def pair32_rows(name, body, Q, OP, OP2, T, X, GEND=None, keep_t=False, op2=True)
     return L
 
 
-def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
+def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False, o4=False):
     # void fb_ki_rv32_dwpair_aX_oY (const DwPairJob *job)   (X: 8, s = sub-byte, r = sub-byte
     # shifted down; Y: 8 or s)
     # Stride 1, kernel 3x3 with every kernel row inside the input: job->npairs pairs of output
@@ -361,10 +361,15 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
     # bottom pair last).
     assert not top or S == 1
     assert not merged or (S == 1 and not pad)
+    # o4 (merged, a sub-byte output: fb_ki_rv32_dwpair_all_aX_os4): a channel at osh 4 whose
+    # shr is at least 4, shifted by the requantization itself (as dwpair32's os4): the high
+    # word >> (shr - 4), the clamp's maxv ((maxv + 1) << 4) - 1, the bits below 4 cleared
+    # (`andi`): no osh slot, no `lw` and `sll` per requantized output.
+    assert not o4 or (merged and osub)
     name = (f'fb_ki_rv32_dwpair{"_s2" if S == 2 else ""}{"_pad" if pad else ""}'
             f'{"_all" if merged else ""}'
             f'_a{(("t" if top else "r") if rsh else "s") if asub else 8}'
-            f'_o{"s" if osub else 8}{"_z" if z else ""}')
+            f'_o{"s" if osub else 8}{"4" if o4 else ""}{"_z" if z else ""}')
     # z (stride 2, a byte output: fb_ki_rv32_dwpair_s2_pad_*_o8_z): the output was zeroed by
     # the caller once per call (dw_s2_zero()), no zero output stored
     assert not z or (S == 2 and not osub)
@@ -375,7 +380,7 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
     TA, TB, T = 't0', 't1', 't2'
     # the remaining per-call values: in registers by priority, the rest in stack slots
     want = ['op', 'op2'] + (['mask'] if asub and not top else []) + (['sh'] if rsh else []) \
-        + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub else [])
+        + ['thr', 'maxv', 'shr', 'out_px', 'lam_hi'] + (['osh'] if osub and not o4 else [])
     pool = ['a7', 't3', 't4', 't5', 't6', 'ra']
     if S == 2:
         # one pointer walks each column up from its last row (ROW: -in_row) and on to the
@@ -411,6 +416,11 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
             L.append(f'lw {reg[v]}, {POFF[src]}(a0)')
         else:
             L += [f'lw t0, {POFF[src]}(a0)', f'sw t0, {slot[v]}(sp)']
+    if o4:
+        # shr - 4 and ((maxv + 1) << 4) - 1, in their registers
+        assert 'shr' in reg and 'maxv' in reg
+        L += [f'addi {reg["shr"]}, {reg["shr"]}, -4', f'slli {reg["maxv"]}, {reg["maxv"]}, 4',
+              f'addi {reg["maxv"]}, {reg["maxv"]}, 15']
     L += [f'lw t0, {POFF["out_row"]}(a0)', f'add {OP2}, {OP2}, t0']
     L += [f'lw t0, {POFF["npairs"]}(a0)', 'sw t0, 56(sp)']
     L += [f'lw t0, {POFF["in_row"]}(a0)']
@@ -448,7 +458,10 @@ def dwpair(asub, osub, rsh=False, S=1, pad=False, merged=False, z=False):
         mv = val('maxv', T, out)
         out += [f'bleu {v}, {mv}, .Lin_{name}_{n}', f'slt {v}, zero, {v}', f'mul {v}, {v}, {mv}',
                 f'.Lin_{name}_{n}:']
-        if osub:
+        if o4:
+            out.append(f'andi {v}, {v}, -16')
+            out += or_byte(v, op, TB)
+        elif osub:
             out.append(f'sll {v}, {v}, {val("osh", T, out)}')
             out += or_byte(v, op, TB)
         else:
@@ -677,7 +690,7 @@ def dwpair_merged(name, Q, INPX, OP, OP2, T, TA, W, P, step, drain):
     return L
 
 
-def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
+def dwpair32(osub, pad=False, h0=False, merged=False, oz=0, s0=False):
     # void fb_ki_rv32_dwpair32_a8_oY[_h0] (const DwPairJob *job)   (Y: 8 or s)
     # Stride 1, 8-bit input, kernel 3x3 with every kernel row inside the input, for the
     # channels whose lane sums do not fit 16 bits (dwpair's condition; u8 x i8 with Σ|w| over
@@ -706,10 +719,15 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     # ((maxv + 1) << osh) - 1 (the caller guarantees shr >= osh); no osh slot, no `sll`.
     # With h0 the caller also guarantees thr >= 0 and kappa > 0 (lambda >= 0 with lam_hi 0),
     # so no output is negative: out of range is maxv (rq_exact()'s pos).
+    # s0 (oz 0 or 'z': fb_ki_rv32_dwpair32[_all|_pad]_a8_*_s0): for a channel whose shr is
+    # 0 (every channel with out_shift <= 31: shr = out_shift + t - 32, t = 32 - out_shift),
+    # no `sra` per requantized output and t6 (SHR) free: out_px there (no `lw` per output
+    # step) when not h0; with h0 (out_px in t2 already) a sub-byte channel's osh there.
     assert not oz or (merged and osub == (oz != 'z'))
+    assert not s0 or oz in (0, 'z')
     ozs = {0: '', 'z': 'z'}.get(oz, f's{oz}')
     name = f'fb_ki_rv32_dwpair32{"_all" if merged else "_pad" if pad else ""}' \
-        f'_a8_o{ozs or ("s" if osub else 8)}' + ('_h0' if h0 else '')
+        f'_a8_o{ozs or ("s" if osub else 8)}' + ('_h0' if h0 else '') + ('_s0' if s0 else '')
     W = [[f's{3 * r + k}' for k in range(3)] for r in range(3)]
     P = ['s9', 's10', 's11']         # row o: roles C (kx = 2), B (kx = 1), N (kx = 0) rotate
     R = ['a5', 'a6', 'a7']           # row o + 1
@@ -718,11 +736,18 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     PX, OSH = 64, 68                 # stack slots: out_px, osh
     if h0:
         LHI, PX = None, 't2'
+    OSHR = None                      # osh in a register (s0, h0)
+    if s0:
+        SHR = None
+        if h0:
+            OSHR = 't6'
+        else:
+            PX = 't6'
     counter = [0]
 
     def out_step():
         # both output pointers on by out_px
-        if h0:
+        if isinstance(PX, str):
             return [f'add {OP}, {OP}, {PX}', f'add {OP2}, {OP2}, {PX}']
         return [f'lw {X}, {PX}(sp)', f'add {OP}, {OP}, {X}', f'add {OP2}, {OP2}, {X}']
 
@@ -732,8 +757,11 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
     L += [f'lw {W[r][k]}, {4 * (3 * r + k)}(t0)' for r in range(3) for k in range(3)]
     L += [f'lw {K}, {POFF["kappa"]}(a0)', f'lw {LLO}, {POFF["lam_lo"]}(a0)']
     L += [f'lw {PX}, {POFF["out_px"]}(a0)'] if h0 else [f'lw {LHI}, {POFF["lam_hi"]}(a0)']
-    L += [f'lw {THR}, {POFF["thr"]}(a0)',
-          f'lw {SHR}, {POFF["shr"]}(a0)', f'lw {MAXV}, {POFF["maxv"]}(a0)']
+    L += [f'lw {PX}, {POFF["out_px"]}(a0)'] if s0 and not h0 else []
+    L += [f'lw {OSHR}, {POFF["osh"]}(a0)'] if OSHR and osub and not oz else []
+    L += [f'lw {THR}, {POFF["thr"]}(a0)']
+    L += [f'lw {SHR}, {POFF["shr"]}(a0)'] if SHR else []
+    L += [f'lw {MAXV}, {POFF["maxv"]}(a0)']
     if oz and oz != 'z':
         L += [f'addi {SHR}, {SHR}, -{oz}', f'addi {MAXV}, {MAXV}, 1',
               f'slli {MAXV}, {MAXV}, {oz}', f'addi {MAXV}, {MAXV}, -1']
@@ -748,9 +776,9 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
         out += [] if pad else [f'sub {BACK}, {BACK}, {ROW}']
         return out + [f'lw {Q}, {POFF["q0"]}(a0)']
 
-    if not h0:
+    if not isinstance(PX, str):
         L += [f'lw t0, {POFF["out_px"]}(a0)', f'sw t0, {PX}(sp)']
-    if osub and not oz:
+    if osub and not oz and not OSHR:
         L += [f'lw t0, {POFF["osh"]}(a0)', f'sw t0, {OSH}(sp)']
 
     def requant(v, op):
@@ -762,6 +790,9 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0):
             out.append(f'sb {T}, 0({op})')
         elif oz:
             out += [f'andi {T}, {T}, -{1 << oz}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
+                    f'sb {X}, 0({op})']
+        elif osub and OSHR:
+            out += [f'sll {T}, {T}, {OSHR}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
                     f'sb {X}, 0({op})']
         elif osub:
             out += [f'lw {X}, {OSH}(sp)', f'sll {T}, {T}, {X}', f'lbu {X}, 0({op})',
@@ -1723,4 +1754,9 @@ write_inc('fb-kernel-rv32-dw-asm.inc',
           + (dwquad32_s2('z', False),)
           + tuple(dwpair2_s2_tri(a, b, o, False, True)
                   for a, b, o in ((0, 2, 'bb'), (0, 2, 'bo'), (4, 6, 'bb'), (4, 6, 'bo'),
-                                  (4, 6, 'oo'))))
+                                  (4, 6, 'oo')))
+          + tuple(dwpair32(o, False, h, True, 0 if o else 'z', True) for h in (False, True)
+                  for o in (False, True))
+          + (dwpair(True, True, False, 1, False, True, False, True),)
+          + tuple(dwpair32(o, pd, h, False, 0, True) for h in (False, True)
+                  for pd in (False, True) for o in (False, True)))

@@ -585,6 +585,93 @@ static const DwPair2Fn dw_pair2_s2_fns[3][4][3] = {
       fb_ki_rv32_dwpair2_s2_08_oo } }
 };
 
+/* The q forms with K, ~R, D from fb_ki_rv32_dw_s2_qk() (dwpair2_s2_qk() in the generator) */
+void fb_ki_rv32_dwpair2_s2_04_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo_zimqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo_zi2qk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_oo_iqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bo_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bo_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_oo_iqk (const DwPairJob *a, const DwPairJob *b);
+
+/* Entered (a tail call, with the caller's return address) from a q routine's entry when a
+ * channel has kappa >= 2^s (s = out_shift: a sub-byte input's small sums to a wider output,
+ * a gain over 1), where K = kappa << (32 - s) does not fit a word: per channel the smallest
+ * k with kappa < 2^(s + k) <= 2^32, the weights taken << k (the lanes hold x 2^k), and
+ * y = (kappa x 2^k + lambda 2^k) >> (s + k), the same value, by the q form with f =
+ * floor (lambda 2^k / kappa) (floor (lambda / kappa), then k steps of long division on the
+ * remainder), K = kappa << (32 - s - k), R = rho << (32 - s - k): both jobs' kappa, lam_lo,
+ * lam_hi words hold K, ~R, D for the call of fk (the routine past its entry), restored after.
+ * gen (the general form) when a condition does not hold: kappa <= 0, s + k > 32,
+ * |f| > 15487, the lanes' |x| 2^k + |f| over 32767.  Both jobs' lanes hold x (sh 0: mask the
+ * input's largest value twice), shr is s - 16 (the routine's entry checked s <= 32). */
+void fb_ki_rv32_dw_s2_qk (DwPairJob *a, DwPairJob *b, DwPair2Fn fk, DwPair2Fn gen);
+__attribute__ ((used, noinline)) void
+fb_ki_rv32_dw_s2_qk (DwPairJob *a, DwPairJob *b, DwPair2Fn fk, DwPair2Fn gen)
+{
+  DwPairJob *const jb[2] = { a, b };
+  const int32_t *const ws[2] = { a->w, b->w };
+  const int32_t s = a->shr + 16;
+  int32_t save[2][3], wt[2][9], ch, i;
+  uint32_t kq[2], nr[2], dq[2];
+
+  for (ch = 0; ch < 2; ch++)
+    {
+      const DwPairJob *const j = jb[ch];
+      const int32_t ka = j->kappa, xmax = j->mask & 0xffff;
+      /* lambda from lam_lo (complemented) and lam_hi: lambda << 16 */
+      const int32_t la = (int32_t) ((~(uint32_t) j->lam_lo >> 16) | ((uint32_t) j->lam_hi << 16));
+      int32_t k, f, rho, bound = 0;
+      uint32_t r;
+      if (ka <= 0)
+        goto general;
+      k = dw_bitlen ((uint32_t) ka) - s;
+      k = k < 0 ? 0 : k;
+      if (s + k > 32)
+        goto general;
+      f = la / ka, rho = la % ka;
+      if (rho < 0)
+        rho += ka, f--;
+      if (f > 15487 || f < -15487)
+        goto general;
+      for (r = (uint32_t) rho, i = 0; i < k; i++)
+        {
+          r <<= 1, f *= 2;
+          if (r >= (uint32_t) ka)
+            r -= (uint32_t) ka, f++;
+        }
+      for (i = 0; i < 9; i++)
+        bound += ws[ch][i] < 0 ? -ws[ch][i] : ws[ch][i];
+      /* bound * xmax is under 2^15 (dw_sc_pair_job()), k at most 16 */
+      if ((f < 0 ? -f : f) + ((bound * xmax) << k) > 32767)
+        goto general;
+      kq[ch] = (uint32_t) ka << (32 - s - k);
+      nr[ch] = ~(r << (32 - s - k));
+      dq[ch] = (uint32_t) f + ((uint32_t) f << 16);
+      for (i = 0; i < 9; i++)
+        wt[ch][i] = (int32_t) ((uint32_t) ws[ch][i] << k);
+    }
+  for (ch = 0; ch < 2; ch++)
+    {
+      DwPairJob *const j = jb[ch];
+      save[ch][0] = j->kappa, save[ch][1] = j->lam_lo, save[ch][2] = j->lam_hi;
+      j->kappa = (int32_t) kq[ch], j->lam_lo = (int32_t) nr[ch], j->lam_hi = (int32_t) dq[ch];
+      j->w = wt[ch];
+    }
+  fk (a, b);
+  for (ch = 0; ch < 2; ch++)
+    {
+      DwPairJob *const j = jb[ch];
+      j->kappa = save[ch][0], j->lam_lo = save[ch][1], j->lam_hi = save[ch][2];
+      j->w = ws[ch];
+    }
+  return;
+general:
+  gen (a, b);
+}
+
 /* the padded top pair of both channels of a sub-byte input (upside down, as
  * dw_sc_pad_top_pair()), of an output zeroed once per call (dw_s2_zero()): [shift pair 0/4,
  * 0/2, 4/6][outputs: bb, bo (no zero output stored), oo] */
@@ -731,117 +818,9 @@ dw_s2_run2_pad (DwS2Keep *kp, DwPairJob *pj, const int32_t *wf, DwPair2Fn fpad)
   dw_s2_pad_back (kp);
 }
 
-/* The q forms with K, ~R, D from the C set-up (dwpair2_s2_qk() in the generator): [shift pair
- * 0/4, 0/2, 4/6][bb, bo (0/4: u4 outputs' osh 4), oo]; the 0/4 pair's u2-output 'bo' (osh 2)
- * and the 0/2 'oo' (no q form) apart */
-void fb_ki_rv32_dwpair2_s2_04_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_04_bo_zimqk (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_04_bo_zi2qk (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_04_oo_iqk (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_02_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_02_bo_ziqk (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_46_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_46_bo_ziqk (const DwPairJob *a, const DwPairJob *b);
-void fb_ki_rv32_dwpair2_s2_46_oo_iqk (const DwPairJob *a, const DwPairJob *b);
-static const DwPair2Fn dw_pair2_s2_qk_fns[3][3] = {
-  { fb_ki_rv32_dwpair2_s2_04_bb_ziqk, fb_ki_rv32_dwpair2_s2_04_bo_zimqk,
-    fb_ki_rv32_dwpair2_s2_04_oo_iqk },
-  { fb_ki_rv32_dwpair2_s2_02_bb_ziqk, fb_ki_rv32_dwpair2_s2_02_bo_ziqk, NULL },
-  { fb_ki_rv32_dwpair2_s2_46_bb_ziqk, fb_ki_rv32_dwpair2_s2_46_bo_ziqk,
-    fb_ki_rv32_dwpair2_s2_46_oo_iqk }
-};
-
-/* The two-channel pass's q form (Round 14) for channels with kappa >= 2^s (s = out_shift <=
- * 31: a sub-byte input's small sums to a wider output, a gain over 1), where K = kappa <<
- * (32 - s) does not fit a word and the routine's own entry falls back to the general form:
- * per channel the smallest k with kappa < 2^(s + k) <= 2^32, the weights taken << k (the
- * lanes hold x 2^k) and y = (kappa x 2^k + lambda 2^k) >> (s + k), the same value, by the q
- * form with f = floor (lambda 2^k / kappa) (floor (lambda / kappa), then k steps of long
- * division on the remainder), K = kappa << (32 - s - k), R = rho << (32 - s - k); both jobs'
- * kappa, lam_lo, lam_hi words hold K, ~R, D for the call (fb_ki_rv32_dwpair2_s2_*k).  The
- * padded top pair first (fpad, the frame-loaded form, before the jobs change).  0 (nothing
- * done) when a condition does not hold: kappa <= 0, s + k > 32, |f| > 15487, the lanes
- * |x| 2^k + |f| over 32767, an osh the routines do not take. */
-FB_KI_NOINLINE int
-dw_s2_qk (const int32_t xmax, int sp, int ok, int32_t s, DwS2Keep *kp, DwPairJob *pj,
-          const int32_t *wf, DwPair2Fn fpad)
-{
-  DwPairJob *const jb[2] = { &kp->job, pj };
-  const int32_t *const ws[2] = { kp->w, wf };
-  const DwPair2Fn fk = sp == 0 && ok == 1 && pj->osh == 2 ? fb_ki_rv32_dwpair2_s2_04_bo_zi2qk
-                                                           : dw_pair2_s2_qk_fns[sp][ok];
-  uint32_t kq[2], nr[2], dq[2];
-  int32_t wa[9], wb[9], ksh[2], ch, i;
-  const int32_t pka = pj->kappa, plo = pj->lam_lo, phi = pj->lam_hi;
-
-  if (!fk || (ok == 2 && (kp->job.osh != 4 || pj->osh != 6))
-      || (sp == 0 && ok == 1 && pj->osh != 2 && pj->osh != 4))
-    return 0;
-  for (ch = 0; ch < 2; ch++)
-    {
-      const DwPairJob *const j = jb[ch];
-      const int32_t ka = j->kappa;
-      /* lambda from lam_lo (complemented), lam_hi: lambda << 16 */
-      const int32_t la = (int32_t) ((~(uint32_t) j->lam_lo >> 16) | ((uint32_t) j->lam_hi << 16));
-      int32_t k, f, rho, bound = 0;
-      uint32_t r;
-      if (ka <= 0)
-        return 0;
-      k = dw_bitlen ((uint32_t) ka) - s;
-      k = k < 0 ? 0 : k;
-      if (s + k > 32)
-        return 0;
-      f = la / ka, rho = la % ka;
-      if (rho < 0)
-        rho += ka, f--;
-      if (f > 15487 || f < -15487)
-        return 0;
-      for (r = (uint32_t) rho, i = 0; i < k; i++)
-        {
-          r <<= 1, f *= 2;
-          if (r >= (uint32_t) ka)
-            r -= (uint32_t) ka, f++;
-        }
-      for (i = 0; i < 9; i++)
-        bound += ws[ch][i] < 0 ? -ws[ch][i] : ws[ch][i];
-      if ((f < 0 ? -f : f) + ((bound * xmax) << k) > 32767)
-        return 0;
-      kq[ch] = (uint32_t) ka << (32 - s - k);
-      nr[ch] = ~(r << (32 - s - k));
-      dq[ch] = (uint32_t) f + ((uint32_t) f << 16);
-      ksh[ch] = k;
-    }
-  if (kp->zero)
-    dw_s2_run2_pad (kp, pj, wf, fpad);
-  for (i = 0; i < 9; i++)
-    {
-      wa[i] = (int32_t) ((uint32_t) kp->w[i] << ksh[0]);
-      wb[i] = (int32_t) ((uint32_t) wf[i] << ksh[1]);
-    }
-  for (ch = 0; ch < 2; ch++)
-    {
-      jb[ch]->kappa = (int32_t) kq[ch];
-      jb[ch]->lam_lo = (int32_t) nr[ch];
-      jb[ch]->lam_hi = (int32_t) dq[ch];
-    }
-  kp->job.w = wa;
-  pj->w = wb;
-  fk (&kp->job, pj);
-  kp->job.w = kp->w;
-  pj->w = wf;
-  pj->kappa = pka, pj->lam_lo = plo, pj->lam_hi = phi;
-  return 1;
-}
-
 FB_KI_INLINE void
-dw_s2_run2 (const int A, DwS2Keep *kp, DwPairJob *pj, const int32_t *wf, DwPair2Fn fn,
-            DwPair2Fn fpad, int sp, int ok, int32_t s)
+dw_s2_run2 (const int A, DwS2Keep *kp, DwPairJob *pj, const int32_t *wf, DwPair2Fn fn, DwPair2Fn fpad)
 {
-  /* kp->zero 2 (the q forms), a kappa of either channel at or over 2^s: dw_s2_qk() */
-  if (A != 8 && kp->zero == 2 && s < 32
-      && ((uint32_t) kp->job.kappa | (uint32_t) pj->kappa) >> s
-      && dw_s2_qk ((1 << A) - 1, sp, ok, s, kp, pj, wf, fpad))
-    return;
   if (A != 8 && kp->zero)
     dw_s2_run2_pad (kp, pj, wf, fpad);
   fn (&kp->job, pj);
@@ -908,13 +887,11 @@ dw_s2_two (const int A, const int O, const int32_t *wf, int32_t ka, int32_t la,
       const int32_t lo = pj->lam_lo, hi = pj->lam_hi, shr = pj->shr, m = pj->mask;
       const int32_t thr = pj->thr;
       dw_s2_down (A, ka, la, p, pj);
-      dw_s2_run2 (A, kp, pj, wf, fn, A == 8 ? fn : dw_pair2_s2_pad_fns[sp][ok], sp, ok,
-                  p->out_shift);
+      dw_s2_run2 (A, kp, pj, wf, fn, A == 8 ? fn : dw_pair2_s2_pad_fns[sp][ok]);
       pj->lam_lo = lo, pj->lam_hi = hi, pj->shr = shr, pj->mask = m, pj->thr = thr;
     }
   else
-    dw_s2_run2 (A, kp, pj, wf, fn, A == 8 ? fn : dw_pair2_s2_pad_fns[sp][ok], sp, ok,
-                  p->out_shift);
+    dw_s2_run2 (A, kp, pj, wf, fn, A == 8 ? fn : dw_pair2_s2_pad_fns[sp][ok]);
   kp->c = -1;
   return 1;
 }

@@ -1146,7 +1146,7 @@ def q_entry(name, gen, QR, imm, outs):
         K, NR, D = QR[ch]
         lab = f'.Lq{ch}_{name}'
         out += [f'lw t2, {POFF["kappa"]}({J})', f'blez t2, {fb}',
-                f'sll {K}, t2, t1', f'srl t3, {K}, t1', f'bne t3, t2, {fb}',
+                f'sll {K}, t2, t1', f'srl t3, {K}, t1', f'bne t3, t2, .Lqk_{name}',
                 # lambda = lam_hi << 16 | lam_lo >> 16 (lam_lo complemented in the job)
                 f'lw t3, {POFF["lam_lo"]}({J})', 'not t3, t3', 'srli t3, t3, 16',
                 f'lw t4, {POFF["lam_hi"]}({J})', 'slli t4, t4, 16', 'or t3, t3, t4',
@@ -1156,7 +1156,10 @@ def q_entry(name, gen, QR, imm, outs):
                 f'sll {NR}, t5, t1', f'not {NR}, {NR}',
                 'li t6, 15487', 'add t3, t4, t6', 'add t6, t6, t6', f'bltu t6, t3, {fb}',
                 f'slli {D}, t4, 16', f'add {D}, {D}, t4']
-    return out + [f'j .Lqo_{name}', f'{fb}:', f'j {gen}', f'.Lqo_{name}:']
+    # kappa >= 2^s: the C set-up's form (fb_ki_rv32_dw_s2_qk(): the weights << k, K, ~R, D
+    # into <name>k, dwpair2_s2_qk()), which runs gen itself when that does not hold either
+    return out + [f'j .Lqo_{name}', f'.Lqk_{name}:', f'la a2, {name}k', f'la a3, {gen}',
+                  'tail fb_ki_rv32_dw_s2_qk', f'{fb}:', f'j {gen}', f'.Lqo_{name}:']
 
 
 def dwpair2_s2_tri(sha, shb, outs, imm=False, q=False, o2=False):
@@ -1680,10 +1683,10 @@ def dwquad32_s2(oz, h0=True):
 def dwpair2_s2_qk(qname):
     # void <qname>k (const DwPairJob *a, const DwPairJob *b): the q form <qname> (a
     # dwpair2_s2_tri(..., q=True) routine) with K, ~R, D computed by the C set-up
-    # (dw_s2_qk(): a channel with kappa >= 2^out_shift, its weights taken << k so that kappa <
-    # 2^(out_shift + k) <= 2^32) and handed in the jobs' kappa, lam_lo, lam_hi words: those
-    # three into the registers q_entry() leaves them in, then the routine from past its entry
-    # (its osh checks are the caller's: 'oo' 4 / 6, 'bo' the routine of the osh).
+    # (fb_ki_rv32_dw_s2_qk(), entered from <qname>'s entry when a kappa >= 2^out_shift: the
+    # weights taken << k so that kappa < 2^(out_shift + k) <= 2^32) and handed in the jobs'
+    # kappa, lam_lo, lam_hi words: those three into the registers q_entry() leaves them in,
+    # then the routine from past its entry (whose osh checks have passed).
     name = qname + 'k'
     L = ['.text', '.balign 4', f'.globl {name}', f'.type {name}, @function', f'{name}:']
     for J, QR in (('a0', ('a2', 'a3', 'a4')), ('a1', ('a5', 'a6', 'a7'))):

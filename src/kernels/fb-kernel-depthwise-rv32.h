@@ -798,7 +798,9 @@ dw_s2_down (const int A, int32_t ka, int32_t la, const FbConvParams *p, DwPairJo
   pj->lam_lo = ~pj->lam_lo;
   pj->shr = p->out_shift - 16 > 31 ? 31 : p->out_shift - 16;
   pj->mask = xmax | (xmax << 16);
-  pj->thr = dw_zero_below (ka, lam, pj->shr);
+  /* out_shift <= 31: the exact threshold (the lanes: acc << 16), as dw_sc_pair_job()'s */
+  pj->thr = p->out_shift <= 31 ? dw_zero_thr (ka, la, p->out_shift, 16)
+                               : dw_zero_below (ka, lam, pj->shr);
 }
 
 /* The kept channel's and channel pj's full pairs in one pass (fn), their padded top pair

@@ -1134,8 +1134,9 @@ def q_entry(name, gen, QR, imm, outs):
     fb = f'.Lqf_{name}'
     out = [f'lw t0, {POFF["shr"]}(a0)', 'li t1, 16', f'bltu t1, t0, {fb}']
     if imm:
-        # osh 4, or 2 (the u2 outputs' pair: _bo_zi2q)
-        o2 = name.replace('_zimq', '_zi2q')
+        # osh 4, or 2 (the u2 outputs' pair: the general _bo_zi, which costs less there than
+        # the q form _bo_zi2q: about a quarter of 2-bit outputs are requantized)
+        o2 = name.replace('_zimq', '_zi')
         out += [f'lw t2, {POFF["osh"]}(a1)', 'addi t2, t2, -4', f'beqz t2, .Lqi_{name}',
                 'addi t2, t2, 2', f'bnez t2, {fb}', f'j {o2}', f'.Lqi_{name}:']
     if outs == 'oo':

@@ -579,7 +579,7 @@ static const DwPair2Fn dw_pair2_s2_fns[3][4][3] = {
       fb_ki_rv32_dwpair2_s2_04_oo_i },
     { fb_ki_rv32_dwpair2_s2_02_bb_ziq, fb_ki_rv32_dwpair2_s2_02_bo_zi,
       fb_ki_rv32_dwpair2_s2_02_oo_i },
-    { fb_ki_rv32_dwpair2_s2_46_bb_ziq, fb_ki_rv32_dwpair2_s2_46_bo_zi,
+    { fb_ki_rv32_dwpair2_s2_46_bb_ziq, fb_ki_rv32_dwpair2_s2_46_bo_ziq,
       fb_ki_rv32_dwpair2_s2_46_oo_i },
     { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
       fb_ki_rv32_dwpair2_s2_08_oo } }

@@ -576,14 +576,101 @@ static const DwPair2Fn dw_pair2_s2_fns[3][4][3] = {
     { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
       fb_ki_rv32_dwpair2_s2_08_oo } },
   { { fb_ki_rv32_dwpair2_s2_04_bb_ziq, fb_ki_rv32_dwpair2_s2_04_bo_zimq,
-      fb_ki_rv32_dwpair2_s2_04_oo_iq },
-    { fb_ki_rv32_dwpair2_s2_02_bb_ziq, fb_ki_rv32_dwpair2_s2_02_bo_ziq,
+      fb_ki_rv32_dwpair2_s2_04_oo_i },
+    { fb_ki_rv32_dwpair2_s2_02_bb_ziq, fb_ki_rv32_dwpair2_s2_02_bo_zi,
       fb_ki_rv32_dwpair2_s2_02_oo_i },
     { fb_ki_rv32_dwpair2_s2_46_bb_ziq, fb_ki_rv32_dwpair2_s2_46_bo_ziq,
-      fb_ki_rv32_dwpair2_s2_46_oo_iq },
+      fb_ki_rv32_dwpair2_s2_46_oo_i },
     { fb_ki_rv32_dwpair2_s2_08_bb_z, fb_ki_rv32_dwpair2_s2_08_bo_z,
       fb_ki_rv32_dwpair2_s2_08_oo } }
 };
+
+/* The q forms with K, ~R, D from fb_ki_rv32_dw_s2_qk() (dwpair2_s2_qk() in the generator) */
+void fb_ki_rv32_dwpair2_s2_04_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo_zimqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_bo_zi2qk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_04_oo_iqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_02_bo_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bb_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_bo_ziqk (const DwPairJob *a, const DwPairJob *b);
+void fb_ki_rv32_dwpair2_s2_46_oo_iqk (const DwPairJob *a, const DwPairJob *b);
+
+/* Entered (a tail call, with the caller's return address) from a q routine's entry when a
+ * channel has kappa >= 2^s (s = out_shift: a sub-byte input's small sums to a wider output,
+ * a gain over 1), where K = kappa << (32 - s) does not fit a word: per channel the smallest
+ * k with kappa < 2^(s + k) <= 2^32, the weights taken << k (the lanes hold x 2^k), and
+ * y = (kappa x 2^k + lambda 2^k) >> (s + k), the same value, by the q form with f =
+ * floor (lambda 2^k / kappa) (floor (lambda / kappa), then k steps of long division on the
+ * remainder), K = kappa << (32 - s - k), R = rho << (32 - s - k): both jobs' kappa, lam_lo,
+ * lam_hi words hold K, ~R, D for the call of fk (the routine past its entry), restored after.
+ * gen (the general form) when a condition does not hold: kappa <= 0, s + k > 32,
+ * |f| > 15487, the lanes' |x| 2^k + |f| over 32767.  Both jobs' lanes hold x (sh 0: mask the
+ * input's largest value twice), shr is s - 16 (the routine's entry checked s <= 32). */
+void fb_ki_rv32_dw_s2_qk (DwPairJob *a, DwPairJob *b, DwPair2Fn fk, DwPair2Fn gen);
+__attribute__ ((used, noinline)) void
+fb_ki_rv32_dw_s2_qk (DwPairJob *a, DwPairJob *b, DwPair2Fn fk, DwPair2Fn gen)
+{
+  DwPairJob *const jb[2] = { a, b };
+  const int32_t *const ws[2] = { a->w, b->w };
+  const int32_t s = a->shr + 16;
+  int32_t save[2][3], wt[2][9], ch, i;
+  uint32_t kq[2], nr[2], dq[2];
+
+  for (ch = 0; ch < 2; ch++)
+    {
+      const DwPairJob *const j = jb[ch];
+      const int32_t ka = j->kappa, xmax = j->mask & 0xffff;
+      /* lambda from lam_lo (complemented) and lam_hi: lambda << 16 */
+      const int32_t la = (int32_t) ((~(uint32_t) j->lam_lo >> 16) | ((uint32_t) j->lam_hi << 16));
+      int32_t k, f, rho, bound = 0;
+      uint32_t r;
+      if (ka <= 0)
+        goto general;
+      k = dw_bitlen ((uint32_t) ka) - s;
+      k = k < 0 ? 0 : k;
+      if (s + k > 32)
+        goto general;
+      f = la / ka, rho = la % ka;
+      if (rho < 0)
+        rho += ka, f--;
+      if (f > 15487 || f < -15487)
+        goto general;
+      for (r = (uint32_t) rho, i = 0; i < k; i++)
+        {
+          r <<= 1, f *= 2;
+          if (r >= (uint32_t) ka)
+            r -= (uint32_t) ka, f++;
+        }
+      for (i = 0; i < 9; i++)
+        bound += ws[ch][i] < 0 ? -ws[ch][i] : ws[ch][i];
+      /* bound * xmax is under 2^15 (dw_sc_pair_job()), k at most 16 */
+      if ((f < 0 ? -f : f) + ((bound * xmax) << k) > 32767)
+        goto general;
+      kq[ch] = (uint32_t) ka << (32 - s - k);
+      nr[ch] = ~(r << (32 - s - k));
+      dq[ch] = (uint32_t) f + ((uint32_t) f << 16);
+      for (i = 0; i < 9; i++)
+        wt[ch][i] = (int32_t) ((uint32_t) ws[ch][i] << k);
+    }
+  for (ch = 0; ch < 2; ch++)
+    {
+      DwPairJob *const j = jb[ch];
+      save[ch][0] = j->kappa, save[ch][1] = j->lam_lo, save[ch][2] = j->lam_hi;
+      j->kappa = (int32_t) kq[ch], j->lam_lo = (int32_t) nr[ch], j->lam_hi = (int32_t) dq[ch];
+      j->w = wt[ch];
+    }
+  fk (a, b);
+  for (ch = 0; ch < 2; ch++)
+    {
+      DwPairJob *const j = jb[ch];
+      j->kappa = save[ch][0], j->lam_lo = save[ch][1], j->lam_hi = save[ch][2];
+      j->w = ws[ch];
+    }
+  return;
+general:
+  gen (a, b);
+}
 
 /* the padded top pair of both channels of a sub-byte input (upside down, as
  * dw_sc_pad_top_pair()), of an output zeroed once per call (dw_s2_zero()): [shift pair 0/4,
@@ -711,7 +798,9 @@ dw_s2_down (const int A, int32_t ka, int32_t la, const FbConvParams *p, DwPairJo
   pj->lam_lo = ~pj->lam_lo;
   pj->shr = p->out_shift - 16 > 31 ? 31 : p->out_shift - 16;
   pj->mask = xmax | (xmax << 16);
-  pj->thr = dw_zero_below (ka, lam, pj->shr);
+  /* out_shift <= 31: the exact threshold (the lanes: acc << 16), as dw_sc_pair_job()'s */
+  pj->thr = p->out_shift <= 31 ? dw_zero_thr (ka, la, p->out_shift, 16)
+                               : dw_zero_below (ka, lam, pj->shr);
 }
 
 /* The kept channel's and channel pj's full pairs in one pass (fn), their padded top pair

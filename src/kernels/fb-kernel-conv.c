@@ -104,23 +104,6 @@ fb_conv_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, 
   return 0;
 }
 
-/* conv_generic()'s scratch after its checks: fb_conv_get_buffer_size() of this build but for
- * conv_scalar_wide() without prepared weights, the one form whose scratch depends on the output
- * bits (fb_conv_sc_wide_rule).  The widened variants reach conv_generic() only when
- * conv_scalar_wide() is false or conv_scalar_wide_call() refused the call (then the lanes'
- * scratch, the larger, gives the same verdict).  Without the output bits the variants call it
- * as they called the part of fb_conv_get_buffer_size_for_arch() GCC split off before. */
-FB_KI_NOINLINE size_t
-conv_buffer_size_unwidened (int in_bits, int w_bits, const FbConvParams *params)
-{
-  if (FB_KI_ARCH == FB_KERNEL_ARCH_HOST)
-    return conv_host_buffer_size (in_bits, w_bits, params);
-  if ((params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
-      && fb_ki_conv_winograd_applies (in_bits, w_bits, params))
-    return fb_ki_conv_winograd_buffer_size (params);
-  return conv_scalar_buffer_size (in_bits, w_bits, params);
-}
-
 size_t
 fb_conv_get_buffer_size (int in_bits, int out_bits, int w_bits, const FbConvParams *params)
 {
@@ -369,8 +352,7 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
           || (params->flag_relu & (FB_KERNEL_FLAGS_SIGNED | FB_KERNEL_FLAG_PREPARED_WEIGHTS))
           || ((uintptr_t) weights & 63u) != 0))
     return FB_KERNEL_ERROR_LAYOUT;
-  need = fb_ki_check_conv (A, O, W, 0, params) != FB_KERNEL_OK
-           ? 0 : conv_buffer_size_unwidened (A, W, params);
+  need = fb_conv_get_buffer_size (A, O, W, params);
   if (buffer == NULL || buffer_size < need)
     return FB_KERNEL_ERROR_BUFFER;
 #if FB_KI_SCALAR

@@ -65,7 +65,7 @@ conv_scalar_wide_call (int A, int O, int W, const uint8_t *input, const uint8_t 
 {
   const FbConvParams *p = params;
   int32_t kxn, kyn, chn;
-  size_t kp;
+  size_t kp, kc;
   int32_t *acc;
   uint8_t *col;
   const uint8_t *wk = weights;
@@ -80,22 +80,23 @@ conv_scalar_wide_call (int A, int O, int W, const uint8_t *input, const uint8_t 
   SO = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0;
   kxn = p->dim_kernel_x;
   kyn = p->dim_kernel_y;
-  /* (conv_scalar_kp() and conv_scalar_channels_per_pass() written out, as in
-   * conv_scalar_l9_call(): a call from here changes GCC's inlining of them into the variants;
-   * the scratch is conv_scalar_buffer_size_wide()'s, less the weights when they are prepared.
-   * The column takes all kp <= FB_CONV_SC_WIDE_K k steps at once.) */
+  /* (conv_scalar_kp(), conv_scalar_channels_per_pass() and conv_scalar_buffer_size() written
+   * out, as in conv_scalar_l9_call(): a call from here changes GCC's inlining of them into
+   * the variants; conv_scalar_buffer_size_wide()) */
   kp = FB_KI_ALIGN_UP ((size_t) kxn * (size_t) kyn * (size_t) p->ch_in, 4);
+  kc = kp < FB_CONV_SC_KC ? kp : FB_CONV_SC_KC;
   chn = FB_KI_ALIGN_UP (p->ch_out, 4) < FB_CONV_SC_CH ? FB_KI_ALIGN_UP (p->ch_out, 4)
                                                        : FB_CONV_SC_CH;
-  if (buffer_size + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
-                       ? FB_KI_ALIGN_UP ((size_t) p->ch_out, 4) * kp + FB_CONV_SC_WSLACK : 0)
-      < conv_scalar_buffer_size_wide (p))
+  if (buffer_size < 4 + (size_t) (FB_CONV_SC_PIX * chn * 4) + FB_CONV_SC_PIX * kc
+                      + ((p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
+                           ? 0 : FB_KI_ALIGN_UP ((size_t) p->ch_out, 4) * kp
+                                   + FB_CONV_SC_WSLACK))
     return 0;
   acc = (int32_t *) fb_ki_align_ptr (buffer, 4);
   col = (uint8_t *) (acc + FB_CONV_SC_PIX * chn);
   if (!(p->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS))
     {
-      uint8_t *wbuf = col + FB_CONV_SC_PIX * kp;
+      uint8_t *wbuf = col + FB_CONV_SC_PIX * kc;
       conv_scalar_prepare_wide (A, W, weights, p, wbuf);
       wk = wbuf;
     }

@@ -134,26 +134,63 @@ conv_scalar_t3_k (int32_t r, int32_t i, int s)
 }
 
 /* Reduction lengths (k steps, rounded up to groups of 4) up to which a variant of 16-bit SWAR
- * lanes takes the u8 x i8 form (conv_scalar_wide()).  Per output, the SWAR path costs about
- * 55 + 1.5 K instructions (its C bias correction and requantization are the 55), the fused
- * u8 x i8 path 15 + 2.5 K (fmnist-mbv1's pw2, pw3, pw4 at K = 16, 32, 64): even near K = 40. */
+ * lanes may take the u8 x i8 form (conv_scalar_wide()); not measured beyond. */
 #define FB_CONV_SC_WIDE_K 40
+
+/* Whether the u8 x i8 form beats the 16-bit lanes for the operands (A, W, O), kp k steps
+ * (rounded up to 4) and ch_out channels: ch_out * (kp - k0) <= kpx.  Per output pixel the lane
+ * form costs about P + ch_out * (c + m * kp), the wide form P' + ch_out * (c' + m' * kp), with
+ * m' - m = 0.9 (W = 4 lanes, a4w8) / 1.25 (a 2-bit operand) and c - c' = 34..45 (its C bias
+ * correction and requantization), P - P' = 60..260 (the lanes' per-pixel gather, shared by
+ * all channels); so the wide form pays below kp = k0 = (c - c') / (m' - m) whatever ch_out,
+ * and up to kpx / ch_out k steps more.  Both chosen inside the region where every measured
+ * layer takes its faster form (rv32imc, latency measure on the bundled networks' 1x1 convs of
+ * 8..32 channels and 3x3 convs of 1 and 3 channels, and 1x1 convs of 12..40 channels to 8..256
+ * channels on 14x14; docs/kernels.md, round 18): e.g. a8w2o8 at kp 32 pays to 48 channels
+ * (0.907 at 16, 0.996 at 48) but not at 64 (1.015, fmnist-mbv1 pw3) or 192 (1.036,
+ * mobilenet-v2 b5..b7 expand).  [log2(A) - 1][log2(W) - 1][log2(O) - 1] = { k0, kpx }. */
+static const struct
+{
+  unsigned char k0;
+  unsigned short kpx;
+} fb_conv_sc_wide_rule[3][3][3] = {
+  {
+    { {  0,   0 }, {  0,   0 }, {  0,   0 } },   /* a2w2 o2 o4 o8 */
+    { { 34,  84 }, { 32,  92 }, { 30,  76 } },   /* a2w4 o2 o4 o8 */
+    { { 36,  84 }, { 33,  80 }, { 31, 128 } },   /* a2w8 o2 o4 o8 */
+  },
+  {
+    { { 33,  48 }, { 29,  48 }, { 28,  44 } },   /* a4w2 o2 o4 o8 */
+    { { 35,  44 }, { 31,  44 }, { 29,  68 } },   /* a4w4 o2 o4 o8 */
+    { { 44, 132 }, { 40, 164 }, { 38, 152 } },   /* a4w8 o2 o4 o8 */
+  },
+  {
+    { { 32, 168 }, { 29, 176 }, { 29, 176 } },   /* a8w2 o2 o4 o8 */
+    { { 42, 220 }, { 37, 208 }, { 36, 256 } },   /* a8w4 o2 o4 o8 */
+    { {  0,   0 }, {  0,   0 }, {  0,   0 } },   /* a8w8 o2 o4 o8 */
+  },
+};
 
 /* Whether a variant with a sub-byte operand and 16-bit SWAR lanes (not T3) takes the u8 x i8
  * form: its prepared weights widened to int8 in the plain layout (1 B per weight instead of
  * the lanes' 2), its input gathered one value per byte, then the plain blocks, and for an
  * unsigned input the fused path with the variant's output epilogue.  On a short reduction
- * the SWAR path's per-output work (bias correction, requantization in C) outweighs its
- * cheaper products.  A property of the geometry (and the signed input flag) only, so that
- * fb_conv_prepare_weights() and the call agree. */
+ * the SWAR path's per-output work (bias correction, requantization in C) and per-pixel gather
+ * outweigh its cheaper products (fb_conv_sc_wide_rule).  A property of the operands and the
+ * geometry (and the signed input flag) only, so that fb_conv_prepare_weights() and the call
+ * agree. */
 FB_KI_INLINE int
-conv_scalar_wide (const int A, const int W, const FbConvParams *p)
+conv_scalar_wide (const int A, const int W, const int O, const FbConvParams *p)
 {
+  const size_t kp = conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
+                                    * (size_t) p->ch_in);
+  const size_t k0 = fb_conv_sc_wide_rule[A >> 2][W >> 2][O >> 2].k0;
   return fb_ki_swar_lanes (A, W) == 2 && !conv_scalar_t3 (A, W, p)
-         && !(p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN)
-         && conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
-                            * (size_t) p->ch_in)
-              <= FB_CONV_SC_WIDE_K;
+         && !(p->flag_relu & FB_KERNEL_FLAG_SIGNED_IN) && kp <= FB_CONV_SC_WIDE_K
+         && (kp <= k0
+             || (p->ch_out > 0 && p->ch_out <= 4096
+                 && (size_t) p->ch_out * (kp - k0)
+                      <= fb_conv_sc_wide_rule[A >> 2][W >> 2][O >> 2].kpx));
 }
 
 /* Bytes of the prepared weights of one block of 4 channels (not conv_scalar_wide(), whose
@@ -195,9 +232,9 @@ conv_scalar_prepared_size (int in_bits, int w_bits, const FbConvParams *p)
 /* Bytes of the prepared weights (fb_conv_prepare_weights()), conv_scalar_wide() included: its
  * int8 blocks of 4 channels, 4 bytes per k step, then the slack. */
 static size_t
-conv_scalar_prepared_size_any (int in_bits, int w_bits, const FbConvParams *p)
+conv_scalar_prepared_size_any (int in_bits, int out_bits, int w_bits, const FbConvParams *p)
 {
-  if (conv_scalar_wide (in_bits, w_bits, p))
+  if (conv_scalar_wide (in_bits, w_bits, out_bits, p))
     return FB_KI_ALIGN_UP ((size_t) p->ch_out, 4)
              * conv_scalar_kp ((size_t) p->dim_kernel_x * (size_t) p->dim_kernel_y
                                * (size_t) p->ch_in)

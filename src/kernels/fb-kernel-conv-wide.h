@@ -1,6 +1,6 @@
 /* fb-kernel-conv-wide.h — the scalar conv path's variants widened to u8 x i8
- * (conv_scalar_wide(): an unsigned input, 16-bit SWAR lanes, a reduction of at most
- * FB_CONV_SC_WIDE_K): the whole call through the fused path with the variant's epilogue,
+ * (conv_scalar_wide(): an unsigned input, 16-bit SWAR lanes, a reduction short enough for
+ * the operands and ch_out, fb_conv_sc_wide_rule): the whole call through the fused path with the variant's epilogue,
  * or plain C when that path refuses it.  Included once, by fb-kernel-conv-scalar.h, at its
  * end (it uses that header's helpers); not a public header.
  *
@@ -53,7 +53,7 @@ conv_scalar_wide_c (int A, int O, int SO, const uint8_t *input, const uint8_t *w
 
 /* A variant widened to u8 x i8 (conv_scalar_wide()): the whole call, returning 1, after
  * conv_generic()'s checks; 0 with nothing written when one fails (conv_generic() then reports
- * the error).  Weights laid out at export time are read in place, otherwise widened into the
+ * the error; its caller, FB_CONV_WIDE, has checked conv_scalar_wide()).  Weights laid out at export time are read in place, otherwise widened into the
  * scratch (conv_scalar_buffer_size_wide() counts them); then the fused path (fb_ki_rv32_plain_rq
  * with the variant's epilogue), or conv_scalar_wide_c().  Called before conv_generic() by the
  * variants with 16-bit SWAR lanes (FB_CONV_WIDE in fb-kernel-conv.c), out of line so that
@@ -74,7 +74,7 @@ conv_scalar_wide_call (int A, int O, int W, const uint8_t *input, const uint8_t 
 
   if (input == NULL || weights == NULL || kappa == NULL || lambda == NULL || output == NULL
       || params == NULL || buffer == NULL || fb_ki_check_conv (A, O, W, 0, params) != FB_KERNEL_OK
-      || !conv_scalar_wide (A, W, params) || (params->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED)
+      || (params->flag_relu & FB_KERNEL_FLAG_HOST_PREPARED)
       || ((params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS) && ((uintptr_t) weights & 3u) != 0))
     return 0;
   SO = (params->flag_relu & FB_KERNEL_FLAG_SIGNED_OUT) != 0;

@@ -97,7 +97,7 @@ fb_conv_get_buffer_size_for_arch (FbKernelArch arch, int in_bits, int out_bits, 
       && fb_ki_conv_winograd_applies (in_bits, w_bits, params))
     return fb_ki_conv_winograd_buffer_size (params);
   if (arch == FB_KERNEL_ARCH_SCALAR && !(params->flag_relu & FB_KERNEL_FLAG_PREPARED_WEIGHTS)
-      && conv_scalar_wide (in_bits, w_bits, params))
+      && conv_scalar_wide (in_bits, w_bits, out_bits, params))
     return conv_scalar_buffer_size_wide (params);
   if (arch == FB_KERNEL_ARCH_SCALAR)
     return conv_scalar_buffer_size (in_bits, w_bits, params);
@@ -117,7 +117,7 @@ fb_conv_prepared_weights_size (int in_bits, int out_bits, int w_bits, const FbCo
     return 0;
   if (fb_ki_conv_winograd_applies (in_bits, w_bits, params))
     return fb_ki_conv_winograd_weights_size (params);
-  return conv_scalar_prepared_size_any (in_bits, w_bits, params);
+  return conv_scalar_prepared_size_any (in_bits, out_bits, w_bits, params);
 }
 
 FbKernelStatus
@@ -135,7 +135,7 @@ fb_conv_prepare_weights (int in_bits, int out_bits, int w_bits, const FbConvPara
     return FB_KERNEL_ERROR_LAYOUT;
   if (fb_ki_conv_winograd_applies (in_bits, w_bits, params))
     fb_ki_conv_winograd_prepare (weights, params, prepared);
-  else if (conv_scalar_wide (in_bits, w_bits, params))
+  else if (conv_scalar_wide (in_bits, w_bits, out_bits, params))
     conv_scalar_prepare_wide (in_bits, w_bits, weights, params, prepared);
   else
     conv_scalar_prepare_all (in_bits, w_bits, weights, params, prepared);
@@ -446,7 +446,7 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
                               const int32_t *kappa, const int32_t *lambda, uint8_t *output,   \
                               const FbConvParams *params, void *buffer, size_t buffer_size)   \
   {                                                                                           \
-    if (params != NULL && conv_scalar_wide (i, w, params)                                     \
+    if (params != NULL && conv_scalar_wide (i, w, o, params)                                     \
         && conv_scalar_wide_call (i, o, w, input, weights, kappa, lambda, output, params,     \
                                   buffer, buffer_size))                                       \
       return FB_KERNEL_OK;                                                                    \

@@ -1030,7 +1030,17 @@ dw_sc_s2_std (const int A, const int O, const int S, const uint8_t *xc, uint8_t 
  * kappa * (acc << u) + (lambda << u), u = t + sh, t = 32 - out_shift (0 when out_shift >= 32;
  * that high word then shifted by out_shift - 32 + sh), so the weights are taken << t and a
  * sub-byte input's values, masked in place, are x << sh (sh: the channel's bit in its byte):
- * 0 (the caller does the channel) when the largest |acc| << u would overflow int32. */
+ * 0 (the caller does the channel) when the largest |acc| << u would overflow int32.
+ * wx (the caller's, its zeros set once per call): the weights << t as the row sweep takes
+ * them: kernel rows 0-1 and a zero row (wx, a padded bottom row; rows 0-1 copied when taken),
+ * then rows 0-2 (wt = wx + 9, every row inside; wf itself when t is 0) and a zero row (wx +
+ * 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input row); bound:
+ * sum |wf[k]|.  The plans' channel-independent fields are used as they are, the others set
+ * here (no copies).  A sub-byte input's std3 channel at stride 1 with out_shift <= 31 goes to
+ * the 16-bit lanes (dw_sc_pair_job(), whose jthr they do not read) before the weights << t,
+ * lambda << u and the 32-bit sums' threshold are made, which the lanes do not take (8-bit
+ * inputs as they were: rv32dws16's unrestricted form cost their 32-bit pairs' layout,
+ * fmnist-mbv1 w8a8 +6,239). */
 FB_KI_INLINE int
 dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8_t *input,
                 const int32_t *wf, int32_t bound, int32_t *wx, int32_t ka, int32_t la,
@@ -1045,28 +1055,17 @@ dw_sc_rows_asm (const int A, const int O, const int S, const int HI, const uint8
   /* a sub-byte output's first channel in its byte stores it like an 8-bit output */
   const int plain = O == 8 || ((c * O) & 7) == 0;
   int64_t lam;
-  /* wx (the caller's, its zeros set once per call): the weights << t as the row sweep takes
-   * them: kernel rows 0-1 and a zero row (wx, a padded bottom row; rows 0-1 copied when
-   * taken), then rows 0-2 (wt = wx + 9, every row inside; wf itself when t is 0) and a zero
-   * row (wx + 12: rows 1-2, a padded top row, read from rows 0-1 of the group's first input
-   * row); bound: sum |wf[k]| */
   int32_t *const wt = wx + 9, wz[9], wfl[9], k, i, r, pairs, taken;
   int32_t lam_lo, lam_hi, thr;
   const int32_t shr = p->out_shift + u - 32;
   const DwPairFn *fns, *pads;
   const int32_t *wp;
-  /* the plans' channel-independent fields as they are, the others set here (no copies) */
 
   if (u > 31 || p->out_shift + u - 32 > 31)
     return dw_s2_none (A, S, kp);
-  /* stride 1, a sub-byte input in dw_sc_pairs_all()'s layout, out_shift <= 31: a channel in
-   * 16-bit lanes goes before the weights << t, lambda << u and the 32-bit sums' threshold
-   * are made (the lanes take neither; 8-bit inputs as they were: rv32dws16's unrestricted
-   * form cost their 32-bit pairs' layout, fmnist-mbv1 w8a8 +6,239) */
   if (S == 1 && A != 8 && !HI && std3 /* (stride_y 1) */
       && bound * ((1 << A) - 1) <= (INT32_MAX >> u))
     {
-      /* jthr: not read when out_shift <= 31 */
       pairs = dw_sc_pair_job (A, O, S, wf, ka, la, p, INT32_MIN, c, bound, pjp);
       if (pairs)
         {

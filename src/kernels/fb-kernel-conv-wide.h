@@ -1,8 +1,8 @@
 /* fb-kernel-conv-wide.h — the scalar conv path's variants widened to u8 x i8
  * (conv_scalar_wide(): an unsigned input, 16-bit SWAR lanes, a reduction short enough for
- * the operands and ch_out, fb_conv_sc_wide_rule): the whole call through the fused path with the variant's epilogue,
- * or plain C when that path refuses it.  Included once, by fb-kernel-conv-scalar.h, at its
- * end (it uses that header's helpers); not a public header.
+ * the operands and ch_out, fb_conv_sc_wide_rule): the whole call through the fused path with
+ * the variant's epilogue, or plain C when that path refuses it.  Included once, by
+ * fb-kernel-conv-scalar.h, at its end (it uses that header's helpers); not a public header.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -53,9 +53,10 @@ conv_scalar_wide_c (int A, int O, int SO, const uint8_t *input, const uint8_t *w
 
 /* A variant widened to u8 x i8 (conv_scalar_wide()): the whole call, returning 1, after
  * conv_generic()'s checks; 0 with nothing written when one fails (conv_generic() then reports
- * the error; its caller, FB_CONV_WIDE, has checked conv_scalar_wide()).  Weights laid out at export time are read in place, otherwise widened into the
- * scratch (conv_scalar_buffer_size_wide() counts them); then the fused path (fb_ki_rv32_plain_rq
- * with the variant's epilogue), or conv_scalar_wide_c().  Called before conv_generic() by the
+ * the error; its caller, FB_CONV_WIDE, has checked conv_scalar_wide()).  Weights laid out at
+ * export time are read in place, otherwise widened into the scratch
+ * (conv_scalar_buffer_size_wide() counts them); then the fused path (fb_ki_rv32_plain_rq with
+ * the variant's epilogue), or conv_scalar_wide_c().  Called before conv_generic() by the
  * variants with 16-bit SWAR lanes (FB_CONV_WIDE in fb-kernel-conv.c), out of line so that
  * their code in conv_scalar() stays as it was. */
 FB_KI_NOINLINE __attribute__ ((unused)) int

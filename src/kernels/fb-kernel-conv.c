@@ -446,7 +446,7 @@ conv_generic (const int A, const int O, const int W, const uint8_t *input,
                               const int32_t *kappa, const int32_t *lambda, uint8_t *output,   \
                               const FbConvParams *params, void *buffer, size_t buffer_size)   \
   {                                                                                           \
-    if (params != NULL && conv_scalar_wide (i, w, o, params)                                     \
+    if (params != NULL && conv_scalar_wide (i, w, o, params)                                  \
         && conv_scalar_wide_call (i, o, w, input, weights, kappa, lambda, output, params,     \
                                   buffer, buffer_size))                                       \
       return FB_KERNEL_OK;                                                                    \

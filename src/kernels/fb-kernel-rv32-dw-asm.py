@@ -789,14 +789,11 @@ def dwpair32(osub, pad=False, h0=False, merged=False, oz=0, s0=False):
         if oz == 'z':
             out.append(f'sb {T}, 0({op})')
         elif oz:
-            out += [f'andi {T}, {T}, -{1 << oz}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
-                    f'sb {X}, 0({op})']
-        elif osub and OSHR:
-            out += [f'sll {T}, {T}, {OSHR}', f'lbu {X}, 0({op})', f'or {X}, {X}, {T}',
-                    f'sb {X}, 0({op})']
+            out += [f'andi {T}, {T}, -{1 << oz}'] + or_byte(T, op, X)
         elif osub:
-            out += [f'lw {X}, {OSH}(sp)', f'sll {T}, {T}, {X}', f'lbu {X}, 0({op})',
-                    f'or {X}, {X}, {T}', f'sb {X}, 0({op})']
+            # osh from its register (s0 with h0) or its stack slot
+            out += ([] if OSHR else [f'lw {X}, {OSH}(sp)'])
+            out += [f'sll {T}, {T}, {OSHR or X}'] + or_byte(T, op, X)
         else:
             out.append(f'sb {T}, 0({op})')
         return out + [f'.Ld_{name}_{n}:']
